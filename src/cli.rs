@@ -1,0 +1,266 @@
+//! Command-line interface: one subcommand per user task. Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The bundled default material, used when a command's INPUT is omitted.
+pub const DEFAULT_INPUT: &str = "samples/music.wav";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "iemsim",
+    version,
+    about = "Hear how in-ear monitor driver types colour sound",
+    long_about = "Hear how in-ear monitor (IEM) driver types colour sound.\n\n\
+        iemsim applies filter profiles measured from real IEMs - balanced armature (ba), dynamic \
+        driver (dd), V-shaped hybrid (v-hybrid) and more - to WAV files, plays them in real time \
+        with instant, click-free, loudness-matched A/B switching, runs blind ABX tests and guided \
+        demos, and exports processed WAVs.\n\n\
+        Profiles are deviations from the Harman in-ear 2019 target: listen on neutral headphones \
+        or IEMs for the comparison to mean what it says.",
+    after_help = "Start with:\n  iemsim play                      A/B of ba vs dd on the bundled sample\n  \
+        iemsim demo sibilance            what sibilance is, and how to hear it\n  \
+        iemsim profiles                  the built-in profiles\n  \
+        iemsim export -p ba -p dd        processed WAVs next to samples/music.wav"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the built-in profiles with a one-line description each.
+    Profiles(ProfilesArgs),
+    /// Show a profile's filters and its magnitude response (dB at 1/3-octave centres).
+    Show(ShowArgs),
+    /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
+    Export(ExportArgs),
+    /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
+    Generate(GenerateArgs),
+    /// Play a WAV in real time and flip between two profiles (A/B), loudness-matched and click-free.
+    Play(PlayArgs),
+    /// List audio output devices (the default is marked) with their rates and formats.
+    Devices(DevicesArgs),
+    /// Blind ABX test: can you tell two profiles apart when you do not know which is which?
+    Abx(AbxArgs),
+    /// Guided demos of sibilance, bass roll-off and the classic driver signatures.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Profile name (see `iemsim profiles`).
+    pub profile: String,
+    /// Sample rate the response is computed at (Hz).
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DitherArg {
+    /// Triangular dither (±1 LSB): the default for ≤ 24-bit integer output.
+    Tpdf,
+    /// Plain rounding.
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Input WAV file, or a folder to process every .wav in it [default: samples/music.wav]
+    pub input: Option<PathBuf>,
+    /// Profile to apply; repeat for several (one output per profile).
+    #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Output file (only with one input and one profile) [default: INPUT-stem.PROFILE.wav beside the input]
+    #[arg(short = 'o', long, conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Folder to write the outputs to (it must exist).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]
+    #[arg(long, value_name = "16|24|32|32f", value_parser = ["16", "24", "32", "32f"])]
+    pub bits: Option<String>,
+    /// Dither when reducing to ≤ 24-bit integer output.
+    #[arg(long, value_enum, default_value_t = DitherArg::Tpdf)]
+    pub dither: DitherArg,
+    /// Gain before the filters: `auto` (= -(largest boost), so nothing can clip), `profile` (the
+    /// profile's own value) or a number in dB.
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "auto|profile|DB",
+        allow_hyphen_values = true
+    )]
+    pub preamp: String,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignalKind {
+    /// Logarithmic sine sweep, 20 Hz to 20 kHz.
+    Sweep,
+    /// Pink noise (equal energy per octave).
+    Pink,
+    /// A sine tone at --freq.
+    Tone,
+    /// Noise bursts shaped like "s", "sh" and "t".
+    Sibilants,
+    /// Bass notes from 30 to 120 Hz with a kick drum.
+    BassNotes,
+    /// A short synthesized piece: kick, bass line, chords, hi-hats and cymbals.
+    Music,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[arg(value_enum)]
+    pub kind: SignalKind,
+    /// Output WAV file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Length in seconds [default: 10; music: 24]
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Sample rate (Hz).
+    #[arg(long, default_value_t = 44_100)]
+    pub rate: u32,
+    /// Tone frequency (Hz), for `tone`.
+    #[arg(long, default_value_t = 1000.0)]
+    pub freq: f64,
+    /// Output sample format: 16, 24, 32 or 32f.
+    #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
+    pub bits: String,
+    /// Seed for the noise and the music's variations (the same seed gives the same file).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// WAV file to play [default: samples/music.wav]
+    pub input: Option<PathBuf>,
+    /// Profile on side A.
+    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
+    pub a: String,
+    /// Profile on side B.
+    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
+    pub b: String,
+    /// Output device (name or part of it; see `iemsim devices`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Start position (seconds, or M:SS).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Loop a passage, e.g. 0:12-0:20 or 12-20 (seconds).
+    #[arg(long = "loop", value_name = "START-END")]
+    pub loop_range: Option<String>,
+    /// Do not match the loudness of A and B (not recommended: louder sounds "better").
+    #[arg(long)]
+    pub no_match: bool,
+    /// No terminal UI: play --duration seconds, switching A/B every --switch-every seconds.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// With --no-tui: switch sides every SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    pub switch_every: Option<f64>,
+    /// With --no-tui: stop after SECS seconds [default: the whole file].
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Print JSON lines instead of text (with --no-tui).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AbxArgs {
+    /// WAV file to listen to [default: samples/music.wav]
+    pub input: Option<PathBuf>,
+    /// First profile.
+    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
+    pub a: String,
+    /// Second profile.
+    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
+    pub b: String,
+    /// Number of trials.
+    #[arg(long, default_value_t = 16)]
+    pub trials: u32,
+    /// Append the session to this JSON-lines log [default: in the platform data folder]
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Scripted answers, e.g. a,b,b,a (or a file with them, or - for stdin); needs --no-tui.
+    #[arg(long)]
+    pub answers: Option<String>,
+    /// No terminal UI (scripted mode).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Output device (name or part of it).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoKind {
+    /// Harsh "s" sounds: what sibilance is and where it lives.
+    Sibilance,
+    /// Bass roll-off: why some IEMs lose the lowest octave.
+    Bass,
+    /// A tour: neutral, BA, DD, V-shaped hybrid.
+    Signatures,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(value_enum)]
+    pub kind: DemoKind,
+    /// Render every part as WAV plus a README.md into DIR instead of playing (no audio device needed).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// No terminal UI: print the text and play each part in turn.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Output device (name or part of it).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Replace existing files in the export folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the numbers as JSON.
+    #[arg(long)]
+    pub json: bool,
+}

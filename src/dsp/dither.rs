@@ -1,0 +1,122 @@
+//! Quantisation to integer PCM with optional TPDF dither, counting clipped samples.
+//!
+//! Deterministic: the dither noise comes from a seeded xorshift generator, so the same input,
+//! seed and settings always give the same bytes (tests and reproducible exports depend on it).
+
+/// How to reduce word length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dither {
+    /// Triangular-PDF dither of ±1 LSB peak: removes truncation distortion for the price of a
+    /// flat noise floor (about −98 dBFS RMS at 16 bits).
+    Tpdf,
+    /// Plain rounding.
+    None,
+}
+
+/// Converts f64 samples in [-1, 1) to signed integers of `bits` bits.
+#[derive(Debug, Clone)]
+pub struct Quantizer {
+    scale: f64,
+    max: f64,
+    min: f64,
+    dither: Dither,
+    rng: XorShift64,
+}
+
+impl Quantizer {
+    /// `bits` is 8..=32.
+    pub fn new(bits: u16, dither: Dither, seed: u64) -> Self {
+        let scale = 2f64.powi(i32::from(bits) - 1);
+        Self {
+            scale,
+            max: scale - 1.0,
+            min: -scale,
+            dither,
+            rng: XorShift64::new(seed),
+        }
+    }
+
+    /// Quantises one sample; returns the integer and whether it had to be clipped.
+    #[inline]
+    pub fn quantize(&mut self, x: f64) -> (i32, bool) {
+        let mut v = x * self.scale;
+        if self.dither == Dither::Tpdf {
+            v += self.rng.uniform() - self.rng.uniform();
+        }
+        let r = v.round();
+        if r > self.max {
+            (self.max as i32, true)
+        } else if r < self.min {
+            (self.min as i32, true)
+        } else {
+            (r as i32, false)
+        }
+    }
+}
+
+/// Marsaglia's xorshift64*: tiny, fast, deterministic; plenty for dither noise (not for secrets).
+#[derive(Debug, Clone)]
+pub struct XorShift64(u64);
+
+impl XorShift64 {
+    pub fn new(seed: u64) -> Self {
+        // Zero is a fixed point of xorshift; mix the seed so any value works.
+        Self(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
+    }
+
+    #[inline]
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, 1).
+    #[inline]
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_without_dither_is_exact_and_clips() {
+        let mut q = Quantizer::new(16, Dither::None, 1);
+        assert_eq!(q.quantize(0.5), (16384, false));
+        assert_eq!(q.quantize(-1.0), (-32768, false));
+        assert_eq!(q.quantize(1.0), (32767, true));
+        assert_eq!(q.quantize(-1.5), (-32768, true));
+        let mut q24 = Quantizer::new(24, Dither::None, 1);
+        assert_eq!(q24.quantize(1.0 / 8_388_608.0 * 3.4), (3, false));
+    }
+
+    /// TPDF dither: error mean ≈ 0, variance ≈ 1/12 (rounding) + 1/6 (triangular ±1 LSB) = 1/4 LSB²,
+    /// and it never exceeds 1.5 LSB.
+    #[test]
+    fn tpdf_error_statistics() {
+        let mut q = Quantizer::new(16, Dither::Tpdf, 42);
+        let n = 200_000;
+        let (mut sum, mut sum2, mut worst) = (0.0, 0.0, 0.0f64);
+        for i in 0..n {
+            let x = ((i as f64) * 0.000_123).sin() * 0.3;
+            let (v, clipped) = q.quantize(x);
+            assert!(!clipped);
+            let e = f64::from(v) - x * 32768.0;
+            sum += e;
+            sum2 += e * e;
+            worst = worst.max(e.abs());
+        }
+        let mean = sum / n as f64;
+        let var = sum2 / n as f64 - mean * mean;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((var - 0.25).abs() < 0.01, "variance {var}");
+        assert!(worst <= 1.5, "worst {worst}");
+    }
+}

@@ -1,0 +1,293 @@
+//! One biquad filter: its user-facing specification and its normalised coefficients.
+//!
+//! Coefficients come from the RBJ Audio-EQ-Cookbook formulas as implemented by the `biquad` crate,
+//! always in `f64`. Building and processing are kept apart (as in CamillaDSP's
+//! `BiquadCoefficients::from_config`): a [`FilterSpec`] is validated and turned into
+//! [`Coefficients`] once, when a chain is built; the hot loop in [`super::chain`] only runs them.
+
+use serde::{Deserialize, Serialize};
+use std::f64::consts::PI;
+
+/// The filter shapes a profile may use (RBJ cookbook names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterKind {
+    /// Bell boost or cut around `fc_hz`; `q` sets the width.
+    Peaking,
+    /// Boost or cut everything below `fc_hz` (gain reached at DC).
+    LowShelf,
+    /// Boost or cut everything above `fc_hz` (gain reached at Nyquist).
+    HighShelf,
+    /// Second-order low-pass (12 dB/octave); `gain_db` is ignored.
+    LowPass,
+    /// Second-order high-pass (12 dB/octave); `gain_db` is ignored.
+    HighPass,
+}
+
+impl FilterKind {
+    /// Whether `gain_db` means anything for this kind.
+    pub fn uses_gain(self) -> bool {
+        matches!(self, Self::Peaking | Self::LowShelf | Self::HighShelf)
+    }
+
+    /// Short label for tables: `PK`, `LS`, `HS`, `LP`, `HP` (Equalizer APO's spelling).
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Peaking => "PK",
+            Self::LowShelf => "LS",
+            Self::HighShelf => "HS",
+            Self::LowPass => "LP",
+            Self::HighPass => "HP",
+        }
+    }
+}
+
+/// A filter as a person writes it: kind, centre/corner frequency, gain and Q.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FilterSpec {
+    pub kind: FilterKind,
+    pub fc_hz: f64,
+    #[serde(default)]
+    pub gain_db: f64,
+    pub q: f64,
+}
+
+/// Why a [`FilterSpec`] cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FilterError {
+    #[error("fc {fc_hz} Hz is not a positive finite frequency")]
+    BadFrequency { fc_hz: f64 },
+    #[error("Q {q} is not a positive finite number")]
+    BadQ { q: f64 },
+    #[error("gain {gain_db} dB is not finite or beyond ±40 dB")]
+    BadGain { gain_db: f64 },
+    #[error("fc {fc_hz} Hz is at or above the Nyquist frequency ({nyquist_hz} Hz) of {sample_rate} Hz audio")]
+    AboveNyquist {
+        fc_hz: f64,
+        nyquist_hz: f64,
+        sample_rate: f64,
+    },
+    #[error("the filter is unstable at {sample_rate} Hz (poles outside the unit circle)")]
+    Unstable { sample_rate: f64 },
+}
+
+/// Largest |gain| accepted; beyond this a profile is a mistake, not a tuning.
+pub const MAX_ABS_GAIN_DB: f64 = 40.0;
+
+impl FilterSpec {
+    pub const fn new(kind: FilterKind, fc_hz: f64, gain_db: f64, q: f64) -> Self {
+        Self {
+            kind,
+            fc_hz,
+            gain_db,
+            q,
+        }
+    }
+
+    /// Checks the numbers that do not depend on the sample rate.
+    pub fn validate(&self) -> Result<(), FilterError> {
+        if !(self.fc_hz.is_finite() && self.fc_hz > 0.0) {
+            return Err(FilterError::BadFrequency { fc_hz: self.fc_hz });
+        }
+        if !(self.q.is_finite() && self.q > 0.0) {
+            return Err(FilterError::BadQ { q: self.q });
+        }
+        if !self.gain_db.is_finite() || self.gain_db.abs() > MAX_ABS_GAIN_DB {
+            return Err(FilterError::BadGain {
+                gain_db: self.gain_db,
+            });
+        }
+        Ok(())
+    }
+
+    /// Normalised coefficients at `sample_rate`, or why there are none.
+    ///
+    /// A filter whose `fc_hz` is at or above Nyquist has no meaning at this rate: callers drop it
+    /// (with a warning) rather than let it produce NaN or an unstable cascade.
+    pub fn coefficients(&self, sample_rate: f64) -> Result<Coefficients, FilterError> {
+        self.validate()?;
+        let nyquist_hz = sample_rate / 2.0;
+        if self.fc_hz >= nyquist_hz {
+            return Err(FilterError::AboveNyquist {
+                fc_hz: self.fc_hz,
+                nyquist_hz,
+                sample_rate,
+            });
+        }
+        let kind = match self.kind {
+            FilterKind::Peaking => biquad::Type::PeakingEQ(self.gain_db),
+            FilterKind::LowShelf => biquad::Type::LowShelf(self.gain_db),
+            FilterKind::HighShelf => biquad::Type::HighShelf(self.gain_db),
+            FilterKind::LowPass => biquad::Type::LowPass,
+            FilterKind::HighPass => biquad::Type::HighPass,
+        };
+        let c = biquad::Coefficients::<f64>::from_normalized_params(
+            kind,
+            self.fc_hz / nyquist_hz,
+            self.q,
+        )
+        .map_err(|_| FilterError::AboveNyquist {
+            fc_hz: self.fc_hz,
+            nyquist_hz,
+            sample_rate,
+        })?;
+        let coeffs = Coefficients {
+            b0: c.b0,
+            b1: c.b1,
+            b2: c.b2,
+            a1: c.a1,
+            a2: c.a2,
+        };
+        if !coeffs.is_stable() {
+            return Err(FilterError::Unstable { sample_rate });
+        }
+        Ok(coeffs)
+    }
+}
+
+/// Normalised biquad coefficients (a0 = 1): H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (1 + a1 z⁻¹ + a2 z⁻²).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Coefficients {
+    pub b0: f64,
+    pub b1: f64,
+    pub b2: f64,
+    pub a1: f64,
+    pub a2: f64,
+}
+
+impl Coefficients {
+    /// The identity filter.
+    pub const IDENTITY: Self = Self {
+        b0: 1.0,
+        b1: 0.0,
+        b2: 0.0,
+        a1: 0.0,
+        a2: 0.0,
+    };
+
+    /// Both poles strictly inside the unit circle (Jury's conditions for a second-order denominator),
+    /// and every coefficient finite.
+    pub fn is_stable(&self) -> bool {
+        let finite = [self.b0, self.b1, self.b2, self.a1, self.a2]
+            .iter()
+            .all(|v| v.is_finite());
+        finite && self.a2.abs() < 1.0 && self.a1.abs() < 1.0 + self.a2
+    }
+
+    /// |H(e^{jω})|² at frequency `f_hz`, evaluated in closed form from the coefficients.
+    pub fn magnitude_squared(&self, f_hz: f64, sample_rate: f64) -> f64 {
+        let w = 2.0 * PI * f_hz / sample_rate;
+        let (c1, s1) = (w.cos(), w.sin());
+        let (c2, s2) = ((2.0 * w).cos(), (2.0 * w).sin());
+        let nr = self.b0 + self.b1 * c1 + self.b2 * c2;
+        let ni = -(self.b1 * s1 + self.b2 * s2);
+        let dr = 1.0 + self.a1 * c1 + self.a2 * c2;
+        let di = -(self.a1 * s1 + self.a2 * s2);
+        (nr * nr + ni * ni) / (dr * dr + di * di)
+    }
+
+    /// Gain in dB at `f_hz`.
+    pub fn magnitude_db(&self, f_hz: f64, sample_rate: f64) -> f64 {
+        10.0 * self.magnitude_squared(f_hz, sample_rate).log10()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FS: f64 = 48_000.0;
+
+    /// The cookbook's design equations fix these values exactly, independently of how the
+    /// coefficients are computed: a peaking filter has `gain_db` at fc; a low shelf has `gain_db`
+    /// at DC and 0 dB at Nyquist; a high shelf the reverse; LP/HP have -3.01 dB at fc when Q = 1/√2.
+    #[test]
+    fn cookbook_design_points_hold() {
+        for &g in &[-12.0, -3.0, 0.5, 6.0, 12.0] {
+            for &fc in &[31.5, 100.0, 1000.0, 8000.0, 16000.0] {
+                for &q in &[0.5, 0.707, 2.0, 6.0] {
+                    let pk = FilterSpec::new(FilterKind::Peaking, fc, g, q)
+                        .coefficients(FS)
+                        .unwrap();
+                    assert!(
+                        (pk.magnitude_db(fc, FS) - g).abs() < 1e-9,
+                        "peak {fc} {g} {q}"
+                    );
+                    assert!(pk.magnitude_db(0.0, FS).abs() < 1e-9);
+                    let ls = FilterSpec::new(FilterKind::LowShelf, fc, g, q.min(1.0))
+                        .coefficients(FS)
+                        .unwrap();
+                    assert!((ls.magnitude_db(0.0, FS) - g).abs() < 1e-9, "ls dc");
+                    assert!(ls.magnitude_db(FS / 2.0, FS).abs() < 1e-9, "ls nyq");
+                    // The cookbook shelf passes through half the gain (in dB) at fc.
+                    assert!((ls.magnitude_db(fc, FS) - g / 2.0).abs() < 1e-9, "ls mid");
+                    let hs = FilterSpec::new(FilterKind::HighShelf, fc, g, q.min(1.0))
+                        .coefficients(FS)
+                        .unwrap();
+                    assert!(hs.magnitude_db(0.0, FS).abs() < 1e-9, "hs dc");
+                    assert!((hs.magnitude_db(FS / 2.0, FS) - g).abs() < 1e-9, "hs nyq");
+                    assert!((hs.magnitude_db(fc, FS) - g / 2.0).abs() < 1e-9, "hs mid");
+                }
+            }
+        }
+        let lp = FilterSpec::new(
+            FilterKind::LowPass,
+            1000.0,
+            0.0,
+            std::f64::consts::FRAC_1_SQRT_2,
+        );
+        let lp = lp.coefficients(FS).unwrap();
+        assert!((lp.magnitude_db(1000.0, FS) + 3.0103).abs() < 1e-3);
+        assert!(lp.magnitude_db(0.0, FS).abs() < 1e-9);
+    }
+
+    /// Published value: RBJ peaking EQ, fs = 48 kHz, f0 = 1 kHz, Q = 1, +6 dB, computed by hand
+    /// from the cookbook formulas (A = 10^(6/40), w0 = 2π·1000/48000, α = sin(w0)/2).
+    #[test]
+    fn matches_hand_computed_cookbook_coefficients() {
+        let a = 10f64.powf(6.0 / 40.0);
+        let w0 = 2.0 * PI * 1000.0 / FS;
+        let alpha = w0.sin() / 2.0;
+        let a0 = 1.0 + alpha / a;
+        let want = [
+            (1.0 + alpha * a) / a0,
+            -2.0 * w0.cos() / a0,
+            (1.0 - alpha * a) / a0,
+            -2.0 * w0.cos() / a0,
+            (1.0 - alpha / a) / a0,
+        ];
+        let c = FilterSpec::new(FilterKind::Peaking, 1000.0, 6.0, 1.0)
+            .coefficients(FS)
+            .unwrap();
+        let got = [c.b0, c.b1, c.b2, c.a1, c.a2];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "{got:?} vs {want:?}");
+        }
+        // Numbers printed to 6 places, as a check that the formula above was typed right.
+        assert!(
+            (c.b0 - 1.043_953).abs() < 1e-6 && (c.a2 - 0.911_675).abs() < 1e-6,
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_nyquist_and_nonsense() {
+        let f = FilterSpec::new(FilterKind::Peaking, 24_000.0, 3.0, 1.0);
+        assert!(matches!(
+            f.coefficients(FS),
+            Err(FilterError::AboveNyquist { .. })
+        ));
+        assert!(matches!(
+            FilterSpec::new(FilterKind::Peaking, f64::NAN, 3.0, 1.0).validate(),
+            Err(FilterError::BadFrequency { .. })
+        ));
+        assert!(matches!(
+            FilterSpec::new(FilterKind::Peaking, 100.0, 3.0, 0.0).validate(),
+            Err(FilterError::BadQ { .. })
+        ));
+        assert!(matches!(
+            FilterSpec::new(FilterKind::Peaking, 100.0, 90.0, 1.0).validate(),
+            Err(FilterError::BadGain { .. })
+        ));
+    }
+}

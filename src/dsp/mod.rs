@@ -1,0 +1,13 @@
+//! The pure DSP core: no files, devices, terminals, clocks, threads or printing.
+//! Everything here is deterministic (randomness only from explicit seeds).
+
+pub mod builtin;
+pub mod chain;
+pub mod dither;
+pub mod filter;
+pub mod profile;
+pub mod response;
+
+pub use chain::{db_to_gain, gain_to_db, Chain, Processor};
+pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};
+pub use profile::{DroppedFilter, Preamp, Profile, ProfileError};

@@ -1,0 +1,3 @@
+//! Terminal output: progress bars (and, later, the A/B terminal UI and plots).
+
+pub mod progress;
