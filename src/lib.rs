@@ -8,4 +8,5 @@ pub mod commands;
 pub mod dsp;
 pub mod error;
 pub mod io;
+pub mod render;
 pub mod ui;

@@ -3,17 +3,18 @@
 use super::{find_profile, input_or_default};
 use crate::cli::{DitherArg, ExportArgs};
 use crate::dsp::dither::Dither;
-use crate::dsp::{Chain, Preamp, Processor, Profile};
+use crate::dsp::{response, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{OutFormat, SinkStats, WavSink, WavSource};
+use crate::io::{OutFormat, WavSink, WavSource};
+use crate::render;
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// Frames per processing block: large enough to amortise per-block work, small enough to stay in cache.
-pub const BLOCK_FRAMES: usize = 4096;
+pub const BLOCK_FRAMES: usize = 16_384;
 
 /// Everything about how to write outputs, resolved from the command line.
 #[derive(Debug, Clone, Copy)]
@@ -184,7 +185,6 @@ pub fn export_file(
     let mut src = WavSource::open(input)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
-    let channels = usize::from(info.channels);
     let format = opts.format.unwrap_or_else(|| info.out_format());
     for (i, (_, out)) in jobs.iter().enumerate() {
         if same_file(out, input) {
@@ -198,8 +198,9 @@ pub fn export_file(
         }
     }
     let mut lanes = Vec::with_capacity(jobs.len());
+    let mut meta = Vec::with_capacity(jobs.len());
     for (profile, out) in jobs {
-        let (chain, dropped) = profile.chain(fs, channels, opts.preamp);
+        let (coeffs, dropped) = profile.coefficients(fs);
         for d in &dropped {
             eprintln!(
                 "iemsim: warning: profile '{}' filter {} ({} {} Hz) dropped: {}",
@@ -210,6 +211,10 @@ pub fn export_file(
                 d.reason
             );
         }
+        let gain_db = match opts.preamp {
+            Preamp::Auto => -response::max_boost_db(&coeffs, fs),
+            other => profile.preamp_db(other, fs),
+        };
         let sink = WavSink::create(
             out,
             info.channels,
@@ -218,53 +223,38 @@ pub fn export_file(
             opts.dither,
             opts.force,
         )?;
-        lanes.push(Lane {
-            chain,
+        lanes.push(render::Lane {
+            coeffs,
+            gain_db,
             sink,
-            dropped: dropped.iter().map(|d| d.index).collect(),
         });
+        meta.push((gain_db, dropped.iter().map(|d| d.index).collect::<Vec<_>>()));
     }
     let mut progress = Progress::new(info.frames, format!("{}", input.display()), opts.quiet);
-    let mut block = vec![0.0f64; BLOCK_FRAMES * channels];
-    let mut work = vec![0.0f64; BLOCK_FRAMES * channels];
-    loop {
-        let n = src.read(&mut block)?;
-        if n == 0 {
-            break;
-        }
-        let len = n * channels;
-        for lane in &mut lanes {
-            work[..len].copy_from_slice(&block[..len]);
-            lane.chain.process(&mut work[..len]);
-            lane.sink.write(&work[..len])?;
-        }
-        progress.set(src.position());
-    }
+    let stats = render::render(&mut src, lanes, BLOCK_FRAMES, &mut |done| {
+        progress.set(done)
+    })?;
     progress.finish();
-    let mut reports = Vec::with_capacity(lanes.len());
-    for (lane, (profile, out)) in lanes.into_iter().zip(jobs) {
-        let preamp_db = crate::dsp::gain_to_db(lane.chain.gain());
-        let stats: SinkStats = lane.sink.finish()?;
-        reports.push(OutputReport {
-            input: input.to_path_buf(),
-            output: out.clone(),
-            profile: profile.name.clone(),
-            format,
-            preamp_db,
-            peak_dbfs: stats.peak_dbfs(),
-            clipped_samples: stats.clipped,
-            frames: stats.frames,
-            sample_rate: info.sample_rate,
-            dropped_filters: lane.dropped,
-        });
-    }
+    let reports = stats
+        .into_iter()
+        .zip(meta)
+        .zip(jobs)
+        .map(
+            |((stats, (preamp_db, dropped_filters)), (profile, out))| OutputReport {
+                input: input.to_path_buf(),
+                output: out.clone(),
+                profile: profile.name.clone(),
+                format,
+                preamp_db,
+                peak_dbfs: stats.peak_dbfs(),
+                clipped_samples: stats.clipped,
+                frames: stats.frames,
+                sample_rate: info.sample_rate,
+                dropped_filters,
+            },
+        )
+        .collect();
     Ok(reports)
-}
-
-struct Lane {
-    chain: Chain,
-    sink: WavSink,
-    dropped: Vec<usize>,
 }
 
 fn print_report(r: &OutputReport) {

@@ -1,6 +1,7 @@
 //! Files: WAV in and out. Everything that touches the filesystem lives here or in `commands`.
 
 pub mod atomic;
+pub mod pcm;
 pub mod wav;
 
 pub use wav::{OutFormat, SinkStats, WavError, WavInfo, WavSink, WavSource};

@@ -4,11 +4,12 @@
 //! Every error names the file and says what is wrong in words a user can act on.
 
 use super::atomic::TempFile;
+use super::pcm::{self, Encoding};
 use crate::dsp::dither::{Dither, Quantizer};
 use hound::{SampleFormat, WavSpec};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Limits beyond which a header is treated as corrupt rather than exotic.
@@ -137,11 +138,13 @@ impl OutFormat {
 
 /// Reads a WAV file block by block as f64 frames.
 pub struct WavSource {
-    reader: hound::WavReader<BufReader<File>>,
+    reader: BufReader<File>,
     info: WavInfo,
     path: PathBuf,
-    scale: f64,
+    encoding: Encoding,
+    data_start: u64,
     position: u64,
+    bytes: Vec<u8>,
 }
 
 impl std::fmt::Debug for WavSource {
@@ -164,22 +167,50 @@ impl WavSource {
                 source: io::Error::other("is a folder, not a file"),
             });
         }
-        let reader = hound::WavReader::new(BufReader::with_capacity(1 << 16, file))
+        let reader = hound::WavReader::new(BufReader::with_capacity(1 << 20, file))
             .map_err(|e| header_error(path, e))?;
         let spec = reader.spec();
         validate_spec(path, &spec)?;
-        let bytes_per_sample = u64::from(spec.bits_per_sample.div_ceil(8));
         let samples = u64::from(reader.len());
         let frames = samples / u64::from(spec.channels);
+        // hound has parsed the header and stopped at the start of the sample data; from here on the
+        // bytes are read in bulk (see `pcm`). The data chunk's length field sits just before it.
+        let mut inner = reader.into_inner();
+        let rerr = |source| WavError::Read { path: p(), source };
+        let data_start = inner.stream_position().map_err(rerr)?;
+        let mut len_field = [0u8; 4];
+        inner
+            .seek(SeekFrom::Start(data_start.saturating_sub(4)))
+            .map_err(rerr)?;
+        inner.read_exact(&mut len_field).map_err(rerr)?;
+        let data_len = u64::from(u32::from_le_bytes(len_field));
+        let container = data_len
+            .checked_div(samples)
+            .unwrap_or(u64::from(spec.bits_per_sample.div_ceil(8)));
+        let encoding = match (spec.sample_format, spec.bits_per_sample, container) {
+            (SampleFormat::Float, 32, 4) => Encoding::F32,
+            (SampleFormat::Int, 8, 1) => Encoding::U8,
+            (SampleFormat::Int, 16, 2) => Encoding::I16,
+            (SampleFormat::Int, 24, 3) => Encoding::I24,
+            (SampleFormat::Int, 24, 4) => Encoding::I24In4,
+            (SampleFormat::Int, 32, 4) => Encoding::I32,
+            (_, bits, c) => {
+                return Err(WavError::Unsupported {
+                    path: p(),
+                    detail: format!("{bits}-bit samples in {c}-byte containers"),
+                })
+            }
+        };
         // hound trusts the header's data length; a file cut short is caught here, before any work.
-        let needed = samples * bytes_per_sample;
-        if needed > file_len {
-            let held = file_len / (bytes_per_sample * u64::from(spec.channels));
+        let needed = samples * container;
+        let held = file_len.saturating_sub(data_start);
+        if needed > held {
             return Err(WavError::Truncated {
                 path: p(),
                 part: "data",
                 detail: format!(
-                    "the header announces {frames} frames but the file holds at most {held}"
+                    "the header announces {frames} frames but the file holds {}",
+                    held / (container * u64::from(spec.channels))
                 ),
             });
         }
@@ -190,17 +221,14 @@ impl WavSource {
             float: spec.sample_format == SampleFormat::Float,
             frames,
         };
-        let scale = if info.float {
-            1.0
-        } else {
-            1.0 / 2f64.powi(i32::from(spec.bits_per_sample) - 1)
-        };
         Ok(Self {
-            reader,
+            reader: inner,
             info,
             path: p(),
-            scale,
+            encoding,
+            data_start,
             position: 0,
+            bytes: Vec::new(),
         })
     }
 
@@ -222,19 +250,23 @@ impl WavSource {
     pub fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
         let ch = usize::from(self.info.channels);
         let want = (buf.len() / ch).min((self.info.frames - self.position) as usize);
-        let out = &mut buf[..want * ch];
-        if self.info.float {
-            let mut it = self.reader.samples::<f32>();
-            for v in out.iter_mut() {
-                *v = f64::from(next_sample(&mut it, &self.path)?);
+        let n_bytes = want * ch * self.encoding.bytes();
+        self.bytes.resize(n_bytes, 0);
+        self.reader.read_exact(&mut self.bytes).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                WavError::Truncated {
+                    path: self.path.clone(),
+                    part: "data",
+                    detail: "the file ends mid-sample".into(),
+                }
+            } else {
+                WavError::Read {
+                    path: self.path.clone(),
+                    source: e,
+                }
             }
-        } else {
-            let scale = self.scale;
-            let mut it = self.reader.samples::<i32>();
-            for v in out.iter_mut() {
-                *v = f64::from(next_sample(&mut it, &self.path)?) * scale;
-            }
-        }
+        })?;
+        pcm::decode(self.encoding, &self.bytes, &mut buf[..want * ch]);
         self.position += want as u64;
         Ok(want)
     }
@@ -253,55 +285,32 @@ impl WavSource {
     /// Moves to frame `frame` (clamped to the end).
     pub fn seek(&mut self, frame: u64) -> Result<(), WavError> {
         let frame = frame.min(self.info.frames);
-        let t = u32::try_from(frame).unwrap_or(u32::MAX);
-        self.reader.seek(t).map_err(|source| WavError::Read {
-            path: self.path.clone(),
-            source,
-        })?;
+        let offset =
+            self.data_start + frame * u64::from(self.info.channels) * self.encoding.bytes() as u64;
+        self.reader
+            .seek(SeekFrom::Start(offset))
+            .map_err(|source| WavError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
         self.position = frame;
         Ok(())
     }
 }
 
-fn next_sample<S: hound::Sample>(
-    it: &mut impl Iterator<Item = hound::Result<S>>,
-    path: &Path,
-) -> Result<S, WavError> {
-    match it.next() {
-        Some(Ok(v)) => Ok(v),
-        Some(Err(hound::Error::IoError(e))) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            Err(WavError::Truncated {
-                path: path.to_path_buf(),
-                part: "data",
-                detail: "the file ends mid-sample".into(),
-            })
-        }
-        Some(Err(hound::Error::IoError(source))) => Err(WavError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-        Some(Err(e)) => Err(WavError::Unsupported {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        }),
-        None => Err(WavError::Truncated {
-            path: path.to_path_buf(),
-            part: "data",
-            detail: "fewer samples than the header announces".into(),
-        }),
-    }
+/// hound reports a short read either as `UnexpectedEof` or as a plain error "Failed to read enough bytes".
+fn is_eof(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::UnexpectedEof || e.to_string().contains("enough bytes")
 }
 
 fn header_error(path: &Path, e: hound::Error) -> WavError {
     let path = path.to_path_buf();
     match e {
-        hound::Error::IoError(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            WavError::Truncated {
-                path,
-                part: "header",
-                detail: "the file ends before the audio data starts".into(),
-            }
-        }
+        hound::Error::IoError(e) if is_eof(&e) => WavError::Truncated {
+            path,
+            part: "header",
+            detail: "the file ends before the audio data starts".into(),
+        },
         hound::Error::IoError(source) => WavError::Read { path, source },
         hound::Error::FormatError(m) if m.contains("RIFF") || m.contains("WAVE") => {
             WavError::NotWav {
@@ -368,16 +377,25 @@ impl SinkStats {
 }
 
 /// Writes a WAV file atomically: to a temporary file beside `dest`, renamed on [`finish`](Self::finish).
+///
+/// hound writes the header; the samples are encoded in bulk (see `pcm`) and the two size fields are
+/// patched when finishing.
 pub struct WavSink {
-    writer: Option<hound::WavWriter<BufWriter<File>>>,
+    out: Option<BufWriter<File>>,
     tmp: Option<TempFile>,
     dest: PathBuf,
     replace: bool,
-    format: OutFormat,
+    encoding: Encoding,
     channels: u16,
+    header_len: u64,
+    data_bytes: u64,
     quantizer: Quantizer,
+    bytes: Vec<u8>,
     stats: SinkStats,
 }
+
+/// RIFF sizes are 32-bit: a WAV file cannot exceed 4 GiB.
+const MAX_RIFF_BYTES: u64 = u32::MAX as u64;
 
 impl WavSink {
     /// Fails at once if `dest` exists (without `replace`) or its folder does not.
@@ -390,21 +408,18 @@ impl WavSink {
         replace: bool,
     ) -> Result<Self, WavError> {
         let d = || dest.to_path_buf();
+        let werr = |source| WavError::Write { path: d(), source };
         let dir = super::atomic::parent_dir(dest);
         if !dir.is_dir() {
             return Err(WavError::NoFolder { path: d() });
         }
         if dest.is_dir() {
-            return Err(WavError::Write {
-                path: d(),
-                source: io::Error::other("is a folder"),
-            });
+            return Err(werr(io::Error::other("is a folder")));
         }
         if !replace && dest.exists() {
             return Err(WavError::Exists { path: d() });
         }
-        let (tmp, file) =
-            TempFile::create(dest).map_err(|source| WavError::Write { path: d(), source })?;
+        let (tmp, mut file) = TempFile::create(dest).map_err(werr)?;
         let spec = WavSpec {
             channels,
             sample_rate,
@@ -415,76 +430,77 @@ impl WavSink {
                 SampleFormat::Int
             },
         };
-        let writer =
-            hound::WavWriter::new(BufWriter::with_capacity(1 << 16, file), spec).map_err(|e| {
-                WavError::Write {
-                    path: d(),
-                    source: hound_io(e),
-                }
-            })?;
+        hound::WavWriter::new(&mut file, spec)
+            .and_then(|w| w.finalize())
+            .map_err(|e| werr(hound_io(e)))?;
+        let header_len = file.seek(SeekFrom::End(0)).map_err(werr)?;
+        let encoding = match format {
+            OutFormat::I16 => Encoding::I16,
+            OutFormat::I24 => Encoding::I24,
+            OutFormat::I32 => Encoding::I32,
+            OutFormat::F32 => Encoding::F32,
+        };
         // A fixed seed: the same export twice gives identical files.
         let quantizer = Quantizer::new(format.bits(), dither, 0x1E45_1A00 ^ u64::from(sample_rate));
         Ok(Self {
-            writer: Some(writer),
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
             tmp: Some(tmp),
             dest: d(),
             replace,
-            format,
+            encoding,
             channels,
+            header_len,
+            data_bytes: 0,
             quantizer,
+            bytes: Vec::new(),
             stats: SinkStats::default(),
         })
     }
 
     /// Appends interleaved frames.
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
-        let Some(w) = self.writer.as_mut() else {
+        let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
-        let mut peak = self.stats.peak;
-        let mut clipped = 0u64;
-        let res = if self.format.is_float() {
-            block.iter().try_for_each(|&x| {
-                let a = x.abs();
-                peak = peak.max(a);
-                clipped += u64::from(a > 1.0);
-                w.write_sample(x as f32)
-            })
-        } else {
-            let q = &mut self.quantizer;
-            block.iter().try_for_each(|&x| {
-                peak = peak.max(x.abs());
-                let (v, c) = q.quantize(x);
-                clipped += u64::from(c);
-                w.write_sample(v)
-            })
-        };
-        res.map_err(|e| WavError::Write {
+        let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
+        let werr = |source| WavError::Write {
             path: self.dest.clone(),
-            source: hound_io(e),
-        })?;
-        self.stats.peak = peak;
-        self.stats.clipped += clipped;
+            source,
+        };
+        if self.header_len + self.data_bytes + self.bytes.len() as u64 > MAX_RIFF_BYTES {
+            return Err(werr(io::Error::other(
+                "the output would exceed the 4 GiB limit of WAV files",
+            )));
+        }
+        out.write_all(&self.bytes).map_err(werr)?;
+        self.data_bytes += self.bytes.len() as u64;
+        self.stats.peak = self.stats.peak.max(st.peak);
+        self.stats.clipped += st.clipped;
         self.stats.frames += (block.len() / usize::from(self.channels)) as u64;
         Ok(())
     }
 
-    /// Finishes the header, flushes to disk and moves the file to its final name.
+    /// Patches the header sizes, flushes to disk and moves the file to its final name.
     pub fn finish(mut self) -> Result<SinkStats, WavError> {
         let d = self.dest.clone();
         let werr = |source| WavError::Write {
             path: d.clone(),
             source,
         };
-        if let Some(w) = self.writer.take() {
-            w.finalize().map_err(|e| werr(hound_io(e)))?;
-            if let Some(tmp) = &self.tmp {
-                // Data on disk before the rename makes it visible: a crash never leaves a
-                // complete-looking name over incomplete data.
-                File::open(tmp.path())
-                    .and_then(|f| f.sync_all())
-                    .map_err(werr)?;
-            }
+        if let Some(out) = self.out.take() {
+            let mut file = out.into_inner().map_err(|e| werr(e.into_error()))?;
+            let total = self.header_len + self.data_bytes;
+            // Sizes fit in u32: `write` refuses to grow past MAX_RIFF_BYTES.
+            file.seek(SeekFrom::Start(4)).map_err(werr)?;
+            file.write_all(&((total - 8) as u32).to_le_bytes())
+                .map_err(werr)?;
+            file.seek(SeekFrom::Start(self.header_len - 4))
+                .map_err(werr)?;
+            file.write_all(&(self.data_bytes as u32).to_le_bytes())
+                .map_err(werr)?;
+            // Data on disk before the rename makes it visible: a crash never leaves a
+            // complete-looking name over incomplete data.
+            file.sync_all().map_err(werr)?;
         }
         if let Some(tmp) = self.tmp.take() {
             tmp.commit(self.replace).map_err(|e| {

@@ -1,0 +1,584 @@
+//! Drives the real `iemsim export` binary: formats round-trip, bad input is refused clearly (exit 2,
+//! one line naming the file, nothing left behind), and the output matches an independent float64
+//! RBJ cascade written here from the cookbook formulas.
+
+use std::f64::consts::PI;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run iemsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A deterministic test signal: two sines plus a little chirp, -6 dBFS peak, per channel different.
+fn signal(frames: usize, channels: usize, rate: u32) -> Vec<f64> {
+    let fs = f64::from(rate);
+    (0..frames)
+        .flat_map(|i| {
+            let t = i as f64 / fs;
+            (0..channels).map(move |c| {
+                let f1 = 55.0 * (c + 1) as f64;
+                0.25 * (2.0 * PI * f1 * t).sin()
+                    + 0.2 * (2.0 * PI * 3100.0 * t + c as f64).sin()
+                    + 0.05 * (2.0 * PI * (200.0 + 4000.0 * t) * t).sin()
+            })
+        })
+        .collect()
+}
+
+fn write_wav(path: &Path, data: &[f64], channels: u16, rate: u32, bits: u16, float: bool) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: bits,
+        sample_format: if float {
+            hound::SampleFormat::Float
+        } else {
+            hound::SampleFormat::Int
+        },
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let scale = 2f64.powi(i32::from(bits) - 1);
+    for &v in data {
+        if float {
+            w.write_sample(v as f32).unwrap();
+        } else if bits == 8 {
+            w.write_sample(((v * scale).round() as i32).clamp(-128, 127) as i8)
+                .unwrap();
+        } else {
+            w.write_sample(
+                ((v * scale).round() as i64).clamp(-(scale as i64), scale as i64 - 1) as i32,
+            )
+            .unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+/// Reads any WAV as f64 in [-1, 1) with its spec.
+fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f64>) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let data = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| f64::from(s.unwrap())).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 2f64.powi(i32::from(spec.bits_per_sample) - 1);
+            r.samples::<i32>()
+                .map(|s| f64::from(s.unwrap()) / scale)
+                .collect()
+        }
+    };
+    (spec, data)
+}
+
+/// Float64 reference: the RBJ cookbook formulas typed in from the cookbook text (not via the
+/// `biquad` crate or iemsim's code), run in direct form I.
+fn reference_cascade(
+    filters: &[(&str, f64, f64, f64)],
+    fs: f64,
+    preamp_db: f64,
+    data: &[f64],
+    channels: usize,
+) -> Vec<f64> {
+    let coeffs: Vec<[f64; 5]> = filters
+        .iter()
+        .map(|&(kind, f0, gain_db, q)| {
+            let a = 10f64.powf(gain_db / 40.0);
+            let w0 = 2.0 * PI * f0 / fs;
+            let (cw, alpha) = (w0.cos(), w0.sin() / (2.0 * q));
+            let (b0, b1, b2, a0, a1, a2) = match kind {
+                "PK" => (
+                    1.0 + alpha * a,
+                    -2.0 * cw,
+                    1.0 - alpha * a,
+                    1.0 + alpha / a,
+                    -2.0 * cw,
+                    1.0 - alpha / a,
+                ),
+                "LS" => {
+                    let s = 2.0 * a.sqrt() * alpha;
+                    (
+                        a * ((a + 1.0) - (a - 1.0) * cw + s),
+                        2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
+                        a * ((a + 1.0) - (a - 1.0) * cw - s),
+                        (a + 1.0) + (a - 1.0) * cw + s,
+                        -2.0 * ((a - 1.0) + (a + 1.0) * cw),
+                        (a + 1.0) + (a - 1.0) * cw - s,
+                    )
+                }
+                "HS" => {
+                    let s = 2.0 * a.sqrt() * alpha;
+                    (
+                        a * ((a + 1.0) + (a - 1.0) * cw + s),
+                        -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
+                        a * ((a + 1.0) + (a - 1.0) * cw - s),
+                        (a + 1.0) - (a - 1.0) * cw + s,
+                        2.0 * ((a - 1.0) - (a + 1.0) * cw),
+                        (a + 1.0) - (a - 1.0) * cw - s,
+                    )
+                }
+                _ => unreachable!(),
+            };
+            [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
+        })
+        .collect();
+    let g = 10f64.powf(preamp_db / 20.0);
+    let mut out = data.to_vec();
+    for ch in 0..channels {
+        for c in &coeffs {
+            let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+            for i in (ch..out.len()).step_by(channels) {
+                let x = out[i];
+                let y = c[0] * x + c[1] * x1 + c[2] * x2 - c[3] * y1 - c[4] * y2;
+                (x2, x1, y2, y1) = (x1, x, y1, y);
+                out[i] = y;
+            }
+        }
+        for i in (ch..out.len()).step_by(channels) {
+            out[i] *= g;
+        }
+    }
+    out
+}
+
+/// The `dd` profile's filters, as shown by `iemsim show dd --json` (read through the CLI so the test
+/// follows the built-in data, while the arithmetic above stays independent).
+fn profile_filters(dir: &Path, name: &str) -> Vec<(String, f64, f64, f64)> {
+    let o = iemsim(&["show", name, "--json"], dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["profile"]["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let kind = match f["kind"].as_str().unwrap() {
+                "peaking" => "PK",
+                "low_shelf" => "LS",
+                "high_shelf" => "HS",
+                k => panic!("reference has no {k}"),
+            };
+            (
+                kind.to_string(),
+                f["fc_hz"].as_f64().unwrap(),
+                f["gain_db"].as_f64().unwrap(),
+                f["q"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn float_output_matches_float64_reference_below_minus_90_dbfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    let data = signal(48_000 * 3, 2, 48_000);
+    write_wav(&input, &data, 2, 48_000, 32, true);
+    for name in ["ba", "dd", "v-hybrid", "bass-rolloff", "diffuse-field"] {
+        let out = dir.path().join(format!("{name}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                "in.wav",
+                "-p",
+                name,
+                "-o",
+                out.to_str().unwrap(),
+                "--bits",
+                "32f",
+                "--preamp",
+                "-6",
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let filters = profile_filters(dir.path(), name);
+        let f: Vec<(&str, f64, f64, f64)> = filters
+            .iter()
+            .map(|(k, a, b, c)| (k.as_str(), *a, *b, *c))
+            .collect();
+        // The input as the file holds it (f32), then the reference in f64.
+        let (_, held) = read_wav(&input);
+        let want = reference_cascade(&f, 48_000.0, -6.0, &held, 2);
+        let (spec, got) = read_wav(&out);
+        assert_eq!(
+            (spec.channels, spec.sample_rate, spec.bits_per_sample),
+            (2, 48_000, 32)
+        );
+        let err_db = 20.0 * max_abs_diff(&got, &want).log10();
+        assert!(
+            err_db < -90.0,
+            "{name}: max abs difference {err_db:.1} dBFS"
+        );
+    }
+}
+
+#[test]
+fn integer_output_within_one_lsb_of_reference_without_dither() {
+    let dir = tempfile::tempdir().unwrap();
+    for bits in [16u16, 24] {
+        let input = dir.path().join(format!("in{bits}.wav"));
+        let data = signal(44_100 * 2, 2, 44_100);
+        write_wav(&input, &data, 2, 44_100, bits, false);
+        let out = dir.path().join(format!("out{bits}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                input.to_str().unwrap(),
+                "-p",
+                "dd",
+                "-o",
+                out.to_str().unwrap(),
+                "--dither",
+                "none",
+                "--preamp",
+                "-3",
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let filters = profile_filters(dir.path(), "dd");
+        let f: Vec<(&str, f64, f64, f64)> = filters
+            .iter()
+            .map(|(k, a, b, c)| (k.as_str(), *a, *b, *c))
+            .collect();
+        let (_, held) = read_wav(&input);
+        let want = reference_cascade(&f, 44_100.0, -3.0, &held, 2);
+        let (spec, got) = read_wav(&out);
+        assert_eq!(spec.bits_per_sample, bits);
+        let lsb = 1.0 / 2f64.powi(i32::from(bits) - 1);
+        let worst = max_abs_diff(&got, &want) / lsb;
+        assert!(worst <= 1.0, "{bits}-bit: worst error {worst:.3} LSB");
+    }
+}
+
+#[test]
+fn every_supported_format_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    // (bits, float, channels, rate)
+    let cases = [
+        (8, false, 1, 8_000),
+        (16, false, 2, 44_100),
+        (24, false, 6, 96_000),
+        (32, false, 2, 48_000),
+        (32, true, 8, 192_000),
+        (16, false, 3, 22_050),
+    ];
+    for (bits, float, ch, rate) in cases {
+        let input = dir
+            .path()
+            .join(format!("in_{bits}_{float}_{ch}_{rate}.wav"));
+        let data = signal(rate as usize / 10, ch as usize, rate);
+        write_wav(&input, &data, ch, rate, bits, float);
+        // neutral + --preamp 0 + no dither = identity: output must equal input exactly (same format),
+        // and every output format must hold the input to within its own resolution.
+        for out_bits in ["16", "24", "32", "32f"] {
+            let out = dir
+                .path()
+                .join(format!("o_{bits}_{float}_{ch}_{rate}_{out_bits}.wav"));
+            let o = iemsim(
+                &[
+                    "export",
+                    input.to_str().unwrap(),
+                    "-p",
+                    "neutral",
+                    "-o",
+                    out.to_str().unwrap(),
+                    "--bits",
+                    out_bits,
+                    "--dither",
+                    "none",
+                    "--preamp",
+                    "0",
+                    "-q",
+                ],
+                dir.path(),
+            );
+            assert!(
+                o.status.success(),
+                "{bits}/{float}/{ch}/{rate} -> {out_bits}: {}",
+                stderr(&o)
+            );
+            let (ispec, idata) = read_wav(&input);
+            let (ospec, odata) = read_wav(&out);
+            assert_eq!(
+                (ospec.channels, ospec.sample_rate),
+                (ispec.channels, ispec.sample_rate)
+            );
+            let out_lsb = match out_bits {
+                "16" => 1.0 / 32768.0,
+                "24" => 1.0 / 8_388_608.0,
+                "32" => 1.0 / 2_147_483_648.0,
+                _ => 1e-7,
+            };
+            let err = max_abs_diff(&idata, &odata);
+            assert!(
+                err <= out_lsb * 0.5 + 1e-12,
+                "{bits}/{float}/{ch}/{rate} -> {out_bits}: error {err:e}"
+            );
+        }
+        // Default output format = input format.
+        let out = dir
+            .path()
+            .join(format!("default_{bits}_{float}_{ch}_{rate}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                input.to_str().unwrap(),
+                "-p",
+                "ba",
+                "-o",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (ospec, _) = read_wav(&out);
+        let want_bits = if bits == 8 { 16 } else { bits };
+        assert_eq!(
+            (
+                ospec.bits_per_sample,
+                ospec.sample_format == hound::SampleFormat::Float
+            ),
+            (want_bits, float)
+        );
+    }
+}
+
+#[test]
+fn default_names_batch_folders_and_no_clobber() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("song.wav");
+    write_wav(&music, &signal(4410, 2, 44_100), 2, 44_100, 16, false);
+    write_wav(
+        &dir.path().join("voice.wav"),
+        &signal(4410, 1, 44_100),
+        1,
+        44_100,
+        16,
+        false,
+    );
+    let o = iemsim(&["export", ".", "-p", "ba", "-p", "dd"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["song.ba.wav", "song.dd.wav", "voice.ba.wav", "voice.dd.wav"] {
+        assert!(dir.path().join(f).is_file(), "{f} missing");
+    }
+    let before = fs::read(dir.path().join("song.ba.wav")).unwrap();
+    // Running again must refuse (exit 2), name the file, touch nothing, and not re-process outputs.
+    let o = iemsim(&["export", "song.wav", "-p", "ba"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("song.ba.wav") && stderr(&o).contains("--force"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(dir.path().join("song.ba.wav")).unwrap(), before);
+    let o = iemsim(&["export", ".", "-p", "ba", "--force", "-q"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !dir.path().join("song.ba.ba.wav").exists(),
+        "outputs were taken as inputs"
+    );
+    assert_no_partials(dir.path());
+}
+
+#[test]
+fn auto_preamp_never_clips_a_full_scale_sine_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    // A full-scale log sweep through every profile: auto preamp must keep every sample within full scale.
+    let fs = 48_000.0;
+    let n = 48_000 * 4;
+    let k = (20_000f64 / 20.0).ln();
+    let data: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = i as f64 / fs;
+            let dur = n as f64 / fs;
+            (2.0 * PI * 20.0 * dur / k * ((t / dur * k).exp() - 1.0)).sin() * 0.999
+        })
+        .collect();
+    write_wav(&dir.path().join("sweep.wav"), &data, 1, 48_000, 32, true);
+    for name in [
+        "ba",
+        "dd",
+        "v-hybrid",
+        "sibilance",
+        "bass-rolloff",
+        "diffuse-field",
+    ] {
+        let o = iemsim(&["export", "sweep.wav", "-p", name, "--json"], dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v[0]["clipped_samples"], 0, "{name}: {v}");
+        assert!(v[0]["peak_dbfs"].as_f64().unwrap() <= 0.05, "{name}: {v}");
+    }
+}
+
+fn assert_no_partials(dir: &Path) {
+    let left: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// Each bad input: exit code 2, one line on stderr naming the file, no output file, no panic.
+#[test]
+fn bad_inputs_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = d.join("good.wav");
+    write_wav(&good, &signal(4800, 2, 48_000), 2, 48_000, 16, false);
+    let bytes = fs::read(&good).unwrap();
+    fs::write(
+        d.join("text.wav"),
+        b"this is not audio at all, just some text padding padding",
+    )
+    .unwrap();
+    fs::write(d.join("header.wav"), &bytes[..30]).unwrap();
+    fs::write(d.join("data.wav"), &bytes[..bytes.len() / 2]).unwrap();
+    let mut zero = bytes.clone();
+    zero[22] = 0; // channels = 0
+    zero[23] = 0;
+    fs::write(d.join("zero.wav"), &zero).unwrap();
+    let mut alaw = bytes.clone();
+    alaw[20] = 6; // format tag 6 = A-law
+    fs::write(d.join("alaw.wav"), &alaw).unwrap();
+    let mut absurd = bytes.clone();
+    absurd[24..28].copy_from_slice(&1_000_000u32.to_le_bytes()); // sample rate
+    absurd[28..32].copy_from_slice(&4_000_000u32.to_le_bytes()); // byte rate, kept consistent
+    fs::write(d.join("absurd.wav"), &absurd).unwrap();
+    let mut huge = bytes.clone();
+    let data_len_at = bytes.windows(4).position(|w| w == b"data").unwrap() + 4;
+    huge[data_len_at..data_len_at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    fs::write(d.join("huge.wav"), &huge).unwrap();
+    fs::write(d.join("empty.wav"), b"").unwrap();
+
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["export", "text.wav", "-p", "ba"], "text.wav", "not a WAV"),
+        (
+            &["export", "header.wav", "-p", "ba"],
+            "header.wav",
+            "truncated",
+        ),
+        (&["export", "data.wav", "-p", "ba"], "data.wav", "truncated"),
+        (
+            &["export", "zero.wav", "-p", "ba"],
+            "zero.wav",
+            "0 channels",
+        ),
+        (
+            &["export", "alaw.wav", "-p", "ba"],
+            "alaw.wav",
+            "unsupported",
+        ),
+        (
+            &["export", "absurd.wav", "-p", "ba"],
+            "absurd.wav",
+            "sample rate",
+        ),
+        (&["export", "huge.wav", "-p", "ba"], "huge.wav", "truncated"),
+        (
+            &["export", "empty.wav", "-p", "ba"],
+            "empty.wav",
+            "truncated",
+        ),
+        (
+            &["export", "missing.wav", "-p", "ba"],
+            "missing.wav",
+            "cannot open",
+        ),
+        (
+            &["export", "good.wav", "-p", "bass-rollof"],
+            "bass-rollof",
+            "did you mean 'bass-rolloff'",
+        ),
+        (
+            &["export", "good.wav", "-p", "ba", "--out-dir", "nowhere"],
+            "nowhere",
+            "does not exist",
+        ),
+        (
+            &["export", "good.wav", "-p", "ba", "-o", "nowhere/x.wav"],
+            "nowhere/x.wav",
+            "does not exist",
+        ),
+        (
+            &["export", "good.wav", "-p", "ba", "-o", "good.wav"],
+            "good.wav",
+            "over the input",
+        ),
+        (
+            &[
+                "export",
+                "good.wav",
+                "-p",
+                "ba",
+                "-o",
+                "./good.wav",
+                "--force",
+            ],
+            "good.wav",
+            "over the input",
+        ),
+        (
+            &["export", "good.wav", "-p", "ba", "--preamp", "loud"],
+            "loud",
+            "--preamp",
+        ),
+    ];
+    for (args, names, says) in cases {
+        let o = iemsim(args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(names), "{args:?} should name {names}: {err}");
+        assert!(
+            err.to_lowercase().contains(&says.to_lowercase()),
+            "{args:?} should say {says}: {err}"
+        );
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line expected: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(fs::read(&good).unwrap(), bytes, "the input was modified");
+    let mut names: Vec<String> = fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "absurd.wav",
+            "alaw.wav",
+            "data.wav",
+            "empty.wav",
+            "good.wav",
+            "header.wav",
+            "huge.wav",
+            "text.wav",
+            "zero.wav"
+        ]
+    );
+}
