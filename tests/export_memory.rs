@@ -1,0 +1,51 @@
+//! Memory stays bounded whatever the file length: exporting a 1-hour 44.1 kHz 16-bit stereo file
+//! (635 MB) keeps the real binary's peak RSS under 40 MB.
+
+use iemsim::dsp::dither::Dither;
+use iemsim::io::{OutFormat, WavSink};
+use std::process::Command;
+use std::time::Duration;
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn one_hour_export_peak_rss_under_40_mb() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("skipped: no /proc on this system to read peak RSS from");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("hour.wav");
+    let mut sink = WavSink::create(&input, 2, 44_100, OutFormat::I16, Dither::None, false).unwrap();
+    let block: Vec<f64> = (0..44_100 * 2).map(|i| ((i as f64) * 0.0123).sin() * 0.3).collect();
+    for _ in 0..3600 {
+        sink.write(&block).unwrap();
+    }
+    sink.finish().unwrap();
+    assert!(std::fs::metadata(&input).unwrap().len() > 600_000_000);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "hour.wav", "-p", "dd", "-q"])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Some(kb) = vm_hwm_kb(child.id()) {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+    assert!(peak_kb > 0, "could not read the child's VmHWM");
+    assert!(peak_kb < 40 * 1024, "peak RSS {} MB", peak_kb / 1024);
+    eprintln!("1-hour export peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
+    let out = std::fs::metadata(dir.path().join("hour.dd.wav")).unwrap().len();
+    assert_eq!(out, std::fs::metadata(&input).unwrap().len());
+}
