@@ -2,6 +2,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = iemsim::cli::Cli::parse();
     match iemsim::commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -26,4 +27,14 @@ fn one_line(err: &anyhow::Error) -> String {
         out.push_str(&s);
     }
     out
+}
+
+/// `iemsim show dd | head` should stop quietly when `head` closes the pipe, as Unix tools do, not
+/// panic in `println!`: Rust ignores SIGPIPE by default, so put the default action back.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

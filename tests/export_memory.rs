@@ -8,7 +8,12 @@ use std::time::Duration;
 
 fn vm_hwm_kb(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 #[test]
@@ -20,7 +25,9 @@ fn one_hour_export_peak_rss_under_40_mb() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("hour.wav");
     let mut sink = WavSink::create(&input, 2, 44_100, OutFormat::I16, Dither::None, false).unwrap();
-    let block: Vec<f64> = (0..44_100 * 2).map(|i| ((i as f64) * 0.0123).sin() * 0.3).collect();
+    let block: Vec<f64> = (0..44_100 * 2)
+        .map(|i| ((i as f64) * 0.0123).sin() * 0.3)
+        .collect();
     for _ in 0..3600 {
         sink.write(&block).unwrap();
     }
@@ -46,6 +53,8 @@ fn one_hour_export_peak_rss_under_40_mb() {
     assert!(peak_kb > 0, "could not read the child's VmHWM");
     assert!(peak_kb < 40 * 1024, "peak RSS {} MB", peak_kb / 1024);
     eprintln!("1-hour export peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
-    let out = std::fs::metadata(dir.path().join("hour.dd.wav")).unwrap().len();
+    let out = std::fs::metadata(dir.path().join("hour.dd.wav"))
+        .unwrap()
+        .len();
     assert_eq!(out, std::fs::metadata(&input).unwrap().len());
 }

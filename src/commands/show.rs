@@ -109,3 +109,25 @@ fn bar(db: f64) -> String {
         format!("{:>12}|", "█".repeat(cells))
     }
 }
+
+/// Nominal band names as printed on equalisers: `31.5`, `250`, `1.25k`, `12.5k`, `20k`.
+pub fn hz_label(f: f64) -> String {
+    let trim = |s: String| s.trim_end_matches('0').trim_end_matches('.').to_string();
+    if f >= 1000.0 {
+        format!("{}k", trim(format!("{:.2}", f / 1000.0)))
+    } else {
+        trim(format!("{f:.1}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn band_labels() {
+        let l: Vec<String> = [20.0, 31.5, 250.0, 1000.0, 1250.0, 12_500.0, 20_000.0]
+            .iter()
+            .map(|&f| super::hz_label(f))
+            .collect();
+        assert_eq!(l, ["20", "31.5", "250", "1k", "1.25k", "12.5k", "20k"]);
+    }
+}
