@@ -582,3 +582,52 @@ fn bad_inputs_are_refused_clearly() {
         ]
     );
 }
+
+/// Ctrl-C (SIGINT) in the middle of an export leaves neither the output nor a temporary file.
+#[test]
+fn interrupted_export_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough (about 2 minutes of 96 kHz 8-channel float) that the export is still running.
+    let input = dir.path().join("long.wav");
+    {
+        let mut sink = iemsim::io::WavSink::create(
+            &input,
+            8,
+            96_000,
+            iemsim::io::OutFormat::F32,
+            iemsim::dsp::dither::Dither::None,
+            false,
+        )
+        .unwrap();
+        let block = vec![0.1f64; 96_000 * 8];
+        for _ in 0..120 {
+            sink.write(&block).unwrap();
+        }
+        sink.finish().unwrap();
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "long.wav", "-p", "ba", "-p", "dd", "-q"])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    // Wait until the temporary files exist, then interrupt.
+    let t0 = std::time::Instant::now();
+    while !fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".partial")
+    }) {
+        assert!(t0.elapsed().as_secs() < 20, "no temporary file appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["long.wav"], "left behind: {names:?}");
+}

@@ -4,6 +4,24 @@
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Temporary files not yet committed or dropped, so an interrupt (Ctrl-C) can remove them:
+/// destructors do not run when the process is stopped by a signal.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes every temporary file still pending (called from the Ctrl-C handler).
+pub fn remove_pending() {
+    for p in pending().drain(..) {
+        let _ = fs::remove_file(p);
+    }
+}
 
 /// A temporary file in the destination's folder (so the final rename stays on one filesystem).
 #[derive(Debug)]
@@ -26,6 +44,7 @@ impl TempFile {
             let tmp = dir.join(format!(".{name}.{pid}.{n}.partial"));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
                 Ok(file) => {
+                    pending().push(tmp.clone());
                     return Ok((
                         Self {
                             tmp,
@@ -33,7 +52,7 @@ impl TempFile {
                             done: false,
                         },
                         file,
-                    ))
+                    ));
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => return Err(e),
@@ -83,6 +102,7 @@ impl Drop for TempFile {
         if !self.done {
             let _ = fs::remove_file(&self.tmp);
         }
+        pending().retain(|p| p != &self.tmp);
     }
 }
 
