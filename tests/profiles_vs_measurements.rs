@@ -1,0 +1,253 @@
+//! The built-in profiles against the measurements they claim to come from.
+//!
+//! Everything here is recomputed independently of the library: the reference curves straight from
+//! the CSVs in `samples/measurements/` (normalise each curve to 0 dB over 500 Hz–2 kHz, subtract the
+//! normalised Harman in-ear 2019 v2 target, average the class), and each profile's magnitude
+//! response from the RBJ cookbook formulas written out again below. The library contributes only
+//! the profile data (kind, fc, gain, Q) and the RMS error each profile documents in its `source`.
+
+use iemsim::dsp::builtin;
+use iemsim::dsp::filter::FilterKind;
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+
+const FS: f64 = 48_000.0;
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/measurements")
+}
+
+/// (frequency Hz, level dB) rows of an AutoEq CSV (`frequency,raw`).
+fn load(rel: &str) -> (Vec<f64>, Vec<f64>) {
+    let path = data_dir().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut f = Vec::new();
+    let mut y = Vec::new();
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let mut it = line.split(',');
+        f.push(it.next().unwrap().trim().parse::<f64>().unwrap());
+        y.push(it.next().unwrap().trim().parse::<f64>().unwrap());
+    }
+    assert_eq!(f.len(), 695, "{rel}: AutoEq's standard grid has 695 points");
+    (f, y)
+}
+
+fn normalised(y: &[f64], f: &[f64]) -> Vec<f64> {
+    let band: Vec<f64> = f
+        .iter()
+        .zip(y)
+        .filter(|(f, _)| (500.0..=2000.0).contains(*f))
+        .map(|(_, y)| *y)
+        .collect();
+    let mean = band.iter().sum::<f64>() / band.len() as f64;
+    y.iter().map(|v| v - mean).collect()
+}
+
+/// Deviation of one IEM from the Harman in-ear 2019 v2 target, both normalised.
+fn deviation(rel: &str) -> (Vec<f64>, Vec<f64>) {
+    let (f, harman) = load("targets/harman_in-ear_2019v2.csv");
+    let (f2, iem) = load(rel);
+    assert_eq!(f, f2, "{rel}: frequency grid differs from the target's");
+    let h = normalised(&harman, &f);
+    let d = normalised(&iem, &f)
+        .iter()
+        .zip(&h)
+        .map(|(a, b)| a - b)
+        .collect();
+    (f, d)
+}
+
+fn class_mean(class: &str) -> (Vec<f64>, Vec<f64>) {
+    let mut files: Vec<String> = std::fs::read_dir(data_dir().join("iem").join(class))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{class}: too few measurements");
+    let curves: Vec<(Vec<f64>, Vec<f64>)> = files
+        .iter()
+        .map(|n| deviation(&format!("iem/{class}/{n}")))
+        .collect();
+    let f = curves[0].0.clone();
+    let mean = (0..f.len())
+        .map(|i| curves.iter().map(|c| c.1[i]).sum::<f64>() / curves.len() as f64)
+        .collect();
+    (f, mean)
+}
+
+/// 0 below `lo`, 1 above `hi`, a raised cosine in log frequency between.
+fn taper(f: f64, lo: f64, hi: f64) -> f64 {
+    let t = ((f.ln() - lo.ln()) / (hi.ln() - lo.ln())).clamp(0.0, 1.0);
+    0.5 - 0.5 * (PI * t).cos()
+}
+
+/// The reference curve each profile claims to approximate.
+fn reference(name: &str) -> (Vec<f64>, Vec<f64>) {
+    match name {
+        "ba" => class_mean("ba"),
+        "dd" => class_mean("dd"),
+        "v-hybrid" => class_mean("hybrid"),
+        "sibilance" => {
+            // Mean of the three IEMs with the largest 5–9 kHz excess, kept from 3 to 12 kHz.
+            let parts = [
+                "iem/dd/Moondrop SSR.csv",
+                "iem/ba/BGVP DM6.csv",
+                "iem/dd/Moondrop SSP.csv",
+            ]
+            .map(deviation);
+            let f = parts[0].0.clone();
+            let y = (0..f.len())
+                .map(|i| {
+                    let m = parts.iter().map(|p| p.1[i]).sum::<f64>() / 3.0;
+                    m * taper(f[i], 2000.0, 3000.0) * (1.0 - taper(f[i], 12_000.0, 16_000.0))
+                })
+                .collect();
+            (f, y)
+        }
+        "bass-rolloff" => {
+            let (f, d) = deviation("iem/ba/Etymotic ER4SR.csv");
+            let y = f
+                .iter()
+                .zip(&d)
+                .map(|(f, d)| d * (1.0 - taper(*f, 500.0, 1000.0)))
+                .collect();
+            (f, y)
+        }
+        "diffuse-field" => {
+            let (f, h) = load("targets/harman_in-ear_2019v2.csv");
+            let (_, df) = load("targets/diffuse_field_gras_kemar.csv");
+            let (h, df) = (normalised(&h, &f), normalised(&df, &f));
+            let y = df.iter().zip(&h).map(|(a, b)| a - b).collect();
+            (f, y)
+        }
+        "neutral" => {
+            let (f, _) = load("targets/harman_in-ear_2019v2.csv");
+            let n = f.len();
+            (f, vec![0.0; n])
+        }
+        other => panic!("no reference curve for built-in profile {other}"),
+    }
+}
+
+/// |H(e^jw)| in dB of one RBJ cookbook biquad, written out from the cookbook text.
+fn rbj_db(kind: FilterKind, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    let w0 = 2.0 * PI * fc / FS;
+    let (cw, sw) = (w0.cos(), w0.sin());
+    let alpha = sw / (2.0 * q);
+    let sa = 2.0 * a.sqrt() * alpha;
+    let (b, den) = match kind {
+        FilterKind::Peaking => (
+            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
+            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
+        ),
+        FilterKind::LowShelf => (
+            [
+                a * ((a + 1.0) - (a - 1.0) * cw + sa),
+                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
+                a * ((a + 1.0) - (a - 1.0) * cw - sa),
+            ],
+            [
+                (a + 1.0) + (a - 1.0) * cw + sa,
+                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
+                (a + 1.0) + (a - 1.0) * cw - sa,
+            ],
+        ),
+        FilterKind::HighShelf => (
+            [
+                a * ((a + 1.0) + (a - 1.0) * cw + sa),
+                -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
+                a * ((a + 1.0) + (a - 1.0) * cw - sa),
+            ],
+            [
+                (a + 1.0) - (a - 1.0) * cw + sa,
+                2.0 * ((a - 1.0) - (a + 1.0) * cw),
+                (a + 1.0) - (a - 1.0) * cw - sa,
+            ],
+        ),
+        FilterKind::LowPass => (
+            [(1.0 - cw) / 2.0, 1.0 - cw, (1.0 - cw) / 2.0],
+            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
+        ),
+        FilterKind::HighPass => (
+            [(1.0 + cw) / 2.0, -(1.0 + cw), (1.0 + cw) / 2.0],
+            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
+        ),
+    };
+    // |sum c_k e^{-jkw}|
+    let w = 2.0 * PI * f / FS;
+    let mag = |c: [f64; 3]| {
+        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
+        let im = -c[1] * w.sin() - c[2] * (2.0 * w).sin();
+        (re * re + im * im).sqrt()
+    };
+    20.0 * (mag(b) / mag(den)).log10()
+}
+
+/// The RMS error a profile documents: the number in "RMS error X dB" in its `source`.
+fn documented_rms_db(source: &str) -> f64 {
+    let at = source
+        .find("RMS error ")
+        .unwrap_or_else(|| panic!("source does not document its RMS error: {source}"));
+    let rest = &source[at + "RMS error ".len()..];
+    let end = rest.find(' ').unwrap();
+    rest[..end].parse().unwrap()
+}
+
+#[test]
+fn every_builtin_profile_follows_its_measured_reference_within_what_it_documents() {
+    let mut table = String::new();
+    for p in builtin::profiles() {
+        let (f, reference) = reference(&p.name);
+        let (mut sum, mut n, mut worst) = (0.0, 0usize, 0.0f64);
+        for (fi, ri) in f.iter().zip(&reference) {
+            if !(20.0..=10_000.0).contains(fi) {
+                continue;
+            }
+            let model: f64 = p
+                .filters
+                .iter()
+                .map(|s| rbj_db(s.kind, s.fc_hz, s.gain_db, s.q, *fi))
+                .sum();
+            let e = model - ri;
+            sum += e * e;
+            n += 1;
+            worst = worst.max(e.abs());
+        }
+        let rms = (sum / n as f64).sqrt();
+        let documented = documented_rms_db(&p.source);
+        table.push_str(&format!(
+            "{:14} rms {rms:.2} dB (documented {documented:.2}), worst {worst:.1} dB\n",
+            p.name
+        ));
+        assert!(
+            rms <= documented + 0.005,
+            "{}: RMS error {rms:.3} dB exceeds the documented {documented} dB\n{table}",
+            p.name
+        );
+        assert!(rms <= 1.5, "{}: RMS error {rms:.3} dB > 1.5 dB", p.name);
+    }
+    println!("{table}");
+}
+
+#[test]
+fn the_references_show_what_the_profiles_are_about() {
+    // Sanity of the data itself, so a broken copy of the CSVs cannot pass silently.
+    let mean_between = |name: &str, lo: f64, hi: f64| {
+        let (f, y) = reference(name);
+        let v: Vec<f64> = f
+            .iter()
+            .zip(&y)
+            .filter(|(f, _)| (lo..=hi).contains(*f))
+            .map(|(_, y)| *y)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    // BA class: less deep bass than Harman, recessed 2–5 kHz (ANALYSIS.md: -5.0 and -3.9 dB).
+    assert!((mean_between("ba", 20.0, 60.0) + 5.0).abs() < 0.3);
+    assert!((mean_between("ba", 2000.0, 5000.0) + 3.9).abs() < 0.3);
+    // The bass-roll-off reference loses about 11 dB below 60 Hz and nothing above 1 kHz.
+    assert!(mean_between("bass-rolloff", 20.0, 60.0) < -10.0);
+    assert!(mean_between("bass-rolloff", 1000.0, 20_000.0).abs() < 1e-9);
+}
