@@ -212,7 +212,7 @@ pub fn export_file(
             );
         }
         let gain_db = match opts.preamp {
-            Preamp::Auto => -response::max_boost_db(&coeffs, fs),
+            Preamp::Auto => 0.0 - response::max_boost_db(&coeffs, fs),
             other => profile.preamp_db(other, fs),
         };
         let sink = WavSink::create(

@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod chain;
 pub mod dither;
 pub mod filter;
+pub mod generate;
 pub mod profile;
 pub mod response;
 

@@ -1,0 +1,74 @@
+//! `iemsim generate`: test signals and the bundled music, written atomically.
+
+use crate::cli::{GenerateArgs, SignalKind};
+use crate::dsp::dither::Dither;
+use crate::dsp::generate::{Generator, Kind};
+use crate::error::usage;
+use crate::io::{OutFormat, WavSink};
+use anyhow::Result;
+
+/// Longest signal `generate` writes (a 1-hour file is already hundreds of MB).
+const MAX_SECONDS: f64 = 3600.0;
+
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    if !(8_000..=192_000).contains(&args.rate) {
+        return Err(usage(format!(
+            "--rate {} is outside 8000-192000 Hz",
+            args.rate
+        )));
+    }
+    let kind = match args.kind {
+        SignalKind::Sweep => Kind::Sweep,
+        SignalKind::Pink => Kind::Pink,
+        SignalKind::Tone => {
+            let nyquist = f64::from(args.rate) / 2.0;
+            if !(args.freq > 0.0 && args.freq < nyquist) {
+                return Err(usage(format!(
+                    "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
+                    args.freq
+                )));
+            }
+            Kind::Tone(args.freq)
+        }
+        SignalKind::Sibilants => Kind::Sibilants,
+        SignalKind::BassNotes => Kind::BassNotes,
+        SignalKind::Music => Kind::Music,
+    };
+    let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
+    if !(seconds > 0.0 && seconds <= MAX_SECONDS) {
+        return Err(usage(format!(
+            "--seconds {seconds} must be above 0 and at most {MAX_SECONDS}"
+        )));
+    }
+    let format = OutFormat::parse(&args.bits)
+        .ok_or_else(|| usage(format!("--bits {}: use 16, 24, 32 or 32f", args.bits)))?;
+    let mut gen = Generator::new(kind, args.rate, seconds, args.seed);
+    let channels = gen.channels();
+    let mut sink = WavSink::create(
+        &args.output,
+        channels as u16,
+        args.rate,
+        format,
+        Dither::Tpdf,
+        args.force,
+    )?;
+    let mut buf = vec![0.0; 8192 * channels];
+    loop {
+        let n = gen.fill(&mut buf);
+        if n == 0 {
+            break;
+        }
+        sink.write(&buf[..n * channels])?;
+    }
+    let stats = sink.finish()?;
+    println!(
+        "{}: {:?} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
+        args.output.display(),
+        args.kind,
+        args.rate,
+        channels,
+        format.label(),
+        stats.peak_dbfs()
+    );
+    Ok(())
+}
