@@ -6,6 +6,7 @@ use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
 use crate::io::{OutFormat, WavSink};
 use anyhow::Result;
+use clap::ValueEnum;
 
 /// Longest signal `generate` writes (a 1-hour file is already hundreds of MB).
 const MAX_SECONDS: f64 = 3600.0;
@@ -62,9 +63,12 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     }
     let stats = sink.finish()?;
     println!(
-        "{}: {:?} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
+        "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
         args.output.display(),
-        args.kind,
+        args.kind
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default(),
         args.rate,
         channels,
         format.label(),
