@@ -376,7 +376,11 @@ impl Voices {
         let eighth = in_bar % (BEAT_S / 2.0);
         let eighth_idx = (in_bar / (BEAT_S / 2.0)) as usize;
         let hat_tau = if eighth_idx == 7 { 0.12 } else { 0.03 };
-        let accent = if eighth_idx.is_multiple_of(2) { 1.0 } else { 0.7 };
+        let accent = if eighth_idx.is_multiple_of(2) {
+            1.0
+        } else {
+            0.7
+        };
         let crash_bar = bar.is_multiple_of(4);
         // The drummer hits the crash instead of the hat on its downbeat.
         let hat_env = if crash_bar && eighth_idx == 0 {

@@ -6,6 +6,7 @@ pub mod chain;
 pub mod dither;
 pub mod filter;
 pub mod generate;
+pub mod loudness;
 pub mod profile;
 pub mod response;
 
