@@ -24,7 +24,7 @@ const RELATIVE_GATE_LU: f64 = -10.0;
 pub fn k_weighting(rate: f64) -> [Coefficients; 2] {
     // Stage 1: high shelf.
     let (f0, g, q) = (
-        1681.974_450_955_533,
+        1_681.974_450_955_533,
         3.999_843_853_973_347,
         0.707_175_236_955_419_6,
     );
