@@ -1,0 +1,308 @@
+//! The decode-ahead thread: reads the WAV, maps its channels to the device's, resamples to the
+//! device rate (rubato's synchronous FFT resampler) and keeps the ring buffer ahead of the callback.
+//! Seeks and loops happen here, so the callback only ever reads a ring (CamillaDSP likewise keeps file
+//! and device I/O on threads of their own).
+
+use super::engine::Control;
+use crate::io::{WavError, WavSource};
+use rubato::{FftFixedIn, Resampler};
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+/// File frames decoded per step.
+const BLOCK: usize = 1024;
+
+/// How file channels become device channels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelMap {
+    Same,
+    /// Mono (or any file) to every device channel: the first file channel everywhere.
+    MonoToAll,
+    /// More file channels than device channels: an average (stereo from 5.1 uses ITU-R BS.775's
+    /// −3 dB centre and surrounds).
+    Downmix,
+    /// Fewer file channels (but more than one) than the device has: copy, silence the rest.
+    Pad,
+}
+
+impl ChannelMap {
+    pub fn choose(file_ch: usize, device_ch: usize) -> Self {
+        if file_ch == device_ch {
+            Self::Same
+        } else if file_ch == 1 {
+            Self::MonoToAll
+        } else if file_ch > device_ch {
+            Self::Downmix
+        } else {
+            Self::Pad
+        }
+    }
+
+    /// Maps interleaved `input` (`file_ch`) into planar `out` (`device_ch` vectors, appended).
+    pub fn apply(self, input: &[f64], file_ch: usize, out: &mut [Vec<f64>]) {
+        let dch = out.len();
+        for frame in input.chunks_exact(file_ch) {
+            match self {
+                Self::Same | Self::Pad => {
+                    for (c, o) in out.iter_mut().enumerate() {
+                        o.push(frame.get(c).copied().unwrap_or(0.0));
+                    }
+                }
+                Self::MonoToAll => out.iter_mut().for_each(|o| o.push(frame[0])),
+                Self::Downmix => {
+                    if dch == 2 && file_ch == 6 {
+                        // L R C LFE Ls Rs → L, R (LFE dropped), normalised so nothing clips.
+                        let k = std::f64::consts::FRAC_1_SQRT_2;
+                        let norm = 1.0 / (1.0 + 2.0 * k);
+                        out[0].push(norm * (frame[0] + k * frame[2] + k * frame[4]));
+                        out[1].push(norm * (frame[1] + k * frame[2] + k * frame[5]));
+                    } else {
+                        // File channel i feeds device channel i mod dch; average what lands there.
+                        for (c, o) in out.iter_mut().enumerate() {
+                            let (s, n) = frame
+                                .iter()
+                                .skip(c)
+                                .step_by(dch)
+                                .fold((0.0, 0), |(s, n), v| (s + v, n + 1));
+                            o.push(if n == 0 { 0.0 } else { s / f64::from(n) });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Starts the feeder thread. It ends when `ctl.shutdown` is set or the ring's consumer is gone;
+/// a read error ends it too (the error is its result, the callback then sees the end of the file).
+pub fn spawn(
+    mut src: WavSource,
+    ctl: Arc<Control>,
+    mut ring: rtrb::Producer<f32>,
+    device_rate: u32,
+    device_ch: usize,
+) -> thread::JoinHandle<Result<(), WavError>> {
+    thread::Builder::new()
+        .name("iemsim-feeder".into())
+        .spawn(move || {
+            let mut f = Feeder::new(&src, device_rate, device_ch);
+            let r = f.run(&mut src, &ctl, &mut ring);
+            ctl.eof.store(true, Release);
+            r
+        })
+        .unwrap_or_else(|e| {
+            // Could not start a thread (resource exhaustion): report it as the feeder's result.
+            thread::spawn(move || {
+                Err(WavError::Read {
+                    path: "(feeder)".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            })
+        })
+}
+
+struct Feeder {
+    file_ch: usize,
+    device_ch: usize,
+    frames: u64,
+    map: ChannelMap,
+    resampler: Option<FftFixedIn<f64>>,
+    /// Resampler output frames still to drop (its delay), after a start or a seek.
+    skip: usize,
+    read_buf: Vec<f64>,
+    planar: Vec<Vec<f64>>,
+    out: Vec<f32>,
+    epoch: u64,
+}
+
+impl Feeder {
+    fn new(src: &WavSource, device_rate: u32, device_ch: usize) -> Self {
+        let info = src.info();
+        let file_ch = usize::from(info.channels);
+        let resampler = if info.sample_rate == device_rate {
+            None
+        } else {
+            FftFixedIn::<f64>::new(
+                info.sample_rate as usize,
+                device_rate as usize,
+                BLOCK,
+                2,
+                device_ch,
+            )
+            .ok()
+        };
+        let skip = resampler.as_ref().map_or(0, |r| r.output_delay());
+        Self {
+            file_ch,
+            device_ch,
+            frames: info.frames,
+            map: ChannelMap::choose(file_ch, device_ch),
+            resampler,
+            skip,
+            read_buf: vec![0.0; BLOCK * file_ch],
+            planar: vec![Vec::with_capacity(BLOCK); device_ch],
+            out: Vec::with_capacity(BLOCK * 4 * device_ch),
+            epoch: 0,
+        }
+    }
+
+    fn run(
+        &mut self,
+        src: &mut WavSource,
+        ctl: &Control,
+        ring: &mut rtrb::Producer<f32>,
+    ) -> Result<(), WavError> {
+        let mut at_end = false;
+        loop {
+            if ctl.shutdown.load(Acquire) || ring.is_abandoned() {
+                return Ok(());
+            }
+            if ctl.seek_epoch.load(Acquire) != self.epoch {
+                if !self.seek(src, ctl, ring)? {
+                    return Ok(());
+                }
+                at_end = false;
+                continue;
+            }
+            // Room for a whole resampled block (or nothing to do): wait a little.
+            let need = (BLOCK * 4 + 64) * self.device_ch;
+            if at_end || ring.slots() < need {
+                thread::sleep(Duration::from_millis(2));
+                continue;
+            }
+            let (ls, le) = (ctl.loop_start.load(Acquire), ctl.loop_end.load(Acquire));
+            let pos = src.position();
+            let looping = le > ls && le <= self.frames;
+            if looping && pos >= le {
+                src.seek(ls)?;
+                continue;
+            }
+            let mut want = BLOCK;
+            if looping {
+                want = want.min((le - pos) as usize);
+            }
+            let n = src.read(&mut self.read_buf[..want * self.file_ch])?;
+            if n == 0 {
+                self.flush_resampler();
+                self.push(ring);
+                ctl.eof.store(true, Release);
+                at_end = true;
+                continue;
+            }
+            ctl.eof.store(false, Release);
+            self.convert(n);
+            self.push(ring);
+        }
+    }
+
+    /// The seek handshake (see `Control::request_seek`). Returns false if asked to shut down.
+    fn seek(
+        &mut self,
+        src: &mut WavSource,
+        ctl: &Control,
+        ring: &mut rtrb::Producer<f32>,
+    ) -> Result<bool, WavError> {
+        loop {
+            let want = ctl.seek_epoch.load(Acquire);
+            ctl.feeder_stopped_epoch.store(want, Release);
+            if ctl.drained_epoch.load(Acquire) == want {
+                let frame = ctl.seek_frame.load(Acquire).min(self.frames);
+                src.seek(frame)?;
+                if let Some(r) = self.resampler.as_mut() {
+                    r.reset();
+                    self.skip = r.output_delay();
+                }
+                self.epoch = want;
+                ctl.eof.store(false, Release);
+                return Ok(true);
+            }
+            if ctl.shutdown.load(Acquire) || ring.is_abandoned() {
+                return Ok(false);
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// `n` decoded frames → device channels → device rate → interleaved f32 in `self.out`.
+    fn convert(&mut self, n: usize) {
+        self.planar.iter_mut().for_each(Vec::clear);
+        self.map.apply(
+            &self.read_buf[..n * self.file_ch],
+            self.file_ch,
+            &mut self.planar,
+        );
+        match self.resampler.as_mut() {
+            None => interleave(&self.planar, 0, &mut self.out),
+            Some(r) => {
+                // A short last block is padded with silence; the resampler needs whole blocks.
+                for p in &mut self.planar {
+                    p.resize(BLOCK, 0.0);
+                }
+                if let Ok(res) = r.process(&self.planar, None) {
+                    let drop = self.skip.min(res.first().map_or(0, Vec::len));
+                    self.skip -= drop;
+                    interleave(&res, drop, &mut self.out);
+                }
+            }
+        }
+    }
+
+    fn flush_resampler(&mut self) {
+        if let Some(r) = self.resampler.as_mut() {
+            let none: Option<&[Vec<f64>]> = None;
+            if let Ok(res) = r.process_partial(none, None) {
+                let drop = self.skip.min(res.first().map_or(0, Vec::len));
+                self.skip -= drop;
+                interleave(&res, drop, &mut self.out);
+            }
+        }
+    }
+
+    fn push(&mut self, ring: &mut rtrb::Producer<f32>) {
+        let mut rest: &[f32] = &self.out;
+        // The caller made sure there is room; if the callback is slow, wait rather than drop.
+        while !rest.is_empty() {
+            let (_, left) = ring.push_partial_slice(rest);
+            rest = left;
+            if !rest.is_empty() {
+                if ring.is_abandoned() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+        self.out.clear();
+    }
+}
+
+fn interleave(planar: &[Vec<f64>], from: usize, out: &mut Vec<f32>) {
+    let frames = planar.first().map_or(0, Vec::len);
+    for i in from..frames {
+        for p in planar {
+            out.push(p[i] as f32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_maps() {
+        let mut out = vec![Vec::new(), Vec::new()];
+        ChannelMap::MonoToAll.apply(&[0.5, -0.25], 1, &mut out);
+        assert_eq!(out, vec![vec![0.5, -0.25], vec![0.5, -0.25]]);
+        let mut out = vec![Vec::new(), Vec::new()];
+        ChannelMap::Downmix.apply(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], 6, &mut out);
+        let norm = 1.0 / (1.0 + std::f64::consts::SQRT_2);
+        assert!((out[0][0] - norm).abs() < 1e-12 && out[1][0] == 0.0);
+        let mut out = vec![Vec::new()];
+        ChannelMap::Downmix.apply(&[1.0, 0.5], 2, &mut out);
+        assert_eq!(out, vec![vec![0.75]]);
+        assert_eq!(ChannelMap::choose(2, 2), ChannelMap::Same);
+        assert_eq!(ChannelMap::choose(2, 4), ChannelMap::Pad);
+    }
+}
