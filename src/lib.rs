@@ -8,5 +8,6 @@ pub mod commands;
 pub mod dsp;
 pub mod error;
 pub mod io;
+pub mod playback;
 pub mod render;
 pub mod ui;

@@ -1,5 +1,6 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
+pub mod devices;
 pub mod export;
 pub mod generate;
 pub mod profiles;
@@ -16,7 +17,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Show(a) => show::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
-        Command::Play(_) | Command::Devices(_) | Command::Abx(_) | Command::Demo(_) => {
+        Command::Devices(a) => devices::run(&a),
+        Command::Play(_) | Command::Abx(_) | Command::Demo(_) => {
             Err(anyhow::anyhow!("not implemented yet"))
         }
     }

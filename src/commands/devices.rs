@@ -1,0 +1,77 @@
+//! `iemsim devices`: the output devices the default audio host offers, default marked with `*`.
+
+use crate::cli::DevicesArgs;
+use crate::playback::device::{self, DeviceInfo};
+use anyhow::Result;
+
+pub fn run(args: &DevicesArgs) -> Result<()> {
+    // A missing device is a runtime failure (exit 1); the error text says what to try.
+    let all = device::list_devices()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    let width = all.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    for d in &all {
+        let mark = if d.is_default { '*' } else { ' ' };
+        println!("{mark} {:width$}  {}", d.name, d.description);
+        println!("  {:width$}  {}", "", summary(d));
+    }
+    println!("\n* = default. Play on another one with --device NAME (or any part of its name).");
+    Ok(())
+}
+
+/// "8000–192000 Hz; f32, i16; 1–8 ch".
+fn summary(d: &DeviceInfo) -> String {
+    let rates: Vec<String> = d
+        .rates
+        .iter()
+        .map(|&(lo, hi)| {
+            if lo == hi {
+                lo.to_string()
+            } else {
+                format!("{lo}–{hi}")
+            }
+        })
+        .collect();
+    let channels = match (d.channels.first(), d.channels.last()) {
+        (Some(lo), Some(hi)) if lo != hi && d.channels.len() == usize::from(hi - lo + 1) => {
+            format!("{lo}–{hi}")
+        }
+        _ => d
+            .channels
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!(
+        "{} Hz; {}; {} ch",
+        rates.join(", "),
+        d.formats.join(", "),
+        channels
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_compacts_ranges() {
+        let d = DeviceInfo {
+            name: "x".into(),
+            description: "X".into(),
+            is_default: true,
+            rates: vec![(44_100, 44_100), (8_000, 192_000)],
+            formats: vec!["f32".into(), "i16".into()],
+            channels: vec![1, 2, 3, 4],
+        };
+        assert_eq!(summary(&d), "44100, 8000–192000 Hz; f32, i16; 1–4 ch");
+        let d = DeviceInfo {
+            channels: vec![2, 6],
+            ..d
+        };
+        assert!(summary(&d).ends_with("; 2, 6 ch"));
+    }
+}

@@ -1,0 +1,11 @@
+//! Real-time output: the thin layer between the renderer and the sound card.
+//!
+//! `device` picks a device and a stream format and runs a render closure on the audio thread;
+//! everything above it (mixing, A/B switching, loudness matching) only ever sees `&mut [f32]`.
+
+pub mod device;
+
+pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
+
+pub mod engine;
+pub mod feeder;
