@@ -148,6 +148,8 @@ pub struct SideChain {
 pub enum EngineCmd {
     /// Replace the chain of a side: it warms up muted, then crossfades in.
     Install { side: Side, chain: SideChain },
+    /// New matched gain for a side (after the other side's profile changed); smoothed, no click.
+    SetGain { side: Side, gain_matched: f64 },
 }
 
 struct Pending {
@@ -260,6 +262,17 @@ impl Engine {
         )
     }
 
+    /// Where playback starts (file frames), before the first `render`.
+    pub fn set_position(&mut self, frame: u64) {
+        self.base_position = frame;
+        self.consumed = 0;
+    }
+
+    /// Frames waiting in the ring.
+    pub fn buffered_frames(&self) -> usize {
+        self.ring.slots() / self.channels
+    }
+
     /// Fills `out` (interleaved, the device's channel count). The callback body.
     pub fn render(&mut self, out: &mut [f32]) {
         self.poll_control();
@@ -279,14 +292,21 @@ impl Engine {
                 self.stash = Some(old);
             }
         }
+        // One install at a time: the next message waits until the previous chain has faded in.
         if self.pending.is_none() && self.stash.is_none() {
-            if let Ok(EngineCmd::Install { side, chain }) = self.cmds.pop() {
-                self.pending = Some(Pending {
-                    side: side.index(),
-                    chain,
-                    age: 0,
-                    mix: 0.0,
-                });
+            match self.cmds.pop() {
+                Ok(EngineCmd::Install { side, chain }) => {
+                    self.pending = Some(Pending {
+                        side: side.index(),
+                        chain,
+                        age: 0,
+                        mix: 0.0,
+                    });
+                }
+                Ok(EngineCmd::SetGain { side, gain_matched }) => {
+                    self.sides[side.index()].gain_matched = gain_matched;
+                }
+                Err(_) => {}
             }
         }
         let live = self.ctl.live.load(Acquire) as usize;

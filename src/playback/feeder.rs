@@ -75,6 +75,11 @@ impl ChannelMap {
     }
 }
 
+/// The most device frames one decoded block can turn into (sizes the ring).
+pub fn max_block_frames(file_rate: u32, device_rate: u32) -> usize {
+    (BLOCK as f64 * f64::from(device_rate) / f64::from(file_rate)).ceil() as usize * 2 + 64
+}
+
 /// Starts the feeder thread. It ends when `ctl.shutdown` is set or the ring's consumer is gone;
 /// a read error ends it too (the error is its result, the callback then sees the end of the file).
 pub fn spawn(
@@ -114,6 +119,8 @@ struct Feeder {
     read_buf: Vec<f64>,
     planar: Vec<Vec<f64>>,
     out: Vec<f32>,
+    /// Most device frames one decoded block can become.
+    out_max: usize,
     epoch: u64,
 }
 
@@ -134,6 +141,7 @@ impl Feeder {
             .ok()
         };
         let skip = resampler.as_ref().map_or(0, |r| r.output_delay());
+        let out_max = resampler.as_ref().map_or(BLOCK, |r| r.output_frames_max());
         Self {
             file_ch,
             device_ch,
@@ -143,7 +151,8 @@ impl Feeder {
             skip,
             read_buf: vec![0.0; BLOCK * file_ch],
             planar: vec![Vec::with_capacity(BLOCK); device_ch],
-            out: Vec::with_capacity(BLOCK * 4 * device_ch),
+            out: Vec::with_capacity(out_max * 2 * device_ch),
+            out_max,
             epoch: 0,
         }
     }
@@ -167,7 +176,7 @@ impl Feeder {
                 continue;
             }
             // Room for a whole resampled block (or nothing to do): wait a little.
-            let need = (BLOCK * 4 + 64) * self.device_ch;
+            let need = (self.out_max + 64) * self.device_ch;
             if at_end || ring.slots() < need {
                 thread::sleep(Duration::from_millis(2));
                 continue;

@@ -9,3 +9,5 @@ pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
 
 pub mod engine;
 pub mod feeder;
+pub mod matching;
+pub mod player;

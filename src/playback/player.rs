@@ -1,0 +1,403 @@
+//! A playing A/B session: the file, two profiles matched in loudness, the feeder thread, the engine
+//! on the device. `play`, `abx` and `demo` all drive one of these; they never touch the callback.
+
+use super::device::{self, DeviceError, Running};
+use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
+use super::{feeder, matching};
+use crate::dsp::loudness::match_gains;
+use crate::dsp::{db_to_gain, response, Chain, Profile};
+use crate::io::{WavError, WavInfo, WavSource};
+use crate::ui::progress::Progress;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering::*;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How much audio the feeder keeps ahead of the callback.
+const RING_S: f64 = 0.5;
+/// Audio decoded before the device starts (no underrun at the start).
+const PREFILL_S: f64 = 0.1;
+
+/// What to play.
+#[derive(Debug, Clone)]
+pub struct PlayerConfig {
+    pub input: PathBuf,
+    pub profiles: [Profile; 2],
+    pub device: Option<String>,
+    pub matching: bool,
+    pub start_s: f64,
+    pub loop_s: Option<(f64, f64)>,
+    pub quiet: bool,
+}
+
+/// One side as the UI shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SideInfo {
+    pub profile: String,
+    pub description: String,
+    /// Loudness of the file through the profile at 0 dB gain (LUFS).
+    pub loudness_lufs: f64,
+    /// Anti-clipping preamp (−largest boost).
+    pub preamp_db: f64,
+    /// Output gain with matching on (preamp + match).
+    pub gain_matched_db: f64,
+    /// Magnitude response (Hz, dB) for the chart.
+    #[serde(skip)]
+    pub response: Vec<(f64, f64)>,
+}
+
+pub struct Player {
+    pub ctl: Arc<Control>,
+    running: Option<Running>,
+    feeder: Option<JoinHandle<Result<(), WavError>>>,
+    handles: EngineHandles,
+    pub info: WavInfo,
+    pub input: PathBuf,
+    pub sides: [SideInfo; 2],
+    profiles: [Profile; 2],
+    pub device_name: String,
+    pub device_rate: u32,
+    pub device_channels: u16,
+    pub buffer_frames: Option<u32>,
+    /// Time spent measuring loudness before playback.
+    pub analysis_s: f64,
+    /// From `Player::start` to the first callback.
+    pub first_callback_s: Option<f64>,
+}
+
+/// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
+fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
+    let (coeffs, _) = profile.coefficients(rate);
+    Chain::new(coeffs, channels, 0.0)
+}
+
+fn preamp_db(profile: &Profile, rate: f64) -> f64 {
+    let (coeffs, _) = profile.coefficients(rate);
+    0.0 - response::max_boost_db(&coeffs, rate)
+}
+
+fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
+    let freqs = response::log_grid(20.0, 20_000.0, 200);
+    let db = profile.response_db(&freqs, 48_000.0);
+    freqs.into_iter().zip(db).collect()
+}
+
+/// Matched gains for two sides from their loudness and preamps.
+fn matched(l: [f64; 2], pre: [f64; 2]) -> [f64; 2] {
+    match_gains([l[0] + pre[0], l[1] + pre[1]], pre)
+}
+
+impl Player {
+    pub fn start(cfg: PlayerConfig) -> Result<Player> {
+        let t0 = Instant::now();
+        let src = WavSource::open(&cfg.input)?;
+        let info = *src.info();
+        let file_rate = f64::from(info.sample_rate);
+
+        // Loudness of the file through both profiles, before anything plays.
+        let mut progress = Progress::new(
+            info.frames,
+            format!("measuring loudness of {}", cfg.input.display()),
+            cfg.quiet,
+        );
+        let lufs = matching::analyse(
+            &cfg.input,
+            &[&cfg.profiles[0], &cfg.profiles[1]],
+            &mut |done, _| progress.set(done),
+        )?;
+        progress.finish();
+        let analysis_s = t0.elapsed().as_secs_f64();
+        let pre = [
+            preamp_db(&cfg.profiles[0], file_rate),
+            preamp_db(&cfg.profiles[1], file_rate),
+        ];
+        let gains = matched([lufs[0], lufs[1]], pre);
+
+        let output = device::open(cfg.device.as_deref(), info.sample_rate)?;
+        let device_rate = output.rate();
+        let device_channels = output.channels();
+        let dch = usize::from(device_channels);
+        let drate = f64::from(device_rate);
+
+        let ctl = Arc::new(Control::new(cfg.matching));
+        let frames = info.frames;
+        let to_frame = |s: f64| ((s.max(0.0) * file_rate) as u64).min(frames);
+        if let Some((a, b)) = cfg.loop_s {
+            ctl.loop_start.store(to_frame(a), Relaxed);
+            ctl.loop_end.store(to_frame(b), Relaxed);
+        }
+        let start_frame = match cfg.loop_s {
+            Some((a, _)) => to_frame(a),
+            None => to_frame(cfg.start_s),
+        };
+        let mut src = src;
+        if start_frame > 0 {
+            src.seek(start_frame)?;
+        }
+        // At least 0.5 s, and room for a few resampled blocks whatever the rate ratio.
+        let ring_len = ((RING_S * drate) as usize).max(4 * feeder::max_block_frames(info.sample_rate, device_rate)) * dch;
+        let (producer, consumer) = rtrb::RingBuffer::new(ring_len);
+        let side = |i: usize| SideChain {
+            chain: Box::new(chain_for(&cfg.profiles[i], dch, drate)),
+            gain_matched: db_to_gain(gains[i]),
+            gain_plain: db_to_gain(pre[i]),
+        };
+        let (mut engine, handles) = Engine::new(
+            Arc::clone(&ctl),
+            consumer,
+            [side(0), side(1)],
+            dch,
+            device_rate,
+            info.sample_rate,
+        );
+        engine.set_position(start_frame);
+        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch);
+
+        // Let the feeder get ahead before the device asks for anything.
+        let prefill_until = Instant::now() + Duration::from_secs(1);
+        while engine.buffered_frames() < (PREFILL_S * drate) as usize
+            && !ctl.eof.load(Acquire)
+            && Instant::now() < prefill_until
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+
+        let load_ctl = Arc::clone(&ctl);
+        let running = output.start(move |buf: &mut [f32]| {
+            let t = Instant::now();
+            engine.render(buf);
+            let period = (buf.len() / dch) as f64 / drate;
+            if period > 0.0 {
+                let load = (t.elapsed().as_secs_f64() / period) as f32;
+                load_ctl.load_bits.store(load.to_bits(), Relaxed);
+            }
+        })?;
+        let buffer_frames = running.buffer_frames();
+        let device_name = running.device_name().to_string();
+
+        // Wait for the first callback (it tells the device really runs).
+        let mut first_callback_s = None;
+        let until = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < until {
+            if running.stats().callbacks > 0 {
+                first_callback_s = Some(t0.elapsed().as_secs_f64());
+                break;
+            }
+            if let Some(e) = running.error() {
+                return Err(e.into());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+
+        let sides = [0, 1].map(|i| SideInfo {
+            profile: cfg.profiles[i].name.clone(),
+            description: cfg.profiles[i].description.clone(),
+            loudness_lufs: lufs[i],
+            preamp_db: pre[i],
+            gain_matched_db: gains[i],
+            response: response_points(&cfg.profiles[i]),
+        });
+        Ok(Player {
+            ctl,
+            running: Some(running),
+            feeder: Some(feeder),
+            handles,
+            info,
+            input: cfg.input,
+            sides,
+            profiles: cfg.profiles,
+            device_name,
+            device_rate,
+            device_channels,
+            buffer_frames,
+            analysis_s,
+            first_callback_s,
+        })
+    }
+
+    pub fn duration_s(&self) -> f64 {
+        self.info.duration_s()
+    }
+
+    pub fn position_s(&self) -> f64 {
+        self.ctl.position.load(Relaxed) as f64 / f64::from(self.info.sample_rate)
+    }
+
+    pub fn live(&self) -> Side {
+        self.ctl.live()
+    }
+
+    pub fn set_live(&self, side: Side) {
+        self.ctl.set_live(side);
+    }
+
+    pub fn toggle_pause(&self) -> bool {
+        let p = !self.ctl.paused.load(Relaxed);
+        self.ctl.paused.store(p, Relaxed);
+        p
+    }
+
+    pub fn paused(&self) -> bool {
+        self.ctl.paused.load(Relaxed)
+    }
+
+    pub fn matching(&self) -> bool {
+        self.ctl.matching.load(Relaxed)
+    }
+
+    pub fn set_matching(&self, on: bool) {
+        self.ctl.matching.store(on, Relaxed);
+    }
+
+    fn frame_of(&self, s: f64) -> u64 {
+        ((s.max(0.0) * f64::from(self.info.sample_rate)) as u64).min(self.info.frames)
+    }
+
+    pub fn seek_s(&self, s: f64) {
+        let s = s.clamp(0.0, self.duration_s());
+        self.ctl.request_seek(self.frame_of(s));
+    }
+
+    /// Loop `a..b` seconds (and jump to `a`), or clear the loop.
+    pub fn set_loop(&self, range: Option<(f64, f64)>) {
+        match range {
+            Some((a, b)) if b > a => {
+                self.ctl.loop_start.store(self.frame_of(a), Release);
+                self.ctl.loop_end.store(self.frame_of(b), Release);
+                self.seek_s(a);
+            }
+            _ => self.ctl.loop_end.store(0, Release),
+        }
+    }
+
+    pub fn loop_s(&self) -> Option<(f64, f64)> {
+        let (a, b) = (
+            self.ctl.loop_start.load(Relaxed),
+            self.ctl.loop_end.load(Relaxed),
+        );
+        let r = f64::from(self.info.sample_rate);
+        (b > a).then(|| (a as f64 / r, b as f64 / r))
+    }
+
+    /// True once the whole file has been played (and no loop is set).
+    pub fn finished(&self) -> bool {
+        self.ctl.finished.load(Acquire)
+    }
+
+    /// Output peak per channel (dBFS) since the last call.
+    pub fn take_levels_dbfs(&self) -> [f64; 2] {
+        self.ctl
+            .take_peaks()
+            .map(|p| 20.0 * f64::from(p).max(1e-10).log10())
+    }
+
+    pub fn underruns(&self) -> u64 {
+        self.ctl.underruns.load(Relaxed)
+    }
+
+    pub fn load_pct(&self) -> f64 {
+        f64::from(self.ctl.load()) * 100.0
+    }
+
+    pub fn profile(&self, side: Side) -> &Profile {
+        &self.profiles[side.index()]
+    }
+
+    /// A fatal device error (device lost mid-play), or a decode error from the feeder.
+    pub fn check(&mut self) -> Result<()> {
+        if let Some(e) = self.running.as_ref().and_then(Running::error) {
+            return Err(e.into());
+        }
+        if self.feeder.as_ref().is_some_and(JoinHandle::is_finished) {
+            if let Some(h) = self.feeder.take() {
+                match h.join() {
+                    Ok(Err(e)) => return Err(e.into()),
+                    Ok(Ok(())) => {}
+                    Err(_) => anyhow::bail!("the decoding thread stopped unexpectedly"),
+                }
+            }
+        }
+        // Replaced chains come back from the audio thread to be freed here.
+        while self.handles.trash.pop().is_ok() {}
+        Ok(())
+    }
+
+    /// Puts `profile` on `side` (a click-free crossfade once its filters have settled), and
+    /// re-matches loudness of both sides.
+    pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
+        let i = side.index();
+        let fs = f64::from(self.info.sample_rate);
+        let lufs = matching::analyse(&self.input, &[&profile], &mut |_, _| {})
+            .with_context(|| format!("measuring {}", self.input.display()))?;
+        let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
+        l[i] = lufs[0];
+        let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+        pre[i] = preamp_db(&profile, fs);
+        let gains = matched(l, pre);
+        let drate = f64::from(self.device_rate);
+        let chain = SideChain {
+            chain: Box::new(chain_for(
+                &profile,
+                usize::from(self.device_channels),
+                drate,
+            )),
+            gain_matched: db_to_gain(gains[i]),
+            gain_plain: db_to_gain(pre[i]),
+        };
+        self.handles
+            .cmds
+            .push(EngineCmd::Install { side, chain })
+            .map_err(|_| anyhow::anyhow!("a profile change is still in progress; try again"))?;
+        let o = side.other().index();
+        let _ = self.handles.cmds.push(EngineCmd::SetGain {
+            side: side.other(),
+            gain_matched: db_to_gain(gains[o]),
+        });
+        self.sides[i] = SideInfo {
+            profile: profile.name.clone(),
+            description: profile.description.clone(),
+            loudness_lufs: lufs[0],
+            preamp_db: pre[i],
+            gain_matched_db: gains[i],
+            response: response_points(&profile),
+        };
+        self.sides[o].gain_matched_db = gains[o];
+        self.profiles[i] = profile;
+        Ok(())
+    }
+
+    /// Stops cleanly: lets the device play out what it holds (~100 ms), then stops the feeder.
+    pub fn stop(mut self) {
+        std::thread::sleep(Duration::from_millis(120));
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.ctl.shutdown.store(true, Release);
+        self.running.take();
+        if let Some(h) = self.feeder.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Device errors keep their own message; this is for the "is it a device problem" exit code.
+pub fn is_device_error(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.is::<DeviceError>())
+}
+
+/// The bundled-sample-relative display name of a file.
+pub fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
