@@ -494,7 +494,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore]
+    #[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
     fn dump_screens() {
         let mut v = view();
         for (w, h) in [(80, 24), (120, 40)] {

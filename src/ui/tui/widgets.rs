@@ -215,6 +215,7 @@ pub fn status_line(s: &StatusView, show_load: bool, extra: &str, width: u16) -> 
 /// Key hints "key label  key label …"; when too wide, drops hints from the end of the optional
 /// ones but always keeps the last two (help and quit).
 pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
+    // "key label  ": key, space, label, two spaces.
     let item_w = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
     let mut keep: Vec<bool> = vec![true; items.len()];
     let total = |keep: &[bool]| -> usize {
@@ -237,7 +238,7 @@ pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
             Style::new().fg(Color::Yellow).bold(),
         ));
         spans.push(Span::styled(
-            format!(" {l}   "),
+            format!(" {l}  "),
             Style::new().fg(Color::Gray),
         ));
     }
@@ -361,6 +362,11 @@ mod tests {
         let t = text(&hints_line(&items, 22));
         assert!(t.contains("? help") && t.contains("q quit"), "{t}");
         assert!(!t.contains("loop"), "{t}");
+        // Exactly fits: " " + "space pause  " + "l loop  " + "? help  " + "q quit  ".
+        let t = text(&hints_line(&items, 38));
+        assert!(t.contains("space pause") && t.contains("l loop"), "{t}");
+        let t = text(&hints_line(&items, 37));
+        assert!(!t.contains("l loop") && t.contains("space pause"), "{t}");
         let t = text(&hints_line(&items, 80));
         assert!(t.contains("space pause") && t.contains("l loop"), "{t}");
     }
