@@ -22,10 +22,11 @@ const WIDE: u16 = 110;
 pub fn draw_play(frame: &mut Frame, v: &PlayView) {
     let area = frame.area();
     let tall = area.height >= TALL;
-    let [header, sides, position, body, meters, message, status, hints] = Layout::vertical([
+    let [header, sides, position, keys, body, meters, message, status, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(if tall { 7 } else { 5 }),
         Constraint::Length(1),
+        Constraint::Length(if tall { 1 } else { 0 }),
         Constraint::Min(0),
         Constraint::Length(2),
         Constraint::Length(1),
@@ -46,6 +47,9 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) {
         ),
         position,
     );
+    if tall {
+        frame.render_widget(profile_keys_line(v, keys.width), keys);
+    }
     draw_body(frame, body, v);
     let [l, r] = Layout::vertical([Constraint::Length(1); 2]).areas(meters);
     frame.render_widget(level_line(" L", v.level_dbfs[0], meters.width), l);
@@ -182,8 +186,16 @@ fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) {
             .areas(area);
         (t, c)
     } else {
-        let want = wrapped_rows(text, area.width.saturating_sub(2)) + 2;
-        let h = want.clamp(3, (area.height / 2).max(3));
+        // The text is the point of a demo: it gets the rows it needs while a readable chart
+        // still fits below, and the whole body (no chart) when it would not.
+        let want = wrapped_rows(text, area.width.saturating_sub(2)).saturating_add(2);
+        let h = if want + MIN_CHART_ROWS <= area.height {
+            want
+        } else if area.height >= 2 * MIN_CHART_ROWS {
+            area.height - MIN_CHART_ROWS
+        } else {
+            area.height
+        };
         let [t, c] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(area);
         (t, c)
     };
@@ -200,16 +212,40 @@ fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) {
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
         text_area,
     );
-    draw_response(frame, chart_area, &v.sides, v.live);
+    if chart_area.height >= MIN_CHART_ROWS {
+        draw_response(frame, chart_area, &v.sides, v.live);
+    }
 }
 
-/// Rows `text` needs when wrapped at `width` (word-wrap estimate: never less than the real count
-/// by more than a row per paragraph, which only costs a blank line).
-fn wrapped_rows(text: &str, width: u16) -> u16 {
+/// Below this many rows (borders, axis and labels take four) the chart says nothing.
+const MIN_CHART_ROWS: u16 = 8;
+
+/// Rows `text` takes when greedily word-wrapped at `width`, as `Paragraph` with `Wrap` does
+/// (words longer than the width are split).
+pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
     let w = width.max(1) as usize;
-    text.lines()
-        .map(|l| l.chars().count().div_ceil(w).max(1) as u16)
-        .sum()
+    let mut rows = 0usize;
+    for line in text.lines() {
+        let mut col = 0usize;
+        rows += 1;
+        for word in line.split_whitespace() {
+            let n = word.chars().count();
+            let need = if col == 0 { n } else { col + 1 + n };
+            if need <= w {
+                col = need;
+            } else if n <= w {
+                rows += 1;
+                col = n;
+            } else {
+                // Split across rows: fill the current one, then whole rows, then the rest.
+                let first = if col == 0 { 0 } else { 1 };
+                let rest = n;
+                rows += first + (rest - 1) / w;
+                col = (rest - 1) % w + 1;
+            }
+        }
+    }
+    rows.min(u16::MAX as usize) as u16
 }
 
 fn draw_message(frame: &mut Frame, area: Rect, v: &PlayView) {
@@ -223,6 +259,28 @@ fn draw_message(frame: &mut Frame, area: Rect, v: &PlayView) {
         (None, None) => return,
     };
     frame.render_widget(line, area);
+}
+
+/// "1-9 into the live side: 1 neutral  2 ba  …", as many as fit (all are in the help).
+fn profile_keys_line(v: &PlayView, width: u16) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        " keys 1-9 load into the live side: ",
+        Style::new().fg(Color::Gray),
+    )];
+    let mut used: usize = spans.iter().map(Span::width).sum();
+    for (i, (name, _)) in v.profiles.iter().take(9).enumerate() {
+        let item_w = 2 + name.chars().count() + 2;
+        if used + item_w > width as usize {
+            break;
+        }
+        used += item_w;
+        spans.push(Span::styled(
+            format!("{} ", i + 1),
+            Style::new().fg(Color::Yellow).bold(),
+        ));
+        spans.push(Span::raw(format!("{name}  ")));
+    }
+    Line::from(spans)
 }
 
 fn hint_items(v: &PlayView) -> Vec<(&'static str, &'static str)> {
@@ -277,247 +335,4 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::widgets::big_letter;
-    use super::super::StatusView;
-    use super::*;
-    use ratatui::backend::TestBackend;
-    use ratatui::buffer::Buffer;
-    use ratatui::Terminal;
-
-    const RESP_A: [(f64, f64); 5] = [
-        (20.0, -2.0),
-        (100.0, 0.0),
-        (1000.0, 0.0),
-        (5000.0, 4.0),
-        (20000.0, 1.0),
-    ];
-    const RESP_B: [(f64, f64); 5] = [
-        (20.0, 5.0),
-        (100.0, 3.0),
-        (1000.0, 0.0),
-        (5000.0, -2.0),
-        (20000.0, -4.0),
-    ];
-    const PROFILES: [(&str, &str); 3] = [
-        ("neutral", "the target itself"),
-        ("diffuse-field", "bright, thin bass"),
-        ("v-hybrid", "boosted bass and treble"),
-    ];
-
-    fn view() -> PlayView<'static> {
-        PlayView {
-            file: "samples/music.wav",
-            live: Live::A,
-            sides: [
-                SideView {
-                    label: 'A',
-                    profile: "diffuse-field",
-                    description: "bright, thin bass",
-                    gain_db: 1.2,
-                    response_db: &RESP_A,
-                },
-                SideView {
-                    label: 'B',
-                    profile: "v-hybrid",
-                    description: "boosted bass and treble",
-                    gain_db: -0.7,
-                    response_db: &RESP_B,
-                },
-            ],
-            position_s: 83.0,
-            duration_s: 296.0,
-            loop_s: None,
-            loop_pending_start: None,
-            paused: false,
-            matching: true,
-            level_dbfs: [-12.0, f64::NEG_INFINITY],
-            status: StatusView {
-                device: "Test Device",
-                rate_hz: 48000,
-                buffer_frames: 512,
-                load_pct: 0.94,
-                underruns: 3,
-            },
-            profiles: &PROFILES,
-            show_help: false,
-            message: None,
-            text: None,
-            part: None,
-        }
-    }
-
-    fn render(v: &PlayView, w: u16, h: u16) -> Buffer {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| draw_play(f, v)).unwrap();
-        t.backend().buffer().clone()
-    }
-
-    fn rows(b: &Buffer) -> Vec<String> {
-        (0..b.area.height)
-            .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
-            .collect()
-    }
-
-    fn has(b: &Buffer, s: &str) -> bool {
-        rows(b).iter().any(|r| r.contains(s))
-    }
-
-    /// The block letter appears as consecutive rows at one column.
-    fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
-        let r = rows(b);
-        r.windows(g.len()).any(|win| {
-            win[0].match_indices(g[0]).any(|(i, _)| {
-                let col = win[0][..i].chars().count();
-                win.iter().zip(g).all(|(row, gr)| {
-                    let tail: String = row.chars().skip(col).collect();
-                    tail.starts_with(gr)
-                })
-            })
-        })
-    }
-
-    #[test]
-    fn shows_live_side_names_and_gains_at_both_sizes() {
-        for (w, h, tall) in [(80, 24, false), (120, 40, true)] {
-            let b = render(&view(), w, h);
-            assert!(has_glyph(&b, big_letter(Live::A, tall)), "{w}x{h}");
-            assert!(!has_glyph(&b, big_letter(Live::B, tall)), "{w}x{h}");
-            assert!(has(&b, "A ● LIVE"));
-            assert!(has(&b, "diffuse-field") && has(&b, "v-hybrid"));
-            assert!(has(&b, "+1.2 dB") && has(&b, "-0.7 dB"));
-            assert!(has(&b, "music.wav"));
-            assert!(has(&b, "1:23 / 4:56"));
-            assert!(has(&b, "▶ playing") && !has(&b, "PAUSED"));
-        }
-        let mut v = view();
-        v.live = Live::B;
-        let b = render(&v, 80, 24);
-        assert!(has_glyph(&b, big_letter(Live::B, false)));
-        assert!(!has_glyph(&b, big_letter(Live::A, false)));
-        assert!(has(&b, "B ● LIVE") && !has(&b, "A ● LIVE"));
-    }
-
-    #[test]
-    fn paused_status_and_message() {
-        let mut v = view();
-        v.paused = true;
-        v.matching = false;
-        v.message = Some("profile 'x' not found");
-        for (w, h) in [(80, 24), (120, 40)] {
-            let b = render(&v, w, h);
-            assert!(has(&b, "PAUSED"));
-            assert!(has(&b, "profile 'x' not found"));
-            for s in [
-                "Test Device",
-                "48000 Hz",
-                "512 frames",
-                "load 0.9%",
-                "underruns 3",
-            ] {
-                assert!(has(&b, s), "{s} missing at {w}x{h}");
-            }
-            assert!(has(&b, "matching off"));
-            assert!(!has(&b, "+1.2 dB"), "gains hidden when matching is off");
-        }
-    }
-
-    #[test]
-    fn chart_has_decade_labels_and_both_curves() {
-        for (w, h) in [(80, 24), (120, 40)] {
-            for live in [Live::A, Live::B] {
-                let mut v = view();
-                v.live = live;
-                let b = render(&v, w, h);
-                let r = rows(&b);
-                let tick_row = r.iter().find(|row| row.contains(" 1k ")).expect("1k label");
-                for t in ["20", "100", "10k", "20k"] {
-                    assert!(tick_row.contains(t), "{t} missing: {tick_row}");
-                }
-                // Both curves are drawn, each in its side's colour (thickness: chart.rs tests).
-                for c in [Color::Cyan, Color::Magenta] {
-                    assert!(
-                        b.content().iter().any(|cell| cell.fg == c
-                            && cell
-                                .symbol()
-                                .chars()
-                                .all(|ch| ('\u{2801}'..='\u{28FF}').contains(&ch))),
-                        "{c:?} curve at {w}x{h}"
-                    );
-                }
-                let _ = live;
-            }
-        }
-    }
-
-    #[test]
-    fn levels_and_loop() {
-        let mut v = view();
-        v.loop_s = Some((60.0, 90.0));
-        let b = render(&v, 80, 24);
-        assert!(has(&b, "-12.0 dBFS") && has(&b, "-inf dBFS"));
-        assert!(has(&b, "loop 1:00–1:30"));
-        v.loop_s = None;
-        v.loop_pending_start = Some(60.0);
-        let b = render(&v, 80, 24);
-        assert!(has(&b, "loop start marked at 1:00"));
-    }
-
-    #[test]
-    fn help_overlay() {
-        let mut v = view();
-        assert!(!has(&render(&v, 80, 24), "loudness matching on / off"));
-        v.show_help = true;
-        for (w, h) in [(80, 24), (120, 40)] {
-            let b = render(&v, w, h);
-            assert!(has(&b, "loudness matching on / off"), "{w}x{h}");
-            assert!(has(&b, "q, Esc, Ctrl-C"));
-            assert!(has(&b, "1 neutral"));
-            assert!(!has(&b, "n / p"), "no demo keys in play help");
-        }
-    }
-
-    #[test]
-    fn demo_text_and_part() {
-        let mut v = view();
-        v.text = Some("Sibilance is the harsh edge on s and t sounds, around 5 to 10 kHz.");
-        v.part = Some((1, 4, "what it is"));
-        for (w, h) in [(80, 24), (120, 40)] {
-            let b = render(&v, w, h);
-            assert!(has(&b, "part 2/4: what it is"), "{w}x{h}");
-            assert!(has(&b, "Sibilance is the harsh"), "{w}x{h}");
-            assert!(has(&b, "n/p part"), "{w}x{h}");
-            assert!(has(&b, "1k"), "chart still shown at {w}x{h}");
-        }
-        v.show_help = true;
-        assert!(has(&render(&v, 80, 24), "next / previous part"));
-    }
-
-    #[test]
-    #[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
-    fn dump_screens() {
-        let mut v = view();
-        for (w, h) in [(80, 24), (120, 40)] {
-            println!("{}", rows(&render(&v, w, h)).join("\n"));
-        }
-        v.text = Some("Sibilance is the harsh edge on s and t sounds, around 5 to 10 kHz. Listen to the cymbals and the singer's consonants.");
-        v.part = Some((1, 4, "what it is"));
-        v.paused = true;
-        v.loop_s = Some((60.0, 90.0));
-        for (w, h) in [(80, 24), (120, 40)] {
-            println!("{}", rows(&render(&v, w, h)).join("\n"));
-        }
-        v.show_help = true;
-        println!("{}", rows(&render(&v, 80, 24)).join("\n"));
-    }
-
-    #[test]
-    fn tiny_terminals_do_not_panic() {
-        let mut v = view();
-        v.show_help = true;
-        v.text = Some("text");
-        for (w, h) in [(1, 1), (10, 3), (30, 8), (80, 10), (200, 60)] {
-            render(&v, w, h);
-        }
-    }
-}
+mod tests;
