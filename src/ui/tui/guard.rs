@@ -18,7 +18,8 @@ use std::sync::Once;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
-/// Owns the terminal for the lifetime of a TUI screen.
+/// Owns the terminal for the lifetime of a TUI screen. Create one at a time: the first to drop
+/// restores the terminal.
 pub struct TerminalGuard {
     terminal: DefaultTerminal,
 }
