@@ -1,3 +1,4 @@
 //! Terminal output: progress bars (and, later, the A/B terminal UI and plots).
 
 pub mod progress;
+pub mod tui;

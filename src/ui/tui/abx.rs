@@ -1,0 +1,268 @@
+//! The ABX screen. It must not leak the answer, so it draws only what is identical whether the
+//! hidden X is A or B: no response chart, no level meter, no match gains, and no audio-callback
+//! load either (if the engine only runs the selected chain, load differs with X's filter count).
+//! Per-trial correctness is shown only after the last trial.
+
+use super::widgets::{
+    draw_big_letter, ellipsize, help_popup, help_row, hints_line, play_state, position_line,
+    side_color, status_line,
+};
+use super::{AbxView, Live};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// Terminals at least this tall get the 5-row letters.
+const TALL: u16 = 34;
+
+/// Draws the ABX screen over the whole frame.
+pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
+    let area = frame.area();
+    let tall = area.height >= TALL;
+    let [header, names, progress, boxes, position, body, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(if tall { 9 } else { 6 }),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    draw_header(frame, header, v);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(" A", Style::new().fg(side_color(Live::A)).bold()),
+            Span::raw(format!(" = {}    ", v.a)),
+            Span::styled("B", Style::new().fg(side_color(Live::B)).bold()),
+            Span::raw(format!(" = {}    ", v.b)),
+            Span::styled("X", Style::new().fg(side_color(Live::X)).bold()),
+            Span::raw(" = A or B, hidden"),
+        ]),
+        names,
+    );
+    frame.render_widget(progress_line(v, progress.width), progress);
+    draw_boxes(frame, boxes, v.listening);
+    frame.render_widget(
+        position_line(position.width, v.position_s, v.duration_s, v.loop_s, None),
+        position,
+    );
+    match v.finished {
+        Some(verdict) => draw_results(frame, body, verdict, v.answered),
+        None => draw_instructions(frame, body),
+    }
+    frame.render_widget(status_line(&v.status, false, "", status.width), status);
+    frame.render_widget(hints_line(&hint_items(v), hints.width), hints);
+    if v.show_help {
+        help_popup(frame, area, "ABX keys", help_lines());
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, v: &AbxView) {
+    let badge = play_state(v.paused);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(badge.width() as u16)])
+            .areas(area);
+    let room = (left.width as usize).saturating_sub(16);
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(" iemsim abx ", Style::new().bold()),
+            Span::styled(
+                format!("· {}", ellipsize(v.file, room)),
+                Style::new().fg(Color::Gray),
+            ),
+        ]),
+        left,
+    );
+    frame.render_widget(Line::from(badge), right);
+}
+
+/// "trial 3/16  ■■□□…": progress only; the squares say which trials are done, never how they went.
+fn progress_line(v: &AbxView, width: u16) -> Line<'static> {
+    let (done, label) = match v.finished {
+        Some(_) if v.answered.len() < v.trials => (
+            v.answered.len(),
+            format!(
+                " finished after {} of {} trials ",
+                v.answered.len(),
+                v.trials
+            ),
+        ),
+        Some(_) => (v.trials, format!(" finished: {} trials ", v.trials)),
+        None => (
+            v.trial.saturating_sub(1).min(v.trials),
+            format!(" trial {}/{} ", v.trial, v.trials),
+        ),
+    };
+    let room = (width as usize).saturating_sub(label.chars().count() + 1);
+    let mut spans = vec![Span::styled(label, Style::new().fg(Color::Yellow).bold())];
+    if v.trials <= room {
+        spans.push(Span::styled("■".repeat(done), Style::new().fg(Color::Gray)));
+        spans.push(Span::styled(
+            "□".repeat(v.trials - done),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Three boxes A | B | X with block letters (5 rows when the box is tall enough); the one being
+/// heard is bright with a thick border.
+fn draw_boxes(frame: &mut Frame, area: Rect, listening: Live) {
+    let cols = Layout::horizontal([Constraint::Fill(1); 3]).split(area);
+    for (side, col) in [Live::A, Live::B, Live::X].into_iter().zip(cols.iter()) {
+        let on = side == listening;
+        let color = side_color(side);
+        let block = if on {
+            Block::bordered()
+                .border_type(BorderType::Thick)
+                .border_style(Style::new().fg(color).add_modifier(Modifier::BOLD))
+                .title(Line::from(" ● listening ").style(Style::new().fg(color).bold()))
+        } else {
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(Style::new().fg(Color::DarkGray))
+        };
+        let inner = block.inner(*col);
+        frame.render_widget(block, *col);
+        let style = if on {
+            Style::new().fg(color).bold()
+        } else {
+            Style::new().fg(Color::DarkGray)
+        };
+        let [glyph, key] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        draw_big_letter(frame, glyph, side, style);
+        let key_hint = format!("key {}", side.letter().to_ascii_lowercase());
+        frame.render_widget(
+            Line::from(key_hint)
+                .style(Style::new().fg(Color::DarkGray))
+                .centered(),
+            key,
+        );
+    }
+}
+
+fn draw_instructions(frame: &mut Frame, area: Rect) {
+    let key = |k: &'static str| Span::styled(k, Style::new().fg(Color::Yellow).bold());
+    let lines = vec![
+        Line::from(vec![
+            Span::raw("Listen to "),
+            key("a"),
+            Span::raw(", "),
+            key("b"),
+            Span::raw(" and "),
+            key("x"),
+            Span::raw(" as often as you like, then answer: is X the same as A or as B?"),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            key("Shift-A"),
+            Span::raw(" or "),
+            key("1"),
+            Span::raw("  X is A        "),
+            key("Shift-B"),
+            Span::raw(" or "),
+            key("2"),
+            Span::raw("  X is B"),
+        ]),
+    ];
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::DarkGray))
+        .title(" your answer ");
+    let area = fit_height(area, &lines);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn draw_results(frame: &mut Frame, area: Rect, verdict: &str, answered: &[bool]) {
+    let correct = answered.iter().filter(|&&c| c).count();
+    let mut lines: Vec<Line> = verdict.lines().map(|l| Line::from(l.to_string())).collect();
+    lines.push(Line::from(""));
+    let mut marks = vec![Span::styled(
+        format!("{correct}/{} correct: ", answered.len()),
+        Style::new().bold(),
+    )];
+    for (i, &ok) in answered.iter().enumerate() {
+        let (sym, color) = if ok {
+            ("✓", Color::Green)
+        } else {
+            ("✗", Color::Red)
+        };
+        marks.push(Span::raw(format!("{} ", i + 1)));
+        marks.push(Span::styled(
+            format!("{sym}  "),
+            Style::new().fg(color).bold(),
+        ));
+    }
+    lines.push(Line::from(marks));
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::Yellow))
+        .title(Line::from(" result ").bold());
+    let area = fit_height(area, &lines);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// The top of `area`, as tall as `lines` wrapped to its inner width plus borders (at most all of
+/// it), so a short panel does not stretch over a big terminal.
+fn fit_height(area: Rect, lines: &[Line]) -> Rect {
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+    let h = (rows as u16).saturating_add(2).min(area.height);
+    Rect { height: h, ..area }
+}
+
+fn hint_items(v: &AbxView) -> Vec<(&'static str, &'static str)> {
+    if v.finished.is_some() {
+        return vec![
+            ("a/b/x", "listen"),
+            ("space", if v.paused { "play" } else { "pause" }),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+    }
+    vec![
+        ("A/1", "X is A"),
+        ("B/2", "X is B"),
+        ("a/b/x", "listen"),
+        ("tab", "cycle"),
+        ("space", if v.paused { "play" } else { "pause" }),
+        ("←/→", "seek"),
+        ("l", "loop"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]
+}
+
+fn help_lines() -> Vec<Line<'static>> {
+    vec![
+        Line::from(" Is X the same as A or as B? Listen as often as you like.").bold(),
+        Line::from(""),
+        help_row("a / b / x", "listen to A / B / X"),
+        help_row("tab", "cycle A → B → X"),
+        help_row("Shift-A or 1", "answer: X is A"),
+        help_row("Shift-B or 2", "answer: X is B"),
+        help_row("space", "pause / resume"),
+        help_row("← / →", "seek back / forward 5 s"),
+        help_row("l", "loop: mark start, mark end, clear"),
+        help_row("?", "show / hide this help"),
+        help_row("q, Esc, Ctrl-C", "quit"),
+        Line::from(""),
+        Line::from(" Loudness matching is always on, so level cannot give X away."),
+        Line::from(" Results per trial are shown only at the end."),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Rendering tests for the abx screen: TestBackend at 80x24 and 120x40, asserting on cells.
+
+use super::super::widgets::big_letter;
+use super::super::StatusView;
+use super::*;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
+    AbxView {
+        file: "samples/music.wav",
+        a: "diffuse-field",
+        b: "v-hybrid",
+        trial: 3,
+        trials: 16,
+        listening: Live::X,
+        position_s: 12.0,
+        duration_s: 30.0,
+        loop_s: None,
+        paused: false,
+        answered,
+        finished,
+        show_help: false,
+        status: StatusView {
+            device: "Test Device",
+            rate_hz: 48000,
+            buffer_frames: 512,
+            load_pct: 3.7,
+            underruns: 0,
+        },
+    }
+}
+
+fn render(v: &AbxView, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw_abx(f, v)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(b: &Buffer) -> String {
+    (0..b.area.height)
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
+    let rows: Vec<String> = text(b).lines().map(String::from).collect();
+    rows.windows(g.len()).any(|win| {
+        win[0].match_indices(g[0]).any(|(i, _)| {
+            let col = win[0][..i].chars().count();
+            win.iter()
+                .zip(g)
+                .all(|(r, gr)| r.chars().skip(col).collect::<String>().starts_with(gr))
+        })
+    })
+}
+
+#[test]
+fn shows_trial_names_listening_and_status() {
+    for (w, h, tall) in [(80, 24, false), (120, 40, true)] {
+        let t = text(&render(&view(&[true, false], None), w, h));
+        for s in [
+            "trial 3/16",
+            "diffuse-field",
+            "v-hybrid",
+            "● listening",
+            "0:12 / 0:30",
+            "48000 Hz",
+            "512 frames",
+            "underruns 0",
+            "X is A",
+            "X is B",
+            "▶ playing",
+        ] {
+            assert!(t.contains(s), "{s} missing at {w}x{h}:\n{t}");
+        }
+        let b = render(&view(&[], None), w, h);
+        for side in [Live::A, Live::B, Live::X] {
+            assert!(has_glyph(&b, big_letter(side, tall)), "{side:?} at {w}x{h}");
+        }
+    }
+    let mut v = view(&[], None);
+    v.paused = true;
+    assert!(text(&render(&v, 80, 24)).contains("PAUSED"));
+}
+
+/// Nothing on screen may differ with what X is: no gains, levels, load or chart.
+#[test]
+fn nothing_that_could_reveal_x() {
+    let answered = [true, false];
+    for finished in [None, Some("You could tell them apart (p = 0.002).")] {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let mut v = view(&answered, finished);
+            v.show_help = finished.is_none();
+            let t = text(&render(&v, w, h));
+            for s in ["dB", "match +", "match -", "load", "%", "20k", "1k"] {
+                assert!(!t.contains(s), "{s:?} shown at {w}x{h}:\n{t}");
+            }
+            assert!(
+                !t.chars().any(|c| ('\u{2801}'..='\u{28FF}').contains(&c)),
+                "no braille chart at {w}x{h}"
+            );
+        }
+    }
+}
+
+#[test]
+fn per_trial_results_only_after_the_end() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let right = render(&view(&[true, true], None), w, h);
+        let wrong = render(&view(&[false, false], None), w, h);
+        assert_eq!(
+            right, wrong,
+            "correctness leaked during the test at {w}x{h}"
+        );
+        let t = text(&right);
+        assert!(!t.contains('✓') && !t.contains('✗'));
+
+        let done = [true, false, true];
+        let t = text(&render(&view(&done, Some("2 of 3: not significant")), w, h));
+        assert!(t.contains("2 of 3: not significant"), "{t}");
+        assert!(t.contains("2/3 correct"), "{t}");
+        assert!(
+            t.contains("1 ✓") && t.contains("2 ✗") && t.contains("3 ✓"),
+            "{t}"
+        );
+        assert!(t.contains("finished after 3 of 16 trials"), "{t}");
+    }
+}
+
+#[test]
+fn help_overlay() {
+    let mut v = view(&[], None);
+    assert!(!text(&render(&v, 80, 24)).contains("answer: X is A"));
+    v.show_help = true;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = text(&render(&v, w, h));
+        assert!(
+            t.contains("answer: X is A") && t.contains("Shift-B or 2"),
+            "{t}"
+        );
+        assert!(t.contains("q, Esc, Ctrl-C"), "{t}");
+    }
+}
+
+#[test]
+#[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
+fn dump_abx_screens() {
+    let done = [
+        true, false, true, true, true, false, true, true, true, true, true, true,
+    ];
+    for (w, h) in [(80, 24), (120, 40)] {
+        println!("{}", text(&render(&view(&[], None), w, h)));
+        println!(
+            "{}",
+            text(&render(
+                &view(
+                    &done,
+                    Some("10 of 12 correct: p = 0.019. You can hear the difference.")
+                ),
+                w,
+                h
+            ))
+        );
+    }
+    let mut v = view(&[], None);
+    v.show_help = true;
+    println!("{}", text(&render(&v, 80, 24)));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let answered = [true; 40];
+    let mut v = view(&answered, Some("verdict"));
+    v.show_help = true;
+    for (w, h) in [(1, 1), (10, 3), (30, 8), (80, 10), (200, 60)] {
+        render(&v, w, h);
+    }
+}

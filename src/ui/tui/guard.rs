@@ -1,0 +1,84 @@
+//! Puts the terminal into raw mode on the alternate screen and guarantees it is put back: on drop,
+//! and on panic *before* the panic message is printed (otherwise the message lands on the
+//! alternate screen and vanishes, and the shell is left in raw mode).
+//!
+//! This is what `ratatui::init`/`ratatui::restore` do (ratatui 0.30 `init` module docs), with two
+//! differences: errors are returned instead of panicking, and restoring happens exactly once even
+//! when both the panic hook and `Drop` (during unwinding) run — a process-wide flag records
+//! whether the terminal is currently ours.
+
+use anyhow::Context;
+use crossterm::{cursor, execute, terminal};
+use ratatui::{backend::CrosstermBackend, DefaultTerminal, Terminal};
+use std::io::stdout;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+
+/// True while raw mode / the alternate screen are ours to undo.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static HOOK: Once = Once::new();
+
+/// Owns the terminal for the lifetime of a TUI screen. Create one at a time: the first to drop
+/// restores the terminal.
+pub struct TerminalGuard {
+    terminal: DefaultTerminal,
+}
+
+impl TerminalGuard {
+    /// Enters raw mode and the alternate screen. Fails (restoring anything half done) when stdout
+    /// is not a terminal.
+    pub fn new() -> anyhow::Result<Self> {
+        install_panic_hook();
+        ACTIVE.store(true, Ordering::SeqCst);
+        match enter() {
+            Ok(terminal) => Ok(Self { terminal }),
+            Err(e) => {
+                restore_once();
+                Err(e)
+            }
+        }
+    }
+
+    pub fn terminal(&mut self) -> &mut DefaultTerminal {
+        &mut self.terminal
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_once();
+    }
+}
+
+fn enter() -> anyhow::Result<DefaultTerminal> {
+    terminal::enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+    execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
+        .context("cannot enter the terminal's alternate screen")?;
+    let mut t =
+        Terminal::new(CrosstermBackend::new(stdout())).context("cannot set up the terminal UI")?;
+    t.clear().context("cannot clear the terminal")?;
+    Ok(t)
+}
+
+/// Chains a hook that restores the terminal and then runs whatever hook was there before.
+/// Installed once per process however many guards are created.
+fn install_panic_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_once();
+            previous(info);
+        }));
+    });
+}
+
+/// Undoes `enter` if it is still in effect; later calls do nothing. Errors are ignored: this runs
+/// on the way out (drop, panic) where there is nobody to report them to, and each step is worth
+/// attempting even if the previous one failed.
+fn restore_once() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        // Raw mode first: it has the most visible side effects if left on.
+        let _ = terminal::disable_raw_mode();
+        let _ = execute!(stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    }
+}

@@ -1,0 +1,274 @@
+//! Rendering tests for the play screen: TestBackend at 80x24 and 120x40, asserting on cells.
+
+use super::super::widgets::big_letter;
+use super::super::StatusView;
+use super::*;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::Terminal;
+
+const RESP_A: [(f64, f64); 5] = [
+    (20.0, -2.0),
+    (100.0, 0.0),
+    (1000.0, 0.0),
+    (5000.0, 4.0),
+    (20000.0, 1.0),
+];
+const RESP_B: [(f64, f64); 5] = [
+    (20.0, 5.0),
+    (100.0, 3.0),
+    (1000.0, 0.0),
+    (5000.0, -2.0),
+    (20000.0, -4.0),
+];
+const PROFILES: [(&str, &str); 3] = [
+    ("neutral", "the target itself"),
+    ("diffuse-field", "bright, thin bass"),
+    ("v-hybrid", "boosted bass and treble"),
+];
+
+fn view() -> PlayView<'static> {
+    PlayView {
+        file: "samples/music.wav",
+        live: Live::A,
+        sides: [
+            SideView {
+                label: 'A',
+                profile: "diffuse-field",
+                description: "bright, thin bass",
+                gain_db: 1.2,
+                response_db: &RESP_A,
+            },
+            SideView {
+                label: 'B',
+                profile: "v-hybrid",
+                description: "boosted bass and treble",
+                gain_db: -0.7,
+                response_db: &RESP_B,
+            },
+        ],
+        position_s: 83.0,
+        duration_s: 296.0,
+        loop_s: None,
+        loop_pending_start: None,
+        paused: false,
+        matching: true,
+        level_dbfs: [-12.0, f64::NEG_INFINITY],
+        status: StatusView {
+            device: "Test Device",
+            rate_hz: 48000,
+            buffer_frames: 512,
+            load_pct: 0.94,
+            underruns: 3,
+        },
+        profiles: &PROFILES,
+        show_help: false,
+        message: None,
+        text: None,
+        part: None,
+    }
+}
+
+fn render(v: &PlayView, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw_play(f, v)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn rows(b: &Buffer) -> Vec<String> {
+    (0..b.area.height)
+        .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
+        .collect()
+}
+
+fn has(b: &Buffer, s: &str) -> bool {
+    rows(b).iter().any(|r| r.contains(s))
+}
+
+/// The block letter appears as consecutive rows at one column.
+fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
+    let r = rows(b);
+    r.windows(g.len()).any(|win| {
+        win[0].match_indices(g[0]).any(|(i, _)| {
+            let col = win[0][..i].chars().count();
+            win.iter().zip(g).all(|(row, gr)| {
+                let tail: String = row.chars().skip(col).collect();
+                tail.starts_with(gr)
+            })
+        })
+    })
+}
+
+#[test]
+fn shows_live_side_names_and_gains_at_both_sizes() {
+    for (w, h, tall) in [(80, 24, false), (120, 40, true)] {
+        let b = render(&view(), w, h);
+        assert!(has_glyph(&b, big_letter(Live::A, tall)), "{w}x{h}");
+        assert!(!has_glyph(&b, big_letter(Live::B, tall)), "{w}x{h}");
+        assert!(has(&b, "A ● LIVE"));
+        assert!(has(&b, "diffuse-field") && has(&b, "v-hybrid"));
+        assert!(has(&b, "+1.2 dB") && has(&b, "-0.7 dB"));
+        assert!(has(&b, "music.wav"));
+        assert!(has(&b, "1:23 / 4:56"));
+        assert!(has(&b, "▶ playing") && !has(&b, "PAUSED"));
+    }
+    let mut v = view();
+    v.live = Live::B;
+    let b = render(&v, 80, 24);
+    assert!(has_glyph(&b, big_letter(Live::B, false)));
+    assert!(!has_glyph(&b, big_letter(Live::A, false)));
+    assert!(has(&b, "B ● LIVE") && !has(&b, "A ● LIVE"));
+}
+
+#[test]
+fn paused_status_and_message() {
+    let mut v = view();
+    v.paused = true;
+    v.matching = false;
+    v.message = Some("profile 'x' not found");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let b = render(&v, w, h);
+        assert!(has(&b, "PAUSED"));
+        assert!(has(&b, "profile 'x' not found"));
+        for s in [
+            "Test Device",
+            "48000 Hz",
+            "512 frames",
+            "load 0.9%",
+            "underruns 3",
+        ] {
+            assert!(has(&b, s), "{s} missing at {w}x{h}");
+        }
+        assert!(has(&b, "matching off"));
+        assert!(!has(&b, "+1.2 dB"), "gains hidden when matching is off");
+    }
+}
+
+#[test]
+fn chart_has_decade_labels_and_both_curves() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        for live in [Live::A, Live::B] {
+            let mut v = view();
+            v.live = live;
+            let b = render(&v, w, h);
+            let r = rows(&b);
+            let tick_row = r.iter().find(|row| row.contains(" 1k ")).expect("1k label");
+            for t in ["20", "100", "10k", "20k"] {
+                assert!(tick_row.contains(t), "{t} missing: {tick_row}");
+            }
+            // Both curves are drawn, each in its side's colour (thickness: chart.rs tests).
+            for c in [Color::Cyan, Color::Magenta] {
+                assert!(
+                    b.content().iter().any(|cell| cell.fg == c
+                        && cell
+                            .symbol()
+                            .chars()
+                            .all(|ch| ('\u{2801}'..='\u{28FF}').contains(&ch))),
+                    "{c:?} curve at {w}x{h}"
+                );
+            }
+            let _ = live;
+        }
+    }
+}
+
+#[test]
+fn levels_and_loop() {
+    let mut v = view();
+    v.loop_s = Some((60.0, 90.0));
+    let b = render(&v, 80, 24);
+    assert!(has(&b, "-12.0 dBFS") && has(&b, "-inf dBFS"));
+    assert!(has(&b, "loop 1:00–1:30"));
+    v.loop_s = None;
+    v.loop_pending_start = Some(60.0);
+    let b = render(&v, 80, 24);
+    assert!(has(&b, "loop start marked at 1:00"));
+}
+
+#[test]
+fn help_overlay() {
+    let mut v = view();
+    assert!(!has(&render(&v, 80, 24), "loudness matching on / off"));
+    v.show_help = true;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let b = render(&v, w, h);
+        assert!(has(&b, "loudness matching on / off"), "{w}x{h}");
+        assert!(has(&b, "q, Esc, Ctrl-C"));
+        assert!(has(&b, "1 neutral"));
+        assert!(!has(&b, "n / p"), "no demo keys in play help");
+    }
+}
+
+#[test]
+fn demo_text_and_part() {
+    let mut v = view();
+    v.text = Some("Sibilance is the harsh edge on s and t sounds, around 5 to 10 kHz.");
+    v.part = Some((1, 4, "what it is"));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let b = render(&v, w, h);
+        assert!(has(&b, "part 2/4: what it is"), "{w}x{h}");
+        assert!(has(&b, "Sibilance is the harsh"), "{w}x{h}");
+        assert!(has(&b, "n/p part"), "{w}x{h}");
+        assert!(has(&b, "1k"), "chart still shown at {w}x{h}");
+    }
+    v.show_help = true;
+    assert!(has(&render(&v, 80, 24), "next / previous part"));
+}
+
+#[test]
+#[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
+fn dump_screens() {
+    let mut v = view();
+    for (w, h) in [(80, 24), (120, 40)] {
+        println!("{}", rows(&render(&v, w, h)).join("\n"));
+    }
+    v.text = Some("Sibilance is the harsh edge on s and t sounds, around 5 to 10 kHz. Listen to the cymbals and the singer's consonants.");
+    v.part = Some((1, 4, "what it is"));
+    v.paused = true;
+    v.loop_s = Some((60.0, 90.0));
+    for (w, h) in [(80, 24), (120, 40)] {
+        println!("{}", rows(&render(&v, w, h)).join("\n"));
+    }
+    v.show_help = true;
+    println!("{}", rows(&render(&v, 80, 24)).join("\n"));
+}
+
+#[test]
+fn profile_keys_listed_on_tall_terminals() {
+    let t = rows(&render(&view(), 120, 40)).join("\n");
+    assert!(t.contains("1 neutral  2 diffuse-field  3 v-hybrid"), "{t}");
+}
+
+#[test]
+fn wrapped_rows_matches_greedy_word_wrap() {
+    assert_eq!(wrapped_rows("", 10), 0);
+    assert_eq!(wrapped_rows("one", 10), 1);
+    // "aaaa bbbb" fits 9; "cccc" goes to row 2.
+    assert_eq!(wrapped_rows("aaaa bbbb cccc", 9), 2);
+    assert_eq!(wrapped_rows("aaaa bbbb cccc", 8), 3);
+    assert_eq!(wrapped_rows("first\n\nthird", 20), 3);
+    // A 25-letter word at width 10 takes 3 rows.
+    assert_eq!(wrapped_rows(&"x".repeat(25), 10), 3);
+}
+
+#[test]
+fn long_demo_text_takes_the_body_on_small_terminals() {
+    let long = "Sibilance is the harsh, splashy edge on s, t and ch sounds. ".repeat(12);
+    let mut v = view();
+    v.text = Some(&long);
+    v.part = Some((0, 3, "what it is"));
+    let small = rows(&render(&v, 80, 24)).join("\n");
+    assert!(!small.contains("10k"), "chart yields to the text at 80x24");
+    let big = rows(&render(&v, 120, 40)).join("\n");
+    assert!(big.contains("10k"), "chart beside the text at 120x40");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut v = view();
+    v.show_help = true;
+    v.text = Some("text");
+    for (w, h) in [(1, 1), (10, 3), (30, 8), (80, 10), (200, 60)] {
+        render(&v, w, h);
+    }
+}

@@ -1,0 +1,373 @@
+//! Building blocks shared by the play and ABX screens: big letters, the position bar, the level
+//! meter, status and key-hint lines, and the help popup.
+
+use super::{Live, StatusView};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// Side colours: fixed per letter so the eye learns them; X has its own.
+pub fn side_color(side: Live) -> Color {
+    match side {
+        Live::A => Color::Cyan,
+        Live::B => Color::Magenta,
+        Live::X => Color::Yellow,
+    }
+}
+
+/// "M:SS", or "H:MM:SS" past an hour. Negative or non-finite times show as 0:00.
+pub fn fmt_time(s: f64) -> String {
+    let total = if s.is_finite() && s > 0.0 {
+        s.floor() as u64
+    } else {
+        0
+    };
+    let (h, m, sec) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{sec:02}")
+    } else {
+        format!("{m}:{sec:02}")
+    }
+}
+
+/// Cuts `s` to at most `max` characters, marking the cut with '…'.
+pub fn ellipsize(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Block letters: 3 rows of half blocks (5 wide) for small terminals, 5 rows (10 wide) for big ones.
+pub fn big_letter(side: Live, tall: bool) -> &'static [&'static str] {
+    match (side, tall) {
+        (Live::A, false) => &["▄▀▀▀▄", "█▄▄▄█", "█   █"],
+        (Live::B, false) => &["█▀▀▀▄", "█▀▀▀▄", "█▄▄▄▀"],
+        (Live::X, false) => &["▀▄ ▄▀", "  █  ", "▄▀ ▀▄"],
+        (Live::A, true) => &[
+            "  ██████  ",
+            "██      ██",
+            "██████████",
+            "██      ██",
+            "██      ██",
+        ],
+        (Live::B, true) => &[
+            "████████  ",
+            "██      ██",
+            "████████  ",
+            "██      ██",
+            "████████  ",
+        ],
+        (Live::X, true) => &[
+            "██      ██",
+            "  ██  ██  ",
+            "    ██    ",
+            "  ██  ██  ",
+            "██      ██",
+        ],
+    }
+}
+
+/// Draws `side`'s block letter centred in `area` (the taller font when it fits).
+pub fn draw_big_letter(frame: &mut Frame, area: Rect, side: Live, style: Style) {
+    let tall = area.height >= 5 && area.width >= 10;
+    let glyph = big_letter(side, tall);
+    let lines: Vec<Line> = glyph.iter().map(|r| Line::from(*r)).collect();
+    let h = glyph.len() as u16;
+    let inner = area.centered_vertically(Constraint::Length(h.min(area.height)));
+    frame.render_widget(Paragraph::new(lines).style(style).centered(), inner);
+}
+
+/// One line: "1:23 / 4:56 ━━━━━●──[───]──" with the loop region highlighted and a pending loop
+/// start marked, plus a loop summary when there is room.
+pub fn position_line(
+    width: u16,
+    pos: f64,
+    dur: f64,
+    loop_s: Option<(f64, f64)>,
+    pending: Option<f64>,
+) -> Line<'static> {
+    let time = format!(" {} / {} ", fmt_time(pos), fmt_time(dur));
+    let tail = match (loop_s, pending) {
+        (Some((a, b)), _) => format!(" loop {}–{} ", fmt_time(a), fmt_time(b)),
+        (None, Some(a)) => format!(" loop from {}… ", fmt_time(a)),
+        (None, None) => String::from(" "),
+    };
+    let w = width as usize;
+    let fixed = time.chars().count() + tail.chars().count();
+    let (bar_w, tail) = if w >= fixed + 10 {
+        (w - fixed, tail)
+    } else {
+        (
+            w.saturating_sub(time.chars().count() + 1),
+            String::from(" "),
+        )
+    };
+    let mut spans = vec![Span::styled(time, Style::new().bold())];
+    let cell = |t: f64| -> usize {
+        if dur > 0.0 && bar_w > 0 && t.is_finite() {
+            (((t / dur).clamp(0.0, 1.0)) * (bar_w - 1) as f64).round() as usize
+        } else {
+            0
+        }
+    };
+    let here = cell(pos);
+    let loop_cells = loop_s.map(|(a, b)| (cell(a), cell(b)));
+    let pending_cell = pending.map(cell);
+    for i in 0..bar_w {
+        let in_loop = loop_cells.is_some_and(|(a, b)| i >= a && i <= b);
+        let (sym, mut style) = if i == here && dur > 0.0 {
+            ("●", Style::new().fg(Color::White).bold())
+        } else if loop_cells.is_some_and(|(a, _)| i == a) || pending_cell == Some(i) {
+            ("[", Style::new().fg(Color::Green).bold())
+        } else if loop_cells.is_some_and(|(_, b)| i == b) {
+            ("]", Style::new().fg(Color::Green).bold())
+        } else if i < here {
+            ("━", Style::new().fg(Color::Blue))
+        } else {
+            ("─", Style::new().fg(Color::DarkGray))
+        };
+        if in_loop && sym != "●" {
+            style = style.fg(Color::Green);
+        }
+        spans.push(Span::styled(sym, style));
+    }
+    spans.push(Span::styled(tail, Style::new().fg(Color::Green)));
+    Line::from(spans)
+}
+
+/// Meter range: -60 dBFS (empty) to 0 dBFS (full).
+const METER_FLOOR_DB: f64 = -60.0;
+
+/// One meter row: "L ███████████░░░░░  -12.3 dBFS". Yellow above -12 dBFS, red above -3 dBFS —
+/// the last few dB before the converter clips.
+pub fn level_line(label: &str, dbfs: f64, width: u16) -> Line<'static> {
+    let value = if dbfs.is_finite() && dbfs > -100.0 {
+        format!(" {dbfs:>6.1} dBFS")
+    } else {
+        String::from("   -inf dBFS")
+    };
+    let head = format!("{label} ");
+    let bar_w = (width as usize).saturating_sub(head.chars().count() + value.chars().count());
+    let mut spans = vec![Span::styled(head, Style::new().bold())];
+    for i in 0..bar_w {
+        // The level a cell stands for: its upper edge on the -60..0 scale.
+        let cell_db = METER_FLOOR_DB * (1.0 - (i + 1) as f64 / bar_w as f64);
+        let lit = dbfs.is_finite() && dbfs >= cell_db - METER_FLOOR_DB.abs() / bar_w as f64 / 2.0;
+        let color = if cell_db > -3.0 {
+            Color::Red
+        } else if cell_db > -12.0 {
+            Color::Yellow
+        } else {
+            Color::Green
+        };
+        spans.push(if lit {
+            Span::styled("█", Style::new().fg(color))
+        } else {
+            Span::styled("░", Style::new().fg(Color::DarkGray))
+        });
+    }
+    let value_style = if dbfs > -3.0 {
+        Style::new().fg(Color::Red).bold()
+    } else {
+        Style::new()
+    };
+    spans.push(Span::styled(value, value_style));
+    Line::from(spans)
+}
+
+/// "device · 48000 Hz · 512 frames · load 0.9% · underruns 0" (+ `extra`), cut to `width` by
+/// shortening the device name first. Underruns turn red: they are audible clicks.
+pub fn status_line(s: &StatusView, show_load: bool, extra: &str, width: u16) -> Line<'static> {
+    let mut rest = format!(" · {} Hz · {} frames", s.rate_hz, s.buffer_frames);
+    if show_load {
+        rest.push_str(&format!(" · load {:.1}%", s.load_pct));
+    }
+    let under = format!(" · underruns {}", s.underruns);
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" · {extra}")
+    };
+    let used = 1 + rest.chars().count() + under.chars().count() + extra.chars().count();
+    let dev_w = (width as usize).saturating_sub(used).max(8);
+    let dim = Style::new().fg(Color::Gray);
+    let under_style = if s.underruns > 0 {
+        Style::new().fg(Color::Red).bold()
+    } else {
+        dim
+    };
+    Line::from(vec![
+        Span::styled(format!(" {}", ellipsize(s.device, dev_w)), dim),
+        Span::styled(rest, dim),
+        Span::styled(under, under_style),
+        Span::styled(extra, dim),
+    ])
+}
+
+/// Key hints "key label  key label …"; when too wide, drops hints from the end of the optional
+/// ones but always keeps the last two (help and quit).
+pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
+    // "key label  ": key, space, label, two spaces.
+    let item_w = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
+    let mut keep: Vec<bool> = vec![true; items.len()];
+    let total = |keep: &[bool]| -> usize {
+        1 + items
+            .iter()
+            .zip(keep)
+            .filter(|(_, &k)| k)
+            .map(|(i, _)| item_w(i))
+            .sum::<usize>()
+    };
+    let mut drop_at = items.len().saturating_sub(2);
+    while total(&keep) > width as usize && drop_at > 0 {
+        drop_at -= 1;
+        keep[drop_at] = false;
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for ((k, l), _) in items.iter().zip(&keep).filter(|(_, &k)| k) {
+        spans.push(Span::styled(
+            k.to_string(),
+            Style::new().fg(Color::Yellow).bold(),
+        ));
+        spans.push(Span::styled(
+            format!(" {l}  "),
+            Style::new().fg(Color::Gray),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The help overlay: a bordered popup centred over `area`, clearing what is beneath it.
+pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
+    let content_w = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let w = (content_w + 4)
+        .min(area.width.saturating_sub(2))
+        .max(20.min(area.width));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::Yellow))
+        .title(Line::from(format!(" {title} ")).bold())
+        .title_bottom(Line::from(" ? closes ").right_aligned());
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+/// A help row: key column then explanation.
+pub fn help_row(key: &str, what: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!(" {key:<16}"), Style::new().fg(Color::Yellow).bold()),
+        Span::raw(what.to_string()),
+    ])
+}
+
+/// The "PAUSED" / "playing" badge.
+pub fn play_state(paused: bool) -> Span<'static> {
+    if paused {
+        Span::styled(
+            " PAUSED ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+        )
+    } else {
+        Span::styled(" ▶ playing ", Style::new().fg(Color::Green))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(fmt_time(0.0), "0:00");
+        assert_eq!(fmt_time(59.9), "0:59");
+        assert_eq!(fmt_time(83.0), "1:23");
+        assert_eq!(fmt_time(3723.0), "1:02:03");
+        assert_eq!(fmt_time(-3.0), "0:00");
+        assert_eq!(fmt_time(f64::NAN), "0:00");
+    }
+
+    #[test]
+    fn ellipsis() {
+        assert_eq!(ellipsize("abc", 3), "abc");
+        assert_eq!(ellipsize("abcdef", 4), "abc…");
+        assert_eq!(ellipsize("abc", 0), "");
+    }
+
+    #[test]
+    fn meter_fills_in_proportion_and_reds_near_full_scale() {
+        let lit = |l: &Line| l.spans.iter().filter(|s| s.content == "█").count();
+        // "L " + 60 cells + " -xx.x dBFS" (12): one cell per dB.
+        let w = 2 + 60 + 12;
+        assert_eq!(lit(&level_line("L", 0.0, w)), 60);
+        assert_eq!(lit(&level_line("L", -30.0, w)), 30);
+        assert_eq!(lit(&level_line("L", -60.0, w)), 0);
+        assert_eq!(lit(&level_line("L", f64::NEG_INFINITY, w)), 0);
+        let full = level_line("L", 0.0, w);
+        let last = full
+            .spans
+            .iter()
+            .rfind(|s| s.content == "█")
+            .map(|s| s.style.fg);
+        assert_eq!(last, Some(Some(Color::Red)));
+        assert!(text(&level_line("R", f64::NEG_INFINITY, w)).contains("-inf dBFS"));
+        assert!(text(&full).contains("0.0 dBFS"));
+    }
+
+    #[test]
+    fn position_bar_marks_cursor_and_loop() {
+        let l = position_line(60, 30.0, 120.0, Some((60.0, 90.0)), None);
+        let t = text(&l);
+        assert!(t.starts_with(" 0:30 / 2:00 "), "{t}");
+        assert!(t.contains("loop 1:00–1:30"), "{t}");
+        let bar: String = t.chars().filter(|c| "●[]━─".contains(*c)).collect();
+        let at = |c: char| bar.chars().position(|x| x == c).unwrap_or(usize::MAX);
+        let n = bar.chars().count();
+        // Cursor a quarter in, loop from half to three quarters.
+        assert_eq!(at('●'), ((n - 1) as f64 * 0.25).round() as usize);
+        assert_eq!(at('['), ((n - 1) as f64 * 0.5).round() as usize);
+        assert_eq!(at(']'), ((n - 1) as f64 * 0.75).round() as usize);
+        assert_eq!(t.chars().count(), 60);
+    }
+
+    #[test]
+    fn hints_keep_help_and_quit_when_narrow() {
+        let items = [
+            ("space", "pause"),
+            ("l", "loop"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+        let t = text(&hints_line(&items, 22));
+        assert!(t.contains("? help") && t.contains("q quit"), "{t}");
+        assert!(!t.contains("loop"), "{t}");
+        // Exactly fits: " " + "space pause  " + "l loop  " + "? help  " + "q quit  ".
+        let t = text(&hints_line(&items, 38));
+        assert!(t.contains("space pause") && t.contains("l loop"), "{t}");
+        let t = text(&hints_line(&items, 37));
+        assert!(!t.contains("l loop") && t.contains("space pause"), "{t}");
+        let t = text(&hints_line(&items, 80));
+        assert!(t.contains("space pause") && t.contains("l loop"), "{t}");
+    }
+}
