@@ -7,6 +7,7 @@ pub mod dither;
 pub mod filter;
 pub mod profile;
 pub mod response;
+pub mod stats;
 
 pub use chain::{db_to_gain, gain_to_db, Chain, Processor};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};
