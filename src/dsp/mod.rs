@@ -1,6 +1,8 @@
 //! The pure DSP core: no files, devices, terminals, clocks, threads or printing.
 //! Everything here is deterministic (randomness only from explicit seeds).
 
+pub mod abx;
+pub mod analysis;
 pub mod builtin;
 pub mod chain;
 pub mod dither;
