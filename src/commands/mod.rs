@@ -1,5 +1,6 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
+pub mod abx;
 pub mod export;
 pub mod profiles;
 pub mod show;
@@ -14,11 +15,10 @@ pub fn run(command: Command) -> Result<()> {
         Command::Profiles(a) => profiles::run(&a),
         Command::Show(a) => show::run(&a),
         Command::Export(a) => export::run(&a),
-        Command::Generate(_)
-        | Command::Play(_)
-        | Command::Devices(_)
-        | Command::Abx(_)
-        | Command::Demo(_) => Err(anyhow::anyhow!("not implemented yet")),
+        Command::Abx(a) => abx::run(&a),
+        Command::Generate(_) | Command::Play(_) | Command::Devices(_) | Command::Demo(_) => {
+            Err(anyhow::anyhow!("not implemented yet"))
+        }
     }
 }
 

@@ -17,7 +17,8 @@ pub const ALPHA: f64 = 0.05;
 ///
 /// Computed as a sum of probability mass terms in log space (log-factorials as sums of logs,
 /// then log-sum-exp), so it neither overflows for large n nor loses the tiny tails: relative
-/// error stays near n·ε. k = 0 gives 1, k > n gives 0; p is clamped to [0, 1].
+/// error stays near n·ε. A fair coin with n ≤ 127 (every real ABX session) is counted exactly
+/// instead. k = 0 gives 1, k > n gives 0; p is clamped to [0, 1].
 pub fn binomial_p_at_least(k: u32, n: u32, p: f64) -> f64 {
     if k == 0 {
         return 1.0;
@@ -32,6 +33,9 @@ pub fn binomial_p_at_least(k: u32, n: u32, p: f64) -> f64 {
     if p == 1.0 {
         return 1.0; // X is always n ≥ k
     }
+    if p == 0.5 && n <= EXACT_MAX_N {
+        return fair_tail_exact(k, n);
+    }
     let ln_fact = ln_factorials(n);
     let (ln_p, ln_q) = (p.ln(), (-p).ln_1p());
     let n_us = n as usize;
@@ -45,6 +49,23 @@ pub fn binomial_p_at_least(k: u32, n: u32, p: f64) -> f64 {
     let max = ln_terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = ln_terms.iter().map(|t| (t - max).exp()).sum();
     (max + sum.ln()).exp().min(1.0)
+}
+
+/// Largest n whose 2^n outcomes fit a u128 count.
+const EXACT_MAX_N: u32 = 127;
+
+/// P(X ≥ k) for a fair coin by exact counting: Σ_{i≥k} C(n,i) from Pascal's triangle in u128,
+/// then one division by 2^n (exact in binary), so 3/3 reads 0.125, not 0.12500000000000003.
+fn fair_tail_exact(k: u32, n: u32) -> f64 {
+    let mut row = vec![0u128; n as usize + 1];
+    row[0] = 1;
+    for m in 1..=n as usize {
+        for i in (1..=m).rev() {
+            row[i] += row[i - 1];
+        }
+    }
+    let count: u128 = row[k as usize..].iter().sum();
+    count as f64 / 2f64.powi(n as i32)
 }
 
 /// ln(i!) for i in 0..=n.
@@ -186,6 +207,22 @@ mod tests {
         let mid = binomial_p_at_least(500, n, 0.5) - binomial_p_at_least(501, n, 0.5);
         let upper = binomial_p_at_least(501, n, 0.5);
         assert!(close(2.0 * upper + mid, 1.0, 1e-10));
+    }
+
+    /// The exact-count path (n ≤ 127) and the log-space path agree where they meet.
+    #[test]
+    fn exact_and_log_space_paths_agree() {
+        for n in [20u32, 60, 127] {
+            for k in 0..=n {
+                let exact = binomial_p_at_least(k, n, 0.5);
+                let logspace = binomial_p_at_least(k, n, 0.5 + 1e-15);
+                assert!(
+                    close(exact, logspace, 1e-10),
+                    "n={n} k={k}: {exact} vs {logspace}"
+                );
+            }
+        }
+        assert_eq!(binomial_p_at_least(3, 3, 0.5), 0.125);
     }
 
     #[test]

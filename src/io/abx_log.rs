@@ -3,10 +3,15 @@
 //! A log of past sessions is only worth keeping if it is never damaged, so each append:
 //! serialises the whole line first; opens with O_APPEND|O_CREAT (every write lands at the end,
 //! whatever other processes do; POSIX `write(2)`); takes an exclusive `flock` so concurrent
-//! sessions cannot interleave even if a write were split; starts with a newline if an earlier
-//! process died mid-line (so that damage stays confined to its own line); writes everything
-//! with one `write_all`; and `sync_data`s before returning. The file is never truncated or
-//! rewritten.
+//! sessions cannot interleave even if a write were split; writes the line and its '\n' with one
+//! `write_all`; and `sync_data`s before returning. Earlier records are never rewritten.
+//!
+//! A line is a record once its '\n' is on disk. SIGKILL can still cut a write short (Linux
+//! checks for fatal signals between the pages of one `write`), leaving a fragment without a
+//! '\n' at the end of the file. The next append, holding the lock (so the fragment cannot be a
+//! write still in progress: its writer is dead and released the lock), cuts that fragment off
+//! before writing, so the damage never outlives the next session. Without `flock` (non-Unix)
+//! it starts a new line instead, leaving the fragment as one unparseable line.
 
 use crate::dsp::abx::Trial;
 use serde::{Deserialize, Serialize};
@@ -103,8 +108,14 @@ pub fn append_line(path: &Path, line: &str) -> io::Result<()> {
         .open(path)?;
     let _lock = Lock::exclusive(&file)?;
     let mut buf = Vec::with_capacity(line.len() + 2);
-    if !ends_with_newline_or_empty(&file)? {
-        buf.push(b'\n');
+    let len = file.metadata()?.len();
+    let complete = complete_len(&file, len)?;
+    if complete < len {
+        if cfg!(unix) {
+            file.set_len(complete)?; // a dead writer's fragment; see the module docs
+        } else {
+            buf.push(b'\n');
+        }
     }
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
@@ -113,15 +124,22 @@ pub fn append_line(path: &Path, line: &str) -> io::Result<()> {
     file.sync_data()
 }
 
-/// True for an empty file or one whose last byte is '\n'.
-fn ends_with_newline_or_empty(file: &File) -> io::Result<bool> {
-    let len = file.metadata()?.len();
-    if len == 0 {
-        return Ok(true);
+/// Length of the file up to and including its last '\n' (0 if it has none): everything after
+/// it is a fragment of a cut-off write.
+fn complete_len(file: &File, len: u64) -> io::Result<u64> {
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = len;
+    let mut buf = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let chunk = &mut buf[..(end - start) as usize];
+        read_at(file, chunk, start)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
     }
-    let mut last = [0u8; 1];
-    read_at(file, &mut last, len - 1)?;
-    Ok(last[0] == b'\n')
+    Ok(0)
 }
 
 #[cfg(unix)]
@@ -308,18 +326,35 @@ mod tests {
         assert!(!lines[0].contains("seed"));
     }
 
-    /// A line cut off by a crash stays the only damaged line; the next record starts fresh.
+    /// A write cut off by a killed process leaves a fragment without '\n'; the next append
+    /// removes it and keeps every complete line byte for byte.
     #[test]
-    fn a_torn_last_line_does_not_swallow_the_next_record() {
+    fn a_cut_off_fragment_is_removed_and_complete_lines_kept() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log.jsonl");
-        fs::write(&p, "{\"time\":\"2020-01-01T00:00:00Z\",\"fi").unwrap();
-        append(&p, &record(0)).unwrap();
-        let text = fs::read_to_string(&p).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 2);
-        assert!(text.starts_with("{\"time\":\"2020-01-01T00:00:00Z\",\"fi\n"));
-        serde_json::from_str::<AbxRecord>(lines[1]).unwrap();
+        append(&p, &record(7)).unwrap();
+        let before = fs::read(&p).unwrap();
+        // A fragment longer than one 64 KiB read chunk, to exercise the backwards scan.
+        let mut torn = before.clone();
+        torn.extend_from_slice(b"{\"time\":\"2020-01-01T00:00:00Z\",\"fi");
+        torn.extend(std::iter::repeat_n(b'x', 150_000));
+        fs::write(&p, &torn).unwrap();
+        append(&p, &record(8)).unwrap();
+        let after = fs::read(&p).unwrap();
+        assert_eq!(&after[..before.len()], &before[..]);
+        let text = String::from_utf8(after).unwrap();
+        let ks: Vec<u32> = text
+            .lines()
+            .map(|l| serde_json::from_str::<AbxRecord>(l).unwrap().k)
+            .collect();
+        assert_eq!(ks, [7, 8]);
+        // A file that is nothing but a fragment.
+        let q = dir.path().join("only.jsonl");
+        fs::write(&q, "{\"ti").unwrap();
+        append(&q, &record(9)).unwrap();
+        let text = fs::read_to_string(&q).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        assert!(text.starts_with("{\"time\""));
     }
 
     #[test]
