@@ -1,5 +1,6 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
+pub mod abx;
 pub mod devices;
 pub mod export;
 pub mod generate;
@@ -18,7 +19,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),
-        Command::Play(_) | Command::Abx(_) | Command::Demo(_) => {
+        Command::Abx(a) => abx::run(&a),
+        Command::Play(_) | Command::Demo(_) => {
             Err(anyhow::anyhow!("not implemented yet"))
         }
     }

@@ -1,6 +1,8 @@
 //! The pure DSP core: no files, devices, terminals, clocks, threads or printing.
 //! Everything here is deterministic (randomness only from explicit seeds).
 
+pub mod abx;
+pub mod analysis;
 pub mod builtin;
 pub mod chain;
 pub mod dither;
@@ -9,6 +11,7 @@ pub mod generate;
 pub mod loudness;
 pub mod profile;
 pub mod response;
+pub mod stats;
 
 pub use chain::{db_to_gain, gain_to_db, Chain, Processor};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};

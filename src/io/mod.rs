@@ -1,5 +1,6 @@
 //! Files: WAV in and out. Everything that touches the filesystem lives here or in `commands`.
 
+pub mod abx_log;
 pub mod atomic;
 pub mod pcm;
 pub mod wav;

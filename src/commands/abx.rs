@@ -1,0 +1,328 @@
+//! `iemsim abx`: a blind ABX test between two profiles, judged with the exact binomial test and
+//! appended to a JSON-lines log.
+//!
+//! Two drivers share [`prepare`], [`hidden_source`], [`finish_session`] and [`print_report`]:
+//! the scripted one here (`--no-tui --answers ...`, no audio device: for tests, scripts and
+//! re-scoring) and the interactive one, which needs the playback engine.
+
+use super::{find_profile, input_or_default};
+use crate::cli::AbxArgs;
+use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
+use crate::dsp::stats::{format_p, Verdict};
+use crate::dsp::Profile;
+use crate::error::usage;
+use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
+use crate::io::{WavInfo, WavSource};
+use anyhow::{anyhow, Context, Result};
+use serde::Serialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// More trials than anyone will listen to; a guard against typos like `--trials 1600`.
+pub const MAX_TRIALS: u32 = 1000;
+
+/// Everything a session needs, validated before the first trial.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub input: PathBuf,
+    pub info: WavInfo,
+    /// SHA-256 of the input, taken before listening starts.
+    pub file_sha256: String,
+    pub profile_a: Profile,
+    pub profile_b: Profile,
+    pub trials: u32,
+    pub seed: Option<u64>,
+    pub log_path: PathBuf,
+    pub json: bool,
+}
+
+pub fn run(args: &AbxArgs) -> Result<()> {
+    if args.answers.is_some() && !args.no_tui {
+        return Err(usage(
+            "--answers is for the scripted mode: add --no-tui (or drop --answers to answer interactively)",
+        ));
+    }
+    if args.no_tui && args.answers.is_none() {
+        return Err(usage(
+            "--no-tui needs --answers (e.g. --answers a,b,b,a, a file with them, or - for stdin)",
+        ));
+    }
+    let setup = prepare(args)?;
+    match &args.answers {
+        Some(spec) => {
+            let answers = read_answers(spec)?;
+            if answers.len() as u32 > setup.trials {
+                return Err(usage(format!(
+                    "--answers has {} answers for {} trials (use --trials {} or fewer answers)",
+                    answers.len(),
+                    setup.trials,
+                    answers.len()
+                )));
+            }
+            run_scripted(&setup, &answers)
+        }
+        None => Err(anyhow!(
+            "interactive ABX needs the playback engine (not wired yet)"
+        )),
+    }
+}
+
+/// Checks the input WAV, both profiles, the trial count and the log location, and hashes the
+/// input. Opens no device.
+pub fn prepare(args: &AbxArgs) -> Result<Setup> {
+    if args.trials == 0 || args.trials > MAX_TRIALS {
+        return Err(usage(format!(
+            "--trials {} is outside 1-{MAX_TRIALS} (16 is usual: 12 or more correct is p < 0.05)",
+            args.trials
+        )));
+    }
+    let input = input_or_default(args.input.as_deref())?;
+    let info = *WavSource::open(&input)?.info();
+    let profile_a = find_profile(&args.a)?;
+    let profile_b = find_profile(&args.b)?;
+    let log_path = match &args.log {
+        Some(p) => p.clone(),
+        None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
+    };
+    let file_sha256 = abx_log::sha256_file(&input)?;
+    Ok(Setup {
+        input,
+        info,
+        file_sha256,
+        profile_a,
+        profile_b,
+        trials: args.trials,
+        seed: args.seed,
+        log_path,
+        json: args.json,
+    })
+}
+
+/// Hidden choices: from `seed` when given (reproducible), otherwise fresh OS randomness drawn
+/// at the start of each trial, so no later trial is decided before it begins.
+pub fn hidden_source(seed: Option<u64>) -> HiddenSource {
+    match seed {
+        Some(s) => abx::seeded_source(s),
+        None => Box::new(|| {
+            use rand::TryRngCore;
+            let bit = match rand::rngs::OsRng.try_next_u32() {
+                Ok(v) => v & 1 == 1,
+                // The OS source failing is near impossible; rand's thread generator is itself
+                // seeded from the OS and is still unpredictable to the listener.
+                Err(_) => rand::random::<bool>(),
+            };
+            Choice::from_bit(bit)
+        }),
+    }
+}
+
+/// Reads `--answers`: `-` for stdin, else the text itself when it is a list of a/b, else the
+/// file it names.
+pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
+    if spec == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("--answers -: cannot read stdin")?;
+        return parse_answers(&text).map_err(|e| usage(format!("--answers (stdin): {e}")));
+    }
+    match parse_answers(spec) {
+        Ok(a) => Ok(a),
+        Err(inline_err) => {
+            let path = Path::new(spec);
+            if path.is_file() {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read the answers file", path.display()))
+                    .map_err(|e| usage(format!("{e:#}")))?;
+                parse_answers(&text)
+                    .map_err(|e| usage(format!("--answers file {}: {e}", path.display())))
+            } else {
+                Err(usage(format!(
+                    "--answers: {inline_err} (and no file of that name exists)"
+                )))
+            }
+        }
+    }
+}
+
+/// Parses answers separated by commas, spaces or newlines, case-insensitive: "a,b, B\na".
+pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
+    let tokens: Vec<&str> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tokens.is_empty() {
+        return Err("no answers given (expected a list like a,b,b,a)".into());
+    }
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match t.to_ascii_lowercase().as_str() {
+            "a" => Ok(Choice::A),
+            "b" => Ok(Choice::B),
+            _ => Err(format!("answer {} is \"{t}\", not a or b", i + 1)),
+        })
+        .collect()
+}
+
+/// Runs the trials with the given answers (fewer than planned: an abandoned session).
+fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
+    let clock = Instant::now();
+    let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
+    if !setup.json {
+        print_header(setup);
+    }
+    for &answer in answers {
+        session.start_trial(clock.elapsed().as_secs_f64())?;
+        let trial = session.answer(answer, clock.elapsed().as_secs_f64())?;
+        if !setup.json {
+            println!(
+                "{}",
+                trial_line(session.trials().len() as u32, setup.trials, &trial)
+            );
+        }
+    }
+    let record = finish_session(setup, &session, [0.0, 0.0])?;
+    print_report(setup, &record, &session.verdict())
+}
+
+fn print_header(setup: &Setup) {
+    let seed = setup
+        .seed
+        .map(|s| format!(", seed {s} (reproducible: not blind to whoever knows the seed)"))
+        .unwrap_or_default();
+    println!(
+        "ABX: A = {}, B = {} on {} ({}), {} trials{seed}",
+        setup.profile_a.name,
+        setup.profile_b.name,
+        setup.input.display(),
+        setup.info.describe(),
+        setup.trials
+    );
+}
+
+/// "trial 3/16: X was B, you said B — correct".
+pub fn trial_line(number: u32, planned: u32, t: &Trial) -> String {
+    format!(
+        "trial {number}/{planned}: X was {}, you said {} — {}",
+        t.hidden.label(),
+        t.answer.label(),
+        if t.correct { "correct" } else { "wrong" }
+    )
+}
+
+/// Builds the session's record and appends it to the log. `gains_db` are the loudness-matching
+/// gains applied to A and B. A session with unanswered trials is logged as abandoned.
+pub fn finish_session(
+    setup: &Setup,
+    session: &AbxSession,
+    gains_db: [f64; 2],
+) -> Result<AbxRecord> {
+    let (k, n) = session.score();
+    let file = std::fs::canonicalize(&setup.input).unwrap_or_else(|_| setup.input.clone());
+    let record = AbxRecord {
+        time: abx_log::now_rfc3339(),
+        file: file.display().to_string(),
+        file_sha256: setup.file_sha256.clone(),
+        profile_a: setup.profile_a.name.clone(),
+        profile_b: setup.profile_b.name.clone(),
+        gains_db: GainsDb {
+            a: gains_db[0],
+            b: gains_db[1],
+        },
+        trials_planned: session.planned(),
+        trials: session.trials().to_vec(),
+        k,
+        n,
+        p_value: session.p_value(),
+        completed: session.finished(),
+        seed: setup.seed,
+    };
+    abx_log::append(&setup.log_path, &record).map_err(|e| match e {
+        AbxLogError::NoDataDir => usage(e.to_string()),
+        other => anyhow::Error::new(other),
+    })?;
+    Ok(record)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    record: &'a AbxRecord,
+    verdict: Option<&'a Verdict>,
+    note: Option<String>,
+    log: &'a Path,
+}
+
+/// Prints the score, p-value and verdict (text or JSON), or the abandoned-session note.
+pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Result<()> {
+    let note = (!record.completed).then(|| {
+        format!(
+            "stopped after {} of {} trials: logged as abandoned. No verdict: stopping early \
+             when ahead makes a score look better than it is, so only completed sessions count.",
+            record.n, record.trials_planned
+        )
+    });
+    if setup.json {
+        let report = JsonReport {
+            record,
+            verdict: record.completed.then_some(verdict),
+            note,
+            log: &setup.log_path,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    match note {
+        None => {
+            println!("score: {}/{} correct", record.k, record.n);
+            println!("{}", verdict.text);
+        }
+        Some(note) => {
+            println!(
+                "score so far: {}/{} correct (p = {})",
+                record.k,
+                record.n,
+                format_p(record.p_value)
+            );
+            println!("{note}");
+        }
+    }
+    println!("logged to {}", setup.log_path.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_answer_lists() {
+        use Choice::{A, B};
+        assert_eq!(
+            parse_answers("a,b,B, a\nb\tA").unwrap(),
+            vec![A, B, B, A, B, A]
+        );
+        assert_eq!(parse_answers(" a,,b \n").unwrap(), vec![A, B]);
+        let e = parse_answers("a,b,c").unwrap_err();
+        assert!(e.contains("answer 3 is \"c\""), "{e}");
+        assert!(parse_answers(" ,\n").is_err());
+        assert!(parse_answers("ab").is_err());
+    }
+
+    #[test]
+    fn trial_line_wording() {
+        let t = Trial {
+            hidden: Choice::B,
+            answer: Choice::B,
+            correct: true,
+            t_start_s: 0.0,
+            t_answer_s: 1.0,
+        };
+        assert_eq!(
+            trial_line(3, 16, &t),
+            "trial 3/16: X was B, you said B — correct"
+        );
+    }
+}

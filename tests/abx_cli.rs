@@ -1,0 +1,430 @@
+//! Drives the real `iemsim abx` binary in scripted mode (`--no-tui --answers`): the score and
+//! p-value, clear refusals of bad input (exit 2), and a log that stays valid JSON lines when
+//! writers are killed or run at the same time.
+
+use serde_json::Value;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+}
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run iemsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A 0.5 s stereo 16-bit tone: enough for the command to validate and hash.
+fn make_wav(dir: &Path) -> PathBuf {
+    let path = dir.join("tone.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..22_050 {
+        let v = (8000.0 * (i as f64 * 0.0627).sin()) as i16;
+        w.write_sample(v).unwrap();
+        w.write_sample(-v).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+fn log_lines(log: &Path) -> Vec<Value> {
+    let content = fs::read_to_string(log).unwrap();
+    assert!(
+        content.is_empty() || content.ends_with('\n'),
+        "log ends mid-line"
+    );
+    content
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
+        .collect()
+}
+
+fn answers_of(record: &Value, key: &str) -> Vec<String> {
+    record["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[key].as_str().unwrap().to_lowercase())
+        .collect()
+}
+
+#[test]
+fn seeded_run_answering_the_hidden_sequence_scores_sixteen_of_sixteen() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("logs/abx.jsonl");
+    let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
+    let all_a = vec!["a"; 16].join(",");
+    let base = ["abx", wav_s, "--no-tui", "--seed", "7", "--log", log_s];
+
+    // First pass: learn the hidden sequence of seed 7 from the JSON report.
+    let mut args = base.to_vec();
+    args.extend(["--json", "--answers", &all_a]);
+    let o = iemsim(&args, dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let first: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let hidden = answers_of(&first, "hidden");
+    assert_eq!(hidden.len(), 16);
+    let k_first = hidden.iter().filter(|h| *h == "a").count() as u64;
+    assert_eq!(first["k"], k_first);
+
+    // Second pass: the same seed gives the same sequence; answer it exactly.
+    let answers = hidden.join(",");
+    let mut args = base.to_vec();
+    args.extend(["--answers", &answers]);
+    let o = iemsim(&args, dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let third = format!(
+        "trial 3/16: X was {h}, you said {h} — correct",
+        h = hidden[2].to_uppercase()
+    );
+    assert!(out.contains(&third), "{out}");
+    assert!(out.contains("score: 16/16 correct"), "{out}");
+    assert!(
+        out.contains("p = 1.5e-5 < 0.05: you reliably heard a difference"),
+        "{out}"
+    );
+
+    let lines = log_lines(&log);
+    assert_eq!(lines.len(), 2);
+    let r = &lines[1];
+    assert_eq!(r["k"], 16);
+    assert_eq!(r["n"], 16);
+    assert_eq!(r["trials_planned"], 16);
+    assert_eq!(r["completed"], true);
+    assert_eq!(r["seed"], 7);
+    assert_eq!(r["profile_a"], "ba");
+    assert_eq!(r["profile_b"], "dd");
+    assert_eq!(r["gains_db"]["a"], 0.0);
+    assert_eq!(r["gains_db"]["b"], 0.0);
+    // 1 / 2^16 exactly.
+    assert_eq!(r["p_value"].as_f64().unwrap(), 1.0 / 65536.0);
+    assert_eq!(answers_of(r, "hidden"), hidden);
+    assert_eq!(answers_of(r, "answer"), hidden);
+    for t in r["trials"].as_array().unwrap() {
+        assert_eq!(t["correct"], true);
+        let (s, a) = (
+            t["t_start_s"].as_f64().unwrap(),
+            t["t_answer_s"].as_f64().unwrap(),
+        );
+        assert!(0.0 <= s && s <= a, "{s} {a}");
+    }
+    // The value itself is checked against `sha256sum` below; here its form and stability.
+    let sha = r["file_sha256"].as_str().unwrap();
+    assert_eq!(sha.len(), 64);
+    assert!(sha.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(lines[0]["file_sha256"], r["file_sha256"]);
+    assert!(r["file"].as_str().unwrap().ends_with("tone.wav"));
+    let time = r["time"].as_str().unwrap();
+    assert!(
+        time.len() == 24 && time.ends_with('Z') && &time[10..11] == "T",
+        "{time}"
+    );
+}
+
+#[test]
+fn sha256_matches_the_system_tool_when_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let Ok(o) = Command::new("sha256sum").arg(&wav).output() else {
+        return; // no coreutils here; the unit test checks the FIPS 180-2 vector
+    };
+    let want = text(&o.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let log = dir.path().join("log.jsonl");
+    let o = iemsim(
+        &[
+            "abx",
+            wav.to_str().unwrap(),
+            "--no-tui",
+            "--answers",
+            "a",
+            "--trials",
+            "1",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(log_lines(&log)[0]["file_sha256"], want.as_str());
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line_and_logs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
+    fs::write(dir.path().join("broken.wav"), b"RIFF\x10\0\0\0WAVEjunk").unwrap();
+    let too_many = vec!["b"; 17].join(",");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--no-tui", "--answers", &too_many],
+            "17 answers for 16 trials",
+        ),
+        (vec!["--no-tui", "--answers", "a,b,x"], "answer 3 is \"x\""),
+        (vec!["--no-tui", "--answers", " , "], "no answers"),
+        (vec!["--no-tui", "--answers", "missing.txt"], "missing.txt"),
+        (vec!["--answers", "a,b"], "--no-tui"),
+        (vec!["--no-tui"], "--no-tui needs --answers"),
+        (
+            vec!["--no-tui", "--answers", "a", "--trials", "0"],
+            "--trials 0",
+        ),
+        (vec!["--no-tui", "--answers", "a", "-b", "nope"], "nope"),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["abx", wav_s, "--log", log_s];
+        args.extend(extra.iter().copied());
+        let o = iemsim(&args, dir.path());
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    let o = iemsim(
+        &[
+            "abx",
+            "broken.wav",
+            "--no-tui",
+            "--answers",
+            "a",
+            "--log",
+            log_s,
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("broken.wav"));
+    assert!(!log.exists(), "nothing may be logged for refused input");
+}
+
+#[test]
+fn answers_from_a_file_and_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
+    fs::write(dir.path().join("answers.txt"), "A b\nB\n a,").unwrap();
+    let o = iemsim(
+        &[
+            "abx",
+            wav_s,
+            "--no-tui",
+            "--trials",
+            "4",
+            "--answers",
+            "answers.txt",
+            "--log",
+            log_s,
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut child = bin()
+        .args([
+            "abx",
+            wav_s,
+            "--no-tui",
+            "--trials",
+            "3",
+            "--answers",
+            "-",
+            "--log",
+            log_s,
+        ])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"b\nb\nA\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let lines = log_lines(&log);
+    assert_eq!(answers_of(&lines[0], "answer"), ["a", "b", "b", "a"]);
+    assert_eq!(answers_of(&lines[1], "answer"), ["b", "b", "a"]);
+    assert!(lines
+        .iter()
+        .all(|r| r["completed"] == true && r.get("seed").is_none()));
+}
+
+#[test]
+fn fewer_answers_log_an_abandoned_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let o = iemsim(
+        &[
+            "abx",
+            wav.to_str().unwrap(),
+            "--no-tui",
+            "--seed",
+            "3",
+            "--answers",
+            "a,b,a,b,a",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("trial 5/16"), "{out}");
+    assert!(out.contains("stopped after 5 of 16 trials"), "{out}");
+    let r = &log_lines(&log)[0];
+    assert_eq!(r["completed"], false);
+    assert_eq!(r["n"], 5);
+    assert_eq!(r["trials_planned"], 16);
+    assert_eq!(r["trials"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn interactive_mode_is_not_wired_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let o = iemsim(
+        &["abx", wav.to_str().unwrap(), "--log", log.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("playback engine"));
+    assert!(!log.exists());
+}
+
+/// Many scripted sessions run at once, each appending a ~100-trial line: every line parses and
+/// none is lost.
+#[test]
+fn concurrent_sessions_do_not_interleave() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let answers = vec!["a"; 100].join(",");
+    let children: Vec<_> = (0..12)
+        .map(|i| {
+            bin()
+                .args([
+                    "abx",
+                    wav.to_str().unwrap(),
+                    "--no-tui",
+                    "--trials",
+                    "100",
+                    "--seed",
+                    &i.to_string(),
+                    "--answers",
+                    &answers,
+                    "--log",
+                    log.to_str().unwrap(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let lines = log_lines(&log);
+    assert_eq!(lines.len(), 12);
+    let mut seeds: Vec<u64> = lines.iter().map(|r| r["seed"].as_u64().unwrap()).collect();
+    seeds.sort_unstable();
+    assert_eq!(seeds, (0..12).collect::<Vec<u64>>());
+}
+
+/// Writers SIGKILLed at assorted moments (before, during and after their append) never damage a
+/// complete line, the next append removes a cut-off fragment, and finished sessions are all there.
+#[test]
+fn log_stays_valid_when_writers_are_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    let answers = vec!["b"; 1000].join(",");
+    let mut finished = 0;
+    for round in 0..60u64 {
+        let mut child = bin()
+            .args([
+                "abx",
+                wav.to_str().unwrap(),
+                "--no-tui",
+                "--trials",
+                "1000",
+                "--seed",
+                &round.to_string(),
+                "--answers",
+                &answers,
+                "--log",
+                log.to_str().unwrap(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // 0-5.9 ms: spans start-up, hashing, the trials and the write of a ~90 KB line.
+        std::thread::sleep(Duration::from_micros(round * 100));
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            finished += 1;
+        }
+        // Right after a kill, every complete line parses; only a final fragment without its
+        // '\n' may be a cut-off write (the next append removes it).
+        let content = fs::read_to_string(&log).unwrap_or_default();
+        let complete = &content[..content.rfind('\n').map_or(0, |i| i + 1)];
+        for l in complete.lines() {
+            serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        }
+    }
+    // Let two writers always finish, so the file holds at least some complete lines.
+    for _ in 0..2 {
+        let o = iemsim(
+            &[
+                "abx",
+                wav.to_str().unwrap(),
+                "--no-tui",
+                "--trials",
+                "1000",
+                "--answers",
+                &answers,
+                "--log",
+                log.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let lines = log_lines(&log);
+    // A run killed after its append but before exiting has a line without counting as finished.
+    assert!(
+        (finished + 2..=62).contains(&lines.len()),
+        "{} lines, {finished} killed runs had finished",
+        lines.len()
+    );
+    for r in &lines {
+        assert_eq!(r["trials"].as_array().unwrap().len(), 1000);
+    }
+}
