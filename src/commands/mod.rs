@@ -4,6 +4,7 @@ pub mod abx;
 pub mod devices;
 pub mod export;
 pub mod generate;
+pub mod play;
 pub mod profiles;
 pub mod show;
 
@@ -20,7 +21,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),
         Command::Abx(a) => abx::run(&a),
-        Command::Play(_) | Command::Demo(_) => {
+        Command::Play(a) => play::run(&a),
+        Command::Demo(_) => {
             Err(anyhow::anyhow!("not implemented yet"))
         }
     }
