@@ -18,6 +18,7 @@ use cpal::{
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The period we ask for when the device allows it (frames per callback).
 pub const PREFERRED_BUFFER_FRAMES: u32 = 512;
@@ -416,7 +417,7 @@ impl Output {
             },
         };
         let counters = Arc::new(Counters::default());
-        let (producer, consumer) = rtrb::RingBuffer::<cpal::Error>::new(16);
+        let (producer, consumer) = rtrb::RingBuffer::<Reported>::new(16);
         let err_cb = error_callback(Arc::clone(&counters), producer);
         let channels = usize::from(self.choice.channels);
         let stats = Arc::clone(&counters);
@@ -460,9 +461,13 @@ impl Output {
         Ok(Running {
             stream,
             counters,
-            errors: Mutex::new(ErrorState {
+            watch: Mutex::new(Watch {
                 queue: consumer,
-                first: None,
+                fatal: None,
+                suspect: None,
+                last_callbacks: 0,
+                last_progress: Instant::now(),
+                paused: false,
             }),
             name: self.name,
             is_default: self.is_default,
@@ -471,38 +476,103 @@ impl Output {
     }
 }
 
+/// How long the callbacks may stop after a non-fatal-looking backend error before we call the
+/// device lost (e.g. the PulseAudio sink vanished: ALSA reports an xrun, then `snd_pcm_prepare`
+/// fails with EIO, and no callback comes again).
+const STALL_AFTER_ERROR: Duration = Duration::from_millis(500);
+/// How long the callbacks may stop with no error at all (a frozen server) before we give up.
+const STALL: Duration = Duration::from_secs(2);
+
 /// A playing stream. Keep it alive while audio should play; dropping it stops the sound at once
 /// (so keep it ~100 ms past the last sample you care about: the device still holds a buffer).
 pub struct Running {
     stream: cpal::Stream,
     counters: Arc<Counters>,
-    errors: Mutex<ErrorState>,
+    watch: Mutex<Watch>,
     name: String,
     is_default: bool,
     period: Option<u32>,
 }
 
-struct ErrorState {
-    queue: rtrb::Consumer<cpal::Error>,
-    first: Option<DeviceError>,
+/// Main-thread side of the error channel (the lock is never taken by the audio thread).
+struct Watch {
+    queue: rtrb::Consumer<Reported>,
+    fatal: Option<DeviceError>,
+    /// A backend error that is fatal only if the callbacks do not resume after it:
+    /// (error, callbacks seen when it happened, when `error()` first saw it).
+    suspect: Option<(cpal::Error, u64, Instant)>,
+    last_callbacks: u64,
+    last_progress: Instant,
+    paused: bool,
+}
+
+/// An error from the stream thread, with the callback count at that moment.
+struct Reported {
+    error: cpal::Error,
+    callbacks: u64,
 }
 
 impl Running {
-    /// The first fatal error the stream reported (e.g. the device vanished mid-play), if any.
-    /// Underruns are not fatal; they are counted in [`DeviceStats::xruns`].
+    /// The first fatal error of the stream (sticky), e.g. the device vanished mid-play. Call it
+    /// regularly (every ~50–100 ms): besides the errors cpal reports, it notices a stream whose
+    /// callbacks stopped, which is how a lost PulseAudio device shows through ALSA. Underruns
+    /// and errors the stream recovers from are not fatal (underruns: [`DeviceStats::xruns`]).
     pub fn error(&self) -> Option<DeviceError> {
-        let mut st = match self.errors.lock() {
+        let mut w = match self.watch.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        while let Ok(e) = st.queue.pop() {
-            if st.first.is_none() {
-                // Default device that never produced a callback: it never existed (headless).
-                let never_ran = self.counters.callbacks.load(Ordering::Relaxed) == 0;
-                st.first = Some(translate(e, &self.name, self.is_default && never_ran));
+        if w.fatal.is_some() {
+            return w.fatal.clone();
+        }
+        let now = Instant::now();
+        while let Ok(r) = w.queue.pop() {
+            match r.error.kind() {
+                ErrorKind::DeviceNotAvailable
+                | ErrorKind::HostUnavailable
+                | ErrorKind::StreamInvalidated
+                | ErrorKind::PermissionDenied => {
+                    // The default device that never produced a callback never existed (headless).
+                    let never_ran = r.callbacks == 0;
+                    w.fatal = Some(translate(r.error, &self.name, self.is_default && never_ran));
+                    return w.fatal.clone();
+                }
+                _ => {
+                    if w.suspect.is_none() {
+                        w.suspect = Some((r.error, r.callbacks, now));
+                    }
+                }
             }
         }
-        st.first.clone()
+        let callbacks = self.counters.callbacks.load(Ordering::Acquire);
+        if callbacks != w.last_callbacks {
+            w.last_callbacks = callbacks;
+            w.last_progress = now;
+        }
+        // Two callbacks after the error: the stream recovered, it was a glitch.
+        if matches!(&w.suspect, Some((_, at, _)) if callbacks > at + 1) {
+            w.suspect = None;
+        }
+        if w.paused {
+            return None;
+        }
+        let lost = |detail: String| DeviceError::Lost {
+            device: self.name.clone(),
+            detail,
+        };
+        if let Some((e, _, seen)) = &w.suspect {
+            if now.duration_since(*seen) >= STALL_AFTER_ERROR
+                && now.duration_since(w.last_progress) >= STALL_AFTER_ERROR
+            {
+                w.fatal = Some(lost(e.to_string()));
+            }
+        } else if now.duration_since(w.last_progress) >= STALL {
+            w.fatal = Some(lost(format!(
+                "it stopped asking for audio {} s ago",
+                STALL.as_secs()
+            )));
+        }
+        w.fatal.clone()
     }
 
     pub fn stats(&self) -> DeviceStats {
@@ -518,11 +588,30 @@ impl Running {
         &self.name
     }
 
-    /// Pauses the stream (cpal `pause`); dropping also stops it.
+    /// Pauses the stream (cpal `pause`); while paused, a stall is not an error.
     pub fn pause(&self) -> Result<(), DeviceError> {
+        self.set_paused(true);
         self.stream
             .pause()
             .map_err(|e| translate(e, &self.name, false))
+    }
+
+    /// Resumes after [`Running::pause`].
+    pub fn resume(&self) -> Result<(), DeviceError> {
+        self.stream
+            .play()
+            .map_err(|e| translate(e, &self.name, false))?;
+        self.set_paused(false);
+        Ok(())
+    }
+
+    fn set_paused(&self, paused: bool) {
+        let mut w = match self.watch.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        w.paused = paused;
+        w.last_progress = Instant::now();
     }
 }
 
@@ -576,7 +665,7 @@ impl Counters {
 /// Error callback (stream thread): count underruns, queue everything fatal, never print.
 fn error_callback(
     counters: Arc<Counters>,
-    mut queue: rtrb::Producer<cpal::Error>,
+    mut queue: rtrb::Producer<Reported>,
 ) -> impl FnMut(cpal::Error) + Send + 'static {
     move |e: cpal::Error| match e.kind() {
         ErrorKind::Xrun => {
@@ -586,7 +675,10 @@ fn error_callback(
         ErrorKind::RealtimeDenied | ErrorKind::DeviceChanged => {}
         _ => {
             // Full queue: the first errors are already there, the later ones add nothing.
-            let _ = queue.push(e);
+            let _ = queue.push(Reported {
+                error: e,
+                callbacks: counters.callbacks.load(Ordering::Acquire),
+            });
         }
     }
 }
