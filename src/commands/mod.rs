@@ -22,9 +22,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Devices(a) => devices::run(&a),
         Command::Abx(a) => abx::run(&a),
         Command::Play(a) => play::run(&a),
-        Command::Demo(_) => {
-            Err(anyhow::anyhow!("not implemented yet"))
-        }
+        Command::Demo(_) => Err(anyhow::anyhow!("not implemented yet")),
     }
 }
 

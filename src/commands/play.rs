@@ -240,7 +240,11 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         .iter()
         .map(|p| (p.name.as_str(), p.description.as_str()))
         .collect();
-    let mode = if demo.is_some() { Mode::Demo } else { Mode::Play };
+    let mode = if demo.is_some() {
+        Mode::Demo
+    } else {
+        Mode::Play
+    };
     let mut show_help = false;
     let mut loop_mark: Option<f64> = None;
     let mut message: Option<(String, Instant)> = None;
@@ -254,7 +258,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
             // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
             *l = n.max(*l - 0.7);
         }
-        if message.as_ref().is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4)) {
+        if message
+            .as_ref()
+            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
+        {
             message = None;
         }
         let live = match player.live() {
@@ -358,10 +365,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                         player.set_loop(Some((a, b)));
                         message = Some((format!("looping {a:.1}-{b:.1} s"), Instant::now()));
                     } else {
-                        message = Some((
-                            "a loop must be at least 0.5 s long".into(),
-                            Instant::now(),
-                        ));
+                        message =
+                            Some(("a loop must be at least 0.5 s long".into(), Instant::now()));
                     }
                 } else {
                     loop_mark = Some(player.position_s());

@@ -163,7 +163,9 @@ struct Pending {
 enum Flow {
     Playing,
     /// Waiting for the feeder to stop, then draining the ring.
-    Flushing { epoch: u64 },
+    Flushing {
+        epoch: u64,
+    },
 }
 
 /// The callback state. Built (with every allocation) on the control thread, then moved into the

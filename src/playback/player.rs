@@ -138,7 +138,9 @@ impl Player {
             src.seek(start_frame)?;
         }
         // At least 0.5 s, and room for a few resampled blocks whatever the rate ratio.
-        let ring_len = ((RING_S * drate) as usize).max(4 * feeder::max_block_frames(info.sample_rate, device_rate)) * dch;
+        let ring_len = ((RING_S * drate) as usize)
+            .max(4 * feeder::max_block_frames(info.sample_rate, device_rate))
+            * dch;
         let (producer, consumer) = rtrb::RingBuffer::new(ring_len);
         let side = |i: usize| SideChain {
             chain: Box::new(chain_for(&cfg.profiles[i], dch, drate)),
