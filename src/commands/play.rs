@@ -33,10 +33,10 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         })?),
         None => None,
     };
-    if args.switch_every.is_some_and(|s| !(s > 0.05)) {
+    if args.switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
         return Err(usage("--switch-every must be more than 0.05 s"));
     }
-    if args.duration.is_some_and(|s| !(s > 0.0)) {
+    if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
         return Err(usage("--duration must be more than 0 s"));
     }
     if (args.switch_every.is_some() || args.duration.is_some() || args.json) && !args.no_tui {

@@ -399,8 +399,8 @@ impl Engine {
             }
             let wb = 0.5 - 0.5 * (std::f64::consts::PI * self.mix).cos();
             let wa = 1.0 - wb;
-            for i in 0..2 {
-                self.gain_now[i] += (target_gain[i] - self.gain_now[i]) * self.gain_coef;
+            for (g, t) in self.gain_now.iter_mut().zip(target_gain) {
+                *g += (t - *g) * self.gain_coef;
             }
             self.run_gain += (run_target - self.run_gain) * self.gain_coef;
             let mut pw = 0.0;
@@ -425,8 +425,8 @@ impl Engine {
                 }
                 let y = (self.run_gain * (wa * ya + wb * yb)) as f32;
                 out[k] = y;
-                if c < 2 {
-                    peak[c] = peak[c].max(y.abs());
+                if let Some(p) = peak.get_mut(c) {
+                    *p = p.max(y.abs());
                 }
             }
         }
