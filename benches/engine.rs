@@ -58,7 +58,7 @@ fn main() {
     // Warm up caches and the branch predictor.
     measure(&mut engine, 2000, &mut |_| {});
     println!("Engine::render, 512-frame stereo blocks at 48 kHz, two 10-filter chains (period {period_us:.0} µs):");
-    let mut report = |name: &str, mut t: Vec<f64>| {
+    let report = |name: &str, mut t: Vec<f64>| {
         let med = percentile(&mut t, 0.5);
         let p99 = percentile(&mut t, 0.99);
         let max = percentile(&mut t, 1.0);
