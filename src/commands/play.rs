@@ -208,6 +208,7 @@ fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "frames_rendered": frames,
             "underruns": underruns,
             "load_pct": player.load_pct(),
+            "output_latency_s": player.output_latency_s(),
         }),
         format!(
             "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%",

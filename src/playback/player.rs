@@ -296,8 +296,15 @@ impl Player {
             .map(|p| 20.0 * f64::from(p).max(1e-10).log10())
     }
 
+    /// The backend's latest estimate of callback-to-speaker delay, when it gives timestamps.
+    pub fn output_latency_s(&self) -> Option<f64> {
+        let us = self.running.as_ref()?.stats().latency_us;
+        (us > 0).then(|| us as f64 / 1e6)
+    }
+
+    /// Underruns: the feeder fell behind (ours) plus those the backend reported.
     pub fn underruns(&self) -> u64 {
-        self.ctl.underruns.load(Relaxed)
+        self.ctl.underruns.load(Relaxed) + self.running.as_ref().map_or(0, |r| r.stats().xruns)
     }
 
     pub fn load_pct(&self) -> f64 {
