@@ -96,4 +96,27 @@ fn main() {
         ctl.installs.store(0, Release);
     }
     report("profile change (3 chains)", installing);
+
+    // Loudness analysis before playback (part of the time to first audio; bar: > 50x real time and
+    // first audio within 300 ms on the bundled sample).
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/music.wav");
+    let find = |n: &str| {
+        iemsim::dsp::builtin::profiles()
+            .into_iter()
+            .find(|p| p.name == n)
+            .expect("profile")
+    };
+    let (a, b) = (find("ba"), find("dd"));
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let t = Instant::now();
+        let _ = iemsim::playback::matching::analyse(&sample, &[&a, &b], &mut |_, _| {});
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let med = percentile(&mut times, 0.5);
+    println!(
+        "Loudness analysis of samples/music.wav (24 s) through ba and dd: median {:.0} ms = {:.0}x real time",
+        med * 1e3,
+        24.0 / med
+    );
 }
