@@ -15,11 +15,27 @@ fn writes_the_promised_format_and_never_clobbers() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("tone.wav");
     let o = dir.path().join("tone.wav").display().to_string();
-    let r = iemsim(&["generate", "tone", "-o", &o, "--freq", "440", "--seconds", "0.5", "--rate", "22050", "--bits", "24"]);
+    let r = iemsim(&[
+        "generate",
+        "tone",
+        "-o",
+        &o,
+        "--freq",
+        "440",
+        "--seconds",
+        "0.5",
+        "--rate",
+        "22050",
+        "--bits",
+        "24",
+    ]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let reader = hound::WavReader::open(&out).expect("wav");
     let spec = reader.spec();
-    assert_eq!((spec.sample_rate, spec.bits_per_sample, spec.channels), (22_050, 24, 1));
+    assert_eq!(
+        (spec.sample_rate, spec.bits_per_sample, spec.channels),
+        (22_050, 24, 1)
+    );
     assert_eq!(reader.duration(), 11_025);
     let before = std::fs::read(&out).expect("read");
 
@@ -40,9 +56,18 @@ fn bad_arguments_are_refused_clearly() {
     let o = dir.path().join("x.wav").display().to_string();
     let missing = dir.path().join("no/such/x.wav").display().to_string();
     for (args, needle) in [
-        (vec!["generate", "tone", "-o", &o, "--freq", "30000"], "--freq"),
-        (vec!["generate", "pink", "-o", &o, "--rate", "4000"], "--rate"),
-        (vec!["generate", "pink", "-o", &o, "--seconds", "0"], "--seconds"),
+        (
+            vec!["generate", "tone", "-o", &o, "--freq", "30000"],
+            "--freq",
+        ),
+        (
+            vec!["generate", "pink", "-o", &o, "--rate", "4000"],
+            "--rate",
+        ),
+        (
+            vec!["generate", "pink", "-o", &o, "--seconds", "0"],
+            "--seconds",
+        ),
         (vec!["generate", "music", "-o", &missing], "no/such"),
     ] {
         let r = iemsim(&args);
@@ -51,7 +76,10 @@ fn bad_arguments_are_refused_clearly() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
-    assert!(std::fs::read_dir(dir.path()).expect("dir").next().is_none(), "nothing written");
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
+        "nothing written"
+    );
 }
 
 #[test]
@@ -63,6 +91,11 @@ fn play_refuses_scripted_options_without_no_tui_before_touching_a_device() {
         vec!["play", "--loop", "20-10"],
     ] {
         let r = iemsim(&args);
-        assert_eq!(r.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&r.stderr));
+        assert_eq!(
+            r.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
     }
 }

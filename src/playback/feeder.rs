@@ -121,6 +121,9 @@ struct Feeder {
     out: Vec<f32>,
     /// Most device frames one decoded block can become.
     out_max: usize,
+    /// Loop-edge fade length (file frames) and how much of a fade-in is still to apply.
+    fade_frames: usize,
+    fade_in_left: usize,
     epoch: u64,
 }
 
@@ -153,6 +156,8 @@ impl Feeder {
             planar: vec![Vec::with_capacity(BLOCK); device_ch],
             out: Vec::with_capacity(out_max * 2 * device_ch),
             out_max,
+            fade_frames: (info.sample_rate as usize / 200).max(1),
+            fade_in_left: 0,
             epoch: 0,
         }
     }
@@ -186,6 +191,7 @@ impl Feeder {
             let looping = le > ls && le <= self.frames;
             if looping && pos >= le {
                 src.seek(ls)?;
+                self.fade_in_left = self.fade_frames;
                 continue;
             }
             let mut want = BLOCK;
@@ -201,8 +207,38 @@ impl Feeder {
                 continue;
             }
             ctl.eof.store(false, Release);
+            if looping {
+                self.loop_fades(n, pos + n as u64 == le);
+            }
             self.convert(n);
             self.push(ring);
+        }
+    }
+
+    /// A loop's jump back is an edit in the music: 5 ms raised-cosine fades on both sides of it keep
+    /// it from clicking, however the two ends differ.
+    fn loop_fades(&mut self, n: usize, ends_at_loop_end: bool) {
+        let ch = self.file_ch;
+        let f = self.fade_frames.max(1);
+        let w = |k: usize| 0.5 - 0.5 * (std::f64::consts::PI * k as f64 / f as f64).cos();
+        if self.fade_in_left > 0 {
+            let done = f - self.fade_in_left;
+            let m = self.fade_in_left.min(n);
+            for (i, frame) in self.read_buf[..m * ch].chunks_exact_mut(ch).enumerate() {
+                let g = w(done + i);
+                frame.iter_mut().for_each(|v| *v *= g);
+            }
+            self.fade_in_left -= m;
+        }
+        if ends_at_loop_end {
+            let m = f.min(n);
+            for (i, frame) in self.read_buf[(n - m) * ch..n * ch]
+                .chunks_exact_mut(ch)
+                .enumerate()
+            {
+                let g = w(m - 1 - i);
+                frame.iter_mut().for_each(|v| *v *= g);
+            }
         }
     }
 
@@ -224,6 +260,7 @@ impl Feeder {
                     self.skip = r.output_delay();
                 }
                 self.epoch = want;
+                self.fade_in_left = 0;
                 ctl.eof.store(false, Release);
                 return Ok(true);
             }
