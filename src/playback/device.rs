@@ -16,7 +16,7 @@ use cpal::{
     SupportedBufferSize, SupportedStreamConfigRange,
 };
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,8 @@ pub struct DeviceStats {
     /// Latest predicted delay between the callback and the sound leaving the device, µs
     /// (0 when the backend gives no timestamp).
     pub latency_us: u64,
+    /// The audio thread got real-time scheduling (see `promote_this_thread`).
+    pub realtime: bool,
 }
 
 /// The stream format we settled on (pure data; see [`choose_config`]).
@@ -173,6 +175,16 @@ pub const NOT_LISTED: &[&str] = &["null", "jack"];
 /// ignoring case) and a stream format for it. `want_rate` is the file's rate: used as is when the
 /// device supports it, so nothing needs resampling.
 pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
+    open_with_period(name, want_rate, PREFERRED_BUFFER_FRAMES)
+}
+
+/// [`open`] with another period (frames per callback) than [`PREFERRED_BUFFER_FRAMES`]; the
+/// device clamps it into its supported range.
+pub fn open_with_period(
+    name: Option<&str>,
+    want_rate: u32,
+    period_frames: u32,
+) -> Result<Output, DeviceError> {
     let _quiet = alsa_quiet::Guard::new();
     let host = cpal::default_host();
     let (device, is_default) = match name {
@@ -223,15 +235,16 @@ pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
         .map_err(|e| translate(e, &name, is_default))?
         .collect();
     let default_rate = device.default_output_config().ok().map(|c| c.sample_rate());
-    let choice = choose_config(&ranges, want_rate, default_rate).ok_or_else(|| {
-        DeviceError::UnsupportedConfig {
-            device: name.clone(),
-            detail: format!(
-                "it offers {}; iemsim needs f32, i32 or i16 samples",
-                describe(&device, is_default, &ranges).formats.join(", ")
-            ),
-        }
-    })?;
+    let choice =
+        choose_config(&ranges, want_rate, default_rate, period_frames).ok_or_else(|| {
+            DeviceError::UnsupportedConfig {
+                device: name.clone(),
+                detail: format!(
+                    "it offers {}; iemsim needs f32, i32 or i16 samples",
+                    describe(&device, is_default, &ranges).formats.join(", ")
+                ),
+            }
+        })?;
     Ok(Output {
         device,
         name,
@@ -247,11 +260,12 @@ pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
 /// 3. channels: 2, else the smallest count above 2, else mono;
 /// 4. the format rank from 1 (f32 over i32 over i16).
 ///
-/// The buffer is [`PREFERRED_BUFFER_FRAMES`] clamped into the supported period range.
+/// The period is `period_frames` clamped into the supported range.
 pub fn choose_config(
     ranges: &[SupportedStreamConfigRange],
     want_rate: u32,
     default_rate: Option<u32>,
+    period_frames: u32,
 ) -> Option<Choice> {
     let rate_for = |r: &SupportedStreamConfigRange| -> (u32, u32) {
         // (score, rate): higher score is better.
@@ -292,7 +306,7 @@ pub fn choose_config(
             rate: rate_for(r).1,
             buffer_frames: match *r.buffer_size() {
                 SupportedBufferSize::Range { min, max } if min <= max && max > 0 => {
-                    Some(PREFERRED_BUFFER_FRAMES.clamp(min.max(1), max))
+                    Some(period_frames.clamp(min.max(1), max))
                 }
                 _ => None,
             },
@@ -479,7 +493,7 @@ impl Output {
 /// How long the callbacks may stop after a non-fatal-looking backend error before we call the
 /// device lost (e.g. the PulseAudio sink vanished: ALSA reports an xrun, then `snd_pcm_prepare`
 /// fails with EIO, and no callback comes again).
-const STALL_AFTER_ERROR: Duration = Duration::from_millis(500);
+const STALL_AFTER_ERROR: Duration = Duration::from_secs(1);
 /// How long the callbacks may stop with no error at all (a frozen server) before we give up.
 const STALL: Duration = Duration::from_secs(2);
 
@@ -631,11 +645,16 @@ struct Counters {
     max_callback_frames: AtomicU64,
     xruns: AtomicU64,
     latency_us: AtomicU64,
+    realtime: AtomicBool,
 }
 
 impl Counters {
-    /// Audio thread: relaxed atomics only (wait-free).
+    /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback.
     fn record(&self, frames: usize, info: &OutputCallbackInfo) {
+        if self.callbacks.load(Ordering::Relaxed) == 0 {
+            self.realtime
+                .store(promote_this_thread(), Ordering::Relaxed);
+        }
         let n = frames as u64;
         self.frames.fetch_add(n, Ordering::Relaxed);
         self.max_callback_frames.fetch_max(n, Ordering::Relaxed);
@@ -658,8 +677,27 @@ impl Counters {
             max_callback_frames: self.max_callback_frames.load(Ordering::Relaxed),
             xruns: self.xruns.load(Ordering::Relaxed),
             latency_us: self.latency_us.load(Ordering::Relaxed),
+            realtime: self.realtime.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Asks for real-time round-robin scheduling for the calling (audio) thread, just below
+/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do. With a
+/// 2 × 512-frame ring (21 ms) a normal-priority thread misses its deadline when the CPU is busy
+/// (measured: a 45 ms gap with both cores loaded); a real-time one does not. Needs permission
+/// (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such as the `audio` group's); without it nothing
+/// changes and `DeviceStats::realtime` stays false.
+#[cfg(target_os = "linux")]
+fn promote_this_thread() -> bool {
+    let param = libc::sched_param { sched_priority: 4 };
+    // SAFETY: pid 0 = the calling thread; `param` is a valid sched_param for SCHED_RR.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn promote_this_thread() -> bool {
+    false
 }
 
 /// Error callback (stream thread): count underruns, queue everything fatal, never print.
@@ -796,21 +834,21 @@ mod tests {
     fn prefers_file_rate_then_48k_then_default() {
         let r = [range(2, 8000, 192_000, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 44_100, None).map(|c| c.rate),
+            choose_config(&r, 44_100, None, 512).map(|c| c.rate),
             Some(44_100)
         );
         let r = [range(2, 48_000, 48_000, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 44_100, None).map(|c| c.rate),
+            choose_config(&r, 44_100, None, 512).map(|c| c.rate),
             Some(48_000)
         );
         let r = [range(2, 32_000, 44_100, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 96_000, Some(32_000)).map(|c| c.rate),
+            choose_config(&r, 96_000, Some(32_000), 512).map(|c| c.rate),
             Some(32_000)
         );
         assert_eq!(
-            choose_config(&r, 96_000, None).map(|c| c.rate),
+            choose_config(&r, 96_000, None, 512).map(|c| c.rate),
             Some(44_100)
         );
     }
@@ -823,13 +861,13 @@ mod tests {
             range(2, 48_000, 48_000, SampleFormat::F32),
             range(2, 48_000, 48_000, SampleFormat::I32),
         ];
-        let c = choose_config(&r, 48_000, None).unwrap();
+        let c = choose_config(&r, 48_000, None, 512).unwrap();
         assert_eq!((c.format, c.channels), (SampleFormat::F32, 2));
         assert_eq!(c.buffer_frames, Some(512));
         // Without f32, i32 beats i16; stereo i16 beats mono f32.
-        let c = choose_config(&r[..2], 48_000, None).unwrap();
+        let c = choose_config(&r[..2], 48_000, None, 512).unwrap();
         assert_eq!((c.format, c.channels), (SampleFormat::I16, 2));
-        let c = choose_config(&[r[1], r[3]], 48_000, None).unwrap();
+        let c = choose_config(&[r[1], r[3]], 48_000, None, 512).unwrap();
         assert_eq!(c.format, SampleFormat::I32);
     }
 
@@ -840,10 +878,10 @@ mod tests {
             range(2, 22_050, 22_050, SampleFormat::F32),
             range(2, 44_100, 44_100, SampleFormat::U8),
         ];
-        let c = choose_config(&r, 44_100, None).unwrap();
+        let c = choose_config(&r, 44_100, None, 512).unwrap();
         assert_eq!((c.format, c.rate), (SampleFormat::I16, 44_100));
-        assert_eq!(choose_config(&r[2..], 44_100, None), None);
-        assert_eq!(choose_config(&[], 44_100, None), None);
+        assert_eq!(choose_config(&r[2..], 44_100, None, 512), None);
+        assert_eq!(choose_config(&[], 44_100, None, 512), None);
     }
 
     #[test]
@@ -854,17 +892,23 @@ mod tests {
             max: 4096,
         })];
         assert_eq!(
-            choose_config(&big, 48_000, None).unwrap().buffer_frames,
+            choose_config(&big, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             Some(1024)
         );
         let small = [mk(SupportedBufferSize::Range { min: 16, max: 256 })];
         assert_eq!(
-            choose_config(&small, 48_000, None).unwrap().buffer_frames,
+            choose_config(&small, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             Some(256)
         );
         let unknown = [mk(SupportedBufferSize::Unknown)];
         assert_eq!(
-            choose_config(&unknown, 48_000, None).unwrap().buffer_frames,
+            choose_config(&unknown, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             None
         );
     }
