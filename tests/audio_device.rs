@@ -378,3 +378,24 @@ fn devices_on_a_machine_without_sound_says_so_and_exits_1() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.lines().count(), 1, "one line, no library noise: {err}");
 }
+
+#[test]
+fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let _env = stack.in_process();
+    let out = device::open(Some("PULSE"), RATE).expect("case-insensitive exact id");
+    assert_eq!(out.device_name(), "pulse");
+    assert!(!out.is_default());
+    let out = device::open(Some("sound server"), RATE).expect("part of the description");
+    assert!(["default", "pulse"].contains(&out.device_name()), "{out:?}");
+    match device::open(Some("no-such-card"), RATE) {
+        Err(DeviceError::NotFound { name, available }) => {
+            assert_eq!(name, "no-such-card");
+            assert!(available.contains(&"default".to_string()), "{available:?}");
+            assert!(!available.contains(&"null".to_string()), "{available:?}");
+        }
+        other => panic!("want NotFound, got {other:?}"),
+    }
+}

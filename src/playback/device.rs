@@ -219,12 +219,12 @@ pub fn open_with_period(
                 None => {
                     return Err(DeviceError::NotFound {
                         name: wanted.to_string(),
-                        available: devices
-                            .iter()
-                            .map(device_id)
-                            .filter(|id| !NOT_LISTED.contains(&id.as_str()))
-                            .collect(),
-                    })
+                        // What `iemsim devices` shows (devices that answer), not every ALSA
+                        // plugin name.
+                        available: list_devices()
+                            .map(|l| l.into_iter().map(|d| d.name).collect())
+                            .unwrap_or_default(),
+                    });
                 }
             }
         }
@@ -922,6 +922,39 @@ mod tests {
         assert_eq!(f32_to_i32(1.0), i32::MAX);
         assert_eq!(f32_to_i32(-1.5), i32::MIN);
         assert_eq!(f32_to_i32(0.25), 536_870_912); // 2^31 − 1 over 4, rounded
+    }
+
+    #[test]
+    fn integer_devices_get_the_rendered_stream_converted_in_scratch_sized_chunks() {
+        use cpal::{OutputStreamTimestamp, StreamInstant};
+        let counters = Arc::new(Counters::default());
+        let mut next = 0u32;
+        // A ramp, so any reordering, gap or repeat between chunks shows.
+        let render = move |buf: &mut [f32]| {
+            for f in buf.chunks_mut(2) {
+                let x = (next % 1000) as f32 / 1000.0;
+                f[0] = x;
+                f[1] = -x;
+                next += 1;
+            }
+        };
+        let mut cb = converting(2, Arc::clone(&counters), render, f32_to_i16);
+        let t = StreamInstant::new(1, 0);
+        let info = OutputCallbackInfo::new(OutputStreamTimestamp {
+            callback: t,
+            playback: StreamInstant::new(1, 20_000_000),
+        });
+        let frames = SCRATCH_FRAMES * 2 + 123; // three chunks
+        let mut data = vec![0i16; frames * 2];
+        cb(&mut data, &info);
+        for (i, f) in data.chunks(2).enumerate() {
+            let x = (i % 1000) as f32 / 1000.0;
+            assert_eq!((f[0], f[1]), (f32_to_i16(x), f32_to_i16(-x)), "frame {i}");
+        }
+        let st = counters.snapshot();
+        assert_eq!((st.callbacks, st.frames), (1, frames as u64));
+        assert_eq!(st.max_callback_frames, frames as u64);
+        assert_eq!(st.latency_us, 20_000);
     }
 
     #[test]
