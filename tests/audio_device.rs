@@ -16,7 +16,7 @@ const RATE: u32 = 48_000;
 const FREQ: f64 = 997.0; // prime to the rate: every sample phase differs, no lucky aliasing
 const AMP: f32 = 0.25;
 const TONE_FRAMES: u64 = 72_000; // 1.5 s
-/// Enough callbacks for 3 s of 512-frame periods, with headroom.
+/// Enough callbacks for 3 s of periods down to 256 frames.
 const MAX_CALLBACKS: usize = 1024;
 
 /// The reference signal, sample by sample (f64 phase so it does not drift).
@@ -93,8 +93,8 @@ fn play_tone(stack: &pulse::PulseStack) -> Attempt {
     );
     assert_eq!(
         out.buffer_frames(),
-        Some(512),
-        "small fixed period requested"
+        Some(device::PREFERRED_BUFFER_FRAMES),
+        "fixed period requested"
     );
     let channels = usize::from(out.channels());
 
@@ -114,7 +114,7 @@ fn play_tone(stack: &pulse::PulseStack) -> Attempt {
         .expect("start the stream");
     let granted = running.buffer_frames();
 
-    // Play the tone and 0.5 s of silence after it, then keep the stream ~100 ms longer: the
+    // Play the tone and 0.5 s of silence after it, then keep the stream `tail()` longer: the
     // device still holds a buffer.
     let end = TONE_FRAMES + u64::from(RATE) / 2;
     let mut error = None;
@@ -127,7 +127,7 @@ fn play_tone(stack: &pulse::PulseStack) -> Attempt {
         error = running.error();
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(running.tail());
     let stats = running.stats();
     let error = error.or_else(|| running.error());
     drop(running);
@@ -227,14 +227,15 @@ fn plays_exactly_what_we_render_at_the_device_pace() {
             (rms * 2f64.sqrt() - f64::from(AMP)).abs() < 0.01,
             "rms {rms}"
         );
-        // ALSA's pulse plugin grants a 341-frame period (1024-frame ring / 3) for our request
-        // of 512; a sound card gives 512. Either way: small, and what the stream said.
+        // ALSA's pulse plugin grants 2/3 of the period asked (the 2-period ring cut in 3): 1365
+        // for 2048; a sound card gives 2048. Either way: what the stream said, and fixed.
         assert_eq!(
             Some(t.stats.max_callback_frames),
             t.granted.map(u64::from),
             "callback size"
         );
-        assert!(t.stats.max_callback_frames <= 512);
+        assert!(t.stats.max_callback_frames <= u64::from(device::PREFERRED_BUFFER_FRAMES));
+        assert_eq!(t.min_callback, t.stats.max_callback_frames, "fixed period");
 
         // --- timing: the device's pace, no audible dropouts ------------------------------
         // Sample-exact and complete, no audible dropout, at the device's pace.

@@ -6,9 +6,22 @@
 //! audio programming 101: time waits for nothing", 2011): scratch memory is allocated before the
 //! stream starts, statistics are relaxed atomics, errors travel through a wait-free `rtrb` queue.
 //!
-//! Buffer size: we ask for a fixed 512-frame period (10.7 ms at 48 kHz). cpal's `Default` leaves
+//! Buffer size: we ask for a fixed period of [`PREFERRED_BUFFER_FRAMES`]. cpal's `Default` leaves
 //! the choice to the backend, which through PulseAudio can mean a 2 s buffer — switching profiles
-//! would then lag by seconds. cpal's ALSA host sets the ring to 2 periods for `Fixed`.
+//! would then lag by seconds. cpal's ALSA host makes the ring 2 periods for `Fixed`; ALSA's
+//! PulseAudio plugin cuts that ring into 3 periods. Measured through PulseAudio on a 2-core VM
+//! (tone played and recorded back, gaps counted; "load" = load average):
+//!
+//! | period asked | period got | callback→sound | clean runs, load ~6 | clean runs, load ~9 |
+//! |--------------|------------|----------------|---------------------|---------------------|
+//! | 512          | 341        | ~14 ms         | 1 of 5              | 0 of 8              |
+//! | 1024         | 682        | ~30 ms         | 4 of 5              | 0 of 8              |
+//! | 1536         | 1024       | ~48 ms         | —                   | 6 of 8              |
+//! | 2048         | 1365       | ~55–64 ms      | 5 of 5              | 15 of 16            |
+//!
+//! (An idle machine is clean at every size.) Dropouts are the worst thing an A/B listening tool
+//! can do, while ~60 ms from key press to sound still feels immediate, so 2048 is the default;
+//! [`open_with_period`] trades robustness for latency.
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{
@@ -20,8 +33,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The period we ask for when the device allows it (frames per callback).
-pub const PREFERRED_BUFFER_FRAMES: u32 = 512;
+/// The period we ask for when the device allows it (frames per callback; see the module docs).
+pub const PREFERRED_BUFFER_FRAMES: u32 = 2048;
 /// The rate we fall back to when the file's rate is not supported (the common native rate).
 pub const FALLBACK_RATE: u32 = 48_000;
 /// Frames rendered per `render` call when the device needs a format conversion; a larger
@@ -486,6 +499,7 @@ impl Output {
             name: self.name,
             is_default: self.is_default,
             period,
+            rate: self.choice.rate,
         })
     }
 }
@@ -498,7 +512,8 @@ const STALL_AFTER_ERROR: Duration = Duration::from_secs(1);
 const STALL: Duration = Duration::from_secs(2);
 
 /// A playing stream. Keep it alive while audio should play; dropping it stops the sound at once
-/// (so keep it ~100 ms past the last sample you care about: the device still holds a buffer).
+/// (so keep it [`Running::tail`] past the last sample you care about: the device still holds a
+/// buffer).
 pub struct Running {
     stream: cpal::Stream,
     counters: Arc<Counters>,
@@ -506,6 +521,7 @@ pub struct Running {
     name: String,
     is_default: bool,
     period: Option<u32>,
+    rate: u32,
 }
 
 /// Main-thread side of the error channel (the lock is never taken by the audio thread).
@@ -598,6 +614,17 @@ impl Running {
         self.period
     }
 
+    /// How long to keep this alive after the callback that rendered the last sample you want
+    /// heard: the device's reported latency or, if it reports none, a 2-period ring — plus 50 ms.
+    pub fn tail(&self) -> Duration {
+        let reported = Duration::from_micros(self.counters.latency_us.load(Ordering::Relaxed));
+        let ring = Duration::from_secs_f64(
+            2.0 * f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES))
+                / f64::from(self.rate.max(1)),
+        );
+        reported.max(ring) + Duration::from_millis(50)
+    }
+
     pub fn device_name(&self) -> &str {
         &self.name
     }
@@ -683,9 +710,8 @@ impl Counters {
 }
 
 /// Asks for real-time round-robin scheduling for the calling (audio) thread, just below
-/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do. With a
-/// 2 × 512-frame ring (21 ms) a normal-priority thread misses its deadline when the CPU is busy
-/// (measured: a 45 ms gap with both cores loaded); a real-time one does not. Needs permission
+/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do: on a busy
+/// CPU a normal-priority thread can miss the refill deadline of a short ring. Needs permission
 /// (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such as the `audio` group's); without it nothing
 /// changes and `DeviceStats::realtime` stays false.
 #[cfg(target_os = "linux")]
