@@ -7,6 +7,9 @@
 //! let capture = pulse::Capture::start(&stack);                    // recording before playing
 //! let out = Command::new(env!("CARGO_BIN_EXE_iemsim")).envs(stack.env()).args([...]).output();
 //! let (rate, channels, samples) = capture.stop();                 // interleaved f32
+//! let left: Vec<f32> = samples.chunks(2).map(|f| f[0]).collect();
+//! let al = pulse::align(&left, &expected_left, 1e-6).expect("played at all");
+//! assert_eq!((al.foreign, al.missing), (0, 0)); // + al.gaps / al.gap_frames: dropouts
 //! ```
 //!
 //! Server: the one .ci/audio-stack.sh started when the environment points to a live one, else a
