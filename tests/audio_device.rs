@@ -16,7 +16,7 @@ const RATE: u32 = 48_000;
 const FREQ: f64 = 997.0; // prime to the rate: every sample phase differs, no lucky aliasing
 const AMP: f32 = 0.25;
 const TONE_FRAMES: u64 = 72_000; // 1.5 s
-/// Enough callbacks for 3 s of 512-frame periods, with headroom.
+/// Enough callbacks for 3 s of periods down to 256 frames.
 const MAX_CALLBACKS: usize = 1024;
 
 /// The reference signal, sample by sample (f64 phase so it does not drift).
@@ -68,14 +68,23 @@ impl CallbackLog {
     }
 }
 
-#[test]
-fn plays_exactly_what_we_render_at_the_device_pace() {
-    let Some(stack) = pulse::PulseStack::start() else {
-        return;
-    };
-    let _env = stack.in_process();
-    let capture = pulse::Capture::start(&stack);
+/// One play-and-capture of the tone: what the device received and how fast it took it.
+struct Attempt {
+    /// A device error during play (only a starved machine should cause one here).
+    error: Option<DeviceError>,
+    alignment: pulse::Alignment,
+    /// Captured left channel from the tone's start, inserted silence (underruns) removed.
+    degapped: Vec<f32>,
+    /// Non-silent span as a listener would time it (gaps included), seconds.
+    audible_s: f64,
+    pacing: f64,
+    stats: device::DeviceStats,
+    granted: Option<u32>,
+    min_callback: u64,
+}
 
+fn play_tone(stack: &pulse::PulseStack) -> Attempt {
+    let capture = pulse::Capture::start(stack);
     let out = device::open(None, RATE).expect("open the default device");
     assert_eq!(
         (out.rate(), out.channels(), out.sample_format().as_str()),
@@ -84,8 +93,8 @@ fn plays_exactly_what_we_render_at_the_device_pace() {
     );
     assert_eq!(
         out.buffer_frames(),
-        Some(512),
-        "small fixed period requested"
+        Some(device::PREFERRED_BUFFER_FRAMES),
+        "fixed period requested"
     );
     let channels = usize::from(out.channels());
 
@@ -105,122 +114,151 @@ fn plays_exactly_what_we_render_at_the_device_pace() {
         .expect("start the stream");
     let granted = running.buffer_frames();
 
-    // Play the tone and 0.5 s of silence after it, then keep the stream ~100 ms longer: the
+    // Play the tone and 0.5 s of silence after it, then keep the stream `tail()` longer: the
     // device still holds a buffer.
     let end = TONE_FRAMES + u64::from(RATE) / 2;
-    let deadline = started + Duration::from_secs(10);
-    while running.stats().frames < end {
-        assert!(Instant::now() < deadline, "stalled: {:?}", running.stats());
-        assert_eq!(running.error(), None);
+    let mut error = None;
+    while running.stats().frames < end && error.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "stalled: {:?}",
+            running.stats()
+        );
+        error = running.error();
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    std::thread::sleep(running.tail());
     let stats = running.stats();
-    assert_eq!(running.error(), None);
+    let error = error.or_else(|| running.error());
     drop(running);
     let (rate, ch, samples) = capture.stop();
     assert_eq!((rate, ch), (RATE, 2));
 
-    // --- what was played ------------------------------------------------------------------
+    // Left and right must be identical (we wrote the same value to both).
     let left: Vec<f32> = samples.chunks(2).map(|f| f[0]).collect();
-    let right: Vec<f32> = samples.chunks(2).map(|f| f[1]).collect();
+    assert!(
+        samples.chunks(2).all(|f| f[0] == f[1]),
+        "channels differ: interleaving is wrong"
+    );
+    let reference: Vec<f32> = (0..TONE_FRAMES + 4_800).map(tone).collect();
+    let alignment = pulse::align(&left, &reference, 1e-6).expect("the tone reached the device");
+    let mut degapped = Vec::with_capacity(reference.len());
+    let mut i = alignment.start;
+    while i < alignment.end {
+        let run = left[i..alignment.end]
+            .iter()
+            .take_while(|x| **x == 0.0)
+            .count();
+        if run >= 2 && i + run < alignment.end {
+            i += run; // inserted silence, not part of the tone
+        } else {
+            degapped.push(left[i]);
+            i += 1;
+        }
+    }
     let loud = |x: &f32| x.abs() > 1e-3;
-    let first = left
-        .iter()
-        .position(loud)
-        .expect("the tone reached the device");
-    let last = left.iter().rposition(loud).expect("tone end");
-    // The tone starts at sin(0) = 0, so its first audible sample is the device's frame 1.
-    let start = first - 1;
-    let dur_s = (last + 1 - start) as f64 / f64::from(RATE);
-    println!(
-        "captured {} frames; tone from frame {start}, {:.4} s",
-        left.len(),
-        dur_s
-    );
-    assert!(
-        (dur_s - 1.5).abs() < 0.020,
-        "tone lasted {dur_s:.4} s, want 1.5 s ± 20 ms (dropouts or repeats?)"
-    );
+    let first = left.iter().position(loud).expect("tone");
+    let last = left.iter().rposition(loud).expect("tone");
+    // The tone starts at sin(0) = 0: its first audible sample is its frame 1.
+    let audible_s = (last + 2 - first) as f64 / f64::from(RATE);
 
-    // Frequency from the first and last rising zero crossings (linear interpolation).
-    let seg = &left[start..start + TONE_FRAMES as usize];
-    let crossings: Vec<f64> = seg
-        .windows(2)
-        .enumerate()
-        .filter(|(_, w)| w[0] < 0.0 && w[1] >= 0.0)
-        .map(|(i, w)| i as f64 + f64::from(w[0] / (w[0] - w[1])))
-        .collect();
-    let (c0, c1) = (crossings[0], crossings[crossings.len() - 1]);
-    let freq = (crossings.len() - 1) as f64 * f64::from(RATE) / (c1 - c0);
-    println!("frequency {freq:.3} Hz");
-    assert!((freq - FREQ).abs() < 0.5, "played {freq:.3} Hz, want 997");
-
-    let peak = seg.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-    let rms = (seg.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / seg.len() as f64).sqrt();
-    println!("peak {peak:.5}, rms·√2 {:.5}", rms * 2f64.sqrt());
-    assert!((peak - AMP).abs() < 0.01, "peak {peak}");
-    assert!(
-        (rms * 2f64.sqrt() - f64::from(AMP)).abs() < 0.01,
-        "rms {rms}"
-    );
-
-    // Sample for sample (no gain change, no resampling, no glitch), both channels.
-    let worst = (0..TONE_FRAMES as usize + 4800)
-        .map(|i| {
-            let want = tone(i as u64);
-            (left[start + i] - want)
-                .abs()
-                .max((right[start + i] - want).abs())
-        })
-        .fold(0.0f32, f32::max);
-    println!("max |captured − rendered| = {worst:e}");
-    assert!(worst < 1e-4, "captured differs from rendered by {worst}");
-
-    // --- pacing ----------------------------------------------------------------------------
-    // Wall time between callbacks vs frames rendered in between, after the initial prefill
-    // (the first ~2 periods are requested at once) and over the whole tone.
+    // Pacing: wall time between callbacks vs frames rendered in between, after the prefill
+    // (the first periods are requested at once) and over the whole tone.
     let entries = log.entries();
-    let a = entries
-        .iter()
-        .find(|(f, _)| *f >= 4_800)
-        .copied()
-        .expect("log");
-    let b = entries
-        .iter()
-        .rev()
-        .find(|(f, _)| *f <= end)
-        .copied()
-        .expect("log");
-    let ratio = (b.1 - a.1) / ((b.0 - a.0) as f64 / f64::from(RATE));
-    let sizes: Vec<u64> = entries.windows(2).map(|w| w[1].0 - w[0].0).collect();
-    let min_size = sizes.iter().min().copied().unwrap_or(0);
-    println!(
-        "pacing ratio {ratio:.4} over {:.2} s; {} callbacks, {}..={} frames each; xruns {}; latency {} µs",
-        b.1 - a.1,
-        stats.callbacks,
-        min_size,
-        stats.max_callback_frames,
-        stats.xruns,
-        stats.latency_us
-    );
-    assert!(
-        (0.97..=1.03).contains(&ratio),
-        "device consumed audio at {ratio:.4} × real time"
-    );
-    // ALSA's pulse plugin grants a 341-frame period (1024-frame ring / 3) for our request of
-    // 512; a sound card gives 512. Either way: small, and what the stream said it would be.
-    assert_eq!(
-        Some(stats.max_callback_frames),
-        granted.map(u64::from),
-        "callback size"
-    );
-    assert!(
-        stats.max_callback_frames <= 512,
-        "callbacks of {}",
-        stats.max_callback_frames
-    );
-    assert_eq!(stats.xruns, 0, "underruns");
+    let a = *entries.iter().find(|(f, _)| *f >= 4_800).expect("log");
+    let b = *entries.iter().rev().find(|(f, _)| *f <= end).expect("log");
+    let pacing = (b.1 - a.1) / ((b.0 - a.0) as f64 / f64::from(RATE));
+    let min_callback = entries
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .min()
+        .unwrap_or(0);
+    Attempt {
+        error,
+        alignment,
+        degapped,
+        audible_s,
+        pacing,
+        stats,
+        granted,
+        min_callback,
+    }
+}
+
+#[test]
+fn plays_exactly_what_we_render_at_the_device_pace() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let _env = stack.in_process();
+    // Our code is deterministic: a bug fails every attempt. A loaded machine can starve the
+    // audio threads (ours, libpulse's, the server's) and insert silence: retry that, loudly.
+    const ATTEMPTS: usize = 3;
+    for attempt in 1..=ATTEMPTS {
+        let t = play_tone(&stack);
+        let al = &t.alignment;
+        println!(
+            "attempt {attempt}: {al:?}; audible {:.4} s; pacing {:.4}; {:?}; periods {}..={} (granted {:?})",
+            t.audible_s, t.pacing, t.stats, t.min_callback, t.stats.max_callback_frames, t.granted
+        );
+        // --- deterministic: our bugs would fail every attempt --------------------------
+        assert_eq!(al.foreign, 0, "captured samples that we never rendered");
+        let seg = &t.degapped[..t.degapped.len().min(TONE_FRAMES as usize)];
+        // Median spacing of rising zero crossings (interpolated): robust to a dropout.
+        let crossings: Vec<f64> = seg
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[0] < 0.0 && w[1] >= 0.0)
+            .map(|(i, w)| i as f64 + f64::from(w[0] / (w[0] - w[1])))
+            .collect();
+        let mut periods: Vec<f64> = crossings.windows(2).map(|w| w[1] - w[0]).collect();
+        periods.sort_by(f64::total_cmp);
+        let freq = f64::from(RATE) / periods[periods.len() / 2];
+        let peak = seg.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        let rms =
+            (seg.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / seg.len() as f64).sqrt();
+        println!(
+            "frequency {freq:.3} Hz, peak {peak:.5}, rms·√2 {:.5}",
+            rms * 2f64.sqrt()
+        );
+        assert!((freq - FREQ).abs() < 0.5, "played {freq:.3} Hz, want 997");
+        assert!((peak - AMP).abs() < 0.01, "peak {peak}");
+        assert!(
+            (rms * 2f64.sqrt() - f64::from(AMP)).abs() < 0.01,
+            "rms {rms}"
+        );
+        // ALSA's pulse plugin grants 2/3 of the period asked (the 2-period ring cut in 3): 1365
+        // for 2048; a sound card gives 2048. Either way: what the stream said, and fixed.
+        assert_eq!(
+            Some(t.stats.max_callback_frames),
+            t.granted.map(u64::from),
+            "callback size"
+        );
+        assert!(t.stats.max_callback_frames <= u64::from(device::PREFERRED_BUFFER_FRAMES));
+        assert_eq!(t.min_callback, t.stats.max_callback_frames, "fixed period");
+
+        // --- timing: the device's pace, no audible dropouts ------------------------------
+        // Sample-exact and complete, no audible dropout, at the device's pace.
+        let clean = t.error.is_none()
+            && al.missing == 0
+            && al.matched == TONE_FRAMES + 4_800
+            && (t.audible_s - 1.5).abs() < 0.020
+            && (0.97..=1.03).contains(&t.pacing);
+        if clean {
+            return;
+        }
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!(
+                "\n=== GLITCH (attempt {attempt}/{ATTEMPTS}): tone audible {:.4} s (want 1.5 ± 0.02), \
+                 {} gaps / {} frames of inserted silence, {} frames lost, pacing {:.4}, error {:?}: \
+                 the machine is too busy ===\n",
+                t.audible_s, al.gaps, al.gap_frames, al.missing, t.pacing, t.error
+            )
+            .as_bytes(),
+        );
+    }
+    panic!("no glitch-free playback in {ATTEMPTS} attempts (see GLITCH lines)");
 }
 
 #[test]
@@ -340,4 +378,25 @@ fn devices_on_a_machine_without_sound_says_so_and_exits_1() {
     );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(err.lines().count(), 1, "one line, no library noise: {err}");
+}
+
+#[test]
+fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let _env = stack.in_process();
+    let out = device::open(Some("PULSE"), RATE).expect("case-insensitive exact id");
+    assert_eq!(out.device_name(), "pulse");
+    assert!(!out.is_default());
+    let out = device::open(Some("sound server"), RATE).expect("part of the description");
+    assert!(["default", "pulse"].contains(&out.device_name()), "{out:?}");
+    match device::open(Some("no-such-card"), RATE) {
+        Err(DeviceError::NotFound { name, available }) => {
+            assert_eq!(name, "no-such-card");
+            assert!(available.contains(&"default".to_string()), "{available:?}");
+            assert!(!available.contains(&"null".to_string()), "{available:?}");
+        }
+        other => panic!("want NotFound, got {other:?}"),
+    }
 }

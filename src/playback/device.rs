@@ -6,9 +6,22 @@
 //! audio programming 101: time waits for nothing", 2011): scratch memory is allocated before the
 //! stream starts, statistics are relaxed atomics, errors travel through a wait-free `rtrb` queue.
 //!
-//! Buffer size: we ask for a fixed 512-frame period (10.7 ms at 48 kHz). cpal's `Default` leaves
+//! Buffer size: we ask for a fixed period of [`PREFERRED_BUFFER_FRAMES`]. cpal's `Default` leaves
 //! the choice to the backend, which through PulseAudio can mean a 2 s buffer — switching profiles
-//! would then lag by seconds. cpal's ALSA host sets the ring to 2 periods for `Fixed`.
+//! would then lag by seconds. cpal's ALSA host makes the ring 2 periods for `Fixed`; ALSA's
+//! PulseAudio plugin cuts that ring into 3 periods. Measured through PulseAudio on a 2-core VM
+//! (tone played and recorded back, gaps counted; "load" = load average):
+//!
+//! | period asked | period got | callback→sound | clean runs, load ~6 | clean runs, load ~9 |
+//! |--------------|------------|----------------|---------------------|---------------------|
+//! | 512          | 341        | ~14 ms         | 1 of 5              | 0 of 8              |
+//! | 1024         | 682        | ~30 ms         | 4 of 5              | 0 of 8              |
+//! | 1536         | 1024       | ~48 ms         | —                   | 6 of 8              |
+//! | 2048         | 1365       | ~55–64 ms      | 5 of 5              | 15 of 16            |
+//!
+//! (An idle machine is clean at every size.) Dropouts are the worst thing an A/B listening tool
+//! can do, while ~60 ms from key press to sound still feels immediate, so 2048 is the default;
+//! [`open_with_period`] trades robustness for latency.
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{
@@ -16,12 +29,12 @@ use cpal::{
     SupportedBufferSize, SupportedStreamConfigRange,
 };
 use serde::Serialize;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The period we ask for when the device allows it (frames per callback).
-pub const PREFERRED_BUFFER_FRAMES: u32 = 512;
+/// The period we ask for when the device allows it (frames per callback; see the module docs).
+pub const PREFERRED_BUFFER_FRAMES: u32 = 2048;
 /// The rate we fall back to when the file's rate is not supported (the common native rate).
 pub const FALLBACK_RATE: u32 = 48_000;
 /// Frames rendered per `render` call when the device needs a format conversion; a larger
@@ -101,6 +114,8 @@ pub struct DeviceStats {
     /// Latest predicted delay between the callback and the sound leaving the device, µs
     /// (0 when the backend gives no timestamp).
     pub latency_us: u64,
+    /// The audio thread got real-time scheduling (see `promote_this_thread`).
+    pub realtime: bool,
 }
 
 /// The stream format we settled on (pure data; see [`choose_config`]).
@@ -173,6 +188,16 @@ pub const NOT_LISTED: &[&str] = &["null", "jack"];
 /// ignoring case) and a stream format for it. `want_rate` is the file's rate: used as is when the
 /// device supports it, so nothing needs resampling.
 pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
+    open_with_period(name, want_rate, PREFERRED_BUFFER_FRAMES)
+}
+
+/// [`open`] with another period (frames per callback) than [`PREFERRED_BUFFER_FRAMES`]; the
+/// device clamps it into its supported range.
+pub fn open_with_period(
+    name: Option<&str>,
+    want_rate: u32,
+    period_frames: u32,
+) -> Result<Output, DeviceError> {
     let _quiet = alsa_quiet::Guard::new();
     let host = cpal::default_host();
     let (device, is_default) = match name {
@@ -207,12 +232,12 @@ pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
                 None => {
                     return Err(DeviceError::NotFound {
                         name: wanted.to_string(),
-                        available: devices
-                            .iter()
-                            .map(device_id)
-                            .filter(|id| !NOT_LISTED.contains(&id.as_str()))
-                            .collect(),
-                    })
+                        // What `iemsim devices` shows (devices that answer), not every ALSA
+                        // plugin name.
+                        available: list_devices()
+                            .map(|l| l.into_iter().map(|d| d.name).collect())
+                            .unwrap_or_default(),
+                    });
                 }
             }
         }
@@ -223,15 +248,16 @@ pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
         .map_err(|e| translate(e, &name, is_default))?
         .collect();
     let default_rate = device.default_output_config().ok().map(|c| c.sample_rate());
-    let choice = choose_config(&ranges, want_rate, default_rate).ok_or_else(|| {
-        DeviceError::UnsupportedConfig {
-            device: name.clone(),
-            detail: format!(
-                "it offers {}; iemsim needs f32, i32 or i16 samples",
-                describe(&device, is_default, &ranges).formats.join(", ")
-            ),
-        }
-    })?;
+    let choice =
+        choose_config(&ranges, want_rate, default_rate, period_frames).ok_or_else(|| {
+            DeviceError::UnsupportedConfig {
+                device: name.clone(),
+                detail: format!(
+                    "it offers {}; iemsim needs f32, i32 or i16 samples",
+                    describe(&device, is_default, &ranges).formats.join(", ")
+                ),
+            }
+        })?;
     Ok(Output {
         device,
         name,
@@ -247,11 +273,12 @@ pub fn open(name: Option<&str>, want_rate: u32) -> Result<Output, DeviceError> {
 /// 3. channels: 2, else the smallest count above 2, else mono;
 /// 4. the format rank from 1 (f32 over i32 over i16).
 ///
-/// The buffer is [`PREFERRED_BUFFER_FRAMES`] clamped into the supported period range.
+/// The period is `period_frames` clamped into the supported range.
 pub fn choose_config(
     ranges: &[SupportedStreamConfigRange],
     want_rate: u32,
     default_rate: Option<u32>,
+    period_frames: u32,
 ) -> Option<Choice> {
     let rate_for = |r: &SupportedStreamConfigRange| -> (u32, u32) {
         // (score, rate): higher score is better.
@@ -292,7 +319,7 @@ pub fn choose_config(
             rate: rate_for(r).1,
             buffer_frames: match *r.buffer_size() {
                 SupportedBufferSize::Range { min, max } if min <= max && max > 0 => {
-                    Some(PREFERRED_BUFFER_FRAMES.clamp(min.max(1), max))
+                    Some(period_frames.clamp(min.max(1), max))
                 }
                 _ => None,
             },
@@ -472,6 +499,7 @@ impl Output {
             name: self.name,
             is_default: self.is_default,
             period,
+            rate: self.choice.rate,
         })
     }
 }
@@ -479,12 +507,13 @@ impl Output {
 /// How long the callbacks may stop after a non-fatal-looking backend error before we call the
 /// device lost (e.g. the PulseAudio sink vanished: ALSA reports an xrun, then `snd_pcm_prepare`
 /// fails with EIO, and no callback comes again).
-const STALL_AFTER_ERROR: Duration = Duration::from_millis(500);
+const STALL_AFTER_ERROR: Duration = Duration::from_secs(1);
 /// How long the callbacks may stop with no error at all (a frozen server) before we give up.
 const STALL: Duration = Duration::from_secs(2);
 
 /// A playing stream. Keep it alive while audio should play; dropping it stops the sound at once
-/// (so keep it ~100 ms past the last sample you care about: the device still holds a buffer).
+/// (so keep it [`Running::tail`] past the last sample you care about: the device still holds a
+/// buffer).
 pub struct Running {
     stream: cpal::Stream,
     counters: Arc<Counters>,
@@ -492,6 +521,7 @@ pub struct Running {
     name: String,
     is_default: bool,
     period: Option<u32>,
+    rate: u32,
 }
 
 /// Main-thread side of the error channel (the lock is never taken by the audio thread).
@@ -584,6 +614,17 @@ impl Running {
         self.period
     }
 
+    /// How long to keep this alive after the callback that rendered the last sample you want
+    /// heard: the device's reported latency or, if it reports none, a 2-period ring — plus 50 ms.
+    pub fn tail(&self) -> Duration {
+        let reported = Duration::from_micros(self.counters.latency_us.load(Ordering::Relaxed));
+        let ring = Duration::from_secs_f64(
+            2.0 * f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES))
+                / f64::from(self.rate.max(1)),
+        );
+        reported.max(ring) + Duration::from_millis(50)
+    }
+
     pub fn device_name(&self) -> &str {
         &self.name
     }
@@ -631,11 +672,16 @@ struct Counters {
     max_callback_frames: AtomicU64,
     xruns: AtomicU64,
     latency_us: AtomicU64,
+    realtime: AtomicBool,
 }
 
 impl Counters {
-    /// Audio thread: relaxed atomics only (wait-free).
+    /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback.
     fn record(&self, frames: usize, info: &OutputCallbackInfo) {
+        if self.callbacks.load(Ordering::Relaxed) == 0 {
+            self.realtime
+                .store(promote_this_thread(), Ordering::Relaxed);
+        }
         let n = frames as u64;
         self.frames.fetch_add(n, Ordering::Relaxed);
         self.max_callback_frames.fetch_max(n, Ordering::Relaxed);
@@ -658,8 +704,26 @@ impl Counters {
             max_callback_frames: self.max_callback_frames.load(Ordering::Relaxed),
             xruns: self.xruns.load(Ordering::Relaxed),
             latency_us: self.latency_us.load(Ordering::Relaxed),
+            realtime: self.realtime.load(Ordering::Relaxed),
         }
     }
+}
+
+/// Asks for real-time round-robin scheduling for the calling (audio) thread, just below
+/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do: on a busy
+/// CPU a normal-priority thread can miss the refill deadline of a short ring. Needs permission
+/// (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such as the `audio` group's); without it nothing
+/// changes and `DeviceStats::realtime` stays false.
+#[cfg(target_os = "linux")]
+fn promote_this_thread() -> bool {
+    let param = libc::sched_param { sched_priority: 4 };
+    // SAFETY: pid 0 = the calling thread; `param` is a valid sched_param for SCHED_RR.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn promote_this_thread() -> bool {
+    false
 }
 
 /// Error callback (stream thread): count underruns, queue everything fatal, never print.
@@ -796,21 +860,21 @@ mod tests {
     fn prefers_file_rate_then_48k_then_default() {
         let r = [range(2, 8000, 192_000, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 44_100, None).map(|c| c.rate),
+            choose_config(&r, 44_100, None, 512).map(|c| c.rate),
             Some(44_100)
         );
         let r = [range(2, 48_000, 48_000, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 44_100, None).map(|c| c.rate),
+            choose_config(&r, 44_100, None, 512).map(|c| c.rate),
             Some(48_000)
         );
         let r = [range(2, 32_000, 44_100, SampleFormat::F32)];
         assert_eq!(
-            choose_config(&r, 96_000, Some(32_000)).map(|c| c.rate),
+            choose_config(&r, 96_000, Some(32_000), 512).map(|c| c.rate),
             Some(32_000)
         );
         assert_eq!(
-            choose_config(&r, 96_000, None).map(|c| c.rate),
+            choose_config(&r, 96_000, None, 512).map(|c| c.rate),
             Some(44_100)
         );
     }
@@ -823,13 +887,13 @@ mod tests {
             range(2, 48_000, 48_000, SampleFormat::F32),
             range(2, 48_000, 48_000, SampleFormat::I32),
         ];
-        let c = choose_config(&r, 48_000, None).unwrap();
+        let c = choose_config(&r, 48_000, None, 512).unwrap();
         assert_eq!((c.format, c.channels), (SampleFormat::F32, 2));
         assert_eq!(c.buffer_frames, Some(512));
         // Without f32, i32 beats i16; stereo i16 beats mono f32.
-        let c = choose_config(&r[..2], 48_000, None).unwrap();
+        let c = choose_config(&r[..2], 48_000, None, 512).unwrap();
         assert_eq!((c.format, c.channels), (SampleFormat::I16, 2));
-        let c = choose_config(&[r[1], r[3]], 48_000, None).unwrap();
+        let c = choose_config(&[r[1], r[3]], 48_000, None, 512).unwrap();
         assert_eq!(c.format, SampleFormat::I32);
     }
 
@@ -840,10 +904,10 @@ mod tests {
             range(2, 22_050, 22_050, SampleFormat::F32),
             range(2, 44_100, 44_100, SampleFormat::U8),
         ];
-        let c = choose_config(&r, 44_100, None).unwrap();
+        let c = choose_config(&r, 44_100, None, 512).unwrap();
         assert_eq!((c.format, c.rate), (SampleFormat::I16, 44_100));
-        assert_eq!(choose_config(&r[2..], 44_100, None), None);
-        assert_eq!(choose_config(&[], 44_100, None), None);
+        assert_eq!(choose_config(&r[2..], 44_100, None, 512), None);
+        assert_eq!(choose_config(&[], 44_100, None, 512), None);
     }
 
     #[test]
@@ -854,17 +918,23 @@ mod tests {
             max: 4096,
         })];
         assert_eq!(
-            choose_config(&big, 48_000, None).unwrap().buffer_frames,
+            choose_config(&big, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             Some(1024)
         );
         let small = [mk(SupportedBufferSize::Range { min: 16, max: 256 })];
         assert_eq!(
-            choose_config(&small, 48_000, None).unwrap().buffer_frames,
+            choose_config(&small, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             Some(256)
         );
         let unknown = [mk(SupportedBufferSize::Unknown)];
         assert_eq!(
-            choose_config(&unknown, 48_000, None).unwrap().buffer_frames,
+            choose_config(&unknown, 48_000, None, 512)
+                .unwrap()
+                .buffer_frames,
             None
         );
     }
@@ -878,6 +948,39 @@ mod tests {
         assert_eq!(f32_to_i32(1.0), i32::MAX);
         assert_eq!(f32_to_i32(-1.5), i32::MIN);
         assert_eq!(f32_to_i32(0.25), 536_870_912); // 2^31 − 1 over 4, rounded
+    }
+
+    #[test]
+    fn integer_devices_get_the_rendered_stream_converted_in_scratch_sized_chunks() {
+        use cpal::{OutputStreamTimestamp, StreamInstant};
+        let counters = Arc::new(Counters::default());
+        let mut next = 0u32;
+        // A ramp, so any reordering, gap or repeat between chunks shows.
+        let render = move |buf: &mut [f32]| {
+            for f in buf.chunks_mut(2) {
+                let x = (next % 1000) as f32 / 1000.0;
+                f[0] = x;
+                f[1] = -x;
+                next += 1;
+            }
+        };
+        let mut cb = converting(2, Arc::clone(&counters), render, f32_to_i16);
+        let t = StreamInstant::new(1, 0);
+        let info = OutputCallbackInfo::new(OutputStreamTimestamp {
+            callback: t,
+            playback: StreamInstant::new(1, 20_000_000),
+        });
+        let frames = SCRATCH_FRAMES * 2 + 123; // three chunks
+        let mut data = vec![0i16; frames * 2];
+        cb(&mut data, &info);
+        for (i, f) in data.chunks(2).enumerate() {
+            let x = (i % 1000) as f32 / 1000.0;
+            assert_eq!((f[0], f[1]), (f32_to_i16(x), f32_to_i16(-x)), "frame {i}");
+        }
+        let st = counters.snapshot();
+        assert_eq!((st.callbacks, st.frames), (1, frames as u64));
+        assert_eq!(st.max_callback_frames, frames as u64);
+        assert_eq!(st.latency_us, 20_000);
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! let capture = pulse::Capture::start(&stack);                    // recording before playing
 //! let out = Command::new(env!("CARGO_BIN_EXE_iemsim")).envs(stack.env()).args([...]).output();
 //! let (rate, channels, samples) = capture.stop();                 // interleaved f32
+//! let left: Vec<f32> = samples.chunks(2).map(|f| f[0]).collect();
+//! let al = pulse::align(&left, &expected_left, 1e-6).expect("played at all");
+//! assert_eq!((al.foreign, al.missing), (0, 0)); // + al.gaps / al.gap_frames: dropouts
 //! ```
 //!
 //! Server: the one .ci/audio-stack.sh started when the environment points to a live one, else a
@@ -177,7 +180,7 @@ fn start_own_server() -> Result<Server, String> {
     )
     .map_err(|e| e.to_string())?;
     // The keeper shell dies with its stdin: when this process exits (even by SIGKILL) the pipe
-    // closes, `cat` returns and the server is killed — no orphaned pulseaudio.
+    // closes, `cat` returns, the server is killed and its folder removed — nothing left behind.
     let script = r#"
         chmod 700 "$1/run"
         HOME="$1/home" XDG_RUNTIME_DIR="$1/run" pulseaudio --daemonize=no -n \
@@ -190,6 +193,7 @@ fn start_own_server() -> Result<Server, String> {
         cat >/dev/null
         kill "$pa" 2>/dev/null
         wait "$pa"
+        rm -rf "$1"
     "#;
     let mut keeper = Command::new("sh")
         .args(["-c", script, "keeper", &d])
@@ -451,4 +455,75 @@ fn read_wav(path: &Path) -> (u32, u16, Vec<f32>) {
         .collect::<Result<_, _>>()
         .expect("capture samples");
     (spec.sample_rate, spec.channels, samples)
+}
+
+/// How one captured channel lines up with the samples that were rendered (see [`align`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Alignment {
+    /// Capture index where reference sample 0 was found.
+    pub start: usize,
+    /// Reference samples found in the capture, equal within the tolerance, in order.
+    pub matched: u64,
+    /// Reference samples that never reached the capture (dropped).
+    pub missing: u64,
+    /// Runs of silence inserted in the middle (device underruns), and their total length.
+    pub gaps: u64,
+    pub gap_frames: u64,
+    /// Captured samples that match no reference sample (wrong gain, format, corruption...).
+    pub foreign: u64,
+    /// Capture index just past the last reference sample.
+    pub end: usize,
+}
+
+/// Lines `captured` up with `reference` sample by sample (within `tol`), allowing for what a
+/// real device under load does: stretches of inserted silence (underruns) and, rarely, dropped
+/// samples. Everything else shows as `foreign`. `None`: the reference's start is not in the
+/// capture at all. The reference should start with a non-silent part (e.g. a tone).
+pub fn align(captured: &[f32], reference: &[f32], tol: f32) -> Option<Alignment> {
+    const PROBE: usize = 32;
+    let loud = |x: &f32| x.abs() > 1e-3;
+    let eq = |a: f32, b: f32| (a - b).abs() <= tol;
+    let matches_at = |j: usize, k: usize| {
+        j + PROBE <= captured.len()
+            && k + PROBE <= reference.len()
+            && (0..PROBE).all(|i| eq(captured[j + i], reference[k + i]))
+    };
+    let r0 = reference.iter().position(loud)?;
+    let c0 = captured.iter().position(loud)?;
+    let guess = c0.saturating_sub(r0);
+    let start = (guess.saturating_sub(64)..=guess + 64).find(|&o| matches_at(o, 0))?;
+    let mut a = Alignment {
+        start,
+        ..Alignment::default()
+    };
+    let (mut j, mut k) = (start, 0usize);
+    while k < reference.len() && j < captured.len() {
+        if eq(captured[j], reference[k]) {
+            a.matched += 1;
+            j += 1;
+            k += 1;
+            continue;
+        }
+        let silent_run = captured[j..].iter().take_while(|x| x.abs() <= tol).count();
+        if silent_run >= 2 {
+            a.gaps += 1;
+            a.gap_frames += silent_run as u64;
+            j += silent_run;
+            continue;
+        }
+        // Resynchronise: the data further on (dropped samples), else a foreign sample.
+        match (k + 1..reference.len().min(k + 48_000)).find(|&k2| matches_at(j, k2)) {
+            Some(k2) => {
+                a.missing += (k2 - k) as u64;
+                k = k2;
+            }
+            None => {
+                a.foreign += 1;
+                j += 1;
+            }
+        }
+    }
+    a.missing += (reference.len() - k) as u64;
+    a.end = j;
+    Some(a)
 }
