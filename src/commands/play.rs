@@ -70,7 +70,10 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         )));
     }
     if args.no_tui {
-        scripted(&mut player, args)
+        scripted(&mut player, args)?;
+        // Let the device play out its buffer: the last note is heard whole.
+        player.stop();
+        Ok(())
     } else {
         interactive(&mut player, None).map(|_| ())
     }
@@ -177,11 +180,13 @@ fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
                 while player.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
                     std::thread::sleep(Duration::from_millis(1));
                 }
+                let ack_t_s = t0.elapsed().as_secs_f64();
                 let applied = player.ctl.last_switch_position.load(Acquire) as f64 / rate;
                 emit(
                     json!({
                         "event": "switch",
                         "t_s": played,
+                        "ack_t_s": ack_t_s,
                         "to": to,
                         "profile": side_name(player, to),
                         "requested_position_s": requested,

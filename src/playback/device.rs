@@ -19,9 +19,11 @@
 //! | 1536         | 1024       | ~48 ms         | —                   | 6 of 8              |
 //! | 2048         | 1365       | ~55–64 ms      | 5 of 5              | 15 of 16            |
 //!
-//! (An idle machine is clean at every size.) Dropouts are the worst thing an A/B listening tool
-//! can do, while ~60 ms from key press to sound still feels immediate, so 2048 is the default;
-//! [`open_with_period`] trades robustness for latency.
+//! (An idle machine is clean at every size.) Dropouts are the worst thing an A/B listening tool can
+//! do, but so is a switch that lags: the bar is 100 ms from key press to sound. 2048 gives ~95 ms
+//! (one 28 ms period waiting for the next callback + ~65 ms in the device), too close; 1024 gives
+//! ~45 ms and stays clean unless the machine is heavily overloaded, so 1024 is the default.
+//! [`open_with_period`] trades latency for robustness.
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{
@@ -34,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The period we ask for when the device allows it (frames per callback; see the module docs).
-pub const PREFERRED_BUFFER_FRAMES: u32 = 2048;
+pub const PREFERRED_BUFFER_FRAMES: u32 = 1024;
 /// The rate we fall back to when the file's rate is not supported (the common native rate).
 pub const FALLBACK_RATE: u32 = 48_000;
 /// Frames rendered per `render` call when the device needs a format conversion; a larger

@@ -378,9 +378,11 @@ impl Player {
         Ok(())
     }
 
-    /// Stops cleanly: lets the device play out what it holds (~100 ms), then stops the feeder.
+    /// Stops cleanly: lets the device play out what it still holds (its latency + 50 ms), then
+    /// stops the stream and the feeder.
     pub fn stop(mut self) {
-        std::thread::sleep(Duration::from_millis(120));
+        let tail = self.running.as_ref().map_or(Duration::ZERO, |r| r.tail());
+        std::thread::sleep(tail);
         self.shutdown();
     }
 
