@@ -1,6 +1,11 @@
-//! Drives the real `iemsim abx` binary in scripted mode (`--no-tui --answers`): the score and
-//! p-value, clear refusals of bad input (exit 2), and a log that stays valid JSON lines when
-//! writers are killed or run at the same time.
+//! Drives the real `iemsim abx` binary. Scripted mode (`--no-tui --answers`): the score and
+//! p-value, clear refusals of bad input (exit 2), loudness-match gains that really equalise
+//! loudness, and a log that stays valid JSON lines when writers are killed or run at the same
+//! time. Interactive mode: in a tmux terminal on a real (PulseAudio null sink) device, when both
+//! are available: answering, the screen not depending on X, abandoning and hanging up.
+
+#[path = "common/pulse.rs"]
+mod pulse;
 
 use serde_json::Value;
 use std::fs;
@@ -54,6 +59,56 @@ fn log_lines(log: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
         .collect()
+}
+
+fn gains_of(record: &Value) -> (f64, f64) {
+    let g = &record["gains_db"];
+    (g["a"].as_f64().unwrap(), g["b"].as_f64().unwrap())
+}
+
+/// `secs` of stereo 44.1 kHz 16-bit: 50 Hz, 3 kHz and 8 kHz at once, where the profiles differ
+/// most (bass shelf, presence, treble), so matching has real work to do.
+fn make_multitone(dir: &Path, secs: f64) -> PathBuf {
+    let path = dir.join("multi.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..(secs * 44_100.0) as usize {
+        let t = i as f64 / 44_100.0;
+        let tau = std::f64::consts::TAU;
+        let x = 0.25 * (tau * 50.0 * t).sin()
+            + 0.15 * (tau * 3000.0 * t).sin()
+            + 0.1 * (tau * 8000.0 * t).sin();
+        let v = (x * 32767.0) as i16;
+        w.write_sample(v).unwrap();
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+/// Integrated loudness (LUFS) of a WAV by the `ebur128` crate (a port of libebur128), which
+/// shares no code with iemsim's own meter.
+fn ebur128_lufs(path: &Path) -> f64 {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 2f32.powi(i32::from(spec.bits_per_sample) - 1);
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 / scale)
+                .collect()
+        }
+    };
+    let mut m = ebur128::EbuR128::new(u32::from(spec.channels), spec.sample_rate, ebur128::Mode::I)
+        .unwrap();
+    m.add_frames_f32(&samples).unwrap();
+    m.loudness_global().unwrap()
 }
 
 fn answers_of(record: &Value, key: &str) -> Vec<String> {
@@ -113,8 +168,11 @@ fn seeded_run_answering_the_hidden_sequence_scores_sixteen_of_sixteen() {
     assert_eq!(r["seed"], 7);
     assert_eq!(r["profile_a"], "ba");
     assert_eq!(r["profile_b"], "dd");
-    assert_eq!(r["gains_db"]["a"], 0.0);
-    assert_eq!(r["gains_db"]["b"], 0.0);
+    // Both at most 0 dB (anti-clipping preamp, then only the louder side goes down); whether
+    // they equalise loudness is checked against ebur128 in its own test.
+    let (ga, gb) = gains_of(r);
+    assert!(ga <= 0.0 && gb <= 0.0 && ga != gb, "{ga} {gb}");
+    assert_eq!(r["gains_db"], first["gains_db"]);
     // 1 / 2^16 exactly.
     assert_eq!(r["p_value"].as_f64().unwrap(), 1.0 / 65536.0);
     assert_eq!(answers_of(r, "hidden"), hidden);
@@ -303,17 +361,75 @@ fn fewer_answers_log_an_abandoned_session() {
 }
 
 #[test]
-fn interactive_mode_is_not_wired_yet() {
+fn interactive_mode_without_a_terminal_is_refused_before_anything_plays() {
     let dir = tempfile::tempdir().unwrap();
     let wav = make_wav(dir.path());
     let log = dir.path().join("log.jsonl");
+    // stdout is a pipe here: no screen to draw on.
     let o = iemsim(
         &["abx", wav.to_str().unwrap(), "--log", log.to_str().unwrap()],
         dir.path(),
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("playback engine"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("needs a terminal") && err.contains("--no-tui"),
+        "{err}"
+    );
     assert!(!log.exists());
+}
+
+/// The logged gains, applied to exports of A and B, give equal loudness by an independent meter
+/// (and without them the two differ, so the check has something to catch).
+#[test]
+fn logged_gains_equalise_loudness() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_multitone(dir.path(), 3.0);
+    let log = dir.path().join("log.jsonl");
+    let o = iemsim(
+        &[
+            "abx",
+            wav.to_str().unwrap(),
+            "--no-tui",
+            "--trials",
+            "1",
+            "--answers",
+            "a",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (ga, gb) = gains_of(&log_lines(&log)[0]);
+    let export = |profile: &str, preamp: f64| {
+        let out = dir.path().join(format!("{profile}.{preamp}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                wav.to_str().unwrap(),
+                "-p",
+                profile,
+                "--preamp",
+                &preamp.to_string(),
+                "--bits",
+                "32f",
+                "-q",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        ebur128_lufs(&out)
+    };
+    let (la, lb) = (export("ba", ga), export("dd", gb));
+    assert!(
+        (la - lb).abs() < 0.05,
+        "A {la} LUFS, B {lb} LUFS at {ga}/{gb} dB"
+    );
+    let (ua, ub) = (export("ba", 0.0), export("dd", 0.0));
+    assert!((ua - ub).abs() > 0.5, "unmatched A {ua}, B {ub}: no test");
 }
 
 /// Many scripted sessions run at once, each appending a ~100-trial line: every line parses and

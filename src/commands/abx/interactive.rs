@@ -1,0 +1,294 @@
+//! The interactive ABX: the listener switches freely between A, B and X on the real-time player
+//! (click-free crossfades, loudness matching always on) and answers on the ABX screen.
+//!
+//! Blindness rules kept here: X is not an engine side, it is routed to the hidden side of the
+//! trial in progress; the screen gets only an [`AbxView`], which has no field that depends on X;
+//! per-trial results are handed to it only once the last trial is answered; and every step of
+//! starting a trial (routing, seeking to the loop start) is the same call whatever X is. The one
+//! difference left is inherent to ABX and is what the listener judges: switching from A to X
+//! makes no crossfade when X is A.
+
+use super::{finish_session, hidden_source, print_report, Setup};
+use crate::dsp::abx::{AbxSession, Choice};
+use crate::error::usage;
+use crate::playback::engine::Side;
+use crate::playback::player::{display_name, Player, PlayerConfig};
+use crate::ui::tui::{self, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
+use anyhow::Result;
+use crossterm::event::{self, Event};
+use std::io::IsTerminal;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+/// Shortest loop the `l` key accepts, seconds (as in `play`).
+const MIN_LOOP_S: f64 = 0.5;
+
+/// Runs the session on the player, logs it (completed or abandoned, also when the device fails
+/// mid-session) and prints the score once the terminal is restored.
+pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
+    // Checked before the device opens, so a pipe or a script gets one clear line.
+    if !std::io::stdout().is_terminal() {
+        return Err(usage(
+            "interactive ABX needs a terminal; for scripts use --no-tui --answers a,b,...",
+        ));
+    }
+    let mut player = Player::start(PlayerConfig {
+        input: setup.input.clone(),
+        profiles: [setup.profile_a.clone(), setup.profile_b.clone()],
+        device: device.map(str::to_string),
+        matching: true,
+        start_s: 0.0,
+        loop_s: None,
+        quiet: false,
+    })?;
+    let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
+    let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
+    let hangup = signals::Hangup::install();
+    let outcome = screen(&mut player, &mut session, setup, &hangup);
+    player.stop();
+    if session.trials().is_empty() && session.current_hidden().is_none() {
+        // The screen failed before the first trial: there is no session to log.
+        return outcome;
+    }
+    let logged = finish_session(setup, &session, gains);
+    // With the terminal gone there is nobody to print to (and println! would panic).
+    if hangup.caught() {
+        return logged.map(|_| ());
+    }
+    drop(hangup);
+    match (outcome, logged) {
+        (Ok(()), Ok(record)) => print_report(setup, &record, &session.verdict()),
+        (Ok(()), Err(log_err)) => Err(log_err),
+        (Err(e), Ok(record)) => {
+            print_report(setup, &record, &session.verdict())?;
+            Err(e)
+        }
+        (Err(e), Err(log_err)) => {
+            eprintln!("iemsim: {log_err:#}");
+            Err(e)
+        }
+    }
+}
+
+fn engine_side(c: Choice) -> Side {
+    match c {
+        Choice::A => Side::A,
+        Choice::B => Side::B,
+    }
+}
+
+/// The engine side that plays when the listener has chosen `listening`.
+fn route(listening: Live, hidden: Choice) -> Side {
+    match listening {
+        Live::A => Side::A,
+        Live::B => Side::B,
+        Live::X => engine_side(hidden),
+    }
+}
+
+/// A → B → X → A (Tab).
+fn cycle(l: Live) -> Live {
+    match l {
+        Live::A => Live::B,
+        Live::B => Live::X,
+        Live::X => Live::A,
+    }
+}
+
+/// The terminal UI loop. Returns when the listener quits (before or after the last trial) or the
+/// process is told to hang up; errors are device, decoding or terminal failures. The terminal is
+/// restored before it returns, however it ends.
+fn screen(
+    player: &mut Player,
+    session: &mut AbxSession,
+    setup: &Setup,
+    hangup: &signals::Hangup,
+) -> Result<()> {
+    let mut guard = TerminalGuard::new()?;
+    let file = display_name(&player.input);
+    let device = player.device_name.clone();
+    let planned = session.planned() as usize;
+    let clock = Instant::now();
+    let mut hidden = session.start_trial(0.0)?;
+    let mut listening = Live::A;
+    player.set_live(route(listening, hidden));
+    let mut show_help = false;
+    let mut loop_mark: Option<f64> = None;
+    let mut rewound = false;
+    // Filled only after the last answer, so nothing about past trials is on screen before.
+    let mut results: Option<(String, Vec<bool>)> = None;
+    loop {
+        player.check()?;
+        if hangup.caught() {
+            return Ok(());
+        }
+        let view = AbxView {
+            file: &file,
+            a: &setup.profile_a.name,
+            b: &setup.profile_b.name,
+            trial: session.trial_number() as usize,
+            trials: planned,
+            listening,
+            position_s: player.position_s(),
+            duration_s: player.duration_s(),
+            loop_s: player.loop_s(),
+            paused: player.paused(),
+            answered: results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
+            finished: results.as_ref().map(|(v, _)| v.as_str()),
+            show_help,
+            status: StatusView {
+                device: &device,
+                rate_hz: player.device_rate,
+                buffer_frames: player.buffer_frames.unwrap_or(0),
+                // Not drawn on this screen (it could differ with X's filters); see `AbxView`.
+                load_pct: 0.0,
+                underruns: player.underruns(),
+            },
+        };
+        guard.terminal().draw(|f| tui::draw_abx(f, &view))?;
+        if player.finished() && player.loop_s().is_none() {
+            if !rewound {
+                // At the end of the file: pause at the start; space plays again.
+                player.ctl.paused.store(true, Relaxed);
+                player.seek_s(0.0);
+                rewound = true;
+            }
+        } else {
+            rewound = false;
+        }
+        if !event::poll(Duration::from_millis(33))? {
+            continue;
+        }
+        let Event::Key(key) = event::read()? else {
+            continue;
+        };
+        let Some(action) = tui::key_to_action(key, Mode::Abx) else {
+            continue;
+        };
+        if show_help && action != Action::Quit {
+            show_help = false;
+            if action == Action::Help {
+                continue;
+            }
+        }
+        match action {
+            Action::Quit => return Ok(()),
+            Action::Help => show_help = true,
+            Action::TogglePause => {
+                player.toggle_pause();
+            }
+            Action::Select(l) => {
+                listening = l;
+                player.set_live(route(listening, hidden));
+            }
+            Action::Toggle => {
+                listening = cycle(listening);
+                player.set_live(route(listening, hidden));
+            }
+            Action::Seek(d) => player.seek_s(player.position_s() + d),
+            Action::ToggleLoop => {
+                if player.loop_s().is_some() {
+                    player.set_loop(None);
+                    loop_mark = None;
+                } else if let Some(a) = loop_mark.take() {
+                    let b = player.position_s();
+                    if b - a >= MIN_LOOP_S {
+                        player.set_loop(Some((a, b)));
+                    }
+                } else {
+                    loop_mark = Some(player.position_s());
+                }
+            }
+            Action::Answer(l) if results.is_none() => {
+                let answer = match l {
+                    Live::A => Choice::A,
+                    Live::B => Choice::B,
+                    Live::X => continue,
+                };
+                let t = clock.elapsed().as_secs_f64();
+                session.answer(answer, t)?;
+                if session.finished() {
+                    let correct = session.trials().iter().map(|t| t.correct).collect();
+                    results = Some((session.verdict().text, correct));
+                } else {
+                    // Keep what the listener hears; if that is X, it is now the new trial's X.
+                    hidden = session.start_trial(t)?;
+                    player.set_live(route(listening, hidden));
+                    if let Some((a, _)) = player.loop_s() {
+                        player.seek_s(a);
+                    }
+                }
+            }
+            // After the last trial X stays the last trial's X (its answer is on screen now);
+            // the other actions do not exist on the ABX screen.
+            Action::Answer(_)
+            | Action::ToggleMatch
+            | Action::Choose(_)
+            | Action::Next
+            | Action::Prev => {}
+        }
+    }
+}
+
+/// SIGHUP (the terminal closed, e.g. a killed tmux or ssh session) and SIGTERM end the session
+/// as abandoned instead of killing the process before it is logged. Ctrl-C needs nothing: raw
+/// mode delivers it as a key.
+mod signals {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    static CAUGHT: AtomicBool = AtomicBool::new(false);
+
+    /// The handlers, installed until dropped (then the previous ones are put back).
+    pub struct Hangup {
+        #[cfg(unix)]
+        previous: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(_: libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        CAUGHT.store(true, SeqCst);
+    }
+
+    impl Hangup {
+        pub fn install() -> Hangup {
+            CAUGHT.store(false, SeqCst);
+            #[cfg(unix)]
+            {
+                let mut previous = Vec::new();
+                for sig in [libc::SIGHUP, libc::SIGTERM] {
+                    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the
+                    // handler only stores to an atomic; `old` receives the previous action.
+                    unsafe {
+                        let mut new: libc::sigaction = std::mem::zeroed();
+                        new.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                        libc::sigemptyset(&mut new.sa_mask);
+                        let mut old: libc::sigaction = std::mem::zeroed();
+                        if libc::sigaction(sig, &new, &mut old) == 0 {
+                            previous.push((sig, old));
+                        }
+                    }
+                }
+                Hangup { previous }
+            }
+            #[cfg(not(unix))]
+            Hangup {}
+        }
+
+        pub fn caught(&self) -> bool {
+            CAUGHT.load(SeqCst)
+        }
+    }
+
+    #[cfg(unix)]
+    impl Drop for Hangup {
+        fn drop(&mut self) {
+            for (sig, old) in &self.previous {
+                // SAFETY: restores an action the kernel gave us.
+                unsafe {
+                    libc::sigaction(*sig, old, std::ptr::null_mut());
+                }
+            }
+        }
+    }
+}
