@@ -8,7 +8,7 @@
 //! difference left is inherent to ABX and is what the listener judges: switching from A to X
 //! makes no crossfade when X is A.
 
-use super::{finish_session, hidden_source, print_report, Setup};
+use super::{finish_session, hangup, hidden_source, print_report, Setup};
 use crate::dsp::abx::{AbxSession, Choice};
 use crate::error::usage;
 use crate::playback::engine::Side;
@@ -43,7 +43,7 @@ pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
     })?;
     let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
-    let hangup = signals::Hangup::install();
+    let hangup = hangup::Signals::install();
     let outcome = screen(&mut player, &mut session, setup, &hangup);
     player.stop();
     if session.trials().is_empty() && session.current_hidden().is_none() {
@@ -95,28 +95,62 @@ fn cycle(l: Live) -> Live {
     }
 }
 
-/// The terminal UI loop. Returns when the listener quits (before or after the last trial) or the
-/// process is told to hang up; errors are device, decoding or terminal failures. The terminal is
-/// restored before it returns, however it ends.
+/// What the screen remembers between frames.
+struct State {
+    /// The hidden side of the trial in progress (after the last trial: of the last one).
+    hidden: Choice,
+    /// What the listener chose to hear: A, B or X.
+    listening: Live,
+    show_help: bool,
+    /// Loop start marked by a first `l`.
+    loop_mark: Option<f64>,
+    /// Verdict and per-trial correctness, filled only after the last answer so nothing about
+    /// past trials is on screen before.
+    results: Option<(String, Vec<bool>)>,
+}
+
+/// The terminal UI. Returns when the listener quits (before or after the last trial) or the
+/// terminal hangs up; errors are device, decoding or terminal failures. The terminal is restored
+/// before it returns, however it ends, unless it is gone.
 fn screen(
     player: &mut Player,
     session: &mut AbxSession,
     setup: &Setup,
-    hangup: &signals::Hangup,
+    hangup: &hangup::Signals,
 ) -> Result<()> {
+    let tty = hangup::TtyWatch::new()?;
     let mut guard = TerminalGuard::new()?;
+    let result = frames(&mut guard, &tty, player, session, setup, hangup);
+    if hangup.caught() || matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp)) {
+        // Nothing to restore on a terminal that is gone, and ratatui's `Drop` would report its
+        // failure with eprintln!, which panics when stderr is that terminal: before the session
+        // is logged.
+        std::mem::forget(guard);
+    }
+    result
+}
+
+/// The frame loop of [`screen`].
+fn frames(
+    guard: &mut TerminalGuard,
+    tty: &hangup::TtyWatch,
+    player: &mut Player,
+    session: &mut AbxSession,
+    setup: &Setup,
+    hangup: &hangup::Signals,
+) -> Result<()> {
     let file = display_name(&player.input);
     let device = player.device_name.clone();
-    let planned = session.planned() as usize;
     let clock = Instant::now();
-    let mut hidden = session.start_trial(0.0)?;
-    let mut listening = Live::A;
-    player.set_live(route(listening, hidden));
-    let mut show_help = false;
-    let mut loop_mark: Option<f64> = None;
+    let mut st = State {
+        hidden: session.start_trial(0.0)?,
+        listening: Live::A,
+        show_help: false,
+        loop_mark: None,
+        results: None,
+    };
+    player.set_live(route(st.listening, st.hidden));
     let mut rewound = false;
-    // Filled only after the last answer, so nothing about past trials is on screen before.
-    let mut results: Option<(String, Vec<bool>)> = None;
     loop {
         player.check()?;
         if hangup.caught() {
@@ -127,15 +161,15 @@ fn screen(
             a: &setup.profile_a.name,
             b: &setup.profile_b.name,
             trial: session.trial_number() as usize,
-            trials: planned,
-            listening,
+            trials: session.planned() as usize,
+            listening: st.listening,
             position_s: player.position_s(),
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
             paused: player.paused(),
-            answered: results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
-            finished: results.as_ref().map(|(v, _)| v.as_str()),
-            show_help,
+            answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
+            finished: st.results.as_ref().map(|(v, _)| v.as_str()),
+            show_help: st.show_help,
             status: StatusView {
                 device: &device,
                 rate_hz: player.device_rate,
@@ -156,64 +190,90 @@ fn screen(
         } else {
             rewound = false;
         }
-        if !event::poll(Duration::from_millis(33))? {
-            continue;
+        match tty.wait(Duration::from_millis(33))? {
+            hangup::Tty::Idle => continue,
+            hangup::Tty::HungUp => return Ok(()),
+            hangup::Tty::Readable => {}
         }
-        let Event::Key(key) = event::read()? else {
-            continue;
-        };
-        let Some(action) = tui::key_to_action(key, Mode::Abx) else {
-            continue;
-        };
-        if show_help && action != Action::Quit {
-            show_help = false;
-            if action == Action::Help {
+        // Everything typed so far, in order (crossterm may parse several keys from one read).
+        while event::poll(Duration::ZERO)? {
+            let Event::Key(key) = event::read()? else {
                 continue;
+            };
+            let Some(action) = tui::key_to_action(key, Mode::Abx) else {
+                continue;
+            };
+            let t = clock.elapsed().as_secs_f64();
+            if st.handle(action, player, session, t)? == Flow::Quit {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+impl State {
+    /// Carries out one key's action at `t_s` seconds into the session.
+    fn handle(
+        &mut self,
+        action: Action,
+        player: &Player,
+        session: &mut AbxSession,
+        t_s: f64,
+    ) -> Result<Flow> {
+        if self.show_help && action != Action::Quit {
+            self.show_help = false;
+            if action == Action::Help {
+                return Ok(Flow::Continue);
             }
         }
         match action {
-            Action::Quit => return Ok(()),
-            Action::Help => show_help = true,
+            Action::Quit => return Ok(Flow::Quit),
+            Action::Help => self.show_help = true,
             Action::TogglePause => {
                 player.toggle_pause();
             }
             Action::Select(l) => {
-                listening = l;
-                player.set_live(route(listening, hidden));
+                self.listening = l;
+                player.set_live(route(self.listening, self.hidden));
             }
             Action::Toggle => {
-                listening = cycle(listening);
-                player.set_live(route(listening, hidden));
+                self.listening = cycle(self.listening);
+                player.set_live(route(self.listening, self.hidden));
             }
             Action::Seek(d) => player.seek_s(player.position_s() + d),
             Action::ToggleLoop => {
                 if player.loop_s().is_some() {
                     player.set_loop(None);
-                    loop_mark = None;
-                } else if let Some(a) = loop_mark.take() {
+                    self.loop_mark = None;
+                } else if let Some(a) = self.loop_mark.take() {
                     let b = player.position_s();
                     if b - a >= MIN_LOOP_S {
                         player.set_loop(Some((a, b)));
                     }
                 } else {
-                    loop_mark = Some(player.position_s());
+                    self.loop_mark = Some(player.position_s());
                 }
             }
-            Action::Answer(l) if results.is_none() => {
+            Action::Answer(l) if self.results.is_none() => {
                 let answer = match l {
                     Live::A => Choice::A,
                     Live::B => Choice::B,
-                    Live::X => continue,
+                    Live::X => return Ok(Flow::Continue),
                 };
-                let t = clock.elapsed().as_secs_f64();
-                session.answer(answer, t)?;
+                session.answer(answer, t_s)?;
                 if session.finished() {
                     let correct = session.trials().iter().map(|t| t.correct).collect();
-                    results = Some((session.verdict().text, correct));
+                    self.results = Some((session.verdict().text, correct));
                 } else {
                     // Keep what the listener hears; if that is X, it is now the new trial's X.
-                    hidden = session.start_trial(t)?;
-                    player.set_live(route(listening, hidden));
+                    self.hidden = session.start_trial(t_s)?;
+                    player.set_live(route(self.listening, self.hidden));
                     if let Some((a, _)) = player.loop_s() {
                         player.seek_s(a);
                     }
@@ -227,68 +287,6 @@ fn screen(
             | Action::Next
             | Action::Prev => {}
         }
-    }
-}
-
-/// SIGHUP (the terminal closed, e.g. a killed tmux or ssh session) and SIGTERM end the session
-/// as abandoned instead of killing the process before it is logged. Ctrl-C needs nothing: raw
-/// mode delivers it as a key.
-mod signals {
-    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-
-    static CAUGHT: AtomicBool = AtomicBool::new(false);
-
-    /// The handlers, installed until dropped (then the previous ones are put back).
-    pub struct Hangup {
-        #[cfg(unix)]
-        previous: Vec<(libc::c_int, libc::sigaction)>,
-    }
-
-    #[cfg(unix)]
-    extern "C" fn on_signal(_: libc::c_int) {
-        // Only an atomic store: async-signal-safe.
-        CAUGHT.store(true, SeqCst);
-    }
-
-    impl Hangup {
-        pub fn install() -> Hangup {
-            CAUGHT.store(false, SeqCst);
-            #[cfg(unix)]
-            {
-                let mut previous = Vec::new();
-                for sig in [libc::SIGHUP, libc::SIGTERM] {
-                    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the
-                    // handler only stores to an atomic; `old` receives the previous action.
-                    unsafe {
-                        let mut new: libc::sigaction = std::mem::zeroed();
-                        new.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-                        libc::sigemptyset(&mut new.sa_mask);
-                        let mut old: libc::sigaction = std::mem::zeroed();
-                        if libc::sigaction(sig, &new, &mut old) == 0 {
-                            previous.push((sig, old));
-                        }
-                    }
-                }
-                Hangup { previous }
-            }
-            #[cfg(not(unix))]
-            Hangup {}
-        }
-
-        pub fn caught(&self) -> bool {
-            CAUGHT.load(SeqCst)
-        }
-    }
-
-    #[cfg(unix)]
-    impl Drop for Hangup {
-        fn drop(&mut self) {
-            for (sig, old) in &self.previous {
-                // SAFETY: restores an action the kernel gave us.
-                unsafe {
-                    libc::sigaction(*sig, old, std::ptr::null_mut());
-                }
-            }
-        }
+        Ok(Flow::Continue)
     }
 }
