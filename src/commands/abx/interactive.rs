@@ -44,7 +44,7 @@ pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
     let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     let hangup = hangup::Signals::install();
-    let outcome = screen(&mut player, &mut session, setup, &hangup);
+    let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup);
     player.stop();
     if session.trials().is_empty() && session.current_hidden().is_none() {
         // The screen failed before the first trial: there is no session to log.
@@ -52,7 +52,7 @@ pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
     }
     let logged = finish_session(setup, &session, gains);
     // With the terminal gone there is nobody to print to (and println! would panic).
-    if hangup.caught() {
+    if terminal_gone {
         return logged.map(|_| ());
     }
     drop(hangup);
@@ -109,25 +109,33 @@ struct State {
     results: Option<(String, Vec<bool>)>,
 }
 
-/// The terminal UI. Returns when the listener quits (before or after the last trial) or the
-/// terminal hangs up; errors are device, decoding or terminal failures. The terminal is restored
-/// before it returns, however it ends, unless it is gone.
+/// The terminal UI. Returns when the listener quits (before or after the last trial), on SIGHUP
+/// or SIGTERM, or when the terminal hangs up; errors are device, decoding or terminal failures.
+/// The terminal is restored before it returns, however it ends, unless it is gone: then the
+/// second value is true.
 fn screen(
     player: &mut Player,
     session: &mut AbxSession,
     setup: &Setup,
     hangup: &hangup::Signals,
-) -> Result<()> {
-    let tty = hangup::TtyWatch::new()?;
-    let mut guard = TerminalGuard::new()?;
+) -> (Result<()>, bool) {
+    let tty = match hangup::TtyWatch::new() {
+        Ok(t) => t,
+        Err(e) => return (Err(e.into()), false),
+    };
+    let mut guard = match TerminalGuard::new() {
+        Ok(g) => g,
+        Err(e) => return (Err(e), false),
+    };
     let result = frames(&mut guard, &tty, player, session, setup, hangup);
-    if hangup.caught() || matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp)) {
+    let gone = matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp));
+    if gone {
         // Nothing to restore on a terminal that is gone, and ratatui's `Drop` would report its
         // failure with eprintln!, which panics when stderr is that terminal: before the session
         // is logged.
         std::mem::forget(guard);
     }
-    result
+    (result, gone)
 }
 
 /// The frame loop of [`screen`].

@@ -3,7 +3,7 @@
 //!
 //! Two drivers share [`prepare`], [`hidden_source`], [`finish_session`] and [`print_report`]:
 //! the scripted one here (`--no-tui --answers ...`, no audio device: for tests, scripts and
-//! re-scoring) and the interactive one in [`interactive`], on the real-time player.
+//! re-scoring) and the interactive one (`interactive.rs`), on the real-time player.
 
 mod hangup;
 mod interactive;
