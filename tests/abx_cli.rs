@@ -1,6 +1,11 @@
-//! Drives the real `iemsim abx` binary in scripted mode (`--no-tui --answers`): the score and
-//! p-value, clear refusals of bad input (exit 2), and a log that stays valid JSON lines when
-//! writers are killed or run at the same time.
+//! Drives the real `iemsim abx` binary. Scripted mode (`--no-tui --answers`): the score and
+//! p-value, clear refusals of bad input (exit 2), loudness-match gains that really equalise
+//! loudness, and a log that stays valid JSON lines when writers are killed or run at the same
+//! time. Interactive mode: in a tmux terminal on a real (PulseAudio null sink) device, when both
+//! are available: answering, the screen not depending on X, abandoning and hanging up.
+
+#[path = "common/pulse.rs"]
+mod pulse;
 
 use serde_json::Value;
 use std::fs;
@@ -54,6 +59,56 @@ fn log_lines(log: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad log line {l:?}: {e}")))
         .collect()
+}
+
+fn gains_of(record: &Value) -> (f64, f64) {
+    let g = &record["gains_db"];
+    (g["a"].as_f64().unwrap(), g["b"].as_f64().unwrap())
+}
+
+/// `secs` of stereo 44.1 kHz 16-bit: 50 Hz, 3 kHz and 8 kHz at once, where the profiles differ
+/// most (bass shelf, presence, treble), so matching has real work to do.
+fn make_multitone(dir: &Path, secs: f64) -> PathBuf {
+    let path = dir.join("multi.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for i in 0..(secs * 44_100.0) as usize {
+        let t = i as f64 / 44_100.0;
+        let tau = std::f64::consts::TAU;
+        let x = 0.25 * (tau * 50.0 * t).sin()
+            + 0.15 * (tau * 3000.0 * t).sin()
+            + 0.1 * (tau * 8000.0 * t).sin();
+        let v = (x * 32767.0) as i16;
+        w.write_sample(v).unwrap();
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    path
+}
+
+/// Integrated loudness (LUFS) of a WAV by the `ebur128` crate (a port of libebur128), which
+/// shares no code with iemsim's own meter.
+fn ebur128_lufs(path: &Path) -> f64 {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(Result::unwrap).collect(),
+        hound::SampleFormat::Int => {
+            let scale = 2f32.powi(i32::from(spec.bits_per_sample) - 1);
+            r.samples::<i32>()
+                .map(|s| s.unwrap() as f32 / scale)
+                .collect()
+        }
+    };
+    let mut m = ebur128::EbuR128::new(u32::from(spec.channels), spec.sample_rate, ebur128::Mode::I)
+        .unwrap();
+    m.add_frames_f32(&samples).unwrap();
+    m.loudness_global().unwrap()
 }
 
 fn answers_of(record: &Value, key: &str) -> Vec<String> {
@@ -113,8 +168,11 @@ fn seeded_run_answering_the_hidden_sequence_scores_sixteen_of_sixteen() {
     assert_eq!(r["seed"], 7);
     assert_eq!(r["profile_a"], "ba");
     assert_eq!(r["profile_b"], "dd");
-    assert_eq!(r["gains_db"]["a"], 0.0);
-    assert_eq!(r["gains_db"]["b"], 0.0);
+    // Both at most 0 dB (anti-clipping preamp, then only the louder side goes down); whether
+    // they equalise loudness is checked against ebur128 in its own test.
+    let (ga, gb) = gains_of(r);
+    assert!(ga <= 0.0 && gb <= 0.0 && ga != gb, "{ga} {gb}");
+    assert_eq!(r["gains_db"], first["gains_db"]);
     // 1 / 2^16 exactly.
     assert_eq!(r["p_value"].as_f64().unwrap(), 1.0 / 65536.0);
     assert_eq!(answers_of(r, "hidden"), hidden);
@@ -303,17 +361,75 @@ fn fewer_answers_log_an_abandoned_session() {
 }
 
 #[test]
-fn interactive_mode_is_not_wired_yet() {
+fn interactive_mode_without_a_terminal_is_refused_before_anything_plays() {
     let dir = tempfile::tempdir().unwrap();
     let wav = make_wav(dir.path());
     let log = dir.path().join("log.jsonl");
+    // stdout is a pipe here: no screen to draw on.
     let o = iemsim(
         &["abx", wav.to_str().unwrap(), "--log", log.to_str().unwrap()],
         dir.path(),
     );
-    assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).contains("playback engine"));
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("needs a terminal") && err.contains("--no-tui"),
+        "{err}"
+    );
     assert!(!log.exists());
+}
+
+/// The logged gains, applied to exports of A and B, give equal loudness by an independent meter
+/// (and without them the two differ, so the check has something to catch).
+#[test]
+fn logged_gains_equalise_loudness() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_multitone(dir.path(), 3.0);
+    let log = dir.path().join("log.jsonl");
+    let o = iemsim(
+        &[
+            "abx",
+            wav.to_str().unwrap(),
+            "--no-tui",
+            "--trials",
+            "1",
+            "--answers",
+            "a",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (ga, gb) = gains_of(&log_lines(&log)[0]);
+    let export = |profile: &str, preamp: f64| {
+        let out = dir.path().join(format!("{profile}.{preamp}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                wav.to_str().unwrap(),
+                "-p",
+                profile,
+                "--preamp",
+                &preamp.to_string(),
+                "--bits",
+                "32f",
+                "-q",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        ebur128_lufs(&out)
+    };
+    let (la, lb) = (export("ba", ga), export("dd", gb));
+    assert!(
+        (la - lb).abs() < 0.05,
+        "A {la} LUFS, B {lb} LUFS at {ga}/{gb} dB"
+    );
+    let (ua, ub) = (export("ba", 0.0), export("dd", 0.0));
+    assert!((ua - ub).abs() > 0.5, "unmatched A {ua}, B {ub}: no test");
 }
 
 /// Many scripted sessions run at once, each appending a ~100-trial line: every line parses and
@@ -427,4 +543,268 @@ fn log_stays_valid_when_writers_are_killed() {
     for r in &lines {
         assert_eq!(r["trials"].as_array().unwrap().len(), 1000);
     }
+}
+
+/// A detached tmux session on a server of its own (`tmux -L`), killed with it on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// `None` (after a loud SKIPPED line, or a panic with IEMSIM_REQUIRE_AUDIO=1) without tmux.
+    fn start(name: &str, shell_command: &str) -> Option<Tmux> {
+        let socket = format!("iemsim-abx-{}-{name}", std::process::id());
+        let t = Tmux { socket };
+        let ok = t
+            .cmd(&["new-session", "-d", "-s", "t", "-x", "100", "-y", "30"])
+            .arg(shell_command)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(t);
+        }
+        let why = "tmux is missing or cannot start a session";
+        if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
+            panic!("interactive ABX test required (IEMSIM_REQUIRE_AUDIO=1): {why}");
+        }
+        eprintln!("\n=== SKIPPED: interactive ABX test: {why} ===\n");
+        None
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    }
+
+    /// Sends keys (tmux key names: "x", "A", "1", "C-c").
+    fn send(&self, key: &str) {
+        let ok = self
+            .cmd(&["send-keys", "-t", "t", key])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux send-keys {key} failed");
+    }
+
+    /// The screen as text; with `styles`, with its colour and attribute escapes too.
+    fn screen(&self, styles: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "t"];
+        if styles {
+            args.push("-e");
+        }
+        self.cmd(&args)
+            .output()
+            .map(|o| text(&o.stdout))
+            .unwrap_or_default()
+    }
+
+    /// Polls the screen until `pred` holds (10 s at most); returns that screen.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen(false);
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited 10 s for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn wait_text(&self, needle: &str) -> String {
+        self.wait_for(needle, |s| s.contains(needle))
+    }
+
+    fn hang_up(&self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.hang_up();
+    }
+}
+
+/// Single-quoted for sh.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The X box (third of A | B | X) is the one drawn with the thick "listening" border.
+fn listening_to_x(screen: &str) -> bool {
+    screen.lines().nth(3).is_some_and(|l| {
+        l.trim_start().starts_with('╭')
+            && l.contains("┏ ● listening")
+            && l.trim_end().ends_with('┓')
+    })
+}
+
+/// The screen with what may legitimately change between two moments blanked: the trial
+/// progress line, the position line (clock and bar) and the underrun count.
+fn masked(screen: &str) -> String {
+    screen
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match i {
+            2 | 9 => String::new(),
+            _ => match l.find("underruns") {
+                Some(at) => l[..at].to_string(),
+                None => l.to_string(),
+            },
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The real interactive mode in a terminal (tmux) on a real device (a PulseAudio null sink):
+/// answering three trials; the screen while listening to X is the same, colours included, when
+/// X is A and when X is B; the log line has the player's gains; Ctrl-C and a closed terminal log
+/// the session as abandoned and the terminal is restored.
+#[test]
+fn interactive_session_in_a_terminal() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_multitone(dir.path(), 4.0);
+    let log = dir.path().join("log.jsonl");
+    let scripted_log = dir.path().join("scripted.jsonl");
+    let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
+
+    // A seed whose hidden sequence has X = A in one trial and X = B in another (from the
+    // scripted mode, which draws the same sequence), plus the gains scripted mode logs.
+    let (seed, hidden, scripted_gains) = (1..=50u64)
+        .find_map(|seed| {
+            let o = iemsim(
+                &[
+                    "abx",
+                    wav_s,
+                    "--no-tui",
+                    "--json",
+                    "--trials",
+                    "3",
+                    "--seed",
+                    &seed.to_string(),
+                    "--answers",
+                    "a,a,a",
+                    "--log",
+                    scripted_log.to_str().unwrap(),
+                ],
+                dir.path(),
+            );
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+            let hidden = answers_of(&r, "hidden");
+            (hidden[0] != hidden[2]).then(|| (seed, hidden, gains_of(&r)))
+        })
+        .expect("a seed with both A and B among the hidden choices");
+
+    let env: String = stack
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
+        .collect();
+    let session = |name: &str, seed: u64| {
+        let command = format!(
+            "cd {} && env {env}{} abx {} --trials 3 --seed {seed} --log {}; echo EXIT=$?; sleep 60",
+            sh_quote(dir.path().to_str().unwrap()),
+            sh_quote(env!("CARGO_BIN_EXE_iemsim")),
+            sh_quote(wav_s),
+            sh_quote(log_s),
+        );
+        Tmux::start(name, &command)
+    };
+
+    // A completed session, answered correctly.
+    let Some(t) = session("done", seed) else {
+        return;
+    };
+    t.wait_text("trial 1/3");
+    t.send("x");
+    t.wait_for("listening to X", listening_to_x);
+    let mut x_screens = Vec::new();
+    for (i, h) in hidden.iter().enumerate() {
+        // Listening stays on X from trial to trial; X follows each trial's hidden side.
+        t.wait_for("X in this trial", |s| {
+            s.contains(&format!("trial {}/3", i + 1)) && listening_to_x(s)
+        });
+        x_screens.push((h.clone(), t.screen(true)));
+        t.send(if h == "a" { "A" } else { "2" });
+    }
+    let end = t.wait_text("finished: 3 trials");
+    assert!(end.contains("3/3 correct"), "{end}");
+    let (on_a, on_b) = (
+        x_screens.iter().find(|(h, _)| h == "a").unwrap(),
+        x_screens.iter().find(|(h, _)| h == "b").unwrap(),
+    );
+    assert_eq!(
+        masked(&on_a.1),
+        masked(&on_b.1),
+        "the screen differs between X = A and X = B"
+    );
+    t.send("q");
+    let after = t.wait_text("EXIT=");
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(after.contains("score: 3/3 correct"), "{after}");
+    assert!(
+        !after.contains("trial 1/3"),
+        "terminal not restored:\n{after}"
+    );
+    let r = &log_lines(&log)[0];
+    assert_eq!(r["completed"], true);
+    assert_eq!((r["k"].as_u64(), r["n"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(r["seed"], seed);
+    assert_eq!(answers_of(r, "hidden"), hidden);
+    let (ga, gb) = gains_of(r);
+    assert!(ga != 0.0 && gb != 0.0 && ga != gb, "{ga} {gb}");
+    // The player's gains are the ones scripted mode computes (and checks against ebur128).
+    assert!(
+        (ga - scripted_gains.0).abs() < 1e-9 && (gb - scripted_gains.1).abs() < 1e-9,
+        "player {ga}/{gb}, scripted {scripted_gains:?}"
+    );
+    drop(t);
+
+    // Ctrl-C after one answer: abandoned, partial score printed on the restored terminal.
+    let Some(t) = session("ctrlc", seed) else {
+        return;
+    };
+    t.wait_text("trial 1/3");
+    t.send("1");
+    t.wait_text("trial 2/3");
+    t.send("C-c");
+    let after = t.wait_text("EXIT=");
+    assert!(after.contains("EXIT=0"), "{after}");
+    assert!(after.contains("stopped after 1 of 3 trials"), "{after}");
+    drop(t);
+    let r = &log_lines(&log)[1];
+    assert_eq!(r["completed"], false);
+    assert_eq!(r["n"], 1);
+
+    // The terminal closing (SIGHUP) mid-session still logs it as abandoned.
+    let Some(t) = session("hup", seed) else {
+        return;
+    };
+    t.wait_text("trial 1/3");
+    t.send("2");
+    t.wait_text("trial 2/3");
+    t.hang_up();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while log_lines(&log).len() < 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no log line after SIGHUP"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let r = &log_lines(&log)[2];
+    assert_eq!(r["completed"], false);
+    assert_eq!(r["n"], 1);
+    assert_eq!(answers_of(r, "answer"), ["b"]);
 }

@@ -3,17 +3,22 @@
 //!
 //! Two drivers share [`prepare`], [`hidden_source`], [`finish_session`] and [`print_report`]:
 //! the scripted one here (`--no-tui --answers ...`, no audio device: for tests, scripts and
-//! re-scoring) and the interactive one, which needs the playback engine.
+//! re-scoring) and the interactive one (`interactive.rs`), on the real-time player.
+
+mod hangup;
+mod interactive;
 
 use super::{find_profile, input_or_default};
 use crate::cli::AbxArgs;
 use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
+use crate::dsp::loudness::match_gains;
 use crate::dsp::stats::{format_p, Verdict};
-use crate::dsp::Profile;
+use crate::dsp::{response, Profile};
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
 use crate::io::{WavInfo, WavSource};
-use anyhow::{anyhow, Context, Result};
+use crate::playback::matching;
+use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -62,9 +67,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             }
             run_scripted(&setup, &answers)
         }
-        None => Err(anyhow!(
-            "interactive ABX needs the playback engine (not wired yet)"
-        )),
+        None => interactive::run(&setup, args.device.as_deref()),
     }
 }
 
@@ -168,6 +171,8 @@ pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
 
 /// Runs the trials with the given answers (fewer than planned: an abandoned session).
 fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
+    // No audio plays, but the log records the gains a listener would have heard.
+    let gains = matched_gains_db(&setup.input, [&setup.profile_a, &setup.profile_b])?;
     let clock = Instant::now();
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     if !setup.json {
@@ -183,8 +188,24 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
             );
         }
     }
-    let record = finish_session(setup, &session, [0.0, 0.0])?;
+    let record = finish_session(setup, &session, gains)?;
     print_report(setup, &record, &session.verdict())
+}
+
+/// The output gains (dB) the player applies to A and B with loudness matching on, which `abx`
+/// always uses: each side's anti-clipping preamp (minus its largest boost at the file's rate),
+/// then the louder side turned down to the integrated loudness (ITU-R BS.1770-4) of the
+/// quieter one, each measured through its profile.
+///
+/// The same maths as `Player::start` (its private `preamp_db` and `matched`), so a scripted
+/// session logs exactly what an interactive one would have applied; `tests/abx_cli.rs` checks
+/// the two agree and that the gains really equalise loudness (against the `ebur128` crate).
+pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2]> {
+    let rate = f64::from(WavSource::open(input)?.info().sample_rate);
+    let lufs = matching::analyse(input, &profiles, &mut |_, _| {})
+        .with_context(|| format!("measuring the loudness of {}", input.display()))?;
+    let pre = profiles.map(|p| 0.0 - response::max_boost_db(&p.coefficients(rate).0, rate));
+    Ok(match_gains([lufs[0] + pre[0], lufs[1] + pre[1]], pre))
 }
 
 fn print_header(setup: &Setup) {

@@ -1,0 +1,159 @@
+//! Ending an interactive session cleanly when its terminal goes away, so it is still logged as
+//! abandoned (the issue: "each completed or abandoned session is appended").
+//!
+//! Two things stand in the way. SIGHUP (terminal closed: a killed tmux or ssh session) and
+//! SIGTERM kill the process by default before anything is logged: [`Signals`] turns them into a
+//! flag. And crossterm 0.29 cannot notice a hung-up terminal: its event source
+//! (`UnixInternalEventSource::try_read`) retries a tty `read` that returns 0 or EIO in a loop that
+//! never checks its timeout, so `event::poll` spins at full CPU for ever. [`TtyWatch`] waits for
+//! input with `poll(2)` itself, which reports POLLHUP on a hung-up tty (Linux `n_tty_poll`, and
+//! `hung_up_tty_poll` after a vhangup), and crossterm is only asked to read once input is there.
+//! Ctrl-C needs neither: raw mode delivers it as a key.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::time::Duration;
+
+static CAUGHT: AtomicBool = AtomicBool::new(false);
+
+/// SIGHUP and SIGTERM handlers that only set a flag, installed until dropped (then the previous
+/// actions are put back).
+pub struct Signals {
+    #[cfg(unix)]
+    previous: Vec<(libc::c_int, libc::sigaction)>,
+}
+
+#[cfg(unix)]
+extern "C" fn on_signal(_: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    CAUGHT.store(true, SeqCst);
+}
+
+impl Signals {
+    pub fn install() -> Signals {
+        CAUGHT.store(false, SeqCst);
+        #[cfg(unix)]
+        {
+            let mut previous = Vec::new();
+            for sig in [libc::SIGHUP, libc::SIGTERM] {
+                // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value, the handler
+                // only stores to an atomic, and `old` receives the previous action.
+                unsafe {
+                    let mut new: libc::sigaction = std::mem::zeroed();
+                    new.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                    libc::sigemptyset(&mut new.sa_mask);
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, &new, &mut old) == 0 {
+                        previous.push((sig, old));
+                    }
+                }
+            }
+            Signals { previous }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// A SIGHUP or SIGTERM arrived since [`Signals::install`].
+    pub fn caught(&self) -> bool {
+        CAUGHT.load(SeqCst)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for (sig, old) in &self.previous {
+            // SAFETY: puts back an action the kernel gave us.
+            unsafe {
+                libc::sigaction(*sig, old, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+/// What waiting on the terminal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tty {
+    /// Nothing typed within the timeout.
+    Idle,
+    /// Input is waiting: crossterm can read it without blocking.
+    Readable,
+    /// The terminal is gone.
+    HungUp,
+}
+
+/// Waits for terminal input on the descriptor crossterm reads: stdin when it is a terminal,
+/// else `/dev/tty` (crossterm's `tty_fd`).
+pub struct TtyWatch {
+    #[cfg(unix)]
+    _tty: Option<std::fs::File>,
+    #[cfg(unix)]
+    fd: libc::c_int,
+}
+
+impl TtyWatch {
+    pub fn new() -> io::Result<TtyWatch> {
+        #[cfg(unix)]
+        {
+            use std::io::IsTerminal;
+            use std::os::unix::io::AsRawFd;
+            if io::stdin().is_terminal() {
+                return Ok(TtyWatch {
+                    _tty: None,
+                    fd: libc::STDIN_FILENO,
+                });
+            }
+            let tty = std::fs::File::open("/dev/tty")?;
+            let fd = tty.as_raw_fd();
+            Ok(TtyWatch {
+                _tty: Some(tty),
+                fd,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(TtyWatch {})
+    }
+
+    /// Waits up to `timeout` for input or a hang-up.
+    #[cfg(unix)]
+    pub fn wait(&self, timeout: Duration) -> io::Result<Tty> {
+        let mut p = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+        // SAFETY: one valid pollfd for the duration of the call.
+        let rc = unsafe { libc::poll(&mut p, 1, ms) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            // A signal (SIGWINCH on resize, or ours) interrupted the wait: the caller redraws
+            // and checks its flags anyway.
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(Tty::Idle)
+            } else {
+                Err(e)
+            };
+        }
+        Ok(
+            if p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                Tty::HungUp
+            } else if p.revents & libc::POLLIN != 0 {
+                Tty::Readable
+            } else {
+                Tty::Idle
+            },
+        )
+    }
+
+    /// Without `poll(2)`: crossterm's own wait (Windows consoles do not hang up the same way).
+    #[cfg(not(unix))]
+    pub fn wait(&self, timeout: Duration) -> io::Result<Tty> {
+        Ok(if crossterm::event::poll(timeout)? {
+            Tty::Readable
+        } else {
+            Tty::Idle
+        })
+    }
+}

@@ -1,0 +1,300 @@
+//! The interactive ABX: the listener switches freely between A, B and X on the real-time player
+//! (click-free crossfades, loudness matching always on) and answers on the ABX screen.
+//!
+//! Blindness rules kept here: X is not an engine side, it is routed to the hidden side of the
+//! trial in progress; the screen gets only an [`AbxView`], which has no field that depends on X;
+//! per-trial results are handed to it only once the last trial is answered; and every step of
+//! starting a trial (routing, seeking to the loop start) is the same call whatever X is. The one
+//! difference left is inherent to ABX and is what the listener judges: switching from A to X
+//! makes no crossfade when X is A.
+
+use super::{finish_session, hangup, hidden_source, print_report, Setup};
+use crate::dsp::abx::{AbxSession, Choice};
+use crate::error::usage;
+use crate::playback::engine::Side;
+use crate::playback::player::{display_name, Player, PlayerConfig};
+use crate::ui::tui::{self, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
+use anyhow::Result;
+use crossterm::event::{self, Event};
+use std::io::IsTerminal;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+/// Shortest loop the `l` key accepts, seconds (as in `play`).
+const MIN_LOOP_S: f64 = 0.5;
+
+/// Runs the session on the player, logs it (completed or abandoned, also when the device fails
+/// mid-session) and prints the score once the terminal is restored.
+pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
+    // Checked before the device opens, so a pipe or a script gets one clear line.
+    if !std::io::stdout().is_terminal() {
+        return Err(usage(
+            "interactive ABX needs a terminal; for scripts use --no-tui --answers a,b,...",
+        ));
+    }
+    let mut player = Player::start(PlayerConfig {
+        input: setup.input.clone(),
+        profiles: [setup.profile_a.clone(), setup.profile_b.clone()],
+        device: device.map(str::to_string),
+        matching: true,
+        start_s: 0.0,
+        loop_s: None,
+        quiet: false,
+    })?;
+    let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
+    let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
+    let hangup = hangup::Signals::install();
+    let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup);
+    player.stop();
+    if session.trials().is_empty() && session.current_hidden().is_none() {
+        // The screen failed before the first trial: there is no session to log.
+        return outcome;
+    }
+    let logged = finish_session(setup, &session, gains);
+    // With the terminal gone there is nobody to print to (and println! would panic).
+    if terminal_gone {
+        return logged.map(|_| ());
+    }
+    drop(hangup);
+    match (outcome, logged) {
+        (Ok(()), Ok(record)) => print_report(setup, &record, &session.verdict()),
+        (Ok(()), Err(log_err)) => Err(log_err),
+        (Err(e), Ok(record)) => {
+            print_report(setup, &record, &session.verdict())?;
+            Err(e)
+        }
+        (Err(e), Err(log_err)) => {
+            eprintln!("iemsim: {log_err:#}");
+            Err(e)
+        }
+    }
+}
+
+fn engine_side(c: Choice) -> Side {
+    match c {
+        Choice::A => Side::A,
+        Choice::B => Side::B,
+    }
+}
+
+/// The engine side that plays when the listener has chosen `listening`.
+fn route(listening: Live, hidden: Choice) -> Side {
+    match listening {
+        Live::A => Side::A,
+        Live::B => Side::B,
+        Live::X => engine_side(hidden),
+    }
+}
+
+/// A → B → X → A (Tab).
+fn cycle(l: Live) -> Live {
+    match l {
+        Live::A => Live::B,
+        Live::B => Live::X,
+        Live::X => Live::A,
+    }
+}
+
+/// What the screen remembers between frames.
+struct State {
+    /// The hidden side of the trial in progress (after the last trial: of the last one).
+    hidden: Choice,
+    /// What the listener chose to hear: A, B or X.
+    listening: Live,
+    show_help: bool,
+    /// Loop start marked by a first `l`.
+    loop_mark: Option<f64>,
+    /// Verdict and per-trial correctness, filled only after the last answer so nothing about
+    /// past trials is on screen before.
+    results: Option<(String, Vec<bool>)>,
+}
+
+/// The terminal UI. Returns when the listener quits (before or after the last trial), on SIGHUP
+/// or SIGTERM, or when the terminal hangs up; errors are device, decoding or terminal failures.
+/// The terminal is restored before it returns, however it ends, unless it is gone: then the
+/// second value is true.
+fn screen(
+    player: &mut Player,
+    session: &mut AbxSession,
+    setup: &Setup,
+    hangup: &hangup::Signals,
+) -> (Result<()>, bool) {
+    let tty = match hangup::TtyWatch::new() {
+        Ok(t) => t,
+        Err(e) => return (Err(e.into()), false),
+    };
+    let mut guard = match TerminalGuard::new() {
+        Ok(g) => g,
+        Err(e) => return (Err(e), false),
+    };
+    let result = frames(&mut guard, &tty, player, session, setup, hangup);
+    let gone = matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp));
+    if gone {
+        // Nothing to restore on a terminal that is gone, and ratatui's `Drop` would report its
+        // failure with eprintln!, which panics when stderr is that terminal: before the session
+        // is logged.
+        std::mem::forget(guard);
+    }
+    (result, gone)
+}
+
+/// The frame loop of [`screen`].
+fn frames(
+    guard: &mut TerminalGuard,
+    tty: &hangup::TtyWatch,
+    player: &mut Player,
+    session: &mut AbxSession,
+    setup: &Setup,
+    hangup: &hangup::Signals,
+) -> Result<()> {
+    let file = display_name(&player.input);
+    let device = player.device_name.clone();
+    let clock = Instant::now();
+    let mut st = State {
+        hidden: session.start_trial(0.0)?,
+        listening: Live::A,
+        show_help: false,
+        loop_mark: None,
+        results: None,
+    };
+    player.set_live(route(st.listening, st.hidden));
+    let mut rewound = false;
+    loop {
+        player.check()?;
+        if hangup.caught() {
+            return Ok(());
+        }
+        let view = AbxView {
+            file: &file,
+            a: &setup.profile_a.name,
+            b: &setup.profile_b.name,
+            trial: session.trial_number() as usize,
+            trials: session.planned() as usize,
+            listening: st.listening,
+            position_s: player.position_s(),
+            duration_s: player.duration_s(),
+            loop_s: player.loop_s(),
+            paused: player.paused(),
+            answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
+            finished: st.results.as_ref().map(|(v, _)| v.as_str()),
+            show_help: st.show_help,
+            status: StatusView {
+                device: &device,
+                rate_hz: player.device_rate,
+                buffer_frames: player.buffer_frames.unwrap_or(0),
+                // Not drawn on this screen (it could differ with X's filters); see `AbxView`.
+                load_pct: 0.0,
+                underruns: player.underruns(),
+            },
+        };
+        guard.terminal().draw(|f| tui::draw_abx(f, &view))?;
+        if player.finished() && player.loop_s().is_none() {
+            if !rewound {
+                // At the end of the file: pause at the start; space plays again.
+                player.ctl.paused.store(true, Relaxed);
+                player.seek_s(0.0);
+                rewound = true;
+            }
+        } else {
+            rewound = false;
+        }
+        match tty.wait(Duration::from_millis(33))? {
+            hangup::Tty::Idle => continue,
+            hangup::Tty::HungUp => return Ok(()),
+            hangup::Tty::Readable => {}
+        }
+        // Everything typed so far, in order (crossterm may parse several keys from one read).
+        while event::poll(Duration::ZERO)? {
+            let Event::Key(key) = event::read()? else {
+                continue;
+            };
+            let Some(action) = tui::key_to_action(key, Mode::Abx) else {
+                continue;
+            };
+            let t = clock.elapsed().as_secs_f64();
+            if st.handle(action, player, session, t)? == Flow::Quit {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+impl State {
+    /// Carries out one key's action at `t_s` seconds into the session.
+    fn handle(
+        &mut self,
+        action: Action,
+        player: &Player,
+        session: &mut AbxSession,
+        t_s: f64,
+    ) -> Result<Flow> {
+        if self.show_help && action != Action::Quit {
+            self.show_help = false;
+            if action == Action::Help {
+                return Ok(Flow::Continue);
+            }
+        }
+        match action {
+            Action::Quit => return Ok(Flow::Quit),
+            Action::Help => self.show_help = true,
+            Action::TogglePause => {
+                player.toggle_pause();
+            }
+            Action::Select(l) => {
+                self.listening = l;
+                player.set_live(route(self.listening, self.hidden));
+            }
+            Action::Toggle => {
+                self.listening = cycle(self.listening);
+                player.set_live(route(self.listening, self.hidden));
+            }
+            Action::Seek(d) => player.seek_s(player.position_s() + d),
+            Action::ToggleLoop => {
+                if player.loop_s().is_some() {
+                    player.set_loop(None);
+                    self.loop_mark = None;
+                } else if let Some(a) = self.loop_mark.take() {
+                    let b = player.position_s();
+                    if b - a >= MIN_LOOP_S {
+                        player.set_loop(Some((a, b)));
+                    }
+                } else {
+                    self.loop_mark = Some(player.position_s());
+                }
+            }
+            Action::Answer(l) if self.results.is_none() => {
+                let answer = match l {
+                    Live::A => Choice::A,
+                    Live::B => Choice::B,
+                    Live::X => return Ok(Flow::Continue),
+                };
+                session.answer(answer, t_s)?;
+                if session.finished() {
+                    let correct = session.trials().iter().map(|t| t.correct).collect();
+                    self.results = Some((session.verdict().text, correct));
+                } else {
+                    // Keep what the listener hears; if that is X, it is now the new trial's X.
+                    self.hidden = session.start_trial(t_s)?;
+                    player.set_live(route(self.listening, self.hidden));
+                    if let Some((a, _)) = player.loop_s() {
+                        player.seek_s(a);
+                    }
+                }
+            }
+            // After the last trial X stays the last trial's X (its answer is on screen now);
+            // the other actions do not exist on the ABX screen.
+            Action::Answer(_)
+            | Action::ToggleMatch
+            | Action::Choose(_)
+            | Action::Next
+            | Action::Prev => {}
+        }
+        Ok(Flow::Continue)
+    }
+}
