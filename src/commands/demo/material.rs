@@ -255,13 +255,16 @@ fn to_stereo(raw: &[f64], ch: usize) -> Vec<f64> {
 }
 
 /// `start_s..end_s` of a generated signal (for music: of the 24 s piece, as in music.wav).
+///
+/// The generator is a pure function of time and of its noise sequence, which it draws in order, so
+/// generating only up to `end_s` gives the same samples as the whole piece, except the generator's
+/// 10 ms fade-out, which lands inside the piece's own fade ([`FADE_S`]).
 fn generate_excerpt(kind: Kind, start_s: f64, end_s: f64) -> Vec<f64> {
-    let total = match kind {
-        Kind::Music => MUSIC_S,
+    let end_s = match kind {
+        Kind::Music => end_s.min(MUSIC_S),
         _ => end_s,
     };
-    let end_s = end_s.min(total);
-    let mut gen = Generator::new(kind, RATE, total, SEED);
+    let mut gen = Generator::new(kind, RATE, end_s, SEED);
     let ch = gen.channels();
     let mut raw = vec![0.0; gen.frames() as usize * ch];
     let mut done = 0;
@@ -317,6 +320,10 @@ mod tests {
         let whole = generate_excerpt(Kind::Music, 0.0, 4.0);
         let off = 2 * RATE as usize * CHANNELS;
         assert_eq!(&whole[off..off + 1000], &x[..1000]);
+        // Up to its last 10 ms, an excerpt is the same as the whole piece's (music.wav).
+        let longer = generate_excerpt(Kind::Music, 0.0, MUSIC_S);
+        let n = (3.4 * f64::from(RATE)) as usize * CHANNELS;
+        assert_eq!(&longer[off..n], &x[..n - off]);
         let mono = generate_excerpt(Kind::Pink, 0.0, 1.0);
         assert!(mono.chunks_exact(2).all(|f| f[0] == f[1]));
     }

@@ -30,10 +30,10 @@ pub fn numbers_table(part: &RenderedPart) -> String {
     let mut rows = vec![headers.to_vec()];
     for m in measures {
         let cells = [side(&part.a, m), side(&part.b, m)];
-        let value = |i: usize| cells[i].map_or("-".into(), |n| format!("{:+.1}", n.value_db));
+        let value = |i: usize| cells[i].map_or("-".into(), |n| db(n.value_db));
         let change = |i: usize| {
             cells[i].map_or("-".into(), |n| {
-                format!("{:+.1} / {:+.1}", n.change_db, n.filters_db)
+                format!("{} / {}", db(n.change_db), db(n.filters_db))
             })
         };
         rows.push(vec![
@@ -45,6 +45,16 @@ pub fn numbers_table(part: &RenderedPart) -> String {
         ]);
     }
     markdown_table(&rows)
+}
+
+/// dB with a sign and one decimal; a value that rounds to zero is "+0.0", never "-0.0".
+pub fn db(x: f64) -> String {
+    let s = format!("{x:+.1}");
+    if s == "-0.0" {
+        "+0.0".into()
+    } else {
+        s
+    }
 }
 
 /// A Markdown table with columns padded to line up in a terminal too.
