@@ -134,7 +134,10 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
         }
         let (mut audio, what, note) = piece(leaf)?;
         fade_edges(&mut audio);
-        pieces.push(format!("{:5.1} s  {what}", frames as f64 / f64::from(RATE)));
+        pieces.push(format!(
+            "at {:.1} s: {what}",
+            frames as f64 / f64::from(RATE)
+        ));
         notes.extend(note);
         sink.write(&audio)?;
         frames += audio.len() / CHANNELS;

@@ -48,8 +48,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 
 /// Plays the parts one after another with the A/B player, the part's text on screen (n/p step).
 ///
-/// Each part's material comes from [`render_source`] (into a temporary folder); its numbers from
-/// [`render_part`] / [`report::numbers_table`].
+/// What the driver needs: [`title`] and [`intro`] for the opening screen; per part, either
+/// [`render_source`]`(part, tmp)` (the material only, 44.1 kHz stereo, then play it with
+/// A = `part.a`, B = `part.b`) or [`render_part`]`(part, tmp, true)`, which also writes the A and B
+/// files and measures them (well under a second per part) so [`report::numbers_table`] can go
+/// under `part.text`; the file to play is then `rendered.files.source`.
 pub fn play_parts(_parts: &[DemoPart], _args: &DemoArgs) -> Result<()> {
     Err(anyhow!(
         "interactive demo: not wired yet; use --export DIR to render the demo to WAV files"

@@ -58,7 +58,7 @@ pub fn db(x: f64) -> String {
 }
 
 /// A Markdown table with columns padded to line up in a terminal too.
-fn markdown_table(rows: &[Vec<String>]) -> String {
+pub fn markdown_table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let width: Vec<usize> = (0..cols)
         .map(|c| {
@@ -127,7 +127,7 @@ to flip between them live.\n",
         }
         let _ = writeln!(s, "\nMaterial:\n");
         for piece in &p.material {
-            let _ = writeln!(s, "- {}", piece.trim());
+            let _ = writeln!(s, "- {piece}");
         }
         for note in &p.notes {
             let _ = writeln!(s, "\nNote: {note}");

@@ -167,22 +167,22 @@ tiny sample: read a class mean as \"these IEMs\", not \"all BAs\".";
 fn sibilance_intro() -> String {
     format!(
         "Sibilance is the hiss of \"s\", \"sh\", \"z\" and \"t\" turned sharp. Those consonants are \
-noise, and an \"s\" carries most of its energy at about 5-9 kHz (\"sh\" sits lower, 2-6 kHz); hi-hats \
-and cymbals live there too. A tuning with a peak in that region, especially a narrow one at 6-9 kHz, \
+noise: an \"s\" spreads over roughly 4-10 kHz and peaks around 5-9 kHz (\"sh\" sits lower, 2-6 kHz); \
+hi-hats and cymbals live there too. A tuning with a peak in that region, especially a narrow one at 6-9 kHz, \
 makes them stab: the \"s\" whistles, cymbals splash. It is also the region where the ear canal's own \
 resonances and how deep the IEM sits move peaks around by several dB, so one IEM can be sibilant in one \
 pair of ears and fine in another.
 
-Why BA IEMs get the blame: a balanced armature is a tiny, light, stiff driver with strong resonances of \
-its own in the treble, which designers tame with acoustic dampers and tubes. When the taming leaves a \
+Why BA IEMs get the blame: a balanced armature is a tiny, light, stiff driver with pronounced resonance \
+peaks of its own, which designers tame with acoustic dampers, tubes and crossovers. When the taming leaves a \
 narrow peak at 6-9 kHz, sibilants jump out - and \"BA = sibilant\" became folklore.
 
 What the measurements show: in the 5-9 kHz band the BA mean is -0.8 ± 4.1 dB and the DD mean +0.1 ± 3.3 \
 dB. The class means are within 1 dB of each other (the DD mean is even a little higher), while single \
 IEMs within each class differ by up to 10 dB. Per IEM: BGVP DM6 (BA) +4.2, Campfire Audio Andromeda (BA) \
 -1.1, Etymotic ER4SR (BA) -5.6; Moondrop SSR (DD) +4.3, Moondrop SSP (DD) +2.3, KBEAR Believe (DD) +2.1, \
-Tin HiFi T2 (DD) -1.1, Moondrop Aria (DD) -2.7, Shure SE215 (DD) -4.1. The brightest IEM in this band is \
-a DD and the darkest a BA. Sibilance follows the individual tuning (a narrow 6-9 kHz peak), the insertion \
+Tin HiFi T2 (DD) -1.1, Moondrop Aria (DD) -2.7, Shure SE215 (DD) -4.1. The two brightest IEMs in this \
+band are a DD and a BA, and the darkest is a BA. Sibilance follows the individual tuning (a narrow 6-9 kHz peak), the insertion \
 depth and your ears far more than the driver type.
 
 The sibilance profile is the mean of the three IEMs with the largest 5-9 kHz excess - Moondrop SSR, BGVP \
@@ -266,19 +266,20 @@ fn bass_intro() -> String {
 guitar or synth, organ pedals - fading away compared with the rest.
 
 How an IEM makes bass: in a sealed ear canal the driver does not push air out into a room; it squeezes \
-a closed volume of one or two cubic centimetres. At low frequencies that volume acts like a spring, so \
+a closed volume of about a cubic centimetre. At low frequencies that volume acts like a spring, so \
 the pressure follows how much air the diaphragm displaces, and that stays about the same down to the \
 lowest notes - as long as the seal holds.
 
-Why BA drivers are said to struggle: a balanced armature moves a diaphragm of a few square millimetres \
-through a tiny distance, driven by a reed; a dynamic driver's diaphragm is several times larger and \
-moves further. A single small BA has little air displacement to spare in the deep bass, and many \
-single-BA designs are tuned lean on purpose. Multi-BA IEMs add dedicated, larger bass BAs (some of them \
-vented) and often match DDs.
+Why BA drivers are said to struggle: a balanced armature moves a diaphragm a few millimetres across \
+by a very small distance, through a pin from a tiny pivoting armature; a dynamic driver's diaphragm \
+(6-10 mm across or more) has several times the area and moves further. A single small BA has little \
+air displacement to spare in the deep bass, and some single-BA designs are tuned lean on purpose. \
+Multi-BA IEMs use dedicated, larger bass BAs, sometimes vented, and in these measurements come close to \
+the DDs (Andromeda -2.8 and DM6 -1.0 dB at 20-60 Hz, against a DD mean of -3.7).
 
 The seal and the vent: a leak around the ear tip lets the pressure escape at low frequencies. That is \
-a high-pass that costs any IEM, BA or DD, its deepest bass - often more than any difference shown here; \
-try a bigger tip before blaming the driver. Many DD IEMs have a small vent: a deliberate, controlled \
+a high-pass that costs any IEM, BA or DD, its deepest bass - it can cost more than any difference \
+shown here; try a bigger tip before blaming the driver. Many DD IEMs have a small vent: a deliberate, controlled \
 leak that relieves the pressure on insertion (\"driver flex\") and lets the designer set the bass.
 
 What the measurements show (20-60 Hz, deviation from Harman IE 2019 v2): BA mean -5.0 ± 4.5 dB, DD -3.7 \
@@ -393,27 +394,21 @@ bass\": a bass-rich hybrid against a lean BA, rather than BA against DD as such.
 // ---------------------------------------------------------------------------------------------
 // Signatures
 
-/// The class-mean table as plain text, one row per class.
+/// The class-mean table (Markdown), one row per class.
 pub fn class_table() -> String {
-    let head: Vec<String> = BANDS
-        .iter()
-        .map(|&(lo, hi)| Band::Range(lo, hi).label())
-        .collect();
+    let mut head = vec!["class".to_string()];
+    head.extend(BANDS.iter().map(|&(lo, hi)| Band::Range(lo, hi).label()));
     let row = |name: &str, m: &[(f64, f64); 6]| {
-        let cells: Vec<String> = m
-            .iter()
-            .map(|(mu, sd)| format!("{mu:+.1} ± {sd:.1}"))
-            .collect();
-        format!("| {name:<12} | {} |", cells.join(" | "))
+        let mut r = vec![name.to_string()];
+        r.extend(m.iter().map(|(mu, sd)| format!("{mu:+.1} ± {sd:.1}")));
+        r
     };
-    [
-        format!("| {:<12} | {} |", "class", head.join(" | ")),
-        format!("|{}|", ["---"; 7].join("|")),
+    super::report::markdown_table(&[
+        head,
         row("BA (n=3)", &BA_MEANS),
         row("DD (n=6)", &DD_MEANS),
         row("hybrid (n=4)", &HYBRID_MEANS),
-    ]
-    .join("\n")
+    ])
 }
 
 fn signatures_intro() -> String {
@@ -422,7 +417,6 @@ fn signatures_intro() -> String {
 means of the bundled measurements. Class means in dB (mean ± SD across the IEMs of the class):
 
 {}
-
 The ± is often as large as the mean: a class \"signature\" describes these few IEMs, not every BA or DD. \
 Listen on headphones or IEMs close to neutral, and let the loudness matching do its work: a side that is \
 1 dB louder tends to sound better. {DATA}
@@ -460,7 +454,7 @@ fn signature_parts() -> Vec<PartSpec> {
     let m = |means: &[(f64, f64); 6], i: usize| format!("{:+.1} ± {:.1}", means[i].0, means[i].1);
     vec![
         (
-            "neutral (and the older diffuse-field target)".to_string(),
+            "neutral (and diffuse-field)".to_string(),
             format!(
                 "Neutral here means the Harman in-ear 2019 v2 target: the response listeners preferred on \
 average in Harman's blind tests, with a bass shelf ({harman_30:+.1} dB at 30 Hz relative to 1 kHz) and the ear's \
@@ -479,8 +473,8 @@ bass, more upper treble. \"Neutral\" is itself a choice; Etymotic, for one, tune
             "balanced armature (BA)".to_string(),
             format!(
                 "The BA class mean (Etymotic ER4SR, Campfire Audio Andromeda 2020, BGVP DM6): sub-bass {}, \
-presence (2-5 kHz) {}, a narrow peak near 8.5 kHz. Expect a leaner bottom, voices a step back and crisp, \
-sometimes edgy cymbals. The ± is large: the ER4SR is lean (-11.3 dB at 20-60 Hz) where the Andromeda \
+presence (2-5 kHz) {}, a narrow peak near 8.5 kHz. Expect a leaner bottom and voices a step back (the \
+2-5 kHz dip). The ± is large: the ER4SR is lean (-11.3 dB at 20-60 Hz) where the Andromeda \
 and the DM6 are close to Harman (-2.8 and -1.0 dB), and the DM6 is the brightest of the three at 5-9 \
 kHz (+4.2 against -5.6 for the ER4SR).\n\n{}",
                 m(&BA_MEANS, 0),
@@ -517,8 +511,8 @@ either class.\n\n{}",
                 "The hybrid class mean (Sony IER-Z1R, KZ ZSN Pro, KZ ZS10 Pro, BQEYZ Spring 2): a dynamic woofer \
 keeps the sub-bass at Harman level ({}) and adds {} at 60-250 Hz; 2-5 kHz is scooped ({}) and the \
 treble lifted ({} at 5-9 kHz, {} at 9-16 kHz). The V: bigger bass, brighter treble, voices set back. It \
-is the most consistent class here (the smallest ±), and its shape is a tuning choice more than a \
-property of the drivers.\n\n{}",
+is the most consistent class here (the smallest ±); the V is a tuning choice, as hybrids can be tuned \
+any way.\n\n{}",
                 m(&HYBRID_MEANS, 0),
                 m(&HYBRID_MEANS, 1),
                 m(&HYBRID_MEANS, 3),
@@ -606,8 +600,8 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(
-            slugify("neutral (and the older diffuse-field target)"),
-            "neutral-and-the-older-diffuse-field-target"
+            slugify("neutral (and diffuse-field)"),
+            "neutral-and-diffuse-field"
         );
         assert_eq!(slugify("balanced armature (BA)"), "balanced-armature-ba");
     }
