@@ -1,6 +1,7 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
 pub mod abx;
+pub mod demo;
 pub mod devices;
 pub mod export;
 pub mod generate;
@@ -22,7 +23,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Devices(a) => devices::run(&a),
         Command::Abx(a) => abx::run(&a),
         Command::Play(a) => play::run(&a),
-        Command::Demo(_) => Err(anyhow::anyhow!("not implemented yet")),
+        Command::Demo(a) => demo::run(&a),
     }
 }
 

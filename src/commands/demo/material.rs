@@ -1,0 +1,342 @@
+//! The material a demo part plays: excerpts of the bundled samples and generated signals, joined
+//! into one 44.1 kHz stereo WAV (the bundled samples' rate, so nothing is resampled).
+//!
+//! Pieces are separated by a short silence and faded in and out, so a cut in the middle of a note
+//! is not a click. If a bundled sample is missing (iemsim run outside the project folder), the
+//! generator stands in: `music.wav` IS `iemsim generate music` (seed 1, 24 s; see
+//! `samples/make-samples.sh`), so its excerpt is regenerated exactly; speech becomes the generated
+//! "s", "sh" and "t" bursts. A note says so.
+
+use super::DemoPart;
+use crate::dsp::dither::Dither;
+use crate::dsp::generate::{Generator, Kind};
+use crate::error::usage;
+use crate::io::{OutFormat, WavSink, WavSource};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// Rate of the rendered material (and of the bundled samples).
+pub const RATE: u32 = 44_100;
+/// Channels of the rendered material: mono pieces play in both.
+pub const CHANNELS: usize = 2;
+/// Silence between pieces (s).
+pub const GAP_S: f64 = 0.5;
+/// Raised-cosine fade at each end of a piece (s).
+pub const FADE_S: f64 = 0.02;
+/// Seed of every generated piece (the one `samples/make-samples.sh` used for music.wav).
+pub const SEED: u64 = 1;
+/// Length of `samples/music.wav` as `make-samples.sh` generates it (s).
+const MUSIC_S: f64 = 24.0;
+
+/// A bundled sample file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// `samples/speech.wav`: 14 s of synthesized speech dense in "s", "sh" and "t".
+    Speech,
+    /// `samples/music.wav`: a 24 s groove with sub-bass, a lead line, hi-hats and a crash cymbal.
+    Music,
+}
+
+impl Sample {
+    /// Path relative to the project folder (where iemsim is meant to be run from).
+    pub fn path(self) -> &'static str {
+        match self {
+            Sample::Speech => "samples/speech.wav",
+            Sample::Music => "samples/music.wav",
+        }
+    }
+
+    /// What the generator makes instead when the file is missing.
+    fn stand_in(self) -> Kind {
+        match self {
+            Sample::Speech => Kind::Sibilants,
+            Sample::Music => Kind::Music,
+        }
+    }
+}
+
+/// Which material a part plays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// `start_s` to `end_s` of a bundled sample (`end_s` is clamped to the file's end).
+    Excerpt {
+        sample: Sample,
+        start_s: f64,
+        end_s: f64,
+    },
+    /// A generated signal (seed [`SEED`]).
+    Generated { kind: Kind, seconds: f64 },
+    /// One after the other, [`GAP_S`] apart.
+    Concat(Vec<Source>),
+}
+
+impl Source {
+    /// The whole of a bundled sample.
+    pub fn whole(sample: Sample) -> Self {
+        Source::Excerpt {
+            sample,
+            start_s: 0.0,
+            end_s: f64::INFINITY,
+        }
+    }
+
+    /// The pieces in playing order (a `Concat` flattened).
+    fn leaves(&self) -> Vec<&Source> {
+        match self {
+            Source::Concat(v) => v.iter().flat_map(Source::leaves).collect(),
+            leaf => vec![leaf],
+        }
+    }
+}
+
+/// What [`render`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Material {
+    pub path: PathBuf,
+    /// One line per piece: what it is and where it starts in the file.
+    pub pieces: Vec<String>,
+    /// Stand-ins used for missing samples (empty normally).
+    pub notes: Vec<String>,
+    pub seconds: f64,
+}
+
+/// Renders `part`'s material to `DIR/<slug>.source.wav` (44.1 kHz, stereo, 24-bit), replacing an
+/// earlier one: what the interactive demo plays, with A = `part.a` and B = `part.b`.
+pub fn render_source(part: &DemoPart, dir: &Path) -> Result<PathBuf> {
+    let path = source_path(part, dir);
+    render(&part.source, &path, true)?;
+    Ok(path)
+}
+
+/// `DIR/<slug>.source.wav`.
+pub fn source_path(part: &DemoPart, dir: &Path) -> PathBuf {
+    dir.join(format!("{}.source.wav", part.slug))
+}
+
+/// Renders `source` to `path` (refusing to replace an existing file unless `replace`).
+pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
+    let mut sink = WavSink::create(
+        path,
+        CHANNELS as u16,
+        RATE,
+        OutFormat::I24,
+        Dither::Tpdf,
+        replace,
+    )?;
+    let mut pieces = Vec::new();
+    let mut notes = Vec::new();
+    let mut frames = 0usize;
+    let gap = vec![0.0; (GAP_S * f64::from(RATE)).round() as usize * CHANNELS];
+    for (i, leaf) in source.leaves().into_iter().enumerate() {
+        if i > 0 {
+            sink.write(&gap)?;
+            frames += gap.len() / CHANNELS;
+        }
+        let (mut audio, what, note) = piece(leaf)?;
+        fade_edges(&mut audio);
+        pieces.push(format!(
+            "at {:.1} s: {what}",
+            frames as f64 / f64::from(RATE)
+        ));
+        notes.extend(note);
+        sink.write(&audio)?;
+        frames += audio.len() / CHANNELS;
+    }
+    sink.finish()?;
+    Ok(Material {
+        path: path.to_path_buf(),
+        pieces,
+        notes,
+        seconds: frames as f64 / f64::from(RATE),
+    })
+}
+
+/// One piece as stereo frames, its description and a note if a stand-in was used.
+fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
+    match *leaf {
+        Source::Excerpt {
+            sample,
+            start_s,
+            end_s,
+        } => {
+            let path = Path::new(sample.path());
+            if path.exists() {
+                let (audio, secs) = read_excerpt(path, start_s, end_s)?;
+                Ok((audio, describe_excerpt(sample.path(), start_s, secs), None))
+            } else {
+                let kind = sample.stand_in();
+                let audio = generate_excerpt(kind, start_s, end_s);
+                let secs = (audio.len() / CHANNELS) as f64 / f64::from(RATE);
+                let what = match sample {
+                    Sample::Music => {
+                        describe_excerpt("generated music (= samples/music.wav)", start_s, secs)
+                    }
+                    Sample::Speech => {
+                        format!("{secs:.1} s of generated \"s\", \"sh\" and \"t\" bursts")
+                    }
+                };
+                let note = format!(
+                    "{} not found (run iemsim from the project folder to use it); played {what} instead",
+                    sample.path()
+                );
+                Ok((audio, what, Some(note)))
+            }
+        }
+        Source::Generated { kind, seconds } => {
+            let audio = generate_excerpt(kind, 0.0, seconds);
+            Ok((
+                audio,
+                format!("{seconds:.1} s of generated {}", kind_name(kind)),
+                None,
+            ))
+        }
+        Source::Concat(_) => unreachable!("leaves() flattens Concat"),
+    }
+}
+
+fn describe_excerpt(name: &str, start_s: f64, secs: f64) -> String {
+    format!("{name}, {start_s:.1}-{:.1} s", start_s + secs)
+}
+
+/// A human name for a generated signal.
+pub fn kind_name(kind: Kind) -> String {
+    match kind {
+        Kind::Sweep => "sine sweep (20 Hz-20 kHz)".into(),
+        Kind::Pink => "pink noise (every frequency, equal energy per octave)".into(),
+        Kind::Tone(f) => format!("{f} Hz tone"),
+        Kind::Sibilants => "\"s\", \"sh\" and \"t\" bursts".into(),
+        Kind::BassNotes => {
+            "bass notes (30, 40, 50, 60, 80, 100, 120 Hz, 1 s each) over a kick drum".into()
+        }
+        Kind::Music => "music".into(),
+    }
+}
+
+/// Frames `start_s..end_s` of a bundled sample as stereo, checking it is 44.1 kHz.
+fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)> {
+    let mut src = WavSource::open(path)?;
+    let info = *src.info();
+    if info.sample_rate != RATE {
+        return Err(usage(format!(
+            "{}: {} Hz; the demos need the bundled {RATE} Hz samples (re-create them with samples/make-samples.sh)",
+            path.display(),
+            info.sample_rate
+        )));
+    }
+    let rate = f64::from(RATE);
+    let first = ((start_s.max(0.0) * rate).round() as u64).min(info.frames);
+    let last = if end_s.is_finite() {
+        ((end_s * rate).round() as u64).clamp(first, info.frames)
+    } else {
+        info.frames
+    };
+    src.seek(first)?;
+    let ch = usize::from(info.channels);
+    let mut raw = vec![0.0; (last - first) as usize * ch];
+    let mut done = 0;
+    while done < raw.len() {
+        let n = src
+            .read(&mut raw[done..])
+            .with_context(|| format!("{}: reading the demo material", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        done += n * ch;
+    }
+    raw.truncate(done);
+    let stereo = to_stereo(&raw, ch);
+    let secs = (stereo.len() / CHANNELS) as f64 / rate;
+    Ok((stereo, secs))
+}
+
+/// Mono plays in both channels; more than two channels keep the first two.
+fn to_stereo(raw: &[f64], ch: usize) -> Vec<f64> {
+    match ch {
+        1 => raw.iter().flat_map(|&v| [v, v]).collect(),
+        _ => raw.chunks_exact(ch).flat_map(|f| [f[0], f[1]]).collect(),
+    }
+}
+
+/// `start_s..end_s` of a generated signal (for music: of the 24 s piece, as in music.wav).
+///
+/// The generator is a pure function of time and of its noise sequence, which it draws in order, so
+/// generating only up to `end_s` gives the same samples as the whole piece, except the generator's
+/// 10 ms fade-out, which lands inside the piece's own fade ([`FADE_S`]).
+fn generate_excerpt(kind: Kind, start_s: f64, end_s: f64) -> Vec<f64> {
+    let end_s = match kind {
+        Kind::Music => end_s.min(MUSIC_S),
+        _ => end_s,
+    };
+    let mut gen = Generator::new(kind, RATE, end_s, SEED);
+    let ch = gen.channels();
+    let mut raw = vec![0.0; gen.frames() as usize * ch];
+    let mut done = 0;
+    while done < raw.len() {
+        let n = gen.fill(&mut raw[done..]);
+        if n == 0 {
+            break;
+        }
+        done += n * ch;
+    }
+    let rate = f64::from(RATE);
+    let first = ((start_s.max(0.0) * rate).round() as usize).min(done / ch);
+    let last = ((end_s * rate).round() as usize).clamp(first, done / ch);
+    to_stereo(&raw[first * ch..last * ch], ch)
+}
+
+/// Raised-cosine fade in and out over [`FADE_S`] (or half the piece if it is shorter).
+fn fade_edges(stereo: &mut [f64]) {
+    let frames = stereo.len() / CHANNELS;
+    let n = ((FADE_S * f64::from(RATE)) as usize).min(frames / 2);
+    for i in 0..n {
+        let g = 0.5 - 0.5 * (std::f64::consts::PI * i as f64 / n as f64).cos();
+        for c in 0..CHANNELS {
+            stereo[i * CHANNELS + c] *= g;
+            stereo[(frames - 1 - i) * CHANNELS + c] *= g;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concat_flattens_in_order() {
+        let s = Source::Concat(vec![
+            Source::whole(Sample::Speech),
+            Source::Concat(vec![Source::Generated {
+                kind: Kind::Pink,
+                seconds: 1.0,
+            }]),
+        ]);
+        let leaves = s.leaves();
+        assert_eq!(leaves.len(), 2);
+        assert_eq!(*leaves[0], Source::whole(Sample::Speech));
+    }
+
+    #[test]
+    fn generated_music_excerpt_has_the_right_length_and_is_stereo() {
+        let x = generate_excerpt(Kind::Music, 2.0, 3.5);
+        assert_eq!(x.len(), (1.5 * f64::from(RATE)) as usize * CHANNELS);
+        // The excerpt is the middle of the same piece.
+        let whole = generate_excerpt(Kind::Music, 0.0, 4.0);
+        let off = 2 * RATE as usize * CHANNELS;
+        assert_eq!(&whole[off..off + 1000], &x[..1000]);
+        // Up to its last 10 ms, an excerpt is the same as the whole piece's (music.wav).
+        let longer = generate_excerpt(Kind::Music, 0.0, MUSIC_S);
+        let n = (3.4 * f64::from(RATE)) as usize * CHANNELS;
+        assert_eq!(&longer[off..n], &x[..n - off]);
+        let mono = generate_excerpt(Kind::Pink, 0.0, 1.0);
+        assert!(mono.chunks_exact(2).all(|f| f[0] == f[1]));
+    }
+
+    #[test]
+    fn fades_start_and_end_at_zero_and_leave_the_middle() {
+        let mut x = vec![1.0; 10_000 * CHANNELS];
+        fade_edges(&mut x);
+        assert_eq!(x[0], 0.0);
+        assert!(x[x.len() - 1] < 1e-3);
+        assert_eq!(x[5000 * CHANNELS], 1.0);
+    }
+}

@@ -1,0 +1,138 @@
+//! The signatures tour: neutral (and diffuse-field), BA, DD, V-shaped hybrid.
+
+use super::{about, profile, re_1k, Band, Measure, PartSpec, Sample, Source, DATA, MIDRANGE};
+use super::{BANDS, BA_MEANS, DD_MEANS, HYBRID_MEANS};
+
+/// The class-mean table (Markdown), one row per class.
+pub fn class_table() -> String {
+    let mut head = vec!["class".to_string()];
+    head.extend(BANDS.iter().map(|&(lo, hi)| Band::Range(lo, hi).label()));
+    let row = |name: &str, m: &[(f64, f64); 6]| {
+        let mut r = vec![name.to_string()];
+        r.extend(m.iter().map(|(mu, sd)| format!("{mu:+.1} ± {sd:.1}")));
+        r
+    };
+    crate::commands::demo::report::markdown_table(&[
+        head,
+        row("BA (n=3)", &BA_MEANS),
+        row("DD (n=6)", &DD_MEANS),
+        row("hybrid (n=4)", &HYBRID_MEANS),
+    ])
+}
+
+pub(super) fn intro() -> String {
+    format!(
+        "Four classic tunings, each a deviation from the Harman in-ear 2019 v2 target, fitted to the class \
+means of the bundled measurements. Class means in dB (mean ± SD across the IEMs of the class):
+
+{}
+The ± is often as large as the mean: a class \"signature\" describes these few IEMs, not every BA or DD. \
+Listen on headphones or IEMs close to neutral, and let the loudness matching do its work: a side that is \
+1 dB louder tends to sound better. {DATA}
+
+The numbers: for each band, the energy relative to 0.5-2 kHz of the rendered files (Welch power \
+spectrum). \"change\" subtracts the same on the unprocessed material (what the profile did to this \
+music); \"filters\" is the profile's own response averaged in dB over the band minus over 0.5-2 kHz, \
+comparable with the class means above.",
+        class_table()
+    )
+}
+
+fn material() -> Source {
+    Source::Concat(vec![
+        Source::Excerpt {
+            sample: Sample::Music,
+            start_s: 0.0,
+            end_s: 16.0,
+        },
+        Source::Excerpt {
+            sample: Sample::Speech,
+            start_s: 0.0,
+            end_s: 7.0,
+        },
+    ])
+}
+
+pub(super) fn parts() -> Vec<PartSpec> {
+    let measures: Vec<Measure> = BANDS
+        .iter()
+        .map(|&(lo, hi)| Measure::new(Band::Range(lo, hi), MIDRANGE))
+        .collect();
+    let df = profile("diffuse-field");
+    let harman_30 = super::bass::HARMAN_RE_1K[0];
+    let m = |means: &[(f64, f64); 6], i: usize| format!("{:+.1} ± {:.1}", means[i].0, means[i].1);
+    vec![
+        (
+            "neutral (and diffuse-field)".to_string(),
+            format!(
+                "Neutral here means the Harman in-ear 2019 v2 target: the response listeners preferred on \
+average in Harman's blind tests, with a bass shelf ({harman_30:+.1} dB at 30 Hz relative to 1 kHz) and the ear's \
+natural gain around 3 kHz. A plays it unchanged, so what you hear is your own headphones. B plays the \
+older diffuse-field target for contrast ({:+.1} dB at 30 Hz relative to 1 kHz against Harman): much less \
+bass, more upper treble. \"Neutral\" is itself a choice; Etymotic, for one, tunes to diffuse field.\n\n{}",
+                re_1k(&df, 30.0),
+                about(&["neutral", "diffuse-field"])
+            ),
+            material(),
+            "neutral",
+            "diffuse-field",
+            measures.clone(),
+        ),
+        (
+            "balanced armature (BA)".to_string(),
+            format!(
+                "The BA class mean (Etymotic ER4SR, Campfire Audio Andromeda 2020, BGVP DM6): sub-bass {}, \
+presence (2-5 kHz) {}, a narrow peak near 8.5 kHz. Expect a leaner bottom and voices a step back (the \
+2-5 kHz dip). The ± is large: the ER4SR is lean (-11.3 dB at 20-60 Hz) where the Andromeda \
+and the DM6 are close to Harman (-2.8 and -1.0 dB), and the DM6 is the brightest of the three at 5-9 \
+kHz (+4.2 against -5.6 for the ER4SR).\n\n{}",
+                m(&BA_MEANS, 0),
+                m(&BA_MEANS, 3),
+                about(&["neutral", "ba"])
+            ),
+            material(),
+            "neutral",
+            "ba",
+            measures.clone(),
+        ),
+        (
+            "dynamic driver (DD)".to_string(),
+            format!(
+                "The DD class mean (Moondrop SSR, SSP and Aria, KBEAR Believe, Tin HiFi T2, Shure SE215): \
+sub-bass {}, upper bass {} (the fuller 200 Hz), presence {}, 5-9 kHz {}, with a narrow treble peak near \
+8 kHz. Closer to neutral than the BA mean in the presence region. Compare with the previous part by ear: \
+the difference between the two class means is subtle, smaller than the differences between IEMs inside \
+either class.\n\n{}",
+                m(&DD_MEANS, 0),
+                m(&DD_MEANS, 1),
+                m(&DD_MEANS, 3),
+                m(&DD_MEANS, 4),
+                about(&["neutral", "dd"])
+            ),
+            material(),
+            "neutral",
+            "dd",
+            measures.clone(),
+        ),
+        (
+            "V-shaped hybrid".to_string(),
+            format!(
+                "The hybrid class mean (Sony IER-Z1R, KZ ZSN Pro, KZ ZS10 Pro, BQEYZ Spring 2): a dynamic woofer \
+keeps the sub-bass at Harman level ({}) and adds {} at 60-250 Hz; 2-5 kHz is scooped ({}) and the \
+treble lifted ({} at 5-9 kHz, {} at 9-16 kHz). The V: bigger bass, brighter treble, voices set back. It \
+is the most consistent class here (the smallest ±); the V is a tuning choice, as hybrids can be tuned \
+any way.\n\n{}",
+                m(&HYBRID_MEANS, 0),
+                m(&HYBRID_MEANS, 1),
+                m(&HYBRID_MEANS, 3),
+                m(&HYBRID_MEANS, 4),
+                m(&HYBRID_MEANS, 5),
+                about(&["neutral", "v-hybrid"])
+            ),
+            material(),
+            "neutral",
+            "v-hybrid",
+            measures,
+        ),
+    ]
+}

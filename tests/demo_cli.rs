@@ -1,0 +1,313 @@
+//! Drives the real `iemsim demo … --export DIR`: the files are there and are valid WAVs, the README
+//! holds the text and the numbers, and every printed number agrees with a band-power computation
+//! written here (hound to decode, rustfft for the transform, our own Hann window and Welch
+//! averaging; nothing from iemsim's `dsp`). Re-exporting without --force is refused and changes
+//! nothing.
+
+use rustfft::num_complex::Complex;
+use rustfft::FftPlanner;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+/// Runs iemsim from the project folder (where the bundled samples are) unless `cwd` is given.
+fn iemsim(args: &[&str], cwd: Option<&Path>) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(cwd.unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR"))))
+        .output()
+        .expect("run iemsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Exports `kind` into `dir` with --json and returns the parsed report.
+fn export_json(kind: &str, dir: &Path, cwd: Option<&Path>) -> Value {
+    let o = iemsim(
+        &["demo", kind, "--export", dir.to_str().unwrap(), "--json"],
+        cwd,
+    );
+    assert!(o.status.success(), "{kind}: {}", text(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{kind}: bad JSON ({e})"))
+}
+
+/// Interleaved samples in [-1, 1), channels and rate.
+fn read_wav(path: &Path) -> (Vec<f64>, usize, f64) {
+    let mut r = hound::WavReader::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let spec = r.spec();
+    assert_eq!(spec.sample_format, hound::SampleFormat::Int);
+    let scale = 2f64.powi(i32::from(spec.bits_per_sample) - 1);
+    let data = r
+        .samples::<i32>()
+        .map(|s| f64::from(s.unwrap()) / scale)
+        .collect();
+    (
+        data,
+        usize::from(spec.channels),
+        f64::from(spec.sample_rate),
+    )
+}
+
+/// Welch power spectrum: Hann-windowed segments of `SEG` samples, 50 % overlap, periodograms
+/// averaged, channels summed. Only ratios of band sums are used, so the overall scale is irrelevant.
+const SEG: usize = 8192;
+
+struct Spectrum {
+    power: Vec<f64>,
+    bin_hz: f64,
+}
+
+fn welch(x: &[f64], ch: usize, rate: f64) -> Spectrum {
+    let frames = x.len() / ch;
+    assert!(frames >= SEG, "file too short for the check");
+    let w: Vec<f64> = (0..SEG)
+        .map(|i| (std::f64::consts::PI * i as f64 / SEG as f64).sin().powi(2))
+        .collect();
+    let fft = FftPlanner::<f64>::new().plan_fft_forward(SEG);
+    let mut power = vec![0.0; SEG / 2 + 1];
+    let mut buf = vec![Complex::new(0.0, 0.0); SEG];
+    for c in 0..ch {
+        let mut start = 0;
+        while start + SEG <= frames {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = Complex::new(x[(start + i) * ch + c] * w[i], 0.0);
+            }
+            fft.process(&mut buf);
+            for (p, b) in power.iter_mut().zip(&buf) {
+                *p += b.norm_sqr();
+            }
+            start += SEG / 2;
+        }
+    }
+    Spectrum {
+        power,
+        bin_hz: rate / SEG as f64,
+    }
+}
+
+impl Spectrum {
+    /// Sum over the bins whose centre frequency lies in [lo, hi].
+    fn band(&self, lo: f64, hi: f64) -> f64 {
+        self.power
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| {
+                let f = k as f64 * self.bin_hz;
+                f >= lo && f <= hi
+            })
+            .map(|(_, p)| p)
+            .sum()
+    }
+
+    fn ratio_db(&self, band: &Value, reference: &Value) -> f64 {
+        let b = |v: &Value, i: usize| v[i].as_f64().unwrap();
+        10.0 * (self.band(b(band, 0), b(band, 1)) / self.band(b(reference, 0), b(reference, 1)))
+            .log10()
+    }
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+/// Checks every file of the report and recomputes every number; returns
+/// (part index, profile, measure) → value_db for the caller's own assertions.
+fn check_report(report: &Value) -> BTreeMap<(usize, String, String), f64> {
+    let mut values = BTreeMap::new();
+    let parts = report["parts"].as_array().expect("parts");
+    assert!(!parts.is_empty());
+    let readme = fs::read_to_string(s(&report["readme"])).expect("README.md");
+    assert!(readme.contains(s(&report["title"])));
+    for (i, part) in parts.iter().enumerate() {
+        assert!(readme.contains(s(&part["title"])), "README lacks part {i}");
+        assert!(
+            readme.contains(s(&part["text"])),
+            "README lacks part {i}'s text"
+        );
+        let files = &part["files"];
+        let paths: Vec<PathBuf> = ["source", "a", "b"]
+            .iter()
+            .map(|k| PathBuf::from(s(&files[k])))
+            .collect();
+        let spectra: Vec<Spectrum> = paths
+            .iter()
+            .map(|p| {
+                let (x, ch, rate) = read_wav(p);
+                assert_eq!((ch, rate), (2, 44_100.0), "{}", p.display());
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                assert!(readme.contains(&name), "README does not name {name}");
+                welch(&x, ch, rate)
+            })
+            .collect();
+        let lens: Vec<u64> = paths
+            .iter()
+            .map(|p| fs::metadata(p).unwrap().len())
+            .collect();
+        assert!(
+            lens.iter().all(|&l| l == lens[0]),
+            "A, B and source differ in length"
+        );
+        let numbers = part["numbers"].as_array().expect("numbers");
+        assert!(!numbers.is_empty());
+        for n in numbers {
+            let profile = s(&n["profile"]);
+            let side = if profile == s(&part["a"]) { 1 } else { 2 };
+            assert!(side == 1 || profile == s(&part["b"]), "{profile}");
+            let value = spectra[side].ratio_db(&n["band_hz"], &n["reference_hz"]);
+            let source = spectra[0].ratio_db(&n["band_hz"], &n["reference_hz"]);
+            let what = format!("part {i} {profile} {}", s(&n["measure"]));
+            assert!(
+                (value - f(&n["value_db"])).abs() < 0.5,
+                "{what}: {value} vs {n}"
+            );
+            assert!(
+                (source - f(&n["source_db"])).abs() < 0.5,
+                "{what}: {source} vs {n}"
+            );
+            let change = f(&n["value_db"]) - f(&n["source_db"]);
+            assert!((change - f(&n["change_db"])).abs() < 1e-9, "{what}");
+            // The printed table holds the value as "+x.y".
+            assert!(
+                readme.contains(&format!("{:+.1}", f(&n["value_db"])).replace("-0.0", "+0.0")),
+                "{what}: README lacks the value"
+            );
+            values.insert(
+                (i, profile.to_string(), s(&n["measure"]).to_string()),
+                value,
+            );
+        }
+    }
+    values
+}
+
+/// (name → (length, modified)) of every file in `dir`.
+fn snapshot(dir: &Path) -> BTreeMap<String, (u64, SystemTime)> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let m = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                (m.len(), m.modified().unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sibilance_export_numbers_match_and_the_peak_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A folder that does not exist yet, two levels down: created.
+    let dir = tmp.path().join("out/sibilance");
+    let report = export_json("sibilance", &dir, None);
+    assert_eq!(report["demo"], "sibilance");
+    let v = check_report(&report);
+    let m = "5-9 kHz re 0.5-2 kHz".to_string();
+    let neutral = v[&(0, "neutral".into(), m.clone())];
+    let sib = v[&(0, "sibilance".into(), m)];
+    assert!(sib > neutral + 2.0, "sibilance {sib} vs neutral {neutral}");
+    let intro = s(&report["intro"]);
+    assert!(intro.contains("5-9 kHz") && intro.contains("two of them DDs"));
+    // 2 parts × (source, A, B) + README.
+    assert_eq!(snapshot(&dir).len(), 7);
+}
+
+#[test]
+fn bass_export_numbers_match_and_rolloff_is_at_least_6_db() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bass");
+    let report = export_json("bass", &dir, None);
+    let v = check_report(&report);
+    let m = "30 Hz re 1 kHz".to_string();
+    let neutral = v[&(0, "neutral".into(), m.clone())];
+    let roll = v[&(0, "bass-rolloff".into(), m)];
+    assert!(
+        roll <= neutral - 6.0,
+        "bass-rolloff {roll} vs neutral {neutral}"
+    );
+    // The measured response agrees with the filters' closed form (the material has energy at
+    // every frequency measured).
+    for part in report["parts"].as_array().unwrap() {
+        for n in part["numbers"].as_array().unwrap() {
+            let (c, fl) = (f(&n["change_db"]), f(&n["filters_db"]));
+            assert!((c - fl).abs() < 1.0, "{n}");
+        }
+    }
+
+    // Again without --force: exit 2, one line naming a file, nothing touched.
+    let before = snapshot(&dir);
+    let readme_before = fs::read(dir.join("README.md")).unwrap();
+    let o = iemsim(&["demo", "bass", "--export", dir.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--force") && err.contains(".wav"), "{err}");
+    assert!(o.stdout.is_empty());
+    assert_eq!(snapshot(&dir), before);
+    assert_eq!(fs::read(dir.join("README.md")).unwrap(), readme_before);
+
+    // With --force: replaced, and byte-identical (the render is deterministic).
+    let first = s(&report["parts"][0]["files"]["b"]).to_string();
+    let bytes = fs::read(&first).unwrap();
+    let o = iemsim(
+        &["demo", "bass", "--export", dir.to_str().unwrap(), "--force"],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(fs::read(&first).unwrap(), bytes);
+    assert_eq!(snapshot(&dir).len(), before.len());
+    // The plain output is the README text.
+    let out = text(&o.stdout);
+    assert!(out.contains("| 30 Hz re 1 kHz"), "{out}");
+    assert!(out.contains(&String::from_utf8_lossy(&readme_before).to_string()));
+}
+
+#[test]
+fn signatures_tour_and_stand_ins_without_the_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Run from a folder without samples/: the generator stands in, and says so.
+    let dir = tmp.path().join("sig");
+    let report = export_json("signatures", &dir, Some(tmp.path()));
+    let v = check_report(&report);
+    let parts = report["parts"].as_array().unwrap();
+    let bs: Vec<&str> = parts.iter().map(|p| s(&p["b"])).collect();
+    assert_eq!(bs, ["diffuse-field", "ba", "dd", "v-hybrid"]);
+    assert!(parts.iter().all(|p| s(&p["a"]) == "neutral"));
+    let notes = parts[0]["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(s(&notes[0]).contains("samples/music.wav not found"));
+    // The V shape, measured: more 60-250 Hz and less 2-5 kHz than neutral.
+    let at = |i: usize, p: &str, m: &str| v[&(i, p.to_string(), m.to_string())];
+    assert!(
+        at(3, "v-hybrid", "60-250 Hz re 0.5-2 kHz")
+            > at(3, "neutral", "60-250 Hz re 0.5-2 kHz") + 2.0
+    );
+    assert!(
+        at(3, "v-hybrid", "2-5 kHz re 0.5-2 kHz") < at(3, "neutral", "2-5 kHz re 0.5-2 kHz") - 1.0
+    );
+}
+
+#[test]
+fn export_into_a_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-folder");
+    fs::write(&file, b"x").unwrap();
+    let o = iemsim(&["demo", "bass", "--export", file.to_str().unwrap()], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("not a folder"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(fs::read(&file).unwrap(), b"x");
+}
