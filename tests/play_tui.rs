@@ -135,3 +135,60 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     // The terminal is back in canonical mode (raw mode was undone).
     assert!(!s.contains("-icanon"), "terminal left in raw mode:\n{s}");
 }
+
+#[test]
+fn the_demo_screen_steps_through_parts_and_cleans_up() {
+    if Tmux::run(&["-V"]).is_none() {
+        if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
+            panic!("tmux is required for the terminal UI test");
+        }
+        eprintln!("\n=== SKIPPED: tmux is not installed ===\n");
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let session = format!("iemsim-demo-{}", std::process::id());
+    let env: String = stack
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}='{v}' "))
+        .collect();
+    let cmd = format!(
+        "env {env} TMPDIR='{}' '{}' demo sibilance; echo EXIT=$?; sleep 30",
+        tmp.path().display(),
+        env!("CARGO_BIN_EXE_iemsim")
+    );
+    assert!(Tmux::run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        env!("CARGO_MANIFEST_DIR"),
+        &cmd,
+    ])
+    .is_some());
+    let t = Tmux { session };
+    let s = t.wait_for("part 1", |s| s.contains("part 1/2") && s.contains("LIVE"));
+    assert!(s.contains("neutral") && s.contains("sibilance") && s.contains("Sibilance is"));
+    t.keys(&["n"]);
+    t.wait_for("part 2", |s| {
+        s.contains("part 2/2") && s.contains("ba vs dd")
+    });
+    t.keys(&["p"]);
+    t.wait_for("part 1 again", |s| s.contains("part 1/2"));
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("tmp").collect();
+    assert!(
+        left.is_empty(),
+        "the rendered material is removed: {left:?}"
+    );
+}

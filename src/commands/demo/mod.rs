@@ -12,8 +12,10 @@ pub mod numbers;
 pub mod report;
 pub mod text;
 
+use super::play::{interactive, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 pub use crate::cli::DemoKind;
+use crate::playback::player::{Player, PlayerConfig};
 use anyhow::{anyhow, Result};
 pub use export::{render_part, RenderedPart};
 pub use material::{render_source, Sample, Source};
@@ -46,15 +48,113 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
 }
 
-/// Plays the parts one after another with the A/B player, the part's text on screen (n/p step).
-///
-/// What the driver needs: [`title`] and [`intro`] for the opening screen; per part, either
-/// [`render_source`]`(part, tmp)` (the material only, 44.1 kHz stereo, then play it with
-/// A = `part.a`, B = `part.b`) or [`render_part`]`(part, tmp, true)`, which also writes the A and B
-/// files and measures them (well under a second per part) so [`report::numbers_table`] can go
-/// under `part.text`; the file to play is then `rendered.files.source`.
-pub fn play_parts(_parts: &[DemoPart], _args: &DemoArgs) -> Result<()> {
-    Err(anyhow!(
-        "interactive demo: not wired yet; use --export DIR to render the demo to WAV files"
-    ))
+/// Plays the parts one after another with the A/B player, the part's text and numbers on screen;
+/// `n`/`p` step between parts. With `--no-tui`, prints the text and plays each part through,
+/// switching A/B every few seconds. The material is rendered into a private temporary folder that
+/// is removed afterwards.
+pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
+    let scratch = Scratch::new()?;
+    let mut i = 0usize;
+    if args.no_tui {
+        println!("{}\n\n{}\n", title(args.kind), intro(args.kind));
+    }
+    while i < parts.len() {
+        let part = &parts[i];
+        let rendered = render_part(part, &scratch.0, true)?;
+        let table = report::numbers_table(&rendered);
+        let mut text = String::new();
+        if i == 0 && !args.no_tui {
+            text.push_str(&intro(args.kind));
+            text.push_str("\n\n");
+        }
+        text.push_str(&part.text);
+        text.push_str("\n\n");
+        text.push_str(&table);
+        let cfg = PlayerConfig {
+            input: rendered.files.source.clone(),
+            profiles: [super::find_profile(&part.a)?, super::find_profile(&part.b)?],
+            device: args.device.clone(),
+            matching: true,
+            start_s: 0.0,
+            loop_s: None,
+            quiet: true,
+        };
+        let mut player = Player::start(cfg)?;
+        if args.no_tui {
+            println!(
+                "== part {}/{}: {}\n\n{text}\n",
+                i + 1,
+                parts.len(),
+                part.title
+            );
+            play_through(&mut player)?;
+            player.stop();
+            i += 1;
+            continue;
+        }
+        let screen = DemoScreen {
+            text: &text,
+            part: (i, parts.len(), &part.title),
+        };
+        match interactive(&mut player, Some(screen))? {
+            Outcome::Quit => break,
+            Outcome::Next => i += 1,
+            Outcome::Prev => i = i.saturating_sub(1),
+        }
+    }
+    Ok(())
+}
+
+/// Plays the whole file, A and B alternating every [`SWITCH_S`] seconds, a line per switch.
+fn play_through(player: &mut Player) -> Result<()> {
+    const SWITCH_S: f64 = 4.0;
+    let label = |p: &Player| {
+        let s = p.live();
+        format!("{} ({})", s.label(), p.sides[s.index()].profile)
+    };
+    println!("  0.0 s  {}", label(player));
+    let mut next = SWITCH_S;
+    while !player.finished() {
+        player.check()?;
+        let pos = player.position_s();
+        if pos >= next {
+            player.set_live(player.live().other());
+            println!("{pos:5.1} s  {}", label(player));
+            next += SWITCH_S;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+/// A private temporary folder for the rendered material, removed on drop.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self> {
+        let base = std::env::temp_dir();
+        for n in 0..100u32 {
+            let dir = base.join(format!("iemsim-demo-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(Self(dir)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "cannot create a temporary folder in {}",
+                        base.display()
+                    )))
+                }
+            }
+        }
+        Err(anyhow!(
+            "cannot create a temporary folder in {}",
+            base.display()
+        ))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
