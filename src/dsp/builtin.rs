@@ -131,7 +131,7 @@ fn v_hybrid() -> Profile {
 fn sibilance() -> Profile {
     profile(
         "sibilance",
-        "Exaggerated 5-9 kHz peak, BA-style: harsh 's', 'sh' and 't' sounds, splashy cymbals",
+        "Exaggerated 5-9 kHz peak (the 3 most sibilant IEMs measured): harsh 's', 'sh' and 't' sounds, splashy cymbals",
         &[
             f(Peaking, 2799.0, -2.7, 3.09),
             f(Peaking, 8186.0, 2.2, 0.65),

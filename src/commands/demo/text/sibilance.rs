@@ -24,8 +24,7 @@ band are a DD and a BA, and the darkest is a BA. Sibilance follows the individua
 depth and your ears far more than the driver type.
 
 The sibilance profile is the mean of the three IEMs with the largest 5-9 kHz excess - Moondrop SSR, BGVP \
-DM6 and Moondrop SSP, two of them DDs - kept between 3 and 12 kHz (its one-line description says \
-\"BA-style\" after the folklore). {DATA}
+DM6 and Moondrop SSP, two of them DDs - kept between 3 and 12 kHz. {DATA}
 
 The numbers: for each rendered file, the energy in 5-9 kHz relative to 0.5-2 kHz (Welch power spectrum \
 of the whole file). \"change\" is that minus the same on the unprocessed material, i.e. what the profile \
