@@ -16,11 +16,17 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Removes every temporary file still pending (called from the Ctrl-C handler).
+/// Removes every temporary file still pending, for the Ctrl-C handler right before it exits.
+///
+/// The list stays locked afterwards, for good: a thread that is just creating another temporary
+/// file (creation and registration happen under the same lock) then waits instead of leaving a file
+/// nobody will remove. Call it only on the way out.
 pub fn remove_pending() {
-    for p in pending().drain(..) {
+    let mut list = pending();
+    for p in list.drain(..) {
         let _ = fs::remove_file(p);
     }
+    std::mem::forget(list);
 }
 
 /// A temporary file in the destination's folder (so the final rename stays on one filesystem).
@@ -40,11 +46,13 @@ impl TempFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let pid = std::process::id();
+        // Created and registered under one lock: an interrupt sees either no file or a listed one.
+        let mut list = pending();
         for n in 0..1000 {
             let tmp = dir.join(format!(".{name}.{pid}.{n}.partial"));
             match OpenOptions::new().write(true).create_new(true).open(&tmp) {
                 Ok(file) => {
-                    pending().push(tmp.clone());
+                    list.push(tmp.clone());
                     return Ok((
                         Self {
                             tmp,
