@@ -156,6 +156,9 @@ pub struct GenerateArgs {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

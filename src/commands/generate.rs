@@ -62,13 +62,30 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         sink.write(&buf[..n * channels])?;
     }
     let stats = sink.finish()?;
+    let kind_name = args
+        .kind
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    if args.json {
+        let report = serde_json::json!({
+            "output": args.output,
+            "kind": kind_name,
+            "seconds": seconds,
+            "sample_rate": args.rate,
+            "channels": channels,
+            "format": format,
+            "seed": args.seed,
+            "peak_dbfs": stats.peak_dbfs(),
+            "frames": stats.frames,
+        });
+        println!("{report:#}");
+        return Ok(());
+    }
     println!(
         "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
         args.output.display(),
-        args.kind
-            .to_possible_value()
-            .map(|v| v.get_name().to_string())
-            .unwrap_or_default(),
+        kind_name,
         args.rate,
         channels,
         format.label(),
