@@ -44,6 +44,9 @@ pub fn run(args: &PlayArgs) -> Result<()> {
             "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
         ));
     }
+    if !args.no_tui {
+        need_terminal("--no-tui --duration SECS [--switch-every SECS]")?;
+    }
     let cfg = PlayerConfig {
         input,
         profiles,
@@ -76,6 +79,18 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         Ok(())
     } else {
         interactive(&mut player, None).map(|_| ())
+    }
+}
+
+/// The terminal UI needs a terminal on both ends; say what to use instead (before any audio starts).
+pub fn need_terminal(instead: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
+        )))
     }
 }
 

@@ -53,6 +53,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 /// switching A/B every few seconds. The material is rendered into a private temporary folder that
 /// is removed afterwards.
 pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
+    if !args.no_tui {
+        super::play::need_terminal("--no-tui (plays each part through) or --export DIR")?;
+    }
     let scratch = Scratch::new()?;
     let mut i = 0usize;
     if args.no_tui {
