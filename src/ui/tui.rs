@@ -9,6 +9,7 @@
 mod abx;
 mod chart;
 mod guard;
+pub mod hangup;
 mod keys;
 mod play;
 mod widgets;

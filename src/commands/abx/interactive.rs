@@ -8,12 +8,12 @@
 //! difference left is inherent to ABX and is what the listener judges: switching from A to X
 //! makes no crossfade when X is A.
 
-use super::{finish_session, hangup, hidden_source, print_report, Setup};
+use super::{finish_session, hidden_source, print_report, Setup};
 use crate::dsp::abx::{AbxSession, Choice};
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
-use crate::ui::tui::{self, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
+use crate::ui::tui::{self, hangup, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
 use anyhow::Result;
 use crossterm::event::{self, Event};
 use std::io::IsTerminal;
@@ -128,12 +128,11 @@ fn screen(
         Err(e) => return (Err(e), false),
     };
     let result = frames(&mut guard, &tty, player, session, setup, hangup);
-    let gone = matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp));
+    let gone = tty.gone();
     if gone {
-        // Nothing to restore on a terminal that is gone, and ratatui's `Drop` would report its
-        // failure with eprintln!, which panics when stderr is that terminal: before the session
+        // Restoring would fail and report it on the dead terminal (a panic): before the session
         // is logged.
-        std::mem::forget(guard);
+        guard.abandon();
     }
     (result, gone)
 }
