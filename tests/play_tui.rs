@@ -158,7 +158,13 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     t.wait_for("help", |s| {
         s.contains("quit") && s.contains("profiles (keys 1-9)")
     });
-    t.keys(&["?"]);
+    // Esc closes the help and leaves the screen running; q quits.
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| {
+        !s.contains("profiles (keys 1-9)") && s.contains("LIVE")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.screen().contains("LIVE"), "Esc closing the help quit");
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
@@ -188,12 +194,23 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
     let t = Tmux::start("demo", 120, 40, &cmd).expect("tmux new-session");
     let s = t.wait_for("part 1", |s| s.contains("part 1/2") && s.contains("LIVE"));
     assert!(s.contains("neutral") && s.contains("sibilance") && s.contains("Sibilance is"));
+    // The text is longer than its panel: ↓ scrolls it.
+    assert!(s.contains("more ↓") && !s.contains("more ↑"), "{s}");
+    t.keys(&["Down"]);
+    t.wait_for("scrolled", |s| {
+        s.contains("more ↑") && !s.contains("Sibilance is")
+    });
+    t.keys(&["PageDown"; 8]);
+    t.wait_for("the end of the text", |s| !s.contains("more ↓"));
     t.keys(&["n"]);
     t.wait_for("part 2", |s| {
         s.contains("part 2/2") && s.contains("ba vs dd")
     });
     t.keys(&["p"]);
-    t.wait_for("part 1 again", |s| s.contains("part 1/2"));
+    // A part starts at the top of its text.
+    t.wait_for("part 1 again", |s| {
+        s.contains("part 1/2") && s.contains("Sibilance is") && !s.contains("more ↑")
+    });
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");

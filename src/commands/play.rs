@@ -262,6 +262,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let mut message: Option<(String, Instant)> = None;
     let mut levels = [f64::NEG_INFINITY; 2];
     let mut rewound = false;
+    // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
+    let mut text_scroll: u16 = 0;
     let device = player.device_name.clone();
     let mut frames = || -> Result<Outcome> {
         loop {
@@ -329,9 +331,12 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 show_help,
                 message: message.as_ref().map(|(m, _)| m.as_str()),
                 text: demo.as_ref().map(|d| d.text),
+                text_scroll,
                 part: demo.as_ref().map(|d| d.part),
             };
-            guard.terminal().draw(|f| tui::draw_play(f, &view))?;
+            guard
+                .terminal()
+                .draw(|f| text_scroll = tui::draw_play(f, &view))?;
             if player.finished() && player.loop_s().is_none() {
                 if !rewound {
                     // At the end: pause at the start; space plays again.
@@ -357,12 +362,12 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 };
                 if show_help && action != Action::Quit {
                     show_help = false;
-                    if action == Action::Help {
+                    if matches!(action, Action::Help | Action::Back) {
                         continue;
                     }
                 }
                 match action {
-                    Action::Quit => return Ok(Outcome::Quit),
+                    Action::Quit | Action::Back => return Ok(Outcome::Quit),
                     Action::Next => return Ok(Outcome::Next),
                     Action::Prev => return Ok(Outcome::Prev),
                     Action::Help => show_help = true,
@@ -374,6 +379,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                     Action::Select(Live::X) | Action::Answer(_) => {}
                     Action::Toggle => player.set_live(player.live().other()),
                     Action::Seek(d) => player.seek_s(player.position_s() + d),
+                    Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
                     Action::ToggleLoop => {
                         if player.loop_s().is_some() {
                             player.set_loop(None);

@@ -86,6 +86,9 @@ pub struct PlayView<'a> {
     pub message: Option<&'a str>,
     /// Demo explanation shown in a wrapped text panel; `None` for `play`.
     pub text: Option<&'a str>,
+    /// Rows of `text` scrolled off the top of its panel. Any value is fine: drawing clamps it so
+    /// the last row stops at the bottom of the panel, and `draw_play` returns the clamped value.
+    pub text_scroll: u16,
     /// Demo part as (0-based index, count, title); shown as "part index+1/count: title".
     pub part: Option<(usize, usize, &'a str)>,
 }
@@ -105,7 +108,13 @@ pub struct AbxView<'a> {
     pub position_s: f64,
     pub duration_s: f64,
     pub loop_s: Option<(f64, f64)>,
+    /// Loop start marked by a first `l`, waiting for the end (where the listener chose to mark
+    /// it: the same whatever X is).
+    pub loop_pending_start: Option<f64>,
     pub paused: bool,
+    /// A transient one-line message about the listener's own actions (the loop); it must never
+    /// depend on X.
+    pub message: Option<&'a str>,
     /// Per finished trial: was the answer correct? Drawn ONLY once `finished` is `Some`.
     pub answered: &'a [bool],
     /// Final verdict text; `Some` once the test is over.
