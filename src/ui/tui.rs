@@ -4,7 +4,9 @@
 //! frame, fills a [`PlayView`] or [`AbxView`] and calls [`draw_play`] / [`draw_abx`]. Nothing here
 //! touches audio, clocks or threads, so every screen can be rendered into ratatui's `TestBackend`
 //! and checked cell by cell. Keys are mapped by [`key_to_action`] (stateless, per [`Mode`]) and the
-//! terminal is set up and restored by [`TerminalGuard`].
+//! terminal is set up and restored by [`TerminalGuard`]. The frame loops wait for keys through
+//! [`hangup::TtyWatch`] and watch [`hangup::Signals`], so a closed terminal or SIGTERM ends a
+//! screen instead of spinning or killing the process before it cleans up.
 
 mod abx;
 mod chart;
