@@ -7,8 +7,10 @@ mod pulse;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// A detached tmux session on a server of its own (`tmux -L`), so that killing the server (a
+/// closed terminal) touches nothing else; killed on drop.
 struct Tmux {
-    session: String,
+    socket: String,
 }
 
 impl Tmux {
@@ -19,14 +21,43 @@ impl Tmux {
             .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
     }
 
+    /// Starts `shell_command` in a `width`x`height` pane in the crate's folder.
+    fn start(name: &str, width: u16, height: u16, shell_command: &str) -> Option<Tmux> {
+        let t = Tmux {
+            socket: format!("iemsim-play-{}-{name}", std::process::id()),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "-c",
+            env!("CARGO_MANIFEST_DIR"),
+            shell_command,
+        ])
+        .map(|_| t)
+    }
+
+    fn tmux(&self, args: &[&str]) -> Option<String> {
+        let mut all = vec!["-L", &self.socket, "-f", "/dev/null"];
+        all.extend_from_slice(args);
+        Self::run(&all)
+    }
+
     fn screen(&self) -> String {
-        Self::run(&["capture-pane", "-p", "-t", &self.session]).unwrap_or_default()
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+            .unwrap_or_default()
     }
 
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
+        let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
-        Self::run(&args);
+        self.tmux(&args);
     }
 
     /// Waits until the screen satisfies `pred` (5 s at most) and returns it.
@@ -44,12 +75,30 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// Closes the terminal as a dying ssh session or a killed tmux does: the pane's tty hangs
+    /// up and its processes get SIGHUP.
+    fn hang_up(&self) {
+        self.tmux(&["kill-server"]);
+    }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        Self::run(&["kill-session", "-t", &self.session]);
+        self.hang_up();
     }
+}
+
+/// tmux present, or a loud skip (a failure with IEMSIM_REQUIRE_AUDIO=1).
+fn have_tmux() -> bool {
+    if Tmux::run(&["-V"]).is_some() {
+        return true;
+    }
+    if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
+        panic!("tmux is required for the terminal UI test");
+    }
+    eprintln!("\n=== SKIPPED: tmux is not installed ===\n");
+    false
 }
 
 /// The "A"/"B" box that is live has the heavy border and the LIVE tag on its first line.
@@ -69,17 +118,12 @@ fn live_side(screen: &str) -> Option<char> {
 
 #[test]
 fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() {
-    if Tmux::run(&["-V"]).is_none() {
-        if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-            panic!("tmux is required for the terminal UI test");
-        }
-        eprintln!("\n=== SKIPPED: tmux is not installed ===\n");
+    if !have_tmux() {
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
-    let session = format!("iemsim-play-{}", std::process::id());
     let env: String = stack
         .env()
         .iter()
@@ -89,21 +133,7 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
         "env {env} '{}' play; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",
         env!("CARGO_BIN_EXE_iemsim")
     );
-    assert!(Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-c",
-        env!("CARGO_MANIFEST_DIR"),
-        &cmd,
-    ])
-    .is_some());
-    let t = Tmux { session };
+    let t = Tmux::start("keys", 100, 30, &cmd).expect("tmux new-session");
 
     let s = t.wait_for("the play screen", |s| {
         s.contains("LIVE") && s.contains("matching on")
@@ -128,7 +158,13 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     t.wait_for("help", |s| {
         s.contains("quit") && s.contains("profiles (keys 1-9)")
     });
-    t.keys(&["?"]);
+    // Esc closes the help and leaves the screen running; q quits.
+    t.keys(&["Escape"]);
+    t.wait_for("help closed", |s| {
+        !s.contains("profiles (keys 1-9)") && s.contains("LIVE")
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.screen().contains("LIVE"), "Esc closing the help quit");
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
@@ -138,18 +174,13 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
 
 #[test]
 fn the_demo_screen_steps_through_parts_and_cleans_up() {
-    if Tmux::run(&["-V"]).is_none() {
-        if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-            panic!("tmux is required for the terminal UI test");
-        }
-        eprintln!("\n=== SKIPPED: tmux is not installed ===\n");
+    if !have_tmux() {
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    let session = format!("iemsim-demo-{}", std::process::id());
     let env: String = stack
         .env()
         .iter()
@@ -160,29 +191,26 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
         tmp.path().display(),
         env!("CARGO_BIN_EXE_iemsim")
     );
-    assert!(Tmux::run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        env!("CARGO_MANIFEST_DIR"),
-        &cmd,
-    ])
-    .is_some());
-    let t = Tmux { session };
+    let t = Tmux::start("demo", 120, 40, &cmd).expect("tmux new-session");
     let s = t.wait_for("part 1", |s| s.contains("part 1/2") && s.contains("LIVE"));
     assert!(s.contains("neutral") && s.contains("sibilance") && s.contains("Sibilance is"));
+    // The text is longer than its panel: ↓ scrolls it.
+    assert!(s.contains("more ↓") && !s.contains("more ↑"), "{s}");
+    t.keys(&["Down"]);
+    t.wait_for("scrolled", |s| {
+        s.contains("more ↑") && !s.contains("Sibilance is")
+    });
+    t.keys(&["PageDown"; 8]);
+    t.wait_for("the end of the text", |s| !s.contains("more ↓"));
     t.keys(&["n"]);
     t.wait_for("part 2", |s| {
         s.contains("part 2/2") && s.contains("ba vs dd")
     });
     t.keys(&["p"]);
-    t.wait_for("part 1 again", |s| s.contains("part 1/2"));
+    // A part starts at the top of its text.
+    t.wait_for("part 1 again", |s| {
+        s.contains("part 1/2") && s.contains("Sibilance is") && !s.contains("more ↑")
+    });
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
@@ -191,4 +219,99 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
         left.is_empty(),
         "the rendered material is removed: {left:?}"
     );
+}
+
+/// Whether process `pid` still exists and is not a zombie (Linux `/proc`).
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // "pid (comm) S ...": the state follows the last ')'.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
+/// Single-quoted for sh.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A closed terminal (tmux killed, as when an ssh session dies) ends `play` and `demo`, and the
+/// demo still removes its rendered files. Two ways: with the SIGHUP a closing terminal sends
+/// (which used to kill the demo before its clean-up), and with the hang-up alone, for a process
+/// in a session of its own (`setsid`) that gets no SIGHUP: there crossterm alone would spin at
+/// full CPU for ever on the dead tty. Either way the process must be gone within 3 s.
+#[test]
+fn a_closed_terminal_ends_play_and_demo() {
+    if !have_tmux() {
+        return;
+    }
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        eprintln!("\n=== SKIPPED: needs /proc to watch the process ===\n");
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let env: String = stack
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
+        .collect();
+    let have_setsid = Command::new("setsid")
+        .arg("true")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have_setsid {
+        eprintln!(
+            "\n=== SKIPPED (in part): no setsid, the hang-up without SIGHUP is not tried ===\n"
+        );
+    }
+    for (name, args, ready, own_session) in [
+        ("hup-play", "play", "LIVE", false),
+        ("hup-demo", "demo sibilance", "part 1/2", false),
+        ("tty-play", "play", "LIVE", true),
+        ("tty-demo", "demo sibilance", "part 1/2", true),
+    ] {
+        if own_session && !have_setsid {
+            continue;
+        }
+        let tmp = tempfile::tempdir().expect("tmp");
+        let pidfile = tmp.path().join("pid");
+        let scratch = tmp.path().join("scratch");
+        std::fs::create_dir(&scratch).expect("scratch");
+        // The shell writes its pid, then becomes iemsim (exec keeps the pid).
+        let mut cmd = format!(
+            "echo $$ > {}; exec env {env}TMPDIR={} {} {args}",
+            sh_quote(pidfile.to_str().expect("utf-8 path")),
+            sh_quote(scratch.to_str().expect("utf-8 path")),
+            sh_quote(env!("CARGO_BIN_EXE_iemsim"))
+        );
+        if own_session {
+            // setsid forks (the pane's shell leads its session) and waits; only the parent gets
+            // the SIGHUP.
+            cmd = format!("exec setsid -w sh -c {}", sh_quote(&cmd));
+        }
+        let t = Tmux::start(name, 100, 30, &cmd).expect("tmux new-session");
+        t.wait_for(ready, |s| s.contains(ready) && s.contains("LIVE"));
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .expect("pid file")
+            .trim()
+            .parse()
+            .expect("pid");
+        assert!(running(pid), "{name}: iemsim ({pid}) is not running");
+        let t0 = Instant::now();
+        t.hang_up();
+        while running(pid) {
+            if t0.elapsed() > Duration::from_secs(3) {
+                // Not left spinning after the test. SAFETY: kill(2) of the process started here.
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+                panic!("{name}: iemsim ({pid}) still running 3 s after its terminal closed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let left: Vec<_> = std::fs::read_dir(&scratch).expect("scratch").collect();
+        assert!(left.is_empty(), "{name}: files left behind: {left:?}");
+    }
 }

@@ -6,8 +6,9 @@ use crate::dsp::builtin;
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
+use crate::ui::tui::hangup::{Signals, Tty, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use crossterm::event::{self, Event};
 use serde_json::json;
 use std::io::Write;
@@ -253,8 +254,13 @@ pub enum Outcome {
     Prev,
 }
 
-/// The terminal UI loop for `play` and `demo`. Restores the terminal however it ends.
+/// The terminal UI loop for `play` and `demo`. Restores the terminal however it ends, except
+/// when the terminal is gone (a killed tmux or ssh session): then it is abandoned and the outcome
+/// is `Quit` whatever stopped the loop, as there is nobody left to show an error to. SIGHUP and
+/// SIGTERM end the loop like `q` (so the demo still removes its files); see `tui::hangup`.
 pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outcome> {
+    let signals = Signals::install();
+    let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
     let all = builtin::profiles();
     let names: Vec<(&str, &str)> = all
@@ -271,152 +277,179 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let mut message: Option<(String, Instant)> = None;
     let mut levels = [f64::NEG_INFINITY; 2];
     let mut rewound = false;
+    // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
+    let mut text_scroll: u16 = 0;
     let device = player.device_name.clone();
-    loop {
-        player.check()?;
-        let now_levels = player.take_levels_dbfs();
-        for (l, n) in levels.iter_mut().zip(now_levels) {
-            // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
-            *l = n.max(*l - 0.7);
-        }
-        if message
-            .as_ref()
-            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
-        {
-            message = None;
-        }
-        let live = match player.live() {
-            Side::A => Live::A,
-            Side::B => Live::B,
-        };
-        let s = &player.sides;
-        let gain = |i: usize| {
-            if player.matching() {
-                s[i].gain_matched_db
+    let mut frames = || -> Result<Outcome> {
+        loop {
+            player.check()?;
+            if signals.caught() {
+                return Ok(Outcome::Quit);
+            }
+            let now_levels = player.take_levels_dbfs();
+            for (l, n) in levels.iter_mut().zip(now_levels) {
+                // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
+                *l = n.max(*l - 0.7);
+            }
+            if message
+                .as_ref()
+                .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
+            {
+                message = None;
+            }
+            let live = match player.live() {
+                Side::A => Live::A,
+                Side::B => Live::B,
+            };
+            let s = &player.sides;
+            let gain = |i: usize| {
+                if player.matching() {
+                    s[i].gain_matched_db
+                } else {
+                    s[i].preamp_db
+                }
+            };
+            let view = PlayView {
+                file: &display_name(&player.input),
+                live,
+                sides: [
+                    SideView {
+                        label: 'A',
+                        profile: &s[0].profile,
+                        description: &s[0].description,
+                        gain_db: gain(0),
+                        response_db: &s[0].response,
+                    },
+                    SideView {
+                        label: 'B',
+                        profile: &s[1].profile,
+                        description: &s[1].description,
+                        gain_db: gain(1),
+                        response_db: &s[1].response,
+                    },
+                ],
+                position_s: player.position_s(),
+                duration_s: player.duration_s(),
+                loop_s: player.loop_s(),
+                loop_pending_start: loop_mark,
+                paused: player.paused(),
+                matching: player.matching(),
+                level_dbfs: levels,
+                status: StatusView {
+                    device: &device,
+                    rate_hz: player.device_rate,
+                    buffer_frames: player.buffer_frames.unwrap_or(0),
+                    load_pct: player.load_pct(),
+                    underruns: player.underruns(),
+                },
+                profiles: &names,
+                show_help,
+                message: message.as_ref().map(|(m, _)| m.as_str()),
+                text: demo.as_ref().map(|d| d.text),
+                text_scroll,
+                part: demo.as_ref().map(|d| d.part),
+            };
+            guard
+                .terminal()
+                .draw(|f| text_scroll = tui::draw_play(f, &view))?;
+            if player.finished() && player.loop_s().is_none() {
+                if !rewound {
+                    // At the end: pause at the start; space plays again.
+                    player.ctl.paused.store(true, Relaxed);
+                    player.seek_s(0.0);
+                    rewound = true;
+                }
             } else {
-                s[i].preamp_db
+                rewound = false;
             }
-        };
-        let view = PlayView {
-            file: &display_name(&player.input),
-            live,
-            sides: [
-                SideView {
-                    label: 'A',
-                    profile: &s[0].profile,
-                    description: &s[0].description,
-                    gain_db: gain(0),
-                    response_db: &s[0].response,
-                },
-                SideView {
-                    label: 'B',
-                    profile: &s[1].profile,
-                    description: &s[1].description,
-                    gain_db: gain(1),
-                    response_db: &s[1].response,
-                },
-            ],
-            position_s: player.position_s(),
-            duration_s: player.duration_s(),
-            loop_s: player.loop_s(),
-            loop_pending_start: loop_mark,
-            paused: player.paused(),
-            matching: player.matching(),
-            level_dbfs: levels,
-            status: StatusView {
-                device: &device,
-                rate_hz: player.device_rate,
-                buffer_frames: player.buffer_frames.unwrap_or(0),
-                load_pct: player.load_pct(),
-                underruns: player.underruns(),
-            },
-            profiles: &names,
-            show_help,
-            message: message.as_ref().map(|(m, _)| m.as_str()),
-            text: demo.as_ref().map(|d| d.text),
-            part: demo.as_ref().map(|d| d.part),
-        };
-        guard.terminal().draw(|f| tui::draw_play(f, &view))?;
-        if player.finished() && player.loop_s().is_none() {
-            if !rewound {
-                // At the end: pause at the start; space plays again.
-                player.ctl.paused.store(true, Relaxed);
-                player.seek_s(0.0);
-                rewound = true;
+            match tty.wait(Duration::from_millis(33))? {
+                Tty::Idle => continue,
+                Tty::HungUp => return Ok(Outcome::Quit),
+                Tty::Readable => {}
             }
-        } else {
-            rewound = false;
-        }
-        if !event::poll(Duration::from_millis(33))? {
-            continue;
-        }
-        let Event::Key(key) = event::read()? else {
-            continue;
-        };
-        let Some(action) = tui::key_to_action(key, mode) else {
-            continue;
-        };
-        if show_help && action != Action::Quit {
-            show_help = false;
-            if action == Action::Help {
-                continue;
-            }
-        }
-        match action {
-            Action::Quit => return Ok(Outcome::Quit),
-            Action::Next => return Ok(Outcome::Next),
-            Action::Prev => return Ok(Outcome::Prev),
-            Action::Help => show_help = true,
-            Action::TogglePause => {
-                player.toggle_pause();
-            }
-            Action::Select(Live::A) => player.set_live(Side::A),
-            Action::Select(Live::B) => player.set_live(Side::B),
-            Action::Select(Live::X) | Action::Answer(_) => {}
-            Action::Toggle => player.set_live(player.live().other()),
-            Action::Seek(d) => player.seek_s(player.position_s() + d),
-            Action::ToggleLoop => {
-                if player.loop_s().is_some() {
-                    player.set_loop(None);
-                    loop_mark = None;
-                    message = Some(("loop cleared".into(), Instant::now()));
-                } else if let Some(a) = loop_mark.take() {
-                    let b = player.position_s();
-                    if b - a >= 0.5 {
-                        player.set_loop(Some((a, b)));
-                        message = Some((format!("looping {a:.1}-{b:.1} s"), Instant::now()));
-                    } else {
-                        message =
-                            Some(("a loop must be at least 0.5 s long".into(), Instant::now()));
-                    }
-                } else {
-                    loop_mark = Some(player.position_s());
-                    message = Some((
-                        "loop start marked; press l again at the end".into(),
-                        Instant::now(),
-                    ));
-                }
-            }
-            Action::ToggleMatch => {
-                let on = !player.matching();
-                player.set_matching(on);
-                let text = if on {
-                    "loudness matching on".to_string()
-                } else {
-                    "loudness matching OFF: the louder side will tend to sound better".to_string()
+            // Everything typed so far, in order (crossterm may parse several keys from one read).
+            while event::poll(Duration::ZERO)? {
+                let Event::Key(key) = event::read()? else {
+                    continue;
                 };
-                message = Some((text, Instant::now()));
-            }
-            Action::Choose(i) => {
-                if let Some(p) = all.get(i) {
-                    let side = player.live();
-                    let text = match player.set_profile(side, p.clone()) {
-                        Ok(()) => format!("{} is now {}", side.label(), p.name),
-                        Err(e) => e.to_string(),
-                    };
-                    message = Some((text, Instant::now()));
+                let Some(action) = tui::key_to_action(key, mode) else {
+                    continue;
+                };
+                if show_help && action != Action::Quit {
+                    show_help = false;
+                    if matches!(action, Action::Help | Action::Back) {
+                        continue;
+                    }
+                }
+                match action {
+                    Action::Quit | Action::Back => return Ok(Outcome::Quit),
+                    Action::Next => return Ok(Outcome::Next),
+                    Action::Prev => return Ok(Outcome::Prev),
+                    Action::Help => show_help = true,
+                    Action::TogglePause => {
+                        player.toggle_pause();
+                    }
+                    Action::Select(Live::A) => player.set_live(Side::A),
+                    Action::Select(Live::B) => player.set_live(Side::B),
+                    Action::Select(Live::X) | Action::Answer(_) => {}
+                    Action::Toggle => player.set_live(player.live().other()),
+                    Action::Seek(d) => player.seek_s(player.position_s() + d),
+                    Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
+                    Action::ToggleLoop => {
+                        if player.loop_s().is_some() {
+                            player.set_loop(None);
+                            loop_mark = None;
+                            message = Some(("loop cleared".into(), Instant::now()));
+                        } else if let Some(a) = loop_mark.take() {
+                            let b = player.position_s();
+                            if b - a >= 0.5 {
+                                player.set_loop(Some((a, b)));
+                                message =
+                                    Some((format!("looping {a:.1}-{b:.1} s"), Instant::now()));
+                            } else {
+                                message = Some((
+                                    "a loop must be at least 0.5 s long".into(),
+                                    Instant::now(),
+                                ));
+                            }
+                        } else {
+                            loop_mark = Some(player.position_s());
+                            message = Some((
+                                "loop start marked; press l again at the end".into(),
+                                Instant::now(),
+                            ));
+                        }
+                    }
+                    Action::ToggleMatch => {
+                        let on = !player.matching();
+                        player.set_matching(on);
+                        let text = if on {
+                            "loudness matching on".to_string()
+                        } else {
+                            "loudness matching OFF: the louder side will tend to sound better"
+                                .to_string()
+                        };
+                        message = Some((text, Instant::now()));
+                    }
+                    Action::Choose(i) => {
+                        if let Some(p) = all.get(i) {
+                            let side = player.live();
+                            let text = match player.set_profile(side, p.clone()) {
+                                Ok(()) => format!("{} is now {}", side.label(), p.name),
+                                Err(e) => e.to_string(),
+                            };
+                            message = Some((text, Instant::now()));
+                        }
+                    }
                 }
             }
         }
+    };
+    let result = frames();
+    if tty.gone() {
+        guard.abandon();
+        return Ok(Outcome::Quit);
     }
+    drop(guard);
+    result
 }

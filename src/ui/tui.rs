@@ -4,11 +4,14 @@
 //! frame, fills a [`PlayView`] or [`AbxView`] and calls [`draw_play`] / [`draw_abx`]. Nothing here
 //! touches audio, clocks or threads, so every screen can be rendered into ratatui's `TestBackend`
 //! and checked cell by cell. Keys are mapped by [`key_to_action`] (stateless, per [`Mode`]) and the
-//! terminal is set up and restored by [`TerminalGuard`].
+//! terminal is set up and restored by [`TerminalGuard`]. The frame loops wait for keys through
+//! [`hangup::TtyWatch`] and watch [`hangup::Signals`], so a closed terminal or SIGTERM ends a
+//! screen instead of spinning or killing the process before it cleans up.
 
 mod abx;
 mod chart;
 mod guard;
+pub mod hangup;
 mod keys;
 mod play;
 mod widgets;
@@ -85,6 +88,9 @@ pub struct PlayView<'a> {
     pub message: Option<&'a str>,
     /// Demo explanation shown in a wrapped text panel; `None` for `play`.
     pub text: Option<&'a str>,
+    /// Rows of `text` scrolled off the top of its panel. Any value is fine: drawing clamps it so
+    /// the last row stops at the bottom of the panel, and `draw_play` returns the clamped value.
+    pub text_scroll: u16,
     /// Demo part as (0-based index, count, title); shown as "part index+1/count: title".
     pub part: Option<(usize, usize, &'a str)>,
 }
@@ -104,7 +110,13 @@ pub struct AbxView<'a> {
     pub position_s: f64,
     pub duration_s: f64,
     pub loop_s: Option<(f64, f64)>,
+    /// Loop start marked by a first `l`, waiting for the end (where the listener chose to mark
+    /// it: the same whatever X is).
+    pub loop_pending_start: Option<f64>,
     pub paused: bool,
+    /// A transient one-line message about the listener's own actions (the loop); it must never
+    /// depend on X.
+    pub message: Option<&'a str>,
     /// Per finished trial: was the answer correct? Drawn ONLY once `finished` is `Some`.
     pub answered: &'a [bool],
     /// Final verdict text; `Some` once the test is over.

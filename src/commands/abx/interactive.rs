@@ -8,12 +8,12 @@
 //! difference left is inherent to ABX and is what the listener judges: switching from A to X
 //! makes no crossfade when X is A.
 
-use super::{finish_session, hangup, hidden_source, print_report, Setup};
+use super::{finish_session, hidden_source, print_report, Setup};
 use crate::dsp::abx::{AbxSession, Choice};
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
-use crate::ui::tui::{self, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
+use crate::ui::tui::{self, hangup, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
 use anyhow::Result;
 use crossterm::event::{self, Event};
 use std::io::IsTerminal;
@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 /// Shortest loop the `l` key accepts, seconds (as in `play`).
 const MIN_LOOP_S: f64 = 0.5;
+
+/// How long a message stays on screen, seconds (as in `play`).
+const MESSAGE_S: f64 = 4.0;
 
 /// Runs the session on the player, logs it (completed or abandoned, also when the device fails
 /// mid-session) and prints the score once the terminal is restored.
@@ -104,6 +107,8 @@ struct State {
     show_help: bool,
     /// Loop start marked by a first `l`.
     loop_mark: Option<f64>,
+    /// Feedback on the loop keys and when it was set (shown for [`MESSAGE_S`]).
+    message: Option<(String, Instant)>,
     /// Verdict and per-trial correctness, filled only after the last answer so nothing about
     /// past trials is on screen before.
     results: Option<(String, Vec<bool>)>,
@@ -128,12 +133,11 @@ fn screen(
         Err(e) => return (Err(e), false),
     };
     let result = frames(&mut guard, &tty, player, session, setup, hangup);
-    let gone = matches!(tty.wait(Duration::ZERO), Ok(hangup::Tty::HungUp));
+    let gone = tty.gone();
     if gone {
-        // Nothing to restore on a terminal that is gone, and ratatui's `Drop` would report its
-        // failure with eprintln!, which panics when stderr is that terminal: before the session
+        // Restoring would fail and report it on the dead terminal (a panic): before the session
         // is logged.
-        std::mem::forget(guard);
+        guard.abandon();
     }
     (result, gone)
 }
@@ -155,6 +159,7 @@ fn frames(
         listening: Live::A,
         show_help: false,
         loop_mark: None,
+        message: None,
         results: None,
     };
     player.set_live(route(st.listening, st.hidden));
@@ -163,6 +168,13 @@ fn frames(
         player.check()?;
         if hangup.caught() {
             return Ok(());
+        }
+        if st
+            .message
+            .as_ref()
+            .is_some_and(|(_, t)| t.elapsed().as_secs_f64() > MESSAGE_S)
+        {
+            st.message = None;
         }
         let view = AbxView {
             file: &file,
@@ -174,7 +186,9 @@ fn frames(
             position_s: player.position_s(),
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
+            loop_pending_start: st.loop_mark,
             paused: player.paused(),
+            message: st.message.as_ref().map(|(m, _)| m.as_str()),
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
             finished: st.results.as_ref().map(|(v, _)| v.as_str()),
             show_help: st.show_help,
@@ -236,12 +250,12 @@ impl State {
     ) -> Result<Flow> {
         if self.show_help && action != Action::Quit {
             self.show_help = false;
-            if action == Action::Help {
+            if matches!(action, Action::Help | Action::Back) {
                 return Ok(Flow::Continue);
             }
         }
         match action {
-            Action::Quit => return Ok(Flow::Quit),
+            Action::Quit | Action::Back => return Ok(Flow::Quit),
             Action::Help => self.show_help = true,
             Action::TogglePause => {
                 player.toggle_pause();
@@ -256,17 +270,24 @@ impl State {
             }
             Action::Seek(d) => player.seek_s(player.position_s() + d),
             Action::ToggleLoop => {
-                if player.loop_s().is_some() {
+                // The messages depend only on positions the listener chose, never on X.
+                let text = if player.loop_s().is_some() {
                     player.set_loop(None);
                     self.loop_mark = None;
+                    "loop cleared".to_string()
                 } else if let Some(a) = self.loop_mark.take() {
                     let b = player.position_s();
                     if b - a >= MIN_LOOP_S {
                         player.set_loop(Some((a, b)));
+                        format!("looping {a:.1}-{b:.1} s")
+                    } else {
+                        format!("a loop must be at least {MIN_LOOP_S} s long")
                     }
                 } else {
                     self.loop_mark = Some(player.position_s());
-                }
+                    "loop start marked; press l again at the end".to_string()
+                };
+                self.message = Some((text, Instant::now()));
             }
             Action::Answer(l) if self.results.is_none() => {
                 let answer = match l {
@@ -290,6 +311,7 @@ impl State {
             // After the last trial X stays the last trial's X (its answer is on screen now);
             // the other actions do not exist on the ABX screen.
             Action::Answer(_)
+            | Action::Scroll(_)
             | Action::ToggleMatch
             | Action::Choose(_)
             | Action::Next

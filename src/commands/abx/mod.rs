@@ -5,7 +5,6 @@
 //! the scripted one here (`--no-tui --answers ...`, no audio device: for tests, scripts and
 //! re-scoring) and the interactive one (`interactive.rs`), on the real-time player.
 
-mod hangup;
 mod interactive;
 
 use super::{find_profile, input_or_default};

@@ -4,8 +4,8 @@
 //! Per-trial correctness is shown only after the last trial.
 
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_row, hints_line, play_state, position_line,
-    side_color, status_line,
+    draw_big_letter, ellipsize, help_popup, help_row, hints_line, message_line, play_state,
+    position_line, side_color, status_line,
 };
 use super::{AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,17 +21,19 @@ const TALL: u16 = 34;
 pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
     let area = frame.area();
     let tall = area.height >= TALL;
-    let [header, names, progress, boxes, position, body, status, hints] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(if tall { 9 } else { 6 }),
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, names, progress, boxes, position, body, message, status, hints] =
+        Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(if tall { 9 } else { 6 }),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
 
     draw_header(frame, header, v);
     frame.render_widget(
@@ -48,12 +50,21 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
     frame.render_widget(progress_line(v, progress.width), progress);
     draw_boxes(frame, boxes, v.listening);
     frame.render_widget(
-        position_line(position.width, v.position_s, v.duration_s, v.loop_s, None),
+        position_line(
+            position.width,
+            v.position_s,
+            v.duration_s,
+            v.loop_s,
+            v.loop_pending_start,
+        ),
         position,
     );
     match v.finished {
         Some(verdict) => draw_results(frame, body, verdict, v.answered),
         None => draw_instructions(frame, body),
+    }
+    if let Some(line) = message_line(v.message, v.loop_pending_start) {
+        frame.render_widget(line, message);
     }
     frame.render_widget(status_line(&v.status, false, "", status.width), status);
     frame.render_widget(hints_line(&hint_items(v), hints.width), hints);
@@ -257,7 +268,8 @@ fn help_lines() -> Vec<Line<'static>> {
         help_row("← / →", "seek back / forward 5 s"),
         help_row("l", "loop: mark start, mark end, clear"),
         help_row("?", "show / hide this help"),
-        help_row("q, Esc, Ctrl-C", "quit"),
+        help_row("q, Ctrl-C", "quit"),
+        help_row("Esc", "close this help, else quit"),
         Line::from(""),
         Line::from(" Loudness matching is always on, so level cannot give X away."),
         Line::from(" Results per trial are shown only at the end."),

@@ -42,6 +42,17 @@ impl TerminalGuard {
     pub fn terminal(&mut self) -> &mut DefaultTerminal {
         &mut self.terminal
     }
+
+    /// Gives the terminal up without restoring it, for when it is gone (hung up: see
+    /// `hangup.rs`). There is nothing left to restore, and trying would fail: ratatui's
+    /// `Terminal` drop reports a failure to show the cursor with `eprintln!`, which panics when
+    /// stderr is that dead terminal. So neither drop runs (the `Terminal`'s screen buffers are
+    /// leaked, a few kilobytes, as the process is on its way out), and the process-wide flag is
+    /// cleared so a later panic does not try to restore it either.
+    pub fn abandon(self) {
+        ACTIVE.store(false, Ordering::SeqCst);
+        std::mem::forget(self);
+    }
 }
 
 impl Drop for TerminalGuard {

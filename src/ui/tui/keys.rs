@@ -22,11 +22,15 @@ pub enum Action {
     Choose(usize),
     Help,
     Quit,
+    /// Esc: closes the help overlay when it is open, else quits (`q` always quits).
+    Back,
     /// Demo: next / previous part.
     Next,
     Prev,
     /// ABX: "X is A" / "X is B".
     Answer(Live),
+    /// Demo: scroll the text panel by this many rows (negative: up). The drawing code clamps.
+    Scroll(i16),
 }
 
 /// Which screen is reading keys.
@@ -39,6 +43,11 @@ pub enum Mode {
 
 /// Seek step for ←/→, seconds.
 pub const SEEK_STEP_S: f64 = 5.0;
+
+/// Rows PgUp/PgDn scroll the demo text. The mapping is stateless and does not know the panel's
+/// height; this is a little less than the smallest panel that needs scrolling shows (an 80x24
+/// terminal leaves about 10 rows of text), so a page never skips a line unseen.
+pub const SCROLL_PAGE: i16 = 8;
 
 /// Maps a key event to an action, or `None` if the key means nothing in `mode`.
 ///
@@ -66,7 +75,8 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
         KeyCode::Right => Some(Action::Seek(SEEK_STEP_S)),
         KeyCode::Char('l') | KeyCode::Char('L') => Some(Action::ToggleLoop),
         KeyCode::Char('?') => Some(Action::Help),
-        KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Esc => Some(Action::Quit),
+        KeyCode::Char('q') | KeyCode::Char('Q') => Some(Action::Quit),
+        KeyCode::Esc => Some(Action::Back),
         _ => None,
     };
     if common.is_some() {
@@ -80,6 +90,10 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '1' as usize)),
             KeyCode::Char('n') | KeyCode::Char('N') if mode == Mode::Demo => Some(Action::Next),
             KeyCode::Char('p') | KeyCode::Char('P') if mode == Mode::Demo => Some(Action::Prev),
+            KeyCode::Up if mode == Mode::Demo => Some(Action::Scroll(-1)),
+            KeyCode::Down if mode == Mode::Demo => Some(Action::Scroll(1)),
+            KeyCode::PageUp if mode == Mode::Demo => Some(Action::Scroll(-SCROLL_PAGE)),
+            KeyCode::PageDown if mode == Mode::Demo => Some(Action::Scroll(SCROLL_PAGE)),
             _ => None,
         },
         // Answers need Shift or a digit so that a stray lower-case a/b (which only switches what
@@ -133,7 +147,7 @@ mod tests {
             assert_eq!(k(shifted('?')), Some(Action::Help));
             assert_eq!(k(ch('?')), Some(Action::Help));
             assert_eq!(k(ch('q')), Some(Action::Quit));
-            assert_eq!(k(press(KeyCode::Esc)), Some(Action::Quit));
+            assert_eq!(k(press(KeyCode::Esc)), Some(Action::Back));
             assert_eq!(k(ctrl('c')), Some(Action::Quit));
             assert_eq!(k(ch('x')), None);
             assert_eq!(k(ch('z')), None);
@@ -148,6 +162,22 @@ mod tests {
         assert_eq!(key_to_action(ch('p'), Mode::Demo), Some(Action::Prev));
         assert_eq!(key_to_action(ch('n'), Mode::Play), None);
         assert_eq!(key_to_action(ch('p'), Mode::Play), None);
+        // Only the demo has text to scroll.
+        let demo = |c| key_to_action(press(c), Mode::Demo);
+        assert_eq!(demo(KeyCode::Up), Some(Action::Scroll(-1)));
+        assert_eq!(demo(KeyCode::Down), Some(Action::Scroll(1)));
+        assert_eq!(demo(KeyCode::PageUp), Some(Action::Scroll(-SCROLL_PAGE)));
+        assert_eq!(demo(KeyCode::PageDown), Some(Action::Scroll(SCROLL_PAGE)));
+        for mode in [Mode::Play, Mode::Abx] {
+            for c in [
+                KeyCode::Up,
+                KeyCode::Down,
+                KeyCode::PageUp,
+                KeyCode::PageDown,
+            ] {
+                assert_eq!(key_to_action(press(c), mode), None, "{c:?} in {mode:?}");
+            }
+        }
     }
 
     #[test]
@@ -163,7 +193,7 @@ mod tests {
         assert_eq!(k(ch('l')), Some(Action::ToggleLoop));
         assert_eq!(k(ch('?')), Some(Action::Help));
         assert_eq!(k(ch('q')), Some(Action::Quit));
-        assert_eq!(k(press(KeyCode::Esc)), Some(Action::Quit));
+        assert_eq!(k(press(KeyCode::Esc)), Some(Action::Back));
         assert_eq!(k(ctrl('c')), Some(Action::Quit));
         // Answers are deliberate: Shift-A/B or 1/2.
         assert_eq!(k(shifted('A')), Some(Action::Answer(Live::A)));

@@ -3,8 +3,8 @@
 
 use super::chart::draw_response;
 use super::widgets::{
-    draw_big_letter, ellipsize, fmt_time, help_popup, help_row, hints_line, level_line, play_state,
-    position_line, side_color, status_line,
+    draw_big_letter, ellipsize, help_popup, help_row, hints_line, level_line, message_line,
+    play_state, position_line, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +19,9 @@ const TALL: u16 = 34;
 const WIDE: u16 = 110;
 
 /// Draws the play (or demo, when `v.text`/`v.part` are set) screen over the whole frame.
-pub fn draw_play(frame: &mut Frame, v: &PlayView) {
+/// Returns the demo text's scroll offset as drawn (`v.text_scroll` clamped; 0 without text):
+/// the caller keeps it, so that ↑ after holding ↓ past the end moves at once.
+pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
     let area = frame.area();
     let tall = area.height >= TALL;
     let [header, sides, position, keys, body, meters, message, status, hints] = Layout::vertical([
@@ -50,22 +52,25 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) {
     if tall {
         frame.render_widget(profile_keys_line(v, keys.width), keys);
     }
-    draw_body(frame, body, v);
+    let text = draw_body(frame, body, v);
     let [l, r] = Layout::vertical([Constraint::Length(1); 2]).areas(meters);
     frame.render_widget(level_line(" L", v.level_dbfs[0], meters.width), l);
     frame.render_widget(level_line(" R", v.level_dbfs[1], meters.width), r);
-    draw_message(frame, message, v);
+    if let Some(line) = message_line(v.message, v.loop_pending_start) {
+        frame.render_widget(line, message);
+    }
     let matching = if v.matching {
         "matching on"
     } else {
         "matching off"
     };
     frame.render_widget(status_line(&v.status, true, matching, status.width), status);
-    frame.render_widget(hints_line(&hint_items(v), hints.width), hints);
+    frame.render_widget(hints_line(&hint_items(v, text.cut), hints.width), hints);
 
     if v.show_help {
         help_popup(frame, area, "keys", help_lines(v));
     }
+    text.scroll
 }
 
 fn is_demo(v: &PlayView) -> bool {
@@ -175,11 +180,20 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     frame.render_widget(gain_line, gain);
 }
 
+/// How the demo text panel was drawn.
+#[derive(Default)]
+struct TextDrawn {
+    /// Rows scrolled off the top (clamped).
+    scroll: u16,
+    /// Not all of the text fits the panel.
+    cut: bool,
+}
+
 /// Chart, plus the demo text panel beside it (wide terminals) or above it.
-fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) {
+fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) -> TextDrawn {
     let Some(text) = v.text else {
         draw_response(frame, area, &v.sides, v.live);
-        return;
+        return TextDrawn::default();
     };
     let (text_area, chart_area) = if area.width >= WIDE {
         let [c, t] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -199,66 +213,96 @@ fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) {
         let [t, c] = Layout::vertical([Constraint::Length(h), Constraint::Min(0)]).areas(area);
         (t, c)
     };
+    let rows = wrap_text(text, text_area.width.saturating_sub(2));
+    let visible = text_area.height.saturating_sub(2) as usize;
+    let max_scroll = rows.len().saturating_sub(visible).min(u16::MAX as usize) as u16;
+    let scroll = v.text_scroll.min(max_scroll);
     let title = match v.part {
         Some((i, n, t)) => format!(" part {}/{n}: {t} ", i + 1),
         None => String::from(" about "),
     };
-    let block = Block::bordered()
+    let more = Style::new().fg(Color::Yellow);
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::DarkGray))
         .title(Line::from(title).style(Style::new().fg(Color::Yellow).bold()))
         .title_bottom(Line::from(" n next · p previous ").right_aligned());
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        text_area,
-    );
+    if scroll > 0 {
+        block = block.title_top(Line::from(" more ↑ ").style(more).right_aligned());
+    }
+    if max_scroll > 0 {
+        let hint = if scroll < max_scroll {
+            " ↑↓ scroll · more ↓ "
+        } else {
+            " ↑↓ scroll "
+        };
+        block = block.title_bottom(Line::from(hint).style(more).left_aligned());
+    }
+    let shown: Vec<Line> = rows
+        .into_iter()
+        .skip(scroll as usize)
+        .take(visible)
+        .map(Line::from)
+        .collect();
+    frame.render_widget(Paragraph::new(shown).block(block), text_area);
     if chart_area.height >= MIN_CHART_ROWS {
         draw_response(frame, chart_area, &v.sides, v.live);
+    }
+    TextDrawn {
+        scroll,
+        cut: max_scroll > 0,
     }
 }
 
 /// Below this many rows (borders, axis and labels take four) the chart says nothing.
 const MIN_CHART_ROWS: u16 = 8;
 
-/// Rows `text` takes when greedily word-wrapped at `width`, as `Paragraph` with `Wrap` does
-/// (words longer than the width are split).
+/// Rows `text` takes in the demo panel at `width` columns (see [`wrap_text`]).
 pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
-    let w = width.max(1) as usize;
-    let mut rows = 0usize;
-    for line in text.lines() {
-        let mut col = 0usize;
-        rows += 1;
-        for word in line.split_whitespace() {
-            let n = word.chars().count();
-            let need = if col == 0 { n } else { col + 1 + n };
-            if need <= w {
-                col = need;
-            } else if n <= w {
-                rows += 1;
-                col = n;
-            } else {
-                // Split across rows: fill the current one, then whole rows, then the rest.
-                let first = if col == 0 { 0 } else { 1 };
-                let rest = n;
-                rows += first + (rest - 1) / w;
-                col = (rest - 1) % w + 1;
-            }
-        }
-    }
-    rows.min(u16::MAX as usize) as u16
+    wrap_text(text, width).len().min(u16::MAX as usize) as u16
 }
 
-fn draw_message(frame: &mut Frame, area: Rect, v: &PlayView) {
-    let line = match (v.message, v.loop_pending_start) {
-        (Some(m), _) => Line::from(format!(" {m}")).style(Style::new().fg(Color::Yellow)),
-        (None, Some(t)) => Line::from(format!(
-            " loop start marked at {} — press l again to mark the end",
-            fmt_time(t)
-        ))
-        .style(Style::new().fg(Color::Green)),
-        (None, None) => return,
-    };
-    frame.render_widget(line, area);
+/// `text` cut into rows of at most `width` characters, as the demo panel shows it. A line that
+/// fits is kept as it is, so the spacing of the numbers table survives (ratatui's trimming `Wrap`
+/// collapses it); a longer one is wrapped greedily at spaces, and a word longer than a row starts
+/// a row of its own and is split. The panel draws exactly these rows, so scrolling can count them:
+/// ratatui 0.30 reports the rows a wrapped `Paragraph` takes only behind an unstable feature.
+pub(super) fn wrap_text(text: &str, width: u16) -> Vec<String> {
+    let w = width.max(1) as usize;
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.chars().count() <= w {
+            rows.push(line.to_string());
+            continue;
+        }
+        let mut row = String::new();
+        let mut col = 0usize;
+        for word in line.split_whitespace() {
+            let n = word.chars().count();
+            if col > 0 && col + 1 + n <= w {
+                row.push(' ');
+                row.push_str(word);
+                col += 1 + n;
+                continue;
+            }
+            if col > 0 {
+                rows.push(std::mem::take(&mut row));
+            }
+            let chars: Vec<char> = word.chars().collect();
+            let mut chunks = chars.chunks(w).peekable();
+            while let Some(chunk) = chunks.next() {
+                if chunks.peek().is_some() {
+                    rows.push(chunk.iter().collect());
+                } else {
+                    row = chunk.iter().collect();
+                    col = chunk.len();
+                }
+            }
+        }
+        rows.push(row);
+    }
+    rows
 }
 
 /// "1-9 into the live side: 1 neutral  2 ba  …", as many as fit (all are in the help).
@@ -283,13 +327,17 @@ fn profile_keys_line(v: &PlayView, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-fn hint_items(v: &PlayView) -> Vec<(&'static str, &'static str)> {
+/// The key hints; `text_cut`: the demo text does not fit its panel (so ↑↓ scroll it).
+fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![
         ("space", if v.paused { "play" } else { "pause" }),
         ("a/b/tab", "switch"),
     ];
     if is_demo(v) {
         items.push(("n/p", "part"));
+    }
+    if text_cut {
+        items.push(("↑↓", "scroll"));
     }
     items.extend([
         ("←/→", "seek"),
@@ -314,9 +362,11 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
     ];
     if is_demo(v) {
         lines.push(help_row("n / p", "next / previous part"));
+        lines.push(help_row("↑ ↓, PgUp PgDn", "scroll the text"));
     }
     lines.push(help_row("?", "show / hide this help"));
-    lines.push(help_row("q, Esc, Ctrl-C", "quit"));
+    lines.push(help_row("q, Ctrl-C", "quit"));
+    lines.push(help_row("Esc", "close this help, else quit"));
     if !v.profiles.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(" profiles (keys 1-9):").bold());

@@ -245,6 +245,25 @@ pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The message row: a transient message, else the pending loop start waiting for its end, else
+/// nothing.
+pub fn message_line(
+    message: Option<&str>,
+    loop_pending_start: Option<f64>,
+) -> Option<Line<'static>> {
+    match (message, loop_pending_start) {
+        (Some(m), _) => Some(Line::from(format!(" {m}")).style(Style::new().fg(Color::Yellow))),
+        (None, Some(t)) => Some(
+            Line::from(format!(
+                " loop start marked at {} — press l again to mark the end",
+                fmt_time(t)
+            ))
+            .style(Style::new().fg(Color::Green)),
+        ),
+        (None, None) => None,
+    }
+}
+
 /// The help overlay: a bordered popup centred over `area`, clearing what is beneath it.
 pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     let content_w = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
@@ -258,7 +277,7 @@ pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) 
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::Yellow))
         .title(Line::from(format!(" {title} ")).bold())
-        .title_bottom(Line::from(" ? closes ").right_aligned());
+        .title_bottom(Line::from(" ? or Esc closes ").right_aligned());
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

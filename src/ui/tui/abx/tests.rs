@@ -18,7 +18,9 @@ fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
         position_s: 12.0,
         duration_s: 30.0,
         loop_s: None,
+        loop_pending_start: None,
         paused: false,
+        message: None,
         answered,
         finished,
         show_help: false,
@@ -145,8 +147,34 @@ fn help_overlay() {
             t.contains("answer: X is A") && t.contains("Shift-B or 2"),
             "{t}"
         );
-        assert!(t.contains("q, Esc, Ctrl-C"), "{t}");
+        assert!(
+            t.contains("q, Ctrl-C") && t.contains("close this help"),
+            "{t}"
+        );
+        assert!(t.contains("? or Esc closes"), "{t}");
     }
+}
+
+#[test]
+fn loop_feedback() {
+    let mut v = view(&[], None);
+    v.loop_pending_start = Some(12.0);
+    v.message = Some("loop start marked; press l again at the end");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = text(&render(&v, w, h));
+        assert!(
+            t.contains("loop start marked; press l again at the end"),
+            "{t}"
+        );
+        assert!(t.contains("loop from 0:12"), "{t}");
+    }
+    // Once the message has gone, the pending start is still explained.
+    v.message = None;
+    let t = text(&render(&v, 80, 24));
+    assert!(t.contains("loop start marked at 0:12"), "{t}");
+    v.loop_pending_start = None;
+    let t = text(&render(&v, 80, 24));
+    assert!(!t.contains("loop start marked"), "{t}");
 }
 
 #[test]

@@ -65,13 +65,17 @@ fn view() -> PlayView<'static> {
         show_help: false,
         message: None,
         text: None,
+        text_scroll: 0,
         part: None,
     }
 }
 
 fn render(v: &PlayView, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw_play(f, v)).unwrap();
+    t.draw(|f| {
+        draw_play(f, v);
+    })
+    .unwrap();
     t.backend().buffer().clone()
 }
 
@@ -193,7 +197,7 @@ fn help_overlay() {
     for (w, h) in [(80, 24), (120, 40)] {
         let b = render(&v, w, h);
         assert!(has(&b, "loudness matching on / off"), "{w}x{h}");
-        assert!(has(&b, "q, Esc, Ctrl-C"));
+        assert!(has(&b, "q, Ctrl-C") && has(&b, "close this help, else quit"));
         assert!(has(&b, "1 neutral"));
         assert!(!has(&b, "n / p"), "no demo keys in play help");
     }
@@ -212,7 +216,8 @@ fn demo_text_and_part() {
         assert!(has(&b, "1k"), "chart still shown at {w}x{h}");
     }
     v.show_help = true;
-    assert!(has(&render(&v, 80, 24), "next / previous part"));
+    let b = render(&v, 80, 24);
+    assert!(has(&b, "next / previous part") && has(&b, "scroll the text"));
 }
 
 #[test]
@@ -249,6 +254,106 @@ fn wrapped_rows_matches_greedy_word_wrap() {
     assert_eq!(wrapped_rows("first\n\nthird", 20), 3);
     // A 25-letter word at width 10 takes 3 rows.
     assert_eq!(wrapped_rows(&"x".repeat(25), 10), 3);
+}
+
+#[test]
+fn wrap_text_keeps_lines_that_fit_and_splits_the_rest() {
+    // A table row that fits keeps its spacing.
+    assert_eq!(wrap_text("| a  |  b |", 11), ["| a  |  b |"]);
+    assert_eq!(wrap_text("aaaa bbbb cccc", 9), ["aaaa bbbb", "cccc"]);
+    // One that does not is re-spaced as it is wrapped.
+    assert_eq!(wrap_text("ab  cd   ", 5), ["ab cd"]);
+    assert_eq!(wrap_text("x\n\ny", 3), ["x", "", "y"]);
+    assert_eq!(
+        wrap_text(&format!("ab {}", "x".repeat(12)), 5),
+        ["ab", "xxxxx", "xxxxx", "xx"]
+    );
+    // Nothing longer than the width, nothing lost.
+    let text = "Sibilance is the harsh, splashy edge on s, t and ch sounds.\n".repeat(5);
+    for w in [1, 7, 20, 80] {
+        let rows = wrap_text(&text, w);
+        assert!(rows.iter().all(|r| r.chars().count() <= w as usize), "{w}");
+        let words = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(words(&rows.concat()), words(&text), "{w}");
+    }
+}
+
+/// A long text: numbered lines, so which ones are on screen is plain.
+fn numbered(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("line {i:02} of the text"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn long_demo_text_scrolls_to_its_last_line() {
+    let long = numbered(60);
+    let mut v = view();
+    v.text = Some(&long);
+    v.part = Some((0, 2, "what it is"));
+    for (w, h) in [(80, 24), (100, 30), (120, 40)] {
+        v.text_scroll = 0;
+        let b = render(&v, w, h);
+        assert!(has(&b, "line 01") && !has(&b, "line 60"), "{w}x{h}");
+        assert!(has(&b, "more ↓") && !has(&b, "more ↑"), "{w}x{h}");
+        assert!(has(&b, "↑↓ scroll"), "{w}x{h}");
+        // Scrolling one row moves the text by one row.
+        v.text_scroll = 1;
+        let b = render(&v, w, h);
+        assert!(!has(&b, "line 01") && has(&b, "line 02"), "{w}x{h}");
+        assert!(has(&b, "more ↑"), "{w}x{h}");
+        // Far past the end: clamped so the last line sits at the bottom of the panel.
+        v.text_scroll = u16::MAX;
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut drawn = 0;
+        t.draw(|f| drawn = draw_play(f, &v)).unwrap();
+        let b = t.backend().buffer().clone();
+        assert!(has(&b, "line 60 of the text"), "{w}x{h}");
+        assert!(!has(&b, "more ↓") && has(&b, "more ↑"), "{w}x{h}");
+        let r = rows(&b);
+        let last = r.iter().position(|l| l.contains("line 60")).unwrap();
+        assert!(
+            r[last + 1].contains('╰'),
+            "last line at the bottom at {w}x{h}"
+        );
+        // The clamped value is returned and draws the same screen.
+        assert!(drawn > 0 && drawn < 60, "{drawn} at {w}x{h}");
+        v.text_scroll = drawn;
+        assert_eq!(render(&v, w, h), b, "{w}x{h}");
+        // ...and one row less shows one line more at the top.
+        v.text_scroll = drawn - 1;
+        let first = |b: &Buffer| {
+            rows(b)
+                .iter()
+                .find_map(|l| l.split("line ").nth(1).map(|n| n[..2].to_string()))
+        };
+        let at_end = first(&b).unwrap();
+        let before = first(&render(&v, w, h)).unwrap();
+        assert_eq!(
+            before.parse::<u32>().unwrap() + 1,
+            at_end.parse::<u32>().unwrap()
+        );
+    }
+}
+
+#[test]
+fn short_demo_text_does_not_scroll() {
+    let mut v = view();
+    v.text = Some("Two lines\nof text.");
+    v.part = Some((0, 2, "what it is"));
+    v.text_scroll = 5;
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let mut drawn = 1;
+    t.draw(|f| drawn = draw_play(f, &v)).unwrap();
+    let b = t.backend().buffer().clone();
+    assert_eq!(drawn, 0);
+    assert!(has(&b, "Two lines") && has(&b, "of text."));
+    assert!(!has(&b, "more ↓") && !has(&b, "more ↑") && !has(&b, "scroll"));
+    // Play has no text and nothing to scroll.
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| drawn = draw_play(f, &view())).unwrap();
+    assert_eq!(drawn, 0);
 }
 
 #[test]

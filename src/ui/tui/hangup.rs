@@ -1,14 +1,18 @@
-//! Ending an interactive session cleanly when its terminal goes away, so it is still logged as
-//! abandoned (the issue: "each completed or abandoned session is appended").
+//! Leaving a terminal UI cleanly when its terminal goes away (a killed tmux or ssh session) or
+//! the process is asked to stop, for `play`, `demo` and `abx` alike: the ABX session must still
+//! be logged as abandoned (the issue: "each completed or abandoned session is appended"), the
+//! demo must still remove its rendered files, and no screen may spin on a dead terminal.
 //!
-//! Two things stand in the way. SIGHUP (terminal closed: a killed tmux or ssh session) and
-//! SIGTERM kill the process by default before anything is logged: [`Signals`] turns them into a
-//! flag. And crossterm 0.29 cannot notice a hung-up terminal: its event source
+//! Three things stand in the way. SIGHUP (terminal closed) and SIGTERM kill the process by
+//! default before any of that runs: [`Signals`] turns them into a flag the frame loop checks.
+//! crossterm 0.29 cannot notice a hung-up terminal: its event source
 //! (`UnixInternalEventSource::try_read`) retries a tty `read` that returns 0 or EIO in a loop that
 //! never checks its timeout, so `event::poll` spins at full CPU for ever. [`TtyWatch`] waits for
 //! input with `poll(2)` itself, which reports POLLHUP on a hung-up tty (Linux `n_tty_poll`, and
 //! `hung_up_tty_poll` after a vhangup), and crossterm is only asked to read once input is there.
-//! Ctrl-C needs neither: raw mode delivers it as a key.
+//! And restoring a terminal that is gone fails, which ratatui's `Terminal` drop reports with
+//! `eprintln!`, a panic when stderr is that terminal: see `TerminalGuard::abandon`.
+//! Ctrl-C needs none of this: raw mode delivers it as a key.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -145,6 +149,11 @@ impl TtyWatch {
                 Tty::Idle
             },
         )
+    }
+
+    /// The terminal has hung up (checked without waiting).
+    pub fn gone(&self) -> bool {
+        matches!(self.wait(Duration::ZERO), Ok(Tty::HungUp))
     }
 
     /// Without `poll(2)`: crossterm's own wait (Windows consoles do not hang up the same way).
