@@ -24,9 +24,23 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 pub fn remove_pending() {
     let mut list = pending();
     for p in list.drain(..) {
-        let _ = fs::remove_file(p);
+        if p.is_dir() {
+            let _ = fs::remove_dir_all(p);
+        } else {
+            let _ = fs::remove_file(p);
+        }
     }
     std::mem::forget(list);
+}
+
+/// A private scratch folder that an interrupt must remove too (see [`remove_pending`]).
+pub fn register_scratch_dir(dir: &Path) {
+    pending().push(dir.to_path_buf());
+}
+
+/// The scratch folder is being removed normally: the interrupt handler need not.
+pub fn unregister(path: &Path) {
+    pending().retain(|p| p != path);
 }
 
 /// A temporary file in the destination's folder (so the final rename stays on one filesystem).

@@ -57,11 +57,14 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         super::play::need_terminal("--no-tui (plays each part through) or --export DIR")?;
     }
     let scratch = Scratch::new()?;
+    // SIGHUP/SIGTERM between parts (the screen handles them while a part is up): stop cleanly, so
+    // the scratch folder is removed.
+    let signals = crate::ui::tui::hangup::Signals::install();
     let mut i = 0usize;
     if args.no_tui {
         println!("{}\n\n{}\n", title(args.kind), intro(args.kind));
     }
-    while i < parts.len() {
+    while i < parts.len() && !signals.caught() {
         let part = &parts[i];
         let rendered = render_part(part, &scratch.0, true)?;
         let table = report::numbers_table(&rendered);
@@ -90,7 +93,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
                 parts.len(),
                 part.title
             );
-            play_through(&mut player)?;
+            play_through(&mut player, &signals)?;
             player.stop();
             i += 1;
             continue;
@@ -109,7 +112,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
 }
 
 /// Plays the whole file, A and B alternating every [`SWITCH_S`] seconds, a line per switch.
-fn play_through(player: &mut Player) -> Result<()> {
+fn play_through(player: &mut Player, signals: &crate::ui::tui::hangup::Signals) -> Result<()> {
     const SWITCH_S: f64 = 4.0;
     let label = |p: &Player| {
         let s = p.live();
@@ -117,7 +120,7 @@ fn play_through(player: &mut Player) -> Result<()> {
     };
     println!("  0.0 s  {}", label(player));
     let mut next = SWITCH_S;
-    while !player.finished() {
+    while !player.finished() && !signals.caught() {
         player.check()?;
         let pos = player.position_s();
         if pos >= next {
@@ -139,7 +142,10 @@ impl Scratch {
         for n in 0..100u32 {
             let dir = base.join(format!("iemsim-demo-{}-{n}", std::process::id()));
             match std::fs::create_dir(&dir) {
-                Ok(()) => return Ok(Self(dir)),
+                Ok(()) => {
+                    crate::io::atomic::register_scratch_dir(&dir);
+                    return Ok(Self(dir));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(anyhow::Error::new(e).context(format!(
@@ -159,5 +165,6 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        crate::io::atomic::unregister(&self.0);
     }
 }
