@@ -39,12 +39,34 @@ pub enum Command {
     /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
     Generate(GenerateArgs),
     /// Play a WAV in real time and flip between two profiles (A/B), loudness-matched and click-free.
+    #[command(
+        after_help = "Keys: space pause · a / b / tab switch · ←/→ seek 5 s · l loop (mark start, end, clear) · \
+        m loudness matching on/off · 1-9 load a profile into the live side · ? help · q / Esc quit\n\n\
+        Both profiles run all the time; a switch is a 20 ms crossfade and is heard within about 50 ms. \
+        Loudness matching (ITU-R BS.1770) lowers the louder side so neither wins by being louder.\n\n\
+        Examples:\n  iemsim play                                   ba vs dd on the bundled sample\n  \
+        iemsim play song.wav -a neutral -b v-hybrid\n  \
+        iemsim play --loop 0:12-0:20                  repeat a passage\n  \
+        iemsim play --no-tui --switch-every 2 --duration 10"
+    )]
     Play(PlayArgs),
     /// List audio output devices (the default is marked) with their rates and formats.
     Devices(DevicesArgs),
     /// Blind ABX test: can you tell two profiles apart when you do not know which is which?
+    #[command(
+        after_help = "Keys: a / b / x listen to A, B or the hidden X · tab cycles · A or 1: X is A · \
+        B or 2: X is B · space pause · ←/→ seek · l loop · ? help · q / Esc quit (the session is logged as abandoned)\n\n\
+        Each trial hides A or B behind X. After the last trial you get your score and the chance of doing \
+        at least that well by guessing (p); p < 0.05 means you reliably heard a difference. 16 trials is a \
+        good minimum.\n\nExample:\n  iemsim abx -a ba -b dd --trials 16"
+    )]
     Abx(AbxArgs),
     /// Guided demos of sibilance, bass roll-off and the classic driver signatures.
+    #[command(
+        after_help = "Keys: as in `iemsim play`, plus n / p for the next / previous part and ↑/↓ to \
+        scroll the text.\n\nExamples:\n  iemsim demo sibilance\n  iemsim demo bass --export bass-demo   \
+        WAVs + README.md, no audio device needed"
+    )]
     Demo(DemoArgs),
 }
 
