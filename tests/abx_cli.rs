@@ -6,6 +6,10 @@
 
 #[path = "common/pulse.rs"]
 mod pulse;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use tmux::{sh_quote, Tmux};
 
 use serde_json::Value;
 use std::fs;
@@ -545,98 +549,6 @@ fn log_stays_valid_when_writers_are_killed() {
     }
 }
 
-/// A detached tmux session on a server of its own (`tmux -L`), killed with it on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// `None` (after a loud SKIPPED line, or a panic with IEMSIM_REQUIRE_AUDIO=1) without tmux.
-    fn start(name: &str, shell_command: &str) -> Option<Tmux> {
-        let socket = format!("iemsim-abx-{}-{name}", std::process::id());
-        let t = Tmux { socket };
-        let ok = t
-            .cmd(&["new-session", "-d", "-s", "t", "-x", "100", "-y", "30"])
-            .arg(shell_command)
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(t);
-        }
-        let why = "tmux is missing or cannot start a session";
-        if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-            panic!("interactive ABX test required (IEMSIM_REQUIRE_AUDIO=1): {why}");
-        }
-        eprintln!("\n=== SKIPPED: interactive ABX test: {why} ===\n");
-        None
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
-
-    /// Sends keys (tmux key names: "x", "A", "1", "C-c").
-    fn send(&self, key: &str) {
-        let ok = self
-            .cmd(&["send-keys", "-t", "t", key])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "tmux send-keys {key} failed");
-    }
-
-    /// The screen as text; with `styles`, with its colour and attribute escapes too.
-    fn screen(&self, styles: bool) -> String {
-        let mut args = vec!["capture-pane", "-p", "-t", "t"];
-        if styles {
-            args.push("-e");
-        }
-        self.cmd(&args)
-            .output()
-            .map(|o| text(&o.stdout))
-            .unwrap_or_default()
-    }
-
-    /// Polls the screen until `pred` holds (10 s at most); returns that screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.screen(false);
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "waited 10 s for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn wait_text(&self, needle: &str) -> String {
-        self.wait_for(needle, |s| s.contains(needle))
-    }
-
-    fn hang_up(&self) {
-        let _ = self.cmd(&["kill-server"]).status();
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.hang_up();
-    }
-}
-
-/// Single-quoted for sh.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// The X box (third of A | B | X) is the one drawn with the thick "listening" border.
 fn listening_to_x(screen: &str) -> bool {
     screen.lines().nth(3).is_some_and(|l| {
@@ -669,6 +581,9 @@ fn masked(screen: &str) -> String {
 /// the session as abandoned and the terminal is restored.
 #[test]
 fn interactive_session_in_a_terminal() {
+    if !tmux::available() {
+        return;
+    }
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
@@ -719,15 +634,13 @@ fn interactive_session_in_a_terminal() {
             sh_quote(wav_s),
             sh_quote(log_s),
         );
-        Tmux::start(name, &command)
+        Tmux::start(name, 100, 30, &command)
     };
 
     // A completed session, answered correctly.
-    let Some(t) = session("done", seed) else {
-        return;
-    };
+    let t = session("done", seed);
     t.wait_text("trial 1/3");
-    t.send("x");
+    t.keys(&["x"]);
     t.wait_for("listening to X", listening_to_x);
     let mut x_screens = Vec::new();
     for (i, h) in hidden.iter().enumerate() {
@@ -736,7 +649,7 @@ fn interactive_session_in_a_terminal() {
             s.contains(&format!("trial {}/3", i + 1)) && listening_to_x(s)
         });
         x_screens.push((h.clone(), t.screen(true)));
-        t.send(if h == "a" { "A" } else { "2" });
+        t.keys(&[if h == "a" { "A" } else { "2" }]);
     }
     let end = t.wait_text("finished: 3 trials");
     assert!(end.contains("3/3 correct"), "{end}");
@@ -749,7 +662,7 @@ fn interactive_session_in_a_terminal() {
         masked(&on_b.1),
         "the screen differs between X = A and X = B"
     );
-    t.send("q");
+    t.keys(&["q"]);
     let after = t.wait_text("EXIT=");
     assert!(after.contains("EXIT=0"), "{after}");
     assert!(after.contains("score: 3/3 correct"), "{after}");
@@ -772,13 +685,11 @@ fn interactive_session_in_a_terminal() {
     drop(t);
 
     // Ctrl-C after one answer: abandoned, partial score printed on the restored terminal.
-    let Some(t) = session("ctrlc", seed) else {
-        return;
-    };
+    let t = session("ctrlc", seed);
     t.wait_text("trial 1/3");
-    t.send("1");
+    t.keys(&["1"]);
     t.wait_text("trial 2/3");
-    t.send("C-c");
+    t.keys(&["C-c"]);
     let after = t.wait_text("EXIT=");
     assert!(after.contains("EXIT=0"), "{after}");
     assert!(after.contains("stopped after 1 of 3 trials"), "{after}");
@@ -788,11 +699,9 @@ fn interactive_session_in_a_terminal() {
     assert_eq!(r["n"], 1);
 
     // The terminal closing (SIGHUP) mid-session still logs it as abandoned.
-    let Some(t) = session("hup", seed) else {
-        return;
-    };
+    let t = session("hup", seed);
     t.wait_text("trial 1/3");
-    t.send("2");
+    t.keys(&["2"]);
     t.wait_text("trial 2/3");
     t.hang_up();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);

@@ -3,103 +3,13 @@
 
 #[path = "common/pulse.rs"]
 mod pulse;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use tmux::{sh_quote, Tmux};
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A detached tmux session on a server of its own (`tmux -L`), so that killing the server (a
-/// closed terminal) touches nothing else; killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(args: &[&str]) -> Option<String> {
-        let o = Command::new("tmux").args(args).output().ok()?;
-        o.status
-            .success()
-            .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
-    }
-
-    /// Starts `shell_command` in a `width`x`height` pane in the crate's folder.
-    fn start(name: &str, width: u16, height: u16, shell_command: &str) -> Option<Tmux> {
-        let t = Tmux {
-            socket: format!("iemsim-play-{}-{name}", std::process::id()),
-        };
-        let (w, h) = (width.to_string(), height.to_string());
-        t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "-c",
-            env!("CARGO_MANIFEST_DIR"),
-            shell_command,
-        ])
-        .map(|_| t)
-    }
-
-    fn tmux(&self, args: &[&str]) -> Option<String> {
-        let mut all = vec!["-L", &self.socket, "-f", "/dev/null"];
-        all.extend_from_slice(args);
-        Self::run(&all)
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
-            .unwrap_or_default()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    /// Waits until the screen satisfies `pred` (5 s at most) and returns it.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited 5 s for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Closes the terminal as a dying ssh session or a killed tmux does: the pane's tty hangs
-    /// up and its processes get SIGHUP.
-    fn hang_up(&self) {
-        self.tmux(&["kill-server"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.hang_up();
-    }
-}
-
-/// tmux present, or a loud skip (a failure with IEMSIM_REQUIRE_AUDIO=1).
-fn have_tmux() -> bool {
-    if Tmux::run(&["-V"]).is_some() {
-        return true;
-    }
-    if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-        panic!("tmux is required for the terminal UI test");
-    }
-    eprintln!("\n=== SKIPPED: tmux is not installed ===\n");
-    false
-}
 
 /// The "A"/"B" box that is live has the heavy border and the LIVE tag on its first line.
 fn live_side(screen: &str) -> Option<char> {
@@ -118,7 +28,7 @@ fn live_side(screen: &str) -> Option<char> {
 
 #[test]
 fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() {
-    if !have_tmux() {
+    if !tmux::available() {
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
@@ -133,7 +43,7 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
         "env {env} '{}' play; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",
         env!("CARGO_BIN_EXE_iemsim")
     );
-    let t = Tmux::start("keys", 100, 30, &cmd).expect("tmux new-session");
+    let t = Tmux::start("keys", 100, 30, &cmd);
 
     let s = t.wait_for("the play screen", |s| {
         s.contains("LIVE") && s.contains("matching on")
@@ -164,7 +74,10 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
         !s.contains("profiles (keys 1-9)") && s.contains("LIVE")
     });
     std::thread::sleep(Duration::from_millis(300));
-    assert!(t.screen().contains("LIVE"), "Esc closing the help quit");
+    assert!(
+        t.screen(false).contains("LIVE"),
+        "Esc closing the help quit"
+    );
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
@@ -174,7 +87,7 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
 
 #[test]
 fn the_demo_screen_steps_through_parts_and_cleans_up() {
-    if !have_tmux() {
+    if !tmux::available() {
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
@@ -191,7 +104,7 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
         tmp.path().display(),
         env!("CARGO_BIN_EXE_iemsim")
     );
-    let t = Tmux::start("demo", 120, 40, &cmd).expect("tmux new-session");
+    let t = Tmux::start("demo", 120, 40, &cmd);
     let s = t.wait_for("part 1", |s| s.contains("part 1/2") && s.contains("LIVE"));
     assert!(s.contains("neutral") && s.contains("sibilance") && s.contains("Sibilance is"));
     // The text is longer than its panel: ↓ scrolls it.
@@ -232,11 +145,6 @@ fn running(pid: u32) -> bool {
     }
 }
 
-/// Single-quoted for sh.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
-
 /// A closed terminal (tmux killed, as when an ssh session dies) ends `play` and `demo`, and the
 /// demo still removes its rendered files. Two ways: with the SIGHUP a closing terminal sends
 /// (which used to kill the demo before its clean-up), and with the hang-up alone, for a process
@@ -244,7 +152,7 @@ fn sh_quote(s: &str) -> String {
 /// full CPU for ever on the dead tty. Either way the process must be gone within 3 s.
 #[test]
 fn a_closed_terminal_ends_play_and_demo() {
-    if !have_tmux() {
+    if !tmux::available() {
         return;
     }
     if !std::path::Path::new("/proc/self/stat").exists() {
@@ -293,7 +201,7 @@ fn a_closed_terminal_ends_play_and_demo() {
             // the SIGHUP.
             cmd = format!("exec setsid -w sh -c {}", sh_quote(&cmd));
         }
-        let t = Tmux::start(name, 100, 30, &cmd).expect("tmux new-session");
+        let t = Tmux::start(name, 100, 30, &cmd);
         t.wait_for(ready, |s| s.contains(ready) && s.contains("LIVE"));
         let pid: u32 = std::fs::read_to_string(&pidfile)
             .expect("pid file")

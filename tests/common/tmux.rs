@@ -1,0 +1,121 @@
+//! Test helper: a program in a real terminal. A detached tmux session on a server of its own
+//! (`tmux -L`), so that killing the server (a closed terminal) touches nothing else; killed on drop.
+//! Keys go in with `send-keys`, the screen comes back with `capture-pane`.
+//!
+//! Include it with `#[path = "common/tmux.rs"] mod tmux;`.
+
+#![allow(dead_code)]
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long `wait_for` polls before failing.
+const WAIT: Duration = Duration::from_secs(10);
+
+pub struct Tmux {
+    socket: String,
+}
+
+/// tmux present, or a loud skip (a failure with IEMSIM_REQUIRE_AUDIO=1, as in CI).
+pub fn available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return true;
+    }
+    if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
+        panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO=1)");
+    }
+    eprintln!("\n=== SKIPPED: tmux is not installed (terminal UI test) ===\n");
+    false
+}
+
+impl Tmux {
+    /// Starts `shell_command` in a `width`x`height` pane in the crate's folder.
+    pub fn start(name: &str, width: u16, height: u16, shell_command: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("iemsim-{}-{name}", std::process::id()),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        let ok = t
+            .cmd(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, "-c"])
+            .arg(env!("CARGO_MANIFEST_DIR"))
+            .arg(shell_command)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux new-session failed");
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    }
+
+    /// Sends keys (tmux key names: "x", "A", "Tab", "Escape", "C-c").
+    pub fn keys(&self, keys: &[&str]) {
+        let ok = self
+            .cmd(&["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux send-keys {keys:?} failed");
+    }
+
+    /// The screen as text; with `styles`, with its colour and attribute escapes too.
+    pub fn screen(&self, styles: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", "t"];
+        if styles {
+            args.push("-e");
+        }
+        self.cmd(&args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Polls the screen until `pred` holds (10 s at most); returns that screen.
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let s = self.screen(false);
+            if pred(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited {WAIT:?} for {what}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn wait_text(&self, needle: &str) -> String {
+        self.wait_for(needle, |s| s.contains(needle))
+    }
+
+    /// Closes the terminal as a dying ssh session or a killed tmux does: the pane's tty hangs up
+    /// and its processes get SIGHUP.
+    pub fn hang_up(&self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.hang_up();
+    }
+}
+
+/// Single-quoted for sh.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
