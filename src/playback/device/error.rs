@@ -1,0 +1,101 @@
+//! [`DeviceError`]: what can go wrong with the audio device, and the mapping from cpal's error
+//! kinds to it. Separate from device selection and the stream because both use it, and because
+//! the wording (what the user should try next) is its own concern.
+
+use cpal::ErrorKind;
+
+/// What went wrong with the audio device, phrased so the user knows what to try next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error(
+        "no audio output device found; on a headless machine there is no sound card — try \
+         `iemsim export` to write WAVs instead, or start PulseAudio"
+    )]
+    NoDevice,
+    #[error(
+        "no audio output device matches \"{name}\"; available: {} (see `iemsim devices`)",
+        list_or_none(available)
+    )]
+    NotFound {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error(
+        "audio device \"{device}\" is busy (another program holds it); close that program or pick \
+         another device with --device"
+    )]
+    Busy { device: String },
+    #[error(
+        "audio device \"{device}\" offers no usable output format ({detail}); pick another device \
+         with --device (see `iemsim devices`)"
+    )]
+    UnsupportedConfig { device: String, detail: String },
+    #[error(
+        "audio device \"{device}\" stopped working ({detail}); it may have been unplugged or its \
+         sound server stopped — check it and try again"
+    )]
+    Lost { device: String, detail: String },
+    #[error("audio device error: {detail}")]
+    Other { detail: String },
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Maps a cpal error to ours. `is_default`: on a machine without a sound card the default ALSA
+/// device still exists by name (`default` → card 0) but cannot open: that is "no device", not a
+/// device that was lost.
+pub(super) fn translate(e: cpal::Error, device: &str, is_default: bool) -> DeviceError {
+    let detail = e.to_string();
+    match e.kind() {
+        ErrorKind::HostUnavailable => DeviceError::NoDevice,
+        ErrorKind::DeviceNotAvailable if is_default => DeviceError::NoDevice,
+        ErrorKind::DeviceNotAvailable | ErrorKind::StreamInvalidated => DeviceError::Lost {
+            device: device.to_string(),
+            detail,
+        },
+        ErrorKind::DeviceBusy => DeviceError::Busy {
+            device: device.to_string(),
+        },
+        ErrorKind::UnsupportedConfig | ErrorKind::UnsupportedOperation => {
+            DeviceError::UnsupportedConfig {
+                device: device.to_string(),
+                detail,
+            }
+        }
+        _ => DeviceError::Other {
+            detail: format!("{device}: {detail}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_try() {
+        let m = DeviceError::NoDevice.to_string();
+        assert!(
+            m.contains("iemsim export") && m.contains("PulseAudio"),
+            "{m}"
+        );
+        let m = DeviceError::NotFound {
+            name: "usb".into(),
+            available: vec!["default".into(), "pulse".into()],
+        }
+        .to_string();
+        assert!(m.contains("\"usb\"") && m.contains("default, pulse"), "{m}");
+        let e = cpal::Error::new(ErrorKind::DeviceNotAvailable);
+        assert_eq!(translate(e.clone(), "default", true), DeviceError::NoDevice);
+        assert!(matches!(
+            translate(e, "usb", false),
+            DeviceError::Lost { .. }
+        ));
+    }
+}

@@ -1,0 +1,434 @@
+//! The playing stream: [`Output::start`], the audio-thread callbacks and the main-thread watch
+//! that turns backend errors and stalls into [`DeviceError`]s. Separate from device selection
+//! because everything here runs under the real-time rules (see the parent module's docs).
+
+use super::alsa_quiet;
+use super::error::translate;
+use super::{DeviceError, Output, PREFERRED_BUFFER_FRAMES};
+use cpal::traits::{DeviceTrait, StreamTrait};
+use cpal::{BufferSize, ErrorKind, OutputCallbackInfo, SampleFormat, SizedSample, StreamConfig};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Frames rendered per `render` call when the device needs a format conversion; a larger
+/// callback is served in several chunks, so no callback size can outgrow the scratch buffer.
+const SCRATCH_FRAMES: usize = 4096;
+
+/// Counters the audio thread keeps, readable at any time without stopping it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeviceStats {
+    /// Data callbacks so far.
+    pub callbacks: u64,
+    /// Frames handed to the device so far (the device consumed them, or holds them in its buffer).
+    pub frames: u64,
+    /// Largest callback seen, in frames.
+    pub max_callback_frames: u64,
+    /// Buffer underruns the backend reported (audible glitches).
+    pub xruns: u64,
+    /// Latest predicted delay between the callback and the sound leaving the device, µs
+    /// (0 when the backend gives no timestamp).
+    pub latency_us: u64,
+    /// The audio thread got real-time scheduling (see `promote_this_thread`).
+    pub realtime: bool,
+}
+
+impl Output {
+    /// Starts playing: `render` is called on the audio thread with an interleaved buffer of
+    /// `channels()` × n frames to fill completely. It must not block or allocate. Audio stops
+    /// when the returned [`Running`] is dropped.
+    pub fn start(
+        self,
+        render: impl FnMut(&mut [f32]) + Send + 'static,
+    ) -> Result<Running, DeviceError> {
+        let _quiet = alsa_quiet::Guard::new();
+        let config = StreamConfig {
+            channels: self.choice.channels,
+            sample_rate: self.choice.rate,
+            buffer_size: match self.choice.buffer_frames {
+                Some(n) => BufferSize::Fixed(n),
+                None => BufferSize::Default,
+            },
+        };
+        let counters = Arc::new(Counters::default());
+        let (producer, consumer) = rtrb::RingBuffer::<Reported>::new(16);
+        let err_cb = error_callback(Arc::clone(&counters), producer);
+        let channels = usize::from(self.choice.channels);
+        let stats = Arc::clone(&counters);
+        let built = match self.choice.format {
+            SampleFormat::F32 => {
+                let mut render = render;
+                self.device.build_output_stream::<f32, _, _>(
+                    config,
+                    move |data: &mut [f32], info: &OutputCallbackInfo| {
+                        stats.record(data.len() / channels, info);
+                        render(data);
+                    },
+                    err_cb,
+                    None,
+                )
+            }
+            SampleFormat::I32 => self.device.build_output_stream::<i32, _, _>(
+                config,
+                converting(channels, stats, render, f32_to_i32),
+                err_cb,
+                None,
+            ),
+            SampleFormat::I16 => self.device.build_output_stream::<i16, _, _>(
+                config,
+                converting(channels, stats, render, f32_to_i16),
+                err_cb,
+                None,
+            ),
+            other => {
+                return Err(DeviceError::UnsupportedConfig {
+                    device: self.name,
+                    detail: format!("sample format {other}"),
+                })
+            }
+        };
+        let stream = built.map_err(|e| translate(e, &self.name, self.is_default))?;
+        stream
+            .play()
+            .map_err(|e| translate(e, &self.name, self.is_default))?;
+        let period = stream.buffer_size().ok();
+        Ok(Running {
+            stream,
+            counters,
+            watch: Mutex::new(Watch {
+                queue: consumer,
+                fatal: None,
+                suspect: None,
+                last_callbacks: 0,
+                last_progress: Instant::now(),
+                paused: false,
+            }),
+            name: self.name,
+            is_default: self.is_default,
+            period,
+            rate: self.choice.rate,
+        })
+    }
+}
+
+/// How long the callbacks may stop after a non-fatal-looking backend error before we call the
+/// device lost (e.g. the PulseAudio sink vanished: ALSA reports an xrun, then `snd_pcm_prepare`
+/// fails with EIO, and no callback comes again).
+const STALL_AFTER_ERROR: Duration = Duration::from_secs(1);
+/// How long the callbacks may stop with no error at all (a frozen server) before we give up.
+const STALL: Duration = Duration::from_secs(2);
+
+/// A playing stream. Keep it alive while audio should play; dropping it stops the sound at once
+/// (so keep it [`Running::tail`] past the last sample you care about: the device still holds a
+/// buffer).
+pub struct Running {
+    stream: cpal::Stream,
+    counters: Arc<Counters>,
+    watch: Mutex<Watch>,
+    name: String,
+    is_default: bool,
+    period: Option<u32>,
+    rate: u32,
+}
+
+/// Main-thread side of the error channel (the lock is never taken by the audio thread).
+struct Watch {
+    queue: rtrb::Consumer<Reported>,
+    fatal: Option<DeviceError>,
+    /// A backend error that is fatal only if the callbacks do not resume after it:
+    /// (error, callbacks seen when it happened, when `error()` first saw it).
+    suspect: Option<(cpal::Error, u64, Instant)>,
+    last_callbacks: u64,
+    last_progress: Instant,
+    paused: bool,
+}
+
+/// An error from the stream thread, with the callback count at that moment.
+struct Reported {
+    error: cpal::Error,
+    callbacks: u64,
+}
+
+impl Running {
+    /// The first fatal error of the stream (sticky), e.g. the device vanished mid-play. Call it
+    /// regularly (every ~50–100 ms): besides the errors cpal reports, it notices a stream whose
+    /// callbacks stopped, which is how a lost PulseAudio device shows through ALSA. Underruns
+    /// and errors the stream recovers from are not fatal (underruns: [`DeviceStats::xruns`]).
+    pub fn error(&self) -> Option<DeviceError> {
+        let mut w = match self.watch.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if w.fatal.is_some() {
+            return w.fatal.clone();
+        }
+        let now = Instant::now();
+        while let Ok(r) = w.queue.pop() {
+            match r.error.kind() {
+                ErrorKind::DeviceNotAvailable
+                | ErrorKind::HostUnavailable
+                | ErrorKind::StreamInvalidated
+                | ErrorKind::PermissionDenied => {
+                    // The default device that never produced a callback never existed (headless).
+                    let never_ran = r.callbacks == 0;
+                    w.fatal = Some(translate(r.error, &self.name, self.is_default && never_ran));
+                    return w.fatal.clone();
+                }
+                _ => {
+                    if w.suspect.is_none() {
+                        w.suspect = Some((r.error, r.callbacks, now));
+                    }
+                }
+            }
+        }
+        let callbacks = self.counters.callbacks.load(Ordering::Acquire);
+        if callbacks != w.last_callbacks {
+            w.last_callbacks = callbacks;
+            w.last_progress = now;
+        }
+        // Two callbacks after the error: the stream recovered, it was a glitch.
+        if matches!(&w.suspect, Some((_, at, _)) if callbacks > at + 1) {
+            w.suspect = None;
+        }
+        if w.paused {
+            return None;
+        }
+        let lost = |detail: String| DeviceError::Lost {
+            device: self.name.clone(),
+            detail,
+        };
+        if let Some((e, _, seen)) = &w.suspect {
+            if now.duration_since(*seen) >= STALL_AFTER_ERROR
+                && now.duration_since(w.last_progress) >= STALL_AFTER_ERROR
+            {
+                w.fatal = Some(lost(e.to_string()));
+            }
+        } else if now.duration_since(w.last_progress) >= STALL {
+            w.fatal = Some(lost(format!(
+                "it stopped asking for audio {} s ago",
+                STALL.as_secs()
+            )));
+        }
+        w.fatal.clone()
+    }
+
+    pub fn stats(&self) -> DeviceStats {
+        self.counters.snapshot()
+    }
+
+    /// The period the backend actually granted (frames per callback), when it tells.
+    pub fn buffer_frames(&self) -> Option<u32> {
+        self.period
+    }
+
+    /// How long to keep this alive after the callback that rendered the last sample you want
+    /// heard: the device's reported latency or, if it reports none, a 2-period ring — plus 50 ms.
+    pub fn tail(&self) -> Duration {
+        let reported = Duration::from_micros(self.counters.latency_us.load(Ordering::Relaxed));
+        let ring = Duration::from_secs_f64(
+            2.0 * f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES))
+                / f64::from(self.rate.max(1)),
+        );
+        reported.max(ring) + Duration::from_millis(50)
+    }
+
+    pub fn device_name(&self) -> &str {
+        &self.name
+    }
+
+    /// Pauses the stream (cpal `pause`); while paused, a stall is not an error.
+    pub fn pause(&self) -> Result<(), DeviceError> {
+        self.set_paused(true);
+        self.stream
+            .pause()
+            .map_err(|e| translate(e, &self.name, false))
+    }
+
+    /// Resumes after [`Running::pause`].
+    pub fn resume(&self) -> Result<(), DeviceError> {
+        self.stream
+            .play()
+            .map_err(|e| translate(e, &self.name, false))?;
+        self.set_paused(false);
+        Ok(())
+    }
+
+    fn set_paused(&self, paused: bool) {
+        let mut w = match self.watch.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        w.paused = paused;
+        w.last_progress = Instant::now();
+    }
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("name", &self.name)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+#[derive(Default)]
+struct Counters {
+    callbacks: AtomicU64,
+    frames: AtomicU64,
+    max_callback_frames: AtomicU64,
+    xruns: AtomicU64,
+    latency_us: AtomicU64,
+    realtime: AtomicBool,
+}
+
+impl Counters {
+    /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback.
+    fn record(&self, frames: usize, info: &OutputCallbackInfo) {
+        if self.callbacks.load(Ordering::Relaxed) == 0 {
+            self.realtime
+                .store(promote_this_thread(), Ordering::Relaxed);
+        }
+        let n = frames as u64;
+        self.frames.fetch_add(n, Ordering::Relaxed);
+        self.max_callback_frames.fetch_max(n, Ordering::Relaxed);
+        let ts = info.timestamp();
+        if let Some(d) = ts.playback.checked_duration_since(ts.callback) {
+            self.latency_us.store(
+                d.as_micros().min(u128::from(u64::MAX)) as u64,
+                Ordering::Relaxed,
+            );
+        }
+        // Last, so a reader that sees the callback count also sees its frames.
+        self.callbacks.fetch_add(1, Ordering::Release);
+    }
+
+    fn snapshot(&self) -> DeviceStats {
+        let callbacks = self.callbacks.load(Ordering::Acquire);
+        DeviceStats {
+            callbacks,
+            frames: self.frames.load(Ordering::Relaxed),
+            max_callback_frames: self.max_callback_frames.load(Ordering::Relaxed),
+            xruns: self.xruns.load(Ordering::Relaxed),
+            latency_us: self.latency_us.load(Ordering::Relaxed),
+            realtime: self.realtime.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Asks for real-time round-robin scheduling for the calling (audio) thread, just below
+/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do: on a busy
+/// CPU a normal-priority thread can miss the refill deadline of a short ring. Needs permission
+/// (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such as the `audio` group's); without it nothing
+/// changes and `DeviceStats::realtime` stays false.
+#[cfg(target_os = "linux")]
+fn promote_this_thread() -> bool {
+    let param = libc::sched_param { sched_priority: 4 };
+    // SAFETY: pid 0 = the calling thread; `param` is a valid sched_param for SCHED_RR.
+    unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) == 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn promote_this_thread() -> bool {
+    false
+}
+
+/// Error callback (stream thread): count underruns, queue everything fatal, never print.
+fn error_callback(
+    counters: Arc<Counters>,
+    mut queue: rtrb::Producer<Reported>,
+) -> impl FnMut(cpal::Error) + Send + 'static {
+    move |e: cpal::Error| match e.kind() {
+        ErrorKind::Xrun => {
+            counters.xruns.fetch_add(1, Ordering::Relaxed);
+        }
+        // Informational: the stream keeps running.
+        ErrorKind::RealtimeDenied | ErrorKind::DeviceChanged => {}
+        _ => {
+            // Full queue: the first errors are already there, the later ones add nothing.
+            let _ = queue.push(Reported {
+                error: e,
+                callbacks: counters.callbacks.load(Ordering::Acquire),
+            });
+        }
+    }
+}
+
+/// Data callback for a device that does not take f32: render into pre-allocated f32 scratch
+/// (in chunks if the callback is larger than it), then convert.
+fn converting<T: SizedSample + Send + 'static>(
+    channels: usize,
+    counters: Arc<Counters>,
+    mut render: impl FnMut(&mut [f32]) + Send + 'static,
+    convert: fn(f32) -> T,
+) -> impl FnMut(&mut [T], &OutputCallbackInfo) + Send + 'static {
+    let mut scratch = vec![0.0f32; SCRATCH_FRAMES * channels.max(1)];
+    move |data: &mut [T], info: &OutputCallbackInfo| {
+        counters.record(data.len() / channels.max(1), info);
+        for out in data.chunks_mut(scratch.len()) {
+            let buf = &mut scratch[..out.len()];
+            render(buf);
+            for (o, &x) in out.iter_mut().zip(buf.iter()) {
+                *o = convert(x);
+            }
+        }
+    }
+}
+
+/// Full scale is 2^31 − 1; `as` saturates out-of-range values and maps NaN to 0 (no panic).
+fn f32_to_i32(x: f32) -> i32 {
+    (f64::from(x) * f64::from(i32::MAX)).round() as i32
+}
+
+fn f32_to_i16(x: f32) -> i16 {
+    (x * f32::from(i16::MAX)).round() as i16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integer_conversion_saturates_and_rounds() {
+        assert_eq!(f32_to_i16(1.0), i16::MAX);
+        assert_eq!(f32_to_i16(-2.0), i16::MIN);
+        assert_eq!(f32_to_i16(f32::NAN), 0);
+        assert_eq!(f32_to_i16(0.5), 16_384); // 16383.5 rounds away from zero
+        assert_eq!(f32_to_i32(1.0), i32::MAX);
+        assert_eq!(f32_to_i32(-1.5), i32::MIN);
+        assert_eq!(f32_to_i32(0.25), 536_870_912); // 2^31 − 1 over 4, rounded
+    }
+
+    #[test]
+    fn integer_devices_get_the_rendered_stream_converted_in_scratch_sized_chunks() {
+        use cpal::{OutputStreamTimestamp, StreamInstant};
+        let counters = Arc::new(Counters::default());
+        let mut next = 0u32;
+        // A ramp, so any reordering, gap or repeat between chunks shows.
+        let render = move |buf: &mut [f32]| {
+            for f in buf.chunks_mut(2) {
+                let x = (next % 1000) as f32 / 1000.0;
+                f[0] = x;
+                f[1] = -x;
+                next += 1;
+            }
+        };
+        let mut cb = converting(2, Arc::clone(&counters), render, f32_to_i16);
+        let t = StreamInstant::new(1, 0);
+        let info = OutputCallbackInfo::new(OutputStreamTimestamp {
+            callback: t,
+            playback: StreamInstant::new(1, 20_000_000),
+        });
+        let frames = SCRATCH_FRAMES * 2 + 123; // three chunks
+        let mut data = vec![0i16; frames * 2];
+        cb(&mut data, &info);
+        for (i, f) in data.chunks(2).enumerate() {
+            let x = (i % 1000) as f32 / 1000.0;
+            assert_eq!((f[0], f[1]), (f32_to_i16(x), f32_to_i16(-x)), "frame {i}");
+        }
+        let st = counters.snapshot();
+        assert_eq!((st.callbacks, st.frames), (1, frames as u64));
+        assert_eq!(st.max_callback_frames, frames as u64);
+        assert_eq!(st.latency_us, 20_000);
+    }
+}
