@@ -1,0 +1,116 @@
+//! `iemsim play`: real-time A/B of two profiles, loudness-matched, with a terminal UI or scripted.
+//!
+//! This file checks the arguments and starts the player; `scripted.rs` holds the `--no-tui` mode
+//! and `interactive.rs` the terminal UI loop (shared with `demo`).
+
+mod interactive;
+mod scripted;
+
+pub use interactive::{interactive, DemoScreen, Outcome};
+
+use super::{find_profile, input_or_default};
+use crate::cli::PlayArgs;
+use crate::error::usage;
+use crate::playback::player::{Player, PlayerConfig};
+use anyhow::Result;
+use scripted::scripted;
+
+pub fn run(args: &PlayArgs) -> Result<()> {
+    let input = input_or_default(args.input.as_deref())?;
+    let profiles = [find_profile(&args.a)?, find_profile(&args.b)?];
+    let start_s = match args.start.as_deref() {
+        Some(s) => parse_time(s).ok_or_else(|| {
+            usage(format!(
+                "--start {s}: use seconds (12.5) or minutes:seconds (1:05)"
+            ))
+        })?,
+        None => 0.0,
+    };
+    let loop_s = match args.loop_range.as_deref() {
+        Some(s) => Some(parse_range(s).ok_or_else(|| {
+            usage(format!(
+                "--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with START < END"
+            ))
+        })?),
+        None => None,
+    };
+    if args.switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
+        return Err(usage("--switch-every must be more than 0.05 s"));
+    }
+    if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
+        return Err(usage("--duration must be more than 0 s"));
+    }
+    if (args.switch_every.is_some() || args.duration.is_some() || args.json) && !args.no_tui {
+        return Err(usage(
+            "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
+        ));
+    }
+    if !args.no_tui {
+        need_terminal("--no-tui --duration SECS [--switch-every SECS]")?;
+    }
+    let cfg = PlayerConfig {
+        input,
+        profiles,
+        device: args.device.clone(),
+        matching: !args.no_match,
+        start_s,
+        loop_s,
+        quiet: args.no_tui,
+    };
+    // Check the whole setup before touching the terminal: errors then print as one plain line.
+    let mut player = Player::start(cfg)?;
+    if let Some((a, b)) = loop_s {
+        if b > player.duration_s() + 0.001 || a >= player.duration_s() {
+            return Err(usage(format!(
+                "--loop {a}-{b} s is outside the file ({:.1} s)",
+                player.duration_s()
+            )));
+        }
+    }
+    if start_s >= player.duration_s() {
+        return Err(usage(format!(
+            "--start {start_s} s is past the end of the file ({:.1} s)",
+            player.duration_s()
+        )));
+    }
+    if args.no_tui {
+        scripted(&mut player, args)?;
+        // Let the device play out its buffer: the last note is heard whole.
+        player.stop();
+        Ok(())
+    } else {
+        interactive(&mut player, None).map(|_| ())
+    }
+}
+
+/// The terminal UI needs a terminal on both ends; say what to use instead (before any audio starts).
+pub fn need_terminal(instead: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(usage(format!(
+            "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
+        )))
+    }
+}
+
+/// `SECS`, `M:SS(.s)` or `H:MM:SS`.
+pub fn parse_time(s: &str) -> Option<f64> {
+    let mut total = 0.0;
+    for part in s.trim().split(':') {
+        let v: f64 = part.parse().ok()?;
+        if !(v.is_finite() && v >= 0.0) {
+            return None;
+        }
+        total = total * 60.0 + v;
+    }
+    Some(total)
+}
+
+/// `START-END` with times as in [`parse_time`].
+pub fn parse_range(s: &str) -> Option<(f64, f64)> {
+    let (a, b) = s.split_once('-')?;
+    let (a, b) = (parse_time(a)?, parse_time(b)?);
+    (b > a).then_some((a, b))
+}

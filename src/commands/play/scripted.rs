@@ -1,0 +1,138 @@
+//! The scripted (`--no-tui`) mode of `iemsim play`: plays for `--duration`, switches every
+//! `--switch-every`, prints one line (or JSON object with `--json`) per event, needs no
+//! terminal. Separate from the terminal UI, with which it shares nothing but the player.
+
+use crate::cli::PlayArgs;
+use crate::error::usage;
+use crate::playback::engine::Side;
+use crate::playback::player::{display_name, Player};
+use anyhow::Result;
+use serde_json::json;
+use std::io::Write;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+fn side_name(player: &Player, side: Side) -> String {
+    player.sides[side.index()].profile.clone()
+}
+
+/// The scripted mode: plays `--duration`, switching every `--switch-every`, one line per switch.
+pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
+    let start_pos = player.position_s();
+    let duration = args
+        .duration
+        .unwrap_or(f64::INFINITY)
+        .min(if player.loop_s().is_some() {
+            f64::INFINITY
+        } else {
+            player.duration_s() - start_pos
+        });
+    if duration.is_infinite() {
+        return Err(usage(
+            "--loop without --duration would play forever in --no-tui mode: add --duration",
+        ));
+    }
+    let out = std::io::stdout();
+    let emit = |v: serde_json::Value, text: String| {
+        let mut o = out.lock();
+        let _ = if args.json {
+            writeln!(o, "{v}")
+        } else {
+            writeln!(o, "{text}")
+        };
+        let _ = o.flush();
+    };
+    let s = &player.sides;
+    emit(
+        json!({
+            "event": "start",
+            "file": player.input,
+            "device": player.device_name,
+            "rate_hz": player.device_rate,
+            "channels": player.device_channels,
+            "buffer_frames": player.buffer_frames,
+            "file_rate_hz": player.info.sample_rate,
+            "a": s[0], "b": s[1],
+            "matching": player.matching(),
+            "analysis_s": player.analysis_s,
+            "first_callback_s": player.first_callback_s,
+        }),
+        format!(
+            "playing {} on {} ({} Hz, {} frames/buffer); A = {} ({:+.1} dB), B = {} ({:+.1} dB), loudness matching {}; analysis {:.0} ms, first audio after {:.0} ms",
+            display_name(&player.input),
+            player.device_name,
+            player.device_rate,
+            player.buffer_frames.map_or("?".into(), |b| b.to_string()),
+            s[0].profile,
+            if player.matching() { s[0].gain_matched_db } else { s[0].preamp_db },
+            s[1].profile,
+            if player.matching() { s[1].gain_matched_db } else { s[1].preamp_db },
+            if player.matching() { "on" } else { "off" },
+            player.analysis_s * 1e3,
+            player.first_callback_s.unwrap_or(f64::NAN) * 1e3,
+        ),
+    );
+    let rate = f64::from(player.info.sample_rate);
+    let t0 = Instant::now();
+    let mut next_switch = args.switch_every;
+    let mut played;
+    loop {
+        player.check()?;
+        played = t0.elapsed().as_secs_f64();
+        if played >= duration || player.finished() {
+            break;
+        }
+        if let Some(at) = next_switch {
+            if played >= at {
+                let to = player.live().other();
+                let before = player.ctl.switches.load(Acquire);
+                let requested = player.position_s();
+                player.set_live(to);
+                // The callback acknowledges at its next buffer (≤ one period).
+                let wait_until = Instant::now() + Duration::from_millis(500);
+                while player.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                let ack_t_s = t0.elapsed().as_secs_f64();
+                let applied = player.ctl.last_switch_position.load(Acquire) as f64 / rate;
+                emit(
+                    json!({
+                        "event": "switch",
+                        "t_s": played,
+                        "ack_t_s": ack_t_s,
+                        "to": to,
+                        "profile": side_name(player, to),
+                        "requested_position_s": requested,
+                        "position_s": applied,
+                    }),
+                    format!(
+                        "{played:7.3} s  -> {} ({})  at file position {applied:.3} s",
+                        to.label(),
+                        side_name(player, to)
+                    ),
+                );
+                next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let underruns = player.underruns();
+    let frames = player.ctl.frames_rendered.load(Acquire);
+    emit(
+        json!({
+            "event": "end",
+            "t_s": played,
+            "position_s": player.position_s(),
+            "frames_rendered": frames,
+            "underruns": underruns,
+            "load_pct": player.load_pct(),
+            "output_latency_s": player.output_latency_s(),
+        }),
+        format!(
+            "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%",
+            player.position_s(),
+            player.load_pct()
+        ),
+    );
+    Ok(())
+}
