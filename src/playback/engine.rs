@@ -12,8 +12,9 @@
 //! arrives through atomics in [`Control`] and, for new chains, through an `rtrb` queue (the old chain
 //! goes back through another queue, so it is freed off the audio thread).
 
+pub use super::control::{Control, Side};
 use crate::dsp::{Chain, Processor};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::*};
+use std::sync::atomic::Ordering::*;
 
 /// Frames processed per inner step (the scratch buffers' size; any callback size works).
 pub const CHUNK_FRAMES: usize = 1024;
@@ -23,117 +24,6 @@ pub const CROSSFADE_S: f64 = 0.020;
 const GAIN_TAU_S: f64 = 0.004;
 /// How long a newly installed chain runs muted before it is faded in (its filters settle).
 const WARM_S: f64 = 0.100;
-
-/// A side of the comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Side {
-    A,
-    B,
-}
-
-impl Side {
-    pub fn index(self) -> usize {
-        match self {
-            Side::A => 0,
-            Side::B => 1,
-        }
-    }
-
-    pub fn other(self) -> Side {
-        match self {
-            Side::A => Side::B,
-            Side::B => Side::A,
-        }
-    }
-
-    pub fn from_index(i: u8) -> Side {
-        if i == 0 {
-            Side::A
-        } else {
-            Side::B
-        }
-    }
-
-    pub fn label(self) -> char {
-        match self {
-            Side::A => 'A',
-            Side::B => 'B',
-        }
-    }
-}
-
-/// Everything the UI and the feeder share with the callback: atomics only.
-#[derive(Debug, Default)]
-pub struct Control {
-    // UI → callback
-    pub live: AtomicU8,
-    pub paused: AtomicBool,
-    pub matching: AtomicBool,
-    // Seek handshake (UI → feeder → callback → feeder), see `request_seek`.
-    pub seek_epoch: AtomicU64,
-    pub seek_frame: AtomicU64,
-    pub feeder_stopped_epoch: AtomicU64,
-    pub drained_epoch: AtomicU64,
-    /// Loop region in file frames; `loop_end == 0` means no loop. Read by the feeder.
-    pub loop_start: AtomicU64,
-    pub loop_end: AtomicU64,
-    pub shutdown: AtomicBool,
-    // feeder → callback
-    pub eof: AtomicBool,
-    // callback → UI
-    /// Playback position in file frames (what has been handed to the device).
-    pub position: AtomicU64,
-    /// Peak |sample| per output channel (first two) since the UI last took it, as f32 bits.
-    pub peak_bits: [AtomicU32; 2],
-    pub underruns: AtomicU64,
-    pub finished: AtomicBool,
-    /// Device frames rendered so far.
-    pub frames_rendered: AtomicU64,
-    /// Number of crossfades started, and the file position (frames) where the last one began.
-    pub switches: AtomicU64,
-    pub last_switch_position: AtomicU64,
-    /// Side whose output the callback is currently fading to (acknowledges `live`).
-    pub live_applied: AtomicU8,
-    /// Profile installs completed (a new chain faded in).
-    pub installs: AtomicU64,
-    /// Callback duration as a fraction of the buffer period, f32 bits (set by the device wrapper).
-    pub load_bits: AtomicU32,
-}
-
-impl Control {
-    pub fn new(matching: bool) -> Self {
-        let c = Self::default();
-        c.matching.store(matching, Relaxed);
-        c
-    }
-
-    pub fn live(&self) -> Side {
-        Side::from_index(self.live.load(Relaxed))
-    }
-
-    pub fn set_live(&self, side: Side) {
-        self.live.store(side.index() as u8, Release);
-    }
-
-    /// Asks for a jump to `frame` (file frames). The feeder stops filling the ring, the callback fades
-    /// out, empties the ring and resets the filters, then the feeder resumes from `frame`.
-    pub fn request_seek(&self, frame: u64) {
-        self.seek_frame.store(frame, Release);
-        self.seek_epoch.fetch_add(1, AcqRel);
-    }
-
-    /// Takes the peak levels (linear) since the last call.
-    pub fn take_peaks(&self) -> [f32; 2] {
-        [
-            f32::from_bits(self.peak_bits[0].swap(0, AcqRel)),
-            f32::from_bits(self.peak_bits[1].swap(0, AcqRel)),
-        ]
-    }
-
-    pub fn load(&self) -> f32 {
-        f32::from_bits(self.load_bits.load(Relaxed))
-    }
-}
 
 /// A chain with the two output gains it can play at (linear).
 pub struct SideChain {

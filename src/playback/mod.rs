@@ -7,6 +7,7 @@ pub mod device;
 
 pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
 
+pub mod control;
 pub mod engine;
 pub mod feeder;
 pub mod matching;
