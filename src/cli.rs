@@ -196,6 +196,10 @@ pub struct PlayArgs {
     /// Output device (name or part of it; see `iemsim devices`).
     #[arg(long)]
     pub device: Option<String>,
+    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// machine (no dropouts) but switches later; smaller switches sooner.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
+    pub buffer: Option<u32>,
     /// Start position (seconds, or M:SS).
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
@@ -254,6 +258,10 @@ pub struct AbxArgs {
     /// Output device (name or part of it).
     #[arg(long)]
     pub device: Option<String>,
+    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// machine (no dropouts) but switches later; smaller switches sooner.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
+    pub buffer: Option<u32>,
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
@@ -282,6 +290,10 @@ pub struct DemoArgs {
     /// Output device (name or part of it).
     #[arg(long)]
     pub device: Option<String>,
+    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// machine (no dropouts) but switches later; smaller switches sooner.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
+    pub buffer: Option<u32>,
     /// Replace existing files in the export folder.
     #[arg(long)]
     pub force: bool,

@@ -27,6 +27,8 @@ pub struct PlayerConfig {
     pub input: PathBuf,
     pub profiles: [Profile; 2],
     pub device: Option<String>,
+    /// Frames per callback to ask for (`None`: the device layer's default).
+    pub buffer_frames: Option<u32>,
     pub matching: bool,
     pub start_s: f64,
     pub loop_s: Option<(f64, f64)>,
@@ -116,7 +118,11 @@ impl Player {
         ];
         let gains = matched([lufs[0], lufs[1]], pre);
 
-        let output = device::open(cfg.device.as_deref(), info.sample_rate)?;
+        let output = device::open_with_period(
+            cfg.device.as_deref(),
+            info.sample_rate,
+            cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES),
+        )?;
         let device_rate = output.rate();
         let device_channels = output.channels();
         let dch = usize::from(device_channels);

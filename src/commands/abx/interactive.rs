@@ -28,7 +28,7 @@ const MESSAGE_S: f64 = 4.0;
 
 /// Runs the session on the player, logs it (completed or abandoned, also when the device fails
 /// mid-session) and prints the score once the terminal is restored.
-pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
+pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> Result<()> {
     // Checked before the device opens, so a pipe or a script gets one clear line.
     if !std::io::stdout().is_terminal() {
         return Err(usage(
@@ -39,6 +39,7 @@ pub fn run(setup: &Setup, device: Option<&str>) -> Result<()> {
         input: setup.input.clone(),
         profiles: [setup.profile_a.clone(), setup.profile_b.clone()],
         device: device.map(str::to_string),
+        buffer_frames,
         matching: true,
         start_s: 0.0,
         loop_s: None,

@@ -66,7 +66,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             }
             run_scripted(&setup, &answers)
         }
-        None => interactive::run(&setup, args.device.as_deref()),
+        None => interactive::run(&setup, args.device.as_deref(), args.buffer),
     }
 }
 

@@ -80,6 +80,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             input: rendered.files.source.clone(),
             profiles: [super::find_profile(&part.a)?, super::find_profile(&part.b)?],
             device: args.device.clone(),
+            buffer_frames: args.buffer,
             matching: true,
             start_s: 0.0,
             loop_s: None,

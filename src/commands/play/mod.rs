@@ -52,6 +52,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         input,
         profiles,
         device: args.device.clone(),
+        buffer_frames: args.buffer,
         matching: !args.no_match,
         start_s,
         loop_s,
