@@ -13,9 +13,25 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
+/// Stopped by a signal (SIGHUP, SIGINT, SIGTERM) after cleaning up. Exit code 128 + the signal.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by signal {0} (cleaned up: terminal restored, nothing half-written left)")]
+pub struct Interrupted(pub i32);
+
+/// `Err(Interrupted)` if the last terminal screen was ended by a signal.
+pub fn check_interrupted() -> anyhow::Result<()> {
+    match crate::ui::tui::hangup::last_signal() {
+        Some(sig) => Err(Interrupted(sig).into()),
+        None => Ok(()),
+    }
+}
+
 /// The process exit code for an error chain.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if let Some(Interrupted(sig)) = cause.downcast_ref::<Interrupted>() {
+            return u8::try_from(128 + sig).unwrap_or(1);
+        }
         if cause.is::<UsageError>() || cause.is::<ProfileError>() {
             return 2;
         }

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     match iemsim::commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("iemsim: {}", one_line(&err));
+            // Not eprintln!: after a hang-up stderr may be a dead terminal, and eprintln! panics.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "iemsim: {}", one_line(&err));
             ExitCode::from(iemsim::error::exit_code(&err))
         }
     }

@@ -223,3 +223,51 @@ fn a_closed_terminal_ends_play_and_demo() {
         assert!(left.is_empty(), "{name}: files left behind: {left:?}");
     }
 }
+
+/// `kill -TERM` / `kill -INT` from outside (not a key): the screen ends cleanly, the terminal is
+/// restored and the exit code is 128 + the signal, as shells expect.
+#[test]
+fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
+    if !tmux::available() {
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let env: String = stack
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
+        .collect();
+    for (sig, name, code) in [(libc::SIGTERM, "term", 143), (libc::SIGINT, "int", 130)] {
+        let pidfile = tmp.path().join(format!("{name}.pid"));
+        let cmd = format!(
+            "env {env}sh -c {script}; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",
+            script = sh_quote(&format!(
+                "echo $$ > {}; exec {} play",
+                sh_quote(pidfile.to_str().expect("utf-8 path")),
+                sh_quote(env!("CARGO_BIN_EXE_iemsim"))
+            )),
+        );
+        let t = Tmux::start(name, 100, 30, &cmd);
+        t.wait_for("the play screen", |s| s.contains("LIVE"));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .expect("pid file")
+            .trim()
+            .parse()
+            .expect("pid");
+        // SAFETY: kill(2) on the process this test started.
+        unsafe { libc::kill(pid, sig) };
+        let s = t.wait_for("exit", |s| s.contains("EXIT="));
+        assert!(s.contains(&format!("EXIT={code}")), "{name}: {s}");
+        assert!(
+            !s.contains("-icanon"),
+            "{name}: terminal left in raw mode:\n{s}"
+        );
+        assert!(
+            !s.contains("LIVE"),
+            "{name}: still on the alternate screen:\n{s}"
+        );
+    }
+}

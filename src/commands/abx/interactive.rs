@@ -57,11 +57,14 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
     let logged = finish_session(setup, &session, gains);
     // With the terminal gone there is nobody to print to (and println! would panic).
     if terminal_gone {
-        return logged.map(|_| ());
+        return logged.and_then(|_| crate::error::check_interrupted());
     }
     drop(hangup);
     match (outcome, logged) {
-        (Ok(()), Ok(record)) => print_report(setup, &record, &session.verdict()),
+        (Ok(()), Ok(record)) => {
+            print_report(setup, &record, &session.verdict())?;
+            crate::error::check_interrupted()
+        }
         (Ok(()), Err(log_err)) => Err(log_err),
         (Err(e), Ok(record)) => {
             print_report(setup, &record, &session.verdict())?;

@@ -109,6 +109,9 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             Outcome::Prev => i = i.saturating_sub(1),
         }
     }
+    if signals.caught() {
+        return crate::error::check_interrupted();
+    }
     Ok(())
 }
 

@@ -80,7 +80,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         player.stop();
         Ok(())
     } else {
-        interactive(&mut player, None).map(|_| ())
+        interactive(&mut player, None)?;
+        crate::error::check_interrupted()
     }
 }
 

@@ -12,34 +12,47 @@
 //! `hung_up_tty_poll` after a vhangup), and crossterm is only asked to read once input is there.
 //! And restoring a terminal that is gone fails, which ratatui's `Terminal` drop reports with
 //! `eprintln!`, a panic when stderr is that terminal: see `TerminalGuard::abandon`.
-//! Ctrl-C needs none of this: raw mode delivers it as a key.
+//! Ctrl-C typed at the keyboard needs none of this (raw mode delivers it as a key), but a SIGINT
+//! sent from outside (`kill -INT`) is treated like SIGTERM: the screen ends cleanly and the
+//! command exits with 128 + the signal's number, as shells expect.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::time::Duration;
 
 static CAUGHT: AtomicBool = AtomicBool::new(false);
+static LAST: AtomicI32 = AtomicI32::new(0);
 
-/// SIGHUP and SIGTERM handlers that only set a flag, installed until dropped (then the previous
-/// actions are put back).
+/// The signal that ended the last screen, if one did (for the exit code).
+pub fn last_signal() -> Option<i32> {
+    match LAST.load(SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+/// SIGHUP, SIGINT and SIGTERM handlers that only set a flag, installed until dropped (then the
+/// previous actions are put back).
 pub struct Signals {
     #[cfg(unix)]
     previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
 #[cfg(unix)]
-extern "C" fn on_signal(_: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
+extern "C" fn on_signal(sig: libc::c_int) {
+    // Only atomic stores: async-signal-safe.
+    LAST.store(sig, SeqCst);
     CAUGHT.store(true, SeqCst);
 }
 
 impl Signals {
     pub fn install() -> Signals {
         CAUGHT.store(false, SeqCst);
+        LAST.store(0, SeqCst);
         #[cfg(unix)]
         {
             let mut previous = Vec::new();
-            for sig in [libc::SIGHUP, libc::SIGTERM] {
+            for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
                 // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value, the handler
                 // only stores to an atomic, and `old` receives the previous action.
                 unsafe {
@@ -58,7 +71,7 @@ impl Signals {
         Signals {}
     }
 
-    /// A SIGHUP or SIGTERM arrived since [`Signals::install`].
+    /// A SIGHUP, SIGINT or SIGTERM arrived since [`Signals::install`].
     pub fn caught(&self) -> bool {
         CAUGHT.load(SeqCst)
     }
