@@ -68,6 +68,8 @@ pub struct Player {
     pub analysis_s: f64,
     /// From `Player::start` to the first callback.
     pub first_callback_s: Option<f64>,
+    /// `rewind_when_finished` already went back to the start for this ending.
+    rewound: bool,
 }
 
 /// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
@@ -223,6 +225,7 @@ impl Player {
             buffer_frames,
             analysis_s,
             first_callback_s,
+            rewound: false,
         })
     }
 
@@ -293,6 +296,20 @@ impl Player {
     /// True once the whole file has been played (and no loop is set).
     pub fn finished(&self) -> bool {
         self.ctl.finished.load(Acquire)
+    }
+
+    /// For the interactive screens, called once per frame: when the file has played to its end,
+    /// pause and go back to the start (once), so `space` plays it again.
+    pub fn rewind_when_finished(&mut self) {
+        if self.finished() && self.loop_s().is_none() {
+            if !self.rewound {
+                self.ctl.paused.store(true, Relaxed);
+                self.seek_s(0.0);
+                self.rewound = true;
+            }
+        } else {
+            self.rewound = false;
+        }
     }
 
     /// Output peak per channel (dBFS) since the last call.

@@ -17,7 +17,6 @@ use crate::ui::tui::{self, hangup, AbxView, Action, Live, Mode, StatusView, Term
 use anyhow::Result;
 use crossterm::event::{self, Event};
 use std::io::IsTerminal;
-use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
 /// Shortest loop the `l` key accepts, seconds (as in `play`).
@@ -167,7 +166,6 @@ fn frames(
         results: None,
     };
     player.set_live(route(st.listening, st.hidden));
-    let mut rewound = false;
     loop {
         player.check()?;
         if hangup.caught() {
@@ -206,16 +204,7 @@ fn frames(
             },
         };
         guard.terminal().draw(|f| tui::draw_abx(f, &view))?;
-        if player.finished() && player.loop_s().is_none() {
-            if !rewound {
-                // At the end of the file: pause at the start; space plays again.
-                player.ctl.paused.store(true, Relaxed);
-                player.seek_s(0.0);
-                rewound = true;
-            }
-        } else {
-            rewound = false;
-        }
+        player.rewind_when_finished();
         match tty.wait(Duration::from_millis(33))? {
             hangup::Tty::Idle => continue,
             hangup::Tty::HungUp => return Ok(()),

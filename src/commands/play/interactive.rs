@@ -9,7 +9,6 @@ use crate::ui::tui::hangup::{Signals, Tty, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
 use anyhow::{Context, Result};
 use crossterm::event::{self, Event};
-use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
 /// Demo context shown in the play screen.
@@ -48,7 +47,6 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let mut loop_mark: Option<f64> = None;
     let mut message: Option<(String, Instant)> = None;
     let mut levels = [f64::NEG_INFINITY; 2];
-    let mut rewound = false;
     // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     let mut text_scroll: u16 = 0;
     let device = player.device_name.clone();
@@ -124,16 +122,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
             guard
                 .terminal()
                 .draw(|f| text_scroll = tui::draw_play(f, &view))?;
-            if player.finished() && player.loop_s().is_none() {
-                if !rewound {
-                    // At the end: pause at the start; space plays again.
-                    player.ctl.paused.store(true, Relaxed);
-                    player.seek_s(0.0);
-                    rewound = true;
-                }
-            } else {
-                rewound = false;
-            }
+            player.rewind_when_finished();
             match tty.wait(Duration::from_millis(33))? {
                 Tty::Idle => continue,
                 Tty::HungUp => return Ok(Outcome::Quit),
