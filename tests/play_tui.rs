@@ -271,3 +271,42 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
         );
     }
 }
+
+/// At the end of the file the screen pauses back at the start; space plays it again.
+#[test]
+fn the_end_of_the_file_pauses_at_the_start() {
+    if !tmux::available() {
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wav = tmp.path().join("short.wav");
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["generate", "tone", "--seconds", "1", "-o"])
+        .arg(&wav)
+        .output()
+        .expect("generate");
+    assert!(o.status.success());
+    let env: String = stack
+        .env()
+        .iter()
+        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
+        .collect();
+    let cmd = format!(
+        "env {env}{} play {}; echo EXIT=$?; sleep 30",
+        sh_quote(env!("CARGO_BIN_EXE_iemsim")),
+        sh_quote(wav.to_str().expect("utf-8 path"))
+    );
+    let t = Tmux::start("end", 100, 30, &cmd);
+    t.wait_for("playing", |s| s.contains("playing"));
+    t.wait_for("paused back at the start", |s| {
+        s.contains("PAUSED") && s.contains("0:00 / 0:01")
+    });
+    t.keys(&["space"]);
+    t.wait_for("playing again", |s| s.contains("playing"));
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}
