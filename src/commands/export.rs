@@ -3,7 +3,7 @@
 use super::{find_profile, input_or_default};
 use crate::cli::{DitherArg, ExportArgs};
 use crate::dsp::dither::Dither;
-use crate::dsp::{response, Preamp, Profile};
+use crate::dsp::{Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
 use crate::io::{OutFormat, WavSink, WavSource};
@@ -211,10 +211,7 @@ pub fn export_file(
                 d.reason
             );
         }
-        let gain_db = match opts.preamp {
-            Preamp::Auto => 0.0 - response::max_boost_db(&coeffs, fs),
-            other => profile.preamp_db(other, fs),
-        };
+        let gain_db = profile.preamp_db(opts.preamp, fs);
         let sink = WavSink::create(
             out,
             info.channels,

@@ -115,7 +115,8 @@ impl Profile {
     /// The preamp (dB) that `choice` means for this profile at `sample_rate`.
     pub fn preamp_db(&self, choice: Preamp, sample_rate: f64) -> f64 {
         match choice {
-            Preamp::Auto => -self.max_boost_db(sample_rate),
+            // `0.0 -`, not `-`: no boost gives +0 dB, not a "-0.0 dB" preamp in reports.
+            Preamp::Auto => 0.0 - self.max_boost_db(sample_rate),
             Preamp::Profile => self.preamp_db,
             Preamp::Db(db) => db,
         }

@@ -1,12 +1,54 @@
 //! Loudness analysis of a file through several profiles in one decoding pass, for matching.
 
-use crate::dsp::loudness::{k_weighting, GatedMeter};
-use crate::dsp::{Chain, Processor, Profile};
+use crate::dsp::loudness::{k_weighting, match_gains, GatedMeter};
+use crate::dsp::{Chain, Preamp, Processor, Profile};
 use crate::io::{WavError, WavSource};
 use std::path::Path;
 
 /// Frames per analysis block.
 const BLOCK: usize = 16_384;
+
+/// How two profiles are made to play equally loud on one file: each side's anti-clipping preamp
+/// (minus its largest boost), then the louder side turned down to the quieter one's integrated
+/// loudness. The one rule `play`, `abx` (its log) and `demo` (its exports) all apply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Matched {
+    /// Loudness through each profile at 0 dB gain (LUFS).
+    pub lufs: [f64; 2],
+    /// Anti-clipping preamp of each side (dB).
+    pub preamp_db: [f64; 2],
+    /// Output gain of each side with matching on (dB).
+    pub gain_db: [f64; 2],
+}
+
+impl Matched {
+    /// From the loudness at 0 dB gain and the profiles, at the rate the loudness was measured.
+    pub fn new(lufs: [f64; 2], profiles: [&Profile; 2], rate: f64) -> Self {
+        let preamp_db = profiles.map(|p| p.preamp_db(Preamp::Auto, rate));
+        Self::from_parts(lufs, preamp_db)
+    }
+
+    /// With known preamps (e.g. one side replaced, the other kept).
+    pub fn from_parts(lufs: [f64; 2], preamp_db: [f64; 2]) -> Self {
+        let at_preamp = [lufs[0] + preamp_db[0], lufs[1] + preamp_db[1]];
+        Self {
+            lufs,
+            preamp_db,
+            gain_db: match_gains(at_preamp, preamp_db),
+        }
+    }
+}
+
+/// Measures `path` through both profiles and matches them.
+pub fn match_pair(
+    path: &Path,
+    profiles: [&Profile; 2],
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Matched, WavError> {
+    let rate = f64::from(WavSource::open(path)?.info().sample_rate);
+    let l = analyse(path, &profiles, on_progress)?;
+    Ok(Matched::new([l[0], l[1]], profiles, rate))
+}
 
 /// Integrated loudness (LUFS, at 0 dB output gain) of `path` through each profile, computed at the
 /// file's rate. Each profile gets its own thread and reader (decoding is cheap next to filtering),

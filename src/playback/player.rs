@@ -3,9 +3,9 @@
 
 use super::device::{self, DeviceError, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
-use super::{feeder, matching};
-use crate::dsp::loudness::match_gains;
-use crate::dsp::{db_to_gain, response, Chain, Profile};
+use super::feeder;
+use super::matching::{self, Matched};
+use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
 use crate::io::{WavError, WavInfo, WavSource};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
@@ -78,20 +78,10 @@ fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
     Chain::new(coeffs, channels, 0.0)
 }
 
-fn preamp_db(profile: &Profile, rate: f64) -> f64 {
-    let (coeffs, _) = profile.coefficients(rate);
-    0.0 - response::max_boost_db(&coeffs, rate)
-}
-
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
     let freqs = response::log_grid(20.0, 20_000.0, 200);
     let db = profile.response_db(&freqs, 48_000.0);
     freqs.into_iter().zip(db).collect()
-}
-
-/// Matched gains for two sides from their loudness and preamps.
-fn matched(l: [f64; 2], pre: [f64; 2]) -> [f64; 2] {
-    match_gains([l[0] + pre[0], l[1] + pre[1]], pre)
 }
 
 impl Player {
@@ -107,18 +97,19 @@ impl Player {
             format!("measuring loudness of {}", cfg.input.display()),
             cfg.quiet,
         );
-        let lufs = matching::analyse(
+        let l = matching::analyse(
             &cfg.input,
             &[&cfg.profiles[0], &cfg.profiles[1]],
             &mut |done, _| progress.set(done),
         )?;
         progress.finish();
         let analysis_s = t0.elapsed().as_secs_f64();
-        let pre = [
-            preamp_db(&cfg.profiles[0], file_rate),
-            preamp_db(&cfg.profiles[1], file_rate),
-        ];
-        let gains = matched([lufs[0], lufs[1]], pre);
+        let m = Matched::new(
+            [l[0], l[1]],
+            [&cfg.profiles[0], &cfg.profiles[1]],
+            file_rate,
+        );
+        let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
         let output = device::open_with_period(
             cfg.device.as_deref(),
@@ -362,13 +353,13 @@ impl Player {
     pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
         let i = side.index();
         let fs = f64::from(self.info.sample_rate);
-        let lufs = matching::analyse(&self.input, &[&profile], &mut |_, _| {})
+        let new_lufs = matching::analyse(&self.input, &[&profile], &mut |_, _| {})
             .with_context(|| format!("measuring {}", self.input.display()))?;
         let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
-        l[i] = lufs[0];
+        l[i] = new_lufs[0];
         let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
-        pre[i] = preamp_db(&profile, fs);
-        let gains = matched(l, pre);
+        pre[i] = profile.preamp_db(Preamp::Auto, fs);
+        let gains = Matched::from_parts(l, pre).gain_db;
         let drate = f64::from(self.device_rate);
         let chain = SideChain {
             chain: Box::new(chain_for(
@@ -391,7 +382,7 @@ impl Player {
         self.sides[i] = SideInfo {
             profile: profile.name.clone(),
             description: profile.description.clone(),
-            loudness_lufs: lufs[0],
+            loudness_lufs: new_lufs[0],
             preamp_db: pre[i],
             gain_matched_db: gains[i],
             response: response_points(&profile),

@@ -10,9 +10,8 @@ mod interactive;
 use super::{find_profile, input_or_default};
 use crate::cli::AbxArgs;
 use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
-use crate::dsp::loudness::match_gains;
 use crate::dsp::stats::{format_p, Verdict};
-use crate::dsp::{response, Profile};
+use crate::dsp::Profile;
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
 use crate::io::{WavInfo, WavSource};
@@ -191,20 +190,14 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
     print_report(setup, &record, &session.verdict())
 }
 
-/// The output gains (dB) the player applies to A and B with loudness matching on, which `abx`
-/// always uses: each side's anti-clipping preamp (minus its largest boost at the file's rate),
-/// then the louder side turned down to the integrated loudness (ITU-R BS.1770-4) of the
-/// quieter one, each measured through its profile.
-///
-/// The same maths as `Player::start` (its private `preamp_db` and `matched`), so a scripted
-/// session logs exactly what an interactive one would have applied; `tests/abx_cli.rs` checks
-/// the two agree and that the gains really equalise loudness (against the `ebur128` crate).
+/// The output gains (dB) the player applies to A and B with loudness matching on (the one rule
+/// in `playback::matching::Matched`), so a scripted session logs exactly what an interactive one
+/// would have applied; `tests/abx_cli.rs` checks the two agree and that the gains really
+/// equalise loudness (against the `ebur128` crate).
 pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2]> {
-    let rate = f64::from(WavSource::open(input)?.info().sample_rate);
-    let lufs = matching::analyse(input, &profiles, &mut |_, _| {})
+    let m = matching::match_pair(input, profiles, &mut |_, _| {})
         .with_context(|| format!("measuring the loudness of {}", input.display()))?;
-    let pre = profiles.map(|p| 0.0 - response::max_boost_db(&p.coefficients(rate).0, rate));
-    Ok(match_gains([lufs[0] + pre[0], lufs[1] + pre[1]], pre))
+    Ok(m.gain_db)
 }
 
 fn print_header(setup: &Setup) {

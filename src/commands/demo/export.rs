@@ -12,8 +12,7 @@ use crate::cli::DemoArgs;
 use crate::commands::export::{export_file, ExportOptions};
 use crate::commands::find_profile;
 use crate::dsp::dither::Dither;
-use crate::dsp::loudness::match_gains;
-use crate::dsp::{Preamp, Profile};
+use crate::dsp::Preamp;
 use crate::error::usage;
 use crate::io::atomic::TempFile;
 use crate::playback::matching;
@@ -83,7 +82,8 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
     } = material::render(&part.source, &source, replace)
         .with_context(|| format!("rendering the material of part '{}'", part.title))?;
     let profiles = [find_profile(&part.a)?, find_profile(&part.b)?];
-    let gains_db = matched_gains(&source, &profiles)?;
+    let gains_db =
+        matching::match_pair(&source, [&profiles[0], &profiles[1]], &mut |_, _| {})?.gain_db;
     let paths = [
         profile_path(part, &part.a, dir),
         profile_path(part, &part.b, dir),
@@ -129,18 +129,6 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         clipped_samples,
         numbers,
     })
-}
-
-/// Output gains that make A and B equally loud (BS.1770), never louder than the anti-clipping
-/// preamp allows: the same rule as the player.
-fn matched_gains(source: &Path, profiles: &[Profile; 2]) -> Result<[f64; 2]> {
-    let rate = f64::from(material::RATE);
-    let pre = [
-        -profiles[0].max_boost_db(rate),
-        -profiles[1].max_boost_db(rate),
-    ];
-    let l = matching::analyse(source, &[&profiles[0], &profiles[1]], &mut |_, _| {})?;
-    Ok(match_gains([l[0] + pre[0], l[1] + pre[1]], pre))
 }
 
 /// Everything `--json` prints.
