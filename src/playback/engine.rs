@@ -280,7 +280,30 @@ impl Engine {
         let run_target = if stop { 0.0 } else { 1.0 };
         let target_mix = self.target as f64;
         let mut peak = [0.0f32; 2];
-        for f in 0..frames {
+        let steady = self.pending.is_none()
+            && self.mix == target_mix
+            && self.run_gain == run_target
+            && self.gain_now == target_gain;
+        if steady {
+            // Nothing is moving (the usual case): one side at a constant gain. The same numbers the
+            // general loop below gives (its weights are exactly 0 and 1 here), without per-sample
+            // cosines and smoothing.
+            let (g, y) = if self.target == 0 {
+                (self.gain_now[0], &self.xa[..n])
+            } else {
+                (self.gain_now[1], &self.xb[..n])
+            };
+            let run = self.run_gain;
+            for (k, (o, &v)) in out.iter_mut().zip(y).enumerate() {
+                let v = (run * (g * v)) as f32;
+                *o = v;
+                if let Some(p) = peak.get_mut(k % ch) {
+                    *p = p.max(v.abs());
+                }
+            }
+        }
+        let moving_frames = if steady { 0 } else { frames };
+        for f in 0..moving_frames {
             // Crossfade position and smoothed gains, per sample.
             if self.mix < target_mix {
                 self.mix = (self.mix + self.mix_step).min(target_mix);
@@ -319,6 +342,15 @@ impl Engine {
                     *p = p.max(y.abs());
                 }
             }
+        }
+        // Smoothing approaches its target exponentially: land on it, so the steady path can take over.
+        for (g, t) in self.gain_now.iter_mut().zip(target_gain) {
+            if (*g - t).abs() < 1e-9 {
+                *g = t;
+            }
+        }
+        if (self.run_gain - run_target).abs() < 1e-9 {
+            self.run_gain = run_target;
         }
         self.finish_pending();
         for (c, p) in peak.iter().enumerate() {
