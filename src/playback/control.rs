@@ -72,8 +72,6 @@ pub struct Control {
     /// Number of crossfades started, and the file position (frames) where the last one began.
     pub switches: AtomicU64,
     pub last_switch_position: AtomicU64,
-    /// Side whose output the callback is currently fading to (acknowledges `live`).
-    pub live_applied: AtomicU8,
     /// Profile installs completed (a new chain faded in).
     pub installs: AtomicU64,
     /// Callback duration as a fraction of the buffer period, f32 bits (set by the device wrapper).

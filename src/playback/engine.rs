@@ -208,7 +208,6 @@ impl Engine {
             self.ctl
                 .last_switch_position
                 .store(self.position_now(), Relaxed);
-            self.ctl.live_applied.store(live as u8, Release);
         }
         let want = self.ctl.seek_epoch.load(Acquire);
         if want != self.epoch {
