@@ -82,22 +82,13 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
             let view = PlayView {
                 file: &display_name(&player.input),
                 live,
-                sides: [
-                    SideView {
-                        label: 'A',
-                        profile: &s[0].profile,
-                        description: &s[0].description,
-                        gain_db: gain(0),
-                        response_db: &s[0].response,
-                    },
-                    SideView {
-                        label: 'B',
-                        profile: &s[1].profile,
-                        description: &s[1].description,
-                        gain_db: gain(1),
-                        response_db: &s[1].response,
-                    },
-                ],
+                sides: [0, 1].map(|i| SideView {
+                    label: ['A', 'B'][i],
+                    profile: &s[i].profile,
+                    description: &s[i].description,
+                    gain_db: gain(i),
+                    response_db: &s[i].response,
+                }),
                 position_s: player.position_s(),
                 duration_s: player.duration_s(),
                 loop_s: player.loop_s(),
