@@ -621,11 +621,7 @@ fn interactive_session_in_a_terminal() {
         })
         .expect("a seed with both A and B among the hidden choices");
 
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     let session = |name: &str, seed: u64| {
         let command = format!(
             "cd {} && env {env}{} abx {} --trials 3 --seed {seed} --log {}; echo EXIT=$?; sleep 60",

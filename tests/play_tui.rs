@@ -34,11 +34,7 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}='{v}' "))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     let cmd = format!(
         "env {env} '{}' play; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",
         env!("CARGO_BIN_EXE_iemsim")
@@ -94,11 +90,7 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}='{v}' "))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     let cmd = format!(
         "env {env} TMPDIR='{}' '{}' demo sibilance; echo EXIT=$?; sleep 30",
         tmp.path().display(),
@@ -162,11 +154,7 @@ fn a_closed_terminal_ends_play_and_demo() {
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     let have_setsid = Command::new("setsid")
         .arg("true")
         .status()
@@ -235,11 +223,7 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     for (sig, name, code) in [(libc::SIGTERM, "term", 143), (libc::SIGINT, "int", 130)] {
         let pidfile = tmp.path().join(format!("{name}.pid"));
         let cmd = format!(
@@ -289,11 +273,7 @@ fn the_end_of_the_file_pauses_at_the_start() {
         .output()
         .expect("generate");
     assert!(o.status.success());
-    let env: String = stack
-        .env()
-        .iter()
-        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
-        .collect();
+    let env = tmux::shell_env(&stack.env());
     let cmd = format!(
         "env {env}{} play {}; echo EXIT=$?; sleep 30",
         sh_quote(env!("CARGO_BIN_EXE_iemsim")),

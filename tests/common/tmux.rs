@@ -119,3 +119,10 @@ impl Drop for Tmux {
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
+
+/// `K='v' K2='v2' ` for `env …` in a shell command line (e.g. a stack's `env()`).
+pub fn shell_env(vars: &[(String, String)]) -> String {
+    vars.iter()
+        .map(|(k, v)| format!("{k}={} ", sh_quote(v)))
+        .collect()
+}
