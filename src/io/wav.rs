@@ -245,6 +245,23 @@ impl WavSource {
         self.position
     }
 
+    /// Reads up to `frames` frames (fewer at the end of the file) into a new interleaved vector.
+    /// For short material held whole in memory (demos, analysis); streaming code uses [`Self::read`].
+    pub fn read_frames(&mut self, frames: u64) -> Result<Vec<f64>, WavError> {
+        let ch = usize::from(self.info().channels);
+        let mut out = vec![0.0; frames as usize * ch];
+        let mut done = 0;
+        while done < out.len() {
+            let n = self.read(&mut out[done..])?;
+            if n == 0 {
+                break;
+            }
+            done += n * ch;
+        }
+        out.truncate(done);
+        Ok(out)
+    }
+
     /// Fills `buf` (interleaved; its length is rounded down to whole frames) and returns the number
     /// of frames read; 0 at the end of the file.
     pub fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {

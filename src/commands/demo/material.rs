@@ -232,18 +232,9 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
     };
     src.seek(first)?;
     let ch = usize::from(info.channels);
-    let mut raw = vec![0.0; (last - first) as usize * ch];
-    let mut done = 0;
-    while done < raw.len() {
-        let n = src
-            .read(&mut raw[done..])
-            .with_context(|| format!("{}: reading the demo material", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        done += n * ch;
-    }
-    raw.truncate(done);
+    let raw = src
+        .read_frames(last - first)
+        .with_context(|| format!("{}: reading the demo material", path.display()))?;
     let stereo = to_stereo(&raw, ch);
     let secs = (stereo.len() / CHANNELS) as f64 / rate;
     Ok((stereo, secs))

@@ -114,18 +114,9 @@ impl Audio {
         let mut src = WavSource::open(path)?;
         let info = *src.info();
         let channels = usize::from(info.channels);
-        let mut samples = vec![0.0; info.frames as usize * channels];
-        let mut done = 0;
-        while done < samples.len() {
-            let n = src
-                .read(&mut samples[done..])
-                .with_context(|| format!("{}: reading for the numbers", path.display()))?;
-            if n == 0 {
-                break;
-            }
-            done += n * channels;
-        }
-        samples.truncate(done);
+        let samples = src
+            .read_frames(info.frames)
+            .with_context(|| format!("{}: reading for the numbers", path.display()))?;
         Ok(Self {
             samples,
             channels,
