@@ -20,9 +20,10 @@
 //! | 2048         | 1365       | ~55–64 ms      | 5 of 5              | 15 of 16            |
 //!
 //! (An idle machine is clean at every size.) Dropouts are the worst thing an A/B listening tool can
-//! do, but so is a switch that lags: the bar is 100 ms from key press to sound. 2048 gives ~95 ms
-//! (one 28 ms period waiting for the next callback + ~65 ms in the device), too close; 1024 gives
-//! ~45 ms and stays clean unless the machine is heavily overloaded, so 1024 is the default.
+//! do, but so is a switch that lags: the bar is 100 ms from key press to sound. Measured with
+//! `iemsim play --no-tui --json --buffer N` (pick-up by the next callback + the output latency
+//! cpal reports): 2048 gives 90–113 ms, over the bar; 1024 gives 39–48 ms and stays clean unless
+//! the machine is heavily overloaded, so 1024 is the default.
 //! [`open_with_period`] trades latency for robustness.
 //!
 //! Layout: this file lists devices and picks one and its stream format; `error.rs` holds
