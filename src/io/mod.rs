@@ -3,6 +3,8 @@
 pub mod abx_log;
 pub mod atomic;
 pub mod pcm;
+pub mod tags;
 pub mod wav;
 
+pub use tags::Tags;
 pub use wav::{OutFormat, SinkStats, WavError, WavInfo, WavSink, WavSource};
