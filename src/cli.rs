@@ -30,10 +30,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the built-in profiles with a one-line description each.
+    /// List the built-in profiles and your own (from your profile folder), one line each.
     Profiles(ProfilesArgs),
     /// Show a profile's filters and its magnitude response (dB at 1/3-octave centres).
     Show(ShowArgs),
+    /// Work with profile files: `iemsim profile convert IN -o OUT`.
+    Profile(ProfileArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
     Export(ExportArgs),
     /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
@@ -79,7 +81,7 @@ pub struct ProfilesArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Profile name (see `iemsim profiles`).
+    /// Profile name (see `iemsim profiles`) or file (.toml, .txt = Equalizer APO / AutoEq, .yml = CamillaDSP).
     pub profile: String,
     /// Sample rate the response is computed at (Hz).
     #[arg(long, default_value_t = 48_000)]
@@ -101,7 +103,8 @@ pub enum DitherArg {
 pub struct ExportArgs {
     /// Input WAV file, or a folder to process every .wav in it [default: samples/music.wav]
     pub input: Option<PathBuf>,
-    /// Profile to apply; repeat for several (one output per profile).
+    /// Profile to apply: a name (`iemsim profiles`) or a file (.toml, .txt = Equalizer APO /
+    /// AutoEq ParametricEQ.txt, .yml = CamillaDSP); repeat for several (one output per profile).
     #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Output file (only with one input and one profile) [default: INPUT-stem.PROFILE.wav beside the input]
@@ -125,6 +128,14 @@ pub struct ExportArgs {
         allow_hyphen_values = true
     )]
     pub preamp: String,
+    /// Make all outputs of one input equally loud (ITU-R BS.1770, as `play` measures), at the
+    /// highest common level at which no output's samples exceed -0.1 dBFS; replaces --preamp.
+    /// The default when more than one profile is exported.
+    #[arg(long = "match", conflicts_with = "no_match")]
+    pub match_loudness: bool,
+    /// Do not match loudness between the outputs (each gets --preamp only).
+    #[arg(long)]
+    pub no_match: bool,
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
@@ -134,6 +145,39 @@ pub struct ExportArgs {
     /// Print a JSON report instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Convert a profile between iemsim TOML, Equalizer APO / AutoEq and CamillaDSP.
+    ///
+    /// The output's format follows its extension: .toml (iemsim), .txt (Equalizer APO / AutoEq
+    /// ParametricEQ.txt), .yml or .yaml (a CamillaDSP configuration that runs as it is). IN may
+    /// also be a profile name.
+    #[command(
+        after_help = "Examples:\n  iemsim profile convert \"Moondrop Chu ParametricEQ.txt\" -o chu.toml\n  \
+        iemsim profile convert ba -o ba.yml           a built-in, for CamillaDSP\n  \
+        iemsim profile convert my.toml -o config.txt  for Equalizer APO"
+    )]
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Profile file (.toml, .txt, .yml/.yaml) or profile name.
+    pub input: String,
+    /// Output file; its extension picks the format.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,10 +231,10 @@ pub struct GenerateArgs {
 pub struct PlayArgs {
     /// WAV file to play [default: samples/music.wav]
     pub input: Option<PathBuf>,
-    /// Profile on side A.
+    /// Profile on side A (a name or a .toml/.txt/.yml file).
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
     pub a: String,
-    /// Profile on side B.
+    /// Profile on side B (a name or a .toml/.txt/.yml file).
     #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
     pub b: String,
     /// Output device (name or part of it; see `iemsim devices`).
@@ -234,10 +278,10 @@ pub struct DevicesArgs {
 pub struct AbxArgs {
     /// WAV file to listen to [default: samples/music.wav]
     pub input: Option<PathBuf>,
-    /// First profile.
+    /// First profile (a name or a .toml/.txt/.yml file).
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
     pub a: String,
-    /// Second profile.
+    /// Second profile (a name or a .toml/.txt/.yml file).
     #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
     pub b: String,
     /// Number of trials.

@@ -9,5 +9,6 @@ pub mod dsp;
 pub mod error;
 pub mod io;
 pub mod playback;
+pub mod profiles;
 pub mod render;
 pub mod ui;

@@ -41,6 +41,9 @@ fn every_profile_exports_the_samples_without_clipping() {
             "--out-dir".into(),
             out.path().display().to_string(),
             "--json".into(),
+            // The promise under test is --preamp auto's; --match (the default for several
+            // profiles) deliberately raises the outputs to -0.1 dBFS and has its own test.
+            "--no-match".into(),
         ];
         for p in &profiles {
             args.push("-p".into());

@@ -1,12 +1,14 @@
 //! `iemsim export`: one decoding pass per input, one output per profile.
 
-use super::{find_profile, input_or_default};
+use super::input_or_default;
 use crate::cli::{DitherArg, ExportArgs};
 use crate::dsp::dither::Dither;
-use crate::dsp::{Preamp, Profile};
+use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
+use crate::dsp::{gain_to_db, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
 use crate::io::{OutFormat, WavSink, WavSource};
+use crate::playback::matching::analyse_levels;
 use crate::render;
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
@@ -40,15 +42,27 @@ pub struct OutputReport {
     pub frames: u64,
     pub sample_rate: u32,
     pub dropped_filters: Vec<usize>,
+    /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loudness_lufs: Option<f64>,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
+    // A single input's rate is known now: a profile file's filters at or above its Nyquist
+    // frequency are then an error naming their line (rather than dropped with a warning).
+    let rate = if input.is_file() {
+        Some(f64::from(WavSource::open(&input)?.info().sample_rate))
+    } else {
+        None
+    };
     let profiles = args
         .profiles
         .iter()
-        .map(|n| find_profile(n))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|n| crate::profiles::resolve(n, rate))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Several outputs of one input are compared: make them equally loud unless told otherwise.
+    let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let opts = ExportOptions {
         format: args.bits.as_deref().and_then(OutFormat::parse),
         dither: match args.dither {
@@ -89,7 +103,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 )
             })
             .collect();
-        match export_file(file, &jobs, &opts) {
+        match export_matched(file, &jobs, &opts, matching) {
             Ok(r) => {
                 if !args.json {
                     r.iter().for_each(print_report);
@@ -182,6 +196,18 @@ pub fn export_file(
     jobs: &[(Profile, PathBuf)],
     opts: &ExportOptions,
 ) -> Result<Vec<OutputReport>> {
+    export_matched(input, jobs, opts, false)
+}
+
+/// As [`export_file`]; with `matching` and more than one output, a measurement pass first sets
+/// every output's gain by [`match_to_ceiling`] (equal BS.1770 loudness, sample peaks ≤ −0.1 dBFS),
+/// measured by the same analysis `play` matches with. The gains replace `opts.preamp`.
+pub fn export_matched(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    opts: &ExportOptions,
+    matching: bool,
+) -> Result<Vec<OutputReport>> {
     let mut src = WavSource::open(input)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
@@ -197,9 +223,14 @@ pub fn export_file(
             )));
         }
     }
+    let matched = if matching && jobs.len() > 1 {
+        match_gains(input, jobs, opts.quiet)?
+    } else {
+        None
+    };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    for (profile, out) in jobs {
+    for (i, (profile, out)) in jobs.iter().enumerate() {
         let (coeffs, dropped) = profile.coefficients(fs);
         for d in &dropped {
             eprintln!(
@@ -211,7 +242,10 @@ pub fn export_file(
                 d.reason
             );
         }
-        let gain_db = profile.preamp_db(opts.preamp, fs);
+        let gain_db = match &matched {
+            Some((gains, _)) => gains[i],
+            None => profile.preamp_db(opts.preamp, fs),
+        };
         let sink = WavSink::create(
             out,
             info.channels,
@@ -248,10 +282,41 @@ pub fn export_file(
                 frames: stats.frames,
                 sample_rate: info.sample_rate,
                 dropped_filters,
+                loudness_lufs: matched.as_ref().map(|(_, target)| *target),
             },
         )
         .collect();
     Ok(reports)
+}
+
+/// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
+/// None (with a warning) for silent input, where there is no loudness to match.
+fn match_gains(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    quiet: bool,
+) -> Result<Option<(Vec<f64>, f64)>> {
+    let profiles: Vec<&Profile> = jobs.iter().map(|(p, _)| p).collect();
+    let total = WavSource::open(input)?.info().frames;
+    let mut progress = Progress::new(
+        total,
+        format!("{} (measuring loudness)", input.display()),
+        quiet,
+    );
+    let levels = analyse_levels(input, &profiles, &mut |done, _| progress.set(done))?;
+    progress.finish();
+    let pairs: Vec<(f64, f64)> = levels
+        .iter()
+        .map(|l| (l.lufs, gain_to_db(l.sample_peak)))
+        .collect();
+    let result = match_to_ceiling(&pairs, MATCH_CEILING_DBFS);
+    if result.is_none() {
+        eprintln!(
+            "iemsim: warning: {}: silent, so there is no loudness to match; outputs use --preamp",
+            input.display()
+        );
+    }
+    Ok(result)
 }
 
 fn print_report(r: &OutputReport) {
@@ -264,11 +329,19 @@ fn print_report(r: &OutputReport) {
         )
     };
     println!(
-        "{}  [{}]  {}, preamp {:+.1} dB, peak {:.1} dBFS, {clip}",
+        "{}  [{}]  {}, {} {:+.1} dB, peak {:.1} dBFS, {clip}{}",
         r.output.display(),
         r.profile,
         r.format.label(),
+        if r.loudness_lufs.is_some() {
+            "gain"
+        } else {
+            "preamp"
+        },
         r.preamp_db,
-        r.peak_dbfs
+        r.peak_dbfs,
+        r.loudness_lufs
+            .map(|l| format!(", loudness {l:.1} LUFS (matched)"))
+            .unwrap_or_default()
     );
 }

@@ -6,11 +6,12 @@ pub mod devices;
 pub mod export;
 pub mod generate;
 pub mod play;
+pub mod profile;
 pub mod profiles;
 pub mod show;
 
 use crate::cli::Command;
-use crate::dsp::{builtin, profile, Profile};
+use crate::dsp::Profile;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Profiles(a) => profiles::run(&a),
         Command::Show(a) => show::run(&a),
+        Command::Profile(a) => profile::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),
@@ -27,10 +29,10 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-/// Looks up a built-in profile by name (with a "did you mean" suggestion when it is unknown).
+/// The profile a `-p` value means (a file, or a built-in or user profile name): the library's
+/// [`crate::profiles::resolve`], kept under this name for the commands that do not know the rate.
 pub fn find_profile(name: &str) -> Result<Profile> {
-    let all = builtin::profiles();
-    Ok(profile::find(&all, name)?.clone())
+    Ok(crate::profiles::resolve(name, None)?)
 }
 
 /// INPUT, or the bundled sample when omitted (with a hint if it is missing, e.g. run from elsewhere).

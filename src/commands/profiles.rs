@@ -1,19 +1,59 @@
-//! `iemsim profiles`: the built-ins, one line each.
+//! `iemsim profiles`: the built-ins and the user's own profiles, one line each.
 
 use crate::cli::ProfilesArgs;
-use crate::dsp::builtin;
+use crate::profiles::{self, Origin};
 use anyhow::Result;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    profile: &'a crate::dsp::Profile,
+    /// `builtin` or `user`.
+    origin: &'static str,
+    /// The file, for a user profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+}
 
 pub fn run(args: &ProfilesArgs) -> Result<()> {
-    let all = builtin::profiles();
+    let (all, problems) = profiles::all();
+    // One line per unusable file in the user's folder: reported, never fatal.
+    for p in &problems {
+        eprintln!("iemsim: warning: skipped {p}");
+    }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        let entries: Vec<Entry> = all
+            .iter()
+            .map(|l| Entry {
+                profile: &l.profile,
+                origin: match l.origin {
+                    Origin::Builtin => "builtin",
+                    Origin::User(_) => "user",
+                },
+                path: match &l.origin {
+                    Origin::User(p) => Some(p.display().to_string()),
+                    Origin::Builtin => None,
+                },
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&entries)?);
         return Ok(());
     }
-    let width = all.iter().map(|p| p.name.len()).max().unwrap_or(0);
-    for p in &all {
-        println!("{:width$}  {}", p.name, p.description);
+    let width = all.iter().map(|l| l.profile.name.len()).max().unwrap_or(0);
+    for l in &all {
+        let mark = match l.origin {
+            Origin::Builtin => "",
+            Origin::User(_) => "[user] ",
+        };
+        println!("{:width$}  {mark}{}", l.profile.name, l.profile.description);
     }
-    println!("\nDetails and response: iemsim show PROFILE");
+    match profiles::user_dir() {
+        Some(d) => println!(
+            "\nDetails and response: iemsim show PROFILE. Your own profiles (.toml, .txt, .yml) go in {}",
+            d.display()
+        ),
+        None => println!("\nDetails and response: iemsim show PROFILE"),
+    }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! `iemsim show PROFILE`: filters, response table and peak boost.
 
-use super::find_profile;
 use crate::cli::ShowArgs;
 use crate::dsp::response::{self, THIRD_OCTAVE_CENTRES_HZ};
+use crate::dsp::Preamp;
 use anyhow::Result;
 use serde::Serialize;
 
@@ -17,6 +17,9 @@ struct ShowReport<'a> {
     profile: &'a crate::dsp::Profile,
     sample_rate: u32,
     max_boost_db: f64,
+    /// The profile's own preamp (`--preamp profile`; from the file for a profile file).
+    preamp_db: f64,
+    /// What `--preamp auto` applies at this rate.
     auto_preamp_db: f64,
     dropped_filters: Vec<usize>,
     response: Vec<ResponsePoint>,
@@ -29,8 +32,8 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             args.rate
         )));
     }
-    let p = find_profile(&args.profile)?;
     let fs = f64::from(args.rate);
+    let p = crate::profiles::resolve(&args.profile, Some(fs))?;
     let (coeffs, dropped) = p.coefficients(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
@@ -39,12 +42,15 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         .collect();
     let db = response::cascade_db_at(&coeffs, &freqs, fs);
     let max_boost = response::max_boost_db(&coeffs, fs);
+    // The one function `export --preamp auto` and `profiles --json` use too.
+    let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     if args.json {
         let report = ShowReport {
             profile: &p,
             sample_rate: args.rate,
             max_boost_db: max_boost,
-            auto_preamp_db: -max_boost,
+            preamp_db: p.preamp_db,
+            auto_preamp_db: auto_preamp,
             dropped_filters: dropped.iter().map(|d| d.index).collect(),
             response: freqs
                 .iter()
@@ -57,6 +63,9 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     }
     println!("{}: {}", p.name, p.description);
     println!("Source: {}", p.source);
+    if p.preamp_db != 0.0 {
+        println!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db);
+    }
     println!();
     if p.filters.is_empty() {
         println!("No filters.");
@@ -94,8 +103,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     }
     println!();
     println!(
-        "Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {:+.1} dB)",
-        -max_boost
+        "Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {auto_preamp:+.1} dB)"
     );
     Ok(())
 }

@@ -54,9 +54,10 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
 }
 
 impl Profile {
-    /// Sets `preamp_db` to −(largest boost at 48 kHz), the headroom the filters need.
+    /// Sets `preamp_db` to what `--preamp auto` gives at 48 kHz, from the same function, so
+    /// `profiles --json`, `show` and `export` agree (a rounded-up copy once said −3.8 for −3.74).
     fn with_auto_preamp(mut self) -> Self {
-        self.preamp_db = -(self.max_boost_db(48_000.0) * 10.0).ceil() / 10.0;
+        self.preamp_db = self.preamp_db(super::profile::Preamp::Auto, 48_000.0);
         self
     }
 }

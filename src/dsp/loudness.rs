@@ -155,6 +155,31 @@ pub fn match_gains(loudness_lufs: [f64; 2], base_db: [f64; 2]) -> [f64; 2] {
     [base_db[0] + target - l[0], base_db[1] + target - l[1]]
 }
 
+/// Sample-peak ceiling of `export --match` (dBFS): 0.1 dB below full scale, so ±1 LSB of dither
+/// and rounding cannot reach it.
+pub const MATCH_CEILING_DBFS: f64 = -0.1;
+
+/// The rule of `export --match`: output gains (dB) that make every output equally loud, at the
+/// highest common loudness at which no output's sample peak exceeds `ceiling_dbfs`.
+///
+/// `levels` are (integrated loudness in LUFS, sample peak in dBFS) of each output at 0 dB gain.
+/// Gain is linear, so output i at gain g reads `lufs + g` and peaks at `peak + g`; the target T
+/// must satisfy `peak_i + T − lufs_i ≤ ceiling` for every i, and the highest such T is
+/// `min_i(lufs_i − peak_i) + ceiling`. Returns the gains and T, or None when an output is silent
+/// (no loudness to match). Sample peak, not true peak: iemsim writes PCM whose samples are what
+/// clips; a later lossy encode or a DAC's inter-sample overs are outside this promise.
+pub fn match_to_ceiling(levels: &[(f64, f64)], ceiling_dbfs: f64) -> Option<(Vec<f64>, f64)> {
+    if levels.is_empty() || levels.iter().any(|(l, p)| !l.is_finite() || !p.is_finite()) {
+        return None;
+    }
+    let target = levels
+        .iter()
+        .map(|(l, p)| l - p)
+        .fold(f64::INFINITY, f64::min)
+        + ceiling_dbfs;
+    Some((levels.iter().map(|(l, _)| target - l).collect(), target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +257,24 @@ mod tests {
         assert_eq!(
             match_gains([f64::NEG_INFINITY, -20.0], [-1.0, -2.0]),
             [-1.0, -2.0]
+        );
+    }
+
+    #[test]
+    fn match_to_ceiling_levels_everyone_and_the_loudest_peak_touches_the_ceiling() {
+        // A: -20 LUFS peaking at -6 dBFS (crest 14 dB); B: -14 LUFS peaking at -1 dBFS (crest 13 dB).
+        let (g, target) = match_to_ceiling(&[(-20.0, -6.0), (-14.0, -1.0)], -0.1).unwrap();
+        // The larger crest factor (A, 14 dB) limits: T = -0.1 - 14 = -14.1 LUFS.
+        assert!((target - (-14.1)).abs() < 1e-12, "{target}");
+        assert!(
+            (g[0] - 5.9).abs() < 1e-12 && (g[1] - (-0.1)).abs() < 1e-12,
+            "{g:?}"
+        );
+        assert!((-6.0 + g[0] - (-0.1)).abs() < 1e-12); // A's peak lands on the ceiling
+        assert!(-1.0 + g[1] < -0.1 + 1e-12); // B's stays below
+        assert_eq!(
+            match_to_ceiling(&[(f64::NEG_INFINITY, -90.0), (-14.0, -1.0)], -0.1),
+            None
         );
     }
 

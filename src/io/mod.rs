@@ -3,6 +3,7 @@
 pub mod abx_log;
 pub mod atomic;
 pub mod pcm;
+pub mod profile_file;
 pub mod tags;
 pub mod wav;
 

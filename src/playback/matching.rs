@@ -58,6 +58,27 @@ pub fn analyse(
     profiles: &[&Profile],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<f64>, WavError> {
+    Ok(analyse_levels(path, profiles, on_progress)?
+        .into_iter()
+        .map(|l| l.lufs)
+        .collect())
+}
+
+/// What one profile does to a file's level, at 0 dB output gain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Levels {
+    /// Integrated loudness (ITU-R BS.1770, LUFS); −∞ for silence.
+    pub lufs: f64,
+    /// Largest absolute sample value (1.0 = full scale).
+    pub sample_peak: f64,
+}
+
+/// As [`analyse`], with each profile's sample peak too (for `export --match`, which must not clip).
+pub fn analyse_levels(
+    path: &Path,
+    profiles: &[&Profile],
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Vec<Levels>, WavError> {
     std::thread::scope(|s| {
         let mut progress = Some(on_progress);
         let handles: Vec<_> = profiles
@@ -88,14 +109,16 @@ fn analyse_one(
     path: &Path,
     profile: &Profile,
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<f64, WavError> {
+) -> Result<Levels, WavError> {
     let mut src = WavSource::open(path)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let ch = usize::from(info.channels);
-    let (mut coeffs, _) = profile.coefficients(fs);
-    coeffs.extend_from_slice(&k_weighting(fs));
+    let (coeffs, _) = profile.coefficients(fs);
+    // Two cascades, so the peak is taken between the profile and the K-weighting.
     let mut chain = Chain::new(coeffs, ch, 0.0);
+    let mut k = Chain::new(k_weighting(fs).to_vec(), ch, 0.0);
+    let mut sample_peak = 0.0f64;
     let mut meter = GatedMeter::new(ch, info.sample_rate);
     let mut buf = vec![0.0; BLOCK * ch];
     let mut done = 0u64;
@@ -106,9 +129,14 @@ fn analyse_one(
         }
         let w = &mut buf[..n * ch];
         chain.process(w);
+        sample_peak = w.iter().fold(sample_peak, |m, v| m.max(v.abs()));
+        k.process(w);
         meter.add(w);
         done += n as u64;
         on_progress(done, info.frames);
     }
-    Ok(meter.integrated_lufs())
+    Ok(Levels {
+        lufs: meter.integrated_lufs(),
+        sample_peak,
+    })
 }

@@ -2,7 +2,6 @@
 //! [`DemoScreen`] and [`Outcome`]). Separate from argument handling and the scripted mode because
 //! it is the only part that owns the terminal.
 
-use crate::dsp::builtin;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player};
 use crate::ui::tui::hangup::{Signals, Tty, TtyWatch};
@@ -33,7 +32,12 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
-    let all = builtin::profiles();
+    // Keys 1-9: the built-ins, then the user's own profiles (the same list `iemsim profiles` shows).
+    let all: Vec<_> = crate::profiles::all()
+        .0
+        .into_iter()
+        .map(|l| l.profile)
+        .collect();
     let names: Vec<(&str, &str)> = all
         .iter()
         .map(|p| (p.name.as_str(), p.description.as_str()))

@@ -1,0 +1,61 @@
+//! `iemsim profile convert IN -o OUT`: a profile in another format, chosen by OUT's extension.
+
+use crate::cli::{ProfileArgs, ProfileCommand};
+use crate::error::usage;
+use crate::io::atomic::{same_file, TempFile};
+use crate::io::profile_file::Format;
+use anyhow::{Context, Result};
+use std::io::Write;
+
+pub fn run(args: &ProfileArgs) -> Result<()> {
+    match &args.command {
+        ProfileCommand::Convert(a) => {
+            let out = &a.output;
+            let format = Format::from_path(out).ok_or_else(|| {
+                usage(format!(
+                    "{}: the extension names no profile format (use .toml, .txt for Equalizer APO / AutoEq, .yml/.yaml for CamillaDSP)",
+                    out.display()
+                ))
+            })?;
+            if same_file(out, std::path::Path::new(&a.input)) {
+                return Err(usage(format!(
+                    "{}: the output is the input; name another file",
+                    out.display()
+                )));
+            }
+            if !a.force && (out.exists() || out.is_symlink()) {
+                return Err(usage(format!(
+                    "{}: already exists (add --force to replace it)",
+                    out.display()
+                )));
+            }
+            let profile = crate::profiles::resolve(&a.input, None)?;
+            let text = format.write(&profile)?;
+            let (tmp, mut file) = TempFile::create(out)
+                .with_context(|| format!("{}: cannot create the file", out.display()))?;
+            file.write_all(text.as_bytes())
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("{}: cannot write", out.display()))?;
+            drop(file);
+            tmp.commit(a.force).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    usage(format!(
+                        "{}: already exists (add --force to replace it)",
+                        out.display()
+                    ))
+                } else {
+                    anyhow::Error::new(e).context(format!("{}: cannot write", out.display()))
+                }
+            })?;
+            println!(
+                "{}: '{}' as {} ({} filters, preamp {:+.1} dB)",
+                out.display(),
+                profile.name,
+                format.label(),
+                profile.filters.len(),
+                profile.preamp_db
+            );
+            Ok(())
+        }
+    }
+}

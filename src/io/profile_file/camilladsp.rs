@@ -1,0 +1,348 @@
+//! CamillaDSP configuration files (YAML), read and written.
+//!
+//! Read: the `filters:` entries of `type: Biquad` (`Peaking` with `freq`/`gain` and `q` or
+//! `bandwidth`; `Lowshelf`/`Highshelf` with `q` or `slope`; `Lowpass`/`Highpass` with `q`) and
+//! `type: Gain` (summed into the preamp), in the order the `pipeline:`'s `Filter` steps apply
+//! them (file order when there is no pipeline). Every `Filter` step must cover the same channels
+//! (CamillaDSP v3: no `channels` = all), since iemsim applies one filter set to every channel;
+//! mixers, processors and other filter types are refused by name.
+//!
+//! Conversions follow the formulas CamillaDSP itself uses (its `filters/biquad.rs`, after the RBJ
+//! cookbook): a shelf `slope` in dB/octave is S = slope/12, and
+//! 1/Q = √((A + 1/A)(1/S − 1) + 2) with A = 10^(gain/40), the same coefficients exactly. A peaking
+//! `bandwidth` of N octaves becomes Q = √(2^N)/(2^N − 1), the analogue definition: CamillaDSP warps
+//! bandwidth for the sample rate, so such a peak differs slightly near Nyquist (written files always
+//! use `q`).
+//!
+//! Written: a complete configuration that runs as it is (`camilladsp profile.yml` reads raw 32-bit
+//! stereo from stdin and writes it to stdout at 48 kHz; change `devices:` for your sound card), with
+//! a `Gain` filter for the preamp and one pipeline step applying everything to every channel.
+//! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
+//! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
+
+use super::{check_filter, check_preamp, num, stem_name, ProfileFileError};
+use crate::dsp::{FilterKind, FilterSpec, Profile};
+use serde::Deserialize;
+use serde_norway::{Mapping, Value};
+
+#[derive(Deserialize)]
+struct Config {
+    title: Option<String>,
+    description: Option<String>,
+    filters: Option<Mapping>,
+    pipeline: Option<Vec<Step>>,
+}
+
+#[derive(Deserialize)]
+struct Step {
+    #[serde(rename = "type")]
+    kind: String,
+    channels: Option<Vec<u64>>,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    bypassed: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct FilterDef {
+    #[serde(rename = "type")]
+    kind: String,
+    parameters: Value,
+}
+
+#[derive(Deserialize)]
+struct BiquadParams {
+    #[serde(rename = "type")]
+    kind: String,
+    freq: Option<f64>,
+    gain: Option<f64>,
+    q: Option<f64>,
+    bandwidth: Option<f64>,
+    slope: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct GainParams {
+    gain: f64,
+    scale: Option<String>,
+    #[serde(default)]
+    inverted: Option<bool>,
+    #[serde(default)]
+    mute: Option<bool>,
+}
+
+/// Parses a CamillaDSP configuration. Never panics.
+pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
+    parse_with_lines(text, source).map(|(p, _)| p)
+}
+
+/// As [`parse`], plus each filter's 1-based line number (the line naming it under `filters:`).
+pub fn parse_with_lines(
+    text: &str,
+    source: &str,
+) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let whole = |message: String| ProfileFileError::File {
+        file: source.to_string(),
+        message,
+    };
+    let config: Config = serde_norway::from_str(text).map_err(|e| match e.location() {
+        Some(l) => ProfileFileError::Field {
+            file: source.to_string(),
+            line: l.line(),
+            field: "yaml".into(),
+            message: e.to_string(),
+        },
+        None => whole(e.to_string()),
+    })?;
+    let defs = config.filters.unwrap_or_default();
+    // Names in the order they apply.
+    let order: Vec<String> = match &config.pipeline {
+        Some(steps) => {
+            let mut names = Vec::new();
+            let mut channels: Option<&Option<Vec<u64>>> = None;
+            for step in steps {
+                if step.kind != "Filter" {
+                    return Err(whole(format!(
+                        "the pipeline has a {} step; iemsim reads pipelines of Filter steps only",
+                        step.kind
+                    )));
+                }
+                if step.bypassed == Some(true) {
+                    continue;
+                }
+                match channels {
+                    None => channels = Some(&step.channels),
+                    Some(c) if *c == step.channels => {}
+                    Some(_) => {
+                        return Err(whole(
+                            "the pipeline filters channels differently; iemsim applies one filter set to every channel"
+                                .into(),
+                        ))
+                    }
+                }
+                names.extend(step.names.iter().cloned());
+            }
+            names
+        }
+        None => defs
+            .keys()
+            .filter_map(|k| k.as_str().map(str::to_string))
+            .collect(),
+    };
+    let mut profile = Profile {
+        name: config
+            .title
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| stem_name(source)),
+        description: config.description.unwrap_or_default(),
+        preamp_db: 0.0,
+        filters: Vec::new(),
+        source: read_source_comment(text),
+    };
+    let mut lines = Vec::new();
+    for name in &order {
+        let line = line_of_key(text, name);
+        let err = |field: &str, message: String| ProfileFileError::Field {
+            file: source.to_string(),
+            line,
+            field: format!("filters.{name}.{field}"),
+            message,
+        };
+        let def = defs.get(Value::String(name.clone())).ok_or_else(|| {
+            err(
+                "",
+                "the pipeline names a filter that `filters:` does not define".into(),
+            )
+        })?;
+        let def: FilterDef =
+            serde_norway::from_value(def.clone()).map_err(|e| err("type", e.to_string()))?;
+        match def.kind.as_str() {
+            "Gain" => {
+                let g: GainParams = serde_norway::from_value(def.parameters)
+                    .map_err(|e| err("parameters", e.to_string()))?;
+                if g.inverted == Some(true) || g.mute == Some(true) {
+                    return Err(err(
+                        "parameters",
+                        "inverted or muted gains are not supported".into(),
+                    ));
+                }
+                let db = match g.scale.as_deref() {
+                    None | Some("dB") => g.gain,
+                    Some("linear") if g.gain > 0.0 => 20.0 * g.gain.log10(),
+                    Some(other) => {
+                        return Err(err(
+                            "scale",
+                            format!("'{other}' (expected dB, or linear with a positive gain)"),
+                        ))
+                    }
+                };
+                profile.preamp_db += db;
+                check_preamp(profile.preamp_db, source, line)?;
+            }
+            "Biquad" => {
+                let p: BiquadParams = serde_norway::from_value(def.parameters)
+                    .map_err(|e| err("parameters", e.to_string()))?;
+                let spec = biquad(&p, &err)?;
+                check_filter(&spec, source, line)?;
+                profile.filters.push(spec);
+                lines.push(line);
+            }
+            other => {
+                return Err(err(
+                    "type",
+                    format!("{other} filters are not supported (iemsim reads Biquad and Gain)"),
+                ))
+            }
+        }
+    }
+    Ok((profile, lines))
+}
+
+fn biquad(
+    p: &BiquadParams,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<FilterSpec, ProfileFileError> {
+    let freq = p.freq.ok_or_else(|| err("freq", "missing".into()))?;
+    let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
+    let spec = match p.kind.as_str() {
+        "Peaking" => {
+            let q = match (p.q, p.bandwidth) {
+                (Some(q), None) => q,
+                (None, Some(bw)) if bw > 0.0 && bw < 20.0 => {
+                    let x = bw.exp2();
+                    x.sqrt() / (x - 1.0)
+                }
+                (None, Some(bw)) => return Err(err("bandwidth", format!("{bw} octaves is not usable"))),
+                _ => return Err(err("q", "give either q or bandwidth".into())),
+            };
+            FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q)
+        }
+        "Lowshelf" | "Highshelf" => {
+            let kind = if p.kind == "Lowshelf" {
+                FilterKind::LowShelf
+            } else {
+                FilterKind::HighShelf
+            };
+            let gain = need_gain()?;
+            let q = match (p.q, p.slope) {
+                (Some(q), None) => q,
+                (None, Some(slope)) => slope_to_q(slope, gain)
+                    .ok_or_else(|| err("slope", format!("{slope} dB/octave is not possible with {gain} dB of gain")))?,
+                _ => return Err(err("q", "give either q or slope".into())),
+            };
+            FilterSpec::new(kind, freq, gain, q)
+        }
+        "Lowpass" | "Highpass" => {
+            let kind = if p.kind == "Lowpass" {
+                FilterKind::LowPass
+            } else {
+                FilterKind::HighPass
+            };
+            FilterSpec::new(kind, freq, 0.0, p.q.ok_or_else(|| err("q", "missing".into()))?)
+        }
+        other => {
+            return Err(err(
+                "parameters.type",
+                format!("{other} biquads are not supported (Peaking, Lowshelf, Highshelf, Lowpass, Highpass)"),
+            ))
+        }
+    };
+    Ok(spec)
+}
+
+/// CamillaDSP's shelf slope (dB/octave, S = slope/12) as the equivalent RBJ Q, or None if impossible.
+pub fn slope_to_q(slope_db: f64, gain_db: f64) -> Option<f64> {
+    let s = slope_db / 12.0;
+    let a = 10f64.powf(gain_db / 40.0);
+    let x = (a + 1.0 / a) * (1.0 / s - 1.0) + 2.0;
+    (s > 0.0 && x > 0.0 && x.is_finite()).then(|| 1.0 / x.sqrt())
+}
+
+/// The line defining filter `name` (an indented `name:` key), or 1.
+fn line_of_key(text: &str, name: &str) -> usize {
+    let plain = format!("{name}:");
+    let quoted = format!("\"{name}\":");
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            l.len() > t.len() && (t.starts_with(&plain) || t.starts_with(&quoted))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+fn read_source_comment(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix("# source:"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// A YAML double-quoted scalar (JSON's escapes are valid YAML).
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The profile as a runnable CamillaDSP v3 configuration.
+pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
+    let mut out = String::new();
+    out.push_str(
+        "# Written by iemsim. Runs as it is: raw 32-bit stereo at 48 kHz from stdin to stdout;\n",
+    );
+    out.push_str("# set `devices:` for your sound card (the filters do not depend on it).\n");
+    if !profile.source.is_empty() {
+        out.push_str(&format!(
+            "# source: {}\n",
+            profile.source.replace(['\r', '\n'], " ")
+        ));
+    }
+    out.push_str(&format!("title: {}\n", quoted(&profile.name)));
+    out.push_str(&format!("description: {}\n", quoted(&profile.description)));
+    out.push_str(
+        "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: 2\n    format: S32LE\n  playback:\n    type: Stdout\n    channels: 2\n    format: S32LE\n",
+    );
+    out.push_str("filters:\n  preamp:\n    type: Gain\n    parameters:\n");
+    out.push_str(&format!(
+        "      gain: {}\n      scale: dB\n",
+        num(profile.preamp_db)
+    ));
+    let mut names = vec!["preamp".to_string()];
+    for (i, f) in profile.filters.iter().enumerate() {
+        let name = format!("filter_{:02}", i + 1);
+        let ty = match f.kind {
+            FilterKind::Peaking => "Peaking",
+            FilterKind::LowShelf => "Lowshelf",
+            FilterKind::HighShelf => "Highshelf",
+            FilterKind::LowPass => "Lowpass",
+            FilterKind::HighPass => "Highpass",
+        };
+        out.push_str(&format!(
+            "  {name}:\n    type: Biquad\n    parameters:\n      type: {ty}\n      freq: {}\n",
+            num(f.fc_hz)
+        ));
+        if f.kind.uses_gain() {
+            out.push_str(&format!("      gain: {}\n", num(f.gain_db)));
+        } else if f.gain_db != 0.0 {
+            return Err(ProfileFileError::Inexpressible {
+                file: profile.name.clone(),
+                index: i + 1,
+                kind: super::kind_name(f.kind).into(),
+                format: "CamillaDSP",
+                why: format!(
+                    "a pass filter has no gain there, and this one says {} dB",
+                    f.gain_db
+                ),
+            });
+        }
+        out.push_str(&format!("      q: {}\n", num(f.q)));
+        names.push(name);
+    }
+    out.push_str("pipeline:\n  - type: Filter\n    description: \"the profile, on every channel\"\n    names:\n");
+    for n in &names {
+        out.push_str(&format!("      - {n}\n"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,340 @@
+//! AutoEq `ParametricEQ.txt` / Equalizer APO configuration files.
+//!
+//! Syntax (Equalizer APO's configuration reference): one `Command: parameters` per line;
+//! `Preamp: -6.3 dB` (several preamps add up, as in Equalizer APO since 0.8);
+//! `Filter N: ON TYPE Fc F Hz Gain G dB Q Q` where the number N is optional and not interpreted,
+//! and `BW Oct N` may replace `Q` on peaking filters. `OFF` filters are skipped, `#` starts a
+//! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine.
+//!
+//! Types: `PK`/`PEQ` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf (RBJ shelves whose Q
+//! sets the slope); `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q.
+//! Rule for a filter written without Q (`LS`, `HS`, `LP`, `HP`, or `LSC`/`HSC` without it):
+//! Q = 1/√2 ([`super::DEFAULT_Q`]), the cookbook's shelf slope S = 1 and the Butterworth pass
+//! filter, which is what AutoEq's `Q 0.70` shelves round. Notch, band-pass, all-pass and the
+//! dB/octave shelf variants have no iemsim equivalent and are refused by name.
+//!
+//! iemsim applies one filter set to every channel, so a `Channel:` line is refused unless it
+//! selects all channels (`Channel: all`). Any other command (`Include`, `GraphicEQ`, `Device`…)
+//! would change the sound in a way iemsim cannot reproduce, so it is refused too, never ignored.
+
+use super::{check_filter, check_preamp, num, stem_name, ProfileFileError, DEFAULT_Q};
+use crate::dsp::{FilterKind, FilterSpec, Profile};
+
+/// Parses an Equalizer APO / AutoEq text. Never panics.
+pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
+    parse_with_lines(text, source).map(|(p, _)| p)
+}
+
+/// As [`parse`], plus each filter's 1-based line number.
+pub fn parse_with_lines(
+    text: &str,
+    source: &str,
+) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut profile = Profile {
+        name: stem_name(source),
+        description: String::new(),
+        preamp_db: 0.0,
+        filters: Vec::new(),
+        source: String::new(),
+    };
+    let mut lines = Vec::new();
+    for (i, raw) in text.split('\n').enumerate() {
+        let n = i + 1;
+        let line = raw.trim_end_matches('\r').trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix('#') {
+            read_comment(comment.trim(), &mut profile);
+            continue;
+        }
+        let err = |field: &str, message: String| ProfileFileError::Field {
+            file: source.to_string(),
+            line: n,
+            field: field.to_string(),
+            message,
+        };
+        let Some((command, params)) = line.split_once(':') else {
+            return Err(err(
+                "line",
+                format!(
+                    "'{}' is not an Equalizer APO command (`Name: parameters`)",
+                    clip(line)
+                ),
+            ));
+        };
+        let command = command.trim();
+        let params = params.trim();
+        let word = command.split_whitespace().next().unwrap_or("");
+        match word.to_ascii_lowercase().as_str() {
+            "preamp" => {
+                let db = parse_db(params).ok_or_else(|| {
+                    err(
+                        "Preamp",
+                        format!("'{}' is not a number of dB", clip(params)),
+                    )
+                })?;
+                profile.preamp_db += db;
+                check_preamp(profile.preamp_db, source, n)?;
+            }
+            "filter" => {
+                if let Some(spec) = parse_filter(params, &err)? {
+                    check_filter(&spec, source, n)?;
+                    profile.filters.push(spec);
+                    lines.push(n);
+                }
+            }
+            "channel" => {
+                if !params.eq_ignore_ascii_case("all") {
+                    return Err(err(
+                        "Channel",
+                        format!(
+                            "'Channel: {}' gives some channels their own filters; iemsim applies one set to \
+                             every channel: remove the Channel lines, or keep one channel's part of the file",
+                            clip(params)
+                        ),
+                    ));
+                }
+            }
+            _ => {
+                return Err(err(
+                    "command",
+                    format!(
+                        "'{}' is not supported (iemsim reads Preamp, Filter and `Channel: all`)",
+                        clip(command)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok((profile, lines))
+}
+
+/// `# name: …`, `# description: …`, `# source: …` as [`write`] puts them; other comments are just comments.
+fn read_comment(comment: &str, profile: &mut Profile) {
+    let Some((key, value)) = comment.split_once(':') else {
+        return;
+    };
+    let value = value.trim().to_string();
+    match key.trim() {
+        "name" if !value.is_empty() => profile.name = value,
+        "description" => profile.description = value,
+        "source" => profile.source = value,
+        _ => {}
+    }
+}
+
+/// `-6.3 dB`, `-6.3dB` or `-6.3`.
+fn parse_db(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let s = s
+        .strip_suffix("dB")
+        .or_else(|| s.strip_suffix("db"))
+        .or_else(|| s.strip_suffix("DB"))
+        .unwrap_or(s);
+    parse_num(s.trim())
+}
+
+/// A finite decimal number.
+fn parse_num(s: &str) -> Option<f64> {
+    s.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// A line's text shortened for a message.
+fn clip(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// `ON PK Fc 105 Hz Gain 6.5 dB Q 0.70` → a filter, or None for `OFF`.
+fn parse_filter(
+    params: &str,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<Option<FilterSpec>, ProfileFileError> {
+    let tokens: Vec<&str> = params.split_whitespace().collect();
+    match tokens.first().map(|t| t.to_ascii_uppercase()) {
+        Some(s) if s == "ON" => {}
+        Some(s) if s == "OFF" => return Ok(None),
+        _ => {
+            return Err(err(
+                "Filter",
+                "expected ON or OFF after `Filter:`".to_string(),
+            ))
+        }
+    }
+    let Some(type_token) = tokens.get(1) else {
+        return Err(err("type", "the filter type is missing".into()));
+    };
+    let ty = type_token.to_ascii_uppercase();
+    let (kind, q_optional) = match ty.as_str() {
+        "PK" | "PEQ" => (FilterKind::Peaking, false),
+        "LSC" | "LS" => (FilterKind::LowShelf, true),
+        "HSC" | "HS" => (FilterKind::HighShelf, true),
+        "LPQ" => (FilterKind::LowPass, false),
+        "HPQ" => (FilterKind::HighPass, false),
+        "LP" => (FilterKind::LowPass, true),
+        "HP" => (FilterKind::HighPass, true),
+        "NO" | "BP" | "AP" | "IIR" => {
+            return Err(err(
+                "type",
+                format!(
+                    "{ty} filters are not supported (iemsim has peaking, shelf, low- and high-pass filters)"
+                ),
+            ))
+        }
+        _ => {
+            return Err(err(
+                "type",
+                format!("unknown filter type '{}' (PK, LSC, HSC, LS, HS, LP, HP, LPQ, HPQ)", clip(type_token)),
+            ))
+        }
+    };
+    let (mut fc, mut gain, mut q) = (None, None, None);
+    let mut rest = tokens[2..].iter();
+    while let Some(key) = rest.next() {
+        let value = |name: &str, rest: &mut std::slice::Iter<&str>| {
+            rest.next()
+                .and_then(|v| parse_num(v))
+                .ok_or_else(|| err(name, format!("`{name}` needs a number after it")))
+        };
+        match key.to_ascii_uppercase().as_str() {
+            "FC" => {
+                fc = Some(value("Fc", &mut rest)?);
+                expect_unit(&mut rest, "Hz", "Fc", err)?;
+            }
+            "GAIN" => {
+                gain = Some(value("Gain", &mut rest)?);
+                expect_unit(&mut rest, "dB", "Gain", err)?;
+            }
+            "Q" => q = Some(value("Q", &mut rest)?),
+            "BW" if kind == FilterKind::Peaking => {
+                match rest.next() {
+                    Some(u) if u.eq_ignore_ascii_case("Oct") => {}
+                    _ => {
+                        return Err(err(
+                            "BW",
+                            "expected `BW Oct N` (bandwidth in octaves)".into(),
+                        ))
+                    }
+                }
+                let n = value("BW Oct", &mut rest)?;
+                if !(n > 0.0 && n < 20.0) {
+                    return Err(err("BW", format!("{n} octaves is not a usable bandwidth")));
+                }
+                // Q of a bandwidth of N octaves (RBJ cookbook, analogue definition): √(2^N)/(2^N − 1).
+                let p = n.exp2();
+                q = Some(p.sqrt() / (p - 1.0));
+            }
+            other => {
+                return Err(err(
+                    "Filter",
+                    format!("unexpected '{}' (expected Fc, Gain or Q)", clip(other)),
+                ))
+            }
+        }
+    }
+    let fc = fc.ok_or_else(|| err("Fc", "the frequency (`Fc … Hz`) is missing".into()))?;
+    let gain = if kind.uses_gain() {
+        gain.ok_or_else(|| err("Gain", "the gain (`Gain … dB`) is missing".into()))?
+    } else {
+        0.0
+    };
+    let q = match q {
+        Some(q) => q,
+        None if q_optional => DEFAULT_Q,
+        None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
+    };
+    Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+}
+
+fn expect_unit(
+    rest: &mut std::slice::Iter<&str>,
+    unit: &str,
+    field: &str,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<(), ProfileFileError> {
+    match rest.clone().next() {
+        Some(u) if u.eq_ignore_ascii_case(unit) => {
+            rest.next();
+            Ok(())
+        }
+        // The unit is optional in practice; a following keyword is fine.
+        Some(u) if ["GAIN", "Q", "FC", "BW"].contains(&u.to_ascii_uppercase().as_str()) => Ok(()),
+        None => Ok(()),
+        Some(u) => Err(err(
+            field,
+            format!("expected {unit} after the number, found '{}'", clip(u)),
+        )),
+    }
+}
+
+/// The profile as an Equalizer APO / AutoEq file (CRLF-free; Equalizer APO reads LF fine).
+/// Shelves are written as `LSC`/`HSC` and pass filters as `LPQ`/`HPQ`, so Q is always explicit.
+pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
+    let mut out = String::new();
+    out.push_str(&format!("# name: {}\n", one_line(&profile.name)));
+    if !profile.description.is_empty() {
+        out.push_str(&format!(
+            "# description: {}\n",
+            one_line(&profile.description)
+        ));
+    }
+    if !profile.source.is_empty() {
+        out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
+    }
+    out.push_str(&format!("Preamp: {} dB\n", num(profile.preamp_db)));
+    for (i, f) in profile.filters.iter().enumerate() {
+        let line = match f.kind {
+            FilterKind::Peaking | FilterKind::LowShelf | FilterKind::HighShelf => {
+                let ty = match f.kind {
+                    FilterKind::Peaking => "PK",
+                    FilterKind::LowShelf => "LSC",
+                    _ => "HSC",
+                };
+                format!(
+                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB Q {}",
+                    i + 1,
+                    num(f.fc_hz),
+                    num(f.gain_db),
+                    num(f.q)
+                )
+            }
+            FilterKind::LowPass | FilterKind::HighPass => {
+                if f.gain_db != 0.0 {
+                    return Err(ProfileFileError::Inexpressible {
+                        file: profile.name.clone(),
+                        index: i + 1,
+                        kind: super::kind_name(f.kind).into(),
+                        format: "Equalizer APO",
+                        why: format!(
+                            "a pass filter has no gain there, and this one says {} dB",
+                            f.gain_db
+                        ),
+                    });
+                }
+                let ty = if f.kind == FilterKind::LowPass {
+                    "LPQ"
+                } else {
+                    "HPQ"
+                };
+                format!(
+                    "Filter {}: ON {ty} Fc {} Hz Q {}",
+                    i + 1,
+                    num(f.fc_hz),
+                    num(f.q)
+                )
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}

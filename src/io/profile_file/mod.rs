@@ -1,0 +1,224 @@
+//! Profiles as files: iemsim's TOML, AutoEq `ParametricEQ.txt` / Equalizer APO, and CamillaDSP YAML.
+//!
+//! Each format has a pure `parse(text, source) -> Result<Profile, ProfileFileError>` (no I/O, never
+//! panics, so it can be fuzzed) and a `write(&Profile) -> Result<String, ProfileFileError>`. Every
+//! number is checked once here, at the edge, with the file, line and field named; invalid input never
+//! reaches `dsp`. Writers print numbers in Rust's shortest round-trip form, so converting between the
+//! formats preserves every filter exactly.
+
+pub mod camilladsp;
+pub mod eqapo;
+pub mod toml;
+
+use crate::dsp::{FilterKind, FilterSpec, Profile};
+use std::path::Path;
+
+/// Largest |gain| a file may give a filter: beyond this a profile is a mistake, not a tuning.
+pub const MAX_FILE_GAIN_DB: f64 = 30.0;
+
+/// Q used where a format lets a filter leave it out (Equalizer APO's `LS`/`HS`/`LP`/`HP`): 1/√2,
+/// the RBJ cookbook's shelf slope S = 1 (the steepest without overshoot) and the Butterworth pass
+/// filter. AutoEq writes its shelves with `Q 0.70`, the same shape to two decimals.
+pub const DEFAULT_Q: f64 = std::f64::consts::FRAC_1_SQRT_2;
+
+/// Why a profile file cannot be used. `file` is the name given to the parser (usually the path).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProfileFileError {
+    /// A problem on one line, with the field it concerns.
+    #[error("{file}:{line}: {field}: {message}")]
+    Field {
+        file: String,
+        line: usize,
+        field: String,
+        message: String,
+    },
+    /// A problem with the file as a whole.
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    /// The profile holds something the target format cannot say.
+    #[error("{file}: filter {index} ({kind}) cannot be written as {format}: {why}")]
+    Inexpressible {
+        file: String,
+        index: usize,
+        kind: String,
+        format: &'static str,
+        why: String,
+    },
+}
+
+/// The three file formats, chosen by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// iemsim's own documented TOML (`.toml`).
+    Toml,
+    /// AutoEq `ParametricEQ.txt` / Equalizer APO `config.txt` (`.txt`).
+    EqApo,
+    /// A CamillaDSP configuration (`.yml`, `.yaml`).
+    CamillaDsp,
+}
+
+impl Format {
+    /// The format a path's extension names, if any.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "toml" => Some(Self::Toml),
+            "txt" => Some(Self::EqApo),
+            "yml" | "yaml" => Some(Self::CamillaDsp),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Toml => "iemsim TOML",
+            Self::EqApo => "Equalizer APO / AutoEq",
+            Self::CamillaDsp => "CamillaDSP YAML",
+        }
+    }
+
+    /// Parses `text` (already decoded; a leading BOM is ignored) named `source` in errors.
+    pub fn parse(self, text: &str, source: &str) -> Result<Profile, ProfileFileError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match self {
+            Self::Toml => toml::parse(text, source),
+            Self::EqApo => eqapo::parse(text, source),
+            Self::CamillaDsp => camilladsp::parse(text, source),
+        }
+    }
+
+    /// As [`Self::parse`], plus each filter's 1-based line (for checks that need the sample rate).
+    pub fn parse_with_lines(
+        self,
+        text: &str,
+        source: &str,
+    ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match self {
+            Self::Toml => toml::parse_with_lines(text, source),
+            Self::EqApo => eqapo::parse_with_lines(text, source),
+            Self::CamillaDsp => camilladsp::parse_with_lines(text, source),
+        }
+    }
+
+    /// The profile as this format's text.
+    pub fn write(self, profile: &Profile) -> Result<String, ProfileFileError> {
+        match self {
+            Self::Toml => Ok(toml::write(profile)),
+            Self::EqApo => eqapo::write(profile),
+            Self::CamillaDsp => camilladsp::write(profile),
+        }
+    }
+}
+
+/// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file.
+pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    String::from_utf8(bytes.to_vec()).map_err(|e| ProfileFileError::File {
+        file: source.to_string(),
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
+pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), ProfileFileError> {
+    let bad = |field: &str, message: String| ProfileFileError::Field {
+        file: file.to_string(),
+        line,
+        field: field.to_string(),
+        message,
+    };
+    if !(spec.fc_hz.is_finite() && spec.fc_hz > 0.0) {
+        return Err(bad(
+            "fc_hz",
+            format!("{} Hz is not a positive frequency", spec.fc_hz),
+        ));
+    }
+    if !(spec.q.is_finite() && spec.q > 0.0) {
+        return Err(bad("q", format!("Q {} is not a positive number", spec.q)));
+    }
+    if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_FILE_GAIN_DB {
+        return Err(bad(
+            "gain_db",
+            format!(
+                "{} dB is beyond ±{MAX_FILE_GAIN_DB} dB (not a tuning: a typo?)",
+                spec.gain_db
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the preamp (finite, within ±40 dB as [`Profile::validate`] requires).
+pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileError> {
+    if !db.is_finite() || db.abs() > 40.0 {
+        return Err(ProfileFileError::Field {
+            file: file.to_string(),
+            line,
+            field: "preamp_db".into(),
+            message: format!("{db} dB is not a number within ±40 dB"),
+        });
+    }
+    Ok(())
+}
+
+/// Checks that every filter can exist at `rate_hz` (fc below Nyquist), naming its line.
+pub fn check_rate(
+    profile: &Profile,
+    lines: &[usize],
+    file: &str,
+    rate_hz: f64,
+) -> Result<(), ProfileFileError> {
+    for (spec, line) in profile.filters.iter().zip(lines) {
+        if spec.fc_hz >= rate_hz / 2.0 {
+            return Err(ProfileFileError::Field {
+                file: file.to_string(),
+                line: *line,
+                field: "fc_hz".into(),
+                message: format!(
+                    "{} Hz is at or above the Nyquist frequency ({} Hz) of {rate_hz} Hz audio",
+                    spec.fc_hz,
+                    rate_hz / 2.0
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line number of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A file's stem, the name a profile gets when the file names none.
+pub fn stem_name(source: &str) -> String {
+    Path::new(source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "profile".into())
+}
+
+/// Names for tables and messages: `peaking`, `low_shelf`…
+pub fn kind_name(kind: FilterKind) -> &'static str {
+    match kind {
+        FilterKind::Peaking => "peaking",
+        FilterKind::LowShelf => "low_shelf",
+        FilterKind::HighShelf => "high_shelf",
+        FilterKind::LowPass => "low_pass",
+        FilterKind::HighPass => "high_pass",
+    }
+}
+
+/// Shortest text that parses back to exactly `x` (Rust's `Display` for f64 round-trips).
+pub fn num(x: f64) -> String {
+    format!("{x}")
+}

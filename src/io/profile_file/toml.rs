@@ -1,0 +1,193 @@
+//! iemsim's own profile format (TOML), documented in the README:
+//!
+//! ```toml
+//! name = "my-iem"
+//! description = "What it sounds like, in one line"
+//! source = "Where the numbers come from"
+//! preamp_db = -6.3
+//!
+//! [[filters]]
+//! type = "low_shelf"     # peaking | low_shelf | high_shelf | low_pass | high_pass
+//! fc_hz = 105
+//! gain_db = 6.5          # not for low_pass / high_pass
+//! q = 0.7
+//! ```
+//!
+//! Parsed with the `toml` crate through serde, with spans kept so every error names its line.
+
+use super::{check_filter, check_preamp, kind_name, line_of, num, stem_name, ProfileFileError};
+use crate::dsp::{FilterKind, FilterSpec, Profile};
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    source: String,
+    preamp_db: Option<Spanned<f64>>,
+    #[serde(default)]
+    filters: Vec<Spanned<Filter>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Filter {
+    #[serde(rename = "type")]
+    kind: Spanned<String>,
+    fc_hz: Spanned<f64>,
+    gain_db: Option<Spanned<f64>>,
+    q: Spanned<f64>,
+}
+
+/// Parses iemsim TOML. Never panics.
+pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
+    parse_with_lines(text, source).map(|(p, _)| p)
+}
+
+/// As [`parse`], plus each filter's 1-based line number.
+pub fn parse_with_lines(
+    text: &str,
+    source: &str,
+) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let file: File = ::toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        ProfileFileError::Field {
+            file: source.to_string(),
+            line,
+            field: "toml".into(),
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let at = |span: std::ops::Range<usize>| line_of(text, span.start);
+    let name = match &file.name {
+        Some(n) if n.get_ref().trim().is_empty() => {
+            return Err(ProfileFileError::Field {
+                file: source.into(),
+                line: at(n.span()),
+                field: "name".into(),
+                message: "the name is empty".into(),
+            })
+        }
+        Some(n) => n.get_ref().trim().to_string(),
+        None => stem_name(source),
+    };
+    let preamp_db = match &file.preamp_db {
+        Some(p) => {
+            check_preamp(*p.get_ref(), source, at(p.span()))?;
+            *p.get_ref()
+        }
+        None => 0.0,
+    };
+    let mut filters = Vec::with_capacity(file.filters.len());
+    let mut lines = Vec::with_capacity(file.filters.len());
+    for f in &file.filters {
+        let line = at(f.span());
+        let f = f.get_ref();
+        let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| ProfileFileError::Field {
+            file: source.into(),
+            line: at(f.kind.span()),
+            field: "type".into(),
+            message: format!(
+                "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
+                f.kind.get_ref()
+            ),
+        })?;
+        let gain_db = match &f.gain_db {
+            Some(g) if !kind.uses_gain() && *g.get_ref() != 0.0 => {
+                return Err(ProfileFileError::Field {
+                    file: source.into(),
+                    line: at(g.span()),
+                    field: "gain_db".into(),
+                    message: format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
+                })
+            }
+            Some(g) => *g.get_ref(),
+            None if kind.uses_gain() => {
+                return Err(ProfileFileError::Field {
+                    file: source.into(),
+                    line,
+                    field: "gain_db".into(),
+                    message: format!("a {} filter needs gain_db", kind_name(kind)),
+                })
+            }
+            None => 0.0,
+        };
+        let spec = FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *f.q.get_ref());
+        // Point at the field that is wrong where we can.
+        if let Err(mut e) = check_filter(&spec, source, line) {
+            if let ProfileFileError::Field { line, field, .. } = &mut e {
+                *line = match field.as_str() {
+                    "fc_hz" => at(f.fc_hz.span()),
+                    "q" => at(f.q.span()),
+                    "gain_db" => f.gain_db.as_ref().map(|g| at(g.span())).unwrap_or(*line),
+                    _ => *line,
+                };
+            }
+            return Err(e);
+        }
+        filters.push(spec);
+        lines.push(at(f.fc_hz.span()));
+    }
+    Ok((
+        Profile {
+            name,
+            description: file.description,
+            preamp_db,
+            filters,
+            source: file.source,
+        },
+        lines,
+    ))
+}
+
+/// `peaking`, `low_shelf`… (also `PK`, `LS`, `HS`, `LP`, `HP`, `lowshelf`), any case.
+fn parse_kind(s: &str) -> Option<FilterKind> {
+    let k = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    Some(match k.as_str() {
+        "peaking" | "pk" | "peak" => FilterKind::Peaking,
+        "low_shelf" | "lowshelf" | "ls" | "lsc" => FilterKind::LowShelf,
+        "high_shelf" | "highshelf" | "hs" | "hsc" => FilterKind::HighShelf,
+        "low_pass" | "lowpass" | "lp" | "lpq" => FilterKind::LowPass,
+        "high_pass" | "highpass" | "hp" | "hpq" => FilterKind::HighPass,
+        _ => return None,
+    })
+}
+
+/// TOML string literal (quoted and escaped by the `toml` crate).
+fn quoted(s: &str) -> String {
+    ::toml::Value::String(s.to_string()).to_string()
+}
+
+/// The profile as iemsim TOML.
+pub fn write(profile: &Profile) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("name = {}\n", quoted(&profile.name)));
+    out.push_str(&format!("description = {}\n", quoted(&profile.description)));
+    out.push_str(&format!("source = {}\n", quoted(&profile.source)));
+    out.push_str(&format!("preamp_db = {}\n", float(profile.preamp_db)));
+    for f in &profile.filters {
+        out.push_str("\n[[filters]]\n");
+        out.push_str(&format!("type = \"{}\"\n", kind_name(f.kind)));
+        out.push_str(&format!("fc_hz = {}\n", float(f.fc_hz)));
+        if f.kind.uses_gain() {
+            out.push_str(&format!("gain_db = {}\n", float(f.gain_db)));
+        }
+        out.push_str(&format!("q = {}\n", float(f.q)));
+    }
+    out
+}
+
+/// A TOML float: `105.0`, not the integer `105` (both read back exactly; a float reads as meant).
+fn float(x: f64) -> String {
+    let s = num(x);
+    if s.contains(['.', 'e', 'E', 'i', 'n']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}

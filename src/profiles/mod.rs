@@ -1,0 +1,157 @@
+//! Finding a profile from what the user typed after `-p`: a file, or a built-in or user profile name.
+//!
+//! The one lookup every command uses (export, play, abx, show, demo and the play screen's profile
+//! keys). A value is a file when it ends in `.toml`, `.txt` or `.yml`/`.yaml`, or names an existing
+//! file; otherwise it is a name, looked up among the built-ins and the user's profile folder with a
+//! "did you mean" suggestion.
+
+use crate::dsp::{builtin, profile, Profile, ProfileError};
+use crate::io::profile_file::{self, Format, ProfileFileError};
+use std::path::{Path, PathBuf};
+
+/// Environment variable that replaces the platform config folder (for tests and portable setups).
+pub const CONFIG_DIR_ENV: &str = "IEMSIM_CONFIG_DIR";
+
+/// Where a listed profile comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    Builtin,
+    /// A file in the user's profile folder.
+    User(PathBuf),
+}
+
+/// A profile that `iemsim profiles` lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub profile: Profile,
+    pub origin: Origin,
+}
+
+/// Why a `-p` value gives no profile.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Unknown(#[from] ProfileError),
+    #[error(transparent)]
+    Invalid(#[from] ProfileFileError),
+    #[error("{}: cannot read the profile: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
+    UnknownFormat { path: PathBuf },
+}
+
+/// iemsim's config folder: `$IEMSIM_CONFIG_DIR`, else the platform's (e.g. `~/.config/iemsim`).
+pub fn config_dir() -> Option<PathBuf> {
+    match std::env::var_os(CONFIG_DIR_ENV) {
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => dirs::config_dir().map(|d| d.join("iemsim")),
+    }
+}
+
+/// The user's profile folder (`CONFIG/profiles`), whose files `iemsim profiles` lists.
+pub fn user_dir() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("profiles"))
+}
+
+/// Whether a `-p` value means a file rather than a name.
+pub fn is_file_spec(spec: &str) -> bool {
+    Format::from_path(Path::new(spec)).is_some() || Path::new(spec).is_file()
+}
+
+/// Loads a profile file; with `rate_hz`, also checks that every filter lies below its Nyquist frequency.
+pub fn load_file(path: &Path, rate_hz: Option<f64>) -> Result<Profile, ResolveError> {
+    let format = Format::from_path(path).ok_or_else(|| ResolveError::UnknownFormat {
+        path: path.to_path_buf(),
+    })?;
+    let bytes = std::fs::read(path).map_err(|source| ResolveError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let text = profile_file::decode_text(&bytes, &name)?;
+    let (profile, lines) = format.parse_with_lines(&text, &name)?;
+    if let Some(rate) = rate_hz {
+        profile_file::check_rate(&profile, &lines, &name, rate)?;
+    }
+    Ok(profile)
+}
+
+/// The profiles in the user's folder, and one line per file that could not be used.
+pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
+    let mut listed = Vec::new();
+    let mut problems = Vec::new();
+    let Some(dir) = user_dir() else {
+        return (listed, problems);
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return (listed, problems); // no folder: no user profiles
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && Format::from_path(p).is_some())
+        .collect();
+    paths.sort();
+    let builtin_names = builtin::NAMES;
+    for path in paths {
+        match load_file(&path, None) {
+            Ok(p) => {
+                let clash = builtin_names
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&p.name))
+                    || listed
+                        .iter()
+                        .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name));
+                if clash {
+                    problems.push(format!(
+                        "{}: name '{}' is already taken by another profile; rename it (the `name` field)",
+                        path.display(),
+                        p.name
+                    ));
+                } else {
+                    listed.push(Listed {
+                        profile: p,
+                        origin: Origin::User(path),
+                    });
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    (listed, problems)
+}
+
+/// The built-ins followed by the user's profiles, and the user files that could not be used.
+pub fn all() -> (Vec<Listed>, Vec<String>) {
+    let (user, problems) = user_profiles();
+    let mut all: Vec<Listed> = builtin::profiles()
+        .into_iter()
+        .map(|profile| Listed {
+            profile,
+            origin: Origin::Builtin,
+        })
+        .collect();
+    all.extend(user);
+    (all, problems)
+}
+
+/// The profile a `-p` value means: a file (by extension, or an existing path) or a name. `rate_hz`,
+/// when the caller knows the audio's rate, makes a file's filters at or above Nyquist an error
+/// naming their line (built-ins drop such filters with a warning instead).
+pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError> {
+    if is_file_spec(spec) {
+        return load_file(Path::new(spec), rate_hz);
+    }
+    let (all, _) = all();
+    let profiles: Vec<Profile> = all.into_iter().map(|l| l.profile).collect();
+    // User files may name themselves with capitals ("Moondrop Chu"); names match in any case.
+    if let Some(p) = profiles
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(spec.trim()))
+    {
+        return Ok(p.clone());
+    }
+    Ok(profile::find(&profiles, spec)?.clone())
+}
