@@ -222,3 +222,6 @@ pub fn kind_name(kind: FilterKind) -> &'static str {
 pub fn num(x: f64) -> String {
     format!("{x}")
 }
+
+#[cfg(test)]
+mod tests;

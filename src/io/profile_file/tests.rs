@@ -1,0 +1,241 @@
+//! Parser and writer tests: published syntax, the errors' file/line/field, exact round trips.
+
+use super::*;
+use crate::dsp::{FilterKind::*, FilterSpec, Profile};
+
+fn err_text(r: Result<Profile, ProfileFileError>) -> String {
+    match r {
+        Ok(p) => panic!("expected an error, got {p:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn eqapo_syntax_variants() {
+    // BOM, CRLF, comments, blank lines, OFF, numbered and unnumbered filters, no-Q shelves and
+    // pass filters, LPQ/HPQ with Q, BW Oct, `Channel: all`, preamps that add up.
+    let text = "\u{feff}# my EQ\r\nPreamp: -3 dB\r\n\r\nChannel: all\r\nPreamp: -1.5 dB\r\n\
+        Filter 1: ON PK Fc 1000 Hz Gain -2.5 dB Q 1.41\r\n\
+        Filter 2: OFF PK Fc 2000 Hz Gain 9 dB Q 1\r\n\
+        Filter: ON LS Fc 100 Hz Gain 4 dB\r\n\
+        Filter 4: ON HS Fc 8000 Hz Gain -3 dB\r\n\
+        Filter 5: ON HP Fc 20 Hz\r\n\
+        Filter 6: ON LPQ Fc 18000 Hz Q 0.5\r\n\
+        Filter 7: ON PK Fc 500 Hz Gain 1 dB BW Oct 1\r\n";
+    let p = Format::EqApo.parse(text, "x.txt").expect("parses");
+    assert_eq!(p.preamp_db, -4.5);
+    assert_eq!(p.filters.len(), 6, "the OFF filter is skipped");
+    assert_eq!(p.filters[0], FilterSpec::new(Peaking, 1000.0, -2.5, 1.41));
+    // No Q: Q = 1/√2 (the stated rule).
+    assert_eq!(
+        p.filters[1],
+        FilterSpec::new(LowShelf, 100.0, 4.0, DEFAULT_Q)
+    );
+    assert_eq!(
+        p.filters[2],
+        FilterSpec::new(HighShelf, 8000.0, -3.0, DEFAULT_Q)
+    );
+    assert_eq!(
+        p.filters[3],
+        FilterSpec::new(HighPass, 20.0, 0.0, DEFAULT_Q)
+    );
+    assert_eq!(p.filters[4], FilterSpec::new(LowPass, 18000.0, 0.0, 0.5));
+    // One octave: Q = √2 (RBJ cookbook: 1/Q = 2 sinh(ln2/2 · BW)).
+    assert!((p.filters[5].q - std::f64::consts::SQRT_2).abs() < 1e-12);
+    assert_eq!(p.name, "x");
+}
+
+#[test]
+fn eqapo_refusals_name_line_and_field() {
+    let e = err_text(eqapo::parse(
+        "Preamp: -1 dB\nChannel: L\nFilter: ON PK Fc 1 Hz Gain 1 dB Q 1\n",
+        "a.txt",
+    ));
+    assert!(
+        e.starts_with("a.txt:2: Channel:") && e.contains("every channel"),
+        "{e}"
+    );
+    let e = err_text(eqapo::parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
+    assert!(
+        e.contains("a.txt:1: type") && e.contains("NO filters are not supported"),
+        "{e}"
+    );
+    let e = err_text(eqapo::parse("\n\nFilter 3: ON XX Fc 50 Hz\n", "a.txt"));
+    assert!(
+        e.contains("a.txt:3: type") && e.contains("unknown filter type 'XX'"),
+        "{e}"
+    );
+    let e = err_text(eqapo::parse(
+        "Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n",
+        "a.txt",
+    ));
+    assert!(e.contains("a.txt:1: fc_hz"), "{e}");
+    let e = err_text(eqapo::parse(
+        "Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n",
+        "a.txt",
+    ));
+    assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
+    let e = err_text(eqapo::parse(
+        "Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n",
+        "a.txt",
+    ));
+    assert!(e.contains("a.txt:1: q"), "{e}");
+    let e = err_text(eqapo::parse(
+        "Filter 1: ON PK Fc 100 Hz Gain 1 dB\n",
+        "a.txt",
+    ));
+    assert!(e.contains("a.txt:1: Q") && e.contains("missing"), "{e}");
+    let e = err_text(eqapo::parse("Include: other.txt\n", "a.txt"));
+    assert!(e.contains("'Include' is not supported"), "{e}");
+}
+
+#[test]
+fn toml_errors_name_line_and_field() {
+    let head = "name = \"t\"\npreamp_db = -2\n\n[[filters]]\ntype = \"peaking\"\n";
+    let cases = [
+        ("fc_hz = 0\ngain_db = 1\nq = 1\n", "t.toml:6: fc_hz"),
+        ("fc_hz = -5\ngain_db = 1\nq = 1\n", "t.toml:6: fc_hz"),
+        ("fc_hz = 100\ngain_db = 1\nq = 0\n", "t.toml:8: q"),
+        ("fc_hz = 100\ngain_db = -31\nq = 1\n", "t.toml:7: gain_db"),
+    ];
+    for (rest, want) in cases {
+        let e = err_text(toml::parse(&format!("{head}{rest}"), "t.toml"));
+        assert!(e.starts_with(want), "{want}: {e}");
+    }
+    let e = err_text(toml::parse(
+        "[[filters]]\ntype = \"bell\"\nfc_hz = 1\ngain_db = 1\nq = 1\n",
+        "t.toml",
+    ));
+    assert!(
+        e.starts_with("t.toml:2: type: unknown filter type 'bell'"),
+        "{e}"
+    );
+    let e = err_text(toml::parse("name = \"t\"\ncolour = 3\n", "t.toml"));
+    assert!(
+        e.starts_with("t.toml:2: toml:") && e.contains("colour"),
+        "{e}"
+    );
+    let e = err_text(toml::parse(
+        "[[filters]]\ntype = \"low_pass\"\nfc_hz = 100\ngain_db = 3\nq = 1\n",
+        "t.toml",
+    ));
+    assert!(
+        e.contains("t.toml:4: gain_db") && e.contains("no gain"),
+        "{e}"
+    );
+}
+
+#[test]
+fn camilladsp_reads_bandwidth_slope_and_gain() {
+    let text = "filters:\n  g:\n    type: Gain\n    parameters:\n      gain: -4.5\n      scale: dB\n  \
+        pk:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 1000\n      gain: 3\n      bandwidth: 1\n  \
+        ls:\n    type: Biquad\n    parameters:\n      type: Lowshelf\n      freq: 100\n      gain: 6\n      slope: 12\n  \
+        hp:\n    type: Biquad\n    parameters:\n      type: Highpass\n      freq: 20\n      q: 0.5\n\
+        pipeline:\n  - type: Filter\n    channels: [0, 1]\n    names: [g, hp, pk]\n  - type: Filter\n    channels: [0, 1]\n    names: [ls]\n";
+    let p = camilladsp::parse(text, "c.yml").expect("parses");
+    assert_eq!(p.preamp_db, -4.5);
+    // Pipeline order, not file order.
+    assert_eq!(p.filters[0], FilterSpec::new(HighPass, 20.0, 0.0, 0.5));
+    assert!((p.filters[1].q - std::f64::consts::SQRT_2).abs() < 1e-12);
+    // A 12 dB/octave slope is the cookbook's S = 1, i.e. Q = 1/√2 whatever the gain.
+    assert_eq!(p.filters[2].kind, LowShelf);
+    assert!((p.filters[2].q - DEFAULT_Q).abs() < 1e-12);
+}
+
+#[test]
+fn camilladsp_refusals() {
+    let f = "filters:\n  a:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 100\n      gain: 1\n      q: 1\n";
+    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [1]\n    names: [a]\n"), "c.yml"));
+    assert!(e.contains("every channel"), "{e}");
+    let e = err_text(camilladsp::parse(
+        &format!("{f}pipeline:\n  - type: Mixer\n    name: m\n"),
+        "c.yml",
+    ));
+    assert!(e.contains("Mixer step"), "{e}");
+    let e = err_text(camilladsp::parse(&f.replace("Peaking", "Notch"), "c.yml"));
+    assert!(
+        e.starts_with("c.yml:2: filters.a.parameters.type") && e.contains("Notch"),
+        "{e}"
+    );
+    let e = err_text(camilladsp::parse(
+        &f.replace("freq: 100", "freq: 0"),
+        "c.yml",
+    ));
+    assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
+}
+
+/// Every kind, numbers that have no short decimal form, a preamp and text needing escapes.
+fn awkward() -> Profile {
+    Profile {
+        name: "round \"trip\"".into(),
+        description: "all: kinds # and symbols ±".into(),
+        preamp_db: -6.300000000000001,
+        filters: vec![
+            FilterSpec::new(LowShelf, 105.0, 6.5, 0.7),
+            FilterSpec::new(Peaking, 0.1 + 0.2, 1.0 / 3.0, std::f64::consts::PI),
+            FilterSpec::new(HighShelf, 10_000.000_000_1, -2.999_999_999, DEFAULT_Q),
+            FilterSpec::new(LowPass, 19_999.5, 0.0, 0.5),
+            FilterSpec::new(HighPass, 12.25, 0.0, 1e-3),
+            FilterSpec::new(Peaking, 8445.0, -0.0, 5.82),
+        ],
+        source: "made up for the test".into(),
+    }
+}
+
+#[test]
+fn every_pair_of_formats_round_trips_exactly_both_ways() {
+    let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
+    let p = awkward();
+    for a in formats {
+        for b in formats {
+            // p → a → b → a: the filters and preamp survive exactly.
+            let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
+            let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
+            let back = a.parse(&a.write(&in_b).unwrap(), "a").unwrap();
+            for q in [&in_a, &in_b, &back] {
+                assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
+                assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
+                assert_eq!(q.name, p.name, "{a:?} -> {b:?}");
+                assert_eq!(q.description, p.description, "{a:?} -> {b:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pass_filters_with_gain_cannot_be_written_where_gain_has_no_place() {
+    let mut p = awkward();
+    p.filters[3].gain_db = 3.0;
+    for f in [Format::EqApo, Format::CamillaDsp] {
+        let e = f.write(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("filter 4 (low_pass)") && e.contains("no gain"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn parsers_never_panic_on_cut_or_mangled_input() {
+    let p = awkward();
+    for f in [Format::Toml, Format::EqApo, Format::CamillaDsp] {
+        let text = f.write(&p).unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        for cut in 0..chars.len() {
+            let s: String = chars[..cut].iter().collect();
+            let _ = f.parse(&s, "cut");
+            let mangled: String = chars
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| {
+                    if i == cut {
+                        ['-', ':', '\n', '9', 'é'][i % 5]
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let _ = f.parse(&mangled, "mangled");
+        }
+    }
+}
