@@ -1,0 +1,139 @@
+//! `export --match`: the outputs of one input are equally loud by an independent BS.1770 meter
+//! (the `ebur128` crate, a port of libebur128), none clips, and the report says each loudness.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .env("IEMSIM_CONFIG_DIR", dir.join("no-config"))
+        .output()
+        .expect("run iemsim")
+}
+
+fn music() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/music.wav")
+        .display()
+        .to_string()
+}
+
+/// Integrated loudness (LUFS) and sample peak (linear) of a WAV, measured without iemsim's code.
+fn measure(path: &Path) -> (f64, f64) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let scale = 2f64.powi(i32::from(spec.bits_per_sample) - 1);
+    let x: Vec<f64> = r
+        .samples::<i32>()
+        .map(|s| f64::from(s.unwrap()) / scale)
+        .collect();
+    let mut m = ebur128::EbuR128::new(u32::from(spec.channels), spec.sample_rate, ebur128::Mode::I)
+        .unwrap();
+    m.add_frames_f64(&x).unwrap();
+    (
+        m.loudness_global().unwrap(),
+        x.iter().fold(0.0, |a, v| a.max(v.abs())),
+    )
+}
+
+fn report(o: &Output) -> Vec<serde_json::Value> {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn several_profiles_are_matched_by_default_within_a_tenth_of_a_lu_and_none_clips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = report(&iemsim(
+        &[
+            "export",
+            &music(),
+            "-p",
+            "neutral",
+            "-p",
+            "sibilance",
+            "--out-dir",
+            d,
+            "--json",
+        ],
+        dir.path(),
+    ));
+    let mut measured = Vec::new();
+    for out in &r {
+        let path = Path::new(out["output"].as_str().unwrap());
+        let (lufs, peak) = measure(path);
+        assert_eq!(out["clipped_samples"], 0, "{out}");
+        assert!(
+            peak < 1.0 && 20.0 * peak.log10() <= -0.1 + 0.01,
+            "{out}: peak {peak}"
+        );
+        // The report's loudness is what an independent meter reads.
+        let said = out["loudness_lufs"]
+            .as_f64()
+            .expect("loudness in the report");
+        assert!((said - lufs).abs() < 0.1, "{out}: measured {lufs}");
+        measured.push(lufs);
+    }
+    assert!((measured[0] - measured[1]).abs() < 0.1, "{measured:?}");
+    // Without matching (the old behaviour) the two differ by several LU: the test can fail.
+    let r = report(&iemsim(
+        &[
+            "export",
+            &music(),
+            "-p",
+            "neutral",
+            "-p",
+            "sibilance",
+            "--out-dir",
+            d,
+            "--json",
+            "--no-match",
+            "--force",
+        ],
+        dir.path(),
+    ));
+    assert!(r.iter().all(|o| o.get("loudness_lufs").is_none()));
+    let l: Vec<f64> = r
+        .iter()
+        .map(|o| measure(Path::new(o["output"].as_str().unwrap())).0)
+        .collect();
+    assert!((l[0] - l[1]).abs() > 1.0, "{l:?}");
+}
+
+#[test]
+fn a_files_preamp_is_kept_replaced_or_overridden() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hd600 = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/autoeq/Sennheiser HD 600 ParametricEQ.txt");
+    let hd600 = hd600.to_str().unwrap();
+    let show = iemsim(&["show", hd600, "--rate", "44100", "--json"], d);
+    let show: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let auto = show["auto_preamp_db"].as_f64().unwrap();
+    assert!(auto < -6.0 && auto > -7.0, "{auto}");
+    for (choice, want) in [("profile", -6.3), ("auto", auto), ("-2.5", -2.5)] {
+        let r = report(&iemsim(
+            &[
+                "export",
+                &music(),
+                "-p",
+                hd600,
+                "--preamp",
+                choice,
+                "-o",
+                "x.wav",
+                "--force",
+                "--json",
+            ],
+            d,
+        ));
+        assert_eq!(r[0]["preamp_db"].as_f64().unwrap(), want, "{choice}");
+    }
+}

@@ -1,0 +1,445 @@
+//! Profiles as files through the real binary: published AutoEq files load as distributed, each
+//! format's output equals an independent float64 RBJ reference (preamp included), `profile convert`
+//! and the user profile folder behave, and bad files are refused naming file, line and field.
+
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn iemsim(args: &[&str], dir: &Path, config: Option<&Path>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iemsim"));
+    c.args(args).current_dir(dir);
+    // Never the developer's own folder: an empty one unless the test gives one.
+    let empty = dir.join("no-config");
+    c.env("IEMSIM_CONFIG_DIR", config.unwrap_or(&empty));
+    c.output().expect("run iemsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/autoeq")
+        .join(format!("{name} ParametricEQ.txt"))
+}
+
+fn show_json(dir: &Path, profile: &str) -> serde_json::Value {
+    let o = iemsim(&["show", profile, "--json"], dir, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn published_autoeq_files_load_as_distributed() {
+    let dir = tempfile::tempdir().unwrap();
+    // The HD 600 file's numbers, typed in from the file as published.
+    let hd600 = [
+        ("low_shelf", 105.0, 6.5, 0.70),
+        ("peaking", 125.0, -2.7, 0.55),
+        ("peaking", 8445.0, 3.3, 1.61),
+        ("peaking", 522.0, 0.7, 1.02),
+        ("peaking", 1298.0, -1.2, 2.14),
+        ("high_shelf", 10000.0, -3.1, 0.70),
+        ("peaking", 3158.0, -1.8, 3.67),
+        ("peaking", 2166.0, 0.9, 3.32),
+        ("peaking", 6639.0, 2.2, 5.82),
+        ("peaking", 5434.0, -1.2, 5.70),
+    ];
+    let v = show_json(dir.path(), fixture("Sennheiser HD 600").to_str().unwrap());
+    assert_eq!(v["preamp_db"], -6.3);
+    let got: Vec<(String, f64, f64, f64)> = v["profile"]["filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["fc_hz"].as_f64().unwrap(),
+                f["gain_db"].as_f64().unwrap(),
+                f["q"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, f64, f64, f64)> = hd600
+        .iter()
+        .map(|&(k, a, b, c)| (k.to_string(), a, b, c))
+        .collect();
+    assert_eq!(got, want);
+    for (name, preamp, first_fc) in [
+        ("Moondrop Chu", -2.2, 105.0),
+        ("Moondrop Blessing 2", -5.5, 105.0),
+    ] {
+        let v = show_json(dir.path(), fixture(name).to_str().unwrap());
+        assert_eq!(v["preamp_db"], preamp, "{name}");
+        let f = v["profile"]["filters"].as_array().unwrap();
+        assert_eq!(f.len(), 10, "{name}");
+        assert_eq!(f[0]["fc_hz"], first_fc, "{name}");
+        assert_eq!(f[5]["kind"], "high_shelf", "{name}");
+    }
+}
+
+/// A deterministic wide-band signal at -12 dBFS-ish, different per channel.
+fn signal(frames: usize, rate: f64) -> Vec<f64> {
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    (0..frames * 2)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let noise = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            0.2 * noise + 0.1 * (2.0 * PI * 997.0 * (i / 2) as f64 / rate).sin()
+        })
+        .collect()
+}
+
+/// One RBJ cookbook biquad, typed in from the cookbook text (not via the `biquad` crate or
+/// iemsim): kind, f0, gain dB, and Q — or, for shelves given as `LSs`/`HSs`, the slope S.
+fn rbj(kind: &str, f0: f64, gain_db: f64, q_or_s: f64, fs: f64) -> [f64; 5] {
+    let a = 10f64.powf(gain_db / 40.0);
+    let w0 = 2.0 * PI * f0 / fs;
+    let (cw, sw) = (w0.cos(), w0.sin());
+    let alpha = match kind {
+        "LSs" | "HSs" => sw / 2.0 * ((a + 1.0 / a) * (1.0 / q_or_s - 1.0) + 2.0).sqrt(),
+        _ => sw / (2.0 * q_or_s),
+    };
+    let s = 2.0 * a.sqrt() * alpha;
+    let (b0, b1, b2, a0, a1, a2) = match kind {
+        "PK" => (
+            1.0 + alpha * a,
+            -2.0 * cw,
+            1.0 - alpha * a,
+            1.0 + alpha / a,
+            -2.0 * cw,
+            1.0 - alpha / a,
+        ),
+        "LS" | "LSs" => (
+            a * ((a + 1.0) - (a - 1.0) * cw + s),
+            2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
+            a * ((a + 1.0) - (a - 1.0) * cw - s),
+            (a + 1.0) + (a - 1.0) * cw + s,
+            -2.0 * ((a - 1.0) + (a + 1.0) * cw),
+            (a + 1.0) + (a - 1.0) * cw - s,
+        ),
+        "HS" | "HSs" => (
+            a * ((a + 1.0) + (a - 1.0) * cw + s),
+            -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
+            a * ((a + 1.0) + (a - 1.0) * cw - s),
+            (a + 1.0) - (a - 1.0) * cw + s,
+            2.0 * ((a - 1.0) - (a + 1.0) * cw),
+            (a + 1.0) - (a - 1.0) * cw - s,
+        ),
+        "LP" => (
+            (1.0 - cw) / 2.0,
+            1.0 - cw,
+            (1.0 - cw) / 2.0,
+            1.0 + alpha,
+            -2.0 * cw,
+            1.0 - alpha,
+        ),
+        "HP" => (
+            (1.0 + cw) / 2.0,
+            -(1.0 + cw),
+            (1.0 + cw) / 2.0,
+            1.0 + alpha,
+            -2.0 * cw,
+            1.0 - alpha,
+        ),
+        k => panic!("no {k}"),
+    };
+    [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
+}
+
+/// Direct form I, per channel of interleaved stereo, then the preamp.
+fn reference(filters: &[(&str, f64, f64, f64)], preamp_db: f64, fs: f64, x: &[f64]) -> Vec<f64> {
+    let mut out = x.to_vec();
+    for ch in 0..2 {
+        for &(k, f0, g, q) in filters {
+            let c = rbj(k, f0, g, q, fs);
+            let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
+            for i in (ch..out.len()).step_by(2) {
+                let x = out[i];
+                let y = c[0] * x + c[1] * x1 + c[2] * x2 - c[3] * y1 - c[4] * y2;
+                (x2, x1, y2, y1) = (x1, x, y1, y);
+                out[i] = y;
+            }
+        }
+    }
+    let g = 10f64.powf(preamp_db / 20.0);
+    out.iter().map(|v| v * g).collect()
+}
+
+fn read_f32_wav(path: &Path) -> Vec<f64> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    r.samples::<f32>().map(|s| f64::from(s.unwrap())).collect()
+}
+
+#[test]
+fn each_format_matches_a_float64_rbj_reference_below_minus_90_dbfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = 48_000.0;
+    let input = dir.path().join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&input, spec).unwrap();
+    for v in signal(48_000, fs) {
+        w.write_sample(v as f32).unwrap();
+    }
+    w.finalize().unwrap();
+    std::fs::write(
+        dir.path().join("all.toml"),
+        "name = \"all\"\npreamp_db = -4.25\n\n[[filters]]\ntype = \"high_pass\"\nfc_hz = 30\nq = 0.6\n\n\
+         [[filters]]\ntype = \"low_shelf\"\nfc_hz = 120\ngain_db = 5\nq = 0.8\n\n\
+         [[filters]]\ntype = \"peaking\"\nfc_hz = 3000\ngain_db = -4\nq = 2.5\n\n\
+         [[filters]]\ntype = \"high_shelf\"\nfc_hz = 9000\ngain_db = 3\nq = 0.7\n\n\
+         [[filters]]\ntype = \"low_pass\"\nfc_hz = 18000\nq = 0.9\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("camilla.yml"),
+        "filters:\n  pre:\n    type: Gain\n    parameters:\n      gain: -3.5\n      scale: dB\n  \
+         shelf:\n    type: Biquad\n    parameters:\n      type: Lowshelf\n      freq: 200\n      gain: 6\n      slope: 6\n  \
+         bell:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 2500\n      gain: 4\n      q: 3\n\
+         pipeline:\n  - type: Filter\n    names: [pre, shelf, bell]\n",
+    )
+    .unwrap();
+    let hd600: Vec<(&str, f64, f64, f64)> = vec![
+        ("LS", 105.0, 6.5, 0.70),
+        ("PK", 125.0, -2.7, 0.55),
+        ("PK", 8445.0, 3.3, 1.61),
+        ("PK", 522.0, 0.7, 1.02),
+        ("PK", 1298.0, -1.2, 2.14),
+        ("HS", 10000.0, -3.1, 0.70),
+        ("PK", 3158.0, -1.8, 3.67),
+        ("PK", 2166.0, 0.9, 3.32),
+        ("PK", 6639.0, 2.2, 5.82),
+        ("PK", 5434.0, -1.2, 5.70),
+    ];
+    let cases: Vec<(PathBuf, Vec<(&str, f64, f64, f64)>, f64)> = vec![
+        (fixture("Sennheiser HD 600"), hd600, -6.3),
+        (
+            dir.path().join("all.toml"),
+            vec![
+                ("HP", 30.0, 0.0, 0.6),
+                ("LS", 120.0, 5.0, 0.8),
+                ("PK", 3000.0, -4.0, 2.5),
+                ("HS", 9000.0, 3.0, 0.7),
+                ("LP", 18000.0, 0.0, 0.9),
+            ],
+            -4.25,
+        ),
+        // A 6 dB/octave CamillaDSP slope is the cookbook's S = 0.5.
+        (
+            dir.path().join("camilla.yml"),
+            vec![("LSs", 200.0, 6.0, 0.5), ("PK", 2500.0, 4.0, 3.0)],
+            -3.5,
+        ),
+    ];
+    let held = read_f32_wav(&input);
+    for (i, (file, filters, preamp)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("out{i}.wav"));
+        let o = iemsim(
+            &[
+                "export",
+                "in.wav",
+                "-p",
+                file.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+                "--bits",
+                "32f",
+                "--preamp",
+                "profile",
+            ],
+            dir.path(),
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let want = reference(filters, *preamp, fs, &held);
+        let got = read_f32_wav(&out);
+        assert_eq!(got.len(), want.len());
+        let err = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let err_db = 20.0 * err.log10();
+        assert!(err_db < -90.0, "{}: {err_db:.1} dBFS", file.display());
+    }
+}
+
+fn filters_of(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["profile"]["filters"].as_array().unwrap()
+}
+
+#[test]
+fn convert_goes_through_every_format_and_back_exactly_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = fixture("Moondrop Chu");
+    let original = show_json(d, src.to_str().unwrap());
+    let mut prev = src.to_str().unwrap().to_string();
+    for out in ["chu.yml", "chu.toml", "chu.yaml", "chu.txt"] {
+        let o = iemsim(&["profile", "convert", &prev, "-o", out], d, None);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        let v = show_json(d, out);
+        assert_eq!(filters_of(&v), filters_of(&original), "{out}");
+        assert_eq!(v["preamp_db"], original["preamp_db"], "{out}");
+        prev = out.to_string();
+    }
+    // The CamillaDSP file is a complete configuration: devices, filters and a pipeline.
+    let yml = std::fs::read_to_string(d.join("chu.yml")).unwrap();
+    for key in [
+        "devices:",
+        "filters:",
+        "pipeline:",
+        "type: Gain",
+        "type: Lowshelf",
+        "type: Highshelf",
+    ] {
+        assert!(yml.contains(key), "{key} missing:\n{yml}");
+    }
+    // Never replaces without --force; the old file stays as it was.
+    let before = std::fs::read(d.join("chu.txt")).unwrap();
+    let o = iemsim(&["profile", "convert", "ba", "-o", "chu.txt"], d, None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("chu.txt")).unwrap(), before);
+    let o = iemsim(
+        &["profile", "convert", "ba", "-o", "chu.txt", "--force"],
+        d,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = iemsim(&["profile", "convert", "ba", "-o", "ba.json"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ba.json") && stderr(&o).contains(".toml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("ba.json").exists());
+}
+
+#[test]
+fn bad_files_are_refused_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("bad.toml"),
+        "name = \"bad\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 3\nq = -1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "bad.toml"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.toml:7: q: Q -1 is not a positive number"),
+        "{}",
+        stderr(&o)
+    );
+    // At or above Nyquist at the rate in use: an error naming the line (5 kHz at 8 kHz audio).
+    std::fs::write(d.join("high.txt"), "Preamp: -1 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\nFilter 2: ON HSC Fc 5000 Hz Gain 2 dB Q 0.7\n").unwrap();
+    let o = iemsim(&["show", "high.txt", "--rate", "8000"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("high.txt:3: fc_hz") && stderr(&o).contains("Nyquist"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(iemsim(&["show", "high.txt", "--rate", "48000"], d, None)
+        .status
+        .success());
+    // A file that is not there, and a name that is not a profile.
+    let o = iemsim(&["show", "missing.txt"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("missing.txt: cannot read the profile"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iemsim(&["show", "sibilanse"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean 'sibilance'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn user_profiles_are_listed_beside_the_builtins_and_a_bad_one_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(fixture("Moondrop Chu"), folder.join("chu.txt")).unwrap();
+    std::fs::write(folder.join("warm.toml"), "name = \"warm\"\ndescription = \"A little more bass\"\n\n[[filters]]\ntype = \"low_shelf\"\nfc_hz = 150\ngain_db = 3\nq = 0.7\n").unwrap();
+    std::fs::write(
+        folder.join("broken.toml"),
+        "name = \"broken\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 0\ngain_db = 1\nq = 1\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("clash.toml"), "name = \"ba\"\n").unwrap();
+    let o = iemsim(&["profiles"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("warm") && l.contains("[user] A little more bass")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("chu ") && l.contains("[user]")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ba ") && !l.contains("[user]")),
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("broken.toml:4: fc_hz"), "{err}");
+    assert!(
+        err.contains("clash.toml") && err.contains("already taken"),
+        "{err}"
+    );
+    // Usable by name wherever a profile is.
+    let o = iemsim(&["show", "warm", "--json"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = iemsim(&["profiles", "--json"], d, Some(&config));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warm = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "warm")
+        .unwrap();
+    assert_eq!(warm["origin"], "user");
+}
+
+#[test]
+fn profiles_json_show_and_export_agree_on_the_auto_preamp() {
+    // Issue 11 item 18: `profiles --json` said -3.8 for ba where show and --preamp auto said -3.7.
+    let dir = tempfile::tempdir().unwrap();
+    let o = iemsim(&["profiles", "--json"], dir.path(), None);
+    let all: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for p in all.as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let show = show_json(dir.path(), name);
+        assert_eq!(p["preamp_db"], show["auto_preamp_db"], "{name}");
+        let max_boost = show["max_boost_db"].as_f64().unwrap();
+        assert_eq!(
+            show["auto_preamp_db"].as_f64().unwrap(),
+            0.0 - max_boost,
+            "{name}"
+        );
+    }
+}
