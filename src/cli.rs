@@ -37,6 +37,13 @@ pub enum Command {
     /// Work with profile files: `iemsim profile convert IN -o OUT`.
     Profile(ProfileArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
+    #[command(
+        after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
+        loud by ITU-R BS.1770, as `play` matches, at the highest level at which none exceeds -0.1 dBFS.\n\n\
+        Examples:\n  iemsim export -p ba -p dd                       two matched WAVs next to samples/music.wav\n  \
+        iemsim export song.wav -p \"HD 600 ParametricEQ.txt\" -o eq.wav    an AutoEq / Equalizer APO file\n  \
+        iemsim export -p ba -p dd --no-match            each at --preamp auto instead"
+    )]
     Export(ExportArgs),
     /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
     Generate(GenerateArgs),

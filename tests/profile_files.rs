@@ -151,6 +151,9 @@ fn rbj(kind: &str, f0: f64, gain_db: f64, q_or_s: f64, fs: f64) -> [f64; 5] {
     [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
 }
 
+/// Kind (`PK`, `LS`, `HS`, `LSs`, `HSs`, `LP`, `HP`), f0 Hz, gain dB, Q (or S for `LSs`/`HSs`).
+type Filter = (&'static str, f64, f64, f64);
+
 /// Direct form I, per channel of interleaved stereo, then the preamp.
 fn reference(filters: &[(&str, f64, f64, f64)], preamp_db: f64, fs: f64, x: &[f64]) -> Vec<f64> {
     let mut out = x.to_vec();
@@ -208,7 +211,7 @@ fn each_format_matches_a_float64_rbj_reference_below_minus_90_dbfs() {
          pipeline:\n  - type: Filter\n    names: [pre, shelf, bell]\n",
     )
     .unwrap();
-    let hd600: Vec<(&str, f64, f64, f64)> = vec![
+    let hd600: Vec<Filter> = vec![
         ("LS", 105.0, 6.5, 0.70),
         ("PK", 125.0, -2.7, 0.55),
         ("PK", 8445.0, 3.3, 1.61),
@@ -220,7 +223,7 @@ fn each_format_matches_a_float64_rbj_reference_below_minus_90_dbfs() {
         ("PK", 6639.0, 2.2, 5.82),
         ("PK", 5434.0, -1.2, 5.70),
     ];
-    let cases: Vec<(PathBuf, Vec<(&str, f64, f64, f64)>, f64)> = vec![
+    let cases: Vec<(PathBuf, Vec<Filter>, f64)> = vec![
         (fixture("Sennheiser HD 600"), hd600, -6.3),
         (
             dir.path().join("all.toml"),
