@@ -1,0 +1,201 @@
+//! `profile convert`, the user profile folder, refusals naming file/line/field, and one auto preamp,
+//! through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn iemsim(args: &[&str], dir: &Path, config: Option<&Path>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_iemsim"));
+    c.args(args).current_dir(dir);
+    // Never the developer's own folder: an empty one unless the test gives one.
+    let empty = dir.join("no-config");
+    c.env("IEMSIM_CONFIG_DIR", config.unwrap_or(&empty));
+    c.output().expect("run iemsim")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/autoeq")
+        .join(format!("{name} ParametricEQ.txt"))
+}
+
+fn show_json(dir: &Path, profile: &str) -> serde_json::Value {
+    let o = iemsim(&["show", profile, "--json"], dir, None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn filters_of(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["profile"]["filters"].as_array().unwrap()
+}
+
+#[test]
+fn convert_goes_through_every_format_and_back_exactly_and_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = fixture("Moondrop Chu");
+    let original = show_json(d, src.to_str().unwrap());
+    let mut prev = src.to_str().unwrap().to_string();
+    for out in ["chu.yml", "chu.toml", "chu.yaml", "chu.txt"] {
+        let o = iemsim(&["profile", "convert", &prev, "-o", out], d, None);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        let v = show_json(d, out);
+        assert_eq!(filters_of(&v), filters_of(&original), "{out}");
+        assert_eq!(v["preamp_db"], original["preamp_db"], "{out}");
+        prev = out.to_string();
+    }
+    // The CamillaDSP file is a complete configuration: devices, filters and a pipeline.
+    let yml = std::fs::read_to_string(d.join("chu.yml")).unwrap();
+    for key in [
+        "devices:",
+        "filters:",
+        "pipeline:",
+        "type: Gain",
+        "type: Lowshelf",
+        "type: Highshelf",
+    ] {
+        assert!(yml.contains(key), "{key} missing:\n{yml}");
+    }
+    // Never replaces without --force; the old file stays as it was.
+    let before = std::fs::read(d.join("chu.txt")).unwrap();
+    let o = iemsim(&["profile", "convert", "ba", "-o", "chu.txt"], d, None);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.join("chu.txt")).unwrap(), before);
+    let o = iemsim(
+        &["profile", "convert", "ba", "-o", "chu.txt", "--force"],
+        d,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = iemsim(&["profile", "convert", "ba", "-o", "ba.json"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ba.json") && stderr(&o).contains(".toml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("ba.json").exists());
+}
+
+#[test]
+fn bad_files_are_refused_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("bad.toml"),
+        "name = \"bad\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 3\nq = -1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "bad.toml"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("bad.toml:7: q: Q -1 is not a positive number"),
+        "{}",
+        stderr(&o)
+    );
+    // At or above Nyquist at the rate in use: an error naming the line (5 kHz at 8 kHz audio).
+    std::fs::write(d.join("high.txt"), "Preamp: -1 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\nFilter 2: ON HSC Fc 5000 Hz Gain 2 dB Q 0.7\n").unwrap();
+    let o = iemsim(&["show", "high.txt", "--rate", "8000"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("high.txt:3: fc_hz") && stderr(&o).contains("Nyquist"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(iemsim(&["show", "high.txt", "--rate", "48000"], d, None)
+        .status
+        .success());
+    // A file that is not there, and a name that is not a profile.
+    let o = iemsim(&["show", "missing.txt"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("missing.txt: cannot read the profile"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iemsim(&["show", "sibilanse"], d, None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean 'sibilance'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn user_profiles_are_listed_beside_the_builtins_and_a_bad_one_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(fixture("Moondrop Chu"), folder.join("chu.txt")).unwrap();
+    std::fs::write(folder.join("warm.toml"), "name = \"warm\"\ndescription = \"A little more bass\"\n\n[[filters]]\ntype = \"low_shelf\"\nfc_hz = 150\ngain_db = 3\nq = 0.7\n").unwrap();
+    std::fs::write(
+        folder.join("broken.toml"),
+        "name = \"broken\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 0\ngain_db = 1\nq = 1\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("clash.toml"), "name = \"ba\"\n").unwrap();
+    let o = iemsim(&["profiles"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("warm") && l.contains("[user] A little more bass")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("chu ") && l.contains("[user]")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ba ") && !l.contains("[user]")),
+        "{out}"
+    );
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("broken.toml:4: fc_hz"), "{err}");
+    assert!(
+        err.contains("clash.toml") && err.contains("already taken"),
+        "{err}"
+    );
+    // Usable by name wherever a profile is.
+    let o = iemsim(&["show", "warm", "--json"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = iemsim(&["profiles", "--json"], d, Some(&config));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warm = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "warm")
+        .unwrap();
+    assert_eq!(warm["origin"], "user");
+}
+
+#[test]
+fn profiles_json_show_and_export_agree_on_the_auto_preamp() {
+    // Issue 11 item 18: `profiles --json` said -3.8 for ba where show and --preamp auto said -3.7.
+    let dir = tempfile::tempdir().unwrap();
+    let o = iemsim(&["profiles", "--json"], dir.path(), None);
+    let all: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for p in all.as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        let show = show_json(dir.path(), name);
+        assert_eq!(p["preamp_db"], show["auto_preamp_db"], "{name}");
+        let max_boost = show["max_boost_db"].as_f64().unwrap();
+        assert_eq!(
+            show["auto_preamp_db"].as_f64().unwrap(),
+            0.0 - max_boost,
+            "{name}"
+        );
+    }
+}
