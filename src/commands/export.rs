@@ -2,6 +2,7 @@
 
 use super::{find_profile, input_or_default};
 use crate::cli::{DitherArg, ExportArgs};
+use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::usage;
@@ -92,7 +93,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         match export_file(file, &jobs, &opts) {
             Ok(r) => {
                 if !args.json {
-                    r.iter().for_each(print_report);
+                    r.iter().try_for_each(print_report)?;
                 }
                 reports.extend(r);
             }
@@ -105,7 +106,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        outln!("{}", serde_json::to_string_pretty(&reports)?)?;
     }
     match first_error {
         Some(e) => Err(e.context(format!(
@@ -254,7 +255,7 @@ pub fn export_file(
     Ok(reports)
 }
 
-fn print_report(r: &OutputReport) {
+fn print_report(r: &OutputReport) -> Result<()> {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -263,12 +264,13 @@ fn print_report(r: &OutputReport) {
             r.clipped_samples
         )
     };
-    println!(
+    outln!(
         "{}  [{}]  {}, preamp {:+.1} dB, peak {:.1} dBFS, {clip}",
         r.output.display(),
         r.profile,
         r.format.label(),
         r.preamp_db,
         r.peak_dbfs
-    );
+    )?;
+    Ok(())
 }
