@@ -87,6 +87,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         Some(p) => p.clone(),
         None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
     };
+    // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
+    abx_log::check(&log_path)?;
     let file_sha256 = abx_log::sha256_file(&input)?;
     Ok(Setup {
         input,
