@@ -426,8 +426,9 @@ fn auto_preamp_never_clips_a_full_scale_sine_sweep() {
         let o = iemsim(&["export", "sweep.wav", "-p", name, "--json"], dir.path());
         assert!(o.status.success(), "{}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v[0]["clipped_samples"], 0, "{name}: {v}");
-        assert!(v[0]["peak_dbfs"].as_f64().unwrap() <= 0.05, "{name}: {v}");
+        let out = &v["outputs"][0];
+        assert_eq!(out["clipped_samples"], 0, "{name}: {v}");
+        assert!(out["peak_dbfs"].as_f64().unwrap() <= 0.05, "{name}: {v}");
     }
 }
 
@@ -630,4 +631,120 @@ fn interrupted_export_leaves_nothing_behind() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["long.wav"], "left behind: {names:?}");
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `a.wav` and `a.WAV` both map to `a.ba.wav`: refused before anything is written (exit 2, one
+/// line naming both inputs), with or without --force, and an existing `a.ba.wav` is left alone.
+/// Before, the second input failed on (or with --force overwrote) the first one's fresh output.
+#[test]
+fn batch_outputs_that_collide_are_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(4800, 2, 48_000);
+    write_wav(&d.join("a.wav"), &data, 2, 48_000, 16, false);
+    write_wav(&d.join("a.WAV"), &data[..4000], 2, 48_000, 16, false);
+    write_wav(&d.join("b.wav"), &data, 2, 48_000, 16, false);
+    let before = listing(d);
+    for force in [false, true] {
+        let mut args = vec!["export", ".", "-p", "dd", "-p", "ba"];
+        if force {
+            args.push("--force");
+        }
+        let o = iemsim(&args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("a.wav") && err.contains("a.WAV"), "{err}");
+        assert_eq!(listing(d), before, "nothing written (force: {force})");
+    }
+    // An output already there from an earlier run is not touched by the refused run either.
+    fs::write(d.join("a.ba.wav"), b"earlier output").unwrap();
+    let before = listing(d);
+    let o = iemsim(&["export", ".", "-p", "ba", "--force"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(listing(d), before);
+    // One input, the same profile twice: the same rule, the same refusal.
+    let o = iemsim(&["export", "b.wav", "-p", "ba", "-p", "ba"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!d.join("b.ba.wav").exists());
+    // Without the clash the folder exports.
+    fs::remove_file(d.join("a.WAV")).unwrap();
+    let o = iemsim(&["export", ".", "-p", "dd"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("a.dd.wav").is_file() && d.join("b.dd.wav").is_file());
+}
+
+/// Inputs named like earlier outputs (`X.PROFILE.wav`, any case) are left out, and each one is
+/// reported: a line on stderr and an entry in --json's `skipped`. Before, they vanished silently.
+#[test]
+fn folder_export_reports_what_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(2400, 1, 48_000);
+    for name in ["x.wav", "x.ba.wav", "y.DD.wav", "z.notaprofile.wav"] {
+        write_wav(&d.join(name), &data, 1, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", ".", "-p", "v-hybrid", "--json"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let skip_lines: Vec<&str> = err.lines().filter(|l| l.contains("skipping")).collect();
+    assert_eq!(skip_lines.len(), 2, "{err}");
+    assert!(
+        skip_lines[0].contains("x.ba.wav") && skip_lines[0].contains("'ba'"),
+        "{err}"
+    );
+    assert!(
+        skip_lines[1].contains("y.DD.wav") && skip_lines[1].contains("'dd'"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let skipped: Vec<String> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert!(!s["reason"].as_str().unwrap().is_empty());
+            Path::new(s["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(skipped, ["x.ba.wav", "y.DD.wav"]);
+    let outputs: Vec<&str> = v["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["output"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs.len(), 2, "{v}");
+    assert!(outputs.iter().any(|o| o.ends_with("x.v-hybrid.wav")));
+    assert!(outputs
+        .iter()
+        .any(|o| o.ends_with("z.notaprofile.v-hybrid.wav")));
+    // A folder of nothing but earlier outputs: the skips are listed and the refusal says why.
+    let only = d.join("only");
+    fs::create_dir(&only).unwrap();
+    write_wav(&only.join("s.ba.wav"), &data, 1, 48_000, 16, false);
+    let o = iemsim(&["export", "only", "-p", "dd"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.lines().next().unwrap().contains("skipping"), "{err}");
+    assert!(err.contains("all skipped"), "{err}");
 }
