@@ -4,7 +4,6 @@ use crate::commands::out::StdoutError;
 use crate::dsp::ProfileError;
 use crate::io::abx_log::AbxLogError;
 use crate::io::WavError;
-use std::io;
 
 /// An error the user caused and can fix (bad argument, bad file). Exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -49,24 +48,4 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
     }
     1
-}
-
-/// True for the I/O errors a user fixes by naming another path: the file or folder is not
-/// there, is the wrong kind of thing, or may not be written (a read-only mount, permissions).
-/// Everything else (disk full, device errors, a stdout that cannot be written) is the
-/// machine's failure.
-pub fn io_is_user_fixable(err: &io::Error) -> bool {
-    use io::ErrorKind as K;
-    matches!(
-        err.kind(),
-        K::NotFound
-            | K::PermissionDenied
-            | K::AlreadyExists
-            | K::ReadOnlyFilesystem
-            | K::NotADirectory
-            | K::IsADirectory
-            | K::InvalidFilename
-            | K::NotSeekable
-            | K::InvalidInput
-    )
 }

@@ -638,10 +638,12 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                fs::read(&p).unwrap(),
-            )
+            let bytes = if p.is_file() {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            (p.file_name().unwrap().to_string_lossy().into_owned(), bytes)
         })
         .collect();
     v.sort();
@@ -747,4 +749,70 @@ fn folder_export_reports_what_it_skips() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.lines().next().unwrap().contains("skipping"), "{err}");
     assert!(err.contains("all skipped"), "{err}");
+}
+
+/// Output problems the user fixes by naming another path exit 2 (not 1, a machine failure), with
+/// one line naming the path, and leave nothing behind: `-o` naming a folder, a folder nobody may
+/// write to, a "folder" that is a file; so does an input that cannot seek (a pipe). Permission
+/// bits do not stop root, so the read-only case writes under /sys, which refuses new files to
+/// everyone.
+#[test]
+fn output_problems_and_unseekable_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_wav(
+        &d.join("in.wav"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    fs::create_dir(d.join("folder")).unwrap();
+    let mut outs = vec!["folder", "in.wav/x.wav"];
+    let sysfs = Path::new("/sys/kernel").is_dir();
+    if sysfs {
+        outs.push("/sys/iemsim-test.wav");
+    } else {
+        eprintln!("SKIPPED (in part): output_problems_and_unseekable_inputs_exit_2: no /sys here");
+    }
+    for out in outs {
+        let before = listing(d);
+        let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", out], d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "-o {out}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(out), "{err}");
+        assert_eq!(listing(d), before, "-o {out} left something");
+        assert!(!Path::new(out).is_file() || out == "in.wav/x.wav");
+        let g = iemsim(&["generate", "tone", "--seconds", "0.1", "-o", out], d);
+        assert_eq!(
+            g.status.code(),
+            Some(2),
+            "generate -o {out}: {}",
+            stderr(&g)
+        );
+    }
+    // A pipe as input (`cat x.wav | iemsim export /dev/stdin`): refused clearly, exit 2.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "/dev/stdin", "-p", "ba", "-o", "piped.wav"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap(); // held open, never written: a reader must not wait
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/stdin") && err.contains("pipe"), "{err}");
+    assert!(!d.join("piped.wav").exists());
+    // A FIFO nobody writes to: refused at once instead of blocking in open().
+    let fifo = d.join("fifo.wav");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let o = iemsim(&["export", "fifo.wav", "-p", "ba", "-o", "f.wav"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

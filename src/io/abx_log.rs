@@ -52,7 +52,7 @@ impl AbxLogError {
         match self {
             Self::NoDataDir | Self::NotALog { .. } => true,
             Self::Append { source, .. } | Self::Hash { source, .. } => {
-                crate::error::io_is_user_fixable(source)
+                super::is_user_fixable(source)
             }
         }
     }
