@@ -355,10 +355,7 @@ fn has_sound_card() -> bool {
 #[test]
 fn devices_on_a_machine_without_sound_says_so_and_exits_1() {
     if has_sound_card() {
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"\n=== SKIPPED: this machine has a sound card; the no-device case cannot be staged ===\n",
-        );
+        pulse::skipped("this machine has a sound card; the no-device case cannot be staged");
         return;
     }
     // No audio server reachable (and none autospawned), stock ALSA configuration.

@@ -585,26 +585,37 @@ fn bad_inputs_are_refused_clearly() {
 }
 
 /// Ctrl-C (SIGINT) in the middle of an export leaves neither the output nor a temporary file.
+///
+/// The input is a sparse file: a valid header announcing ~2 GB of 16-bit stereo (over 5 hours,
+/// far more than any machine exports in the moments the test needs), whose data the filesystem
+/// stores as a hole, so it costs no disk and no time to write. The signal is sent once the
+/// temporary outputs exist, and the export cannot have finished by then on any machine or load,
+/// so it always arrives mid-export. (Before, the test wrote ~370 MB of real audio and hoped the
+/// export was still running.)
 #[test]
 fn interrupted_export_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    // Long enough (about 2 minutes of 96 kHz 8-channel float) that the export is still running.
     let input = dir.path().join("long.wav");
     {
-        let mut sink = iemsim::io::WavSink::create(
-            &input,
-            8,
-            96_000,
-            iemsim::io::OutFormat::F32,
-            iemsim::dsp::dither::Dither::None,
-            false,
-        )
-        .unwrap();
-        let block = vec![0.1f64; 96_000 * 8];
-        for _ in 0..120 {
-            sink.write(&block).unwrap();
-        }
-        sink.finish().unwrap();
+        let (channels, rate, bits) = (2u16, 48_000u32, 16u16);
+        let data_len: u32 = 2_000_000_000;
+        let block_align = channels * bits / 8;
+        let mut h = Vec::with_capacity(44);
+        h.extend_from_slice(b"RIFF");
+        h.extend_from_slice(&(36 + data_len).to_le_bytes());
+        h.extend_from_slice(b"WAVEfmt ");
+        h.extend_from_slice(&16u32.to_le_bytes());
+        h.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        h.extend_from_slice(&channels.to_le_bytes());
+        h.extend_from_slice(&rate.to_le_bytes());
+        h.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
+        h.extend_from_slice(&block_align.to_le_bytes());
+        h.extend_from_slice(&bits.to_le_bytes());
+        h.extend_from_slice(b"data");
+        h.extend_from_slice(&data_len.to_le_bytes());
+        let f = fs::File::create(&input).unwrap();
+        std::io::Write::write_all(&mut &f, &h).unwrap();
+        f.set_len(44 + u64::from(data_len)).unwrap(); // a hole: reads as silence
     }
     let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
         .args(["export", "long.wav", "-p", "ba", "-p", "dd", "-q"])
@@ -774,7 +785,10 @@ fn output_problems_and_unseekable_inputs_exit_2() {
     if sysfs {
         outs.push("/sys/iemsim-test.wav");
     } else {
-        eprintln!("SKIPPED (in part): output_problems_and_unseekable_inputs_exit_2: no /sys here");
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\nSKIPPED: output_problems_and_unseekable_inputs_exit_2: (in part) no /sys here\n",
+        );
     }
     for out in outs {
         let before = listing(d);

@@ -148,7 +148,7 @@ fn a_closed_terminal_ends_play_and_demo() {
         return;
     }
     if !std::path::Path::new("/proc/self/stat").exists() {
-        eprintln!("\n=== SKIPPED: needs /proc to watch the process ===\n");
+        pulse::skipped("needs /proc to watch the process");
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
@@ -160,9 +160,7 @@ fn a_closed_terminal_ends_play_and_demo() {
         .status()
         .is_ok_and(|s| s.success());
     if !have_setsid {
-        eprintln!(
-            "\n=== SKIPPED (in part): no setsid, the hang-up without SIGHUP is not tried ===\n"
-        );
+        pulse::skipped("(in part) no setsid, the hang-up without SIGHUP is not tried");
     }
     for (name, args, ready, own_session) in [
         ("hup-play", "play", "LIVE", false),

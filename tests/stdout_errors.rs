@@ -17,7 +17,7 @@ fn dev_full() -> Option<File> {
 /// Runs iemsim with stdout = /dev/full and checks the one-line, exit-1 contract.
 fn check_full(args: &[&str], dir: &Path, env: &[(String, String)]) -> Output {
     let Some(full) = dev_full() else {
-        eprintln!("SKIPPED: {args:?}: no /dev/full on this system");
+        pulse::skipped(&format!("{args:?}: no /dev/full on this system"));
         return Command::new("true").output().unwrap();
     };
     let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))

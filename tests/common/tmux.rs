@@ -30,8 +30,17 @@ pub fn available() -> bool {
     if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
         panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO=1)");
     }
-    eprintln!("\n=== SKIPPED: tmux is not installed (terminal UI test) ===\n");
+    skipped("tmux is not installed (terminal UI test)");
     false
+}
+
+/// `SKIPPED: <test>: <why>` on the real stderr, past the harness's capture of `eprintln!`
+/// (the harness names each test's thread after the test).
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("?");
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED: {test}: {why}");
 }
 
 impl Tmux {
