@@ -198,10 +198,11 @@ fn a_closed_terminal_ends_play_and_demo() {
         let t0 = Instant::now();
         t.hang_up();
         while running(pid) {
-            if t0.elapsed() > Duration::from_secs(3) {
+            // A bound, not a timing check: a process left running fails, a slow exit does not.
+            if t0.elapsed() > Duration::from_secs(30) {
                 // Not left spinning after the test. SAFETY: kill(2) of the process started here.
                 unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-                panic!("{name}: iemsim ({pid}) still running 3 s after its terminal closed");
+                panic!("{name}: iemsim ({pid}) still running 30 s after its terminal closed");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
