@@ -294,7 +294,9 @@ pub struct AbxArgs {
     /// Number of trials.
     #[arg(long, default_value_t = 16)]
     pub trials: u32,
-    /// Append the session to this JSON-lines log [default: in the platform data folder]
+    /// Append the session to this JSON-lines log [default: in the platform data folder]. Only a
+    /// missing or empty file or an existing ABX log is written to; any other file is refused
+    /// (exit 2) before the first trial and left untouched.
     #[arg(long)]
     pub log: Option<PathBuf>,
     /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.

@@ -1,6 +1,8 @@
 //! Exit codes: 2 when the user can fix the input or command line, 1 when the machine failed.
 
+use crate::commands::out::StdoutError;
 use crate::dsp::ProfileError;
+use crate::io::abx_log::AbxLogError;
 use crate::io::WavError;
 
 /// An error the user caused and can fix (bad argument, bad file). Exit code 2.
@@ -41,6 +43,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(w) = cause.downcast_ref::<WavError>() {
             return if w.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<AbxLogError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
+        }
+        if cause.is::<StdoutError>() {
+            return 1;
         }
     }
     1

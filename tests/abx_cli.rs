@@ -549,6 +549,89 @@ fn log_stays_valid_when_writers_are_killed() {
     }
 }
 
+/// `--log` naming something that is not an ABX log (a WAV, a text file, another program's JSON)
+/// is refused before the first trial with exit 2 and one line, and the file is left byte for
+/// byte; a valid log is appended to, and a valid log whose last line was torn by a killed writer
+/// loses only that fragment. (Before, any file was cut to its last newline and appended to.)
+#[test]
+fn log_refuses_foreign_files_and_keeps_them_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let wav_s = wav.to_str().unwrap().to_string();
+    let run = |log: &Path| {
+        iemsim(
+            &[
+                "abx",
+                &wav_s,
+                "--no-tui",
+                "--trials",
+                "2",
+                "--seed",
+                "5",
+                "--answers",
+                "a,b",
+                "--log",
+                log.to_str().unwrap(),
+            ],
+            dir.path(),
+        )
+    };
+    // A valid log to start from, written by iemsim itself.
+    let log = dir.path().join("log.jsonl");
+    let o = run(&log);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let valid = fs::read(&log).unwrap();
+    assert_eq!(log_lines(&log).len(), 1);
+
+    let other_wav = dir.path().join("other.wav");
+    fs::copy(&wav, &other_wav).unwrap();
+    let notes = dir.path().join("notes.txt");
+    fs::write(&notes, "remember the milk\nand the eggs\n").unwrap();
+    let json = dir.path().join("config.json");
+    fs::write(&json, "{\"volume\": 3, \"time\": \"now\"}\n").unwrap();
+    for foreign in [&other_wav, &notes, &json] {
+        let before = fs::read(foreign).unwrap();
+        let o = run(foreign);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", foreign.display());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("not an ABX log"), "{err}");
+        assert!(o.stdout.is_empty(), "refused before the first trial");
+        assert_eq!(
+            fs::read(foreign).unwrap(),
+            before,
+            "{} changed",
+            foreign.display()
+        );
+    }
+
+    // A valid log is appended to, its bytes kept.
+    let o = run(&log);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let two = fs::read(&log).unwrap();
+    assert_eq!(&two[..valid.len()], &valid[..]);
+    assert_eq!(log_lines(&log).len(), 2);
+
+    // A torn last line, as a SIGKILLed writer leaves it (the start of a record, no '\n'):
+    // the fragment goes, every complete record stays.
+    let mut torn = two.clone();
+    torn.extend_from_slice(&valid[..valid.len() / 2]);
+    fs::write(&log, &torn).unwrap();
+    let o = run(&log);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let after = fs::read(&log).unwrap();
+    assert_eq!(&after[..two.len()], &two[..]);
+    assert_eq!(log_lines(&log).len(), 3);
+
+    // A valid log followed by a foreign last line (no '\n') is not ours to cut: refused.
+    let mut foreign_tail = after.clone();
+    foreign_tail.extend_from_slice(b"my own note");
+    fs::write(&log, &foreign_tail).unwrap();
+    let o = run(&log);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert_eq!(fs::read(&log).unwrap(), foreign_tail);
+}
+
 /// The X box (third of A | B | X) is the one drawn with the thick "listening" border.
 fn listening_to_x(screen: &str) -> bool {
     screen.lines().nth(3).is_some_and(|l| {

@@ -426,8 +426,9 @@ fn auto_preamp_never_clips_a_full_scale_sine_sweep() {
         let o = iemsim(&["export", "sweep.wav", "-p", name, "--json"], dir.path());
         assert!(o.status.success(), "{}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert_eq!(v[0]["clipped_samples"], 0, "{name}: {v}");
-        assert!(v[0]["peak_dbfs"].as_f64().unwrap() <= 0.05, "{name}: {v}");
+        let out = &v["outputs"][0];
+        assert_eq!(out["clipped_samples"], 0, "{name}: {v}");
+        assert!(out["peak_dbfs"].as_f64().unwrap() <= 0.05, "{name}: {v}");
     }
 }
 
@@ -584,29 +585,40 @@ fn bad_inputs_are_refused_clearly() {
 }
 
 /// Ctrl-C (SIGINT) in the middle of an export leaves neither the output nor a temporary file.
+///
+/// The input is a sparse file: a valid header announcing ~2 GB of 16-bit stereo (over 5 hours,
+/// far more than any machine exports in the moments the test needs), whose data the filesystem
+/// stores as a hole, so it costs no disk and no time to write. The signal is sent once the
+/// temporary outputs exist, and the export cannot have finished by then on any machine or load,
+/// so it always arrives mid-export. (Before, the test wrote ~370 MB of real audio and hoped the
+/// export was still running.)
 #[test]
 fn interrupted_export_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    // Long enough (about 2 minutes of 96 kHz 8-channel float) that the export is still running.
     let input = dir.path().join("long.wav");
     {
-        let mut sink = iemsim::io::WavSink::create(
-            &input,
-            8,
-            96_000,
-            iemsim::io::OutFormat::F32,
-            iemsim::dsp::dither::Dither::None,
-            false,
-        )
-        .unwrap();
-        let block = vec![0.1f64; 96_000 * 8];
-        for _ in 0..120 {
-            sink.write(&block).unwrap();
-        }
-        sink.finish().unwrap();
+        let (channels, rate, bits) = (2u16, 48_000u32, 16u16);
+        let data_len: u32 = 2_000_000_000;
+        let block_align = channels * bits / 8;
+        let mut h = Vec::with_capacity(44);
+        h.extend_from_slice(b"RIFF");
+        h.extend_from_slice(&(36 + data_len).to_le_bytes());
+        h.extend_from_slice(b"WAVEfmt ");
+        h.extend_from_slice(&16u32.to_le_bytes());
+        h.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        h.extend_from_slice(&channels.to_le_bytes());
+        h.extend_from_slice(&rate.to_le_bytes());
+        h.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
+        h.extend_from_slice(&block_align.to_le_bytes());
+        h.extend_from_slice(&bits.to_le_bytes());
+        h.extend_from_slice(b"data");
+        h.extend_from_slice(&data_len.to_le_bytes());
+        let f = fs::File::create(&input).unwrap();
+        std::io::Write::write_all(&mut &f, &h).unwrap();
+        f.set_len(44 + u64::from(data_len)).unwrap(); // a hole: reads as silence
     }
     let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(["export", "long.wav", "-p", "ba", "-p", "dd", "-q"])
+        .args(["export", "long.wav", "-p", "ba", "-p", "dd", "--no-match", "-q"])
         .current_dir(dir.path())
         .spawn()
         .unwrap();
@@ -630,4 +642,191 @@ fn interrupted_export_leaves_nothing_behind() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["long.wav"], "left behind: {names:?}");
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let bytes = if p.is_file() {
+                fs::read(&p).unwrap()
+            } else {
+                Vec::new()
+            };
+            (p.file_name().unwrap().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `a.wav` and `a.WAV` both map to `a.ba.wav`: refused before anything is written (exit 2, one
+/// line naming both inputs), with or without --force, and an existing `a.ba.wav` is left alone.
+/// Before, the second input failed on (or with --force overwrote) the first one's fresh output.
+#[test]
+fn batch_outputs_that_collide_are_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(4800, 2, 48_000);
+    write_wav(&d.join("a.wav"), &data, 2, 48_000, 16, false);
+    write_wav(&d.join("a.WAV"), &data[..4000], 2, 48_000, 16, false);
+    write_wav(&d.join("b.wav"), &data, 2, 48_000, 16, false);
+    let before = listing(d);
+    for force in [false, true] {
+        let mut args = vec!["export", ".", "-p", "dd", "-p", "ba"];
+        if force {
+            args.push("--force");
+        }
+        let o = iemsim(&args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("a.wav") && err.contains("a.WAV"), "{err}");
+        assert_eq!(listing(d), before, "nothing written (force: {force})");
+    }
+    // An output already there from an earlier run is not touched by the refused run either.
+    fs::write(d.join("a.ba.wav"), b"earlier output").unwrap();
+    let before = listing(d);
+    let o = iemsim(&["export", ".", "-p", "ba", "--force"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(listing(d), before);
+    // One input, the same profile twice: the same rule, the same refusal.
+    let o = iemsim(&["export", "b.wav", "-p", "ba", "-p", "ba"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!d.join("b.ba.wav").exists());
+    // Without the clash the folder exports.
+    fs::remove_file(d.join("a.WAV")).unwrap();
+    let o = iemsim(&["export", ".", "-p", "dd"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("a.dd.wav").is_file() && d.join("b.dd.wav").is_file());
+}
+
+/// Inputs named like earlier outputs (`X.PROFILE.wav`, any case) are left out, and each one is
+/// reported: a line on stderr and an entry in --json's `skipped`. Before, they vanished silently.
+#[test]
+fn folder_export_reports_what_it_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(2400, 1, 48_000);
+    for name in ["x.wav", "x.ba.wav", "y.DD.wav", "z.notaprofile.wav"] {
+        write_wav(&d.join(name), &data, 1, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", ".", "-p", "v-hybrid", "--json"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let skip_lines: Vec<&str> = err.lines().filter(|l| l.contains("skipping")).collect();
+    assert_eq!(skip_lines.len(), 2, "{err}");
+    assert!(
+        skip_lines[0].contains("x.ba.wav") && skip_lines[0].contains("'ba'"),
+        "{err}"
+    );
+    assert!(
+        skip_lines[1].contains("y.DD.wav") && skip_lines[1].contains("'dd'"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let skipped: Vec<String> = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert!(!s["reason"].as_str().unwrap().is_empty());
+            Path::new(s["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(skipped, ["x.ba.wav", "y.DD.wav"]);
+    let outputs: Vec<&str> = v["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["output"].as_str().unwrap())
+        .collect();
+    assert_eq!(outputs.len(), 2, "{v}");
+    assert!(outputs.iter().any(|o| o.ends_with("x.v-hybrid.wav")));
+    assert!(outputs
+        .iter()
+        .any(|o| o.ends_with("z.notaprofile.v-hybrid.wav")));
+    // A folder of nothing but earlier outputs: the skips are listed and the refusal says why.
+    let only = d.join("only");
+    fs::create_dir(&only).unwrap();
+    write_wav(&only.join("s.ba.wav"), &data, 1, 48_000, 16, false);
+    let o = iemsim(&["export", "only", "-p", "dd"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.lines().next().unwrap().contains("skipping"), "{err}");
+    assert!(err.contains("all skipped"), "{err}");
+}
+
+/// Output problems the user fixes by naming another path exit 2 (not 1, a machine failure), with
+/// one line naming the path, and leave nothing behind: `-o` naming a folder, a folder nobody may
+/// write to, a "folder" that is a file; so does an input that cannot seek (a pipe). Permission
+/// bits do not stop root, so the read-only case writes under /sys, which refuses new files to
+/// everyone.
+#[test]
+fn output_problems_and_unseekable_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_wav(
+        &d.join("in.wav"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    fs::create_dir(d.join("folder")).unwrap();
+    let mut outs = vec!["folder", "in.wav/x.wav"];
+    let sysfs = Path::new("/sys/kernel").is_dir();
+    if sysfs {
+        outs.push("/sys/iemsim-test.wav");
+    } else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"\nSKIPPED: output_problems_and_unseekable_inputs_exit_2: (in part) no /sys here\n",
+        );
+    }
+    for out in outs {
+        let before = listing(d);
+        let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", out], d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "-o {out}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(out), "{err}");
+        assert_eq!(listing(d), before, "-o {out} left something");
+        assert!(!Path::new(out).is_file() || out == "in.wav/x.wav");
+        let g = iemsim(&["generate", "tone", "--seconds", "0.1", "-o", out], d);
+        assert_eq!(
+            g.status.code(),
+            Some(2),
+            "generate -o {out}: {}",
+            stderr(&g)
+        );
+    }
+    // A pipe as input (`cat x.wav | iemsim export /dev/stdin`): refused clearly, exit 2.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "/dev/stdin", "-p", "ba", "-o", "piped.wav"])
+        .current_dir(d)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap(); // held open, never written: a reader must not wait
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/stdin") && err.contains("pipe"), "{err}");
+    assert!(!d.join("piped.wav").exists());
+    // A FIFO nobody writes to: refused at once instead of blocking in open().
+    let fifo = d.join("fifo.wav");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let o = iemsim(&["export", "fifo.wav", "-p", "ba", "-o", "f.wav"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }

@@ -148,7 +148,7 @@ fn a_closed_terminal_ends_play_and_demo() {
         return;
     }
     if !std::path::Path::new("/proc/self/stat").exists() {
-        eprintln!("\n=== SKIPPED: needs /proc to watch the process ===\n");
+        pulse::skipped("needs /proc to watch the process");
         return;
     }
     let Some(stack) = pulse::PulseStack::start() else {
@@ -160,9 +160,7 @@ fn a_closed_terminal_ends_play_and_demo() {
         .status()
         .is_ok_and(|s| s.success());
     if !have_setsid {
-        eprintln!(
-            "\n=== SKIPPED (in part): no setsid, the hang-up without SIGHUP is not tried ===\n"
-        );
+        pulse::skipped("(in part) no setsid, the hang-up without SIGHUP is not tried");
     }
     for (name, args, ready, own_session) in [
         ("hup-play", "play", "LIVE", false),
@@ -200,10 +198,11 @@ fn a_closed_terminal_ends_play_and_demo() {
         let t0 = Instant::now();
         t.hang_up();
         while running(pid) {
-            if t0.elapsed() > Duration::from_secs(3) {
+            // A bound, not a timing check: a process left running fails, a slow exit does not.
+            if t0.elapsed() > Duration::from_secs(30) {
                 // Not left spinning after the test. SAFETY: kill(2) of the process started here.
                 unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-                panic!("{name}: iemsim ({pid}) still running 3 s after its terminal closed");
+                panic!("{name}: iemsim ({pid}) still running 30 s after its terminal closed");
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -55,7 +55,7 @@ fn every_profile_exports_the_samples_without_clipping() {
             .expect("run iemsim");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json report");
-        let outputs = report.as_array().expect("array of outputs");
+        let outputs = report["outputs"].as_array().expect("array of outputs");
         assert_eq!(outputs.len(), profiles.len());
         for r in outputs {
             assert_eq!(r["clipped_samples"], 0, "{sample}: {r}");

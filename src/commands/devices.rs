@@ -1,6 +1,7 @@
 //! `iemsim devices`: the output devices the default audio host offers, default marked with `*`.
 
 use crate::cli::DevicesArgs;
+use crate::commands::out::outln;
 use crate::playback::device::{self, DeviceInfo};
 use anyhow::Result;
 
@@ -8,16 +9,16 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     // A missing device is a runtime failure (exit 1); the error text says what to try.
     let all = device::list_devices()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        outln!("{}", serde_json::to_string_pretty(&all)?)?;
         return Ok(());
     }
     let width = all.iter().map(|d| d.name.len()).max().unwrap_or(0);
     for d in &all {
         let mark = if d.is_default { '*' } else { ' ' };
-        println!("{mark} {:width$}  {}", d.name, d.description);
-        println!("  {:width$}  {}", "", summary(d));
+        outln!("{mark} {:width$}  {}", d.name, d.description)?;
+        outln!("  {:width$}  {}", "", summary(d))?;
     }
-    println!("\n* = default. Play on another one with --device NAME (or any part of its name).");
+    outln!("\n* = default. Play on another one with --device NAME (or any part of its name).")?;
     Ok(())
 }
 

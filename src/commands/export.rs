@@ -2,6 +2,7 @@
 
 use super::input_or_default;
 use crate::cli::{DitherArg, ExportArgs};
+use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile};
@@ -81,32 +82,51 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             )));
         }
     }
-    let inputs = if input.is_dir() {
-        list_wavs(&input)?
+    let (inputs, skipped) = if input.is_dir() {
+        let listing = list_wavs(&input)?;
+        report_skipped(&listing.skipped);
+        if listing.files.is_empty() {
+            return Err(usage(format!(
+                "{}: no .wav files to export in this folder{}",
+                input.display(),
+                if listing.skipped.is_empty() {
+                    ""
+                } else {
+                    " (all skipped, see above)"
+                }
+            )));
+        }
+        (listing.files, listing.skipped)
     } else {
-        vec![input.clone()]
+        (vec![input.clone()], Vec::new())
     };
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
         return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
+    let plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
+        .iter()
+        .map(|file| {
+            let jobs = profiles
+                .iter()
+                .map(|p| {
+                    let out = args
+                        .output
+                        .clone()
+                        .unwrap_or_else(|| default_output(file, &p.name, args.out_dir.as_deref()));
+                    (p.clone(), out)
+                })
+                .collect();
+            (file.clone(), jobs)
+        })
+        .collect();
+    check_collisions(&plan)?;
     let mut reports = Vec::new();
     let mut first_error = None;
-    for file in &inputs {
-        let jobs: Vec<(Profile, PathBuf)> = profiles
-            .iter()
-            .map(|p| {
-                (
-                    p.clone(),
-                    args.output
-                        .clone()
-                        .unwrap_or_else(|| default_output(file, &p.name, args.out_dir.as_deref())),
-                )
-            })
-            .collect();
-        match export_matched(file, &jobs, &opts, matching) {
+    for (file, jobs) in &plan {
+        match export_matched(file, jobs, &opts, matching) {
             Ok(r) => {
                 if !args.json {
-                    r.iter().for_each(print_report);
+                    r.iter().try_for_each(print_report)?;
                 }
                 reports.extend(r);
             }
@@ -119,7 +139,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        let report = JsonReport {
+            outputs: &reports,
+            skipped: &skipped,
+        };
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     }
     match first_error {
         Some(e) => Err(e.context(format!(
@@ -162,29 +186,116 @@ pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> Pa
     dir.join(format!("{stem}.{profile}.wav"))
 }
 
-/// The `.wav` files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`).
-fn list_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
+/// `export --json`: what was written, and which inputs of a folder were left out and why.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    outputs: &'a [OutputReport],
+    skipped: &'a [Skipped],
+}
+
+/// A file in an input folder that export leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The files of an input folder: what to export, and what is left out.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The `.wav` files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
+/// profile part compared without case) so a second run does not export its own outputs.
+pub fn list_wavs(dir: &Path) -> Result<Listing> {
     let names = crate::dsp::builtin::NAMES;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list the folder", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")))
-        .filter(|p| {
-            let stem = p
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            !names.iter().any(|n| stem.ends_with(&format!(".{n}")))
-        })
         .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(usage(format!(
-            "{}: no .wav files in this folder",
-            dir.display()
-        )));
+    candidates.sort();
+    let mut listing = Listing::default();
+    for p in candidates {
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        match names.iter().find(|n| stem.ends_with(&format!(".{n}"))) {
+            Some(profile) => listing.skipped.push(Skipped {
+                reason: format!(
+                    "named like an output of profile '{profile}' (NAME.PROFILE.wav); rename it to export it"
+                ),
+                path: p,
+            }),
+            None => listing.files.push(p),
+        }
     }
-    Ok(files)
+    Ok(listing)
+}
+
+/// One stderr line per skipped input, so nothing is left out silently.
+fn report_skipped(skipped: &[Skipped]) {
+    use std::io::Write;
+    for s in skipped {
+        // Not eprintln!: a stderr that cannot be written must not panic the export.
+        let _ = writeln!(
+            std::io::stderr(),
+            "iemsim: skipping {}: {}",
+            s.path.display(),
+            s.reason
+        );
+    }
+}
+
+/// Refuses a plan in which two outputs, or an output and an input, would be one file, before
+/// anything is written: `a.wav` and `a.WAV` both map to `a.ba.wav`, and the second would fail on
+/// (or with --force overwrite) the file the first just wrote. Names are compared case-folded too,
+/// since on a case-insensitive filesystem (macOS, Windows, FAT/exFAT media) names that differ only
+/// in case are one file. Refusing (exit 2, naming both inputs) keeps every output name
+/// predictable; the user renames one input or exports it separately.
+pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    use std::collections::HashMap;
+    let fold = |p: &Path| p.to_string_lossy().to_lowercase();
+    let mut inputs: HashMap<String, &Path> = HashMap::new();
+    for (input, _) in plan {
+        inputs.insert(fold(input), input);
+    }
+    let mut outputs: HashMap<String, (&Path, &str, &Path)> = HashMap::new();
+    for (input, jobs) in plan {
+        for (profile, out) in jobs {
+            let key = fold(out);
+            if let Some((other_in, other_profile, other_out)) = outputs.get(&key) {
+                let what = if other_out == out {
+                    "would both be written to"
+                } else {
+                    "would be written to names that differ only in case,"
+                };
+                return Err(usage(format!(
+                    "{} [{}] and {} [{}] {what} {}{}; rename one input or export it separately (nothing was written)",
+                    other_in.display(),
+                    other_profile,
+                    input.display(),
+                    profile.name,
+                    other_out.display(),
+                    if other_out == out { String::new() } else { format!(" and {}", out.display()) }
+                )));
+            }
+            if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {
+                return Err(usage(format!(
+                    "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them (nothing was written)",
+                    input.display(),
+                    profile.name,
+                    out.display(),
+                    other_in.display()
+                )));
+            }
+            outputs.insert(key, (input, &profile.name, out));
+        }
+    }
+    Ok(())
 }
 
 /// Reads `input` once and writes one output per `(profile, path)`.
@@ -319,7 +430,7 @@ fn match_gains(
     Ok(result)
 }
 
-fn print_report(r: &OutputReport) {
+fn print_report(r: &OutputReport) -> Result<()> {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -328,7 +439,7 @@ fn print_report(r: &OutputReport) {
             r.clipped_samples
         )
     };
-    println!(
+    outln!(
         "{}  [{}]  {}, {} {:+.1} dB, peak {:.1} dBFS, {clip}{}",
         r.output.display(),
         r.profile,
@@ -343,5 +454,6 @@ fn print_report(r: &OutputReport) {
         r.loudness_lufs
             .map(|l| format!(", loudness {l:.1} LUFS (matched)"))
             .unwrap_or_default()
-    );
+    )?;
+    Ok(())
 }

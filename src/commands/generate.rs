@@ -1,6 +1,7 @@
 //! `iemsim generate`: test signals and the bundled music, written atomically.
 
 use crate::cli::{GenerateArgs, SignalKind};
+use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
@@ -79,10 +80,10 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             "peak_dbfs": stats.peak_dbfs(),
             "frames": stats.frames,
         });
-        println!("{report:#}");
+        outln!("{report:#}")?;
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
         args.output.display(),
         kind_name,
@@ -90,6 +91,6 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         channels,
         format.label(),
         stats.peak_dbfs()
-    );
+    )?;
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod devices;
 pub mod export;
 pub mod generate;
+pub mod out;
 pub mod play;
 pub mod profile;
 pub mod profiles;

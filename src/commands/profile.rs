@@ -1,6 +1,7 @@
 //! `iemsim profile convert IN -o OUT`: a profile in another format, chosen by OUT's extension.
 
 use crate::cli::{ProfileArgs, ProfileCommand};
+use crate::commands::out::outln;
 use crate::error::usage;
 use crate::io::atomic::{same_file, TempFile};
 use crate::io::profile_file::Format;
@@ -47,14 +48,14 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                     anyhow::Error::new(e).context(format!("{}: cannot write", out.display()))
                 }
             })?;
-            println!(
+            outln!(
                 "{}: '{}' as {} ({} filters, preamp {:+.1} dB)",
                 out.display(),
                 profile.name,
                 format.label(),
                 profile.filters.len(),
                 profile.preamp_db
-            );
+            )?;
             Ok(())
         }
     }

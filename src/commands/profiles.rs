@@ -1,6 +1,7 @@
 //! `iemsim profiles`: the built-ins and the user's own profiles, one line each.
 
 use crate::cli::ProfilesArgs;
+use crate::commands::out::outln;
 use crate::profiles::{self, Origin};
 use anyhow::Result;
 use serde::Serialize;
@@ -37,7 +38,7 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
                 },
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(());
     }
     let width = all.iter().map(|l| l.profile.name.len()).max().unwrap_or(0);
@@ -46,14 +47,14 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
             Origin::Builtin => "",
             Origin::User(_) => "[user] ",
         };
-        println!("{:width$}  {mark}{}", l.profile.name, l.profile.description);
+        outln!("{:width$}  {mark}{}", l.profile.name, l.profile.description)?;
     }
     match profiles::user_dir() {
-        Some(d) => println!(
+        Some(d) => outln!(
             "\nDetails and response: iemsim show PROFILE. Your own profiles (.toml, .txt, .yml) go in {}",
             d.display()
-        ),
-        None => println!("\nDetails and response: iemsim show PROFILE"),
+        )?,
+        None => outln!("\nDetails and response: iemsim show PROFILE")?,
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `iemsim show PROFILE`: filters, response table and peak boost.
 
 use crate::cli::ShowArgs;
+use crate::commands::out::outln;
 use crate::dsp::response::{self, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::Preamp;
 use anyhow::Result;
@@ -58,19 +59,19 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 .map(|(&hz, &db)| ResponsePoint { hz, db })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    println!("{}: {}", p.name, p.description);
-    println!("Source: {}", p.source);
+    outln!("{}: {}", p.name, p.description)?;
+    outln!("Source: {}", p.source)?;
     if p.preamp_db != 0.0 {
-        println!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db);
+        outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;
     }
-    println!();
+    outln!()?;
     if p.filters.is_empty() {
-        println!("No filters.");
+        outln!("No filters.")?;
     } else {
-        println!("  #  type        fc Hz   gain dB      Q");
+        outln!("  #  type        fc Hz   gain dB      Q")?;
         for (i, f) in p.filters.iter().enumerate() {
             let gain = if f.kind.uses_gain() {
                 format!("{:+8.1}", f.gain_db)
@@ -82,29 +83,27 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             } else {
                 ""
             };
-            println!(
+            outln!(
                 "{:3}  {:<10} {:7.0}  {gain}  {:5.2}{note}",
                 i + 1,
                 format!("{:?}", f.kind),
                 f.fc_hz,
                 f.q
-            );
+            )?;
         }
     }
-    println!();
-    println!("Response at {} Hz (1/3-octave centres):", args.rate);
+    outln!()?;
+    outln!("Response at {} Hz (1/3-octave centres):", args.rate)?;
     for (f, d) in freqs.iter().zip(&db) {
         let label = if *f >= 1000.0 {
             format!("{:.1}k", f / 1000.0).replace(".0k", "k")
         } else {
             format!("{f:.0}")
         };
-        println!("  {label:>6} Hz {d:+6.1} dB  {}", bar(*d));
+        outln!("  {label:>6} Hz {d:+6.1} dB  {}", bar(*d))?;
     }
-    println!();
-    println!(
-        "Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {auto_preamp:+.1} dB)"
-    );
+    outln!()?;
+    outln!("Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {auto_preamp:+.1} dB)")?;
     Ok(())
 }
 

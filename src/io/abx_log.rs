@@ -6,18 +6,27 @@
 //! sessions cannot interleave even if a write were split; writes the line and its '\n' with one
 //! `write_all`; and `sync_data`s before returning. Earlier records are never rewritten.
 //!
-//! A line is a record once its '\n' is on disk. SIGKILL can still cut a write short (Linux
-//! checks for fatal signals between the pages of one `write`), leaving a fragment without a
-//! '\n' at the end of the file. The next append, holding the lock (so the fragment cannot be a
-//! write still in progress: its writer is dead and released the lock), cuts that fragment off
-//! before writing, so the damage never outlives the next session. Without `flock` (non-Unix)
-//! it starts a new line instead, leaving the fragment as one unparseable line.
-
+//! **Only a log is appended to.** `--log` may name the wrong file (a WAV, notes, another
+//! program's JSON), so before writing, holding the lock, the whole file is read: it must be
+//! missing, empty, or a regular file whose every line parses as an [`AbxRecord`]. Anything else
+//! is refused with [`AbxLogError::NotALog`] and left byte for byte as it was. `iemsim abx` checks
+//! this before the first trial too ([`check`]), so a wrong `--log` never costs a session.
+//!
+//! **A torn last line.** A line is a record once its '\n' is on disk. SIGKILL can still cut a
+//! write short (Linux checks for fatal signals between the pages of one `write`), leaving a
+//! fragment without a '\n' at the end of the file. The rule, which never destroys anything that
+//! is not ours: the fragment is cut off before appending only when every line before it is a
+//! record AND the fragment begins the way every record iemsim writes begins,
+//! [`RECORD_START`] (`{"time":"`), or is a shorter piece of that beginning. Holding the lock,
+//! the fragment cannot be a write still in progress (its writer is dead and released the lock).
+//! A last line without '\n' that is a whole record (an edited file) is kept and the new record
+//! starts on a line of its own; any other last line is refused like any foreign line.
+//! (Without `flock`, on non-Unix systems, the same rule applies without the lock's guarantee.)
 use crate::dsp::abx::Trial;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,7 +41,30 @@ pub enum AbxLogError {
     Append { path: PathBuf, source: io::Error },
     #[error("{path}: cannot read to compute its SHA-256: {source}")]
     Hash { path: PathBuf, source: io::Error },
+    /// The file exists but is not an ABX log: nothing is written to it.
+    #[error("{path}: not an ABX log ({detail}); refusing to append to it, it is left as it was (name another file with --log)")]
+    NotALog { path: PathBuf, detail: String },
 }
+
+impl AbxLogError {
+    /// True when the user can fix it (another `--log`, a data folder): exit code 2.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::NoDataDir | Self::NotALog { .. } => true,
+            Self::Append { source, .. } | Self::Hash { source, .. } => {
+                super::is_user_fixable(source)
+            }
+        }
+    }
+}
+
+/// How every record line iemsim writes begins (`time` is [`AbxRecord`]'s first field); a unit
+/// test holds the serialiser to it. The torn-line rule in the module docs relies on it.
+pub const RECORD_START: &[u8] = b"{\"time\":\"";
+
+/// Longest line accepted as a record: far above a 1000-trial session (~150 KB), and a bound on
+/// what one line of a foreign file (a WAV has few newlines) can make us hold in memory.
+const MAX_LINE: usize = 8 << 20;
 
 /// Gains applied to each side for loudness matching, in dB.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -83,78 +115,173 @@ pub fn append(path: &Path, record: &AbxRecord) -> Result<(), AbxLogError> {
         path: path.to_path_buf(),
         source: io::Error::other(e),
     })?;
-    append_line(path, &line).map_err(|source| AbxLogError::Append {
+    append_line(path, &line)
+}
+
+/// Checks that `path` can be appended to (missing, empty, or an ABX log; see the module docs)
+/// without writing anything: for `iemsim abx` to refuse a wrong `--log` before the first trial.
+pub fn check(path: &Path) -> Result<(), AbxLogError> {
+    let err = |source| AbxLogError::Append {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(err(e)),
+        Ok(m) if !m.is_file() => return Err(not_regular(path)),
+        Ok(_) => {}
+    }
+    let file = File::open(path).map_err(err)?;
+    inspect(&file)
+        .map_err(err)?
+        .map_err(|detail| AbxLogError::NotALog {
+            path: path.to_path_buf(),
+            detail,
+        })?;
+    Ok(())
+}
+
+fn not_regular(path: &Path) -> AbxLogError {
+    AbxLogError::NotALog {
+        path: path.to_path_buf(),
+        detail: "not a regular file".into(),
+    }
 }
 
 /// Appends `line` (which must not contain a newline) plus "\n", atomically with respect to other
-/// appenders; see the module docs.
-pub fn append_line(path: &Path, line: &str) -> io::Result<()> {
+/// appenders, to a missing, empty or log file; see the module docs.
+pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
+    let err = |source| AbxLogError::Append {
+        path: path.to_path_buf(),
+        source,
+    };
     if line.contains('\n') {
-        return Err(io::Error::new(
+        return Err(err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "a log line cannot contain a newline",
-        ));
+        )));
+    }
+    // A FIFO or device would block or be mangled by the checks below: regular files only.
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(not_regular(path)),
+        _ => {}
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir)?;
+        fs::create_dir_all(dir).map_err(err)?;
     }
     let file = OpenOptions::new()
         .read(true)
         .append(true)
         .create(true)
-        .open(path)?;
-    let _lock = Lock::exclusive(&file)?;
+        .open(path)
+        .map_err(err)?;
+    let _lock = Lock::exclusive(&file).map_err(err)?;
+    let shape = inspect(&file)
+        .map_err(err)?
+        .map_err(|detail| AbxLogError::NotALog {
+            path: path.to_path_buf(),
+            detail,
+        })?;
     let mut buf = Vec::with_capacity(line.len() + 2);
-    let len = file.metadata()?.len();
-    let complete = complete_len(&file, len)?;
-    if complete < len {
-        if cfg!(unix) {
-            file.set_len(complete)?; // a dead writer's fragment; see the module docs
-        } else {
-            buf.push(b'\n');
-        }
+    match shape {
+        Shape::Clean => {}
+        Shape::TornRecord { complete_len } => file.set_len(complete_len).map_err(err)?,
+        Shape::UnterminatedRecord => buf.push(b'\n'),
     }
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
     // `&File` implements Write, so the lock can keep its shared borrow.
-    (&file).write_all(&buf)?;
-    file.sync_data()
+    (&file).write_all(&buf).map_err(err)?;
+    file.sync_data().map_err(err)
 }
 
-/// Length of the file up to and including its last '\n' (0 if it has none): everything after
-/// it is a fragment of a cut-off write.
-fn complete_len(file: &File, len: u64) -> io::Result<u64> {
-    const CHUNK: u64 = 64 * 1024;
-    let mut end = len;
-    let mut buf = vec![0u8; CHUNK as usize];
-    while end > 0 {
-        let start = end.saturating_sub(CHUNK);
-        let chunk = &mut buf[..(end - start) as usize];
-        read_at(file, chunk, start)?;
-        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
-            return Ok(start + i as u64 + 1);
+/// What a log file looks like before an append (see the module docs).
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    /// Empty, or records each ending in '\n'.
+    Clean,
+    /// Records, then a dead writer's fragment starting at `complete_len`: cut it off.
+    TornRecord { complete_len: u64 },
+    /// Records, the last one whole but without its '\n': start a new line.
+    UnterminatedRecord,
+}
+
+/// Reads the whole file from the start: `Ok(Err(why))` when it is not an ABX log. Reads
+/// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
+fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
+    let len = file.metadata()?.len();
+    let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
+    let mut buf = Vec::new();
+    let mut offset = 0u64;
+    let mut number = 0usize;
+    while offset < len {
+        number += 1;
+        buf.clear();
+        (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if buf.is_empty() {
+            break; // the file shrank meanwhile: what was read is all there is
         }
-        end = start;
+        let terminated = buf.last() == Some(&b'\n');
+        let body = if terminated {
+            &buf[..buf.len() - 1]
+        } else {
+            &buf[..]
+        };
+        let start = offset;
+        offset += buf.len() as u64;
+        if !terminated && buf.len() > MAX_LINE {
+            return Ok(Err(format!("line {number} is longer than any ABX record")));
+        }
+        let is_record = serde_json::from_slice::<AbxRecord>(body).is_ok();
+        if terminated {
+            if !is_record {
+                return Ok(Err(format!("line {number} is not an ABX session record")));
+            }
+            continue;
+        }
+        // The last line, without '\n'.
+        return Ok(Ok(if is_record {
+            Shape::UnterminatedRecord
+        } else if body.starts_with(RECORD_START) || RECORD_START.starts_with(body) {
+            Shape::TornRecord {
+                complete_len: start,
+            }
+        } else {
+            return Ok(Err(format!("line {number} is not an ABX session record")));
+        }));
     }
-    Ok(0)
+    Ok(Ok(Shape::Clean))
+}
+
+/// `Read` at an explicit position (pread), leaving the file's own cursor alone.
+struct PositionalReader<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl Read for PositionalReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = read_at(self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
 }
 
 #[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
+    file.read_at(buf, offset)
 }
 
 #[cfg(not(unix))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     use std::io::{Seek, SeekFrom};
     // Appends always go to the end, so moving the cursor does not misplace the write.
     let mut f = file;
     f.seek(SeekFrom::Start(offset))?;
-    f.read_exact(buf)
+    f.read(buf)
 }
 
 /// An advisory exclusive lock held until dropped (closing the file would release it too).
@@ -358,6 +485,86 @@ mod tests {
     }
 
     #[test]
+    fn every_record_begins_with_record_start() {
+        let line = serde_json::to_string(&record(3)).unwrap();
+        assert!(line.as_bytes().starts_with(RECORD_START), "{line}");
+    }
+
+    /// Files that are not logs are refused by `check` and `append` alike, byte for byte intact.
+    #[test]
+    fn foreign_files_are_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = serde_json::to_string(&record(1)).unwrap();
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            (
+                "wav",
+                b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x02\0\n\0\xff".to_vec(),
+            ),
+            ("notes.txt", b"shopping list\nmilk\n".to_vec()),
+            ("other.json", b"{\"a\": 1}\n".to_vec()),
+            ("other-no-newline.json", b"{\"a\": 1}".to_vec()),
+            ("log-then-text", format!("{good}\nhello\n").into_bytes()),
+            (
+                "log-then-foreign-tail",
+                format!("{good}\nhello").into_bytes(),
+            ),
+            ("blank-line", format!("{good}\n\n").into_bytes()),
+        ];
+        for (name, bytes) in cases {
+            let p = dir.path().join(name);
+            fs::write(&p, &bytes).unwrap();
+            assert!(
+                matches!(check(&p), Err(AbxLogError::NotALog { .. })),
+                "{name}: check"
+            );
+            let e = append(&p, &record(2)).unwrap_err();
+            assert!(matches!(e, AbxLogError::NotALog { .. }), "{name}: {e}");
+            assert!(e.is_bad_input());
+            assert_eq!(fs::read(&p).unwrap(), bytes, "{name} was changed");
+        }
+        // A folder is not a log either.
+        assert!(matches!(
+            check(dir.path()),
+            Err(AbxLogError::NotALog { .. })
+        ));
+        assert!(matches!(
+            append(dir.path(), &record(2)),
+            Err(AbxLogError::NotALog { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_empty_and_valid_logs_are_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.jsonl");
+        check(&p).unwrap();
+        assert!(!p.exists(), "check writes nothing");
+        fs::write(&p, b"").unwrap();
+        check(&p).unwrap();
+        append(&p, &record(1)).unwrap();
+        check(&p).unwrap();
+        append(&p, &record(2)).unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap().lines().count(), 2);
+    }
+
+    /// A whole record whose '\n' is missing (an edited file) is kept; the next one gets its line.
+    #[test]
+    fn an_unterminated_whole_record_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.jsonl");
+        let first = serde_json::to_string(&record(1)).unwrap();
+        fs::write(&p, &first).unwrap();
+        append(&p, &record(2)).unwrap();
+        let text = fs::read_to_string(&p).unwrap();
+        assert!(text.starts_with(&format!("{first}\n")));
+        let ks: Vec<u32> = text
+            .lines()
+            .map(|l| serde_json::from_str::<AbxRecord>(l).unwrap().k)
+            .collect();
+        assert_eq!(ks, [1, 2]);
+    }
+
+    #[test]
     fn concurrent_threads_never_interleave() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("log.jsonl");
@@ -365,7 +572,7 @@ mod tests {
             for t in 0..8u32 {
                 let p = &p;
                 s.spawn(move || {
-                    for i in 0..50 {
+                    for i in 0..20 {
                         let mut r = record(t * 1000 + i);
                         // Big lines (~40 KB) make a torn or interleaved write likely if unprotected.
                         r.file = format!("{t}-{i}-").repeat(8000);
@@ -381,7 +588,7 @@ mod tests {
             .collect();
         ks.sort_unstable();
         let mut want: Vec<u32> = (0..8)
-            .flat_map(|t| (0..50).map(move |i| t * 1000 + i))
+            .flat_map(|t| (0..20).map(move |i| t * 1000 + i))
             .collect();
         want.sort_unstable();
         assert_eq!(ks, want);

@@ -44,10 +44,16 @@ pub enum WavError {
 }
 
 impl WavError {
-    /// True when the user can fix it by changing the input or the command line (exit code 2);
-    /// false for failures of the machine (disk full, I/O error: exit code 1).
+    /// True when the user can fix it by changing the input or the command line (exit code 2):
+    /// also an output path that is a folder, read-only or under a non-folder, and an input that
+    /// cannot seek. False for failures of the machine (disk full, I/O error: exit code 1).
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Write { .. } | Self::Read { .. })
+        match self {
+            Self::Write { source, .. } | Self::Read { source, .. } => {
+                super::is_user_fixable(source)
+            }
+            _ => true,
+        }
     }
 }
 
@@ -159,6 +165,20 @@ impl std::fmt::Debug for WavSource {
 impl WavSource {
     pub fn open(path: &Path) -> Result<Self, WavError> {
         let p = || path.to_path_buf();
+        // A pipe, terminal or device cannot be read this way (the header is found by seeking),
+        // and opening a FIFO nobody writes to would block forever: refuse before opening.
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_file() && !meta.is_dir() {
+                return Err(WavError::Open {
+                    path: p(),
+                    source: io::Error::new(
+                        io::ErrorKind::NotSeekable,
+                        "a pipe or device, not a file: iemsim reads WAV files it can seek in \
+                         (save the audio to a file first)",
+                    ),
+                });
+            }
+        }
         let file = File::open(path).map_err(|source| WavError::Open { path: p(), source })?;
         let file_len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
         if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -431,7 +451,10 @@ impl WavSink {
             return Err(WavError::NoFolder { path: d() });
         }
         if dest.is_dir() {
-            return Err(werr(io::Error::other("is a folder")));
+            return Err(werr(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a folder",
+            )));
         }
         if !replace && dest.exists() {
             return Err(WavError::Exists { path: d() });

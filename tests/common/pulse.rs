@@ -113,10 +113,18 @@ fn required() -> bool {
 
 /// Writes around the test harness's output capture, so a skip is seen in a normal `cargo test`.
 fn loud(msg: &str) {
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n=== SKIPPED: {msg} (set IEMSIM_REQUIRE_AUDIO=1 to make this a failure) ===\n"
-    );
+    skipped(&format!(
+        "{msg} (set IEMSIM_REQUIRE_AUDIO=1 to make this a failure)"
+    ));
+}
+
+/// `SKIPPED: <test>: <why>` on the real stderr (the harness captures `eprintln!`, so a skip
+/// printed that way vanishes when the test passes). The harness names each test's thread after
+/// the test.
+pub fn skipped(why: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("?");
+    let _ = writeln!(std::io::stderr(), "\nSKIPPED: {test}: {why}");
 }
 
 fn pactl(env: &[(String, String)], args: &[&str]) -> Option<String> {

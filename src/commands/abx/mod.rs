@@ -9,6 +9,7 @@ mod interactive;
 
 use super::{find_profile, input_or_default};
 use crate::cli::AbxArgs;
+use crate::commands::out::outln;
 use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
 use crate::dsp::stats::{format_p, Verdict};
 use crate::dsp::Profile;
@@ -86,6 +87,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         Some(p) => p.clone(),
         None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
     };
+    // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
+    abx_log::check(&log_path)?;
     let file_sha256 = abx_log::sha256_file(&input)?;
     Ok(Setup {
         input,
@@ -174,16 +177,16 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
     let clock = Instant::now();
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     if !setup.json {
-        print_header(setup);
+        print_header(setup)?;
     }
     for &answer in answers {
         session.start_trial(clock.elapsed().as_secs_f64())?;
         let trial = session.answer(answer, clock.elapsed().as_secs_f64())?;
         if !setup.json {
-            println!(
+            outln!(
                 "{}",
                 trial_line(session.trials().len() as u32, setup.trials, &trial)
-            );
+            )?;
         }
     }
     let record = finish_session(setup, &session, gains)?;
@@ -200,19 +203,20 @@ pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2
     Ok(m.gain_db)
 }
 
-fn print_header(setup: &Setup) {
+fn print_header(setup: &Setup) -> Result<()> {
     let seed = setup
         .seed
         .map(|s| format!(", seed {s} (reproducible: not blind to whoever knows the seed)"))
         .unwrap_or_default();
-    println!(
+    outln!(
         "ABX: A = {}, B = {} on {} ({}), {} trials{seed}",
         setup.profile_a.name,
         setup.profile_b.name,
         setup.input.display(),
         setup.info.describe(),
         setup.trials
-    );
+    )?;
+    Ok(())
 }
 
 /// "trial 3/16: X was B, you said B — correct".
@@ -284,25 +288,25 @@ pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Res
             note,
             log: &setup.log_path,
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
     match note {
         None => {
-            println!("score: {}/{} correct", record.k, record.n);
-            println!("{}", verdict.text);
+            outln!("score: {}/{} correct", record.k, record.n)?;
+            outln!("{}", verdict.text)?;
         }
         Some(note) => {
-            println!(
+            outln!(
                 "score so far: {}/{} correct (p = {})",
                 record.k,
                 record.n,
                 format_p(record.p_value)
-            );
-            println!("{note}");
+            )?;
+            outln!("{note}")?;
         }
     }
-    println!("logged to {}", setup.log_path.display());
+    outln!("logged to {}", setup.log_path.display())?;
     Ok(())
 }
 

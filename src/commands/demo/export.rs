@@ -11,6 +11,7 @@ use super::{report, DemoKind, DemoPart};
 use crate::cli::DemoArgs;
 use crate::commands::export::{export_file, ExportOptions};
 use crate::commands::find_profile;
+use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::Preamp;
 use crate::error::usage;
@@ -180,14 +181,14 @@ pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             readme: readme_path,
             parts: &rendered,
         };
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        outln!("{}", serde_json::to_string_pretty(&r)?)?;
     } else {
-        print!("{readme}");
-        println!(
+        crate::commands::out::text(&readme)?;
+        outln!(
             "\nWrote {} files to {}",
             planned_files(parts, dir).len(),
             dir.display()
-        );
+        )?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod text;
 use super::play::{interactive, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 pub use crate::cli::DemoKind;
+use crate::commands::out::outln;
 use crate::playback::player::{Player, PlayerConfig};
 use anyhow::{anyhow, Result};
 pub use export::{render_part, RenderedPart};
@@ -62,7 +63,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     let signals = crate::ui::tui::hangup::Signals::install();
     let mut i = 0usize;
     if args.no_tui {
-        println!("{}\n\n{}\n", title(args.kind), intro(args.kind));
+        outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
     }
     while i < parts.len() && !signals.caught() {
         let part = &parts[i];
@@ -88,12 +89,12 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         };
         let mut player = Player::start(cfg)?;
         if args.no_tui {
-            println!(
+            outln!(
                 "== part {}/{}: {}\n\n{text}\n",
                 i + 1,
                 parts.len(),
                 part.title
-            );
+            )?;
             play_through(&mut player, &signals)?;
             player.stop();
             i += 1;
@@ -122,14 +123,14 @@ fn play_through(player: &mut Player, signals: &crate::ui::tui::hangup::Signals) 
         let s = p.live();
         format!("{} ({})", s.label(), p.sides[s.index()].profile)
     };
-    println!("  0.0 s  {}", label(player));
+    outln!("  0.0 s  {}", label(player))?;
     let mut next = SWITCH_S;
     while !player.finished() && !signals.caught() {
         player.check()?;
         let pos = player.position_s();
         if pos >= next {
             player.set_live(player.live().other());
-            println!("{pos:5.1} s  {}", label(player));
+            outln!("{pos:5.1} s  {}", label(player))?;
             next += SWITCH_S;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));

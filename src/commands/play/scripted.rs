@@ -8,7 +8,6 @@ use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player};
 use anyhow::Result;
 use serde_json::json;
-use std::io::Write;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -32,15 +31,13 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "--loop without --duration would play forever in --no-tui mode: add --duration",
         ));
     }
-    let out = std::io::stdout();
+    // A line per event; a stdout that cannot be written stops the run (exit 1), see `out`.
     let emit = |v: serde_json::Value, text: String| {
-        let mut o = out.lock();
-        let _ = if args.json {
-            writeln!(o, "{v}")
+        if args.json {
+            crate::commands::out::line(format_args!("{v}"))
         } else {
-            writeln!(o, "{text}")
-        };
-        let _ = o.flush();
+            crate::commands::out::line(format_args!("{text}"))
+        }
     };
     let s = &player.sides;
     emit(
@@ -71,7 +68,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             player.analysis_s * 1e3,
             player.first_callback_s.unwrap_or(f64::NAN) * 1e3,
         ),
-    );
+    )?;
     let rate = f64::from(player.info.sample_rate);
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;
@@ -110,7 +107,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
                         to.label(),
                         side_name(player, to)
                     ),
-                );
+                )?;
                 next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
             }
         }
@@ -133,6 +130,6 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             player.position_s(),
             player.load_pct()
         ),
-    );
+    )?;
     Ok(())
 }

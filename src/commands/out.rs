@@ -1,0 +1,44 @@
+//! Standard output for the commands: every write returns its error instead of panicking.
+//!
+//! `println!` panics when stdout cannot be written (`iemsim profiles > /dev/full` exited 101 with
+//! a backtrace, and `export` panicked after its file was already written). Here a failed write
+//! becomes [`StdoutError`]: one line on stderr and exit code 1, like any machine failure. A
+//! closed pipe (`iemsim show ba | head -1`) still ends the process by SIGPIPE (exit 141), as Unix
+//! tools do: `main` restores the default action, so such a write never returns at all.
+
+use std::fmt;
+use std::io::{self, Write};
+
+/// Standard output could not be written (full disk, closed descriptor, I/O error).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutError(#[from] pub io::Error);
+
+/// Writes `args` and a newline, then flushes, so the error (if any) surfaces here and not in a
+/// destructor that could only ignore it.
+pub fn line(args: fmt::Arguments<'_>) -> Result<(), StdoutError> {
+    let mut o = io::stdout().lock();
+    o.write_fmt(args)?;
+    o.write_all(b"\n")?;
+    o.flush()?;
+    Ok(())
+}
+
+/// Writes `text` as it is (no newline added), then flushes.
+pub fn text(text: &str) -> Result<(), StdoutError> {
+    let mut o = io::stdout().lock();
+    o.write_all(text.as_bytes())?;
+    o.flush()?;
+    Ok(())
+}
+
+/// `println!` that returns `Result<(), StdoutError>` instead of panicking: `outln!("{x}")?`.
+macro_rules! outln {
+    () => {
+        $crate::commands::out::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::commands::out::line(format_args!($($arg)*))
+    };
+}
+pub(crate) use outln;
