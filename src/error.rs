@@ -1,7 +1,7 @@
 //! Exit codes: 2 when the user can fix the input or command line, 1 when the machine failed.
 
 use crate::dsp::ProfileError;
-use crate::io::WavError;
+use crate::io::{DecodeError, WavError};
 
 /// An error the user caused and can fix (bad argument, bad file). Exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +37,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(w) = cause.downcast_ref::<WavError>() {
             return if w.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(d) = cause.downcast_ref::<DecodeError>() {
+            return if d.is_bad_input() { 2 } else { 1 };
         }
     }
     1

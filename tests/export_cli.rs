@@ -473,7 +473,11 @@ fn bad_inputs_are_refused_clearly() {
     fs::write(d.join("empty.wav"), b"").unwrap();
 
     let cases: &[(&[&str], &str, &str)] = &[
-        (&["export", "text.wav", "-p", "ba"], "text.wav", "not a WAV"),
+        (
+            &["export", "text.wav", "-p", "ba"],
+            "text.wav",
+            "not an audio file",
+        ),
         (
             &["export", "header.wav", "-p", "ba"],
             "header.wav",
@@ -499,7 +503,7 @@ fn bad_inputs_are_refused_clearly() {
         (
             &["export", "empty.wav", "-p", "ba"],
             "empty.wav",
-            "truncated",
+            "zero frames",
         ),
         (
             &["export", "missing.wav", "-p", "ba"],

@@ -6,7 +6,7 @@ use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{OutFormat, WavSink, WavSource};
+use crate::io::{Decoder, OutFormat, WavSink};
 use crate::render;
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
@@ -182,7 +182,7 @@ pub fn export_file(
     jobs: &[(Profile, PathBuf)],
     opts: &ExportOptions,
 ) -> Result<Vec<OutputReport>> {
-    let mut src = WavSource::open(input)?;
+    let mut src = Decoder::open(input)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let format = opts.format.unwrap_or_else(|| info.out_format());

@@ -2,7 +2,7 @@
 
 use crate::dsp::loudness::{k_weighting, match_gains, GatedMeter};
 use crate::dsp::{Chain, Preamp, Processor, Profile};
-use crate::io::{WavError, WavSource};
+use crate::io::{Decoder, WavError};
 use std::path::Path;
 
 /// Frames per analysis block.
@@ -45,7 +45,7 @@ pub fn match_pair(
     profiles: [&Profile; 2],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Matched, WavError> {
-    let rate = f64::from(WavSource::open(path)?.info().sample_rate);
+    let rate = f64::from(Decoder::open(path)?.info().sample_rate);
     let l = analyse(path, &profiles, on_progress)?;
     Ok(Matched::new([l[0], l[1]], profiles, rate))
 }
@@ -89,7 +89,7 @@ fn analyse_one(
     profile: &Profile,
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<f64, WavError> {
-    let mut src = WavSource::open(path)?;
+    let mut src = Decoder::open(path)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let ch = usize::from(info.channels);

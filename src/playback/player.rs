@@ -6,7 +6,7 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
-use crate::io::{WavError, WavInfo, WavSource};
+use crate::io::{Decoder, Info, WavError};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub struct Player {
     running: Option<Running>,
     feeder: Option<JoinHandle<Result<(), WavError>>>,
     handles: EngineHandles,
-    pub info: WavInfo,
+    pub info: Info,
     pub input: PathBuf,
     pub sides: [SideInfo; 2],
     profiles: [Profile; 2],
@@ -87,7 +87,7 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
 impl Player {
     pub fn start(cfg: PlayerConfig) -> Result<Player> {
         let t0 = Instant::now();
-        let src = WavSource::open(&cfg.input)?;
+        let src = Decoder::open(&cfg.input)?;
         let info = *src.info();
         let file_rate = f64::from(info.sample_rate);
 

@@ -14,7 +14,7 @@ use crate::dsp::stats::{format_p, Verdict};
 use crate::dsp::Profile;
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
-use crate::io::{WavInfo, WavSource};
+use crate::io::{Decoder, Info};
 use crate::playback::matching;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -29,7 +29,7 @@ pub const MAX_TRIALS: u32 = 1000;
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub input: PathBuf,
-    pub info: WavInfo,
+    pub info: Info,
     /// SHA-256 of the input, taken before listening starts.
     pub file_sha256: String,
     pub profile_a: Profile,
@@ -79,7 +79,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         )));
     }
     let input = input_or_default(args.input.as_deref())?;
-    let info = *WavSource::open(&input)?.info();
+    let info = *Decoder::open(&input)?.info();
     let profile_a = find_profile(&args.a)?;
     let profile_b = find_profile(&args.b)?;
     let log_path = match &args.log {

@@ -11,7 +11,7 @@ use super::DemoPart;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
-use crate::io::{OutFormat, WavSink, WavSource};
+use crate::io::{Decoder, OutFormat, WavSink};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -214,7 +214,7 @@ pub fn kind_name(kind: Kind) -> String {
 
 /// Frames `start_s..end_s` of a bundled sample as stereo, checking it is 44.1 kHz.
 fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)> {
-    let mut src = WavSource::open(path)?;
+    let mut src = Decoder::open(path)?;
     let info = *src.info();
     if info.sample_rate != RATE {
         return Err(usage(format!(
