@@ -40,6 +40,8 @@ pub struct OutputReport {
     pub frames: u64,
     pub sample_rate: u32,
     pub dropped_filters: Vec<usize>,
+    /// NaN/±Inf input samples replaced by silence (issue 11 item 1).
+    pub nonfinite_samples: u64,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
@@ -140,21 +142,38 @@ pub fn parse_preamp(s: &str) -> Result<Preamp> {
 pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> PathBuf {
     let stem = input
         .file_stem()
+        .filter(|_| input.as_os_str() != "-")
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| crate::io::atomic::parent_dir(input));
+        .unwrap_or_else(|| "stdin".into());
+    // Built-in material and standard input have no folder of their own: write here.
+    let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
+    let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        if here {
+            PathBuf::from(".")
+        } else {
+            crate::io::atomic::parent_dir(input)
+        }
+    });
     dir.join(format!("{stem}.{profile}.wav"))
 }
 
-/// The `.wav` files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`).
+/// Extensions of the formats `io::decode` reads (folder mode picks these up).
+pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4"];
+
+/// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`).
 fn list_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
     let names = crate::dsp::builtin::NAMES;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list the folder", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")))
+        .filter(|p| {
+            p.is_file()
+                && p.extension().is_some_and(|e| {
+                    AUDIO_EXTENSIONS
+                        .iter()
+                        .any(|a| e.eq_ignore_ascii_case(a))
+                })
+        })
         .filter(|p| {
             let stem = p
                 .file_stem()
@@ -166,8 +185,9 @@ fn list_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
     files.sort();
     if files.is_empty() {
         return Err(usage(format!(
-            "{}: no .wav files in this folder",
-            dir.display()
+            "{}: no audio files in this folder (looked for .{})",
+            dir.display(),
+            AUDIO_EXTENSIONS.join(", .")
         )));
     }
     Ok(files)
@@ -227,11 +247,15 @@ pub fn export_file(
         });
         meta.push((gain_db, dropped.iter().map(|d| d.index).collect::<Vec<_>>()));
     }
-    let mut progress = Progress::new(info.frames, format!("{}", input.display()), opts.quiet);
+    let mut progress = Progress::new(info.frames, src.name(), opts.quiet);
     let stats = render::render(&mut src, lanes, BLOCK_FRAMES, &mut |done| {
         progress.set(done)
     })?;
     progress.finish();
+    if let Some(w) = src.nonfinite_warning() {
+        eprintln!("iemsim: warning: {w}");
+    }
+    let nonfinite_samples = src.nonfinite().count;
     let reports = stats
         .into_iter()
         .zip(meta)
@@ -248,6 +272,7 @@ pub fn export_file(
                 frames: stats.frames,
                 sample_rate: info.sample_rate,
                 dropped_filters,
+                nonfinite_samples,
             },
         )
         .collect();

@@ -58,7 +58,17 @@ pub fn analyse(
     profiles: &[&Profile],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<f64>, WavError> {
-    std::thread::scope(|s| {
+    Ok(analyse_counting(path, profiles, on_progress)?.0)
+}
+
+/// [`analyse`], plus the non-finite samples the decoder replaced (so the caller can warn once).
+pub fn analyse_counting(
+    path: &Path,
+    profiles: &[&Profile],
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(Vec<f64>, Option<String>), WavError> {
+    crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
+    let all: Result<Vec<(f64, Option<String>)>, WavError> = std::thread::scope(|s| {
         let mut progress = Some(on_progress);
         let handles: Vec<_> = profiles
             .iter()
@@ -81,14 +91,17 @@ pub fn analyse(
                 })
             })
             .collect()
-    })
+    });
+    let all = all?;
+    let warning = all.first().and_then(|(_, w)| w.clone());
+    Ok((all.into_iter().map(|(l, _)| l).collect(), warning))
 }
 
 fn analyse_one(
     path: &Path,
     profile: &Profile,
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<f64, WavError> {
+) -> Result<(f64, Option<String>), WavError> {
     let mut src = Decoder::open(path)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
@@ -110,5 +123,5 @@ fn analyse_one(
         done += n as u64;
         on_progress(done, info.frames);
     }
-    Ok(meter.integrated_lufs())
+    Ok((meter.integrated_lufs(), src.nonfinite_warning()))
 }

@@ -87,6 +87,10 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
 impl Player {
     pub fn start(cfg: PlayerConfig) -> Result<Player> {
         let t0 = Instant::now();
+        crate::io::decode::require_seekable(
+            &cfg.input,
+            "play measures its loudness first, then plays it and seeks in it",
+        )?;
         let src = Decoder::open(&cfg.input)?;
         let info = *src.info();
         let file_rate = f64::from(info.sample_rate);
@@ -97,12 +101,15 @@ impl Player {
             format!("measuring loudness of {}", cfg.input.display()),
             cfg.quiet,
         );
-        let l = matching::analyse(
+        let (l, nonfinite) = matching::analyse_counting(
             &cfg.input,
             &[&cfg.profiles[0], &cfg.profiles[1]],
             &mut |done, _| progress.set(done),
         )?;
         progress.finish();
+        if let (Some(w), false) = (nonfinite, cfg.quiet) {
+            eprintln!("iemsim: warning: {w}");
+        }
         let analysis_s = t0.elapsed().as_secs_f64();
         let m = Matched::new(
             [l[0], l[1]],

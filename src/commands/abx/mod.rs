@@ -79,6 +79,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         )));
     }
     let input = input_or_default(args.input.as_deref())?;
+    crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
     let info = *Decoder::open(&input)?.info();
     let profile_a = find_profile(&args.a)?;
     let profile_b = find_profile(&args.b)?;
@@ -86,7 +87,16 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         Some(p) => p.clone(),
         None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
     };
-    let file_sha256 = abx_log::sha256_file(&input)?;
+    let file_sha256 = match crate::io::decode::builtin::bytes(&input) {
+        Some(bytes) => {
+            use sha2::Digest;
+            sha2::Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+        None => abx_log::sha256_file(&input)?,
+    };
     Ok(Setup {
         input,
         info,
