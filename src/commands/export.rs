@@ -158,7 +158,9 @@ pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> Pa
 }
 
 /// Extensions of the formats `io::decode` reads (folder mode picks these up).
-pub const AUDIO_EXTENSIONS: &[&str] = &["wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4"];
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4",
+];
 
 /// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`).
 fn list_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -168,11 +170,8 @@ fn list_wavs(dir: &Path) -> Result<Vec<PathBuf>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && p.extension().is_some_and(|e| {
-                    AUDIO_EXTENSIONS
-                        .iter()
-                        .any(|a| e.eq_ignore_ascii_case(a))
-                })
+                && p.extension()
+                    .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
         })
         .filter(|p| {
             let stem = p

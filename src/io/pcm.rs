@@ -173,7 +173,12 @@ mod tests {
         for enc in [Encoding::F32, Encoding::I16, Encoding::I24] {
             let mut q = Quantizer::new(16, Dither::None, 1);
             let mut bytes = Vec::new();
-            let st = encode(enc, &[0.5, f64::NAN, 0.25, f64::NEG_INFINITY], &mut q, &mut bytes);
+            let st = encode(
+                enc,
+                &[0.5, f64::NAN, 0.25, f64::NEG_INFINITY],
+                &mut q,
+                &mut bytes,
+            );
             assert_eq!(st.peak, f64::INFINITY, "{enc:?}");
             assert_eq!(st.clipped, 2, "{enc:?}");
         }
