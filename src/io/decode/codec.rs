@@ -1,15 +1,16 @@
 //! Every compressed format through symphonia: FLAC, MP3, Ogg Vorbis, AAC and ALAC in MP4.
 //!
 //! Gapless: symphonia's demuxers put the encoder delay and padding into each packet's
-//! `trim_start`/`trim_end` (MP3 from the LAME/Xing header, MP4 from `edts`/iTunSMPB, Vorbis and
-//! FLAC have none to trim); the decoder does not apply them, so [`CodecReader`] cuts them from every
-//! decoded buffer. An MP3 made from a WAV by a LAME-based encoder (ffmpeg's libmp3lame) then lines
-//! up with its source sample for sample where the header says so.
+//! `trim_start`/`trim_end` (MP3 from the LAME/Xing header, Vorbis from its granule positions, MP4
+//! from its edit list) and its decoders cut them from the decoded buffers. An MP3 made from a WAV by
+//! LAME (ffmpeg's libmp3lame) then lines up with its source sample for sample (tested).
 //!
 //! Seeking: symphonia seeks to a packet at or before the target ([`SeekMode::Accurate`]); the frames
 //! from there to the target are decoded and dropped, so a seek lands on the exact frame of a
-//! straight decode for FLAC and Vorbis. For MP3 the first frames after a seek lack the previous
-//! frame's bit reservoir and overlap; see the tests for the measured accuracy.
+//! straight decode for FLAC. Lossy decoders need what comes before (MP3's bit reservoir and
+//! overlapping granules, Vorbis's overlap-add), so their seeks start 4 MP3 frames earlier and drop
+//! the pre-roll; measured against a straight decode, MP3 and Vorbis seeks are then sample-exact too
+//! (tests/decode_formats.rs).
 
 use super::input::Input;
 use super::DecodeError;
@@ -52,6 +53,9 @@ pub struct CodecReader {
     /// Frames before this timestamp are dropped (after a seek).
     skip_until: i64,
 }
+
+/// Frames decoded and dropped before a seek target in lossy formats (4 MP3 frames).
+const PREROLL_FRAMES: u64 = 4 * 1152;
 
 /// A prefix already read (the format sniff) in front of the rest of a stream.
 type Chained = io::Chain<Cursor<Vec<u8>>, Input>;
@@ -193,17 +197,13 @@ impl CodecReader {
                 .map_err(|e| Self::error_at(&self.path, e, "decoding"))?;
             let frames = buf.frames();
             buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
-            let start = (packet.trim_start.get() as usize).min(frames);
-            let end = frames
-                .saturating_sub(packet.trim_end.get() as usize)
-                .max(start);
-            // Timestamp of the first kept frame: frames with a negative timestamp are the delay.
-            let first_ts = packet.pts.get() + start as i64;
-            let drop =
-                (self.skip_until.saturating_sub(first_ts)).clamp(0, (end - start) as i64) as usize;
+            // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
+            // the buffer, so its first frame has the timestamp pts + trim_start.
+            let first_ts = packet.pts.get() + packet.trim_start.get() as i64;
+            let drop = (self.skip_until.saturating_sub(first_ts)).clamp(0, frames as i64) as usize;
             self.pending.clear();
             self.pending
-                .extend_from_slice(&self.scratch[(start + drop) * ch..end * ch]);
+                .extend_from_slice(&self.scratch[drop * ch..frames * ch]);
             self.pending_at = 0;
             if !self.pending.is_empty() {
                 self.skip_until = i64::MIN;
@@ -213,7 +213,14 @@ impl CodecReader {
     }
 
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
-        let ts = Timestamp::new(frame as i64);
+        // Lossy decoders need the frames before the target (MP3's bit reservoir and overlapping
+        // granules, Vorbis's overlap-add): start this far earlier and drop the rest.
+        let preroll = if self.header.lossless {
+            0
+        } else {
+            PREROLL_FRAMES
+        };
+        let ts = Timestamp::new(frame.saturating_sub(preroll) as i64);
         self.format
             .seek(
                 SeekMode::Accurate,
