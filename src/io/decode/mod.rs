@@ -261,6 +261,21 @@ impl Decoder {
                 path: self.path.clone(),
             });
         }
+        // A codec that resynchronises past damaged frames ends early without an error: the
+        // header's frame count (FLAC STREAMINFO, MP3 Xing/LAME) shows what was lost.
+        if n == 0
+            && self.info.length_known
+            && self.position < self.info.frames
+            && matches!(self.backend, Backend::Codec(_))
+        {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "damaged or truncated: the audio ends after {} of the {} frames its header announces",
+                    self.position, self.info.frames
+                ),
+            });
+        }
         self.nonfinite.clean(&mut buf[..n * ch], self.position, ch);
         self.position += n as u64;
         if !self.info.length_known {
