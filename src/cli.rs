@@ -99,7 +99,9 @@ pub enum DitherArg {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Input WAV file, or a folder to process every .wav in it [default: samples/music.wav]
+    /// Input audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A), `-` for standard input
+    /// (e.g. `ffmpeg -i song.m4a -f wav - | iemsim export - -p ba`), or a folder to process every
+    /// audio file in it [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// Profile to apply; repeat for several (one output per profile).
     #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
@@ -185,7 +187,7 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct PlayArgs {
-    /// WAV file to play [default: samples/music.wav]
+    /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// Profile on side A.
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
@@ -232,7 +234,7 @@ pub struct DevicesArgs {
 
 #[derive(Debug, Args)]
 pub struct AbxArgs {
-    /// WAV file to listen to [default: samples/music.wav]
+    /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// First profile.
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]

@@ -107,6 +107,8 @@ impl Info {
     }
 }
 
+// One per open input: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Backend {
     Wav(wav::WavReader, Input),
     Codec(Box<codec::CodecReader>),
