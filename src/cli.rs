@@ -108,7 +108,9 @@ pub enum DitherArg {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Input WAV file, or a folder to process every .wav in it [default: samples/music.wav]
+    /// Input audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A), `-` for standard input
+    /// (e.g. `ffmpeg -i song.m4a -f wav - | iemsim export - -p ba`), or a folder to process every
+    /// audio file in it [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// Profile to apply: a name (`iemsim profiles`) or a file (.toml, .txt = Equalizer APO /
     /// AutoEq ParametricEQ.txt, .yml = CamillaDSP); repeat for several (one output per profile).
@@ -236,7 +238,7 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct PlayArgs {
-    /// WAV file to play [default: samples/music.wav]
+    /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// Profile on side A (a name or a .toml/.txt/.yml file).
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
@@ -283,7 +285,7 @@ pub struct DevicesArgs {
 
 #[derive(Debug, Args)]
 pub struct AbxArgs {
-    /// WAV file to listen to [default: samples/music.wav]
+    /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// First profile (a name or a .toml/.txt/.yml file).
     #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]

@@ -3,7 +3,7 @@
 use crate::commands::out::StdoutError;
 use crate::dsp::ProfileError;
 use crate::io::abx_log::AbxLogError;
-use crate::io::WavError;
+use crate::io::{DecodeError, WavError};
 
 /// An error the user caused and can fix (bad argument, bad file). Exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(e) = cause.downcast_ref::<AbxLogError>() {
             return if e.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(d) = cause.downcast_ref::<DecodeError>() {
+            return if d.is_bad_input() { 2 } else { 1 };
         }
         if cause.is::<StdoutError>() {
             return 1;

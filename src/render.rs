@@ -12,7 +12,7 @@
 //! channel closes without it and every temporary file is removed, never renamed.
 
 use crate::dsp::{Chain, Coefficients, Processor};
-use crate::io::{SinkStats, WavError, WavSink, WavSource};
+use crate::io::{Decoder, SinkStats, WavError, WavSink};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread;
 
@@ -30,7 +30,7 @@ enum ToWriter {
 
 /// Renders the whole of `src` through every lane. `on_progress` gets the frames done so far.
 pub fn render(
-    src: &mut WavSource,
+    src: &mut Decoder,
     lanes: Vec<Lane>,
     block_frames: usize,
     on_progress: &mut dyn FnMut(u64),
@@ -54,7 +54,7 @@ pub fn render(
                     }
                 }
                 Err(e) => {
-                    let _ = in_tx.send(Err(e));
+                    let _ = in_tx.send(Err(e.into()));
                     break;
                 }
             }

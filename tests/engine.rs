@@ -326,7 +326,7 @@ fn seek_and_loop_through_the_real_feeder() {
         })
         .collect();
     wav(&path, &x, RATE);
-    let src = iemsim::io::WavSource::open(&path).expect("open");
+    let src = iemsim::io::Decoder::open(&path).expect("open");
     let ctl = Arc::new(Control::new(true));
     let (p, c) = rtrb::RingBuffer::new(RATE as usize * 2);
     let (mut e, _h) = Engine::new(
@@ -437,7 +437,7 @@ fn a_mono_44k1_file_plays_resampled_on_both_channels_of_a_48k_device() {
             .expect("write");
     }
     w.finalize().expect("finalize");
-    let src = iemsim::io::WavSource::open(&path).expect("open");
+    let src = iemsim::io::Decoder::open(&path).expect("open");
     let ctl = Arc::new(Control::new(true));
     let (p, c) = rtrb::RingBuffer::new(RATE as usize);
     let (mut e, _h) = Engine::new(

@@ -474,7 +474,11 @@ fn bad_inputs_are_refused_clearly() {
     fs::write(d.join("empty.wav"), b"").unwrap();
 
     let cases: &[(&[&str], &str, &str)] = &[
-        (&["export", "text.wav", "-p", "ba"], "text.wav", "not a WAV"),
+        (
+            &["export", "text.wav", "-p", "ba"],
+            "text.wav",
+            "not an audio file",
+        ),
         (
             &["export", "header.wav", "-p", "ba"],
             "header.wav",
@@ -500,7 +504,7 @@ fn bad_inputs_are_refused_clearly() {
         (
             &["export", "empty.wav", "-p", "ba"],
             "empty.wav",
-            "truncated",
+            "zero frames",
         ),
         (
             &["export", "missing.wav", "-p", "ba"],
@@ -618,7 +622,16 @@ fn interrupted_export_leaves_nothing_behind() {
         f.set_len(44 + u64::from(data_len)).unwrap(); // a hole: reads as silence
     }
     let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(["export", "long.wav", "-p", "ba", "-p", "dd", "--no-match", "-q"])
+        .args([
+            "export",
+            "long.wav",
+            "-p",
+            "ba",
+            "-p",
+            "dd",
+            "--no-match",
+            "-q",
+        ])
         .current_dir(dir.path())
         .spawn()
         .unwrap();

@@ -8,7 +8,7 @@ use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{OutFormat, WavSink, WavSource};
+use crate::io::{Decoder, OutFormat, WavSink};
 use crate::playback::matching::analyse_levels;
 use crate::render;
 use crate::ui::progress::Progress;
@@ -46,6 +46,8 @@ pub struct OutputReport {
     /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loudness_lufs: Option<f64>,
+    /// NaN/±Inf input samples replaced by silence (issue 11 item 1).
+    pub nonfinite_samples: u64,
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
@@ -53,7 +55,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // A single input's rate is known now: a profile file's filters at or above its Nyquist
     // frequency are then an error naming their line (rather than dropped with a warning).
     let rate = if input.is_file() {
-        Some(f64::from(WavSource::open(&input)?.info().sample_rate))
+        Some(f64::from(Decoder::open(&input)?.info().sample_rate))
     } else {
         None
     };
@@ -178,11 +180,18 @@ pub fn parse_preamp(s: &str) -> Result<Preamp> {
 pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> PathBuf {
     let stem = input
         .file_stem()
+        .filter(|_| input.as_os_str() != "-")
         .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let dir = out_dir
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| crate::io::atomic::parent_dir(input));
+        .unwrap_or_else(|| "stdin".into());
+    // Built-in material and standard input have no folder of their own: write here.
+    let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
+    let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        if here {
+            PathBuf::from(".")
+        } else {
+            crate::io::atomic::parent_dir(input)
+        }
+    });
     dir.join(format!("{stem}.{profile}.wav"))
 }
 
@@ -207,14 +216,23 @@ pub struct Listing {
     pub skipped: Vec<Skipped>,
 }
 
-/// The `.wav` files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
+/// Extensions of the formats `io::decode` reads (folder mode picks these up).
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4",
+];
+
+/// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
 /// profile part compared without case) so a second run does not export its own outputs.
 pub fn list_wavs(dir: &Path) -> Result<Listing> {
     let names = crate::dsp::builtin::NAMES;
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list the folder", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("wav")))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
+        })
         .collect();
     candidates.sort();
     let mut listing = Listing::default();
@@ -319,7 +337,7 @@ pub fn export_matched(
     opts: &ExportOptions,
     matching: bool,
 ) -> Result<Vec<OutputReport>> {
-    let mut src = WavSource::open(input)?;
+    let mut src = Decoder::open(input)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let format = opts.format.unwrap_or_else(|| info.out_format());
@@ -334,7 +352,13 @@ pub fn export_matched(
             )));
         }
     }
-    let matched = if matching && jobs.len() > 1 {
+    let matched = if matching && jobs.len() > 1 && !src.is_seekable() {
+        eprintln!(
+            "iemsim: warning: {}: a stream is read once, so its outputs cannot be loudness-matched; they use --preamp (save it to a file to match)",
+            src.name()
+        );
+        None
+    } else if matching && jobs.len() > 1 {
         match_gains(input, jobs, opts.quiet)?
     } else {
         None
@@ -372,11 +396,15 @@ pub fn export_matched(
         });
         meta.push((gain_db, dropped.iter().map(|d| d.index).collect::<Vec<_>>()));
     }
-    let mut progress = Progress::new(info.frames, format!("{}", input.display()), opts.quiet);
+    let mut progress = Progress::new(info.frames, src.name(), opts.quiet);
     let stats = render::render(&mut src, lanes, BLOCK_FRAMES, &mut |done| {
         progress.set(done)
     })?;
     progress.finish();
+    if let Some(w) = src.nonfinite_warning() {
+        eprintln!("iemsim: warning: {w}");
+    }
+    let nonfinite_samples = src.nonfinite().count;
     let reports = stats
         .into_iter()
         .zip(meta)
@@ -394,6 +422,7 @@ pub fn export_matched(
                 sample_rate: info.sample_rate,
                 dropped_filters,
                 loudness_lufs: matched.as_ref().map(|(_, target)| *target),
+                nonfinite_samples,
             },
         )
         .collect();
@@ -408,7 +437,7 @@ fn match_gains(
     quiet: bool,
 ) -> Result<Option<(Vec<f64>, f64)>> {
     let profiles: Vec<&Profile> = jobs.iter().map(|(p, _)| p).collect();
-    let total = WavSource::open(input)?.info().frames;
+    let total = Decoder::open(input)?.info().frames;
     let mut progress = Progress::new(
         total,
         format!("{} (measuring loudness)", input.display()),

@@ -36,19 +36,10 @@ pub fn find_profile(name: &str) -> Result<Profile> {
     Ok(crate::profiles::resolve(name, None)?)
 }
 
-/// INPUT, or the bundled sample when omitted (with a hint if it is missing, e.g. run from elsewhere).
+/// INPUT, or the bundled sample when omitted: `samples/music.wav` from disk when it is here,
+/// else the copy built into the binary (so every command works from any folder).
 pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
-    match input {
-        Some(p) => Ok(p.to_path_buf()),
-        None => {
-            let p = PathBuf::from(crate::cli::DEFAULT_INPUT);
-            if !p.exists() {
-                return Err(crate::error::usage(format!(
-                    "no INPUT given and the bundled sample {} is not here; run iemsim from the project folder or name a WAV file",
-                    p.display()
-                )));
-            }
-            Ok(p)
-        }
-    }
+    Ok(input
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(crate::cli::DEFAULT_INPUT)))
 }

@@ -1,14 +1,22 @@
-//! Files: WAV in and out. Everything that touches the filesystem lives here or in `commands`.
+//! Files: every audio format in (`decode`), WAV out. Everything that touches the filesystem lives
+//! here or in `commands`.
 
 pub mod abx_log;
 pub mod atomic;
+pub mod decode;
 pub mod pcm;
 pub mod profile_file;
 pub mod tags;
 pub mod wav;
 
+pub use decode::{DecodeError, Decoder, Info};
 pub use tags::Tags;
-pub use wav::{OutFormat, SinkStats, WavError, WavInfo, WavSink, WavSource};
+pub use wav::{OutFormat, SinkStats, WavError, WavSink};
+
+/// The reader's name before every format went through [`Decoder`]; kept for code written then.
+pub type WavSource = Decoder;
+/// See [`WavSource`].
+pub type WavInfo = Info;
 
 /// True for the I/O errors a user fixes by naming another path or another kind of file: it is
 /// not there, is the wrong kind of thing (a folder, a pipe that cannot seek), or may not be

@@ -85,7 +85,7 @@ pub fn encode(
     let pairs = out.chunks_exact_mut(n).zip(input);
     match enc {
         Encoding::F32 => pairs.for_each(|(o, &x)| {
-            let a = x.abs();
+            let a = magnitude(x);
             peak = peak.max(a);
             clipped += u64::from(a > 1.0);
             o.copy_from_slice(&(x as f32).to_le_bytes());
@@ -111,6 +111,17 @@ pub fn encode(
     st
 }
 
+/// |x| for the statistics, with NaN counted as infinitely loud: `f64::max` skips NaN, so a NaN
+/// would otherwise leave the peak (and the "no clipping" verdict) looking clean.
+#[inline(always)]
+fn magnitude(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::INFINITY
+    } else {
+        x.abs()
+    }
+}
+
 /// The integer loop, monomorphised per byte layout so nothing is decided per sample.
 #[inline(always)]
 fn ints<'a>(
@@ -122,9 +133,9 @@ fn ints<'a>(
 ) {
     let (mut pk, mut cl) = (*peak, *clipped);
     for (o, &x) in pairs {
-        pk = pk.max(x.abs());
+        pk = pk.max(magnitude(x));
         let (v, c) = quantizer.quantize(x);
-        cl += u64::from(c);
+        cl += u64::from(c || x.is_nan());
         put(o, v);
     }
     (*peak, *clipped) = (pk, cl);
@@ -153,6 +164,24 @@ mod tests {
         assert_eq!(o, [0.5, -1.0 / 2_147_483_648.0]);
         decode(Encoding::F32, &[0, 0, 0x80, 0x3f, 0, 0, 0, 0xbf], &mut o);
         assert_eq!(o, [1.0, -0.5]);
+    }
+
+    /// Issue 11 item 1: a NaN written (or turned into 0 by an integer format) shows in the
+    /// statistics as a clipped, infinitely loud sample; before, `f64::max` skipped it.
+    #[test]
+    fn non_finite_samples_count_as_clipped() {
+        for enc in [Encoding::F32, Encoding::I16, Encoding::I24] {
+            let mut q = Quantizer::new(16, Dither::None, 1);
+            let mut bytes = Vec::new();
+            let st = encode(
+                enc,
+                &[0.5, f64::NAN, 0.25, f64::NEG_INFINITY],
+                &mut q,
+                &mut bytes,
+            );
+            assert_eq!(st.peak, f64::INFINITY, "{enc:?}");
+            assert_eq!(st.clipped, 2, "{enc:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! and device I/O on threads of their own).
 
 use super::engine::Control;
-use crate::io::{WavError, WavSource};
+use crate::io::{Decoder, WavError};
 use rubato::{FftFixedIn, Resampler};
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
@@ -83,7 +83,7 @@ pub fn max_block_frames(file_rate: u32, device_rate: u32) -> usize {
 /// Starts the feeder thread. It ends when `ctl.shutdown` is set or the ring's consumer is gone;
 /// a read error ends it too (the error is its result, the callback then sees the end of the file).
 pub fn spawn(
-    mut src: WavSource,
+    mut src: Decoder,
     ctl: Arc<Control>,
     mut ring: rtrb::Producer<f32>,
     device_rate: u32,
@@ -128,7 +128,7 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn new(src: &WavSource, device_rate: u32, device_ch: usize) -> Self {
+    fn new(src: &Decoder, device_rate: u32, device_ch: usize) -> Self {
         let info = src.info();
         let file_ch = usize::from(info.channels);
         let resampler = if info.sample_rate == device_rate {
@@ -164,7 +164,7 @@ impl Feeder {
 
     fn run(
         &mut self,
-        src: &mut WavSource,
+        src: &mut Decoder,
         ctl: &Control,
         ring: &mut rtrb::Producer<f32>,
     ) -> Result<(), WavError> {
@@ -245,7 +245,7 @@ impl Feeder {
     /// The seek handshake (see `Control::request_seek`). Returns false if asked to shut down.
     fn seek(
         &mut self,
-        src: &mut WavSource,
+        src: &mut Decoder,
         ctl: &Control,
         ring: &mut rtrb::Producer<f32>,
     ) -> Result<bool, WavError> {

@@ -2,7 +2,7 @@
 
 use crate::dsp::loudness::{k_weighting, match_gains, GatedMeter};
 use crate::dsp::{Chain, Preamp, Processor, Profile};
-use crate::io::{WavError, WavSource};
+use crate::io::{Decoder, WavError};
 use std::path::Path;
 
 /// Frames per analysis block.
@@ -45,7 +45,7 @@ pub fn match_pair(
     profiles: [&Profile; 2],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Matched, WavError> {
-    let rate = f64::from(WavSource::open(path)?.info().sample_rate);
+    let rate = f64::from(Decoder::open(path)?.info().sample_rate);
     let l = analyse(path, &profiles, on_progress)?;
     Ok(Matched::new([l[0], l[1]], profiles, rate))
 }
@@ -58,10 +58,17 @@ pub fn analyse(
     profiles: &[&Profile],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<f64>, WavError> {
-    Ok(analyse_levels(path, profiles, on_progress)?
-        .into_iter()
-        .map(|l| l.lufs)
-        .collect())
+    Ok(analyse_counting(path, profiles, on_progress)?.0)
+}
+
+/// [`analyse`], plus the non-finite samples the decoder replaced (so the caller can warn once).
+pub fn analyse_counting(
+    path: &Path,
+    profiles: &[&Profile],
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(Vec<f64>, Option<String>), WavError> {
+    let (levels, warning) = analyse_levels_counting(path, profiles, on_progress)?;
+    Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
 }
 
 /// What one profile does to a file's level, at 0 dB output gain.
@@ -79,7 +86,17 @@ pub fn analyse_levels(
     profiles: &[&Profile],
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Vec<Levels>, WavError> {
-    std::thread::scope(|s| {
+    Ok(analyse_levels_counting(path, profiles, on_progress)?.0)
+}
+
+/// [`analyse_levels`], plus the decoder's warning about replaced non-finite samples.
+pub fn analyse_levels_counting(
+    path: &Path,
+    profiles: &[&Profile],
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<(Vec<Levels>, Option<String>), WavError> {
+    crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
+    let all: Result<Vec<(Levels, Option<String>)>, WavError> = std::thread::scope(|s| {
         let mut progress = Some(on_progress);
         let handles: Vec<_> = profiles
             .iter()
@@ -102,15 +119,18 @@ pub fn analyse_levels(
                 })
             })
             .collect()
-    })
+    });
+    let all = all?;
+    let warning = all.first().and_then(|(_, w)| w.clone());
+    Ok((all.into_iter().map(|(l, _)| l).collect(), warning))
 }
 
 fn analyse_one(
     path: &Path,
     profile: &Profile,
     on_progress: &mut (dyn FnMut(u64, u64) + Send),
-) -> Result<Levels, WavError> {
-    let mut src = WavSource::open(path)?;
+) -> Result<(Levels, Option<String>), WavError> {
+    let mut src = Decoder::open(path)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let ch = usize::from(info.channels);
@@ -135,8 +155,9 @@ fn analyse_one(
         done += n as u64;
         on_progress(done, info.frames);
     }
-    Ok(Levels {
+    let levels = Levels {
         lufs: meter.integrated_lufs(),
         sample_peak,
-    })
+    };
+    Ok((levels, src.nonfinite_warning()))
 }

@@ -6,7 +6,7 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
-use crate::io::{WavError, WavInfo, WavSource};
+use crate::io::{Decoder, Info, WavError};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -56,7 +56,7 @@ pub struct Player {
     running: Option<Running>,
     feeder: Option<JoinHandle<Result<(), WavError>>>,
     handles: EngineHandles,
-    pub info: WavInfo,
+    pub info: Info,
     pub input: PathBuf,
     pub sides: [SideInfo; 2],
     profiles: [Profile; 2],
@@ -87,7 +87,11 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
 impl Player {
     pub fn start(cfg: PlayerConfig) -> Result<Player> {
         let t0 = Instant::now();
-        let src = WavSource::open(&cfg.input)?;
+        crate::io::decode::require_seekable(
+            &cfg.input,
+            "play measures its loudness first, then plays it and seeks in it",
+        )?;
+        let src = Decoder::open(&cfg.input)?;
         let info = *src.info();
         let file_rate = f64::from(info.sample_rate);
 
@@ -97,12 +101,15 @@ impl Player {
             format!("measuring loudness of {}", cfg.input.display()),
             cfg.quiet,
         );
-        let l = matching::analyse(
+        let (l, nonfinite) = matching::analyse_counting(
             &cfg.input,
             &[&cfg.profiles[0], &cfg.profiles[1]],
             &mut |done, _| progress.set(done),
         )?;
         progress.finish();
+        if let (Some(w), false) = (nonfinite, cfg.quiet) {
+            eprintln!("iemsim: warning: {w}");
+        }
         let analysis_s = t0.elapsed().as_secs_f64();
         let m = Matched::new(
             [l[0], l[1]],

@@ -15,7 +15,7 @@ use crate::dsp::stats::{format_p, Verdict};
 use crate::dsp::Profile;
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
-use crate::io::{WavInfo, WavSource};
+use crate::io::{Decoder, Info};
 use crate::playback::matching;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -30,7 +30,7 @@ pub const MAX_TRIALS: u32 = 1000;
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub input: PathBuf,
-    pub info: WavInfo,
+    pub info: Info,
     /// SHA-256 of the input, taken before listening starts.
     pub file_sha256: String,
     pub profile_a: Profile,
@@ -80,7 +80,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         )));
     }
     let input = input_or_default(args.input.as_deref())?;
-    let info = *WavSource::open(&input)?.info();
+    crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
+    let info = *Decoder::open(&input)?.info();
     let profile_a = find_profile(&args.a)?;
     let profile_b = find_profile(&args.b)?;
     let log_path = match &args.log {
@@ -89,7 +90,16 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     };
     // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
     abx_log::check(&log_path)?;
-    let file_sha256 = abx_log::sha256_file(&input)?;
+    let file_sha256 = match crate::io::decode::builtin::bytes(&input) {
+        Some(bytes) => {
+            use sha2::Digest;
+            sha2::Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+        None => abx_log::sha256_file(&input)?,
+    };
     Ok(Setup {
         input,
         info,

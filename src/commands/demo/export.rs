@@ -150,8 +150,18 @@ pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot create the export folder", dir.display()))?;
+    let result = write_all(args, parts, dir);
+    if result.is_err() && created {
+        // A failed run leaves no trace: the folder it made goes again (only if still empty).
+        let _ = std::fs::remove_dir(dir);
+    }
+    result
+}
+
+fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     if !args.force {
         let existing: Vec<PathBuf> = planned_files(parts, dir)
             .into_iter()

@@ -2,16 +2,14 @@
 //! into one 44.1 kHz stereo WAV (the bundled samples' rate, so nothing is resampled).
 //!
 //! Pieces are separated by a short silence and faded in and out, so a cut in the middle of a note
-//! is not a click. If a bundled sample is missing (iemsim run outside the project folder), the
-//! generator stands in: `music.wav` IS `iemsim generate music` (seed 1, 24 s; see
-//! `samples/make-samples.sh`), so its excerpt is regenerated exactly; speech becomes the generated
-//! "s", "sh" and "t" bursts. A note says so.
+//! is not a click. The bundled samples are built into the binary (`io::decode::builtin`), so the
+//! demos play the same material from any folder.
 
 use super::DemoPart;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
-use crate::io::{OutFormat, WavSink, WavSource};
+use crate::io::{Decoder, OutFormat, WavSink};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -43,14 +41,6 @@ impl Sample {
         match self {
             Sample::Speech => "samples/speech.wav",
             Sample::Music => "samples/music.wav",
-        }
-    }
-
-    /// What the generator makes instead when the file is missing.
-    fn stand_in(self) -> Kind {
-        match self {
-            Sample::Speech => Kind::Sibilants,
-            Sample::Music => Kind::Music,
         }
     }
 }
@@ -159,28 +149,10 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
             start_s,
             end_s,
         } => {
+            // From disk when run in the project folder, else the copy built into the binary.
             let path = Path::new(sample.path());
-            if path.exists() {
-                let (audio, secs) = read_excerpt(path, start_s, end_s)?;
-                Ok((audio, describe_excerpt(sample.path(), start_s, secs), None))
-            } else {
-                let kind = sample.stand_in();
-                let audio = generate_excerpt(kind, start_s, end_s);
-                let secs = (audio.len() / CHANNELS) as f64 / f64::from(RATE);
-                let what = match sample {
-                    Sample::Music => {
-                        describe_excerpt("generated music (= samples/music.wav)", start_s, secs)
-                    }
-                    Sample::Speech => {
-                        format!("{secs:.1} s of generated \"s\", \"sh\" and \"t\" bursts")
-                    }
-                };
-                let note = format!(
-                    "{} not found (run iemsim from the project folder to use it); played {what} instead",
-                    sample.path()
-                );
-                Ok((audio, what, Some(note)))
-            }
+            let (audio, secs) = read_excerpt(path, start_s, end_s)?;
+            Ok((audio, describe_excerpt(sample.path(), start_s, secs), None))
         }
         Source::Generated { kind, seconds } => {
             let audio = generate_excerpt(kind, 0.0, seconds);
@@ -214,7 +186,7 @@ pub fn kind_name(kind: Kind) -> String {
 
 /// Frames `start_s..end_s` of a bundled sample as stereo, checking it is 44.1 kHz.
 fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)> {
-    let mut src = WavSource::open(path)?;
+    let mut src = Decoder::open(path)?;
     let info = *src.info();
     if info.sample_rate != RATE {
         return Err(usage(format!(
@@ -234,7 +206,10 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
     let ch = usize::from(info.channels);
     let raw = src
         .read_frames(last - first)
-        .with_context(|| format!("{}: reading the demo material", path.display()))?;
+        .with_context(|| format!("{}: reading the demo material", src.name()))?;
+    if let Some(w) = src.nonfinite_warning() {
+        eprintln!("iemsim: warning: {w}");
+    }
     let stereo = to_stereo(&raw, ch);
     let secs = (stereo.len() / CHANNELS) as f64 / rate;
     Ok((stereo, secs))

@@ -11,7 +11,7 @@
 
 use crate::dsp::analysis::{Spectrum, SEGMENT};
 use crate::dsp::{response, Profile};
-use crate::io::WavSource;
+use crate::io::Decoder;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -111,7 +111,7 @@ pub struct Audio {
 
 impl Audio {
     pub fn read(path: &Path) -> Result<Self> {
-        let mut src = WavSource::open(path)?;
+        let mut src = Decoder::open(path)?;
         let info = *src.info();
         let channels = usize::from(info.channels);
         let samples = src

@@ -1,0 +1,110 @@
+//! Where the bytes come from: a regular file (seekable), standard input or a FIFO (read once, in
+//! order), or the material built into the binary.
+
+use super::builtin;
+use super::DecodeError;
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// The byte source of one input.
+pub enum Input {
+    File(BufReader<File>),
+    Memory(Cursor<&'static [u8]>),
+    /// Standard input, a FIFO or a device: no seeking, no known length.
+    Stream(BufReader<Box<dyn Read + Send + Sync>>),
+}
+
+impl Input {
+    /// Opens `path`: `-` is standard input; a bundled sample missing here comes from the binary.
+    ///
+    /// A FIFO is opened with `O_NONBLOCK` and the flag cleared at once: `open(2)` on a FIFO
+    /// otherwise waits for a writer, possibly for ever; this way a FIFO without a writer reads as
+    /// an empty input, which is refused with a clear message.
+    pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        let p = || path.to_path_buf();
+        if path.as_os_str() == "-" {
+            let stdin: Box<dyn Read + Send + Sync> = Box::new(io::stdin());
+            return Ok(Self::Stream(BufReader::with_capacity(1 << 16, stdin)));
+        }
+        if let Some(bytes) = builtin::bytes(path) {
+            return Ok(Self::Memory(Cursor::new(bytes)));
+        }
+        let file =
+            open_nonblocking(path).map_err(|source| DecodeError::Open { path: p(), source })?;
+        let meta = file
+            .metadata()
+            .map_err(|source| DecodeError::Open { path: p(), source })?;
+        if meta.is_dir() {
+            return Err(DecodeError::Open {
+                path: p(),
+                source: io::Error::other("is a folder, not a file"),
+            });
+        }
+        if meta.is_file() {
+            Ok(Self::File(BufReader::with_capacity(1 << 20, file)))
+        } else {
+            let file: Box<dyn Read + Send + Sync> = Box::new(file);
+            Ok(Self::Stream(BufReader::with_capacity(1 << 16, file)))
+        }
+    }
+
+    pub fn is_seekable(&self) -> bool {
+        !matches!(self, Self::Stream(_))
+    }
+
+    /// Total length in bytes, when known.
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Self::File(f) => f.get_ref().metadata().ok().map(|m| m.len()),
+            Self::Memory(c) => Some(c.get_ref().len() as u64),
+            Self::Stream(_) => None,
+        }
+    }
+
+    /// Moves to byte `pos` (only where seekable).
+    pub fn seek_to(&mut self, pos: u64) -> io::Result<()> {
+        match self {
+            Self::File(f) => f.seek(SeekFrom::Start(pos)).map(drop),
+            Self::Memory(c) => c.seek(SeekFrom::Start(pos)).map(drop),
+            Self::Stream(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "cannot seek in a stream",
+            )),
+        }
+    }
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::File(f) => f.read(buf),
+            Self::Memory(c) => c.read(buf),
+            Self::Stream(s) => s.read(buf),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: fcntl on a descriptor we own; F_GETFL/F_SETFL only change its status flags.
+    unsafe {
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    File::open(path)
+}

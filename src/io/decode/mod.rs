@@ -1,0 +1,405 @@
+//! One decoder for every input: WAV and RF64 natively (see `wav`), FLAC, MP3, Ogg Vorbis and
+//! AAC/ALAC in MP4 through symphonia (see `codec`), from a file, standard input (`-`) or the
+//! material built into the binary. Every command that reads audio goes through [`Decoder`].
+//!
+//! Frames come out as interleaved f64 in [-1, 1), block by block (memory stays bounded whatever
+//! the length), with non-finite samples replaced by silence and counted (see `nonfinite`).
+
+pub mod builtin;
+mod codec;
+mod input;
+pub mod nonfinite;
+mod wav;
+
+pub use nonfinite::NonFinite;
+
+use crate::io::{OutFormat, Tags};
+use input::Input;
+use serde::Serialize;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Limits beyond which a header is treated as corrupt rather than exotic.
+pub const MAX_CHANNELS: u16 = 8;
+pub const MIN_RATE: u32 = 8_000;
+pub const MAX_RATE: u32 = 192_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("{path}: cannot open: {source}")]
+    Open { path: PathBuf, source: io::Error },
+    #[error("{path}: not an audio file iemsim can read ({detail})")]
+    NotAudio { path: PathBuf, detail: String },
+    #[error("{path}: truncated: {detail}")]
+    Truncated { path: PathBuf, detail: String },
+    #[error("{path}: corrupt: {detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
+    Unsupported { path: PathBuf, detail: String },
+    #[error("{path}: no audio in it (zero frames); refusing to make an empty output")]
+    Empty { path: PathBuf },
+    #[error("{path}: cannot seek in a stream (standard input or a pipe): {why}; save it to a file first")]
+    NotSeekable { path: PathBuf, why: &'static str },
+    #[error("{path}: read error: {source}")]
+    Read { path: PathBuf, source: io::Error },
+}
+
+impl DecodeError {
+    /// True when the user can fix it (another file, another command line): exit code 2. A read
+    /// error of the machine (I/O error) is exit code 1.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Read { .. })
+    }
+}
+
+/// What an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Info {
+    pub channels: u16,
+    pub sample_rate: u32,
+    /// Bits per sample (valid bits, e.g. 24 for 24-in-32); 0 for lossy codecs, which have none.
+    pub bits: u16,
+    pub float: bool,
+    /// Frames (samples per channel); 0 when not known before the end (a stream).
+    pub frames: u64,
+    /// False for a stream whose length is only known at its end.
+    pub length_known: bool,
+    /// `PCM`, `FLAC`, `MP3`, `Vorbis`, `AAC`, `ALAC`.
+    pub codec: &'static str,
+    /// `WAV`, `RF64`, `flac`, `mp3`, `ogg`, `isomp4`...
+    pub container: &'static str,
+    pub lossless: bool,
+}
+
+impl Info {
+    pub fn duration_s(&self) -> f64 {
+        self.frames as f64 / f64::from(self.sample_rate.max(1))
+    }
+
+    /// The output format that keeps this input's format (the export default): lossy inputs,
+    /// which have no bit depth, become 16-bit.
+    pub fn out_format(&self) -> OutFormat {
+        match (self.float, self.bits) {
+            (true, _) => OutFormat::F32,
+            (false, 0..=16) => OutFormat::I16,
+            (false, 17..=24) => OutFormat::I24,
+            _ => OutFormat::I32,
+        }
+    }
+
+    /// e.g. `44100 Hz, 2 ch, 16-bit int, 0:25.0` (WAV), `FLAC, 48000 Hz, 2 ch, 24-bit, 3:10.2`.
+    pub fn describe(&self) -> String {
+        let secs = self.duration_s();
+        let len = if self.length_known {
+            format!("{}:{:04.1}", (secs / 60.0).floor() as u64, secs % 60.0)
+        } else {
+            "length unknown (stream)".into()
+        };
+        let (rate, ch) = (self.sample_rate, self.channels);
+        match (self.codec, self.bits) {
+            ("PCM", _) => {
+                let kind = if self.float { "float" } else { "int" };
+                format!("{rate} Hz, {ch} ch, {}-bit {kind}, {len}", self.bits)
+            }
+            (codec, 0) => format!("{codec}, {rate} Hz, {ch} ch, {len}"),
+            (codec, bits) => format!("{codec}, {rate} Hz, {ch} ch, {bits}-bit, {len}"),
+        }
+    }
+}
+
+// One per open input: the size difference does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    Wav(wav::WavReader, Input),
+    Codec(Box<codec::CodecReader>),
+}
+
+/// Reads any supported input block by block as f64 frames.
+pub struct Decoder {
+    backend: Backend,
+    info: Info,
+    path: PathBuf,
+    builtin: bool,
+    seekable: bool,
+    tags: Tags,
+    position: u64,
+    nonfinite: NonFinite,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+impl Decoder {
+    /// Opens `path` (`-`: standard input; a bundled sample not on disk: the built-in copy).
+    pub fn open(path: &Path) -> Result<Self, DecodeError> {
+        let p = || path.to_path_buf();
+        let builtin = builtin::is_builtin(path);
+        let mut input = Input::open(path)?;
+        let seekable = input.is_seekable();
+        let mut magic = [0u8; 4];
+        let got = read_full(&mut input, &mut magic)
+            .map_err(|source| DecodeError::Read { path: p(), source })?;
+        if got == 0 {
+            return Err(DecodeError::Empty { path: p() });
+        }
+        let (backend, h) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
+            let r = wav::WavReader::open(&mut input, magic, path)?;
+            let h = &r.header;
+            let info = Info {
+                channels: h.channels,
+                sample_rate: h.sample_rate,
+                bits: h.bits,
+                float: h.float,
+                frames: h.frames.unwrap_or(0),
+                length_known: h.frames.is_some(),
+                codec: "PCM",
+                container: if h.rf64 { "RF64" } else { "WAV" },
+                lossless: true,
+            };
+            let tags = h.tags.clone();
+            (Backend::Wav(r, input), (info, tags))
+        } else {
+            let prefix = if seekable {
+                input
+                    .seek_to(0)
+                    .map_err(|source| DecodeError::Read { path: p(), source })?;
+                Vec::new()
+            } else {
+                magic[..got].to_vec()
+            };
+            let r = codec::CodecReader::open(input, prefix, path)?;
+            let h = &r.header;
+            let info = Info {
+                channels: h.channels,
+                sample_rate: h.sample_rate,
+                bits: h.bits,
+                float: false,
+                frames: h.frames.unwrap_or(0),
+                length_known: h.frames.is_some(),
+                codec: h.codec,
+                container: h.container,
+                lossless: h.lossless,
+            };
+            let tags = h.tags.clone();
+            (Backend::Codec(Box::new(r)), (info, tags))
+        };
+        let (info, tags) = h;
+        validate(path, &info)?;
+        if info.length_known && info.frames == 0 {
+            return Err(DecodeError::Empty { path: p() });
+        }
+        Ok(Self {
+            backend,
+            info,
+            path: p(),
+            builtin,
+            seekable,
+            tags,
+            position: 0,
+            nonfinite: NonFinite::default(),
+        })
+    }
+
+    pub fn info(&self) -> &Info {
+        &self.info
+    }
+
+    /// The path as given (`-` for standard input).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The input as the user should read it: `samples/music.wav (built in)`, `standard input`.
+    pub fn name(&self) -> String {
+        describe_path(&self.path)
+    }
+
+    /// True when the input comes from the binary (no such file on disk here).
+    pub fn is_builtin(&self) -> bool {
+        self.builtin
+    }
+
+    pub fn is_seekable(&self) -> bool {
+        self.seekable
+    }
+
+    pub fn tags(&self) -> &Tags {
+        &self.tags
+    }
+
+    /// Non-finite samples replaced so far.
+    pub fn nonfinite(&self) -> NonFinite {
+        self.nonfinite
+    }
+
+    /// One warning line's text (`song.wav: 3 non-finite samples ... first at 0:01.234`), if any.
+    pub fn nonfinite_warning(&self) -> Option<String> {
+        self.nonfinite
+            .describe(self.info.sample_rate)
+            .map(|d| format!("{}: {d}", self.name()))
+    }
+
+    /// Frame index of the next frame `read` returns.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Fills `buf` (interleaved; its length is rounded down to whole frames) and returns the number
+    /// of frames read; 0 at the end. An input that ends before its first frame is an error.
+    pub fn read(&mut self, buf: &mut [f64]) -> Result<usize, DecodeError> {
+        let ch = usize::from(self.info.channels);
+        let n = match &mut self.backend {
+            Backend::Wav(r, input) => r.read(input, buf)?,
+            Backend::Codec(r) => r.read(buf)?,
+        };
+        if n == 0 && self.position == 0 && !self.info.length_known {
+            return Err(DecodeError::Empty {
+                path: self.path.clone(),
+            });
+        }
+        // A codec that resynchronises past damaged frames ends early without an error: the
+        // header's frame count (FLAC STREAMINFO, MP3 Xing/LAME) shows what was lost.
+        if n == 0
+            && self.info.length_known
+            && self.position < self.info.frames
+            && matches!(self.backend, Backend::Codec(_))
+        {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "damaged or truncated: the audio ends after {} of the {} frames its header announces",
+                    self.position, self.info.frames
+                ),
+            });
+        }
+        self.nonfinite.clean(&mut buf[..n * ch], self.position, ch);
+        self.position += n as u64;
+        if !self.info.length_known {
+            self.info.frames = self.info.frames.max(self.position);
+        }
+        Ok(n)
+    }
+
+    /// Reads up to `frames` frames (fewer at the end) into a new interleaved vector.
+    /// For short material held whole in memory (demos, analysis); streaming code uses [`Self::read`].
+    pub fn read_frames(&mut self, frames: u64) -> Result<Vec<f64>, DecodeError> {
+        let ch = usize::from(self.info.channels);
+        let mut out = Vec::new();
+        let mut block = vec![0.0; 16_384 * ch];
+        let mut left = frames;
+        while left > 0 {
+            let want = (left as usize).min(16_384) * ch;
+            let n = self.read(&mut block[..want])?;
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&block[..n * ch]);
+            left -= n as u64;
+        }
+        Ok(out)
+    }
+
+    /// Like [`read`](Self::read) but into f32 (for playback buffers).
+    pub fn read_f32(
+        &mut self,
+        buf: &mut [f32],
+        scratch: &mut Vec<f64>,
+    ) -> Result<usize, DecodeError> {
+        scratch.resize(buf.len(), 0.0);
+        let n = self.read(scratch)?;
+        let ch = usize::from(self.info.channels);
+        for (o, i) in buf[..n * ch].iter_mut().zip(scratch.iter()) {
+            *o = *i as f32;
+        }
+        Ok(n)
+    }
+
+    /// Moves to frame `frame` (clamped to the end). Refused for streams.
+    pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
+        if !self.seekable {
+            return Err(DecodeError::NotSeekable {
+                path: self.path.clone(),
+                why: "seeking needs a file",
+            });
+        }
+        let frame = if self.info.length_known {
+            frame.min(self.info.frames)
+        } else {
+            frame
+        };
+        match &mut self.backend {
+            Backend::Wav(r, input) => r.seek(input, frame)?,
+            Backend::Codec(r) => r.seek(frame)?,
+        }
+        self.position = frame;
+        Ok(())
+    }
+}
+
+/// `standard input` for `-`, `NAME (built in)` for embedded material, else the path.
+pub fn describe_path(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".into()
+    } else if builtin::is_builtin(path) {
+        format!("{} (built in)", path.display())
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Refuses an input that several passes would need to read (play, abx, demo, loudness
+/// analysis): standard input and pipes can be read once only.
+pub fn require_seekable(path: &Path, why: &'static str) -> Result<(), DecodeError> {
+    let stream = path.as_os_str() == "-"
+        || (!builtin::is_builtin(path)
+            && std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()));
+    if stream {
+        return Err(DecodeError::NotSeekable {
+            path: path.to_path_buf(),
+            why,
+        });
+    }
+    Ok(())
+}
+
+fn validate(path: &Path, info: &Info) -> Result<(), DecodeError> {
+    let bad = |detail: String| {
+        Err(DecodeError::Unsupported {
+            path: path.to_path_buf(),
+            detail,
+        })
+    };
+    if info.channels == 0 {
+        return Err(DecodeError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "the header says 0 channels".into(),
+        });
+    }
+    if info.channels > MAX_CHANNELS {
+        return bad(format!("{} channels", info.channels));
+    }
+    if !(MIN_RATE..=MAX_RATE).contains(&info.sample_rate) {
+        return bad(format!("sample rate {} Hz", info.sample_rate));
+    }
+    Ok(())
+}
+
+/// `read` until `buf` is full or the input ends (pipes return short reads).
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}

@@ -1,0 +1,237 @@
+//! The decoder as the commands use it: non-finite samples, the built-in material from an empty
+//! folder, standard input and FIFOs, and the error for each kind of bad input.
+
+use iemsim::dsp::dither::Dither;
+use iemsim::io::{OutFormat, WavSink};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ffmpeg(args: &[&str]) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("ffmpeg is needed for this test (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn write_float_wav(path: &Path, samples: &[f64]) {
+    let mut s = WavSink::create(path, 2, 48_000, OutFormat::F32, Dither::None, true).unwrap();
+    s.write(samples).unwrap();
+    s.finish().unwrap();
+}
+
+/// Issue 11 item 1: NaN/±Inf in a float WAV become silence in the decoder: the export equals the
+/// export of the same file with zeros there (so the audio after them comes through), one warning
+/// line says how many and where, `--json` carries the count.
+#[test]
+fn non_finite_samples_become_silence_with_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 48_000;
+    let clean: Vec<f64> = (0..n * 2).map(|i| 0.3 * (i as f64 * 0.01).sin()).collect();
+    let mut bad = clean.clone();
+    let mut reference = clean.clone();
+    for (at, v) in [
+        (59_230, f64::NAN),
+        (59_231, f64::INFINITY),
+        (70_000, f64::NEG_INFINITY),
+    ] {
+        bad[at] = v;
+        reference[at] = 0.0;
+    }
+    write_float_wav(&d.join("bad.wav"), &bad);
+    write_float_wav(&d.join("ref.wav"), &reference);
+    let args = |i: &str, o: &str| {
+        [
+            "export", i, "-p", "ba", "--bits", "32f", "--dither", "none", "-o", o, "--json",
+        ]
+        .map(String::from)
+    };
+    let a = args("bad.wav", "bad.ba.wav");
+    let o = iemsim(&a.iter().map(String::as_str).collect::<Vec<_>>(), d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("non-finite")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("bad.wav: 3 non-finite samples") && warnings[0].contains("0:00.617"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outputs"][0]["nonfinite_samples"], 3, "{v}");
+    let r = args("ref.wav", "ref.ba.wav");
+    let o = iemsim(&r.iter().map(String::as_str).collect::<Vec<_>>(), d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = std::fs::read(d.join("bad.ba.wav")).unwrap();
+    assert!(out == std::fs::read(d.join("ref.ba.wav")).unwrap());
+    let floats: Vec<f32> = out[out.len() - n * 8..]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    assert!(floats.iter().all(|x| x.is_finite()));
+    assert!(floats[floats.len() - 1000..].iter().any(|x| x.abs() > 0.01));
+}
+
+/// Issue 11 item 12: with no INPUT, export and the demos work from an empty folder (the bundled
+/// material is built into the binary).
+#[test]
+fn built_in_material_works_from_an_empty_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = iemsim(&["export", "-p", "ba"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = d.join("music.ba.wav");
+    assert!(std::fs::metadata(&out).unwrap().len() > 4_000_000);
+    let o = iemsim(&["demo", "sibilance", "--export", "sib"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not found"), "{}", stderr(&o));
+    assert!(d.join("sib/README.md").exists());
+    assert!(d.join("sib/02-ba-vs-dd.source.wav").exists());
+    let o = iemsim(
+        &[
+            "abx",
+            "--no-tui",
+            "--trials",
+            "2",
+            "--seed",
+            "1",
+            "--answers",
+            "a,b",
+            "--log",
+            "log.jsonl",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// `-` is standard input: a streamed WAV (ffmpeg's pipe form) and a FLAC both export in full.
+#[test]
+fn standard_input_is_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for fmt in ["wav", "flac"] {
+        let bytes = ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=2:r=44100",
+            "-ac",
+            "2",
+            "-f",
+            fmt,
+            "pipe:",
+        ]);
+        let out = format!("from-{fmt}.wav");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(["export", "-", "-p", "ba", "-o", &out])
+            .current_dir(d)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{fmt}: {}", stderr(&o));
+        let mut dec = iemsim::io::Decoder::open(&d.join(&out)).unwrap();
+        assert_eq!(dec.info().frames, 88_200, "{fmt}");
+        assert_eq!(dec.read_frames(10).unwrap().len(), 20);
+    }
+}
+
+/// Issue 11 item 13: a FIFO without a writer does not block open(); a non-seekable input for play
+/// gets a clear exit-2 line, not "Illegal seek".
+#[test]
+fn fifos_and_streams_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(Command::new("mkfifo")
+        .arg(d.join("fifo"))
+        .status()
+        .unwrap()
+        .success());
+    let o = iemsim(&["export", "fifo", "-p", "ba"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("fifo"), "{}", stderr(&o));
+    let o = iemsim(&["play", "-", "--no-tui", "--duration", "1"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot seek in a stream") && !err.contains("Illegal seek"),
+        "{err}"
+    );
+}
+
+/// Every failure names the file and the problem, exit code 2, one line.
+#[test]
+fn damaged_and_unsupported_inputs_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("src.wav");
+    let o = iemsim(&["generate", "music", "-o", "src.wav", "--seconds", "4"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = src.to_str().unwrap();
+    ffmpeg(&[
+        "-i",
+        s,
+        "-c:a",
+        "flac",
+        d.join("good.flac").to_str().unwrap(),
+    ]);
+    ffmpeg(&[
+        "-i",
+        s,
+        "-c:a",
+        "libopus",
+        d.join("x.opus.ogg").to_str().unwrap(),
+    ]);
+    let mut flac = std::fs::read(d.join("good.flac")).unwrap();
+    let mid = flac.len() / 2;
+    flac[mid..mid + 4000].iter_mut().for_each(|b| *b = 0x5A);
+    std::fs::write(d.join("corrupt.flac"), &flac).unwrap();
+    ffmpeg(&[
+        "-i",
+        s,
+        "-c:a",
+        "libmp3lame",
+        d.join("good.mp3").to_str().unwrap(),
+    ]);
+    let mp3 = std::fs::read(d.join("good.mp3")).unwrap();
+    std::fs::write(d.join("cut.mp3"), &mp3[..mp3.len() / 2]).unwrap();
+    for (name, says) in [
+        ("corrupt.flac", "corrupt"),
+        ("cut.mp3", "truncated"),
+        ("x.opus.ogg", "unsupported"),
+    ] {
+        let o = iemsim(&["export", name, "-p", "ba", "-o", "out.wav", "--force"], d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.to_lowercase().contains(says),
+            "{name}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
+    }
+}

