@@ -5,6 +5,8 @@ pub mod atomic;
 pub mod pcm;
 pub mod tags;
 pub mod wav;
+pub mod wav_write;
 
 pub use tags::Tags;
-pub use wav::{OutFormat, SinkStats, WavError, WavInfo, WavSink, WavSource};
+pub use wav::{WavError, WavInfo, WavSource};
+pub use wav_write::{OutFormat, SinkStats, WavSink};
