@@ -97,6 +97,15 @@ pub enum DitherArg {
     None,
 }
 
+/// Output file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// RIFF WAVE (RF64 past 4 GiB).
+    Wav,
+    /// FLAC, lossless, 16- or 24-bit.
+    Flac,
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Input WAV file, or a folder to process every .wav in it [default: samples/music.wav]
@@ -104,9 +113,21 @@ pub struct ExportArgs {
     /// Profile to apply; repeat for several (one output per profile).
     #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Output file (only with one input and one profile) [default: INPUT-stem.PROFILE.wav beside the input]
-    #[arg(short = 'o', long, conflicts_with = "out_dir")]
+    /// Output file, .wav or .flac (the extension picks the format), or `-` for standard output;
+    /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input;
+    /// .flac for a FLAC input]
+    #[arg(
+        short = 'o',
+        long,
+        conflicts_with = "out_dir",
+        allow_hyphen_values = true
+    )]
     pub output: Option<PathBuf>,
+    /// Output file format when no -o name says it (`-o -`, --out-dir, default names). FLAC is 16-
+    /// or 24-bit: a 32-bit or float input becomes 24-bit FLAC unless --bits asks otherwise
+    /// (--bits 32/32f with FLAC is refused).
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
     /// Folder to write the outputs to (it must exist).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

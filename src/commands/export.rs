@@ -1,12 +1,12 @@
 //! `iemsim export`: one decoding pass per input, one output per profile.
 
 use super::{find_profile, input_or_default};
-use crate::cli::{DitherArg, ExportArgs};
+use crate::cli::{DitherArg, ExportArgs, FormatArg};
 use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{OutFormat, WavSink, WavSource};
+use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target, WavSource};
 use crate::render;
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
@@ -21,6 +21,8 @@ pub const BLOCK_FRAMES: usize = 16_384;
 pub struct ExportOptions {
     /// None: keep the input's format.
     pub format: Option<OutFormat>,
+    /// `--format`: None follows each output's extension (standard output: WAV).
+    pub container: Option<Container>,
     pub dither: Dither,
     pub preamp: Preamp,
     pub force: bool,
@@ -33,6 +35,7 @@ pub struct OutputReport {
     pub input: PathBuf,
     pub output: PathBuf,
     pub profile: String,
+    pub container: Container,
     pub format: OutFormat,
     pub preamp_db: f64,
     pub peak_dbfs: f64,
@@ -49,8 +52,16 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .iter()
         .map(|n| find_profile(n))
         .collect::<Result<Vec<_>>>()?;
+    let container = args.format.map(|f| match f {
+        FormatArg::Wav => Container::Wav,
+        FormatArg::Flac => Container::Flac,
+    });
+    if let Some(out) = &args.output {
+        check_output_name(out, container)?;
+    }
     let opts = ExportOptions {
         format: args.bits.as_deref().and_then(OutFormat::parse),
+        container,
         dither: match args.dither {
             DitherArg::Tpdf => Dither::Tpdf,
             DitherArg::None => Dither::None,
@@ -75,6 +86,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
         return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
+    // When standard output carries the audio, the reports go to stderr.
+    let to_stdout = args.output.as_deref().is_some_and(is_stdout);
     let mut reports = Vec::new();
     let mut first_error = None;
     for file in &inputs {
@@ -83,16 +96,17 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             .map(|p| {
                 (
                     p.clone(),
-                    args.output
-                        .clone()
-                        .unwrap_or_else(|| default_output(file, &p.name, args.out_dir.as_deref())),
+                    args.output.clone().unwrap_or_else(|| {
+                        let c = container.unwrap_or_else(|| default_container(file));
+                        default_output(file, &p.name, args.out_dir.as_deref(), c)
+                    }),
                 )
             })
             .collect();
         match export_file(file, &jobs, &opts) {
             Ok(r) => {
                 if !args.json {
-                    r.iter().for_each(print_report);
+                    r.iter().for_each(|r| print_report(r, to_stdout));
                 }
                 reports.extend(r);
             }
@@ -105,7 +119,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        let json = serde_json::to_string_pretty(&reports)?;
+        if to_stdout {
+            eprintln!("{json}");
+        } else {
+            println!("{json}");
+        }
     }
     match first_error {
         Some(e) => Err(e.context(format!(
@@ -136,8 +155,61 @@ pub fn parse_preamp(s: &str) -> Result<Preamp> {
     }
 }
 
-/// `DIR/stem.PROFILE.wav`, DIR being the input's folder unless `out_dir` is given.
-pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> PathBuf {
+/// `-o -`: the audio goes to standard output.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`
+/// (never written as WAV under that name), one that contradicts `--format`, or a folder.
+fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
+    if is_stdout(out) {
+        return Ok(());
+    }
+    if out.is_dir() {
+        return Err(crate::io::WavError::IsFolder {
+            path: out.to_path_buf(),
+        }
+        .into());
+    }
+    match (Container::from_path(out), format) {
+        (None, _) => Err(usage(format!(
+            "{}: iemsim writes .wav and .flac files; name the output NAME.wav or NAME.flac (or `-` for standard output)",
+            out.display()
+        ))),
+        (Some(c), Some(f)) if c != f => Err(usage(format!(
+            "{}: the name says {} but --format says {}",
+            out.display(),
+            c.extension(),
+            f.extension()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The format of an output named after its input: WAV for WAV input, FLAC for other lossless
+/// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
+///
+/// Hook for the decoder: until `io::decode` reports whether a source is lossless, the input's
+/// extension decides.
+pub fn default_container(input: &Path) -> Container {
+    let lossless_non_wav = input.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["flac", "wv", "ape", "aif", "aiff", "alac"].contains(&e.to_ascii_lowercase().as_str())
+    });
+    if lossless_non_wav {
+        Container::Flac
+    } else {
+        Container::Wav
+    }
+}
+
+/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given.
+pub fn default_output(
+    input: &Path,
+    profile: &str,
+    out_dir: Option<&Path>,
+    container: Container,
+) -> PathBuf {
     let stem = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -145,7 +217,7 @@ pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> Pa
     let dir = out_dir
         .map(Path::to_path_buf)
         .unwrap_or_else(|| crate::io::atomic::parent_dir(input));
-    dir.join(format!("{stem}.{profile}.wav"))
+    dir.join(format!("{stem}.{profile}.{}", container.extension()))
 }
 
 /// The `.wav` files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`).
@@ -186,8 +258,30 @@ pub fn export_file(
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let format = opts.format.unwrap_or_else(|| info.out_format());
+    // The input's tags, once the decoder reads them.
+    let tags = Tags::default();
+    let mut targets = Vec::with_capacity(jobs.len());
     for (i, (_, out)) in jobs.iter().enumerate() {
-        if same_file(out, input) {
+        let (target, container) = if is_stdout(out) {
+            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
+        } else {
+            let target = Target::File {
+                path: out.clone(),
+                replace: opts.force,
+            };
+            (target, Container::from_path(out).unwrap_or(Container::Wav))
+        };
+        let format = match opts.format {
+            Some(f) => {
+                container
+                    .check_format(f)
+                    .map_err(|m| usage(format!("{}: {m}", out.display())))?;
+                f
+            }
+            None => container.fit_format(format),
+        };
+        targets.push((target, container, format));
+        if !is_stdout(out) && same_file(out, input) {
             return Err(crate::io::WavError::SameAsInput { path: out.clone() }.into());
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
@@ -199,7 +293,7 @@ pub fn export_file(
     }
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    for (profile, out) in jobs {
+    for ((profile, _), (target, container, format)) in jobs.iter().zip(&targets) {
         let (coeffs, dropped) = profile.coefficients(fs);
         for d in &dropped {
             eprintln!(
@@ -212,14 +306,15 @@ pub fn export_file(
             );
         }
         let gain_db = profile.preamp_db(opts.preamp, fs);
-        let sink = WavSink::create(
-            out,
-            info.channels,
-            info.sample_rate,
-            format,
-            opts.dither,
-            opts.force,
-        )?;
+        let spec = SinkSpec {
+            channels: info.channels,
+            sample_rate: info.sample_rate,
+            format: *format,
+            dither: opts.dither,
+            tags: tags.clone(),
+            frames: Some(info.frames),
+        };
+        let sink = Sink::create(target, *container, &spec)?;
         lanes.push(render::Lane {
             coeffs,
             gain_db,
@@ -235,26 +330,29 @@ pub fn export_file(
     let reports = stats
         .into_iter()
         .zip(meta)
-        .zip(jobs)
+        .zip(jobs.iter().zip(&targets))
         .map(
-            |((stats, (preamp_db, dropped_filters)), (profile, out))| OutputReport {
-                input: input.to_path_buf(),
-                output: out.clone(),
-                profile: profile.name.clone(),
-                format,
-                preamp_db,
-                peak_dbfs: stats.peak_dbfs(),
-                clipped_samples: stats.clipped,
-                frames: stats.frames,
-                sample_rate: info.sample_rate,
-                dropped_filters,
+            |((stats, (preamp_db, dropped_filters)), ((profile, out), (_, container, format)))| {
+                OutputReport {
+                    input: input.to_path_buf(),
+                    output: out.clone(),
+                    profile: profile.name.clone(),
+                    container: *container,
+                    format: *format,
+                    preamp_db,
+                    peak_dbfs: stats.peak_dbfs(),
+                    clipped_samples: stats.clipped,
+                    frames: stats.frames,
+                    sample_rate: info.sample_rate,
+                    dropped_filters,
+                }
             },
         )
         .collect();
     Ok(reports)
 }
 
-fn print_report(r: &OutputReport) {
+fn print_report(r: &OutputReport, to_stderr: bool) {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -263,12 +361,18 @@ fn print_report(r: &OutputReport) {
             r.clipped_samples
         )
     };
-    println!(
-        "{}  [{}]  {}, preamp {:+.1} dB, peak {:.1} dBFS, {clip}",
+    let line = format!(
+        "{}  [{}]  {} {}, preamp {:+.1} dB, peak {:.1} dBFS, {clip}",
         r.output.display(),
         r.profile,
+        r.container.extension().to_uppercase(),
         r.format.label(),
         r.preamp_db,
         r.peak_dbfs
     );
+    if to_stderr {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }

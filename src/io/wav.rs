@@ -36,6 +36,12 @@ pub enum WavError {
     Exists { path: PathBuf },
     #[error("{path}: the output folder does not exist")]
     NoFolder { path: PathBuf },
+    #[error("{path}: is a folder; name an output file (or use --out-dir for a folder)")]
+    IsFolder { path: PathBuf },
+    #[error("{path}: is {what}, not a regular file: iemsim only replaces regular files, even with --force")]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error("{path}: the output folder is not writable")]
+    ReadOnlyFolder { path: PathBuf },
     #[error("{path}: refusing to write the output over the input file")]
     SameAsInput { path: PathBuf },
     #[error("{path}: cannot write: {source}")]

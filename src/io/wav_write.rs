@@ -3,15 +3,15 @@
 //!
 //! Memory stays bounded whatever the file length: callers push fixed-size blocks.
 
-use super::atomic::TempFile;
 use super::pcm::{self, Encoding};
+use super::sink::{Dest, SinkSpec, Target};
 use super::wav::WavError;
+use super::wav_header::{Header, HeaderSpec, MAX_RIFF_BYTES};
+use super::Tags;
 use crate::dsp::dither::{Dither, Quantizer};
-use hound::{SampleFormat, WavSpec};
 use serde::Serialize;
-use std::fs::File;
-use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 
 /// Output sample formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -73,29 +73,26 @@ impl SinkStats {
     }
 }
 
-/// Writes a WAV file atomically: to a temporary file beside `dest`, renamed on [`finish`](Self::finish).
-///
-/// hound writes the header; the samples are encoded in bulk (see `pcm`) and the two size fields are
-/// patched when finishing.
+/// Writes a WAV file atomically (to a temporary file, given its name on [`finish`](Self::finish)),
+/// or a streamed WAV to standard output. The header is ours (see `wav_header`: the `fmt ` form
+/// each format calls for, `fact`, LIST/INFO tags, RF64 past 4 GiB); samples are encoded in bulk
+/// (see `pcm`).
 pub struct WavSink {
-    out: Option<BufWriter<File>>,
-    tmp: Option<TempFile>,
-    dest: PathBuf,
-    replace: bool,
+    dest: Dest,
+    header: Header,
     encoding: Encoding,
     channels: u16,
-    header_len: u64,
     data_bytes: u64,
+    /// [`MAX_RIFF_BYTES`]; smaller in tests, to exercise RF64 without writing 4 GiB.
+    riff_limit: u64,
     quantizer: Quantizer,
     bytes: Vec<u8>,
     stats: SinkStats,
 }
 
-/// RIFF sizes are 32-bit: a WAV file cannot exceed 4 GiB.
-const MAX_RIFF_BYTES: u64 = u32::MAX as u64;
-
 impl WavSink {
-    /// Fails at once if `dest` exists (without `replace`) or its folder does not.
+    /// A WAV file without tags and of unknown length (room for RF64 is reserved). Fails at once if
+    /// `dest` exists (without `replace`), is not a regular file, or its folder does not exist.
     pub fn create(
         dest: &Path,
         channels: u16,
@@ -104,50 +101,80 @@ impl WavSink {
         dither: Dither,
         replace: bool,
     ) -> Result<Self, WavError> {
-        let d = || dest.to_path_buf();
-        let werr = |source| WavError::Write { path: d(), source };
-        let dir = super::atomic::parent_dir(dest);
-        if !dir.is_dir() {
-            return Err(WavError::NoFolder { path: d() });
-        }
-        if dest.is_dir() {
-            return Err(werr(io::Error::other("is a folder")));
-        }
-        if !replace && dest.exists() {
-            return Err(WavError::Exists { path: d() });
-        }
-        let (tmp, mut file) = TempFile::create(dest).map_err(werr)?;
-        let spec = WavSpec {
+        let target = Target::File {
+            path: dest.to_path_buf(),
+            replace,
+        };
+        let spec = SinkSpec {
             channels,
             sample_rate,
-            bits_per_sample: format.bits(),
-            sample_format: if format.is_float() {
-                SampleFormat::Float
-            } else {
-                SampleFormat::Int
-            },
+            format,
+            dither,
+            tags: Tags::default(),
+            frames: None,
         };
-        hound::WavWriter::new(&mut file, spec)
-            .and_then(|w| w.finalize())
-            .map_err(|e| werr(hound_io(e)))?;
-        let header_len = file.seek(SeekFrom::End(0)).map_err(werr)?;
+        Self::open(&target, &spec)
+    }
+
+    /// Any target, with tags; `spec.frames` (when known) decides whether RF64 room is reserved.
+    pub fn open(target: &Target, spec: &SinkSpec) -> Result<Self, WavError> {
+        Self::open_with_limit(target, spec, MAX_RIFF_BYTES)
+    }
+
+    pub(crate) fn open_with_limit(
+        target: &Target,
+        spec: &SinkSpec,
+        riff_limit: u64,
+    ) -> Result<Self, WavError> {
+        let format = spec.format;
         let encoding = match format {
             OutFormat::I16 => Encoding::I16,
             OutFormat::I24 => Encoding::I24,
             OutFormat::I32 => Encoding::I32,
             OutFormat::F32 => Encoding::F32,
         };
+        let mut hspec = HeaderSpec {
+            channels: spec.channels,
+            sample_rate: spec.sample_rate,
+            bits: format.bits(),
+            float: format.is_float(),
+            tags: &spec.tags,
+            reserve_ds64: false,
+            streamed: *target == Target::Stdout,
+        };
+        let plain_len = Header::new(&hspec).bytes.len() as u64;
+        hspec.reserve_ds64 = match spec.frames {
+            Some(frames) => {
+                let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
+                plain_len + data + (data & 1) > riff_limit
+            }
+            None => true,
+        };
+        let mut header = Header::new(&hspec);
+        if let (true, Some(frames)) = (hspec.streamed, spec.frames) {
+            // A pipe cannot be patched, but the length is known: announce it exactly, which
+            // readers take without the "premature EOF" / "corrupt packet" warnings that
+            // 0xFFFFFFFF ("read to the end") draws from sox and ffmpeg.
+            let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
+            if let Some(patches) = header.finish_patches(data, riff_limit) {
+                header.apply(&patches);
+            }
+        }
+        let mut dest = Dest::open(target)?;
+        dest.write_all(&header.bytes)?;
         // A fixed seed: the same export twice gives identical files.
-        let quantizer = Quantizer::new(format.bits(), dither, 0x1E45_1A00 ^ u64::from(sample_rate));
+        let quantizer = Quantizer::new(
+            format.bits(),
+            spec.dither,
+            0x1E45_1A00 ^ u64::from(spec.sample_rate),
+        );
         Ok(Self {
-            out: Some(BufWriter::with_capacity(1 << 20, file)),
-            tmp: Some(tmp),
-            dest: d(),
-            replace,
+            dest,
+            header,
             encoding,
-            channels,
-            header_len,
+            channels: spec.channels,
             data_bytes: 0,
+            riff_limit,
             quantizer,
             bytes: Vec::new(),
             stats: SinkStats::default(),
@@ -156,20 +183,14 @@ impl WavSink {
 
     /// Appends interleaved frames.
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
         let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
-        let werr = |source| WavError::Write {
-            path: self.dest.clone(),
-            source,
-        };
-        if self.header_len + self.data_bytes + self.bytes.len() as u64 > MAX_RIFF_BYTES {
-            return Err(werr(io::Error::other(
+        let total = self.header.bytes.len() as u64 + self.data_bytes + self.bytes.len() as u64;
+        if total > self.riff_limit && !self.dest.is_stream() && !self.header.can_grow_to_rf64() {
+            return Err(self.dest.err(io::Error::other(
                 "the output would exceed the 4 GiB limit of WAV files",
             )));
         }
-        out.write_all(&self.bytes).map_err(werr)?;
+        self.dest.write_all(&self.bytes)?;
         self.data_bytes += self.bytes.len() as u64;
         self.stats.peak = self.stats.peak.max(st.peak);
         self.stats.clipped += st.clipped;
@@ -177,44 +198,32 @@ impl WavSink {
         Ok(())
     }
 
-    /// Patches the header sizes, flushes to disk and moves the file to its final name.
+    /// Writes the pad byte, patches the sizes (RF64 if the file grew past 4 GiB), flushes to disk
+    /// and gives the file its final name.
     pub fn finish(mut self) -> Result<SinkStats, WavError> {
-        let d = self.dest.clone();
-        let werr = |source| WavError::Write {
-            path: d.clone(),
-            source,
+        if self.data_bytes % 2 == 1 {
+            self.dest.write_all(&[0])?;
+        }
+        let patches = if self.dest.is_stream() {
+            Vec::new()
+        } else {
+            self.header
+                .finish_patches(self.data_bytes, self.riff_limit)
+                .ok_or_else(|| {
+                    self.dest.err(io::Error::other(
+                        "the output would exceed the 4 GiB limit of WAV files",
+                    ))
+                })?
         };
-        if let Some(out) = self.out.take() {
-            let mut file = out.into_inner().map_err(|e| werr(e.into_error()))?;
-            let total = self.header_len + self.data_bytes;
-            // Sizes fit in u32: `write` refuses to grow past MAX_RIFF_BYTES.
-            file.seek(SeekFrom::Start(4)).map_err(werr)?;
-            file.write_all(&((total - 8) as u32).to_le_bytes())
-                .map_err(werr)?;
-            file.seek(SeekFrom::Start(self.header_len - 4))
-                .map_err(werr)?;
-            file.write_all(&(self.data_bytes as u32).to_le_bytes())
-                .map_err(werr)?;
-            // Data on disk before the rename makes it visible: a crash never leaves a
-            // complete-looking name over incomplete data.
-            file.sync_all().map_err(werr)?;
-        }
-        if let Some(tmp) = self.tmp.take() {
-            tmp.commit(self.replace).map_err(|e| {
-                if e.kind() == io::ErrorKind::AlreadyExists {
-                    WavError::Exists { path: d.clone() }
-                } else {
-                    werr(e)
-                }
-            })?;
-        }
+        self.dest.finish(&patches)?;
         Ok(self.stats)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dest.path()
     }
 }
 
-fn hound_io(e: hound::Error) -> io::Error {
-    match e {
-        hound::Error::IoError(e) => e,
-        other => io::Error::other(other.to_string()),
-    }
-}
+#[cfg(test)]
+#[path = "wav_write_tests.rs"]
+mod tests;
