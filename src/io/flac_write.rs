@@ -28,6 +28,8 @@ const STREAMINFO_AT: u64 = 8;
 pub struct FlacSink {
     dest: Dest,
     config: flacenc::error::Verified<flacenc::config::Encoder>,
+    /// Verbatim-only settings, for the frames the predictive coders make larger than raw.
+    verbatim: flacenc::error::Verified<flacenc::config::Encoder>,
     info: StreamInfo,
     framebuf: FrameBuf,
     context: Context,
@@ -58,6 +60,12 @@ impl FlacSink {
         let config = flacenc::config::Encoder::default()
             .into_verified()
             .map_err(|(_, e)| bad(format!("FLAC encoder settings: {e}")))?;
+        let mut raw = flacenc::config::Encoder::default();
+        raw.subframe_coding.use_fixed = false;
+        raw.subframe_coding.use_lpc = false;
+        let verbatim = raw
+            .into_verified()
+            .map_err(|(_, e)| bad(format!("FLAC encoder settings: {e}")))?;
         let framebuf =
             FrameBuf::with_size(ch, BLOCK).map_err(|e| bad(format!("FLAC encoder buffer: {e}")))?;
         let mut dest = Dest::open(target)?;
@@ -65,6 +73,7 @@ impl FlacSink {
         Ok(Self {
             dest,
             config,
+            verbatim,
             info,
             framebuf,
             context: Context::new(usize::from(bits), ch),
@@ -105,17 +114,36 @@ impl FlacSink {
             .fill_interleaved(&self.pending)
             .map_err(|e| self.dest.err(fail(e.to_string())))?;
         let n = self.context.current_frame_number().unwrap_or(0);
-        let frame = flacenc::encode_fixed_size_frame(&self.config, &self.framebuf, n, &self.info)
-            .map_err(|e| self.dest.err(fail(e.to_string())))?;
-        self.frame_bytes.clear();
-        frame
-            .write(&mut self.frame_bytes)
-            .map_err(|e| self.dest.err(fail(e.to_string())))?;
+        self.encode_frame(n, false)?;
+        // flacenc 0.5 limits Rice parameters to 14 (no RICE2 partitions), and its size estimate
+        // misses what that costs on loud, noisy 24-bit blocks: such a frame came out 7x larger
+        // than the raw samples, and ffmpeg refused the file. Never let a frame exceed raw PCM.
+        let raw_bytes = self.pending.len() * usize::from(self.bits) / 8 + 64;
+        if self.frame_bytes.as_slice().len() > raw_bytes {
+            self.encode_frame(n, true)?;
+        }
         let bytes = self.frame_bytes.as_slice();
         self.frame_sizes.0 = self.frame_sizes.0.min(bytes.len());
         self.frame_sizes.1 = self.frame_sizes.1.max(bytes.len());
         self.dest.write_all(bytes)?;
         self.pending.clear();
+        Ok(())
+    }
+
+    /// Encodes the filled frame buffer as frame `n` into `frame_bytes`.
+    fn encode_frame(&mut self, n: usize, verbatim: bool) -> Result<(), WavError> {
+        let fail = |e: String| io::Error::other(format!("FLAC encoder: {e}"));
+        let config = if verbatim {
+            &self.verbatim
+        } else {
+            &self.config
+        };
+        let frame = flacenc::encode_fixed_size_frame(config, &self.framebuf, n, &self.info)
+            .map_err(|e| self.dest.err(fail(e.to_string())))?;
+        self.frame_bytes.clear();
+        frame
+            .write(&mut self.frame_bytes)
+            .map_err(|e| self.dest.err(fail(e.to_string())))?;
         Ok(())
     }
 

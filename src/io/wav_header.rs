@@ -1,12 +1,15 @@
 //! The bytes of a WAV header, chosen so that every common reader takes the file without a warning.
 //!
 //! Which `fmt ` chunk (Microsoft, "WAVEFORMATEXTENSIBLE" and "Multiple channel audio data and WAVE
-//! files"): WAVE_FORMAT_EXTENSIBLE is required when integer PCM has more than 16 bits per sample
-//! or there are more than 2 channels; everything else gets the plain form readers have understood
-//! for decades: integer PCM ≤ 16 bits and ≤ 2 channels a 16-byte `WAVEFORMAT` (tag 1), float
-//! ≤ 2 channels an 18-byte `WAVEFORMATEX` with `cbSize` 0 (tag 3; sox warns about a float
-//! `fmt ` without `cbSize`). Every non-PCM file (float, in either form) carries a `fact` chunk
-//! with the frame count, as the RIFF specification asks.
+//! files"): integer PCM with more than 16 bits per sample or more than 2 channels gets
+//! WAVE_FORMAT_EXTENSIBLE (with the default speaker mask), as those rules require; integer PCM
+//! ≤ 16 bits and ≤ 2 channels the 16-byte `WAVEFORMAT` (tag 1) that every reader, Python's `wave`
+//! included, understands. Float is WAVE_FORMAT_IEEE_FLOAT (tag 3) in an 18-byte `WAVEFORMATEX`
+//! with `cbSize` 0 at any channel count, plus the `fact` chunk the RIFF specification asks of
+//! non-PCM data: sox 14.4 warns "missing extended part of fmt chunk" both for a float `fmt `
+//! without `cbSize` and for every EXTENSIBLE float file (ffmpeg's too), and writes multichannel
+//! float in this tag-3 form itself; readers then assume the default channel order, which is what
+//! the mask would have said.
 //!
 //! Sizes: RIFF sizes are 32-bit. A file that may grow past 4 GiB gets a 28-byte `JUNK` chunk
 //! right after `WAVE`, which [`Header::finish_patches`] turns into the `ds64` chunk of an RF64 file
@@ -67,9 +70,9 @@ pub fn channel_mask(channels: u16) -> u32 {
     }
 }
 
-/// Whether Microsoft's rules call for WAVE_FORMAT_EXTENSIBLE (see the module comment).
+/// Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule).
 pub fn needs_extensible(channels: u16, bits: u16, float: bool) -> bool {
-    channels > 2 || (!float && bits > 16)
+    !float && (channels > 2 || bits > 16)
 }
 
 impl Header {
@@ -247,15 +250,17 @@ mod tests {
             fmt_chunk(&Header::new(&spec(6, 16, false, &t))),
             (0xFFFE, 40)
         );
-        let h = Header::new(&spec(6, 32, true, &t));
+        assert_eq!(fmt_chunk(&Header::new(&spec(6, 32, true, &t))), (3, 18));
+        let h = Header::new(&spec(6, 24, false, &t));
         assert_eq!(fmt_chunk(&h), (0xFFFE, 40));
-        // cbSize 22, valid bits 32, mask 5.1, KSDATAFORMAT_SUBTYPE_IEEE_FLOAT
-        assert_eq!(&h.bytes[36..44], &[22, 0, 32, 0, 0x3F, 0, 0, 0]);
+        // cbSize 22, valid bits 24, mask 5.1, KSDATAFORMAT_SUBTYPE_PCM
+        assert_eq!(&h.bytes[36..44], &[22, 0, 24, 0, 0x3F, 0, 0, 0]);
         assert_eq!(
             &h.bytes[44..60],
-            &[3, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71]
+            &[1, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71]
         );
-        assert_eq!(&h.bytes[60..64], b"fact");
+        let h = Header::new(&spec(2, 32, true, &t));
+        assert_eq!(&h.bytes[38..42], b"fact");
     }
 
     #[test]
