@@ -172,6 +172,10 @@ fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
         }
         .into());
     }
+    if let Err(what) = crate::io::atomic::check_replaceable(out) {
+        let path = out.to_path_buf();
+        return Err(crate::io::WavError::NotRegular { path, what }.into());
+    }
     match (Container::from_path(out), format) {
         (None, _) => Err(usage(format!(
             "{}: iemsim writes .wav and .flac files; name the output NAME.wav or NAME.flac (or `-` for standard output)",
