@@ -46,7 +46,9 @@ fn input(path: &Path, rate: u32, frames: usize) {
         true,
     )
     .unwrap();
-    let data: Vec<f64> = (0..frames * 2).map(|i| ((i % 200) as f64 - 100.0) / 400.0).collect();
+    let data: Vec<f64> = (0..frames * 2)
+        .map(|i| ((i % 200) as f64 - 100.0) / 400.0)
+        .collect();
     sink.write(&data).unwrap();
     sink.finish().unwrap();
 }
@@ -82,18 +84,38 @@ fn force_never_replaces_anything_but_a_regular_file() {
         let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", name, "--force"], d);
         assert_refused(&o, says);
     }
-    assert!(fs::metadata(d.join("fifo.wav")).unwrap().file_type().is_fifo());
-    assert!(fs::symlink_metadata(d.join("null.wav")).unwrap().file_type().is_symlink());
-    assert!(fs::symlink_metadata(d.join("stdout.wav")).unwrap().file_type().is_symlink());
+    assert!(fs::metadata(d.join("fifo.wav"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(fs::symlink_metadata(d.join("null.wav"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::symlink_metadata(d.join("stdout.wav"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
     assert_eq!(names(d), ["fifo.wav", "in.wav", "null.wav", "stdout.wav"]);
 
-    let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", "/dev/null", "--force"], d);
+    let o = iemsim(
+        &["export", "in.wav", "-p", "ba", "-o", "/dev/null", "--force"],
+        d,
+    );
     assert_refused(&o, "/dev/null: is a device");
-    assert!(fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
 
     // A regular file is still replaced with --force.
     fs::write(d.join("old.wav"), b"old").unwrap();
-    let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", "old.wav", "--force", "-q"], d);
+    let o = iemsim(
+        &[
+            "export", "in.wav", "-p", "ba", "-o", "old.wav", "--force", "-q",
+        ],
+        d,
+    );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(&fs::read(d.join("old.wav")).unwrap()[..4], b"RIFF");
 }
@@ -187,7 +209,10 @@ fn full_pipe() -> (OwnedFd, OwnedFd) {
 fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !cond() {
-        assert!(t0.elapsed() < Duration::from_secs(60), "never happened: {what}");
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "never happened: {what}"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
 }
@@ -215,7 +240,9 @@ fn every_terminating_signal_cleans_up_and_exits_128_plus_n() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let (mut child, _keep) = parked_export(d, "named");
-        wait_for("the temporary file", || names(d).iter().any(|n| n.ends_with(".partial")));
+        wait_for("the temporary file", || {
+            names(d).iter().any(|n| n.ends_with(".partial"))
+        });
         // SAFETY: kill(2) on our own child.
         unsafe { libc::kill(child.id() as i32, sig) };
         let status = child.wait().unwrap();
@@ -233,9 +260,15 @@ fn sigkill_leaves_nothing_visible() {
     let fd_dir = format!("/proc/{}/fd", child.id());
     let here = fs::canonicalize(d).unwrap();
     wait_for("the unnamed temporary file", || {
-        fs::read_dir(&fd_dir).into_iter().flatten().flatten().any(|e| {
-            fs::read_link(e.path()).is_ok_and(|t| t.starts_with(&here) && t.to_string_lossy().ends_with("(deleted)"))
-        })
+        fs::read_dir(&fd_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                fs::read_link(e.path()).is_ok_and(|t| {
+                    t.starts_with(&here) && t.to_string_lossy().ends_with("(deleted)")
+                })
+            })
     });
     assert_eq!(names(d), ["in.wav"], "the temporary file has a name");
     child.kill().unwrap();
@@ -254,14 +287,24 @@ fn sigint_with_stderr_full_does_not_hang() {
         .args(["export", "in.wav", "-p", "ba", "-o", "-"])
         .current_dir(d)
         .stdout(Stdio::piped())
-        .stderr(fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+        .stderr(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
         .spawn()
         .unwrap();
     // The header has been written: the export is under way, and with 1.7 MB to write into a
     // 64 KiB pipe nobody drains, it cannot finish.
     let mut head = [0u8; 4];
     use std::io::Read;
-    child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
     assert_eq!(&head, b"RIFF");
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
