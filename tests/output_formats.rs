@@ -325,3 +325,21 @@ fn tags_are_written_as_list_info_and_vorbis_comments() {
         assert_eq!(text(&sox.stderr), "", "{name}");
     }
 }
+
+/// `-o -` onto a terminal would print binary audio on the screen: refused (exit 2) instead.
+#[test]
+fn dash_onto_a_terminal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(d, 2);
+    // script(1) runs the command with a pseudo-terminal as its standard output.
+    let cmd = format!(
+        "'{}' export in.wav -p ba -o -; echo EXIT=$?",
+        env!("CARGO_BIN_EXE_iemsim")
+    );
+    let o = tool("script", &["-q", "-c", &cmd, "/dev/null"], d);
+    let out = text(&o.stdout);
+    assert!(out.contains("standard output is a terminal"), "{out}");
+    assert!(out.contains("EXIT=2"), "{out}");
+    assert!(!out.contains("RIFF"), "{out}");
+}

@@ -164,6 +164,12 @@ fn is_stdout(path: &Path) -> bool {
 /// (never written as WAV under that name), one that contradicts `--format`, or a folder.
 fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
     if is_stdout(out) {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            return Err(usage(
+                "-o -: standard output is a terminal; pipe it into a program (| sox - ...) or name a file",
+            ));
+        }
         return Ok(());
     }
     if out.is_dir() {

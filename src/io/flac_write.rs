@@ -69,7 +69,12 @@ impl FlacSink {
         let framebuf =
             FrameBuf::with_size(ch, BLOCK).map_err(|e| bad(format!("FLAC encoder buffer: {e}")))?;
         let mut dest = Dest::open(target)?;
-        dest.write_all(&metadata(spec, bits, &Streaminfo::default()))?;
+        // The length, when known, is announced at once: a pipe never gets the patched version.
+        let announced = Streaminfo {
+            total_frames: spec.frames.unwrap_or(0),
+            ..Streaminfo::default()
+        };
+        dest.write_all(&metadata(spec, bits, &announced))?;
         Ok(Self {
             dest,
             config,
