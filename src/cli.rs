@@ -35,6 +35,12 @@ pub enum Command {
     /// Show a profile's filters and its magnitude response (dB at 1/3-octave centres).
     Show(ShowArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
+    #[command(
+        after_help = "Examples:\n  iemsim export song.wav -p ba -p dd            song.ba.wav and song.dd.wav\n  \
+        iemsim export song.wav -p ba -o song.ba.flac   FLAC (the extension picks the format)\n  \
+        iemsim export song.wav -p ba -o - | sox - -d    stream a WAV to another program\n\n\
+        Only regular files are ever replaced (--force); SIGINT/SIGTERM/SIGHUP/SIGQUIT leave nothing half-written."
+    )]
     Export(ExportArgs),
     /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
     Generate(GenerateArgs),
