@@ -1,4 +1,4 @@
-//! `O_TMPFILE` and `linkat`: the Linux half of [`super::atomic`] (an unnamed temporary file that
+//! `O_TMPFILE` and `linkat`: the Linux half of `io::atomic` (an unnamed temporary file that
 //! gets its name only when complete).
 
 use super::*;
