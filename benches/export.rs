@@ -86,6 +86,7 @@ fn main() {
     let profile = ten_filters();
     let opts = ExportOptions {
         format: None,
+        container: None,
         dither: Dither::Tpdf,
         preamp: Preamp::Profile,
         force: true,

@@ -41,8 +41,12 @@ pub enum Command {
         after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
         loud by ITU-R BS.1770, as `play` matches, at the highest level at which none exceeds -0.1 dBFS.\n\n\
         Examples:\n  iemsim export -p ba -p dd                       two matched WAVs next to samples/music.wav\n  \
+        iemsim export song.flac -p ba -p dd             song.ba.flac and song.dd.flac, matched\n  \
         iemsim export song.wav -p \"HD 600 ParametricEQ.txt\" -o eq.wav    an AutoEq / Equalizer APO file\n  \
-        iemsim export -p ba -p dd --no-match            each at --preamp auto instead"
+        iemsim export song.wav -p ba -o song.ba.flac    FLAC (the extension picks the format)\n  \
+        ffmpeg -i song.mp3 -f wav - | iemsim export - -p ba -o - | sox - -d    streams in and out\n  \
+        iemsim export -p ba -p dd --no-match            each at --preamp auto instead\n\n\
+        Only regular files are ever replaced (--force); SIGINT/SIGTERM/SIGHUP/SIGQUIT leave nothing half-written."
     )]
     Export(ExportArgs),
     /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
@@ -106,6 +110,15 @@ pub enum DitherArg {
     None,
 }
 
+/// Output file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// RIFF WAVE (RF64 past 4 GiB).
+    Wav,
+    /// FLAC, lossless, 16- or 24-bit.
+    Flac,
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Input audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A), `-` for standard input
@@ -116,9 +129,21 @@ pub struct ExportArgs {
     /// AutoEq ParametricEQ.txt, .yml = CamillaDSP); repeat for several (one output per profile).
     #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Output file (only with one input and one profile) [default: INPUT-stem.PROFILE.wav beside the input]
-    #[arg(short = 'o', long, conflicts_with = "out_dir")]
+    /// Output file, .wav or .flac (the extension picks the format), or `-` for standard output;
+    /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input;
+    /// .flac for a FLAC input]
+    #[arg(
+        short = 'o',
+        long,
+        conflicts_with = "out_dir",
+        allow_hyphen_values = true
+    )]
     pub output: Option<PathBuf>,
+    /// Output file format when no -o name says it (`-o -`, --out-dir, default names). FLAC is 16-
+    /// or 24-bit: a 32-bit or float input becomes 24-bit FLAC unless --bits asks otherwise
+    /// (--bits 32/32f with FLAC is refused).
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
     /// Folder to write the outputs to (it must exist).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,

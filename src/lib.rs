@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod dsp;
 pub mod error;
+pub mod interrupt;
 pub mod io;
 pub mod playback;
 pub mod profiles;

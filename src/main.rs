@@ -3,13 +3,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_sigpipe();
-    // Ctrl-C outside the terminal UI (which reads it as a key): remove half-written outputs, leave
-    // every final name untouched, exit with the shell's code for SIGINT.
-    let _ = ctrlc::set_handler(|| {
-        iemsim::io::atomic::remove_pending();
-        eprintln!("\niemsim: interrupted; no partial output was left behind");
-        std::process::exit(130);
-    });
+    // SIGINT, SIGTERM, SIGHUP, SIGQUIT outside the terminal UI: clean up, exit 128 + n.
+    iemsim::interrupt::install();
     let cli = iemsim::cli::Cli::parse();
     match iemsim::commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,7 +12,7 @@
 //! channel closes without it and every temporary file is removed, never renamed.
 
 use crate::dsp::{Chain, Coefficients, Processor};
-use crate::io::{Decoder, SinkStats, WavError, WavSink};
+use crate::io::{Decoder, Sink, SinkStats, WavError};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread;
 
@@ -20,7 +20,7 @@ use std::thread;
 pub struct Lane {
     pub coeffs: Vec<Coefficients>,
     pub gain_db: f64,
-    pub sink: WavSink,
+    pub sink: Sink,
 }
 
 enum ToWriter {
@@ -36,7 +36,7 @@ pub fn render(
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<SinkStats>, WavError> {
     let ch = usize::from(src.info().channels);
-    let (mut chains, sinks): (Vec<Chain>, Vec<WavSink>) = lanes
+    let (mut chains, sinks): (Vec<Chain>, Vec<Sink>) = lanes
         .into_iter()
         .map(|l| (Chain::new(l.coeffs, ch, l.gain_db), l.sink))
         .unzip();
@@ -109,7 +109,7 @@ fn aborted() -> WavError {
     }
 }
 
-fn write_all(rx: Receiver<ToWriter>, mut sinks: Vec<WavSink>) -> Result<Vec<SinkStats>, WavError> {
+fn write_all(rx: Receiver<ToWriter>, mut sinks: Vec<Sink>) -> Result<Vec<SinkStats>, WavError> {
     for msg in rx {
         match msg {
             ToWriter::Block(blocks) => {
@@ -117,7 +117,7 @@ fn write_all(rx: Receiver<ToWriter>, mut sinks: Vec<WavSink>) -> Result<Vec<Sink
                     sink.write(b)?;
                 }
             }
-            ToWriter::Finish => return sinks.into_iter().map(WavSink::finish).collect(),
+            ToWriter::Finish => return sinks.into_iter().map(Sink::finish).collect(),
         }
     }
     Err(aborted())

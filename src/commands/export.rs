@@ -1,14 +1,14 @@
 //! `iemsim export`: one decoding pass per input, one output per profile.
 
 use super::input_or_default;
-use crate::cli::{DitherArg, ExportArgs};
+use crate::cli::{DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{Decoder, OutFormat, WavSink};
+use crate::io::{Container, Decoder, OutFormat, Sink, SinkSpec, Target};
 use crate::playback::matching::analyse_levels;
 use crate::render;
 use crate::ui::progress::Progress;
@@ -24,6 +24,8 @@ pub const BLOCK_FRAMES: usize = 16_384;
 pub struct ExportOptions {
     /// None: keep the input's format.
     pub format: Option<OutFormat>,
+    /// `--format`: None follows each output's extension (standard output: WAV).
+    pub container: Option<Container>,
     pub dither: Dither,
     pub preamp: Preamp,
     pub force: bool,
@@ -36,6 +38,7 @@ pub struct OutputReport {
     pub input: PathBuf,
     pub output: PathBuf,
     pub profile: String,
+    pub container: Container,
     pub format: OutFormat,
     pub preamp_db: f64,
     pub peak_dbfs: f64,
@@ -66,8 +69,16 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
+    let container = args.format.map(|f| match f {
+        FormatArg::Wav => Container::Wav,
+        FormatArg::Flac => Container::Flac,
+    });
+    if let Some(out) = &args.output {
+        check_output_name(out, container)?;
+    }
     let opts = ExportOptions {
         format: args.bits.as_deref().and_then(OutFormat::parse),
+        container,
         dither: match args.dither {
             DitherArg::Tpdf => Dither::Tpdf,
             DitherArg::None => Dither::None,
@@ -105,16 +116,18 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
         return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
+    // When standard output carries the audio, the reports go to stderr.
+    let to_stdout = args.output.as_deref().is_some_and(is_stdout);
     let plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
         .iter()
         .map(|file| {
             let jobs = profiles
                 .iter()
                 .map(|p| {
-                    let out = args
-                        .output
-                        .clone()
-                        .unwrap_or_else(|| default_output(file, &p.name, args.out_dir.as_deref()));
+                    let out = args.output.clone().unwrap_or_else(|| {
+                        let c = container.unwrap_or_else(|| default_container(file));
+                        default_output(file, &p.name, args.out_dir.as_deref(), c)
+                    });
                     (p.clone(), out)
                 })
                 .collect();
@@ -128,7 +141,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         match export_matched(file, jobs, &opts, matching) {
             Ok(r) => {
                 if !args.json {
-                    r.iter().try_for_each(print_report)?;
+                    r.iter().try_for_each(|r| print_report(r, to_stdout))?;
                 }
                 reports.extend(r);
             }
@@ -145,7 +158,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             outputs: &reports,
             skipped: &skipped,
         };
-        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+        let json = serde_json::to_string_pretty(&report)?;
+        if to_stdout {
+            eprintln!("{json}");
+        } else {
+            outln!("{json}")?;
+        }
     }
     match first_error {
         Some(e) => Err(e.context(format!(
@@ -176,8 +194,78 @@ pub fn parse_preamp(s: &str) -> Result<Preamp> {
     }
 }
 
-/// `DIR/stem.PROFILE.wav`, DIR being the input's folder unless `out_dir` is given.
-pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> PathBuf {
+/// `-o -`: the audio goes to standard output.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`
+/// (never written as WAV under that name), one that contradicts `--format`, or a folder.
+fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
+    if is_stdout(out) {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            return Err(usage(
+                "-o -: standard output is a terminal; pipe it into a program (| sox - ...) or name a file",
+            ));
+        }
+        return Ok(());
+    }
+    if out.is_dir() {
+        return Err(crate::io::WavError::IsFolder {
+            path: out.to_path_buf(),
+        }
+        .into());
+    }
+    if let Err(what) = crate::io::atomic::check_replaceable(out) {
+        let path = out.to_path_buf();
+        return Err(crate::io::WavError::NotRegular { path, what }.into());
+    }
+    match (Container::from_path(out), format) {
+        (None, _) => Err(usage(format!(
+            "{}: iemsim writes .wav and .flac files; name the output NAME.wav or NAME.flac (or `-` for standard output)",
+            out.display()
+        ))),
+        (Some(c), Some(f)) if c != f => Err(usage(format!(
+            "{}: the name says {} but --format says {}",
+            out.display(),
+            c.extension(),
+            f.extension()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The format of an output named after its input: WAV for WAV input, FLAC for other lossless
+/// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
+///
+/// The decoder says whether a source is lossless (ALAC in .m4a too); an input it cannot open
+/// falls back to the extension (its error is reported when it is exported).
+pub fn default_container(input: &Path) -> Container {
+    let is_wav = input
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["wav", "wave", "rf64"].contains(&e.to_ascii_lowercase().as_str()));
+    let lossless = match Decoder::open(input) {
+        Ok(d) if d.is_seekable() => d.info().lossless,
+        _ => input.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            ["flac", "wv", "ape", "aif", "aiff"].contains(&e.to_ascii_lowercase().as_str())
+        }),
+    };
+    if lossless && !is_wav && !crate::io::decode::builtin::is_builtin(input) {
+        Container::Flac
+    } else {
+        Container::Wav
+    }
+}
+
+/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given.
+pub fn default_output(
+    input: &Path,
+    profile: &str,
+    out_dir: Option<&Path>,
+    container: Container,
+) -> PathBuf {
     let stem = input
         .file_stem()
         .filter(|_| input.as_os_str() != "-")
@@ -192,7 +280,7 @@ pub fn default_output(input: &Path, profile: &str, out_dir: Option<&Path>) -> Pa
             crate::io::atomic::parent_dir(input)
         }
     });
-    dir.join(format!("{stem}.{profile}.wav"))
+    dir.join(format!("{stem}.{profile}.{}", container.extension()))
 }
 
 /// `export --json`: what was written, and which inputs of a folder were left out and why.
@@ -341,8 +429,29 @@ pub fn export_matched(
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let format = opts.format.unwrap_or_else(|| info.out_format());
+    let tags = src.tags().clone();
+    let mut targets = Vec::with_capacity(jobs.len());
     for (i, (_, out)) in jobs.iter().enumerate() {
-        if same_file(out, input) {
+        let (target, container) = if is_stdout(out) {
+            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
+        } else {
+            let target = Target::File {
+                path: out.clone(),
+                replace: opts.force,
+            };
+            (target, Container::from_path(out).unwrap_or(Container::Wav))
+        };
+        let format = match opts.format {
+            Some(f) => {
+                container
+                    .check_format(f)
+                    .map_err(|m| usage(format!("{}: {m}", out.display())))?;
+                f
+            }
+            None => container.fit_format(format),
+        };
+        targets.push((target, container, format));
+        if !is_stdout(out) && same_file(out, input) {
             return Err(crate::io::WavError::SameAsInput { path: out.clone() }.into());
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
@@ -365,7 +474,7 @@ pub fn export_matched(
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    for (i, (profile, out)) in jobs.iter().enumerate() {
+    for (i, ((profile, _), (target, container, format))) in jobs.iter().zip(&targets).enumerate() {
         let (coeffs, dropped) = profile.coefficients(fs);
         for d in &dropped {
             eprintln!(
@@ -381,14 +490,15 @@ pub fn export_matched(
             Some((gains, _)) => gains[i],
             None => profile.preamp_db(opts.preamp, fs),
         };
-        let sink = WavSink::create(
-            out,
-            info.channels,
-            info.sample_rate,
-            format,
-            opts.dither,
-            opts.force,
-        )?;
+        let spec = SinkSpec {
+            channels: info.channels,
+            sample_rate: info.sample_rate,
+            format: *format,
+            dither: opts.dither,
+            tags: tags.clone(),
+            frames: info.length_known.then_some(info.frames),
+        };
+        let sink = Sink::create(target, *container, &spec)?;
         lanes.push(render::Lane {
             coeffs,
             gain_db,
@@ -408,21 +518,24 @@ pub fn export_matched(
     let reports = stats
         .into_iter()
         .zip(meta)
-        .zip(jobs)
+        .zip(jobs.iter().zip(&targets))
         .map(
-            |((stats, (preamp_db, dropped_filters)), (profile, out))| OutputReport {
-                input: input.to_path_buf(),
-                output: out.clone(),
-                profile: profile.name.clone(),
-                format,
-                preamp_db,
-                peak_dbfs: stats.peak_dbfs(),
-                clipped_samples: stats.clipped,
-                frames: stats.frames,
-                sample_rate: info.sample_rate,
-                dropped_filters,
-                loudness_lufs: matched.as_ref().map(|(_, target)| *target),
-                nonfinite_samples,
+            |((stats, (preamp_db, dropped_filters)), ((profile, out), (_, container, format)))| {
+                OutputReport {
+                    input: input.to_path_buf(),
+                    output: out.clone(),
+                    profile: profile.name.clone(),
+                    container: *container,
+                    format: *format,
+                    preamp_db,
+                    peak_dbfs: stats.peak_dbfs(),
+                    clipped_samples: stats.clipped,
+                    frames: stats.frames,
+                    sample_rate: info.sample_rate,
+                    dropped_filters,
+                    loudness_lufs: matched.as_ref().map(|(_, target)| *target),
+                    nonfinite_samples,
+                }
             },
         )
         .collect();
@@ -459,7 +572,7 @@ fn match_gains(
     Ok(result)
 }
 
-fn print_report(r: &OutputReport) -> Result<()> {
+fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -468,10 +581,11 @@ fn print_report(r: &OutputReport) -> Result<()> {
             r.clipped_samples
         )
     };
-    outln!(
-        "{}  [{}]  {}, {} {:+.1} dB, peak {:.1} dBFS, {clip}{}",
+    let line = format!(
+        "{}  [{}]  {} {}, {} {:+.1} dB, peak {:.1} dBFS, {clip}{}",
         r.output.display(),
         r.profile,
+        r.container.extension().to_uppercase(),
         r.format.label(),
         if r.loudness_lufs.is_some() {
             "gain"
@@ -483,6 +597,13 @@ fn print_report(r: &OutputReport) -> Result<()> {
         r.loudness_lufs
             .map(|l| format!(", loudness {l:.1} LUFS (matched)"))
             .unwrap_or_default()
-    )?;
+    );
+    if to_stderr {
+        // Not eprintln!: a stderr that cannot be written must not panic the export.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{line}");
+    } else {
+        outln!("{line}")?;
+    }
     Ok(())
 }

@@ -43,76 +43,100 @@ pub fn unregister(path: &Path) {
     pending().retain(|p| p != path);
 }
 
-/// A temporary file in the destination's folder (so the final rename stays on one filesystem).
+/// Test hook: `IEMSIM_TMPFILE=named` makes [`TempFile`] use the visible dot-file even where
+/// `O_TMPFILE` works, so the tests can check what an interrupt leaves behind on other systems.
+const TMPFILE_ENV: &str = "IEMSIM_TMPFILE";
+
+/// The longest file name most filesystems take (Linux `NAME_MAX`, also the limit of APFS and NTFS).
+const NAME_MAX: usize = 255;
+
+/// A temporary file in the destination's folder (so the final link or rename stays on one
+/// filesystem).
+///
+/// On Linux it is an anonymous `O_TMPFILE` inode that gets a name only when complete (`linkat`
+/// through `/proc/self/fd`): after SIGKILL or a power cut there is nothing to clean up. Elsewhere
+/// (or where the filesystem lacks `O_TMPFILE`) it is a dot-file `.NAME.PID.N.partial`, removed on
+/// drop, on a signal (see [`remove_pending`]), or by the next export into the folder once its
+/// process is gone (see [`remove_stale`]).
 #[derive(Debug)]
 pub struct TempFile {
-    tmp: PathBuf,
+    kind: Kind,
     dest: PathBuf,
     done: bool,
 }
 
+#[derive(Debug)]
+enum Kind {
+    #[cfg(target_os = "linux")]
+    Anonymous(File),
+    Named(PathBuf),
+}
+
 impl TempFile {
-    /// Creates `.NAME.PID.N.partial` next to `dest`.
+    /// Creates the temporary file for `dest` (see the type's documentation).
     pub fn create(dest: &Path) -> io::Result<(Self, File)> {
         let dir = parent_dir(dest);
-        let name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let pid = std::process::id();
-        // Created and registered under one lock: an interrupt sees either no file or a listed one.
-        let mut list = pending();
-        for n in 0..1000 {
-            let tmp = dir.join(format!(".{name}.{pid}.{n}.partial"));
-            match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-                Ok(file) => {
-                    list.push(tmp.clone());
-                    return Ok((
-                        Self {
-                            tmp,
-                            dest: dest.to_path_buf(),
-                            done: false,
-                        },
-                        file,
-                    ));
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
+        remove_stale(&dir);
+        #[cfg(target_os = "linux")]
+        if std::env::var_os(TMPFILE_ENV).is_none_or(|v| v != "named") {
+            if let Some(file) = linux::open_tmpfile(&dir)? {
+                let handle = file.try_clone()?;
+                let tmp = Self {
+                    kind: Kind::Anonymous(handle),
+                    dest: dest.to_path_buf(),
+                    done: false,
+                };
+                return Ok((tmp, file));
             }
         }
-        Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "could not find a free temporary name",
-        ))
+        // Created and registered under one lock: an interrupt sees either no file or a listed one.
+        let mut list = pending();
+        let (tmp, file) = create_named(dest)?;
+        list.push(tmp.clone());
+        let tmp = Self {
+            kind: Kind::Named(tmp),
+            dest: dest.to_path_buf(),
+            done: false,
+        };
+        Ok((tmp, file))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.tmp
+    /// The visible temporary name, if it has one (not for an `O_TMPFILE`).
+    pub fn path(&self) -> Option<&Path> {
+        match &self.kind {
+            Kind::Named(p) => Some(p),
+            #[cfg(target_os = "linux")]
+            Kind::Anonymous(_) => None,
+        }
     }
 
-    /// Moves the finished temporary file to its final name. Without `replace`, fails with
-    /// `AlreadyExists` if the destination appeared meanwhile (checked atomically with a hard link
-    /// where the filesystem has them).
+    /// Gives the finished file its final name. Without `replace`, fails with `AlreadyExists` if
+    /// the destination appeared meanwhile (checked atomically by the link where the filesystem
+    /// has links); with it, replaces only a regular file.
     pub fn commit(mut self, replace: bool) -> io::Result<()> {
         if replace {
-            fs::rename(&self.tmp, &self.dest)?;
-        } else {
-            match fs::hard_link(&self.tmp, &self.dest) {
-                Ok(()) => {
-                    let _ = fs::remove_file(&self.tmp);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                Err(_) => {
-                    // No hard links here (e.g. some network or FAT filesystems): check, then rename.
-                    if self.dest.exists() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::AlreadyExists,
-                            "destination exists",
-                        ));
+            check_replaceable(&self.dest).map_err(|what| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("is {what}, not a regular file"),
+                )
+            })?;
+        }
+        match &self.kind {
+            #[cfg(target_os = "linux")]
+            Kind::Anonymous(file) => {
+                if replace {
+                    // Name it beside the destination, then rename over it (atomic replace).
+                    let named = linux::link_free_name(file, &self.dest)?;
+                    if let Err(e) = fs::rename(&named, &self.dest) {
+                        let _ = fs::remove_file(&named);
+                        return Err(e);
                     }
-                    fs::rename(&self.tmp, &self.dest)?;
+                } else {
+                    linux::link(file, &self.dest)?;
                 }
             }
+            Kind::Named(tmp) => commit_named(tmp, &self.dest, replace)?,
         }
         self.done = true;
         Ok(())
@@ -121,12 +145,181 @@ impl TempFile {
 
 impl Drop for TempFile {
     fn drop(&mut self) {
-        if !self.done {
-            let _ = fs::remove_file(&self.tmp);
+        if let Kind::Named(tmp) = &self.kind {
+            if !self.done {
+                let _ = fs::remove_file(tmp);
+            }
+            pending().retain(|p| p != tmp);
         }
-        pending().retain(|p| p != &self.tmp);
     }
 }
+
+/// `.NAME.PID.N.partial` beside `dest`, NAME shortened (at a character boundary) so the whole
+/// stays within [`NAME_MAX`] bytes whenever the final name does.
+fn temp_name(dest: &Path, n: u32) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let suffix = format!(".{}.{n}.partial", std::process::id());
+    let mut keep = NAME_MAX.saturating_sub(1 + suffix.len()).min(name.len());
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    parent_dir(dest).join(format!(".{}{suffix}", &name[..keep]))
+}
+
+fn create_named(dest: &Path) -> io::Result<(PathBuf, File)> {
+    for n in 0..1000 {
+        let tmp = temp_name(dest, n);
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "could not find a free temporary name",
+    ))
+}
+
+fn commit_named(tmp: &Path, dest: &Path, replace: bool) -> io::Result<()> {
+    if replace {
+        return fs::rename(tmp, dest);
+    }
+    match fs::hard_link(tmp, dest) {
+        Ok(()) => {
+            let _ = fs::remove_file(tmp);
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            // No hard links here (e.g. some network or FAT filesystems): check, then rename.
+            if dest.exists() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    "destination exists",
+                ));
+            }
+            fs::rename(tmp, dest)
+        }
+    }
+}
+
+/// Removes `.NAME.PID.N.partial` files in `dir` left by processes that no longer exist (killed
+/// by SIGKILL or a power cut before they could clean up). Files of live processes, including
+/// other running exports, are left alone.
+pub fn remove_stale(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(stale_pid) else {
+            continue;
+        };
+        if pid != me && !process_alive(pid) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The PID in `.NAME.PID.N.partial`, if the name has that shape.
+fn stale_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".partial")?;
+    let mut parts = rest.rsplitn(3, '.');
+    let n = parts.next()?;
+    let pid = parts.next()?;
+    parts.next()?;
+    n.parse::<u32>().ok()?;
+    pid.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// `Ok` if `path` is absent, a regular file or a link to one; otherwise what it is (for the
+/// message). iemsim replaces only regular files: `--force` onto `/dev/null` or a FIFO must not
+/// turn it into a file.
+pub fn check_replaceable(path: &Path) -> Result<(), &'static str> {
+    let Ok(link) = fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let is_link = link.file_type().is_symlink();
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(_) => return Ok(()), // a dangling link: replacing it loses nothing
+    };
+    let what = kind_of(&meta.file_type());
+    match (what, is_link) {
+        (None, _) => Ok(()),
+        (Some(w), false) => Err(w.0),
+        (Some(w), true) => Err(w.1),
+    }
+}
+
+/// (what it is, what a link to it is) for anything but a regular file.
+fn kind_of(t: &fs::FileType) -> Option<(&'static str, &'static str)> {
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some(("a folder", "a link to a folder"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_char_device() || t.is_block_device() {
+            return Some(("a device", "a link to a device"));
+        }
+        if t.is_fifo() {
+            return Some(("a FIFO (named pipe)", "a link to a FIFO (named pipe)"));
+        }
+        if t.is_socket() {
+            return Some(("a socket", "a link to a socket"));
+        }
+    }
+    Some(("a special file", "a link to a special file"))
+}
+
+/// Whether this process may create files in `dir`.
+pub fn dir_writable(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+            return true;
+        };
+        // SAFETY: a valid NUL-terminated path; access(2) only reads it.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    }
+    #[cfg(not(unix))]
+    {
+        !fs::metadata(dir)
+            .map(|m| m.permissions().readonly())
+            .unwrap_or(false)
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[path = "atomic_linux.rs"]
+mod linux;
 
 /// The folder a path lives in (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> PathBuf {
@@ -156,13 +349,16 @@ mod tests {
         fs::write(&dest, b"keep me").unwrap();
         let (tmp, mut f) = TempFile::create(&dest).unwrap();
         f.write_all(b"new").unwrap();
-        let tmp_path = tmp.path().to_path_buf();
+        let tmp_path = tmp.path().map(Path::to_path_buf);
         assert_eq!(
             tmp.commit(false).unwrap_err().kind(),
             io::ErrorKind::AlreadyExists
         );
         assert_eq!(fs::read(&dest).unwrap(), b"keep me");
-        assert!(!tmp_path.exists(), "temporary file left behind");
+        assert!(
+            tmp_path.is_none_or(|p| !p.exists()),
+            "temporary file left behind"
+        );
         let (tmp, mut f) = TempFile::create(&dest).unwrap();
         f.write_all(b"new").unwrap();
         tmp.commit(true).unwrap();

@@ -1,17 +1,23 @@
-//! Files: every audio format in (`decode`), WAV out. Everything that touches the filesystem lives
-//! here or in `commands`.
+//! Files: every audio format in (`decode`), WAV and FLAC out. Everything that touches the
+//! filesystem lives here or in `commands`.
 
 pub mod abx_log;
 pub mod atomic;
 pub mod decode;
+pub mod flac_write;
 pub mod pcm;
 pub mod profile_file;
+pub mod sink;
 pub mod tags;
 pub mod wav;
+pub mod wav_header;
+pub mod wav_write;
 
 pub use decode::{DecodeError, Decoder, Info};
+pub use sink::{Container, Sink, SinkSpec, Target};
 pub use tags::Tags;
-pub use wav::{OutFormat, SinkStats, WavError, WavSink};
+pub use wav::WavError;
+pub use wav_write::{OutFormat, SinkStats, WavSink};
 
 /// The reader's name before every format went through [`Decoder`]; kept for code written then.
 pub type WavSource = Decoder;

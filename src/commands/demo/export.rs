@@ -96,6 +96,7 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         }
         let opts = ExportOptions {
             format: None,
+            container: None,
             dither: Dither::Tpdf,
             preamp: Preamp::Db(gains_db[i]),
             force: replace,

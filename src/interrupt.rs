@@ -1,0 +1,71 @@
+//! Terminating signals outside the terminal UI: remove half-written outputs, leave every final
+//! name untouched, exit with the shell's code (128 + the signal's number).
+//!
+//! SIGINT, SIGTERM, SIGHUP and SIGQUIT all mean "stop now" to a user or a supervisor (`timeout`,
+//! systemd, a closed ssh session); each used to leave `.NAME.PID.N.partial` files behind except
+//! SIGINT. `signal-hook` turns them into messages for one ordinary thread, so the clean-up runs
+//! outside signal context and may take locks and call `remove_file`; the `ctrlc` crate it
+//! replaces handles SIGINT (and SIGTERM/SIGHUP behind a feature) but never SIGQUIT, and gives no
+//! way to tell which signal came, which the exit code needs.
+//!
+//! The path out never blocks or panics: no `eprintln!` (it panics when stderr is `/dev/full`, and
+//! a panic there used to leave the temporary-file lock held and the writer waiting for ever), and
+//! the one-line notice is written only if stderr can take it at once (`poll` with no timeout), so
+//! a stalled pipe on stderr cannot keep the process alive either.
+//!
+//! The terminal screens install their own handlers while they run (`ui::tui::hangup`) and put
+//! these back afterwards.
+
+/// Starts the clean-up thread. Call once, first thing in `main`.
+pub fn install() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        let Ok(mut signals) =
+            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("iemsim-signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    crate::io::atomic::remove_pending();
+                    notice(&format!(
+                        "\niemsim: stopped by {}; no partial output was left behind\n",
+                        name(sig)
+                    ));
+                    // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on
+                    // a stalled stdout pipe; every file that matters is already removed or committed.
+                    unsafe { libc::_exit(128 + sig) };
+                }
+            });
+    }
+}
+
+#[cfg(unix)]
+fn name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => "SIGINT",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "a signal",
+    }
+}
+
+/// Writes `msg` to stderr if it can be written without waiting; errors are ignored.
+#[cfg(unix)]
+fn notice(msg: &str) {
+    let mut p = libc::pollfd {
+        fd: libc::STDERR_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, zero timeout; write(2) reads `msg` only.
+    unsafe {
+        if libc::poll(&mut p, 1, 0) == 1 && p.revents & libc::POLLOUT != 0 {
+            let _ = libc::write(libc::STDERR_FILENO, msg.as_ptr().cast(), msg.len());
+        }
+    }
+}

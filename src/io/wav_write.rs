@@ -1,0 +1,229 @@
+//! Streaming WAV writing, as f64 frames in [-1, 1): the writer half of the WAV edge (the reader
+//! lives in `wav.rs`).
+//!
+//! Memory stays bounded whatever the file length: callers push fixed-size blocks.
+
+use super::pcm::{self, Encoding};
+use super::sink::{Dest, SinkSpec, Target};
+use super::wav::WavError;
+use super::wav_header::{Header, HeaderSpec, MAX_RIFF_BYTES};
+use super::Tags;
+use crate::dsp::dither::{Dither, Quantizer};
+use serde::Serialize;
+use std::io;
+use std::path::Path;
+
+/// Output sample formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutFormat {
+    I16,
+    I24,
+    I32,
+    F32,
+}
+
+impl OutFormat {
+    /// Parses `16`, `24`, `32` or `32f`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "16" => Some(Self::I16),
+            "24" => Some(Self::I24),
+            "32" => Some(Self::I32),
+            "32f" | "f32" | "float" => Some(Self::F32),
+            _ => None,
+        }
+    }
+
+    pub fn bits(self) -> u16 {
+        match self {
+            Self::I16 => 16,
+            Self::I24 => 24,
+            Self::I32 | Self::F32 => 32,
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        self == Self::F32
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::I16 => "16-bit int",
+            Self::I24 => "24-bit int",
+            Self::I32 => "32-bit int",
+            Self::F32 => "32-bit float",
+        }
+    }
+}
+
+/// Level statistics of what was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SinkStats {
+    /// Largest |sample| before quantisation (1.0 = 0 dBFS).
+    pub peak: f64,
+    /// Samples that exceeded full scale (clipped for integer output; left over 0 dBFS in float).
+    pub clipped: u64,
+    pub frames: u64,
+}
+
+impl SinkStats {
+    pub fn peak_dbfs(&self) -> f64 {
+        20.0 * self.peak.log10()
+    }
+}
+
+/// Writes a WAV file atomically (to a temporary file, given its name on [`finish`](Self::finish)),
+/// or a streamed WAV to standard output. The header is ours (see `wav_header`: the `fmt ` form
+/// each format calls for, `fact`, LIST/INFO tags, RF64 past 4 GiB); samples are encoded in bulk
+/// (see `pcm`).
+pub struct WavSink {
+    dest: Dest,
+    header: Header,
+    encoding: Encoding,
+    channels: u16,
+    data_bytes: u64,
+    /// [`MAX_RIFF_BYTES`]; smaller in tests, to exercise RF64 without writing 4 GiB.
+    riff_limit: u64,
+    quantizer: Quantizer,
+    bytes: Vec<u8>,
+    stats: SinkStats,
+}
+
+impl WavSink {
+    /// A WAV file without tags and of unknown length (room for RF64 is reserved). Fails at once if
+    /// `dest` exists (without `replace`), is not a regular file, or its folder does not exist.
+    pub fn create(
+        dest: &Path,
+        channels: u16,
+        sample_rate: u32,
+        format: OutFormat,
+        dither: Dither,
+        replace: bool,
+    ) -> Result<Self, WavError> {
+        let target = Target::File {
+            path: dest.to_path_buf(),
+            replace,
+        };
+        let spec = SinkSpec {
+            channels,
+            sample_rate,
+            format,
+            dither,
+            tags: Tags::default(),
+            frames: None,
+        };
+        Self::open(&target, &spec)
+    }
+
+    /// Any target, with tags; `spec.frames` (when known) decides whether RF64 room is reserved.
+    pub fn open(target: &Target, spec: &SinkSpec) -> Result<Self, WavError> {
+        Self::open_with_limit(target, spec, MAX_RIFF_BYTES)
+    }
+
+    pub(crate) fn open_with_limit(
+        target: &Target,
+        spec: &SinkSpec,
+        riff_limit: u64,
+    ) -> Result<Self, WavError> {
+        let format = spec.format;
+        let encoding = match format {
+            OutFormat::I16 => Encoding::I16,
+            OutFormat::I24 => Encoding::I24,
+            OutFormat::I32 => Encoding::I32,
+            OutFormat::F32 => Encoding::F32,
+        };
+        let mut hspec = HeaderSpec {
+            channels: spec.channels,
+            sample_rate: spec.sample_rate,
+            bits: format.bits(),
+            float: format.is_float(),
+            tags: &spec.tags,
+            reserve_ds64: false,
+            streamed: *target == Target::Stdout,
+        };
+        let plain_len = Header::new(&hspec).bytes.len() as u64;
+        hspec.reserve_ds64 = match spec.frames {
+            Some(frames) => {
+                let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
+                plain_len + data + (data & 1) > riff_limit
+            }
+            None => true,
+        };
+        let mut header = Header::new(&hspec);
+        if let (true, Some(frames)) = (hspec.streamed, spec.frames) {
+            // A pipe cannot be patched, but the length is known: announce it exactly, which
+            // readers take without the "premature EOF" / "corrupt packet" warnings that
+            // 0xFFFFFFFF ("read to the end") draws from sox and ffmpeg.
+            let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
+            if let Some(patches) = header.finish_patches(data, riff_limit) {
+                header.apply(&patches);
+            }
+        }
+        let mut dest = Dest::open(target)?;
+        dest.write_all(&header.bytes)?;
+        // A fixed seed: the same export twice gives identical files.
+        let quantizer = Quantizer::new(
+            format.bits(),
+            spec.dither,
+            0x1E45_1A00 ^ u64::from(spec.sample_rate),
+        );
+        Ok(Self {
+            dest,
+            header,
+            encoding,
+            channels: spec.channels,
+            data_bytes: 0,
+            riff_limit,
+            quantizer,
+            bytes: Vec::new(),
+            stats: SinkStats::default(),
+        })
+    }
+
+    /// Appends interleaved frames.
+    pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
+        let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
+        let total = self.header.bytes.len() as u64 + self.data_bytes + self.bytes.len() as u64;
+        if total > self.riff_limit && !self.dest.is_stream() && !self.header.can_grow_to_rf64() {
+            return Err(self.dest.err(io::Error::other(
+                "the output would exceed the 4 GiB limit of WAV files",
+            )));
+        }
+        self.dest.write_all(&self.bytes)?;
+        self.data_bytes += self.bytes.len() as u64;
+        self.stats.peak = self.stats.peak.max(st.peak);
+        self.stats.clipped += st.clipped;
+        self.stats.frames += (block.len() / usize::from(self.channels)) as u64;
+        Ok(())
+    }
+
+    /// Writes the pad byte, patches the sizes (RF64 if the file grew past 4 GiB), flushes to disk
+    /// and gives the file its final name.
+    pub fn finish(mut self) -> Result<SinkStats, WavError> {
+        if self.data_bytes % 2 == 1 {
+            self.dest.write_all(&[0])?;
+        }
+        let patches = if self.dest.is_stream() {
+            Vec::new()
+        } else {
+            self.header
+                .finish_patches(self.data_bytes, self.riff_limit)
+                .ok_or_else(|| {
+                    self.dest.err(io::Error::other(
+                        "the output would exceed the 4 GiB limit of WAV files",
+                    ))
+                })?
+        };
+        self.dest.finish(&patches)?;
+        Ok(self.stats)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dest.path()
+    }
+}
+
+#[cfg(test)]
+#[path = "wav_write_tests.rs"]
+mod tests;

@@ -1,0 +1,345 @@
+//! Every output format, checked by the programs people will open it with: sox, ffmpeg/ffprobe,
+//! Python's `soundfile` (libsndfile) and the reference `flac` decoder. Each must read the file
+//! without a warning and find exactly the samples that went in (issue 11 item 15, issue 12
+//! "Output"). These tools are installed by `.ci/run`; a missing one fails the test.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run iemsim")
+}
+
+fn tool(cmd: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} is needed (.ci/run installs it): {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A 16-bit input on the integer grid (so every output format holds it exactly), with different
+/// content per channel, written by iemsim's own writer.
+fn input(dir: &Path, channels: u16) -> Vec<f64> {
+    let frames = 3000;
+    let data: Vec<f64> = (0..frames * usize::from(channels))
+        .map(|i| {
+            let (f, c) = (i / usize::from(channels), i % usize::from(channels));
+            let v = ((f * (c + 3) * 7919) % 20_000) as f64 - 10_000.0;
+            v / 32_768.0
+        })
+        .collect();
+    let mut sink = iemsim::io::WavSink::create(
+        &dir.join("in.wav"),
+        channels,
+        48_000,
+        iemsim::io::OutFormat::I16,
+        iemsim::dsp::dither::Dither::None,
+        true,
+    )
+    .unwrap();
+    sink.write(&data).unwrap();
+    sink.finish().unwrap();
+    data
+}
+
+fn f64s(bytes: &[u8]) -> Vec<f64> {
+    bytes
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// `soundfile.read` as float64, interleaved, raw on stdout.
+const SOUNDFILE: &str = "import sys, soundfile as sf\n\
+d, r = sf.read(sys.argv[1], dtype='float64', always_2d=True)\n\
+sys.stdout.buffer.write(d.astype('<f8').tobytes())\n";
+
+#[test]
+fn every_format_reads_cleanly_in_sox_ffmpeg_and_soundfile() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for channels in [1u16, 2, 6] {
+        let want = input(d, channels);
+        for (bits, ext) in [
+            ("16", "wav"),
+            ("24", "wav"),
+            ("32", "wav"),
+            ("32f", "wav"),
+            ("16", "flac"),
+            ("24", "flac"),
+        ] {
+            let out = format!("out{channels}-{bits}.{ext}");
+            let case = format!("{channels} ch {bits} {ext}");
+            let args = [
+                "export", "in.wav", "-p", "neutral", "--preamp", "0", "--dither", "none", "--bits",
+                bits, "-o", &out, "-q",
+            ];
+            let r = iemsim(&args, d);
+            assert!(r.status.success(), "{case}: {}", text(&r.stderr));
+
+            let info = tool("sox", &["--i", &out], d);
+            assert!(info.status.success(), "{case}");
+            assert_eq!(text(&info.stderr), "", "{case}: sox --i");
+            let null = tool("sox", &[&out, "-n"], d);
+            assert_eq!(text(&null.stderr), "", "{case}: sox to null");
+
+            let probe = tool("ffprobe", &["-v", "warning", &out], d);
+            assert_eq!(text(&probe.stderr), "", "{case}: ffprobe");
+            let ff = tool(
+                "ffmpeg",
+                &["-v", "warning", "-i", &out, "-f", "f64le", "-"],
+                d,
+            );
+            // The ffmpeg CLI reports that it guessed the speaker layout of every WAV without a
+            // channel mask (its own WAVs and sox's too); it is not about the file's validity.
+            let warnings: Vec<String> = text(&ff.stderr)
+                .lines()
+                .filter(|l| !l.starts_with("Guessed Channel Layout"))
+                .map(str::to_owned)
+                .collect();
+            assert!(warnings.is_empty(), "{case}: ffmpeg: {warnings:?}");
+            assert!(
+                f64s(&ff.stdout) == want,
+                "{case}: ffmpeg read other samples"
+            );
+
+            let py = tool("python3", &["-c", SOUNDFILE, &out], d);
+            assert_eq!(text(&py.stderr), "", "{case}: soundfile");
+            assert!(
+                f64s(&py.stdout) == want,
+                "{case}: soundfile read other samples"
+            );
+        }
+    }
+}
+
+/// The FLAC export decodes (reference `flac` decoder, with its MD5 check) to exactly the samples
+/// of the WAV export at the same bit depth, dither included.
+#[test]
+fn flac_is_bit_exact_to_the_wav_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/music.wav");
+    for bits in ["16", "24"] {
+        for ext in ["wav", "flac"] {
+            let out = format!("o{bits}.{ext}");
+            let args = [
+                "export",
+                src.to_str().unwrap(),
+                "-p",
+                "ba",
+                "--bits",
+                bits,
+                "-o",
+                &out,
+                "-q",
+            ];
+            let r = iemsim(&args, d);
+            assert!(r.status.success(), "{}", text(&r.stderr));
+        }
+        let flac = format!("o{bits}.flac");
+        let t = tool("flac", &["-t", "-s", &flac], d);
+        assert!(t.status.success(), "flac -t: {}", text(&t.stderr));
+        let raw_flac = tool(
+            "flac",
+            &[
+                "-d",
+                "-c",
+                "-s",
+                "--force-raw-format",
+                "--endian=little",
+                "--sign=signed",
+                &flac,
+            ],
+            d,
+        );
+        let fmt = if bits == "16" { "s16" } else { "s24" };
+        let raw_wav = tool("sox", &[&format!("o{bits}.wav"), "-t", fmt, "-"], d);
+        assert!(raw_flac.stdout.len() > 1_000_000);
+        assert!(
+            raw_flac.stdout == raw_wav.stdout,
+            "{bits}-bit FLAC differs from the WAV"
+        );
+    }
+}
+
+/// `-o -` writes the same WAV bytes as a file export (the length is known, so the sizes are
+/// exact) and sox reads the pipe without a warning; the report goes to stderr.
+#[test]
+fn dash_writes_to_stdout_for_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(d, 2);
+    let r = iemsim(&["export", "in.wav", "-p", "ba", "-o", "file.wav", "-q"], d);
+    assert!(r.status.success());
+    let r = iemsim(&["export", "in.wav", "-p", "ba", "-o", "-", "-q"], d);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(r.stdout == fs::read(d.join("file.wav")).unwrap());
+    assert!(
+        text(&r.stderr).contains("[ba]"),
+        "report on stderr: {}",
+        text(&r.stderr)
+    );
+    assert!(!d.join("-").exists(), "a file named '-' was created");
+
+    let mut sox = Command::new("sox")
+        .args(["-t", "wav", "-", "-n"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    sox.stdin.take().unwrap().write_all(&r.stdout).unwrap();
+    let o = sox.wait_with_output().unwrap();
+    assert_eq!(text(&o.stderr), "");
+
+    // FLAC on stdout: STREAMINFO cannot be patched on a pipe; the samples are what counts.
+    let r = iemsim(
+        &[
+            "export", "in.wav", "-p", "ba", "--format", "flac", "-o", "-", "-q",
+        ],
+        d,
+    );
+    assert!(r.status.success());
+    fs::write(d.join("piped.flac"), &r.stdout).unwrap();
+    let a = tool(
+        "ffmpeg",
+        &["-v", "error", "-i", "piped.flac", "-f", "s16le", "-"],
+        d,
+    );
+    let b = tool(
+        "ffmpeg",
+        &["-v", "error", "-i", "file.wav", "-f", "s16le", "-"],
+        d,
+    );
+    assert!(a.stdout == b.stdout && !a.stdout.is_empty());
+}
+
+/// Names iemsim cannot write are refused before anything is read or written.
+#[test]
+fn unwritable_output_names_are_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(d, 2);
+    fs::create_dir(d.join("sub")).unwrap();
+    for (args, says) in [
+        (vec!["-o", "x.mp3"], "x.mp3: iemsim writes .wav and .flac"),
+        (vec!["-o", "noext"], "noext: iemsim writes .wav and .flac"),
+        (
+            vec!["-o", "x.wav", "--format", "flac"],
+            "--format says flac",
+        ),
+        (
+            vec!["-o", "x.flac", "--bits", "32f"],
+            "FLAC output is 16- or 24-bit",
+        ),
+        (
+            vec!["-o", "x.FLAC", "--bits", "32"],
+            "FLAC output is 16- or 24-bit",
+        ),
+        (vec!["-o", "sub"], "sub: is a folder"),
+        (vec!["-o", "nope/x.wav"], "the output folder does not exist"),
+    ] {
+        let mut a = vec!["export", "in.wav", "-p", "ba"];
+        a.extend(&args);
+        let r = iemsim(&a, d);
+        let err = text(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        let mut names: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["in.wav", "sub"], "{args:?}");
+    }
+    // Upper-case extensions are the same formats.
+    let r = iemsim(&["export", "in.wav", "-p", "ba", "-o", "X.FLAC", "-q"], d);
+    assert!(r.status.success());
+    assert_eq!(&fs::read(d.join("X.FLAC")).unwrap()[..4], b"fLaC");
+}
+
+/// Tags reach both containers where other programs find them (ffprobe's format tags).
+#[test]
+fn tags_are_written_as_list_info_and_vorbis_comments() {
+    use iemsim::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
+    let dir = tempfile::tempdir().unwrap();
+    let tags = Tags {
+        title: Some("Sültana".into()),
+        artist: Some("The Band".into()),
+        album: Some("Odd".into()),
+        track: Some("3".into()),
+        ..Tags::default()
+    };
+    for (name, c) in [("t.wav", Container::Wav), ("t.flac", Container::Flac)] {
+        let path = dir.path().join(name);
+        let spec = SinkSpec {
+            channels: 1,
+            sample_rate: 44_100,
+            format: OutFormat::I16,
+            dither: iemsim::dsp::dither::Dither::None,
+            tags: tags.clone(),
+            frames: Some(101),
+        };
+        let mut s = Sink::create(
+            &Target::File {
+                path,
+                replace: false,
+            },
+            c,
+            &spec,
+        )
+        .unwrap();
+        s.write(&[0.25; 101]).unwrap();
+        s.finish().unwrap();
+        let o = tool(
+            "ffprobe",
+            &[
+                "-v",
+                "warning",
+                "-show_entries",
+                "format_tags",
+                "-of",
+                "default=nw=1",
+                name,
+            ],
+            dir.path(),
+        );
+        assert_eq!(text(&o.stderr), "", "{name}");
+        let out = text(&o.stdout).to_lowercase();
+        for want in ["title=sültana", "artist=the band", "album=odd", "track=3"] {
+            assert!(out.contains(want), "{name}: {want} not in {out}");
+        }
+        let sox = tool("sox", &[name, "-n"], dir.path());
+        assert_eq!(text(&sox.stderr), "", "{name}");
+    }
+}
+
+/// `-o -` onto a terminal would print binary audio on the screen: refused (exit 2) instead.
+#[test]
+fn dash_onto_a_terminal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(d, 2);
+    // script(1) runs the command with a pseudo-terminal as its standard output.
+    let cmd = format!(
+        "'{}' export in.wav -p ba -o -; echo EXIT=$?",
+        env!("CARGO_BIN_EXE_iemsim")
+    );
+    let o = tool("script", &["-q", "-c", &cmd, "/dev/null"], d);
+    let out = text(&o.stdout);
+    assert!(out.contains("standard output is a terminal"), "{out}");
+    assert!(out.contains("EXIT=2"), "{out}");
+    assert!(!out.contains("RIFF"), "{out}");
+}

@@ -1,0 +1,313 @@
+//! Outputs never destroy anything and never leave debris (issue 11 items 5, 8, 9, 13): only regular
+//! files are replaced, terminating signals clean up and exit 128 + n without blocking, SIGKILL
+//! leaves nothing visible, stale temporaries of dead processes are swept, long names work.
+//!
+//! The signal tests are deterministic: the export is parked on a write that cannot complete (a
+//! stderr pipe filled beforehand, or a stdout pipe nobody reads) before the signal is sent, so
+//! it always arrives mid-export, and the condition waited for is stable once reached.
+#![cfg(target_os = "linux")]
+
+use std::fs;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn iemsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run iemsim")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A short WAV at `rate` Hz.
+fn input(path: &Path, rate: u32, frames: usize) {
+    let mut sink = iemsim::io::WavSink::create(
+        path,
+        2,
+        rate,
+        iemsim::io::OutFormat::I16,
+        iemsim::dsp::dither::Dither::None,
+        true,
+    )
+    .unwrap();
+    let data: Vec<f64> = (0..frames * 2)
+        .map(|i| ((i % 200) as f64 - 100.0) / 400.0)
+        .collect();
+    sink.write(&data).unwrap();
+    sink.finish().unwrap();
+}
+
+fn mkfifo(path: &Path) {
+    let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    // SAFETY: valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+fn assert_refused(o: &Output, says: &str) {
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(says), "{err}");
+}
+
+/// `--force` replaces regular files only: a FIFO, links to /dev/null and /dev/stdout, and (as
+/// root) /dev/null itself are refused with exit 2 and left as they were.
+#[test]
+fn force_never_replaces_anything_but_a_regular_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 44_100, 1000);
+    mkfifo(&d.join("fifo.wav"));
+    std::os::unix::fs::symlink("/dev/null", d.join("null.wav")).unwrap();
+    std::os::unix::fs::symlink("/dev/stdout", d.join("stdout.wav")).unwrap();
+    for (name, says) in [
+        ("fifo.wav", "is a FIFO (named pipe), not a regular file"),
+        ("null.wav", "is a link to a device"),
+        ("stdout.wav", "not a regular file"),
+    ] {
+        let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", name, "--force"], d);
+        assert_refused(&o, says);
+    }
+    assert!(fs::metadata(d.join("fifo.wav"))
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(fs::symlink_metadata(d.join("null.wav"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::symlink_metadata(d.join("stdout.wav"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(names(d), ["fifo.wav", "in.wav", "null.wav", "stdout.wav"]);
+
+    let o = iemsim(
+        &["export", "in.wav", "-p", "ba", "-o", "/dev/null", "--force"],
+        d,
+    );
+    assert_refused(&o, "/dev/null: is a device");
+    assert!(fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+
+    // A regular file is still replaced with --force.
+    fs::write(d.join("old.wav"), b"old").unwrap();
+    let o = iemsim(
+        &[
+            "export", "in.wav", "-p", "ba", "-o", "old.wav", "--force", "-q",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(&fs::read(d.join("old.wav")).unwrap()[..4], b"RIFF");
+}
+
+/// A read-only output folder is a problem the user can fix: exit 2, one line. Root may write
+/// anywhere, so as root the binary runs as `nobody`.
+#[test]
+fn read_only_output_folder_exits_2() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::set_permissions(d, fs::Permissions::from_mode(0o755)).unwrap();
+    input(&d.join("in.wav"), 44_100, 1000);
+    fs::create_dir(d.join("ro")).unwrap();
+    fs::set_permissions(d.join("ro"), fs::Permissions::from_mode(0o555)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_iemsim");
+    let args = ["export", "in.wav", "-p", "ba", "-o", "ro/x.wav"];
+    // SAFETY: geteuid has no preconditions.
+    let o = if unsafe { libc::geteuid() } == 0 {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("setpriv (util-linux)")
+    } else {
+        iemsim(&args, d)
+    };
+    assert_refused(&o, "ro/x.wav: the output folder is not writable");
+    assert!(names(&d.join("ro")).is_empty());
+}
+
+/// A final name of 245 characters works: the temporary name is shortened to fit NAME_MAX.
+#[test]
+fn long_output_names_fit_the_temporary_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 44_100, 1000);
+    for mode in ["named", "auto"] {
+        let name = format!("{}.wav", mode.repeat(300)[..241].to_owned());
+        assert_eq!(name.len(), 245);
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(["export", "in.wav", "-p", "ba", "-o", &name, "-q"])
+            .env("IEMSIM_TMPFILE", mode)
+            .current_dir(d)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{mode}: {}", text(&o.stderr));
+        assert!(d.join(&name).is_file());
+    }
+}
+
+/// Temporaries of a process that no longer exists are removed by the next export into the
+/// folder; a live process's are kept.
+#[test]
+fn stale_temporaries_of_dead_processes_are_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 44_100, 1000);
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let alive = std::process::id();
+    let stale = format!(".x.wav.{dead}.0.partial");
+    let live = format!(".y.wav.{alive}.3.partial");
+    fs::write(d.join(&stale), b"junk").unwrap();
+    fs::write(d.join(&live), b"busy").unwrap();
+    let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", "out.wav", "-q"], d);
+    assert!(o.status.success());
+    assert_eq!(names(d), [live.as_str(), "in.wav", "out.wav"]);
+}
+
+/// A pipe whose buffer is already full: the child's first write to it blocks for ever.
+fn full_pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for two descriptors.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: fresh descriptors we own.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: fcntl/write on our own pipe; non-blocking only while filling it.
+    unsafe {
+        let fl = libc::fcntl(fds[1], libc::F_GETFL);
+        libc::fcntl(fds[1], libc::F_SETFL, fl | libc::O_NONBLOCK);
+        let buf = [b'x'; 4096];
+        while libc::write(fds[1], buf.as_ptr().cast(), buf.len()) > 0 {}
+        libc::fcntl(fds[1], libc::F_SETFL, fl);
+    }
+    (r, w)
+}
+
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !cond() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Starts `export in.wav -p neutral -p ba` on 8 kHz input with stderr a full pipe: the neutral
+/// output's temporary file is created, then the warning that ba's 8.6 kHz filter is dropped
+/// blocks on stderr. The export is parked there until a signal comes.
+fn parked_export(d: &Path, tmpfile: &str) -> (Child, OwnedFd) {
+    input(&d.join("in.wav"), 8_000, 8_000);
+    let (r, w) = full_pipe();
+    let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "in.wav", "-p", "neutral", "-p", "ba", "-q"])
+        .env("IEMSIM_TMPFILE", tmpfile)
+        .current_dir(d)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(w))
+        .spawn()
+        .unwrap();
+    (child, r)
+}
+
+#[test]
+fn every_terminating_signal_cleans_up_and_exits_128_plus_n() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (mut child, _keep) = parked_export(d, "named");
+        wait_for("the temporary file", || {
+            names(d).iter().any(|n| n.ends_with(".partial"))
+        });
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(128 + sig), "signal {sig}");
+        assert_eq!(names(d), ["in.wav"], "signal {sig} left something behind");
+    }
+}
+
+/// SIGKILL cannot be handled: with O_TMPFILE there is nothing visible to leave behind.
+#[test]
+fn sigkill_leaves_nothing_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (mut child, _keep) = parked_export(d, "auto");
+    let fd_dir = format!("/proc/{}/fd", child.id());
+    let here = fs::canonicalize(d).unwrap();
+    wait_for("the unnamed temporary file", || {
+        fs::read_dir(&fd_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                fs::read_link(e.path()).is_ok_and(|t| {
+                    t.starts_with(&here) && t.to_string_lossy().ends_with("(deleted)")
+                })
+            })
+    });
+    assert_eq!(names(d), ["in.wav"], "the temporary file has a name");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(names(d), ["in.wav"]);
+}
+
+/// SIGINT while stderr is /dev/full and the writer is blocked on a stdout pipe nobody reads:
+/// the process still exits 130 at once (it used to deadlock in a panicking eprintln!).
+#[test]
+fn sigint_with_stderr_full_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 44_100, 441_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "in.wav", "-p", "ba", "-o", "-"])
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(
+            fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
+        .spawn()
+        .unwrap();
+    // The header has been written: the export is under way, and with 1.7 MB to write into a
+    // 64 KiB pipe nobody drains, it cannot finish.
+    let mut head = [0u8; 4];
+    use std::io::Read;
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut head)
+        .unwrap();
+    assert_eq!(&head, b"RIFF");
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+}
