@@ -40,8 +40,7 @@ fn measure(path: &Path) -> (f64, f64) {
 
 fn report(o: &Output) -> Vec<serde_json::Value> {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice::<serde_json::Value>(&o.stdout)
-        .unwrap()
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["outputs"]
         .as_array()
         .unwrap()
         .clone()
