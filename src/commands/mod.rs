@@ -10,7 +10,7 @@ pub mod profiles;
 pub mod show;
 
 use crate::cli::Command;
-use crate::dsp::{builtin, profile, Profile};
+use crate::dsp::{builtin, iems, profile, Profile};
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -27,10 +27,21 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-/// Looks up a built-in profile by name (with a "did you mean" suggestion when it is unknown).
+/// Looks up a built-in profile by name (with a "did you mean" suggestion when it is unknown): a
+/// class profile, or a per-IEM one (`iem:moondrop-ssr`, fitted from its measurement on first use).
 pub fn find_profile(name: &str) -> Result<Profile> {
+    let iem_names = iems::names();
+    let names: Vec<&str> = builtin::NAMES
+        .iter()
+        .copied()
+        .chain(iem_names.iter().map(String::as_str))
+        .collect();
+    let found = profile::find_name(&names, name)?;
+    if let Some(iem) = iems::by_name(found) {
+        return Ok(iems::profile(iem)?.profile.clone());
+    }
     let all = builtin::profiles();
-    Ok(profile::find(&all, name)?.clone())
+    Ok(profile::find(&all, found)?.clone())
 }
 
 /// INPUT, or the bundled sample when omitted (with a hint if it is missing, e.g. run from elsewhere).

@@ -55,7 +55,7 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
 
 impl Profile {
     /// Sets `preamp_db` to −(largest boost at 48 kHz), the headroom the filters need.
-    fn with_auto_preamp(mut self) -> Self {
+    pub(crate) fn with_auto_preamp(mut self) -> Self {
         self.preamp_db = -(self.max_boost_db(48_000.0) * 10.0).ceil() / 10.0;
         self
     }

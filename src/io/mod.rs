@@ -2,6 +2,7 @@
 
 pub mod abx_log;
 pub mod atomic;
+pub mod measurement;
 pub mod pcm;
 pub mod tags;
 pub mod wav;
