@@ -32,7 +32,10 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(Interrupted(sig)) = cause.downcast_ref::<Interrupted>() {
             return u8::try_from(128 + sig).unwrap_or(1);
         }
-        if cause.is::<UsageError>() || cause.is::<ProfileError>() {
+        if cause.is::<UsageError>()
+            || cause.is::<ProfileError>()
+            || cause.is::<crate::io::measurement::MeasurementError>()
+        {
             return 2;
         }
         if let Some(w) = cause.downcast_ref::<WavError>() {

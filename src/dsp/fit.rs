@@ -147,8 +147,9 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
     // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
     let kept: Vec<usize> = (0..n)
-        .filter(|&i| weights[i] > 0.0 || freqs_hz[i] > cfg.max_boost_hz)
+        .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
         .step_by(2)
+        .chain((0..n).filter(|&i| ceiling_at(freqs_hz[i], cfg)))
         .collect();
     let pick = |v: &[f64]| kept.iter().map(|&i| v[i]).collect::<Vec<f64>>();
     let ceiling: Vec<bool> = kept
@@ -159,7 +160,7 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
         .iter()
         .map(|&i| {
             if ceiling_at(freqs_hz[i], cfg) {
-                1.0
+                CEILING_WEIGHT
             } else {
                 weights[i]
             }
@@ -181,23 +182,53 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
             offset = problem.refine(&mut params, offset, STAGE_ITERS);
         }
     }
-    while params.len() < cfg.max_filters {
-        let r = problem.residual(&params, offset);
-        let Some(p) = problem.next_peak(&r) else {
+    // Filters that converged onto one another (same kind, fc and Q) are merged and the freed
+    // places refilled, twice at most: a list with three identical filters helps nobody.
+    for _ in 0..3 {
+        while params.len() < cfg.max_filters {
+            let r = problem.residual(&params, offset);
+            let Some(p) = problem.next_peak(&r) else {
+                break;
+            };
+            params.push(p);
+            offset = problem.refine(&mut params, offset, STAGE_ITERS);
+        }
+        offset = problem.refine(&mut params, offset, FINAL_ITERS);
+        if !merge_twins(&mut params, cfg) {
             break;
-        };
-        params.push(p);
+        }
         offset = problem.refine(&mut params, offset, STAGE_ITERS);
     }
-    problem.refine(&mut params, offset, FINAL_ITERS);
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
 }
 
+/// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add); whether any were.
+fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig) -> bool {
+    let before = params.len();
+    let mut kept: Vec<Param> = Vec::with_capacity(before);
+    for p in params.drain(..) {
+        match kept.iter_mut().find(|k| {
+            k.kind == p.kind && (k.ln_fc - p.ln_fc).abs() < 0.01 && (k.ln_q - p.ln_q).abs() < 0.05
+        }) {
+            Some(k) => {
+                k.gain_db += p.gain_db;
+                k.clamp(cfg);
+            }
+            None => kept.push(p),
+        }
+    }
+    *params = kept;
+    params.len() < before
+}
+
 fn ceiling_at(f_hz: f64, cfg: &FitConfig) -> bool {
     f_hz > cfg.max_boost_hz
 }
+
+/// Weight of a boost above `max_boost_hz`: ten times an error in the band, so it all but vanishes.
+const CEILING_WEIGHT: f64 = 10.0;
 
 /// Weight of the small penalty on each filter's gain² (per dB², against a sum of squared errors
 /// over ~330 points): it keeps two large filters from cancelling each other for a hair's gain.
@@ -509,7 +540,7 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for j in 0..n {
         let d = a[j][j] - (0..j).map(|k| a[j][k] * a[j][k]).sum::<f64>();
-        if !(d > 0.0) {
+        if d.is_nan() || d <= 0.0 {
             return None;
         }
         let d = d.sqrt();
