@@ -171,7 +171,11 @@ fn check_constraints(filters: &[Filter], max: usize) {
 
 #[test]
 fn held_out_measurements_fit_within_0_8_db_as_simulation_and_as_correction() {
-    for name in ["Moondrop Chu.csv", "Truthear Hexa.csv"] {
+    for name in [
+        "Moondrop Chu.csv",
+        "Truthear Hexa.csv",
+        "Campfire Audio Ara.csv",
+    ] {
         let path = fixture(name);
         let p = path.to_str().unwrap();
         let (f, d) = deviation(&path);

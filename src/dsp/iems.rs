@@ -80,12 +80,44 @@ macro_rules! iem {
 /// Every bundled IEM measurement, by class then name.
 pub const CATALOG: &[IemMeasurement] = &[
     iem!(
+        "64-audio-u12t",
+        "64 Audio U12t",
+        Ba,
+        "12 BA (m15 Apex module)",
+        "Super Review",
+        "ba/64 Audio U12t.csv"
+    ),
+    iem!(
+        "audiosense-dt200",
+        "Audiosense DT200",
+        Ba,
+        "2 BA",
+        "Super Review",
+        "ba/Audiosense DT200.csv"
+    ),
+    iem!(
+        "audiosense-t180",
+        "Audiosense T180",
+        Ba,
+        "1 BA",
+        "Super Review",
+        "ba/Audiosense T180.csv"
+    ),
+    iem!(
         "bgvp-dm6",
         "BGVP DM6",
         Ba,
         "5 BA",
         "Super Review",
         "ba/BGVP DM6.csv"
+    ),
+    iem!(
+        "bgvp-dm8",
+        "BGVP DM8",
+        Ba,
+        "8 BA",
+        "Super Review",
+        "ba/BGVP DM8.csv"
     ),
     iem!(
         "campfire-audio-andromeda-2020",
@@ -96,12 +128,68 @@ pub const CATALOG: &[IemMeasurement] = &[
         "ba/Campfire Audio Andromeda 2020.csv"
     ),
     iem!(
+        "campfire-audio-pathfinder",
+        "Campfire Audio Pathfinder",
+        Ba,
+        "2 BA",
+        "Super Review",
+        "ba/Campfire Audio Pathfinder.csv"
+    ),
+    iem!(
+        "custom-art-fibae-7-unlimited",
+        "Custom Art FIBAE 7 Unlimited",
+        Ba,
+        "7 BA",
+        "Super Review",
+        "ba/Custom Art FIBAE 7 Unlimited.csv"
+    ),
+    iem!(
+        "dunu-sa3",
+        "DUNU SA3",
+        Ba,
+        "3 BA",
+        "Super Review",
+        "ba/DUNU SA3.csv"
+    ),
+    iem!(
         "etymotic-er4sr",
         "Etymotic ER4SR",
         Ba,
         "1 BA",
         "HypetheSonics",
         "ba/Etymotic ER4SR.csv"
+    ),
+    iem!(
+        "7hz-salnotes-zero",
+        "7Hz Salnotes Zero",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/7Hz Salnotes Zero.csv"
+    ),
+    iem!(
+        "blon-bl-03",
+        "BLON BL-03",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/BLON BL-03.csv"
+    ),
+    iem!(
+        "cca-cra",
+        "CCA CRA",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/CCA CRA.csv"
+    ),
+    iem!(
+        "etymotic-er2xr",
+        "Etymotic ER2XR",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Etymotic ER2XR.csv"
     ),
     iem!(
         "kbear-believe",
@@ -152,12 +240,60 @@ pub const CATALOG: &[IemMeasurement] = &[
         "dd/Tin HiFi T2.csv"
     ),
     iem!(
+        "aful-performer-5",
+        "AFUL Performer 5",
+        Hybrid,
+        "1 DD + 4 BA",
+        "Super Review",
+        "hybrid/AFUL Performer 5.csv"
+    ),
+    iem!(
+        "audiosense-aq7",
+        "Audiosense AQ7",
+        Hybrid,
+        "1 DD + 6 BA",
+        "Super Review",
+        "hybrid/Audiosense AQ7.csv"
+    ),
+    iem!(
+        "bgvp-dmg",
+        "BGVP DMG",
+        Hybrid,
+        "2 DD + 4 BA (silver filter)",
+        "Super Review",
+        "hybrid/BGVP DMG.csv"
+    ),
+    iem!(
         "bqeyz-spring-2",
         "BQEYZ Spring 2",
         Hybrid,
         "1 DD + 1 BA + 1 piezo",
         "Hi End Portable",
         "hybrid/BQEYZ Spring 2.csv"
+    ),
+    iem!(
+        "campfire-audio-dorado-2020",
+        "Campfire Audio Dorado 2020",
+        Hybrid,
+        "1 DD + 2 BA",
+        "Super Review",
+        "hybrid/Campfire Audio Dorado 2020.csv"
+    ),
+    iem!(
+        "cca-c10",
+        "CCA C10",
+        Hybrid,
+        "1 DD + 4 BA",
+        "Super Review",
+        "hybrid/CCA C10.csv"
+    ),
+    iem!(
+        "dunu-est-112",
+        "DUNU EST 112",
+        Hybrid,
+        "1 DD + 1 BA + 2 EST",
+        "Super Review",
+        "hybrid/DUNU EST 112.csv"
     ),
     iem!(
         "kz-zs10-pro",

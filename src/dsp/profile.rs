@@ -161,8 +161,8 @@ pub fn find<'a>(all: &'a [Profile], name: &str) -> Result<&'a Profile, ProfileEr
 }
 
 /// Resolves what a person typed to one of `names`: exactly; else ignoring case and punctuation
-/// (`Moondrop SSR`, `iem:moondrop_ssr` → `iem:moondrop-ssr`); else the one name with a word that
-/// starts it (`ssr`, `er4`). Several candidates are an error listing them; none, a "did you mean".
+/// (`Moondrop SSR`, `iem:moondrop_ssr` → `iem:moondrop-ssr`); else the one name in which it is a
+/// run of whole words (`ssr`, `er4sr`). Several candidates are an error listing them; none, a "did you mean".
 pub fn find_name<'a>(names: &[&'a str], name: &str) -> Result<&'a str, ProfileError> {
     let wanted = name.trim().to_ascii_lowercase();
     if let Some(n) = names.iter().find(|n| **n == wanted) {
@@ -179,7 +179,7 @@ pub fn find_name<'a>(names: &[&'a str], name: &str) -> Result<&'a str, ProfileEr
     let partial: Vec<&'a str> = names
         .iter()
         .copied()
-        .filter(|n| key.len() >= 2 && starts_a_word(n.strip_prefix("iem:").unwrap_or(n), &key))
+        .filter(|n| key.len() >= 2 && whole_words(n.strip_prefix("iem:").unwrap_or(n), &key))
         .collect();
     for found in [exact, partial] {
         match found.as_slice() {
@@ -212,13 +212,15 @@ pub fn find_name<'a>(names: &[&'a str], name: &str) -> Result<&'a str, ProfileEr
     })
 }
 
-/// Whether `key` (squashed) begins at a word of `name`: `ssr` in `moondrop-ssr`, not in `bass-rolloff`.
-fn starts_a_word(name: &str, key: &str) -> bool {
-    let words: Vec<&str> = name
+/// Whether `key` (squashed) is a run of whole words of `name`: `ssr` or `moondrop ssr` in
+/// `moondrop-ssr`, but not `ssr` in `bass-rolloff` nor the typo `bass-rollof`.
+fn whole_words(name: &str, key: &str) -> bool {
+    let words: Vec<String> = name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(squash)
         .collect();
-    (0..words.len()).any(|i| squash(&words[i..].concat()).starts_with(key))
+    (0..words.len()).any(|i| (i + 1..=words.len()).any(|j| words[i..j].concat() == key))
 }
 
 /// Lower-case letters and digits only: how names compare when case and punctuation do not matter.
@@ -254,16 +256,16 @@ mod tests {
     #[test]
     fn unknown_names_get_a_suggestion() {
         let all = builtin::profiles();
-        let err = find(&all, "bass-rolofff").unwrap_err();
+        let err = find(&all, "bass-rollof").unwrap_err();
         assert!(
             err.to_string().contains("did you mean 'bass-rolloff'"),
             "{err}"
         );
         let err = find(&all, "v-hybird").unwrap_err();
         assert!(err.to_string().contains("'v-hybrid'"), "{err}");
-        // A unique start of a name, or the name without punctuation, is enough.
-        assert_eq!(find(&all, "bass-rollof").unwrap().name, "bass-rolloff");
+        // The name without punctuation, or a whole word of it, is enough.
         assert_eq!(find(&all, "vhybrid").unwrap().name, "v-hybrid");
+        assert_eq!(find(&all, "rolloff").unwrap().name, "bass-rolloff");
         assert!(matches!(
             find(&all, "zzzzzzzzzz"),
             Err(ProfileError::Unknown {
@@ -297,6 +299,8 @@ mod tests {
             );
         }
         assert_eq!(find_name(&names, "ER4SR").unwrap(), "iem:etymotic-er4sr");
+        // A part of a word is not enough (a typo gets a suggestion instead).
+        assert!(find_name(&names, "er4").is_err());
         assert_eq!(find_name(&names, "V Hybrid").unwrap(), "v-hybrid");
         let err = find_name(&names, "moondrop").unwrap_err().to_string();
         assert!(
