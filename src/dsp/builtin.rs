@@ -78,20 +78,20 @@ fn neutral() -> Profile {
 fn ba() -> Profile {
     profile(
         "ba",
-        "Typical balanced-armature IEM: sub-bass rolled off below ~80 Hz, recessed 2-5 kHz presence, a narrow peak near 8 kHz",
+        "Typical balanced-armature IEM: sub-bass rolled off below ~60 Hz, recessed 2-5 kHz presence, a narrow peak near 8.5 kHz",
         &[
-            f(LowShelf, 80.0, -10.34, 0.536),
-            f(Peaking, 3639.0, -7.25, 0.200),
-            f(Peaking, 8184.0, 5.50, 3.991),
-            f(Peaking, 1629.0, 2.36, 1.189),
-            f(Peaking, 3016.0, -3.27, 1.430),
-            f(Peaking, 11903.0, -4.09, 1.788),
-            f(Peaking, 6409.0, -1.85, 2.270),
-            f(Peaking, 790.0, -2.03, 0.773),
+            f(LowShelf, 56.0, -4.80, 0.600),
+            f(Peaking, 2960.0, -3.91, 1.425),
+            f(Peaking, 220.0, 3.91, 0.547),
+            f(Peaking, 8605.0, 3.91, 3.456),
+            f(Peaking, 7987.0, -3.76, 0.603),
+            f(Peaking, 872.0, -1.28, 1.736),
+            f(Peaking, 1685.0, 1.11, 1.505),
+            f(Peaking, 7979.0, 4.00, 5.028),
         ],
         "Class mean of 10 BA IEMs (64 Audio U12t, Audiosense DT200 and T180, BGVP DM6 and DM8, Campfire Audio Andromeda 2020 and Pathfinder, Custom Art FIBAE 7 Unlimited, DUNU SA3, Etymotic ER4SR; AutoEq, MIT) minus Harman IE 2019 v2; \
          class spread (mean ± SD across the 10): 20-60 Hz -3.3 ± 3.7 dB, 60-250 Hz +1.9 ± 2.7, 2-5 kHz -3.6 ± 1.9, 5-9 kHz -1.2 ± 3.1, 9-16 kHz -0.4 ± 4.4; \
-         fitted with 8 filters, RMS error 0.11 dB over 20 Hz-10 kHz (mean offset removed).",
+         fitted with 8 filters, RMS error 0.08 dB over 20 Hz-10 kHz (mean offset removed).",
     )
 }
 
@@ -102,18 +102,18 @@ fn dd() -> Profile {
         "dd",
         "Typical dynamic-driver IEM: a little less sub-bass, fuller upper bass around 200 Hz, a treble peak near 8 kHz",
         &[
-            f(LowShelf, 78.0, -8.37, 0.546),
-            f(Peaking, 8096.0, 5.22, 5.389),
-            f(Peaking, 5900.0, -3.83, 0.241),
-            f(Peaking, 6395.0, -3.51, 2.333),
-            f(Peaking, 3184.0, -3.90, 1.003),
-            f(Peaking, 9568.0, -2.04, 5.691),
-            f(Peaking, 744.0, -4.37, 0.711),
-            f(Peaking, 4751.0, 1.45, 4.048),
+            f(LowShelf, 52.0, -3.18, 0.629),
+            f(Peaking, 8084.0, 5.73, 5.830),
+            f(Peaking, 210.0, 3.89, 0.543),
+            f(Peaking, 3223.0, -2.78, 1.363),
+            f(Peaking, 4784.0, 1.39, 4.157),
+            f(Peaking, 852.0, -1.38, 1.041),
+            f(Peaking, 1349.0, 1.02, 1.774),
+            f(Peaking, 6314.0, -2.89, 2.456),
         ],
         "Class mean of 10 DD IEMs (7Hz Salnotes Zero, BLON BL-03, CCA CRA, Etymotic ER2XR, KBEAR Believe, Moondrop Aria, SSP and SSR, Shure SE215, Tin HiFi T2; AutoEq, MIT) minus Harman IE 2019 v2; \
          class spread (mean ± SD across the 10): 20-60 Hz -1.9 ± 3.8 dB, 60-250 Hz +2.3 ± 1.7, 2-5 kHz -1.8 ± 2.0, 5-9 kHz -0.3 ± 2.7, 9-16 kHz +1.8 ± 3.5; \
-         fitted with 8 filters, RMS error 0.11 dB over 20 Hz-10 kHz (mean offset removed).",
+         fitted with 8 filters, RMS error 0.10 dB over 20 Hz-10 kHz (mean offset removed).",
     )
 }
 
@@ -124,18 +124,18 @@ fn v_hybrid() -> Profile {
         "v-hybrid",
         "V-shaped hybrid (dynamic woofer + BA tweeter): boosted bass, scooped 3 kHz, bright 8 kHz",
         &[
-            f(Peaking, 3220.0, -5.30, 1.257),
-            f(Peaking, 7993.0, 7.34, 4.809),
-            f(Peaking, 172.0, 5.25, 0.462),
-            f(Peaking, 6276.0, -1.54, 2.557),
-            f(Peaking, 1684.0, 3.32, 0.969),
-            f(Peaking, 4741.0, 2.55, 4.370),
-            f(Peaking, 830.0, -1.71, 1.024),
-            f(Peaking, 11_330.0, 2.15, 6.000),
+            f(Peaking, 7982.0, 6.73, 5.355),
+            f(Peaking, 3231.0, -5.81, 1.263),
+            f(Peaking, 173.0, 4.42, 0.477),
+            f(Peaking, 6239.0, -1.98, 2.631),
+            f(Peaking, 823.0, -2.25, 0.835),
+            f(Peaking, 1652.0, 2.89, 1.018),
+            f(Peaking, 4740.0, 2.22, 4.894),
+            f(Peaking, 24.0, -0.96, 0.503),
         ],
         "Class mean of 10 hybrids (AFUL Performer 5, Audiosense AQ7, BGVP DMG, BQEYZ Spring 2, Campfire Audio Dorado 2020, CCA C10, DUNU EST 112, KZ ZS10 Pro and ZSN Pro, Sony IER-Z1R; AutoEq, MIT) minus Harman IE 2019 v2; \
          class spread (mean ± SD across the 10): 20-60 Hz +0.0 ± 1.9 dB, 60-250 Hz +3.3 ± 2.4, 2-5 kHz -2.9 ± 1.4, 5-9 kHz +0.3 ± 2.9, 9-16 kHz +1.6 ± 3.4; \
-         fitted with 8 filters, RMS error 0.12 dB over 20 Hz-10 kHz (mean offset removed).",
+         fitted with 8 filters, RMS error 0.13 dB over 20 Hz-10 kHz (mean offset removed).",
     )
 }
 
@@ -147,10 +147,10 @@ fn sibilance() -> Profile {
         "sibilance",
         "Exaggerated 5-9 kHz peak (the 3 most sibilant IEMs measured): harsh 's', 'sh' and 't' sounds, splashy cymbals",
         &[
-            f(Peaking, 8300.0, 9.08, 3.322),
-            f(Peaking, 3030.0, -3.67, 2.469),
-            f(Peaking, 5927.0, 2.95, 3.557),
-            f(Peaking, 11_073.0, -1.78, 2.426),
+            f(Peaking, 8301.0, 9.12, 3.308),
+            f(Peaking, 3030.0, -3.63, 2.520),
+            f(Peaking, 5926.0, 2.97, 3.537),
+            f(Peaking, 11_069.0, -1.74, 2.370),
         ],
         "Mean deviation of BGVP DMG, Moondrop SSR, BGVP DM6 (AutoEq, MIT) from Harman IE 2019 v2, 3-12 kHz only; fitted with 4 filters, RMS error 0.16 dB over 20 Hz-10 kHz (mean offset removed).",
     )

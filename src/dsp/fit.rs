@@ -5,14 +5,14 @@
 //! is one to take), then each new peaking filter goes where the weighted residual is largest, with
 //! the residual's value as gain and its half-height width as Q; after each placement all filters
 //! are refined together by Levenberg–Marquardt (Levenberg 1944, Marquardt 1963) on the parameters
-//! (ln fc, gain dB, ln Q) plus a free level offset, projected onto the constraints after each step.
+//! (ln fc, gain dB, ln Q), projected onto the constraints after each step.
 //! Hand-written rather than `argmin`: the problem is tiny (≤ 31 parameters), the Jacobian is cheap
 //! by finite differences one filter at a time, and box constraints are a one-line projection here
 //! while argmin's LM solver has none. Deterministic: no randomness, fixed iteration order.
 //!
-//! The level offset is not part of the result: a constant level is a preamp, and loudness matching
-//! removes it anyway. Hence every error figure here is taken after removing the mean error over the
-//! band ("mean offset removed").
+//! The fit follows the curve's level too (curves are 0 dB over 0.5-2 kHz, and so are the profiles),
+//! but the error figures are taken after removing the mean error over the band ("mean offset
+//! removed"): a constant level is a preamp, and loudness matching removes it anyway.
 
 use super::filter::{FilterKind, FilterSpec};
 use std::f64::consts::PI;
@@ -174,7 +174,9 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
         cfg: cfg.clone(),
     };
     let mut params: Vec<Param> = Vec::new();
-    let mut offset = problem.weighted_mean(&problem.curve);
+    // The level is anchored: the curves are 0 dB over 0.5-2 kHz, and so stays the fitted profile
+    // (a free level would let the filters drift and change what loudness matching does).
+    let mut offset = 0.0;
     if cfg.shelves && cfg.max_filters > 0 {
         let bass = problem.mean_between(&problem.residual(&params, offset), 20.0, 60.0);
         if bass.abs() > 1.0 {
@@ -352,20 +354,6 @@ struct Problem {
 }
 
 impl Problem {
-    fn weighted_mean(&self, v: &[f64]) -> f64 {
-        let (s, w) = v
-            .iter()
-            .zip(&self.weights)
-            .zip(&self.ceiling)
-            .filter(|(_, c)| !**c)
-            .fold((0.0, 0.0), |(s, w), ((v, wi), _)| (s + v * wi, w + wi));
-        if w > 0.0 {
-            s / w
-        } else {
-            0.0
-        }
-    }
-
     fn mean_between(&self, v: &[f64], lo: f64, hi: f64) -> f64 {
         let pts: Vec<f64> = self
             .grid
@@ -474,9 +462,8 @@ impl Problem {
                     }
                 }
             }
-            for (i, v) in jac[np - 1].iter_mut().enumerate() {
-                *v = if self.ceiling[i] { 0.0 } else { 1.0 };
-            }
+            // The level column stays zero: the offset is anchored at 0 dB (see `fit`).
+            jac[np - 1].iter_mut().for_each(|v| *v = 0.0);
             let mut jtj = vec![vec![0.0; np]; np];
             let mut jtr = vec![0.0; np];
             for a in 0..np {
