@@ -36,6 +36,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Work with profile files: `iemsim profile convert IN -o OUT`.
     Profile(ProfileArgs),
+    /// Fit a parametric EQ to an IEM measurement: the filters that make neutral audio sound like it.
+    #[command(
+        after_help = "The fit reproduces the IEM's deviation from the target (both normalised to 0 dB over \
+        0.5-2 kHz) with at most --max-filters RBJ filters, |gain| <= 12 dB, Q <= 6 and no boost above 14 kHz, \
+        and reports the RMS error over 20 Hz-10 kHz (mean offset removed) and the worst point.\n\n\
+        Examples:\n  iemsim fit \"Moondrop Chu.csv\"                      how the Chu colours sound\n  \
+        iemsim fit \"Moondrop Chu.csv\" --invert -o chu-eq.txt   the correction EQ, Equalizer APO format\n  \
+        iemsim fit \"Moondrop Chu.csv\" --like er4sr.csv         make the Chu sound like the ER4SR\n  \
+        iemsim fit m.csv --target diffuse-field --max-filters 6 --json"
+    )]
+    Fit(FitArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
     #[command(
         after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
@@ -85,6 +96,43 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error
+    /// (fits every bundled measurement: a few seconds).
+    #[arg(long)]
+    pub iem: bool,
+}
+
+/// `iemsim fit`: a PEQ fitted to a measurement.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The IEM's frequency response: an AutoEq-style CSV (`frequency,raw`; more columns, other
+    /// header names, `;` or tab separators and no header are fine).
+    pub measurement: PathBuf,
+    /// The neutral reference: `harman` (Harman in-ear 2019 v2), `diffuse-field`, or a CSV file.
+    #[arg(
+        long,
+        default_value = "harman",
+        value_name = "harman|diffuse-field|TARGET.csv"
+    )]
+    pub target: String,
+    /// At most this many filters (1-20).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_filters: usize,
+    /// Fit the correction EQ instead (what brings this IEM to the target, as AutoEq computes).
+    #[arg(long, conflicts_with = "like")]
+    pub invert: bool,
+    /// Make MEASUREMENT sound like this IEM: its correction plus B's deviation, as one PEQ.
+    #[arg(long, value_name = "B.csv")]
+    pub like: Option<PathBuf>,
+    /// Write the filters to this file (`.txt`: Equalizer APO / AutoEq ParametricEQ.txt format).
+    #[arg(short = 'o', long, value_name = "PROFILE.txt")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -38,6 +38,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             || cause.is::<ProfileError>()
             || cause.is::<crate::profiles::ResolveError>()
             || cause.is::<crate::io::profile_file::ProfileFileError>()
+            || cause.is::<crate::io::measurement::MeasurementError>()
         {
             return 2;
         }

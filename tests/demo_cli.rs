@@ -215,7 +215,7 @@ fn sibilance_export_numbers_match_and_the_peak_shows() {
     let sib = v[&(0, "sibilance".into(), m)];
     assert!(sib > neutral + 2.0, "sibilance {sib} vs neutral {neutral}");
     let intro = s(&report["intro"]);
-    assert!(intro.contains("5-9 kHz") && intro.contains("two of them DDs"));
+    assert!(intro.contains("5-9 kHz") && intro.contains("one hybrid, one DD and one BA"));
     // 2 parts × (source, A, B) + README.
     assert_eq!(snapshot(&dir).len(), 7);
 }

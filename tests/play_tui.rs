@@ -105,7 +105,7 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
     t.wait_for("scrolled", |s| {
         s.contains("more ↑") && !s.contains("Sibilance is")
     });
-    t.keys(&["PageDown"; 8]);
+    t.keys(&["PageDown"; 14]);
     t.wait_for("the end of the text", |s| !s.contains("more ↓"));
     t.keys(&["n"]);
     t.wait_for("part 2", |s| {

@@ -4,6 +4,7 @@ pub mod abx;
 pub mod demo;
 pub mod devices;
 pub mod export;
+pub mod fit;
 pub mod generate;
 pub mod out;
 pub mod play;
@@ -21,6 +22,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Profiles(a) => profiles::run(&a),
         Command::Show(a) => show::run(&a),
         Command::Profile(a) => profile::run(&a),
+        Command::Fit(a) => fit::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),

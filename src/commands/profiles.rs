@@ -1,7 +1,9 @@
-//! `iemsim profiles`: the built-ins and the user's own profiles, one line each.
+//! `iemsim profiles`: the built-ins and the user's own profiles, one line each; `--iem`: the
+//! per-IEM profiles with their fit.
 
 use crate::cli::ProfilesArgs;
 use crate::commands::out::outln;
+use crate::dsp::iems::{self, IemProfile};
 use crate::profiles::{self, Origin};
 use anyhow::Result;
 use serde::Serialize;
@@ -18,6 +20,9 @@ struct Entry<'a> {
 }
 
 pub fn run(args: &ProfilesArgs) -> Result<()> {
+    if args.iem {
+        return list_iems(args.json);
+    }
     let (all, problems) = profiles::all();
     // One line per unusable file in the user's folder: reported, never fatal.
     for p in &problems {
@@ -49,12 +54,95 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         };
         outln!("{:width$}  {mark}{}", l.profile.name, l.profile.description)?;
     }
+    outln!(
+        "\nPer-IEM profiles ({} measured IEMs, e.g. iem:moondrop-ssr): iemsim profiles --iem",
+        iems::CATALOG.len()
+    )?;
     match profiles::user_dir() {
         Some(d) => outln!(
-            "\nDetails and response: iemsim show PROFILE. Your own profiles (.toml, .txt, .yml) go in {}",
+            "Details and response: iemsim show PROFILE. Your own profiles (.toml, .txt, .yml) go in {}",
             d.display()
         )?,
-        None => outln!("\nDetails and response: iemsim show PROFILE")?,
+        None => outln!("Details and response: iemsim show PROFILE")?,
     }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct IemRow<'a> {
+    name: String,
+    model: &'a str,
+    class: &'a str,
+    drivers: &'a str,
+    measurer: &'a str,
+    filters: usize,
+    rms_error_db: f64,
+    worst_error_db: f64,
+    worst_hz: f64,
+    profile: &'a crate::dsp::Profile,
+}
+
+/// Fits every bundled IEM (two at a time: each fit is independent) and prints one line each.
+fn list_iems(json: bool) -> Result<()> {
+    let fitted: Vec<&'static IemProfile> = std::thread::scope(|s| {
+        let (first, second) = iems::CATALOG.split_at(iems::CATALOG.len() / 2);
+        let other = s.spawn(|| {
+            second
+                .iter()
+                .map(iems::profile)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let mine = first
+            .iter()
+            .map(iems::profile)
+            .collect::<Result<Vec<_>, _>>();
+        let theirs = other
+            .join()
+            .map_err(|_| anyhow::anyhow!("a fitting thread failed"))?;
+        anyhow::Ok(mine?.into_iter().chain(theirs?).collect())
+    })?;
+    let rows: Vec<IemRow> = fitted
+        .iter()
+        .map(|f| IemRow {
+            name: f.iem.profile_name(),
+            model: f.iem.model,
+            class: f.iem.class.label(),
+            drivers: f.iem.drivers,
+            measurer: f.iem.measurer,
+            filters: f.profile.filters.len(),
+            rms_error_db: f.error.rms_db,
+            worst_error_db: f.error.worst_db,
+            worst_hz: f.error.worst_hz,
+            profile: &f.profile,
+        })
+        .collect();
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let dw = rows.iter().map(|r| r.drivers.len()).max().unwrap_or(0);
+    outln!(
+        "{:width$}  {:6}  {:dw$}  filters  fit error (20 Hz-10 kHz)",
+        "profile",
+        "class",
+        "drivers"
+    )?;
+    for r in &rows {
+        outln!(
+            "{:width$}  {:6}  {:dw$}  {:7}  {:.2} dB RMS, worst {:+.2} dB at {:.0} Hz",
+            r.name,
+            r.class,
+            r.drivers,
+            r.filters,
+            r.rms_error_db,
+            r.worst_error_db,
+            r.worst_hz
+        )?;
+    }
+    outln!(
+        "\nEach is the IEM's measured deviation from the Harman in-ear 2019 target (AutoEq, MIT), fitted with \
+         <= 10 filters. Use them anywhere a profile goes: iemsim play -a iem:moondrop-ssr -b iem:etymotic-er4sr"
+    )?;
     Ok(())
 }

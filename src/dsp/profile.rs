@@ -52,6 +52,11 @@ pub enum ProfileError {
         name: String,
         suggestion: Option<String>,
     },
+    #[error("profile '{name}' is ambiguous: it matches {} (`iemsim profiles --iem` lists them all)", .candidates.join(", "))]
+    Ambiguous {
+        name: String,
+        candidates: Vec<String>,
+    },
     #[error("profile '{profile}', filter {index}: {source}")]
     InvalidFilter {
         profile: String,
@@ -145,22 +150,85 @@ impl Profile {
 
 /// Finds a profile by name among `all`, suggesting the nearest name when there is no match.
 pub fn find<'a>(all: &'a [Profile], name: &str) -> Result<&'a Profile, ProfileError> {
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+    let found = find_name(&names, name)?;
+    all.iter()
+        .find(|p| p.name == found)
+        .ok_or_else(|| ProfileError::Unknown {
+            name: name.to_string(),
+            suggestion: None,
+        })
+}
+
+/// Resolves what a person typed to one of `names`: exactly; else ignoring case and punctuation
+/// (`Moondrop SSR`, `iem:moondrop_ssr` → `iem:moondrop-ssr`); else the one name in which it is a
+/// run of whole words (`ssr`, `er4sr`). Several candidates are an error listing them; none, a "did you mean".
+pub fn find_name<'a>(names: &[&'a str], name: &str) -> Result<&'a str, ProfileError> {
     let wanted = name.trim().to_ascii_lowercase();
-    if let Some(p) = all.iter().find(|p| p.name == wanted) {
-        return Ok(p);
+    if let Some(n) = names.iter().find(|n| **n == wanted) {
+        return Ok(n);
     }
-    let suggestion = all
+    let key = squash(&wanted);
+    // Per-IEM names also match without their `iem:` prefix.
+    let bare = |n: &str| squash(n.strip_prefix("iem:").unwrap_or(n));
+    let exact: Vec<&'a str> = names
         .iter()
-        .map(|p| (edit_distance(&wanted, &p.name), &p.name))
+        .copied()
+        .filter(|n| !key.is_empty() && (squash(n) == key || bare(n) == key))
+        .collect();
+    let partial: Vec<&'a str> = names
+        .iter()
+        .copied()
+        .filter(|n| key.len() >= 2 && whole_words(n.strip_prefix("iem:").unwrap_or(n), &key))
+        .collect();
+    for found in [exact, partial] {
+        match found.as_slice() {
+            [one] => return Ok(one),
+            [] => {}
+            many => {
+                return Err(ProfileError::Ambiguous {
+                    name: name.to_string(),
+                    candidates: many.iter().map(|s| s.to_string()).collect(),
+                })
+            }
+        }
+    }
+    let suggestion = names
+        .iter()
+        .map(|n| {
+            (
+                edit_distance(&wanted, n).min(edit_distance(&key, &bare(n))),
+                *n,
+            )
+        })
         .filter(|(d, n)| {
-            *d <= 2.max(n.len() / 3) || n.starts_with(&wanted) || wanted.starts_with(n.as_str())
+            *d <= 2.max(n.len() / 3) || n.starts_with(&wanted) || wanted.starts_with(*n)
         })
         .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n.clone());
+        .map(|(_, n)| n.to_string());
     Err(ProfileError::Unknown {
         name: name.to_string(),
         suggestion,
     })
+}
+
+/// Whether `key` (squashed) is a run of whole words of `name`: `ssr` or `moondrop ssr` in
+/// `moondrop-ssr`, but not `ssr` in `bass-rolloff` nor the typo `bass-rollof`.
+fn whole_words(name: &str, key: &str) -> bool {
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(squash)
+        .collect();
+    (0..words.len()).any(|i| (i + 1..=words.len()).any(|j| words[i..j].concat() == key))
+}
+
+/// Lower-case letters and digits only: how names compare when case and punctuation do not matter.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// Levenshtein distance (insert, delete, substitute), for "did you mean" suggestions.
@@ -193,8 +261,11 @@ mod tests {
             err.to_string().contains("did you mean 'bass-rolloff'"),
             "{err}"
         );
-        let err = find(&all, "vhybrid").unwrap_err();
+        let err = find(&all, "v-hybird").unwrap_err();
         assert!(err.to_string().contains("'v-hybrid'"), "{err}");
+        // The name without punctuation, or a whole word of it, is enough.
+        assert_eq!(find(&all, "vhybrid").unwrap().name, "v-hybrid");
+        assert_eq!(find(&all, "rolloff").unwrap().name, "bass-rolloff");
         assert!(matches!(
             find(&all, "zzzzzzzzzz"),
             Err(ProfileError::Unknown {
@@ -203,6 +274,41 @@ mod tests {
             })
         ));
         assert_eq!(find(&all, "BA").unwrap().name, "ba");
+    }
+
+    #[test]
+    fn names_match_ignoring_case_and_punctuation_and_by_unique_part() {
+        let names = [
+            "ba",
+            "v-hybrid",
+            "iem:moondrop-ssr",
+            "iem:moondrop-ssp",
+            "iem:etymotic-er4sr",
+        ];
+        for typed in [
+            "ssr",
+            "Moondrop SSR",
+            "iem:moondrop_ssr",
+            "MOONDROP-ssr",
+            "moondropssr",
+        ] {
+            assert_eq!(
+                find_name(&names, typed).unwrap(),
+                "iem:moondrop-ssr",
+                "{typed}"
+            );
+        }
+        assert_eq!(find_name(&names, "ER4SR").unwrap(), "iem:etymotic-er4sr");
+        // A part of a word is not enough (a typo gets a suggestion instead).
+        assert!(find_name(&names, "er4").is_err());
+        assert_eq!(find_name(&names, "V Hybrid").unwrap(), "v-hybrid");
+        let err = find_name(&names, "moondrop").unwrap_err().to_string();
+        assert!(
+            err.contains("ambiguous") && err.contains("iem:moondrop-ssr, iem:moondrop-ssp"),
+            "{err}"
+        );
+        let err = find_name(&names, "moondrop-sxr").unwrap_err().to_string();
+        assert!(err.contains("did you mean 'iem:moondrop-s"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod abx_log;
 pub mod atomic;
 pub mod decode;
 pub mod flac_write;
+pub mod measurement;
 pub mod pcm;
 pub mod profile_file;
 pub mod sink;

@@ -5,7 +5,7 @@
 //! file; otherwise it is a name, looked up among the built-ins and the user's profile folder with a
 //! "did you mean" suggestion.
 
-use crate::dsp::{builtin, profile, Profile, ProfileError};
+use crate::dsp::{builtin, iems, profile, Profile, ProfileError};
 use crate::io::profile_file::{self, Format, ProfileFileError};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +39,9 @@ pub enum ResolveError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A bundled measurement that does not parse (a build defect, reported rather than panicking).
+    #[error(transparent)]
+    Measurement(#[from] crate::io::measurement::MeasurementError),
     #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
     UnknownFormat { path: PathBuf },
 }
@@ -153,5 +156,17 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
     {
         return Ok(p.clone());
     }
-    Ok(profile::find(&profiles, spec)?.clone())
+    // Per-IEM profiles (`iem:moondrop-ssr`) are fitted from their measurement on first use, so
+    // they join the candidates by name only.
+    let iem_names = iems::names();
+    let names: Vec<&str> = profiles
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(iem_names.iter().map(String::as_str))
+        .collect();
+    let found = profile::find_name(&names, spec)?;
+    if let Some(iem) = iems::by_name(found) {
+        return Ok(iems::profile(iem)?.profile.clone());
+    }
+    Ok(profile::find(&profiles, found)?.clone())
 }

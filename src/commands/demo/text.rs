@@ -4,7 +4,7 @@
 //! `samples/measurements/` (AutoEq, MIT; see its README): each curve normalised to 0 dB over
 //! 0.5–2 kHz, minus the Harman in-ear 2019 v2 target normalised the same way, averaged over a band
 //! on AutoEq's log grid; class figures are mean ± standard deviation across the IEMs of the class
-//! (n = 3 BA, 6 DD, 4 hybrid). `tests/profiles_vs_measurements.rs` recomputes the profiles from the
+//! (n = 10 BA, 10 DD, 10 hybrid). `tests/profiles_vs_measurements.rs` recomputes the profiles from the
 //! same files. Figures about a profile's filters are computed here from the profile itself, so
 //! they cannot drift from `src/dsp/builtin.rs`.
 
@@ -34,28 +34,28 @@ pub const BANDS: [(f64, f64); 6] = [
 
 /// Class means (mean, SD) per band of [`BANDS`], deviation from Harman IE 2019 v2 (dB).
 pub const BA_MEANS: [(f64, f64); 6] = [
-    (-5.0, 4.5),
-    (1.0, 4.2),
-    (1.0, 1.8),
-    (-3.9, 2.8),
-    (-0.8, 4.1),
-    (1.9, 2.4),
+    (-3.3, 3.7),
+    (1.9, 2.7),
+    (0.9, 0.6),
+    (-3.6, 1.9),
+    (-1.2, 3.1),
+    (-0.4, 4.4),
 ];
 pub const DD_MEANS: [(f64, f64); 6] = [
-    (-3.7, 3.4),
-    (2.2, 1.6),
-    (1.1, 0.6),
-    (-1.5, 2.6),
-    (0.1, 3.3),
-    (0.7, 5.9),
+    (-1.9, 3.8),
+    (2.3, 1.7),
+    (0.9, 0.4),
+    (-1.8, 2.0),
+    (-0.3, 2.7),
+    (1.8, 3.5),
 ];
 pub const HYBRID_MEANS: [(f64, f64); 6] = [
-    (0.1, 1.9),
-    (3.7, 1.4),
-    (0.9, 0.6),
-    (-2.2, 2.1),
-    (0.9, 2.2),
-    (2.7, 3.3),
+    (0.0, 1.9),
+    (3.3, 2.4),
+    (0.7, 0.7),
+    (-2.9, 1.4),
+    (0.3, 2.9),
+    (1.6, 3.4),
 ];
 
 /// The reference band every measurement is normalised to.
@@ -161,10 +161,10 @@ fn about(names: &[&str]) -> String {
 }
 
 const DATA: &str = "The measured figures come from the IEM measurements bundled in samples/measurements \
-(AutoEq, MIT): 3 balanced-armature (BA), 6 dynamic-driver (DD) and 4 hybrid IEMs on 711-type ear \
+(AutoEq, MIT): 10 balanced-armature (BA), 10 dynamic-driver (DD) and 10 hybrid IEMs on 711-type ear \
 simulators, each normalised to 0 dB over 0.5-2 kHz and given as the deviation from the Harman in-ear \
-2019 v2 target (the tuning listeners preferred on average in Harman's blind tests). Three BA IEMs is a \
-tiny sample: read a class mean as \"these IEMs\", not \"all BAs\".";
+2019 v2 target (the tuning listeners preferred on average in Harman's blind tests). Ten IEMs per class \
+is still a small sample: read a class mean as \"these IEMs\", not \"all BAs\".";
 
 #[cfg(test)]
 mod tests {

@@ -22,18 +22,20 @@ Why BA drivers are said to struggle: a balanced armature moves a diaphragm a few
 by a very small distance, through a pin from a tiny pivoting armature; a dynamic driver's diaphragm \
 (6-10 mm across or more) has several times the area and moves further. A single small BA has little \
 air displacement to spare in the deep bass, and some single-BA designs are tuned lean on purpose. \
-Multi-BA IEMs use dedicated, larger bass BAs, sometimes vented, and in these measurements come close to \
-the DDs (Andromeda -2.8 and DM6 -1.0 dB at 20-60 Hz, against a DD mean of -3.7).
+Multi-BA IEMs use dedicated, larger bass BAs, sometimes vented, and in these measurements several match \
+or beat the DDs (64 Audio U12t +0.4, Campfire Audio Pathfinder +0.6, BGVP DM6 -1.0 dB at 20-60 Hz, against \
+a DD mean of -1.9).
 
 The seal and the vent: a leak around the ear tip lets the pressure escape at low frequencies. That is \
 a high-pass that costs any IEM, BA or DD, its deepest bass - it can cost more than any difference \
 shown here; try a bigger tip before blaming the driver. Many DD IEMs have a small vent: a deliberate, controlled \
 leak that relieves the pressure on insertion (\"driver flex\") and lets the designer set the bass.
 
-What the measurements show (20-60 Hz, deviation from Harman IE 2019 v2): BA mean -5.0 ± 4.5 dB, DD -3.7 \
-± 3.4, hybrids +0.1 ± 1.9. Per IEM: the Etymotic ER4SR (one BA, deep insertion) -11.3 dB, the classic \
-roll-off case; the Campfire Audio Andromeda (five BAs) -2.8; the BGVP DM6 -1.0; the six DDs range from \
--8.2 (Tin HiFi T2) to +0.5 (Shure SE215). So single-BA roll-off is real, but driver type is not destiny. \
+What the measurements show (20-60 Hz, deviation from Harman IE 2019 v2, ten IEMs per class): BA mean \
+-3.3 ± 3.7 dB, DD -1.9 ± 3.8, hybrids +0.0 ± 1.9. Per IEM: the Etymotic ER4SR (one BA, deep insertion) \
+-11.3 dB, the classic roll-off case; the other BAs range from -6.6 (DUNU SA3, three BAs) to +0.6 \
+(Campfire Audio Pathfinder); the DDs from -8.2 (Tin HiFi T2) to +4.4 (CCA CRA). So single-BA roll-off is \
+real, but driver type is not destiny. \
 And a caveat on the ER4SR: on the coupler it is nearly flat in the bass ({:+.1}, {:+.1} and {:+.1} dB at \
 30, 50 and 100 Hz relative to 1 kHz); what it lacks is the Harman target's bass shelf ({:+.1}, {:+.1}, \
 {:+.1} dB). Etymotic tunes to the older diffuse-field target on purpose, so its \"roll-off\" against \
@@ -108,9 +110,9 @@ laptop speakers may not play 30 Hz at all; then the first notes sound alike on A
             "ba vs dd".to_string(),
             format!(
                 "A is the BA class mean, B the DD class mean. Both are below Harman in the sub-bass (class means \
--5.0 and -3.7 dB at 20-60 Hz; the filters give {:+.1} and {:+.1} dB at 30 Hz relative to 1 kHz), and the \
+-3.3 and -1.9 dB at 20-60 Hz; the filters give {:+.1} and {:+.1} dB at 30 Hz relative to 1 kHz), and the \
 DD is fuller around 200 Hz. The difference between the two is smaller than the spread within each \
-class (±4.5 and ±3.4 dB): the ER4SR alone pulls the BA mean down.\n\n{}",
+class (±3.7 and ±3.8 dB): the ER4SR alone pulls the BA mean down by 0.9 dB.\n\n{}",
                 re_1k(&ba, 30.0),
                 re_1k(&dd, 30.0),
                 about(&["ba", "dd"])
@@ -124,7 +126,7 @@ class (±4.5 and ±3.4 dB): the ER4SR alone pulls the BA mean down.\n\n{}",
             "ba vs v-hybrid".to_string(),
             format!(
                 "A is the BA class mean, B the V-shaped hybrid mean (a dynamic woofer for the bass, BAs for the \
-treble): +0.1 ± 1.9 dB at 20-60 Hz and +3.7 ± 1.4 dB at 60-250 Hz against Harman (filters: {:+.1} dB at \
+treble): +0.0 ± 1.9 dB at 20-60 Hz and +3.3 ± 2.4 dB at 60-250 Hz against Harman (filters: {:+.1} dB at \
 30 Hz and {:+.1} dB at 100 Hz relative to 1 kHz). This is the contrast people usually mean by \"BAs lack \
 bass\": a bass-rich hybrid against a lean BA, rather than BA against DD as such.\n\n{}",
                 re_1k(&vh, 30.0),

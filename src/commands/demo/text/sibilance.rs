@@ -15,16 +15,17 @@ Why BA IEMs get the blame: a balanced armature is a tiny, light, stiff driver wi
 peaks of its own, which designers tame with acoustic dampers, tubes and crossovers. When the taming leaves a \
 narrow peak at 6-9 kHz, sibilants jump out - and \"BA = sibilant\" became folklore.
 
-What the measurements show: in the 5-9 kHz band the BA mean is -0.8 ± 4.1 dB and the DD mean +0.1 ± 3.3 \
-dB. The class means are within 1 dB of each other (the DD mean is even a little higher), while single \
-IEMs within each class differ by up to 10 dB. Per IEM: BGVP DM6 (BA) +4.2, Campfire Audio Andromeda (BA) \
--1.1, Etymotic ER4SR (BA) -5.6; Moondrop SSR (DD) +4.3, Moondrop SSP (DD) +2.3, KBEAR Believe (DD) +2.1, \
-Tin HiFi T2 (DD) -1.1, Moondrop Aria (DD) -2.7, Shure SE215 (DD) -4.1. The two brightest IEMs in this \
-band are a DD and a BA, and the darkest is a BA. Sibilance follows the individual tuning (a narrow 6-9 kHz peak), the insertion \
-depth and your ears far more than the driver type.
+What the measurements show: in the 5-9 kHz band the BA mean is -1.2 ± 3.1 dB and the DD mean -0.3 ± 2.7 \
+dB (ten IEMs each). The class means are within 1 dB of each other (the DD mean is even a little higher), \
+while single IEMs within each class differ by 8-10 dB. Per IEM: the BAs range from -5.9 (DUNU SA3) and -5.6 \
+(Etymotic ER4SR) to +4.2 (BGVP DM6) and +3.7 (Audiosense T180); the DDs from -4.2 (Etymotic ER2XR) and -4.1 \
+(Shure SE215) to +4.3 (Moondrop SSR) and +2.3 (Moondrop SSP); the hybrids from -6.1 (Audiosense AQ7) to \
++5.8 (BGVP DMG). The three brightest IEMs in this band are a hybrid, a DD and a BA, and the three darkest a \
+hybrid and two BAs. Sibilance follows the individual tuning (a narrow 6-9 kHz peak), the insertion depth and \
+your ears far more than the driver type.
 
-The sibilance profile is the mean of the three IEMs with the largest 5-9 kHz excess - Moondrop SSR, BGVP \
-DM6 and Moondrop SSP, two of them DDs - kept between 3 and 12 kHz. {DATA}
+The sibilance profile is the mean of the three IEMs with the largest 5-9 kHz excess - BGVP DMG, Moondrop \
+SSR and BGVP DM6, one hybrid, one DD and one BA - kept between 3 and 12 kHz. {DATA}
 
 The numbers: for each rendered file, the energy in 5-9 kHz relative to 0.5-2 kHz (Welch power spectrum \
 of the whole file). \"change\" is that minus the same on the unprocessed material, i.e. what the profile \
@@ -72,9 +73,9 @@ ears may simply not have a resonance at that spot - sibilance is personal.\n\n{}
             "ba vs dd".to_string(),
             format!(
                 "A is the BA class mean, B the DD class mean. Both have a narrow treble peak (BA {ba_db:+.1} dB \
-at {:.1} kHz, DD {dd_db:+.1} dB at {:.1} kHz) over a dip at 2-5 kHz (class means -3.9 and -1.5 dB) \
+at {:.1} kHz, DD {dd_db:+.1} dB at {:.1} kHz) over a dip at 2-5 kHz (class means -3.6 and -1.8 dB) \
 that makes the treble stand out against the presence region. Which one is more sibilant? The table \
-below shows how little the 5-9 kHz energy differs, as the measured class means do (BA -0.8, DD +0.1 dB \
+below shows how little the 5-9 kHz energy differs, as the measured class means do (BA -1.2, DD -0.3 dB \
 against Harman). If you hear more hiss on one side, ask whether it is the peak you hear or the missing \
 3 kHz around it.\n\n{}",
                 ba_hz / 1000.0,

@@ -14,9 +14,9 @@ pub fn class_table() -> String {
     };
     crate::commands::demo::report::markdown_table(&[
         head,
-        row("BA (n=3)", &BA_MEANS),
-        row("DD (n=6)", &DD_MEANS),
-        row("hybrid (n=4)", &HYBRID_MEANS),
+        row("BA (n=10)", &BA_MEANS),
+        row("DD (n=10)", &DD_MEANS),
+        row("hybrid (n=10)", &HYBRID_MEANS),
     ])
 }
 
@@ -26,7 +26,7 @@ pub(super) fn intro() -> String {
 means of the bundled measurements. Class means in dB (mean ± SD across the IEMs of the class):
 
 {}
-The ± is often as large as the mean: a class \"signature\" describes these few IEMs, not every BA or DD. \
+The ± is often as large as the mean: a class \"signature\" describes these ten IEMs each, not every BA or DD. \
 Listen on headphones or IEMs close to neutral, and let the loudness matching do its work: a side that is \
 1 dB louder tends to sound better. {DATA}
 
@@ -81,11 +81,12 @@ bass, more upper treble. \"Neutral\" is itself a choice; Etymotic, for one, tune
         (
             "balanced armature (BA)".to_string(),
             format!(
-                "The BA class mean (Etymotic ER4SR, Campfire Audio Andromeda 2020, BGVP DM6): sub-bass {}, \
-presence (2-5 kHz) {}, a narrow peak near 8.5 kHz. Expect a leaner bottom and voices a step back (the \
-2-5 kHz dip). The ± is large: the ER4SR is lean (-11.3 dB at 20-60 Hz) where the Andromeda \
-and the DM6 are close to Harman (-2.8 and -1.0 dB), and the DM6 is the brightest of the three at 5-9 \
-kHz (+4.2 against -5.6 for the ER4SR).\n\n{}",
+                "The BA class mean (ten IEMs with one to twelve BAs: 64 Audio U12t, Audiosense DT200 and T180, BGVP \
+DM6 and DM8, Campfire Audio Andromeda 2020 and Pathfinder, Custom Art FIBAE 7 Unlimited, DUNU SA3, Etymotic \
+ER4SR): sub-bass {}, presence (2-5 kHz) {}, a narrow peak near 8 kHz. Expect a leaner bottom and voices a \
+step back (the 2-5 kHz dip, the one trait most of them share). The ± is large: the ER4SR (-11.3 dB at \
+20-60 Hz), the SA3 (-6.6) and the DM8 (-5.6) are lean where the U12t, the DT200 and the Pathfinder sit at \
+Harman level (+0.4, +0.0 and +0.6 dB), and at 5-9 kHz they range from -5.9 (SA3) to +4.2 (DM6).\n\n{}",
                 m(&BA_MEANS, 0),
                 m(&BA_MEANS, 3),
                 about(&["neutral", "ba"])
@@ -98,7 +99,8 @@ kHz (+4.2 against -5.6 for the ER4SR).\n\n{}",
         (
             "dynamic driver (DD)".to_string(),
             format!(
-                "The DD class mean (Moondrop SSR, SSP and Aria, KBEAR Believe, Tin HiFi T2, Shure SE215): \
+                "The DD class mean (ten IEMs: 7Hz Salnotes Zero, BLON BL-03, CCA CRA, Etymotic ER2XR, KBEAR Believe, \
+Moondrop Aria, SSP and SSR, Shure SE215, Tin HiFi T2): \
 sub-bass {}, upper bass {} (the fuller 200 Hz), presence {}, 5-9 kHz {}, with a narrow treble peak near \
 8 kHz. Closer to neutral than the BA mean in the presence region. Compare with the previous part by ear: \
 the difference between the two class means is subtle, smaller than the differences between IEMs inside \
@@ -117,11 +119,13 @@ either class.\n\n{}",
         (
             "V-shaped hybrid".to_string(),
             format!(
-                "The hybrid class mean (Sony IER-Z1R, KZ ZSN Pro, KZ ZS10 Pro, BQEYZ Spring 2): a dynamic woofer \
-keeps the sub-bass at Harman level ({}) and adds {} at 60-250 Hz; 2-5 kHz is scooped ({}) and the \
-treble lifted ({} at 5-9 kHz, {} at 9-16 kHz). The V: bigger bass, brighter treble, voices set back. It \
-is the most consistent class here (the smallest ±); the V is a tuning choice, as hybrids can be tuned \
-any way.\n\n{}",
+                "The hybrid class mean (ten IEMs, a dynamic woofer with BA, piezo or electrostatic tweeters: AFUL \
+Performer 5, Audiosense AQ7, BGVP DMG, BQEYZ Spring 2, Campfire Audio Dorado 2020, CCA C10, DUNU EST 112, KZ \
+ZS10 Pro and ZSN Pro, Sony IER-Z1R): the woofer keeps the sub-bass at Harman level ({}) and adds {} at \
+60-250 Hz; 2-5 kHz is scooped ({}) and the treble is at or a little above Harman ({} at 5-9 kHz, {} at \
+9-16 kHz). The V: bigger bass, voices set back, treble kept. It is the most consistent class in the \
+sub-bass and the presence dip (the smallest ± there); the V is a tuning choice, as hybrids can be tuned any \
+way (the AQ7 is the darkest of all 31 at 5-9 kHz, the DMG the brightest).\n\n{}",
                 m(&HYBRID_MEANS, 0),
                 m(&HYBRID_MEANS, 1),
                 m(&HYBRID_MEANS, 3),

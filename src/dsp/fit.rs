@@ -1,0 +1,551 @@
+//! Fitting a parametric EQ (RBJ cookbook biquads) to a target curve in dB: the one fitting path
+//! behind `iemsim fit` and every per-IEM built-in profile.
+//!
+//! Greedy placement, then joint least squares: a low shelf takes the bass level first (when there
+//! is one to take), then each new peaking filter goes where the weighted residual is largest, with
+//! the residual's value as gain and its half-height width as Q; after each placement all filters
+//! are refined together by Levenberg–Marquardt (Levenberg 1944, Marquardt 1963) on the parameters
+//! (ln fc, gain dB, ln Q), projected onto the constraints after each step.
+//! Hand-written rather than `argmin`: the problem is tiny (≤ 31 parameters), the Jacobian is cheap
+//! by finite differences one filter at a time, and box constraints are a one-line projection here
+//! while argmin's LM solver has none. Deterministic: no randomness, fixed iteration order.
+//!
+//! The fit follows the curve's level too (curves are 0 dB over 0.5-2 kHz, and so are the profiles),
+//! but the error figures are taken after removing the mean error over the band ("mean offset
+//! removed"): a constant level is a preamp, and loudness matching removes it anyway.
+
+use super::filter::{FilterKind, FilterSpec};
+use std::f64::consts::PI;
+
+/// The constraints and weighting of a fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitConfig {
+    /// At most this many filters (shelves included).
+    pub max_filters: usize,
+    /// |gain| of every filter at most this (dB).
+    pub max_gain_db: f64,
+    /// Q of every peaking filter at most this.
+    pub max_q: f64,
+    /// No filter boosts above this frequency: peaks stay at or below it, a high shelf may only cut.
+    pub max_boost_hz: f64,
+    /// The band the error is judged on (Hz), full weight.
+    pub band_hz: (f64, f64),
+    /// Weight of the points between the band's top and `max_boost_hz` (coupler measurements are
+    /// unreliable there, but the ear still hears it); above that, weight 0.
+    pub treble_weight: f64,
+    /// Whether a low shelf may be used for the bass.
+    pub shelves: bool,
+    /// Sample rate the filters are designed at (their response barely depends on it below 14 kHz).
+    pub sample_rate: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        Self {
+            max_filters: 10,
+            max_gain_db: 12.0,
+            max_q: 6.0,
+            max_boost_hz: 14_000.0,
+            band_hz: (20.0, 10_000.0),
+            treble_weight: 0.1,
+            shelves: true,
+            sample_rate: 48_000.0,
+        }
+    }
+}
+
+/// How far a set of filters is from a curve, over the band, with the mean offset removed.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FitError {
+    /// RMS error (dB).
+    pub rms_db: f64,
+    /// Where the error is largest (Hz) …
+    pub worst_hz: f64,
+    /// … and its signed value there (dB, filters minus curve).
+    pub worst_db: f64,
+}
+
+/// The result of a fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub filters: Vec<FilterSpec>,
+    pub error: FitError,
+}
+
+/// Sum of the filters' responses (dB) at `freqs_hz` (closed form, at `sample_rate`).
+pub fn response_db(filters: &[FilterSpec], freqs_hz: &[f64], sample_rate: f64) -> Vec<f64> {
+    let grid = Grid::new(freqs_hz, sample_rate);
+    let mut out = vec![0.0; freqs_hz.len()];
+    for f in filters {
+        grid.add_db(f, &mut out);
+    }
+    out
+}
+
+/// RMS and worst error of `filters` against `curve_db` over `band_hz`, mean offset removed.
+pub fn fit_error(
+    filters: &[FilterSpec],
+    freqs_hz: &[f64],
+    curve_db: &[f64],
+    band_hz: (f64, f64),
+    sample_rate: f64,
+) -> FitError {
+    let model = response_db(filters, freqs_hz, sample_rate);
+    let in_band: Vec<(f64, f64)> = freqs_hz
+        .iter()
+        .zip(model.iter().zip(curve_db))
+        .filter(|(f, _)| (band_hz.0..=band_hz.1).contains(*f))
+        .map(|(f, (m, c))| (*f, m - c))
+        .collect();
+    if in_band.is_empty() {
+        return FitError {
+            rms_db: 0.0,
+            worst_hz: band_hz.0,
+            worst_db: 0.0,
+        };
+    }
+    let mean = in_band.iter().map(|p| p.1).sum::<f64>() / in_band.len() as f64;
+    let mut sum = 0.0;
+    let (mut worst_hz, mut worst_db) = (in_band[0].0, 0.0f64);
+    for (f, e) in &in_band {
+        let e = e - mean;
+        sum += e * e;
+        if e.abs() > worst_db.abs() {
+            (worst_hz, worst_db) = (*f, e);
+        }
+    }
+    FitError {
+        rms_db: (sum / in_band.len() as f64).sqrt(),
+        worst_hz,
+        worst_db,
+    }
+}
+
+/// Levenberg–Marquardt iterations after each placement, and at the end (enough to converge).
+const STAGE_ITERS: usize = 8;
+const FINAL_ITERS: usize = 120;
+
+/// Fits at most `cfg.max_filters` filters to `curve_db` given at `freqs_hz` (ascending Hz).
+pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
+    let n = freqs_hz.len().min(curve_db.len());
+    let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
+    let weights: Vec<f64> = freqs_hz
+        .iter()
+        .map(|&f| {
+            if (cfg.band_hz.0..=cfg.band_hz.1).contains(&f) {
+                1.0
+            } else if f > cfg.band_hz.1 && f <= cfg.max_boost_hz {
+                cfg.treble_weight
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // The optimiser works on every other point that counts (1/35 octave apart on AutoEq's grid:
+    // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
+    // judged on every point.
+    // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
+    // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
+    let kept: Vec<usize> = (0..n)
+        .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
+        .step_by(2)
+        .chain((0..n).filter(|&i| ceiling_at(freqs_hz[i], cfg)))
+        .collect();
+    let pick = |v: &[f64]| kept.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let ceiling: Vec<bool> = kept
+        .iter()
+        .map(|&i| freqs_hz[i] > cfg.max_boost_hz)
+        .collect();
+    let weights: Vec<f64> = kept
+        .iter()
+        .map(|&i| {
+            if ceiling_at(freqs_hz[i], cfg) {
+                CEILING_WEIGHT
+            } else {
+                weights[i]
+            }
+        })
+        .collect();
+    let problem = Problem {
+        grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
+        curve: pick(curve_db),
+        weights,
+        ceiling,
+        cfg: cfg.clone(),
+    };
+    let mut params: Vec<Param> = Vec::new();
+    // The level is anchored: the curves are 0 dB over 0.5-2 kHz, and so stays the fitted profile
+    // (a free level would let the filters drift and change what loudness matching does).
+    let mut offset = 0.0;
+    if cfg.shelves && cfg.max_filters > 0 {
+        let bass = problem.mean_between(&problem.residual(&params, offset), 20.0, 60.0);
+        if bass.abs() > 1.0 {
+            params.push(Param::new(FilterKind::LowShelf, 100.0, bass, 0.7));
+            offset = problem.refine(&mut params, offset, STAGE_ITERS);
+        }
+    }
+    // Filters that converged onto one another (same kind, fc and Q) are merged and the freed
+    // places refilled, twice at most: a list with three identical filters helps nobody.
+    for _ in 0..3 {
+        while params.len() < cfg.max_filters {
+            let r = problem.residual(&params, offset);
+            let Some(p) = problem.next_peak(&r) else {
+                break;
+            };
+            params.push(p);
+            offset = problem.refine(&mut params, offset, STAGE_ITERS);
+        }
+        offset = problem.refine(&mut params, offset, FINAL_ITERS);
+        if !merge_twins(&mut params, cfg) {
+            break;
+        }
+        offset = problem.refine(&mut params, offset, STAGE_ITERS);
+    }
+    let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
+    let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
+    Fit { filters, error }
+}
+
+/// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add); whether any were.
+fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig) -> bool {
+    let before = params.len();
+    let mut kept: Vec<Param> = Vec::with_capacity(before);
+    for p in params.drain(..) {
+        match kept.iter_mut().find(|k| {
+            k.kind == p.kind && (k.ln_fc - p.ln_fc).abs() < 0.01 && (k.ln_q - p.ln_q).abs() < 0.05
+        }) {
+            Some(k) => {
+                k.gain_db += p.gain_db;
+                k.clamp(cfg);
+            }
+            None => kept.push(p),
+        }
+    }
+    *params = kept;
+    params.len() < before
+}
+
+fn ceiling_at(f_hz: f64, cfg: &FitConfig) -> bool {
+    f_hz > cfg.max_boost_hz
+}
+
+/// Weight of a boost above `max_boost_hz`: ten times an error in the band, so it all but vanishes.
+const CEILING_WEIGHT: f64 = 10.0;
+
+/// Weight of the small penalty on each filter's gain² (per dB², against a sum of squared errors
+/// over ~330 points): it keeps two large filters from cancelling each other for a hair's gain.
+const GAIN_PENALTY: f64 = 0.05;
+
+/// One filter's free parameters, in the coordinates the optimiser moves.
+#[derive(Debug, Clone, Copy)]
+struct Param {
+    kind: FilterKind,
+    ln_fc: f64,
+    gain_db: f64,
+    ln_q: f64,
+}
+
+impl Param {
+    fn new(kind: FilterKind, fc_hz: f64, gain_db: f64, q: f64) -> Self {
+        Self {
+            kind,
+            ln_fc: fc_hz.ln(),
+            gain_db,
+            ln_q: q.ln(),
+        }
+    }
+
+    fn spec(&self) -> FilterSpec {
+        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact.
+        let round = |v: f64, step: f64| (v / step).round() * step;
+        FilterSpec::new(
+            self.kind,
+            round(self.ln_fc.exp(), 1.0),
+            round(self.gain_db, 0.01),
+            round(self.ln_q.exp(), 0.001),
+        )
+    }
+
+    fn get(&self, i: usize) -> f64 {
+        [self.ln_fc, self.gain_db, self.ln_q][i]
+    }
+
+    fn set(&mut self, i: usize, v: f64) {
+        match i {
+            0 => self.ln_fc = v,
+            1 => self.gain_db = v,
+            _ => self.ln_q = v,
+        }
+    }
+
+    /// Projects onto the constraints.
+    fn clamp(&mut self, cfg: &FitConfig) {
+        let g = cfg.max_gain_db;
+        let (fc, q): ((f64, f64), (f64, f64)) = match self.kind {
+            FilterKind::LowShelf => ((20.0, 2_000.0), (0.4, 1.0)),
+            FilterKind::HighShelf => ((1_000.0, 16_000.0), (0.4, 1.0)),
+            _ => ((20.0, cfg.max_boost_hz), (0.2, cfg.max_q)),
+        };
+        self.ln_fc = self.ln_fc.clamp(fc.0.ln(), fc.1.ln());
+        self.ln_q = self.ln_q.clamp(q.0.ln(), q.1.ln());
+        let hi = if self.kind == FilterKind::HighShelf {
+            0.0
+        } else {
+            g
+        };
+        self.gain_db = self.gain_db.clamp(-g, hi);
+    }
+}
+
+/// Trigonometry of each grid point, computed once: the closed-form magnitude then needs none.
+struct Grid {
+    /// (cos w, cos 2w, sin w, sin 2w) per frequency.
+    trig: Vec<[f64; 4]>,
+    freqs_hz: Vec<f64>,
+    sample_rate: f64,
+}
+
+impl Grid {
+    fn new(freqs_hz: &[f64], sample_rate: f64) -> Self {
+        let trig = freqs_hz
+            .iter()
+            .map(|&f| {
+                let w = 2.0 * PI * f / sample_rate;
+                [w.cos(), (2.0 * w).cos(), w.sin(), (2.0 * w).sin()]
+            })
+            .collect();
+        Self {
+            trig,
+            freqs_hz: freqs_hz.to_vec(),
+            sample_rate,
+        }
+    }
+
+    /// Adds the filter's response (dB) to `out`; a filter that cannot exist here adds nothing.
+    fn add_db(&self, spec: &FilterSpec, out: &mut [f64]) {
+        let Ok(c) = spec.coefficients(self.sample_rate) else {
+            return;
+        };
+        for (o, t) in out.iter_mut().zip(&self.trig) {
+            let nr = c.b0 + c.b1 * t[0] + c.b2 * t[1];
+            let ni = c.b1 * t[2] + c.b2 * t[3];
+            let dr = 1.0 + c.a1 * t[0] + c.a2 * t[1];
+            let di = c.a1 * t[2] + c.a2 * t[3];
+            *o += 10.0 * ((nr * nr + ni * ni) / (dr * dr + di * di)).log10();
+        }
+    }
+
+    fn filter_db(&self, p: &Param) -> Vec<f64> {
+        let mut out = vec![0.0; self.trig.len()];
+        // Unrounded: the optimiser needs a smooth function.
+        let spec = FilterSpec::new(p.kind, p.ln_fc.exp(), p.gain_db, p.ln_q.exp());
+        self.add_db(&spec, &mut out);
+        out
+    }
+}
+
+struct Problem {
+    grid: Grid,
+    curve: Vec<f64>,
+    weights: Vec<f64>,
+    /// Points where only a ceiling of 0 dB applies (above `max_boost_hz`).
+    ceiling: Vec<bool>,
+    cfg: FitConfig,
+}
+
+impl Problem {
+    fn mean_between(&self, v: &[f64], lo: f64, hi: f64) -> f64 {
+        let pts: Vec<f64> = self
+            .grid
+            .freqs_hz
+            .iter()
+            .zip(v)
+            .filter(|(f, _)| (lo..=hi).contains(*f))
+            .map(|(_, v)| *v)
+            .collect();
+        if pts.is_empty() {
+            0.0
+        } else {
+            pts.iter().sum::<f64>() / pts.len() as f64
+        }
+    }
+
+    /// curve − (offset + filters); at ceiling points −max(0, filters). Also whether each ceiling
+    /// point is active (the filters boost there), for the Jacobian.
+    fn residuals(&self, responses: &[Vec<f64>], offset: f64) -> (Vec<f64>, Vec<bool>) {
+        let mut sum = vec![0.0; self.curve.len()];
+        for resp in responses {
+            for (s, d) in sum.iter_mut().zip(resp) {
+                *s += d;
+            }
+        }
+        let active: Vec<bool> = sum
+            .iter()
+            .zip(&self.ceiling)
+            .map(|(s, c)| *c && *s > 0.0)
+            .collect();
+        let r = (0..sum.len())
+            .map(|i| match (self.ceiling[i], active[i]) {
+                (true, true) => -sum[i],
+                (true, false) => 0.0,
+                _ => self.curve[i] - offset - sum[i],
+            })
+            .collect();
+        (r, active)
+    }
+
+    fn residual(&self, params: &[Param], offset: f64) -> Vec<f64> {
+        let responses: Vec<Vec<f64>> = params.iter().map(|p| self.grid.filter_db(p)).collect();
+        self.residuals(&responses, offset).0
+    }
+
+    fn cost(&self, r: &[f64], params: &[Param]) -> f64 {
+        let fit: f64 = r.iter().zip(&self.weights).map(|(r, w)| w * r * r).sum();
+        fit + GAIN_PENALTY * params.iter().map(|p| p.gain_db * p.gain_db).sum::<f64>()
+    }
+
+    /// A peaking filter where the weighted residual is largest, `None` when nothing is left.
+    fn next_peak(&self, r: &[f64]) -> Option<Param> {
+        let f = &self.grid.freqs_hz;
+        let (i, _) = r
+            .iter()
+            .zip(&self.weights)
+            .enumerate()
+            .filter(|(i, _)| !self.ceiling[*i])
+            .map(|(i, (r, w))| (i, (r * w).abs()))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let peak = r[i];
+        if peak.abs() < 0.05 {
+            return None;
+        }
+        // Width at half height (same sign), in octaves, gives Q = 1 / (2 sinh(ln2/2 · BW)).
+        let half = |j: usize| r[j] * peak.signum() > peak.abs() / 2.0;
+        let mut lo = i;
+        while lo > 0 && half(lo - 1) {
+            lo -= 1;
+        }
+        let mut hi = i;
+        while hi + 1 < r.len() && half(hi + 1) {
+            hi += 1;
+        }
+        let bw_oct = ((f[hi] / f[lo]).log2()).max(0.05);
+        let q = 1.0 / (2.0 * (std::f64::consts::LN_2 / 2.0 * bw_oct).sinh());
+        let mut p = Param::new(FilterKind::Peaking, f[i], peak, q);
+        p.clamp(&self.cfg);
+        Some(p)
+    }
+
+    /// Levenberg–Marquardt on all filters and the offset; returns the new offset.
+    fn refine(&self, params: &mut [Param], mut offset: f64, iters: usize) -> f64 {
+        const STEPS: [f64; 3] = [1e-4, 1e-3, 1e-4];
+        let np = params.len() * 3 + 1;
+        let npts = self.curve.len();
+        let mut responses: Vec<Vec<f64>> = params.iter().map(|p| self.grid.filter_db(p)).collect();
+        let (mut r, mut active) = self.residuals(&responses, offset);
+        let mut cost = self.cost(&r, params);
+        let mut lambda = 1e-2;
+        for _ in 0..iters {
+            // Jacobian of the model (columns: each filter's 3 parameters, then the offset).
+            let mut jac = vec![vec![0.0; npts]; np];
+            for (k, p) in params.iter().enumerate() {
+                for j in 0..3 {
+                    let mut q = *p;
+                    q.set(j, p.get(j) + STEPS[j]);
+                    let d = self.grid.filter_db(&q);
+                    for (i, col) in jac[3 * k + j].iter_mut().enumerate() {
+                        let counts = !self.ceiling[i] || active[i];
+                        *col = if counts {
+                            (d[i] - responses[k][i]) / STEPS[j]
+                        } else {
+                            0.0
+                        };
+                    }
+                }
+            }
+            // The level column stays zero: the offset is anchored at 0 dB (see `fit`).
+            jac[np - 1].iter_mut().for_each(|v| *v = 0.0);
+            let mut jtj = vec![vec![0.0; np]; np];
+            let mut jtr = vec![0.0; np];
+            for a in 0..np {
+                for b in a..np {
+                    let s: f64 = (0..npts)
+                        .map(|i| self.weights[i] * jac[a][i] * jac[b][i])
+                        .sum();
+                    jtj[a][b] = s;
+                    jtj[b][a] = s;
+                }
+                jtr[a] = (0..npts).map(|i| self.weights[i] * jac[a][i] * r[i]).sum();
+            }
+            // The gain penalty's part of the normal equations (gain is parameter 1 of each filter).
+            for (k, p) in params.iter().enumerate() {
+                jtj[3 * k + 1][3 * k + 1] += GAIN_PENALTY;
+                jtr[3 * k + 1] -= GAIN_PENALTY * p.gain_db;
+            }
+            let mut improved = false;
+            for _ in 0..10 {
+                let mut m = jtj.clone();
+                for (i, row) in m.iter_mut().enumerate() {
+                    row[i] += lambda * (jtj[i][i] + 1e-9);
+                }
+                let Some(step) = solve(m, jtr.clone()) else {
+                    lambda *= 10.0;
+                    continue;
+                };
+                let mut trial = params.to_vec();
+                for (k, p) in trial.iter_mut().enumerate() {
+                    for j in 0..3 {
+                        p.set(j, p.get(j) + step[3 * k + j]);
+                    }
+                    p.clamp(&self.cfg);
+                }
+                let trial_offset = offset + step[np - 1];
+                let trial_resp: Vec<Vec<f64>> =
+                    trial.iter().map(|p| self.grid.filter_db(p)).collect();
+                let (trial_r, trial_active) = self.residuals(&trial_resp, trial_offset);
+                let trial_cost = self.cost(&trial_r, &trial);
+                if trial_cost < cost {
+                    let gain = (cost - trial_cost) / cost.max(1e-12);
+                    params.copy_from_slice(&trial);
+                    (responses, r, active, cost, offset) =
+                        (trial_resp, trial_r, trial_active, trial_cost, trial_offset);
+                    lambda = (lambda / 3.0).max(1e-7);
+                    improved = gain > 1e-6;
+                    break;
+                }
+                lambda *= 4.0;
+            }
+            if !improved {
+                break;
+            }
+        }
+        offset
+    }
+}
+
+/// Solves the symmetric positive definite system `a x = b` by Cholesky; `None` if not SPD.
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let n = b.len();
+    for j in 0..n {
+        let d = a[j][j] - (0..j).map(|k| a[j][k] * a[j][k]).sum::<f64>();
+        if d.is_nan() || d <= 0.0 {
+            return None;
+        }
+        let d = d.sqrt();
+        a[j][j] = d;
+        for i in j + 1..n {
+            let s = a[i][j] - (0..j).map(|k| a[i][k] * a[j][k]).sum::<f64>();
+            a[i][j] = s / d;
+        }
+    }
+    for i in 0..n {
+        b[i] = (b[i] - (0..i).map(|k| a[i][k] * b[k]).sum::<f64>()) / a[i][i];
+    }
+    for i in (0..n).rev() {
+        b[i] = (b[i] - (i + 1..n).map(|k| a[k][i] * b[k]).sum::<f64>()) / a[i][i];
+    }
+    Some(b)
+}
+
+#[cfg(test)]
+#[path = "fit_tests.rs"]
+mod tests;

@@ -1,0 +1,464 @@
+//! Per-IEM built-in profiles: one for each measurement bundled in `samples/measurements/iem/`,
+//! named `iem:<brand-model>` (`iem:moondrop-ssr`), made by the one fitter ([`super::fit`]) from
+//! the IEM's deviation ([`super::deviation`]).
+//!
+//! The CSVs are embedded with `include_str!` and fitted lazily, once per process and IEM (a cache):
+//! one fit takes about 0.15 s in release builds, so looking up one IEM is quick and `iemsim profiles`
+//! (which needs only names) does no fitting at all. Sources and measurers: the README beside the
+//! CSVs. Parsing the embedded text reuses `io::measurement::parse`, which is pure (no I/O).
+
+use super::deviation;
+use super::fit::{self, FitConfig, FitError};
+use super::profile::Profile;
+use crate::io::measurement::{self, Measurement, MeasurementError};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Driver-type class, as the class profiles group them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IemClass {
+    Ba,
+    Dd,
+    Hybrid,
+    Planar,
+}
+
+impl IemClass {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ba => "BA",
+            Self::Dd => "DD",
+            Self::Hybrid => "hybrid",
+            Self::Planar => "planar",
+        }
+    }
+}
+
+/// One bundled measurement and what is known about the IEM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct IemMeasurement {
+    /// `brand-model`, the profile name without `iem:`.
+    pub slug: &'static str,
+    /// The model as its maker writes it.
+    pub model: &'static str,
+    pub class: IemClass,
+    /// Driver configuration (source in the measurements README).
+    pub drivers: &'static str,
+    /// Who measured it (AutoEq's measurement folder).
+    pub measurer: &'static str,
+    /// Path inside the repository, for messages and documentation.
+    pub path: &'static str,
+    #[serde(skip)]
+    pub csv: &'static str,
+}
+
+impl IemMeasurement {
+    /// The profile name, `iem:<slug>`.
+    pub fn profile_name(&self) -> String {
+        format!("{PREFIX}{}", self.slug)
+    }
+}
+
+/// Profile names of per-IEM profiles start with this.
+pub const PREFIX: &str = "iem:";
+
+macro_rules! iem {
+    ($slug:literal, $model:literal, $class:ident, $drivers:literal, $measurer:literal, $file:literal) => {
+        IemMeasurement {
+            slug: $slug,
+            model: $model,
+            class: IemClass::$class,
+            drivers: $drivers,
+            measurer: $measurer,
+            path: concat!("samples/measurements/iem/", $file),
+            csv: include_str!(concat!("../../samples/measurements/iem/", $file)),
+        }
+    };
+}
+
+/// Every bundled IEM measurement, by class then name.
+pub const CATALOG: &[IemMeasurement] = &[
+    iem!(
+        "64-audio-u12t",
+        "64 Audio U12t",
+        Ba,
+        "12 BA (m15 Apex module)",
+        "Super Review",
+        "ba/64 Audio U12t.csv"
+    ),
+    iem!(
+        "audiosense-dt200",
+        "Audiosense DT200",
+        Ba,
+        "2 BA",
+        "Super Review",
+        "ba/Audiosense DT200.csv"
+    ),
+    iem!(
+        "audiosense-t180",
+        "Audiosense T180",
+        Ba,
+        "1 BA",
+        "Super Review",
+        "ba/Audiosense T180.csv"
+    ),
+    iem!(
+        "bgvp-dm6",
+        "BGVP DM6",
+        Ba,
+        "5 BA",
+        "Super Review",
+        "ba/BGVP DM6.csv"
+    ),
+    iem!(
+        "bgvp-dm8",
+        "BGVP DM8",
+        Ba,
+        "8 BA",
+        "Super Review",
+        "ba/BGVP DM8.csv"
+    ),
+    iem!(
+        "campfire-audio-andromeda-2020",
+        "Campfire Audio Andromeda 2020",
+        Ba,
+        "5 BA",
+        "Super Review",
+        "ba/Campfire Audio Andromeda 2020.csv"
+    ),
+    iem!(
+        "campfire-audio-pathfinder",
+        "Campfire Audio Pathfinder",
+        Ba,
+        "2 BA",
+        "Super Review",
+        "ba/Campfire Audio Pathfinder.csv"
+    ),
+    iem!(
+        "custom-art-fibae-7-unlimited",
+        "Custom Art FIBAE 7 Unlimited",
+        Ba,
+        "7 BA",
+        "Super Review",
+        "ba/Custom Art FIBAE 7 Unlimited.csv"
+    ),
+    iem!(
+        "dunu-sa3",
+        "DUNU SA3",
+        Ba,
+        "3 BA",
+        "Super Review",
+        "ba/DUNU SA3.csv"
+    ),
+    iem!(
+        "etymotic-er4sr",
+        "Etymotic ER4SR",
+        Ba,
+        "1 BA",
+        "HypetheSonics",
+        "ba/Etymotic ER4SR.csv"
+    ),
+    iem!(
+        "7hz-salnotes-zero",
+        "7Hz Salnotes Zero",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/7Hz Salnotes Zero.csv"
+    ),
+    iem!(
+        "blon-bl-03",
+        "BLON BL-03",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/BLON BL-03.csv"
+    ),
+    iem!(
+        "cca-cra",
+        "CCA CRA",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/CCA CRA.csv"
+    ),
+    iem!(
+        "etymotic-er2xr",
+        "Etymotic ER2XR",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Etymotic ER2XR.csv"
+    ),
+    iem!(
+        "kbear-believe",
+        "KBEAR Believe",
+        Dd,
+        "1 DD (beryllium)",
+        "Super Review",
+        "dd/KBEAR Believe.csv"
+    ),
+    iem!(
+        "moondrop-aria",
+        "Moondrop Aria",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Moondrop Aria.csv"
+    ),
+    iem!(
+        "moondrop-ssp",
+        "Moondrop SSP",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Moondrop SSP.csv"
+    ),
+    iem!(
+        "moondrop-ssr",
+        "Moondrop SSR",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Moondrop SSR.csv"
+    ),
+    iem!(
+        "shure-se215",
+        "Shure SE215",
+        Dd,
+        "1 DD",
+        "Super Review",
+        "dd/Shure SE215.csv"
+    ),
+    iem!(
+        "tin-hifi-t2",
+        "Tin HiFi T2",
+        Dd,
+        "2 DD",
+        "Super Review",
+        "dd/Tin HiFi T2.csv"
+    ),
+    iem!(
+        "aful-performer-5",
+        "AFUL Performer 5",
+        Hybrid,
+        "1 DD + 4 BA",
+        "Super Review",
+        "hybrid/AFUL Performer 5.csv"
+    ),
+    iem!(
+        "audiosense-aq7",
+        "Audiosense AQ7",
+        Hybrid,
+        "1 DD + 6 BA",
+        "Super Review",
+        "hybrid/Audiosense AQ7.csv"
+    ),
+    iem!(
+        "bgvp-dmg",
+        "BGVP DMG",
+        Hybrid,
+        "2 DD + 4 BA (silver filter)",
+        "Super Review",
+        "hybrid/BGVP DMG.csv"
+    ),
+    iem!(
+        "bqeyz-spring-2",
+        "BQEYZ Spring 2",
+        Hybrid,
+        "1 DD + 1 BA + 1 piezo",
+        "Hi End Portable",
+        "hybrid/BQEYZ Spring 2.csv"
+    ),
+    iem!(
+        "campfire-audio-dorado-2020",
+        "Campfire Audio Dorado 2020",
+        Hybrid,
+        "1 DD + 2 BA",
+        "Super Review",
+        "hybrid/Campfire Audio Dorado 2020.csv"
+    ),
+    iem!(
+        "cca-c10",
+        "CCA C10",
+        Hybrid,
+        "1 DD + 4 BA",
+        "Super Review",
+        "hybrid/CCA C10.csv"
+    ),
+    iem!(
+        "dunu-est-112",
+        "DUNU EST 112",
+        Hybrid,
+        "1 DD + 1 BA + 2 EST",
+        "Super Review",
+        "hybrid/DUNU EST 112.csv"
+    ),
+    iem!(
+        "kz-zs10-pro",
+        "KZ ZS10 Pro",
+        Hybrid,
+        "1 DD + 4 BA",
+        "Super Review",
+        "hybrid/KZ ZS10 Pro.csv"
+    ),
+    iem!(
+        "kz-zsn-pro",
+        "KZ ZSN Pro",
+        Hybrid,
+        "1 DD + 1 BA",
+        "Super Review",
+        "hybrid/KZ ZSN Pro.csv"
+    ),
+    iem!(
+        "sony-ier-z1r",
+        "Sony IER-Z1R",
+        Hybrid,
+        "2 DD + 1 BA",
+        "Super Review",
+        "hybrid/Sony IER-Z1R.csv"
+    ),
+    iem!(
+        "7hz-timeless",
+        "7Hz Timeless",
+        Planar,
+        "1 planar magnetic",
+        "Super Review",
+        "planar/7Hz Timeless.csv"
+    ),
+];
+
+/// The Harman in-ear 2019 v2 target (AutoEq, MIT): the reference every profile deviates from.
+pub const HARMAN_IN_EAR_2019_CSV: &str =
+    include_str!("../../samples/measurements/targets/harman_in-ear_2019v2.csv");
+/// The diffuse-field target (GRAS KEMAR, AutoEq, MIT).
+pub const DIFFUSE_FIELD_CSV: &str =
+    include_str!("../../samples/measurements/targets/diffuse_field_gras_kemar.csv");
+
+/// Parses an embedded CSV (named by its repository path in errors).
+pub fn parse_embedded(csv: &str, path: &str) -> Result<Measurement, MeasurementError> {
+    measurement::parse(csv, Path::new(path))
+}
+
+/// The measured deviation of `iem` from the Harman in-ear 2019 v2 target on AutoEq's standard grid
+/// (what its profile reproduces; plots show it beside the fitted curve).
+pub fn measured_deviation(iem: &IemMeasurement) -> Result<(Vec<f64>, Vec<f64>), MeasurementError> {
+    let m = parse_embedded(iem.csv, iem.path)?;
+    let t = parse_embedded(
+        HARMAN_IN_EAR_2019_CSV,
+        "samples/measurements/targets/harman_in-ear_2019v2.csv",
+    )?;
+    Ok(deviation::deviation(
+        (&m.freqs_hz, &m.db),
+        (&t.freqs_hz, &t.db),
+    ))
+}
+
+/// A fitted per-IEM profile and its error against the measured deviation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IemProfile {
+    pub iem: IemMeasurement,
+    pub profile: Profile,
+    pub error: FitError,
+}
+
+/// The per-IEM profile of `iem`, fitted on first use (default constraints: ≤ 10 filters, |gain| ≤
+/// 12 dB, Q ≤ 6, no boost above 14 kHz) and cached for the rest of the process.
+pub fn profile(iem: &IemMeasurement) -> Result<&'static IemProfile, MeasurementError> {
+    static CACHE: OnceLock<Vec<OnceLock<IemProfile>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| CATALOG.iter().map(|_| OnceLock::new()).collect());
+    let index = CATALOG
+        .iter()
+        .position(|c| c == iem)
+        .unwrap_or(CATALOG.len());
+    if let Some(done) = cache.get(index).and_then(OnceLock::get) {
+        return Ok(done);
+    }
+    let made = build(iem)?;
+    match cache.get(index) {
+        Some(cell) => Ok(cell.get_or_init(|| made)),
+        // Not from the catalogue: nothing to cache it in (leaked once; callers pass catalogue entries).
+        None => Ok(Box::leak(Box::new(made))),
+    }
+}
+
+fn build(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
+    let (freqs, dev) = measured_deviation(iem)?;
+    let cfg = FitConfig::default();
+    let fitted = fit::fit(&freqs, &dev, &cfg);
+    let e = fitted.error;
+    let count = fitted.filters.len();
+    let profile = Profile {
+        name: iem.profile_name(),
+        description: format!(
+            "{} ({}, {} class) as measured, relative to the Harman in-ear 2019 target",
+            iem.model,
+            iem.drivers,
+            iem.class.label()
+        ),
+        preamp_db: 0.0,
+        filters: fitted.filters,
+        source: format!(
+            "{} measurement by {} (AutoEq, MIT; {}) minus Harman IE 2019 v2, both normalised to 0 dB over 0.5-2 kHz; \
+             fitted with {} filters (|gain| <= {} dB, Q <= {}, no boost above {} kHz), RMS error {:.2} dB over 20 Hz-10 kHz \
+             (mean offset removed), worst {:+.2} dB at {:.0} Hz.",
+            iem.model,
+            iem.measurer,
+            iem.path,
+            count,
+            cfg.max_gain_db,
+            cfg.max_q,
+            cfg.max_boost_hz / 1000.0,
+            e.rms_db,
+            e.worst_db,
+            e.worst_hz
+        ),
+    };
+    let profile = profile.with_auto_preamp();
+    Ok(IemProfile {
+        iem: *iem,
+        profile,
+        error: e,
+    })
+}
+
+/// The catalogue entry whose profile name is `name` (exactly, as `find` resolves it).
+pub fn by_name(name: &str) -> Option<&'static IemMeasurement> {
+    let slug = name.strip_prefix(PREFIX)?;
+    CATALOG.iter().find(|c| c.slug == slug)
+}
+
+/// Every per-IEM profile name, in catalogue order.
+pub fn names() -> Vec<String> {
+    CATALOG.iter().map(IemMeasurement::profile_name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_csv_parses_on_the_standard_grid_and_slugs_are_unique() {
+        let grid = deviation::standard_grid();
+        for c in CATALOG {
+            let m = parse_embedded(c.csv, c.path).unwrap();
+            assert_eq!(m.freqs_hz.len(), grid.len(), "{}", c.path);
+            for (a, b) in m.freqs_hz.iter().zip(&grid) {
+                assert!((a - b).abs() < 0.006, "{}: {a} vs {b}", c.path);
+            }
+            let want: String = c
+                .model
+                .to_ascii_lowercase()
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            assert_eq!(c.slug, want, "slug of {}", c.model);
+        }
+        let mut slugs: Vec<&str> = CATALOG.iter().map(|c| c.slug).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), CATALOG.len());
+    }
+}
