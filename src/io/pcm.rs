@@ -4,7 +4,7 @@
 //! for a 10-minute stereo file each way), more than the filtering itself. hound still parses and
 //! writes the headers; these loops only move the sample bytes.
 
-use crate::dsp::dither::Quantizer;
+use crate::dsp::dither::{Quantizer, STREAMS};
 
 /// How samples are stored in the data chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,11 +121,35 @@ fn ints<'a>(
     put: impl Fn(&mut [u8], i32),
 ) {
     let (mut pk, mut cl) = (*peak, *clipped);
-    for (o, &x) in pairs {
+    let mut pairs = pairs.fuse();
+    // Singles until the quantizer's stream phase is 0, then groups of STREAMS samples whose dither
+    // streams advance in parallel, then the rest.
+    while quantizer.phase() != 0 {
+        let Some((o, &x)) = pairs.next() else { break };
         pk = pk.max(x.abs());
         let (v, c) = quantizer.quantize(x);
         cl += u64::from(c);
         put(o, v);
+    }
+    loop {
+        let group: [_; STREAMS] = std::array::from_fn(|_| pairs.next());
+        if group.iter().all(Option::is_some) {
+            let group = group.map(|p| p.expect("checked above"));
+            let q = quantizer.quantize4(group.each_ref().map(|(_, &x)| x));
+            for ((o, &x), (v, c)) in group.into_iter().zip(q) {
+                pk = pk.max(x.abs());
+                cl += u64::from(c);
+                put(o, v);
+            }
+        } else {
+            for (o, &x) in group.into_iter().flatten() {
+                pk = pk.max(x.abs());
+                let (v, c) = quantizer.quantize(x);
+                cl += u64::from(c);
+                put(o, v);
+            }
+            break;
+        }
     }
     (*peak, *clipped) = (pk, cl);
 }
