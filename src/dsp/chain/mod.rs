@@ -91,7 +91,7 @@ impl Chain {
     fn build(coeffs: Vec<Coefficients>, channels: usize, gain_db: f64, kernel: Kernel) -> Self {
         assert!(channels > 0, "a chain needs at least one channel");
         let (mut state, mut groups) = (Vec::new(), Vec::new());
-        let group_channels = if channels % 2 == 0 { 2 } else { 1 };
+        let group_channels = if channels.is_multiple_of(2) { 2 } else { 1 };
         if kernel == Kernel::Scalar {
             state = vec![[0.0; 4]; coeffs.len() * channels];
         } else if !coeffs.is_empty() {

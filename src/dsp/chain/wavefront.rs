@@ -149,9 +149,7 @@ unsafe fn steady<V: Vector, const CG: usize, const R: usize>(
             // register j−1.
             let mut x = y1;
             x[0] = V::shift_in::<CG>(y1[R - 1], p.add(t * stride + c0));
-            for j in 1..R {
-                x[j] = y1[j - 1];
-            }
+            x[1..].copy_from_slice(&y1[..R - 1]);
             let mut y = y1;
             for j in 0..R {
                 // The part that does not depend on this step's x or y1: off the critical path.
