@@ -5,6 +5,7 @@
 //! third chain warming up after a profile change (the worst case). Reports the time per block as a
 //! percentage of the block's period (10.67 ms); the bar is 2% of one core.
 
+use iemsim::dsp::chain::Kernel;
 use iemsim::dsp::Chain;
 use iemsim::playback::engine::{Control, Engine, EngineCmd, Side, SideChain};
 use std::sync::atomic::Ordering::*;
@@ -19,9 +20,21 @@ const BLOCK: usize = 512;
 fn side() -> SideChain {
     let p = common::ten_filters();
     SideChain {
-        chain: Box::new(Chain::new(p.coefficients(f64::from(RATE)).0, 2, 0.0)),
+        chain: Box::new(
+            Chain::with_kernel(p.coefficients(f64::from(RATE)).0, 2, 0.0, kernel())
+                .expect("kernel available"),
+        ),
         gain_matched: 0.5,
         gain_plain: 0.5,
+    }
+}
+
+/// The cascade kernel: the CPU's best, or the scalar reference (the pre-SIMD cost) with
+/// IEMSIM_BENCH_KERNEL=scalar.
+fn kernel() -> Kernel {
+    match std::env::var("IEMSIM_BENCH_KERNEL").as_deref() {
+        Ok("scalar") => Kernel::Scalar,
+        _ => Kernel::best(),
     }
 }
 
@@ -57,7 +70,7 @@ fn main() {
     };
     // Warm up caches and the branch predictor.
     measure(&mut engine, 2000, &mut |_| {});
-    println!("Engine::render, 512-frame stereo blocks at 48 kHz, two 10-filter chains (period {period_us:.0} µs):");
+    println!("Engine::render, 512-frame stereo blocks at 48 kHz, two 10-filter chains, kernel {:?} (period {period_us:.0} µs):", kernel());
     let report = |name: &str, mut t: Vec<f64>| {
         let med = percentile(&mut t, 0.5);
         let p99 = percentile(&mut t, 0.99);

@@ -1,7 +1,11 @@
 //! Quantisation to integer PCM with optional TPDF dither, counting clipped samples.
 //!
-//! Deterministic: the dither noise comes from a seeded xorshift generator, so the same input,
+//! Deterministic: the dither noise comes from seeded xorshift generators, so the same input,
 //! seed and settings always give the same bytes (tests and reproducible exports depend on it).
+//!
+//! Several independent streams ([`STREAMS`]), sample `k` of the output taking its noise from stream
+//! `k mod STREAMS`: one xorshift64* step is a chain of ~8 dependent operations, and with a single
+//! stream that chain, not the arithmetic, set the speed of 24-bit export's encode loop.
 
 /// How to reduce word length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,8 +25,13 @@ pub struct Quantizer {
     max: f64,
     min: f64,
     dither: Dither,
-    rng: XorShift64,
+    rngs: [XorShift64; STREAMS],
+    /// The stream the next sample takes its noise from.
+    next: usize,
 }
+
+/// Independent dither streams (see the module documentation).
+pub const STREAMS: usize = 4;
 
 impl Quantizer {
     /// `bits` is 8..=32.
@@ -33,8 +42,33 @@ impl Quantizer {
             max: scale - 1.0,
             min: -scale,
             dither,
-            rng: XorShift64::new(seed),
+            // Stream seeds spread by the golden-ratio increment (SplitMix64's), so that no two
+            // streams start from related states.
+            rngs: std::array::from_fn(|i| {
+                XorShift64::new(seed.wrapping_add((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+            }),
+            next: 0,
         }
+    }
+
+    /// The stream the next sample uses (0 at the start of a group of [`STREAMS`] samples).
+    #[inline]
+    pub fn phase(&self) -> usize {
+        self.next
+    }
+
+    /// Quantises [`STREAMS`] consecutive samples; only valid when [`Self::phase`] is 0. The
+    /// streams advance independently, so their dependency chains overlap.
+    #[inline]
+    pub fn quantize4(&mut self, x: [f64; STREAMS]) -> [(i32, bool); STREAMS] {
+        debug_assert_eq!(self.next, 0);
+        let mut d = [0.0; STREAMS];
+        if self.dither == Dither::Tpdf {
+            for (d, r) in d.iter_mut().zip(self.rngs.iter_mut()) {
+                *d = r.triangular();
+            }
+        }
+        std::array::from_fn(|i| self.finish(x[i] * self.scale + d[i]))
     }
 
     /// Quantises one sample; returns the integer and whether it had to be clipped.
@@ -42,8 +76,14 @@ impl Quantizer {
     pub fn quantize(&mut self, x: f64) -> (i32, bool) {
         let mut v = x * self.scale;
         if self.dither == Dither::Tpdf {
-            v += self.rng.triangular();
+            v += self.rngs[self.next].triangular();
         }
+        self.next = (self.next + 1) % STREAMS;
+        self.finish(v)
+    }
+
+    #[inline(always)]
+    fn finish(&self, v: f64) -> (i32, bool) {
         // Clamp first (this also keeps the rounding trick below in its valid range), then round
         // to nearest (ties to even). NaN fails both comparisons, is left as is and `as` maps it to 0.
         let clipped = v > self.max + 0.5 || v < self.min - 0.5;
@@ -117,6 +157,45 @@ mod tests {
         let mut q32 = Quantizer::new(32, Dither::None, 1);
         assert_eq!(q32.quantize(1.0), (i32::MAX, true));
         assert_eq!(q32.quantize(-1.0), (i32::MIN, false));
+    }
+
+    /// Same seed, same noise, however the samples are grouped; the streams differ from one
+    /// another and adjacent samples' dither values are uncorrelated (|r| < 0.01).
+    #[test]
+    fn streams_are_deterministic_and_independent() {
+        let x: Vec<f64> = (0..40_001)
+            .map(|i| (i as f64 * 0.001).sin() * 0.5)
+            .collect();
+        let one_by_one: Vec<i32> = {
+            let mut q = Quantizer::new(16, Dither::Tpdf, 7);
+            x.iter().map(|&v| q.quantize(v).0).collect()
+        };
+        let mut q = Quantizer::new(16, Dither::Tpdf, 7);
+        let mut grouped = Vec::new();
+        let mut i = 0;
+        while i < x.len() {
+            if q.phase() == 0 && i + STREAMS <= x.len() {
+                let four = q.quantize4(x[i..i + STREAMS].try_into().unwrap());
+                grouped.extend(four.iter().map(|p| p.0));
+                i += STREAMS;
+            } else {
+                grouped.push(q.quantize(x[i]).0);
+                i += 1;
+            }
+        }
+        assert_eq!(one_by_one, grouped);
+        let e: Vec<f64> = x
+            .iter()
+            .zip(&one_by_one)
+            .map(|(&v, &q)| f64::from(q) - v * 32_768.0)
+            .collect();
+        let mean = e.iter().sum::<f64>() / e.len() as f64;
+        let var = e.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+        let cov = e
+            .windows(2)
+            .map(|w| (w[0] - mean) * (w[1] - mean))
+            .sum::<f64>();
+        assert!((cov / var).abs() < 0.01, "lag-1 correlation {}", cov / var);
     }
 
     /// TPDF dither: error mean ≈ 0, variance ≈ 1/12 (rounding) + 1/6 (triangular ±1 LSB) = 1/4 LSB²,

@@ -4,7 +4,7 @@
 //! for a 10-minute stereo file each way), more than the filtering itself. hound still parses and
 //! writes the headers; these loops only move the sample bytes.
 
-use crate::dsp::dither::Quantizer;
+use crate::dsp::dither::{Quantizer, STREAMS};
 
 /// How samples are stored in the data chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,11 +132,35 @@ fn ints<'a>(
     put: impl Fn(&mut [u8], i32),
 ) {
     let (mut pk, mut cl) = (*peak, *clipped);
-    for (o, &x) in pairs {
+    let mut pairs = pairs.fuse();
+    // Singles until the quantizer's stream phase is 0, then groups of STREAMS samples whose dither
+    // streams advance in parallel, then the rest.
+    while quantizer.phase() != 0 {
+        let Some((o, &x)) = pairs.next() else { break };
         pk = pk.max(magnitude(x));
         let (v, c) = quantizer.quantize(x);
         cl += u64::from(c || x.is_nan());
         put(o, v);
+    }
+    loop {
+        let group: [_; STREAMS] = std::array::from_fn(|_| pairs.next());
+        if group.iter().all(Option::is_some) {
+            let group = group.map(|p| p.expect("checked above"));
+            let q = quantizer.quantize4(group.each_ref().map(|(_, &x)| x));
+            for ((o, &x), (v, c)) in group.into_iter().zip(q) {
+                pk = pk.max(magnitude(x));
+                cl += u64::from(c || x.is_nan());
+                put(o, v);
+            }
+        } else {
+            for (o, &x) in group.into_iter().flatten() {
+                pk = pk.max(magnitude(x));
+                let (v, c) = quantizer.quantize(x);
+                cl += u64::from(c || x.is_nan());
+                put(o, v);
+            }
+            break;
+        }
     }
     (*peak, *clipped) = (pk, cl);
 }
@@ -147,6 +171,24 @@ mod tests {
     use crate::dsp::dither::Dither;
 
     /// Byte layouts from the WAV format definition, written out by hand.
+    /// Issue 11 item 1: a NaN written (or turned into 0 by an integer format) shows in the
+    /// statistics as a clipped, infinitely loud sample; before, `f64::max` skipped it.
+    #[test]
+    fn non_finite_samples_count_as_clipped() {
+        for enc in [Encoding::F32, Encoding::I16, Encoding::I24] {
+            let mut q = Quantizer::new(16, Dither::None, 1);
+            let mut bytes = Vec::new();
+            let st = encode(
+                enc,
+                &[0.5, f64::NAN, 0.25, f64::NEG_INFINITY],
+                &mut q,
+                &mut bytes,
+            );
+            assert_eq!(st.peak, f64::INFINITY, "{enc:?}");
+            assert_eq!(st.clipped, 2, "{enc:?}");
+        }
+    }
+
     #[test]
     fn decodes_known_byte_patterns() {
         let mut o = [0.0; 2];
@@ -164,24 +206,6 @@ mod tests {
         assert_eq!(o, [0.5, -1.0 / 2_147_483_648.0]);
         decode(Encoding::F32, &[0, 0, 0x80, 0x3f, 0, 0, 0, 0xbf], &mut o);
         assert_eq!(o, [1.0, -0.5]);
-    }
-
-    /// Issue 11 item 1: a NaN written (or turned into 0 by an integer format) shows in the
-    /// statistics as a clipped, infinitely loud sample; before, `f64::max` skipped it.
-    #[test]
-    fn non_finite_samples_count_as_clipped() {
-        for enc in [Encoding::F32, Encoding::I16, Encoding::I24] {
-            let mut q = Quantizer::new(16, Dither::None, 1);
-            let mut bytes = Vec::new();
-            let st = encode(
-                enc,
-                &[0.5, f64::NAN, 0.25, f64::NEG_INFINITY],
-                &mut q,
-                &mut bytes,
-            );
-            assert_eq!(st.peak, f64::INFINITY, "{enc:?}");
-            assert_eq!(st.clipped, 2, "{enc:?}");
-        }
     }
 
     #[test]

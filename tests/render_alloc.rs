@@ -1,0 +1,81 @@
+//! `render` recycles its block buffers: the heap operations of a render do not grow with the
+//! number of blocks. A counting global allocator (this file is its own test binary) counts every
+//! allocation made while rendering files of 8 and of 64 blocks through two lanes.
+
+use iemsim::dsp::dither::Dither;
+use iemsim::dsp::{FilterKind, FilterSpec};
+use iemsim::io::{OutFormat, WavSink, WavSource};
+use iemsim::render::{render, Lane};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+struct Counting;
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const BLOCK: usize = 1024;
+
+/// Allocations made by rendering a `blocks`-block stereo file into two 24-bit outputs.
+fn allocations_for(blocks: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    let mut sink = WavSink::create(&input, 2, 48_000, OutFormat::I24, Dither::None, false).unwrap();
+    let block: Vec<f64> = (0..BLOCK * 2)
+        .map(|i| ((i as f64) * 0.01).sin() * 0.3)
+        .collect();
+    for _ in 0..blocks {
+        sink.write(&block).unwrap();
+    }
+    sink.finish().unwrap();
+    let coeffs = vec![FilterSpec::new(FilterKind::Peaking, 1000.0, 3.0, 1.0)
+        .coefficients(48_000.0)
+        .unwrap()];
+    let mut src = WavSource::open(&input).unwrap();
+    let lanes = (0..2)
+        .map(|i| Lane {
+            coeffs: coeffs.clone(),
+            gain_db: -1.0,
+            sink: WavSink::create(
+                &dir.path().join(format!("out{i}.wav")),
+                2,
+                48_000,
+                OutFormat::I24,
+                Dither::Tpdf,
+                false,
+            )
+            .unwrap(),
+        })
+        .collect();
+    let before = ALLOCS.load(Relaxed);
+    render(&mut src, lanes, BLOCK, &mut |_| {}).unwrap();
+    ALLOCS.load(Relaxed) - before
+}
+
+#[test]
+fn render_does_not_allocate_per_block() {
+    let short = allocations_for(8);
+    let long = allocations_for(64);
+    eprintln!("allocations: 8 blocks {short}, 64 blocks {long}");
+    // 56 more blocks through two lanes: one allocation per block and lane would add >= 112.
+    assert!(
+        long < short + 20,
+        "8 blocks: {short} allocations, 64 blocks: {long}"
+    );
+}
