@@ -403,6 +403,8 @@ impl Engine {
         self.epoch = epoch;
         self.flow = Flow::Playing;
         self.ctl.finished.store(false, Release);
+        // The new position before the epoch: whoever sees the seek done sees where it went.
+        self.ctl.position.store(self.base_position, Relaxed);
         self.ctl.drained_epoch.store(epoch, Release);
     }
 

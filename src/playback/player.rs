@@ -224,8 +224,10 @@ impl Player {
         self.info.duration_s()
     }
 
+    /// The playback position, or the target of a seek still under way (so the screen and the
+    /// next relative seek agree with what was asked for).
     pub fn position_s(&self) -> f64 {
-        self.ctl.position.load(Relaxed) as f64 / f64::from(self.info.sample_rate)
+        self.ctl.position_or_target() as f64 / f64::from(self.info.sample_rate)
     }
 
     pub fn live(&self) -> Side {
@@ -261,6 +263,12 @@ impl Player {
     pub fn seek_s(&self, s: f64) {
         let s = s.clamp(0.0, self.duration_s());
         self.ctl.request_seek(self.frame_of(s));
+    }
+
+    /// Seeks `d_s` seconds from where playback is or is about to be (see
+    /// `Control::position_or_target`).
+    pub fn seek_by(&self, d_s: f64) {
+        self.seek_s(self.position_s() + d_s);
     }
 
     /// Loop `a..b` seconds (and jump to `a`), or clear the loop.

@@ -5,10 +5,9 @@
 use crate::dsp::builtin;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player};
-use crate::ui::tui::hangup::{Signals, Tty, TtyWatch};
+use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
 use anyhow::{Context, Result};
-use crossterm::event::{self, Event};
 use std::time::{Duration, Instant};
 
 /// Demo context shown in the play screen.
@@ -114,16 +113,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 .terminal()
                 .draw(|f| text_scroll = tui::draw_play(f, &view))?;
             player.rewind_when_finished();
-            match tty.wait(Duration::from_millis(33))? {
-                Tty::Idle => continue,
-                Tty::HungUp => return Ok(Outcome::Quit),
-                Tty::Readable => {}
-            }
-            // Everything typed so far, in order (crossterm may parse several keys from one read).
-            while event::poll(Duration::ZERO)? {
-                let Event::Key(key) = event::read()? else {
-                    continue;
-                };
+            let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+                return Ok(Outcome::Quit);
+            };
+            for key in keys {
                 let Some(action) = tui::key_to_action(key, mode) else {
                     continue;
                 };
@@ -145,7 +138,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                     Action::Select(Live::B) => player.set_live(Side::B),
                     Action::Select(Live::X) | Action::Answer(_) => {}
                     Action::Toggle => player.set_live(player.live().other()),
-                    Action::Seek(d) => player.seek_s(player.position_s() + d),
+                    Action::Seek(d) => player.seek_by(d),
                     Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
                     Action::ToggleLoop => {
                         if player.loop_s().is_some() {
