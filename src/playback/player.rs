@@ -6,7 +6,7 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
-use crate::io::{WavError, WavInfo, WavSource};
+use crate::io::{WavInfo, WavSource};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -54,7 +54,7 @@ pub struct SideInfo {
 pub struct Player {
     pub ctl: Arc<Control>,
     running: Option<Running>,
-    feeder: Option<JoinHandle<Result<(), WavError>>>,
+    feeder: Option<JoinHandle<Result<(), feeder::FeedError>>>,
     handles: EngineHandles,
     pub info: WavInfo,
     pub input: PathBuf,
@@ -155,7 +155,7 @@ impl Player {
             info.sample_rate,
         );
         engine.set_position(start_frame);
-        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch);
+        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch)?;
 
         // Let the feeder get ahead before the device asks for anything.
         let prefill_until = Instant::now() + Duration::from_secs(1);
