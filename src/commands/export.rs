@@ -264,11 +264,11 @@ fn print_report(r: &OutputReport) {
         )
     };
     println!(
-        "{}  [{}]  {}, preamp {:+.1} dB, peak {:.1} dBFS, {clip}",
+        "{}  [{}]  {}, preamp {} dB, peak {} dBFS, {clip}",
         r.output.display(),
         r.profile,
         r.format.label(),
-        r.preamp_db,
-        r.peak_dbfs
+        crate::ui::fmt::db(r.preamp_db),
+        crate::ui::fmt::level(r.peak_dbfs)
     );
 }

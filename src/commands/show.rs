@@ -2,7 +2,8 @@
 
 use super::find_profile;
 use crate::cli::ShowArgs;
-use crate::dsp::response::{self, THIRD_OCTAVE_CENTRES_HZ};
+use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
+use crate::ui::fmt;
 use anyhow::Result;
 use serde::Serialize;
 
@@ -20,7 +21,12 @@ struct ShowReport<'a> {
     auto_preamp_db: f64,
     dropped_filters: Vec<usize>,
     response: Vec<ResponsePoint>,
+    /// The true peaks and dips (the table above samples fixed centres and can miss them).
+    extrema: Vec<response::Extremum>,
 }
+
+/// Peaks and dips smaller than this are not listed (shelf ripples, numerical flatness).
+const EXTREMUM_MIN_DB: f64 = 0.1;
 
 pub fn run(args: &ShowArgs) -> Result<()> {
     if !(8_000..=192_000).contains(&args.rate) {
@@ -39,6 +45,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         .collect();
     let db = response::cascade_db_at(&coeffs, &freqs, fs);
     let max_boost = response::max_boost_db(&coeffs, fs);
+    let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
     if args.json {
         let report = ShowReport {
             profile: &p,
@@ -51,6 +58,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 .zip(&db)
                 .map(|(&hz, &db)| ResponsePoint { hz, db })
                 .collect(),
+            extrema,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -90,12 +98,30 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         } else {
             format!("{f:.0}")
         };
-        println!("  {label:>6} Hz {d:+6.1} dB  {}", bar(*d));
+        println!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d));
+    }
+    println!();
+    if extrema.is_empty() {
+        println!("Peaks and dips: none (the response is monotonic or flat).");
+    } else {
+        println!("Peaks and dips (exact, between the centres too):");
+        for e in &extrema {
+            let kind = match e.kind {
+                ExtremumKind::Peak => "peak",
+                ExtremumKind::Dip => "dip ",
+            };
+            println!(
+                "  {kind} {:>9} Hz {:>6} dB",
+                precise_hz(e.hz),
+                fmt::db(e.db)
+            );
+        }
     }
     println!();
     println!(
-        "Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {:+.1} dB)",
-        -max_boost
+        "Peak boost: {} dB (export's --preamp auto applies {} dB)",
+        fmt::db(max_boost),
+        fmt::db(-max_boost)
     );
     Ok(())
 }
@@ -107,6 +133,17 @@ fn bar(db: f64) -> String {
         format!("{:>12}|{}", "", "█".repeat(cells))
     } else {
         format!("{:>12}|", "█".repeat(cells))
+    }
+}
+
+/// A measured frequency to three significant figures: "8.53k", "247", "61.2".
+fn precise_hz(f: f64) -> String {
+    if f >= 1000.0 {
+        format!("{:.2}k", f / 1000.0)
+    } else if f >= 100.0 {
+        format!("{f:.0}")
+    } else {
+        format!("{f:.1}")
     }
 }
 

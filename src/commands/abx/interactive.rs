@@ -265,7 +265,11 @@ impl State {
                     let b = player.position_s();
                     if b - a >= MIN_LOOP_S {
                         player.set_loop(Some((a, b)));
-                        format!("looping {a:.1}-{b:.1} s")
+                        format!(
+                            "looping {}–{}",
+                            crate::ui::fmt::clock_tenths(a),
+                            crate::ui::fmt::clock_tenths(b)
+                        )
                     } else {
                         format!("a loop must be at least {MIN_LOOP_S} s long")
                     }

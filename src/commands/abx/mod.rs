@@ -206,12 +206,12 @@ fn print_header(setup: &Setup) {
         .map(|s| format!(", seed {s} (reproducible: not blind to whoever knows the seed)"))
         .unwrap_or_default();
     println!(
-        "ABX: A = {}, B = {} on {} ({}), {} trials{seed}",
+        "ABX: A = {}, B = {} on {} ({}), {}{seed}",
         setup.profile_a.name,
         setup.profile_b.name,
         setup.input.display(),
         setup.info.describe(),
-        setup.trials
+        crate::ui::fmt::count(setup.trials as usize, "trial")
     );
 }
 
@@ -272,9 +272,10 @@ struct JsonReport<'a> {
 pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Result<()> {
     let note = (!record.completed).then(|| {
         format!(
-            "stopped after {} of {} trials: logged as abandoned. No verdict: stopping early \
+            "stopped after {} of {}: logged as abandoned. No verdict: stopping early \
              when ahead makes a score look better than it is, so only completed sessions count.",
-            record.n, record.trials_planned
+            record.n,
+            crate::ui::fmt::count(record.trials_planned as usize, "trial")
         )
     });
     if setup.json {

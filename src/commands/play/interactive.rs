@@ -5,6 +5,7 @@
 use crate::dsp::builtin;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player};
+use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
 use anyhow::{Context, Result};
@@ -149,8 +150,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                             let b = player.position_s();
                             if b - a >= 0.5 {
                                 player.set_loop(Some((a, b)));
-                                message =
-                                    Some((format!("looping {a:.1}-{b:.1} s"), Instant::now()));
+                                message = Some((
+                                    format!("looping {}–{}", clock_tenths(a), clock_tenths(b)),
+                                    Instant::now(),
+                                ));
                             } else {
                                 message = Some((
                                     "a loop must be at least 0.5 s long".into(),

@@ -172,7 +172,7 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     let gain_line = if v.matching {
         Line::from(vec![
             Span::styled("match ", Style::new().fg(Color::Gray)),
-            Span::raw(format!("{:+.1} dB", s.gain_db)),
+            Span::raw(format!("{} dB", crate::ui::fmt::db(s.gain_db))),
         ])
     } else {
         Line::from(Span::styled("matching off", Style::new().fg(Color::Gray)))

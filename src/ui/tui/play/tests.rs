@@ -182,7 +182,7 @@ fn levels_and_loop() {
     v.loop_s = Some((60.0, 90.0));
     let b = render(&v, 80, 24);
     assert!(has(&b, "-12.0 dBFS") && has(&b, "-inf dBFS"));
-    assert!(has(&b, "loop 1:00–1:30"));
+    assert!(has(&b, "loop 1:00.0–1:30.0"));
     v.loop_s = None;
     v.loop_pending_start = Some(60.0);
     let b = render(&v, 80, 24);
