@@ -4,7 +4,7 @@
 
 use crate::dsp::builtin;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player};
+use crate::playback::player::{display_name, underrun_advice, Player};
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
@@ -50,9 +50,17 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     let mut text_scroll: u16 = 0;
     let device = player.device_name.clone();
+    let mut underruns_told = false;
     let mut frames = || -> Result<Outcome> {
         loop {
             player.check()?;
+            let underruns = player.underruns();
+            if underruns > 0 && !underruns_told {
+                // Once, when they start: the status line's red count alone does not say why.
+                underruns_told = true;
+                let advice = underrun_advice(underruns, player.buffer_frames);
+                message = Some((advice, Instant::now()));
+            }
             if signals.caught() {
                 return Ok(Outcome::Quit);
             }

@@ -5,7 +5,7 @@
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player};
+use crate::playback::player::{display_name, underrun_advice, Player};
 use anyhow::Result;
 use serde_json::json;
 use std::io::Write;
@@ -76,8 +76,16 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;
     let mut played;
+    let mut warned = false;
     loop {
         player.check()?;
+        let underruns = player.underruns();
+        if underruns > 0 && !warned {
+            // Once, on stderr (stdout carries the event stream).
+            warned = true;
+            let advice = underrun_advice(underruns, player.buffer_frames);
+            let _ = writeln!(std::io::stderr(), "iemsim: warning: {advice}");
+        }
         played = t0.elapsed().as_secs_f64();
         if played >= duration || player.finished() {
             break;
