@@ -62,12 +62,12 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     t.wait_for("A is v-hybrid", |s| s.contains("v-hybrid"));
     t.keys(&["?"]);
     t.wait_for("help", |s| {
-        s.contains("quit") && s.contains("profiles (keys 1-9)")
+        s.contains("quit") && s.contains("profiles (keys 1-7)")
     });
     // Esc closes the help and leaves the screen running; q quits.
     t.keys(&["Escape"]);
     t.wait_for("help closed", |s| {
-        !s.contains("profiles (keys 1-9)") && s.contains("LIVE")
+        !s.contains("profiles (keys 1-7)") && s.contains("LIVE")
     });
     std::thread::sleep(Duration::from_millis(300));
     assert!(
@@ -110,6 +110,11 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
     t.keys(&["n"]);
     t.wait_for("part 2", |s| {
         s.contains("part 2/2") && s.contains("ba vs dd")
+    });
+    // n on the last part says so and stays (it used to quit while the footer said "n next").
+    t.keys(&["n"]);
+    t.wait_for("the last-part message", |s| {
+        s.contains("this is the last part") && s.contains("part 2/2")
     });
     t.keys(&["p"]);
     // A part starts at the top of its text.

@@ -34,7 +34,7 @@ impl Eta {
 
     /// Seconds left after `done` units in `elapsed_s` seconds; `None` before there is a rate.
     pub fn left_s(&self, done: u64, elapsed_s: f64) -> Option<f64> {
-        if done == 0 || !(elapsed_s > 0.0) {
+        if done == 0 || elapsed_s.is_nan() || elapsed_s <= 0.0 {
             return None;
         }
         let rate = done as f64 / elapsed_s;

@@ -137,7 +137,13 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 }
                 match action {
                     Action::Quit | Action::Back => return Ok(Outcome::Quit),
-                    Action::Next => return Ok(Outcome::Next),
+                    Action::Next => match demo.as_ref().map(|d| d.part) {
+                        Some((i, n, _)) if i + 1 >= n => {
+                            let text = "this is the last part: p goes back, q quits";
+                            message = Some((text.to_string(), Instant::now()));
+                        }
+                        _ => return Ok(Outcome::Next),
+                    },
                     Action::Prev => return Ok(Outcome::Prev),
                     Action::Help => show_help = true,
                     Action::TogglePause => {
@@ -188,7 +194,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                         message = Some((text, Instant::now()));
                     }
                     Action::Choose(i) => {
-                        if let Some(p) = all.get(i) {
+                        if i >= all.len() {
+                            let text = format!("no profile on key {}", i + 1);
+                            message = Some((text, Instant::now()));
+                        } else if let Some(p) = all.get(i) {
                             let side = player.live();
                             let text = match player.set_profile(side, p.clone()) {
                                 Ok(()) => format!("{} is now {}", side.label(), p.name),

@@ -377,3 +377,28 @@ fn tiny_terminals_do_not_panic() {
         render(&v, w, h);
     }
 }
+
+/// Only the digits that have a profile are offered ("1-3" for three), and on the demo's last
+/// part the footer does not promise a next one.
+#[test]
+fn digit_keys_and_part_footer_say_what_exists() {
+    let mut v = view();
+    v.show_help = true;
+    let b = render(&v, 100, 40);
+    assert!(has(&b, "profiles (keys 1-3)"), "{:?}", rows(&b));
+    assert!(!rows(&b).iter().any(|r| r.contains("1-9")));
+    // The help's name column is as wide as the longest name plus a gap.
+    assert!(has(&b, "diffuse-field  bright"), "{:?}", rows(&b));
+    let mut v = view();
+    v.text = Some("some text");
+    v.part = Some((1, 2, "second"));
+    let b = render(&v, 100, 40);
+    assert!(
+        has(&b, "last part · p previous") && !has(&b, "n next"),
+        "{:?}",
+        rows(&b)
+    );
+    v.part = Some((0, 2, "first"));
+    let b = render(&v, 100, 40);
+    assert!(has(&b, "n next"), "{:?}", rows(&b));
+}
