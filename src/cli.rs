@@ -366,7 +366,8 @@ pub struct AbxArgs {
     /// Second profile (a name or a .toml/.txt/.yml file).
     #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
     pub b: String,
-    /// Number of trials.
+    /// Number of trials. Fewer than 5 cannot reach p < 0.05 even all correct (4/4 is p = 0.0625):
+    /// allowed for practice, with a warning. A and B must be different profiles.
     #[arg(long, default_value_t = 16)]
     pub trials: u32,
     /// Append the session to this JSON-lines log [default: in the platform data folder]. Only a

@@ -256,6 +256,11 @@ fn bad_input_exits_2_with_one_clear_line_and_logs_nothing() {
             "--trials 0",
         ),
         (vec!["--no-tui", "--answers", "a", "-b", "nope"], "nope"),
+        // Identical sides: nothing to tell apart, whatever the answers.
+        (
+            vec!["--no-tui", "--answers", "a", "-a", "ba", "-b", "ba"],
+            "same filters",
+        ),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["abx", wav_s, "--log", log_s];
@@ -795,4 +800,41 @@ fn interactive_session_in_a_terminal() {
     assert_eq!(r["completed"], false);
     assert_eq!(r["n"], 1);
     assert_eq!(answers_of(r, "answer"), ["b"]);
+}
+
+/// Fewer than 5 trials cannot reach p < 0.05 even all correct (4/4 by guessing: 1/16 = 0.0625):
+/// the session runs (practice is fine) but a warning says so up front and names the minimum.
+#[test]
+fn too_few_trials_to_show_anything_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    for (trials, answers, warned) in [("4", "a,b,a,b", true), ("5", "a,b,a,b,a", false)] {
+        let o = iemsim(
+            &[
+                "abx",
+                wav.to_str().unwrap(),
+                "--no-tui",
+                "--answers",
+                answers,
+                "--trials",
+                trials,
+                "--log",
+                log.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        let err = text(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert_eq!(
+            err.contains("p = 0.0625"),
+            warned,
+            "--trials {trials}: {err}"
+        );
+        assert_eq!(
+            err.contains("--trials 5"),
+            warned,
+            "--trials {trials}: {err}"
+        );
+    }
 }

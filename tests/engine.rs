@@ -337,7 +337,7 @@ fn seek_and_loop_through_the_real_feeder() {
         RATE,
         RATE,
     );
-    let f = feeder::spawn(src, Arc::clone(&ctl), p, RATE, 2);
+    let f = feeder::spawn(src, Arc::clone(&ctl), p, RATE, 2).expect("feeder");
     // Play 0.5 s, seek to 3.0 s, play 0.3 s.
     let seek_to = 3 * RATE as u64;
     let out = drive(&mut e, &ctl, RATE as usize, &mut |i| {
@@ -448,7 +448,7 @@ fn a_mono_44k1_file_plays_resampled_on_both_channels_of_a_48k_device() {
         RATE,
         44_100,
     );
-    let f = feeder::spawn(src, Arc::clone(&ctl), p, RATE, 2);
+    let f = feeder::spawn(src, Arc::clone(&ctl), p, RATE, 2).expect("feeder");
     let out = drive(&mut e, &ctl, RATE as usize, &mut |_| {});
     ctl.shutdown.store(true, Release);
     assert!(f.join().is_ok());

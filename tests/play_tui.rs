@@ -62,12 +62,12 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
     t.wait_for("A is v-hybrid", |s| s.contains("v-hybrid"));
     t.keys(&["?"]);
     t.wait_for("help", |s| {
-        s.contains("quit") && s.contains("profiles (keys 1-9)")
+        s.contains("quit") && s.contains("profiles (keys 1-7)")
     });
     // Esc closes the help and leaves the screen running; q quits.
     t.keys(&["Escape"]);
     t.wait_for("help closed", |s| {
-        !s.contains("profiles (keys 1-9)") && s.contains("LIVE")
+        !s.contains("profiles (keys 1-7)") && s.contains("LIVE")
     });
     std::thread::sleep(Duration::from_millis(300));
     assert!(
@@ -110,6 +110,11 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
     t.keys(&["n"]);
     t.wait_for("part 2", |s| {
         s.contains("part 2/2") && s.contains("ba vs dd")
+    });
+    // n on the last part says so and stays (it used to quit while the footer said "n next").
+    t.keys(&["n"]);
+    t.wait_for("the last-part message", |s| {
+        s.contains("this is the last part") && s.contains("part 2/2")
     });
     t.keys(&["p"]);
     // A part starts at the top of its text.
@@ -287,5 +292,53 @@ fn the_end_of_the_file_pauses_at_the_start() {
     t.wait_for("playing again", |s| s.contains("playing"));
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// The "M:SS / M:SS" position of the play screen, in seconds.
+fn position_s(screen: &str) -> Option<u64> {
+    let at = screen.find(" / ")?;
+    let before = screen[..at].rsplit(' ').next()?;
+    let (m, s) = before.split_once(':')?;
+    Some(m.trim().parse::<u64>().ok()? * 60 + s.parse::<u64>().ok()?)
+}
+
+/// Two key-loop bugs: the first key after a resize was lost (crossterm's resize event hid it),
+/// and arrow keys that arrived together each seeked from the same stale position (three → moved
+/// 5 s, not 15). Fails on the old key loop: the `q` after the resize never quits.
+#[test]
+fn keys_after_a_resize_and_keys_sent_together_all_count() {
+    if !tmux::available() {
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let env = tmux::shell_env(&stack.env());
+    let cmd = format!(
+        "env {env}{} play --start 2; echo EXIT=$?; sleep 30",
+        sh_quote(env!("CARGO_BIN_EXE_iemsim"))
+    );
+    let t = Tmux::start("together", 100, 30, &cmd);
+    t.wait_for("playing", |s| s.contains("LIVE") && s.contains("playing"));
+    t.keys(&["space"]);
+    let s = t.wait_for("paused", |s| s.contains("PAUSED"));
+    let before = position_s(&s).expect("a position on screen");
+    // One send-keys: the three arrows arrive in one read.
+    t.keys(&["Right", "Right", "Right"]);
+    let want = before + 15;
+    t.wait_for(&format!("position {want} s"), |s| {
+        position_s(s) == Some(want)
+    });
+    // Narrower: the screen is redrawn to the new width (the badge moves into view)...
+    t.resize(80, 26);
+    t.wait_for("redrawn at 80 columns", |s| {
+        s.lines()
+            .next()
+            .is_some_and(|l| l.contains("PAUSED") && l.trim_end().chars().count() <= 80)
+    });
+    // ...and then a single q quits.
+    t.keys(&["q"]);
+    let s = t.wait_for("exit after one q", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }

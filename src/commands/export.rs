@@ -582,7 +582,7 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
         )
     };
     let line = format!(
-        "{}  [{}]  {} {}, {} {:+.1} dB, peak {:.1} dBFS, {clip}{}",
+        "{}  [{}]  {} {}, {} {} dB, peak {} dBFS, {clip}{}",
         r.output.display(),
         r.profile,
         r.container.extension().to_uppercase(),
@@ -592,10 +592,10 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
         } else {
             "preamp"
         },
-        r.preamp_db,
-        r.peak_dbfs,
+        crate::ui::fmt::db(r.preamp_db),
+        crate::ui::fmt::level(r.peak_dbfs),
         r.loudness_lufs
-            .map(|l| format!(", loudness {l:.1} LUFS (matched)"))
+            .map(|l| format!(", loudness {} LUFS (matched)", crate::ui::fmt::level(l)))
             .unwrap_or_default()
     );
     if to_stderr {

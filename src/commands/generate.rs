@@ -84,13 +84,13 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         return Ok(());
     }
     outln!(
-        "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {:.1} dBFS",
+        "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {} dBFS",
         args.output.display(),
         kind_name,
         args.rate,
         channels,
         format.label(),
-        stats.peak_dbfs()
+        crate::ui::fmt::level(stats.peak_dbfs())
     )?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 
 use crate::cli::ShowArgs;
 use crate::commands::out::outln;
-use crate::dsp::response::{self, THIRD_OCTAVE_CENTRES_HZ};
+use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::Preamp;
+use crate::ui::fmt;
 use anyhow::Result;
 use serde::Serialize;
 
@@ -24,7 +25,12 @@ struct ShowReport<'a> {
     auto_preamp_db: f64,
     dropped_filters: Vec<usize>,
     response: Vec<ResponsePoint>,
+    /// The true peaks and dips (the table above samples fixed centres and can miss them).
+    extrema: Vec<response::Extremum>,
 }
+
+/// Peaks and dips smaller than this are not listed (shelf ripples, numerical flatness).
+const EXTREMUM_MIN_DB: f64 = 0.1;
 
 pub fn run(args: &ShowArgs) -> Result<()> {
     if !(8_000..=192_000).contains(&args.rate) {
@@ -45,6 +51,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     let max_boost = response::max_boost_db(&coeffs, fs);
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
+    let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
     if args.json {
         let report = ShowReport {
             profile: &p,
@@ -58,6 +65,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 .zip(&db)
                 .map(|(&hz, &db)| ResponsePoint { hz, db })
                 .collect(),
+            extrema,
         };
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
@@ -100,10 +108,31 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         } else {
             format!("{f:.0}")
         };
-        outln!("  {label:>6} Hz {d:+6.1} dB  {}", bar(*d))?;
+        outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
     }
     outln!()?;
-    outln!("Peak boost: {max_boost:+.1} dB (export's --preamp auto applies {auto_preamp:+.1} dB)")?;
+    if extrema.is_empty() {
+        outln!("Peaks and dips: none (the response is monotonic or flat).")?;
+    } else {
+        outln!("Peaks and dips (exact, between the centres too):")?;
+        for e in &extrema {
+            let kind = match e.kind {
+                ExtremumKind::Peak => "peak",
+                ExtremumKind::Dip => "dip ",
+            };
+            outln!(
+                "  {kind} {:>9} Hz {:>6} dB",
+                precise_hz(e.hz),
+                fmt::db(e.db)
+            )?;
+        }
+    }
+    outln!()?;
+    outln!(
+        "Peak boost: {} dB (export's --preamp auto applies {} dB)",
+        fmt::db(max_boost),
+        fmt::db(auto_preamp)
+    )?;
     Ok(())
 }
 
@@ -114,6 +143,17 @@ fn bar(db: f64) -> String {
         format!("{:>12}|{}", "", "█".repeat(cells))
     } else {
         format!("{:>12}|", "█".repeat(cells))
+    }
+}
+
+/// A measured frequency to three significant figures: "8.53k", "247", "61.2".
+fn precise_hz(f: f64) -> String {
+    if f >= 1000.0 {
+        format!("{:.2}k", f / 1000.0)
+    } else if f >= 100.0 {
+        format!("{f:.0}")
+    } else {
+        format!("{f:.1}")
     }
 }
 

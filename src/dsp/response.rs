@@ -51,22 +51,87 @@ pub fn max_boost_db(coeffs: &[Coefficients], sample_rate: f64) -> f64 {
             best_i = i;
         }
     }
-    // Golden-section refinement between the neighbours of the best grid point (in log frequency).
-    let lo = grid[best_i.saturating_sub(1)].ln();
-    let hi = grid[(best_i + 1).min(grid.len() - 1)].ln();
-    let (mut a, mut b) = (lo, hi);
+    // Refined between the neighbours of the best grid point.
+    let lo = grid[best_i.saturating_sub(1)];
+    let hi = grid[(best_i + 1).min(grid.len() - 1)];
+    let (_, refined) = golden(coeffs, sample_rate, lo, hi, 1.0);
+    best.max(refined).max(0.0)
+}
+
+/// Golden-section search (in log frequency) for the largest `sign · gain` between `lo_hz` and
+/// `hi_hz`, where the response has one extremum: `sign` 1 finds a peak, −1 a dip. Returns
+/// (Hz, dB).
+fn golden(
+    coeffs: &[Coefficients],
+    sample_rate: f64,
+    lo_hz: f64,
+    hi_hz: f64,
+    sign: f64,
+) -> (f64, f64) {
+    let (mut a, mut b) = (lo_hz.ln(), hi_hz.ln());
     let phi = (5f64.sqrt() - 1.0) / 2.0;
+    let g = |x: f64| sign * cascade_db(coeffs, x.exp(), sample_rate);
     for _ in 0..60 {
         let c = b - phi * (b - a);
         let d = a + phi * (b - a);
-        if cascade_db(coeffs, c.exp(), sample_rate) > cascade_db(coeffs, d.exp(), sample_rate) {
+        if g(c) > g(d) {
             b = d;
         } else {
             a = c;
         }
     }
-    best.max(cascade_db(coeffs, ((a + b) / 2.0).exp(), sample_rate))
-        .max(0.0)
+    let f = ((a + b) / 2.0).exp();
+    (f, cascade_db(coeffs, f, sample_rate))
+}
+
+/// A local maximum (peak) or minimum (dip) of a response.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Extremum {
+    pub kind: ExtremumKind,
+    pub hz: f64,
+    pub db: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtremumKind {
+    Peak,
+    Dip,
+}
+
+/// The true peaks and dips of the cascade from 20 Hz to 20 kHz (or just below Nyquist), in
+/// ascending frequency. A 1/3-octave table samples the response at fixed centres and misses
+/// narrow features between them (a Q 4 peak is about 1/3 octave wide); here the closed-form
+/// response is scanned at 1/96 octave and every local extremum is refined by golden-section
+/// search to within 0.001 dB. Extrema within `min_db` of 0 dB are left out (ripples of shelves
+/// meeting, numerical flatness).
+pub fn extrema(coeffs: &[Coefficients], sample_rate: f64, min_db: f64) -> Vec<Extremum> {
+    let hi = (sample_rate / 2.0 * 0.9999).min(20_000.0);
+    let lo = 20.0f64.min(hi / 2.0);
+    let n = ((hi / lo).log2() * 96.0).ceil() as usize + 1;
+    let grid = log_grid(lo, hi, n);
+    let g = cascade_db_at(coeffs, &grid, sample_rate);
+    let mut out = Vec::new();
+    for i in 1..grid.len().saturating_sub(1) {
+        let (l, m, r) = (g[i - 1], g[i], g[i + 1]);
+        let kind = if m > l && m >= r {
+            ExtremumKind::Peak
+        } else if m < l && m <= r {
+            ExtremumKind::Dip
+        } else {
+            continue;
+        };
+        let sign = if kind == ExtremumKind::Peak {
+            1.0
+        } else {
+            -1.0
+        };
+        let (hz, db) = golden(coeffs, sample_rate, grid[i - 1], grid[i + 1], sign);
+        if db.abs() >= min_db {
+            out.push(Extremum { kind, hz, db });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -88,6 +153,59 @@ mod tests {
             .coefficients(48_000.0)
             .unwrap()];
         assert!((max_boost_db(&ls, 48_000.0) - 6.0).abs() < 0.01);
+    }
+
+    fn peaking(fc: f64, gain: f64, q: f64) -> Coefficients {
+        FilterSpec::new(FilterKind::Peaking, fc, gain, q)
+            .coefficients(48_000.0)
+            .unwrap()
+    }
+
+    /// RBJ's peaking EQ is pre-warped so its extremum is exactly at fc with exactly the gain
+    /// (Audio-EQ-Cookbook): a narrow peak between 1/3-octave centres is found where it is.
+    #[test]
+    fn extrema_of_single_peaks_and_dips_are_at_fc_with_their_gain() {
+        for (fc, gain, q) in [(8500.0, 3.0, 4.0), (1234.0, -5.0, 2.0), (60.0, 2.0, 0.7)] {
+            let e = extrema(&[peaking(fc, gain, q)], 48_000.0, 0.1);
+            assert_eq!(e.len(), 1, "{e:?}");
+            let kind = if gain > 0.0 {
+                ExtremumKind::Peak
+            } else {
+                ExtremumKind::Dip
+            };
+            assert_eq!(e[0].kind, kind);
+            assert!((e[0].hz / fc - 1.0).abs() < 1e-3, "{e:?} for fc {fc}");
+            assert!((e[0].db - gain).abs() < 1e-3, "{e:?} for gain {gain}");
+        }
+        // A flat cascade and a plain shelf have none.
+        assert!(extrema(&[], 48_000.0, 0.1).is_empty());
+        let shelf = FilterSpec::new(FilterKind::HighShelf, 3000.0, 4.0, 0.7)
+            .coefficients(48_000.0)
+            .unwrap();
+        assert!(extrema(&[shelf], 48_000.0, 0.1).is_empty());
+    }
+
+    /// Two features far apart: each extremum is the largest (smallest) value of the closed-form
+    /// response near it, checked against a brute-force 1/2000-octave scan.
+    #[test]
+    fn extrema_of_a_cascade_match_a_fine_scan() {
+        let c = [peaking(700.0, 6.0, 1.5), peaking(9000.0, -4.0, 5.0)];
+        let e = extrema(&c, 48_000.0, 0.1);
+        assert_eq!(e.len(), 2, "{e:?}");
+        let scan = |lo: f64, hi: f64, sign: f64| {
+            log_grid(lo, hi, 4000)
+                .into_iter()
+                .map(|f| sign * cascade_db(&c, f, 48_000.0))
+                .fold(f64::NEG_INFINITY, f64::max)
+                * sign
+        };
+        assert_eq!(e[0].kind, ExtremumKind::Peak);
+        assert!((e[0].db - scan(300.0, 1500.0, 1.0)).abs() < 1e-3, "{e:?}");
+        assert_eq!(e[1].kind, ExtremumKind::Dip);
+        assert!(
+            (e[1].db - scan(6000.0, 12_000.0, -1.0)).abs() < 1e-3,
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -13,6 +13,14 @@ use serde::Serialize;
 /// passes, which is why the verdict text is careful.
 pub const ALPHA: f64 = 0.05;
 
+/// The fewest ABX trials for which a perfect score can reach p < `alpha` (one-sided, guessing
+/// at 1/2): the smallest n with 0.5^n < alpha, 5 for 0.05 (4/4 is p = 0.0625).
+pub fn min_trials(alpha: f64) -> u32 {
+    (1..=64)
+        .find(|&n| binomial_p_at_least(n, n, 0.5) < alpha)
+        .unwrap_or(64)
+}
+
 /// Exact one-sided binomial tail P(X ≥ k) for X ~ Binomial(n, p).
 ///
 /// Computed as a sum of probability mass terms in log space (log-factorials as sums of logs,
@@ -253,5 +261,13 @@ mod tests {
         assert!(v.significant);
         assert!(v.text.starts_with("p = 0.0481 < 0.05"), "{}", v.text);
         assert!(!verdict(0, 0).significant);
+    }
+
+    #[test]
+    fn fewest_trials_that_can_show_anything() {
+        // 4/4 by guessing: 1/16 = 0.0625; 5/5: 1/32 = 0.03125.
+        assert_eq!(binomial_p_at_least(4, 4, 0.5), 0.0625);
+        assert_eq!(min_trials(0.05), 5);
+        assert_eq!(min_trials(0.01), 7);
     }
 }

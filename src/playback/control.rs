@@ -100,6 +100,17 @@ impl Control {
         self.seek_epoch.fetch_add(1, AcqRel);
     }
 
+    /// Where playback is or is about to be (file frames): the target of a seek the callback has
+    /// not finished yet, else the position. Relative seeks start here, so three → pressed before
+    /// the first jump lands move 15 s, not 5 (each used to start from the stale position).
+    pub fn position_or_target(&self) -> u64 {
+        if self.seek_epoch.load(Acquire) != self.drained_epoch.load(Acquire) {
+            self.seek_frame.load(Acquire)
+        } else {
+            self.position.load(Acquire)
+        }
+    }
+
     /// Takes the peak levels (linear) since the last call.
     pub fn take_peaks(&self) -> [f32; 2] {
         [
@@ -110,5 +121,27 @@ impl Control {
 
     pub fn load(&self) -> f32 {
         f32::from_bits(self.load_bits.load(Relaxed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_seeks_before_the_first_lands_add_up() {
+        let c = Control::new(true);
+        c.position.store(1000, Relaxed);
+        assert_eq!(c.position_or_target(), 1000);
+        // Three +500 steps, none drained yet: each starts from the previous target.
+        for _ in 0..3 {
+            let from = c.position_or_target();
+            c.request_seek(from + 500);
+        }
+        assert_eq!(c.position_or_target(), 2500);
+        // Once the callback drained the last request, the position (now the target) counts.
+        c.drained_epoch.store(c.seek_epoch.load(Acquire), Release);
+        c.position.store(2600, Relaxed);
+        assert_eq!(c.position_or_target(), 2600);
     }
 }

@@ -22,6 +22,9 @@ pub const CHUNK_FRAMES: usize = 1024;
 pub const CROSSFADE_S: f64 = 0.020;
 /// Time constant of gain changes (loudness matching on/off, pause, seek).
 const GAIN_TAU_S: f64 = 0.004;
+/// Fade on each side of an underrun's gap: the end of what arrived fades out, the audio after the
+/// gap fades in (raised cosine), so a late feeder is a short dip instead of two clicks.
+pub const UNDERRUN_FADE_S: f64 = 0.003;
 /// How long a newly installed chain runs muted before it is faded in (its filters settle).
 const WARM_S: f64 = 0.100;
 
@@ -84,6 +87,9 @@ pub struct Engine {
     gain_coef: f64,
     run_gain: f64,
     warm_frames: usize,
+    /// Underrun fade length (device frames), and how much of a fade-in after a gap is left.
+    underrun_fade: usize,
+    fade_in_left: usize,
     flow: Flow,
     epoch: u64,
     base_position: u64,
@@ -140,6 +146,8 @@ impl Engine {
             gain_coef: 1.0 - (-1.0 / (GAIN_TAU_S * rate)).exp(),
             run_gain: 1.0,
             warm_frames: (WARM_S * rate) as usize,
+            underrun_fade: ((UNDERRUN_FADE_S * rate) as usize).max(1),
+            fade_in_left: 0,
             flow: Flow::Playing,
             epoch: 0,
             base_position: 0,
@@ -245,6 +253,17 @@ impl Engine {
             }
         }
         xin[got..].fill(0.0);
+        let got_frames = got / ch;
+        // After a gap, the audio comes back faded in.
+        if self.fade_in_left > 0 && got_frames > 0 {
+            let f = self.underrun_fade;
+            let m = self.fade_in_left.min(got_frames);
+            for (i, frame) in xin[..m * ch].chunks_exact_mut(ch).enumerate() {
+                let g = raised_cosine(f - self.fade_in_left + i, f);
+                frame.iter_mut().for_each(|v| *v *= g);
+            }
+            self.fade_in_left -= m;
+        }
         if got < n && !stop {
             if self.ctl.eof.load(Acquire) {
                 if got == 0 {
@@ -252,6 +271,18 @@ impl Engine {
                 }
             } else {
                 self.ctl.underruns.fetch_add(1, Relaxed);
+                // What did arrive ends in a fade-out rather than a step to silence (when the
+                // previous block took the ring's last frame, there is nothing left to fade).
+                let f = self.underrun_fade;
+                let m = f.min(got_frames);
+                for (i, frame) in xin[(got_frames - m) * ch..got]
+                    .chunks_exact_mut(ch)
+                    .enumerate()
+                {
+                    let g = raised_cosine(m - 1 - i, f);
+                    frame.iter_mut().for_each(|v| *v *= g);
+                }
+                self.fade_in_left = f;
             }
         }
         self.consumed += (got / ch) as u64;
@@ -400,9 +431,13 @@ impl Engine {
         }
         self.base_position = self.ctl.seek_frame.load(Acquire);
         self.consumed = 0;
+        // The seek's own gain ramp fades the new position in.
+        self.fade_in_left = 0;
         self.epoch = epoch;
         self.flow = Flow::Playing;
         self.ctl.finished.store(false, Release);
+        // The new position before the epoch: whoever sees the seek done sees where it went.
+        self.ctl.position.store(self.base_position, Relaxed);
         self.ctl.drained_epoch.store(epoch, Release);
     }
 
@@ -422,4 +457,9 @@ impl Engine {
     fn publish_position(&self) {
         self.ctl.position.store(self.position_now(), Relaxed);
     }
+}
+
+/// Raised-cosine weight of frame `k` of an `n`-frame fade-in (0 at k = 0, near 1 at k = n - 1).
+fn raised_cosine(k: usize, n: usize) -> f64 {
+    0.5 - 0.5 * (std::f64::consts::PI * k as f64 / n as f64).cos()
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
+use thiserror::Error;
 
 /// File frames decoded per step.
 const BLOCK: usize = 1024;
@@ -75,40 +76,92 @@ impl ChannelMap {
     }
 }
 
+/// Why the feeder could not start or stopped.
+#[derive(Debug, Error)]
+pub enum FeedError {
+    #[error("{0}")]
+    Read(#[source] WavError),
+    /// Playing without resampling would be at the wrong pitch and speed: refuse instead.
+    #[error("cannot resample {file_hz} Hz audio to the device's {device_hz} Hz: {reason}")]
+    ResamplerSetup {
+        file_hz: u32,
+        device_hz: u32,
+        reason: String,
+    },
+    #[error("resampling {file_hz} Hz to {device_hz} Hz failed: {reason}")]
+    Resample {
+        file_hz: u32,
+        device_hz: u32,
+        reason: String,
+    },
+}
+
+impl From<crate::io::DecodeError> for FeedError {
+    fn from(e: crate::io::DecodeError) -> Self {
+        FeedError::Read(WavError::Decode(e))
+    }
+}
+
+impl From<WavError> for FeedError {
+    fn from(e: WavError) -> Self {
+        FeedError::Read(e)
+    }
+}
+
+/// rubato's synchronous FFT resampler from `file_hz` to `device_hz`, or `None` when the rates
+/// are equal. An error names both rates: a silent fallback to no resampling would play at the
+/// wrong pitch.
+pub fn resampler(
+    file_hz: u32,
+    device_hz: u32,
+    channels: usize,
+) -> Result<Option<FftFixedIn<f64>>, FeedError> {
+    if file_hz == device_hz {
+        return Ok(None);
+    }
+    FftFixedIn::<f64>::new(file_hz as usize, device_hz as usize, BLOCK, 2, channels)
+        .map(Some)
+        .map_err(|e| FeedError::ResamplerSetup {
+            file_hz,
+            device_hz,
+            reason: e.to_string(),
+        })
+}
+
 /// The most device frames one decoded block can turn into (sizes the ring).
 pub fn max_block_frames(file_rate: u32, device_rate: u32) -> usize {
     (BLOCK as f64 * f64::from(device_rate) / f64::from(file_rate)).ceil() as usize * 2 + 64
 }
 
 /// Starts the feeder thread. It ends when `ctl.shutdown` is set or the ring's consumer is gone;
-/// a read error ends it too (the error is its result, the callback then sees the end of the file).
+/// a read or resampling error ends it too (the error is its result, the callback then sees the
+/// end of the file). Fails at once, before anything plays, when the resampler cannot be built.
 pub fn spawn(
     mut src: Decoder,
     ctl: Arc<Control>,
     mut ring: rtrb::Producer<f32>,
     device_rate: u32,
     device_ch: usize,
-) -> thread::JoinHandle<Result<(), WavError>> {
+) -> Result<thread::JoinHandle<Result<(), FeedError>>, FeedError> {
+    let mut f = Feeder::new(&src, device_rate, device_ch)?;
     thread::Builder::new()
         .name("iemsim-feeder".into())
         .spawn(move || {
-            let mut f = Feeder::new(&src, device_rate, device_ch);
             let r = f.run(&mut src, &ctl, &mut ring);
             ctl.eof.store(true, Release);
             r
         })
-        .unwrap_or_else(|e| {
-            // Could not start a thread (resource exhaustion): report it as the feeder's result.
-            thread::spawn(move || {
-                Err(WavError::Read {
-                    path: "(feeder)".into(),
-                    source: std::io::Error::other(e.to_string()),
-                })
+        .map_err(|e| {
+            FeedError::Read(WavError::Read {
+                path: "(feeder thread)".into(),
+                source: e,
             })
         })
 }
 
 struct Feeder {
+    file_hz: u32,
+    device_hz: u32,
     file_ch: usize,
     device_ch: usize,
     frames: u64,
@@ -128,24 +181,15 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn new(src: &Decoder, device_rate: u32, device_ch: usize) -> Self {
+    fn new(src: &Decoder, device_rate: u32, device_ch: usize) -> Result<Self, FeedError> {
         let info = src.info();
         let file_ch = usize::from(info.channels);
-        let resampler = if info.sample_rate == device_rate {
-            None
-        } else {
-            FftFixedIn::<f64>::new(
-                info.sample_rate as usize,
-                device_rate as usize,
-                BLOCK,
-                2,
-                device_ch,
-            )
-            .ok()
-        };
+        let resampler = resampler(info.sample_rate, device_rate, device_ch)?;
         let skip = resampler.as_ref().map_or(0, |r| r.output_delay());
         let out_max = resampler.as_ref().map_or(BLOCK, |r| r.output_frames_max());
-        Self {
+        Ok(Self {
+            file_hz: info.sample_rate,
+            device_hz: device_rate,
             file_ch,
             device_ch,
             frames: info.frames,
@@ -159,7 +203,7 @@ impl Feeder {
             fade_frames: (info.sample_rate as usize / 200).max(1),
             fade_in_left: 0,
             epoch: 0,
-        }
+        })
     }
 
     fn run(
@@ -167,7 +211,7 @@ impl Feeder {
         src: &mut Decoder,
         ctl: &Control,
         ring: &mut rtrb::Producer<f32>,
-    ) -> Result<(), WavError> {
+    ) -> Result<(), FeedError> {
         let mut at_end = false;
         loop {
             if ctl.shutdown.load(Acquire) || ring.is_abandoned() {
@@ -186,45 +230,67 @@ impl Feeder {
                 thread::sleep(Duration::from_millis(2));
                 continue;
             }
+            at_end = self.step(src, ctl)?;
+            self.push(ring);
+        }
+    }
+
+    /// Decodes one block into `self.out` (device channels and rate, interleaved). Returns true at
+    /// the end of the file (then `self.out` holds the resampler's tail).
+    fn step(&mut self, src: &mut Decoder, ctl: &Control) -> Result<bool, FeedError> {
+        let n = self.fill(src, ctl)?;
+        if n == 0 {
+            self.flush_resampler()?;
+            ctl.eof.store(true, Release);
+            return Ok(true);
+        }
+        ctl.eof.store(false, Release);
+        self.convert(n)?;
+        Ok(false)
+    }
+
+    /// Reads a whole block into `read_buf`, going on from the loop start when the loop end is
+    /// reached, so the resampler always gets whole blocks of music: a short block at the loop end
+    /// used to be padded with up to a block of silence (about 21 ms per pass at 48 kHz). Fewer
+    /// than `BLOCK` frames only at the end of the file.
+    fn fill(&mut self, src: &mut Decoder, ctl: &Control) -> Result<usize, FeedError> {
+        let ch = self.file_ch;
+        let mut n = 0;
+        while n < BLOCK {
             let (ls, le) = (ctl.loop_start.load(Acquire), ctl.loop_end.load(Acquire));
-            let pos = src.position();
             let looping = le > ls && le <= self.frames;
+            let pos = src.position();
             if looping && pos >= le {
                 src.seek(ls)?;
                 self.fade_in_left = self.fade_frames;
                 continue;
             }
-            let mut want = BLOCK;
+            let mut want = BLOCK - n;
             if looping {
                 want = want.min((le - pos) as usize);
             }
-            let n = src.read(&mut self.read_buf[..want * self.file_ch])?;
-            if n == 0 {
-                self.flush_resampler();
-                self.push(ring);
-                ctl.eof.store(true, Release);
-                at_end = true;
-                continue;
+            let got = src.read(&mut self.read_buf[n * ch..(n + want) * ch])?;
+            if got == 0 {
+                break;
             }
-            ctl.eof.store(false, Release);
-            if looping {
-                self.loop_fades(n, pos + n as u64 == le);
-            }
-            self.convert(n);
-            self.push(ring);
+            self.loop_fades(n, got, looping && pos + got as u64 == le);
+            n += got;
         }
+        Ok(n)
     }
 
     /// A loop's jump back is an edit in the music: 5 ms raised-cosine fades on both sides of it keep
-    /// it from clicking, however the two ends differ.
-    fn loop_fades(&mut self, n: usize, ends_at_loop_end: bool) {
+    /// it from clicking, however the two ends differ. Applies to the `n` frames read at frame
+    /// `at` of `read_buf`.
+    fn loop_fades(&mut self, at: usize, n: usize, ends_at_loop_end: bool) {
         let ch = self.file_ch;
         let f = self.fade_frames.max(1);
         let w = |k: usize| 0.5 - 0.5 * (std::f64::consts::PI * k as f64 / f as f64).cos();
+        let part = &mut self.read_buf[at * ch..(at + n) * ch];
         if self.fade_in_left > 0 {
             let done = f - self.fade_in_left;
             let m = self.fade_in_left.min(n);
-            for (i, frame) in self.read_buf[..m * ch].chunks_exact_mut(ch).enumerate() {
+            for (i, frame) in part[..m * ch].chunks_exact_mut(ch).enumerate() {
                 let g = w(done + i);
                 frame.iter_mut().for_each(|v| *v *= g);
             }
@@ -232,10 +298,7 @@ impl Feeder {
         }
         if ends_at_loop_end {
             let m = f.min(n);
-            for (i, frame) in self.read_buf[(n - m) * ch..n * ch]
-                .chunks_exact_mut(ch)
-                .enumerate()
-            {
+            for (i, frame) in part[(n - m) * ch..].chunks_exact_mut(ch).enumerate() {
                 let g = w(m - 1 - i);
                 frame.iter_mut().for_each(|v| *v *= g);
             }
@@ -248,7 +311,7 @@ impl Feeder {
         src: &mut Decoder,
         ctl: &Control,
         ring: &mut rtrb::Producer<f32>,
-    ) -> Result<bool, WavError> {
+    ) -> Result<bool, FeedError> {
         loop {
             let want = ctl.seek_epoch.load(Acquire);
             ctl.feeder_stopped_epoch.store(want, Release);
@@ -272,38 +335,52 @@ impl Feeder {
     }
 
     /// `n` decoded frames → device channels → device rate → interleaved f32 in `self.out`.
-    fn convert(&mut self, n: usize) {
+    fn convert(&mut self, n: usize) -> Result<(), FeedError> {
         self.planar.iter_mut().for_each(Vec::clear);
         self.map.apply(
             &self.read_buf[..n * self.file_ch],
             self.file_ch,
             &mut self.planar,
         );
+        let (file_hz, device_hz) = (self.file_hz, self.device_hz);
+        let failed = |e: rubato::ResampleError| FeedError::Resample {
+            file_hz,
+            device_hz,
+            reason: e.to_string(),
+        };
         match self.resampler.as_mut() {
             None => interleave(&self.planar, 0, &mut self.out),
             Some(r) => {
-                // A short last block is padded with silence; the resampler needs whole blocks.
+                // Only the file's last block is short (`fill`); the resampler needs whole blocks,
+                // so it is completed with silence, which is what follows the end anyway.
                 for p in &mut self.planar {
                     p.resize(BLOCK, 0.0);
                 }
-                if let Ok(res) = r.process(&self.planar, None) {
-                    let drop = self.skip.min(res.first().map_or(0, Vec::len));
-                    self.skip -= drop;
-                    interleave(&res, drop, &mut self.out);
-                }
-            }
-        }
-    }
-
-    fn flush_resampler(&mut self) {
-        if let Some(r) = self.resampler.as_mut() {
-            let none: Option<&[Vec<f64>]> = None;
-            if let Ok(res) = r.process_partial(none, None) {
+                let res = r.process(&self.planar, None).map_err(failed)?;
                 let drop = self.skip.min(res.first().map_or(0, Vec::len));
                 self.skip -= drop;
                 interleave(&res, drop, &mut self.out);
             }
         }
+        Ok(())
+    }
+
+    fn flush_resampler(&mut self) -> Result<(), FeedError> {
+        let (file_hz, device_hz) = (self.file_hz, self.device_hz);
+        if let Some(r) = self.resampler.as_mut() {
+            let none: Option<&[Vec<f64>]> = None;
+            let res = r
+                .process_partial(none, None)
+                .map_err(|e| FeedError::Resample {
+                    file_hz,
+                    device_hz,
+                    reason: e.to_string(),
+                })?;
+            let drop = self.skip.min(res.first().map_or(0, Vec::len));
+            self.skip -= drop;
+            interleave(&res, drop, &mut self.out);
+        }
+        Ok(())
     }
 
     fn push(&mut self, ring: &mut rtrb::Producer<f32>) {
@@ -333,22 +410,5 @@ fn interleave(planar: &[Vec<f64>], from: usize, out: &mut Vec<f32>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn channel_maps() {
-        let mut out = vec![Vec::new(), Vec::new()];
-        ChannelMap::MonoToAll.apply(&[0.5, -0.25], 1, &mut out);
-        assert_eq!(out, vec![vec![0.5, -0.25], vec![0.5, -0.25]]);
-        let mut out = vec![Vec::new(), Vec::new()];
-        ChannelMap::Downmix.apply(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], 6, &mut out);
-        let norm = 1.0 / (1.0 + std::f64::consts::SQRT_2);
-        assert!((out[0][0] - norm).abs() < 1e-12 && out[1][0] == 0.0);
-        let mut out = vec![Vec::new()];
-        ChannelMap::Downmix.apply(&[1.0, 0.5], 2, &mut out);
-        assert_eq!(out, vec![vec![0.75]]);
-        assert_eq!(ChannelMap::choose(2, 2), ChannelMap::Same);
-        assert_eq!(ChannelMap::choose(2, 4), ChannelMap::Pad);
-    }
-}
+#[path = "feeder_tests.rs"]
+mod feeder_tests;

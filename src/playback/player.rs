@@ -6,7 +6,7 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
-use crate::io::{Decoder, Info, WavError};
+use crate::io::{Decoder, Info};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -54,7 +54,7 @@ pub struct SideInfo {
 pub struct Player {
     pub ctl: Arc<Control>,
     running: Option<Running>,
-    feeder: Option<JoinHandle<Result<(), WavError>>>,
+    feeder: Option<JoinHandle<Result<(), feeder::FeedError>>>,
     handles: EngineHandles,
     pub info: Info,
     pub input: PathBuf,
@@ -162,7 +162,7 @@ impl Player {
             info.sample_rate,
         );
         engine.set_position(start_frame);
-        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch);
+        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch)?;
 
         // Let the feeder get ahead before the device asks for anything.
         let prefill_until = Instant::now() + Duration::from_secs(1);
@@ -231,8 +231,10 @@ impl Player {
         self.info.duration_s()
     }
 
+    /// The playback position, or the target of a seek still under way (so the screen and the
+    /// next relative seek agree with what was asked for).
     pub fn position_s(&self) -> f64 {
-        self.ctl.position.load(Relaxed) as f64 / f64::from(self.info.sample_rate)
+        self.ctl.position_or_target() as f64 / f64::from(self.info.sample_rate)
     }
 
     pub fn live(&self) -> Side {
@@ -268,6 +270,12 @@ impl Player {
     pub fn seek_s(&self, s: f64) {
         let s = s.clamp(0.0, self.duration_s());
         self.ctl.request_seek(self.frame_of(s));
+    }
+
+    /// Seeks `d_s` seconds from where playback is or is about to be (see
+    /// `Control::position_or_target`).
+    pub fn seek_by(&self, d_s: f64) {
+        self.seek_s(self.position_s() + d_s);
     }
 
     /// Loop `a..b` seconds (and jump to `a`), or clear the loop.
@@ -422,6 +430,18 @@ impl Drop for Player {
     }
 }
 
+/// What to tell the listener when underruns start: the device ran dry because the callback
+/// period is too short for this machine. A buffer twice as long (a power of two, at least 1024
+/// frames, the size that played without underruns on the machines we measured) usually cures it.
+pub fn underrun_advice(underruns: u64, buffer_frames: Option<u32>) -> String {
+    let now = buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
+    let suggest = now.saturating_mul(2).max(1024).next_power_of_two();
+    format!(
+        "{underruns} underrun{} (audible dropouts): the {now}-frame buffer is too short here; try --buffer {suggest}",
+        if underruns == 1 { "" } else { "s" }
+    )
+}
+
 /// Device errors keep their own message; this is for the "is it a device problem" exit code.
 pub fn is_device_error(err: &anyhow::Error) -> bool {
     err.chain().any(|c| c.is::<DeviceError>())
@@ -432,4 +452,18 @@ pub fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn underrun_advice_suggests_a_longer_buffer() {
+        let a = super::underrun_advice(36, Some(64));
+        assert!(
+            a.starts_with("36 underruns") && a.contains("--buffer 1024"),
+            "{a}"
+        );
+        assert!(super::underrun_advice(1, Some(1500)).contains("1 underrun ("));
+        assert!(super::underrun_advice(2, Some(1500)).contains("--buffer 4096"));
+    }
 }

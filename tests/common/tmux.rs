@@ -81,6 +81,16 @@ impl Tmux {
         assert!(ok, "tmux send-keys {keys:?} failed");
     }
 
+    /// Resizes the terminal (the program gets SIGWINCH, as when a window is dragged).
+    pub fn resize(&self, width: u16, height: u16) {
+        let (w, h) = (width.to_string(), height.to_string());
+        let ok = self
+            .cmd(&["resize-window", "-t", "t", "-x", &w, "-y", &h])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "tmux resize-window failed");
+    }
+
     /// The screen as text; with `styles`, with its colour and attribute escapes too.
     pub fn screen(&self, styles: bool) -> String {
         let mut args = vec!["capture-pane", "-p", "-t", "t"];

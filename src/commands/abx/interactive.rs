@@ -15,7 +15,6 @@ use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
 use crate::ui::tui::{self, hangup, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
 use anyhow::Result;
-use crossterm::event::{self, Event};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -205,16 +204,10 @@ fn frames(
         };
         guard.terminal().draw(|f| tui::draw_abx(f, &view))?;
         player.rewind_when_finished();
-        match tty.wait(Duration::from_millis(33))? {
-            hangup::Tty::Idle => continue,
-            hangup::Tty::HungUp => return Ok(()),
-            hangup::Tty::Readable => {}
-        }
-        // Everything typed so far, in order (crossterm may parse several keys from one read).
-        while event::poll(Duration::ZERO)? {
-            let Event::Key(key) = event::read()? else {
-                continue;
-            };
+        let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+            return Ok(());
+        };
+        for key in keys {
             let Some(action) = tui::key_to_action(key, Mode::Abx) else {
                 continue;
             };
@@ -261,7 +254,7 @@ impl State {
                 self.listening = cycle(self.listening);
                 player.set_live(route(self.listening, self.hidden));
             }
-            Action::Seek(d) => player.seek_s(player.position_s() + d),
+            Action::Seek(d) => player.seek_by(d),
             Action::ToggleLoop => {
                 // The messages depend only on positions the listener chose, never on X.
                 let text = if player.loop_s().is_some() {
@@ -272,7 +265,11 @@ impl State {
                     let b = player.position_s();
                     if b - a >= MIN_LOOP_S {
                         player.set_loop(Some((a, b)));
-                        format!("looping {a:.1}-{b:.1} s")
+                        format!(
+                            "looping {}–{}",
+                            crate::ui::fmt::clock_tenths(a),
+                            crate::ui::fmt::clock_tenths(b)
+                        )
                     } else {
                         format!("a loop must be at least {MIN_LOOP_S} s long")
                     }

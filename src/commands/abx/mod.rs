@@ -53,6 +53,10 @@ pub fn run(args: &AbxArgs) -> Result<()> {
         ));
     }
     let setup = prepare(args)?;
+    if let Some(w) = trials_warning(setup.trials) {
+        // A warning, not a refusal: a short session still trains the ear; it just cannot count.
+        eprintln!("iemsim: warning: {w}");
+    }
     match &args.answers {
         Some(spec) => {
             let answers = read_answers(spec)?;
@@ -70,6 +74,19 @@ pub fn run(args: &AbxArgs) -> Result<()> {
     }
 }
 
+/// Why `trials` cannot show a difference, when it cannot: even a perfect score would not reach
+/// p < 0.05.
+pub fn trials_warning(trials: u32) -> Option<String> {
+    let min = crate::dsp::stats::min_trials(0.05);
+    (trials < min).then(|| {
+        let p = crate::dsp::stats::binomial_p_at_least(trials, trials, 0.5);
+        format!(
+            "with {} even {trials}/{trials} correct is p = {p} (1/2^{trials}), not below 0.05: use --trials {min} or more (16 is usual)",
+            crate::ui::fmt::count(trials as usize, "trial"),
+        )
+    })
+}
+
 /// Checks the input WAV, both profiles, the trial count and the log location, and hashes the
 /// input. Opens no device.
 pub fn prepare(args: &AbxArgs) -> Result<Setup> {
@@ -84,6 +101,12 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     let info = *Decoder::open(&input)?.info();
     let profile_a = find_profile(&args.a)?;
     let profile_b = find_profile(&args.b)?;
+    if profile_a.filters == profile_b.filters {
+        return Err(usage(format!(
+            "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
+            profile_a.name, profile_b.name
+        )));
+    }
     let log_path = match &args.log {
         Some(p) => p.clone(),
         None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
@@ -219,12 +242,12 @@ fn print_header(setup: &Setup) -> Result<()> {
         .map(|s| format!(", seed {s} (reproducible: not blind to whoever knows the seed)"))
         .unwrap_or_default();
     outln!(
-        "ABX: A = {}, B = {} on {} ({}), {} trials{seed}",
+        "ABX: A = {}, B = {} on {} ({}), {}{seed}",
         setup.profile_a.name,
         setup.profile_b.name,
         setup.input.display(),
         setup.info.describe(),
-        setup.trials
+        crate::ui::fmt::count(setup.trials as usize, "trial")
     )?;
     Ok(())
 }
@@ -286,9 +309,10 @@ struct JsonReport<'a> {
 pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Result<()> {
     let note = (!record.completed).then(|| {
         format!(
-            "stopped after {} of {} trials: logged as abandoned. No verdict: stopping early \
+            "stopped after {} of {}: logged as abandoned. No verdict: stopping early \
              when ahead makes a score look better than it is, so only completed sessions count.",
-            record.n, record.trials_planned
+            record.n,
+            crate::ui::fmt::count(record.trials_planned as usize, "trial")
         )
     });
     if setup.json {

@@ -47,15 +47,7 @@ pub fn numbers_table(part: &RenderedPart) -> String {
     markdown_table(&rows)
 }
 
-/// dB with a sign and one decimal; a value that rounds to zero is "+0.0", never "-0.0".
-pub fn db(x: f64) -> String {
-    let s = format!("{x:+.1}");
-    if s == "-0.0" {
-        "+0.0".into()
-    } else {
-        s
-    }
-}
+pub use crate::ui::fmt::db;
 
 /// A Markdown table with columns padded to line up in a terminal too.
 pub fn markdown_table(rows: &[Vec<String>]) -> String {
@@ -121,8 +113,9 @@ to flip between them live.\n",
         ] {
             let _ = writeln!(
                 s,
-                "- `{}`: {side} = {profile} (output gain {gain:+.1} dB)",
-                file_name(path)
+                "- `{}`: {side} = {profile} (output gain {} dB)",
+                file_name(path),
+                db(gain)
             );
         }
         let _ = writeln!(s, "\nMaterial:\n");

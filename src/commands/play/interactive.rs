@@ -3,11 +3,11 @@
 //! it is the only part that owns the terminal.
 
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player};
-use crate::ui::tui::hangup::{Signals, Tty, TtyWatch};
+use crate::playback::player::{display_name, underrun_advice, Player};
+use crate::ui::fmt::clock_tenths;
+use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
 use anyhow::{Context, Result};
-use crossterm::event::{self, Event};
 use std::time::{Duration, Instant};
 
 /// Demo context shown in the play screen.
@@ -54,9 +54,17 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     let mut text_scroll: u16 = 0;
     let device = player.device_name.clone();
+    let mut underruns_told = false;
     let mut frames = || -> Result<Outcome> {
         loop {
             player.check()?;
+            let underruns = player.underruns();
+            if underruns > 0 && !underruns_told {
+                // Once, when they start: the status line's red count alone does not say why.
+                underruns_told = true;
+                let advice = underrun_advice(underruns, player.buffer_frames);
+                message = Some((advice, Instant::now()));
+            }
             if signals.caught() {
                 return Ok(Outcome::Quit);
             }
@@ -118,16 +126,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 .terminal()
                 .draw(|f| text_scroll = tui::draw_play(f, &view))?;
             player.rewind_when_finished();
-            match tty.wait(Duration::from_millis(33))? {
-                Tty::Idle => continue,
-                Tty::HungUp => return Ok(Outcome::Quit),
-                Tty::Readable => {}
-            }
-            // Everything typed so far, in order (crossterm may parse several keys from one read).
-            while event::poll(Duration::ZERO)? {
-                let Event::Key(key) = event::read()? else {
-                    continue;
-                };
+            let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+                return Ok(Outcome::Quit);
+            };
+            for key in keys {
                 let Some(action) = tui::key_to_action(key, mode) else {
                     continue;
                 };
@@ -139,7 +141,13 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 }
                 match action {
                     Action::Quit | Action::Back => return Ok(Outcome::Quit),
-                    Action::Next => return Ok(Outcome::Next),
+                    Action::Next => match demo.as_ref().map(|d| d.part) {
+                        Some((i, n, _)) if i + 1 >= n => {
+                            let text = "this is the last part: p goes back, q quits";
+                            message = Some((text.to_string(), Instant::now()));
+                        }
+                        _ => return Ok(Outcome::Next),
+                    },
                     Action::Prev => return Ok(Outcome::Prev),
                     Action::Help => show_help = true,
                     Action::TogglePause => {
@@ -149,7 +157,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                     Action::Select(Live::B) => player.set_live(Side::B),
                     Action::Select(Live::X) | Action::Answer(_) => {}
                     Action::Toggle => player.set_live(player.live().other()),
-                    Action::Seek(d) => player.seek_s(player.position_s() + d),
+                    Action::Seek(d) => player.seek_by(d),
                     Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
                     Action::ToggleLoop => {
                         if player.loop_s().is_some() {
@@ -160,8 +168,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                             let b = player.position_s();
                             if b - a >= 0.5 {
                                 player.set_loop(Some((a, b)));
-                                message =
-                                    Some((format!("looping {a:.1}-{b:.1} s"), Instant::now()));
+                                message = Some((
+                                    format!("looping {}–{}", clock_tenths(a), clock_tenths(b)),
+                                    Instant::now(),
+                                ));
                             } else {
                                 message = Some((
                                     "a loop must be at least 0.5 s long".into(),
@@ -188,7 +198,10 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                         message = Some((text, Instant::now()));
                     }
                     Action::Choose(i) => {
-                        if let Some(p) = all.get(i) {
+                        if i >= all.len() {
+                            let text = format!("no profile on key {}", i + 1);
+                            message = Some((text, Instant::now()));
+                        } else if let Some(p) = all.get(i) {
                             let side = player.live();
                             let text = match player.set_profile(side, p.clone()) {
                                 Ok(()) => format!("{} is now {}", side.label(), p.name),

@@ -5,7 +5,7 @@
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player};
+use crate::playback::player::{display_name, underrun_advice, Player};
 use anyhow::Result;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
@@ -55,15 +55,15 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "first_callback_s": player.first_callback_s,
         }),
         format!(
-            "playing {} on {} ({} Hz, {} frames/buffer); A = {} ({:+.1} dB), B = {} ({:+.1} dB), loudness matching {}; analysis {:.0} ms, first audio after {:.0} ms",
+            "playing {} on {} ({} Hz, {} frames/buffer); A = {} ({} dB), B = {} ({} dB), loudness matching {}; analysis {:.0} ms, first audio after {:.0} ms",
             display_name(&player.input),
             player.device_name,
             player.device_rate,
             player.buffer_frames.map_or("?".into(), |b| b.to_string()),
             s[0].profile,
-            if player.matching() { s[0].gain_matched_db } else { s[0].preamp_db },
+            crate::ui::fmt::db(if player.matching() { s[0].gain_matched_db } else { s[0].preamp_db }),
             s[1].profile,
-            if player.matching() { s[1].gain_matched_db } else { s[1].preamp_db },
+            crate::ui::fmt::db(if player.matching() { s[1].gain_matched_db } else { s[1].preamp_db }),
             if player.matching() { "on" } else { "off" },
             player.analysis_s * 1e3,
             player.first_callback_s.unwrap_or(f64::NAN) * 1e3,
@@ -73,8 +73,19 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;
     let mut played;
+    let mut warned = false;
     loop {
         player.check()?;
+        let underruns = player.underruns();
+        if underruns > 0 && !warned {
+            // Once, on stderr (stdout carries the event stream).
+            warned = true;
+            let advice = underrun_advice(underruns, player.buffer_frames);
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("iemsim: warning: {advice}\n"),
+            );
+        }
         played = t0.elapsed().as_secs_f64();
         if played >= duration || player.finished() {
             break;

@@ -98,12 +98,15 @@ fn progress_line(v: &AbxView, width: u16) -> Line<'static> {
         Some(_) if v.answered.len() < v.trials => (
             v.answered.len(),
             format!(
-                " finished after {} of {} trials ",
+                " finished after {} of {} ",
                 v.answered.len(),
-                v.trials
+                crate::ui::fmt::count(v.trials, "trial")
             ),
         ),
-        Some(_) => (v.trials, format!(" finished: {} trials ", v.trials)),
+        Some(_) => (
+            v.trials,
+            format!(" finished: {} ", crate::ui::fmt::count(v.trials, "trial")),
+        ),
         None => (
             v.trial.saturating_sub(1).min(v.trials),
             format!(" trial {}/{} ", v.trial, v.trials),

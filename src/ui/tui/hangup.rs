@@ -169,6 +169,30 @@ impl TtyWatch {
         matches!(self.wait(Duration::ZERO), Ok(Tty::HungUp))
     }
 
+    /// Waits up to `timeout` for input, then returns every key crossterm has parsed, in order
+    /// (`None`: the terminal hung up).
+    ///
+    /// crossterm is asked every time, not only when the tty has input. Its event source waits
+    /// with edge-triggered epoll on the tty and on the pipe its SIGWINCH handler writes to. After
+    /// a resize that nobody collected, the next key makes both ready in one `epoll_wait`; crossterm
+    /// returns the `Resize` first and drops the tty's readiness, and as the edge has passed, the key
+    /// stays unread until another key arrives: the first key after a resize was lost. Collecting
+    /// events every frame, and at once when the SIGWINCH interrupts our own `poll(2)` (it returns
+    /// `Idle` then), keeps that pipe empty before the next key can arrive.
+    pub fn keys(&self, timeout: Duration) -> io::Result<Option<Vec<crossterm::event::KeyEvent>>> {
+        use crossterm::event::{self, Event};
+        if self.wait(timeout)? == Tty::HungUp {
+            return Ok(None);
+        }
+        let mut keys = Vec::new();
+        while event::poll(Duration::ZERO)? {
+            if let Event::Key(key) = event::read()? {
+                keys.push(key);
+            }
+        }
+        Ok(Some(keys))
+    }
+
     /// Without `poll(2)`: crossterm's own wait (Windows consoles do not hang up the same way).
     #[cfg(not(unix))]
     pub fn wait(&self, timeout: Duration) -> io::Result<Tty> {

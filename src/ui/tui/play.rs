@@ -172,7 +172,7 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     let gain_line = if v.matching {
         Line::from(vec![
             Span::styled("match ", Style::new().fg(Color::Gray)),
-            Span::raw(format!("{:+.1} dB", s.gain_db)),
+            Span::raw(format!("{} dB", crate::ui::fmt::db(s.gain_db))),
         ])
     } else {
         Line::from(Span::styled("matching off", Style::new().fg(Color::Gray)))
@@ -226,7 +226,7 @@ fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) -> TextDrawn {
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::DarkGray))
         .title(Line::from(title).style(Style::new().fg(Color::Yellow).bold()))
-        .title_bottom(Line::from(" n next · p previous ").right_aligned());
+        .title_bottom(Line::from(part_keys(v.part)).right_aligned());
     if scroll > 0 {
         block = block.title_top(Line::from(" more ↑ ").style(more).right_aligned());
     }
@@ -305,10 +305,28 @@ pub(super) fn wrap_text(text: &str, width: u16) -> Vec<String> {
     rows
 }
 
-/// "1-9 into the live side: 1 neutral  2 ba  …", as many as fit (all are in the help).
+/// What n and p do in this part: the last part has no "next" (n says so and stays).
+fn part_keys(part: Option<(usize, usize, &str)>) -> &'static str {
+    match part {
+        Some((i, n, _)) if i + 1 >= n && i > 0 => " last part · p previous ",
+        Some((i, n, _)) if i + 1 >= n => " only part ",
+        Some((0, _, _)) => " n next ",
+        _ => " n next · p previous ",
+    }
+}
+
+/// The digit keys that select a profile: only as many as there are profiles ("1-7" for 7).
+fn digit_keys(v: &PlayView) -> &'static str {
+    const KEYS: [&str; 10] = [
+        "", "1", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9",
+    ];
+    KEYS[v.profiles.len().min(9)]
+}
+
+/// "1-7 into the live side: 1 neutral  2 ba  …", as many as fit (all are in the help).
 fn profile_keys_line(v: &PlayView, width: u16) -> Line<'static> {
     let mut spans = vec![Span::styled(
-        " keys 1-9 load into the live side: ",
+        format!(" keys {} load into the live side: ", digit_keys(v)),
         Style::new().fg(Color::Gray),
     )];
     let mut used: usize = spans.iter().map(Span::width).sum();
@@ -343,7 +361,7 @@ fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)>
         ("←/→", "seek"),
         ("l", "loop"),
         ("m", "match"),
-        ("1-9", "profile"),
+        (digit_keys(v), "profile"),
         ("?", "help"),
         ("q", "quit"),
     ]);
@@ -358,7 +376,7 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
         help_row("← / →", "seek back / forward 5 s"),
         help_row("l", "loop: mark start, mark end, clear"),
         help_row("m", "loudness matching on / off"),
-        help_row("1-9", "load a profile into the live side"),
+        help_row(digit_keys(v), "load a profile into the live side"),
     ];
     if is_demo(v) {
         lines.push(help_row("n / p", "next / previous part"));
@@ -369,14 +387,23 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
     lines.push(help_row("Esc", "close this help, else quit"));
     if !v.profiles.is_empty() {
         lines.push(Line::from(""));
-        lines.push(Line::from(" profiles (keys 1-9):").bold());
+        lines.push(Line::from(format!(" profiles (keys {}):", digit_keys(v))).bold());
+        // A column as wide as the longest name, so a long name never runs into its description.
+        let name_w = v
+            .profiles
+            .iter()
+            .take(9)
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            + 2;
         for (i, (name, desc)) in v.profiles.iter().take(9).enumerate() {
             lines.push(Line::from(vec![
                 Span::styled(
                     format!(" {} ", i + 1),
                     Style::new().fg(Color::Yellow).bold(),
                 ),
-                Span::styled(format!("{name:<14}"), Style::new().bold()),
+                Span::styled(format!("{name:<name_w$}"), Style::new().bold()),
                 Span::styled(ellipsize(desc, 50), Style::new().fg(Color::Gray)),
             ]));
         }

@@ -17,20 +17,9 @@ pub fn side_color(side: Live) -> Color {
     }
 }
 
-/// "M:SS", or "H:MM:SS" past an hour. Negative or non-finite times show as 0:00.
-pub fn fmt_time(s: f64) -> String {
-    let total = if s.is_finite() && s > 0.0 {
-        s.floor() as u64
-    } else {
-        0
-    };
-    let (h, m, sec) = (total / 3600, (total / 60) % 60, total % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{sec:02}")
-    } else {
-        format!("{m}:{sec:02}")
-    }
-}
+/// The screens' clock: [`crate::ui::fmt::clock`] (one rounding rule everywhere).
+pub use crate::ui::fmt::clock as fmt_time;
+use crate::ui::fmt::clock_tenths;
 
 /// Cuts `s` to at most `max` characters, marking the cut with '…'.
 pub fn ellipsize(s: &str, max: usize) -> String {
@@ -94,10 +83,12 @@ pub fn position_line(
     loop_s: Option<(f64, f64)>,
     pending: Option<f64>,
 ) -> Line<'static> {
+    // The position can run a little past the end (the resampler's tail): never "0:25 / 0:24".
+    let pos = if dur > 0.0 { pos.min(dur) } else { pos };
     let time = format!(" {} / {} ", fmt_time(pos), fmt_time(dur));
     let tail = match (loop_s, pending) {
-        (Some((a, b)), _) => format!(" loop {}–{} ", fmt_time(a), fmt_time(b)),
-        (None, Some(a)) => format!(" loop from {}… ", fmt_time(a)),
+        (Some((a, b)), _) => format!(" loop {}–{} ", clock_tenths(a), clock_tenths(b)),
+        (None, Some(a)) => format!(" loop from {}… ", clock_tenths(a)),
         (None, None) => String::from(" "),
     };
     let w = width as usize;
@@ -150,7 +141,7 @@ const METER_FLOOR_DB: f64 = -60.0;
 /// the last few dB before the converter clips.
 pub fn level_line(label: &str, dbfs: f64, width: u16) -> Line<'static> {
     let value = if dbfs.is_finite() && dbfs > -100.0 {
-        format!(" {dbfs:>6.1} dBFS")
+        format!(" {:>6} dBFS", crate::ui::fmt::level(dbfs))
     } else {
         String::from("   -inf dBFS")
     };
@@ -256,7 +247,7 @@ pub fn message_line(
         (None, Some(t)) => Some(
             Line::from(format!(
                 " loop start marked at {} — press l again to mark the end",
-                fmt_time(t)
+                clock_tenths(t)
             ))
             .style(Style::new().fg(Color::Green)),
         ),
@@ -359,7 +350,13 @@ mod tests {
         let l = position_line(60, 30.0, 120.0, Some((60.0, 90.0)), None);
         let t = text(&l);
         assert!(t.starts_with(" 0:30 / 2:00 "), "{t}");
-        assert!(t.contains("loop 1:00–1:30"), "{t}");
+        // Loop ends with tenths, rounded down like every clock: the same text as the message.
+        assert!(t.contains("loop 1:00.0–1:30.0"), "{t}");
+        let tenths = text(&position_line(60, 4.56, 120.0, Some((4.56, 7.89)), None));
+        assert!(tenths.contains("loop 0:04.5–0:07.8"), "{tenths}");
+        // Past the end (the resampler's tail) it reads the end, never "0:25 / 0:24".
+        let end = text(&position_line(60, 25.02, 24.6, None, None));
+        assert!(end.starts_with(" 0:24 / 0:24 "), "{end}");
         let bar: String = t.chars().filter(|c| "●[]━─".contains(*c)).collect();
         let at = |c: char| bar.chars().position(|x| x == c).unwrap_or(usize::MAX);
         let n = bar.chars().count();

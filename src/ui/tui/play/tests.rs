@@ -182,7 +182,7 @@ fn levels_and_loop() {
     v.loop_s = Some((60.0, 90.0));
     let b = render(&v, 80, 24);
     assert!(has(&b, "-12.0 dBFS") && has(&b, "-inf dBFS"));
-    assert!(has(&b, "loop 1:00–1:30"));
+    assert!(has(&b, "loop 1:00.0–1:30.0"));
     v.loop_s = None;
     v.loop_pending_start = Some(60.0);
     let b = render(&v, 80, 24);
@@ -376,4 +376,29 @@ fn tiny_terminals_do_not_panic() {
     for (w, h) in [(1, 1), (10, 3), (30, 8), (80, 10), (200, 60)] {
         render(&v, w, h);
     }
+}
+
+/// Only the digits that have a profile are offered ("1-3" for three), and on the demo's last
+/// part the footer does not promise a next one.
+#[test]
+fn digit_keys_and_part_footer_say_what_exists() {
+    let mut v = view();
+    v.show_help = true;
+    let b = render(&v, 100, 40);
+    assert!(has(&b, "profiles (keys 1-3)"), "{:?}", rows(&b));
+    assert!(!rows(&b).iter().any(|r| r.contains("1-9")));
+    // The help's name column is as wide as the longest name plus a gap.
+    assert!(has(&b, "diffuse-field  bright"), "{:?}", rows(&b));
+    let mut v = view();
+    v.text = Some("some text");
+    v.part = Some((1, 2, "second"));
+    let b = render(&v, 100, 40);
+    assert!(
+        has(&b, "last part · p previous") && !has(&b, "n next"),
+        "{:?}",
+        rows(&b)
+    );
+    v.part = Some((0, 2, "first"));
+    let b = render(&v, 100, 40);
+    assert!(has(&b, "n next"), "{:?}", rows(&b));
 }

@@ -1,0 +1,106 @@
+//! The feeder driven as plain functions (no thread, no ring): resampler set-up and errors, and
+//! seamless loop passes when the file and the device run at different rates.
+
+use super::*;
+
+/// A mono 16-bit WAV of `frames` frames at `rate`, every sample `value`.
+fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> WavSource {
+    let path = dir.join("dc.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).expect("create");
+    for _ in 0..frames {
+        w.write_sample((value * 32767.0).round() as i16)
+            .expect("write");
+    }
+    w.finalize().expect("finalize");
+    WavSource::open(&path).expect("open")
+}
+
+#[test]
+fn a_resampler_that_cannot_be_built_is_an_error_naming_both_rates() {
+    assert!(resampler(48_000, 48_000, 2).expect("same rate").is_none());
+    assert!(resampler(44_100, 48_000, 2).expect("44.1 to 48").is_some());
+    let Err(e) = resampler(44_100, 0, 2) else {
+        panic!("0 Hz cannot work")
+    };
+    let msg = e.to_string();
+    assert!(msg.contains("44100 Hz") && msg.contains("0 Hz"), "{msg}");
+    assert!(matches!(e, FeedError::ResamplerSetup { .. }));
+}
+
+#[test]
+fn a_resampling_error_ends_the_feeder_with_that_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut src = dc_wav(dir.path(), 44_100, 4096, 0.5);
+    let ctl = Control::new(true);
+    let mut f = Feeder::new(&src, 48_000, 1).expect("feeder");
+    // A resampler for 3 channels fed 1: rubato refuses the block. It used to be dropped silently.
+    f.resampler = resampler(44_100, 48_000, 3).expect("resampler");
+    let e = f.step(&mut src, &ctl).expect_err("the error comes out");
+    assert!(matches!(e, FeedError::Resample { .. }), "{e}");
+    assert!(e.to_string().contains("44100 Hz to 48000 Hz"), "{e}");
+}
+
+/// Loop passes at 44.1 kHz played at 48 kHz: only the 5 ms raised-cosine fades dip, never a block
+/// of padding. A loop of 2100 frames is two blocks and 52 frames; the old feeder completed the
+/// 52 with 972 frames of silence every pass.
+#[test]
+fn loop_passes_are_seamless_when_the_rates_differ() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut src = dc_wav(dir.path(), 44_100, 20_000, 0.5);
+    let ctl = Control::new(true);
+    let (ls, le) = (1000u64, 3100u64);
+    ctl.loop_start.store(ls, Relaxed);
+    ctl.loop_end.store(le, Relaxed);
+    let mut f = Feeder::new(&src, 48_000, 1).expect("feeder");
+    let mut out = Vec::new();
+    for _ in 0..40 {
+        assert!(!f.step(&mut src, &ctl).expect("step"), "a loop never ends");
+        out.append(&mut f.out);
+    }
+    // 40 blocks of 1024 file frames from frame 0: the first 1000 frames, then passes of 2100.
+    let passes = (40 * BLOCK - 1000) / 2100;
+    // Past the resampler's start-up (the first pass), count samples below half the level. Each
+    // junction's fades (220 frames out, 220 in) are below half for 110 + 110 file frames, about
+    // 240 device frames; allow 300 per pass for the resampler's smoothing.
+    let start = (2000.0 * 48_000.0 / 44_100.0) as usize;
+    let low = out[start..].iter().filter(|v| v.abs() < 0.25).count();
+    let junctions = passes - 1;
+    assert!(
+        low <= 300 * junctions,
+        "{low} quiet samples over {junctions} loop jumps: more than the fades"
+    );
+    // And the fades are there: the level really dips at each jump.
+    assert!(low >= 150 * junctions, "{low} quiet samples: no fades?");
+    // Between the dips the level is the file's (the resampler keeps DC).
+    let mid = out[start..]
+        .iter()
+        .filter(|v| (**v - 0.5).abs() < 0.01)
+        .count();
+    assert!(
+        mid > out.len() / 2,
+        "{mid} of {} at the file's level",
+        out.len()
+    );
+}
+
+#[test]
+fn channel_maps() {
+    let mut out = vec![Vec::new(), Vec::new()];
+    ChannelMap::MonoToAll.apply(&[0.5, -0.25], 1, &mut out);
+    assert_eq!(out, vec![vec![0.5, -0.25], vec![0.5, -0.25]]);
+    let mut out = vec![Vec::new(), Vec::new()];
+    ChannelMap::Downmix.apply(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], 6, &mut out);
+    let norm = 1.0 / (1.0 + std::f64::consts::SQRT_2);
+    assert!((out[0][0] - norm).abs() < 1e-12 && out[1][0] == 0.0);
+    let mut out = vec![Vec::new()];
+    ChannelMap::Downmix.apply(&[1.0, 0.5], 2, &mut out);
+    assert_eq!(out, vec![vec![0.75]]);
+    assert_eq!(ChannelMap::choose(2, 2), ChannelMap::Same);
+    assert_eq!(ChannelMap::choose(2, 4), ChannelMap::Pad);
+}

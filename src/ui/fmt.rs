@@ -1,0 +1,88 @@
+//! Number formats shared by every command and screen, so the same value reads the same
+//! everywhere: one dB rule (one decimal, never "-0.0") and one clock rule (see `clock`).
+
+/// dB with a sign and one decimal: "+3.7", "-12.0"; a value that rounds to zero is "+0.0",
+/// never "-0.0" (Rust keeps the sign of a negative number that rounds to zero).
+pub fn db(x: f64) -> String {
+    let s = format!("{x:+.1}");
+    if s == "-0.0" {
+        "+0.0".into()
+    } else {
+        s
+    }
+}
+
+/// dB without a forced sign (levels such as dBFS, LUFS): "-12.3", "0.0", never "-0.0".
+pub fn level(x: f64) -> String {
+    let s = format!("{x:.1}");
+    if s == "-0.0" {
+        "0.0".into()
+    } else {
+        s
+    }
+}
+
+/// "M:SS", or "H:MM:SS" past an hour, rounded down to the second (a position reads the second it
+/// is in, like a CD player's display). Negative or non-finite times show as 0:00. Every time on
+/// the screens (position, duration, loop ends, messages) goes through this one rule.
+pub fn clock(s: f64) -> String {
+    let total = if s.is_finite() && s > 0.0 {
+        s.floor() as u64
+    } else {
+        0
+    };
+    let (h, m, sec) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{sec:02}")
+    } else {
+        format!("{m}:{sec:02}")
+    }
+}
+
+/// [`clock`] with tenths, "M:SS.t", rounded down the same way: for loop ends, which are marked
+/// to a fraction of a second (the loop bar and the messages both use it).
+pub fn clock_tenths(s: f64) -> String {
+    let tenths = if s.is_finite() && s > 0.0 {
+        (s * 10.0 + 1e-9).floor() as u64
+    } else {
+        0
+    };
+    format!("{}.{}", clock((tenths / 10) as f64), tenths % 10)
+}
+
+/// "1 trial", "4 trials".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_negative_zero() {
+        assert_eq!(db(-0.04), "+0.0");
+        assert_eq!(db(-0.0), "+0.0");
+        assert_eq!(db(0.05), "+0.1");
+        assert_eq!(db(-3.66), "-3.7");
+        assert_eq!(level(-0.04), "0.0");
+        assert_eq!(level(-12.34), "-12.3");
+    }
+
+    #[test]
+    fn clocks_and_counts() {
+        assert_eq!(clock(4.5), "0:04");
+        assert_eq!(clock(7.8), "0:07");
+        assert_eq!(clock(-1.0), "0:00");
+        assert_eq!(clock(3725.0), "1:02:05");
+        assert_eq!(clock_tenths(4.5), "0:04.5");
+        assert_eq!(clock_tenths(7.86), "0:07.8");
+        assert_eq!(clock_tenths(65.0), "1:05.0");
+        assert_eq!(count(1, "trial"), "1 trial");
+        assert_eq!(count(4, "trial"), "4 trials");
+    }
+}
