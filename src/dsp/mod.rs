@@ -8,6 +8,7 @@ pub mod chain;
 pub mod dither;
 pub mod filter;
 pub mod generate;
+pub mod levels;
 pub mod loudness;
 pub mod profile;
 pub mod response;
