@@ -1,6 +1,8 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
 pub mod abx;
+pub mod analyze;
+pub mod charts;
 pub mod demo;
 pub mod devices;
 pub mod export;
@@ -18,6 +20,7 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Profiles(a) => profiles::run(&a),
         Command::Show(a) => show::run(&a),
+        Command::Analyze(a) => analyze::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),

@@ -1,6 +1,7 @@
-//! `iemsim show PROFILE`: filters, response table and peak boost.
+//! `iemsim show PROFILE…`: filters, response table and peak boost of each profile, or with
+//! `--plot` their responses on one chart.
 
-use super::find_profile;
+use super::{charts, find_profile};
 use crate::cli::ShowArgs;
 use crate::dsp::response::{self, THIRD_OCTAVE_CENTRES_HZ};
 use anyhow::Result;
@@ -29,7 +30,58 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             args.rate
         )));
     }
-    let p = find_profile(&args.profile)?;
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|name| find_profile(name))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(path) = &args.plot {
+        return plot(args, path, &profiles);
+    }
+    let mut json = Vec::new();
+    for (i, p) in profiles.iter().enumerate() {
+        if i > 0 && !args.json {
+            println!();
+        }
+        show_one(args, p, &mut json)?;
+    }
+    if args.json {
+        let out = match json.len() {
+            1 => json.remove(0),
+            _ => serde_json::Value::Array(json),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(())
+}
+
+/// `--plot`: every profile's response (and any `--measurement`) on one chart.
+fn plot(args: &ShowArgs, path: &std::path::Path, profiles: &[crate::dsp::Profile]) -> Result<()> {
+    charts::format_of(path)?;
+    let size = charts::parse_size(&args.size)?;
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let title = format!("Frequency response: {}", names.join(", "));
+    let mut chart = charts::responses(profiles, f64::from(args.rate), &title);
+    for (i, m) in args.measurements.iter().enumerate() {
+        chart.curves.push(charts::measured_deviation(m, i)?);
+    }
+    charts::write(path, &chart, size)?;
+    println!(
+        "{}: {} on one chart, {}x{}",
+        path.display(),
+        names.join(", "),
+        size.width,
+        size.height
+    );
+    Ok(())
+}
+
+/// The text (or one JSON object, pushed to `json`) for one profile.
+fn show_one(
+    args: &ShowArgs,
+    p: &crate::dsp::Profile,
+    json: &mut Vec<serde_json::Value>,
+) -> Result<()> {
     let fs = f64::from(args.rate);
     let (coeffs, dropped) = p.coefficients(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
@@ -41,7 +93,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     let max_boost = response::max_boost_db(&coeffs, fs);
     if args.json {
         let report = ShowReport {
-            profile: &p,
+            profile: p,
             sample_rate: args.rate,
             max_boost_db: max_boost,
             auto_preamp_db: -max_boost,
@@ -52,7 +104,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 .map(|(&hz, &db)| ResponsePoint { hz, db })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        json.push(serde_json::to_value(&report)?);
         return Ok(());
     }
     println!("{}: {}", p.name, p.description);

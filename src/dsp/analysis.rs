@@ -116,14 +116,15 @@ pub const OCTAVE_CENTRES_HZ: [f64; 10] = [
 ];
 
 impl Spectrum {
-    /// Power in each octave band of [`OCTAVE_CENTRES_HZ`] below Nyquist, divided by `channels`
+    /// Power in each octave band of [`OCTAVE_CENTRES_HZ`] that starts below Nyquist (the 16 kHz
+    /// band ends there at 44.1 kHz), divided by `channels`
     /// (the mean channel's mean square), in dB: (centre Hz, dB). A band's RMS level, measured
     /// in the frequency domain (Parseval), so the bands add up to the whole signal's power.
     pub fn octave_bands_db(&self, channels: usize) -> Vec<(f64, f64)> {
         let per = channels.max(1) as f64;
         OCTAVE_CENTRES_HZ
             .iter()
-            .filter(|&&f| f * 2f64.sqrt() <= self.rate / 2.0)
+            .filter(|&&f| f / 2f64.sqrt() < self.rate / 2.0)
             .map(|&f| {
                 let p = self.band_power(f / 2f64.sqrt(), f * 2f64.sqrt()) / per;
                 (f, power_db(p))

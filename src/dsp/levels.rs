@@ -6,6 +6,9 @@
 //! sinc with 16 taps per phase, each phase normalised to unity DC gain: flat within 0.01 dB to
 //! 0.4 × fs, more than the annex's 48-tap example asks for.
 
+use super::analysis::Spectrum;
+use super::loudness::integrated_and_range;
+use serde::Serialize;
 use std::f64::consts::PI;
 
 /// Oversampling factor of the true-peak meter (BS.1770-4 Annex 2).
@@ -88,6 +91,47 @@ pub fn amplitude_db(a: f64) -> f64 {
     }
 }
 
+/// Everything `analyze` reports about one signal. Levels are dB re full scale: sample and true
+/// peak as amplitude (dBFS, dBTP), RMS and octave bands as the mean channel's mean square (a
+/// full-scale sine reads −3.01 dB).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignalStats {
+    pub integrated_lufs: f64,
+    pub loudness_range_lu: f64,
+    pub true_peak_dbtp: f64,
+    pub sample_peak_dbfs: f64,
+    pub rms_dbfs: f64,
+    /// Sample peak over RMS (dB).
+    pub crest_factor_db: f64,
+    /// (ISO octave centre Hz, RMS level dB) below Nyquist.
+    pub octave_bands_db: Vec<(f64, f64)>,
+    /// Long-term average spectrum, 1/6-octave smoothed: (Hz, dB re FS² per Hz) at 1/6-octave
+    /// steps from 20 Hz.
+    pub ltas_db: Vec<(f64, f64)>,
+}
+
+impl SignalStats {
+    /// Measures interleaved `samples` (`channels` channels at `rate` Hz) in one go.
+    pub fn measure(samples: &[f64], channels: usize, rate: u32) -> Self {
+        let channels = channels.max(1);
+        let (integrated_lufs, loudness_range_lu) = integrated_and_range(samples, channels, rate);
+        let spectrum = Spectrum::welch(samples, channels, f64::from(rate));
+        let sample_peak_dbfs = amplitude_db(sample_peak(samples));
+        let rms_dbfs = amplitude_db(rms(samples));
+        let grid: Vec<f64> = (0..=60).map(|i| 20.0 * 2f64.powf(i as f64 / 6.0)).collect();
+        Self {
+            integrated_lufs,
+            loudness_range_lu,
+            true_peak_dbtp: amplitude_db(true_peak(samples, channels)),
+            sample_peak_dbfs,
+            rms_dbfs,
+            crest_factor_db: sample_peak_dbfs - rms_dbfs,
+            octave_bands_db: spectrum.octave_bands_db(channels),
+            ltas_db: spectrum.smoothed_db(6.0, &grid),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +196,20 @@ mod tests {
             (ours - theirs).abs() < 0.1,
             "ours {ours} dBTP, libebur128 {theirs}"
         );
+    }
+
+    /// A full-scale 1 kHz sine: peak 0 dBFS, RMS −3.01 dB, crest 3.01 dB, all power in the
+    /// 1 kHz octave band.
+    #[test]
+    fn stats_of_a_sine() {
+        let x = sine(1.0, 1000.0, 0.0, 48_000.0, 96_000);
+        let st = SignalStats::measure(&x, 1, 48_000);
+        assert!(st.sample_peak_dbfs.abs() < 1e-3);
+        assert!((st.crest_factor_db - 3.0103).abs() < 1e-3);
+        let band = |f: f64| st.octave_bands_db.iter().find(|b| b.0 == f).unwrap().1;
+        assert!((band(1000.0) + 3.0103).abs() < 0.01);
+        assert!(band(250.0) < -100.0);
+        assert_eq!(st.ltas_db.first().map(|p| p.0), Some(20.0));
     }
 
     #[test]

@@ -103,10 +103,10 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         let reports = export_file(&source, &[(profiles[i].clone(), paths[i].clone())], &opts)?;
         clipped_samples[i] = reports.iter().map(|r| r.clipped_samples).sum();
     }
-    let src_spec = Audio::read(&source)?.spectrum();
+    let src_spec = numbers::spectrum(&Audio::read(&source)?);
     let mut numbers = Vec::new();
     for (profile, path) in profiles.iter().zip(&paths) {
-        let out_spec = Audio::read(path)?.spectrum();
+        let out_spec = numbers::spectrum(&Audio::read(path)?);
         numbers.extend(numbers::numbers(
             profile,
             &out_spec,
