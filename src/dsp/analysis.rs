@@ -115,6 +115,13 @@ pub const OCTAVE_CENTRES_HZ: [f64; 10] = [
     31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16_000.0,
 ];
 
+/// 1/6-octave steps from 20 Hz to 20.2 kHz (61 points): where smoothed spectra are reported.
+pub fn sixth_octave_grid() -> Vec<f64> {
+    (0..=60)
+        .map(|i| 20.0 * 2f64.powf(f64::from(i) / 6.0))
+        .collect()
+}
+
 impl Spectrum {
     /// Power in each octave band of [`OCTAVE_CENTRES_HZ`] that starts below Nyquist (the 16 kHz
     /// band ends there at 44.1 kHz), divided by `channels`

@@ -118,7 +118,6 @@ impl SignalStats {
         let spectrum = Spectrum::welch(samples, channels, f64::from(rate));
         let sample_peak_dbfs = amplitude_db(sample_peak(samples));
         let rms_dbfs = amplitude_db(rms(samples));
-        let grid: Vec<f64> = (0..=60).map(|i| 20.0 * 2f64.powf(i as f64 / 6.0)).collect();
         Self {
             integrated_lufs,
             loudness_range_lu,
@@ -127,7 +126,7 @@ impl SignalStats {
             rms_dbfs,
             crest_factor_db: sample_peak_dbfs - rms_dbfs,
             octave_bands_db: spectrum.octave_bands_db(channels),
-            ltas_db: spectrum.smoothed_db(6.0, &grid),
+            ltas_db: spectrum.smoothed_db(6.0, &super::analysis::sixth_octave_grid()),
         }
     }
 }

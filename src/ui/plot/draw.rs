@@ -95,7 +95,8 @@ fn legend_width(chart: &Chart, s: f64) -> i32 {
     (px(70.0, s) + text).clamp(px(120.0, s), px(360.0, s))
 }
 
-/// The value range: fixed, or the curves' range within 20 Hz-20 kHz rounded out to grid steps.
+/// The value range: fixed, or the curves' range within 20 Hz-20 kHz (and at least ±5) rounded
+/// out to grid steps.
 fn y_range(chart: &Chart) -> (f64, f64, f64) {
     let (lo, hi) = chart.y_range.unwrap_or_else(|| {
         let vals = chart.curves.iter().flat_map(|c| {
@@ -112,9 +113,8 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
         if !lo.is_finite() {
             return (-6.0, 6.0);
         }
-        // At least ±6 dB around the data so a 1 dB wiggle does not fill the chart.
-        let mid = (lo + hi) / 2.0;
-        (lo.min(mid - 6.0) - 1.0, hi.max(mid + 6.0) + 1.0)
+        // At least ±5 dB around 0 so a 1 dB wiggle does not fill the chart, and 0 always shows.
+        (lo.min(-5.0) - 1.0, hi.max(5.0) + 1.0)
     });
     let span = (hi - lo).max(1e-9);
     let step = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
