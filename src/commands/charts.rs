@@ -62,14 +62,13 @@ fn neutral_reference() -> Curve {
 /// is the reference itself and gets no curve of its own.
 pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     let mut curves = vec![neutral_reference()];
-    let mut i = 0;
-    for p in profiles.iter().filter(|p| !p.filters.is_empty()) {
+    let drawn = profiles.iter().filter(|p| !p.filters.is_empty());
+    for (i, p) in drawn.enumerate() {
         curves.push(Curve {
             label: p.name.clone(),
             points: p.response_curve(rate),
             style: Style::series(i),
         });
-        i += 1;
     }
     Chart {
         title: title.into(),

@@ -134,8 +134,7 @@ fn svg_parses_with_one_path_per_curve() {
     assert_eq!(root.tag_name().name(), "svg");
     assert_eq!(root.attribute("width"), Some("1200"));
     assert_eq!(root.attribute("height"), Some("700"));
-    for i in 0..3 {
-        let (r, g, b) = PALETTE[i];
+    for (i, &(r, g, b)) in PALETTE.iter().enumerate().take(3) {
         let hex = format!("#{r:02X}{g:02X}{b:02X}");
         let lines: Vec<_> = doc
             .descendants()
