@@ -41,8 +41,8 @@ pub fn parse(text: &str) -> Result<Vec<(f64, f64)>, Option<usize>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        let starts_numeric = line.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-        if line.is_empty() || line.starts_with('#') || (!starts_numeric && out.is_empty()) {
+        let header = line.starts_with(|c: char| c.is_alphabetic() || c == '"');
+        if line.is_empty() || line.starts_with('#') || (header && out.is_empty()) {
             continue; // blank, comment, or header
         }
         let mut cols = line.split([',', ';', '\t']).map(str::trim);
