@@ -32,7 +32,11 @@ pub struct Cli {
 pub enum Command {
     /// List the built-in profiles and your own (from your profile folder), one line each.
     Profiles(ProfilesArgs),
-    /// Show a profile's filters and its magnitude response (dB at 1/3-octave centres).
+    /// Show profiles' filters and magnitude responses (dB at 1/3-octave centres), or chart them.
+    #[command(after_help = "Examples:\n  iemsim show ba\n  \
+        iemsim show ba dd v-hybrid --plot fr.png      the three responses on one chart\n  \
+        iemsim show ba --plot ba.svg --size 1600x900\n  \
+        iemsim show ba --plot ba.png --measurement 'samples/measurements/iem/ba/BGVP DM6.csv'")]
     Show(ShowArgs),
     /// Work with profile files: `iemsim profile convert IN -o OUT`.
     Profile(ProfileArgs),
@@ -47,6 +51,17 @@ pub enum Command {
         iemsim fit m.csv --target diffuse-field --max-filters 6 --json"
     )]
     Fit(FitArgs),
+    /// Measure a file and what profiles do to it: loudness (LUFS), loudness range, true peak,
+    /// crest factor, octave-band levels and the long-term average spectrum.
+    #[command(
+        after_help = "Examples:\n  iemsim analyze                                the bundled sample\n  \
+        iemsim analyze song.wav -p ba -p dd --plot spectra.png\n  \
+        iemsim analyze song.wav -p v-hybrid --json\n\n\
+        Loudness per ITU-R BS.1770-4 (gated, LUFS), loudness range per EBU Tech 3342 (LU), true peak \
+        4x oversampled (dBTP). RMS, octave bands and the spectrum are dB re full scale, where a \
+        full-scale sine has RMS -3.0 dB."
+    )]
+    Analyze(AnalyzeArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
     #[command(
         after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
@@ -140,11 +155,55 @@ pub struct FitArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Profile name (see `iemsim profiles`) or file (.toml, .txt = Equalizer APO / AutoEq, .yml = CamillaDSP).
-    pub profile: String,
+    /// Profile name(s) (see `iemsim profiles`) or file(s) (.toml, .txt = Equalizer APO / AutoEq,
+    /// .yml = CamillaDSP); with --plot, their responses are overlaid.
+    #[arg(required = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
     /// Sample rate the response is computed at (Hz).
     #[arg(long, default_value_t = 48_000)]
     pub rate: u32,
+    /// Print JSON instead of a table (one object per profile; an array for several).
+    #[arg(long, conflicts_with = "plot")]
+    pub json: bool,
+    /// Draw the magnitude responses as a chart instead: FILE.png or FILE.svg (an existing file is
+    /// replaced).
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "1200x700",
+        requires = "plot"
+    )]
+    pub size: String,
+    /// A measured frequency response to overlay (CSV rows `frequency,dB`, e.g. AutoEq's), drawn
+    /// as its deviation from the Harman in-ear 2019 target, comparable with the profiles; repeat
+    /// for several.
+    #[arg(long = "measurement", value_name = "CSV", requires = "plot")]
+    pub measurements: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// WAV file to analyse [default: samples/music.wav]
+    pub input: Option<PathBuf>,
+    /// Also measure the input through this profile (with export's automatic anti-clipping
+    /// preamp); repeat for several.
+    #[arg(short = 'p', long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Draw the long-term average spectra (input and each profile) as a chart: FILE.png or
+    /// FILE.svg (an existing file is replaced).
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "1200x700",
+        requires = "plot"
+    )]
+    pub size: String,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

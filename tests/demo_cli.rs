@@ -134,6 +134,20 @@ fn check_report(report: &Value) -> BTreeMap<(usize, String, String), f64> {
             "README lacks part {i}'s text"
         );
         let files = &part["files"];
+        for key in ["response_png", "spectra_png"] {
+            let png = PathBuf::from(s(&files[key]));
+            let reader = png::Decoder::new(std::io::BufReader::new(
+                fs::File::open(&png).expect("the chart exists"),
+            ))
+            .read_info()
+            .expect("a valid PNG");
+            assert_eq!((reader.info().width, reader.info().height), (1200, 700));
+            let name = png.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                readme.contains(&format!("]({name})")),
+                "README does not show {name}"
+            );
+        }
         let paths: Vec<PathBuf> = ["source", "a", "b"]
             .iter()
             .map(|k| PathBuf::from(s(&files[k])))
@@ -216,8 +230,8 @@ fn sibilance_export_numbers_match_and_the_peak_shows() {
     assert!(sib > neutral + 2.0, "sibilance {sib} vs neutral {neutral}");
     let intro = s(&report["intro"]);
     assert!(intro.contains("5-9 kHz") && intro.contains("one hybrid, one DD and one BA"));
-    // 2 parts × (source, A, B) + README.
-    assert_eq!(snapshot(&dir).len(), 7);
+    // 2 parts × (source, A, B, response and spectra charts) + README.
+    assert_eq!(snapshot(&dir).len(), 11);
 }
 
 #[test]

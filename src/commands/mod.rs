@@ -1,6 +1,8 @@
 //! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
 
 pub mod abx;
+pub mod analyze;
+pub mod charts;
 pub mod demo;
 pub mod devices;
 pub mod export;
@@ -23,6 +25,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Show(a) => show::run(&a),
         Command::Profile(a) => profile::run(&a),
         Command::Fit(a) => fit::run(&a),
+        Command::Analyze(a) => analyze::run(&a),
         Command::Export(a) => export::run(&a),
         Command::Generate(a) => generate::run(&a),
         Command::Devices(a) => devices::run(&a),

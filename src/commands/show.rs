@@ -1,5 +1,7 @@
-//! `iemsim show PROFILE`: filters, response table and peak boost.
+//! `iemsim show PROFILE…`: filters, response table and peak boost of each profile, or with
+//! `--plot` their responses on one chart.
 
+use super::charts;
 use crate::cli::ShowArgs;
 use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
@@ -39,8 +41,68 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             args.rate
         )));
     }
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|name| crate::profiles::resolve(name, Some(f64::from(args.rate))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(path) = &args.plot {
+        return plot(args, path, &profiles);
+    }
+    let mut json = Vec::new();
+    for (i, p) in profiles.iter().enumerate() {
+        if i > 0 && !args.json {
+            outln!()?;
+        }
+        show_one(args, p, &mut json)?;
+    }
+    if args.json {
+        let out = match json.len() {
+            1 => json.remove(0),
+            _ => serde_json::Value::Array(json),
+        };
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
+    }
+    Ok(())
+}
+
+/// `--plot`: every profile's response (and any `--measurement`) on one chart.
+fn plot(args: &ShowArgs, path: &std::path::Path, profiles: &[crate::dsp::Profile]) -> Result<()> {
+    charts::format_of(path)?;
+    let size = charts::parse_size(&args.size)?;
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    let title = format!("Frequency response: {}", names.join(", "));
+    let mut chart = charts::responses(profiles, f64::from(args.rate), &title);
+    // A per-IEM profile brings its measured deviation, so the fit can be judged by eye.
+    let mut measured = 0;
+    for p in profiles {
+        if let Some(c) = charts::iem_measured_deviation(p, measured)? {
+            chart.curves.push(c);
+            measured += 1;
+        }
+    }
+    for m in &args.measurements {
+        chart.curves.push(charts::measured_deviation(m, measured)?);
+        measured += 1;
+    }
+    charts::write(path, &chart, size)?;
+    outln!(
+        "{}: {} on one chart, {}x{}",
+        path.display(),
+        names.join(", "),
+        size.width,
+        size.height
+    )?;
+    Ok(())
+}
+
+/// The text (or one JSON object, pushed to `json`) for one profile.
+fn show_one(
+    args: &ShowArgs,
+    p: &crate::dsp::Profile,
+    json: &mut Vec<serde_json::Value>,
+) -> Result<()> {
     let fs = f64::from(args.rate);
-    let p = crate::profiles::resolve(&args.profile, Some(fs))?;
     let (coeffs, dropped) = p.coefficients(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
@@ -54,7 +116,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
     if args.json {
         let report = ShowReport {
-            profile: &p,
+            profile: p,
             sample_rate: args.rate,
             max_boost_db: max_boost,
             preamp_db: p.preamp_db,
@@ -67,7 +129,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
                 .collect(),
             extrema,
         };
-        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+        json.push(serde_json::to_value(&report)?);
         return Ok(());
     }
     outln!("{}: {}", p.name, p.description)?;

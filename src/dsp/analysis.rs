@@ -110,6 +110,56 @@ impl Spectrum {
     }
 }
 
+/// ISO 266 octave-band centres from 31.5 Hz to 16 kHz; each band spans centre/√2 to centre·√2.
+pub const OCTAVE_CENTRES_HZ: [f64; 10] = [
+    31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16_000.0,
+];
+
+/// 1/6-octave steps from 20 Hz to 20.2 kHz (61 points): where smoothed spectra are reported.
+pub fn sixth_octave_grid() -> Vec<f64> {
+    (0..=60)
+        .map(|i| 20.0 * 2f64.powf(f64::from(i) / 6.0))
+        .collect()
+}
+
+impl Spectrum {
+    /// Power in each octave band of [`OCTAVE_CENTRES_HZ`] that starts below Nyquist (the 16 kHz
+    /// band ends there at 44.1 kHz), divided by `channels`
+    /// (the mean channel's mean square), in dB: (centre Hz, dB). A band's RMS level, measured
+    /// in the frequency domain (Parseval), so the bands add up to the whole signal's power.
+    pub fn octave_bands_db(&self, channels: usize) -> Vec<(f64, f64)> {
+        let per = channels.max(1) as f64;
+        OCTAVE_CENTRES_HZ
+            .iter()
+            .filter(|&&f| f / 2f64.sqrt() < self.rate / 2.0)
+            .map(|&f| {
+                let p = self.band_power(f / 2f64.sqrt(), f * 2f64.sqrt()) / per;
+                (f, power_db(p))
+            })
+            .collect()
+    }
+
+    /// The long-term average spectrum smoothed over 1/`fraction` octave, as power density
+    /// (dB re full-scale amplitude² per Hz) at each of `freqs_hz`: the mean of the bins within
+    /// ±1/(2·fraction) octave, at least ±1 bin so low frequencies never fall between bins.
+    /// Pink noise reads as a straight line falling 3.01 dB per octave.
+    pub fn smoothed_db(&self, fraction: f64, freqs_hz: &[f64]) -> Vec<(f64, f64)> {
+        let df = self.bin_hz();
+        let k = 2f64.powf(1.0 / (2.0 * fraction));
+        freqs_hz
+            .iter()
+            .filter(|&&f| f * k < self.rate / 2.0)
+            .map(|&f| {
+                let first = ((f / k).min(f - df) / df).ceil().max(1.0) as usize;
+                let last = (((f * k).max(f + df) / df).floor() as usize).min(self.power.len() - 1);
+                let n = (last + 1).saturating_sub(first).max(1);
+                let p: f64 = self.power.get(first..=last).map_or(0.0, |b| b.iter().sum());
+                (f, power_db(p / n as f64 / df))
+            })
+            .collect()
+    }
+}
+
 fn narrow_band(f_hz: f64, bin_hz: f64) -> (f64, f64) {
     let k = 2f64.powf(1.0 / 6.0);
     (
@@ -228,6 +278,67 @@ mod tests {
         let mono = level_at_db(&a, 1, rate, 1000.0);
         assert!((level_at_db(&stereo, 2, rate, 1000.0) - mono).abs() < 1e-9);
         assert!((level_at_db(&both, 2, rate, 1000.0) - mono - db(2.0)).abs() < 1e-9);
+    }
+
+    /// Pink noise made by shaping white noise's spectrum by 1/√f (so it is exactly pink, not
+    /// produced by the code under test): equal power in every octave band, and a smoothed
+    /// spectral density falling 10·log10(2) = 3.01 dB per octave.
+    #[test]
+    fn pink_noise_is_flat_per_octave_and_falls_3_db_per_octave() {
+        let rate = 48_000.0;
+        let n = 1 << 20;
+        let mut rng = XorShift64::new(11);
+        let mut buf: Vec<Complex<f64>> = (0..n)
+            .map(|_| Complex::new(rng.uniform() - 0.5, 0.0))
+            .collect();
+        let mut planner = FftPlanner::<f64>::new();
+        planner.plan_fft_forward(n).process(&mut buf);
+        for (k, b) in buf.iter_mut().enumerate() {
+            let f = k.min(n - k) as f64 * rate / n as f64;
+            *b *= if f < 10.0 { 0.0 } else { 1.0 / f.sqrt() };
+        }
+        planner.plan_fft_inverse(n).process(&mut buf);
+        let x: Vec<f64> = buf.iter().map(|c| c.re / n as f64 * 40.0).collect();
+        let s = Spectrum::welch(&x, 1, rate);
+        let bands = s.octave_bands_db(1);
+        assert_eq!(bands.len(), 10);
+        let mid = bands[5].1;
+        for &(f, db) in &bands[2..] {
+            assert!(
+                (db - mid).abs() < 0.5,
+                "{f} Hz band {db} dB vs {mid} dB at 1 kHz"
+            );
+        }
+        let grid = crate::dsp::response::log_grid(100.0, 10_000.0, 60);
+        let pts = s.smoothed_db(6.0, &grid);
+        // Least-squares slope of dB against octaves.
+        let xs: Vec<f64> = pts.iter().map(|p| p.0.log2()).collect();
+        let ys: Vec<f64> = pts.iter().map(|p| p.1).collect();
+        let (mx, my) = (xs.iter().sum::<f64>() / 60.0, ys.iter().sum::<f64>() / 60.0);
+        let slope = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| (x - mx) * (y - my))
+            .sum::<f64>()
+            / xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>();
+        assert!(
+            (slope + 10.0 * 2f64.log10()).abs() < 0.1,
+            "{slope} dB/octave"
+        );
+    }
+
+    /// White noise's density is its variance over the bandwidth, at every frequency.
+    #[test]
+    fn smoothed_density_of_white_noise() {
+        let rate = 48_000.0;
+        let mut rng = XorShift64::new(5);
+        let x: Vec<f64> = (0..480_000).map(|_| rng.uniform() - 0.5).collect();
+        let want = db(1.0 / 12.0 / 24_000.0);
+        for (f, d) in
+            Spectrum::welch(&x, 1, rate).smoothed_db(6.0, &[20.0, 200.0, 2000.0, 15_000.0])
+        {
+            assert!((d - want).abs() < 1.0, "{f} Hz: {d} vs {want}");
+        }
     }
 
     #[test]

@@ -143,6 +143,55 @@ impl GatedMeter {
     }
 }
 
+impl GatedMeter {
+    /// Loudness range in LU per EBU Tech 3342: short-term loudness (3 s windows, one every
+    /// 100 ms), absolute gate −70 LUFS, relative gate 20 LU below the gated mean, then the spread
+    /// between the 10th and 95th percentiles. 0 for less than 3 s or silence.
+    pub fn loudness_range_lu(&self) -> f64 {
+        let lufs = |e: f64| OFFSET + 10.0 * e.log10();
+        let window = SHORT_TERM_STEPS * self.step;
+        let abs: Vec<f64> = self
+            .steps
+            .windows(SHORT_TERM_STEPS)
+            .map(|w| w.iter().sum::<f64>() / window as f64)
+            .filter(|&e| lufs(e) > ABSOLUTE_GATE_LUFS)
+            .collect();
+        if abs.is_empty() {
+            return 0.0;
+        }
+        let mean = abs.iter().sum::<f64>() / abs.len() as f64;
+        let gate = lufs(mean) + LRA_RELATIVE_GATE_LU;
+        let mut kept: Vec<f64> = abs.into_iter().map(lufs).filter(|&l| l > gate).collect();
+        kept.sort_by(f64::total_cmp);
+        if kept.is_empty() {
+            return 0.0;
+        }
+        let pct = |p: f64| kept[((kept.len() - 1) as f64 * p).round() as usize];
+        pct(0.95) - pct(0.10)
+    }
+}
+
+/// 100 ms steps in a 3 s short-term window (EBU Tech 3341/3342).
+const SHORT_TERM_STEPS: usize = 30;
+/// EBU Tech 3342's relative gate for the loudness range.
+const LRA_RELATIVE_GATE_LU: f64 = -20.0;
+
+/// Integrated loudness (LUFS) and loudness range (LU) of interleaved `samples`.
+pub fn integrated_and_range(samples: &[f64], channels: usize, rate: u32) -> (f64, f64) {
+    use super::{Chain, Processor};
+    let channels = channels.max(1);
+    let mut chain = Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0);
+    let mut meter = GatedMeter::new(channels, rate);
+    let mut block = Vec::with_capacity(4096 * channels);
+    for chunk in samples.chunks(4096 * channels) {
+        block.clear();
+        block.extend_from_slice(chunk);
+        chain.process(&mut block);
+        meter.add(&block);
+    }
+    (meter.integrated_lufs(), meter.loudness_range_lu())
+}
+
 /// Output gains (dB) for two sides so both play at the loudness of the quieter one, given each
 /// side's loudness at its `base_db` gain (the anti-clipping preamp). Only ever lowers the louder side,
 /// so matching can never push a signal into clipping.
@@ -193,6 +242,59 @@ mod tests {
         let mut m = GatedMeter::new(ch, rate);
         m.add(&y);
         m.integrated_lufs()
+    }
+
+    /// A −20 dBFS 1 kHz sine in both stereo channels: BS.1770 gives
+    /// −0.691 + 10·log10(2 · A²/2 · |K(1 kHz)|²), with |K| the two K-weighting stages' gain at
+    /// 1 kHz evaluated from their transfer functions (about +0.69 dB there, hence the offset).
+    #[test]
+    fn sine_loudness_from_the_k_weighting_gain() {
+        let rate = 48_000u32;
+        let amp = 10f64.powf(-20.0 / 20.0);
+        let x: Vec<f64> = (0..rate as usize * 5)
+            .flat_map(|i| {
+                let v = amp * (std::f64::consts::TAU * 1000.0 * i as f64 / f64::from(rate)).sin();
+                [v, v]
+            })
+            .collect();
+        let k_db: f64 = k_weighting(f64::from(rate))
+            .iter()
+            .map(|c| c.magnitude_db(1000.0, f64::from(rate)))
+            .sum();
+        let want = -0.691 + 10.0 * (2.0 * amp * amp / 2.0).log10() + k_db;
+        let (got, lra) = integrated_and_range(&x, 2, rate);
+        assert!((got - want).abs() < 0.01, "{got} LUFS vs {want}");
+        assert!((got + 20.0).abs() < 0.05, "{got}");
+        assert!(
+            lra.abs() < 0.01,
+            "a steady tone has no loudness range: {lra}"
+        );
+    }
+
+    /// Loudness range against libebur128 on a signal that steps between three levels.
+    #[test]
+    fn loudness_range_agrees_with_libebur128() {
+        let rate = 48_000u32;
+        let mut x = Vec::new();
+        for (i, db) in [-30.0, -20.0, -25.0, -12.0, -30.0, -18.0]
+            .iter()
+            .enumerate()
+        {
+            let a = 10f64.powf(db / 20.0);
+            for n in 0..rate as usize * 6 {
+                let t = (i * 6 * rate as usize + n) as f64 / f64::from(rate);
+                x.push(a * (std::f64::consts::TAU * 440.0 * t).sin());
+            }
+        }
+        let (_, ours) = integrated_and_range(&x, 1, rate);
+        let mut e = ebur128::EbuR128::new(1, rate, ebur128::Mode::LRA).expect("ebur128");
+        e.add_frames_f64(&x).expect("frames");
+        let theirs = e.loudness_range().expect("lra");
+        assert!(ours > 10.0, "{ours}");
+        assert!(
+            (ours - theirs).abs() < 0.5,
+            "ours {ours} LU, libebur128 {theirs}"
+        );
     }
 
     fn reference(x: &[f64], ch: usize, rate: u32) -> f64 {

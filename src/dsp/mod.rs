@@ -11,6 +11,7 @@ pub mod filter;
 pub mod fit;
 pub mod generate;
 pub mod iems;
+pub mod levels;
 pub mod loudness;
 pub mod profile;
 pub mod response;

@@ -132,6 +132,11 @@ impl Profile {
         response::cascade_db_at(&self.coefficients(sample_rate).0, freqs_hz, sample_rate)
     }
 
+    /// The response curve charts draw (see [`response::curve`]).
+    pub fn response_curve(&self, sample_rate: f64) -> Vec<(f64, f64)> {
+        response::curve(&self.coefficients(sample_rate).0, sample_rate)
+    }
+
     /// A ready-to-run cascade for `channels` channels with the given preamp, plus what was dropped.
     pub fn chain(
         &self,

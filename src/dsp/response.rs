@@ -19,6 +19,20 @@ pub fn log_grid(lo_hz: f64, hi_hz: f64, n: usize) -> Vec<f64> {
     (0..n).map(|i| lo_hz * (ratio * i as f64).exp()).collect()
 }
 
+/// Points on a chart's response curve: 1/48 octave from 20 Hz to 20 kHz, fine enough that a
+/// Q = 10 peak is drawn within 0.1 dB of its top.
+pub const CURVE_POINTS: usize = 481;
+
+/// The magnitude response of `coeffs` as (Hz, dB) points from 20 Hz to 20 kHz (below Nyquist):
+/// the one curve the plots, `show`, the play screen's chart and the demos draw.
+pub fn curve(coeffs: &[Coefficients], sample_rate: f64) -> Vec<(f64, f64)> {
+    log_grid(20.0, 20_000.0, CURVE_POINTS)
+        .into_iter()
+        .filter(|&f| f < sample_rate / 2.0)
+        .map(|f| (f, cascade_db(coeffs, f, sample_rate)))
+        .collect()
+}
+
 /// Gain of the cascade `coeffs` at `f_hz` (dB), excluding any output gain.
 pub fn cascade_db(coeffs: &[Coefficients], f_hz: f64, sample_rate: f64) -> f64 {
     coeffs
@@ -206,6 +220,24 @@ mod tests {
             (e[1].db - scan(6000.0, 12_000.0, -1.0)).abs() < 1e-3,
             "{e:?}"
         );
+    }
+
+    /// The curve of one peaking filter tops out at its fc and gain (RBJ: |H(fc)| = A²).
+    #[test]
+    fn curve_of_a_peak_tops_at_fc() {
+        let c = [FilterSpec::new(FilterKind::Peaking, 1000.0, 6.0, 2.0)
+            .coefficients(48_000.0)
+            .unwrap()];
+        let pts = curve(&c, 48_000.0);
+        assert_eq!(pts.len(), CURVE_POINTS);
+        let top = pts
+            .iter()
+            .copied()
+            .fold((0.0, f64::MIN), |a, p| if p.1 > a.1 { p } else { a });
+        assert!((top.0 / 1000.0).log2().abs() < 1.0 / 48.0, "{top:?}");
+        assert!((top.1 - 6.0).abs() < 0.05, "{top:?}");
+        // At 22.05 kHz Nyquist the top of the grid is dropped.
+        assert!(curve(&c, 32_000.0).last().unwrap().0 < 16_000.0);
     }
 
     #[test]

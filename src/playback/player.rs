@@ -5,7 +5,7 @@ use super::device::{self, DeviceError, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
-use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
+use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
@@ -79,9 +79,7 @@ fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
 }
 
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
-    let freqs = response::log_grid(20.0, 20_000.0, 200);
-    let db = profile.response_db(&freqs, 48_000.0);
-    freqs.into_iter().zip(db).collect()
+    profile.response_curve(48_000.0)
 }
 
 impl Player {

@@ -10,13 +10,15 @@ use super::numbers::{self, Audio, Number};
 use super::{report, DemoKind, DemoPart};
 use crate::cli::DemoArgs;
 use crate::commands::export::{export_file, ExportOptions};
-use crate::commands::find_profile;
 use crate::commands::out::outln;
+use crate::commands::{charts, find_profile};
+use crate::dsp::analysis::sixth_octave_grid;
 use crate::dsp::dither::Dither;
 use crate::dsp::Preamp;
 use crate::error::usage;
 use crate::io::atomic::TempFile;
 use crate::playback::matching;
+use crate::ui::plot::Size;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Write;
@@ -28,6 +30,10 @@ pub struct PartFiles {
     pub source: PathBuf,
     pub a: PathBuf,
     pub b: PathBuf,
+    /// Chart of the two profiles' responses.
+    pub response_png: PathBuf,
+    /// Chart of the material's spectrum before and after each profile.
+    pub spectra_png: PathBuf,
 }
 
 /// One part, rendered and measured.
@@ -57,6 +63,14 @@ pub fn profile_path(part: &DemoPart, profile: &str, dir: &Path) -> PathBuf {
     dir.join(format!("{}.{profile}.wav", part.slug))
 }
 
+/// The part's two charts: (responses, spectra).
+pub fn chart_paths(part: &DemoPart, dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{}.response.png", part.slug)),
+        dir.join(format!("{}.spectra.png", part.slug)),
+    )
+}
+
 /// Every file the export of `parts` writes (README last).
 pub fn planned_files(parts: &[DemoPart], dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -66,6 +80,9 @@ pub fn planned_files(parts: &[DemoPart], dir: &Path) -> Vec<PathBuf> {
         if p.b != p.a {
             files.push(profile_path(p, &p.b, dir));
         }
+        let (response, spectra) = chart_paths(p, dir);
+        files.push(response);
+        files.push(spectra);
     }
     files.push(dir.join("README.md"));
     files
@@ -105,17 +122,34 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         let reports = export_file(&source, &[(profiles[i].clone(), paths[i].clone())], &opts)?;
         clipped_samples[i] = reports.iter().map(|r| r.clipped_samples).sum();
     }
-    let src_spec = Audio::read(&source)?.spectrum();
+    let src_spec = numbers::spectrum(&Audio::read(&source)?);
+    let grid = sixth_octave_grid();
+    let mut ltas = vec![("material".to_string(), src_spec.smoothed_db(6.0, &grid))];
     let mut numbers = Vec::new();
-    for (profile, path) in profiles.iter().zip(&paths) {
-        let out_spec = Audio::read(path)?.spectrum();
+    for (i, (profile, path)) in profiles.iter().zip(&paths).enumerate() {
+        let out_spec = numbers::spectrum(&Audio::read(path)?);
         numbers.extend(numbers::numbers(
             profile,
             &out_spec,
             &src_spec,
             &part.measures,
         ));
+        if i == 0 || part.b != part.a {
+            let side = if i == 0 { 'A' } else { 'B' };
+            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
+            ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
+        }
     }
+    let (response_png, spectra_png) = chart_paths(part, dir);
+    let title = format!("{}: frequency responses", part.title);
+    let chart = charts::responses(&profiles, src_spec.rate, &title);
+    charts::write(&response_png, &chart, Size::DEFAULT)?;
+    let chart = charts::spectra(
+        &format!("{}: the material before and after", part.title),
+        "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
+        &ltas,
+    );
+    charts::write(&spectra_png, &chart, Size::DEFAULT)?;
     let [a, b] = paths;
     Ok(RenderedPart {
         title: part.title.clone(),
@@ -126,7 +160,13 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         material: pieces,
         notes,
         seconds,
-        files: PartFiles { source, a, b },
+        files: PartFiles {
+            source,
+            a,
+            b,
+            response_png,
+            spectra_png,
+        },
         gains_db,
         clipped_samples,
         numbers,

@@ -11,10 +11,7 @@
 
 use crate::dsp::analysis::{Spectrum, SEGMENT};
 use crate::dsp::{response, Profile};
-use crate::io::Decoder;
-use anyhow::{Context, Result};
 use serde::Serialize;
-use std::path::Path;
 
 /// A frequency band.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,31 +99,11 @@ pub struct Number {
     pub filters_db: f64,
 }
 
-/// Interleaved samples, channel count and rate of a whole WAV file.
-pub struct Audio {
-    pub samples: Vec<f64>,
-    pub channels: usize,
-    pub rate: f64,
-}
+pub use crate::io::whole::Audio;
 
-impl Audio {
-    pub fn read(path: &Path) -> Result<Self> {
-        let mut src = Decoder::open(path)?;
-        let info = *src.info();
-        let channels = usize::from(info.channels);
-        let samples = src
-            .read_frames(info.frames)
-            .with_context(|| format!("{}: reading for the numbers", path.display()))?;
-        Ok(Self {
-            samples,
-            channels,
-            rate: f64::from(info.sample_rate),
-        })
-    }
-
-    pub fn spectrum(&self) -> Spectrum {
-        Spectrum::welch(&self.samples, self.channels, self.rate)
-    }
+/// The Welch spectrum of a whole file: the same computation `analyze` uses.
+pub fn spectrum(audio: &Audio) -> Spectrum {
+    Spectrum::welch(&audio.samples, audio.channels, audio.rate)
 }
 
 /// `measure` on one spectrum (dB).

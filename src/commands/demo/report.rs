@@ -118,7 +118,19 @@ to flip between them live.\n",
                 db(gain)
             );
         }
-        let _ = writeln!(s, "\nMaterial:\n");
+        let _ = writeln!(
+            s,
+            "\n![{} and {}: magnitude responses]({})\n",
+            p.a,
+            p.b,
+            file_name(&p.files.response_png)
+        );
+        let _ = writeln!(
+            s,
+            "![The material's spectrum before and after]({})\n",
+            file_name(&p.files.spectra_png)
+        );
+        let _ = writeln!(s, "Material:\n");
         for piece in &p.material {
             let _ = writeln!(s, "- {piece}");
         }

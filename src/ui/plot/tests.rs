@@ -1,0 +1,173 @@
+use super::*;
+
+#[test]
+fn size_parse() {
+    assert_eq!(Size::parse("1200x700"), Some(Size::DEFAULT));
+    assert_eq!(Size::parse("800X600").map(|s| s.width), Some(800));
+    assert_eq!(Size::parse("10x10"), None);
+    assert_eq!(Size::parse("1200"), None);
+    assert_eq!(Size::parse("axb"), None);
+}
+
+/// |H| in dB of an RBJ-cookbook peaking EQ (Audio-EQ-Cookbook), written out here so the test does
+/// not depend on the crate's own filter code.
+fn rbj_peak_db(f: f64, fc: f64, gain_db: f64, q: f64, fs: f64) -> f64 {
+    use std::f64::consts::PI;
+    let a = 10f64.powf(gain_db / 40.0);
+    let w0 = 2.0 * PI * fc / fs;
+    let alpha = w0.sin() / (2.0 * q);
+    let (b0, b1, b2) = (1.0 + alpha * a, -2.0 * w0.cos(), 1.0 - alpha * a);
+    let (a0, a1, a2) = (1.0 + alpha / a, -2.0 * w0.cos(), 1.0 - alpha / a);
+    let w = 2.0 * PI * f / fs;
+    let mag2 = |c0: f64, c1: f64, c2: f64| {
+        let re = c0 + c1 * w.cos() + c2 * (2.0 * w).cos();
+        let im = -c1 * w.sin() - c2 * (2.0 * w).sin();
+        re * re + im * im
+    };
+    10.0 * (mag2(b0, b1, b2) / mag2(a0, a1, a2)).log10()
+}
+
+fn peak_chart(fc: f64, gain_db: f64) -> Chart {
+    let points = (0..=480)
+        .map(|i| {
+            let f = 20.0 * 1000f64.powf(i as f64 / 480.0);
+            (f, rbj_peak_db(f, fc, gain_db, 2.0, 48_000.0))
+        })
+        .collect();
+    Chart {
+        title: "peak".into(),
+        subtitle: String::new(),
+        y_label: "dB".into(),
+        y_range: None,
+        curves: vec![Curve {
+            label: "peak".into(),
+            points,
+            style: Style {
+                marker: Marker::None,
+                ..Style::series(0)
+            },
+        }],
+    }
+}
+
+fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .expect("a valid PNG");
+    let mut buf = vec![0; dec.output_buffer_size().expect("size")];
+    let info = dec.next_frame(&mut buf).expect("a frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// The plotted curve's highest point sits at fc on the (log) x axis and at the gain on the y
+/// axis, where the axis mapping puts them, within a few pixels.
+#[test]
+fn png_shows_a_peak_at_fc_and_its_gain() {
+    for (fc, gain, size) in [
+        (1000.0, 6.0, Size::DEFAULT),
+        (150.0, 9.0, Size::DEFAULT),
+        (
+            6000.0,
+            4.0,
+            Size {
+                width: 800,
+                height: 500,
+            },
+        ),
+    ] {
+        let chart = peak_chart(fc, gain);
+        let (w, h, rgb) = decode(&png(&chart, size).unwrap());
+        assert_eq!((w, h), (size.width, size.height));
+        let a = plot_area(&chart, size);
+        let decades = (FREQ_HI_HZ / FREQ_LO_HZ).log10();
+        let want_x = f64::from(a.x0) + (fc / FREQ_LO_HZ).log10() / decades * f64::from(a.x1 - a.x0);
+        let want_y = f64::from(a.y0) + (a.y_hi - gain) / (a.y_hi - a.y_lo) * f64::from(a.y1 - a.y0);
+        // Pixels of the curve's colour (the stroke's core, not its antialiased edge).
+        let (r, g, b) = PALETTE[0];
+        let is_curve = |x: u32, y: u32| {
+            let i = ((y * w + x) * 3) as usize;
+            let d = |p: u8, q: u8| (i32::from(p) - i32::from(q)).abs();
+            d(rgb[i], r) + d(rgb[i + 1], g) + d(rgb[i + 2], b) < 60
+        };
+        let top = (a.y0 as u32..a.y1 as u32)
+            .find(|&y| (a.x0 as u32..a.x1 as u32).any(|x| is_curve(x, y)))
+            .expect("the curve is drawn");
+        let xs: Vec<u32> = (a.x0 as u32..a.x1 as u32)
+            .filter(|&x| is_curve(x, top))
+            .collect();
+        let got_x = xs.iter().map(|&x| f64::from(x)).sum::<f64>() / xs.len() as f64;
+        // The top row is the upper edge of a 3 px stroke centred on the curve.
+        let got_y = f64::from(top) + 1.5;
+        assert!(
+            (got_x - want_x).abs() <= 3.0,
+            "{fc} Hz: x {got_x} vs {want_x}"
+        );
+        assert!(
+            (got_y - want_y).abs() <= 3.0,
+            "{gain} dB: y {got_y} vs {want_y}"
+        );
+    }
+}
+
+/// The SVG is well-formed XML of the requested size with one polyline per solid curve, in that
+/// curve's colour and with all its points.
+#[test]
+fn svg_parses_with_one_path_per_curve() {
+    let mut chart = peak_chart(1000.0, 6.0);
+    for i in 1..3 {
+        let mut c = chart.curves[0].clone();
+        c.label = format!("series {i}");
+        c.style = Style::series(i);
+        c.points.iter_mut().for_each(|p| p.1 -= i as f64);
+        chart.curves.push(c);
+    }
+    chart.curves.push(Curve {
+        label: "reference".into(),
+        points: vec![(20.0, 0.0), (20_000.0, 0.0)],
+        style: Style::reference(),
+    });
+    let text = svg(&chart, Size::DEFAULT).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("width"), Some("1200"));
+    assert_eq!(root.attribute("height"), Some("700"));
+    for (i, &(r, g, b)) in PALETTE.iter().enumerate().take(3) {
+        let hex = format!("#{r:02X}{g:02X}{b:02X}");
+        let lines: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .filter(|n| {
+                n.attribute("stroke")
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&hex))
+            })
+            .collect();
+        // The curve, and the legend's line sample.
+        assert_eq!(lines.len(), 2, "series {i} ({hex})");
+        let pts = lines[0]
+            .attribute("points")
+            .unwrap()
+            .split_whitespace()
+            .count();
+        assert_eq!(pts, 481, "series {i}: every point of the curve");
+    }
+    // Every label is text in the document.
+    for label in ["peak", "series 1", "series 2", "reference", "20k", "1k"] {
+        assert!(
+            doc.descendants()
+                .any(|n| n.text().map(str::trim) == Some(label)),
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn format_from_extension() {
+    use std::path::Path;
+    assert_eq!(Format::from_path(Path::new("a.PNG")), Some(Format::Png));
+    assert_eq!(Format::from_path(Path::new("a.svg")), Some(Format::Svg));
+    assert_eq!(Format::from_path(Path::new("a.jpg")), None);
+    assert_eq!(Format::from_path(Path::new("png")), None);
+}

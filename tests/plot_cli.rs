@@ -1,0 +1,219 @@
+//! `iemsim show --plot` and `iemsim analyze` through the real binary: charts of the promised format
+//! and size, analysis numbers that agree with ffmpeg's EBU R128 meter, and bad arguments refused
+//! with exit code 2.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn iemsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run iemsim")
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let file = std::fs::File::open(path).expect("the PNG exists");
+    let info = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("a valid PNG");
+    (info.info().width, info.info().height)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn show_plots_several_profiles_as_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("fr.png");
+    let o = iemsim(&[
+        "show",
+        "ba",
+        "dd",
+        "v-hybrid",
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(png_size(&png), (1200, 700));
+
+    let small = dir.path().join("small.png");
+    let o = iemsim(&[
+        "show",
+        "ba",
+        "--plot",
+        small.to_str().unwrap(),
+        "--size",
+        "800x450",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(png_size(&small), (800, 450));
+
+    let svg = dir.path().join("fr.svg");
+    let m = "samples/measurements/iem/ba/BGVP DM6.csv";
+    let o = iemsim(&[
+        "show",
+        "ba",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--measurement",
+        m,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    assert!(doc
+        .descendants()
+        .any(|n| n.text().map(str::trim) == Some("BGVP DM6 (measured)")));
+}
+
+#[test]
+fn show_refuses_bad_plot_arguments_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let bad_csv = p("bad.csv");
+    std::fs::write(&bad_csv, "frequency,raw\n20,abc\n").unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["show".into(), "ba".into(), "--plot".into(), p("x.jpg")],
+            ".png or .svg",
+        ),
+        (
+            vec![
+                "show".into(),
+                "ba".into(),
+                "--plot".into(),
+                p("x.png"),
+                "--size".into(),
+                "10x10".into(),
+            ],
+            "--size",
+        ),
+        (
+            vec![
+                "show".into(),
+                "ba".into(),
+                "bax".into(),
+                "--plot".into(),
+                p("x.png"),
+            ],
+            "bax",
+        ),
+        (
+            vec![
+                "show".into(),
+                "ba".into(),
+                "--plot".into(),
+                p("x.png"),
+                "--measurement".into(),
+                bad_csv.clone(),
+            ],
+            "line 2",
+        ),
+        (
+            vec![
+                "show".into(),
+                "ba".into(),
+                "--plot".into(),
+                p("no/such/dir/x.png"),
+            ],
+            "cannot write",
+        ),
+    ];
+    for (args, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = iemsim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!dir.path().join("x.png").exists());
+    }
+}
+
+/// ffmpeg's `ebur128` filter prints `I: … LUFS`, `LRA: … LU` and `Peak: … dBFS` (true peak).
+fn ffmpeg_r128(path: &str) -> Option<(f64, f64, f64)> {
+    let o = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            path,
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&o.stderr);
+    let summary = &text[text.rfind("Summary:")?..];
+    let value = |key: &str| -> Option<f64> {
+        let line = summary.lines().find(|l| l.trim_start().starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((value("I:")?, value("LRA:")?, value("Peak:")?))
+}
+
+#[test]
+fn analyze_agrees_with_ffmpeg_and_charts_the_spectra() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.png");
+    let o = iemsim(&[
+        "analyze",
+        "-p",
+        "ba",
+        "-p",
+        "dd",
+        "--json",
+        "--plot",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(png_size(&out), (1200, 700));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let versions = v["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 3);
+    assert_eq!(versions[1]["profile"], "ba");
+    let input = &versions[0];
+    let num = |key: &str| input[key].as_f64().unwrap_or(f64::NAN);
+    assert!((num("crest_factor_db") - (num("sample_peak_dbfs") - num("rms_dbfs"))).abs() < 1e-9);
+    assert!(num("true_peak_dbtp") >= num("sample_peak_dbfs"));
+    assert_eq!(input["octave_bands_db"].as_array().unwrap().len(), 10);
+    let Some((i, lra, tp)) = ffmpeg_r128("samples/music.wav") else {
+        panic!("ffmpeg is needed for this test (apt-get install ffmpeg; .ci/run installs it)");
+    };
+    // ffmpeg prints one decimal.
+    assert!(
+        (num("integrated_lufs") - i).abs() <= 0.1,
+        "{} vs ffmpeg {i}",
+        num("integrated_lufs")
+    );
+    assert!(
+        (num("loudness_range_lu") - lra).abs() <= 0.3,
+        "{} vs ffmpeg {lra}",
+        num("loudness_range_lu")
+    );
+    assert!(
+        (num("true_peak_dbtp") - tp).abs() <= 0.2,
+        "{} vs ffmpeg {tp}",
+        num("true_peak_dbtp")
+    );
+    // The profile's preamp lowers everything by about its value.
+    let ba = &versions[1];
+    assert!(ba["preamp_db"].as_f64().unwrap() < 0.0);
+    assert!(ba["integrated_lufs"].as_f64().unwrap() < num("integrated_lufs"));
+}
+
+#[test]
+fn analyze_refuses_bad_input_with_exit_2() {
+    let o = iemsim(&["analyze", "no-such-file.wav"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iemsim(&["analyze", "-p", "nope"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iemsim(&["analyze", "--plot", "x.gif"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
