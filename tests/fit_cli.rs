@@ -235,7 +235,8 @@ fn writes_equalizer_apo_text_with_the_printed_filters() {
         "--json",
     ]);
     let text = std::fs::read_to_string(&out).unwrap();
-    let mut lines = text.lines();
+    // `#` lines carry the name and description (Equalizer APO comments).
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
     let preamp: f64 = lines
         .next()
         .unwrap()
@@ -284,9 +285,17 @@ fn writes_equalizer_apo_text_with_the_printed_filters() {
         "fit",
         a.to_str().unwrap(),
         "-o",
-        dir.path().join("x.yml").to_str().unwrap(),
+        dir.path().join("x.mp3").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // Every profile format can be written (the same writers as `profile convert`).
+    for ext in ["toml", "yml"] {
+        let p = dir.path().join(format!("x.{ext}"));
+        let o = iemsim(&["fit", a.to_str().unwrap(), "-o", p.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = iemsim(&["show", p.to_str().unwrap(), "--json"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
 }
 
 #[test]

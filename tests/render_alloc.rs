@@ -52,15 +52,17 @@ fn allocations_for(blocks: usize) -> usize {
         .map(|i| Lane {
             coeffs: coeffs.clone(),
             gain_db: -1.0,
-            sink: WavSink::create(
-                &dir.path().join(format!("out{i}.wav")),
-                2,
-                48_000,
-                OutFormat::I24,
-                Dither::Tpdf,
-                false,
-            )
-            .unwrap(),
+            sink: iemsim::io::Sink::from(
+                WavSink::create(
+                    &dir.path().join(format!("out{i}.wav")),
+                    2,
+                    48_000,
+                    OutFormat::I24,
+                    Dither::Tpdf,
+                    false,
+                )
+                .unwrap(),
+            ),
         })
         .collect();
     let before = ALLOCS.load(Relaxed);

@@ -4,7 +4,7 @@
 use super::*;
 
 /// A mono 16-bit WAV of `frames` frames at `rate`, every sample `value`.
-fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> WavSource {
+fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> crate::io::Decoder {
     let path = dir.join("dc.wav");
     let spec = hound::WavSpec {
         channels: 1,
@@ -18,7 +18,7 @@ fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> WavSou
             .expect("write");
     }
     w.finalize().expect("finalize");
-    WavSource::open(&path).expect("open")
+    crate::io::Decoder::open(&path).expect("open")
 }
 
 #[test]
