@@ -274,10 +274,11 @@ pub fn default_output(
     // Built-in material and standard input have no folder of their own: write here.
     let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
     let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
-        if here {
-            PathBuf::from(".")
-        } else {
-            crate::io::atomic::parent_dir(input)
+        // A bare name stays bare (`song.ba.flac`, not `./song.ba.flac`).
+        match input.parent() {
+            _ if here => PathBuf::new(),
+            Some(p) => p.to_path_buf(),
+            None => PathBuf::new(),
         }
     });
     dir.join(format!("{stem}.{profile}.{}", container.extension()))
