@@ -161,6 +161,44 @@ fn vorbis_has_the_right_length_and_is_aligned() {
     assert!(c > 0.99, "correlation {c}");
 }
 
+/// MP4: ALAC is lossless, so it decodes to the source sample for sample (and is reported as
+/// lossless, so exports default to FLAC); AAC decodes at the right rate and aligns with the source
+/// once its encoder delay is accounted for. symphonia does not apply the MP4 edit list that holds
+/// AAC's gapless info, so the 1024-frame priming delay (and up to one frame of padding) stays:
+/// measured here, and stated in the README.
+#[test]
+fn mp4_alac_is_exact_and_aac_is_aligned_after_its_priming_delay() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let alac = encode(d, &src, "src.m4a", &["-c:a", "alac"]);
+    let (a, ch) = decode(&src);
+    let (b, chb) = decode(&alac);
+    assert_eq!(ch, chb);
+    assert_eq!(a, b, "ALAC must decode bit-exactly");
+    let info = *Decoder::open(&alac).unwrap().info();
+    assert_eq!((info.codec, info.lossless), ("ALAC", true));
+
+    let aac = encode(d, &src, "src.aac.m4a", &["-c:a", "aac", "-b:a", "192k"]);
+    let (c, _) = decode(&aac);
+    let extra = c.len() as i64 / ch as i64 - a.len() as i64 / ch as i64;
+    eprintln!(
+        "aac frames {} vs source {} (+{extra})",
+        c.len() / ch,
+        a.len() / ch
+    );
+    assert!(
+        (1024..=2048).contains(&extra),
+        "AAC length: {extra} extra frames"
+    );
+    let (lag, corr) = best_lag(&left(&a, ch), &left(&c, ch), 3000);
+    eprintln!("aac lag {lag}, correlation {corr:.4}");
+    assert_eq!(lag, 1024, "AAC priming delay");
+    assert!(corr > 0.97, "correlation {corr}");
+    let info = *Decoder::open(&aac).unwrap().info();
+    assert_eq!((info.codec, info.lossless), ("AAC", false));
+}
+
 /// Seeks land on the frame a straight decode has there: exactly for WAV and FLAC; for MP3 and
 /// Vorbis within the tolerance printed (and asserted) here.
 #[test]

@@ -116,7 +116,11 @@ impl CodecReader {
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|_| DecodeError::Unsupported {
                 path: p(),
-                detail: format!("{codec} audio in {container} is not a codec iemsim decodes"),
+                // `codec_name` knows only the codecs that decode; anything else (Opus, AC-3, ...) is
+                // named by what iemsim does read.
+                detail: format!(
+                    "the audio in this {container} file uses a codec iemsim does not decode"
+                ),
             })?;
         let channels = params.channels.as_ref().map_or(0, |c| c.count()) as u16;
         let sample_rate = params.sample_rate.unwrap_or(0);
