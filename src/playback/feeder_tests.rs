@@ -2,9 +2,10 @@
 //! seamless loop passes when the file and the device run at different rates.
 
 use super::*;
+use crate::io::Decoder;
 
 /// A mono 16-bit WAV of `frames` frames at `rate`, every sample `value`.
-fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> WavSource {
+fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> Decoder {
     let path = dir.join("dc.wav");
     let spec = hound::WavSpec {
         channels: 1,
@@ -18,7 +19,7 @@ fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> WavSou
             .expect("write");
     }
     w.finalize().expect("finalize");
-    WavSource::open(&path).expect("open")
+    Decoder::open(&path).expect("open")
 }
 
 #[test]
