@@ -1,7 +1,7 @@
 //! A playing A/B session: the file, two profiles matched in loudness, the feeder thread, the engine
 //! on the device. `play`, `abx` and `demo` all drive one of these; they never touch the callback.
 
-use super::device::{self, DeviceError, Running};
+use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::matching::{self, Matched};
@@ -440,11 +440,6 @@ pub fn underrun_advice(underruns: u64, buffer_frames: Option<u32>) -> String {
         "{underruns} underrun{} (audible dropouts): the {now}-frame buffer is too short here; try --buffer {suggest}",
         if underruns == 1 { "" } else { "s" }
     )
-}
-
-/// Device errors keep their own message; this is for the "is it a device problem" exit code.
-pub fn is_device_error(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| c.is::<DeviceError>())
 }
 
 /// The bundled-sample-relative display name of a file.

@@ -93,7 +93,7 @@ impl Output {
             .map_err(|e| translate(e, &self.name, self.is_default))?;
         let period = stream.buffer_size().ok();
         Ok(Running {
-            stream,
+            _stream: stream,
             counters,
             watch: Mutex::new(Watch {
                 queue: consumer,
@@ -101,7 +101,6 @@ impl Output {
                 suspect: None,
                 last_callbacks: 0,
                 last_progress: Instant::now(),
-                paused: false,
             }),
             name: self.name,
             is_default: self.is_default,
@@ -122,7 +121,8 @@ const STALL: Duration = Duration::from_secs(2);
 /// (so keep it [`Running::tail`] past the last sample you care about: the device still holds a
 /// buffer).
 pub struct Running {
-    stream: cpal::Stream,
+    /// Held, never read: the sound stops when it drops.
+    _stream: cpal::Stream,
     counters: Arc<Counters>,
     watch: Mutex<Watch>,
     name: String,
@@ -140,7 +140,6 @@ struct Watch {
     suspect: Option<(cpal::Error, u64, Instant)>,
     last_callbacks: u64,
     last_progress: Instant,
-    paused: bool,
 }
 
 /// An error from the stream thread, with the callback count at that moment.
@@ -190,9 +189,6 @@ impl Running {
         if matches!(&w.suspect, Some((_, at, _)) if callbacks > at + 1) {
             w.suspect = None;
         }
-        if w.paused {
-            return None;
-        }
         let lost = |detail: String| DeviceError::Lost {
             device: self.name.clone(),
             detail,
@@ -234,32 +230,6 @@ impl Running {
 
     pub fn device_name(&self) -> &str {
         &self.name
-    }
-
-    /// Pauses the stream (cpal `pause`); while paused, a stall is not an error.
-    pub fn pause(&self) -> Result<(), DeviceError> {
-        self.set_paused(true);
-        self.stream
-            .pause()
-            .map_err(|e| translate(e, &self.name, false))
-    }
-
-    /// Resumes after [`Running::pause`].
-    pub fn resume(&self) -> Result<(), DeviceError> {
-        self.stream
-            .play()
-            .map_err(|e| translate(e, &self.name, false))?;
-        self.set_paused(false);
-        Ok(())
-    }
-
-    fn set_paused(&self, paused: bool) {
-        let mut w = match self.watch.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        w.paused = paused;
-        w.last_progress = Instant::now();
     }
 }
 
