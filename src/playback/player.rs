@@ -7,7 +7,6 @@ use super::feeder;
 use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
-use crate::ui::progress::Progress;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -85,7 +84,13 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
 }
 
 impl Player {
-    pub fn start(cfg: PlayerConfig) -> Result<Player> {
+    /// Measures the file's loudness through both profiles (reporting `(frames done, frames in the
+    /// file)` to `on_progress`, from the analysis threads), then starts the device. The progress
+    /// display is the caller's: playback does not depend on the user interface.
+    pub fn start(
+        cfg: PlayerConfig,
+        on_progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<Player> {
         let t0 = Instant::now();
         crate::io::decode::require_seekable(
             &cfg.input,
@@ -96,17 +101,11 @@ impl Player {
         let file_rate = f64::from(info.sample_rate);
 
         // Loudness of the file through both profiles, before anything plays.
-        let mut progress = Progress::new(
-            info.frames,
-            format!("measuring loudness of {}", cfg.input.display()),
-            cfg.quiet,
-        );
         let (l, nonfinite) = matching::analyse_counting(
             &cfg.input,
             &[&cfg.profiles[0], &cfg.profiles[1]],
-            &mut |done, _| progress.set(done),
+            on_progress,
         )?;
-        progress.finish();
         if let (Some(w), false) = (nonfinite, cfg.quiet) {
             eprintln!("iemsim: warning: {w}");
         }
