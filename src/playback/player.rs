@@ -4,9 +4,9 @@
 use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
-use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, response, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
+use crate::matching::{self, Matched};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
