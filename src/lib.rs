@@ -9,6 +9,7 @@ pub mod dsp;
 pub mod error;
 pub mod interrupt;
 pub mod io;
+pub mod matching;
 pub mod playback;
 pub mod profiles;
 pub mod render;

@@ -5,8 +5,9 @@
 
 use iemsim::dsp::generate::{Generator, Kind};
 use iemsim::dsp::{builtin, db_to_gain, Chain, Processor, Profile};
+use iemsim::matching;
 use iemsim::playback::engine::{Control, Engine, EngineCmd, Side, SideChain, CROSSFADE_S};
-use iemsim::playback::{feeder, matching};
+use iemsim::playback::feeder;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 

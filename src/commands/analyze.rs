@@ -5,6 +5,7 @@ use super::{charts, find_profile, input_or_default};
 use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
+use crate::dsp::Chain;
 use crate::dsp::{Preamp, Processor};
 use crate::io::whole::Audio;
 use anyhow::Result;
@@ -55,13 +56,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         stats: SignalStats::measure(&audio.samples, audio.channels, rate),
     }];
     for p in &profiles {
-        let (mut chain, _) = p.chain(audio.rate, audio.channels, Preamp::Auto);
+        // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
+        let preamp_db = p.preamp_db(Preamp::Auto, audio.rate);
+        let mut chain = Chain::new(p.coefficients(audio.rate).0, audio.channels, preamp_db);
         let mut y = audio.samples.clone();
         chain.process(&mut y);
         versions.push(Version {
             label: p.name.clone(),
             profile: Some(p.name.clone()),
-            preamp_db: Some(crate::dsp::gain_to_db(chain.gain())),
+            preamp_db: Some(preamp_db),
             stats: SignalStats::measure(&y, audio.channels, rate),
         });
     }

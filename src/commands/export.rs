@@ -9,7 +9,7 @@ use crate::dsp::{gain_to_db, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
 use crate::io::{Container, Decoder, OutFormat, Sink, SinkSpec, Target};
-use crate::playback::matching::analyse_levels;
+use crate::matching::analyse_levels;
 use crate::render;
 use crate::ui::progress::Progress;
 use anyhow::{Context, Result};

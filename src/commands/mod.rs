@@ -19,6 +19,19 @@ use crate::dsp::Profile;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
+/// Starts a player, showing the bar of its loudness analysis (unless `cfg.quiet`): the commands
+/// own the user interface, `playback` only reports the frames done.
+pub fn start_player(
+    cfg: crate::playback::player::PlayerConfig,
+) -> Result<crate::playback::player::Player> {
+    let label = format!("measuring loudness of {}", cfg.input.display());
+    let mut bar = crate::ui::progress::Progress::new(0, label, cfg.quiet);
+    let player =
+        crate::playback::player::Player::start(cfg, &mut |done, total| bar.set_of(done, total));
+    bar.finish();
+    player
+}
+
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Profiles(a) => profiles::run(&a),

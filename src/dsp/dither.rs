@@ -84,12 +84,27 @@ impl Quantizer {
 
     #[inline(always)]
     fn finish(&self, v: f64) -> (i32, bool) {
-        // Clamp first (this also keeps the rounding trick below in its valid range), then round
-        // to nearest (ties to even). NaN fails both comparisons, is left as is and `as` maps it to 0.
         let clipped = v > self.max + 0.5 || v < self.min - 0.5;
-        let v = v.clamp(self.min, self.max);
-        (round_ties_even(v) as i32, clipped)
+        (clamp_round(v, self.min, self.max), clipped)
     }
+}
+
+/// One sample to a `bits`-bit integer (8..=32), undithered: the int↔float convention of every
+/// integer output, files and devices alike. Full scale is 2^(bits−1), as WAV (Microsoft
+/// WAVEFORMATEXTENSIBLE) and AES17 define it and as the decoders read it (−1.0 ↔ −2^(bits−1)):
+/// x · 2^(bits−1), clamped to [−2^(bits−1), 2^(bits−1) − 1], rounded to nearest (ties to even);
+/// NaN gives 0. [`Quantizer`] with [`Dither::None`] produces the same integers.
+#[inline(always)]
+pub fn to_int(x: f64, bits: u16) -> i32 {
+    let scale = (1u64 << (bits.clamp(8, 32) - 1)) as f64;
+    clamp_round(x * scale, -scale, scale - 1.0)
+}
+
+/// Clamps first (this also keeps the rounding trick in its valid range), then rounds to nearest
+/// (ties to even). NaN fails every comparison, is left as is and `as` maps it to 0.
+#[inline(always)]
+fn clamp_round(v: f64, min: f64, max: f64) -> i32 {
+    round_ties_even(v.clamp(min, max)) as i32
 }
 
 /// Rounds to the nearest integer, ties to even, for |v| < 2^51: adding and subtracting 1.5·2^52
@@ -141,6 +156,27 @@ impl XorShift64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shared convention against published full-scale values (WAV 16/24/32-bit: −1.0 is
+    /// −2^(bits−1)) and against the file path's quantiser, over a sweep that crosses every edge.
+    #[test]
+    fn to_int_is_the_files_full_scale_convention() {
+        assert_eq!(to_int(-1.0, 16), -32_768);
+        assert_eq!(to_int(1.0, 16), 32_767);
+        assert_eq!(to_int(0.5, 16), 16_384);
+        assert_eq!(to_int(2.5 / 32_768.0, 16), 2); // tie to even
+        assert_eq!(to_int(-1.0, 24), -8_388_608);
+        assert_eq!(to_int(-1.0, 32), i32::MIN);
+        assert_eq!(to_int(1.0, 32), i32::MAX);
+        assert_eq!(to_int(f64::NAN, 16), 0);
+        for bits in [8, 16, 24, 32] {
+            let mut q = Quantizer::new(bits, Dither::None, 1);
+            for i in -2_200..=2_200 {
+                let x = f64::from(i) / 2_000.0 + 1e-7 * f64::from(i % 7);
+                assert_eq!(to_int(x, bits), q.quantize(x).0, "{bits} bits, {x}");
+            }
+        }
+    }
 
     #[test]
     fn rounding_without_dither_is_exact_and_clips() {

@@ -4,7 +4,6 @@
 //! A profile is plain data (serde), so later it can come from a file (TOML, AutoEq ParametricEQ.txt,
 //! Equalizer APO, CamillaDSP). The built-ins live in [`super::builtin`] with their sources.
 
-use super::chain::Chain;
 use super::filter::{Coefficients, FilterError, FilterSpec};
 use super::response;
 use serde::{Deserialize, Serialize};
@@ -135,21 +134,6 @@ impl Profile {
     /// The response curve charts draw (see [`response::curve`]).
     pub fn response_curve(&self, sample_rate: f64) -> Vec<(f64, f64)> {
         response::curve(&self.coefficients(sample_rate).0, sample_rate)
-    }
-
-    /// A ready-to-run cascade for `channels` channels with the given preamp, plus what was dropped.
-    pub fn chain(
-        &self,
-        sample_rate: f64,
-        channels: usize,
-        preamp: Preamp,
-    ) -> (Chain, Vec<DroppedFilter>) {
-        let (coeffs, dropped) = self.coefficients(sample_rate);
-        let gain_db = match preamp {
-            Preamp::Auto => -response::max_boost_db(&coeffs, sample_rate),
-            other => self.preamp_db(other, sample_rate),
-        };
-        (Chain::new(coeffs, channels, gain_db), dropped)
     }
 }
 

@@ -1,13 +1,12 @@
 //! A playing A/B session: the file, two profiles matched in loudness, the feeder thread, the engine
 //! on the device. `play`, `abx` and `demo` all drive one of these; they never touch the callback.
 
-use super::device::{self, DeviceError, Running};
+use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
-use super::matching::{self, Matched};
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
-use crate::ui::progress::Progress;
+use crate::matching::{self, Matched};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -83,7 +82,13 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
 }
 
 impl Player {
-    pub fn start(cfg: PlayerConfig) -> Result<Player> {
+    /// Measures the file's loudness through both profiles (reporting `(frames done, frames in the
+    /// file)` to `on_progress`, from the analysis threads), then starts the device. The progress
+    /// display is the caller's: playback does not depend on the user interface.
+    pub fn start(
+        cfg: PlayerConfig,
+        on_progress: &mut (dyn FnMut(u64, u64) + Send),
+    ) -> Result<Player> {
         let t0 = Instant::now();
         crate::io::decode::require_seekable(
             &cfg.input,
@@ -94,17 +99,11 @@ impl Player {
         let file_rate = f64::from(info.sample_rate);
 
         // Loudness of the file through both profiles, before anything plays.
-        let mut progress = Progress::new(
-            info.frames,
-            format!("measuring loudness of {}", cfg.input.display()),
-            cfg.quiet,
-        );
         let (l, nonfinite) = matching::analyse_counting(
             &cfg.input,
             &[&cfg.profiles[0], &cfg.profiles[1]],
-            &mut |done, _| progress.set(done),
+            on_progress,
         )?;
-        progress.finish();
         if let (Some(w), false) = (nonfinite, cfg.quiet) {
             eprintln!("iemsim: warning: {w}");
         }
@@ -438,11 +437,6 @@ pub fn underrun_advice(underruns: u64, buffer_frames: Option<u32>) -> String {
         "{underruns} underrun{} (audible dropouts): the {now}-frame buffer is too short here; try --buffer {suggest}",
         if underruns == 1 { "" } else { "s" }
     )
-}
-
-/// Device errors keep their own message; this is for the "is it a device problem" exit code.
-pub fn is_device_error(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| c.is::<DeviceError>())
 }
 
 /// The bundled-sample-relative display name of a file.

@@ -89,6 +89,13 @@ impl Progress {
         }
     }
 
+    /// [`set`](Self::set) for callbacks that report the total with every step (e.g.
+    /// `Player::start`'s): a bar created before the total is known takes it from here.
+    pub fn set_of(&mut self, done: u64, total: u64) {
+        self.total = total;
+        self.set(done);
+    }
+
     pub fn finish(self) {
         if let Some(b) = self.bar {
             b.finish_and_clear();

@@ -33,7 +33,7 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
             "interactive ABX needs a terminal; for scripts use --no-tui --answers a,b,...",
         ));
     }
-    let mut player = Player::start(PlayerConfig {
+    let mut player = crate::commands::start_player(PlayerConfig {
         input: setup.input.clone(),
         profiles: [setup.profile_a.clone(), setup.profile_b.clone()],
         device: device.map(str::to_string),

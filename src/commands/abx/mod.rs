@@ -16,7 +16,7 @@ use crate::dsp::Profile;
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
-use crate::playback::matching;
+use crate::matching;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Read;
@@ -227,7 +227,7 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
 }
 
 /// The output gains (dB) the player applies to A and B with loudness matching on (the one rule
-/// in `playback::matching::Matched`), so a scripted session logs exactly what an interactive one
+/// in `matching::Matched`), so a scripted session logs exactly what an interactive one
 /// would have applied; `tests/abx_cli.rs` checks the two agree and that the gains really
 /// equalise loudness (against the `ebur128` crate).
 pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2]> {

@@ -87,7 +87,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             loop_s: None,
             quiet: true,
         };
-        let mut player = Player::start(cfg)?;
+        let mut player = super::start_player(cfg)?;
         if args.no_tui {
             outln!(
                 "== part {}/{}: {}\n\n{text}\n",

@@ -11,7 +11,7 @@ pub use interactive::{interactive, DemoScreen, Outcome};
 use super::{find_profile, input_or_default};
 use crate::cli::PlayArgs;
 use crate::error::usage;
-use crate::playback::player::{Player, PlayerConfig};
+use crate::playback::player::PlayerConfig;
 use anyhow::Result;
 use scripted::scripted;
 
@@ -59,7 +59,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         quiet: args.no_tui,
     };
     // Check the whole setup before touching the terminal: errors then print as one plain line.
-    let mut player = Player::start(cfg)?;
+    let mut player = super::start_player(cfg)?;
     if let Some((a, b)) = loop_s {
         if b > player.duration_s() + 0.001 || a >= player.duration_s() {
             return Err(usage(format!(

@@ -62,10 +62,6 @@ pub struct Chain {
     since_flush: usize,
 }
 
-/// Frames converted per step by [`Chain::process_f32`] (a stack buffer: no allocation, so it is
-/// safe on the audio thread).
-const F32_CHUNK_SAMPLES: usize = 1024;
-
 impl Chain {
     /// A cascade of `coeffs` for `channels` channels with output gain `gain_db`, run by the
     /// fastest kernel this CPU has.
@@ -126,15 +122,6 @@ impl Chain {
         self.kernel
     }
 
-    pub fn stages(&self) -> &[Coefficients] {
-        &self.coeffs
-    }
-
-    /// Linear output gain.
-    pub fn gain(&self) -> f64 {
-        self.gain
-    }
-
     /// Every value of the filter state (for tests of the state's numerical health).
     pub fn state_values(&self) -> impl Iterator<Item = f64> + '_ {
         self.state
@@ -142,22 +129,6 @@ impl Chain {
             .flatten()
             .chain(self.groups.iter().flatten().flat_map(|s| s.state.iter()))
             .copied()
-    }
-
-    /// Filters interleaved `f32` samples in place, computing in `f64`. Never allocates.
-    pub fn process_f32(&mut self, buf: &mut [f32]) {
-        let mut scratch = [0.0f64; F32_CHUNK_SAMPLES];
-        let step = F32_CHUNK_SAMPLES / self.channels * self.channels;
-        for chunk in buf.chunks_mut(step) {
-            let tmp = &mut scratch[..chunk.len()];
-            for (t, &v) in tmp.iter_mut().zip(chunk.iter()) {
-                *t = f64::from(v);
-            }
-            self.process(tmp);
-            for (v, &t) in chunk.iter_mut().zip(tmp.iter()) {
-                *v = t as f32;
-            }
-        }
     }
 
     /// Runs the cascade over whole frames, without the gain and without crossing a flush point.

@@ -305,21 +305,6 @@ impl Decoder {
         Ok(out)
     }
 
-    /// Like [`read`](Self::read) but into f32 (for playback buffers).
-    pub fn read_f32(
-        &mut self,
-        buf: &mut [f32],
-        scratch: &mut Vec<f64>,
-    ) -> Result<usize, DecodeError> {
-        scratch.resize(buf.len(), 0.0);
-        let n = self.read(scratch)?;
-        let ch = usize::from(self.info.channels);
-        for (o, i) in buf[..n * ch].iter_mut().zip(scratch.iter()) {
-            *o = *i as f32;
-        }
-        Ok(n)
-    }
-
     /// Moves to frame `frame` (clamped to the end). Refused for streams.
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
         if !self.seekable {

@@ -5,6 +5,7 @@
 use super::alsa_quiet;
 use super::error::translate;
 use super::{DeviceError, Output, PREFERRED_BUFFER_FRAMES};
+use crate::dsp::dither;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, ErrorKind, OutputCallbackInfo, SampleFormat, SizedSample, StreamConfig};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -93,7 +94,7 @@ impl Output {
             .map_err(|e| translate(e, &self.name, self.is_default))?;
         let period = stream.buffer_size().ok();
         Ok(Running {
-            stream,
+            _stream: stream,
             counters,
             watch: Mutex::new(Watch {
                 queue: consumer,
@@ -101,7 +102,6 @@ impl Output {
                 suspect: None,
                 last_callbacks: 0,
                 last_progress: Instant::now(),
-                paused: false,
             }),
             name: self.name,
             is_default: self.is_default,
@@ -122,7 +122,8 @@ const STALL: Duration = Duration::from_secs(2);
 /// (so keep it [`Running::tail`] past the last sample you care about: the device still holds a
 /// buffer).
 pub struct Running {
-    stream: cpal::Stream,
+    /// Held, never read: the sound stops when it drops.
+    _stream: cpal::Stream,
     counters: Arc<Counters>,
     watch: Mutex<Watch>,
     name: String,
@@ -140,7 +141,6 @@ struct Watch {
     suspect: Option<(cpal::Error, u64, Instant)>,
     last_callbacks: u64,
     last_progress: Instant,
-    paused: bool,
 }
 
 /// An error from the stream thread, with the callback count at that moment.
@@ -190,9 +190,6 @@ impl Running {
         if matches!(&w.suspect, Some((_, at, _)) if callbacks > at + 1) {
             w.suspect = None;
         }
-        if w.paused {
-            return None;
-        }
         let lost = |detail: String| DeviceError::Lost {
             device: self.name.clone(),
             detail,
@@ -234,32 +231,6 @@ impl Running {
 
     pub fn device_name(&self) -> &str {
         &self.name
-    }
-
-    /// Pauses the stream (cpal `pause`); while paused, a stall is not an error.
-    pub fn pause(&self) -> Result<(), DeviceError> {
-        self.set_paused(true);
-        self.stream
-            .pause()
-            .map_err(|e| translate(e, &self.name, false))
-    }
-
-    /// Resumes after [`Running::pause`].
-    pub fn resume(&self) -> Result<(), DeviceError> {
-        self.stream
-            .play()
-            .map_err(|e| translate(e, &self.name, false))?;
-        self.set_paused(false);
-        Ok(())
-    }
-
-    fn set_paused(&self, paused: bool) {
-        let mut w = match self.watch.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        w.paused = paused;
-        w.last_progress = Instant::now();
     }
 }
 
@@ -375,13 +346,16 @@ fn converting<T: SizedSample + Send + 'static>(
     }
 }
 
-/// Full scale is 2^31 − 1; `as` saturates out-of-range values and maps NaN to 0 (no panic).
+/// The files' convention ([`dither::to_int`]: full scale 2^31, clamped, NaN → 0), so a device and
+/// an exported file get the same integers.
 fn f32_to_i32(x: f32) -> i32 {
-    (f64::from(x) * f64::from(i32::MAX)).round() as i32
+    dither::to_int(f64::from(x), 32)
 }
 
+/// As [`f32_to_i32`], full scale 2^15.
 fn f32_to_i16(x: f32) -> i16 {
-    (x * f32::from(i16::MAX)).round() as i16
+    // In range by construction: to_int clamps to [−2^15, 2^15 − 1].
+    dither::to_int(f64::from(x), 16) as i16
 }
 
 #[cfg(test)]
@@ -390,13 +364,18 @@ mod tests {
 
     #[test]
     fn integer_conversion_saturates_and_rounds() {
+        // Full scale 2^15 / 2^31 as WAV defines it: −1.0 is the most negative integer (the old
+        // 2^15 − 1 scaling gave −32767 here), +1.0 clamps to the largest.
+        assert_eq!(f32_to_i16(-1.0), i16::MIN);
         assert_eq!(f32_to_i16(1.0), i16::MAX);
         assert_eq!(f32_to_i16(-2.0), i16::MIN);
         assert_eq!(f32_to_i16(f32::NAN), 0);
-        assert_eq!(f32_to_i16(0.5), 16_384); // 16383.5 rounds away from zero
+        assert_eq!(f32_to_i16(0.5), 16_384); // exactly 2^14
+        assert_eq!(f32_to_i16(1.5 / 32_768.0), 2); // a tie, to even (the old scaling gave 1)
+        assert_eq!(f32_to_i32(-1.0), i32::MIN);
         assert_eq!(f32_to_i32(1.0), i32::MAX);
         assert_eq!(f32_to_i32(-1.5), i32::MIN);
-        assert_eq!(f32_to_i32(0.25), 536_870_912); // 2^31 − 1 over 4, rounded
+        assert_eq!(f32_to_i32(0.25), 536_870_912); // exactly 2^29
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! Loudness analysis of a file through several profiles in one decoding pass, for matching.
+//!
+//! Offline work (decode → chain → BS.1770 meter), used by `export --match`, scripted ABX and the
+//! demo exports as well as by the player before it starts: so it lives in the library layer, next
+//! to [`crate::render`], not in `playback` (which re-exports it as `playback::matching`).
 
 use crate::dsp::loudness::{k_weighting, match_gains, GatedMeter};
 use crate::dsp::{Chain, Preamp, Processor, Profile};
