@@ -1,8 +1,6 @@
 //! Any bytes, read as a frequency-response CSV the way iemsim reads measurements.
 //!
-//! Waits for `io::measurement` (another branch): built only with `--features measurement` until
-//! the lead removes `required-features` from this target in Cargo.toml. Adjust the marked call
-//! to the reader's pure parse function; everything else is the property check.
+//! The bytes go through `from_utf8_lossy` and the pure `parse`, as `measurement::read` does.
 //!
 //! Properties: never panics; an accepted file gives at least one point, frequencies finite,
 //! positive and strictly increasing, levels finite.
@@ -11,15 +9,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
+    let text = String::from_utf8_lossy(data);
+    let path = std::path::Path::new("fuzz.csv");
+    let Ok(m) = iemsim::io::measurement::parse(&text, path) else {
         return;
     };
-    // ADJUST: the reader's pure entry point (text + source name, no I/O).
-    let Ok(m) = iemsim::io::measurement::parse(text, "fuzz.csv") else {
-        return;
-    };
-    // ADJUST: field names of the parsed measurement.
-    let (freqs, levels) = (&m.freqs_hz, &m.levels_db);
+    let (freqs, levels) = (&m.freqs_hz, &m.db);
     assert!(!freqs.is_empty());
     assert_eq!(freqs.len(), levels.len());
     for w in freqs.windows(2) {
