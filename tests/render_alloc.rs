@@ -4,7 +4,7 @@
 
 use iemsim::dsp::dither::Dither;
 use iemsim::dsp::{FilterKind, FilterSpec};
-use iemsim::io::{OutFormat, WavSink, WavSource};
+use iemsim::io::{OutFormat, Sink, WavSink, WavSource};
 use iemsim::render::{render, Lane};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -52,15 +52,17 @@ fn allocations_for(blocks: usize) -> usize {
         .map(|i| Lane {
             coeffs: coeffs.clone(),
             gain_db: -1.0,
-            sink: WavSink::create(
-                &dir.path().join(format!("out{i}.wav")),
-                2,
-                48_000,
-                OutFormat::I24,
-                Dither::Tpdf,
-                false,
-            )
-            .unwrap(),
+            sink: Sink::Wav(
+                WavSink::create(
+                    &dir.path().join(format!("out{i}.wav")),
+                    2,
+                    48_000,
+                    OutFormat::I24,
+                    Dither::Tpdf,
+                    false,
+                )
+                .unwrap(),
+            ),
         })
         .collect();
     let before = ALLOCS.load(Relaxed);
