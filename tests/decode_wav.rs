@@ -306,3 +306,23 @@ fn real_pipe_wavs_from_ffmpeg_and_sox() {
     let p = write(d, "soxpipe.wav", &sox);
     assert_eq!(read_all(&p).unwrap().len(), 44_100);
 }
+
+/// `Decoder::from_bytes` (the fuzz targets' entry point) decodes bytes held in memory exactly as
+/// the file: the known sample values, and errors that name the given name.
+#[test]
+fn from_bytes_decodes_like_a_file() {
+    use iemsim::io::decode::Decoder;
+    let (data, want) = i16_samples(300);
+    let bytes = riff(
+        &[
+            chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])),
+            chunk(b"data", &data),
+        ],
+        None,
+    );
+    let mut d = Decoder::from_bytes(bytes, Path::new("mem.wav")).unwrap();
+    assert_eq!((d.info().channels, d.info().sample_rate), (2, 44_100));
+    assert_eq!(d.read_frames(u64::MAX).unwrap(), want);
+    let err = Decoder::from_bytes(b"not audio at all".to_vec(), Path::new("mem.wav")).unwrap_err();
+    assert!(err.to_string().contains("mem.wav"), "{err}");
+}

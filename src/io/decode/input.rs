@@ -3,6 +3,7 @@
 
 use super::builtin;
 use super::DecodeError;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -10,7 +11,8 @@ use std::path::Path;
 /// The byte source of one input.
 pub enum Input {
     File(BufReader<File>),
-    Memory(Cursor<&'static [u8]>),
+    /// The bundled material, or bytes handed to [`super::Decoder::from_bytes`].
+    Memory(Cursor<Cow<'static, [u8]>>),
     /// Standard input, a FIFO or a device: no seeking, no known length.
     Stream(BufReader<Box<dyn Read + Send + Sync>>),
 }
@@ -28,7 +30,7 @@ impl Input {
             return Ok(Self::Stream(BufReader::with_capacity(1 << 16, stdin)));
         }
         if let Some(bytes) = builtin::bytes(path) {
-            return Ok(Self::Memory(Cursor::new(bytes)));
+            return Ok(Self::Memory(Cursor::new(Cow::Borrowed(bytes))));
         }
         let file =
             open_nonblocking(path).map_err(|source| DecodeError::Open { path: p(), source })?;

@@ -138,9 +138,20 @@ impl std::fmt::Debug for Decoder {
 impl Decoder {
     /// Opens `path` (`-`: standard input; a bundled sample not on disk: the built-in copy).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
-        let p = || path.to_path_buf();
         let builtin = builtin::is_builtin(path);
-        let mut input = Input::open(path)?;
+        Self::from_input(Input::open(path)?, path, builtin)
+    }
+
+    /// Decodes `bytes` held in memory as if they were the file `name` (which only names the input
+    /// in messages). The same path as the bundled samples take; it lets the fuzz targets and
+    /// tests feed any bytes without touching the disk.
+    pub fn from_bytes(bytes: Vec<u8>, name: &Path) -> Result<Self, DecodeError> {
+        let input = Input::Memory(std::io::Cursor::new(std::borrow::Cow::Owned(bytes)));
+        Self::from_input(input, name, false)
+    }
+
+    fn from_input(mut input: Input, path: &Path, builtin: bool) -> Result<Self, DecodeError> {
+        let p = || path.to_path_buf();
         let seekable = input.is_seekable();
         let mut magic = [0u8; 4];
         let got = read_full(&mut input, &mut magic)

@@ -281,9 +281,43 @@ fn read_source_comment(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A YAML double-quoted scalar (JSON's escapes are valid YAML).
+/// YAML's printable characters (`c-printable`) less its line breaks other than `\n`/`\r` (NEL,
+/// U+2028, U+2029 break lines in YAML 1.1, which libyaml follows): nothing else may appear raw in a
+/// YAML stream, not even in a comment, so the writer escapes the rest in quoted scalars and blanks
+/// it in comments.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{2027}' | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
+}
+
+/// A YAML double-quoted scalar: JSON's escapes (valid YAML), plus `\uXXXX` for the characters
+/// JSON leaves raw but YAML forbids (DEL, the C1 controls, U+FFFE/U+FFFF).
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in serde_json::to_string(s)
+        .unwrap_or_else(|_| "\"\"".into())
+        .chars()
+    {
+        if yaml_printable(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        }
+    }
+    out
+}
+
+/// Text for a `#` comment line: one line of printable characters (a comment cannot escape).
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '\r' || c == '\n' || !yaml_printable(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The profile as a runnable CamillaDSP v3 configuration.
@@ -294,10 +328,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     );
     out.push_str("# set `devices:` for your sound card (the filters do not depend on it).\n");
     if !profile.source.is_empty() {
-        out.push_str(&format!(
-            "# source: {}\n",
-            profile.source.replace(['\r', '\n'], " ")
-        ));
+        out.push_str(&format!("# source: {}\n", comment_text(&profile.source)));
     }
     out.push_str(&format!("title: {}\n", quoted(&profile.name)));
     out.push_str(&format!("description: {}\n", quoted(&profile.description)));

@@ -239,3 +239,21 @@ fn parsers_never_panic_on_cut_or_mangled_input() {
         }
     }
 }
+
+/// Found by `fuzz/` (profile_eqapo): a control character in a text field made the CamillaDSP
+/// writer produce a file no YAML parser accepts (YAML 1.2 allows only `c-printable` characters,
+/// even in comments), so `profile convert x.txt -o x.yml` wrote an unreadable file.
+#[test]
+fn camilladsp_writes_text_with_control_characters_readably() {
+    let mut p = awkward();
+    p.name = "del\u{7f} c1\u{85}\u{9b} ls\u{2028} nonchar\u{fffe}".into();
+    p.description = "bell\u{7}\u{7f}".into();
+    p.source = "from\u{1} a \u{7f}\u{85} file".into();
+    let text = camilladsp::write(&p).unwrap();
+    let back = camilladsp::parse(&text, "c.yml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(back.name, p.name);
+    assert_eq!(back.description, p.description);
+    // A comment cannot escape: the unprintable characters become spaces.
+    assert_eq!(back.source, "from  a    file");
+    assert_eq!(back.filters, p.filters);
+}
