@@ -40,7 +40,8 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         )));
     }
     let fs = f64::from(args.rate);
-    let p = crate::profiles::resolve(&args.profile, Some(fs))?;
+    let hp = crate::commands::headphones(&args.hp, Some(fs))?;
+    let p = crate::commands::through(hp.as_ref(), crate::profiles::resolve(&args.profile, Some(fs))?);
     let (coeffs, dropped) = p.coefficients(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
