@@ -140,7 +140,10 @@ pub struct HeadphoneArgs {
     #[arg(long, value_name = "FILE")]
     pub headphones: Option<PathBuf>,
     /// Target for a headphones measurement .csv [default: harman-over-ear-2018]
-    #[arg(long, value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv")]
+    #[arg(
+        long,
+        value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv"
+    )]
     pub headphone_target: Option<String>,
     /// Apply no headphone correction this time (not even the remembered one).
     #[arg(long, conflicts_with = "headphones")]

@@ -29,18 +29,21 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 // Checked now, so a typo fails here rather than in every later command; stored
                 // absolute so it works from any folder.
                 let path = std::path::absolute(PathBuf::from(value))?;
-                let c = Correction::load(
-                    &path,
-                    s.headphone_target.as_deref(),
-                    None,
-                    Source::Argument,
+                let c =
+                    Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
+                outln!(
+                    "headphones = {} ({} filters)",
+                    path.display(),
+                    c.profile.filters.len()
                 )?;
-                outln!("headphones = {} ({} filters)", path.display(), c.profile.filters.len())?;
                 s.headphones = Some(path);
             }
             _ => {
                 crate::profiles::headphones::target_measurement(value)?;
-                let v = if matches!(value.as_str(), "harman-over-ear-2018" | "harman-in-ear-2019") {
+                let v = if matches!(
+                    value.as_str(),
+                    "harman-over-ear-2018" | "harman-in-ear-2019"
+                ) {
                     value.clone()
                 } else {
                     std::path::absolute(value)?.display().to_string()

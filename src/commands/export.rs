@@ -66,7 +66,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|n| Ok(super::through(hp.as_ref(), crate::profiles::resolve(n, rate)?)))
+        .map(|n| {
+            Ok(super::through(
+                hp.as_ref(),
+                crate::profiles::resolve(n, rate)?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);

@@ -41,7 +41,10 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     }
     let fs = f64::from(args.rate);
     let hp = crate::commands::headphones(&args.hp, Some(fs))?;
-    let p = crate::commands::through(hp.as_ref(), crate::profiles::resolve(&args.profile, Some(fs))?);
+    let p = crate::commands::through(
+        hp.as_ref(),
+        crate::profiles::resolve(&args.profile, Some(fs))?,
+    );
     let (coeffs, dropped) = p.coefficients(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
