@@ -65,7 +65,14 @@ pub fn choose(
     if disabled {
         return Ok(None);
     }
-    let s = super::settings::load()?;
+    // A config folder this user cannot read (another user's HOME, a sandbox) remembers nothing for
+    // this run; a file that reads but does not parse is still an error (`iemsim config` reports both).
+    let s = match super::settings::load() {
+        Err(
+            super::settings::SettingsError::Io { .. } | super::settings::SettingsError::NoFolder,
+        ) => super::settings::Settings::default(),
+        r => r?,
+    };
     match s.headphones {
         Some(path) => {
             let target = target.or(s.headphone_target.as_deref());
