@@ -107,6 +107,62 @@ pub enum Command {
         WAVs + README.md, no audio device needed"
     )]
     Demo(DemoArgs),
+    /// Remember settings: `iemsim config set headphones FILE` applies that headphone correction
+    /// to every command that plays or renders.
+    #[command(
+        after_help = "Keys:\n  headphones        your headphones' correction (as --headphones FILE)\n  \
+        headphone-target  the target a headphones measurement .csv is corrected to (as --headphone-target)\n\n\
+        Examples:\n  iemsim config set headphones \"Sennheiser HD 600 ParametricEQ.txt\"\n  \
+        iemsim config get headphones\n  iemsim config unset headphones\n\n\
+        The file is config.toml in the config folder (IEMSIM_CONFIG_DIR overrides it)."
+    )]
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Remember a value (a file is checked and stored as an absolute path).
+    Set {
+        #[arg(value_parser = ["headphones", "headphone-target"])]
+        key: String,
+        value: String,
+    },
+    /// Print the remembered value (nothing, exit 0, when none).
+    Get {
+        #[arg(value_parser = ["headphones", "headphone-target"])]
+        key: String,
+    },
+    /// Forget a value.
+    Unset {
+        #[arg(value_parser = ["headphones", "headphone-target"])]
+        key: String,
+    },
+}
+
+/// Headphone compensation, shared by every command that plays or renders.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HeadphoneArgs {
+    /// Your headphones' correction, applied before the profile (one cascade): their AutoEq
+    /// `ParametricEQ.txt` (the EQ that brings them to the Harman target), another profile file, or
+    /// their measurement `.csv` (corrected to --headphone-target by the PEQ fitter). Default: the one
+    /// remembered by `iemsim config set headphones FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub headphones: Option<PathBuf>,
+    /// Target for a headphones measurement .csv [default: harman-over-ear-2018]
+    #[arg(
+        long,
+        value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv"
+    )]
+    pub headphone_target: Option<String>,
+    /// Apply no headphone correction this time (not even the remembered one).
+    #[arg(long, conflicts_with = "headphones")]
+    pub no_headphones: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +211,8 @@ pub struct FitArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     /// Profile name(s) (see `iemsim profiles`) or file(s) (.toml, .txt = Equalizer APO / AutoEq,
     /// .yml = CamillaDSP); with --plot, their responses are overlaid.
     #[arg(required = true, value_name = "PROFILE")]
@@ -186,8 +244,10 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// WAV file to analyse [default: samples/music.wav]
+    /// Audio file to analyse (WAV, FLAC, MP3, ...) [default: samples/music.wav]
     pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     /// Also measure the input through this profile (with export's automatic anti-clipping
     /// preamp); repeat for several.
     #[arg(short = 'p', long = "profile", value_name = "PROFILE")]
@@ -228,6 +288,8 @@ pub enum FormatArg {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     /// Input audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A), `-` for standard input
     /// (e.g. `ffmpeg -i song.m4a -f wav - | iemsim export - -p ba`), or a folder to process every
     /// audio file in it [default: samples/music.wav, built in]
@@ -370,6 +432,8 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct PlayArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// Profile on side A (a name or a .toml/.txt/.yml file).
@@ -417,6 +481,8 @@ pub struct DevicesArgs {
 
 #[derive(Debug, Args)]
 pub struct AbxArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     /// First profile (a name or a .toml/.txt/.yml file).
@@ -467,6 +533,8 @@ pub enum DemoKind {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
     #[arg(value_enum)]
     pub kind: DemoKind,
     /// Render every part as WAV plus a README.md into DIR instead of playing (no audio device needed).

@@ -42,6 +42,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return 2;
         }
+        if let Some(h) = cause.downcast_ref::<crate::profiles::headphones::HeadphonesError>() {
+            return if h.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(s) = cause.downcast_ref::<crate::profiles::settings::SettingsError>() {
+            return if s.is_bad_input() { 2 } else { 1 };
+        }
         if let Some(w) = cause.downcast_ref::<WavError>() {
             return if w.is_bad_input() { 2 } else { 1 };
         }

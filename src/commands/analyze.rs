@@ -35,10 +35,12 @@ struct Report<'a> {
 
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
+    // Each profile as it plays: through the headphone correction when one is given or remembered.
+    let hp = super::headphones(&args.hp, None)?;
     let profiles = args
         .profiles
         .iter()
-        .map(|name| find_profile(name))
+        .map(|name| Ok(super::through(hp.as_ref(), find_profile(name)?)))
         .collect::<Result<Vec<_>>>()?;
     let size = match &args.plot {
         Some(path) => {

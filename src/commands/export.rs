@@ -62,11 +62,17 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     } else {
         None
     };
+    let hp = super::headphones(&args.hp, rate)?;
     let profiles = args
         .profiles
         .iter()
-        .map(|n| crate::profiles::resolve(n, rate))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|n| {
+            Ok(super::through(
+                hp.as_ref(),
+                crate::profiles::resolve(n, rate)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(|f| match f {

@@ -3,6 +3,7 @@
 pub mod abx;
 pub mod analyze;
 pub mod charts;
+pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod export;
@@ -45,6 +46,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Abx(a) => abx::run(&a),
         Command::Play(a) => play::run(&a),
         Command::Demo(a) => demo::run(&a),
+        Command::Config(a) => config::run(&a),
     }
 }
 
@@ -60,4 +62,34 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
     Ok(input
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(crate::cli::DEFAULT_INPUT)))
+}
+
+/// The headphone correction this run applies (`--headphones`, else the remembered one unless
+/// `--no-headphones`), announced in one line on stderr so stdout stays clean for `-o -` and JSON.
+pub fn headphones(
+    args: &crate::cli::HeadphoneArgs,
+    rate_hz: Option<f64>,
+) -> Result<Option<crate::profiles::headphones::Correction>> {
+    let c = crate::profiles::headphones::choose(
+        args.headphones.as_deref(),
+        args.headphone_target.as_deref(),
+        args.no_headphones,
+        rate_hz,
+    )?;
+    if let Some(c) = &c {
+        eprintln!(
+            "Headphone correction: {} ({} filters, before each profile)",
+            c.label,
+            c.profile.filters.len()
+        );
+    }
+    Ok(c)
+}
+
+/// `profile` through the correction, if any: the one place commands combine them.
+pub fn through(c: Option<&crate::profiles::headphones::Correction>, profile: Profile) -> Profile {
+    match c {
+        Some(c) => c.apply(profile),
+        None => profile,
+    }
 }

@@ -41,11 +41,20 @@ pub fn run(args: &ShowArgs) -> Result<()> {
             args.rate
         )));
     }
+    let fs = f64::from(args.rate);
+    // With --headphones (or a remembered correction) each profile is shown as the one cascade
+    // that plays: the correction, then the profile.
+    let hp = crate::commands::headphones(&args.hp, Some(fs))?;
     let profiles = args
         .profiles
         .iter()
-        .map(|name| crate::profiles::resolve(name, Some(f64::from(args.rate))))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|name| {
+            Ok(crate::commands::through(
+                hp.as_ref(),
+                crate::profiles::resolve(name, Some(fs))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.plot {
         return plot(args, path, &profiles);
     }

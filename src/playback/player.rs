@@ -69,6 +69,9 @@ pub struct Player {
     pub first_callback_s: Option<f64>,
     /// `rewind_when_finished` already went back to the start for this ending.
     rewound: bool,
+    /// The headphone correction the caller put in front of both sides; profiles loaded later
+    /// (the play screen's keys) go through it too, via [`Player::through_headphones`].
+    pub headphones: Option<crate::profiles::headphones::Correction>,
 }
 
 /// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
@@ -214,6 +217,7 @@ impl Player {
             input: cfg.input,
             sides,
             profiles: cfg.profiles,
+            headphones: None,
             device_name,
             device_rate,
             device_channels,
@@ -335,6 +339,11 @@ impl Player {
 
     pub fn load_pct(&self) -> f64 {
         f64::from(self.ctl.load()) * 100.0
+    }
+
+    /// `profile` behind this player's headphone correction, if any.
+    pub fn through_headphones(&self, profile: Profile) -> Profile {
+        crate::commands::through(self.headphones.as_ref(), profile)
     }
 
     pub fn profile(&self, side: Side) -> &Profile {

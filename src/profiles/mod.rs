@@ -5,6 +5,9 @@
 //! file; otherwise it is a name, looked up among the built-ins and the user's profile folder with a
 //! "did you mean" suggestion.
 
+pub mod headphones;
+pub mod settings;
+
 use crate::dsp::{builtin, iems, profile, Profile, ProfileError};
 use crate::io::profile_file::{self, Format, ProfileFileError};
 use std::path::{Path, PathBuf};

@@ -99,8 +99,9 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     let input = input_or_default(args.input.as_deref())?;
     crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
     let info = *Decoder::open(&input)?.info();
-    let profile_a = find_profile(&args.a)?;
-    let profile_b = find_profile(&args.b)?;
+    let hp = super::headphones(&args.hp, Some(f64::from(info.sample_rate)))?;
+    let profile_a = super::through(hp.as_ref(), find_profile(&args.a)?);
+    let profile_b = super::through(hp.as_ref(), find_profile(&args.b)?);
     if profile_a.filters == profile_b.filters {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",

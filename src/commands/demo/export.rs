@@ -11,13 +11,14 @@ use super::{report, DemoKind, DemoPart};
 use crate::cli::DemoArgs;
 use crate::commands::export::{export_file, ExportOptions};
 use crate::commands::out::outln;
-use crate::commands::{charts, find_profile};
+use crate::commands::{charts, find_profile, through};
 use crate::dsp::analysis::sixth_octave_grid;
 use crate::dsp::dither::Dither;
 use crate::dsp::Preamp;
 use crate::error::usage;
 use crate::io::atomic::TempFile;
 use crate::playback::matching;
+use crate::profiles::headphones::Correction;
 use crate::ui::plot::Size;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -90,7 +91,13 @@ pub fn planned_files(parts: &[DemoPart], dir: &Path) -> Vec<PathBuf> {
 
 /// Renders `part`'s material and its A and B versions into `dir`, then measures them.
 /// `replace`: overwrite existing files (otherwise an existing file is an error).
-pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<RenderedPart> {
+/// `hp`: the headphone correction in front of both profiles.
+pub fn render_part(
+    part: &DemoPart,
+    dir: &Path,
+    replace: bool,
+    hp: Option<&Correction>,
+) -> Result<RenderedPart> {
     let source = material::source_path(part, dir);
     let Material {
         pieces,
@@ -99,7 +106,10 @@ pub fn render_part(part: &DemoPart, dir: &Path, replace: bool) -> Result<Rendere
         ..
     } = material::render(&part.source, &source, replace)
         .with_context(|| format!("rendering the material of part '{}'", part.title))?;
-    let profiles = [find_profile(&part.a)?, find_profile(&part.b)?];
+    let profiles = [
+        through(hp, find_profile(&part.a)?),
+        through(hp, find_profile(&part.b)?),
+    ];
     let gains_db =
         matching::match_pair(&source, [&profiles[0], &profiles[1]], &mut |_, _| {})?.gain_db;
     let paths = [
@@ -216,9 +226,10 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             )));
         }
     }
+    let hp = crate::commands::headphones(&args.hp, None)?;
     let rendered = parts
         .iter()
-        .map(|p| render_part(p, dir, args.force))
+        .map(|p| render_part(p, dir, args.force, hp.as_ref()))
         .collect::<Result<Vec<_>>>()?;
     let readme = report::readme(args.kind, &rendered);
     let readme_path = dir.join("README.md");

@@ -61,13 +61,14 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     // SIGHUP/SIGTERM between parts (the screen handles them while a part is up): stop cleanly, so
     // the scratch folder is removed.
     let signals = crate::ui::tui::hangup::Signals::install();
+    let hp = super::headphones(&args.hp, None)?;
     let mut i = 0usize;
     if args.no_tui {
         outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
     }
     while i < parts.len() && !signals.caught() {
         let part = &parts[i];
-        let rendered = render_part(part, &scratch.0, true)?;
+        let rendered = render_part(part, &scratch.0, true, hp.as_ref())?;
         let table = report::numbers_table(&rendered);
         let mut text = String::new();
         if i == 0 && !args.no_tui {
@@ -79,7 +80,10 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         text.push_str(&table);
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
-            profiles: [super::find_profile(&part.a)?, super::find_profile(&part.b)?],
+            profiles: [
+                super::through(hp.as_ref(), super::find_profile(&part.a)?),
+                super::through(hp.as_ref(), super::find_profile(&part.b)?),
+            ],
             device: args.device.clone(),
             buffer_frames: args.buffer,
             matching: true,
@@ -88,6 +92,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             quiet: true,
         };
         let mut player = super::start_player(cfg)?;
+        player.headphones.clone_from(&hp);
         if args.no_tui {
             outln!(
                 "== part {}/{}: {}\n\n{text}\n",

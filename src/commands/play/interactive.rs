@@ -36,7 +36,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let all: Vec<_> = crate::profiles::all()
         .0
         .into_iter()
-        .map(|l| l.profile)
+        .map(|l| player.through_headphones(l.profile))
         .collect();
     let names: Vec<(&str, &str)> = all
         .iter()

@@ -8,7 +8,7 @@ mod scripted;
 
 pub use interactive::{interactive, DemoScreen, Outcome};
 
-use super::{find_profile, input_or_default};
+use super::{find_profile, input_or_default, through};
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::player::PlayerConfig;
@@ -17,7 +17,10 @@ use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    let profiles = [find_profile(&args.a)?, find_profile(&args.b)?];
+    let hp = super::headphones(&args.hp, None)?;
+    let profiles = [&args.a, &args.b].map(|p| find_profile(p).map(|p| through(hp.as_ref(), p)));
+    let [a, b] = profiles;
+    let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
         Some(s) => parse_time(s).ok_or_else(|| {
             usage(format!(
@@ -60,6 +63,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     };
     // Check the whole setup before touching the terminal: errors then print as one plain line.
     let mut player = super::start_player(cfg)?;
+    player.headphones = hp;
     if let Some((a, b)) = loop_s {
         if b > player.duration_s() + 0.001 || a >= player.duration_s() {
             return Err(usage(format!(

@@ -1,0 +1,58 @@
+//! `iemsim config set|get|unset KEY`: remembered settings (the headphone correction).
+
+use crate::cli::{ConfigArgs, ConfigCommand};
+use crate::commands::out::outln;
+use crate::profiles::headphones::{Correction, Source};
+use crate::profiles::settings;
+use anyhow::Result;
+use std::path::PathBuf;
+
+pub fn run(args: &ConfigArgs) -> Result<()> {
+    let mut s = settings::load()?;
+    match &args.command {
+        ConfigCommand::Get { key } => {
+            let v = match key.as_str() {
+                "headphones" => s.headphones.map(|p| p.display().to_string()),
+                _ => s.headphone_target,
+            };
+            if let Some(v) = v {
+                outln!("{v}")?;
+            }
+            return Ok(());
+        }
+        ConfigCommand::Unset { key } => match key.as_str() {
+            "headphones" => s.headphones = None,
+            _ => s.headphone_target = None,
+        },
+        ConfigCommand::Set { key, value } => match key.as_str() {
+            "headphones" => {
+                // Checked now, so a typo fails here rather than in every later command; stored
+                // absolute so it works from any folder.
+                let path = std::path::absolute(PathBuf::from(value))?;
+                let c =
+                    Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
+                outln!(
+                    "headphones = {} ({} filters)",
+                    path.display(),
+                    c.profile.filters.len()
+                )?;
+                s.headphones = Some(path);
+            }
+            _ => {
+                crate::profiles::headphones::target_measurement(value)?;
+                let v = if matches!(
+                    value.as_str(),
+                    "harman-over-ear-2018" | "harman-in-ear-2019"
+                ) {
+                    value.clone()
+                } else {
+                    std::path::absolute(value)?.display().to_string()
+                };
+                outln!("headphone-target = {v}")?;
+                s.headphone_target = Some(v);
+            }
+        },
+    }
+    settings::save(&s)?;
+    Ok(())
+}

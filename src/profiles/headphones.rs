@@ -1,0 +1,256 @@
+//! Headphone compensation: the listener's own headphones' correction, put in front of a profile.
+//!
+//! The profiles describe an IEM as a deviation from a neutral reference (the Harman target). Played
+//! on headphones that are not neutral, that deviation is heard on top of the headphones' own. The
+//! correction (AutoEq's `ParametricEQ.txt` for those headphones, or one fitted here from their
+//! measurement) brings them to the Harman target first, so the profile lands on a reference response.
+//!
+//! The combination is ONE cascade: the correction's filters followed by the profile's, in one
+//! [`Profile`]. Everything downstream (the `--preamp auto` rule = −largest boost of the combined
+//! response, loudness matching, A/B, export) then sees the whole chain, and both sides of an A/B get
+//! the same correction because every command passes each resolved profile through [`Correction::apply`].
+
+use super::{load_file, ResolveError};
+use crate::dsp::deviation;
+use crate::dsp::fit::{self, FitConfig};
+use crate::dsp::{iems, Profile};
+use crate::io::measurement::{self, Measurement, MeasurementError};
+use std::path::{Path, PathBuf};
+
+/// The Harman over-ear 2018 target as published in AutoEq (jaakkopasanen/AutoEq, MIT).
+pub const HARMAN_OVER_EAR_2018_CSV: &str =
+    include_str!("../../samples/measurements/targets/harman_over-ear_2018.csv");
+
+/// The `--headphone-target` a measurement CSV is corrected to when none is given.
+pub const DEFAULT_TARGET: &str = "harman-over-ear-2018";
+
+/// Why no headphone correction could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadphonesError {
+    /// A correction file that does not parse (the inner error names the file and line).
+    #[error("headphone correction: {0}")]
+    Profile(#[from] ResolveError),
+    #[error("headphone correction: {0}")]
+    Measurement(#[from] MeasurementError),
+    #[error("{}: not a headphone correction (give an AutoEq ParametricEQ.txt, a .toml/.yml profile, or a measurement .csv)", path.display())]
+    UnknownFormat { path: PathBuf },
+    #[error("{}: no such file (headphone correction{})", path.display(), if *.remembered { ", remembered by `iemsim config set headphones`; `iemsim config unset headphones` forgets it" } else { "" })]
+    Missing { path: PathBuf, remembered: bool },
+    #[error(transparent)]
+    Settings(#[from] super::settings::SettingsError),
+}
+
+impl HeadphonesError {
+    /// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Settings(e) => e.is_bad_input(),
+            _ => true,
+        }
+    }
+}
+
+/// The correction a command applies: `--headphones FILE` if given, else the remembered one
+/// (`iemsim config set headphones FILE`) unless `disabled` (`--no-headphones`); `None` for none.
+/// `target` (`--headphone-target`) overrides the remembered target for a measurement CSV.
+pub fn choose(
+    explicit: Option<&Path>,
+    target: Option<&str>,
+    disabled: bool,
+    rate_hz: Option<f64>,
+) -> Result<Option<Correction>, HeadphonesError> {
+    if let Some(path) = explicit {
+        return Correction::load(path, target, rate_hz, Source::Argument).map(Some);
+    }
+    if disabled {
+        return Ok(None);
+    }
+    // A config folder this user cannot read (another user's HOME, a sandbox) remembers nothing for
+    // this run; a file that reads but does not parse is still an error (`iemsim config` reports both).
+    let s = match super::settings::load() {
+        Err(
+            super::settings::SettingsError::Io { .. } | super::settings::SettingsError::NoFolder,
+        ) => super::settings::Settings::default(),
+        r => r?,
+    };
+    match s.headphones {
+        Some(path) => {
+            let target = target.or(s.headphone_target.as_deref());
+            Correction::load(&path, target, rate_hz, Source::Remembered).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+/// The filters that bring the listener's headphones to the reference, and where they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    pub profile: Profile,
+    /// One line for the user: the file, and the target for a fitted measurement.
+    pub label: String,
+}
+
+/// Where a correction comes from: an explicit `--headphones`, or the remembered one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Argument,
+    Remembered,
+}
+
+impl Correction {
+    /// Loads `path`: a `.csv` is a measurement of the headphones, corrected to `target`
+    /// (`harman-over-ear-2018` when `None`) by the PEQ fitter; anything else is a profile file
+    /// (AutoEq / Equalizer APO `.txt`, `.toml`, `.yml`) holding the correction itself.
+    pub fn load(
+        path: &Path,
+        target: Option<&str>,
+        rate_hz: Option<f64>,
+        source: Source,
+    ) -> Result<Self, HeadphonesError> {
+        if !path.exists() {
+            return Err(HeadphonesError::Missing {
+                path: path.to_path_buf(),
+                remembered: source == Source::Remembered,
+            });
+        }
+        let is_csv = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if is_csv {
+            let target = target.unwrap_or(DEFAULT_TARGET);
+            let m = measurement::read(path)?;
+            let t = target_measurement(target)?;
+            let mut profile = correction_for(&m, &t);
+            profile.name = stem(path);
+            profile.description = format!("correction of {} to {target}", path.display());
+            return Ok(Self {
+                label: format!("{} (fitted to {target})", path.display()),
+                profile,
+            });
+        }
+        if crate::io::profile_file::Format::from_path(path).is_none() {
+            return Err(HeadphonesError::UnknownFormat {
+                path: path.to_path_buf(),
+            });
+        }
+        let profile = load_file(path, rate_hz)?;
+        Ok(Self {
+            label: path.display().to_string(),
+            profile,
+        })
+    }
+
+    /// `profile` as heard through these headphones: the correction's filters, then the profile's,
+    /// as one cascade. The preamps add (gains in series) for `--preamp profile`; `--preamp auto`
+    /// is computed from the combined response by whoever renders it.
+    pub fn apply(&self, profile: Profile) -> Profile {
+        combine(&self.profile, profile)
+    }
+}
+
+/// `profile` behind `correction`: one profile whose cascade is the correction's filters followed by
+/// the profile's (biquads in series multiply their responses, so the dB responses add).
+pub fn combine(correction: &Profile, profile: Profile) -> Profile {
+    let mut filters = correction.filters.clone();
+    filters.extend(profile.filters);
+    Profile {
+        description: format!(
+            "{} (through the headphone correction '{}')",
+            profile.description, correction.name
+        ),
+        preamp_db: profile.preamp_db + correction.preamp_db,
+        filters,
+        ..profile
+    }
+}
+
+/// `harman-over-ear-2018`, `harman-in-ear-2019`, or a target CSV file.
+pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
+    match name {
+        "harman-over-ear-2018" => iems::parse_embedded(HARMAN_OVER_EAR_2018_CSV, name),
+        "harman-in-ear-2019" => iems::parse_embedded(iems::HARMAN_IN_EAR_2019_CSV, name),
+        _ => measurement::read(Path::new(name)),
+    }
+}
+
+/// The correction EQ of headphones measured as `m`: the fit of −(m − target), both normalised over
+/// 0.5–2 kHz (what `iemsim fit --invert` and AutoEq compute).
+pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
+    let (grid, dev) = deviation::deviation((&m.freqs_hz, &m.db), (&target.freqs_hz, &target.db));
+    let curve: Vec<f64> = dev.iter().map(|v| -v).collect();
+    let fitted = fit::fit(&grid, &curve, &FitConfig::default());
+    Profile {
+        name: "headphones".into(),
+        description: "headphone correction".into(),
+        preamp_db: 0.0,
+        filters: fitted.filters,
+        source: format!(
+            "fitted by iemsim: RMS error {:.2} dB over 20 Hz-10 kHz",
+            fitted.error.rms_db
+        ),
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "headphones".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::filter::{FilterKind, FilterSpec};
+
+    fn pk(fc: f64, gain: f64) -> FilterSpec {
+        FilterSpec {
+            kind: FilterKind::Peaking,
+            fc_hz: fc,
+            gain_db: gain,
+            q: 1.0,
+        }
+    }
+
+    #[test]
+    fn combine_puts_the_correction_first_and_adds_preamps() {
+        let c = Profile {
+            name: "hd600".into(),
+            description: String::new(),
+            preamp_db: -6.0,
+            filters: vec![pk(100.0, 6.0)],
+            source: String::new(),
+        };
+        let p = Profile {
+            name: "ba".into(),
+            description: "BA".into(),
+            preamp_db: -1.0,
+            filters: vec![pk(3000.0, 3.0), pk(8000.0, -2.0)],
+            source: "s".into(),
+        };
+        let both = combine(&c, p);
+        assert_eq!(both.name, "ba");
+        assert_eq!(
+            both.filters,
+            vec![pk(100.0, 6.0), pk(3000.0, 3.0), pk(8000.0, -2.0)]
+        );
+        assert_eq!(both.preamp_db, -7.0);
+    }
+
+    #[test]
+    fn bundled_over_ear_target_is_autoeqs() {
+        let t = target_measurement("harman-over-ear-2018").unwrap();
+        // AutoEq's standard grid: 695 points from 20 Hz; published values at the ends.
+        assert_eq!(t.freqs_hz.len(), 695);
+        assert_eq!((t.freqs_hz[0], t.db[0]), (20.0, 3.86));
+        assert_eq!(t.db[t.db.len() - 1], -22.92);
+    }
+
+    #[test]
+    fn a_measurement_equal_to_its_target_needs_almost_no_correction() {
+        let t = target_measurement("harman-over-ear-2018").unwrap();
+        let p = correction_for(&t, &t);
+        let r = p.response_db(&[100.0, 1000.0, 3000.0, 8000.0], 48_000.0);
+        assert!(r.iter().all(|d| d.abs() < 0.5), "{r:?}");
+    }
+}

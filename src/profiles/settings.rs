@@ -1,0 +1,93 @@
+//! Remembered settings (`iemsim config set KEY VALUE`): `CONFIG/config.toml`, e.g.
+//! `headphones = "/home/me/HD 600 ParametricEQ.txt"`, so a user names their headphones once.
+
+use super::config_dir;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The keys `iemsim config` knows.
+pub const KEYS: &[&str] = &["headphones", "headphone-target"];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Settings {
+    /// The headphone correction every playing or rendering command applies (absolute path).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headphones: Option<PathBuf>,
+    /// The target a headphone measurement CSV is corrected to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headphone_target: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("no config folder on this system (set {})", super::CONFIG_DIR_ENV)]
+    NoFolder,
+    #[error("{}: {message} (fix or delete the file)", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{}: cannot {what}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        what: &'static str,
+        source: std::io::Error,
+    },
+}
+
+impl SettingsError {
+    /// A broken or unwritable file is the user's to fix; a missing config folder is the system's.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::NoFolder)
+    }
+}
+
+/// `CONFIG/config.toml`.
+pub fn path() -> Result<PathBuf, SettingsError> {
+    config_dir()
+        .map(|d| d.join("config.toml"))
+        .ok_or(SettingsError::NoFolder)
+}
+
+/// The remembered settings; none when the file does not exist.
+pub fn load() -> Result<Settings, SettingsError> {
+    let path = path()?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+        Err(source) => {
+            return Err(SettingsError::Io {
+                path,
+                what: "read",
+                source,
+            })
+        }
+    };
+    toml::from_str(&text).map_err(|e| SettingsError::Invalid {
+        path,
+        message: e.message().to_string(),
+    })
+}
+
+/// Writes `s` (creating the config folder), replacing the file atomically.
+pub fn save(s: &Settings) -> Result<(), SettingsError> {
+    use std::io::Write;
+    let path = path()?;
+    let io = |what, source| SettingsError::Io {
+        path: path.clone(),
+        what,
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io("create its folder", e))?;
+    }
+    let text = toml::to_string(s).map_err(|e| SettingsError::Invalid {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    let (tmp, mut file) =
+        crate::io::atomic::TempFile::create(&path).map_err(|e| io("create", e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io("write", e))?;
+    drop(file);
+    tmp.commit(true).map_err(|e| io("write", e))
+}

@@ -1,0 +1,250 @@
+//! Headphone compensation through the binary: `--headphones FILE` is the correction's filters
+//! followed by the profile's, one cascade; `iemsim config` remembers it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const HD600: &str = "tests/fixtures/autoeq/Sennheiser HD 600 ParametricEQ.txt";
+const CHU: &str = "tests/fixtures/autoeq/Moondrop Chu ParametricEQ.txt";
+
+fn iemsim(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .env("IEMSIM_CONFIG_DIR", config)
+        .args(args)
+        .output()
+        .expect("run iemsim")
+}
+
+fn ok(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// The `Filter N:` lines of an Equalizer APO / AutoEq file.
+fn filter_lines(path: &str) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .expect("fixture")
+        .lines()
+        .filter(|l| l.starts_with("Filter"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// One Equalizer APO file holding HD600's filters, then Chu's, numbered 1..N.
+fn concatenated(dir: &Path) -> PathBuf {
+    let mut text = String::from("Preamp: 0 dB\n");
+    for (i, l) in filter_lines(HD600)
+        .iter()
+        .chain(&filter_lines(CHU))
+        .enumerate()
+    {
+        let rest = l.split_once(':').expect("Filter N: ...").1;
+        text.push_str(&format!("Filter {}:{rest}\n", i + 1));
+    }
+    let p = dir.join("both.txt");
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+#[test]
+fn export_with_headphones_equals_one_file_with_both_cascades() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let input = d.join("in.wav");
+    let input_s = input.to_str().expect("utf8");
+    ok(iemsim(
+        d,
+        &[
+            "generate",
+            "pink",
+            "-o",
+            input_s,
+            "--seconds",
+            "1",
+            "--rate",
+            "48000",
+        ],
+    ));
+    let both = concatenated(d);
+    let a = d.join("a.wav");
+    let b = d.join("b.wav");
+    let common = ["--bits", "32f", "--dither", "none", "-q"];
+    let o = ok(iemsim(
+        d,
+        &[
+            &[
+                "export",
+                input_s,
+                "-p",
+                CHU,
+                "--headphones",
+                HD600,
+                "-o",
+                a.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat(),
+    ));
+    // One line names the correction applied.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Headphone correction:") && err.contains("HD 600"),
+        "{err}"
+    );
+    ok(iemsim(
+        d,
+        &[
+            &[
+                "export",
+                input_s,
+                "-p",
+                both.to_str().unwrap(),
+                "-o",
+                b.to_str().unwrap(),
+            ][..],
+            &common,
+        ]
+        .concat(),
+    ));
+    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(a.len() > 48_000 * 4, "a float WAV of one second");
+    assert!(a == b, "the outputs differ");
+}
+
+fn show_json(config: &Path, args: &[&str]) -> serde_json::Value {
+    let o = ok(iemsim(config, &[&["show"][..], args, &["--json"]].concat()));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+fn response(j: &serde_json::Value) -> Vec<(f64, f64)> {
+    j["response"]
+        .as_array()
+        .expect("response")
+        .iter()
+        .map(|p| (p["hz"].as_f64().unwrap(), p["db"].as_f64().unwrap()))
+        .collect()
+}
+
+/// Biquads in series multiply, so the dB responses add: the combined response is the sum of the
+/// correction's and the profile's, and the filters are the correction's then the profile's.
+#[test]
+fn show_reports_the_combined_filters_and_response() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let both = show_json(d, &["ba", "--headphones", HD600]);
+    let hp = show_json(d, &[HD600]);
+    let ba = show_json(d, &["ba"]);
+    let filters = |j: &serde_json::Value| j["profile"]["filters"].as_array().unwrap().clone();
+    let expected: Vec<_> = filters(&hp).into_iter().chain(filters(&ba)).collect();
+    assert_eq!(filters(&both), expected);
+    let (rb, rh, rp) = (response(&both), response(&hp), response(&ba));
+    assert_eq!(rb.len(), rh.len());
+    for ((b, h), p) in rb.iter().zip(&rh).zip(&rp) {
+        assert_eq!(b.0, h.0);
+        assert!(
+            (b.1 - (h.1 + p.1)).abs() < 1e-9,
+            "{} Hz: {} vs {} + {}",
+            b.0,
+            b.1,
+            h.1,
+            p.1
+        );
+    }
+    // The HD 600 correction lifts the bass (a +6.5 dB low shelf at 105 Hz) under the profile.
+    assert!(rb[0].1 - rp[0].1 > 5.0);
+    // One preamp rule over the whole: auto = −(largest boost of the combined response).
+    let auto = both["auto_preamp_db"].as_f64().unwrap();
+    assert!((auto + both["max_boost_db"].as_f64().unwrap()).abs() < 1e-9);
+}
+
+#[test]
+fn config_remembers_forgets_and_is_overridden() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let get = |d: &Path| {
+        String::from_utf8(ok(iemsim(d, &["config", "get", "headphones"])).stdout).unwrap()
+    };
+    assert_eq!(get(d), "");
+    ok(iemsim(d, &["config", "set", "headphones", HD600]));
+    let stored = get(d);
+    let expected = std::fs::canonicalize(HD600).unwrap();
+    assert_eq!(Path::new(stored.trim()), expected);
+    let toml = std::fs::read_to_string(d.join("config.toml")).unwrap();
+    assert!(toml.contains("headphones = "), "{toml}");
+    // Remembered: show applies it without --headphones (one line on stderr says so) ...
+    let o = ok(iemsim(d, &["show", "ba", "--json"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Headphone correction:"));
+    let with = show_json(d, &["ba"]);
+    assert_eq!(with["profile"]["filters"].as_array().unwrap().len(), 18);
+    // ... --no-headphones turns it off for one run ...
+    let o = ok(iemsim(d, &["show", "ba", "--json", "--no-headphones"]));
+    assert!(o.stderr.is_empty());
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
+    // ... and unset forgets it.
+    ok(iemsim(d, &["config", "unset", "headphones"]));
+    assert_eq!(get(d), "");
+    let j = show_json(d, &["ba"]);
+    assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
+}
+
+#[test]
+fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let bad = d.join("bad.txt");
+    std::fs::write(
+        &bad,
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\nFilter 2: ON PK Fc abc Hz Gain 1 dB Q 1\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["show", "ba", "--headphones", bad.to_str().unwrap()],
+        vec![
+            "export",
+            "-p",
+            "ba",
+            "--headphones",
+            bad.to_str().unwrap(),
+            "-o",
+            "-",
+        ],
+        vec!["config", "set", "headphones", bad.to_str().unwrap()],
+    ] {
+        let o = iemsim(d, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("bad.txt:3"), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // A missing file is exit 2 too, named.
+    let o = iemsim(d, &["show", "ba", "--headphones", "nowhere.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.txt"));
+}
+
+/// A measurement CSV is corrected to the target by the fitter: headphones that measure exactly
+/// like the Harman over-ear 2018 target need (almost) no correction.
+#[test]
+fn a_measurement_that_is_the_target_gets_a_flat_correction() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let t = "samples/measurements/targets/harman_over-ear_2018.csv";
+    let both = show_json(
+        d,
+        &[
+            "ba",
+            "--headphones",
+            t,
+            "--headphone-target",
+            "harman-over-ear-2018",
+        ],
+    );
+    let ba = show_json(d, &["ba"]);
+    for (b, p) in response(&both).iter().zip(response(&ba)) {
+        if b.0 <= 10_000.0 {
+            assert!((b.1 - p.1).abs() < 0.5, "{} Hz: {} vs {}", b.0, b.1, p.1);
+        }
+    }
+}
