@@ -304,6 +304,7 @@ impl State {
             | Action::Scroll(_)
             | Action::ToggleMatch
             | Action::Choose(_)
+            | Action::Pick
             | Action::Next
             | Action::Prev => {}
         }

@@ -362,9 +362,11 @@ fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)>
         ("l", "loop"),
         ("m", "match"),
         (digit_keys(v), "profile"),
-        ("?", "help"),
-        ("q", "quit"),
     ]);
+    if !is_demo(v) {
+        items.push(("p", "pick"));
+    }
+    items.extend([("?", "help"), ("q", "quit")]);
     items
 }
 
@@ -378,6 +380,12 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
         help_row("m", "loudness matching on / off"),
         help_row(digit_keys(v), "load a profile into the live side"),
     ];
+    if !is_demo(v) {
+        lines.push(help_row(
+            "p",
+            "pick any profile (per-IEM too): type to filter",
+        ));
+    }
     if is_demo(v) {
         lines.push(help_row("n / p", "next / previous part"));
         lines.push(help_row("↑ ↓, PgUp PgDn", "scroll the text"));
