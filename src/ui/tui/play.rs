@@ -3,7 +3,7 @@
 
 use super::chart::draw_response;
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_row, hints_line, level_line, message_line,
+    draw_big_letter, ellipsize, help_popup, help_rows, hints_line, level_line, message_line,
     play_state, position_line, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
@@ -371,28 +371,25 @@ fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)>
 }
 
 fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        help_row("space", "pause / resume"),
-        help_row("a / b", "listen to side A / side B"),
-        help_row("tab", "switch between A and B"),
-        help_row("← / →", "seek back / forward 5 s"),
-        help_row("l", "loop: mark start, mark end, clear"),
-        help_row("m", "loudness matching on / off"),
-        help_row(digit_keys(v), "load a profile into the live side"),
+    let mut rows = vec![
+        ("space", "pause / resume"),
+        ("a / b", "listen to side A / side B"),
+        ("tab", "switch between A and B"),
+        ("← / →", "seek back / forward 5 s"),
+        ("l", "loop: mark start, mark end, clear"),
+        ("m", "loudness matching on / off"),
+        (digit_keys(v), "load a profile into the live side"),
     ];
-    if !is_demo(v) {
-        lines.push(help_row(
-            "p",
-            "pick any profile (per-IEM too): type to filter",
-        ));
-    }
     if is_demo(v) {
-        lines.push(help_row("n / p", "next / previous part"));
-        lines.push(help_row("↑ ↓, PgUp PgDn", "scroll the text"));
+        rows.push(("n / p", "next / previous part"));
+        rows.push(("↑ ↓, PgUp PgDn", "scroll the text"));
+    } else {
+        rows.push(("p", "pick any profile (per-IEM too): type to filter"));
     }
-    lines.push(help_row("?", "show / hide this help"));
-    lines.push(help_row("q, Ctrl-C", "quit"));
-    lines.push(help_row("Esc", "close this help, else quit"));
+    rows.push(("?", "show / hide this help"));
+    rows.push(("q, Ctrl-C", "quit"));
+    rows.push(("Esc", "close this help, else quit"));
+    let mut lines = help_rows(&rows);
     if !v.profiles.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(format!(" profiles (keys {}):", digit_keys(v))).bold());

@@ -218,6 +218,19 @@ fn demo_text_and_part() {
     v.show_help = true;
     let b = render(&v, 80, 24);
     assert!(has(&b, "next / previous part") && has(&b, "scroll the text"));
+    // The longest key (14 columns) keeps two spaces before its text, and every explanation
+    // starts in one column (the old fixed 16-column key field ran longer keys together).
+    let r = rows(&b);
+    let col = |what: &str| {
+        let line = r.iter().find(|l| l.contains(what)).expect(what);
+        line[..line.find(what).unwrap()].chars().count()
+    };
+    assert!(
+        r.iter().any(|l| l.contains("PgUp PgDn  scroll the text")),
+        "{r:#?}"
+    );
+    assert_eq!(col("pause / resume"), col("scroll the text"), "{r:#?}");
+    assert_eq!(col("quit"), col("next / previous part"), "{r:#?}");
 }
 
 #[test]
