@@ -15,6 +15,7 @@ pub mod hangup;
 mod keys;
 mod picker;
 mod play;
+mod table;
 mod widgets;
 
 pub use abx::draw_abx;

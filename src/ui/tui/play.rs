@@ -267,10 +267,21 @@ pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
 /// collapses it); a longer one is wrapped greedily at spaces, and a word longer than a row starts
 /// a row of its own and is split. The panel draws exactly these rows, so scrolling can count them:
 /// ratatui 0.30 reports the rows a wrapped `Paragraph` takes only behind an unstable feature.
+/// Pipe tables are drawn as aligned columns ([`super::table`]).
 pub(super) fn wrap_text(text: &str, width: u16) -> Vec<String> {
     let w = width.max(1) as usize;
     let mut rows = Vec::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if super::table::is_table_row(line) {
+            // A pipe table: aligned columns, one row per line (never wrapped mid-cell).
+            let mut table = vec![line];
+            while let Some(next) = lines.next_if(|l| super::table::is_table_row(l)) {
+                table.push(next);
+            }
+            rows.extend(super::table::render_table(&table, w));
+            continue;
+        }
         let line = line.trim_end();
         if line.chars().count() <= w {
             rows.push(line.to_string());
