@@ -60,7 +60,8 @@ fn allocations_for(blocks: usize) -> usize {
                 Dither::Tpdf,
                 false,
             )
-            .unwrap(),
+            .unwrap()
+            .into(),
         })
         .collect();
     let before = ALLOCS.load(Relaxed);

@@ -288,11 +288,11 @@ fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
 fn side_description(name: &str, description: &str) -> String {
     match iems::by_name(name).map(iems::profile) {
         Some(Ok(p)) => format!(
-            "{} · {} ({}) · fit error {} dB RMS",
+            "{} · {} ({}) · fit error {:.2} dB RMS",
             p.iem.model,
             p.iem.class.label(),
             p.iem.drivers,
-            format!("{:.2}", p.error.rms_db)
+            p.error.rms_db
         ),
         _ => description.to_string(),
     }
