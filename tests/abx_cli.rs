@@ -723,7 +723,10 @@ fn interactive_session_in_a_terminal() {
 
     // A completed session, answered correctly.
     let t = session("done", seed);
-    t.wait_text("trial 1/3");
+    let first = t.wait_text("trial 1/3");
+    // The too-few-trials warning printed before the screen is on the screen too (it used to be
+    // hidden behind the full-screen UI).
+    assert!(first.contains("warning: with 3 trials even 3/3"), "{first}");
     t.keys(&["x"]);
     t.wait_for("listening to X", listening_to_x);
     let mut x_screens = Vec::new();

@@ -343,7 +343,10 @@ impl Player {
 
     /// `profile` behind this player's headphone correction, if any.
     pub fn through_headphones(&self, profile: Profile) -> Profile {
-        crate::commands::through(self.headphones.as_ref(), profile)
+        match &self.headphones {
+            Some(c) => c.apply(profile),
+            None => profile,
+        }
     }
 
     pub fn profile(&self, side: Side) -> &Profile {

@@ -13,12 +13,15 @@ mod chart;
 mod guard;
 pub mod hangup;
 mod keys;
+mod picker;
 mod play;
+mod table;
 mod widgets;
 
 pub use abx::draw_abx;
 pub use guard::TerminalGuard;
 pub use keys::{key_to_action, Action, Mode};
+pub use picker::{draw_picker, filter as filter_profiles, Picker, PickerEntry, PickerInput};
 pub use play::draw_play;
 
 /// What the listener currently hears. `X` is only meaningful in ABX (the hidden one).

@@ -156,6 +156,9 @@ fn frames(
     let file = display_name(&player.input);
     let device = player.device_name.clone();
     let clock = Instant::now();
+    // Printed before the screen too, where the full-screen UI hides it at once: it stays on the
+    // message line whenever no other message is there. Depends only on --trials, never on X.
+    let warning = super::trials_warning(setup.trials).map(|w| format!("warning: {w}"));
     let mut st = State {
         hidden: session.start_trial(0.0)?,
         listening: Live::A,
@@ -189,7 +192,11 @@ fn frames(
             loop_s: player.loop_s(),
             loop_pending_start: st.loop_mark,
             paused: player.paused(),
-            message: st.message.as_ref().map(|(m, _)| m.as_str()),
+            message: st
+                .message
+                .as_ref()
+                .map(|(m, _)| m.as_str())
+                .or(warning.as_deref()),
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
             finished: st.results.as_ref().map(|(v, _)| v.as_str()),
             show_help: st.show_help,
@@ -304,6 +311,7 @@ impl State {
             | Action::Scroll(_)
             | Action::ToggleMatch
             | Action::Choose(_)
+            | Action::Pick
             | Action::Next
             | Action::Prev => {}
         }

@@ -2,6 +2,7 @@
 //! [`DemoScreen`] and [`Outcome`]). Separate from argument handling and the scripted mode because
 //! it is the only part that owns the terminal.
 
+use crate::dsp::{iems, Profile};
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, Player};
 use crate::ui::fmt::clock_tenths;
@@ -38,6 +39,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         .into_iter()
         .map(|l| player.through_headphones(l.profile))
         .collect();
+    let entries = picker_entries(&all);
+    let mut picker: Option<tui::Picker> = None;
     let names: Vec<(&str, &str)> = all
         .iter()
         .map(|p| (p.name.as_str(), p.description.as_str()))
@@ -91,13 +94,14 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                     s[i].preamp_db
                 }
             };
+            let descriptions = [0, 1].map(|i| side_description(&s[i].profile, &s[i].description));
             let view = PlayView {
                 file: &display_name(&player.input),
                 live,
                 sides: [0, 1].map(|i| SideView {
                     label: ['A', 'B'][i],
                     profile: &s[i].profile,
-                    description: &s[i].description,
+                    description: &descriptions[i],
                     gain_db: gain(i),
                     response_db: &s[i].response,
                 }),
@@ -122,14 +126,43 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 text_scroll,
                 part: demo.as_ref().map(|d| d.part),
             };
-            guard
-                .terminal()
-                .draw(|f| text_scroll = tui::draw_play(f, &view))?;
+            guard.terminal().draw(|f| {
+                text_scroll = tui::draw_play(f, &view);
+                if let Some(p) = &picker {
+                    tui::draw_picker(f, f.area(), p, &entries);
+                }
+            })?;
             player.rewind_when_finished();
             let Some(keys) = tty.keys(Duration::from_millis(33))? else {
                 return Ok(Outcome::Quit);
             };
             for key in keys {
+                if let Some(p) = picker.as_mut() {
+                    // The picker takes every key while it is open: letters are its query.
+                    match p.key(key, &entries) {
+                        tui::PickerInput::Open => {}
+                        tui::PickerInput::Cancel => picker = None,
+                        tui::PickerInput::Quit => return Ok(Outcome::Quit),
+                        tui::PickerInput::Choose(i) => {
+                            picker = None;
+                            let name = &entries[i].name;
+                            let text = match all.iter().find(|p| &p.name == name) {
+                                Some(p) => load_live(player, p.clone()),
+                                None => match crate::profiles::resolve(name, None) {
+                                    Ok(p) => {
+                                        // Per-IEM profiles are resolved on demand: through the
+                                        // same headphone correction as every other side.
+                                        let p = player.through_headphones(p);
+                                        load_live(player, p)
+                                    }
+                                    Err(e) => e.to_string(),
+                                },
+                            };
+                            message = Some((text, Instant::now()));
+                        }
+                    }
+                    continue;
+                }
                 let Some(action) = tui::key_to_action(key, mode) else {
                     continue;
                 };
@@ -149,6 +182,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                         _ => return Ok(Outcome::Next),
                     },
                     Action::Prev => return Ok(Outcome::Prev),
+                    Action::Pick => picker = Some(tui::Picker::default()),
                     Action::Help => show_help = true,
                     Action::TogglePause => {
                         player.toggle_pause();
@@ -202,12 +236,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                             let text = format!("no profile on key {}", i + 1);
                             message = Some((text, Instant::now()));
                         } else if let Some(p) = all.get(i) {
-                            let side = player.live();
-                            let text = match player.set_profile(side, p.clone()) {
-                                Ok(()) => format!("{} is now {}", side.label(), p.name),
-                                Err(e) => e.to_string(),
-                            };
-                            message = Some((text, Instant::now()));
+                            message = Some((load_live(player, p.clone()), Instant::now()));
                         }
                     }
                 }
@@ -221,4 +250,55 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     }
     drop(guard);
     result
+}
+
+/// Loads `profile` into the live side (loudness matching included: `Player::set_profile`), for
+/// the digit keys and the picker alike; returns the message to show.
+fn load_live(player: &mut Player, profile: Profile) -> String {
+    let side = player.live();
+    let name = profile.name.clone();
+    match player.set_profile(side, profile) {
+        Ok(()) => format!("{} is now {name}", side.label()),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// What the picker offers: the built-ins and user profiles (in digit-key order), then every
+/// per-IEM profile with its driver class.
+fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
+    let builtins = crate::dsp::builtin::NAMES;
+    let mut entries: Vec<tui::PickerEntry> = all
+        .iter()
+        .map(|p| tui::PickerEntry {
+            name: p.name.clone(),
+            class: if builtins.contains(&p.name.as_str()) {
+                "built-in"
+            } else {
+                "user"
+            }
+            .into(),
+            detail: p.description.clone(),
+        })
+        .collect();
+    entries.extend(iems::CATALOG.iter().map(|m| tui::PickerEntry {
+        name: m.profile_name(),
+        class: m.class.label().into(),
+        detail: format!("{} ({})", m.model, m.drivers),
+    }));
+    entries
+}
+
+/// A side's description box: for a per-IEM profile the IEM's name, class and how closely the
+/// filters follow its measurement; otherwise the profile's own description.
+fn side_description(name: &str, description: &str) -> String {
+    match iems::by_name(name).map(iems::profile) {
+        Some(Ok(p)) => format!(
+            "{} · {} ({}) · fit error {:.2} dB RMS",
+            p.iem.model,
+            p.iem.class.label(),
+            p.iem.drivers,
+            p.error.rms_db
+        ),
+        _ => description.to_string(),
+    }
 }

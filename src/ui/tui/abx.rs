@@ -4,7 +4,7 @@
 //! Per-trial correctness is shown only after the last trial.
 
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_row, hints_line, message_line, play_state,
+    draw_big_letter, ellipsize, help_popup, help_rows, hints_line, message_line, play_state,
     position_line, side_color, status_line,
 };
 use super::{AbxView, Live};
@@ -260,23 +260,28 @@ fn hint_items(v: &AbxView) -> Vec<(&'static str, &'static str)> {
 }
 
 fn help_lines() -> Vec<Line<'static>> {
-    vec![
+    let mut lines = vec![
         Line::from(" Is X the same as A or as B? Listen as often as you like.").bold(),
         Line::from(""),
-        help_row("a / b / x", "listen to A / B / X"),
-        help_row("tab", "cycle A → B → X"),
-        help_row("Shift-A or 1", "answer: X is A"),
-        help_row("Shift-B or 2", "answer: X is B"),
-        help_row("space", "pause / resume"),
-        help_row("← / →", "seek back / forward 5 s"),
-        help_row("l", "loop: mark start, mark end, clear"),
-        help_row("?", "show / hide this help"),
-        help_row("q, Ctrl-C", "quit"),
-        help_row("Esc", "close this help, else quit"),
+    ];
+    lines.extend(help_rows(&[
+        ("a / b / x", "listen to A / B / X"),
+        ("tab", "cycle A → B → X"),
+        ("Shift-A or 1", "answer: X is A"),
+        ("Shift-B or 2", "answer: X is B"),
+        ("space", "pause / resume"),
+        ("← / →", "seek back / forward 5 s"),
+        ("l", "loop: mark start, mark end, clear"),
+        ("?", "show / hide this help"),
+        ("q, Ctrl-C", "quit"),
+        ("Esc", "close this help, else quit"),
+    ]));
+    lines.extend([
         Line::from(""),
         Line::from(" Loudness matching is always on, so level cannot give X away."),
         Line::from(" Results per trial are shown only at the end."),
-    ]
+    ]);
+    lines
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub enum Action {
     ToggleMatch,
     /// Profile index 0-8 from keys 1-9 (loaded into the live side).
     Choose(usize),
+    /// Play: open the profile picker (`p`), for the profiles beyond the digit keys.
+    Pick,
     Help,
     Quit,
     /// Esc: closes the help overlay when it is open, else quits (`q` always quits).
@@ -90,6 +92,7 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Char(c @ '1'..='9') => Some(Action::Choose(c as usize - '1' as usize)),
             KeyCode::Char('n') | KeyCode::Char('N') if mode == Mode::Demo => Some(Action::Next),
             KeyCode::Char('p') | KeyCode::Char('P') if mode == Mode::Demo => Some(Action::Prev),
+            KeyCode::Char('p') | KeyCode::Char('P') => Some(Action::Pick),
             KeyCode::Up if mode == Mode::Demo => Some(Action::Scroll(-1)),
             KeyCode::Down if mode == Mode::Demo => Some(Action::Scroll(1)),
             KeyCode::PageUp if mode == Mode::Demo => Some(Action::Scroll(-SCROLL_PAGE)),
@@ -161,7 +164,7 @@ mod tests {
         assert_eq!(key_to_action(ch('n'), Mode::Demo), Some(Action::Next));
         assert_eq!(key_to_action(ch('p'), Mode::Demo), Some(Action::Prev));
         assert_eq!(key_to_action(ch('n'), Mode::Play), None);
-        assert_eq!(key_to_action(ch('p'), Mode::Play), None);
+        assert_eq!(key_to_action(ch('p'), Mode::Play), Some(Action::Pick));
         // Only the demo has text to scroll.
         let demo = |c| key_to_action(press(c), Mode::Demo);
         assert_eq!(demo(KeyCode::Up), Some(Action::Scroll(-1)));

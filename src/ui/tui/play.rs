@@ -3,7 +3,7 @@
 
 use super::chart::draw_response;
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_row, hints_line, level_line, message_line,
+    draw_big_letter, ellipsize, help_popup, help_rows, hints_line, level_line, message_line,
     play_state, position_line, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
@@ -267,10 +267,21 @@ pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
 /// collapses it); a longer one is wrapped greedily at spaces, and a word longer than a row starts
 /// a row of its own and is split. The panel draws exactly these rows, so scrolling can count them:
 /// ratatui 0.30 reports the rows a wrapped `Paragraph` takes only behind an unstable feature.
+/// Pipe tables are drawn as aligned columns ([`super::table`]).
 pub(super) fn wrap_text(text: &str, width: u16) -> Vec<String> {
     let w = width.max(1) as usize;
     let mut rows = Vec::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if super::table::is_table_row(line) {
+            // A pipe table: aligned columns, one row per line (never wrapped mid-cell).
+            let mut table = vec![line];
+            while let Some(next) = lines.next_if(|l| super::table::is_table_row(l)) {
+                table.push(next);
+            }
+            rows.extend(super::table::render_table(&table, w));
+            continue;
+        }
         let line = line.trim_end();
         if line.chars().count() <= w {
             rows.push(line.to_string());
@@ -362,29 +373,34 @@ fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)>
         ("l", "loop"),
         ("m", "match"),
         (digit_keys(v), "profile"),
-        ("?", "help"),
-        ("q", "quit"),
     ]);
+    if !is_demo(v) {
+        items.push(("p", "pick"));
+    }
+    items.extend([("?", "help"), ("q", "quit")]);
     items
 }
 
 fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
-    let mut lines = vec![
-        help_row("space", "pause / resume"),
-        help_row("a / b", "listen to side A / side B"),
-        help_row("tab", "switch between A and B"),
-        help_row("← / →", "seek back / forward 5 s"),
-        help_row("l", "loop: mark start, mark end, clear"),
-        help_row("m", "loudness matching on / off"),
-        help_row(digit_keys(v), "load a profile into the live side"),
+    let mut rows = vec![
+        ("space", "pause / resume"),
+        ("a / b", "listen to side A / side B"),
+        ("tab", "switch between A and B"),
+        ("← / →", "seek back / forward 5 s"),
+        ("l", "loop: mark start, mark end, clear"),
+        ("m", "loudness matching on / off"),
+        (digit_keys(v), "load a profile into the live side"),
     ];
     if is_demo(v) {
-        lines.push(help_row("n / p", "next / previous part"));
-        lines.push(help_row("↑ ↓, PgUp PgDn", "scroll the text"));
+        rows.push(("n / p", "next / previous part"));
+        rows.push(("↑ ↓, PgUp PgDn", "scroll the text"));
+    } else {
+        rows.push(("p", "pick any profile (per-IEM too): type to filter"));
     }
-    lines.push(help_row("?", "show / hide this help"));
-    lines.push(help_row("q, Ctrl-C", "quit"));
-    lines.push(help_row("Esc", "close this help, else quit"));
+    rows.push(("?", "show / hide this help"));
+    rows.push(("q, Ctrl-C", "quit"));
+    rows.push(("Esc", "close this help, else quit"));
+    let mut lines = help_rows(&rows);
     if !v.profiles.is_empty() {
         lines.push(Line::from(""));
         lines.push(Line::from(format!(" profiles (keys {}):", digit_keys(v))).bold());

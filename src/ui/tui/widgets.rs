@@ -277,12 +277,26 @@ pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) 
     );
 }
 
-/// A help row: key column then explanation.
-pub fn help_row(key: &str, what: &str) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!(" {key:<16}"), Style::new().fg(Color::Yellow).bold()),
-        Span::raw(what.to_string()),
-    ])
+/// Help rows: a key column as wide as the longest key plus two spaces, then the explanation, so
+/// a long key ("↑ ↓, PgUp PgDn") never runs into its text and the explanations line up.
+pub fn help_rows(rows: &[(&str, &str)]) -> Vec<Line<'static>> {
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    rows.iter()
+        .map(|(key, what)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {key:<key_w$}"),
+                    Style::new().fg(Color::Yellow).bold(),
+                ),
+                Span::raw(what.to_string()),
+            ])
+        })
+        .collect()
 }
 
 /// The "PAUSED" / "playing" badge.
@@ -306,6 +320,21 @@ mod tests {
 
     fn text(l: &Line) -> String {
         l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn help_keys_get_a_column_as_wide_as_the_longest() {
+        let long = "Ctrl-Shift-PageDown or F12"; // longer than the old fixed 16 columns
+        let rows = help_rows(&[("q", "quit"), (long, "scroll far"), ("?", "help")]);
+        let texts: Vec<String> = rows.iter().map(text).collect();
+        let at: Vec<usize> = texts
+            .iter()
+            .zip(["quit", "scroll far", "help"])
+            .map(|(t, w)| t.chars().count() - w.chars().count())
+            .collect();
+        // Explanations start in one column, two spaces after the longest key.
+        assert_eq!(at, vec![1 + long.chars().count() + 2; 3], "{texts:?}");
+        assert!(texts[1].contains("F12  scroll far"), "{texts:?}");
     }
 
     #[test]

@@ -218,6 +218,19 @@ fn demo_text_and_part() {
     v.show_help = true;
     let b = render(&v, 80, 24);
     assert!(has(&b, "next / previous part") && has(&b, "scroll the text"));
+    // The longest key (14 columns) keeps two spaces before its text, and every explanation
+    // starts in one column (the old fixed 16-column key field ran longer keys together).
+    let r = rows(&b);
+    let col = |what: &str| {
+        let line = r.iter().find(|l| l.contains(what)).expect(what);
+        line[..line.find(what).unwrap()].chars().count()
+    };
+    assert!(
+        r.iter().any(|l| l.contains("PgUp PgDn  scroll the text")),
+        "{r:#?}"
+    );
+    assert_eq!(col("pause / resume"), col("scroll the text"), "{r:#?}");
+    assert_eq!(col("quit"), col("next / previous part"), "{r:#?}");
 }
 
 #[test]
@@ -259,7 +272,7 @@ fn wrapped_rows_matches_greedy_word_wrap() {
 #[test]
 fn wrap_text_keeps_lines_that_fit_and_splits_the_rest() {
     // A table row that fits keeps its spacing.
-    assert_eq!(wrap_text("| a  |  b |", 11), ["| a  |  b |"]);
+    assert_eq!(wrap_text("| a  |  b |", 11), ["a  b"]);
     assert_eq!(wrap_text("aaaa bbbb cccc", 9), ["aaaa bbbb", "cccc"]);
     // One that does not is re-spaced as it is wrapped.
     assert_eq!(wrap_text("ab  cd   ", 5), ["ab cd"]);
@@ -401,4 +414,31 @@ fn digit_keys_and_part_footer_say_what_exists() {
     v.part = Some((0, 2, "first"));
     let b = render(&v, 100, 40);
     assert!(has(&b, "n next"), "{:?}", rows(&b));
+}
+
+#[test]
+fn the_signatures_class_table_is_drawn_as_columns_at_80_columns() {
+    use crate::commands::demo::{text, DemoKind};
+    let intro = text::intro(DemoKind::Signatures);
+    let mut v = view();
+    v.text = Some(&intro);
+    let b = render(&v, 80, 40);
+    let r = rows(&b);
+    // Each class is one screen row holding its name and all six "mean ± SD" cells: the raw
+    // markdown row wrapped mid-cell before, spreading a class over two rows with its pipes.
+    // (A cell too wide for the panel is cut with "…", so look for the class names' start.)
+    for class in ["BA (n", "DD (n", "hybrid ("] {
+        let row = r.iter().find(|l| l.contains(class)).expect(class);
+        assert_eq!(row.matches('±').count(), 6, "{class}: {r:#?}");
+        assert!(!row.contains("| "), "{class}: {r:#?}");
+    }
+    // The columns line up: the first ± of each class row is in the same column.
+    let cols: Vec<usize> = ["BA (n", "DD (n", "hybrid ("]
+        .iter()
+        .map(|c| {
+            let row = r.iter().find(|l| l.contains(c)).unwrap();
+            row[..row.find('±').unwrap()].chars().count()
+        })
+        .collect();
+    assert!(cols.iter().all(|&c| c == cols[0]), "{cols:?}\n{r:#?}");
 }

@@ -1,0 +1,302 @@
+//! The profile picker (`p` on the play screen): with the per-IEM profiles there are dozens of
+//! names, far more than the digit keys can number, so the listener types part of a name instead.
+//!
+//! The state and its filter are plain data, tested without a terminal; [`draw_picker`] renders it
+//! as a popup over the play screen. Matching ignores case and punctuation, so `moondropssr`,
+//! `Moondrop SSR` and `iem:moondrop-ssr` all find `iem:moondrop-ssr`.
+
+use super::widgets::ellipsize;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::Frame;
+
+/// One profile the picker offers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickerEntry {
+    /// The name the resolver loads (`ba`, `iem:moondrop-ssr`, a user profile's name).
+    pub name: String,
+    /// Shown in its own column: `built-in`, `user`, or the IEM's class (`BA`, `DD`, `hybrid`,
+    /// `planar`).
+    pub class: String,
+    /// Also searched, so a model name typed as its maker writes it finds the IEM.
+    pub detail: String,
+}
+
+/// The open picker: what has been typed and which match is highlighted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Picker {
+    pub query: String,
+    /// Index into the current matches (not into the entries).
+    pub selected: usize,
+}
+
+/// What a key did to the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickerInput {
+    /// Still open (the query or the highlight may have changed).
+    Open,
+    /// Closed without choosing.
+    Cancel,
+    /// Load this entry (an index into the entries).
+    Choose(usize),
+    /// Ctrl-C: quit the program, as everywhere else.
+    Quit,
+}
+
+/// Lower-case letters and digits only: the form names are compared in.
+pub fn normalize(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Indices of the entries that match `query`, in entry order: every entry for an empty query,
+/// else those whose name, class or detail contains the query (case and punctuation ignored).
+pub fn filter(entries: &[PickerEntry], query: &str) -> Vec<usize> {
+    let q = normalize(query);
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            q.is_empty()
+                || normalize(&e.name).contains(&q)
+                || normalize(&e.class) == q
+                || normalize(&e.detail).contains(&q)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+impl Picker {
+    /// Applies one key. Typing edits the query (the highlight goes back to the first match),
+    /// ↑/↓ move the highlight, Enter chooses, Esc cancels.
+    pub fn key(&mut self, key: KeyEvent, entries: &[PickerEntry]) -> PickerInput {
+        if key.kind == KeyEventKind::Release {
+            return PickerInput::Open;
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            return match key.code {
+                KeyCode::Char('c') | KeyCode::Char('C') => PickerInput::Quit,
+                _ => PickerInput::Open,
+            };
+        }
+        let matches = filter(entries, &self.query);
+        match key.code {
+            KeyCode::Esc => return PickerInput::Cancel,
+            KeyCode::Enter => {
+                return match matches.get(self.selected) {
+                    Some(&i) => PickerInput::Choose(i),
+                    None => PickerInput::Open,
+                }
+            }
+            KeyCode::Up => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down => {
+                self.selected = (self.selected + 1).min(matches.len().saturating_sub(1))
+            }
+            KeyCode::PageUp => self.selected = self.selected.saturating_sub(PAGE),
+            KeyCode::PageDown => {
+                self.selected = (self.selected + PAGE).min(matches.len().saturating_sub(1))
+            }
+            KeyCode::Backspace => {
+                self.query.pop();
+                self.selected = 0;
+            }
+            KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::ALT) => {
+                self.query.push(c);
+                self.selected = 0;
+            }
+            _ => {}
+        }
+        PickerInput::Open
+    }
+}
+
+/// Rows PgUp/PgDn move the highlight.
+const PAGE: usize = 10;
+
+/// Draws the picker as a popup centred over `area`; the list scrolls to keep the highlight shown.
+pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker, entries: &[PickerEntry]) {
+    let matches = filter(entries, &picker.query);
+    let name_w = entries
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let class_w = entries
+        .iter()
+        .map(|e| e.class.chars().count())
+        .max()
+        .unwrap_or(0);
+    let w = ((name_w + class_w + 40) as u16).min(area.width.saturating_sub(2));
+    let h = area.height.saturating_sub(2).clamp(3, 24);
+    let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::Yellow))
+        .title(Line::from(" load a profile into the live side ").bold())
+        .title_bottom(
+            Line::from(" type to filter · ↑↓ · Enter loads · Esc closes ").right_aligned(),
+        );
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let rows = inner.height.saturating_sub(1) as usize;
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Yellow).bold()),
+        Span::raw(picker.query.clone()),
+        Span::styled("▏", Style::new().fg(Color::Yellow)),
+        Span::styled(
+            format!("  {} of {}", matches.len(), entries.len()),
+            Style::new().fg(Color::Gray),
+        ),
+    ])];
+    if matches.is_empty() {
+        lines.push(Line::from(" no profile matches").fg(Color::Gray));
+    }
+    let first = picker.selected.saturating_sub(rows.saturating_sub(1));
+    let detail_w = (inner.width as usize).saturating_sub(name_w + class_w + 6);
+    for (row, &i) in matches.iter().enumerate().skip(first).take(rows) {
+        let e = &entries[i];
+        let chosen = row == picker.selected;
+        let mark = if chosen { "▶ " } else { "  " };
+        let style = if chosen {
+            Style::new().fg(Color::Black).bg(Color::Yellow).bold()
+        } else {
+            Style::new()
+        };
+        lines.push(
+            Line::from(vec![
+                Span::raw(mark),
+                Span::raw(format!("{:<name_w$}  ", e.name)),
+                Span::raw(format!("{:<class_w$}  ", e.class)),
+                Span::raw(ellipsize(&e.detail, detail_w)),
+            ])
+            .style(style),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, class: &str, detail: &str) -> PickerEntry {
+        PickerEntry {
+            name: name.into(),
+            class: class.into(),
+            detail: detail.into(),
+        }
+    }
+
+    fn entries() -> Vec<PickerEntry> {
+        vec![
+            entry("ba", "built-in", "Balanced armature"),
+            entry("dd", "built-in", "Single dynamic driver"),
+            entry("iem:moondrop-ssr", "DD", "Moondrop SSR"),
+            entry("iem:etymotic-er4sr", "BA", "Etymotic ER4SR"),
+            entry("iem:7hz-timeless", "planar", "7Hz Timeless"),
+            entry("My-Tune", "user", "mine"),
+        ]
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn filter_ignores_case_and_punctuation() {
+        let e = entries();
+        assert_eq!(filter(&e, ""), (0..e.len()).collect::<Vec<_>>());
+        for q in [
+            "moondropssr",
+            "Moondrop SSR",
+            "iem:moondrop-ssr",
+            "MOON-DROP",
+        ] {
+            assert_eq!(filter(&e, q), vec![2], "{q}");
+        }
+        // The user profile, typed any way.
+        assert_eq!(filter(&e, "my tune"), vec![5]);
+        assert_eq!(filter(&e, "MYTUNE"), vec![5]);
+        // A class name picks out that class (whole word, so "ba" is not every "built-in").
+        assert_eq!(filter(&e, "planar"), vec![4]);
+        assert_eq!(filter(&e, "BA"), vec![0, 3]);
+        // The model as its maker writes it.
+        assert_eq!(filter(&e, "er4"), vec![3]);
+        assert!(filter(&e, "zzz").is_empty());
+    }
+
+    #[test]
+    fn keys_type_move_choose_and_cancel() {
+        let e = entries();
+        let mut p = Picker::default();
+        assert_eq!(p.key(ch('i'), &e), PickerInput::Open);
+        assert_eq!(p.key(ch('E'), &e), PickerInput::Open);
+        assert_eq!(p.key(ch('m'), &e), PickerInput::Open);
+        assert_eq!(p.query, "iEm");
+        // Three per-IEM matches; ↓ twice, a third ↓ stays on the last.
+        for _ in 0..3 {
+            p.key(press(KeyCode::Down), &e);
+        }
+        assert_eq!(p.selected, 2);
+        p.key(press(KeyCode::Up), &e);
+        assert_eq!(p.key(press(KeyCode::Enter), &e), PickerInput::Choose(3));
+        // Typing resets the highlight to the first match; Backspace widens the filter again.
+        p.key(ch('x'), &e);
+        assert_eq!(p.selected, 0);
+        assert_eq!(
+            p.key(press(KeyCode::Enter), &e),
+            PickerInput::Open,
+            "no match"
+        );
+        p.key(press(KeyCode::Backspace), &e);
+        assert_eq!(p.key(press(KeyCode::Enter), &e), PickerInput::Choose(2));
+        // Letters that are keys elsewhere (q, a, b) are text here; Esc cancels, Ctrl-C quits.
+        let mut p = Picker::default();
+        p.key(ch('q'), &e);
+        assert_eq!(p.query, "q");
+        assert_eq!(p.key(press(KeyCode::Esc), &e), PickerInput::Cancel);
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(p.key(ctrl_c, &e), PickerInput::Quit);
+    }
+
+    #[test]
+    fn the_popup_lists_matches_with_their_class_and_highlights_one() {
+        use ratatui::backend::TestBackend;
+        use ratatui::Terminal;
+        let e = entries();
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let p = Picker {
+            query: "iem".into(),
+            selected: 1,
+        };
+        t.draw(|f| draw_picker(f, f.area(), &p, &e)).unwrap();
+        let screen: String = t
+            .backend()
+            .buffer()
+            .content
+            .chunks(80)
+            .map(|r| r.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+            .collect();
+        assert!(screen.contains("3 of 6"), "{screen}");
+        let row = |n: &str| {
+            screen
+                .lines()
+                .find(|l| l.contains(n))
+                .unwrap_or("")
+                .to_string()
+        };
+        assert!(row("iem:etymotic-er4sr").contains("▶"), "{screen}");
+        assert!(row("iem:etymotic-er4sr").contains(" BA "), "{screen}");
+        assert!(row("iem:7hz-timeless").contains("planar"), "{screen}");
+        assert!(!screen.contains("My-Tune"), "{screen}");
+    }
+}

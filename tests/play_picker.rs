@@ -1,0 +1,61 @@
+//! The play screen's profile picker (`p`), driven for real in a tmux pane on the private
+//! PulseAudio stack: typing filters, Enter loads a per-IEM profile into the live side, and that
+//! side's box then names the IEM, its class and its fit error.
+
+#[path = "common/pulse.rs"]
+mod pulse;
+#[path = "common/tmux.rs"]
+mod tmux;
+
+use tmux::Tmux;
+
+#[test]
+fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
+    if !tmux::available() {
+        return;
+    }
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let env = tmux::shell_env(&stack.env());
+    let cmd = format!(
+        "env {env} '{}' play; echo EXIT=$?; sleep 30",
+        env!("CARGO_BIN_EXE_iemsim")
+    );
+    let t = Tmux::start("picker", 100, 30, &cmd);
+    t.wait_for("the play screen", |s| s.contains("LIVE"));
+
+    t.keys(&["p"]);
+    let s = t.wait_for("the picker", |s| s.contains("load a profile"));
+    // Built-ins and per-IEM profiles alike, each with its class.
+    assert!(s.contains("built-in"), "{s}");
+    // Letters are the query while it is open: q does not quit, a does not switch.
+    t.keys(&["q"]);
+    t.wait_for("q typed", |s| s.contains("> q"));
+    t.keys(&["BSpace"]);
+    // Case and punctuation do not matter: "ER 4SR" finds iem:etymotic-er4sr.
+    t.keys(&["-l", "ER 4SR"]);
+    let s = t.wait_for("one match", |s| s.contains("1 of "));
+    let row = s
+        .lines()
+        .find(|l| l.contains("iem:etymotic-er4sr"))
+        .unwrap_or("");
+    assert!(row.contains("BA"), "class not shown:\n{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("A loaded", |s| s.contains("A is now iem:etymotic-er4sr"));
+    assert!(!s.contains("load a profile"), "picker still open:\n{s}");
+    // The A box names the IEM, its class and how well the filters fit its measurement.
+    let s = t.wait_for("A box", |s| s.contains("fit error"));
+    assert!(s.contains("ER4SR") && s.contains("BA"), "{s}");
+
+    // Esc closes the picker without loading anything and without quitting.
+    t.keys(&["Tab"]);
+    t.keys(&["p"]);
+    t.wait_for("the picker again", |s| s.contains("load a profile"));
+    t.keys(&["Escape"]);
+    let s = t.wait_for("picker closed", |s| !s.contains("load a profile"));
+    assert!(s.contains("LIVE") && !s.contains("B is now"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}
