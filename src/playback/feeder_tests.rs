@@ -2,7 +2,6 @@
 //! seamless loop passes when the file and the device run at different rates.
 
 use super::*;
-use crate::io::WavSource;
 
 /// A mono 16-bit WAV of `frames` frames at `rate`, every sample `value`.
 fn dc_wav(dir: &std::path::Path, rate: u32, frames: usize, value: f64) -> crate::io::Decoder {
