@@ -124,6 +124,9 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
 }
 
 /// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
+/// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
+pub const MAX_FC_HZ: f64 = 96_000.0;
+
 pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), ProfileFileError> {
     let bad = |field: &str, message: String| ProfileFileError::Field {
         file: file.to_string(),
@@ -135,6 +138,19 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
         return Err(bad(
             "fc_hz",
             format!("{} Hz is not a positive frequency", spec.fc_hz),
+        ));
+    }
+    // Whatever the rate, a filter at or above the Nyquist frequency of the fastest rate iemsim
+    // plays (192 kHz) can never apply: refused at the edge even before the rate is known (the
+    // fuzzer found 8.6e19 Hz accepted, which the CamillaDSP writer then wrote as an integer that
+    // no YAML reader takes).
+    if spec.fc_hz >= MAX_FC_HZ {
+        return Err(bad(
+            "fc_hz",
+            format!(
+                "{} Hz is at or above {MAX_FC_HZ} Hz, the Nyquist frequency of the highest sample rate iemsim handles",
+                spec.fc_hz
+            ),
         ));
     }
     if !(spec.q.is_finite() && spec.q > 0.0) {

@@ -257,3 +257,18 @@ fn camilladsp_writes_text_with_control_characters_readably() {
     assert_eq!(back.source, "from  a    file");
     assert_eq!(back.filters, p.filters);
 }
+
+/// Found by the `profile_toml` fuzz target: an absurd fc (8.6e19 Hz) parsed, and the CamillaDSP
+/// writer then wrote it as an integer literal that its own reader (and CamillaDSP's) rejects.
+/// Any fc at or above 96 kHz (Nyquist at 192 kHz) is refused at the edge, naming file and line.
+#[test]
+fn frequencies_no_rate_can_play_are_refused_in_every_format() {
+    let toml = "name = \"x\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 85844444444444444446.0\ngain_db = 4.4\nq = 5.2\n";
+    let e = Format::Toml.parse(toml, "x.toml").unwrap_err().to_string();
+    assert!(e.contains("x.toml") && e.contains("fc_hz"), "{e}");
+    let txt = "Filter 1: ON PK Fc 96000 Hz Gain 1 dB Q 1\n";
+    let e = Format::EqApo.parse(txt, "x.txt").unwrap_err().to_string();
+    assert!(e.contains("x.txt"), "{e}");
+    let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
+    assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
+}
