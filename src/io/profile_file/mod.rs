@@ -124,6 +124,9 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
 }
 
 /// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
+/// The largest Q a profile file may hold.
+pub const MAX_Q: f64 = 1000.0;
+
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
@@ -155,6 +158,14 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
     }
     if !(spec.q.is_finite() && spec.q > 0.0) {
         return Err(bad("q", format!("Q {} is not a positive number", spec.q)));
+    }
+    // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written to
+    // CamillaDSP YAML as an integer too large for any reader.
+    if spec.q > MAX_Q {
+        return Err(bad(
+            "q",
+            format!("Q {} is beyond {MAX_Q} (not a tuning: a typo?)", spec.q),
+        ));
     }
     if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_FILE_GAIN_DB {
         return Err(bad(

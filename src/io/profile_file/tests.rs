@@ -269,6 +269,12 @@ fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     let txt = "Filter 1: ON PK Fc 96000 Hz Gain 1 dB Q 1\n";
     let e = Format::EqApo.parse(txt, "x.txt").unwrap_err().to_string();
     assert!(e.contains("x.txt"), "{e}");
+    let huge_q = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1e37\n";
+    let e = Format::EqApo
+        .parse(huge_q, "q.txt")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("q.txt"), "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
 }
