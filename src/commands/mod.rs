@@ -86,10 +86,4 @@ pub fn headphones(
     Ok(c)
 }
 
-/// `profile` through the correction, if any: the one place commands combine them.
-pub fn through(c: Option<&crate::profiles::headphones::Correction>, profile: Profile) -> Profile {
-    match c {
-        Some(c) => c.apply(profile),
-        None => profile,
-    }
-}
+pub use crate::profiles::headphones::through;

@@ -343,10 +343,7 @@ impl Player {
 
     /// `profile` behind this player's headphone correction, if any.
     pub fn through_headphones(&self, profile: Profile) -> Profile {
-        match &self.headphones {
-            Some(c) => c.apply(profile),
-            None => profile,
-        }
+        crate::profiles::headphones::through(self.headphones.as_ref(), profile)
     }
 
     pub fn profile(&self, side: Side) -> &Profile {

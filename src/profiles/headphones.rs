@@ -149,6 +149,15 @@ impl Correction {
     }
 }
 
+/// `profile` as it plays: through `correction` when there is one. The one place commands and the
+/// player decide this.
+pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
+    match correction {
+        Some(c) => c.apply(profile),
+        None => profile,
+    }
+}
+
 /// `profile` behind `correction`: one profile whose cascade is the correction's filters followed by
 /// the profile's (biquads in series multiply their responses, so the dB responses add).
 pub fn combine(correction: &Profile, profile: Profile) -> Profile {
