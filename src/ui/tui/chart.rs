@@ -4,6 +4,10 @@
 //! decade labels (20, 100, 1k, 10k, 20k) are written by hand under the columns where those
 //! frequencies land. The graph's left edge is found the way `Chart` lays itself out (ratatui-widgets
 //! 0.3 `Chart::layout`): y-label width, then one column for the y axis.
+//!
+//! Under `NO_COLOR` (no-color.org; crossterm then drops every colour) the two sides are told apart
+//! by shape, not only by weight: A stays a braille line, B becomes a row of `•` dots, dense when
+//! it is live and sparse when not, and the title's legend uses the same two marks.
 
 use super::widgets::side_color;
 use super::{Live, SideView};
@@ -47,9 +51,40 @@ pub fn y_bounds(series: &[&[(f64, f64)]]) -> [f64; 2] {
     [(lo / 6.0).floor() * 6.0, (hi / 6.0).ceil() * 6.0]
 }
 
+/// How the two curves are told apart.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ink {
+    /// Side colours; both curves are braille lines.
+    Color,
+    /// No colours reach the terminal: B is drawn in dots.
+    Shapes,
+}
+
+impl Ink {
+    /// What the terminal will show: crossterm's own `NO_COLOR` rule (set and not empty), read once.
+    pub fn from_env() -> Self {
+        if crossterm::style::Colored::ansi_color_disabled_memoized() {
+            Ink::Shapes
+        } else {
+            Ink::Color
+        }
+    }
+}
+
 /// Draws the response chart for `sides` into `area`; the live side's curve is thick and drawn
 /// last (on top).
 pub fn draw_response(frame: &mut Frame, area: Rect, sides: &[SideView; 2], live: Live) {
+    draw_response_in(frame, area, sides, live, Ink::from_env());
+}
+
+/// [`draw_response`] with the ink given.
+pub fn draw_response_in(
+    frame: &mut Frame,
+    area: Rect,
+    sides: &[SideView; 2],
+    live: Live,
+    ink: Ink,
+) {
     let pts: Vec<Vec<(f64, f64)>> = sides.iter().map(|s| log_points(s.response_db)).collect();
     let [y_lo, y_hi] = y_bounds(&[&pts[0], &pts[1]]);
     let zero = [(F_LO.log10(), 0.0), (F_HI.log10(), 0.0)];
@@ -63,16 +98,36 @@ pub fn draw_response(frame: &mut Frame, area: Rect, sides: &[SideView; 2], live:
         .max(1);
     let graph_h = area.height.saturating_sub(4).max(1);
     let dot = (y_hi - y_lo) / (f64::from(graph_h) * 4.0 - 1.0).max(1.0);
+    let dotted = |s: &SideView| ink == Ink::Shapes && s.label == 'B';
+    // Dots one per cell column when live, one every fourth when not.
+    let dots: Vec<Vec<(f64, f64)>> = (0..2)
+        .map(|i| {
+            let every = if Some(i) == live_idx { 1 } else { 4 };
+            if dotted(&sides[i]) {
+                columns(&pts[i], usize::from(graph_w), every)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
     let thick = live_idx
+        .filter(|&i| !dotted(&sides[i]))
         .map(|i| band(&pts[i], 2 * usize::from(graph_w), dot))
         .unwrap_or_default();
     let mut datasets = vec![line(&zero, Color::DarkGray)];
     // The other side first, the live side last so it is on top where they cross.
-    for i in (0..2).filter(|&i| Some(i) != live_idx) {
-        datasets.push(line(&pts[i], side_color_of(&sides[i])));
-    }
-    if let Some(i) = live_idx {
-        datasets.push(line(&thick, side_color_of(&sides[i])));
+    let order = (0..2)
+        .filter(|&i| Some(i) != live_idx)
+        .chain(live_idx.into_iter());
+    for i in order {
+        let color = side_color_of(&sides[i]);
+        datasets.push(if dotted(&sides[i]) {
+            dotted_line(&dots[i], color)
+        } else if Some(i) == live_idx {
+            line(&thick, color)
+        } else {
+            line(&pts[i], color)
+        });
     }
 
     let title = {
@@ -82,7 +137,11 @@ pub fn draw_response(frame: &mut Frame, area: Rect, sides: &[SideView; 2], live:
             if side_live(s) {
                 st = st.bold();
             }
-            spans.push(Span::styled(format!("━ {} {} ", s.label, s.profile), st));
+            let mark = if dotted(s) { '•' } else { '━' };
+            spans.push(Span::styled(
+                format!("{mark} {} {} ", s.label, s.profile),
+                st,
+            ));
         }
         spans.push(Span::raw("(dB) "));
         Line::from(spans)
@@ -138,20 +197,7 @@ fn band(pts: &[(f64, f64)], columns: usize, half: f64) -> Vec<(f64, f64)> {
         if x < first.0 || x > last.0 {
             continue;
         }
-        while seg + 1 < pts.len() - 1 && pts[seg + 1].0 < x {
-            seg += 1;
-        }
-        let y = if pts.len() == 1 {
-            first.1
-        } else {
-            let (a, b) = (pts[seg], pts[seg + 1]);
-            let t = if b.0 > a.0 {
-                (x - a.0) / (b.0 - a.0)
-            } else {
-                0.0
-            };
-            a.1 + t.clamp(0.0, 1.0) * (b.1 - a.1)
-        };
+        let y = interpolate(pts, &mut seg, x);
         let (lo, hi) = (y - half, y + half);
         if k % 2 == 0 {
             out.extend([(x, lo), (x, hi)]);
@@ -160,6 +206,48 @@ fn band(pts: &[(f64, f64)], columns: usize, half: f64) -> Vec<(f64, f64)> {
         }
     }
     out
+}
+
+/// The curve's y at `x` (linear between points), for ascending `x` across calls: `seg` is the
+/// segment found last time. `pts` must not be empty.
+fn interpolate(pts: &[(f64, f64)], seg: &mut usize, x: f64) -> f64 {
+    if pts.len() == 1 {
+        return pts[0].1;
+    }
+    while *seg + 1 < pts.len() - 1 && pts[*seg + 1].0 < x {
+        *seg += 1;
+    }
+    let (a, b) = (pts[*seg], pts[*seg + 1]);
+    let t = if b.0 > a.0 {
+        (x - a.0) / (b.0 - a.0)
+    } else {
+        0.0
+    };
+    a.1 + t.clamp(0.0, 1.0) * (b.1 - a.1)
+}
+
+/// One point per `every`-th of `columns` cell columns, at the column's centre: drawn with
+/// [`Marker::Dot`] that is one `•` per chosen cell along the curve.
+fn columns(pts: &[(f64, f64)], columns: usize, every: usize) -> Vec<(f64, f64)> {
+    let (Some(first), Some(last)) = (pts.first(), pts.last()) else {
+        return Vec::new();
+    };
+    let (x0, x1) = (F_LO.log10(), F_HI.log10());
+    let mut seg = 0;
+    (0..columns.max(1))
+        .step_by(every.max(1))
+        .map(|c| x0 + (x1 - x0) * (c as f64 + 0.5) / columns.max(1) as f64)
+        .filter(|&x| x >= first.0 && x <= last.0)
+        .map(|x| (x, interpolate(pts, &mut seg, x)))
+        .collect()
+}
+
+fn dotted_line(data: &[(f64, f64)], color: Color) -> Dataset<'_> {
+    Dataset::default()
+        .data(data)
+        .graph_type(GraphType::Scatter)
+        .marker(Marker::Dot)
+        .style(Style::new().fg(color))
 }
 
 fn line(data: &[(f64, f64)], color: Color) -> Dataset<'_> {
@@ -215,8 +303,8 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 
-    /// Lit braille dots per colour after drawing flat curves at +4 dB (A) and -4 dB (B).
-    fn dots(live: Live, w: u16, h: u16) -> (u32, u32) {
+    /// The screen after drawing flat curves at +4 dB (A) and -4 dB (B).
+    fn screen(live: Live, ink: Ink, w: u16, h: u16) -> ratatui::buffer::Buffer {
         let flat = |db: f64| -> Vec<(f64, f64)> {
             (0..=30)
                 .map(|i| (20.0 * 1000f64.powf(i as f64 / 30.0), db))
@@ -232,12 +320,16 @@ mod tests {
         };
         let sides = [side('A', &ra), side('B', &rb)];
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| draw_response(f, f.area(), &sides, live))
+        t.draw(|f| draw_response_in(f, f.area(), &sides, live, ink))
             .unwrap();
+        t.backend().buffer().clone()
+    }
+
+    /// Lit braille dots per colour after drawing flat curves at +4 dB (A) and -4 dB (B).
+    fn dots(live: Live, w: u16, h: u16) -> (u32, u32) {
+        let buf = screen(live, Ink::Color, w, h);
         let count = |c: Color| -> u32 {
-            t.backend()
-                .buffer()
-                .content()
+            buf.content()
                 .iter()
                 .filter(|cell| cell.fg == c)
                 .filter_map(|cell| cell.symbol().chars().next())
@@ -256,6 +348,50 @@ mod tests {
             assert_eq!(dots(Live::A, w, h), (3 * cols, cols), "{w}x{h}");
             assert_eq!(dots(Live::B, w, h), (cols, 3 * cols), "{w}x{h}");
         }
+    }
+
+    /// (cells showing `•` and the rows they are on, rows with lit braille, the title row).
+    fn shapes(live: Live, ink: Ink, w: u16, h: u16) -> (usize, Vec<u16>, Vec<u16>, String) {
+        let buf = screen(live, ink, w, h);
+        let (mut dots, mut dot_rows, mut braille_rows) = (0, Vec::new(), Vec::new());
+        for y in 1..h {
+            for x in 0..w {
+                let sym = buf[(x, y)].symbol();
+                if sym == "•" {
+                    dots += 1;
+                    dot_rows.push(y);
+                } else if sym.chars().any(|c| ('\u{2801}'..='\u{28FF}').contains(&c)) {
+                    braille_rows.push(y);
+                }
+            }
+        }
+        dot_rows.dedup();
+        braille_rows.sort_unstable();
+        braille_rows.dedup();
+        let title = (0..w).map(|x| buf[(x, 0)].symbol()).collect();
+        (dots, dot_rows, braille_rows, title)
+    }
+
+    #[test]
+    fn without_colour_the_sides_differ_by_shape() {
+        let (w, h) = (80, 12);
+        let cells = usize::from(w) - 2 - Y_LABEL_W - 1;
+        for (live, want) in [(Live::A, cells.div_ceil(4)), (Live::B, cells)] {
+            let (dots, dot_rows, braille_rows, title) = shapes(live, Ink::Shapes, w, h);
+            // B is a row of dots below the 0 dB line, one per cell when live, every 4th when not;
+            // A (+4 dB) and the 0 dB line stay braille, above the dots.
+            assert_eq!(dots, want, "{live:?}");
+            assert_eq!(dot_rows.len(), 1, "{live:?}: {dot_rows:?}");
+            assert!(braille_rows.iter().all(|&r| r < dot_rows[0]), "{live:?}");
+            assert!(
+                title.contains("━ A p") && title.contains("• B p"),
+                "{title}"
+            );
+        }
+        // With colours, both are lines and the legend says so.
+        let (dots, _, _, title) = shapes(Live::A, Ink::Color, w, h);
+        assert_eq!(dots, 0);
+        assert!(title.contains("━ B p"), "{title}");
     }
 
     #[test]
