@@ -300,7 +300,12 @@ fn drive(
             stuck("seek not answered");
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
-        while engine.buffered_frames() < 4 * BLOCK {
+        // While a seek is in flight the feeder has stopped filling: it waits for the engine to fade
+        // out and empty the ring, which takes renders, as a device's clock would give it (no
+        // underrun is counted while flushing). Waiting for audio here instead deadlocked whenever
+        // the feeder stopped with less than 4 blocks ahead (seen once in a full run under load).
+        let seeking = ctl.seek_epoch.load(Acquire) != ctl.drained_epoch.load(Acquire);
+        while !seeking && engine.buffered_frames() < 4 * BLOCK {
             stuck("no audio ahead");
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
