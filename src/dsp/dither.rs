@@ -59,7 +59,7 @@ impl Quantizer {
 
     /// Quantises [`STREAMS`] consecutive samples; only valid when [`Self::phase`] is 0. The
     /// streams advance independently, so their dependency chains overlap.
-    #[inline]
+    #[inline(always)]
     pub fn quantize4(&mut self, x: [f64; STREAMS]) -> [(i32, bool); STREAMS] {
         debug_assert_eq!(self.next, 0);
         let mut d = [0.0; STREAMS];
@@ -126,7 +126,7 @@ impl XorShift64 {
         Self(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
@@ -138,7 +138,7 @@ impl XorShift64 {
 
     /// Triangular PDF on (-1, 1): the difference of two independent uniforms, both taken from one
     /// 64-bit draw (32 bits each: far finer than the 1-LSB dither amplitude needs).
-    #[inline]
+    #[inline(always)]
     pub fn triangular(&mut self) -> f64 {
         let r = self.next_u64();
         let a = (r >> 32) as f64;
