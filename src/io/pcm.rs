@@ -220,12 +220,11 @@ mod tests {
                 .iter()
                 .flat_map(|&v| {
                     let i = q.quantize(v).0;
-                    let b = match enc {
+                    match enc {
                         Encoding::U8 => vec![(i + 128) as u8],
                         Encoding::I24In4 => (i << 8 >> 8).to_le_bytes().to_vec(),
                         _ => i.to_le_bytes()[..enc.bytes()].to_vec(),
-                    };
-                    b
+                    }
                 })
                 .collect();
             for split in [1, 2, 3, 5, 7, 64] {

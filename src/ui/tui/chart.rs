@@ -116,9 +116,7 @@ pub fn draw_response_in(
         .unwrap_or_default();
     let mut datasets = vec![line(&zero, Color::DarkGray)];
     // The other side first, the live side last so it is on top where they cross.
-    let order = (0..2)
-        .filter(|&i| Some(i) != live_idx)
-        .chain(live_idx.into_iter());
+    let order = (0..2).filter(|&i| Some(i) != live_idx).chain(live_idx);
     for i in order {
         let color = side_color_of(&sides[i]);
         datasets.push(if dotted(&sides[i]) {
