@@ -74,7 +74,11 @@ impl Mp4Timing {
         let track = self.tracks.iter().find(|t| t.track_id == track_id)?;
         // symphonia's timestamps count the media timescale; they are frames only when it is
         // the sample rate (as in every audio file seen so far). Otherwise leave the file alone.
-        if track.media_timescale != sample_rate || track.media_duration == 0 {
+        // A length past i64 is no real track, and timestamps are i64.
+        if track.media_timescale != sample_rate
+            || track.media_duration == 0
+            || track.media_duration > i64::MAX as u64
+        {
             return None;
         }
         let edit = match &track.edits {

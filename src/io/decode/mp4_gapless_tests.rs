@@ -215,6 +215,26 @@ fn itunsmpb_text_parses_as_hex_fields() {
 }
 
 #[test]
+fn a_media_duration_past_i64_is_left_alone() {
+    let mut mdhd = vec![1u8, 0, 0, 0];
+    mdhd.extend_from_slice(&[0; 16]);
+    mdhd.extend_from_slice(&44_100u32.to_be_bytes());
+    mdhd.extend_from_slice(&u64::MAX.to_be_bytes());
+    let trak = bx(
+        b"trak",
+        &cat(&[
+            tkhd(1),
+            bx(b"edts", &elst(&[(2267, 1024)])),
+            bx(b"mdia", &bx(b"mdhd", &mdhd)),
+        ]),
+    );
+    let f = bx(b"moov", &cat(&[timing(b"mvhd", 1000, 2268), trak]));
+    let t = timing_of(&f);
+    assert_eq!(t.tracks[0].media_duration, u64::MAX);
+    assert_eq!(t.trim(1, 44_100), None);
+}
+
+#[test]
 fn a_rate_other_than_the_media_timescale_is_left_alone() {
     let f = ffmpeg_like(Some(elst(&[(2267, 1024)])), vec![]);
     assert_eq!(timing_of(&f).trim(1, 48_000), None);
