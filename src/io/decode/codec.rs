@@ -1,9 +1,13 @@
 //! Every compressed format through symphonia: FLAC, MP3, Ogg Vorbis, AAC and ALAC in MP4.
 //!
 //! Gapless: symphonia's demuxers put the encoder delay and padding into each packet's
-//! `trim_start`/`trim_end` (MP3 from the LAME/Xing header, Vorbis from its granule positions, MP4
-//! from its edit list) and its decoders cut them from the decoded buffers. An MP3 made from a WAV by
-//! LAME (ffmpeg's libmp3lame) then lines up with its source sample for sample (tested).
+//! `trim_start`/`trim_end` (MP3 from the LAME/Xing header, Vorbis from its granule positions) and
+//! its decoders cut them from the decoded buffers. An MP3 made from a WAV by LAME (ffmpeg's
+//! libmp3lame) then lines up with its source sample for sample (tested). symphonia 0.6 parses but
+//! does not apply MP4's edit list, so for MP4 the frames to present come from [`super::mp4_gapless`]
+//! (the edit list, else iTunes' `iTunSMPB`) and are cut here by timestamp: an AAC .m4a made by
+//! ffmpeg then has its source's length and lines up with it at lag 0 (tested). A stream (standard
+//! input) cannot be searched for them and decodes untrimmed.
 //!
 //! Seeking: symphonia seeks to a packet at or before the target ([`SeekMode::Accurate`]); the frames
 //! from there to the target are decoded and dropped, so a seek lands on the exact frame of a
@@ -13,9 +17,10 @@
 //! (tests/decode_formats.rs).
 
 use super::input::Input;
+use super::mp4_gapless::{Mp4Timing, Trim};
 use super::DecodeError;
 use crate::io::Tags;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use symphonia::core::codecs::audio::well_known::*;
 use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
@@ -52,6 +57,9 @@ pub struct CodecReader {
     scratch: Vec<f64>,
     /// Frames before this timestamp are dropped (after a seek).
     skip_until: i64,
+    /// Timestamps presented: [start, end) (the whole stream without gapless information).
+    start_ts: i64,
+    end_ts: i64,
 }
 
 /// Frames decoded and dropped before a seek target in lossy formats (4 MP3 frames).
@@ -62,8 +70,10 @@ type Chained = io::Chain<Cursor<Vec<u8>>, Input>;
 
 impl CodecReader {
     /// `prefix` holds the bytes already read from a stream (empty when `input` was rewound).
-    pub fn open(input: Input, prefix: Vec<u8>, path: &Path) -> Result<Self, DecodeError> {
+    pub fn open(mut input: Input, prefix: Vec<u8>, path: &Path) -> Result<Self, DecodeError> {
         let p = || path.to_path_buf();
+        let timing =
+            mp4_timing(&mut input).map_err(|source| DecodeError::Read { path: p(), source })?;
         let mss = match input {
             Input::File(f) => MediaSourceStream::new(Box::new(f.into_inner()), Default::default()),
             Input::Memory(c) => MediaSourceStream::new(Box::new(c), Default::default()),
@@ -87,6 +97,11 @@ impl CodecReader {
                 SymError::IoError(source) if source.kind() != io::ErrorKind::UnexpectedEof => {
                     DecodeError::Read { path: p(), source }
                 }
+                // It starts as an MP4 does (`ftyp`), so it is one whose boxes are damaged.
+                e if timing.is_some() => DecodeError::Corrupt {
+                    path: p(),
+                    detail: format!("an MP4 file whose boxes do not parse ({e})"),
+                },
                 _ => DecodeError::NotAudio {
                     path: p(),
                     detail: "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised".into(),
@@ -129,6 +144,14 @@ impl CodecReader {
         } else {
             0
         };
+        let trim = match (container, &timing) {
+            ("isomp4", Some(t)) => t.trim(track_id, sample_rate),
+            _ => None,
+        };
+        let (start_ts, end_ts, frames) = match trim {
+            Some(Trim { skip, keep }) => (skip as i64, (skip + keep) as i64, Some(keep)),
+            None => (0, i64::MAX, frames),
+        };
         let mut tags = Tags::default();
         if let Some(rev) = format.metadata().skip_to_latest() {
             fill_tags(
@@ -154,7 +177,9 @@ impl CodecReader {
             pending: Vec::new(),
             pending_at: 0,
             scratch: Vec::new(),
-            skip_until: i64::MIN,
+            skip_until: if trim.is_some() { start_ts } else { i64::MIN },
+            start_ts,
+            end_ts,
         })
     }
 
@@ -204,10 +229,16 @@ impl CodecReader {
             // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
             // the buffer, so its first frame has the timestamp pts + trim_start.
             let first_ts = packet.pts.get() + packet.trim_start.get() as i64;
+            if first_ts >= self.end_ts {
+                return Ok(false);
+            }
             let drop = (self.skip_until.saturating_sub(first_ts)).clamp(0, frames as i64) as usize;
+            let keep = (self.end_ts.saturating_sub(first_ts)).clamp(0, frames as i64) as usize;
             self.pending.clear();
-            self.pending
-                .extend_from_slice(&self.scratch[drop * ch..frames * ch]);
+            if drop < keep {
+                self.pending
+                    .extend_from_slice(&self.scratch[drop * ch..keep * ch]);
+            }
             self.pending_at = 0;
             if !self.pending.is_empty() {
                 self.skip_until = i64::MIN;
@@ -224,7 +255,9 @@ impl CodecReader {
         } else {
             PREROLL_FRAMES
         };
-        let ts = Timestamp::new(frame.saturating_sub(preroll) as i64);
+        // Frame 0 is the first one presented (after an MP4's priming frames).
+        let target = (frame as i64).saturating_add(self.start_ts);
+        let ts = Timestamp::new(target.saturating_sub(preroll as i64).max(0));
         self.format
             .seek(
                 SeekMode::Accurate,
@@ -237,7 +270,7 @@ impl CodecReader {
         self.decoder.reset();
         self.pending.clear();
         self.pending_at = 0;
-        self.skip_until = frame as i64;
+        self.skip_until = target;
         Ok(())
     }
 
@@ -263,6 +296,20 @@ impl CodecReader {
             },
         }
     }
+}
+
+/// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`
+/// box), read before symphonia takes the input; the input is left at its start.
+fn mp4_timing(input: &mut Input) -> io::Result<Option<Mp4Timing>> {
+    let len = match (input.is_seekable(), input.len()) {
+        (true, Some(len)) => len,
+        _ => return Ok(None),
+    };
+    let mut head = [0u8; 8];
+    let n = input.read(&mut head)?;
+    let timing = (n == 8 && &head[4..] == b"ftyp").then(|| Mp4Timing::read(input, len));
+    input.seek(SeekFrom::Start(0))?;
+    Ok(timing)
 }
 
 fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str, bool) {

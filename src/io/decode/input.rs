@@ -77,6 +77,20 @@ impl Input {
     }
 }
 
+/// Seeking for the MP4 box walker; a stream refuses it.
+impl Seek for Input {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        match self {
+            Self::File(f) => f.seek(pos),
+            Self::Memory(c) => c.seek(pos),
+            Self::Stream(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "cannot seek in a stream",
+            )),
+        }
+    }
+}
+
 impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {

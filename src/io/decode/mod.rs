@@ -8,6 +8,7 @@
 pub mod builtin;
 mod codec;
 mod input;
+mod mp4_gapless;
 pub mod nonfinite;
 mod wav;
 

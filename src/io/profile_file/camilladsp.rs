@@ -14,9 +14,12 @@
 //! bandwidth for the sample rate, so such a peak differs slightly near Nyquist (written files always
 //! use `q`).
 //!
-//! Written: a complete configuration that runs as it is (`camilladsp profile.yml` reads raw 32-bit
-//! stereo from stdin and writes it to stdout at 48 kHz; change `devices:` for your sound card), with
-//! a `Gain` filter for the preamp and one pipeline step applying everything to every channel.
+//! Written: a complete configuration that runs as it is in CamillaDSP 4 and later
+//! (`camilladsp profile.yml` reads raw 32-bit stereo from stdin and writes it to stdout at 48 kHz;
+//! change `devices:` for your sound card), with a `Gain` filter for the preamp and one pipeline step
+//! applying everything to every channel. The sample format is spelled `S32_LE`, the name CamillaDSP
+//! uses since 4.0 (3.x called it `S32LE` and 4.x refuses that); the `filters:` and `pipeline:` are
+//! the same in 3.x, 4.x and 5.x. tests/camilladsp.rs runs the files in CamillaDSP itself.
 //! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
@@ -320,20 +323,21 @@ fn comment_text(s: &str) -> String {
         .collect()
 }
 
-/// The profile as a runnable CamillaDSP v3 configuration.
+/// The profile as a runnable CamillaDSP (4 and later) configuration.
 pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     let mut out = String::new();
     out.push_str(
-        "# Written by iemsim. Runs as it is: raw 32-bit stereo at 48 kHz from stdin to stdout;\n",
+        "# Written by iemsim for CamillaDSP 4 or later (3.x: write the formats as S32LE). Runs as it\n",
     );
-    out.push_str("# set `devices:` for your sound card (the filters do not depend on it).\n");
+    out.push_str("# is: raw 32-bit stereo at 48 kHz from stdin to stdout; set `devices:` for your sound card\n");
+    out.push_str("# (the filters do not depend on it).\n");
     if !profile.source.is_empty() {
         out.push_str(&format!("# source: {}\n", comment_text(&profile.source)));
     }
     out.push_str(&format!("title: {}\n", quoted(&profile.name)));
     out.push_str(&format!("description: {}\n", quoted(&profile.description)));
     out.push_str(
-        "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: 2\n    format: S32LE\n  playback:\n    type: Stdout\n    channels: 2\n    format: S32LE\n",
+        "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: 2\n    format: S32_LE\n  playback:\n    type: Stdout\n    channels: 2\n    format: S32_LE\n",
     );
     out.push_str("filters:\n  preamp:\n    type: Gain\n    parameters:\n");
     out.push_str(&format!(
