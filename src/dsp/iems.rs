@@ -43,7 +43,8 @@ pub struct IemMeasurement {
     /// The model as its maker writes it.
     pub model: &'static str,
     pub class: IemClass,
-    /// Driver configuration (source in the measurements README).
+    /// Driver configuration as `N KIND (+ N KIND)… (remark)`, KIND one of BA, DD, EST, piezo,
+    /// planar magnetic; where it was checked is in the measurements README.
     pub drivers: &'static str,
     /// Who measured it (AutoEq's measurement folder).
     pub measurer: &'static str,
@@ -275,7 +276,7 @@ pub const CATALOG: &[IemMeasurement] = &[
         "campfire-audio-dorado-2020",
         "Campfire Audio Dorado 2020",
         Hybrid,
-        "1 DD + 2 BA",
+        "1 DD + 1 BA",
         "Super Review",
         "hybrid/Campfire Audio Dorado 2020.csv"
     ),
@@ -433,6 +434,11 @@ pub fn by_name(name: &str) -> Option<&'static IemMeasurement> {
 pub fn names() -> Vec<String> {
     CATALOG.iter().map(IemMeasurement::profile_name).collect()
 }
+
+/// The driver configurations checked against public sources, and their agreement with the class.
+#[cfg(test)]
+#[path = "iems_drivers_tests.rs"]
+mod drivers_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,145 @@
+//! The catalogue's driver configurations against what public pages state, and against the class
+//! folder each measurement sits in. The same sources are listed in samples/measurements/README.md;
+//! an IEM missing here had no page found that states its configuration ("not verified" there).
+
+use super::*;
+
+/// IEMs whose full configuration a public page states: (slug, configuration, page, what it says).
+const STATED: &[(&str, &str, &str, &str)] = &[
+    (
+        "7hz-timeless",
+        "1 planar magnetic",
+        "https://hiendportable.com/7hz-legato-english-review/",
+        "its Timeless model, one of the most popular 14.2mm planar driver IEMS on the market",
+    ),
+    (
+        "blon-bl-03",
+        "1 DD",
+        "https://nextrift.com/blon-fat-girl-review-who-said-big-girls-dont-cry/",
+        "the BLON BL-03 single dynamic driver earphones",
+    ),
+    (
+        // The page states the single BA; the one dynamic driver is as recorded before.
+        "campfire-audio-dorado-2020",
+        "1 DD + 1 BA",
+        "https://headfonics.com/campfire-audio-dorado-2020-review/2/",
+        "a bump in the upper treble from that single BA",
+    ),
+    (
+        "kz-zs10-pro",
+        "1 DD + 4 BA",
+        "https://oficinadanet.com.br/headphones/40561-kz-empresa-chinesa-fones-de-ouvido-enganou-consumidores",
+        "o KZ ZS10 Pro ... sendo o primeiro com 4 BAs ... e 1 DD",
+    ),
+    (
+        "moondrop-aria",
+        "1 DD",
+        "https://techpowerup.com/review/moondrop-aria-2021-in-ear-monitors/4.html",
+        "uses a single dynamic driver per side",
+    ),
+    (
+        "sony-ier-z1r",
+        "2 DD + 1 BA",
+        "https://online.stereosound.co.jp/_amp/_ct/17203804",
+        // Japanese: "12mm dynamic driver / BA (balanced armature) driver / 5mm dynamic driver".
+        "12mmダイナミックドライバー / BA(バランスドアーマチュア)ドライバー / 5mmダイナミックドライバー",
+    ),
+];
+
+/// IEMs whose driver kind (not count) a public page states: (slug, kind, page, what it says).
+const KIND_STATED: &[(&str, &str, &str, &str)] = &[
+    (
+        "64-audio-u12t",
+        "BA",
+        "https://headphones.com/blogs/announcements/iem-shootout-64-audio-tia-trio-vs-empire-ears-legend-x",
+        "the 64 Audio U12T ... what I thought was possible with balanced armature IEMs",
+    ),
+    (
+        "etymotic-er4sr",
+        "BA",
+        "http://www.hifiplus.com/articles/etymotic-research-er2se-and-er2xr-earphones/",
+        "Present-day ER4 and ER3 models use balanced armature-type drivers",
+    ),
+    (
+        "etymotic-er2xr",
+        "DD",
+        "http://www.hifiplus.com/articles/etymotic-research-er2se-and-er2xr-earphones/",
+        "the ER2 models introduce new high performance dynamic (or moving coil) type drivers",
+    ),
+];
+
+const KINDS: &[&str] = &["BA", "DD", "EST", "piezo", "planar magnetic"];
+
+/// `"1 DD + 4 BA (remark)"` as [(1, "DD"), (4, "BA")]; None if any part is not `N KIND`.
+fn parts(drivers: &str) -> Option<Vec<(u32, &str)>> {
+    let bare = drivers.split('(').next()?;
+    bare.split('+')
+        .map(|part| {
+            let (n, kind) = part.trim().split_once(' ')?;
+            let n: u32 = n.parse().ok()?;
+            (n > 0 && KINDS.contains(&kind)).then_some((n, kind))
+        })
+        .collect()
+}
+
+#[test]
+fn configurations_agree_with_the_pages_that_state_them() {
+    for (slug, want, page, says) in STATED {
+        let c =
+            by_name(&format!("{PREFIX}{slug}")).unwrap_or_else(|| panic!("{slug} not in CATALOG"));
+        assert_eq!(c.drivers, *want, "{} per {page} (\"{says}\")", c.model);
+    }
+    for (slug, kind, page, says) in KIND_STATED {
+        let c =
+            by_name(&format!("{PREFIX}{slug}")).unwrap_or_else(|| panic!("{slug} not in CATALOG"));
+        let p = parts(c.drivers).unwrap();
+        assert!(
+            p.iter().all(|(_, k)| k == kind),
+            "{}: all {kind} per {page} (\"{says}\")",
+            c.model
+        );
+    }
+}
+
+#[test]
+fn every_configuration_parses_and_matches_its_class_folder() {
+    for c in CATALOG {
+        let p = parts(c.drivers)
+            .unwrap_or_else(|| panic!("{}: unreadable drivers {:?}", c.model, c.drivers));
+        let mut kinds: Vec<&str> = p.iter().map(|(_, k)| *k).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let (folder, ok) = match c.class {
+            IemClass::Ba => ("/iem/ba/", kinds == ["BA"]),
+            IemClass::Dd => ("/iem/dd/", kinds == ["DD"]),
+            IemClass::Planar => ("/iem/planar/", kinds == ["planar magnetic"]),
+            IemClass::Hybrid => ("/iem/hybrid/", kinds.len() >= 2),
+        };
+        assert!(
+            ok,
+            "{}: {:?} does not fit class {}",
+            c.model,
+            c.drivers,
+            c.class.label()
+        );
+        assert!(
+            c.path.contains(folder),
+            "{}: {} not under {folder}",
+            c.model,
+            c.path
+        );
+    }
+}
+
+#[test]
+fn the_parser_refuses_what_is_not_a_configuration() {
+    assert_eq!(parts("1 DD + 4 BA"), Some(vec![(1, "DD"), (4, "BA")]));
+    assert_eq!(parts("12 BA (m15 Apex module)"), Some(vec![(12, "BA")]));
+    assert_eq!(
+        parts("2 DD + 1 BA + 2 EST"),
+        Some(vec![(2, "DD"), (1, "BA"), (2, "EST")])
+    );
+    assert_eq!(parts("hybrid: 1 DD"), None);
+    assert_eq!(parts("0 BA"), None);
+    assert_eq!(parts("1 ribbon"), None);
+}
