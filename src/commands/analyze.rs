@@ -97,7 +97,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         );
         charts::write(path, &chart, size)?;
     }
-    if args.json {
+    if args.report.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }

@@ -91,7 +91,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         },
         preamp: parse_preamp(&args.preamp)?,
         force: args.force,
-        quiet: args.quiet || args.json,
+        quiet: args.quiet || args.report.json,
     };
     if let Some(dir) = &args.out_dir {
         if !dir.is_dir() {
@@ -146,7 +146,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     for (file, jobs) in &plan {
         match export_matched(file, jobs, &opts, matching) {
             Ok(r) => {
-                if !args.json {
+                if !args.report.json {
                     r.iter().try_for_each(|r| print_report(r, to_stdout))?;
                 }
                 reports.extend(r);
@@ -159,7 +159,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    if args.json {
+    if args.report.json {
         let report = JsonReport {
             outputs: &reports,
             skipped: &skipped,

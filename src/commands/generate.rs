@@ -68,7 +68,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default();
-    if args.json {
+    if args.report.json {
         let report = serde_json::json!({
             "output": args.output,
             "kind": kind_name,

@@ -60,12 +60,12 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     }
     let mut json = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
-        if i > 0 && !args.json {
+        if i > 0 && !args.report.json {
             outln!()?;
         }
         show_one(args, p, &mut json)?;
     }
-    if args.json {
+    if args.report.json {
         let out = match json.len() {
             1 => json.remove(0),
             _ => serde_json::Value::Array(json),
@@ -123,7 +123,7 @@ fn show_one(
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
-    if args.json {
+    if args.report.json {
         let report = ShowReport {
             profile: p,
             sample_rate: args.rate,

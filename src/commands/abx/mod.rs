@@ -70,7 +70,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             }
             run_scripted(&setup, &answers)
         }
-        None => interactive::run(&setup, args.device.as_deref(), args.buffer),
+        None => interactive::run(&setup, args.audio.device.as_deref(), args.audio.buffer),
     }
 }
 
@@ -133,7 +133,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         trials: args.trials,
         seed: args.seed,
         log_path,
-        json: args.json,
+        json: args.report.json,
     })
 }
 

@@ -234,7 +234,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     let readme = report::readme(args.kind, &rendered);
     let readme_path = dir.join("README.md");
     write_text(&readme_path, &readme, args.force)?;
-    if args.json {
+    if args.report.json {
         let r = JsonReport {
             demo: kind_name(args.kind),
             title: super::title(args.kind),

@@ -43,7 +43,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
         return Err(usage("--duration must be more than 0 s"));
     }
-    if (args.switch_every.is_some() || args.duration.is_some() || args.json) && !args.no_tui {
+    if (args.switch_every.is_some() || args.duration.is_some() || args.report.json) && !args.no_tui
+    {
         return Err(usage(
             "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
         ));
@@ -54,8 +55,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let cfg = PlayerConfig {
         input,
         profiles,
-        device: args.device.clone(),
-        buffer_frames: args.buffer,
+        device: args.audio.device.clone(),
+        buffer_frames: args.audio.buffer,
         matching: !args.no_match,
         start_s,
         loop_s,
