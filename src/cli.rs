@@ -80,7 +80,12 @@ pub enum Command {
     )]
     #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Export(ExportArgs),
-    /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
+    /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV or FLAC file.
+    #[command(
+        after_help = "Examples:\n  iemsim generate sweep -o sweep.wav --seconds 5\n  \
+        iemsim generate tone --freq 440 -o a440.flac --bits 24\n  \
+        iemsim generate pink -o - | sox - -d                   straight to the speakers"
+    )]
     #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Generate(GenerateArgs),
     /// Play a WAV in real time and flip between two profiles (A/B), loudness-matched and click-free.
@@ -312,6 +317,16 @@ pub enum FormatArg {
     Flac,
 }
 
+impl FormatArg {
+    /// The container it names.
+    pub fn container(self) -> crate::io::Container {
+        match self {
+            Self::Wav => crate::io::Container::Wav,
+            Self::Flac => crate::io::Container::Flac,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
@@ -429,9 +444,14 @@ pub struct GenerateArgs {
     /// What to generate.
     #[arg(value_enum)]
     pub kind: SignalKind,
-    /// Output WAV file.
-    #[arg(short = 'o', long)]
+    /// Output file, .wav or .flac (the extension picks the format, as in `export`), or `-` for
+    /// standard output (WAV unless --format flac).
+    #[arg(short = 'o', long, allow_hyphen_values = true)]
     pub output: PathBuf,
+    /// Output file format; must agree with the -o extension (needed only for `-o -`). FLAC is
+    /// 16- or 24-bit.
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
     /// Length in seconds [default: 10; music: 24]
     #[arg(long)]
     pub seconds: Option<f64>,
@@ -441,7 +461,7 @@ pub struct GenerateArgs {
     /// Tone frequency (Hz), for `tone`.
     #[arg(long, default_value_t = 1000.0)]
     pub freq: f64,
-    /// Output sample format: 16, 24, 32 or 32f.
+    /// Output sample format: 16, 24, 32 or 32f (WAV only).
     #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
     pub bits: String,
     /// Seed for the noise and the music's variations (the same seed gives the same file).
