@@ -8,17 +8,18 @@ mod scripted;
 
 pub use interactive::{interactive, DemoScreen, Outcome};
 
-use super::{find_profile, input_or_default, through};
+use super::{input_or_default, through};
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::player::PlayerConfig;
+use crate::profiles::resolve;
 use anyhow::Result;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     let hp = super::headphones(&args.hp, None)?;
-    let profiles = [&args.a, &args.b].map(|p| find_profile(p).map(|p| through(hp.as_ref(), p)));
+    let profiles = [&args.a, &args.b].map(|p| resolve(p, None).map(|p| through(hp.as_ref(), p)));
     let [a, b] = profiles;
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
