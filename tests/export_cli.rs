@@ -2,6 +2,9 @@
 //! one line naming the file, nothing left behind), and the output matches an independent float64
 //! RBJ cascade written here from the cookbook formulas.
 
+#[path = "common/rbj.rs"]
+mod rbj;
+
 use std::f64::consts::PI;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,74 +83,16 @@ fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f64>) {
     (spec, data)
 }
 
-/// Float64 reference: the RBJ cookbook formulas typed in from the cookbook text (not via the
-/// `biquad` crate or iemsim's code), run in direct form I.
-fn reference_cascade(
-    filters: &[(&str, f64, f64, f64)],
+/// Float64 reference: the cookbook formulas of `common/rbj.rs` (not the `biquad` crate or
+/// iemsim's code), run in direct form I.
+fn reference_cascade<K: AsRef<str>>(
+    filters: &[(K, f64, f64, f64)],
     fs: f64,
     preamp_db: f64,
     data: &[f64],
     channels: usize,
 ) -> Vec<f64> {
-    let coeffs: Vec<[f64; 5]> = filters
-        .iter()
-        .map(|&(kind, f0, gain_db, q)| {
-            let a = 10f64.powf(gain_db / 40.0);
-            let w0 = 2.0 * PI * f0 / fs;
-            let (cw, alpha) = (w0.cos(), w0.sin() / (2.0 * q));
-            let (b0, b1, b2, a0, a1, a2) = match kind {
-                "PK" => (
-                    1.0 + alpha * a,
-                    -2.0 * cw,
-                    1.0 - alpha * a,
-                    1.0 + alpha / a,
-                    -2.0 * cw,
-                    1.0 - alpha / a,
-                ),
-                "LS" => {
-                    let s = 2.0 * a.sqrt() * alpha;
-                    (
-                        a * ((a + 1.0) - (a - 1.0) * cw + s),
-                        2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                        a * ((a + 1.0) - (a - 1.0) * cw - s),
-                        (a + 1.0) + (a - 1.0) * cw + s,
-                        -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                        (a + 1.0) + (a - 1.0) * cw - s,
-                    )
-                }
-                "HS" => {
-                    let s = 2.0 * a.sqrt() * alpha;
-                    (
-                        a * ((a + 1.0) + (a - 1.0) * cw + s),
-                        -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                        a * ((a + 1.0) + (a - 1.0) * cw - s),
-                        (a + 1.0) - (a - 1.0) * cw + s,
-                        2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                        (a + 1.0) - (a - 1.0) * cw - s,
-                    )
-                }
-                _ => unreachable!(),
-            };
-            [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
-        })
-        .collect();
-    let g = 10f64.powf(preamp_db / 20.0);
-    let mut out = data.to_vec();
-    for ch in 0..channels {
-        for c in &coeffs {
-            let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-            for i in (ch..out.len()).step_by(channels) {
-                let x = out[i];
-                let y = c[0] * x + c[1] * x1 + c[2] * x2 - c[3] * y1 - c[4] * y2;
-                (x2, x1, y2, y1) = (x1, x, y1, y);
-                out[i] = y;
-            }
-        }
-        for i in (ch..out.len()).step_by(channels) {
-            out[i] *= g;
-        }
-    }
-    out
+    rbj::cascade(filters, fs, preamp_db, data, channels)
 }
 
 /// The `dd` profile's filters, as shown by `iemsim show dd --json` (read through the CLI so the test

@@ -4,8 +4,10 @@
 //! subtract Harman), the filters' response from the RBJ cookbook formulas written out again, and
 //! the Equalizer APO file is parsed back by hand.
 
+#[path = "common/rbj.rs"]
+mod rbj;
+
 use serde_json::Value;
-use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -77,49 +79,7 @@ fn deviation(path: &Path) -> (Vec<f64>, Vec<f64>) {
 }
 
 fn rbj_db(kind: &str, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * fc / FS;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = sw / (2.0 * q);
-    let sa = 2.0 * a.sqrt() * alpha;
-    let (b, d) = match kind {
-        "peaking" | "PK" => (
-            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
-            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
-        ),
-        "low_shelf" | "LSC" => (
-            [
-                a * ((a + 1.0) - (a - 1.0) * cw + sa),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                a * ((a + 1.0) - (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cw + sa,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                (a + 1.0) + (a - 1.0) * cw - sa,
-            ],
-        ),
-        "high_shelf" | "HSC" => (
-            [
-                a * ((a + 1.0) + (a - 1.0) * cw + sa),
-                -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                a * ((a + 1.0) + (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) - (a - 1.0) * cw + sa,
-                2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                (a + 1.0) - (a - 1.0) * cw - sa,
-            ],
-        ),
-        other => panic!("unexpected filter kind {other}"),
-    };
-    let w = 2.0 * PI * f / FS;
-    let mag = |c: [f64; 3]| {
-        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
-        let im = c[1] * w.sin() + c[2] * (2.0 * w).sin();
-        (re * re + im * im).sqrt()
-    };
-    20.0 * (mag(b) / mag(d)).log10()
+    rbj::magnitude_db(kind, fc, gain_db, q, FS, f)
 }
 
 type Filter = (String, f64, f64, f64);

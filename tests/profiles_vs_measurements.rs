@@ -8,6 +8,9 @@
 //! (errors are taken with their mean over the band removed: a constant level is a preamp). One test
 //! does use the library's fitter: to show the stored class profiles are what it makes.
 
+#[path = "common/rbj.rs"]
+mod rbj;
+
 use iemsim::dsp::builtin;
 use iemsim::dsp::filter::FilterKind;
 use std::f64::consts::PI;
@@ -132,59 +135,9 @@ fn reference(name: &str) -> (Vec<f64>, Vec<f64>) {
     }
 }
 
-/// |H(e^jw)| in dB of one RBJ cookbook biquad, written out from the cookbook text.
+/// |H| in dB of one filter by the independent cookbook reference (`common/rbj.rs`).
 fn rbj_db(kind: FilterKind, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * fc / FS;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = sw / (2.0 * q);
-    let sa = 2.0 * a.sqrt() * alpha;
-    let (b, den) = match kind {
-        FilterKind::Peaking => (
-            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
-            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
-        ),
-        FilterKind::LowShelf => (
-            [
-                a * ((a + 1.0) - (a - 1.0) * cw + sa),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                a * ((a + 1.0) - (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cw + sa,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                (a + 1.0) + (a - 1.0) * cw - sa,
-            ],
-        ),
-        FilterKind::HighShelf => (
-            [
-                a * ((a + 1.0) + (a - 1.0) * cw + sa),
-                -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                a * ((a + 1.0) + (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) - (a - 1.0) * cw + sa,
-                2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                (a + 1.0) - (a - 1.0) * cw - sa,
-            ],
-        ),
-        FilterKind::LowPass => (
-            [(1.0 - cw) / 2.0, 1.0 - cw, (1.0 - cw) / 2.0],
-            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
-        ),
-        FilterKind::HighPass => (
-            [(1.0 + cw) / 2.0, -(1.0 + cw), (1.0 + cw) / 2.0],
-            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
-        ),
-    };
-    // |sum c_k e^{-jkw}|
-    let w = 2.0 * PI * f / FS;
-    let mag = |c: [f64; 3]| {
-        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
-        let im = -c[1] * w.sin() - c[2] * (2.0 * w).sin();
-        (re * re + im * im).sqrt()
-    };
-    20.0 * (mag(b) / mag(den)).log10()
+    rbj::magnitude_db(kind.short(), fc, gain_db, q, FS, f)
 }
 
 /// The RMS error a profile documents: the number in "RMS error X dB" in its `source`.
