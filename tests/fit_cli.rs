@@ -4,8 +4,12 @@
 //! subtract Harman), the filters' response from the RBJ cookbook formulas written out again, and
 //! the Equalizer APO file is parsed back by hand.
 
+#[path = "common/measurements.rs"]
+mod measurements;
 #[path = "common/rbj.rs"]
 mod rbj;
+
+use measurements::deviation;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -37,45 +41,6 @@ fn json(args: &[&str]) -> Value {
         String::from_utf8_lossy(&o.stderr)
     );
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-/// `frequency,raw` rows.
-fn load(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let mut it = l.split(',');
-            let f: f64 = it.next().unwrap().parse().unwrap();
-            let v: f64 = it.next().unwrap().parse().unwrap();
-            (f, v)
-        })
-        .unzip()
-}
-
-fn normalised(f: &[f64], y: &[f64]) -> Vec<f64> {
-    let band: Vec<f64> = f
-        .iter()
-        .zip(y)
-        .filter(|(f, _)| (500.0..=2000.0).contains(*f))
-        .map(|(_, y)| *y)
-        .collect();
-    let m = band.iter().sum::<f64>() / band.len() as f64;
-    y.iter().map(|v| v - m).collect()
-}
-
-/// Measurement − Harman IE 2019 v2, both normalised (the files share AutoEq's grid).
-fn deviation(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let (f, h) = load(&root().join("samples/measurements/targets/harman_in-ear_2019v2.csv"));
-    let (f2, m) = load(path);
-    assert_eq!(f.len(), f2.len());
-    let d = normalised(&f, &m)
-        .iter()
-        .zip(normalised(&f, &h))
-        .map(|(a, b)| a - b)
-        .collect();
-    (f, d)
 }
 
 fn rbj_db(kind: &str, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
