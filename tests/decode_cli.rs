@@ -1,24 +1,15 @@
 //! The decoder as the commands use it: non-finite samples, the built-in material from an empty
 //! folder, standard input and FIFOs, and the error for each kind of bad input.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;
 use iemsim::io::{OutFormat, WavSink};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::{Command, Stdio};
 
 fn ffmpeg(args: &[&str]) -> Vec<u8> {
     let out = Command::new("ffmpeg")

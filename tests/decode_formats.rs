@@ -2,18 +2,13 @@
 //! time (ffmpeg is in .ci/run's packages): lossless formats must decode bit for bit, lossy ones to
 //! the source's length and in line with it; seeking is checked against a straight decode.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::run as iemsim;
 use iemsim::io::Decoder;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
+use std::process::{Command, Stdio};
 
 fn ffmpeg(args: &[&str]) {
     let out = Command::new("ffmpeg")

@@ -2,25 +2,16 @@
 //! one line naming the file, nothing left behind), and the output matches an independent float64
 //! RBJ cascade written here from the cookbook formulas.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/rbj.rs"]
 mod rbj;
 
+use cli::{run as iemsim, stderr};
 use std::f64::consts::PI;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run iemsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 /// A deterministic test signal: two sines plus a little chirp, -6 dBFS peak, per channel different.
 fn signal(frames: usize, channels: usize, rate: u32) -> Vec<f64> {

@@ -4,33 +4,22 @@
 //! subtract Harman), the filters' response from the RBJ cookbook formulas written out again, and
 //! the Equalizer APO file is parsed back by hand.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/measurements.rs"]
 mod measurements;
 #[path = "common/rbj.rs"]
 mod rbj;
 
+use cli::{iemsim, root};
 use measurements::deviation;
-
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 const FS: f64 = 48_000.0;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/measurements").join(name)
-}
-
-fn iemsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run iemsim")
 }
 
 fn json(args: &[&str]) -> Value {

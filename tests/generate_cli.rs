@@ -1,14 +1,11 @@
 //! `iemsim generate` through the real binary: the files are what they claim, existing files are
 //! never replaced without --force, and bad arguments get one clear line and exit code 2.
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn iemsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .output()
-        .expect("run iemsim")
-}
+use cli::iemsim;
+use std::process::Command;
 
 #[test]
 fn writes_the_promised_format_and_never_clobbers() {
