@@ -7,8 +7,6 @@ mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
 
-use tmux::Tmux;
-
 #[test]
 fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
     if !tmux::available() {
@@ -17,12 +15,7 @@ fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
     let Some(stack) = pulse::PulseStack::start() else {
         return;
     };
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env} '{}' play; echo EXIT=$?; sleep 30",
-        env!("CARGO_BIN_EXE_iemsim")
-    );
-    let t = Tmux::start("picker", 100, 30, &cmd);
+    let t = tmux::iemsim("picker", (100, 30), &stack.env(), &["play"], "");
     t.wait_for("the play screen", |s| s.contains("LIVE"));
 
     t.keys(&["p"]);
