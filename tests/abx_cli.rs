@@ -10,6 +10,8 @@ mod cli;
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
 use cli::{command as bin, run as iemsim, text};
 use tmux::{sh_quote, Tmux};
@@ -656,10 +658,7 @@ fn masked(screen: &str) -> String {
 /// the session as abandoned and the terminal is restored.
 #[test]
 fn interactive_session_in_a_terminal() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -3,6 +3,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/tools.rs"]
+mod tools;
 
 use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;
@@ -10,21 +12,7 @@ use iemsim::io::{OutFormat, WavSink};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ffmpeg is needed for this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use tools::ffmpeg;
 
 fn write_float_wav(path: &Path, samples: &[f64]) {
     let mut s = WavSink::create(path, 2, 48_000, OutFormat::F32, Dither::None, true).unwrap();

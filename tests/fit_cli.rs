@@ -39,19 +39,7 @@ fn rbj_db(kind: &str, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
 type Filter = (String, f64, f64, f64);
 
 fn filters_of(report: &Value) -> Vec<Filter> {
-    report["filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["kind"].as_str().unwrap().to_string(),
-                f["fc_hz"].as_f64().unwrap(),
-                f["gain_db"].as_f64().unwrap(),
-                f["q"].as_f64().unwrap(),
-            )
-        })
-        .collect()
+    cli::filters(&report["filters"])
 }
 
 /// RMS over 20 Hz–10 kHz of filters − curve, mean offset removed.

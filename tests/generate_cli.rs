@@ -3,9 +3,11 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/tools.rs"]
+mod tools;
 
 use cli::iemsim;
-use std::process::Command;
+use tools::sox;
 
 #[test]
 fn writes_the_promised_format_and_never_clobbers() {
@@ -77,17 +79,6 @@ fn bad_arguments_are_refused_clearly() {
         std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
         "nothing written"
     );
-}
-
-fn sox(args: &[&str]) -> String {
-    let o = Command::new("sox").args(args).output().expect("run sox");
-    assert!(
-        o.status.success(),
-        "sox {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    // `stat` and `--i` print to stderr and stdout respectively.
-    String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
 }
 
 /// sox's `stat` value on the line starting with `name`.

@@ -6,13 +6,12 @@
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
 #[test]
 fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let t = tmux::iemsim("picker", (100, 30), &stack.env(), &["play"], "");

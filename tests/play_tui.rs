@@ -5,6 +5,8 @@
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
 use tmux::{sh_quote, Tmux};
 
@@ -28,10 +30,7 @@ fn live_side(screen: &str) -> Option<char> {
 
 #[test]
 fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let restored = "stty -a | grep -o -- '-icanon'";
@@ -79,10 +78,7 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
 
 #[test]
 fn the_demo_screen_steps_through_parts_and_cleans_up() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -212,10 +208,7 @@ fn a_closed_terminal_ends_play_and_demo() {
 /// restored and the exit code is 128 + the signal, as shells expect.
 #[test]
 fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -255,10 +248,7 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
 /// At the end of the file the screen pauses back at the start; space plays it again.
 #[test]
 fn the_end_of_the_file_pauses_at_the_start() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -295,10 +285,7 @@ fn position_s(screen: &str) -> Option<u64> {
 /// 5 s, not 15). Fails on the old key loop: the `q` after the resize never quits.
 #[test]
 fn keys_after_a_resize_and_keys_sent_together_all_count() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let args = ["play", "--start", "2"];

@@ -29,19 +29,7 @@ fn published_autoeq_files_load_as_distributed() {
     ];
     let v = show_json(dir.path(), fixture("Sennheiser HD 600").to_str().unwrap());
     assert_eq!(v["preamp_db"], -6.3);
-    let got: Vec<(String, f64, f64, f64)> = v["profile"]["filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["kind"].as_str().unwrap().to_string(),
-                f["fc_hz"].as_f64().unwrap(),
-                f["gain_db"].as_f64().unwrap(),
-                f["q"].as_f64().unwrap(),
-            )
-        })
-        .collect();
+    let got = cli::filters(&v["profile"]["filters"]);
     let want: Vec<(String, f64, f64, f64)> = hd600
         .iter()
         .map(|&(k, a, b, c)| (k.to_string(), a, b, c))

@@ -60,6 +60,25 @@ pub fn autoeq_fixture(name: &str) -> PathBuf {
         .join(format!("{name} ParametricEQ.txt"))
 }
 
+/// (kind, fc Hz, gain dB, Q) of each filter in a JSON `filters` array as iemsim prints it.
+pub fn filters(list: &serde_json::Value) -> Vec<(String, f64, f64, f64)> {
+    let num =
+        |f: &serde_json::Value, k: &str| f[k].as_f64().unwrap_or_else(|| panic!("{k} in {f}"));
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a filter list: {list}"))
+        .iter()
+        .map(|f| {
+            let kind = f["kind"].as_str().unwrap_or_else(|| panic!("kind in {f}"));
+            (
+                kind.to_string(),
+                num(f, "fc_hz"),
+                num(f, "gain_db"),
+                num(f, "q"),
+            )
+        })
+        .collect()
+}
+
 /// `iemsim show PROFILE --json` in `dir`, parsed.
 pub fn show_json(dir: &Path, profile: &str) -> serde_json::Value {
     json_of(&run_with_config(&["show", profile, "--json"], dir, None))
