@@ -9,25 +9,28 @@ mod tools;
 use cli::iemsim;
 use tools::sox;
 
+/// `iemsim generate tone --freq 440 --seconds 0.5 -o OUT MORE…`.
+fn half_second_of_440_hz(out: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "generate",
+        "tone",
+        "--freq",
+        "440",
+        "--seconds",
+        "0.5",
+        "-o",
+        out,
+    ];
+    args.extend_from_slice(more);
+    iemsim(&args)
+}
+
 #[test]
 fn writes_the_promised_format_and_never_clobbers() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("tone.wav");
     let o = dir.path().join("tone.wav").display().to_string();
-    let r = iemsim(&[
-        "generate",
-        "tone",
-        "-o",
-        &o,
-        "--freq",
-        "440",
-        "--seconds",
-        "0.5",
-        "--rate",
-        "22050",
-        "--bits",
-        "24",
-    ]);
+    let r = half_second_of_440_hz(&o, &["--rate", "22050", "--bits", "24"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let reader = hound::WavReader::open(&out).expect("wav");
     let spec = reader.spec();
@@ -98,18 +101,7 @@ fn the_extension_picks_flac_as_in_export() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("a440.FLAC");
     let o = out.display().to_string();
-    let r = iemsim(&[
-        "generate",
-        "tone",
-        "-o",
-        &o,
-        "--freq",
-        "440",
-        "--seconds",
-        "0.5",
-        "--bits",
-        "24",
-    ]);
+    let r = half_second_of_440_hz(&o, &["--bits", "24"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert_eq!(&std::fs::read(&out).expect("read")[..4], b"fLaC");
     assert_eq!(sox(&["--i", "-t", &o]).trim(), "flac");

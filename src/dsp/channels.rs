@@ -24,34 +24,48 @@ use std::f64::consts::FRAC_1_SQRT_2;
 /// The −3 dB coefficient of BS.775 (0.7071).
 pub const MINUS_3_DB: f64 = FRAC_1_SQRT_2;
 
-/// A loudspeaker position of the WAVE_FORMAT_EXTENSIBLE mask.
+/// Microsoft's default `dwChannelMask` for 1 to 8 channels (mono = front centre, 5.1 = 0x3F,
+/// 7.1 = 0x63F).
+const DEFAULT_MASKS: [u32; 8] = [0x4, 0x3, 0x7, 0x33, 0x37, 0x3F, 0x13F, 0x63F];
+
+/// A loudspeaker position; its value is its bit in a WAVE_FORMAT_EXTENSIBLE `dwChannelMask`
+/// (ksmedia.h SPEAKER_*), and channels are interleaved in the order of these bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
 pub enum Speaker {
-    FrontLeft,
-    FrontRight,
-    FrontCentre,
-    Lfe,
-    BackLeft,
-    BackRight,
-    BackCentre,
-    SideLeft,
-    SideRight,
+    FrontLeft = 0x1,
+    FrontRight = 0x2,
+    FrontCentre = 0x4,
+    Lfe = 0x8,
+    BackLeft = 0x10,
+    BackRight = 0x20,
+    BackCentre = 0x100,
+    SideLeft = 0x200,
+    SideRight = 0x400,
 }
 
 impl Speaker {
-    /// Its bit in a WAVE_FORMAT_EXTENSIBLE `dwChannelMask` (ksmedia.h SPEAKER_*).
+    /// Its bit in a `dwChannelMask`.
     pub fn mask_bit(self) -> u32 {
-        match self {
-            Speaker::FrontLeft => 0x1,
-            Speaker::FrontRight => 0x2,
-            Speaker::FrontCentre => 0x4,
-            Speaker::Lfe => 0x8,
-            Speaker::BackLeft => 0x10,
-            Speaker::BackRight => 0x20,
-            Speaker::BackCentre => 0x100,
-            Speaker::SideLeft => 0x200,
-            Speaker::SideRight => 0x400,
-        }
+        self as u32
+    }
+
+    /// The position of a mask bit (`None` for positions iemsim does not place).
+    fn from_bit(bit: u32) -> Option<Self> {
+        use Speaker::*;
+        [
+            FrontLeft,
+            FrontRight,
+            FrontCentre,
+            Lfe,
+            BackLeft,
+            BackRight,
+            BackCentre,
+            SideLeft,
+            SideRight,
+        ]
+        .into_iter()
+        .find(|s| s.mask_bit() == bit)
     }
 
     /// BS.775 coefficients into (left, right) of a stereo pair.
@@ -82,42 +96,25 @@ impl Speaker {
 }
 
 /// Microsoft's default layout for `channels` channels (1 to 8), in interleaving order; `None`
-/// for other counts. Mono is front centre.
-pub fn default_layout(channels: usize) -> Option<&'static [Speaker]> {
-    use Speaker::*;
-    Some(match channels {
-        1 => &[FrontCentre],
-        2 => &[FrontLeft, FrontRight],
-        3 => &[FrontLeft, FrontRight, FrontCentre],
-        4 => &[FrontLeft, FrontRight, BackLeft, BackRight],
-        5 => &[FrontLeft, FrontRight, FrontCentre, BackLeft, BackRight],
-        6 => &[FrontLeft, FrontRight, FrontCentre, Lfe, BackLeft, BackRight],
-        7 => &[
-            FrontLeft,
-            FrontRight,
-            FrontCentre,
-            Lfe,
-            BackLeft,
-            BackRight,
-            BackCentre,
-        ],
-        8 => &[
-            FrontLeft,
-            FrontRight,
-            FrontCentre,
-            Lfe,
-            BackLeft,
-            BackRight,
-            SideLeft,
-            SideRight,
-        ],
-        _ => return None,
-    })
+/// for other counts.
+pub fn default_layout(channels: usize) -> Option<Vec<Speaker>> {
+    let mask = *DEFAULT_MASKS.get(channels.checked_sub(1)?)?;
+    Some(
+        (0..32)
+            .map(|i| 1u32 << i)
+            .filter(|bit| mask & bit != 0)
+            .filter_map(Speaker::from_bit)
+            .collect(),
+    )
 }
 
 /// The default layout's `dwChannelMask` (0 for counts without one).
 pub fn default_mask(channels: usize) -> u32 {
-    default_layout(channels).map_or(0, |l| l.iter().map(|s| s.mask_bit()).sum())
+    channels
+        .checked_sub(1)
+        .and_then(|i| DEFAULT_MASKS.get(i))
+        .copied()
+        .unwrap_or(0)
 }
 
 /// A mixing matrix from `inputs` to `outputs` channels (see the module comment for the rule).
@@ -150,8 +147,9 @@ impl ChannelMap {
         } else {
             // An unknown layout (more than 8 channels) counts as fronts alternating left, right.
             let alternate = [Speaker::FrontLeft, Speaker::FrontRight];
+            let layout = default_layout(inputs);
             for i in 0..inputs {
-                let s = default_layout(inputs).map_or(alternate[i % 2], |l| l[i]);
+                let s = layout.as_ref().map_or(alternate[i % 2], |l| l[i]);
                 if outputs == 1 {
                     m[at(0, i)] = s.to_mono();
                 } else {
@@ -285,13 +283,23 @@ mod tests {
         }
     }
 
-    /// The masks Microsoft documents as the defaults.
+    /// Microsoft's documented default orders: 5.1 is L R C LFE Ls Rs, 7.1 adds the sides last,
+    /// and every layout has as many positions as channels.
     #[test]
-    fn default_masks_are_microsofts() {
-        let want = [0x4, 0x3, 0x7, 0x33, 0x37, 0x3F, 0x13F, 0x63F];
-        for (n, w) in (1..=8).zip(want) {
-            assert_eq!(default_mask(n), w, "{n} channels");
+    fn default_layouts_are_microsofts() {
+        use Speaker::*;
+        let five_one = [FrontLeft, FrontRight, FrontCentre, Lfe, BackLeft, BackRight];
+        assert_eq!(default_layout(6).as_deref(), Some(&five_one[..]));
+        let seven_one = default_layout(8).expect("7.1");
+        assert_eq!(seven_one[6..], [SideLeft, SideRight]);
+        assert_eq!(default_layout(1).as_deref(), Some(&[FrontCentre][..]));
+        for n in 1..=8 {
+            assert_eq!(default_layout(n).map(|l| l.len()), Some(n));
         }
-        assert_eq!(default_mask(9), 0);
+        assert_eq!(
+            (default_mask(6), default_mask(8), default_mask(9)),
+            (0x3F, 0x63F, 0)
+        );
+        assert!(default_layout(0).is_none() && default_layout(9).is_none());
     }
 }
