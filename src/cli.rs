@@ -171,6 +171,17 @@ pub struct DeviceArgs {
     pub buffer: Option<u32>,
 }
 
+/// The two profiles compared by `play` and `abx`.
+#[derive(Debug, Clone, Args)]
+pub struct ProfilePair {
+    /// Profile on side A (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
+    pub a: String,
+    /// Profile on side B (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
+    pub b: String,
+}
+
 /// Machine-readable output, shared by every command that reports something. Each command says
 /// what its JSON holds (`mut_arg` on its variant in [`Command`]).
 #[derive(Debug, Clone, Copy, Default, Args)]
@@ -480,12 +491,8 @@ pub struct PlayArgs {
     pub hp: HeadphoneArgs,
     /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
-    /// Profile on side A (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
-    pub a: String,
-    /// Profile on side B (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
-    pub b: String,
+    #[command(flatten)]
+    pub pair: ProfilePair,
     #[command(flatten)]
     pub audio: DeviceArgs,
     /// Start position (seconds, or M:SS).
@@ -522,12 +529,8 @@ pub struct AbxArgs {
     pub hp: HeadphoneArgs,
     /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
-    /// First profile (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
-    pub a: String,
-    /// Second profile (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
-    pub b: String,
+    #[command(flatten)]
+    pub pair: ProfilePair,
     /// Number of trials. Fewer than 5 cannot reach p < 0.05 even all correct (4/4 is p = 0.0625):
     /// allowed for practice, with a warning. A and B must be different profiles.
     #[arg(long, default_value_t = 16)]
@@ -606,6 +609,7 @@ mod tests {
         let Command::Abx(a) = cli.command else {
             panic!("abx")
         };
+        assert_eq!((a.pair.a.as_str(), a.pair.b.as_str()), ("ba", "dd"));
         assert_eq!(a.audio.device.as_deref(), Some("pulse"));
         assert_eq!(a.audio.buffer, Some(256));
         assert!(a.report.json);

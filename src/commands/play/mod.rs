@@ -19,7 +19,8 @@ use scripted::scripted;
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     let hp = super::headphones(&args.hp, None)?;
-    let profiles = [&args.a, &args.b].map(|p| resolve(p, None).map(|p| through(hp.as_ref(), p)));
+    let profiles =
+        [&args.pair.a, &args.pair.b].map(|p| resolve(p, None).map(|p| through(hp.as_ref(), p)));
     let [a, b] = profiles;
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
