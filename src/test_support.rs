@@ -53,10 +53,13 @@ pub fn tone_amplitude(x: &[f64], channels: usize, c: usize, rate: f64, f_hz: f64
 /// R' = R + 0.7071 C + 0.7071 Rs, LFE left out, all scaled by 1/(1 + 2 · 0.7071) so nothing clips.
 pub fn assert_bs775_stereo(x: &[f64]) {
     assert_eq!(x.len(), 44_100 * 2, "one second of stereo");
-    let n = 1.0 / (1.0 + 2.0 * 0.7071);
+    // BS.775's coefficient as published, to its four digits (not the code's FRAC_1_SQRT_2).
+    #[allow(clippy::approx_constant)]
+    const K: f64 = 0.7071;
+    let n = 1.0 / (1.0 + 2.0 * K);
     let want = [
-        [n, 0.0, 0.7071 * n, 0.0, 0.7071 * n, 0.0],
-        [0.0, n, 0.7071 * n, 0.0, 0.0, 0.7071 * n],
+        [n, 0.0, K * n, 0.0, K * n, 0.0],
+        [0.0, n, K * n, 0.0, 0.0, K * n],
     ];
     for (out, row) in want.iter().enumerate() {
         for (input, w) in row.iter().enumerate() {

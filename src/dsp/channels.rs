@@ -224,15 +224,20 @@ impl ChannelMap {
 mod tests {
     use super::*;
 
+    /// BS.775's coefficient as published, to its four digits (not the code's FRAC_1_SQRT_2), so
+    /// these tests check the code against the standard's numbers.
+    #[allow(clippy::approx_constant)]
+    const K: f64 = 0.7071;
+
     /// BS.775 table 2, 3/2 → 2/0, written out with the published 0.7071 and the clip-free
     /// scaling 1/(1 + 0.7071 + 0.7071).
     #[test]
     fn five_one_to_stereo_is_bs775() {
         let m = ChannelMap::new(6, 2);
-        let n = 1.0 / (1.0 + 2.0 * 0.7071);
+        let n = 1.0 / (1.0 + 2.0 * K);
         let want = [
-            [n, 0.0, 0.7071 * n, 0.0, 0.7071 * n, 0.0],
-            [0.0, n, 0.7071 * n, 0.0, 0.0, 0.7071 * n],
+            [n, 0.0, K * n, 0.0, K * n, 0.0],
+            [0.0, n, K * n, 0.0, 0.0, K * n],
         ];
         for (o, row) in want.iter().enumerate() {
             for (i, w) in row.iter().enumerate() {
@@ -246,8 +251,8 @@ mod tests {
     #[test]
     fn five_one_to_mono_is_bs775() {
         let m = ChannelMap::new(6, 1);
-        let n = 1.0 / (2.0 * 0.7071 + 1.0 + 2.0 * 0.5);
-        for (i, w) in [0.7071, 0.7071, 1.0, 0.0, 0.5, 0.5].iter().enumerate() {
+        let n = 1.0 / (2.0 * K + 1.0 + 2.0 * 0.5);
+        for (i, w) in [K, K, 1.0, 0.0, 0.5, 0.5].iter().enumerate() {
             assert!((m.coefficient(0, i) - w * n).abs() < 1e-4, "in {i}");
         }
         // Stereo to mono: the two −3 dB halves scaled to 0.5 each (an average).
