@@ -171,6 +171,19 @@ pub struct DeviceArgs {
     pub buffer: Option<u32>,
 }
 
+/// The size of a chart drawn with `--plot` (`show`, `analyze`).
+#[derive(Debug, Clone, Args)]
+pub struct ChartSize {
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "1200x700",
+        requires = "plot"
+    )]
+    pub size: String,
+}
+
 /// The two profiles compared by `play` and `abx`.
 #[derive(Debug, Clone, Args)]
 pub struct ProfilePair {
@@ -270,14 +283,8 @@ pub struct ShowArgs {
     /// replaced).
     #[arg(long, value_name = "FILE.png|FILE.svg", conflicts_with = "json")]
     pub plot: Option<PathBuf>,
-    /// Chart size in pixels.
-    #[arg(
-        long,
-        value_name = "WIDTHxHEIGHT",
-        default_value = "1200x700",
-        requires = "plot"
-    )]
-    pub size: String,
+    #[command(flatten)]
+    pub chart: ChartSize,
     /// A measured frequency response to overlay (CSV rows `frequency,dB`, e.g. AutoEq's), drawn
     /// as its deviation from the Harman in-ear 2019 target, comparable with the profiles; repeat
     /// for several.
@@ -299,14 +306,8 @@ pub struct AnalyzeArgs {
     /// FILE.svg (an existing file is replaced).
     #[arg(long, value_name = "FILE.png|FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// Chart size in pixels.
-    #[arg(
-        long,
-        value_name = "WIDTHxHEIGHT",
-        default_value = "1200x700",
-        requires = "plot"
-    )]
-    pub size: String,
+    #[command(flatten)]
+    pub chart: ChartSize,
     #[command(flatten)]
     pub report: ReportArgs,
 }

@@ -46,7 +46,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
-            Some(charts::parse_size(&args.size)?)
+            Some(charts::parse_size(&args.chart.size)?)
         }
         None => None,
     };

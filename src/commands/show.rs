@@ -78,7 +78,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
 /// `--plot`: every profile's response (and any `--measurement`) on one chart.
 fn plot(args: &ShowArgs, path: &std::path::Path, profiles: &[crate::dsp::Profile]) -> Result<()> {
     charts::format_of(path)?;
-    let size = charts::parse_size(&args.size)?;
+    let size = charts::parse_size(&args.chart.size)?;
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let title = format!("Frequency response: {}", names.join(", "));
     let mut chart = charts::responses(profiles, f64::from(args.rate), &title);
