@@ -48,19 +48,25 @@ pub fn tone_amplitude(x: &[f64], channels: usize, c: usize, rate: f64, f_hz: f64
     2.0 * re.hypot(im) / n as f64
 }
 
-/// Checks that stereo `x` (44.1 kHz, made from [`surround_tones_wav`]) holds each surround channel
-/// at the level ITU-R BS.775's downmix gives it: L' = L + 0.7071 C + 0.7071 Ls,
-/// R' = R + 0.7071 C + 0.7071 Rs, LFE left out, all scaled by 1/(1 + 2 · 0.7071) so nothing clips.
-pub fn assert_bs775_stereo(x: &[f64]) {
-    assert_eq!(x.len(), 44_100 * 2, "one second of stereo");
-    // BS.775's coefficient as published, to its four digits (not the code's FRAC_1_SQRT_2).
+/// ITU-R BS.775's 5.1 → stereo downmix, written out from the standard: rows L', R', columns
+/// L R C LFE Ls Rs; L' = L + 0.7071 C + 0.7071 Ls, R' = R + 0.7071 C + 0.7071 Rs, LFE left out,
+/// all scaled by 1/(1 + 2 · 0.7071) so nothing clips.
+pub fn bs775_five_one_to_stereo() -> [[f64; 6]; 2] {
+    // The coefficient as published, to its four digits (not the code's FRAC_1_SQRT_2).
     #[allow(clippy::approx_constant)]
     const K: f64 = 0.7071;
     let n = 1.0 / (1.0 + 2.0 * K);
-    let want = [
+    [
         [n, 0.0, K * n, 0.0, K * n, 0.0],
         [0.0, n, K * n, 0.0, 0.0, K * n],
-    ];
+    ]
+}
+
+/// Checks that stereo `x` (44.1 kHz, made from [`surround_tones_wav`]) holds each surround channel
+/// at the level ITU-R BS.775's downmix gives it ([`bs775_five_one_to_stereo`]).
+pub fn assert_bs775_stereo(x: &[f64]) {
+    assert_eq!(x.len(), 44_100 * 2, "one second of stereo");
+    let want = bs775_five_one_to_stereo();
     for (out, row) in want.iter().enumerate() {
         for (input, w) in row.iter().enumerate() {
             let got = tone_amplitude(x, 2, out, 44_100.0, SURROUND_TONES_HZ[input]);

@@ -74,18 +74,6 @@ fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f64>) {
     (spec, data)
 }
 
-/// Float64 reference: the cookbook formulas of `common/rbj.rs` (not the `biquad` crate or
-/// iemsim's code), run in direct form I.
-fn reference_cascade<K: AsRef<str>>(
-    filters: &[(K, f64, f64, f64)],
-    fs: f64,
-    preamp_db: f64,
-    data: &[f64],
-    channels: usize,
-) -> Vec<f64> {
-    rbj::cascade(filters, fs, preamp_db, data, channels)
-}
-
 /// The `dd` profile's filters, as shown by `iemsim show dd --json` (read through the CLI so the test
 /// follows the built-in data, while the arithmetic above stays independent).
 fn profile_filters(dir: &Path, name: &str) -> Vec<(String, f64, f64, f64)> {
@@ -152,7 +140,7 @@ fn float_output_matches_float64_reference_below_minus_90_dbfs() {
             .collect();
         // The input as the file holds it (f32), then the reference in f64.
         let (_, held) = read_wav(&input);
-        let want = reference_cascade(&f, 48_000.0, -6.0, &held, 2);
+        let want = rbj::cascade(&f, 48_000.0, -6.0, &held, 2);
         let (spec, got) = read_wav(&out);
         assert_eq!(
             (spec.channels, spec.sample_rate, spec.bits_per_sample),
@@ -196,7 +184,7 @@ fn integer_output_within_one_lsb_of_reference_without_dither() {
             .map(|(k, a, b, c)| (k.as_str(), *a, *b, *c))
             .collect();
         let (_, held) = read_wav(&input);
-        let want = reference_cascade(&f, 44_100.0, -3.0, &held, 2);
+        let want = rbj::cascade(&f, 44_100.0, -3.0, &held, 2);
         let (spec, got) = read_wav(&out);
         assert_eq!(spec.bits_per_sample, bits);
         let lsb = 1.0 / 2f64.powi(i32::from(bits) - 1);

@@ -229,16 +229,11 @@ mod tests {
     #[allow(clippy::approx_constant)]
     const K: f64 = 0.7071;
 
-    /// BS.775 table 2, 3/2 → 2/0, written out with the published 0.7071 and the clip-free
-    /// scaling 1/(1 + 0.7071 + 0.7071).
+    /// BS.775 table 2, 3/2 → 2/0, as written out from the standard in `test_support`.
     #[test]
     fn five_one_to_stereo_is_bs775() {
         let m = ChannelMap::new(6, 2);
-        let n = 1.0 / (1.0 + 2.0 * K);
-        let want = [
-            [n, 0.0, K * n, 0.0, K * n, 0.0],
-            [0.0, n, K * n, 0.0, 0.0, K * n],
-        ];
+        let want = crate::test_support::bs775_five_one_to_stereo();
         for (o, row) in want.iter().enumerate() {
             for (i, w) in row.iter().enumerate() {
                 let got = m.coefficient(o, i);
