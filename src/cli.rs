@@ -31,12 +31,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the built-in profiles and your own (from your profile folder), one line each.
+    #[command(mut_arg("json", |a| a.help("Print JSON instead of a table")))]
     Profiles(ProfilesArgs),
     /// Show profiles' filters and magnitude responses (dB at 1/3-octave centres), or chart them.
     #[command(after_help = "Examples:\n  iemsim show ba\n  \
         iemsim show ba dd v-hybrid --plot fr.png      the three responses on one chart\n  \
         iemsim show ba --plot ba.svg --size 1600x900\n  \
         iemsim show ba --plot ba.png --measurement 'samples/measurements/iem/ba/BGVP DM6.csv'")]
+    #[command(mut_arg("json", |a| a.help("Print JSON instead of a table (one object per profile; an array for several)")))]
     Show(ShowArgs),
     /// Work with profile files: `iemsim profile convert IN -o OUT`.
     Profile(ProfileArgs),
@@ -50,6 +52,7 @@ pub enum Command {
         iemsim fit \"Moondrop Chu.csv\" --like er4sr.csv         make the Chu sound like the ER4SR\n  \
         iemsim fit m.csv --target diffuse-field --max-filters 6 --json"
     )]
+    #[command(mut_arg("json", |a| a.help("Print JSON instead of a table")))]
     Fit(FitArgs),
     /// Measure a file and what profiles do to it: loudness (LUFS), loudness range, true peak,
     /// crest factor, octave-band levels and the long-term average spectrum.
@@ -61,6 +64,7 @@ pub enum Command {
         4x oversampled (dBTP). RMS, octave bands and the spectrum are dB re full scale, where a \
         full-scale sine has RMS -3.0 dB."
     )]
+    #[command(mut_arg("json", |a| a.help("Print JSON instead of a table")))]
     Analyze(AnalyzeArgs),
     /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
     #[command(
@@ -74,8 +78,15 @@ pub enum Command {
         iemsim export -p ba -p dd --no-match            each at --preamp auto instead\n\n\
         Only regular files are ever replaced (--force); SIGINT/SIGTERM/SIGHUP/SIGQUIT leave nothing half-written."
     )]
+    #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Export(ExportArgs),
-    /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV file.
+    /// Write a test signal (sweep, noise, tone, sibilants, bass notes, music) to a WAV or FLAC file.
+    #[command(
+        after_help = "Examples:\n  iemsim generate sweep -o sweep.wav --seconds 5\n  \
+        iemsim generate tone --freq 440 -o a440.flac --bits 24\n  \
+        iemsim generate pink -o - | sox - -d                   straight to the speakers"
+    )]
+    #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Generate(GenerateArgs),
     /// Play a WAV in real time and flip between two profiles (A/B), loudness-matched and click-free.
     #[command(
@@ -88,6 +99,7 @@ pub enum Command {
         iemsim play --loop 0:12-0:20                  repeat a passage\n  \
         iemsim play --no-tui --switch-every 2 --duration 10"
     )]
+    #[command(mut_arg("json", |a| a.help("Print JSON lines instead of text (with --no-tui)")))]
     Play(PlayArgs),
     /// List audio output devices (the default is marked) with their rates and formats.
     Devices(DevicesArgs),
@@ -99,6 +111,7 @@ pub enum Command {
         at least that well by guessing (p); p < 0.05 means you reliably heard a difference. 16 trials is a \
         good minimum.\n\nExample:\n  iemsim abx -a ba -b dd --trials 16"
     )]
+    #[command(mut_arg("json", |a| a.help("Print the result as JSON")))]
     Abx(AbxArgs),
     /// Guided demos of sibilance, bass roll-off and the classic driver signatures.
     #[command(
@@ -106,6 +119,7 @@ pub enum Command {
         scroll the text.\n\nExamples:\n  iemsim demo sibilance\n  iemsim demo bass --export bass-demo   \
         WAVs + README.md, no audio device needed"
     )]
+    #[command(mut_arg("json", |a| a.help("Print the numbers as JSON")))]
     Demo(DemoArgs),
     /// Remember settings: `iemsim config set headphones FILE` applies that headphone correction
     /// to every command that plays or renders.
@@ -145,6 +159,51 @@ pub enum ConfigCommand {
     },
 }
 
+/// The audio device a playing command opens: `play`, `abx` and `demo` share these.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeviceArgs {
+    /// Output device (name or part of it; see `iemsim devices`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// machine (no dropouts) but switches later; smaller switches sooner.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
+    pub buffer: Option<u32>,
+}
+
+/// The size of a chart drawn with `--plot` (`show`, `analyze`).
+#[derive(Debug, Clone, Args)]
+pub struct ChartSize {
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "1200x700",
+        requires = "plot"
+    )]
+    pub size: String,
+}
+
+/// The two profiles compared by `play` and `abx`.
+#[derive(Debug, Clone, Args)]
+pub struct ProfilePair {
+    /// Profile on side A (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
+    pub a: String,
+    /// Profile on side B (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
+    pub b: String,
+}
+
+/// Machine-readable output, shared by every command that reports something. Each command says
+/// what its JSON holds (`mut_arg` on its variant in [`Command`]).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ReportArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// Headphone compensation, shared by every command that plays or renders.
 #[derive(Debug, Clone, Default, Args)]
 pub struct HeadphoneArgs {
@@ -167,9 +226,8 @@ pub struct HeadphoneArgs {
 
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error
     /// (fits every bundled measurement: a few seconds).
     #[arg(long)]
@@ -204,9 +262,8 @@ pub struct FitArgs {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -220,21 +277,14 @@ pub struct ShowArgs {
     /// Sample rate the response is computed at (Hz).
     #[arg(long, default_value_t = 48_000)]
     pub rate: u32,
-    /// Print JSON instead of a table (one object per profile; an array for several).
-    #[arg(long, conflicts_with = "plot")]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Draw the magnitude responses as a chart instead: FILE.png or FILE.svg (an existing file is
     /// replaced).
-    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    #[arg(long, value_name = "FILE.png|FILE.svg", conflicts_with = "json")]
     pub plot: Option<PathBuf>,
-    /// Chart size in pixels.
-    #[arg(
-        long,
-        value_name = "WIDTHxHEIGHT",
-        default_value = "1200x700",
-        requires = "plot"
-    )]
-    pub size: String,
+    #[command(flatten)]
+    pub chart: ChartSize,
     /// A measured frequency response to overlay (CSV rows `frequency,dB`, e.g. AutoEq's), drawn
     /// as its deviation from the Harman in-ear 2019 target, comparable with the profiles; repeat
     /// for several.
@@ -256,17 +306,10 @@ pub struct AnalyzeArgs {
     /// FILE.svg (an existing file is replaced).
     #[arg(long, value_name = "FILE.png|FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// Chart size in pixels.
-    #[arg(
-        long,
-        value_name = "WIDTHxHEIGHT",
-        default_value = "1200x700",
-        requires = "plot"
-    )]
-    pub size: String,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub chart: ChartSize,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -284,6 +327,16 @@ pub enum FormatArg {
     Wav,
     /// FLAC, lossless, 16- or 24-bit.
     Flac,
+}
+
+impl FormatArg {
+    /// The container it names.
+    pub fn container(self) -> crate::io::Container {
+        match self {
+            Self::Wav => crate::io::Container::Wav,
+            Self::Flac => crate::io::Container::Flac,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -345,9 +398,8 @@ pub struct ExportArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Print a JSON report instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -404,9 +456,14 @@ pub struct GenerateArgs {
     /// What to generate.
     #[arg(value_enum)]
     pub kind: SignalKind,
-    /// Output WAV file.
-    #[arg(short = 'o', long)]
+    /// Output file, .wav or .flac (the extension picks the format, as in `export`), or `-` for
+    /// standard output (WAV unless --format flac).
+    #[arg(short = 'o', long, allow_hyphen_values = true)]
     pub output: PathBuf,
+    /// Output file format; must agree with the -o extension (needed only for `-o -`). FLAC is
+    /// 16- or 24-bit.
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
     /// Length in seconds [default: 10; music: 24]
     #[arg(long)]
     pub seconds: Option<f64>,
@@ -416,7 +473,7 @@ pub struct GenerateArgs {
     /// Tone frequency (Hz), for `tone`.
     #[arg(long, default_value_t = 1000.0)]
     pub freq: f64,
-    /// Output sample format: 16, 24, 32 or 32f.
+    /// Output sample format: 16, 24, 32 or 32f (WAV only).
     #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
     pub bits: String,
     /// Seed for the noise and the music's variations (the same seed gives the same file).
@@ -425,9 +482,8 @@ pub struct GenerateArgs {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
-    /// Print a JSON report instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -436,19 +492,10 @@ pub struct PlayArgs {
     pub hp: HeadphoneArgs,
     /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
-    /// Profile on side A (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
-    pub a: String,
-    /// Profile on side B (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
-    pub b: String,
-    /// Output device (name or part of it; see `iemsim devices`).
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
-    /// machine (no dropouts) but switches later; smaller switches sooner.
-    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
-    pub buffer: Option<u32>,
+    #[command(flatten)]
+    pub pair: ProfilePair,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
     /// Start position (seconds, or M:SS).
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
@@ -467,16 +514,14 @@ pub struct PlayArgs {
     /// With --no-tui: stop after SECS seconds [default: the whole file].
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
-    /// Print JSON lines instead of text (with --no-tui).
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct DevicesArgs {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -485,12 +530,8 @@ pub struct AbxArgs {
     pub hp: HeadphoneArgs,
     /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
-    /// First profile (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
-    pub a: String,
-    /// Second profile (a name or a .toml/.txt/.yml file).
-    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
-    pub b: String,
+    #[command(flatten)]
+    pub pair: ProfilePair,
     /// Number of trials. Fewer than 5 cannot reach p < 0.05 even all correct (4/4 is p = 0.0625):
     /// allowed for practice, with a warning. A and B must be different profiles.
     #[arg(long, default_value_t = 16)]
@@ -509,16 +550,10 @@ pub struct AbxArgs {
     /// No terminal UI (scripted mode).
     #[arg(long)]
     pub no_tui: bool,
-    /// Output device (name or part of it).
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
-    /// machine (no dropouts) but switches later; smaller switches sooner.
-    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
-    pub buffer: Option<u32>,
-    /// Print the result as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -543,17 +578,56 @@ pub struct DemoArgs {
     /// No terminal UI: print the text and play each part in turn.
     #[arg(long)]
     pub no_tui: bool,
-    /// Output device (name or part of it).
-    #[arg(long)]
-    pub device: Option<String>,
-    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
-    /// machine (no dropouts) but switches later; smaller switches sooner.
-    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
-    pub buffer: Option<u32>,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
     /// Replace existing files in the export folder.
     #[arg(long)]
     pub force: bool,
-    /// Print the numbers as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks (names, conflicts, and every `mut_arg` naming an argument
+    /// that exists).
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// The shared groups land in their fields, and each command keeps its own `--json` wording.
+    #[test]
+    fn shared_device_and_json_arguments() {
+        let cli = Cli::try_parse_from([
+            "iemsim", "abx", "-a", "ba", "-b", "dd", "--device", "pulse", "--buffer", "256",
+            "--json",
+        ])
+        .expect("parse");
+        let Command::Abx(a) = cli.command else {
+            panic!("abx")
+        };
+        assert_eq!((a.pair.a.as_str(), a.pair.b.as_str()), ("ba", "dd"));
+        assert_eq!(a.audio.device.as_deref(), Some("pulse"));
+        assert_eq!(a.audio.buffer, Some(256));
+        assert!(a.report.json);
+        assert!(Cli::try_parse_from(["iemsim", "demo", "bass", "--buffer", "32"]).is_err());
+        let mut cmd = Cli::command();
+        let help = |cmd: &mut clap::Command, sub: &str| {
+            let c = cmd.find_subcommand_mut(sub).expect(sub);
+            let a = c
+                .get_arguments()
+                .find(|a| a.get_id() == "json")
+                .expect("json");
+            a.get_help().map(|h| h.to_string()).unwrap_or_default()
+        };
+        assert_eq!(
+            help(&mut cmd, "play"),
+            "Print JSON lines instead of text (with --no-tui)"
+        );
+        assert_eq!(help(&mut cmd, "devices"), "Print JSON instead of text");
+    }
 }

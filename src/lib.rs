@@ -13,4 +13,6 @@ pub mod matching;
 pub mod playback;
 pub mod profiles;
 pub mod render;
+#[cfg(test)]
+mod test_support;
 pub mod ui;

@@ -4,35 +4,24 @@
 //! time. Interactive mode: in a tmux terminal on a real (PulseAudio null sink) device, when both
 //! are available: answering, the screen not depending on X, abandoning and hanging up.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/pulse.rs"]
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
+use cli::{command as bin, run as iemsim, text};
 use tmux::{sh_quote, Tmux};
 
 use serde_json::Value;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-}
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    bin()
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run iemsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A 0.5 s stereo 16-bit tone: enough for the command to validate and hash.
 fn make_wav(dir: &Path) -> PathBuf {
@@ -669,10 +658,7 @@ fn masked(screen: &str) -> String {
 /// the session as abandoned and the terminal is restored.
 #[test]
 fn interactive_session_in_a_terminal() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,39 +1,18 @@
 //! The decoder as the commands use it: non-finite samples, the built-in material from an empty
 //! folder, standard input and FIFOs, and the error for each kind of bad input.
 
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/tools.rs"]
+mod tools;
+
+use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;
 use iemsim::io::{OutFormat, WavSink};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ffmpeg(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ffmpeg is needed for this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use std::process::{Command, Stdio};
+use tools::ffmpeg;
 
 fn write_float_wav(path: &Path, samples: &[f64]) {
     let mut s = WavSink::create(path, 2, 48_000, OutFormat::F32, Dither::None, true).unwrap();

@@ -2,32 +2,15 @@
 //! time (ffmpeg is in .ci/run's packages): lossless formats must decode bit for bit, lossy ones to
 //! the source's length and in line with it; seeking is checked against a straight decode.
 
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/tools.rs"]
+mod tools;
+
+use cli::run as iemsim;
 use iemsim::io::Decoder;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("ffmpeg is needed for this test (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use tools::ffmpeg;
 
 /// 6 s of the synthesized music (broadband: bass, lead, hi-hats), 44.1 kHz stereo 16-bit.
 fn source(dir: &Path) -> PathBuf {

@@ -2,22 +2,16 @@
 //! one line naming the file, nothing left behind), and the output matches an independent float64
 //! RBJ cascade written here from the cookbook formulas.
 
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/rbj.rs"]
+mod rbj;
+
+use cli::{run as iemsim, stderr};
 use std::f64::consts::PI;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run iemsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Command;
 
 /// A deterministic test signal: two sines plus a little chirp, -6 dBFS peak, per channel different.
 fn signal(frames: usize, channels: usize, rate: u32) -> Vec<f64> {
@@ -78,76 +72,6 @@ fn read_wav(path: &Path) -> (hound::WavSpec, Vec<f64>) {
         }
     };
     (spec, data)
-}
-
-/// Float64 reference: the RBJ cookbook formulas typed in from the cookbook text (not via the
-/// `biquad` crate or iemsim's code), run in direct form I.
-fn reference_cascade(
-    filters: &[(&str, f64, f64, f64)],
-    fs: f64,
-    preamp_db: f64,
-    data: &[f64],
-    channels: usize,
-) -> Vec<f64> {
-    let coeffs: Vec<[f64; 5]> = filters
-        .iter()
-        .map(|&(kind, f0, gain_db, q)| {
-            let a = 10f64.powf(gain_db / 40.0);
-            let w0 = 2.0 * PI * f0 / fs;
-            let (cw, alpha) = (w0.cos(), w0.sin() / (2.0 * q));
-            let (b0, b1, b2, a0, a1, a2) = match kind {
-                "PK" => (
-                    1.0 + alpha * a,
-                    -2.0 * cw,
-                    1.0 - alpha * a,
-                    1.0 + alpha / a,
-                    -2.0 * cw,
-                    1.0 - alpha / a,
-                ),
-                "LS" => {
-                    let s = 2.0 * a.sqrt() * alpha;
-                    (
-                        a * ((a + 1.0) - (a - 1.0) * cw + s),
-                        2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                        a * ((a + 1.0) - (a - 1.0) * cw - s),
-                        (a + 1.0) + (a - 1.0) * cw + s,
-                        -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                        (a + 1.0) + (a - 1.0) * cw - s,
-                    )
-                }
-                "HS" => {
-                    let s = 2.0 * a.sqrt() * alpha;
-                    (
-                        a * ((a + 1.0) + (a - 1.0) * cw + s),
-                        -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                        a * ((a + 1.0) + (a - 1.0) * cw - s),
-                        (a + 1.0) - (a - 1.0) * cw + s,
-                        2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                        (a + 1.0) - (a - 1.0) * cw - s,
-                    )
-                }
-                _ => unreachable!(),
-            };
-            [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
-        })
-        .collect();
-    let g = 10f64.powf(preamp_db / 20.0);
-    let mut out = data.to_vec();
-    for ch in 0..channels {
-        for c in &coeffs {
-            let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-            for i in (ch..out.len()).step_by(channels) {
-                let x = out[i];
-                let y = c[0] * x + c[1] * x1 + c[2] * x2 - c[3] * y1 - c[4] * y2;
-                (x2, x1, y2, y1) = (x1, x, y1, y);
-                out[i] = y;
-            }
-        }
-        for i in (ch..out.len()).step_by(channels) {
-            out[i] *= g;
-        }
-    }
-    out
 }
 
 /// The `dd` profile's filters, as shown by `iemsim show dd --json` (read through the CLI so the test
@@ -216,7 +140,7 @@ fn float_output_matches_float64_reference_below_minus_90_dbfs() {
             .collect();
         // The input as the file holds it (f32), then the reference in f64.
         let (_, held) = read_wav(&input);
-        let want = reference_cascade(&f, 48_000.0, -6.0, &held, 2);
+        let want = rbj::cascade(&f, 48_000.0, -6.0, &held, 2);
         let (spec, got) = read_wav(&out);
         assert_eq!(
             (spec.channels, spec.sample_rate, spec.bits_per_sample),
@@ -260,7 +184,7 @@ fn integer_output_within_one_lsb_of_reference_without_dither() {
             .map(|(k, a, b, c)| (k.as_str(), *a, *b, *c))
             .collect();
         let (_, held) = read_wav(&input);
-        let want = reference_cascade(&f, 44_100.0, -3.0, &held, 2);
+        let want = rbj::cascade(&f, 44_100.0, -3.0, &held, 2);
         let (spec, got) = read_wav(&out);
         assert_eq!(spec.bits_per_sample, bits);
         let lsb = 1.0 / 2f64.powi(i32::from(bits) - 1);

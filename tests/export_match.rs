@@ -1,17 +1,12 @@
 //! `export --match`: the outputs of one input are equally loud by an independent BS.1770 meter
 //! (the `ebur128` crate, a port of libebur128), none clips, and the report says each loudness.
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .env("IEMSIM_CONFIG_DIR", dir.join("no-config"))
-        .output()
-        .expect("run iemsim")
-}
+use cli::run as iemsim;
+use std::path::Path;
+use std::process::Output;
 
 fn music() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

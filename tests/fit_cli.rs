@@ -4,27 +4,22 @@
 //! subtract Harman), the filters' response from the RBJ cookbook formulas written out again, and
 //! the Equalizer APO file is parsed back by hand.
 
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/measurements.rs"]
+mod measurements;
+#[path = "common/rbj.rs"]
+mod rbj;
+
+use cli::{iemsim, root};
+use measurements::deviation;
 use serde_json::Value;
-use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 const FS: f64 = 48_000.0;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixture(name: &str) -> PathBuf {
     root().join("tests/fixtures/measurements").join(name)
-}
-
-fn iemsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("run iemsim")
 }
 
 fn json(args: &[&str]) -> Value {
@@ -37,107 +32,14 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// `frequency,raw` rows.
-fn load(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            let mut it = l.split(',');
-            let f: f64 = it.next().unwrap().parse().unwrap();
-            let v: f64 = it.next().unwrap().parse().unwrap();
-            (f, v)
-        })
-        .unzip()
-}
-
-fn normalised(f: &[f64], y: &[f64]) -> Vec<f64> {
-    let band: Vec<f64> = f
-        .iter()
-        .zip(y)
-        .filter(|(f, _)| (500.0..=2000.0).contains(*f))
-        .map(|(_, y)| *y)
-        .collect();
-    let m = band.iter().sum::<f64>() / band.len() as f64;
-    y.iter().map(|v| v - m).collect()
-}
-
-/// Measurement − Harman IE 2019 v2, both normalised (the files share AutoEq's grid).
-fn deviation(path: &Path) -> (Vec<f64>, Vec<f64>) {
-    let (f, h) = load(&root().join("samples/measurements/targets/harman_in-ear_2019v2.csv"));
-    let (f2, m) = load(path);
-    assert_eq!(f.len(), f2.len());
-    let d = normalised(&f, &m)
-        .iter()
-        .zip(normalised(&f, &h))
-        .map(|(a, b)| a - b)
-        .collect();
-    (f, d)
-}
-
 fn rbj_db(kind: &str, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * fc / FS;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = sw / (2.0 * q);
-    let sa = 2.0 * a.sqrt() * alpha;
-    let (b, d) = match kind {
-        "peaking" | "PK" => (
-            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
-            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
-        ),
-        "low_shelf" | "LSC" => (
-            [
-                a * ((a + 1.0) - (a - 1.0) * cw + sa),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                a * ((a + 1.0) - (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cw + sa,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                (a + 1.0) + (a - 1.0) * cw - sa,
-            ],
-        ),
-        "high_shelf" | "HSC" => (
-            [
-                a * ((a + 1.0) + (a - 1.0) * cw + sa),
-                -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                a * ((a + 1.0) + (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) - (a - 1.0) * cw + sa,
-                2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                (a + 1.0) - (a - 1.0) * cw - sa,
-            ],
-        ),
-        other => panic!("unexpected filter kind {other}"),
-    };
-    let w = 2.0 * PI * f / FS;
-    let mag = |c: [f64; 3]| {
-        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
-        let im = c[1] * w.sin() + c[2] * (2.0 * w).sin();
-        (re * re + im * im).sqrt()
-    };
-    20.0 * (mag(b) / mag(d)).log10()
+    rbj::magnitude_db(kind, fc, gain_db, q, FS, f)
 }
 
 type Filter = (String, f64, f64, f64);
 
 fn filters_of(report: &Value) -> Vec<Filter> {
-    report["filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["kind"].as_str().unwrap().to_string(),
-                f["fc_hz"].as_f64().unwrap(),
-                f["gain_db"].as_f64().unwrap(),
-                f["q"].as_f64().unwrap(),
-            )
-        })
-        .collect()
+    cli::filters(&report["filters"])
 }
 
 /// RMS over 20 Hz–10 kHz of filters − curve, mean offset removed.

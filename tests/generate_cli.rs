@@ -1,13 +1,28 @@
 //! `iemsim generate` through the real binary: the files are what they claim, existing files are
 //! never replaced without --force, and bad arguments get one clear line and exit code 2.
 
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/tools.rs"]
+mod tools;
 
-fn iemsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .output()
-        .expect("run iemsim")
+use cli::iemsim;
+use tools::sox;
+
+/// `iemsim generate tone --freq 440 --seconds 0.5 -o OUT MORE…`.
+fn half_second_of_440_hz(out: &str, more: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "generate",
+        "tone",
+        "--freq",
+        "440",
+        "--seconds",
+        "0.5",
+        "-o",
+        out,
+    ];
+    args.extend_from_slice(more);
+    iemsim(&args)
 }
 
 #[test]
@@ -15,20 +30,7 @@ fn writes_the_promised_format_and_never_clobbers() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = dir.path().join("tone.wav");
     let o = dir.path().join("tone.wav").display().to_string();
-    let r = iemsim(&[
-        "generate",
-        "tone",
-        "-o",
-        &o,
-        "--freq",
-        "440",
-        "--seconds",
-        "0.5",
-        "--rate",
-        "22050",
-        "--bits",
-        "24",
-    ]);
+    let r = half_second_of_440_hz(&o, &["--rate", "22050", "--bits", "24"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     let reader = hound::WavReader::open(&out).expect("wav");
     let spec = reader.spec();
@@ -80,6 +82,92 @@ fn bad_arguments_are_refused_clearly() {
         std::fs::read_dir(dir.path()).expect("dir").next().is_none(),
         "nothing written"
     );
+}
+
+/// sox's `stat` value on the line starting with `name`.
+fn stat(report: &str, name: &str) -> f64 {
+    report
+        .lines()
+        .find(|l| l.starts_with(name))
+        .and_then(|l| l.rsplit(':').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in {report}"))
+}
+
+/// `-o NAME.flac` writes FLAC, as `export` does: sox reads a 24-bit FLAC holding the 440 Hz tone
+/// at half scale. (generate used to write a WAV under any name.)
+#[test]
+fn the_extension_picks_flac_as_in_export() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("a440.FLAC");
+    let o = out.display().to_string();
+    let r = half_second_of_440_hz(&o, &["--bits", "24"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(&std::fs::read(&out).expect("read")[..4], b"fLaC");
+    assert_eq!(sox(&["--i", "-t", &o]).trim(), "flac");
+    assert_eq!(sox(&["--i", "-p", &o]).trim(), "24");
+    assert_eq!(sox(&["--i", "-s", &o]).trim(), "22050");
+    let st = sox(&[&o, "-n", "stat"]);
+    assert!((stat(&st, "Maximum amplitude") - 0.5).abs() < 1e-3, "{st}");
+    assert!((stat(&st, "Rough   frequency") - 440.0).abs() < 5.0, "{st}");
+    // Only the file: the write went through a temporary that was renamed.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+
+    // An existing FLAC is not replaced without --force.
+    let before = std::fs::read(&out).expect("read");
+    let r = iemsim(&["generate", "sweep", "-o", &o]);
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(std::fs::read(&out).expect("read"), before, "untouched");
+
+    // `-o -` with --format flac: FLAC on standard output, the report on standard error.
+    let r = iemsim(&[
+        "generate",
+        "pink",
+        "-o",
+        "-",
+        "--format",
+        "flac",
+        "--seconds",
+        "0.2",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(&r.stdout[..4], b"fLaC");
+    assert!(String::from_utf8_lossy(&r.stderr).contains("FLAC"));
+}
+
+/// Names generate cannot write are refused with exit 2 before anything is generated, with
+/// export's messages; nothing is left in the folder. (x.mp3 used to become a WAV named x.mp3.)
+#[test]
+fn unwritable_output_names_are_refused_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    std::fs::create_dir(d.join("sub")).expect("mkdir");
+    let at = |n: &str| d.join(n).display().to_string();
+    for (name, extra, says) in [
+        ("x.mp3", vec![], "x.mp3: iemsim writes .wav and .flac"),
+        ("noext", vec![], "noext: iemsim writes .wav and .flac"),
+        ("x.wav", vec!["--format", "flac"], "--format says flac"),
+        (
+            "x.flac",
+            vec!["--bits", "32f"],
+            "FLAC output is 16- or 24-bit",
+        ),
+        ("sub", vec![], "sub: is a folder"),
+    ] {
+        let o = at(name);
+        let mut args = vec!["generate", "tone", "-o", &o, "--seconds", "0.1"];
+        args.extend(extra);
+        let r = iemsim(&args);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        let names: Vec<_> = std::fs::read_dir(d)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["sub"], "{name}");
+    }
 }
 
 #[test]

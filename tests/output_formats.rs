@@ -3,17 +3,13 @@
 //! without a warning and find exactly the samples that went in (issue 11 item 15, issue 12
 //! "Output"). These tools are installed by `.ci/run`; a missing one fails the test.
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{run as iemsim, text};
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run iemsim")
-}
 
 fn tool(cmd: &str, args: &[&str], dir: &Path) -> Output {
     Command::new(cmd)
@@ -21,10 +17,6 @@ fn tool(cmd: &str, args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("{cmd} is needed (.ci/run installs it): {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// A 16-bit input on the integer grid (so every output format holds it exactly), with different

@@ -7,24 +7,16 @@
 //! it always arrives mid-export, and the condition waited for is stable once reached.
 #![cfg(target_os = "linux")]
 
+#[path = "common/cli.rs"]
+mod cli;
+
+use cli::{run as iemsim, text};
 use std::fs;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn iemsim(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run iemsim")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)

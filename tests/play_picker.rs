@@ -6,23 +6,15 @@
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
-
-use tmux::Tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
 #[test]
 fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env} '{}' play; echo EXIT=$?; sleep 30",
-        env!("CARGO_BIN_EXE_iemsim")
-    );
-    let t = Tmux::start("picker", 100, 30, &cmd);
+    let t = tmux::iemsim("picker", (100, 30), &stack.env(), &["play"], "");
     t.wait_for("the play screen", |s| s.contains("LIVE"));
 
     t.keys(&["p"]);

@@ -5,6 +5,8 @@
 mod pulse;
 #[path = "common/tmux.rs"]
 mod tmux;
+#[path = "common/tui.rs"]
+mod tui;
 
 use tmux::{sh_quote, Tmux};
 
@@ -28,18 +30,11 @@ fn live_side(screen: &str) -> Option<char> {
 
 #[test]
 fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env} '{}' play; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",
-        env!("CARGO_BIN_EXE_iemsim")
-    );
-    let t = Tmux::start("keys", 100, 30, &cmd);
+    let restored = "stty -a | grep -o -- '-icanon'";
+    let t = tmux::iemsim("keys", (100, 30), &stack.env(), &["play"], restored);
 
     let s = t.wait_for("the play screen", |s| {
         s.contains("LIVE") && s.contains("matching on")
@@ -83,20 +78,13 @@ fn the_play_screen_switches_pauses_changes_profiles_and_restores_the_terminal() 
 
 #[test]
 fn the_demo_screen_steps_through_parts_and_cleans_up() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env} TMPDIR='{}' '{}' demo sibilance; echo EXIT=$?; sleep 30",
-        tmp.path().display(),
-        env!("CARGO_BIN_EXE_iemsim")
-    );
-    let t = Tmux::start("demo", 120, 40, &cmd);
+    let mut vars = stack.env();
+    vars.push(("TMPDIR".into(), tmp.path().display().to_string()));
+    let t = tmux::iemsim("demo", (120, 40), &vars, &["demo", "sibilance"], "");
     let s = t.wait_for("part 1", |s| s.contains("part 1/2") && s.contains("LIVE"));
     assert!(s.contains("neutral") && s.contains("sibilance") && s.contains("Sibilance is"));
     // The text is longer than its panel: ↓ scrolls it.
@@ -220,10 +208,7 @@ fn a_closed_terminal_ends_play_and_demo() {
 /// restored and the exit code is 128 + the signal, as shells expect.
 #[test]
 fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -263,10 +248,7 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
 /// At the end of the file the screen pauses back at the start; space plays it again.
 #[test]
 fn the_end_of_the_file_pauses_at_the_start() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
     let tmp = tempfile::tempdir().expect("tmp");
@@ -277,13 +259,8 @@ fn the_end_of_the_file_pauses_at_the_start() {
         .output()
         .expect("generate");
     assert!(o.status.success());
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env}{} play {}; echo EXIT=$?; sleep 30",
-        sh_quote(env!("CARGO_BIN_EXE_iemsim")),
-        sh_quote(wav.to_str().expect("utf-8 path"))
-    );
-    let t = Tmux::start("end", 100, 30, &cmd);
+    let wav = wav.to_str().expect("utf-8 path");
+    let t = tmux::iemsim("end", (100, 30), &stack.env(), &["play", wav], "");
     t.wait_for("playing", |s| s.contains("playing"));
     t.wait_for("paused back at the start", |s| {
         s.contains("PAUSED") && s.contains("0:00 / 0:01")
@@ -308,18 +285,11 @@ fn position_s(screen: &str) -> Option<u64> {
 /// 5 s, not 15). Fails on the old key loop: the `q` after the resize never quits.
 #[test]
 fn keys_after_a_resize_and_keys_sent_together_all_count() {
-    if !tmux::available() {
-        return;
-    }
-    let Some(stack) = pulse::PulseStack::start() else {
+    let Some(stack) = tui::stack() else {
         return;
     };
-    let env = tmux::shell_env(&stack.env());
-    let cmd = format!(
-        "env {env}{} play --start 2; echo EXIT=$?; sleep 30",
-        sh_quote(env!("CARGO_BIN_EXE_iemsim"))
-    );
-    let t = Tmux::start("together", 100, 30, &cmd);
+    let args = ["play", "--start", "2"];
+    let t = tmux::iemsim("together", (100, 30), &stack.env(), &args, "");
     t.wait_for("playing", |s| s.contains("LIVE") && s.contains("playing"));
     t.keys(&["space"]);
     let s = t.wait_for("paused", |s| s.contains("PAUSED"));

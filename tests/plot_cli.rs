@@ -2,16 +2,12 @@
 //! and size, analysis numbers that agree with ffmpeg's EBU R128 meter, and bad arguments refused
 //! with exit code 2.
 
-use std::path::Path;
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn iemsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run iemsim")
-}
+use cli::{iemsim, stderr};
+use std::path::Path;
+use std::process::Command;
 
 fn png_size(path: &Path) -> (u32, u32) {
     let file = std::fs::File::open(path).expect("the PNG exists");
@@ -19,10 +15,6 @@ fn png_size(path: &Path) -> (u32, u32) {
         .read_info()
         .expect("a valid PNG");
     (info.info().width, info.info().height)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]

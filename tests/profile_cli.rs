@@ -1,33 +1,10 @@
 //! `profile convert`, the user profile folder, refusals naming file/line/field, and one auto preamp,
 //! through the real binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "common/cli.rs"]
+mod cli;
 
-fn iemsim(args: &[&str], dir: &Path, config: Option<&Path>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_iemsim"));
-    c.args(args).current_dir(dir);
-    // Never the developer's own folder: an empty one unless the test gives one.
-    let empty = dir.join("no-config");
-    c.env("IEMSIM_CONFIG_DIR", config.unwrap_or(&empty));
-    c.output().expect("run iemsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/autoeq")
-        .join(format!("{name} ParametricEQ.txt"))
-}
-
-fn show_json(dir: &Path, profile: &str) -> serde_json::Value {
-    let o = iemsim(&["show", profile, "--json"], dir, None);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
+use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr};
 
 fn filters_of(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["profile"]["filters"].as_array().unwrap()

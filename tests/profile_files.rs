@@ -2,34 +2,14 @@
 //! format's output equals an independent float64 RBJ reference (preamp included). `profile_cli.rs`
 //! has conversion, the user folder and refusals.
 
+#[path = "common/cli.rs"]
+mod cli;
+#[path = "common/rbj.rs"]
+mod rbj;
+
+use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr};
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn iemsim(args: &[&str], dir: &Path, config: Option<&Path>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_iemsim"));
-    c.args(args).current_dir(dir);
-    // Never the developer's own folder: an empty one unless the test gives one.
-    let empty = dir.join("no-config");
-    c.env("IEMSIM_CONFIG_DIR", config.unwrap_or(&empty));
-    c.output().expect("run iemsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/autoeq")
-        .join(format!("{name} ParametricEQ.txt"))
-}
-
-fn show_json(dir: &Path, profile: &str) -> serde_json::Value {
-    let o = iemsim(&["show", profile, "--json"], dir, None);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
 
 #[test]
 fn published_autoeq_files_load_as_distributed() {
@@ -49,19 +29,7 @@ fn published_autoeq_files_load_as_distributed() {
     ];
     let v = show_json(dir.path(), fixture("Sennheiser HD 600").to_str().unwrap());
     assert_eq!(v["preamp_db"], -6.3);
-    let got: Vec<(String, f64, f64, f64)> = v["profile"]["filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["kind"].as_str().unwrap().to_string(),
-                f["fc_hz"].as_f64().unwrap(),
-                f["gain_db"].as_f64().unwrap(),
-                f["q"].as_f64().unwrap(),
-            )
-        })
-        .collect();
+    let got = cli::filters(&v["profile"]["filters"]);
     let want: Vec<(String, f64, f64, f64)> = hd600
         .iter()
         .map(|&(k, a, b, c)| (k.to_string(), a, b, c))
@@ -94,83 +62,13 @@ fn signal(frames: usize, rate: f64) -> Vec<f64> {
         .collect()
 }
 
-/// One RBJ cookbook biquad, typed in from the cookbook text (not via the `biquad` crate or
-/// iemsim): kind, f0, gain dB, and Q — or, for shelves given as `LSs`/`HSs`, the slope S.
-fn rbj(kind: &str, f0: f64, gain_db: f64, q_or_s: f64, fs: f64) -> [f64; 5] {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * f0 / fs;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = match kind {
-        "LSs" | "HSs" => sw / 2.0 * ((a + 1.0 / a) * (1.0 / q_or_s - 1.0) + 2.0).sqrt(),
-        _ => sw / (2.0 * q_or_s),
-    };
-    let s = 2.0 * a.sqrt() * alpha;
-    let (b0, b1, b2, a0, a1, a2) = match kind {
-        "PK" => (
-            1.0 + alpha * a,
-            -2.0 * cw,
-            1.0 - alpha * a,
-            1.0 + alpha / a,
-            -2.0 * cw,
-            1.0 - alpha / a,
-        ),
-        "LS" | "LSs" => (
-            a * ((a + 1.0) - (a - 1.0) * cw + s),
-            2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-            a * ((a + 1.0) - (a - 1.0) * cw - s),
-            (a + 1.0) + (a - 1.0) * cw + s,
-            -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-            (a + 1.0) + (a - 1.0) * cw - s,
-        ),
-        "HS" | "HSs" => (
-            a * ((a + 1.0) + (a - 1.0) * cw + s),
-            -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-            a * ((a + 1.0) + (a - 1.0) * cw - s),
-            (a + 1.0) - (a - 1.0) * cw + s,
-            2.0 * ((a - 1.0) - (a + 1.0) * cw),
-            (a + 1.0) - (a - 1.0) * cw - s,
-        ),
-        "LP" => (
-            (1.0 - cw) / 2.0,
-            1.0 - cw,
-            (1.0 - cw) / 2.0,
-            1.0 + alpha,
-            -2.0 * cw,
-            1.0 - alpha,
-        ),
-        "HP" => (
-            (1.0 + cw) / 2.0,
-            -(1.0 + cw),
-            (1.0 + cw) / 2.0,
-            1.0 + alpha,
-            -2.0 * cw,
-            1.0 - alpha,
-        ),
-        k => panic!("no {k}"),
-    };
-    [b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0]
-}
-
 /// Kind (`PK`, `LS`, `HS`, `LSs`, `HSs`, `LP`, `HP`), f0 Hz, gain dB, Q (or S for `LSs`/`HSs`).
 type Filter = (&'static str, f64, f64, f64);
 
-/// Direct form I, per channel of interleaved stereo, then the preamp.
+/// The cascade by the independent cookbook reference (`common/rbj.rs`), direct form I per channel
+/// of interleaved stereo, then the preamp.
 fn reference(filters: &[(&str, f64, f64, f64)], preamp_db: f64, fs: f64, x: &[f64]) -> Vec<f64> {
-    let mut out = x.to_vec();
-    for ch in 0..2 {
-        for &(k, f0, g, q) in filters {
-            let c = rbj(k, f0, g, q, fs);
-            let (mut x1, mut x2, mut y1, mut y2) = (0.0, 0.0, 0.0, 0.0);
-            for i in (ch..out.len()).step_by(2) {
-                let x = out[i];
-                let y = c[0] * x + c[1] * x1 + c[2] * x2 - c[3] * y1 - c[4] * y2;
-                (x2, x1, y2, y1) = (x1, x, y1, y);
-                out[i] = y;
-            }
-        }
-    }
-    let g = 10f64.powf(preamp_db / 20.0);
-    out.iter().map(|v| v * g).collect()
+    rbj::cascade(filters, fs, preamp_db, x, 2)
 }
 
 fn read_f32_wav(path: &Path) -> Vec<f64> {

@@ -8,55 +8,29 @@
 //! (errors are taken with their mean over the band removed: a constant level is a preamp). One test
 //! does use the library's fitter: to show the stored class profiles are what it makes.
 
+#[path = "common/measurements.rs"]
+mod measurements;
+#[path = "common/rbj.rs"]
+mod rbj;
+
+use measurements::{data_dir, normalised};
+
 use iemsim::dsp::builtin;
 use iemsim::dsp::filter::FilterKind;
 use std::f64::consts::PI;
-use std::path::{Path, PathBuf};
 
 const FS: f64 = 48_000.0;
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/measurements")
-}
-
-/// (frequency Hz, level dB) rows of an AutoEq CSV (`frequency,raw`).
+/// A CSV under `samples/measurements/`, on AutoEq's standard grid of 695 points.
 fn load(rel: &str) -> (Vec<f64>, Vec<f64>) {
-    let path = data_dir().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut f = Vec::new();
-    let mut y = Vec::new();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let mut it = line.split(',');
-        f.push(it.next().unwrap().trim().parse::<f64>().unwrap());
-        y.push(it.next().unwrap().trim().parse::<f64>().unwrap());
-    }
+    let (f, y) = measurements::load(&data_dir().join(rel));
     assert_eq!(f.len(), 695, "{rel}: AutoEq's standard grid has 695 points");
     (f, y)
 }
 
-fn normalised(y: &[f64], f: &[f64]) -> Vec<f64> {
-    let band: Vec<f64> = f
-        .iter()
-        .zip(y)
-        .filter(|(f, _)| (500.0..=2000.0).contains(*f))
-        .map(|(_, y)| *y)
-        .collect();
-    let mean = band.iter().sum::<f64>() / band.len() as f64;
-    y.iter().map(|v| v - mean).collect()
-}
-
-/// Deviation of one IEM from the Harman in-ear 2019 v2 target, both normalised.
+/// Deviation of one IEM (path under `samples/measurements/`) from the Harman target.
 fn deviation(rel: &str) -> (Vec<f64>, Vec<f64>) {
-    let (f, harman) = load("targets/harman_in-ear_2019v2.csv");
-    let (f2, iem) = load(rel);
-    assert_eq!(f, f2, "{rel}: frequency grid differs from the target's");
-    let h = normalised(&harman, &f);
-    let d = normalised(&iem, &f)
-        .iter()
-        .zip(&h)
-        .map(|(a, b)| a - b)
-        .collect();
-    (f, d)
+    measurements::deviation(&data_dir().join(rel))
 }
 
 fn class_mean(class: &str) -> (Vec<f64>, Vec<f64>) {
@@ -119,7 +93,7 @@ fn reference(name: &str) -> (Vec<f64>, Vec<f64>) {
         "diffuse-field" => {
             let (f, h) = load("targets/harman_in-ear_2019v2.csv");
             let (_, df) = load("targets/diffuse_field_gras_kemar.csv");
-            let (h, df) = (normalised(&h, &f), normalised(&df, &f));
+            let (h, df) = (normalised(&f, &h), normalised(&f, &df));
             let y = df.iter().zip(&h).map(|(a, b)| a - b).collect();
             (f, y)
         }
@@ -132,59 +106,9 @@ fn reference(name: &str) -> (Vec<f64>, Vec<f64>) {
     }
 }
 
-/// |H(e^jw)| in dB of one RBJ cookbook biquad, written out from the cookbook text.
+/// |H| in dB of one filter by the independent cookbook reference (`common/rbj.rs`).
 fn rbj_db(kind: FilterKind, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * fc / FS;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = sw / (2.0 * q);
-    let sa = 2.0 * a.sqrt() * alpha;
-    let (b, den) = match kind {
-        FilterKind::Peaking => (
-            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
-            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
-        ),
-        FilterKind::LowShelf => (
-            [
-                a * ((a + 1.0) - (a - 1.0) * cw + sa),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                a * ((a + 1.0) - (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cw + sa,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                (a + 1.0) + (a - 1.0) * cw - sa,
-            ],
-        ),
-        FilterKind::HighShelf => (
-            [
-                a * ((a + 1.0) + (a - 1.0) * cw + sa),
-                -2.0 * a * ((a - 1.0) + (a + 1.0) * cw),
-                a * ((a + 1.0) + (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) - (a - 1.0) * cw + sa,
-                2.0 * ((a - 1.0) - (a + 1.0) * cw),
-                (a + 1.0) - (a - 1.0) * cw - sa,
-            ],
-        ),
-        FilterKind::LowPass => (
-            [(1.0 - cw) / 2.0, 1.0 - cw, (1.0 - cw) / 2.0],
-            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
-        ),
-        FilterKind::HighPass => (
-            [(1.0 + cw) / 2.0, -(1.0 + cw), (1.0 + cw) / 2.0],
-            [1.0 + alpha, -2.0 * cw, 1.0 - alpha],
-        ),
-    };
-    // |sum c_k e^{-jkw}|
-    let w = 2.0 * PI * f / FS;
-    let mag = |c: [f64; 3]| {
-        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
-        let im = -c[1] * w.sin() - c[2] * (2.0 * w).sin();
-        (re * re + im * im).sqrt()
-    };
-    20.0 * (mag(b) / mag(den)).log10()
+    rbj::magnitude_db(kind.short(), fc, gain_db, q, FS, f)
 }
 
 /// The RMS error a profile documents: the number in "RMS error X dB" in its `source`.

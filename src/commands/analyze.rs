@@ -1,13 +1,14 @@
 //! `iemsim analyze [INPUT] [-p PROFILE…]`: loudness, peaks, octave bands and the long-term
 //! spectrum of a file and of the file through each profile, as a table, JSON or a chart.
 
-use super::{charts, find_profile, input_or_default};
+use super::{charts, input_or_default};
 use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
 use crate::dsp::Chain;
 use crate::dsp::{Preamp, Processor};
 use crate::io::whole::Audio;
+use crate::profiles::resolve;
 use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
@@ -40,12 +41,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|name| Ok(super::through(hp.as_ref(), find_profile(name)?)))
+        .map(|name| Ok(super::through(hp.as_ref(), resolve(name, None)?)))
         .collect::<Result<Vec<_>>>()?;
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
-            Some(charts::parse_size(&args.size)?)
+            Some(charts::parse_size(&args.chart.size)?)
         }
         None => None,
     };
@@ -97,7 +98,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         );
         charts::write(path, &chart, size)?;
     }
-    if args.json {
+    if args.report.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }

@@ -8,7 +8,7 @@ use anyhow::Result;
 pub fn run(args: &DevicesArgs) -> Result<()> {
     // A missing device is a runtime failure (exit 1); the error text says what to try.
     let all = device::list_devices()?;
-    if args.json {
+    if args.report.json {
         outln!("{}", serde_json::to_string_pretty(&all)?)?;
         return Ok(());
     }

@@ -91,7 +91,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         },
         preamp: parse_preamp(&args.preamp)?,
         force: args.force,
-        quiet: args.quiet || args.json,
+        quiet: args.quiet || args.report.json,
     };
     if let Some(dir) = &args.out_dir {
         if !dir.is_dir() {
@@ -146,7 +146,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     for (file, jobs) in &plan {
         match export_matched(file, jobs, &opts, matching) {
             Ok(r) => {
-                if !args.json {
+                if !args.report.json {
                     r.iter().try_for_each(|r| print_report(r, to_stdout))?;
                 }
                 reports.extend(r);
@@ -159,7 +159,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             Err(e) => return Err(e),
         }
     }
-    if args.json {
+    if args.report.json {
         let report = JsonReport {
             outputs: &reports,
             skipped: &skipped,
@@ -208,38 +208,8 @@ fn is_stdout(path: &Path) -> bool {
 /// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`
 /// (never written as WAV under that name), one that contradicts `--format`, or a folder.
 fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
-    if is_stdout(out) {
-        use std::io::IsTerminal;
-        if std::io::stdout().is_terminal() {
-            return Err(usage(
-                "-o -: standard output is a terminal; pipe it into a program (| sox - ...) or name a file",
-            ));
-        }
-        return Ok(());
-    }
-    if out.is_dir() {
-        return Err(crate::io::WavError::IsFolder {
-            path: out.to_path_buf(),
-        }
-        .into());
-    }
-    if let Err(what) = crate::io::atomic::check_replaceable(out) {
-        let path = out.to_path_buf();
-        return Err(crate::io::WavError::NotRegular { path, what }.into());
-    }
-    match (Container::from_path(out), format) {
-        (None, _) => Err(usage(format!(
-            "{}: iemsim writes .wav and .flac files; name the output NAME.wav or NAME.flac (or `-` for standard output)",
-            out.display()
-        ))),
-        (Some(c), Some(f)) if c != f => Err(usage(format!(
-            "{}: the name says {} but --format says {}",
-            out.display(),
-            c.extension(),
-            f.extension()
-        ))),
-        _ => Ok(()),
-    }
+    crate::io::sink::check_output(out, format)?;
+    Ok(())
 }
 
 /// The format of an output named after its input: WAV for WAV input, FLAC for other lossless

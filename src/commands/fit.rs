@@ -69,7 +69,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         write_profile(out, &profile, preamp_db, args.force)?;
     }
     let e = fitted.error;
-    if args.json {
+    if args.report.json {
         let report = FitReport {
             measurement: args.measurement.display().to_string(),
             target: &args.target,

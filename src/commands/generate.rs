@@ -1,11 +1,13 @@
-//! `iemsim generate`: test signals and the bundled music, written atomically.
+//! `iemsim generate`: test signals and the bundled music, written atomically, to WAV or FLAC by
+//! the same output rule as `export` (`io::sink::check_output`).
 
 use crate::cli::{GenerateArgs, SignalKind};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
-use crate::io::{OutFormat, WavSink};
+use crate::io::sink::check_output;
+use crate::io::{OutFormat, Sink, SinkSpec, Tags, Target};
 use anyhow::Result;
 use clap::ValueEnum;
 
@@ -13,6 +15,8 @@ use clap::ValueEnum;
 const MAX_SECONDS: f64 = 3600.0;
 
 pub fn run(args: &GenerateArgs) -> Result<()> {
+    // The name first: nothing is generated for an output that cannot be written.
+    let container = check_output(&args.output, args.format.map(|f| f.container()))?;
     if !(8_000..=192_000).contains(&args.rate) {
         return Err(usage(format!(
             "--rate {} is outside 8000-192000 Hz",
@@ -44,16 +48,21 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     }
     let format = OutFormat::parse(&args.bits)
         .ok_or_else(|| usage(format!("--bits {}: use 16, 24, 32 or 32f", args.bits)))?;
+    container
+        .check_format(format)
+        .map_err(|m| usage(format!("{}: {m}", args.output.display())))?;
     let mut gen = Generator::new(kind, args.rate, seconds, args.seed);
     let channels = gen.channels();
-    let mut sink = WavSink::create(
-        &args.output,
-        channels as u16,
-        args.rate,
+    let spec = SinkSpec {
+        channels: channels as u16,
+        sample_rate: args.rate,
         format,
-        Dither::Tpdf,
-        args.force,
-    )?;
+        dither: Dither::Tpdf,
+        tags: Tags::default(),
+        frames: Some(gen.frames()),
+    };
+    let target = Target::new(&args.output, args.force);
+    let mut sink = Sink::create(&target, container, &spec)?;
     let mut buf = vec![0.0; 8192 * channels];
     loop {
         let n = gen.fill(&mut buf);
@@ -68,9 +77,11 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default();
-    if args.json {
+    let to_stdout = target == Target::Stdout;
+    if args.report.json {
         let report = serde_json::json!({
             "output": args.output,
+            "container": container,
             "kind": kind_name,
             "seconds": seconds,
             "sample_rate": args.rate,
@@ -80,17 +91,30 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             "peak_dbfs": stats.peak_dbfs(),
             "frames": stats.frames,
         });
-        outln!("{report:#}")?;
+        return say(&format!("{report:#}"), to_stdout);
+    }
+    say(
+        &format!(
+            "{}: {} {seconds} s, {} Hz, {} ch, {} {}, peak {} dBFS",
+            args.output.display(),
+            kind_name,
+            args.rate,
+            channels,
+            container.extension().to_uppercase(),
+            format.label(),
+            crate::ui::fmt::level(stats.peak_dbfs())
+        ),
+        to_stdout,
+    )
+}
+
+/// The report goes to standard output, or to standard error when the audio went there.
+fn say(line: &str, to_stderr: bool) -> Result<()> {
+    if to_stderr {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{line}");
         return Ok(());
     }
-    outln!(
-        "{}: {} {seconds} s, {} Hz, {} ch, {}, peak {} dBFS",
-        args.output.display(),
-        kind_name,
-        args.rate,
-        channels,
-        format.label(),
-        crate::ui::fmt::level(stats.peak_dbfs())
-    )?;
+    outln!("{line}")?;
     Ok(())
 }

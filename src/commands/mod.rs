@@ -16,7 +16,6 @@ pub mod profiles;
 pub mod show;
 
 use crate::cli::Command;
-use crate::dsp::Profile;
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 
@@ -48,12 +47,6 @@ pub fn run(command: Command) -> Result<()> {
         Command::Demo(a) => demo::run(&a),
         Command::Config(a) => config::run(&a),
     }
-}
-
-/// The profile a `-p` value means (a file, or a built-in or user profile name): the library's
-/// [`crate::profiles::resolve`], kept under this name for the commands that do not know the rate.
-pub fn find_profile(name: &str) -> Result<Profile> {
-    Ok(crate::profiles::resolve(name, None)?)
 }
 
 /// INPUT, or the bundled sample when omitted: `samples/music.wav` from disk when it is here,

@@ -21,14 +21,14 @@ struct Entry<'a> {
 
 pub fn run(args: &ProfilesArgs) -> Result<()> {
     if args.iem {
-        return list_iems(args.json);
+        return list_iems(args.report.json);
     }
     let (all, problems) = profiles::all();
     // One line per unusable file in the user's folder: reported, never fatal.
     for p in &problems {
         eprintln!("iemsim: warning: skipped {p}");
     }
-    if args.json {
+    if args.report.json {
         let entries: Vec<Entry> = all
             .iter()
             .map(|l| Entry {

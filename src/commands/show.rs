@@ -60,12 +60,12 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     }
     let mut json = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
-        if i > 0 && !args.json {
+        if i > 0 && !args.report.json {
             outln!()?;
         }
         show_one(args, p, &mut json)?;
     }
-    if args.json {
+    if args.report.json {
         let out = match json.len() {
             1 => json.remove(0),
             _ => serde_json::Value::Array(json),
@@ -78,7 +78,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
 /// `--plot`: every profile's response (and any `--measurement`) on one chart.
 fn plot(args: &ShowArgs, path: &std::path::Path, profiles: &[crate::dsp::Profile]) -> Result<()> {
     charts::format_of(path)?;
-    let size = charts::parse_size(&args.size)?;
+    let size = charts::parse_size(&args.chart.size)?;
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     let title = format!("Frequency response: {}", names.join(", "));
     let mut chart = charts::responses(profiles, f64::from(args.rate), &title);
@@ -123,7 +123,7 @@ fn show_one(
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
-    if args.json {
+    if args.report.json {
         let report = ShowReport {
             profile: p,
             sample_rate: args.rate,

@@ -5,39 +5,12 @@ use super::*;
 
 const FS: f64 = 48_000.0;
 
-/// |H| in dB of an RBJ peaking or low-shelf biquad, straight from the cookbook text.
+#[path = "../../tests/common/rbj.rs"]
+mod rbj;
+
+/// |H| in dB of one filter by the independent cookbook reference (`tests/common/rbj.rs`).
 fn rbj_db(kind: FilterKind, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {
-    let a = 10f64.powf(gain_db / 40.0);
-    let w0 = 2.0 * PI * fc / FS;
-    let (cw, sw) = (w0.cos(), w0.sin());
-    let alpha = sw / (2.0 * q);
-    let sa = 2.0 * a.sqrt() * alpha;
-    let (b, d) = match kind {
-        FilterKind::Peaking => (
-            [1.0 + alpha * a, -2.0 * cw, 1.0 - alpha * a],
-            [1.0 + alpha / a, -2.0 * cw, 1.0 - alpha / a],
-        ),
-        FilterKind::LowShelf => (
-            [
-                a * ((a + 1.0) - (a - 1.0) * cw + sa),
-                2.0 * a * ((a - 1.0) - (a + 1.0) * cw),
-                a * ((a + 1.0) - (a - 1.0) * cw - sa),
-            ],
-            [
-                (a + 1.0) + (a - 1.0) * cw + sa,
-                -2.0 * ((a - 1.0) + (a + 1.0) * cw),
-                (a + 1.0) + (a - 1.0) * cw - sa,
-            ],
-        ),
-        _ => unreachable!("not used here"),
-    };
-    let w = 2.0 * PI * f / FS;
-    let mag = |c: [f64; 3]| {
-        let re = c[0] + c[1] * w.cos() + c[2] * (2.0 * w).cos();
-        let im = c[1] * w.sin() + c[2] * (2.0 * w).sin();
-        (re * re + im * im).sqrt()
-    };
-    20.0 * (mag(b) / mag(d)).log10()
+    rbj::magnitude_db(kind.short(), fc, gain_db, q, FS, f)
 }
 
 /// AutoEq's standard grid, 20·1.01^n Hz.

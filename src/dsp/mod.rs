@@ -5,6 +5,7 @@ pub mod abx;
 pub mod analysis;
 pub mod builtin;
 pub mod chain;
+pub mod channels;
 pub mod deviation;
 pub mod dither;
 pub mod filter;

@@ -64,6 +64,36 @@ impl Container {
     }
 }
 
+/// The output rule of every command that writes audio (`export`, `generate`), checked before any
+/// work: `-` is standard output (refused when it is a terminal; WAV unless `format` says FLAC);
+/// a file's extension picks the container, and `format`, when given, must agree with it. Any other
+/// name (`x.mp3`, no extension) is refused rather than written as WAV under a name that says
+/// otherwise, as are a folder and anything but a regular file. Whether the file may be replaced
+/// (`--force`) is checked when its [`Target`] is opened.
+pub fn check_output(path: &Path, format: Option<Container>) -> Result<Container, WavError> {
+    if Target::is_stdout_name(path) {
+        use std::io::IsTerminal;
+        if io::stdout().is_terminal() {
+            return Err(WavError::StdoutIsTerminal);
+        }
+        return Ok(format.unwrap_or(Container::Wav));
+    }
+    let p = || path.to_path_buf();
+    if path.is_dir() {
+        return Err(WavError::IsFolder { path: p() });
+    }
+    atomic::check_replaceable(path).map_err(|what| WavError::NotRegular { path: p(), what })?;
+    match (Container::from_path(path), format) {
+        (None, _) => Err(WavError::UnknownExtension { path: p() }),
+        (Some(c), Some(f)) if c != f => Err(WavError::FormatMismatch {
+            path: p(),
+            named: c.extension(),
+            asked: f.extension(),
+        }),
+        (Some(c), _) => Ok(c),
+    }
+}
+
 /// Where an output goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -74,6 +104,23 @@ pub enum Target {
 }
 
 impl Target {
+    /// `-` is standard output; any other name a file (replaced only if `replace`).
+    pub fn new(path: &Path, replace: bool) -> Self {
+        if Self::is_stdout_name(path) {
+            Self::Stdout
+        } else {
+            Self::File {
+                path: path.to_path_buf(),
+                replace,
+            }
+        }
+    }
+
+    /// `-o -`: the audio goes to standard output.
+    pub fn is_stdout_name(path: &Path) -> bool {
+        path.as_os_str() == "-"
+    }
+
     /// The name used in messages and reports.
     pub fn display_path(&self) -> PathBuf {
         match self {

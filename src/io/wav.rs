@@ -31,6 +31,18 @@ pub enum WavError {
     NotRegular { path: PathBuf, what: &'static str },
     #[error("{path}: the output folder is not writable")]
     ReadOnlyFolder { path: PathBuf },
+    #[error("{path}: iemsim writes .wav and .flac files; name the output NAME.wav or NAME.flac (or `-` for standard output)")]
+    UnknownExtension { path: PathBuf },
+    #[error("{path}: the name says {named} but --format says {asked}")]
+    FormatMismatch {
+        path: PathBuf,
+        named: &'static str,
+        asked: &'static str,
+    },
+    #[error(
+        "-o -: standard output is a terminal; pipe it into a program (| sox - ...) or name a file"
+    )]
+    StdoutIsTerminal,
     #[error("{path}: refusing to write the output over the input file")]
     SameAsInput { path: PathBuf },
     #[error("{path}: cannot write: {source}")]

@@ -55,19 +55,10 @@ const GUID_TAIL: [u8; 14] = [
     0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
 ];
 
-/// Microsoft's default speaker layouts for 1-8 channels (mono = front centre, 5.1 = 0x3F, 7.1 = 0x63F).
+/// Microsoft's default speaker layouts for 1-8 channels (mono = front centre, 5.1 = 0x3F, 7.1 = 0x63F):
+/// the layout the player and the demos assume when they downmix (`dsp::channels`).
 pub fn channel_mask(channels: u16) -> u32 {
-    match channels {
-        1 => 0x4,
-        2 => 0x3,
-        3 => 0x7,
-        4 => 0x33,
-        5 => 0x37,
-        6 => 0x3F,
-        7 => 0x13F,
-        8 => 0x63F,
-        _ => 0,
-    }
+    crate::dsp::channels::default_mask(usize::from(channels))
 }
 
 /// Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule).

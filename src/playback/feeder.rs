@@ -15,66 +15,8 @@ use thiserror::Error;
 /// File frames decoded per step.
 const BLOCK: usize = 1024;
 
-/// How file channels become device channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelMap {
-    Same,
-    /// Mono (or any file) to every device channel: the first file channel everywhere.
-    MonoToAll,
-    /// More file channels than device channels: an average (stereo from 5.1 uses ITU-R BS.775's
-    /// −3 dB centre and surrounds).
-    Downmix,
-    /// Fewer file channels (but more than one) than the device has: copy, silence the rest.
-    Pad,
-}
-
-impl ChannelMap {
-    pub fn choose(file_ch: usize, device_ch: usize) -> Self {
-        if file_ch == device_ch {
-            Self::Same
-        } else if file_ch == 1 {
-            Self::MonoToAll
-        } else if file_ch > device_ch {
-            Self::Downmix
-        } else {
-            Self::Pad
-        }
-    }
-
-    /// Maps interleaved `input` (`file_ch`) into planar `out` (`device_ch` vectors, appended).
-    pub fn apply(self, input: &[f64], file_ch: usize, out: &mut [Vec<f64>]) {
-        let dch = out.len();
-        for frame in input.chunks_exact(file_ch) {
-            match self {
-                Self::Same | Self::Pad => {
-                    for (c, o) in out.iter_mut().enumerate() {
-                        o.push(frame.get(c).copied().unwrap_or(0.0));
-                    }
-                }
-                Self::MonoToAll => out.iter_mut().for_each(|o| o.push(frame[0])),
-                Self::Downmix => {
-                    if dch == 2 && file_ch == 6 {
-                        // L R C LFE Ls Rs → L, R (LFE dropped), normalised so nothing clips.
-                        let k = std::f64::consts::FRAC_1_SQRT_2;
-                        let norm = 1.0 / (1.0 + 2.0 * k);
-                        out[0].push(norm * (frame[0] + k * frame[2] + k * frame[4]));
-                        out[1].push(norm * (frame[1] + k * frame[2] + k * frame[5]));
-                    } else {
-                        // File channel i feeds device channel i mod dch; average what lands there.
-                        for (c, o) in out.iter_mut().enumerate() {
-                            let (s, n) = frame
-                                .iter()
-                                .skip(c)
-                                .step_by(dch)
-                                .fold((0.0, 0), |(s, n), v| (s + v, n + 1));
-                            o.push(if n == 0 { 0.0 } else { s / f64::from(n) });
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
+/// How file channels become device channels: the library's one rule (ITU-R BS.775 downmix).
+pub use crate::dsp::channels::ChannelMap;
 
 /// Why the feeder could not start or stopped.
 #[derive(Debug, Error)]
@@ -193,7 +135,7 @@ impl Feeder {
             file_ch,
             device_ch,
             frames: info.frames,
-            map: ChannelMap::choose(file_ch, device_ch),
+            map: ChannelMap::new(file_ch, device_ch),
             resampler,
             skip,
             read_buf: vec![0.0; BLOCK * file_ch],
@@ -337,11 +279,8 @@ impl Feeder {
     /// `n` decoded frames → device channels → device rate → interleaved f32 in `self.out`.
     fn convert(&mut self, n: usize) -> Result<(), FeedError> {
         self.planar.iter_mut().for_each(Vec::clear);
-        self.map.apply(
-            &self.read_buf[..n * self.file_ch],
-            self.file_ch,
-            &mut self.planar,
-        );
+        self.map
+            .apply_planar(&self.read_buf[..n * self.file_ch], &mut self.planar);
         let (file_hz, device_hz) = (self.file_hz, self.device_hz);
         let failed = |e: rubato::ResampleError| FeedError::Resample {
             file_hz,

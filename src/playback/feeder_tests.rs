@@ -89,18 +89,18 @@ fn loop_passes_are_seamless_when_the_rates_differ() {
     );
 }
 
+/// A 5.1 file made by sox with a tone on one channel each, played on a stereo device: every
+/// channel reaches the device at its ITU-R BS.775 downmix level (the same rule as the demos).
 #[test]
-fn channel_maps() {
-    let mut out = vec![Vec::new(), Vec::new()];
-    ChannelMap::MonoToAll.apply(&[0.5, -0.25], 1, &mut out);
-    assert_eq!(out, vec![vec![0.5, -0.25], vec![0.5, -0.25]]);
-    let mut out = vec![Vec::new(), Vec::new()];
-    ChannelMap::Downmix.apply(&[1.0, 0.0, 0.0, 0.0, 0.0, 0.0], 6, &mut out);
-    let norm = 1.0 / (1.0 + std::f64::consts::SQRT_2);
-    assert!((out[0][0] - norm).abs() < 1e-12 && out[1][0] == 0.0);
-    let mut out = vec![Vec::new()];
-    ChannelMap::Downmix.apply(&[1.0, 0.5], 2, &mut out);
-    assert_eq!(out, vec![vec![0.75]]);
-    assert_eq!(ChannelMap::choose(2, 2), ChannelMap::Same);
-    assert_eq!(ChannelMap::choose(2, 4), ChannelMap::Pad);
+fn five_one_plays_on_stereo_at_bs775_levels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = crate::test_support::surround_tones_wav(dir.path());
+    let mut src = crate::io::Decoder::open(&path).expect("open");
+    let ctl = Control::new(true);
+    let mut f = Feeder::new(&src, 44_100, 2).expect("feeder");
+    let mut out = Vec::new();
+    while !f.step(&mut src, &ctl).expect("step") {
+        out.extend(f.out.drain(..).map(f64::from));
+    }
+    crate::test_support::assert_bs775_stereo(&out);
 }

@@ -136,6 +136,31 @@ impl Drop for Tmux {
     }
 }
 
+/// `iemsim ARGS` in a `width`x`height` pane (see [`Tmux::start`]) with `vars` added to its
+/// environment (e.g. a PulseAudio stack's `env()`). When it ends the shell prints `EXIT=<code>`,
+/// runs `then` (a shell command such as `stty -a | grep -o -- '-icanon'`, or nothing) and keeps the
+/// pane open 30 s so the test can read the last screen.
+pub fn iemsim(
+    name: &str,
+    (width, height): (u16, u16),
+    vars: &[(String, String)],
+    args: &[&str],
+    then: &str,
+) -> Tmux {
+    let args: String = args.iter().map(|a| format!(" {}", sh_quote(a))).collect();
+    let then = if then.is_empty() {
+        String::new()
+    } else {
+        format!("{then}; ")
+    };
+    let cmd = format!(
+        "env {}{}{args}; echo EXIT=$?; {then}sleep 30",
+        shell_env(vars),
+        sh_quote(env!("CARGO_BIN_EXE_iemsim"))
+    );
+    Tmux::start(name, width, height, &cmd)
+}
+
 /// Single-quoted for sh.
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))

@@ -7,7 +7,7 @@
 
 mod interactive;
 
-use super::{find_profile, input_or_default};
+use super::input_or_default;
 use crate::cli::AbxArgs;
 use crate::commands::out::outln;
 use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
@@ -17,6 +17,7 @@ use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
 use crate::matching;
+use crate::profiles::resolve;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Read;
@@ -70,7 +71,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             }
             run_scripted(&setup, &answers)
         }
-        None => interactive::run(&setup, args.device.as_deref(), args.buffer),
+        None => interactive::run(&setup, args.audio.device.as_deref(), args.audio.buffer),
     }
 }
 
@@ -100,8 +101,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
     let info = *Decoder::open(&input)?.info();
     let hp = super::headphones(&args.hp, Some(f64::from(info.sample_rate)))?;
-    let profile_a = super::through(hp.as_ref(), find_profile(&args.a)?);
-    let profile_b = super::through(hp.as_ref(), find_profile(&args.b)?);
+    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, None)?);
+    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, None)?);
     if profile_a.filters == profile_b.filters {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
@@ -133,7 +134,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         trials: args.trials,
         seed: args.seed,
         log_path,
-        json: args.json,
+        json: args.report.json,
     })
 }
 

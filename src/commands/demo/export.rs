@@ -11,7 +11,7 @@ use super::{report, DemoKind, DemoPart};
 use crate::cli::DemoArgs;
 use crate::commands::export::{export_file, ExportOptions};
 use crate::commands::out::outln;
-use crate::commands::{charts, find_profile, through};
+use crate::commands::{charts, through};
 use crate::dsp::analysis::sixth_octave_grid;
 use crate::dsp::dither::Dither;
 use crate::dsp::Preamp;
@@ -19,6 +19,7 @@ use crate::error::usage;
 use crate::io::atomic::TempFile;
 use crate::playback::matching;
 use crate::profiles::headphones::Correction;
+use crate::profiles::resolve;
 use crate::ui::plot::Size;
 use anyhow::{Context, Result};
 use serde::Serialize;
@@ -107,8 +108,8 @@ pub fn render_part(
     } = material::render(&part.source, &source, replace)
         .with_context(|| format!("rendering the material of part '{}'", part.title))?;
     let profiles = [
-        through(hp, find_profile(&part.a)?),
-        through(hp, find_profile(&part.b)?),
+        through(hp, resolve(&part.a, None)?),
+        through(hp, resolve(&part.b, None)?),
     ];
     let gains_db =
         matching::match_pair(&source, [&profiles[0], &profiles[1]], &mut |_, _| {})?.gain_db;
@@ -234,7 +235,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     let readme = report::readme(args.kind, &rendered);
     let readme_path = dir.join("README.md");
     write_text(&readme_path, &readme, args.force)?;
-    if args.json {
+    if args.report.json {
         let r = JsonReport {
             demo: kind_name(args.kind),
             title: super::title(args.kind),

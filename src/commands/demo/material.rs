@@ -6,6 +6,7 @@
 //! demos play the same material from any folder.
 
 use super::DemoPart;
+use crate::dsp::channels::ChannelMap;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
@@ -215,12 +216,10 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
     Ok((stereo, secs))
 }
 
-/// Mono plays in both channels; more than two channels keep the first two.
+/// Mono plays in both channels; more channels are mixed down as the player does (ITU-R BS.775,
+/// see `dsp::channels`).
 fn to_stereo(raw: &[f64], ch: usize) -> Vec<f64> {
-    match ch {
-        1 => raw.iter().flat_map(|&v| [v, v]).collect(),
-        _ => raw.chunks_exact(ch).flat_map(|f| [f[0], f[1]]).collect(),
-    }
+    ChannelMap::new(ch, CHANNELS).apply(raw)
 }
 
 /// `start_s..end_s` of a generated signal (for music: of the 24 s piece, as in music.wav).
@@ -295,6 +294,18 @@ mod tests {
         assert_eq!(&longer[off..n], &x[..n - off]);
         let mono = generate_excerpt(Kind::Pink, 0.0, 1.0);
         assert!(mono.chunks_exact(2).all(|f| f[0] == f[1]));
+    }
+
+    /// A 5.1 file made by sox with a tone on one channel each becomes demo material with every
+    /// channel at its ITU-R BS.775 downmix level, as the player plays it. (Keeping the first two
+    /// channels, as this used to, lost the centre and the surrounds.)
+    #[test]
+    fn five_one_material_is_mixed_down_per_bs775() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = crate::test_support::surround_tones_wav(dir.path());
+        let (stereo, secs) = read_excerpt(&path, 0.0, f64::INFINITY).expect("read");
+        assert!((secs - 1.0).abs() < 1e-9, "{secs}");
+        crate::test_support::assert_bs775_stereo(&stereo);
     }
 
     #[test]

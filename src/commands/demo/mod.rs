@@ -81,11 +81,11 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
             profiles: [
-                super::through(hp.as_ref(), super::find_profile(&part.a)?),
-                super::through(hp.as_ref(), super::find_profile(&part.b)?),
+                super::through(hp.as_ref(), crate::profiles::resolve(&part.a, None)?),
+                super::through(hp.as_ref(), crate::profiles::resolve(&part.b, None)?),
             ],
-            device: args.device.clone(),
-            buffer_frames: args.buffer,
+            device: args.audio.device.clone(),
+            buffer_frames: args.audio.buffer,
             matching: true,
             start_s: 0.0,
             loop_s: None,

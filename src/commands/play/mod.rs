@@ -8,17 +8,19 @@ mod scripted;
 
 pub use interactive::{interactive, DemoScreen, Outcome};
 
-use super::{find_profile, input_or_default, through};
+use super::{input_or_default, through};
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::player::PlayerConfig;
+use crate::profiles::resolve;
 use anyhow::Result;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     let hp = super::headphones(&args.hp, None)?;
-    let profiles = [&args.a, &args.b].map(|p| find_profile(p).map(|p| through(hp.as_ref(), p)));
+    let profiles =
+        [&args.pair.a, &args.pair.b].map(|p| resolve(p, None).map(|p| through(hp.as_ref(), p)));
     let [a, b] = profiles;
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
@@ -43,7 +45,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
         return Err(usage("--duration must be more than 0 s"));
     }
-    if (args.switch_every.is_some() || args.duration.is_some() || args.json) && !args.no_tui {
+    if (args.switch_every.is_some() || args.duration.is_some() || args.report.json) && !args.no_tui
+    {
         return Err(usage(
             "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
         ));
@@ -54,8 +57,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let cfg = PlayerConfig {
         input,
         profiles,
-        device: args.device.clone(),
-        buffer_frames: args.buffer,
+        device: args.audio.device.clone(),
+        buffer_frames: args.audio.buffer,
         matching: !args.no_match,
         start_s,
         loop_s,

@@ -33,7 +33,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     }
     // A line per event; a stdout that cannot be written stops the run (exit 1), see `out`.
     let emit = |v: serde_json::Value, text: String| {
-        if args.json {
+        if args.report.json {
             crate::commands::out::line(format_args!("{v}"))
         } else {
             crate::commands::out::line(format_args!("{text}"))

@@ -1,0 +1,305 @@
+//! How a file's channels become the listener's: one rule for the player (file → device channels)
+//! and the demo material (file → stereo), so a 5.1 file sounds the same in both.
+//!
+//! Positions: the decoders report a channel count, not a speaker mask, so a file's channels are
+//! taken to be in Microsoft's default layout for that count (WAVE_FORMAT_EXTENSIBLE, "Multiple
+//! channel audio data and WAVE files": 3 = 0x7, 4 = 0x33, 5 = 0x37, 6 = 0x3F, 7 = 0x13F,
+//! 8 = 0x63F), interleaved in mask-bit order, the order every decoder hands them out in and the
+//! layout our WAV writer declares (`io::wav_header::channel_mask`).
+//!
+//! Downmix: ITU-R BS.775, table 2 ("downward mixing equations"): to two channels
+//! L' = L + 0.7071·C + 0.7071·Ls, R' = R + 0.7071·C + 0.7071·Rs; to one,
+//! M = 0.7071·L + 0.7071·R + C + 0.5·Ls + 0.5·Rs; the LFE channel is left out (BS.775 leaves it
+//! to the producer; headphones do not need it to hear the balance). 7.1's side and back pairs
+//! both count as surrounds. A 6.1 back centre, which BS.775 does not list, is a surround split
+//! equally between the sides (−3 dB into each, then the surround coefficient). The coefficients
+//! are then scaled down together so that the loudest output channel's coefficients add up to at
+//! most 1: full scale on every input channel cannot clip (for 5.1 to stereo, ×1/(1 + 2·0.7071)).
+//!
+//! More device channels than file channels: the file's channels are copied and the rest are
+//! silent, except a mono file, which plays in every channel.
+
+use std::f64::consts::FRAC_1_SQRT_2;
+
+/// The −3 dB coefficient of BS.775 (0.7071).
+pub const MINUS_3_DB: f64 = FRAC_1_SQRT_2;
+
+/// Microsoft's default `dwChannelMask` for 1 to 8 channels (mono = front centre, 5.1 = 0x3F,
+/// 7.1 = 0x63F).
+const DEFAULT_MASKS: [u32; 8] = [0x4, 0x3, 0x7, 0x33, 0x37, 0x3F, 0x13F, 0x63F];
+
+/// A loudspeaker position; its value is its bit in a WAVE_FORMAT_EXTENSIBLE `dwChannelMask`
+/// (ksmedia.h SPEAKER_*), and channels are interleaved in the order of these bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Speaker {
+    FrontLeft = 0x1,
+    FrontRight = 0x2,
+    FrontCentre = 0x4,
+    Lfe = 0x8,
+    BackLeft = 0x10,
+    BackRight = 0x20,
+    BackCentre = 0x100,
+    SideLeft = 0x200,
+    SideRight = 0x400,
+}
+
+impl Speaker {
+    /// Its bit in a `dwChannelMask`.
+    pub fn mask_bit(self) -> u32 {
+        self as u32
+    }
+
+    /// The position of a mask bit (`None` for positions iemsim does not place).
+    fn from_bit(bit: u32) -> Option<Self> {
+        use Speaker::*;
+        [
+            FrontLeft,
+            FrontRight,
+            FrontCentre,
+            Lfe,
+            BackLeft,
+            BackRight,
+            BackCentre,
+            SideLeft,
+            SideRight,
+        ]
+        .into_iter()
+        .find(|s| s.mask_bit() == bit)
+    }
+
+    /// BS.775 coefficients into (left, right) of a stereo pair.
+    fn to_stereo(self) -> [f64; 2] {
+        let k = MINUS_3_DB;
+        match self {
+            Speaker::FrontLeft => [1.0, 0.0],
+            Speaker::FrontRight => [0.0, 1.0],
+            Speaker::FrontCentre => [k, k],
+            Speaker::Lfe => [0.0, 0.0],
+            Speaker::BackLeft | Speaker::SideLeft => [k, 0.0],
+            Speaker::BackRight | Speaker::SideRight => [0.0, k],
+            Speaker::BackCentre => [k * k, k * k],
+        }
+    }
+
+    /// BS.775 coefficient into mono.
+    fn to_mono(self) -> f64 {
+        let k = MINUS_3_DB;
+        match self {
+            Speaker::FrontLeft | Speaker::FrontRight => k,
+            Speaker::FrontCentre => 1.0,
+            Speaker::Lfe => 0.0,
+            Speaker::BackLeft | Speaker::BackRight | Speaker::SideLeft | Speaker::SideRight => 0.5,
+            Speaker::BackCentre => k,
+        }
+    }
+}
+
+/// Microsoft's default layout for `channels` channels (1 to 8), in interleaving order; `None`
+/// for other counts.
+pub fn default_layout(channels: usize) -> Option<Vec<Speaker>> {
+    let mask = *DEFAULT_MASKS.get(channels.checked_sub(1)?)?;
+    Some(
+        (0..32)
+            .map(|i| 1u32 << i)
+            .filter(|bit| mask & bit != 0)
+            .filter_map(Speaker::from_bit)
+            .collect(),
+    )
+}
+
+/// The default layout's `dwChannelMask` (0 for counts without one).
+pub fn default_mask(channels: usize) -> u32 {
+    channels
+        .checked_sub(1)
+        .and_then(|i| DEFAULT_MASKS.get(i))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// A mixing matrix from `inputs` to `outputs` channels (see the module comment for the rule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelMap {
+    inputs: usize,
+    outputs: usize,
+    /// `outputs` rows of `inputs` coefficients; empty when the map is a plain copy.
+    matrix: Vec<f64>,
+}
+
+impl ChannelMap {
+    /// The map from a file's `inputs` channels to `outputs` channels (both at least 1).
+    pub fn new(inputs: usize, outputs: usize) -> Self {
+        let (inputs, outputs) = (inputs.max(1), outputs.max(1));
+        if inputs == outputs {
+            return Self {
+                inputs,
+                outputs,
+                matrix: Vec::new(),
+            };
+        }
+        let mut m = vec![0.0; inputs * outputs];
+        let at = |o: usize, i: usize| o * inputs + i;
+        if inputs == 1 {
+            // Mono plays in every channel.
+            (0..outputs).for_each(|o| m[at(o, 0)] = 1.0);
+        } else if inputs < outputs {
+            (0..inputs).for_each(|c| m[at(c, c)] = 1.0);
+        } else {
+            // An unknown layout (more than 8 channels) counts as fronts alternating left, right.
+            let alternate = [Speaker::FrontLeft, Speaker::FrontRight];
+            let layout = default_layout(inputs);
+            for i in 0..inputs {
+                let s = layout.as_ref().map_or(alternate[i % 2], |l| l[i]);
+                if outputs == 1 {
+                    m[at(0, i)] = s.to_mono();
+                } else {
+                    // Into the first two device channels; any further ones stay silent.
+                    let [l, r] = s.to_stereo();
+                    m[at(0, i)] = l;
+                    m[at(1, i)] = r;
+                }
+            }
+            let loudest = (0..outputs)
+                .map(|o| m[at(o, 0)..at(o, 0) + inputs].iter().map(|c| c.abs()).sum())
+                .fold(0.0, f64::max);
+            if loudest > 1.0 {
+                m.iter_mut().for_each(|c| *c /= loudest);
+            }
+        }
+        Self {
+            inputs,
+            outputs,
+            matrix: m,
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// The coefficient of input channel `input` in output channel `output`.
+    pub fn coefficient(&self, output: usize, input: usize) -> f64 {
+        if self.matrix.is_empty() {
+            f64::from(u8::from(output == input))
+        } else {
+            self.matrix[output * self.inputs + input]
+        }
+    }
+
+    /// Maps interleaved `input` frames into planar `out` (one vector per output channel,
+    /// appended to). A trailing partial frame is ignored.
+    pub fn apply_planar(&self, input: &[f64], out: &mut [Vec<f64>]) {
+        debug_assert_eq!(out.len(), self.outputs);
+        for frame in input.chunks_exact(self.inputs) {
+            for (o, dst) in out.iter_mut().enumerate() {
+                dst.push(self.mix(frame, o));
+            }
+        }
+    }
+
+    /// Maps interleaved `input` frames to interleaved output frames.
+    pub fn apply(&self, input: &[f64]) -> Vec<f64> {
+        let frames = input.len() / self.inputs;
+        let mut out = Vec::with_capacity(frames * self.outputs);
+        for frame in input.chunks_exact(self.inputs) {
+            out.extend((0..self.outputs).map(|o| self.mix(frame, o)));
+        }
+        out
+    }
+
+    fn mix(&self, frame: &[f64], o: usize) -> f64 {
+        if self.matrix.is_empty() {
+            return frame[o];
+        }
+        let row = &self.matrix[o * self.inputs..(o + 1) * self.inputs];
+        row.iter().zip(frame).map(|(c, x)| c * x).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// BS.775's coefficient as published, to its four digits (not the code's FRAC_1_SQRT_2), so
+    /// these tests check the code against the standard's numbers.
+    #[allow(clippy::approx_constant)]
+    const K: f64 = 0.7071;
+
+    /// BS.775 table 2, 3/2 → 2/0, as written out from the standard in `test_support`.
+    #[test]
+    fn five_one_to_stereo_is_bs775() {
+        let m = ChannelMap::new(6, 2);
+        let want = crate::test_support::bs775_five_one_to_stereo();
+        for (o, row) in want.iter().enumerate() {
+            for (i, w) in row.iter().enumerate() {
+                let got = m.coefficient(o, i);
+                assert!((got - w).abs() < 1e-4, "out {o} in {i}: {got} vs {w}");
+            }
+        }
+    }
+
+    /// BS.775 3/2 → 1/0: M = 0.7071 L + 0.7071 R + C + 0.5 Ls + 0.5 Rs, scaled by 1/3.4142.
+    #[test]
+    fn five_one_to_mono_is_bs775() {
+        let m = ChannelMap::new(6, 1);
+        let n = 1.0 / (2.0 * K + 1.0 + 2.0 * 0.5);
+        for (i, w) in [K, K, 1.0, 0.0, 0.5, 0.5].iter().enumerate() {
+            assert!((m.coefficient(0, i) - w * n).abs() < 1e-4, "in {i}");
+        }
+        // Stereo to mono: the two −3 dB halves scaled to 0.5 each (an average).
+        assert_eq!(ChannelMap::new(2, 1).apply(&[1.0, 0.5]), vec![0.75]);
+    }
+
+    #[test]
+    fn fewer_file_channels_are_copied_and_mono_plays_everywhere() {
+        assert_eq!(
+            ChannelMap::new(1, 2).apply(&[0.5, -0.25]),
+            [0.5, 0.5, -0.25, -0.25]
+        );
+        assert_eq!(
+            ChannelMap::new(2, 4).apply(&[0.5, -0.25]),
+            [0.5, -0.25, 0.0, 0.0]
+        );
+        assert_eq!(ChannelMap::new(2, 2).apply(&[0.5, -0.25]), [0.5, -0.25]);
+        let mut planar = vec![Vec::new(), Vec::new()];
+        ChannelMap::new(1, 2).apply_planar(&[0.5, -0.25], &mut planar);
+        assert_eq!(planar, vec![vec![0.5, -0.25], vec![0.5, -0.25]]);
+    }
+
+    /// Full scale on every channel stays within ±1 for every count the decoders accept.
+    #[test]
+    fn no_downmix_can_clip() {
+        for inputs in 1..=8 {
+            for outputs in 1..=8 {
+                let m = ChannelMap::new(inputs, outputs);
+                for y in m.apply(&vec![1.0; inputs]) {
+                    assert!(y <= 1.0 + 1e-12, "{inputs} → {outputs}: {y}");
+                }
+            }
+        }
+    }
+
+    /// Microsoft's documented default orders: 5.1 is L R C LFE Ls Rs, 7.1 adds the sides last,
+    /// and every layout has as many positions as channels.
+    #[test]
+    fn default_layouts_are_microsofts() {
+        use Speaker::*;
+        let five_one = [FrontLeft, FrontRight, FrontCentre, Lfe, BackLeft, BackRight];
+        assert_eq!(default_layout(6).as_deref(), Some(&five_one[..]));
+        let seven_one = default_layout(8).expect("7.1");
+        assert_eq!(seven_one[6..], [SideLeft, SideRight]);
+        assert_eq!(default_layout(1).as_deref(), Some(&[FrontCentre][..]));
+        for n in 1..=8 {
+            assert_eq!(default_layout(n).map(|l| l.len()), Some(n));
+        }
+        assert_eq!(
+            (default_mask(6), default_mask(8), default_mask(9)),
+            (0x3F, 0x63F, 0)
+        );
+        assert!(default_layout(0).is_none() && default_layout(9).is_none());
+    }
+}

@@ -1,0 +1,17 @@
+//! Test helper: what a terminal UI test needs before it starts, a tmux and a PulseAudio stack.
+//!
+//! Include it beside the two it builds on:
+//! `#[path = "common/pulse.rs"] mod pulse; #[path = "common/tmux.rs"] mod tmux;
+//! #[path = "common/tui.rs"] mod tui;`.
+#![allow(dead_code)]
+
+use super::{pulse, tmux};
+
+/// The audio stack for a test that drives iemsim in tmux, or `None` when tmux or the stack is
+/// missing: the test then returns, having printed SKIPPED (or failed, with IEMSIM_REQUIRE_AUDIO=1).
+pub fn stack() -> Option<pulse::PulseStack> {
+    if !tmux::available() {
+        return None;
+    }
+    pulse::PulseStack::start()
+}
