@@ -1,5 +1,8 @@
-//! Offline rendering: a file through one or more cascades into one or more sinks, as fast as the
-//! machine allows.
+//! Offline rendering: THE one path for all offline work. A source (a decoder, or frames in
+//! memory) through one or more lanes, each a cascade with its output gain feeding a file writer,
+//! a loudness meter, a spectrum, or several of them: `export` (files), loudness matching
+//! ([`matching`]: `play` before it starts, `export --match`, ABX gains), and the demo export
+//! (files, gains and spectra) all run this loop; nothing else decodes, filters and meters.
 //!
 //! Three stages joined by bounded channels (so memory stays constant whatever the file length):
 //! a reader thread decodes blocks, the calling thread filters them, a writer thread dithers,
@@ -14,17 +17,115 @@
 //!
 //! The writer commits its files only on an explicit `Finish`: if anything fails upstream, the
 //! channel closes without it and every temporary file is removed, never renamed.
+//!
+//! Meters run in the writer thread, after the file got the block: metering overlaps filtering.
 
+pub mod export;
+pub mod listing;
+pub mod matching;
+mod meter;
+mod source;
+
+pub use meter::Levels;
+pub use source::{Frames, Source};
+
+use crate::dsp::analysis::Spectrum;
 use crate::dsp::{Chain, Coefficients, Processor};
-use crate::io::{Decoder, Sink, SinkStats, WavError};
+use crate::io::{Sink, SinkStats, WavError};
+use meter::{Keep, Loudness};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-/// One output: the cascade's coefficients and output gain, and where it goes.
+/// One lane: a cascade and its output gain, and what its signal feeds.
 pub struct Lane {
     pub coeffs: Vec<Coefficients>,
     pub gain_db: f64,
-    pub sink: Sink,
+    pub out: Out,
+}
+
+/// What a lane's signal feeds: any of a file, a loudness meter, a spectrum.
+#[derive(Default)]
+pub struct Out {
+    pub file: Option<Sink>,
+    /// BS.1770 integrated loudness and sample peak ([`Levels`]).
+    pub loudness: bool,
+    /// The long-term (Welch) spectrum.
+    pub spectrum: bool,
+}
+
+impl Lane {
+    /// Filtered, gained and written to `sink`.
+    pub fn file(coeffs: Vec<Coefficients>, gain_db: f64, sink: Sink) -> Self {
+        let out = Out {
+            file: Some(sink),
+            ..Out::default()
+        };
+        Self {
+            coeffs,
+            gain_db,
+            out,
+        }
+    }
+
+    /// Filtered, gained and metered (loudness and sample peak).
+    pub fn loudness(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
+        let out = Out {
+            loudness: true,
+            ..Out::default()
+        };
+        Self {
+            coeffs,
+            gain_db,
+            out,
+        }
+    }
+}
+
+/// What one lane gave, in the order of the lanes.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub file: Option<SinkStats>,
+    pub levels: Option<Levels>,
+    pub spectrum: Option<Spectrum>,
+}
+
+/// A lane's consumers in the writer thread.
+struct Taps {
+    file: Option<Sink>,
+    keep: Option<Keep>,
+    loudness: Option<Loudness>,
+}
+
+impl Taps {
+    fn new(out: Out, channels: usize, rate: u32) -> Self {
+        Self {
+            file: out.file,
+            keep: out.spectrum.then(|| Keep::new(channels, rate)),
+            loudness: out.loudness.then(|| Loudness::new(channels, rate)),
+        }
+    }
+
+    fn add(&mut self, block: &mut [f64]) -> Result<(), WavError> {
+        if let Some(sink) = &mut self.file {
+            sink.write(block)?;
+        }
+        if let Some(keep) = &mut self.keep {
+            keep.add(block);
+        }
+        // Last: it K-weights the block in place.
+        if let Some(l) = &mut self.loudness {
+            l.add(block);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Rendered, WavError> {
+        Ok(Rendered {
+            file: self.file.map(Sink::finish).transpose()?,
+            levels: self.loudness.map(Loudness::finish),
+            spectrum: self.keep.map(Keep::finish),
+        })
+    }
 }
 
 /// Blocks in flight (being read, filtered, written, or waiting): enough for the three stages to
@@ -42,15 +143,21 @@ enum ToWriter {
 
 /// Renders the whole of `src` through every lane. `on_progress` gets the frames done so far.
 pub fn render(
-    src: &mut Decoder,
+    src: &mut dyn Source,
     lanes: Vec<Lane>,
     block_frames: usize,
     on_progress: &mut dyn FnMut(u64),
-) -> Result<Vec<SinkStats>, WavError> {
-    let ch = usize::from(src.info().channels);
-    let (mut chains, sinks): (Vec<Chain>, Vec<Sink>) = lanes
+) -> Result<Vec<Rendered>, WavError> {
+    let ch = src.channels();
+    let rate = src.sample_rate();
+    let (mut chains, taps): (Vec<Chain>, Vec<Taps>) = lanes
         .into_iter()
-        .map(|l| (Chain::new(l.coeffs, ch, l.gain_db), l.sink))
+        .map(|l| {
+            (
+                Chain::new(l.coeffs, ch, l.gain_db),
+                Taps::new(l.out, ch, rate),
+            )
+        })
         .unzip();
     let n_lanes = chains.len().max(1);
     let samples = block_frames.max(1) * ch;
@@ -84,7 +191,7 @@ pub fn render(
         });
 
         let (out_tx, out_rx) = sync_channel::<ToWriter>(POOL);
-        let writer = s.spawn(move || write_all(out_rx, sinks, free_tx));
+        let writer = s.spawn(move || write_all(out_rx, taps, free_tx));
 
         let result = (|| -> Result<(), WavError> {
             let mut done = 0u64;
@@ -134,19 +241,19 @@ fn aborted() -> WavError {
 
 fn write_all(
     rx: Receiver<ToWriter>,
-    mut sinks: Vec<Sink>,
+    mut taps: Vec<Taps>,
     free: SyncSender<Set>,
-) -> Result<Vec<SinkStats>, WavError> {
+) -> Result<Vec<Rendered>, WavError> {
     for msg in rx {
         match msg {
-            ToWriter::Block(set) => {
-                for (sink, b) in sinks.iter_mut().zip(&set) {
-                    sink.write(b)?;
+            ToWriter::Block(mut set) => {
+                for (tap, b) in taps.iter_mut().zip(&mut set) {
+                    tap.add(b)?;
                 }
                 // Back to the reader (which may have finished: then the set is simply dropped).
                 let _ = free.try_send(set);
             }
-            ToWriter::Finish => return sinks.into_iter().map(Sink::finish).collect(),
+            ToWriter::Finish => return taps.into_iter().map(Taps::finish).collect(),
         }
     }
     Err(aborted())

@@ -1,0 +1,75 @@
+//! What a lane measures besides (or instead of) writing a file: the BS.1770 loudness and sample
+//! peak (loudness matching, `export --match`, ABX gains, demo gains) and the long-term spectrum
+//! (demo numbers and charts). Run in the render's writer thread, after the file (if any) got the
+//! block, so metering overlaps filtering.
+
+use crate::dsp::analysis::Spectrum;
+use crate::dsp::loudness::{k_weighting, GatedMeter};
+use crate::dsp::{Chain, Processor};
+
+/// What one lane's signal measured, at the lane's output gain.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Levels {
+    /// Integrated loudness (ITU-R BS.1770-4 gating, LUFS); −∞ for silence.
+    pub lufs: f64,
+    /// Largest absolute sample value (1.0 = full scale).
+    pub sample_peak: f64,
+}
+
+/// Sample peak, then K-weighting (its own cascade, so the peak is the lane's signal's) into the
+/// gated meter.
+pub(super) struct Loudness {
+    k: Chain,
+    meter: GatedMeter,
+    peak: f64,
+}
+
+impl Loudness {
+    pub(super) fn new(channels: usize, rate: u32) -> Self {
+        Self {
+            k: Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0),
+            meter: GatedMeter::new(channels, rate),
+            peak: 0.0,
+        }
+    }
+
+    /// Meters `block`, K-weighting it in place (the lane's last use of the block).
+    pub(super) fn add(&mut self, block: &mut [f64]) {
+        self.peak = block.iter().fold(self.peak, |m, v| m.max(v.abs()));
+        self.k.process(block);
+        self.meter.add(block);
+    }
+
+    pub(super) fn finish(self) -> Levels {
+        Levels {
+            lufs: self.meter.integrated_lufs(),
+            sample_peak: self.peak,
+        }
+    }
+}
+
+/// Keeps the lane's whole signal for Welch's method, whose segment length depends on the total
+/// length (`Spectrum::welch`); used on demo material, seconds long.
+pub(super) struct Keep {
+    samples: Vec<f64>,
+    channels: usize,
+    rate: u32,
+}
+
+impl Keep {
+    pub(super) fn new(channels: usize, rate: u32) -> Self {
+        Self {
+            samples: Vec::new(),
+            channels,
+            rate,
+        }
+    }
+
+    pub(super) fn add(&mut self, block: &[f64]) {
+        self.samples.extend_from_slice(block);
+    }
+
+    pub(super) fn finish(self) -> Spectrum {
+        Spectrum::welch(&self.samples, self.channels, f64::from(self.rate))
+    }
+}
