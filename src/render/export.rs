@@ -7,7 +7,7 @@ use super::matching::analyse_levels;
 use super::{render, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
-use crate::dsp::{gain_to_db, Preamp, Profile};
+use crate::dsp::{gain_to_db, Coefficients, Preamp, Profile};
 use crate::error::usage;
 use crate::io::atomic::same_file;
 use crate::io::{Container, Decoder, OutFormat, Sink, SinkSpec, Target};
@@ -26,6 +26,27 @@ pub trait Watch {
     fn finish(&mut self);
     /// Something the user should know (a filter dropped, a stream that cannot be matched...).
     fn warn(&mut self, message: &str);
+}
+
+/// `profile`'s coefficients at `fs` and the numbers of the filters dropped (at or above the
+/// Nyquist frequency), each dropped filter told to `watch`.
+pub fn coefficients(
+    profile: &Profile,
+    fs: f64,
+    watch: &mut dyn Watch,
+) -> (Vec<Coefficients>, Vec<usize>) {
+    let (coeffs, dropped) = profile.coefficients(fs);
+    for d in &dropped {
+        watch.warn(&format!(
+            "profile '{}' filter {} ({} {} Hz) dropped: {}",
+            profile.name,
+            d.index,
+            d.spec.kind.short(),
+            d.spec.fc_hz,
+            d.reason
+        ));
+    }
+    (coeffs, dropped.iter().map(|d| d.index).collect())
 }
 
 /// No progress, warnings as `iemsim: warning: ...` lines on stderr.
@@ -151,17 +172,7 @@ pub fn export_matched(
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
     for (i, ((profile, _), (target, container, format))) in jobs.iter().zip(&targets).enumerate() {
-        let (coeffs, dropped) = profile.coefficients(fs);
-        for d in &dropped {
-            watch.warn(&format!(
-                "profile '{}' filter {} ({} {} Hz) dropped: {}",
-                profile.name,
-                d.index,
-                d.spec.kind.short(),
-                d.spec.fc_hz,
-                d.reason
-            ));
-        }
+        let (coeffs, dropped) = coefficients(profile, fs, watch);
         let gain_db = match &matched {
             Some((gains, _)) => gains[i],
             None => profile.preamp_db(opts.preamp, fs),
@@ -176,7 +187,7 @@ pub fn export_matched(
         };
         let sink = Sink::create(target, *container, &spec)?;
         lanes.push(Lane::file(coeffs, gain_db, sink));
-        meta.push((gain_db, dropped.iter().map(|d| d.index).collect::<Vec<_>>()));
+        meta.push((gain_db, dropped));
     }
     watch.start(&src.name(), info.frames);
     let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| watch.set(done))?;

@@ -49,7 +49,8 @@ impl Loudness {
 }
 
 /// Keeps the lane's whole signal for Welch's method, whose segment length depends on the total
-/// length (`Spectrum::welch`); used on demo material, seconds long.
+/// length (`Spectrum::welch`); used on demo material, seconds long. When the lane writes a file,
+/// it keeps the samples as stored (after dither and quantisation): the spectrum is the file's.
 pub(super) struct Keep {
     samples: Vec<f64>,
     channels: usize,
@@ -67,6 +68,11 @@ impl Keep {
 
     pub(super) fn add(&mut self, block: &[f64]) {
         self.samples.extend_from_slice(block);
+    }
+
+    /// Where a file's samples as stored go (see [`crate::io::Sink::write_echo`]).
+    pub(super) fn samples(&mut self) -> &mut Vec<f64> {
+        &mut self.samples
     }
 
     pub(super) fn finish(self) -> Spectrum {

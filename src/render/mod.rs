@@ -49,7 +49,7 @@ pub struct Out {
     pub file: Option<Sink>,
     /// BS.1770 integrated loudness and sample peak ([`Levels`]).
     pub loudness: bool,
-    /// The long-term (Welch) spectrum.
+    /// The long-term (Welch) spectrum: of the file's samples as stored, when there is a file.
     pub spectrum: bool,
 }
 
@@ -106,11 +106,11 @@ impl Taps {
     }
 
     fn add(&mut self, block: &mut [f64]) -> Result<(), WavError> {
-        if let Some(sink) = &mut self.file {
-            sink.write(block)?;
-        }
-        if let Some(keep) = &mut self.keep {
-            keep.add(block);
+        match (&mut self.file, &mut self.keep) {
+            (Some(sink), Some(keep)) => sink.write_echo(block, keep.samples())?,
+            (Some(sink), None) => sink.write(block)?,
+            (None, Some(keep)) => keep.add(block),
+            (None, None) => {}
         }
         // Last: it K-weights the block in place.
         if let Some(l) = &mut self.loudness {

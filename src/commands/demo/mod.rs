@@ -9,6 +9,7 @@
 pub mod export;
 pub mod material;
 pub mod numbers;
+pub mod part;
 pub mod report;
 pub mod text;
 
@@ -18,9 +19,9 @@ pub use crate::cli::DemoKind;
 use crate::commands::out::outln;
 use crate::playback::player::{Player, PlayerConfig};
 use anyhow::{anyhow, Result};
-pub use export::{render_part, RenderedPart};
 pub use material::{render_source, Sample, Source};
 pub use numbers::{Band, Measure, Number};
+pub use part::{render_part, RenderedPart};
 pub use text::{intro, parts, title};
 
 /// One step of a demo: text on screen while the material plays through profile A or B.
@@ -46,6 +47,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     match &args.export {
         Some(dir) => export::run(args, &parts, dir),
         None => play_parts(&parts, args),
+    }
+}
+
+/// The command-line name of a demo.
+pub fn kind_name(kind: DemoKind) -> &'static str {
+    match kind {
+        DemoKind::Sibilance => "sibilance",
+        DemoKind::Bass => "bass",
+        DemoKind::Signatures => "signatures",
     }
 }
 
