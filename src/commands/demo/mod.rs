@@ -13,7 +13,7 @@ pub mod part;
 pub mod report;
 pub mod text;
 
-use super::play::{interactive, DemoScreen, Outcome};
+use super::session::{interactive, need_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 pub use crate::cli::DemoKind;
 use crate::commands::out::outln;
@@ -65,7 +65,7 @@ pub fn kind_name(kind: DemoKind) -> &'static str {
 /// is removed afterwards.
 pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     if !args.no_tui {
-        super::play::need_terminal("--no-tui (plays each part through) or --export DIR")?;
+        need_terminal("--no-tui (plays each part through) or --export DIR")?;
     }
     let scratch = Scratch::new()?;
     // SIGHUP/SIGTERM between parts (the screen handles them while a part is up): stop cleanly, so
