@@ -270,7 +270,7 @@ fn ui_imports_nothing_else_of_the_crate() {
 
 /// The command a module belongs to (`commands::demo::part` → `demo`), None for `commands` itself.
 fn command_of(m: &str) -> Option<&str> {
-    m.strip_prefix("commands::").map(|r| layer(r))
+    m.strip_prefix("commands::").map(layer)
 }
 
 #[test]

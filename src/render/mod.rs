@@ -183,7 +183,7 @@ pub fn render(
                         }
                     }
                     Err(e) => {
-                        let _ = in_tx.send(Err(e.into()));
+                        let _ = in_tx.send(Err(e));
                         break;
                     }
                 }
