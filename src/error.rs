@@ -53,6 +53,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(s) = cause.downcast_ref::<crate::profiles::settings::SettingsError>() {
             return if s.is_bad_input() { 2 } else { 1 };
         }
+        if let Some(e) = cause.downcast_ref::<crate::render::export::ExportError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
+        }
         if let Some(w) = cause.downcast_ref::<WavError>() {
             return if w.is_bad_input() { 2 } else { 1 };
         }

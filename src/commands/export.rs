@@ -141,7 +141,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             quiet: opts.quiet,
             bar: None,
         };
-        match export_matched(file, jobs, &opts, matching, &mut bars) {
+        match export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from) {
             Ok(r) => {
                 if !args.json {
                     r.iter().try_for_each(|r| print_report(r, to_stdout))?;

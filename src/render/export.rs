@@ -8,12 +8,46 @@ use super::{render, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Coefficients, Preamp, Profile};
-use crate::error::usage;
 use crate::io::atomic::same_file;
-use crate::io::{Container, Decoder, OutFormat, Sink, SinkSpec, Target};
-use anyhow::Result;
+use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// Why an export (or its plan) was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The output's container cannot hold the sample format asked for.
+    #[error("{}: {message}", .path.display())]
+    Format { path: PathBuf, message: String },
+    #[error("{}: two profiles would write the same file", .path.display())]
+    SameOutput { path: PathBuf },
+    /// Two outputs, or an output and an input, would be one file (the message names both).
+    #[error("{0}")]
+    Collision(String),
+    #[error("{}: cannot list the folder: {error}", .path.display())]
+    ListFolder {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(transparent)]
+    Wav(#[from] WavError),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl ExportError {
+    /// Whether the user can fix it (exit code 2) rather than the machine having failed (1).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Format { .. } | Self::SameOutput { .. } | Self::Collision(_) => true,
+            Self::ListFolder { .. } => false,
+            Self::Wav(e) => e.is_bad_input(),
+            Self::Decode(e) => e.is_bad_input(),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ExportError>;
 
 /// What an export reports while it works: the command draws progress bars and prints the
 /// warnings; the library only says what happens.
@@ -142,20 +176,20 @@ pub fn export_matched(
             Some(f) => {
                 container
                     .check_format(f)
-                    .map_err(|m| usage(format!("{}: {m}", out.display())))?;
+                    .map_err(|message| ExportError::Format {
+                        path: out.clone(),
+                        message,
+                    })?;
                 f
             }
             None => container.fit_format(format),
         };
         targets.push((target, container, format));
         if !is_stdout(out) && same_file(out, input) {
-            return Err(crate::io::WavError::SameAsInput { path: out.clone() }.into());
+            return Err(WavError::SameAsInput { path: out.clone() }.into());
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
-            return Err(usage(format!(
-                "{}: two profiles would write the same file",
-                out.display()
-            )));
+            return Err(ExportError::SameOutput { path: out.clone() });
         }
     }
     let matched = if matching && jobs.len() > 1 && !src.is_seekable() {

@@ -1,10 +1,9 @@
 //! Which files an export reads and writes: the inputs of a folder, the default output names and
 //! formats, and the check that no two outputs (or an output and an input) are one file.
 
+use super::export::ExportError;
 use crate::dsp::Profile;
-use crate::error::usage;
 use crate::io::{Container, Decoder};
-use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -77,10 +76,13 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
 
 /// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
 /// profile part compared without case) so a second run does not export its own outputs.
-pub fn list_wavs(dir: &Path) -> Result<Listing> {
+pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
     let names = crate::dsp::builtin::NAMES;
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list the folder", dir.display()))?
+        .map_err(|error| ExportError::ListFolder {
+            path: dir.to_path_buf(),
+            error,
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
@@ -114,7 +116,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing> {
 /// since on a case-insensitive filesystem (macOS, Windows, FAT/exFAT media) names that differ only
 /// in case are one file. Refusing (exit 2, naming both inputs) keeps every output name
 /// predictable; the user renames one input or exports it separately.
-pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(), ExportError> {
     use std::collections::HashMap;
     let fold = |p: &Path| p.to_string_lossy().to_lowercase();
     let mut inputs: HashMap<String, &Path> = HashMap::new();
@@ -131,7 +133,7 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
                 } else {
                     "would be written to names that differ only in case,"
                 };
-                return Err(usage(format!(
+                return Err(ExportError::Collision(format!(
                     "{} [{}] and {} [{}] {what} {}{}; rename one input or export it separately (nothing was written)",
                     other_in.display(),
                     other_profile,
@@ -142,7 +144,7 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
                 )));
             }
             if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {
-                return Err(usage(format!(
+                return Err(ExportError::Collision(format!(
                     "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them (nothing was written)",
                     input.display(),
                     profile.name,
