@@ -15,7 +15,8 @@
 //! Rules (each a test below): `dsp` imports nothing else of the crate; `playback` imports no `ui`
 //! or `commands`; no library module imports `commands` or `cli`; `ui` imports nothing else; a
 //! command does not import another command (only the shared glue), and no two source files of the
-//! commands import each other, directly or round a cycle; the benchmarks do not import `commands`.
+//! commands import each other, directly or round a cycle; no command builds its own cascade or
+//! meter (offline filtering goes through `render`); the benchmarks do not import `commands`.
 //!
 //! Imports are read from `crate::`, `super::`, `self::` and `iemsim::` paths in the code (comments
 //! left out), `use` groups expanded one level (`use super::{report, part}` names both).
@@ -370,4 +371,27 @@ fn the_reader_finds_known_imports() {
         "super::",
     );
     assert!(parsed.contains(&vec!["report".to_string()]));
+}
+
+/// Offline filtering and metering go through `render` (one decode → chain → sink loop): no
+/// command builds a cascade or a loudness meter of its own.
+#[test]
+fn commands_filter_and_meter_only_through_render() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src/commands"), &mut files);
+    let mut bad = Vec::new();
+    for f in files {
+        let text = code(&std::fs::read_to_string(&f).expect("read source"));
+        for token in [
+            "Chain::new",
+            "Chain::with_kernel",
+            "GatedMeter",
+            "k_weighting",
+        ] {
+            if text.contains(token) {
+                bad.push((f.display().to_string(), token.to_string()));
+            }
+        }
+    }
+    assert_none("a command runs its own filter or meter loop", bad);
 }

@@ -70,6 +70,7 @@ fn one_pass_feeds_a_file_a_meter_and_a_spectrum_from_one_lane() {
             file: Some(sink.into()),
             loudness: true,
             spectrum: true,
+            keep: true,
         },
     };
     let got = render(
@@ -87,7 +88,12 @@ fn one_pass_feeds_a_file_a_meter_and_a_spectrum_from_one_lane() {
     let y = back.read_frames(frames).expect("read");
     let lufs = r.levels.expect("levels").lufs;
     assert!((lufs - ebur128_lufs(&y, ch, rate)).abs() < 0.01, "{lufs}");
-    // And so did the spectrum (float output: the same samples to f32 precision).
+    // The kept samples are the file's, as stored (32-bit float: rounded from f64).
+    assert!(
+        r.samples.as_deref() == Some(&y[..]),
+        "kept samples differ from the file"
+    );
+    // And so did the spectrum.
     let s = r.spectrum.as_ref().expect("spectrum");
     let direct = iemsim::dsp::analysis::Spectrum::welch(&y, ch, f64::from(rate));
     let (a, b) = (s.band_db(500.0, 2000.0), direct.band_db(500.0, 2000.0));

@@ -48,8 +48,9 @@ impl Loudness {
     }
 }
 
-/// Keeps the lane's whole signal for Welch's method, whose segment length depends on the total
-/// length (`Spectrum::welch`); used on demo material, seconds long. When the lane writes a file,
+/// Keeps the lane's whole signal: for Welch's method, whose segment length depends on the total
+/// length (`Spectrum::welch`), and for measures that need all of it at once (`analyze`'s true
+/// peak, loudness range, spectra). When the lane writes a file,
 /// it keeps the samples as stored (after dither and quantisation): the spectrum is the file's.
 pub(super) struct Keep {
     samples: Vec<f64>,
@@ -58,9 +59,13 @@ pub(super) struct Keep {
 }
 
 impl Keep {
-    pub(super) fn new(channels: usize, rate: u32) -> Self {
+    /// `frames`: the expected length (0 if unknown), reserved at once.
+    pub(super) fn new(channels: usize, rate: u32, frames: u64) -> Self {
+        let expected = usize::try_from(frames)
+            .unwrap_or(0)
+            .saturating_mul(channels);
         Self {
-            samples: Vec::new(),
+            samples: Vec::with_capacity(expected),
             channels,
             rate,
         }
@@ -75,7 +80,10 @@ impl Keep {
         &mut self.samples
     }
 
-    pub(super) fn finish(self) -> Spectrum {
-        Spectrum::welch(&self.samples, self.channels, f64::from(self.rate))
+    /// The spectrum (if asked for) and the samples (if asked for).
+    pub(super) fn finish(self, spectrum: bool, keep: bool) -> (Option<Spectrum>, Option<Vec<f64>>) {
+        let s =
+            spectrum.then(|| Spectrum::welch(&self.samples, self.channels, f64::from(self.rate)));
+        (s, keep.then_some(self.samples))
     }
 }

@@ -51,6 +51,9 @@ pub struct Out {
     pub loudness: bool,
     /// The long-term (Welch) spectrum: of the file's samples as stored, when there is a file.
     pub spectrum: bool,
+    /// The whole signal (the file's samples as stored, when there is a file), for measures that
+    /// need all of it at once.
+    pub keep: bool,
 }
 
 impl Lane {
@@ -58,6 +61,19 @@ impl Lane {
     pub fn file(coeffs: Vec<Coefficients>, gain_db: f64, sink: Sink) -> Self {
         let out = Out {
             file: Some(sink),
+            ..Out::default()
+        };
+        Self {
+            coeffs,
+            gain_db,
+            out,
+        }
+    }
+
+    /// Filtered and gained, the whole signal kept ([`Rendered::samples`]).
+    pub fn keep(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
+        let out = Out {
+            keep: true,
             ..Out::default()
         };
         Self {
@@ -87,20 +103,26 @@ pub struct Rendered {
     pub file: Option<SinkStats>,
     pub levels: Option<Levels>,
     pub spectrum: Option<Spectrum>,
+    pub samples: Option<Vec<f64>>,
 }
 
 /// A lane's consumers in the writer thread.
 struct Taps {
     file: Option<Sink>,
     keep: Option<Keep>,
+    /// What the kept samples are for.
+    spectrum: bool,
+    samples: bool,
     loudness: Option<Loudness>,
 }
 
 impl Taps {
-    fn new(out: Out, channels: usize, rate: u32) -> Self {
+    fn new(out: Out, channels: usize, rate: u32, frames: u64) -> Self {
         Self {
             file: out.file,
-            keep: out.spectrum.then(|| Keep::new(channels, rate)),
+            keep: (out.spectrum || out.keep).then(|| Keep::new(channels, rate, frames)),
+            spectrum: out.spectrum,
+            samples: out.keep,
             loudness: out.loudness.then(|| Loudness::new(channels, rate)),
         }
     }
@@ -120,10 +142,15 @@ impl Taps {
     }
 
     fn finish(self) -> Result<Rendered, WavError> {
+        let (spectrum, samples) = match self.keep {
+            Some(k) => k.finish(self.spectrum, self.samples),
+            None => (None, None),
+        };
         Ok(Rendered {
             file: self.file.map(Sink::finish).transpose()?,
             levels: self.loudness.map(Loudness::finish),
-            spectrum: self.keep.map(Keep::finish),
+            spectrum,
+            samples,
         })
     }
 }
@@ -150,12 +177,13 @@ pub fn render(
 ) -> Result<Vec<Rendered>, WavError> {
     let ch = src.channels();
     let rate = src.sample_rate();
+    let frames = src.frames();
     let (mut chains, taps): (Vec<Chain>, Vec<Taps>) = lanes
         .into_iter()
         .map(|l| {
             (
                 Chain::new(l.coeffs, ch, l.gain_db),
-                Taps::new(l.out, ch, rate),
+                Taps::new(l.out, ch, rate, frames),
             )
         })
         .unzip();

@@ -7,6 +7,8 @@ use crate::io::{Decoder, WavError};
 pub trait Source: Send {
     fn channels(&self) -> usize;
     fn sample_rate(&self) -> u32;
+    /// Frames in all, when known up front (0 if not): lets whole-signal taps allocate once.
+    fn frames(&self) -> u64;
     /// Fills `buf` with whole frames; the number of frames read, 0 at the end.
     fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError>;
 }
@@ -18,6 +20,10 @@ impl Source for Decoder {
 
     fn sample_rate(&self) -> u32 {
         self.info().sample_rate
+    }
+
+    fn frames(&self) -> u64 {
+        self.info().frames
     }
 
     fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
@@ -54,6 +60,10 @@ impl Source for Frames<'_> {
 
     fn sample_rate(&self) -> u32 {
         self.rate
+    }
+
+    fn frames(&self) -> u64 {
+        (self.samples.len() / self.channels) as u64
     }
 
     fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
