@@ -5,7 +5,8 @@
 //! and the demo export (files, gains and spectra) all run this loop; nothing else filters and
 //! meters offline (`tests/architecture.rs` checks the commands).
 //!
-//! Three stages joined by bounded channels (so memory stays constant whatever the file length):
+//! Three stages joined by bounded channels (so memory stays constant whatever the file length,
+//! except for a tap that keeps a whole signal):
 //! a reader thread decodes blocks, the calling thread filters them, a writer thread dithers,
 //! encodes and writes. On these 2-core machines filtering a 10-stage stereo cascade and encoding
 //! 24-bit output cost about the same, so overlapping them nearly halves the wall time. (Splitting
