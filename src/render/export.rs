@@ -3,7 +3,7 @@
 //! run.
 
 use super::listing::is_stdout;
-use super::matching::analyse_levels;
+use super::matching::levels_of;
 use super::{render, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
@@ -269,12 +269,13 @@ fn match_gains(
     watch: &mut dyn Watch,
 ) -> Result<Option<(Vec<f64>, f64)>> {
     let profiles: Vec<&Profile> = jobs.iter().map(|(p, _)| p).collect();
-    let total = Decoder::open(input)?.info().frames;
-    watch.start(&format!("{} (measuring loudness)", input.display()), total);
-    let levels = {
-        let mut set = |done, _| watch.set(done);
-        analyse_levels(input, &profiles, &mut set)
-    }?;
+    // The input is seekable (the caller checked): a second decoder, the first stays for writing.
+    let mut src = Decoder::open(input)?;
+    watch.start(
+        &format!("{} (measuring loudness)", input.display()),
+        src.info().frames,
+    );
+    let levels = levels_of(&mut src, &profiles, &mut |done| watch.set(done))?;
     watch.finish();
     let pairs: Vec<(f64, f64)> = levels
         .iter()

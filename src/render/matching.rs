@@ -52,9 +52,12 @@ pub fn match_pair(
     profiles: [&Profile; 2],
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Matched, WavError> {
-    let l = analyse_levels(path, &profiles, on_progress)?;
-    let rate = f64::from(Decoder::open(path)?.info().sample_rate);
-    Ok(Matched::new([l[0].lufs, l[1].lufs], profiles, rate))
+    let (l, _, rate) = measure(path, &profiles, on_progress)?;
+    Ok(Matched::new(
+        [l[0].lufs, l[1].lufs],
+        profiles,
+        f64::from(rate),
+    ))
 }
 
 /// Integrated loudness (LUFS, at 0 dB output gain) of `path` through each profile, computed at the
@@ -92,11 +95,21 @@ pub fn analyse_levels_counting(
     profiles: &[&Profile],
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<Levels>, Option<String>), WavError> {
+    let (levels, warning, _) = measure(path, profiles, on_progress)?;
+    Ok((levels, warning))
+}
+
+/// One decoder, one pass: the levels, the decoder's warning and the file's rate.
+fn measure(
+    path: &Path,
+    profiles: &[&Profile],
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<Levels>, Option<String>, u32), WavError> {
     crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
     let mut src = Decoder::open(path)?;
-    let total = src.info().frames;
+    let (total, rate) = (src.info().frames, src.info().sample_rate);
     let levels = levels_of(&mut src, profiles, &mut |done| on_progress(done, total))?;
-    Ok((levels, src.nonfinite_warning()))
+    Ok((levels, src.nonfinite_warning(), rate))
 }
 
 /// Each profile's [`Levels`] on `src` at 0 dB output gain: one loudness lane per profile.
