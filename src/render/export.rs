@@ -110,6 +110,7 @@ pub struct ExportOptions {
     pub dither: Dither,
     pub preamp: Preamp,
     pub force: bool,
+    /// No progress bars: read by the caller's [`Watch`] (the library draws none).
     pub quiet: bool,
 }
 

@@ -45,7 +45,7 @@ pub struct Lane {
     pub out: Out,
 }
 
-/// What a lane's signal feeds: any of a file, a loudness meter, a spectrum.
+/// What a lane's signal feeds: any of a file, a loudness meter, a spectrum, the kept signal.
 #[derive(Default)]
 pub struct Out {
     pub file: Option<Sink>,
