@@ -300,7 +300,11 @@ fn drive(
             stuck("seek not answered");
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
-        while engine.buffered_frames() < 4 * BLOCK {
+        // While a seek waits for the engine to drain the ring, the feeder fills nothing (it waits
+        // for the drain, which only the next callback does): render then, whatever is buffered.
+        while engine.buffered_frames() < 4 * BLOCK
+            && ctl.drained_epoch.load(Acquire) == ctl.seek_epoch.load(Acquire)
+        {
             stuck("no audio ahead");
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
