@@ -10,10 +10,10 @@
 //!
 //! Set IEMSIM_BENCH_SECONDS to change the length (default 600).
 
-use iemsim::commands::export::{export_file, ExportOptions};
 use iemsim::dsp::dither::Dither;
 use iemsim::dsp::{FilterKind, Preamp, Profile};
 use iemsim::io::OutFormat;
+use iemsim::render::export::{export_file, ExportOptions};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;

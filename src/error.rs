@@ -1,6 +1,5 @@
 //! Exit codes: 2 when the user can fix the input or command line, 1 when the machine failed.
 
-use crate::commands::out::StdoutError;
 use crate::dsp::ProfileError;
 use crate::io::abx_log::AbxLogError;
 use crate::io::{DecodeError, WavError};
@@ -14,6 +13,12 @@ pub struct UsageError(pub String);
 pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
+
+/// Standard output could not be written (full disk, closed descriptor, I/O error); written by
+/// `commands::out`. Exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write to standard output: {0}")]
+pub struct StdoutError(#[from] pub std::io::Error);
 
 /// Stopped by a signal (SIGHUP, SIGINT, SIGTERM) after cleaning up. Exit code 128 + the signal.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(s) = cause.downcast_ref::<crate::profiles::settings::SettingsError>() {
             return if s.is_bad_input() { 2 } else { 1 };
+        }
+        if let Some(e) = cause.downcast_ref::<crate::render::export::ExportError>() {
+            return if e.is_bad_input() { 2 } else { 1 };
         }
         if let Some(w) = cause.downcast_ref::<WavError>() {
             return if w.is_bad_input() { 2 } else { 1 };

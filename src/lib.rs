@@ -1,7 +1,9 @@
 //! iemsim: hear how in-ear monitor driver types colour sound.
 //!
-//! Data flows one way: decode (`io`) → f64 frames → `dsp` chain(s) → sink (file writer or device).
-//! `dsp` is pure and deterministic; `io`, `playback` and `ui` sit at the edges; `commands` is glue.
+//! Data flows one way: decode (`io`) → f64 frames → `dsp` chain(s) → sink (file writer, meter or
+//! device). `dsp` is pure and deterministic; `io`, `playback` and `ui` sit at the edges; `render`
+//! is the one offline path (export, loudness analysis, demo material); `commands` is glue.
+//! `tests/architecture.rs` checks the allowed imports between these layers.
 
 pub mod cli;
 pub mod commands;
@@ -9,10 +11,11 @@ pub mod dsp;
 pub mod error;
 pub mod interrupt;
 pub mod io;
-pub mod matching;
 pub mod playback;
 pub mod profiles;
 pub mod render;
+/// Loudness matching is a use of [`render`]; the short name stays for the callers.
+pub use render::matching;
 #[cfg(test)]
 mod test_support;
 pub mod ui;

@@ -49,20 +49,22 @@ fn allocations_for(blocks: usize) -> usize {
         .unwrap()];
     let mut src = WavSource::open(&input).unwrap();
     let lanes = (0..2)
-        .map(|i| Lane {
-            coeffs: coeffs.clone(),
-            gain_db: -1.0,
-            sink: iemsim::io::Sink::from(
-                WavSink::create(
-                    &dir.path().join(format!("out{i}.wav")),
-                    2,
-                    48_000,
-                    OutFormat::I24,
-                    Dither::Tpdf,
-                    false,
-                )
-                .unwrap(),
-            ),
+        .map(|i| {
+            Lane::file(
+                coeffs.clone(),
+                -1.0,
+                iemsim::io::Sink::from(
+                    WavSink::create(
+                        &dir.path().join(format!("out{i}.wav")),
+                        2,
+                        48_000,
+                        OutFormat::I24,
+                        Dither::Tpdf,
+                        false,
+                    )
+                    .unwrap(),
+                ),
+            )
         })
         .collect();
     let before = ALLOCS.load(Relaxed);

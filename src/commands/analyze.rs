@@ -5,10 +5,11 @@ use super::{charts, input_or_default};
 use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
-use crate::dsp::Chain;
-use crate::dsp::{Preamp, Processor};
+use crate::dsp::Preamp;
 use crate::io::whole::Audio;
 use crate::profiles::resolve;
+use crate::render::export::BLOCK_FRAMES;
+use crate::render::{render, Frames, Lane};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::Path;
@@ -61,9 +62,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     for p in &profiles {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, audio.rate);
-        let mut chain = Chain::new(p.coefficients(audio.rate).0, audio.channels, preamp_db);
-        let mut y = audio.samples.clone();
-        chain.process(&mut y);
+        // One profile at a time through the render path: the input in memory plus one version.
+        let lane = Lane::keep(p.coefficients(audio.rate).0, preamp_db);
+        let mut src = Frames::new(&audio.samples, audio.channels, rate);
+        let y = render(&mut src, vec![lane], BLOCK_FRAMES, &mut |_| {})?
+            .pop()
+            .and_then(|r| r.samples)
+            .unwrap_or_default();
         versions.push(Version {
             label: p.name.clone(),
             profile: Some(p.name.clone()),

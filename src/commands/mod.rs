@@ -1,4 +1,6 @@
-//! One module per subcommand: glue between the CLI, `io`, `dsp`, `playback` and `ui`.
+//! One module per subcommand: glue between the CLI, `io`, `dsp`, `render`, `playback` and `ui`.
+//! A command does not import another: what two share is here (this file, `out`, `charts`,
+//! `session`) or in the library below (`tests/architecture.rs` checks it).
 
 pub mod abx;
 pub mod analyze;
@@ -13,6 +15,7 @@ pub mod out;
 pub mod play;
 pub mod profile;
 pub mod profiles;
+pub mod session;
 pub mod show;
 
 use crate::cli::Command;

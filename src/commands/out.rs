@@ -9,10 +9,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-/// Standard output could not be written (full disk, closed descriptor, I/O error).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot write to standard output: {0}")]
-pub struct StdoutError(#[from] pub io::Error);
+pub use crate::error::StdoutError;
 
 /// Writes `args` and a newline, then flushes, so the error (if any) surfaces here and not in a
 /// destructor that could only ignore it.

@@ -229,11 +229,17 @@ mod tests {
     #[allow(clippy::approx_constant)]
     const K: f64 = 0.7071;
 
-    /// BS.775 table 2, 3/2 → 2/0, as written out from the standard in `test_support`.
+    /// BS.775 table 2, 3/2 → 2/0: L' = L + 0.7071 C + 0.7071 Ls (R' likewise), LFE left out,
+    /// scaled by 1/(1 + 2·0.7071). Written out here, not taken from `test_support`, so that `dsp`
+    /// depends on nothing else of the crate, tests included (`tests/architecture.rs`).
     #[test]
     fn five_one_to_stereo_is_bs775() {
         let m = ChannelMap::new(6, 2);
-        let want = crate::test_support::bs775_five_one_to_stereo();
+        let n = 1.0 / (1.0 + 2.0 * K);
+        let want = [
+            [n, 0.0, K * n, 0.0, K * n, 0.0],
+            [0.0, n, K * n, 0.0, 0.0, K * n],
+        ];
         for (o, row) in want.iter().enumerate() {
             for (i, w) in row.iter().enumerate() {
                 let got = m.coefficient(o, i);

@@ -5,12 +5,12 @@
 //! The CSVs are embedded with `include_str!` and fitted lazily, once per process and IEM (a cache):
 //! one fit takes about 0.15 s in release builds, so looking up one IEM is quick and `iemsim profiles`
 //! (which needs only names) does no fitting at all. Sources and measurers: the README beside the
-//! CSVs. Parsing the embedded text reuses `io::measurement::parse`, which is pure (no I/O).
+//! CSVs. Parsing the embedded text reuses `dsp::measurement::parse` (pure; `io::measurement` reads files with it).
 
 use super::deviation;
 use super::fit::{self, FitConfig, FitError};
+use super::measurement::{self, Measurement, MeasurementError};
 use super::profile::Profile;
-use crate::io::measurement::{self, Measurement, MeasurementError};
 use std::path::Path;
 use std::sync::OnceLock;
 

@@ -14,6 +14,7 @@ pub mod generate;
 pub mod iems;
 pub mod levels;
 pub mod loudness;
+pub mod measurement;
 pub mod profile;
 pub mod response;
 pub mod stats;

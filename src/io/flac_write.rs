@@ -95,10 +95,28 @@ impl FlacSink {
 
     /// Appends interleaved frames (quantised and dithered like the WAV writer's integer output).
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
+        self.write_inner(block, None)
+    }
+
+    /// [`Self::write`], and appends to `echo` the samples as stored (after dither and
+    /// quantisation, as a decoder returns them).
+    pub fn write_echo(&mut self, block: &[f64], echo: &mut Vec<f64>) -> Result<(), WavError> {
+        self.write_inner(block, Some(echo))
+    }
+
+    fn write_inner(
+        &mut self,
+        block: &[f64],
+        mut echo: Option<&mut Vec<f64>>,
+    ) -> Result<(), WavError> {
         let mut peak = self.stats.peak;
+        let scale = 1.0 / f64::from(1u32 << (self.bits - 1));
         for &x in block {
             peak = peak.max(x.abs());
             let (v, clipped) = self.quantizer.quantize(x);
+            if let Some(e) = echo.as_deref_mut() {
+                e.push(f64::from(v) * scale);
+            }
             self.stats.clipped += u64::from(clipped);
             self.pending.push(v);
             if self.pending.len() == BLOCK * self.channels {

@@ -171,6 +171,15 @@ impl Sink {
         }
     }
 
+    /// [`Self::write`], and appends to `echo` the samples as stored: what a reader of the file
+    /// gets back (after dither and quantisation).
+    pub fn write_echo(&mut self, block: &[f64], echo: &mut Vec<f64>) -> Result<(), WavError> {
+        match self {
+            Self::Wav(s) => s.write_echo(block, echo),
+            Self::Flac(s) => s.write_echo(block, echo),
+        }
+    }
+
     /// Completes the file and gives it its final name.
     pub fn finish(self) -> Result<SinkStats, WavError> {
         match self {

@@ -198,6 +198,17 @@ impl WavSink {
         Ok(())
     }
 
+    /// [`Self::write`], and appends to `echo` what a reader of the file gets back: the samples after
+    /// dither and quantisation, decoded by the same code the WAV reader uses. Work that goes on
+    /// from a written file (the demo filters its material) then needs no second decode of it.
+    pub fn write_echo(&mut self, block: &[f64], echo: &mut Vec<f64>) -> Result<(), WavError> {
+        self.write(block)?;
+        let start = echo.len();
+        echo.resize(start + block.len(), 0.0);
+        pcm::decode(self.encoding, &self.bytes, &mut echo[start..]);
+        Ok(())
+    }
+
     /// Writes the pad byte, patches the sizes (RF64 if the file grew past 4 GiB), flushes to disk
     /// and gives the file its final name.
     pub fn finish(mut self) -> Result<SinkStats, WavError> {

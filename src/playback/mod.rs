@@ -10,6 +10,4 @@ pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
 pub mod control;
 pub mod engine;
 pub mod feeder;
-/// Moved to [`crate::matching`] (offline work); kept here so older paths still build.
-pub use crate::matching;
 pub mod player;

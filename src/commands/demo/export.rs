@@ -1,77 +1,20 @@
 //! `iemsim demo KIND --export DIR`: every part as WAV files plus a README with the text and numbers.
 //!
-//! Per part: `<slug>.source.wav` (the material), `<slug>.<A>.wav` and `<slug>.<B>.wav` (through
-//! each profile via `export::export_file`, loudness-matched like the player: the louder side is
+//! Per part (see [`super::part`]): `<slug>.source.wav` (the material), `<slug>.<A>.wav` and
+//! `<slug>.<B>.wav` (through each profile, loudness-matched like the player: the louder side is
 //! turned down to the quieter one's BS.1770 loudness, on top of the anti-clipping preamp). Nothing is
 //! replaced without `--force`, and a refusal happens before any file is written.
 
-use super::material::{self, Material};
-use super::numbers::{self, Audio, Number};
-use super::{report, DemoKind, DemoPart};
+use super::part::{chart_paths, profile_path, render_part, RenderedPart};
+use super::{kind_name, material, report, DemoPart};
 use crate::cli::DemoArgs;
-use crate::commands::export::{export_file, ExportOptions};
 use crate::commands::out::outln;
-use crate::commands::{charts, through};
-use crate::dsp::analysis::sixth_octave_grid;
-use crate::dsp::dither::Dither;
-use crate::dsp::Preamp;
 use crate::error::usage;
 use crate::io::atomic::TempFile;
-use crate::playback::matching;
-use crate::profiles::headphones::Correction;
-use crate::profiles::resolve;
-use crate::ui::plot::Size;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// The files of one rendered part.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PartFiles {
-    pub source: PathBuf,
-    pub a: PathBuf,
-    pub b: PathBuf,
-    /// Chart of the two profiles' responses.
-    pub response_png: PathBuf,
-    /// Chart of the material's spectrum before and after each profile.
-    pub spectra_png: PathBuf,
-}
-
-/// One part, rendered and measured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RenderedPart {
-    pub title: String,
-    pub slug: String,
-    pub text: String,
-    pub a: String,
-    pub b: String,
-    /// What the source file holds, piece by piece, with its start time.
-    pub material: Vec<String>,
-    /// Stand-ins for missing samples (normally empty).
-    pub notes: Vec<String>,
-    pub seconds: f64,
-    pub files: PartFiles,
-    /// Output gain of A and B (dB): anti-clipping preamp plus loudness match.
-    pub gains_db: [f64; 2],
-    /// Samples that clipped in A and B (0 expected).
-    pub clipped_samples: [u64; 2],
-    /// For A then B, every measure of the part.
-    pub numbers: Vec<Number>,
-}
-
-/// `DIR/<slug>.<profile>.wav`.
-pub fn profile_path(part: &DemoPart, profile: &str, dir: &Path) -> PathBuf {
-    dir.join(format!("{}.{profile}.wav", part.slug))
-}
-
-/// The part's two charts: (responses, spectra).
-pub fn chart_paths(part: &DemoPart, dir: &Path) -> (PathBuf, PathBuf) {
-    (
-        dir.join(format!("{}.response.png", part.slug)),
-        dir.join(format!("{}.spectra.png", part.slug)),
-    )
-}
 
 /// Every file the export of `parts` writes (README last).
 pub fn planned_files(parts: &[DemoPart], dir: &Path) -> Vec<PathBuf> {
@@ -88,100 +31,6 @@ pub fn planned_files(parts: &[DemoPart], dir: &Path) -> Vec<PathBuf> {
     }
     files.push(dir.join("README.md"));
     files
-}
-
-/// Renders `part`'s material and its A and B versions into `dir`, then measures them.
-/// `replace`: overwrite existing files (otherwise an existing file is an error).
-/// `hp`: the headphone correction in front of both profiles.
-pub fn render_part(
-    part: &DemoPart,
-    dir: &Path,
-    replace: bool,
-    hp: Option<&Correction>,
-) -> Result<RenderedPart> {
-    let source = material::source_path(part, dir);
-    let Material {
-        pieces,
-        notes,
-        seconds,
-        ..
-    } = material::render(&part.source, &source, replace)
-        .with_context(|| format!("rendering the material of part '{}'", part.title))?;
-    let profiles = [
-        through(hp, resolve(&part.a, None)?),
-        through(hp, resolve(&part.b, None)?),
-    ];
-    let gains_db =
-        matching::match_pair(&source, [&profiles[0], &profiles[1]], &mut |_, _| {})?.gain_db;
-    let paths = [
-        profile_path(part, &part.a, dir),
-        profile_path(part, &part.b, dir),
-    ];
-    let mut clipped_samples = [0; 2];
-    for i in 0..2 {
-        if i == 1 && part.b == part.a {
-            break;
-        }
-        let opts = ExportOptions {
-            format: None,
-            container: None,
-            dither: Dither::Tpdf,
-            preamp: Preamp::Db(gains_db[i]),
-            force: replace,
-            quiet: true,
-        };
-        let reports = export_file(&source, &[(profiles[i].clone(), paths[i].clone())], &opts)?;
-        clipped_samples[i] = reports.iter().map(|r| r.clipped_samples).sum();
-    }
-    let src_spec = numbers::spectrum(&Audio::read(&source)?);
-    let grid = sixth_octave_grid();
-    let mut ltas = vec![("material".to_string(), src_spec.smoothed_db(6.0, &grid))];
-    let mut numbers = Vec::new();
-    for (i, (profile, path)) in profiles.iter().zip(&paths).enumerate() {
-        let out_spec = numbers::spectrum(&Audio::read(path)?);
-        numbers.extend(numbers::numbers(
-            profile,
-            &out_spec,
-            &src_spec,
-            &part.measures,
-        ));
-        if i == 0 || part.b != part.a {
-            let side = if i == 0 { 'A' } else { 'B' };
-            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
-            ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
-        }
-    }
-    let (response_png, spectra_png) = chart_paths(part, dir);
-    let title = format!("{}: frequency responses", part.title);
-    let chart = charts::responses(&profiles, src_spec.rate, &title);
-    charts::write(&response_png, &chart, Size::DEFAULT)?;
-    let chart = charts::spectra(
-        &format!("{}: the material before and after", part.title),
-        "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
-        &ltas,
-    );
-    charts::write(&spectra_png, &chart, Size::DEFAULT)?;
-    let [a, b] = paths;
-    Ok(RenderedPart {
-        title: part.title.clone(),
-        slug: part.slug.clone(),
-        text: part.text.clone(),
-        a: part.a.clone(),
-        b: part.b.clone(),
-        material: pieces,
-        notes,
-        seconds,
-        files: PartFiles {
-            source,
-            a,
-            b,
-            response_png,
-            spectra_png,
-        },
-        gains_db,
-        clipped_samples,
-        numbers,
-    })
 }
 
 /// Everything `--json` prints.
@@ -254,15 +103,6 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// The command-line name of a demo.
-pub fn kind_name(kind: DemoKind) -> &'static str {
-    match kind {
-        DemoKind::Sibilance => "sibilance",
-        DemoKind::Bass => "bass",
-        DemoKind::Signatures => "signatures",
-    }
 }
 
 /// Writes `text` to `path` atomically (temporary file, then rename).

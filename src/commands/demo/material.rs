@@ -89,6 +89,10 @@ pub struct Material {
     /// Stand-ins used for missing samples (empty normally).
     pub notes: Vec<String>,
     pub seconds: f64,
+    /// The samples as written ([`CHANNELS`] interleaved, [`RATE`] Hz, after dither and 24-bit
+    /// quantisation): what any reader of the file gets, so the demo filters these instead of
+    /// decoding the file again.
+    pub samples: Vec<f64>,
 }
 
 /// Renders `part`'s material to `DIR/<slug>.source.wav` (44.1 kHz, stereo, 24-bit), replacing an
@@ -116,11 +120,12 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
     )?;
     let mut pieces = Vec::new();
     let mut notes = Vec::new();
+    let mut samples = Vec::new();
     let mut frames = 0usize;
     let gap = vec![0.0; (GAP_S * f64::from(RATE)).round() as usize * CHANNELS];
     for (i, leaf) in source.leaves().into_iter().enumerate() {
         if i > 0 {
-            sink.write(&gap)?;
+            sink.write_echo(&gap, &mut samples)?;
             frames += gap.len() / CHANNELS;
         }
         let (mut audio, what, note) = piece(leaf)?;
@@ -130,7 +135,7 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
             frames as f64 / f64::from(RATE)
         ));
         notes.extend(note);
-        sink.write(&audio)?;
+        sink.write_echo(&audio, &mut samples)?;
         frames += audio.len() / CHANNELS;
     }
     sink.finish()?;
@@ -139,6 +144,7 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
         pieces,
         notes,
         seconds: frames as f64 / f64::from(RATE),
+        samples,
     })
 }
 

@@ -9,18 +9,19 @@
 pub mod export;
 pub mod material;
 pub mod numbers;
+pub mod part;
 pub mod report;
 pub mod text;
 
-use super::play::{interactive, DemoScreen, Outcome};
+use super::session::{interactive, need_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 pub use crate::cli::DemoKind;
 use crate::commands::out::outln;
 use crate::playback::player::{Player, PlayerConfig};
 use anyhow::{anyhow, Result};
-pub use export::{render_part, RenderedPart};
 pub use material::{render_source, Sample, Source};
 pub use numbers::{Band, Measure, Number};
+pub use part::{render_part, RenderedPart};
 pub use text::{intro, parts, title};
 
 /// One step of a demo: text on screen while the material plays through profile A or B.
@@ -49,13 +50,22 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     }
 }
 
+/// The command-line name of a demo.
+pub fn kind_name(kind: DemoKind) -> &'static str {
+    match kind {
+        DemoKind::Sibilance => "sibilance",
+        DemoKind::Bass => "bass",
+        DemoKind::Signatures => "signatures",
+    }
+}
+
 /// Plays the parts one after another with the A/B player, the part's text and numbers on screen;
 /// `n`/`p` step between parts. With `--no-tui`, prints the text and plays each part through,
 /// switching A/B every few seconds. The material is rendered into a private temporary folder that
 /// is removed afterwards.
 pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     if !args.no_tui {
-        super::play::need_terminal("--no-tui (plays each part through) or --export DIR")?;
+        need_terminal("--no-tui (plays each part through) or --export DIR")?;
     }
     let scratch = Scratch::new()?;
     // SIGHUP/SIGTERM between parts (the screen handles them while a part is up): stop cleanly, so

@@ -1,7 +1,7 @@
 //! The text of a rendered demo: the README an export writes (also printed to stdout) and the
 //! numbers table the interactive demo shows beside each part.
 
-use super::export::RenderedPart;
+use super::part::RenderedPart;
 use super::DemoKind;
 use std::fmt::Write;
 use std::path::Path;
@@ -96,7 +96,7 @@ pub fn readme(kind: DemoKind, parts: &[RenderedPart]) -> String {
         s,
         "Play each part's A and B files in turn (they are loudness-matched), or run `iemsim demo {}` \
 to flip between them live.\n",
-        super::export::kind_name(kind)
+        super::kind_name(kind)
     );
     for (i, p) in parts.iter().enumerate() {
         let _ = writeln!(s, "## Part {}/{}: {}\n", i + 1, parts.len(), p.title);

@@ -1,12 +1,11 @@
 //! `iemsim play`: real-time A/B of two profiles, loudness-matched, with a terminal UI or scripted.
 //!
 //! This file checks the arguments and starts the player; `scripted.rs` holds the `--no-tui` mode
-//! and `interactive.rs` the terminal UI loop (shared with `demo`).
+//! and `commands::session` the terminal UI loop (shared with `demo`).
 
-mod interactive;
 mod scripted;
 
-pub use interactive::{interactive, DemoScreen, Outcome};
+use super::session::{interactive, need_terminal};
 
 use super::{input_or_default, through};
 use crate::cli::PlayArgs;
@@ -89,18 +88,6 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     } else {
         interactive(&mut player, None)?;
         crate::error::check_interrupted()
-    }
-}
-
-/// The terminal UI needs a terminal on both ends; say what to use instead (before any audio starts).
-pub fn need_terminal(instead: &str) -> Result<()> {
-    use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        Ok(())
-    } else {
-        Err(usage(format!(
-            "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
-        )))
     }
 }
 

@@ -1,6 +1,6 @@
-//! The terminal UI loop of `iemsim play`, also used by `iemsim demo` (hence the public
-//! [`DemoScreen`] and [`Outcome`]). Separate from argument handling and the scripted mode because
-//! it is the only part that owns the terminal.
+//! The terminal UI loop of `iemsim play` and `iemsim demo` (with a [`DemoScreen`], ending in an
+//! [`Outcome`]): glue shared by two commands, so it sits beside them rather than inside either
+//! (a command does not call another command's internals). The only part that owns the terminal.
 
 use crate::dsp::{iems, Profile};
 use crate::playback::engine::Side;
@@ -300,5 +300,17 @@ fn side_description(name: &str, description: &str) -> String {
             p.error.rms_db
         ),
         _ => description.to_string(),
+    }
+}
+
+/// The terminal UI needs a terminal on both ends; say what to use instead (before any audio starts).
+pub fn need_terminal(instead: &str) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        Ok(())
+    } else {
+        Err(crate::error::usage(format!(
+            "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
+        )))
     }
 }

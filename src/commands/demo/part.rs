@@ -1,0 +1,200 @@
+//! One demo part rendered and measured in one pass over its material: the material is made in
+//! memory and written once ([`material::render`] keeps the samples as written), then one render
+//! pass meters both profiles' loudness on them (for the matching gains) and a second writes A and
+//! B, each with its own gain, while taking their spectra. Nothing is decoded back from a file.
+
+use super::material::{self, Material};
+use super::numbers::{self, Number};
+use super::DemoPart;
+use crate::commands::{charts, through};
+use crate::dsp::analysis::{sixth_octave_grid, Spectrum};
+use crate::dsp::dither::Dither;
+use crate::dsp::Profile;
+use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
+use crate::profiles::headphones::Correction;
+use crate::profiles::resolve;
+use crate::render::export::{coefficients, Stderr, BLOCK_FRAMES};
+use crate::render::matching::{levels_of, Matched};
+use crate::render::{render, Frames, Lane, Out};
+use crate::ui::plot::Size;
+use anyhow::{anyhow, Context, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The files of one rendered part.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartFiles {
+    pub source: PathBuf,
+    pub a: PathBuf,
+    pub b: PathBuf,
+    /// Chart of the two profiles' responses.
+    pub response_png: PathBuf,
+    /// Chart of the material's spectrum before and after each profile.
+    pub spectra_png: PathBuf,
+}
+
+/// One part, rendered and measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenderedPart {
+    pub title: String,
+    pub slug: String,
+    pub text: String,
+    pub a: String,
+    pub b: String,
+    /// What the source file holds, piece by piece, with its start time.
+    pub material: Vec<String>,
+    /// Stand-ins for missing samples (normally empty).
+    pub notes: Vec<String>,
+    pub seconds: f64,
+    pub files: PartFiles,
+    /// Output gain of A and B (dB): anti-clipping preamp plus loudness match.
+    pub gains_db: [f64; 2],
+    /// Samples that clipped in A and B (0 expected).
+    pub clipped_samples: [u64; 2],
+    /// For A then B, every measure of the part.
+    pub numbers: Vec<Number>,
+}
+
+/// `DIR/<slug>.<profile>.wav`.
+pub fn profile_path(part: &DemoPart, profile: &str, dir: &Path) -> PathBuf {
+    dir.join(format!("{}.{profile}.wav", part.slug))
+}
+
+/// The part's two charts: (responses, spectra).
+pub fn chart_paths(part: &DemoPart, dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("{}.response.png", part.slug)),
+        dir.join(format!("{}.spectra.png", part.slug)),
+    )
+}
+
+/// Renders `part`'s material and its A and B versions into `dir`, measuring them on the way.
+/// `replace`: overwrite existing files (otherwise an existing file is an error).
+/// `hp`: the headphone correction in front of both profiles.
+pub fn render_part(
+    part: &DemoPart,
+    dir: &Path,
+    replace: bool,
+    hp: Option<&Correction>,
+) -> Result<RenderedPart> {
+    let source = material::source_path(part, dir);
+    let Material {
+        pieces,
+        notes,
+        seconds,
+        samples,
+        ..
+    } = material::render(&part.source, &source, replace)
+        .with_context(|| format!("rendering the material of part '{}'", part.title))?;
+    let profiles = [
+        through(hp, resolve(&part.a, None)?),
+        through(hp, resolve(&part.b, None)?),
+    ];
+    let rate = material::RATE;
+    let frames = || Frames::new(&samples, material::CHANNELS, rate);
+    // Pass 1: both sides' loudness at 0 dB, then the gains the player would apply.
+    let levels = levels_of(&mut frames(), &[&profiles[0], &profiles[1]], &mut |_| {})?;
+    let lufs = [levels[0].lufs, levels[1].lufs];
+    let gains_db = Matched::new(lufs, [&profiles[0], &profiles[1]], f64::from(rate)).gain_db;
+    // Pass 2: A and B written (B only when it differs), each with its gain, spectra taken.
+    let paths = [
+        profile_path(part, &part.a, dir),
+        profile_path(part, &part.b, dir),
+    ];
+    let sides = if part.b == part.a { 1 } else { 2 };
+    let spec = SinkSpec {
+        channels: material::CHANNELS as u16,
+        sample_rate: rate,
+        format: OutFormat::I24,
+        dither: Dither::Tpdf,
+        tags: Tags::default(),
+        frames: Some((samples.len() / material::CHANNELS) as u64),
+    };
+    let mut lanes = Vec::with_capacity(sides);
+    for i in 0..sides {
+        let target = Target::File {
+            path: paths[i].clone(),
+            replace,
+        };
+        let sink = Sink::create(&target, Container::Wav, &spec)?;
+        lanes.push(Lane {
+            coeffs: coefficients(&profiles[i], f64::from(rate), &mut Stderr).0,
+            gain_db: gains_db[i],
+            out: Out {
+                file: Some(sink),
+                spectrum: true,
+                ..Out::default()
+            },
+        });
+    }
+    let rendered = render(&mut frames(), lanes, BLOCK_FRAMES, &mut |_| {})?;
+    let mut clipped_samples = [0; 2];
+    let mut out_specs: Vec<Spectrum> = Vec::with_capacity(sides);
+    for (i, r) in rendered.into_iter().enumerate() {
+        clipped_samples[i] = r.file.map_or(0, |s| s.clipped);
+        out_specs.push(
+            r.spectrum
+                .ok_or_else(|| anyhow!("a demo lane lost its spectrum"))?,
+        );
+    }
+    let src_spec = Spectrum::welch(&samples, material::CHANNELS, f64::from(rate));
+    let grid = sixth_octave_grid();
+    let mut ltas = vec![("material".to_string(), src_spec.smoothed_db(6.0, &grid))];
+    let mut numbers = Vec::new();
+    for (i, profile) in profiles.iter().enumerate() {
+        // B = A: one file, one spectrum.
+        let out_spec = &out_specs[i.min(sides - 1)];
+        numbers.extend(numbers::numbers(
+            profile,
+            out_spec,
+            &src_spec,
+            &part.measures,
+        ));
+        if i < sides {
+            let side = if i == 0 { 'A' } else { 'B' };
+            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
+            ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
+        }
+    }
+    let (response_png, spectra_png) = chart_paths(part, dir);
+    draw_charts(part, &profiles, &ltas, (&response_png, &spectra_png))?;
+    let [a, b] = paths;
+    Ok(RenderedPart {
+        title: part.title.clone(),
+        slug: part.slug.clone(),
+        text: part.text.clone(),
+        a: part.a.clone(),
+        b: part.b.clone(),
+        material: pieces,
+        notes,
+        seconds,
+        files: PartFiles {
+            source,
+            a,
+            b,
+            response_png,
+            spectra_png,
+        },
+        gains_db,
+        clipped_samples,
+        numbers,
+    })
+}
+
+/// The part's two charts: the profiles' responses, and the spectra before and after.
+fn draw_charts(
+    part: &DemoPart,
+    profiles: &[Profile; 2],
+    ltas: &[(String, Vec<(f64, f64)>)],
+    (response_png, spectra_png): (&Path, &Path),
+) -> Result<()> {
+    let title = format!("{}: frequency responses", part.title);
+    let chart = charts::responses(profiles, f64::from(material::RATE), &title);
+    charts::write(response_png, &chart, Size::DEFAULT)?;
+    let chart = charts::spectra(
+        &format!("{}: the material before and after", part.title),
+        "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
+        ltas,
+    );
+    charts::write(spectra_png, &chart, Size::DEFAULT)
+}

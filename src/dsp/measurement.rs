@@ -1,0 +1,204 @@
+//! Frequency-response CSVs as AutoEq publishes them (`frequency,raw`) and the common variants:
+//! more columns (`frequency,raw,smoothed,error,…`), other header names (`Freq`, `Hz`, `SPL`, `dB`,
+//! `magnitude`), no header, `;` or tab or space separators, decimal commas with `;`, and comment
+//! lines (`#`, `*` as REW writes them). Parsing works on text (pure: `io::measurement` reads the
+//! files), so the embedded data the built-in profiles are fitted to and the files share it.
+
+use std::path::{Path, PathBuf};
+
+/// A measured (or target) frequency response: ascending frequencies and levels in dB.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    pub freqs_hz: Vec<f64>,
+    pub db: Vec<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MeasurementError {
+    #[error("{}: cannot read: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}, line {line}: {problem}", .path.display())]
+    Line {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
+    #[error("{}: {problem}", .path.display())]
+    Data { path: PathBuf, problem: String },
+}
+
+/// Fewer points than this is not a frequency response.
+pub const MIN_POINTS: usize = 10;
+
+/// Parses measurement text; `path` only names the source in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
+    let line_err = |line: usize, problem: String| MeasurementError::Line {
+        path: path.to_path_buf(),
+        line,
+        problem,
+    };
+    let rows: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim().trim_start_matches('\u{feff}')))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
+        .collect();
+    let Some(&(_, first)) = rows.first() else {
+        return Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: "no data (empty file)".into(),
+        });
+    };
+    let sep = separator(first);
+    let header = split(first, sep);
+    let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
+    // Which column holds the level: `raw` when named, else the first level-like name, else the 2nd.
+    let level_col = if has_header {
+        let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+        names
+            .iter()
+            .position(|n| n == "raw")
+            .or_else(|| {
+                names.iter().position(|n| {
+                    ["spl", "db", "magnitude", "amplitude", "level", "response"]
+                        .iter()
+                        .any(|k| n.contains(k))
+                })
+            })
+            .unwrap_or(1)
+    } else {
+        1
+    };
+    let mut freqs_hz = Vec::with_capacity(rows.len());
+    let mut db = Vec::with_capacity(rows.len());
+    for &(line, row) in rows.iter().skip(usize::from(has_header)) {
+        let cols = split(row, sep);
+        if cols.len() <= level_col {
+            return Err(line_err(
+                line,
+                format!(
+                    "expected at least {} columns (frequency and level), found {}",
+                    level_col + 1,
+                    cols.len()
+                ),
+            ));
+        }
+        let f = number(cols[0], sep)
+            .ok_or_else(|| line_err(line, format!("'{}' is not a frequency", cols[0])))?;
+        let v = number(cols[level_col], sep)
+            .ok_or_else(|| line_err(line, format!("'{}' is not a level in dB", cols[level_col])))?;
+        if !(f > 0.0 && f.is_finite()) {
+            return Err(line_err(line, format!("frequency {f} is not positive")));
+        }
+        if freqs_hz.last().is_some_and(|&prev| f <= prev) {
+            return Err(line_err(
+                line,
+                format!("frequency {f} Hz does not increase (frequencies must be ascending)"),
+            ));
+        }
+        freqs_hz.push(f);
+        db.push(v);
+    }
+    if freqs_hz.len() < MIN_POINTS {
+        return Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: format!(
+                "only {} data points; a frequency response needs at least {MIN_POINTS}",
+                freqs_hz.len()
+            ),
+        });
+    }
+    Ok(Measurement { freqs_hz, db })
+}
+
+fn separator(line: &str) -> char {
+    [';', '\t', ',']
+        .into_iter()
+        .find(|c| line.contains(*c))
+        .unwrap_or(' ')
+}
+
+fn split(line: &str, sep: char) -> Vec<&str> {
+    if sep == ' ' {
+        line.split_whitespace().collect()
+    } else {
+        line.split(sep).map(str::trim).collect()
+    }
+}
+
+/// A finite number; with `;` or tab separators a decimal comma is accepted (`20,5`).
+fn number(s: &str, sep: char) -> Option<f64> {
+    let s = s.trim().trim_matches('"');
+    let v = if sep != ',' && s.contains(',') {
+        s.replace(',', ".").parse::<f64>().ok()?
+    } else {
+        s.parse::<f64>().ok()?
+    };
+    v.is_finite().then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Measurement, MeasurementError> {
+        parse(text, Path::new("m.csv"))
+    }
+
+    fn rows(n: usize, f: impl Fn(f64, f64) -> String) -> String {
+        (0..n)
+            .map(|i| f(20.0 * 1.5f64.powi(i as i32), i as f64 * 0.5))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn reads_the_autoeq_format_and_its_variants() {
+        let plain = format!("frequency,raw\n{}", rows(12, |f, v| format!("{f},{v}")));
+        let m = p(&plain).unwrap();
+        assert_eq!(m.freqs_hz.len(), 12);
+        assert_eq!((m.freqs_hz[1], m.db[1]), (30.0, 0.5));
+        // AutoEq result files: raw is not the 2nd column everywhere.
+        let more = format!(
+            "frequency,smoothed,raw,error\n{}",
+            rows(12, |f, v| format!("{f},99,{v},7"))
+        );
+        assert_eq!(p(&more).unwrap(), m);
+        let no_header = rows(12, |f, v| format!("{f}\t{v}"));
+        assert_eq!(p(&no_header).unwrap(), m);
+        let semi = format!(
+            "Freq;SPL\n{}",
+            rows(12, |f, v| format!("{f};{v}").replace('.', ","))
+        );
+        assert_eq!(p(&semi).unwrap(), m);
+        let rew = format!(
+            "* Measurement data\n* Freq(Hz) SPL(dB) Phase(degrees)\n{}",
+            rows(12, |f, v| format!("{f} {v} 0.0"))
+        );
+        assert_eq!(p(&rew).unwrap(), m);
+        let named = format!("Hz,magnitude\n{}", rows(12, |f, v| format!("{f},{v}")));
+        assert_eq!(p(&named).unwrap(), m);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line() {
+        let bad = format!(
+            "frequency,raw\n{}\n1e6,abc",
+            rows(12, |f, v| format!("{f},{v}"))
+        );
+        let e = p(&bad).unwrap_err().to_string();
+        assert!(e.contains("m.csv, line 14") && e.contains("'abc'"), "{e}");
+        let desc = "frequency,raw\n20,1\n10,1";
+        let e = p(desc).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("ascending"), "{e}");
+        let e = p("frequency,raw\n20,1\n").unwrap_err().to_string();
+        assert!(e.contains("only 1 data points"), "{e}");
+        let e = p("").unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = p("frequency\n20\n30").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("columns"), "{e}");
+    }
+}

@@ -1,0 +1,293 @@
+//! Export: one input decoded once, one output file per profile, optionally loudness-matched by a
+//! measurement pass first. The job-level use of [`crate::render`] that `export` and the benches
+//! run.
+
+use super::listing::is_stdout;
+use super::matching::levels_of;
+use super::{render, Lane};
+use crate::dsp::dither::Dither;
+use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
+use crate::dsp::{gain_to_db, Coefficients, Preamp, Profile};
+use crate::io::atomic::same_file;
+use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Why an export (or its plan) was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The output's container cannot hold the sample format asked for.
+    #[error("{}: {message}", .path.display())]
+    Format { path: PathBuf, message: String },
+    #[error("{}: two profiles would write the same file", .path.display())]
+    SameOutput { path: PathBuf },
+    /// Two outputs, or an output and an input, would be one file (the message names both).
+    #[error("{0}")]
+    Collision(String),
+    #[error("{}: cannot list the folder: {error}", .path.display())]
+    ListFolder {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error(transparent)]
+    Wav(#[from] WavError),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
+impl ExportError {
+    /// Whether the user can fix it (exit code 2) rather than the machine having failed (1).
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Format { .. } | Self::SameOutput { .. } | Self::Collision(_) => true,
+            Self::ListFolder { .. } => false,
+            Self::Wav(e) => e.is_bad_input(),
+            Self::Decode(e) => e.is_bad_input(),
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, ExportError>;
+
+/// What an export reports while it works: the command draws progress bars and prints the
+/// warnings; the library only says what happens.
+pub trait Watch {
+    /// A pass over `total` frames (0: unknown) begins, called `label`.
+    fn start(&mut self, label: &str, total: u64);
+    /// Frames done in the current pass.
+    fn set(&mut self, done: u64);
+    /// The current pass is over.
+    fn finish(&mut self);
+    /// Something the user should know (a filter dropped, a stream that cannot be matched...).
+    fn warn(&mut self, message: &str);
+}
+
+/// `profile`'s coefficients at `fs` and the numbers of the filters dropped (at or above the
+/// Nyquist frequency), each dropped filter told to `watch`.
+pub fn coefficients(
+    profile: &Profile,
+    fs: f64,
+    watch: &mut dyn Watch,
+) -> (Vec<Coefficients>, Vec<usize>) {
+    let (coeffs, dropped) = profile.coefficients(fs);
+    for d in &dropped {
+        watch.warn(&format!(
+            "profile '{}' filter {} ({} {} Hz) dropped: {}",
+            profile.name,
+            d.index,
+            d.spec.kind.short(),
+            d.spec.fc_hz,
+            d.reason
+        ));
+    }
+    (coeffs, dropped.iter().map(|d| d.index).collect())
+}
+
+/// No progress, warnings as `iemsim: warning: ...` lines on stderr.
+pub struct Stderr;
+
+impl Watch for Stderr {
+    fn start(&mut self, _: &str, _: u64) {}
+    fn set(&mut self, _: u64) {}
+    fn finish(&mut self) {}
+    fn warn(&mut self, message: &str) {
+        use std::io::Write;
+        // Not eprintln!: a stderr that cannot be written must not panic the export.
+        let _ = writeln!(std::io::stderr(), "iemsim: warning: {message}");
+    }
+}
+
+/// Frames per processing block: large enough to amortise per-block work, small enough to stay in cache.
+pub const BLOCK_FRAMES: usize = 16_384;
+
+/// Everything about how to write outputs, resolved from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    /// None: keep the input's format.
+    pub format: Option<OutFormat>,
+    /// `--format`: None follows each output's extension (standard output: WAV).
+    pub container: Option<Container>,
+    pub dither: Dither,
+    pub preamp: Preamp,
+    pub force: bool,
+    /// No progress bars: read by the caller's [`Watch`] (the library draws none).
+    pub quiet: bool,
+}
+
+/// What one output got.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputReport {
+    pub input: PathBuf,
+    pub output: PathBuf,
+    pub profile: String,
+    pub container: Container,
+    pub format: OutFormat,
+    pub preamp_db: f64,
+    pub peak_dbfs: f64,
+    pub clipped_samples: u64,
+    pub frames: u64,
+    pub sample_rate: u32,
+    pub dropped_filters: Vec<usize>,
+    /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loudness_lufs: Option<f64>,
+    /// NaN/±Inf input samples replaced by silence (issue 11 item 1).
+    pub nonfinite_samples: u64,
+}
+
+/// Reads `input` once and writes one output per `(profile, path)`.
+///
+/// All outputs are checked before any work (exists, same as input, folder missing), so a refusal
+/// costs nothing and leaves nothing behind.
+pub fn export_file(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    opts: &ExportOptions,
+) -> Result<Vec<OutputReport>> {
+    export_matched(input, jobs, opts, false, &mut Stderr)
+}
+
+/// As [`export_file`]; with `matching` and more than one output, a measurement pass first sets
+/// every output's gain by [`match_to_ceiling`] (equal BS.1770 loudness, sample peaks ≤ −0.1 dBFS),
+/// measured by the same analysis `play` matches with. The gains replace `opts.preamp`.
+pub fn export_matched(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    opts: &ExportOptions,
+    matching: bool,
+    watch: &mut dyn Watch,
+) -> Result<Vec<OutputReport>> {
+    let mut src = Decoder::open(input)?;
+    let info = *src.info();
+    let fs = f64::from(info.sample_rate);
+    let format = opts.format.unwrap_or_else(|| info.out_format());
+    let tags = src.tags().clone();
+    let mut targets = Vec::with_capacity(jobs.len());
+    for (i, (_, out)) in jobs.iter().enumerate() {
+        let (target, container) = if is_stdout(out) {
+            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
+        } else {
+            let target = Target::File {
+                path: out.clone(),
+                replace: opts.force,
+            };
+            (target, Container::from_path(out).unwrap_or(Container::Wav))
+        };
+        let format = match opts.format {
+            Some(f) => {
+                container
+                    .check_format(f)
+                    .map_err(|message| ExportError::Format {
+                        path: out.clone(),
+                        message,
+                    })?;
+                f
+            }
+            None => container.fit_format(format),
+        };
+        targets.push((target, container, format));
+        if !is_stdout(out) && same_file(out, input) {
+            return Err(WavError::SameAsInput { path: out.clone() }.into());
+        }
+        if jobs[..i].iter().any(|(_, o)| o == out) {
+            return Err(ExportError::SameOutput { path: out.clone() });
+        }
+    }
+    let matched = if matching && jobs.len() > 1 && !src.is_seekable() {
+        watch.warn(&format!(
+            "{}: a stream is read once, so its outputs cannot be loudness-matched; they use --preamp (save it to a file to match)",
+            src.name()
+        ));
+        None
+    } else if matching && jobs.len() > 1 {
+        match_gains(input, jobs, watch)?
+    } else {
+        None
+    };
+    let mut lanes = Vec::with_capacity(jobs.len());
+    let mut meta = Vec::with_capacity(jobs.len());
+    for (i, ((profile, _), (target, container, format))) in jobs.iter().zip(&targets).enumerate() {
+        let (coeffs, dropped) = coefficients(profile, fs, watch);
+        let gain_db = match &matched {
+            Some((gains, _)) => gains[i],
+            None => profile.preamp_db(opts.preamp, fs),
+        };
+        let spec = SinkSpec {
+            channels: info.channels,
+            sample_rate: info.sample_rate,
+            format: *format,
+            dither: opts.dither,
+            tags: tags.clone(),
+            frames: info.length_known.then_some(info.frames),
+        };
+        let sink = Sink::create(target, *container, &spec)?;
+        lanes.push(Lane::file(coeffs, gain_db, sink));
+        meta.push((gain_db, dropped));
+    }
+    watch.start(&src.name(), info.frames);
+    let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| watch.set(done))?;
+    watch.finish();
+    let stats = rendered
+        .into_iter()
+        .map(|r| r.file.unwrap_or_default())
+        .collect::<Vec<_>>();
+    if let Some(w) = src.nonfinite_warning() {
+        watch.warn(&w);
+    }
+    let nonfinite_samples = src.nonfinite().count;
+    let reports = stats
+        .into_iter()
+        .zip(meta)
+        .zip(jobs.iter().zip(&targets))
+        .map(
+            |((stats, (preamp_db, dropped_filters)), ((profile, out), (_, container, format)))| {
+                OutputReport {
+                    input: input.to_path_buf(),
+                    output: out.clone(),
+                    profile: profile.name.clone(),
+                    container: *container,
+                    format: *format,
+                    preamp_db,
+                    peak_dbfs: stats.peak_dbfs(),
+                    clipped_samples: stats.clipped,
+                    frames: stats.frames,
+                    sample_rate: info.sample_rate,
+                    dropped_filters,
+                    loudness_lufs: matched.as_ref().map(|(_, target)| *target),
+                    nonfinite_samples,
+                }
+            },
+        )
+        .collect();
+    Ok(reports)
+}
+
+/// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
+/// None (with a warning) for silent input, where there is no loudness to match.
+fn match_gains(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    watch: &mut dyn Watch,
+) -> Result<Option<(Vec<f64>, f64)>> {
+    let profiles: Vec<&Profile> = jobs.iter().map(|(p, _)| p).collect();
+    // The input is seekable (the caller checked): a second decoder, the first stays for writing.
+    let mut src = Decoder::open(input)?;
+    watch.start(
+        &format!("{} (measuring loudness)", input.display()),
+        src.info().frames,
+    );
+    let levels = levels_of(&mut src, &profiles, &mut |done| watch.set(done))?;
+    watch.finish();
+    let pairs: Vec<(f64, f64)> = levels
+        .iter()
+        .map(|l| (l.lufs, gain_to_db(l.sample_peak)))
+        .collect();
+    let result = match_to_ceiling(&pairs, MATCH_CEILING_DBFS);
+    if result.is_none() {
+        watch.warn(&format!(
+            "{}: silent, so there is no loudness to match; outputs use --preamp",
+            input.display()
+        ));
+    }
+    Ok(result)
+}

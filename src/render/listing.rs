@@ -1,0 +1,164 @@
+//! Which files an export reads and writes: the inputs of a folder, the default output names and
+//! formats, and the check that no two outputs (or an output and an input) are one file.
+
+use super::export::ExportError;
+use crate::dsp::Profile;
+use crate::io::{Container, Decoder};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The format of an output named after its input: WAV for WAV input, FLAC for other lossless
+/// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
+///
+/// The decoder says whether a source is lossless (ALAC in .m4a too); an input it cannot open
+/// falls back to the extension (its error is reported when it is exported).
+pub fn default_container(input: &Path) -> Container {
+    let is_wav = input
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["wav", "wave", "rf64"].contains(&e.to_ascii_lowercase().as_str()));
+    let lossless = match Decoder::open(input) {
+        Ok(d) if d.is_seekable() => d.info().lossless,
+        _ => input.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            ["flac", "wv", "ape", "aif", "aiff"].contains(&e.to_ascii_lowercase().as_str())
+        }),
+    };
+    if lossless && !is_wav && !crate::io::decode::builtin::is_builtin(input) {
+        Container::Flac
+    } else {
+        Container::Wav
+    }
+}
+
+/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given.
+pub fn default_output(
+    input: &Path,
+    profile: &str,
+    out_dir: Option<&Path>,
+    container: Container,
+) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .filter(|_| input.as_os_str() != "-")
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    // Built-in material and standard input have no folder of their own: write here.
+    let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
+    let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        // A bare name stays bare (`song.ba.flac`, not `./song.ba.flac`).
+        match input.parent() {
+            _ if here => PathBuf::new(),
+            Some(p) => p.to_path_buf(),
+            None => PathBuf::new(),
+        }
+    });
+    dir.join(format!("{stem}.{profile}.{}", container.extension()))
+}
+
+/// A file in an input folder that export leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The files of an input folder: what to export, and what is left out.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub files: Vec<PathBuf>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Extensions of the formats `io::decode` reads (folder mode picks these up).
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4",
+];
+
+/// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
+/// profile part compared without case) so a second run does not export its own outputs.
+pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
+    let names = crate::dsp::builtin::NAMES;
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|error| ExportError::ListFolder {
+            path: dir.to_path_buf(),
+            error,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
+        })
+        .collect();
+    candidates.sort();
+    let mut listing = Listing::default();
+    for p in candidates {
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        match names.iter().find(|n| stem.ends_with(&format!(".{n}"))) {
+            Some(profile) => listing.skipped.push(Skipped {
+                reason: format!(
+                    "named like an output of profile '{profile}' (NAME.PROFILE.wav); rename it to export it"
+                ),
+                path: p,
+            }),
+            None => listing.files.push(p),
+        }
+    }
+    Ok(listing)
+}
+
+/// Refuses a plan in which two outputs, or an output and an input, would be one file, before
+/// anything is written: `a.wav` and `a.WAV` both map to `a.ba.wav`, and the second would fail on
+/// (or with --force overwrite) the file the first just wrote. Names are compared case-folded too,
+/// since on a case-insensitive filesystem (macOS, Windows, FAT/exFAT media) names that differ only
+/// in case are one file. Refusing (exit 2, naming both inputs) keeps every output name
+/// predictable; the user renames one input or exports it separately.
+pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(), ExportError> {
+    use std::collections::HashMap;
+    let fold = |p: &Path| p.to_string_lossy().to_lowercase();
+    let mut inputs: HashMap<String, &Path> = HashMap::new();
+    for (input, _) in plan {
+        inputs.insert(fold(input), input);
+    }
+    let mut outputs: HashMap<String, (&Path, &str, &Path)> = HashMap::new();
+    for (input, jobs) in plan {
+        for (profile, out) in jobs {
+            let key = fold(out);
+            if let Some((other_in, other_profile, other_out)) = outputs.get(&key) {
+                let what = if other_out == out {
+                    "would both be written to"
+                } else {
+                    "would be written to names that differ only in case,"
+                };
+                return Err(ExportError::Collision(format!(
+                    "{} [{}] and {} [{}] {what} {}{}; rename one input or export it separately (nothing was written)",
+                    other_in.display(),
+                    other_profile,
+                    input.display(),
+                    profile.name,
+                    other_out.display(),
+                    if other_out == out { String::new() } else { format!(" and {}", out.display()) }
+                )));
+            }
+            if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {
+                return Err(ExportError::Collision(format!(
+                    "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them (nothing was written)",
+                    input.display(),
+                    profile.name,
+                    out.display(),
+                    other_in.display()
+                )));
+            }
+            outputs.insert(key, (input, &profile.name, out));
+        }
+    }
+    Ok(())
+}
+
+/// `-o -`: the audio goes to standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}

@@ -1,0 +1,92 @@
+//! What a render reads: a decoder, or frames already in memory (a demo's material, made in memory
+//! and written once, is filtered from memory instead of being decoded back from its file).
+
+use crate::io::{Decoder, WavError};
+
+/// Interleaved f64 frames, read block by block.
+pub trait Source: Send {
+    fn channels(&self) -> usize;
+    fn sample_rate(&self) -> u32;
+    /// Frames in all, when known up front (0 if not): lets whole-signal taps allocate once.
+    fn frames(&self) -> u64;
+    /// Fills `buf` with whole frames; the number of frames read, 0 at the end.
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError>;
+}
+
+impl Source for Decoder {
+    fn channels(&self) -> usize {
+        usize::from(self.info().channels)
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.info().sample_rate
+    }
+
+    fn frames(&self) -> u64 {
+        self.info().frames
+    }
+
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
+        Ok(Decoder::read(self, buf)?)
+    }
+}
+
+/// Frames held in memory.
+pub struct Frames<'a> {
+    samples: &'a [f64],
+    channels: usize,
+    rate: u32,
+    pos: usize,
+}
+
+impl<'a> Frames<'a> {
+    /// `samples` interleaved, `channels` (≥ 1) per frame; a partial last frame is ignored.
+    pub fn new(samples: &'a [f64], channels: usize, rate: u32) -> Self {
+        let channels = channels.max(1);
+        let whole = samples.len() / channels * channels;
+        Self {
+            samples: &samples[..whole],
+            channels,
+            rate,
+            pos: 0,
+        }
+    }
+}
+
+impl Source for Frames<'_> {
+    fn channels(&self) -> usize {
+        self.channels
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn frames(&self) -> u64 {
+        (self.samples.len() / self.channels) as u64
+    }
+
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
+        let n = (buf.len() / self.channels * self.channels).min(self.samples.len() - self.pos);
+        buf[..n].copy_from_slice(&self.samples[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n / self.channels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_reads_whole_frames_to_the_end() {
+        let x: Vec<f64> = (0..11).map(f64::from).collect();
+        let mut f = Frames::new(&x, 2, 48_000);
+        let mut buf = [0.0; 7];
+        assert_eq!(f.read(&mut buf).unwrap(), 3);
+        assert_eq!(&buf[..6], &x[..6]);
+        assert_eq!(f.read(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..4], &x[6..10]);
+        assert_eq!(f.read(&mut buf).unwrap(), 0);
+    }
+}
