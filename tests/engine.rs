@@ -165,7 +165,7 @@ fn loudness_matched_sides_are_within_a_tenth_of_a_lu() {
     let (a, b) = (profile("neutral"), profile("v-hybrid"));
     let fs = 44_100.0;
     // The gains the player applies; the check below measures them independently with ebur128.
-    let m = matching::match_pair(&path, [&a, &b], &mut |_, _| {}).expect("analyse");
+    let m = matching::match_pair(&path, [&a, &b], 2, &mut |_, _| {}).expect("analyse");
     let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
     let mut reader = hound::WavReader::open(&path).expect("sample");

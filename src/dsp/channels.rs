@@ -211,6 +211,22 @@ impl ChannelMap {
         out
     }
 
+    /// Maps the whole frames of interleaved `input` into interleaved `out`, as many as both hold;
+    /// returns that number of frames. Allocates nothing.
+    pub fn apply_into(&self, input: &[f64], out: &mut [f64]) -> usize {
+        let mut n = 0;
+        for (frame, dst) in input
+            .chunks_exact(self.inputs)
+            .zip(out.chunks_exact_mut(self.outputs))
+        {
+            for (o, d) in dst.iter_mut().enumerate() {
+                *d = self.mix(frame, o);
+            }
+            n += 1;
+        }
+        n
+    }
+
     fn mix(&self, frame: &[f64], o: usize) -> f64 {
         if self.matrix.is_empty() {
             return frame[o];
@@ -232,6 +248,15 @@ mod tests {
     /// BS.775 table 2, 3/2 → 2/0: L' = L + 0.7071 C + 0.7071 Ls (R' likewise), LFE left out,
     /// scaled by 1/(1 + 2·0.7071). Written out here, not taken from `test_support`, so that `dsp`
     /// depends on nothing else of the crate, tests included (`tests/architecture.rs`).
+    #[test]
+    fn apply_into_equals_apply_and_stops_at_the_shorter_side() {
+        let m = ChannelMap::new(6, 2);
+        let x: Vec<f64> = (0..6 * 5).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut out = vec![9.0; 2 * 4];
+        assert_eq!(m.apply_into(&x, &mut out), 4);
+        assert_eq!(out, m.apply(&x[..6 * 4]));
+    }
+
     #[test]
     fn five_one_to_stereo_is_bs775() {
         let m = ChannelMap::new(6, 2);

@@ -101,23 +101,6 @@ impl Player {
         let info = *src.info();
         let file_rate = f64::from(info.sample_rate);
 
-        // Loudness of the file through both profiles, before anything plays.
-        let (l, nonfinite) = matching::analyse_counting(
-            &cfg.input,
-            &[&cfg.profiles[0], &cfg.profiles[1]],
-            on_progress,
-        )?;
-        if let (Some(w), false) = (nonfinite, cfg.quiet) {
-            eprintln!("iemsim: warning: {w}");
-        }
-        let analysis_s = t0.elapsed().as_secs_f64();
-        let m = Matched::new(
-            [l[0], l[1]],
-            [&cfg.profiles[0], &cfg.profiles[1]],
-            file_rate,
-        );
-        let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
-
         let output = device::open_with_period(
             cfg.device.as_deref(),
             info.sample_rate,
@@ -127,6 +110,26 @@ impl Player {
         let device_channels = output.channels();
         let dch = usize::from(device_channels);
         let drate = f64::from(device_rate);
+
+        // Loudness of the file through both profiles, as the device will play it (mixed to its
+        // channels), before anything plays.
+        let t_analysis = Instant::now();
+        let (l, nonfinite) = matching::analyse_heard(
+            &cfg.input,
+            &[&cfg.profiles[0], &cfg.profiles[1]],
+            dch,
+            on_progress,
+        )?;
+        if let (Some(w), false) = (nonfinite, cfg.quiet) {
+            eprintln!("iemsim: warning: {w}");
+        }
+        let analysis_s = t_analysis.elapsed().as_secs_f64();
+        let m = Matched::new(
+            [l[0], l[1]],
+            [&cfg.profiles[0], &cfg.profiles[1]],
+            file_rate,
+        );
+        let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
         let ctl = Arc::new(Control::new(cfg.matching));
         let frames = info.frames;
@@ -374,7 +377,9 @@ impl Player {
     pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
         let i = side.index();
         let fs = f64::from(self.info.sample_rate);
-        let new_lufs = matching::analyse(&self.input, &[&profile], &mut |_, _| {})
+        let heard = usize::from(self.device_channels);
+        let new_lufs = matching::analyse_heard(&self.input, &[&profile], heard, &mut |_, _| {})
+            .map(|(l, _)| l)
             .with_context(|| format!("measuring {}", self.input.display()))?;
         let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
         l[i] = new_lufs[0];

@@ -4,7 +4,7 @@
 //! Offline work, used by `export --match`, scripted ABX and the demo exports as well as by the
 //! player before it starts: so it is a use of [`crate::render`], not part of `playback`.
 
-use super::{render, Lane, Source};
+use super::{render, Lane, Mapped, Source};
 use crate::dsp::loudness::match_gains;
 use crate::dsp::{Preamp, Profile};
 use crate::io::{Decoder, WavError};
@@ -46,13 +46,18 @@ impl Matched {
     }
 }
 
-/// Measures `path` through both profiles (one decoding pass) and matches them.
+/// How many channels the listener hears when nobody says: headphones.
+pub const HEADPHONE_CHANNELS: usize = 2;
+
+/// Measures `path` through both profiles (one decoding pass) as it is heard on `heard`
+/// channels (see [`Mapped`]), and matches them.
 pub fn match_pair(
     path: &Path,
     profiles: [&Profile; 2],
+    heard: usize,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Matched, WavError> {
-    let (l, _, rate) = measure(path, &profiles, on_progress)?;
+    let (l, _, rate) = measure(path, &profiles, Some(heard), on_progress)?;
     Ok(Matched::new(
         [l[0].lufs, l[1].lufs],
         profiles,
@@ -80,6 +85,18 @@ pub fn analyse_counting(
     Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
 }
 
+/// [`analyse_counting`] of the file as it is heard on `heard` channels (the player's device):
+/// mixed the way the feeder mixes it before it is measured.
+pub fn analyse_heard(
+    path: &Path,
+    profiles: &[&Profile],
+    heard: usize,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<f64>, Option<String>), WavError> {
+    let (levels, warning, _) = measure(path, profiles, Some(heard), on_progress)?;
+    Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
+}
+
 /// As [`analyse`], with each profile's sample peak too (for `export --match`, which must not clip).
 pub fn analyse_levels(
     path: &Path,
@@ -95,20 +112,26 @@ pub fn analyse_levels_counting(
     profiles: &[&Profile],
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<Levels>, Option<String>), WavError> {
-    let (levels, warning, _) = measure(path, profiles, on_progress)?;
+    let (levels, warning, _) = measure(path, profiles, None, on_progress)?;
     Ok((levels, warning))
 }
 
-/// One decoder, one pass: the levels, the decoder's warning and the file's rate.
+/// One decoder, one pass: the levels, the decoder's warning and the file's rate. `heard`: the
+/// channels it is mixed to first (`None`: the file's own channels, as an export writes them).
 fn measure(
     path: &Path,
     profiles: &[&Profile],
+    heard: Option<usize>,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<Levels>, Option<String>, u32), WavError> {
     crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
     let mut src = Decoder::open(path)?;
     let (total, rate) = (src.info().frames, src.info().sample_rate);
-    let levels = levels_of(&mut src, profiles, &mut |done| on_progress(done, total))?;
+    let progress = &mut |done| on_progress(done, total);
+    let levels = match heard {
+        Some(ch) => levels_of(&mut Mapped::new(&mut src, ch), profiles, progress)?,
+        None => levels_of(&mut src, profiles, progress)?,
+    };
     Ok((levels, src.nonfinite_warning(), rate))
 }
 

@@ -29,7 +29,7 @@ mod meter;
 mod source;
 
 pub use meter::Levels;
-pub use source::{Frames, Source};
+pub use source::{Frames, Mapped, Source};
 
 use crate::dsp::analysis::Spectrum;
 use crate::dsp::{Chain, Coefficients, Processor};

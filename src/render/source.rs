@@ -1,6 +1,7 @@
 //! What a render reads: a decoder, or frames already in memory (a demo's material, made in memory
 //! and written once, is filtered from memory instead of being decoded back from its file).
 
+use crate::dsp::channels::ChannelMap;
 use crate::io::{Decoder, WavError};
 
 /// Interleaved f64 frames, read block by block.
@@ -71,6 +72,49 @@ impl Source for Frames<'_> {
         buf[..n].copy_from_slice(&self.samples[self.pos..self.pos + n]);
         self.pos += n;
         Ok(n / self.channels)
+    }
+}
+
+/// Another source as it is heard on `outputs` channels: mixed by [`ChannelMap`] (ITU-R BS.775
+/// for a downmix), the one mapping the player's feeder applies. Loudness matching measures
+/// through it, so a 5.1 file is matched as its stereo downmix sounds, not as its six channels
+/// would (BS.1770 weighs surrounds +1.5 dB; the downmix gives them −3 dB against the fronts).
+pub struct Mapped<'a> {
+    inner: &'a mut dyn Source,
+    map: ChannelMap,
+    buf: Vec<f64>,
+}
+
+impl<'a> Mapped<'a> {
+    pub fn new(inner: &'a mut dyn Source, outputs: usize) -> Self {
+        let map = ChannelMap::new(inner.channels(), outputs);
+        Self {
+            inner,
+            map,
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Source for Mapped<'_> {
+    fn channels(&self) -> usize {
+        self.map.outputs()
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+
+    fn frames(&self) -> u64 {
+        self.inner.frames()
+    }
+
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
+        let frames = buf.len() / self.map.outputs();
+        // Sized once for the caller's block: render reads the same block size every time.
+        self.buf.resize(frames * self.map.inputs(), 0.0);
+        let n = self.inner.read(&mut self.buf)?;
+        Ok(self.map.apply_into(&self.buf[..n * self.map.inputs()], buf))
     }
 }
 

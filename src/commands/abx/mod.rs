@@ -229,12 +229,18 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
 }
 
 /// The output gains (dB) the player applies to A and B with loudness matching on (the one rule
-/// in `matching::Matched`), so a scripted session logs exactly what an interactive one
+/// in `matching::Matched`), on headphones (a file with more channels is measured as its stereo
+/// downmix, as the player hears it), so a scripted session logs exactly what an interactive one
 /// would have applied; `tests/abx_cli.rs` checks the two agree and that the gains really
 /// equalise loudness (against the `ebur128` crate).
 pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2]> {
-    let m = matching::match_pair(input, profiles, &mut |_, _| {})
-        .with_context(|| format!("measuring the loudness of {}", input.display()))?;
+    let m = matching::match_pair(
+        input,
+        profiles,
+        matching::HEADPHONE_CHANNELS,
+        &mut |_, _| {},
+    )
+    .with_context(|| format!("measuring the loudness of {}", input.display()))?;
     Ok(m.gain_db)
 }
 
