@@ -1,0 +1,179 @@
+//! Arguments of the commands that write files: `export`, `profile convert`, `generate`.
+
+use super::{HeadphoneArgs, ReportArgs};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DitherArg {
+    /// Triangular dither (±1 LSB): the default for ≤ 24-bit integer output.
+    Tpdf,
+    /// Plain rounding.
+    None,
+}
+
+/// Output file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// RIFF WAVE (RF64 past 4 GiB).
+    Wav,
+    /// FLAC, lossless, 16- or 24-bit.
+    Flac,
+}
+
+impl FormatArg {
+    /// The container it names.
+    pub fn container(self) -> crate::io::Container {
+        match self {
+            Self::Wav => crate::io::Container::Wav,
+            Self::Flac => crate::io::Container::Flac,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    /// Input audio file (WAV, FLAC, MP3, Ogg Vorbis, M4A), `-` for standard input
+    /// (e.g. `ffmpeg -i song.m4a -f wav - | iemsim export - -p ba`), or a folder to process every
+    /// audio file in it [default: samples/music.wav, built in]
+    pub input: Option<PathBuf>,
+    /// Profile to apply: a name (`iemsim profiles`) or a file (.toml, .txt = Equalizer APO /
+    /// AutoEq ParametricEQ.txt, .yml = CamillaDSP); repeat for several (one output per profile).
+    #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Output file, .wav or .flac (the extension picks the format), or `-` for standard output;
+    /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input;
+    /// .flac for a FLAC input]
+    #[arg(
+        short = 'o',
+        long,
+        conflicts_with = "out_dir",
+        allow_hyphen_values = true
+    )]
+    pub output: Option<PathBuf>,
+    /// Output file format when no -o name says it (`-o -`, --out-dir, default names). FLAC is 16-
+    /// or 24-bit: a 32-bit or float input becomes 24-bit FLAC unless --bits asks otherwise
+    /// (--bits 32/32f with FLAC is refused).
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
+    /// Folder to write the outputs to (it must exist).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]
+    #[arg(long, value_name = "16|24|32|32f", value_parser = ["16", "24", "32", "32f"])]
+    pub bits: Option<String>,
+    /// Dither when reducing to ≤ 24-bit integer output.
+    #[arg(long, value_enum, default_value_t = DitherArg::Tpdf)]
+    pub dither: DitherArg,
+    /// Gain before the filters: `auto` (= -(largest boost), so nothing can clip), `profile` (the
+    /// profile's own value) or a number in dB.
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "auto|profile|DB",
+        allow_hyphen_values = true
+    )]
+    pub preamp: String,
+    /// Make all outputs of one input equally loud (ITU-R BS.1770, as `play` measures), at the
+    /// highest common level at which no output's samples exceed -0.1 dBFS; replaces --preamp.
+    /// The default when more than one profile is exported.
+    #[arg(long = "match", conflicts_with = "no_match")]
+    pub match_loudness: bool,
+    /// Do not match loudness between the outputs (each gets --preamp only).
+    #[arg(long)]
+    pub no_match: bool,
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Convert a profile between iemsim TOML, Equalizer APO / AutoEq and CamillaDSP.
+    ///
+    /// The output's format follows its extension: .toml (iemsim), .txt (Equalizer APO / AutoEq
+    /// ParametricEQ.txt), .yml or .yaml (a CamillaDSP configuration that runs as it is). IN may
+    /// also be a profile name.
+    #[command(
+        after_help = "Examples:\n  iemsim profile convert \"Moondrop Chu ParametricEQ.txt\" -o chu.toml\n  \
+        iemsim profile convert ba -o ba.yml           a built-in, for CamillaDSP\n  \
+        iemsim profile convert my.toml -o config.txt  for Equalizer APO"
+    )]
+    Convert(ConvertArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Profile file (.toml, .txt, .yml/.yaml) or profile name.
+    pub input: String,
+    /// Output file; its extension picks the format.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignalKind {
+    /// Logarithmic sine sweep, 20 Hz to 20 kHz.
+    Sweep,
+    /// Pink noise (equal energy per octave).
+    Pink,
+    /// A sine tone at --freq.
+    Tone,
+    /// Noise bursts shaped like "s", "sh" and "t".
+    Sibilants,
+    /// Bass notes from 30 to 120 Hz with a kick drum.
+    BassNotes,
+    /// A short synthesized piece: kick, bass line, chords, hi-hats and cymbals.
+    Music,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What to generate.
+    #[arg(value_enum)]
+    pub kind: SignalKind,
+    /// Output file, .wav or .flac (the extension picks the format, as in `export`), or `-` for
+    /// standard output (WAV unless --format flac).
+    #[arg(short = 'o', long, allow_hyphen_values = true)]
+    pub output: PathBuf,
+    /// Output file format; must agree with the -o extension (needed only for `-o -`). FLAC is
+    /// 16- or 24-bit.
+    #[arg(long, value_enum, value_name = "wav|flac")]
+    pub format: Option<FormatArg>,
+    /// Length in seconds [default: 10; music: 24]
+    #[arg(long)]
+    pub seconds: Option<f64>,
+    /// Sample rate (Hz).
+    #[arg(long, default_value_t = 44_100)]
+    pub rate: u32,
+    /// Tone frequency (Hz), for `tone`.
+    #[arg(long, default_value_t = 1000.0)]
+    pub freq: f64,
+    /// Output sample format: 16, 24, 32 or 32f (WAV only).
+    #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
+    pub bits: String,
+    /// Seed for the noise and the music's variations (the same seed gives the same file).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}

@@ -1,0 +1,106 @@
+//! Arguments of the commands that play: `play`, `devices`, `abx`, `demo`.
+
+use super::{DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    /// Audio file to play (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub pair: ProfilePair,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
+    /// Start position (seconds, or M:SS).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Loop a passage, e.g. 0:12-0:20 or 12-20 (seconds).
+    #[arg(long = "loop", value_name = "START-END")]
+    pub loop_range: Option<String>,
+    /// Do not match the loudness of A and B (not recommended: louder sounds "better").
+    #[arg(long)]
+    pub no_match: bool,
+    /// No terminal UI: play --duration seconds, switching A/B every --switch-every seconds.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// With --no-tui: switch sides every SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    pub switch_every: Option<f64>,
+    /// With --no-tui: stop after SECS seconds [default: the whole file].
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AbxArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    /// Audio file to listen to (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub pair: ProfilePair,
+    /// Number of trials. Fewer than 5 cannot reach p < 0.05 even all correct (4/4 is p = 0.0625):
+    /// allowed for practice, with a warning. A and B must be different profiles.
+    #[arg(long, default_value_t = 16)]
+    pub trials: u32,
+    /// Append the session to this JSON-lines log [default: in the platform data folder]. Only a
+    /// missing or empty file or an existing ABX log is written to; any other file is refused
+    /// (exit 2) before the first trial and left untouched.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Scripted answers, e.g. a,b,b,a (or a file with them, or - for stdin); needs --no-tui.
+    #[arg(long)]
+    pub answers: Option<String>,
+    /// No terminal UI (scripted mode).
+    #[arg(long)]
+    pub no_tui: bool,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoKind {
+    /// Harsh "s" sounds: what sibilance is and where it lives.
+    Sibilance,
+    /// Bass roll-off: why some IEMs lose the lowest octave.
+    Bass,
+    /// A tour: neutral, BA, DD, V-shaped hybrid.
+    Signatures,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    #[arg(value_enum)]
+    pub kind: DemoKind,
+    /// Render every part as WAV plus a README.md into DIR instead of playing (no audio device needed).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+    /// No terminal UI: print the text and play each part in turn.
+    #[arg(long)]
+    pub no_tui: bool,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
+    /// Replace existing files in the export folder.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}

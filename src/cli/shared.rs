@@ -1,0 +1,70 @@
+//! Arguments several commands share: the audio device, `--json`, the A/B pair, chart size and
+//! the headphone correction.
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// The audio device a playing command opens: `play`, `abx` and `demo` share these.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DeviceArgs {
+    /// Output device (name or part of it; see `iemsim devices`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// machine (no dropouts) but switches later; smaller switches sooner.
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
+    pub buffer: Option<u32>,
+}
+
+/// The size of a chart drawn with `--plot` (`show`, `analyze`).
+#[derive(Debug, Clone, Args)]
+pub struct ChartSize {
+    /// Chart size in pixels.
+    #[arg(
+        long,
+        value_name = "WIDTHxHEIGHT",
+        default_value = "1200x700",
+        requires = "plot"
+    )]
+    pub size: String,
+}
+
+/// The two profiles compared by `play` and `abx`.
+#[derive(Debug, Clone, Args)]
+pub struct ProfilePair {
+    /// Profile on side A (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'a', long = "a", default_value = "ba", value_name = "PROFILE")]
+    pub a: String,
+    /// Profile on side B (a name or a .toml/.txt/.yml file).
+    #[arg(short = 'b', long = "b", default_value = "dd", value_name = "PROFILE")]
+    pub b: String,
+}
+
+/// Machine-readable output, shared by every command that reports something. Each command says
+/// what its JSON holds (`mut_arg` on its variant in [`Command`]).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ReportArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Headphone compensation, shared by every command that plays or renders.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HeadphoneArgs {
+    /// Your headphones' correction, applied before the profile (one cascade): their AutoEq
+    /// `ParametricEQ.txt` (the EQ that brings them to the Harman target), another profile file, or
+    /// their measurement `.csv` (corrected to --headphone-target by the PEQ fitter). Default: the one
+    /// remembered by `iemsim config set headphones FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub headphones: Option<PathBuf>,
+    /// Target for a headphones measurement .csv [default: harman-over-ear-2018]
+    #[arg(
+        long,
+        value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv"
+    )]
+    pub headphone_target: Option<String>,
+    /// Apply no headphone correction this time (not even the remembered one).
+    #[arg(long, conflicts_with = "headphones")]
+    pub no_headphones: bool,
+}

@@ -1,0 +1,94 @@
+//! Arguments of the commands that look at profiles and measurements: `profiles`, `fit`, `show`,
+//! `analyze`.
+
+use super::{ChartSize, HeadphoneArgs, ReportArgs};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error
+    /// (fits every bundled measurement: a few seconds).
+    #[arg(long)]
+    pub iem: bool,
+}
+
+/// `iemsim fit`: a PEQ fitted to a measurement.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// The IEM's frequency response: an AutoEq-style CSV (`frequency,raw`; more columns, other
+    /// header names, `;` or tab separators and no header are fine).
+    pub measurement: PathBuf,
+    /// The neutral reference: `harman` (Harman in-ear 2019 v2), `diffuse-field`, or a CSV file.
+    #[arg(
+        long,
+        default_value = "harman",
+        value_name = "harman|diffuse-field|TARGET.csv"
+    )]
+    pub target: String,
+    /// At most this many filters (1-20).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub max_filters: usize,
+    /// Fit the correction EQ instead (what brings this IEM to the target, as AutoEq computes).
+    #[arg(long, conflicts_with = "like")]
+    pub invert: bool,
+    /// Make MEASUREMENT sound like this IEM: its correction plus B's deviation, as one PEQ.
+    #[arg(long, value_name = "B.csv")]
+    pub like: Option<PathBuf>,
+    /// Write the filters to this file (`.txt`: Equalizer APO / AutoEq ParametricEQ.txt format).
+    #[arg(short = 'o', long, value_name = "PROFILE.txt")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    /// Profile name(s) (see `iemsim profiles`) or file(s) (.toml, .txt = Equalizer APO / AutoEq,
+    /// .yml = CamillaDSP); with --plot, their responses are overlaid.
+    #[arg(required = true, value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Sample rate the response is computed at (Hz).
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Draw the magnitude responses as a chart instead: FILE.png or FILE.svg (an existing file is
+    /// replaced).
+    #[arg(long, value_name = "FILE.png|FILE.svg", conflicts_with = "json")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub chart: ChartSize,
+    /// A measured frequency response to overlay (CSV rows `frequency,dB`, e.g. AutoEq's), drawn
+    /// as its deviation from the Harman in-ear 2019 target, comparable with the profiles; repeat
+    /// for several.
+    #[arg(long = "measurement", value_name = "CSV", requires = "plot")]
+    pub measurements: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Audio file to analyse (WAV, FLAC, MP3, ...) [default: samples/music.wav]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    /// Also measure the input through this profile (with export's automatic anti-clipping
+    /// preamp); repeat for several.
+    #[arg(short = 'p', long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Draw the long-term average spectra (input and each profile) as a chart: FILE.png or
+    /// FILE.svg (an existing file is replaced).
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub chart: ChartSize,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
