@@ -132,6 +132,16 @@ fn written_configs_pass_camilladsps_own_check() {
     }
 }
 
+/// A folder holding [`signal`] as `in.raw` (what CamillaDSP reads) and `in.wav` (what iemsim
+/// reads), and the signal.
+fn signal_files() -> (tempfile::TempDir, Vec<f32>) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = signal();
+    std::fs::write(dir.path().join("in.raw"), f32_bytes(&input)).unwrap();
+    std::fs::write(dir.path().join("in.wav"), float_wav(&input)).unwrap();
+    (dir, input)
+}
+
 /// 1 s of stereo test signal, float32: a 20 Hz-20 kHz exponential sweep on the left, white noise
 /// (xorshift) on the right, both at -12 dBFS peak.
 fn signal() -> Vec<f32> {
@@ -212,11 +222,8 @@ fn camilladsp_filters_as_iemsim_exports() {
     if !camilladsp_here() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, input) = signal_files();
     let d = dir.path();
-    let input = signal();
-    std::fs::write(d.join("in.raw"), f32_bytes(&input)).unwrap();
-    std::fs::write(d.join("in.wav"), float_wav(&input)).unwrap();
     let mut worst = f64::MIN;
     for (i, p) in profiles(d).iter().enumerate() {
         let yml = convert(p, i, d);
@@ -292,11 +299,8 @@ fn camilladsp_and_iemsim_read_a_hand_written_config_alike() {
     if !camilladsp_here() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, input) = signal_files();
     let d = dir.path();
-    let input = signal();
-    std::fs::write(d.join("in.raw"), f32_bytes(&input)).unwrap();
-    std::fs::write(d.join("in.wav"), float_wav(&input)).unwrap();
     let filters = "filters:\n\
         \x20 volume:\n    type: Gain\n    parameters: {gain: -4.5, scale: dB}\n\
         \x20 bass:\n    type: Biquad\n    parameters: {type: Lowshelf, freq: 90, gain: 5, slope: 6}\n\

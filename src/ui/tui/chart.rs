@@ -240,19 +240,21 @@ fn columns(pts: &[(f64, f64)], columns: usize, every: usize) -> Vec<(f64, f64)> 
         .collect()
 }
 
+/// A row of `•`, one per point (see [`columns`]).
 fn dotted_line(data: &[(f64, f64)], color: Color) -> Dataset<'_> {
-    Dataset::default()
-        .data(data)
-        .graph_type(GraphType::Scatter)
-        .marker(Marker::Dot)
-        .style(Style::new().fg(color))
+    dataset(data, color, GraphType::Scatter, Marker::Dot)
 }
 
+/// A braille line through the points.
 fn line(data: &[(f64, f64)], color: Color) -> Dataset<'_> {
+    dataset(data, color, GraphType::Line, Marker::Braille)
+}
+
+fn dataset(data: &[(f64, f64)], color: Color, kind: GraphType, marker: Marker) -> Dataset<'_> {
     Dataset::default()
         .data(data)
-        .graph_type(GraphType::Line)
-        .marker(Marker::Braille)
+        .graph_type(kind)
+        .marker(marker)
         .style(Style::new().fg(color))
 }
 
