@@ -78,3 +78,44 @@ pub fn assert_bs775_stereo(x: &[f64]) {
         }
     }
 }
+
+/// A 1 s 44.1 kHz 32-bit float WAV whose WAVE_FORMAT_EXTENSIBLE header declares `mask` as its
+/// speakers; channel c carries a sine at `SURROUND_TONES_HZ[c]` (amplitude
+/// [`SURROUND_TONE_AMPLITUDE`]). Written byte by byte here because sox always declares the default
+/// mask for the channel count.
+pub fn tones_wav_with_mask(dir: &Path, channels: u16, mask: u32) -> PathBuf {
+    let rate = 44_100u32;
+    let frames = rate as usize;
+    let mut data = Vec::with_capacity(frames * usize::from(channels) * 4);
+    for n in 0..frames {
+        for f in &SURROUND_TONES_HZ[..usize::from(channels)] {
+            let w = 2.0 * std::f64::consts::PI * f * n as f64 / f64::from(rate);
+            data.extend_from_slice(&((SURROUND_TONE_AMPLITUDE * w.sin()) as f32).to_le_bytes());
+        }
+    }
+    let block = channels * 4;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(4 + 8 + 40 + 8 + data.len() as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&40u32.to_le_bytes());
+    b.extend_from_slice(&0xFFFEu16.to_le_bytes());
+    b.extend_from_slice(&channels.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
+    b.extend_from_slice(&block.to_le_bytes());
+    b.extend_from_slice(&32u16.to_le_bytes()); // container bits
+    b.extend_from_slice(&22u16.to_le_bytes()); // cbSize
+    b.extend_from_slice(&32u16.to_le_bytes()); // valid bits
+    b.extend_from_slice(&mask.to_le_bytes());
+    // KSDATAFORMAT_SUBTYPE_IEEE_FLOAT: 00000003-0000-0010-8000-00AA00389B71.
+    b.extend_from_slice(&[
+        3, 0, 0, 0, 0, 0, 0x10, 0, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71,
+    ]);
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend_from_slice(&data);
+    let path = dir.join(format!("tones-{channels}ch-{mask:#x}.wav"));
+    std::fs::write(&path, b).expect("write the test WAV");
+    path
+}

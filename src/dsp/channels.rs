@@ -1,11 +1,13 @@
 //! How a file's channels become the listener's: one rule for the player (file → device channels)
 //! and the demo material (file → stereo), so a 5.1 file sounds the same in both.
 //!
-//! Positions: the decoders report a channel count, not a speaker mask, so a file's channels are
-//! taken to be in Microsoft's default layout for that count (WAVE_FORMAT_EXTENSIBLE, "Multiple
-//! channel audio data and WAVE files": 3 = 0x7, 4 = 0x33, 5 = 0x37, 6 = 0x3F, 7 = 0x13F,
-//! 8 = 0x63F), interleaved in mask-bit order, the order every decoder hands them out in and the
-//! layout our WAV writer declares (`io::wav_header::channel_mask`).
+//! Positions: a WAV whose WAVE_FORMAT_EXTENSIBLE header names a speaker for every channel
+//! (`dwChannelMask`, e.g. LCRS = 0x107) is mixed by those speakers ([`ChannelMap::with_mask`]).
+//! Otherwise (other formats report a channel count only, or the mask does not fit) a file's
+//! channels are taken to be in Microsoft's default layout for that count ("Multiple channel audio
+//! data and WAVE files": 3 = 0x7, 4 = 0x33, 5 = 0x37, 6 = 0x3F, 7 = 0x13F, 8 = 0x63F),
+//! interleaved in mask-bit order, the order every decoder hands them out in and the layout our
+//! WAV writer declares (`io::wav_header::channel_mask`).
 //!
 //! Downmix: ITU-R BS.775, table 2 ("downward mixing equations"): to two channels
 //! L' = L + 0.7071·C + 0.7071·Ls, R' = R + 0.7071·C + 0.7071·Rs; to one,
@@ -39,6 +41,8 @@ pub enum Speaker {
     Lfe = 0x8,
     BackLeft = 0x10,
     BackRight = 0x20,
+    FrontLeftOfCentre = 0x40,
+    FrontRightOfCentre = 0x80,
     BackCentre = 0x100,
     SideLeft = 0x200,
     SideRight = 0x400,
@@ -60,6 +64,8 @@ impl Speaker {
             Lfe,
             BackLeft,
             BackRight,
+            FrontLeftOfCentre,
+            FrontRightOfCentre,
             BackCentre,
             SideLeft,
             SideRight,
@@ -72,8 +78,9 @@ impl Speaker {
     fn to_stereo(self) -> [f64; 2] {
         let k = MINUS_3_DB;
         match self {
-            Speaker::FrontLeft => [1.0, 0.0],
-            Speaker::FrontRight => [0.0, 1.0],
+            // Left and right of centre are fronts (BS.775 has no such speakers).
+            Speaker::FrontLeft | Speaker::FrontLeftOfCentre => [1.0, 0.0],
+            Speaker::FrontRight | Speaker::FrontRightOfCentre => [0.0, 1.0],
             Speaker::FrontCentre => [k, k],
             Speaker::Lfe => [0.0, 0.0],
             Speaker::BackLeft | Speaker::SideLeft => [k, 0.0],
@@ -86,7 +93,10 @@ impl Speaker {
     fn to_mono(self) -> f64 {
         let k = MINUS_3_DB;
         match self {
-            Speaker::FrontLeft | Speaker::FrontRight => k,
+            Speaker::FrontLeft
+            | Speaker::FrontRight
+            | Speaker::FrontLeftOfCentre
+            | Speaker::FrontRightOfCentre => k,
             Speaker::FrontCentre => 1.0,
             Speaker::Lfe => 0.0,
             Speaker::BackLeft | Speaker::BackRight | Speaker::SideLeft | Speaker::SideRight => 0.5,
@@ -108,6 +118,20 @@ pub fn default_layout(channels: usize) -> Option<Vec<Speaker>> {
     )
 }
 
+/// The layout a `dwChannelMask` declares for `channels` channels, in interleaving order (mask-bit
+/// order): `None` when the mask does not name exactly that many speakers iemsim can place (no
+/// mask, too few or too many bits, top speakers), so the caller falls back to the default.
+pub fn layout_of_mask(mask: u32, channels: usize) -> Option<Vec<Speaker>> {
+    if mask.count_ones() as usize != channels {
+        return None;
+    }
+    (0..32)
+        .map(|i| 1u32 << i)
+        .filter(|bit| mask & bit != 0)
+        .map(Speaker::from_bit)
+        .collect()
+}
+
 /// The default layout's `dwChannelMask` (0 for counts without one).
 pub fn default_mask(channels: usize) -> u32 {
     channels
@@ -127,8 +151,16 @@ pub struct ChannelMap {
 }
 
 impl ChannelMap {
-    /// The map from a file's `inputs` channels to `outputs` channels (both at least 1).
+    /// The map from a file's `inputs` channels to `outputs` channels (both at least 1), the
+    /// file's channels in the default layout for their count.
     pub fn new(inputs: usize, outputs: usize) -> Self {
+        Self::with_mask(inputs, 0, outputs)
+    }
+
+    /// As [`Self::new`], with the file's speakers as its `dwChannelMask` says (a WAV's
+    /// WAVE_FORMAT_EXTENSIBLE header) when it names one for every channel; otherwise (0, or a
+    /// mask that does not fit) the default layout.
+    pub fn with_mask(inputs: usize, mask: u32, outputs: usize) -> Self {
         let (inputs, outputs) = (inputs.max(1), outputs.max(1));
         if inputs == outputs {
             return Self {
@@ -147,7 +179,7 @@ impl ChannelMap {
         } else {
             // An unknown layout (more than 8 channels) counts as fronts alternating left, right.
             let alternate = [Speaker::FrontLeft, Speaker::FrontRight];
-            let layout = default_layout(inputs);
+            let layout = layout_of_mask(mask, inputs).or_else(|| default_layout(inputs));
             for i in 0..inputs {
                 let s = layout.as_ref().map_or(alternate[i % 2], |l| l[i]);
                 if outputs == 1 {
@@ -248,6 +280,22 @@ mod tests {
     /// BS.775 table 2, 3/2 → 2/0: L' = L + 0.7071 C + 0.7071 Ls (R' likewise), LFE left out,
     /// scaled by 1/(1 + 2·0.7071). Written out here, not taken from `test_support`, so that `dsp`
     /// depends on nothing else of the crate, tests included (`tests/architecture.rs`).
+    #[test]
+    fn a_mask_gives_the_layout_only_when_it_names_every_channel() {
+        use Speaker::*;
+        assert_eq!(
+            layout_of_mask(0x107, 4),
+            Some(vec![FrontLeft, FrontRight, FrontCentre, BackCentre])
+        );
+        assert_eq!(layout_of_mask(0x107, 5), None, "too few speakers");
+        assert_eq!(layout_of_mask(0x3F, 4), None, "too many speakers");
+        assert_eq!(layout_of_mask(0, 2), None, "no mask");
+        // 0x800 is the top centre speaker, which iemsim does not place.
+        assert_eq!(layout_of_mask(0x803, 3), None);
+        // A map from a mask that does not fit is the default one.
+        assert_eq!(ChannelMap::with_mask(6, 0x7, 2), ChannelMap::new(6, 2));
+    }
+
     #[test]
     fn apply_into_equals_apply_and_stops_at_the_shorter_side() {
         let m = ChannelMap::new(6, 2);

@@ -135,7 +135,7 @@ impl Feeder {
             file_ch,
             device_ch,
             frames: info.frames,
-            map: ChannelMap::new(file_ch, device_ch),
+            map: ChannelMap::with_mask(file_ch, info.channel_mask, device_ch),
             resampler,
             skip,
             read_buf: vec![0.0; BLOCK * file_ch],

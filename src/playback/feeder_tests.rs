@@ -104,3 +104,36 @@ fn five_one_plays_on_stereo_at_bs775_levels() {
     }
     crate::test_support::assert_bs775_stereo(&out);
 }
+
+/// A WAV that names its speakers is mixed by them: LCRS (FL FR FC BC, mask 0x107) puts its third
+/// channel, the centre, in both sides at BS.775's 0.7071 of a front. Taken as the default
+/// 4-channel layout (quad: FL FR BL BR), as before the mask was read, that channel was a back
+/// left and went to the left only.
+#[test]
+fn a_declared_speaker_layout_is_mixed_by_its_speakers() {
+    use crate::test_support::{tone_amplitude, tones_wav_with_mask, SURROUND_TONES_HZ};
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = tones_wav_with_mask(dir.path(), 4, 0x107);
+    let mut src = crate::io::Decoder::open(&path).expect("open");
+    assert_eq!(src.info().channel_mask, 0x107);
+    let ctl = Control::new(true);
+    let mut f = Feeder::new(&src, 44_100, 2).expect("feeder");
+    let mut out = Vec::new();
+    while !f.step(&mut src, &ctl).expect("step") {
+        out.extend(f.out.drain(..).map(f64::from));
+    }
+    let amp = |o: usize, i: usize| tone_amplitude(&out, 2, o, 44_100.0, SURROUND_TONES_HZ[i]);
+    let (front_l, centre_l, centre_r) = (amp(0, 0), amp(0, 2), amp(1, 2));
+    assert!(amp(1, 0) < 1e-4, "the left front stays left");
+    assert!(
+        (centre_l - centre_r).abs() < 1e-4,
+        "centre {centre_l} vs {centre_r}"
+    );
+    // BS.775's centre coefficient as the standard prints it, not the code's constant.
+    #[allow(clippy::approx_constant)]
+    let bs775_centre = 0.7071;
+    assert!(
+        (centre_l / front_l - bs775_centre).abs() < 1e-3,
+        "centre {centre_l} against front {front_l}"
+    );
+}

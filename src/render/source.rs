@@ -12,6 +12,10 @@ pub trait Source: Send {
     fn frames(&self) -> u64;
     /// Fills `buf` with whole frames; the number of frames read, 0 at the end.
     fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError>;
+    /// Which speaker each channel is (a WAVE_FORMAT_EXTENSIBLE `dwChannelMask`), 0 if unknown.
+    fn channel_mask(&self) -> u32 {
+        0
+    }
 }
 
 impl Source for Decoder {
@@ -29,6 +33,10 @@ impl Source for Decoder {
 
     fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
         Ok(Decoder::read(self, buf)?)
+    }
+
+    fn channel_mask(&self) -> u32 {
+        self.info().channel_mask
     }
 }
 
@@ -87,7 +95,7 @@ pub struct Mapped<'a> {
 
 impl<'a> Mapped<'a> {
     pub fn new(inner: &'a mut dyn Source, outputs: usize) -> Self {
-        let map = ChannelMap::new(inner.channels(), outputs);
+        let map = ChannelMap::with_mask(inner.channels(), inner.channel_mask(), outputs);
         Self {
             inner,
             map,

@@ -70,6 +70,10 @@ pub struct Info {
     /// `WAV`, `RF64`, `flac`, `mp3`, `ogg`, `isomp4`...
     pub container: &'static str,
     pub lossless: bool,
+    /// Which speaker each channel is, as a WAVE_FORMAT_EXTENSIBLE `dwChannelMask`; 0 when the
+    /// file does not say (then Microsoft's default layout for the count is assumed:
+    /// `dsp::channels`).
+    pub channel_mask: u32,
 }
 
 impl Info {
@@ -173,6 +177,7 @@ impl Decoder {
                 codec: "PCM",
                 container: if h.rf64 { "RF64" } else { "WAV" },
                 lossless: true,
+                channel_mask: h.channel_mask,
             };
             let tags = h.tags.clone();
             (Backend::Wav(r, input), (info, tags))
@@ -197,6 +202,7 @@ impl Decoder {
                 codec: h.codec,
                 container: h.container,
                 lossless: h.lossless,
+                channel_mask: 0,
             };
             let tags = h.tags.clone();
             (Backend::Codec(Box::new(r)), (info, tags))

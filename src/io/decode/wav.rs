@@ -47,6 +47,9 @@ pub struct WavHeader {
     pub frames: Option<u64>,
     pub rf64: bool,
     pub tags: Tags,
+    /// WAVE_FORMAT_EXTENSIBLE `dwChannelMask` (which speaker each channel is); 0 when the header
+    /// has none.
+    pub channel_mask: u32,
 }
 
 /// Reads samples after the header.
@@ -126,6 +129,7 @@ struct Fmt {
     block_align: u16,
     bits: u16,
     valid_bits: u16,
+    channel_mask: u32,
 }
 
 impl WavReader {
@@ -246,6 +250,7 @@ impl WavReader {
                 frames,
                 rf64,
                 tags,
+                channel_mask: fmt.channel_mask,
             },
             path: path.to_path_buf(),
             bytes: Vec::new(),
@@ -341,6 +346,7 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
         block_align / channels.max(1) * 8
     };
     let mut valid_bits = 0;
+    let mut channel_mask = 0;
     if tag == 0xFFFE {
         if b.len() < 40 {
             return Err(format!(
@@ -349,6 +355,7 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
             ));
         }
         valid_bits = u16le(b, 18);
+        channel_mask = u32le(b, 20);
         tag = u16le(b, 24);
     }
     Ok(Fmt {
@@ -358,6 +365,7 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
         block_align,
         bits,
         valid_bits,
+        channel_mask,
     })
 }
 
