@@ -57,7 +57,7 @@ pub fn match_pair(
     heard: usize,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Matched, WavError> {
-    let (l, _, rate) = measure(path, &profiles, Some(heard), on_progress)?;
+    let (l, _, rate) = measure(path, &profiles, heard, on_progress)?;
     Ok(Matched::new(
         [l[0].lufs, l[1].lufs],
         profiles,
@@ -65,73 +65,34 @@ pub fn match_pair(
     ))
 }
 
-/// Integrated loudness (LUFS, at 0 dB output gain) of `path` through each profile, computed at the
-/// file's rate in one decoding pass. `on_progress(done, total)` follows the pass.
-pub fn analyse(
-    path: &Path,
-    profiles: &[&Profile],
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<Vec<f64>, WavError> {
-    Ok(analyse_counting(path, profiles, on_progress)?.0)
-}
-
-/// [`analyse`], plus the non-finite samples the decoder replaced (so the caller can warn once).
-pub fn analyse_counting(
-    path: &Path,
-    profiles: &[&Profile],
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Vec<f64>, Option<String>), WavError> {
-    let (levels, warning) = analyse_levels_counting(path, profiles, on_progress)?;
-    Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
-}
-
-/// [`analyse_counting`] of the file as it is heard on `heard` channels (the player's device):
-/// mixed the way the feeder mixes it before it is measured.
+/// Integrated loudness (LUFS, at 0 dB output gain) of `path` through each profile as it is heard
+/// on `heard` channels (the player's device: mixed the way the feeder mixes it), computed at the
+/// file's rate in one decoding pass; plus the decoder's warning about replaced non-finite samples
+/// (so the caller can warn once). `on_progress(done, total)` follows the pass.
 pub fn analyse_heard(
     path: &Path,
     profiles: &[&Profile],
     heard: usize,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<f64>, Option<String>), WavError> {
-    let (levels, warning, _) = measure(path, profiles, Some(heard), on_progress)?;
+    let (levels, warning, _) = measure(path, profiles, heard, on_progress)?;
     Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
 }
 
-/// As [`analyse`], with each profile's sample peak too (for `export --match`, which must not clip).
-pub fn analyse_levels(
-    path: &Path,
-    profiles: &[&Profile],
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<Vec<Levels>, WavError> {
-    Ok(analyse_levels_counting(path, profiles, on_progress)?.0)
-}
-
-/// [`analyse_levels`], plus the decoder's warning about replaced non-finite samples.
-pub fn analyse_levels_counting(
-    path: &Path,
-    profiles: &[&Profile],
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Vec<Levels>, Option<String>), WavError> {
-    let (levels, warning, _) = measure(path, profiles, None, on_progress)?;
-    Ok((levels, warning))
-}
-
-/// One decoder, one pass: the levels, the decoder's warning and the file's rate. `heard`: the
-/// channels it is mixed to first (`None`: the file's own channels, as an export writes them).
+/// One decoder, one pass: the levels, the decoder's warning and the file's rate, measured on the
+/// file mixed to `heard` channels. (`export --match` measures the file's own channels, which is
+/// what it writes: it calls [`levels_of`] on the decoder itself.)
 fn measure(
     path: &Path,
     profiles: &[&Profile],
-    heard: Option<usize>,
+    heard: usize,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<Levels>, Option<String>, u32), WavError> {
     crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
     let mut src = Decoder::open(path)?;
     let (total, rate) = (src.info().frames, src.info().sample_rate);
     let progress = &mut |done| on_progress(done, total);
-    let levels = match heard {
-        Some(ch) => levels_of(&mut Mapped::new(&mut src, ch), profiles, progress)?,
-        None => levels_of(&mut src, profiles, progress)?,
-    };
+    let levels = levels_of(&mut Mapped::new(&mut src, heard), profiles, progress)?;
     Ok((levels, src.nonfinite_warning(), rate))
 }
 
