@@ -79,12 +79,7 @@ impl Format {
 
     /// Parses `text` (already decoded; a leading BOM is ignored) named `source` in errors.
     pub fn parse(self, text: &str, source: &str) -> Result<Profile, ProfileFileError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        match self {
-            Self::Toml => toml::parse(text, source),
-            Self::EqApo => eqapo::parse(text, source),
-            Self::CamillaDsp => camilladsp::parse(text, source),
-        }
+        self.parse_with_lines(text, source).map(|(p, _)| p)
     }
 
     /// As [`Self::parse`], plus each filter's 1-based line (for checks that need the sample rate).
@@ -93,7 +88,7 @@ impl Format {
         text: &str,
         source: &str,
     ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        // Each format's parser strips a byte-order mark itself.
         match self {
             Self::Toml => toml::parse_with_lines(text, source),
             Self::EqApo => eqapo::parse_with_lines(text, source),
