@@ -93,9 +93,8 @@ fn played_gains(stack: &pulse::PulseStack, input: &str) -> [f64; 2] {
         ])
         .output()
         .expect("run iemsim");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{err}");
-    let start: Value = String::from_utf8_lossy(&o.stdout)
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    let start: Value = cli::text(&o.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|v| v["event"] == "start")
@@ -134,7 +133,7 @@ fn logged_gains(input: &str, dir: &Path) -> [f64; 2] {
         ],
         dir,
     );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", cli::stderr(&o));
     let text = std::fs::read_to_string(&log).expect("log written");
     let rec: Value = serde_json::from_str(text.lines().last().expect("a record")).expect("json");
     ["a", "b"].map(|s| rec["gains_db"][s].as_f64().expect("gain"))
