@@ -66,6 +66,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
+    // What each output's name says: never what a file claims to be (its `name` field).
+    let labels: Vec<String> = args
+        .profiles
+        .iter()
+        .zip(&profiles)
+        .map(|(n, p)| crate::profiles::output_label(n, p))
+        .collect();
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(|f| match f {
@@ -122,10 +129,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .map(|file| {
             let jobs = profiles
                 .iter()
-                .map(|p| {
+                .zip(&labels)
+                .map(|(p, label)| {
                     let out = args.output.clone().unwrap_or_else(|| {
                         let c = container.unwrap_or_else(|| default_container(file));
-                        default_output(file, &p.name, args.out_dir.as_deref(), c)
+                        default_output(file, label, args.out_dir.as_deref(), c)
                     });
                     (p.clone(), out)
                 })
@@ -141,7 +149,16 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             quiet: opts.quiet,
             bar: None,
         };
-        match export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from) {
+        // A folder's files each have their rate: the one Nyquist rule, checked per file.
+        let checked = if rate.is_none() {
+            check_rates(file, &args.profiles)
+        } else {
+            Ok(())
+        };
+        let done = checked.and_then(|()| {
+            export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from)
+        });
+        match done {
             Ok(r) => {
                 if !args.report.json {
                     r.iter().try_for_each(|r| print_report(r, to_stdout))?;
@@ -176,6 +193,16 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         ))),
         None => Ok(()),
     }
+}
+
+/// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
+/// input gets when its profiles are first resolved.
+fn check_rates(file: &Path, specs: &[String]) -> Result<()> {
+    let rate = f64::from(Decoder::open(file)?.info().sample_rate);
+    for spec in specs {
+        crate::profiles::resolve(spec, Some(rate))?;
+    }
+    Ok(())
 }
 
 /// `auto`, `profile` or a number of dB.

@@ -3,6 +3,7 @@
 
 pub mod abx_log;
 pub mod atomic;
+pub mod bounded;
 pub mod decode;
 pub mod flac_write;
 pub mod measurement;
@@ -42,5 +43,7 @@ pub fn is_user_fixable(err: &std::io::Error) -> bool {
             | K::IsADirectory
             | K::InvalidFilename
             | K::NotSeekable
+            | K::InvalidInput
+            | K::FileTooLarge
     )
 }

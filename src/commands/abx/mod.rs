@@ -101,8 +101,11 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
     let info = *Decoder::open(&input)?.info();
     let hp = super::headphones(&args.hp, Some(f64::from(info.sample_rate)))?;
-    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, None)?);
-    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, None)?);
+    // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
+    // never of a profile other than the one it names.
+    let rate = Some(f64::from(info.sample_rate));
+    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
+    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
     if profile_a.filters == profile_b.filters {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",

@@ -38,11 +38,14 @@ pub enum Sample {
 
 impl Sample {
     /// Path relative to the project folder (where iemsim is meant to be run from).
+    /// The demos' own material: read from the binary when it is not on disk here.
     pub fn path(self) -> &'static str {
-        match self {
-            Sample::Speech => "samples/speech.wav",
-            Sample::Music => "samples/music.wav",
-        }
+        let path = match self {
+            Sample::Speech => crate::io::decode::builtin::SPEECH,
+            Sample::Music => crate::io::decode::builtin::MUSIC,
+        };
+        crate::io::decode::builtin::choose(path);
+        path
     }
 }
 
