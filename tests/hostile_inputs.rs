@@ -297,3 +297,270 @@ fn item16_force_keeps_the_replaced_files_permission_bits() {
     assert_eq!(mode & 0o777, 0o600);
     assert!(std::fs::metadata(d.join("out.wav")).unwrap().len() > 1000);
 }
+
+// Item 11: only regular files, only up to a size; nothing hangs or grows memory.
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let o = std::process::Command::new("mkfifo").arg(path).output();
+    assert!(o.is_ok_and(|o| o.status.success()), "mkfifo {path:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn item11_fifos_and_devices_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    mkfifo(&d.join("p.txt"));
+    mkfifo(&d.join("m.csv"));
+    let limit = Duration::from_secs(20);
+    let o = bounded(&["show", "p.txt"], d, None, limit);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("p.txt") && stderr(&o).contains("not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    let o = bounded(&["fit", "m.csv"], d, None, limit);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
+    // A config.toml that is a FIFO hung every command: now one that cannot be read is ignored
+    // for the run (as an unreadable config folder is), and reported by `config`.
+    let config = d.join("config");
+    std::fs::create_dir(&config).unwrap();
+    mkfifo(&config.join("config.toml"));
+    let o = bounded(
+        &["export", "-p", "ba", "-o", "x.wav"],
+        d,
+        Some(&config),
+        limit,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = bounded(&["config", "get", "headphones"], d, Some(&config), limit);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("config.toml") && stderr(&o).contains("FIFO"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// A 1 GB (sparse) `.txt` in the profile folder: `-p ba` neither reads it nor waits for it, under
+/// a 600 MB address-space cap (the whole file was read, 2.1 GB, on every run).
+#[cfg(unix)]
+#[test]
+fn item11_a_huge_file_in_the_profile_folder_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    std::fs::create_dir_all(config.join("profiles")).unwrap();
+    let f = std::fs::File::create(config.join("profiles/huge.txt")).unwrap();
+    f.set_len(1 << 30).unwrap();
+    let bin = env!("CARGO_BIN_EXE_iemsim");
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 600000; exec '{bin}' show ba --json"))
+        .current_dir(d)
+        .env("IEMSIM_CONFIG_DIR", &config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v 600000; exec '{bin}' profiles"))
+        .current_dir(d)
+        .env("IEMSIM_CONFIG_DIR", &config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("huge.txt") && stderr(&o).contains("1.0 GB"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+// Item 12: what a file says is shown, never obeyed by the terminal.
+
+#[test]
+fn item12_control_characters_from_files_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("osc.toml"),
+        "name = \"x\\u001b]0;pwned\\u0007y\\rz\"\ndescription = \"d\\u001b[2J\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 1\nq = 1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "osc.toml"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = text(&o.stdout);
+    assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out:?}");
+    assert!(out.contains("\\x1b]0;pwned"), "{out:?}");
+    // An error echoing a line of the file.
+    std::fs::write(
+        d.join("bad.txt"),
+        "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1 \u{1b}]0;pwned\u{7}\nFilter 2: ON XX\u{1b}[2J Fc 1 Hz\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "bad.txt"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+}
+
+// Item 9: absurd measurement levels draw in bounded time.
+
+#[test]
+fn item9_a_measurement_of_1e15_db_does_not_hang_the_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("frequency,raw\n");
+    for i in 0..200 {
+        let f = 20.0 * 1000f64.powf(f64::from(i) / 199.0);
+        let level = if i % 2 == 0 { 1e15 } else { -1e15 };
+        csv.push_str(&format!("{f},{level}\n"));
+    }
+    std::fs::write(d.join("m.csv"), csv).unwrap();
+    let o = bounded(
+        &["show", "ba", "--plot", "c.png", "--measurement", "m.csv"],
+        d,
+        None,
+        Duration::from_secs(30),
+    );
+    // Drawn (off the chart), or refused as absurd: either way at once.
+    assert!(matches!(o.status.code(), Some(0 | 2)), "{}", stderr(&o));
+}
+
+// Item 15: a stderr that cannot be written changes nothing.
+
+#[cfg(unix)]
+#[test]
+fn item15_a_full_stderr_never_panics_a_batch_and_the_error_is_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("in")).unwrap();
+    std::fs::create_dir(d.join("out")).unwrap();
+    tone(&d.join("in"), "good.wav", 48_000);
+    std::fs::write(d.join("in/bad.wav"), b"RIFF....WAVEjunk").unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = command()
+        .args(["export", "in", "-p", "ba", "--out-dir", "out"])
+        .current_dir(d)
+        .env("IEMSIM_CONFIG_DIR", d.join("no-config"))
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(files_in(&d.join("out")), ["good.ba.wav"]);
+    // With a stderr that works: the bad file's error once, then one summary line.
+    std::fs::remove_file(d.join("out/good.ba.wav")).unwrap();
+    let o = iemsim(&["export", "in", "-p", "ba", "--out-dir", "out"], d);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.matches("bad.wav").count(), 1, "{err}");
+    assert!(err.contains("1 of 2 files failed"), "{err}");
+}
+
+// Item 14: damaged AAC/ALAC packets are bad input (exit 2, "corrupt"), never a machine failure.
+
+fn have_ffmpeg(test: &str) -> bool {
+    let ok = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED: {test}: ffmpeg is not installed");
+    }
+    ok
+}
+
+#[test]
+fn item14_corrupt_aac_and_alac_packets_exit_2() {
+    if !have_ffmpeg("item14_corrupt_aac_and_alac_packets_exit_2") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tone(d, "in.wav", 44_100);
+    let mut corrupt = 0;
+    for (codec, name) in [("aac", "a.m4a"), ("alac", "b.m4a")] {
+        let o = std::process::Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-y", "-i", "in.wav"])
+            .args(["-c:a", codec, name])
+            .current_dir(d)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let good = std::fs::read(d.join(name)).unwrap();
+        // A fixed pseudo-random sequence (LCG): the same mutants every run.
+        let mut seed: u64 = 42;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        for i in 0..40 {
+            let mut b = good.clone();
+            for _ in 0..1 + next(8) {
+                let at = good.len() / 3 + next(good.len() * 2 / 3);
+                b[at] = next(256) as u8;
+            }
+            std::fs::write(d.join("m.m4a"), &b).unwrap();
+            let o = bounded(
+                &["analyze", "m.m4a", "--json"],
+                d,
+                None,
+                Duration::from_secs(30),
+            );
+            assert!(
+                matches!(o.status.code(), Some(0 | 2)),
+                "{codec} mutant {i}: {}",
+                stderr(&o)
+            );
+            corrupt += usize::from(stderr(&o).contains("corrupt"));
+        }
+    }
+    assert!(corrupt > 0, "no mutant was reported as corrupt");
+}
+
+// Item 16: a bad output path is the user's to fix (exit 2), before anything is written.
+
+#[cfg(unix)]
+#[test]
+fn item16_bad_output_paths_exit_2_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    mkfifo(&d.join("p.toml"));
+    let limit = Duration::from_secs(60);
+    let o = bounded(
+        &["profile", "convert", "ba", "-o", "p.toml", "--force"],
+        d,
+        None,
+        limit,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = bounded(
+        &["demo", "bass", "--export", "/proc/iemsim-x"],
+        d,
+        None,
+        limit,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    std::fs::create_dir(d.join("demo")).unwrap();
+    mkfifo(&d.join("demo/README.md"));
+    let o = bounded(
+        &["demo", "bass", "--export", "demo", "--force"],
+        d,
+        None,
+        limit,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("README.md"), "{}", stderr(&o));
+    assert_eq!(files_in(&d.join("demo")), ["README.md"]);
+}

@@ -167,7 +167,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             }
             // In a batch, one bad file does not stop the others; the exit code still reports it.
             Err(e) if inputs.len() > 1 => {
-                eprintln!("iemsim: {e:#}");
+                crate::io::diag::diag!("iemsim: {e:#}");
                 first_error.get_or_insert(e);
             }
             Err(e) => return Err(e),
@@ -180,17 +180,21 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         };
         let json = serde_json::to_string_pretty(&report)?;
         if to_stdout {
-            eprintln!("{json}");
+            crate::io::diag::diag!("{json}");
         } else {
             outln!("{json}")?;
         }
     }
     match first_error {
-        Some(e) => Err(e.context(format!(
-            "{} of {} files failed",
-            inputs.len() - reports.len() / profiles.len().max(1),
-            inputs.len()
-        ))),
+        Some(e) => Err(crate::error::BatchFailed {
+            message: format!(
+                "{} of {} files failed (see above)",
+                inputs.len() - reports.len() / profiles.len().max(1),
+                inputs.len()
+            ),
+            code: crate::error::exit_code(&e),
+        }
+        .into()),
         None => Ok(()),
     }
 }
@@ -240,15 +244,8 @@ struct JsonReport<'a> {
 
 /// One stderr line per skipped input, so nothing is left out silently.
 fn report_skipped(skipped: &[Skipped]) {
-    use std::io::Write;
     for s in skipped {
-        // Not eprintln!: a stderr that cannot be written must not panic the export.
-        let _ = writeln!(
-            std::io::stderr(),
-            "iemsim: skipping {}: {}",
-            s.path.display(),
-            s.reason
-        );
+        crate::io::diag::diag!("iemsim: skipping {}: {}", s.path.display(), s.reason);
     }
 }
 
@@ -279,9 +276,7 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
             .unwrap_or_default()
     );
     if to_stderr {
-        // Not eprintln!: a stderr that cannot be written must not panic the export.
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{line}");
+        crate::io::diag::diag!("{line}");
     } else {
         outln!("{line}")?;
     }

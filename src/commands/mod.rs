@@ -78,7 +78,7 @@ pub fn headphones(
         rate_hz,
     )?;
     if let Some(c) = &c {
-        eprintln!(
+        crate::io::diag::diag!(
             "Headphone correction: {} ({} filters, before each profile)",
             c.label,
             c.profile.filters.len()

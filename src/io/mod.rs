@@ -5,6 +5,7 @@ pub mod abx_log;
 pub mod atomic;
 pub mod bounded;
 pub mod decode;
+pub mod diag;
 pub mod flac_write;
 pub mod measurement;
 pub mod pcm;

@@ -218,7 +218,7 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
         .read_frames(last - first)
         .with_context(|| format!("{}: reading the demo material", src.name()))?;
     if let Some(w) = src.nonfinite_warning() {
-        eprintln!("iemsim: warning: {w}");
+        crate::io::diag::diag!("iemsim: warning: {w}");
     }
     let stereo = to_stereo(&raw, ch);
     let secs = (stereo.len() / CHANNELS) as f64 / rate;
