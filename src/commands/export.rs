@@ -150,7 +150,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             bar: None,
         };
         // A folder's files each have their rate: the one Nyquist rule, checked per file.
-        let checked = if rate.is_none() {
+        // (Standard input is read once: its profiles were resolved without a rate, as before.)
+        let checked = if input.is_dir() {
             check_rates(file, &args.profiles)
         } else {
             Ok(())
