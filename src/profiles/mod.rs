@@ -126,10 +126,10 @@ fn check_totals(profile: &Profile, path: &Path, rate_hz: Option<f64>) -> Result<
         )));
     }
     let boost = profile.max_boost_db(rate_hz.unwrap_or(48_000.0));
-    if !(boost <= MAX_PEAK_BOOST_DB) {
+    // NaN (an overflowed response) is refused too.
+    if boost.is_nan() || boost > MAX_PEAK_BOOST_DB {
         return Err(limit(format!(
-            "the filters add up to a boost of {} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)",
-            format!("{boost:+.1}")
+            "the filters add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
         )));
     }
     Ok(())
