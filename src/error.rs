@@ -14,11 +14,33 @@ pub fn usage(msg: impl Into<String>) -> anyhow::Error {
     UsageError(msg.into()).into()
 }
 
+/// An output (a profile, chart, README, folder) could not be made: exit 2 when the user can fix
+/// it by naming another path ([`crate::io::is_user_fixable`]: missing folder, a FIFO or folder in
+/// the way, no permission), 1 when the machine failed (disk full, I/O error). One rule for every
+/// command that writes (it was 1 for `profile convert -o FIFO` but 2 for `fit`, 2 for a full disk).
+pub fn output_error(path: &std::path::Path, doing: &str, e: std::io::Error) -> anyhow::Error {
+    let msg = format!("{}: {doing}: {e}", path.display());
+    if crate::io::is_user_fixable(&e) {
+        usage(msg)
+    } else {
+        anyhow::Error::msg(msg)
+    }
+}
+
 /// Standard output could not be written (full disk, closed descriptor, I/O error); written by
 /// `commands::out`. Exit code 1.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write to standard output: {0}")]
 pub struct StdoutError(#[from] pub std::io::Error);
+
+/// Some files of a batch failed, each already reported on its own line: one summary line (not
+/// the first error again), exiting with the first failure's code.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct BatchFailed {
+    pub message: String,
+    pub code: u8,
+}
 
 /// Stopped by a signal (SIGHUP, SIGINT, SIGTERM) after cleaning up. Exit code 128 + the signal.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +60,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(Interrupted(sig)) = cause.downcast_ref::<Interrupted>() {
             return u8::try_from(128 + sig).unwrap_or(1);
+        }
+        if let Some(b) = cause.downcast_ref::<BatchFailed>() {
+            return b.code;
         }
         if cause.is::<UsageError>()
             || cause.is::<ProfileError>()

@@ -10,8 +10,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // Not eprintln!: after a hang-up stderr may be a dead terminal, and eprintln! panics.
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "iemsim: {}", one_line(&err));
+            // The one diagnostic writer ignores write errors and escapes what files put in it.
+            iemsim::io::diag::line(format_args!("iemsim: {}", one_line(&err)));
             ExitCode::from(iemsim::error::exit_code(&err))
         }
     }

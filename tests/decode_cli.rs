@@ -14,10 +14,37 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use tools::ffmpeg;
 
+/// A 32-bit float WAV of `samples`, NaN and ±Inf included. iemsim's writers refuse to write a
+/// non-finite sample, so each is written as a finite stand-in whose bytes are then patched.
 fn write_float_wav(path: &Path, samples: &[f64]) {
+    const STAND_INS: [(f32, f32); 3] = [
+        (1.5e30, f32::NAN),
+        (2.5e30, f32::INFINITY),
+        (-2.5e30, f32::NEG_INFINITY),
+    ];
+    let finite: Vec<f64> = samples
+        .iter()
+        .map(|&x| match x {
+            x if x.is_nan() => f64::from(STAND_INS[0].0),
+            x if x == f64::INFINITY => f64::from(STAND_INS[1].0),
+            x if x == f64::NEG_INFINITY => f64::from(STAND_INS[2].0),
+            x => x,
+        })
+        .collect();
     let mut s = WavSink::create(path, 2, 48_000, OutFormat::F32, Dither::None, true).unwrap();
-    s.write(samples).unwrap();
+    s.write(&finite).unwrap();
     s.finish().unwrap();
+    let mut bytes = std::fs::read(path).unwrap();
+    // Samples start at the data chunk's body and are 4 bytes each.
+    let body = bytes.windows(4).position(|w| w == b"data").unwrap() + 8;
+    for chunk in bytes[body..].chunks_exact_mut(4) {
+        for (stand_in, real) in STAND_INS {
+            if chunk == stand_in.to_le_bytes() {
+                chunk.copy_from_slice(&real.to_le_bytes());
+            }
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
 }
 
 /// Issue 11 item 1: NaN/±Inf in a float WAV become silence in the decoder: the export equals the

@@ -38,12 +38,6 @@ struct Report<'a> {
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     // Each profile as it plays: through the headphone correction when one is given or remembered.
-    let hp = super::headphones(&args.hp, None)?;
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|name| Ok(super::through(hp.as_ref(), resolve(name, None)?)))
-        .collect::<Result<Vec<_>>>()?;
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
@@ -52,6 +46,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         None => None,
     };
     let audio = Audio::read(&input)?;
+    // Resolved at the audio's rate: a filter at or above its Nyquist frequency is refused, as by
+    // every command (`profiles::check_nyquist`), never dropped from what is measured.
+    let hp = super::headphones(&args.hp, Some(audio.rate))?;
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|name| {
+            Ok(super::through(
+                hp.as_ref(),
+                resolve(name, Some(audio.rate))?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let rate = audio.rate.round() as u32;
     let mut versions = vec![Version {
         label: "input".into(),

@@ -36,7 +36,7 @@ pub fn format_of(path: &Path) -> Result<Format> {
 pub fn write(path: &Path, chart: &Chart, size: Size) -> Result<()> {
     let format = format_of(path)?;
     let bytes = plot::render(chart, size, format)?;
-    let cannot = |e: std::io::Error| usage(format!("{}: cannot write: {e}", path.display()));
+    let cannot = |e: std::io::Error| crate::error::output_error(path, "cannot write", e);
     let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
     file.write_all(&bytes).map_err(cannot)?;
     file.sync_all().map_err(cannot)?;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 pub fn run(args: &ConfigArgs) -> Result<()> {
     let mut s = settings::load()?;
+    let mut done = None;
     match &args.command {
         ConfigCommand::Get { key } => {
             let v = match key.as_str() {
@@ -20,6 +21,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             }
             return Ok(());
         }
+        // Reported only once saved: a full disk must not print success and then fail.
         ConfigCommand::Unset { key } => match key.as_str() {
             "headphones" => s.headphones = None,
             _ => s.headphone_target = None,
@@ -31,11 +33,11 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 let path = std::path::absolute(PathBuf::from(value))?;
                 let c =
                     Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
-                outln!(
+                done = Some(format!(
                     "headphones = {} ({} filters)",
                     path.display(),
                     c.profile.filters.len()
-                )?;
+                ));
                 s.headphones = Some(path);
             }
             _ => {
@@ -48,11 +50,14 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 } else {
                     std::path::absolute(value)?.display().to_string()
                 };
-                outln!("headphone-target = {v}")?;
+                done = Some(format!("headphone-target = {v}"));
                 s.headphone_target = Some(v);
             }
         },
     }
     settings::save(&s)?;
+    if let Some(line) = done {
+        outln!("{line}")?;
+    }
     Ok(())
 }

@@ -66,6 +66,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             ))
         })
         .collect::<Result<Vec<_>>>()?;
+    // What each output's name says: never what a file claims to be (its `name` field).
+    let labels: Vec<String> = args
+        .profiles
+        .iter()
+        .zip(&profiles)
+        .map(|(n, p)| crate::profiles::output_label(n, p))
+        .collect();
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(|f| match f {
@@ -122,10 +129,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .map(|file| {
             let jobs = profiles
                 .iter()
-                .map(|p| {
+                .zip(&labels)
+                .map(|(p, label)| {
                     let out = args.output.clone().unwrap_or_else(|| {
                         let c = container.unwrap_or_else(|| default_container(file));
-                        default_output(file, &p.name, args.out_dir.as_deref(), c)
+                        default_output(file, label, args.out_dir.as_deref(), c)
                     });
                     (p.clone(), out)
                 })
@@ -141,7 +149,17 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             quiet: opts.quiet,
             bar: None,
         };
-        match export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from) {
+        // A folder's files each have their rate: the one Nyquist rule, checked per file.
+        // (Standard input is read once: its profiles were resolved without a rate, as before.)
+        let checked = if input.is_dir() {
+            check_rates(file, &args.profiles)
+        } else {
+            Ok(())
+        };
+        let done = checked.and_then(|()| {
+            export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from)
+        });
+        match done {
             Ok(r) => {
                 if !args.report.json {
                     r.iter().try_for_each(|r| print_report(r, to_stdout))?;
@@ -150,7 +168,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             }
             // In a batch, one bad file does not stop the others; the exit code still reports it.
             Err(e) if inputs.len() > 1 => {
-                eprintln!("iemsim: {e:#}");
+                crate::io::diag::diag!("iemsim: {e:#}");
                 first_error.get_or_insert(e);
             }
             Err(e) => return Err(e),
@@ -163,19 +181,33 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         };
         let json = serde_json::to_string_pretty(&report)?;
         if to_stdout {
-            eprintln!("{json}");
+            crate::io::diag::diag!("{json}");
         } else {
             outln!("{json}")?;
         }
     }
     match first_error {
-        Some(e) => Err(e.context(format!(
-            "{} of {} files failed",
-            inputs.len() - reports.len() / profiles.len().max(1),
-            inputs.len()
-        ))),
+        Some(e) => Err(crate::error::BatchFailed {
+            message: format!(
+                "{} of {} files failed (see above)",
+                inputs.len() - reports.len() / profiles.len().max(1),
+                inputs.len()
+            ),
+            code: crate::error::exit_code(&e),
+        }
+        .into()),
         None => Ok(()),
     }
+}
+
+/// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
+/// input gets when its profiles are first resolved.
+fn check_rates(file: &Path, specs: &[String]) -> Result<()> {
+    let rate = f64::from(Decoder::open(file)?.info().sample_rate);
+    for spec in specs {
+        crate::profiles::resolve(spec, Some(rate))?;
+    }
+    Ok(())
 }
 
 /// `auto`, `profile` or a number of dB.
@@ -213,15 +245,8 @@ struct JsonReport<'a> {
 
 /// One stderr line per skipped input, so nothing is left out silently.
 fn report_skipped(skipped: &[Skipped]) {
-    use std::io::Write;
     for s in skipped {
-        // Not eprintln!: a stderr that cannot be written must not panic the export.
-        let _ = writeln!(
-            std::io::stderr(),
-            "iemsim: skipping {}: {}",
-            s.path.display(),
-            s.reason
-        );
+        crate::io::diag::diag!("iemsim: skipping {}: {}", s.path.display(), s.reason);
     }
 }
 
@@ -252,9 +277,7 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
             .unwrap_or_default()
     );
     if to_stderr {
-        // Not eprintln!: a stderr that cannot be written must not panic the export.
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{line}");
+        crate::io::diag::diag!("{line}");
     } else {
         outln!("{line}")?;
     }

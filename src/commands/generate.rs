@@ -111,8 +111,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
 /// The report goes to standard output, or to standard error when the audio went there.
 fn say(line: &str, to_stderr: bool) -> Result<()> {
     if to_stderr {
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "{line}");
+        crate::io::diag::diag!("{line}");
         return Ok(());
     }
     outln!("{line}")?;

@@ -53,11 +53,16 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 /// INPUT, or the bundled sample when omitted: `samples/music.wav` from disk when it is here,
-/// else the copy built into the binary (so every command works from any folder).
+/// else the copy built into the binary (so every command works from any folder). Only an omitted
+/// INPUT means the built-in: a typed `samples/music.wav` that is not here is a missing file.
 pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
-    Ok(input
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(crate::cli::DEFAULT_INPUT)))
+    Ok(match input {
+        Some(p) => p.to_path_buf(),
+        None => {
+            crate::io::decode::builtin::choose(crate::cli::DEFAULT_INPUT);
+            PathBuf::from(crate::cli::DEFAULT_INPUT)
+        }
+    })
 }
 
 /// The headphone correction this run applies (`--headphones`, else the remembered one unless
@@ -73,7 +78,7 @@ pub fn headphones(
         rate_hz,
     )?;
     if let Some(c) = &c {
-        eprintln!(
+        crate::io::diag::diag!(
             "Headphone correction: {} ({} filters, before each profile)",
             c.label,
             c.profile.filters.len()

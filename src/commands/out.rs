@@ -14,8 +14,10 @@ pub use crate::error::StdoutError;
 /// Writes `args` and a newline, then flushes, so the error (if any) surfaces here and not in a
 /// destructor that could only ignore it.
 pub fn line(args: fmt::Arguments<'_>) -> Result<(), StdoutError> {
+    // Names and descriptions come from files: their control characters are shown, not obeyed.
+    let text = fmt::format(args);
     let mut o = io::stdout().lock();
-    o.write_fmt(args)?;
+    o.write_all(crate::io::diag::printable(&text).as_bytes())?;
     o.write_all(b"\n")?;
     o.flush()?;
     Ok(())

@@ -5,7 +5,7 @@ use crate::commands::out::outln;
 use crate::error::usage;
 use crate::io::atomic::{same_file, TempFile};
 use crate::io::profile_file::Format;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::io::Write;
 
 pub fn run(args: &ProfileArgs) -> Result<()> {
@@ -32,11 +32,11 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             }
             let profile = crate::profiles::resolve(&a.input, None)?;
             let text = format.write(&profile)?;
-            let (tmp, mut file) = TempFile::create(out)
-                .with_context(|| format!("{}: cannot create the file", out.display()))?;
+            let cannot = |e| crate::error::output_error(out, "cannot write", e);
+            let (tmp, mut file) = TempFile::create(out).map_err(cannot)?;
             file.write_all(text.as_bytes())
                 .and_then(|_| file.sync_all())
-                .with_context(|| format!("{}: cannot write", out.display()))?;
+                .map_err(cannot)?;
             drop(file);
             tmp.commit(a.force).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -45,7 +45,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                         out.display()
                     ))
                 } else {
-                    anyhow::Error::new(e).context(format!("{}: cannot write", out.display()))
+                    cannot(e)
                 }
             })?;
             outln!(

@@ -26,7 +26,7 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
     let (all, problems) = profiles::all();
     // One line per unusable file in the user's folder: reported, never fatal.
     for p in &problems {
-        eprintln!("iemsim: warning: skipped {p}");
+        crate::io::diag::diag!("iemsim: warning: skipped {p}");
     }
     if args.report.json {
         let entries: Vec<Entry> = all

@@ -255,6 +255,12 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
 /// Loads `profile` into the live side (loudness matching included: `Player::set_profile`), for
 /// the digit keys and the picker alike; returns the message to show.
 fn load_live(player: &mut Player, profile: Profile) -> String {
+    // The one Nyquist rule, at the playing file's rate, as on the command line: a user file's
+    // filter at or above it is refused, never dropped (resolving a loaded name again is cheap).
+    let rate = Some(f64::from(player.info.sample_rate));
+    if let Err(e) = crate::profiles::resolve(&profile.name, rate) {
+        return e.to_string();
+    }
     let side = player.live();
     let name = profile.name.clone();
     match player.set_profile(side, profile) {

@@ -122,9 +122,19 @@ impl TempFile {
                 )
             })?;
         }
+        // `--force` replaces the contents, not the owner's choice of who may read them: the new
+        // file keeps the replaced one's permission bits (a 600 file stayed 600, not 644).
+        let keep_mode = if replace {
+            fs::metadata(&self.dest).ok().map(|m| m.permissions())
+        } else {
+            None
+        };
         match &self.kind {
             #[cfg(target_os = "linux")]
             Kind::Anonymous(file) => {
+                if let Some(perm) = keep_mode {
+                    file.set_permissions(perm)?;
+                }
                 if replace {
                     // Name it beside the destination, then rename over it (atomic replace).
                     let named = linux::link_free_name(file, &self.dest)?;
@@ -136,7 +146,12 @@ impl TempFile {
                     linux::link(file, &self.dest)?;
                 }
             }
-            Kind::Named(tmp) => commit_named(tmp, &self.dest, replace)?,
+            Kind::Named(tmp) => {
+                if let Some(perm) = keep_mode {
+                    fs::set_permissions(tmp, perm)?;
+                }
+                commit_named(tmp, &self.dest, replace)?
+            }
         }
         self.done = true;
         Ok(())

@@ -109,6 +109,7 @@ impl FlacSink {
         block: &[f64],
         mut echo: Option<&mut Vec<f64>>,
     ) -> Result<(), WavError> {
+        super::sink::check_finite(block, self.dest.path())?;
         let mut peak = self.stats.peak;
         let scale = 1.0 / f64::from(1u32 << (self.bits - 1));
         for &x in block {

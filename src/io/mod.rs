@@ -3,7 +3,9 @@
 
 pub mod abx_log;
 pub mod atomic;
+pub mod bounded;
 pub mod decode;
+pub mod diag;
 pub mod flac_write;
 pub mod measurement;
 pub mod pcm;
@@ -42,5 +44,7 @@ pub fn is_user_fixable(err: &std::io::Error) -> bool {
             | K::IsADirectory
             | K::InvalidFilename
             | K::NotSeekable
+            | K::InvalidInput
+            | K::FileTooLarge
     )
 }

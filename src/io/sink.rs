@@ -180,6 +180,14 @@ impl Sink {
         }
     }
 
+    /// The output's path (or `-` for standard output).
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Wav(s) => s.path(),
+            Self::Flac(s) => s.path(),
+        }
+    }
+
     /// Completes the file and gives it its final name.
     pub fn finish(self) -> Result<SinkStats, WavError> {
         match self {
@@ -193,6 +201,18 @@ impl From<WavSink> for Sink {
     fn from(s: WavSink) -> Self {
         Self::Wav(s)
     }
+}
+
+/// Every writer's guard: a NaN or infinite sample (a cascade that overflowed) is never written.
+/// It fails the whole output, and the temporary file goes with the dropped writer, so nothing
+/// is left behind. One pass of compares per block, beside the filtering that produced it.
+pub(crate) fn check_finite(block: &[f64], path: &Path) -> Result<(), WavError> {
+    if block.iter().all(|x| x.is_finite()) {
+        return Ok(());
+    }
+    Err(WavError::NonFinite {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Refuses, before any work, a destination the user can fix: a missing or read-only folder, a

@@ -47,6 +47,9 @@ pub enum WavError {
     SameAsInput { path: PathBuf },
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: io::Error },
+    /// The processed audio overflowed (NaN or infinity): a defect, never written (exit code 1).
+    #[error("{path}: the processed audio is not finite (NaN or infinity); nothing was written")]
+    NonFinite { path: PathBuf },
     /// Reading the input failed (the decoder names the file and the problem).
     #[error(transparent)]
     Decode(#[from] super::decode::DecodeError),
@@ -62,6 +65,7 @@ impl WavError {
             Self::Write { source, .. } | Self::Read { source, .. } => {
                 super::is_user_fixable(source)
             }
+            Self::NonFinite { .. } => false,
             _ => true,
         }
     }

@@ -183,6 +183,7 @@ impl WavSink {
 
     /// Appends interleaved frames.
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
+        super::sink::check_finite(block, self.dest.path())?;
         let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
         let total = self.header.bytes.len() as u64 + self.data_bytes + self.bytes.len() as u64;
         if total > self.riff_limit && !self.dest.is_stream() && !self.header.can_grow_to_rf64() {

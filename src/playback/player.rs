@@ -121,7 +121,7 @@ impl Player {
             on_progress,
         )?;
         if let (Some(w), false) = (nonfinite, cfg.quiet) {
-            eprintln!("iemsim: warning: {w}");
+            crate::io::diag::diag!("iemsim: warning: {w}");
         }
         let analysis_s = t_analysis.elapsed().as_secs_f64();
         let m = Matched::new(

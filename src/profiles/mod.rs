@@ -45,6 +45,10 @@ pub enum ResolveError {
     /// A bundled measurement that does not parse (a build defect, reported rather than panicking).
     #[error(transparent)]
     Measurement(#[from] crate::io::measurement::MeasurementError),
+    /// A profile that parses but does more than any tuning does (see [`MAX_FILTERS`],
+    /// [`MAX_PEAK_BOOST_DB`]): refused before its filters can overflow the audio.
+    #[error("{}: {message}", path.display())]
+    Limit { path: PathBuf, message: String },
     #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
     UnknownFormat { path: PathBuf },
 }
@@ -62,6 +66,15 @@ pub fn user_dir() -> Option<PathBuf> {
     config_dir().map(|d| d.join("profiles"))
 }
 
+/// The most filters one profile file may hold: real tunings use up to a few dozen, and every
+/// filter costs work per sample in playback.
+pub const MAX_FILTERS: usize = 1000;
+
+/// The largest boost a profile file's cascade may reach at any frequency (dB). Each filter is
+/// limited to ±30 dB, but boosts at one frequency add up: 400 filters of +29.9 dB overflowed
+/// the audio into NaN. No tuning boosts anything by 60 dB (a thousandfold in amplitude).
+pub const MAX_PEAK_BOOST_DB: f64 = 60.0;
+
 /// Whether a `-p` value means a file rather than a name.
 pub fn is_file_spec(spec: &str) -> bool {
     Format::from_path(Path::new(spec)).is_some() || Path::new(spec).is_file()
@@ -72,17 +85,63 @@ pub fn load_file(path: &Path, rate_hz: Option<f64>) -> Result<Profile, ResolveEr
     let format = Format::from_path(path).ok_or_else(|| ResolveError::UnknownFormat {
         path: path.to_path_buf(),
     })?;
-    let bytes = std::fs::read(path).map_err(|source| ResolveError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT).map_err(
+        |source| ResolveError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
     let name = path.display().to_string();
     let text = profile_file::decode_text(&bytes, &name)?;
     let (profile, lines) = format.parse_with_lines(&text, &name)?;
+    check_totals(&profile, path, rate_hz)?;
     if let Some(rate) = rate_hz {
-        profile_file::check_rate(&profile, &lines, &name, rate)?;
+        check_nyquist(&profile, &lines, &name, rate)?;
     }
     Ok(profile)
+}
+
+/// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
+/// or above the Nyquist frequency of the rate in use is an error naming its line, never dropped.
+pub fn check_nyquist(
+    profile: &Profile,
+    lines: &[usize],
+    file: &str,
+    rate_hz: f64,
+) -> Result<(), ResolveError> {
+    Ok(profile_file::check_rate(profile, lines, file, rate_hz)?)
+}
+
+/// What a profile file may do in total: at most [`MAX_FILTERS`] filters, and a cascade boosting
+/// no frequency by more than [`MAX_PEAK_BOOST_DB`] (at `rate_hz`, else 48 kHz).
+fn check_totals(profile: &Profile, path: &Path, rate_hz: Option<f64>) -> Result<(), ResolveError> {
+    let limit = |message: String| ResolveError::Limit {
+        path: path.to_path_buf(),
+        message,
+    };
+    if profile.filters.len() > MAX_FILTERS {
+        return Err(limit(format!(
+            "{} filters, more than the {MAX_FILTERS} a profile file may hold",
+            profile.filters.len()
+        )));
+    }
+    let boost = profile.max_boost_db(rate_hz.unwrap_or(48_000.0));
+    // NaN (an overflowed response) is refused too.
+    if boost.is_nan() || boost > MAX_PEAK_BOOST_DB {
+        return Err(limit(format!(
+            "the filters add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `name` belongs to iemsim: a built-in profile or the `iem:` namespace of the bundled
+/// per-IEM profiles (even a slug the catalogue does not have yet). A user file may not take it.
+pub fn is_reserved_name(name: &str) -> bool {
+    let n = name.trim();
+    builtin::NAMES.iter().any(|b| b.eq_ignore_ascii_case(n))
+        || n.get(..iems::PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX))
 }
 
 /// The profiles in the user's folder, and one line per file that could not be used.
@@ -100,13 +159,10 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
         .filter(|p| p.is_file() && Format::from_path(p).is_some())
         .collect();
     paths.sort();
-    let builtin_names = builtin::NAMES;
     for path in paths {
         match load_file(&path, None) {
             Ok(p) => {
-                let clash = builtin_names
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&p.name))
+                let clash = is_reserved_name(&p.name)
                     || listed
                         .iter()
                         .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name));
@@ -143,6 +199,17 @@ pub fn all() -> (Vec<Listed>, Vec<String>) {
     (all, problems)
 }
 
+/// The profile's part of an output's name (`song.LABEL.wav`): for a file, the file name the user
+/// gave (`-p ~/eq/warm.txt` → `warm`), never the `name` the file claims; else the profile's name.
+/// Made portable by the output namer, which every output name goes through.
+pub fn output_label(spec: &str, profile: &Profile) -> String {
+    if is_file_spec(spec) {
+        profile_file::stem_name(spec)
+    } else {
+        profile.name.clone()
+    }
+}
+
 /// The profile a `-p` value means: a file (by extension, or an existing path) or a name. `rate_hz`,
 /// when the caller knows the audio's rate, makes a file's filters at or above Nyquist an error
 /// naming their line (built-ins drop such filters with a warning instead).
@@ -151,14 +218,18 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
         return load_file(Path::new(spec), rate_hz);
     }
     let (all, _) = all();
-    let profiles: Vec<Profile> = all.into_iter().map(|l| l.profile).collect();
     // User files may name themselves with capitals ("Moondrop Chu"); names match in any case.
-    if let Some(p) = profiles
+    if let Some(l) = all
         .iter()
-        .find(|p| p.name.eq_ignore_ascii_case(spec.trim()))
+        .find(|l| l.profile.name.eq_ignore_ascii_case(spec.trim()))
     {
-        return Ok(p.clone());
+        return match (&l.origin, rate_hz) {
+            // A user file by its name obeys the same Nyquist rule as by its path.
+            (Origin::User(path), Some(_)) => load_file(path, rate_hz),
+            _ => Ok(l.profile.clone()),
+        };
     }
+    let profiles: Vec<Profile> = all.into_iter().map(|l| l.profile).collect();
     // Per-IEM profiles (`iem:moondrop-ssr`) are fitted from their measurement on first use, so
     // they join the candidates by name only.
     let iem_names = iems::names();

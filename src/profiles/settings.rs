@@ -50,7 +50,9 @@ pub fn path() -> Result<PathBuf, SettingsError> {
 /// The remembered settings; none when the file does not exist.
 pub fn load() -> Result<Settings, SettingsError> {
     let path = path()?;
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::io::bounded::read_regular(&path, crate::io::bounded::TEXT_LIMIT)
+        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+    {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
         Err(source) => {

@@ -91,9 +91,7 @@ impl Watch for Stderr {
     fn set(&mut self, _: u64) {}
     fn finish(&mut self) {}
     fn warn(&mut self, message: &str) {
-        use std::io::Write;
-        // Not eprintln!: a stderr that cannot be written must not panic the export.
-        let _ = writeln!(std::io::stderr(), "iemsim: warning: {message}");
+        crate::io::diag::diag!("iemsim: warning: {message}");
     }
 }
 

@@ -30,7 +30,41 @@ pub fn default_container(input: &Path) -> Container {
     }
 }
 
-/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given.
+/// The most bytes of a profile's part in an output name (names stay well within 255 bytes).
+const MAX_LABEL_BYTES: usize = 80;
+
+/// `s` as one portable file-name component: no `/ \ : * ? " < > |`, no control character (each
+/// becomes `-`), no trailing dot or space, at most [`MAX_LABEL_BYTES`]. Windows, exFAT and SMB
+/// refuse the colon of `iem:moondrop-ssr` (→ `iem-moondrop-ssr`), and a separator would let the
+/// text steer the path (`../../x` → `..-..-x`, one harmless component).
+pub fn portable_name(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if out.len() > MAX_LABEL_BYTES {
+        let mut keep = MAX_LABEL_BYTES;
+        while !out.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        out.truncate(keep);
+    }
+    let trimmed = out.trim_end_matches(['.', ' ']).trim_start();
+    if trimmed.is_empty() {
+        "profile".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given; both names
+/// made portable by [`portable_name`].
 pub fn default_output(
     input: &Path,
     profile: &str,
@@ -52,7 +86,12 @@ pub fn default_output(
             None => PathBuf::new(),
         }
     });
-    dir.join(format!("{stem}.{profile}.{}", container.extension()))
+    dir.join(format!(
+        "{}.{}.{}",
+        portable_name(&stem),
+        portable_name(profile),
+        container.extension()
+    ))
 }
 
 /// A file in an input folder that export leaves out, and why.
@@ -75,9 +114,16 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
 ];
 
 /// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
-/// profile part compared without case) so a second run does not export its own outputs.
+/// profile part compared without case; a per-IEM profile both as `iem-SLUG` and as `iem:SLUG`,
+/// the spelling of earlier versions) so a second run does not export its own outputs.
 pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
-    let names = crate::dsp::builtin::NAMES;
+    let iems = crate::dsp::iems::names();
+    let names: Vec<String> = crate::dsp::builtin::NAMES
+        .iter()
+        .map(|n| n.to_string())
+        .chain(iems.iter().map(|n| n.to_lowercase()))
+        .chain(iems.iter().map(|n| portable_name(n).to_lowercase()))
+        .collect();
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|error| ExportError::ListFolder {
             path: dir.to_path_buf(),

@@ -69,7 +69,7 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
             Err(e)
         }
         (Err(e), Err(log_err)) => {
-            eprintln!("iemsim: {log_err:#}");
+            crate::io::diag::diag!("iemsim: {log_err:#}");
             Err(e)
         }
     }

@@ -56,7 +56,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
     let setup = prepare(args)?;
     if let Some(w) = trials_warning(setup.trials) {
         // A warning, not a refusal: a short session still trains the ear; it just cannot count.
-        eprintln!("iemsim: warning: {w}");
+        crate::io::diag::diag!("iemsim: warning: {w}");
     }
     match &args.answers {
         Some(spec) => {
@@ -101,8 +101,11 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
     let info = *Decoder::open(&input)?.info();
     let hp = super::headphones(&args.hp, Some(f64::from(info.sample_rate)))?;
-    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, None)?);
-    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, None)?);
+    // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
+    // never of a profile other than the one it names.
+    let rate = Some(f64::from(info.sample_rate));
+    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
+    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
     if profile_a.filters == profile_b.filters {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
@@ -161,9 +164,14 @@ pub fn hidden_source(seed: Option<u64>) -> HiddenSource {
 pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
     if spec == "-" {
         let mut text = String::new();
+        // Bounded like a file's answers: `--answers - < /dev/zero` must not grow memory.
         std::io::stdin()
+            .take(crate::io::bounded::TEXT_LIMIT + 1)
             .read_to_string(&mut text)
             .context("--answers -: cannot read stdin")?;
+        if text.len() as u64 > crate::io::bounded::TEXT_LIMIT {
+            return Err(usage("--answers -: more than 1 MB on standard input"));
+        }
         return parse_answers(&text).map_err(|e| usage(format!("--answers (stdin): {e}")));
     }
     match parse_answers(spec) {
@@ -171,7 +179,8 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
         Err(inline_err) => {
             let path = Path::new(spec);
             if path.is_file() {
-                let text = std::fs::read_to_string(path)
+                let text = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT)
+                    .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
                     .with_context(|| format!("{}: cannot read the answers file", path.display()))
                     .map_err(|e| usage(format!("{e:#}")))?;
                 parse_answers(&text)

@@ -11,7 +11,7 @@ use crate::cli::DemoArgs;
 use crate::commands::out::outln;
 use crate::error::usage;
 use crate::io::atomic::TempFile;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,7 +53,7 @@ pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     }
     let created = !dir.exists();
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("{}: cannot create the export folder", dir.display()))?;
+        .map_err(|e| crate::error::output_error(dir, "cannot create the export folder", e))?;
     let result = write_all(args, parts, dir);
     if result.is_err() && created {
         // A failed run leaves no trace: the folder it made goes again (only if still empty).
@@ -63,6 +63,18 @@ pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
 }
 
 fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
+    // Even with --force only regular files are replaced: a FIFO or folder in the way is refused
+    // before the first file is written, not after fifteen (then exit 1).
+    for p in planned_files(parts, dir) {
+        if std::fs::symlink_metadata(&p).is_ok() {
+            if let Err(what) = crate::io::atomic::check_replaceable(&p) {
+                return Err(usage(format!(
+                    "{}: is {what}, not a regular file: iemsim only replaces regular files, even with --force (nothing was written)",
+                    p.display()
+                )));
+            }
+        }
+    }
     if !args.force {
         let existing: Vec<PathBuf> = planned_files(parts, dir)
             .into_iter()
@@ -107,11 +119,11 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
 
 /// Writes `text` to `path` atomically (temporary file, then rename).
 fn write_text(path: &Path, text: &str, replace: bool) -> Result<()> {
-    let ctx = || format!("{}: cannot write", path.display());
-    let (tmp, mut file) = TempFile::create(path).with_context(ctx)?;
-    file.write_all(text.as_bytes()).with_context(ctx)?;
-    file.sync_all().with_context(ctx)?;
+    let cannot = |e| crate::error::output_error(path, "cannot write", e);
+    let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
+    file.write_all(text.as_bytes()).map_err(cannot)?;
+    file.sync_all().map_err(cannot)?;
     drop(file);
-    tmp.commit(replace).with_context(ctx)?;
+    tmp.commit(replace).map_err(cannot)?;
     Ok(())
 }

@@ -38,11 +38,14 @@ pub enum Sample {
 
 impl Sample {
     /// Path relative to the project folder (where iemsim is meant to be run from).
+    /// The demos' own material: read from the binary when it is not on disk here.
     pub fn path(self) -> &'static str {
-        match self {
-            Sample::Speech => "samples/speech.wav",
-            Sample::Music => "samples/music.wav",
-        }
+        let path = match self {
+            Sample::Speech => crate::io::decode::builtin::SPEECH,
+            Sample::Music => crate::io::decode::builtin::MUSIC,
+        };
+        crate::io::decode::builtin::choose(path);
+        path
     }
 }
 
@@ -215,7 +218,7 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
         .read_frames(last - first)
         .with_context(|| format!("{}: reading the demo material", src.name()))?;
     if let Some(w) = src.nonfinite_warning() {
-        eprintln!("iemsim: warning: {w}");
+        crate::io::diag::diag!("iemsim: warning: {w}");
     }
     let stereo = to_stereo(&raw, ch);
     let secs = (stereo.len() / CHANNELS) as f64 / rate;

@@ -57,6 +57,7 @@ pub struct RenderedPart {
 
 /// `DIR/<slug>.<profile>.wav`.
 pub fn profile_path(part: &DemoPart, profile: &str, dir: &Path) -> PathBuf {
+    let profile = crate::render::listing::portable_name(profile);
     dir.join(format!("{}.{profile}.wav", part.slug))
 }
 

@@ -17,9 +17,18 @@ use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    let hp = super::headphones(&args.hp, None)?;
+    // The file's rate, for the one Nyquist rule (`profiles::check_nyquist`); a stream is refused
+    // by the player itself, so it is not read here.
+    let rate = if input.is_file() || crate::io::decode::builtin::is_builtin(&input) {
+        Some(f64::from(
+            crate::io::Decoder::open(&input)?.info().sample_rate,
+        ))
+    } else {
+        None
+    };
+    let hp = super::headphones(&args.hp, rate)?;
     let profiles =
-        [&args.pair.a, &args.pair.b].map(|p| resolve(p, None).map(|p| through(hp.as_ref(), p)));
+        [&args.pair.a, &args.pair.b].map(|p| resolve(p, rate).map(|p| through(hp.as_ref(), p)));
     let [a, b] = profiles;
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {

@@ -81,10 +81,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             // Once, on stderr (stdout carries the event stream).
             warned = true;
             let advice = underrun_advice(underruns, player.buffer_frames);
-            let _ = std::io::Write::write_fmt(
-                &mut std::io::stderr(),
-                format_args!("iemsim: warning: {advice}\n"),
-            );
+            crate::io::diag::diag!("iemsim: warning: {advice}");
         }
         played = t0.elapsed().as_secs_f64();
         if played >= duration || player.finished() {

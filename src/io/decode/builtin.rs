@@ -7,6 +7,7 @@
 //! A file of the same name on disk wins, so editing `samples/` in the project still takes effect.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `samples/music.wav`: the synthesized groove (`iemsim generate music`, seed 1, 24 s).
 pub const MUSIC: &str = "samples/music.wav";
@@ -16,17 +17,35 @@ pub const SPEECH: &str = "samples/speech.wav";
 static MUSIC_WAV: &[u8] = include_bytes!("../../../samples/music.wav");
 static SPEECH_WAV: &[u8] = include_bytes!("../../../samples/speech.wav");
 
-/// The embedded bytes for `path` if it names a bundled sample that is not on disk here.
-pub fn bytes(path: &Path) -> Option<&'static [u8]> {
-    if path.exists() {
-        return None;
+/// Whether iemsim itself picked [`MUSIC`] / [`SPEECH`] (no INPUT given, the demos' material).
+/// A path the user typed never falls back to the copy in the binary: `export samples/music.wav`
+/// in a folder without it is a missing file, not the built-in sample in disguise.
+static CHOSEN: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+
+/// Marks `path` ([`MUSIC`] or [`SPEECH`]) as iemsim's own choice: from now on, when it is not
+/// on disk here, it is read from the binary.
+pub fn choose(path: &str) {
+    if let Some(i) = index(path) {
+        CHOSEN[i].store(true, Ordering::Relaxed);
     }
-    let p = path.to_str()?.trim_start_matches("./");
-    match p {
-        MUSIC => Some(MUSIC_WAV),
-        SPEECH => Some(SPEECH_WAV),
+}
+
+fn index(path: &str) -> Option<usize> {
+    match path.trim_start_matches("./") {
+        MUSIC => Some(0),
+        SPEECH => Some(1),
         _ => None,
     }
+}
+
+/// The embedded bytes for `path` if it names a bundled sample that iemsim chose ([`choose`]) and
+/// that is not on disk here.
+pub fn bytes(path: &Path) -> Option<&'static [u8]> {
+    let i = index(path.to_str()?)?;
+    if !CHOSEN[i].load(Ordering::Relaxed) || path.exists() {
+        return None;
+    }
+    Some([MUSIC_WAV, SPEECH_WAV][i])
 }
 
 /// True when `path` will be read from the binary rather than from disk.

@@ -95,8 +95,29 @@ fn legend_width(chart: &Chart, s: f64) -> i32 {
     (px(70.0, s) + text).clamp(px(120.0, s), px(360.0, s))
 }
 
+/// The farthest from 0 dB an axis reaches. A measurement may hold anything (1e15 dB took the grid
+/// loop forever); what lies beyond is drawn off the chart.
+const Y_LIMIT_DB: f64 = 1000.0;
+
+/// The grid step of a value range: the smallest 1-2-5 step (…, 1, 2, 5, 10, 20, …) that divides
+/// `span` into at most 12 parts, in constant time whatever the span.
+pub(crate) fn grid_step(span: f64) -> f64 {
+    let span = if span.is_finite() {
+        span.max(1e-9)
+    } else {
+        2.0 * Y_LIMIT_DB
+    };
+    let raw = span / 12.0;
+    let mag = 10f64.powf(raw.log10().floor().max(0.0));
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|&st| span / st <= 12.0)
+        .unwrap_or(10.0 * mag)
+}
+
 /// The value range: fixed, or the curves' range within 20 Hz-20 kHz (and at least ±5) rounded
-/// out to grid steps.
+/// out to grid steps; never beyond ±[`Y_LIMIT_DB`], and at most 12 grid steps.
 fn y_range(chart: &Chart) -> (f64, f64, f64) {
     let (lo, hi) = chart.y_range.unwrap_or_else(|| {
         let vals = chart.curves.iter().flat_map(|c| {
@@ -116,11 +137,9 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
         // At least ±5 dB around 0 so a 1 dB wiggle does not fill the chart, and 0 always shows.
         (lo.min(-5.0) - 1.0, hi.max(5.0) + 1.0)
     });
-    let span = (hi - lo).max(1e-9);
-    let step = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
-        .into_iter()
-        .find(|st| span / st <= 12.0)
-        .unwrap_or(100.0);
+    let clamp = |v: f64| v.clamp(-Y_LIMIT_DB, Y_LIMIT_DB);
+    let (lo, hi) = (clamp(lo), clamp(hi).max(clamp(lo) + 1e-9));
+    let step = grid_step(hi - lo);
     let (lo, hi) = if chart.y_range.is_some() {
         (lo, hi)
     } else {

@@ -1,0 +1,68 @@
+//! The one way iemsim writes a diagnostic (warning, error, notice) to standard error, and the
+//! one way text that came from a file is made safe to print.
+//!
+//! `eprintln!` panics when stderr cannot be written: `export DIR … 2>/dev/full` with one bad file
+//! exited 101. [`line`] ignores every write error (EPIPE, ENOSPC, a dead terminal): a diagnostic
+//! that cannot be shown must never change what the command does or its exit code.
+//!
+//! Names, descriptions and error echoes come from files that anyone may write: an ESC or OSC
+//! sequence in a profile's name reached the terminal (and set the window title). [`printable`]
+//! escapes every control character but newline and tab, so the text shows as written, inert.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::io::Write;
+
+/// `s` with each control character (C0 but `\n` and `\t`, DEL, C1) written as `\x1b` /
+/// `\u{9b}`; borrowed when there is none.
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !is_unsafe(c) {
+            out.push(c);
+        } else if (c as u32) < 0x80 {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Writes `args` and a newline to stderr, control characters escaped, ignoring write errors.
+pub fn line(args: fmt::Arguments<'_>) {
+    let text = fmt::format(args);
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(printable(&text).as_bytes());
+    let _ = e.write_all(b"\n");
+    let _ = e.flush();
+}
+
+/// `eprintln!` that never panics and escapes what files put in it: `diag!("iemsim: {e:#}")`.
+macro_rules! diag {
+    ($($arg:tt)*) => {
+        $crate::io::diag::line(format_args!($($arg)*))
+    };
+}
+pub(crate) use diag;
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn escapes_terminal_controls_keeps_text() {
+        assert_eq!(printable("plain ü\ttab\n"), "plain ü\ttab\n");
+        assert_eq!(
+            printable("a\u{1b}]0;pwned\u{7}b\rc\u{9b}d"),
+            "a\\x1b]0;pwned\\x07b\\x0dc\\u{9b}d"
+        );
+    }
+}
