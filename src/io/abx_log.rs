@@ -39,6 +39,8 @@ pub enum AbxLogError {
     NoDataDir,
     #[error("{path}: cannot append to the ABX log: {source}")]
     Append { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot read the ABX log: {source}")]
+    Read { path: PathBuf, source: io::Error },
     #[error("{path}: cannot read to compute its SHA-256: {source}")]
     Hash { path: PathBuf, source: io::Error },
     /// The file exists but is not an ABX log: nothing is written to it.
@@ -51,7 +53,7 @@ impl AbxLogError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::NoDataDir | Self::NotALog { .. } => true,
-            Self::Append { source, .. } | Self::Hash { source, .. } => {
+            Self::Append { source, .. } | Self::Read { source, .. } | Self::Hash { source, .. } => {
                 super::is_user_fixable(source)
             }
         }
@@ -209,6 +211,46 @@ enum Shape {
 /// Reads the whole file from the start: `Ok(Err(why))` when it is not an ABX log. Reads
 /// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
 fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
+    scan(file, |_| {})
+}
+
+/// A log's sessions, oldest first, as `iemsim abx --summary` reads them.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    pub records: Vec<AbxRecord>,
+    /// The file ends in a dead writer's fragment (see the module docs): not a session, skipped.
+    pub torn_tail: bool,
+}
+
+/// Every session in the log at `path`. A missing file is an empty log; anything that is not a
+/// log (a foreign line, not a regular file) is [`AbxLogError::NotALog`], as for appending.
+pub fn read_all(path: &Path) -> Result<Sessions, AbxLogError> {
+    let err = |source| AbxLogError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sessions::default()),
+        Err(e) => return Err(err(e)),
+        Ok(m) if !m.is_file() => return Err(not_regular(path)),
+        Ok(_) => {}
+    }
+    let file = File::open(path).map_err(err)?;
+    let mut records = Vec::new();
+    let shape = scan(&file, |r| records.push(r))
+        .map_err(err)?
+        .map_err(|detail| AbxLogError::NotALog {
+            path: path.to_path_buf(),
+            detail,
+        })?;
+    Ok(Sessions {
+        records,
+        torn_tail: matches!(shape, Shape::TornRecord { .. }),
+    })
+}
+
+/// [`inspect`], handing each whole record to `on_record` as it goes.
+fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<Shape, String>> {
     let len = file.metadata()?.len();
     let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
     let mut buf = Vec::new();
@@ -234,7 +276,11 @@ fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
         if !terminated && buf.len() > MAX_LINE {
             return Ok(Err(format!("line {number} is longer than any ABX record")));
         }
-        let is_record = serde_json::from_slice::<AbxRecord>(body).is_ok();
+        let record = serde_json::from_slice::<AbxRecord>(body).ok();
+        let is_record = record.is_some();
+        if let Some(r) = record {
+            on_record(r);
+        }
         if terminated {
             if !is_record {
                 return Ok(Err(format!("line {number} is not an ABX session record")));
