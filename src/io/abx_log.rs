@@ -2,9 +2,10 @@
 //!
 //! A log of past sessions is only worth keeping if it is never damaged, so each append:
 //! serialises the whole line first; opens with O_APPEND|O_CREAT (every write lands at the end,
-//! whatever other processes do; POSIX `write(2)`); takes an exclusive `flock` so concurrent
-//! sessions cannot interleave even if a write were split; writes the line and its '\n' with one
-//! `write_all`; and `sync_data`s before returning. Earlier records are never rewritten.
+//! whatever other processes do; POSIX `write(2)`); takes an exclusive lock (std's `File::lock`,
+//! `flock` on Unix) so concurrent sessions cannot interleave even if a write were split; writes
+//! the line and its '\n' with one `write_all`; and `sync_data`s before returning. Earlier records
+//! are never rewritten.
 //!
 //! **Only a log is appended to.** `--log` may name the wrong file (a WAV, notes, another
 //! program's JSON), so before writing, holding the lock, the whole file is read: it must be
@@ -21,7 +22,6 @@
 //! the fragment cannot be a write still in progress (its writer is dead and released the lock).
 //! A last line without '\n' that is a whole record (an edited file) is kept and the new record
 //! starts on a line of its own; any other last line is refused like any foreign line.
-//! (Without `flock`, on non-Unix systems, the same rule applies without the lock's guarantee.)
 use crate::dsp::abx::Trial;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -330,40 +330,26 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     f.read(buf)
 }
 
-/// An advisory exclusive lock held until dropped (closing the file would release it too).
-struct Lock<'a>(#[allow(dead_code)] &'a File);
+/// An advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on Windows)
+/// held until dropped (closing the file would release it too).
+struct Lock<'a>(&'a File);
 
 impl<'a> Lock<'a> {
-    #[cfg(unix)]
     fn exclusive(file: &'a File) -> io::Result<Self> {
-        use std::os::unix::io::AsRawFd;
         loop {
-            // SAFETY: flock on a file descriptor we own for the lifetime of `file`.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc == 0 {
-                return Ok(Self(file));
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+            match file.lock() {
+                Ok(()) => return Ok(Self(file)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
         }
-    }
-
-    #[cfg(not(unix))]
-    fn exclusive(file: &'a File) -> io::Result<Self> {
-        Ok(Self(file))
     }
 }
 
-#[cfg(unix)]
 impl Drop for Lock<'_> {
     fn drop(&mut self) {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: as above; unlocking a lock we hold cannot fail in a way we could act on.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
+        // Unlocking a lock we hold cannot fail in a way we could act on.
+        let _ = self.0.unlock();
     }
 }
 
