@@ -123,7 +123,8 @@ pub enum Command {
         B or 2: X is B · space pause · ←/→ seek · l loop · ? help · q / Esc quit (the session is logged as abandoned)\n\n\
         Each trial hides A or B behind X. After the last trial you get your score and the chance of doing \
         at least that well by guessing (p); p < 0.05 means you reliably heard a difference. 16 trials is a \
-        good minimum.\n\nExample:\n  iemsim abx -a ba -b dd --trials 16"
+        good minimum.\n\nExamples:\n  iemsim abx -a ba -b dd --trials 16\n  iemsim abx --summary   \
+        every logged session, and the sessions of each pair pooled"
     )]
     #[command(mut_arg("json", |a| a.help("Print the result as JSON")))]
     Abx(AbxArgs),

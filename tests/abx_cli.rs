@@ -827,3 +827,94 @@ fn too_few_trials_to_show_anything_are_warned_about() {
         );
     }
 }
+
+/// `abx --summary` tables the sessions the scripted runs logged and pools the completed ones
+/// of a pair (either order) into one test over all their trials; an abandoned session is listed
+/// but not pooled; a foreign file is refused with exit 2.
+#[test]
+fn summary_tables_sessions_and_pools_each_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("abx.jsonl");
+    let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
+    let run = |a: &str, b: &str, answers: &str, trials: &str| {
+        let args = [
+            "abx",
+            wav_s,
+            "-a",
+            a,
+            "-b",
+            b,
+            "--trials",
+            trials,
+            "--no-tui",
+            "--seed",
+            "3",
+            "--log",
+            log_s,
+            "--answers",
+            answers,
+        ];
+        let o = iemsim(&args, dir.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    };
+    let all_a = vec!["a"; 16].join(",");
+    run("ba", "dd", &all_a, "16");
+    run("dd", "ba", &all_a, "16");
+    run("ba", "dd", "a,a,a", "16"); // abandoned after 3
+    run("neutral", "ba", &all_a, "16");
+    let records = log_lines(&log);
+    assert_eq!(records.len(), 4);
+    // The pooled score of ba/dd from the log itself, and its p by independent counting.
+    let (k, n) = (
+        records[0]["k"].as_u64().unwrap() + records[1]["k"].as_u64().unwrap(),
+        32u64,
+    );
+    let tail: u128 = (k..=n).map(|i| binomial(n, i)).sum();
+    let p = tail as f64 / 2f64.powi(32);
+
+    let o = iemsim(&["abx", "--summary", log_s, "--json"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sessions"].as_array().unwrap().len(), 4);
+    assert_eq!(v["abandoned"], 1);
+    let pairs = v["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 2, "{pairs:?}");
+    assert_eq!(pairs[0]["sessions"], 2);
+    assert_eq!(pairs[0]["k"].as_u64().unwrap(), k);
+    assert_eq!(pairs[0]["n"].as_u64().unwrap(), n);
+    let got = pairs[0]["p_value"].as_f64().unwrap();
+    assert!((got - p).abs() <= 1e-12 * p.max(1e-300), "{got} vs {p}");
+    assert_eq!(pairs[1]["profiles"][0], "neutral");
+
+    // The text form: one row per session, the abandoned one marked, the pooled line.
+    let o = iemsim(&["abx", "--log", log_s, "--summary"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert_eq!(out.matches("tone.wav").count(), 4, "{out}");
+    assert_eq!(out.matches("(abandoned)").count(), 1, "{out}");
+    assert!(
+        out.contains(&format!("ba / dd: 2 sessions on 1 file, {k}/32 correct")),
+        "{out}"
+    );
+    assert!(out.contains("1 session not pooled"), "{out}");
+
+    // A file that is not a log is refused, and an empty/missing one says so.
+    let o = iemsim(&["abx", "--summary", wav_s], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not an ABX log"),
+        "{}",
+        text(&o.stderr)
+    );
+    let missing = dir.path().join("none.jsonl");
+    let o = iemsim(&["abx", "--summary", missing.to_str().unwrap()], dir.path());
+    assert!(o.status.success());
+    assert!(text(&o.stdout).contains("no ABX sessions logged yet"));
+}
+
+/// C(n, k) by the multiplicative formula in u128 (independent of the crate's Pascal triangle).
+fn binomial(n: u64, k: u64) -> u128 {
+    let k = k.min(n - k);
+    (0..k).fold(1u128, |acc, i| acc * u128::from(n - i) / u128::from(i + 1))
+}

@@ -59,7 +59,45 @@ fn show_plots_several_profiles_as_png_and_svg() {
     let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
     assert!(doc
         .descendants()
-        .any(|n| n.text().map(str::trim) == Some("BGVP DM6 (measured)")));
+        .any(|n| n.text().map(str::trim) == Some("BGVP DM6 (measured, re harman-in-ear-2019)")));
+}
+
+/// With a headphone correction the chart says so in its title and legend, the measured curve
+/// of a per-IEM profile carries the correction too (like with like), and a measurement can be
+/// compared with the over-ear target.
+#[test]
+fn show_plot_through_a_headphone_correction_says_so_and_draws_like_with_like() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("hp.svg");
+    let o = iemsim(&[
+        "show",
+        "iem:moondrop-ssr",
+        "--headphones",
+        "tests/fixtures/autoeq/Sennheiser HD 600 ParametricEQ.txt",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--measurement",
+        "samples/measurements/iem/ba/BGVP DM6.csv",
+        "--measurement-target",
+        "harman-over-ear-2018",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(cli::text(&o.stdout).contains("through the headphone correction"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text().map(str::trim))
+        .collect();
+    let has = |want: &str| texts.iter().any(|t| t.contains(want));
+    assert!(has("+ headphone EQ"), "{texts:?}");
+    assert!(has("through the headphone correction"), "{texts:?}");
+    assert!(has("iem:moondrop-ssr + headphone EQ"), "{texts:?}");
+    assert!(has("Moondrop SSR (measured, + headphone EQ)"), "{texts:?}");
+    assert!(
+        has("BGVP DM6 (measured, re harman-over-ear-2018, + headphone EQ)"),
+        "{texts:?}"
+    );
 }
 
 #[test]

@@ -59,6 +59,11 @@ pub struct AbxArgs {
     /// (exit 2) before the first trial and left untouched.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Instead of a session: table every session in the log (LOG, else --log, else the default
+    /// log) with its date, file, A/B, score and p, and pool the completed sessions of each pair
+    /// of profiles into one exact binomial test over all their trials.
+    #[arg(long, value_name = "LOG", num_args = 0..=1)]
+    pub summary: Option<Option<PathBuf>>,
     /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.
     #[arg(long)]
     pub seed: Option<u64>,

@@ -67,10 +67,15 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub chart: ChartSize,
     /// A measured frequency response to overlay (CSV rows `frequency,dB`, e.g. AutoEq's), drawn
-    /// as its deviation from the Harman in-ear 2019 target, comparable with the profiles; repeat
-    /// for several.
+    /// as its deviation from --measurement-target, comparable with the profiles; repeat for
+    /// several. With a headphone correction, the correction is added to it as to the profiles.
     #[arg(long = "measurement", value_name = "CSV", requires = "plot")]
     pub measurements: Vec<PathBuf>,
+    /// What --measurement is compared with: harman-in-ear-2019 (IEMs), harman-over-ear-2018
+    /// (headphones) or a target CSV [default: harman-in-ear-2019; for the CSV given as
+    /// --headphones, --headphone-target]
+    #[arg(long, value_name = "TARGET", requires = "measurements")]
+    pub measurement_target: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -92,20 +92,33 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     };
     if let (Some(path), Some(size)) = (&args.plot, size) {
         let name = file_name(&input);
+        // Level-matched to the input (by integrated loudness), so the chart shows what each
+        // profile changes in the balance, not the anti-clipping preamp that moves it all down.
+        let input_lufs = report.versions[0].stats.integrated_lufs;
         let series: Vec<(String, Vec<(f64, f64)>)> = report
             .versions
             .iter()
             .map(|v| {
-                let label = match &v.preamp_db {
-                    Some(g) => format!("{} ({g:+.1} dB preamp)", v.label),
+                let shift = match v.preamp_db {
+                    Some(_) => loudness_match_db(input_lufs, v.stats.integrated_lufs),
+                    None => 0.0,
+                };
+                let label = match v.preamp_db {
+                    Some(_) => format!("{} ({shift:+.1} dB to match)", v.label),
                     None => format!("{name} (input)"),
                 };
-                (label, v.stats.ltas_db.clone())
+                let points = v
+                    .stats
+                    .ltas_db
+                    .iter()
+                    .map(|&(f, d)| (f, d + shift))
+                    .collect();
+                (label, points)
             })
             .collect();
         let chart = charts::spectra(
             &format!("Long-term average spectrum: {name}"),
-            "Welch, Hann 8192, 50 % overlap, channels averaged; each profile with export's anti-clipping preamp",
+            "Welch, Hann 8192, 50 % overlap, channels averaged; each profile level-matched to the input (BS.1770 loudness)",
             &series,
         );
         charts::write(path, &chart, size)?;
@@ -119,6 +132,17 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         outln!("\nSpectra charted in {}", path.display())?;
     }
     Ok(())
+}
+
+/// The gain that brings a version at `lufs` to the input's `input_lufs`; 0 when either is
+/// silence (−∞ LUFS: nothing to match).
+fn loudness_match_db(input_lufs: f64, lufs: f64) -> f64 {
+    let d = input_lufs - lufs;
+    if d.is_finite() {
+        d
+    } else {
+        0.0
+    }
 }
 
 fn file_name(p: &Path) -> String {

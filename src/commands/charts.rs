@@ -53,11 +53,16 @@ fn neutral_reference() -> Curve {
 }
 
 /// The responses of `profiles` at `rate` over the neutral reference. A profile with no filters
-/// is the reference itself and gets no curve of its own.
+/// is the reference itself and gets no curve of its own, but keeps its place in the colour
+/// order: profile `i` of a run is drawn in [`Style::series`]`(i)` on every chart of that run
+/// (responses, its measurement, the spectra after it), so one colour means one profile.
 pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     let mut curves = vec![neutral_reference()];
-    let drawn = profiles.iter().filter(|p| !p.filters.is_empty());
-    for (i, p) in drawn.enumerate() {
+    let drawn = profiles
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.filters.is_empty());
+    for (i, p) in drawn {
         curves.push(Curve {
             label: p.name.clone(),
             points: p.response_curve(rate),
@@ -77,24 +82,39 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
 }
 
 /// A measurement CSV (AutoEq's `frequency,raw` and its variants, read by `io::measurement`) as
-/// its deviation from the Harman in-ear 2019 target, both normalised to 0 dB over 0.5-2 kHz: the
-/// same `dsp::deviation` the per-IEM profiles are fitted to, drawn as series `i`'s measurement.
-pub fn measured_deviation(path: &Path, i: usize) -> Result<Curve> {
+/// its deviation from `target` (`harman-in-ear-2019`, `harman-over-ear-2018` for headphones, or
+/// a target CSV), both normalised to 0 dB over 0.5-2 kHz: the same `dsp::deviation` the
+/// per-IEM profiles are fitted to, drawn as series `i`'s measurement.
+pub fn measured_deviation(path: &Path, target: &str, i: usize) -> Result<Curve> {
     let m = crate::io::measurement::read(path)?;
-    let t = crate::dsp::iems::parse_embedded(
-        crate::dsp::iems::HARMAN_IN_EAR_2019_CSV,
-        "samples/measurements/targets/harman_in-ear_2019v2.csv",
-    )?;
+    let t = crate::profiles::headphones::target_measurement(target)?;
     let (freqs, dev) = crate::dsp::deviation::deviation((&m.freqs_hz, &m.db), (&t.freqs_hz, &t.db));
     let name = path.file_stem().map_or_else(
         || path.display().to_string(),
         |s| s.to_string_lossy().into_owned(),
     );
     Ok(Curve {
-        label: format!("{name} (measured)"),
+        label: format!("{name} (measured, re {target})"),
         points: freqs.into_iter().zip(dev).collect(),
         style: Style::measured(i),
     })
+}
+
+/// `curve` as heard through `correction` (the correction's response at `rate` added to every
+/// point, as a cascade adds in dB), relabelled so the chart says so: a measurement drawn beside
+/// profiles that play through a headphone correction must carry it too, or like is not
+/// compared with like.
+pub fn through_correction(mut curve: Curve, correction: &Profile, rate: f64) -> Curve {
+    let freqs: Vec<f64> = curve.points.iter().map(|p| p.0).collect();
+    let add = correction.response_db(&freqs, rate);
+    for (p, a) in curve.points.iter_mut().zip(add) {
+        p.1 += a;
+    }
+    curve.label = match curve.label.strip_suffix(')') {
+        Some(head) => format!("{head}, + headphone EQ)"),
+        None => format!("{} + headphone EQ", curve.label),
+    };
+    curve
 }
 
 /// For a per-IEM profile (`iem:...`), its measured deviation, to judge the fit by eye beside the
@@ -133,7 +153,7 @@ pub fn spectra(title: &str, subtitle: &str, series: &[(String, Vec<(f64, f64)>)]
     Chart {
         title: title.into(),
         subtitle: subtitle.into(),
-        y_label: "Level (dB re FS² per Hz, 1/6-octave smoothed)".into(),
+        y_label: "Level (dB, 1/6-octave smoothed)".into(),
         y_range: spectrum_range(series),
         curves,
     }
@@ -151,4 +171,77 @@ fn spectrum_range(series: &[(String, Vec<(f64, f64)>)]) -> Option<(f64, f64)> {
         let hi = ((top + 5.0) / 10.0).ceil() * 10.0;
         (hi - 70.0, hi)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One colour per profile across a run's charts: v-hybrid is the 4th profile of the
+    /// signatures demo (after neutral, which draws no curve), so it is series 3 in the response
+    /// chart and in the spectra chart (whose first series is the unprocessed material).
+    #[test]
+    fn a_profile_keeps_its_colour_on_every_chart_of_a_run() {
+        let names = ["neutral", "ba", "dd", "v-hybrid"];
+        let profiles: Vec<Profile> = names
+            .iter()
+            .map(|n| crate::profiles::resolve(n, None).unwrap())
+            .collect();
+        let r = responses(&profiles, 48_000.0, "t");
+        let vh = r.curves.iter().find(|c| c.label == "v-hybrid").unwrap();
+        let series: Vec<(String, Vec<(f64, f64)>)> = std::iter::once("material")
+            .chain(names)
+            .map(|n| (n.to_string(), vec![(100.0, -20.0), (1000.0, -30.0)]))
+            .collect();
+        let sp = spectra("t", "", &series);
+        let vh_sp = sp.curves.iter().find(|c| c.label == "v-hybrid").unwrap();
+        assert_eq!(vh.style.colour, vh_sp.style.colour);
+        assert_eq!(vh.style, Style::series(3));
+        for n in ["ba", "dd"] {
+            let a = r.curves.iter().find(|c| c.label == n).unwrap();
+            let b = sp.curves.iter().find(|c| c.label == n).unwrap();
+            assert_eq!(a.style.colour, b.style.colour, "{n}");
+        }
+        assert_eq!(sp.y_label, "Level (dB, 1/6-octave smoothed)");
+    }
+
+    /// Like with like: with a headphone correction, a per-IEM profile's curve and its measured
+    /// curve both carry it, so they stay as close as the fit is. Without the correction on the
+    /// measurement (the old chart), a +7 dB bass shelf showed as a 7 dB gap between the two.
+    #[test]
+    fn a_measurement_beside_corrected_profiles_carries_the_correction() {
+        use crate::dsp::filter::{FilterKind, FilterSpec};
+        let correction = Profile {
+            name: "hp".into(),
+            description: String::new(),
+            preamp_db: 0.0,
+            filters: vec![FilterSpec::new(FilterKind::LowShelf, 105.0, 7.0, 0.7)],
+            source: String::new(),
+        };
+        let ssr = crate::profiles::resolve("iem:moondrop-ssr", None).unwrap();
+        let played = crate::profiles::headphones::combine(&correction, ssr.clone());
+        let measured = iem_measured_deviation(&played, 0).unwrap().unwrap();
+        let corrected = through_correction(measured.clone(), &correction, 48_000.0);
+        assert!(
+            corrected.label.ends_with(", + headphone EQ)"),
+            "{}",
+            corrected.label
+        );
+        let gap = |c: &Curve| {
+            let pts: Vec<&(f64, f64)> = c.points.iter().filter(|p| p.0 <= 60.0).collect();
+            let freqs: Vec<f64> = pts.iter().map(|p| p.0).collect();
+            let fitted = played.response_db(&freqs, 48_000.0);
+            pts.iter()
+                .zip(fitted)
+                .map(|(p, f)| (p.1 - f).abs())
+                .sum::<f64>()
+                / freqs.len() as f64
+        };
+        assert!(
+            gap(&corrected) < 1.5,
+            "with the correction: {}",
+            gap(&corrected)
+        );
+        assert!(gap(&measured) > 5.0, "without it: {}", gap(&measured));
+    }
 }

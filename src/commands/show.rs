@@ -56,7 +56,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.plot {
-        return plot(args, path, &profiles);
+        return plot(args, path, &profiles, hp.as_ref());
     }
     let mut json = Vec::new();
     for (i, p) in profiles.iter().enumerate() {
@@ -75,34 +75,83 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     Ok(())
 }
 
-/// `--plot`: every profile's response (and any `--measurement`) on one chart.
-fn plot(args: &ShowArgs, path: &std::path::Path, profiles: &[crate::dsp::Profile]) -> Result<()> {
+/// `--plot`: every profile's response (and any `--measurement`) on one chart. With a headphone
+/// correction the profiles are drawn as they play (through it), and so are the measurements
+/// beside them, and the title says so.
+fn plot(
+    args: &ShowArgs,
+    path: &std::path::Path,
+    profiles: &[crate::dsp::Profile],
+    hp: Option<&crate::profiles::headphones::Correction>,
+) -> Result<()> {
     charts::format_of(path)?;
     let size = charts::parse_size(&args.chart.size)?;
+    let rate = f64::from(args.rate);
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
-    let title = format!("Frequency response: {}", names.join(", "));
-    let mut chart = charts::responses(profiles, f64::from(args.rate), &title);
-    // A per-IEM profile brings its measured deviation, so the fit can be judged by eye.
-    let mut measured = 0;
-    for p in profiles {
-        if let Some(c) = charts::iem_measured_deviation(p, measured)? {
-            chart.curves.push(c);
-            measured += 1;
+    let mut title = format!("Frequency response: {}", names.join(", "));
+    if hp.is_some() {
+        title.push_str(" + headphone EQ");
+    }
+    let mut chart = charts::responses(profiles, rate, &title);
+    if let Some(c) = hp {
+        chart.subtitle = format!(
+            "Every curve as it plays: through the headphone correction {} (computed at {} kHz)",
+            c.profile.name,
+            rate / 1000.0
+        );
+        for curve in chart.curves.iter_mut().skip(1) {
+            curve.label.push_str(" + headphone EQ");
         }
     }
-    for m in &args.measurements {
-        chart.curves.push(charts::measured_deviation(m, measured)?);
-        measured += 1;
+    let like = |c: crate::ui::plot::Curve| match hp {
+        Some(h) => charts::through_correction(c, &h.profile, rate),
+        None => c,
+    };
+    // A per-IEM profile brings its measured deviation, in its own colour, so the fit can be
+    // judged by eye.
+    for (i, p) in profiles.iter().enumerate() {
+        if let Some(c) = charts::iem_measured_deviation(p, i)? {
+            chart.curves.push(like(c));
+        }
+    }
+    for (j, m) in args.measurements.iter().enumerate() {
+        let target = measurement_target(args, m);
+        let c = charts::measured_deviation(m, &target, profiles.len() + j)?;
+        chart.curves.push(like(c));
     }
     charts::write(path, &chart, size)?;
     outln!(
-        "{}: {} on one chart, {}x{}",
+        "{}: {} on one chart, {}x{}{}",
         path.display(),
         names.join(", "),
         size.width,
-        size.height
+        size.height,
+        if hp.is_some() {
+            " (through the headphone correction)"
+        } else {
+            ""
+        }
     )?;
     Ok(())
+}
+
+/// The target a `--measurement` is compared with: `--measurement-target`; else, for the CSV that
+/// is also the `--headphones` measurement, the headphone target; else the in-ear target.
+fn measurement_target(args: &ShowArgs, measurement: &std::path::Path) -> String {
+    if let Some(t) = &args.measurement_target {
+        return t.clone();
+    }
+    let same_file = |a: &std::path::Path, b: &std::path::Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    match &args.hp.headphones {
+        Some(h) if same_file(h, measurement) => args
+            .hp
+            .headphone_target
+            .clone()
+            .unwrap_or_else(|| crate::profiles::headphones::DEFAULT_TARGET.to_string()),
+        _ => "harman-in-ear-2019".to_string(),
+    }
 }
 
 /// The text (or one JSON object, pushed to `json`) for one profile.

@@ -53,22 +53,33 @@ pub fn k_weighting(rate: f64) -> [Coefficients; 2] {
     [shelf, rlb]
 }
 
-/// BS.1770 channel weights for the usual WAV channel orders (libebur128's defaults): L, R, C at 1,
-/// LFE ignored, surrounds at 1.41 (+1.5 dB).
-pub fn channel_weights(channels: usize) -> Vec<f64> {
-    match channels {
-        4 => vec![1.0, 1.0, 1.41, 1.41],
-        5 => vec![1.0, 1.0, 1.0, 1.41, 1.41],
-        n if n >= 6 => {
-            let mut w = vec![0.0; n];
-            w[..3].copy_from_slice(&[1.0, 1.0, 1.0]);
-            w[4] = 1.41;
-            w[5] = 1.41;
-            w
-        }
-        n => vec![1.0; n],
-    }
+/// BS.1770-4 channel weights (table 3) for `channels` channels laid out as `mask` says (a
+/// WAVE_FORMAT_EXTENSIBLE `dwChannelMask`; 0 or a mask that does not fit: Microsoft's default
+/// layout for the count, the same rule as the downmix in [`super::channels::ChannelMap`]).
+/// Front left, right and centre (and left/right of centre) weigh 1; LFE is not measured; side
+/// and back channels weigh 1.41 (+1.5 dB), as libebur128 and ffmpeg's ebur128 weigh surrounds.
+/// A count with no known layout (more than 8 channels and no mask) weighs every channel 1.
+pub fn channel_weights(channels: usize, mask: u32) -> Vec<f64> {
+    use super::channels::{default_layout, layout_of_mask, Speaker};
+    let Some(layout) = layout_of_mask(mask, channels).or_else(|| default_layout(channels)) else {
+        return vec![1.0; channels];
+    };
+    layout
+        .iter()
+        .map(|s| match s {
+            Speaker::Lfe => 0.0,
+            Speaker::BackLeft
+            | Speaker::BackRight
+            | Speaker::BackCentre
+            | Speaker::SideLeft
+            | Speaker::SideRight => SURROUND_WEIGHT,
+            _ => 1.0,
+        })
+        .collect()
 }
+
+/// BS.1770-4's surround weight G (+1.5 dB), as published (1.41, not 10^0.075).
+const SURROUND_WEIGHT: f64 = 1.41;
 
 /// Gated integrated loudness of a signal that has ALREADY been K-weighted (fed block by block).
 #[derive(Debug, Clone)]
@@ -83,9 +94,10 @@ pub struct GatedMeter {
 }
 
 impl GatedMeter {
-    pub fn new(channels: usize, rate: u32) -> Self {
+    /// A meter for `channels` channels whose speakers `mask` names (0: the default layout).
+    pub fn new(channels: usize, mask: u32, rate: u32) -> Self {
         Self {
-            weights: channel_weights(channels),
+            weights: channel_weights(channels, mask),
             step: (rate as usize + 5) / 10,
             in_step: 0,
             acc: 0.0,
@@ -181,7 +193,7 @@ pub fn integrated_and_range(samples: &[f64], channels: usize, rate: u32) -> (f64
     use super::{Chain, Processor};
     let channels = channels.max(1);
     let mut chain = Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0);
-    let mut meter = GatedMeter::new(channels, rate);
+    let mut meter = GatedMeter::new(channels, 0, rate);
     let mut block = Vec::with_capacity(4096 * channels);
     for chunk in samples.chunks(4096 * channels) {
         block.clear();
@@ -239,7 +251,7 @@ mod tests {
         let mut chain = Chain::new(k.to_vec(), ch, 0.0);
         let mut y = x.to_vec();
         chain.process(&mut y);
-        let mut m = GatedMeter::new(ch, rate);
+        let mut m = GatedMeter::new(ch, 0, rate);
         m.add(&y);
         m.integrated_lufs()
     }
@@ -351,6 +363,66 @@ mod tests {
                 "{rate} Hz {ch} ch: {ours} vs {theirs}"
             );
         }
+    }
+
+    /// BS.1770-4 table 3 by speaker, read from the layout the mask names: 7.1's side pair
+    /// weighs 1.41 like its back pair (it weighed 0, as channels 7 and 8 of the old
+    /// count-only table), 5.1 with side surrounds (0x60F) the same as with back ones (0x3F),
+    /// and LCRS (0x107) weighs its back centre as a surround instead of as quad's back right.
+    #[test]
+    fn channel_weights_follow_the_speaker_mask() {
+        let s = SURROUND_WEIGHT;
+        assert_eq!(channel_weights(8, 0x63F), [1.0, 1.0, 1.0, 0.0, s, s, s, s]);
+        assert_eq!(channel_weights(8, 0), channel_weights(8, 0x63F));
+        assert_eq!(channel_weights(6, 0x60F), [1.0, 1.0, 1.0, 0.0, s, s]);
+        assert_eq!(channel_weights(6, 0x3F), [1.0, 1.0, 1.0, 0.0, s, s]);
+        assert_eq!(channel_weights(4, 0x107), [1.0, 1.0, 1.0, s]);
+        assert_eq!(channel_weights(4, 0), [1.0, 1.0, s, s]);
+        assert_eq!(channel_weights(2, 0), [1.0, 1.0]);
+        assert_eq!(channel_weights(1, 0), [1.0]);
+        // A mask that does not name every channel falls back to the default layout.
+        assert_eq!(channel_weights(6, 0x3), channel_weights(6, 0x3F));
+        assert_eq!(channel_weights(12, 0), vec![1.0; 12]);
+    }
+
+    /// 7.1 against libebur128 (the `ebur128` crate) told which speaker each channel is: side
+    /// surrounds count +1.5 dB there too.
+    #[test]
+    fn seven_one_agrees_with_ebur128_given_the_same_speakers() {
+        let (rate, ch) = (48_000, 8);
+        let x = noise(rate as usize * 5, ch, 71);
+        let mut k = crate::dsp::Chain::new(k_weighting(f64::from(rate)).to_vec(), ch, 0.0);
+        let mut y = x.clone();
+        crate::dsp::Processor::process(&mut k, &mut y);
+        let mut m = GatedMeter::new(ch, 0x63F, rate);
+        m.add(&y);
+        let ours = m.integrated_lufs();
+        let mut e = ebur128::EbuR128::new(ch as u32, rate, ebur128::Mode::I).expect("ebur128");
+        use ebur128::Channel::*;
+        for (i, c) in [
+            Left,
+            Right,
+            Center,
+            Unused,
+            LeftSurround,
+            RightSurround,
+            LeftSurround,
+            RightSurround,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            e.set_channel(i as u32, c).expect("channel");
+        }
+        e.add_frames_f64(&x).expect("frames");
+        let theirs = e.loudness_global().expect("loudness");
+        assert!((ours - theirs).abs() < 0.01, "{ours} vs {theirs}");
+        // The old count-only weights left the side pair out: about 1 LU quieter here.
+        let mut old = GatedMeter::new(ch, 0x63F, rate);
+        let s = SURROUND_WEIGHT;
+        old.weights = vec![1.0, 1.0, 1.0, 0.0, s, s, 0.0, 0.0];
+        old.add(&y);
+        assert!(ours - old.integrated_lufs() > 0.5);
     }
 
     #[test]

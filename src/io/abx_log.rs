@@ -2,9 +2,10 @@
 //!
 //! A log of past sessions is only worth keeping if it is never damaged, so each append:
 //! serialises the whole line first; opens with O_APPEND|O_CREAT (every write lands at the end,
-//! whatever other processes do; POSIX `write(2)`); takes an exclusive `flock` so concurrent
-//! sessions cannot interleave even if a write were split; writes the line and its '\n' with one
-//! `write_all`; and `sync_data`s before returning. Earlier records are never rewritten.
+//! whatever other processes do; POSIX `write(2)`); takes an exclusive lock (std's `File::lock`,
+//! `flock` on Unix) so concurrent sessions cannot interleave even if a write were split; writes
+//! the line and its '\n' with one `write_all`; and `sync_data`s before returning. Earlier records
+//! are never rewritten.
 //!
 //! **Only a log is appended to.** `--log` may name the wrong file (a WAV, notes, another
 //! program's JSON), so before writing, holding the lock, the whole file is read: it must be
@@ -21,7 +22,6 @@
 //! the fragment cannot be a write still in progress (its writer is dead and released the lock).
 //! A last line without '\n' that is a whole record (an edited file) is kept and the new record
 //! starts on a line of its own; any other last line is refused like any foreign line.
-//! (Without `flock`, on non-Unix systems, the same rule applies without the lock's guarantee.)
 use crate::dsp::abx::Trial;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,6 +39,8 @@ pub enum AbxLogError {
     NoDataDir,
     #[error("{path}: cannot append to the ABX log: {source}")]
     Append { path: PathBuf, source: io::Error },
+    #[error("{path}: cannot read the ABX log: {source}")]
+    Read { path: PathBuf, source: io::Error },
     #[error("{path}: cannot read to compute its SHA-256: {source}")]
     Hash { path: PathBuf, source: io::Error },
     /// The file exists but is not an ABX log: nothing is written to it.
@@ -51,7 +53,7 @@ impl AbxLogError {
     pub fn is_bad_input(&self) -> bool {
         match self {
             Self::NoDataDir | Self::NotALog { .. } => true,
-            Self::Append { source, .. } | Self::Hash { source, .. } => {
+            Self::Append { source, .. } | Self::Read { source, .. } | Self::Hash { source, .. } => {
                 super::is_user_fixable(source)
             }
         }
@@ -209,6 +211,46 @@ enum Shape {
 /// Reads the whole file from the start: `Ok(Err(why))` when it is not an ABX log. Reads
 /// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
 fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
+    scan(file, |_| {})
+}
+
+/// A log's sessions, oldest first, as `iemsim abx --summary` reads them.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    pub records: Vec<AbxRecord>,
+    /// The file ends in a dead writer's fragment (see the module docs): not a session, skipped.
+    pub torn_tail: bool,
+}
+
+/// Every session in the log at `path`. A missing file is an empty log; anything that is not a
+/// log (a foreign line, not a regular file) is [`AbxLogError::NotALog`], as for appending.
+pub fn read_all(path: &Path) -> Result<Sessions, AbxLogError> {
+    let err = |source| AbxLogError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sessions::default()),
+        Err(e) => return Err(err(e)),
+        Ok(m) if !m.is_file() => return Err(not_regular(path)),
+        Ok(_) => {}
+    }
+    let file = File::open(path).map_err(err)?;
+    let mut records = Vec::new();
+    let shape = scan(&file, |r| records.push(r))
+        .map_err(err)?
+        .map_err(|detail| AbxLogError::NotALog {
+            path: path.to_path_buf(),
+            detail,
+        })?;
+    Ok(Sessions {
+        records,
+        torn_tail: matches!(shape, Shape::TornRecord { .. }),
+    })
+}
+
+/// [`inspect`], handing each whole record to `on_record` as it goes.
+fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<Shape, String>> {
     let len = file.metadata()?.len();
     let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
     let mut buf = Vec::new();
@@ -234,7 +276,11 @@ fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
         if !terminated && buf.len() > MAX_LINE {
             return Ok(Err(format!("line {number} is longer than any ABX record")));
         }
-        let is_record = serde_json::from_slice::<AbxRecord>(body).is_ok();
+        let record = serde_json::from_slice::<AbxRecord>(body).ok();
+        let is_record = record.is_some();
+        if let Some(r) = record {
+            on_record(r);
+        }
         if terminated {
             if !is_record {
                 return Ok(Err(format!("line {number} is not an ABX session record")));
@@ -284,40 +330,26 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     f.read(buf)
 }
 
-/// An advisory exclusive lock held until dropped (closing the file would release it too).
-struct Lock<'a>(#[allow(dead_code)] &'a File);
+/// An advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on Windows)
+/// held until dropped (closing the file would release it too).
+struct Lock<'a>(&'a File);
 
 impl<'a> Lock<'a> {
-    #[cfg(unix)]
     fn exclusive(file: &'a File) -> io::Result<Self> {
-        use std::os::unix::io::AsRawFd;
         loop {
-            // SAFETY: flock on a file descriptor we own for the lifetime of `file`.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-            if rc == 0 {
-                return Ok(Self(file));
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+            match file.lock() {
+                Ok(()) => return Ok(Self(file)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
             }
         }
-    }
-
-    #[cfg(not(unix))]
-    fn exclusive(file: &'a File) -> io::Result<Self> {
-        Ok(Self(file))
     }
 }
 
-#[cfg(unix)]
 impl Drop for Lock<'_> {
     fn drop(&mut self) {
-        use std::os::unix::io::AsRawFd;
-        // SAFETY: as above; unlocking a lock we hold cannot fail in a way we could act on.
-        unsafe {
-            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
-        }
+        // Unlocking a lock we hold cannot fail in a way we could act on.
+        let _ = self.0.unlock();
     }
 }
 

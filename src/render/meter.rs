@@ -25,10 +25,12 @@ pub(super) struct Loudness {
 }
 
 impl Loudness {
-    pub(super) fn new(channels: usize, rate: u32) -> Self {
+    /// `mask`: the speakers of the channels (a `dwChannelMask`; 0 for the default layout),
+    /// which set their BS.1770 weights.
+    pub(super) fn new(channels: usize, mask: u32, rate: u32) -> Self {
         Self {
             k: Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0),
-            meter: GatedMeter::new(channels, rate),
+            meter: GatedMeter::new(channels, mask, rate),
             peak: 0.0,
         }
     }

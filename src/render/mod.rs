@@ -119,13 +119,13 @@ struct Taps {
 }
 
 impl Taps {
-    fn new(out: Out, channels: usize, rate: u32, frames: u64) -> Self {
+    fn new(out: Out, channels: usize, mask: u32, rate: u32, frames: u64) -> Self {
         Self {
             file: out.file,
             keep: (out.spectrum || out.keep).then(|| Keep::new(channels, rate, frames)),
             spectrum: out.spectrum,
             samples: out.keep,
-            loudness: out.loudness.then(|| Loudness::new(channels, rate)),
+            loudness: out.loudness.then(|| Loudness::new(channels, mask, rate)),
         }
     }
 
@@ -180,12 +180,13 @@ pub fn render(
     let ch = src.channels();
     let rate = src.sample_rate();
     let frames = src.frames();
+    let mask = src.channel_mask();
     let (mut chains, taps): (Vec<Chain>, Vec<Taps>) = lanes
         .into_iter()
         .map(|l| {
             (
                 Chain::new(l.coeffs, ch, l.gain_db),
-                Taps::new(l.out, ch, rate, frames),
+                Taps::new(l.out, ch, mask, rate, frames),
             )
         })
         .unzip();

@@ -6,6 +6,7 @@
 //! re-scoring) and the interactive one (`interactive.rs`), on the real-time player.
 
 mod interactive;
+mod summary;
 
 use super::input_or_default;
 use crate::cli::AbxArgs;
@@ -43,6 +44,9 @@ pub struct Setup {
 }
 
 pub fn run(args: &AbxArgs) -> Result<()> {
+    if let Some(log) = &args.summary {
+        return summary::run(log.as_deref().or(args.log.as_deref()), args.report.json);
+    }
     if args.answers.is_some() && !args.no_tui {
         return Err(usage(
             "--answers is for the scripted mode: add --no-tui (or drop --answers to answer interactively)",

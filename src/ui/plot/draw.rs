@@ -69,8 +69,9 @@ pub fn plot_area(chart: &Chart, size: Size) -> PlotArea {
         },
         s,
     );
-    let legend = legend_width(chart, s);
     let (y_lo, y_hi, y_step) = y_range(chart);
+    // The legend as drawn: with the clipping notes the labels may get.
+    let legend = legend_width(&clip(chart, y_lo, y_hi).0, s);
     PlotArea {
         x0: px(70.0, s),
         x1: w - legend - px(20.0, s),
@@ -92,7 +93,7 @@ fn legend_width(chart: &Chart, s: f64) -> i32 {
         .unwrap_or(0);
     // DejaVu Sans averages about 0.55 em per character.
     let text = (longest as f64 * 0.55 * 17.0 * s) as i32;
-    (px(70.0, s) + text).clamp(px(120.0, s), px(360.0, s))
+    (px(70.0, s) + text).clamp(px(120.0, s), px(460.0, s))
 }
 
 /// The farthest from 0 dB an axis reaches. A measurement may hold anything (1e15 dB took the grid
@@ -116,24 +117,33 @@ pub(crate) fn grid_step(span: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
-/// The value range: fixed, or the curves' range within 20 Hz-20 kHz (and at least ±5) rounded
-/// out to grid steps; never beyond ±[`Y_LIMIT_DB`], and at most 12 grid steps.
+/// Above this frequency a measurement says little about what is heard (coupler resonances,
+/// insertion depth: AutoEq treats >10 kHz as low-confidence) and a roll-off there, such as
+/// ER4SR's −30 dB at 20 kHz, must not decide the scale for the whole chart.
+const RELIABLE_HI_HZ: f64 = 16_000.0;
+/// How far values above [`RELIABLE_HI_HZ`] may go past the range below it before they are
+/// clipped instead of stretching the axis.
+const TOP_OCTAVE_SLACK_DB: f64 = 3.0;
+/// No automatic range goes past ±this: beyond it the data is broken, not interesting, and the
+/// grid must stay a dozen lines (a 1e15 dB level once meant 10^13 of them).
+const MAX_ABS_DB: f64 = 60.0;
+
+/// The value range: fixed, or the curves' robust range within 20 Hz-20 kHz (and at least ±5)
+/// rounded out to grid steps (about 12, never beyond ±[`Y_LIMIT_DB`] even for a fixed range).
+/// Robust: the range below 16 kHz, widened by what lies above only up to
+/// [`TOP_OCTAVE_SLACK_DB`], and never past ±[`MAX_ABS_DB`]; what lies outside is clipped and
+/// marked by [`clip`]. Constant work per point, whatever the values.
 fn y_range(chart: &Chart) -> (f64, f64, f64) {
     let (lo, hi) = chart.y_range.unwrap_or_else(|| {
-        let vals = chart.curves.iter().flat_map(|c| {
-            c.points
-                .iter()
-                .filter(|(f, v)| v.is_finite() && (FREQ_LO_HZ..=FREQ_HI_HZ).contains(f))
-                .map(|&(_, v)| v)
-        });
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for v in vals {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        if !lo.is_finite() {
+        let (core, top) = value_extents(chart);
+        let Some((mut lo, mut hi)) = core.or(top) else {
             return (-6.0, 6.0);
+        };
+        if let (Some(_), Some((tlo, thi))) = (core, top) {
+            lo = lo.min(tlo.max(lo - TOP_OCTAVE_SLACK_DB));
+            hi = hi.max(thi.min(hi + TOP_OCTAVE_SLACK_DB));
         }
+        let (lo, hi) = (lo.max(-MAX_ABS_DB), hi.min(MAX_ABS_DB));
         // At least ±5 dB around 0 so a 1 dB wiggle does not fill the chart, and 0 always shows.
         (lo.min(-5.0) - 1.0, hi.max(5.0) + 1.0)
     });
@@ -146,6 +156,68 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
         ((lo / step).floor() * step, (hi / step).ceil() * step)
     };
     (lo, hi, step)
+}
+
+/// The finite values' (min, max) from 20 Hz up to [`RELIABLE_HI_HZ`], and above it to 20 kHz.
+fn value_extents(chart: &Chart) -> (Option<(f64, f64)>, Option<(f64, f64)>) {
+    let (mut core, mut top): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
+    for &(f, v) in chart.curves.iter().flat_map(|c| &c.points) {
+        if !v.is_finite() || !(FREQ_LO_HZ..=FREQ_HI_HZ).contains(&f) {
+            continue;
+        }
+        let slot = if f <= RELIABLE_HI_HZ {
+            &mut core
+        } else {
+            &mut top
+        };
+        *slot = Some(slot.map_or((v, v), |(l, h)| (l.min(v), h.max(v))));
+    }
+    (core, top)
+}
+
+/// `chart` with every value clamped into `lo..=hi`, each curve that had to be clamped saying so
+/// in its legend label, and the clamped points themselves (per curve, in (Hz, edge value)) for
+/// the marks that show where a curve leaves the chart.
+pub(super) fn clip(chart: &Chart, lo: f64, hi: f64) -> (Chart, Vec<Vec<(f64, f64)>>) {
+    let mut out = chart.clone();
+    let mut marks = Vec::with_capacity(out.curves.len());
+    for c in &mut out.curves {
+        let (mut below, mut above) = (false, false);
+        let mut clamped = Vec::new();
+        for p in &mut c.points {
+            if !p.1.is_finite() {
+                continue;
+            }
+            if p.1 < lo {
+                below = true;
+                p.1 = lo;
+                clamped.push(*p);
+            } else if p.1 > hi {
+                above = true;
+                p.1 = hi;
+                clamped.push(*p);
+            }
+        }
+        let note = match (below, above) {
+            (true, true) => Some(format!("clipped < {lo:+} and > {hi:+} dB")),
+            (true, false) => Some(format!("clipped < {lo:+} dB")),
+            (false, true) => Some(format!("clipped > {hi:+} dB")),
+            (false, false) => None,
+        };
+        if let Some(note) = note {
+            c.label = format!("{} ({note})", c.label);
+        }
+        marks.push(clamped);
+    }
+    (out, marks)
+}
+
+/// The largest font size up to `size_px` at which `text` fits in `width_px` (DejaVu Sans
+/// averages about 0.55 em per character), but never below 60 % of it: a long title shrinks
+/// instead of running off both edges of the chart.
+fn fitting(size_px: f64, text: &str, width_px: f64) -> f64 {
+    let chars = text.chars().count().max(1) as f64;
+    (width_px / (chars * 0.55)).clamp(size_px * 0.6, size_px)
 }
 
 fn colour((r, g, b): Rgb) -> RGBColor {
@@ -197,23 +269,29 @@ fn draw<DB: DrawingBackend>(
     register_font()?;
     let s = scale(size);
     let a = plot_area(chart, size);
+    let (clipped, clip_marks) = clip(chart, a.y_lo, a.y_hi);
+    let chart = &clipped;
     let ink = RGBColor(40, 40, 40);
     root.fill(&WHITE).map_err(err)?;
 
     // Title, subtitle, value-axis label.
     let centre = (a.x0 + a.x1) / 2;
     let top = Pos::new(HPos::Center, VPos::Top);
+    // Titles centre on the whole image: over the plot alone a long one runs off the left edge.
+    let image_centre = size.width as i32 / 2;
+    let width = f64::from(size.width) - 2.0 * 12.0 * s;
     root.draw_text(
         &chart.title,
-        &font(26.0 * s, ink).pos(top),
-        (centre, px(14.0, s)),
+        &font(fitting(26.0 * s, &chart.title, width), ink).pos(top),
+        (image_centre, px(14.0, s)),
     )
     .map_err(err)?;
     if !chart.subtitle.is_empty() {
+        let size_px = fitting(16.0 * s, &chart.subtitle, width);
         root.draw_text(
             &chart.subtitle,
-            &font(16.0 * s, RGBColor(90, 90, 90)).pos(top),
-            (centre, px(48.0, s)),
+            &font(size_px, RGBColor(90, 90, 90)).pos(top),
+            (image_centre, px(48.0, s)),
         )
         .map_err(err)?;
     }
@@ -304,8 +382,47 @@ fn draw<DB: DrawingBackend>(
         for p in marks {
             draw_marker(root, cc.backend_coord(&(lx(p.0), p.1)), c, s)?;
         }
+        draw_clip_marks(root, &cc, c, &clip_marks[i], &a, s)?;
     }
     draw_legend(root, chart, &a, s)
+}
+
+/// Small open triangles along the edge where `c` was clipped, pointing the way the data goes
+/// (one every ~1/12 octave at most, so a long clipped stretch reads as a row of arrows).
+fn draw_clip_marks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    cc: &ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    c: &Curve,
+    clamped: &[(f64, f64)],
+    a: &PlotArea,
+    s: f64,
+) -> Result<(), PlotError> {
+    let mut last_x = i32::MIN;
+    let r = px(5.0, s).max(2);
+    let gap = px(14.0, s).max(4);
+    for &(f, v) in clamped {
+        if f <= 0.0 {
+            continue;
+        }
+        let (x, y) = cc.backend_coord(&(f.log10(), v));
+        if x - last_x < gap {
+            continue;
+        }
+        last_x = x;
+        let dir = if v <= a.y_lo { 1 } else { -1 };
+        let tip = (x, y + dir * r);
+        let style = ShapeStyle::from(&colour(c.style.colour)).stroke_width(1);
+        root.draw(&PathElement::new(
+            vec![(x - r, y), tip, (x + r, y), (x - r, y)],
+            style,
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn line_style(c: &Curve, s: f64) -> ShapeStyle {
@@ -461,6 +578,15 @@ fn draw_legend<DB: DrawingBackend>(
     let x = a.x1 + px(20.0, s);
     let row = px(30.0, s);
     let sample = px(44.0, s);
+    // Long labels (a measurement through a correction, a clipping note) get a smaller font
+    // rather than running off the image.
+    let room = f64::from(root.dim_in_pixel().0) - f64::from(x + sample + px(16.0, s));
+    let longest = chart
+        .curves
+        .iter()
+        .max_by_key(|c| c.label.chars().count())
+        .map_or("", |c| c.label.as_str());
+    let label_px = fitting(17.0 * s, longest, room);
     for (i, c) in chart.curves.iter().enumerate() {
         let y = a.y0 + px(12.0, s) + i as i32 * row;
         let style = line_style(c, s);
@@ -491,7 +617,7 @@ fn draw_legend<DB: DrawingBackend>(
         draw_marker(root, (x + sample / 2, y), c, s)?;
         root.draw_text(
             &c.label,
-            &font(17.0 * s, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
+            &font(label_px, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
             (x + sample + px(10.0, s), y),
         )
         .map_err(err)?;

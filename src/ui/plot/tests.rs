@@ -171,3 +171,74 @@ fn format_from_extension() {
     assert_eq!(Format::from_path(Path::new("a.jpg")), None);
     assert_eq!(Format::from_path(Path::new("png")), None);
 }
+
+/// A measured curve like Etymotic ER4SR's: flat within ±4 dB to 16 kHz, then rolling off to
+/// −30 dB at 20 kHz.
+fn rolloff_chart(bottom_db: f64) -> Chart {
+    let points = (0..=480)
+        .map(|i| {
+            let f = 20.0 * 1000f64.powf(i as f64 / 480.0);
+            let v = if f <= 16_000.0 {
+                4.0 * (f.log10() * 3.0).sin()
+            } else {
+                bottom_db * (f - 16_000.0) / 4_000.0
+            };
+            (f, v)
+        })
+        .collect();
+    let mut c = peak_chart(1000.0, 6.0);
+    c.curves[0].points = points;
+    c.curves[0].label = "ER4SR (measured)".into();
+    c
+}
+
+/// The 20 kHz roll-off no longer sets the scale: the axis covers the data below 16 kHz (plus
+/// a little), the rest is clamped to the edge, and the legend says so.
+#[test]
+fn a_top_octave_rolloff_is_clipped_and_marked_not_scaled_to() {
+    let chart = rolloff_chart(-30.0);
+    let a = plot_area(&chart, Size::DEFAULT);
+    assert!(
+        a.y_lo >= -10.0,
+        "the roll-off stretched the axis to {}",
+        a.y_lo
+    );
+    assert!(a.y_hi >= 4.0 && a.y_hi <= 10.0, "{}", a.y_hi);
+    let (clipped, marks) = draw::clip(&chart, a.y_lo, a.y_hi);
+    assert!(
+        clipped.curves[0].label.contains("clipped < "),
+        "{}",
+        clipped.curves[0].label
+    );
+    assert!(!marks[0].is_empty() && marks[0].iter().all(|p| p.0 > 16_000.0));
+    assert!(clipped.curves[0].points.iter().all(|p| p.1 >= a.y_lo));
+    // A chart that fits gets no note and no clipping.
+    let (same, marks) = draw::clip(&peak_chart(1000.0, 6.0), -12.0, 12.0);
+    assert_eq!(same.curves[0].label, "peak");
+    assert!(marks[0].is_empty());
+    // It still draws, in both formats.
+    png(&chart, Size::DEFAULT).unwrap();
+    svg(&chart, Size::DEFAULT).unwrap();
+}
+
+/// Absurd levels (a broken CSV's 1e15 dB) give a bounded axis of a dozen grid lines, drawn at
+/// once: the range never passes ±60 dB and its computation does not depend on the values.
+#[test]
+fn absurd_levels_give_a_bounded_axis() {
+    for v in [1e15, -1e15, 1e300, f64::MAX] {
+        let mut chart = peak_chart(1000.0, 6.0);
+        chart.curves[0].points[100].1 = v;
+        let a = plot_area(&chart, Size::DEFAULT);
+        assert!(
+            a.y_lo >= -70.0 && a.y_hi <= 70.0,
+            "{v}: {} {}",
+            a.y_lo,
+            a.y_hi
+        );
+        assert!((a.y_hi - a.y_lo) / a.y_step <= 14.0);
+        let t = std::time::Instant::now();
+        png(&chart, Size::DEFAULT).unwrap();
+        // A hang guard, not a speed claim: the old grid loop took 25 s at 1e8 dB.
+        assert!(t.elapsed().as_secs() < 60, "{v}: took {:?}", t.elapsed());
+    }
+}

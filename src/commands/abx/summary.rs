@@ -1,0 +1,321 @@
+//! `iemsim abx --summary [LOG]`: every session of an ABX log in one table, and the completed
+//! sessions of each profile pair pooled into one exact binomial test.
+//!
+//! Pooling is sound for independent trials: under "guessing" every answered trial is right with
+//! probability 1/2 whatever session it belongs to, so k = Σk correct of n = Σn trials is judged
+//! by P(X ≥ k), X ~ Binomial(n, 1/2) — not by combining the sessions' p-values, which would
+//! not be a p-value of anything. Only completed sessions are pooled, as only completed sessions
+//! get a verdict (stopping early when ahead makes a score look better than it is); abandoned
+//! ones are listed and marked. A pair is the same two profiles in either order.
+
+use crate::commands::out::outln;
+use crate::dsp::stats::{binomial_p_at_least, format_p, verdict};
+use crate::io::abx_log::{self, AbxRecord};
+use anyhow::Result;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One line of the sessions table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionRow {
+    pub time: String,
+    pub file: String,
+    pub profile_a: String,
+    pub profile_b: String,
+    pub k: u32,
+    pub n: u32,
+    pub p_value: f64,
+    pub completed: bool,
+}
+
+/// The completed sessions of one profile pair, pooled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairRow {
+    /// The two profiles, in the order first seen.
+    pub profiles: [String; 2],
+    pub sessions: usize,
+    /// Distinct input files among those sessions.
+    pub files: usize,
+    pub k: u32,
+    pub n: u32,
+    /// P(at least k of n correct by guessing), over all pooled trials.
+    pub p_value: f64,
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub sessions: Vec<SessionRow>,
+    pub pairs: Vec<PairRow>,
+    /// Sessions listed but not pooled because they were abandoned.
+    pub abandoned: usize,
+}
+
+/// Tables the sessions in log order and pools the completed ones per unordered profile pair
+/// (pairs in order of first appearance).
+pub fn summarise(records: &[AbxRecord]) -> Summary {
+    let sessions = records
+        .iter()
+        .map(|r| SessionRow {
+            time: r.time.clone(),
+            file: r.file.clone(),
+            profile_a: r.profile_a.clone(),
+            profile_b: r.profile_b.clone(),
+            k: r.k,
+            n: r.n,
+            p_value: r.p_value,
+            completed: r.completed,
+        })
+        .collect();
+    let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
+    for r in records.iter().filter(|r| r.completed) {
+        let same = |p: &PairRow| {
+            (p.profiles[0] == r.profile_a && p.profiles[1] == r.profile_b)
+                || (p.profiles[0] == r.profile_b && p.profiles[1] == r.profile_a)
+        };
+        let at = match pairs.iter().position(|(p, _)| same(p)) {
+            Some(i) => i,
+            None => {
+                pairs.push((
+                    PairRow {
+                        profiles: [r.profile_a.clone(), r.profile_b.clone()],
+                        sessions: 0,
+                        files: 0,
+                        k: 0,
+                        n: 0,
+                        p_value: 1.0,
+                        significant: false,
+                    },
+                    Vec::new(),
+                ));
+                pairs.len() - 1
+            }
+        };
+        let (row, files) = &mut pairs[at];
+        row.sessions += 1;
+        row.k += r.k;
+        row.n += r.n;
+        if !files.contains(&r.file_sha256.as_str()) {
+            files.push(&r.file_sha256);
+        }
+        row.files = files.len();
+    }
+    let pairs = pairs
+        .into_iter()
+        .map(|(mut row, _)| {
+            row.p_value = binomial_p_at_least(row.k, row.n, 0.5);
+            row.significant = verdict(row.k, row.n).significant;
+            row
+        })
+        .collect();
+    Summary {
+        sessions,
+        pairs,
+        abandoned: records.iter().filter(|r| !r.completed).count(),
+    }
+}
+
+/// `abx --summary`: reads `log` (or the default log) and prints the summary.
+pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
+    let path: PathBuf = match log {
+        Some(p) => p.to_path_buf(),
+        None => abx_log::default_path().map_err(|e| crate::error::usage(e.to_string()))?,
+    };
+    let read = abx_log::read_all(&path)?;
+    let summary = summarise(&read.records);
+    if json {
+        #[derive(Serialize)]
+        struct Report<'a> {
+            log: &'a Path,
+            #[serde(flatten)]
+            summary: &'a Summary,
+            torn_last_line: bool,
+        }
+        let report = Report {
+            log: &path,
+            summary: &summary,
+            torn_last_line: read.torn_tail,
+        };
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+        return Ok(());
+    }
+    print_text(&path, &summary, read.torn_tail)
+}
+
+fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
+    let shown = printable(&path.display().to_string());
+    if s.sessions.is_empty() {
+        outln!("{shown}: no ABX sessions logged yet (run `iemsim abx` to start one)")?;
+        return Ok(());
+    }
+    outln!(
+        "{shown}: {}",
+        crate::ui::fmt::count(s.sessions.len(), "session")
+    )?;
+    outln!()?;
+    let files: Vec<String> = s.sessions.iter().map(|r| file_name(&r.file)).collect();
+    let pairs: Vec<String> = s
+        .sessions
+        .iter()
+        .map(|r| format!("{} / {}", printable(&r.profile_a), printable(&r.profile_b)))
+        .collect();
+    let fw = files.iter().map(|f| width(f)).max().unwrap_or(4).max(4);
+    let pw = pairs.iter().map(|p| width(p)).max().unwrap_or(5).max(5);
+    outln!(
+        "{:<16}  {:<fw$}  {:<pw$}  {:>7}  p",
+        "date (UTC)",
+        "file",
+        "A / B",
+        "score"
+    )?;
+    for ((r, f), p) in s.sessions.iter().zip(&files).zip(&pairs) {
+        let score = format!("{}/{}", r.k, r.n);
+        let mark = if r.completed { "" } else { "  (abandoned)" };
+        outln!(
+            "{:<16}  {}  {}  {score:>7}  {}{mark}",
+            date(&r.time),
+            pad(f, fw),
+            pad(p, pw),
+            format_p(r.p_value)
+        )?;
+    }
+    if !s.pairs.is_empty() {
+        outln!()?;
+        outln!("pooled per pair (completed sessions; every answered trial counts once):")?;
+        for p in &s.pairs {
+            outln!(
+                "  {} / {}: {} on {}, {}/{} correct, p = {}{}",
+                printable(&p.profiles[0]),
+                printable(&p.profiles[1]),
+                crate::ui::fmt::count(p.sessions, "session"),
+                crate::ui::fmt::count(p.files, "file"),
+                p.k,
+                p.n,
+                format_p(p.p_value),
+                if p.significant {
+                    " < 0.05: a difference was heard"
+                } else {
+                    ": consistent with guessing"
+                }
+            )?;
+        }
+    }
+    if s.abandoned > 0 {
+        outln!(
+            "{} not pooled: abandoned before the last trial",
+            crate::ui::fmt::count(s.abandoned, "session")
+        )?;
+    }
+    if torn_tail {
+        outln!("the log ends in a cut-off line (a session killed while writing): skipped")?;
+    }
+    Ok(())
+}
+
+/// `2026-12-05T13:40:12.345Z` → `2026-12-05 13:40`; anything else as it is (escaped).
+fn date(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(d), Some(t)) if rfc3339.as_bytes().get(10) == Some(&b'T') => format!("{d} {t}"),
+        _ => printable(rfc3339),
+    }
+}
+
+/// The last path component (the log keeps the full path).
+fn file_name(path: &str) -> String {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    printable(name)
+}
+
+/// What a log line says is data: control characters (ESC, CR, …) are shown escaped, never
+/// sent to the terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::abx_log::GainsDb;
+
+    fn record(a: &str, b: &str, k: u32, n: u32, completed: bool, sha: &str) -> AbxRecord {
+        AbxRecord {
+            time: "2026-12-05T13:40:12.345Z".into(),
+            file: "/music/x.wav".into(),
+            file_sha256: sha.into(),
+            profile_a: a.into(),
+            profile_b: b.into(),
+            gains_db: GainsDb { a: 0.0, b: 0.0 },
+            trials_planned: n,
+            trials: Vec::new(),
+            k,
+            n,
+            p_value: binomial_p_at_least(k, n, 0.5),
+            completed,
+            seed: None,
+        }
+    }
+
+    /// Pooling adds trials, not p-values: 10/16 twice is 20/32 (p = 0.108 by counting
+    /// C(32, i) for i ≥ 20 over 2^32), not 0.227 × 0.227 = 0.052, which would call two
+    /// unremarkable sessions a heard difference.
+    #[test]
+    fn pooling_counts_every_trial_once() {
+        let rs = [
+            record("ba", "dd", 10, 16, true, "h1"),
+            record("dd", "ba", 10, 16, true, "h2"),
+        ];
+        let s = summarise(&rs);
+        assert_eq!(s.pairs.len(), 1, "ba/dd and dd/ba are one pair");
+        let p = &s.pairs[0];
+        assert_eq!((p.k, p.n, p.sessions, p.files), (20, 32, 2, 2));
+        // Σ_{i=20}^{32} C(32,i) = 462,411,533 (counted independently), / 2^32.
+        let exact = 462_411_533f64 / 4_294_967_296f64;
+        assert!((p.p_value - exact).abs() < 1e-12, "{}", p.p_value);
+        assert!((p.p_value - 0.108).abs() < 0.001);
+        assert!(!p.significant);
+    }
+
+    #[test]
+    fn abandoned_sessions_are_listed_but_not_pooled() {
+        let rs = [
+            record("ba", "dd", 12, 16, true, "h"),
+            record("ba", "dd", 5, 5, false, "h"),
+            record("neutral", "ba", 8, 16, true, "h"),
+        ];
+        let s = summarise(&rs);
+        assert_eq!(s.sessions.len(), 3);
+        assert_eq!(s.abandoned, 1);
+        assert_eq!(s.pairs.len(), 2);
+        assert_eq!((s.pairs[0].k, s.pairs[0].n, s.pairs[0].files), (12, 16, 1));
+        // 12/16: Σ_{i≥12} C(16,i) = 2517, / 65536 = 0.0384.
+        assert!((s.pairs[0].p_value - 2517.0 / 65536.0).abs() < 1e-15);
+        assert!(s.pairs[0].significant);
+    }
+
+    #[test]
+    fn text_from_the_log_cannot_reach_the_terminal_raw() {
+        assert_eq!(
+            printable("a\u{1b}]0;owned\u{7}b\r"),
+            "a\\u{1b}]0;owned\\u{7}b\\r"
+        );
+        assert_eq!(file_name("/x/y/z.wav"), "z.wav");
+        assert_eq!(date("2026-12-05T13:40:12.345Z"), "2026-12-05 13:40");
+        assert_eq!(date("garbage"), "garbage");
+    }
+}
