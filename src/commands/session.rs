@@ -4,7 +4,7 @@
 
 use crate::dsp::{iems, Profile};
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, underrun_advice, Player};
+use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
@@ -111,6 +111,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 loop_pending_start: loop_mark,
                 paused: player.paused(),
                 matching: player.matching(),
+                estimating: (player.match_state() == MatchState::Estimated)
+                    .then(|| player.exact_progress()),
                 level_dbfs: levels,
                 status: StatusView {
                     device: &device,

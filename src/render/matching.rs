@@ -4,6 +4,7 @@
 //! Offline work, used by `export --match`, scripted ABX and the demo exports as well as by the
 //! player before it starts: so it is a use of [`crate::render`], not part of `playback`.
 
+use super::loudness_cache::{Cache, FileId};
 use super::{render, Lane, Mapped, Source};
 use crate::dsp::loudness::match_gains;
 use crate::dsp::{Preamp, Profile};
@@ -118,5 +119,192 @@ fn lost() -> WavError {
     WavError::Read {
         path: "(analysis)".into(),
         source: std::io::Error::other("loudness analysis stopped unexpectedly"),
+    }
+}
+
+/// Stretches an estimate measures, and how long each is: 8 × 1.5 s = 12 s of audio whatever the
+/// file's length, which the render loop measures through two profiles in about 40 ms at 96 kHz
+/// (`benches`-free figure: see the launch benchmark in the commit). Each stretch holds about a
+/// dozen of BS.1770's 400 ms gating blocks, so the gate sees the music's own dynamics.
+const ESTIMATE_STRETCHES: u64 = 8;
+const STRETCH_S: f64 = 1.5;
+
+/// A provisional loudness of `path` through each profile as heard on `heard` channels, from
+/// [`ESTIMATE_STRETCHES`] evenly spaced stretches read by seeking: bounded work whatever the
+/// file's length. Returns the levels and whether they are exact (the stretches covered the
+/// whole file, so nothing was left out).
+pub fn estimate_heard(
+    path: &Path,
+    profiles: &[&Profile],
+    heard: usize,
+) -> Result<(Vec<f64>, bool), WavError> {
+    let mut src = Decoder::open(path)?;
+    let (frames, rate) = (src.info().frames, src.info().sample_rate);
+    let stretch = (STRETCH_S * f64::from(rate)) as u64;
+    if frames <= stretch * ESTIMATE_STRETCHES || !src.is_seekable() {
+        let (l, _) = analyse_heard(path, profiles, heard, &mut |_, _| {})?;
+        return Ok((l, true));
+    }
+    // Centred in N equal parts: the start, the middle and the end each get a stretch's worth of say.
+    let part = frames / ESTIMATE_STRETCHES;
+    let starts = (0..ESTIMATE_STRETCHES)
+        .map(|k| k * part + (part - stretch) / 2)
+        .collect();
+    let mut sampled = Sampled::new(&mut src, starts, stretch);
+    let levels = levels_of(&mut Mapped::new(&mut sampled, heard), profiles, &mut |_| {})?;
+    Ok((levels.into_iter().map(|l| l.lufs).collect(), false))
+}
+
+/// What the cache holds for each profile on `path` (at the file's rate, heard on `heard`
+/// channels): `None` where it knows nothing, or without a cache.
+pub fn cached_heard(
+    path: &Path,
+    profiles: &[&Profile],
+    heard: usize,
+    cache: Option<&Cache>,
+) -> Vec<Option<f64>> {
+    let keys = cache_keys(path, profiles, heard, cache);
+    keys.iter()
+        .map(|k| Some(cache?.get(k.as_ref()?)?))
+        .collect()
+}
+
+/// The cache key of each profile on `path` (none without a cache, or for a file it cannot name).
+fn cache_keys(
+    path: &Path,
+    profiles: &[&Profile],
+    heard: usize,
+    cache: Option<&Cache>,
+) -> Vec<Option<String>> {
+    let id = cache.and_then(|_| FileId::of(path));
+    let rate = id
+        .as_ref()
+        .and_then(|_| Decoder::open(path).ok())
+        .map(|d| f64::from(d.info().sample_rate));
+    profiles
+        .iter()
+        .map(|p| Some(id.as_ref()?.key(&p.coefficients(rate?).0, rate?, heard)))
+        .collect()
+}
+
+/// Stores exact levels measured elsewhere (the player's background pass).
+pub fn store_heard(
+    path: &Path,
+    profiles: &[&Profile],
+    lufs: &[f64],
+    heard: usize,
+    cache: Option<&Cache>,
+) {
+    for (k, &l) in cache_keys(path, profiles, heard, cache).iter().zip(lufs) {
+        if let (Some(c), Some(k)) = (cache, k) {
+            c.put(k, l);
+        }
+    }
+}
+
+/// The exact loudness of each profile, and whether every number came from the cache.
+#[derive(Debug, Clone)]
+pub struct Exact {
+    pub lufs: Vec<f64>,
+    /// The decoder's warning about replaced non-finite samples, when the file was decoded.
+    pub warning: Option<String>,
+    pub cached: bool,
+}
+
+/// [`analyse_heard`] through the loudness cache: profiles the cache knows for this file, rate and
+/// channel count are not measured again; the rest are measured in one pass and stored.
+pub fn exact_heard(
+    path: &Path,
+    profiles: &[&Profile],
+    heard: usize,
+    cache: Option<&Cache>,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<Exact, WavError> {
+    let keys = cache_keys(path, profiles, heard, cache);
+    let mut lufs: Vec<Option<f64>> = keys
+        .iter()
+        .map(|k| Some(cache?.get(k.as_ref()?)?))
+        .collect();
+    let missing: Vec<usize> = (0..profiles.len()).filter(|&i| lufs[i].is_none()).collect();
+    let mut warning = None;
+    if !missing.is_empty() {
+        let todo: Vec<&Profile> = missing.iter().map(|&i| profiles[i]).collect();
+        let (measured, w) = analyse_heard(path, &todo, heard, on_progress)?;
+        warning = w;
+        for (&i, l) in missing.iter().zip(measured) {
+            lufs[i] = Some(l);
+            if let (Some(c), Some(k)) = (cache, &keys[i]) {
+                c.put(k, l);
+            }
+        }
+    }
+    Ok(Exact {
+        lufs: lufs
+            .into_iter()
+            .map(|l| l.unwrap_or(f64::NEG_INFINITY))
+            .collect(),
+        warning,
+        cached: missing.is_empty(),
+    })
+}
+
+/// A decoder read as a few stretches, one after another (seeking between them).
+struct Sampled<'a> {
+    inner: &'a mut Decoder,
+    starts: Vec<u64>,
+    stretch: u64,
+    next: usize,
+    left: u64,
+}
+
+impl<'a> Sampled<'a> {
+    fn new(inner: &'a mut Decoder, starts: Vec<u64>, stretch: u64) -> Self {
+        Self {
+            inner,
+            starts,
+            stretch,
+            next: 0,
+            left: 0,
+        }
+    }
+}
+
+impl Source for Sampled<'_> {
+    fn channels(&self) -> usize {
+        usize::from(self.inner.info().channels)
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.inner.info().sample_rate
+    }
+
+    fn frames(&self) -> u64 {
+        self.stretch * self.starts.len() as u64
+    }
+
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
+        let ch = self.channels();
+        loop {
+            if self.left == 0 {
+                let Some(&at) = self.starts.get(self.next) else {
+                    return Ok(0);
+                };
+                self.next += 1;
+                self.inner.seek(at)?;
+                self.left = self.stretch;
+            }
+            let want = ((buf.len() / ch) as u64).min(self.left) as usize;
+            let n = self.inner.read(&mut buf[..want * ch])?;
+            if n == 0 {
+                self.left = 0;
+                continue;
+            }
+            self.left -= n as u64;
+            return Ok(n);
+        }
+    }
+
+    fn channel_mask(&self) -> u32 {
+        self.inner.info().channel_mask
     }
 }

@@ -24,6 +24,7 @@
 
 pub mod export;
 pub mod listing;
+pub mod loudness_cache;
 pub mod matching;
 mod meter;
 mod source;
