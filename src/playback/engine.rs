@@ -201,6 +201,7 @@ impl Engine {
         self.ctl
             .frames_rendered
             .fetch_add((out.len() / self.channels) as u64, Relaxed);
+        self.fold_loop();
         self.publish_position();
     }
 
@@ -517,6 +518,21 @@ impl Engine {
         }
     }
 
+    /// Once playback has gone round the loop, counts from where it really is (inside the loop)
+    /// instead of from where it entered: otherwise clearing the loop made the clock jump to the
+    /// entry point plus all the time looped (and ←/→ seek from there).
+    fn fold_loop(&mut self) {
+        let pos = self.base_position + (self.consumed as f64 * self.file_per_device) as u64;
+        let (ls, le) = (
+            self.ctl.loop_start.load(Relaxed),
+            self.ctl.loop_end.load(Relaxed),
+        );
+        if le > ls && pos >= le && self.base_position < le {
+            self.base_position = ls + (pos - ls) % (le - ls);
+            self.consumed = 0;
+        }
+    }
+
     fn publish_position(&self) {
         self.ctl.position.store(self.position_now(), Relaxed);
     }
@@ -531,6 +547,44 @@ fn raised_cosine(k: usize, n: usize) -> f64 {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    /// Press `l`, `l` a second later, wait 10 s, `l`: after the loop is cleared the clock goes
+    /// on from inside the loop. Fails on the old engine, whose clock jumped to the loop's entry
+    /// plus every second looped.
+    #[test]
+    fn clearing_a_loop_keeps_the_clock_inside_it() {
+        let rate = 48_000u32;
+        let ctl = Arc::new(Control::new(true));
+        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 12);
+        let side = || SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: 1.0,
+            gain_plain: 1.0,
+        };
+        let (mut engine, _handles) =
+            Engine::new(Arc::clone(&ctl), rx, [side(), side()], 1, rate, rate);
+        let (a, b) = (u64::from(rate), 2 * u64::from(rate));
+        ctl.loop_start.store(a, Relaxed);
+        ctl.loop_end.store(b, Relaxed);
+        engine.set_position(a);
+        for _ in 0..rate * 11 {
+            tx.push(0.1).unwrap();
+        }
+        let mut out = vec![0.0f32; 480];
+        // Ten and a quarter seconds of looping.
+        for _ in 0..(rate as usize * 41 / 4) / out.len() {
+            engine.render(&mut out);
+        }
+        let looping = ctl.position.load(Relaxed);
+        assert!((a..b).contains(&looping), "{looping}");
+        ctl.loop_end.store(0, Relaxed);
+        engine.render(&mut out);
+        let after = ctl.position.load(Relaxed);
+        assert!(
+            after >= looping && after - looping <= 480,
+            "clock jumped from {looping} to {after} when the loop was cleared"
+        );
+    }
 
     /// A matched-gain change (the exact loudness arriving) is a glide, not a step: on a sine, no
     /// output step between neighbouring samples exceeds the largest step of the sine itself at the
