@@ -7,7 +7,7 @@ use super::feeder;
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
 use crate::render::loudness_cache::Cache;
-use crate::render::matching::{self, Matched};
+use crate::render::matching::{self, Heard, Matched};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -116,6 +116,9 @@ pub struct Player {
     pub exact_after_s: Option<f64>,
     cache: Option<Cache>,
     started: Instant,
+    /// What the listener should know about rates: the file is resampled to the device's rate
+    /// (loudness, preamp and filters are then computed there), filters dropped above its Nyquist.
+    pub notes: Vec<String>,
     /// From `Player::start` to the first callback.
     pub first_callback_s: Option<f64>,
     /// `rewind_when_finished` already went back to the start for this ending.
@@ -166,27 +169,33 @@ impl Player {
         // channels): from the cache, else measured whole before anything plays (`exact_first`),
         // else estimated from a bounded sample now and measured exactly in the background.
         let t_analysis = Instant::now();
+        let heard = Heard {
+            channels: dch,
+            rate_hz: Some(device_rate),
+        };
+        let notes = rate_notes(&cfg.profiles, info.sample_rate, device_rate);
         let cache = if cfg.cache { Cache::open() } else { None };
         let pair = [&cfg.profiles[0], &cfg.profiles[1]];
-        let cached = matching::cached_heard(&cfg.input, &pair, dch, cache.as_ref());
+        let cached = matching::cached_heard(&cfg.input, &pair, heard, cache.as_ref());
         let (l, exact) = if let [Some(a), Some(b)] = cached[..] {
             ([a, b], [true; 2])
         } else if cfg.exact_first {
-            let e = matching::exact_heard(&cfg.input, &pair, dch, cache.as_ref(), on_progress)?;
+            let e = matching::exact_heard(&cfg.input, &pair, heard, cache.as_ref(), on_progress)?;
             if let (Some(w), false) = (e.warning, cfg.quiet) {
                 eprintln!("iemsim: warning: {w}");
             }
             ([e.lufs[0], e.lufs[1]], [true; 2])
         } else {
-            let (est, whole) = matching::estimate_heard(&cfg.input, &pair, dch)?;
+            let (est, whole) = matching::estimate_heard(&cfg.input, &pair, heard)?;
             let l = [0, 1].map(|i| cached[i].unwrap_or(est[i]));
             if whole {
-                matching::store_heard(&cfg.input, &pair, &l, dch, cache.as_ref());
+                matching::store_heard(&cfg.input, &pair, &l, heard, cache.as_ref());
             }
             (l, [0, 1].map(|i| whole || cached[i].is_some()))
         };
         let analysis_s = t_analysis.elapsed().as_secs_f64();
-        let m = Matched::new(l, pair, file_rate);
+        // Preamps (largest boost) at the rate the chains run at, like the loudness.
+        let m = Matched::new(l, pair, drate);
         let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
         let ctl = Arc::new(Control::new(cfg.matching));
@@ -296,6 +305,7 @@ impl Player {
             unsent_gains: None,
             arrived: None,
             exact_after_s: exact.iter().all(|&e| e).then_some(analysis_s),
+            notes,
             cache,
             started: t0,
         };
@@ -336,13 +346,21 @@ impl Player {
             tagged.push((i, self.jobs));
         }
         let profiles: Vec<Profile> = sides.iter().map(|&i| self.profiles[i].clone()).collect();
-        let (input, heard) = (self.input.clone(), usize::from(self.device_channels));
+        let (input, heard) = (self.input.clone(), self.heard());
         let (tx, cache) = (self.job_tx.clone(), self.cache.clone());
         let permille = Arc::clone(&self.exact_permille);
         permille.store(0, Relaxed);
         let spawned = std::thread::Builder::new()
             .name("iemsim-loudness".into())
             .spawn(move || {
+                // Below the feeder and the UI: on a busy machine the background pass takes
+                // longer, never the music. (Linux: the nice value is per thread, and the render
+                // loop's own threads inherit it.)
+                #[cfg(target_os = "linux")]
+                // SAFETY: nice() only changes this thread's scheduling priority.
+                unsafe {
+                    libc::nice(10);
+                }
                 let refs: Vec<&Profile> = profiles.iter().collect();
                 let mut progress = |done: u64, total: u64| {
                     let p = (done.saturating_mul(1000) / total.max(1)).min(1000);
@@ -364,6 +382,14 @@ impl Player {
                 error: Some(format!("cannot start the loudness analysis: {e}")),
                 warning: None,
             });
+        }
+    }
+
+    /// How the listener hears the file: the device's channels, at the device's rate.
+    fn heard(&self) -> Heard {
+        Heard {
+            channels: usize::from(self.device_channels),
+            rate_hz: Some(self.device_rate),
         }
     }
 
@@ -586,8 +612,8 @@ impl Player {
     /// so the screen does not freeze), then exactly in the background (a glide).
     pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
         let i = side.index();
-        let fs = f64::from(self.info.sample_rate);
-        let heard = usize::from(self.device_channels);
+        let fs = f64::from(self.device_rate);
+        let heard = self.heard();
         let measuring = |e| anyhow::anyhow!("measuring {}: {e}", self.input.display());
         let cached = matching::cached_heard(&self.input, &[&profile], heard, self.cache.as_ref());
         let (new_lufs, exact) = match cached[0] {
@@ -661,6 +687,26 @@ impl Drop for Player {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// Notes on rates for the listener: the file resampled to the device's rate, and any filter of
+/// either profile dropped there because it lies above the device's Nyquist frequency.
+fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
+    let mut notes = Vec::new();
+    if file_hz != device_hz {
+        notes.push(format!(
+            "resampling {file_hz} Hz → {device_hz} Hz (the device's rate): loudness, preamp and filters are computed at {device_hz} Hz"
+        ));
+    }
+    for p in profiles {
+        for d in p.coefficients(f64::from(device_hz)).1 {
+            notes.push(format!(
+                "{}: filter {} dropped at {device_hz} Hz: {}",
+                p.name, d.index, d.reason
+            ));
+        }
+    }
+    notes
 }
 
 /// What to tell the listener when underruns start: the device ran dry because the callback

@@ -5,7 +5,7 @@
 //! player before it starts: so it is a use of [`crate::render`], not part of `playback`.
 
 use super::loudness_cache::{Cache, FileId};
-use super::{render, Lane, Mapped, Source};
+use super::{render, Lane, Mapped, Resampled, Source};
 use crate::dsp::loudness::match_gains;
 use crate::dsp::{Preamp, Profile};
 use crate::io::{Decoder, WavError};
@@ -50,6 +50,24 @@ impl Matched {
 /// How many channels the listener hears when nobody says: headphones.
 pub const HEADPHONE_CHANNELS: usize = 2;
 
+/// How the listener hears a file: mixed to `channels`, and (for the player) at the rate its
+/// chains run at, the device's, when that differs from the file's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heard {
+    pub channels: usize,
+    pub rate_hz: Option<u32>,
+}
+
+impl Heard {
+    /// At the file's own rate.
+    pub fn channels(channels: usize) -> Self {
+        Self {
+            channels,
+            rate_hz: None,
+        }
+    }
+}
+
 /// Measures `path` through both profiles (one decoding pass) as it is heard on `heard`
 /// channels (see [`Mapped`]), and matches them.
 pub fn match_pair(
@@ -58,7 +76,7 @@ pub fn match_pair(
     heard: usize,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Matched, WavError> {
-    let (l, _, rate) = measure(path, &profiles, heard, on_progress)?;
+    let (l, _, rate) = measure(path, &profiles, Heard::channels(heard), on_progress)?;
     Ok(Matched::new(
         [l[0].lufs, l[1].lufs],
         profiles,
@@ -73,7 +91,7 @@ pub fn match_pair(
 pub fn analyse_heard(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<f64>, Option<String>), WavError> {
     let (levels, warning, _) = measure(path, profiles, heard, on_progress)?;
@@ -86,15 +104,38 @@ pub fn analyse_heard(
 fn measure(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<Levels>, Option<String>, u32), WavError> {
     crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
     let mut src = Decoder::open(path)?;
     let (total, rate) = (src.info().frames, src.info().sample_rate);
     let progress = &mut |done| on_progress(done, total);
-    let levels = levels_of(&mut Mapped::new(&mut src, heard), profiles, progress)?;
-    Ok((levels, src.nonfinite_warning(), rate))
+    let levels = levels_heard(&mut src, profiles, heard, progress)?;
+    Ok((
+        levels,
+        src.nonfinite_warning(),
+        heard.rate_hz.unwrap_or(rate),
+    ))
+}
+
+/// [`levels_of`] on `src` as it is [`Heard`]; progress in `src`'s frames.
+fn levels_heard(
+    src: &mut dyn Source,
+    profiles: &[&Profile],
+    heard: Heard,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Vec<Levels>, WavError> {
+    let mut mapped = Mapped::new(src, heard.channels);
+    let from = mapped.sample_rate();
+    match heard.rate_hz.filter(|&r| r != from) {
+        Some(to) => {
+            let scale = f64::from(from) / f64::from(to);
+            let progress = &mut |done: u64| on_progress((done as f64 * scale) as u64);
+            levels_of(&mut Resampled::new(&mut mapped, to)?, profiles, progress)
+        }
+        None => levels_of(&mut mapped, profiles, on_progress),
+    }
 }
 
 /// Each profile's [`Levels`] on `src` at 0 dB output gain: one loudness lane per profile.
@@ -137,7 +178,7 @@ const STRETCH_S: f64 = 1.0;
 pub fn estimate_heard(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
 ) -> Result<(Vec<f64>, bool), WavError> {
     let mut src = Decoder::open(path)?;
     let (frames, rate) = (src.info().frames, src.info().sample_rate);
@@ -152,7 +193,7 @@ pub fn estimate_heard(
         .map(|k| k * part + (part - stretch) / 2)
         .collect();
     let mut sampled = Sampled::new(&mut src, starts, stretch);
-    let levels = levels_of(&mut Mapped::new(&mut sampled, heard), profiles, &mut |_| {})?;
+    let levels = levels_heard(&mut sampled, profiles, heard, &mut |_| {})?;
     Ok((levels.into_iter().map(|l| l.lufs).collect(), false))
 }
 
@@ -161,7 +202,7 @@ pub fn estimate_heard(
 pub fn cached_heard(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
     cache: Option<&Cache>,
 ) -> Vec<Option<f64>> {
     let keys = cache_keys(path, profiles, heard, cache);
@@ -174,17 +215,26 @@ pub fn cached_heard(
 fn cache_keys(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
     cache: Option<&Cache>,
 ) -> Vec<Option<String>> {
     let id = cache.and_then(|_| FileId::of(path));
     let rate = id
         .as_ref()
-        .and_then(|_| Decoder::open(path).ok())
-        .map(|d| f64::from(d.info().sample_rate));
+        .and_then(|_| match heard.rate_hz {
+            Some(r) => Some(r),
+            None => Decoder::open(path).ok().map(|d| d.info().sample_rate),
+        })
+        .map(f64::from);
     profiles
         .iter()
-        .map(|p| Some(id.as_ref()?.key(&p.coefficients(rate?).0, rate?, heard)))
+        .map(|p| {
+            let rate = rate?;
+            Some(
+                id.as_ref()?
+                    .key(&p.coefficients(rate).0, rate, heard.channels),
+            )
+        })
         .collect()
 }
 
@@ -193,7 +243,7 @@ pub fn store_heard(
     path: &Path,
     profiles: &[&Profile],
     lufs: &[f64],
-    heard: usize,
+    heard: Heard,
     cache: Option<&Cache>,
 ) {
     for (k, &l) in cache_keys(path, profiles, heard, cache).iter().zip(lufs) {
@@ -217,7 +267,7 @@ pub struct Exact {
 pub fn exact_heard(
     path: &Path,
     profiles: &[&Profile],
-    heard: usize,
+    heard: Heard,
     cache: Option<&Cache>,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exact, WavError> {
@@ -381,8 +431,9 @@ mod tests {
         let refs: Vec<&Profile> = profiles.iter().collect();
         let mut worst_all: f64 = 0.0;
         for f in &files {
-            let (exact, _) = analyse_heard(f, &refs, 2, &mut |_, _| {}).unwrap();
-            let (est, whole) = estimate_heard(f, &refs, 2).unwrap();
+            let heard = Heard::channels(2);
+            let (exact, _) = analyse_heard(f, &refs, heard, &mut |_, _| {}).unwrap();
+            let (est, whole) = estimate_heard(f, &refs, heard).unwrap();
             assert!(!whole, "{}: long enough to be sampled", f.display());
             let rate = f64::from(Decoder::open(f).unwrap().info().sample_rate);
             let (mut worst, mut sum, mut n) = (0.0f64, 0.0, 0);

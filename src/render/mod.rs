@@ -30,7 +30,7 @@ mod meter;
 mod source;
 
 pub use meter::Levels;
-pub use source::{Frames, Mapped, Source};
+pub use source::{Frames, Mapped, Resampled, Source};
 
 use crate::dsp::analysis::Spectrum;
 use crate::dsp::{Chain, Coefficients, Processor};

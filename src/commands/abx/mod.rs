@@ -247,7 +247,7 @@ pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2], cache: bool) -> R
     let e = matching::exact_heard(
         input,
         &profiles,
-        matching::HEADPHONE_CHANNELS,
+        matching::Heard::channels(matching::HEADPHONE_CHANNELS),
         cache.as_ref(),
         &mut |_, _| {},
     )

@@ -84,6 +84,14 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             crate::commands::out::line(format_args!("{text}"))
         }
     };
+    if !args.report.json {
+        for n in &player.notes {
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("iemsim: note: {n}\n"),
+            );
+        }
+    }
     let s = &player.sides;
     emit(
         json!({
@@ -98,6 +106,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "matching": player.matching(),
             "analysis_s": player.analysis_s,
             "gains": player.match_state(),
+            "notes": player.notes,
             "first_callback_s": player.first_callback_s,
         }),
         format!(
