@@ -2,7 +2,9 @@
 //! loudness lane per profile (decode once → each profile's cascade → BS.1770 meter).
 //!
 //! Offline work, used by `export --match`, scripted ABX and the demo exports as well as by the
-//! player before it starts: so it is a use of [`crate::render`], not part of `playback`.
+//! player (an estimate from a few stretches before it starts, the exact pass in the background,
+//! both through [`super::loudness_cache`]): so it is a use of [`crate::render`], not part of
+//! `playback`.
 
 use super::loudness_cache::{Cache, FileId};
 use super::{render, Lane, Mapped, Resampled, Source};
