@@ -365,9 +365,9 @@ impl Engine {
             let wb = 0.5 - 0.5 * (std::f64::consts::PI * self.mix).cos();
             let wa = 1.0 - wb;
             if gliding {
-                for i in 0..2 {
+                for (i, t) in target_gain.iter_mut().enumerate() {
                     if self.step_glide(i) && matching {
-                        target_gain[i] = self.sides[i].gain_matched;
+                        *t = self.sides[i].gain_matched;
                     }
                 }
             }

@@ -208,9 +208,7 @@ pub fn cached_heard(
     cache: Option<&Cache>,
 ) -> Vec<Option<f64>> {
     let keys = cache_keys(path, profiles, heard, cache);
-    keys.iter()
-        .map(|k| Some(cache?.get(k.as_ref()?)?))
-        .collect()
+    keys.iter().map(|k| cache?.get(k.as_ref()?)).collect()
 }
 
 /// The cache key of each profile on `path` (none without a cache, or for a file it cannot name).
@@ -274,10 +272,7 @@ pub fn exact_heard(
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Exact, WavError> {
     let keys = cache_keys(path, profiles, heard, cache);
-    let mut lufs: Vec<Option<f64>> = keys
-        .iter()
-        .map(|k| Some(cache?.get(k.as_ref()?)?))
-        .collect();
+    let mut lufs: Vec<Option<f64>> = keys.iter().map(|k| cache?.get(k.as_ref()?)).collect();
     let missing: Vec<usize> = (0..profiles.len()).filter(|&i| lufs[i].is_none()).collect();
     let mut warning = None;
     if !missing.is_empty() {
