@@ -730,6 +730,43 @@ pub fn display_name(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::dsp::{FilterKind, FilterSpec, Preamp, Profile};
+
+    /// A +6 dB bell at 30 kHz exists at 96 kHz and not at 48 kHz (above Nyquist): on a 48 kHz
+    /// device it is dropped, and the preamp the player applies (computed at the device's rate)
+    /// has no boost to make room for; both notes say so.
+    #[test]
+    fn rates_are_the_devices_and_resampling_is_said() {
+        let p = Profile {
+            name: "air".into(),
+            description: String::new(),
+            preamp_db: 0.0,
+            filters: vec![FilterSpec {
+                kind: FilterKind::Peaking,
+                fc_hz: 30_000.0,
+                gain_db: 6.0,
+                q: 1.0,
+            }],
+            source: String::new(),
+        };
+        assert!(p.preamp_db(Preamp::Auto, 96_000.0) < -5.0);
+        assert_eq!(p.preamp_db(Preamp::Auto, 48_000.0), 0.0);
+        let flat = Profile {
+            filters: Vec::new(),
+            ..p.clone()
+        };
+        let notes = super::rate_notes(&[p.clone(), p], 96_000, 48_000);
+        assert!(
+            notes[0].contains("resampling 96000 Hz → 48000 Hz"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("air: filter 1 dropped at 48000 Hz"),
+            "{notes:?}"
+        );
+        assert!(super::rate_notes(&[flat.clone(), flat], 48_000, 48_000).is_empty());
+    }
+
     #[test]
     fn underrun_advice_suggests_a_longer_buffer() {
         let a = super::underrun_advice(36, Some(64));
