@@ -123,7 +123,12 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..10 {
         let t = Instant::now();
-        let _ = iemsim::render::matching::analyse_heard(&sample, &[&a, &b], 2, &mut |_, _| {});
+        let _ = iemsim::render::matching::analyse_heard(
+            &sample,
+            &[&a, &b],
+            iemsim::render::matching::Heard::channels(2),
+            &mut |_, _| {},
+        );
         times.push(t.elapsed().as_secs_f64());
     }
     let med = percentile(&mut times, 0.5);

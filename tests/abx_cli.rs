@@ -917,4 +917,82 @@ fn summary_tables_sessions_and_pools_each_pair() {
 fn binomial(n: u64, k: u64) -> u128 {
     let k = k.min(n - k);
     (0..k).fold(1u128, |acc, i| acc * u128::from(n - i) / u128::from(i + 1))
+
+/// The loudness cache (shared with `play`): scripted ABX fills it with one entry per profile; a
+/// second run uses it (a planted value changes the logged gains); a corrupt entry is ignored and
+/// rewritten; `--no-cache` neither reads nor writes it; another profile or a changed file misses.
+#[test]
+fn the_loudness_cache_is_used_checked_and_invalidated() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_multitone(dir.path(), 3.0);
+    let cache = dir.path().join("cache");
+    let entries_dir = cache.join("iemsim").join("loudness");
+    let log = dir.path().join("log.jsonl");
+    let run = |b: &str, extra: &[&str]| {
+        let o = bin()
+            .args(["abx", wav.to_str().unwrap(), "-a", "ba", "-b", b])
+            .args(["--no-tui", "--trials", "1", "--answers", "a", "--log"])
+            .arg(&log)
+            .args(extra)
+            .env("XDG_CACHE_HOME", &cache)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        gains_of(log_lines(&log).last().unwrap())
+    };
+    let entries = || -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = fs::read_dir(&entries_dir)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let plant = |lufs: f64| {
+        for p in entries() {
+            let key = p.file_name().unwrap().to_str().unwrap().to_string();
+            let body = format!(
+                "iemsim loudness cache 1\n{key}\nlufs {:016x}\n",
+                lufs.to_bits()
+            );
+            fs::write(&p, body).unwrap();
+        }
+    };
+    let same = |x: (f64, f64), y: (f64, f64)| (x.0 - y.0).abs() < 1e-9 && (x.1 - y.1).abs() < 1e-9;
+
+    let measured = run("dd", &[]);
+    assert_eq!(entries().len(), 2, "one entry per profile");
+    // Used: equal planted loudness for both sides gives other gains than the measured ones.
+    plant(-30.0);
+    let from_cache = run("dd", &[]);
+    assert!(!same(from_cache, measured), "the cache was not read");
+    // --no-cache: measured again, and the planted entries left alone.
+    assert!(same(run("dd", &["--no-cache"]), measured));
+    assert!(fs::read_to_string(&entries()[0])
+        .unwrap()
+        .contains(&format!("{:016x}", (-30.0f64).to_bits())));
+    // Corrupt entries: ignored (measured again) and rewritten with the measured values.
+    for p in entries() {
+        fs::write(p, "not a cache entry\n").unwrap();
+    }
+    assert!(same(run("dd", &[]), measured));
+    for p in entries() {
+        assert!(fs::read_to_string(p)
+            .unwrap()
+            .starts_with("iemsim loudness cache 1\n"));
+    }
+    // Another profile on B: one more entry (ba's is reused).
+    run("neutral", &[]);
+    assert_eq!(entries().len(), 3);
+    // The file rewritten (other content): both profiles miss.
+    make_multitone_into(&wav, 3.5);
+    run("dd", &[]);
+    assert_eq!(entries().len(), 5);
+}
+
+/// [`make_multitone`]'s signal, `secs` long, written over `path`.
+fn make_multitone_into(path: &Path, secs: f64) {
+    let tmp = tempfile::tempdir().unwrap();
+    let made = make_multitone(tmp.path(), secs);
+    fs::copy(made, path).unwrap();
 }

@@ -51,3 +51,28 @@ fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// Issue: the picker listed `ba` and `bass-rolloff` above `iem:moondrop-ssr` for "ssr", and
+/// loading the other side's profile said nothing. Now the name match is highlighted first, and
+/// `3` (dd, B's profile) into A says "A = B".
+#[test]
+fn the_picker_puts_name_matches_first_and_a_equals_b_is_noticed() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let t = tmux::iemsim("ranking", (100, 30), &stack.env(), &["play"], "");
+    t.wait_for("playing", |s| s.contains("LIVE") && s.contains("playing"));
+    t.keys(&["p"]);
+    t.wait_for("picker", |s| s.contains("load a profile"));
+    t.keys(&["s", "s", "r"]);
+    let s = t.wait_for("filtered", |s| s.contains("> ssr"));
+    let first = s.lines().find(|l| l.contains("│▶")).unwrap_or("");
+    assert!(first.contains("iem:moondrop-ssr"), "first match:\n{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("picker closed", |s| !s.contains("load a profile"));
+    t.keys(&["3"]);
+    t.wait_for("A = B notice", |s| s.contains("A = B"));
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

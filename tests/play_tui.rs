@@ -312,3 +312,43 @@ fn keys_after_a_resize_and_keys_sent_together_all_count() {
     let s = t.wait_for("exit after one q", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// Issue: `l`, a second later `l`, wait 10 s, `l` made the clock jump to the loop's entry plus
+/// the time looped (0:10 on a loop at 0:00, then "0:24 / 0:24" while still playing). After the
+/// fix the clock stays inside the loop and goes on from there; → seeks from that place.
+#[test]
+fn clearing_a_loop_keeps_the_clock_where_the_music_is() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let args = ["play", "--start", "2"];
+    let t = tmux::iemsim("loopclear", (100, 30), &stack.env(), &args, "");
+    t.wait_for("playing", |s| s.contains("LIVE") && s.contains("playing"));
+    t.keys(&["l"]);
+    t.wait_for("loop start marked", |s| s.contains("loop start marked"));
+    std::thread::sleep(Duration::from_millis(1200));
+    t.keys(&["l"]);
+    let s = t.wait_for("looping", |s| s.contains("looping"));
+    let start = position_s(&s).expect("a position on screen");
+    std::thread::sleep(Duration::from_secs(6));
+    t.keys(&["l"]);
+    t.wait_for("loop cleared", |s| s.contains("loop cleared"));
+    // Still within about a second of the loop (a 1.2 s loop), not 6 s further on.
+    std::thread::sleep(Duration::from_millis(300));
+    let now = position_s(&t.screen(false)).expect("a position");
+    assert!(
+        now <= start + 3,
+        "clock jumped to {now} s after clearing a loop at {start} s"
+    );
+    t.keys(&["space"]);
+    let s = t.wait_for("paused", |s| s.contains("PAUSED"));
+    let paused_at = position_s(&s).expect("a position");
+    t.keys(&["Right"]);
+    let want = paused_at + 5;
+    t.wait_for(&format!("→ from {paused_at} s lands at {want} s"), |s| {
+        position_s(s) == Some(want)
+    });
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

@@ -23,6 +23,11 @@ pub struct PlayArgs {
     /// Do not match the loudness of A and B (not recommended: louder sounds "better").
     #[arg(long)]
     pub no_match: bool,
+    /// Neither read nor write the loudness cache (the exact loudness of each file through each
+    /// profile, kept in the platform cache folder, e.g. ~/.cache/iemsim, so a second start is
+    /// exact at once).
+    #[arg(long)]
+    pub no_cache: bool,
     /// No terminal UI: play --duration seconds, switching A/B every --switch-every seconds.
     #[arg(long)]
     pub no_tui: bool,
@@ -73,6 +78,9 @@ pub struct AbxArgs {
     /// No terminal UI (scripted mode).
     #[arg(long)]
     pub no_tui: bool,
+    /// Neither read nor write the loudness cache (see `play --help`).
+    #[arg(long)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub audio: DeviceArgs,
     #[command(flatten)]

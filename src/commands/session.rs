@@ -4,7 +4,7 @@
 
 use crate::dsp::{iems, Profile};
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, underrun_advice, Player};
+use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
@@ -52,7 +52,9 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     };
     let mut show_help = false;
     let mut loop_mark: Option<f64> = None;
-    let mut message: Option<(String, Instant)> = None;
+    // A resampled file (or a filter dropped at the device's rate) is said first.
+    let mut message: Option<(String, Instant)> =
+        player.notes.first().map(|n| (n.clone(), Instant::now()));
     let mut levels = [f64::NEG_INFINITY; 2];
     // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     let mut text_scroll: u16 = 0;
@@ -111,6 +113,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                 loop_pending_start: loop_mark,
                 paused: player.paused(),
                 matching: player.matching(),
+                estimating: (player.match_state() == MatchState::Estimated)
+                    .then(|| player.exact_progress()),
                 level_dbfs: levels,
                 status: StatusView {
                     device: &device,
@@ -264,8 +268,25 @@ fn load_live(player: &mut Player, profile: Profile) -> String {
     let side = player.live();
     let name = profile.name.clone();
     match player.set_profile(side, profile) {
-        Ok(()) => format!("{} is now {name}", side.label()),
+        Ok(()) => load_notice(
+            side,
+            &name,
+            player.profile(side) == player.profile(side.other()),
+        ),
         Err(e) => e.to_string(),
+    }
+}
+
+/// "A is now dd", or, when both sides now hold the same profile, a notice that nothing is being
+/// compared (the listener may have pressed the key meant for the other side).
+fn load_notice(side: Side, name: &str, same: bool) -> String {
+    if same {
+        format!(
+            "{} is now {name}: A = B, both sides play the same profile",
+            side.label()
+        )
+    } else {
+        format!("{} is now {name}", side.label())
     }
 }
 
@@ -318,5 +339,17 @@ pub fn need_terminal(instead: &str) -> Result<()> {
         Err(crate::error::usage(format!(
             "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loading_the_other_sides_profile_says_a_equals_b() {
+        assert_eq!(load_notice(Side::B, "dd", false), "B is now dd");
+        let n = load_notice(Side::A, "dd", true);
+        assert!(n.starts_with("A is now dd") && n.contains("A = B"), "{n}");
     }
 }

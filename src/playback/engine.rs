@@ -27,6 +27,11 @@ const GAIN_TAU_S: f64 = 0.004;
 pub const UNDERRUN_FADE_S: f64 = 0.003;
 /// How long a newly installed chain runs muted before it is faded in (its filters settle).
 const WARM_S: f64 = 0.100;
+/// Length of a matched-gain glide (provisional → exact loudness gains, or a re-match after the
+/// other side's profile changed): even in dB, so a 1 dB correction moves 0.004 dB per ms,
+/// far below what the ear hears as a step (a level change spread over ≥ 100 ms is heard as a
+/// smooth fade, not a click; the 4 ms smoothing below is for changes the listener asked for).
+pub const GLIDE_S: f64 = 0.300;
 
 /// A chain with the two output gains it can play at (linear).
 pub struct SideChain {
@@ -41,7 +46,8 @@ pub struct SideChain {
 pub enum EngineCmd {
     /// Replace the chain of a side: it warms up muted, then crossfades in.
     Install { side: Side, chain: SideChain },
-    /// New matched gain for a side (after the other side's profile changed); smoothed, no click.
+    /// New matched gain for a side (the exact loudness arrived, or the other side's profile
+    /// changed): a [`GLIDE_S`] glide even in dB, never a step.
     SetGain { side: Side, gain_matched: f64 },
 }
 
@@ -85,6 +91,9 @@ pub struct Engine {
     target: usize,
     gain_now: [f64; 2],
     gain_coef: f64,
+    /// Matched-gain glides in progress: per-frame factor, frames left, and where each lands.
+    glide: [Glide; 2],
+    glide_frames: usize,
     run_gain: f64,
     warm_frames: usize,
     /// Underrun fade length (device frames), and how much of a fade-in after a gap is left.
@@ -94,6 +103,14 @@ pub struct Engine {
     epoch: u64,
     base_position: u64,
     consumed: u64,
+}
+
+/// A matched gain moving to a new value by a constant factor per frame (even in dB).
+#[derive(Clone, Copy, Default)]
+struct Glide {
+    factor: f64,
+    left: usize,
+    to: f64,
 }
 
 /// Queues that connect the control thread with an [`Engine`].
@@ -112,7 +129,7 @@ impl Engine {
         device_rate: u32,
         file_rate: u32,
     ) -> (Self, EngineHandles) {
-        let (cmd_tx, cmd_rx) = rtrb::RingBuffer::new(4);
+        let (cmd_tx, cmd_rx) = rtrb::RingBuffer::new(8);
         let (trash_tx, trash_rx) = rtrb::RingBuffer::new(8);
         let rate = f64::from(device_rate);
         let live = ctl.live.load(Acquire) as usize;
@@ -144,6 +161,8 @@ impl Engine {
             target: live,
             gain_now,
             gain_coef: 1.0 - (-1.0 / (GAIN_TAU_S * rate)).exp(),
+            glide: [Glide::default(); 2],
+            glide_frames: ((GLIDE_S * rate) as usize).max(1),
             run_gain: 1.0,
             warm_frames: (WARM_S * rate) as usize,
             underrun_fade: ((UNDERRUN_FADE_S * rate) as usize).max(1),
@@ -182,6 +201,7 @@ impl Engine {
         self.ctl
             .frames_rendered
             .fetch_add((out.len() / self.channels) as u64, Relaxed);
+        self.fold_loop();
         self.publish_position();
     }
 
@@ -204,7 +224,7 @@ impl Engine {
                     });
                 }
                 Ok(EngineCmd::SetGain { side, gain_matched }) => {
-                    self.sides[side.index()].gain_matched = gain_matched;
+                    self.start_glide(side.index(), gain_matched);
                 }
                 Err(_) => {}
             }
@@ -305,12 +325,14 @@ impl Engine {
                 s.gain_plain
             }
         };
-        let target_gain = [pick(&self.sides[0]), pick(&self.sides[1])];
+        let mut target_gain = [pick(&self.sides[0]), pick(&self.sides[1])];
+        let gliding = self.glide.iter().any(|g| g.left > 0);
         let pend_gain = self.pending.as_ref().map_or(0.0, |p| pick(&p.chain));
         let run_target = if stop { 0.0 } else { 1.0 };
         let target_mix = self.target as f64;
         let mut peak = [0.0f32; 2];
         let steady = self.pending.is_none()
+            && !gliding
             && self.mix == target_mix
             && self.run_gain == run_target
             && self.gain_now == target_gain;
@@ -342,6 +364,13 @@ impl Engine {
             }
             let wb = 0.5 - 0.5 * (std::f64::consts::PI * self.mix).cos();
             let wa = 1.0 - wb;
+            if gliding {
+                for (i, t) in target_gain.iter_mut().enumerate() {
+                    if self.step_glide(i) && matching {
+                        *t = self.sides[i].gain_matched;
+                    }
+                }
+            }
             for (g, t) in self.gain_now.iter_mut().zip(target_gain) {
                 *g += (t - *g) * self.gain_coef;
             }
@@ -392,6 +421,39 @@ impl Engine {
         }
     }
 
+    /// Starts moving side `i`'s matched gain to `to` over [`GLIDE_S`] (at once if either end is
+    /// silence, where a ratio means nothing; the 4 ms smoothing still applies then).
+    fn start_glide(&mut self, i: usize, to: f64) {
+        let from = self.sides[i].gain_matched;
+        if from > 0.0 && to > 0.0 && from.is_finite() && to.is_finite() {
+            let n = self.glide_frames;
+            self.glide[i] = Glide {
+                factor: (to / from).powf(1.0 / n as f64),
+                left: n,
+                to,
+            };
+        } else {
+            self.sides[i].gain_matched = to;
+            self.glide[i].left = 0;
+        }
+    }
+
+    /// One frame of side `i`'s glide; true if its matched gain moved.
+    fn step_glide(&mut self, i: usize) -> bool {
+        let g = &mut self.glide[i];
+        if g.left == 0 {
+            return false;
+        }
+        g.left -= 1;
+        let s = &mut self.sides[i];
+        s.gain_matched = if g.left == 0 {
+            g.to
+        } else {
+            s.gain_matched * g.factor
+        };
+        true
+    }
+
     /// A pending chain that has fully faded in takes over its side; the old one leaves via `trash`.
     fn finish_pending(&mut self) {
         let done = self.pending.as_ref().is_some_and(|p| p.mix >= 1.0);
@@ -400,6 +462,8 @@ impl Engine {
         }
         if let Some(p) = self.pending.take() {
             let old = std::mem::replace(&mut self.sides[p.side], p.chain);
+            // The new chain comes with its own gain: a glide meant for the old one is over.
+            self.glide[p.side].left = 0;
             let g = if self.ctl.matching.load(Relaxed) {
                 self.sides[p.side].gain_matched
             } else {
@@ -454,6 +518,21 @@ impl Engine {
         }
     }
 
+    /// Once playback has gone round the loop, counts from where it really is (inside the loop)
+    /// instead of from where it entered: otherwise clearing the loop made the clock jump to the
+    /// entry point plus all the time looped (and ←/→ seek from there).
+    fn fold_loop(&mut self) {
+        let pos = self.base_position + (self.consumed as f64 * self.file_per_device) as u64;
+        let (ls, le) = (
+            self.ctl.loop_start.load(Relaxed),
+            self.ctl.loop_end.load(Relaxed),
+        );
+        if le > ls && pos >= le && self.base_position < le {
+            self.base_position = ls + (pos - ls) % (le - ls);
+            self.consumed = 0;
+        }
+    }
+
     fn publish_position(&self) {
         self.ctl.position.store(self.position_now(), Relaxed);
     }
@@ -462,4 +541,112 @@ impl Engine {
 /// Raised-cosine weight of frame `k` of an `n`-frame fade-in (0 at k = 0, near 1 at k = n - 1).
 fn raised_cosine(k: usize, n: usize) -> f64 {
     0.5 - 0.5 * (std::f64::consts::PI * k as f64 / n as f64).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// Press `l`, `l` a second later, wait 10 s, `l`: after the loop is cleared the clock goes
+    /// on from inside the loop. Fails on the old engine, whose clock jumped to the loop's entry
+    /// plus every second looped.
+    #[test]
+    fn clearing_a_loop_keeps_the_clock_inside_it() {
+        let rate = 48_000u32;
+        let ctl = Arc::new(Control::new(true));
+        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 12);
+        let side = || SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: 1.0,
+            gain_plain: 1.0,
+        };
+        let (mut engine, _handles) =
+            Engine::new(Arc::clone(&ctl), rx, [side(), side()], 1, rate, rate);
+        let (a, b) = (u64::from(rate), 2 * u64::from(rate));
+        ctl.loop_start.store(a, Relaxed);
+        ctl.loop_end.store(b, Relaxed);
+        engine.set_position(a);
+        for _ in 0..rate * 11 {
+            tx.push(0.1).unwrap();
+        }
+        let mut out = vec![0.0f32; 480];
+        // Ten and a quarter seconds of looping.
+        for _ in 0..(rate as usize * 41 / 4) / out.len() {
+            engine.render(&mut out);
+        }
+        let looping = ctl.position.load(Relaxed);
+        assert!((a..b).contains(&looping), "{looping}");
+        ctl.loop_end.store(0, Relaxed);
+        engine.render(&mut out);
+        let after = ctl.position.load(Relaxed);
+        assert!(
+            after >= looping && after - looping <= 480,
+            "clock jumped from {looping} to {after} when the loop was cleared"
+        );
+    }
+
+    /// A matched-gain change (the exact loudness arriving) is a glide, not a step: on a sine, no
+    /// output step between neighbouring samples exceeds the largest step of the sine itself at the
+    /// larger of the two gains, and the gain does land on the new value.
+    #[test]
+    fn a_matched_gain_change_glides_without_a_click() {
+        let rate = 48_000u32;
+        let ctl = Arc::new(Control::new(true));
+        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 4);
+        let side = || SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: 0.5,
+            gain_plain: 0.5,
+        };
+        let (mut engine, mut handles) = Engine::new(ctl, rx, [side(), side()], 1, rate, rate);
+        let w = 2.0 * std::f64::consts::PI * 1000.0 / f64::from(rate);
+        let x: Vec<f32> = (0..rate as usize * 2)
+            .map(|n| (0.8 * (w * n as f64).sin()) as f32)
+            .collect();
+        for &v in &x {
+            tx.push(v).unwrap();
+        }
+        let mut out = vec![0.0f32; x.len()];
+        let (before, after) = out.split_at_mut(rate as usize / 2);
+        for b in before.chunks_mut(480) {
+            engine.render(b);
+        }
+        // +6 dB on the live side, as a change in the exact gain would bring.
+        handles
+            .cmds
+            .push(EngineCmd::SetGain {
+                side: Side::A,
+                gain_matched: 1.0,
+            })
+            .unwrap();
+        for b in after.chunks_mut(480) {
+            engine.render(b);
+        }
+        let own_step = x
+            .windows(2)
+            .map(|p| f64::from((p[1] - p[0]).abs()))
+            .fold(0.0, f64::max);
+        let worst = out
+            .windows(2)
+            .map(|p| f64::from((p[1] - p[0]).abs()))
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= own_step * 1.0 * 1.001,
+            "step {worst} > the sine's own {own_step} at the final gain"
+        );
+        // Landed: the last 10 ms peak at 0.8 × 1.0.
+        let tail = out[out.len() - 480..]
+            .iter()
+            .fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((tail - 0.8).abs() < 0.01, "tail peak {tail}");
+        // And it took the glide's length, not the 4 ms smoothing: 100 ms after the change the
+        // gain is still well below its target.
+        let at = rate as usize / 2 + rate as usize / 10;
+        let mid = out[at..at + 480].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!(
+            mid < 0.75,
+            "100 ms into the glide the peak is already {mid}"
+        );
+    }
 }

@@ -6,11 +6,13 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
-use crate::render::matching::{self, Matched};
-use anyhow::{Context, Result};
+use crate::render::loudness_cache::Cache;
+use crate::render::matching::{self, Heard, Matched};
+use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering::*;
+use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -32,6 +34,39 @@ pub struct PlayerConfig {
     pub start_s: f64,
     pub loop_s: Option<(f64, f64)>,
     pub quiet: bool,
+    /// Measure the exact loudness before any sound (ABX: a gain that moves mid-trial would tell
+    /// the sides apart); otherwise start at once on an estimate and glide to the exact gains.
+    pub exact_first: bool,
+    /// Use the loudness cache (`--no-cache` turns it off).
+    pub cache: bool,
+}
+
+/// How far the matching gains are along: estimated from a sample of the file, or exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchState {
+    Estimated,
+    Exact,
+}
+
+/// The exact gains arrived (what the scripted mode reports as a line).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExactArrived {
+    /// Seconds since the player started.
+    pub t_s: f64,
+    /// Matched gains before (the estimate) and now (exact), dB.
+    pub from_db: [f64; 2],
+    pub gain_db: [f64; 2],
+    /// The exact pass failed (the estimate stays): why.
+    pub error: Option<String>,
+    /// The decoder's warning about replaced non-finite samples.
+    pub warning: Option<String>,
+}
+
+/// A background exact pass that finished: for which sides (and which of their loads).
+struct JobDone {
+    sides: Vec<(usize, u64)>,
+    result: Result<matching::Exact, String>,
 }
 
 /// One side as the UI shows it.
@@ -65,6 +100,25 @@ pub struct Player {
     pub buffer_frames: Option<u32>,
     /// Time spent measuring loudness before playback.
     pub analysis_s: f64,
+    /// Whether each side's matching gain is exact yet.
+    exact: [bool; 2],
+    /// The load each side's pending exact pass belongs to (a later load makes it stale).
+    job_of: [u64; 2],
+    jobs: u64,
+    job_tx: Sender<JobDone>,
+    job_rx: Receiver<JobDone>,
+    /// Progress of the latest background pass, per mille.
+    exact_permille: Arc<AtomicU32>,
+    /// Exact gains not yet accepted by the engine's queue (sent again by `check`).
+    unsent_gains: Option<[f64; 2]>,
+    arrived: Option<ExactArrived>,
+    /// Seconds from `start` to the last exact gains, once they came.
+    pub exact_after_s: Option<f64>,
+    cache: Option<Cache>,
+    started: Instant,
+    /// What the listener should know about rates: the file is resampled to the device's rate
+    /// (loudness, preamp and filters are then computed there), filters dropped above its Nyquist.
+    pub notes: Vec<String>,
     /// From `Player::start` to the first callback.
     pub first_callback_s: Option<f64>,
     /// `rewind_when_finished` already went back to the start for this ending.
@@ -112,23 +166,36 @@ impl Player {
         let drate = f64::from(device_rate);
 
         // Loudness of the file through both profiles, as the device will play it (mixed to its
-        // channels), before anything plays.
+        // channels): from the cache, else measured whole before anything plays (`exact_first`),
+        // else estimated from a bounded sample now and measured exactly in the background.
         let t_analysis = Instant::now();
-        let (l, nonfinite) = matching::analyse_heard(
-            &cfg.input,
-            &[&cfg.profiles[0], &cfg.profiles[1]],
-            dch,
-            on_progress,
-        )?;
-        if let (Some(w), false) = (nonfinite, cfg.quiet) {
-            crate::io::diag::diag!("iemsim: warning: {w}");
-        }
+        let heard = Heard {
+            channels: dch,
+            rate_hz: Some(device_rate),
+        };
+        let notes = rate_notes(&cfg.profiles, info.sample_rate, device_rate);
+        let cache = if cfg.cache { Cache::open() } else { None };
+        let pair = [&cfg.profiles[0], &cfg.profiles[1]];
+        let cached = matching::cached_heard(&cfg.input, &pair, heard, cache.as_ref());
+        let (l, exact) = if let [Some(a), Some(b)] = cached[..] {
+            ([a, b], [true; 2])
+        } else if cfg.exact_first {
+            let e = matching::exact_heard(&cfg.input, &pair, heard, cache.as_ref(), on_progress)?;
+            if let (Some(w), false) = (e.warning, cfg.quiet) {
+                crate::io::diag::diag!("iemsim: warning: {w}");
+            }
+            ([e.lufs[0], e.lufs[1]], [true; 2])
+        } else {
+            let (est, whole) = matching::estimate_heard(&cfg.input, &pair, heard)?;
+            let l = [0, 1].map(|i| cached[i].unwrap_or(est[i]));
+            if whole {
+                matching::store_heard(&cfg.input, &pair, &l, heard, cache.as_ref());
+            }
+            (l, [0, 1].map(|i| whole || cached[i].is_some()))
+        };
         let analysis_s = t_analysis.elapsed().as_secs_f64();
-        let m = Matched::new(
-            [l[0], l[1]],
-            [&cfg.profiles[0], &cfg.profiles[1]],
-            file_rate,
-        );
+        // Preamps (largest boost) at the rate the chains run at, like the loudness.
+        let m = Matched::new(l, pair, drate);
         let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
         let ctl = Arc::new(Control::new(cfg.matching));
@@ -211,7 +278,8 @@ impl Player {
             gain_matched_db: gains[i],
             response: response_points(&cfg.profiles[i]),
         });
-        Ok(Player {
+        let (job_tx, job_rx) = channel();
+        let mut player = Player {
             ctl,
             running: Some(running),
             feeder: Some(feeder),
@@ -228,7 +296,172 @@ impl Player {
             analysis_s,
             first_callback_s,
             rewound: false,
-        })
+            exact,
+            job_of: [0; 2],
+            jobs: 0,
+            job_tx,
+            job_rx,
+            exact_permille: Arc::new(AtomicU32::new(0)),
+            unsent_gains: None,
+            arrived: None,
+            exact_after_s: exact.iter().all(|&e| e).then_some(analysis_s),
+            notes,
+            cache,
+            started: t0,
+        };
+        // The exact pass starts once the device plays, so it never delays the first sound.
+        let todo: Vec<usize> = (0..2).filter(|&i| !exact[i]).collect();
+        player.spawn_exact(&todo);
+        Ok(player)
+    }
+
+    /// Whether the matching gains are exact (both sides) or still estimates.
+    pub fn match_state(&self) -> MatchState {
+        if self.exact.iter().all(|&e| e) {
+            MatchState::Exact
+        } else {
+            MatchState::Estimated
+        }
+    }
+
+    /// Progress of the exact pass in the background, 0 to 1.
+    pub fn exact_progress(&self) -> f64 {
+        f64::from(self.exact_permille.load(Relaxed)) / 1000.0
+    }
+
+    /// The exact gains' arrival, once (for the scripted mode's line).
+    pub fn take_exact_arrived(&mut self) -> Option<ExactArrived> {
+        self.arrived.take()
+    }
+
+    /// Measures `sides` exactly on a thread of their own; `check` picks the result up.
+    fn spawn_exact(&mut self, sides: &[usize]) {
+        if sides.is_empty() {
+            return;
+        }
+        let mut tagged = Vec::new();
+        for &i in sides {
+            self.jobs += 1;
+            self.job_of[i] = self.jobs;
+            tagged.push((i, self.jobs));
+        }
+        let profiles: Vec<Profile> = sides.iter().map(|&i| self.profiles[i].clone()).collect();
+        let (input, heard) = (self.input.clone(), self.heard());
+        let (tx, cache) = (self.job_tx.clone(), self.cache.clone());
+        let permille = Arc::clone(&self.exact_permille);
+        permille.store(0, Relaxed);
+        let spawned = std::thread::Builder::new()
+            .name("iemsim-loudness".into())
+            .spawn(move || {
+                // Below the feeder and the UI: on a busy machine the background pass takes
+                // longer, never the music. (Linux: the nice value is per thread, and the render
+                // loop's own threads inherit it.)
+                #[cfg(target_os = "linux")]
+                // SAFETY: nice() only changes this thread's scheduling priority.
+                unsafe {
+                    libc::nice(10);
+                }
+                let refs: Vec<&Profile> = profiles.iter().collect();
+                let mut progress = |done: u64, total: u64| {
+                    let p = (done.saturating_mul(1000) / total.max(1)).min(1000);
+                    permille.store(p as u32, Relaxed);
+                };
+                let result =
+                    matching::exact_heard(&input, &refs, heard, cache.as_ref(), &mut progress)
+                        .map_err(|e| e.to_string());
+                let _ = tx.send(JobDone {
+                    sides: tagged,
+                    result,
+                });
+            });
+        if let Err(e) = spawned {
+            self.arrived = Some(ExactArrived {
+                t_s: self.started.elapsed().as_secs_f64(),
+                from_db: self.gains_db(),
+                gain_db: self.gains_db(),
+                error: Some(format!("cannot start the loudness analysis: {e}")),
+                warning: None,
+            });
+        }
+    }
+
+    /// How the listener hears the file: the device's channels, at the device's rate.
+    fn heard(&self) -> Heard {
+        Heard {
+            channels: usize::from(self.device_channels),
+            rate_hz: Some(self.device_rate),
+        }
+    }
+
+    fn gains_db(&self) -> [f64; 2] {
+        [0, 1].map(|i| self.sides[i].gain_matched_db)
+    }
+
+    /// Takes finished exact passes: the sides they are still current for get their exact
+    /// loudness, and both sides' matched gains glide to the new match.
+    fn take_exact(&mut self) {
+        let mut changed = false;
+        let mut error = None;
+        let mut warning = None;
+        while let Ok(done) = self.job_rx.try_recv() {
+            match done.result {
+                Ok(e) => {
+                    for (k, &(i, id)) in done.sides.iter().enumerate() {
+                        if self.job_of[i] == id {
+                            self.sides[i].loudness_lufs = e.lufs[k];
+                            self.exact[i] = true;
+                            changed = true;
+                        }
+                    }
+                    warning = warning.or(e.warning);
+                }
+                Err(e) => {
+                    if done.sides.iter().any(|&(i, id)| self.job_of[i] == id) {
+                        error = Some(e);
+                    }
+                }
+            }
+        }
+        if !(changed || error.is_some()) {
+            return;
+        }
+        let from_db = self.gains_db();
+        if changed {
+            let l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
+            let pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+            let gains = Matched::from_parts(l, pre).gain_db;
+            for (s, g) in self.sides.iter_mut().zip(gains) {
+                s.gain_matched_db = g;
+            }
+            self.unsent_gains = Some(gains);
+            if self.match_state() == MatchState::Exact {
+                self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
+            }
+        }
+        self.arrived = Some(ExactArrived {
+            t_s: self.started.elapsed().as_secs_f64(),
+            from_db,
+            gain_db: self.gains_db(),
+            error,
+            warning,
+        });
+    }
+
+    /// Hands matched gains still waiting to the engine (it glides to them).
+    fn send_gains(&mut self) {
+        let Some(g) = self.unsent_gains else {
+            return;
+        };
+        // Both or neither: a half-sent pair is sent whole again (the same target twice is harmless).
+        if self.handles.cmds.slots() >= 2 {
+            for (side, gain) in [(Side::A, g[0]), (Side::B, g[1])] {
+                let _ = self.handles.cmds.push(EngineCmd::SetGain {
+                    side,
+                    gain_matched: db_to_gain(gain),
+                });
+            }
+            self.unsent_gains = None;
+        }
     }
 
     pub fn duration_s(&self) -> f64 {
@@ -369,18 +602,24 @@ impl Player {
         }
         // Replaced chains come back from the audio thread to be freed here.
         while self.handles.trash.pop().is_ok() {}
+        self.take_exact();
+        self.send_gains();
         Ok(())
     }
 
     /// Puts `profile` on `side` (a click-free crossfade once its filters have settled), and
-    /// re-matches loudness of both sides.
+    /// re-matches loudness of both sides: at once from the cache or an estimate (bounded work,
+    /// so the screen does not freeze), then exactly in the background (a glide).
     pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
         let i = side.index();
-        let fs = f64::from(self.info.sample_rate);
-        let heard = usize::from(self.device_channels);
-        let new_lufs = matching::analyse_heard(&self.input, &[&profile], heard, &mut |_, _| {})
-            .map(|(l, _)| l)
-            .with_context(|| format!("measuring {}", self.input.display()))?;
+        let fs = f64::from(self.device_rate);
+        let heard = self.heard();
+        let measuring = |e| anyhow::anyhow!("measuring {}: {e}", self.input.display());
+        let cached = matching::cached_heard(&self.input, &[&profile], heard, self.cache.as_ref());
+        let (new_lufs, exact) = match cached[0] {
+            Some(l) => (vec![l], true),
+            None => matching::estimate_heard(&self.input, &[&profile], heard).map_err(measuring)?,
+        };
         let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
         l[i] = new_lufs[0];
         let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
@@ -401,6 +640,7 @@ impl Player {
             .push(EngineCmd::Install { side, chain })
             .map_err(|_| anyhow::anyhow!("a profile change is still in progress; try again"))?;
         let o = side.other().index();
+        self.unsent_gains = None;
         let _ = self.handles.cmds.push(EngineCmd::SetGain {
             side: side.other(),
             gain_matched: db_to_gain(gains[o]),
@@ -415,6 +655,14 @@ impl Player {
         };
         self.sides[o].gain_matched_db = gains[o];
         self.profiles[i] = profile;
+        self.exact[i] = exact;
+        if exact {
+            // Any pass still running for the old profile is stale now.
+            self.jobs += 1;
+            self.job_of[i] = self.jobs;
+        } else {
+            self.spawn_exact(&[i]);
+        }
         Ok(())
     }
 
@@ -441,6 +689,26 @@ impl Drop for Player {
     }
 }
 
+/// Notes on rates for the listener: the file resampled to the device's rate, and any filter of
+/// either profile dropped there because it lies above the device's Nyquist frequency.
+fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
+    let mut notes = Vec::new();
+    if file_hz != device_hz {
+        notes.push(format!(
+            "resampling {file_hz} Hz → {device_hz} Hz (the device's rate): loudness, preamp and filters are computed at {device_hz} Hz"
+        ));
+    }
+    for p in profiles {
+        for d in p.coefficients(f64::from(device_hz)).1 {
+            notes.push(format!(
+                "{}: filter {} dropped at {device_hz} Hz: {}",
+                p.name, d.index, d.reason
+            ));
+        }
+    }
+    notes
+}
+
 /// What to tell the listener when underruns start: the device ran dry because the callback
 /// period is too short for this machine. A buffer twice as long (a power of two, at least 1024
 /// frames, the size that played without underruns on the machines we measured) usually cures it.
@@ -462,6 +730,43 @@ pub fn display_name(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::dsp::{FilterKind, FilterSpec, Preamp, Profile};
+
+    /// A +6 dB bell at 30 kHz exists at 96 kHz and not at 48 kHz (above Nyquist): on a 48 kHz
+    /// device it is dropped, and the preamp the player applies (computed at the device's rate)
+    /// has no boost to make room for; both notes say so.
+    #[test]
+    fn rates_are_the_devices_and_resampling_is_said() {
+        let p = Profile {
+            name: "air".into(),
+            description: String::new(),
+            preamp_db: 0.0,
+            filters: vec![FilterSpec {
+                kind: FilterKind::Peaking,
+                fc_hz: 30_000.0,
+                gain_db: 6.0,
+                q: 1.0,
+            }],
+            source: String::new(),
+        };
+        assert!(p.preamp_db(Preamp::Auto, 96_000.0) < -5.0);
+        assert_eq!(p.preamp_db(Preamp::Auto, 48_000.0), 0.0);
+        let flat = Profile {
+            filters: Vec::new(),
+            ..p.clone()
+        };
+        let notes = super::rate_notes(&[p.clone(), p], 96_000, 48_000);
+        assert!(
+            notes[0].contains("resampling 96000 Hz → 48000 Hz"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("air: filter 1 dropped at 48000 Hz"),
+            "{notes:?}"
+        );
+        assert!(super::rate_notes(&[flat.clone(), flat], 48_000, 48_000).is_empty());
+    }
+
     #[test]
     fn underrun_advice_suggests_a_longer_buffer() {
         let a = super::underrun_advice(36, Some(64));

@@ -1,7 +1,7 @@
 //! Offline rendering: THE one path for all offline work. A source (a decoder, or frames in
 //! memory) through one or more lanes, each a cascade with its output gain feeding a file writer,
 //! a loudness meter, a spectrum, or several of them: `export` (files), loudness matching
-//! ([`matching`]: `play` before it starts, `export --match`, ABX gains), `analyze` (kept signals)
+//! ([`matching`]: `play`'s estimate and exact pass, `export --match`, ABX gains), `analyze` (kept signals)
 //! and the demo export (files, gains and spectra) all run this loop; nothing else filters and
 //! meters offline (`tests/architecture.rs` checks the commands).
 //!
@@ -24,12 +24,13 @@
 
 pub mod export;
 pub mod listing;
+pub mod loudness_cache;
 pub mod matching;
 mod meter;
 mod source;
 
 pub use meter::Levels;
-pub use source::{Frames, Mapped, Source};
+pub use source::{Frames, Mapped, Resampled, Source};
 
 use crate::dsp::analysis::Spectrum;
 use crate::dsp::{Chain, Coefficients, Processor};

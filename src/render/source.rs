@@ -126,6 +126,123 @@ impl Source for Mapped<'_> {
     }
 }
 
+/// Another source at another rate (rubato's FFT resampler, the one the player's feeder uses), so
+/// `play` measures loudness where its chains run: at the device's rate. A filter between the two
+/// Nyquist frequencies is then kept or dropped in the measurement as it is in what is heard.
+/// The output starts with the resampler's delay and ends with its tail (silence, which BS.1770's
+/// absolute gate leaves out of the loudness).
+pub struct Resampled<'a> {
+    inner: &'a mut dyn Source,
+    rate: u32,
+    resampler: rubato::FftFixedIn<f64>,
+    read_buf: Vec<f64>,
+    planar: Vec<Vec<f64>>,
+    /// Resampled frames not handed out yet (interleaved), and how far they have been read.
+    out: Vec<f64>,
+    at: usize,
+    done: bool,
+}
+
+/// Input frames per resampler block.
+const RESAMPLE_BLOCK: usize = 4096;
+
+impl<'a> Resampled<'a> {
+    /// `inner` at `rate` Hz; fails with the reason if rubato cannot convert these rates.
+    pub fn new(inner: &'a mut dyn Source, rate: u32) -> Result<Self, WavError> {
+        let ch = inner.channels();
+        let resampler = rubato::FftFixedIn::<f64>::new(
+            inner.sample_rate() as usize,
+            rate as usize,
+            RESAMPLE_BLOCK,
+            2,
+            ch,
+        )
+        .map_err(|e| resample_error(&e.to_string()))?;
+        Ok(Self {
+            inner,
+            rate,
+            resampler,
+            read_buf: vec![0.0; RESAMPLE_BLOCK * ch],
+            planar: vec![Vec::with_capacity(RESAMPLE_BLOCK); ch],
+            out: Vec::new(),
+            at: 0,
+            done: false,
+        })
+    }
+
+    /// Resamples the next block (the last one padded with silence, then the resampler's tail).
+    fn refill(&mut self) -> Result<(), WavError> {
+        use rubato::Resampler;
+        let ch = self.planar.len();
+        let mut n = 0;
+        while n < RESAMPLE_BLOCK {
+            let got = self.inner.read(&mut self.read_buf[n * ch..])?;
+            if got == 0 {
+                break;
+            }
+            n += got;
+        }
+        for (c, p) in self.planar.iter_mut().enumerate() {
+            p.clear();
+            p.extend(self.read_buf[..n * ch].iter().skip(c).step_by(ch));
+            p.resize(RESAMPLE_BLOCK, 0.0);
+        }
+        let res = if n == 0 {
+            self.done = true;
+            self.resampler
+                .process_partial(None::<&[Vec<f64>]>, None)
+                .map_err(|e| resample_error(&e.to_string()))?
+        } else {
+            self.resampler
+                .process(&self.planar, None)
+                .map_err(|e| resample_error(&e.to_string()))?
+        };
+        self.out.clear();
+        self.at = 0;
+        let frames = res.first().map_or(0, Vec::len);
+        for f in 0..frames {
+            self.out.extend(res.iter().map(|p| p[f]));
+        }
+        Ok(())
+    }
+}
+
+impl Source for Resampled<'_> {
+    fn channels(&self) -> usize {
+        self.planar.len()
+    }
+
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn frames(&self) -> u64 {
+        let r = f64::from(self.rate) / f64::from(self.inner.sample_rate());
+        (self.inner.frames() as f64 * r).ceil() as u64
+    }
+
+    fn read(&mut self, buf: &mut [f64]) -> Result<usize, WavError> {
+        let ch = self.channels();
+        while self.at >= self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = (buf.len() / ch * ch).min(self.out.len() - self.at);
+        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n / ch)
+    }
+}
+
+fn resample_error(reason: &str) -> WavError {
+    WavError::Read {
+        path: "(resampling for the loudness measurement)".into(),
+        source: std::io::Error::other(reason.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +257,40 @@ mod tests {
         assert_eq!(f.read(&mut buf).unwrap(), 2);
         assert_eq!(&buf[..4], &x[6..10]);
         assert_eq!(f.read(&mut buf).unwrap(), 0);
+    }
+
+    /// A 1 kHz sine resampled 44.1 → 48 kHz keeps its frequency and level: the same count of
+    /// zero crossings per second and the same RMS, at the new rate.
+    #[test]
+    fn resampled_keeps_frequency_and_level() {
+        let w = 2.0 * std::f64::consts::PI * 1000.0 / 44_100.0;
+        let x: Vec<f64> = (0..44_100)
+            .map(|n| 0.5 * (w * f64::from(n)).sin())
+            .collect();
+        let mut f = Frames::new(&x, 1, 44_100);
+        let mut r = Resampled::new(&mut f, 48_000).unwrap();
+        assert_eq!(r.sample_rate(), 48_000);
+        let mut y = Vec::new();
+        let mut buf = [0.0; 1000];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            y.extend_from_slice(&buf[..n]);
+        }
+        assert!(y.len() >= 48_000, "{}", y.len());
+        // The middle half second, clear of the resampler's delay and tail.
+        let mid = &y[12_000..36_000];
+        let rms = (mid.iter().map(|v| v * v).sum::<f64>() / mid.len() as f64).sqrt();
+        assert!((rms - 0.5 / 2f64.sqrt()).abs() < 1e-3, "rms {rms}");
+        let crossings = mid
+            .windows(2)
+            .filter(|p| (p[0] < 0.0) != (p[1] < 0.0))
+            .count();
+        assert!(
+            (999..=1001).contains(&crossings),
+            "{crossings} crossings in 0.5 s"
+        );
     }
 }

@@ -81,6 +81,9 @@ pub struct PlayView<'a> {
     pub loop_pending_start: Option<f64>,
     pub paused: bool,
     pub matching: bool,
+    /// `None` once the matching gains are exact; while they are estimates, how far the exact
+    /// measurement in the background has got (0 to 1).
+    pub estimating: Option<f64>,
     /// Output peak per channel in dBFS (`-inf` for silence is fine).
     pub level_dbfs: [f64; 2],
     pub status: StatusView<'a>,

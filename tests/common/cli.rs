@@ -19,12 +19,19 @@ pub fn no_config() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("iemsim-no-config")
 }
 
-/// The binary, with standard input from /dev/null, no settings, run in the crate's folder.
+/// A loudness cache folder of the tests' own, so no test reads or fills the user's.
+pub fn test_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("iemsim-cache")
+}
+
+/// The binary, with standard input from /dev/null, no settings, the tests' own cache folder,
+/// run in the crate's folder.
 pub fn command() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_iemsim"));
     c.stdin(Stdio::null())
         .current_dir(root())
-        .env("IEMSIM_CONFIG_DIR", no_config());
+        .env("IEMSIM_CONFIG_DIR", no_config())
+        .env("XDG_CACHE_HOME", test_cache());
     c
 }
 

@@ -153,8 +153,11 @@ pub fn iemsim(
     } else {
         format!("{then}; ")
     };
+    // The tests' own loudness cache, never the user's.
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("iemsim-cache");
     let cmd = format!(
-        "env {}{}{args}; echo EXIT=$?; {then}sleep 30",
+        "env XDG_CACHE_HOME={} {}{}{args}; echo EXIT=$?; {then}sleep 30",
+        sh_quote(&cache.to_string_lossy()),
         shell_env(vars),
         sh_quote(env!("CARGO_BIN_EXE_iemsim"))
     );

@@ -42,6 +42,9 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         start_s: 0.0,
         loop_s: None,
         quiet: false,
+        // A gain that moved mid-trial would tell the sides apart: trials start exact.
+        exact_first: true,
+        cache: setup.cache,
     })?;
     let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));

@@ -41,6 +41,8 @@ pub struct Setup {
     pub seed: Option<u64>,
     pub log_path: PathBuf,
     pub json: bool,
+    /// Use the loudness cache (not `--no-cache`).
+    pub cache: bool,
 }
 
 pub fn run(args: &AbxArgs) -> Result<()> {
@@ -142,6 +144,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         seed: args.seed,
         log_path,
         json: args.report.json,
+        cache: !args.no_cache,
     })
 }
 
@@ -221,7 +224,11 @@ pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
 /// Runs the trials with the given answers (fewer than planned: an abandoned session).
 fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
     // No audio plays, but the log records the gains a listener would have heard.
-    let gains = matched_gains_db(&setup.input, [&setup.profile_a, &setup.profile_b])?;
+    let gains = matched_gains_db(
+        &setup.input,
+        [&setup.profile_a, &setup.profile_b],
+        setup.cache,
+    )?;
     let clock = Instant::now();
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     if !setup.json {
@@ -246,15 +253,20 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
 /// downmix, as the player hears it), so a scripted session logs exactly what an interactive one
 /// would have applied; `tests/abx_cli.rs` checks the two agree and that the gains really
 /// equalise loudness (against the `ebur128` crate).
-pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2]) -> Result<[f64; 2]> {
-    let m = matching::match_pair(
+pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2], cache: bool) -> Result<[f64; 2]> {
+    let cache = cache
+        .then(crate::render::loudness_cache::Cache::open)
+        .flatten();
+    let e = matching::exact_heard(
         input,
-        profiles,
-        matching::HEADPHONE_CHANNELS,
+        &profiles,
+        matching::Heard::channels(matching::HEADPHONE_CHANNELS),
+        cache.as_ref(),
         &mut |_, _| {},
     )
     .with_context(|| format!("measuring the loudness of {}", input.display()))?;
-    Ok(m.gain_db)
+    let rate = f64::from(crate::io::Decoder::open(input)?.info().sample_rate);
+    Ok(matching::Matched::new([e.lufs[0], e.lufs[1]], profiles, rate).gain_db)
 }
 
 fn print_header(setup: &Setup) -> Result<()> {

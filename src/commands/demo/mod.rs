@@ -100,6 +100,10 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             start_s: 0.0,
             loop_s: None,
             quiet: true,
+            // Each part is a short file rendered for this run: measured whole at once (cheap),
+            // never cached.
+            exact_first: true,
+            cache: false,
         };
         let mut player = super::start_player(cfg)?;
         player.headphones.clone_from(&hp);

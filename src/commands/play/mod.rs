@@ -71,6 +71,8 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         start_s,
         loop_s,
         quiet: args.no_tui,
+        exact_first: false,
+        cache: !args.no_cache,
     };
     // Check the whole setup before touching the terminal: errors then print as one plain line.
     let mut player = super::start_player(cfg)?;

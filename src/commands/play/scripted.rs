@@ -5,7 +5,7 @@
 use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, underrun_advice, Player};
+use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
 use anyhow::Result;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
@@ -13,6 +13,51 @@ use std::time::{Duration, Instant};
 
 fn side_name(player: &Player, side: Side) -> String {
     player.sides[side.index()].profile.clone()
+}
+
+/// The line saying the exact loudness gains arrived (the estimate's gains glide to them), or
+/// that the exact pass failed and the estimate stays (stderr, like every warning).
+fn exact_line(
+    player: &Player,
+    e: &ExactArrived,
+    played: f64,
+    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::commands::out::StdoutError>,
+) -> Result<()> {
+    let warn = |w: &str| {
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!("iemsim: warning: {w}\n"),
+        );
+    };
+    if let Some(w) = &e.warning {
+        warn(w);
+    }
+    if let Some(err) = &e.error {
+        warn(&format!(
+            "the exact loudness analysis failed, the estimated gains stay: {err}"
+        ));
+        return Ok(());
+    }
+    let db = crate::ui::fmt::db;
+    emit(
+        json!({
+            "event": "exact_gains",
+            "t_s": played,
+            "since_start_s": e.t_s,
+            "from_db": e.from_db,
+            "gain_db": e.gain_db,
+            "gains": player.match_state(),
+        }),
+        format!(
+            "{played:7.3} s  exact loudness gains: A {} dB, B {} dB (estimated {} / {} dB), gliding over {:.0} ms",
+            db(e.gain_db[0]),
+            db(e.gain_db[1]),
+            db(e.from_db[0]),
+            db(e.from_db[1]),
+            crate::playback::engine::GLIDE_S * 1e3,
+        ),
+    )?;
+    Ok(())
 }
 
 /// The scripted mode: plays `--duration`, switching every `--switch-every`, one line per switch.
@@ -39,6 +84,14 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             crate::commands::out::line(format_args!("{text}"))
         }
     };
+    if !args.report.json {
+        for n in &player.notes {
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("iemsim: note: {n}\n"),
+            );
+        }
+    }
     let s = &player.sides;
     emit(
         json!({
@@ -52,10 +105,12 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "a": s[0], "b": s[1],
             "matching": player.matching(),
             "analysis_s": player.analysis_s,
+            "gains": player.match_state(),
+            "notes": player.notes,
             "first_callback_s": player.first_callback_s,
         }),
         format!(
-            "playing {} on {} ({} Hz, {} frames/buffer); A = {} ({} dB), B = {} ({} dB), loudness matching {}; analysis {:.0} ms, first audio after {:.0} ms",
+            "playing {} on {} ({} Hz, {} frames/buffer); A = {} ({} dB), B = {} ({} dB), loudness matching {} ({} gains); analysis {:.0} ms, first audio after {:.0} ms",
             display_name(&player.input),
             player.device_name,
             player.device_rate,
@@ -65,6 +120,10 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             s[1].profile,
             crate::ui::fmt::db(if player.matching() { s[1].gain_matched_db } else { s[1].preamp_db }),
             if player.matching() { "on" } else { "off" },
+            match player.match_state() {
+                MatchState::Exact => "exact",
+                MatchState::Estimated => "estimated",
+            },
             player.analysis_s * 1e3,
             player.first_callback_s.unwrap_or(f64::NAN) * 1e3,
         ),
@@ -84,6 +143,9 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             crate::io::diag::diag!("iemsim: warning: {advice}");
         }
         played = t0.elapsed().as_secs_f64();
+        if let Some(e) = player.take_exact_arrived() {
+            exact_line(player, &e, played, &emit)?;
+        }
         if played >= duration || player.finished() {
             break;
         }

@@ -54,21 +54,55 @@ pub fn normalize(s: &str) -> String {
         .collect()
 }
 
-/// Indices of the entries that match `query`, in entry order: every entry for an empty query,
-/// else those whose name, class or detail contains the query (case and punctuation ignored).
+/// Indices of the entries that match `query`, best first: every entry (in entry order) for an
+/// empty query, else the entries whose name matches, exactly, by its start, by the start of one
+/// of its words (`ssr` in `iem:moondrop-ssr`), inside, then loosely (the query's letters in
+/// order); then those of that class; then, last, those whose description holds the query. Case
+/// and punctuation are ignored everywhere; ties keep the entry order. (Descriptions used to
+/// count as much as names, so "ssr" listed `ba` above `iem:moondrop-ssr`.)
 pub fn filter(entries: &[PickerEntry], query: &str) -> Vec<usize> {
     let q = normalize(query);
-    entries
+    let mut ranked: Vec<(u8, usize)> = entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| {
-            q.is_empty()
-                || normalize(&e.name).contains(&q)
-                || normalize(&e.class) == q
-                || normalize(&e.detail).contains(&q)
-        })
-        .map(|(i, _)| i)
-        .collect()
+        .filter_map(|(i, e)| Some((rank(e, &q)?, i)))
+        .collect();
+    ranked.sort();
+    ranked.into_iter().map(|(_, i)| i).collect()
+}
+
+/// How well `e` matches the normalised query `q` (lower is better), `None` if it does not.
+fn rank(e: &PickerEntry, q: &str) -> Option<u8> {
+    if q.is_empty() {
+        return Some(0);
+    }
+    let name = normalize(&e.name);
+    // `iem:` is the kind, not the name: `moondrop` is a prefix of `iem:moondrop-ssr`.
+    let bare = normalize(e.name.strip_prefix("iem:").unwrap_or(&e.name));
+    let mut words = e.name.split(|c: char| !c.is_alphanumeric()).map(normalize);
+    if name == q || bare == q {
+        Some(0)
+    } else if name.starts_with(q) || bare.starts_with(q) {
+        Some(1)
+    } else if words.any(|w| !w.is_empty() && w.starts_with(q)) {
+        Some(2)
+    } else if name.contains(q) {
+        Some(3)
+    } else if in_order(q, &name) {
+        Some(4)
+    } else if normalize(&e.class) == q {
+        Some(5)
+    } else if normalize(&e.detail).contains(q) {
+        Some(6)
+    } else {
+        None
+    }
+}
+
+/// Whether the characters of `q` appear in `s` in the same order (not necessarily together).
+fn in_order(q: &str, s: &str) -> bool {
+    let mut rest = s.chars();
+    q.chars().all(|c| rest.any(|d| d == c))
 }
 
 impl Picker {
@@ -232,6 +266,34 @@ mod tests {
         // The model as its maker writes it.
         assert_eq!(filter(&e, "er4"), vec![3]);
         assert!(filter(&e, "zzz").is_empty());
+    }
+
+    /// Issue: "ssr" listed `ba` and `bass-rolloff` (their descriptions hold "ssr" once
+    /// punctuation goes) above `iem:moondrop-ssr`. Names first: exact, prefix, word, fuzzy;
+    /// descriptions last. Fails on the old filter, which kept the entry order.
+    #[test]
+    fn names_rank_above_descriptions() {
+        let e = vec![
+            entry(
+                "ba",
+                "built-in",
+                "Balanced armature: less sub-bass, rolled-off",
+            ),
+            entry("bass-rolloff", "built-in", "Less sub-bass; roll-off"),
+            entry("iem:moondrop-ssr", "DD", "Moondrop SSR"),
+            entry("ssr-like", "user", "mine"),
+            entry("iem:moondrop-s8", "planar", "Moondrop S8"),
+            entry("sr", "user", "exactly sr"),
+        ];
+        // Prefix (ssr-like), word (moondrop-ssr), inside the name across punctuation
+        // (bass-rolloff), then the description (ba's "sub-bass, rolled").
+        assert_eq!(filter(&e, "ssr"), vec![3, 2, 1, 0]);
+        // Exact first; inside-the-name ties keep the entry order; the description last.
+        assert_eq!(filter(&e, "sr"), vec![5, 1, 2, 3, 0]);
+        // The maker's name is a prefix of the bare IEM name.
+        assert_eq!(filter(&e, "moondrop"), vec![2, 4]);
+        // Fuzzy: letters in order inside a name.
+        assert_eq!(filter(&e, "mdssr"), vec![2]);
     }
 
     #[test]

@@ -59,12 +59,15 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
     if let Some(line) = message_line(v.message, v.loop_pending_start) {
         frame.render_widget(line, message);
     }
-    let matching = if v.matching {
-        "matching on"
-    } else {
-        "matching off"
+    let matching = match (v.matching, v.estimating) {
+        (true, None) => "matching on (exact)".to_string(),
+        (true, Some(p)) => format!("matching on (estimated, exact {:.0}%)", p * 100.0),
+        (false, _) => "matching off".to_string(),
     };
-    frame.render_widget(status_line(&v.status, true, matching, status.width), status);
+    frame.render_widget(
+        status_line(&v.status, true, &matching, status.width),
+        status,
+    );
     frame.render_widget(hints_line(&hint_items(v, text.cut), hints.width), hints);
 
     if v.show_help {

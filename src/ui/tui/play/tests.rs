@@ -53,6 +53,7 @@ fn view() -> PlayView<'static> {
         loop_pending_start: None,
         paused: false,
         matching: true,
+        estimating: None,
         level_dbfs: [-12.0, f64::NEG_INFINITY],
         status: StatusView {
             device: "Test Device",
