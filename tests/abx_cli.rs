@@ -917,6 +917,7 @@ fn summary_tables_sessions_and_pools_each_pair() {
 fn binomial(n: u64, k: u64) -> u128 {
     let k = k.min(n - k);
     (0..k).fold(1u128, |acc, i| acc * u128::from(n - i) / u128::from(i + 1))
+}
 
 /// The loudness cache (shared with `play`): scripted ABX fills it with one entry per profile; a
 /// second run uses it (a planted value changes the logged gains); a corrupt entry is ignored and
