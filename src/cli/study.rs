@@ -9,8 +9,8 @@ use std::path::PathBuf;
 pub struct ProfilesArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error
-    /// (fits every bundled measurement: a few seconds).
+    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error (the
+    /// fits ship with iemsim, made from the bundled measurements).
     #[arg(long)]
     pub iem: bool,
 }

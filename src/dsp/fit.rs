@@ -288,13 +288,15 @@ impl Param {
     }
 
     fn spec(&self) -> FilterSpec {
-        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact.
-        let round = |v: f64, step: f64| (v / step).round() * step;
+        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact:
+        // dividing by the integer scale gives the double nearest the decimal (1.88, where
+        // multiplying by 0.01 gives 1.8800000000000001).
+        let round = |v: f64, per_unit: f64| (v * per_unit).round() / per_unit;
         FilterSpec::new(
             self.kind,
             round(self.ln_fc.exp(), 1.0),
-            round(self.gain_db, 0.01),
-            round(self.ln_q.exp(), 0.001),
+            round(self.gain_db, 100.0),
+            round(self.ln_q.exp(), 1000.0),
         )
     }
 
