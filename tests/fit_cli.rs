@@ -91,7 +91,8 @@ fn held_out_measurements_fit_within_0_8_db_as_simulation_and_as_correction() {
             "{name}: reported {}",
             sim["error"]
         );
-        let inv = json(&["fit", p, "--invert", "--json"]);
+        // The exact correction (AutoEq's smoothing and limits are checked below).
+        let inv = json(&["fit", p, "--invert", "--exact", "--json"]);
         let filters = filters_of(&inv);
         check_constraints(&filters, 10);
         let neg: Vec<f64> = d.iter().map(|v| -v).collect();
@@ -241,4 +242,232 @@ fn per_iem_profiles_resolve_by_loose_names_and_are_listed_with_their_error() {
         assert!(r["rms_error_db"].as_f64().unwrap() <= 0.8, "{r}");
         assert!(!r["drivers"].as_str().unwrap().is_empty());
     }
+}
+
+/// The filters of a profile as `show --json` reports them.
+fn shown_filters(args: &[&str]) -> (Vec<Filter>, Value) {
+    let j = json(&[&["show"][..], args, &["--json"]].concat());
+    (cli::filters(&j["profile"]["filters"]), j)
+}
+
+/// The summed response of `filters` at `f` (independent cookbook formulas).
+fn response(filters: &[Filter], f: &[f64]) -> Vec<f64> {
+    f.iter()
+        .map(|&x| {
+            filters
+                .iter()
+                .map(|(k, fc, g, q)| rbj_db(k, *fc, *g, *q, x))
+                .sum()
+        })
+        .collect()
+}
+
+/// RMS difference over 20 Hz–10 kHz of two responses on `f`: as they are, and with the mean
+/// difference (a preamp) removed.
+fn rms_apart(f: &[f64], a: &[f64], b: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = f
+        .iter()
+        .zip(a.iter().zip(b))
+        .filter(|(x, _)| (20.0..=10_000.0).contains(*x))
+        .map(|(_, (a, b))| a - b)
+        .collect();
+    let n = d.len() as f64;
+    let m = d.iter().sum::<f64>() / n;
+    let raw = (d.iter().map(|v| v * v).sum::<f64>() / n).sqrt();
+    let centred = (d.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt();
+    (raw, centred)
+}
+
+/// Issue 21: a correction made from a CSV follows AutoEq's practice, so it sounds like the one
+/// AutoEq publishes for the same headphone (same oratory1990 measurement, same target). Both
+/// routes (`fit --invert` and `--headphones X.csv`) are compared, as responses, with AutoEq's
+/// ParametricEQ.txt; the largest boost keeps AutoEq's +6 dB limit.
+#[test]
+fn hd600_correction_from_its_csv_sounds_like_autoeqs() {
+    let csv = fixture("Sennheiser HD 600.csv");
+    let csv = csv.to_str().unwrap();
+    let f: Vec<f64> = (0..695).map(|n| 20.0 * 1.01f64.powi(n)).collect();
+    let (autoeq, _) = shown_filters(&["tests/fixtures/autoeq/Sennheiser HD 600 ParametricEQ.txt"]);
+    let want = response(&autoeq, &f);
+    let fitted = json(&[
+        "fit",
+        csv,
+        "--invert",
+        "--target",
+        "harman-over-ear-2018",
+        "--json",
+    ]);
+    assert_eq!(fitted["name"], "Sennheiser HD 600 (correction)");
+    let (through, _) = shown_filters(&["neutral", "--headphones", csv]);
+    for (route, filters) in [
+        ("fit --invert", filters_of(&fitted)),
+        ("--headphones", through),
+    ] {
+        let got = response(&filters, &f);
+        let (raw, centred) = rms_apart(&f, &got, &want);
+        let max_boost = got.iter().cloned().fold(f64::MIN, f64::max);
+        eprintln!(
+            "HD 600 {route}: {raw:.2} dB RMS from AutoEq over 20 Hz-10 kHz ({centred:.2} dB with the mean removed); max boost {max_boost:+.2} dB"
+        );
+        assert!(raw <= 1.0, "{route}: {raw:.2} dB RMS");
+        assert!(max_boost <= 6.0, "{route}: {max_boost:+.2} dB");
+        // No boost above 10 kHz (the ceiling is a stiff penalty: a lower filter's skirt may
+        // leave a tenth of a dB at most).
+        for (x, g) in f.iter().zip(&got) {
+            assert!(
+                *x <= 10_000.0 || *g <= 0.1,
+                "{route}: {g:+.2} dB at {x:.0} Hz"
+            );
+        }
+    }
+    // The exact fit is kept behind --exact, and it is what chased the measurement before.
+    let exact = json(&[
+        "fit",
+        csv,
+        "--invert",
+        "--exact",
+        "--target",
+        "harman-over-ear-2018",
+        "--json",
+    ]);
+    let got = response(&filters_of(&exact), &f);
+    let (raw, centred) = rms_apart(&f, &got, &want);
+    eprintln!("HD 600 fit --invert --exact: {raw:.2} dB RMS from AutoEq ({centred:.2} centred)");
+}
+
+/// The same comparison for Moondrop Chu. AutoEq's file is made from oratory1990's measurement,
+/// the fixture CSV is Super Review's (another coupler and unit), so only a loose bound holds;
+/// the numbers are printed for the record.
+#[test]
+fn chu_correction_is_close_to_autoeqs_from_another_measurement() {
+    let csv = fixture("Moondrop Chu.csv");
+    let f: Vec<f64> = (0..695).map(|n| 20.0 * 1.01f64.powi(n)).collect();
+    let (autoeq, _) = shown_filters(&["tests/fixtures/autoeq/Moondrop Chu ParametricEQ.txt"]);
+    let want = response(&autoeq, &f);
+    for extra in [&[][..], &["--exact"][..]] {
+        let args = [
+            &["fit", csv.to_str().unwrap(), "--invert", "--json"][..],
+            extra,
+        ]
+        .concat();
+        let got = response(&filters_of(&json(&args)), &f);
+        let (raw, centred) = rms_apart(&f, &got, &want);
+        let at = |hz: f64| got[f.iter().position(|x| *x >= hz).unwrap()];
+        eprintln!(
+            "Moondrop Chu fit --invert {extra:?}: {raw:.2} dB RMS from AutoEq ({centred:.2} centred); {:+.1} dB at 8 kHz, {:+.1} dB at 10 kHz, {:+.1} dB at 13.9 kHz",
+            at(8_000.0),
+            at(10_000.0),
+            at(13_900.0)
+        );
+        if extra.is_empty() {
+            assert!(centred <= 2.0, "{centred:.2}");
+            assert!(at(13_900.0) <= 0.1 && at(10_200.0) <= 0.1);
+        }
+    }
+}
+
+/// Issue 20: a measurement that does not cover 20 Hz–10 kHz, or with absurd levels, is refused
+/// (exit 2) naming what it covers; nothing is invented for the missing band.
+#[test]
+fn measurements_that_do_not_cover_the_band_or_are_absurd_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let treble = dir.path().join("treble.csv");
+    let rows: String = (0..60)
+        .map(|i| format!("{},{}\n", 10_000.0 * 1.01f64.powi(i), (i % 7) as f64))
+        .collect();
+    std::fs::write(&treble, format!("frequency,raw\n{rows}")).unwrap();
+    let absurd = dir.path().join("absurd.csv");
+    let rows: String = (0..695)
+        .map(|i| {
+            format!(
+                "{},{}\n",
+                20.0 * 1.01f64.powi(i),
+                if i == 5 { 1e300 } else { 0.0 }
+            )
+        })
+        .collect();
+    std::fs::write(&absurd, format!("frequency,raw\n{rows}")).unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["fit", treble.to_str().unwrap()],
+            "covers only 10 kHz to 18",
+        ),
+        (
+            vec![
+                "fit",
+                chu.to_str().unwrap(),
+                "--like",
+                treble.to_str().unwrap(),
+            ],
+            "treble.csv: covers only",
+        ),
+        (vec!["fit", absurd.to_str().unwrap()], "absurd.csv, line 7"),
+        (
+            vec!["show", "ba", "--headphones", treble.to_str().unwrap()],
+            "treble.csv: covers only",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = iemsim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
+
+/// Issue 21: what `fit` makes is named for what it is, and `--like` / `--target` take the names
+/// the rest of the tool uses.
+#[test]
+fn fitted_profiles_are_named_and_like_takes_profile_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let chu = chu.to_str().unwrap();
+    let out = dir.path().join("x.toml");
+    let o = iemsim(&[
+        "fit",
+        chu,
+        "--like",
+        "iem:etymotic-er4sr",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, shown) = shown_filters(&[out.to_str().unwrap()]);
+    assert_eq!(
+        shown["profile"]["name"],
+        "Moondrop Chu \u{2192} iem:etymotic-er4sr"
+    );
+    let source = shown["profile"]["source"].as_str().unwrap();
+    for part in [
+        "Moondrop Chu.csv",
+        "harman",
+        "Etymotic ER4SR.csv",
+        "RMS error",
+        "Q <= 6",
+    ] {
+        assert!(source.contains(part), "{part}: {source}");
+    }
+    assert!(!shown["profile"]["description"].as_str().unwrap().is_empty());
+    // The bundled measurement of a per-IEM name is the CSV itself: same curve, same fit.
+    let er4 = root().join("samples/measurements/iem/ba/Etymotic ER4SR.csv");
+    let by_csv = json(&["fit", chu, "--like", er4.to_str().unwrap(), "--json"]);
+    let by_name = json(&["fit", chu, "--like", "Etymotic ER4SR", "--json"]);
+    assert_eq!(by_csv["filters"], by_name["filters"]);
+    assert_eq!(by_name["name"], "Moondrop Chu \u{2192} iem:etymotic-er4sr");
+    // Any other profile: its response is B's deviation.
+    let like_ba = json(&["fit", chu, "--like", "ba", "--json"]);
+    assert_eq!(like_ba["name"], "Moondrop Chu \u{2192} ba");
+    let inv = json(&[
+        "fit",
+        chu,
+        "--invert",
+        "--target",
+        "harman-in-ear-2019",
+        "--json",
+    ]);
+    assert_eq!(inv["name"], "Moondrop Chu (correction)");
+    let o = iemsim(&["fit", chu, "--like", "no-such-profile"]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 pub struct ProfilesArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error
-    /// (fits every bundled measurement: a few seconds).
+    /// List the per-IEM profiles (`iem:moondrop-ssr`, …) with class, drivers and fit error (the
+    /// fits ship with iemsim, made from the bundled measurements).
     #[arg(long)]
     pub iem: bool,
 }
@@ -21,22 +21,34 @@ pub struct FitArgs {
     /// The IEM's frequency response: an AutoEq-style CSV (`frequency,raw`; more columns, other
     /// header names, `;` or tab separators and no header are fine).
     pub measurement: PathBuf,
-    /// The neutral reference: `harman` (Harman in-ear 2019 v2), `diffuse-field`, or a CSV file.
+    /// The neutral reference: `harman` (= `harman-in-ear-2019`, Harman in-ear 2019 v2),
+    /// `harman-over-ear-2018` (for headphones), `diffuse-field`, or a CSV file.
     #[arg(
         long,
         default_value = "harman",
-        value_name = "harman|diffuse-field|TARGET.csv"
+        value_name = "harman|harman-in-ear-2019|harman-over-ear-2018|diffuse-field|TARGET.csv"
     )]
     pub target: String,
     /// At most this many filters (1-20).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub max_filters: usize,
-    /// Fit the correction EQ instead (what brings this IEM to the target, as AutoEq computes).
+    /// Fit the correction EQ instead (what brings this IEM or headphone to the target), by
+    /// AutoEq's rules: the error is smoothed over 1/12 octave, over 2 octaves above 6-8 kHz
+    /// (treble features of a coupler are not what an ear hears); boosts are limited to +6 dB (so
+    /// a bass roll-off below the rig's reliable range is not chased); nothing below the
+    /// measurement's lowest frequency is fitted; no boost above 10 kHz. Named "NAME (correction)".
     #[arg(long, conflicts_with = "like")]
     pub invert: bool,
-    /// Make MEASUREMENT sound like this IEM: its correction plus B's deviation, as one PEQ.
-    #[arg(long, value_name = "B.csv")]
-    pub like: Option<PathBuf>,
+    /// With --invert: fit the exact negated deviation instead (no smoothing, boosts up to the
+    /// +12 dB per-filter limit, boosts up to 14 kHz), as iemsim did before AutoEq's rules.
+    #[arg(long, requires = "invert")]
+    pub exact: bool,
+    /// Make MEASUREMENT sound like B: its correction plus B's deviation, as one PEQ (an exact
+    /// fit), named "A → B". B is a measurement CSV, a per-IEM profile (`iem:moondrop-ssr`,
+    /// `"Moondrop SSR"`: its bundled measurement) or any other profile name or file (its response
+    /// is B's deviation from the Harman in-ear target).
+    #[arg(long, value_name = "B.csv|PROFILE")]
+    pub like: Option<String>,
     /// Write the filters to this file (`.txt`: Equalizer APO / AutoEq ParametricEQ.txt format).
     #[arg(short = 'o', long, value_name = "PROFILE.txt")]
     pub output: Option<PathBuf>,

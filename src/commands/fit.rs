@@ -1,14 +1,14 @@
 //! `iemsim fit MEASUREMENT.csv`: the PEQ that makes neutral audio sound like the measured IEM (or,
-//! with `--invert`, its correction EQ; with `--like B.csv`, A corrected towards B), by the same fitter
-//! that makes the per-IEM built-ins.
+//! with `--invert`, its correction EQ by AutoEq's rules; with `--like B`, A corrected towards B),
+//! by the same fitter that makes the per-IEM built-ins.
 
 use crate::cli::FitArgs;
 use crate::commands::out::outln;
-use crate::dsp::deviation;
 use crate::dsp::fit::{self, FitConfig, FitError};
-use crate::dsp::iems;
+use crate::dsp::{correction, deviation, iems};
 use crate::dsp::{FilterSpec, Profile};
 use crate::io::measurement::{self, Measurement};
+use crate::profiles::{self, headphones};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Write;
@@ -16,14 +16,24 @@ use std::path::Path;
 
 #[derive(Serialize)]
 struct FitReport<'a> {
+    name: &'a str,
     measurement: String,
     target: &'a str,
     mode: &'static str,
     like: Option<String>,
+    /// The band the error is judged on (Hz).
+    band_hz: (f64, f64),
     filters: &'a [FilterSpec],
     preamp_db: f64,
     error: FitError,
     output: Option<String>,
+}
+
+/// What B is in `--like B`: its deviation from the target on the standard grid, and its name.
+struct Like {
+    name: String,
+    source: String,
+    deviation: Vec<f64>,
 }
 
 pub fn run(args: &FitArgs) -> Result<()> {
@@ -33,48 +43,107 @@ pub fn run(args: &FitArgs) -> Result<()> {
             args.max_filters
         )));
     }
-    let target = target(&args.target)?;
+    let target_m = headphones::target_measurement(&args.target)?;
+    let band = deviation::ERROR_BAND_HZ;
+    if !headphones::is_builtin_target(&args.target) {
+        target_m.check_covers(band, Path::new(&args.target))?;
+    }
     let a = measurement::read(&args.measurement)?;
-    let (grid, dev_a) = deviation_of(&a, &target);
-    let (mode, curve) = match (&args.like, args.invert) {
-        (Some(b), _) => {
-            let (_, dev_b) = deviation_of(&measurement::read(b)?, &target);
-            (
-                "like",
-                dev_b.iter().zip(&dev_a).map(|(b, a)| b - a).collect(),
-            )
-        }
-        (None, true) => ("correction", dev_a.iter().map(|v| -v).collect()),
-        (None, false) => ("simulation", dev_a),
-    };
-    let cfg = FitConfig {
+    a.check_covers(band, &args.measurement)?;
+    let (grid, dev_a) = deviation_of(&a, &target_m);
+    let stem = stem(&args.measurement);
+    let default_cfg = FitConfig {
         max_filters: args.max_filters,
         ..FitConfig::default()
     };
+    let like = match &args.like {
+        Some(b) => Some(like(b, &target_m, &grid)?),
+        None => None,
+    };
+    let (mode, name, curve, cfg) = match (&like, args.invert) {
+        (Some(b), _) => (
+            "like",
+            format!("{stem} \u{2192} {}", b.name),
+            b.deviation.iter().zip(&dev_a).map(|(b, a)| b - a).collect(),
+            default_cfg,
+        ),
+        (None, true) if args.exact => (
+            "correction",
+            format!("{stem} (correction)"),
+            dev_a.iter().map(|v| -v).collect(),
+            default_cfg,
+        ),
+        (None, true) => (
+            "correction",
+            format!("{stem} (correction)"),
+            correction::curve(&grid, &dev_a),
+            correction::config(args.max_filters, a.freqs_hz[0]),
+        ),
+        (None, false) => ("simulation", stem.clone(), dev_a, default_cfg),
+    };
     let fitted = fit::fit(&grid, &curve, &cfg);
-    let stem = args
-        .measurement
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "fit".into());
+    let e = fitted.error;
+    let (what, rules) = match (mode, &like) {
+        ("like", Some(b)) => (
+            format!("{} sounding like {}", args.measurement.display(), b.name),
+            "exact fit".to_string(),
+        ),
+        ("correction", _) if args.exact => (
+            format!("correction EQ for {}", args.measurement.display()),
+            "exact fit".to_string(),
+        ),
+        ("correction", _) => (
+            format!("correction EQ for {}", args.measurement.display()),
+            format!(
+                "AutoEq's rules: treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz",
+                correction::TREBLE_SMOOTHING_HZ.0 / 1000.0,
+                correction::MAX_BOOST_DB,
+                correction::NO_BOOST_ABOVE_HZ / 1000.0
+            ),
+        ),
+        _ => (
+            format!("{} as heard on a {} reference", args.measurement.display(), args.target),
+            "exact fit".to_string(),
+        ),
+    };
+    let band_text = format!("{}-{}", hz(cfg.band_hz.0), hz(cfg.band_hz.1));
+    let mut source = format!(
+        "fitted by iemsim from {} against the {} target",
+        args.measurement.display(),
+        args.target
+    );
+    if let Some(b) = &like {
+        source.push_str(&format!(" and {}", b.source));
+    }
+    source.push_str(&format!(
+        "; {mode}, {rules}; {} filters (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {band_text} \
+         (mean offset removed), worst {:+.2} dB at {:.0} Hz",
+        fitted.filters.len(),
+        cfg.max_gain_db,
+        cfg.max_q,
+        e.rms_db,
+        e.worst_db,
+        e.worst_hz
+    ));
     let profile = Profile {
-        name: stem.clone(),
-        description: format!("{stem} ({mode}), fitted by iemsim"),
+        name: name.clone(),
+        description: what.clone(),
         preamp_db: 0.0,
         filters: fitted.filters.clone(),
-        source: String::new(),
+        source,
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
     if let Some(out) = &args.output {
         write_profile(out, &profile, preamp_db, args.force)?;
     }
-    let e = fitted.error;
     if args.report.json {
         let report = FitReport {
+            name: &name,
             measurement: args.measurement.display().to_string(),
             target: &args.target,
             mode,
-            like: args.like.as_ref().map(|p| p.display().to_string()),
+            like: args.like.clone(),
+            band_hz: cfg.band_hz,
             filters: &fitted.filters,
             preamp_db,
             error: e,
@@ -83,20 +152,10 @@ pub fn run(args: &FitArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    let what = match (mode, &args.like) {
-        ("like", Some(b)) => format!(
-            "{} sounding like {}",
-            args.measurement.display(),
-            b.display()
-        ),
-        ("correction", _) => format!("correction EQ for {}", args.measurement.display()),
-        _ => format!(
-            "{} as heard on a {} reference",
-            args.measurement.display(),
-            args.target
-        ),
-    };
-    outln!("{what}: {} filters", fitted.filters.len())?;
+    outln!(
+        "{what} ({rules}): {} filters, named '{name}'",
+        fitted.filters.len()
+    )?;
     outln!()?;
     outln!("  #  type        fc Hz   gain dB      Q")?;
     for (i, f) in fitted.filters.iter().enumerate() {
@@ -111,7 +170,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     }
     outln!()?;
     outln!(
-        "RMS error {:.2} dB over 20 Hz-10 kHz (mean offset removed); worst {:+.2} dB at {:.0} Hz",
+        "RMS error {:.2} dB over {band_text} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
         e.rms_db,
         e.worst_db,
         e.worst_hz
@@ -123,16 +182,54 @@ pub fn run(args: &FitArgs) -> Result<()> {
     Ok(())
 }
 
-/// `harman`, `diffuse-field`, or a CSV file.
-fn target(name: &str) -> Result<Measurement> {
-    let embedded = match name {
-        "harman" => Some(("harman", iems::HARMAN_IN_EAR_2019_CSV)),
-        "diffuse-field" => Some(("diffuse-field", iems::DIFFUSE_FIELD_CSV)),
-        _ => None,
-    };
-    match embedded {
-        Some((n, csv)) => Ok(iems::parse_embedded(csv, n)?),
-        None => Ok(measurement::read(Path::new(name))?),
+/// B of `--like B`: a measurement CSV, a per-IEM name (`iem:moondrop-ssr`, `Moondrop SSR`: its
+/// bundled measurement), or any other profile the tool knows (built-in, user folder, file): a
+/// profile is a deviation from the Harman in-ear target by definition, so its response is used.
+fn like(spec: &str, target: &Measurement, grid: &[f64]) -> Result<Like> {
+    let path = Path::new(spec);
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv || (path.is_file() && !profiles::is_file_spec(spec)) {
+        let m = measurement::read(path)?;
+        m.check_covers(deviation::ERROR_BAND_HZ, path)?;
+        let (_, d) = deviation_of(&m, target);
+        return Ok(Like {
+            name: stem(path),
+            source: format!("{} (--like)", path.display()),
+            deviation: d,
+        });
+    }
+    let profile = profiles::resolve(spec, None)?;
+    if let Some(iem) = iems::by_name(&profile.name) {
+        let m = iems::parse_embedded(iem.csv, iem.path)?;
+        let (_, d) = deviation_of(&m, target);
+        return Ok(Like {
+            name: profile.name,
+            source: format!("{} ({} measurement, --like)", iem.path, iem.measurer),
+            deviation: d,
+        });
+    }
+    Ok(Like {
+        source: format!("the response of profile '{}' (--like)", profile.name),
+        deviation: profile.response_db(grid, 48_000.0),
+        name: profile.name,
+    })
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fit".into())
+}
+
+/// `20 Hz`, `10 kHz`.
+fn hz(f: f64) -> String {
+    if f >= 1000.0 {
+        format!("{} kHz", (f / 100.0).round() / 10.0)
+    } else {
+        format!("{:.0} Hz", f)
     }
 }
 

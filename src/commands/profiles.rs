@@ -82,25 +82,12 @@ struct IemRow<'a> {
     profile: &'a crate::dsp::Profile,
 }
 
-/// Fits every bundled IEM (two at a time: each fit is independent) and prints one line each.
+/// Every per-IEM profile (shipped fits: no fitting at run time), one line each.
 fn list_iems(json: bool) -> Result<()> {
-    let fitted: Vec<&'static IemProfile> = std::thread::scope(|s| {
-        let (first, second) = iems::CATALOG.split_at(iems::CATALOG.len() / 2);
-        let other = s.spawn(|| {
-            second
-                .iter()
-                .map(iems::profile)
-                .collect::<Result<Vec<_>, _>>()
-        });
-        let mine = first
-            .iter()
-            .map(iems::profile)
-            .collect::<Result<Vec<_>, _>>();
-        let theirs = other
-            .join()
-            .map_err(|_| anyhow::anyhow!("a fitting thread failed"))?;
-        anyhow::Ok(mine?.into_iter().chain(theirs?).collect())
-    })?;
+    let fitted: Vec<&'static IemProfile> = iems::CATALOG
+        .iter()
+        .map(iems::profile)
+        .collect::<Result<_, _>>()?;
     let rows: Vec<IemRow> = fitted
         .iter()
         .map(|f| IemRow {

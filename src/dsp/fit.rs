@@ -35,6 +35,9 @@ pub struct FitConfig {
     pub treble_weight: f64,
     /// Whether a low shelf may be used for the bass.
     pub shelves: bool,
+    /// If set, the filters' summed response may not rise above this anywhere (dB): a correction's
+    /// largest boost (AutoEq's `max_gain`, +6 dB by default), however the curve asks for more.
+    pub max_total_boost_db: Option<f64>,
     /// Sample rate the filters are designed at (their response barely depends on it below 14 kHz).
     pub sample_rate: f64,
 }
@@ -49,6 +52,7 @@ impl Default for FitConfig {
             band_hz: (20.0, 10_000.0),
             treble_weight: 0.1,
             shelves: true,
+            max_total_boost_db: None,
             sample_rate: 48_000.0,
         }
     }
@@ -146,20 +150,26 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     // judged on every point.
     // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
     // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
-    let kept: Vec<usize> = (0..n)
+    // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
+    let fitted: Vec<usize> = (0..n)
         .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
         .step_by(2)
-        .chain((0..n).filter(|&i| ceiling_at(freqs_hz[i], cfg)))
         .collect();
-    let pick = |v: &[f64]| kept.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-    let ceiling: Vec<bool> = kept
-        .iter()
-        .map(|&i| freqs_hz[i] > cfg.max_boost_hz)
-        .collect();
+    let mut kept: Vec<(usize, Option<f64>)> = fitted.iter().map(|&i| (i, None)).collect();
+    if let Some(c) = cfg.max_total_boost_db {
+        kept.extend(fitted.iter().map(|&i| (i, Some(c))));
+    }
+    kept.extend(
+        (0..n)
+            .filter(|&i| ceiling_at(freqs_hz[i], cfg))
+            .map(|i| (i, Some(0.0))),
+    );
+    let pick = |v: &[f64]| kept.iter().map(|&(i, _)| v[i]).collect::<Vec<f64>>();
+    let ceiling: Vec<Option<f64>> = kept.iter().map(|&(_, c)| c).collect();
     let weights: Vec<f64> = kept
         .iter()
-        .map(|&i| {
-            if ceiling_at(freqs_hz[i], cfg) {
+        .map(|&(i, c)| {
+            if c.is_some() {
                 CEILING_WEIGHT
             } else {
                 weights[i]
@@ -180,39 +190,61 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     if cfg.shelves && cfg.max_filters > 0 {
         let bass = problem.mean_between(&problem.residual(&params, offset), 20.0, 60.0);
         if bass.abs() > 1.0 {
-            params.push(Param::new(FilterKind::LowShelf, 100.0, bass, 0.7));
+            // Clamped like every other parameter: a leaky seal's −25 dB bass starts at the limit.
+            let mut shelf = Param::new(FilterKind::LowShelf, 100.0, bass, 0.7);
+            shelf.clamp(cfg);
+            params.push(shelf);
             offset = problem.refine(&mut params, offset, STAGE_ITERS);
         }
     }
-    // Filters that converged onto one another (same kind, fc and Q) are merged and the freed
-    // places refilled, twice at most: a list with three identical filters helps nobody.
-    for _ in 0..3 {
-        while params.len() < cfg.max_filters {
+    // Every free slot is filled while a place is left where one more filter helps. Filters that
+    // converged onto one another (same kind, fc and Q) are merged and their places refilled, for
+    // as long as that lowers the cost; the best full set seen is kept, so a refill that recreates
+    // the same twins ends the loop instead of leaving slots empty.
+    let mut placements = 0;
+    let budget = 4 * cfg.max_filters + 4;
+    let mut best: Option<(f64, Vec<Param>)> = None;
+    loop {
+        while params.len() < cfg.max_filters && placements < budget {
             let r = problem.residual(&params, offset);
             let Some(p) = problem.next_peak(&r) else {
                 break;
             };
             params.push(p);
+            placements += 1;
             offset = problem.refine(&mut params, offset, STAGE_ITERS);
         }
         offset = problem.refine(&mut params, offset, FINAL_ITERS);
-        if !merge_twins(&mut params, cfg) {
+        let cost = problem.cost(&problem.residual(&params, offset), &params);
+        if best.as_ref().is_some_and(|b| cost >= b.0) {
+            break;
+        }
+        best = Some((cost, params.clone()));
+        if !merge_twins(&mut params, cfg) || placements >= budget {
             break;
         }
         offset = problem.refine(&mut params, offset, STAGE_ITERS);
+    }
+    if let Some((_, kept)) = best {
+        params = kept;
     }
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
 }
 
-/// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add); whether any were.
+/// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add) when the sum is within
+/// the gain limit; whether any were. Twins whose sum is beyond the limit stay two filters: merging
+/// them would clamp the gain away, free a slot, and the same filter would be placed again.
 fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig) -> bool {
     let before = params.len();
     let mut kept: Vec<Param> = Vec::with_capacity(before);
     for p in params.drain(..) {
         match kept.iter_mut().find(|k| {
-            k.kind == p.kind && (k.ln_fc - p.ln_fc).abs() < 0.01 && (k.ln_q - p.ln_q).abs() < 0.05
+            k.kind == p.kind
+                && (k.ln_fc - p.ln_fc).abs() < 0.01
+                && (k.ln_q - p.ln_q).abs() < 0.05
+                && (k.gain_db + p.gain_db).abs() <= cfg.max_gain_db
         }) {
             Some(k) => {
                 k.gain_db += p.gain_db;
@@ -256,13 +288,15 @@ impl Param {
     }
 
     fn spec(&self) -> FilterSpec {
-        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact.
-        let round = |v: f64, step: f64| (v / step).round() * step;
+        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact:
+        // dividing by the integer scale gives the double nearest the decimal (1.88, where
+        // multiplying by 0.01 gives 1.8800000000000001).
+        let round = |v: f64, per_unit: f64| (v * per_unit).round() / per_unit;
         FilterSpec::new(
             self.kind,
             round(self.ln_fc.exp(), 1.0),
-            round(self.gain_db, 0.01),
-            round(self.ln_q.exp(), 0.001),
+            round(self.gain_db, 100.0),
+            round(self.ln_q.exp(), 1000.0),
         )
     }
 
@@ -348,8 +382,9 @@ struct Problem {
     grid: Grid,
     curve: Vec<f64>,
     weights: Vec<f64>,
-    /// Points where only a ceiling of 0 dB applies (above `max_boost_hz`).
-    ceiling: Vec<bool>,
+    /// Points where only a ceiling applies (0 dB above `max_boost_hz`, `max_total_boost_db` in
+    /// the band): the filters' sum may not rise above it.
+    ceiling: Vec<Option<f64>>,
     cfg: FitConfig,
 }
 
@@ -360,8 +395,9 @@ impl Problem {
             .freqs_hz
             .iter()
             .zip(v)
-            .filter(|(f, _)| (lo..=hi).contains(*f))
-            .map(|(_, v)| *v)
+            .zip(&self.ceiling)
+            .filter(|((f, _), c)| c.is_none() && (lo..=hi).contains(*f))
+            .map(|((_, v), _)| *v)
             .collect();
         if pts.is_empty() {
             0.0
@@ -370,7 +406,7 @@ impl Problem {
         }
     }
 
-    /// curve − (offset + filters); at ceiling points −max(0, filters). Also whether each ceiling
+    /// curve − (offset + filters); at ceiling points min(0, ceiling − filters). Also whether each ceiling
     /// point is active (the filters boost there), for the Jacobian.
     fn residuals(&self, responses: &[Vec<f64>], offset: f64) -> (Vec<f64>, Vec<bool>) {
         let mut sum = vec![0.0; self.curve.len()];
@@ -382,13 +418,13 @@ impl Problem {
         let active: Vec<bool> = sum
             .iter()
             .zip(&self.ceiling)
-            .map(|(s, c)| *c && *s > 0.0)
+            .map(|(s, c)| c.is_some_and(|c| *s > c))
             .collect();
         let r = (0..sum.len())
             .map(|i| match (self.ceiling[i], active[i]) {
-                (true, true) => -sum[i],
-                (true, false) => 0.0,
-                _ => self.curve[i] - offset - sum[i],
+                (Some(c), true) => c - sum[i],
+                (Some(_), false) => 0.0,
+                (None, _) => self.curve[i] - offset - sum[i],
             })
             .collect();
         (r, active)
@@ -411,7 +447,7 @@ impl Problem {
             .iter()
             .zip(&self.weights)
             .enumerate()
-            .filter(|(i, _)| !self.ceiling[*i])
+            .filter(|(i, _)| self.ceiling[*i].is_none())
             .map(|(i, (r, w))| (i, (r * w).abs()))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let peak = r[i];
@@ -453,7 +489,7 @@ impl Problem {
                     q.set(j, p.get(j) + STEPS[j]);
                     let d = self.grid.filter_db(&q);
                     for (i, col) in jac[3 * k + j].iter_mut().enumerate() {
-                        let counts = !self.ceiling[i] || active[i];
+                        let counts = self.ceiling[i].is_none() || active[i];
                         *col = if counts {
                             (d[i] - responses[k][i]) / STEPS[j]
                         } else {

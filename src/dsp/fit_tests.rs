@@ -132,3 +132,130 @@ fn is_deterministic_and_a_flat_curve_needs_nothing() {
     assert!(flat.filters.is_empty(), "{:?}", flat.filters);
     assert!(flat.error.rms_db < 1e-9);
 }
+
+/// Curves no 10 filters within the limits can follow (issue 20): what the fit must still do.
+fn hard_cases() -> Vec<(&'static str, Vec<f64>)> {
+    let f = grid();
+    let pk = |fc: f64, g: f64, q: f64| -> Vec<f64> {
+        f.iter()
+            .map(|&x| rbj_db(FilterKind::Peaking, fc, g, q, x))
+            .collect()
+    };
+    let add =
+        |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x + y).collect() };
+    let notches = add(pk(3_000.0, -20.0, 4.0), pk(7_000.0, -18.0, 5.0));
+    let bass: Vec<f64> = f
+        .iter()
+        .map(|&x| rbj_db(FilterKind::LowShelf, 120.0, 18.0, 0.7, x))
+        .collect();
+    // A leaky seal: the bass falls away, 25 dB down at 20 Hz.
+    let leaky: Vec<f64> = f
+        .iter()
+        .map(|&x| {
+            if x < 300.0 {
+                -25.0 * (300f64 / x).log2() / (300f64 / 20.0).log2()
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // ±6 dB ramps, four per decade: more features than filters.
+    let saw: Vec<f64> = f
+        .iter()
+        .map(|&x| {
+            let t = (x.log10() * 4.0).fract();
+            12.0 * t - 6.0
+        })
+        .collect();
+    vec![
+        ("notches deeper than 12 dB", notches),
+        ("bass 18 dB up", bass),
+        ("leaky seal", leaky),
+        ("sawtooth", saw),
+    ]
+}
+
+#[test]
+fn hard_cases_keep_every_limit_fill_every_slot_and_report_their_true_error() {
+    let f = grid();
+    let cfg = FitConfig::default();
+    for (name, curve) in hard_cases() {
+        let got = fit(&f, &curve, &cfg);
+        for s in &got.filters {
+            assert!(s.gain_db.abs() <= cfg.max_gain_db, "{name}: {s:?}");
+            assert!(s.q <= cfg.max_q && s.q >= 0.2, "{name}: {s:?}");
+            assert!(
+                (20.0..=cfg.max_boost_hz).contains(&s.fc_hz),
+                "{name}: {s:?}"
+            );
+            assert!(
+                !(s.kind == FilterKind::HighShelf && s.gain_db > 0.0),
+                "{name}: {s:?}"
+            );
+            s.validate().unwrap();
+        }
+        // While error remains, every slot is used.
+        if got.error.rms_db > 0.05 {
+            assert_eq!(
+                got.filters.len(),
+                cfg.max_filters,
+                "{name}: {:?}\n{:?}",
+                got.error,
+                got.filters
+            );
+        }
+        // The reported error is the filters' real one, recomputed by the independent reference.
+        let err: Vec<(f64, f64)> = f
+            .iter()
+            .zip(&curve)
+            .filter(|(x, _)| (20.0..=10_000.0).contains(*x))
+            .map(|(&x, c)| {
+                let m: f64 = got
+                    .filters
+                    .iter()
+                    .map(|s| rbj_db(s.kind, s.fc_hz, s.gain_db, s.q, x))
+                    .sum();
+                (x, m - c)
+            })
+            .collect();
+        let mean = err.iter().map(|e| e.1).sum::<f64>() / err.len() as f64;
+        let rms = (err.iter().map(|e| (e.1 - mean).powi(2)).sum::<f64>() / err.len() as f64).sqrt();
+        assert!(
+            (rms - got.error.rms_db).abs() < 1e-6,
+            "{name}: {rms} vs {:?}",
+            got.error
+        );
+        let worst = err
+            .iter()
+            .map(|e| (e.0, e.1 - mean))
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .unwrap();
+        assert!(
+            (worst.1 - got.error.worst_db).abs() < 1e-6,
+            "{name}: {worst:?} vs {:?}",
+            got.error
+        );
+        eprintln!("{name}: {} filters, {:?}", got.filters.len(), got.error);
+    }
+}
+
+#[test]
+fn absurd_curves_still_give_filters_within_the_limits() {
+    // The initial low shelf was never clamped: a −1e3 dB bass gave a −1e3 dB shelf.
+    let f = grid();
+    let cfg = FitConfig::default();
+    for level in [-1e3, 1e3, -60.0, 60.0] {
+        let curve: Vec<f64> = f
+            .iter()
+            .map(|&x| if x < 80.0 { level } else { 0.0 })
+            .collect();
+        let got = fit(&f, &curve, &cfg);
+        assert!(
+            got.filters
+                .iter()
+                .all(|s| s.gain_db.abs() <= cfg.max_gain_db && s.validate().is_ok()),
+            "{level}: {:?}",
+            got.filters
+        );
+    }
+}

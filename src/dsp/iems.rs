@@ -2,12 +2,13 @@
 //! named `iem:<brand-model>` (`iem:moondrop-ssr`), made by the one fitter ([`super::fit`]) from
 //! the IEM's deviation ([`super::deviation`]).
 //!
-//! The CSVs are embedded with `include_str!` and fitted lazily, once per process and IEM (a cache):
-//! one fit takes about 0.15 s in release builds, so looking up one IEM is quick and `iemsim profiles`
-//! (which needs only names) does no fitting at all. Sources and measurers: the README beside the
+//! The CSVs are embedded with `include_str!` (for plots and for refitting); the fitted filters are
+//! data, generated from them and committed (`iems_fitted.rs`), so no run fits anything and every
+//! platform gets the same profiles. Sources and measurers: the README beside the
 //! CSVs. Parsing the embedded text reuses `dsp::measurement::parse` (pure; `io::measurement` reads files with it).
 
 use super::deviation;
+use super::filter::{FilterKind, FilterSpec};
 use super::fit::{self, FitConfig, FitError};
 use super::measurement::{self, Measurement, MeasurementError};
 use super::profile::Profile;
@@ -364,8 +365,24 @@ pub struct IemProfile {
     pub error: FitError,
 }
 
-/// The per-IEM profile of `iem`, fitted on first use (default constraints: ≤ 10 filters, |gain| ≤
-/// 12 dB, Q ≤ 6, no boost above 14 kHz) and cached for the rest of the process.
+/// The fits as shipped: generated from the CSVs by `cargo run --release --example fit_iems`
+/// (which prints [`fitted_table_source`]) and committed, so a run does no fitting and every
+/// platform gets the same numbers; `shipped_fits_agree_with_a_refit_from_the_csvs` refits them.
+#[path = "iems_fitted.rs"]
+mod fitted;
+
+/// One shipped fit: the IEM's slug, its filters (kind, fc Hz, gain dB, Q) and its error.
+pub struct ShippedFit {
+    pub slug: &'static str,
+    pub filters: &'static [(FilterKind, f64, f64, f64)],
+    pub rms_db: f64,
+    pub worst_hz: f64,
+    pub worst_db: f64,
+}
+
+/// The per-IEM profile of `iem` (default constraints: ≤ 10 filters, |gain| ≤ 12 dB, Q ≤ 6, no
+/// boost above 14 kHz), from the shipped fit, made once per process and IEM; an IEM without a
+/// shipped fit (not from the catalogue) is fitted.
 pub fn profile(iem: &IemMeasurement) -> Result<&'static IemProfile, MeasurementError> {
     static CACHE: OnceLock<Vec<OnceLock<IemProfile>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| CATALOG.iter().map(|_| OnceLock::new()).collect());
@@ -376,7 +393,10 @@ pub fn profile(iem: &IemMeasurement) -> Result<&'static IemProfile, MeasurementE
     if let Some(done) = cache.get(index).and_then(OnceLock::get) {
         return Ok(done);
     }
-    let made = build(iem)?;
+    let made = match fitted::FITTED.iter().find(|f| f.slug == iem.slug) {
+        Some(shipped) => from_shipped(iem, shipped),
+        None => fit_profile(iem)?,
+    };
     match cache.get(index) {
         Some(cell) => Ok(cell.get_or_init(|| made)),
         // Not from the catalogue: nothing to cache it in (leaked once; callers pass catalogue entries).
@@ -384,12 +404,30 @@ pub fn profile(iem: &IemMeasurement) -> Result<&'static IemProfile, MeasurementE
     }
 }
 
-fn build(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
+/// Fits `iem`'s profile from its CSV: what the shipped table holds.
+pub fn fit_profile(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
     let (freqs, dev) = measured_deviation(iem)?;
+    let fitted = fit::fit(&freqs, &dev, &FitConfig::default());
+    Ok(assemble(iem, fitted.filters, fitted.error))
+}
+
+fn from_shipped(iem: &IemMeasurement, shipped: &ShippedFit) -> IemProfile {
+    let filters = shipped
+        .filters
+        .iter()
+        .map(|&(kind, fc, gain, q)| FilterSpec::new(kind, fc, gain, q))
+        .collect();
+    let error = FitError {
+        rms_db: shipped.rms_db,
+        worst_hz: shipped.worst_hz,
+        worst_db: shipped.worst_db,
+    };
+    assemble(iem, filters, error)
+}
+
+fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemProfile {
     let cfg = FitConfig::default();
-    let fitted = fit::fit(&freqs, &dev, &cfg);
-    let e = fitted.error;
-    let count = fitted.filters.len();
+    let count = filters.len();
     let profile = Profile {
         name: iem.profile_name(),
         description: format!(
@@ -399,7 +437,7 @@ fn build(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
             iem.class.label()
         ),
         preamp_db: 0.0,
-        filters: fitted.filters,
+        filters,
         source: format!(
             "{} measurement by {} (AutoEq, MIT; {}) minus Harman IE 2019 v2, both normalised to 0 dB over 0.5-2 kHz; \
              fitted with {} filters (|gain| <= {} dB, Q <= {}, no boost above {} kHz), RMS error {:.2} dB over 20 Hz-10 kHz \
@@ -417,11 +455,45 @@ fn build(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
         ),
     };
     let profile = profile.with_auto_preamp();
-    Ok(IemProfile {
+    IemProfile {
         iem: *iem,
         profile,
         error: e,
-    })
+    }
+}
+
+/// The Rust source of the shipped table (`iems_fitted.rs`), fitted now from every CSV of the
+/// catalogue. Numbers print as the shortest decimal that reads back exactly.
+pub fn fitted_table_source() -> Result<String, MeasurementError> {
+    let mut out = String::from(
+        "//! Generated by `cargo run --release --example fit_iems > src/dsp/iems_fitted.rs` from the\n\
+         //! CSVs in samples/measurements/iem/; do not edit. `iems::tests::shipped_fits_agree_with_a_refit_from_the_csvs`\n\
+         //! checks it against a fresh fit.\n\n\
+         // Fitted gains such as 3.14 dB are data, not approximations of π.\n\
+         #![allow(clippy::approx_constant)]\n\n\
+         use super::ShippedFit;\n\
+         use crate::dsp::filter::FilterKind::*;\n\n\
+         pub const FITTED: &[ShippedFit] = &[\n",
+    );
+    for iem in CATALOG {
+        let p = fit_profile(iem)?;
+        out.push_str(&format!(
+            "    ShippedFit {{\n        slug: {:?},\n        filters: &[\n",
+            iem.slug
+        ));
+        for f in &p.profile.filters {
+            out.push_str(&format!(
+                "            ({:?}, {:?}, {:?}, {:?}),\n",
+                f.kind, f.fc_hz, f.gain_db, f.q
+            ));
+        }
+        out.push_str(&format!(
+            "        ],\n        rms_db: {:?},\n        worst_hz: {:?},\n        worst_db: {:?},\n    }},\n",
+            p.error.rms_db, p.error.worst_hz, p.error.worst_db
+        ));
+    }
+    out.push_str("];\n");
+    Ok(out)
 }
 
 /// The catalogue entry whose profile name is `name` (exactly, as `find` resolves it).
@@ -443,6 +515,41 @@ mod drivers_tests;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shipped table is what the fitter makes from the CSVs today: same filters (to the
+    /// printed precision, one rounding step of slack for another platform's last bits) and the
+    /// same error. Regenerate with `cargo run --release --example fit_iems > src/dsp/iems_fitted.rs`.
+    #[test]
+    fn shipped_fits_agree_with_a_refit_from_the_csvs() {
+        assert_eq!(fitted::FITTED.len(), CATALOG.len());
+        for (iem, shipped) in CATALOG.iter().zip(fitted::FITTED) {
+            assert_eq!(iem.slug, shipped.slug);
+            let refit = fit_profile(iem).unwrap();
+            let got = profile(iem).unwrap();
+            let (a, b) = (&refit.profile.filters, &got.profile.filters);
+            assert_eq!(a.len(), b.len(), "{}", iem.slug);
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(x.kind, y.kind, "{}", iem.slug);
+                assert!(
+                    (x.fc_hz - y.fc_hz).abs() <= 1.0,
+                    "{}: {x:?} vs {y:?}",
+                    iem.slug
+                );
+                assert!(
+                    (x.gain_db - y.gain_db).abs() <= 0.011,
+                    "{}: {x:?} vs {y:?}",
+                    iem.slug
+                );
+                assert!((x.q - y.q).abs() <= 0.0011, "{}: {x:?} vs {y:?}", iem.slug);
+            }
+            assert!(
+                (refit.error.rms_db - got.error.rms_db).abs() < 0.005,
+                "{}",
+                iem.slug
+            );
+            assert_eq!(refit.profile.source, got.profile.source, "{}", iem.slug);
+        }
+    }
 
     #[test]
     fn every_embedded_csv_parses_on_the_standard_grid_and_slugs_are_unique() {

@@ -33,6 +33,47 @@ pub enum MeasurementError {
 /// Fewer points than this is not a frequency response.
 pub const MIN_POINTS: usize = 10;
 
+/// A level further than this from 0 dB (either way) is not a measurement: refused, as it would
+/// only turn into absurd filter gains (±1e300 dB) downstream.
+pub const MAX_LEVEL_DB: f64 = 200.0;
+
+/// How far (octaves) a measurement may stop short of a band it is used over: the last half
+/// octave is held flat, anything more would be invented data.
+pub const COVERAGE_SLACK_OCT: f64 = 0.5;
+
+impl Measurement {
+    /// Refuses a measurement that does not cover `band_hz` (to within [`COVERAGE_SLACK_OCT`] at
+    /// each end), naming the range it does cover; `path` names it.
+    pub fn check_covers(&self, band_hz: (f64, f64), path: &Path) -> Result<(), MeasurementError> {
+        let (Some(&lo), Some(&hi)) = (self.freqs_hz.first(), self.freqs_hz.last()) else {
+            return Ok(());
+        };
+        let slack = 2f64.powf(COVERAGE_SLACK_OCT);
+        if lo <= band_hz.0 * slack && hi >= band_hz.1 / slack {
+            return Ok(());
+        }
+        Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: format!(
+                "covers only {} to {}; a fit needs data over {} to {}",
+                hz(lo),
+                hz(hi),
+                hz(band_hz.0),
+                hz(band_hz.1)
+            ),
+        })
+    }
+}
+
+/// `20 Hz`, `9.5 kHz`: a frequency as people write it.
+fn hz(f: f64) -> String {
+    if f >= 1000.0 {
+        format!("{} kHz", (f / 100.0).round() / 10.0)
+    } else {
+        format!("{} Hz", f.round())
+    }
+}
+
 /// Parses measurement text; `path` only names the source in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let line_err = |line: usize, problem: String| MeasurementError::Line {
@@ -92,6 +133,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
             .ok_or_else(|| line_err(line, format!("'{}' is not a level in dB", cols[level_col])))?;
         if !(f > 0.0 && f.is_finite()) {
             return Err(line_err(line, format!("frequency {f} is not positive")));
+        }
+        if v.abs() > MAX_LEVEL_DB {
+            return Err(line_err(
+                line,
+                format!("level {v} dB is not a sound level (more than {MAX_LEVEL_DB} dB from 0)"),
+            ));
         }
         if freqs_hz.last().is_some_and(|&prev| f <= prev) {
             return Err(line_err(
@@ -181,6 +228,52 @@ mod tests {
         assert_eq!(p(&rew).unwrap(), m);
         let named = format!("Hz,magnitude\n{}", rows(12, |f, v| format!("{f},{v}")));
         assert_eq!(p(&named).unwrap(), m);
+    }
+
+    #[test]
+    fn absurd_levels_and_a_band_not_covered_are_refused() {
+        let huge = format!(
+            "frequency,raw\n{}\n1e6,1e300",
+            rows(12, |f, v| format!("{f},{v}"))
+        );
+        let e = p(&huge).unwrap_err().to_string();
+        assert!(
+            e.contains("line 14") && e.contains("not a sound level"),
+            "{e}"
+        );
+        assert!(p(&format!(
+            "frequency,raw\n{}\n1e6,-200",
+            rows(12, |f, v| format!("{f},{v}"))
+        ))
+        .is_ok());
+        // 20 Hz · 1.5^n: 20 Hz to 1.7 kHz (12 rows) does not reach 10 kHz.
+        let m = p(&format!(
+            "frequency,raw\n{}",
+            rows(12, |f, v| format!("{f},{v}"))
+        ))
+        .unwrap();
+        let e = m
+            .check_covers((20.0, 10_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("m.csv: covers only 20 Hz to 1.7 kHz"), "{e}");
+        // Half an octave short at each end is still covered.
+        let near = Measurement {
+            freqs_hz: vec![28.0, 1000.0, 7_100.0],
+            db: vec![0.0; 3],
+        };
+        assert!(near
+            .check_covers((20.0, 10_000.0), Path::new("m.csv"))
+            .is_ok());
+        let treble_only = Measurement {
+            freqs_hz: vec![10_000.0, 20_000.0],
+            db: vec![0.0; 2],
+        };
+        let e = treble_only
+            .check_covers((20.0, 10_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("covers only 10 kHz to 20 kHz"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod builtin;
 pub mod chain;
 pub mod channels;
+pub mod correction;
 pub mod deviation;
 pub mod dither;
 pub mod filter;

@@ -13,7 +13,7 @@
 use super::{load_file, ResolveError};
 use crate::dsp::deviation;
 use crate::dsp::fit::{self, FitConfig};
-use crate::dsp::{iems, Profile};
+use crate::dsp::{correction, iems, Profile};
 use crate::io::measurement::{self, Measurement, MeasurementError};
 use std::path::{Path, PathBuf};
 
@@ -120,10 +120,12 @@ impl Correction {
         if is_csv {
             let target = target.unwrap_or(DEFAULT_TARGET);
             let m = measurement::read(path)?;
+            m.check_covers(deviation::ERROR_BAND_HZ, path)?;
             let t = target_measurement(target)?;
             let mut profile = correction_for(&m, &t);
-            profile.name = stem(path);
+            profile.name = format!("{} (correction)", stem(path));
             profile.description = format!("correction of {} to {target}", path.display());
+            profile.source = format!("{} from {}", profile.source, path.display());
             return Ok(Self {
                 label: format!("{} (fitted to {target})", path.display()),
                 profile,
@@ -174,29 +176,50 @@ pub fn combine(correction: &Profile, profile: Profile) -> Profile {
     }
 }
 
-/// `harman-over-ear-2018`, `harman-in-ear-2019`, or a target CSV file.
+/// The targets iemsim carries, by the names every command accepts (`harman` is the in-ear one).
+const BUILTIN_TARGETS: &[(&str, &str)] = &[
+    ("harman-over-ear-2018", HARMAN_OVER_EAR_2018_CSV),
+    ("harman-in-ear-2019", iems::HARMAN_IN_EAR_2019_CSV),
+    ("harman", iems::HARMAN_IN_EAR_2019_CSV),
+    ("diffuse-field", iems::DIFFUSE_FIELD_CSV),
+];
+
+/// Whether `name` is one of the bundled targets rather than a file.
+pub fn is_builtin_target(name: &str) -> bool {
+    BUILTIN_TARGETS.iter().any(|(n, _)| *n == name)
+}
+
+/// `harman-over-ear-2018`, `harman-in-ear-2019` (or `harman`), `diffuse-field`, or a target CSV file.
 pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
-    match name {
-        "harman-over-ear-2018" => iems::parse_embedded(HARMAN_OVER_EAR_2018_CSV, name),
-        "harman-in-ear-2019" => iems::parse_embedded(iems::HARMAN_IN_EAR_2019_CSV, name),
-        _ => measurement::read(Path::new(name)),
+    match BUILTIN_TARGETS.iter().find(|(n, _)| *n == name) {
+        Some((n, csv)) => iems::parse_embedded(csv, n),
+        None => measurement::read(Path::new(name)),
     }
 }
 
-/// The correction EQ of headphones measured as `m`: the fit of −(m − target), both normalised over
-/// 0.5–2 kHz (what `iemsim fit --invert` and AutoEq compute).
+/// The correction EQ of headphones measured as `m`: −(m − target), both normalised over
+/// 0.5–2 kHz, fitted by AutoEq's rules ([`correction`]: treble smoothed, boosts ≤ +6 dB, none
+/// above 10 kHz), what `iemsim fit --invert` computes.
 pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
     let (grid, dev) = deviation::deviation((&m.freqs_hz, &m.db), (&target.freqs_hz, &target.db));
-    let curve: Vec<f64> = dev.iter().map(|v| -v).collect();
-    let fitted = fit::fit(&grid, &curve, &FitConfig::default());
+    let curve = correction::curve(&grid, &dev);
+    let from_hz = m.freqs_hz.first().copied().unwrap_or(grid[0]);
+    let cfg = correction::config(FitConfig::default().max_filters, from_hz);
+    let fitted = fit::fit(&grid, &curve, &cfg);
     Profile {
         name: "headphones".into(),
         description: "headphone correction".into(),
         preamp_db: 0.0,
         filters: fitted.filters,
         source: format!(
-            "fitted by iemsim: RMS error {:.2} dB over 20 Hz-10 kHz",
-            fitted.error.rms_db
+            "fitted by iemsim by AutoEq's rules (treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz): \
+             RMS error {:.2} dB over {:.0} Hz-{:.0} kHz",
+            correction::TREBLE_SMOOTHING_HZ.0 / 1000.0,
+            correction::MAX_BOOST_DB,
+            correction::NO_BOOST_ABOVE_HZ / 1000.0,
+            fitted.error.rms_db,
+            cfg.band_hz.0,
+            cfg.band_hz.1 / 1000.0
         ),
     }
 }
