@@ -13,7 +13,6 @@ pub mod tags;
 pub mod wav;
 pub mod wav_header;
 pub mod wav_write;
-pub mod whole;
 
 pub use decode::{DecodeError, Decoder, Info};
 pub use sink::{Container, Sink, SinkSpec, Target};
