@@ -4,6 +4,7 @@
 pub mod abx_log;
 pub mod atomic;
 pub mod decode;
+pub mod flac_encode;
 pub mod flac_write;
 pub mod measurement;
 pub mod pcm;
