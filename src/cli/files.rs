@@ -87,6 +87,10 @@ pub struct ExportArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
+    /// Files of a folder exported at once [default: the available cores]. The outputs are
+    /// byte-identical whatever the number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
