@@ -440,10 +440,18 @@ fn bad_inputs_are_refused_clearly() {
             "bass-rollof",
             "did you mean 'bass-rolloff'",
         ),
+        // A missing --out-dir is created; one that cannot be (under a file) is refused.
         (
-            &["export", "good.wav", "-p", "ba", "--out-dir", "nowhere"],
-            "nowhere",
-            "does not exist",
+            &[
+                "export",
+                "good.wav",
+                "-p",
+                "ba",
+                "--out-dir",
+                "good.wav/sub",
+            ],
+            "good.wav/sub",
+            "cannot create the output folder",
         ),
         (
             &["export", "good.wav", "-p", "ba", "-o", "nowhere/x.wav"],
@@ -753,4 +761,56 @@ fn parallel_folder_export_is_byte_identical_to_one_at_a_time() {
         runs[0] == runs[2],
         "the default --jobs wrote other bytes than -j 1"
     );
+}
+
+/// Every entry of a folder is exported or named on stderr (and in --json) with its reason: a
+/// hidden file, a sub-folder (no --recursive), an unsupported codec by name, something that is
+/// not audio, an earlier output; then one summary line. A missing --out-dir is created.
+#[test]
+fn folder_names_every_entry_it_leaves_out_and_sums_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("album");
+    fs::create_dir_all(src.join("bonus")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["01 a.wav", "02 b.wav", "03 b.ba.wav", ".hidden.wav"] {
+        write_wav(&src.join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(src.join("cover.jpg"), b"not audio").unwrap();
+    fs::write(src.join("notes.txt"), b"not audio").unwrap();
+    fs::write(src.join("20 rip.opus"), b"OggS").unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "album",
+            "-p",
+            "dd",
+            "--out-dir",
+            "new/out",
+            "--json",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let skipped = |name: &str| {
+        err.lines()
+            .find(|l| l.contains("skipping") && l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    assert!(skipped(".hidden.wav").contains("hidden"));
+    assert!(skipped("bonus").contains("--recursive"));
+    assert!(skipped("20 rip.opus").contains("Opus"));
+    assert!(skipped("cover.jpg").contains("not audio"));
+    assert!(skipped("notes.txt").contains("not audio"));
+    assert!(skipped("03 b.ba.wav").contains("'ba'"));
+    assert!(
+        err.contains("2 inputs → 2 outputs, 6 skipped, 0 failed, in "),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 6, "{v}");
+    assert_eq!(v["outputs"].as_array().unwrap().len(), 2, "{v}");
+    assert!(d.join("new/out/01 a.dd.wav").is_file());
 }

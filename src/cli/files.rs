@@ -58,7 +58,7 @@ pub struct ExportArgs {
     /// (--bits 32/32f with FLAC is refused).
     #[arg(long, value_enum, value_name = "wav|flac")]
     pub format: Option<FormatArg>,
-    /// Folder to write the outputs to (it must exist).
+    /// Folder to write the outputs to (created, parents too, when missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]

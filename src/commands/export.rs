@@ -90,11 +90,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         quiet: args.quiet || args.report.json,
     };
     if let Some(dir) = &args.out_dir {
+        // Created when missing, parents too (as `demo --export` does).
         if !dir.is_dir() {
-            return Err(usage(format!(
-                "{}: the output folder does not exist",
-                dir.display()
-            )));
+            std::fs::create_dir_all(dir).map_err(|e| {
+                usage(format!(
+                    "{}: cannot create the output folder: {e}",
+                    dir.display()
+                ))
+            })?;
         }
     }
     let (inputs, skipped) = if input.is_dir() {
@@ -102,7 +105,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         report_skipped(&listing.skipped);
         if listing.files.is_empty() {
             return Err(usage(format!(
-                "{}: no .wav files to export in this folder{}",
+                "{}: no audio files to export in this folder{}",
                 input.display(),
                 if listing.skipped.is_empty() {
                     ""
@@ -137,6 +140,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         })
         .collect();
     check_collisions(&plan)?;
+    let started = std::time::Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args
         .jobs
@@ -153,6 +157,19 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(e) if inputs.len() == 1 => return Err(e),
         other => other,
     };
+    if input.is_dir() {
+        let failed = inputs.len() - reports.len() / profiles.len().max(1);
+        use std::io::Write;
+        // Not eprintln!: a stderr that cannot be written must not panic the export.
+        let _ = writeln!(
+            std::io::stderr(),
+            "iemsim: {} inputs → {} outputs, {} skipped, {failed} failed, in {:.1} s",
+            inputs.len(),
+            reports.len(),
+            skipped.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     if args.report.json {
         let report = JsonReport {
             outputs: &reports,
