@@ -814,3 +814,50 @@ fn folder_names_every_entry_it_leaves_out_and_sums_up() {
     assert_eq!(v["outputs"].as_array().unwrap().len(), 2, "{v}");
     assert!(d.join("new/out/01 a.dd.wav").is_file());
 }
+
+/// `--skip-existing` resumes an interrupted folder run: inputs whose outputs exist are left out,
+/// each with a line, and only the missing outputs are written.
+#[test]
+fn skip_existing_resumes_a_folder_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("in");
+    fs::create_dir(&src).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&src.join(name), &data, 2, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = fs::read(d.join("out/a.dd.wav")).unwrap();
+    // Without it, existing outputs are not replaced.
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    assert!(!o.status.success());
+    // As if the first run had been stopped before b.
+    fs::remove_file(d.join("out/b.dd.wav")).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("skipping") && l.contains("a.wav") && l.contains("exist")),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 inputs → 1 outputs, 1 skipped, 0 failed"),
+        "{err}"
+    );
+    assert!(d.join("out/b.dd.wav").is_file());
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), first);
+}

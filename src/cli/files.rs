@@ -87,6 +87,10 @@ pub struct ExportArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
+    /// Resume an interrupted run: leave out each input whose outputs all exist already (each
+    /// with a line). Outputs only get their names once complete, so an existing one is whole.
+    #[arg(long, conflicts_with = "force")]
+    pub skip_existing: bool,
     /// Files of a folder exported at once [default: the available cores]. The outputs are
     /// byte-identical whatever the number.
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]

@@ -100,7 +100,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             })?;
         }
     }
-    let (inputs, skipped) = if input.is_dir() {
+    let (inputs, mut skipped) = if input.is_dir() {
         let listing = list_wavs(&input)?;
         report_skipped(&listing.skipped);
         if listing.files.is_empty() {
@@ -123,7 +123,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(is_stdout);
-    let plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
+    let mut plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
         .iter()
         .map(|file| {
             let jobs = profiles
@@ -140,6 +140,24 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         })
         .collect();
     check_collisions(&plan)?;
+    // Resuming an interrupted run: an input whose outputs all exist is done (outputs are only
+    // ever given their names once complete, see io::atomic).
+    let mut resumed = 0;
+    if args.skip_existing {
+        plan.retain(|(file, outs)| {
+            let done = outs.iter().all(|(_, out)| out.is_file());
+            if done {
+                let s = Skipped {
+                    path: file.clone(),
+                    reason: "its outputs exist already (--skip-existing)".into(),
+                };
+                report_skipped(std::slice::from_ref(&s));
+                skipped.push(s);
+                resumed += 1;
+            }
+            !done
+        });
+    }
     let started = std::time::Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args
@@ -158,7 +176,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         other => other,
     };
     if input.is_dir() {
-        let failed = inputs.len() - reports.len() / profiles.len().max(1);
+        let failed = inputs.len() - resumed - reports.len() / profiles.len().max(1);
         use std::io::Write;
         // Not eprintln!: a stderr that cannot be written must not panic the export.
         let _ = writeln!(
@@ -185,8 +203,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     match first_error {
         Some(e) => Err(e.context(format!(
             "{} of {} files failed",
-            inputs.len() - reports.len() / profiles.len().max(1),
-            inputs.len()
+            inputs.len() - resumed - reports.len() / profiles.len().max(1),
+            inputs.len() - resumed
         ))),
         None => Ok(()),
     }
