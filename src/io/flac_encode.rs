@@ -47,7 +47,7 @@ pub fn encode_frame(
     } else {
         (Vec::new(), Vec::new())
     };
-    let (assignment, subframes): (u8, Vec<(Subframe, &Vec<i64>, u32)>) = if channels == 2 {
+    let (assignment, subframes): (u8, Vec<Coded>) = if channels == 2 {
         // The stereo coding is chosen by the fixed predictors' residual sizes (a cheap estimate,
         // libFLAC's own for its order choice); only the two signals written get the full search.
         // Against searching all four fully: 0.05 % larger, half the prediction work.
@@ -93,6 +93,9 @@ pub fn encode_frame(
     w.put(u64::from(crc), 16);
     w.flush();
 }
+
+/// A subframe, the signal it codes and that signal's bits per sample.
+type Coded<'a> = (Subframe, &'a Vec<i64>, u32);
 
 /// The frame header up to (not including) its CRC-8 (RFC 9639 section 9.1).
 fn header(w: &mut BitWriter, n: usize, rate: u32, assignment: u8, bits: u32, number: u64) {
@@ -144,11 +147,11 @@ fn rate_code(rate: u32) -> (u64, Option<(u64, u32)>) {
     };
     if code != 0 {
         (code, None)
-    } else if rate % 1000 == 0 && rate / 1000 < 256 {
+    } else if rate.is_multiple_of(1000) && rate / 1000 < 256 {
         (0b1100, Some((u64::from(rate / 1000), 8)))
     } else if rate < 65_536 {
         (0b1101, Some((u64::from(rate), 16)))
-    } else if rate % 10 == 0 && rate / 10 < 65_536 {
+    } else if rate.is_multiple_of(10) && rate / 10 < 65_536 {
         (0b1110, Some((u64::from(rate / 10), 16)))
     } else {
         (0b0000, None) // from STREAMINFO
@@ -669,7 +672,7 @@ impl<'a> BitWriter<'a> {
 
     /// Zero bits up to the next byte boundary.
     fn align(&mut self) {
-        if self.held % 8 != 0 {
+        if !self.held.is_multiple_of(8) {
             self.put(0, 8 - self.held % 8);
         }
     }
@@ -707,7 +710,7 @@ fn crc16(bytes: &[u8]) -> u16 {
     static TABLES: std::sync::OnceLock<[[u16; 256]; 8]> = std::sync::OnceLock::new();
     let t = TABLES.get_or_init(|| {
         let mut t = [[0u16; 256]; 8];
-        for i in 0..256 {
+        for (i, e) in t[0].iter_mut().enumerate() {
             let mut crc = (i as u16) << 8;
             for _ in 0..8 {
                 crc = if crc & 0x8000 != 0 {
@@ -716,7 +719,7 @@ fn crc16(bytes: &[u8]) -> u16 {
                     crc << 1
                 };
             }
-            t[0][i] = crc;
+            *e = crc;
         }
         for k in 1..8 {
             for i in 0..256 {
@@ -783,7 +786,7 @@ mod tests {
             w.flush();
             let mut want = [0u8; 4];
             let want = char::from_u32(v)
-                .map_or_else(|| vec![], |c| c.encode_utf8(&mut want).as_bytes().to_vec());
+                .map_or_else(Vec::new, |c| c.encode_utf8(&mut want).as_bytes().to_vec());
             if !want.is_empty() {
                 assert_eq!(out, want, "{v:#x}");
             }
