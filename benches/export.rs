@@ -5,7 +5,8 @@
 //! output, and the same with no filters (the I/O floor: decode + encode); then sox with the same
 //! RBJ filters (`bass`/`equalizer`/`treble` with Q widths; sox's filters are the cookbook's) and
 //! ffmpeg `-filter_threads 1` with one `biquad` per filter carrying our exact coefficients
-//! (`precision=f64`). Prints wall times (the minimum of IEMSIM_BENCH_RUNS runs, default 3: the
+//! (`precision=f64`); and 24-bit FLAC output against `flac -5` and ffmpeg's FLAC encoder (time
+//! and size). Prints wall times (the minimum of IEMSIM_BENCH_RUNS runs, default 3: the
 //! machine may be shared), ratios, and each program's peak RSS.
 //!
 //! Set IEMSIM_BENCH_SECONDS to change the length (default 600).
@@ -231,6 +232,7 @@ fn main() {
         ),
         None => println!("  {name:<34} not run (missing or failed)"),
     };
+    flac_rows(&exe, &input, &eq, dir.path(), runs, seconds, cli_ok);
     for (label, ours, floor, sox, ff) in [
         ("32-bit float", f32_run, floor_f32, sox_f32, ff_f32),
         ("24-bit TPDF-dithered", i24_run, floor_i24, sox_i24, ff_i24),
@@ -255,6 +257,89 @@ fn main() {
             if let Some((f, _)) = ff {
                 println!("  iemsim is {:.1}x faster than ffmpeg (bar: >= 3x)", f / t);
             }
+        }
+    }
+}
+
+/// FLAC output: iemsim's export straight to 24-bit FLAC, against the reference encoder
+/// (`flac -5`) and ffmpeg's FLAC encoder compressing the same export written as WAV (so they
+/// only encode; iemsim also decodes and filters). Time and size.
+fn flac_rows(
+    exe: &Path,
+    input: &Path,
+    eq: &Path,
+    dir: &Path,
+    runs: usize,
+    seconds: u32,
+    cli_ok: bool,
+) {
+    println!(" 24-bit FLAC output (iemsim: decode + filter + encode; the others encode its WAV):");
+    if !cli_ok {
+        println!("  not run (the CLI does not take -p FILE.txt)");
+        return;
+    }
+    let export = |out: &Path| {
+        let mut c = Command::new(exe);
+        c.arg("export")
+            .arg(input)
+            .arg("-p")
+            .arg(eq)
+            .arg("-o")
+            .arg(out)
+            .args(["--bits", "24", "--force", "-q"]);
+        c
+    };
+    let wav = dir.join("flac-input.wav");
+    if timed(&mut export(&wav)).is_none() {
+        println!("  not run (the WAV export failed)");
+        return;
+    }
+    let ours = dir.join("iemsim.flac");
+    let reference = dir.join("flac5.flac");
+    let ff = dir.join("ffmpeg.flac");
+    let results = [
+        ("iemsim", best(runs, || timed(&mut export(&ours))), &ours),
+        (
+            "flac -5",
+            best(runs, || {
+                timed(
+                    Command::new("flac")
+                        .args(["-5", "-f", "-s", "-o"])
+                        .arg(&reference)
+                        .arg(&wav),
+                )
+            }),
+            &reference,
+        ),
+        (
+            "ffmpeg -c:a flac",
+            best(runs, || {
+                timed(
+                    Command::new("ffmpeg")
+                        .args(["-hide_banner", "-nostdin", "-y", "-i"])
+                        .arg(&wav)
+                        .args(["-c:a", "flac"])
+                        .arg(&ff),
+                )
+            }),
+            &ff,
+        ),
+    ];
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len()) as f64 / 1e6;
+    let base = size(&reference);
+    for (name, r, path) in results {
+        match r {
+            Some((t, rss)) => println!(
+                "  {name:<34} {t:7.3} s  {:6.0}x real time  peak RSS {rss:6.1} MB  {:8.2} MB{}",
+                f64::from(seconds) / t,
+                size(path),
+                if base > 0.0 {
+                    format!(" ({:+.2} % vs flac -5)", (size(path) / base - 1.0) * 100.0)
+                } else {
+                    String::new()
+                }
+            ),
+            None => println!("  {name:<34} not run (missing or failed)"),
         }
     }
 }

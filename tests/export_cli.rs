@@ -440,10 +440,18 @@ fn bad_inputs_are_refused_clearly() {
             "bass-rollof",
             "did you mean 'bass-rolloff'",
         ),
+        // A missing --out-dir is created; one that cannot be (under a file) is refused.
         (
-            &["export", "good.wav", "-p", "ba", "--out-dir", "nowhere"],
-            "nowhere",
-            "does not exist",
+            &[
+                "export",
+                "good.wav",
+                "-p",
+                "ba",
+                "--out-dir",
+                "good.wav/sub",
+            ],
+            "good.wav/sub",
+            "cannot create the output folder",
         ),
         (
             &["export", "good.wav", "-p", "ba", "-o", "nowhere/x.wav"],
@@ -697,4 +705,159 @@ fn output_problems_and_unseekable_inputs_exit_2() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
     let o = iemsim(&["export", "fifo.wav", "-p", "ba", "-o", "f.wav"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// A folder exported on several threads (`-j 3`, and the default: every core) writes exactly the
+/// bytes of a one-at-a-time run (`-j 1`), WAV and FLAC, dither included: the dither is seeded per
+/// output, not per worker. The reports come in input order whatever finished first.
+#[test]
+fn parallel_folder_export_is_byte_identical_to_one_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("in");
+    fs::create_dir(&src).unwrap();
+    // Different lengths, so the workers finish out of order.
+    for (i, secs) in [3.0, 0.5, 2.0, 0.2, 1.0, 0.7].iter().enumerate() {
+        let frames = (48_000.0 * secs) as usize;
+        let data = signal(frames, 2, 48_000);
+        write_wav(&src.join(format!("t{i}.wav")), &data, 2, 48_000, 24, false);
+    }
+    let mut runs = Vec::new();
+    for (name, jobs) in [("j1", Some("1")), ("j3", Some("3")), ("jd", None)] {
+        let out = d.join(name);
+        fs::create_dir(&out).unwrap();
+        for format in ["wav", "flac"] {
+            let mut args = vec![
+                "export",
+                "in",
+                "-p",
+                "ba",
+                "-p",
+                "dd",
+                "--format",
+                format,
+                "--out-dir",
+                name,
+            ];
+            if let Some(j) = jobs {
+                args.extend(["--jobs", j]);
+            }
+            let o = iemsim(&args, d);
+            assert!(o.status.success(), "{name}: {}", stderr(&o));
+            let lines: Vec<String> = String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+                .collect();
+            let mut sorted = lines.clone();
+            sorted.sort();
+            assert_eq!(lines, sorted, "{name}: reports out of input order");
+            assert_eq!(lines.len(), 12, "{name}: {lines:?}");
+        }
+        runs.push(listing(&out));
+    }
+    assert_eq!(runs[0].len(), 24);
+    assert!(runs[0] == runs[1], "-j 3 wrote other bytes than -j 1");
+    assert!(
+        runs[0] == runs[2],
+        "the default --jobs wrote other bytes than -j 1"
+    );
+}
+
+/// Every entry of a folder is exported or named on stderr (and in --json) with its reason: a
+/// hidden file, a sub-folder (no --recursive), an unsupported codec by name, something that is
+/// not audio, an earlier output; then one summary line. A missing --out-dir is created.
+#[test]
+fn folder_names_every_entry_it_leaves_out_and_sums_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("album");
+    fs::create_dir_all(src.join("bonus")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["01 a.wav", "02 b.wav", "03 b.ba.wav", ".hidden.wav"] {
+        write_wav(&src.join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(src.join("cover.jpg"), b"not audio").unwrap();
+    fs::write(src.join("notes.txt"), b"not audio").unwrap();
+    fs::write(src.join("20 rip.opus"), b"OggS").unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "album",
+            "-p",
+            "dd",
+            "--out-dir",
+            "new/out",
+            "--json",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let skipped = |name: &str| {
+        err.lines()
+            .find(|l| l.contains("skipping") && l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    assert!(skipped(".hidden.wav").contains("hidden"));
+    assert!(skipped("bonus").contains("--recursive"));
+    assert!(skipped("20 rip.opus").contains("Opus"));
+    assert!(skipped("cover.jpg").contains("not audio"));
+    assert!(skipped("notes.txt").contains("not audio"));
+    assert!(skipped("03 b.ba.wav").contains("'ba'"));
+    assert!(
+        err.contains("2 inputs → 2 outputs, 6 skipped, 0 failed, in "),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 6, "{v}");
+    assert_eq!(v["outputs"].as_array().unwrap().len(), 2, "{v}");
+    assert!(d.join("new/out/01 a.dd.wav").is_file());
+}
+
+/// `--skip-existing` resumes an interrupted folder run: inputs whose outputs exist are left out,
+/// each with a line, and only the missing outputs are written.
+#[test]
+fn skip_existing_resumes_a_folder_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("in");
+    fs::create_dir(&src).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&src.join(name), &data, 2, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = fs::read(d.join("out/a.dd.wav")).unwrap();
+    // Without it, existing outputs are not replaced.
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    assert!(!o.status.success());
+    // As if the first run had been stopped before b.
+    fs::remove_file(d.join("out/b.dd.wav")).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("skipping") && l.contains("a.wav") && l.contains("exist")),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 inputs → 1 outputs, 1 skipped, 0 failed"),
+        "{err}"
+    );
+    assert!(d.join("out/b.dd.wav").is_file());
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), first);
 }

@@ -1,5 +1,6 @@
 //! Memory stays bounded whatever the file length: exporting a 1-hour 44.1 kHz 16-bit stereo file
-//! (635 MB) keeps the real binary's peak RSS under 40 MB.
+//! (635 MB) keeps the real binary's peak RSS under 40 MB, and analysing it (true peak, loudness
+//! range, spectra) under 64 MB.
 
 use iemsim::dsp::dither::Dither;
 use iemsim::io::{OutFormat, WavSink};
@@ -16,12 +17,35 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// Runs iemsim in `dir` to success; its peak RSS (KiB), sampled every 20 ms.
+fn peak_rss_kb(dir: &std::path::Path, args: &[&str]) -> u64 {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak_kb = 0;
+    let status = loop {
+        if let Some(kb) = vm_hwm_kb(child.id()) {
+            peak_kb = peak_kb.max(kb);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{args:?}");
+    assert!(peak_kb > 0, "could not read the child's VmHWM");
+    peak_kb
+}
+
 #[test]
-fn one_hour_export_peak_rss_under_40_mb() {
+fn one_hour_export_and_analysis_in_bounded_memory() {
     if !std::path::Path::new("/proc/self/status").exists() {
         let _ = std::io::Write::write_all(
             &mut std::io::stderr(),
-            b"\nSKIPPED: one_hour_export_peak_rss_under_40_mb: no /proc to read peak RSS from\n",
+            b"\nSKIPPED: one_hour_export_and_analysis_in_bounded_memory: no /proc to read peak RSS from\n",
         );
         return;
     }
@@ -37,23 +61,7 @@ fn one_hour_export_peak_rss_under_40_mb() {
     sink.finish().unwrap();
     assert!(std::fs::metadata(&input).unwrap().len() > 600_000_000);
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(["export", "hour.wav", "-p", "dd", "-q"])
-        .current_dir(dir.path())
-        .spawn()
-        .unwrap();
-    let mut peak_kb = 0;
-    let status = loop {
-        if let Some(kb) = vm_hwm_kb(child.id()) {
-            peak_kb = peak_kb.max(kb);
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success());
-    assert!(peak_kb > 0, "could not read the child's VmHWM");
+    let peak_kb = peak_rss_kb(dir.path(), &["export", "hour.wav", "-p", "dd", "-q"]);
     assert!(peak_kb < 40 * 1024, "peak RSS {} MB", peak_kb / 1024);
     eprintln!("1-hour export peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
     let out = std::fs::metadata(dir.path().join("hour.dd.wav"))
@@ -62,4 +70,12 @@ fn one_hour_export_peak_rss_under_40_mb() {
     // A 44-byte canonical header and every frame: 3600 s x 44100 Hz x 2 ch x 2 bytes. (The input,
     // written without knowing its length, also holds a 36-byte chunk reserved for RF64.)
     assert_eq!(out, 44 + 3600 * 44_100 * 4);
+    // analyze held the whole file (and each profile's version) in memory before: 2.5 GB here.
+    let peak_kb = peak_rss_kb(dir.path(), &["analyze", "hour.wav", "-p", "dd", "--json"]);
+    assert!(
+        peak_kb < 64 * 1024,
+        "analyze peak RSS {} MB",
+        peak_kb / 1024
+    );
+    eprintln!("1-hour analyze peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
 }

@@ -162,6 +162,157 @@ fn flac_is_bit_exact_to_the_wav_export() {
             raw_flac.stdout == raw_wav.stdout,
             "{bits}-bit FLAC differs from the WAV"
         );
+        let by_ffmpeg = tool(
+            "ffmpeg",
+            &[
+                "-v",
+                "error",
+                "-i",
+                &flac,
+                "-c:a",
+                &format!("pcm_{fmt}le"),
+                "-f",
+                &format!("{fmt}le"),
+                "-",
+            ],
+            d,
+        );
+        assert!(
+            by_ffmpeg.stdout == raw_wav.stdout,
+            "{bits}-bit FLAC read by ffmpeg differs from the WAV"
+        );
+    }
+}
+
+/// The FLAC encoder's unusual paths decode exactly, by the reference decoder (MD5 checked) and
+/// by ffmpeg: loud 24-bit noise in six channels (Rice parameters past 14, so RICE2 partitions,
+/// or verbatim subframes), a rate with no header code of its own (37 kHz) and silence (constant
+/// subframes) in mono 16-bit, one silent channel of a 96 kHz stereo pair; every length leaves a
+/// short last block.
+#[test]
+fn flac_encoder_edge_cases_decode_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "noise6",
+            &[
+                "-r",
+                "44100",
+                "-c",
+                "6",
+                "-b",
+                "24",
+                "noise6.wav",
+                "synth",
+                "1.37",
+                "whitenoise",
+            ],
+            "24",
+        ),
+        (
+            "tone37k",
+            &[
+                "-r",
+                "37000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "tone37k.wav",
+                "synth",
+                "0.5",
+                "sine",
+                "440",
+                "pad",
+                "0.2",
+                "0.1",
+            ],
+            "16",
+        ),
+        (
+            "half96k",
+            &[
+                "-r",
+                "96000",
+                "-c",
+                "1",
+                "-b",
+                "24",
+                "half96k.wav",
+                "synth",
+                "0.3",
+                "sine",
+                "1000",
+                "remix",
+                "1",
+                "0",
+            ],
+            "24",
+        ),
+    ];
+    for (name, sox_args, bits) in cases {
+        let mut args = vec!["-n"];
+        args.extend_from_slice(sox_args);
+        let made = tool("sox", &args, d);
+        assert!(made.status.success(), "sox: {}", text(&made.stderr));
+        for ext in ["wav", "flac"] {
+            let out = format!("{name}.out.{ext}");
+            let input = format!("{name}.wav");
+            let r = iemsim(
+                &[
+                    "export", &input, "-p", "ba", "--bits", bits, "--dither", "none", "-o", &out,
+                    "-q",
+                ],
+                d,
+            );
+            assert!(r.status.success(), "{name}: {}", text(&r.stderr));
+        }
+        let flac = format!("{name}.out.flac");
+        let wav = format!("{name}.out.wav");
+        let t = tool("flac", &["-t", "-s", &flac], d);
+        assert!(t.status.success(), "{name}: flac -t: {}", text(&t.stderr));
+        let fmt = if bits == "16" { "s16" } else { "s24" };
+        let reference = tool("sox", &[&wav, "-t", fmt, "-"], d).stdout;
+        assert!(!reference.is_empty());
+        let by_flac = tool(
+            "flac",
+            &[
+                "-d",
+                "-c",
+                "-s",
+                "--force-raw-format",
+                "--endian=little",
+                "--sign=signed",
+                &flac,
+            ],
+            d,
+        );
+        assert!(
+            by_flac.stdout == reference,
+            "{name}: flac -d differs from the WAV export"
+        );
+        let codec = format!("pcm_{fmt}le");
+        let by_ffmpeg = tool(
+            "ffmpeg",
+            &[
+                "-v",
+                "error",
+                "-i",
+                &flac,
+                "-c:a",
+                &codec,
+                "-f",
+                &format!("{fmt}le"),
+                "-",
+            ],
+            d,
+        );
+        assert_eq!(text(&by_ffmpeg.stderr), "", "{name}: ffmpeg");
+        assert!(
+            by_ffmpeg.stdout == reference,
+            "{name}: ffmpeg differs from the WAV export"
+        );
     }
 }
 

@@ -243,6 +243,55 @@ fn every_terminating_signal_cleans_up_and_exits_128_plus_n() {
     }
 }
 
+/// Ctrl-C during a folder export on several threads stops every worker: exit 130, and no
+/// temporary file is left behind, whichever worker was writing.
+#[test]
+fn sigint_stops_a_parallel_folder_export_and_leaves_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    fs::create_dir(d.join("out")).unwrap();
+    for i in 0..4 {
+        input(&d.join(format!("in/t{i}.wav")), 48_000, 48_000 * 120);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "export",
+            "in",
+            "-p",
+            "ba",
+            "--format",
+            "flac",
+            "--out-dir",
+            "out",
+            "-j",
+            "4",
+            "-q",
+        ])
+        .env("IEMSIM_TMPFILE", "named")
+        .current_dir(d)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("two temporary files at once", || {
+        names(&d.join("out"))
+            .iter()
+            .filter(|n| n.ends_with(".partial"))
+            .count()
+            >= 2
+    });
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGINT));
+    let left = names(&d.join("out"));
+    assert!(
+        left.iter().all(|n| !n.ends_with(".partial")),
+        "left behind: {left:?}"
+    );
+}
+
 /// SIGKILL cannot be handled: with O_TMPFILE there is nothing visible to leave behind.
 #[test]
 fn sigkill_leaves_nothing_visible() {

@@ -247,3 +247,46 @@ fn analyze_refuses_bad_input_with_exit_2() {
     let o = iemsim(&["analyze", "--plot", "x.gif"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+/// `analyze` measures block by block (constant memory) and reports what the whole-signal analysis
+/// it replaced reported on the bundled sample: these numbers were printed by that version (the
+/// whole file in memory, every measure over all of it at once), to the last digit for the peaks
+/// and loudness; the spectra add their channels in another order, hence the tolerance.
+#[test]
+fn analyze_numbers_are_those_of_the_whole_signal_analysis() {
+    let o = iemsim(&["analyze", "-p", "ba", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["duration_s"].as_f64(), Some(24.0));
+    #[rustfmt::skip]
+    let want: [(&str, [f64; 5], [f64; 10]); 2] = [
+        ("input",
+         [-20.33009078576157, 1.3507551884865876, -3.8778585404234778, -3.8778585404234778, -21.47221526536906],
+         [-29.047890472407726, -24.888467288499907, -29.90367168743103, -33.07889880532813, -38.058389212925725,
+          -35.24183698084058, -40.28141734111869, -42.00743382907778, -34.90377768572474, -37.45068045862409]),
+        ("ba",
+         [-23.78914065702016, 1.0568720434555203, -7.228548730643575, -7.584067352697261, -25.327397081093665],
+         [-35.81133694617816, -29.591773365315763, -31.742809145688522, -33.20020984295152, -40.858152005308085,
+          -39.35898719446553, -44.96631928708606, -49.30476938942165, -38.912132158772145, -42.76333625017307]),
+    ];
+    let keys = [
+        "integrated_lufs",
+        "loudness_range_lu",
+        "true_peak_dbtp",
+        "sample_peak_dbfs",
+        "rms_dbfs",
+    ];
+    for (version, (label, levels, bands)) in v["versions"].as_array().unwrap().iter().zip(want) {
+        assert_eq!(version["label"], label);
+        for (key, want) in keys.iter().zip(levels) {
+            let got = version[key].as_f64().unwrap_or(f64::NAN);
+            assert!((got - want).abs() < 1e-9, "{label} {key}: {got} vs {want}");
+        }
+        let got = version["octave_bands_db"].as_array().unwrap();
+        assert_eq!(got.len(), bands.len());
+        for (g, want) in got.iter().zip(bands) {
+            let g = g[1].as_f64().unwrap_or(f64::NAN);
+            assert!((g - want).abs() < 1e-9, "{label} band: {g} vs {want}");
+        }
+    }
+}

@@ -70,6 +70,7 @@ fn one_pass_feeds_a_file_a_meter_and_a_spectrum_from_one_lane() {
             file: Some(sink.into()),
             loudness: true,
             spectrum: true,
+            stats: true,
             keep: true,
         },
     };
@@ -98,6 +99,12 @@ fn one_pass_feeds_a_file_a_meter_and_a_spectrum_from_one_lane() {
     let direct = iemsim::dsp::analysis::Spectrum::welch(&y, ch, f64::from(rate));
     let (a, b) = (s.band_db(500.0, 2000.0), direct.band_db(500.0, 2000.0));
     assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+    // And `analyze`'s statistics, measured block by block, are those of the whole file.
+    let stats = r.stats.as_ref().expect("stats");
+    let whole = iemsim::dsp::levels::SignalStats::measure(&y, ch, rate);
+    assert!((stats.integrated_lufs - ebur128_lufs(&y, ch, rate)).abs() < 0.01);
+    assert_eq!(stats.true_peak_dbtp, whole.true_peak_dbtp);
+    assert_eq!(stats.loudness_range_lu, whole.loudness_range_lu);
 }
 
 /// A lane's spectrum of a file is of the samples as stored: `write_echo` gives exactly what

@@ -58,7 +58,7 @@ pub struct ExportArgs {
     /// (--bits 32/32f with FLAC is refused).
     #[arg(long, value_enum, value_name = "wav|flac")]
     pub format: Option<FormatArg>,
-    /// Folder to write the outputs to (it must exist).
+    /// Folder to write the outputs to (created, parents too, when missing).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]
@@ -87,6 +87,14 @@ pub struct ExportArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
+    /// Resume an interrupted run: leave out each input whose outputs all exist already (each
+    /// with a line). Outputs only get their names once complete, so an existing one is whole.
+    #[arg(long, conflicts_with = "force")]
+    pub skip_existing: bool,
+    /// Files of a folder exported at once [default: the available cores]. The outputs are
+    /// byte-identical whatever the number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,

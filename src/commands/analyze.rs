@@ -6,11 +6,11 @@ use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
 use crate::dsp::Preamp;
-use crate::io::whole::Audio;
+use crate::io::Decoder;
 use crate::profiles::resolve;
 use crate::render::export::BLOCK_FRAMES;
-use crate::render::{render, Frames, Lane};
-use anyhow::Result;
+use crate::render::{render, Lane};
+use anyhow::{anyhow, Result};
 use serde::Serialize;
 use std::path::Path;
 
@@ -37,7 +37,6 @@ struct Report<'a> {
 
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    // Each profile as it plays: through the headphone correction when one is given or remembered.
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
@@ -45,49 +44,62 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         }
         None => None,
     };
-    let audio = Audio::read(&input)?;
+    // One decoding pass, one lane per version, every measure block by block: memory stays
+    // constant whatever the length (an hour-long mix included).
+    let mut src = Decoder::open(&input)?;
+    let info = *src.info();
+    let rate = info.sample_rate;
+    let fs = f64::from(rate);
+    let channels = usize::from(info.channels);
     // Resolved at the audio's rate: a filter at or above its Nyquist frequency is refused, as by
-    // every command (`profiles::check_nyquist`), never dropped from what is measured.
-    let hp = super::headphones(&args.hp, Some(audio.rate))?;
+    // every command (`profiles::check_nyquist`), never dropped from what is measured. Each
+    // profile as it plays: through the headphone correction when one is given or remembered.
+    let hp = super::headphones(&args.hp, Some(fs))?;
     let profiles = args
         .profiles
         .iter()
-        .map(|name| {
-            Ok(super::through(
-                hp.as_ref(),
-                resolve(name, Some(audio.rate))?,
-            ))
-        })
+        .map(|name| Ok(super::through(hp.as_ref(), resolve(name, Some(fs))?)))
         .collect::<Result<Vec<_>>>()?;
-    let rate = audio.rate.round() as u32;
+    let mut lanes = vec![Lane::stats(Vec::new(), 0.0)];
+    let mut preamps = Vec::with_capacity(profiles.len());
+    for p in &profiles {
+        // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
+        let preamp_db = p.preamp_db(Preamp::Auto, fs);
+        lanes.push(Lane::stats(p.coefficients(fs).0, preamp_db));
+        preamps.push(preamp_db);
+    }
+    let mut frames = 0;
+    let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| frames = done)?;
+    let mut stats = rendered
+        .into_iter()
+        .map(|r| {
+            r.stats
+                .ok_or_else(|| anyhow!("an analysis lane lost its statistics"))
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter();
+    let input_stats = stats
+        .next()
+        .ok_or_else(|| anyhow!("the input's analysis lane is missing"))?;
     let mut versions = vec![Version {
         label: "input".into(),
         profile: None,
         preamp_db: None,
-        stats: SignalStats::measure(&audio.samples, audio.channels, rate),
+        stats: input_stats,
     }];
-    for p in &profiles {
-        // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
-        let preamp_db = p.preamp_db(Preamp::Auto, audio.rate);
-        // One profile at a time through the render path: the input in memory plus one version.
-        let lane = Lane::keep(p.coefficients(audio.rate).0, preamp_db);
-        let mut src = Frames::new(&audio.samples, audio.channels, rate);
-        let y = render(&mut src, vec![lane], BLOCK_FRAMES, &mut |_| {})?
-            .pop()
-            .and_then(|r| r.samples)
-            .unwrap_or_default();
+    for ((p, preamp_db), stats) in profiles.iter().zip(preamps).zip(stats) {
         versions.push(Version {
             label: p.name.clone(),
             profile: Some(p.name.clone()),
             preamp_db: Some(preamp_db),
-            stats: SignalStats::measure(&y, audio.channels, rate),
+            stats,
         });
     }
     let report = Report {
         input: &input,
-        sample_rate: audio.rate,
-        channels: audio.channels,
-        duration_s: audio.duration_s(),
+        sample_rate: fs,
+        channels,
+        duration_s: frames as f64 / fs,
         versions,
     };
     if let (Some(path), Some(size)) = (&args.plot, size) {

@@ -10,10 +10,12 @@ use crate::error::usage;
 use crate::io::{Container, Decoder, OutFormat};
 use crate::render::export::{export_matched, Watch};
 use crate::render::listing::{check_collisions, is_stdout, list_wavs};
-use crate::ui::progress::Progress;
+use crate::ui::progress::{Progress, Run};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 // The library names, where they were before (other code and branches use these paths).
 pub use crate::render::export::{export_file, ExportOptions, OutputReport, BLOCK_FRAMES};
@@ -21,15 +23,15 @@ pub use crate::render::listing::{
     default_container, default_output, Listing, Skipped, AUDIO_EXTENSIONS,
 };
 
-/// Progress bars (unless quiet) and warnings on stderr.
-struct Bars {
-    quiet: bool,
+/// Progress bars (unless quiet), one line of the run's, and warnings on stderr.
+struct Bars<'a> {
+    run: &'a Run,
     bar: Option<Progress>,
 }
 
-impl Watch for Bars {
+impl Watch for Bars<'_> {
     fn start(&mut self, label: &str, total: u64) {
-        self.bar = Some(Progress::new(total, label, self.quiet));
+        self.bar = Some(self.run.file(total, label));
     }
     fn set(&mut self, done: u64) {
         if let Some(b) = &mut self.bar {
@@ -42,7 +44,8 @@ impl Watch for Bars {
         }
     }
     fn warn(&mut self, message: &str) {
-        crate::render::export::Stderr.warn(message);
+        self.run
+            .suspend(|| crate::render::export::Stderr.warn(message));
     }
 }
 
@@ -94,19 +97,22 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         quiet: args.quiet || args.report.json,
     };
     if let Some(dir) = &args.out_dir {
+        // Created when missing, parents too (as `demo --export` does).
         if !dir.is_dir() {
-            return Err(usage(format!(
-                "{}: the output folder does not exist",
-                dir.display()
-            )));
+            std::fs::create_dir_all(dir).map_err(|e| {
+                usage(format!(
+                    "{}: cannot create the output folder: {e}",
+                    dir.display()
+                ))
+            })?;
         }
     }
-    let (inputs, skipped) = if input.is_dir() {
+    let (inputs, mut skipped) = if input.is_dir() {
         let listing = list_wavs(&input)?;
         report_skipped(&listing.skipped);
         if listing.files.is_empty() {
             return Err(usage(format!(
-                "{}: no .wav files to export in this folder{}",
+                "{}: no audio files to export in this folder{}",
                 input.display(),
                 if listing.skipped.is_empty() {
                     ""
@@ -124,7 +130,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(is_stdout);
-    let plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
+    let mut plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
         .iter()
         .map(|file| {
             let jobs = profiles
@@ -142,37 +148,51 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         })
         .collect();
     check_collisions(&plan)?;
-    let mut reports = Vec::new();
-    let mut first_error = None;
-    for (file, jobs) in &plan {
-        let mut bars = Bars {
-            quiet: opts.quiet,
-            bar: None,
-        };
-        // A folder's files each have their rate: the one Nyquist rule, checked per file.
-        // (Standard input is read once: its profiles were resolved without a rate, as before.)
-        let checked = if input.is_dir() {
-            check_rates(file, &args.profiles)
-        } else {
-            Ok(())
-        };
-        let done = checked.and_then(|()| {
-            export_matched(file, jobs, &opts, matching, &mut bars).map_err(anyhow::Error::from)
+    // Resuming an interrupted run: an input whose outputs all exist is done (outputs are only
+    // ever given their names once complete, see io::atomic).
+    let mut resumed = 0;
+    if args.skip_existing {
+        plan.retain(|(file, outs)| {
+            let done = outs.iter().all(|(_, out)| out.is_file());
+            if done {
+                let s = Skipped {
+                    path: file.clone(),
+                    reason: "its outputs exist already (--skip-existing)".into(),
+                };
+                report_skipped(std::slice::from_ref(&s));
+                skipped.push(s);
+                resumed += 1;
+            }
+            !done
         });
-        match done {
-            Ok(r) => {
-                if !args.report.json {
-                    r.iter().try_for_each(|r| print_report(r, to_stdout))?;
-                }
-                reports.extend(r);
-            }
-            // In a batch, one bad file does not stop the others; the exit code still reports it.
-            Err(e) if inputs.len() > 1 => {
-                crate::io::diag::diag!("iemsim: {e:#}");
-                first_error.get_or_insert(e);
-            }
-            Err(e) => return Err(e),
+    }
+    let started = std::time::Instant::now();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let jobs = args
+        .jobs
+        .map_or(cores, usize::from)
+        .clamp(1, plan.len().max(1));
+    let check_each = input.is_dir().then_some(args.profiles.as_slice());
+    let (reports, first_error) = export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
+        if args.report.json {
+            return Ok(());
         }
+        r.iter().try_for_each(|r| print_report(r, to_stdout))
+    })?;
+    let first_error = match first_error {
+        // A single input's error is the command's, with its own exit code.
+        Some(e) if inputs.len() == 1 => return Err(e),
+        other => other,
+    };
+    if input.is_dir() {
+        let failed = inputs.len() - resumed - reports.len() / profiles.len().max(1);
+        crate::io::diag::diag!(
+            "iemsim: {} inputs → {} outputs, {} skipped, {failed} failed, in {:.1} s",
+            inputs.len(),
+            reports.len(),
+            skipped.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     if args.report.json {
         let report = JsonReport {
@@ -190,8 +210,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(e) => Err(crate::error::BatchFailed {
             message: format!(
                 "{} of {} files failed (see above)",
-                inputs.len() - reports.len() / profiles.len().max(1),
-                inputs.len()
+                inputs.len() - resumed - reports.len() / profiles.len().max(1),
+                inputs.len() - resumed
             ),
             code: crate::error::exit_code(&e),
         }
@@ -208,6 +228,109 @@ fn check_rates(file: &Path, specs: &[String]) -> Result<()> {
         crate::profiles::resolve(spec, Some(rate))?;
     }
     Ok(())
+}
+
+/// What a run's results so far are: each input's in order, printed as soon as every earlier
+/// one is.
+struct Done {
+    results: Vec<Option<Result<Vec<OutputReport>>>>,
+    printed: usize,
+    reports: Vec<OutputReport>,
+    first_error: Option<anyhow::Error>,
+    print_error: Option<anyhow::Error>,
+}
+
+/// Exports every input of `plan` on `jobs` threads, each taking the next input when it is done
+/// (a folder of long and short files stays balanced). Reports are printed by `print` in input
+/// order, as soon as every earlier input is done; an input's failure is printed in its place and
+/// the others go on. The outputs do not depend on `jobs`: each file's dither is seeded by its
+/// own writer, and the FLAC writers share the cores between them
+/// (`flac_write::set_encoder_threads`) without changing a byte.
+fn export_all(
+    plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
+    opts: &ExportOptions,
+    matching: bool,
+    jobs: usize,
+    cores: usize,
+    check_each: Option<&[String]>,
+    print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
+) -> Result<(Vec<OutputReport>, Option<anyhow::Error>)> {
+    if jobs > 1 {
+        crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
+    }
+    let label = if plan.len() > 1 {
+        format!("{} files, {jobs} at a time", plan.len())
+    } else {
+        String::new()
+    };
+    let run = Run::new(plan.len() as u64, &label, opts.quiet);
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Done {
+        results: (0..plan.len()).map(|_| None).collect(),
+        printed: 0,
+        reports: Vec::new(),
+        first_error: None,
+        print_error: None,
+    });
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some((file, outs)) = plan.get(i) else {
+            break;
+        };
+        let mut bars = Bars {
+            run: &run,
+            bar: None,
+        };
+        // A folder's files each have their rate: the one Nyquist rule, checked per file.
+        // (Standard input is read once: its profiles were resolved without a rate, as before.)
+        let result = check_each
+            .map_or(Ok(()), |specs| check_rates(file, specs))
+            .and_then(|()| {
+                export_matched(file, outs, opts, matching, &mut bars).map_err(anyhow::Error::from)
+            });
+        run.done_one();
+        let Ok(mut guard) = done.lock() else {
+            break;
+        };
+        let d = &mut *guard;
+        d.results[i] = Some(result);
+        // Print every result whose predecessors are all printed.
+        while let Some(r) = d.results.get_mut(d.printed).and_then(Option::take) {
+            match r {
+                Ok(r) => {
+                    if d.print_error.is_none() {
+                        if let Err(e) = run.suspend(|| print(&r)) {
+                            d.print_error = Some(e);
+                        }
+                    }
+                    d.reports.extend(r);
+                }
+                Err(e) => {
+                    if plan.len() > 1 {
+                        run.suspend(|| crate::io::diag::diag!("iemsim: {e:#}"));
+                    }
+                    if d.first_error.is_none() {
+                        d.first_error = Some(e);
+                    }
+                }
+            }
+            d.printed += 1;
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..jobs {
+            s.spawn(worker);
+        }
+        worker();
+    });
+    run.finish();
+    let d = done
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("an export worker failed"))?;
+    if let Some(e) = d.print_error {
+        return Err(e);
+    }
+    Ok((d.reports, d.first_error))
 }
 
 /// `auto`, `profile` or a number of dB.

@@ -27,58 +27,12 @@ pub struct Spectrum {
 impl Spectrum {
     /// Welch power spectrum of interleaved `samples` with `channels` channels, channels summed
     /// as power. Signals shorter than [`SEGMENT`] use one zero-padded segment of their own
-    /// length; the tail that does not fill a whole segment is left out.
+    /// length; the tail that does not fill a whole segment is left out. The same as feeding
+    /// [`Welch`] the whole signal.
     pub fn welch(samples: &[f64], channels: usize, rate: f64) -> Self {
-        let channels = channels.max(1);
-        let frames = samples.len() / channels;
-        let fft_len = SEGMENT;
-        let seg = frames.min(SEGMENT);
-        let mut power = vec![0.0; fft_len / 2 + 1];
-        if seg < 2 {
-            return Self {
-                rate,
-                fft_len,
-                power,
-            };
-        }
-        let window = hann(seg);
-        let w_energy: f64 = window.iter().map(|w| w * w).sum();
-        let hop = seg / 2;
-        let segments = (frames - seg) / hop + 1;
-        let fft = FftPlanner::<f64>::new().plan_fft_forward(fft_len);
-        let mut buf = vec![Complex::new(0.0, 0.0); fft_len];
-        for ch in 0..channels {
-            for s in 0..segments {
-                let start = s * hop;
-                for (i, b) in buf.iter_mut().enumerate() {
-                    *b = if i < seg {
-                        Complex::new(samples[(start + i) * channels + ch] * window[i], 0.0)
-                    } else {
-                        Complex::new(0.0, 0.0)
-                    };
-                }
-                fft.process(&mut buf);
-                for (k, p) in power.iter_mut().enumerate() {
-                    *p += buf[k].norm_sqr();
-                }
-            }
-        }
-        // Parseval: Σ_all bins |X|² = N_fft Σ(xw)², and E[Σ(xw)²] = power · Σw². Bins other than
-        // DC and Nyquist stand for their negative-frequency mirror too, hence the 2.
-        let scale = 1.0 / (fft_len as f64 * w_energy * segments as f64);
-        let last = power.len() - 1;
-        for (k, p) in power.iter_mut().enumerate() {
-            *p *= if k == 0 || k == last {
-                scale
-            } else {
-                2.0 * scale
-            };
-        }
-        Self {
-            rate,
-            fft_len,
-            power,
-        }
+        let mut w = Welch::new(channels, rate);
+        w.add(samples);
+        w.finish()
     }
 
     /// Hz per bin.
@@ -107,6 +61,118 @@ impl Spectrum {
     pub fn level_db(&self, f_hz: f64) -> f64 {
         let (lo, hi) = narrow_band(f_hz, self.bin_hz());
         self.band_db(lo, hi)
+    }
+}
+
+/// Welch's method block by block, in constant memory whatever the length: each channel keeps
+/// the last [`SEGMENT`] frames, and every full segment (hop [`SEGMENT`]/2, so 50 % overlap) is
+/// windowed, transformed and added to that channel's sum of periodograms as soon as it is
+/// complete. The segments are fixed, so the result does not depend on the total length or on
+/// how the signal is split into blocks; only a signal shorter than one segment, known at the
+/// end, is analysed as one zero-padded segment of its own length.
+pub struct Welch {
+    channels: usize,
+    rate: f64,
+    window: Vec<f64>,
+    fft: std::sync::Arc<dyn rustfft::Fft<f64>>,
+    buf: Vec<Complex<f64>>,
+    /// The frames of the segment being filled, interleaved (at most `SEGMENT`).
+    pending: Vec<f64>,
+    /// Each channel's sum of |X|² over the segments so far.
+    power: Vec<Vec<f64>>,
+    segments: usize,
+}
+
+impl Welch {
+    pub fn new(channels: usize, rate: f64) -> Self {
+        let channels = channels.max(1);
+        Self {
+            channels,
+            rate,
+            window: hann(SEGMENT),
+            fft: FftPlanner::<f64>::new().plan_fft_forward(SEGMENT),
+            buf: vec![Complex::new(0.0, 0.0); SEGMENT],
+            pending: Vec::with_capacity(SEGMENT * channels),
+            power: vec![vec![0.0; SEGMENT / 2 + 1]; channels],
+            segments: 0,
+        }
+    }
+
+    /// Adds interleaved frames (a partial last frame is ignored).
+    pub fn add(&mut self, samples: &[f64]) {
+        let ch = self.channels;
+        let mut rest = &samples[..samples.len() / ch * ch];
+        while !rest.is_empty() {
+            let room = SEGMENT * ch - self.pending.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.pending.extend_from_slice(now);
+            rest = later;
+            if self.pending.len() == SEGMENT * ch {
+                self.segment(SEGMENT);
+                self.segments += 1;
+                // Keep the second half: it is the first half of the next segment.
+                self.pending.drain(..SEGMENT / 2 * ch);
+            }
+        }
+    }
+
+    /// Adds the first `seg` pending frames of every channel, windowed by `self.window`.
+    fn segment(&mut self, seg: usize) {
+        let ch = self.channels;
+        for (c, power) in self.power.iter_mut().enumerate() {
+            for (i, b) in self.buf.iter_mut().enumerate() {
+                *b = if i < seg {
+                    Complex::new(self.pending[i * ch + c] * self.window[i], 0.0)
+                } else {
+                    Complex::new(0.0, 0.0)
+                };
+            }
+            self.fft.process(&mut self.buf);
+            for (k, p) in power.iter_mut().enumerate() {
+                *p += self.buf[k].norm_sqr();
+            }
+        }
+    }
+
+    /// The spectrum of everything added.
+    pub fn finish(mut self) -> Spectrum {
+        let fft_len = SEGMENT;
+        let frames = self.pending.len() / self.channels;
+        if self.segments == 0 && frames >= 2 {
+            self.window = hann(frames);
+            self.segment(frames);
+            self.segments = 1;
+        }
+        let mut power = vec![0.0; fft_len / 2 + 1];
+        if self.segments == 0 {
+            return Spectrum {
+                rate: self.rate,
+                fft_len,
+                power,
+            };
+        }
+        for ch in &self.power {
+            for (p, c) in power.iter_mut().zip(ch) {
+                *p += c;
+            }
+        }
+        let w_energy: f64 = self.window.iter().map(|w| w * w).sum();
+        // Parseval: Σ_all bins |X|² = N_fft Σ(xw)², and E[Σ(xw)²] = power · Σw². Bins other than
+        // DC and Nyquist stand for their negative-frequency mirror too, hence the 2.
+        let scale = 1.0 / (fft_len as f64 * w_energy * self.segments as f64);
+        let last = power.len() - 1;
+        for (k, p) in power.iter_mut().enumerate() {
+            *p *= if k == 0 || k == last {
+                scale
+            } else {
+                2.0 * scale
+            };
+        }
+        Spectrum {
+            rate: self.rate,
+            fft_len,
+            power,
+        }
     }
 }
 

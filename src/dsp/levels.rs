@@ -1,4 +1,5 @@
-//! Peaks and levels of a whole signal: sample peak, true peak, RMS, crest factor.
+//! Peaks and levels of a signal, measured block by block: sample peak, true peak, RMS, crest
+//! factor.
 //!
 //! True peak follows ITU-R BS.1770-4 Annex 2: oversample 4× and take the largest magnitude, so
 //! the peaks a DAC's reconstruction filter produces between samples are counted (a sine at fs/4
@@ -6,8 +7,9 @@
 //! sinc with 16 taps per phase, each phase normalised to unity DC gain: flat within 0.01 dB to
 //! 0.4 × fs, more than the annex's 48-tap example asks for.
 
-use super::analysis::Spectrum;
-use super::loudness::integrated_and_range;
+use super::analysis::Welch;
+use super::loudness::{k_weighting, GatedMeter};
+use super::{Chain, Processor};
 use serde::Serialize;
 use std::f64::consts::PI;
 
@@ -46,32 +48,91 @@ pub fn sample_peak(samples: &[f64]) -> f64 {
 }
 
 /// Largest |value| of the 4× oversampled signal over all channels (linear; ≥ the sample peak).
-/// The signal is taken as silent before its first and after its last sample.
+/// The signal is taken as silent before its first and after its last sample. The same as
+/// feeding [`TruePeak`] the whole signal.
 pub fn true_peak(samples: &[f64], channels: usize) -> f64 {
-    let channels = channels.max(1);
-    let frames = samples.len() / channels;
-    let h = phases();
-    let lead = TAPS / 2 - 1;
-    let at = |ch: usize, i: isize| -> f64 {
-        if i < 0 || i as usize >= frames {
-            0.0
-        } else {
-            samples[i as usize * channels + ch]
-        }
-    };
-    let mut peak = sample_peak(samples);
-    for ch in 0..channels {
-        for n in 0..frames as isize {
-            for taps in &h {
-                let mut y = 0.0;
-                for (k, t) in taps.iter().enumerate() {
-                    y += t * at(ch, n + k as isize - lead as isize);
-                }
-                peak = peak.max(y.abs());
-            }
+    let mut tp = TruePeak::new(channels);
+    tp.add(samples);
+    tp.finish()
+}
+
+/// The true-peak meter block by block (a polyphase interpolator): each channel keeps its last
+/// [`TAPS`] samples, and each new sample completes the three interpolated values half a filter
+/// length back, so memory is constant whatever the length.
+pub struct TruePeak {
+    h: [[f64; TAPS]; TRUE_PEAK_OVERSAMPLING - 1],
+    channels: usize,
+    /// Per channel, the last `TAPS` samples written twice (at `pos` and `pos + TAPS`), so the
+    /// window oldest-first is always the contiguous `hist[pos..pos + TAPS]`.
+    hist: Vec<[f64; 2 * TAPS]>,
+    pos: usize,
+    /// Frames added so far.
+    frames: u64,
+    peak: f64,
+}
+
+/// How many samples after `x[n]` its interpolated values need (taps `x[n − 7] … x[n + 8]`).
+const AHEAD: usize = TAPS / 2;
+
+impl TruePeak {
+    pub fn new(channels: usize) -> Self {
+        let channels = channels.max(1);
+        Self {
+            h: phases(),
+            channels,
+            hist: vec![[0.0; 2 * TAPS]; channels],
+            pos: 0,
+            frames: 0,
+            peak: 0.0,
         }
     }
-    peak
+
+    /// Adds interleaved frames (a partial last frame is ignored).
+    pub fn add(&mut self, samples: &[f64]) {
+        for frame in samples.chunks_exact(self.channels) {
+            self.push(frame.iter().copied());
+        }
+    }
+
+    /// One frame: its sample peak, then the values between the samples `AHEAD` frames back.
+    fn push(&mut self, frame: impl Iterator<Item = f64>) {
+        let p = self.pos;
+        for (hist, x) in self.hist.iter_mut().zip(frame) {
+            self.peak = self.peak.max(x.abs());
+            hist[p] = x;
+            hist[p + TAPS] = x;
+        }
+        self.pos = (p + 1) % TAPS;
+        // The frame just added is x[n + AHEAD]: interpolate after x[n] if it exists.
+        if self.frames >= AHEAD as u64 {
+            self.interpolate();
+        }
+        self.frames += 1;
+    }
+
+    fn interpolate(&mut self) {
+        let [h0, h1, h2] = &self.h;
+        for hist in &self.hist {
+            let w = &hist[self.pos..self.pos + TAPS];
+            // Three independent sums, each in tap order.
+            let (mut y0, mut y1, mut y2) = (0.0, 0.0, 0.0);
+            for k in 0..TAPS {
+                y0 += h0[k] * w[k];
+                y1 += h1[k] * w[k];
+                y2 += h2[k] * w[k];
+            }
+            self.peak = self.peak.max(y0.abs()).max(y1.abs()).max(y2.abs());
+        }
+    }
+
+    /// The peak (linear), the signal followed by silence.
+    pub fn finish(mut self) -> f64 {
+        // The last AHEAD samples' values need the silence after them.
+        for _ in 0..AHEAD {
+            self.push(std::iter::repeat_n(0.0, self.channels));
+        }
+        self.peak
+    }
 }
 
 /// Root mean square over all samples of all channels (linear; a full-scale sine is 1/√2).
@@ -111,21 +172,88 @@ pub struct SignalStats {
 }
 
 impl SignalStats {
-    /// Measures interleaved `samples` (`channels` channels at `rate` Hz) in one go.
+    /// Measures interleaved `samples` (`channels` channels at `rate` Hz) in one go: the same as
+    /// feeding [`SignalMeter`] the whole signal.
     pub fn measure(samples: &[f64], channels: usize, rate: u32) -> Self {
+        let mut m = SignalMeter::new(channels, 0, rate);
+        m.add(samples);
+        m.finish()
+    }
+}
+
+/// Everything in [`SignalStats`], measured block by block in constant memory whatever the length
+/// (`analyze` on an hour-long file): BS.1770 loudness and the loudness range from the gated
+/// meter's 100 ms steps, the streaming [`TruePeak`] interpolator, Welch's fixed segments, and
+/// running sums for the peak and RMS.
+pub struct SignalMeter {
+    channels: usize,
+    k: Chain,
+    meter: GatedMeter,
+    /// The block K-weighted (the other measures need it as it is).
+    scratch: Vec<f64>,
+    welch: Welch,
+    true_peak: TruePeak,
+    sample_peak: f64,
+    sum_sq: f64,
+    samples: u64,
+}
+
+impl SignalMeter {
+    /// A meter for `channels` channels whose speakers `mask` names (a `dwChannelMask`; 0 for the
+    /// default layout), which set their BS.1770 weights.
+    pub fn new(channels: usize, mask: u32, rate: u32) -> Self {
         let channels = channels.max(1);
-        let (integrated_lufs, loudness_range_lu) = integrated_and_range(samples, channels, rate);
-        let spectrum = Spectrum::welch(samples, channels, f64::from(rate));
-        let sample_peak_dbfs = amplitude_db(sample_peak(samples));
-        let rms_dbfs = amplitude_db(rms(samples));
         Self {
-            integrated_lufs,
-            loudness_range_lu,
-            true_peak_dbtp: amplitude_db(true_peak(samples, channels)),
+            channels,
+            k: Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0),
+            meter: GatedMeter::new(channels, mask, rate),
+            scratch: Vec::new(),
+            welch: Welch::new(channels, f64::from(rate)),
+            true_peak: TruePeak::new(channels),
+            sample_peak: 0.0,
+            sum_sq: 0.0,
+            samples: 0,
+        }
+    }
+
+    /// Adds interleaved frames (a partial last frame is ignored).
+    pub fn add(&mut self, block: &[f64]) {
+        let block = &block[..block.len() / self.channels * self.channels];
+        for &x in block {
+            self.sample_peak = self.sample_peak.max(x.abs());
+            self.sum_sq += x * x;
+        }
+        self.samples += block.len() as u64;
+        self.true_peak.add(block);
+        self.welch.add(block);
+        self.scratch.clear();
+        self.scratch.extend_from_slice(block);
+        self.k.process(&mut self.scratch);
+        self.meter.add(&self.scratch);
+    }
+
+    /// Frames added so far.
+    pub fn frames(&self) -> u64 {
+        self.samples / self.channels as u64
+    }
+
+    pub fn finish(self) -> SignalStats {
+        let sample_peak_dbfs = amplitude_db(self.sample_peak);
+        let rms = if self.samples == 0 {
+            0.0
+        } else {
+            (self.sum_sq / self.samples as f64).sqrt()
+        };
+        let rms_dbfs = amplitude_db(rms);
+        let spectrum = self.welch.finish();
+        SignalStats {
+            integrated_lufs: self.meter.integrated_lufs(),
+            loudness_range_lu: self.meter.loudness_range_lu(),
+            true_peak_dbtp: amplitude_db(self.true_peak.finish()),
             sample_peak_dbfs,
             rms_dbfs,
             crest_factor_db: sample_peak_dbfs - rms_dbfs,
-            octave_bands_db: spectrum.octave_bands_db(channels),
+            octave_bands_db: spectrum.octave_bands_db(self.channels),
             ltas_db: spectrum.smoothed_db(6.0, &super::analysis::sixth_octave_grid()),
         }
     }
@@ -218,5 +346,66 @@ mod tests {
         assert_eq!(amplitude_db(rms(&[])), f64::NEG_INFINITY);
         assert_eq!(true_peak(&[0.0; 10], 2), 0.0);
         assert_eq!(true_peak(&[], 2), 0.0);
+    }
+    /// The direct form of BS.1770-4 Annex 2 (every interpolated value from the whole signal,
+    /// zeros outside it), written out independently of the streaming meter.
+    fn true_peak_direct(samples: &[f64], channels: usize) -> f64 {
+        let frames = samples.len() / channels;
+        let h = phases();
+        let at = |ch: usize, i: isize| -> f64 {
+            if i < 0 || i as usize >= frames {
+                0.0
+            } else {
+                samples[i as usize * channels + ch]
+            }
+        };
+        let mut peak = sample_peak(samples);
+        for ch in 0..channels {
+            for n in 0..frames as isize {
+                for taps in &h {
+                    let mut y = 0.0;
+                    for (k, t) in taps.iter().enumerate() {
+                        y += t * at(ch, n + k as isize - (TAPS / 2 - 1) as isize);
+                    }
+                    peak = peak.max(y.abs());
+                }
+            }
+        }
+        peak
+    }
+
+    fn noise(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = crate::dsp::dither::XorShift64::new(seed);
+        (0..n).map(|_| rng.uniform() * 2.0 - 1.0).collect()
+    }
+
+    /// The streaming meters give exactly what the whole signal at once gives, however the signal
+    /// is cut into blocks, and the streaming true peak equals the direct form bit for bit
+    /// (lengths around the filter's and Welch's segment lengths included).
+    #[test]
+    fn block_by_block_equals_all_at_once() {
+        for &(frames, ch) in &[(0, 2), (3, 1), (15, 2), (8191, 2), (8192, 1), (30_001, 3)] {
+            let x = noise(frames * ch, frames as u64 + 1);
+            let tp = true_peak(&x, ch);
+            assert_eq!(tp, true_peak_direct(&x, ch), "{frames} frames, {ch} ch");
+            let whole = SignalStats::measure(&x, ch, 48_000);
+            for block in [1, 7, 4096] {
+                let mut m = SignalMeter::new(ch, 0, 48_000);
+                for b in x.chunks(block * ch) {
+                    m.add(b);
+                }
+                assert_eq!(m.frames(), frames as u64);
+                let got = m.finish();
+                assert_eq!(got.true_peak_dbtp, whole.true_peak_dbtp);
+                assert_eq!(
+                    got.integrated_lufs.to_bits(),
+                    whole.integrated_lufs.to_bits()
+                );
+                assert_eq!(got.loudness_range_lu, whole.loudness_range_lu);
+                assert_eq!(got.rms_dbfs.to_bits(), whole.rms_dbfs.to_bits());
+                assert_eq!(got.octave_bands_db, whole.octave_bands_db);
+                assert_eq!(got.ltas_db, whole.ltas_db);
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod bounded;
 pub mod decode;
 pub mod diag;
+pub mod flac_encode;
 pub mod flac_write;
 pub mod measurement;
 pub mod pcm;
@@ -15,7 +16,6 @@ pub mod tags;
 pub mod wav;
 pub mod wav_header;
 pub mod wav_write;
-pub mod whole;
 
 pub use decode::{DecodeError, Decoder, Info};
 pub use sink::{Container, Sink, SinkSpec, Target};

@@ -113,10 +113,35 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
     "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4",
 ];
 
-/// The audio files in `dir`, sorted, leaving out earlier outputs (`NAME.PROFILE.wav`, the
-/// profile part compared without case; a per-IEM profile both as `iem-SLUG` and as `iem:SLUG`,
-/// the spelling of earlier versions) so a second run does not export its own outputs.
+/// Extensions of audio formats iemsim does not decode, with the format's name (a folder entry
+/// with one of these is listed as an unsupported codec, not as "not audio").
+const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
+    ("opus", "Opus"),
+    ("aac", "raw AAC (ADTS)"),
+    ("wma", "Windows Media Audio"),
+    ("ape", "Monkey's Audio"),
+    ("wv", "WavPack"),
+    ("aif", "AIFF"),
+    ("aiff", "AIFF"),
+    ("aifc", "AIFF-C"),
+    ("mka", "Matroska audio"),
+    ("webm", "WebM"),
+    ("ac3", "AC-3"),
+    ("dts", "DTS"),
+    ("mpc", "Musepack"),
+    ("amr", "AMR"),
+    ("caf", "Core Audio Format"),
+    ("dsf", "DSD (DSF)"),
+    ("dff", "DSD (DFF)"),
+    ("tta", "True Audio"),
+];
+
+/// Every entry of `dir`, sorted: the audio files to export, and every other entry with the
+/// reason it is left out (hidden, a sub-folder, not a regular file, an unsupported codec, not
+/// audio, an earlier output), so nothing in the folder is dropped silently.
 pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
+    // Earlier outputs: `NAME.PROFILE.ext`, the profile part compared without case; a per-IEM
+    // profile both as `iem-SLUG` and as `iem:SLUG`, the spelling of earlier versions.
     let iems = crate::dsp::iems::names();
     let names: Vec<String> = crate::dsp::builtin::NAMES
         .iter()
@@ -124,32 +149,48 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         .chain(iems.iter().map(|n| n.to_lowercase()))
         .chain(iems.iter().map(|n| portable_name(n).to_lowercase()))
         .collect();
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|error| ExportError::ListFolder {
             path: dir.to_path_buf(),
             error,
         })?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
-        })
         .collect();
-    candidates.sort();
+    entries.sort();
     let mut listing = Listing::default();
-    for p in candidates {
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         let stem = p
             .file_stem()
             .map(|s| s.to_string_lossy().to_lowercase())
             .unwrap_or_default();
-        match names.iter().find(|n| stem.ends_with(&format!(".{n}"))) {
-            Some(profile) => listing.skipped.push(Skipped {
-                reason: format!(
+        let reason = if name.starts_with('.') {
+            Some("hidden (its name starts with a dot)".to_string())
+        } else if p.is_dir() {
+            Some("a sub-folder: export reads only the files of the folder it is given (there is no --recursive); export the sub-folder on its own".to_string())
+        } else if !p.is_file() {
+            Some("not a regular file".to_string())
+        } else if let Some((_, codec)) = UNSUPPORTED_AUDIO.iter().find(|(e, _)| *e == ext) {
+            Some(format!("unsupported codec: {codec} (iemsim reads WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in .m4a/.mp4); convert it first, e.g. with ffmpeg -i IN OUT.flac"))
+        } else if !AUDIO_EXTENSIONS.contains(&ext.as_str()) {
+            Some("not audio (by its extension)".to_string())
+        } else {
+            names
+                .iter()
+                .find(|n| stem.ends_with(&format!(".{n}")))
+                .map(|profile| format!(
                     "named like an output of profile '{profile}' (NAME.PROFILE.wav); rename it to export it"
-                ),
-                path: p,
-            }),
+                ))
+        };
+        match reason {
+            Some(reason) => listing.skipped.push(Skipped { reason, path: p }),
             None => listing.files.push(p),
         }
     }

@@ -1,9 +1,9 @@
 //! What a lane measures besides (or instead of) writing a file: the BS.1770 loudness and sample
-//! peak (loudness matching, `export --match`, ABX gains, demo gains) and the long-term spectrum
-//! (demo numbers and charts). Run in the render's writer thread, after the file (if any) got the
-//! block, so metering overlaps filtering.
+//! peak (loudness matching, `export --match`, ABX gains, demo gains), the long-term spectrum
+//! (demo numbers and charts) and `analyze`'s statistics. Run in the render's writer thread, after
+//! the file (if any) got the block, so metering overlaps filtering.
 
-use crate::dsp::analysis::Spectrum;
+pub(super) use crate::dsp::analysis::Welch;
 use crate::dsp::loudness::{k_weighting, GatedMeter};
 use crate::dsp::{Chain, Processor};
 
@@ -50,26 +50,21 @@ impl Loudness {
     }
 }
 
-/// Keeps the lane's whole signal: for Welch's method, whose segment length depends on the total
-/// length (`Spectrum::welch`), and for measures that need all of it at once (`analyze`'s true
-/// peak, loudness range, spectra). When the lane writes a file,
-/// it keeps the samples as stored (after dither and quantisation): the spectrum is the file's.
+/// Keeps the lane's whole signal (tests and callers that need the samples themselves; no command
+/// keeps a whole file any more: `analyze` measures with [`crate::dsp::levels::SignalMeter`] and
+/// spectra come from the streaming [`Welch`]).
 pub(super) struct Keep {
     samples: Vec<f64>,
-    channels: usize,
-    rate: u32,
 }
 
 impl Keep {
     /// `frames`: the expected length (0 if unknown), reserved at once.
-    pub(super) fn new(channels: usize, rate: u32, frames: u64) -> Self {
+    pub(super) fn new(channels: usize, frames: u64) -> Self {
         let expected = usize::try_from(frames)
             .unwrap_or(0)
             .saturating_mul(channels);
         Self {
             samples: Vec::with_capacity(expected),
-            channels,
-            rate,
         }
     }
 
@@ -77,15 +72,7 @@ impl Keep {
         self.samples.extend_from_slice(block);
     }
 
-    /// Where a file's samples as stored go (see [`crate::io::Sink::write_echo`]).
-    pub(super) fn samples(&mut self) -> &mut Vec<f64> {
-        &mut self.samples
-    }
-
-    /// The spectrum (if asked for) and the samples (if asked for).
-    pub(super) fn finish(self, spectrum: bool, keep: bool) -> (Option<Spectrum>, Option<Vec<f64>>) {
-        let s =
-            spectrum.then(|| Spectrum::welch(&self.samples, self.channels, f64::from(self.rate)));
-        (s, keep.then_some(self.samples))
+    pub(super) fn finish(self) -> Vec<f64> {
+        self.samples
     }
 }

@@ -5,8 +5,8 @@
 //! and the demo export (files, gains and spectra) all run this loop; nothing else filters and
 //! meters offline (`tests/architecture.rs` checks the commands).
 //!
-//! Three stages joined by bounded channels (so memory stays constant whatever the file length,
-//! except for a tap that keeps a whole signal):
+//! Three stages joined by bounded channels (so memory stays constant whatever the file length;
+//! every measure is block by block, and only the `keep` tap, which no command uses, grows):
 //! a reader thread decodes blocks, the calling thread filters them, a writer thread dithers,
 //! encodes and writes. On these 2-core machines filtering a 10-stage stereo cascade and encoding
 //! 24-bit output cost about the same, so overlapping them nearly halves the wall time. (Splitting
@@ -33,9 +33,10 @@ pub use meter::Levels;
 pub use source::{Frames, Mapped, Resampled, Source};
 
 use crate::dsp::analysis::Spectrum;
+use crate::dsp::levels::{SignalMeter, SignalStats};
 use crate::dsp::{Chain, Coefficients, Processor};
 use crate::io::{Sink, SinkStats, WavError};
-use meter::{Keep, Loudness};
+use meter::{Keep, Loudness, Welch};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
@@ -46,7 +47,8 @@ pub struct Lane {
     pub out: Out,
 }
 
-/// What a lane's signal feeds: any of a file, a loudness meter, a spectrum, the kept signal.
+/// What a lane's signal feeds: any of a file, a loudness meter, a spectrum, `analyze`'s
+/// statistics, the kept signal.
 #[derive(Default)]
 pub struct Out {
     pub file: Option<Sink>,
@@ -54,8 +56,10 @@ pub struct Out {
     pub loudness: bool,
     /// The long-term (Welch) spectrum: of the file's samples as stored, when there is a file.
     pub spectrum: bool,
-    /// The whole signal (the file's samples as stored, when there is a file), for measures that
-    /// need all of it at once.
+    /// Everything `analyze` reports ([`SignalStats`]), measured block by block.
+    pub stats: bool,
+    /// The whole signal (the file's samples as stored, when there is a file): memory grows with
+    /// the length, so only for tests and short signals.
     pub keep: bool,
 }
 
@@ -73,10 +77,10 @@ impl Lane {
         }
     }
 
-    /// Filtered and gained, the whole signal kept ([`Rendered::samples`]).
-    pub fn keep(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
+    /// Filtered, gained and measured as `analyze` reports it ([`Rendered::stats`]).
+    pub fn stats(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
         let out = Out {
-            keep: true,
+            stats: true,
             ..Out::default()
         };
         Self {
@@ -106,16 +110,18 @@ pub struct Rendered {
     pub file: Option<SinkStats>,
     pub levels: Option<Levels>,
     pub spectrum: Option<Spectrum>,
+    pub stats: Option<SignalStats>,
     pub samples: Option<Vec<f64>>,
 }
 
 /// A lane's consumers in the writer thread.
 struct Taps {
     file: Option<Sink>,
+    /// The file's samples as stored, for the measures below (one block, reused).
+    stored: Vec<f64>,
+    welch: Option<Welch>,
+    stats: Option<SignalMeter>,
     keep: Option<Keep>,
-    /// What the kept samples are for.
-    spectrum: bool,
-    samples: bool,
     loudness: Option<Loudness>,
 }
 
@@ -123,19 +129,37 @@ impl Taps {
     fn new(out: Out, channels: usize, mask: u32, rate: u32, frames: u64) -> Self {
         Self {
             file: out.file,
-            keep: (out.spectrum || out.keep).then(|| Keep::new(channels, rate, frames)),
-            spectrum: out.spectrum,
-            samples: out.keep,
+            stored: Vec::new(),
+            welch: out.spectrum.then(|| Welch::new(channels, f64::from(rate))),
+            stats: out.stats.then(|| SignalMeter::new(channels, mask, rate)),
+            keep: out.keep.then(|| Keep::new(channels, frames)),
             loudness: out.loudness.then(|| Loudness::new(channels, mask, rate)),
         }
     }
 
     fn add(&mut self, block: &mut [f64]) -> Result<(), WavError> {
-        match (&mut self.file, &mut self.keep) {
-            (Some(sink), Some(keep)) => sink.write_echo(block, keep.samples())?,
-            (Some(sink), None) => sink.write(block)?,
-            (None, Some(keep)) => keep.add(block),
-            (None, None) => {}
+        let measured = self.welch.is_some() || self.stats.is_some() || self.keep.is_some();
+        // What the measures see: the file's samples as stored when there is a file.
+        let seen: &[f64] = match &mut self.file {
+            Some(sink) if measured => {
+                self.stored.clear();
+                sink.write_echo(block, &mut self.stored)?;
+                &self.stored
+            }
+            Some(sink) => {
+                sink.write(block)?;
+                block
+            }
+            None => block,
+        };
+        if let Some(w) = &mut self.welch {
+            w.add(seen);
+        }
+        if let Some(m) = &mut self.stats {
+            m.add(seen);
+        }
+        if let Some(k) = &mut self.keep {
+            k.add(seen);
         }
         // Last: it K-weights the block in place.
         if let Some(l) = &mut self.loudness {
@@ -145,15 +169,12 @@ impl Taps {
     }
 
     fn finish(self) -> Result<Rendered, WavError> {
-        let (spectrum, samples) = match self.keep {
-            Some(k) => k.finish(self.spectrum, self.samples),
-            None => (None, None),
-        };
         Ok(Rendered {
             file: self.file.map(Sink::finish).transpose()?,
             levels: self.loudness.map(Loudness::finish),
-            spectrum,
-            samples,
+            spectrum: self.welch.map(Welch::finish),
+            stats: self.stats.map(SignalMeter::finish),
+            samples: self.keep.map(Keep::finish),
         })
     }
 }

@@ -6,12 +6,14 @@
 //! few steps ("54 % eta 3 s" for an export that took 14 s more). [`Eta`] divides the work left by
 //! the average rate over all the time since the work started.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 pub struct Progress {
     bar: Option<ProgressBar>,
+    /// The run this bar is one line of ([`Run`]), if any.
+    multi: Option<MultiProgress>,
     enabled: bool,
     started: Instant,
     total: u64,
@@ -62,6 +64,7 @@ impl Progress {
         let enabled = !quiet && std::io::stderr().is_terminal();
         Self {
             bar: None,
+            multi: None,
             enabled,
             started: Instant::now(),
             total,
@@ -81,6 +84,10 @@ impl Progress {
                 .progress_chars("=> ");
             bar.set_style(style);
             bar.set_prefix(self.label.clone());
+            let bar = match &self.multi {
+                Some(m) => m.add(bar),
+                None => bar,
+            };
             self.bar = Some(bar);
         }
         if let Some(b) = &self.bar {
@@ -100,6 +107,66 @@ impl Progress {
         if let Some(b) = self.bar {
             b.finish_and_clear();
         }
+    }
+}
+
+/// Progress of a run of several files at once: one line for the whole run (files done of all,
+/// elapsed time) above one [`Progress`] line per file in flight. Drawn only on a terminal and
+/// when not quiet.
+pub struct Run {
+    multi: MultiProgress,
+    /// The whole run's line, for more than one file.
+    overall: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Run {
+    pub fn new(files: u64, label: &str, quiet: bool) -> Self {
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        let multi = MultiProgress::with_draw_target(if enabled {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        });
+        let overall = (files > 1).then(|| {
+            let bar = multi.add(ProgressBar::new(files));
+            let style = ProgressStyle::with_template("{prefix} {pos}/{len} files [{elapsed}]")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_prefix(label.to_string());
+            bar
+        });
+        Self {
+            multi,
+            overall,
+            quiet,
+        }
+    }
+
+    /// A line for one file of the run (shown, like any [`Progress`], once it lasts 0.7 s).
+    pub fn file(&self, total: u64, label: impl Into<String>) -> Progress {
+        let mut p = Progress::new(total, label, self.quiet);
+        p.multi = Some(self.multi.clone());
+        p
+    }
+
+    /// One more file is done.
+    pub fn done_one(&self) {
+        if let Some(b) = &self.overall {
+            b.inc(1);
+        }
+    }
+
+    /// Runs `f` (which prints) with the bars out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
+    }
+
+    pub fn finish(self) {
+        if let Some(b) = self.overall {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
     }
 }
 

@@ -99,13 +99,6 @@ pub struct Number {
     pub filters_db: f64,
 }
 
-pub use crate::io::whole::Audio;
-
-/// The Welch spectrum of a whole file: the same computation `analyze` uses.
-pub fn spectrum(audio: &Audio) -> Spectrum {
-    Spectrum::welch(&audio.samples, audio.channels, audio.rate)
-}
-
 /// `measure` on one spectrum (dB).
 pub fn ratio_db(spectrum: &Spectrum, measure: &Measure) -> f64 {
     let (lo, hi) = measure.band.edges(spectrum.rate);
