@@ -108,6 +108,9 @@ fn built_in_material_works_from_an_empty_folder() {
 /// `-` is standard input: a streamed WAV (ffmpeg's pipe form) and a FLAC both export in full.
 #[test]
 fn standard_input_is_streamed() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for fmt in ["wav", "flac"] {
@@ -166,6 +169,9 @@ fn fifos_and_streams_fail_clearly() {
 /// Every failure names the file and the problem, exit code 2, one line.
 #[test]
 fn damaged_and_unsupported_inputs_are_refused() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let src = d.join("src.wav");

@@ -4,6 +4,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/tools.rs"]
+mod tools;
 
 use cli::{iemsim, stderr};
 use std::path::Path;
@@ -152,6 +154,9 @@ fn ffmpeg_r128(path: &str) -> Option<(f64, f64, f64)> {
 
 #[test]
 fn analyze_agrees_with_ffmpeg_and_charts_the_spectra() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.png");
     let o = iemsim(&[

@@ -29,8 +29,11 @@ pub fn available() -> bool {
     if ok {
         return true;
     }
-    if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-        panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO=1)");
+    if ["IEMSIM_REQUIRE_AUDIO", "IEMSIM_REQUIRE_ALL"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|v| v == "1"))
+    {
+        panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO/ALL=1)");
     }
     skipped("tmux is not installed (terminal UI test)");
     false
