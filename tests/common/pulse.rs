@@ -1,6 +1,6 @@
 //! Test helper: a real, clock-paced audio device (a PulseAudio null sink) and a recorder on it.
 //!
-//! Include it with `#[path = "common/pulse.rs"] mod pulse;`. Usage:
+//! Use it as `crate::common::pulse`. Usage:
 //!
 //! ```ignore
 //! let Some(stack) = pulse::PulseStack::start() else { return }; // prints SKIPPED (or panics in CI)

@@ -2,7 +2,7 @@
 //! (`tmux -L`), so that killing the server (a closed terminal) touches nothing else; killed on drop.
 //! Keys go in with `send-keys`, the screen comes back with `capture-pane`.
 //!
-//! Include it with `#[path = "common/tmux.rs"] mod tmux;`.
+//! Use it as `crate::common::tmux`.
 
 #![allow(dead_code)]
 

@@ -7,7 +7,7 @@
 //! prerequisites; `.ci/run` installs them all and sets IEMSIM_REQUIRE_ALL=1 (or, for these tools
 //! alone, IEMSIM_REQUIRE_TOOLS=1), which makes a missing one a failure instead.
 //!
-//! Include it with `#[path = "common/tools.rs"] mod tools;`.
+//! Use it as `crate::common::tools`.
 #![allow(dead_code)]
 
 use std::io::Write;

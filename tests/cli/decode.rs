@@ -1,10 +1,8 @@
 //! The decoder as the commands use it: non-finite samples, the built-in material from an empty
 //! folder, standard input and FIFOs, and the error for each kind of bad input.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;

@@ -4,8 +4,7 @@
 //! The facts checked come from outside the decoder: the source WAV's length, the 1024 priming
 //! frames ffmpeg's AAC encoder writes, and the untrimmed decode.
 
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::tools;
 
 use iemsim::io::Decoder;
 use std::path::{Path, PathBuf};

@@ -1,10 +1,8 @@
 //! `iemsim generate` through the real binary: the files are what they claim, existing files are
 //! never replaced without --force, and bad arguments get one clear line and exit code 2.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::iemsim;
 use tools::sox;

@@ -11,8 +11,7 @@
 //! Runs when `camilladsp` is on PATH (.ci/run installs it), prints `SKIPPED:` otherwise, and fails
 //! instead when IEMSIM_REQUIRE_CAMILLADSP=1 or IEMSIM_REQUIRE_ALL=1 (CI).
 
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -2,10 +2,8 @@
 //! time (ffmpeg is in .ci/run's packages): lossless formats must decode bit for bit, lossy ones to
 //! the source's length and in line with it; seeking is checked against a straight decode.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::run as iemsim;
 use iemsim::io::Decoder;

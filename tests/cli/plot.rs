@@ -2,10 +2,8 @@
 //! and size, analysis numbers that agree with ffmpeg's EBU R128 meter, and bad arguments refused
 //! with exit code 2.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::{iemsim, stderr};
 use std::path::Path;

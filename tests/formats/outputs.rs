@@ -4,10 +4,8 @@
 //! "Output"). A test whose tool is missing prints SKIPPED; `.ci/run` installs them all and makes
 //! that a failure.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::{run as iemsim, text};
 use std::fs;

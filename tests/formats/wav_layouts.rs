@@ -3,8 +3,7 @@
 //! write to a pipe, captured at test time. They use the reader's old name (`WavSource`) so each
 //! test also runs against the hound-based reader it replaced, where every one of them failed.
 
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::tools;
 
 use iemsim::io::WavSource;
 use std::path::{Path, PathBuf};

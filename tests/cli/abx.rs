@@ -4,14 +4,9 @@
 //! time. Interactive mode: in a tmux terminal on a real (PulseAudio null sink) device, when both
 //! are available: answering, the screen not depending on X, abandoning and hanging up.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/pulse.rs"]
-mod pulse;
-#[path = "common/tmux.rs"]
-mod tmux;
-#[path = "common/tui.rs"]
-mod tui;
+use crate::common::cli;
+use crate::common::tmux;
+use crate::common::tui;
 
 use cli::{command as bin, run as iemsim, text};
 use tmux::{sh_quote, Tmux};
