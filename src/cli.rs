@@ -148,6 +148,36 @@ pub enum Command {
         The file is config.toml in the config folder (IEMSIM_CONFIG_DIR overrides it)."
     )]
     Config(ConfigArgs),
+    /// Print a completion script for your shell on standard output (commands, options, profile
+    /// kinds and other fixed values complete on tab).
+    #[command(after_help = "Install (then open a new shell):\n  \
+        bash        iemsim completions bash > ~/.local/share/bash-completion/completions/iemsim\n  \
+        zsh         iemsim completions zsh > ~/.zfunc/_iemsim\n              \
+        (and in ~/.zshrc, before compinit: fpath+=~/.zfunc)\n  \
+        fish        iemsim completions fish > ~/.config/fish/completions/iemsim.fish\n  \
+        powershell  iemsim completions powershell >> $PROFILE\n  \
+        elvish      iemsim completions elvish >> ~/.config/elvish/rc.elv")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output: iemsim(1), or with COMMAND iemsim-COMMAND(1).
+    #[command(
+        after_help = "Examples:\n  iemsim man | man -l -                          read it now\n  \
+        iemsim man > ~/.local/share/man/man1/iemsim.1  install it: then `man iemsim`\n  \
+        iemsim man export > ~/.local/share/man/man1/iemsim-export.1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command's own page (`export`, `play`, ...) instead of the overview.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

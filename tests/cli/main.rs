@@ -8,6 +8,7 @@ mod common;
 mod abx;
 mod decode;
 mod demo;
+mod docs;
 mod export;
 mod export_match;
 mod export_memory;
