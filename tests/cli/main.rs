@@ -18,6 +18,7 @@ mod headphones;
 mod output_safety;
 mod plot;
 mod profile;
+mod readme;
 mod samples;
 mod show;
 mod stdout_errors;
