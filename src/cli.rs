@@ -27,15 +27,15 @@ pub const DEFAULT_INPUT: &str = "samples/music.wav";
     about = "Hear how in-ear monitor driver types colour sound",
     long_about = "Hear how in-ear monitor (IEM) driver types colour sound.\n\n\
         iemsim applies filter profiles measured from real IEMs - balanced armature (ba), dynamic \
-        driver (dd), V-shaped hybrid (v-hybrid) and more - to WAV files, plays them in real time \
-        with instant, click-free, loudness-matched A/B switching, runs blind ABX tests and guided \
-        demos, and exports processed WAVs.\n\n\
+        driver (dd), V-shaped hybrid (v-hybrid) and more - to music files (WAV, FLAC, MP3, Ogg Vorbis, \
+        AAC or ALAC in M4A), plays them in real time with instant, click-free, loudness-matched A/B \
+        switching, runs blind ABX tests and guided demos, and exports the results as WAV or FLAC.\n\n\
         Profiles are deviations from the Harman in-ear 2019 target: listen on neutral headphones \
         or IEMs for the comparison to mean what it says.",
     after_help = "Start with:\n  iemsim play                      A/B of ba vs dd on the bundled sample\n  \
         iemsim demo sibilance            what sibilance is, and how to hear it\n  \
         iemsim profiles                  the built-in profiles\n  \
-        iemsim export -p ba -p dd        processed WAVs next to samples/music.wav"
+        iemsim export -p ba -p dd        the sample through ba and dd: two matched WAVs, here"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -80,11 +80,12 @@ pub enum Command {
     )]
     #[command(mut_arg("json", |a| a.help("Print JSON instead of a table")))]
     Analyze(AnalyzeArgs),
-    /// Apply one or more profiles to a WAV file (or every .wav in a folder) and write the results.
+    /// Apply one or more profiles to an audio file (or every audio file in a folder) and write the
+    /// results as WAV or FLAC.
     #[command(
         after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
         loud by ITU-R BS.1770, as `play` matches, at the highest level at which none exceeds -0.1 dBFS.\n\n\
-        Examples:\n  iemsim export -p ba -p dd                       two matched WAVs next to samples/music.wav\n  \
+        Examples:\n  iemsim export -p ba -p dd                       music.ba.wav and music.dd.wav here, matched\n  \
         iemsim export song.flac -p ba -p dd             song.ba.flac and song.dd.flac, matched\n  \
         iemsim export song.wav -p \"HD 600 ParametricEQ.txt\" -o eq.wav    an AutoEq / Equalizer APO file\n  \
         iemsim export song.wav -p ba -o song.ba.flac    FLAC (the extension picks the format)\n  \
@@ -102,10 +103,12 @@ pub enum Command {
     )]
     #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Generate(GenerateArgs),
-    /// Play a WAV in real time and flip between two profiles (A/B), loudness-matched and click-free.
+    /// Play an audio file in real time and flip between two profiles (A/B), loudness-matched and
+    /// click-free.
     #[command(
         after_help = "Keys: space pause · a / b / tab switch · ←/→ seek 5 s · l loop (mark start, end, clear) · \
-        m loudness matching on/off · 1-9 load a profile into the live side · ? help · q / Esc quit\n\n\
+        m loudness matching on/off · 1-9 load a profile into the live side · p pick any profile (built-in, \
+        per-IEM or your own; type to filter) · ? help · q quit · Esc close help, else quit\n\n\
         Both profiles run all the time; a switch is a 20 ms crossfade and is heard within about 50 ms. \
         Loudness matching (ITU-R BS.1770) lowers the louder side so neither wins by being louder.\n\n\
         Examples:\n  iemsim play                                   ba vs dd on the bundled sample\n  \
@@ -130,7 +133,7 @@ pub enum Command {
     Abx(AbxArgs),
     /// Guided demos of sibilance, bass roll-off and the classic driver signatures.
     #[command(
-        after_help = "Keys: as in `iemsim play`, plus n / p for the next / previous part and ↑/↓ to \
+        after_help = "Keys: as in `iemsim play`, except p: n / p the next / previous part, ↑/↓ \
         scroll the text.\n\nExamples:\n  iemsim demo sibilance\n  iemsim demo bass --export bass-demo   \
         WAVs + README.md, no audio device needed"
     )]
@@ -146,6 +149,36 @@ pub enum Command {
         The file is config.toml in the config folder (IEMSIM_CONFIG_DIR overrides it)."
     )]
     Config(ConfigArgs),
+    /// Print a completion script for your shell on standard output (commands, options, profile
+    /// kinds and other fixed values complete on tab).
+    #[command(after_help = "Install (then open a new shell):\n  \
+        bash        iemsim completions bash > ~/.local/share/bash-completion/completions/iemsim\n  \
+        zsh         iemsim completions zsh > ~/.zfunc/_iemsim\n              \
+        (and in ~/.zshrc, before compinit: fpath+=~/.zfunc)\n  \
+        fish        iemsim completions fish > ~/.config/fish/completions/iemsim.fish\n  \
+        powershell  iemsim completions powershell >> $PROFILE\n  \
+        elvish      iemsim completions elvish >> ~/.config/elvish/rc.elv")]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on standard output: iemsim(1), or with COMMAND iemsim-COMMAND(1).
+    #[command(
+        after_help = "Examples:\n  iemsim man | man -l -                          read it now\n  \
+        iemsim man > ~/.local/share/man/man1/iemsim.1  install it: then `man iemsim`\n  \
+        iemsim man export > ~/.local/share/man/man1/iemsim-export.1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command's own page (`export`, `play`, ...) instead of the overview.
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The integration tests' check for outside programs: a test whose tool is missing prints
+/// `SKIPPED: <test>: <why>` and returns (a failure under IEMSIM_REQUIRE_TOOLS/ALL=1, as in CI).
+#[path = "../tests/common/tools.rs"]
+pub mod tools;
+
 /// The tone on each channel of [`surround_tones_wav`]: a different frequency per channel, so each
 /// channel's share of a mix can be read off one output.
 pub const SURROUND_TONES_HZ: [f64; 6] = [300.0, 500.0, 700.0, 900.0, 1100.0, 1300.0];
@@ -10,8 +15,11 @@ pub const SURROUND_TONES_HZ: [f64; 6] = [300.0, 500.0, 700.0, 900.0, 1100.0, 130
 pub const SURROUND_TONE_AMPLITUDE: f64 = 0.5;
 
 /// A 1 s 44.1 kHz 5.1 float WAV made by sox (independently of our writer): channel c (L R C LFE
-/// Ls Rs) carries only a sine at `SURROUND_TONES_HZ[c]`.
-pub fn surround_tones_wav(dir: &Path) -> PathBuf {
+/// Ls Rs) carries only a sine at `SURROUND_TONES_HZ[c]`. `None` (the test skips) without sox.
+pub fn surround_tones_wav(dir: &Path) -> Option<PathBuf> {
+    if !tools::have(&["sox"]) {
+        return None;
+    }
     let path = dir.join("tones-5.1.wav");
     let mut cmd = Command::new("sox");
     cmd.args([
@@ -32,7 +40,7 @@ pub fn surround_tones_wav(dir: &Path) -> PathBuf {
     }
     let st = cmd.args(["vol", "0.5"]).status().expect("run sox");
     assert!(st.success(), "sox failed");
-    path
+    Some(path)
 }
 
 /// Amplitude of the `f_hz` sine in channel `c` of interleaved `x` (a single-bin DFT over the whole

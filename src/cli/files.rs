@@ -44,8 +44,9 @@ pub struct ExportArgs {
     #[arg(short = 'p', long = "profile", required = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Output file, .wav or .flac (the extension picks the format), or `-` for standard output;
-    /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input;
-    /// .flac for a FLAC input]
+    /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input, in
+    /// the current folder for the built-in sample and `-`; .flac for a lossless input other than
+    /// WAV (FLAC, ALAC)]
     #[arg(
         short = 'o',
         long,
@@ -173,7 +174,7 @@ pub struct GenerateArgs {
     /// Tone frequency (Hz), for `tone`.
     #[arg(long, default_value_t = 1000.0)]
     pub freq: f64,
-    /// Output sample format: 16, 24, 32 or 32f (WAV only).
+    /// Output sample format: 16, 24, 32 or 32f (32 and 32f: WAV only).
     #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
     pub bits: String,
     /// Seed for the noise and the music's variations (the same seed gives the same file).

@@ -92,7 +92,7 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// Audio file to analyse (WAV, FLAC, MP3, ...) [default: samples/music.wav]
+    /// Audio file to analyse (WAV, FLAC, MP3, Ogg Vorbis, M4A) [default: samples/music.wav, built in]
     pub input: Option<PathBuf>,
     #[command(flatten)]
     pub hp: HeadphoneArgs,

@@ -40,3 +40,77 @@ fn shared_device_and_json_arguments() {
     );
     assert_eq!(help(&mut cmd, "devices"), "Print JSON instead of text");
 }
+
+/// Every help text, the top level's and each command's (long form, as `--help` prints it).
+fn all_help() -> String {
+    let mut cmd = Cli::command();
+    let mut all = cmd.render_long_help().to_string();
+    for sub in cmd.get_subcommands_mut() {
+        all += &sub.render_long_help().to_string();
+    }
+    all
+}
+
+/// Inputs are any format the decoder reads, so no help may say a command takes WAV only
+/// (issue 21 item 11: "to WAV files", "Play a WAV", "every .wav in a folder").
+#[test]
+fn no_help_says_the_input_must_be_a_wav() {
+    let all = all_help();
+    for stale in ["to WAV files", "Play a WAV", "every .wav", "to a WAV file"] {
+        assert!(!all.contains(stale), "{stale:?} in the help");
+    }
+}
+
+/// `play --help` names every key the play screen acts on (the key map, not a copy of it: a key
+/// added there and not here fails). Keys are the leading words of each `·` item of its Keys line.
+#[test]
+fn play_help_lists_every_key_of_the_play_screen() {
+    use crate::ui::tui::{key_to_action, Mode};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut cmd = Cli::command();
+    let help = cmd
+        .find_subcommand_mut("play")
+        .expect("play")
+        .render_long_help()
+        .to_string();
+    let keys_line = help
+        .split("\n\n")
+        .find(|p| p.starts_with("Keys:"))
+        .expect("a Keys paragraph")
+        .replace('\n', " ");
+    const NAMES: &[&str] = &["space", "tab", "Esc", "←/→", "1-9"];
+    let mut listed: Vec<String> = Vec::new();
+    for item in keys_line.trim_start_matches("Keys:").split('·') {
+        for word in item.split_whitespace() {
+            if word == "/" {
+                continue;
+            }
+            if word.chars().count() == 1 || NAMES.contains(&word) {
+                listed.push(word.to_string());
+            } else {
+                break;
+            }
+        }
+    }
+    let named = |code: KeyCode| match code {
+        KeyCode::Char(' ') => "space".to_string(),
+        KeyCode::Tab => "tab".to_string(),
+        KeyCode::Esc => "Esc".to_string(),
+        KeyCode::Left | KeyCode::Right => "←/→".to_string(),
+        KeyCode::Char('1'..='9') => "1-9".to_string(),
+        KeyCode::Char(c) => c.to_ascii_lowercase().to_string(),
+        other => format!("{other:?}"),
+    };
+    let printable = (' '..='~').map(KeyCode::Char);
+    let special = [KeyCode::Tab, KeyCode::Esc, KeyCode::Left, KeyCode::Right];
+    for code in printable.chain(special) {
+        let press = KeyEvent::new(code, KeyModifiers::NONE);
+        if key_to_action(press, Mode::Play).is_some() {
+            let name = named(code);
+            assert!(
+                listed.contains(&name),
+                "key {name} missing from: {keys_line}"
+            );
+        }
+    }
+}

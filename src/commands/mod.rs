@@ -5,12 +5,14 @@
 pub mod abx;
 pub mod analyze;
 pub mod charts;
+pub mod completions;
 pub mod config;
 pub mod demo;
 pub mod devices;
 pub mod export;
 pub mod fit;
 pub mod generate;
+pub mod man;
 pub mod out;
 pub mod play;
 pub mod profile;
@@ -49,6 +51,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Play(a) => play::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Config(a) => config::run(&a),
+        Command::Completions(a) => completions::run(&a),
+        Command::Man(a) => man::run(&a),
     }
 }
 

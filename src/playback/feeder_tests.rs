@@ -94,7 +94,9 @@ fn loop_passes_are_seamless_when_the_rates_differ() {
 #[test]
 fn five_one_plays_on_stereo_at_bs775_levels() {
     let dir = tempfile::tempdir().expect("tmp");
-    let path = crate::test_support::surround_tones_wav(dir.path());
+    let Some(path) = crate::test_support::surround_tones_wav(dir.path()) else {
+        return;
+    };
     let mut src = crate::io::Decoder::open(&path).expect("open");
     let ctl = Control::new(true);
     let mut f = Feeder::new(&src, 44_100, 2).expect("feeder");

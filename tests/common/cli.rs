@@ -1,6 +1,6 @@
 //! Test helper: the one way the tests run the real `iemsim` binary and read what it said.
 //!
-//! Include it with `#[path = "common/cli.rs"] mod cli;`. Every run gets standard input from
+//! Use it as `crate::common::cli`. Every run gets standard input from
 //! /dev/null (nothing waits on the terminal) and an empty settings folder (`IEMSIM_CONFIG_DIR`),
 //! so a developer's remembered headphone correction never changes a test's result; use
 //! [`command`] to set something else.

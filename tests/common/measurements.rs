@@ -2,7 +2,7 @@
 //! (`io::measurement`), and the deviation from the Harman in-ear 2019 v2 target computed the way the
 //! profiles document it: each curve normalised to 0 dB over 500 Hz–2 kHz, then subtracted.
 //!
-//! Include it with `#[path = "common/measurements.rs"] mod measurements;`.
+//! Use it as `crate::common::measurements`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Test helper: a real, clock-paced audio device (a PulseAudio null sink) and a recorder on it.
 //!
-//! Include it with `#[path = "common/pulse.rs"] mod pulse;`. Usage:
+//! Use it as `crate::common::pulse`. Usage:
 //!
 //! ```ignore
 //! let Some(stack) = pulse::PulseStack::start() else { return }; // prints SKIPPED (or panics in CI)
@@ -107,8 +107,11 @@ impl Drop for InProcess<'_> {
     }
 }
 
+/// IEMSIM_REQUIRE_AUDIO=1 or IEMSIM_REQUIRE_ALL=1 (.ci/run): a skip is a failure.
 fn required() -> bool {
-    std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1")
+    ["IEMSIM_REQUIRE_AUDIO", "IEMSIM_REQUIRE_ALL"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|v| v == "1"))
 }
 
 /// Writes around the test harness's output capture, so a skip is seen in a normal `cargo test`.

@@ -2,7 +2,7 @@
 //! Bristow-Johnson's "Cookbook formulae for audio EQ biquad filter coefficients" (not via the
 //! `biquad` crate or iemsim's code), so the tests compare iemsim with the published formulas.
 //!
-//! Include it with `#[path = "common/rbj.rs"] mod rbj;` (the library's unit tests reach it as
+//! Use it as `crate::common::rbj` (the library's unit tests reach it as
 //! `#[path = "../../tests/common/rbj.rs"]`).
 #![allow(dead_code)]
 

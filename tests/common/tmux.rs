@@ -2,7 +2,7 @@
 //! (`tmux -L`), so that killing the server (a closed terminal) touches nothing else; killed on drop.
 //! Keys go in with `send-keys`, the screen comes back with `capture-pane`.
 //!
-//! Include it with `#[path = "common/tmux.rs"] mod tmux;`.
+//! Use it as `crate::common::tmux`.
 
 #![allow(dead_code)]
 
@@ -29,8 +29,11 @@ pub fn available() -> bool {
     if ok {
         return true;
     }
-    if std::env::var("IEMSIM_REQUIRE_AUDIO").is_ok_and(|v| v == "1") {
-        panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO=1)");
+    if ["IEMSIM_REQUIRE_AUDIO", "IEMSIM_REQUIRE_ALL"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|v| v == "1"))
+    {
+        panic!("tmux is required for the terminal UI tests (IEMSIM_REQUIRE_AUDIO/ALL=1)");
     }
     skipped("tmux is not installed (terminal UI test)");
     false

@@ -1,8 +1,6 @@
 //! Test helper: what a terminal UI test needs before it starts, a tmux and a PulseAudio stack.
 //!
-//! Include it beside the two it builds on:
-//! `#[path = "common/pulse.rs"] mod pulse; #[path = "common/tmux.rs"] mod tmux;
-//! #[path = "common/tui.rs"] mod tui;`.
+//! Use it as `crate::common::tui`.
 #![allow(dead_code)]
 
 use super::{pulse, tmux};

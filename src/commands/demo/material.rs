@@ -311,7 +311,9 @@ mod tests {
     #[test]
     fn five_one_material_is_mixed_down_per_bs775() {
         let dir = tempfile::tempdir().expect("tmp");
-        let path = crate::test_support::surround_tones_wav(dir.path());
+        let Some(path) = crate::test_support::surround_tones_wav(dir.path()) else {
+            return;
+        };
         let (stereo, secs) = read_excerpt(&path, 0.0, f64::INFINITY).expect("read");
         assert!((secs - 1.0).abs() < 1e-9, "{secs}");
         crate::test_support::assert_bs775_stereo(&stereo);

@@ -7,8 +7,7 @@
 //! it always arrives mid-export, and the condition waited for is stable once reached.
 #![cfg(target_os = "linux")]
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use cli::{run as iemsim, text};
 use std::fs;

@@ -2,8 +2,7 @@
 //! tests/common/pulse.rs): what we render is what the device plays, at the device's pace.
 //! Skips loudly without PulseAudio; fails instead under IEMSIM_REQUIRE_AUDIO=1 (.ci/run).
 
-#[path = "common/pulse.rs"]
-mod pulse;
+use crate::common::pulse;
 
 use iemsim::playback::device::{self, DeviceError};
 use std::f64::consts::TAU;

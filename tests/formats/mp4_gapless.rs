@@ -4,6 +4,8 @@
 //! The facts checked come from outside the decoder: the source WAV's length, the 1024 priming
 //! frames ffmpeg's AAC encoder writes, and the untrimmed decode.
 
+use crate::common::tools;
+
 use iemsim::io::Decoder;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -108,6 +110,9 @@ fn lag(a: &[f64], b: &[f64]) -> i64 {
 
 #[test]
 fn without_a_usable_edit_list_the_priming_stays_and_with_one_it_goes() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let with = std::fs::read(encode(dir.path(), "a.m4a", &[])).unwrap();
     let without = std::fs::read(encode(dir.path(), "n.m4a", &["-use_editlist", "0"])).unwrap();
@@ -168,6 +173,9 @@ fn without_a_usable_edit_list_the_priming_stays_and_with_one_it_goes() {
 /// given a `udta/meta/ilst/----` item stating 1024 priming frames and the source's length.
 #[test]
 fn itunsmpb_alone_trims_like_the_edit_list() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let with = std::fs::read(encode(dir.path(), "a.m4a", &[])).unwrap();
     let mut f = std::fs::read(encode(dir.path(), "n.m4a", &["-use_editlist", "0"])).unwrap();

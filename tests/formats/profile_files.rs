@@ -1,11 +1,9 @@
 //! Profiles as files through the real binary: published AutoEq files load as distributed, and each
-//! format's output equals an independent float64 RBJ reference (preamp included). `profile_cli.rs`
+//! format's output equals an independent float64 RBJ reference (preamp included). `cli/profile.rs`
 //! has conversion, the user folder and refusals.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/rbj.rs"]
-mod rbj;
+use crate::common::cli;
+use crate::common::rbj;
 
 use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr};
 use std::f64::consts::PI;

@@ -1,10 +1,8 @@
 //! The decoder as the commands use it: non-finite samples, the built-in material from an empty
 //! folder, standard input and FIFOs, and the error for each kind of bad input.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/tools.rs"]
-mod tools;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;
@@ -135,6 +133,9 @@ fn built_in_material_works_from_an_empty_folder() {
 /// `-` is standard input: a streamed WAV (ffmpeg's pipe form) and a FLAC both export in full.
 #[test]
 fn standard_input_is_streamed() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for fmt in ["wav", "flac"] {
@@ -193,6 +194,9 @@ fn fifos_and_streams_fail_clearly() {
 /// Every failure names the file and the problem, exit code 2, one line.
 #[test]
 fn damaged_and_unsupported_inputs_are_refused() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let src = d.join("src.wav");

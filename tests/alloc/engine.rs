@@ -4,52 +4,13 @@
 //! and its hand-back, a gain change, pause, a seek flush, underruns and the end of the file).
 //!
 //! Locks are ruled out by construction (the engine holds no Mutex; control is atomics and `rtrb`),
-//! and this file is its own test binary, so the allocator sees only this test.
+//! and the counting allocator (in `main.rs`) watches only the callback's thread.
 
+use crate::{HEAP_OPS, WATCHING};
 use iemsim::dsp::{builtin, Chain};
 use iemsim::playback::engine::{Control, Engine, EngineCmd, Side, SideChain};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering::*};
+use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
-
-struct Counting;
-
-static HEAP_OPS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    static WATCHING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn note() {
-    // `try_with`: the allocator can run while thread-locals are being torn down.
-    if WATCHING.try_with(Cell::get).unwrap_or(false) {
-        HEAP_OPS.fetch_add(1, Relaxed);
-    }
-}
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// Runs the callback body with the counter armed; returns the heap operations it made.
 fn callback(engine: &mut Engine, out: &mut [f32]) -> usize {
@@ -74,6 +35,7 @@ fn side(name: &str, rate: f64) -> SideChain {
 
 #[test]
 fn the_callback_body_never_allocates_or_frees() {
+    let _alone = crate::alone();
     // The counter itself works (a test that cannot fail is a defect).
     WATCHING.with(|w| w.set(true));
     let v = vec![1u8; 100];

@@ -1,34 +1,13 @@
 //! `render` recycles its block buffers: the heap operations of a render do not grow with the
-//! number of blocks. A counting global allocator (this file is its own test binary) counts every
+//! number of blocks. The counting global allocator (in `main.rs`) counts every
 //! allocation made while rendering files of 8 and of 64 blocks through two lanes.
 
+use crate::ALLOCS;
 use iemsim::dsp::dither::Dither;
 use iemsim::dsp::{FilterKind, FilterSpec};
 use iemsim::io::{OutFormat, WavSink, WavSource};
 use iemsim::render::{render, Lane};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use std::sync::atomic::Ordering::Relaxed;
 
 const BLOCK: usize = 1024;
 
@@ -74,6 +53,7 @@ fn allocations_for(blocks: usize) -> usize {
 
 #[test]
 fn render_does_not_allocate_per_block() {
+    let _alone = crate::alone();
     let short = allocations_for(8);
     let long = allocations_for(64);
     eprintln!("allocations: 8 blocks {short}, 64 blocks {long}");

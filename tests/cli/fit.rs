@@ -4,12 +4,9 @@
 //! subtract Harman), the filters' response from the RBJ cookbook formulas written out again, and
 //! the Equalizer APO file is parsed back by hand.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/measurements.rs"]
-mod measurements;
-#[path = "common/rbj.rs"]
-mod rbj;
+use crate::common::cli;
+use crate::common::measurements;
+use crate::common::rbj;
 
 use cli::{iemsim, root};
 use measurements::deviation;

@@ -2,10 +2,8 @@
 //! one line naming the file, nothing left behind), and the output matches an independent float64
 //! RBJ cascade written here from the cookbook formulas.
 
-#[path = "common/cli.rs"]
-mod cli;
-#[path = "common/rbj.rs"]
-mod rbj;
+use crate::common::cli;
+use crate::common::rbj;
 
 use cli::{run as iemsim, stderr};
 use std::f64::consts::PI;
@@ -683,7 +681,7 @@ fn output_problems_and_unseekable_inputs_exit_2() {
             stderr(&g)
         );
     }
-    // A pipe as input is streamed now (tests/decode_cli.rs); one that closes without audio is a
+    // A pipe as input is streamed now (tests/cli/decode.rs); one that closes without audio is a
     // clear exit 2 naming it, and nothing is written.
     let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
         .args(["export", "/dev/stdin", "-p", "ba", "-o", "piped.wav"])

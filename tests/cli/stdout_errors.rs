@@ -3,8 +3,7 @@
 //! the kernel's stand-in for a full disk behind a redirect. A closed pipe still ends the process
 //! by SIGPIPE (141 in a shell), as `head` expects of Unix tools.
 
-#[path = "common/pulse.rs"]
-mod pulse;
+use crate::common::pulse;
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;

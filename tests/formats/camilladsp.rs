@@ -9,7 +9,9 @@
 //!   rounding; a wrong preamp, gain, Q or filter type would show as tens of dB.
 //!
 //! Runs when `camilladsp` is on PATH (.ci/run installs it), prints `SKIPPED:` otherwise, and fails
-//! instead when IEMSIM_REQUIRE_CAMILLADSP=1 (CI).
+//! instead when IEMSIM_REQUIRE_CAMILLADSP=1 or IEMSIM_REQUIRE_ALL=1 (CI).
+
+use crate::common::tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -47,10 +49,10 @@ fn camilladsp_here() -> bool {
     if !found {
         let why = "camilladsp is not on PATH (.ci/run installs it with cargo install)";
         assert!(
-            std::env::var("IEMSIM_REQUIRE_CAMILLADSP").as_deref() != Ok("1"),
-            "IEMSIM_REQUIRE_CAMILLADSP=1 but {why}"
+            !tools::required("IEMSIM_REQUIRE_CAMILLADSP"),
+            "IEMSIM_REQUIRE_CAMILLADSP=1 or IEMSIM_REQUIRE_ALL=1 but {why}"
         );
-        eprintln!("SKIPPED: {why}");
+        tools::skipped(why);
     }
     found
 }

@@ -1,7 +1,7 @@
 //! The playback engine driven offline, exactly as the audio callback drives it: blocks of 512 frames.
 //! References are computed independently of the engine: the same profile run offline over the whole
 //! signal by `Chain` (itself checked against closed-form responses and a float64 reference in
-//! export_cli.rs), and loudness by the `ebur128` crate.
+//! cli/export.rs), and loudness by the `ebur128` crate.
 
 use iemsim::dsp::generate::{Generator, Kind};
 use iemsim::dsp::{builtin, db_to_gain, Chain, Processor, Profile};

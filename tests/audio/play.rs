@@ -6,8 +6,7 @@
 //! aligned; the A→B switch appears in the recording exactly where the player says it began. Pacing
 //! and switch latency are printed (benchmarks hold the bars; a test must not depend on load).
 
-#[path = "common/pulse.rs"]
-mod pulse;
+use crate::common::pulse;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,6 +3,8 @@
 //! write to a pipe, captured at test time. They use the reader's old name (`WavSource`) so each
 //! test also runs against the hound-based reader it replaced, where every one of them failed.
 
+use crate::common::tools;
+
 use iemsim::io::WavSource;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -274,6 +276,9 @@ fn tool_output(cmd: &str, args: &[&str]) -> Vec<u8> {
 /// same tool's regular file.
 #[test]
 fn real_pipe_wavs_from_ffmpeg_and_sox() {
+    if !tools::have(&["ffmpeg", "sox"]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let lavfi = [

@@ -1,8 +1,7 @@
 //! `export --match`: the outputs of one input are equally loud by an independent BS.1770 meter
 //! (the `ebur128` crate, a port of libebur128), none clips, and the report says each loudness.
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use cli::run as iemsim;
 use std::path::Path;

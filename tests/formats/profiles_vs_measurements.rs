@@ -8,10 +8,8 @@
 //! (errors are taken with their mean over the band removed: a constant level is a preamp). One test
 //! does use the library's fitter: to show the stored class profiles are what it makes.
 
-#[path = "common/measurements.rs"]
-mod measurements;
-#[path = "common/rbj.rs"]
-mod rbj;
+use crate::common::measurements;
+use crate::common::rbj;
 
 use measurements::{data_dir, normalised};
 

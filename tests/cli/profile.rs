@@ -1,8 +1,7 @@
 //! `profile convert`, the user profile folder, refusals naming file/line/field, and one auto preamp,
 //! through the real binary.
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
 
 use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr};
 

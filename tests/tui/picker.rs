@@ -2,12 +2,8 @@
 //! PulseAudio stack: typing filters, Enter loads a per-IEM profile into the live side, and that
 //! side's box then names the IEM, its class and its fit error.
 
-#[path = "common/pulse.rs"]
-mod pulse;
-#[path = "common/tmux.rs"]
-mod tmux;
-#[path = "common/tui.rs"]
-mod tui;
+use crate::common::tmux;
+use crate::common::tui;
 
 #[test]
 fn p_picks_a_per_iem_profile_by_typing_part_of_its_name() {

@@ -1,12 +1,9 @@
 //! The terminal UI of `iemsim play`, driven for real: the binary runs in a tmux pane on the private
 //! PulseAudio stack, keys go in with `send-keys`, the screen comes back with `capture-pane`.
 
-#[path = "common/pulse.rs"]
-mod pulse;
-#[path = "common/tmux.rs"]
-mod tmux;
-#[path = "common/tui.rs"]
-mod tui;
+use crate::common::pulse;
+use crate::common::tmux;
+use crate::common::tui;
 
 use tmux::{sh_quote, Tmux};
 

@@ -1,0 +1,122 @@
+//! The tool documents itself: `iemsim completions SHELL` and `iemsim man [COMMAND]` (issue 21
+//! item 12). The completion script is loaded in a real bash and asked to complete; the manual
+//! pages are read by groff, which must not warn. Both are skipped when the program is missing.
+
+use crate::common::cli::{iemsim, stderr, text};
+use crate::common::tools;
+use std::process::{Command, Stdio};
+
+/// The commands `iemsim --help` lists (the first word of each line of its Commands section).
+fn commands() -> Vec<String> {
+    let help = text(&iemsim(&["--help"]).stdout);
+    let section = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .expect("a Commands section");
+    section
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn completions_for_every_shell_and_bash_completes_for_real() {
+    let names = commands();
+    assert!(names.len() >= 12, "{names:?}");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = iemsim(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let script = text(&o.stdout);
+        for name in &names {
+            assert!(script.contains(name.as_str()), "{shell}: no {name}");
+        }
+        assert!(script.contains("headphones"), "{shell}: no options");
+    }
+    let o = iemsim(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    if !tools::have(&["bash"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("iemsim.bash");
+    std::fs::write(&script, iemsim(&["completions", "bash"]).stdout).unwrap();
+    // What bash offers after `iemsim ex<TAB>` and after `iemsim export --dith<TAB>`.
+    let complete = |words: &str| {
+        let cmd = format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; \
+             _iemsim iemsim \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             echo \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let o = Command::new("bash")
+            .args(["--norc", "-c", &cmd])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{words}: {}", stderr(&o));
+        text(&o.stdout).trim().to_string()
+    };
+    assert_eq!(complete("iemsim ex"), "export");
+    assert_eq!(complete("iemsim export --dith"), "--dither");
+    let mut kinds: Vec<String> = complete("iemsim demo si")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["sibilance", "signatures"]);
+}
+
+#[test]
+fn man_pages_for_the_tool_and_each_command() {
+    let o = iemsim(&["man"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = text(&o.stdout);
+    assert!(page.contains(".TH iemsim 1"), "{page}");
+    assert!(page.contains(".SH NAME") && page.contains(".SH SUBCOMMANDS"));
+    let names = commands();
+    for name in &names {
+        assert!(page.contains(&format!("iemsim\\-{name}(1)")), "{name}");
+        let o = iemsim(&["man", name]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let sub = text(&o.stdout);
+        assert!(
+            sub.contains(&format!(".TH iemsim-{name} 1")),
+            "{name}: {sub}"
+        );
+    }
+    let o = iemsim(&["man", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("\"nope\"") && err.contains("export"), "{err}");
+
+    if !tools::have(&["groff"]) {
+        return;
+    }
+    for args in [vec!["man"], vec!["man", "export"], vec!["man", "play"]] {
+        let roff = iemsim(&args).stdout;
+        let mut g = Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        g.stdin.take().unwrap().write_all(&roff).unwrap();
+        let o = g.wait_with_output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}: groff warns");
+        let shown = text(&o.stdout);
+        assert!(
+            shown.contains("NAME") && shown.contains("iemsim"),
+            "{args:?}"
+        );
+    }
+}

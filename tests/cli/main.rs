@@ -1,0 +1,24 @@
+//! The `iemsim` binary's commands, run for real: one module per command or concern. One test
+//! binary for all of them, because each test binary links the whole crate (few binaries, fast
+//! builds).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod abx;
+mod decode;
+mod demo;
+mod docs;
+mod export;
+mod export_match;
+mod export_memory;
+mod fit;
+mod generate;
+mod headphones;
+mod output_safety;
+mod plot;
+mod profile;
+mod readme;
+mod samples;
+mod show;
+mod stdout_errors;
