@@ -173,12 +173,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .map_or(cores, usize::from)
         .clamp(1, plan.len().max(1));
     let check_each = input.is_dir().then_some(args.profiles.as_slice());
-    let (reports, first_error) = export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
-        if args.report.json {
-            return Ok(());
-        }
-        r.iter().try_for_each(|r| print_report(r, to_stdout))
-    })?;
+    let (reports, first_error) =
+        export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
+            if args.report.json {
+                return Ok(());
+            }
+            r.iter().try_for_each(|r| print_report(r, to_stdout))
+        })?;
     let first_error = match first_error {
         // A single input's error is the command's, with its own exit code.
         Some(e) if inputs.len() == 1 => return Err(e),

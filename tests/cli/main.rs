@@ -15,6 +15,7 @@ mod export_memory;
 mod fit;
 mod generate;
 mod headphones;
+mod hostile_inputs;
 mod output_safety;
 mod plot;
 mod profile;

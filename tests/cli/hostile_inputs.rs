@@ -1,8 +1,8 @@
 //! The hostile-input corpus of issue 20: one case per item, each ending in correct output or a
 //! one-line refusal (exit 2), or exit 1 for a machine failure, within a time bound.
 
-#[path = "common/cli.rs"]
-mod cli;
+use crate::common::cli;
+use crate::common::tools;
 
 use cli::{command, run_with_config, stderr, text};
 use std::path::Path;
@@ -465,22 +465,9 @@ fn item15_a_full_stderr_never_panics_a_batch_and_the_error_is_printed_once() {
 
 // Item 14: damaged AAC/ALAC packets are bad input (exit 2, "corrupt"), never a machine failure.
 
-fn have_ffmpeg(test: &str) -> bool {
-    let ok = std::process::Command::new("ffmpeg")
-        .arg("-version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        eprintln!("SKIPPED: {test}: ffmpeg is not installed");
-    }
-    ok
-}
-
 #[test]
 fn item14_corrupt_aac_and_alac_packets_exit_2() {
-    if !have_ffmpeg("item14_corrupt_aac_and_alac_packets_exit_2") {
+    if !tools::have(&["ffmpeg"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
