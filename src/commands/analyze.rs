@@ -63,7 +63,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, audio.rate);
         // One profile at a time through the render path: the input in memory plus one version.
-        let lane = Lane::keep(p.coefficients(audio.rate).0, preamp_db);
+        p.check_channels(audio.channels)?;
+        let lane = Lane::keep(p.stages(audio.rate, audio.channels), preamp_db);
         let mut src = Frames::new(&audio.samples, audio.channels, rate);
         let y = render(&mut src, vec![lane], BLOCK_FRAMES, &mut |_| {})?
             .pop()

@@ -56,13 +56,39 @@ fn neutral_reference() -> Curve {
 /// is the reference itself and gets no curve of its own.
 pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     let mut curves = vec![neutral_reference()];
-    let drawn = profiles.iter().filter(|p| !p.filters.is_empty());
-    for (i, p) in drawn.enumerate() {
-        curves.push(Curve {
-            label: p.name.clone(),
-            points: p.response_curve(rate),
-            style: Style::series(i),
-        });
+    let drawn = profiles.iter().filter(|p| p.filter_count() > 0);
+    let mut i = 0;
+    for p in drawn {
+        if !p.is_per_channel() {
+            curves.push(Curve {
+                label: p.name.clone(),
+                points: p.response_curve(rate),
+                style: Style::series(i),
+            });
+            i += 1;
+            continue;
+        }
+        // A per-channel profile: one curve per channel.
+        let grid: Vec<f64> = crate::dsp::response::curve(&[], rate)
+            .iter()
+            .map(|p| p.0)
+            .collect();
+        for c in 0..p.channels_needed() {
+            curves.push(Curve {
+                label: format!(
+                    "{}, channel {}",
+                    p.name,
+                    crate::dsp::profile::channel_label(c)
+                ),
+                points: grid
+                    .iter()
+                    .copied()
+                    .zip(p.channel_response_db(c, &grid, rate))
+                    .collect(),
+                style: Style::series(i),
+            });
+            i += 1;
+        }
     }
     Chart {
         title: title.into(),

@@ -34,7 +34,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 outln!(
                     "headphones = {} ({} filters)",
                     path.display(),
-                    c.profile.filters.len()
+                    c.profile.filter_count()
                 )?;
                 s.headphones = Some(path);
             }

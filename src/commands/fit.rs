@@ -61,6 +61,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         name: stem.clone(),
         description: format!("{stem} ({mode}), fitted by iemsim"),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: fitted.filters.clone(),
         source: String::new(),
     };

@@ -76,7 +76,7 @@ pub fn headphones(
         eprintln!(
             "Headphone correction: {} ({} filters, before each profile)",
             c.label,
-            c.profile.filters.len()
+            c.profile.filter_count()
         );
     }
     Ok(c)

@@ -399,6 +399,7 @@ fn build(iem: &IemMeasurement) -> Result<IemProfile, MeasurementError> {
             iem.class.label()
         ),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: fitted.filters,
         source: format!(
             "{} measurement by {} (AutoEq, MIT; {}) minus Harman IE 2019 v2, both normalised to 0 dB over 0.5-2 kHz; \

@@ -21,4 +21,4 @@ pub mod stats;
 
 pub use chain::{db_to_gain, gain_to_db, Chain, ChannelStages, Processor, Stages};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};
-pub use profile::{DroppedFilter, Preamp, Profile, ProfileError};
+pub use profile::{ChannelFilters, DroppedFilter, Preamp, Profile, ProfileError};

@@ -75,9 +75,10 @@ pub struct Player {
 }
 
 /// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
+/// (The callers refuse first a profile giving a channel the device lacks its own filters:
+/// [`Profile::check_channels`].)
 fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
-    let (coeffs, _) = profile.coefficients(rate);
-    Chain::new(coeffs, channels, 0.0)
+    Chain::new(profile.stages(rate, channels), channels, 0.0)
 }
 
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
@@ -110,6 +111,9 @@ impl Player {
         let device_channels = output.channels();
         let dch = usize::from(device_channels);
         let drate = f64::from(device_rate);
+        for p in &cfg.profiles {
+            p.check_channels(dch)?;
+        }
 
         // Loudness of the file through both profiles, as the device will play it (mixed to its
         // channels), before anything plays.
@@ -378,6 +382,7 @@ impl Player {
         let i = side.index();
         let fs = f64::from(self.info.sample_rate);
         let heard = usize::from(self.device_channels);
+        profile.check_channels(heard)?;
         let new_lufs = matching::analyse_heard(&self.input, &[&profile], heard, &mut |_, _| {})
             .map(|(l, _)| l)
             .with_context(|| format!("measuring {}", self.input.display()))?;

@@ -193,6 +193,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
         name: "headphones".into(),
         description: "headphone correction".into(),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: fitted.filters,
         source: format!(
             "fitted by iemsim: RMS error {:.2} dB over 20 Hz-10 kHz",
@@ -229,6 +230,7 @@ mod tests {
             preamp_db: -6.0,
             filters: vec![pk(100.0, 6.0)],
             source: String::new(),
+            channels: Vec::new(),
         };
         let p = Profile {
             name: "ba".into(),
@@ -236,6 +238,7 @@ mod tests {
             preamp_db: -1.0,
             filters: vec![pk(3000.0, 3.0), pk(8000.0, -2.0)],
             source: "s".into(),
+            channels: Vec::new(),
         };
         let both = combine(&c, p);
         assert_eq!(both.name, "ba");

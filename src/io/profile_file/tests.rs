@@ -1,7 +1,7 @@
 //! Parser and writer tests: published syntax, the errors' file/line/field, exact round trips.
 
 use super::*;
-use crate::dsp::{FilterKind::*, FilterSpec, Profile};
+use crate::dsp::{ChannelFilters, FilterKind::*, FilterSpec, Profile};
 
 fn err_text(r: Result<Profile, ProfileFileError>) -> String {
     match r {
@@ -48,11 +48,11 @@ fn eqapo_syntax_variants() {
 #[test]
 fn eqapo_refusals_name_line_and_field() {
     let e = err_text(eqapo::parse(
-        "Preamp: -1 dB\nChannel: L\nFilter: ON PK Fc 1 Hz Gain 1 dB Q 1\n",
+        "Preamp: -1 dB\nChannel: C\nFilter: ON PK Fc 10 Hz Gain 1 dB Q 1\n",
         "a.txt",
     ));
     assert!(
-        e.starts_with("a.txt:2: Channel:") && e.contains("every channel"),
+        e.starts_with("a.txt:2: Channel:") && e.contains("'C'") && e.contains("layout"),
         "{e}"
     );
     let e = err_text(eqapo::parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
@@ -145,13 +145,23 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
 #[test]
 fn camilladsp_refusals() {
     let f = "filters:\n  a:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 100\n      gain: 1\n      q: 1\n";
-    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [1]\n    names: [a]\n"), "c.yml"));
-    assert!(e.contains("every channel"), "{e}");
+    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
+    assert!(
+        e.contains("pipeline step 2 (Filter) names channel 2"),
+        "{e}"
+    );
+    let e = err_text(camilladsp::parse(
+        &format!(
+            "{f}pipeline:\n  - type: Filter\n    channels: [0]\n    channel: 0\n    names: [a]\n"
+        ),
+        "c.yml",
+    ));
+    assert!(e.contains("pipeline step 1 (Filter) gives both"), "{e}");
     let e = err_text(camilladsp::parse(
         &format!("{f}pipeline:\n  - type: Mixer\n    name: m\n"),
         "c.yml",
     ));
-    assert!(e.contains("Mixer step"), "{e}");
+    assert!(e.contains("pipeline step 1 (Mixer)"), "{e}");
     let e = err_text(camilladsp::parse(&f.replace("Peaking", "Notch"), "c.yml"));
     assert!(
         e.starts_with("c.yml:2: filters.a.parameters.type") && e.contains("Notch"),
@@ -179,24 +189,48 @@ fn awkward() -> Profile {
             FilterSpec::new(Peaking, 8445.0, -0.0, 5.82),
         ],
         source: "made up for the test".into(),
+        channels: Vec::new(),
     }
+}
+
+/// [`awkward`] with filters and gains of its own on the right channel and on channel 4.
+fn awkward_per_channel() -> Profile {
+    let mut p = awkward();
+    p.channels = vec![
+        ChannelFilters {
+            channel: 1,
+            gain_db: -1.0 / 3.0,
+            filters: vec![FilterSpec::new(Peaking, 3000.0, -2.25, 1.0 / 7.0)],
+        },
+        ChannelFilters {
+            channel: 3,
+            gain_db: 0.0,
+            filters: vec![
+                FilterSpec::new(HighShelf, 9000.5, 4.0, 0.5),
+                FilterSpec::new(LowPass, 15000.0, 0.0, 0.8),
+            ],
+        },
+    ];
+    p
 }
 
 #[test]
 fn every_pair_of_formats_round_trips_exactly_both_ways() {
     let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
-    let p = awkward();
-    for a in formats {
-        for b in formats {
-            // p → a → b → a: the filters and preamp survive exactly.
-            let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
-            let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
-            let back = a.parse(&a.write(&in_b).unwrap(), "a").unwrap();
-            for q in [&in_a, &in_b, &back] {
-                assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
-                assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
-                assert_eq!(q.name, p.name, "{a:?} -> {b:?}");
-                assert_eq!(q.description, p.description, "{a:?} -> {b:?}");
+    for p in [awkward(), awkward_per_channel()] {
+        for a in formats {
+            for b in formats {
+                // p → a → b → a: the filters and preamp survive exactly.
+                let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
+                let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
+                let back = a.parse(&a.write(&in_b).unwrap(), "a").unwrap();
+                for q in [&in_a, &in_b, &back] {
+                    assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
+                    assert_eq!(q.channels, p.channels, "{a:?} -> {b:?}");
+                    assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
+                    assert_eq!(q.name, p.name, "{a:?} -> {b:?}");
+                    assert_eq!(q.description, p.description, "{a:?} -> {b:?}");
+                }
             }
         }
     }
@@ -277,4 +311,118 @@ fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     assert!(e.contains("q.txt"), "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
+}
+
+/// Equalizer APO: `Channel:` selects what the following lines apply to, until the next one;
+/// numbers count from 1, L and R are the first two, `all` returns to every channel.
+#[test]
+fn eqapo_channel_sections_apply_to_their_channels_only() {
+    let text = "Preamp: -6 dB\nFilter: ON PK Fc 100 Hz Gain 2 dB Q 1\n\
+        Channel: L\nPreamp: -1 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB Q 1\n\
+        Channel: R\nFilter: ON PK Fc 2000 Hz Gain -3 dB Q 2\n\
+        Channel: 1 2\nFilter: ON LS Fc 50 Hz Gain 1 dB\n\
+        Channel: all\nFilter: ON HS Fc 9000 Hz Gain -1 dB\n";
+    let (p, lines) = Format::EqApo.parse_with_lines(text, "c.txt").unwrap();
+    assert_eq!(p.preamp_db, -6.0);
+    assert_eq!(
+        p.filters,
+        [
+            FilterSpec::new(Peaking, 100.0, 2.0, 1.0),
+            FilterSpec::new(HighShelf, 9000.0, -1.0, DEFAULT_Q)
+        ]
+    );
+    let shelf = FilterSpec::new(LowShelf, 50.0, 1.0, DEFAULT_Q);
+    assert_eq!(
+        p.channels,
+        [
+            ChannelFilters {
+                channel: 0,
+                gain_db: -1.0,
+                filters: vec![FilterSpec::new(Peaking, 1000.0, 3.0, 1.0), shelf]
+            },
+            ChannelFilters {
+                channel: 1,
+                gain_db: 0.0,
+                filters: vec![FilterSpec::new(Peaking, 2000.0, -3.0, 2.0), shelf]
+            },
+        ]
+    );
+    // Lines in the order of `all_filters`: shared, then left's, then right's.
+    assert_eq!(lines, [2, 11, 5, 9, 7, 9]);
+    // Filters from `Channel: 3` on: a third channel, refused on stereo audio.
+    let p = Format::EqApo
+        .parse(
+            "Channel: 3\nFilter: ON PK Fc 100 Hz Gain 1 dB Q 1\n",
+            "c.txt",
+        )
+        .unwrap();
+    assert_eq!(p.channels_needed(), 3);
+    let e = p.check_channels(2).unwrap_err().to_string();
+    assert!(e.contains("channel 3") && e.contains("2 channels"), "{e}");
+}
+
+/// CamillaDSP: a step's `channels` (or 2.x `channel`) is what its filters and gains apply to; one
+/// step per channel with the same filters is every channel once (not twice); a list covering
+/// every captured channel is the shared part.
+#[test]
+fn camilladsp_steps_apply_to_their_channels_only() {
+    let head = "devices: {samplerate: 48000, chunksize: 1024, capture: {type: Stdin, channels: 2, format: S32_LE}, playback: {type: Stdout, channels: 2, format: S32_LE}}\n\
+        filters:\n  g: {type: Gain, parameters: {gain: -3}}\n  \
+        a: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1}}\n  \
+        b: {type: Biquad, parameters: {type: Peaking, freq: 3000, gain: -2, q: 2}}\n";
+    // 2.x: one step per channel, the same filter in both: +6 dB once on each channel.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channel: 0, names: [a]}}\n  - {{type: Filter, channel: 1, names: [a]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert_eq!(p.filters, [FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]);
+    assert!(p.channels.is_empty());
+    // Left only.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channels: [0], names: [g, a]}}\n  - {{type: Filter, names: [b]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert_eq!(p.filters, [FilterSpec::new(Peaking, 3000.0, -2.0, 2.0)]);
+    assert_eq!(p.preamp_db, 0.0);
+    assert_eq!(
+        p.channels,
+        [ChannelFilters {
+            channel: 0,
+            gain_db: -3.0,
+            filters: vec![FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]
+        }]
+    );
+    // `channels: [0, 1]` of a stereo pipeline is every channel.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert!(p.channels.is_empty() && p.filters.len() == 1);
+}
+
+/// A per-channel profile's cascades: each channel gets the shared filters and its own, and its
+/// own gain; the response of each channel is its filters' only.
+#[test]
+fn per_channel_profiles_give_each_channel_its_own_cascade() {
+    use crate::dsp::Stages;
+    let p = awkward_per_channel();
+    let fs = 48_000.0;
+    let Stages::PerChannel(per) = p.stages(fs, 4) else {
+        panic!("per channel")
+    };
+    assert_eq!(per.len(), 4);
+    let shared = p.coefficients(fs).0;
+    assert_eq!(per[0].coeffs, shared);
+    assert_eq!(per[2].coeffs, shared);
+    assert_eq!(per[1].coeffs.len(), shared.len() + 1);
+    assert_eq!(per[1].gain_db, -1.0 / 3.0);
+    assert_eq!(per[3].coeffs.len(), shared.len() + 2);
+    // Channel 2 at 3 kHz: the shared response plus its own -2.25 dB peak and gain.
+    let r0 = p.channel_response_db(0, &[3000.0], fs)[0];
+    let r1 = p.channel_response_db(1, &[3000.0], fs)[0];
+    assert!((r1 - r0 - (-2.25 - 1.0 / 3.0)).abs() < 1e-9, "{r0} {r1}");
+    assert!(p.check_channels(3).is_err() && p.check_channels(4).is_ok());
 }
