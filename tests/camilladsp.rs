@@ -97,6 +97,16 @@ fn profiles(dir: &Path) -> Vec<String> {
     )
     .unwrap();
     names.push(all.to_str().unwrap().to_string());
+    // Per-channel: Equalizer APO sections written back as CamillaDSP steps with `channels:`.
+    let lr = dir.join("left-right.txt");
+    std::fs::write(
+        &lr,
+        "Preamp: -6 dB\nFilter 1: ON LSC Fc 105 Hz Gain 5 dB Q 0.7\n\
+         Channel: L\nFilter 2: ON PK Fc 3000 Hz Gain -3 dB Q 2\n\
+         Channel: R\nPreamp: -1 dB\nFilter 3: ON PK Fc 6000 Hz Gain 4 dB Q 3\nFilter 4: ON HSC Fc 10000 Hz Gain -2 dB Q 0.7\n",
+    )
+    .unwrap();
+    names.push(lr.to_str().unwrap().to_string());
     names
 }
 
@@ -367,5 +377,103 @@ fn camilladsp_and_iemsim_read_a_hand_written_config_alike() {
         eprintln!("{name}: max |CamillaDSP - iemsim| {db:.1} dBFS");
         assert!(db < limit, "{name}: {db:.1} dBFS");
         assert!(changed > 1e-2, "{name}: the output is the input");
+    }
+}
+
+/// CamillaDSP's channel selection, run in CamillaDSP itself: a step's `channels:` applies its
+/// filters and gains to those channels only, the other channel keeps what its own steps give it.
+/// iemsim's export of the same file equals CamillaDSP's output on both channels (float32
+/// rounding); before per-channel support, `channels: [0]` filtered the right channel too. The
+/// 2.x layout (`channel: N`, one step per channel) is checked too when this CamillaDSP still
+/// accepts it; iemsim reads it as 2.x applied it, one channel per step.
+#[test]
+fn camilladsp_and_iemsim_apply_per_channel_steps_alike() {
+    if !camilladsp_here() {
+        return;
+    }
+    let (dir, input) = signal_files();
+    let d = dir.path();
+    let filters = "filters:\n\
+        \x20 volume: {type: Gain, parameters: {gain: -4.5, scale: dB}}\n\
+        \x20 trim: {type: Gain, parameters: {gain: 2, scale: dB}}\n\
+        \x20 bass: {type: Biquad, parameters: {type: Lowshelf, freq: 90, gain: 5, q: 0.7}}\n\
+        \x20 bell: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1.5}}\n\
+        \x20 air: {type: Biquad, parameters: {type: Highshelf, freq: 7000, gain: -3, q: 0.7}}\n";
+    let cases = [
+        (
+            "left-only",
+            "  - {type: Filter, channels: [0], names: [bell, bass]}\n",
+        ),
+        (
+            "right-only",
+            "  - {type: Filter, channels: [1], names: [trim, air]}\n",
+        ),
+        (
+            "each-its-own",
+            "  - {type: Filter, names: [volume]}\n  - {type: Filter, channels: [0], names: [bell]}\n  - {type: Filter, channels: [1], names: [trim, air, bass]}\n",
+        ),
+        (
+            "both-listed",
+            "  - {type: Filter, channels: [0, 1], names: [bell]}\n  - {type: Filter, channels: [1], names: [air]}\n",
+        ),
+        (
+            "camilladsp-2x",
+            "  - {type: Filter, channel: 0, names: [bell]}\n  - {type: Filter, channel: 1, names: [bell]}\n",
+        ),
+    ];
+    for (name, pipeline) in cases {
+        let yml = d.join(format!("{name}.yml"));
+        std::fs::write(
+            &yml,
+            format!("devices: {{samplerate: {RATE}, chunksize: 1024, capture: {{type: Stdin, channels: 2, format: S32_LE}}, playback: {{type: Stdout, channels: 2, format: S32_LE}}}}\n{filters}pipeline:\n{pipeline}"),
+        )
+        .unwrap();
+        let out = d.join(format!("{name}.out.raw"));
+        with_file_devices(&yml, &out);
+        let run = yml.with_extension("run.yml");
+        let theirs = camilladsp(&["-l", "warn", run.to_str().unwrap()], d);
+        if name == "camilladsp-2x" && !theirs.status.success() {
+            eprintln!(
+                "{name}: this CamillaDSP refuses the 2.x layout ({}); iemsim reads it as 2.x did",
+                String::from_utf8_lossy(&theirs.stderr).trim()
+            );
+            continue;
+        }
+        ok(theirs, &format!("camilladsp on {name}"));
+        let theirs = f32s(&std::fs::read(&out).unwrap());
+        let wav = d.join(format!("{name}.wav"));
+        let args = [
+            "export",
+            "in.wav",
+            "-p",
+            yml.to_str().unwrap(),
+            "--preamp",
+            "profile",
+            "--no-headphones",
+            "--bits",
+            "32f",
+            "-q",
+            "-o",
+            wav.to_str().unwrap(),
+        ];
+        ok(iemsim(&args, d), &format!("export {name}"));
+        let ours = wav_samples(&std::fs::read(&wav).unwrap());
+        assert_eq!((ours.len(), theirs.len()), (input.len(), input.len()));
+        for c in 0..2 {
+            let pick = |v: &[f32]| v.iter().skip(c).step_by(2).copied().collect::<Vec<f32>>();
+            let (o, t, i) = (pick(&ours), pick(&theirs), pick(&input));
+            let diff = |a: &[f32], b: &[f32]| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| f64::from((x - y).abs()))
+                    .fold(0.0, f64::max)
+            };
+            let db = 20.0 * diff(&o, &t).max(1e-300).log10();
+            eprintln!("{name} channel {c}: max |CamillaDSP - iemsim| {db:.1} dBFS");
+            assert!(db < -90.0, "{name} channel {c}: {db:.1} dBFS");
+            // A channel no step names is CamillaDSP's input, and iemsim's.
+            let untouched = (name == "left-only" && c == 1) || (name == "right-only" && c == 0);
+            assert_eq!(diff(&o, &i) == 0.0, untouched, "{name} channel {c}");
+        }
     }
 }

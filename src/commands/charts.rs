@@ -73,7 +73,7 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
             .iter()
             .map(|p| p.0)
             .collect();
-        for c in 0..p.channels_needed() {
+        for c in p.distinct_channels() {
             curves.push(Curve {
                 label: format!(
                     "{}, channel {}",

@@ -61,7 +61,7 @@ impl View {
                 gain_db: 0.0,
             }];
         }
-        (0..p.channels_needed())
+        p.distinct_channels()
             .map(|c| {
                 let (coeffs, gain_db) = p.channel_coefficients(c, fs);
                 Self {

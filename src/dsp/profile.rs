@@ -255,9 +255,14 @@ impl Profile {
             .collect()
     }
 
-    /// The channels whose responses differ: `0..channels_needed()` for a per-channel profile.
-    fn distinct_channels(&self) -> std::ops::Range<usize> {
-        0..self.channels_needed()
+    /// The channels whose responses may differ, to describe each: none for a shared profile,
+    /// else every channel it names and at least a stereo pair (a left-only part leaves the right
+    /// channel with the shared filters alone, a response of its own).
+    pub fn distinct_channels(&self) -> std::ops::Range<usize> {
+        match self.channels_needed() {
+            0 => 0..0,
+            n => 0..n.max(2),
+        }
     }
 
     /// The coefficients of the filters every channel gets (`filters`; a per-channel profile's own
@@ -307,7 +312,7 @@ impl Profile {
     /// profile, the mean (in dB) of its channels' responses, each with its own gain: one summary
     /// for charts and numbers; [`Self::channel_response_db`] gives each channel's.
     pub fn response_db(&self, freqs_hz: &[f64], sample_rate: f64) -> Vec<f64> {
-        let n = self.channels_needed();
+        let n = self.distinct_channels().len();
         if n == 0 {
             return response::cascade_db_at(
                 &self.coefficients(sample_rate).0,
