@@ -182,8 +182,13 @@ fn f32s(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-/// A 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT) of `v`.
+/// A 32-bit float WAV (WAVE_FORMAT_IEEE_FLOAT) of `v` at [`RATE`].
 fn float_wav(v: &[f32]) -> Vec<u8> {
+    float_wav_at(v, RATE)
+}
+
+/// The same at `rate`.
+fn float_wav_at(v: &[f32], rate: u32) -> Vec<u8> {
     let data = f32_bytes(v);
     let mut w = b"RIFF".to_vec();
     w.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
@@ -191,8 +196,8 @@ fn float_wav(v: &[f32]) -> Vec<u8> {
     w.extend_from_slice(&16u32.to_le_bytes());
     w.extend_from_slice(&3u16.to_le_bytes());
     w.extend_from_slice(&2u16.to_le_bytes());
-    w.extend_from_slice(&RATE.to_le_bytes());
-    w.extend_from_slice(&(RATE * 8).to_le_bytes());
+    w.extend_from_slice(&rate.to_le_bytes());
+    w.extend_from_slice(&(rate * 8).to_le_bytes());
     w.extend_from_slice(&8u16.to_le_bytes());
     w.extend_from_slice(&32u16.to_le_bytes());
     w.extend_from_slice(b"data");
@@ -300,10 +305,9 @@ fn camilladsp_filters_as_iemsim_exports() {
 /// The other direction: a configuration written by hand the way CamillaDSP users write them
 /// (shelves by `slope` in dB/octave, a peak by `bandwidth` in octaves, a `Gain` in dB, several
 /// pipeline steps), read by iemsim (`export -p file.yml`) and run by CamillaDSP. The slope
-/// conversion is CamillaDSP's own formula, so those agree to float32 rounding; a `bandwidth` peak is
-/// converted with the analogue definition while CamillaDSP warps it for the sample rate (see
-/// src/io/profile_file/camilladsp.rs), so a 1-octave peak at 1 kHz differs (-79 dBFS measured
-/// with CamillaDSP 5.0.0-beta.1; iemsim's profiles hold Q, which does not depend on the rate).
+/// conversion is CamillaDSP's own formula, and a `bandwidth` is kept in octaves and turned into
+/// coefficients at the rate in use with the cookbook's digital form as CamillaDSP does, so both
+/// agree to float32 rounding (the analogue Q iemsim used before differed by -79 dBFS here).
 #[test]
 fn camilladsp_and_iemsim_read_a_hand_written_config_alike() {
     if !camilladsp_here() {
@@ -325,7 +329,7 @@ fn camilladsp_and_iemsim_read_a_hand_written_config_alike() {
         (
             "peak-bandwidth",
             "  - type: Filter\n    names: [mid]\n",
-            -50.0,
+            -90.0,
         ),
     ];
     for (name, pipeline, limit) in cases {
@@ -475,5 +479,71 @@ fn camilladsp_and_iemsim_apply_per_channel_steps_alike() {
             let untouched = (name == "left-only" && c == 1) || (name == "right-only" && c == 0);
             assert_eq!(diff(&o, &i) == 0.0, untouched, "{name} channel {c}");
         }
+    }
+}
+
+/// Peaks given by `bandwidth` at 1, 8, 12 and 16 kHz, at 44.1, 48 and 96 kHz: CamillaDSP and
+/// iemsim give the same output to float32 rounding at every rate (CamillaDSP computes the
+/// bandwidth's α at the rate in use; a Q fixed once differs by up to 1.4 dB at 12 kHz).
+#[test]
+fn bandwidth_peaks_match_camilladsp_at_every_rate() {
+    if !camilladsp_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = signal();
+    std::fs::write(d.join("in.raw"), f32_bytes(&input)).unwrap();
+    for rate in [44_100u32, 48_000, 96_000] {
+        std::fs::write(d.join("in.wav"), float_wav_at(&input, rate)).unwrap();
+        let yml = d.join(format!("bw{rate}.yml"));
+        let out = d.join(format!("bw{rate}.out.raw"));
+        std::fs::write(
+            &yml,
+            format!(
+                "devices:\n  samplerate: {rate}\n  chunksize: 1024\n  \
+                 capture: {{type: RawFile, filename: in.raw, channels: 2, format: F32_LE}}\n  \
+                 playback: {{type: File, filename: {}, channels: 2, format: F32_LE}}\n\
+                 filters:\n\
+                 \x20 a: {{type: Biquad, parameters: {{type: Peaking, freq: 1000, gain: 6, bandwidth: 1}}}}\n\
+                 \x20 b: {{type: Biquad, parameters: {{type: Peaking, freq: 8000, gain: -5, bandwidth: 0.7}}}}\n\
+                 \x20 c: {{type: Biquad, parameters: {{type: Peaking, freq: 12000, gain: 6, bandwidth: 1}}}}\n\
+                 \x20 e: {{type: Biquad, parameters: {{type: Peaking, freq: 16000, gain: -4, bandwidth: 2}}}}\n\
+                 pipeline:\n  - {{type: Filter, names: [a, b, c, e]}}\n",
+                out.display()
+            ),
+        )
+        .unwrap();
+        ok(
+            camilladsp(&["-l", "warn", yml.to_str().unwrap()], d),
+            &format!("camilladsp at {rate} Hz"),
+        );
+        let theirs = f32s(&std::fs::read(&out).unwrap());
+        let wav = d.join(format!("bw{rate}.wav"));
+        let args = [
+            "export",
+            "in.wav",
+            "-p",
+            yml.to_str().unwrap(),
+            "--preamp",
+            "profile",
+            "--no-headphones",
+            "--bits",
+            "32f",
+            "-q",
+            "-o",
+            wav.to_str().unwrap(),
+        ];
+        ok(iemsim(&args, d), &format!("export at {rate} Hz"));
+        let ours = wav_samples(&std::fs::read(&wav).unwrap());
+        assert_eq!((ours.len(), theirs.len()), (input.len(), input.len()));
+        let err = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| f64::from((a - b).abs()))
+            .fold(0.0, f64::max);
+        let db = 20.0 * err.max(1e-300).log10();
+        eprintln!("bandwidth peaks at {rate} Hz: max |CamillaDSP - iemsim| {db:.1} dBFS");
+        assert!(db < -90.0, "{rate} Hz: {db:.1} dBFS");
     }
 }

@@ -219,6 +219,7 @@ mod tests {
             fc_hz: fc,
             gain_db: gain,
             q: 1.0,
+            bw_oct: None,
         }
     }
 

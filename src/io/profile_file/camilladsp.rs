@@ -13,9 +13,9 @@
 //! Conversions follow the formulas CamillaDSP itself uses (its `filters/biquad.rs`, after the RBJ
 //! cookbook): a shelf `slope` in dB/octave is S = slope/12, and
 //! 1/Q = √((A + 1/A)(1/S − 1) + 2) with A = 10^(gain/40), the same coefficients exactly. A peaking
-//! `bandwidth` of N octaves becomes Q = √(2^N)/(2^N − 1), the analogue definition: CamillaDSP warps
-//! bandwidth for the sample rate, so such a peak differs slightly near Nyquist (written files always
-//! use `q`).
+//! `bandwidth` is kept in octaves and turned into coefficients at the rate in use with the
+//! cookbook's digital form, as CamillaDSP does (`FilterSpec::bw_oct`), and written back as
+//! `bandwidth`.
 //!
 //! Written: a complete configuration that runs as it is in CamillaDSP 4 and later
 //! (`camilladsp profile.yml` reads raw 32-bit stereo from stdin and writes it to stdout at 48 kHz;
@@ -293,16 +293,14 @@ fn biquad(
     let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
     let spec = match p.kind.as_str() {
         "Peaking" => {
-            let q = match (p.q, p.bandwidth) {
-                (Some(q), None) => q,
-                (None, Some(bw)) if bw > 0.0 && bw < 20.0 => {
-                    let x = bw.exp2();
-                    x.sqrt() / (x - 1.0)
+            match (p.q, p.bandwidth) {
+                (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
+                (None, Some(bw)) if bw > 0.0 && bw < crate::dsp::filter::MAX_BW_OCT => {
+                    FilterSpec::peaking_bw(freq, need_gain()?, bw)
                 }
                 (None, Some(bw)) => return Err(err("bandwidth", format!("{bw} octaves is not usable"))),
                 _ => return Err(err("q", "give either q or bandwidth".into())),
-            };
-            FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q)
+            }
         }
         "Lowshelf" | "Highshelf" => {
             let kind = if p.kind == "Lowshelf" {
@@ -511,7 +509,10 @@ fn biquads(
                 ),
             });
         }
-        out.push_str(&format!("      q: {}\n", num(f.q)));
+        match f.bw_oct {
+            Some(bw) => out.push_str(&format!("      bandwidth: {}\n", num(bw))),
+            None => out.push_str(&format!("      q: {}\n", num(f.q))),
+        }
         names.push(name);
     }
     Ok(names)

@@ -3,7 +3,8 @@
 //! Syntax (Equalizer APO's configuration reference): one `Command: parameters` per line;
 //! `Preamp: -6.3 dB` (several preamps add up, as in Equalizer APO since 0.8);
 //! `Filter N: ON TYPE Fc F Hz Gain G dB Q Q` where the number N is optional and not interpreted,
-//! and `BW Oct N` may replace `Q` on peaking filters. `OFF` filters are skipped, `#` starts a
+//! and `BW Oct N` may replace `Q` on peaking filters (kept in octaves: Equalizer APO computes its
+//! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` filters are skipped, `#` starts a
 //! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine.
 //!
 //! Types: `PK`/`PEQ` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf (RBJ shelves whose Q
@@ -222,14 +223,14 @@ fn parse_filter(
             ))
         }
     };
-    let (mut fc, mut gain, mut q) = (None, None, None);
+    let (mut fc, mut gain, mut q, mut bw) = (None, None, None, None);
     let mut rest = tokens[2..].iter();
     while let Some(key) = rest.next() {
         let upper = key.to_ascii_uppercase();
         let twice = match upper.as_str() {
             "FC" => fc.is_some(),
             "GAIN" => gain.is_some(),
-            "Q" | "BW" => q.is_some(),
+            "Q" | "BW" => q.is_some() || bw.is_some(),
             _ => false,
         };
         if twice {
@@ -275,12 +276,11 @@ fn parse_filter(
                     }
                 }
                 let n = value("BW Oct", &mut rest)?;
-                if !(n > 0.0 && n < 20.0) {
+                if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
                     return Err(err("BW", format!("{n} octaves is not a usable bandwidth")));
                 }
-                // Q of a bandwidth of N octaves (RBJ cookbook, analogue definition): √(2^N)/(2^N − 1).
-                let p = n.exp2();
-                q = Some(p.sqrt() / (p - 1.0));
+                // Kept as octaves: the coefficients depend on the rate (see `FilterSpec::bw_oct`).
+                bw = Some(n);
             }
             other => {
                 return Err(err(
@@ -296,6 +296,9 @@ fn parse_filter(
     } else {
         0.0
     };
+    if let Some(n) = bw {
+        return Ok(Some(FilterSpec::peaking_bw(fc, gain, n)));
+    }
     let q = match q {
         Some(q) => q,
         None if q_optional => DEFAULT_Q,
@@ -378,12 +381,15 @@ fn filter_lines(
                     FilterKind::LowShelf => "LSC",
                     _ => "HSC",
                 };
+                let width = match f.bw_oct {
+                    Some(bw) => format!("BW Oct {}", num(bw)),
+                    None => format!("Q {}", num(f.q)),
+                };
                 format!(
-                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB Q {}",
+                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB {width}",
                     i + 1,
                     num(f.fc_hz),
                     num(f.gain_db),
-                    num(f.q)
                 )
             }
             FilterKind::LowPass | FilterKind::HighPass => {

@@ -40,7 +40,8 @@ fn eqapo_syntax_variants() {
         FilterSpec::new(HighPass, 20.0, 0.0, DEFAULT_Q)
     );
     assert_eq!(p.filters[4], FilterSpec::new(LowPass, 18000.0, 0.0, 0.5));
-    // One octave: Q = √2 (RBJ cookbook: 1/Q = 2 sinh(ln2/2 · BW)).
+    // One octave, kept as given; its analogue Q (for tables) is √2 (RBJ: 1/Q = 2 sinh(ln2/2 · BW)).
+    assert_eq!(p.filters[5].bw_oct, Some(1.0));
     assert!((p.filters[5].q - std::f64::consts::SQRT_2).abs() < 1e-12);
     assert_eq!(p.name, "x");
 }
@@ -136,7 +137,7 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
     assert_eq!(p.preamp_db, -4.5);
     // Pipeline order, not file order.
     assert_eq!(p.filters[0], FilterSpec::new(HighPass, 20.0, 0.0, 0.5));
-    assert!((p.filters[1].q - std::f64::consts::SQRT_2).abs() < 1e-12);
+    assert_eq!(p.filters[1], FilterSpec::peaking_bw(1000.0, 3.0, 1.0));
     // A 12 dB/octave slope is the cookbook's S = 1, i.e. Q = 1/√2 whatever the gain.
     assert_eq!(p.filters[2].kind, LowShelf);
     assert!((p.filters[2].q - DEFAULT_Q).abs() < 1e-12);
@@ -187,6 +188,7 @@ fn awkward() -> Profile {
             FilterSpec::new(LowPass, 19_999.5, 0.0, 0.5),
             FilterSpec::new(HighPass, 12.25, 0.0, 1e-3),
             FilterSpec::new(Peaking, 8445.0, -0.0, 5.82),
+            FilterSpec::peaking_bw(4321.5, 2.5, 1.0 / 3.0),
         ],
         source: "made up for the test".into(),
         channels: Vec::new(),

@@ -10,7 +10,7 @@
 //! type = "low_shelf"     # peaking | low_shelf | high_shelf | low_pass | high_pass
 //! fc_hz = 105
 //! gain_db = 6.5          # not for low_pass / high_pass
-//! q = 0.7
+//! q = 0.7                # or, for peaking: bw_oct = 1 (octaves)
 //!
 //! [[channels]]           # optional: what one channel gets besides the above
 //! channel = 2            # 1 = left, 2 = right, …
@@ -64,7 +64,9 @@ struct Filter {
     kind: Spanned<String>,
     fc_hz: Spanned<f64>,
     gain_db: Option<Spanned<f64>>,
-    q: Spanned<f64>,
+    q: Option<Spanned<f64>>,
+    /// A peaking filter's width in octaves, instead of `q`.
+    bw_oct: Option<Spanned<f64>>,
 }
 
 /// Parses iemsim TOML. Never panics.
@@ -189,13 +191,54 @@ fn filter(
         }
         None => 0.0,
     };
-    let spec = FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *f.q.get_ref());
+    let field_err =
+        |span: std::ops::Range<usize>, field: &str, message: String| ProfileFileError::Field {
+            file: source.into(),
+            line: at(span),
+            field: field.into(),
+            message,
+        };
+    let spec = match (&f.q, &f.bw_oct) {
+        (Some(q), None) => FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *q.get_ref()),
+        (None, Some(bw)) if kind == FilterKind::Peaking => {
+            let n = *bw.get_ref();
+            if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
+                return Err(field_err(
+                    bw.span(),
+                    "bw_oct",
+                    format!("{n} octaves is not a usable bandwidth"),
+                ));
+            }
+            FilterSpec::peaking_bw(*f.fc_hz.get_ref(), gain_db, n)
+        }
+        (None, Some(bw)) => {
+            return Err(field_err(
+                bw.span(),
+                "bw_oct",
+                format!("a {} filter takes q, not bw_oct", kind_name(kind)),
+            ))
+        }
+        (Some(_), Some(bw)) => {
+            return Err(field_err(
+                bw.span(),
+                "bw_oct",
+                "give q or bw_oct, not both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(field_err(
+                f.fc_hz.span(),
+                "q",
+                "the width (q, or bw_oct for peaking) is missing".into(),
+            ))
+        }
+    };
     // Point at the field that is wrong where we can.
     if let Err(mut e) = check_filter(&spec, source, line) {
         if let ProfileFileError::Field { line, field, .. } = &mut e {
             *line = match field.as_str() {
                 "fc_hz" => at(f.fc_hz.span()),
-                "q" => at(f.q.span()),
+                "q" => f.q.as_ref().map(|q| at(q.span())).unwrap_or(*line),
                 "gain_db" => f.gain_db.as_ref().map(|g| at(g.span())).unwrap_or(*line),
                 _ => *line,
             };
@@ -250,7 +293,10 @@ fn filter_tables(filters: &[FilterSpec], table: &str, out: &mut String) {
         if f.kind.uses_gain() {
             out.push_str(&format!("gain_db = {}\n", float(f.gain_db)));
         }
-        out.push_str(&format!("q = {}\n", float(f.q)));
+        match f.bw_oct {
+            Some(bw) => out.push_str(&format!("bw_oct = {}\n", float(bw))),
+            None => out.push_str(&format!("q = {}\n", float(f.q))),
+        }
     }
 }
 
