@@ -99,6 +99,7 @@ pub fn parse_with_lines(
         file: source.to_string(),
         message,
     };
+    check_flow_depth(text, source)?;
     let config: Config = serde_norway::from_str(text).map_err(|e| match e.location() {
         Some(l) => ProfileFileError::Field {
             file: source.to_string(),
@@ -219,6 +220,90 @@ pub fn parse_with_lines(
         }
     }
     Ok(b.finish(Some(n_channels)))
+}
+
+/// The deepest nesting of flow collections (`[…]`, `{…}`) read: a CamillaDSP configuration
+/// needs 3. The YAML parser takes time superlinear in the nesting depth (200 KB of nested
+/// brackets took 40–195 s), so deeper text is refused before it reaches the parser.
+pub const MAX_FLOW_DEPTH: usize = 32;
+
+/// The most `[` and `{` a configuration may hold: four per filter (flow-style definitions and
+/// pipeline lists) for [`super::MAX_FILTERS`] filters, and some to spare.
+pub const MAX_BRACKETS: usize = 4 * super::MAX_FILTERS + 256;
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`], in one pass. Brackets inside
+/// quoted scalars and comments do not count; a quote opens a scalar only where YAML starts one
+/// (after `:`, `-`, `,`, `?`, an opening bracket, or at the start of a line), so `it's` in a plain
+/// scalar is just text. A crafted text can mislead that scan (a plain scalar that looks like a
+/// quote), so the opening brackets are also counted, with no exception: at most
+/// [`MAX_BRACKETS`], which bounds the depth, and the parser's time, whatever the scan thought
+/// (12,000 nested brackets took the parser 0.94 s; [`MAX_BRACKETS`] about 0.1 s).
+fn check_flow_depth(text: &str, source: &str) -> Result<(), ProfileFileError> {
+    let opening = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if opening > MAX_BRACKETS {
+        return Err(ProfileFileError::File {
+            file: source.to_string(),
+            message: format!(
+                "{opening} opening brackets; a CamillaDSP configuration of {} filters needs fewer than {MAX_BRACKETS}",
+                super::MAX_FILTERS
+            ),
+        });
+    }
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' if prev.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '"' | '\'' if matches!(prev, '\n' | ':' | '-' | ',' | '?' | '[' | '{') => {
+                let mut escaped = false;
+                for q in chars.by_ref() {
+                    if q == '\n' {
+                        line += 1;
+                    }
+                    if c == '"' && q == '\\' && !escaped {
+                        escaped = true;
+                        continue;
+                    }
+                    if q == c && !escaped {
+                        break;
+                    }
+                    escaped = false;
+                }
+                prev = c;
+                continue;
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(ProfileFileError::Field {
+                        file: source.to_string(),
+                        line,
+                        field: "yaml".into(),
+                        message: format!(
+                            "brackets nested more than {MAX_FLOW_DEPTH} deep; a CamillaDSP configuration needs a few"
+                        ),
+                    });
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_whitespace() || c == '\n' {
+            prev = c;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]

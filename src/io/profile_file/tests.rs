@@ -428,3 +428,53 @@ fn per_channel_profiles_give_each_channel_its_own_cascade() {
     assert!((r1 - r0 - (-2.25 - 1.0 / 3.0)).abs() < 1e-9, "{r0} {r1}");
     assert!(p.check_channels(3).is_err() && p.check_channels(4).is_ok());
 }
+
+/// Bounded parsing: more than 1 MB, more than 1,000 filters, or brackets nested deeper than a
+/// configuration needs are refused with the file (and line) named, before any costly work.
+#[test]
+fn oversized_profiles_are_refused_with_a_clear_message() {
+    let big = format!("# {}\n", "x".repeat(MAX_FILE_BYTES));
+    for f in [Format::Toml, Format::EqApo, Format::CamillaDsp] {
+        let e = f.parse(&big, "big").unwrap_err().to_string();
+        assert!(e.starts_with("big: ") && e.contains("too large"), "{e}");
+    }
+    let many: String = (0..=MAX_FILTERS)
+        .map(|i| format!("Filter: ON PK Fc {} Hz Gain 1 dB Q 1\n", 100 + i))
+        .collect();
+    let e = Format::EqApo
+        .parse(&many, "many.txt")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("many.txt:{}: filters", MAX_FILTERS + 1)) && e.contains("1000"),
+        "{e}"
+    );
+    let ok: String = many
+        .lines()
+        .take(MAX_FILTERS)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        Format::EqApo.parse(&ok, "ok.txt").unwrap().filters.len(),
+        MAX_FILTERS
+    );
+    // One filter on two channels counts twice.
+    let both: String = format!("Channel: L R\n{}", &many[many.len() / 2..]);
+    assert!(Format::EqApo.parse(&both, "b.txt").is_err());
+    let deep = format!("filters: {}{}\n", "[".repeat(40), "]".repeat(40));
+    let e = Format::CamillaDsp
+        .parse(&deep, "d.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("d.yml:1: yaml") && e.contains("nested"),
+        "{e}"
+    );
+    // Brackets hidden from the depth scan by a fake quote are still counted.
+    let hidden = format!("a: x - '\nfilters: {}\n", "[".repeat(5000));
+    let e = Format::CamillaDsp
+        .parse(&hidden, "h.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("opening brackets"), "{e}");
+}
