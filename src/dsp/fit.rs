@@ -256,13 +256,15 @@ impl Param {
     }
 
     fn spec(&self) -> FilterSpec {
-        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact.
-        let round = |v: f64, step: f64| (v / step).round() * step;
+        // Rounded as a person writes them (1 Hz, 0.01 dB, 0.001 Q), so printed values are exact:
+        // divided by the integer steps per unit, not multiplied by the step (188 × 0.01 is
+        // 1.8800000000000001, 188 / 100 is 1.88, the double nearest to 1.88).
+        let round = |v: f64, per_unit: f64| (v * per_unit).round() / per_unit;
         FilterSpec::new(
             self.kind,
             round(self.ln_fc.exp(), 1.0),
-            round(self.gain_db, 0.01),
-            round(self.ln_q.exp(), 0.001),
+            round(self.gain_db, 100.0),
+            round(self.ln_q.exp(), 1000.0),
         )
     }
 

@@ -377,6 +377,9 @@ fn biquad(
     let freq = p.freq.ok_or_else(|| err("freq", "missing".into()))?;
     let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
     let spec = match p.kind.as_str() {
+        "Peaking" if p.slope.is_some() => {
+            return Err(err("slope", "a Peaking filter takes q or bandwidth".into()))
+        }
         "Peaking" => {
             match (p.q, p.bandwidth) {
                 (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
@@ -386,6 +389,9 @@ fn biquad(
                 (None, Some(bw)) => return Err(err("bandwidth", format!("{bw} octaves is not usable"))),
                 _ => return Err(err("q", "give either q or bandwidth".into())),
             }
+        }
+        "Lowshelf" | "Highshelf" if p.bandwidth.is_some() => {
+            return Err(err("bandwidth", format!("a {} filter takes q or slope", p.kind)))
         }
         "Lowshelf" | "Highshelf" => {
             let kind = if p.kind == "Lowshelf" {
@@ -408,6 +414,12 @@ fn biquad(
             } else {
                 FilterKind::HighPass
             };
+            if p.gain.is_some() || p.bandwidth.is_some() || p.slope.is_some() {
+                return Err(err(
+                    "gain",
+                    format!("a {} filter takes freq and q only", p.kind),
+                ));
+            }
             FilterSpec::new(kind, freq, 0.0, p.q.ok_or_else(|| err("q", "missing".into()))?)
         }
         other => {

@@ -125,6 +125,9 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
 /// The largest Q a profile file may hold.
 pub const MAX_Q: f64 = 1000.0;
 
+/// The lowest fc a profile file may give.
+pub const MIN_FC_HZ: f64 = 1.0;
+
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
@@ -135,10 +138,14 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
         field: field.to_string(),
         message,
     };
-    if !(spec.fc_hz.is_finite() && spec.fc_hz > 0.0) {
+    // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
+    if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
         return Err(bad(
             "fc_hz",
-            format!("{} Hz is not a positive frequency", spec.fc_hz),
+            format!(
+                "{} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)",
+                spec.fc_hz
+            ),
         ));
     }
     // Whatever the rate, a filter at or above the Nyquist frequency of the fastest rate iemsim

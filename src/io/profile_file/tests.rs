@@ -183,7 +183,7 @@ fn awkward() -> Profile {
         preamp_db: -6.300000000000001,
         filters: vec![
             FilterSpec::new(LowShelf, 105.0, 6.5, 0.7),
-            FilterSpec::new(Peaking, 0.1 + 0.2, 1.0 / 3.0, std::f64::consts::PI),
+            FilterSpec::new(Peaking, 100.0 * (0.1 + 0.2), 1.0 / 3.0, std::f64::consts::PI),
             FilterSpec::new(HighShelf, 10_000.000_000_1, -2.999_999_999, DEFAULT_Q),
             FilterSpec::new(LowPass, 19_999.5, 0.0, 0.5),
             FilterSpec::new(HighPass, 12.25, 0.0, 1e-3),
@@ -477,4 +477,74 @@ fn oversized_profiles_are_refused_with_a_clear_message() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("opening brackets"), "{e}");
+}
+
+/// Every parser refuses what the TOML reader refuses: a field given twice, a width given twice
+/// (Q and BW), a gain on a pass filter, and an fc below 1 Hz.
+#[test]
+fn duplicate_or_contradictory_fields_are_refused() {
+    for (text, want) in [
+        (
+            "Filter: ON PK Fc 100 Hz Fc 200 Hz Gain 1 dB Q 1\n",
+            "x.txt:1: Fc",
+        ),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB Gain 2 dB Q 1\n",
+            "x.txt:1: Gain",
+        ),
+        ("Filter: ON PK Fc 100 Hz Gain 1 dB Q 1 Q 2\n", "x.txt:1: Q"),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB Q 1 BW Oct 1\n",
+            "x.txt:1: BW",
+        ),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB BW Oct 1 Q 1\n",
+            "x.txt:1: Q",
+        ),
+        ("Filter: ON LPQ Fc 100 Hz Gain 3 dB Q 1\n", "x.txt:1: Gain"),
+        ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: fc_hz"),
+    ] {
+        let e = Format::EqApo.parse(text, "x.txt").unwrap_err().to_string();
+        assert!(e.starts_with(want), "{text}: {e}");
+    }
+    let f =
+        |params: &str| format!("filters:\n  a:\n    type: Biquad\n    parameters: {{{params}}}\n");
+    for (params, want) in [
+        (
+            "type: Peaking, freq: 100, freq: 200, gain: 1, q: 1",
+            "duplicate",
+        ),
+        (
+            "type: Peaking, freq: 100, gain: 1, q: 1, bandwidth: 1",
+            "either q or bandwidth",
+        ),
+        ("type: Lowpass, freq: 100, gain: 3, q: 1", "freq and q only"),
+        (
+            "type: Lowshelf, freq: 100, gain: 3, q: 1, slope: 6",
+            "either q or slope",
+        ),
+        ("type: Peaking, freq: 0.2, gain: 1, q: 1", "audio frequency"),
+    ] {
+        let e = Format::CamillaDsp
+            .parse(&f(params), "c.yml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{params}: {e}");
+    }
+    let e = Format::Toml
+        .parse(
+            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.toml:4"), "{e}");
+    let e = Format::Toml
+        .parse(
+            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not both"), "{e}");
 }
