@@ -183,7 +183,12 @@ fn awkward() -> Profile {
         preamp_db: -6.300000000000001,
         filters: vec![
             FilterSpec::new(LowShelf, 105.0, 6.5, 0.7),
-            FilterSpec::new(Peaking, 100.0 * (0.1 + 0.2), 1.0 / 3.0, std::f64::consts::PI),
+            FilterSpec::new(
+                Peaking,
+                100.0 * (0.1 + 0.2),
+                1.0 / 3.0,
+                std::f64::consts::PI,
+            ),
             FilterSpec::new(HighShelf, 10_000.000_000_1, -2.999_999_999, DEFAULT_Q),
             FilterSpec::new(LowPass, 19_999.5, 0.0, 0.5),
             FilterSpec::new(HighPass, 12.25, 0.0, 1e-3),
