@@ -23,5 +23,6 @@ pub fn ten_filters() -> Profile {
             f(HighShelf, 12_000.0, -3.0, 0.7),
         ],
         source: "benchmark".into(),
+        channels: Vec::new(),
     }
 }

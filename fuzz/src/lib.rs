@@ -52,7 +52,8 @@ pub fn check_valid(p: &Profile) {
         .unwrap_or_else(|e| panic!("parsed profile does not validate: {e}"));
     check_preamp(p.preamp_db, "fuzz", 0).expect("preamp within ±40 dB");
     assert!(!p.name.trim().is_empty(), "empty name");
-    for f in &p.filters {
+    assert!(p.filter_count() <= iemsim::io::profile_file::MAX_FILTERS);
+    for (_, f) in p.all_filters() {
         check_filter(f, "fuzz", 0).expect("filter within the file limits");
         assert!(f.fc_hz.is_finite() && f.fc_hz > 0.0);
         assert!(f.q.is_finite() && f.q > 0.0);
@@ -71,6 +72,7 @@ pub fn check_round_trips(p: &Profile) {
         for b in FORMATS {
             let in_b = write_then_parse(b, &in_a);
             assert_eq!(in_b.filters, p.filters, "{a:?} -> {b:?}");
+            assert_eq!(in_b.channels, p.channels, "{a:?} -> {b:?}");
         }
     }
 }
@@ -82,8 +84,17 @@ fn write_then_parse(format: Format, p: &Profile) -> Profile {
     let back = format
         .parse(&text, "round-trip")
         .unwrap_or_else(|e| panic!("{format:?} cannot read what it wrote: {e}\n{text}"));
-    assert_eq!(back.filters.len(), p.filters.len());
-    for (x, y) in back.filters.iter().zip(&p.filters) {
+    assert_eq!(back.filter_count(), p.filter_count());
+    let channels = |q: &Profile| q.all_filters().map(|(c, _)| c).collect::<Vec<_>>();
+    assert_eq!(channels(&back), channels(p), "{format:?}: per-channel parts\n{text}");
+    for (c, (b, q)) in back.channels.iter().zip(&p.channels).enumerate() {
+        assert!(
+            b.gain_db.to_bits() == q.gain_db.to_bits() || (b.gain_db == 0.0 && q.gain_db == 0.0),
+            "{format:?}: channel part {c} gain"
+        );
+    }
+    for ((_, x), (_, y)) in back.all_filters().zip(p.all_filters()) {
+        assert_eq!(x.bw_oct.map(f64::to_bits), y.bw_oct.map(f64::to_bits), "{format:?}");
         // Bit for bit (to_bits), except that a zero's sign carries no meaning.
         assert_eq!(x.kind, y.kind, "{format:?}");
         for (u, v) in [(x.fc_hz, y.fc_hz), (x.gain_db, y.gain_db), (x.q, y.q)] {

@@ -65,7 +65,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     for p in &profiles {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, fs);
-        lanes.push(Lane::stats(p.coefficients(fs).0, preamp_db));
+        p.check_channels(channels)?;
+        lanes.push(Lane::stats(p.stages(fs, channels), preamp_db));
         preamps.push(preamp_db);
     }
     let mut frames = 0;

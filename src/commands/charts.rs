@@ -61,13 +61,45 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     let drawn = profiles
         .iter()
         .enumerate()
-        .filter(|(_, p)| !p.filters.is_empty());
+        .filter(|(_, p)| p.filter_count() > 0);
     for (i, p) in drawn {
-        curves.push(Curve {
-            label: p.name.clone(),
-            points: p.response_curve(rate),
-            style: Style::series(i),
-        });
+        if !p.is_per_channel() {
+            curves.push(Curve {
+                label: p.name.clone(),
+                points: p.response_curve(rate),
+                style: Style::series(i),
+            });
+            continue;
+        }
+        // A per-channel profile: one curve per channel, in the profile's colour (the first
+        // solid, the others dashed).
+        let grid: Vec<f64> = crate::dsp::response::curve(&[], rate)
+            .iter()
+            .map(|p| p.0)
+            .collect();
+        for (k, c) in p.distinct_channels().into_iter().enumerate() {
+            let style = if k == 0 {
+                Style::series(i)
+            } else {
+                Style {
+                    line: plot::Line::Dashed,
+                    ..Style::series(i)
+                }
+            };
+            curves.push(Curve {
+                label: format!(
+                    "{}, channel {}",
+                    p.name,
+                    crate::dsp::profile::channel_label(c)
+                ),
+                points: grid
+                    .iter()
+                    .copied()
+                    .zip(p.channel_response_db(c, &grid, rate))
+                    .collect(),
+                style,
+            });
+        }
     }
     Chart {
         title: title.into(),

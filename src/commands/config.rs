@@ -36,7 +36,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 done = Some(format!(
                     "headphones = {} ({} filters)",
                     path.display(),
-                    c.profile.filters.len()
+                    c.profile.filter_count()
                 ));
                 s.headphones = Some(path);
             }

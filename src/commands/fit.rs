@@ -129,6 +129,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         name: name.clone(),
         description: what.clone(),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: fitted.filters.clone(),
         source,
     };

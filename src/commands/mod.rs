@@ -85,7 +85,7 @@ pub fn headphones(
         crate::io::diag::diag!(
             "Headphone correction: {} ({} filters, before each profile)",
             c.label,
-            c.profile.filters.len()
+            c.profile.filter_count()
         );
     }
     Ok(c)

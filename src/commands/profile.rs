@@ -53,7 +53,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 out.display(),
                 profile.name,
                 format.label(),
-                profile.filters.len(),
+                profile.filter_count(),
                 profile.preamp_db
             )?;
             Ok(())

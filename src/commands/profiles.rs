@@ -96,7 +96,7 @@ fn list_iems(json: bool) -> Result<()> {
             class: f.iem.class.label(),
             drivers: f.iem.drivers,
             measurer: f.iem.measurer,
-            filters: f.profile.filters.len(),
+            filters: f.profile.filter_count(),
             rms_error_db: f.error.rms_db,
             worst_error_db: f.error.worst_db,
             worst_hz: f.error.worst_hz,

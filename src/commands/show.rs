@@ -29,6 +29,65 @@ struct ShowReport<'a> {
     response: Vec<ResponsePoint>,
     /// The true peaks and dips (the table above samples fixed centres and can miss them).
     extrema: Vec<response::Extremum>,
+    /// A per-channel profile: each channel's response (the one above is their mean in dB).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    channel_responses: Vec<ChannelReport>,
+}
+
+#[derive(Serialize)]
+struct ChannelReport {
+    /// 1-based, as people count (1 = left).
+    channel: usize,
+    /// Its gain on top of the preamp.
+    gain_db: f64,
+    max_boost_db: f64,
+    response: Vec<ResponsePoint>,
+    extrema: Vec<response::Extremum>,
+}
+
+/// One cascade to describe: every channel's, or one channel's with its own gain.
+struct View {
+    label: Option<String>,
+    coeffs: Vec<crate::dsp::Coefficients>,
+    gain_db: f64,
+}
+
+impl View {
+    fn of(p: &crate::dsp::Profile, fs: f64) -> Vec<Self> {
+        if !p.is_per_channel() {
+            return vec![Self {
+                label: None,
+                coeffs: p.coefficients(fs).0,
+                gain_db: 0.0,
+            }];
+        }
+        p.distinct_channels()
+            .map(|c| {
+                let (coeffs, gain_db) = p.channel_coefficients(c, fs);
+                Self {
+                    label: Some(crate::dsp::profile::channel_label(c)),
+                    coeffs,
+                    gain_db,
+                }
+            })
+            .collect()
+    }
+
+    fn db_at(&self, freqs: &[f64], fs: f64) -> Vec<f64> {
+        response::cascade_db_at(&self.coeffs, freqs, fs)
+            .into_iter()
+            .map(|v| v + self.gain_db)
+            .collect()
+    }
+
+    /// The peaks and dips (the channel's gain added).
+    fn extrema(&self, fs: f64) -> Vec<response::Extremum> {
+        let mut e = response::extrema(&self.coeffs, fs, EXTREMUM_MIN_DB);
+        for x in &mut e {
+            x.db += self.gain_db;
+        }
+        e
+    }
 }
 
 /// Peaks and dips smaller than this are not listed (shelf ripples, numerical flatness).
@@ -161,18 +220,25 @@ fn show_one(
     json: &mut Vec<serde_json::Value>,
 ) -> Result<()> {
     let fs = f64::from(args.rate);
-    let (coeffs, dropped) = p.coefficients(fs);
+    let dropped = p.dropped(fs);
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
         .copied()
         .filter(|&f| f < fs / 2.0)
         .collect();
-    let db = response::cascade_db_at(&coeffs, &freqs, fs);
-    let max_boost = response::max_boost_db(&coeffs, fs);
+    let views = View::of(p, fs);
+    let max_boost = p.max_boost_db(fs);
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
-    let extrema = response::extrema(&coeffs, fs, EXTREMUM_MIN_DB);
+    let points = |db: &[f64]| {
+        freqs
+            .iter()
+            .zip(db)
+            .map(|(&hz, &db)| ResponsePoint { hz, db })
+            .collect::<Vec<_>>()
+    };
     if args.report.json {
+        let per_channel = p.is_per_channel();
         let report = ShowReport {
             profile: p,
             sample_rate: args.rate,
@@ -180,12 +246,27 @@ fn show_one(
             preamp_db: p.preamp_db,
             auto_preamp_db: auto_preamp,
             dropped_filters: dropped.iter().map(|d| d.index).collect(),
-            response: freqs
-                .iter()
-                .zip(&db)
-                .map(|(&hz, &db)| ResponsePoint { hz, db })
-                .collect(),
-            extrema,
+            response: points(&p.response_db(&freqs, fs)),
+            extrema: if per_channel {
+                Vec::new()
+            } else {
+                views[0].extrema(fs)
+            },
+            channel_responses: if per_channel {
+                views
+                    .iter()
+                    .enumerate()
+                    .map(|(c, v)| ChannelReport {
+                        channel: c + 1,
+                        gain_db: v.gain_db,
+                        max_boost_db: (response::max_boost_db(&v.coeffs, fs) + v.gain_db).max(0.0),
+                        response: points(&v.db_at(&freqs, fs)),
+                        extrema: v.extrema(fs),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
         };
         json.push(serde_json::to_value(&report)?);
         return Ok(());
@@ -196,11 +277,13 @@ fn show_one(
         outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;
     }
     outln!()?;
-    if p.filters.is_empty() {
+    if p.filter_count() == 0 {
         outln!("No filters.")?;
     } else {
-        outln!("  #  type        fc Hz   gain dB      Q")?;
-        for (i, f) in p.filters.iter().enumerate() {
+        let per_channel = p.is_per_channel();
+        let head = if per_channel { "  channel  " } else { "" };
+        outln!("  #  type        fc Hz   gain dB      Q{head}")?;
+        for (i, (channel, f)) in p.all_filters().enumerate() {
             let gain = if f.kind.uses_gain() {
                 format!("{:+8.1}", f.gain_db)
             } else {
@@ -211,8 +294,13 @@ fn show_one(
             } else {
                 ""
             };
+            let on = match (per_channel, channel) {
+                (false, _) => String::new(),
+                (true, None) => "  all".into(),
+                (true, Some(c)) => format!("  {}", crate::dsp::profile::channel_label(c)),
+            };
             outln!(
-                "{:3}  {:<10} {:7.0}  {gain}  {:5.2}{note}",
+                "{:3}  {:<10} {:7.0}  {gain}  {:5.2}{on}{note}",
                 i + 1,
                 format!("{:?}", f.kind),
                 f.fc_hz,
@@ -220,37 +308,56 @@ fn show_one(
             )?;
         }
     }
-    outln!()?;
-    outln!("Response at {} Hz (1/3-octave centres):", args.rate)?;
-    for (f, d) in freqs.iter().zip(&db) {
-        let label = if *f >= 1000.0 {
-            format!("{:.1}k", f / 1000.0).replace(".0k", "k")
-        } else {
-            format!("{f:.0}")
-        };
-        outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
-    }
-    outln!()?;
-    if extrema.is_empty() {
-        outln!("Peaks and dips: none (the response is monotonic or flat).")?;
-    } else {
-        outln!("Peaks and dips (exact, between the centres too):")?;
-        for e in &extrema {
-            let kind = match e.kind {
-                ExtremumKind::Peak => "peak",
-                ExtremumKind::Dip => "dip ",
+    for v in &views {
+        outln!()?;
+        match &v.label {
+            None => outln!("Response at {} Hz (1/3-octave centres):", args.rate)?,
+            Some(l) => outln!(
+                "Channel {l}: response at {} Hz (1/3-octave centres){}:",
+                args.rate,
+                if v.gain_db != 0.0 {
+                    format!(", its own gain {} dB included", fmt::db(v.gain_db))
+                } else {
+                    String::new()
+                }
+            )?,
+        }
+        for (f, d) in freqs.iter().zip(&v.db_at(&freqs, fs)) {
+            let label = if *f >= 1000.0 {
+                format!("{:.1}k", f / 1000.0).replace(".0k", "k")
+            } else {
+                format!("{f:.0}")
             };
-            outln!(
-                "  {kind} {:>9} Hz {:>6} dB",
-                precise_hz(e.hz),
-                fmt::db(e.db)
-            )?;
+            outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
+        }
+        outln!()?;
+        let extrema = v.extrema(fs);
+        if extrema.is_empty() {
+            outln!("Peaks and dips: none (the response is monotonic or flat).")?;
+        } else {
+            outln!("Peaks and dips (exact, between the centres too):")?;
+            for e in &extrema {
+                let kind = match e.kind {
+                    ExtremumKind::Peak => "peak",
+                    ExtremumKind::Dip => "dip ",
+                };
+                outln!(
+                    "  {kind} {:>9} Hz {:>6} dB",
+                    precise_hz(e.hz),
+                    fmt::db(e.db)
+                )?;
+            }
         }
     }
     outln!()?;
     outln!(
-        "Peak boost: {} dB (export's --preamp auto applies {} dB)",
+        "Peak boost: {} dB{} (export's --preamp auto applies {} dB)",
         fmt::db(max_boost),
+        if p.is_per_channel() {
+            " on the loudest channel"
+        } else {
+            ""
+        },
         fmt::db(auto_preamp)
     )?;
     Ok(())

@@ -47,6 +47,7 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
         name: name.to_string(),
         description: description.to_string(),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: filters.to_vec(),
         source: source.to_string(),
     }

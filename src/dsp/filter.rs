@@ -49,7 +49,14 @@ pub struct FilterSpec {
     pub fc_hz: f64,
     #[serde(default)]
     pub gain_db: f64,
+    /// The width as a Q. With `bw_oct`, the analogue Q of that bandwidth (for tables and
+    /// messages); the coefficients then come from the bandwidth itself.
     pub q: f64,
+    /// A peaking filter's width as given in octaves (Equalizer APO `BW Oct`, CamillaDSP
+    /// `bandwidth`), kept as given because those programs turn it into coefficients at the rate in
+    /// use with the digital (pre-warped) cookbook form, which no single Q matches at every rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bw_oct: Option<f64>,
 }
 
 /// Why a [`FilterSpec`] cannot be used.
@@ -59,6 +66,8 @@ pub enum FilterError {
     BadFrequency { fc_hz: f64 },
     #[error("Q {q} is not a positive finite number")]
     BadQ { q: f64 },
+    #[error("bandwidth {bw_oct} octaves is not between 0 and {MAX_BW_OCT}")]
+    BadBandwidth { bw_oct: f64 },
     #[error("gain {gain_db} dB is not finite or beyond ±40 dB")]
     BadGain { gain_db: f64 },
     #[error("fc {fc_hz} Hz is at or above the Nyquist frequency ({nyquist_hz} Hz) of {sample_rate} Hz audio")]
@@ -74,6 +83,16 @@ pub enum FilterError {
 /// Largest |gain| accepted; beyond this a profile is a mistake, not a tuning.
 pub const MAX_ABS_GAIN_DB: f64 = 40.0;
 
+/// Widest bandwidth accepted (octaves): 20 spans more than the audio band.
+pub const MAX_BW_OCT: f64 = 20.0;
+
+/// The analogue Q of a bandwidth of `bw_oct` octaves, √(2^N)/(2^N − 1) (RBJ cookbook: 1/Q =
+/// 2 sinh(ln2/2 · BW)): the Q tables show for such a filter.
+pub fn analogue_q(bw_oct: f64) -> f64 {
+    let x = bw_oct.exp2();
+    x.sqrt() / (x - 1.0)
+}
+
 impl FilterSpec {
     pub const fn new(kind: FilterKind, fc_hz: f64, gain_db: f64, q: f64) -> Self {
         Self {
@@ -81,6 +100,33 @@ impl FilterSpec {
             fc_hz,
             gain_db,
             q,
+            bw_oct: None,
+        }
+    }
+
+    /// A peaking filter whose width is `bw_oct` octaves (see [`Self::bw_oct`]).
+    pub fn peaking_bw(fc_hz: f64, gain_db: f64, bw_oct: f64) -> Self {
+        Self {
+            kind: FilterKind::Peaking,
+            fc_hz,
+            gain_db,
+            q: analogue_q(bw_oct),
+            bw_oct: Some(bw_oct),
+        }
+    }
+
+    /// The Q the coefficients use at `sample_rate`: `q`, or for a bandwidth in octaves the Q with
+    /// the same α as the RBJ cookbook's digital form, α = sin ω0 · sinh(ln2/2 · BW · ω0 / sin ω0)
+    /// (α = sin ω0 / (2Q)), which is what Equalizer APO and CamillaDSP compute.
+    pub fn q_at(&self, sample_rate: f64) -> f64 {
+        match self.bw_oct {
+            None => self.q,
+            Some(bw) => {
+                let w0 = 2.0 * PI * self.fc_hz / sample_rate;
+                let s = w0.sin();
+                let alpha = s * (std::f64::consts::LN_2 / 2.0 * bw * w0 / s).sinh();
+                s / (2.0 * alpha)
+            }
         }
     }
 
@@ -91,6 +137,11 @@ impl FilterSpec {
         }
         if !(self.q.is_finite() && self.q > 0.0) {
             return Err(FilterError::BadQ { q: self.q });
+        }
+        if let Some(bw) = self.bw_oct {
+            if !(bw.is_finite() && bw > 0.0 && bw < MAX_BW_OCT) {
+                return Err(FilterError::BadBandwidth { bw_oct: bw });
+            }
         }
         if !self.gain_db.is_finite() || self.gain_db.abs() > MAX_ABS_GAIN_DB {
             return Err(FilterError::BadGain {
@@ -124,7 +175,7 @@ impl FilterSpec {
         let c = biquad::Coefficients::<f64>::from_normalized_params(
             kind,
             self.fc_hz / nyquist_hz,
-            self.q,
+            self.q_at(sample_rate),
         )
         .map_err(|_| FilterError::AboveNyquist {
             fc_hz: self.fc_hz,
@@ -268,6 +319,57 @@ mod tests {
             (c.b0 - 1.043_953).abs() < 1e-6 && (c.a2 - 0.911_675).abs() < 1e-6,
             "{c:?}"
         );
+    }
+
+    /// A peak given by its bandwidth in octaves has the RBJ cookbook's digital-form α,
+    /// α = sin ω0 · sinh(ln2/2 · BW · ω0 / sin ω0), at every rate: its coefficients equal the
+    /// cookbook's computed by hand from that α (to rounding), and its gain at fc is the given
+    /// gain. Before, the analogue Q √(2^N)/(2^N − 1) was used whatever the rate
+    /// (0.57 dB off at 8 kHz and 1.36 dB at 12 kHz, for +6 dB and 1 octave at 48 kHz).
+    #[test]
+    fn bandwidth_peaks_use_the_digital_cookbook_form_at_every_rate() {
+        for fs in [44_100.0, 48_000.0, 96_000.0] {
+            for fc in [1000.0, 8000.0, 12_000.0, 16_000.0] {
+                for (gain, bw) in [(6.0, 1.0), (-4.5, 0.3), (3.0, 2.5)] {
+                    let a = 10f64.powf(gain / 40.0);
+                    let w0 = 2.0 * PI * fc / fs;
+                    let alpha = w0.sin() * (2f64.ln() / 2.0 * bw * w0 / w0.sin()).sinh();
+                    let a0 = 1.0 + alpha / a;
+                    let want = [
+                        (1.0 + alpha * a) / a0,
+                        -2.0 * w0.cos() / a0,
+                        (1.0 - alpha * a) / a0,
+                        -2.0 * w0.cos() / a0,
+                        (1.0 - alpha / a) / a0,
+                    ];
+                    let c = FilterSpec::peaking_bw(fc, gain, bw)
+                        .coefficients(fs)
+                        .unwrap();
+                    let got = [c.b0, c.b1, c.b2, c.a1, c.a2];
+                    for (g, w) in got.iter().zip(want) {
+                        assert!(
+                            (g - w).abs() < 1e-13,
+                            "{fs} {fc} {gain} {bw}: {got:?} vs {want:?}"
+                        );
+                    }
+                    assert!((c.magnitude_db(fc, fs) - gain).abs() < 1e-9);
+                }
+            }
+        }
+        // The analogue Q gives a different filter at 12 kHz / 48 kHz (the 1.36 dB).
+        let digital = FilterSpec::peaking_bw(12_000.0, 6.0, 1.0)
+            .coefficients(48_000.0)
+            .unwrap();
+        let analogue = FilterSpec::new(FilterKind::Peaking, 12_000.0, 6.0, analogue_q(1.0))
+            .coefficients(48_000.0)
+            .unwrap();
+        let most = (1..2000)
+            .map(|i| {
+                let f = i as f64 * 11.0;
+                (digital.magnitude_db(f, 48_000.0) - analogue.magnitude_db(f, 48_000.0)).abs()
+            })
+            .fold(0.0, f64::max);
+        assert!(most > 1.0, "{most}");
     }
 
     #[test]

@@ -175,6 +175,7 @@ impl Biquad {
             fc_hz: fc,
             gain_db: 0.0,
             q,
+            bw_oct: None,
         };
         // The specs here are constants well inside the valid range; a pass-through is the fallback.
         let c = spec.coefficients(rate).unwrap_or(Coefficients::IDENTITY);

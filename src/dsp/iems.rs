@@ -437,6 +437,7 @@ fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemP
             iem.class.label()
         ),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters,
         source: format!(
             "{} measurement by {} (AutoEq, MIT; {}) minus Harman IE 2019 v2, both normalised to 0 dB over 0.5-2 kHz; \

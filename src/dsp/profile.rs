@@ -4,6 +4,7 @@
 //! A profile is plain data (serde), so later it can come from a file (TOML, AutoEq ParametricEQ.txt,
 //! Equalizer APO, CamillaDSP). The built-ins live in [`super::builtin`] with their sources.
 
+use super::chain::{ChannelStages, Stages};
 use super::filter::{Coefficients, FilterError, FilterSpec};
 use super::response;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,36 @@ pub struct Profile {
     /// Where the numbers come from (measurements, fit and its error).
     #[serde(default)]
     pub source: String,
+    /// Filters and gains only some channels get, on top of `filters` and `preamp_db` (CamillaDSP
+    /// pipeline steps with `channels:`, Equalizer APO `Channel:` sections), in ascending channel
+    /// order, one entry per channel. Empty for the usual profile: `filters` on every channel.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelFilters>,
+}
+
+/// What one channel gets besides the filters and preamp every channel gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelFilters {
+    /// 0-based (0 = left and 1 = right of a stereo file).
+    pub channel: usize,
+    /// Gain on top of the profile's preamp (dB).
+    #[serde(default)]
+    pub gain_db: f64,
+    /// Filters after the shared ones (a cascade's order does not change its response).
+    #[serde(default)]
+    pub filters: Vec<FilterSpec>,
+}
+
+/// The most channels a per-channel profile may name (7.1 has 8; CamillaDSP configs rarely more).
+pub const MAX_CHANNELS: usize = 32;
+
+/// How a person names channel `c` (0-based): `1 (left)`, `2 (right)`, `3`…
+pub fn channel_label(c: usize) -> String {
+    match c {
+        0 => "1 (left)".into(),
+        1 => "2 (right)".into(),
+        _ => format!("{}", c + 1),
+    }
 }
 
 /// How much gain to apply before the filters.
@@ -64,6 +95,15 @@ pub enum ProfileError {
     },
     #[error("profile '{profile}': preamp {preamp_db} dB is not a finite number within ±40 dB")]
     InvalidPreamp { profile: String, preamp_db: f64 },
+    #[error("profile '{profile}': {message}")]
+    InvalidChannels { profile: String, message: String },
+    #[error("profile '{profile}' gives channel {} its own filters, but the audio has {channels} channel{}; \
+             its filters would apply to the wrong channels", channel_label(*.channel), if *.channels == 1 { "" } else { "s" })]
+    MissingChannel {
+        profile: String,
+        channel: usize,
+        channels: usize,
+    },
 }
 
 fn suggestion_text(s: &Option<String>) -> String {
@@ -83,17 +123,150 @@ impl Profile {
                 preamp_db: self.preamp_db,
             });
         }
-        for (i, f) in self.filters.iter().enumerate() {
-            f.validate().map_err(|source| ProfileError::InvalidFilter {
-                profile: self.name.clone(),
-                index: i + 1,
-                source,
-            })?;
+        for (i, f) in self.all_filters().enumerate() {
+            f.1.validate()
+                .map_err(|source| ProfileError::InvalidFilter {
+                    profile: self.name.clone(),
+                    index: i + 1,
+                    source,
+                })?;
+        }
+        let bad = |message: String| ProfileError::InvalidChannels {
+            profile: self.name.clone(),
+            message,
+        };
+        for (i, c) in self.channels.iter().enumerate() {
+            if c.channel >= MAX_CHANNELS {
+                return Err(bad(format!(
+                    "channel {} is beyond the {MAX_CHANNELS} channels iemsim handles",
+                    c.channel + 1
+                )));
+            }
+            if i > 0 && self.channels[i - 1].channel >= c.channel {
+                return Err(bad(
+                    "the channels are not in ascending order, once each".into()
+                ));
+            }
+            if !c.gain_db.is_finite() || (self.preamp_db + c.gain_db).abs() > 40.0 {
+                return Err(bad(format!(
+                    "channel {}: gain {} dB is not a finite number within ±40 dB with the preamp",
+                    channel_label(c.channel),
+                    c.gain_db
+                )));
+            }
         }
         Ok(())
     }
 
-    /// The coefficients usable at `sample_rate`, and the filters dropped because their fc is at or
+    /// Whether some channels get filters or gains of their own.
+    pub fn is_per_channel(&self) -> bool {
+        !self.channels.is_empty()
+    }
+
+    /// How many channels the audio needs for every per-channel part to have its channel (0 for a
+    /// profile without any).
+    pub fn channels_needed(&self) -> usize {
+        self.channels.last().map_or(0, |c| c.channel + 1)
+    }
+
+    /// Every filter with the channel it is only for (`None`: every channel), in the order
+    /// messages number them: the shared ones, then each channel's.
+    pub fn all_filters(&self) -> impl Iterator<Item = (Option<usize>, &FilterSpec)> {
+        self.filters.iter().map(|f| (None, f)).chain(
+            self.channels
+                .iter()
+                .flat_map(|c| c.filters.iter().map(move |f| (Some(c.channel), f))),
+        )
+    }
+
+    /// How many filters there are in all (shared and per channel).
+    pub fn filter_count(&self) -> usize {
+        self.filters.len() + self.channels.iter().map(|c| c.filters.len()).sum::<usize>()
+    }
+
+    /// Channel `c`'s own part, if it has one.
+    fn part(&self, c: usize) -> Option<&ChannelFilters> {
+        self.channels.iter().find(|p| p.channel == c)
+    }
+
+    /// What channel `c` runs at `sample_rate`: its coefficients (the shared filters, then its
+    /// own) and its gain on top of the preamp (dB).
+    pub fn channel_coefficients(&self, c: usize, sample_rate: f64) -> (Vec<Coefficients>, f64) {
+        let mut kept = self.coefficients(sample_rate).0;
+        let gain_db = match self.part(c) {
+            Some(p) => {
+                kept.extend(
+                    p.filters
+                        .iter()
+                        .filter_map(|f| f.coefficients(sample_rate).ok()),
+                );
+                p.gain_db
+            }
+            None => 0.0,
+        };
+        (kept, gain_db)
+    }
+
+    /// Refuses audio of `channels` channels if the profile gives a channel it does not have its
+    /// own filters: applying them to another channel, or leaving them out, would both be wrong.
+    /// Every command checks this where it learns the channel count, before [`Self::stages`].
+    pub fn check_channels(&self, channels: usize) -> Result<(), ProfileError> {
+        if self.channels_needed() > channels {
+            return Err(ProfileError::MissingChannel {
+                profile: self.name.clone(),
+                channel: self.channels_needed() - 1,
+                channels,
+            });
+        }
+        Ok(())
+    }
+
+    /// The cascades for audio of `channels` channels at `sample_rate` (filters that cannot exist
+    /// there left out: [`Self::dropped`]). Channel `c` gets exactly its own filters and gain,
+    /// never another channel's; a part for a channel the audio lacks is left out, which
+    /// [`Self::check_channels`] refuses first.
+    pub fn stages(&self, sample_rate: f64, channels: usize) -> Stages {
+        if !self.is_per_channel() {
+            return Stages::Shared(self.coefficients(sample_rate).0);
+        }
+        Stages::PerChannel(
+            (0..channels)
+                .map(|c| {
+                    let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
+                    ChannelStages { coeffs, gain_db }
+                })
+                .collect(),
+        )
+    }
+
+    /// Every filter (shared and per channel) that cannot exist at `sample_rate`.
+    pub fn dropped(&self, sample_rate: f64) -> Vec<DroppedFilter> {
+        self.all_filters()
+            .enumerate()
+            .filter_map(|(i, (_, spec))| {
+                spec.coefficients(sample_rate)
+                    .err()
+                    .map(|reason| DroppedFilter {
+                        index: i + 1,
+                        spec: *spec,
+                        reason,
+                    })
+            })
+            .collect()
+    }
+
+    /// The channels whose responses may differ, to describe each: none for a shared profile,
+    /// else every channel it names and at least a stereo pair (a left-only part leaves the right
+    /// channel with the shared filters alone, a response of its own).
+    pub fn distinct_channels(&self) -> std::ops::Range<usize> {
+        match self.channels_needed() {
+            0 => 0..0,
+            n => 0..n.max(2),
+        }
+    }
+
+    /// The coefficients of the filters every channel gets (`filters`; a per-channel profile's own
+    /// parts are in [`Self::stages`]) usable at `sample_rate`, and the filters dropped because their fc is at or
     /// above Nyquist there (e.g. a 16 kHz shelf on 22.05 kHz audio is fine, on 8 kHz audio it is not).
     pub fn coefficients(&self, sample_rate: f64) -> (Vec<Coefficients>, Vec<DroppedFilter>) {
         let mut kept = Vec::with_capacity(self.filters.len());
@@ -111,9 +284,18 @@ impl Profile {
         (kept, dropped)
     }
 
-    /// Largest boost of the filters at `sample_rate` (dB, ≥ 0).
+    /// Largest boost of the filters at `sample_rate` (dB, ≥ 0); for a per-channel profile, of
+    /// the loudest channel, its own gain included.
     pub fn max_boost_db(&self, sample_rate: f64) -> f64 {
-        response::max_boost_db(&self.coefficients(sample_rate).0, sample_rate)
+        if !self.is_per_channel() {
+            return response::max_boost_db(&self.coefficients(sample_rate).0, sample_rate);
+        }
+        self.distinct_channels()
+            .map(|c| {
+                let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
+                response::max_boost_db(&coeffs, sample_rate) + gain_db
+            })
+            .fold(0.0, f64::max)
     }
 
     /// The preamp (dB) that `choice` means for this profile at `sample_rate`.
@@ -126,14 +308,52 @@ impl Profile {
         }
     }
 
-    /// Magnitude response of the filters (no preamp) at `freqs_hz`, in dB.
+    /// Magnitude response of the filters (no preamp) at `freqs_hz`, in dB. For a per-channel
+    /// profile, the mean (in dB) of its channels' responses, each with its own gain: one summary
+    /// for charts and numbers; [`Self::channel_response_db`] gives each channel's.
     pub fn response_db(&self, freqs_hz: &[f64], sample_rate: f64) -> Vec<f64> {
-        response::cascade_db_at(&self.coefficients(sample_rate).0, freqs_hz, sample_rate)
+        let n = self.distinct_channels().len();
+        if n == 0 {
+            return response::cascade_db_at(
+                &self.coefficients(sample_rate).0,
+                freqs_hz,
+                sample_rate,
+            );
+        }
+        let mut sum = vec![0.0; freqs_hz.len()];
+        for c in self.distinct_channels() {
+            for (s, v) in sum
+                .iter_mut()
+                .zip(self.channel_response_db(c, freqs_hz, sample_rate))
+            {
+                *s += v / n as f64;
+            }
+        }
+        sum
     }
 
-    /// The response curve charts draw (see [`response::curve`]).
+    /// Channel `c`'s response at `freqs_hz` (dB): its filters and its own gain (no preamp).
+    pub fn channel_response_db(&self, c: usize, freqs_hz: &[f64], sample_rate: f64) -> Vec<f64> {
+        let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
+        response::cascade_db_at(&coeffs, freqs_hz, sample_rate)
+            .into_iter()
+            .map(|v| v + gain_db)
+            .collect()
+    }
+
+    /// The response curve charts draw (see [`response::curve`]); for a per-channel profile, the
+    /// mean of its channels' as in [`Self::response_db`].
     pub fn response_curve(&self, sample_rate: f64) -> Vec<(f64, f64)> {
-        response::curve(&self.coefficients(sample_rate).0, sample_rate)
+        let curve = response::curve(&self.coefficients(sample_rate).0, sample_rate);
+        if !self.is_per_channel() {
+            return curve;
+        }
+        let freqs: Vec<f64> = curve.iter().map(|p| p.0).collect();
+        freqs
+            .iter()
+            .copied()
+            .zip(self.response_db(&freqs, sample_rate))
+            .collect()
     }
 }
 
@@ -311,6 +531,7 @@ mod tests {
                 FilterSpec::new(FilterKind::HighShelf, 5000.0, 3.0, 0.7),
             ],
             source: String::new(),
+            channels: Vec::new(),
         };
         let (kept, dropped) = p.coefficients(8000.0);
         assert_eq!(kept.len(), 1);

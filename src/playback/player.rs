@@ -129,9 +129,10 @@ pub struct Player {
 }
 
 /// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
+/// (The callers refuse first a profile giving a channel the device lacks its own filters:
+/// [`Profile::check_channels`].)
 fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
-    let (coeffs, _) = profile.coefficients(rate);
-    Chain::new(coeffs, channels, 0.0)
+    Chain::new(profile.stages(rate, channels), channels, 0.0)
 }
 
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
@@ -164,6 +165,9 @@ impl Player {
         let device_channels = output.channels();
         let dch = usize::from(device_channels);
         let drate = f64::from(device_rate);
+        for p in &cfg.profiles {
+            p.check_channels(dch)?;
+        }
 
         // Loudness of the file through both profiles, as the device will play it (mixed to its
         // channels): from the cache, else measured whole before anything plays (`exact_first`),
@@ -614,6 +618,7 @@ impl Player {
         let i = side.index();
         let fs = f64::from(self.device_rate);
         let heard = self.heard();
+        profile.check_channels(usize::from(self.device_channels))?;
         let measuring = |e| anyhow::anyhow!("measuring {}: {e}", self.input.display());
         let cached = matching::cached_heard(&self.input, &[&profile], heard, self.cache.as_ref());
         let (new_lufs, exact) = match cached[0] {

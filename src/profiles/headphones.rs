@@ -210,6 +210,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
         name: "headphones".into(),
         description: "headphone correction".into(),
         preamp_db: 0.0,
+        channels: Vec::new(),
         filters: fitted.filters,
         source: format!(
             "fitted by iemsim by AutoEq's rules (treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz): \
@@ -241,6 +242,7 @@ mod tests {
             fc_hz: fc,
             gain_db: gain,
             q: 1.0,
+            bw_oct: None,
         }
     }
 
@@ -252,6 +254,7 @@ mod tests {
             preamp_db: -6.0,
             filters: vec![pk(100.0, 6.0)],
             source: String::new(),
+            channels: Vec::new(),
         };
         let p = Profile {
             name: "ba".into(),
@@ -259,6 +262,7 @@ mod tests {
             preamp_db: -1.0,
             filters: vec![pk(3000.0, 3.0), pk(8000.0, -2.0)],
             source: "s".into(),
+            channels: Vec::new(),
         };
         let both = combine(&c, p);
         assert_eq!(both.name, "ba");

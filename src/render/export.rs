@@ -7,7 +7,7 @@ use super::matching::levels_of;
 use super::{render, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
-use crate::dsp::{gain_to_db, Coefficients, Preamp, Profile};
+use crate::dsp::{gain_to_db, Preamp, Profile, ProfileError, Stages};
 use crate::io::atomic::same_file;
 use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
 use serde::Serialize;
@@ -33,6 +33,9 @@ pub enum ExportError {
     Wav(#[from] WavError),
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The profile cannot apply to this input (per-channel filters for a channel it lacks).
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
 }
 
 impl ExportError {
@@ -43,6 +46,7 @@ impl ExportError {
             Self::ListFolder { .. } => false,
             Self::Wav(e) => e.is_bad_input(),
             Self::Decode(e) => e.is_bad_input(),
+            Self::Profile(_) => true,
         }
     }
 }
@@ -62,14 +66,17 @@ pub trait Watch {
     fn warn(&mut self, message: &str);
 }
 
-/// `profile`'s coefficients at `fs` and the numbers of the filters dropped (at or above the
-/// Nyquist frequency), each dropped filter told to `watch`.
-pub fn coefficients(
+/// `profile`'s cascades at `fs` for `channels` channels and the numbers of the filters dropped
+/// (at or above the Nyquist frequency), each dropped filter told to `watch`. A profile giving a
+/// channel the audio lacks its own filters is refused.
+pub fn stages(
     profile: &Profile,
     fs: f64,
+    channels: usize,
     watch: &mut dyn Watch,
-) -> (Vec<Coefficients>, Vec<usize>) {
-    let (coeffs, dropped) = profile.coefficients(fs);
+) -> std::result::Result<(Stages, Vec<usize>), ProfileError> {
+    profile.check_channels(channels)?;
+    let dropped = profile.dropped(fs);
     for d in &dropped {
         watch.warn(&format!(
             "profile '{}' filter {} ({} {} Hz) dropped: {}",
@@ -80,7 +87,10 @@ pub fn coefficients(
             d.reason
         ));
     }
-    (coeffs, dropped.iter().map(|d| d.index).collect())
+    Ok((
+        profile.stages(fs, channels),
+        dropped.iter().map(|d| d.index).collect(),
+    ))
 }
 
 /// No progress, warnings as `iemsim: warning: ...` lines on stderr.
@@ -205,7 +215,7 @@ pub fn export_matched(
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
     for (i, ((profile, _), (target, container, format))) in jobs.iter().zip(&targets).enumerate() {
-        let (coeffs, dropped) = coefficients(profile, fs, watch);
+        let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
             Some((gains, _)) => gains[i],
             None => profile.preamp_db(opts.preamp, fs),

@@ -147,9 +147,10 @@ pub fn levels_of(
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<Levels>, WavError> {
     let fs = f64::from(src.sample_rate());
+    let channels = src.channels();
     let lanes = profiles
         .iter()
-        .map(|p| Lane::loudness(p.coefficients(fs).0, 0.0))
+        .map(|p| Lane::loudness(p.stages(fs, channels), 0.0))
         .collect();
     render(src, lanes, BLOCK, on_progress)?
         .into_iter()

@@ -34,15 +34,16 @@ pub use source::{Frames, Mapped, Resampled, Source};
 
 use crate::dsp::analysis::Spectrum;
 use crate::dsp::levels::{SignalMeter, SignalStats};
-use crate::dsp::{Chain, Coefficients, Processor};
+use crate::dsp::{Chain, Processor, Stages};
 use crate::io::{Sink, SinkStats, WavError};
 use meter::{Keep, Loudness, Welch};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
-/// One lane: a cascade and its output gain, and what its signal feeds.
+/// One lane: a cascade (one for every channel, or per channel) and its output gain, and what its
+/// signal feeds.
 pub struct Lane {
-    pub coeffs: Vec<Coefficients>,
+    pub coeffs: Stages,
     pub gain_db: f64,
     pub out: Out,
 }
@@ -65,39 +66,39 @@ pub struct Out {
 
 impl Lane {
     /// Filtered, gained and written to `sink`.
-    pub fn file(coeffs: Vec<Coefficients>, gain_db: f64, sink: Sink) -> Self {
+    pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
         let out = Out {
             file: Some(sink),
             ..Out::default()
         };
         Self {
-            coeffs,
+            coeffs: coeffs.into(),
             gain_db,
             out,
         }
     }
 
     /// Filtered, gained and measured as `analyze` reports it ([`Rendered::stats`]).
-    pub fn stats(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
+    pub fn stats(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
         let out = Out {
             stats: true,
             ..Out::default()
         };
         Self {
-            coeffs,
+            coeffs: coeffs.into(),
             gain_db,
             out,
         }
     }
 
     /// Filtered, gained and metered (loudness and sample peak).
-    pub fn loudness(coeffs: Vec<Coefficients>, gain_db: f64) -> Self {
+    pub fn loudness(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
         let out = Out {
             loudness: true,
             ..Out::default()
         };
         Self {
-            coeffs,
+            coeffs: coeffs.into(),
             gain_db,
             out,
         }

@@ -64,7 +64,7 @@ fn one_pass_feeds_a_file_a_meter_and_a_spectrum_from_one_lane() {
     )
     .expect("sink");
     let lane = Lane {
-        coeffs: Vec::new(),
+        coeffs: Vec::new().into(),
         gain_db: -3.0,
         out: Out {
             file: Some(sink.into()),

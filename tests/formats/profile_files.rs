@@ -171,3 +171,145 @@ fn each_format_matches_a_float64_rbj_reference_below_minus_90_dbfs() {
         assert!(err_db < -90.0, "{}: {err_db:.1} dBFS", file.display());
     }
 }
+
+/// Per-channel files (Equalizer APO `Channel:` sections, CamillaDSP steps with `channel:` (2.x) or
+/// `channels:`, iemsim TOML `[[channels]]`) through `export`: each channel equals the float64 RBJ
+/// reference of exactly the filters and gains its format applies to it. Before per-channel
+/// support, a 2.x config with one step per channel got every filter twice on every channel
+/// (+12 dB for +6), and `channels: [0]` filtered the right channel too.
+#[test]
+fn per_channel_files_filter_each_channel_as_their_format_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fs = 48_000.0;
+    let input = d.join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(&input, spec).unwrap();
+    for v in signal(24_000, fs) {
+        w.write_sample(v as f32).unwrap();
+    }
+    w.finalize().unwrap();
+    let devices = "devices: {samplerate: 48000, chunksize: 1024, capture: {type: Stdin, channels: 2, format: S32_LE}, playback: {type: Stdout, channels: 2, format: S32_LE}}\n";
+    let defs = "filters:\n  \
+        pre: {type: Gain, parameters: {gain: -3, scale: dB}}\n  \
+        bell: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1}}\n  \
+        air: {type: Biquad, parameters: {type: Highshelf, freq: 8000, gain: -4, q: 0.7}}\n";
+    let files = [
+        (
+            "eqapo.txt",
+            "Preamp: -2 dB\nFilter 1: ON PK Fc 1000 Hz Gain 6 dB Q 1\n\
+             Channel: R\nPreamp: -1.5 dB\nFilter 2: ON HSC Fc 8000 Hz Gain -4 dB Q 0.7\n\
+             Channel: L\nFilter 3: ON PK Fc 250 Hz Gain -3 dB Q 2\n"
+                .to_string(),
+        ),
+        (
+            "camilla2x.yml",
+            format!("{devices}{defs}pipeline:\n  - {{type: Filter, channel: 0, names: [pre, bell]}}\n  - {{type: Filter, channel: 1, names: [pre, bell]}}\n"),
+        ),
+        (
+            "left-only.yml",
+            format!("{devices}{defs}pipeline:\n  - {{type: Filter, channels: [0], names: [bell, air]}}\n  - {{type: Filter, names: [pre]}}\n"),
+        ),
+        (
+            "channels.toml",
+            "name = \"c\"\npreamp_db = -1\n\n[[channels]]\nchannel = 2\ngain_db = -2\n\n\
+             [[channels.filters]]\ntype = \"peaking\"\nfc_hz = 3000\ngain_db = 5\nq = 3\n"
+                .to_string(),
+        ),
+    ];
+    // Per file: (left filters, left gain dB, right filters, right gain dB).
+    type Side = (Vec<Filter>, f64);
+    let want: [(Side, Side); 4] = [
+        (
+            (
+                vec![("PK", 1000.0, 6.0, 1.0), ("PK", 250.0, -3.0, 2.0)],
+                -2.0,
+            ),
+            (
+                vec![("PK", 1000.0, 6.0, 1.0), ("HS", 8000.0, -4.0, 0.7)],
+                -3.5,
+            ),
+        ),
+        (
+            (vec![("PK", 1000.0, 6.0, 1.0)], -3.0),
+            (vec![("PK", 1000.0, 6.0, 1.0)], -3.0),
+        ),
+        (
+            (
+                vec![("PK", 1000.0, 6.0, 1.0), ("HS", 8000.0, -4.0, 0.7)],
+                -3.0,
+            ),
+            (vec![], -3.0),
+        ),
+        ((vec![], -1.0), (vec![("PK", 3000.0, 5.0, 3.0)], -3.0)),
+    ];
+    let held = read_f32_wav(&input);
+    for ((name, text), (left, right)) in files.iter().zip(want) {
+        std::fs::write(d.join(name), text).unwrap();
+        let out = d.join(format!("{name}.wav"));
+        let args = [
+            "export",
+            "in.wav",
+            "-p",
+            name,
+            "-o",
+            out.to_str().unwrap(),
+            "--bits",
+            "32f",
+            "--preamp",
+            "profile",
+        ];
+        let o = iemsim(&args, d, None);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let got = read_f32_wav(&out);
+        for (c, (filters, gain)) in [left, right].iter().enumerate() {
+            let x: Vec<f64> = held.iter().skip(c).step_by(2).copied().collect();
+            let want = rbj::cascade(filters, fs, *gain, &x, 1);
+            let err = got
+                .iter()
+                .skip(c)
+                .step_by(2)
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            let err_db = 20.0 * err.log10();
+            assert!(err_db < -90.0, "{name} channel {c}: {err_db:.1} dBFS");
+        }
+        // `show` gives one response per channel (a 2.x config with the same filters on both
+        // channels is one shared cascade).
+        let v = show_json(d, d.join(name).to_str().unwrap());
+        let n = v["channel_responses"].as_array().map_or(0, Vec::len);
+        assert_eq!(n, if *name == "camilla2x.yml" { 0 } else { 2 }, "{name}");
+    }
+    // Mono audio has no right channel: refused with exit 2, naming the profile and channel.
+    let mono = d.join("mono.wav");
+    let mut w = hound::WavWriter::create(
+        &mono,
+        hound::WavSpec {
+            channels: 1,
+            ..spec
+        },
+    )
+    .unwrap();
+    for v in signal(1000, fs) {
+        w.write_sample(v as f32).unwrap();
+    }
+    w.finalize().unwrap();
+    let o = iemsim(
+        &["export", "mono.wav", "-p", "eqapo.txt", "-o", "m.wav"],
+        d,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("channel 2 (right)") && e.contains("1 channel"),
+        "{e}"
+    );
+    assert!(!d.join("m.wav").exists());
+}

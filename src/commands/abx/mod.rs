@@ -112,7 +112,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     let rate = Some(f64::from(info.sample_rate));
     let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
     let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
-    if profile_a.filters == profile_b.filters {
+    if profile_a.filters == profile_b.filters && profile_a.channels == profile_b.channels {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
             profile_a.name, profile_b.name

@@ -13,7 +13,7 @@ use crate::dsp::Profile;
 use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
 use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
-use crate::render::export::{coefficients, Stderr, BLOCK_FRAMES};
+use crate::render::export::{stages, Stderr, BLOCK_FRAMES};
 use crate::render::matching::{levels_of, Matched};
 use crate::render::{render, Frames, Lane, Out};
 use crate::ui::plot::Size;
@@ -119,7 +119,13 @@ pub fn render_part(
         };
         let sink = Sink::create(&target, Container::Wav, &spec)?;
         lanes.push(Lane {
-            coeffs: coefficients(&profiles[i], f64::from(rate), &mut Stderr).0,
+            coeffs: stages(
+                &profiles[i],
+                f64::from(rate),
+                material::CHANNELS,
+                &mut Stderr,
+            )?
+            .0,
             gain_db: gains_db[i],
             out: Out {
                 file: Some(sink),

@@ -45,12 +45,55 @@ pub trait Processor: Send {
     fn channels(&self) -> usize;
 }
 
+/// What each channel's cascade is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stages {
+    /// Every channel runs the same cascade (the common case).
+    Shared(Vec<Coefficients>),
+    /// Channel `c` runs `per_channel[c]` with its own extra gain (CamillaDSP pipeline steps with
+    /// `channels:`, Equalizer APO `Channel:` sections); a channel beyond the list runs no filter.
+    PerChannel(Vec<ChannelStages>),
+}
+
+/// One channel's cascade and the gain (dB) it gets on top of the chain's.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChannelStages {
+    pub coeffs: Vec<Coefficients>,
+    pub gain_db: f64,
+}
+
+impl From<Vec<Coefficients>> for Stages {
+    fn from(c: Vec<Coefficients>) -> Self {
+        Self::Shared(c)
+    }
+}
+
+impl Stages {
+    /// Each of `channels` channels' cascade and extra gain (dB).
+    fn per_channel(&self, channels: usize) -> Vec<(&[Coefficients], f64)> {
+        (0..channels)
+            .map(|c| match self {
+                Self::Shared(s) => (s.as_slice(), 0.0),
+                Self::PerChannel(p) => p
+                    .get(c)
+                    .map(|s| (s.coeffs.as_slice(), s.gain_db))
+                    .unwrap_or((&[], 0.0)),
+            })
+            .collect()
+    }
+}
+
 /// One cascade of biquads with its own state per channel, and a fixed linear output gain.
 #[derive(Debug, Clone)]
 pub struct Chain {
+    /// Scalar kernel: `coeffs[stage * channels + ch]` (shorter per-channel cascades padded with
+    /// identity stages).
     coeffs: Vec<Coefficients>,
     channels: usize,
-    gain: f64,
+    /// The output gain of every channel, when they are all the same ...
+    gain: Option<f64>,
+    /// ... else each channel's.
+    gains: Vec<f64>,
     kernel: Kernel,
     /// Scalar kernel: `state[stage * channels + ch] = [x1, x2, y1, y2]`.
     state: Vec<[f64; 4]>,
@@ -63,52 +106,85 @@ pub struct Chain {
 }
 
 impl Chain {
-    /// A cascade of `coeffs` for `channels` channels with output gain `gain_db`, run by the
-    /// fastest kernel this CPU has.
+    /// A cascade of `stages` (one list of coefficients for every channel, or [`Stages`] per
+    /// channel) for `channels` channels with output gain `gain_db`, run by the fastest kernel
+    /// this CPU has.
     ///
     /// # Panics
     /// If `channels == 0` (a programming error: readers reject 0-channel files at the edge).
-    pub fn new(coeffs: Vec<Coefficients>, channels: usize, gain_db: f64) -> Self {
-        Self::build(coeffs, channels, gain_db, Kernel::best())
+    pub fn new(stages: impl Into<Stages>, channels: usize, gain_db: f64) -> Self {
+        Self::build(stages.into(), channels, gain_db, Kernel::best())
     }
 
     /// The same with a chosen kernel (tests and benchmarks); `None` if this CPU cannot run it.
     pub fn with_kernel(
-        coeffs: Vec<Coefficients>,
+        stages: impl Into<Stages>,
         channels: usize,
         gain_db: f64,
         kernel: Kernel,
     ) -> Option<Self> {
         kernel
             .available()
-            .then(|| Self::build(coeffs, channels, gain_db, kernel))
+            .then(|| Self::build(stages.into(), channels, gain_db, kernel))
     }
 
-    fn build(coeffs: Vec<Coefficients>, channels: usize, gain_db: f64, kernel: Kernel) -> Self {
+    fn build(stages: Stages, channels: usize, gain_db: f64, kernel: Kernel) -> Self {
         assert!(channels > 0, "a chain needs at least one channel");
-        let (mut state, mut groups) = (Vec::new(), Vec::new());
+        debug_assert!(
+            !matches!(&stages, Stages::PerChannel(p) if p.len() > channels),
+            "a per-channel cascade for more channels than the chain has"
+        );
+        let per_channel = stages.per_channel(channels);
+        let gains: Vec<f64> = per_channel
+            .iter()
+            .map(|(_, g)| db_to_gain(gain_db + g))
+            .collect();
+        let gain = gains.iter().all(|g| *g == gains[0]).then_some(gains[0]);
+        let n_stages = per_channel.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+        let (mut coeffs, mut state, mut groups) = (Vec::new(), Vec::new(), Vec::new());
         let group_channels = if channels.is_multiple_of(2) { 2 } else { 1 };
         if kernel == Kernel::Scalar {
-            state = vec![[0.0; 4]; coeffs.len() * channels];
-        } else if !coeffs.is_empty() {
-            let stages: Vec<[f64; 5]> = coeffs
+            coeffs = (0..n_stages)
+                .flat_map(|s| {
+                    per_channel
+                        .iter()
+                        .map(move |(c, _)| c.get(s).copied().unwrap_or(Coefficients::IDENTITY))
+                })
+                .collect();
+            state = vec![[0.0; 4]; n_stages * channels];
+        } else if n_stages > 0 {
+            let stages: Vec<Vec<[f64; 5]>> = per_channel
                 .iter()
-                .map(|c| [c.b0, c.b1, c.b2, c.a1, c.a2])
+                .map(|(cs, _)| cs.iter().map(|c| [c.b0, c.b1, c.b2, c.a1, c.a2]).collect())
                 .collect();
             let w = kernel.lanes();
             let per_seg_max = MAX_REGS * (w / group_channels);
-            let segs = stages.len().div_ceil(per_seg_max);
-            let per_seg = stages.len().div_ceil(segs);
-            let one_group: Vec<Segment> = stages
-                .chunks(per_seg)
-                .map(|s| Segment::new(s, w, group_channels))
+            let segs = n_stages.div_ceil(per_seg_max);
+            let per_seg = n_stages.div_ceil(segs);
+            groups = stages
+                .chunks(group_channels)
+                .map(|group| {
+                    (0..segs)
+                        .map(|k| {
+                            let part: Vec<&[[f64; 5]]> = group
+                                .iter()
+                                .map(|st| {
+                                    let a = (k * per_seg).min(st.len());
+                                    let b = ((k + 1) * per_seg).min(st.len());
+                                    &st[a..b]
+                                })
+                                .collect();
+                            Segment::new(&part, w)
+                        })
+                        .collect()
+                })
                 .collect();
-            groups = vec![one_group; channels / group_channels];
         }
         Self {
             coeffs,
             channels,
-            gain: db_to_gain(gain_db),
+            gain,
+            gains,
             kernel,
             state,
             group_channels,
@@ -135,7 +211,11 @@ impl Chain {
     fn filter(&mut self, buf: &mut [f64]) {
         let ch = self.channels;
         if self.kernel == Kernel::Scalar {
-            for (c, st) in self.coeffs.iter().zip(self.state.chunks_exact_mut(ch)) {
+            for (c, st) in self
+                .coeffs
+                .chunks_exact(ch)
+                .zip(self.state.chunks_exact_mut(ch))
+            {
                 scalar::stage(c, st, buf);
             }
             return;
@@ -180,9 +260,14 @@ impl Processor for Chain {
             }
             rest = later;
         }
-        if self.gain != 1.0 {
-            let g = self.gain;
-            buf.iter_mut().for_each(|v| *v *= g);
+        match self.gain {
+            Some(1.0) => {}
+            Some(g) => buf.iter_mut().for_each(|v| *v *= g),
+            None => {
+                for frame in buf.chunks_exact_mut(ch) {
+                    frame.iter_mut().zip(&self.gains).for_each(|(v, g)| *v *= g);
+                }
+            }
         }
     }
 

@@ -7,8 +7,10 @@
 
 use super::super::filter::Coefficients;
 
-/// Filters interleaved `buf` (`state.len()` channels) through one stage.
-pub(super) fn stage(c: &Coefficients, state: &mut [[f64; 4]], buf: &mut [f64]) {
+/// Filters interleaved `buf` (`state.len()` channels) through one stage; channel `ch` uses
+/// `c[ch]` (the same coefficients for every channel, or a per-channel profile's own).
+pub(super) fn stage(c: &[Coefficients], state: &mut [[f64; 4]], buf: &mut [f64]) {
+    debug_assert_eq!(c.len(), state.len());
     match state.len() {
         1 => stage_const::<1>(c, state, buf),
         2 => stage_const::<2>(c, state, buf),
@@ -27,20 +29,22 @@ fn step(c: &Coefficients, s: &mut [f64; 4], x: f64) -> f64 {
 }
 
 #[inline(always)]
-fn stage_const<const C: usize>(c: &Coefficients, state: &mut [[f64; 4]], buf: &mut [f64]) {
+fn stage_const<const C: usize>(c: &[Coefficients], state: &mut [[f64; 4]], buf: &mut [f64]) {
     let mut st = [[0.0f64; 4]; C];
     st.copy_from_slice(&state[..C]);
+    let mut cs = [Coefficients::IDENTITY; C];
+    cs.copy_from_slice(&c[..C]);
     for frame in buf.chunks_exact_mut(C) {
         for ch in 0..C {
-            frame[ch] = step(c, &mut st[ch], frame[ch]);
+            frame[ch] = step(&cs[ch], &mut st[ch], frame[ch]);
         }
     }
     state[..C].copy_from_slice(&st);
 }
 
-fn stage_dyn(c: &Coefficients, state: &mut [[f64; 4]], buf: &mut [f64]) {
+fn stage_dyn(c: &[Coefficients], state: &mut [[f64; 4]], buf: &mut [f64]) {
     for frame in buf.chunks_exact_mut(state.len()) {
-        for (s, v) in state.iter_mut().zip(frame.iter_mut()) {
+        for ((s, v), c) in state.iter_mut().zip(frame.iter_mut()).zip(c) {
             *v = step(c, s, *v);
         }
     }

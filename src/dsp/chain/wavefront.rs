@@ -29,16 +29,24 @@ pub(super) struct Segment {
 }
 
 impl Segment {
-    /// Lays `stages` (each `[b0, b1, b2, a1, a2]`) out for `w` lanes and `cg` channels per lane group.
-    pub fn new(stages: &[[f64; 5]], w: usize, cg: usize) -> Self {
+    /// Lays out `stages[c]` (each stage `[b0, b1, b2, a1, a2]`) for channel `c` of the group, for
+    /// `w` lanes and `cg = stages.len()` channels per lane group. Each lane has its own
+    /// coefficients, so the channels of a group may run different cascades (a per-channel
+    /// profile); a shorter list is padded with identity stages.
+    pub fn new(stages: &[&[[f64; 5]]], w: usize) -> Self {
+        let cg = stages.len().max(1);
         let k = w / cg;
-        let regs = stages.len().div_ceil(k).max(1);
+        let longest = stages.iter().map(|s| s.len()).max().unwrap_or(0);
+        let regs = longest.div_ceil(k).max(1);
         let mut coef = vec![0.0; 5 * regs * w];
         for j in 0..regs {
             for i in 0..w {
                 let s = (i / cg) * regs + j;
-                let [b0, b1, b2, a1, a2] =
-                    stages.get(s).copied().unwrap_or([1.0, 0.0, 0.0, 0.0, 0.0]);
+                let [b0, b1, b2, a1, a2] = stages
+                    .get(i % cg)
+                    .and_then(|st| st.get(s))
+                    .copied()
+                    .unwrap_or([1.0, 0.0, 0.0, 0.0, 0.0]);
                 for (v, c) in [b0, b1, b2, -a1, -a2].into_iter().enumerate() {
                     coef[(v * regs + j) * w + i] = c;
                 }

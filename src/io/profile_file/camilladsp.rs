@@ -3,16 +3,19 @@
 //! Read: the `filters:` entries of `type: Biquad` (`Peaking` with `freq`/`gain` and `q` or
 //! `bandwidth`; `Lowshelf`/`Highshelf` with `q` or `slope`; `Lowpass`/`Highpass` with `q`) and
 //! `type: Gain` (summed into the preamp), in the order the `pipeline:`'s `Filter` steps apply
-//! them (file order when there is no pipeline). Every `Filter` step must cover the same channels
-//! (CamillaDSP v3: no `channels` = all), since iemsim applies one filter set to every channel;
-//! mixers, processors and other filter types are refused by name.
+//! them (file order when there is no pipeline). A step's `channels:` list (CamillaDSP 3 and later;
+//! none = every channel) or `channel:` (the 2.x spelling of one channel) says which channels its
+//! filters apply to, as in CamillaDSP: channel `c` runs the steps that name it, so left and right
+//! may have filters (and `Gain`s) of their own. The channel count is `devices: capture: channels:`
+//! (2 when the file has no `devices:`); a step naming a channel beyond it is refused, as
+//! CamillaDSP refuses it. Mixers, processors and other filter types are refused by name.
 //!
 //! Conversions follow the formulas CamillaDSP itself uses (its `filters/biquad.rs`, after the RBJ
 //! cookbook): a shelf `slope` in dB/octave is S = slope/12, and
 //! 1/Q = √((A + 1/A)(1/S − 1) + 2) with A = 10^(gain/40), the same coefficients exactly. A peaking
-//! `bandwidth` of N octaves becomes Q = √(2^N)/(2^N − 1), the analogue definition: CamillaDSP warps
-//! bandwidth for the sample rate, so such a peak differs slightly near Nyquist (written files always
-//! use `q`).
+//! `bandwidth` is kept in octaves and turned into coefficients at the rate in use with the
+//! cookbook's digital form, as CamillaDSP does (`FilterSpec::bw_oct`), and written back as
+//! `bandwidth`.
 //!
 //! Written: a complete configuration that runs as it is in CamillaDSP 4 and later
 //! (`camilladsp profile.yml` reads raw 32-bit stereo from stdin and writes it to stdout at 48 kHz;
@@ -23,10 +26,13 @@
 //! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
-use super::{check_filter, check_preamp, num, stem_name, ProfileFileError};
+use super::{
+    channel_name, check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection,
+};
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
 use serde_norway::{Mapping, Value};
+use std::collections::HashMap;
 
 #[derive(Deserialize)]
 struct Config {
@@ -34,6 +40,7 @@ struct Config {
     description: Option<String>,
     filters: Option<Mapping>,
     pipeline: Option<Vec<Step>>,
+    devices: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -41,6 +48,8 @@ struct Step {
     #[serde(rename = "type")]
     kind: String,
     channels: Option<Vec<u64>>,
+    /// CamillaDSP 2.x: one channel per step.
+    channel: Option<u64>,
     #[serde(default)]
     names: Vec<String>,
     #[serde(default)]
@@ -90,6 +99,7 @@ pub fn parse_with_lines(
         file: source.to_string(),
         message,
     };
+    check_flow_depth(text, source)?;
     let config: Config = serde_norway::from_str(text).map_err(|e| match e.location() {
         Some(l) => ProfileFileError::Field {
             file: source.to_string(),
@@ -100,108 +110,264 @@ pub fn parse_with_lines(
         None => whole(e.to_string()),
     })?;
     let defs = config.filters.unwrap_or_default();
-    // Names in the order they apply.
-    let order: Vec<String> = match &config.pipeline {
+    let keys = key_lines(text);
+    let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);
+    // The pipeline's channel count: what is captured (iemsim reads no mixers).
+    let n_channels = match config
+        .devices
+        .as_ref()
+        .and_then(|d| d.get("capture"))
+        .and_then(|c| c.get("channels"))
+    {
+        None => 2,
+        Some(v) => match v.as_u64() {
+            Some(n) if n >= 1 => {
+                check_channel(
+                    usize::try_from(n - 1).unwrap_or(usize::MAX),
+                    &format!("{n} channels"),
+                    source,
+                    line_of_key("capture"),
+                    "devices.capture.channels",
+                )? + 1
+            }
+            _ => {
+                return Err(ProfileFileError::Field {
+                    file: source.to_string(),
+                    line: line_of_key("capture"),
+                    field: "devices.capture.channels".into(),
+                    message: "not a channel count".into(),
+                })
+            }
+        },
+    };
+    // Names in the order they apply, each with the channels it applies to.
+    let order: Vec<(String, Selection)> = match &config.pipeline {
         Some(steps) => {
             let mut names = Vec::new();
-            let mut channels: Option<&Option<Vec<u64>>> = None;
-            for step in steps {
+            for (i, step) in steps.iter().enumerate() {
+                let what = format!("pipeline step {} ({})", i + 1, step.kind);
                 if step.kind != "Filter" {
                     return Err(whole(format!(
-                        "the pipeline has a {} step; iemsim reads pipelines of Filter steps only",
-                        step.kind
+                        "{what}: iemsim reads pipelines of Filter steps only"
                     )));
                 }
                 if step.bypassed == Some(true) {
                     continue;
                 }
-                match channels {
-                    None => channels = Some(&step.channels),
-                    Some(c) if *c == step.channels => {}
-                    Some(_) => {
-                        return Err(whole(
-                            "the pipeline filters channels differently; iemsim applies one filter set to every channel"
-                                .into(),
-                        ))
+                let chosen: Option<Vec<u64>> = match (&step.channels, step.channel) {
+                    (Some(_), Some(_)) => {
+                        return Err(whole(format!(
+                            "{what} gives both `channels` and `channel`; give one"
+                        )))
                     }
-                }
-                names.extend(step.names.iter().cloned());
+                    (Some(c), None) => Some(c.clone()),
+                    (None, Some(c)) => Some(vec![c]),
+                    (None, None) => None,
+                };
+                let sel = match chosen {
+                    None => Selection::All,
+                    Some(list) => {
+                        let mut chs = Vec::with_capacity(list.len());
+                        for c in list {
+                            if c >= n_channels as u64 {
+                                return Err(whole(format!(
+                                    "{what} names channel {c}, but the pipeline has {n_channels} \
+                                     (0 to {}; devices: capture: channels)",
+                                    n_channels - 1
+                                )));
+                            }
+                            let c = c as usize;
+                            if !chs.contains(&c) {
+                                chs.push(c);
+                            }
+                        }
+                        chs.sort_unstable();
+                        Selection::Some(chs)
+                    }
+                };
+                names.extend(step.names.iter().map(|n| (n.clone(), sel.clone())));
             }
             names
         }
         None => defs
             .keys()
-            .filter_map(|k| k.as_str().map(str::to_string))
+            .filter_map(|k| k.as_str().map(|k| (k.to_string(), Selection::All)))
             .collect(),
     };
-    let mut profile = Profile {
-        name: config
-            .title
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| stem_name(source)),
-        description: config.description.unwrap_or_default(),
-        preamp_db: 0.0,
-        filters: Vec::new(),
-        source: read_source_comment(text),
-    };
-    let mut lines = Vec::new();
-    for name in &order {
-        let line = line_of_key(text, name);
-        let err = |field: &str, message: String| ProfileFileError::Field {
-            file: source.to_string(),
-            line,
-            field: format!("filters.{name}.{field}"),
-            message,
+    let name = config
+        .title
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| stem_name(source));
+    let mut b = Builder::new(source, name);
+    b.profile_mut().description = config.description.unwrap_or_default();
+    b.profile_mut().source = read_source_comment(text);
+    // Each definition is converted once, whatever the number of steps naming it.
+    let mut converted: HashMap<&str, Converted> = HashMap::new();
+    for (name, sel) in &order {
+        let line = line_of_key(name);
+        let c = match converted.get(name.as_str()) {
+            Some(c) => *c,
+            None => {
+                let c = convert(&defs, name, line, source)?;
+                converted.insert(name, c);
+                c
+            }
         };
-        let def = defs.get(Value::String(name.clone())).ok_or_else(|| {
-            err(
-                "",
-                "the pipeline names a filter that `filters:` does not define".into(),
-            )
-        })?;
-        let def: FilterDef =
-            serde_norway::from_value(def.clone()).map_err(|e| err("type", e.to_string()))?;
-        match def.kind.as_str() {
-            "Gain" => {
-                let g: GainParams = serde_norway::from_value(def.parameters)
-                    .map_err(|e| err("parameters", e.to_string()))?;
-                if g.inverted == Some(true) || g.mute == Some(true) {
-                    return Err(err(
-                        "parameters",
-                        "inverted or muted gains are not supported".into(),
-                    ));
-                }
-                let db = match g.scale.as_deref() {
-                    None | Some("dB") => g.gain,
-                    Some("linear") if g.gain > 0.0 => 20.0 * g.gain.log10(),
-                    Some(other) => {
-                        return Err(err(
-                            "scale",
-                            format!("'{other}' (expected dB, or linear with a positive gain)"),
-                        ))
-                    }
-                };
-                profile.preamp_db += db;
-                check_preamp(profile.preamp_db, source, line)?;
-            }
-            "Biquad" => {
-                let p: BiquadParams = serde_norway::from_value(def.parameters)
-                    .map_err(|e| err("parameters", e.to_string()))?;
-                let spec = biquad(&p, &err)?;
-                check_filter(&spec, source, line)?;
-                profile.filters.push(spec);
-                lines.push(line);
-            }
-            other => {
-                return Err(err(
-                    "type",
-                    format!("{other} filters are not supported (iemsim reads Biquad and Gain)"),
-                ))
-            }
+        match c {
+            Converted::Gain(db) => b.gain(sel, db, line)?,
+            Converted::Biquad(spec) => b.filter(sel, spec, line)?,
         }
     }
-    Ok((profile, lines))
+    Ok(b.finish(Some(n_channels)))
+}
+
+/// The deepest nesting of flow collections (`[…]`, `{…}`) read: a CamillaDSP configuration
+/// needs 3. The YAML parser takes time superlinear in the nesting depth (200 KB of nested
+/// brackets took 40–195 s), so deeper text is refused before it reaches the parser.
+pub const MAX_FLOW_DEPTH: usize = 32;
+
+/// The most `[` and `{` a configuration may hold: four per filter (flow-style definitions and
+/// pipeline lists) for [`super::MAX_FILTERS`] filters, and some to spare.
+pub const MAX_BRACKETS: usize = 4 * super::MAX_FILTERS + 256;
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`], in one pass. Brackets inside
+/// quoted scalars and comments do not count; a quote opens a scalar only where YAML starts one
+/// (after `:`, `-`, `,`, `?`, an opening bracket, or at the start of a line), so `it's` in a plain
+/// scalar is just text. A crafted text can mislead that scan (a plain scalar that looks like a
+/// quote), so the opening brackets are also counted, with no exception: at most
+/// [`MAX_BRACKETS`], which bounds the depth, and the parser's time, whatever the scan thought
+/// (12,000 nested brackets took the parser 0.94 s; [`MAX_BRACKETS`] about 0.1 s).
+fn check_flow_depth(text: &str, source: &str) -> Result<(), ProfileFileError> {
+    let opening = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if opening > MAX_BRACKETS {
+        return Err(ProfileFileError::File {
+            file: source.to_string(),
+            message: format!(
+                "{opening} opening brackets; a CamillaDSP configuration of {} filters needs fewer than {MAX_BRACKETS}",
+                super::MAX_FILTERS
+            ),
+        });
+    }
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut prev = '\n';
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' if prev.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '"' | '\'' if matches!(prev, '\n' | ':' | '-' | ',' | '?' | '[' | '{') => {
+                let mut escaped = false;
+                for q in chars.by_ref() {
+                    if q == '\n' {
+                        line += 1;
+                    }
+                    if c == '"' && q == '\\' && !escaped {
+                        escaped = true;
+                        continue;
+                    }
+                    if q == c && !escaped {
+                        break;
+                    }
+                    escaped = false;
+                }
+                prev = c;
+                continue;
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Err(ProfileFileError::Field {
+                        file: source.to_string(),
+                        line,
+                        field: "yaml".into(),
+                        message: format!(
+                            "brackets nested more than {MAX_FLOW_DEPTH} deep; a CamillaDSP configuration needs a few"
+                        ),
+                    });
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if !c.is_whitespace() || c == '\n' {
+            prev = c;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Converted {
+    Gain(f64),
+    Biquad(FilterSpec),
+}
+
+/// Filter `name` of `defs` as a gain or a checked biquad.
+fn convert(
+    defs: &Mapping,
+    name: &str,
+    line: usize,
+    source: &str,
+) -> Result<Converted, ProfileFileError> {
+    let err = |field: &str, message: String| ProfileFileError::Field {
+        file: source.to_string(),
+        line,
+        field: format!("filters.{name}.{field}"),
+        message,
+    };
+    let def = defs.get(Value::String(name.to_string())).ok_or_else(|| {
+        err(
+            "",
+            "the pipeline names a filter that `filters:` does not define".into(),
+        )
+    })?;
+    let def: FilterDef =
+        serde_norway::from_value(def.clone()).map_err(|e| err("type", e.to_string()))?;
+    match def.kind.as_str() {
+        "Gain" => {
+            let g: GainParams = serde_norway::from_value(def.parameters)
+                .map_err(|e| err("parameters", e.to_string()))?;
+            if g.inverted == Some(true) || g.mute == Some(true) {
+                return Err(err(
+                    "parameters",
+                    "inverted or muted gains are not supported".into(),
+                ));
+            }
+            let db = match g.scale.as_deref() {
+                None | Some("dB") => g.gain,
+                Some("linear") if g.gain > 0.0 => 20.0 * g.gain.log10(),
+                Some(other) => {
+                    return Err(err(
+                        "scale",
+                        format!("'{other}' (expected dB, or linear with a positive gain)"),
+                    ))
+                }
+            };
+            super::check_preamp(db, source, line)?;
+            Ok(Converted::Gain(db))
+        }
+        "Biquad" => {
+            let p: BiquadParams = serde_norway::from_value(def.parameters)
+                .map_err(|e| err("parameters", e.to_string()))?;
+            let spec = biquad(&p, &err)?;
+            check_filter(&spec, source, line)?;
+            Ok(Converted::Biquad(spec))
+        }
+        other => Err(err(
+            "type",
+            format!("{other} filters are not supported (iemsim reads Biquad and Gain)"),
+        )),
+    }
 }
 
 fn biquad(
@@ -211,17 +377,21 @@ fn biquad(
     let freq = p.freq.ok_or_else(|| err("freq", "missing".into()))?;
     let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
     let spec = match p.kind.as_str() {
+        "Peaking" if p.slope.is_some() => {
+            return Err(err("slope", "a Peaking filter takes q or bandwidth".into()))
+        }
         "Peaking" => {
-            let q = match (p.q, p.bandwidth) {
-                (Some(q), None) => q,
-                (None, Some(bw)) if bw > 0.0 && bw < 20.0 => {
-                    let x = bw.exp2();
-                    x.sqrt() / (x - 1.0)
+            match (p.q, p.bandwidth) {
+                (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
+                (None, Some(bw)) if bw > 0.0 && bw < crate::dsp::filter::MAX_BW_OCT => {
+                    FilterSpec::peaking_bw(freq, need_gain()?, bw)
                 }
                 (None, Some(bw)) => return Err(err("bandwidth", format!("{bw} octaves is not usable"))),
                 _ => return Err(err("q", "give either q or bandwidth".into())),
-            };
-            FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q)
+            }
+        }
+        "Lowshelf" | "Highshelf" if p.bandwidth.is_some() => {
+            return Err(err("bandwidth", format!("a {} filter takes q or slope", p.kind)))
         }
         "Lowshelf" | "Highshelf" => {
             let kind = if p.kind == "Lowshelf" {
@@ -244,6 +414,12 @@ fn biquad(
             } else {
                 FilterKind::HighPass
             };
+            if p.gain.is_some() || p.bandwidth.is_some() || p.slope.is_some() {
+                return Err(err(
+                    "gain",
+                    format!("a {} filter takes freq and q only", p.kind),
+                ));
+            }
             FilterSpec::new(kind, freq, 0.0, p.q.ok_or_else(|| err("q", "missing".into()))?)
         }
         other => {
@@ -264,17 +440,25 @@ pub fn slope_to_q(slope_db: f64, gain_db: f64) -> Option<f64> {
     (s > 0.0 && x > 0.0 && x.is_finite()).then(|| 1.0 / x.sqrt())
 }
 
-/// The line defining filter `name` (an indented `name:` key), or 1.
-fn line_of_key(text: &str, name: &str) -> usize {
-    let plain = format!("{name}:");
-    let quoted = format!("\"{name}\":");
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start();
-            l.len() > t.len() && (t.starts_with(&plain) || t.starts_with(&quoted))
-        })
-        .map(|i| i + 1)
-        .unwrap_or(1)
+/// The line of each indented `name:` key (the first one), found in one pass: the line defining
+/// filter `name`, or 1 when none is found.
+fn key_lines(text: &str) -> HashMap<&str, usize> {
+    let mut keys = HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if l.len() == t.len() {
+            continue;
+        }
+        let Some((key, _)) = t.split_once(':') else {
+            continue;
+        };
+        let key = key
+            .strip_prefix('"')
+            .and_then(|k| k.strip_suffix('"'))
+            .unwrap_or(key);
+        keys.entry(key).or_insert(i + 1);
+    }
+    keys
 }
 
 fn read_source_comment(text: &str) -> String {
@@ -336,16 +520,66 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     }
     out.push_str(&format!("title: {}\n", quoted(&profile.name)));
     out.push_str(&format!("description: {}\n", quoted(&profile.description)));
-    out.push_str(
-        "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: 2\n    format: S32_LE\n  playback:\n    type: Stdout\n    channels: 2\n    format: S32_LE\n",
-    );
+    // Every channel the profile names, and at least a stereo pair.
+    let channels = profile.channels_needed().max(2);
+    out.push_str(&format!(
+        "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: {channels}\n    format: S32_LE\n  playback:\n    type: Stdout\n    channels: {channels}\n    format: S32_LE\n",
+    ));
     out.push_str("filters:\n  preamp:\n    type: Gain\n    parameters:\n");
     out.push_str(&format!(
         "      gain: {}\n      scale: dB\n",
         num(profile.preamp_db)
     ));
-    let mut names = vec!["preamp".to_string()];
-    for (i, f) in profile.filters.iter().enumerate() {
+    let mut index = 0;
+    let mut steps = vec![(
+        "the profile, on every channel".to_string(),
+        None,
+        std::iter::once("preamp".to_string())
+            .chain(biquads(profile, &profile.filters, &mut index, &mut out)?)
+            .collect::<Vec<_>>(),
+    )];
+    for part in &profile.channels {
+        let c = part.channel;
+        let mut names = Vec::new();
+        if part.gain_db != 0.0 {
+            let name = format!("gain_channel_{c}");
+            out.push_str(&format!(
+                "  {name}:\n    type: Gain\n    parameters:\n      gain: {}\n      scale: dB\n",
+                num(part.gain_db)
+            ));
+            names.push(name);
+        }
+        names.extend(biquads(profile, &part.filters, &mut index, &mut out)?);
+        steps.push((format!("channel {} only", channel_name(c)), Some(c), names));
+    }
+    out.push_str("pipeline:\n");
+    for (description, channel, names) in steps {
+        out.push_str(&format!(
+            "  - type: Filter\n    description: {}\n",
+            quoted(&description)
+        ));
+        if let Some(c) = channel {
+            out.push_str(&format!("    channels: [{c}]\n"));
+        }
+        out.push_str("    names:\n");
+        for n in &names {
+            out.push_str(&format!("      - {n}\n"));
+        }
+    }
+    Ok(out)
+}
+
+/// `filters:` entries for `filters` (named `filter_NN`, numbered on from `index`), and their names.
+fn biquads(
+    profile: &Profile,
+    filters: &[FilterSpec],
+    index: &mut usize,
+    out: &mut String,
+) -> Result<Vec<String>, ProfileFileError> {
+    let mut names = Vec::new();
+    for f in filters {
+        *index += 1;
+        let i = *index - 1;
         let name = format!("filter_{:02}", i + 1);
         let ty = match f.kind {
             FilterKind::Peaking => "Peaking",
@@ -372,12 +606,11 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
                 ),
             });
         }
-        out.push_str(&format!("      q: {}\n", num(f.q)));
+        match f.bw_oct {
+            Some(bw) => out.push_str(&format!("      bandwidth: {}\n", num(bw))),
+            None => out.push_str(&format!("      q: {}\n", num(f.q))),
+        }
         names.push(name);
     }
-    out.push_str("pipeline:\n  - type: Filter\n    description: \"the profile, on every channel\"\n    names:\n");
-    for n in &names {
-        out.push_str(&format!("      - {n}\n"));
-    }
-    Ok(out)
+    Ok(names)
 }

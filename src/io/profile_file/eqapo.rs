@@ -3,7 +3,8 @@
 //! Syntax (Equalizer APO's configuration reference): one `Command: parameters` per line;
 //! `Preamp: -6.3 dB` (several preamps add up, as in Equalizer APO since 0.8);
 //! `Filter N: ON TYPE Fc F Hz Gain G dB Q Q` where the number N is optional and not interpreted,
-//! and `BW Oct N` may replace `Q` on peaking filters. `OFF` filters are skipped, `#` starts a
+//! and `BW Oct N` may replace `Q` on peaking filters (kept in octaves: Equalizer APO computes its
+//! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` filters are skipped, `#` starts a
 //! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine.
 //!
 //! Types: `PK`/`PEQ` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf (RBJ shelves whose Q
@@ -13,11 +14,16 @@
 //! filter, which is what AutoEq's `Q 0.70` shelves round. Notch, band-pass, all-pass and the
 //! dB/octave shelf variants have no iemsim equivalent and are refused by name.
 //!
-//! iemsim applies one filter set to every channel, so a `Channel:` line is refused unless it
-//! selects all channels (`Channel: all`). Any other command (`Include`, `GraphicEQ`, `Device`…)
-//! would change the sound in a way iemsim cannot reproduce, so it is refused too, never ignored.
+//! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
+//! `Channel: all` select the channels the following `Preamp` and `Filter` lines apply to, as in
+//! Equalizer APO; the speaker names of surround layouts (`C`, `SUB`, `RL`…) depend on the device
+//! and are refused by name. Any other command (`Include`, `GraphicEQ`, `Device`…) would change the
+//! sound in a way iemsim cannot reproduce, so it is refused too, never ignored.
 
-use super::{check_filter, check_preamp, num, stem_name, ProfileFileError, DEFAULT_Q};
+use super::{
+    channel_name, check_channel, check_filter, num, stem_name, Builder, ProfileFileError,
+    Selection, DEFAULT_Q,
+};
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 
 /// Parses an Equalizer APO / AutoEq text. Never panics.
@@ -31,14 +37,8 @@ pub fn parse_with_lines(
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut profile = Profile {
-        name: stem_name(source),
-        description: String::new(),
-        preamp_db: 0.0,
-        filters: Vec::new(),
-        source: String::new(),
-    };
-    let mut lines = Vec::new();
+    let mut b = Builder::new(source, stem_name(source));
+    let mut sel = Selection::All;
     for (i, raw) in text.split('\n').enumerate() {
         let n = i + 1;
         let line = raw.trim_end_matches('\r').trim();
@@ -46,7 +46,7 @@ pub fn parse_with_lines(
             continue;
         }
         if let Some(comment) = line.strip_prefix('#') {
-            read_comment(comment.trim(), &mut profile);
+            read_comment(comment.trim(), b.profile_mut());
             continue;
         }
         let err = |field: &str, message: String| ProfileFileError::Field {
@@ -75,40 +75,70 @@ pub fn parse_with_lines(
                         format!("'{}' is not a number of dB", clip(params)),
                     )
                 })?;
-                profile.preamp_db += db;
-                check_preamp(profile.preamp_db, source, n)?;
+                b.gain(&sel, db, n)?;
             }
             "filter" => {
                 if let Some(spec) = parse_filter(params, &err)? {
                     check_filter(&spec, source, n)?;
-                    profile.filters.push(spec);
-                    lines.push(n);
+                    b.filter(&sel, spec, n)?;
                 }
             }
-            "channel" => {
-                if !params.eq_ignore_ascii_case("all") {
-                    return Err(err(
-                        "Channel",
-                        format!(
-                            "'Channel: {}' gives some channels their own filters; iemsim applies one set to \
-                             every channel: remove the Channel lines, or keep one channel's part of the file",
-                            clip(params)
-                        ),
-                    ));
-                }
-            }
+            "channel" => sel = parse_channels(params, source, n, &err)?,
             _ => {
                 return Err(err(
                     "command",
                     format!(
-                        "'{}' is not supported (iemsim reads Preamp, Filter and `Channel: all`)",
+                        "'{}' is not supported (iemsim reads Preamp, Filter and Channel)",
                         clip(command)
                     ),
                 ))
             }
         }
     }
-    Ok((profile, lines))
+    Ok(b.finish(None))
+}
+
+/// `all`, or channels by Equalizer APO's names for a stereo pair (`L`, `R`) or 1-based numbers.
+fn parse_channels(
+    params: &str,
+    source: &str,
+    n: usize,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<Selection, ProfileFileError> {
+    if params.eq_ignore_ascii_case("all") {
+        return Ok(Selection::All);
+    }
+    let mut chs = Vec::new();
+    for t in params.split_whitespace() {
+        let c = match t.to_ascii_uppercase().as_str() {
+            "L" => 0,
+            "R" => 1,
+            u => match u.parse::<usize>() {
+                Ok(k) if k >= 1 => check_channel(k - 1, &format!("channel {k}"), source, n, "Channel")?,
+                _ => {
+                    return Err(err(
+                        "Channel",
+                        format!(
+                            "'{}' is not a channel iemsim can place: use L, R, channel numbers from 1, or all \
+                             (speaker names such as C, SUB or RL depend on the device's layout)",
+                            clip(t)
+                        ),
+                    ))
+                }
+            },
+        };
+        if !chs.contains(&c) {
+            chs.push(c);
+        }
+    }
+    if chs.is_empty() {
+        return Err(err(
+            "Channel",
+            "no channel named (L, R, numbers from 1, or all)".into(),
+        ));
+    }
+    chs.sort_unstable();
+    Ok(Selection::Some(chs))
 }
 
 /// `# name: …`, `# description: …`, `# source: …` as [`write`] puts them; other comments are just comments.
@@ -193,9 +223,33 @@ fn parse_filter(
             ))
         }
     };
-    let (mut fc, mut gain, mut q) = (None, None, None);
+    let (mut fc, mut gain, mut q, mut bw) = (None, None, None, None);
     let mut rest = tokens[2..].iter();
     while let Some(key) = rest.next() {
+        let upper = key.to_ascii_uppercase();
+        let twice = match upper.as_str() {
+            "FC" => fc.is_some(),
+            "GAIN" => gain.is_some(),
+            "Q" | "BW" => q.is_some() || bw.is_some(),
+            _ => false,
+        };
+        if twice {
+            let what = if upper == "Q" || upper == "BW" {
+                "the width (Q or BW Oct)".to_string()
+            } else {
+                format!("`{key}`")
+            };
+            return Err(err(key, format!("{what} is given twice; give it once")));
+        }
+        if upper == "GAIN" && !kind.uses_gain() {
+            return Err(err(
+                "Gain",
+                format!(
+                    "a {} filter has no gain; remove `Gain`",
+                    super::kind_name(kind)
+                ),
+            ));
+        }
         let value = |name: &str, rest: &mut std::slice::Iter<&str>| {
             rest.next()
                 .and_then(|v| parse_num(v))
@@ -222,12 +276,11 @@ fn parse_filter(
                     }
                 }
                 let n = value("BW Oct", &mut rest)?;
-                if !(n > 0.0 && n < 20.0) {
+                if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
                     return Err(err("BW", format!("{n} octaves is not a usable bandwidth")));
                 }
-                // Q of a bandwidth of N octaves (RBJ cookbook, analogue definition): √(2^N)/(2^N − 1).
-                let p = n.exp2();
-                q = Some(p.sqrt() / (p - 1.0));
+                // Kept as octaves: the coefficients depend on the rate (see `FilterSpec::bw_oct`).
+                bw = Some(n);
             }
             other => {
                 return Err(err(
@@ -243,6 +296,9 @@ fn parse_filter(
     } else {
         0.0
     };
+    if let Some(n) = bw {
+        return Ok(Some(FilterSpec::peaking_bw(fc, gain, n)));
+    }
     let q = match q {
         Some(q) => q,
         None if q_optional => DEFAULT_Q,
@@ -287,7 +343,37 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
         out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
     }
     out.push_str(&format!("Preamp: {} dB\n", num(profile.preamp_db)));
-    for (i, f) in profile.filters.iter().enumerate() {
+    let mut index = 0;
+    filter_lines(profile, &profile.filters, &mut index, &mut out)?;
+    for part in &profile.channels {
+        // Equalizer APO numbers channels from 1; L and R are the names people know.
+        let name = match part.channel {
+            0 => "L".to_string(),
+            1 => "R".to_string(),
+            c => (c + 1).to_string(),
+        };
+        out.push_str(&format!(
+            "# channel {}\nChannel: {name}\n",
+            channel_name(part.channel)
+        ));
+        if part.gain_db != 0.0 {
+            out.push_str(&format!("Preamp: {} dB\n", num(part.gain_db)));
+        }
+        filter_lines(profile, &part.filters, &mut index, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// One `Filter N:` line per filter, numbered on from `index`.
+fn filter_lines(
+    profile: &Profile,
+    filters: &[FilterSpec],
+    index: &mut usize,
+    out: &mut String,
+) -> Result<(), ProfileFileError> {
+    for f in filters {
+        *index += 1;
+        let i = *index - 1;
         let line = match f.kind {
             FilterKind::Peaking | FilterKind::LowShelf | FilterKind::HighShelf => {
                 let ty = match f.kind {
@@ -295,12 +381,15 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
                     FilterKind::LowShelf => "LSC",
                     _ => "HSC",
                 };
+                let width = match f.bw_oct {
+                    Some(bw) => format!("BW Oct {}", num(bw)),
+                    None => format!("Q {}", num(f.q)),
+                };
                 format!(
-                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB Q {}",
+                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB {width}",
                     i + 1,
                     num(f.fc_hz),
                     num(f.gain_db),
-                    num(f.q)
                 )
             }
             FilterKind::LowPass | FilterKind::HighPass => {
@@ -332,7 +421,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
         out.push_str(&line);
         out.push('\n');
     }
-    Ok(out)
+    Ok(())
 }
 
 fn one_line(s: &str) -> String {

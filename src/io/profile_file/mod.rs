@@ -10,7 +10,8 @@ pub mod camilladsp;
 pub mod eqapo;
 pub mod toml;
 
-use crate::dsp::{FilterKind, FilterSpec, Profile};
+use crate::dsp::profile::{channel_label, MAX_CHANNELS};
+use crate::dsp::{ChannelFilters, FilterKind, FilterSpec, Profile};
 use std::path::Path;
 
 /// Largest |gain| a file may give a filter: beyond this a profile is a mistake, not a tuning.
@@ -82,12 +83,14 @@ impl Format {
         self.parse_with_lines(text, source).map(|(p, _)| p)
     }
 
-    /// As [`Self::parse`], plus each filter's 1-based line (for checks that need the sample rate).
+    /// As [`Self::parse`], plus each filter's 1-based line, in the order of
+    /// [`Profile::all_filters`] (for checks that need the sample rate).
     pub fn parse_with_lines(
         self,
         text: &str,
         source: &str,
     ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+        check_size(text, source)?;
         // Each format's parser strips a byte-order mark itself.
         match self {
             Self::Toml => toml::parse_with_lines(text, source),
@@ -122,6 +125,9 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
 /// The largest Q a profile file may hold.
 pub const MAX_Q: f64 = 1000.0;
 
+/// The lowest fc a profile file may give.
+pub const MIN_FC_HZ: f64 = 1.0;
+
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
@@ -132,10 +138,14 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
         field: field.to_string(),
         message,
     };
-    if !(spec.fc_hz.is_finite() && spec.fc_hz > 0.0) {
+    // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
+    if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
         return Err(bad(
             "fc_hz",
-            format!("{} Hz is not a positive frequency", spec.fc_hz),
+            format!(
+                "{} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)",
+                spec.fc_hz
+            ),
         ));
     }
     // Whatever the rate, a filter at or above the Nyquist frequency of the fastest rate iemsim
@@ -187,14 +197,15 @@ pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileE
     Ok(())
 }
 
-/// Checks that every filter can exist at `rate_hz` (fc below Nyquist), naming its line.
+/// Checks that every filter can exist at `rate_hz` (fc below Nyquist), naming its line (`lines`
+/// in the order of [`Profile::all_filters`]).
 pub fn check_rate(
     profile: &Profile,
     lines: &[usize],
     file: &str,
     rate_hz: f64,
 ) -> Result<(), ProfileFileError> {
-    for (spec, line) in profile.filters.iter().zip(lines) {
+    for ((_, spec), line) in profile.all_filters().zip(lines) {
         if spec.fc_hz >= rate_hz / 2.0 {
             return Err(ProfileFileError::Field {
                 file: file.to_string(),
@@ -211,13 +222,226 @@ pub fn check_rate(
     Ok(())
 }
 
-/// The 1-based line number of byte `offset` in `text`.
+/// Byte offset to 1-based line number, in O(log n) per question after one O(n) pass: asking
+/// each filter's line by rescanning the text made parsing quadratic (a 40,000-filter TOML took
+/// 41 s).
+pub struct LineIndex {
+    /// Offsets of every `\n`.
+    breaks: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        Self {
+            breaks: text
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i)
+                .collect(),
+        }
+    }
+
+    /// The line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.breaks.partition_point(|&b| b < offset) + 1
+    }
+}
+
+/// The 1-based line number of byte `offset` in `text` (one question; build a [`LineIndex`] for many).
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    LineIndex::new(text).line(offset)
+}
+
+/// The largest profile file read (1 MB): a profile is a few dozen lines; anything this big is not
+/// one, and refusing it bounds the time and memory every parser may take.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// The most filters one profile file may hold, over all its channels (a fitted profile has 10).
+pub const MAX_FILTERS: usize = 1000;
+
+/// Refuses text over [`MAX_FILE_BYTES`], before any parser sees it.
+pub fn check_size(text: &str, file: &str) -> Result<(), ProfileFileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(ProfileFileError::File {
+            file: file.to_string(),
+            message: format!(
+                "{} bytes is too large for a profile file (at most {MAX_FILE_BYTES} bytes)",
+                text.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Which channels the filters and gains being read apply to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    All,
+    /// 0-based channel indices, ascending, each once.
+    Some(Vec<usize>),
+}
+
+/// A profile being read: the shared part and each channel's, with each filter's line, in the
+/// order of [`Profile::all_filters`] once finished.
+pub struct Builder {
+    file: String,
+    profile: Profile,
+    lines: Vec<usize>,
+    /// Per channel: its own filters with their lines.
+    parts: Vec<(ChannelFilters, Vec<usize>)>,
+    count: usize,
+}
+
+impl Builder {
+    pub fn new(file: &str, name: String) -> Self {
+        Self {
+            file: file.to_string(),
+            profile: Profile {
+                name,
+                description: String::new(),
+                preamp_db: 0.0,
+                filters: Vec::new(),
+                source: String::new(),
+                channels: Vec::new(),
+            },
+            lines: Vec::new(),
+            parts: Vec::new(),
+            count: 0,
+        }
+    }
+
+    pub fn profile_mut(&mut self) -> &mut Profile {
+        &mut self.profile
+    }
+
+    fn part(&mut self, channel: usize) -> &mut (ChannelFilters, Vec<usize>) {
+        let i = match self.parts.binary_search_by_key(&channel, |p| p.0.channel) {
+            Ok(i) => i,
+            Err(i) => {
+                let part = ChannelFilters {
+                    channel,
+                    gain_db: 0.0,
+                    filters: Vec::new(),
+                };
+                self.parts.insert(i, (part, Vec::new()));
+                i
+            }
+        };
+        &mut self.parts[i]
+    }
+
+    /// Adds a filter (already checked) for `sel`, read at `line`.
+    pub fn filter(
+        &mut self,
+        sel: &Selection,
+        spec: FilterSpec,
+        line: usize,
+    ) -> Result<(), ProfileFileError> {
+        let n = match sel {
+            Selection::All => 1,
+            Selection::Some(c) => c.len(),
+        };
+        self.count += n;
+        if self.count > MAX_FILTERS {
+            return Err(ProfileFileError::Field {
+                file: self.file.clone(),
+                line,
+                field: "filters".into(),
+                message: format!(
+                    "more than {MAX_FILTERS} filters (over all channels); a profile has a few dozen at most"
+                ),
+            });
+        }
+        match sel {
+            Selection::All => {
+                self.profile.filters.push(spec);
+                self.lines.push(line);
+            }
+            Selection::Some(chs) => {
+                for &c in chs {
+                    let part = self.part(c);
+                    part.0.filters.push(spec);
+                    part.1.push(line);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `db` of gain for `sel` (a preamp), read at `line`.
+    pub fn gain(&mut self, sel: &Selection, db: f64, line: usize) -> Result<(), ProfileFileError> {
+        match sel {
+            Selection::All => {
+                self.profile.preamp_db += db;
+                check_preamp(self.profile.preamp_db, &self.file, line)
+            }
+            Selection::Some(chs) => {
+                for &c in chs {
+                    let part = self.part(c);
+                    part.0.gain_db += db;
+                    let g = part.0.gain_db;
+                    check_preamp(g, &self.file, line)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The profile and its filters' lines. With `channels` (the file's channel count, when it
+    /// says), parts that give every one of those channels the same filters and gain are folded
+    /// into the shared part: `channels: [0, 1]` on a stereo configuration is every channel.
+    pub fn finish(mut self, channels: Option<usize>) -> (Profile, Vec<usize>) {
+        let all_same = channels.is_some_and(|n| {
+            n > 0
+                && self.parts.len() == n
+                && self.parts.iter().enumerate().all(|(i, p)| {
+                    p.0.channel == i
+                        && p.0.filters == self.parts[0].0.filters
+                        && p.0.gain_db == self.parts[0].0.gain_db
+                })
+        });
+        if all_same {
+            let (first, lines) = self.parts.swap_remove(0);
+            self.profile.filters.extend(first.filters);
+            self.profile.preamp_db += first.gain_db;
+            self.lines.extend(lines);
+            self.parts.clear();
+        }
+        let mut lines = self.lines;
+        for (part, l) in self.parts {
+            if part.filters.is_empty() && part.gain_db == 0.0 {
+                continue;
+            }
+            lines.extend(l);
+            self.profile.channels.push(part);
+        }
+        (self.profile, lines)
+    }
+}
+
+/// Refuses a channel index iemsim cannot hold (`what` names it as the file does).
+pub fn check_channel(
+    c: usize,
+    what: &str,
+    file: &str,
+    line: usize,
+    field: &str,
+) -> Result<usize, ProfileFileError> {
+    if c >= MAX_CHANNELS {
+        return Err(ProfileFileError::Field {
+            file: file.to_string(),
+            line,
+            field: field.to_string(),
+            message: format!("{what} is beyond the {MAX_CHANNELS} channels iemsim handles"),
+        });
+    }
+    Ok(c)
+}
+
+/// How files name channel `c` in messages.
+pub fn channel_name(c: usize) -> String {
+    channel_label(c)
 }
 
 /// A file's stem, the name a profile gets when the file names none.

@@ -1,7 +1,7 @@
 //! Parser and writer tests: published syntax, the errors' file/line/field, exact round trips.
 
 use super::*;
-use crate::dsp::{FilterKind::*, FilterSpec, Profile};
+use crate::dsp::{ChannelFilters, FilterKind::*, FilterSpec, Profile};
 
 fn err_text(r: Result<Profile, ProfileFileError>) -> String {
     match r {
@@ -40,7 +40,8 @@ fn eqapo_syntax_variants() {
         FilterSpec::new(HighPass, 20.0, 0.0, DEFAULT_Q)
     );
     assert_eq!(p.filters[4], FilterSpec::new(LowPass, 18000.0, 0.0, 0.5));
-    // One octave: Q = √2 (RBJ cookbook: 1/Q = 2 sinh(ln2/2 · BW)).
+    // One octave, kept as given; its analogue Q (for tables) is √2 (RBJ: 1/Q = 2 sinh(ln2/2 · BW)).
+    assert_eq!(p.filters[5].bw_oct, Some(1.0));
     assert!((p.filters[5].q - std::f64::consts::SQRT_2).abs() < 1e-12);
     assert_eq!(p.name, "x");
 }
@@ -48,11 +49,11 @@ fn eqapo_syntax_variants() {
 #[test]
 fn eqapo_refusals_name_line_and_field() {
     let e = err_text(eqapo::parse(
-        "Preamp: -1 dB\nChannel: L\nFilter: ON PK Fc 1 Hz Gain 1 dB Q 1\n",
+        "Preamp: -1 dB\nChannel: C\nFilter: ON PK Fc 10 Hz Gain 1 dB Q 1\n",
         "a.txt",
     ));
     assert!(
-        e.starts_with("a.txt:2: Channel:") && e.contains("every channel"),
+        e.starts_with("a.txt:2: Channel:") && e.contains("'C'") && e.contains("layout"),
         "{e}"
     );
     let e = err_text(eqapo::parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
@@ -136,7 +137,7 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
     assert_eq!(p.preamp_db, -4.5);
     // Pipeline order, not file order.
     assert_eq!(p.filters[0], FilterSpec::new(HighPass, 20.0, 0.0, 0.5));
-    assert!((p.filters[1].q - std::f64::consts::SQRT_2).abs() < 1e-12);
+    assert_eq!(p.filters[1], FilterSpec::peaking_bw(1000.0, 3.0, 1.0));
     // A 12 dB/octave slope is the cookbook's S = 1, i.e. Q = 1/√2 whatever the gain.
     assert_eq!(p.filters[2].kind, LowShelf);
     assert!((p.filters[2].q - DEFAULT_Q).abs() < 1e-12);
@@ -145,13 +146,23 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
 #[test]
 fn camilladsp_refusals() {
     let f = "filters:\n  a:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 100\n      gain: 1\n      q: 1\n";
-    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [1]\n    names: [a]\n"), "c.yml"));
-    assert!(e.contains("every channel"), "{e}");
+    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
+    assert!(
+        e.contains("pipeline step 2 (Filter) names channel 2"),
+        "{e}"
+    );
+    let e = err_text(camilladsp::parse(
+        &format!(
+            "{f}pipeline:\n  - type: Filter\n    channels: [0]\n    channel: 0\n    names: [a]\n"
+        ),
+        "c.yml",
+    ));
+    assert!(e.contains("pipeline step 1 (Filter) gives both"), "{e}");
     let e = err_text(camilladsp::parse(
         &format!("{f}pipeline:\n  - type: Mixer\n    name: m\n"),
         "c.yml",
     ));
-    assert!(e.contains("Mixer step"), "{e}");
+    assert!(e.contains("pipeline step 1 (Mixer)"), "{e}");
     let e = err_text(camilladsp::parse(&f.replace("Peaking", "Notch"), "c.yml"));
     assert!(
         e.starts_with("c.yml:2: filters.a.parameters.type") && e.contains("Notch"),
@@ -172,31 +183,61 @@ fn awkward() -> Profile {
         preamp_db: -6.300000000000001,
         filters: vec![
             FilterSpec::new(LowShelf, 105.0, 6.5, 0.7),
-            FilterSpec::new(Peaking, 0.1 + 0.2, 1.0 / 3.0, std::f64::consts::PI),
+            FilterSpec::new(
+                Peaking,
+                100.0 * (0.1 + 0.2),
+                1.0 / 3.0,
+                std::f64::consts::PI,
+            ),
             FilterSpec::new(HighShelf, 10_000.000_000_1, -2.999_999_999, DEFAULT_Q),
             FilterSpec::new(LowPass, 19_999.5, 0.0, 0.5),
             FilterSpec::new(HighPass, 12.25, 0.0, 1e-3),
             FilterSpec::new(Peaking, 8445.0, -0.0, 5.82),
+            FilterSpec::peaking_bw(4321.5, 2.5, 1.0 / 3.0),
         ],
         source: "made up for the test".into(),
+        channels: Vec::new(),
     }
+}
+
+/// [`awkward`] with filters and gains of its own on the right channel and on channel 4.
+fn awkward_per_channel() -> Profile {
+    let mut p = awkward();
+    p.channels = vec![
+        ChannelFilters {
+            channel: 1,
+            gain_db: -1.0 / 3.0,
+            filters: vec![FilterSpec::new(Peaking, 3000.0, -2.25, 1.0 / 7.0)],
+        },
+        ChannelFilters {
+            channel: 3,
+            gain_db: 0.0,
+            filters: vec![
+                FilterSpec::new(HighShelf, 9000.5, 4.0, 0.5),
+                FilterSpec::new(LowPass, 15000.0, 0.0, 0.8),
+            ],
+        },
+    ];
+    p
 }
 
 #[test]
 fn every_pair_of_formats_round_trips_exactly_both_ways() {
     let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
-    let p = awkward();
-    for a in formats {
-        for b in formats {
-            // p → a → b → a: the filters and preamp survive exactly.
-            let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
-            let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
-            let back = a.parse(&a.write(&in_b).unwrap(), "a").unwrap();
-            for q in [&in_a, &in_b, &back] {
-                assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
-                assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
-                assert_eq!(q.name, p.name, "{a:?} -> {b:?}");
-                assert_eq!(q.description, p.description, "{a:?} -> {b:?}");
+    for p in [awkward(), awkward_per_channel()] {
+        for a in formats {
+            for b in formats {
+                // p → a → b → a: the filters and preamp survive exactly.
+                let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
+                let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
+                let back = a.parse(&a.write(&in_b).unwrap(), "a").unwrap();
+                for q in [&in_a, &in_b, &back] {
+                    assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
+                    assert_eq!(q.channels, p.channels, "{a:?} -> {b:?}");
+                    assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
+                    assert_eq!(q.name, p.name, "{a:?} -> {b:?}");
+                    assert_eq!(q.description, p.description, "{a:?} -> {b:?}");
+                }
             }
         }
     }
@@ -277,4 +318,238 @@ fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     assert!(e.contains("q.txt"), "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
+}
+
+/// Equalizer APO: `Channel:` selects what the following lines apply to, until the next one;
+/// numbers count from 1, L and R are the first two, `all` returns to every channel.
+#[test]
+fn eqapo_channel_sections_apply_to_their_channels_only() {
+    let text = "Preamp: -6 dB\nFilter: ON PK Fc 100 Hz Gain 2 dB Q 1\n\
+        Channel: L\nPreamp: -1 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB Q 1\n\
+        Channel: R\nFilter: ON PK Fc 2000 Hz Gain -3 dB Q 2\n\
+        Channel: 1 2\nFilter: ON LS Fc 50 Hz Gain 1 dB\n\
+        Channel: all\nFilter: ON HS Fc 9000 Hz Gain -1 dB\n";
+    let (p, lines) = Format::EqApo.parse_with_lines(text, "c.txt").unwrap();
+    assert_eq!(p.preamp_db, -6.0);
+    assert_eq!(
+        p.filters,
+        [
+            FilterSpec::new(Peaking, 100.0, 2.0, 1.0),
+            FilterSpec::new(HighShelf, 9000.0, -1.0, DEFAULT_Q)
+        ]
+    );
+    let shelf = FilterSpec::new(LowShelf, 50.0, 1.0, DEFAULT_Q);
+    assert_eq!(
+        p.channels,
+        [
+            ChannelFilters {
+                channel: 0,
+                gain_db: -1.0,
+                filters: vec![FilterSpec::new(Peaking, 1000.0, 3.0, 1.0), shelf]
+            },
+            ChannelFilters {
+                channel: 1,
+                gain_db: 0.0,
+                filters: vec![FilterSpec::new(Peaking, 2000.0, -3.0, 2.0), shelf]
+            },
+        ]
+    );
+    // Lines in the order of `all_filters`: shared, then left's, then right's.
+    assert_eq!(lines, [2, 11, 5, 9, 7, 9]);
+    // Filters from `Channel: 3` on: a third channel, refused on stereo audio.
+    let p = Format::EqApo
+        .parse(
+            "Channel: 3\nFilter: ON PK Fc 100 Hz Gain 1 dB Q 1\n",
+            "c.txt",
+        )
+        .unwrap();
+    assert_eq!(p.channels_needed(), 3);
+    let e = p.check_channels(2).unwrap_err().to_string();
+    assert!(e.contains("channel 3") && e.contains("2 channels"), "{e}");
+}
+
+/// CamillaDSP: a step's `channels` (or 2.x `channel`) is what its filters and gains apply to; one
+/// step per channel with the same filters is every channel once (not twice); a list covering
+/// every captured channel is the shared part.
+#[test]
+fn camilladsp_steps_apply_to_their_channels_only() {
+    let head = "devices: {samplerate: 48000, chunksize: 1024, capture: {type: Stdin, channels: 2, format: S32_LE}, playback: {type: Stdout, channels: 2, format: S32_LE}}\n\
+        filters:\n  g: {type: Gain, parameters: {gain: -3}}\n  \
+        a: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1}}\n  \
+        b: {type: Biquad, parameters: {type: Peaking, freq: 3000, gain: -2, q: 2}}\n";
+    // 2.x: one step per channel, the same filter in both: +6 dB once on each channel.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channel: 0, names: [a]}}\n  - {{type: Filter, channel: 1, names: [a]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert_eq!(p.filters, [FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]);
+    assert!(p.channels.is_empty());
+    // Left only.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channels: [0], names: [g, a]}}\n  - {{type: Filter, names: [b]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert_eq!(p.filters, [FilterSpec::new(Peaking, 3000.0, -2.0, 2.0)]);
+    assert_eq!(p.preamp_db, 0.0);
+    assert_eq!(
+        p.channels,
+        [ChannelFilters {
+            channel: 0,
+            gain_db: -3.0,
+            filters: vec![FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]
+        }]
+    );
+    // `channels: [0, 1]` of a stereo pipeline is every channel.
+    let p = camilladsp::parse(
+        &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
+        "c.yml",
+    )
+    .unwrap();
+    assert!(p.channels.is_empty() && p.filters.len() == 1);
+}
+
+/// A per-channel profile's cascades: each channel gets the shared filters and its own, and its
+/// own gain; the response of each channel is its filters' only.
+#[test]
+fn per_channel_profiles_give_each_channel_its_own_cascade() {
+    use crate::dsp::Stages;
+    let p = awkward_per_channel();
+    let fs = 48_000.0;
+    let Stages::PerChannel(per) = p.stages(fs, 4) else {
+        panic!("per channel")
+    };
+    assert_eq!(per.len(), 4);
+    let shared = p.coefficients(fs).0;
+    assert_eq!(per[0].coeffs, shared);
+    assert_eq!(per[2].coeffs, shared);
+    assert_eq!(per[1].coeffs.len(), shared.len() + 1);
+    assert_eq!(per[1].gain_db, -1.0 / 3.0);
+    assert_eq!(per[3].coeffs.len(), shared.len() + 2);
+    // Channel 2 at 3 kHz: the shared response plus its own -2.25 dB peak and gain.
+    let r0 = p.channel_response_db(0, &[3000.0], fs)[0];
+    let r1 = p.channel_response_db(1, &[3000.0], fs)[0];
+    assert!((r1 - r0 - (-2.25 - 1.0 / 3.0)).abs() < 1e-9, "{r0} {r1}");
+    assert!(p.check_channels(3).is_err() && p.check_channels(4).is_ok());
+}
+
+/// Bounded parsing: more than 1 MB, more than 1,000 filters, or brackets nested deeper than a
+/// configuration needs are refused with the file (and line) named, before any costly work.
+#[test]
+fn oversized_profiles_are_refused_with_a_clear_message() {
+    let big = format!("# {}\n", "x".repeat(MAX_FILE_BYTES));
+    for f in [Format::Toml, Format::EqApo, Format::CamillaDsp] {
+        let e = f.parse(&big, "big").unwrap_err().to_string();
+        assert!(e.starts_with("big: ") && e.contains("too large"), "{e}");
+    }
+    let many: String = (0..=MAX_FILTERS)
+        .map(|i| format!("Filter: ON PK Fc {} Hz Gain 1 dB Q 1\n", 100 + i))
+        .collect();
+    let e = Format::EqApo
+        .parse(&many, "many.txt")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(&format!("many.txt:{}: filters", MAX_FILTERS + 1)) && e.contains("1000"),
+        "{e}"
+    );
+    let ok: String = many
+        .lines()
+        .take(MAX_FILTERS)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        Format::EqApo.parse(&ok, "ok.txt").unwrap().filters.len(),
+        MAX_FILTERS
+    );
+    // One filter on two channels counts twice.
+    let both: String = format!("Channel: L R\n{}", &many[many.len() / 2..]);
+    assert!(Format::EqApo.parse(&both, "b.txt").is_err());
+    let deep = format!("filters: {}{}\n", "[".repeat(40), "]".repeat(40));
+    let e = Format::CamillaDsp
+        .parse(&deep, "d.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("d.yml:1: yaml") && e.contains("nested"),
+        "{e}"
+    );
+    // Brackets hidden from the depth scan by a fake quote are still counted.
+    let hidden = format!("a: x - '\nfilters: {}\n", "[".repeat(5000));
+    let e = Format::CamillaDsp
+        .parse(&hidden, "h.yml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("opening brackets"), "{e}");
+}
+
+/// Every parser refuses what the TOML reader refuses: a field given twice, a width given twice
+/// (Q and BW), a gain on a pass filter, and an fc below 1 Hz.
+#[test]
+fn duplicate_or_contradictory_fields_are_refused() {
+    for (text, want) in [
+        (
+            "Filter: ON PK Fc 100 Hz Fc 200 Hz Gain 1 dB Q 1\n",
+            "x.txt:1: Fc",
+        ),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB Gain 2 dB Q 1\n",
+            "x.txt:1: Gain",
+        ),
+        ("Filter: ON PK Fc 100 Hz Gain 1 dB Q 1 Q 2\n", "x.txt:1: Q"),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB Q 1 BW Oct 1\n",
+            "x.txt:1: BW",
+        ),
+        (
+            "Filter: ON PK Fc 100 Hz Gain 1 dB BW Oct 1 Q 1\n",
+            "x.txt:1: Q",
+        ),
+        ("Filter: ON LPQ Fc 100 Hz Gain 3 dB Q 1\n", "x.txt:1: Gain"),
+        ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: fc_hz"),
+    ] {
+        let e = Format::EqApo.parse(text, "x.txt").unwrap_err().to_string();
+        assert!(e.starts_with(want), "{text}: {e}");
+    }
+    let f =
+        |params: &str| format!("filters:\n  a:\n    type: Biquad\n    parameters: {{{params}}}\n");
+    for (params, want) in [
+        (
+            "type: Peaking, freq: 100, freq: 200, gain: 1, q: 1",
+            "duplicate",
+        ),
+        (
+            "type: Peaking, freq: 100, gain: 1, q: 1, bandwidth: 1",
+            "either q or bandwidth",
+        ),
+        ("type: Lowpass, freq: 100, gain: 3, q: 1", "freq and q only"),
+        (
+            "type: Lowshelf, freq: 100, gain: 3, q: 1, slope: 6",
+            "either q or slope",
+        ),
+        ("type: Peaking, freq: 0.2, gain: 1, q: 1", "audio frequency"),
+    ] {
+        let e = Format::CamillaDsp
+            .parse(&f(params), "c.yml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(want), "{params}: {e}");
+    }
+    let e = Format::Toml
+        .parse(
+            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("t.toml:4"), "{e}");
+    let e = Format::Toml
+        .parse(
+            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not both"), "{e}");
 }

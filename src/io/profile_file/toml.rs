@@ -10,12 +10,24 @@
 //! type = "low_shelf"     # peaking | low_shelf | high_shelf | low_pass | high_pass
 //! fc_hz = 105
 //! gain_db = 6.5          # not for low_pass / high_pass
-//! q = 0.7
+//! q = 0.7                # or, for peaking: bw_oct = 1 (octaves)
+//!
+//! [[channels]]           # optional: what one channel gets besides the above
+//! channel = 2            # 1 = left, 2 = right, …
+//! gain_db = -0.5         # optional, on top of preamp_db
+//! [[channels.filters]]
+//! type = "peaking"
+//! fc_hz = 3000
+//! gain_db = -2
+//! q = 2
 //! ```
 //!
 //! Parsed with the `toml` crate through serde, with spans kept so every error names its line.
 
-use super::{check_filter, check_preamp, kind_name, line_of, num, stem_name, ProfileFileError};
+use super::{
+    check_channel, check_filter, check_preamp, kind_name, num, stem_name, Builder, LineIndex,
+    ProfileFileError, Selection,
+};
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
 use toml::Spanned;
@@ -31,6 +43,18 @@ struct File {
     preamp_db: Option<Spanned<f64>>,
     #[serde(default)]
     filters: Vec<Spanned<Filter>>,
+    #[serde(default)]
+    channels: Vec<Spanned<Channel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Channel {
+    /// 1-based.
+    channel: Spanned<i64>,
+    gain_db: Option<Spanned<f64>>,
+    #[serde(default)]
+    filters: Vec<Spanned<Filter>>,
 }
 
 #[derive(Deserialize)]
@@ -40,7 +64,9 @@ struct Filter {
     kind: Spanned<String>,
     fc_hz: Spanned<f64>,
     gain_db: Option<Spanned<f64>>,
-    q: Spanned<f64>,
+    q: Option<Spanned<f64>>,
+    /// A peaking filter's width in octaves, instead of `q`.
+    bw_oct: Option<Spanned<f64>>,
 }
 
 /// Parses iemsim TOML. Never panics.
@@ -54,8 +80,9 @@ pub fn parse_with_lines(
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let index = LineIndex::new(text);
     let file: File = ::toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        let line = e.span().map(|s| index.line(s.start)).unwrap_or(1);
         ProfileFileError::Field {
             file: source.to_string(),
             line,
@@ -63,7 +90,7 @@ pub fn parse_with_lines(
             message: e.message().trim().to_string(),
         }
     })?;
-    let at = |span: std::ops::Range<usize>| line_of(text, span.start);
+    let at = |span: std::ops::Range<usize>| index.line(span.start);
     let name = match &file.name {
         Some(n) if n.get_ref().trim().is_empty() => {
             return Err(ProfileFileError::Field {
@@ -76,73 +103,149 @@ pub fn parse_with_lines(
         Some(n) => n.get_ref().trim().to_string(),
         None => stem_name(source),
     };
-    let preamp_db = match &file.preamp_db {
-        Some(p) => {
-            check_preamp(*p.get_ref(), source, at(p.span()))?;
-            *p.get_ref()
+    let mut b = Builder::new(source, name);
+    if let Some(p) = &file.preamp_db {
+        check_preamp(*p.get_ref(), source, at(p.span()))?;
+        b.gain(&Selection::All, *p.get_ref(), at(p.span()))?;
+    }
+    for f in &file.filters {
+        let (spec, line) = filter(f, source, &at)?;
+        b.filter(&Selection::All, spec, line)?;
+    }
+    let mut seen = Vec::new();
+    for part in &file.channels {
+        let part = part.get_ref();
+        let n = *part.channel.get_ref();
+        let cline = at(part.channel.span());
+        let c = match usize::try_from(n) {
+            Ok(k) if k >= 1 => {
+                check_channel(k - 1, &format!("channel {k}"), source, cline, "channel")?
+            }
+            _ => {
+                return Err(ProfileFileError::Field {
+                    file: source.into(),
+                    line: cline,
+                    field: "channel".into(),
+                    message: format!("{n} is not a channel number (1 = left, 2 = right, …)"),
+                })
+            }
+        };
+        if seen.contains(&c) {
+            return Err(ProfileFileError::Field {
+                file: source.into(),
+                line: cline,
+                field: "channel".into(),
+                message: format!("channel {n} has two [[channels]] tables; merge them"),
+            });
+        }
+        seen.push(c);
+        let sel = Selection::Some(vec![c]);
+        if let Some(g) = &part.gain_db {
+            b.gain(&sel, *g.get_ref(), at(g.span()))?;
+        }
+        for f in &part.filters {
+            let (spec, fl) = filter(f, source, &at)?;
+            b.filter(&sel, spec, fl)?;
+        }
+    }
+    let (mut profile, lines) = b.finish(None);
+    profile.description = file.description;
+    profile.source = file.source;
+    Ok((profile, lines))
+}
+
+/// One `[[filters]]` table as a checked filter, and the line it is reported at.
+fn filter(
+    f: &Spanned<Filter>,
+    source: &str,
+    at: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<(FilterSpec, usize), ProfileFileError> {
+    let line = at(f.span());
+    let f = f.get_ref();
+    let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| ProfileFileError::Field {
+        file: source.into(),
+        line: at(f.kind.span()),
+        field: "type".into(),
+        message: format!(
+            "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
+            f.kind.get_ref()
+        ),
+    })?;
+    let gain_db = match &f.gain_db {
+        Some(g) if !kind.uses_gain() && *g.get_ref() != 0.0 => {
+            return Err(ProfileFileError::Field {
+                file: source.into(),
+                line: at(g.span()),
+                field: "gain_db".into(),
+                message: format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
+            })
+        }
+        Some(g) => *g.get_ref(),
+        None if kind.uses_gain() => {
+            return Err(ProfileFileError::Field {
+                file: source.into(),
+                line,
+                field: "gain_db".into(),
+                message: format!("a {} filter needs gain_db", kind_name(kind)),
+            })
         }
         None => 0.0,
     };
-    let mut filters = Vec::with_capacity(file.filters.len());
-    let mut lines = Vec::with_capacity(file.filters.len());
-    for f in &file.filters {
-        let line = at(f.span());
-        let f = f.get_ref();
-        let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| ProfileFileError::Field {
+    let field_err =
+        |span: std::ops::Range<usize>, field: &str, message: String| ProfileFileError::Field {
             file: source.into(),
-            line: at(f.kind.span()),
-            field: "type".into(),
-            message: format!(
-                "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
-                f.kind.get_ref()
-            ),
-        })?;
-        let gain_db = match &f.gain_db {
-            Some(g) if !kind.uses_gain() && *g.get_ref() != 0.0 => {
-                return Err(ProfileFileError::Field {
-                    file: source.into(),
-                    line: at(g.span()),
-                    field: "gain_db".into(),
-                    message: format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
-                })
-            }
-            Some(g) => *g.get_ref(),
-            None if kind.uses_gain() => {
-                return Err(ProfileFileError::Field {
-                    file: source.into(),
-                    line,
-                    field: "gain_db".into(),
-                    message: format!("a {} filter needs gain_db", kind_name(kind)),
-                })
-            }
-            None => 0.0,
+            line: at(span),
+            field: field.into(),
+            message,
         };
-        let spec = FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *f.q.get_ref());
-        // Point at the field that is wrong where we can.
-        if let Err(mut e) = check_filter(&spec, source, line) {
-            if let ProfileFileError::Field { line, field, .. } = &mut e {
-                *line = match field.as_str() {
-                    "fc_hz" => at(f.fc_hz.span()),
-                    "q" => at(f.q.span()),
-                    "gain_db" => f.gain_db.as_ref().map(|g| at(g.span())).unwrap_or(*line),
-                    _ => *line,
-                };
+    let spec = match (&f.q, &f.bw_oct) {
+        (Some(q), None) => FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *q.get_ref()),
+        (None, Some(bw)) if kind == FilterKind::Peaking => {
+            let n = *bw.get_ref();
+            if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
+                return Err(field_err(
+                    bw.span(),
+                    "bw_oct",
+                    format!("{n} octaves is not a usable bandwidth"),
+                ));
             }
-            return Err(e);
+            FilterSpec::peaking_bw(*f.fc_hz.get_ref(), gain_db, n)
         }
-        filters.push(spec);
-        lines.push(at(f.fc_hz.span()));
+        (None, Some(bw)) => {
+            return Err(field_err(
+                bw.span(),
+                "bw_oct",
+                format!("a {} filter takes q, not bw_oct", kind_name(kind)),
+            ))
+        }
+        (Some(_), Some(bw)) => {
+            return Err(field_err(
+                bw.span(),
+                "bw_oct",
+                "give q or bw_oct, not both".into(),
+            ))
+        }
+        (None, None) => {
+            return Err(field_err(
+                f.fc_hz.span(),
+                "q",
+                "the width (q, or bw_oct for peaking) is missing".into(),
+            ))
+        }
+    };
+    // Point at the field that is wrong where we can.
+    if let Err(mut e) = check_filter(&spec, source, line) {
+        if let ProfileFileError::Field { line, field, .. } = &mut e {
+            *line = match field.as_str() {
+                "fc_hz" => at(f.fc_hz.span()),
+                "q" => f.q.as_ref().map(|q| at(q.span())).unwrap_or(*line),
+                "gain_db" => f.gain_db.as_ref().map(|g| at(g.span())).unwrap_or(*line),
+                _ => *line,
+            };
+        }
+        return Err(e);
     }
-    Ok((
-        Profile {
-            name,
-            description: file.description,
-            preamp_db,
-            filters,
-            source: file.source,
-        },
-        lines,
-    ))
+    Ok((spec, at(f.fc_hz.span())))
 }
 
 /// `peaking`, `low_shelf`… (also `PK`, `LS`, `HS`, `LP`, `HP`, `lowshelf`), any case.
@@ -170,16 +273,31 @@ pub fn write(profile: &Profile) -> String {
     out.push_str(&format!("description = {}\n", quoted(&profile.description)));
     out.push_str(&format!("source = {}\n", quoted(&profile.source)));
     out.push_str(&format!("preamp_db = {}\n", float(profile.preamp_db)));
-    for f in &profile.filters {
-        out.push_str("\n[[filters]]\n");
+    filter_tables(&profile.filters, "filters", &mut out);
+    for part in &profile.channels {
+        out.push_str(&format!("\n[[channels]]\nchannel = {}\n", part.channel + 1));
+        if part.gain_db != 0.0 {
+            out.push_str(&format!("gain_db = {}\n", float(part.gain_db)));
+        }
+        filter_tables(&part.filters, "channels.filters", &mut out);
+    }
+    out
+}
+
+/// One `[[table]]` per filter.
+fn filter_tables(filters: &[FilterSpec], table: &str, out: &mut String) {
+    for f in filters {
+        out.push_str(&format!("\n[[{table}]]\n"));
         out.push_str(&format!("type = \"{}\"\n", kind_name(f.kind)));
         out.push_str(&format!("fc_hz = {}\n", float(f.fc_hz)));
         if f.kind.uses_gain() {
             out.push_str(&format!("gain_db = {}\n", float(f.gain_db)));
         }
-        out.push_str(&format!("q = {}\n", float(f.q)));
+        match f.bw_oct {
+            Some(bw) => out.push_str(&format!("bw_oct = {}\n", float(bw))),
+            None => out.push_str(&format!("q = {}\n", float(f.q))),
+        }
     }
-    out
 }
 
 /// A TOML float: `105.0`, not the integer `105` (both read back exactly; a float reads as meant).
