@@ -25,8 +25,12 @@ const GAIN_TAU_S: f64 = 0.004;
 /// Fade on each side of an underrun's gap: the end of what arrived fades out, the audio after the
 /// gap fades in (raised cosine), so a late feeder is a short dip instead of two clicks.
 pub const UNDERRUN_FADE_S: f64 = 0.003;
-/// How long a newly installed chain runs muted before it is faded in (its filters settle).
-const WARM_S: f64 = 0.100;
+/// A newly installed chain runs muted until its slowest pole has decayed to −60 dB
+/// (`Chain::settle_frames`: 0.93 s for a +6 dB, Q 6 peak at 20 Hz; tens of ms for most profiles), then
+/// is faded in; at least this long, so even a chain of fast filters starts from a settled state...
+const WARM_MIN_S: f64 = 0.020;
+/// ... and at most this long, so a pathological pole (a 2 Hz shelf) cannot hold a switch for ever.
+const WARM_MAX_S: f64 = 2.0;
 /// Length of a matched-gain glide (provisional → exact loudness gains, or a re-match after the
 /// other side's profile changed): even in dB, so a 1 dB correction moves 0.004 dB per ms,
 /// far below what the ear hears as a step (a level change spread over ≥ 100 ms is heard as a
@@ -55,6 +59,8 @@ struct Pending {
     side: usize,
     chain: SideChain,
     age: usize,
+    /// Frames it runs muted before fading in.
+    warm: usize,
     mix: f64,
 }
 
@@ -95,7 +101,8 @@ pub struct Engine {
     glide: [Glide; 2],
     glide_frames: usize,
     run_gain: f64,
-    warm_frames: usize,
+    /// The least and most frames a new chain warms up for (see [`WARM_MIN_S`]).
+    warm_frames: [usize; 2],
     /// Underrun fade length (device frames), and how much of a fade-in after a gap is left.
     underrun_fade: usize,
     fade_in_left: usize,
@@ -164,7 +171,7 @@ impl Engine {
             glide: [Glide::default(); 2],
             glide_frames: ((GLIDE_S * rate) as usize).max(1),
             run_gain: 1.0,
-            warm_frames: (WARM_S * rate) as usize,
+            warm_frames: [(WARM_MIN_S * rate) as usize, (WARM_MAX_S * rate) as usize],
             underrun_fade: ((UNDERRUN_FADE_S * rate) as usize).max(1),
             fade_in_left: 0,
             flow: Flow::Playing,
@@ -216,10 +223,13 @@ impl Engine {
         if self.pending.is_none() && self.stash.is_none() {
             match self.cmds.pop() {
                 Ok(EngineCmd::Install { side, chain }) => {
+                    let [lo, hi] = self.warm_frames;
+                    let warm = chain.chain.settle_frames().clamp(lo, hi);
                     self.pending = Some(Pending {
                         side: side.index(),
                         chain,
                         age: 0,
+                        warm,
                         mix: 0.0,
                     });
                 }
@@ -378,7 +388,7 @@ impl Engine {
             let mut pw = 0.0;
             if let Some(p) = self.pending.as_mut() {
                 p.age += 1;
-                if p.age > self.warm_frames {
+                if p.age > p.warm {
                     p.mix = (p.mix + self.mix_step).min(1.0);
                 }
                 pw = 0.5 - 0.5 * (std::f64::consts::PI * p.mix).cos();

@@ -248,7 +248,9 @@ fn a_new_profile_warms_up_then_fades_in_and_the_old_chain_leaves_the_audio_threa
     let mut tail: Vec<f64> = x[install * 2..].iter().map(|&v| f64::from(v)).collect();
     c.process(&mut tail);
     let yv: Vec<f32> = tail.iter().map(|v| (v * 0.8) as f32).collect();
-    let settled = ((0.100 + CROSSFADE_S) * f64::from(RATE)) as usize * 2 + BLOCK * 2;
+    // Warm-up: until the slowest pole has decayed to -60 dB (at least 20 ms), then the crossfade.
+    let warm_s = (c.settle_frames() as f64 / f64::from(RATE)).clamp(0.020, 2.0);
+    let settled = ((warm_s + CROSSFADE_S) * f64::from(RATE)) as usize * 2 + BLOCK * 2;
     assert!(max_abs_diff(&out[install * 2 + settled..], &yv[settled..]) < 1e-6);
     let ya = offline("ba", &x, 1.0);
     assert!(max_abs_diff(&out[..install * 2], &ya[..install * 2]) < 1e-6);
@@ -259,6 +261,49 @@ fn a_new_profile_warms_up_then_fades_in_and_the_old_chain_leaves_the_audio_threa
     assert!(max_step(&out[region]) <= own * 1.01);
     assert_eq!(r.ctl.installs.load(Acquire), 1);
     assert!(r.handles.trash.pop().is_ok(), "old chain handed back");
+}
+
+/// A chain with a slow pole (a +6 dB, Q 6 peak at 20 Hz: 0.93 s to decay to -60 dB) stays muted for
+/// its whole settling time: 150 ms after the install the output is still exactly the old chain
+/// (the fixed 100 ms warm-up had it crossfaded in by then, transient and all), and once its
+/// warm-up and the crossfade are over it is exactly a fresh chain started at the install.
+#[test]
+fn a_slow_pole_warms_up_for_as_long_as_it_rings() {
+    use iemsim::dsp::{FilterKind, FilterSpec};
+    let x = music(2.0, RATE);
+    let mut r = rig(side("ba", 2, 1.0), side("dd", 2, 1.0), x.len() + 16);
+    assert!(r.producer.push_entire_slice(&x).is_ok());
+    let install = 20 * BLOCK;
+    let mut out = render(&mut r.engine, install);
+    let slow = FilterSpec::new(FilterKind::Peaking, 20.0, 6.0, 6.0)
+        .coefficients(f64::from(RATE))
+        .unwrap();
+    let mk = || Chain::new(vec![slow], 2, 0.0);
+    let warm = mk().settle_frames();
+    assert!(warm > RATE as usize / 2, "{warm}");
+    let chain = SideChain {
+        chain: Box::new(mk()),
+        gain_matched: 1.0,
+        gain_plain: 1.0,
+    };
+    assert!(r
+        .handles
+        .cmds
+        .push(EngineCmd::Install {
+            side: Side::A,
+            chain,
+        })
+        .is_ok());
+    out.extend(render(&mut r.engine, x.len() / 2 - install));
+    let ya = offline("ba", &x, 1.0);
+    let still = install * 2..(install + (0.150 * f64::from(RATE)) as usize) * 2;
+    assert!(max_abs_diff(&out[still.clone()], &ya[still]) < 1e-6);
+    let mut fresh = mk();
+    let mut tail: Vec<f64> = x[install * 2..].iter().map(|&v| f64::from(v)).collect();
+    fresh.process(&mut tail);
+    let settled = warm * 2 + ((CROSSFADE_S * f64::from(RATE)) as usize + BLOCK) * 2;
+    let yv: Vec<f32> = tail.iter().map(|&v| v as f32).collect();
+    assert!(max_abs_diff(&out[install * 2 + settled..], &yv[settled..]) < 1e-6);
 }
 
 /// Writes a 16-bit stereo WAV of `x` (f32 in ±1) at `rate`.

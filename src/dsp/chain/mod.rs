@@ -103,7 +103,12 @@ pub struct Chain {
     groups: Vec<Vec<Segment>>,
     /// Frames since the last flush.
     since_flush: usize,
+    /// Frames the slowest pole takes to decay to −60 dB ([`Chain::settle_frames`]).
+    settle_frames: usize,
 }
+
+/// The level a started chain's transient must decay to before it is heard: −60 dB.
+const SETTLE_LEVEL: f64 = 1e-3;
 
 impl Chain {
     /// A cascade of `stages` (one list of coefficients for every channel, or [`Stages`] per
@@ -181,6 +186,7 @@ impl Chain {
                 .collect();
         }
         Self {
+            settle_frames: super::response::settle_frames(&coeffs, SETTLE_LEVEL),
             coeffs,
             channels,
             gain,
@@ -191,6 +197,12 @@ impl Chain {
             groups,
             since_flush: 0,
         }
+    }
+
+    /// Frames until the transient of a chain started mid-signal (from silent state) has decayed
+    /// to −60 dB: set by its slowest pole (`response::settle_frames`).
+    pub fn settle_frames(&self) -> usize {
+        self.settle_frames
     }
 
     /// The kernel running this chain.
