@@ -248,6 +248,7 @@ mod tests {
             description: String::new(),
             preamp_db: 0.0,
             filters: vec![FilterSpec::new(FilterKind::LowShelf, 105.0, 7.0, 0.7)],
+            channels: Vec::new(),
             source: String::new(),
         };
         let ssr = crate::profiles::resolve("iem:moondrop-ssr", None).unwrap();

@@ -146,6 +146,11 @@ impl Chain {
             .collect();
         let gain = gains.iter().all(|g| *g == gains[0]).then_some(gains[0]);
         let n_stages = per_channel.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+        let settle_frames = per_channel
+            .iter()
+            .map(|(c, _)| super::response::settle_frames(c, SETTLE_LEVEL))
+            .max()
+            .unwrap_or(0);
         let (mut coeffs, mut state, mut groups) = (Vec::new(), Vec::new(), Vec::new());
         let group_channels = if channels.is_multiple_of(2) { 2 } else { 1 };
         if kernel == Kernel::Scalar {
@@ -186,7 +191,7 @@ impl Chain {
                 .collect();
         }
         Self {
-            settle_frames: super::response::settle_frames(&coeffs, SETTLE_LEVEL),
+            settle_frames,
             coeffs,
             channels,
             gain,
