@@ -746,12 +746,8 @@ mod tests {
             name: "air".into(),
             description: String::new(),
             preamp_db: 0.0,
-            filters: vec![FilterSpec {
-                kind: FilterKind::Peaking,
-                fc_hz: 30_000.0,
-                gain_db: 6.0,
-                q: 1.0,
-            }],
+            filters: vec![FilterSpec::new(FilterKind::Peaking, 30_000.0, 6.0, 1.0)],
+            channels: Vec::new(),
             source: String::new(),
         };
         assert!(p.preamp_db(Preamp::Auto, 96_000.0) < -5.0);
