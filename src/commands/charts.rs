@@ -77,7 +77,7 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
             .iter()
             .map(|p| p.0)
             .collect();
-        for (k, c) in p.distinct_channels().into_iter().enumerate() {
+        for (k, c) in p.distinct_channels().enumerate() {
             let style = if k == 0 {
                 Style::series(i)
             } else {

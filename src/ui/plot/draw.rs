@@ -158,9 +158,12 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
     (lo, hi, step)
 }
 
+/// A (min, max) of values, if there were any.
+type Extent = Option<(f64, f64)>;
+
 /// The finite values' (min, max) from 20 Hz up to [`RELIABLE_HI_HZ`], and above it to 20 kHz.
-fn value_extents(chart: &Chart) -> (Option<(f64, f64)>, Option<(f64, f64)>) {
-    let (mut core, mut top): (Option<(f64, f64)>, Option<(f64, f64)>) = (None, None);
+fn value_extents(chart: &Chart) -> (Extent, Extent) {
+    let (mut core, mut top): (Extent, Extent) = (None, None);
     for &(f, v) in chart.curves.iter().flat_map(|c| &c.points) {
         if !v.is_finite() || !(FREQ_LO_HZ..=FREQ_HI_HZ).contains(&f) {
             continue;
