@@ -166,6 +166,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             !done
         });
     }
+    if input.is_dir() && !args.force {
+        refuse_existing_outputs(&plan)?;
+    }
     let started = std::time::Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args
@@ -219,6 +222,28 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .into()),
         None => Ok(()),
     }
+}
+
+/// A folder run again without `--force`: the outputs that exist are refused in one line before
+/// anything is written, instead of one failure per file ("19 of 19 files failed"). `--force`
+/// replaces them; `--skip-existing` (already applied to `plan`) resumes the run.
+fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    let existing: Vec<&PathBuf> = plan
+        .iter()
+        .flat_map(|(_, outs)| outs.iter().map(|(_, out)| out))
+        .filter(|out| out.exists())
+        .collect();
+    let Some(first) = existing.first() else {
+        return Ok(());
+    };
+    let total: usize = plan.iter().map(|(_, outs)| outs.len()).sum();
+    Err(usage(format!(
+        "{} of the {total} outputs exist already ({}{}); nothing was written: --skip-existing \
+         exports only the inputs whose outputs are missing, --force replaces them",
+        existing.len(),
+        first.display(),
+        if existing.len() > 1 { ", …" } else { "" }
+    )))
 }
 
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single

@@ -828,9 +828,20 @@ fn skip_existing_resumes_a_folder_run() {
     let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
     assert!(o.status.success(), "{}", stderr(&o));
     let first = fs::read(d.join("out/a.dd.wav")).unwrap();
-    // Without it, existing outputs are not replaced.
+    // Without it, existing outputs are not replaced, and the refusal is one line before anything
+    // is written (it was one failure per file, then "2 of 2 files failed").
     let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("2 of the 2 outputs exist already")
+            && err.contains("--skip-existing")
+            && err.contains("--force")
+            && !err.contains("files failed"),
+        "{err}"
+    );
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), first);
     // As if the first run had been stopped before b.
     fs::remove_file(d.join("out/b.dd.wav")).unwrap();
     let o = iemsim(
