@@ -274,6 +274,7 @@ fn vorbis_comment(tags: &Tags) -> Vec<u8> {
         ("GENRE", &tags.genre),
         ("COMMENT", &tags.comment),
         ("TRACKNUMBER", &tags.track),
+        ("ENCODER", &tags.software),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))

@@ -13,6 +13,23 @@ pub struct Tags {
     pub genre: Option<String>,
     pub comment: Option<String>,
     pub track: Option<String>,
+    /// The program that wrote the file (WAV `ISFT`, FLAC `ENCODER`). iemsim marks what it
+    /// processed with [`mark`], and a folder export knows its earlier outputs by it.
+    #[serde(skip)]
+    pub software: Option<String>,
+}
+
+/// The mark of a file iemsim processed: `iemsim VERSION`, the same for every profile (so two
+/// exports of the same cascade under different names stay byte-identical).
+pub fn mark() -> String {
+    format!("iemsim {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// `software` (a file's ISFT / ENCODER) is [`mark`] of some iemsim version.
+pub fn is_mark(software: &str) -> bool {
+    software
+        .strip_prefix("iemsim ")
+        .is_some_and(|v| v.chars().next().is_some_and(|c| c.is_ascii_digit()))
 }
 
 impl Tags {

@@ -193,6 +193,7 @@ fn info_list(tags: &Tags) -> Vec<u8> {
         (b"IGNR", &tags.genre),
         (b"ICMT", &tags.comment),
         (b"ITRK", &tags.track),
+        (b"ISFT", &tags.software),
     ];
     for (id, value) in fields {
         if let Some(v) = value {

@@ -169,7 +169,11 @@ pub fn export_matched(
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     let format = opts.format.unwrap_or_else(|| info.out_format());
-    let tags = src.tags().clone();
+    // The input's tags, and iemsim's mark (a folder export knows its earlier outputs by it).
+    let tags = crate::io::Tags {
+        software: Some(crate::io::tags::mark()),
+        ..src.tags().clone()
+    };
     let mut targets = Vec::with_capacity(jobs.len());
     for (i, (_, out)) in jobs.iter().enumerate() {
         let (target, container) = if is_stdout(out) {

@@ -188,6 +188,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
                 .map(|profile| format!(
                     "named like an output of profile '{profile}' (NAME.PROFILE.wav); rename it to export it"
                 ))
+                .or_else(|| marked_output(&p, &ext))
         };
         match reason {
             Some(reason) => listing.skipped.push(Skipped { reason, path: p }),
@@ -195,6 +196,26 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         }
     }
     Ok(listing)
+}
+
+/// The reason to leave out a WAV or FLAC file that iemsim wrote, whatever its name: its ISFT /
+/// ENCODER tag is iemsim's mark (`io::tags::mark`). A file that cannot be opened is not judged
+/// here: the export names its problem.
+fn marked_output(path: &Path, ext: &str) -> Option<String> {
+    if !matches!(ext, "wav" | "wave" | "rf64" | "flac") {
+        return None;
+    }
+    let software = crate::io::Decoder::open(path)
+        .ok()?
+        .tags()
+        .software
+        .clone()?;
+    crate::io::tags::is_mark(&software).then(|| {
+        format!(
+            "an earlier output: its tags say '{software}' wrote it (iemsim marks every file it exports); \
+             remove the tag or convert it to export it again"
+        )
+    })
 }
 
 /// Refuses a plan in which two outputs, or an output and an input, would be one file, before

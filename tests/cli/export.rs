@@ -870,3 +870,54 @@ fn skip_existing_resumes_a_folder_run() {
     assert!(d.join("out/b.dd.wav").is_file());
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), first);
 }
+
+/// Earlier outputs are known by iemsim's mark (WAV `ISFT`, FLAC `ENCODER`), whatever the profile
+/// kind and whatever they are called now: outputs of a built-in, a per-IEM and a file profile,
+/// renamed, in WAV and FLAC, are each listed as an earlier output and not exported again (the
+/// name rule alone processed `x.iem:moondrop-ssr.wav` again). The input itself is exported.
+#[test]
+fn earlier_outputs_are_known_by_their_mark_whatever_their_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("in/song.wav"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    fs::write(
+        d.join("my.txt"),
+        "Preamp: -1 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let made = [
+        ("ba", "in/a.wav"),
+        ("iem:moondrop-ssr", "in/b.flac"),
+        ("my.txt", "in/c.wav"),
+    ];
+    for (p, out) in made {
+        let o = iemsim(&["export", "in/song.wav", "-p", p, "-o", out, "-q"], d);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = iemsim(
+        &["export", "in", "-p", "dd", "--out-dir", "out", "--json"],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for (_, out) in made {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(out) && l.contains("earlier output") && l.contains("iemsim")),
+            "{out}: {err}"
+        );
+    }
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["skipped"].as_array().map(Vec::len), Some(3), "{v}");
+    let written: Vec<_> = fs::read_dir(d.join("out")).unwrap().collect();
+    assert_eq!(written.len(), 1, "only song.wav is an input");
+    assert!(d.join("out/song.dd.wav").is_file());
+}

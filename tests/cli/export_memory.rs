@@ -67,9 +67,12 @@ fn one_hour_export_and_analysis_in_bounded_memory() {
     let out = std::fs::metadata(dir.path().join("hour.dd.wav"))
         .unwrap()
         .len();
-    // A 44-byte canonical header and every frame: 3600 s x 44100 Hz x 2 ch x 2 bytes. (The input,
-    // written without knowing its length, also holds a 36-byte chunk reserved for RF64.)
-    assert_eq!(out, 44 + 3600 * 44_100 * 4);
+    // A 44-byte canonical header, every frame (3600 s x 44100 Hz x 2 ch x 2 bytes) and iemsim's
+    // mark: a LIST/INFO chunk with ISFT "iemsim VERSION" (NUL-terminated, padded to even). (The
+    // input, written without knowing its length, also holds a 36-byte chunk reserved for RF64.)
+    let mark = format!("iemsim {}", env!("CARGO_PKG_VERSION"));
+    let list = 8 + 4 + 8 + (mark.len() as u64 + 1).next_multiple_of(2);
+    assert_eq!(out, 44 + 3600 * 44_100 * 4 + list);
     // analyze held the whole file (and each profile's version) in memory before: 2.5 GB here.
     let peak_kb = peak_rss_kb(dir.path(), &["analyze", "hour.wav", "-p", "dd", "--json"]);
     assert!(

@@ -108,7 +108,11 @@ pub fn render_part(
         sample_rate: rate,
         format: OutFormat::I24,
         dither: Dither::Tpdf,
-        tags: Tags::default(),
+        // Marked as export marks what it processes (the demo's files are exports of its material).
+        tags: Tags {
+            software: Some(crate::io::tags::mark()),
+            ..Tags::default()
+        },
         frames: Some((samples.len() / material::CHANNELS) as u64),
     };
     let mut lanes = Vec::with_capacity(sides);

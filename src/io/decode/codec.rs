@@ -348,6 +348,7 @@ fn fill_tags<'a>(tags: &mut Tags, std: impl Iterator<Item = &'a StandardTag>) {
             StandardTag::Genre(v) => (&mut tags.genre, v.to_string()),
             StandardTag::Comment(v) => (&mut tags.comment, v.to_string()),
             StandardTag::TrackNumber(n) => (&mut tags.track, n.to_string()),
+            StandardTag::Encoder(v) => (&mut tags.software, v.to_string()),
             _ => continue,
         };
         slot.get_or_insert(v);

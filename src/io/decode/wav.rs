@@ -393,6 +393,7 @@ fn parse_info(b: &[u8], tags: &mut Tags) {
             b"IGNR" => Some(&mut tags.genre),
             b"ICMT" => Some(&mut tags.comment),
             b"ITRK" | b"IPRT" => Some(&mut tags.track),
+            b"ISFT" => Some(&mut tags.software),
             _ => None,
         };
         if let Some(slot) = slot {
