@@ -8,7 +8,7 @@ use crate::dsp::levels::SignalStats;
 use crate::dsp::Preamp;
 use crate::io::Decoder;
 use crate::profiles::resolve;
-use crate::render::export::BLOCK_FRAMES;
+use crate::render::export::{Stderr, BLOCK_FRAMES};
 use crate::render::{render, Lane};
 use anyhow::{anyhow, Result};
 use serde::Serialize;
@@ -65,8 +65,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     for p in &profiles {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, fs);
-        p.check_channels(channels)?;
-        lanes.push(Lane::stats(p.stages(fs, channels), preamp_db));
+        // A built-in's filter above Nyquist is dropped with the warning export gives.
+        let (stages, _) = crate::render::export::stages(p, fs, channels, &mut Stderr)?;
+        lanes.push(Lane::stats(stages, preamp_db));
         preamps.push(preamp_db);
     }
     let mut frames = 0;

@@ -27,6 +27,9 @@ pub use crate::render::listing::{
 struct Bars<'a> {
     run: &'a Run,
     bar: Option<Progress>,
+    /// The `-p` values to resolve again once the input's rate is known (standard input, whose
+    /// rate is known only when the render reads its header).
+    at_rate: Option<&'a [String]>,
 }
 
 impl Watch for Bars<'_> {
@@ -46,6 +49,16 @@ impl Watch for Bars<'_> {
     fn warn(&mut self, message: &str) {
         self.run
             .suspend(|| crate::render::export::Stderr.warn(message));
+    }
+    fn rate_known(&mut self, sample_rate: f64) -> std::result::Result<(), String> {
+        self.at_rate
+            .unwrap_or_default()
+            .iter()
+            .try_for_each(|spec| {
+                crate::profiles::resolve(spec, Some(sample_rate))
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
     }
 }
 
@@ -175,7 +188,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .jobs
         .map_or(cores, usize::from)
         .clamp(1, plan.len().max(1));
-    let check_each = input.is_dir().then_some(args.profiles.as_slice());
+    // A folder's files, and standard input, learn their rate only now: their profiles are
+    // resolved again at it (the one Nyquist rule).
+    let check_each = (!input.is_file()).then_some(args.profiles.as_slice());
     let (reports, first_error) =
         export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
             if args.report.json {
@@ -303,13 +318,16 @@ fn export_all(
         let Some((file, outs)) = plan.get(i) else {
             break;
         };
+        // Standard input is read once: its profiles are checked at its rate when the render
+        // has read its header, before any output exists.
         let mut bars = Bars {
             run: &run,
             bar: None,
+            at_rate: check_each.filter(|_| !file.is_file()),
         };
         // A folder's files each have their rate: the one Nyquist rule, checked per file.
-        // (Standard input is read once: its profiles were resolved without a rate, as before.)
         let result = check_each
+            .filter(|_| file.is_file())
             .map_or(Ok(()), |specs| check_rates(file, specs))
             .and_then(|()| {
                 export_matched(file, outs, opts, matching, &mut bars).map_err(anyhow::Error::from)

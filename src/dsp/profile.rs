@@ -75,6 +75,19 @@ pub struct DroppedFilter {
     pub reason: FilterError,
 }
 
+impl DroppedFilter {
+    /// The one sentence every command (export, analyze, abx, play) says about it.
+    pub fn message(&self, profile: &str) -> String {
+        format!(
+            "profile '{profile}' filter {} ({} {} Hz) dropped: {}",
+            self.index,
+            self.spec.kind.short(),
+            self.spec.fc_hz,
+            self.reason
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProfileError {
     #[error("unknown profile '{name}'{}", suggestion_text(.suggestion))]

@@ -705,10 +705,7 @@ fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<Stri
     }
     for p in profiles {
         for d in p.coefficients(f64::from(device_hz)).1 {
-            notes.push(format!(
-                "{}: filter {} dropped at {device_hz} Hz: {}",
-                p.name, d.index, d.reason
-            ));
+            notes.push(d.message(&p.name));
         }
     }
     notes
@@ -762,7 +759,8 @@ mod tests {
             "{notes:?}"
         );
         assert!(
-            notes[1].starts_with("air: filter 1 dropped at 48000 Hz"),
+            notes[1].starts_with("profile 'air' filter 1 (")
+                && notes[1].ends_with("of 48000 Hz audio"),
             "{notes:?}"
         );
         assert!(super::rate_notes(&[flat.clone(), flat], 48_000, 48_000).is_empty());

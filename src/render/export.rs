@@ -36,13 +36,18 @@ pub enum ExportError {
     /// The profile cannot apply to this input (per-channel filters for a channel it lacks).
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A profile refused at the input's rate (see [`Watch::rate_known`]).
+    #[error("{0}")]
+    Rate(String),
 }
 
 impl ExportError {
     /// Whether the user can fix it (exit code 2) rather than the machine having failed (1).
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Format { .. } | Self::SameOutput { .. } | Self::Collision(_) => true,
+            Self::Format { .. } | Self::SameOutput { .. } | Self::Collision(_) | Self::Rate(_) => {
+                true
+            }
             Self::ListFolder { .. } => false,
             Self::Wav(e) => e.is_bad_input(),
             Self::Decode(e) => e.is_bad_input(),
@@ -64,6 +69,12 @@ pub trait Watch {
     fn finish(&mut self);
     /// Something the user should know (a filter dropped, a stream that cannot be matched...).
     fn warn(&mut self, message: &str);
+    /// The input's rate, known once its header is read and before any output exists: the
+    /// caller's last word on profiles it resolved without a rate (standard input), refusing a
+    /// profile file's filter at or above Nyquist (the one rule) with its message.
+    fn rate_known(&mut self, _sample_rate: f64) -> std::result::Result<(), String> {
+        Ok(())
+    }
 }
 
 /// `profile`'s cascades at `fs` for `channels` channels and the numbers of the filters dropped
@@ -78,14 +89,7 @@ pub fn stages(
     profile.check_channels(channels)?;
     let dropped = profile.dropped(fs);
     for d in &dropped {
-        watch.warn(&format!(
-            "profile '{}' filter {} ({} {} Hz) dropped: {}",
-            profile.name,
-            d.index,
-            d.spec.kind.short(),
-            d.spec.fc_hz,
-            d.reason
-        ));
+        watch.warn(&d.message(&profile.name));
     }
     Ok((
         profile.stages(fs, channels),
@@ -168,6 +172,7 @@ pub fn export_matched(
     let mut src = Decoder::open(input)?;
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
+    watch.rate_known(fs).map_err(ExportError::Rate)?;
     let format = opts.format.unwrap_or_else(|| info.out_format());
     // The input's tags, and iemsim's mark (a folder export knows its earlier outputs by it).
     let tags = crate::io::Tags {

@@ -181,6 +181,52 @@ fn item5_every_command_refuses_a_filter_above_nyquist_alike() {
         assert!(stderr(&o).contains(msg), "{args:?}: {}", stderr(&o));
     }
     assert!(files_in(&d.join("out")).is_empty());
+    // Standard input's rate is known once its header is read: the same refusal, before any
+    // output exists.
+    let o = command()
+        .args(["export", "-", "-p", "high.txt", "-o", "piped.wav"])
+        .current_dir(d)
+        .env("IEMSIM_CONFIG_DIR", d.join("no-config"))
+        .stdin(std::fs::File::open(d.join("in.wav")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "stdin: {}", stderr(&o));
+    assert!(stderr(&o).contains(msg), "stdin: {}", stderr(&o));
+    assert!(!d.join("piped.wav").exists());
+}
+
+/// A built-in profile is made for every rate, so its filter above a low rate's Nyquist frequency
+/// is dropped (refusing would make the built-ins unusable on 16 kHz speech), but never silently:
+/// every command says the same sentence.
+#[test]
+fn item5_every_command_warns_alike_when_a_builtin_filter_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tone(d, "in.wav", 16_000);
+    // `ba`'s 8.6 kHz peak cannot exist at 16 kHz.
+    let msg = "iemsim: warning: profile 'ba' filter 4 (PK 8605 Hz) dropped: fc 8605 Hz is at or above the Nyquist frequency (8000 Hz) of 16000 Hz audio";
+    let runs: [&[&str]; 3] = [
+        &["export", "in.wav", "-p", "ba", "-q"],
+        &["analyze", "in.wav", "-p", "ba"],
+        &[
+            "abx",
+            "in.wav",
+            "-a",
+            "ba",
+            "-b",
+            "dd",
+            "--no-tui",
+            "--answers",
+            "a",
+            "--log",
+            "x.log",
+        ],
+    ];
+    for args in runs {
+        let o = bounded(args, d, None, Duration::from_secs(60));
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(msg), "{args:?}: {}", stderr(&o));
+    }
 }
 
 // Item 8: the built-in sample stands in only for an omitted INPUT.

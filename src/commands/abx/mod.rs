@@ -112,6 +112,12 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     let rate = Some(f64::from(info.sample_rate));
     let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
     let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
+    // A built-in's filter above Nyquist is dropped with the warning every command gives.
+    for p in [&profile_a, &profile_b] {
+        for d in p.dropped(f64::from(info.sample_rate)) {
+            crate::io::diag::diag!("iemsim: warning: {}", d.message(&p.name));
+        }
+    }
     if profile_a.filters == profile_b.filters && profile_a.channels == profile_b.channels {
         return Err(usage(format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
