@@ -453,3 +453,22 @@ fn the_signatures_class_table_is_drawn_as_columns_at_80_columns() {
         .collect();
     assert!(cols.iter().all(|&c| c == cols[0]), "{cols:?}\n{r:#?}");
 }
+
+/// Text from files (a profile's name and description, the file name, a message) cannot steer
+/// the terminal: an OSC title sequence, a clear-screen CSI and a carriage return reach no cell
+/// (ratatui leaves every control character out of the buffer), and the text around them shows.
+#[test]
+fn control_characters_from_files_never_reach_the_terminal() {
+    let mut v = view();
+    v.file = "song\u{1b}]0;pwned\u{7}.wav";
+    v.sides[0].profile = "evil\u{1b}[2Jname";
+    v.sides[0].description = "line\rover\u{9b}31m";
+    v.message = Some("bad\u{1b}]2;title\u{7}message");
+    v.show_help = false;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let b = render(&v, w, h);
+        let cells: String = rows(&b).concat();
+        assert!(!cells.chars().any(char::is_control), "{cells:?}");
+        assert!(has(&b, "evil[2Jname"), "{:#?}", rows(&b));
+    }
+}
