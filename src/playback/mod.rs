@@ -5,7 +5,7 @@
 
 pub mod device;
 
-pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
+pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Realtime, Running};
 
 pub mod control;
 pub mod engine;

@@ -572,6 +572,13 @@ impl Player {
         (us > 0).then(|| us as f64 / 1e6)
     }
 
+    /// Whether the audio thread runs at real-time priority (known after the first callback).
+    pub fn realtime(&self) -> crate::playback::Realtime {
+        self.running
+            .as_ref()
+            .map_or(Default::default(), |r| r.stats().realtime)
+    }
+
     /// Underruns: the feeder fell behind (ours) plus those the backend reported.
     pub fn underruns(&self) -> u64 {
         self.ctl.underruns.load(Relaxed) + self.running.as_ref().map_or(0, |r| r.stats().xruns)

@@ -98,6 +98,9 @@ fn play_reaches_a_real_device_paced_equal_to_export_and_switches_where_it_says()
     let end = events.last().expect("end event");
     assert_eq!(end["event"], "end");
     assert_eq!(switches.len(), 2, "{stdout}");
+    // The device is PulseAudio's ALSA plugin: cpal leaves a sound server's client at normal
+    // priority (the server's thread is the real-time one), and the run says so.
+    assert_eq!(end["realtime"], "not-requested", "{stdout}");
 
     // The reference: the same profiles, exported at the gains the player applied.
     let gain = |s: &str| start[s]["gain_matched_db"].as_f64().expect("gain");

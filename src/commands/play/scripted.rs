@@ -6,6 +6,7 @@ use crate::cli::PlayArgs;
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
+use crate::playback::Realtime;
 use anyhow::Result;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
@@ -133,6 +134,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let mut next_switch = args.switch_every;
     let mut played;
     let mut warned = false;
+    let mut rt_told = false;
     loop {
         player.check()?;
         let underruns = player.underruns();
@@ -141,6 +143,10 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             warned = true;
             let advice = underrun_advice(underruns, player.buffer_frames);
             crate::io::diag::diag!("iemsim: warning: {advice}");
+        }
+        if let Some(note) = player.realtime().note().filter(|_| !rt_told) {
+            rt_told = true;
+            crate::io::diag::diag!("iemsim: warning: {note}");
         }
         played = t0.elapsed().as_secs_f64();
         if let Some(e) = player.take_exact_arrived() {
@@ -194,11 +200,18 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             "underruns": underruns,
             "load_pct": player.load_pct(),
             "output_latency_s": player.output_latency_s(),
+            "realtime": player.realtime(),
         }),
         format!(
-            "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%",
+            "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%, real-time priority {}",
             player.position_s(),
-            player.load_pct()
+            player.load_pct(),
+            match player.realtime() {
+                Realtime::Granted => "granted",
+                Realtime::Denied => "denied",
+                Realtime::NotRequested => "not requested (a sound server's device)",
+                Realtime::Unknown => "unknown",
+            }
         ),
     )?;
     Ok(())

@@ -35,7 +35,7 @@ mod error;
 mod stream;
 
 pub use error::DeviceError;
-pub use stream::{DeviceStats, Running};
+pub use stream::{DeviceStats, Realtime, Running};
 
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SampleFormat, SupportedBufferSize, SupportedStreamConfigRange};

@@ -30,8 +30,37 @@ pub struct DeviceStats {
     /// Latest predicted delay between the callback and the sound leaving the device, µs
     /// (0 when the backend gives no timestamp).
     pub latency_us: u64,
-    /// The audio thread got real-time scheduling (see `promote_this_thread`).
-    pub realtime: bool,
+    /// Whether the audio thread runs at real-time priority (see [`Realtime`]).
+    pub realtime: Realtime,
+}
+
+/// The audio thread's priority. cpal asks for real-time scheduling itself (its `realtime`
+/// feature, through `audio_thread_priority`: RLIMIT_RTPRIO or rtkit) on a device it drives
+/// directly; it does not on a sound server's ALSA plugin (PulseAudio, PipeWire), whose own thread
+/// is the real-time one: a real-time client of it risks priority inversion and SIGXCPU.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Realtime {
+    /// No callback yet.
+    #[default]
+    Unknown,
+    Granted,
+    /// Asked for and refused (no CAP_SYS_NICE, RLIMIT_RTPRIO or rtkit): underruns are likelier
+    /// on a busy machine.
+    Denied,
+    /// Not asked for: the device is a sound server's, which schedules the audio itself.
+    NotRequested,
+}
+
+impl Realtime {
+    /// What to tell the listener, when there is something to tell.
+    pub fn note(self) -> Option<&'static str> {
+        (self == Self::Denied).then_some(
+            "real-time priority for the audio thread was not granted (it needs CAP_SYS_NICE, an \
+             RLIMIT_RTPRIO such as the audio group's, or rtkit): underruns are likelier on a busy \
+             machine; --buffer 4096 helps",
+        )
+    }
 }
 
 impl Output {
@@ -250,15 +279,19 @@ struct Counters {
     max_callback_frames: AtomicU64,
     xruns: AtomicU64,
     latency_us: AtomicU64,
+    /// The audio thread's scheduling policy is a real-time one (read on the first callback).
     realtime: AtomicBool,
+    /// cpal reported `RealtimeDenied` (before the first callback, on the audio thread).
+    realtime_denied: AtomicBool,
 }
 
 impl Counters {
-    /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback.
+    /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback
+    /// (reading the priority cpal gave the thread before its first callback).
     fn record(&self, frames: usize, info: &OutputCallbackInfo) {
         if self.callbacks.load(Ordering::Relaxed) == 0 {
             self.realtime
-                .store(promote_this_thread(), Ordering::Relaxed);
+                .store(this_thread_is_realtime(), Ordering::Relaxed);
         }
         let n = frames as u64;
         self.frames.fetch_add(n, Ordering::Relaxed);
@@ -282,25 +315,31 @@ impl Counters {
             max_callback_frames: self.max_callback_frames.load(Ordering::Relaxed),
             xruns: self.xruns.load(Ordering::Relaxed),
             latency_us: self.latency_us.load(Ordering::Relaxed),
-            realtime: self.realtime.load(Ordering::Relaxed),
+            realtime: if self.realtime_denied.load(Ordering::Relaxed) {
+                Realtime::Denied
+            } else if self.callbacks.load(Ordering::Relaxed) == 0 {
+                Realtime::Unknown
+            } else if self.realtime.load(Ordering::Relaxed) {
+                Realtime::Granted
+            } else {
+                Realtime::NotRequested
+            },
         }
     }
 }
 
-/// Asks for real-time round-robin scheduling for the calling (audio) thread, just below
-/// PulseAudio's own (SCHED_RR 5), as JACK and cpal's optional `realtime` feature do: on a busy
-/// CPU a normal-priority thread can miss the refill deadline of a short ring. Needs permission
-/// (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such as the `audio` group's); without it nothing
-/// changes and `DeviceStats::realtime` stays false.
+/// Whether the calling (audio) thread has a real-time scheduling policy, as cpal's `realtime`
+/// feature sets it (the project no longer calls `sched_setscheduler` itself: that failed silently
+/// without CAP_SYS_NICE, and made a sound server's client real-time, which cpal avoids).
 #[cfg(target_os = "linux")]
-fn promote_this_thread() -> bool {
-    let param = libc::sched_param { sched_priority: 4 };
-    // SAFETY: pid 0 = the calling thread; `param` is a valid sched_param for SCHED_RR.
-    unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) == 0 }
+fn this_thread_is_realtime() -> bool {
+    // SAFETY: pid 0 = the calling thread; sched_getscheduler has no other input.
+    let policy = unsafe { libc::sched_getscheduler(0) };
+    policy == libc::SCHED_FIFO || policy == libc::SCHED_RR
 }
 
 #[cfg(not(target_os = "linux"))]
-fn promote_this_thread() -> bool {
+fn this_thread_is_realtime() -> bool {
     false
 }
 
@@ -314,7 +353,8 @@ fn error_callback(
             counters.xruns.fetch_add(1, Ordering::Relaxed);
         }
         // Informational: the stream keeps running.
-        ErrorKind::RealtimeDenied | ErrorKind::DeviceChanged => {}
+        ErrorKind::RealtimeDenied => counters.realtime_denied.store(true, Ordering::Relaxed),
+        ErrorKind::DeviceChanged => {}
         _ => {
             // Full queue: the first errors are already there, the later ones add nothing.
             let _ = queue.push(Reported {
