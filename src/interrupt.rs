@@ -13,8 +13,8 @@
 //! the one-line notice is written only if stderr can take it at once (`poll` with no timeout), so
 //! a stalled pipe on stderr cannot keep the process alive either.
 //!
-//! The terminal screens install their own handlers while they run (`ui::tui::hangup`) and put
-//! these back afterwards.
+//! While a terminal screen runs, SIGHUP, SIGINT and SIGTERM are handed to it instead
+//! (`ui::tui::hangup::deliver`): it ends cleanly, and the command exits 128 + the signal.
 
 /// Starts the clean-up thread. Call once, first thing in `main`.
 pub fn install() {
@@ -29,7 +29,12 @@ pub fn install() {
         let _ = std::thread::Builder::new()
             .name("iemsim-signals".into())
             .spawn(move || {
-                if let Some(sig) = signals.forever().next() {
+                for sig in signals.forever() {
+                    // A terminal screen ends itself cleanly (an ABX session is logged as
+                    // abandoned, the demo removes its files); SIGQUIT never waits for it.
+                    if sig != libc::SIGQUIT && crate::ui::tui::hangup::deliver(sig) {
+                        continue;
+                    }
                     crate::io::atomic::remove_pending();
                     notice(&format!(
                         "\niemsim: stopped by {}; no partial output was left behind\n",

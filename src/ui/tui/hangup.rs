@@ -4,7 +4,8 @@
 //! demo must still remove its rendered files, and no screen may spin on a dead terminal.
 //!
 //! Three things stand in the way. SIGHUP (terminal closed) and SIGTERM kill the process by
-//! default before any of that runs: [`Signals`] turns them into a flag the frame loop checks.
+//! default before any of that runs: while a [`Signals`] lives, the process's signal thread
+//! (`crate::interrupt`, signal-hook) hands them to the screen as a flag its frame loop checks.
 //! crossterm 0.29 cannot notice a hung-up terminal: its event source
 //! (`UnixInternalEventSource::try_read`) retries a tty `read` that returns 0 or EIO in a loop that
 //! never checks its timeout, so `event::poll` spins at full CPU for ever. [`TtyWatch`] waits for
@@ -20,6 +21,8 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::time::Duration;
 
+/// A screen is running: SIGHUP, SIGINT and SIGTERM end it instead of the process.
+static SCREEN: AtomicBool = AtomicBool::new(false);
 static CAUGHT: AtomicBool = AtomicBool::new(false);
 static LAST: AtomicI32 = AtomicI32::new(0);
 
@@ -31,44 +34,31 @@ pub fn last_signal() -> Option<i32> {
     }
 }
 
-/// SIGHUP, SIGINT and SIGTERM handlers that only set a flag, installed until dropped (then the
-/// previous actions are put back).
-pub struct Signals {
-    #[cfg(unix)]
-    previous: Vec<(libc::c_int, libc::sigaction)>,
-}
-
-#[cfg(unix)]
-extern "C" fn on_signal(sig: libc::c_int) {
-    // Only atomic stores: async-signal-safe.
+/// Hands `sig` to the running screen, if there is one (then true: the screen ends cleanly and
+/// the command exits 128 + `sig`); false when no screen runs (the caller stops the process).
+/// Called by the process's one signal thread (`crate::interrupt`, signal-hook), so no signal
+/// handler of this module's own is needed.
+pub fn deliver(sig: i32) -> bool {
+    if !SCREEN.load(SeqCst) {
+        return false;
+    }
     LAST.store(sig, SeqCst);
     CAUGHT.store(true, SeqCst);
+    true
+}
+
+/// While it lives, SIGHUP, SIGINT and SIGTERM end the screen (see [`deliver`]) instead of
+/// the process.
+pub struct Signals {
+    _private: (),
 }
 
 impl Signals {
     pub fn install() -> Signals {
         CAUGHT.store(false, SeqCst);
         LAST.store(0, SeqCst);
-        #[cfg(unix)]
-        {
-            let mut previous = Vec::new();
-            for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
-                // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value, the handler
-                // only stores to an atomic, and `old` receives the previous action.
-                unsafe {
-                    let mut new: libc::sigaction = std::mem::zeroed();
-                    new.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-                    libc::sigemptyset(&mut new.sa_mask);
-                    let mut old: libc::sigaction = std::mem::zeroed();
-                    if libc::sigaction(sig, &new, &mut old) == 0 {
-                        previous.push((sig, old));
-                    }
-                }
-            }
-            Signals { previous }
-        }
-        #[cfg(not(unix))]
-        Signals {}
+        SCREEN.store(true, SeqCst);
+        Signals { _private: () }
     }
 
     /// A SIGHUP, SIGINT or SIGTERM arrived since [`Signals::install`].
@@ -77,15 +67,9 @@ impl Signals {
     }
 }
 
-#[cfg(unix)]
 impl Drop for Signals {
     fn drop(&mut self) {
-        for (sig, old) in &self.previous {
-            // SAFETY: puts back an action the kernel gave us.
-            unsafe {
-                libc::sigaction(*sig, old, std::ptr::null_mut());
-            }
-        }
+        SCREEN.store(false, SeqCst);
     }
 }
 
