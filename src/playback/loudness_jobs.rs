@@ -108,6 +108,9 @@ pub struct Jobs {
     rx: Receiver<Report>,
     /// Progress of the latest exact pass, per mille.
     permille: Arc<AtomicU32>,
+    /// Which pass `permille` follows: a pass started or requested later takes it over (an
+    /// older pass still running no longer writes it, so the figure never jumps back and forth).
+    pass: Arc<AtomicU64>,
 }
 
 impl Jobs {
@@ -120,6 +123,7 @@ impl Jobs {
             tx,
             rx,
             permille: Arc::new(AtomicU32::new(0)),
+            pass: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -157,11 +161,11 @@ impl Jobs {
         }
         let tagged: Vec<(usize, u64)> = sides.iter().map(|(i, _)| (*i, self.bump(*i))).collect();
         let profiles: Vec<Profile> = sides.into_iter().map(|(_, p)| p).collect();
-        let (measure, tx, permille) = self.shared();
+        let (measure, tx, progress) = self.shared();
         spawn(move || {
             background();
             let refs: Vec<&Profile> = profiles.iter().collect();
-            let result = exact_pass(measure.as_ref(), &refs, &permille);
+            let result = exact_pass(measure.as_ref(), &refs, &progress);
             let _ = tx.send(Report::Exact {
                 sides: tagged,
                 result,
@@ -175,7 +179,10 @@ impl Jobs {
     pub fn request(&mut self, side: usize, profile: Profile) -> std::io::Result<u64> {
         let id = self.bump(side);
         let latest = Arc::clone(&self.latest);
-        let (measure, tx, permille) = self.shared();
+        // From now on the progress shown is this load's (0 until its exact pass starts).
+        self.pass.fetch_add(1, AcqRel);
+        self.permille.store(0, Relaxed);
+        let (measure, tx, progress) = self.shared();
         spawn(move || {
             let current = || latest[side].load(Acquire) == id;
             if !current() {
@@ -192,7 +199,7 @@ impl Jobs {
                 return;
             }
             background();
-            let result = exact_pass(measure.as_ref(), &[&profile], &permille);
+            let result = exact_pass(measure.as_ref(), &[&profile], &progress);
             let _ = tx.send(Report::Exact {
                 sides: vec![(side, id)],
                 result,
@@ -201,12 +208,12 @@ impl Jobs {
         Ok(id)
     }
 
-    fn shared(&self) -> (Arc<dyn Measure>, Sender<Report>, Arc<AtomicU32>) {
-        (
-            Arc::clone(&self.measure),
-            self.tx.clone(),
-            Arc::clone(&self.permille),
-        )
+    fn shared(&self) -> (Arc<dyn Measure>, Sender<Report>, Progress) {
+        let progress = Progress {
+            permille: Arc::clone(&self.permille),
+            pass: Arc::clone(&self.pass),
+        };
+        (Arc::clone(&self.measure), self.tx.clone(), progress)
     }
 }
 
@@ -227,17 +234,26 @@ fn background() {
     }
 }
 
+/// Where an exact pass reports how far it is (see [`Jobs::pass`]).
+struct Progress {
+    permille: Arc<AtomicU32>,
+    pass: Arc<AtomicU64>,
+}
+
 fn exact_pass(
     measure: &dyn Measure,
     profiles: &[&Profile],
-    permille: &AtomicU32,
+    progress: &Progress,
 ) -> Result<Exact, String> {
-    permille.store(0, Relaxed);
-    let mut progress = |done: u64, total: u64| {
-        let p = (done.saturating_mul(1000) / total.max(1)).min(1000);
-        permille.store(p as u32, Relaxed);
+    let mine = progress.pass.fetch_add(1, AcqRel) + 1;
+    progress.permille.store(0, Relaxed);
+    let mut report = |done: u64, total: u64| {
+        if progress.pass.load(Relaxed) == mine {
+            let p = (done.saturating_mul(1000) / total.max(1)).min(1000);
+            progress.permille.store(p as u32, Relaxed);
+        }
     };
-    measure.exact(profiles, &mut progress)
+    measure.exact(profiles, &mut report)
 }
 
 #[cfg(test)]
