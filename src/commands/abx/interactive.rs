@@ -9,8 +9,8 @@
 //! makes no crossfade when X is A.
 //!
 //! The screen opens at once on an intro: the player starts on estimated gains, the exact
-//! loudness pass (and the input's SHA-256 for the log) runs behind it with its progress on
-//! screen, and the trials can start only once the gains heard are final (exact and no glide
+//! loudness pass runs behind it with its progress on screen (the input's SHA-256 for the log
+//! too, which nothing waits for before the end), and the trials can start only once the gains heard are final (exact and no glide
 //! left), so no level moves during a trial. Before that there is no X: the listener may hear A
 //! and B, whose gains moving tells nothing about a hidden side. A cached loudness is final at
 //! once.
@@ -65,7 +65,7 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
     };
     let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup, &mut started);
     player.stop();
-    let (Some(sha256), Some(gains)) = (started.sha256, started.gains) else {
+    let Some(gains) = started.gains else {
         // Quit (or the screen failed) before the first trial: there is no session to log.
         if outcome.is_ok() && !terminal_gone {
             crate::io::diag::diag!("iemsim: quit before the first trial: nothing logged");
@@ -73,7 +73,7 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         return outcome;
     };
     let setup = &Setup {
-        file_sha256: sha256,
+        file_sha256: started.sha256()?,
         ..setup.clone()
     };
     let logged = finish_session(setup, &session, gains);
@@ -124,9 +124,10 @@ fn cycle(l: Live) -> Live {
     }
 }
 
-/// What the session needs before its first trial, and gets during the intro.
+/// What the session gets during the intro, and its log at the end.
 struct Started {
-    /// The input's SHA-256 being taken (for the log), until it is in `sha256`.
+    /// The input's SHA-256 being taken (for the log), until it is in `sha256`. A long file
+    /// takes seconds (1.4-2.8 s for 1 GB here): the trials do not wait for it.
     hash: Option<JoinHandle<Result<String>>>,
     sha256: Option<String>,
     /// The final matched gains (dB) the trials are heard at, once the first trial started.
@@ -135,17 +136,30 @@ struct Started {
 
 impl Started {
     /// Takes the hash once its thread is done (an error, e.g. the file unreadable, ends the
-    /// session before any trial).
+    /// session).
     fn poll_hash(&mut self) -> Result<()> {
         if self.hash.as_ref().is_some_and(JoinHandle::is_finished) {
-            if let Some(h) = self.hash.take() {
-                let sha = h
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("the file hashing thread stopped unexpectedly"))?;
-                self.sha256 = Some(sha?);
-            }
+            self.join_hash()?;
         }
         Ok(())
+    }
+
+    fn join_hash(&mut self) -> Result<()> {
+        if let Some(h) = self.hash.take() {
+            let sha = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("the file hashing thread stopped unexpectedly"))?;
+            self.sha256 = Some(sha?);
+        }
+        Ok(())
+    }
+
+    /// The input's SHA-256, waiting for it if need be.
+    fn sha256(&mut self) -> Result<String> {
+        self.join_hash()?;
+        self.sha256
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the input was not hashed"))
     }
 }
 
@@ -253,7 +267,7 @@ fn frames(
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
             finished: st.results.as_ref().map(|(v, _)| v.as_str()),
             show_help: st.show_help,
-            intro: st.hidden.is_none().then(|| intro(player, started)),
+            intro: st.hidden.is_none().then(|| intro(player)),
             status: StatusView {
                 device: &device,
                 rate_hz: player.device_rate,
@@ -280,10 +294,10 @@ fn frames(
     }
 }
 
-/// The intro's state: the trials may start once the gains heard are final and the input's
-/// hash is taken (the hash is usually the quicker; its wait shows as the analysis at 100 %).
-fn intro(player: &Player, started: &Started) -> AbxIntro {
-    if player.gains_settled() && started.sha256.is_some() {
+/// The intro's state: the trials may start once the gains heard are final (exact, and no glide
+/// left); from the cache, at once.
+fn intro(player: &Player) -> AbxIntro {
+    if player.gains_settled() {
         AbxIntro::Ready
     } else if player.match_state() == crate::playback::player::MatchState::Exact {
         AbxIntro::Analysing(1.0)
@@ -350,7 +364,7 @@ impl State {
                     player.set_live(route(self.listening, Choice::A));
                 }
             },
-            Action::Start if self.hidden.is_none() => match intro(player, started) {
+            Action::Start if self.hidden.is_none() => match intro(player) {
                 AbxIntro::Ready => {
                     started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
                     let hidden = session.start_trial(t_s)?;

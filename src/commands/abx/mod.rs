@@ -155,10 +155,18 @@ pub fn input_sha256(input: &Path) -> Result<String> {
     })
 }
 
-/// [`input_sha256`] on a thread of its own (a long file takes seconds to hash).
+/// [`input_sha256`] on a thread of its own (a long file takes seconds to hash), below the
+/// player's threads in priority: it runs while the music plays.
 fn spawn_input_sha256(input: &Path) -> std::thread::JoinHandle<Result<String>> {
     let input = input.to_path_buf();
-    std::thread::spawn(move || input_sha256(&input))
+    std::thread::spawn(move || {
+        #[cfg(target_os = "linux")]
+        // SAFETY: nice() only changes this thread's scheduling priority.
+        unsafe {
+            libc::nice(10);
+        }
+        input_sha256(&input)
+    })
 }
 
 /// Hidden choices: from `seed` when given (reproducible), otherwise fresh OS randomness drawn
