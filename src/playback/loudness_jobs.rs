@@ -111,6 +111,8 @@ pub struct Jobs {
     /// Which pass `permille` follows: a pass started or requested later takes it over (an
     /// older pass still running no longer writes it, so the figure never jumps back and forth).
     pass: Arc<AtomicU64>,
+    /// Exact passes run below the UI's priority (see [`Jobs::set_background`]).
+    background: bool,
 }
 
 impl Jobs {
@@ -124,6 +126,7 @@ impl Jobs {
             rx,
             permille: Arc::new(AtomicU32::new(0)),
             pass: Arc::new(AtomicU64::new(0)),
+            background: true,
         }
     }
 
@@ -139,9 +142,10 @@ impl Jobs {
         self.latest[side].load(Acquire) == id
     }
 
-    /// Marks `side` as reloaded with nothing to measure (its loudness came from elsewhere).
-    pub fn forget(&mut self, side: usize) {
-        self.bump(side);
+    /// Whether exact passes spawned from now on run below the UI's priority (the default: the
+    /// music plays on estimated gains meanwhile) or at it (someone waits for them).
+    pub fn set_background(&mut self, on: bool) {
+        self.background = on;
     }
 
     /// Progress of the latest exact pass, 0 to 1.
@@ -162,8 +166,11 @@ impl Jobs {
         let tagged: Vec<(usize, u64)> = sides.iter().map(|(i, _)| (*i, self.bump(*i))).collect();
         let profiles: Vec<Profile> = sides.into_iter().map(|(_, p)| p).collect();
         let (measure, tx, progress) = self.shared();
+        let niced = self.background;
         spawn(move || {
-            background();
+            if niced {
+                background();
+            }
             let refs: Vec<&Profile> = profiles.iter().collect();
             let result = exact_pass(measure.as_ref(), &refs, &progress);
             let _ = tx.send(Report::Exact {
@@ -183,6 +190,7 @@ impl Jobs {
         self.pass.fetch_add(1, AcqRel);
         self.permille.store(0, Relaxed);
         let (measure, tx, progress) = self.shared();
+        let niced = self.background;
         spawn(move || {
             let current = || latest[side].load(Acquire) == id;
             if !current() {
@@ -198,7 +206,9 @@ impl Jobs {
             if done || !current() {
                 return;
             }
-            background();
+            if niced {
+                background();
+            }
             let result = exact_pass(measure.as_ref(), &[&profile], &progress);
             let _ = tx.send(Report::Exact {
                 sides: vec![(side, id)],

@@ -111,6 +111,8 @@ pub struct Player {
     jobs: Jobs,
     /// Per side, a profile loaded mid-play that the engine does not play yet.
     loading: [Option<Load>; 2],
+    /// The start's exact pass is still to be spawned (see [`Player::spawn_start_pass`]).
+    start_pass: bool,
     /// Something the listener should be told (a load that failed), for the screen to take.
     notice: Option<String>,
     /// Exact gains not yet accepted by the engine's queue (sent again by `check`).
@@ -293,7 +295,7 @@ impl Player {
             heard,
             cache,
         };
-        let mut player = Player {
+        let player = Player {
             ctl,
             running: Some(running),
             feeder: Some(feeder),
@@ -313,6 +315,7 @@ impl Player {
             exact,
             jobs: Jobs::new(Arc::new(measure)),
             loading: [None, None],
+            start_pass: !exact.iter().all(|&e| e),
             notice: None,
             unsent_gains: None,
             gains_sent: 0,
@@ -322,21 +325,37 @@ impl Player {
             notes,
             started: t0,
         };
-        // The exact pass starts once the device plays, so it never delays the first sound.
+        Ok(player)
+    }
+
+    /// The listener waits for the exact gains (ABX, before its first trial): the exact passes
+    /// run at the UI's priority rather than below it (on a machine busy with other work a
+    /// lowered priority made a 30-minute file's pass take minutes). Call before the first
+    /// [`Player::check`].
+    pub fn exact_is_awaited(&mut self) {
+        self.jobs.set_background(false);
+    }
+
+    /// The exact pass of the sides the start left estimated: spawned by the first `check`, once
+    /// the device plays (so it never delays the first sound, and the caller could say first
+    /// whether the listener waits for it).
+    fn spawn_start_pass(&mut self) {
+        if !std::mem::take(&mut self.start_pass) {
+            return;
+        }
         let todo = (0..2)
-            .filter(|&i| !exact[i])
-            .map(|i| (i, player.profiles[i].clone()))
+            .filter(|&i| !self.exact[i] && self.loading[i].is_none())
+            .map(|i| (i, self.profiles[i].clone()))
             .collect();
-        if let Err(e) = player.jobs.spawn_exact(todo) {
-            player.arrived = Some(ExactArrived {
-                t_s: player.started.elapsed().as_secs_f64(),
-                from_db: player.gains_db(),
-                gain_db: player.gains_db(),
+        if let Err(e) = self.jobs.spawn_exact(todo) {
+            self.arrived = Some(ExactArrived {
+                t_s: self.started.elapsed().as_secs_f64(),
+                from_db: self.gains_db(),
+                gain_db: self.gains_db(),
                 error: Some(format!("cannot start the loudness analysis: {e}")),
                 warning: None,
             });
         }
-        Ok(player)
     }
 
     /// Whether the matching gains are exact (both sides, nothing loading) or still estimates.
@@ -684,6 +703,7 @@ impl Player {
         }
         // Replaced chains come back from the audio thread to be freed here.
         while self.handles.trash.pop().is_ok() {}
+        self.spawn_start_pass();
         self.take_reports();
         self.install_ready();
         self.send_gains();
@@ -851,6 +871,7 @@ mod tests {
                 exact: [true; 2],
                 jobs: Jobs::new(measure),
                 loading: [None, None],
+                start_pass: false,
                 notice: None,
                 unsent_gains: None,
                 gains_sent: 0,

@@ -56,6 +56,7 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         exact_first: false,
         cache: setup.cache,
     })?;
+    player.exact_is_awaited();
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     let hangup = hangup::Signals::install();
     let mut started = Started {
