@@ -6,24 +6,27 @@ use crate::common::tmux;
 use crate::common::tui;
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-/// A 30-minute mono pink noise at 48 kHz (173 MB), made once per run: long enough that the
-/// exact loudness pass takes seconds (about 3 s here, more under load), while the screen is
-/// up in a fraction of one. Runs pass `--no-cache`, so every one of them measures it.
-pub fn long_wav() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("pink-30min.wav");
+/// A `minutes`-long mono pink noise at 48 kHz, made once per run and length: long enough that
+/// the exact loudness pass takes a while (30 minutes: about 3 s here, more under load), while
+/// the screen is up in a fraction of a second. Runs pass `--no-cache`, so each measures it.
+pub fn long_wav(minutes: u32) -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static MADE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("tmp"));
+    let path = dir.path().join(format!("pink-{minutes}min.wav"));
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if !made.contains(&minutes) {
+        let seconds = (minutes * 60).to_string();
         let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
             .args([
                 "generate",
                 "pink",
                 "--seconds",
-                "1800",
+                &seconds,
                 "--rate",
                 "48000",
                 "-o",
@@ -32,8 +35,8 @@ pub fn long_wav() -> &'static Path {
             .output()
             .expect("generate");
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (dir, path)
-    });
+        made.push(minutes);
+    }
     path
 }
 
@@ -47,7 +50,8 @@ fn the_abx_intro_opens_before_the_analysis_and_trials_wait_for_it() {
     let Some(stack) = tui::stack() else {
         return;
     };
-    let wav = long_wav().to_str().expect("utf-8 path");
+    let wav = long_wav(30);
+    let wav = wav.to_str().expect("utf-8 path");
     let tmp = tempfile::tempdir().expect("tmp");
     let log = tmp.path().join("abx.jsonl");
     let log_s = log.to_str().expect("utf-8 path");
