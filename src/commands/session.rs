@@ -73,6 +73,9 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
             if signals.caught() {
                 return Ok(Outcome::Quit);
             }
+            if let Some(notice) = player.take_notice() {
+                message = Some((notice, Instant::now()));
+            }
             let now_levels = player.take_levels_dbfs();
             for (l, n) in levels.iter_mut().zip(now_levels) {
                 // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
@@ -193,7 +196,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
                     }
                     Action::Select(Live::A) => player.set_live(Side::A),
                     Action::Select(Live::B) => player.set_live(Side::B),
-                    Action::Select(Live::X) | Action::Answer(_) => {}
+                    Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
                     Action::Toggle => player.set_live(player.live().other()),
                     Action::Seek(d) => player.seek_by(d),
                     Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
@@ -256,8 +259,9 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     result
 }
 
-/// Loads `profile` into the live side (loudness matching included: `Player::set_profile`), for
-/// the digit keys and the picker alike; returns the message to show.
+/// Loads `profile` into the live side (loudness matching included: `Player::set_profile`, which
+/// hands the measuring to a worker and returns at once), for the digit keys and the picker
+/// alike; returns the message to show.
 fn load_live(player: &mut Player, profile: Profile) -> String {
     // The one Nyquist rule, at the playing file's rate, as on the command line: a user file's
     // filter at or above it is refused, never dropped (resolving a loaded name again is cheap).

@@ -74,6 +74,11 @@ pub struct Control {
     pub last_switch_position: AtomicU64,
     /// Profile installs completed (a new chain faded in).
     pub installs: AtomicU64,
+    /// Matched-gain commands the callback has taken, and whether a glide is still moving: with
+    /// the number sent, they tell when the gains heard are the gains last sent (ABX starts its
+    /// trials only then).
+    pub gains_received: AtomicU64,
+    pub gliding: AtomicBool,
     /// Callback duration as a fraction of the buffer period, f32 bits (set by the device wrapper).
     pub load_bits: AtomicU32,
 }

@@ -210,6 +210,9 @@ impl Engine {
             .fetch_add((out.len() / self.channels) as u64, Relaxed);
         self.fold_loop();
         self.publish_position();
+        if !self.glide.iter().any(|g| g.left > 0) {
+            self.ctl.gliding.store(false, Release);
+        }
     }
 
     fn poll_control(&mut self) {
@@ -235,6 +238,10 @@ impl Engine {
                 }
                 Ok(EngineCmd::SetGain { side, gain_matched }) => {
                     self.start_glide(side.index(), gain_matched);
+                    // Gliding is said before the command counts as taken (see `Control`).
+                    let gliding = self.glide.iter().any(|g| g.left > 0);
+                    self.ctl.gliding.store(gliding, Release);
+                    self.ctl.gains_received.fetch_add(1, Release);
                 }
                 Err(_) => {}
             }

@@ -10,4 +10,5 @@ pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Realtime, Running
 pub mod control;
 pub mod engine;
 pub mod feeder;
+pub mod loudness_jobs;
 pub mod player;

@@ -4,6 +4,7 @@
 use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
+use super::loudness_jobs::{FileMeasure, Jobs, Report};
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use crate::io::{Decoder, Info};
 use crate::render::loudness_cache::Cache;
@@ -11,8 +12,7 @@ use crate::render::matching::{self, Heard, Matched};
 use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering::*};
-use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -63,10 +63,14 @@ pub struct ExactArrived {
     pub warning: Option<String>,
 }
 
-/// A background exact pass that finished: for which sides (and which of their loads).
-struct JobDone {
-    sides: Vec<(usize, u64)>,
-    result: Result<matching::Exact, String>,
+/// A profile loaded mid-play, on its way to the engine: it is installed once its provisional
+/// loudness is known, so the first thing heard of it is already matched.
+struct Load {
+    id: u64,
+    profile: Profile,
+    preamp_db: f64,
+    /// Its loudness once a worker reported it, and whether that is exact.
+    lufs: Option<(f64, bool)>,
 }
 
 /// One side as the UI shows it.
@@ -93,6 +97,7 @@ pub struct Player {
     pub info: Info,
     pub input: PathBuf,
     pub sides: [SideInfo; 2],
+    /// The profiles the engine plays (a profile loading is in `loading` until installed).
     profiles: [Profile; 2],
     pub device_name: String,
     pub device_rate: u32,
@@ -102,19 +107,22 @@ pub struct Player {
     pub analysis_s: f64,
     /// Whether each side's matching gain is exact yet.
     exact: [bool; 2],
-    /// The load each side's pending exact pass belongs to (a later load makes it stale).
-    job_of: [u64; 2],
-    jobs: u64,
-    job_tx: Sender<JobDone>,
-    job_rx: Receiver<JobDone>,
-    /// Progress of the latest background pass, per mille.
-    exact_permille: Arc<AtomicU32>,
+    /// The loudness work in the background (the exact passes, profiles loaded mid-play).
+    jobs: Jobs,
+    /// Per side, a profile loaded mid-play that the engine does not play yet.
+    loading: [Option<Load>; 2],
+    /// The start's exact pass is still to be spawned (see [`Player::spawn_start_pass`]).
+    start_pass: bool,
+    /// Something the listener should be told (a load that failed), for the screen to take.
+    notice: Option<String>,
     /// Exact gains not yet accepted by the engine's queue (sent again by `check`).
     unsent_gains: Option<[f64; 2]>,
+    /// Matched-gain commands and chains sent to the engine (see [`Player::gains_settled`]).
+    gains_sent: u64,
+    installs_sent: u64,
     arrived: Option<ExactArrived>,
     /// Seconds from `start` to the last exact gains, once they came.
     pub exact_after_s: Option<f64>,
-    cache: Option<Cache>,
     started: Instant,
     /// What the listener should know about rates: the file is resampled to the device's rate
     /// (loudness, preamp and filters are then computed there), filters dropped above its Nyquist.
@@ -282,8 +290,12 @@ impl Player {
             gain_matched_db: gains[i],
             response: response_points(&cfg.profiles[i]),
         });
-        let (job_tx, job_rx) = channel();
-        let mut player = Player {
+        let measure = FileMeasure {
+            input: cfg.input.clone(),
+            heard,
+            cache,
+        };
+        let player = Player {
             ctl,
             running: Some(running),
             feeder: Some(feeder),
@@ -301,84 +313,41 @@ impl Player {
             first_callback_s,
             rewound: false,
             exact,
-            job_of: [0; 2],
-            jobs: 0,
-            job_tx,
-            job_rx,
-            exact_permille: Arc::new(AtomicU32::new(0)),
+            jobs: Jobs::new(Arc::new(measure)),
+            loading: [None, None],
+            start_pass: !exact.iter().all(|&e| e),
+            notice: None,
             unsent_gains: None,
+            gains_sent: 0,
+            installs_sent: 0,
             arrived: None,
             exact_after_s: exact.iter().all(|&e| e).then_some(analysis_s),
             notes,
-            cache,
             started: t0,
         };
-        // The exact pass starts once the device plays, so it never delays the first sound.
-        let todo: Vec<usize> = (0..2).filter(|&i| !exact[i]).collect();
-        player.spawn_exact(&todo);
         Ok(player)
     }
 
-    /// Whether the matching gains are exact (both sides) or still estimates.
-    pub fn match_state(&self) -> MatchState {
-        if self.exact.iter().all(|&e| e) {
-            MatchState::Exact
-        } else {
-            MatchState::Estimated
-        }
+    /// The listener waits for the exact gains (ABX, before its first trial): the exact passes
+    /// run at the UI's priority rather than below it (on a machine busy with other work a
+    /// lowered priority made a 30-minute file's pass take minutes). Call before the first
+    /// [`Player::check`].
+    pub fn exact_is_awaited(&mut self) {
+        self.jobs.set_background(false);
     }
 
-    /// Progress of the exact pass in the background, 0 to 1.
-    pub fn exact_progress(&self) -> f64 {
-        f64::from(self.exact_permille.load(Relaxed)) / 1000.0
-    }
-
-    /// The exact gains' arrival, once (for the scripted mode's line).
-    pub fn take_exact_arrived(&mut self) -> Option<ExactArrived> {
-        self.arrived.take()
-    }
-
-    /// Measures `sides` exactly on a thread of their own; `check` picks the result up.
-    fn spawn_exact(&mut self, sides: &[usize]) {
-        if sides.is_empty() {
+    /// The exact pass of the sides the start left estimated: spawned by the first `check`, once
+    /// the device plays (so it never delays the first sound, and the caller could say first
+    /// whether the listener waits for it).
+    fn spawn_start_pass(&mut self) {
+        if !std::mem::take(&mut self.start_pass) {
             return;
         }
-        let mut tagged = Vec::new();
-        for &i in sides {
-            self.jobs += 1;
-            self.job_of[i] = self.jobs;
-            tagged.push((i, self.jobs));
-        }
-        let profiles: Vec<Profile> = sides.iter().map(|&i| self.profiles[i].clone()).collect();
-        let (input, heard) = (self.input.clone(), self.heard());
-        let (tx, cache) = (self.job_tx.clone(), self.cache.clone());
-        let permille = Arc::clone(&self.exact_permille);
-        permille.store(0, Relaxed);
-        let spawned = std::thread::Builder::new()
-            .name("iemsim-loudness".into())
-            .spawn(move || {
-                // Below the feeder and the UI: on a busy machine the background pass takes
-                // longer, never the music. (Linux: the nice value is per thread, and the render
-                // loop's own threads inherit it.)
-                #[cfg(target_os = "linux")]
-                // SAFETY: nice() only changes this thread's scheduling priority.
-                unsafe {
-                    libc::nice(10);
-                }
-                let refs: Vec<&Profile> = profiles.iter().collect();
-                let mut progress = |done: u64, total: u64| {
-                    let p = (done.saturating_mul(1000) / total.max(1)).min(1000);
-                    permille.store(p as u32, Relaxed);
-                };
-                let result =
-                    matching::exact_heard(&input, &refs, heard, cache.as_ref(), &mut progress)
-                        .map_err(|e| e.to_string());
-                let _ = tx.send(JobDone {
-                    sides: tagged,
-                    result,
-                });
-            });
-        if let Err(e) = spawned {
+        let todo = (0..2)
+            .filter(|&i| !self.exact[i] && self.loading[i].is_none())
+            .map(|i| (i, self.profiles[i].clone()))
+            .collect();
+        if let Err(e) = self.jobs.spawn_exact(todo) {
             self.arrived = Some(ExactArrived {
                 t_s: self.started.elapsed().as_secs_f64(),
                 from_db: self.gains_db(),
@@ -389,41 +358,94 @@ impl Player {
         }
     }
 
-    /// How the listener hears the file: the device's channels, at the device's rate.
-    fn heard(&self) -> Heard {
-        Heard {
-            channels: usize::from(self.device_channels),
-            rate_hz: Some(self.device_rate),
+    /// Whether the matching gains are exact (both sides, nothing loading) or still estimates.
+    pub fn match_state(&self) -> MatchState {
+        if self.exact.iter().all(|&e| e) && self.loading.iter().all(Option::is_none) {
+            MatchState::Exact
+        } else {
+            MatchState::Estimated
         }
+    }
+
+    /// The gains heard are final: exact, and every gain and chain sent has reached the engine
+    /// and finished moving (glides over, installs faded in). ABX starts its trials only then, so
+    /// no level moves during a trial.
+    pub fn gains_settled(&self) -> bool {
+        self.match_state() == MatchState::Exact
+            && self.unsent_gains.is_none()
+            && self.ctl.installs.load(Acquire) == self.installs_sent
+            && self.ctl.gains_received.load(Acquire) == self.gains_sent
+            && !self.ctl.gliding.load(Acquire)
+    }
+
+    /// Progress of the exact pass in the background, 0 to 1.
+    pub fn exact_progress(&self) -> f64 {
+        self.jobs.progress()
+    }
+
+    /// The exact gains' arrival, once (for the scripted mode's line).
+    pub fn take_exact_arrived(&mut self) -> Option<ExactArrived> {
+        self.arrived.take()
+    }
+
+    /// What the listener should be told about a profile load that failed, once.
+    pub fn take_notice(&mut self) -> Option<String> {
+        self.notice.take()
     }
 
     fn gains_db(&self) -> [f64; 2] {
         [0, 1].map(|i| self.sides[i].gain_matched_db)
     }
 
-    /// Takes finished exact passes: the sides they are still current for get their exact
-    /// loudness, and both sides' matched gains glide to the new match.
-    fn take_exact(&mut self) {
+    /// Takes the workers' reports: a loaded profile's provisional loudness (it can now be
+    /// installed), and finished exact passes (the sides they are still current for get their
+    /// exact loudness, and both sides' matched gains glide to the new match).
+    fn take_reports(&mut self) {
         let mut changed = false;
         let mut error = None;
         let mut warning = None;
-        while let Ok(done) = self.job_rx.try_recv() {
-            match done.result {
-                Ok(e) => {
-                    for (k, &(i, id)) in done.sides.iter().enumerate() {
-                        if self.job_of[i] == id {
-                            self.sides[i].loudness_lufs = e.lufs[k];
-                            self.exact[i] = true;
-                            changed = true;
+        while let Some(report) = self.jobs.try_report() {
+            match report {
+                Report::Provisional { side, id, result } => {
+                    let Some(load) = self.loading[side].as_mut().filter(|l| l.id == id) else {
+                        continue;
+                    };
+                    match result {
+                        Ok(l) => load.lufs = Some(l),
+                        Err(e) => {
+                            // The side keeps playing what it played; the screen says why.
+                            let name = &load.profile.name;
+                            self.notice = Some(format!("cannot load {name}: {e}"));
+                            self.loading[side] = None;
+                            self.revert_shown(side);
                         }
                     }
-                    warning = warning.or(e.warning);
                 }
-                Err(e) => {
-                    if done.sides.iter().any(|&(i, id)| self.job_of[i] == id) {
-                        error = Some(e);
+                Report::Exact { sides, result } => match result {
+                    Ok(e) => {
+                        for (k, &(i, id)) in sides.iter().enumerate() {
+                            if !self.jobs.is_current(i, id) {
+                                continue;
+                            }
+                            let l = e.lufs.get(k).copied().unwrap_or(f64::NEG_INFINITY);
+                            match self.loading[i].as_mut() {
+                                // Not installed yet: it will be, at the exact gain.
+                                Some(load) => load.lufs = Some((l, true)),
+                                None => {
+                                    self.sides[i].loudness_lufs = l;
+                                    self.exact[i] = true;
+                                    changed = true;
+                                }
+                            }
+                        }
+                        warning = warning.or(e.warning);
                     }
-                }
+                    Err(e) => {
+                        if sides.iter().any(|&(i, id)| self.jobs.is_current(i, id)) {
+                            error = Some(e);
+                        }
+                    }
+                },
             }
         }
         if !(changed || error.is_some()) {
@@ -431,9 +453,7 @@ impl Player {
         }
         let from_db = self.gains_db();
         if changed {
-            let l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
-            let pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
-            let gains = Matched::from_parts(l, pre).gain_db;
+            let gains = self.matched_now();
             for (s, g) in self.sides.iter_mut().zip(gains) {
                 s.gain_matched_db = g;
             }
@@ -451,6 +471,78 @@ impl Player {
         });
     }
 
+    /// The matched gains of what the engine plays (or is installing), from each side's
+    /// loudness and preamp.
+    fn matched_now(&self) -> [f64; 2] {
+        let l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
+        let pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+        Matched::from_parts(l, pre).gain_db
+    }
+
+    /// Installs the loaded profiles whose loudness is known: the chain warms up muted, then
+    /// crossfades in at its matched gain, and the other side glides to the new match. A full
+    /// command queue (a previous change still fading in) leaves it for the next call.
+    fn install_ready(&mut self) {
+        for i in 0..2 {
+            let Some((lufs, exact)) = self.loading[i].as_ref().and_then(|l| l.lufs) else {
+                continue;
+            };
+            if self.handles.cmds.slots() < 3 {
+                return;
+            }
+            let Some(load) = self.loading[i].take() else {
+                continue;
+            };
+            let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
+            let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+            (l[i], pre[i]) = (lufs, load.preamp_db);
+            let gains = Matched::from_parts(l, pre).gain_db;
+            let drate = f64::from(self.device_rate);
+            let chain = SideChain {
+                chain: Box::new(chain_for(
+                    &load.profile,
+                    usize::from(self.device_channels),
+                    drate,
+                )),
+                gain_matched: db_to_gain(gains[i]),
+                gain_plain: db_to_gain(pre[i]),
+            };
+            let side = Side::from_index(i as u8);
+            if self
+                .handles
+                .cmds
+                .push(EngineCmd::Install { side, chain })
+                .is_err()
+            {
+                // Cannot happen (room was checked), but nothing is lost if it does.
+                self.loading[i] = Some(load);
+                return;
+            }
+            self.installs_sent += 1;
+            self.sides[i].loudness_lufs = lufs;
+            self.sides[i].preamp_db = pre[i];
+            self.profiles[i] = load.profile;
+            for (s, g) in self.sides.iter_mut().zip(gains) {
+                s.gain_matched_db = g;
+            }
+            self.exact[i] = exact;
+            // Both sides' gains after the install: the other side glides to the new match (for
+            // this side it is the gain it was installed with: no change).
+            self.unsent_gains = Some(gains);
+            if self.match_state() == MatchState::Exact {
+                self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
+            }
+        }
+    }
+
+    /// After a load failed: the screen shows the profile the side really plays again.
+    fn revert_shown(&mut self, i: usize) {
+        let p = &self.profiles[i];
+        self.sides[i].profile = p.name.clone();
+        self.sides[i].description = p.description.clone();
+        self.sides[i].response = response_points(p);
+    }
+
     /// Hands matched gains still waiting to the engine (it glides to them).
     fn send_gains(&mut self) {
         let Some(g) = self.unsent_gains else {
@@ -464,6 +556,7 @@ impl Player {
                     gain_matched: db_to_gain(gain),
                 });
             }
+            self.gains_sent += 2;
             self.unsent_gains = None;
         }
     }
@@ -593,8 +686,12 @@ impl Player {
         crate::profiles::headphones::through(self.headphones.as_ref(), profile)
     }
 
+    /// The profile on `side`: the one loading, else the one playing.
     pub fn profile(&self, side: Side) -> &Profile {
-        &self.profiles[side.index()]
+        let i = side.index();
+        self.loading[i]
+            .as_ref()
+            .map_or(&self.profiles[i], |l| &l.profile)
     }
 
     /// A fatal device error (device lost mid-play), or a decode error from the feeder.
@@ -613,68 +710,38 @@ impl Player {
         }
         // Replaced chains come back from the audio thread to be freed here.
         while self.handles.trash.pop().is_ok() {}
-        self.take_exact();
+        self.spawn_start_pass();
+        self.take_reports();
+        self.install_ready();
         self.send_gains();
         Ok(())
     }
 
-    /// Puts `profile` on `side` (a click-free crossfade once its filters have settled), and
-    /// re-matches loudness of both sides: at once from the cache or an estimate (bounded work,
-    /// so the screen does not freeze), then exactly in the background (a glide).
+    /// Puts `profile` on `side` without waiting for anything: a worker finds its loudness (the
+    /// cache, else an estimate from a bounded sample of the file), then the engine crossfades it
+    /// in at its matched gain (once its filters have settled) and an exact pass follows in the
+    /// background, its correction a glide. Until the estimate is in (tens of milliseconds, about
+    /// as long as the new filters take to settle anyway), the side plays its previous profile:
+    /// the first thing heard of a new profile is already matched, never louder or quieter for a
+    /// moment, which is the very bias matching is there to remove. The screen names the new
+    /// profile at once.
     pub fn set_profile(&mut self, side: Side, profile: Profile) -> Result<()> {
         let i = side.index();
-        let fs = f64::from(self.device_rate);
-        let heard = self.heard();
         profile.check_channels(usize::from(self.device_channels))?;
-        let measuring = |e| anyhow::anyhow!("measuring {}: {e}", self.input.display());
-        let cached = matching::cached_heard(&self.input, &[&profile], heard, self.cache.as_ref());
-        let (new_lufs, exact) = match cached[0] {
-            Some(l) => (vec![l], true),
-            None => matching::estimate_heard(&self.input, &[&profile], heard).map_err(measuring)?,
-        };
-        let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
-        l[i] = new_lufs[0];
-        let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
-        pre[i] = profile.preamp_db(Preamp::Auto, fs);
-        let gains = Matched::from_parts(l, pre).gain_db;
-        let drate = f64::from(self.device_rate);
-        let chain = SideChain {
-            chain: Box::new(chain_for(
-                &profile,
-                usize::from(self.device_channels),
-                drate,
-            )),
-            gain_matched: db_to_gain(gains[i]),
-            gain_plain: db_to_gain(pre[i]),
-        };
-        self.handles
-            .cmds
-            .push(EngineCmd::Install { side, chain })
-            .map_err(|_| anyhow::anyhow!("a profile change is still in progress; try again"))?;
-        let o = side.other().index();
-        self.unsent_gains = None;
-        let _ = self.handles.cmds.push(EngineCmd::SetGain {
-            side: side.other(),
-            gain_matched: db_to_gain(gains[o]),
+        let preamp_db = profile.preamp_db(Preamp::Auto, f64::from(self.device_rate));
+        let id = self
+            .jobs
+            .request(i, profile.clone())
+            .map_err(|e| anyhow::anyhow!("cannot start the loudness analysis: {e}"))?;
+        self.sides[i].profile = profile.name.clone();
+        self.sides[i].description = profile.description.clone();
+        self.sides[i].response = response_points(&profile);
+        self.loading[i] = Some(Load {
+            id,
+            profile,
+            preamp_db,
+            lufs: None,
         });
-        self.sides[i] = SideInfo {
-            profile: profile.name.clone(),
-            description: profile.description.clone(),
-            loudness_lufs: new_lufs[0],
-            preamp_db: pre[i],
-            gain_matched_db: gains[i],
-            response: response_points(&profile),
-        };
-        self.sides[o].gain_matched_db = gains[o];
-        self.profiles[i] = profile;
-        self.exact[i] = exact;
-        if exact {
-            // Any pass still running for the old profile is stale now.
-            self.jobs += 1;
-            self.job_of[i] = self.jobs;
-        } else {
-            self.spawn_exact(&[i]);
-        }
         Ok(())
     }
 
@@ -740,6 +807,158 @@ pub fn display_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use crate::dsp::{FilterKind, FilterSpec, Preamp, Profile};
+
+    mod loading {
+        use super::super::*;
+        use crate::playback::loudness_jobs::tests::{estimated_lufs, exact_lufs, profile, Gated};
+
+        const RATE: u32 = 48_000;
+
+        /// A player on no device: its engine is driven here, a block at a time, as the callback
+        /// would; loudness comes from `measure` (exact at the start).
+        fn offline(measure: Arc<Gated>, names: [&str; 2]) -> (Player, Engine) {
+            let ctl = Arc::new(Control::new(true));
+            let (_producer, consumer) = rtrb::RingBuffer::new(4096);
+            let profiles = names.map(profile);
+            let pre = profiles
+                .each_ref()
+                .map(|p| p.preamp_db(Preamp::Auto, f64::from(RATE)));
+            let lufs = profiles.each_ref().map(exact_lufs);
+            let gains = Matched::from_parts(lufs, pre).gain_db;
+            let side = |i: usize| SideChain {
+                chain: Box::new(chain_for(&profiles[i], 2, f64::from(RATE))),
+                gain_matched: db_to_gain(gains[i]),
+                gain_plain: db_to_gain(pre[i]),
+            };
+            let (engine, handles) = Engine::new(
+                Arc::clone(&ctl),
+                consumer,
+                [side(0), side(1)],
+                2,
+                RATE,
+                RATE,
+            );
+            let sides = [0, 1].map(|i| SideInfo {
+                profile: profiles[i].name.clone(),
+                description: String::new(),
+                loudness_lufs: lufs[i],
+                preamp_db: pre[i],
+                gain_matched_db: gains[i],
+                response: Vec::new(),
+            });
+            let info = Info {
+                channels: 2,
+                sample_rate: RATE,
+                bits: 16,
+                float: false,
+                frames: u64::from(RATE) * 600,
+                length_known: true,
+                codec: "PCM",
+                container: "WAV",
+                lossless: true,
+                channel_mask: 0,
+            };
+            let player = Player {
+                ctl,
+                running: None,
+                feeder: None,
+                handles,
+                info,
+                input: PathBuf::from("ten-minutes.wav"),
+                sides,
+                profiles,
+                device_name: "none".into(),
+                device_rate: RATE,
+                device_channels: 2,
+                buffer_frames: None,
+                analysis_s: 0.0,
+                exact: [true; 2],
+                jobs: Jobs::new(measure),
+                loading: [None, None],
+                start_pass: false,
+                notice: None,
+                unsent_gains: None,
+                gains_sent: 0,
+                installs_sent: 0,
+                arrived: None,
+                exact_after_s: None,
+                started: Instant::now(),
+                notes: Vec::new(),
+                first_callback_s: None,
+                rewound: false,
+                headphones: None,
+            };
+            (player, engine)
+        }
+
+        /// What the UI loop does once per frame, and the callback in between, until `done`.
+        fn run_until(player: &mut Player, engine: &mut Engine, done: impl Fn(&Player) -> bool) {
+            let mut out = vec![0.0f32; 2 * 512];
+            for _ in 0..2000 {
+                player.check().expect("check");
+                if done(player) {
+                    return;
+                }
+                engine.render(&mut out);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            panic!("never got there");
+        }
+
+        /// The number key's call returns while the estimate is still held back (measured inline,
+        /// the estimate would wait for a gate nobody opens, and fail); nothing reaches the engine
+        /// until the estimate does; then the new chain is installed at the estimated match and
+        /// the gains glide to the exact one, with no load pending and both sides exact.
+        #[test]
+        fn a_profile_loaded_mid_play_waits_for_nothing_and_reaches_exact_gains() {
+            let (m, open) = Gated::new();
+            let (mut player, mut engine) = offline(m.clone(), ["neutral", "dd"]);
+            let ba = profile("ba");
+            player.set_profile(Side::A, ba.clone()).expect("load");
+            // The screen names it at once; the engine still plays the old chain, untouched.
+            assert_eq!(player.sides[0].profile, "ba");
+            assert_eq!(player.profile(Side::A).name, "ba");
+            assert_eq!(player.match_state(), MatchState::Estimated);
+            for _ in 0..5 {
+                player.check().expect("check");
+            }
+            assert_eq!(
+                player.handles.cmds.slots(),
+                8,
+                "sent before its loudness was known"
+            );
+            open.send(()).expect("gate");
+
+            // Estimated: installed at the gains the estimate gives (the louder side turned down
+            // to the quieter: ITU-style matching, written out here).
+            run_until(&mut player, &mut engine, |p| p.loading[0].is_none());
+            let pre = [ba.preamp_db(Preamp::Auto, 48e3), player.sides[1].preamp_db];
+            let expect = |l: [f64; 2]| {
+                let at = [l[0] + pre[0], l[1] + pre[1]];
+                let target = at[0].min(at[1]);
+                [pre[0] + target - at[0], pre[1] + target - at[1]]
+            };
+            let dd = profile("dd");
+            let est = expect([estimated_lufs(&ba), exact_lufs(&dd)]);
+            let exact = expect([exact_lufs(&ba), exact_lufs(&dd)]);
+            assert!(est != exact);
+            // The exact pass may already be in by the time the install is sent.
+            let g = player.gains_db();
+            assert!(g == est || g == exact, "{g:?} vs {est:?} / {exact:?}");
+
+            run_until(&mut player, &mut engine, |p| {
+                p.match_state() == MatchState::Exact
+                    && p.ctl.installs.load(Acquire) == 1
+                    && p.handles.cmds.slots() == 8
+            });
+            assert_eq!(player.gains_db(), exact);
+            run_until(&mut player, &mut engine, Player::gains_settled);
+            assert_eq!(player.sides[0].loudness_lufs, exact_lufs(&ba));
+            assert_eq!(player.profile(Side::A).name, "ba");
+            assert_eq!(m.estimates.load(SeqCst), 1);
+            assert_eq!(m.exacts.load(SeqCst), 1);
+        }
+    }
 
     /// A +6 dB bell at 30 kHz exists at 96 kHz and not at 48 kHz (above Nyquist): on a 48 kHz
     /// device it is dropped, and the preamp the player applies (computed at the device's rate)

@@ -130,4 +130,16 @@ pub struct AbxView<'a> {
     pub show_help: bool,
     /// Load is not drawn here: it could differ between X=A and X=B (see `abx.rs`).
     pub status: StatusView<'a>,
+    /// Before the first trial: the intro, with the state of the loudness analysis.
+    pub intro: Option<AbxIntro>,
+}
+
+/// The ABX intro: trials start only with the final matching gains (a level that moved during
+/// a trial could give X away), so the screen opens at once and the analysis runs behind it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum AbxIntro {
+    /// The exact loudness analysis is this far (0 to 1); A and B can be heard meanwhile.
+    Analysing(f64),
+    /// The gains are final: Enter starts trial 1.
+    Ready,
 }

@@ -650,7 +650,7 @@ fn masked(screen: &str) -> String {
 }
 
 /// The real interactive mode in a terminal (tmux) on a real device (a PulseAudio null sink):
-/// answering three trials; the screen while listening to X is the same, colours included, when
+/// starting from the intro, answering three trials; the screen while listening to X is the same, colours included, when
 /// X is A and when X is B; the log line has the player's gains; Ctrl-C and a closed terminal log
 /// the session as abandoned and the terminal is restored.
 #[test]
@@ -701,7 +701,14 @@ fn interactive_session_in_a_terminal() {
             sh_quote(wav_s),
             sh_quote(log_s),
         );
-        Tmux::start(name, 100, 30, &command)
+        let t = Tmux::start(name, 100, 30, &command);
+        // The intro first: Enter starts the trials once the gains are final (a 4-second file is
+        // measured whole at once).
+        t.wait_for("the intro, ready", |s| {
+            s.contains("before the trials") && s.contains("Ready")
+        });
+        t.keys(&["Enter"]);
+        t
     };
 
     // A completed session, answered correctly.

@@ -1,7 +1,9 @@
-//! The terminal UI of `iemsim play`, driven for real in a tmux pane on a private PulseAudio stack.
+//! The terminal UIs of `iemsim play` and `iemsim abx`, driven for real in a tmux pane on a private
+//! PulseAudio stack.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod abx;
 mod picker;
 mod play;

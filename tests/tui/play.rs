@@ -349,3 +349,36 @@ fn clearing_a_loop_keeps_the_clock_where_the_music_is() {
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// Loading a profile mid-play on a long file: the screen names it at once with estimated gains
+/// (the estimate comes from a worker; the screen never waits for it), and the matching state
+/// then reaches exact by itself, through the background pass for the new profile.
+#[test]
+fn a_profile_loaded_mid_play_shows_at_once_and_its_gains_reach_exact() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    // Five minutes: the exact passes (below the UI's priority) finish under load too.
+    let wav = crate::abx::long_wav(5);
+    let wav = wav.to_str().expect("utf-8 path");
+    let args = ["play", wav, "--no-cache"];
+    let t = tmux::iemsim("load-exact", (100, 30), &stack.env(), &args, "");
+    t.wait_for("the start's exact gains", |s| {
+        s.contains("LIVE") && s.contains("matching on (exact)")
+    });
+    t.keys(&["4"]); // v-hybrid into the live side (A)
+    let s = t.wait_for("A is v-hybrid", |s| s.contains("A is now v-hybrid"));
+    assert!(
+        s.contains("matching on (estimated"),
+        "a 5-minute file is not measured exactly that fast:\n{s}"
+    );
+    // Keys keep working while the new profile is measured.
+    t.keys(&["Tab"]);
+    t.wait_for("B live", |s| live_side(s) == Some('B'));
+    t.wait_for("the new profile's exact gains", |s| {
+        s.contains("matching on (exact)") && s.contains("v-hybrid")
+    });
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

@@ -7,15 +7,25 @@
 //! starting a trial (routing, seeking to the loop start) is the same call whatever X is. The one
 //! difference left is inherent to ABX and is what the listener judges: switching from A to X
 //! makes no crossfade when X is A.
+//!
+//! The screen opens at once on an intro: the player starts on estimated gains, the exact
+//! loudness pass runs behind it with its progress on screen (the input's SHA-256 for the log
+//! too, which nothing waits for before the end), and the trials can start only once the gains heard are final (exact and no glide
+//! left), so no level moves during a trial. Before that there is no X: the listener may hear A
+//! and B, whose gains moving tells nothing about a hidden side. A cached loudness is final at
+//! once.
 
 use super::{finish_session, hidden_source, print_report, Setup};
 use crate::dsp::abx::{AbxSession, Choice};
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
-use crate::ui::tui::{self, hangup, AbxView, Action, Live, Mode, StatusView, TerminalGuard};
+use crate::ui::tui::{
+    self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
+};
 use anyhow::Result;
 use std::io::IsTerminal;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Shortest loop the `l` key accepts, seconds (as in `play`).
@@ -42,19 +52,31 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         start_s: 0.0,
         loop_s: None,
         quiet: false,
-        // A gain that moved mid-trial would tell the sides apart: trials start exact.
-        exact_first: true,
+        // The intro screen opens at once; trials wait for the exact gains (see above).
+        exact_first: false,
         cache: setup.cache,
     })?;
-    let gains = [0, 1].map(|i| player.sides[i].gain_matched_db);
+    player.exact_is_awaited();
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     let hangup = hangup::Signals::install();
-    let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup);
+    let mut started = Started {
+        hash: Some(super::spawn_input_sha256(&setup.input)),
+        sha256: None,
+        gains: None,
+    };
+    let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup, &mut started);
     player.stop();
-    if session.trials().is_empty() && session.current_hidden().is_none() {
-        // The screen failed before the first trial: there is no session to log.
+    let Some(gains) = started.gains else {
+        // Quit (or the screen failed) before the first trial: there is no session to log.
+        if outcome.is_ok() && !terminal_gone {
+            crate::io::diag::diag!("iemsim: quit before the first trial: nothing logged");
+        }
         return outcome;
-    }
+    };
+    let setup = &Setup {
+        file_sha256: started.sha256()?,
+        ..setup.clone()
+    };
     let logged = finish_session(setup, &session, gains);
     // With the terminal gone there is nobody to print to (and println! would panic).
     if terminal_gone {
@@ -103,10 +125,50 @@ fn cycle(l: Live) -> Live {
     }
 }
 
+/// What the session gets during the intro, and its log at the end.
+struct Started {
+    /// The input's SHA-256 being taken (for the log), until it is in `sha256`. A long file
+    /// takes seconds (1.4-2.8 s for 1 GB here): the trials do not wait for it.
+    hash: Option<JoinHandle<Result<String>>>,
+    sha256: Option<String>,
+    /// The final matched gains (dB) the trials are heard at, once the first trial started.
+    gains: Option<[f64; 2]>,
+}
+
+impl Started {
+    /// Takes the hash once its thread is done (an error, e.g. the file unreadable, ends the
+    /// session).
+    fn poll_hash(&mut self) -> Result<()> {
+        if self.hash.as_ref().is_some_and(JoinHandle::is_finished) {
+            self.join_hash()?;
+        }
+        Ok(())
+    }
+
+    fn join_hash(&mut self) -> Result<()> {
+        if let Some(h) = self.hash.take() {
+            let sha = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("the file hashing thread stopped unexpectedly"))?;
+            self.sha256 = Some(sha?);
+        }
+        Ok(())
+    }
+
+    /// The input's SHA-256, waiting for it if need be.
+    fn sha256(&mut self) -> Result<String> {
+        self.join_hash()?;
+        self.sha256
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("the input was not hashed"))
+    }
+}
+
 /// What the screen remembers between frames.
 struct State {
-    /// The hidden side of the trial in progress (after the last trial: of the last one).
-    hidden: Choice,
+    /// The hidden side of the trial in progress (after the last trial: of the last one); `None`
+    /// on the intro, before the first trial.
+    hidden: Option<Choice>,
     /// What the listener chose to hear: A, B or X.
     listening: Live,
     show_help: bool,
@@ -128,6 +190,7 @@ fn screen(
     session: &mut AbxSession,
     setup: &Setup,
     hangup: &hangup::Signals,
+    started: &mut Started,
 ) -> (Result<()>, bool) {
     let tty = match hangup::TtyWatch::new() {
         Ok(t) => t,
@@ -137,7 +200,7 @@ fn screen(
         Ok(g) => g,
         Err(e) => return (Err(e), false),
     };
-    let result = frames(&mut guard, &tty, player, session, setup, hangup);
+    let result = frames(&mut guard, &tty, player, session, setup, hangup, started);
     let gone = tty.gone();
     if gone {
         // Restoring would fail and report it on the dead terminal (a panic): before the session
@@ -155,6 +218,7 @@ fn frames(
     session: &mut AbxSession,
     setup: &Setup,
     hangup: &hangup::Signals,
+    started: &mut Started,
 ) -> Result<()> {
     let file = display_name(&player.input);
     let device = player.device_name.clone();
@@ -163,16 +227,17 @@ fn frames(
     // message line whenever no other message is there. Depends only on --trials, never on X.
     let warning = super::trials_warning(setup.trials).map(|w| format!("warning: {w}"));
     let mut st = State {
-        hidden: session.start_trial(0.0)?,
+        hidden: None,
         listening: Live::A,
         show_help: false,
         loop_mark: None,
         message: None,
         results: None,
     };
-    player.set_live(route(st.listening, st.hidden));
+    player.set_live(Side::A);
     loop {
         player.check()?;
+        started.poll_hash()?;
         if hangup.caught() {
             return Ok(());
         }
@@ -203,6 +268,7 @@ fn frames(
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
             finished: st.results.as_ref().map(|(v, _)| v.as_str()),
             show_help: st.show_help,
+            intro: st.hidden.is_none().then(|| intro(player)),
             status: StatusView {
                 device: &device,
                 rate_hz: player.device_rate,
@@ -222,10 +288,22 @@ fn frames(
                 continue;
             };
             let t = clock.elapsed().as_secs_f64();
-            if st.handle(action, player, session, t)? == Flow::Quit {
+            if st.handle(action, player, session, started, t)? == Flow::Quit {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The intro's state: the trials may start once the gains heard are final (exact, and no glide
+/// left); from the cache, at once.
+fn intro(player: &Player) -> AbxIntro {
+    if player.gains_settled() {
+        AbxIntro::Ready
+    } else if player.match_state() == crate::playback::player::MatchState::Exact {
+        AbxIntro::Analysing(1.0)
+    } else {
+        AbxIntro::Analysing(player.exact_progress())
     }
 }
 
@@ -236,12 +314,17 @@ enum Flow {
 }
 
 impl State {
+    fn say(&mut self, text: &str) {
+        self.message = Some((text.to_string(), Instant::now()));
+    }
+
     /// Carries out one key's action at `t_s` seconds into the session.
     fn handle(
         &mut self,
         action: Action,
         player: &Player,
         session: &mut AbxSession,
+        started: &mut Started,
         t_s: f64,
     ) -> Result<Flow> {
         if self.show_help && action != Action::Quit {
@@ -256,14 +339,47 @@ impl State {
             Action::TogglePause => {
                 player.toggle_pause();
             }
-            Action::Select(l) => {
-                self.listening = l;
-                player.set_live(route(self.listening, self.hidden));
-            }
-            Action::Toggle => {
-                self.listening = cycle(self.listening);
-                player.set_live(route(self.listening, self.hidden));
-            }
+            Action::Select(l) => match self.hidden {
+                Some(hidden) => {
+                    self.listening = l;
+                    player.set_live(route(self.listening, hidden));
+                }
+                None if l == Live::X => self.say("X is chosen when the trials start"),
+                None => {
+                    self.listening = l;
+                    player.set_live(route(l, Choice::A));
+                }
+            },
+            Action::Toggle => match self.hidden {
+                Some(hidden) => {
+                    self.listening = cycle(self.listening);
+                    player.set_live(route(self.listening, hidden));
+                }
+                // No X yet: A ⇄ B.
+                None => {
+                    self.listening = if self.listening == Live::A {
+                        Live::B
+                    } else {
+                        Live::A
+                    };
+                    player.set_live(route(self.listening, Choice::A));
+                }
+            },
+            Action::Start if self.hidden.is_none() => match intro(player) {
+                AbxIntro::Ready => {
+                    started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
+                    let hidden = session.start_trial(t_s)?;
+                    self.hidden = Some(hidden);
+                    player.set_live(route(self.listening, hidden));
+                    if let Some((a, _)) = player.loop_s() {
+                        player.seek_s(a);
+                    }
+                }
+                AbxIntro::Analysing(p) => self.say(&format!(
+                    "the loudness analysis is at {:.0} %: the trials start with the final gains",
+                    p * 100.0
+                )),
+            },
             Action::Seek(d) => player.seek_by(d),
             Action::ToggleLoop => {
                 // The messages depend only on positions the listener chose, never on X.
@@ -289,6 +405,9 @@ impl State {
                 };
                 self.message = Some((text, Instant::now()));
             }
+            Action::Answer(_) if self.hidden.is_none() => {
+                self.say("no trial yet: press Enter to start the trials");
+            }
             Action::Answer(l) if self.results.is_none() => {
                 let answer = match l {
                     Live::A => Choice::A,
@@ -301,8 +420,9 @@ impl State {
                     self.results = Some((session.verdict().text, correct));
                 } else {
                     // Keep what the listener hears; if that is X, it is now the new trial's X.
-                    self.hidden = session.start_trial(t_s)?;
-                    player.set_live(route(self.listening, self.hidden));
+                    let hidden = session.start_trial(t_s)?;
+                    self.hidden = Some(hidden);
+                    player.set_live(route(self.listening, hidden));
                     if let Some((a, _)) = player.loop_s() {
                         player.seek_s(a);
                     }
@@ -311,6 +431,7 @@ impl State {
             // After the last trial X stays the last trial's X (its answer is on screen now);
             // the other actions do not exist on the ABX screen.
             Action::Answer(_)
+            | Action::Start
             | Action::Scroll(_)
             | Action::ToggleMatch
             | Action::Choose(_)

@@ -33,7 +33,8 @@ pub const MAX_TRIALS: u32 = 1000;
 pub struct Setup {
     pub input: PathBuf,
     pub info: Info,
-    /// SHA-256 of the input, taken before listening starts.
+    /// SHA-256 of the input for the log, taken before the first trial: by the scripted mode
+    /// before it starts, by the interactive one behind its intro screen (empty until then).
     pub file_sha256: String,
     pub profile_a: Profile,
     pub profile_b: Profile,
@@ -59,7 +60,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             "--no-tui needs --answers (e.g. --answers a,b,b,a, a file with them, or - for stdin)",
         ));
     }
-    let setup = prepare(args)?;
+    let mut setup = prepare(args)?;
     if let Some(w) = trials_warning(setup.trials) {
         // A warning, not a refusal: a short session still trains the ear; it just cannot count.
         crate::io::diag::diag!("iemsim: warning: {w}");
@@ -75,6 +76,7 @@ pub fn run(args: &AbxArgs) -> Result<()> {
                     answers.len()
                 )));
             }
+            setup.file_sha256 = input_sha256(&setup.input)?;
             run_scripted(&setup, &answers)
         }
         None => interactive::run(&setup, args.audio.device.as_deref(), args.audio.buffer),
@@ -94,8 +96,8 @@ pub fn trials_warning(trials: u32) -> Option<String> {
     })
 }
 
-/// Checks the input WAV, both profiles, the trial count and the log location, and hashes the
-/// input. Opens no device.
+/// Checks the input WAV, both profiles, the trial count and the log location. Opens no device
+/// and reads no more of the input than its header (the hash is [`input_sha256`]).
 pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
         return Err(usage(format!(
@@ -130,20 +132,10 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     };
     // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
     abx_log::check(&log_path)?;
-    let file_sha256 = match crate::io::decode::builtin::bytes(&input) {
-        Some(bytes) => {
-            use sha2::Digest;
-            sha2::Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        }
-        None => abx_log::sha256_file(&input)?,
-    };
     Ok(Setup {
         input,
         info,
-        file_sha256,
+        file_sha256: String::new(),
         profile_a,
         profile_b,
         trials: args.trials,
@@ -151,6 +143,35 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         log_path,
         json: args.report.json,
         cache: !args.no_cache,
+    })
+}
+
+/// The SHA-256 of the input (of the built-in sample's bytes when that is the input), as the
+/// log records it.
+pub fn input_sha256(input: &Path) -> Result<String> {
+    Ok(match crate::io::decode::builtin::bytes(input) {
+        Some(bytes) => {
+            use sha2::Digest;
+            sha2::Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        }
+        None => abx_log::sha256_file(input)?,
+    })
+}
+
+/// [`input_sha256`] on a thread of its own (a long file takes seconds to hash), below the
+/// player's threads in priority: it runs while the music plays.
+fn spawn_input_sha256(input: &Path) -> std::thread::JoinHandle<Result<String>> {
+    let input = input.to_path_buf();
+    std::thread::spawn(move || {
+        #[cfg(target_os = "linux")]
+        // SAFETY: nice() only changes this thread's scheduling priority.
+        unsafe {
+            libc::nice(10);
+        }
+        input_sha256(&input)
     })
 }
 

@@ -7,7 +7,7 @@ use super::widgets::{
     draw_big_letter, ellipsize, help_popup, help_rows, hints_line, message_line, play_state,
     position_line, side_color, status_line,
 };
-use super::{AbxView, Live};
+use super::{AbxIntro, AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
@@ -59,9 +59,10 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
         ),
         position,
     );
-    match v.finished {
-        Some(verdict) => draw_results(frame, body, verdict, v.answered),
-        None => draw_instructions(frame, body),
+    match (v.finished, v.intro) {
+        (Some(verdict), _) => draw_results(frame, body, verdict, v.answered),
+        (None, Some(intro)) => draw_intro(frame, body, intro, v.trials),
+        (None, None) => draw_instructions(frame, body),
     }
     if let Some(line) = message_line(v.message, v.loop_pending_start) {
         frame.render_widget(line, message);
@@ -95,6 +96,10 @@ fn draw_header(frame: &mut Frame, area: Rect, v: &AbxView) {
 /// "trial 3/16  ■■□□…": progress only; the squares say which trials are done, never how they went.
 fn progress_line(v: &AbxView, width: u16) -> Line<'static> {
     let (done, label) = match v.finished {
+        None if v.intro.is_some() => (
+            0,
+            format!(" {} to come ", crate::ui::fmt::count(v.trials, "trial")),
+        ),
         Some(_) if v.answered.len() < v.trials => (
             v.answered.len(),
             format!(
@@ -196,6 +201,63 @@ fn draw_instructions(frame: &mut Frame, area: Rect) {
     );
 }
 
+/// Before the first trial: how far the loudness analysis is, then how to start.
+fn draw_intro(frame: &mut Frame, area: Rect, intro: AbxIntro, trials: usize) {
+    let key = |k: &'static str| Span::styled(k, Style::new().fg(Color::Yellow).bold());
+    let lines = match intro {
+        AbxIntro::Analysing(p) => {
+            let p = p.clamp(0.0, 1.0);
+            let width = 20;
+            let filled = (p * width as f64).round() as usize;
+            vec![
+                Line::from(vec![
+                    Span::raw("Measuring the loudness of A and B on the whole file  "),
+                    Span::styled("█".repeat(filled), Style::new().fg(Color::Yellow)),
+                    Span::styled(
+                        "░".repeat(width - filled),
+                        Style::new().fg(Color::DarkGray),
+                    ),
+                    Span::styled(format!(" {:.0} %", p * 100.0), Style::new().bold()),
+                ]),
+                Line::from(""),
+                Line::from(
+                    "The trials start with the final matching gains, so that level cannot give X away.",
+                ),
+                Line::from(vec![
+                    Span::raw("Meanwhile, listen to "),
+                    key("a"),
+                    Span::raw(" and "),
+                    key("b"),
+                    Span::raw("."),
+                ]),
+            ]
+        }
+        AbxIntro::Ready => vec![
+            Line::from(Span::styled(
+                "Ready: the matching gains are final.",
+                Style::new().fg(Color::Green).bold(),
+            )),
+            Line::from(""),
+            Line::from(vec![
+                Span::raw("Press "),
+                key("Enter"),
+                Span::raw(format!(
+                    " to start trial 1 of {trials}; then listen to a, b and x, and answer: is X the same as A or as B?"
+                )),
+            ]),
+        ],
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(Color::DarkGray))
+        .title(" before the trials ");
+    let area = fit_height(area, &lines);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
 fn draw_results(frame: &mut Frame, area: Rect, verdict: &str, answered: &[bool]) {
     let correct = answered.iter().filter(|&&c| c).count();
     let mut lines: Vec<Line> = verdict.lines().map(|l| Line::from(l.to_string())).collect();
@@ -238,6 +300,20 @@ fn fit_height(area: Rect, lines: &[Line]) -> Rect {
 }
 
 fn hint_items(v: &AbxView) -> Vec<(&'static str, &'static str)> {
+    if v.finished.is_none() && v.intro.is_some() {
+        let mut items = Vec::new();
+        if v.intro == Some(AbxIntro::Ready) {
+            items.push(("enter", "start the trials"));
+        }
+        items.extend([
+            ("a/b", "listen"),
+            ("space", if v.paused { "play" } else { "pause" }),
+            ("←/→", "seek"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]);
+        return items;
+    }
     if v.finished.is_some() {
         return vec![
             ("a/b/x", "listen"),
@@ -265,6 +341,7 @@ fn help_lines() -> Vec<Line<'static>> {
         Line::from(""),
     ];
     lines.extend(help_rows(&[
+        ("Enter", "start the trials (once the gains are final)"),
         ("a / b / x", "listen to A / B / X"),
         ("tab", "cycle A → B → X"),
         ("Shift-A or 1", "answer: X is A"),

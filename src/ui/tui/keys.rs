@@ -31,6 +31,8 @@ pub enum Action {
     Prev,
     /// ABX: "X is A" / "X is B".
     Answer(Live),
+    /// ABX: start the trials (Enter on the intro screen).
+    Start,
     /// Demo: scroll the text panel by this many rows (negative: up). The drawing code clamps.
     Scroll(i16),
 }
@@ -107,6 +109,7 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Char('x') | KeyCode::Char('X') => Some(Action::Select(Live::X)),
             KeyCode::Char('A') | KeyCode::Char('1') => Some(Action::Answer(Live::A)),
             KeyCode::Char('B') | KeyCode::Char('2') => Some(Action::Answer(Live::B)),
+            KeyCode::Enter => Some(Action::Start),
             _ => None,
         },
     }
@@ -204,6 +207,9 @@ mod tests {
         assert_eq!(k(ch('1')), Some(Action::Answer(Live::A)));
         assert_eq!(k(ch('2')), Some(Action::Answer(Live::B)));
         assert_eq!(k(ch('3')), None);
+        // Enter starts the trials (from the intro screen); it means nothing to play and demo.
+        assert_eq!(k(press(KeyCode::Enter)), Some(Action::Start));
+        assert_eq!(key_to_action(press(KeyCode::Enter), Mode::Play), None);
         // No matching toggle and no demo navigation in ABX.
         assert_eq!(k(ch('m')), None);
         assert_eq!(k(ch('n')), None);

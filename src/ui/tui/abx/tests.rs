@@ -24,6 +24,7 @@ fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
         answered,
         finished,
         show_help: false,
+        intro: None,
         status: StatusView {
             device: "Test Device",
             rate_hz: 48000,
@@ -133,6 +134,36 @@ fn per_trial_results_only_after_the_end() {
             "{t}"
         );
         assert!(t.contains("finished after 3 of 16 trials"), "{t}");
+    }
+}
+
+/// Before the first trial: the analysis's progress (no trial counted yet, no answer keys
+/// offered), then the way to start; Enter is offered only once the gains are final.
+#[test]
+fn the_intro_shows_the_analysis_then_how_to_start() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut v = view(&[], None);
+        v.trial = 1;
+        v.listening = Live::A;
+        v.intro = Some(AbxIntro::Analysing(0.42));
+        let t = text(&render(&v, w, h));
+        for s in [
+            "before the trials",
+            "42 %",
+            "16 trials to come",
+            "Measuring the loudness",
+        ] {
+            assert!(t.contains(s), "{s} missing at {w}x{h}:\n{t}");
+        }
+        for s in ["trial 1/16", "X is A", "start the trials", "Enter"] {
+            assert!(!t.contains(s), "{s} shown while analysing at {w}x{h}:\n{t}");
+        }
+        v.intro = Some(AbxIntro::Ready);
+        let t = text(&render(&v, w, h));
+        for s in ["Ready", "Enter", "trial 1 of 16"] {
+            assert!(t.contains(s), "{s} missing at {w}x{h}:\n{t}");
+        }
+        assert!(!t.contains("42 %"), "{t}");
     }
 }
 

@@ -1,0 +1,124 @@
+//! The interactive ABX screen, driven for real in a tmux pane on the private PulseAudio stack:
+//! it opens at once on an intro that shows the loudness analysis, and the trials can start only
+//! once the gains are final.
+
+use crate::common::tmux;
+use crate::common::tui;
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// A `minutes`-long mono pink noise at 48 kHz, made once per run and length: long enough that
+/// the exact loudness pass takes a while (30 minutes: about 3 s here, more under load), while
+/// the screen is up in a fraction of a second. Runs pass `--no-cache`, so each measures it.
+pub fn long_wav(minutes: u32) -> PathBuf {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static MADE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    let dir = DIR.get_or_init(|| tempfile::tempdir().expect("tmp"));
+    let path = dir.path().join(format!("pink-{minutes}min.wav"));
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if !made.contains(&minutes) {
+        let seconds = (minutes * 60).to_string();
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args([
+                "generate",
+                "pink",
+                "--seconds",
+                &seconds,
+                "--rate",
+                "48000",
+                "-o",
+            ])
+            .arg(&path)
+            .output()
+            .expect("generate");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        made.push(minutes);
+    }
+    path
+}
+
+/// The old `abx` measured the whole file behind a progress bar and opened its screen after:
+/// the intro with the analysis in progress never showed. Now the intro is up while the
+/// analysis runs; Enter then is refused (and an answer key too), and once the gains are final
+/// Enter starts trial 1. The log records the exact gains: those the scripted mode measures on
+/// the whole file (itself checked against the `ebur128` crate in tests/cli/abx.rs).
+#[test]
+fn the_abx_intro_opens_before_the_analysis_and_trials_wait_for_it() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let wav = long_wav(30);
+    let wav = wav.to_str().expect("utf-8 path");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("abx.jsonl");
+    let log_s = log.to_str().expect("utf-8 path");
+    let args = ["abx", wav, "--log", log_s, "--no-cache", "--trials", "4"];
+    let t = tmux::iemsim("abx-intro", (100, 30), &stack.env(), &args, "");
+    let s = t.wait_for("the intro", |s| s.contains("before the trials"));
+    assert!(
+        s.contains("Measuring the loudness") && s.contains("4 trials to come"),
+        "the intro opened only after the analysis:\n{s}"
+    );
+    assert!(!s.contains("trial 1/4"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Enter refused, or the analysis over", |s| {
+        s.contains("the trials start with the final gains") || s.contains("Ready")
+    });
+    assert!(
+        s.contains("the trials start with the final gains") && !s.contains("trial 1/4"),
+        "Enter during the analysis (or the analysis ended before Enter arrived):\n{s}"
+    );
+    t.keys(&["1"]);
+    let s = t.wait_for("no answer before a trial", |s| s.contains("no trial yet"));
+    assert!(!s.contains("trial 1/4"), "{s}");
+    // A and B can be heard meanwhile; X does not exist yet.
+    t.keys(&["b"]);
+    t.keys(&["x"]);
+    t.wait_for("no X yet", |s| {
+        s.contains("X is chosen when the trials start")
+    });
+
+    t.wait_for("the gains final", |s| s.contains("Ready"));
+    t.keys(&["Enter"]);
+    let s = t.wait_for("trial 1", |s| s.contains("trial 1/4"));
+    assert!(!s.contains("before the trials"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+
+    let text = std::fs::read_to_string(&log).expect("the session is logged");
+    let record: Value = serde_json::from_str(text.trim()).expect("one JSON record");
+    assert_eq!(record["completed"], false, "{record}");
+    // The gains the scripted mode logs (its measuring is the exact whole-file pass).
+    let scripted_log = tmp.path().join("scripted.jsonl");
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "abx",
+            wav,
+            "--no-tui",
+            "--no-cache",
+            "--answers",
+            "a",
+            "--log",
+        ])
+        .arg(&scripted_log)
+        .output()
+        .expect("scripted abx");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&scripted_log).expect("scripted log");
+    let scripted: Value = serde_json::from_str(text.trim()).expect("one JSON record");
+    for side in ["a", "b"] {
+        let (heard, exact) = (
+            record["gains_db"][side].as_f64().expect("gain"),
+            scripted["gains_db"][side].as_f64().expect("gain"),
+        );
+        assert!(
+            (heard - exact).abs() < 1e-6,
+            "{side}: trials at {heard} dB, exact {exact} dB"
+        );
+    }
+    assert_eq!(record["file_sha256"], scripted["file_sha256"]);
+}
