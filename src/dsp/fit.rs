@@ -176,7 +176,7 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
             }
         })
         .collect();
-    let mut problem = Problem {
+    let problem = Problem {
         grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
         curve: pick(curve_db),
         weights,
@@ -228,17 +228,6 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     if let Some((_, kept)) = best {
         params = kept;
     }
-    // The ceilings are penalties, and a penalty leaks: on unseen measurements the sum rose up to
-    // +1.2 dB above 0 dB past the no-boost frequency (the skirts of filters below it). Raising
-    // their weight tenfold and refining again until no ceiling is exceeded by more than
-    // `CEILING_TOLERANCE_DB` makes the limit hold (the classic penalty method).
-    for _ in 0..CEILING_ROUNDS {
-        if problem.ceiling_excess_db(&params) <= CEILING_TOLERANCE_DB {
-            break;
-        }
-        problem.stiffen_ceilings(10.0);
-        offset = problem.refine(&mut params, offset, FINAL_ITERS);
-    }
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
@@ -274,11 +263,6 @@ fn ceiling_at(f_hz: f64, cfg: &FitConfig) -> bool {
 
 /// Weight of a boost above `max_boost_hz`: ten times an error in the band, so it all but vanishes.
 const CEILING_WEIGHT: f64 = 10.0;
-
-/// How far the filters' sum may end above a ceiling (dB), and how many tenfold stiffenings of
-/// the ceilings' weight may get it there.
-pub const CEILING_TOLERANCE_DB: f64 = 0.05;
-const CEILING_ROUNDS: usize = 6;
 
 /// Weight of the small penalty on each filter's gain² (per dB², against a sum of squared errors
 /// over ~330 points): it keeps two large filters from cancelling each other for a hair's gain.
@@ -444,29 +428,6 @@ impl Problem {
             })
             .collect();
         (r, active)
-    }
-
-    /// The most the filters' sum rises above a ceiling (dB; ≤ 0 when every ceiling holds).
-    fn ceiling_excess_db(&self, params: &[Param]) -> f64 {
-        let mut sum = vec![0.0; self.curve.len()];
-        for p in params {
-            for (s, d) in sum.iter_mut().zip(self.grid.filter_db(p)) {
-                *s += d;
-            }
-        }
-        sum.iter()
-            .zip(&self.ceiling)
-            .filter_map(|(s, c)| c.map(|c| s - c))
-            .fold(f64::NEG_INFINITY, f64::max)
-    }
-
-    /// Multiplies the weight of every ceiling point by `factor`.
-    fn stiffen_ceilings(&mut self, factor: f64) {
-        for (w, c) in self.weights.iter_mut().zip(&self.ceiling) {
-            if c.is_some() {
-                *w *= factor;
-            }
-        }
     }
 
     fn residual(&self, params: &[Param], offset: f64) -> Vec<f64> {
