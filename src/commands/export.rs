@@ -7,9 +7,9 @@ use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::usage;
-use crate::io::{Container, Decoder, OutFormat};
+use crate::io::{Container, Decoder, OutFormat, Target};
 use crate::render::export::{export_matched, Watch};
-use crate::render::listing::{check_collisions, is_stdout, list_wavs};
+use crate::render::listing::{check_collisions, list_wavs};
 use crate::ui::progress::{Progress, Run};
 use anyhow::Result;
 use serde::Serialize;
@@ -142,7 +142,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
     // When standard output carries the audio, the reports go to stderr.
-    let to_stdout = args.output.as_deref().is_some_and(is_stdout);
+    let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     let mut plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
         .iter()
         .map(|file| {

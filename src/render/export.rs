@@ -2,7 +2,6 @@
 //! measurement pass first. The job-level use of [`crate::render`] that `export` and the benches
 //! run.
 
-use super::listing::is_stdout;
 use super::matching::levels_of;
 use super::{render, Lane};
 use crate::dsp::dither::Dither;
@@ -173,7 +172,9 @@ pub fn export_matched(
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     watch.rate_known(fs).map_err(ExportError::Rate)?;
-    let format = opts.format.unwrap_or_else(|| info.out_format());
+    let format = opts
+        .format
+        .unwrap_or_else(|| OutFormat::keeping(info.float, info.bits));
     // The input's tags, and iemsim's mark (a folder export knows its earlier outputs by it).
     let tags = crate::io::Tags {
         software: Some(crate::io::tags::mark()),
@@ -181,7 +182,7 @@ pub fn export_matched(
     };
     let mut targets = Vec::with_capacity(jobs.len());
     for (i, (_, out)) in jobs.iter().enumerate() {
-        let (target, container) = if is_stdout(out) {
+        let (target, container) = if Target::is_stdout_name(out) {
             (Target::Stdout, opts.container.unwrap_or(Container::Wav))
         } else {
             let target = Target::File {
@@ -203,7 +204,7 @@ pub fn export_matched(
             None => container.fit_format(format),
         };
         targets.push((target, container, format));
-        if !is_stdout(out) && same_file(out, input) {
+        if !Target::is_stdout_name(out) && same_file(out, input) {
             return Err(WavError::SameAsInput { path: out.clone() }.into());
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
