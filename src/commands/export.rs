@@ -2,12 +2,12 @@
 //! decoding pass per input, one output per profile).
 
 use super::input_or_default;
-use crate::cli::{DitherArg, ExportArgs, FormatArg};
+use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
-use crate::dsp::{Preamp, Profile};
+use crate::dsp::Profile;
 use crate::error::usage;
-use crate::io::{Container, Decoder, OutFormat, Target};
+use crate::io::{Container, Decoder, Target};
 use crate::render::export::{export_matched, Watch};
 use crate::render::listing::{check_collisions, list_wavs};
 use crate::ui::progress::{Progress, Run};
@@ -99,13 +99,13 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         check_output_name(out, container)?;
     }
     let opts = ExportOptions {
-        format: args.bits.as_deref().and_then(OutFormat::parse),
+        format: args.bits.map(BitsArg::out_format),
         container,
         dither: match args.dither {
             DitherArg::Tpdf => Dither::Tpdf,
             DitherArg::None => Dither::None,
         },
-        preamp: parse_preamp(&args.preamp)?,
+        preamp: args.preamp,
         force: args.force,
         quiet: args.quiet || args.report.json,
     };
@@ -375,25 +375,6 @@ fn export_all(
         return Err(e);
     }
     Ok((d.reports, d.first_error))
-}
-
-/// `auto`, `profile` or a number of dB.
-pub fn parse_preamp(s: &str) -> Result<Preamp> {
-    match s.trim() {
-        "auto" => Ok(Preamp::Auto),
-        "profile" => Ok(Preamp::Profile),
-        other => match other
-            .trim_end_matches("dB")
-            .trim_end_matches("db")
-            .trim()
-            .parse::<f64>()
-        {
-            Ok(db) if db.is_finite() && db.abs() <= 40.0 => Ok(Preamp::Db(db)),
-            _ => Err(usage(format!(
-                "--preamp '{other}': expected auto, profile or a number of dB within ±40"
-            ))),
-        },
-    }
 }
 
 /// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`

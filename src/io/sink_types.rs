@@ -33,17 +33,6 @@ impl OutFormat {
         }
     }
 
-    /// Parses `16`, `24`, `32` or `32f`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "16" => Some(Self::I16),
-            "24" => Some(Self::I24),
-            "32" => Some(Self::I32),
-            "32f" | "f32" | "float" => Some(Self::F32),
-            _ => None,
-        }
-    }
-
     pub fn bits(self) -> u16 {
         match self {
             Self::I16 => 16,
