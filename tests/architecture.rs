@@ -857,3 +857,250 @@ fn the_circle_check_finds_circles_through_faces_and_wrappers() {
         describe_circles(&new, &new.circles())
     );
 }
+
+/// The longest a function of `src/` may be, in lines from `fn` to its closing brace: past it, a
+/// function is several steps that each deserve a name.
+const MAX_FN_LINES: usize = 100;
+
+/// Functions over [`MAX_FN_LINES`] today, each with its length then: a list that only shrinks.
+/// A function on it may not grow, and one that is split comes off it.
+const LONG_FNS: &[(&str, &str, usize)] = &[
+    ("commands/analyze.rs", "run", 112),
+    ("commands/demo/part.rs", "render_part", 119),
+    ("commands/fit.rs", "run", 146),
+    ("commands/session.rs", "interactive", 226),
+    ("commands/show.rs", "show_one", 148),
+    ("io/decode/codec.rs", "open", 112),
+    ("io/decode/wav.rs", "open", 124),
+    ("io/profile_file/eqapo.rs", "parse_filter", 125),
+    ("playback/engine.rs", "render_chunk", 177),
+    ("playback/player.rs", "start", 175),
+    ("ui/plot/draw.rs", "draw", 125),
+];
+
+/// `text` with comments, strings and char literals blanked (their braces are not code); the
+/// lines stay where they were.
+fn blank_literals(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    let blank = |c: u8| if c == b'\n' { b'\n' } else { b' ' };
+    while i < b.len() {
+        let rest = &b[i..];
+        if rest.starts_with(b"//") {
+            while i < b.len() && b[i] != b'\n' {
+                out.push(b' ');
+                i += 1;
+            }
+        } else if rest.starts_with(b"/*") {
+            let mut depth = 0;
+            while i < b.len() {
+                if b[i..].starts_with(b"/*") {
+                    depth += 1;
+                    out.extend_from_slice(b"  ");
+                    i += 2;
+                } else if b[i..].starts_with(b"*/") {
+                    depth -= 1;
+                    out.extend_from_slice(b"  ");
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    out.push(blank(b[i]));
+                    i += 1;
+                }
+            }
+        } else if rest.starts_with(b"r#") || rest.starts_with(b"r\"") || rest.starts_with(b"br") {
+            let start = i + usize::from(b[i] == b'b');
+            let hashes = b[start + 1..].iter().take_while(|&&c| c == b'#').count();
+            if b.get(start + 1 + hashes) != Some(&b'"')
+                || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+            {
+                out.push(b[i]);
+                i += 1;
+                continue;
+            }
+            let close: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat_n(b'#', hashes))
+                .collect();
+            let body = start + 2 + hashes;
+            let end = b[body..]
+                .windows(close.len())
+                .position(|w| w == close.as_slice())
+                .map_or(b.len(), |p| body + p + close.len());
+            out.extend(b[i..end].iter().map(|&c| blank(c)));
+            i = end;
+        } else if b[i] == b'"' {
+            out.push(b' ');
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                let n = if b[i] == b'\\' { 2 } else { 1 };
+                for k in 0..n {
+                    if let Some(&c) = b.get(i + k) {
+                        out.push(blank(c));
+                    }
+                }
+                i += n;
+            }
+            out.push(b' ');
+            i += 1;
+        } else if b[i] == b'\'' {
+            // A char literal ('{', '\n', '\''), not a lifetime ('a).
+            let len = if b.get(i + 1) == Some(&b'\\') {
+                b[i + 2..].iter().position(|&c| c == b'\'').map(|p| p + 3)
+            } else if b.get(i + 2) == Some(&b'\'') {
+                Some(3)
+            } else {
+                std::str::from_utf8(&b[i + 1..(i + 6).min(b.len())])
+                    .ok()
+                    .or_else(|| std::str::from_utf8(&b[i + 1..(i + 5).min(b.len())]).ok())
+                    .and_then(|s| s.chars().next())
+                    .filter(|c| !c.is_ascii())
+                    .map(|c| 2 + c.len_utf8())
+                    .filter(|&l| b.get(i + l - 1) == Some(&b'\''))
+            };
+            match len {
+                Some(l) => {
+                    out.extend(std::iter::repeat_n(b' ', l));
+                    i += l;
+                }
+                None => {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Every function with a body in `text`: (name, first line (1-based), lines from `fn` to its
+/// closing brace).
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let code = blank_literals(text);
+    let b = code.as_bytes();
+    let line_at = |pos: usize| code[..pos].matches('\n').count() + 1;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(p) = code[at..].find("fn ") {
+        let start = at + p;
+        at = start + 3;
+        if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
+            continue;
+        }
+        let (name, _) = ident(&code[at..]);
+        if name.is_empty() {
+            continue;
+        }
+        // The body: the first `{` before any `;` (a declaration without a body has none),
+        // at bracket depth 0 (not a `where` clause's or a default argument's braces).
+        let mut depth = 0i32;
+        let mut open = None;
+        for (k, &c) in b[at..].iter().enumerate() {
+            match c {
+                b'(' | b'[' | b'<' => depth += 1,
+                b')' | b']' | b'>' if b.get(at + k - 1) != Some(&b'-') => depth -= 1,
+                b';' if depth <= 0 => break,
+                b'{' if depth <= 0 => {
+                    open = Some(at + k);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(open) = open else { continue };
+        let mut braces = 0;
+        let close = b[open..].iter().position(|&c| {
+            match c {
+                b'{' => braces += 1,
+                b'}' => braces -= 1,
+                _ => {}
+            }
+            braces == 0
+        });
+        let Some(close) = close else { continue };
+        let (first, last) = (line_at(start), line_at(open + close));
+        out.push((name.to_string(), first, last - first + 1));
+    }
+    out
+}
+
+/// Every function of `src/` longer than `limit` lines: (file under `src/`, name, lines).
+fn long_functions(limit: usize) -> Vec<(String, String, usize)> {
+    let src = root().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .expect("under src")
+            .display()
+            .to_string();
+        let text = std::fs::read_to_string(&f).expect("read source");
+        for (name, _, lines) in functions(&text) {
+            if lines > limit {
+                out.push((rel.clone(), name, lines));
+            }
+        }
+    }
+    out
+}
+
+/// No function of `src/` over [`MAX_FN_LINES`] lines but those of [`LONG_FNS`], and none of
+/// those longer than it was.
+#[test]
+fn no_function_over_100_lines() {
+    let mut bad = Vec::new();
+    for (file, name, lines) in long_functions(MAX_FN_LINES) {
+        match LONG_FNS.iter().find(|(f, n, _)| *f == file && *n == name) {
+            Some(&(_, _, allowed)) if lines <= allowed => {}
+            Some(&(_, _, allowed)) => {
+                bad.push(format!("{file}: {name}: {lines} lines (was {allowed})"))
+            }
+            None => bad.push(format!("{file}: {name}: {lines} lines")),
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "functions over {MAX_FN_LINES} lines (split them into named steps):\n  {}",
+        bad.join("\n  ")
+    );
+    // The list shrinks: a function that was split comes off it.
+    let long = long_functions(MAX_FN_LINES);
+    let stale: Vec<String> = LONG_FNS
+        .iter()
+        .filter(|(f, n, _)| !long.iter().any(|(lf, ln, _)| lf == f && ln == n))
+        .map(|(f, n, l)| format!("{f}: {n} ({l})"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "no longer over {MAX_FN_LINES} lines: take them off LONG_FNS:\n  {}",
+        stale.join("\n  ")
+    );
+}
+
+/// The measure: lines from `fn` to the closing brace, braces in strings, chars and comments
+/// not counted, declarations without a body left out.
+#[test]
+fn function_lengths_are_measured_from_fn_to_its_brace() {
+    let text = "trait T {\n    fn declared(&self);\n}\n\
+                pub fn three(x: Vec<u8>) -> Result<(), String> where String: Clone {\n\
+                \x20   let s = \"}}\"; let c = '}'; // }\n}\n\
+                fn one() {}\n\
+                fn raw() {\n    let r = r#\"{ \"# ; let l: &'static str = \"\";\n}\n";
+    let got = functions(text);
+    assert_eq!(
+        got,
+        vec![
+            ("three".to_string(), 4, 3),
+            ("one".to_string(), 7, 1),
+            ("raw".to_string(), 8, 3)
+        ]
+    );
+}

@@ -133,56 +133,7 @@ const FINAL_ITERS: usize = 120;
 pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     let n = freqs_hz.len().min(curve_db.len());
     let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
-    let weights: Vec<f64> = freqs_hz
-        .iter()
-        .map(|&f| {
-            if (cfg.band_hz.0..=cfg.band_hz.1).contains(&f) {
-                1.0
-            } else if f > cfg.band_hz.1 && f <= cfg.max_boost_hz {
-                cfg.treble_weight
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    // The optimiser works on every other point that counts (1/35 octave apart on AutoEq's grid:
-    // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
-    // judged on every point.
-    // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
-    // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
-    // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
-    let fitted: Vec<usize> = (0..n)
-        .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
-        .step_by(2)
-        .collect();
-    let mut kept: Vec<(usize, Option<f64>)> = fitted.iter().map(|&i| (i, None)).collect();
-    if let Some(c) = cfg.max_total_boost_db {
-        kept.extend(fitted.iter().map(|&i| (i, Some(c))));
-    }
-    kept.extend(
-        (0..n)
-            .filter(|&i| ceiling_at(freqs_hz[i], cfg))
-            .map(|i| (i, Some(0.0))),
-    );
-    let pick = |v: &[f64]| kept.iter().map(|&(i, _)| v[i]).collect::<Vec<f64>>();
-    let ceiling: Vec<Option<f64>> = kept.iter().map(|&(_, c)| c).collect();
-    let weights: Vec<f64> = kept
-        .iter()
-        .map(|&(i, c)| {
-            if c.is_some() {
-                CEILING_WEIGHT
-            } else {
-                weights[i]
-            }
-        })
-        .collect();
-    let problem = Problem {
-        grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
-        curve: pick(curve_db),
-        weights,
-        ceiling,
-        cfg: cfg.clone(),
-    };
+    let problem = Problem::new(freqs_hz, curve_db, cfg);
     let mut params: Vec<Param> = Vec::new();
     // The level is anchored: the curves are 0 dB over 0.5-2 kHz, and so stays the fitted profile
     // (a free level would let the filters drift and change what loudness matching does), so the
@@ -231,6 +182,64 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
+}
+
+impl Problem {
+    /// The points the optimiser works on, with their weights and ceilings (see below).
+    fn new(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Self {
+        let n = freqs_hz.len().min(curve_db.len());
+        let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
+        let weights: Vec<f64> = freqs_hz
+            .iter()
+            .map(|&f| {
+                if (cfg.band_hz.0..=cfg.band_hz.1).contains(&f) {
+                    1.0
+                } else if f > cfg.band_hz.1 && f <= cfg.max_boost_hz {
+                    cfg.treble_weight
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        // The optimiser works on every other point that counts (1/35 octave apart on AutoEq's grid:
+        // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
+        // judged on every point.
+        // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
+        // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
+        // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
+        let fitted: Vec<usize> = (0..n)
+            .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
+            .step_by(2)
+            .collect();
+        let mut kept: Vec<(usize, Option<f64>)> = fitted.iter().map(|&i| (i, None)).collect();
+        if let Some(c) = cfg.max_total_boost_db {
+            kept.extend(fitted.iter().map(|&i| (i, Some(c))));
+        }
+        kept.extend(
+            (0..n)
+                .filter(|&i| ceiling_at(freqs_hz[i], cfg))
+                .map(|i| (i, Some(0.0))),
+        );
+        let pick = |v: &[f64]| kept.iter().map(|&(i, _)| v[i]).collect::<Vec<f64>>();
+        let ceiling: Vec<Option<f64>> = kept.iter().map(|&(_, c)| c).collect();
+        let weights: Vec<f64> = kept
+            .iter()
+            .map(|&(i, c)| {
+                if c.is_some() {
+                    CEILING_WEIGHT
+                } else {
+                    weights[i]
+                }
+            })
+            .collect();
+        Problem {
+            grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
+            curve: pick(curve_db),
+            weights,
+            ceiling,
+            cfg: cfg.clone(),
+        }
+    }
 }
 
 /// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add) when the sum is within
