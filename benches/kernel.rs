@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use iemsim::dsp::chain::Kernel;
-use iemsim::dsp::{Chain, Processor};
+use iemsim::dsp::Chain;
 use std::hint::black_box;
 use std::time::Duration;
 

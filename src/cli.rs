@@ -10,8 +10,8 @@ mod study;
 mod tests;
 
 pub use files::{
-    ConvertArgs, DitherArg, ExportArgs, FormatArg, GenerateArgs, ProfileArgs, ProfileCommand,
-    SignalKind,
+    BitsArg, ConvertArgs, DitherArg, ExportArgs, FormatArg, GenerateArgs, ProfileArgs,
+    ProfileCommand, SignalKind,
 };
 pub use listen::{AbxArgs, DemoArgs, DemoKind, DevicesArgs, PlayArgs};
 pub use shared::{ChartSize, DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs};

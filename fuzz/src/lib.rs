@@ -6,7 +6,8 @@
 //! filters and preamp bit for bit, and the same text fields wherever the format can hold them.
 
 use iemsim::dsp::Profile;
-use iemsim::io::profile_file::{check_filter, check_preamp, decode_text, Format, MAX_FILE_GAIN_DB};
+use iemsim::dsp::filter::MAX_ABS_GAIN_DB;
+use iemsim::io::profile_file::{check_filter, check_preamp, decode_text, Format};
 
 pub const FORMATS: [Format; 3] = [Format::Toml, Format::EqApo, Format::CamillaDsp];
 
@@ -57,7 +58,7 @@ pub fn check_valid(p: &Profile) {
         check_filter(f, "fuzz", 0).expect("filter within the file limits");
         assert!(f.fc_hz.is_finite() && f.fc_hz > 0.0);
         assert!(f.q.is_finite() && f.q > 0.0);
-        assert!(f.gain_db.is_finite() && f.gain_db.abs() <= MAX_FILE_GAIN_DB);
+        assert!(f.gain_db.is_finite() && f.gain_db.abs() <= MAX_ABS_GAIN_DB);
         if !f.kind.uses_gain() {
             assert_eq!(f.gain_db, 0.0, "a pass filter with gain: {f:?}");
         }

@@ -1,6 +1,8 @@
 //! Arguments of the commands that write files: `export`, `profile convert`, `generate`.
 
 use super::{HeadphoneArgs, ReportArgs};
+use crate::dsp::Preamp;
+use crate::io::OutFormat;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -10,6 +12,55 @@ pub enum DitherArg {
     Tpdf,
     /// Plain rounding.
     None,
+}
+
+/// Output sample formats (`--bits`). No doc comments on the values: clap would list them one
+/// a line in `--help` instead of `[possible values: 16, 24, 32, 32f]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BitsArg {
+    #[value(name = "16")]
+    I16,
+    #[value(name = "24")]
+    I24,
+    #[value(name = "32")]
+    I32,
+    #[value(name = "32f")]
+    F32,
+}
+
+impl BitsArg {
+    /// The sample format it names.
+    pub fn out_format(self) -> OutFormat {
+        match self {
+            Self::I16 => OutFormat::I16,
+            Self::I24 => OutFormat::I24,
+            Self::I32 => OutFormat::I32,
+            Self::F32 => OutFormat::F32,
+        }
+    }
+}
+
+/// The largest |--preamp| in dB (as for a profile's own preamp).
+pub const MAX_PREAMP_DB: f64 = 40.0;
+
+/// A `--preamp` value: `auto`, `profile` or a number of dB (a trailing `dB` allowed); the error
+/// is the reason in clap's "invalid value" line.
+pub fn parse_preamp(s: &str) -> Result<Preamp, String> {
+    match s.trim() {
+        "auto" => Ok(Preamp::Auto),
+        "profile" => Ok(Preamp::Profile),
+        other => match other
+            .trim_end_matches("dB")
+            .trim_end_matches("db")
+            .trim()
+            .parse::<f64>()
+        {
+            Ok(db) if db.is_finite() && db.abs() <= MAX_PREAMP_DB => Ok(Preamp::Db(db)),
+            _ => Err(format!(
+                "expected auto, profile or a number of dB within ±{MAX_PREAMP_DB}"
+            )),
+        },
+    }
 }
 
 /// Output file formats.
@@ -63,8 +114,8 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]
-    #[arg(long, value_name = "16|24|32|32f", value_parser = ["16", "24", "32", "32f"])]
-    pub bits: Option<String>,
+    #[arg(long, value_enum, value_name = "16|24|32|32f")]
+    pub bits: Option<BitsArg>,
     /// Dither when reducing to ≤ 24-bit integer output.
     #[arg(long, value_enum, default_value_t = DitherArg::Tpdf)]
     pub dither: DitherArg,
@@ -74,9 +125,10 @@ pub struct ExportArgs {
         long,
         default_value = "auto",
         value_name = "auto|profile|DB",
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_parser = parse_preamp
     )]
-    pub preamp: String,
+    pub preamp: Preamp,
     /// Make all outputs of one input equally loud (ITU-R BS.1770, as `play` measures), at the
     /// highest common level at which no output's samples exceed -0.1 dBFS; replaces --preamp.
     /// The default when more than one profile is exported.
@@ -175,8 +227,8 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 1000.0)]
     pub freq: f64,
     /// Output sample format: 16, 24, 32 or 32f (32 and 32f: WAV only).
-    #[arg(long, default_value = "16", value_parser = ["16", "24", "32", "32f"])]
-    pub bits: String,
+    #[arg(long, value_enum, default_value_t = BitsArg::I16)]
+    pub bits: BitsArg,
     /// Seed for the noise and the music's variations (the same seed gives the same file).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

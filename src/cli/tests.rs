@@ -10,6 +10,62 @@ fn the_command_line_is_consistent() {
     Cli::command().debug_assert();
 }
 
+/// `--bits` takes the four formats and nothing else; `--preamp` takes auto, profile or dB within
+/// ±40 and names what it expects otherwise (before the command runs: clap's usage error).
+#[test]
+fn bits_and_preamp_values() {
+    let export = |extra: &[&str]| {
+        let mut args = vec!["iemsim", "export", "-p", "ba"];
+        args.extend_from_slice(extra);
+        Cli::try_parse_from(args)
+    };
+    let Ok(Cli {
+        command: Command::Export(a),
+        ..
+    }) = export(&["--bits", "32f", "--preamp", "-3.5 dB"])
+    else {
+        panic!("export parses")
+    };
+    assert_eq!(
+        a.bits.map(BitsArg::out_format),
+        Some(crate::io::OutFormat::F32)
+    );
+    assert_eq!(a.preamp, crate::dsp::Preamp::Db(-3.5));
+    let Ok(Cli {
+        command: Command::Export(a),
+        ..
+    }) = export(&[])
+    else {
+        panic!("export parses")
+    };
+    assert_eq!((a.bits, a.preamp), (None, crate::dsp::Preamp::Auto));
+    for bad in [
+        ["--bits", "20"],
+        ["--bits", "float"],
+        ["--preamp", "41"],
+        ["--preamp", "loud"],
+    ] {
+        let e = export(&bad).expect_err(bad[1]);
+        use clap::error::ErrorKind::{InvalidValue, ValueValidation};
+        assert!(matches!(e.kind(), InvalidValue | ValueValidation), "{e}");
+        assert!(e.to_string().contains(bad[0]), "{e}");
+    }
+    let e = export(&["--preamp", "41"]).expect_err("41");
+    assert!(
+        e.to_string()
+            .contains("expected auto, profile or a number of dB within ±40"),
+        "{e}"
+    );
+    let Ok(Cli {
+        command: Command::Generate(g),
+        ..
+    }) = Cli::try_parse_from(["iemsim", "generate", "tone", "-o", "x.wav"])
+    else {
+        panic!("generate parses")
+    };
+    assert_eq!(g.bits, BitsArg::I16);
+}
+
 /// The shared groups land in their fields, and each command keeps its own `--json` wording.
 #[test]
 fn shared_device_and_json_arguments() {

@@ -2,14 +2,14 @@
 //! decoding pass per input, one output per profile).
 
 use super::input_or_default;
-use crate::cli::{DitherArg, ExportArgs, FormatArg};
+use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
-use crate::dsp::{Preamp, Profile};
+use crate::dsp::Profile;
 use crate::error::usage;
-use crate::io::{Container, Decoder, OutFormat};
+use crate::io::{Container, Decoder, Target};
 use crate::render::export::{export_matched, Watch};
-use crate::render::listing::{check_collisions, is_stdout, list_wavs};
+use crate::render::listing::{check_collisions, list_wavs};
 use crate::ui::progress::{Progress, Run};
 use anyhow::Result;
 use serde::Serialize;
@@ -91,94 +91,27 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .collect();
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
-    let container = args.format.map(|f| match f {
-        FormatArg::Wav => Container::Wav,
-        FormatArg::Flac => Container::Flac,
-    });
+    let container = args.format.map(FormatArg::container);
     if let Some(out) = &args.output {
         check_output_name(out, container)?;
     }
-    let opts = ExportOptions {
-        format: args.bits.as_deref().and_then(OutFormat::parse),
-        container,
-        dither: match args.dither {
-            DitherArg::Tpdf => Dither::Tpdf,
-            DitherArg::None => Dither::None,
-        },
-        preamp: parse_preamp(&args.preamp)?,
-        force: args.force,
-        quiet: args.quiet || args.report.json,
-    };
+    let opts = options(args, container);
     if let Some(dir) = &args.out_dir {
-        // Created when missing, parents too (as `demo --export` does).
-        if !dir.is_dir() {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                usage(format!(
-                    "{}: cannot create the output folder: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
+        create_out_dir(dir)?;
     }
-    let (inputs, mut skipped) = if input.is_dir() {
-        let listing = list_wavs(&input)?;
-        report_skipped(&listing.skipped);
-        if listing.files.is_empty() {
-            return Err(usage(format!(
-                "{}: no audio files to export in this folder{}",
-                input.display(),
-                if listing.skipped.is_empty() {
-                    ""
-                } else {
-                    " (all skipped, see above)"
-                }
-            )));
-        }
-        (listing.files, listing.skipped)
-    } else {
-        (vec![input.clone()], Vec::new())
-    };
+    let (inputs, mut skipped) = list_inputs(&input)?;
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
         return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
     // When standard output carries the audio, the reports go to stderr.
-    let to_stdout = args.output.as_deref().is_some_and(is_stdout);
-    let mut plan: Vec<(PathBuf, Vec<(Profile, PathBuf)>)> = inputs
-        .iter()
-        .map(|file| {
-            let jobs = profiles
-                .iter()
-                .zip(&labels)
-                .map(|(p, label)| {
-                    let out = args.output.clone().unwrap_or_else(|| {
-                        let c = container.unwrap_or_else(|| default_container(file));
-                        default_output(file, label, args.out_dir.as_deref(), c)
-                    });
-                    (p.clone(), out)
-                })
-                .collect();
-            (file.clone(), jobs)
-        })
-        .collect();
+    let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
+    let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
     check_collisions(&plan)?;
-    // Resuming an interrupted run: an input whose outputs all exist is done (outputs are only
-    // ever given their names once complete, see io::atomic).
-    let mut resumed = 0;
-    if args.skip_existing {
-        plan.retain(|(file, outs)| {
-            let done = outs.iter().all(|(_, out)| out.is_file());
-            if done {
-                let s = Skipped {
-                    path: file.clone(),
-                    reason: "its outputs exist already (--skip-existing)".into(),
-                };
-                report_skipped(std::slice::from_ref(&s));
-                skipped.push(s);
-                resumed += 1;
-            }
-            !done
-        });
-    }
+    let resumed = if args.skip_existing {
+        leave_out_done(&mut plan, &mut skipped)
+    } else {
+        0
+    };
     if input.is_dir() && !args.force {
         refuse_existing_outputs(&plan)?;
     }
@@ -203,8 +136,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(e) if inputs.len() == 1 => return Err(e),
         other => other,
     };
+    let attempted = inputs.len() - resumed;
+    let failed = attempted.saturating_sub(reports.len() / profiles.len().max(1));
     if input.is_dir() {
-        let failed = inputs.len() - resumed - reports.len() / profiles.len().max(1);
         crate::io::diag::diag!(
             "iemsim: {} inputs → {} outputs, {} skipped, {failed} failed, in {:.1} s",
             inputs.len(),
@@ -214,29 +148,130 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         );
     }
     if args.report.json {
-        let report = JsonReport {
-            outputs: &reports,
-            skipped: &skipped,
-        };
-        let json = serde_json::to_string_pretty(&report)?;
-        if to_stdout {
-            crate::io::diag::diag!("{json}");
-        } else {
-            outln!("{json}")?;
-        }
+        print_json(&reports, &skipped, to_stdout)?;
     }
     match first_error {
         Some(e) => Err(crate::error::BatchFailed {
-            message: format!(
-                "{} of {} files failed (see above)",
-                inputs.len() - resumed - reports.len() / profiles.len().max(1),
-                inputs.len() - resumed
-            ),
+            message: format!("{failed} of {attempted} files failed (see above)"),
             code: crate::error::exit_code(&e),
         }
         .into()),
         None => Ok(()),
     }
+}
+
+/// The options every output of the run shares.
+fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
+    ExportOptions {
+        format: args.bits.map(BitsArg::out_format),
+        container,
+        dither: match args.dither {
+            DitherArg::Tpdf => Dither::Tpdf,
+            DitherArg::None => Dither::None,
+        },
+        preamp: args.preamp,
+        force: args.force,
+        quiet: args.quiet || args.report.json,
+    }
+}
+
+/// `--out-dir`, created when missing, parents too (as `demo --export` does).
+fn create_out_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            usage(format!(
+                "{}: cannot create the output folder: {e}",
+                dir.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// The files to export: the input itself, or a folder's audio files (what is left out reported
+/// and returned); a folder with nothing to export is refused.
+fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
+    if !input.is_dir() {
+        return Ok((vec![input.to_path_buf()], Vec::new()));
+    }
+    let listing = list_wavs(input)?;
+    report_skipped(&listing.skipped);
+    if listing.files.is_empty() {
+        return Err(usage(format!(
+            "{}: no audio files to export in this folder{}",
+            input.display(),
+            if listing.skipped.is_empty() {
+                ""
+            } else {
+                " (all skipped, see above)"
+            }
+        )));
+    }
+    Ok((listing.files, listing.skipped))
+}
+
+/// Each input with its (profile, output) jobs: `-o`, or the default name per profile label.
+fn plan_outputs(
+    args: &ExportArgs,
+    inputs: &[PathBuf],
+    profiles: &[Profile],
+    labels: &[String],
+    container: Option<Container>,
+) -> Vec<(PathBuf, Vec<(Profile, PathBuf)>)> {
+    inputs
+        .iter()
+        .map(|file| {
+            let jobs = profiles
+                .iter()
+                .zip(labels)
+                .map(|(p, label)| {
+                    let out = args.output.clone().unwrap_or_else(|| {
+                        let c = container.unwrap_or_else(|| default_container(file));
+                        default_output(file, label, args.out_dir.as_deref(), c)
+                    });
+                    (p.clone(), out)
+                })
+                .collect();
+            (file.clone(), jobs)
+        })
+        .collect()
+}
+
+/// Resuming an interrupted run (`--skip-existing`): an input whose outputs all exist is done
+/// (outputs are only ever given their names once complete, see io::atomic). Takes those out of
+/// `plan` into `skipped`, each with a line; how many.
+fn leave_out_done(
+    plan: &mut Vec<(PathBuf, Vec<(Profile, PathBuf)>)>,
+    skipped: &mut Vec<Skipped>,
+) -> usize {
+    let before = plan.len();
+    plan.retain(|(file, outs)| {
+        let done = outs.iter().all(|(_, out)| out.is_file());
+        if done {
+            let s = Skipped {
+                path: file.clone(),
+                reason: "its outputs exist already (--skip-existing)".into(),
+            };
+            report_skipped(std::slice::from_ref(&s));
+            skipped.push(s);
+        }
+        !done
+    });
+    before - plan.len()
+}
+
+/// `--json`: the outputs and what was left out, on stdout (stderr when stdout carries audio).
+fn print_json(reports: &[OutputReport], skipped: &[Skipped], to_stdout: bool) -> Result<()> {
+    let json = serde_json::to_string_pretty(&JsonReport {
+        outputs: reports,
+        skipped,
+    })?;
+    if to_stdout {
+        crate::io::diag::diag!("{json}");
+    } else {
+        outln!("{json}")?;
+    }
+    Ok(())
 }
 
 /// A folder run again without `--force`: the outputs that exist are refused in one line before
@@ -375,25 +410,6 @@ fn export_all(
         return Err(e);
     }
     Ok((d.reports, d.first_error))
-}
-
-/// `auto`, `profile` or a number of dB.
-pub fn parse_preamp(s: &str) -> Result<Preamp> {
-    match s.trim() {
-        "auto" => Ok(Preamp::Auto),
-        "profile" => Ok(Preamp::Profile),
-        other => match other
-            .trim_end_matches("dB")
-            .trim_end_matches("db")
-            .trim()
-            .parse::<f64>()
-        {
-            Ok(db) if db.is_finite() && db.abs() <= 40.0 => Ok(Preamp::Db(db)),
-            _ => Err(usage(format!(
-                "--preamp '{other}': expected auto, profile or a number of dB within ±40"
-            ))),
-        },
-    }
 }
 
 /// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`

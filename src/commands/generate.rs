@@ -7,7 +7,7 @@ use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
 use crate::io::sink::check_output;
-use crate::io::{OutFormat, Sink, SinkSpec, Tags, Target};
+use crate::io::{Sink, SinkSpec, Tags, Target};
 use anyhow::Result;
 use clap::ValueEnum;
 
@@ -46,8 +46,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             "--seconds {seconds} must be above 0 and at most {MAX_SECONDS}"
         )));
     }
-    let format = OutFormat::parse(&args.bits)
-        .ok_or_else(|| usage(format!("--bits {}: use 16, 24, 32 or 32f", args.bits)))?;
+    let format = args.bits.out_format();
     container
         .check_format(format)
         .map_err(|m| usage(format!("{}: {m}", args.output.display())))?;

@@ -133,68 +133,19 @@ const FINAL_ITERS: usize = 120;
 pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     let n = freqs_hz.len().min(curve_db.len());
     let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
-    let weights: Vec<f64> = freqs_hz
-        .iter()
-        .map(|&f| {
-            if (cfg.band_hz.0..=cfg.band_hz.1).contains(&f) {
-                1.0
-            } else if f > cfg.band_hz.1 && f <= cfg.max_boost_hz {
-                cfg.treble_weight
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    // The optimiser works on every other point that counts (1/35 octave apart on AutoEq's grid:
-    // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
-    // judged on every point.
-    // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
-    // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
-    // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
-    let fitted: Vec<usize> = (0..n)
-        .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
-        .step_by(2)
-        .collect();
-    let mut kept: Vec<(usize, Option<f64>)> = fitted.iter().map(|&i| (i, None)).collect();
-    if let Some(c) = cfg.max_total_boost_db {
-        kept.extend(fitted.iter().map(|&i| (i, Some(c))));
-    }
-    kept.extend(
-        (0..n)
-            .filter(|&i| ceiling_at(freqs_hz[i], cfg))
-            .map(|i| (i, Some(0.0))),
-    );
-    let pick = |v: &[f64]| kept.iter().map(|&(i, _)| v[i]).collect::<Vec<f64>>();
-    let ceiling: Vec<Option<f64>> = kept.iter().map(|&(_, c)| c).collect();
-    let weights: Vec<f64> = kept
-        .iter()
-        .map(|&(i, c)| {
-            if c.is_some() {
-                CEILING_WEIGHT
-            } else {
-                weights[i]
-            }
-        })
-        .collect();
-    let problem = Problem {
-        grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
-        curve: pick(curve_db),
-        weights,
-        ceiling,
-        cfg: cfg.clone(),
-    };
+    let problem = Problem::new(freqs_hz, curve_db, cfg);
     let mut params: Vec<Param> = Vec::new();
     // The level is anchored: the curves are 0 dB over 0.5-2 kHz, and so stays the fitted profile
-    // (a free level would let the filters drift and change what loudness matching does).
-    let mut offset = 0.0;
+    // (a free level would let the filters drift and change what loudness matching does), so the
+    // model is the filters alone.
     if cfg.shelves && cfg.max_filters > 0 {
-        let bass = problem.mean_between(&problem.residual(&params, offset), 20.0, 60.0);
+        let bass = problem.mean_between(&problem.residual(&params), 20.0, 60.0);
         if bass.abs() > 1.0 {
             // Clamped like every other parameter: a leaky seal's −25 dB bass starts at the limit.
             let mut shelf = Param::new(FilterKind::LowShelf, 100.0, bass, 0.7);
             shelf.clamp(cfg);
             params.push(shelf);
-            offset = problem.refine(&mut params, offset, STAGE_ITERS);
+            problem.refine(&mut params, STAGE_ITERS);
         }
     }
     // Every free slot is filled while a place is left where one more filter helps. Filters that
@@ -206,16 +157,16 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     let mut best: Option<(f64, Vec<Param>)> = None;
     loop {
         while params.len() < cfg.max_filters && placements < budget {
-            let r = problem.residual(&params, offset);
+            let r = problem.residual(&params);
             let Some(p) = problem.next_peak(&r) else {
                 break;
             };
             params.push(p);
             placements += 1;
-            offset = problem.refine(&mut params, offset, STAGE_ITERS);
+            problem.refine(&mut params, STAGE_ITERS);
         }
-        offset = problem.refine(&mut params, offset, FINAL_ITERS);
-        let cost = problem.cost(&problem.residual(&params, offset), &params);
+        problem.refine(&mut params, FINAL_ITERS);
+        let cost = problem.cost(&problem.residual(&params), &params);
         if best.as_ref().is_some_and(|b| cost >= b.0) {
             break;
         }
@@ -223,7 +174,7 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
         if !merge_twins(&mut params, cfg) || placements >= budget {
             break;
         }
-        offset = problem.refine(&mut params, offset, STAGE_ITERS);
+        problem.refine(&mut params, STAGE_ITERS);
     }
     if let Some((_, kept)) = best {
         params = kept;
@@ -231,6 +182,64 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
+}
+
+impl Problem {
+    /// The points the optimiser works on, with their weights and ceilings (see below).
+    fn new(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Self {
+        let n = freqs_hz.len().min(curve_db.len());
+        let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
+        let weights: Vec<f64> = freqs_hz
+            .iter()
+            .map(|&f| {
+                if (cfg.band_hz.0..=cfg.band_hz.1).contains(&f) {
+                    1.0
+                } else if f > cfg.band_hz.1 && f <= cfg.max_boost_hz {
+                    cfg.treble_weight
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        // The optimiser works on every other point that counts (1/35 octave apart on AutoEq's grid:
+        // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
+        // judged on every point.
+        // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
+        // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
+        // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
+        let fitted: Vec<usize> = (0..n)
+            .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
+            .step_by(2)
+            .collect();
+        let mut kept: Vec<(usize, Option<f64>)> = fitted.iter().map(|&i| (i, None)).collect();
+        if let Some(c) = cfg.max_total_boost_db {
+            kept.extend(fitted.iter().map(|&i| (i, Some(c))));
+        }
+        kept.extend(
+            (0..n)
+                .filter(|&i| ceiling_at(freqs_hz[i], cfg))
+                .map(|i| (i, Some(0.0))),
+        );
+        let pick = |v: &[f64]| kept.iter().map(|&(i, _)| v[i]).collect::<Vec<f64>>();
+        let ceiling: Vec<Option<f64>> = kept.iter().map(|&(_, c)| c).collect();
+        let weights: Vec<f64> = kept
+            .iter()
+            .map(|&(i, c)| {
+                if c.is_some() {
+                    CEILING_WEIGHT
+                } else {
+                    weights[i]
+                }
+            })
+            .collect();
+        Problem {
+            grid: Grid::new(&pick(freqs_hz), cfg.sample_rate),
+            curve: pick(curve_db),
+            weights,
+            ceiling,
+            cfg: cfg.clone(),
+        }
+    }
 }
 
 /// Merges filters of one kind within 1 % in fc and 5 % in Q (gains add) when the sum is within
@@ -406,9 +415,9 @@ impl Problem {
         }
     }
 
-    /// curve − (offset + filters); at ceiling points min(0, ceiling − filters). Also whether each ceiling
+    /// curve − filters; at ceiling points min(0, ceiling − filters). Also whether each ceiling
     /// point is active (the filters boost there), for the Jacobian.
-    fn residuals(&self, responses: &[Vec<f64>], offset: f64) -> (Vec<f64>, Vec<bool>) {
+    fn residuals(&self, responses: &[Vec<f64>]) -> (Vec<f64>, Vec<bool>) {
         let mut sum = vec![0.0; self.curve.len()];
         for resp in responses {
             for (s, d) in sum.iter_mut().zip(resp) {
@@ -424,15 +433,15 @@ impl Problem {
             .map(|i| match (self.ceiling[i], active[i]) {
                 (Some(c), true) => c - sum[i],
                 (Some(_), false) => 0.0,
-                (None, _) => self.curve[i] - offset - sum[i],
+                (None, _) => self.curve[i] - sum[i],
             })
             .collect();
         (r, active)
     }
 
-    fn residual(&self, params: &[Param], offset: f64) -> Vec<f64> {
+    fn residual(&self, params: &[Param]) -> Vec<f64> {
         let responses: Vec<Vec<f64>> = params.iter().map(|p| self.grid.filter_db(p)).collect();
-        self.residuals(&responses, offset).0
+        self.residuals(&responses).0
     }
 
     fn cost(&self, r: &[f64], params: &[Param]) -> f64 {
@@ -471,17 +480,17 @@ impl Problem {
         Some(p)
     }
 
-    /// Levenberg–Marquardt on all filters and the offset; returns the new offset.
-    fn refine(&self, params: &mut [Param], mut offset: f64, iters: usize) -> f64 {
+    /// Levenberg–Marquardt on all filters (the level is anchored: see `fit`).
+    fn refine(&self, params: &mut [Param], iters: usize) {
         const STEPS: [f64; 3] = [1e-4, 1e-3, 1e-4];
-        let np = params.len() * 3 + 1;
+        let np = params.len() * 3;
         let npts = self.curve.len();
         let mut responses: Vec<Vec<f64>> = params.iter().map(|p| self.grid.filter_db(p)).collect();
-        let (mut r, mut active) = self.residuals(&responses, offset);
+        let (mut r, mut active) = self.residuals(&responses);
         let mut cost = self.cost(&r, params);
         let mut lambda = 1e-2;
         for _ in 0..iters {
-            // Jacobian of the model (columns: each filter's 3 parameters, then the offset).
+            // Jacobian of the model (columns: each filter's 3 parameters).
             let mut jac = vec![vec![0.0; npts]; np];
             for (k, p) in params.iter().enumerate() {
                 for j in 0..3 {
@@ -498,8 +507,6 @@ impl Problem {
                     }
                 }
             }
-            // The level column stays zero: the offset is anchored at 0 dB (see `fit`).
-            jac[np - 1].iter_mut().for_each(|v| *v = 0.0);
             let mut jtj = vec![vec![0.0; np]; np];
             let mut jtr = vec![0.0; np];
             for a in 0..np {
@@ -534,16 +541,14 @@ impl Problem {
                     }
                     p.clamp(&self.cfg);
                 }
-                let trial_offset = offset + step[np - 1];
                 let trial_resp: Vec<Vec<f64>> =
                     trial.iter().map(|p| self.grid.filter_db(p)).collect();
-                let (trial_r, trial_active) = self.residuals(&trial_resp, trial_offset);
+                let (trial_r, trial_active) = self.residuals(&trial_resp);
                 let trial_cost = self.cost(&trial_r, &trial);
                 if trial_cost < cost {
                     let gain = (cost - trial_cost) / cost.max(1e-12);
                     params.copy_from_slice(&trial);
-                    (responses, r, active, cost, offset) =
-                        (trial_resp, trial_r, trial_active, trial_cost, trial_offset);
+                    (responses, r, active, cost) = (trial_resp, trial_r, trial_active, trial_cost);
                     lambda = (lambda / 3.0).max(1e-7);
                     improved = gain > 1e-6;
                     break;
@@ -554,7 +559,6 @@ impl Problem {
                 break;
             }
         }
-        offset
     }
 }
 

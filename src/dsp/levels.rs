@@ -9,7 +9,7 @@
 
 use super::analysis::Welch;
 use super::loudness::{k_weighting, GatedMeter};
-use super::{Chain, Processor};
+use super::Chain;
 use serde::Serialize;
 use std::f64::consts::PI;
 

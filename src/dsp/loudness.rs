@@ -1,10 +1,12 @@
-//! Integrated loudness per ITU-R BS.1770-4 (LUFS), and the gains that make two profiles equally loud.
+//! Loudness per ITU-R BS.1770-4 (integrated, LUFS) and EBU Tech 3342 (range, LU), and the gains
+//! that make profiles equally loud.
 //!
-//! Why our own meter: loudness matching must filter the whole file through every profile before
-//! playback starts (bar: first audio within 300 ms on the bundled sample). Appending the two
-//! K-weighting biquads to the profile's own cascade runs both in one pass of the fast f64 chain;
-//! only the gating remains, which is a few lines. The `ebur128` crate (a port of libebur128) is the
-//! independent reference in the tests: the two agree within 0.01 LU.
+//! The meter is in two parts: [`k_weighting`] gives the two K-weighting biquads, which the caller
+//! runs as a cascade of their own through the one `dsp::chain` kernel (`render`'s lanes, `levels`);
+//! [`GatedMeter`] then gates the K-weighted blocks. Why our own meter: it runs in the same pass as
+//! the export or analysis, on f64 samples, with the speaker mask the downmix uses. The `ebur128`
+//! crate (a port of libebur128) is the independent reference in the tests: the two agree within
+//! 0.01 LU.
 //!
 //! K-weighting coefficients for any rate follow libebur128's derivation from the analogue prototypes
 //! of BS.1770's pre-filter (high shelf, +4 dB near 1.7 kHz) and RLB high-pass (38 Hz); at 48 kHz they
@@ -190,7 +192,7 @@ const LRA_RELATIVE_GATE_LU: f64 = -20.0;
 
 /// Integrated loudness (LUFS) and loudness range (LU) of interleaved `samples`.
 pub fn integrated_and_range(samples: &[f64], channels: usize, rate: u32) -> (f64, f64) {
-    use super::{Chain, Processor};
+    use super::Chain;
     let channels = channels.max(1);
     let mut chain = Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0);
     let mut meter = GatedMeter::new(channels, 0, rate);
@@ -244,7 +246,7 @@ pub fn match_to_ceiling(levels: &[(f64, f64)], ceiling_dbfs: f64) -> Option<(Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dsp::{Chain, Processor};
+    use crate::dsp::Chain;
 
     fn measure(x: &[f64], ch: usize, rate: u32) -> f64 {
         let k = k_weighting(f64::from(rate));
@@ -393,7 +395,7 @@ mod tests {
         let x = noise(rate as usize * 5, ch, 71);
         let mut k = crate::dsp::Chain::new(k_weighting(f64::from(rate)).to_vec(), ch, 0.0);
         let mut y = x.clone();
-        crate::dsp::Processor::process(&mut k, &mut y);
+        k.process(&mut y);
         let mut m = GatedMeter::new(ch, 0x63F, rate);
         m.add(&y);
         let ours = m.integrated_lufs();

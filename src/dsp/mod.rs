@@ -20,6 +20,6 @@ pub mod profile;
 pub mod response;
 pub mod stats;
 
-pub use chain::{db_to_gain, gain_to_db, Chain, ChannelStages, Processor, Stages};
+pub use chain::{db_to_gain, gain_to_db, Chain, ChannelStages, Stages};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};
 pub use profile::{ChannelFilters, DroppedFilter, Preamp, Profile, ProfileError};

@@ -12,9 +12,8 @@
 //! stays constant whatever the length: one batch of samples and its encoded frames.
 
 use super::flac_encode::encode_frame;
-use super::sink::{Dest, SinkSpec, Target};
+use super::sink_types::{check_finite, Dest, OutFormat, SinkSpec, SinkStats, Target};
 use super::wav::WavError;
-use super::wav_write::{OutFormat, SinkStats};
 use super::Tags;
 use crate::dsp::dither::Quantizer;
 use md5::{Digest, Md5};
@@ -117,7 +116,7 @@ impl FlacSink {
         block: &[f64],
         mut echo: Option<&mut Vec<f64>>,
     ) -> Result<(), WavError> {
-        super::sink::check_finite(block, self.dest.path())?;
+        check_finite(block, self.dest.path())?;
         let mut peak = self.stats.peak;
         let scale = 1.0 / f64::from(1u32 << (self.bits - 1));
         let batch = BATCH * BLOCK * self.channels;

@@ -12,16 +12,18 @@ pub mod measurement;
 pub mod pcm;
 pub mod profile_file;
 pub mod sink;
+pub mod sink_types;
 pub mod tags;
 pub mod wav;
 pub mod wav_header;
 pub mod wav_write;
 
 pub use decode::{DecodeError, Decoder, Info};
-pub use sink::{Container, Sink, SinkSpec, Target};
+pub use sink::{Container, Sink};
+pub use sink_types::{OutFormat, SinkSpec, SinkStats, Target};
 pub use tags::Tags;
 pub use wav::WavError;
-pub use wav_write::{OutFormat, SinkStats, WavSink};
+pub use wav_write::WavSink;
 
 /// The reader's name before every format went through [`Decoder`]; kept for code written then.
 pub type WavSource = Decoder;

@@ -1,8 +1,9 @@
-//! Bulk little-endian PCM <-> f64 conversion for the WAV data chunk.
+//! Bulk little-endian PCM <-> f64 conversion for the WAV data chunk: `decode::wav` reads with
+//! [`decode`], `wav_write` writes with [`encode`]; the headers are `wav_header`'s and the reader's.
 //!
-//! Why not hound's per-sample iterator and `write_sample`: they cost ~12 ns per sample (about 1.4 s
-//! for a 10-minute stereo file each way), more than the filtering itself. hound still parses and
-//! writes the headers; these loops only move the sample bytes.
+//! Why bulk loops: a per-sample path (hound's iterator and `write_sample`, used before) cost
+//! ~12 ns per sample (about 1.4 s for a 10-minute stereo file each way), more than the filtering
+//! itself.
 
 use crate::dsp::dither::{Quantizer, STREAMS};
 
@@ -13,8 +14,6 @@ pub enum Encoding {
     U8,
     I16,
     I24,
-    /// 24 valid bits right-justified in a 4-byte container (as hound reads WAVE_FORMAT_EXTENSIBLE).
-    I24In4,
     I32,
     F32,
 }
@@ -25,7 +24,7 @@ impl Encoding {
             Self::U8 => 1,
             Self::I16 => 2,
             Self::I24 => 3,
-            Self::I24In4 | Self::I32 | Self::F32 => 4,
+            Self::I32 | Self::F32 => 4,
         }
     }
 
@@ -34,7 +33,7 @@ impl Encoding {
         match self {
             Self::U8 => 128.0,
             Self::I16 => 32_768.0,
-            Self::I24 | Self::I24In4 => 8_388_608.0,
+            Self::I24 => 8_388_608.0,
             Self::I32 => 2_147_483_648.0,
             Self::F32 => 1.0,
         }
@@ -52,8 +51,6 @@ pub fn decode(enc: Encoding, bytes: &[u8], out: &mut [f64]) {
             samples.for_each(|(b, o)| *o = f64::from(i16::from_le_bytes([b[0], b[1]])) * k)
         }
         Encoding::I24 => samples
-            .for_each(|(b, o)| *o = f64::from(i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) * k),
-        Encoding::I24In4 => samples
             .for_each(|(b, o)| *o = f64::from(i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) * k),
         Encoding::I32 => samples
             .for_each(|(b, o)| *o = f64::from(i32::from_le_bytes([b[0], b[1], b[2], b[3]])) * k),
@@ -93,9 +90,6 @@ pub fn encode(
         Encoding::I24 => ints(input, out, quantizer, &mut st, |v| {
             let b = v.to_le_bytes();
             [b[0], b[1], b[2]]
-        }),
-        Encoding::I24In4 => ints(input, out, quantizer, &mut st, |v| {
-            (v << 8 >> 8).to_le_bytes()
         }),
         Encoding::I32 => ints(input, out, quantizer, &mut st, i32::to_le_bytes),
     }
@@ -202,13 +196,7 @@ mod tests {
         let x: Vec<f64> = (0..103)
             .map(|i| ((i * 37 % 101) as f64 / 50.0) - 1.0)
             .collect();
-        for enc in [
-            Encoding::U8,
-            Encoding::I16,
-            Encoding::I24,
-            Encoding::I24In4,
-            Encoding::I32,
-        ] {
+        for enc in [Encoding::U8, Encoding::I16, Encoding::I24, Encoding::I32] {
             let bits = match enc {
                 Encoding::U8 => 8,
                 Encoding::I16 => 16,
@@ -222,7 +210,6 @@ mod tests {
                     let i = q.quantize(v).0;
                     match enc {
                         Encoding::U8 => vec![(i + 128) as u8],
-                        Encoding::I24In4 => (i << 8 >> 8).to_le_bytes().to_vec(),
                         _ => i.to_le_bytes()[..enc.bytes()].to_vec(),
                     }
                 })
@@ -265,7 +252,6 @@ mod tests {
             Encoding::U8,
             Encoding::I16,
             Encoding::I24,
-            Encoding::I24In4,
             Encoding::I32,
             Encoding::F32,
         ] {
@@ -275,11 +261,7 @@ mod tests {
             } else {
                 vec![-1.0, -0.5, 0.0, 0.25, 3.0 / scale, (scale - 1.0) / scale]
             };
-            let bits = if enc == Encoding::I24In4 {
-                24
-            } else {
-                (enc.bytes() * 8) as u16
-            };
+            let bits = (enc.bytes() * 8) as u16;
             let mut q = Quantizer::new(bits, Dither::None, 1);
             let mut bytes = Vec::new();
             let st = encode(enc, &input, &mut q, &mut bytes);

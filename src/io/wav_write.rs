@@ -4,74 +4,13 @@
 //! Memory stays bounded whatever the file length: callers push fixed-size blocks.
 
 use super::pcm::{self, Encoding};
-use super::sink::{Dest, SinkSpec, Target};
+use super::sink_types::{check_finite, Dest, OutFormat, SinkSpec, SinkStats, Target};
 use super::wav::WavError;
 use super::wav_header::{Header, HeaderSpec, MAX_RIFF_BYTES};
 use super::Tags;
 use crate::dsp::dither::{Dither, Quantizer};
-use serde::Serialize;
 use std::io;
 use std::path::Path;
-
-/// Output sample formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutFormat {
-    I16,
-    I24,
-    I32,
-    F32,
-}
-
-impl OutFormat {
-    /// Parses `16`, `24`, `32` or `32f`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "16" => Some(Self::I16),
-            "24" => Some(Self::I24),
-            "32" => Some(Self::I32),
-            "32f" | "f32" | "float" => Some(Self::F32),
-            _ => None,
-        }
-    }
-
-    pub fn bits(self) -> u16 {
-        match self {
-            Self::I16 => 16,
-            Self::I24 => 24,
-            Self::I32 | Self::F32 => 32,
-        }
-    }
-
-    pub fn is_float(self) -> bool {
-        self == Self::F32
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::I16 => "16-bit int",
-            Self::I24 => "24-bit int",
-            Self::I32 => "32-bit int",
-            Self::F32 => "32-bit float",
-        }
-    }
-}
-
-/// Level statistics of what was written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct SinkStats {
-    /// Largest |sample| before quantisation (1.0 = 0 dBFS).
-    pub peak: f64,
-    /// Samples that exceeded full scale (clipped for integer output; left over 0 dBFS in float).
-    pub clipped: u64,
-    pub frames: u64,
-}
-
-impl SinkStats {
-    pub fn peak_dbfs(&self) -> f64 {
-        20.0 * self.peak.log10()
-    }
-}
 
 /// Writes a WAV file atomically (to a temporary file, given its name on [`finish`](Self::finish)),
 /// or a streamed WAV to standard output. The header is ours (see `wav_header`: the `fmt ` form
@@ -183,7 +122,7 @@ impl WavSink {
 
     /// Appends interleaved frames.
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
-        super::sink::check_finite(block, self.dest.path())?;
+        check_finite(block, self.dest.path())?;
         let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
         let total = self.header.bytes.len() as u64 + self.data_bytes + self.bytes.len() as u64;
         if total > self.riff_limit && !self.dest.is_stream() && !self.header.can_grow_to_rf64() {

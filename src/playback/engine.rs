@@ -13,7 +13,7 @@
 //! goes back through another queue, so it is freed off the audio thread).
 
 pub use super::control::{Control, Side};
-use crate::dsp::{Chain, Processor};
+use crate::dsp::Chain;
 use std::sync::atomic::Ordering::*;
 
 /// Frames processed per inner step (the scratch buffers' size; any callback size works).

@@ -2,7 +2,6 @@
 //! measurement pass first. The job-level use of [`crate::render`] that `export` and the benches
 //! run.
 
-use super::listing::is_stdout;
 use super::matching::levels_of;
 use super::{render, Lane};
 use crate::dsp::dither::Dither;
@@ -173,53 +172,25 @@ pub fn export_matched(
     let info = *src.info();
     let fs = f64::from(info.sample_rate);
     watch.rate_known(fs).map_err(ExportError::Rate)?;
-    let format = opts.format.unwrap_or_else(|| info.out_format());
+    let format = opts
+        .format
+        .unwrap_or_else(|| OutFormat::keeping(info.float, info.bits));
     // The input's tags, and iemsim's mark (a folder export knows its earlier outputs by it).
     let tags = crate::io::Tags {
         software: Some(crate::io::tags::mark()),
         ..src.tags().clone()
     };
-    let mut targets = Vec::with_capacity(jobs.len());
-    for (i, (_, out)) in jobs.iter().enumerate() {
-        let (target, container) = if is_stdout(out) {
-            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
-        } else {
-            let target = Target::File {
-                path: out.clone(),
-                replace: opts.force,
-            };
-            (target, Container::from_path(out).unwrap_or(Container::Wav))
-        };
-        let format = match opts.format {
-            Some(f) => {
-                container
-                    .check_format(f)
-                    .map_err(|message| ExportError::Format {
-                        path: out.clone(),
-                        message,
-                    })?;
-                f
-            }
-            None => container.fit_format(format),
-        };
-        targets.push((target, container, format));
-        if !is_stdout(out) && same_file(out, input) {
-            return Err(WavError::SameAsInput { path: out.clone() }.into());
-        }
-        if jobs[..i].iter().any(|(_, o)| o == out) {
-            return Err(ExportError::SameOutput { path: out.clone() });
-        }
-    }
-    let matched = if matching && jobs.len() > 1 && !src.is_seekable() {
+    let targets = plan_outputs(input, jobs, opts, format)?;
+    let matched = if !matching || jobs.len() < 2 {
+        None
+    } else if !src.is_seekable() {
         watch.warn(&format!(
             "{}: a stream is read once, so its outputs cannot be loudness-matched; they use --preamp (save it to a file to match)",
             src.name()
         ));
         None
-    } else if matching && jobs.len() > 1 {
-        match_gains(input, jobs, watch)?
     } else {
-        None
+        match_gains(input, jobs, watch)?
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
@@ -277,6 +248,49 @@ pub fn export_matched(
         )
         .collect();
     Ok(reports)
+}
+
+/// Where each job's output goes, in which container and sample format (`inherited`: the
+/// input's, which a container that cannot hold it fits; an explicit `--bits` it cannot hold is
+/// refused). Refuses an output that is the input or another job's output.
+fn plan_outputs(
+    input: &Path,
+    jobs: &[(Profile, PathBuf)],
+    opts: &ExportOptions,
+    inherited: OutFormat,
+) -> Result<Vec<(Target, Container, OutFormat)>> {
+    let mut targets = Vec::with_capacity(jobs.len());
+    for (i, (_, out)) in jobs.iter().enumerate() {
+        let (target, container) = if Target::is_stdout_name(out) {
+            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
+        } else {
+            let target = Target::File {
+                path: out.clone(),
+                replace: opts.force,
+            };
+            (target, Container::from_path(out).unwrap_or(Container::Wav))
+        };
+        let format = match opts.format {
+            Some(f) => {
+                container
+                    .check_format(f)
+                    .map_err(|message| ExportError::Format {
+                        path: out.clone(),
+                        message,
+                    })?;
+                f
+            }
+            None => container.fit_format(inherited),
+        };
+        targets.push((target, container, format));
+        if !Target::is_stdout_name(out) && same_file(out, input) {
+            return Err(WavError::SameAsInput { path: out.clone() }.into());
+        }
+        if jobs[..i].iter().any(|(_, o)| o == out) {
+            return Err(ExportError::SameOutput { path: out.clone() });
+        }
+    }
+    Ok(targets)
 }
 
 /// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.

@@ -3,7 +3,7 @@
 
 use super::export::ExportError;
 use crate::dsp::Profile;
-use crate::io::{Container, Decoder, Target};
+use crate::io::{Container, Decoder};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -264,9 +264,4 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
         }
     }
     Ok(())
-}
-
-/// `-o -`: the audio goes to standard output (the sink's one rule, [`Target::is_stdout_name`]).
-pub fn is_stdout(path: &Path) -> bool {
-    Target::is_stdout_name(path)
 }

@@ -5,7 +5,7 @@
 
 pub(super) use crate::dsp::analysis::Welch;
 use crate::dsp::loudness::{k_weighting, GatedMeter};
-use crate::dsp::{Chain, Processor};
+use crate::dsp::Chain;
 
 /// What one lane's signal measured, at the lane's output gain.
 #[derive(Debug, Clone, Copy, PartialEq)]

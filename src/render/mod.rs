@@ -34,7 +34,7 @@ pub use source::{Frames, Mapped, Resampled, Source};
 
 use crate::dsp::analysis::Spectrum;
 use crate::dsp::levels::{SignalMeter, SignalStats};
-use crate::dsp::{Chain, Processor, Stages};
+use crate::dsp::{Chain, Stages};
 use crate::io::{Sink, SinkStats, WavError};
 use meter::{Keep, Loudness, Welch};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};

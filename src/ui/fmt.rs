@@ -1,5 +1,6 @@
 //! Number formats shared by every command and screen, so the same value reads the same
-//! everywhere: one dB rule (one decimal, never "-0.0") and one clock rule (see `clock`).
+//! everywhere: one dB rule (one decimal, never "-0.0") and one clock rule (see `clock`); and the
+//! one Markdown table the reports print.
 
 /// dB with a sign and one decimal: "+3.7", "-12.0"; a value that rounds to zero is "+0.0",
 /// never "-0.0" (Rust keeps the sign of a negative number that rounds to zero).
@@ -57,6 +58,38 @@ pub fn count(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// A Markdown table with columns padded to line up in a terminal too.
+pub fn markdown_table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |r: &[String]| {
+        let cells: Vec<String> = (0..cols)
+            .map(|c| {
+                let s = r.get(c).map_or("", String::as_str);
+                format!("{s:<w$}", w = width[c])
+            })
+            .collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        out.push_str(&line(r));
+        if i == 0 {
+            let dashes: Vec<String> = width.iter().map(|&w| "-".repeat(w.max(3))).collect();
+            out.push_str(&format!("|-{}-|\n", dashes.join("-|-")));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

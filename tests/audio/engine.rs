@@ -4,7 +4,7 @@
 //! cli/export.rs), and loudness by the `ebur128` crate.
 
 use iemsim::dsp::generate::{Generator, Kind};
-use iemsim::dsp::{builtin, db_to_gain, Chain, Processor, Profile};
+use iemsim::dsp::{builtin, db_to_gain, Chain, Profile};
 use iemsim::matching;
 use iemsim::playback::engine::{Control, Engine, EngineCmd, Side, SideChain, CROSSFADE_S};
 use iemsim::playback::feeder;

@@ -1,7 +1,7 @@
 //! The loudness lane of `render` against an independent meter: the `ebur128` crate (a port of
 //! libebur128) given the same filtered signal, computed here with the dsp cascade directly.
 
-use iemsim::dsp::{builtin, Chain, Processor};
+use iemsim::dsp::{builtin, Chain};
 use iemsim::io::Decoder;
 use iemsim::render::{render, Frames, Lane, Out};
 use std::path::Path;

@@ -3,6 +3,7 @@
 
 use super::part::RenderedPart;
 use super::DemoKind;
+use crate::ui::fmt::markdown_table;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -48,38 +49,6 @@ pub fn numbers_table(part: &RenderedPart) -> String {
 }
 
 pub use crate::ui::fmt::db;
-
-/// A Markdown table with columns padded to line up in a terminal too.
-pub fn markdown_table(rows: &[Vec<String>]) -> String {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let width: Vec<usize> = (0..cols)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |r: &[String]| {
-        let cells: Vec<String> = (0..cols)
-            .map(|c| {
-                let s = r.get(c).map_or("", String::as_str);
-                format!("{s:<w$}", w = width[c])
-            })
-            .collect();
-        format!("| {} |\n", cells.join(" | "))
-    };
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        out.push_str(&line(r));
-        if i == 0 {
-            let dashes: Vec<String> = width.iter().map(|&w| "-".repeat(w.max(3))).collect();
-            out.push_str(&format!("|-{}-|\n", dashes.join("-|-")));
-        }
-    }
-    out
-}
 
 fn file_name(p: &Path) -> String {
     p.file_name()

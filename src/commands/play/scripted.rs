@@ -93,8 +93,51 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             );
         }
     }
+    let (v, text) = start_event(player);
+    emit(v, text)?;
+    let t0 = Instant::now();
+    let mut next_switch = args.switch_every;
+    let mut played;
+    let mut warned = false;
+    let mut rt_told = false;
+    loop {
+        player.check()?;
+        let underruns = player.underruns();
+        if underruns > 0 && !warned {
+            // Once, on stderr (stdout carries the event stream).
+            warned = true;
+            let advice = underrun_advice(underruns, player.buffer_frames);
+            crate::io::diag::diag!("iemsim: warning: {advice}");
+        }
+        if let Some(note) = player.realtime().note().filter(|_| !rt_told) {
+            rt_told = true;
+            crate::io::diag::diag!("iemsim: warning: {note}");
+        }
+        played = t0.elapsed().as_secs_f64();
+        if let Some(e) = player.take_exact_arrived() {
+            exact_line(player, &e, played, &emit)?;
+        }
+        if played >= duration || player.finished() {
+            break;
+        }
+        if let Some(at) = next_switch {
+            if played >= at {
+                let (v, text) = switch_sides(player, t0, played);
+                emit(v, text)?;
+                next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let (v, text) = end_event(player, played);
+    emit(v, text)?;
+    Ok(())
+}
+
+/// The first event: what plays where, the sides and their gains, and how long starting took.
+fn start_event(player: &Player) -> (serde_json::Value, String) {
     let s = &player.sides;
-    emit(
+    (
         json!({
             "event": "start",
             "file": player.input,
@@ -128,70 +171,47 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             player.analysis_s * 1e3,
             player.first_callback_s.unwrap_or(f64::NAN) * 1e3,
         ),
-    )?;
+    )
+}
+
+/// Switches to the other side, waits (up to 500 ms) for the callback to acknowledge at its next
+/// buffer, and says where in the file it took effect.
+fn switch_sides(player: &Player, t0: Instant, played: f64) -> (serde_json::Value, String) {
     let rate = f64::from(player.info.sample_rate);
-    let t0 = Instant::now();
-    let mut next_switch = args.switch_every;
-    let mut played;
-    let mut warned = false;
-    let mut rt_told = false;
-    loop {
-        player.check()?;
-        let underruns = player.underruns();
-        if underruns > 0 && !warned {
-            // Once, on stderr (stdout carries the event stream).
-            warned = true;
-            let advice = underrun_advice(underruns, player.buffer_frames);
-            crate::io::diag::diag!("iemsim: warning: {advice}");
-        }
-        if let Some(note) = player.realtime().note().filter(|_| !rt_told) {
-            rt_told = true;
-            crate::io::diag::diag!("iemsim: warning: {note}");
-        }
-        played = t0.elapsed().as_secs_f64();
-        if let Some(e) = player.take_exact_arrived() {
-            exact_line(player, &e, played, &emit)?;
-        }
-        if played >= duration || player.finished() {
-            break;
-        }
-        if let Some(at) = next_switch {
-            if played >= at {
-                let to = player.live().other();
-                let before = player.ctl.switches.load(Acquire);
-                let requested = player.position_s();
-                player.set_live(to);
-                // The callback acknowledges at its next buffer (≤ one period).
-                let wait_until = Instant::now() + Duration::from_millis(500);
-                while player.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                let ack_t_s = t0.elapsed().as_secs_f64();
-                let applied = player.ctl.last_switch_position.load(Acquire) as f64 / rate;
-                emit(
-                    json!({
-                        "event": "switch",
-                        "t_s": played,
-                        "ack_t_s": ack_t_s,
-                        "to": to,
-                        "profile": side_name(player, to),
-                        "requested_position_s": requested,
-                        "position_s": applied,
-                    }),
-                    format!(
-                        "{played:7.3} s  -> {} ({})  at file position {applied:.3} s",
-                        to.label(),
-                        side_name(player, to)
-                    ),
-                )?;
-                next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
-            }
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    let to = player.live().other();
+    let before = player.ctl.switches.load(Acquire);
+    let requested = player.position_s();
+    player.set_live(to);
+    // The callback acknowledges at its next buffer (≤ one period).
+    let wait_until = Instant::now() + Duration::from_millis(500);
+    while player.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
+        std::thread::sleep(Duration::from_millis(1));
     }
+    let ack_t_s = t0.elapsed().as_secs_f64();
+    let applied = player.ctl.last_switch_position.load(Acquire) as f64 / rate;
+    (
+        json!({
+            "event": "switch",
+            "t_s": played,
+            "ack_t_s": ack_t_s,
+            "to": to,
+            "profile": side_name(player, to),
+            "requested_position_s": requested,
+            "position_s": applied,
+        }),
+        format!(
+            "{played:7.3} s  -> {} ({})  at file position {applied:.3} s",
+            to.label(),
+            side_name(player, to)
+        ),
+    )
+}
+
+/// The last event: where playback stopped, underruns and the callback's load.
+fn end_event(player: &Player, played: f64) -> (serde_json::Value, String) {
     let underruns = player.underruns();
     let frames = player.ctl.frames_rendered.load(Acquire);
-    emit(
+    (
         json!({
             "event": "end",
             "t_s": played,
@@ -213,6 +233,5 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
                 Realtime::Unknown => "unknown",
             }
         ),
-    )?;
-    Ok(())
+    )
 }

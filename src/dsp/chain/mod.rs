@@ -35,16 +35,6 @@ pub const FLUSH_FRAMES: usize = 4096;
 /// State magnitudes below this become 0 at each flush.
 pub const FLUSH_BELOW: f64 = 1e-100;
 
-/// A processor that works on whole blocks of interleaved frames (CamillaDSP's `Filter` trait idea:
-/// per-block calls, never per-sample virtual calls).
-pub trait Processor: Send {
-    /// Filters `buf` (interleaved, `channels()` samples per frame) in place.
-    fn process(&mut self, buf: &mut [f64]);
-    /// Forgets all history (after a seek, or between files).
-    fn reset(&mut self);
-    fn channels(&self) -> usize;
-}
-
 /// What each channel's cascade is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stages {
@@ -260,8 +250,11 @@ impl Chain {
     }
 }
 
-impl Processor for Chain {
-    fn process(&mut self, buf: &mut [f64]) {
+/// Whole blocks of interleaved frames, never one sample at a time (CamillaDSP's `Filter` idea);
+/// one kind of processor, so no trait.
+impl Chain {
+    /// Filters `buf` (interleaved, `channels()` samples per frame) in place.
+    pub fn process(&mut self, buf: &mut [f64]) {
         let ch = self.channels;
         let whole = buf.len() / ch * ch;
         let buf = &mut buf[..whole];
@@ -288,7 +281,8 @@ impl Processor for Chain {
         }
     }
 
-    fn reset(&mut self) {
+    /// Forgets all history (after a seek, or between files).
+    pub fn reset(&mut self) {
         self.state.iter_mut().for_each(|s| *s = [0.0; 4]);
         self.groups
             .iter_mut()
@@ -297,7 +291,7 @@ impl Processor for Chain {
         self.since_flush = 0;
     }
 
-    fn channels(&self) -> usize {
+    pub fn channels(&self) -> usize {
         self.channels
     }
 }

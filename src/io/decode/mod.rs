@@ -14,7 +14,7 @@ mod wav;
 
 pub use nonfinite::NonFinite;
 
-use crate::io::{OutFormat, Tags};
+use crate::io::Tags;
 use input::Input;
 use serde::Serialize;
 use std::io::{self, Read};
@@ -79,17 +79,6 @@ pub struct Info {
 impl Info {
     pub fn duration_s(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate.max(1))
-    }
-
-    /// The output format that keeps this input's format (the export default): lossy inputs,
-    /// which have no bit depth, become 16-bit.
-    pub fn out_format(&self) -> OutFormat {
-        match (self.float, self.bits) {
-            (true, _) => OutFormat::F32,
-            (false, 0..=16) => OutFormat::I16,
-            (false, 17..=24) => OutFormat::I24,
-            _ => OutFormat::I32,
-        }
     }
 
     /// e.g. `44100 Hz, 2 ch, 16-bit int, 0:25.0` (WAV), `FLAC, 48000 Hz, 2 ch, 24-bit, 3:10.2`.

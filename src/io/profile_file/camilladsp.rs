@@ -95,105 +95,12 @@ pub fn parse_with_lines(
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let whole = |message: String| ProfileFileError::File {
-        file: source.to_string(),
-        message,
-    };
-    check_flow_depth(text, source)?;
-    let config: Config = serde_norway::from_str(text).map_err(|e| match e.location() {
-        Some(l) => ProfileFileError::Field {
-            file: source.to_string(),
-            line: l.line(),
-            field: "yaml".into(),
-            message: e.to_string(),
-        },
-        None => whole(e.to_string()),
-    })?;
-    let defs = config.filters.unwrap_or_default();
+    let config = read_config(text, source)?;
     let keys = key_lines(text);
     let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);
-    // The pipeline's channel count: what is captured (iemsim reads no mixers).
-    let n_channels = match config
-        .devices
-        .as_ref()
-        .and_then(|d| d.get("capture"))
-        .and_then(|c| c.get("channels"))
-    {
-        None => 2,
-        Some(v) => match v.as_u64() {
-            Some(n) if n >= 1 => {
-                check_channel(
-                    usize::try_from(n - 1).unwrap_or(usize::MAX),
-                    &format!("{n} channels"),
-                    source,
-                    line_of_key("capture"),
-                    "devices.capture.channels",
-                )? + 1
-            }
-            _ => {
-                return Err(ProfileFileError::Field {
-                    file: source.to_string(),
-                    line: line_of_key("capture"),
-                    field: "devices.capture.channels".into(),
-                    message: "not a channel count".into(),
-                })
-            }
-        },
-    };
-    // Names in the order they apply, each with the channels it applies to.
-    let order: Vec<(String, Selection)> = match &config.pipeline {
-        Some(steps) => {
-            let mut names = Vec::new();
-            for (i, step) in steps.iter().enumerate() {
-                let what = format!("pipeline step {} ({})", i + 1, step.kind);
-                if step.kind != "Filter" {
-                    return Err(whole(format!(
-                        "{what}: iemsim reads pipelines of Filter steps only"
-                    )));
-                }
-                if step.bypassed == Some(true) {
-                    continue;
-                }
-                let chosen: Option<Vec<u64>> = match (&step.channels, step.channel) {
-                    (Some(_), Some(_)) => {
-                        return Err(whole(format!(
-                            "{what} gives both `channels` and `channel`; give one"
-                        )))
-                    }
-                    (Some(c), None) => Some(c.clone()),
-                    (None, Some(c)) => Some(vec![c]),
-                    (None, None) => None,
-                };
-                let sel = match chosen {
-                    None => Selection::All,
-                    Some(list) => {
-                        let mut chs = Vec::with_capacity(list.len());
-                        for c in list {
-                            if c >= n_channels as u64 {
-                                return Err(whole(format!(
-                                    "{what} names channel {c}, but the pipeline has {n_channels} \
-                                     (0 to {}; devices: capture: channels)",
-                                    n_channels - 1
-                                )));
-                            }
-                            let c = c as usize;
-                            if !chs.contains(&c) {
-                                chs.push(c);
-                            }
-                        }
-                        chs.sort_unstable();
-                        Selection::Some(chs)
-                    }
-                };
-                names.extend(step.names.iter().map(|n| (n.clone(), sel.clone())));
-            }
-            names
-        }
-        None => defs
-            .keys()
-            .filter_map(|k| k.as_str().map(|k| (k.to_string(), Selection::All)))
-            .collect(),
-    };
+    let n_channels = capture_channels(&config, line_of_key("capture"), source)?;
+    let defs = config.filters.unwrap_or_default();
+    let order = filters_in_order(config.pipeline.as_deref(), &defs, n_channels, source)?;
     let name = config
         .title
         .map(|t| t.trim().to_string())
@@ -220,6 +127,110 @@ pub fn parse_with_lines(
         }
     }
     Ok(b.finish(Some(n_channels)))
+}
+
+/// The YAML as a [`Config`], after the nesting check; a syntax error names its line.
+fn read_config(text: &str, source: &str) -> Result<Config, ProfileFileError> {
+    check_flow_depth(text, source)?;
+    serde_norway::from_str(text).map_err(|e| match e.location() {
+        Some(l) => ProfileFileError::Field {
+            file: source.to_string(),
+            line: l.line(),
+            field: "yaml".into(),
+            message: e.to_string(),
+        },
+        None => ProfileFileError::File {
+            file: source.to_string(),
+            message: e.to_string(),
+        },
+    })
+}
+
+/// The pipeline's channel count: what is captured (iemsim reads no mixers); 2 when unsaid.
+/// `line`: the line of `capture:`, for the error.
+fn capture_channels(config: &Config, line: usize, source: &str) -> Result<usize, ProfileFileError> {
+    let field = "devices.capture.channels";
+    let count = config
+        .devices
+        .as_ref()
+        .and_then(|d| d.get("capture"))
+        .and_then(|c| c.get("channels"));
+    match count.map(Value::as_u64) {
+        None => Ok(2),
+        Some(Some(n)) if n >= 1 => {
+            let last = usize::try_from(n - 1).unwrap_or(usize::MAX);
+            Ok(check_channel(last, &format!("{n} channels"), source, line, field)? + 1)
+        }
+        Some(_) => Err(ProfileFileError::Field {
+            file: source.to_string(),
+            line,
+            field: field.into(),
+            message: "not a channel count".into(),
+        }),
+    }
+}
+
+/// The filters' names in the order they apply, each with the channels it applies to: the
+/// pipeline's Filter steps (bypassed ones left out), or every definition on all channels when
+/// there is no pipeline.
+fn filters_in_order(
+    pipeline: Option<&[Step]>,
+    defs: &Mapping,
+    n_channels: usize,
+    source: &str,
+) -> Result<Vec<(String, Selection)>, ProfileFileError> {
+    let Some(steps) = pipeline else {
+        return Ok(defs
+            .keys()
+            .filter_map(|k| k.as_str().map(|k| (k.to_string(), Selection::All)))
+            .collect());
+    };
+    let mut names = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let what = format!("pipeline step {} ({})", i + 1, step.kind);
+        let whole = |message: String| ProfileFileError::File {
+            file: source.to_string(),
+            message: format!("{what}{message}"),
+        };
+        if step.kind != "Filter" {
+            return Err(whole(
+                ": iemsim reads pipelines of Filter steps only".into(),
+            ));
+        }
+        if step.bypassed == Some(true) {
+            continue;
+        }
+        let sel = step_channels(step, n_channels).map_err(whole)?;
+        names.extend(step.names.iter().map(|n| (n.clone(), sel.clone())));
+    }
+    Ok(names)
+}
+
+/// The channels a pipeline step applies to (`channels` or CamillaDSP 2.x's `channel`; all when
+/// neither), each once and in order; the error is the rest of a sentence about the step.
+fn step_channels(step: &Step, n_channels: usize) -> Result<Selection, String> {
+    let list = match (&step.channels, step.channel) {
+        (Some(_), Some(_)) => return Err(" gives both `channels` and `channel`; give one".into()),
+        (Some(c), None) => c.clone(),
+        (None, Some(c)) => vec![c],
+        (None, None) => return Ok(Selection::All),
+    };
+    let mut chs = Vec::with_capacity(list.len());
+    for c in list {
+        if c >= n_channels as u64 {
+            return Err(format!(
+                " names channel {c}, but the pipeline has {n_channels} (0 to {}; devices: \
+                 capture: channels)",
+                n_channels - 1
+            ));
+        }
+        let c = c as usize;
+        if !chs.contains(&c) {
+            chs.push(c);
+        }
+    }
+    chs.sort_unstable();
+    Ok(Selection::Some(chs))
 }
 
 /// The deepest nesting of flow collections (`[…]`, `{…}`) read: a CamillaDSP configuration

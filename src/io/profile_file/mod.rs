@@ -10,12 +10,10 @@ pub mod camilladsp;
 pub mod eqapo;
 pub mod toml;
 
+use crate::dsp::filter::MAX_ABS_GAIN_DB;
 use crate::dsp::profile::{channel_label, MAX_CHANNELS};
 use crate::dsp::{ChannelFilters, FilterKind, FilterSpec, Profile};
 use std::path::Path;
-
-/// Largest |gain| a file may give a filter: beyond this a profile is a mistake, not a tuning.
-pub const MAX_FILE_GAIN_DB: f64 = 30.0;
 
 /// Q used where a format lets a filter leave it out (Equalizer APO's `LS`/`HS`/`LP`/`HP`): 1/√2,
 /// the RBJ cookbook's shelf slope S = 1 (the steepest without overshoot) and the Butterworth pass
@@ -172,11 +170,11 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
             format!("Q {} is beyond {MAX_Q} (not a tuning: a typo?)", spec.q),
         ));
     }
-    if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_FILE_GAIN_DB {
+    if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
         return Err(bad(
             "gain_db",
             format!(
-                "{} dB is beyond ±{MAX_FILE_GAIN_DB} dB (not a tuning: a typo?)",
+                "{} dB is beyond ±{MAX_ABS_GAIN_DB} dB (not a tuning: a typo?)",
                 spec.gain_db
             ),
         ));

@@ -76,6 +76,16 @@ fn eqapo_refusals_name_line_and_field() {
         "a.txt",
     ));
     assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
+    // One gain limit: what a file may not give a filter, no other way in (`--filter`, the
+    // fitter's output, a built-in) may either; 35 dB passed `FilterSpec::validate` when it
+    // allowed ±40 dB.
+    for gain_db in [30.5, -35.0, 39.0] {
+        let spec = FilterSpec::new(Peaking, 100.0, gain_db, 1.0);
+        assert!(check_filter(&spec, "a.txt", 1).is_err(), "{gain_db}");
+        assert!(spec.validate().is_err(), "{gain_db}");
+    }
+    let edge = FilterSpec::new(Peaking, 100.0, 30.0, 1.0);
+    assert!(check_filter(&edge, "a.txt", 1).is_ok() && edge.validate().is_ok());
     let e = err_text(eqapo::parse(
         "Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n",
         "a.txt",

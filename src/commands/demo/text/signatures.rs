@@ -12,7 +12,7 @@ pub fn class_table() -> String {
         r.extend(m.iter().map(|(mu, sd)| format!("{mu:+.1} ± {sd:.1}")));
         r
     };
-    crate::commands::demo::report::markdown_table(&[
+    crate::ui::fmt::markdown_table(&[
         head,
         row("BA (n=10)", &BA_MEANS),
         row("DD (n=10)", &DD_MEANS),
