@@ -367,10 +367,14 @@ fn a_profile_loaded_mid_play_shows_at_once_and_its_gains_reach_exact() {
         s.contains("LIVE") && s.contains("matching on (exact)")
     });
     t.keys(&["4"]); // v-hybrid into the live side (A)
+                    // Estimated first, exact a moment later: on an idle machine the 5-minute exact pass can
+                    // finish between two looks at the screen, so either state is right here (that the key
+                    // returns before any measuring is proven by `playback::loudness_jobs`' and
+                    // `player::tests::loading`'s gated estimators, not by timing).
     let s = t.wait_for("A is v-hybrid", |s| s.contains("A is now v-hybrid"));
     assert!(
-        s.contains("matching on (estimated"),
-        "a 5-minute file is not measured exactly that fast:\n{s}"
+        s.contains("matching on (estimated") || s.contains("matching on (exact)"),
+        "{s}"
     );
     // Keys keep working while the new profile is measured.
     t.keys(&["Tab"]);
