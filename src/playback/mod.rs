@@ -10,4 +10,7 @@ pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Running};
 pub mod control;
 pub mod engine;
 pub mod feeder;
+pub mod live;
+pub mod live_pump;
 pub mod player;
+pub mod routing;
