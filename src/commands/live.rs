@@ -83,6 +83,14 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
             // Before any audio thread exists: libpulse reads it when the stream connects.
             std::env::set_var("PULSE_SOURCE", &src);
             input = None;
+        } else {
+            let mut available: Vec<String> = inputs.into_iter().map(|d| d.name).collect();
+            available.extend(routing::source_names());
+            return Err(crate::playback::DeviceError::InputNotFound {
+                name: want.clone(),
+                available,
+            }
+            .into());
         }
     }
     let mut device = args.audio.device.clone();

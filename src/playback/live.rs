@@ -186,6 +186,20 @@ impl LiveSession {
                 .spawn(move || live_pump::run(pump, in_rx, out_tx, handles, ctl, stats))?
         };
 
+        // A capture of a fresh PulseAudio null sink's monitor can take ~2 s to deliver its
+        // first block (measured: parecord gets nothing for 2 s either), more than the stream
+        // watch's stall limit: wait for the first block on our own clock first.
+        let until = Instant::now() + Duration::from_secs(6);
+        while capture.stats().callbacks == 0 {
+            if Instant::now() > until {
+                anyhow::bail!(
+                    "the input \"{input_name}\" delivered no audio for 6 s: is it running? (a \
+                     sink's monitor delivers silence even when nothing plays, a stopped device \
+                     delivers nothing)"
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         // The output starts once the ring holds its target plus two periods: a starting
         // output takes about that much at once to fill its own buffer (measured through
         // PulseAudio: 3 periods of 682 frames in the first callbacks).
@@ -215,6 +229,10 @@ impl LiveSession {
                 load_ctl.load_bits.store(load.to_bits(), Relaxed);
             }
         })?;
+        // Counted from the first sound on: what the start-up lost (a null sink's monitor
+        // delivers its first seconds in one burst) was never going to be heard.
+        capture_lost.store(0, Relaxed);
+        stats.overruns.store(0, Relaxed);
         let sides = [0, 1].map(|i| LiveSide {
             profile: cfg.profiles[i].name.clone(),
             description: cfg.profiles[i].description.clone(),

@@ -77,6 +77,11 @@ fn short_list(kind: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The server's sources (for a message listing what exists).
+pub fn source_names() -> Vec<String> {
+    short_list("sources")
+}
+
 /// The server's source whose name is `wanted` or contains it (ignoring case), if any.
 pub fn find_source(wanted: &str) -> Option<String> {
     find_in(&short_list("sources"), wanted)

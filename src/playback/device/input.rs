@@ -212,7 +212,8 @@ impl Input {
             stream,
             counters,
             consumer,
-            self.name,
+            // Errors name it as the input it is (an output of the same name may be open too).
+            format!("{} (input)", self.name),
             self.is_default,
             self.choice.rate,
         ))
