@@ -143,3 +143,77 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
     };
     frame.render_widget(Paragraph::new(keys), help);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    fn view() -> LiveView<'static> {
+        LiveView {
+            input: "iemsim.monitor",
+            device: "default",
+            live: 'B',
+            profiles: ["ba", "dd"],
+            descriptions: ["balanced armature", "dynamic driver"],
+            gain_db: [-6.2, -3.7],
+            window_lufs: [-18.0, -20.5],
+            momentary_lufs: [-17.0, f64::NEG_INFINITY],
+            matching: true,
+            holding: false,
+            paused: false,
+            level_dbfs: [-12.0, -13.0],
+            latency_ms: 123.4,
+            underruns: 2,
+            overruns: 0,
+            drift_ppm: -150.0,
+            load_pct: 0.3,
+            show_help: false,
+        }
+    }
+
+    fn text(v: &LiveView, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| draw_live(f, v)).expect("draw");
+        let b = t.backend().buffer().clone();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Both sides' loudness and gains, the heard level (window + gain: −24.2 both here, the
+    /// match), which side is live, and the path's health, at 80x24.
+    #[test]
+    fn shows_levels_gains_live_side_and_health() {
+        let t = text(&view(), 80, 24);
+        for s in [
+            "B LIVE dd",
+            "gain  -6.2 dB",
+            "gain  -3.7 dB",
+            "window  -18.0 LUFS",
+            "heard  -24.2 LUFS",
+            "last 0.4 s    -- LUFS",
+            "latency 123 ms (measured)",
+            "2 underruns",
+            "0 overruns",
+            "iemsim.monitor -> default",
+        ] {
+            assert!(t.contains(s), "{s:?} not on screen:\n{t}");
+        }
+        let off = text(
+            &LiveView {
+                matching: false,
+                ..view()
+            },
+            80,
+            24,
+        );
+        assert!(off.contains("loudness matching OFF"), "{off}");
+    }
+}
