@@ -50,13 +50,83 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         device,
         buffer_frames: args.audio.buffer,
         matching: !args.no_match,
+        start_gain_db: None,
     };
-    let mut session = LiveSession::start(cfg)?;
+    let mut live = Live {
+        session: LiveSession::start(cfg.clone())?,
+        cfg,
+        restarts: Vec::new(),
+        carried: [0; 3],
+        restarted: 0,
+    };
     if args.no_tui {
-        scripted(&mut session, args)
+        scripted(&mut live, args)
     } else {
-        interactive(&mut session)?;
+        interactive(&mut live)?;
         crate::error::check_interrupted()
+    }
+}
+
+/// A session and what it takes to start it again.
+struct Live {
+    session: LiveSession,
+    cfg: LiveConfig,
+    /// When the session was restarted after losing a device.
+    restarts: Vec<Instant>,
+    /// Underruns, overruns and resyncs of the sessions before a restart.
+    carried: [u64; 3],
+    restarted: u64,
+}
+
+/// Restarts within a minute after which a lost device is an error after all.
+const MAX_RESTARTS_PER_MINUTE: usize = 5;
+
+impl Live {
+    /// `LiveSession::check`, but a device that stopped working (a sound server that dropped a
+    /// stream, a USB device re-enumerated) is opened again, live side, matching and gains kept:
+    /// a live input has no end, and an hour of listening should not end on one glitch. `Ok(Some)`
+    /// says why it restarted.
+    fn check(&mut self) -> Result<Option<String>> {
+        let Err(e) = self.session.check() else {
+            return Ok(None);
+        };
+        let lost = e
+            .downcast_ref::<crate::playback::DeviceError>()
+            .is_some_and(|d| matches!(d, crate::playback::DeviceError::Lost { .. }));
+        self.restarts
+            .retain(|t| t.elapsed() < Duration::from_secs(60));
+        if !lost || self.restarts.len() >= MAX_RESTARTS_PER_MINUTE {
+            return Err(e);
+        }
+        self.restarts.push(Instant::now());
+        self.restarted += 1;
+        let s = &self.session;
+        for (c, n) in self
+            .carried
+            .iter_mut()
+            .zip([s.underruns(), s.overruns(), s.resyncs()])
+        {
+            *c += n;
+        }
+        let (side, matching) = (self.session.live(), self.session.matching());
+        self.cfg.start_gain_db = Some(self.session.matched_gains_db());
+        self.cfg.matching = matching;
+        // The old streams close before the new ones open.
+        let old = std::mem::replace(
+            &mut self.session,
+            LiveSession::start(self.cfg.clone())
+                .with_context(|| format!("restarting after: {e}"))?,
+        );
+        drop(old);
+        self.session.set_live(side);
+        Ok(Some(e.to_string()))
+    }
+
+    /// Underruns, overruns and resyncs over every session of this run.
+    fn counts(&self) -> [u64; 3] {
+        let s = &self.session;
+        let now = [s.underruns(), s.overruns(), s.resyncs()];
+        [0, 1, 2].map(|i| self.carried[i] + now[i])
     }
 }
 
@@ -170,7 +240,8 @@ fn finite(v: f64) -> serde_json::Value {
     }
 }
 
-fn scripted(s: &mut LiveSession, args: &LiveArgs) -> Result<()> {
+fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
+    let s = &live.session;
     let json_mode = args.report.json;
     let duration = args.duration.unwrap_or(0.0);
     let db = crate::ui::fmt::db;
@@ -199,7 +270,15 @@ fn scripted(s: &mut LiveSession, args: &LiveArgs) -> Result<()> {
     let mut next_switch = args.switch_every;
     let mut played;
     loop {
-        s.check()?;
+        if let Some(why) = live.check()? {
+            let t = t0.elapsed().as_secs_f64();
+            emit(
+                json_mode,
+                json!({"event": "restart", "t_s": t, "reason": why}),
+                format!("{t:7.3} s  restarted the audio devices after: {why}"),
+            )?;
+        }
+        let s = &live.session;
         crate::error::check_interrupted()?;
         played = t0.elapsed().as_secs_f64();
         if played >= duration {
@@ -231,7 +310,7 @@ fn scripted(s: &mut LiveSession, args: &LiveArgs) -> Result<()> {
                     "window_lufs": [finite(l[0]), finite(l[1])],
                     "heard_lufs": [finite(h[0]), finite(h[1])],
                     "holding": s.holding(),
-                    "underruns": s.underruns(), "overruns": s.overruns(),
+                    "underruns": live.counts()[0], "overruns": live.counts()[1],
                     "latency": s.latency(),
                 }),
                 format!(
@@ -255,16 +334,17 @@ fn scripted(s: &mut LiveSession, args: &LiveArgs) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let s = &live.session;
     let lat = s.latency();
     let (g, h) = (s.gains_db(), heard_lufs(s));
-    let (u, o) = (s.underruns(), s.overruns());
+    let [u, o, resyncs] = live.counts();
     emit(
         json_mode,
         json!({
             "event": "end", "t_s": played,
             "frames_rendered": s.frames_rendered(),
             "underruns": u, "overruns": o,
-            "resyncs": s.resyncs(),
+            "resyncs": resyncs, "restarts": live.restarted,
             "frames_captured": s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
             "latency": lat,
             "drift_ratio": s.drift_ratio(),
@@ -275,21 +355,35 @@ fn scripted(s: &mut LiveSession, args: &LiveArgs) -> Result<()> {
         format!(
             "done after {played:.3} s; {u} underruns, {o} overruns, {} resyncs; latency {:.1} ms measured \
              (capture {:.1} + rings {:.1} + resampler {:.1} + output {:.1}); clock drift corrected {:+.0} ppm; callback load {:.2}%",
-            s.resyncs(), lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
+            resyncs, lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
             lat.resampler_s * 1e3, lat.output_s * 1e3, (s.drift_ratio() - 1.0) * 1e6, s.load_pct(),
         ),
     )?;
     Ok(())
 }
 
-fn interactive(s: &mut LiveSession) -> Result<()> {
+fn interactive(live: &mut Live) -> Result<()> {
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
     let mut show_help = false;
     let mut levels = [f64::NEG_INFINITY; 2];
+    let mut message: Option<(String, Instant)> = None;
     loop {
-        s.check()?;
+        if let Some(why) = live.check()? {
+            message = Some((
+                format!("restarted the audio devices after: {why}"),
+                Instant::now(),
+            ));
+        }
+        if message
+            .as_ref()
+            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(6))
+        {
+            message = None;
+        }
+        let s = &live.session;
+        let [underruns, overruns, _] = live.counts();
         if signals.caught() {
             return Ok(());
         }
@@ -314,11 +408,12 @@ fn interactive(s: &mut LiveSession) -> Result<()> {
             paused: s.paused(),
             level_dbfs: levels,
             latency_ms: lat.total_s * 1e3,
-            underruns: s.underruns(),
-            overruns: s.overruns(),
+            underruns,
+            overruns,
             drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
             load_pct: s.load_pct(),
             show_help,
+            message: message.as_ref().map(|(m, _)| m.as_str()),
         };
         guard.terminal().draw(|f| tui::draw_live(f, &view))?;
         let Some(keys) = tty.keys(Duration::from_millis(33))? else {

@@ -27,6 +27,9 @@ pub struct LiveConfig {
     pub device: Option<String>,
     pub buffer_frames: Option<u32>,
     pub matching: bool,
+    /// Matched gains to start from (dB), e.g. where a restarted session left off; `None`: the
+    /// match on pink noise.
+    pub start_gain_db: Option<[f64; 2]>,
 }
 
 /// One side as the screen shows it.
@@ -118,7 +121,9 @@ impl LiveSession {
         let in_ch = usize::from(input.channels()).max(1);
         let fs = f64::from(out_rate);
         let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
-        let start_gain_db = live_pump::pink_prior(&cfg.profiles, out_ch, out_rate, preamp_db);
+        let start_gain_db = cfg
+            .start_gain_db
+            .unwrap_or_else(|| live_pump::pink_prior(&cfg.profiles, out_ch, out_rate, preamp_db));
 
         // Target: a period of each device, a resampler chunk, and 10 ms for the pump thread's
         // scheduling (all at the output rate).
@@ -311,6 +316,11 @@ impl LiveSession {
         self.capture_lost.load(Relaxed)
             + self.stats.overruns.load(Relaxed)
             + self.capture.as_ref().map_or(0, |r| r.stats().xruns)
+    }
+
+    /// The matched gains now (dB), whether matching is on or not.
+    pub fn matched_gains_db(&self) -> [f64; 2] {
+        [0, 1].map(|i| load(&self.stats.gain_db_bits[i]))
     }
 
     /// The gains now (dB): matched (gliding) or the plain preamps.

@@ -31,6 +31,8 @@ pub struct LiveView<'a> {
     pub drift_ppm: f64,
     pub load_pct: f64,
     pub show_help: bool,
+    /// A passing notice (e.g. the devices were restarted), shown above the keys.
+    pub message: Option<&'a str>,
 }
 
 fn lufs(v: f64) -> String {
@@ -136,7 +138,9 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
         Paragraph::new(status_lines).block(Block::bordered().border_type(BorderType::Rounded)),
         status,
     );
-    let keys = if v.show_help {
+    let keys = if let Some(m) = v.message.filter(|_| !v.show_help) {
+        m
+    } else if v.show_help {
         "a / b / tab  switch (20 ms crossfade)\nm  loudness matching on/off\nspace  pause\nq / Esc  quit\n\nany key closes this help"
     } else {
         "a / b / tab switch · m matching · space pause · ? help · q quit"
@@ -170,6 +174,7 @@ mod tests {
             drift_ppm: -150.0,
             load_pct: 0.3,
             show_help: false,
+            message: None,
         }
     }
 
