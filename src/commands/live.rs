@@ -265,6 +265,8 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
             if s.matching() { "on" } else { "off" },
         ),
     )?;
+    // IEMSIM_LIVE_TRACE=1: the rings and the drift ratio twice a second on stderr (soak runs).
+    let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
     let t0 = Instant::now();
     let rate = f64::from(s.device_rate);
     let mut next_switch = args.switch_every;
@@ -321,15 +323,16 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
             )?;
             next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
         }
-        if std::env::var_os("IEMSIM_LIVE_DEBUG").is_some() && (played * 2.0).fract() < 0.005 {
+        if trace && (played * 2.0).fract() < 0.005 {
             let l = s.latency();
-            eprintln!(
-                "dbg {played:.2} in {} out {} fill {:.1} ms ratio {:.5} capring {:.1} ms",
+            crate::io::diag::diag!(
+                "trace {played:.2} s: captured {} frames, rendered {}, output ring {:.1} ms, \
+                 capture ring {:.1} ms, ratio {:.5}",
                 s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
                 s.frames_rendered(),
                 l.output_ring_s * 1e3,
+                l.capture_ring_s * 1e3,
                 s.drift_ratio(),
-                l.capture_ring_s * 1e3
             );
         }
         std::thread::sleep(Duration::from_millis(2));
