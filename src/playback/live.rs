@@ -134,8 +134,12 @@ impl LiveSession {
             + to_out(in_period, in_rate)
             + to_out(live_pump::CHUNK_FRAMES as u32, in_rate)
             + 0.010 * fs) as usize;
-        let out_capacity = (target_fill * 4).max(out_rate as usize / 2) * out_ch;
-        let in_capacity = (in_period as usize * 4).max(in_rate as usize / 2) * in_ch;
+        // Both rings hold 2 s: a sound server can deliver a capture in bursts (a PulseAudio
+        // null sink's monitor sends up to 2 s at once after its sink was idle), and a burst
+        // that fits is trimmed by the pump's faded resync; one that overflows a ring is lost
+        // unfaded (an overrun).
+        let out_capacity = (target_fill * 4).max(2 * out_rate as usize) * out_ch;
+        let in_capacity = (in_period as usize * 4).max(2 * in_rate as usize) * in_ch;
 
         let ctl = Arc::new(Control::new(cfg.matching));
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(out_capacity);
