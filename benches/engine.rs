@@ -110,16 +110,12 @@ fn main() {
     }
     report("profile change (3 chains)", installing);
 
+    live_path();
+
     // Loudness analysis before playback (part of the time to first audio; bar: > 50x real time and
     // first audio within 300 ms on the bundled sample).
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/music.wav");
-    let find = |n: &str| {
-        iemsim::dsp::builtin::profiles()
-            .into_iter()
-            .find(|p| p.name == n)
-            .expect("profile")
-    };
-    let (a, b) = (find("ba"), find("dd"));
+    let (a, b) = (find_profile("ba"), find_profile("dd"));
     let mut times = Vec::new();
     for _ in 0..10 {
         let t = Instant::now();
@@ -136,5 +132,103 @@ fn main() {
         "Loudness analysis of samples/music.wav (24 s) through ba and dd: median {:.0} ms = {:.0}x real time",
         med * 1e3,
         24.0 / med
+    );
+}
+
+fn find_profile(n: &str) -> iemsim::dsp::Profile {
+    iemsim::dsp::builtin::profiles()
+        .into_iter()
+        .find(|p| p.name == n)
+        .expect("profile")
+}
+
+/// `iemsim live`: the capture callback (`capture_into`), the output callback (`Engine::render`
+/// with matched-gain glides arriving every 100 ms, as the pump sends them) on 512-frame stereo
+/// blocks, and the pump thread (44.1 kHz capture → 48 kHz output: channel map, adaptive sinc
+/// resampling, both side chains and K-weighting for the loudness match), as a share of one core.
+fn live_path() {
+    use iemsim::dsp::Preamp;
+    use iemsim::playback::live::capture_into;
+    use iemsim::playback::live_pump::{Pump, PumpSetup, PumpStats};
+    use std::sync::atomic::AtomicU64;
+    let profiles = [find_profile("ba"), find_profile("dd")];
+    let fs = f64::from(RATE);
+    let preamp_db = [0, 1].map(|i| profiles[i].preamp_db(Preamp::Auto, fs));
+    let ctl = Arc::new(Control::new(true));
+    let cap = 1 << 17;
+    let (mut out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(cap);
+    let (mut in_tx, mut in_rx) = rtrb::RingBuffer::<f32>::new(1 << 16);
+    let chain = |i: usize| SideChain {
+        chain: Box::new(Chain::new(profiles[i].stages(fs, 2), 2, 0.0)),
+        gain_matched: 0.5,
+        gain_plain: 0.5,
+    };
+    let (mut engine, mut handles) = Engine::new(
+        Arc::clone(&ctl),
+        out_rx,
+        [chain(0), chain(1)],
+        2,
+        RATE,
+        RATE,
+    );
+    let mut pump = Pump::new(
+        PumpSetup {
+            in_rate: 44_100,
+            in_channels: 2,
+            out_rate: RATE,
+            out_channels: 2,
+            target_fill: 4096,
+            profiles: profiles.clone(),
+            preamp_db,
+            start_gain_db: preamp_db,
+        },
+        cap,
+    )
+    .expect("pump");
+    let stats = PumpStats::default();
+    let lost = AtomicU64::new(0);
+    let mut rng = iemsim::dsp::dither::XorShift64::new(7);
+    // 470 frames at 44.1 kHz ≈ 512 at 48 kHz: the two callbacks keep pace.
+    let block_in: Vec<f32> = (0..470 * 2).map(|_| (rng.uniform() - 0.5) as f32).collect();
+    let mut out = vec![0.0f32; BLOCK * 2];
+    let (mut t_cap, mut t_out) = (Vec::new(), Vec::new());
+    let mut t_pump = 0.0;
+    let blocks = 20_000;
+    for i in 0..blocks + 2000 {
+        let s = Instant::now();
+        capture_into(&mut in_tx, &lost, 2, &block_in);
+        let c = s.elapsed().as_secs_f64() * 1e6;
+        let s = Instant::now();
+        pump.step(&mut in_rx, &mut out_tx, &mut handles, &stats)
+            .expect("pump");
+        let p = s.elapsed().as_secs_f64();
+        let s = Instant::now();
+        engine.render(&mut out);
+        let o = s.elapsed().as_secs_f64() * 1e6;
+        if i >= 2000 {
+            t_cap.push(c);
+            t_out.push(o);
+            t_pump += p;
+        }
+    }
+    let period_us = BLOCK as f64 / f64::from(RATE) * 1e6;
+    println!("iemsim live, 512-frame stereo blocks (44.1 kHz capture, 48 kHz output, ba vs dd):");
+    for (name, mut t) in [
+        ("capture callback", t_cap),
+        ("output callback (Engine)", t_out),
+    ] {
+        let med = percentile(&mut t, 0.5);
+        let p99 = percentile(&mut t, 0.99);
+        println!(
+            "  {name:<28} median {med:6.2} µs = {:5.3}% of the period; p99 {p99:6.2} µs = {:5.3}%",
+            med / period_us * 100.0,
+            p99 / period_us * 100.0
+        );
+    }
+    let audio_s = blocks as f64 * period_us / 1e6;
+    println!(
+        "  pump thread (resample + meter)  {:.1} ms per second of audio = {:.2}% of one core",
+        t_pump / audio_s * 1e3,
+        t_pump / audio_s * 100.0
     );
 }

@@ -13,7 +13,7 @@ pub use files::{
     BitsArg, ConvertArgs, DitherArg, ExportArgs, FormatArg, GenerateArgs, ProfileArgs,
     ProfileCommand, SignalKind,
 };
-pub use listen::{AbxArgs, DemoArgs, DemoKind, DevicesArgs, PlayArgs};
+pub use listen::{AbxArgs, DemoArgs, DemoKind, DevicesArgs, LiveArgs, PlayArgs};
 pub use shared::{ChartSize, DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs};
 pub use study::{AnalyzeArgs, FitArgs, ProfilesArgs, ShowArgs};
 
@@ -118,7 +118,28 @@ pub enum Command {
     )]
     #[command(mut_arg("json", |a| a.help("Print JSON lines instead of text (with --no-tui)")))]
     Play(PlayArgs),
-    /// List audio output devices (the default is marked) with their rates and formats.
+    /// A/B two profiles on whatever is playing: capture a device (e.g. the monitor of a virtual
+    /// sink your apps play into), run both profiles at once and play the live side,
+    /// loudness-matched and click-free.
+    #[command(after_help = "What to route (Linux, PulseAudio or PipeWire):\n  \
+        1. iemsim live --setup                 makes a virtual sink `iemsim` (undo: --setup --undo)\n  \
+        2. play music into it: pavucontrol > Playback > the app > iemsim, or\n     \
+        pactl move-sink-input <id from `pactl list short sink-inputs`> iemsim\n  \
+        3. iemsim live --input iemsim.monitor  captures it; you hear it through A or B\n\n\
+        iemsim plays to your default output (--device picks another; a PulseAudio sink name works \
+        too) and refuses to capture the monitor of that same output (feedback).\n\n\
+        Keys: space pause · a / b / tab switch · m loudness matching on/off · ? help · q quit\n\n\
+        Both profiles run all the time; a switch is a 20 ms crossfade. Loudness matching measures \
+        both sides over the last 10 s (ITU-R BS.1770, gated) and glides the louder side down at \
+        most 1 dB/s, holding still in silence. The two devices' clocks drift apart; an adaptive \
+        resampler keeps the buffer between them at a fixed fill, so hours of listening neither \
+        drop out nor lag more.\n\n\
+        Examples:\n  iemsim live -a iem:moondrop-ssr -b iem:etymotic-er4sr --input iemsim.monitor\n  \
+        iemsim live --no-tui --switch-every 3 --duration 30 --json")]
+    #[command(mut_arg("json", |a| a.help("Print JSON lines instead of text (with --no-tui)")))]
+    Live(LiveArgs),
+    /// List audio devices, outputs and inputs (the defaults are marked) with their rates and
+    /// formats.
     Devices(DevicesArgs),
     /// Blind ABX test: can you tell two profiles apart when you do not know which is which?
     #[command(

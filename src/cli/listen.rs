@@ -117,3 +117,38 @@ pub struct DemoArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 }
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    pub hp: HeadphoneArgs,
+    #[command(flatten)]
+    pub pair: ProfilePair,
+    /// Capture device: a name or part of one from `iemsim devices` (inputs), or a PulseAudio /
+    /// PipeWire source such as `iemsim.monitor` [default: the system's default input]
+    #[arg(long, value_name = "NAME")]
+    pub input: Option<String>,
+    #[command(flatten)]
+    pub audio: DeviceArgs,
+    /// Do not match the loudness of A and B (not recommended: louder sounds "better").
+    #[arg(long)]
+    pub no_match: bool,
+    /// Create a virtual sink named `iemsim` (pactl load-module module-null-sink) for the apps to
+    /// play into, print how to route an app to it, and exit. With --undo: remove it.
+    #[arg(long)]
+    pub setup: bool,
+    /// With --setup: remove the `iemsim` sink again.
+    #[arg(long, requires = "setup")]
+    pub undo: bool,
+    /// No terminal UI: run --duration seconds, switching A/B every --switch-every seconds.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// With --no-tui: switch sides every SECS seconds.
+    #[arg(long, value_name = "SECS")]
+    pub switch_every: Option<f64>,
+    /// With --no-tui: stop after SECS seconds (required there: a live input has no end).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}

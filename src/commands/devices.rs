@@ -1,4 +1,5 @@
-//! `iemsim devices`: the output devices the default audio host offers, default marked with `*`.
+//! `iemsim devices`: the output and input devices the default audio host offers, defaults
+//! marked with `*`.
 
 use crate::cli::DevicesArgs;
 use crate::commands::out::outln;
@@ -8,17 +9,49 @@ use anyhow::Result;
 pub fn run(args: &DevicesArgs) -> Result<()> {
     // A missing device is a runtime failure (exit 1); the error text says what to try.
     let all = device::list_devices()?;
+    let inputs = device::list_input_devices();
     if args.report.json {
-        outln!("{}", serde_json::to_string_pretty(&all)?)?;
+        // One array, as before, each entry saying whether it plays or captures.
+        let tagged: Vec<serde_json::Value> = all
+            .iter()
+            .map(|d| (d, "output"))
+            .chain(inputs.iter().map(|d| (d, "input")))
+            .map(|(d, kind)| {
+                let mut v = serde_json::to_value(d).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("kind".into(), kind.into());
+                }
+                v
+            })
+            .collect();
+        outln!("{}", serde_json::to_string_pretty(&tagged)?)?;
         return Ok(());
     }
-    let width = all.iter().map(|d| d.name.len()).max().unwrap_or(0);
+    let width = all
+        .iter()
+        .chain(&inputs)
+        .map(|d| d.name.len())
+        .max()
+        .unwrap_or(0);
+    outln!("Outputs:")?;
     for d in &all {
         let mark = if d.is_default { '*' } else { ' ' };
         outln!("{mark} {:width$}  {}", d.name, d.description)?;
         outln!("  {:width$}  {}", "", summary(d))?;
     }
-    outln!("\n* = default. Play on another one with --device NAME (or any part of its name).")?;
+    outln!("\nInputs (capture, for `iemsim live --input`):")?;
+    if inputs.is_empty() {
+        outln!("  none")?;
+    }
+    for d in &inputs {
+        let mark = if d.is_default { '*' } else { ' ' };
+        outln!("{mark} {:width$}  {}", d.name, d.description)?;
+        outln!("  {:width$}  {}", "", summary(d))?;
+    }
+    outln!(
+        "\n* = default. Play on another output with --device NAME, capture another input with \
+         `iemsim live --input NAME` (or any part of its name)."
+    )?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod export;
 pub mod fit;
 pub mod generate;
+pub mod live;
 pub mod man;
 pub mod out;
 pub mod play;
@@ -49,6 +50,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Devices(a) => devices::run(&a),
         Command::Abx(a) => abx::run(&a),
         Command::Play(a) => play::run(&a),
+        Command::Live(a) => live::run(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Config(a) => config::run(&a),
         Command::Completions(a) => completions::run(&a),

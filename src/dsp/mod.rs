@@ -14,6 +14,7 @@ pub mod fit;
 pub mod generate;
 pub mod iems;
 pub mod levels;
+pub mod live_match;
 pub mod loudness;
 pub mod measurement;
 pub mod profile;

@@ -10,5 +10,8 @@ pub use device::{DeviceError, DeviceInfo, DeviceStats, Output, Realtime, Running
 pub mod control;
 pub mod engine;
 pub mod feeder;
+pub mod live;
+pub mod live_pump;
 pub mod loudness_jobs;
 pub mod player;
+pub mod routing;

@@ -13,6 +13,7 @@ mod chart;
 mod guard;
 pub mod hangup;
 mod keys;
+mod live;
 mod picker;
 mod play;
 mod table;
@@ -21,6 +22,7 @@ mod widgets;
 pub use abx::draw_abx;
 pub use guard::TerminalGuard;
 pub use keys::{key_to_action, Action, Mode};
+pub use live::{draw_live, LiveView};
 pub use picker::{draw_picker, filter as filter_profiles, Picker, PickerEntry, PickerInput};
 pub use play::draw_play;
 

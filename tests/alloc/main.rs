@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard};
 
 mod engine;
+mod live;
 mod render;
 
 /// Allocations, reallocations and frees made on a thread while its `WATCHING` is set.

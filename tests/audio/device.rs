@@ -338,8 +338,17 @@ fn devices_lists_the_default_device_through_the_stack() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let list = v.as_array().expect("array");
-    let default: Vec<_> = list.iter().filter(|d| d["is_default"] == true).collect();
+    let default: Vec<_> = list
+        .iter()
+        .filter(|d| d["is_default"] == true && d["kind"] == "output")
+        .collect();
     assert_eq!(default.len(), 1, "{v}");
+    // Inputs are listed too (`iemsim live --input`): the server's default source.
+    assert!(
+        list.iter()
+            .any(|d| d["kind"] == "input" && d["is_default"] == true),
+        "no default input: {v}"
+    );
     assert_eq!(default[0]["name"], "default");
     let ok_rate = default[0]["rates"]
         .as_array()

@@ -7,6 +7,7 @@ mod common;
 mod device;
 mod engine;
 mod engine_underrun;
+mod live;
 mod matching_heard;
 mod play;
 mod render_meter;

@@ -21,6 +21,19 @@ pub enum DeviceError {
         available: Vec<String>,
     },
     #[error(
+        "no audio input (capture) device found; on Linux start PulseAudio or PipeWire, or pick one \
+         with --input (see `iemsim devices`)"
+    )]
+    NoInputDevice,
+    #[error(
+        "no audio input device matches \"{name}\"; available inputs: {} (see `iemsim devices`)",
+        list_or_none(available)
+    )]
+    InputNotFound {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error(
         "audio device \"{device}\" is busy (another program holds it); close that program or pick \
          another device with --device"
     )]

@@ -32,9 +32,11 @@
 
 mod alsa_quiet;
 mod error;
+mod input;
 mod stream;
 
 pub use error::DeviceError;
+pub use input::{list_input_devices, open_input, Input};
 pub use stream::{DeviceStats, Realtime, Running};
 
 use cpal::traits::{DeviceTrait, HostTrait};

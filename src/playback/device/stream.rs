@@ -121,22 +121,44 @@ impl Output {
         stream
             .play()
             .map_err(|e| translate(e, &self.name, self.is_default))?;
+        Ok(Running::new(
+            stream,
+            counters,
+            consumer,
+            self.name,
+            self.is_default,
+            self.choice.rate,
+        ))
+    }
+}
+
+impl Running {
+    /// Wraps a started stream (output here, capture in `input.rs`) with its counters and the
+    /// queue its error callback writes to.
+    pub(super) fn new(
+        stream: cpal::Stream,
+        counters: Arc<Counters>,
+        queue: rtrb::Consumer<Reported>,
+        name: String,
+        is_default: bool,
+        rate: u32,
+    ) -> Self {
         let period = stream.buffer_size().ok();
-        Ok(Running {
+        Running {
             _stream: stream,
             counters,
             watch: Mutex::new(Watch {
-                queue: consumer,
+                queue,
                 fatal: None,
                 suspect: None,
                 last_callbacks: 0,
                 last_progress: Instant::now(),
             }),
-            name: self.name,
-            is_default: self.is_default,
+            name,
+            is_default,
             period,
-            rate: self.choice.rate,
-        })
+            rate,
+        }
     }
 }
 
@@ -173,7 +195,7 @@ struct Watch {
 }
 
 /// An error from the stream thread, with the callback count at that moment.
-struct Reported {
+pub(super) struct Reported {
     error: cpal::Error,
     callbacks: u64,
 }
@@ -273,7 +295,7 @@ impl std::fmt::Debug for Running {
 }
 
 #[derive(Default)]
-struct Counters {
+pub(super) struct Counters {
     callbacks: AtomicU64,
     frames: AtomicU64,
     max_callback_frames: AtomicU64,
@@ -289,6 +311,13 @@ impl Counters {
     /// Audio thread: relaxed atomics only (wait-free), plus one syscall on the first callback
     /// (reading the priority cpal gave the thread before its first callback).
     fn record(&self, frames: usize, info: &OutputCallbackInfo) {
+        let ts = info.timestamp();
+        self.record_frames(frames, ts.playback.checked_duration_since(ts.callback));
+    }
+
+    /// [`Counters::record`] for any stream: `delay` is the time between the callback and the
+    /// sound leaving (output) or being captured by (input) the device, when the backend tells.
+    pub(super) fn record_frames(&self, frames: usize, delay: Option<Duration>) {
         if self.callbacks.load(Ordering::Relaxed) == 0 {
             self.realtime
                 .store(this_thread_is_realtime(), Ordering::Relaxed);
@@ -296,8 +325,7 @@ impl Counters {
         let n = frames as u64;
         self.frames.fetch_add(n, Ordering::Relaxed);
         self.max_callback_frames.fetch_max(n, Ordering::Relaxed);
-        let ts = info.timestamp();
-        if let Some(d) = ts.playback.checked_duration_since(ts.callback) {
+        if let Some(d) = delay {
             self.latency_us.store(
                 d.as_micros().min(u128::from(u64::MAX)) as u64,
                 Ordering::Relaxed,
@@ -344,7 +372,7 @@ fn this_thread_is_realtime() -> bool {
 }
 
 /// Error callback (stream thread): count underruns, queue everything fatal, never print.
-fn error_callback(
+pub(super) fn error_callback(
     counters: Arc<Counters>,
     mut queue: rtrb::Producer<Reported>,
 ) -> impl FnMut(cpal::Error) + Send + 'static {

@@ -1,0 +1,450 @@
+//! `iemsim live`: A/B of two profiles on whatever is playing (a capture device), with the
+//! terminal UI or scripted (`--no-tui`), and `--setup` for the virtual sink the apps play into.
+//! Glue only: the audio path is `playback::live`, the routing `playback::routing`.
+
+use super::session::need_terminal;
+use crate::cli::LiveArgs;
+use crate::error::usage;
+use crate::playback::engine::Side;
+use crate::playback::live::{LiveConfig, LiveSession};
+use crate::playback::routing;
+use crate::profiles::resolve;
+use crate::ui::tui::hangup::{Signals, TtyWatch};
+use crate::ui::tui::{self, Action, LiveView, TerminalGuard};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+pub fn run(args: &LiveArgs) -> Result<()> {
+    if args.setup {
+        return setup(args.undo);
+    }
+    if args.switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
+        return Err(usage("--switch-every must be more than 0.05 s"));
+    }
+    if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
+        return Err(usage("--duration must be more than 0 s"));
+    }
+    if (args.switch_every.is_some() || args.duration.is_some() || args.report.json) && !args.no_tui
+    {
+        return Err(usage(
+            "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
+        ));
+    }
+    if args.no_tui && args.duration.is_none() {
+        return Err(usage(
+            "--no-tui needs --duration SECS: a live input has no end",
+        ));
+    }
+    if !args.no_tui {
+        need_terminal("--no-tui --duration SECS [--switch-every SECS]")?;
+    }
+    let hp = super::headphones(&args.hp, None)?;
+    let [a, b] = [&args.pair.a, &args.pair.b]
+        .map(|p| resolve(p, None).map(|p| super::through(hp.as_ref(), p)));
+    let profiles = [a?, b?];
+    let (input, device) = route(args)?;
+    let cfg = LiveConfig {
+        profiles,
+        input,
+        device,
+        buffer_frames: args.audio.buffer,
+        matching: !args.no_match,
+        start_gain_db: None,
+    };
+    let mut live = Live {
+        session: LiveSession::start(cfg.clone())?,
+        cfg,
+        restarts: Vec::new(),
+        carried: [0; 3],
+        restarted: 0,
+    };
+    if args.no_tui {
+        scripted(&mut live, args)
+    } else {
+        interactive(&mut live)?;
+        crate::error::check_interrupted()
+    }
+}
+
+/// A session and what it takes to start it again.
+struct Live {
+    session: LiveSession,
+    cfg: LiveConfig,
+    /// When the session was restarted after losing a device.
+    restarts: Vec<Instant>,
+    /// Underruns, overruns and resyncs of the sessions before a restart.
+    carried: [u64; 3],
+    restarted: u64,
+}
+
+/// Restarts within a minute after which a lost device is an error after all.
+const MAX_RESTARTS_PER_MINUTE: usize = 5;
+
+impl Live {
+    /// `LiveSession::check`, but a device that stopped working (a sound server that dropped a
+    /// stream, a USB device re-enumerated) is opened again, live side, matching and gains kept:
+    /// a live input has no end, and an hour of listening should not end on one glitch. `Ok(Some)`
+    /// says why it restarted.
+    fn check(&mut self) -> Result<Option<String>> {
+        let Err(e) = self.session.check() else {
+            return Ok(None);
+        };
+        let lost = e
+            .downcast_ref::<crate::playback::DeviceError>()
+            .is_some_and(|d| matches!(d, crate::playback::DeviceError::Lost { .. }));
+        self.restarts
+            .retain(|t| t.elapsed() < Duration::from_secs(60));
+        if !lost || self.restarts.len() >= MAX_RESTARTS_PER_MINUTE {
+            return Err(e);
+        }
+        self.restarts.push(Instant::now());
+        self.restarted += 1;
+        let s = &self.session;
+        for (c, n) in self
+            .carried
+            .iter_mut()
+            .zip([s.underruns(), s.overruns(), s.resyncs()])
+        {
+            *c += n;
+        }
+        let (side, matching) = (self.session.live(), self.session.matching());
+        self.cfg.start_gain_db = Some(self.session.matched_gains_db());
+        self.cfg.matching = matching;
+        // The old streams close before the new ones open.
+        let old = std::mem::replace(
+            &mut self.session,
+            LiveSession::start(self.cfg.clone())
+                .with_context(|| format!("restarting after: {e}"))?,
+        );
+        drop(old);
+        self.session.set_live(side);
+        Ok(Some(e.to_string()))
+    }
+
+    /// Underruns, overruns and resyncs over every session of this run.
+    fn counts(&self) -> [u64; 3] {
+        let s = &self.session;
+        let now = [s.underruns(), s.overruns(), s.resyncs()];
+        [0, 1, 2].map(|i| self.carried[i] + now[i])
+    }
+}
+
+/// Which capture and output devices to open. A name that no ALSA device has but a PulseAudio /
+/// PipeWire source (sink) does is reached through the server's ALSA device with `PULSE_SOURCE`
+/// (`PULSE_SINK`) set. Refuses the monitor of the sink we would play to (exit 2).
+fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
+    let known = |list: Vec<crate::playback::DeviceInfo>, want: &str| {
+        let w = want.to_lowercase();
+        list.iter().any(|d| {
+            d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
+        })
+    };
+    let mut input = args.input.clone();
+    let mut input_server = true;
+    if let Some(want) = &args.input {
+        let inputs = crate::playback::device::list_input_devices();
+        if let Some(d) = inputs.iter().find(|d| {
+            d.name.to_lowercase().contains(&want.to_lowercase())
+                || d.description.to_lowercase().contains(&want.to_lowercase())
+        }) {
+            input_server = routing::is_server_device(&d.name, &d.description);
+        } else if let Some(src) = routing::find_source(want) {
+            // Before any audio thread exists: libpulse reads it when the stream connects.
+            std::env::set_var("PULSE_SOURCE", &src);
+            input = None;
+        } else {
+            let mut available: Vec<String> = inputs.into_iter().map(|d| d.name).collect();
+            available.extend(routing::source_names());
+            return Err(crate::playback::DeviceError::InputNotFound {
+                name: want.clone(),
+                available,
+            }
+            .into());
+        }
+    }
+    let mut device = args.audio.device.clone();
+    let mut output_server = true;
+    if let Some(want) = &args.audio.device {
+        let outputs = crate::playback::device::list_devices().unwrap_or_default();
+        if known(outputs.clone(), want) {
+            output_server = outputs
+                .iter()
+                .find(|d| d.name.to_lowercase().contains(&want.to_lowercase()))
+                .is_none_or(|d| routing::is_server_device(&d.name, &d.description));
+        } else if let Some(sink) = routing::find_sink(want) {
+            std::env::set_var("PULSE_SINK", &sink);
+            device = None;
+        }
+    }
+    if input_server && output_server {
+        if let Some((sink, source)) = routing::effective_sink_source() {
+            routing::check_feedback(&sink, &source).map_err(usage)?;
+        }
+    }
+    Ok((input, device))
+}
+
+fn setup(undo: bool) -> Result<()> {
+    let out = |s: String| crate::commands::out::line(format_args!("{s}"));
+    if undo {
+        let mods = routing::undo_setup().map_err(anyhow::Error::msg)?;
+        if mods.is_empty() {
+            out(format!("no `{}` sink to remove", routing::SETUP_SINK))?;
+        } else {
+            out(format!(
+                "removed the `{}` sink (module {}); apps that played into it moved to the default output",
+                routing::SETUP_SINK,
+                mods.join(", ")
+            ))?;
+        }
+        return Ok(());
+    }
+    let (verb, module) = match routing::setup().map_err(anyhow::Error::msg)? {
+        routing::Setup::Created { module } => ("created", module),
+        routing::Setup::AlreadyThere { module } => ("already there:", module),
+    };
+    let s = routing::SETUP_SINK;
+    out(format!("{verb} a virtual sink `{s}` (pactl module {module}).\n\n\
+        Route an app into it:\n  \
+        pavucontrol: Playback tab, the app's output -> {s}\n  \
+        or: pactl list short sink-inputs       (find the app's id)\n      \
+        pactl move-sink-input ID {s}\n  \
+        or start it with PULSE_SINK={s}, e.g. PULSE_SINK={s} firefox\n\n\
+        Then listen:\n  iemsim live --input {s}.monitor -a iem:moondrop-ssr -b iem:etymotic-er4sr\n\n\
+        Undo:\n  iemsim live --setup --undo             (or: pactl unload-module {module})"))?;
+    Ok(())
+}
+
+/// A line of `--no-tui` output: JSON or text.
+fn emit(json_mode: bool, v: serde_json::Value, text: String) -> Result<()> {
+    if json_mode {
+        crate::commands::out::line(format_args!("{v}"))?;
+    } else {
+        crate::commands::out::line(format_args!("{text}"))?;
+    }
+    Ok(())
+}
+
+/// The sides' loudness as heard: window loudness at 0 dB plus the gain now.
+fn heard_lufs(s: &LiveSession) -> [f64; 2] {
+    let (l, g) = (s.window_lufs(), s.gains_db());
+    [l[0] + g[0], l[1] + g[1]]
+}
+
+fn finite(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
+    let s = &live.session;
+    let json_mode = args.report.json;
+    let duration = args.duration.unwrap_or(0.0);
+    let db = crate::ui::fmt::db;
+    emit(
+        json_mode,
+        json!({
+            "event": "start",
+            "input": s.input_name, "input_rate_hz": s.input_rate, "input_channels": s.input_channels,
+            "device": s.device_name, "rate_hz": s.device_rate, "channels": s.device_channels,
+            "buffer_frames": s.buffer_frames,
+            "target_fill_ms": s.target_fill_frames as f64 / f64::from(s.device_rate) * 1e3,
+            "a": s.sides[0], "b": s.sides[1],
+            "matching": s.matching(),
+            "gain_db": s.gains_db(),
+        }),
+        format!(
+            "live: {} ({} Hz, {} ch) -> {} ({} Hz, {} frames/buffer); A = {} ({} dB), B = {} ({} dB), loudness matching {}",
+            s.input_name, s.input_rate, s.input_channels, s.device_name, s.device_rate,
+            s.buffer_frames.map_or("?".into(), |b| b.to_string()),
+            s.sides[0].profile, db(s.gains_db()[0]), s.sides[1].profile, db(s.gains_db()[1]),
+            if s.matching() { "on" } else { "off" },
+        ),
+    )?;
+    // IEMSIM_LIVE_TRACE=1: the rings and the drift ratio twice a second on stderr (soak runs).
+    let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
+    let t0 = Instant::now();
+    let rate = f64::from(s.device_rate);
+    let mut next_switch = args.switch_every;
+    let mut played;
+    loop {
+        if let Some(why) = live.check()? {
+            let t = t0.elapsed().as_secs_f64();
+            emit(
+                json_mode,
+                json!({"event": "restart", "t_s": t, "reason": why}),
+                format!("{t:7.3} s  restarted the audio devices after: {why}"),
+            )?;
+        }
+        let s = &live.session;
+        crate::error::check_interrupted()?;
+        played = t0.elapsed().as_secs_f64();
+        if played >= duration {
+            break;
+        }
+        if let Some(at) = next_switch.filter(|&at| played >= at) {
+            let to = s.live().other();
+            let before = s.ctl.switches.load(std::sync::atomic::Ordering::Acquire);
+            s.set_live(to);
+            let wait_until = Instant::now() + Duration::from_millis(500);
+            while s.ctl.switches.load(std::sync::atomic::Ordering::Acquire) == before
+                && Instant::now() < wait_until
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let stream_s = s
+                .ctl
+                .last_switch_position
+                .load(std::sync::atomic::Ordering::Acquire) as f64
+                / rate;
+            let (g, l, h) = (s.gains_db(), s.window_lufs(), heard_lufs(s));
+            emit(
+                json_mode,
+                json!({
+                    "event": "switch", "t_s": played, "to": to,
+                    "profile": s.sides[to.index()].profile,
+                    "stream_s": stream_s,
+                    "gain_db": g,
+                    "window_lufs": [finite(l[0]), finite(l[1])],
+                    "heard_lufs": [finite(h[0]), finite(h[1])],
+                    "holding": s.holding(),
+                    "underruns": live.counts()[0], "overruns": live.counts()[1],
+                    "latency": s.latency(),
+                }),
+                format!(
+                    "{played:7.3} s  -> {} ({})  gains A {} dB, B {} dB; heard A {:.1} LUFS, B {:.1} LUFS{}",
+                    to.label(), s.sides[to.index()].profile, db(g[0]), db(g[1]), h[0], h[1],
+                    if s.holding() { " (holding)" } else { "" },
+                ),
+            )?;
+            next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
+        }
+        if trace && (played * 2.0).fract() < 0.005 {
+            let l = s.latency();
+            crate::io::diag::diag!(
+                "trace {played:.2} s: captured {} frames, rendered {}, output ring {:.1} ms, \
+                 capture ring {:.1} ms, ratio {:.5}",
+                s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
+                s.frames_rendered(),
+                l.output_ring_s * 1e3,
+                l.capture_ring_s * 1e3,
+                s.drift_ratio(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let s = &live.session;
+    let lat = s.latency();
+    let (g, h) = (s.gains_db(), heard_lufs(s));
+    let [u, o, resyncs] = live.counts();
+    emit(
+        json_mode,
+        json!({
+            "event": "end", "t_s": played,
+            "frames_rendered": s.frames_rendered(),
+            "underruns": u, "overruns": o,
+            "resyncs": resyncs, "restarts": live.restarted,
+            "frames_captured": s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
+            "latency": lat,
+            "drift_ratio": s.drift_ratio(),
+            "gain_db": g,
+            "heard_lufs": [finite(h[0]), finite(h[1])],
+            "load_pct": s.load_pct(),
+        }),
+        format!(
+            "done after {played:.3} s; {u} underruns, {o} overruns, {} resyncs; latency {:.1} ms measured \
+             (capture {:.1} + rings {:.1} + resampler {:.1} + output {:.1}); clock drift corrected {:+.0} ppm; callback load {:.2}%",
+            resyncs, lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
+            lat.resampler_s * 1e3, lat.output_s * 1e3, (s.drift_ratio() - 1.0) * 1e6, s.load_pct(),
+        ),
+    )?;
+    Ok(())
+}
+
+fn interactive(live: &mut Live) -> Result<()> {
+    let signals = Signals::install();
+    let tty = TtyWatch::new().context("cannot open the terminal")?;
+    let mut guard = TerminalGuard::new()?;
+    let mut show_help = false;
+    let mut levels = [f64::NEG_INFINITY; 2];
+    let mut message: Option<(String, Instant)> = None;
+    loop {
+        if let Some(why) = live.check()? {
+            message = Some((
+                format!("restarted the audio devices after: {why}"),
+                Instant::now(),
+            ));
+        }
+        if message
+            .as_ref()
+            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(6))
+        {
+            message = None;
+        }
+        let s = &live.session;
+        let [underruns, overruns, _] = live.counts();
+        if signals.caught() {
+            return Ok(());
+        }
+        for (l, n) in levels.iter_mut().zip(s.take_levels_dbfs()) {
+            *l = n.max(*l - 0.7);
+        }
+        let lat = s.latency();
+        let view = LiveView {
+            input: &s.input_name,
+            device: &s.device_name,
+            live: s.live().label(),
+            profiles: [s.sides[0].profile.as_str(), s.sides[1].profile.as_str()],
+            descriptions: [
+                s.sides[0].description.as_str(),
+                s.sides[1].description.as_str(),
+            ],
+            gain_db: s.gains_db(),
+            window_lufs: s.window_lufs(),
+            momentary_lufs: s.momentary_lufs(),
+            matching: s.matching(),
+            holding: s.holding(),
+            paused: s.paused(),
+            level_dbfs: levels,
+            latency_ms: lat.total_s * 1e3,
+            underruns,
+            overruns,
+            drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
+            load_pct: s.load_pct(),
+            show_help,
+            message: message.as_ref().map(|(m, _)| m.as_str()),
+        };
+        guard.terminal().draw(|f| tui::draw_live(f, &view))?;
+        let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+            return Ok(());
+        };
+        for key in keys {
+            let Some(action) = tui::key_to_action(key, tui::Mode::Play) else {
+                continue;
+            };
+            if show_help && action != Action::Quit {
+                show_help = false;
+                if matches!(action, Action::Help | Action::Back) {
+                    continue;
+                }
+            }
+            match action {
+                Action::Quit | Action::Back => return Ok(()),
+                Action::Help => show_help = true,
+                Action::TogglePause => {
+                    s.toggle_pause();
+                }
+                Action::Select(tui::Live::A) => s.set_live(Side::A),
+                Action::Select(tui::Live::B) => s.set_live(Side::B),
+                Action::Toggle => s.set_live(s.live().other()),
+                Action::ToggleMatch => s.set_matching(!s.matching()),
+                // Seeking, loops and profile loading belong to files (`play`).
+                _ => {}
+            }
+        }
+    }
+}

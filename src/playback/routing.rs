@@ -1,0 +1,181 @@
+//! PulseAudio / PipeWire (pipewire-pulse) routing for `iemsim live`, through `pactl`: which
+//! sink we play to and which source we capture, the feedback rule, a source or sink named by
+//! part of its name, and the one-step set-up (a null sink named `iemsim` whose monitor we
+//! capture). Through cpal's ALSA host the server is reached by the `pulse`/`default` ALSA
+//! devices, which connect to the server's default sink and source unless `PULSE_SINK` /
+//! `PULSE_SOURCE` name others (libpulse reads both when a stream connects).
+
+use std::process::{Command, Stdio};
+
+/// The sink `--setup` creates.
+pub const SETUP_SINK: &str = "iemsim";
+
+/// Runs `pactl ARGS`; `None` when pactl is missing, the server unreachable or the call failed.
+fn pactl(args: &[&str]) -> Option<String> {
+    let out = Command::new("pactl")
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The server's default sink and source (from `pactl info`, which every version prints).
+pub fn server_defaults() -> Option<(String, String)> {
+    let info = pactl(&["info"])?;
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+    };
+    Some((field("Default Sink:")?, field("Default Source:")?))
+}
+
+/// The sink and source a libpulse stream of this process connects to when it names none.
+pub fn effective_sink_source() -> Option<(String, String)> {
+    let (sink, source) = server_defaults()?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    Some((
+        env("PULSE_SINK").unwrap_or(sink),
+        env("PULSE_SOURCE").unwrap_or(source),
+    ))
+}
+
+/// Whether an ALSA device reaches the sound server (rather than a card directly).
+pub fn is_server_device(name: &str, description: &str) -> bool {
+    let n = name.to_lowercase();
+    let d = description.to_lowercase();
+    matches!(n.as_str(), "default" | "pulse" | "pipewire" | "sysdefault")
+        || d.contains("pulseaudio")
+        || d.contains("pipewire")
+}
+
+/// The feedback rule: capturing the monitor of the sink we play to would feed our own output
+/// back into our input (a loop that howls within a second). `Err` says what to do instead.
+pub fn check_feedback(sink: &str, source: &str) -> Result<(), String> {
+    if source == format!("{sink}.monitor") {
+        return Err(format!(
+            "refusing to capture \"{source}\": it is the monitor of \"{sink}\", the output iemsim \
+             would play to, so its own sound would come back in (feedback). Play to your \
+             headphones' sink and capture another sink's monitor: `iemsim live --setup` makes a \
+             sink named iemsim for the apps, then `iemsim live --input iemsim.monitor`"
+        ));
+    }
+    Ok(())
+}
+
+/// Names (first column after the index) of `pactl list short sources|sinks`.
+fn short_list(kind: &str) -> Vec<String> {
+    pactl(&["list", "short", kind])
+        .map(|t| {
+            t.lines()
+                .filter_map(|l| l.split('\t').nth(1).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The server's sources (for a message listing what exists).
+pub fn source_names() -> Vec<String> {
+    short_list("sources")
+}
+
+/// The server's source whose name is `wanted` or contains it (ignoring case), if any.
+pub fn find_source(wanted: &str) -> Option<String> {
+    find_in(&short_list("sources"), wanted)
+}
+
+/// The server's sink whose name is `wanted` or contains it (ignoring case), if any.
+pub fn find_sink(wanted: &str) -> Option<String> {
+    find_in(&short_list("sinks"), wanted)
+}
+
+fn find_in(names: &[String], wanted: &str) -> Option<String> {
+    let w = wanted.to_lowercase();
+    names
+        .iter()
+        .find(|n| n.to_lowercase() == w)
+        .or_else(|| names.iter().find(|n| n.to_lowercase().contains(&w)))
+        .cloned()
+}
+
+/// The modules that made a sink named [`SETUP_SINK`] (`pactl list short modules`).
+pub fn setup_modules() -> Vec<String> {
+    let needle = format!("sink_name={SETUP_SINK}");
+    pactl(&["list", "short", "modules"])
+        .map(|t| {
+            t.lines()
+                .filter(|l| {
+                    l.contains("module-null-sink") && l.split_whitespace().any(|w| w == needle)
+                })
+                .filter_map(|l| l.split('\t').next().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What `--setup` did.
+pub enum Setup {
+    Created { module: String },
+    AlreadyThere { module: String },
+}
+
+/// Creates the `iemsim` null sink (once). `Err`: pactl is missing or refused.
+pub fn setup() -> Result<Setup, String> {
+    if let Some(m) = setup_modules().into_iter().next() {
+        return Ok(Setup::AlreadyThere { module: m });
+    }
+    let desc = "sink_properties=device.description=iemsim";
+    let module = pactl(&[
+        "load-module",
+        "module-null-sink",
+        &format!("sink_name={SETUP_SINK}"),
+        desc,
+    ])
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+    .ok_or_else(|| {
+        "`pactl load-module module-null-sink` failed: is PulseAudio or PipeWire (with \
+         pipewire-pulse) running, and pactl installed (pulseaudio-utils)?"
+            .to_string()
+    })?;
+    Ok(Setup::Created { module })
+}
+
+/// Removes what [`setup`] made; returns the modules unloaded.
+pub fn undo_setup() -> Result<Vec<String>, String> {
+    let mods = setup_modules();
+    for m in &mods {
+        pactl(&["unload-module", m]).ok_or_else(|| format!("`pactl unload-module {m}` failed"))?;
+    }
+    Ok(mods)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_monitor_of_our_own_sink_is_refused_any_other_is_fine() {
+        let e = check_feedback("alsa_output.usb", "alsa_output.usb.monitor").unwrap_err();
+        assert!(e.contains("feedback") && e.contains("--setup"), "{e}");
+        assert!(check_feedback("alsa_output.usb", "iemsim.monitor").is_ok());
+        assert!(check_feedback("alsa_output.usb", "alsa_input.usb").is_ok());
+    }
+
+    #[test]
+    fn names_match_exactly_first_then_by_part() {
+        let names = ["iemsim_x.monitor".to_string(), "iemsim".to_string()];
+        assert_eq!(find_in(&names, "IEMSIM").as_deref(), Some("iemsim"));
+        assert_eq!(
+            find_in(&names, "x.mon").as_deref(),
+            Some("iemsim_x.monitor")
+        );
+        assert_eq!(find_in(&names, "nope"), None);
+        assert!(is_server_device("default", ""));
+        assert!(is_server_device("x", "PulseAudio Sound Server"));
+        assert!(!is_server_device("hw:CARD=PCH,DEV=0", "HDA Intel PCH"));
+    }
+}
