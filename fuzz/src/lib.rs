@@ -32,7 +32,8 @@ pub fn check_parse(format: Format, data: &[u8]) {
     match (&parsed, &with_lines) {
         (Ok(p), Ok((q, lines))) => {
             assert_eq!(p, q);
-            assert_eq!(lines.len(), p.filters.len());
+            // One line per filter, the per-channel ones included.
+            assert_eq!(lines.len(), p.filter_count());
             let n_lines = text.split('\n').count();
             for &l in lines {
                 assert!(l >= 1 && l <= n_lines, "line {l} of {n_lines}");
