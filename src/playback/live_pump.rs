@@ -13,7 +13,7 @@
 use super::engine::{Control, EngineCmd, EngineHandles, Side};
 use crate::dsp::live_match::LiveMatch;
 use crate::dsp::loudness::k_weighting;
-use crate::dsp::{channels::ChannelMap, db_to_gain, Chain, Processor, Profile};
+use crate::dsp::{channels::ChannelMap, db_to_gain, Chain, Profile};
 use rubato::{
     Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
 };
