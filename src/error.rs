@@ -90,6 +90,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(d) = cause.downcast_ref::<DecodeError>() {
             return if d.is_bad_input() { 2 } else { 1 };
         }
+        if let Some(d) = cause.downcast_ref::<crate::playback::DeviceError>() {
+            return if d.is_bad_input() { 2 } else { 1 };
+        }
         if cause.is::<StdoutError>() {
             return 1;
         }

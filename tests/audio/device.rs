@@ -409,4 +409,29 @@ fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
         }
         other => panic!("want NotFound, got {other:?}"),
     }
+    // A name nothing matches is the user's to fix: exit 2, like an unknown profile (a missing
+    // or failing device stays exit 1).
+    for args in [
+        &[
+            "play",
+            "--device",
+            "no-such-card",
+            "--no-tui",
+            "--duration",
+            "1",
+        ][..],
+        &[
+            "live",
+            "--input",
+            "no-such-source",
+            "--no-tui",
+            "--duration",
+            "1",
+        ][..],
+    ] {
+        let o = iemsim().args(args).envs(stack.env()).output().expect("run");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("no-such-"), "{args:?}: {err}");
+    }
 }

@@ -52,6 +52,14 @@ pub enum DeviceError {
     Other { detail: String },
 }
 
+impl DeviceError {
+    /// A name the user typed that matches no device (`--device`, `--input`): bad input, exit 2,
+    /// like an unknown profile. A missing, busy or failing device is the machine's: exit 1.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, Self::NotFound { .. } | Self::InputNotFound { .. })
+    }
+}
+
 fn list_or_none(names: &[String]) -> String {
     if names.is_empty() {
         "none".to_string()
