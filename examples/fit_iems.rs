@@ -1,8 +1,8 @@
-//! Prints the shipped per-IEM fit table (`src/dsp/iems_fitted.rs`), fitted from the bundled CSVs:
-//! `cargo run --release --example fit_iems > src/dsp/iems_fitted.rs` after a fitter change.
+//! Prints the shipped per-IEM fit table (`src/profiles/iems_fitted.rs`), fitted from the bundled CSVs:
+//! `cargo run --release --example fit_iems > src/profiles/iems_fitted.rs` after a fitter change.
 
 fn main() {
-    match iemsim::dsp::iems::fitted_table_source() {
+    match iemsim::profiles::iems::fitted_table_source() {
         Ok(text) => print!("{text}"),
         Err(e) => {
             eprintln!("fit_iems: {e}");

@@ -2,9 +2,12 @@
 //!
 //! Data flows one way: decode (`io`) → f64 frames → `dsp` chain(s) → sink (file writer, meter or
 //! device). `dsp` is pure and deterministic; `io`, `playback` and `ui` sit at the edges; `render`
-//! is the one offline path (export, loudness analysis, demo material); `commands` is glue.
+//! is the one offline path (export, loudness analysis, demo material); `profiles` is the catalogue
+//! of built-in profiles and IEM fits; `abx` is the state and statistics of a blind test; `commands`
+//! is glue.
 //! `tests/architecture.rs` checks the allowed imports between these layers.
 
+pub mod abx;
 pub mod cli;
 pub mod commands;
 pub mod dsp;

@@ -9,10 +9,10 @@
 //!   ↓
 //! io (files)
 //!   ↓
-//! dsp (pure)
+//! dsp (pure)              abx (blind-test state and statistics: pure, uses dsp only)
 //! ```
 //!
-//! Rules (each a test below): `dsp` imports nothing else of the crate; `playback` imports no `ui`
+//! Rules (each a test below): `dsp` imports nothing else of the crate; `abx` imports only `dsp`; `playback` imports no `ui`
 //! or `commands`; no library module imports `commands` or `cli`; `ui` imports nothing else; a
 //! command does not import another command (only the shared glue), and no two source files of the
 //! commands import each other, directly or round a cycle; no command builds its own cascade or
@@ -33,6 +33,7 @@ type ModPath = Vec<String>;
 
 /// The library layers: none of them may import `commands` or `cli`.
 const LIBRARY: &[&str] = &[
+    "abx",
     "dsp",
     "io",
     "profiles",
@@ -545,6 +546,19 @@ fn dsp_imports_nothing_else_of_the_crate() {
         .collect();
     assert_none(
         "dsp must stay pure (no io, playback, ui, commands, render...)",
+        bad,
+    );
+}
+
+#[test]
+fn abx_imports_only_dsp() {
+    let bad = src()
+        .imports("abx")
+        .into_iter()
+        .filter(|(_, t)| !["abx", "dsp"].contains(&layer(t)))
+        .collect();
+    assert_none(
+        "abx is pure state and statistics (no io, clock, device or screen)",
         bad,
     );
 }

@@ -152,10 +152,10 @@ pub fn through_correction(mut curve: Curve, correction: &Profile, rate: f64) -> 
 /// For a per-IEM profile (`iem:...`), its measured deviation, to judge the fit by eye beside the
 /// fitted curve; `None` for any other profile.
 pub fn iem_measured_deviation(profile: &Profile, i: usize) -> Result<Option<Curve>> {
-    let Some(iem) = crate::dsp::iems::by_name(&profile.name) else {
+    let Some(iem) = crate::profiles::iems::by_name(&profile.name) else {
         return Ok(None);
     };
-    let (freqs, dev) = crate::dsp::iems::measured_deviation(iem)?;
+    let (freqs, dev) = crate::profiles::iems::measured_deviation(iem)?;
     Ok(Some(Curve {
         label: format!("{} (measured)", iem.model),
         points: freqs.into_iter().zip(dev).collect(),

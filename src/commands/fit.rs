@@ -5,9 +5,10 @@
 use crate::cli::FitArgs;
 use crate::commands::out::outln;
 use crate::dsp::fit::{self, FitConfig, FitError};
-use crate::dsp::{correction, deviation, iems};
+use crate::dsp::{correction, deviation};
 use crate::dsp::{FilterSpec, Profile};
 use crate::io::measurement::{self, Measurement};
+use crate::profiles::iems;
 use crate::profiles::{self, headphones};
 use anyhow::{Context, Result};
 use serde::Serialize;

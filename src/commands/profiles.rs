@@ -3,7 +3,7 @@
 
 use crate::cli::ProfilesArgs;
 use crate::commands::out::outln;
-use crate::dsp::iems::{self, IemProfile};
+use crate::profiles::iems::{self, IemProfile};
 use crate::profiles::{self, Origin};
 use anyhow::Result;
 use serde::Serialize;

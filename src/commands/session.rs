@@ -2,9 +2,10 @@
 //! [`Outcome`]): glue shared by two commands, so it sits beside them rather than inside either
 //! (a command does not call another command's internals). The only part that owns the terminal.
 
-use crate::dsp::{iems, Profile};
+use crate::dsp::Profile;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
+use crate::profiles::iems;
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};

@@ -1,7 +1,6 @@
 //! The pure DSP core: no files, devices, terminals, clocks, threads or printing.
 //! Everything here is deterministic (randomness only from explicit seeds).
 
-pub mod abx;
 pub mod analysis;
 pub mod builtin;
 pub mod chain;
@@ -12,14 +11,11 @@ pub mod dither;
 pub mod filter;
 pub mod fit;
 pub mod generate;
-pub mod iems;
 pub mod levels;
 pub mod live_match;
 pub mod loudness;
-pub mod measurement;
 pub mod profile;
 pub mod response;
-pub mod stats;
 
 pub use chain::{db_to_gain, gain_to_db, Chain, ChannelStages, Stages};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};

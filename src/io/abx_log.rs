@@ -22,7 +22,7 @@
 //! the fragment cannot be a write still in progress (its writer is dead and released the lock).
 //! A last line without '\n' that is a whole record (an edited file) is kept and the new record
 //! starts on a line of its own; any other last line is refused like any foreign line.
-use crate::dsp::abx::Trial;
+use crate::abx::Trial;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};

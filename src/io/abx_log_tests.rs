@@ -1,7 +1,7 @@
 //! Tests of the ABX log: records, appending, and refusing files that are not ABX logs.
 
 use super::*;
-use crate::dsp::abx::Choice;
+use crate::abx::Choice;
 
 fn record(k: u32) -> AbxRecord {
     AbxRecord {

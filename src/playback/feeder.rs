@@ -113,6 +113,9 @@ struct Feeder {
     skip: usize,
     read_buf: Vec<f64>,
     planar: Vec<Vec<f64>>,
+    /// The resampler's output, one buffer per device channel of `out_max` frames (made once:
+    /// rubato's `process` would allocate every block).
+    resampled: Vec<Vec<f64>>,
     out: Vec<f32>,
     /// Most device frames one decoded block can become.
     out_max: usize,
@@ -140,6 +143,7 @@ impl Feeder {
             skip,
             read_buf: vec![0.0; BLOCK * file_ch],
             planar: vec![Vec::with_capacity(BLOCK); device_ch],
+            resampled: vec![vec![0.0; out_max]; device_ch],
             out: Vec::with_capacity(out_max * 2 * device_ch),
             out_max,
             fade_frames: (info.sample_rate as usize / 200).max(1),
@@ -288,17 +292,19 @@ impl Feeder {
             reason: e.to_string(),
         };
         match self.resampler.as_mut() {
-            None => interleave(&self.planar, 0, &mut self.out),
+            None => interleave(&self.planar, 0..n, &mut self.out),
             Some(r) => {
                 // Only the file's last block is short (`fill`); the resampler needs whole blocks,
                 // so it is completed with silence, which is what follows the end anyway.
                 for p in &mut self.planar {
                     p.resize(BLOCK, 0.0);
                 }
-                let res = r.process(&self.planar, None).map_err(failed)?;
-                let drop = self.skip.min(res.first().map_or(0, Vec::len));
+                let (_, n) = r
+                    .process_into_buffer(&self.planar, &mut self.resampled, None)
+                    .map_err(failed)?;
+                let drop = self.skip.min(n);
                 self.skip -= drop;
-                interleave(&res, drop, &mut self.out);
+                interleave(&self.resampled, drop..n, &mut self.out);
             }
         }
         Ok(())
@@ -308,16 +314,16 @@ impl Feeder {
         let (file_hz, device_hz) = (self.file_hz, self.device_hz);
         if let Some(r) = self.resampler.as_mut() {
             let none: Option<&[Vec<f64>]> = None;
-            let res = r
-                .process_partial(none, None)
+            let (_, n) = r
+                .process_partial_into_buffer(none, &mut self.resampled, None)
                 .map_err(|e| FeedError::Resample {
                     file_hz,
                     device_hz,
                     reason: e.to_string(),
                 })?;
-            let drop = self.skip.min(res.first().map_or(0, Vec::len));
+            let drop = self.skip.min(n);
             self.skip -= drop;
-            interleave(&res, drop, &mut self.out);
+            interleave(&self.resampled, drop..n, &mut self.out);
         }
         Ok(())
     }
@@ -339,9 +345,8 @@ impl Feeder {
     }
 }
 
-fn interleave(planar: &[Vec<f64>], from: usize, out: &mut Vec<f32>) {
-    let frames = planar.first().map_or(0, Vec::len);
-    for i in from..frames {
+fn interleave(planar: &[Vec<f64>], frames: std::ops::Range<usize>, out: &mut Vec<f32>) {
+    for i in frames {
         for p in planar {
             out.push(p[i] as f32);
         }

@@ -13,8 +13,9 @@
 use super::{load_file, ResolveError};
 use crate::dsp::deviation;
 use crate::dsp::fit::{self, FitConfig};
-use crate::dsp::{correction, iems, Profile};
+use crate::dsp::{correction, Profile};
 use crate::io::measurement::{self, Measurement, MeasurementError};
+use crate::profiles::iems;
 use std::path::{Path, PathBuf};
 
 /// The Harman over-ear 2018 target as published in AutoEq (jaakkopasanen/AutoEq, MIT).

@@ -6,9 +6,10 @@
 //! "did you mean" suggestion.
 
 pub mod headphones;
+pub mod iems;
 pub mod settings;
 
-use crate::dsp::{builtin, iems, profile, Profile, ProfileError};
+use crate::dsp::{builtin, profile, Profile, ProfileError};
 use crate::io::profile_file::{self, Format, ProfileFileError};
 use std::path::{Path, PathBuf};
 

@@ -142,7 +142,7 @@ const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
 pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
     // Earlier outputs: `NAME.PROFILE.ext`, the profile part compared without case; a per-IEM
     // profile both as `iem-SLUG` and as `iem:SLUG`, the spelling of earlier versions.
-    let iems = crate::dsp::iems::names();
+    let iems = crate::profiles::iems::names();
     let names: Vec<String> = crate::dsp::builtin::NAMES
         .iter()
         .map(|n| n.to_string())

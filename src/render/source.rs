@@ -137,6 +137,8 @@ pub struct Resampled<'a> {
     resampler: rubato::FftFixedIn<f64>,
     read_buf: Vec<f64>,
     planar: Vec<Vec<f64>>,
+    /// rubato's output, one buffer per channel, as long as its longest block.
+    resampled: Vec<Vec<f64>>,
     /// Resampled frames not handed out yet (interleaved), and how far they have been read.
     out: Vec<f64>,
     at: usize,
@@ -149,6 +151,7 @@ const RESAMPLE_BLOCK: usize = 4096;
 impl<'a> Resampled<'a> {
     /// `inner` at `rate` Hz; fails with the reason if rubato cannot convert these rates.
     pub fn new(inner: &'a mut dyn Source, rate: u32) -> Result<Self, WavError> {
+        use rubato::Resampler;
         let ch = inner.channels();
         let resampler = rubato::FftFixedIn::<f64>::new(
             inner.sample_rate() as usize,
@@ -161,10 +164,11 @@ impl<'a> Resampled<'a> {
         Ok(Self {
             inner,
             rate,
-            resampler,
             read_buf: vec![0.0; RESAMPLE_BLOCK * ch],
             planar: vec![Vec::with_capacity(RESAMPLE_BLOCK); ch],
-            out: Vec::new(),
+            resampled: vec![vec![0.0; resampler.output_frames_max()]; ch],
+            out: Vec::with_capacity(resampler.output_frames_max() * ch),
+            resampler,
             at: 0,
             done: false,
         })
@@ -187,21 +191,24 @@ impl<'a> Resampled<'a> {
             p.extend(self.read_buf[..n * ch].iter().skip(c).step_by(ch));
             p.resize(RESAMPLE_BLOCK, 0.0);
         }
-        let res = if n == 0 {
+        // Into the buffers made once in `new` (rubato's `process` would allocate every block).
+        let written = if n == 0 {
             self.done = true;
-            self.resampler
-                .process_partial(None::<&[Vec<f64>]>, None)
-                .map_err(|e| resample_error(&e.to_string()))?
+            self.resampler.process_partial_into_buffer(
+                None::<&[Vec<f64>]>,
+                &mut self.resampled,
+                None,
+            )
         } else {
             self.resampler
-                .process(&self.planar, None)
-                .map_err(|e| resample_error(&e.to_string()))?
-        };
+                .process_into_buffer(&self.planar, &mut self.resampled, None)
+        }
+        .map_err(|e| resample_error(&e.to_string()))?
+        .1;
         self.out.clear();
         self.at = 0;
-        let frames = res.first().map_or(0, Vec::len);
-        for f in 0..frames {
-            self.out.extend(res.iter().map(|p| p[f]));
+        for f in 0..written {
+            self.out.extend(self.resampled.iter().map(|p| p[f]));
         }
         Ok(())
     }

@@ -182,7 +182,7 @@ fn the_references_show_what_the_profiles_are_about() {
 /// and worst point it documents: recomputed here from the CSV and the cookbook formulas above.
 #[test]
 fn every_per_iem_profile_follows_its_measurement_within_0_8_db() {
-    use iemsim::dsp::iems;
+    use iemsim::profiles::iems;
     // Every CSV under iem/ has a catalogue entry (and so a profile).
     let mut on_disk = Vec::new();
     for class in std::fs::read_dir(data_dir().join("iem")).unwrap() {

@@ -16,7 +16,7 @@
 //! once.
 
 use super::{finish_session, hidden_source, print_report, Setup};
-use crate::dsp::abx::{AbxSession, Choice};
+use crate::abx::{AbxSession, Choice};
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};

@@ -9,10 +9,10 @@ mod interactive;
 mod summary;
 
 use super::input_or_default;
+use crate::abx::stats::{format_p, Verdict};
+use crate::abx::{self, AbxSession, Choice, HiddenSource, Trial};
 use crate::cli::AbxArgs;
 use crate::commands::out::outln;
-use crate::dsp::abx::{self, AbxSession, Choice, HiddenSource, Trial};
-use crate::dsp::stats::{format_p, Verdict};
 use crate::dsp::Profile;
 use crate::error::usage;
 use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
@@ -86,9 +86,9 @@ pub fn run(args: &AbxArgs) -> Result<()> {
 /// Why `trials` cannot show a difference, when it cannot: even a perfect score would not reach
 /// p < 0.05.
 pub fn trials_warning(trials: u32) -> Option<String> {
-    let min = crate::dsp::stats::min_trials(0.05);
+    let min = crate::abx::stats::min_trials(0.05);
     (trials < min).then(|| {
-        let p = crate::dsp::stats::binomial_p_at_least(trials, trials, 0.5);
+        let p = crate::abx::stats::binomial_p_at_least(trials, trials, 0.5);
         format!(
             "with {} even {trials}/{trials} correct is p = {p} (1/2^{trials}), not below 0.05: use --trials {min} or more (16 is usual)",
             crate::ui::fmt::count(trials as usize, "trial"),

@@ -8,8 +8,8 @@
 //! get a verdict (stopping early when ahead makes a score look better than it is); abandoned
 //! ones are listed and marked. A pair is the same two profiles in either order.
 
+use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
-use crate::dsp::stats::{binomial_p_at_least, format_p, verdict};
 use crate::io::abx_log::{self, AbxRecord};
 use anyhow::Result;
 use serde::Serialize;

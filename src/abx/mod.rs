@@ -4,12 +4,15 @@
 //! The hidden choice of a trial is drawn only when that trial starts, from a source the caller
 //! provides: fresh OS randomness per trial in real use (so nothing about later trials exists in
 //! memory or can be predicted from earlier ones), a seeded generator for reproducible tests.
-//! Times are passed in by the caller (seconds since the session started) because `dsp` reads no
-//! clock. The score is judged with [`super::stats::verdict`].
+//! Times are passed in by the caller (seconds since the session started): this module reads no
+//! clock. The score is judged with [`stats::verdict`]. Pure like `dsp` (which it uses only for the
+//! seeded generator), but not signal processing, so it lives beside it.
 
-use super::dither::XorShift64;
-use super::stats::{self, Verdict};
+pub mod stats;
+
+use crate::dsp::dither::XorShift64;
 use serde::{Deserialize, Serialize};
+use stats::Verdict;
 
 /// One of the two compared profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

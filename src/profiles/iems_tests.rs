@@ -1,4 +1,4 @@
-//! The catalogue's driver configurations against what public pages state, and against the class
+//! The shipped fits against a refit, the embedded CSVs, and the catalogue's driver configurations against what public pages state, and against the class
 //! folder each measurement sits in. The same sources are listed in samples/measurements/README.md;
 //! an IEM missing here had no page found that states its configuration ("not verified" there).
 
@@ -142,4 +142,63 @@ fn the_parser_refuses_what_is_not_a_configuration() {
     assert_eq!(parts("hybrid: 1 DD"), None);
     assert_eq!(parts("0 BA"), None);
     assert_eq!(parts("1 ribbon"), None);
+}
+
+/// The shipped table is what the fitter makes from the CSVs today: same filters (to the
+/// printed precision, one rounding step of slack for another platform's last bits) and the
+/// same error. Regenerate with `cargo run --release --example fit_iems > src/profiles/iems_fitted.rs`.
+#[test]
+fn shipped_fits_agree_with_a_refit_from_the_csvs() {
+    assert_eq!(fitted::FITTED.len(), CATALOG.len());
+    for (iem, shipped) in CATALOG.iter().zip(fitted::FITTED) {
+        assert_eq!(iem.slug, shipped.slug);
+        let refit = fit_profile(iem).unwrap();
+        let got = profile(iem).unwrap();
+        let (a, b) = (&refit.profile.filters, &got.profile.filters);
+        assert_eq!(a.len(), b.len(), "{}", iem.slug);
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(x.kind, y.kind, "{}", iem.slug);
+            assert!(
+                (x.fc_hz - y.fc_hz).abs() <= 1.0,
+                "{}: {x:?} vs {y:?}",
+                iem.slug
+            );
+            assert!(
+                (x.gain_db - y.gain_db).abs() <= 0.011,
+                "{}: {x:?} vs {y:?}",
+                iem.slug
+            );
+            assert!((x.q - y.q).abs() <= 0.0011, "{}: {x:?} vs {y:?}", iem.slug);
+        }
+        assert!(
+            (refit.error.rms_db - got.error.rms_db).abs() < 0.005,
+            "{}",
+            iem.slug
+        );
+        assert_eq!(refit.profile.source, got.profile.source, "{}", iem.slug);
+    }
+}
+
+#[test]
+fn every_embedded_csv_parses_on_the_standard_grid_and_slugs_are_unique() {
+    let grid = deviation::standard_grid();
+    for c in CATALOG {
+        let m = parse_embedded(c.csv, c.path).unwrap();
+        assert_eq!(m.freqs_hz.len(), grid.len(), "{}", c.path);
+        for (a, b) in m.freqs_hz.iter().zip(&grid) {
+            assert!((a - b).abs() < 0.006, "{}: {a} vs {b}", c.path);
+        }
+        let want: String = c
+            .model
+            .to_ascii_lowercase()
+            .split(|ch: char| !ch.is_ascii_alphanumeric())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        assert_eq!(c.slug, want, "slug of {}", c.model);
+    }
+    let mut slugs: Vec<&str> = CATALOG.iter().map(|c| c.slug).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    assert_eq!(slugs.len(), CATALOG.len());
 }
