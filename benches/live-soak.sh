@@ -8,9 +8,10 @@
 # silent, its loudness moves) through pacat, and `soakout` at 48 kHz, the output. `iemsim live`
 # captures `soakin.monitor` and plays to `soakout` with `--no-tui --json --duration SECONDS
 # --switch-every 5`; the two null sinks run on their own timers, so their clocks drift apart like two
-# sound cards (by 0.1-0.5 % on a loaded machine), and the capture stream converts 44.1 kHz inside the
-# server. At the end it prints underruns, overruns, resyncs, restarts and the latency `live`
-# measured, with the load average before and after (the machine may be shared: say so when you
+# sound cards (by 0.1-0.5 % on a loaded machine). The capture runs at 44.1 kHz
+# (IEMSIM_LIVE_INPUT_RATE, default 44100 here), so iemsim's resampler converts the rate and
+# follows the drift; IEMSIM_LIVE_INPUT_RATE=48000 leaves the conversion to the server. At the end
+# it prints underruns, overruns, resyncs, restarts and the latency `live` measured, with the load average before and after (the machine may be shared: say so when you
 # quote the numbers).
 #
 # Environment: IEMSIM (the binary, default target/release/iemsim: build it first), SOAK_VERBOSE=1
@@ -45,7 +46,8 @@ sleep 1
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "live-soak: ${secs} s, soakin 44100 Hz -> iemsim live -> soakout 48000 Hz; load average $load_before"
-"$bin" live --no-tui --json --duration "$secs" --switch-every 5 --input soakin.monitor \
+IEMSIM_LIVE_INPUT_RATE=${IEMSIM_LIVE_INPUT_RATE:-44100} \
+  "$bin" live --no-tui --json --duration "$secs" --switch-every 5 --input soakin.monitor \
   --device soakout "$@" >"$dir/live.jsonl" 2>"$dir/live.err"
 status=$?
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

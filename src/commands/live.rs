@@ -51,6 +51,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         input,
         device,
         buffer_frames: args.audio.buffer,
+        input_rate: input_rate_override()?,
         matching: !args.no_match,
         start_gain_db: None,
     };
@@ -67,6 +68,20 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     } else {
         interactive(&mut live)?;
         crate::error::check_interrupted()
+    }
+}
+
+/// `IEMSIM_LIVE_INPUT_RATE=HZ`: capture at this rate rather than the output's (soak runs:
+/// `benches/live-soak.sh` makes our resampler convert 44.1 to 48 kHz, not the sound server).
+fn input_rate_override() -> Result<Option<u32>> {
+    let Some(v) = std::env::var_os("IEMSIM_LIVE_INPUT_RATE") else {
+        return Ok(None);
+    };
+    match v.to_str().and_then(|v| v.parse::<u32>().ok()) {
+        Some(hz) if (8_000..=384_000).contains(&hz) => Ok(Some(hz)),
+        _ => Err(usage(format!(
+            "IEMSIM_LIVE_INPUT_RATE must be a rate in Hz from 8000 to 384000, not {v:?}"
+        ))),
     }
 }
 

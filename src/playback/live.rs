@@ -17,7 +17,7 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The period `live` asks both devices for (frames per callback) unless `--buffer` says
+/// The period `live` asks the output for (frames per callback) unless `--buffer` says
 /// otherwise: twice `play`'s. Through PulseAudio (whose ALSA plugin grants 2/3 of it and makes
 /// the buffer 3 periods) 1024 gives our stream a 43 ms buffer on the server, and on a loaded
 /// 2-core machine the server's thread and ours were both late by more than that a few times in
@@ -40,6 +40,10 @@ pub struct LiveConfig {
     /// Output device (`None`: the default).
     pub device: Option<String>,
     pub buffer_frames: Option<u32>,
+    /// The capture rate to ask for (`None`: the output's, so that only the clocks' drift is
+    /// resampled). Soak runs set another (`IEMSIM_LIVE_INPUT_RATE`) to put a rate conversion
+    /// on our resampler instead of the sound server's.
+    pub input_rate: Option<u32>,
     pub matching: bool,
     /// Matched gains to start from (dB), e.g. where a restarted session left off; `None`: the
     /// match on pink noise.
@@ -148,7 +152,9 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(input: &device::Input, output: &device::Output, period: u32) -> Plan {
+    /// `asked`: the capture's and the output's period as asked for (used when the backend
+    /// does not tell what it granted).
+    fn new(input: &device::Input, output: &device::Output, asked: [u32; 2]) -> Plan {
         let (in_rate, out_rate) = (input.rate(), output.rate());
         let (in_ch, out_ch) = (
             usize::from(input.channels()).max(1),
@@ -158,8 +164,8 @@ impl Plan {
         // Target: a period of each device, a resampler chunk, and 10 ms for the pump thread's
         // scheduling (all at the output rate).
         let to_out = |frames: u32, rate: u32| f64::from(frames) * fs / f64::from(rate);
-        let in_period = input.buffer_frames().unwrap_or(period);
-        let out_period = output.buffer_frames().unwrap_or(period);
+        let in_period = input.buffer_frames().unwrap_or(asked[0]);
+        let out_period = output.buffer_frames().unwrap_or(asked[1]);
         let target_fill = (f64::from(out_period)
             + to_out(in_period, in_rate)
             + to_out(live_pump::CHUNK_FRAMES as u32, in_rate)
@@ -258,8 +264,13 @@ impl LiveSession {
         for p in &cfg.profiles {
             p.check_channels(usize::from(output.channels()))?;
         }
-        let input = device::open_input(cfg.input.as_deref(), output.rate(), period)?;
-        let plan = Plan::new(&input, &output, period);
+        // The capture keeps `play`'s period: a late read is no xrun there (PulseAudio holds up
+        // to 4 MB for a record stream and delivers it in a burst, which the rings absorb), and
+        // each capture period is latency.
+        let in_period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
+        let want_rate = cfg.input_rate.unwrap_or(output.rate());
+        let input = device::open_input(cfg.input.as_deref(), want_rate, in_period)?;
+        let plan = Plan::new(&input, &output, [in_period, period]);
         let fs = f64::from(plan.out_rate);
         let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
         let start_gain_db = cfg.start_gain_db.unwrap_or_else(|| {
