@@ -11,8 +11,8 @@
 # sound cards (by 0.1-0.5 % on a loaded machine). The capture runs at 44.1 kHz
 # (IEMSIM_LIVE_INPUT_RATE, default 44100 here), so iemsim's resampler converts the rate and
 # follows the drift; IEMSIM_LIVE_INPUT_RATE=48000 leaves the conversion to the server. At the end
-# it prints underruns, overruns, resyncs, restarts and the latency `live` measured, with the load average before and after (the machine may be shared: say so when you
-# quote the numbers).
+# it prints underruns, overruns, resyncs, restarts and the latency `live` measured, with the load
+# average before and after (the machine may be shared: say so when you quote the numbers).
 #
 # Environment: IEMSIM (the binary, default target/release/iemsim: build it first), SOAK_VERBOSE=1
 # (the server logs at -vvv), SOAK_KEEP=1 (keep the folder with pa.log, live.jsonl, live.err).
