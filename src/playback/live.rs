@@ -187,6 +187,23 @@ impl Plan {
     }
 }
 
+/// Opens the output, refuses profiles its channels cannot carry, then opens the capture.
+fn open_devices(cfg: &LiveConfig) -> Result<(device::Input, device::Output, Plan)> {
+    let period = cfg.buffer_frames.unwrap_or(LIVE_PERIOD_FRAMES);
+    let output = device::open_with_period(cfg.device.as_deref(), device::FALLBACK_RATE, period)?;
+    for p in &cfg.profiles {
+        p.check_channels(usize::from(output.channels()))?;
+    }
+    // The capture keeps `play`'s period: a late read is no xrun there (PulseAudio holds up to
+    // 4 MB for a record stream and delivers it in a burst, which the rings absorb), and each
+    // capture period is latency.
+    let in_period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
+    let want_rate = cfg.input_rate.unwrap_or(output.rate());
+    let input = device::open_input(cfg.input.as_deref(), want_rate, in_period)?;
+    let plan = Plan::new(&input, &output, [in_period, period]);
+    Ok((input, output, plan))
+}
+
 /// The stats a session starts with: the starting gains, nothing measured yet.
 fn fresh_stats(start_gain_db: [f64; 2]) -> Arc<PumpStats> {
     let stats = Arc::new(PumpStats::default());
@@ -258,19 +275,7 @@ impl LiveSession {
     /// capture, pump and output (the output once the ring holds its target fill).
     pub fn start(cfg: LiveConfig) -> Result<LiveSession> {
         let t0 = Instant::now();
-        let period = cfg.buffer_frames.unwrap_or(LIVE_PERIOD_FRAMES);
-        let output =
-            device::open_with_period(cfg.device.as_deref(), device::FALLBACK_RATE, period)?;
-        for p in &cfg.profiles {
-            p.check_channels(usize::from(output.channels()))?;
-        }
-        // The capture keeps `play`'s period: a late read is no xrun there (PulseAudio holds up
-        // to 4 MB for a record stream and delivers it in a burst, which the rings absorb), and
-        // each capture period is latency.
-        let in_period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
-        let want_rate = cfg.input_rate.unwrap_or(output.rate());
-        let input = device::open_input(cfg.input.as_deref(), want_rate, in_period)?;
-        let plan = Plan::new(&input, &output, [in_period, period]);
+        let (input, output, plan) = open_devices(&cfg)?;
         let fs = f64::from(plan.out_rate);
         let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
         let start_gain_db = cfg.start_gain_db.unwrap_or_else(|| {
