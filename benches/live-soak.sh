@@ -52,7 +52,13 @@ IEMSIM_LIVE_INPUT_RATE=${IEMSIM_LIVE_INPUT_RATE:-44100} \
 status=$?
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 grep -v '"event":"switch"' "$dir/live.jsonl"
-[ -s "$dir/live.err" ] && { echo "---- stderr"; cat "$dir/live.err"; }
+[ -s "$dir/live.err" ] && [ -z "${IEMSIM_LIVE_TRACE:-}" ] && { echo "---- stderr"; cat "$dir/live.err"; }
+if [ "${SOAK_VERBOSE:-}" = 1 ]; then
+  # Who ran dry on the server's side: when the app's own stream underruns too, the server (or the
+  # whole machine) stalled, not iemsim.
+  echo "live-soak: the server saw underruns of the app's stream (pacat) $(grep -c "Implicit underrun of 'pacat'" "$dir/pa.log")" \
+    "times, of iemsim's $(grep -c "Implicit underrun of 'ALSA Playback'" "$dir/pa.log") times"
+fi
 python3 - "$dir/live.jsonl" "$load_before" "$load_after" "$status" <<'EOF'
 import json, sys
 path, before, after, status = sys.argv[1:5]
