@@ -883,17 +883,14 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("commands/analyze.rs", "run", 112),
     ("commands/demo/part.rs", "render_part", 119),
     ("commands/fit.rs", "run", 146),
-    ("commands/live.rs", "scripted", 124),
     ("commands/session.rs", "interactive", 229),
     ("commands/show.rs", "show_one", 148),
     ("io/decode/codec.rs", "open", 112),
     ("io/decode/wav.rs", "open", 124),
     ("io/profile_file/eqapo.rs", "parse_filter", 125),
     ("playback/engine.rs", "render_chunk", 177),
-    ("playback/live.rs", "start", 162),
     ("playback/player.rs", "start", 176),
     ("ui/plot/draw.rs", "draw", 125),
-    ("ui/tui/live.rs", "draw_live", 104),
 ];
 
 /// `text` with comments, strings and char literals blanked (their braces are not code); the

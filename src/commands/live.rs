@@ -4,10 +4,12 @@
 
 use super::session::need_terminal;
 use crate::cli::LiveArgs;
+use crate::dsp::Profile;
 use crate::error::usage;
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
 use crate::playback::routing;
+use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, LiveView, TerminalGuard};
@@ -49,12 +51,14 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         input,
         device,
         buffer_frames: args.audio.buffer,
+        input_rate: input_rate_override()?,
         matching: !args.no_match,
         start_gain_db: None,
     };
     let mut live = Live {
         session: LiveSession::start(cfg.clone())?,
         cfg,
+        hp,
         restarts: Vec::new(),
         carried: [0; 3],
         restarted: 0,
@@ -67,10 +71,26 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     }
 }
 
+/// `IEMSIM_LIVE_INPUT_RATE=HZ`: capture at this rate rather than the output's (soak runs:
+/// `benches/live-soak.sh` makes our resampler convert 44.1 to 48 kHz, not the sound server).
+fn input_rate_override() -> Result<Option<u32>> {
+    let Some(v) = std::env::var_os("IEMSIM_LIVE_INPUT_RATE") else {
+        return Ok(None);
+    };
+    match v.to_str().and_then(|v| v.parse::<u32>().ok()) {
+        Some(hz) if (8_000..=384_000).contains(&hz) => Ok(Some(hz)),
+        _ => Err(usage(format!(
+            "IEMSIM_LIVE_INPUT_RATE must be a rate in Hz from 8000 to 384000, not {v:?}"
+        ))),
+    }
+}
+
 /// A session and what it takes to start it again.
 struct Live {
     session: LiveSession,
     cfg: LiveConfig,
+    /// The headphone correction every loaded profile goes through.
+    hp: Option<Correction>,
     /// When the session was restarted after losing a device.
     restarts: Vec<Instant>,
     /// Underruns, overruns and resyncs of the sessions before a restart.
@@ -120,6 +140,28 @@ impl Live {
         drop(old);
         self.session.set_live(side);
         Ok(Some(e.to_string()))
+    }
+
+    /// Loads `profile` into the live side (keys 1-9 and the picker); returns the message to show.
+    /// A restart after a lost device keeps it.
+    fn load(&mut self, profile: Profile) -> String {
+        // The one Nyquist rule, at the output's rate, as on the command line: a user file's
+        // filter at or above it is refused, never dropped.
+        let rate = Some(f64::from(self.session.device_rate));
+        if let Err(e) = resolve(&profile.name, rate) {
+            return e.to_string();
+        }
+        let name = profile.name.clone();
+        match self.session.load_profile(profile) {
+            Ok(side) => {
+                self.cfg.profiles = self.session.profiles().clone();
+                // The new pair starts from its own match, not the old pair's gains.
+                self.cfg.start_gain_db = None;
+                let [a, b] = self.session.profiles();
+                super::session::load_notice(side, &name, a.name == b.name)
+            }
+            Err(e) => e.to_string(),
+        }
     }
 
     /// Underruns, overruns and resyncs over every session of this run.
@@ -240,10 +282,8 @@ fn finite(v: f64) -> serde_json::Value {
     }
 }
 
-fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
-    let s = &live.session;
-    let json_mode = args.report.json;
-    let duration = args.duration.unwrap_or(0.0);
+/// The first line of `--no-tui`: both devices and both sides.
+fn start_line(s: &LiveSession, json_mode: bool) -> Result<()> {
     let db = crate::ui::fmt::db;
     emit(
         json_mode,
@@ -264,79 +304,63 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
             s.sides[0].profile, db(s.gains_db()[0]), s.sides[1].profile, db(s.gains_db()[1]),
             if s.matching() { "on" } else { "off" },
         ),
-    )?;
-    // IEMSIM_LIVE_TRACE=1: the rings and the drift ratio twice a second on stderr (soak runs).
-    let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
-    let t0 = Instant::now();
-    let rate = f64::from(s.device_rate);
-    let mut next_switch = args.switch_every;
-    let mut played;
-    loop {
-        if let Some(why) = live.check()? {
-            let t = t0.elapsed().as_secs_f64();
-            emit(
-                json_mode,
-                json!({"event": "restart", "t_s": t, "reason": why}),
-                format!("{t:7.3} s  restarted the audio devices after: {why}"),
-            )?;
-        }
-        let s = &live.session;
-        crate::error::check_interrupted()?;
-        played = t0.elapsed().as_secs_f64();
-        if played >= duration {
-            break;
-        }
-        if let Some(at) = next_switch.filter(|&at| played >= at) {
-            let to = s.live().other();
-            let before = s.ctl.switches.load(std::sync::atomic::Ordering::Acquire);
-            s.set_live(to);
-            let wait_until = Instant::now() + Duration::from_millis(500);
-            while s.ctl.switches.load(std::sync::atomic::Ordering::Acquire) == before
-                && Instant::now() < wait_until
-            {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            let stream_s = s
-                .ctl
-                .last_switch_position
-                .load(std::sync::atomic::Ordering::Acquire) as f64
-                / rate;
-            let (g, l, h) = (s.gains_db(), s.window_lufs(), heard_lufs(s));
-            emit(
-                json_mode,
-                json!({
-                    "event": "switch", "t_s": played, "to": to,
-                    "profile": s.sides[to.index()].profile,
-                    "stream_s": stream_s,
-                    "gain_db": g,
-                    "window_lufs": [finite(l[0]), finite(l[1])],
-                    "heard_lufs": [finite(h[0]), finite(h[1])],
-                    "holding": s.holding(),
-                    "underruns": live.counts()[0], "overruns": live.counts()[1],
-                    "latency": s.latency(),
-                }),
-                format!(
-                    "{played:7.3} s  -> {} ({})  gains A {} dB, B {} dB; heard A {:.1} LUFS, B {:.1} LUFS{}",
-                    to.label(), s.sides[to.index()].profile, db(g[0]), db(g[1]), h[0], h[1],
-                    if s.holding() { " (holding)" } else { "" },
-                ),
-            )?;
-            next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
-        }
-        if trace && (played * 2.0).fract() < 0.005 {
-            let l = s.latency();
-            crate::io::diag::diag!(
-                "trace {played:.2} s: captured {} frames, rendered {}, output ring {:.1} ms, \
-                 capture ring {:.1} ms, ratio {:.5}",
-                s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
-                s.frames_rendered(),
-                l.output_ring_s * 1e3,
-                l.capture_ring_s * 1e3,
-                s.drift_ratio(),
-            );
-        }
-        std::thread::sleep(Duration::from_millis(2));
+    )
+}
+
+/// Switches the live side and says so, once the engine has taken the switch (its stream position
+/// is the switch's).
+fn switch_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
+    use std::sync::atomic::Ordering::Acquire;
+    let s = &live.session;
+    let to = s.live().other();
+    let before = s.ctl.switches.load(Acquire);
+    s.set_live(to);
+    let wait_until = Instant::now() + Duration::from_millis(500);
+    while s.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
+        std::thread::sleep(Duration::from_millis(1));
     }
+    let stream_s = s.ctl.last_switch_position.load(Acquire) as f64 / f64::from(s.device_rate);
+    let (g, l, h) = (s.gains_db(), s.window_lufs(), heard_lufs(s));
+    let db = crate::ui::fmt::db;
+    let [underruns, overruns, _] = live.counts();
+    emit(
+        json_mode,
+        json!({
+            "event": "switch", "t_s": played, "to": to,
+            "profile": s.sides[to.index()].profile,
+            "stream_s": stream_s,
+            "gain_db": g,
+            "window_lufs": [finite(l[0]), finite(l[1])],
+            "heard_lufs": [finite(h[0]), finite(h[1])],
+            "holding": s.holding(),
+            "underruns": underruns, "overruns": overruns,
+            "latency": s.latency(),
+        }),
+        format!(
+            "{played:7.3} s  -> {} ({})  gains A {} dB, B {} dB; heard A {:.1} LUFS, B {:.1} LUFS{}",
+            to.label(), s.sides[to.index()].profile, db(g[0]), db(g[1]), h[0], h[1],
+            if s.holding() { " (holding)" } else { "" },
+        ),
+    )
+}
+
+/// IEMSIM_LIVE_TRACE=1: the rings and the drift ratio on stderr (soak runs).
+fn trace_line(s: &LiveSession, played: f64) {
+    let l = s.latency();
+    crate::io::diag::diag!(
+        "trace {played:.2} s: captured {} frames, rendered {}, output ring {:.1} ms, \
+         capture ring {:.1} ms, ratio {:.5}, {:?}",
+        s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
+        s.frames_rendered(),
+        l.output_ring_s * 1e3,
+        l.capture_ring_s * 1e3,
+        s.drift_ratio(),
+        s.glitches(),
+    );
+}
+
+/// The last line of `--no-tui`: the counts over the whole run and the latency measured now.
+fn end_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
     let s = &live.session;
     let lat = s.latency();
     let (g, h) = (s.gains_db(), heard_lufs(s));
@@ -348,6 +372,7 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
             "frames_rendered": s.frames_rendered(),
             "underruns": u, "overruns": o,
             "resyncs": resyncs, "restarts": live.restarted,
+            "glitches": s.glitches(),
             "frames_captured": s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
             "latency": lat,
             "drift_ratio": s.drift_ratio(),
@@ -361,89 +386,209 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
             resyncs, lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
             lat.resampler_s * 1e3, lat.output_s * 1e3, (s.drift_ratio() - 1.0) * 1e6, s.load_pct(),
         ),
-    )?;
-    Ok(())
+    )
+}
+
+fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
+    let json_mode = args.report.json;
+    let duration = args.duration.unwrap_or(0.0);
+    start_line(&live.session, json_mode)?;
+    let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
+    let t0 = Instant::now();
+    let mut next_switch = args.switch_every;
+    let mut played;
+    loop {
+        if let Some(why) = live.check()? {
+            let t = t0.elapsed().as_secs_f64();
+            emit(
+                json_mode,
+                json!({"event": "restart", "t_s": t, "reason": why}),
+                format!("{t:7.3} s  restarted the audio devices after: {why}"),
+            )?;
+        }
+        crate::error::check_interrupted()?;
+        played = t0.elapsed().as_secs_f64();
+        if played >= duration {
+            break;
+        }
+        if let Some(at) = next_switch.filter(|&at| played >= at) {
+            switch_line(live, played, json_mode)?;
+            next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
+        }
+        if trace && (played * 2.0).fract() < 0.005 {
+            trace_line(&live.session, played);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    end_line(live, played, json_mode)
+}
+
+/// The screen's state besides the session: what the loop shows and what the keys change.
+struct Screen {
+    /// Keys 1-9: the built-ins, then the user's own profiles (as in `play`).
+    all: Vec<Profile>,
+    entries: Vec<tui::PickerEntry>,
+    picker: Option<tui::Picker>,
+    show_help: bool,
+    levels: [f64; 2],
+    message: Option<(String, Instant)>,
+}
+
+impl Screen {
+    fn new(hp: Option<&Correction>) -> Screen {
+        let all: Vec<Profile> = crate::profiles::all()
+            .0
+            .into_iter()
+            .map(|l| super::through(hp, l.profile))
+            .collect();
+        Screen {
+            entries: super::session::picker_entries(&all),
+            all,
+            picker: None,
+            show_help: false,
+            levels: [f64::NEG_INFINITY; 2],
+            message: None,
+        }
+    }
+
+    fn say(&mut self, text: String) {
+        self.message = Some((text, Instant::now()));
+    }
+
+    /// The profile the picker's entry `i` names: a listed one, else resolved on demand (the
+    /// per-IEM profiles), through the same headphone correction as every other side.
+    fn picked(&self, i: usize, hp: Option<&Correction>) -> Result<Profile> {
+        let name = &self.entries[i].name;
+        match self.all.iter().find(|p| &p.name == name) {
+            Some(p) => Ok(p.clone()),
+            None => Ok(super::through(hp, resolve(name, None)?)),
+        }
+    }
+}
+
+/// What a key asks of the loop.
+enum Next {
+    Stay,
+    Quit,
+}
+
+fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent) -> Next {
+    if let Some(p) = screen.picker.as_mut() {
+        // The picker takes every key while it is open: letters are its query.
+        match p.key(key, &screen.entries) {
+            tui::PickerInput::Open => {}
+            tui::PickerInput::Cancel => screen.picker = None,
+            tui::PickerInput::Quit => return Next::Quit,
+            tui::PickerInput::Choose(i) => {
+                screen.picker = None;
+                let text = match screen.picked(i, live.hp.as_ref()) {
+                    Ok(p) => live.load(p),
+                    Err(e) => e.to_string(),
+                };
+                screen.say(text);
+            }
+        }
+        return Next::Stay;
+    }
+    let Some(action) = tui::key_to_action(key, tui::Mode::Play) else {
+        return Next::Stay;
+    };
+    if screen.show_help && action != Action::Quit {
+        screen.show_help = false;
+        if matches!(action, Action::Help | Action::Back) {
+            return Next::Stay;
+        }
+    }
+    let s = &live.session;
+    match action {
+        Action::Quit | Action::Back => return Next::Quit,
+        Action::Help => screen.show_help = true,
+        Action::TogglePause => {
+            s.toggle_pause();
+        }
+        Action::Select(tui::Live::A) => s.set_live(Side::A),
+        Action::Select(tui::Live::B) => s.set_live(Side::B),
+        Action::Toggle => s.set_live(s.live().other()),
+        Action::ToggleMatch => s.set_matching(!s.matching()),
+        Action::Pick => screen.picker = Some(tui::Picker::default()),
+        Action::Choose(i) => {
+            let text = match screen.all.get(i) {
+                Some(p) => live.load(p.clone()),
+                None => format!("no profile on key {}", i + 1),
+            };
+            screen.say(text);
+        }
+        // Seeking and loops belong to files (`play`).
+        _ => {}
+    }
+    Next::Stay
+}
+
+/// The screen's view of the session now.
+fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
+    let s = &live.session;
+    let [underruns, overruns, _] = live.counts();
+    LiveView {
+        input: &s.input_name,
+        device: &s.device_name,
+        live: s.live().label(),
+        profiles: [s.sides[0].profile.as_str(), s.sides[1].profile.as_str()],
+        descriptions: [
+            s.sides[0].description.as_str(),
+            s.sides[1].description.as_str(),
+        ],
+        gain_db: s.gains_db(),
+        window_lufs: s.window_lufs(),
+        momentary_lufs: s.momentary_lufs(),
+        matching: s.matching(),
+        holding: s.holding(),
+        paused: s.paused(),
+        level_dbfs: screen.levels,
+        latency_ms: s.latency().total_s * 1e3,
+        underruns,
+        overruns,
+        drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
+        load_pct: s.load_pct(),
+        show_help: screen.show_help,
+        message: screen.message.as_ref().map(|(m, _)| m.as_str()),
+    }
 }
 
 fn interactive(live: &mut Live) -> Result<()> {
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
-    let mut show_help = false;
-    let mut levels = [f64::NEG_INFINITY; 2];
-    let mut message: Option<(String, Instant)> = None;
+    let mut screen = Screen::new(live.hp.as_ref());
     loop {
         if let Some(why) = live.check()? {
-            message = Some((
-                format!("restarted the audio devices after: {why}"),
-                Instant::now(),
-            ));
+            screen.say(format!("restarted the audio devices after: {why}"));
         }
-        if message
+        if screen
+            .message
             .as_ref()
             .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(6))
         {
-            message = None;
+            screen.message = None;
         }
-        let s = &live.session;
-        let [underruns, overruns, _] = live.counts();
         if signals.caught() {
             return Ok(());
         }
-        for (l, n) in levels.iter_mut().zip(s.take_levels_dbfs()) {
+        let now = live.session.take_levels_dbfs();
+        for (l, n) in screen.levels.iter_mut().zip(now) {
             *l = n.max(*l - 0.7);
         }
-        let lat = s.latency();
-        let view = LiveView {
-            input: &s.input_name,
-            device: &s.device_name,
-            live: s.live().label(),
-            profiles: [s.sides[0].profile.as_str(), s.sides[1].profile.as_str()],
-            descriptions: [
-                s.sides[0].description.as_str(),
-                s.sides[1].description.as_str(),
-            ],
-            gain_db: s.gains_db(),
-            window_lufs: s.window_lufs(),
-            momentary_lufs: s.momentary_lufs(),
-            matching: s.matching(),
-            holding: s.holding(),
-            paused: s.paused(),
-            level_dbfs: levels,
-            latency_ms: lat.total_s * 1e3,
-            underruns,
-            overruns,
-            drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
-            load_pct: s.load_pct(),
-            show_help,
-            message: message.as_ref().map(|(m, _)| m.as_str()),
-        };
-        guard.terminal().draw(|f| tui::draw_live(f, &view))?;
+        guard.terminal().draw(|f| {
+            tui::draw_live(f, &view(live, &screen));
+            if let Some(p) = &screen.picker {
+                tui::draw_picker(f, f.area(), p, &screen.entries);
+            }
+        })?;
         let Some(keys) = tty.keys(Duration::from_millis(33))? else {
             return Ok(());
         };
         for key in keys {
-            let Some(action) = tui::key_to_action(key, tui::Mode::Play) else {
-                continue;
-            };
-            if show_help && action != Action::Quit {
-                show_help = false;
-                if matches!(action, Action::Help | Action::Back) {
-                    continue;
-                }
-            }
-            match action {
-                Action::Quit | Action::Back => return Ok(()),
-                Action::Help => show_help = true,
-                Action::TogglePause => {
-                    s.toggle_pause();
-                }
-                Action::Select(tui::Live::A) => s.set_live(Side::A),
-                Action::Select(tui::Live::B) => s.set_live(Side::B),
-                Action::Toggle => s.set_live(s.live().other()),
-                Action::ToggleMatch => s.set_matching(!s.matching()),
-                // Seeking, loops and profile loading belong to files (`play`).
-                _ => {}
+            if let Next::Quit = on_key(live, &mut screen, key) {
+                return Ok(());
             }
         }
     }

@@ -284,7 +284,7 @@ fn load_live(player: &mut Player, profile: Profile) -> String {
 
 /// "A is now dd", or, when both sides now hold the same profile, a notice that nothing is being
 /// compared (the listener may have pressed the key meant for the other side).
-fn load_notice(side: Side, name: &str, same: bool) -> String {
+pub(crate) fn load_notice(side: Side, name: &str, same: bool) -> String {
     if same {
         format!(
             "{} is now {name}: A = B, both sides play the same profile",
@@ -297,7 +297,7 @@ fn load_notice(side: Side, name: &str, same: bool) -> String {
 
 /// What the picker offers: the built-ins and user profiles (in digit-key order), then every
 /// per-IEM profile with its driver class.
-fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
+pub(crate) fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
     let builtins = crate::dsp::builtin::NAMES;
     let mut entries: Vec<tui::PickerEntry> = all
         .iter()

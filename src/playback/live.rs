@@ -8,14 +8,28 @@
 
 use super::device::{self, Running};
 use super::engine::{Control, Engine, Side, SideChain};
-use super::live_pump::{self, load, Pump, PumpSetup, PumpStats};
+use super::live_pump::{self, load, Pump, PumpSetup, PumpStats, SideLoad};
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
 use anyhow::Result;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering::*};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// The period `live` asks the output for (frames per callback) unless `--buffer` says
+/// otherwise: twice `play`'s. Through PulseAudio (whose ALSA plugin grants 2/3 of it and makes
+/// the buffer 3 periods) 1024 gives our stream a 43 ms buffer on the server, and on a loaded
+/// 2-core machine the server's thread and ours were both late by more than that a few times in
+/// ten minutes (measured: 2 underruns in 600 s at load 5-7, `benches/live-soak.sh`; the
+/// server logged an "implicit underrun" of our stream and of the app's at the same moment);
+/// each one costs ALSA a new stream (the plugin's prepare), and the new stream's first
+/// `snd_pcm_avail_delay` fails with EIO while the server has sent it no timing yet
+/// (alsa-plugins issue #65: the plugin compares `-PA_ERR_NODATA` with `PA_ERR_NODATA`), which
+/// is how a soak lost its output before. 2048 gives 85 ms. It costs no switching speed that
+/// `play`'s bar (100 ms from key to sound) does not allow: a switch is the engine's crossfade at
+/// the next output callback, and what is still buffered after it is the device's buffer.
+pub const LIVE_PERIOD_FRAMES: u32 = 2 * device::PREFERRED_BUFFER_FRAMES;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -26,6 +40,10 @@ pub struct LiveConfig {
     /// Output device (`None`: the default).
     pub device: Option<String>,
     pub buffer_frames: Option<u32>,
+    /// The capture rate to ask for (`None`: the output's, so that only the clocks' drift is
+    /// resampled). Soak runs set another (`IEMSIM_LIVE_INPUT_RATE`) to put a rate conversion
+    /// on our resampler instead of the sound server's.
+    pub input_rate: Option<u32>,
     pub matching: bool,
     /// Matched gains to start from (dB), e.g. where a restarted session left off; `None`: the
     /// match on pink noise.
@@ -58,6 +76,20 @@ pub struct Latency {
     pub total_s: f64,
 }
 
+/// Underruns and overruns by where they happened (this session's, since the output started).
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Glitches {
+    /// Times the output ring ran dry (the pump fell behind): the engine faded into the gap.
+    pub ring_underruns: u64,
+    /// Underruns the output device reported (through PulseAudio: the server's buffer for our
+    /// stream ran dry, ALSA's xrun; the stream is prepared again and what it held is lost).
+    pub device_underruns: u64,
+    /// Capture frames lost because the capture ring or the output ring was full.
+    pub lost_frames: u64,
+    /// Overruns the capture device reported (its buffer overflowed before we read it).
+    pub device_overruns: u64,
+}
+
 /// A running live session.
 pub struct LiveSession {
     pub ctl: Arc<Control>,
@@ -65,6 +97,9 @@ pub struct LiveSession {
     capture: Option<Running>,
     output: Option<Running>,
     pump: Option<JoinHandle<Result<(), String>>>,
+    /// Profiles loaded while running, on their way to the pump.
+    loads: mpsc::Sender<Box<SideLoad>>,
+    profiles: [Profile; 2],
     /// Capture frames the callback could not store (ring full).
     capture_lost: Arc<AtomicU64>,
     pub sides: [LiveSide; 2],
@@ -103,33 +138,34 @@ pub fn capture_into(
     }
 }
 
-impl LiveSession {
-    /// Opens both devices, refuses a mismatch of channels the profiles need, and starts
-    /// capture, pump and output (the output once the ring holds its target fill).
-    pub fn start(cfg: LiveConfig) -> Result<LiveSession> {
-        let t0 = Instant::now();
-        let period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
-        let output =
-            device::open_with_period(cfg.device.as_deref(), device::FALLBACK_RATE, period)?;
-        let out_rate = output.rate();
-        let out_ch = usize::from(output.channels());
-        for p in &cfg.profiles {
-            p.check_channels(out_ch)?;
-        }
-        let input = device::open_input(cfg.input.as_deref(), out_rate, period)?;
-        let in_rate = input.rate();
-        let in_ch = usize::from(input.channels()).max(1);
-        let fs = f64::from(out_rate);
-        let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
-        let start_gain_db = cfg
-            .start_gain_db
-            .unwrap_or_else(|| live_pump::pink_prior(&cfg.profiles, out_ch, out_rate, preamp_db));
+/// The sizes the live path runs with, from the periods the devices granted.
+struct Plan {
+    in_rate: u32,
+    in_ch: usize,
+    out_rate: u32,
+    out_ch: usize,
+    out_period: usize,
+    /// The output ring's target fill (frames at the output rate).
+    target_fill: usize,
+    out_capacity: usize,
+    in_capacity: usize,
+}
 
+impl Plan {
+    /// `asked`: the capture's and the output's period as asked for (used when the backend
+    /// does not tell what it granted).
+    fn new(input: &device::Input, output: &device::Output, asked: [u32; 2]) -> Plan {
+        let (in_rate, out_rate) = (input.rate(), output.rate());
+        let (in_ch, out_ch) = (
+            usize::from(input.channels()).max(1),
+            usize::from(output.channels()),
+        );
+        let fs = f64::from(out_rate);
         // Target: a period of each device, a resampler chunk, and 10 ms for the pump thread's
         // scheduling (all at the output rate).
         let to_out = |frames: u32, rate: u32| f64::from(frames) * fs / f64::from(rate);
-        let in_period = input.buffer_frames().unwrap_or(period);
-        let out_period = output.buffer_frames().unwrap_or(period);
+        let in_period = input.buffer_frames().unwrap_or(asked[0]);
+        let out_period = output.buffer_frames().unwrap_or(asked[1]);
         let target_fill = (f64::from(out_period)
             + to_out(in_period, in_rate)
             + to_out(live_pump::CHUNK_FRAMES as u32, in_rate)
@@ -138,116 +174,175 @@ impl LiveSession {
         // null sink's monitor sends up to 2 s at once after its sink was idle), and a burst
         // that fits is trimmed by the pump's faded resync; one that overflows a ring is lost
         // unfaded (an overrun).
-        let out_capacity = (target_fill * 4).max(2 * out_rate as usize) * out_ch;
-        let in_capacity = (in_period as usize * 4).max(2 * in_rate as usize) * in_ch;
+        Plan {
+            in_rate,
+            in_ch,
+            out_rate,
+            out_ch,
+            out_period: out_period as usize,
+            target_fill,
+            out_capacity: (target_fill * 4).max(2 * out_rate as usize) * out_ch,
+            in_capacity: (in_period as usize * 4).max(2 * in_rate as usize) * in_ch,
+        }
+    }
+}
+
+/// Opens the output, refuses profiles its channels cannot carry, then opens the capture.
+fn open_devices(cfg: &LiveConfig) -> Result<(device::Input, device::Output, Plan)> {
+    let period = cfg.buffer_frames.unwrap_or(LIVE_PERIOD_FRAMES);
+    let output = device::open_with_period(cfg.device.as_deref(), device::FALLBACK_RATE, period)?;
+    for p in &cfg.profiles {
+        p.check_channels(usize::from(output.channels()))?;
+    }
+    // The capture keeps `play`'s period: a late read is no xrun there (PulseAudio holds up to
+    // 4 MB for a record stream and delivers it in a burst, which the rings absorb), and each
+    // capture period is latency.
+    let in_period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
+    let want_rate = cfg.input_rate.unwrap_or(output.rate());
+    let input = device::open_input(cfg.input.as_deref(), want_rate, in_period)?;
+    let plan = Plan::new(&input, &output, [in_period, period]);
+    Ok((input, output, plan))
+}
+
+/// The stats a session starts with: the starting gains, nothing measured yet.
+fn fresh_stats(start_gain_db: [f64; 2]) -> Arc<PumpStats> {
+    let stats = Arc::new(PumpStats::default());
+    for (i, g) in start_gain_db.iter().enumerate() {
+        stats.gain_db_bits[i].store(g.to_bits(), Relaxed);
+        stats.window_lufs_bits[i].store(f64::NEG_INFINITY.to_bits(), Relaxed);
+        stats.momentary_lufs_bits[i].store(f64::NEG_INFINITY.to_bits(), Relaxed);
+    }
+    stats.ratio_bits.store(1f64.to_bits(), Relaxed);
+    stats.holding.store(true, Relaxed);
+    stats
+}
+
+const NO_AUDIO: &str = "is it running? (a sink's monitor delivers silence even when nothing \
+                        plays, a stopped device delivers nothing)";
+
+/// Waits until the capture delivers and the output ring holds `prefill` frames. A capture of a
+/// fresh PulseAudio null sink's monitor can take ~2 s to deliver its first block (measured:
+/// parecord gets nothing for 2 s either), more than the stream watch's stall limit: so the
+/// first block is awaited on our own clock.
+fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str) -> Result<()> {
+    let until = Instant::now() + Duration::from_secs(6);
+    while capture.stats().callbacks == 0 {
+        if Instant::now() > until {
+            anyhow::bail!("the input \"{name}\" delivered no audio for 6 s: {NO_AUDIO}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let until = Instant::now() + Duration::from_secs(3);
+    while engine.buffered_frames() < prefill {
+        if let Some(e) = capture.error() {
+            return Err(e.into());
+        }
+        if Instant::now() > until {
+            anyhow::bail!("the input \"{name}\" delivered no audio for 3 s: {NO_AUDIO}");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok(())
+}
+
+/// Starts the output on `engine`, publishing each callback's share of its period (the load).
+fn start_output(output: device::Output, mut engine: Engine, ctl: &Arc<Control>) -> Result<Running> {
+    let load_ctl = Arc::clone(ctl);
+    let out_ch = usize::from(output.channels());
+    let rate = f64::from(output.rate());
+    Ok(output.start(move |buf: &mut [f32]| {
+        let t = Instant::now();
+        engine.render(buf);
+        let period = (buf.len() / out_ch) as f64 / rate;
+        if period > 0.0 {
+            let load = (t.elapsed().as_secs_f64() / period) as f32;
+            load_ctl.load_bits.store(load.to_bits(), Relaxed);
+        }
+    })?)
+}
+
+fn live_side(p: &Profile, preamp_db: f64) -> LiveSide {
+    LiveSide {
+        profile: p.name.clone(),
+        description: p.description.clone(),
+        preamp_db,
+        response: p.response_curve(48_000.0),
+    }
+}
+
+impl LiveSession {
+    /// Opens both devices, refuses a mismatch of channels the profiles need, and starts
+    /// capture, pump and output (the output once the ring holds its target fill).
+    pub fn start(cfg: LiveConfig) -> Result<LiveSession> {
+        let t0 = Instant::now();
+        let (input, output, plan) = open_devices(&cfg)?;
+        let fs = f64::from(plan.out_rate);
+        let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
+        let start_gain_db = cfg.start_gain_db.unwrap_or_else(|| {
+            live_pump::pink_prior(&cfg.profiles, plan.out_ch, plan.out_rate, preamp_db)
+        });
 
         let ctl = Arc::new(Control::new(cfg.matching));
-        let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(out_capacity);
-        let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(in_capacity);
+        let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(plan.out_capacity);
+        let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(plan.in_capacity);
         let side = |i: usize| SideChain {
-            chain: Box::new(Chain::new(cfg.profiles[i].stages(fs, out_ch), out_ch, 0.0)),
+            chain: Box::new(Chain::new(
+                cfg.profiles[i].stages(fs, plan.out_ch),
+                plan.out_ch,
+                0.0,
+            )),
             gain_matched: db_to_gain(start_gain_db[i]),
             gain_plain: db_to_gain(preamp_db[i]),
         };
-        let (mut engine, handles) = Engine::new(
+        let (engine, handles) = Engine::new(
             Arc::clone(&ctl),
             out_rx,
             [side(0), side(1)],
-            out_ch,
-            out_rate,
-            out_rate,
+            plan.out_ch,
+            plan.out_rate,
+            plan.out_rate,
         );
         let pump = Pump::new(
             PumpSetup {
-                in_rate,
-                in_channels: in_ch,
-                out_rate,
-                out_channels: out_ch,
-                target_fill,
+                in_rate: plan.in_rate,
+                in_channels: plan.in_ch,
+                out_rate: plan.out_rate,
+                out_channels: plan.out_ch,
+                target_fill: plan.target_fill,
                 profiles: cfg.profiles.clone(),
                 preamp_db,
                 start_gain_db,
             },
-            out_capacity,
+            plan.out_capacity,
         )
         .map_err(anyhow::Error::msg)?;
         let resampler_delay_frames = pump.delay_frames;
-        let stats = Arc::new(PumpStats::default());
-        for (i, g) in start_gain_db.iter().enumerate() {
-            stats.gain_db_bits[i].store(g.to_bits(), Relaxed);
-            stats.window_lufs_bits[i].store(f64::NEG_INFINITY.to_bits(), Relaxed);
-            stats.momentary_lufs_bits[i].store(f64::NEG_INFINITY.to_bits(), Relaxed);
-        }
-        stats.ratio_bits.store(1f64.to_bits(), Relaxed);
-        stats.holding.store(true, Relaxed);
+        let stats = fresh_stats(start_gain_db);
 
         let capture_lost = Arc::new(AtomicU64::new(0));
         let lost = Arc::clone(&capture_lost);
         let input_name = input.device_name().to_string();
         let input_channels = input.channels();
+        let in_ch = plan.in_ch;
         let capture =
             input.start(move |data: &[f32]| capture_into(&mut in_tx, &lost, in_ch, data))?;
-
+        let (loads, loads_rx) = mpsc::channel();
         let pump_thread = {
             let (ctl, stats) = (Arc::clone(&ctl), Arc::clone(&stats));
             std::thread::Builder::new()
                 .name("iemsim-live-pump".into())
-                .spawn(move || live_pump::run(pump, in_rx, out_tx, handles, ctl, stats))?
+                .spawn(move || live_pump::run(pump, in_rx, out_tx, handles, loads_rx, ctl, stats))?
         };
-
-        // A capture of a fresh PulseAudio null sink's monitor can take ~2 s to deliver its
-        // first block (measured: parecord gets nothing for 2 s either), more than the stream
-        // watch's stall limit: wait for the first block on our own clock first.
-        let until = Instant::now() + Duration::from_secs(6);
-        while capture.stats().callbacks == 0 {
-            if Instant::now() > until {
-                anyhow::bail!(
-                    "the input \"{input_name}\" delivered no audio for 6 s: is it running? (a \
-                     sink's monitor delivers silence even when nothing plays, a stopped device \
-                     delivers nothing)"
-                );
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
         // The output starts once the ring holds its target plus two periods: a starting
         // output takes about that much at once to fill its own buffer (measured through
         // PulseAudio: 3 periods of 682 frames in the first callbacks).
-        let prefill = target_fill + 2 * out_period as usize;
-        let until = Instant::now() + Duration::from_secs(3);
-        while engine.buffered_frames() < prefill {
-            if let Some(e) = capture.error() {
-                return Err(e.into());
-            }
-            if Instant::now() > until {
-                anyhow::bail!(
-                    "the input \"{input_name}\" delivered no audio for 3 s: is it running? (a \
-                     sink's monitor delivers silence even when nothing plays, a stopped device \
-                     delivers nothing)"
-                );
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        let load_ctl = Arc::clone(&ctl);
-        let drate = fs;
-        let output = output.start(move |buf: &mut [f32]| {
-            let t = Instant::now();
-            engine.render(buf);
-            let period = (buf.len() / out_ch) as f64 / drate;
-            if period > 0.0 {
-                let load = (t.elapsed().as_secs_f64() / period) as f32;
-                load_ctl.load_bits.store(load.to_bits(), Relaxed);
-            }
-        })?;
+        let prefill = plan.target_fill + 2 * plan.out_period;
+        wait_for_input(&capture, &engine, prefill, &input_name)?;
+        let output = start_output(output, engine, &ctl)?;
         // Counted from the first sound on: what the start-up lost (a null sink's monitor
         // delivers its first seconds in one burst) was never going to be heard.
         capture_lost.store(0, Relaxed);
         stats.overruns.store(0, Relaxed);
-        let sides = [0, 1].map(|i| LiveSide {
-            profile: cfg.profiles[i].name.clone(),
-            description: cfg.profiles[i].description.clone(),
-            preamp_db: preamp_db[i],
-            response: cfg.profiles[i].response_curve(48_000.0),
-        });
         Ok(LiveSession {
             ctl,
             stats,
@@ -256,17 +351,43 @@ impl LiveSession {
             capture: Some(capture),
             output: Some(output),
             pump: Some(pump_thread),
+            loads,
             capture_lost,
-            sides,
+            sides: [0, 1].map(|i| live_side(&cfg.profiles[i], preamp_db[i])),
+            profiles: cfg.profiles,
             input_name,
-            input_rate: in_rate,
+            input_rate: plan.in_rate,
             input_channels,
-            device_rate: out_rate,
-            device_channels: out_ch as u16,
-            target_fill_frames: target_fill,
+            device_rate: plan.out_rate,
+            device_channels: plan.out_ch as u16,
+            target_fill_frames: plan.target_fill,
             resampler_delay_frames,
             started: t0,
         })
+    }
+
+    /// Loads `profile` into the live side, click-free (it warms up muted and crossfades in), and
+    /// starts matching again from the new pair's match on pink noise. The chains and that match
+    /// are built here, on the calling thread; the pump swaps them in. Returns the side loaded.
+    pub fn load_profile(&mut self, profile: Profile) -> Result<Side> {
+        let side = self.live();
+        let ch = usize::from(self.device_channels);
+        profile.check_channels(ch)?;
+        let mut pair = self.profiles.clone();
+        pair[side.index()] = profile;
+        let load = SideLoad::build(&pair, side, ch, self.device_rate);
+        let preamp_db = load.preamp_db;
+        self.loads
+            .send(load)
+            .map_err(|_| anyhow::anyhow!("the live audio path stopped"))?;
+        self.sides[side.index()] = live_side(&pair[side.index()], preamp_db);
+        self.profiles = pair;
+        Ok(side)
+    }
+
+    /// Both sides' profiles now.
+    pub fn profiles(&self) -> &[Profile; 2] {
+        &self.profiles
     }
 
     /// A device lost, or the pump stopped with an error.
@@ -311,15 +432,26 @@ impl LiveSession {
 
     /// Output underruns: the ring ran dry (ours) plus those the backend reported.
     pub fn underruns(&self) -> u64 {
-        self.ctl.underruns.load(Relaxed) + self.output.as_ref().map_or(0, |r| r.stats().xruns)
+        let g = self.glitches();
+        g.ring_underruns + g.device_underruns
     }
 
     /// Overruns: capture frames lost (capture ring full, output ring full) plus capture xruns
     /// the backend reported.
     pub fn overruns(&self) -> u64 {
-        self.capture_lost.load(Relaxed)
-            + self.stats.overruns.load(Relaxed)
-            + self.capture.as_ref().map_or(0, |r| r.stats().xruns)
+        let g = self.glitches();
+        g.lost_frames + g.device_overruns
+    }
+
+    /// Where the underruns and overruns come from.
+    pub fn glitches(&self) -> Glitches {
+        let xruns = |r: &Option<Running>| r.as_ref().map_or(0, |r| r.stats().xruns);
+        Glitches {
+            ring_underruns: self.ctl.underruns.load(Relaxed),
+            device_underruns: xruns(&self.output),
+            lost_frames: self.capture_lost.load(Relaxed) + self.stats.overruns.load(Relaxed),
+            device_overruns: xruns(&self.capture),
+        }
     }
 
     /// The matched gains now (dB), whether matching is on or not.

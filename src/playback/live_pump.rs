@@ -10,7 +10,7 @@
 //! frame every 0.2 s: an hour of it is 360 ms). Without correction the ring between them
 //! empties (underruns) or fills up (overruns, and the latency grows) over a long session.
 
-use super::engine::{Control, EngineCmd, EngineHandles, Side};
+use super::engine::{Control, EngineCmd, EngineHandles, Side, SideChain};
 use crate::dsp::live_match::LiveMatch;
 use crate::dsp::loudness::k_weighting;
 use crate::dsp::{channels::ChannelMap, db_to_gain, Chain, Profile};
@@ -18,7 +18,7 @@ use rubato::{
     Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// Capture frames per resampler call: 5.3 ms at 48 kHz (the latency it adds), small enough that
@@ -138,6 +138,43 @@ pub struct PumpSetup {
     pub preamp_db: [f64; 2],
     /// The gains matching starts from (dB), before the stream has been measured.
     pub start_gain_db: [f64; 2],
+}
+
+/// A profile loaded into one side of a running session (keys 1-9 and the picker). Built on the
+/// control thread: the chains allocate and the new pair's pink-noise prior takes tens of ms of
+/// CPU, longer than the pump may stop; the pump only swaps it in ([`Pump::load`]).
+pub struct SideLoad {
+    pub side: Side,
+    /// What the engine plays: it warms up muted and crossfades in, as in `play`.
+    pub play: SideChain,
+    /// The same profile's chain for the pump's loudness meter.
+    pub meter: Chain,
+    /// Its anti-clip preamp (dB).
+    pub preamp_db: f64,
+    /// The new pair's match on pink noise (dB): where matching starts again.
+    pub start_gain_db: [f64; 2],
+}
+
+impl SideLoad {
+    /// `pair`: both sides' profiles after the load (`pair[side]` is the new one).
+    pub fn build(pair: &[Profile; 2], side: Side, channels: usize, rate: u32) -> Box<Self> {
+        let fs = f64::from(rate);
+        let preamp_db = [0, 1].map(|i| pair[i].preamp_db(crate::dsp::Preamp::Auto, fs));
+        let start_gain_db = pink_prior(pair, channels, rate, preamp_db);
+        let i = side.index();
+        let chain = || Chain::new(pair[i].stages(fs, channels), channels, 0.0);
+        Box::new(SideLoad {
+            side,
+            play: SideChain {
+                chain: Box::new(chain()),
+                gain_matched: db_to_gain(start_gain_db[i]),
+                gain_plain: db_to_gain(preamp_db[i]),
+            },
+            meter: chain(),
+            preamp_db: preamp_db[i],
+            start_gain_db,
+        })
+    }
 }
 
 /// The pump's state; [`Pump::step`] is one pass (tests drive it without threads).
@@ -318,6 +355,38 @@ impl Pump {
         Ok(forwarded)
     }
 
+    /// Swaps a newly loaded profile in: the engine gets its chain (click-free: it warms up muted,
+    /// then crossfades in), the meter measures it from now on, and matching starts again from
+    /// the new pair's pink-noise match. Both sides' window restarts, not only the loaded one's:
+    /// the match compares the two sides on the same stretch of music, and the old window holds
+    /// the other profile. Gives the load back when the engine's queue is full (try again later).
+    pub fn load(
+        &mut self,
+        load: Box<SideLoad>,
+        handles: &mut EngineHandles,
+    ) -> Result<(), Box<SideLoad>> {
+        if handles.cmds.slots() == 0 {
+            return Err(load);
+        }
+        let i = load.side.index();
+        let SideLoad {
+            side,
+            play,
+            meter,
+            preamp_db,
+            start_gain_db,
+        } = *load;
+        // Cannot fail: there is a free slot and this thread is the queue's only producer.
+        let _ = handles.cmds.push(EngineCmd::Install { side, chain: play });
+        self.sides[i] = meter;
+        self.preamp_db[i] = preamp_db;
+        self.matcher = LiveMatch::new(self.out_ch, self.out_rate as u32, start_gain_db);
+        // The loaded side starts at its new gain; the other side's is sent with the next update.
+        self.sent_db[i] = start_gain_db[i];
+        self.since_match_frames = 0;
+        Ok(())
+    }
+
     /// `read_buf` (a chunk of capture frames) → output channels and clock in `out`.
     fn resample(&mut self) -> Result<usize, String> {
         for p in &mut self.planar_in {
@@ -447,16 +516,22 @@ pub fn pink_prior(
     m.target_db(preamp_db).unwrap_or(preamp_db)
 }
 
-/// Runs [`Pump::step`] until `ctl.shutdown` (or a ring's other end is gone).
+/// Runs [`Pump::step`] until `ctl.shutdown` (or a ring's other end is gone), swapping in the
+/// profiles `loads` brings.
 pub fn run(
     mut pump: Pump,
     mut input: rtrb::Consumer<f32>,
     mut output: rtrb::Producer<f32>,
     mut handles: EngineHandles,
+    loads: mpsc::Receiver<Box<SideLoad>>,
     ctl: Arc<Control>,
     stats: Arc<PumpStats>,
 ) -> Result<(), String> {
+    let mut waiting: Option<Box<SideLoad>> = None;
     while !ctl.shutdown.load(Acquire) && !input.is_abandoned() && !output.is_abandoned() {
+        if let Some(l) = waiting.take().or_else(|| loads.try_recv().ok()) {
+            waiting = pump.load(l, &mut handles).err();
+        }
         let n = pump.step(&mut input, &mut output, &mut handles, &stats)?;
         if n == 0 {
             std::thread::sleep(Duration::from_millis(1));
@@ -491,5 +566,159 @@ mod tests {
         }
         assert!((d.ratio() - 1.001).abs() < 2e-5, "ratio {}", d.ratio());
         assert!(worst < 0.015 * rate, "fill strayed {worst} frames");
+    }
+
+    /// Brown-ish stereo noise (white through a leaky integrator: little treble, so the resampler's
+    /// band edge at 0.95 × Nyquist takes nothing measurable), `secs` of it.
+    fn noise(seed: &mut u64, secs: f64) -> Vec<f32> {
+        let mut brown = 0.0;
+        let n = (secs * 48_000.0) as usize;
+        let mut out = Vec::with_capacity(2 * n);
+        for _ in 0..n {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            let white = (*seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+            brown = 0.99 * brown + 0.1 * white;
+            out.extend([(0.3 * brown) as f32; 2]);
+        }
+        out
+    }
+
+    struct Rig {
+        pump: Pump,
+        in_tx: rtrb::Producer<f32>,
+        in_rx: rtrb::Consumer<f32>,
+        out_tx: rtrb::Producer<f32>,
+        out_rx: rtrb::Consumer<f32>,
+        handles: EngineHandles,
+        cmd_rx: rtrb::Consumer<EngineCmd>,
+        stats: PumpStats,
+    }
+
+    impl Rig {
+        /// Feeds `signal` through the pump in 10 ms callbacks, draining its output.
+        fn feed(&mut self, signal: &[f32]) {
+            for block in signal.chunks(480 * 2) {
+                let n = block.len().min(self.in_tx.slots());
+                if let Ok(mut c) = self.in_tx.write_chunk(n) {
+                    let (a, b) = c.as_mut_slices();
+                    let (x, y) = block[..n].split_at(a.len());
+                    a.copy_from_slice(x);
+                    b.copy_from_slice(y);
+                    c.commit_all();
+                }
+                self.pump
+                    .step(
+                        &mut self.in_rx,
+                        &mut self.out_tx,
+                        &mut self.handles,
+                        &self.stats,
+                    )
+                    .expect("step");
+                while self.out_rx.pop().is_ok() {}
+            }
+        }
+    }
+
+    fn ebur128_lufs(stereo: &[f32]) -> f64 {
+        let mut m = ebur128::EbuR128::new(2, 48_000, ebur128::Mode::I).expect("meter");
+        m.add_frames_f32(stereo).expect("frames");
+        m.loudness_global().expect("loudness")
+    }
+
+    /// Keys 1-9 / the picker in `live`: the loaded profile's chain goes to the engine (once, for
+    /// the live side, at the new pair's pink-noise match), the other side's gain follows to that
+    /// match, and the meter measures the new profile on a fresh window: its loudness is that of
+    /// the input through the new profile as the `ebur128` crate (libebur128's port) measures it,
+    /// not a mix with the old profile's.
+    #[test]
+    fn a_loaded_profile_is_installed_metered_and_matched_afresh() {
+        let rate = 48_000u32;
+        let fs = f64::from(rate);
+        let get = |n: &str| crate::profiles::resolve(n, None).expect(n);
+        let pair = [get("neutral"), get("ba")];
+        let preamp_db = [0, 1].map(|i| pair[i].preamp_db(crate::dsp::Preamp::Auto, fs));
+        let pump = Pump::new(
+            PumpSetup {
+                in_rate: rate,
+                in_channels: 2,
+                out_rate: rate,
+                out_channels: 2,
+                target_fill: 4800,
+                profiles: pair.clone(),
+                preamp_db,
+                start_gain_db: preamp_db,
+            },
+            1 << 20,
+        )
+        .expect("pump");
+        let (in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(1 << 14);
+        let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(1 << 20);
+        let (cmds, cmd_rx) = rtrb::RingBuffer::new(8);
+        let (_trash_tx, trash) = rtrb::RingBuffer::new(8);
+        let mut rig = Rig {
+            pump,
+            in_tx,
+            in_rx,
+            out_tx,
+            out_rx,
+            handles: EngineHandles { cmds, trash },
+            cmd_rx,
+            stats: PumpStats::default(),
+        };
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        rig.feed(&noise(&mut seed, 4.0));
+        let before_b = load(&rig.stats.window_lufs_bits[1]);
+        while rig.cmd_rx.pop().is_ok() {}
+
+        let new_pair = [pair[0].clone(), get("bass-rolloff")];
+        let sl = SideLoad::build(&new_pair, Side::B, 2, rate);
+        let want = sl.start_gain_db;
+        let want_preamp = new_pair[1].preamp_db(crate::dsp::Preamp::Auto, fs);
+        assert!(rig.pump.load(sl, &mut rig.handles).is_ok());
+        match rig.cmd_rx.pop() {
+            Ok(EngineCmd::Install { side, chain }) => {
+                assert_eq!(side, Side::B);
+                assert!((chain.gain_matched - db_to_gain(want[1])).abs() < 1e-12);
+                assert!((chain.gain_plain - db_to_gain(want_preamp)).abs() < 1e-12);
+            }
+            _ => panic!("no Install for the loaded side"),
+        }
+
+        let after = noise(&mut seed, 4.5);
+        rig.feed(&after[..2 * 24_000]);
+        assert!(
+            rig.stats.holding.load(Relaxed),
+            "0.5 s after a load the match holds"
+        );
+        let mut a_gain = None;
+        while let Ok(cmd) = rig.cmd_rx.pop() {
+            if let EngineCmd::SetGain {
+                side: Side::A,
+                gain_matched,
+            } = cmd
+            {
+                a_gain = Some(gain_matched);
+            }
+        }
+        let a_gain = a_gain.expect("the other side's gain follows the new pair's match");
+        assert!((a_gain - db_to_gain(want[0])).abs() < 1e-9);
+        rig.feed(&after[2 * 24_000..]);
+
+        // The reference: the input since the load through the new profile at 0 dB.
+        let mut through: Vec<f64> = after.iter().map(|&v| f64::from(v)).collect();
+        Chain::new(new_pair[1].stages(fs, 2), 2, 0.0).process(&mut through);
+        let through: Vec<f32> = through.iter().map(|&v| v as f32).collect();
+        let reference = ebur128_lufs(&through);
+        let now_b = load(&rig.stats.window_lufs_bits[1]);
+        assert!(
+            (before_b - reference).abs() > 1.0,
+            "the profiles must differ on this input: {before_b} vs {reference}"
+        );
+        assert!(
+            (now_b - reference).abs() < 0.2,
+            "side B reads {now_b} LUFS, the new profile gives {reference} (old: {before_b})"
+        );
     }
 }

@@ -1,14 +1,15 @@
 //! Proof that both callbacks of `iemsim live` never touch the heap: the capture callback body
 //! (`capture_into`) and the output callback body (`Engine::render`), driven through the live
 //! path's real middle (the pump: resampling, drift control, loudness matching sending gain
-//! glides) on plain buffers, including switches, matching off/on, a full capture ring
+//! glides) on plain buffers, including switches, matching off/on, a profile loaded into the live
+//! side (its chain handed over, crossfaded in, the old one handed back), a full capture ring
 //! (overruns) and a starved output ring (underruns).
 
 use crate::{HEAP_OPS, WATCHING};
 use iemsim::dsp::{builtin, Chain, Preamp};
 use iemsim::playback::engine::{Control, Engine, Side, SideChain};
 use iemsim::playback::live::capture_into;
-use iemsim::playback::live_pump::{Pump, PumpSetup, PumpStats};
+use iemsim::playback::live_pump::{Pump, PumpSetup, PumpStats, SideLoad};
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::Arc;
 
@@ -76,6 +77,11 @@ fn the_live_callbacks_never_allocate_or_free() {
     let mut out = vec![0.0f32; 480 * 2];
     let mut ops = 0;
     let mut sets_seen = 0;
+    let mut loads = 0;
+    let v_hybrid = builtin::profiles()
+        .into_iter()
+        .find(|p| p.name == "v-hybrid")
+        .expect("profile");
     for k in 0..1500 {
         for f in cap.chunks_mut(2) {
             phase += 0.05;
@@ -102,6 +108,17 @@ fn the_live_callbacks_never_allocate_or_free() {
             500 => ctl.matching.store(false, Relaxed),
             600 => ctl.matching.store(true, Relaxed),
             700 => ctl.set_live(Side::A),
+            // Key 4 in the live screen: v-hybrid into A (built off the callbacks, as the
+            // control thread does; the engine installs it on its own thread).
+            750 => {
+                let pair = [v_hybrid.clone(), profiles[1].clone()];
+                let load = SideLoad::build(&pair, Side::A, 2, out_rate);
+                assert!(
+                    pump.load(load, &mut handles).is_ok(),
+                    "the engine's queue had room"
+                );
+                loads += 1;
+            }
             _ => {}
         }
         if stalled {
@@ -115,6 +132,12 @@ fn the_live_callbacks_never_allocate_or_free() {
     assert!(ctl.underruns.load(Relaxed) > 0, "the underrun path ran");
     assert!(ctl.switches.load(Relaxed) >= 2, "switches ran");
     assert!(sets_seen > 0, "matched gains were sent to the callback");
+    assert_eq!(loads, 1, "a profile was loaded");
+    assert_eq!(
+        ctl.installs.load(Relaxed),
+        1,
+        "the callback installed the loaded chain"
+    );
 }
 
 fn handles_slots(h: &iemsim::playback::engine::EngineHandles) -> usize {

@@ -5,5 +5,6 @@
 mod common;
 
 mod abx;
+mod live;
 mod picker;
 mod play;

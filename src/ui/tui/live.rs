@@ -2,7 +2,7 @@
 //! matching window and gain, the output level, and the live path's health (latency measured,
 //! underruns, overruns, clock drift corrected). A pure function of [`LiveView`].
 
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
@@ -44,7 +44,6 @@ fn lufs(v: f64) -> String {
 }
 
 pub fn draw_live(frame: &mut Frame, v: &LiveView) {
-    let area = frame.area();
     let [top, a, b, status, help] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(5),
@@ -52,7 +51,25 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
         Constraint::Length(4),
         Constraint::Min(0),
     ])
-    .areas(area);
+    .areas(frame.area());
+    draw_title(frame, top, v);
+    draw_side(frame, a, v, 0);
+    draw_side(frame, b, v, 1);
+    draw_health(frame, status, v);
+    let keys = if let Some(m) = v.message.filter(|_| !v.show_help) {
+        m
+    } else if v.show_help {
+        "a / b / tab  switch (20 ms crossfade)\n1-9  load a profile into the live side\n\
+         p  pick any profile (type to filter)\nm  loudness matching on/off\nspace  pause\n\
+         q / Esc  quit\n\nany key closes this help"
+    } else {
+        "a / b / tab switch · 1-9 / p load a profile · m matching · space pause · ? help · q quit"
+    };
+    frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: false }), help);
+}
+
+/// The devices and what matching is doing.
+fn draw_title(frame: &mut Frame, area: Rect, v: &LiveView) {
     let title = format!(
         " live: {} -> {}{} ",
         v.input,
@@ -70,45 +87,52 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
                 .border_type(BorderType::Rounded)
                 .title(title),
         ),
-        top,
+        area,
     );
-    for (i, rect) in [a, b].into_iter().enumerate() {
-        let label = ['A', 'B'][i];
-        let is_live = v.live == label;
-        let heard = v.window_lufs[i] + v.gain_db[i];
-        let style = if is_live {
-            Style::default()
-                .fg(Color::Green)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default()
-        };
-        let lines = vec![
-            Line::from(vec![
-                Span::styled(
-                    format!("{label} {} ", if is_live { "LIVE" } else { "    " }),
-                    style,
-                ),
-                Span::styled(v.profiles[i].to_string(), style),
-            ]),
-            Line::from(v.descriptions[i].to_string()),
-            Line::from(format!(
-                "window {}   last 0.4 s {}   gain {:+5.1} dB   heard {}",
-                lufs(v.window_lufs[i]),
-                lufs(v.momentary_lufs[i]),
-                v.gain_db[i],
-                lufs(heard)
-            )),
-        ];
-        frame.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-                Block::bordered()
-                    .border_type(BorderType::Rounded)
-                    .border_style(style),
+}
+
+/// Side `i`: its profile, loudness over the window and gain; green and bold when live.
+fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
+    let label = ['A', 'B'][i];
+    let is_live = v.live == label;
+    let heard = v.window_lufs[i] + v.gain_db[i];
+    let style = if is_live {
+        Style::default()
+            .fg(Color::Green)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::default()
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{label} {} ", if is_live { "LIVE" } else { "    " }),
+                style,
             ),
-            rect,
-        );
-    }
+            Span::styled(v.profiles[i].to_string(), style),
+        ]),
+        Line::from(v.descriptions[i].to_string()),
+        Line::from(format!(
+            "window {}   last 0.4 s {}   gain {:+5.1} dB   heard {}",
+            lufs(v.window_lufs[i]),
+            lufs(v.momentary_lufs[i]),
+            v.gain_db[i],
+            lufs(heard)
+        )),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(style),
+        ),
+        area,
+    );
+}
+
+/// Output levels and the live path's health: latency, underruns, overruns (red when any),
+/// drift, load.
+fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
     let bad = Style::default().fg(Color::Red);
     let count = |n: u64, what: &str| {
         let s = format!("{n} {what}");
@@ -136,16 +160,8 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
     ];
     frame.render_widget(
         Paragraph::new(status_lines).block(Block::bordered().border_type(BorderType::Rounded)),
-        status,
+        area,
     );
-    let keys = if let Some(m) = v.message.filter(|_| !v.show_help) {
-        m
-    } else if v.show_help {
-        "a / b / tab  switch (20 ms crossfade)\nm  loudness matching on/off\nspace  pause\nq / Esc  quit\n\nany key closes this help"
-    } else {
-        "a / b / tab switch · m matching · space pause · ? help · q quit"
-    };
-    frame.render_widget(Paragraph::new(keys), help);
 }
 
 #[cfg(test)]
@@ -208,6 +224,7 @@ mod tests {
             "2 underruns",
             "0 overruns",
             "iemsim.monitor -> default",
+            "1-9 / p load a profile",
         ] {
             assert!(t.contains(s), "{s:?} not on screen:\n{t}");
         }
