@@ -131,13 +131,11 @@ impl Live {
         let (side, matching) = (self.session.live(), self.session.matching());
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
         self.cfg.matching = matching;
-        // The old streams close before the new ones open.
-        let old = std::mem::replace(
-            &mut self.session,
-            LiveSession::start(self.cfg.clone())
-                .with_context(|| format!("restarting after: {e}"))?,
-        );
-        drop(old);
+        // The old streams close before the new ones open (a device that allows one client at a
+        // time would refuse the new ones otherwise).
+        self.session.shutdown();
+        self.session = LiveSession::start(self.cfg.clone())
+            .with_context(|| format!("restarting after: {e}"))?;
         self.session.set_live(side);
         Ok(Some(e.to_string()))
     }

@@ -536,7 +536,8 @@ impl LiveSession {
         self.shutdown();
     }
 
-    fn shutdown(&mut self) {
+    /// Stops capture, pump and output in place (dropping it again does nothing more).
+    pub fn shutdown(&mut self) {
         self.ctl.shutdown.store(true, Release);
         self.capture.take();
         self.output.take();
