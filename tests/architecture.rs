@@ -884,7 +884,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("commands/demo/part.rs", "render_part", 119),
     ("commands/fit.rs", "run", 146),
     ("commands/live.rs", "scripted", 124),
-    ("commands/session.rs", "interactive", 229),
     ("commands/show.rs", "show_one", 148),
     ("io/decode/codec.rs", "open", 112),
     ("io/decode/wav.rs", "open", 124),
