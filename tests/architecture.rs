@@ -882,7 +882,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("commands/abx/interactive.rs", "handle", 122),
     ("commands/analyze.rs", "run", 112),
     ("commands/demo/part.rs", "render_part", 119),
-    ("commands/fit.rs", "run", 146),
     ("commands/live.rs", "scripted", 124),
     ("commands/show.rs", "show_one", 148),
     ("io/decode/codec.rs", "open", 112),
