@@ -883,7 +883,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("commands/analyze.rs", "run", 112),
     ("commands/demo/part.rs", "render_part", 119),
     ("commands/live.rs", "scripted", 124),
-    ("commands/show.rs", "show_one", 148),
     ("io/decode/codec.rs", "open", 112),
     ("io/decode/wav.rs", "open", 124),
     ("io/profile_file/eqapo.rs", "parse_filter", 125),
