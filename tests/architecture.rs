@@ -885,7 +885,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("io/profile_file/eqapo.rs", "parse_filter", 125),
     ("playback/engine.rs", "render_chunk", 177),
     ("playback/live.rs", "start", 162),
-    ("ui/plot/draw.rs", "draw", 125),
     ("ui/tui/live.rs", "draw_live", 104),
 ];
 
