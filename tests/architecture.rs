@@ -883,7 +883,6 @@ const LONG_FNS: &[(&str, &str, usize)] = &[
     ("io/decode/codec.rs", "open", 112),
     ("io/decode/wav.rs", "open", 124),
     ("io/profile_file/eqapo.rs", "parse_filter", 125),
-    ("playback/engine.rs", "render_chunk", 177),
     ("playback/live.rs", "start", 162),
     ("ui/tui/live.rs", "draw_live", 104),
 ];
