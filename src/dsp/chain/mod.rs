@@ -85,6 +85,8 @@ pub struct Chain {
     /// ... else each channel's.
     gains: Vec<f64>,
     kernel: Kernel,
+    /// Wavefront kernels: the instruction set's token (`None` for the scalar kernel).
+    isa: Option<isa::Isa>,
     /// Scalar kernel: `state[stage * channels + ch] = [x1, x2, y1, y2]`.
     state: Vec<[f64; 4]>,
     /// Wavefront kernels: channels per lane group (1 or 2) ...
@@ -103,12 +105,18 @@ const SETTLE_LEVEL: f64 = 1e-3;
 impl Chain {
     /// A cascade of `stages` (one list of coefficients for every channel, or [`Stages`] per
     /// channel) for `channels` channels with output gain `gain_db`, run by the fastest kernel
-    /// this CPU has.
+    /// this CPU has ([`Kernel::best`]): for offline work.
     ///
     /// # Panics
     /// If `channels == 0` (a programming error: readers reject 0-channel files at the edge).
     pub fn new(stages: impl Into<Stages>, channels: usize, gain_db: f64) -> Self {
         Self::build(stages.into(), channels, gain_db, Kernel::best())
+    }
+
+    /// The same for the audio callback: the fastest kernel without AVX-512
+    /// ([`Kernel::best_realtime`]).
+    pub fn realtime(stages: impl Into<Stages>, channels: usize, gain_db: f64) -> Self {
+        Self::build(stages.into(), channels, gain_db, Kernel::best_realtime())
     }
 
     /// The same with a chosen kernel (tests and benchmarks); `None` if this CPU cannot run it.
@@ -143,7 +151,8 @@ impl Chain {
             .unwrap_or(0);
         let (mut coeffs, mut state, mut groups) = (Vec::new(), Vec::new(), Vec::new());
         let group_channels = if channels.is_multiple_of(2) { 2 } else { 1 };
-        if kernel == Kernel::Scalar {
+        let isa = isa::Isa::new(kernel);
+        if isa.is_none() {
             coeffs = (0..n_stages)
                 .flat_map(|s| {
                     per_channel
@@ -187,6 +196,7 @@ impl Chain {
             gain,
             gains,
             kernel,
+            isa,
             state,
             group_channels,
             groups,
@@ -217,7 +227,7 @@ impl Chain {
     /// Runs the cascade over whole frames, without the gain and without crossing a flush point.
     fn filter(&mut self, buf: &mut [f64]) {
         let ch = self.channels;
-        if self.kernel == Kernel::Scalar {
+        let Some(isa) = self.isa else {
             for (c, st) in self
                 .coeffs
                 .chunks_exact(ch)
@@ -226,11 +236,11 @@ impl Chain {
                 scalar::stage(c, st, buf);
             }
             return;
-        }
+        };
         let cg = self.group_channels;
         for (g, segs) in self.groups.iter_mut().enumerate() {
             for seg in segs {
-                isa::run(self.kernel, seg, buf, ch, g * cg, cg);
+                isa::run(isa, seg, buf, ch, g * cg, cg);
             }
         }
     }
