@@ -145,7 +145,11 @@ impl LiveSession {
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(out_capacity);
         let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(in_capacity);
         let side = |i: usize| SideChain {
-            chain: Box::new(Chain::new(cfg.profiles[i].stages(fs, out_ch), out_ch, 0.0)),
+            chain: Box::new(Chain::realtime(
+                cfg.profiles[i].stages(fs, out_ch),
+                out_ch,
+                0.0,
+            )),
             gain_matched: db_to_gain(start_gain_db[i]),
             gain_plain: db_to_gain(preamp_db[i]),
         };

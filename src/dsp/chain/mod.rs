@@ -4,8 +4,10 @@
 //! -80 dBFS of error against a float64 reference; f64 state keeps the error far below -90 dBFS.
 //!
 //! Two ways to run the same arithmetic: [`scalar`] (stage by stage, the reference) and
-//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs), picked per CPU by
-//! [`Kernel::best`]. Both are independent of how the caller cuts the signal into blocks: the scalar
+//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs; one generic
+//! implementation on `pulp`, compiled per instruction set and picked at run time in [`isa`]).
+//! Offline chains ([`Chain::new`]) take [`Kernel::best`]; the real-time playback paths take
+//! [`Chain::realtime`], which never runs AVX-512 in the audio callback. Both are independent of how the caller cuts the signal into blocks: the scalar
 //! path bit for bit, the wavefront paths too (each stage does the same operations on the same
 //! samples whatever the block edges); the FMA paths differ from the scalar one by rounding only
 //! (bounded in the tests).
