@@ -137,10 +137,10 @@ pub struct Player {
 }
 
 /// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains), with
-/// a kernel the audio callback may run (no AVX-512: [`Chain::realtime`]).
+/// a kernel the audio callback may run (no AVX-512: [`Chain::realtime`]); `live` uses it too.
 /// (The callers refuse first a profile giving a channel the device lacks its own filters:
 /// [`Profile::check_channels`].)
-fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
+pub(super) fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
     Chain::realtime(profile.stages(rate, channels), channels, 0.0)
 }
 
@@ -994,8 +994,8 @@ mod tests {
     }
 
     /// Issue 22: the audio callback never runs AVX-512 (it lowers the clock of older Intel
-    /// cores); offline work may. Every chain the player hands the engine (at start and on a
-    /// profile change) comes from `chain_for`. On a CPU with AVX-512 the offline constructor
+    /// cores); offline work may. Every chain `play` and `live` hand the engine (at start and on
+    /// a profile change) comes from `chain_for`. On a CPU with AVX-512 the offline constructor
     /// picks it, so this test tells the two apart there.
     #[test]
     fn the_engine_chains_never_run_avx512() {
