@@ -224,19 +224,17 @@ mod x86 {
 
         #[inline(always)]
         fn shift_in<const CG: usize>(self, prev: __m512d, input: &[f64]) -> __m512d {
-            // valignq of `prev` with itself rotates it by CG lanes; the mask keeps the input in
-            // the low CG lanes (from `src`).
-            let prev: __m512i = cast(prev);
+            // One two-source permute (3 cycles on the critical path): the low CG lanes from
+            // the input (indices 8..), the others from `prev` (indices 0..).
             let f = self.avx512f;
-            let out = if CG == 2 {
+            if CG == 2 {
+                let idx: __m512i = cast([8i64, 9, 0, 1, 2, 3, 4, 5]);
                 let low: __m128d = cast([input[0], input[1]]);
-                let src: __m512i = cast(f._mm512_castpd128_pd512(low));
-                f._mm512_mask_alignr_epi64::<6>(src, 0b1111_1100, prev, prev)
+                f._mm512_permutex2var_pd(prev, idx, f._mm512_castpd128_pd512(low))
             } else {
-                let src: __m512i = cast(f._mm512_set1_pd(input[0]));
-                f._mm512_mask_alignr_epi64::<7>(src, 0b1111_1110, prev, prev)
-            };
-            cast(out)
+                let idx: __m512i = cast([8i64, 0, 1, 2, 3, 4, 5, 6]);
+                f._mm512_permutex2var_pd(prev, idx, f._mm512_set1_pd(input[0]))
+            }
         }
     }
 }
