@@ -4,10 +4,9 @@
 //! -80 dBFS of error against a float64 reference; f64 state keeps the error far below -90 dBFS.
 //!
 //! Two ways to run the same arithmetic: [`scalar`] (stage by stage, the reference) and
-//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs; one generic
-//! implementation on `pulp`, compiled per instruction set and picked at run time in [`isa`]).
-//! Offline chains ([`Chain::new`]) take [`Kernel::best`]; the real-time playback paths take
-//! [`Chain::realtime`], which never runs AVX-512 in the audio callback. Both are independent of how the caller cuts the signal into blocks: the scalar
+//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs), picked per CPU in
+//! [`isa`]. Offline chains ([`Chain::new`]) take [`Kernel::best`]; the real-time playback paths
+//! take [`Chain::realtime`], which never runs AVX-512 in the audio callback. Both are independent of how the caller cuts the signal into blocks: the scalar
 //! path bit for bit, the wavefront paths too (each stage does the same operations on the same
 //! samples whatever the block edges); the FMA paths differ from the scalar one by rounding only
 //! (bounded in the tests).
@@ -87,8 +86,6 @@ pub struct Chain {
     /// ... else each channel's.
     gains: Vec<f64>,
     kernel: Kernel,
-    /// Wavefront kernels: the instruction set's token (`None` for the scalar kernel).
-    isa: Option<isa::Isa>,
     /// Scalar kernel: `state[stage * channels + ch] = [x1, x2, y1, y2]`.
     state: Vec<[f64; 4]>,
     /// Wavefront kernels: channels per lane group (1 or 2) ...
@@ -153,8 +150,7 @@ impl Chain {
             .unwrap_or(0);
         let (mut coeffs, mut state, mut groups) = (Vec::new(), Vec::new(), Vec::new());
         let group_channels = if channels.is_multiple_of(2) { 2 } else { 1 };
-        let isa = isa::Isa::new(kernel);
-        if isa.is_none() {
+        if kernel == Kernel::Scalar {
             coeffs = (0..n_stages)
                 .flat_map(|s| {
                     per_channel
@@ -198,7 +194,6 @@ impl Chain {
             gain,
             gains,
             kernel,
-            isa,
             state,
             group_channels,
             groups,
@@ -229,7 +224,7 @@ impl Chain {
     /// Runs the cascade over whole frames, without the gain and without crossing a flush point.
     fn filter(&mut self, buf: &mut [f64]) {
         let ch = self.channels;
-        let Some(isa) = self.isa else {
+        if self.kernel == Kernel::Scalar {
             for (c, st) in self
                 .coeffs
                 .chunks_exact(ch)
@@ -238,11 +233,14 @@ impl Chain {
                 scalar::stage(c, st, buf);
             }
             return;
-        };
+        }
         let cg = self.group_channels;
         for (g, segs) in self.groups.iter_mut().enumerate() {
             for seg in segs {
-                isa::run(isa, seg, buf, ch, g * cg, cg);
+                // SAFETY: `build` only selects a kernel whose `available()` is true on this CPU
+                // (`with_kernel` checks it, `new`/`realtime` pick among available ones), and
+                // lays out groups so that `g * cg + cg <= ch`.
+                unsafe { isa::run(self.kernel, seg, buf, ch, g * cg, cg) };
             }
         }
     }
