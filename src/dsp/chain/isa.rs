@@ -1,13 +1,14 @@
 //! Runtime choice of the instruction set for the cascade.
 //!
 //! Why intrinsics and not a portable SIMD crate (issue 22 item 7): the same generic wavefront
-//! kernel on `pulp` (runtime dispatch, no `unsafe`) was built and measured against this one
-//! (`cargo bench --bench kernel`, same machine, alternating runs): AVX2 kept only 80–86 % of this
-//! path's throughput and AVX-512 92–94 %; the AVX2 loop came out 84 instructions per step against
-//! 63 here (more spills and register moves with pulp's vector types). The rule was ≥ 90 % on
-//! both, so the intrinsics stay: one generic kernel ([`super::wavefront`]), with a few lines of
-//! operations per instruction set below, and [`run`] is an `unsafe fn` whose contract (the CPU
-//! has the kernel's instruction set) `Chain` upholds.
+//! kernel on `pulp` (runtime dispatch, no `unsafe`) was built and measured against this one,
+//! and was not shown to keep the ≥ 90 % of this path's throughput on AVX2 and AVX-512 that the
+//! switch required: alternating `cargo bench --bench kernel` runs on a shared 2-core machine
+//! ranged from 80 % to 124 % (noise), and its AVX2 stereo loop compiles to 84 instructions per
+//! step against 63 here (more register moves and spills with pulp's vector types). So this path
+//! stays: one generic kernel ([`super::wavefront`]) with a few lines of operations per
+//! instruction set below, and [`run`] is an `unsafe fn` whose contract (the CPU has the
+//! kernel's instruction set) `Chain` upholds at its one call.
 //!
 //! Real time: AVX-512 lowers the clock of a core on older Intel parts for milliseconds after
 //! use, so the audio callback must not run it: [`Kernel::best_realtime`] is what the playback
