@@ -2,10 +2,11 @@
 //!
 //! Why intrinsics and not a portable SIMD crate (issue 22 item 7): the same generic wavefront
 //! kernel on `pulp` (runtime dispatch, no `unsafe`) was built and measured against this one,
-//! and was not shown to keep the ≥ 90 % of this path's throughput on AVX2 and AVX-512 that the
-//! switch required: alternating `cargo bench --bench kernel` runs on a shared 2-core machine
-//! ranged from 80 % to 124 % (noise), and its AVX2 stereo loop compiles to 84 instructions per
-//! step against 63 here (more register moves and spills with pulp's vector types). So this path
+//! and did not keep the ≥ 90 % of this path's throughput that the switch required: on the
+//! benchmark's 10 filters × stereo × 4096 frames (fastest of 2000 calls each, alternating
+//! builds), AVX2 ran at 77–86 % (31.2 µs against 23.9–27.6 µs) and AVX-512 at 91 % (18.2 µs
+//! against 16.7 µs); mono was level. Its AVX2 stereo loop compiles to 84 instructions per step
+//! against 63 here (more register moves and spills with pulp's vector types). So this path
 //! stays: one generic kernel ([`super::wavefront`]) with a few lines of operations per
 //! instruction set below, and [`run`] is an `unsafe fn` whose contract (the CPU has the
 //! kernel's instruction set) `Chain` upholds at its one call.
