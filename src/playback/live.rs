@@ -9,7 +9,8 @@
 use super::device::{self, Running};
 use super::engine::{Control, Engine, Side, SideChain};
 use super::live_pump::{self, load, Pump, PumpSetup, PumpStats, SideLoad};
-use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
+use super::player::chain_for;
+use crate::dsp::{db_to_gain, Preamp, Profile};
 use anyhow::Result;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering::*};
@@ -286,11 +287,7 @@ impl LiveSession {
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(plan.out_capacity);
         let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(plan.in_capacity);
         let side = |i: usize| SideChain {
-            chain: Box::new(Chain::new(
-                cfg.profiles[i].stages(fs, plan.out_ch),
-                plan.out_ch,
-                0.0,
-            )),
+            chain: Box::new(chain_for(&cfg.profiles[i], plan.out_ch, fs)),
             gain_matched: db_to_gain(start_gain_db[i]),
             gain_plain: db_to_gain(preamp_db[i]),
         };

@@ -162,7 +162,7 @@ impl SideLoad {
         let preamp_db = [0, 1].map(|i| pair[i].preamp_db(crate::dsp::Preamp::Auto, fs));
         let start_gain_db = pink_prior(pair, channels, rate, preamp_db);
         let i = side.index();
-        let chain = || Chain::new(pair[i].stages(fs, channels), channels, 0.0);
+        let chain = || Chain::realtime(pair[i].stages(fs, channels), channels, 0.0);
         Box::new(SideLoad {
             side,
             play: SideChain {
@@ -256,8 +256,10 @@ impl Pump {
         let resampler = make_resampler(s.in_rate, s.out_rate, s.out_channels)?;
         let out_max = resampler.output_frames_max();
         let rate = f64::from(s.out_rate);
-        let chain = |p: &Profile| Chain::new(p.stages(rate, s.out_channels), s.out_channels, 0.0);
-        let k = || Chain::new(k_weighting(rate).to_vec(), s.out_channels, 0.0);
+        // Not the audio callback, but beside it for the whole session: no AVX-512 either.
+        let chain =
+            |p: &Profile| Chain::realtime(p.stages(rate, s.out_channels), s.out_channels, 0.0);
+        let k = || Chain::realtime(k_weighting(rate).to_vec(), s.out_channels, 0.0);
         Ok(Self {
             in_ch: s.in_channels,
             out_ch: s.out_channels,

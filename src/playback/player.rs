@@ -139,11 +139,12 @@ pub struct Player {
     pub headphones: Option<crate::profiles::headphones::Correction>,
 }
 
-/// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains).
+/// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains), with
+/// a kernel the audio callback may run (no AVX-512: [`Chain::realtime`]); `live` uses it too.
 /// (The callers refuse first a profile giving a channel the device lacks its own filters:
 /// [`Profile::check_channels`].)
-fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
-    Chain::new(profile.stages(rate, channels), channels, 0.0)
+pub(super) fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
+    Chain::realtime(profile.stages(rate, channels), channels, 0.0)
 }
 
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
@@ -1033,6 +1034,25 @@ mod tests {
             "{notes:?}"
         );
         assert!(super::rate_notes(&[flat.clone(), flat], 48_000, 48_000).is_empty());
+    }
+
+    /// Issue 22: the audio callback never runs AVX-512 (it lowers the clock of older Intel
+    /// cores); offline work may. Every chain `play` and `live` hand the engine (at start and on
+    /// a profile change) comes from `chain_for`. On a CPU with AVX-512 the offline constructor
+    /// picks it, so this test tells the two apart there.
+    #[test]
+    fn the_engine_chains_never_run_avx512() {
+        use crate::dsp::chain::Kernel;
+        let p = crate::playback::loudness_jobs::tests::profile("ba");
+        for channels in [1, 2, 6] {
+            let chain = super::chain_for(&p, channels, 48_000.0);
+            assert_ne!(chain.kernel(), Kernel::Avx512, "{channels} ch");
+            assert_eq!(chain.kernel(), Kernel::best_realtime(), "{channels} ch");
+        }
+        if Kernel::Avx512.available() {
+            let offline = crate::dsp::Chain::new(p.stages(48_000.0, 2), 2, 0.0);
+            assert_eq!(offline.kernel(), Kernel::Avx512);
+        }
     }
 
     #[test]

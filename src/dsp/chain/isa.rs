@@ -1,5 +1,20 @@
 //! Runtime choice of the instruction set for the cascade.
 //!
+//! Why intrinsics and not a portable SIMD crate (issue 22 item 7): the same generic wavefront
+//! kernel on `pulp` (runtime dispatch, no `unsafe`) was built and measured against this one,
+//! and did not keep the ≥ 90 % of this path's throughput that the switch required: on the
+//! benchmark's 10 filters × stereo × 4096 frames (fastest of 2000 calls each, alternating
+//! builds), AVX2 ran at 77–86 % (31.2 µs against 23.9–27.6 µs) and AVX-512 at 91 % (18.2 µs
+//! against 16.7 µs); mono was level. Its AVX2 stereo loop compiles to 84 instructions per step
+//! against 63 here (more register moves and spills with pulp's vector types). So this path
+//! stays: one generic kernel ([`super::wavefront`]) with a few lines of operations per
+//! instruction set below, and [`run`] is an `unsafe fn` whose contract (the CPU has the
+//! kernel's instruction set) `Chain` upholds at its one call.
+//!
+//! Real time: AVX-512 lowers the clock of a core on older Intel parts for milliseconds after
+//! use, so the audio callback must not run it: [`Kernel::best_realtime`] is what the playback
+//! paths build their chains with; offline rendering takes [`Kernel::best`].
+//!
 //! Why `#[target_feature]` + `is_x86_feature_detected!` and not the `multiversion` crate: there is
 //! one hot function with three x86 variants, and the wrappers below are a few lines each; the
 //! generic kernel is `#[inline(always)]`, so each wrapper gets its own copy compiled for its
@@ -53,10 +68,21 @@ impl Kernel {
         }
     }
 
-    /// The fastest kernel this CPU can run.
+    /// The fastest kernel this CPU can run: for offline work (export, render, analysis).
     pub fn best() -> Kernel {
-        [Kernel::Avx512, Kernel::Avx2Fma, Kernel::Neon, Kernel::Sse2]
-            .into_iter()
+        Self::first_available(&[Kernel::Avx512, Kernel::Avx2Fma, Kernel::Neon, Kernel::Sse2])
+    }
+
+    /// The fastest kernel this CPU can run without AVX-512, which the audio callback must not
+    /// run (see the module documentation): for every chain of the real-time playback paths.
+    pub fn best_realtime() -> Kernel {
+        Self::first_available(&[Kernel::Avx2Fma, Kernel::Neon, Kernel::Sse2])
+    }
+
+    fn first_available(order: &[Kernel]) -> Kernel {
+        order
+            .iter()
+            .copied()
             .find(|k| k.available())
             .unwrap_or(Kernel::Scalar)
     }
@@ -79,7 +105,10 @@ impl Kernel {
 }
 
 /// Runs a wavefront segment with `kernel` (never `Scalar`), `cg` (1 or 2) channels per lane group.
-pub(super) fn run(
+///
+/// # Safety
+/// `kernel.available()` on this CPU (its instruction set is present), and `c0 + cg <= stride`.
+pub(super) unsafe fn run(
     kernel: Kernel,
     seg: &mut Segment,
     buf: &mut [f64],
@@ -91,7 +120,7 @@ pub(super) fn run(
     match kernel {
         #[cfg(target_arch = "x86_64")]
         Kernel::Sse2 => x86::sse2(seg, buf, stride, c0, cg),
-        // SAFETY: `Chain` only selects a kernel whose `available()` is true on this CPU.
+        // SAFETY: the caller checked the CPU (this function's contract).
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2Fma => unsafe { x86::avx2(seg, buf, stride, c0, cg) },
         // SAFETY: as above.

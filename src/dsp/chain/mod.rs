@@ -4,8 +4,9 @@
 //! -80 dBFS of error against a float64 reference; f64 state keeps the error far below -90 dBFS.
 //!
 //! Two ways to run the same arithmetic: [`scalar`] (stage by stage, the reference) and
-//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs), picked per CPU by
-//! [`Kernel::best`]. Both are independent of how the caller cuts the signal into blocks: the scalar
+//! [`wavefront`] (all stages at once, SIMD lanes = (stage, channel) pairs), picked per CPU in
+//! [`isa`]. Offline chains ([`Chain::new`]) take [`Kernel::best`]; the real-time playback paths
+//! take [`Chain::realtime`], which never runs AVX-512 in the audio callback. Both are independent of how the caller cuts the signal into blocks: the scalar
 //! path bit for bit, the wavefront paths too (each stage does the same operations on the same
 //! samples whatever the block edges); the FMA paths differ from the scalar one by rounding only
 //! (bounded in the tests).
@@ -103,12 +104,18 @@ const SETTLE_LEVEL: f64 = 1e-3;
 impl Chain {
     /// A cascade of `stages` (one list of coefficients for every channel, or [`Stages`] per
     /// channel) for `channels` channels with output gain `gain_db`, run by the fastest kernel
-    /// this CPU has.
+    /// this CPU has ([`Kernel::best`]): for offline work.
     ///
     /// # Panics
     /// If `channels == 0` (a programming error: readers reject 0-channel files at the edge).
     pub fn new(stages: impl Into<Stages>, channels: usize, gain_db: f64) -> Self {
         Self::build(stages.into(), channels, gain_db, Kernel::best())
+    }
+
+    /// The same for the audio callback: the fastest kernel without AVX-512
+    /// ([`Kernel::best_realtime`]).
+    pub fn realtime(stages: impl Into<Stages>, channels: usize, gain_db: f64) -> Self {
+        Self::build(stages.into(), channels, gain_db, Kernel::best_realtime())
     }
 
     /// The same with a chosen kernel (tests and benchmarks); `None` if this CPU cannot run it.
@@ -230,7 +237,10 @@ impl Chain {
         let cg = self.group_channels;
         for (g, segs) in self.groups.iter_mut().enumerate() {
             for seg in segs {
-                isa::run(self.kernel, seg, buf, ch, g * cg, cg);
+                // SAFETY: `build` only selects a kernel whose `available()` is true on this CPU
+                // (`with_kernel` checks it, `new`/`realtime` pick among available ones), and
+                // lays out groups so that `g * cg + cg <= ch`.
+                unsafe { isa::run(self.kernel, seg, buf, ch, g * cg, cg) };
             }
         }
     }

@@ -345,3 +345,31 @@ fn per_channel_stages_filter_each_channel_alone() {
         }
     }
 }
+
+/// Issue 22: the audio callback must not run AVX-512 (it lowers the clock of older Intel cores);
+/// offline work may. `Chain::realtime` takes the fastest kernel without it, `Chain::new` the
+/// fastest of all; on a CPU with AVX-512 the two differ (this machine's CI has it).
+#[test]
+fn realtime_chains_never_run_avx512() {
+    let rt = Kernel::best_realtime();
+    assert_ne!(rt, Kernel::Avx512);
+    assert!(rt.available());
+    for ch in [1, 2, 3, 8] {
+        let chain = Chain::realtime(ten(), ch, 0.0);
+        assert_eq!(chain.kernel(), rt, "{ch} ch");
+    }
+    // The real-time choice is still the fastest other kernel, not a needless fallback.
+    if Kernel::Avx2Fma.available() {
+        assert_eq!(rt, Kernel::Avx2Fma);
+    }
+    if Kernel::Avx512.available() {
+        assert_eq!(Kernel::best(), Kernel::Avx512);
+        assert_eq!(Chain::new(ten(), 2, 0.0).kernel(), Kernel::Avx512);
+    } else {
+        assert_eq!(Kernel::best(), rt);
+    }
+    eprintln!(
+        "offline kernel {:?}, real-time kernel {rt:?}",
+        Kernel::best()
+    );
+}
