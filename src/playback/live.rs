@@ -10,7 +10,7 @@ use super::device::{self, Running};
 use super::engine::{Control, Engine, Side, SideChain};
 use super::live_pump::{self, load, Pump, PumpSetup, PumpStats};
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
-use anyhow::Result;
+use crate::error::{Error, Result};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::Arc;
@@ -170,7 +170,7 @@ impl LiveSession {
             },
             out_capacity,
         )
-        .map_err(anyhow::Error::msg)?;
+        .map_err(Error::machine)?;
         let resampler_delay_frames = pump.delay_frames;
         let stats = Arc::new(PumpStats::default());
         for (i, g) in start_gain_db.iter().enumerate() {
@@ -201,11 +201,11 @@ impl LiveSession {
         let until = Instant::now() + Duration::from_secs(6);
         while capture.stats().callbacks == 0 {
             if Instant::now() > until {
-                anyhow::bail!(
+                return Err(Error::machine(format!(
                     "the input \"{input_name}\" delivered no audio for 6 s: is it running? (a \
                      sink's monitor delivers silence even when nothing plays, a stopped device \
                      delivers nothing)"
-                );
+                )));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -219,11 +219,11 @@ impl LiveSession {
                 return Err(e.into());
             }
             if Instant::now() > until {
-                anyhow::bail!(
+                return Err(Error::machine(format!(
                     "the input \"{input_name}\" delivered no audio for 3 s: is it running? (a \
                      sink's monitor delivers silence even when nothing plays, a stopped device \
                      delivers nothing)"
-                );
+                )));
             }
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -279,9 +279,11 @@ impl LiveSession {
         if self.pump.as_ref().is_some_and(JoinHandle::is_finished) {
             if let Some(h) = self.pump.take() {
                 match h.join() {
-                    Ok(Err(e)) => anyhow::bail!(e),
-                    Ok(Ok(())) => anyhow::bail!("the live audio path stopped"),
-                    Err(_) => anyhow::bail!("the live audio thread stopped unexpectedly"),
+                    Ok(Err(e)) => return Err(Error::machine(e)),
+                    Ok(Ok(())) => return Err(Error::machine("the live audio path stopped")),
+                    Err(_) => {
+                        return Err(Error::machine("the live audio thread stopped unexpectedly"))
+                    }
                 }
             }
         }
