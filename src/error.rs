@@ -191,7 +191,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Adds context to the error of a `Result`, as `anyhow::Context` did.
+/// Adds context to the error of a `Result` ("context: error").
 pub trait Context<T> {
     fn context(self, context: impl fmt::Display) -> Result<T>;
     fn with_context<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T>;

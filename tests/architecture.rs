@@ -879,17 +879,9 @@ const MAX_FN_LINES: usize = 100;
 /// Functions over [`MAX_FN_LINES`] today, each with its length then: a list that only shrinks.
 /// A function on it may not grow, and one that is split comes off it.
 const LONG_FNS: &[(&str, &str, usize)] = &[
-    ("commands/abx/interactive.rs", "handle", 122),
-    ("commands/analyze.rs", "run", 112),
-    ("commands/demo/part.rs", "render_part", 119),
-    ("commands/fit.rs", "run", 146),
     ("commands/live.rs", "scripted", 124),
-    ("commands/session.rs", "interactive", 229),
-    ("commands/show.rs", "show_one", 148),
     ("playback/engine.rs", "render_chunk", 177),
     ("playback/live.rs", "start", 162),
-    ("playback/player.rs", "start", 176),
-    ("ui/plot/draw.rs", "draw", 125),
     ("ui/tui/live.rs", "draw_live", 104),
 ];
 

@@ -5,7 +5,7 @@ use super::{charts, input_or_default};
 use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
-use crate::dsp::Preamp;
+use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::Decoder;
 use crate::profiles::resolve;
@@ -60,9 +60,39 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         .iter()
         .map(|name| Ok(super::through(hp.as_ref(), resolve(name, Some(fs))?)))
         .collect::<Result<Vec<_>>>()?;
+    let (versions, frames) = measure(&mut src, &profiles, fs, channels)?;
+    let report = Report {
+        input: &input,
+        sample_rate: fs,
+        channels,
+        duration_s: frames as f64 / fs,
+        versions,
+    };
+    if let (Some(path), Some(size)) = (&args.plot, size) {
+        chart_spectra(&report, path, size)?;
+    }
+    if args.report.json {
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+        return Ok(());
+    }
+    print_table(&report)?;
+    if let Some(path) = &args.plot {
+        outln!("\nSpectra charted in {}", path.display())?;
+    }
+    Ok(())
+}
+
+/// Measures the input and the input through each profile (with export's anti-clipping preamp)
+/// in one decoding pass; returns the versions, the input's first, and the frames decoded.
+fn measure(
+    src: &mut Decoder,
+    profiles: &[Profile],
+    fs: f64,
+    channels: usize,
+) -> Result<(Vec<Version>, u64)> {
     let mut lanes = vec![Lane::stats(Vec::new(), 0.0)];
     let mut preamps = Vec::with_capacity(profiles.len());
-    for p in &profiles {
+    for p in profiles {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, fs);
         // A built-in's filter above Nyquist is dropped with the warning export gives.
@@ -71,7 +101,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         preamps.push(preamp_db);
     }
     let mut frames = 0;
-    let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| frames = done)?;
+    let rendered = render(src, lanes, BLOCK_FRAMES, &mut |done| frames = done)?;
     let mut stats = rendered
         .into_iter()
         .map(|r| {
@@ -97,55 +127,42 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             stats,
         });
     }
-    let report = Report {
-        input: &input,
-        sample_rate: fs,
-        channels,
-        duration_s: frames as f64 / fs,
-        versions,
-    };
-    if let (Some(path), Some(size)) = (&args.plot, size) {
-        let name = file_name(&input);
-        // Level-matched to the input (by integrated loudness), so the chart shows what each
-        // profile changes in the balance, not the anti-clipping preamp that moves it all down.
-        let input_lufs = report.versions[0].stats.integrated_lufs;
-        let series: Vec<(String, Vec<(f64, f64)>)> = report
-            .versions
-            .iter()
-            .map(|v| {
-                let shift = match v.preamp_db {
-                    Some(_) => loudness_match_db(input_lufs, v.stats.integrated_lufs),
-                    None => 0.0,
-                };
-                let label = match v.preamp_db {
-                    Some(_) => format!("{} ({shift:+.1} dB to match)", v.label),
-                    None => format!("{name} (input)"),
-                };
-                let points = v
-                    .stats
-                    .ltas_db
-                    .iter()
-                    .map(|&(f, d)| (f, d + shift))
-                    .collect();
-                (label, points)
-            })
-            .collect();
-        let chart = charts::spectra(
-            &format!("Long-term average spectrum: {name}"),
-            "Welch, Hann 8192, 50 % overlap, channels averaged; each profile level-matched to the input (BS.1770 loudness)",
-            &series,
-        );
-        charts::write(path, &chart, size)?;
-    }
-    if args.report.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?)?;
-        return Ok(());
-    }
-    print_table(&report)?;
-    if let Some(path) = &args.plot {
-        outln!("\nSpectra charted in {}", path.display())?;
-    }
-    Ok(())
+    Ok((versions, frames))
+}
+
+/// Charts every version's long-term spectrum in `path`, level-matched to the input (by
+/// integrated loudness), so the chart shows what each profile changes in the balance, not the
+/// anti-clipping preamp that moves it all down.
+fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> Result<()> {
+    let name = file_name(report.input);
+    let input_lufs = report.versions[0].stats.integrated_lufs;
+    let series: Vec<(String, Vec<(f64, f64)>)> = report
+        .versions
+        .iter()
+        .map(|v| {
+            let shift = match v.preamp_db {
+                Some(_) => loudness_match_db(input_lufs, v.stats.integrated_lufs),
+                None => 0.0,
+            };
+            let label = match v.preamp_db {
+                Some(_) => format!("{} ({shift:+.1} dB to match)", v.label),
+                None => format!("{name} (input)"),
+            };
+            let points = v
+                .stats
+                .ltas_db
+                .iter()
+                .map(|&(f, d)| (f, d + shift))
+                .collect();
+            (label, points)
+        })
+        .collect();
+    let chart = charts::spectra(
+        &format!("Long-term average spectrum: {name}"),
+        "Welch, Hann 8192, 50 % overlap, channels averaged; each profile level-matched to the input (BS.1770 loudness)",
+        &series,
+    );
+    charts::write(path, &chart, size)
 }
 
 /// The gain that brings a version at `lufs` to the input's `input_lufs`; 0 when either is

@@ -4,7 +4,7 @@
 
 use crate::cli::FitArgs;
 use crate::commands::out::outln;
-use crate::dsp::fit::{self, FitConfig, FitError};
+use crate::dsp::fit::{self, Fit, FitConfig, FitError};
 use crate::dsp::{correction, deviation};
 use crate::dsp::{FilterSpec, Profile};
 use crate::error::{Context, Result};
@@ -37,6 +37,15 @@ struct Like {
     deviation: Vec<f64>,
 }
 
+/// What is fitted: the curve (dB on the standard grid), under which constraints, in which mode
+/// (`simulation`, `correction` or `like`), and the name the profile gets.
+struct Goal {
+    mode: &'static str,
+    name: String,
+    curve: Vec<f64>,
+    cfg: FitConfig,
+}
+
 pub fn run(args: &FitArgs) -> Result<()> {
     if !(1..=20).contains(&args.max_filters) {
         return Err(crate::error::usage(format!(
@@ -52,16 +61,60 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let a = measurement::read(&args.measurement)?;
     a.check_covers(band, &args.measurement)?;
     let (grid, dev_a) = deviation_of(&a, &target_m);
+    let like = match &args.like {
+        Some(b) => Some(like(b, &target_m, &grid)?),
+        None => None,
+    };
+    let goal = goal(args, &a, &grid, dev_a, like.as_ref());
+    let fitted = fit::fit(&grid, &goal.curve, &goal.cfg);
+    let (what, rules) = describe(args, goal.mode, like.as_ref());
+    let profile = Profile {
+        name: goal.name.clone(),
+        description: what.clone(),
+        preamp_db: 0.0,
+        channels: Vec::new(),
+        filters: fitted.filters.clone(),
+        source: provenance(args, like.as_ref(), &goal, &rules, &fitted),
+    };
+    let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
+    if let Some(out) = &args.output {
+        write_profile(out, &profile, preamp_db, args.force)?;
+    }
+    if args.report.json {
+        let report = FitReport {
+            name: &goal.name,
+            measurement: args.measurement.display().to_string(),
+            target: &args.target,
+            mode: goal.mode,
+            like: args.like.clone(),
+            band_hz: goal.cfg.band_hz,
+            filters: &fitted.filters,
+            preamp_db,
+            error: fitted.error,
+            output: args.output.as_ref().map(|p| p.display().to_string()),
+        };
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
+        return Ok(());
+    }
+    print_fit(args, &goal, &fitted, (&what, &rules), preamp_db)
+}
+
+/// The curve to fit for the mode the arguments ask for: B's deviation minus A's (`--like`), A's
+/// deviation negated (`--invert --exact`), AutoEq's correction curve (`--invert`), or A's
+/// deviation itself.
+fn goal(
+    args: &FitArgs,
+    a: &Measurement,
+    grid: &[f64],
+    dev_a: Vec<f64>,
+    like: Option<&Like>,
+) -> Goal {
     let stem = stem(&args.measurement);
     let default_cfg = FitConfig {
         max_filters: args.max_filters,
         ..FitConfig::default()
     };
-    let like = match &args.like {
-        Some(b) => Some(like(b, &target_m, &grid)?),
-        None => None,
-    };
-    let (mode, name, curve, cfg) = match (&like, args.invert) {
+    let (mode, name, curve, cfg) = match (like, args.invert) {
         (Some(b), _) => (
             "like",
             format!("{stem} \u{2192} {}", b.name),
@@ -77,14 +130,22 @@ pub fn run(args: &FitArgs) -> Result<()> {
         (None, true) => (
             "correction",
             format!("{stem} (correction)"),
-            correction::curve(&grid, &dev_a),
+            correction::curve(grid, &dev_a),
             correction::config(args.max_filters, a.freqs_hz[0]),
         ),
-        (None, false) => ("simulation", stem.clone(), dev_a, default_cfg),
+        (None, false) => ("simulation", stem, dev_a, default_cfg),
     };
-    let fitted = fit::fit(&grid, &curve, &cfg);
-    let e = fitted.error;
-    let (what, rules) = match (mode, &like) {
+    Goal {
+        mode,
+        name,
+        curve,
+        cfg,
+    }
+}
+
+/// What the profile is (its description) and the rules it was fitted by.
+fn describe(args: &FitArgs, mode: &str, like: Option<&Like>) -> (String, String) {
+    match (mode, like) {
         ("like", Some(b)) => (
             format!("{} sounding like {}", args.measurement.display(), b.name),
             "exact fit".to_string(),
@@ -106,57 +167,61 @@ pub fn run(args: &FitArgs) -> Result<()> {
             format!("{} as heard on a {} reference", args.measurement.display(), args.target),
             "exact fit".to_string(),
         ),
-    };
-    let band_text = format!("{}-{}", hz(cfg.band_hz.0), hz(cfg.band_hz.1));
+    }
+}
+
+/// The profile's `source`: where the numbers come from, the rules, the constraints and how
+/// close the fit is.
+fn provenance(
+    args: &FitArgs,
+    like: Option<&Like>,
+    goal: &Goal,
+    rules: &str,
+    fitted: &Fit,
+) -> String {
+    let cfg = &goal.cfg;
+    let e = fitted.error;
     let mut source = format!(
         "fitted by iemsim from {} against the {} target",
         args.measurement.display(),
         args.target
     );
-    if let Some(b) = &like {
+    if let Some(b) = like {
         source.push_str(&format!(" and {}", b.source));
     }
     source.push_str(&format!(
-        "; {mode}, {rules}; {} filters (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {band_text} \
+        "; {}, {rules}; {} filters (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {} \
          (mean offset removed), worst {:+.2} dB at {:.0} Hz",
+        goal.mode,
         fitted.filters.len(),
         cfg.max_gain_db,
         cfg.max_q,
         e.rms_db,
+        band_text(cfg),
         e.worst_db,
         e.worst_hz
     ));
-    let profile = Profile {
-        name: name.clone(),
-        description: what.clone(),
-        preamp_db: 0.0,
-        channels: Vec::new(),
-        filters: fitted.filters.clone(),
-        source,
-    };
-    let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
-    if let Some(out) = &args.output {
-        write_profile(out, &profile, preamp_db, args.force)?;
-    }
-    if args.report.json {
-        let report = FitReport {
-            name: &name,
-            measurement: args.measurement.display().to_string(),
-            target: &args.target,
-            mode,
-            like: args.like.clone(),
-            band_hz: cfg.band_hz,
-            filters: &fitted.filters,
-            preamp_db,
-            error: e,
-            output: args.output.as_ref().map(|p| p.display().to_string()),
-        };
-        outln!("{}", serde_json::to_string_pretty(&report)?)?;
-        return Ok(());
-    }
+    source
+}
+
+/// `20 Hz-20 kHz`: the band the error is judged on.
+fn band_text(cfg: &FitConfig) -> String {
+    format!("{}-{}", hz(cfg.band_hz.0), hz(cfg.band_hz.1))
+}
+
+/// The human report: the filter table, the error and the preamp.
+fn print_fit(
+    args: &FitArgs,
+    goal: &Goal,
+    fitted: &Fit,
+    (what, rules): (&str, &str),
+    preamp_db: f64,
+) -> Result<()> {
+    let e = fitted.error;
     outln!(
-        "{what} ({rules}): {} filters, named '{name}'",
-        fitted.filters.len()
+        "{what} ({rules}): {} filters, named '{}'",
+        fitted.filters.len(),
+        goal.name
     )?;
     outln!()?;
     outln!("  #  type        fc Hz   gain dB      Q")?;
@@ -172,8 +237,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
     }
     outln!()?;
     outln!(
-        "RMS error {:.2} dB over {band_text} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
+        "RMS error {:.2} dB over {} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
         e.rms_db,
+        band_text(&goal.cfg),
         e.worst_db,
         e.worst_hz
     )?;

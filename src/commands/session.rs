@@ -10,6 +10,7 @@ use crate::profiles::iems;
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
+use crossterm::event::KeyEvent;
 use std::time::{Duration, Instant};
 
 /// Demo context shown in the play screen.
@@ -41,223 +42,308 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         .map(|l| player.through_headphones(l.profile))
         .collect();
     let entries = picker_entries(&all);
-    let mut picker: Option<tui::Picker> = None;
     let names: Vec<(&str, &str)> = all
         .iter()
         .map(|p| (p.name.as_str(), p.description.as_str()))
         .collect();
-    let mode = if demo.is_some() {
-        Mode::Demo
-    } else {
-        Mode::Play
-    };
-    let mut show_help = false;
-    let mut loop_mark: Option<f64> = None;
-    // A resampled file (or a filter dropped at the device's rate) is said first.
-    let mut message: Option<(String, Instant)> =
-        player.notes.first().map(|n| (n.clone(), Instant::now()));
-    let mut levels = [f64::NEG_INFINITY; 2];
-    // Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
-    let mut text_scroll: u16 = 0;
-    let device = player.device_name.clone();
-    let mut underruns_told = false;
-    let mut frames = || -> Result<Outcome> {
-        loop {
-            player.check()?;
-            let underruns = player.underruns();
-            if underruns > 0 && !underruns_told {
-                // Once, when they start: the status line's red count alone does not say why.
-                underruns_told = true;
-                let advice = underrun_advice(underruns, player.buffer_frames);
-                message = Some((advice, Instant::now()));
-            }
-            if signals.caught() {
-                return Ok(Outcome::Quit);
-            }
-            if let Some(notice) = player.take_notice() {
-                message = Some((notice, Instant::now()));
-            }
-            let now_levels = player.take_levels_dbfs();
-            for (l, n) in levels.iter_mut().zip(now_levels) {
-                // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
-                *l = n.max(*l - 0.7);
-            }
-            if message
-                .as_ref()
-                .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
-            {
-                message = None;
-            }
-            let live = match player.live() {
-                Side::A => Live::A,
-                Side::B => Live::B,
-            };
-            let s = &player.sides;
-            let gain = |i: usize| {
-                if player.matching() {
-                    s[i].gain_matched_db
-                } else {
-                    s[i].preamp_db
-                }
-            };
-            let descriptions = [0, 1].map(|i| side_description(&s[i].profile, &s[i].description));
-            let view = PlayView {
-                file: &display_name(&player.input),
-                live,
-                sides: [0, 1].map(|i| SideView {
-                    label: ['A', 'B'][i],
-                    profile: &s[i].profile,
-                    description: &descriptions[i],
-                    gain_db: gain(i),
-                    response_db: &s[i].response,
-                }),
-                position_s: player.position_s(),
-                duration_s: player.duration_s(),
-                loop_s: player.loop_s(),
-                loop_pending_start: loop_mark,
-                paused: player.paused(),
-                matching: player.matching(),
-                estimating: (player.match_state() == MatchState::Estimated)
-                    .then(|| player.exact_progress()),
-                level_dbfs: levels,
-                status: StatusView {
-                    device: &device,
-                    rate_hz: player.device_rate,
-                    buffer_frames: player.buffer_frames.unwrap_or(0),
-                    load_pct: player.load_pct(),
-                    underruns: player.underruns(),
-                },
-                profiles: &names,
-                show_help,
-                message: message.as_ref().map(|(m, _)| m.as_str()),
-                text: demo.as_ref().map(|d| d.text),
-                text_scroll,
-                part: demo.as_ref().map(|d| d.part),
-            };
-            guard.terminal().draw(|f| {
-                text_scroll = tui::draw_play(f, &view);
-                if let Some(p) = &picker {
-                    tui::draw_picker(f, f.area(), p, &entries);
-                }
-            })?;
-            player.rewind_when_finished();
-            let Some(keys) = tty.keys(Duration::from_millis(33))? else {
-                return Ok(Outcome::Quit);
-            };
-            for key in keys {
-                if let Some(p) = picker.as_mut() {
-                    // The picker takes every key while it is open: letters are its query.
-                    match p.key(key, &entries) {
-                        tui::PickerInput::Open => {}
-                        tui::PickerInput::Cancel => picker = None,
-                        tui::PickerInput::Quit => return Ok(Outcome::Quit),
-                        tui::PickerInput::Choose(i) => {
-                            picker = None;
-                            let name = &entries[i].name;
-                            let text = match all.iter().find(|p| &p.name == name) {
-                                Some(p) => load_live(player, p.clone()),
-                                None => match crate::profiles::resolve(name, None) {
-                                    Ok(p) => {
-                                        // Per-IEM profiles are resolved on demand: through the
-                                        // same headphone correction as every other side.
-                                        let p = player.through_headphones(p);
-                                        load_live(player, p)
-                                    }
-                                    Err(e) => e.to_string(),
-                                },
-                            };
-                            message = Some((text, Instant::now()));
-                        }
-                    }
-                    continue;
-                }
-                let Some(action) = tui::key_to_action(key, mode) else {
-                    continue;
-                };
-                if show_help && action != Action::Quit {
-                    show_help = false;
-                    if matches!(action, Action::Help | Action::Back) {
-                        continue;
-                    }
-                }
-                match action {
-                    Action::Quit | Action::Back => return Ok(Outcome::Quit),
-                    Action::Next => match demo.as_ref().map(|d| d.part) {
-                        Some((i, n, _)) if i + 1 >= n => {
-                            let text = "this is the last part: p goes back, q quits";
-                            message = Some((text.to_string(), Instant::now()));
-                        }
-                        _ => return Ok(Outcome::Next),
-                    },
-                    Action::Prev => return Ok(Outcome::Prev),
-                    Action::Pick => picker = Some(tui::Picker::default()),
-                    Action::Help => show_help = true,
-                    Action::TogglePause => {
-                        player.toggle_pause();
-                    }
-                    Action::Select(Live::A) => player.set_live(Side::A),
-                    Action::Select(Live::B) => player.set_live(Side::B),
-                    Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
-                    Action::Toggle => player.set_live(player.live().other()),
-                    Action::Seek(d) => player.seek_by(d),
-                    Action::Scroll(d) => text_scroll = text_scroll.saturating_add_signed(d),
-                    Action::ToggleLoop => {
-                        if player.loop_s().is_some() {
-                            player.set_loop(None);
-                            loop_mark = None;
-                            message = Some(("loop cleared".into(), Instant::now()));
-                        } else if let Some(a) = loop_mark.take() {
-                            let b = player.position_s();
-                            if b - a >= 0.5 {
-                                player.set_loop(Some((a, b)));
-                                message = Some((
-                                    format!("looping {}–{}", clock_tenths(a), clock_tenths(b)),
-                                    Instant::now(),
-                                ));
-                            } else {
-                                message = Some((
-                                    "a loop must be at least 0.5 s long".into(),
-                                    Instant::now(),
-                                ));
-                            }
-                        } else {
-                            loop_mark = Some(player.position_s());
-                            message = Some((
-                                "loop start marked; press l again at the end".into(),
-                                Instant::now(),
-                            ));
-                        }
-                    }
-                    Action::ToggleMatch => {
-                        let on = !player.matching();
-                        player.set_matching(on);
-                        let text = if on {
-                            "loudness matching on".to_string()
-                        } else {
-                            "loudness matching OFF: the louder side will tend to sound better"
-                                .to_string()
-                        };
-                        message = Some((text, Instant::now()));
-                    }
-                    Action::Choose(i) => {
-                        if i >= all.len() {
-                            let text = format!("no profile on key {}", i + 1);
-                            message = Some((text, Instant::now()));
-                        } else if let Some(p) = all.get(i) {
-                            message = Some((load_live(player, p.clone()), Instant::now()));
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let result = frames();
+    let mut screen = Screen::new(player, &all, &entries, &names, demo);
+    let result = screen.run(player, &signals, &tty, &mut guard);
     if tty.gone() {
         guard.abandon();
         return Ok(Outcome::Quit);
     }
     drop(guard);
     result
+}
+
+/// What the play / demo screen keeps between frames besides the player: the profiles on offer,
+/// the open picker, the help overlay, a loop start waiting for its end, the transient message,
+/// the level meters and the demo text's scroll.
+struct Screen<'a> {
+    /// The profiles keys 1-9 load, in key order.
+    all: &'a [Profile],
+    /// What the picker offers (`all`, then every per-IEM profile).
+    entries: &'a [tui::PickerEntry],
+    /// (name, description) of `all`, for the screen's profile list.
+    names: &'a [(&'a str, &'a str)],
+    demo: Option<DemoScreen<'a>>,
+    mode: Mode,
+    device: String,
+    picker: Option<tui::Picker>,
+    show_help: bool,
+    loop_mark: Option<f64>,
+    message: Option<(String, Instant)>,
+    levels: [f64; 2],
+    /// Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
+    text_scroll: u16,
+    underruns_told: bool,
+}
+
+impl<'a> Screen<'a> {
+    fn new(
+        player: &Player,
+        all: &'a [Profile],
+        entries: &'a [tui::PickerEntry],
+        names: &'a [(&'a str, &'a str)],
+        demo: Option<DemoScreen<'a>>,
+    ) -> Self {
+        let mode = if demo.is_some() {
+            Mode::Demo
+        } else {
+            Mode::Play
+        };
+        Screen {
+            all,
+            entries,
+            names,
+            demo,
+            mode,
+            device: player.device_name.clone(),
+            picker: None,
+            show_help: false,
+            loop_mark: None,
+            // A resampled file (or a filter dropped at the device's rate) is said first.
+            message: player.notes.first().map(|n| (n.clone(), Instant::now())),
+            levels: [f64::NEG_INFINITY; 2],
+            text_scroll: 0,
+            underruns_told: false,
+        }
+    }
+
+    /// Frame after frame (about 30 a second): follow the player, draw, handle the keys typed
+    /// meanwhile, until a key, a signal, a player error or the terminal's end stops it.
+    fn run(
+        &mut self,
+        player: &mut Player,
+        signals: &Signals,
+        tty: &TtyWatch,
+        guard: &mut TerminalGuard,
+    ) -> Result<Outcome> {
+        loop {
+            player.check()?;
+            if signals.caught() {
+                return Ok(Outcome::Quit);
+            }
+            self.follow(player);
+            self.draw(player, guard)?;
+            player.rewind_when_finished();
+            let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+                return Ok(Outcome::Quit);
+            };
+            for key in keys {
+                if let Some(outcome) = self.handle(player, key) {
+                    return Ok(outcome);
+                }
+            }
+        }
+    }
+
+    /// Shows `text` as the transient message, for the next 4 s.
+    fn say(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), Instant::now()));
+    }
+
+    /// Takes what the player has to say: underrun advice (once), its notices, the output levels;
+    /// and lets an old message go.
+    fn follow(&mut self, player: &mut Player) {
+        let underruns = player.underruns();
+        if underruns > 0 && !self.underruns_told {
+            // Once, when they start: the status line's red count alone does not say why.
+            self.underruns_told = true;
+            self.say(underrun_advice(underruns, player.buffer_frames));
+        }
+        if let Some(notice) = player.take_notice() {
+            self.say(notice);
+        }
+        let now_levels = player.take_levels_dbfs();
+        for (l, n) in self.levels.iter_mut().zip(now_levels) {
+            // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
+            *l = n.max(*l - 0.7);
+        }
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
+        {
+            self.message = None;
+        }
+    }
+
+    /// Draws one frame: the play screen from the player's state, the picker over it when open.
+    fn draw(&mut self, player: &Player, guard: &mut TerminalGuard) -> Result<()> {
+        let live = match player.live() {
+            Side::A => Live::A,
+            Side::B => Live::B,
+        };
+        let s = &player.sides;
+        let gain = |i: usize| {
+            if player.matching() {
+                s[i].gain_matched_db
+            } else {
+                s[i].preamp_db
+            }
+        };
+        let descriptions = [0, 1].map(|i| side_description(&s[i].profile, &s[i].description));
+        let view = PlayView {
+            file: &display_name(&player.input),
+            live,
+            sides: [0, 1].map(|i| SideView {
+                label: ['A', 'B'][i],
+                profile: &s[i].profile,
+                description: &descriptions[i],
+                gain_db: gain(i),
+                response_db: &s[i].response,
+            }),
+            position_s: player.position_s(),
+            duration_s: player.duration_s(),
+            loop_s: player.loop_s(),
+            loop_pending_start: self.loop_mark,
+            paused: player.paused(),
+            matching: player.matching(),
+            estimating: (player.match_state() == MatchState::Estimated)
+                .then(|| player.exact_progress()),
+            level_dbfs: self.levels,
+            status: StatusView {
+                device: &self.device,
+                rate_hz: player.device_rate,
+                buffer_frames: player.buffer_frames.unwrap_or(0),
+                load_pct: player.load_pct(),
+                underruns: player.underruns(),
+            },
+            profiles: self.names,
+            show_help: self.show_help,
+            message: self.message.as_ref().map(|(m, _)| m.as_str()),
+            text: self.demo.as_ref().map(|d| d.text),
+            text_scroll: self.text_scroll,
+            part: self.demo.as_ref().map(|d| d.part),
+        };
+        let mut text_scroll = self.text_scroll;
+        guard.terminal().draw(|f| {
+            text_scroll = tui::draw_play(f, &view);
+            if let Some(p) = &self.picker {
+                tui::draw_picker(f, f.area(), p, self.entries);
+            }
+        })?;
+        self.text_scroll = text_scroll;
+        Ok(())
+    }
+
+    /// One key: to the picker while it is open, otherwise as the play screen's action; the
+    /// outcome when the key ends the screen.
+    fn handle(&mut self, player: &mut Player, key: KeyEvent) -> Option<Outcome> {
+        if self.picker.is_some() {
+            return self.handle_picker_key(player, key);
+        }
+        let action = tui::key_to_action(key, self.mode)?;
+        if self.show_help && action != Action::Quit {
+            self.show_help = false;
+            if matches!(action, Action::Help | Action::Back) {
+                return None;
+            }
+        }
+        match action {
+            Action::Quit | Action::Back => return Some(Outcome::Quit),
+            Action::Next => return self.next_part(),
+            Action::Prev => return Some(Outcome::Prev),
+            Action::Pick => self.picker = Some(tui::Picker::default()),
+            Action::Help => self.show_help = true,
+            Action::TogglePause => {
+                player.toggle_pause();
+            }
+            Action::Select(Live::A) => player.set_live(Side::A),
+            Action::Select(Live::B) => player.set_live(Side::B),
+            Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
+            Action::Toggle => player.set_live(player.live().other()),
+            Action::Seek(d) => player.seek_by(d),
+            Action::Scroll(d) => self.text_scroll = self.text_scroll.saturating_add_signed(d),
+            Action::ToggleLoop => self.toggle_loop(player),
+            Action::ToggleMatch => self.toggle_match(player),
+            Action::Choose(i) => self.choose(player, i),
+        }
+        None
+    }
+
+    /// The picker takes every key while it is open: letters are its query. A chosen profile
+    /// loads into the live side.
+    fn handle_picker_key(&mut self, player: &mut Player, key: KeyEvent) -> Option<Outcome> {
+        let picker = self.picker.as_mut()?;
+        match picker.key(key, self.entries) {
+            tui::PickerInput::Open => {}
+            tui::PickerInput::Cancel => self.picker = None,
+            tui::PickerInput::Quit => return Some(Outcome::Quit),
+            tui::PickerInput::Choose(i) => {
+                self.picker = None;
+                let name = &self.entries[i].name;
+                let text = match self.all.iter().find(|p| &p.name == name) {
+                    Some(p) => load_live(player, p.clone()),
+                    None => match crate::profiles::resolve(name, None) {
+                        Ok(p) => {
+                            // Per-IEM profiles are resolved on demand: through the same
+                            // headphone correction as every other side.
+                            let p = player.through_headphones(p);
+                            load_live(player, p)
+                        }
+                        Err(e) => e.to_string(),
+                    },
+                };
+                self.say(text);
+            }
+        }
+        None
+    }
+
+    /// `n`: the next demo part, unless this is the last one.
+    fn next_part(&mut self) -> Option<Outcome> {
+        match self.demo.as_ref().map(|d| d.part) {
+            Some((i, n, _)) if i + 1 >= n => {
+                self.say("this is the last part: p goes back, q quits");
+                None
+            }
+            _ => Some(Outcome::Next),
+        }
+    }
+
+    /// `l`: clears the loop; or marks its start; or, at least 0.5 s after the mark, sets it.
+    fn toggle_loop(&mut self, player: &mut Player) {
+        if player.loop_s().is_some() {
+            player.set_loop(None);
+            self.loop_mark = None;
+            self.say("loop cleared");
+        } else if let Some(a) = self.loop_mark.take() {
+            let b = player.position_s();
+            if b - a >= 0.5 {
+                player.set_loop(Some((a, b)));
+                self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
+            } else {
+                self.say("a loop must be at least 0.5 s long");
+            }
+        } else {
+            self.loop_mark = Some(player.position_s());
+            self.say("loop start marked; press l again at the end");
+        }
+    }
+
+    /// `m`: loudness matching on or off, with a warning when off.
+    fn toggle_match(&mut self, player: &mut Player) {
+        let on = !player.matching();
+        player.set_matching(on);
+        self.say(if on {
+            "loudness matching on"
+        } else {
+            "loudness matching OFF: the louder side will tend to sound better"
+        });
+    }
+
+    /// Digit `i + 1`: loads the `i`th profile on offer into the live side.
+    fn choose(&mut self, player: &mut Player, i: usize) {
+        match self.all.get(i) {
+            Some(p) => {
+                let text = load_live(player, p.clone());
+                self.say(text);
+            }
+            None => self.say(format!("no profile on key {}", i + 1)),
+        }
+    }
 }
 
 /// Loads `profile` into the live side (loudness matching included: `Player::set_profile`, which

@@ -220,7 +220,7 @@ fn show_one(
     json: &mut Vec<serde_json::Value>,
 ) -> Result<()> {
     let fs = f64::from(args.rate);
-    let dropped = p.dropped(fs);
+    let dropped: Vec<usize> = p.dropped(fs).iter().map(|d| d.index).collect();
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
         .copied()
@@ -230,43 +230,21 @@ fn show_one(
     let max_boost = p.max_boost_db(fs);
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
-    let points = |db: &[f64]| {
-        freqs
-            .iter()
-            .zip(db)
-            .map(|(&hz, &db)| ResponsePoint { hz, db })
-            .collect::<Vec<_>>()
-    };
     if args.report.json {
-        let per_channel = p.is_per_channel();
         let report = ShowReport {
             profile: p,
             sample_rate: args.rate,
             max_boost_db: max_boost,
             preamp_db: p.preamp_db,
             auto_preamp_db: auto_preamp,
-            dropped_filters: dropped.iter().map(|d| d.index).collect(),
-            response: points(&p.response_db(&freqs, fs)),
-            extrema: if per_channel {
+            dropped_filters: dropped,
+            response: points(&freqs, &p.response_db(&freqs, fs)),
+            extrema: if p.is_per_channel() {
                 Vec::new()
             } else {
                 views[0].extrema(fs)
             },
-            channel_responses: if per_channel {
-                views
-                    .iter()
-                    .enumerate()
-                    .map(|(c, v)| ChannelReport {
-                        channel: c + 1,
-                        gain_db: v.gain_db,
-                        max_boost_db: (response::max_boost_db(&v.coeffs, fs) + v.gain_db).max(0.0),
-                        response: points(&v.db_at(&freqs, fs)),
-                        extrema: v.extrema(fs),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            channel_responses: channel_reports(p, &views, &freqs, fs),
         };
         json.push(serde_json::to_value(&report)?);
         return Ok(());
@@ -277,77 +255,9 @@ fn show_one(
         outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;
     }
     outln!()?;
-    if p.filter_count() == 0 {
-        outln!("No filters.")?;
-    } else {
-        let per_channel = p.is_per_channel();
-        let head = if per_channel { "  channel  " } else { "" };
-        outln!("  #  type        fc Hz   gain dB      Q{head}")?;
-        for (i, (channel, f)) in p.all_filters().enumerate() {
-            let gain = if f.kind.uses_gain() {
-                format!("{:+8.1}", f.gain_db)
-            } else {
-                "       -".into()
-            };
-            let note = if dropped.iter().any(|d| d.index == i + 1) {
-                "  (dropped: above Nyquist)"
-            } else {
-                ""
-            };
-            let on = match (per_channel, channel) {
-                (false, _) => String::new(),
-                (true, None) => "  all".into(),
-                (true, Some(c)) => format!("  {}", crate::dsp::profile::channel_label(c)),
-            };
-            outln!(
-                "{:3}  {:<10} {:7.0}  {gain}  {:5.2}{on}{note}",
-                i + 1,
-                format!("{:?}", f.kind),
-                f.fc_hz,
-                f.q
-            )?;
-        }
-    }
+    print_filters(p, &dropped)?;
     for v in &views {
-        outln!()?;
-        match &v.label {
-            None => outln!("Response at {} Hz (1/3-octave centres):", args.rate)?,
-            Some(l) => outln!(
-                "Channel {l}: response at {} Hz (1/3-octave centres){}:",
-                args.rate,
-                if v.gain_db != 0.0 {
-                    format!(", its own gain {} dB included", fmt::db(v.gain_db))
-                } else {
-                    String::new()
-                }
-            )?,
-        }
-        for (f, d) in freqs.iter().zip(&v.db_at(&freqs, fs)) {
-            let label = if *f >= 1000.0 {
-                format!("{:.1}k", f / 1000.0).replace(".0k", "k")
-            } else {
-                format!("{f:.0}")
-            };
-            outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
-        }
-        outln!()?;
-        let extrema = v.extrema(fs);
-        if extrema.is_empty() {
-            outln!("Peaks and dips: none (the response is monotonic or flat).")?;
-        } else {
-            outln!("Peaks and dips (exact, between the centres too):")?;
-            for e in &extrema {
-                let kind = match e.kind {
-                    ExtremumKind::Peak => "peak",
-                    ExtremumKind::Dip => "dip ",
-                };
-                outln!(
-                    "  {kind} {:>9} Hz {:>6} dB",
-                    precise_hz(e.hz),
-                    fmt::db(e.db)
-                )?;
-            }
-        }
+        print_response(args, v, &freqs, fs)?;
     }
     outln!()?;
     outln!(
@@ -360,6 +270,119 @@ fn show_one(
         },
         fmt::db(auto_preamp)
     )?;
+    Ok(())
+}
+
+/// `db` at `freqs`, as the JSON report's points.
+fn points(freqs: &[f64], db: &[f64]) -> Vec<ResponsePoint> {
+    freqs
+        .iter()
+        .zip(db)
+        .map(|(&hz, &db)| ResponsePoint { hz, db })
+        .collect()
+}
+
+/// Each channel's response for the JSON report of a per-channel profile; none otherwise.
+fn channel_reports(
+    p: &crate::dsp::Profile,
+    views: &[View],
+    freqs: &[f64],
+    fs: f64,
+) -> Vec<ChannelReport> {
+    if !p.is_per_channel() {
+        return Vec::new();
+    }
+    views
+        .iter()
+        .enumerate()
+        .map(|(c, v)| ChannelReport {
+            channel: c + 1,
+            gain_db: v.gain_db,
+            max_boost_db: (response::max_boost_db(&v.coeffs, fs) + v.gain_db).max(0.0),
+            response: points(freqs, &v.db_at(freqs, fs)),
+            extrema: v.extrema(fs),
+        })
+        .collect()
+}
+
+/// The filter table (with each filter's channel for a per-channel profile, and a note on those
+/// `dropped` above Nyquist, by 1-based index).
+fn print_filters(p: &crate::dsp::Profile, dropped: &[usize]) -> Result<()> {
+    if p.filter_count() == 0 {
+        outln!("No filters.")?;
+        return Ok(());
+    }
+    let per_channel = p.is_per_channel();
+    let head = if per_channel { "  channel  " } else { "" };
+    outln!("  #  type        fc Hz   gain dB      Q{head}")?;
+    for (i, (channel, f)) in p.all_filters().enumerate() {
+        let gain = if f.kind.uses_gain() {
+            format!("{:+8.1}", f.gain_db)
+        } else {
+            "       -".into()
+        };
+        let note = if dropped.contains(&(i + 1)) {
+            "  (dropped: above Nyquist)"
+        } else {
+            ""
+        };
+        let on = match (per_channel, channel) {
+            (false, _) => String::new(),
+            (true, None) => "  all".into(),
+            (true, Some(c)) => format!("  {}", crate::dsp::profile::channel_label(c)),
+        };
+        outln!(
+            "{:3}  {:<10} {:7.0}  {gain}  {:5.2}{on}{note}",
+            i + 1,
+            format!("{:?}", f.kind),
+            f.fc_hz,
+            f.q
+        )?;
+    }
+    Ok(())
+}
+
+/// One cascade's response: the 1/3-octave table with its bars, then the exact peaks and dips.
+fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<()> {
+    outln!()?;
+    match &v.label {
+        None => outln!("Response at {} Hz (1/3-octave centres):", args.rate)?,
+        Some(l) => outln!(
+            "Channel {l}: response at {} Hz (1/3-octave centres){}:",
+            args.rate,
+            if v.gain_db != 0.0 {
+                format!(", its own gain {} dB included", fmt::db(v.gain_db))
+            } else {
+                String::new()
+            }
+        )?,
+    }
+    for (f, d) in freqs.iter().zip(&v.db_at(freqs, fs)) {
+        let label = if *f >= 1000.0 {
+            format!("{:.1}k", f / 1000.0).replace(".0k", "k")
+        } else {
+            format!("{f:.0}")
+        };
+        outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
+    }
+    outln!()?;
+    let extrema = v.extrema(fs);
+    if extrema.is_empty() {
+        outln!("Peaks and dips: none (the response is monotonic or flat).")?;
+        return Ok(());
+    }
+    outln!("Peaks and dips (exact, between the centres too):")?;
+    for e in &extrema {
+        let kind = match e.kind {
+            ExtremumKind::Peak => "peak",
+            ExtremumKind::Dip => "dip ",
+        };
+        outln!(
+            "  {kind} {:>9} Hz {:>6} dB",
+            precise_hz(e.hz),
+            fmt::db(e.db)
+        )?;
+    }
     Ok(())
 }
 

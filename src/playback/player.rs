@@ -147,6 +147,130 @@ fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
     profile.response_curve(48_000.0)
 }
 
+/// Loudness of the file through both profiles, as the device will play it (mixed to its
+/// channels), and whether each is exact: from the cache, else measured whole before anything
+/// plays (`exact_first`), else estimated from a bounded sample now and measured exactly in the
+/// background.
+fn first_loudness(
+    cfg: &PlayerConfig,
+    heard: Heard,
+    cache: Option<&Cache>,
+    on_progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<([f64; 2], [bool; 2])> {
+    let pair = [&cfg.profiles[0], &cfg.profiles[1]];
+    let cached = matching::cached_heard(&cfg.input, &pair, heard, cache);
+    if let [Some(a), Some(b)] = cached[..] {
+        return Ok(([a, b], [true; 2]));
+    }
+    if cfg.exact_first {
+        let e = matching::exact_heard(&cfg.input, &pair, heard, cache, on_progress)?;
+        if let (Some(w), false) = (e.warning, cfg.quiet) {
+            crate::io::diag::diag!("iemsim: warning: {w}");
+        }
+        return Ok(([e.lufs[0], e.lufs[1]], [true; 2]));
+    }
+    let (est, whole) = matching::estimate_heard(&cfg.input, &pair, heard)?;
+    let l = [0, 1].map(|i| cached[i].unwrap_or(est[i]));
+    if whole {
+        matching::store_heard(&cfg.input, &pair, &l, heard, cache);
+    }
+    Ok((l, [0, 1].map(|i| whole || cached[i].is_some())))
+}
+
+/// Sets the loop (if any) on `ctl`; returns the frame playing starts at: the loop's start, or
+/// `start_s` (both clamped to the file).
+fn place(cfg: &PlayerConfig, ctl: &Control, info: &Info) -> u64 {
+    let file_rate = f64::from(info.sample_rate);
+    let to_frame = |s: f64| ((s.max(0.0) * file_rate) as u64).min(info.frames);
+    if let Some((a, b)) = cfg.loop_s {
+        ctl.loop_start.store(to_frame(a), Relaxed);
+        ctl.loop_end.store(to_frame(b), Relaxed);
+    }
+    match cfg.loop_s {
+        Some((a, _)) => to_frame(a),
+        None => to_frame(cfg.start_s),
+    }
+}
+
+/// The engine on a ring the feeder thread fills from `src` from `start_frame` on, with the
+/// ring prefilled (up to a second's wait) so the device's first calls find audio.
+fn start_feeding(
+    mut src: Decoder,
+    ctl: &Arc<Control>,
+    sides: [SideChain; 2],
+    start_frame: u64,
+    device_rate: u32,
+    dch: usize,
+) -> Result<(
+    Engine,
+    EngineHandles,
+    JoinHandle<Result<(), feeder::FeedError>>,
+)> {
+    if start_frame > 0 {
+        src.seek(start_frame)?;
+    }
+    let drate = f64::from(device_rate);
+    let file_rate = src.info().sample_rate;
+    // At least 0.5 s, and room for a few resampled blocks whatever the rate ratio.
+    let ring_len =
+        ((RING_S * drate) as usize).max(4 * feeder::max_block_frames(file_rate, device_rate)) * dch;
+    let (producer, consumer) = rtrb::RingBuffer::new(ring_len);
+    let (mut engine, handles) = Engine::new(
+        Arc::clone(ctl),
+        consumer,
+        sides,
+        dch,
+        device_rate,
+        file_rate,
+    );
+    engine.set_position(start_frame);
+    let feeder = feeder::spawn(src, Arc::clone(ctl), producer, device_rate, dch)?;
+    // Let the feeder get ahead before the device asks for anything.
+    let prefill_until = Instant::now() + Duration::from_secs(1);
+    while engine.buffered_frames() < (PREFILL_S * drate) as usize
+        && !ctl.eof.load(Acquire)
+        && Instant::now() < prefill_until
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok((engine, handles, feeder))
+}
+
+/// The device callback: the engine renders, and its time over the buffer's period is published
+/// as the load.
+fn callback(
+    mut engine: Engine,
+    ctl: Arc<Control>,
+    dch: usize,
+    drate: f64,
+) -> impl FnMut(&mut [f32]) + Send + 'static {
+    move |buf: &mut [f32]| {
+        let t = Instant::now();
+        engine.render(buf);
+        let period = (buf.len() / dch) as f64 / drate;
+        if period > 0.0 {
+            let load = (t.elapsed().as_secs_f64() / period) as f32;
+            ctl.load_bits.store(load.to_bits(), Relaxed);
+        }
+    }
+}
+
+/// Waits (up to 2 s) for the first callback, which tells the device really runs; the seconds
+/// from `t0` to it, or the device's error.
+fn first_callback(running: &Running, t0: Instant) -> Result<Option<f64>> {
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        if running.stats().callbacks > 0 {
+            return Ok(Some(t0.elapsed().as_secs_f64()));
+        }
+        if let Some(e) = running.error() {
+            return Err(e.into());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(None)
+}
+
 impl Player {
     /// Measures the file's loudness through both profiles (reporting `(frames done, frames in the
     /// file)` to `on_progress`, from the analysis threads), then starts the device. The progress
@@ -162,7 +286,6 @@ impl Player {
         )?;
         let src = Decoder::open(&cfg.input)?;
         let info = *src.info();
-        let file_rate = f64::from(info.sample_rate);
 
         let output = device::open_with_period(
             cfg.device.as_deref(),
@@ -177,9 +300,6 @@ impl Player {
             p.check_channels(dch)?;
         }
 
-        // Loudness of the file through both profiles, as the device will play it (mixed to its
-        // channels): from the cache, else measured whole before anything plays (`exact_first`),
-        // else estimated from a bounded sample now and measured exactly in the background.
         let t_analysis = Instant::now();
         let heard = Heard {
             channels: dch,
@@ -187,100 +307,25 @@ impl Player {
         };
         let notes = rate_notes(&cfg.profiles, info.sample_rate, device_rate);
         let cache = if cfg.cache { Cache::open() } else { None };
-        let pair = [&cfg.profiles[0], &cfg.profiles[1]];
-        let cached = matching::cached_heard(&cfg.input, &pair, heard, cache.as_ref());
-        let (l, exact) = if let [Some(a), Some(b)] = cached[..] {
-            ([a, b], [true; 2])
-        } else if cfg.exact_first {
-            let e = matching::exact_heard(&cfg.input, &pair, heard, cache.as_ref(), on_progress)?;
-            if let (Some(w), false) = (e.warning, cfg.quiet) {
-                crate::io::diag::diag!("iemsim: warning: {w}");
-            }
-            ([e.lufs[0], e.lufs[1]], [true; 2])
-        } else {
-            let (est, whole) = matching::estimate_heard(&cfg.input, &pair, heard)?;
-            let l = [0, 1].map(|i| cached[i].unwrap_or(est[i]));
-            if whole {
-                matching::store_heard(&cfg.input, &pair, &l, heard, cache.as_ref());
-            }
-            (l, [0, 1].map(|i| whole || cached[i].is_some()))
-        };
+        let (l, exact) = first_loudness(&cfg, heard, cache.as_ref(), on_progress)?;
         let analysis_s = t_analysis.elapsed().as_secs_f64();
         // Preamps (largest boost) at the rate the chains run at, like the loudness.
-        let m = Matched::new(l, pair, drate);
+        let m = Matched::new(l, [&cfg.profiles[0], &cfg.profiles[1]], drate);
         let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
         let ctl = Arc::new(Control::new(cfg.matching));
-        let frames = info.frames;
-        let to_frame = |s: f64| ((s.max(0.0) * file_rate) as u64).min(frames);
-        if let Some((a, b)) = cfg.loop_s {
-            ctl.loop_start.store(to_frame(a), Relaxed);
-            ctl.loop_end.store(to_frame(b), Relaxed);
-        }
-        let start_frame = match cfg.loop_s {
-            Some((a, _)) => to_frame(a),
-            None => to_frame(cfg.start_s),
-        };
-        let mut src = src;
-        if start_frame > 0 {
-            src.seek(start_frame)?;
-        }
-        // At least 0.5 s, and room for a few resampled blocks whatever the rate ratio.
-        let ring_len = ((RING_S * drate) as usize)
-            .max(4 * feeder::max_block_frames(info.sample_rate, device_rate))
-            * dch;
-        let (producer, consumer) = rtrb::RingBuffer::new(ring_len);
+        let start_frame = place(&cfg, &ctl, &info);
         let side = |i: usize| SideChain {
             chain: Box::new(chain_for(&cfg.profiles[i], dch, drate)),
             gain_matched: db_to_gain(gains[i]),
             gain_plain: db_to_gain(pre[i]),
         };
-        let (mut engine, handles) = Engine::new(
-            Arc::clone(&ctl),
-            consumer,
-            [side(0), side(1)],
-            dch,
-            device_rate,
-            info.sample_rate,
-        );
-        engine.set_position(start_frame);
-        let feeder = feeder::spawn(src, Arc::clone(&ctl), producer, device_rate, dch)?;
-
-        // Let the feeder get ahead before the device asks for anything.
-        let prefill_until = Instant::now() + Duration::from_secs(1);
-        while engine.buffered_frames() < (PREFILL_S * drate) as usize
-            && !ctl.eof.load(Acquire)
-            && Instant::now() < prefill_until
-        {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-
-        let load_ctl = Arc::clone(&ctl);
-        let running = output.start(move |buf: &mut [f32]| {
-            let t = Instant::now();
-            engine.render(buf);
-            let period = (buf.len() / dch) as f64 / drate;
-            if period > 0.0 {
-                let load = (t.elapsed().as_secs_f64() / period) as f32;
-                load_ctl.load_bits.store(load.to_bits(), Relaxed);
-            }
-        })?;
+        let (engine, handles, feeder) =
+            start_feeding(src, &ctl, [side(0), side(1)], start_frame, device_rate, dch)?;
+        let running = output.start(callback(engine, Arc::clone(&ctl), dch, drate))?;
         let buffer_frames = running.buffer_frames();
         let device_name = running.device_name().to_string();
-
-        // Wait for the first callback (it tells the device really runs).
-        let mut first_callback_s = None;
-        let until = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < until {
-            if running.stats().callbacks > 0 {
-                first_callback_s = Some(t0.elapsed().as_secs_f64());
-                break;
-            }
-            if let Some(e) = running.error() {
-                return Err(e.into());
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        let first_callback_s = first_callback(&running, t0)?;
 
         let sides = [0, 1].map(|i| SideInfo {
             profile: cfg.profiles[i].name.clone(),
@@ -295,7 +340,7 @@ impl Player {
             heard,
             cache,
         };
-        let player = Player {
+        Ok(Player {
             ctl,
             running: Some(running),
             feeder: Some(feeder),
@@ -324,8 +369,7 @@ impl Player {
             exact_after_s: exact.iter().all(|&e| e).then_some(analysis_s),
             notes,
             started: t0,
-        };
-        Ok(player)
+        })
     }
 
     /// The listener waits for the exact gains (ABX, before its first trial): the exact passes

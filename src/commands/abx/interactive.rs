@@ -339,95 +339,15 @@ impl State {
             Action::TogglePause => {
                 player.toggle_pause();
             }
-            Action::Select(l) => match self.hidden {
-                Some(hidden) => {
-                    self.listening = l;
-                    player.set_live(route(self.listening, hidden));
-                }
-                None if l == Live::X => self.say("X is chosen when the trials start"),
-                None => {
-                    self.listening = l;
-                    player.set_live(route(l, Choice::A));
-                }
-            },
-            Action::Toggle => match self.hidden {
-                Some(hidden) => {
-                    self.listening = cycle(self.listening);
-                    player.set_live(route(self.listening, hidden));
-                }
-                // No X yet: A ⇄ B.
-                None => {
-                    self.listening = if self.listening == Live::A {
-                        Live::B
-                    } else {
-                        Live::A
-                    };
-                    player.set_live(route(self.listening, Choice::A));
-                }
-            },
-            Action::Start if self.hidden.is_none() => match intro(player) {
-                AbxIntro::Ready => {
-                    started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
-                    let hidden = session.start_trial(t_s)?;
-                    self.hidden = Some(hidden);
-                    player.set_live(route(self.listening, hidden));
-                    if let Some((a, _)) = player.loop_s() {
-                        player.seek_s(a);
-                    }
-                }
-                AbxIntro::Analysing(p) => self.say(&format!(
-                    "the loudness analysis is at {:.0} %: the trials start with the final gains",
-                    p * 100.0
-                )),
-            },
+            Action::Select(l) => self.select(l, player),
+            Action::Toggle => self.toggle(player),
+            Action::Start if self.hidden.is_none() => self.start(player, session, started, t_s)?,
             Action::Seek(d) => player.seek_by(d),
-            Action::ToggleLoop => {
-                // The messages depend only on positions the listener chose, never on X.
-                let text = if player.loop_s().is_some() {
-                    player.set_loop(None);
-                    self.loop_mark = None;
-                    "loop cleared".to_string()
-                } else if let Some(a) = self.loop_mark.take() {
-                    let b = player.position_s();
-                    if b - a >= MIN_LOOP_S {
-                        player.set_loop(Some((a, b)));
-                        format!(
-                            "looping {}–{}",
-                            crate::ui::fmt::clock_tenths(a),
-                            crate::ui::fmt::clock_tenths(b)
-                        )
-                    } else {
-                        format!("a loop must be at least {MIN_LOOP_S} s long")
-                    }
-                } else {
-                    self.loop_mark = Some(player.position_s());
-                    "loop start marked; press l again at the end".to_string()
-                };
-                self.message = Some((text, Instant::now()));
-            }
+            Action::ToggleLoop => self.toggle_loop(player),
             Action::Answer(_) if self.hidden.is_none() => {
                 self.say("no trial yet: press Enter to start the trials");
             }
-            Action::Answer(l) if self.results.is_none() => {
-                let answer = match l {
-                    Live::A => Choice::A,
-                    Live::B => Choice::B,
-                    Live::X => return Ok(Flow::Continue),
-                };
-                session.answer(answer, t_s)?;
-                if session.finished() {
-                    let correct = session.trials().iter().map(|t| t.correct).collect();
-                    self.results = Some((session.verdict().text, correct));
-                } else {
-                    // Keep what the listener hears; if that is X, it is now the new trial's X.
-                    let hidden = session.start_trial(t_s)?;
-                    self.hidden = Some(hidden);
-                    player.set_live(route(self.listening, hidden));
-                    if let Some((a, _)) = player.loop_s() {
-                        player.seek_s(a);
-                    }
-                }
-            }
+            Action::Answer(l) if self.results.is_none() => self.answer(l, player, session, t_s)?,
             // After the last trial X stays the last trial's X (its answer is on screen now);
             // the other actions do not exist on the ABX screen.
             Action::Answer(_)
@@ -440,5 +360,121 @@ impl State {
             | Action::Prev => {}
         }
         Ok(Flow::Continue)
+    }
+
+    /// `a`, `b`, `x`: listen to that one (no X before the trials start).
+    fn select(&mut self, l: Live, player: &Player) {
+        match self.hidden {
+            Some(hidden) => {
+                self.listening = l;
+                player.set_live(route(self.listening, hidden));
+            }
+            None if l == Live::X => self.say("X is chosen when the trials start"),
+            None => {
+                self.listening = l;
+                player.set_live(route(l, Choice::A));
+            }
+        }
+    }
+
+    /// Space: the next of A, B, X (A ⇄ B before the trials start).
+    fn toggle(&mut self, player: &Player) {
+        match self.hidden {
+            Some(hidden) => {
+                self.listening = cycle(self.listening);
+                player.set_live(route(self.listening, hidden));
+            }
+            // No X yet: A ⇄ B.
+            None => {
+                self.listening = if self.listening == Live::A {
+                    Live::B
+                } else {
+                    Live::A
+                };
+                player.set_live(route(self.listening, Choice::A));
+            }
+        }
+    }
+
+    /// Enter on the intro: the first trial, once the gains heard are final (which are logged).
+    fn start(
+        &mut self,
+        player: &Player,
+        session: &mut AbxSession,
+        started: &mut Started,
+        t_s: f64,
+    ) -> Result<()> {
+        match intro(player) {
+            AbxIntro::Ready => {
+                started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
+                self.next_trial(player, session, t_s)?;
+            }
+            AbxIntro::Analysing(p) => self.say(&format!(
+                "the loudness analysis is at {:.0} %: the trials start with the final gains",
+                p * 100.0
+            )),
+        }
+        Ok(())
+    }
+
+    /// Starts a trial: the listener keeps hearing what they chose (X now being the new trial's
+    /// X) from the loop's start. The same calls whatever X is.
+    fn next_trial(&mut self, player: &Player, session: &mut AbxSession, t_s: f64) -> Result<()> {
+        let hidden = session.start_trial(t_s)?;
+        self.hidden = Some(hidden);
+        player.set_live(route(self.listening, hidden));
+        if let Some((a, _)) = player.loop_s() {
+            player.seek_s(a);
+        }
+        Ok(())
+    }
+
+    /// `l`: clears the loop; or marks its start; or, at least [`MIN_LOOP_S`] after the mark,
+    /// sets it. The messages depend only on positions the listener chose, never on X.
+    fn toggle_loop(&mut self, player: &Player) {
+        let text = if player.loop_s().is_some() {
+            player.set_loop(None);
+            self.loop_mark = None;
+            "loop cleared".to_string()
+        } else if let Some(a) = self.loop_mark.take() {
+            let b = player.position_s();
+            if b - a >= MIN_LOOP_S {
+                player.set_loop(Some((a, b)));
+                format!(
+                    "looping {}–{}",
+                    crate::ui::fmt::clock_tenths(a),
+                    crate::ui::fmt::clock_tenths(b)
+                )
+            } else {
+                format!("a loop must be at least {MIN_LOOP_S} s long")
+            }
+        } else {
+            self.loop_mark = Some(player.position_s());
+            "loop start marked; press l again at the end".to_string()
+        };
+        self.say(&text);
+    }
+
+    /// The answer to the trial in progress: the next trial, or after the last the results.
+    fn answer(
+        &mut self,
+        l: Live,
+        player: &Player,
+        session: &mut AbxSession,
+        t_s: f64,
+    ) -> Result<()> {
+        let answer = match l {
+            Live::A => Choice::A,
+            Live::B => Choice::B,
+            Live::X => return Ok(()),
+        };
+        session.answer(answer, t_s)?;
+        if session.finished() {
+            let correct = session.trials().iter().map(|t| t.correct).collect();
+            self.results = Some((session.verdict().text, correct));
+            Ok(())
+        } else {
+            self.next_trial(player, session, t_s)
+        }
     }
 }

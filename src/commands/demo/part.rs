@@ -92,9 +92,9 @@ pub fn render_part(
         through(hp, resolve(&part.b, None)?),
     ];
     let rate = material::RATE;
-    let frames = || Frames::new(&samples, material::CHANNELS, rate);
     // Pass 1: both sides' loudness at 0 dB, then the gains the player would apply.
-    let levels = levels_of(&mut frames(), &[&profiles[0], &profiles[1]], &mut |_| {})?;
+    let mut frames = Frames::new(&samples, material::CHANNELS, rate);
+    let levels = levels_of(&mut frames, &[&profiles[0], &profiles[1]], &mut |_| {})?;
     let lufs = [levels[0].lufs, levels[1].lufs];
     let gains_db = Matched::new(lufs, [&profiles[0], &profiles[1]], f64::from(rate)).gain_db;
     // Pass 2: A and B written (B only when it differs), each with its gain, spectra taken.
@@ -103,70 +103,9 @@ pub fn render_part(
         profile_path(part, &part.b, dir),
     ];
     let sides = if part.b == part.a { 1 } else { 2 };
-    let spec = SinkSpec {
-        channels: material::CHANNELS as u16,
-        sample_rate: rate,
-        format: OutFormat::I24,
-        dither: Dither::Tpdf,
-        // Marked as export marks what it processes (the demo's files are exports of its material).
-        tags: Tags {
-            software: Some(crate::io::tags::mark()),
-            ..Tags::default()
-        },
-        frames: Some((samples.len() / material::CHANNELS) as u64),
-    };
-    let mut lanes = Vec::with_capacity(sides);
-    for i in 0..sides {
-        let target = Target::File {
-            path: paths[i].clone(),
-            replace,
-        };
-        let sink = Sink::create(&target, Container::Wav, &spec)?;
-        lanes.push(Lane {
-            coeffs: stages(
-                &profiles[i],
-                f64::from(rate),
-                material::CHANNELS,
-                &mut Stderr,
-            )?
-            .0,
-            gain_db: gains_db[i],
-            out: Out {
-                file: Some(sink),
-                spectrum: true,
-                ..Out::default()
-            },
-        });
-    }
-    let rendered = render(&mut frames(), lanes, BLOCK_FRAMES, &mut |_| {})?;
-    let mut clipped_samples = [0; 2];
-    let mut out_specs: Vec<Spectrum> = Vec::with_capacity(sides);
-    for (i, r) in rendered.into_iter().enumerate() {
-        clipped_samples[i] = r.file.map_or(0, |s| s.clipped);
-        out_specs.push(
-            r.spectrum
-                .ok_or_else(|| Error::machine("a demo lane lost its spectrum"))?,
-        );
-    }
-    let src_spec = Spectrum::welch(&samples, material::CHANNELS, f64::from(rate));
-    let grid = sixth_octave_grid();
-    let mut ltas = vec![("material".to_string(), src_spec.smoothed_db(6.0, &grid))];
-    let mut numbers = Vec::new();
-    for (i, profile) in profiles.iter().enumerate() {
-        // B = A: one file, one spectrum.
-        let out_spec = &out_specs[i.min(sides - 1)];
-        numbers.extend(numbers::numbers(
-            profile,
-            out_spec,
-            &src_spec,
-            &part.measures,
-        ));
-        if i < sides {
-            let side = if i == 0 { 'A' } else { 'B' };
-            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
-            ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
-        }
-    }
+    let (clipped_samples, out_specs) =
+        write_sides(&samples, &profiles, gains_db, &paths[..sides], replace)?;
+    let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs);
     let (response_png, spectra_png) = chart_paths(part, dir);
     draw_charts(part, &profiles, &ltas, (&response_png, &spectra_png))?;
     let [a, b] = paths;
@@ -190,6 +129,98 @@ pub fn render_part(
         clipped_samples,
         numbers,
     })
+}
+
+/// Pass 2: writes each side's file at `paths` (one per side written: B = A writes A only), with
+/// its gain, taking its spectrum on the way; returns the samples clipped and the spectra.
+fn write_sides(
+    samples: &[f64],
+    profiles: &[Profile; 2],
+    gains_db: [f64; 2],
+    paths: &[PathBuf],
+    replace: bool,
+) -> Result<([u64; 2], Vec<Spectrum>)> {
+    let rate = material::RATE;
+    let spec = SinkSpec {
+        channels: material::CHANNELS as u16,
+        sample_rate: rate,
+        format: OutFormat::I24,
+        dither: Dither::Tpdf,
+        // Marked as export marks what it processes (the demo's files are exports of its material).
+        tags: Tags {
+            software: Some(crate::io::tags::mark()),
+            ..Tags::default()
+        },
+        frames: Some((samples.len() / material::CHANNELS) as u64),
+    };
+    let mut lanes = Vec::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        let target = Target::File {
+            path: path.clone(),
+            replace,
+        };
+        let sink = Sink::create(&target, Container::Wav, &spec)?;
+        lanes.push(Lane {
+            coeffs: stages(
+                &profiles[i],
+                f64::from(rate),
+                material::CHANNELS,
+                &mut Stderr,
+            )?
+            .0,
+            gain_db: gains_db[i],
+            out: Out {
+                file: Some(sink),
+                spectrum: true,
+                ..Out::default()
+            },
+        });
+    }
+    let mut frames = Frames::new(samples, material::CHANNELS, rate);
+    let rendered = render(&mut frames, lanes, BLOCK_FRAMES, &mut |_| {})?;
+    let mut clipped_samples = [0; 2];
+    let mut out_specs: Vec<Spectrum> = Vec::with_capacity(paths.len());
+    for (i, r) in rendered.into_iter().enumerate() {
+        clipped_samples[i] = r.file.map_or(0, |s| s.clipped);
+        out_specs.push(
+            r.spectrum
+                .ok_or_else(|| Error::machine("a demo lane lost its spectrum"))?,
+        );
+    }
+    Ok((clipped_samples, out_specs))
+}
+
+/// The part's measures for A then B from the material's spectrum and each side's (B = A: one
+/// spectrum for both), and the smoothed spectra the chart draws (the material's, then each
+/// side's written).
+fn measure_sides(
+    part: &DemoPart,
+    profiles: &[Profile; 2],
+    gains_db: [f64; 2],
+    samples: &[f64],
+    out_specs: &[Spectrum],
+) -> (Vec<Number>, Vec<(String, Vec<(f64, f64)>)>) {
+    let sides = out_specs.len();
+    let src_spec = Spectrum::welch(samples, material::CHANNELS, f64::from(material::RATE));
+    let grid = sixth_octave_grid();
+    let mut ltas = vec![("material".to_string(), src_spec.smoothed_db(6.0, &grid))];
+    let mut numbers = Vec::new();
+    for (i, profile) in profiles.iter().enumerate() {
+        // B = A: one file, one spectrum.
+        let out_spec = &out_specs[i.min(sides - 1)];
+        numbers.extend(numbers::numbers(
+            profile,
+            out_spec,
+            &src_spec,
+            &part.measures,
+        ));
+        if i < sides {
+            let side = if i == 0 { 'A' } else { 'B' };
+            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
+            ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
+        }
+    }
+    (numbers, ltas)
 }
 
 /// The part's two charts: the profiles' responses, and the spectra before and after.

@@ -264,6 +264,16 @@ pub fn svg(chart: &Chart, size: Size) -> Result<String, PlotError> {
     Ok(out)
 }
 
+/// The chart's coordinates: log10 frequency across, the value up.
+type Axes<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Text and frame colour.
+const INK: RGBColor = RGBColor(40, 40, 40);
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Chart,
@@ -274,37 +284,8 @@ fn draw<DB: DrawingBackend>(
     let a = plot_area(chart, size);
     let (clipped, clip_marks) = clip(chart, a.y_lo, a.y_hi);
     let chart = &clipped;
-    let ink = RGBColor(40, 40, 40);
     root.fill(&WHITE).map_err(err)?;
-
-    // Title, subtitle, value-axis label.
-    let centre = (a.x0 + a.x1) / 2;
-    let top = Pos::new(HPos::Center, VPos::Top);
-    // Titles centre on the whole image: over the plot alone a long one runs off the left edge.
-    let image_centre = size.width as i32 / 2;
-    let width = f64::from(size.width) - 2.0 * 12.0 * s;
-    root.draw_text(
-        &chart.title,
-        &font(fitting(26.0 * s, &chart.title, width), ink).pos(top),
-        (image_centre, px(14.0, s)),
-    )
-    .map_err(err)?;
-    if !chart.subtitle.is_empty() {
-        let size_px = fitting(16.0 * s, &chart.subtitle, width);
-        root.draw_text(
-            &chart.subtitle,
-            &font(size_px, RGBColor(90, 90, 90)).pos(top),
-            (image_centre, px(48.0, s)),
-        )
-        .map_err(err)?;
-    }
-    let bottom_left = Pos::new(HPos::Left, VPos::Bottom);
-    root.draw_text(
-        &chart.y_label,
-        &font(16.0 * s, ink).pos(bottom_left),
-        (px(12.0, s), a.y0 - px(16.0, s)),
-    )
-    .map_err(err)?;
+    draw_titles(root, chart, &a, size, s)?;
 
     let (w, h) = (size.width as i32, size.height as i32);
     let lx = |f: f64| f.log10();
@@ -315,62 +296,8 @@ fn draw<DB: DrawingBackend>(
         .margin_bottom((h - a.y1) as u32)
         .build_cartesian_2d(lx(FREQ_LO_HZ)..lx(FREQ_HI_HZ), a.y_lo..a.y_hi)
         .map_err(err)?;
-    let grid = |g: u8| ShapeStyle::from(&RGBColor(g, g, g)).stroke_width(1);
-
-    // Horizontal grid and value labels.
-    let n_steps = ((a.y_hi - a.y_lo) / a.y_step).round() as i64;
-    let signed = a.y_lo < 0.0 && a.y_hi > 0.0;
-    for i in 0..=n_steps {
-        let v = a.y_lo + i as f64 * a.y_step;
-        let g = if v.abs() < 1e-9 { 150 } else { 225 };
-        cc.draw_series(std::iter::once(PathElement::new(
-            vec![(lx(FREQ_LO_HZ), v), (lx(FREQ_HI_HZ), v)],
-            grid(g),
-        )))
-        .map_err(err)?;
-        let (_, py) = cc.backend_coord(&(lx(FREQ_LO_HZ), v));
-        let text = if signed && v > 0.0 {
-            format!("+{v}")
-        } else {
-            format!("{v}")
-        };
-        root.draw_text(
-            &text,
-            &font(15.0 * s, ink).pos(Pos::new(HPos::Right, VPos::Center)),
-            (a.x0 - px(8.0, s), py),
-        )
-        .map_err(err)?;
-    }
-    // Vertical grid: octave lines light, decade lines darker; ticks and labels on the 1-2-5 series.
-    for (freqs, g) in [(&OCTAVES_HZ[..], 232u8), (&DECADES_HZ[..], 175u8)] {
-        for &f in freqs {
-            cc.draw_series(std::iter::once(PathElement::new(
-                vec![(lx(f), a.y_lo), (lx(f), a.y_hi)],
-                grid(g),
-            )))
-            .map_err(err)?;
-        }
-    }
-    for &f in &LABELS_HZ {
-        let (x, _) = cc.backend_coord(&(lx(f), a.y_lo));
-        root.draw(&PathElement::new(
-            vec![(x, a.y1), (x, a.y1 + px(6.0, s))],
-            ShapeStyle::from(&ink).stroke_width(1),
-        ))
-        .map_err(err)?;
-        root.draw_text(
-            &hz_label(f),
-            &font(15.0 * s, ink).pos(top),
-            (x, a.y1 + px(9.0, s)),
-        )
-        .map_err(err)?;
-    }
-    root.draw_text(
-        "Frequency (Hz)",
-        &font(16.0 * s, ink).pos(top),
-        (centre, a.y1 + px(30.0, s)),
-    )
-    .map_err(err)?;
+    draw_value_grid(root, &mut cc, &a, s)?;
+    draw_frequency_grid(root, &mut cc, &a, s)?;
     root.draw(&Rectangle::new(
         [(a.x0, a.y0), (a.x1, a.y1)],
         ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1),
@@ -390,15 +317,129 @@ fn draw<DB: DrawingBackend>(
     draw_legend(root, chart, &a, s)
 }
 
+/// A grid line's style, `g` its grey.
+fn grid_line(g: u8) -> ShapeStyle {
+    ShapeStyle::from(&RGBColor(g, g, g)).stroke_width(1)
+}
+
+/// Title, subtitle and the value axis's label.
+fn draw_titles<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    a: &PlotArea,
+    size: Size,
+    s: f64,
+) -> Result<(), PlotError> {
+    let top = Pos::new(HPos::Center, VPos::Top);
+    // Titles centre on the whole image: over the plot alone a long one runs off the left edge.
+    let image_centre = size.width as i32 / 2;
+    let width = f64::from(size.width) - 2.0 * 12.0 * s;
+    root.draw_text(
+        &chart.title,
+        &font(fitting(26.0 * s, &chart.title, width), INK).pos(top),
+        (image_centre, px(14.0, s)),
+    )
+    .map_err(err)?;
+    if !chart.subtitle.is_empty() {
+        let size_px = fitting(16.0 * s, &chart.subtitle, width);
+        root.draw_text(
+            &chart.subtitle,
+            &font(size_px, RGBColor(90, 90, 90)).pos(top),
+            (image_centre, px(48.0, s)),
+        )
+        .map_err(err)?;
+    }
+    let bottom_left = Pos::new(HPos::Left, VPos::Bottom);
+    root.draw_text(
+        &chart.y_label,
+        &font(16.0 * s, INK).pos(bottom_left),
+        (px(12.0, s), a.y0 - px(16.0, s)),
+    )
+    .map_err(err)
+}
+
+/// Horizontal grid lines every `y_step` (the 0 line darker) and their value labels (signed
+/// when the axis spans 0).
+fn draw_value_grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    cc: &mut Axes<'_, DB>,
+    a: &PlotArea,
+    s: f64,
+) -> Result<(), PlotError> {
+    let lx = |f: f64| f.log10();
+    let n_steps = ((a.y_hi - a.y_lo) / a.y_step).round() as i64;
+    let signed = a.y_lo < 0.0 && a.y_hi > 0.0;
+    for i in 0..=n_steps {
+        let v = a.y_lo + i as f64 * a.y_step;
+        let g = if v.abs() < 1e-9 { 150 } else { 225 };
+        cc.draw_series(std::iter::once(PathElement::new(
+            vec![(lx(FREQ_LO_HZ), v), (lx(FREQ_HI_HZ), v)],
+            grid_line(g),
+        )))
+        .map_err(err)?;
+        let (_, py) = cc.backend_coord(&(lx(FREQ_LO_HZ), v));
+        let text = if signed && v > 0.0 {
+            format!("+{v}")
+        } else {
+            format!("{v}")
+        };
+        root.draw_text(
+            &text,
+            &font(15.0 * s, INK).pos(Pos::new(HPos::Right, VPos::Center)),
+            (a.x0 - px(8.0, s), py),
+        )
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Vertical grid: octave lines light, decade lines darker; ticks and labels on the 1-2-5
+/// series, and the axis's name.
+fn draw_frequency_grid<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    cc: &mut Axes<'_, DB>,
+    a: &PlotArea,
+    s: f64,
+) -> Result<(), PlotError> {
+    let lx = |f: f64| f.log10();
+    let top = Pos::new(HPos::Center, VPos::Top);
+    for (freqs, g) in [(&OCTAVES_HZ[..], 232u8), (&DECADES_HZ[..], 175u8)] {
+        for &f in freqs {
+            cc.draw_series(std::iter::once(PathElement::new(
+                vec![(lx(f), a.y_lo), (lx(f), a.y_hi)],
+                grid_line(g),
+            )))
+            .map_err(err)?;
+        }
+    }
+    for &f in &LABELS_HZ {
+        let (x, _) = cc.backend_coord(&(lx(f), a.y_lo));
+        root.draw(&PathElement::new(
+            vec![(x, a.y1), (x, a.y1 + px(6.0, s))],
+            ShapeStyle::from(&INK).stroke_width(1),
+        ))
+        .map_err(err)?;
+        root.draw_text(
+            &hz_label(f),
+            &font(15.0 * s, INK).pos(top),
+            (x, a.y1 + px(9.0, s)),
+        )
+        .map_err(err)?;
+    }
+    let centre = (a.x0 + a.x1) / 2;
+    root.draw_text(
+        "Frequency (Hz)",
+        &font(16.0 * s, INK).pos(top),
+        (centre, a.y1 + px(30.0, s)),
+    )
+    .map_err(err)
+}
+
 /// Small open triangles along the edge where `c` was clipped, pointing the way the data goes
 /// (one every ~1/12 octave at most, so a long clipped stretch reads as a row of arrows).
 fn draw_clip_marks<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    cc: &ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    cc: &Axes<'_, DB>,
     c: &Curve,
     clamped: &[(f64, f64)],
     a: &PlotArea,
@@ -450,11 +491,7 @@ fn runs(c: &Curve) -> Vec<Vec<(f64, f64)>> {
 }
 
 fn draw_curve<DB: DrawingBackend>(
-    cc: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    cc: &mut Axes<'_, DB>,
     c: &Curve,
     s: f64,
 ) -> Result<(), PlotError> {
