@@ -388,6 +388,7 @@ mod tests {
             (ResolveError::Unknown(unknown()).into(), 2),
             (HeadphonesError::Missing { path: p("h.txt"), remembered: false }.into(), 2),
             (HeadphonesError::Settings(SettingsError::NoFolder).into(), 1),
+            (HeadphonesError::Profile(ResolveError::UnknownFormat { path: p("h.doc") }).into(), 2),
             (SettingsError::NoFolder.into(), 1),
             (SettingsError::Invalid { path: p("c.toml"), message: s("x") }.into(), 2),
             (ExportError::Collision(s("a and b")).into(), 2),
@@ -437,6 +438,14 @@ mod tests {
             (e.to_string().as_str(), e.subject()),
             ("the loudness analysis stopped", None)
         );
+        let e = HeadphonesError::Profile(ResolveError::UnknownFormat { path: p("h.doc") });
+        let e = Error::from(e);
+        assert!(
+            e.to_string()
+                .starts_with("headphone correction: h.doc: not a profile file"),
+            "{e}"
+        );
+        assert_eq!(e.subject(), Some(&Subject::File(p("h.doc"))));
         let e = Error::from(FeedError::Thread(full()));
         assert_eq!(
             e.to_string(),

@@ -56,40 +56,29 @@ pub enum WavError {
 impl From<WavError> for Error {
     fn from(e: WavError) -> Self {
         use WavError as W;
-        let class = match &e {
-            W::Decode(_) => Class::Input, // replaced below by the decoder's own class
-            W::Write { source, .. } | W::Read { source, .. } => Class::of_io(source),
-            W::NonFinite { .. } | W::Internal(_) => Class::Machine,
-            W::Unwritable { .. }
-            | W::Exists { .. }
-            | W::NoFolder { .. }
-            | W::IsFolder { .. }
-            | W::NotRegular { .. }
-            | W::ReadOnlyFolder { .. }
-            | W::UnknownExtension { .. }
-            | W::FormatMismatch { .. }
-            | W::StdoutIsTerminal
-            | W::SameAsInput { .. } => Class::Input,
+        let (class, path) = match e {
+            W::Decode(d) => return d.into(),
+            W::Internal(_) => return Self::of(Class::Machine, None, e),
+            W::StdoutIsTerminal => (Class::Input, PathBuf::from("-")),
+            W::Write {
+                ref source,
+                ref path,
+            }
+            | W::Read {
+                ref source,
+                ref path,
+            } => (Class::of_io(source), path.clone()),
+            W::NonFinite { ref path } => (Class::Machine, path.clone()),
+            W::Unwritable { ref path, .. }
+            | W::Exists { ref path }
+            | W::NoFolder { ref path }
+            | W::IsFolder { ref path }
+            | W::NotRegular { ref path, .. }
+            | W::ReadOnlyFolder { ref path }
+            | W::UnknownExtension { ref path }
+            | W::FormatMismatch { ref path, .. }
+            | W::SameAsInput { ref path } => (Class::Input, path.clone()),
         };
-        let path = match &e {
-            W::Decode(_) | W::Internal(_) => None,
-            W::StdoutIsTerminal => Some(PathBuf::from("-")),
-            W::Unwritable { path, .. }
-            | W::Read { path, .. }
-            | W::Exists { path }
-            | W::NoFolder { path }
-            | W::IsFolder { path }
-            | W::NotRegular { path, .. }
-            | W::ReadOnlyFolder { path }
-            | W::UnknownExtension { path }
-            | W::FormatMismatch { path, .. }
-            | W::SameAsInput { path }
-            | W::Write { path, .. }
-            | W::NonFinite { path } => Some(path.clone()),
-        };
-        match e {
-            W::Decode(d) => d.into(),
-            e => Error::of(class, path.map(Subject::File), e),
-        }
+        Self::of(class, Some(Subject::File(path)), e)
     }
 }

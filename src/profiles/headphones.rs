@@ -45,18 +45,16 @@ pub enum HeadphonesError {
 /// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
 impl From<HeadphonesError> for Error {
     fn from(e: HeadphonesError) -> Self {
-        let path = match &e {
-            HeadphonesError::Settings(_)
-            | HeadphonesError::Profile(_)
-            | HeadphonesError::Measurement(_) => None,
-            HeadphonesError::UnknownFormat { path } | HeadphonesError::Missing { path, .. } => {
-                Some(Subject::File(path.clone()))
+        let path = match e {
+            HeadphonesError::Settings(e) => return e.into(),
+            HeadphonesError::Profile(e) => return Error::from(e).context("headphone correction"),
+            HeadphonesError::Measurement(e) => {
+                return Error::from(e).context("headphone correction")
             }
+            HeadphonesError::UnknownFormat { ref path }
+            | HeadphonesError::Missing { ref path, .. } => path.clone(),
         };
-        match e {
-            HeadphonesError::Settings(s) => s.into(),
-            e => Self::of(Class::Input, path, e),
-        }
+        Self::of(Class::Input, Some(Subject::File(path)), e)
     }
 }
 

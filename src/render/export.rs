@@ -46,19 +46,15 @@ pub enum ExportError {
 impl From<ExportError> for Error {
     fn from(e: ExportError) -> Self {
         use ExportError as E;
-        let (class, path) = match &e {
-            E::Wav(_) | E::Decode(_) | E::Profile(_) => (Class::Input, None),
-            E::Format { path, .. } | E::SameOutput { path } => (Class::Input, Some(path)),
-            E::Collision(_) | E::Rate(_) => (Class::Input, None),
-            E::ListFolder { path, .. } => (Class::Machine, Some(path)),
+        let (class, path) = match e {
+            E::Wav(e) => return e.into(),
+            E::Decode(e) => return e.into(),
+            E::Profile(e) => return e.into(),
+            E::Collision(_) | E::Rate(_) => return Self::of(Class::Input, None, e),
+            E::Format { ref path, .. } | E::SameOutput { ref path } => (Class::Input, path.clone()),
+            E::ListFolder { ref path, .. } => (Class::Machine, path.clone()),
         };
-        let subject = path.map(|p| Subject::File(p.clone()));
-        match e {
-            E::Wav(e) => e.into(),
-            E::Decode(e) => e.into(),
-            E::Profile(e) => e.into(),
-            e => Self::of(class, subject, e),
-        }
+        Self::of(class, Some(Subject::File(path)), e)
     }
 }
 
