@@ -880,7 +880,6 @@ const MAX_FN_LINES: usize = 100;
 /// A function on it may not grow, and one that is split comes off it.
 const LONG_FNS: &[(&str, &str, usize)] = &[
     ("commands/live.rs", "scripted", 124),
-    ("playback/engine.rs", "render_chunk", 177),
     ("playback/live.rs", "start", 162),
     ("ui/tui/live.rs", "draw_live", 104),
 ];

@@ -120,6 +120,18 @@ struct Glide {
     to: f64,
 }
 
+/// Where one chunk's mix is heading: the sides' gains (matched or plain), the pending chain's,
+/// the run gain (0 stopping, 1 playing), the crossfade position (0 = A, 1 = B).
+#[derive(Clone, Copy)]
+struct MixTargets {
+    gain: [f64; 2],
+    pending_gain: f64,
+    run: f64,
+    mix: f64,
+    gliding: bool,
+    matching: bool,
+}
+
 /// Queues that connect the control thread with an [`Engine`].
 pub struct EngineHandles {
     pub cmds: rtrb::Producer<EngineCmd>,
@@ -260,10 +272,11 @@ impl Engine {
         }
     }
 
+    /// One chunk of the callback: input from the ring (faded at an underrun's edges), both
+    /// sides (and a pending replacement) filtered, then mixed into `out`.
     fn render_chunk(&mut self, out: &mut [f32]) {
-        let ch = self.channels;
-        let frames = out.len() / ch;
-        let n = frames * ch;
+        let frames = out.len() / self.channels;
+        let n = frames * self.channels;
         let paused = self.ctl.paused.load(Relaxed);
         let stop = paused || matches!(self.flow, Flow::Flushing { .. });
         // Faded out and stopped: silence, and the ring is left alone (or emptied when seeking).
@@ -275,7 +288,30 @@ impl Engine {
             }
             return;
         }
-        // Input from the ring; a shortfall is an underrun (or the end of the file).
+        self.take_input(n, stop);
+        self.filter_input(n);
+        let peak = self.mix_sides(out, frames, stop);
+        self.finish_pending();
+        self.publish_peaks(peak);
+    }
+
+    /// Fills `xin[..n]` from the ring; a shortfall is an underrun (or the end of the file), and
+    /// the audio around a gap is faded rather than stepped.
+    #[inline]
+    fn take_input(&mut self, n: usize, stop: bool) {
+        let got = self.read_ring(n);
+        let got_frames = got / self.channels;
+        self.fade_in_after_gap(got_frames);
+        if got < n && !stop {
+            self.on_shortfall(got);
+        }
+        self.consumed += got_frames as u64;
+    }
+
+    /// Whole frames from the ring into `xin[..n]`, zeros after them; how many samples came.
+    #[inline]
+    fn read_ring(&mut self, n: usize) -> usize {
+        let ch = self.channels;
         let xin = &mut self.xin[..n];
         let mut got = 0;
         let avail = (self.ring.slots().min(n) / ch) * ch;
@@ -290,41 +326,55 @@ impl Engine {
             }
         }
         xin[got..].fill(0.0);
-        let got_frames = got / ch;
-        // After a gap, the audio comes back faded in.
-        if self.fade_in_left > 0 && got_frames > 0 {
-            let f = self.underrun_fade;
-            let m = self.fade_in_left.min(got_frames);
-            for (i, frame) in xin[..m * ch].chunks_exact_mut(ch).enumerate() {
-                let g = raised_cosine(f - self.fade_in_left + i, f);
-                frame.iter_mut().for_each(|v| *v *= g);
-            }
-            self.fade_in_left -= m;
-        }
-        if got < n && !stop {
-            if self.ctl.eof.load(Acquire) {
-                if got == 0 {
-                    self.ctl.finished.store(true, Release);
-                }
-            } else {
-                self.ctl.underruns.fetch_add(1, Relaxed);
-                // What did arrive ends in a fade-out rather than a step to silence (when the
-                // previous block took the ring's last frame, there is nothing left to fade).
-                let f = self.underrun_fade;
-                let m = f.min(got_frames);
-                for (i, frame) in xin[(got_frames - m) * ch..got]
-                    .chunks_exact_mut(ch)
-                    .enumerate()
-                {
-                    let g = raised_cosine(m - 1 - i, f);
-                    frame.iter_mut().for_each(|v| *v *= g);
-                }
-                self.fade_in_left = f;
-            }
-        }
-        self.consumed += (got / ch) as u64;
+        got
+    }
 
-        // Both sides (and a pending replacement) filter the same input.
+    /// After a gap, the audio comes back faded in (over the first of the `got_frames` read).
+    #[inline]
+    fn fade_in_after_gap(&mut self, got_frames: usize) {
+        if self.fade_in_left == 0 || got_frames == 0 {
+            return;
+        }
+        let ch = self.channels;
+        let f = self.underrun_fade;
+        let m = self.fade_in_left.min(got_frames);
+        for (i, frame) in self.xin[..m * ch].chunks_exact_mut(ch).enumerate() {
+            let g = raised_cosine(f - self.fade_in_left + i, f);
+            frame.iter_mut().for_each(|v| *v *= g);
+        }
+        self.fade_in_left -= m;
+    }
+
+    /// Fewer than the chunk's samples came (`got`) while playing: the end of the file (finished
+    /// once nothing comes), or an underrun, counted, whose last audio fades out.
+    #[inline]
+    fn on_shortfall(&mut self, got: usize) {
+        if self.ctl.eof.load(Acquire) {
+            if got == 0 {
+                self.ctl.finished.store(true, Release);
+            }
+            return;
+        }
+        self.ctl.underruns.fetch_add(1, Relaxed);
+        // What did arrive ends in a fade-out rather than a step to silence (when the previous
+        // block took the ring's last frame, there is nothing left to fade).
+        let ch = self.channels;
+        let got_frames = got / ch;
+        let f = self.underrun_fade;
+        let m = f.min(got_frames);
+        for (i, frame) in self.xin[(got_frames - m) * ch..got]
+            .chunks_exact_mut(ch)
+            .enumerate()
+        {
+            let g = raised_cosine(m - 1 - i, f);
+            frame.iter_mut().for_each(|v| *v *= g);
+        }
+        self.fade_in_left = f;
+    }
+
+    /// Both sides (and a pending replacement) filter the same input.
+    #[inline]
+    fn filter_input(&mut self, n: usize) {
         self.xa[..n].copy_from_slice(&self.xin[..n]);
         self.xb[..n].copy_from_slice(&self.xin[..n]);
         self.sides[0].chain.process(&mut self.xa[..n]);
@@ -333,7 +383,12 @@ impl Engine {
             self.xp[..n].copy_from_slice(&self.xin[..n]);
             p.chain.chain.process(&mut self.xp[..n]);
         }
+    }
 
+    /// Mixes the filtered sides into `out` at the live side's gain, crossfading, gliding and
+    /// fading a pending chain in when anything moves; returns each channel's peak.
+    #[inline]
+    fn mix_sides(&mut self, out: &mut [f32], frames: usize, stop: bool) -> [f32; 2] {
         let matching = self.ctl.matching.load(Relaxed);
         let pick = |s: &SideChain| {
             if matching {
@@ -342,56 +397,86 @@ impl Engine {
                 s.gain_plain
             }
         };
-        let mut target_gain = [pick(&self.sides[0]), pick(&self.sides[1])];
-        let gliding = self.glide.iter().any(|g| g.left > 0);
-        let pend_gain = self.pending.as_ref().map_or(0.0, |p| pick(&p.chain));
-        let run_target = if stop { 0.0 } else { 1.0 };
-        let target_mix = self.target as f64;
-        let mut peak = [0.0f32; 2];
+        let mut to = MixTargets {
+            gain: [pick(&self.sides[0]), pick(&self.sides[1])],
+            pending_gain: self.pending.as_ref().map_or(0.0, |p| pick(&p.chain)),
+            run: if stop { 0.0 } else { 1.0 },
+            mix: self.target as f64,
+            gliding: self.glide.iter().any(|g| g.left > 0),
+            matching,
+        };
         let steady = self.pending.is_none()
-            && !gliding
-            && self.mix == target_mix
-            && self.run_gain == run_target
-            && self.gain_now == target_gain;
-        if steady {
-            // Nothing is moving (the usual case): one side at a constant gain. The same numbers the
-            // general loop below gives (its weights are exactly 0 and 1 here), without per-sample
-            // cosines and smoothing.
-            let (g, y) = if self.target == 0 {
-                (self.gain_now[0], &self.xa[..n])
-            } else {
-                (self.gain_now[1], &self.xb[..n])
-            };
-            let run = self.run_gain;
-            for (k, (o, &v)) in out.iter_mut().zip(y).enumerate() {
-                let v = (run * (g * v)) as f32;
-                *o = v;
-                if let Some(p) = peak.get_mut(k % ch) {
-                    *p = p.max(v.abs());
-                }
+            && !to.gliding
+            && self.mix == to.mix
+            && self.run_gain == to.run
+            && self.gain_now == to.gain;
+        let peak = if steady {
+            self.mix_steady(out, frames * self.channels)
+        } else {
+            self.mix_moving(out, frames, &mut to)
+        };
+        // Smoothing approaches its target exponentially: land on it, so the steady path can take over.
+        for (g, t) in self.gain_now.iter_mut().zip(to.gain) {
+            if (*g - t).abs() < 1e-9 {
+                *g = t;
             }
         }
-        let moving_frames = if steady { 0 } else { frames };
-        for f in 0..moving_frames {
+        if (self.run_gain - to.run).abs() < 1e-9 {
+            self.run_gain = to.run;
+        }
+        peak
+    }
+
+    /// Nothing is moving (the usual case): one side at a constant gain. The same numbers
+    /// [`Self::mix_moving`] gives (its weights are exactly 0 and 1 here), without per-sample
+    /// cosines and smoothing.
+    #[inline]
+    fn mix_steady(&mut self, out: &mut [f32], n: usize) -> [f32; 2] {
+        let ch = self.channels;
+        let mut peak = [0.0f32; 2];
+        let (g, y) = if self.target == 0 {
+            (self.gain_now[0], &self.xa[..n])
+        } else {
+            (self.gain_now[1], &self.xb[..n])
+        };
+        let run = self.run_gain;
+        for (k, (o, &v)) in out.iter_mut().zip(y).enumerate() {
+            let v = (run * (g * v)) as f32;
+            *o = v;
+            if let Some(p) = peak.get_mut(k % ch) {
+                *p = p.max(v.abs());
+            }
+        }
+        peak
+    }
+
+    /// The general mix, per sample: the A/B crossfade, the gains smoothed towards `to` (a glide
+    /// moving the matched ones), the run gain (pause, seek) and a pending chain fading in after
+    /// its warm-up.
+    #[inline]
+    fn mix_moving(&mut self, out: &mut [f32], frames: usize, to: &mut MixTargets) -> [f32; 2] {
+        let ch = self.channels;
+        let mut peak = [0.0f32; 2];
+        for f in 0..frames {
             // Crossfade position and smoothed gains, per sample.
-            if self.mix < target_mix {
-                self.mix = (self.mix + self.mix_step).min(target_mix);
-            } else if self.mix > target_mix {
-                self.mix = (self.mix - self.mix_step).max(target_mix);
+            if self.mix < to.mix {
+                self.mix = (self.mix + self.mix_step).min(to.mix);
+            } else if self.mix > to.mix {
+                self.mix = (self.mix - self.mix_step).max(to.mix);
             }
             let wb = 0.5 - 0.5 * (std::f64::consts::PI * self.mix).cos();
             let wa = 1.0 - wb;
-            if gliding {
-                for (i, t) in target_gain.iter_mut().enumerate() {
-                    if self.step_glide(i) && matching {
+            if to.gliding {
+                for (i, t) in to.gain.iter_mut().enumerate() {
+                    if self.step_glide(i) && to.matching {
                         *t = self.sides[i].gain_matched;
                     }
                 }
             }
-            for (g, t) in self.gain_now.iter_mut().zip(target_gain) {
+            for (g, t) in self.gain_now.iter_mut().zip(to.gain) {
                 *g += (t - *g) * self.gain_coef;
             }
-            self.run_gain += (run_target - self.run_gain) * self.gain_coef;
+            self.run_gain += (to.run - self.run_gain) * self.gain_coef;
             let mut pw = 0.0;
             if let Some(p) = self.pending.as_mut() {
                 p.age += 1;
@@ -405,7 +490,7 @@ impl Engine {
                 let mut ya = self.gain_now[0] * self.xa[k];
                 let mut yb = self.gain_now[1] * self.xb[k];
                 if let Some(p) = self.pending.as_ref() {
-                    let yp = pend_gain * self.xp[k];
+                    let yp = to.pending_gain * self.xp[k];
                     if p.side == 0 {
                         ya = (1.0 - pw) * ya + pw * yp;
                     } else {
@@ -419,21 +504,17 @@ impl Engine {
                 }
             }
         }
-        // Smoothing approaches its target exponentially: land on it, so the steady path can take over.
-        for (g, t) in self.gain_now.iter_mut().zip(target_gain) {
-            if (*g - t).abs() < 1e-9 {
-                *g = t;
-            }
-        }
-        if (self.run_gain - run_target).abs() < 1e-9 {
-            self.run_gain = run_target;
-        }
-        self.finish_pending();
+        peak
+    }
+
+    /// Each channel's peak of the chunk, for the meters (a mono device's on both).
+    #[inline]
+    fn publish_peaks(&self, peak: [f32; 2]) {
         for (c, p) in peak.iter().enumerate() {
             // Non-negative floats order like their bit patterns.
             self.ctl.peak_bits[c].fetch_max(p.to_bits(), Relaxed);
         }
-        if ch == 1 {
+        if self.channels == 1 {
             self.ctl.peak_bits[1].fetch_max(peak[0].to_bits(), Relaxed);
         }
     }

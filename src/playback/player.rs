@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// The feeder thread, which ends with its error if decoding or resampling failed.
+type FeederThread = JoinHandle<Result<(), feeder::FeedError>>;
+
 /// How much audio the feeder keeps ahead of the callback.
 const RING_S: f64 = 0.5;
 /// Audio decoded before the device starts (no underrun at the start).
@@ -92,7 +95,7 @@ pub struct SideInfo {
 pub struct Player {
     pub ctl: Arc<Control>,
     running: Option<Running>,
-    feeder: Option<JoinHandle<Result<(), feeder::FeedError>>>,
+    feeder: Option<FeederThread>,
     handles: EngineHandles,
     pub info: Info,
     pub input: PathBuf,
@@ -201,11 +204,7 @@ fn start_feeding(
     start_frame: u64,
     device_rate: u32,
     dch: usize,
-) -> Result<(
-    Engine,
-    EngineHandles,
-    JoinHandle<Result<(), feeder::FeedError>>,
-)> {
+) -> Result<(Engine, EngineHandles, FeederThread)> {
     if start_frame > 0 {
         src.seek(start_frame)?;
     }

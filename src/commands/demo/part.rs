@@ -131,6 +131,9 @@ pub fn render_part(
     })
 }
 
+/// A chart's curve: its label and its (Hz, dB) points.
+type Curve = (String, Vec<(f64, f64)>);
+
 /// Pass 2: writes each side's file at `paths` (one per side written: B = A writes A only), with
 /// its gain, taking its spectrum on the way; returns the samples clipped and the spectra.
 fn write_sides(
@@ -199,7 +202,7 @@ fn measure_sides(
     gains_db: [f64; 2],
     samples: &[f64],
     out_specs: &[Spectrum],
-) -> (Vec<Number>, Vec<(String, Vec<(f64, f64)>)>) {
+) -> (Vec<Number>, Vec<Curve>) {
     let sides = out_specs.len();
     let src_spec = Spectrum::welch(samples, material::CHANNELS, f64::from(material::RATE));
     let grid = sixth_octave_grid();
@@ -227,7 +230,7 @@ fn measure_sides(
 fn draw_charts(
     part: &DemoPart,
     profiles: &[Profile; 2],
-    ltas: &[(String, Vec<(f64, f64)>)],
+    ltas: &[Curve],
     (response_png, spectra_png): (&Path, &Path),
 ) -> Result<()> {
     let title = format!("{}: frequency responses", part.title);
