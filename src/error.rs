@@ -7,11 +7,11 @@
 //! `std::error::Error`, so `?` on a new error type does not compile until its `From` impl chooses
 //! a class, and a new variant does not compile until its arm does: nothing exits 1 by accident.
 //! The errors of `dsp`, `abx` and `ui`, which import nothing else of the crate, have their `From`
-//! impls here; this file imports nothing else, so every other module may import it without an
-//! import circle.
+//! impls here; this file imports nothing else (but `ui`'s signal flag), so every other module may
+//! import it without an import circle.
 
 use crate::abx::AbxError;
-use crate::dsp::{FilterError, ProfileError};
+use crate::dsp::ProfileError;
 use crate::ui::plot::PlotError;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -255,13 +255,6 @@ impl From<ProfileError> for Error {
     }
 }
 
-/// A filter the user described that cannot be built.
-impl From<FilterError> for Error {
-    fn from(e: FilterError) -> Self {
-        Self::of(Class::Input, None, e)
-    }
-}
-
 /// A JSON report that cannot be serialised: a defect of iemsim.
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
@@ -360,7 +353,6 @@ mod tests {
             (StdoutError(full()).into(), 1),
             (serde_json::from_str::<u8>("x").unwrap_err().into(), 1),
             (unknown().into(), 2),
-            (FilterError::BadQ { q: -1.0 }.into(), 2),
             (AbxError::NoTrial.into(), 1),
             (PlotError::Font.into(), 1),
             (WavError::Exists { path: p("o.wav") }.into(), 2),
