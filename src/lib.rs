@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod dsp;
 pub mod error;
+pub use error::{Error, Result};
 pub mod interrupt;
 pub mod io;
 pub mod playback;

@@ -11,26 +11,10 @@ fn main() -> ExitCode {
         Err(err) => {
             // Not eprintln!: after a hang-up stderr may be a dead terminal, and eprintln! panics.
             // The one diagnostic writer ignores write errors and escapes what files put in it.
-            iemsim::io::diag::line(format_args!("iemsim: {}", one_line(&err)));
-            ExitCode::from(iemsim::error::exit_code(&err))
+            iemsim::io::diag::line(format_args!("iemsim: {err}"));
+            ExitCode::from(err.class().exit_code())
         }
     }
-}
-
-/// "context: cause: root cause", without repeating a cause that the context already quotes.
-fn one_line(err: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in err.chain() {
-        let s = cause.to_string();
-        if out.contains(&s) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&s);
-    }
-    out
 }
 
 /// `iemsim show dd | head` should stop quietly when `head` closes the pipe, as Unix tools do, not

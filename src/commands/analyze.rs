@@ -6,11 +6,11 @@ use crate::cli::AnalyzeArgs;
 use crate::commands::out::outln;
 use crate::dsp::levels::SignalStats;
 use crate::dsp::{Preamp, Profile};
+use crate::error::{Error, Result};
 use crate::io::Decoder;
 use crate::profiles::resolve;
 use crate::render::export::{Stderr, BLOCK_FRAMES};
 use crate::render::{render, Lane};
-use anyhow::{anyhow, Result};
 use serde::Serialize;
 use std::path::Path;
 
@@ -106,13 +106,13 @@ fn measure(
         .into_iter()
         .map(|r| {
             r.stats
-                .ok_or_else(|| anyhow!("an analysis lane lost its statistics"))
+                .ok_or_else(|| Error::machine("an analysis lane lost its statistics"))
         })
         .collect::<Result<Vec<_>>>()?
         .into_iter();
     let input_stats = stats
         .next()
-        .ok_or_else(|| anyhow!("the input's analysis lane is missing"))?;
+        .ok_or_else(|| Error::machine("the input's analysis lane is missing"))?;
     let mut versions = vec![Version {
         label: "input".into(),
         profile: None,

@@ -4,9 +4,9 @@
 
 use crate::dsp::Profile;
 use crate::error::usage;
+use crate::error::Result;
 use crate::io::atomic::TempFile;
 use crate::ui::plot::{self, Chart, Curve, Format, Size, Style};
-use anyhow::Result;
 use std::io::Write;
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::commands::out;
-use anyhow::Result;
+use crate::error::Result;
 use clap::CommandFactory;
 
 pub fn run(args: &CompletionsArgs) -> Result<()> {

@@ -2,9 +2,9 @@
 
 use crate::cli::{ConfigArgs, ConfigCommand};
 use crate::commands::out::outln;
+use crate::error::Result;
 use crate::profiles::headphones::{Correction, Source};
 use crate::profiles::settings;
-use anyhow::Result;
 use std::path::PathBuf;
 
 pub fn run(args: &ConfigArgs) -> Result<()> {

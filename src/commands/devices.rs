@@ -3,8 +3,8 @@
 
 use crate::cli::DevicesArgs;
 use crate::commands::out::outln;
+use crate::error::Result;
 use crate::playback::device::{self, DeviceInfo};
-use anyhow::Result;
 
 pub fn run(args: &DevicesArgs) -> Result<()> {
     // A missing device is a runtime failure (exit 1); the error text says what to try.

@@ -7,11 +7,11 @@ use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
 use crate::error::usage;
+use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
 use crate::render::export::{export_matched, Watch};
 use crate::render::listing::{check_collisions, list_wavs};
 use crate::ui::progress::{Progress, Run};
-use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -151,11 +151,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         print_json(&reports, &skipped, to_stdout)?;
     }
     match first_error {
-        Some(e) => Err(crate::error::BatchFailed {
-            message: format!("{failed} of {attempted} files failed (see above)"),
-            code: crate::error::exit_code(&e),
-        }
-        .into()),
+        Some(e) => Err(crate::error::Error::batch(
+            format!("{failed} of {attempted} files failed (see above)"),
+            &e,
+        )),
         None => Ok(()),
     }
 }
@@ -312,8 +311,8 @@ struct Done {
     results: Vec<Option<Result<Vec<OutputReport>>>>,
     printed: usize,
     reports: Vec<OutputReport>,
-    first_error: Option<anyhow::Error>,
-    print_error: Option<anyhow::Error>,
+    first_error: Option<crate::error::Error>,
+    print_error: Option<crate::error::Error>,
 }
 
 /// Exports every input of `plan` on `jobs` threads, each taking the next input when it is done
@@ -330,7 +329,7 @@ fn export_all(
     cores: usize,
     check_each: Option<&[String]>,
     print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
-) -> Result<(Vec<OutputReport>, Option<anyhow::Error>)> {
+) -> Result<(Vec<OutputReport>, Option<crate::error::Error>)> {
     if jobs > 1 {
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
     }
@@ -365,7 +364,7 @@ fn export_all(
             .filter(|_| file.is_file())
             .map_or(Ok(()), |specs| check_rates(file, specs))
             .and_then(|()| {
-                export_matched(file, outs, opts, matching, &mut bars).map_err(anyhow::Error::from)
+                export_matched(file, outs, opts, matching, &mut bars).map_err(Into::into)
             });
         run.done_one();
         let Ok(mut guard) = done.lock() else {
@@ -405,7 +404,7 @@ fn export_all(
     run.finish();
     let d = done
         .into_inner()
-        .map_err(|_| anyhow::anyhow!("an export worker failed"))?;
+        .map_err(|_| crate::error::Error::machine("an export worker failed"))?;
     if let Some(e) = d.print_error {
         return Err(e);
     }

@@ -6,9 +6,9 @@ use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
+use crate::error::Result;
 use crate::io::sink::check_output;
 use crate::io::{Sink, SinkSpec, Tags, Target};
-use anyhow::Result;
 use clap::ValueEnum;
 
 /// Longest signal `generate` writes (a 1-hour file is already hundreds of MB).

@@ -6,6 +6,7 @@ use super::session::need_terminal;
 use crate::cli::LiveArgs;
 use crate::dsp::Profile;
 use crate::error::usage;
+use crate::error::{Context, Result};
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
 use crate::playback::routing;
@@ -13,7 +14,6 @@ use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, LiveView, TerminalGuard};
-use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -111,7 +111,8 @@ impl Live {
             return Ok(None);
         };
         let lost = e
-            .downcast_ref::<crate::playback::DeviceError>()
+            .domain()
+            .and_then(|d| d.downcast_ref::<crate::playback::DeviceError>())
             .is_some_and(|d| matches!(d, crate::playback::DeviceError::Lost { .. }));
         self.restarts
             .retain(|t| t.elapsed() < Duration::from_secs(60));
@@ -228,7 +229,7 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
 fn setup(undo: bool) -> Result<()> {
     let out = |s: String| crate::commands::out::line(format_args!("{s}"));
     if undo {
-        let mods = routing::undo_setup().map_err(anyhow::Error::msg)?;
+        let mods = routing::undo_setup().map_err(crate::error::Error::machine)?;
         if mods.is_empty() {
             out(format!("no `{}` sink to remove", routing::SETUP_SINK))?;
         } else {
@@ -240,7 +241,7 @@ fn setup(undo: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let (verb, module) = match routing::setup().map_err(anyhow::Error::msg)? {
+    let (verb, module) = match routing::setup().map_err(crate::error::Error::machine)? {
         routing::Setup::Created { module } => ("created", module),
         routing::Setup::AlreadyThere { module } => ("already there:", module),
     };

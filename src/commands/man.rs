@@ -4,7 +4,7 @@
 use crate::cli::{Cli, ManArgs};
 use crate::commands::out;
 use crate::error::usage;
-use anyhow::Result;
+use crate::error::Result;
 use clap::CommandFactory;
 
 pub fn run(args: &ManArgs) -> Result<()> {

@@ -22,7 +22,7 @@ pub mod session;
 pub mod show;
 
 use crate::cli::Command;
-use anyhow::Result;
+use crate::error::Result;
 use std::path::{Path, PathBuf};
 
 /// Starts a player, showing the bar of its loudness analysis (unless `cfg.quiet`): the commands

@@ -3,9 +3,9 @@
 use crate::cli::{ProfileArgs, ProfileCommand};
 use crate::commands::out::outln;
 use crate::error::usage;
+use crate::error::Result;
 use crate::io::atomic::{same_file, TempFile};
 use crate::io::profile_file::Format;
-use anyhow::Result;
 use std::io::Write;
 
 pub fn run(args: &ProfileArgs) -> Result<()> {

@@ -3,9 +3,9 @@
 
 use crate::cli::ProfilesArgs;
 use crate::commands::out::outln;
+use crate::error::Result;
 use crate::profiles::iems::{self, IemProfile};
 use crate::profiles::{self, Origin};
-use anyhow::Result;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -3,13 +3,13 @@
 //! (a command does not call another command's internals). The only part that owns the terminal.
 
 use crate::dsp::Profile;
+use crate::error::{Context, Result};
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
 use crate::profiles::iems;
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
 use crate::ui::tui::{self, Action, Live, Mode, PlayView, SideView, StatusView, TerminalGuard};
-use anyhow::{Context, Result};
 use crossterm::event::KeyEvent;
 use std::time::{Duration, Instant};
 

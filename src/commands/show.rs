@@ -6,8 +6,8 @@ use crate::cli::ShowArgs;
 use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::Preamp;
+use crate::error::Result;
 use crate::ui::fmt;
-use anyhow::Result;
 use serde::Serialize;
 
 #[derive(Serialize)]

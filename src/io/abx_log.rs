@@ -23,6 +23,7 @@
 //! A last line without '\n' that is a whole record (an edited file) is kept and the new record
 //! starts on a line of its own; any other last line is refused like any foreign line.
 use crate::abx::Trial;
+use crate::error::{Class, Error, Subject};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
@@ -49,14 +50,27 @@ pub enum AbxLogError {
 }
 
 impl AbxLogError {
-    /// True when the user can fix it (another `--log`, a data folder): exit code 2.
-    pub fn is_bad_input(&self) -> bool {
+    /// Input when the user can fix it (another `--log`, a data folder): exit code 2.
+    pub fn class(&self) -> Class {
         match self {
-            Self::NoDataDir | Self::NotALog { .. } => true,
+            Self::NoDataDir | Self::NotALog { .. } => Class::Input,
             Self::Append { source, .. } | Self::Read { source, .. } | Self::Hash { source, .. } => {
-                super::is_user_fixable(source)
+                Class::of_io(source)
             }
         }
+    }
+}
+
+impl From<AbxLogError> for Error {
+    fn from(e: AbxLogError) -> Self {
+        let subject = match &e {
+            AbxLogError::NoDataDir => None,
+            AbxLogError::Append { path, .. }
+            | AbxLogError::Read { path, .. }
+            | AbxLogError::Hash { path, .. }
+            | AbxLogError::NotALog { path, .. } => Some(Subject::File(path.clone())),
+        };
+        Self::of(e.class(), subject, e)
     }
 }
 

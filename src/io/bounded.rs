@@ -18,7 +18,7 @@ pub const CSV_LIMIT: u64 = 16 << 20;
 /// The bytes of `path`, a regular file of at most `limit` bytes.
 ///
 /// Errors are `io::Error`s whose message says what is wrong ("is a FIFO, not a regular file",
-/// "is 1.0 GB, more than the 1 MB iemsim reads"), of a kind [`super::is_user_fixable`] accepts.
+/// "is 1.0 GB, more than the 1 MB iemsim reads"), of a kind [`crate::error::Class::of_io`] calls the user's to fix.
 pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
@@ -105,13 +105,13 @@ mod tests {
     fn refuses_devices_and_large_files_reads_small_ones() {
         let e = read_regular(Path::new("/dev/zero"), TEXT_LIMIT).unwrap_err();
         assert!(e.to_string().contains("a device"), "{e}");
-        assert!(super::super::is_user_fixable(&e));
+        assert_eq!(crate::error::Class::of_io(&e), crate::error::Class::Input);
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.txt");
         std::fs::write(&p, vec![b'x'; 2000]).unwrap();
         let e = read_regular(&p, 1000).unwrap_err();
         assert!(e.to_string().contains("more than the 1000 bytes"), "{e}");
-        assert!(super::super::is_user_fixable(&e));
+        assert_eq!(crate::error::Class::of_io(&e), crate::error::Class::Input);
         assert_eq!(read_regular(&p, 2000).unwrap().len(), 2000);
         let e = read_regular(dir.path(), 1000).unwrap_err();
         assert!(e.to_string().contains("a folder"), "{e}");

@@ -62,7 +62,7 @@ pub struct FlacSink {
 
 impl FlacSink {
     pub fn open(target: &Target, spec: &SinkSpec) -> Result<Self, WavError> {
-        let bad = |detail: String| WavError::Unsupported {
+        let bad = |detail: String| WavError::Unwritable {
             path: target.display_path(),
             detail,
         };

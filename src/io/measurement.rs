@@ -4,6 +4,7 @@
 //! lines (`#`, `*` as REW writes them). [`read`] reads a file (bounded in size); [`parse`] works on
 //! text, so the embedded data the built-in profiles are fitted to and the files share one parser.
 
+use crate::error::{Class, Error, Subject};
 use std::path::{Path, PathBuf};
 
 /// Reads and parses a measurement file.
@@ -41,6 +42,18 @@ pub enum MeasurementError {
     },
     #[error("{}: {problem}", .path.display())]
     Data { path: PathBuf, problem: String },
+}
+
+/// A measurement the user named that cannot be read or used: theirs to fix (exit code 2).
+impl From<MeasurementError> for Error {
+    fn from(e: MeasurementError) -> Self {
+        let path = match &e {
+            MeasurementError::Read { path, .. }
+            | MeasurementError::Line { path, .. }
+            | MeasurementError::Data { path, .. } => path.clone(),
+        };
+        Self::of(Class::Input, Some(Subject::File(path)), e)
+    }
 }
 
 /// Fewer points than this is not a frequency response.

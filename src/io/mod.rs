@@ -29,24 +29,3 @@ pub use wav_write::WavSink;
 pub type WavSource = Decoder;
 /// See [`WavSource`].
 pub type WavInfo = Info;
-
-/// True for the I/O errors a user fixes by naming another path or another kind of file: it is
-/// not there, is the wrong kind of thing (a folder, a pipe that cannot seek), or may not be
-/// written (read-only mount, permissions). Everything else (disk full, device errors) is the
-/// machine's failure. `crate::error` turns this into exit code 2 versus 1.
-pub fn is_user_fixable(err: &std::io::Error) -> bool {
-    use std::io::ErrorKind as K;
-    matches!(
-        err.kind(),
-        K::NotFound
-            | K::PermissionDenied
-            | K::AlreadyExists
-            | K::ReadOnlyFilesystem
-            | K::NotADirectory
-            | K::IsADirectory
-            | K::InvalidFilename
-            | K::NotSeekable
-            | K::InvalidInput
-            | K::FileTooLarge
-    )
-}

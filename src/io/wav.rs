@@ -1,24 +1,16 @@
-//! The errors of reading and writing audio files (reading is `io::decode`, writing `wav_write`,
-//! `flac_write` and `sink`). Every error names the file and says what is wrong in words a user can
-//! act on.
+//! The errors of writing audio files (`wav_write`, `flac_write` and `sink`), and of reading the
+//! input while rendering (reading itself is `io::decode`). Every error names the file and says
+//! what is wrong in words a user can act on; a defect of iemsim says so instead of naming a file.
 
+use crate::error::{Class, Error, Subject};
 use std::io;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WavError {
-    #[error("{path}: cannot open: {source}")]
-    Open { path: PathBuf, source: io::Error },
-    #[error("{path}: not a WAV file ({detail})")]
-    NotWav { path: PathBuf, detail: String },
-    #[error("{path}: truncated {part}: {detail}")]
-    Truncated {
-        path: PathBuf,
-        part: &'static str,
-        detail: String,
-    },
-    #[error("{path}: unsupported WAV: {detail} (iemsim reads 8/16/24/32-bit integer or 32-bit float PCM, 1-8 channels, 8-192 kHz)")]
-    Unsupported { path: PathBuf, detail: String },
+    /// The output format cannot hold this stream (a FLAC of 32-bit samples or 9 channels).
+    #[error("{path}: {detail}")]
+    Unwritable { path: PathBuf, detail: String },
     #[error("{path}: read error: {source}")]
     Read { path: PathBuf, source: io::Error },
     #[error("{path}: already exists (use --force to replace it)")]
@@ -53,20 +45,40 @@ pub enum WavError {
     /// Reading the input failed (the decoder names the file and the problem).
     #[error(transparent)]
     Decode(#[from] super::decode::DecodeError),
+    /// A step of iemsim itself failed (a worker that stopped, a resampler that refused a
+    /// block): no file is to blame, exit code 1.
+    #[error("{0}")]
+    Internal(String),
 }
 
-impl WavError {
-    /// True when the user can fix it by changing the input or the command line (exit code 2):
-    /// also an output path that is a folder, read-only or under a non-folder, and an input that
-    /// cannot seek. False for failures of the machine (disk full, I/O error: exit code 1).
-    pub fn is_bad_input(&self) -> bool {
-        match self {
-            Self::Decode(d) => d.is_bad_input(),
-            Self::Write { source, .. } | Self::Read { source, .. } => {
-                super::is_user_fixable(source)
+/// The user can fix a path that is a folder, read-only or under a non-folder, an existing output
+/// or the wrong extension (exit code 2); not a full disk, an I/O error or a defect (exit code 1).
+impl From<WavError> for Error {
+    fn from(e: WavError) -> Self {
+        use WavError as W;
+        let (class, path) = match e {
+            W::Decode(d) => return d.into(),
+            W::Internal(_) => return Self::of(Class::Machine, None, e),
+            W::StdoutIsTerminal => (Class::Input, PathBuf::from("-")),
+            W::Write {
+                ref source,
+                ref path,
             }
-            Self::NonFinite { .. } => false,
-            _ => true,
-        }
+            | W::Read {
+                ref source,
+                ref path,
+            } => (Class::of_io(source), path.clone()),
+            W::NonFinite { ref path } => (Class::Machine, path.clone()),
+            W::Unwritable { ref path, .. }
+            | W::Exists { ref path }
+            | W::NoFolder { ref path }
+            | W::IsFolder { ref path }
+            | W::NotRegular { ref path, .. }
+            | W::ReadOnlyFolder { ref path }
+            | W::UnknownExtension { ref path }
+            | W::FormatMismatch { ref path, .. }
+            | W::SameAsInput { ref path } => (Class::Input, path.clone()),
+        };
+        Self::of(class, Some(Subject::File(path)), e)
     }
 }

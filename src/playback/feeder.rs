@@ -4,6 +4,7 @@
 //! and device I/O on threads of their own).
 
 use super::engine::Control;
+use crate::error::{Class, Error};
 use crate::io::{Decoder, WavError};
 use rubato::{FftFixedIn, Resampler};
 use std::sync::atomic::Ordering::*;
@@ -36,6 +37,20 @@ pub enum FeedError {
         device_hz: u32,
         reason: String,
     },
+    #[error("cannot start the decoding thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// Reading the file decides for itself; a resampler or a thread that fails is the machine's.
+impl From<FeedError> for Error {
+    fn from(e: FeedError) -> Self {
+        match e {
+            FeedError::Read(e) => e.into(),
+            e @ (FeedError::ResamplerSetup { .. }
+            | FeedError::Resample { .. }
+            | FeedError::Thread(_)) => Self::of(Class::Machine, None, e),
+        }
+    }
 }
 
 impl From<crate::io::DecodeError> for FeedError {
@@ -93,12 +108,7 @@ pub fn spawn(
             ctl.eof.store(true, Release);
             r
         })
-        .map_err(|e| {
-            FeedError::Read(WavError::Read {
-                path: "(feeder thread)".into(),
-                source: e,
-            })
-        })
+        .map_err(FeedError::Thread)
 }
 
 struct Feeder {

@@ -11,7 +11,7 @@ use super::engine::{Control, Engine, Side, SideChain};
 use super::live_pump::{self, load, Pump, PumpSetup, PumpStats, SideLoad};
 use super::player::chain_for;
 use crate::dsp::{db_to_gain, Preamp, Profile};
-use anyhow::Result;
+use crate::error::{Error, Result};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering::*};
 use std::sync::{mpsc, Arc};
@@ -229,7 +229,9 @@ fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str
     let until = Instant::now() + Duration::from_secs(6);
     while capture.stats().callbacks == 0 {
         if Instant::now() > until {
-            anyhow::bail!("the input \"{name}\" delivered no audio for 6 s: {NO_AUDIO}");
+            return Err(Error::machine(format!(
+                "the input \"{name}\" delivered no audio for 6 s: {NO_AUDIO}"
+            )));
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -239,7 +241,9 @@ fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str
             return Err(e.into());
         }
         if Instant::now() > until {
-            anyhow::bail!("the input \"{name}\" delivered no audio for 3 s: {NO_AUDIO}");
+            return Err(Error::machine(format!(
+                "the input \"{name}\" delivered no audio for 3 s: {NO_AUDIO}"
+            )));
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -312,7 +316,7 @@ impl LiveSession {
             },
             plan.out_capacity,
         )
-        .map_err(anyhow::Error::msg)?;
+        .map_err(Error::machine)?;
         let resampler_delay_frames = pump.delay_frames;
         let stats = fresh_stats(start_gain_db);
 
@@ -376,7 +380,7 @@ impl LiveSession {
         let preamp_db = load.preamp_db;
         self.loads
             .send(load)
-            .map_err(|_| anyhow::anyhow!("the live audio path stopped"))?;
+            .map_err(|_| Error::machine("the live audio path stopped"))?;
         self.sides[side.index()] = live_side(&pair[side.index()], preamp_db);
         self.profiles = pair;
         Ok(side)
@@ -397,9 +401,11 @@ impl LiveSession {
         if self.pump.as_ref().is_some_and(JoinHandle::is_finished) {
             if let Some(h) = self.pump.take() {
                 match h.join() {
-                    Ok(Err(e)) => anyhow::bail!(e),
-                    Ok(Ok(())) => anyhow::bail!("the live audio path stopped"),
-                    Err(_) => anyhow::bail!("the live audio thread stopped unexpectedly"),
+                    Ok(Err(e)) => return Err(Error::machine(e)),
+                    Ok(Ok(())) => return Err(Error::machine("the live audio path stopped")),
+                    Err(_) => {
+                        return Err(Error::machine("the live audio thread stopped unexpectedly"))
+                    }
                 }
             }
         }

@@ -6,10 +6,10 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::loudness_jobs::{FileMeasure, Jobs, Report};
 use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
+use crate::error::{Error, Result};
 use crate::io::{Decoder, Info};
 use crate::render::loudness_cache::Cache;
 use crate::render::matching::{self, Heard, Matched};
-use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering::*;
@@ -748,7 +748,9 @@ impl Player {
                 match h.join() {
                     Ok(Err(e)) => return Err(e.into()),
                     Ok(Ok(())) => {}
-                    Err(_) => anyhow::bail!("the decoding thread stopped unexpectedly"),
+                    Err(_) => {
+                        return Err(Error::machine("the decoding thread stopped unexpectedly"))
+                    }
                 }
             }
         }
@@ -776,7 +778,7 @@ impl Player {
         let id = self
             .jobs
             .request(i, profile.clone())
-            .map_err(|e| anyhow::anyhow!("cannot start the loudness analysis: {e}"))?;
+            .map_err(|e| Error::machine(format!("cannot start the loudness analysis: {e}")))?;
         self.sides[i].profile = profile.name.clone();
         self.sides[i].description = profile.description.clone();
         self.sides[i].response = response_points(&profile);

@@ -14,6 +14,7 @@ use super::{load_file, ResolveError};
 use crate::dsp::deviation;
 use crate::dsp::fit::{self, FitConfig};
 use crate::dsp::{correction, Profile};
+use crate::error::{Class, Error, Subject};
 use crate::io::measurement::{self, Measurement, MeasurementError};
 use crate::profiles::iems;
 use std::path::{Path, PathBuf};
@@ -41,13 +42,19 @@ pub enum HeadphonesError {
     Settings(#[from] super::settings::SettingsError),
 }
 
-impl HeadphonesError {
-    /// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
-    pub fn is_bad_input(&self) -> bool {
-        match self {
-            Self::Settings(e) => e.is_bad_input(),
-            _ => true,
-        }
+/// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
+impl From<HeadphonesError> for Error {
+    fn from(e: HeadphonesError) -> Self {
+        let path = match e {
+            HeadphonesError::Settings(e) => return e.into(),
+            HeadphonesError::Profile(e) => return Error::from(e).context("headphone correction"),
+            HeadphonesError::Measurement(e) => {
+                return Error::from(e).context("headphone correction")
+            }
+            HeadphonesError::UnknownFormat { ref path }
+            | HeadphonesError::Missing { ref path, .. } => path.clone(),
+        };
+        Self::of(Class::Input, Some(Subject::File(path)), e)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod iems;
 pub mod settings;
 
 use crate::dsp::{builtin, profile, Profile, ProfileError};
+use crate::error::{Class, Error, Subject};
 use crate::io::profile_file::{self, Format, ProfileFileError};
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,23 @@ pub enum ResolveError {
     Limit { path: PathBuf, message: String },
     #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
     UnknownFormat { path: PathBuf },
+}
+
+/// A profile the user named or wrote that cannot be used: always theirs to fix (exit code 2).
+impl From<ResolveError> for Error {
+    fn from(e: ResolveError) -> Self {
+        match e {
+            ResolveError::Unknown(e) => e.into(),
+            ResolveError::Invalid(e) => e.into(),
+            ResolveError::Measurement(e) => e.into(),
+            ResolveError::Read { ref path, .. }
+            | ResolveError::Limit { ref path, .. }
+            | ResolveError::UnknownFormat { ref path } => {
+                let subject = Subject::File(path.clone());
+                Self::of(Class::Input, Some(subject), e)
+            }
+        }
+    }
 }
 
 /// iemsim's config folder: `$IEMSIM_CONFIG_DIR`, else the platform's (e.g. `~/.config/iemsim`).

@@ -2,6 +2,7 @@
 //! `headphones = "/home/me/HD 600 ParametricEQ.txt"`, so a user names their headphones once.
 
 use super::config_dir;
+use crate::error::{Class, Error, Subject};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -33,10 +34,16 @@ pub enum SettingsError {
     },
 }
 
-impl SettingsError {
-    /// A broken or unwritable file is the user's to fix; a missing config folder is the system's.
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::NoFolder)
+/// A broken or unwritable file is the user's to fix; a missing config folder is the system's.
+impl From<SettingsError> for Error {
+    fn from(e: SettingsError) -> Self {
+        let (class, subject) = match &e {
+            SettingsError::NoFolder => (Class::Machine, None),
+            SettingsError::Invalid { path, .. } | SettingsError::Io { path, .. } => {
+                (Class::Input, Some(Subject::File(path.clone())))
+            }
+        };
+        Self::of(class, subject, e)
     }
 }
 

@@ -7,6 +7,7 @@ use super::{render, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile, ProfileError, Stages};
+use crate::error::{Class, Error, Subject};
 use crate::io::atomic::same_file;
 use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
 use serde::Serialize;
@@ -40,18 +41,20 @@ pub enum ExportError {
     Rate(String),
 }
 
-impl ExportError {
-    /// Whether the user can fix it (exit code 2) rather than the machine having failed (1).
-    pub fn is_bad_input(&self) -> bool {
-        match self {
-            Self::Format { .. } | Self::SameOutput { .. } | Self::Collision(_) | Self::Rate(_) => {
-                true
-            }
-            Self::ListFolder { .. } => false,
-            Self::Wav(e) => e.is_bad_input(),
-            Self::Decode(e) => e.is_bad_input(),
-            Self::Profile(_) => true,
-        }
+/// The user can fix a format, a name or a profile (exit code 2); a folder that cannot be listed
+/// is the machine's failure (1).
+impl From<ExportError> for Error {
+    fn from(e: ExportError) -> Self {
+        use ExportError as E;
+        let (class, path) = match e {
+            E::Wav(e) => return e.into(),
+            E::Decode(e) => return e.into(),
+            E::Profile(e) => return e.into(),
+            E::Collision(_) | E::Rate(_) => return Self::of(Class::Input, None, e),
+            E::Format { ref path, .. } | E::SameOutput { ref path } => (Class::Input, path.clone()),
+            E::ListFolder { ref path, .. } => (Class::Machine, path.clone()),
+        };
+        Self::of(class, Some(Subject::File(path)), e)
     }
 }
 

@@ -160,10 +160,7 @@ pub fn levels_of(
 
 /// A loudness lane that came back without its levels: a bug, reported rather than a panic.
 fn lost() -> WavError {
-    WavError::Read {
-        path: "(analysis)".into(),
-        source: std::io::Error::other("loudness analysis stopped unexpectedly"),
-    }
+    WavError::Internal("the loudness analysis stopped unexpectedly".into())
 }
 
 /// Stretches an estimate measures, and how long each is: 8 × 1 s of audio whatever the file's

@@ -287,10 +287,7 @@ pub fn render(
 }
 
 fn aborted() -> WavError {
-    WavError::Write {
-        path: "(output)".into(),
-        source: std::io::Error::other("rendering stopped unexpectedly"),
-    }
+    WavError::Internal("rendering stopped unexpectedly".into())
 }
 
 fn write_all(

@@ -244,10 +244,9 @@ impl Source for Resampled<'_> {
 }
 
 fn resample_error(reason: &str) -> WavError {
-    WavError::Read {
-        path: "(resampling for the loudness measurement)".into(),
-        source: std::io::Error::other(reason.to_string()),
-    }
+    WavError::Internal(format!(
+        "resampling for the loudness measurement failed: {reason}"
+    ))
 }
 
 #[cfg(test)]

@@ -160,7 +160,7 @@ fn without_a_usable_edit_list_the_priming_stays_and_with_one_it_goes() {
             Err(e) => {
                 let msg = e.to_string();
                 eprintln!("{msg}");
-                assert!(e.is_bad_input(), "{msg}");
+                assert_eq!(iemsim::Error::from(e).exit_code(), 2, "{msg}");
                 assert!(msg.contains("b.m4a: corrupt: an MP4 file"), "{msg}");
             }
             Ok(mut d) => assert_eq!(d.read_frames(u64::MAX).unwrap(), untrimmed),

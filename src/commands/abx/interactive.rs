@@ -18,12 +18,12 @@
 use super::{finish_session, hidden_source, print_report, Setup};
 use crate::abx::{AbxSession, Choice};
 use crate::error::usage;
+use crate::error::Result;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
 use crate::ui::tui::{
     self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
 };
-use anyhow::Result;
 use std::io::IsTerminal;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -147,9 +147,9 @@ impl Started {
 
     fn join_hash(&mut self) -> Result<()> {
         if let Some(h) = self.hash.take() {
-            let sha = h
-                .join()
-                .map_err(|_| anyhow::anyhow!("the file hashing thread stopped unexpectedly"))?;
+            let sha = h.join().map_err(|_| {
+                crate::error::Error::machine("the file hashing thread stopped unexpectedly")
+            })?;
             self.sha256 = Some(sha?);
         }
         Ok(())
@@ -160,7 +160,7 @@ impl Started {
         self.join_hash()?;
         self.sha256
             .clone()
-            .ok_or_else(|| anyhow::anyhow!("the input was not hashed"))
+            .ok_or_else(|| crate::error::Error::machine("the input was not hashed"))
     }
 }
 
@@ -198,7 +198,7 @@ fn screen(
     };
     let mut guard = match TerminalGuard::new() {
         Ok(g) => g,
-        Err(e) => return (Err(e), false),
+        Err(e) => return (Err(e.into()), false),
     };
     let result = frames(&mut guard, &tty, player, session, setup, hangup, started);
     let gone = tty.gone();

@@ -15,11 +15,11 @@ use crate::cli::AbxArgs;
 use crate::commands::out::outln;
 use crate::dsp::Profile;
 use crate::error::usage;
-use crate::io::abx_log::{self, AbxLogError, AbxRecord, GainsDb};
+use crate::error::{Context, Result};
+use crate::io::abx_log::{self, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
 use crate::matching;
 use crate::profiles::resolve;
-use anyhow::{Context, Result};
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -349,10 +349,7 @@ pub fn finish_session(
         completed: session.finished(),
         seed: setup.seed,
     };
-    abx_log::append(&setup.log_path, &record).map_err(|e| match e {
-        AbxLogError::NoDataDir => usage(e.to_string()),
-        other => anyhow::Error::new(other),
-    })?;
+    abx_log::append(&setup.log_path, &record)?;
     Ok(record)
 }
 

@@ -10,8 +10,8 @@
 
 use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
+use crate::error::Result;
 use crate::io::abx_log::{self, AbxRecord};
-use anyhow::Result;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

@@ -10,8 +10,8 @@ use crate::dsp::channels::ChannelMap;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::usage;
+use crate::error::{Context, Result};
 use crate::io::{Decoder, OutFormat, WavSink};
-use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// Rate of the rendered material (and of the bundled samples).

@@ -17,8 +17,8 @@ use super::session::{interactive, need_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 pub use crate::cli::DemoKind;
 use crate::commands::out::outln;
+use crate::error::{Error, Result};
 use crate::playback::player::{Player, PlayerConfig};
-use anyhow::{anyhow, Result};
 pub use material::{render_source, Sample, Source};
 pub use numbers::{Band, Measure, Number};
 pub use part::{render_part, RenderedPart};
@@ -172,17 +172,17 @@ impl Scratch {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
-                    return Err(anyhow::Error::new(e).context(format!(
+                    return Err(Error::from(e).context(format!(
                         "cannot create a temporary folder in {}",
                         base.display()
                     )))
                 }
             }
         }
-        Err(anyhow!(
+        Err(Error::machine(format!(
             "cannot create a temporary folder in {}",
             base.display()
-        ))
+        )))
     }
 }
 

@@ -10,6 +10,7 @@ use crate::commands::{charts, through};
 use crate::dsp::analysis::{sixth_octave_grid, Spectrum};
 use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
+use crate::error::{Context, Error, Result};
 use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
 use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
@@ -17,7 +18,6 @@ use crate::render::export::{stages, Stderr, BLOCK_FRAMES};
 use crate::render::matching::{levels_of, Matched};
 use crate::render::{render, Frames, Lane, Out};
 use crate::ui::plot::Size;
-use anyhow::{anyhow, Context, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -187,7 +187,7 @@ fn write_sides(
         clipped_samples[i] = r.file.map_or(0, |s| s.clipped);
         out_specs.push(
             r.spectrum
-                .ok_or_else(|| anyhow!("a demo lane lost its spectrum"))?,
+                .ok_or_else(|| Error::machine("a demo lane lost its spectrum"))?,
         );
     }
     Ok((clipped_samples, out_specs))

@@ -10,9 +10,9 @@ use super::session::{interactive, need_terminal};
 use super::{input_or_default, through};
 use crate::cli::PlayArgs;
 use crate::error::usage;
+use crate::error::Result;
 use crate::playback::player::PlayerConfig;
 use crate::profiles::resolve;
-use anyhow::Result;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {

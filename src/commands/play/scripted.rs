@@ -4,10 +4,10 @@
 
 use crate::cli::PlayArgs;
 use crate::error::usage;
+use crate::error::Result;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
 use crate::playback::Realtime;
-use anyhow::Result;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};

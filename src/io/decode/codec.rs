@@ -74,39 +74,7 @@ impl CodecReader {
         let p = || path.to_path_buf();
         let timing =
             mp4_timing(&mut input).map_err(|source| DecodeError::Read { path: p(), source })?;
-        let mss = match input {
-            Input::File(f) => MediaSourceStream::new(Box::new(f.into_inner()), Default::default()),
-            Input::Memory(c) => MediaSourceStream::new(Box::new(c), Default::default()),
-            s @ Input::Stream(_) => {
-                let chained: Chained = Cursor::new(prefix).chain(s);
-                MediaSourceStream::new(Box::new(ReadOnlySource::new(chained)), Default::default())
-            }
-        };
-        let mut hint = Hint::new();
-        if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
-            hint.with_extension(ext);
-        }
-        let mut format = symphonia::default::get_probe()
-            .probe(
-                &hint,
-                mss,
-                FormatOptions::default(),
-                MetadataOptions::default(),
-            )
-            .map_err(|e| match e {
-                SymError::IoError(source) if is_machine(&source) => {
-                    DecodeError::Read { path: p(), source }
-                }
-                // It starts as an MP4 does (`ftyp`), so it is one whose boxes are damaged.
-                e if timing.is_some() => DecodeError::Corrupt {
-                    path: p(),
-                    detail: format!("an MP4 file whose boxes do not parse ({e})"),
-                },
-                _ => DecodeError::NotAudio {
-                    path: p(),
-                    detail: "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised".into(),
-                },
-            })?;
+        let mut format = probe(input, prefix, path, timing.is_some())?;
         let container = format.format_info().short_name;
         let track =
             format
@@ -152,13 +120,7 @@ impl CodecReader {
             Some(Trim { skip, keep }) => (skip as i64, (skip + keep) as i64, Some(keep)),
             None => (0, i64::MAX, frames),
         };
-        let mut tags = Tags::default();
-        if let Some(rev) = format.metadata().skip_to_latest() {
-            fill_tags(
-                &mut tags,
-                rev.media.tags.iter().filter_map(|t| t.std.as_ref()),
-            );
-        }
+        let tags = latest_tags(format.as_mut());
         Ok(Self {
             header: CodecHeader {
                 channels,
@@ -303,6 +265,61 @@ impl CodecReader {
             },
         }
     }
+}
+
+/// The container of `input` as symphonia recognises it (by its bytes, the extension a hint);
+/// `is_mp4`: it starts as an MP4 does, so a failure is a damaged MP4, not another format.
+fn probe(
+    input: Input,
+    prefix: Vec<u8>,
+    path: &Path,
+    is_mp4: bool,
+) -> Result<Box<dyn FormatReader>, DecodeError> {
+    let mss = match input {
+        Input::File(f) => MediaSourceStream::new(Box::new(f.into_inner()), Default::default()),
+        Input::Memory(c) => MediaSourceStream::new(Box::new(c), Default::default()),
+        s @ Input::Stream(_) => {
+            let chained: Chained = Cursor::new(prefix).chain(s);
+            MediaSourceStream::new(Box::new(ReadOnlySource::new(chained)), Default::default())
+        }
+    };
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    symphonia::default::get_probe()
+        .probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+        .map_err(|e| match e {
+            SymError::IoError(source) if is_machine(&source) => {
+                DecodeError::Read { path: path.to_path_buf(), source }
+            }
+            // It starts as an MP4 does (`ftyp`), so it is one whose boxes are damaged.
+            e if is_mp4 => DecodeError::Corrupt {
+                path: path.to_path_buf(),
+                detail: format!("an MP4 file whose boxes do not parse ({e})"),
+            },
+            _ => DecodeError::NotAudio {
+                path: path.to_path_buf(),
+                detail: "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised".into(),
+            },
+        })
+}
+
+/// The newest tags the container holds.
+fn latest_tags(format: &mut dyn FormatReader) -> Tags {
+    let mut tags = Tags::default();
+    if let Some(rev) = format.metadata().skip_to_latest() {
+        fill_tags(
+            &mut tags,
+            rev.media.tags.iter().filter_map(|t| t.std.as_ref()),
+        );
+    }
+    tags
 }
 
 /// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`

@@ -45,11 +45,24 @@ pub enum DecodeError {
     Read { path: PathBuf, source: io::Error },
 }
 
-impl DecodeError {
-    /// True when the user can fix it (another file, another command line): exit code 2. A read
-    /// error of the machine (I/O error) is exit code 1.
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Read { .. })
+/// The user can fix it (another file, another command line): exit code 2. A read error of the
+/// machine (I/O error) is exit code 1.
+impl From<DecodeError> for crate::error::Error {
+    fn from(e: DecodeError) -> Self {
+        use crate::error::{Class, Subject};
+        use DecodeError as D;
+        let (class, path) = match &e {
+            D::Read { path, .. } => (Class::Machine, path),
+            D::Open { path, .. }
+            | D::NotAudio { path, .. }
+            | D::Truncated { path, .. }
+            | D::Corrupt { path, .. }
+            | D::Unsupported { path, .. }
+            | D::Empty { path }
+            | D::NotSeekable { path, .. } => (Class::Input, path),
+        };
+        let subject = Subject::File(path.clone());
+        Self::of(class, Some(subject), e)
     }
 }
 

@@ -135,14 +135,6 @@ struct Fmt {
 impl WavReader {
     /// Parses the header; `magic` is the first 4 bytes (already read: `RIFF` or `RF64`).
     pub fn open(input: &mut Input, magic: [u8; 4], path: &Path) -> Result<Self, DecodeError> {
-        let bad = |detail: String| DecodeError::Unsupported {
-            path: path.to_path_buf(),
-            detail,
-        };
-        let corrupt = |detail: String| DecodeError::Corrupt {
-            path: path.to_path_buf(),
-            detail,
-        };
         let rf64 = &magic == b"RF64";
         let mut c = Cursor {
             input,
@@ -156,62 +148,10 @@ impl WavReader {
                 detail: "a RIFF file, but not WAVE".into(),
             });
         }
-        let mut fmt: Option<Fmt> = None;
-        let mut ds64_data: Option<u64> = None;
-        let mut tags = Tags::default();
-        let data_size = loop {
-            let id = c.bytes::<4>("header")?;
-            let size = u32::from_le_bytes(c.bytes::<4>("header")?);
-            let pad = u64::from(size & 1);
-            match &id {
-                b"data" => break size,
-                b"fmt " | b"ds64" | b"LIST" if size <= MAX_SMALL_CHUNK => {
-                    let body = c.vec(size, "header")?;
-                    c.skip(pad, "header")?;
-                    match &id {
-                        b"fmt " => fmt = Some(parse_fmt(&body).map_err(corrupt)?),
-                        b"ds64" if body.len() >= 16 => ds64_data = Some(u64le(&body, 8)),
-                        b"LIST" => parse_info(&body, &mut tags),
-                        _ => {}
-                    }
-                }
-                _ => c.skip(u64::from(size) + pad, "header")?,
-            }
-        };
+        let (fmt, ds64_data, tags, data_size) = read_chunks(&mut c)?;
         let data_start = c.offset;
-        let fmt = fmt.ok_or_else(|| corrupt("no `fmt ` chunk before the audio data".into()))?;
-        if fmt.channels == 0 {
-            return Err(corrupt("the header says 0 channels".into()));
-        }
-        let container = usize::from(fmt.block_align / fmt.channels.max(1));
-        if container == 0 || usize::from(fmt.block_align) != container * usize::from(fmt.channels) {
-            return Err(corrupt(format!(
-                "block size {} does not fit {} channels",
-                fmt.block_align, fmt.channels
-            )));
-        }
+        let (encoding, container) = encoding_of(&fmt, path)?;
         let float = fmt.tag == 3;
-        let encoding = match (fmt.tag, container) {
-            (1, 1) => Encoding::U8,
-            (1, 2) => Encoding::I16,
-            (1, 3) => Encoding::I24,
-            // Valid bits are the top of the container (WAVEFORMATEXTENSIBLE): any 4-byte integer
-            // sample is i32 / 2^31, whether 24 or 32 of its bits are valid.
-            (1, 4) => Encoding::I32,
-            (3, 4) => Encoding::F32,
-            (1 | 3, n) => {
-                return Err(bad(format!(
-                    "{}-bit {} samples in {n}-byte containers",
-                    fmt.bits,
-                    if float { "float" } else { "integer" }
-                )))
-            }
-            (tag, _) => {
-                return Err(bad(format!(
-                    "compressed or unknown WAV encoding (format tag {tag:#06x}, e.g. ADPCM, mu-law, A-law)"
-                )))
-            }
-        };
         let bits = if fmt.valid_bits > 0 && fmt.valid_bits <= fmt.bits {
             fmt.valid_bits
         } else {
@@ -321,6 +261,86 @@ impl WavReader {
         self.position = frame;
         Ok(())
     }
+}
+
+/// The chunks up to the audio data: its `fmt `, the 64-bit data size of an RF64 (`ds64`), the
+/// tags (`LIST`/`INFO`) and the 32-bit size of the `data` chunk, where the cursor stops.
+fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), DecodeError> {
+    let path = c.path;
+    let corrupt = |detail: String| DecodeError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let mut fmt: Option<Fmt> = None;
+    let mut ds64_data: Option<u64> = None;
+    let mut tags = Tags::default();
+    let data_size = loop {
+        let id = c.bytes::<4>("header")?;
+        let size = u32::from_le_bytes(c.bytes::<4>("header")?);
+        let pad = u64::from(size & 1);
+        match &id {
+            b"data" => break size,
+            b"fmt " | b"ds64" | b"LIST" if size <= MAX_SMALL_CHUNK => {
+                let body = c.vec(size, "header")?;
+                c.skip(pad, "header")?;
+                match &id {
+                    b"fmt " => fmt = Some(parse_fmt(&body).map_err(corrupt)?),
+                    b"ds64" if body.len() >= 16 => ds64_data = Some(u64le(&body, 8)),
+                    b"LIST" => parse_info(&body, &mut tags),
+                    _ => {}
+                }
+            }
+            _ => c.skip(u64::from(size) + pad, "header")?,
+        }
+    };
+    let fmt = fmt.ok_or_else(|| corrupt("no `fmt ` chunk before the audio data".into()))?;
+    Ok((fmt, ds64_data, tags, data_size))
+}
+
+/// How the samples are stored, and the bytes of one sample: refused when the header
+/// contradicts itself or holds an encoding iemsim does not read.
+fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError> {
+    let bad = |detail: String| DecodeError::Unsupported {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let corrupt = |detail: String| DecodeError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    if fmt.channels == 0 {
+        return Err(corrupt("the header says 0 channels".into()));
+    }
+    let container = usize::from(fmt.block_align / fmt.channels.max(1));
+    if container == 0 || usize::from(fmt.block_align) != container * usize::from(fmt.channels) {
+        return Err(corrupt(format!(
+            "block size {} does not fit {} channels",
+            fmt.block_align, fmt.channels
+        )));
+    }
+    let float = fmt.tag == 3;
+    let encoding = match (fmt.tag, container) {
+        (1, 1) => Encoding::U8,
+        (1, 2) => Encoding::I16,
+        (1, 3) => Encoding::I24,
+        // Valid bits are the top of the container (WAVEFORMATEXTENSIBLE): any 4-byte integer
+        // sample is i32 / 2^31, whether 24 or 32 of its bits are valid.
+        (1, 4) => Encoding::I32,
+        (3, 4) => Encoding::F32,
+        (1 | 3, n) => {
+            return Err(bad(format!(
+                "{}-bit {} samples in {n}-byte containers",
+                fmt.bits,
+                if float { "float" } else { "integer" }
+            )))
+        }
+        (tag, _) => {
+            return Err(bad(format!(
+            "compressed or unknown WAV encoding (format tag {tag:#06x}, e.g. ADPCM, mu-law, A-law)"
+        )))
+        }
+    };
+    Ok((encoding, container))
 }
 
 fn input_len(input: &Input) -> Option<u64> {

@@ -199,30 +199,7 @@ fn parse_filter(
     let Some(type_token) = tokens.get(1) else {
         return Err(err("type", "the filter type is missing".into()));
     };
-    let ty = type_token.to_ascii_uppercase();
-    let (kind, q_optional) = match ty.as_str() {
-        "PK" | "PEQ" => (FilterKind::Peaking, false),
-        "LSC" | "LS" => (FilterKind::LowShelf, true),
-        "HSC" | "HS" => (FilterKind::HighShelf, true),
-        "LPQ" => (FilterKind::LowPass, false),
-        "HPQ" => (FilterKind::HighPass, false),
-        "LP" => (FilterKind::LowPass, true),
-        "HP" => (FilterKind::HighPass, true),
-        "NO" | "BP" | "AP" | "IIR" => {
-            return Err(err(
-                "type",
-                format!(
-                    "{ty} filters are not supported (iemsim has peaking, shelf, low- and high-pass filters)"
-                ),
-            ))
-        }
-        _ => {
-            return Err(err(
-                "type",
-                format!("unknown filter type '{}' (PK, LSC, HSC, LS, HS, LP, HP, LPQ, HPQ)", clip(type_token)),
-            ))
-        }
-    };
+    let (kind, q_optional) = filter_kind(type_token, err)?;
     let (mut fc, mut gain, mut q, mut bw) = (None, None, None, None);
     let mut rest = tokens[2..].iter();
     while let Some(key) = rest.next() {
@@ -266,14 +243,11 @@ fn parse_filter(
             }
             "Q" => q = Some(value("Q", &mut rest)?),
             "BW" if kind == FilterKind::Peaking => {
-                match rest.next() {
-                    Some(u) if u.eq_ignore_ascii_case("Oct") => {}
-                    _ => {
-                        return Err(err(
-                            "BW",
-                            "expected `BW Oct N` (bandwidth in octaves)".into(),
-                        ))
-                    }
+                if !rest.next().is_some_and(|u| u.eq_ignore_ascii_case("Oct")) {
+                    return Err(err(
+                        "BW",
+                        "expected `BW Oct N` (bandwidth in octaves)".into(),
+                    ));
                 }
                 let n = value("BW Oct", &mut rest)?;
                 if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
@@ -305,6 +279,39 @@ fn parse_filter(
         None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
     };
     Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+}
+
+/// The kind an Equalizer APO filter type names, and whether its Q may be left out (shelves and
+/// the first-order-looking `LP`/`HP` default to [`DEFAULT_Q`]).
+fn filter_kind(
+    type_token: &str,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<(FilterKind, bool), ProfileFileError> {
+    let ty = type_token.to_ascii_uppercase();
+    let kind = match ty.as_str() {
+        "PK" | "PEQ" => (FilterKind::Peaking, false),
+        "LSC" | "LS" => (FilterKind::LowShelf, true),
+        "HSC" | "HS" => (FilterKind::HighShelf, true),
+        "LPQ" => (FilterKind::LowPass, false),
+        "HPQ" => (FilterKind::HighPass, false),
+        "LP" => (FilterKind::LowPass, true),
+        "HP" => (FilterKind::HighPass, true),
+        "NO" | "BP" | "AP" | "IIR" => {
+            return Err(err(
+                "type",
+                format!(
+                    "{ty} filters are not supported (iemsim has peaking, shelf, low- and high-pass filters)"
+                ),
+            ))
+        }
+        _ => {
+            return Err(err(
+                "type",
+                format!("unknown filter type '{}' (PK, LSC, HSC, LS, HS, LP, HP, LPQ, HPQ)", clip(type_token)),
+            ))
+        }
+    };
+    Ok(kind)
 }
 
 fn expect_unit(

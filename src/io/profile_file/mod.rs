@@ -13,6 +13,7 @@ pub mod toml;
 use crate::dsp::filter::MAX_ABS_GAIN_DB;
 use crate::dsp::profile::{channel_label, MAX_CHANNELS};
 use crate::dsp::{ChannelFilters, FilterKind, FilterSpec, Profile};
+use crate::error::{Class, Error, Subject};
 use std::path::Path;
 
 /// Q used where a format lets a filter leave it out (Equalizer APO's `LS`/`HS`/`LP`/`HP`): 1/√2,
@@ -43,6 +44,18 @@ pub enum ProfileFileError {
         format: &'static str,
         why: String,
     },
+}
+
+/// A profile file that does not parse or cannot be converted: the user's to fix (exit code 2).
+impl From<ProfileFileError> for Error {
+    fn from(e: ProfileFileError) -> Self {
+        let file = match &e {
+            ProfileFileError::Field { file, .. }
+            | ProfileFileError::File { file, .. }
+            | ProfileFileError::Inexpressible { file, .. } => file.clone(),
+        };
+        Self::of(Class::Input, Some(Subject::File(file.into())), e)
+    }
 }
 
 /// The three file formats, chosen by extension.

@@ -2,6 +2,7 @@
 //! kinds to it. Separate from device selection and the stream because both use it, and because
 //! the wording (what the user should try next) is its own concern.
 
+use crate::error::{Class, Error, Subject};
 use cpal::ErrorKind;
 
 /// What went wrong with the audio device, phrased so the user knows what to try next.
@@ -52,11 +53,20 @@ pub enum DeviceError {
     Other { detail: String },
 }
 
-impl DeviceError {
-    /// A name the user typed that matches no device (`--device`, `--input`): bad input, exit 2,
-    /// like an unknown profile. A missing, busy or failing device is the machine's: exit 1.
-    pub fn is_bad_input(&self) -> bool {
-        matches!(self, Self::NotFound { .. } | Self::InputNotFound { .. })
+/// A name the user typed that matches no device (`--device`, `--input`): bad input, exit 2, like
+/// an unknown profile. A missing, busy or failing device is the machine's: exit 1.
+impl From<DeviceError> for Error {
+    fn from(e: DeviceError) -> Self {
+        use DeviceError as D;
+        let (class, device) = match &e {
+            D::NotFound { name, .. } | D::InputNotFound { name, .. } => (Class::Input, Some(name)),
+            D::Busy { device } | D::UnsupportedConfig { device, .. } | D::Lost { device, .. } => {
+                (Class::Machine, Some(device))
+            }
+            D::NoDevice | D::NoInputDevice | D::Other { .. } => (Class::Machine, None),
+        };
+        let subject = device.map(|d| Subject::Device(d.clone()));
+        Self::of(class, subject, e)
     }
 }
 

@@ -7,10 +7,9 @@
 //! when both the panic hook and `Drop` (during unwinding) run — a process-wide flag records
 //! whether the terminal is currently ours.
 
-use anyhow::Context;
 use crossterm::{cursor, execute, terminal};
 use ratatui::{backend::CrosstermBackend, DefaultTerminal, Terminal};
-use std::io::stdout;
+use std::io::{self, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
@@ -27,7 +26,7 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Enters raw mode and the alternate screen. Fails (restoring anything half done) when stdout
     /// is not a terminal.
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new() -> io::Result<Self> {
         install_panic_hook();
         ACTIVE.store(true, Ordering::SeqCst);
         match enter() {
@@ -61,14 +60,19 @@ impl Drop for TerminalGuard {
     }
 }
 
-fn enter() -> anyhow::Result<DefaultTerminal> {
-    terminal::enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+fn enter() -> io::Result<DefaultTerminal> {
+    terminal::enable_raw_mode().map_err(doing("cannot switch the terminal to raw mode"))?;
     execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
-        .context("cannot enter the terminal's alternate screen")?;
-    let mut t =
-        Terminal::new(CrosstermBackend::new(stdout())).context("cannot set up the terminal UI")?;
-    t.clear().context("cannot clear the terminal")?;
+        .map_err(doing("cannot enter the terminal's alternate screen"))?;
+    let mut t = Terminal::new(CrosstermBackend::new(stdout()))
+        .map_err(doing("cannot set up the terminal UI"))?;
+    t.clear().map_err(doing("cannot clear the terminal"))?;
     Ok(t)
+}
+
+/// The error of `what` failing, its kind kept.
+fn doing(what: &'static str) -> impl Fn(io::Error) -> io::Error {
+    move |e| io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
 /// Chains a hook that restores the terminal and then runs whatever hook was there before.
