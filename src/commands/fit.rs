@@ -323,7 +323,9 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
         )));
     }
     let mut p = profile.clone();
-    p.preamp_db = preamp_db;
+    // To 0.01 dB, rounded down so it still leaves room for the largest boost: the exact value
+    // printed 17 significant digits into a file people read and edit.
+    p.preamp_db = (preamp_db * 100.0).floor() / 100.0;
     let text = format.write(&p)?;
     let (tmp, mut file) = crate::io::atomic::TempFile::create(path)
         .map_err(|e| crate::error::usage(format!("{}: cannot create: {e}", path.display())))?;
