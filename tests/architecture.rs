@@ -1106,3 +1106,61 @@ fn function_lengths_are_measured_from_fn_to_its_brace() {
         ]
     );
 }
+
+/// Every test file and test binary the sources and documents point a reader to exists: after the
+/// integration tests were merged into a few binaries, eight comments still named the old
+/// one-file-per-binary paths, and one told the reader to run a binary that no longer existed.
+#[test]
+fn pointers_to_tests_lead_somewhere() {
+    let binaries: BTreeSet<String> = std::fs::read_dir(root().join("tests"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let name = p.file_stem()?.to_str()?.to_string();
+            let is_bin = if p.is_dir() {
+                p.join("main.rs").exists()
+            } else {
+                p.extension().is_some_and(|x| x == "rs")
+            };
+            is_bin.then_some(name)
+        })
+        .collect();
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    files.push(root().join("README.md"));
+    files.push(root().join("tests/fixtures/measurements/README.md"));
+    let mut bad = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap_or_default();
+        let rel = f.strip_prefix(root()).unwrap_or(f).display().to_string();
+        for (i, line) in text.lines().enumerate() {
+            for word in line.split(|c: char| c.is_whitespace() || "`()[],;'\"".contains(c)) {
+                let word = word.trim_end_matches(['.', ':']);
+                let pattern = word.contains('*');
+                if word.starts_with("tests/")
+                    && word.ends_with(".rs")
+                    && !pattern
+                    && !root().join(word).exists()
+                {
+                    bad.push((format!("{rel}:{}", i + 1), word.to_string()));
+                }
+            }
+            let mut rest = line;
+            while let Some(at) = rest.find("--test ") {
+                rest = &rest[at + 7..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && !binaries.contains(&name) {
+                    bad.push((format!("{rel}:{}", i + 1), format!("--test {name}")));
+                }
+            }
+        }
+    }
+    assert_none("pointers to tests that do not exist", bad);
+}

@@ -8,7 +8,7 @@
 //! one fitter, [`super::fit`] (the per-IEM profiles' too), with 8 (sibilance 4) filters; the older
 //! `bass-rolloff` and `diffuse-field` by an earlier least-squares fit with the same limits (no filter
 //! boosting above 14 kHz; coupler measurements are unreliable above ~10 kHz). The test
-//! `tests/profiles_vs_measurements.rs` recomputes each curve from the CSVs, checks the documented
+//! `tests/formats/profiles_vs_measurements.rs` recomputes each curve from the CSVs, checks the documented
 //! RMS error, and refits the fitted ones to show the stored numbers are the fitter's.
 
 use super::filter::{FilterKind::*, FilterSpec};

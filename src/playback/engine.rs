@@ -7,7 +7,7 @@
 //! filters, i.e. highly correlated, and for correlated signals a sum-to-one fade keeps the level flat
 //! where an equal-power fade would bulge by up to 3 dB mid-way.
 //!
-//! Real-time rules, kept here and proven by `tests/engine_alloc.rs`: `render` never allocates, locks,
+//! Real-time rules, kept here and proven by `tests/alloc/engine.rs`: `render` never allocates, locks,
 //! blocks, prints or panics. Audio arrives through an `rtrb` ring filled by the feeder thread; control
 //! arrives through atomics in [`Control`] and, for new chains, through an `rtrb` queue (the old chain
 //! goes back through another queue, so it is freed off the audio thread).

@@ -278,7 +278,7 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
 /// The output gains (dB) the player applies to A and B with loudness matching on (the one rule
 /// in `matching::Matched`), on headphones (a file with more channels is measured as its stereo
 /// downmix, as the player hears it), so a scripted session logs exactly what an interactive one
-/// would have applied; `tests/abx_cli.rs` checks the two agree and that the gains really
+/// would have applied; `tests/cli/abx.rs` checks the two agree and that the gains really
 /// equalise loudness (against the `ebur128` crate).
 pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2], cache: bool) -> Result<[f64; 2]> {
     let cache = cache

@@ -4,7 +4,7 @@
 //! `samples/measurements/` (AutoEq, MIT; see its README): each curve normalised to 0 dB over
 //! 0.5–2 kHz, minus the Harman in-ear 2019 v2 target normalised the same way, averaged over a band
 //! on AutoEq's log grid; class figures are mean ± standard deviation across the IEMs of the class
-//! (n = 10 BA, 10 DD, 10 hybrid). `tests/profiles_vs_measurements.rs` recomputes the profiles from the
+//! (n = 10 BA, 10 DD, 10 hybrid). `tests/formats/profiles_vs_measurements.rs` recomputes the profiles from the
 //! same files. Figures about a profile's filters are computed here from the profile itself, so
 //! they cannot drift from `src/dsp/builtin.rs`.
 

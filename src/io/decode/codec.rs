@@ -14,7 +14,7 @@
 //! straight decode for FLAC. Lossy decoders need what comes before (MP3's bit reservoir and
 //! overlapping granules, Vorbis's overlap-add), so their seeks start 4 MP3 frames earlier and drop
 //! the pre-roll; measured against a straight decode, MP3 and Vorbis seeks are then sample-exact too
-//! (tests/decode_formats.rs).
+//! (tests/formats/decoders.rs).
 
 use super::input::Input;
 use super::mp4_gapless::{Mp4Timing, Trim};

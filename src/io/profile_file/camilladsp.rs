@@ -22,7 +22,7 @@
 //! change `devices:` for your sound card), with a `Gain` filter for the preamp and one pipeline step
 //! applying everything to every channel. The sample format is spelled `S32_LE`, the name CamillaDSP
 //! uses since 4.0 (3.x called it `S32LE` and 4.x refuses that); the `filters:` and `pipeline:` are
-//! the same in 3.x, 4.x and 5.x. tests/camilladsp.rs runs the files in CamillaDSP itself.
+//! the same in 3.x, 4.x and 5.x. tests/formats/camilladsp.rs runs the files in CamillaDSP itself.
 //! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
