@@ -332,22 +332,13 @@ mod tests {
 
     #[test]
     fn the_popup_lists_matches_with_their_class_and_highlights_one() {
-        use ratatui::backend::TestBackend;
-        use ratatui::Terminal;
+        use super::super::testing::{draw, text};
         let e = entries();
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let p = Picker {
             query: "iem".into(),
             selected: 1,
         };
-        t.draw(|f| draw_picker(f, f.area(), &p, &e)).unwrap();
-        let screen: String = t
-            .backend()
-            .buffer()
-            .content
-            .chunks(80)
-            .map(|r| r.iter().map(|c| c.symbol()).collect::<String>() + "\n")
-            .collect();
+        let screen = text(&draw(80, 24, |f| draw_picker(f, f.area(), &p, &e)));
         assert!(screen.contains("3 of 6"), "{screen}");
         let row = |n: &str| {
             screen
