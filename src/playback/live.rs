@@ -225,12 +225,14 @@ const NO_AUDIO: &str = "is it running? (a sink's monitor delivers silence even w
 /// parecord gets nothing for 2 s either), more than the stream watch's stall limit: so the
 /// first block is awaited on our own clock.
 fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str) -> Result<()> {
+    let silent = |s: u64| {
+        let why = format!("the input \"{name}\" delivered no audio for {s} s: {NO_AUDIO}");
+        Err(Error::machine(why))
+    };
     let until = Instant::now() + Duration::from_secs(6);
     while capture.stats().callbacks == 0 {
         if Instant::now() > until {
-            return Err(Error::machine(format!(
-                "the input \"{name}\" delivered no audio for 6 s: {NO_AUDIO}"
-            )));
+            return silent(6);
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -240,9 +242,7 @@ fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str
             return Err(e.into());
         }
         if Instant::now() > until {
-            return Err(Error::machine(format!(
-                "the input \"{name}\" delivered no audio for 3 s: {NO_AUDIO}"
-            )));
+            return silent(3);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
