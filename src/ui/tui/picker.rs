@@ -58,8 +58,7 @@ pub fn normalize(s: &str) -> String {
 /// empty query, else the entries whose name matches, exactly, by its start, by the start of one
 /// of its words (`ssr` in `iem:moondrop-ssr`), inside, then loosely (the query's letters in
 /// order); then those of that class; then, last, those whose description holds the query. Case
-/// and punctuation are ignored everywhere; ties keep the entry order. (Descriptions used to
-/// count as much as names, so "ssr" listed `ba` above `iem:moondrop-ssr`.)
+/// and punctuation are ignored everywhere; ties keep the entry order.
 pub fn filter(entries: &[PickerEntry], query: &str) -> Vec<usize> {
     let q = normalize(query);
     let mut ranked: Vec<(u8, usize)> = entries
