@@ -107,7 +107,7 @@ impl Control {
 
     /// Where playback is or is about to be (file frames): the target of a seek the callback has
     /// not finished yet, else the position. Relative seeks start here, so three → pressed before
-    /// the first jump lands move 15 s, not 5 (each used to start from the stale position).
+    /// the first jump lands move 15 s, not 5.
     pub fn position_or_target(&self) -> u64 {
         if self.seek_epoch.load(Acquire) != self.drained_epoch.load(Acquire) {
             self.seek_frame.load(Acquire)

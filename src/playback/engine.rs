@@ -13,7 +13,7 @@
 //! goes back through another queue, so it is freed off the audio thread).
 
 pub use super::control::{Control, Side};
-use crate::dsp::Chain;
+use crate::dsp::{db_to_gain, Chain, Profile};
 use std::sync::atomic::Ordering::*;
 
 /// Frames processed per inner step (the scratch buffers' size; any callback size works).
@@ -44,6 +44,32 @@ pub struct SideChain {
     pub gain_matched: f64,
     /// Gain with matching off (anti-clip preamp only).
     pub gain_plain: f64,
+}
+
+impl SideChain {
+    /// `profile`'s [`realtime_chain`] playing at `matched_db` with matching on and `plain_db`
+    /// (its anti-clip preamp) with matching off.
+    pub fn new(
+        profile: &Profile,
+        channels: usize,
+        rate: f64,
+        matched_db: f64,
+        plain_db: f64,
+    ) -> Self {
+        SideChain {
+            chain: Box::new(realtime_chain(profile, channels, rate)),
+            gain_matched: db_to_gain(matched_db),
+            gain_plain: db_to_gain(plain_db),
+        }
+    }
+}
+
+/// The chain of `profile` at `rate` with 0 dB gain (the engine applies the gains), with a kernel
+/// the audio callback may run (no AVX-512: [`Chain::realtime`]); `live`'s meters use it too,
+/// running beside the callbacks for the whole session. (The callers refuse first a profile
+/// giving a channel the device lacks its own filters: [`Profile::check_channels`].)
+pub fn realtime_chain(profile: &Profile, channels: usize, rate: f64) -> Chain {
+    Chain::realtime(profile.stages(rate, channels), channels, 0.0)
 }
 
 /// Messages to the callback that carry owned data.
@@ -211,6 +237,20 @@ impl Engine {
         self.ring.slots() / self.channels
     }
 
+    /// The device callback: [`Engine::render`], its time over the buffer's period published as
+    /// the load (`device_rate`: frames per second).
+    pub fn into_callback(mut self, device_rate: f64) -> impl FnMut(&mut [f32]) + Send + 'static {
+        move |buf: &mut [f32]| {
+            let t = std::time::Instant::now();
+            self.render(buf);
+            let period = (buf.len() / self.channels) as f64 / device_rate;
+            if period > 0.0 {
+                let load = (t.elapsed().as_secs_f64() / period) as f32;
+                self.ctl.load_bits.store(load.to_bits(), Relaxed);
+            }
+        }
+    }
+
     /// Fills `out` (interleaved, the device's channel count). The callback body.
     pub fn render(&mut self, out: &mut [f32]) {
         self.poll_control();
@@ -264,7 +304,7 @@ impl Engine {
             self.ctl.switches.fetch_add(1, Relaxed);
             self.ctl
                 .last_switch_position
-                .store(self.position_now(), Relaxed);
+                .store(self.position_now().0, Relaxed);
         }
         let want = self.ctl.seek_epoch.load(Acquire);
         if want != self.epoch {
@@ -603,16 +643,18 @@ impl Engine {
         self.ctl.drained_epoch.store(epoch, Release);
     }
 
-    fn position_now(&self) -> u64 {
+    /// Where playback is, and whether it has gone round the loop: then it is counted from inside
+    /// the loop, not from where it entered.
+    fn position_now(&self) -> (u64, bool) {
         let pos = self.base_position + (self.consumed as f64 * self.file_per_device) as u64;
         let (ls, le) = (
             self.ctl.loop_start.load(Relaxed),
             self.ctl.loop_end.load(Relaxed),
         );
         if le > ls && pos >= le && self.base_position < le {
-            ls + (pos - ls) % (le - ls)
+            (ls + (pos - ls) % (le - ls), true)
         } else {
-            pos
+            (pos, false)
         }
     }
 
@@ -620,19 +662,14 @@ impl Engine {
     /// instead of from where it entered: otherwise clearing the loop made the clock jump to the
     /// entry point plus all the time looped (and ←/→ seek from there).
     fn fold_loop(&mut self) {
-        let pos = self.base_position + (self.consumed as f64 * self.file_per_device) as u64;
-        let (ls, le) = (
-            self.ctl.loop_start.load(Relaxed),
-            self.ctl.loop_end.load(Relaxed),
-        );
-        if le > ls && pos >= le && self.base_position < le {
-            self.base_position = ls + (pos - ls) % (le - ls);
+        if let (pos, true) = self.position_now() {
+            self.base_position = pos;
             self.consumed = 0;
         }
     }
 
     fn publish_position(&self) {
-        self.ctl.position.store(self.position_now(), Relaxed);
+        self.ctl.position.store(self.position_now().0, Relaxed);
     }
 }
 

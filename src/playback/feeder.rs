@@ -295,12 +295,6 @@ impl Feeder {
         self.planar.iter_mut().for_each(Vec::clear);
         self.map
             .apply_planar(&self.read_buf[..n * self.file_ch], &mut self.planar);
-        let (file_hz, device_hz) = (self.file_hz, self.device_hz);
-        let failed = |e: rubato::ResampleError| FeedError::Resample {
-            file_hz,
-            device_hz,
-            reason: e.to_string(),
-        };
         match self.resampler.as_mut() {
             None => interleave(&self.planar, 0..n, &mut self.out),
             Some(r) => {
@@ -309,32 +303,35 @@ impl Feeder {
                 for p in &mut self.planar {
                     p.resize(BLOCK, 0.0);
                 }
-                let (_, n) = r
-                    .process_into_buffer(&self.planar, &mut self.resampled, None)
-                    .map_err(failed)?;
-                let drop = self.skip.min(n);
-                self.skip -= drop;
-                interleave(&self.resampled, drop..n, &mut self.out);
+                let done = r.process_into_buffer(&self.planar, &mut self.resampled, None);
+                self.take_resampled(done)?;
             }
         }
         Ok(())
     }
 
     fn flush_resampler(&mut self) -> Result<(), FeedError> {
-        let (file_hz, device_hz) = (self.file_hz, self.device_hz);
         if let Some(r) = self.resampler.as_mut() {
             let none: Option<&[Vec<f64>]> = None;
-            let (_, n) = r
-                .process_partial_into_buffer(none, &mut self.resampled, None)
-                .map_err(|e| FeedError::Resample {
-                    file_hz,
-                    device_hz,
-                    reason: e.to_string(),
-                })?;
-            let drop = self.skip.min(n);
-            self.skip -= drop;
-            interleave(&self.resampled, drop..n, &mut self.out);
+            let done = r.process_partial_into_buffer(none, &mut self.resampled, None);
+            self.take_resampled(done)?;
         }
+        Ok(())
+    }
+
+    /// Appends what the resampler made to `self.out`, less what is left of its delay.
+    fn take_resampled(
+        &mut self,
+        done: Result<(usize, usize), rubato::ResampleError>,
+    ) -> Result<(), FeedError> {
+        let (_, n) = done.map_err(|e| FeedError::Resample {
+            file_hz: self.file_hz,
+            device_hz: self.device_hz,
+            reason: e.to_string(),
+        })?;
+        let drop = self.skip.min(n);
+        self.skip -= drop;
+        interleave(&self.resampled, drop..n, &mut self.out);
         Ok(())
     }
 

@@ -39,7 +39,7 @@ fn a_resampling_error_ends_the_feeder_with_that_error() {
     let mut src = dc_wav(dir.path(), 44_100, 4096, 0.5);
     let ctl = Control::new(true);
     let mut f = Feeder::new(&src, 48_000, 1).expect("feeder");
-    // A resampler for 3 channels fed 1: rubato refuses the block. It used to be dropped silently.
+    // A resampler for 3 channels fed 1: rubato refuses the block.
     f.resampler = resampler(44_100, 48_000, 3).expect("resampler");
     let e = f.step(&mut src, &ctl).expect_err("the error comes out");
     assert!(matches!(e, FeedError::Resample { .. }), "{e}");

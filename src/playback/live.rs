@@ -9,8 +9,7 @@
 use super::device::{self, Running};
 use super::engine::{Control, Engine, Side, SideChain};
 use super::live_pump::{self, load, Pump, PumpSetup, PumpStats, SideLoad};
-use super::player::chain_for;
-use crate::dsp::{db_to_gain, Preamp, Profile};
+use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering::*};
@@ -226,12 +225,14 @@ const NO_AUDIO: &str = "is it running? (a sink's monitor delivers silence even w
 /// parecord gets nothing for 2 s either), more than the stream watch's stall limit: so the
 /// first block is awaited on our own clock.
 fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str) -> Result<()> {
+    let silent = |s: u64| {
+        let why = format!("the input \"{name}\" delivered no audio for {s} s: {NO_AUDIO}");
+        Err(Error::machine(why))
+    };
     let until = Instant::now() + Duration::from_secs(6);
     while capture.stats().callbacks == 0 {
         if Instant::now() > until {
-            return Err(Error::machine(format!(
-                "the input \"{name}\" delivered no audio for 6 s: {NO_AUDIO}"
-            )));
+            return silent(6);
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -241,29 +242,11 @@ fn wait_for_input(capture: &Running, engine: &Engine, prefill: usize, name: &str
             return Err(e.into());
         }
         if Instant::now() > until {
-            return Err(Error::machine(format!(
-                "the input \"{name}\" delivered no audio for 3 s: {NO_AUDIO}"
-            )));
+            return silent(3);
         }
         std::thread::sleep(Duration::from_millis(2));
     }
     Ok(())
-}
-
-/// Starts the output on `engine`, publishing each callback's share of its period (the load).
-fn start_output(output: device::Output, mut engine: Engine, ctl: &Arc<Control>) -> Result<Running> {
-    let load_ctl = Arc::clone(ctl);
-    let out_ch = usize::from(output.channels());
-    let rate = f64::from(output.rate());
-    Ok(output.start(move |buf: &mut [f32]| {
-        let t = Instant::now();
-        engine.render(buf);
-        let period = (buf.len() / out_ch) as f64 / rate;
-        if period > 0.0 {
-            let load = (t.elapsed().as_secs_f64() / period) as f32;
-            load_ctl.load_bits.store(load.to_bits(), Relaxed);
-        }
-    })?)
 }
 
 fn live_side(p: &Profile, preamp_db: f64) -> LiveSide {
@@ -290,10 +273,14 @@ impl LiveSession {
         let ctl = Arc::new(Control::new(cfg.matching));
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(plan.out_capacity);
         let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(plan.in_capacity);
-        let side = |i: usize| SideChain {
-            chain: Box::new(chain_for(&cfg.profiles[i], plan.out_ch, fs)),
-            gain_matched: db_to_gain(start_gain_db[i]),
-            gain_plain: db_to_gain(preamp_db[i]),
+        let side = |i: usize| {
+            SideChain::new(
+                &cfg.profiles[i],
+                plan.out_ch,
+                fs,
+                start_gain_db[i],
+                preamp_db[i],
+            )
         };
         let (engine, handles) = Engine::new(
             Arc::clone(&ctl),
@@ -339,7 +326,7 @@ impl LiveSession {
         // PulseAudio: 3 periods of 682 frames in the first callbacks).
         let prefill = plan.target_fill + 2 * plan.out_period;
         wait_for_input(&capture, &engine, prefill, &input_name)?;
-        let output = start_output(output, engine, &ctl)?;
+        let output = output.start(engine.into_callback(fs))?;
         // Counted from the first sound on: what the start-up lost (a null sink's monitor
         // delivers its first seconds in one burst) was never going to be heard.
         capture_lost.store(0, Relaxed);

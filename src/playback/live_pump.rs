@@ -10,7 +10,7 @@
 //! frame every 0.2 s: an hour of it is 360 ms). Without correction the ring between them
 //! empties (underruns) or fills up (overruns, and the latency grows) over a long session.
 
-use super::engine::{Control, EngineCmd, EngineHandles, Side, SideChain};
+use super::engine::{realtime_chain, Control, EngineCmd, EngineHandles, Side, SideChain};
 use crate::dsp::live_match::LiveMatch;
 use crate::dsp::loudness::k_weighting;
 use crate::dsp::{channels::ChannelMap, db_to_gain, Chain, Profile};
@@ -162,15 +162,10 @@ impl SideLoad {
         let preamp_db = [0, 1].map(|i| pair[i].preamp_db(crate::dsp::Preamp::Auto, fs));
         let start_gain_db = pink_prior(pair, channels, rate, preamp_db);
         let i = side.index();
-        let chain = || Chain::realtime(pair[i].stages(fs, channels), channels, 0.0);
         Box::new(SideLoad {
             side,
-            play: SideChain {
-                chain: Box::new(chain()),
-                gain_matched: db_to_gain(start_gain_db[i]),
-                gain_plain: db_to_gain(preamp_db[i]),
-            },
-            meter: chain(),
+            play: SideChain::new(&pair[i], channels, fs, start_gain_db[i], preamp_db[i]),
+            meter: realtime_chain(&pair[i], channels, fs),
             preamp_db: preamp_db[i],
             start_gain_db,
         })
@@ -256,9 +251,7 @@ impl Pump {
         let resampler = make_resampler(s.in_rate, s.out_rate, s.out_channels)?;
         let out_max = resampler.output_frames_max();
         let rate = f64::from(s.out_rate);
-        // Not the audio callback, but beside it for the whole session: no AVX-512 either.
-        let chain =
-            |p: &Profile| Chain::realtime(p.stages(rate, s.out_channels), s.out_channels, 0.0);
+        let chain = |p: &Profile| realtime_chain(p, s.out_channels, rate);
         let k = || Chain::realtime(k_weighting(rate).to_vec(), s.out_channels, 0.0);
         Ok(Self {
             in_ch: s.in_channels,

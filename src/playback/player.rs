@@ -5,7 +5,7 @@ use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::loudness_jobs::{FileMeasure, Jobs, Report};
-use crate::dsp::{db_to_gain, Chain, Preamp, Profile};
+use crate::dsp::{db_to_gain, Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::{Decoder, Info};
 use crate::render::loudness_cache::Cache;
@@ -139,14 +139,6 @@ pub struct Player {
     pub headphones: Option<crate::profiles::headphones::Correction>,
 }
 
-/// Builds the chain of `profile` at `rate` with 0 dB gain (the engine applies the gains), with
-/// a kernel the audio callback may run (no AVX-512: [`Chain::realtime`]); `live` uses it too.
-/// (The callers refuse first a profile giving a channel the device lacks its own filters:
-/// [`Profile::check_channels`].)
-pub(super) fn chain_for(profile: &Profile, channels: usize, rate: f64) -> Chain {
-    Chain::realtime(profile.stages(rate, channels), channels, 0.0)
-}
-
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
     profile.response_curve(48_000.0)
 }
@@ -236,25 +228,6 @@ fn start_feeding(
     Ok((engine, handles, feeder))
 }
 
-/// The device callback: the engine renders, and its time over the buffer's period is published
-/// as the load.
-fn callback(
-    mut engine: Engine,
-    ctl: Arc<Control>,
-    dch: usize,
-    drate: f64,
-) -> impl FnMut(&mut [f32]) + Send + 'static {
-    move |buf: &mut [f32]| {
-        let t = Instant::now();
-        engine.render(buf);
-        let period = (buf.len() / dch) as f64 / drate;
-        if period > 0.0 {
-            let load = (t.elapsed().as_secs_f64() / period) as f32;
-            ctl.load_bits.store(load.to_bits(), Relaxed);
-        }
-    }
-}
-
 /// Waits (up to 2 s) for the first callback, which tells the device really runs; the seconds
 /// from `t0` to it, or the device's error.
 fn first_callback(running: &Running, t0: Instant) -> Result<Option<f64>> {
@@ -315,14 +288,10 @@ impl Player {
 
         let ctl = Arc::new(Control::new(cfg.matching));
         let start_frame = place(&cfg, &ctl, &info);
-        let side = |i: usize| SideChain {
-            chain: Box::new(chain_for(&cfg.profiles[i], dch, drate)),
-            gain_matched: db_to_gain(gains[i]),
-            gain_plain: db_to_gain(pre[i]),
-        };
+        let side = |i: usize| SideChain::new(&cfg.profiles[i], dch, drate, gains[i], pre[i]);
         let (engine, handles, feeder) =
             start_feeding(src, &ctl, [side(0), side(1)], start_frame, device_rate, dch)?;
-        let running = output.start(callback(engine, Arc::clone(&ctl), dch, drate))?;
+        let running = output.start(engine.into_callback(drate))?;
         let buffer_frames = running.buffer_frames();
         let device_name = running.device_name().to_string();
         let first_callback_s = first_callback(&running, t0)?;
@@ -541,16 +510,9 @@ impl Player {
             let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
             (l[i], pre[i]) = (lufs, load.preamp_db);
             let gains = Matched::from_parts(l, pre).gain_db;
+            let ch = usize::from(self.device_channels);
             let drate = f64::from(self.device_rate);
-            let chain = SideChain {
-                chain: Box::new(chain_for(
-                    &load.profile,
-                    usize::from(self.device_channels),
-                    drate,
-                )),
-                gain_matched: db_to_gain(gains[i]),
-                gain_plain: db_to_gain(pre[i]),
-            };
+            let chain = SideChain::new(&load.profile, ch, drate, gains[i], pre[i]);
             let side = Side::from_index(i as u8);
             if self
                 .handles
@@ -871,11 +833,7 @@ mod tests {
                 .map(|p| p.preamp_db(Preamp::Auto, f64::from(RATE)));
             let lufs = profiles.each_ref().map(exact_lufs);
             let gains = Matched::from_parts(lufs, pre).gain_db;
-            let side = |i: usize| SideChain {
-                chain: Box::new(chain_for(&profiles[i], 2, f64::from(RATE))),
-                gain_matched: db_to_gain(gains[i]),
-                gain_plain: db_to_gain(pre[i]),
-            };
+            let side = |i| SideChain::new(&profiles[i], 2, f64::from(RATE), gains[i], pre[i]);
             let (engine, handles) = Engine::new(
                 Arc::clone(&ctl),
                 consumer,
@@ -1040,14 +998,14 @@ mod tests {
 
     /// Issue 22: the audio callback never runs AVX-512 (it lowers the clock of older Intel
     /// cores); offline work may. Every chain `play` and `live` hand the engine (at start and on
-    /// a profile change) comes from `chain_for`. On a CPU with AVX-512 the offline constructor
+    /// a profile change) comes from `realtime_chain`. On a CPU with AVX-512 the offline constructor
     /// picks it, so this test tells the two apart there.
     #[test]
     fn the_engine_chains_never_run_avx512() {
         use crate::dsp::chain::Kernel;
         let p = crate::playback::loudness_jobs::tests::profile("ba");
         for channels in [1, 2, 6] {
-            let chain = super::chain_for(&p, channels, 48_000.0);
+            let chain = crate::playback::engine::realtime_chain(&p, channels, 48_000.0);
             assert_ne!(chain.kernel(), Kernel::Avx512, "{channels} ch");
             assert_eq!(chain.kernel(), Kernel::best_realtime(), "{channels} ch");
         }

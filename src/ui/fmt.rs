@@ -110,7 +110,9 @@ mod tests {
     fn clocks_and_counts() {
         assert_eq!(clock(4.5), "0:04");
         assert_eq!(clock(7.8), "0:07");
+        assert_eq!(clock(59.9), "0:59");
         assert_eq!(clock(-1.0), "0:00");
+        assert_eq!(clock(f64::NAN), "0:00");
         assert_eq!(clock(3725.0), "1:02:05");
         assert_eq!(clock_tenths(4.5), "0:04.5");
         assert_eq!(clock_tenths(7.86), "0:07.8");

@@ -145,3 +145,40 @@ pub enum AbxIntro {
     /// The gains are final: Enter starts trial 1.
     Ready,
 }
+
+/// What the screens' tests share: draw on a `TestBackend`, read its cells back as text.
+#[cfg(test)]
+mod testing {
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::Buffer;
+    use ratatui::{Frame, Terminal};
+
+    /// The cells `draw` leaves on a `w`×`h` terminal.
+    pub fn draw(w: u16, h: u16, draw: impl FnOnce(&mut Frame)) -> Buffer {
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(draw).expect("draw");
+        t.backend().buffer().clone()
+    }
+
+    pub fn rows(b: &Buffer) -> Vec<String> {
+        (0..b.area.height)
+            .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
+            .collect()
+    }
+
+    pub fn text(b: &Buffer) -> String {
+        rows(b).join("\n")
+    }
+
+    /// The block letter `g` appears as consecutive rows at one column.
+    pub fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
+        rows(b).windows(g.len()).any(|win| {
+            win[0].match_indices(g[0]).any(|(i, _)| {
+                let col = win[0][..i].chars().count();
+                win.iter()
+                    .zip(g)
+                    .all(|(row, gr)| row.chars().skip(col).collect::<String>().starts_with(gr))
+            })
+        })
+    }
+}

@@ -26,9 +26,9 @@
 //! the machine is heavily overloaded, so 1024 is the default.
 //! [`open_with_period`] trades latency for robustness.
 //!
-//! Layout: this file lists devices and picks one and its stream format; `error.rs` holds
-//! [`DeviceError`], `stream.rs` the playing stream and its audio-thread callbacks, and
-//! `alsa_quiet.rs` the guard that keeps alsa-lib quiet while we probe.
+//! Layout: this file lists devices (outputs and captures alike) and picks one and its stream
+//! format; `error.rs` holds [`DeviceError`], `stream.rs` the playing stream and its audio-thread
+//! callbacks, `input.rs` the capture stream's, and `alsa_quiet.rs` the guard that keeps alsa-lib quiet while we probe.
 
 mod alsa_quiet;
 mod error;
@@ -36,13 +36,16 @@ mod input;
 mod stream;
 
 pub use error::DeviceError;
-pub use input::{list_input_devices, open_input, Input};
 pub use stream::{DeviceStats, Realtime, Running};
 
-use cpal::traits::{DeviceTrait, HostTrait};
-use cpal::{SampleFormat, SupportedBufferSize, SupportedStreamConfigRange};
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{
+    BufferSize, SampleFormat, StreamConfig, SupportedBufferSize, SupportedStreamConfigRange,
+};
 use error::translate;
 use serde::Serialize;
+use std::sync::Arc;
+use stream::{error_callback, Counters, Reported};
 
 /// The period we ask for when the device allows it (frames per callback; see the module docs).
 pub const PREFERRED_BUFFER_FRAMES: u32 = 1024;
@@ -75,54 +78,106 @@ pub struct Choice {
     pub buffer_frames: Option<u32>,
 }
 
-/// A device with a chosen stream format, not playing yet.
-pub struct Output {
-    device: cpal::Device,
-    name: String,
-    is_default: bool,
-    choice: Choice,
+/// Which way the sound goes: outputs and capture devices are listed and picked alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Output,
+    Input,
 }
 
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Output")
-            .field("name", &self.name)
-            .field("is_default", &self.is_default)
-            .field("choice", &self.choice)
-            .finish()
+impl Direction {
+    fn default_device(self, host: &cpal::Host) -> Option<cpal::Device> {
+        match self {
+            Direction::Output => host.default_output_device(),
+            Direction::Input => host.default_input_device(),
+        }
     }
+
+    fn devices(self, host: &cpal::Host) -> Result<Vec<cpal::Device>, cpal::Error> {
+        Ok(match self {
+            Direction::Output => host.output_devices()?.collect(),
+            Direction::Input => host.input_devices()?.collect(),
+        })
+    }
+
+    fn ranges(self, d: &cpal::Device) -> Result<Vec<SupportedStreamConfigRange>, cpal::Error> {
+        Ok(match self {
+            Direction::Output => d.supported_output_configs()?.collect(),
+            Direction::Input => d.supported_input_configs()?.collect(),
+        })
+    }
+
+    fn default_rate(self, d: &cpal::Device) -> Option<u32> {
+        let config = match self {
+            Direction::Output => d.default_output_config(),
+            Direction::Input => d.default_input_config(),
+        };
+        config.ok().map(|c| c.sample_rate())
+    }
+}
+
+/// A device with a chosen stream format, not running yet: an [`Output`] or an [`Input`].
+#[derive(Debug)]
+pub struct Picked<Way> {
+    device: cpal::Device,
+    name: String,
+    description: String,
+    is_default: bool,
+    choice: Choice,
+    way: std::marker::PhantomData<Way>,
+}
+
+/// The two ways of a [`Picked`] device (types only: an output cannot be started as a capture).
+#[derive(Debug)]
+pub enum Out {}
+#[derive(Debug)]
+pub enum In {}
+
+/// An output device with a chosen stream format, not playing yet ([`Output::start`]).
+pub type Output = Picked<Out>;
+/// A capture device with a chosen stream format, not running yet ([`Input::start`]).
+pub type Input = Picked<In>;
+
+/// The devices of the default host that can report a format, but for [`NOT_LISTED`].
+fn list(dir: Direction) -> Result<Vec<DeviceInfo>, cpal::Error> {
+    let _quiet = alsa_quiet::Guard::new();
+    let host = cpal::default_host();
+    let default_id = dir.default_device(&host).map(|d| device_id(&d));
+    let mut out = Vec::new();
+    for d in dir.devices(&host)? {
+        let id = device_id(&d);
+        if NOT_LISTED.contains(&id.as_str()) {
+            continue;
+        }
+        let Ok(ranges) = dir.ranges(&d) else {
+            continue;
+        };
+        if !ranges.is_empty() {
+            out.push(describe(
+                &d,
+                default_id.as_deref() == Some(id.as_str()),
+                &ranges,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// Lists the output devices of the default host. Devices that cannot report a format (e.g. the
 /// ALSA `default` on a machine without a sound card) are left out, and so are [`NOT_LISTED`];
 /// none left means [`DeviceError::NoDevice`].
 pub fn list_devices() -> Result<Vec<DeviceInfo>, DeviceError> {
-    let _quiet = alsa_quiet::Guard::new();
-    let host = cpal::default_host();
-    let default_id = host.default_output_device().map(|d| device_id(&d));
-    let devices = host
-        .output_devices()
-        .map_err(|e| translate(e, "default", true))?;
-    let mut out = Vec::new();
-    for d in devices {
-        let id = device_id(&d);
-        if NOT_LISTED.contains(&id.as_str()) {
-            continue;
-        }
-        let Ok(ranges) = d.supported_output_configs() else {
-            continue;
-        };
-        let ranges: Vec<SupportedStreamConfigRange> = ranges.collect();
-        if ranges.is_empty() {
-            continue;
-        }
-        let is_default = default_id.as_deref() == Some(id.as_str());
-        out.push(describe(&d, is_default, &ranges));
-    }
+    let out = list(Direction::Output).map_err(|e| translate(e, "default", true))?;
     if out.is_empty() {
         return Err(DeviceError::NoDevice);
     }
     Ok(out)
+}
+
+/// Lists the capture devices of the default host (same rules as [`list_devices`]); an empty
+/// list is not an error here (`iemsim devices` still shows the outputs).
+pub fn list_input_devices() -> Vec<DeviceInfo> {
+    list(Direction::Input).unwrap_or_default()
 }
 
 /// ALSA devices `iemsim devices` does not probe. `null` discards the sound without pacing (not an
@@ -145,18 +200,38 @@ pub fn open_with_period(
     want_rate: u32,
     period_frames: u32,
 ) -> Result<Output, DeviceError> {
+    pick(Direction::Output, name, want_rate, period_frames)
+}
+
+/// Picks the capture device (as [`open`] picks an output) and a stream format: `want_rate` if it
+/// can (the output's rate, so only the clocks' drift needs resampling), else as for outputs.
+pub fn open_input(
+    name: Option<&str>,
+    want_rate: u32,
+    period_frames: u32,
+) -> Result<Input, DeviceError> {
+    pick(Direction::Input, name, want_rate, period_frames)
+}
+
+fn pick<Way>(
+    dir: Direction,
+    name: Option<&str>,
+    want_rate: u32,
+    period_frames: u32,
+) -> Result<Picked<Way>, DeviceError> {
     let _quiet = alsa_quiet::Guard::new();
     let host = cpal::default_host();
-    let (device, is_default) = match name {
-        None => (
-            host.default_output_device().ok_or(DeviceError::NoDevice)?,
-            true,
-        ),
+    let default = dir.default_device(&host);
+    let default_id = default.as_ref().map(device_id);
+    let device = match name {
+        None => default.ok_or(match dir {
+            Direction::Output => DeviceError::NoDevice,
+            Direction::Input => DeviceError::NoInputDevice,
+        })?,
         Some(wanted) => {
-            let devices: Vec<cpal::Device> = host
-                .output_devices()
-                .map_err(|e| translate(e, wanted, false))?
-                .collect();
+            let devices = dir
+                .devices(&host)
+                .map_err(|e| translate(e, wanted, false))?;
             let needle = wanted.to_lowercase();
             // The exact id first ("pulse" must not pick "pulse_monitor"), then any substring
             // of the id or the description.
@@ -169,47 +244,52 @@ pub fn open_with_period(
                             || device_description(d).to_lowercase().contains(&needle)
                     })
                 });
-            match found {
-                Some(i) => {
-                    let default_id = host.default_output_device().map(|d| device_id(&d));
-                    let d = devices.into_iter().nth(i).ok_or(DeviceError::NoDevice)?;
-                    let is_default = default_id.as_deref() == Some(device_id(&d).as_str());
-                    (d, is_default)
-                }
+            match found.and_then(|i| devices.into_iter().nth(i)) {
+                Some(d) => d,
                 None => {
-                    return Err(DeviceError::NotFound {
-                        name: wanted.to_string(),
-                        // What `iemsim devices` shows (devices that answer), not every ALSA
-                        // plugin name.
-                        available: list_devices()
-                            .map(|l| l.into_iter().map(|d| d.name).collect())
-                            .unwrap_or_default(),
+                    // What `iemsim devices` shows (devices that answer), not every ALSA
+                    // plugin name.
+                    let available = list(dir)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|d| d.name)
+                        .collect();
+                    let name = wanted.to_string();
+                    return Err(match dir {
+                        Direction::Output => DeviceError::NotFound { name, available },
+                        Direction::Input => DeviceError::InputNotFound { name, available },
                     });
                 }
             }
         }
     };
     let name = device_id(&device);
-    let ranges: Vec<SupportedStreamConfigRange> = device
-        .supported_output_configs()
-        .map_err(|e| translate(e, &name, is_default))?
-        .collect();
-    let default_rate = device.default_output_config().ok().map(|c| c.sample_rate());
+    let is_default = default_id.as_deref() == Some(name.as_str());
+    let ranges = dir
+        .ranges(&device)
+        .map_err(|e| translate(e, &name, is_default))?;
+    let default_rate = dir.default_rate(&device);
     let choice =
         choose_config(&ranges, want_rate, default_rate, period_frames).ok_or_else(|| {
             DeviceError::UnsupportedConfig {
                 device: name.clone(),
                 detail: format!(
-                    "it offers {}; iemsim needs f32, i32 or i16 samples",
+                    "it {} {}; iemsim needs f32, i32 or i16 samples",
+                    match dir {
+                        Direction::Output => "offers",
+                        Direction::Input => "captures",
+                    },
                     describe(&device, is_default, &ranges).formats.join(", ")
                 ),
             }
         })?;
-    Ok(Output {
+    Ok(Picked {
+        description: device_description(&device),
         device,
         name,
         is_default,
         choice,
+        way: std::marker::PhantomData,
     })
 }
 
@@ -325,7 +405,7 @@ fn device_description(d: &cpal::Device) -> String {
         .unwrap_or_default()
 }
 
-impl Output {
+impl<Way> Picked<Way> {
     pub fn rate(&self) -> u32 {
         self.choice.rate
     }
@@ -339,12 +419,70 @@ impl Output {
     pub fn device_name(&self) -> &str {
         &self.name
     }
+    /// The host's description ("PulseAudio Sound Server"): tells a sound server from a card.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
     /// The device's sample format ("f32", "i32", "i16"); the render closure always sees f32.
     pub fn sample_format(&self) -> String {
         self.choice.format.to_string()
     }
     pub fn is_default(&self) -> bool {
         self.is_default
+    }
+
+    /// What every stream starts from: its config, fresh counters, and the error queue with the
+    /// error callback that feeds it.
+    fn stream_parts(
+        &self,
+    ) -> (
+        StreamConfig,
+        Arc<Counters>,
+        rtrb::Consumer<Reported>,
+        impl FnMut(cpal::Error) + Send + 'static,
+    ) {
+        let config = StreamConfig {
+            channels: self.choice.channels,
+            sample_rate: self.choice.rate,
+            buffer_size: match self.choice.buffer_frames {
+                Some(n) => BufferSize::Fixed(n),
+                None => BufferSize::Default,
+            },
+        };
+        let counters = Arc::new(Counters::default());
+        let (producer, consumer) = rtrb::RingBuffer::<Reported>::new(16);
+        let err_cb = error_callback(Arc::clone(&counters), producer);
+        (config, counters, consumer, err_cb)
+    }
+
+    /// The error for a sample format no stream of ours converts.
+    fn unsupported(&self, format: SampleFormat) -> DeviceError {
+        DeviceError::UnsupportedConfig {
+            device: self.name.clone(),
+            detail: format!("sample format {format}"),
+        }
+    }
+
+    /// Starts the `built` stream and wraps it; `label` names it in later errors.
+    fn play(
+        &self,
+        built: Result<cpal::Stream, cpal::Error>,
+        counters: Arc<Counters>,
+        queue: rtrb::Consumer<Reported>,
+        label: String,
+    ) -> Result<Running, DeviceError> {
+        let stream = built.map_err(|e| translate(e, &self.name, self.is_default))?;
+        stream
+            .play()
+            .map_err(|e| translate(e, &self.name, self.is_default))?;
+        Ok(Running::new(
+            stream,
+            counters,
+            queue,
+            label,
+            self.is_default,
+            self.choice.rate,
+        ))
     }
 }
 

@@ -7,7 +7,7 @@ use super::error::translate;
 use super::{DeviceError, Output, PREFERRED_BUFFER_FRAMES};
 use crate::dsp::dither;
 use cpal::traits::{DeviceTrait, StreamTrait};
-use cpal::{BufferSize, ErrorKind, OutputCallbackInfo, SampleFormat, SizedSample, StreamConfig};
+use cpal::{ErrorKind, OutputCallbackInfo, SampleFormat, SizedSample};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -72,23 +72,14 @@ impl Output {
         render: impl FnMut(&mut [f32]) + Send + 'static,
     ) -> Result<Running, DeviceError> {
         let _quiet = alsa_quiet::Guard::new();
-        let config = StreamConfig {
-            channels: self.choice.channels,
-            sample_rate: self.choice.rate,
-            buffer_size: match self.choice.buffer_frames {
-                Some(n) => BufferSize::Fixed(n),
-                None => BufferSize::Default,
-            },
-        };
-        let counters = Arc::new(Counters::default());
-        let (producer, consumer) = rtrb::RingBuffer::<Reported>::new(16);
-        let err_cb = error_callback(Arc::clone(&counters), producer);
+        let (config, counters, queue, err_cb) = self.stream_parts();
         let channels = usize::from(self.choice.channels);
         let stats = Arc::clone(&counters);
+        let device = &self.device;
         let built = match self.choice.format {
             SampleFormat::F32 => {
                 let mut render = render;
-                self.device.build_output_stream::<f32, _, _>(
+                device.build_output_stream::<f32, _, _>(
                     config,
                     move |data: &mut [f32], info: &OutputCallbackInfo| {
                         stats.record(data.len() / channels, info);
@@ -98,37 +89,21 @@ impl Output {
                     None,
                 )
             }
-            SampleFormat::I32 => self.device.build_output_stream::<i32, _, _>(
+            SampleFormat::I32 => device.build_output_stream::<i32, _, _>(
                 config,
                 converting(channels, stats, render, f32_to_i32),
                 err_cb,
                 None,
             ),
-            SampleFormat::I16 => self.device.build_output_stream::<i16, _, _>(
+            SampleFormat::I16 => device.build_output_stream::<i16, _, _>(
                 config,
                 converting(channels, stats, render, f32_to_i16),
                 err_cb,
                 None,
             ),
-            other => {
-                return Err(DeviceError::UnsupportedConfig {
-                    device: self.name,
-                    detail: format!("sample format {other}"),
-                })
-            }
+            other => return Err(self.unsupported(other)),
         };
-        let stream = built.map_err(|e| translate(e, &self.name, self.is_default))?;
-        stream
-            .play()
-            .map_err(|e| translate(e, &self.name, self.is_default))?;
-        Ok(Running::new(
-            stream,
-            counters,
-            consumer,
-            self.name,
-            self.is_default,
-            self.choice.rate,
-        ))
+        self.play(built, counters, queue, self.name.clone())
     }
 }
 

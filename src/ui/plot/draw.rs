@@ -254,6 +254,7 @@ pub fn rgb(chart: &Chart, size: Size) -> Result<Vec<u8>, PlotError> {
     Ok(buf)
 }
 
+/// Draws `chart` as an SVG document.
 pub fn svg(chart: &Chart, size: Size) -> Result<String, PlotError> {
     let mut out = String::new();
     {

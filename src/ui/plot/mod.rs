@@ -12,7 +12,7 @@
 
 mod draw;
 
-pub use draw::{plot_area, FREQ_HI_HZ, FREQ_LO_HZ};
+pub use draw::{plot_area, svg, FREQ_HI_HZ, FREQ_LO_HZ};
 
 /// A problem drawing or encoding a chart (a bug or resource failure, not bad input).
 #[derive(Debug, thiserror::Error)]
@@ -194,11 +194,6 @@ pub fn png(chart: &Chart, size: Size) -> Result<Vec<u8>, PlotError> {
         .map_err(|e| PlotError::Png(e.to_string()))?;
     w.finish().map_err(|e| PlotError::Png(e.to_string()))?;
     Ok(out)
-}
-
-/// Draws `chart` as an SVG document.
-pub fn svg(chart: &Chart, size: Size) -> Result<String, PlotError> {
-    draw::svg(chart, size)
 }
 
 /// Draws `chart` in `format`.

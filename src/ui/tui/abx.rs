@@ -5,11 +5,11 @@
 
 use super::widgets::{
     draw_big_letter, ellipsize, help_popup, help_rows, hints_line, message_line, play_state,
-    position_line, side_color, status_line,
+    position_line, side_block, side_color, status_line,
 };
 use super::{AbxIntro, AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use ratatui::Frame;
@@ -136,16 +136,10 @@ fn draw_boxes(frame: &mut Frame, area: Rect, listening: Live) {
     for (side, col) in [Live::A, Live::B, Live::X].into_iter().zip(cols.iter()) {
         let on = side == listening;
         let color = side_color(side);
-        let block = if on {
-            Block::bordered()
-                .border_type(BorderType::Thick)
-                .border_style(Style::new().fg(color).add_modifier(Modifier::BOLD))
-                .title(Line::from(" ● listening ").style(Style::new().fg(color).bold()))
-        } else {
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .border_style(Style::new().fg(Color::DarkGray))
-        };
+        let mut block = side_block(on, color);
+        if on {
+            block = block.title(Line::from(" ● listening ").style(Style::new().fg(color).bold()));
+        }
         let inner = block.inner(*col);
         frame.render_widget(block, *col);
         let style = if on {
@@ -166,8 +160,12 @@ fn draw_boxes(frame: &mut Frame, area: Rect, listening: Live) {
     }
 }
 
+/// A key as the panels name it.
+fn key(k: &'static str) -> Span<'static> {
+    Span::styled(k, Style::new().fg(Color::Yellow).bold())
+}
+
 fn draw_instructions(frame: &mut Frame, area: Rect) {
-    let key = |k: &'static str| Span::styled(k, Style::new().fg(Color::Yellow).bold());
     let lines = vec![
         Line::from(vec![
             Span::raw("Listen to "),
@@ -190,20 +188,12 @@ fn draw_instructions(frame: &mut Frame, area: Rect) {
             Span::raw("  X is B"),
         ]),
     ];
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::DarkGray))
-        .title(" your answer ");
-    let area = fit_height(area, &lines);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    let title = Line::from(" your answer ");
+    panel(frame, area, lines, title, Color::DarkGray);
 }
 
 /// Before the first trial: how far the loudness analysis is, then how to start.
 fn draw_intro(frame: &mut Frame, area: Rect, intro: AbxIntro, trials: usize) {
-    let key = |k: &'static str| Span::styled(k, Style::new().fg(Color::Yellow).bold());
     let lines = match intro {
         AbxIntro::Analysing(p) => {
             let p = p.clamp(0.0, 1.0);
@@ -247,15 +237,8 @@ fn draw_intro(frame: &mut Frame, area: Rect, intro: AbxIntro, trials: usize) {
             ]),
         ],
     };
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::DarkGray))
-        .title(" before the trials ");
-    let area = fit_height(area, &lines);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    let title = Line::from(" before the trials ");
+    panel(frame, area, lines, title, Color::DarkGray);
 }
 
 fn draw_results(frame: &mut Frame, area: Rect, verdict: &str, answered: &[bool]) {
@@ -279,24 +262,24 @@ fn draw_results(frame: &mut Frame, area: Rect, verdict: &str, answered: &[bool])
         ));
     }
     lines.push(Line::from(marks));
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
-        .title(Line::from(" result ").bold());
-    let area = fit_height(area, &lines);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    let title = Line::from(" result ").bold();
+    panel(frame, area, lines, title, Color::Yellow);
 }
 
-/// The top of `area`, as tall as `lines` wrapped to its inner width plus borders (at most all of
-/// it), so a short panel does not stretch over a big terminal.
-fn fit_height(area: Rect, lines: &[Line]) -> Rect {
+/// `lines` wrapped in a rounded box at the top of `area`, as tall as they need plus borders (at
+/// most all of it), so a short panel does not stretch over a big terminal.
+fn panel(frame: &mut Frame, area: Rect, lines: Vec<Line>, title: Line, border: Color) {
     let w = area.width.saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
     let h = (rows as u16).saturating_add(2).min(area.height);
-    Rect { height: h, ..area }
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::new().fg(border))
+        .title(title);
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
+        Rect { height: h, ..area },
+    );
 }
 
 fn hint_items(v: &AbxView) -> Vec<(&'static str, &'static str)> {

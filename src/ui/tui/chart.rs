@@ -93,9 +93,8 @@ pub fn draw_response_in(
     let live_idx = (0..2).find(|&i| side_live(&sides[i]));
     // Canvas cells carry only a colour (no bold), and each dataset is its own layer that replaces
     // the cells below it, so "bold" is one dataset drawn as a band three braille dots tall.
-    let graph_w = inner_width(area)
-        .saturating_sub(Y_LABEL_W as u16 + 1)
-        .max(1);
+    // Inside the two borders, right of the y labels and the axis column.
+    let graph_w = area.width.saturating_sub(Y_LABEL_W as u16 + 3).max(1);
     let graph_h = area.height.saturating_sub(4).max(1);
     let dot = (y_hi - y_lo) / (f64::from(graph_h) * 4.0 - 1.0).max(1.0);
     let dotted = |s: &SideView| ink == Ink::Shapes && s.label == 'B';
@@ -174,10 +173,6 @@ pub fn draw_response_in(
         );
     frame.render_widget(chart, area);
     draw_x_labels(frame, inner);
-}
-
-fn inner_width(area: Rect) -> u16 {
-    area.width.saturating_sub(2)
 }
 
 /// A zigzag through `pts` (log10 Hz, dB) that, drawn as one line, fills a band ±`half` around the
@@ -300,8 +295,6 @@ fn draw_x_labels(frame: &mut Frame, inner: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::backend::TestBackend;
-    use ratatui::Terminal;
 
     /// The screen after drawing flat curves at +4 dB (A) and -4 dB (B).
     fn screen(live: Live, ink: Ink, w: u16, h: u16) -> ratatui::buffer::Buffer {
@@ -319,10 +312,7 @@ mod tests {
             response_db: r,
         };
         let sides = [side('A', &ra), side('B', &rb)];
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| draw_response_in(f, f.area(), &sides, live, ink))
-            .unwrap();
-        t.backend().buffer().clone()
+        super::super::testing::draw(w, h, |f| draw_response_in(f, f.area(), &sides, live, ink))
     }
 
     /// Lit braille dots per colour after drawing flat curves at +4 dB (A) and -4 dB (B).

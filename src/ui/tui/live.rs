@@ -166,9 +166,8 @@ fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing;
     use super::*;
-    use ratatui::backend::TestBackend;
-    use ratatui::Terminal;
 
     fn view() -> LiveView<'static> {
         LiveView {
@@ -195,17 +194,7 @@ mod tests {
     }
 
     fn text(v: &LiveView, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-        t.draw(|f| draw_live(f, v)).expect("draw");
-        let b = t.backend().buffer().clone();
-        (0..b.area.height)
-            .map(|y| {
-                (0..b.area.width)
-                    .map(|x| b[(x, y)].symbol())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        testing::text(&testing::draw(w, h, |f| draw_live(f, v)))
     }
 
     /// Both sides' loudness and gains, the heard level (window + gain: −24.2 both here, the

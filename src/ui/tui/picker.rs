@@ -58,8 +58,7 @@ pub fn normalize(s: &str) -> String {
 /// empty query, else the entries whose name matches, exactly, by its start, by the start of one
 /// of its words (`ssr` in `iem:moondrop-ssr`), inside, then loosely (the query's letters in
 /// order); then those of that class; then, last, those whose description holds the query. Case
-/// and punctuation are ignored everywhere; ties keep the entry order. (Descriptions used to
-/// count as much as names, so "ssr" listed `ba` above `iem:moondrop-ssr`.)
+/// and punctuation are ignored everywhere; ties keep the entry order.
 pub fn filter(entries: &[PickerEntry], query: &str) -> Vec<usize> {
     let q = normalize(query);
     let mut ranked: Vec<(u8, usize)> = entries
@@ -332,22 +331,13 @@ mod tests {
 
     #[test]
     fn the_popup_lists_matches_with_their_class_and_highlights_one() {
-        use ratatui::backend::TestBackend;
-        use ratatui::Terminal;
+        use super::super::testing::{draw, text};
         let e = entries();
-        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let p = Picker {
             query: "iem".into(),
             selected: 1,
         };
-        t.draw(|f| draw_picker(f, f.area(), &p, &e)).unwrap();
-        let screen: String = t
-            .backend()
-            .buffer()
-            .content
-            .chunks(80)
-            .map(|r| r.iter().map(|c| c.symbol()).collect::<String>() + "\n")
-            .collect();
+        let screen = text(&draw(80, 24, |f| draw_picker(f, f.area(), &p, &e)));
         assert!(screen.contains("3 of 6"), "{screen}");
         let row = |n: &str| {
             screen

@@ -4,11 +4,11 @@
 use super::chart::draw_response;
 use super::widgets::{
     draw_big_letter, ellipsize, help_popup, help_rows, hints_line, level_line, message_line,
-    play_state, position_line, side_color, status_line,
+    play_state, position_line, side_block, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Padding, Paragraph, Wrap};
 use ratatui::Frame;
@@ -132,24 +132,12 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     let side = if s.label == 'B' { Live::B } else { Live::A };
     let live = v.live == side;
     let color = side_color(side);
-    let (border, title) = if live {
-        (
-            Style::new().fg(color).add_modifier(Modifier::BOLD),
-            Line::from(format!(" {} ● LIVE ", s.label)).style(Style::new().fg(color).bold()),
-        )
+    let title = if live {
+        Line::from(format!(" {} ● LIVE ", s.label)).style(Style::new().fg(color).bold())
     } else {
-        (
-            Style::new().fg(Color::DarkGray),
-            Line::from(format!(" {} ", s.label)).style(Style::new().fg(color)),
-        )
+        Line::from(format!(" {} ", s.label)).style(Style::new().fg(color))
     };
-    let block = Block::bordered()
-        .border_type(if live {
-            BorderType::Thick
-        } else {
-            BorderType::Rounded
-        })
-        .border_style(border)
+    let block = side_block(live, color)
         .padding(Padding::horizontal(1))
         .title(title);
     let inner = block.inner(area);

@@ -17,9 +17,20 @@ pub fn side_color(side: Live) -> Color {
     }
 }
 
-/// The screens' clock: [`crate::ui::fmt::clock`] (one rounding rule everywhere).
-pub use crate::ui::fmt::clock as fmt_time;
-use crate::ui::fmt::clock_tenths;
+use crate::ui::fmt::{clock, clock_tenths};
+
+/// A side's box: thick and bold in its colour when it is the one heard, else rounded and dim.
+pub fn side_block(on: bool, color: Color) -> Block<'static> {
+    if on {
+        Block::bordered()
+            .border_type(BorderType::Thick)
+            .border_style(Style::new().fg(color).add_modifier(Modifier::BOLD))
+    } else {
+        Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(Style::new().fg(Color::DarkGray))
+    }
+}
 
 /// Cuts `s` to at most `max` characters, marking the cut with '…'.
 pub fn ellipsize(s: &str, max: usize) -> String {
@@ -85,7 +96,7 @@ pub fn position_line(
 ) -> Line<'static> {
     // The position can run a little past the end (the resampler's tail): never "0:25 / 0:24".
     let pos = if dur > 0.0 { pos.min(dur) } else { pos };
-    let time = format!(" {} / {} ", fmt_time(pos), fmt_time(dur));
+    let time = format!(" {} / {} ", clock(pos), clock(dur));
     let tail = match (loop_s, pending) {
         (Some((a, b)), _) => format!(" loop {}–{} ", clock_tenths(a), clock_tenths(b)),
         (None, Some(a)) => format!(" loop from {}… ", clock_tenths(a)),
@@ -335,16 +346,6 @@ mod tests {
         // Explanations start in one column, two spaces after the longest key.
         assert_eq!(at, vec![1 + long.chars().count() + 2; 3], "{texts:?}");
         assert!(texts[1].contains("F12  scroll far"), "{texts:?}");
-    }
-
-    #[test]
-    fn times() {
-        assert_eq!(fmt_time(0.0), "0:00");
-        assert_eq!(fmt_time(59.9), "0:59");
-        assert_eq!(fmt_time(83.0), "1:23");
-        assert_eq!(fmt_time(3723.0), "1:02:03");
-        assert_eq!(fmt_time(-3.0), "0:00");
-        assert_eq!(fmt_time(f64::NAN), "0:00");
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! Rendering tests for the abx screen: TestBackend at 80x24 and 120x40, asserting on cells.
 
+use super::super::testing::{draw, has_glyph, text};
 use super::super::widgets::big_letter;
 use super::super::StatusView;
 use super::*;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::Terminal;
 
 fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
     AbxView {
@@ -36,32 +35,7 @@ fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
 }
 
 fn render(v: &AbxView, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| draw_abx(f, v)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(b: &Buffer) -> String {
-    (0..b.area.height)
-        .map(|y| {
-            (0..b.area.width)
-                .map(|x| b[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
-    let rows: Vec<String> = text(b).lines().map(String::from).collect();
-    rows.windows(g.len()).any(|win| {
-        win[0].match_indices(g[0]).any(|(i, _)| {
-            let col = win[0][..i].chars().count();
-            win.iter()
-                .zip(g)
-                .all(|(r, gr)| r.chars().skip(col).collect::<String>().starts_with(gr))
-        })
-    })
+    draw(w, h, |f| draw_abx(f, v))
 }
 
 #[test]
@@ -206,31 +180,6 @@ fn loop_feedback() {
     v.loop_pending_start = None;
     let t = text(&render(&v, 80, 24));
     assert!(!t.contains("loop start marked"), "{t}");
-}
-
-#[test]
-#[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
-fn dump_abx_screens() {
-    let done = [
-        true, false, true, true, true, false, true, true, true, true, true, true,
-    ];
-    for (w, h) in [(80, 24), (120, 40)] {
-        println!("{}", text(&render(&view(&[], None), w, h)));
-        println!(
-            "{}",
-            text(&render(
-                &view(
-                    &done,
-                    Some("10 of 12 correct: p = 0.019. You can hear the difference.")
-                ),
-                w,
-                h
-            ))
-        );
-    }
-    let mut v = view(&[], None);
-    v.show_help = true;
-    println!("{}", text(&render(&v, 80, 24)));
 }
 
 #[test]

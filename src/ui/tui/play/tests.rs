@@ -1,11 +1,10 @@
 //! Rendering tests for the play screen: TestBackend at 80x24 and 120x40, asserting on cells.
 
+use super::super::testing::{draw, has_glyph, rows};
 use super::super::widgets::big_letter;
 use super::super::StatusView;
 use super::*;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::Terminal;
 
 const RESP_A: [(f64, f64); 5] = [
     (20.0, -2.0),
@@ -72,36 +71,13 @@ fn view() -> PlayView<'static> {
 }
 
 fn render(v: &PlayView, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| {
+    draw(w, h, |f| {
         draw_play(f, v);
     })
-    .unwrap();
-    t.backend().buffer().clone()
-}
-
-fn rows(b: &Buffer) -> Vec<String> {
-    (0..b.area.height)
-        .map(|y| (0..b.area.width).map(|x| b[(x, y)].symbol()).collect())
-        .collect()
 }
 
 fn has(b: &Buffer, s: &str) -> bool {
     rows(b).iter().any(|r| r.contains(s))
-}
-
-/// The block letter appears as consecutive rows at one column.
-fn has_glyph(b: &Buffer, g: &[&str]) -> bool {
-    let r = rows(b);
-    r.windows(g.len()).any(|win| {
-        win[0].match_indices(g[0]).any(|(i, _)| {
-            let col = win[0][..i].chars().count();
-            win.iter().zip(g).all(|(row, gr)| {
-                let tail: String = row.chars().skip(col).collect();
-                tail.starts_with(gr)
-            })
-        })
-    })
 }
 
 #[test]
@@ -235,24 +211,6 @@ fn demo_text_and_part() {
 }
 
 #[test]
-#[ignore = "prints screens for eyeballing: cargo test --release dump_ -- --ignored --nocapture"]
-fn dump_screens() {
-    let mut v = view();
-    for (w, h) in [(80, 24), (120, 40)] {
-        println!("{}", rows(&render(&v, w, h)).join("\n"));
-    }
-    v.text = Some("Sibilance is the harsh edge on s and t sounds, around 5 to 10 kHz. Listen to the cymbals and the singer's consonants.");
-    v.part = Some((1, 4, "what it is"));
-    v.paused = true;
-    v.loop_s = Some((60.0, 90.0));
-    for (w, h) in [(80, 24), (120, 40)] {
-        println!("{}", rows(&render(&v, w, h)).join("\n"));
-    }
-    v.show_help = true;
-    println!("{}", rows(&render(&v, 80, 24)).join("\n"));
-}
-
-#[test]
 fn profile_keys_listed_on_tall_terminals() {
     let t = rows(&render(&view(), 120, 40)).join("\n");
     assert!(t.contains("1 neutral  2 diffuse-field  3 v-hybrid"), "{t}");
@@ -319,10 +277,8 @@ fn long_demo_text_scrolls_to_its_last_line() {
         assert!(has(&b, "more ↑"), "{w}x{h}");
         // Far past the end: clamped so the last line sits at the bottom of the panel.
         v.text_scroll = u16::MAX;
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut drawn = 0;
-        t.draw(|f| drawn = draw_play(f, &v)).unwrap();
-        let b = t.backend().buffer().clone();
+        let b = draw(w, h, |f| drawn = draw_play(f, &v));
         assert!(has(&b, "line 60 of the text"), "{w}x{h}");
         assert!(!has(&b, "more ↓") && has(&b, "more ↑"), "{w}x{h}");
         let r = rows(&b);
@@ -357,16 +313,13 @@ fn short_demo_text_does_not_scroll() {
     v.text = Some("Two lines\nof text.");
     v.part = Some((0, 2, "what it is"));
     v.text_scroll = 5;
-    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let mut drawn = 1;
-    t.draw(|f| drawn = draw_play(f, &v)).unwrap();
-    let b = t.backend().buffer().clone();
+    let b = draw(80, 24, |f| drawn = draw_play(f, &v));
     assert_eq!(drawn, 0);
     assert!(has(&b, "Two lines") && has(&b, "of text."));
     assert!(!has(&b, "more ↓") && !has(&b, "more ↑") && !has(&b, "scroll"));
     // Play has no text and nothing to scroll.
-    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| drawn = draw_play(f, &view())).unwrap();
+    draw(80, 24, |f| drawn = draw_play(f, &view()));
     assert_eq!(drawn, 0);
 }
 
