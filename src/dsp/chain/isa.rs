@@ -316,7 +316,9 @@ mod neon {
     #[derive(Clone, Copy)]
     struct Neon(float64x2_t);
 
-    // SAFETY: NEON is baseline on AArch64; callers uphold the pointer extents.
+    // SAFETY: NEON is baseline on AArch64; callers uphold the pointer extents. The arithmetic
+    // intrinsics are safe functions (Rust 1.87+, NEON being enabled on every AArch64 target): only
+    // the loads and stores, which take raw pointers, need `unsafe`.
     impl Vector for Neon {
         const W: usize = 2;
         const FMA: bool = true;
@@ -330,16 +332,16 @@ mod neon {
         }
         #[inline(always)]
         unsafe fn mul(a: Self, b: Self) -> Self {
-            Self(unsafe { vmulq_f64(a.0, b.0) })
+            Self(vmulq_f64(a.0, b.0))
         }
         #[inline(always)]
         unsafe fn add(a: Self, b: Self) -> Self {
-            Self(unsafe { vaddq_f64(a.0, b.0) })
+            Self(vaddq_f64(a.0, b.0))
         }
         #[inline(always)]
         unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
             // vfmaq_f64(c, a, b) = c + a·b, one rounding.
-            Self(unsafe { vfmaq_f64(c.0, a.0, b.0) })
+            Self(vfmaq_f64(c.0, a.0, b.0))
         }
         #[inline(always)]
         unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self {
