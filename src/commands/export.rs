@@ -6,7 +6,7 @@ use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
 use crate::render::export::{export_matched, Watch};
@@ -101,7 +101,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let (inputs, mut skipped) = list_inputs(&input)?;
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
-        return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
+        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
@@ -177,12 +177,8 @@ fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
 /// `--out-dir`, created when missing, parents too (as `demo --export` does).
 fn create_out_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            usage(format!(
-                "{}: cannot create the output folder: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::output_error(dir, "cannot create the output folder", e))?;
     }
     Ok(())
 }
@@ -196,15 +192,18 @@ fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     let listing = list_wavs(input)?;
     report_skipped(&listing.skipped);
     if listing.files.is_empty() {
-        return Err(usage(format!(
-            "{}: no audio files to export in this folder{}",
-            input.display(),
-            if listing.skipped.is_empty() {
-                ""
-            } else {
-                " (all skipped, see above)"
-            }
-        )));
+        return Err(Error::input(
+            input,
+            format!(
+                "{}: no audio files to export in this folder{}",
+                input.display(),
+                if listing.skipped.is_empty() {
+                    ""
+                } else {
+                    " (all skipped, see above)"
+                }
+            ),
+        ));
     }
     Ok((listing.files, listing.skipped))
 }
@@ -286,13 +285,16 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
         return Ok(());
     };
     let total: usize = plan.iter().map(|(_, outs)| outs.len()).sum();
-    Err(usage(format!(
-        "{} of the {total} outputs exist already ({}{}); nothing was written: --skip-existing \
+    Err(Error::input(
+        first,
+        format!(
+            "{} of the {total} outputs exist already ({}{}); nothing was written: --skip-existing \
          exports only the inputs whose outputs are missing, --force replaces them",
-        existing.len(),
-        first.display(),
-        if existing.len() > 1 { ", …" } else { "" }
-    )))
+            existing.len(),
+            first.display(),
+            if existing.len() > 1 { ", …" } else { "" }
+        ),
+    ))
 }
 
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single

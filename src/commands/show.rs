@@ -6,7 +6,7 @@ use crate::cli::ShowArgs;
 use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::Preamp;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ui::fmt;
 use serde::Serialize;
 
@@ -95,10 +95,10 @@ const EXTREMUM_MIN_DB: f64 = 0.1;
 
 pub fn run(args: &ShowArgs) -> Result<()> {
     if !(8_000..=192_000).contains(&args.rate) {
-        return Err(crate::error::usage(format!(
-            "--rate {} Hz is outside 8000-192000 Hz",
-            args.rate
-        )));
+        return Err(Error::usage(
+            "--rate",
+            format!("--rate {} Hz is outside 8000-192000 Hz", args.rate),
+        ));
     }
     let fs = f64::from(args.rate);
     // With --headphones (or a remembered correction) each profile is shown as the one cascade

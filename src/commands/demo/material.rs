@@ -9,8 +9,7 @@ use super::DemoPart;
 use crate::dsp::channels::ChannelMap;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
-use crate::error::usage;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::io::{Decoder, OutFormat, WavSink};
 use std::path::{Path, PathBuf};
 
@@ -199,7 +198,7 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
     let mut src = Decoder::open(path)?;
     let info = *src.info();
     if info.sample_rate != RATE {
-        return Err(usage(format!(
+        return Err(Error::input(path, format!(
             "{}: {} Hz; the demos need the bundled {RATE} Hz samples (re-create them with samples/make-samples.sh)",
             path.display(),
             info.sample_rate
