@@ -75,12 +75,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|n| {
-            Ok(super::through(
-                hp.as_ref(),
-                crate::profiles::resolve(n, rate)?,
-            ))
-        })
+        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
         .collect::<Result<Vec<_>>>()?;
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels: Vec<String> = args

@@ -33,8 +33,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         ));
     }
     let hp = super::headphones(&args.hp, None)?;
-    let [a, b] = [&args.pair.a, &args.pair.b]
-        .map(|p| resolve(p, None).map(|p| super::through(hp.as_ref(), p)));
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_through(hp.as_ref(), p, None));
     let profiles = [a?, b?];
     let (input, device) = route(args)?;
     let cfg = LiveConfig {
@@ -430,7 +429,7 @@ impl Screen {
         let all: Vec<Profile> = crate::profiles::all()
             .0
             .into_iter()
-            .map(|l| super::through(hp, l.profile))
+            .map(|l| crate::profiles::headphones::through(hp, l.profile))
             .collect();
         Screen {
             entries: super::session::picker_entries(&all),
@@ -452,7 +451,7 @@ impl Screen {
         let name = &self.entries[i].name;
         match self.all.iter().find(|p| &p.name == name) {
             Some(p) => Ok(p.clone()),
-            None => Ok(super::through(hp, resolve(name, None)?)),
+            None => super::resolve_through(hp, name, None),
         }
     }
 }

@@ -93,7 +93,16 @@ pub fn headphones(
     Ok(c)
 }
 
-pub use crate::profiles::headphones::through;
+/// A `-p` value resolved at `rate` (the one Nyquist rule) as it plays: through the headphone
+/// correction `hp`, if any.
+pub fn resolve_through(
+    hp: Option<&crate::profiles::headphones::Correction>,
+    name: &str,
+    rate: Option<f64>,
+) -> Result<crate::dsp::Profile> {
+    let profile = crate::profiles::resolve(name, rate)?;
+    Ok(crate::profiles::headphones::through(hp, profile))
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,30 +12,18 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
         ProfileCommand::Convert(a) => {
             let out = &a.output;
             let format = Format::from_path(out).ok_or_else(|| {
-                Error::usage(
-                    "--output",
-                    format!(
+                Error::usage("--output", format!(
                     "{}: the extension names no profile format (use .toml, .txt for Equalizer APO / AutoEq, .yml/.yaml for CamillaDSP)",
                     out.display()
                 ))
             })?;
+            let refuse = |why: &str| Error::input(out, format!("{}: {why}", out.display()));
+            let exists = "already exists (add --force to replace it)";
             if same_file(out, std::path::Path::new(&a.input)) {
-                return Err(Error::input(
-                    out,
-                    format!(
-                        "{}: the output is the input; name another file",
-                        out.display()
-                    ),
-                ));
+                return Err(refuse("the output is the input; name another file"));
             }
             if !a.force && (out.exists() || out.is_symlink()) {
-                return Err(Error::input(
-                    out,
-                    format!(
-                        "{}: already exists (add --force to replace it)",
-                        out.display()
-                    ),
-                ));
+                return Err(refuse(exists));
             }
             let profile = crate::profiles::resolve(&a.input, None)?;
             let text = format.write(&profile)?;
@@ -47,13 +35,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             drop(file);
             tmp.commit(a.force).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    Error::input(
-                        out,
-                        format!(
-                            "{}: already exists (add --force to replace it)",
-                            out.display()
-                        ),
-                    )
+                    refuse(exists)
                 } else {
                     cannot(e)
                 }

@@ -18,7 +18,6 @@ use crate::error::{Context, Error, Result};
 use crate::io::abx_log::{self, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
 use crate::matching;
-use crate::profiles::resolve;
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -104,12 +103,11 @@ pub fn trials_warning(trials: u32) -> Option<String> {
 /// and reads no more of the input than its header (the hash is [`input_sha256`]).
 pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
+        let trials = args.trials;
+        let usual = "16 is usual: 12 or more correct is p < 0.05";
         return Err(Error::usage(
             "--trials",
-            format!(
-            "--trials {} is outside 1-{MAX_TRIALS} (16 is usual: 12 or more correct is p < 0.05)",
-            args.trials
-        ),
+            format!("--trials {trials} is outside 1-{MAX_TRIALS} ({usual})"),
         ));
     }
     let input = input_or_default(args.input.as_deref())?;
@@ -119,8 +117,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
     // never of a profile other than the one it names.
     let rate = Some(f64::from(info.sample_rate));
-    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
-    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
+    let profile_a = super::resolve_through(hp.as_ref(), &args.pair.a, rate)?;
+    let profile_b = super::resolve_through(hp.as_ref(), &args.pair.b, rate)?;
     // A built-in's filter above Nyquist is dropped with the warning every command gives.
     for p in [&profile_a, &profile_b] {
         for d in p.dropped(f64::from(info.sample_rate)) {

@@ -305,8 +305,8 @@ mod tests {
     }
 
     /// A 5.1 file made by sox with a tone on one channel each becomes demo material with every
-    /// channel at its ITU-R BS.775 downmix level, as the player plays it. (Keeping the first two
-    /// channels, as this used to, lost the centre and the surrounds.)
+    /// channel at its ITU-R BS.775 downmix level, as the player plays it (not the first two
+    /// channels only, which would lose the centre and the surrounds).
     #[test]
     fn five_one_material_is_mixed_down_per_bs775() {
         let dir = tempfile::tempdir().expect("tmp");

@@ -91,8 +91,8 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
             profiles: [
-                super::through(hp.as_ref(), crate::profiles::resolve(&part.a, None)?),
-                super::through(hp.as_ref(), crate::profiles::resolve(&part.b, None)?),
+                super::resolve_through(hp.as_ref(), &part.a, None)?,
+                super::resolve_through(hp.as_ref(), &part.b, None)?,
             ],
             device: args.audio.device.clone(),
             buffer_frames: args.audio.buffer,

@@ -7,12 +7,11 @@ mod scripted;
 
 use super::session::{check_mode, interactive};
 
-use super::{input_or_default, through};
+use super::{input_or_default, resolve_through};
 use crate::cli::PlayArgs;
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::player::PlayerConfig;
-use crate::profiles::resolve;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
@@ -27,9 +26,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         None
     };
     let hp = super::headphones(&args.hp, rate)?;
-    let profiles =
-        [&args.pair.a, &args.pair.b].map(|p| resolve(p, rate).map(|p| through(hp.as_ref(), p)));
-    let [a, b] = profiles;
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_through(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
         Some(s) => parse_time(s).ok_or_else(|| {
