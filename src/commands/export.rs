@@ -9,19 +9,15 @@ use crate::dsp::Profile;
 use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
-use crate::render::export::{export_matched, Watch};
-use crate::render::listing::{check_collisions, list_wavs};
+use crate::render::export::{export_matched, ExportOptions, OutputReport, Watch};
+use crate::render::listing::{
+    check_collisions, default_container, default_output, list_wavs, Skipped,
+};
 use crate::ui::progress::{Progress, Run};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-
-// The library names, where they were before (other code and branches use these paths).
-pub use crate::render::export::{export_file, ExportOptions, OutputReport, BLOCK_FRAMES};
-pub use crate::render::listing::{
-    default_container, default_output, Listing, Skipped, AUDIO_EXTENSIONS,
-};
 
 /// Progress bars (unless quiet), one line of the run's, and warnings on stderr.
 struct Bars<'a> {

@@ -15,14 +15,14 @@ pub mod text;
 
 use super::session::{interactive, need_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
-pub use crate::cli::DemoKind;
+use crate::cli::DemoKind;
 use crate::commands::out::outln;
 use crate::error::{Error, Result};
 use crate::playback::player::{Player, PlayerConfig};
-pub use material::{render_source, Sample, Source};
-pub use numbers::{Band, Measure, Number};
-pub use part::{render_part, RenderedPart};
-pub use text::{intro, parts, title};
+use material::Source;
+use numbers::Measure;
+use part::render_part;
+use text::{intro, parts, title};
 
 /// One step of a demo: text on screen while the material plays through profile A or B.
 #[derive(Debug, Clone, PartialEq)]

@@ -22,7 +22,7 @@ fn exact_line(
     player: &Player,
     e: &ExactArrived,
     played: f64,
-    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::commands::out::StdoutError>,
+    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::error::StdoutError>,
 ) -> Result<()> {
     let warn = |w: &str| {
         let _ = std::io::Write::write_fmt(
