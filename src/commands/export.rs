@@ -84,7 +84,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
     if let Some(out) = &args.output {
-        check_output_name(out, container)?;
+        // Before any work: an extension other than `.wav`/`.flac` (never written as WAV under
+        // that name), one that contradicts `--format`, or a folder.
+        crate::io::sink::check_output(out, container)?;
     }
     let opts = options(args, container);
     if let Some(dir) = &args.out_dir {
@@ -402,13 +404,6 @@ fn export_all(
         return Err(e);
     }
     Ok((d.reports, d.first_error))
-}
-
-/// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`
-/// (never written as WAV under that name), one that contradicts `--format`, or a folder.
-fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
-    crate::io::sink::check_output(out, format)?;
-    Ok(())
 }
 
 /// `export --json`: what was written, and which inputs of a folder were left out and why.

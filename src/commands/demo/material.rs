@@ -161,7 +161,8 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
             // From disk when run in the project folder, else the copy built into the binary.
             let path = Path::new(sample.path());
             let (audio, secs) = read_excerpt(path, start_s, end_s)?;
-            Ok((audio, describe_excerpt(sample.path(), start_s, secs), None))
+            let what = format!("{}, {start_s:.1}-{:.1} s", sample.path(), start_s + secs);
+            Ok((audio, what, None))
         }
         Source::Generated { kind, seconds } => {
             let audio = generate_excerpt(kind, 0.0, seconds);
@@ -173,10 +174,6 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
         }
         Source::Concat(_) => unreachable!("leaves() flattens Concat"),
     }
-}
-
-fn describe_excerpt(name: &str, start_s: f64, secs: f64) -> String {
-    format!("{name}, {start_s:.1}-{:.1} s", start_s + secs)
 }
 
 /// A human name for a generated signal.
