@@ -99,9 +99,17 @@ impl Error {
         }
     }
 
-    /// The command line is wrong; the message names the argument.
-    pub fn usage(message: impl Into<String>) -> Self {
-        Self::new(Class::Usage, message)
+    /// The command line is wrong: `arg` is the argument as the user typed it (a flag such as
+    /// `--bits`, a positional such as `INPUT`, a profile name), `message` what is wrong with it.
+    /// The only way to make a usage error, so none lacks its subject.
+    pub fn usage(arg: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Class::Usage, message).about(Subject::Argument(arg.into()))
+    }
+
+    /// A file or folder the user named cannot be used as it is (already there, not a folder,
+    /// not the material expected): exit 2.
+    pub fn input(path: &Path, message: impl Into<String>) -> Self {
+        Self::new(Class::Input, message).about(Subject::File(path.to_path_buf()))
     }
 
     /// A defect or failure of the machine (a thread that stopped, a lost result): exit 1.
@@ -204,11 +212,6 @@ impl<T, E: Into<Error>> Context<T> for std::result::Result<T, E> {
     fn with_context<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T> {
         self.map_err(|e| e.into().context(context()))
     }
-}
-
-/// Builds a usage [`Error`] (the command line is wrong): exit code 2.
-pub fn usage(msg: impl Into<String>) -> Error {
-    Error::usage(msg)
 }
 
 /// An output (a profile, chart, README, folder) could not be made: exit 2 when the user can fix
@@ -346,7 +349,7 @@ mod tests {
         };
         #[rustfmt::skip]
         let table: Vec<(Error, u8)> = vec![
-            (usage("--bits 7: not 16, 24 or 32"), 2),
+            (Error::usage("--bits", "--bits 7: not 16, 24 or 32"), 2),
             (output_error(&p("o/x.png"), "cannot write", missing()), 2),
             (output_error(&p("x.png"), "cannot write", full()), 1),
             (full().into(), 1),
@@ -390,11 +393,12 @@ mod tests {
             (resample.into(), 1),
             (FeedError::Read(WavError::Decode(corrupt())).into(), 2),
             (FeedError::Thread(full()).into(), 1),
+            (Error::input(&p("o.txt"), "o.txt: already exists"), 2),
             (Error::interrupted(libc::SIGINT), 130),
             (Error::interrupted(libc::SIGHUP), 129),
-            (Error::batch("2 of 3 files failed", &usage("x")), 2),
+            (Error::batch("2 of 3 files failed", &Error::usage("-a", "x")), 2),
             (Error::batch("2 of 3 files failed", &Error::machine("x")), 1),
-            (usage("bad").context("in the answers file"), 2),
+            (Error::usage("--answers", "bad").context("in the answers file"), 2),
             (Error::machine("thread stopped").context("exporting"), 1),
         ];
         let wrong: Vec<String> = table

@@ -721,6 +721,27 @@ fn commands_filter_and_meter_only_through_render() {
     assert_none("a command runs its own filter or meter loop", bad);
 }
 
+/// A usage error names the argument the user typed: `Error::usage(arg, message)` is the only way
+/// to make one, so no other file of `src/` may name `Class::Usage` outside its tests.
+#[test]
+fn usage_errors_are_made_only_with_their_argument() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let mut bad = Vec::new();
+    for f in files.iter().filter(|f| !f.ends_with("src/error.rs")) {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name == "tests.rs" || name.ends_with("_tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).expect("read source");
+        let text = split_inline_tests(&text).map_or(text, |(code_part, _, _)| code_part);
+        if code(&text).contains("Class::Usage") {
+            bad.push((f.display().to_string(), "Class::Usage".to_string()));
+        }
+    }
+    assert_none("a usage error made without Error::usage", bad);
+}
+
 /// No two files of `src/` import each other, directly or round a circle: a circle means neither
 /// can be read, changed or tested without the other. What a folder's face re-exports counts as
 /// an import of the file that defines it.

@@ -107,8 +107,7 @@ fn all_help() -> String {
     all
 }
 
-/// Inputs are any format the decoder reads, so no help may say a command takes WAV only
-/// (issue 21 item 11: "to WAV files", "Play a WAV", "every .wav in a folder").
+/// Inputs are any format the decoder reads, so no help may say a command takes WAV only.
 #[test]
 fn no_help_says_the_input_must_be_a_wav() {
     let all = all_help();

@@ -8,7 +8,6 @@ use crate::dsp::levels::SignalStats;
 use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::Decoder;
-use crate::profiles::resolve;
 use crate::render::export::{Stderr, BLOCK_FRAMES};
 use crate::render::{render, Lane};
 use serde::Serialize;
@@ -58,7 +57,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|name| Ok(super::through(hp.as_ref(), resolve(name, Some(fs))?)))
+        .map(|name| super::resolve_through(hp.as_ref(), name, Some(fs)))
         .collect::<Result<Vec<_>>>()?;
     let (versions, frames) = measure(&mut src, &profiles, fs, channels)?;
     let report = Report {

@@ -3,7 +3,7 @@
 //! file atomically; shared here so the commands do not reach into each other.
 
 use crate::dsp::Profile;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::atomic::TempFile;
 use crate::ui::plot::{self, Chart, Curve, Format, Size, Style};
@@ -13,7 +13,7 @@ use std::path::Path;
 /// Parses `--size`, with a message naming the limits.
 pub fn parse_size(s: &str) -> Result<Size> {
     Size::parse(s).ok_or_else(|| {
-        usage(format!(
+        Error::usage("--size", format!(
             "--size '{s}': expected WIDTHxHEIGHT in pixels, from {}x{} to 4000x4000 (e.g. 1200x700)",
             Size::MIN.width,
             Size::MIN.height
@@ -24,10 +24,13 @@ pub fn parse_size(s: &str) -> Result<Size> {
 /// The chart format `path` asks for (checked before any work is done).
 pub fn format_of(path: &Path) -> Result<Format> {
     Format::from_path(path).ok_or_else(|| {
-        usage(format!(
-            "{}: a chart is written as .png or .svg; name the file FILE.png or FILE.svg",
-            path.display()
-        ))
+        Error::usage(
+            "--plot",
+            format!(
+                "{}: a chart is written as .png or .svg; name the file FILE.png or FILE.svg",
+                path.display()
+            ),
+        )
     })
 }
 

@@ -6,22 +6,18 @@ use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
-use crate::render::export::{export_matched, Watch};
-use crate::render::listing::{check_collisions, list_wavs};
+use crate::render::export::{export_matched, ExportOptions, OutputReport, Watch};
+use crate::render::listing::{
+    check_collisions, default_container, default_output, list_wavs, Skipped,
+};
 use crate::ui::progress::{Progress, Run};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-
-// The library names, where they were before (other code and branches use these paths).
-pub use crate::render::export::{export_file, ExportOptions, OutputReport, BLOCK_FRAMES};
-pub use crate::render::listing::{
-    default_container, default_output, Listing, Skipped, AUDIO_EXTENSIONS,
-};
 
 /// Progress bars (unless quiet), one line of the run's, and warnings on stderr.
 struct Bars<'a> {
@@ -75,12 +71,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|n| {
-            Ok(super::through(
-                hp.as_ref(),
-                crate::profiles::resolve(n, rate)?,
-            ))
-        })
+        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
         .collect::<Result<Vec<_>>>()?;
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels: Vec<String> = args
@@ -93,7 +84,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
     if let Some(out) = &args.output {
-        check_output_name(out, container)?;
+        // Before any work: an extension other than `.wav`/`.flac` (never written as WAV under
+        // that name), one that contradicts `--format`, or a folder.
+        crate::io::sink::check_output(out, container)?;
     }
     let opts = options(args, container);
     if let Some(dir) = &args.out_dir {
@@ -101,7 +94,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let (inputs, mut skipped) = list_inputs(&input)?;
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
-        return Err(usage("-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
+        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
@@ -177,12 +170,8 @@ fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
 /// `--out-dir`, created when missing, parents too (as `demo --export` does).
 fn create_out_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            usage(format!(
-                "{}: cannot create the output folder: {e}",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::output_error(dir, "cannot create the output folder", e))?;
     }
     Ok(())
 }
@@ -196,15 +185,18 @@ fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     let listing = list_wavs(input)?;
     report_skipped(&listing.skipped);
     if listing.files.is_empty() {
-        return Err(usage(format!(
-            "{}: no audio files to export in this folder{}",
-            input.display(),
-            if listing.skipped.is_empty() {
-                ""
-            } else {
-                " (all skipped, see above)"
-            }
-        )));
+        return Err(Error::input(
+            input,
+            format!(
+                "{}: no audio files to export in this folder{}",
+                input.display(),
+                if listing.skipped.is_empty() {
+                    ""
+                } else {
+                    " (all skipped, see above)"
+                }
+            ),
+        ));
     }
     Ok((listing.files, listing.skipped))
 }
@@ -286,13 +278,16 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
         return Ok(());
     };
     let total: usize = plan.iter().map(|(_, outs)| outs.len()).sum();
-    Err(usage(format!(
-        "{} of the {total} outputs exist already ({}{}); nothing was written: --skip-existing \
+    Err(Error::input(
+        first,
+        format!(
+            "{} of the {total} outputs exist already ({}{}); nothing was written: --skip-existing \
          exports only the inputs whose outputs are missing, --force replaces them",
-        existing.len(),
-        first.display(),
-        if existing.len() > 1 { ", …" } else { "" }
-    )))
+            existing.len(),
+            first.display(),
+            if existing.len() > 1 { ", …" } else { "" }
+        ),
+    ))
 }
 
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
@@ -409,13 +404,6 @@ fn export_all(
         return Err(e);
     }
     Ok((d.reports, d.first_error))
-}
-
-/// Refuses, before any work, an `-o` iemsim cannot write: an extension other than `.wav`/`.flac`
-/// (never written as WAV under that name), one that contradicts `--format`, or a folder.
-fn check_output_name(out: &Path, format: Option<Container>) -> Result<()> {
-    crate::io::sink::check_output(out, format)?;
-    Ok(())
 }
 
 /// `export --json`: what was written, and which inputs of a folder were left out and why.

@@ -7,7 +7,7 @@ use crate::commands::out::outln;
 use crate::dsp::fit::{self, Fit, FitConfig, FitError};
 use crate::dsp::{correction, deviation};
 use crate::dsp::{FilterSpec, Profile};
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::io::measurement::{self, Measurement};
 use crate::profiles::iems;
 use crate::profiles::{self, headphones};
@@ -48,10 +48,10 @@ struct Goal {
 
 pub fn run(args: &FitArgs) -> Result<()> {
     if !(1..=20).contains(&args.max_filters) {
-        return Err(crate::error::usage(format!(
-            "--max-filters {} is outside 1-20",
-            args.max_filters
-        )));
+        return Err(Error::usage(
+            "--max-filters",
+            format!("--max-filters {} is outside 1-20", args.max_filters),
+        ));
     }
     let target_m = headphones::target_measurement(&args.target)?;
     let band = deviation::ERROR_BAND_HZ;
@@ -311,16 +311,16 @@ fn deviation_of(m: &Measurement, target: &Measurement) -> (Vec<f64>, Vec<f64>) {
 pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool) -> Result<()> {
     use crate::io::profile_file::Format;
     let format = Format::from_path(path).ok_or_else(|| {
-        crate::error::usage(format!(
+        Error::usage("--output", format!(
             "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml (CamillaDSP)",
             path.display()
         ))
     })?;
     if !force && path.exists() {
-        return Err(crate::error::usage(format!(
-            "{}: exists; add --force to replace it",
-            path.display()
-        )));
+        return Err(Error::input(
+            path,
+            format!("{}: exists; add --force to replace it", path.display()),
+        ));
     }
     let mut p = profile.clone();
     // To 0.01 dB, rounded down so it still leaves room for the largest boost: the exact value
@@ -328,10 +328,10 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
     p.preamp_db = (preamp_db * 100.0).floor() / 100.0;
     let text = format.write(&p)?;
     let (tmp, mut file) = crate::io::atomic::TempFile::create(path)
-        .map_err(|e| crate::error::usage(format!("{}: cannot create: {e}", path.display())))?;
+        .map_err(|e| crate::error::output_error(path, "cannot create", e))?;
     file.write_all(text.as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.commit(force)
-        .map_err(|e| crate::error::usage(format!("{}: cannot write: {e}", path.display())))
+        .map_err(|e| crate::error::output_error(path, "cannot write", e))
 }

@@ -5,7 +5,7 @@ use crate::cli::{GenerateArgs, SignalKind};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::sink::check_output;
 use crate::io::{Sink, SinkSpec, Tags, Target};
@@ -18,10 +18,10 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     // The name first: nothing is generated for an output that cannot be written.
     let container = check_output(&args.output, args.format.map(|f| f.container()))?;
     if !(8_000..=192_000).contains(&args.rate) {
-        return Err(usage(format!(
-            "--rate {} is outside 8000-192000 Hz",
-            args.rate
-        )));
+        return Err(Error::usage(
+            "--rate",
+            format!("--rate {} is outside 8000-192000 Hz", args.rate),
+        ));
     }
     let kind = match args.kind {
         SignalKind::Sweep => Kind::Sweep,
@@ -29,10 +29,13 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         SignalKind::Tone => {
             let nyquist = f64::from(args.rate) / 2.0;
             if !(args.freq > 0.0 && args.freq < nyquist) {
-                return Err(usage(format!(
-                    "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
-                    args.freq
-                )));
+                return Err(Error::usage(
+                    "--freq",
+                    format!(
+                        "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
+                        args.freq
+                    ),
+                ));
             }
             Kind::Tone(args.freq)
         }
@@ -42,14 +45,15 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     };
     let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
     if !(seconds > 0.0 && seconds <= MAX_SECONDS) {
-        return Err(usage(format!(
-            "--seconds {seconds} must be above 0 and at most {MAX_SECONDS}"
-        )));
+        return Err(Error::usage(
+            "--seconds",
+            format!("--seconds {seconds} must be above 0 and at most {MAX_SECONDS}"),
+        ));
     }
     let format = args.bits.out_format();
     container
         .check_format(format)
-        .map_err(|m| usage(format!("{}: {m}", args.output.display())))?;
+        .map_err(|m| Error::usage("--output", format!("{}: {m}", args.output.display())))?;
     let mut gen = Generator::new(kind, args.rate, seconds, args.seed);
     let channels = gen.channels();
     let spec = SinkSpec {

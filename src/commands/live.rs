@@ -2,11 +2,10 @@
 //! terminal UI or scripted (`--no-tui`), and `--setup` for the virtual sink the apps play into.
 //! Glue only: the audio path is `playback::live`, the routing `playback::routing`.
 
-use super::session::need_terminal;
+use super::session::check_mode;
 use crate::cli::LiveArgs;
 use crate::dsp::Profile;
-use crate::error::usage;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
 use crate::playback::routing;
@@ -21,29 +20,20 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     if args.setup {
         return setup(args.undo);
     }
-    if args.switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
-        return Err(usage("--switch-every must be more than 0.05 s"));
-    }
-    if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
-        return Err(usage("--duration must be more than 0 s"));
-    }
-    if (args.switch_every.is_some() || args.duration.is_some() || args.report.json) && !args.no_tui
-    {
-        return Err(usage(
-            "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
-        ));
-    }
+    check_mode(
+        args.no_tui,
+        args.switch_every,
+        args.duration,
+        args.report.json,
+    )?;
     if args.no_tui && args.duration.is_none() {
-        return Err(usage(
+        return Err(Error::usage(
+            "--duration",
             "--no-tui needs --duration SECS: a live input has no end",
         ));
     }
-    if !args.no_tui {
-        need_terminal("--no-tui --duration SECS [--switch-every SECS]")?;
-    }
     let hp = super::headphones(&args.hp, None)?;
-    let [a, b] = [&args.pair.a, &args.pair.b]
-        .map(|p| resolve(p, None).map(|p| super::through(hp.as_ref(), p)));
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_through(hp.as_ref(), p, None));
     let profiles = [a?, b?];
     let (input, device) = route(args)?;
     let cfg = LiveConfig {
@@ -79,9 +69,10 @@ fn input_rate_override() -> Result<Option<u32>> {
     };
     match v.to_str().and_then(|v| v.parse::<u32>().ok()) {
         Some(hz) if (8_000..=384_000).contains(&hz) => Ok(Some(hz)),
-        _ => Err(usage(format!(
-            "IEMSIM_LIVE_INPUT_RATE must be a rate in Hz from 8000 to 384000, not {v:?}"
-        ))),
+        _ => Err(Error::usage(
+            "IEMSIM_LIVE_INPUT_RATE",
+            format!("IEMSIM_LIVE_INPUT_RATE must be a rate in Hz from 8000 to 384000, not {v:?}"),
+        )),
     }
 }
 
@@ -220,7 +211,7 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
     }
     if input_server && output_server {
         if let Some((sink, source)) = routing::effective_sink_source() {
-            routing::check_feedback(&sink, &source).map_err(usage)?;
+            routing::check_feedback(&sink, &source).map_err(|m| Error::usage("--input", m))?;
         }
     }
     Ok((input, device))
@@ -438,7 +429,7 @@ impl Screen {
         let all: Vec<Profile> = crate::profiles::all()
             .0
             .into_iter()
-            .map(|l| super::through(hp, l.profile))
+            .map(|l| crate::profiles::headphones::through(hp, l.profile))
             .collect();
         Screen {
             entries: super::session::picker_entries(&all),
@@ -460,7 +451,7 @@ impl Screen {
         let name = &self.entries[i].name;
         match self.all.iter().find(|p| &p.name == name) {
             Some(p) => Ok(p.clone()),
-            None => Ok(super::through(hp, resolve(name, None)?)),
+            None => super::resolve_through(hp, name, None),
         }
     }
 }

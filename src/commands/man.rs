@@ -3,7 +3,7 @@
 
 use crate::cli::{Cli, ManArgs};
 use crate::commands::out;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use clap::CommandFactory;
 
@@ -23,10 +23,13 @@ pub fn run(args: &ManArgs) -> Result<()> {
                     .map(|c| c.get_name())
                     .filter(|n| *n != "help")
                     .collect();
-                usage(format!(
-                    "no command {name:?} to show the manual page of; the commands are {}",
-                    names.join(", ")
-                ))
+                Error::usage(
+                    "COMMAND",
+                    format!(
+                        "no command {name:?} to show the manual page of; the commands are {}",
+                        names.join(", ")
+                    ),
+                )
             })?,
     };
     // Into memory first, so that a failed write to stdout is reported by `out` (exit 1).

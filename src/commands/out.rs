@@ -9,7 +9,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-pub use crate::error::StdoutError;
+use crate::error::StdoutError;
 
 /// Writes `args` and a newline, then flushes, so the error (if any) surfaces here and not in a
 /// destructor that could only ignore it.

@@ -2,8 +2,7 @@
 
 use crate::cli::{ProfileArgs, ProfileCommand};
 use crate::commands::out::outln;
-use crate::error::usage;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::atomic::{same_file, TempFile};
 use crate::io::profile_file::Format;
 use std::io::Write;
@@ -13,22 +12,18 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
         ProfileCommand::Convert(a) => {
             let out = &a.output;
             let format = Format::from_path(out).ok_or_else(|| {
-                usage(format!(
+                Error::usage("--output", format!(
                     "{}: the extension names no profile format (use .toml, .txt for Equalizer APO / AutoEq, .yml/.yaml for CamillaDSP)",
                     out.display()
                 ))
             })?;
+            let refuse = |why: &str| Error::input(out, format!("{}: {why}", out.display()));
+            let exists = "already exists (add --force to replace it)";
             if same_file(out, std::path::Path::new(&a.input)) {
-                return Err(usage(format!(
-                    "{}: the output is the input; name another file",
-                    out.display()
-                )));
+                return Err(refuse("the output is the input; name another file"));
             }
             if !a.force && (out.exists() || out.is_symlink()) {
-                return Err(usage(format!(
-                    "{}: already exists (add --force to replace it)",
-                    out.display()
-                )));
+                return Err(refuse(exists));
             }
             let profile = crate::profiles::resolve(&a.input, None)?;
             let text = format.write(&profile)?;
@@ -40,10 +35,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             drop(file);
             tmp.commit(a.force).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    usage(format!(
-                        "{}: already exists (add --force to replace it)",
-                        out.display()
-                    ))
+                    refuse(exists)
                 } else {
                     cannot(e)
                 }

@@ -3,7 +3,7 @@
 //! (a command does not call another command's internals). The only part that owns the terminal.
 
 use crate::dsp::Profile;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
 use crate::profiles::iems;
@@ -427,10 +427,41 @@ pub fn need_terminal(instead: &str) -> Result<()> {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         Ok(())
     } else {
-        Err(crate::error::usage(format!(
-            "the interactive screen needs a terminal (stdin and stdout); without one use {instead}"
-        )))
+        let need = "the interactive screen needs a terminal (stdin and stdout); without one use";
+        Err(Error::usage("--no-tui", format!("{need} {instead}")))
     }
+}
+
+/// The options of the scripted mode (`--no-tui`) that `play` and `live` share, checked before
+/// anything starts; without `--no-tui` the screen needs a terminal.
+pub fn check_mode(
+    no_tui: bool,
+    switch_every: Option<f64>,
+    duration: Option<f64>,
+    json: bool,
+) -> Result<()> {
+    if switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
+        return Err(Error::usage(
+            "--switch-every",
+            "--switch-every must be more than 0.05 s",
+        ));
+    }
+    if duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
+        return Err(Error::usage(
+            "--duration",
+            "--duration must be more than 0 s",
+        ));
+    }
+    if (switch_every.is_some() || duration.is_some() || json) && !no_tui {
+        return Err(Error::usage(
+            "--no-tui",
+            "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
+        ));
+    }
+    if no_tui {
+        return Ok(());
+    }
+    need_terminal("--no-tui --duration SECS [--switch-every SECS]")
 }
 
 #[cfg(test)]

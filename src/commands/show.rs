@@ -6,7 +6,7 @@ use crate::cli::ShowArgs;
 use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::Preamp;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ui::fmt;
 use serde::Serialize;
 
@@ -95,10 +95,10 @@ const EXTREMUM_MIN_DB: f64 = 0.1;
 
 pub fn run(args: &ShowArgs) -> Result<()> {
     if !(8_000..=192_000).contains(&args.rate) {
-        return Err(crate::error::usage(format!(
-            "--rate {} Hz is outside 8000-192000 Hz",
-            args.rate
-        )));
+        return Err(Error::usage(
+            "--rate",
+            format!("--rate {} Hz is outside 8000-192000 Hz", args.rate),
+        ));
     }
     let fs = f64::from(args.rate);
     // With --headphones (or a remembered correction) each profile is shown as the one cascade
@@ -107,12 +107,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     let profiles = args
         .profiles
         .iter()
-        .map(|name| {
-            Ok(crate::commands::through(
-                hp.as_ref(),
-                crate::profiles::resolve(name, Some(fs))?,
-            ))
-        })
+        .map(|name| crate::commands::resolve_through(hp.as_ref(), name, Some(fs)))
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.plot {
         return plot(args, path, &profiles, hp.as_ref());
@@ -200,11 +195,8 @@ fn measurement_target(args: &ShowArgs, measurement: &std::path::Path) -> String 
     if let Some(t) = &args.measurement_target {
         return t.clone();
     }
-    let same_file = |a: &std::path::Path, b: &std::path::Path| {
-        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-    };
     match &args.hp.headphones {
-        Some(h) if same_file(h, measurement) => args
+        Some(h) if crate::io::atomic::same_file(h, measurement) => args
             .hp
             .headphone_target
             .clone()
@@ -404,27 +396,5 @@ fn precise_hz(f: f64) -> String {
         format!("{f:.0}")
     } else {
         format!("{f:.1}")
-    }
-}
-
-/// Nominal band names as printed on equalisers: `31.5`, `250`, `1.25k`, `12.5k`, `20k`.
-pub fn hz_label(f: f64) -> String {
-    let trim = |s: String| s.trim_end_matches('0').trim_end_matches('.').to_string();
-    if f >= 1000.0 {
-        format!("{}k", trim(format!("{:.2}", f / 1000.0)))
-    } else {
-        trim(format!("{f:.1}"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn band_labels() {
-        let l: Vec<String> = [20.0, 31.5, 250.0, 1000.0, 1250.0, 12_500.0, 20_000.0]
-            .iter()
-            .map(|&f| super::hz_label(f))
-            .collect();
-        assert_eq!(l, ["20", "31.5", "250", "1k", "1.25k", "12.5k", "20k"]);
     }
 }

@@ -17,7 +17,7 @@
 
 use super::{finish_session, hidden_source, print_report, Setup};
 use crate::abx::{AbxSession, Choice};
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, Player, PlayerConfig};
@@ -39,7 +39,8 @@ const MESSAGE_S: f64 = 4.0;
 pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> Result<()> {
     // Checked before the device opens, so a pipe or a script gets one clear line.
     if !std::io::stdout().is_terminal() {
-        return Err(usage(
+        return Err(Error::usage(
+            "--no-tui",
             "interactive ABX needs a terminal; for scripts use --no-tui --answers a,b,...",
         ));
     }

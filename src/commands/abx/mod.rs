@@ -14,12 +14,10 @@ use crate::abx::{self, AbxSession, Choice, HiddenSource, Trial};
 use crate::cli::AbxArgs;
 use crate::commands::out::outln;
 use crate::dsp::Profile;
-use crate::error::usage;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::io::abx_log::{self, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
 use crate::matching;
-use crate::profiles::resolve;
 use serde::Serialize;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -51,12 +49,14 @@ pub fn run(args: &AbxArgs) -> Result<()> {
         return summary::run(log.as_deref().or(args.log.as_deref()), args.report.json);
     }
     if args.answers.is_some() && !args.no_tui {
-        return Err(usage(
+        return Err(Error::usage(
+            "--answers",
             "--answers is for the scripted mode: add --no-tui (or drop --answers to answer interactively)",
         ));
     }
     if args.no_tui && args.answers.is_none() {
-        return Err(usage(
+        return Err(Error::usage(
+            "--no-tui",
             "--no-tui needs --answers (e.g. --answers a,b,b,a, a file with them, or - for stdin)",
         ));
     }
@@ -69,12 +69,15 @@ pub fn run(args: &AbxArgs) -> Result<()> {
         Some(spec) => {
             let answers = read_answers(spec)?;
             if answers.len() as u32 > setup.trials {
-                return Err(usage(format!(
-                    "--answers has {} answers for {} trials (use --trials {} or fewer answers)",
-                    answers.len(),
-                    setup.trials,
-                    answers.len()
-                )));
+                return Err(Error::usage(
+                    "--answers",
+                    format!(
+                        "--answers has {} answers for {} trials (use --trials {} or fewer answers)",
+                        answers.len(),
+                        setup.trials,
+                        answers.len()
+                    ),
+                ));
             }
             setup.file_sha256 = input_sha256(&setup.input)?;
             run_scripted(&setup, &answers)
@@ -100,10 +103,12 @@ pub fn trials_warning(trials: u32) -> Option<String> {
 /// and reads no more of the input than its header (the hash is [`input_sha256`]).
 pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     if args.trials == 0 || args.trials > MAX_TRIALS {
-        return Err(usage(format!(
-            "--trials {} is outside 1-{MAX_TRIALS} (16 is usual: 12 or more correct is p < 0.05)",
-            args.trials
-        )));
+        let trials = args.trials;
+        let usual = "16 is usual: 12 or more correct is p < 0.05";
+        return Err(Error::usage(
+            "--trials",
+            format!("--trials {trials} is outside 1-{MAX_TRIALS} ({usual})"),
+        ));
     }
     let input = input_or_default(args.input.as_deref())?;
     crate::io::decode::require_seekable(&input, "ABX plays its input many times")?;
@@ -112,8 +117,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
     // never of a profile other than the one it names.
     let rate = Some(f64::from(info.sample_rate));
-    let profile_a = super::through(hp.as_ref(), resolve(&args.pair.a, rate)?);
-    let profile_b = super::through(hp.as_ref(), resolve(&args.pair.b, rate)?);
+    let profile_a = super::resolve_through(hp.as_ref(), &args.pair.a, rate)?;
+    let profile_b = super::resolve_through(hp.as_ref(), &args.pair.b, rate)?;
     // A built-in's filter above Nyquist is dropped with the warning every command gives.
     for p in [&profile_a, &profile_b] {
         for d in p.dropped(f64::from(info.sample_rate)) {
@@ -121,14 +126,14 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         }
     }
     if profile_a.filters == profile_b.filters && profile_a.channels == profile_b.channels {
-        return Err(usage(format!(
+        return Err(Error::usage("-b", format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
             profile_a.name, profile_b.name
         )));
     }
     let log_path = match &args.log {
         Some(p) => p.clone(),
-        None => abx_log::default_path().map_err(|e| usage(e.to_string()))?,
+        None => abx_log::default_path()?,
     };
     // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
     abx_log::check(&log_path)?;
@@ -204,9 +209,13 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
             .read_to_string(&mut text)
             .context("--answers -: cannot read stdin")?;
         if text.len() as u64 > crate::io::bounded::TEXT_LIMIT {
-            return Err(usage("--answers -: more than 1 MB on standard input"));
+            return Err(Error::usage(
+                "--answers",
+                "--answers -: more than 1 MB on standard input",
+            ));
         }
-        return parse_answers(&text).map_err(|e| usage(format!("--answers (stdin): {e}")));
+        return parse_answers(&text)
+            .map_err(|e| Error::usage("--answers", format!("--answers (stdin): {e}")));
     }
     match parse_answers(spec) {
         Ok(a) => Ok(a),
@@ -216,13 +225,18 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
                 let text = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT)
                     .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
                     .with_context(|| format!("{}: cannot read the answers file", path.display()))
-                    .map_err(|e| usage(format!("{e:#}")))?;
-                parse_answers(&text)
-                    .map_err(|e| usage(format!("--answers file {}: {e}", path.display())))
+                    .map_err(|e| Error::usage("--answers", format!("{e:#}")))?;
+                parse_answers(&text).map_err(|e| {
+                    Error::usage(
+                        "--answers",
+                        format!("--answers file {}: {e}", path.display()),
+                    )
+                })
             } else {
-                Err(usage(format!(
-                    "--answers: {inline_err} (and no file of that name exists)"
-                )))
+                Err(Error::usage(
+                    "--answers",
+                    format!("--answers: {inline_err} (and no file of that name exists)"),
+                ))
             }
         }
     }

@@ -119,7 +119,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
 pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
     let path: PathBuf = match log {
         Some(p) => p.to_path_buf(),
-        None => abx_log::default_path().map_err(|e| crate::error::usage(e.to_string()))?,
+        None => abx_log::default_path()?,
     };
     let read = abx_log::read_all(&path)?;
     let summary = summarise(&read.records);

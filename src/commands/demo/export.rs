@@ -9,7 +9,7 @@ use super::part::{chart_paths, profile_path, render_part, RenderedPart};
 use super::{kind_name, material, report, DemoPart};
 use crate::cli::DemoArgs;
 use crate::commands::out::outln;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::io::atomic::TempFile;
 use serde::Serialize;
@@ -46,10 +46,10 @@ struct JsonReport<'a> {
 
 pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
-        return Err(usage(format!(
-            "{}: exists and is not a folder",
-            dir.display()
-        )));
+        return Err(Error::input(
+            dir,
+            format!("{}: exists and is not a folder", dir.display()),
+        ));
     }
     let created = !dir.exists();
     std::fs::create_dir_all(dir)
@@ -68,7 +68,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
     for p in planned_files(parts, dir) {
         if std::fs::symlink_metadata(&p).is_ok() {
             if let Err(what) = crate::io::atomic::check_replaceable(&p) {
-                return Err(usage(format!(
+                return Err(Error::input(&p, format!(
                     "{}: is {what}, not a regular file: iemsim only replaces regular files, even with --force (nothing was written)",
                     p.display()
                 )));
@@ -81,7 +81,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             .filter(|p| p.exists())
             .collect();
         if let Some(first) = existing.first() {
-            return Err(usage(format!(
+            return Err(Error::input(first, format!(
                 "{}: {} of this demo's files already exist in the folder (nothing was written); use --force to replace them",
                 first.display(),
                 existing.len()

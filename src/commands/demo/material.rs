@@ -9,8 +9,7 @@ use super::DemoPart;
 use crate::dsp::channels::ChannelMap;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
-use crate::error::usage;
-use crate::error::{Context, Result};
+use crate::error::{Context, Error, Result};
 use crate::io::{Decoder, OutFormat, WavSink};
 use std::path::{Path, PathBuf};
 
@@ -162,7 +161,8 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
             // From disk when run in the project folder, else the copy built into the binary.
             let path = Path::new(sample.path());
             let (audio, secs) = read_excerpt(path, start_s, end_s)?;
-            Ok((audio, describe_excerpt(sample.path(), start_s, secs), None))
+            let what = format!("{}, {start_s:.1}-{:.1} s", sample.path(), start_s + secs);
+            Ok((audio, what, None))
         }
         Source::Generated { kind, seconds } => {
             let audio = generate_excerpt(kind, 0.0, seconds);
@@ -174,10 +174,6 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
         }
         Source::Concat(_) => unreachable!("leaves() flattens Concat"),
     }
-}
-
-fn describe_excerpt(name: &str, start_s: f64, secs: f64) -> String {
-    format!("{name}, {start_s:.1}-{:.1} s", start_s + secs)
 }
 
 /// A human name for a generated signal.
@@ -199,7 +195,7 @@ fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)
     let mut src = Decoder::open(path)?;
     let info = *src.info();
     if info.sample_rate != RATE {
-        return Err(usage(format!(
+        return Err(Error::input(path, format!(
             "{}: {} Hz; the demos need the bundled {RATE} Hz samples (re-create them with samples/make-samples.sh)",
             path.display(),
             info.sample_rate
@@ -306,8 +302,8 @@ mod tests {
     }
 
     /// A 5.1 file made by sox with a tone on one channel each becomes demo material with every
-    /// channel at its ITU-R BS.775 downmix level, as the player plays it. (Keeping the first two
-    /// channels, as this used to, lost the centre and the surrounds.)
+    /// channel at its ITU-R BS.775 downmix level, as the player plays it (not the first two
+    /// channels only, which would lose the centre and the surrounds).
     #[test]
     fn five_one_material_is_mixed_down_per_bs775() {
         let dir = tempfile::tempdir().expect("tmp");

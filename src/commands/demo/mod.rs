@@ -15,14 +15,14 @@ pub mod text;
 
 use super::session::{interactive, need_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
-pub use crate::cli::DemoKind;
+use crate::cli::DemoKind;
 use crate::commands::out::outln;
 use crate::error::{Error, Result};
 use crate::playback::player::{Player, PlayerConfig};
-pub use material::{render_source, Sample, Source};
-pub use numbers::{Band, Measure, Number};
-pub use part::{render_part, RenderedPart};
-pub use text::{intro, parts, title};
+use material::Source;
+use numbers::Measure;
+use part::render_part;
+use text::{intro, parts, title};
 
 /// One step of a demo: text on screen while the material plays through profile A or B.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +91,8 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
             profiles: [
-                super::through(hp.as_ref(), crate::profiles::resolve(&part.a, None)?),
-                super::through(hp.as_ref(), crate::profiles::resolve(&part.b, None)?),
+                super::resolve_through(hp.as_ref(), &part.a, None)?,
+                super::resolve_through(hp.as_ref(), &part.b, None)?,
             ],
             device: args.audio.device.clone(),
             buffer_frames: args.audio.buffer,

@@ -6,14 +6,13 @@
 use super::material::{self, Material};
 use super::numbers::{self, Number};
 use super::DemoPart;
-use crate::commands::{charts, through};
+use crate::commands::{charts, resolve_through};
 use crate::dsp::analysis::{sixth_octave_grid, Spectrum};
 use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
 use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
 use crate::profiles::headphones::Correction;
-use crate::profiles::resolve;
 use crate::render::export::{stages, Stderr, BLOCK_FRAMES};
 use crate::render::matching::{levels_of, Matched};
 use crate::render::{render, Frames, Lane, Out};
@@ -88,8 +87,8 @@ pub fn render_part(
     } = material::render(&part.source, &source, replace)
         .with_context(|| format!("rendering the material of part '{}'", part.title))?;
     let profiles = [
-        through(hp, resolve(&part.a, None)?),
-        through(hp, resolve(&part.b, None)?),
+        resolve_through(hp, &part.a, None)?,
+        resolve_through(hp, &part.b, None)?,
     ];
     let rate = material::RATE;
     // Pass 1: both sides' loudness at 0 dB, then the gains the player would apply.

@@ -48,7 +48,7 @@ pub fn numbers_table(part: &RenderedPart) -> String {
     markdown_table(&rows)
 }
 
-pub use crate::ui::fmt::db;
+use crate::ui::fmt::db;
 
 fn file_name(p: &Path) -> String {
     p.file_name()

@@ -12,8 +12,6 @@ mod bass;
 mod sibilance;
 mod signatures;
 
-pub use signatures::class_table;
-
 use super::material::{Sample, Source};
 use super::numbers::{Band, Measure};
 use super::{DemoKind, DemoPart};

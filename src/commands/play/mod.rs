@@ -5,14 +5,13 @@
 
 mod scripted;
 
-use super::session::{interactive, need_terminal};
+use super::session::{check_mode, interactive};
 
-use super::{input_or_default, through};
+use super::{input_or_default, resolve_through};
 use crate::cli::PlayArgs;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::playback::player::PlayerConfig;
-use crate::profiles::resolve;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
@@ -27,41 +26,32 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         None
     };
     let hp = super::headphones(&args.hp, rate)?;
-    let profiles =
-        [&args.pair.a, &args.pair.b].map(|p| resolve(p, rate).map(|p| through(hp.as_ref(), p)));
-    let [a, b] = profiles;
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_through(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
     let start_s = match args.start.as_deref() {
         Some(s) => parse_time(s).ok_or_else(|| {
-            usage(format!(
-                "--start {s}: use seconds (12.5) or minutes:seconds (1:05)"
-            ))
+            Error::usage(
+                "--start",
+                format!("--start {s}: use seconds (12.5) or minutes:seconds (1:05)"),
+            )
         })?,
         None => 0.0,
     };
     let loop_s = match args.loop_range.as_deref() {
         Some(s) => Some(parse_range(s).ok_or_else(|| {
-            usage(format!(
-                "--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with START < END"
-            ))
+            Error::usage(
+                "--loop",
+                format!("--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with START < END"),
+            )
         })?),
         None => None,
     };
-    if args.switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
-        return Err(usage("--switch-every must be more than 0.05 s"));
-    }
-    if args.duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
-        return Err(usage("--duration must be more than 0 s"));
-    }
-    if (args.switch_every.is_some() || args.duration.is_some() || args.report.json) && !args.no_tui
-    {
-        return Err(usage(
-            "--switch-every, --duration and --json belong to the scripted mode: add --no-tui",
-        ));
-    }
-    if !args.no_tui {
-        need_terminal("--no-tui --duration SECS [--switch-every SECS]")?;
-    }
+    check_mode(
+        args.no_tui,
+        args.switch_every,
+        args.duration,
+        args.report.json,
+    )?;
     let cfg = PlayerConfig {
         input,
         profiles,
@@ -79,17 +69,23 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     player.headphones = hp;
     if let Some((a, b)) = loop_s {
         if b > player.duration_s() + 0.001 || a >= player.duration_s() {
-            return Err(usage(format!(
-                "--loop {a}-{b} s is outside the file ({:.1} s)",
-                player.duration_s()
-            )));
+            return Err(Error::usage(
+                "--loop",
+                format!(
+                    "--loop {a}-{b} s is outside the file ({:.1} s)",
+                    player.duration_s()
+                ),
+            ));
         }
     }
     if start_s >= player.duration_s() {
-        return Err(usage(format!(
-            "--start {start_s} s is past the end of the file ({:.1} s)",
-            player.duration_s()
-        )));
+        return Err(Error::usage(
+            "--start",
+            format!(
+                "--start {start_s} s is past the end of the file ({:.1} s)",
+                player.duration_s()
+            ),
+        ));
     }
     if args.no_tui {
         scripted(&mut player, args)?;

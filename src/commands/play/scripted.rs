@@ -3,7 +3,7 @@
 //! terminal. Separate from the terminal UI, with which it shares nothing but the player.
 
 use crate::cli::PlayArgs;
-use crate::error::usage;
+use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
@@ -22,7 +22,7 @@ fn exact_line(
     player: &Player,
     e: &ExactArrived,
     played: f64,
-    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::commands::out::StdoutError>,
+    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::error::StdoutError>,
 ) -> Result<()> {
     let warn = |w: &str| {
         let _ = std::io::Write::write_fmt(
@@ -73,7 +73,8 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             player.duration_s() - start_pos
         });
     if duration.is_infinite() {
-        return Err(usage(
+        return Err(Error::usage(
+            "--loop",
             "--loop without --duration would play forever in --no-tui mode: add --duration",
         ));
     }
