@@ -48,7 +48,7 @@ fn eqapo_syntax_variants() {
 
 #[test]
 fn eqapo_refusals_name_line_and_field() {
-    let e = err_text(eqapo::parse(
+    let e = err_text(Format::EqApo.parse(
         "Preamp: -1 dB\nChannel: C\nFilter: ON PK Fc 10 Hz Gain 1 dB Q 1\n",
         "a.txt",
     ));
@@ -56,25 +56,19 @@ fn eqapo_refusals_name_line_and_field() {
         e.starts_with("a.txt:2: Channel:") && e.contains("'C'") && e.contains("layout"),
         "{e}"
     );
-    let e = err_text(eqapo::parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
     assert!(
         e.contains("a.txt:1: type") && e.contains("NO filters are not supported"),
         "{e}"
     );
-    let e = err_text(eqapo::parse("\n\nFilter 3: ON XX Fc 50 Hz\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("\n\nFilter 3: ON XX Fc 50 Hz\n", "a.txt"));
     assert!(
         e.contains("a.txt:3: type") && e.contains("unknown filter type 'XX'"),
         "{e}"
     );
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: fc_hz"), "{e}");
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
     // One gain limit: what a file may not give a filter, no other way in (`--filter`, the
     // fitter's output, a built-in) may either; 35 dB passed `FilterSpec::validate` when it
@@ -86,17 +80,11 @@ fn eqapo_refusals_name_line_and_field() {
     }
     let edge = FilterSpec::new(Peaking, 100.0, 30.0, 1.0);
     assert!(check_filter(&edge, "a.txt", 1).is_ok() && edge.validate().is_ok());
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n", "a.txt"));
     assert!(e.contains("a.txt:1: q"), "{e}");
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 1 dB\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB\n", "a.txt"));
     assert!(e.contains("a.txt:1: Q") && e.contains("missing"), "{e}");
-    let e = err_text(eqapo::parse("Include: other.txt\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("Include: other.txt\n", "a.txt"));
     assert!(e.contains("'Include' is not supported"), "{e}");
 }
 
@@ -110,10 +98,10 @@ fn toml_errors_name_line_and_field() {
         ("fc_hz = 100\ngain_db = -31\nq = 1\n", "t.toml:7: gain_db"),
     ];
     for (rest, want) in cases {
-        let e = err_text(toml::parse(&format!("{head}{rest}"), "t.toml"));
+        let e = err_text(Format::Toml.parse(&format!("{head}{rest}"), "t.toml"));
         assert!(e.starts_with(want), "{want}: {e}");
     }
-    let e = err_text(toml::parse(
+    let e = err_text(Format::Toml.parse(
         "[[filters]]\ntype = \"bell\"\nfc_hz = 1\ngain_db = 1\nq = 1\n",
         "t.toml",
     ));
@@ -121,12 +109,12 @@ fn toml_errors_name_line_and_field() {
         e.starts_with("t.toml:2: type: unknown filter type 'bell'"),
         "{e}"
     );
-    let e = err_text(toml::parse("name = \"t\"\ncolour = 3\n", "t.toml"));
+    let e = err_text(Format::Toml.parse("name = \"t\"\ncolour = 3\n", "t.toml"));
     assert!(
         e.starts_with("t.toml:2: toml:") && e.contains("colour"),
         "{e}"
     );
-    let e = err_text(toml::parse(
+    let e = err_text(Format::Toml.parse(
         "[[filters]]\ntype = \"low_pass\"\nfc_hz = 100\ngain_db = 3\nq = 1\n",
         "t.toml",
     ));
@@ -143,7 +131,7 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
         ls:\n    type: Biquad\n    parameters:\n      type: Lowshelf\n      freq: 100\n      gain: 6\n      slope: 12\n  \
         hp:\n    type: Biquad\n    parameters:\n      type: Highpass\n      freq: 20\n      q: 0.5\n\
         pipeline:\n  - type: Filter\n    channels: [0, 1]\n    names: [g, hp, pk]\n  - type: Filter\n    channels: [0, 1]\n    names: [ls]\n";
-    let p = camilladsp::parse(text, "c.yml").expect("parses");
+    let p = Format::CamillaDsp.parse(text, "c.yml").expect("parses");
     assert_eq!(p.preamp_db, -4.5);
     // Pipeline order, not file order.
     assert_eq!(p.filters[0], FilterSpec::new(HighPass, 20.0, 0.0, 0.5));
@@ -156,32 +144,29 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
 #[test]
 fn camilladsp_refusals() {
     let f = "filters:\n  a:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 100\n      gain: 1\n      q: 1\n";
-    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
+    let e = err_text(Format::CamillaDsp.parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
     assert!(
         e.contains("pipeline step 2 (Filter) names channel 2"),
         "{e}"
     );
-    let e = err_text(camilladsp::parse(
+    let e = err_text(Format::CamillaDsp.parse(
         &format!(
             "{f}pipeline:\n  - type: Filter\n    channels: [0]\n    channel: 0\n    names: [a]\n"
         ),
         "c.yml",
     ));
     assert!(e.contains("pipeline step 1 (Filter) gives both"), "{e}");
-    let e = err_text(camilladsp::parse(
+    let e = err_text(Format::CamillaDsp.parse(
         &format!("{f}pipeline:\n  - type: Mixer\n    name: m\n"),
         "c.yml",
     ));
     assert!(e.contains("pipeline step 1 (Mixer)"), "{e}");
-    let e = err_text(camilladsp::parse(&f.replace("Peaking", "Notch"), "c.yml"));
+    let e = err_text(Format::CamillaDsp.parse(&f.replace("Peaking", "Notch"), "c.yml"));
     assert!(
         e.starts_with("c.yml:2: filters.a.parameters.type") && e.contains("Notch"),
         "{e}"
     );
-    let e = err_text(camilladsp::parse(
-        &f.replace("freq: 100", "freq: 0"),
-        "c.yml",
-    ));
+    let e = err_text(Format::CamillaDsp.parse(&f.replace("freq: 100", "freq: 0"), "c.yml"));
     assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
 }
 
@@ -301,7 +286,9 @@ fn camilladsp_writes_text_with_control_characters_readably() {
     p.description = "bell\u{7}\u{7f}".into();
     p.source = "from\u{1} a \u{7f}\u{85} file".into();
     let text = camilladsp::write(&p).unwrap();
-    let back = camilladsp::parse(&text, "c.yml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let back = Format::CamillaDsp
+        .parse(&text, "c.yml")
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(back.name, p.name);
     assert_eq!(back.description, p.description);
     // A comment cannot escape: the unprintable characters become spaces.
@@ -388,7 +375,7 @@ fn camilladsp_steps_apply_to_their_channels_only() {
         a: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1}}\n  \
         b: {type: Biquad, parameters: {type: Peaking, freq: 3000, gain: -2, q: 2}}\n";
     // 2.x: one step per channel, the same filter in both: +6 dB once on each channel.
-    let p = camilladsp::parse(
+    let p = Format::CamillaDsp.parse(
         &format!("{head}pipeline:\n  - {{type: Filter, channel: 0, names: [a]}}\n  - {{type: Filter, channel: 1, names: [a]}}\n"),
         "c.yml",
     )
@@ -396,7 +383,7 @@ fn camilladsp_steps_apply_to_their_channels_only() {
     assert_eq!(p.filters, [FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]);
     assert!(p.channels.is_empty());
     // Left only.
-    let p = camilladsp::parse(
+    let p = Format::CamillaDsp.parse(
         &format!("{head}pipeline:\n  - {{type: Filter, channels: [0], names: [g, a]}}\n  - {{type: Filter, names: [b]}}\n"),
         "c.yml",
     )
@@ -412,11 +399,12 @@ fn camilladsp_steps_apply_to_their_channels_only() {
         }]
     );
     // `channels: [0, 1]` of a stereo pipeline is every channel.
-    let p = camilladsp::parse(
-        &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
-        "c.yml",
-    )
-    .unwrap();
+    let p = Format::CamillaDsp
+        .parse(
+            &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
+            "c.yml",
+        )
+        .unwrap();
     assert!(p.channels.is_empty() && p.filters.len() == 1);
 }
 
