@@ -65,43 +65,49 @@ pub struct Out {
 }
 
 impl Lane {
-    /// Filtered, gained and written to `sink`.
-    pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
-        let out = Out {
-            file: Some(sink),
-            ..Out::default()
-        };
+    fn new(coeffs: impl Into<Stages>, gain_db: f64, out: Out) -> Self {
         Self {
             coeffs: coeffs.into(),
             gain_db,
             out,
         }
+    }
+
+    /// Filtered, gained and written to `sink`.
+    pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
+        let file = Some(sink);
+        Self::new(
+            coeffs,
+            gain_db,
+            Out {
+                file,
+                ..Out::default()
+            },
+        )
     }
 
     /// Filtered, gained and measured as `analyze` reports it ([`Rendered::stats`]).
     pub fn stats(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        let out = Out {
-            stats: true,
-            ..Out::default()
-        };
-        Self {
-            coeffs: coeffs.into(),
+        Self::new(
+            coeffs,
             gain_db,
-            out,
-        }
+            Out {
+                stats: true,
+                ..Out::default()
+            },
+        )
     }
 
     /// Filtered, gained and metered (loudness and sample peak).
     pub fn loudness(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        let out = Out {
-            loudness: true,
-            ..Out::default()
-        };
-        Self {
-            coeffs: coeffs.into(),
+        Self::new(
+            coeffs,
             gain_db,
-            out,
-        }
+            Out {
+                loudness: true,
+                ..Out::default()
+            },
+        )
     }
 }
 
