@@ -36,7 +36,7 @@ use crate::dsp::analysis::Spectrum;
 use crate::dsp::levels::{SignalMeter, SignalStats};
 use crate::dsp::{Chain, Stages};
 use crate::io::{Sink, SinkStats, WavError};
-use meter::{Keep, Loudness, Welch};
+use meter::{Loudness, Welch};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
@@ -128,7 +128,9 @@ struct Taps {
     stored: Vec<f64>,
     welch: Option<Welch>,
     stats: Option<SignalMeter>,
-    keep: Option<Keep>,
+    /// The whole signal (tests and callers that need the samples themselves; no command keeps a
+    /// whole file: `analyze` measures with [`SignalMeter`], spectra come from the streaming Welch).
+    keep: Option<Vec<f64>>,
     loudness: Option<Loudness>,
 }
 
@@ -139,7 +141,14 @@ impl Taps {
             stored: Vec::new(),
             welch: out.spectrum.then(|| Welch::new(channels, f64::from(rate))),
             stats: out.stats.then(|| SignalMeter::new(channels, mask, rate)),
-            keep: out.keep.then(|| Keep::new(channels, frames)),
+            // The expected length (0 if unknown), reserved at once.
+            keep: out.keep.then(|| {
+                Vec::with_capacity(
+                    usize::try_from(frames)
+                        .unwrap_or(0)
+                        .saturating_mul(channels),
+                )
+            }),
             loudness: out.loudness.then(|| Loudness::new(channels, mask, rate)),
         }
     }
@@ -166,7 +175,7 @@ impl Taps {
             m.add(seen);
         }
         if let Some(k) = &mut self.keep {
-            k.add(seen);
+            k.extend_from_slice(seen);
         }
         // Last: it K-weights the block in place.
         if let Some(l) = &mut self.loudness {
@@ -181,7 +190,7 @@ impl Taps {
             levels: self.loudness.map(Loudness::finish),
             spectrum: self.welch.map(Welch::finish),
             stats: self.stats.map(SignalMeter::finish),
-            samples: self.keep.map(Keep::finish),
+            samples: self.keep,
         })
     }
 }
