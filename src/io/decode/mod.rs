@@ -367,7 +367,7 @@ fn validate(path: &Path, info: &Info) -> Result<(), DecodeError> {
 }
 
 /// `read` until `buf` is full or the input ends (pipes return short reads).
-pub(super) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         match r.read(&mut buf[got..]) {
