@@ -154,7 +154,6 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
     })
 }
 
-/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
 /// The largest Q a profile file may hold.
 pub const MAX_Q: f64 = 1000.0;
 
@@ -164,6 +163,7 @@ pub const MIN_FC_HZ: f64 = 1.0;
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
+/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
 pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), ProfileFileError> {
     let bad = |field: &str, message: String| ProfileFileError::field(file, line, field, message);
     // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
@@ -225,8 +225,9 @@ pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileE
     Ok(())
 }
 
-/// Checks that every filter can exist at `rate_hz` (fc below Nyquist), naming its line (`lines`
-/// in the order of [`Profile::all_filters`]).
+/// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
+/// or above the Nyquist frequency of `rate_hz` is an error naming its line (`lines` in the order
+/// of [`Profile::all_filters`]), never dropped.
 pub fn check_rate(
     profile: &Profile,
     lines: &[usize],
