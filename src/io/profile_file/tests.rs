@@ -302,16 +302,13 @@ fn camilladsp_writes_text_with_control_characters_readably() {
 #[test]
 fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     let toml = "name = \"x\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 85844444444444444446.0\ngain_db = 4.4\nq = 5.2\n";
-    let e = Format::Toml.parse(toml, "x.toml").unwrap_err().to_string();
+    let e = err_text(Format::Toml.parse(toml, "x.toml"));
     assert!(e.contains("x.toml") && e.contains("fc_hz"), "{e}");
     let txt = "Filter 1: ON PK Fc 96000 Hz Gain 1 dB Q 1\n";
-    let e = Format::EqApo.parse(txt, "x.txt").unwrap_err().to_string();
+    let e = err_text(Format::EqApo.parse(txt, "x.txt"));
     assert!(e.contains("x.txt"), "{e}");
     let huge_q = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1e37\n";
-    let e = Format::EqApo
-        .parse(huge_q, "q.txt")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::EqApo.parse(huge_q, "q.txt"));
     assert!(e.contains("q.txt"), "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
@@ -438,16 +435,13 @@ fn per_channel_profiles_give_each_channel_its_own_cascade() {
 fn oversized_profiles_are_refused_with_a_clear_message() {
     let big = format!("# {}\n", "x".repeat(MAX_FILE_BYTES));
     for f in [Format::Toml, Format::EqApo, Format::CamillaDsp] {
-        let e = f.parse(&big, "big").unwrap_err().to_string();
+        let e = err_text(f.parse(&big, "big"));
         assert!(e.starts_with("big: ") && e.contains("too large"), "{e}");
     }
     let many: String = (0..=MAX_FILTERS)
         .map(|i| format!("Filter: ON PK Fc {} Hz Gain 1 dB Q 1\n", 100 + i))
         .collect();
-    let e = Format::EqApo
-        .parse(&many, "many.txt")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::EqApo.parse(&many, "many.txt"));
     assert!(
         e.starts_with(&format!("many.txt:{}: filters", MAX_FILTERS + 1)) && e.contains("1000"),
         "{e}"
@@ -465,20 +459,14 @@ fn oversized_profiles_are_refused_with_a_clear_message() {
     let both: String = format!("Channel: L R\n{}", &many[many.len() / 2..]);
     assert!(Format::EqApo.parse(&both, "b.txt").is_err());
     let deep = format!("filters: {}{}\n", "[".repeat(40), "]".repeat(40));
-    let e = Format::CamillaDsp
-        .parse(&deep, "d.yml")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::CamillaDsp.parse(&deep, "d.yml"));
     assert!(
         e.starts_with("d.yml:1: yaml") && e.contains("nested"),
         "{e}"
     );
     // Brackets hidden from the depth scan by a fake quote are still counted.
     let hidden = format!("a: x - '\nfilters: {}\n", "[".repeat(5000));
-    let e = Format::CamillaDsp
-        .parse(&hidden, "h.yml")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::CamillaDsp.parse(&hidden, "h.yml"));
     assert!(e.contains("opening brackets"), "{e}");
 }
 
@@ -507,7 +495,7 @@ fn duplicate_or_contradictory_fields_are_refused() {
         ("Filter: ON LPQ Fc 100 Hz Gain 3 dB Q 1\n", "x.txt:1: Gain"),
         ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: fc_hz"),
     ] {
-        let e = Format::EqApo.parse(text, "x.txt").unwrap_err().to_string();
+        let e = err_text(Format::EqApo.parse(text, "x.txt"));
         assert!(e.starts_with(want), "{text}: {e}");
     }
     let f =
@@ -528,26 +516,17 @@ fn duplicate_or_contradictory_fields_are_refused() {
         ),
         ("type: Peaking, freq: 0.2, gain: 1, q: 1", "audio frequency"),
     ] {
-        let e = Format::CamillaDsp
-            .parse(&f(params), "c.yml")
-            .unwrap_err()
-            .to_string();
+        let e = err_text(Format::CamillaDsp.parse(&f(params), "c.yml"));
         assert!(e.contains(want), "{params}: {e}");
     }
-    let e = Format::Toml
-        .parse(
-            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
-            "t.toml",
-        )
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::Toml.parse(
+        "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
+        "t.toml",
+    ));
     assert!(e.starts_with("t.toml:4"), "{e}");
-    let e = Format::Toml
-        .parse(
-            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
-            "t.toml",
-        )
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::Toml.parse(
+        "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
+        "t.toml",
+    ));
     assert!(e.contains("not both"), "{e}");
 }
