@@ -89,7 +89,6 @@ pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let config = read_config(text, source)?;
     let keys = key_lines(text);
     let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);

@@ -31,7 +31,6 @@ pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut b = Builder::new(source, stem_name(source));
     let mut sel = Selection::All;
     for (i, raw) in text.split('\n').enumerate() {

@@ -122,7 +122,7 @@ impl Format {
         source: &str,
     ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
         check_size(text, source)?;
-        // Each format's parser strips a byte-order mark itself.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match self {
             Self::Toml => toml::parse_with_lines(text, source),
             Self::EqApo => eqapo::parse_with_lines(text, source),

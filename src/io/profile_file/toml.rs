@@ -74,7 +74,6 @@ pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let index = LineIndex::new(text);
     let file: File = ::toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start)).unwrap_or(1);
