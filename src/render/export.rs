@@ -145,7 +145,7 @@ pub struct OutputReport {
     /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loudness_lufs: Option<f64>,
-    /// NaN/±Inf input samples replaced by silence (issue 11 item 1).
+    /// NaN/±Inf input samples replaced by silence.
     pub nonfinite_samples: u64,
 }
 
