@@ -307,22 +307,34 @@ fn probe(
 fn latest_tags(format: &mut dyn FormatReader) -> Tags {
     let mut tags = Tags::default();
     if let Some(rev) = format.metadata().skip_to_latest() {
-        fill_tags(
-            &mut tags,
-            rev.media.tags.iter().filter_map(|t| t.std.as_ref()),
-        );
+        for t in rev.media.tags.iter().filter_map(|t| t.std.as_ref()) {
+            let (slot, v) = match t {
+                StandardTag::TrackTitle(v) => (&mut tags.title, v.to_string()),
+                StandardTag::Artist(v) => (&mut tags.artist, v.to_string()),
+                StandardTag::Album(v) => (&mut tags.album, v.to_string()),
+                StandardTag::RecordingDate(v) | StandardTag::ReleaseDate(v) => {
+                    (&mut tags.date, v.to_string())
+                }
+                StandardTag::Genre(v) => (&mut tags.genre, v.to_string()),
+                StandardTag::Comment(v) => (&mut tags.comment, v.to_string()),
+                StandardTag::TrackNumber(n) => (&mut tags.track, n.to_string()),
+                StandardTag::Encoder(v) => (&mut tags.software, v.to_string()),
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
     }
     tags
 }
 
-/// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`
-/// box), read before symphonia takes the input; the input is left at its start.
 /// An I/O error the operating system reported (EIO, ENOSPC…) is the machine's failure; one a
 /// parser made up (it has no OS error code) describes the bytes it was reading.
 fn is_machine(e: &io::Error) -> bool {
     e.raw_os_error().is_some()
 }
 
+/// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`
+/// box), read before symphonia takes the input; the input is left at its start.
 fn mp4_timing(input: &mut Input) -> io::Result<Option<Mp4Timing>> {
     let len = match (input.is_seekable(), input.len()) {
         (true, Some(len)) => len,
@@ -343,24 +355,5 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str
         CODEC_ID_VORBIS => ("Vorbis", false),
         CODEC_ID_AAC => ("AAC", false),
         _ => ("PCM", true),
-    }
-}
-
-fn fill_tags<'a>(tags: &mut Tags, std: impl Iterator<Item = &'a StandardTag>) {
-    for t in std {
-        let (slot, v) = match t {
-            StandardTag::TrackTitle(v) => (&mut tags.title, v.to_string()),
-            StandardTag::Artist(v) => (&mut tags.artist, v.to_string()),
-            StandardTag::Album(v) => (&mut tags.album, v.to_string()),
-            StandardTag::RecordingDate(v) | StandardTag::ReleaseDate(v) => {
-                (&mut tags.date, v.to_string())
-            }
-            StandardTag::Genre(v) => (&mut tags.genre, v.to_string()),
-            StandardTag::Comment(v) => (&mut tags.comment, v.to_string()),
-            StandardTag::TrackNumber(n) => (&mut tags.track, n.to_string()),
-            StandardTag::Encoder(v) => (&mut tags.software, v.to_string()),
-            _ => continue,
-        };
-        slot.get_or_insert(v);
     }
 }
