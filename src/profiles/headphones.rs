@@ -240,13 +240,7 @@ mod tests {
     use crate::dsp::filter::{FilterKind, FilterSpec};
 
     fn pk(fc: f64, gain: f64) -> FilterSpec {
-        FilterSpec {
-            kind: FilterKind::Peaking,
-            fc_hz: fc,
-            gain_db: gain,
-            q: 1.0,
-            bw_oct: None,
-        }
+        FilterSpec::new(FilterKind::Peaking, fc, gain, 1.0)
     }
 
     #[test]
