@@ -136,19 +136,16 @@ struct Taps {
 
 impl Taps {
     fn new(out: Out, channels: usize, mask: u32, rate: u32, frames: u64) -> Self {
+        // The kept signal's expected length (0 if unknown), reserved at once.
+        let expected = usize::try_from(frames)
+            .unwrap_or(0)
+            .saturating_mul(channels);
         Self {
             file: out.file,
             stored: Vec::new(),
             welch: out.spectrum.then(|| Welch::new(channels, f64::from(rate))),
             stats: out.stats.then(|| SignalMeter::new(channels, mask, rate)),
-            // The expected length (0 if unknown), reserved at once.
-            keep: out.keep.then(|| {
-                Vec::with_capacity(
-                    usize::try_from(frames)
-                        .unwrap_or(0)
-                        .saturating_mul(channels),
-                )
-            }),
+            keep: out.keep.then(|| Vec::with_capacity(expected)),
             loudness: out.loudness.then(|| Loudness::new(channels, mask, rate)),
         }
     }
