@@ -51,7 +51,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let fs = f64::from(rate);
     let channels = usize::from(info.channels);
     // Resolved at the audio's rate: a filter at or above its Nyquist frequency is refused, as by
-    // every command (`profiles::check_nyquist`), never dropped from what is measured. Each
+    // every command (`profile_file::check_rate`), never dropped from what is measured. Each
     // profile as it plays: through the headphone correction when one is given or remembered.
     let hp = super::headphones(&args.hp, Some(fs))?;
     let profiles = args

@@ -141,20 +141,32 @@ pub fn check(path: &Path) -> Result<(), AbxLogError> {
         path: path.to_path_buf(),
         source,
     };
-    match fs::metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(err(e)),
-        Ok(m) if !m.is_file() => return Err(not_regular(path)),
-        Ok(_) => {}
+    if let Some(file) = open_existing(path, err)? {
+        scan(&file, |_| {}).map_err(err)?.map_err(not_a_log(path))?;
     }
-    let file = File::open(path).map_err(err)?;
-    inspect(&file)
-        .map_err(err)?
-        .map_err(|detail| AbxLogError::NotALog {
-            path: path.to_path_buf(),
-            detail,
-        })?;
     Ok(())
+}
+
+/// The log at `path` opened for reading, or None when there is none; anything but a regular file
+/// is not a log.
+fn open_existing(
+    path: &Path,
+    err: impl Fn(io::Error) -> AbxLogError,
+) -> Result<Option<File>, AbxLogError> {
+    match fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err(e)),
+        Ok(m) if !m.is_file() => Err(not_regular(path)),
+        Ok(_) => File::open(path).map(Some).map_err(err),
+    }
+}
+
+/// [`AbxLogError::NotALog`] for `path`, from the reason.
+fn not_a_log(path: &Path) -> impl Fn(String) -> AbxLogError + '_ {
+    move |detail| AbxLogError::NotALog {
+        path: path.to_path_buf(),
+        detail,
+    }
 }
 
 fn not_regular(path: &Path) -> AbxLogError {
@@ -191,13 +203,8 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
         .create(true)
         .open(path)
         .map_err(err)?;
-    let _lock = Lock::exclusive(&file).map_err(err)?;
-    let shape = inspect(&file)
-        .map_err(err)?
-        .map_err(|detail| AbxLogError::NotALog {
-            path: path.to_path_buf(),
-            detail,
-        })?;
+    lock_exclusive(&file).map_err(err)?;
+    let shape = scan(&file, |_| {}).map_err(err)?.map_err(not_a_log(path))?;
     let mut buf = Vec::with_capacity(line.len() + 2);
     match shape {
         Shape::Clean => {}
@@ -206,7 +213,6 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
     }
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
-    // `&File` implements Write, so the lock can keep its shared borrow.
     (&file).write_all(&buf).map_err(err)?;
     file.sync_data().map_err(err)
 }
@@ -220,12 +226,6 @@ enum Shape {
     TornRecord { complete_len: u64 },
     /// Records, the last one whole but without its '\n': start a new line.
     UnterminatedRecord,
-}
-
-/// Reads the whole file from the start: `Ok(Err(why))` when it is not an ABX log. Reads
-/// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
-fn inspect(file: &File) -> io::Result<Result<Shape, String>> {
-    scan(file, |_| {})
 }
 
 /// A log's sessions, oldest first, as `iemsim abx --summary` reads them.
@@ -243,27 +243,22 @@ pub fn read_all(path: &Path) -> Result<Sessions, AbxLogError> {
         path: path.to_path_buf(),
         source,
     };
-    match fs::metadata(path) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Sessions::default()),
-        Err(e) => return Err(err(e)),
-        Ok(m) if !m.is_file() => return Err(not_regular(path)),
-        Ok(_) => {}
-    }
-    let file = File::open(path).map_err(err)?;
+    let Some(file) = open_existing(path, err)? else {
+        return Ok(Sessions::default());
+    };
     let mut records = Vec::new();
     let shape = scan(&file, |r| records.push(r))
         .map_err(err)?
-        .map_err(|detail| AbxLogError::NotALog {
-            path: path.to_path_buf(),
-            detail,
-        })?;
+        .map_err(not_a_log(path))?;
     Ok(Sessions {
         records,
         torn_tail: matches!(shape, Shape::TornRecord { .. }),
     })
 }
 
-/// [`inspect`], handing each whole record to `on_record` as it goes.
+/// Reads the whole file from the start, handing each whole record to `on_record` as it goes:
+/// `Ok(Err(why))` when it is not an ABX log. Reads positionally, so the append cursor is
+/// irrelevant; memory is bounded by [`MAX_LINE`].
 fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<Shape, String>> {
     let len = file.metadata()?.len();
     let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
@@ -344,30 +339,18 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     f.read(buf)
 }
 
-/// An advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on Windows)
-/// held until dropped (closing the file would release it too).
-struct Lock<'a>(&'a File);
-
-impl<'a> Lock<'a> {
-    fn exclusive(file: &'a File) -> io::Result<Self> {
-        loop {
-            match file.lock() {
-                Ok(()) => return Ok(Self(file)),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
+/// Takes an advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on
+/// Windows), held until the file is closed.
+fn lock_exclusive(file: &File) -> io::Result<()> {
+    loop {
+        match file.lock() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
         }
     }
 }
 
-impl Drop for Lock<'_> {
-    fn drop(&mut self) {
-        // Unlocking a lock we hold cannot fail in a way we could act on.
-        let _ = self.0.unlock();
-    }
-}
-
-/// SHA-256 of a file, hex, read in 64 KiB blocks (bounded memory for any length).
+/// SHA-256 of a file, hex, read block by block (bounded memory for any length).
 pub fn sha256_file(path: &Path) -> Result<String, AbxLogError> {
     let err = |source| AbxLogError::Hash {
         path: path.to_path_buf(),
@@ -375,16 +358,7 @@ pub fn sha256_file(path: &Path) -> Result<String, AbxLogError> {
     };
     let mut file = File::open(path).map_err(err)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(err(e)),
-        };
-        hasher.update(&buf[..n]);
-    }
+    io::copy(&mut file, &mut hasher).map_err(err)?;
     Ok(hasher
         .finalize()
         .iter()

@@ -91,7 +91,9 @@ impl TempFile {
         }
         // Created and registered under one lock: an interrupt sees either no file or a listed one.
         let mut list = pending();
-        let (tmp, file) = create_named(dest)?;
+        let (tmp, file) = with_free_name(dest, |tmp| {
+            OpenOptions::new().write(true).create_new(true).open(tmp)
+        })?;
         list.push(tmp.clone());
         let tmp = Self {
             kind: Kind::Named(tmp),
@@ -137,7 +139,7 @@ impl TempFile {
                 }
                 if replace {
                     // Name it beside the destination, then rename over it (atomic replace).
-                    let named = linux::link_free_name(file, &self.dest)?;
+                    let (named, ()) = with_free_name(&self.dest, |tmp| linux::link(file, tmp))?;
                     if let Err(e) = fs::rename(&named, &self.dest) {
                         let _ = fs::remove_file(&named);
                         return Err(e);
@@ -184,11 +186,16 @@ fn temp_name(dest: &Path, n: u32) -> PathBuf {
     parent_dir(dest).join(format!(".{}{suffix}", &name[..keep]))
 }
 
-fn create_named(dest: &Path) -> io::Result<(PathBuf, File)> {
+/// The first free `.NAME.PID.N.partial` name beside `dest` that `make` takes (`make` fails with
+/// `AlreadyExists` on a taken name), and what `make` gave.
+fn with_free_name<T>(
+    dest: &Path,
+    mut make: impl FnMut(&Path) -> io::Result<T>,
+) -> io::Result<(PathBuf, T)> {
     for n in 0..1000 {
         let tmp = temp_name(dest, n);
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
+        match make(&tmp) {
+            Ok(made) => return Ok((tmp, made)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
         }

@@ -1,5 +1,6 @@
 //! `O_TMPFILE` and `linkat`: the Linux half of `io::atomic` (an unnamed temporary file that
-//! gets its name only when complete).
+//! gets its name only when complete). Kept, though std has no `O_TMPFILE`: an unnamed file leaves
+//! nothing behind even after SIGKILL or a power cut, where a named temporary file would stay.
 
 use super::*;
 use std::ffi::CString;
@@ -56,20 +57,4 @@ pub fn link(file: &File, dest: &Path) -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
-}
-
-/// Links `file` under a free `.NAME.PID.N.partial` name beside `dest` and returns that name.
-pub fn link_free_name(file: &File, dest: &Path) -> io::Result<PathBuf> {
-    for n in 0..1000 {
-        let tmp = temp_name(dest, n);
-        match link(file, &tmp) {
-            Ok(()) => return Ok(tmp),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(io::Error::new(
-        io::ErrorKind::AlreadyExists,
-        "could not find a free temporary name",
-    ))
 }

@@ -40,11 +40,6 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// [`read_regular`] as UTF-8 text (invalid sequences replaced).
-pub fn read_text_lossy(path: &Path, limit: u64) -> io::Result<String> {
-    read_regular(path, limit).map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
 fn too_large(len: u64, limit: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::FileTooLarge,
@@ -86,15 +81,29 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 }
 
 /// Opens for reading without waiting: `open(2)` on a FIFO otherwise blocks until a writer comes.
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    let mut o = OpenOptions::new();
-    o.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK);
+/// The flag is cleared at once, so reads from a FIFO that has a writer then wait for data as usual.
+#[cfg(unix)]
+pub fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    // SAFETY: fcntl on a descriptor we own; F_GETFL/F_SETFL only change its status flags.
+    unsafe {
+        let fd = file.as_raw_fd();
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
     }
-    o.open(path)
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+pub fn open_nonblocking(path: &Path) -> io::Result<File> {
+    OpenOptions::new().read(true).open(path)
 }
 
 #[cfg(test)]

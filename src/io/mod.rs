@@ -24,8 +24,3 @@ pub use sink_types::{OutFormat, SinkSpec, SinkStats, Target};
 pub use tags::Tags;
 pub use wav::WavError;
 pub use wav_write::WavSink;
-
-/// The reader's name before every format went through [`Decoder`]; kept for code written then.
-pub type WavSource = Decoder;
-/// See [`WavSource`].
-pub type WavInfo = Info;

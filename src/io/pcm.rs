@@ -170,9 +170,8 @@ mod tests {
     use super::*;
     use crate::dsp::dither::Dither;
 
-    /// Byte layouts from the WAV format definition, written out by hand.
-    /// Issue 11 item 1: a NaN written (or turned into 0 by an integer format) shows in the
-    /// statistics as a clipped, infinitely loud sample; before, `f64::max` skipped it.
+    /// A NaN written (or turned into 0 by an integer format) shows in the statistics as a
+    /// clipped, infinitely loud sample (`f64::max` alone would skip it).
     #[test]
     fn non_finite_samples_count_as_clipped() {
         for enc in [Encoding::F32, Encoding::I16, Encoding::I24] {
@@ -227,6 +226,7 @@ mod tests {
         }
     }
 
+    /// Byte layouts from the WAV format definition, written out by hand.
     #[test]
     fn decodes_known_byte_patterns() {
         let mut o = [0.0; 2];

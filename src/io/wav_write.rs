@@ -82,19 +82,15 @@ impl WavSink {
             streamed: *target == Target::Stdout,
         };
         let plain_len = Header::new(&hspec).bytes.len() as u64;
-        hspec.reserve_ds64 = match spec.frames {
-            Some(frames) => {
-                let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
-                plain_len + data + (data & 1) > riff_limit
-            }
-            None => true,
-        };
+        let data = spec
+            .frames
+            .map(|f| f * u64::from(spec.channels) * encoding.bytes() as u64);
+        hspec.reserve_ds64 = data.is_none_or(|d| plain_len + d + (d & 1) > riff_limit);
         let mut header = Header::new(&hspec);
-        if let (true, Some(frames)) = (hspec.streamed, spec.frames) {
+        if let (true, Some(data)) = (hspec.streamed, data) {
             // A pipe cannot be patched, but the length is known: announce it exactly, which
             // readers take without the "premature EOF" / "corrupt packet" warnings that
             // 0xFFFFFFFF ("read to the end") draws from sox and ffmpeg.
-            let data = frames * u64::from(spec.channels) * encoding.bytes() as u64;
             if let Some(patches) = header.finish_patches(data, riff_limit) {
                 header.apply(&patches);
             }

@@ -8,7 +8,7 @@
 //! The combination is ONE cascade: the correction's filters followed by the profile's, in one
 //! [`Profile`]. Everything downstream (the `--preamp auto` rule = −largest boost of the combined
 //! response, loudness matching, A/B, export) then sees the whole chain, and both sides of an A/B get
-//! the same correction because every command passes each resolved profile through [`Correction::apply`].
+//! the same correction because every command passes each resolved profile through [`through`].
 
 use super::{load_file, ResolveError};
 use crate::dsp::deviation;
@@ -150,20 +150,15 @@ impl Correction {
             profile,
         })
     }
-
-    /// `profile` as heard through these headphones: the correction's filters, then the profile's,
-    /// as one cascade. The preamps add (gains in series) for `--preamp profile`; `--preamp auto`
-    /// is computed from the combined response by whoever renders it.
-    pub fn apply(&self, profile: Profile) -> Profile {
-        combine(&self.profile, profile)
-    }
 }
 
-/// `profile` as it plays: through `correction` when there is one. The one place commands and the
-/// player decide this.
+/// `profile` as it plays: through `correction` when there is one (the correction's filters, then
+/// the profile's, as one cascade; the preamps add, gains in series, for `--preamp profile`, and
+/// `--preamp auto` is computed from the combined response by whoever renders it). The one place
+/// commands and the player decide this.
 pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
     match correction {
-        Some(c) => c.apply(profile),
+        Some(c) => combine(&c.profile, profile),
         None => profile,
     }
 }
@@ -245,13 +240,7 @@ mod tests {
     use crate::dsp::filter::{FilterKind, FilterSpec};
 
     fn pk(fc: f64, gain: f64) -> FilterSpec {
-        FilterSpec {
-            kind: FilterKind::Peaking,
-            fc_hz: fc,
-            gain_db: gain,
-            q: 1.0,
-            bw_oct: None,
-        }
+        FilterSpec::new(FilterKind::Peaking, fc, gain, 1.0)
     }
 
     #[test]

@@ -65,16 +65,45 @@ impl IemMeasurement {
 /// Profile names of per-IEM profiles start with this.
 pub const PREFIX: &str = "iem:";
 
+/// The folder of `samples/measurements/iem/` that holds a class's measurements.
+macro_rules! folder {
+    (Ba) => {
+        "ba"
+    };
+    (Dd) => {
+        "dd"
+    };
+    (Hybrid) => {
+        "hybrid"
+    };
+    (Planar) => {
+        "planar"
+    };
+}
+
+/// One catalogue entry, its CSV being `samples/measurements/iem/<class folder>/<model>.csv`.
 macro_rules! iem {
-    ($slug:literal, $model:literal, $class:ident, $drivers:literal, $measurer:literal, $file:literal) => {
+    ($slug:literal, $model:literal, $class:ident, $drivers:literal, $measurer:literal) => {
         IemMeasurement {
             slug: $slug,
             model: $model,
             class: IemClass::$class,
             drivers: $drivers,
             measurer: $measurer,
-            path: concat!("samples/measurements/iem/", $file),
-            csv: include_str!(concat!("../../samples/measurements/iem/", $file)),
+            path: concat!(
+                "samples/measurements/iem/",
+                folder!($class),
+                "/",
+                $model,
+                ".csv"
+            ),
+            csv: include_str!(concat!(
+                "../../samples/measurements/iem/",
+                folder!($class),
+                "/",
+                $model,
+                ".csv"
+            )),
         }
     };
 }
@@ -86,248 +115,151 @@ pub const CATALOG: &[IemMeasurement] = &[
         "64 Audio U12t",
         Ba,
         "12 BA (m15 Apex module)",
-        "Super Review",
-        "ba/64 Audio U12t.csv"
+        "Super Review"
     ),
     iem!(
         "audiosense-dt200",
         "Audiosense DT200",
         Ba,
         "2 BA",
-        "Super Review",
-        "ba/Audiosense DT200.csv"
+        "Super Review"
     ),
     iem!(
         "audiosense-t180",
         "Audiosense T180",
         Ba,
         "1 BA",
-        "Super Review",
-        "ba/Audiosense T180.csv"
+        "Super Review"
     ),
-    iem!(
-        "bgvp-dm6",
-        "BGVP DM6",
-        Ba,
-        "5 BA",
-        "Super Review",
-        "ba/BGVP DM6.csv"
-    ),
-    iem!(
-        "bgvp-dm8",
-        "BGVP DM8",
-        Ba,
-        "8 BA",
-        "Super Review",
-        "ba/BGVP DM8.csv"
-    ),
+    iem!("bgvp-dm6", "BGVP DM6", Ba, "5 BA", "Super Review"),
+    iem!("bgvp-dm8", "BGVP DM8", Ba, "8 BA", "Super Review"),
     iem!(
         "campfire-audio-andromeda-2020",
         "Campfire Audio Andromeda 2020",
         Ba,
         "5 BA",
-        "Super Review",
-        "ba/Campfire Audio Andromeda 2020.csv"
+        "Super Review"
     ),
     iem!(
         "campfire-audio-pathfinder",
         "Campfire Audio Pathfinder",
         Ba,
         "2 BA",
-        "Super Review",
-        "ba/Campfire Audio Pathfinder.csv"
+        "Super Review"
     ),
     iem!(
         "custom-art-fibae-7-unlimited",
         "Custom Art FIBAE 7 Unlimited",
         Ba,
         "7 BA",
-        "Super Review",
-        "ba/Custom Art FIBAE 7 Unlimited.csv"
+        "Super Review"
     ),
-    iem!(
-        "dunu-sa3",
-        "DUNU SA3",
-        Ba,
-        "3 BA",
-        "Super Review",
-        "ba/DUNU SA3.csv"
-    ),
+    iem!("dunu-sa3", "DUNU SA3", Ba, "3 BA", "Super Review"),
     iem!(
         "etymotic-er4sr",
         "Etymotic ER4SR",
         Ba,
         "1 BA",
-        "HypetheSonics",
-        "ba/Etymotic ER4SR.csv"
+        "HypetheSonics"
     ),
     iem!(
         "7hz-salnotes-zero",
         "7Hz Salnotes Zero",
         Dd,
         "1 DD",
-        "Super Review",
-        "dd/7Hz Salnotes Zero.csv"
+        "Super Review"
     ),
-    iem!(
-        "blon-bl-03",
-        "BLON BL-03",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/BLON BL-03.csv"
-    ),
-    iem!(
-        "cca-cra",
-        "CCA CRA",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/CCA CRA.csv"
-    ),
+    iem!("blon-bl-03", "BLON BL-03", Dd, "1 DD", "Super Review"),
+    iem!("cca-cra", "CCA CRA", Dd, "1 DD", "Super Review"),
     iem!(
         "etymotic-er2xr",
         "Etymotic ER2XR",
         Dd,
         "1 DD",
-        "Super Review",
-        "dd/Etymotic ER2XR.csv"
+        "Super Review"
     ),
     iem!(
         "kbear-believe",
         "KBEAR Believe",
         Dd,
         "1 DD (beryllium)",
-        "Super Review",
-        "dd/KBEAR Believe.csv"
+        "Super Review"
     ),
-    iem!(
-        "moondrop-aria",
-        "Moondrop Aria",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/Moondrop Aria.csv"
-    ),
-    iem!(
-        "moondrop-ssp",
-        "Moondrop SSP",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/Moondrop SSP.csv"
-    ),
-    iem!(
-        "moondrop-ssr",
-        "Moondrop SSR",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/Moondrop SSR.csv"
-    ),
-    iem!(
-        "shure-se215",
-        "Shure SE215",
-        Dd,
-        "1 DD",
-        "Super Review",
-        "dd/Shure SE215.csv"
-    ),
-    iem!(
-        "tin-hifi-t2",
-        "Tin HiFi T2",
-        Dd,
-        "2 DD",
-        "Super Review",
-        "dd/Tin HiFi T2.csv"
-    ),
+    iem!("moondrop-aria", "Moondrop Aria", Dd, "1 DD", "Super Review"),
+    iem!("moondrop-ssp", "Moondrop SSP", Dd, "1 DD", "Super Review"),
+    iem!("moondrop-ssr", "Moondrop SSR", Dd, "1 DD", "Super Review"),
+    iem!("shure-se215", "Shure SE215", Dd, "1 DD", "Super Review"),
+    iem!("tin-hifi-t2", "Tin HiFi T2", Dd, "2 DD", "Super Review"),
     iem!(
         "aful-performer-5",
         "AFUL Performer 5",
         Hybrid,
         "1 DD + 4 BA",
-        "Super Review",
-        "hybrid/AFUL Performer 5.csv"
+        "Super Review"
     ),
     iem!(
         "audiosense-aq7",
         "Audiosense AQ7",
         Hybrid,
         "1 DD + 6 BA",
-        "Super Review",
-        "hybrid/Audiosense AQ7.csv"
+        "Super Review"
     ),
     iem!(
         "bgvp-dmg",
         "BGVP DMG",
         Hybrid,
         "2 DD + 4 BA (silver filter)",
-        "Super Review",
-        "hybrid/BGVP DMG.csv"
+        "Super Review"
     ),
     iem!(
         "bqeyz-spring-2",
         "BQEYZ Spring 2",
         Hybrid,
         "1 DD + 1 BA + 1 piezo",
-        "Hi End Portable",
-        "hybrid/BQEYZ Spring 2.csv"
+        "Hi End Portable"
     ),
     iem!(
         "campfire-audio-dorado-2020",
         "Campfire Audio Dorado 2020",
         Hybrid,
         "1 DD + 1 BA",
-        "Super Review",
-        "hybrid/Campfire Audio Dorado 2020.csv"
+        "Super Review"
     ),
-    iem!(
-        "cca-c10",
-        "CCA C10",
-        Hybrid,
-        "1 DD + 4 BA",
-        "Super Review",
-        "hybrid/CCA C10.csv"
-    ),
+    iem!("cca-c10", "CCA C10", Hybrid, "1 DD + 4 BA", "Super Review"),
     iem!(
         "dunu-est-112",
         "DUNU EST 112",
         Hybrid,
         "1 DD + 1 BA + 2 EST",
-        "Super Review",
-        "hybrid/DUNU EST 112.csv"
+        "Super Review"
     ),
     iem!(
         "kz-zs10-pro",
         "KZ ZS10 Pro",
         Hybrid,
         "1 DD + 4 BA",
-        "Super Review",
-        "hybrid/KZ ZS10 Pro.csv"
+        "Super Review"
     ),
     iem!(
         "kz-zsn-pro",
         "KZ ZSN Pro",
         Hybrid,
         "1 DD + 1 BA",
-        "Super Review",
-        "hybrid/KZ ZSN Pro.csv"
+        "Super Review"
     ),
     iem!(
         "sony-ier-z1r",
         "Sony IER-Z1R",
         Hybrid,
         "2 DD + 1 BA",
-        "Super Review",
-        "hybrid/Sony IER-Z1R.csv"
+        "Super Review"
     ),
     iem!(
         "7hz-timeless",
         "7Hz Timeless",
         Planar,
         "1 planar magnetic",
-        "Super Review",
-        "planar/7Hz Timeless.csv"
+        "Super Review"
     ),
 ];
 

@@ -47,8 +47,8 @@ pub enum ResolveError {
     /// A bundled measurement that does not parse (a build defect, reported rather than panicking).
     #[error(transparent)]
     Measurement(#[from] crate::io::measurement::MeasurementError),
-    /// A profile that parses but does more than any tuning does (see [`MAX_FILTERS`],
-    /// [`MAX_PEAK_BOOST_DB`]): refused before its filters can overflow the audio.
+    /// A profile that parses but does more than any tuning does (see [`MAX_PEAK_BOOST_DB`]):
+    /// refused before its filters can overflow the audio.
     #[error("{}: {message}", path.display())]
     Limit { path: PathBuf, message: String },
     #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
@@ -85,10 +85,6 @@ pub fn user_dir() -> Option<PathBuf> {
     config_dir().map(|d| d.join("profiles"))
 }
 
-/// The most filters one profile file may hold: real tunings use up to a few dozen, and every
-/// filter costs work per sample in playback.
-pub const MAX_FILTERS: usize = 1000;
-
 /// The largest boost a profile file's cascade may reach at any frequency (dB). Each filter is
 /// limited to ±30 dB, but boosts at one frequency add up: 400 filters of +29.9 dB overflowed
 /// the audio into NaN. No tuning boosts anything by 60 dB (a thousandfold in amplitude).
@@ -115,41 +111,24 @@ pub fn load_file(path: &Path, rate_hz: Option<f64>) -> Result<Profile, ResolveEr
     let (profile, lines) = format.parse_with_lines(&text, &name)?;
     check_totals(&profile, path, rate_hz)?;
     if let Some(rate) = rate_hz {
-        check_nyquist(&profile, &lines, &name, rate)?;
+        profile_file::check_rate(&profile, &lines, &name, rate)?;
     }
     Ok(profile)
 }
 
-/// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
-/// or above the Nyquist frequency of the rate in use is an error naming its line, never dropped.
-pub fn check_nyquist(
-    profile: &Profile,
-    lines: &[usize],
-    file: &str,
-    rate_hz: f64,
-) -> Result<(), ResolveError> {
-    Ok(profile_file::check_rate(profile, lines, file, rate_hz)?)
-}
-
-/// What a profile file may do in total: at most [`MAX_FILTERS`] filters, and a cascade boosting
-/// no frequency by more than [`MAX_PEAK_BOOST_DB`] (at `rate_hz`, else 48 kHz).
+/// What a profile file may do in total: a cascade boosting no frequency by more than
+/// [`MAX_PEAK_BOOST_DB`] (at `rate_hz`, else 48 kHz). The parsers already refuse more than
+/// [`profile_file::MAX_FILTERS`] filters.
 fn check_totals(profile: &Profile, path: &Path, rate_hz: Option<f64>) -> Result<(), ResolveError> {
-    let limit = |message: String| ResolveError::Limit {
-        path: path.to_path_buf(),
-        message,
-    };
-    if profile.filters.len() > MAX_FILTERS {
-        return Err(limit(format!(
-            "{} filters, more than the {MAX_FILTERS} a profile file may hold",
-            profile.filters.len()
-        )));
-    }
     let boost = profile.max_boost_db(rate_hz.unwrap_or(48_000.0));
     // NaN (an overflowed response) is refused too.
     if boost.is_nan() || boost > MAX_PEAK_BOOST_DB {
-        return Err(limit(format!(
-            "the filters add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
-        )));
+        return Err(ResolveError::Limit {
+            path: path.to_path_buf(),
+            message: format!(
+                "the filters add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
+            ),
+        });
     }
     Ok(())
 }

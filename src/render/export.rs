@@ -145,7 +145,7 @@ pub struct OutputReport {
     /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loudness_lufs: Option<f64>,
-    /// NaN/±Inf input samples replaced by silence (issue 11 item 1).
+    /// NaN/±Inf input samples replaced by silence.
     pub nonfinite_samples: u64,
 }
 
@@ -264,15 +264,12 @@ fn plan_outputs(
 ) -> Result<Vec<(Target, Container, OutFormat)>> {
     let mut targets = Vec::with_capacity(jobs.len());
     for (i, (_, out)) in jobs.iter().enumerate() {
-        let (target, container) = if Target::is_stdout_name(out) {
-            (Target::Stdout, opts.container.unwrap_or(Container::Wav))
-        } else {
-            let target = Target::File {
-                path: out.clone(),
-                replace: opts.force,
-            };
-            (target, Container::from_path(out).unwrap_or(Container::Wav))
-        };
+        let target = Target::new(out, opts.force);
+        let container = match target {
+            Target::Stdout => opts.container,
+            Target::File { .. } => Container::from_path(out),
+        }
+        .unwrap_or(Container::Wav);
         let format = match opts.format {
             Some(f) => {
                 container
@@ -285,13 +282,13 @@ fn plan_outputs(
             }
             None => container.fit_format(inherited),
         };
-        targets.push((target, container, format));
-        if !Target::is_stdout_name(out) && same_file(out, input) {
+        if target != Target::Stdout && same_file(out, input) {
             return Err(WavError::SameAsInput { path: out.clone() }.into());
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
             return Err(ExportError::SameOutput { path: out.clone() });
         }
+        targets.push((target, container, format));
     }
     Ok(targets)
 }

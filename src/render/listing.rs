@@ -78,14 +78,11 @@ pub fn default_output(
         .unwrap_or_else(|| "stdin".into());
     // Built-in material and standard input have no folder of their own: write here.
     let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
-    let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| {
-        // A bare name stays bare (`song.ba.flac`, not `./song.ba.flac`).
-        match input.parent() {
-            _ if here => PathBuf::new(),
-            Some(p) => p.to_path_buf(),
-            None => PathBuf::new(),
-        }
-    });
+    // A bare name stays bare (`song.ba.flac`, not `./song.ba.flac`).
+    let dir = out_dir
+        .or(input.parent().filter(|_| !here))
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     dir.join(format!(
         "{}.{}.{}",
         portable_name(&stem),

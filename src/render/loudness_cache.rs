@@ -12,9 +12,10 @@
 //! a reason for `play` to stop.
 
 use crate::dsp::Coefficients;
+use crate::io::decode::read_full;
 use sha2::{Digest, Sha256};
 use std::fs;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 /// First line of every entry: the format, so a later version never trusts an older layout.
@@ -132,7 +133,7 @@ impl FileId {
         for k in 0..5u64 {
             let at = (size.saturating_sub(PROBE_BYTES) * k) / 4;
             f.seek(SeekFrom::Start(at)).ok()?;
-            let n = read_up_to(&mut f, &mut buf).ok()?;
+            let n = read_full(&mut f, &mut buf).ok()?;
             h.update(&buf[..n]);
         }
         Some(Self {
@@ -154,18 +155,6 @@ impl FileId {
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
-}
-
-/// Reads until `buf` is full or the file ends.
-fn read_up_to(f: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match f.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]

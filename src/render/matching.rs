@@ -192,7 +192,13 @@ pub fn estimate_heard(
     let starts = (0..ESTIMATE_STRETCHES)
         .map(|k| k * part + (part - stretch) / 2)
         .collect();
-    let mut sampled = Sampled::new(&mut src, starts, stretch);
+    let mut sampled = Sampled {
+        inner: &mut src,
+        starts,
+        stretch,
+        next: 0,
+        left: 0,
+    };
     let levels = levels_heard(&mut sampled, profiles, heard, &mut |_| {})?;
     Ok((levels.into_iter().map(|l| l.lufs).collect(), false))
 }
@@ -301,18 +307,6 @@ struct Sampled<'a> {
     stretch: u64,
     next: usize,
     left: u64,
-}
-
-impl<'a> Sampled<'a> {
-    fn new(inner: &'a mut Decoder, starts: Vec<u64>, stretch: u64) -> Self {
-        Self {
-            inner,
-            starts,
-            stretch,
-            next: 0,
-            left: 0,
-        }
-    }
 }
 
 impl Source for Sampled<'_> {

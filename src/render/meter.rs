@@ -49,30 +49,3 @@ impl Loudness {
         }
     }
 }
-
-/// Keeps the lane's whole signal (tests and callers that need the samples themselves; no command
-/// keeps a whole file any more: `analyze` measures with [`crate::dsp::levels::SignalMeter`] and
-/// spectra come from the streaming [`Welch`]).
-pub(super) struct Keep {
-    samples: Vec<f64>,
-}
-
-impl Keep {
-    /// `frames`: the expected length (0 if unknown), reserved at once.
-    pub(super) fn new(channels: usize, frames: u64) -> Self {
-        let expected = usize::try_from(frames)
-            .unwrap_or(0)
-            .saturating_mul(channels);
-        Self {
-            samples: Vec::with_capacity(expected),
-        }
-    }
-
-    pub(super) fn add(&mut self, block: &[f64]) {
-        self.samples.extend_from_slice(block);
-    }
-
-    pub(super) fn finish(self) -> Vec<f64> {
-        self.samples
-    }
-}

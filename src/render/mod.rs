@@ -36,7 +36,7 @@ use crate::dsp::analysis::Spectrum;
 use crate::dsp::levels::{SignalMeter, SignalStats};
 use crate::dsp::{Chain, Stages};
 use crate::io::{Sink, SinkStats, WavError};
-use meter::{Keep, Loudness, Welch};
+use meter::{Loudness, Welch};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread;
 
@@ -65,43 +65,49 @@ pub struct Out {
 }
 
 impl Lane {
-    /// Filtered, gained and written to `sink`.
-    pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
-        let out = Out {
-            file: Some(sink),
-            ..Out::default()
-        };
+    fn new(coeffs: impl Into<Stages>, gain_db: f64, out: Out) -> Self {
         Self {
             coeffs: coeffs.into(),
             gain_db,
             out,
         }
+    }
+
+    /// Filtered, gained and written to `sink`.
+    pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
+        let file = Some(sink);
+        Self::new(
+            coeffs,
+            gain_db,
+            Out {
+                file,
+                ..Out::default()
+            },
+        )
     }
 
     /// Filtered, gained and measured as `analyze` reports it ([`Rendered::stats`]).
     pub fn stats(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        let out = Out {
-            stats: true,
-            ..Out::default()
-        };
-        Self {
-            coeffs: coeffs.into(),
+        Self::new(
+            coeffs,
             gain_db,
-            out,
-        }
+            Out {
+                stats: true,
+                ..Out::default()
+            },
+        )
     }
 
     /// Filtered, gained and metered (loudness and sample peak).
     pub fn loudness(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        let out = Out {
-            loudness: true,
-            ..Out::default()
-        };
-        Self {
-            coeffs: coeffs.into(),
+        Self::new(
+            coeffs,
             gain_db,
-            out,
-        }
+            Out {
+                loudness: true,
+                ..Out::default()
+            },
+        )
     }
 }
 
@@ -122,18 +128,24 @@ struct Taps {
     stored: Vec<f64>,
     welch: Option<Welch>,
     stats: Option<SignalMeter>,
-    keep: Option<Keep>,
+    /// The whole signal (tests and callers that need the samples themselves; no command keeps a
+    /// whole file: `analyze` measures with [`SignalMeter`], spectra come from the streaming Welch).
+    keep: Option<Vec<f64>>,
     loudness: Option<Loudness>,
 }
 
 impl Taps {
     fn new(out: Out, channels: usize, mask: u32, rate: u32, frames: u64) -> Self {
+        // The kept signal's expected length (0 if unknown), reserved at once.
+        let expected = usize::try_from(frames)
+            .unwrap_or(0)
+            .saturating_mul(channels);
         Self {
             file: out.file,
             stored: Vec::new(),
             welch: out.spectrum.then(|| Welch::new(channels, f64::from(rate))),
             stats: out.stats.then(|| SignalMeter::new(channels, mask, rate)),
-            keep: out.keep.then(|| Keep::new(channels, frames)),
+            keep: out.keep.then(|| Vec::with_capacity(expected)),
             loudness: out.loudness.then(|| Loudness::new(channels, mask, rate)),
         }
     }
@@ -160,7 +172,7 @@ impl Taps {
             m.add(seen);
         }
         if let Some(k) = &mut self.keep {
-            k.add(seen);
+            k.extend_from_slice(seen);
         }
         // Last: it K-weights the block in place.
         if let Some(l) = &mut self.loudness {
@@ -175,7 +187,7 @@ impl Taps {
             levels: self.loudness.map(Loudness::finish),
             spectrum: self.welch.map(Welch::finish),
             stats: self.stats.map(SignalMeter::finish),
-            samples: self.keep.map(Keep::finish),
+            samples: self.keep,
         })
     }
 }

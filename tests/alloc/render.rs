@@ -5,7 +5,7 @@
 use crate::ALLOCS;
 use iemsim::dsp::dither::Dither;
 use iemsim::dsp::{FilterKind, FilterSpec};
-use iemsim::io::{OutFormat, WavSink, WavSource};
+use iemsim::io::{Decoder, OutFormat, WavSink};
 use iemsim::render::{render, Lane};
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -26,7 +26,7 @@ fn allocations_for(blocks: usize) -> usize {
     let coeffs = vec![FilterSpec::new(FilterKind::Peaking, 1000.0, 3.0, 1.0)
         .coefficients(48_000.0)
         .unwrap()];
-    let mut src = WavSource::open(&input).unwrap();
+    let mut src = Decoder::open(&input).unwrap();
     let lanes = (0..2)
         .map(|i| {
             Lane::file(

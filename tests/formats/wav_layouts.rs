@@ -1,11 +1,11 @@
 //! The WAV layouts of issue 11 items 2 and 3, each built byte by byte from the specs (Microsoft
 //! RIFF/WAVEFORMATEXTENSIBLE, EBU Tech 3306 for RF64), plus the streamed WAVs real ffmpeg and sox
-//! write to a pipe, captured at test time. They use the reader's old name (`WavSource`) so each
-//! test also runs against the hound-based reader it replaced, where every one of them failed.
+//! write to a pipe, captured at test time (the hound-based reader iemsim once had failed every
+//! one of them).
 
 use crate::common::tools;
 
-use iemsim::io::WavSource;
+use iemsim::io::Decoder;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -72,7 +72,7 @@ fn i16_samples(frames: usize) -> (Vec<u8>, Vec<f64>) {
 }
 
 fn read_all(path: &Path) -> Result<Vec<f64>, String> {
-    let mut src = WavSource::open(path).map_err(|e| e.to_string())?;
+    let mut src = Decoder::open(path).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     let mut buf = vec![0.0; 4096];
     loop {
@@ -115,7 +115,7 @@ fn extensible_24_in_32_uses_the_top_bits() {
         .map(|&v| f64::from(v) / 2_147_483_648.0)
         .collect();
     assert_eq!(got, want);
-    let info = *WavSource::open(&p).unwrap().info();
+    let info = *Decoder::open(&p).unwrap().info();
     assert_eq!((info.bits, info.frames), (24, 2));
 }
 
@@ -199,7 +199,7 @@ fn streamed_sizes_read_to_the_end_of_the_file() {
     ] {
         let p = write(dir.path(), name, &with_size(rs, ds));
         assert_eq!(read_all(&p), Ok(want.clone()), "{name}");
-        assert_eq!(WavSource::open(&p).unwrap().info().frames, 300, "{name}");
+        assert_eq!(Decoder::open(&p).unwrap().info().frames, 300, "{name}");
     }
 }
 

@@ -16,7 +16,7 @@ use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    // The file's rate, for the one Nyquist rule (`profiles::check_nyquist`); a stream is refused
+    // The file's rate, for the one Nyquist rule (`profile_file::check_rate`); a stream is refused
     // by the player itself, so it is not read here.
     let rate = if input.is_file() || crate::io::decode::builtin::is_builtin(&input) {
         Some(f64::from(

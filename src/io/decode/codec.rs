@@ -18,7 +18,7 @@
 
 use super::input::Input;
 use super::mp4_gapless::{Mp4Timing, Trim};
-use super::DecodeError;
+use super::{DecodeError, Info};
 use crate::io::Tags;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -31,22 +31,9 @@ use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::{MetadataOptions, StandardTag};
 use symphonia::core::units::Timestamp;
 
-/// What the stream holds, as far as symphonia tells.
-#[derive(Debug, Clone)]
-pub struct CodecHeader {
-    pub channels: u16,
-    pub sample_rate: u32,
-    /// Bits per sample for lossless codecs (0 for lossy ones, which have none).
-    pub bits: u16,
-    pub frames: Option<u64>,
-    pub codec: &'static str,
-    pub container: &'static str,
-    pub lossless: bool,
-    pub tags: Tags,
-}
-
 pub struct CodecReader {
-    pub header: CodecHeader,
+    channels: usize,
+    lossless: bool,
     format: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
@@ -69,8 +56,13 @@ const PREROLL_FRAMES: u64 = 4 * 1152;
 type Chained = io::Chain<Cursor<Vec<u8>>, Input>;
 
 impl CodecReader {
-    /// `prefix` holds the bytes already read from a stream (empty when `input` was rewound).
-    pub fn open(mut input: Input, prefix: Vec<u8>, path: &Path) -> Result<Self, DecodeError> {
+    /// The reader, what the stream holds (as far as symphonia tells) and its tags. `prefix` holds
+    /// the bytes already read from a stream (empty when `input` was rewound).
+    pub fn open(
+        mut input: Input,
+        prefix: Vec<u8>,
+        path: &Path,
+    ) -> Result<(Self, Info, Tags), DecodeError> {
         let p = || path.to_path_buf();
         let timing =
             mp4_timing(&mut input).map_err(|source| DecodeError::Read { path: p(), source })?;
@@ -121,17 +113,21 @@ impl CodecReader {
             None => (0, i64::MAX, frames),
         };
         let tags = latest_tags(format.as_mut());
-        Ok(Self {
-            header: CodecHeader {
-                channels,
-                sample_rate,
-                bits,
-                frames,
-                codec,
-                container,
-                lossless,
-                tags,
-            },
+        let info = Info {
+            channels,
+            sample_rate,
+            bits,
+            float: false,
+            frames: frames.unwrap_or(0),
+            length_known: frames.is_some(),
+            codec,
+            container,
+            lossless,
+            channel_mask: 0,
+        };
+        let reader = Self {
+            channels: usize::from(channels).max(1),
+            lossless,
             format,
             decoder,
             track_id,
@@ -142,12 +138,13 @@ impl CodecReader {
             skip_until: if trim.is_some() { start_ts } else { i64::MIN },
             start_ts,
             end_ts,
-        })
+        };
+        Ok((reader, info, tags))
     }
 
     /// Reads up to `buf.len() / channels` frames; 0 at the end.
     pub fn read(&mut self, buf: &mut [f64]) -> Result<usize, DecodeError> {
-        let ch = usize::from(self.header.channels).max(1);
+        let ch = self.channels;
         let want = buf.len() / ch * ch;
         let mut done = 0;
         while done < want {
@@ -168,7 +165,7 @@ impl CodecReader {
 
     /// Decodes the next packet into `pending`; false at the end of the stream.
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
-        let ch = usize::from(self.header.channels).max(1);
+        let ch = self.channels;
         loop {
             let packet = match self.format.next_packet() {
                 Ok(Some(p)) => p,
@@ -212,11 +209,7 @@ impl CodecReader {
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
         // Lossy decoders need the frames before the target (MP3's bit reservoir and overlapping
         // granules, Vorbis's overlap-add): start this far earlier and drop the rest.
-        let preroll = if self.header.lossless {
-            0
-        } else {
-            PREROLL_FRAMES
-        };
+        let preroll = if self.lossless { 0 } else { PREROLL_FRAMES };
         // Frame 0 is the first one presented (after an MP4's priming frames).
         let target = (frame as i64).saturating_add(self.start_ts);
         let ts = Timestamp::new(target.saturating_sub(preroll as i64).max(0));
@@ -314,22 +307,34 @@ fn probe(
 fn latest_tags(format: &mut dyn FormatReader) -> Tags {
     let mut tags = Tags::default();
     if let Some(rev) = format.metadata().skip_to_latest() {
-        fill_tags(
-            &mut tags,
-            rev.media.tags.iter().filter_map(|t| t.std.as_ref()),
-        );
+        for t in rev.media.tags.iter().filter_map(|t| t.std.as_ref()) {
+            let (slot, v) = match t {
+                StandardTag::TrackTitle(v) => (&mut tags.title, v.to_string()),
+                StandardTag::Artist(v) => (&mut tags.artist, v.to_string()),
+                StandardTag::Album(v) => (&mut tags.album, v.to_string()),
+                StandardTag::RecordingDate(v) | StandardTag::ReleaseDate(v) => {
+                    (&mut tags.date, v.to_string())
+                }
+                StandardTag::Genre(v) => (&mut tags.genre, v.to_string()),
+                StandardTag::Comment(v) => (&mut tags.comment, v.to_string()),
+                StandardTag::TrackNumber(n) => (&mut tags.track, n.to_string()),
+                StandardTag::Encoder(v) => (&mut tags.software, v.to_string()),
+                _ => continue,
+            };
+            slot.get_or_insert(v);
+        }
     }
     tags
 }
 
-/// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`
-/// box), read before symphonia takes the input; the input is left at its start.
 /// An I/O error the operating system reported (EIO, ENOSPC…) is the machine's failure; one a
 /// parser made up (it has no OS error code) describes the bytes it was reading.
 fn is_machine(e: &io::Error) -> bool {
     e.raw_os_error().is_some()
 }
 
+/// The MP4 timing boxes of a file or of bytes in memory (any input that starts with an `ftyp`
+/// box), read before symphonia takes the input; the input is left at its start.
 fn mp4_timing(input: &mut Input) -> io::Result<Option<Mp4Timing>> {
     let len = match (input.is_seekable(), input.len()) {
         (true, Some(len)) => len,
@@ -350,24 +355,5 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str
         CODEC_ID_VORBIS => ("Vorbis", false),
         CODEC_ID_AAC => ("AAC", false),
         _ => ("PCM", true),
-    }
-}
-
-fn fill_tags<'a>(tags: &mut Tags, std: impl Iterator<Item = &'a StandardTag>) {
-    for t in std {
-        let (slot, v) = match t {
-            StandardTag::TrackTitle(v) => (&mut tags.title, v.to_string()),
-            StandardTag::Artist(v) => (&mut tags.artist, v.to_string()),
-            StandardTag::Album(v) => (&mut tags.album, v.to_string()),
-            StandardTag::RecordingDate(v) | StandardTag::ReleaseDate(v) => {
-                (&mut tags.date, v.to_string())
-            }
-            StandardTag::Genre(v) => (&mut tags.genre, v.to_string()),
-            StandardTag::Comment(v) => (&mut tags.comment, v.to_string()),
-            StandardTag::TrackNumber(n) => (&mut tags.track, n.to_string()),
-            StandardTag::Encoder(v) => (&mut tags.software, v.to_string()),
-            _ => continue,
-        };
-        slot.get_or_insert(v);
     }
 }

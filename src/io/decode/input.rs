@@ -3,6 +3,7 @@
 
 use super::builtin;
 use super::DecodeError;
+use crate::io::bounded::open_nonblocking;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
@@ -20,9 +21,8 @@ pub enum Input {
 impl Input {
     /// Opens `path`: `-` is standard input; a bundled sample missing here comes from the binary.
     ///
-    /// A FIFO is opened with `O_NONBLOCK` and the flag cleared at once: `open(2)` on a FIFO
-    /// otherwise waits for a writer, possibly for ever; this way a FIFO without a writer reads as
-    /// an empty input, which is refused with a clear message.
+    /// A FIFO is opened without waiting for a writer ([`open_nonblocking`]): one without a
+    /// writer reads as an empty input, which is refused with a clear message.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
         let p = || path.to_path_buf();
         if path.as_os_str() == "-" {
@@ -99,28 +99,4 @@ impl Read for Input {
             Self::Stream(s) => s.read(buf),
         }
     }
-}
-
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    use std::os::unix::io::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)?;
-    // SAFETY: fcntl on a descriptor we own; F_GETFL/F_SETFL only change its status flags.
-    unsafe {
-        let fd = file.as_raw_fd();
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
-    }
-    Ok(file)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> io::Result<File> {
-    File::open(path)
 }

@@ -166,23 +166,9 @@ impl Decoder {
         if got == 0 {
             return Err(DecodeError::Empty { path: p() });
         }
-        let (backend, h) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
-            let r = wav::WavReader::open(&mut input, magic, path)?;
-            let h = &r.header;
-            let info = Info {
-                channels: h.channels,
-                sample_rate: h.sample_rate,
-                bits: h.bits,
-                float: h.float,
-                frames: h.frames.unwrap_or(0),
-                length_known: h.frames.is_some(),
-                codec: "PCM",
-                container: if h.rf64 { "RF64" } else { "WAV" },
-                lossless: true,
-                channel_mask: h.channel_mask,
-            };
-            let tags = h.tags.clone();
-            (Backend::Wav(r, input), (info, tags))
+        let (backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
+            let (r, info, tags) = wav::WavReader::open(&mut input, magic, path)?;
+            (Backend::Wav(r, input), info, tags)
         } else {
             let prefix = if seekable {
                 input
@@ -192,24 +178,9 @@ impl Decoder {
             } else {
                 magic[..got].to_vec()
             };
-            let r = codec::CodecReader::open(input, prefix, path)?;
-            let h = &r.header;
-            let info = Info {
-                channels: h.channels,
-                sample_rate: h.sample_rate,
-                bits: h.bits,
-                float: false,
-                frames: h.frames.unwrap_or(0),
-                length_known: h.frames.is_some(),
-                codec: h.codec,
-                container: h.container,
-                lossless: h.lossless,
-                channel_mask: 0,
-            };
-            let tags = h.tags.clone();
-            (Backend::Codec(Box::new(r)), (info, tags))
+            let (r, info, tags) = codec::CodecReader::open(input, prefix, path)?;
+            (Backend::Codec(Box::new(r)), info, tags)
         };
-        let (info, tags) = h;
         validate(path, &info)?;
         if info.length_known && info.frames == 0 {
             return Err(DecodeError::Empty { path: p() });
@@ -396,7 +367,7 @@ fn validate(path: &Path, info: &Info) -> Result<(), DecodeError> {
 }
 
 /// `read` until `buf` is full or the input ends (pipes return short reads).
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+pub fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         match r.read(&mut buf[got..]) {

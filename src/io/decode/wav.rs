@@ -21,7 +21,7 @@
 //! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`.
 
 use super::input::Input;
-use super::DecodeError;
+use super::{read_full, DecodeError, Info};
 use crate::io::pcm::{self, Encoding};
 use crate::io::Tags;
 use std::io::{self, Read};
@@ -32,29 +32,14 @@ const UNKNOWN_SIZES: [u32; 3] = [0xFFFF_FFFF, 0x7FFF_F000, 0];
 /// Chunks read into memory (fmt, ds64, LIST) are small; anything larger is skipped past this.
 const MAX_SMALL_CHUNK: u32 = 1 << 16;
 
-/// What the header says.
-#[derive(Debug, Clone)]
-pub struct WavHeader {
-    pub channels: u16,
-    pub sample_rate: u32,
-    /// Valid bits (e.g. 24 for 24-in-32).
-    pub bits: u16,
-    pub float: bool,
-    pub encoding: Encoding,
-    /// Byte offset of the first sample.
-    pub data_start: u64,
-    /// Frames, when the header or the file length tells.
-    pub frames: Option<u64>,
-    pub rf64: bool,
-    pub tags: Tags,
-    /// WAVE_FORMAT_EXTENSIBLE `dwChannelMask` (which speaker each channel is); 0 when the header
-    /// has none.
-    pub channel_mask: u32,
-}
-
 /// Reads samples after the header.
 pub struct WavReader {
-    pub header: WavHeader,
+    channels: usize,
+    encoding: Encoding,
+    /// Byte offset of the first sample.
+    data_start: u64,
+    /// Frames, when the header or the file length tells.
+    frames: Option<u64>,
     path: PathBuf,
     bytes: Vec<u8>,
     /// Leftover bytes of a partial frame read from a stream.
@@ -133,8 +118,13 @@ struct Fmt {
 }
 
 impl WavReader {
-    /// Parses the header; `magic` is the first 4 bytes (already read: `RIFF` or `RF64`).
-    pub fn open(input: &mut Input, magic: [u8; 4], path: &Path) -> Result<Self, DecodeError> {
+    /// Parses the header (`magic`, its first 4 bytes, already read: `RIFF` or `RF64`): the reader,
+    /// what the header says and its tags.
+    pub fn open(
+        input: &mut Input,
+        magic: [u8; 4],
+        path: &Path,
+    ) -> Result<(Self, Info, Tags), DecodeError> {
         let rf64 = &magic == b"RF64";
         let mut c = Cursor {
             input,
@@ -163,7 +153,7 @@ impl WavReader {
             _ if UNKNOWN_SIZES.contains(&data_size) => None,
             _ => Some(u64::from(data_size)),
         };
-        let held = input_len(c.input).map(|l| l.saturating_sub(data_start));
+        let held = c.input.len().map(|l| l.saturating_sub(data_start));
         let frames = match (data_len, held) {
             (Some(n), Some(h)) if n > h => {
                 return Err(DecodeError::Truncated {
@@ -179,32 +169,37 @@ impl WavReader {
             (None, Some(h)) => Some(h / frame_bytes),
             (None, None) => None,
         };
-        Ok(Self {
-            header: WavHeader {
-                channels: fmt.channels,
-                sample_rate: fmt.rate,
-                bits,
-                float,
-                encoding,
-                data_start,
-                frames,
-                rf64,
-                tags,
-                channel_mask: fmt.channel_mask,
-            },
+        let info = Info {
+            channels: fmt.channels,
+            sample_rate: fmt.rate,
+            bits,
+            float,
+            frames: frames.unwrap_or(0),
+            length_known: frames.is_some(),
+            codec: "PCM",
+            container: if rf64 { "RF64" } else { "WAV" },
+            lossless: true,
+            channel_mask: fmt.channel_mask,
+        };
+        let reader = Self {
+            channels: usize::from(fmt.channels),
+            encoding,
+            data_start,
+            frames,
             path: path.to_path_buf(),
             bytes: Vec::new(),
             carry: Vec::new(),
             position: 0,
-        })
+        };
+        Ok((reader, info, tags))
     }
 
     /// Reads up to `buf.len() / channels` frames; 0 at the end.
     pub fn read(&mut self, input: &mut Input, buf: &mut [f64]) -> Result<usize, DecodeError> {
-        let ch = usize::from(self.header.channels);
-        let fb = self.header.encoding.bytes() * ch;
+        let ch = self.channels;
+        let fb = self.encoding.bytes() * ch;
         let mut want = buf.len() / ch;
-        if let Some(total) = self.header.frames {
+        if let Some(total) = self.frames {
             want = want.min(total.saturating_sub(self.position) as usize);
         }
         if want == 0 {
@@ -216,21 +211,12 @@ impl WavReader {
         let mut have = self.bytes.len();
         self.bytes.resize(need, 0);
         // Fill as much as the source gives (a pipe returns short reads); stop at its end.
-        while have < need {
-            match input.read(&mut self.bytes[have..]) {
-                Ok(0) => break,
-                Ok(n) => have += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(source) => {
-                    return Err(DecodeError::Read {
-                        path: self.path.clone(),
-                        source,
-                    })
-                }
-            }
-        }
+        have += read_full(input, &mut self.bytes[have..]).map_err(|source| DecodeError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
         let n = have / fb;
-        if n < want && self.header.frames.is_some() && have < need {
+        if n < want && self.frames.is_some() && have < need {
             return Err(DecodeError::Truncated {
                 path: self.path.clone(),
                 detail: "the file ends mid-sample".into(),
@@ -239,20 +225,16 @@ impl WavReader {
         // A streamed input may end with a partial frame: keep it for the next call (which will
         // find the end and drop it).
         self.carry.extend_from_slice(&self.bytes[n * fb..have]);
-        pcm::decode(
-            self.header.encoding,
-            &self.bytes[..n * fb],
-            &mut buf[..n * ch],
-        );
+        pcm::decode(self.encoding, &self.bytes[..n * fb], &mut buf[..n * ch]);
         self.position += n as u64;
         Ok(n)
     }
 
     pub fn seek(&mut self, input: &mut Input, frame: u64) -> Result<(), DecodeError> {
-        let frame = self.header.frames.map_or(frame, |f| frame.min(f));
-        let fb = (self.header.encoding.bytes() * usize::from(self.header.channels)) as u64;
+        let frame = self.frames.map_or(frame, |f| frame.min(f));
+        let fb = (self.encoding.bytes() * self.channels) as u64;
         input
-            .seek_to(self.header.data_start + frame * fb)
+            .seek_to(self.data_start + frame * fb)
             .map_err(|source| DecodeError::Read {
                 path: self.path.clone(),
                 source,
@@ -341,10 +323,6 @@ fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError>
         }
     };
     Ok((encoding, container))
-}
-
-fn input_len(input: &Input) -> Option<u64> {
-    input.len()
 }
 
 /// `fmt `: WAVEFORMAT (14), PCMWAVEFORMAT (16), WAVEFORMATEX (18 + cbSize) or

@@ -26,9 +26,8 @@
 //! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
-use super::{
-    channel_name, check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection,
-};
+use super::{check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection};
+use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
 use serde_norway::{Mapping, Value};
@@ -84,17 +83,12 @@ struct GainParams {
     mute: Option<bool>,
 }
 
-/// Parses a CamillaDSP configuration. Never panics.
-pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
-    parse_with_lines(text, source).map(|(p, _)| p)
-}
-
-/// As [`parse`], plus each filter's 1-based line number (the line naming it under `filters:`).
+/// Parses a CamillaDSP configuration (never panics), with each filter's 1-based line number (the
+/// line naming it under `filters:`).
 pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let config = read_config(text, source)?;
     let keys = key_lines(text);
     let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);
@@ -133,16 +127,8 @@ pub fn parse_with_lines(
 fn read_config(text: &str, source: &str) -> Result<Config, ProfileFileError> {
     check_flow_depth(text, source)?;
     serde_norway::from_str(text).map_err(|e| match e.location() {
-        Some(l) => ProfileFileError::Field {
-            file: source.to_string(),
-            line: l.line(),
-            field: "yaml".into(),
-            message: e.to_string(),
-        },
-        None => ProfileFileError::File {
-            file: source.to_string(),
-            message: e.to_string(),
-        },
+        Some(l) => ProfileFileError::field(source, l.line(), "yaml", e.to_string()),
+        None => ProfileFileError::file(source, e.to_string()),
     })
 }
 
@@ -161,12 +147,12 @@ fn capture_channels(config: &Config, line: usize, source: &str) -> Result<usize,
             let last = usize::try_from(n - 1).unwrap_or(usize::MAX);
             Ok(check_channel(last, &format!("{n} channels"), source, line, field)? + 1)
         }
-        Some(_) => Err(ProfileFileError::Field {
-            file: source.to_string(),
+        Some(_) => Err(ProfileFileError::field(
+            source,
             line,
-            field: field.into(),
-            message: "not a channel count".into(),
-        }),
+            field,
+            "not a channel count".into(),
+        )),
     }
 }
 
@@ -188,10 +174,7 @@ fn filters_in_order(
     let mut names = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let what = format!("pipeline step {} ({})", i + 1, step.kind);
-        let whole = |message: String| ProfileFileError::File {
-            file: source.to_string(),
-            message: format!("{what}{message}"),
-        };
+        let whole = |message: String| ProfileFileError::file(source, format!("{what}{message}"));
         if step.kind != "Filter" {
             return Err(whole(
                 ": iemsim reads pipelines of Filter steps only".into(),
@@ -252,13 +235,10 @@ pub const MAX_BRACKETS: usize = 4 * super::MAX_FILTERS + 256;
 fn check_flow_depth(text: &str, source: &str) -> Result<(), ProfileFileError> {
     let opening = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
     if opening > MAX_BRACKETS {
-        return Err(ProfileFileError::File {
-            file: source.to_string(),
-            message: format!(
+        return Err(ProfileFileError::file(source, format!(
                 "{opening} opening brackets; a CamillaDSP configuration of {} filters needs fewer than {MAX_BRACKETS}",
                 super::MAX_FILTERS
-            ),
-        });
+            )));
     }
     let (mut depth, mut line) = (0usize, 1usize);
     let mut prev = '\n';
@@ -297,14 +277,9 @@ fn check_flow_depth(text: &str, source: &str) -> Result<(), ProfileFileError> {
             '[' | '{' => {
                 depth += 1;
                 if depth > MAX_FLOW_DEPTH {
-                    return Err(ProfileFileError::Field {
-                        file: source.to_string(),
-                        line,
-                        field: "yaml".into(),
-                        message: format!(
+                    return Err(ProfileFileError::field(source, line, "yaml", format!(
                             "brackets nested more than {MAX_FLOW_DEPTH} deep; a CamillaDSP configuration needs a few"
-                        ),
-                    });
+                        )));
                 }
             }
             ']' | '}' => depth = depth.saturating_sub(1),
@@ -330,11 +305,8 @@ fn convert(
     line: usize,
     source: &str,
 ) -> Result<Converted, ProfileFileError> {
-    let err = |field: &str, message: String| ProfileFileError::Field {
-        file: source.to_string(),
-        line,
-        field: format!("filters.{name}.{field}"),
-        message,
+    let err = |field: &str, message: String| {
+        ProfileFileError::field(source, line, format!("filters.{name}.{field}"), message)
     };
     let def = defs.get(Value::String(name.to_string())).ok_or_else(|| {
         err(
@@ -520,6 +492,7 @@ fn comment_text(s: &str) -> String {
 
 /// The profile as a runnable CamillaDSP (4 and later) configuration.
 pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
+    super::check_pass_gains(profile, "CamillaDSP")?;
     let mut out = String::new();
     out.push_str(
         "# Written by iemsim for CamillaDSP 4 or later (3.x: write the formats as S32LE). Runs as it\n",
@@ -546,7 +519,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
         "the profile, on every channel".to_string(),
         None,
         std::iter::once("preamp".to_string())
-            .chain(biquads(profile, &profile.filters, &mut index, &mut out)?)
+            .chain(biquads(&profile.filters, &mut index, &mut out))
             .collect::<Vec<_>>(),
     )];
     for part in &profile.channels {
@@ -560,8 +533,8 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
             ));
             names.push(name);
         }
-        names.extend(biquads(profile, &part.filters, &mut index, &mut out)?);
-        steps.push((format!("channel {} only", channel_name(c)), Some(c), names));
+        names.extend(biquads(&part.filters, &mut index, &mut out));
+        steps.push((format!("channel {} only", channel_label(c)), Some(c), names));
     }
     out.push_str("pipeline:\n");
     for (description, channel, names) in steps {
@@ -581,17 +554,11 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
 }
 
 /// `filters:` entries for `filters` (named `filter_NN`, numbered on from `index`), and their names.
-fn biquads(
-    profile: &Profile,
-    filters: &[FilterSpec],
-    index: &mut usize,
-    out: &mut String,
-) -> Result<Vec<String>, ProfileFileError> {
+fn biquads(filters: &[FilterSpec], index: &mut usize, out: &mut String) -> Vec<String> {
     let mut names = Vec::new();
     for f in filters {
         *index += 1;
-        let i = *index - 1;
-        let name = format!("filter_{:02}", i + 1);
+        let name = format!("filter_{index:02}");
         let ty = match f.kind {
             FilterKind::Peaking => "Peaking",
             FilterKind::LowShelf => "Lowshelf",
@@ -605,17 +572,6 @@ fn biquads(
         ));
         if f.kind.uses_gain() {
             out.push_str(&format!("      gain: {}\n", num(f.gain_db)));
-        } else if f.gain_db != 0.0 {
-            return Err(ProfileFileError::Inexpressible {
-                file: profile.name.clone(),
-                index: i + 1,
-                kind: super::kind_name(f.kind).into(),
-                format: "CamillaDSP",
-                why: format!(
-                    "a pass filter has no gain there, and this one says {} dB",
-                    f.gain_db
-                ),
-            });
         }
         match f.bw_oct {
             Some(bw) => out.push_str(&format!("      bandwidth: {}\n", num(bw))),
@@ -623,5 +579,5 @@ fn biquads(
         }
         names.push(name);
     }
-    Ok(names)
+    names
 }

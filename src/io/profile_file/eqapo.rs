@@ -21,22 +21,16 @@
 //! sound in a way iemsim cannot reproduce, so it is refused too, never ignored.
 
 use super::{
-    channel_name, check_channel, check_filter, num, stem_name, Builder, ProfileFileError,
-    Selection, DEFAULT_Q,
+    check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection, DEFAULT_Q,
 };
+use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 
-/// Parses an Equalizer APO / AutoEq text. Never panics.
-pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
-    parse_with_lines(text, source).map(|(p, _)| p)
-}
-
-/// As [`parse`], plus each filter's 1-based line number.
+/// Parses the text (never panics), with each filter's 1-based line number.
 pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut b = Builder::new(source, stem_name(source));
     let mut sel = Selection::All;
     for (i, raw) in text.split('\n').enumerate() {
@@ -49,12 +43,7 @@ pub fn parse_with_lines(
             read_comment(comment.trim(), b.profile_mut());
             continue;
         }
-        let err = |field: &str, message: String| ProfileFileError::Field {
-            file: source.to_string(),
-            line: n,
-            field: field.to_string(),
-            message,
-        };
+        let err = |field: &str, message: String| ProfileFileError::field(source, n, field, message);
         let Some((command, params)) = line.split_once(':') else {
             return Err(err(
                 "line",
@@ -350,8 +339,9 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
         out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
     }
     out.push_str(&format!("Preamp: {} dB\n", num(profile.preamp_db)));
+    super::check_pass_gains(profile, "Equalizer APO")?;
     let mut index = 0;
-    filter_lines(profile, &profile.filters, &mut index, &mut out)?;
+    filter_lines(&profile.filters, &mut index, &mut out);
     for part in &profile.channels {
         // Equalizer APO numbers channels from 1; L and R are the names people know.
         let name = match part.channel {
@@ -361,74 +351,36 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
         };
         out.push_str(&format!(
             "# channel {}\nChannel: {name}\n",
-            channel_name(part.channel)
+            channel_label(part.channel)
         ));
         if part.gain_db != 0.0 {
             out.push_str(&format!("Preamp: {} dB\n", num(part.gain_db)));
         }
-        filter_lines(profile, &part.filters, &mut index, &mut out)?;
+        filter_lines(&part.filters, &mut index, &mut out);
     }
     Ok(out)
 }
 
 /// One `Filter N:` line per filter, numbered on from `index`.
-fn filter_lines(
-    profile: &Profile,
-    filters: &[FilterSpec],
-    index: &mut usize,
-    out: &mut String,
-) -> Result<(), ProfileFileError> {
+fn filter_lines(filters: &[FilterSpec], index: &mut usize, out: &mut String) {
     for f in filters {
         *index += 1;
-        let i = *index - 1;
-        let line = match f.kind {
-            FilterKind::Peaking | FilterKind::LowShelf | FilterKind::HighShelf => {
-                let ty = match f.kind {
-                    FilterKind::Peaking => "PK",
-                    FilterKind::LowShelf => "LSC",
-                    _ => "HSC",
-                };
-                let width = match f.bw_oct {
-                    Some(bw) => format!("BW Oct {}", num(bw)),
-                    None => format!("Q {}", num(f.q)),
-                };
-                format!(
-                    "Filter {}: ON {ty} Fc {} Hz Gain {} dB {width}",
-                    i + 1,
-                    num(f.fc_hz),
-                    num(f.gain_db),
-                )
-            }
-            FilterKind::LowPass | FilterKind::HighPass => {
-                if f.gain_db != 0.0 {
-                    return Err(ProfileFileError::Inexpressible {
-                        file: profile.name.clone(),
-                        index: i + 1,
-                        kind: super::kind_name(f.kind).into(),
-                        format: "Equalizer APO",
-                        why: format!(
-                            "a pass filter has no gain there, and this one says {} dB",
-                            f.gain_db
-                        ),
-                    });
-                }
-                let ty = if f.kind == FilterKind::LowPass {
-                    "LPQ"
-                } else {
-                    "HPQ"
-                };
-                format!(
-                    "Filter {}: ON {ty} Fc {} Hz Q {}",
-                    i + 1,
-                    num(f.fc_hz),
-                    num(f.q)
-                )
-            }
+        let ty = match f.kind {
+            FilterKind::Peaking => "PK",
+            FilterKind::LowShelf => "LSC",
+            FilterKind::HighShelf => "HSC",
+            FilterKind::LowPass => "LPQ",
+            FilterKind::HighPass => "HPQ",
         };
-        out.push_str(&line);
-        out.push('\n');
+        out.push_str(&format!("Filter {index}: ON {ty} Fc {} Hz", num(f.fc_hz)));
+        if f.kind.uses_gain() {
+            out.push_str(&format!(" Gain {} dB", num(f.gain_db)));
+        }
+        match f.bw_oct {
+            Some(bw) if f.kind.uses_gain() => out.push_str(&format!(" BW Oct {}\n", num(bw))),
+            _ => out.push_str(&format!(" Q {}\n", num(f.q))),
+        }
     }
-    Ok(())
 }
 
 fn one_line(s: &str) -> String {

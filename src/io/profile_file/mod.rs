@@ -11,7 +11,7 @@ pub mod eqapo;
 pub mod toml;
 
 use crate::dsp::filter::MAX_ABS_GAIN_DB;
-use crate::dsp::profile::{channel_label, MAX_CHANNELS};
+use crate::dsp::profile::MAX_CHANNELS;
 use crate::dsp::{ChannelFilters, FilterKind, FilterSpec, Profile};
 use crate::error::{Class, Error, Subject};
 use std::path::Path;
@@ -44,6 +44,26 @@ pub enum ProfileFileError {
         format: &'static str,
         why: String,
     },
+}
+
+impl ProfileFileError {
+    /// A problem with `field` on `line` of `file`.
+    pub fn field(file: &str, line: usize, field: impl Into<String>, message: String) -> Self {
+        Self::Field {
+            file: file.to_string(),
+            line,
+            field: field.into(),
+            message,
+        }
+    }
+
+    /// A problem with `file` as a whole.
+    pub fn file(file: &str, message: String) -> Self {
+        Self::File {
+            file: file.to_string(),
+            message,
+        }
+    }
 }
 
 /// A profile file that does not parse or cannot be converted: the user's to fix (exit code 2).
@@ -102,7 +122,7 @@ impl Format {
         source: &str,
     ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
         check_size(text, source)?;
-        // Each format's parser strips a byte-order mark itself.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match self {
             Self::Toml => toml::parse_with_lines(text, source),
             Self::EqApo => eqapo::parse_with_lines(text, source),
@@ -123,16 +143,17 @@ impl Format {
 /// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file.
 pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| ProfileFileError::File {
-        file: source.to_string(),
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        ),
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        ProfileFileError::file(
+            source,
+            format!(
+                "not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 
-/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
 /// The largest Q a profile file may hold.
 pub const MAX_Q: f64 = 1000.0;
 
@@ -142,13 +163,9 @@ pub const MIN_FC_HZ: f64 = 1.0;
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
+/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
 pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), ProfileFileError> {
-    let bad = |field: &str, message: String| ProfileFileError::Field {
-        file: file.to_string(),
-        line,
-        field: field.to_string(),
-        message,
-    };
+    let bad = |field: &str, message: String| ProfileFileError::field(file, line, field, message);
     // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
     if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
         return Err(bad(
@@ -198,18 +215,19 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
 /// Checks the preamp (finite, within ±40 dB as [`Profile::validate`] requires).
 pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileError> {
     if !db.is_finite() || db.abs() > 40.0 {
-        return Err(ProfileFileError::Field {
-            file: file.to_string(),
+        return Err(ProfileFileError::field(
+            file,
             line,
-            field: "preamp_db".into(),
-            message: format!("{db} dB is not a number within ±40 dB"),
-        });
+            "preamp_db",
+            format!("{db} dB is not a number within ±40 dB"),
+        ));
     }
     Ok(())
 }
 
-/// Checks that every filter can exist at `rate_hz` (fc below Nyquist), naming its line (`lines`
-/// in the order of [`Profile::all_filters`]).
+/// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
+/// or above the Nyquist frequency of `rate_hz` is an error naming its line (`lines` in the order
+/// of [`Profile::all_filters`]), never dropped.
 pub fn check_rate(
     profile: &Profile,
     lines: &[usize],
@@ -218,16 +236,16 @@ pub fn check_rate(
 ) -> Result<(), ProfileFileError> {
     for ((_, spec), line) in profile.all_filters().zip(lines) {
         if spec.fc_hz >= rate_hz / 2.0 {
-            return Err(ProfileFileError::Field {
-                file: file.to_string(),
-                line: *line,
-                field: "fc_hz".into(),
-                message: format!(
+            return Err(ProfileFileError::field(
+                file,
+                *line,
+                "fc_hz",
+                format!(
                     "{} Hz is at or above the Nyquist frequency ({} Hz) of {rate_hz} Hz audio",
                     spec.fc_hz,
                     rate_hz / 2.0
                 ),
-            });
+            ));
         }
     }
     Ok(())
@@ -259,11 +277,6 @@ impl LineIndex {
     }
 }
 
-/// The 1-based line number of byte `offset` in `text` (one question; build a [`LineIndex`] for many).
-pub fn line_of(text: &str, offset: usize) -> usize {
-    LineIndex::new(text).line(offset)
-}
-
 /// The largest profile file read (1 MB): a profile is a few dozen lines; anything this big is not
 /// one, and refusing it bounds the time and memory every parser may take.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -274,13 +287,13 @@ pub const MAX_FILTERS: usize = 1000;
 /// Refuses text over [`MAX_FILE_BYTES`], before any parser sees it.
 pub fn check_size(text: &str, file: &str) -> Result<(), ProfileFileError> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(ProfileFileError::File {
-            file: file.to_string(),
-            message: format!(
+        return Err(ProfileFileError::file(
+            file,
+            format!(
                 "{} bytes is too large for a profile file (at most {MAX_FILE_BYTES} bytes)",
                 text.len()
             ),
-        });
+        ));
     }
     Ok(())
 }
@@ -355,14 +368,9 @@ impl Builder {
         };
         self.count += n;
         if self.count > MAX_FILTERS {
-            return Err(ProfileFileError::Field {
-                file: self.file.clone(),
-                line,
-                field: "filters".into(),
-                message: format!(
+            return Err(ProfileFileError::field(&self.file, line, "filters", format!(
                     "more than {MAX_FILTERS} filters (over all channels); a profile has a few dozen at most"
-                ),
-            });
+                )));
         }
         match sel {
             Selection::All => {
@@ -440,19 +448,14 @@ pub fn check_channel(
     field: &str,
 ) -> Result<usize, ProfileFileError> {
     if c >= MAX_CHANNELS {
-        return Err(ProfileFileError::Field {
-            file: file.to_string(),
+        return Err(ProfileFileError::field(
+            file,
             line,
-            field: field.to_string(),
-            message: format!("{what} is beyond the {MAX_CHANNELS} channels iemsim handles"),
-        });
+            field,
+            format!("{what} is beyond the {MAX_CHANNELS} channels iemsim handles"),
+        ));
     }
     Ok(c)
-}
-
-/// How files name channel `c` in messages.
-pub fn channel_name(c: usize) -> String {
-    channel_label(c)
 }
 
 /// A file's stem, the name a profile gets when the file names none.
@@ -462,6 +465,25 @@ pub fn stem_name(source: &str) -> String {
         .map(|s| s.to_string_lossy().trim().to_string())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "profile".into())
+}
+
+/// Refuses a pass filter with a gain, which `format` has no place for (naming it by its number
+/// in the order of [`Profile::all_filters`], from 1).
+fn check_pass_gains(profile: &Profile, format: &'static str) -> Result<(), ProfileFileError> {
+    let mut filters = profile.all_filters().map(|(_, f)| f).enumerate();
+    match filters.find(|(_, f)| !f.kind.uses_gain() && f.gain_db != 0.0) {
+        Some((i, f)) => Err(ProfileFileError::Inexpressible {
+            file: profile.name.clone(),
+            index: i + 1,
+            kind: kind_name(f.kind).into(),
+            format,
+            why: format!(
+                "a pass filter has no gain there, and this one says {} dB",
+                f.gain_db
+            ),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Names for tables and messages: `peaking`, `low_shelf`…

@@ -48,7 +48,7 @@ fn eqapo_syntax_variants() {
 
 #[test]
 fn eqapo_refusals_name_line_and_field() {
-    let e = err_text(eqapo::parse(
+    let e = err_text(Format::EqApo.parse(
         "Preamp: -1 dB\nChannel: C\nFilter: ON PK Fc 10 Hz Gain 1 dB Q 1\n",
         "a.txt",
     ));
@@ -56,25 +56,19 @@ fn eqapo_refusals_name_line_and_field() {
         e.starts_with("a.txt:2: Channel:") && e.contains("'C'") && e.contains("layout"),
         "{e}"
     );
-    let e = err_text(eqapo::parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON NO Fc 50 Hz\n", "a.txt"));
     assert!(
         e.contains("a.txt:1: type") && e.contains("NO filters are not supported"),
         "{e}"
     );
-    let e = err_text(eqapo::parse("\n\nFilter 3: ON XX Fc 50 Hz\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("\n\nFilter 3: ON XX Fc 50 Hz\n", "a.txt"));
     assert!(
         e.contains("a.txt:3: type") && e.contains("unknown filter type 'XX'"),
         "{e}"
     );
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: fc_hz"), "{e}");
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
     // One gain limit: what a file may not give a filter, no other way in (`--filter`, the
     // fitter's output, a built-in) may either; 35 dB passed `FilterSpec::validate` when it
@@ -86,17 +80,11 @@ fn eqapo_refusals_name_line_and_field() {
     }
     let edge = FilterSpec::new(Peaking, 100.0, 30.0, 1.0);
     assert!(check_filter(&edge, "a.txt", 1).is_ok() && edge.validate().is_ok());
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n", "a.txt"));
     assert!(e.contains("a.txt:1: q"), "{e}");
-    let e = err_text(eqapo::parse(
-        "Filter 1: ON PK Fc 100 Hz Gain 1 dB\n",
-        "a.txt",
-    ));
+    let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB\n", "a.txt"));
     assert!(e.contains("a.txt:1: Q") && e.contains("missing"), "{e}");
-    let e = err_text(eqapo::parse("Include: other.txt\n", "a.txt"));
+    let e = err_text(Format::EqApo.parse("Include: other.txt\n", "a.txt"));
     assert!(e.contains("'Include' is not supported"), "{e}");
 }
 
@@ -110,10 +98,10 @@ fn toml_errors_name_line_and_field() {
         ("fc_hz = 100\ngain_db = -31\nq = 1\n", "t.toml:7: gain_db"),
     ];
     for (rest, want) in cases {
-        let e = err_text(toml::parse(&format!("{head}{rest}"), "t.toml"));
+        let e = err_text(Format::Toml.parse(&format!("{head}{rest}"), "t.toml"));
         assert!(e.starts_with(want), "{want}: {e}");
     }
-    let e = err_text(toml::parse(
+    let e = err_text(Format::Toml.parse(
         "[[filters]]\ntype = \"bell\"\nfc_hz = 1\ngain_db = 1\nq = 1\n",
         "t.toml",
     ));
@@ -121,12 +109,12 @@ fn toml_errors_name_line_and_field() {
         e.starts_with("t.toml:2: type: unknown filter type 'bell'"),
         "{e}"
     );
-    let e = err_text(toml::parse("name = \"t\"\ncolour = 3\n", "t.toml"));
+    let e = err_text(Format::Toml.parse("name = \"t\"\ncolour = 3\n", "t.toml"));
     assert!(
         e.starts_with("t.toml:2: toml:") && e.contains("colour"),
         "{e}"
     );
-    let e = err_text(toml::parse(
+    let e = err_text(Format::Toml.parse(
         "[[filters]]\ntype = \"low_pass\"\nfc_hz = 100\ngain_db = 3\nq = 1\n",
         "t.toml",
     ));
@@ -143,7 +131,7 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
         ls:\n    type: Biquad\n    parameters:\n      type: Lowshelf\n      freq: 100\n      gain: 6\n      slope: 12\n  \
         hp:\n    type: Biquad\n    parameters:\n      type: Highpass\n      freq: 20\n      q: 0.5\n\
         pipeline:\n  - type: Filter\n    channels: [0, 1]\n    names: [g, hp, pk]\n  - type: Filter\n    channels: [0, 1]\n    names: [ls]\n";
-    let p = camilladsp::parse(text, "c.yml").expect("parses");
+    let p = Format::CamillaDsp.parse(text, "c.yml").expect("parses");
     assert_eq!(p.preamp_db, -4.5);
     // Pipeline order, not file order.
     assert_eq!(p.filters[0], FilterSpec::new(HighPass, 20.0, 0.0, 0.5));
@@ -156,32 +144,29 @@ fn camilladsp_reads_bandwidth_slope_and_gain() {
 #[test]
 fn camilladsp_refusals() {
     let f = "filters:\n  a:\n    type: Biquad\n    parameters:\n      type: Peaking\n      freq: 100\n      gain: 1\n      q: 1\n";
-    let e = err_text(camilladsp::parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
+    let e = err_text(Format::CamillaDsp.parse(&format!("{f}pipeline:\n  - type: Filter\n    channels: [0]\n    names: [a]\n  - type: Filter\n    channels: [2]\n    names: [a]\n"), "c.yml"));
     assert!(
         e.contains("pipeline step 2 (Filter) names channel 2"),
         "{e}"
     );
-    let e = err_text(camilladsp::parse(
+    let e = err_text(Format::CamillaDsp.parse(
         &format!(
             "{f}pipeline:\n  - type: Filter\n    channels: [0]\n    channel: 0\n    names: [a]\n"
         ),
         "c.yml",
     ));
     assert!(e.contains("pipeline step 1 (Filter) gives both"), "{e}");
-    let e = err_text(camilladsp::parse(
+    let e = err_text(Format::CamillaDsp.parse(
         &format!("{f}pipeline:\n  - type: Mixer\n    name: m\n"),
         "c.yml",
     ));
     assert!(e.contains("pipeline step 1 (Mixer)"), "{e}");
-    let e = err_text(camilladsp::parse(&f.replace("Peaking", "Notch"), "c.yml"));
+    let e = err_text(Format::CamillaDsp.parse(&f.replace("Peaking", "Notch"), "c.yml"));
     assert!(
         e.starts_with("c.yml:2: filters.a.parameters.type") && e.contains("Notch"),
         "{e}"
     );
-    let e = err_text(camilladsp::parse(
-        &f.replace("freq: 100", "freq: 0"),
-        "c.yml",
-    ));
+    let e = err_text(Format::CamillaDsp.parse(&f.replace("freq: 100", "freq: 0"), "c.yml"));
     assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
 }
 
@@ -301,7 +286,9 @@ fn camilladsp_writes_text_with_control_characters_readably() {
     p.description = "bell\u{7}\u{7f}".into();
     p.source = "from\u{1} a \u{7f}\u{85} file".into();
     let text = camilladsp::write(&p).unwrap();
-    let back = camilladsp::parse(&text, "c.yml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let back = Format::CamillaDsp
+        .parse(&text, "c.yml")
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(back.name, p.name);
     assert_eq!(back.description, p.description);
     // A comment cannot escape: the unprintable characters become spaces.
@@ -315,16 +302,13 @@ fn camilladsp_writes_text_with_control_characters_readably() {
 #[test]
 fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     let toml = "name = \"x\"\n\n[[filters]]\ntype = \"peaking\"\nfc_hz = 85844444444444444446.0\ngain_db = 4.4\nq = 5.2\n";
-    let e = Format::Toml.parse(toml, "x.toml").unwrap_err().to_string();
+    let e = err_text(Format::Toml.parse(toml, "x.toml"));
     assert!(e.contains("x.toml") && e.contains("fc_hz"), "{e}");
     let txt = "Filter 1: ON PK Fc 96000 Hz Gain 1 dB Q 1\n";
-    let e = Format::EqApo.parse(txt, "x.txt").unwrap_err().to_string();
+    let e = err_text(Format::EqApo.parse(txt, "x.txt"));
     assert!(e.contains("x.txt"), "{e}");
     let huge_q = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1e37\n";
-    let e = Format::EqApo
-        .parse(huge_q, "q.txt")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::EqApo.parse(huge_q, "q.txt"));
     assert!(e.contains("q.txt"), "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
@@ -388,7 +372,7 @@ fn camilladsp_steps_apply_to_their_channels_only() {
         a: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1}}\n  \
         b: {type: Biquad, parameters: {type: Peaking, freq: 3000, gain: -2, q: 2}}\n";
     // 2.x: one step per channel, the same filter in both: +6 dB once on each channel.
-    let p = camilladsp::parse(
+    let p = Format::CamillaDsp.parse(
         &format!("{head}pipeline:\n  - {{type: Filter, channel: 0, names: [a]}}\n  - {{type: Filter, channel: 1, names: [a]}}\n"),
         "c.yml",
     )
@@ -396,7 +380,7 @@ fn camilladsp_steps_apply_to_their_channels_only() {
     assert_eq!(p.filters, [FilterSpec::new(Peaking, 1000.0, 6.0, 1.0)]);
     assert!(p.channels.is_empty());
     // Left only.
-    let p = camilladsp::parse(
+    let p = Format::CamillaDsp.parse(
         &format!("{head}pipeline:\n  - {{type: Filter, channels: [0], names: [g, a]}}\n  - {{type: Filter, names: [b]}}\n"),
         "c.yml",
     )
@@ -412,11 +396,12 @@ fn camilladsp_steps_apply_to_their_channels_only() {
         }]
     );
     // `channels: [0, 1]` of a stereo pipeline is every channel.
-    let p = camilladsp::parse(
-        &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
-        "c.yml",
-    )
-    .unwrap();
+    let p = Format::CamillaDsp
+        .parse(
+            &format!("{head}pipeline:\n  - {{type: Filter, channels: [1, 0], names: [a]}}\n"),
+            "c.yml",
+        )
+        .unwrap();
     assert!(p.channels.is_empty() && p.filters.len() == 1);
 }
 
@@ -450,16 +435,13 @@ fn per_channel_profiles_give_each_channel_its_own_cascade() {
 fn oversized_profiles_are_refused_with_a_clear_message() {
     let big = format!("# {}\n", "x".repeat(MAX_FILE_BYTES));
     for f in [Format::Toml, Format::EqApo, Format::CamillaDsp] {
-        let e = f.parse(&big, "big").unwrap_err().to_string();
+        let e = err_text(f.parse(&big, "big"));
         assert!(e.starts_with("big: ") && e.contains("too large"), "{e}");
     }
     let many: String = (0..=MAX_FILTERS)
         .map(|i| format!("Filter: ON PK Fc {} Hz Gain 1 dB Q 1\n", 100 + i))
         .collect();
-    let e = Format::EqApo
-        .parse(&many, "many.txt")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::EqApo.parse(&many, "many.txt"));
     assert!(
         e.starts_with(&format!("many.txt:{}: filters", MAX_FILTERS + 1)) && e.contains("1000"),
         "{e}"
@@ -477,20 +459,14 @@ fn oversized_profiles_are_refused_with_a_clear_message() {
     let both: String = format!("Channel: L R\n{}", &many[many.len() / 2..]);
     assert!(Format::EqApo.parse(&both, "b.txt").is_err());
     let deep = format!("filters: {}{}\n", "[".repeat(40), "]".repeat(40));
-    let e = Format::CamillaDsp
-        .parse(&deep, "d.yml")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::CamillaDsp.parse(&deep, "d.yml"));
     assert!(
         e.starts_with("d.yml:1: yaml") && e.contains("nested"),
         "{e}"
     );
     // Brackets hidden from the depth scan by a fake quote are still counted.
     let hidden = format!("a: x - '\nfilters: {}\n", "[".repeat(5000));
-    let e = Format::CamillaDsp
-        .parse(&hidden, "h.yml")
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::CamillaDsp.parse(&hidden, "h.yml"));
     assert!(e.contains("opening brackets"), "{e}");
 }
 
@@ -519,7 +495,7 @@ fn duplicate_or_contradictory_fields_are_refused() {
         ("Filter: ON LPQ Fc 100 Hz Gain 3 dB Q 1\n", "x.txt:1: Gain"),
         ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: fc_hz"),
     ] {
-        let e = Format::EqApo.parse(text, "x.txt").unwrap_err().to_string();
+        let e = err_text(Format::EqApo.parse(text, "x.txt"));
         assert!(e.starts_with(want), "{text}: {e}");
     }
     let f =
@@ -540,26 +516,17 @@ fn duplicate_or_contradictory_fields_are_refused() {
         ),
         ("type: Peaking, freq: 0.2, gain: 1, q: 1", "audio frequency"),
     ] {
-        let e = Format::CamillaDsp
-            .parse(&f(params), "c.yml")
-            .unwrap_err()
-            .to_string();
+        let e = err_text(Format::CamillaDsp.parse(&f(params), "c.yml"));
         assert!(e.contains(want), "{params}: {e}");
     }
-    let e = Format::Toml
-        .parse(
-            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
-            "t.toml",
-        )
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::Toml.parse(
+        "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\nfc_hz = 200\ngain_db = 1\nq = 1\n",
+        "t.toml",
+    ));
     assert!(e.starts_with("t.toml:4"), "{e}");
-    let e = Format::Toml
-        .parse(
-            "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
-            "t.toml",
-        )
-        .unwrap_err()
-        .to_string();
+    let e = err_text(Format::Toml.parse(
+        "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 1\nq = 1\nbw_oct = 1\n",
+        "t.toml",
+    ));
     assert!(e.contains("not both"), "{e}");
 }

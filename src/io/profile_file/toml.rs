@@ -69,36 +69,25 @@ struct Filter {
     bw_oct: Option<Spanned<f64>>,
 }
 
-/// Parses iemsim TOML. Never panics.
-pub fn parse(text: &str, source: &str) -> Result<Profile, ProfileFileError> {
-    parse_with_lines(text, source).map(|(p, _)| p)
-}
-
-/// As [`parse`], plus each filter's 1-based line number.
+/// Parses the text (never panics), with each filter's 1-based line number.
 pub fn parse_with_lines(
     text: &str,
     source: &str,
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let index = LineIndex::new(text);
     let file: File = ::toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start)).unwrap_or(1);
-        ProfileFileError::Field {
-            file: source.to_string(),
-            line,
-            field: "toml".into(),
-            message: e.message().trim().to_string(),
-        }
+        ProfileFileError::field(source, line, "toml", e.message().trim().to_string())
     })?;
     let at = |span: std::ops::Range<usize>| index.line(span.start);
     let name = match &file.name {
         Some(n) if n.get_ref().trim().is_empty() => {
-            return Err(ProfileFileError::Field {
-                file: source.into(),
-                line: at(n.span()),
-                field: "name".into(),
-                message: "the name is empty".into(),
-            })
+            return Err(ProfileFileError::field(
+                source,
+                at(n.span()),
+                "name",
+                "the name is empty".into(),
+            ))
         }
         Some(n) => n.get_ref().trim().to_string(),
         None => stem_name(source),
@@ -122,21 +111,21 @@ pub fn parse_with_lines(
                 check_channel(k - 1, &format!("channel {k}"), source, cline, "channel")?
             }
             _ => {
-                return Err(ProfileFileError::Field {
-                    file: source.into(),
-                    line: cline,
-                    field: "channel".into(),
-                    message: format!("{n} is not a channel number (1 = left, 2 = right, …)"),
-                })
+                return Err(ProfileFileError::field(
+                    source,
+                    cline,
+                    "channel",
+                    format!("{n} is not a channel number (1 = left, 2 = right, …)"),
+                ))
             }
         };
         if seen.contains(&c) {
-            return Err(ProfileFileError::Field {
-                file: source.into(),
-                line: cline,
-                field: "channel".into(),
-                message: format!("channel {n} has two [[channels]] tables; merge them"),
-            });
+            return Err(ProfileFileError::field(
+                source,
+                cline,
+                "channel",
+                format!("channel {n} has two [[channels]] tables; merge them"),
+            ));
         }
         seen.push(c);
         let sel = Selection::Some(vec![c]);
@@ -162,42 +151,40 @@ fn filter(
 ) -> Result<(FilterSpec, usize), ProfileFileError> {
     let line = at(f.span());
     let f = f.get_ref();
-    let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| ProfileFileError::Field {
-        file: source.into(),
-        line: at(f.kind.span()),
-        field: "type".into(),
-        message: format!(
-            "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
-            f.kind.get_ref()
-        ),
+    let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| {
+        ProfileFileError::field(
+            source,
+            at(f.kind.span()),
+            "type",
+            format!(
+                "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
+                f.kind.get_ref()
+            ),
+        )
     })?;
     let gain_db = match &f.gain_db {
         Some(g) if !kind.uses_gain() && *g.get_ref() != 0.0 => {
-            return Err(ProfileFileError::Field {
-                file: source.into(),
-                line: at(g.span()),
-                field: "gain_db".into(),
-                message: format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
-            })
+            return Err(ProfileFileError::field(
+                source,
+                at(g.span()),
+                "gain_db",
+                format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
+            ))
         }
         Some(g) => *g.get_ref(),
         None if kind.uses_gain() => {
-            return Err(ProfileFileError::Field {
-                file: source.into(),
+            return Err(ProfileFileError::field(
+                source,
                 line,
-                field: "gain_db".into(),
-                message: format!("a {} filter needs gain_db", kind_name(kind)),
-            })
+                "gain_db",
+                format!("a {} filter needs gain_db", kind_name(kind)),
+            ))
         }
         None => 0.0,
     };
-    let field_err =
-        |span: std::ops::Range<usize>, field: &str, message: String| ProfileFileError::Field {
-            file: source.into(),
-            line: at(span),
-            field: field.into(),
-            message,
-        };
+    let field_err = |span: std::ops::Range<usize>, field: &str, message: String| {
+        ProfileFileError::field(source, at(span), field, message)
+    };
     let spec = match (&f.q, &f.bw_oct) {
         (Some(q), None) => FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *q.get_ref()),
         (None, Some(bw)) if kind == FilterKind::Peaking => {
