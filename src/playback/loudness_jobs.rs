@@ -234,9 +234,10 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
         .map(drop)
 }
 
-/// Below the feeder and the UI: on a busy machine the background pass takes longer, never the
-/// music. (Linux: the nice value is per thread, and the render loop's own threads inherit it.)
-fn background() {
+/// Puts the calling thread below the feeder and the UI (a background loudness pass, the ABX
+/// input's hash): on a busy machine that work takes longer, never the music. (Linux: the nice
+/// value is per thread, and threads it starts inherit it.)
+pub fn background() {
     #[cfg(target_os = "linux")]
     // SAFETY: nice() only changes this thread's scheduling priority.
     unsafe {

@@ -171,11 +171,7 @@ pub fn input_sha256(input: &Path) -> Result<String> {
 fn spawn_input_sha256(input: &Path) -> std::thread::JoinHandle<Result<String>> {
     let input = input.to_path_buf();
     std::thread::spawn(move || {
-        #[cfg(target_os = "linux")]
-        // SAFETY: nice() only changes this thread's scheduling priority.
-        unsafe {
-            libc::nice(10);
-        }
+        crate::playback::loudness_jobs::background();
         input_sha256(&input)
     })
 }
