@@ -294,6 +294,19 @@ mod tests {
         assert!(lp.magnitude_db(0.0, FS).abs() < 1e-9);
     }
 
+    /// The RBJ cookbook's peaking EQ, `[b0, b1, b2, a1, a2]` normalised by a0, typed from the
+    /// cookbook's formulas for A, ω0 and α.
+    fn cookbook_peaking(a: f64, w0: f64, alpha: f64) -> [f64; 5] {
+        let a0 = 1.0 + alpha / a;
+        [
+            (1.0 + alpha * a) / a0,
+            -2.0 * w0.cos() / a0,
+            (1.0 - alpha * a) / a0,
+            -2.0 * w0.cos() / a0,
+            (1.0 - alpha / a) / a0,
+        ]
+    }
+
     /// Published value: RBJ peaking EQ, fs = 48 kHz, f0 = 1 kHz, Q = 1, +6 dB, computed by hand
     /// from the cookbook formulas (A = 10^(6/40), w0 = 2π·1000/48000, α = sin(w0)/2).
     #[test]
@@ -301,14 +314,7 @@ mod tests {
         let a = 10f64.powf(6.0 / 40.0);
         let w0 = 2.0 * PI * 1000.0 / FS;
         let alpha = w0.sin() / 2.0;
-        let a0 = 1.0 + alpha / a;
-        let want = [
-            (1.0 + alpha * a) / a0,
-            -2.0 * w0.cos() / a0,
-            (1.0 - alpha * a) / a0,
-            -2.0 * w0.cos() / a0,
-            (1.0 - alpha / a) / a0,
-        ];
+        let want = cookbook_peaking(a, w0, alpha);
         let c = FilterSpec::new(FilterKind::Peaking, 1000.0, 6.0, 1.0)
             .coefficients(FS)
             .unwrap();
@@ -336,14 +342,7 @@ mod tests {
                     let a = 10f64.powf(gain / 40.0);
                     let w0 = 2.0 * PI * fc / fs;
                     let alpha = w0.sin() * (2f64.ln() / 2.0 * bw * w0 / w0.sin()).sinh();
-                    let a0 = 1.0 + alpha / a;
-                    let want = [
-                        (1.0 + alpha * a) / a0,
-                        -2.0 * w0.cos() / a0,
-                        (1.0 - alpha * a) / a0,
-                        -2.0 * w0.cos() / a0,
-                        (1.0 - alpha / a) / a0,
-                    ];
+                    let want = cookbook_peaking(a, w0, alpha);
                     let c = FilterSpec::peaking_bw(fc, gain, bw)
                         .coefficients(fs)
                         .unwrap();
