@@ -68,7 +68,10 @@ fn long_export_and_analysis_in_bounded_memory() {
 
     let peak_kb = peak_rss_kb(dir.path(), &["export", "long.wav", "-p", "dd", "-q"]);
     assert!(peak_kb < 40 * 1024, "peak RSS {} MB", peak_kb / 1024);
-    eprintln!("10-minute export peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
+    eprintln!(
+        "10-minute export peak RSS: {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
     let out = std::fs::metadata(dir.path().join("long.dd.wav"))
         .unwrap()
         .len();
@@ -85,5 +88,8 @@ fn long_export_and_analysis_in_bounded_memory() {
         "analyze peak RSS {} MB",
         peak_kb / 1024
     );
-    eprintln!("10-minute analyze peak RSS: {:.1} MB", peak_kb as f64 / 1024.0);
+    eprintln!(
+        "10-minute analyze peak RSS: {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
 }
