@@ -2,7 +2,7 @@
 //! terminal UI or scripted (`--no-tui`), and `--setup` for the virtual sink the apps play into.
 //! Glue only: the audio path is `playback::live`, the routing `playback::routing`.
 
-use super::session::check_mode;
+use super::session::{check_mode, Messages};
 use crate::cli::LiveArgs;
 use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
@@ -421,7 +421,7 @@ struct Screen {
     picker: Option<tui::Picker>,
     show_help: bool,
     levels: [f64; 2],
-    message: Option<(String, Instant)>,
+    message: Messages,
 }
 
 impl Screen {
@@ -437,12 +437,12 @@ impl Screen {
             picker: None,
             show_help: false,
             levels: [f64::NEG_INFINITY; 2],
-            message: None,
+            message: Messages::new(None, Instant::now(), Duration::from_secs(6)),
         }
     }
 
     fn say(&mut self, text: String) {
-        self.message = Some((text, Instant::now()));
+        self.message.say(text, Instant::now());
     }
 
     /// The profile the picker's entry `i` names: a listed one, else resolved on demand (the
@@ -540,7 +540,7 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
         drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
         load_pct: s.load_pct(),
         show_help: screen.show_help,
-        message: screen.message.as_ref().map(|(m, _)| m.as_str()),
+        message: screen.message.text(),
     }
 }
 
@@ -551,15 +551,10 @@ fn interactive(live: &mut Live) -> Result<()> {
     let mut screen = Screen::new(live.hp.as_ref());
     loop {
         if let Some(why) = live.check()? {
-            screen.say(format!("restarted the audio devices after: {why}"));
+            let text = format!("restarted the audio devices after: {why}");
+            screen.message.tell(text, Instant::now());
         }
-        if screen
-            .message
-            .as_ref()
-            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(6))
-        {
-            screen.message = None;
-        }
+        screen.message.expire(Instant::now());
         if signals.caught() {
             return Ok(());
         }

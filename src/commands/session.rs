@@ -56,6 +56,58 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     result
 }
 
+/// How long a transient message stays up.
+const MESSAGE_FOR: Duration = Duration::from_secs(4);
+
+/// The transient message line of the play, demo and live screens: the answer to a key replaces
+/// what is up at once; what the player says on its own (underrun advice, a failed load, a device
+/// restart) waits until the message up has had its time, so the answer to a key is never
+/// replaced before it can be read.
+#[derive(Debug)]
+pub(crate) struct Messages {
+    up: Option<(String, Instant)>,
+    later: std::collections::VecDeque<String>,
+    /// How long each message stays up.
+    shown_for: Duration,
+}
+
+impl Messages {
+    pub(crate) fn new(first: Option<String>, now: Instant, shown_for: Duration) -> Self {
+        Self {
+            up: first.map(|m| (m, now)),
+            later: Default::default(),
+            shown_for,
+        }
+    }
+
+    pub(crate) fn say(&mut self, text: String, now: Instant) {
+        self.up = Some((text, now));
+    }
+
+    pub(crate) fn tell(&mut self, text: String, now: Instant) {
+        if self.up.is_some() {
+            self.later.push_back(text);
+        } else {
+            self.say(text, now);
+        }
+    }
+
+    /// Takes down a message that has been up for its time; puts up the next one waiting.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        if self
+            .up
+            .as_ref()
+            .is_some_and(|(_, t)| now.duration_since(*t) > self.shown_for)
+        {
+            self.up = self.later.pop_front().map(|m| (m, now));
+        }
+    }
+
+    pub(crate) fn text(&self) -> Option<&str> {
+        self.up.as_ref().map(|(m, _)| m.as_str())
+    }
+}
+
 /// What the play / demo screen keeps between frames besides the player: the profiles on offer,
 /// the open picker, the help overlay, a loop start waiting for its end, the transient message,
 /// the level meters and the demo text's scroll.
@@ -72,7 +124,7 @@ struct Screen<'a> {
     picker: Option<tui::Picker>,
     show_help: bool,
     loop_mark: Option<f64>,
-    message: Option<(String, Instant)>,
+    message: Messages,
     levels: [f64; 2],
     /// Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     text_scroll: u16,
@@ -103,7 +155,7 @@ impl<'a> Screen<'a> {
             show_help: false,
             loop_mark: None,
             // A resampled file (or a filter dropped at the device's rate) is said first.
-            message: player.notes.first().map(|n| (n.clone(), Instant::now())),
+            message: Messages::new(player.notes.first().cloned(), Instant::now(), MESSAGE_FOR),
             levels: [f64::NEG_INFINITY; 2],
             text_scroll: 0,
             underruns_told: false,
@@ -138,9 +190,14 @@ impl<'a> Screen<'a> {
         }
     }
 
-    /// Shows `text` as the transient message, for the next 4 s.
+    /// Shows `text` as the transient message: the answer to a key, at once.
     fn say(&mut self, text: impl Into<String>) {
-        self.message = Some((text.into(), Instant::now()));
+        self.message.say(text.into(), Instant::now());
+    }
+
+    /// Shows what the player says: at once when no message is up, else after it.
+    fn tell(&mut self, text: String) {
+        self.message.tell(text, Instant::now());
     }
 
     /// Takes what the player has to say: underrun advice (once), its notices, the output levels;
@@ -150,23 +207,17 @@ impl<'a> Screen<'a> {
         if underruns > 0 && !self.underruns_told {
             // Once, when they start: the status line's red count alone does not say why.
             self.underruns_told = true;
-            self.say(underrun_advice(underruns, player.buffer_frames));
+            self.tell(underrun_advice(underruns, player.buffer_frames));
         }
         if let Some(notice) = player.take_notice() {
-            self.say(notice);
+            self.tell(notice);
         }
         let now_levels = player.take_levels_dbfs();
         for (l, n) in self.levels.iter_mut().zip(now_levels) {
             // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
             *l = n.max(*l - 0.7);
         }
-        if self
-            .message
-            .as_ref()
-            .is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(4))
-        {
-            self.message = None;
-        }
+        self.message.expire(Instant::now());
     }
 
     /// Draws one frame: the play screen from the player's state, the picker over it when open.
@@ -212,7 +263,7 @@ impl<'a> Screen<'a> {
             },
             profiles: self.names,
             show_help: self.show_help,
-            message: self.message.as_ref().map(|(m, _)| m.as_str()),
+            message: self.message.text(),
             text: self.demo.as_ref().map(|d| d.text),
             text_scroll: self.text_scroll,
             part: self.demo.as_ref().map(|d| d.part),
@@ -467,6 +518,37 @@ pub fn check_mode(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Underrun advice that comes while the answer to a key is up waits its turn (it replaced
+    /// it at once before, so under load "A is now v-hybrid" could vanish before a draw); a key's
+    /// answer still replaces whatever is up.
+    #[test]
+    fn what_the_player_says_waits_behind_the_answer_to_a_key() {
+        let t0 = Instant::now();
+        let s = |secs: f64| t0 + Duration::from_secs_f64(secs);
+        let mut m = Messages::new(None, t0, MESSAGE_FOR);
+        m.tell("note".into(), t0);
+        assert_eq!(m.text(), Some("note"), "nothing up: at once");
+        m.say("A is now dd".into(), s(1.0));
+        assert_eq!(m.text(), Some("A is now dd"), "a key's answer replaces");
+        m.tell("underruns: raise --buffer".into(), s(1.1));
+        m.expire(s(4.9));
+        assert_eq!(m.text(), Some("A is now dd"), "still its 4 s");
+        m.expire(s(5.1));
+        assert_eq!(
+            m.text(),
+            Some("underruns: raise --buffer"),
+            "then the advice"
+        );
+        m.expire(s(9.0));
+        assert_eq!(
+            m.text(),
+            Some("underruns: raise --buffer"),
+            "for its own 4 s"
+        );
+        m.expire(s(9.2));
+        assert_eq!(m.text(), None);
+    }
 
     #[test]
     fn loading_the_other_sides_profile_says_a_equals_b() {
