@@ -107,7 +107,7 @@ impl Kernel {
 /// Runs a wavefront segment with `kernel` (never `Scalar`), `cg` (1 or 2) channels per lane group.
 ///
 /// # Safety
-/// `kernel.available()` on this CPU (its instruction set is present), and `c0 + cg <= stride`.
+/// `kernel.available()` on this CPU (its instruction set is present).
 pub(super) unsafe fn run(
     kernel: Kernel,
     seg: &mut Segment,
@@ -117,25 +117,27 @@ pub(super) unsafe fn run(
     cg: usize,
 ) {
     debug_assert!(kernel.available());
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Sse2 => x86::sse2(seg, buf, stride, c0, cg),
-        // SAFETY: the caller checked the CPU (this function's contract).
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { x86::avx2(seg, buf, stride, c0, cg) },
-        // SAFETY: as above.
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { x86::avx512(seg, buf, stride, c0, cg) },
-        #[cfg(target_arch = "aarch64")]
-        Kernel::Neon => neon::neon(seg, buf, stride, c0, cg),
-        _ => unreachable!("kernel {kernel:?} is not a wavefront kernel on this CPU"),
+    // SAFETY: the caller checked the CPU (this function's contract).
+    unsafe {
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => x86::sse2(seg, buf, stride, c0, cg),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => x86::avx2(seg, buf, stride, c0, cg),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => x86::avx512(seg, buf, stride, c0, cg),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => neon::neon(seg, buf, stride, c0, cg),
+            _ => unreachable!("kernel {kernel:?} is not a wavefront kernel on this CPU"),
+        }
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::super::wavefront::Vector;
+    use super::super::wavefront::{head, Vector};
     use super::*;
+    use bytemuck::must_cast;
     use std::arch::x86_64::*;
 
     #[derive(Clone, Copy)]
@@ -145,17 +147,19 @@ mod x86 {
     #[derive(Clone, Copy)]
     struct Avx512(__m512d);
 
-    // SAFETY (all three impls): callers uphold `Vector`'s contract (CPU features, pointer extents).
+    // The arithmetic is `unsafe fn` only because a trait method with `#[target_feature]` must be;
+    // callers uphold `Vector`'s contract (the CPU has the instruction set). SSE2 is baseline on
+    // x86-64, so its intrinsics are safe everywhere; loads and stores are plain array copies.
     impl Vector for Sse2 {
         const W: usize = 2;
         const FMA: bool = false;
         #[inline(always)]
-        unsafe fn load(p: *const f64) -> Self {
-            Self(unsafe { _mm_loadu_pd(p) })
+        fn load(v: &[f64]) -> Self {
+            Self(must_cast(head::<2>(v)))
         }
         #[inline(always)]
-        unsafe fn store(self, p: *mut f64) {
-            unsafe { _mm_storeu_pd(p, self.0) }
+        fn store(self, v: &mut [f64]) {
+            v[..2].copy_from_slice(&must_cast::<_, [f64; 2]>(self.0));
         }
         #[inline(always)]
         unsafe fn mul(a: Self, b: Self) -> Self {
@@ -170,13 +174,11 @@ mod x86 {
             Self(_mm_add_pd(_mm_mul_pd(a.0, b.0), c.0))
         }
         #[inline(always)]
-        unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self {
-            unsafe {
-                if CG == 2 {
-                    Self(_mm_loadu_pd(input))
-                } else {
-                    Self(_mm_unpacklo_pd(_mm_load_sd(input), prev.0))
-                }
+        unsafe fn shift_in<const CG: usize>(prev: Self, input: &[f64]) -> Self {
+            if CG == 2 {
+                Self::load(input)
+            } else {
+                Self(_mm_unpacklo_pd(_mm_set_sd(input[0]), prev.0))
             }
         }
     }
@@ -184,15 +186,13 @@ mod x86 {
     impl Vector for Avx2 {
         const W: usize = 4;
         const FMA: bool = true;
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn load(p: *const f64) -> Self {
-            Self(unsafe { _mm256_loadu_pd(p) })
+        #[inline(always)]
+        fn load(v: &[f64]) -> Self {
+            Self(must_cast(head::<4>(v)))
         }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn store(self, p: *mut f64) {
-            unsafe { _mm256_storeu_pd(p, self.0) }
+        #[inline(always)]
+        fn store(self, v: &mut [f64]) {
+            v[..4].copy_from_slice(&must_cast::<_, [f64; 4]>(self.0));
         }
         #[inline]
         #[target_feature(enable = "avx2,fma")]
@@ -211,19 +211,20 @@ mod x86 {
         }
         #[inline]
         #[target_feature(enable = "avx2,fma")]
-        unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self {
-            unsafe {
-                if CG == 2 {
-                    let low = _mm_loadu_pd(input);
-                    Self(_mm256_insertf128_pd::<1>(
-                        _mm256_castpd128_pd256(low),
-                        _mm256_castpd256_pd128(prev.0),
-                    ))
-                } else {
-                    // [p3, p0, p1, p2], then lane 0 from the input.
-                    let rot = _mm256_permute4x64_pd::<0b10_01_00_11>(prev.0);
-                    Self(_mm256_blend_pd::<0b0001>(rot, _mm256_broadcast_sd(&*input)))
-                }
+        unsafe fn shift_in<const CG: usize>(prev: Self, input: &[f64]) -> Self {
+            if CG == 2 {
+                let low: __m128d = must_cast(head::<2>(input));
+                Self(_mm256_insertf128_pd::<1>(
+                    _mm256_castpd128_pd256(low),
+                    _mm256_castpd256_pd128(prev.0),
+                ))
+            } else {
+                // [p3, p0, p1, p2], then lane 0 from the input.
+                let rot = _mm256_permute4x64_pd::<0b10_01_00_11>(prev.0);
+                Self(_mm256_blend_pd::<0b0001>(
+                    rot,
+                    _mm256_broadcast_sd(&input[0]),
+                ))
             }
         }
     }
@@ -231,15 +232,13 @@ mod x86 {
     impl Vector for Avx512 {
         const W: usize = 8;
         const FMA: bool = true;
-        #[inline]
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn load(p: *const f64) -> Self {
-            Self(unsafe { _mm512_loadu_pd(p) })
+        #[inline(always)]
+        fn load(v: &[f64]) -> Self {
+            Self(must_cast(head::<8>(v)))
         }
-        #[inline]
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn store(self, p: *mut f64) {
-            unsafe { _mm512_storeu_pd(p, self.0) }
+        #[inline(always)]
+        fn store(self, v: &mut [f64]) {
+            v[..8].copy_from_slice(&must_cast::<_, [f64; 8]>(self.0));
         }
         #[inline]
         #[target_feature(enable = "avx512f,avx2,fma")]
@@ -258,24 +257,24 @@ mod x86 {
         }
         #[inline]
         #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self {
-            unsafe {
-                // The input into the top CG lanes of `b`, then valignq: [b[8−CG..8], prev[0..8−CG]].
-                let prev = _mm512_castpd_si512(prev.0);
-                if CG == 2 {
-                    let b = _mm512_castpd_si512(_mm512_maskz_expandloadu_pd(0b1100_0000, input));
-                    Self(_mm512_castsi512_pd(_mm512_alignr_epi64::<6>(prev, b)))
-                } else {
-                    let b = _mm512_castpd_si512(_mm512_maskz_expandloadu_pd(0b1000_0000, input));
-                    Self(_mm512_castsi512_pd(_mm512_alignr_epi64::<7>(prev, b)))
-                }
+        unsafe fn shift_in<const CG: usize>(prev: Self, input: &[f64]) -> Self {
+            // The input broadcast into (at least) the top CG lanes of `b`, then valignq:
+            // [b[8−CG..8], prev[0..8−CG]].
+            let prev = _mm512_castpd_si512(prev.0);
+            if CG == 2 {
+                let pair: __m128 = must_cast(head::<2>(input));
+                let b = _mm512_castps_si512(_mm512_broadcast_f32x4(pair));
+                Self(_mm512_castsi512_pd(_mm512_alignr_epi64::<6>(prev, b)))
+            } else {
+                let b = _mm512_castpd_si512(_mm512_set1_pd(input[0]));
+                Self(_mm512_castsi512_pd(_mm512_alignr_epi64::<7>(prev, b)))
             }
         }
     }
 
     /// SSE2 is part of x86-64: no feature check needed.
     pub fn sse2(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
-        // SAFETY: SSE2 is baseline on x86-64; `Chain` keeps `c0 + cg <= stride`.
+        // SAFETY: SSE2 is baseline on x86-64.
         unsafe {
             match cg {
                 1 => run_dyn::<Sse2, 1>(seg, buf, stride, c0),
@@ -285,8 +284,8 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn avx2(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
-        // SAFETY: the caller checked the CPU; `Chain` keeps `c0 + cg <= stride`.
+    pub fn avx2(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
+        // SAFETY: this function only runs with AVX2 and FMA enabled (its `#[target_feature]`).
         unsafe {
             match cg {
                 1 => run_dyn::<Avx2, 1>(seg, buf, stride, c0),
@@ -296,8 +295,8 @@ mod x86 {
     }
 
     #[target_feature(enable = "avx512f,avx2,fma")]
-    pub unsafe fn avx512(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
-        // SAFETY: as above.
+    pub fn avx512(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
+        // SAFETY: as above, with AVX-512F.
         unsafe {
             match cg {
                 1 => run_dyn::<Avx512, 1>(seg, buf, stride, c0),
@@ -316,19 +315,19 @@ mod neon {
     #[derive(Clone, Copy)]
     struct Neon(float64x2_t);
 
-    // SAFETY: NEON is baseline on AArch64; callers uphold the pointer extents. The arithmetic
-    // intrinsics are safe functions (Rust 1.87+, NEON being enabled on every AArch64 target): only
-    // the loads and stores, which take raw pointers, need `unsafe`.
+    // NEON is baseline on AArch64, so its intrinsics are safe functions there (Rust 1.87+); loads
+    // and stores build and split the register lane by lane (one vector load/store after
+    // optimisation), so no raw pointer is involved.
     impl Vector for Neon {
         const W: usize = 2;
         const FMA: bool = true;
         #[inline(always)]
-        unsafe fn load(p: *const f64) -> Self {
-            Self(unsafe { vld1q_f64(p) })
+        fn load(v: &[f64]) -> Self {
+            Self(vcombine_f64(vdup_n_f64(v[0]), vdup_n_f64(v[1])))
         }
         #[inline(always)]
-        unsafe fn store(self, p: *mut f64) {
-            unsafe { vst1q_f64(p, self.0) }
+        fn store(self, v: &mut [f64]) {
+            v[..2].copy_from_slice(&[vgetq_lane_f64::<0>(self.0), vgetq_lane_f64::<1>(self.0)]);
         }
         #[inline(always)]
         unsafe fn mul(a: Self, b: Self) -> Self {
@@ -344,20 +343,18 @@ mod neon {
             Self(vfmaq_f64(c.0, a.0, b.0))
         }
         #[inline(always)]
-        unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self {
-            unsafe {
-                if CG == 2 {
-                    Self(vld1q_f64(input))
-                } else {
-                    Self(vcombine_f64(vld1_f64(input), vget_low_f64(prev.0)))
-                }
+        unsafe fn shift_in<const CG: usize>(prev: Self, input: &[f64]) -> Self {
+            if CG == 2 {
+                Self::load(input)
+            } else {
+                Self(vcombine_f64(vdup_n_f64(input[0]), vget_low_f64(prev.0)))
             }
         }
     }
 
     /// NEON (with fused multiply-add) is part of AArch64: no feature check needed.
     pub fn neon(seg: &mut Segment, buf: &mut [f64], stride: usize, c0: usize, cg: usize) {
-        // SAFETY: NEON is baseline; `Chain` keeps `c0 + cg <= stride`.
+        // SAFETY: NEON is baseline on AArch64.
         unsafe {
             match cg {
                 1 => run_dyn::<Neon, 1>(seg, buf, stride, c0),

@@ -64,22 +64,34 @@ impl Segment {
 /// explicit intrinsics per instruction set in [`super::isa`] (the compiler's autovectoriser turned
 /// the same code on plain arrays into scalar moves and `memcpy` calls).
 ///
+/// Loads and stores go through slices (a register is a plain `[f64; W]` in memory, converted with
+/// `bytemuck`), so no raw pointer is involved; only the arithmetic needs the instruction set.
+///
 /// # Safety
-/// Every method may only run on a CPU with the implementation's instruction set; pointers are
-/// valid for `W` (loads, stores) or `CG` (`shift_in`) f64 values.
+/// The `unsafe` methods may only run on a CPU with the implementation's instruction set.
 pub(super) trait Vector: Copy {
     const W: usize;
     /// Whether `madd` is fused.
     const FMA: bool;
-    unsafe fn load(p: *const f64) -> Self;
-    unsafe fn store(self, p: *mut f64);
+    /// The first `W` values of `v`.
+    fn load(v: &[f64]) -> Self;
+    /// Into the first `W` values of `v`.
+    fn store(self, v: &mut [f64]);
     unsafe fn mul(a: Self, b: Self) -> Self;
     unsafe fn add(a: Self, b: Self) -> Self;
     /// `a·b + c`: fused where the instruction set has FMA (one rounding), else multiply then add.
     unsafe fn madd(a: Self, b: Self, c: Self) -> Self;
     /// `[input[0..CG], prev[0..W − CG]]`: lane group 0 takes the new input, the others the previous
     /// lane group's values.
-    unsafe fn shift_in<const CG: usize>(prev: Self, input: *const f64) -> Self;
+    unsafe fn shift_in<const CG: usize>(prev: Self, input: &[f64]) -> Self;
+}
+
+/// The first `N` values of `v` as an array (what a register load or `shift_in` reads).
+#[inline(always)]
+pub(super) fn head<const N: usize>(v: &[f64]) -> [f64; N] {
+    let mut a = [0.0; N];
+    a.copy_from_slice(&v[..N]);
+    a
 }
 
 /// Runs `seg` over the frames of `buf` (`stride` samples per frame, channels `c0..c0 + CG`), in place.
@@ -88,7 +100,7 @@ pub(super) trait Vector: Copy {
 /// copy with its instruction set.
 ///
 /// # Safety
-/// The CPU must have `V`'s instruction set; `c0 + CG <= stride`.
+/// The CPU must have `V`'s instruction set.
 #[inline(always)]
 pub(super) unsafe fn run<V: Vector, const CG: usize, const R: usize>(
     seg: &mut Segment,
@@ -118,6 +130,9 @@ pub(super) unsafe fn run<V: Vector, const CG: usize, const R: usize>(
 }
 
 /// The steps in which every stage has a sample, with the whole state in vector registers.
+///
+/// # Safety
+/// As [`run`].
 #[inline(always)]
 unsafe fn steady<V: Vector, const CG: usize, const R: usize>(
     seg: &mut Segment,
@@ -130,35 +145,23 @@ unsafe fn steady<V: Vector, const CG: usize, const R: usize>(
     let depth = R * (w / CG);
     // (No closures around `V`'s methods in this function: closures do not inherit
     // `#[target_feature]`, so the intrinsics would become function calls.)
-    // SAFETY: `5 * R` coefficient and `4 * R` state registers of `w` values.
-    let (b0, b1, b2, na1, na2) = unsafe {
-        (
-            load::<V, R>(&seg.coef, 0),
-            load::<V, R>(&seg.coef, 1),
-            load::<V, R>(&seg.coef, 2),
-            load::<V, R>(&seg.coef, 3),
-            load::<V, R>(&seg.coef, 4),
-        )
-    };
-    let (mut x1, mut x2, mut y1, mut y2) = unsafe {
-        (
-            load::<V, R>(&seg.state, 0),
-            load::<V, R>(&seg.state, 1),
-            load::<V, R>(&seg.state, 2),
-            load::<V, R>(&seg.state, 3),
-        )
-    };
-    let p = buf.as_mut_ptr();
-    debug_assert!(steps.end * stride <= buf.len() && steps.start + 1 >= depth);
+    let [b0, b1, b2, na1, na2] = load::<V, R, 5>(&seg.coef);
+    let [mut x1, mut x2, mut y1, mut y2] = load::<V, R, 4>(&seg.state);
+    assert!(steps.end * stride <= buf.len() && steps.start + 1 >= depth && c0 + CG <= stride);
     for t in steps {
-        // SAFETY: frame `t` and frame `t + 1 − depth` exist; `c0 + CG <= stride`.
+        // Register 0: the new input and register R−1 shifted by one lane group; register j:
+        // register j−1.
+        let mut x = y1;
+        let mut y = y1;
+        let (input, output) = (t * stride + c0, (t + 1 - depth) * stride + c0);
+        // The last stage's output sits in the top lane group of the last register.
+        let mut last = [0.0f64; 8];
+        // SAFETY: the CPU has `V`'s instruction set (this function's contract); frames `t` and
+        // `t + 1 − depth` lie in `buf` (asserted above), so both index ranges are in bounds (no
+        // per-sample bounds check in the hot loop).
         unsafe {
-            // Register 0: the new input and register R−1 shifted by one lane group; register j:
-            // register j−1.
-            let mut x = y1;
-            x[0] = V::shift_in::<CG>(y1[R - 1], p.add(t * stride + c0));
+            x[0] = V::shift_in::<CG>(y1[R - 1], buf.get_unchecked(input..input + CG));
             x[1..].copy_from_slice(&y1[..R - 1]);
-            let mut y = y1;
             for j in 0..R {
                 // The part that does not depend on this step's x or y1: off the critical path.
                 let ff = V::madd(
@@ -168,34 +171,30 @@ unsafe fn steady<V: Vector, const CG: usize, const R: usize>(
                 );
                 y[j] = V::madd(na1[j], y1[j], V::madd(b0[j], x[j], ff));
             }
-            x2 = x1;
-            x1 = x;
-            y2 = y1;
-            y1 = y;
-            let mut last = [0.0f64; 8];
-            y[R - 1].store(last.as_mut_ptr());
-            let n = t + 1 - depth;
-            std::ptr::copy_nonoverlapping(last.as_ptr().add(w - CG), p.add(n * stride + c0), CG);
+            y[R - 1].store(&mut last);
+            buf.get_unchecked_mut(output..output + CG)
+                .copy_from_slice(&last[w - CG..w]);
         }
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
     }
     for (k, v) in [x1, x2, y1, y2].iter().enumerate() {
         for (j, r) in v.iter().enumerate() {
-            // SAFETY: `4 * R * w` state values.
-            unsafe { r.store(seg.state.as_mut_ptr().add((k * R + j) * w)) };
+            r.store(&mut seg.state[(k * R + j) * w..]);
         }
     }
 }
 
-/// Loads register set `k` (`R` registers of `W` values) from a segment's flat storage.
-///
-/// # Safety
-/// `v` holds at least `(k + 1) · R · W` values; the CPU has `V`'s instruction set.
+/// Loads `K` register sets (`R` registers of `W` values each) from a segment's flat storage.
 #[inline(always)]
-unsafe fn load<V: Vector, const R: usize>(v: &[f64], k: usize) -> [V; R] {
-    debug_assert!(v.len() >= (k + 1) * R * V::W);
-    let mut out = [unsafe { V::load(v.as_ptr()) }; R];
-    for (j, o) in out.iter_mut().enumerate() {
-        *o = unsafe { V::load(v.as_ptr().add((k * R + j) * V::W)) };
+fn load<V: Vector, const R: usize, const K: usize>(v: &[f64]) -> [[V; R]; K] {
+    let mut out = [[V::load(v); R]; K];
+    for (k, set) in out.iter_mut().enumerate() {
+        for (j, o) in set.iter_mut().enumerate() {
+            *o = V::load(&v[(k * R + j) * V::W..]);
+        }
     }
     out
 }
@@ -253,7 +252,7 @@ fn ramp_step<V: Vector, const CG: usize, const R: usize>(
 /// [`run`] with the register count chosen at run time (1..=[`MAX_REGS`]).
 ///
 /// # Safety
-/// As [`run`].
+/// As [`run`]: the CPU must have `V`'s instruction set.
 #[inline(always)]
 pub(super) unsafe fn run_dyn<V: Vector, const CG: usize>(
     seg: &mut Segment,
@@ -261,6 +260,7 @@ pub(super) unsafe fn run_dyn<V: Vector, const CG: usize>(
     stride: usize,
     c0: usize,
 ) {
+    // SAFETY: forwarded.
     unsafe {
         match seg.regs {
             1 => run::<V, CG, 1>(seg, buf, stride, c0),
