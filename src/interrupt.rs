@@ -62,15 +62,17 @@ fn name(sig: i32) -> &'static str {
 /// Writes `msg` to stderr if it can be written without waiting; errors are ignored.
 #[cfg(unix)]
 fn notice(msg: &str) {
-    let mut p = libc::pollfd {
-        fd: libc::STDERR_FILENO,
-        events: libc::POLLOUT,
-        revents: 0,
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use std::os::fd::AsFd;
+    // The descriptor only: `Stderr`'s lock and buffer are never touched on the way out.
+    let stderr = std::io::stderr();
+    let fd = stderr.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+    let zero = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    // SAFETY: one valid pollfd, zero timeout; write(2) reads `msg` only.
-    unsafe {
-        if libc::poll(&mut p, 1, 0) == 1 && p.revents & libc::POLLOUT != 0 {
-            let _ = libc::write(libc::STDERR_FILENO, msg.as_ptr().cast(), msg.len());
-        }
+    if poll(&mut fds, Some(&zero)) == Ok(1) && fds[0].revents().contains(PollFlags::OUT) {
+        let _ = rustix::io::write(fd, msg.as_bytes());
     }
 }

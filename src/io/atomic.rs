@@ -262,12 +262,15 @@ fn stale_pid(name: &str) -> Option<u32> {
 fn process_alive(pid: u32) -> bool {
     #[cfg(unix)]
     {
-        let Ok(pid) = libc::pid_t::try_from(pid) else {
+        // kill(pid, 0): signal 0 only checks that the process exists; nothing is sent. PID 0
+        // (this process group, which exists) and PIDs beyond i32 count as alive, as before.
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
             return true;
         };
-        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
-        let r = unsafe { libc::kill(pid, 0) };
-        r == 0 || io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+        rustix::process::test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
     }
     #[cfg(not(unix))]
     {
@@ -328,8 +331,7 @@ pub fn dir_writable(dir: &Path) -> bool {
         let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
             return true;
         };
-        // SAFETY: a valid NUL-terminated path; access(2) only reads it.
-        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+        rustix::fs::access(c.as_c_str(), rustix::fs::Access::WRITE_OK).is_ok()
     }
     #[cfg(not(unix))]
     {
@@ -386,5 +388,36 @@ mod tests {
         tmp.commit(true).unwrap();
         assert_eq!(fs::read(&dest).unwrap(), b"new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// The stale-temporary sweep's liveness check: this process is alive, a child that has
+    /// exited and been reaped is gone (kill(2) says ESRCH), and a PID kill(2) cannot name is
+    /// taken as alive, so its file is kept.
+    #[cfg(unix)]
+    #[test]
+    fn process_alive_tells_a_reaped_child_from_a_live_process() {
+        assert!(process_alive(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!process_alive(pid), "reaped child {pid} still alive");
+        assert!(process_alive(0));
+        assert!(process_alive(u32::MAX));
+    }
+
+    /// access(W_OK): a fresh folder is writable, a missing one is not, and (unless root, whom
+    /// permissions do not stop) neither is a folder with mode 0555.
+    #[cfg(unix)]
+    #[test]
+    fn dir_writable_follows_the_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        assert!(dir_writable(dir.path()));
+        assert!(!dir_writable(&dir.path().join("missing")));
+        let ro = dir.path().join("ro");
+        fs::create_dir(&ro).unwrap();
+        fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+        let root = rustix::process::geteuid().is_root();
+        assert_eq!(dir_writable(&ro), root);
     }
 }

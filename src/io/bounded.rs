@@ -84,19 +84,15 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 /// The flag is cleared at once, so reads from a FIFO that has a writer then wait for data as usual.
 #[cfg(unix)]
 pub fn open_nonblocking(path: &Path) -> io::Result<File> {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
     use std::os::unix::fs::OpenOptionsExt;
-    use std::os::unix::io::AsRawFd;
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(OFlags::NONBLOCK.bits() as i32)
         .open(path)?;
-    // SAFETY: fcntl on a descriptor we own; F_GETFL/F_SETFL only change its status flags.
-    unsafe {
-        let fd = file.as_raw_fd();
-        let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags >= 0 {
-            libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
-        }
+    // As before, a failing F_GETFL/F_SETFL is not an error: the file is open either way.
+    if let Ok(flags) = fcntl_getfl(&file) {
+        let _ = fcntl_setfl(&file, flags - OFlags::NONBLOCK);
     }
     Ok(file)
 }
@@ -124,5 +120,28 @@ mod tests {
         assert_eq!(read_regular(&p, 2000).unwrap().len(), 2000);
         let e = read_regular(dir.path(), 1000).unwrap_err();
         assert!(e.to_string().contains("a folder"), "{e}");
+    }
+
+    /// Opening a FIFO nobody writes to returns at once, and the descriptor is left blocking:
+    /// the flags the kernel reports in /proc/self/fdinfo (proc(5), octal) lack O_NONBLOCK.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_fifo_opens_without_waiting_and_then_blocks() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            println!("SKIPPED: a_fifo_opens_without_waiting_and_then_blocks: no mkfifo");
+            return;
+        }
+        let f = open_nonblocking(&fifo).unwrap();
+        let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", f.as_raw_fd())).unwrap();
+        let flags = info
+            .lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
+            .unwrap();
+        assert_eq!(flags & libc::O_NONBLOCK as u32, 0, "flags {flags:o}");
     }
 }

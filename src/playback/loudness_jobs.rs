@@ -238,11 +238,10 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
 /// input's hash): on a busy machine that work takes longer, never the music. (Linux: the nice
 /// value is per thread, and threads it starts inherit it.)
 pub fn background() {
+    // rustix's nice is getpriority/setpriority(PRIO_PROCESS, 0), as glibc's nice(3) is, and
+    // Linux applies PRIO_PROCESS 0 to the calling thread only. Failure leaves the priority as is.
     #[cfg(target_os = "linux")]
-    // SAFETY: nice() only changes this thread's scheduling priority.
-    unsafe {
-        libc::nice(10);
-    }
+    let _ = rustix::process::nice(10);
 }
 
 /// Where an exact pass reports how far it is (see [`Jobs::pass`]).
@@ -405,5 +404,35 @@ pub(crate) mod tests {
         }
         assert_eq!(exact_ids, vec![second]);
         assert_eq!(m.exacts.load(SeqCst), 1);
+    }
+
+    /// This thread's nice value, as the kernel reports it (proc(5): field 19 of
+    /// /proc/thread-self/stat, counted after the parenthesised command name).
+    #[cfg(target_os = "linux")]
+    fn thread_nice() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
+        after_comm.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    /// `background` lowers the calling thread by 10 (up to the ceiling of 19) and leaves the
+    /// thread that started it alone: Linux's nice value is per thread.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_lowers_only_the_calling_thread() {
+        let before = thread_nice();
+        let (was, now) = std::thread::spawn(|| {
+            let was = thread_nice();
+            background();
+            (was, thread_nice())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            was, before,
+            "a new thread inherits its starter's nice value"
+        );
+        assert_eq!(now, (was + 10).min(19));
+        assert_eq!(thread_nice(), before, "the starting thread was lowered too");
     }
 }

@@ -87,10 +87,9 @@ pub enum Tty {
 /// Waits for terminal input on the descriptor crossterm reads: stdin when it is a terminal,
 /// else `/dev/tty` (crossterm's `tty_fd`).
 pub struct TtyWatch {
+    /// `/dev/tty`, or `None`: stdin is the terminal.
     #[cfg(unix)]
-    _tty: Option<std::fs::File>,
-    #[cfg(unix)]
-    fd: libc::c_int,
+    tty: Option<std::fs::File>,
 }
 
 impl TtyWatch {
@@ -98,18 +97,11 @@ impl TtyWatch {
         #[cfg(unix)]
         {
             use std::io::IsTerminal;
-            use std::os::unix::io::AsRawFd;
             if io::stdin().is_terminal() {
-                return Ok(TtyWatch {
-                    _tty: None,
-                    fd: libc::STDIN_FILENO,
-                });
+                return Ok(TtyWatch { tty: None });
             }
-            let tty = std::fs::File::open("/dev/tty")?;
-            let fd = tty.as_raw_fd();
             Ok(TtyWatch {
-                _tty: Some(tty),
-                fd,
+                tty: Some(std::fs::File::open("/dev/tty")?),
             })
         }
         #[cfg(not(unix))]
@@ -119,28 +111,34 @@ impl TtyWatch {
     /// Waits up to `timeout` for input or a hang-up.
     #[cfg(unix)]
     pub fn wait(&self, timeout: Duration) -> io::Result<Tty> {
-        let mut p = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        use std::os::fd::AsFd;
+        let stdin = io::stdin();
+        let fd = match &self.tty {
+            Some(tty) => tty.as_fd(),
+            None => stdin.as_fd(),
         };
-        let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-        // SAFETY: one valid pollfd for the duration of the call.
-        let rc = unsafe { libc::poll(&mut p, 1, ms) };
-        if rc < 0 {
-            let e = io::Error::last_os_error();
+        // Whole milliseconds, as poll(2) took them.
+        let ms = timeout.as_millis().min(i32::MAX as u128) as i64;
+        let ts = Timespec {
+            tv_sec: ms / 1000,
+            tv_nsec: ((ms % 1000) * 1_000_000) as _,
+        };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        if let Err(e) = poll(&mut fds, Some(&ts)) {
             // A signal (SIGWINCH on resize, or ours) interrupted the wait: the caller redraws
             // and checks its flags anyway.
-            return if e.kind() == io::ErrorKind::Interrupted {
+            return if e == rustix::io::Errno::INTR {
                 Ok(Tty::Idle)
             } else {
-                Err(e)
+                Err(e.into())
             };
         }
+        let revents = fds[0].revents();
         Ok(
-            if p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+            if revents.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
                 Tty::HungUp
-            } else if p.revents & libc::POLLIN != 0 {
+            } else if revents.contains(PollFlags::IN) {
                 Tty::Readable
             } else {
                 Tty::Idle
@@ -185,5 +183,37 @@ impl TtyWatch {
         } else {
             Tty::Idle
         })
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::time::Instant;
+
+    /// `wait` on a pipe's read end, checked against what pipe(7) promises: nothing written is
+    /// `Idle` (after the whole timeout), a byte is `Readable`, and once every writer is gone the
+    /// read end reports POLLHUP, as a hung-up tty does.
+    #[test]
+    fn wait_reports_idle_readable_and_hung_up() {
+        let (reader, mut writer) = io::pipe().unwrap();
+        let watch = TtyWatch {
+            tty: Some(std::fs::File::from(std::os::fd::OwnedFd::from(reader))),
+        };
+        assert_eq!(watch.wait(Duration::ZERO).unwrap(), Tty::Idle);
+        // Over a second, so both the seconds and the nanoseconds of the timeout count.
+        let t0 = Instant::now();
+        assert_eq!(watch.wait(Duration::from_millis(1100)).unwrap(), Tty::Idle);
+        assert!(
+            t0.elapsed() >= Duration::from_millis(1100),
+            "{:?}",
+            t0.elapsed()
+        );
+        writer.write_all(b"k").unwrap();
+        assert_eq!(watch.wait(Duration::from_secs(5)).unwrap(), Tty::Readable);
+        drop(writer);
+        assert_eq!(watch.wait(Duration::from_secs(5)).unwrap(), Tty::HungUp);
+        assert!(watch.gone());
     }
 }
