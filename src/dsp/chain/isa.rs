@@ -117,19 +117,18 @@ pub(super) unsafe fn run(
     cg: usize,
 ) {
     debug_assert!(kernel.available());
-    // SAFETY: the caller checked the CPU (this function's contract).
-    unsafe {
-        match kernel {
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 => x86::sse2(seg, buf, stride, c0, cg),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma => x86::avx2(seg, buf, stride, c0, cg),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => x86::avx512(seg, buf, stride, c0, cg),
-            #[cfg(target_arch = "aarch64")]
-            Kernel::Neon => neon::neon(seg, buf, stride, c0, cg),
-            _ => unreachable!("kernel {kernel:?} is not a wavefront kernel on this CPU"),
-        }
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Sse2 => x86::sse2(seg, buf, stride, c0, cg),
+        // SAFETY: the caller checked the CPU (this function's contract).
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma => unsafe { x86::avx2(seg, buf, stride, c0, cg) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { x86::avx512(seg, buf, stride, c0, cg) },
+        #[cfg(target_arch = "aarch64")]
+        Kernel::Neon => neon::neon(seg, buf, stride, c0, cg),
+        _ => unreachable!("kernel {kernel:?} is not a wavefront kernel on this CPU"),
     }
 }
 
@@ -308,26 +307,26 @@ mod x86 {
 
 #[cfg(target_arch = "aarch64")]
 mod neon {
-    use super::super::wavefront::Vector;
+    use super::super::wavefront::{head, Vector};
     use super::*;
+    use bytemuck::must_cast;
     use std::arch::aarch64::*;
 
     #[derive(Clone, Copy)]
     struct Neon(float64x2_t);
 
-    // NEON is baseline on AArch64, so its intrinsics are safe functions there (Rust 1.87+); loads
-    // and stores build and split the register lane by lane (one vector load/store after
-    // optimisation), so no raw pointer is involved.
+    // As on x86: the arithmetic is `unsafe fn` because of the trait; loads and stores are plain
+    // array copies (bytemuck's `aarch64_simd` casts), so no raw pointer is involved.
     impl Vector for Neon {
         const W: usize = 2;
         const FMA: bool = true;
         #[inline(always)]
         fn load(v: &[f64]) -> Self {
-            Self(vcombine_f64(vdup_n_f64(v[0]), vdup_n_f64(v[1])))
+            Self(must_cast(head::<2>(v)))
         }
         #[inline(always)]
         fn store(self, v: &mut [f64]) {
-            v[..2].copy_from_slice(&[vgetq_lane_f64::<0>(self.0), vgetq_lane_f64::<1>(self.0)]);
+            v[..2].copy_from_slice(&must_cast::<_, [f64; 2]>(self.0));
         }
         #[inline(always)]
         unsafe fn mul(a: Self, b: Self) -> Self {
