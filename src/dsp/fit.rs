@@ -131,6 +131,12 @@ const FINAL_ITERS: usize = 120;
 
 /// Fits at most `cfg.max_filters` filters to `curve_db` given at `freqs_hz` (ascending Hz).
 pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
+    fit_with(freqs_hz, curve_db, cfg, true)
+}
+
+/// [`fit`], with or without merging the twins of the final set (without: every slot filled, for
+/// the tests that check the placement does not stop early).
+fn fit_with(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig, merge: bool) -> Fit {
     let n = freqs_hz.len().min(curve_db.len());
     let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
     let problem = Problem::new(freqs_hz, curve_db, cfg);
@@ -178,6 +184,9 @@ pub fn fit(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Fit {
     }
     if let Some((_, kept)) = best {
         params = kept;
+    }
+    if merge {
+        consolidate(&problem, &mut params, cfg);
     }
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
@@ -264,6 +273,23 @@ fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig) -> bool {
     }
     *params = kept;
     params.len() < before
+}
+
+/// Twins left in the final set (see [`merge_twins`]) become one filter when the merged set fits
+/// as well: its weighted RMS error at most 1 % or 0.01 dB above the full set's, whichever is more.
+/// Two filters where one does make an EQ harder to read and edit. The freed slot stays empty:
+/// placing a filter there again puts it where the merged one is, and the twins come back.
+fn consolidate(problem: &Problem, params: &mut Vec<Param>, cfg: &FitConfig) {
+    let points: f64 = problem.weights.iter().sum();
+    let rms = |p: &[Param]| (problem.cost(&problem.residual(p), &[]) / points).sqrt();
+    let mut merged = params.clone();
+    while merge_twins(&mut merged, cfg) {
+        problem.refine(&mut merged, FINAL_ITERS);
+    }
+    let full = rms(params);
+    if merged.len() < params.len() && rms(&merged) <= (full * 1.01).max(full + 0.01) {
+        *params = merged;
+    }
 }
 
 fn ceiling_at(f_hz: f64, cfg: &FitConfig) -> bool {
