@@ -59,7 +59,12 @@ pub fn run(args: &FitArgs) -> Result<()> {
         target_m.check_covers(band, Path::new(&args.target))?;
     }
     let a = measurement::read(&args.measurement)?;
-    a.check_covers(band, &args.measurement)?;
+    let a_band = if args.invert && !args.exact {
+        (correction::MEASURED_FROM_AT_MOST_HZ, band.1)
+    } else {
+        band
+    };
+    a.check_covers(a_band, &args.measurement)?;
     let (grid, dev_a) = deviation_of(&a, &target_m);
     let like = match &args.like {
         Some(b) => Some(like(b, &target_m, &grid)?),

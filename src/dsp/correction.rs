@@ -32,6 +32,10 @@ pub const TREBLE_SMOOTHING_OCT: f64 = 2.0;
 /// No boost above this frequency (Hz).
 pub const NO_BOOST_ABOVE_HZ: f64 = 10_000.0;
 
+/// A correction fits only what was measured, so its measurement may start this high (Hz; every
+/// other fit needs the whole band): above it, the bass a correction is mostly about is missing.
+pub const MEASURED_FROM_AT_MOST_HZ: f64 = 100.0;
+
 /// The fit constraints of a correction: the defaults, plus the +6 dB ceiling on the summed
 /// response and no boost above 10 kHz; `measured_from_hz` (the measurement's lowest frequency)
 /// raises the band's lower edge, so nothing below the measured range is fitted.

@@ -128,7 +128,11 @@ impl Correction {
         if is_csv {
             let target = target.unwrap_or(DEFAULT_TARGET);
             let m = measurement::read(path)?;
-            m.check_covers(deviation::ERROR_BAND_HZ, path)?;
+            let band = (
+                correction::MEASURED_FROM_AT_MOST_HZ,
+                deviation::ERROR_BAND_HZ.1,
+            );
+            m.check_covers(band, path)?;
             let t = target_measurement(target)?;
             let mut profile = correction_for(&m, &t);
             profile.name = format!("{} (correction)", stem(path));

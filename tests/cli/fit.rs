@@ -553,3 +553,67 @@ fn no_filter_is_written_twice() {
         }
     }
 }
+
+/// `--invert`'s help says nothing below the measurement's lowest frequency is fitted: a
+/// measurement that starts at 60 Hz gets a correction over 60 Hz-10 kHz (it was refused as not
+/// covering 20 Hz), and so does `--headphones`; the fits that need the whole band still refuse it,
+/// naming the file, and so does a correction whose measurement starts above 100 Hz.
+#[test]
+fn a_correction_fits_a_measurement_that_starts_above_20_hz() {
+    let dir = tempfile::tempdir().unwrap();
+    let full = std::fs::read_to_string(root().join("samples/measurements/iem/dd/Shure SE215.csv"))
+        .unwrap();
+    let from = |hz: f64| {
+        let keep: Vec<&str> = full
+            .lines()
+            .filter(|l| {
+                l.split(',')
+                    .next()
+                    .unwrap()
+                    .parse::<f64>()
+                    .map_or(true, |f| f >= hz)
+            })
+            .collect();
+        let p = dir.path().join(format!("from{hz}.csv"));
+        std::fs::write(&p, keep.join("\n")).unwrap();
+        p
+    };
+    let (f60, f300) = (from(60.0), from(300.0));
+    let f60s = f60.to_str().unwrap();
+    let report = json(&["fit", f60s, "--invert", "--json"]);
+    let lo = report["band_hz"][0].as_f64().unwrap();
+    assert!((60.0..61.0).contains(&lo), "band {}", report["band_hz"]);
+    assert!(!filters_of(&report).is_empty());
+    for args in [
+        vec!["fit", f60s],
+        vec!["fit", f60s, "--invert", "--exact"],
+        vec!["fit", f300.to_str().unwrap(), "--invert"],
+    ] {
+        let o = iemsim(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("from") && err.contains("covers only"), "{err}");
+    }
+    let wav = dir.path().join("p.wav");
+    let made = iemsim(&[
+        "generate",
+        "pink",
+        "--seconds",
+        "1",
+        "-o",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(made.status.success());
+    let out = dir.path().join("hp.wav");
+    let o = iemsim(&[
+        "export",
+        wav.to_str().unwrap(),
+        "-p",
+        "neutral",
+        "--headphones",
+        f60s,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
