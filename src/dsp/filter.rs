@@ -59,18 +59,34 @@ pub struct FilterSpec {
     pub bw_oct: Option<f64>,
 }
 
+/// A number as a refusal shows it: as written for everyday values, in exponent form when huge or
+/// tiny (`1e308`, not 309 digits), so a typo's message stays one short line.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.0;
+        if v.is_finite() && v != 0.0 && !(1e-4..1e7).contains(&v.abs()) {
+            write!(f, "{v:e}")
+        } else {
+            write!(f, "{v}")
+        }
+    }
+}
+
 /// Why a [`FilterSpec`] cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FilterError {
-    #[error("fc {fc_hz} Hz is not a positive finite frequency")]
+    #[error("fc {} Hz is not a positive finite frequency", Num(*.fc_hz))]
     BadFrequency { fc_hz: f64 },
-    #[error("Q {q} is not a positive finite number")]
+    #[error("Q {} is not a positive finite number", Num(*.q))]
     BadQ { q: f64 },
-    #[error("bandwidth {bw_oct} octaves is not between 0 and {MAX_BW_OCT}")]
+    #[error("bandwidth {} octaves is not between 0 and {MAX_BW_OCT}", Num(*.bw_oct))]
     BadBandwidth { bw_oct: f64 },
-    #[error("gain {gain_db} dB is not finite or beyond ±{MAX_ABS_GAIN_DB} dB")]
+    #[error("gain {} dB is not finite or beyond ±{MAX_ABS_GAIN_DB} dB", Num(*.gain_db))]
     BadGain { gain_db: f64 },
-    #[error("fc {fc_hz} Hz is at or above the Nyquist frequency ({nyquist_hz} Hz) of {sample_rate} Hz audio")]
+    #[error("fc {} Hz is at or above the Nyquist frequency ({nyquist_hz} Hz) of {sample_rate} Hz audio", Num(*.fc_hz))]
     AboveNyquist {
         fc_hz: f64,
         nyquist_hz: f64,

@@ -4,6 +4,7 @@
 //! lines (`#`, `*` as REW writes them). [`read`] reads a file (bounded in size); [`parse`] works on
 //! text, so the embedded data the built-in profiles are fitted to and the files share one parser.
 
+use crate::dsp::filter::Num;
 use crate::error::{Class, Error, Subject};
 use std::path::{Path, PathBuf};
 
@@ -62,6 +63,10 @@ pub const MIN_POINTS: usize = 10;
 /// A level further than this from 0 dB (either way) is not a measurement: refused, as it would
 /// only turn into absurd filter gains (±1e300 dB) downstream.
 pub const MAX_LEVEL_DB: f64 = 200.0;
+
+/// A frequency above this is not a measurement of sound (the data go to 20-48 kHz): refused, as
+/// a level is past [`MAX_LEVEL_DB`].
+pub const MAX_FREQ_HZ: f64 = 1e6;
 
 /// How far (octaves) a measurement may stop short of a band it is used over: the last half
 /// octave is held flat, anything more would be invented data.
@@ -158,12 +163,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         let v = number(cols[level_col], sep)
             .ok_or_else(|| line_err(line, format!("'{}' is not a level in dB", cols[level_col])))?;
         if !(f > 0.0 && f.is_finite()) {
-            return Err(line_err(line, format!("frequency {f} is not positive")));
+            return Err(line_err(
+                line,
+                format!("frequency {} is not positive", Num(f)),
+            ));
+        }
+        if f > MAX_FREQ_HZ {
+            return Err(line_err(
+                line,
+                format!("frequency {} Hz is not audio (above 1 MHz)", Num(f)),
+            ));
         }
         if v.abs() > MAX_LEVEL_DB {
             return Err(line_err(
                 line,
-                format!("level {v} dB is not a sound level (more than {MAX_LEVEL_DB} dB from 0)"),
+                format!(
+                    "level {} dB is not a sound level (more than {MAX_LEVEL_DB} dB from 0)",
+                    Num(v)
+                ),
             ));
         }
         if freqs_hz.last().is_some_and(|&prev| f <= prev) {
@@ -265,6 +282,17 @@ mod tests {
         let e = p(&huge).unwrap_err().to_string();
         assert!(
             e.contains("line 14") && e.contains("not a sound level"),
+            "{e}"
+        );
+        // Shown as 1e300, not as 301 digits.
+        assert!(e.contains("level 1e300 dB") && e.len() < 120, "{e}");
+        let far = format!(
+            "frequency,raw\n{}\n1e308,0",
+            rows(12, |f, v| format!("{f},{v}"))
+        );
+        let e = p(&far).unwrap_err().to_string();
+        assert!(
+            e.contains("line 14: frequency 1e308 Hz is not audio"),
             "{e}"
         );
         assert!(p(&format!(

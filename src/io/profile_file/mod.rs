@@ -10,7 +10,7 @@ pub mod camilladsp;
 pub mod eqapo;
 pub mod toml;
 
-use crate::dsp::filter::MAX_ABS_GAIN_DB;
+use crate::dsp::filter::{Num, MAX_ABS_GAIN_DB};
 use crate::dsp::profile::MAX_CHANNELS;
 use crate::dsp::{ChannelFilters, FilterKind, FilterSpec, Profile};
 use crate::error::{Class, Error, Subject};
@@ -172,7 +172,7 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
             "fc_hz",
             format!(
                 "{} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)",
-                spec.fc_hz
+                Num(spec.fc_hz)
             ),
         ));
     }
@@ -185,19 +185,25 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
             "fc_hz",
             format!(
                 "{} Hz is at or above {MAX_FC_HZ} Hz, the Nyquist frequency of the highest sample rate iemsim handles",
-                spec.fc_hz
+                Num(spec.fc_hz)
             ),
         ));
     }
     if !(spec.q.is_finite() && spec.q > 0.0) {
-        return Err(bad("q", format!("Q {} is not a positive number", spec.q)));
+        return Err(bad(
+            "q",
+            format!("Q {} is not a positive number", Num(spec.q)),
+        ));
     }
     // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written to
     // CamillaDSP YAML as an integer too large for any reader.
     if spec.q > MAX_Q {
         return Err(bad(
             "q",
-            format!("Q {} is beyond {MAX_Q} (not a tuning: a typo?)", spec.q),
+            format!(
+                "Q {} is beyond {MAX_Q} (not a tuning: a typo?)",
+                Num(spec.q)
+            ),
         ));
     }
     if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
@@ -205,7 +211,7 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
             "gain_db",
             format!(
                 "{} dB is beyond ±{MAX_ABS_GAIN_DB} dB (not a tuning: a typo?)",
-                spec.gain_db
+                Num(spec.gain_db)
             ),
         ));
     }
@@ -219,7 +225,7 @@ pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileE
             file,
             line,
             "preamp_db",
-            format!("{db} dB is not a number within ±40 dB"),
+            format!("{} dB is not a number within ±40 dB", Num(db)),
         ));
     }
     Ok(())

@@ -309,7 +309,16 @@ fn frequencies_no_rate_can_play_are_refused_in_every_format() {
     assert!(e.contains("x.txt"), "{e}");
     let huge_q = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1e37\n";
     let e = err_text(Format::EqApo.parse(huge_q, "q.txt"));
-    assert!(e.contains("q.txt"), "{e}");
+    assert!(e.contains("q.txt") && e.contains("Q 1e37 is beyond"), "{e}");
+    // Huge numbers are shown in exponent form, so the message stays one short line.
+    let e = err_text(Format::Toml.parse(toml, "x.toml"));
+    assert!(
+        e.contains("8.584444444444444e19 Hz") && e.len() < 200,
+        "{e}"
+    );
+    let huge_gain = "Preamp: -1e308 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\n";
+    let e = err_text(Format::EqApo.parse(huge_gain, "g.txt"));
+    assert!(e.contains("-1e308 dB") && e.len() < 120, "{e}");
     let ok = "Filter 1: ON PK Fc 20000 Hz Gain 1 dB Q 1\n";
     assert!(Format::EqApo.parse(ok, "ok.txt").is_ok());
 }
