@@ -241,8 +241,14 @@ fn show_one(
         json.push(serde_json::to_value(&report)?);
         return Ok(());
     }
-    outln!("{}: {}", p.name, p.description)?;
-    outln!("Source: {}", p.source)?;
+    // A file that says nothing of itself (an AutoEq ParametricEQ.txt) shows no empty fields.
+    match p.description.as_str() {
+        "" => outln!("{}", p.name)?,
+        d => outln!("{}: {d}", p.name)?,
+    }
+    if !p.source.is_empty() {
+        outln!("Source: {}", p.source)?;
+    }
     if p.preamp_db != 0.0 {
         outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;
     }

@@ -33,6 +33,7 @@ pub fn parse_with_lines(
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
     let mut b = Builder::new(source, stem_name(source));
     let mut sel = Selection::All;
+    let mut commands = 0;
     for (i, raw) in text.split('\n').enumerate() {
         let n = i + 1;
         let line = raw.trim_end_matches('\r').trim();
@@ -56,7 +57,9 @@ pub fn parse_with_lines(
         let command = command.trim();
         let params = params.trim();
         let word = command.split_whitespace().next().unwrap_or("");
-        match word.to_ascii_lowercase().as_str() {
+        let word = word.to_ascii_lowercase();
+        commands += usize::from(word == "preamp" || word == "filter");
+        match word.as_str() {
             "preamp" => {
                 let db = parse_db(params).ok_or_else(|| {
                     err(
@@ -83,6 +86,15 @@ pub fn parse_with_lines(
                 ))
             }
         }
+    }
+    // Nothing to apply is more likely a failed download or save than a wish for no change.
+    if commands == 0 {
+        return Err(ProfileFileError::File {
+            file: source.to_string(),
+            message:
+                "has no Preamp or Filter line (an empty file?); for no change use `-p neutral`"
+                    .into(),
+        });
     }
     Ok(b.finish(None))
 }

@@ -539,3 +539,17 @@ fn duplicate_or_contradictory_fields_are_refused() {
     ));
     assert!(e.contains("not both"), "{e}");
 }
+
+/// A file with nothing to apply (empty, or comments only) is refused, naming it: more likely a
+/// failed download than a wish for no change. A preamp alone, or a switched-off filter, is content.
+#[test]
+fn an_eqapo_file_with_nothing_to_apply_is_refused() {
+    for text in ["", "\n\n", "# AutoEq\n# nothing else\n"] {
+        let e = err_text(Format::EqApo.parse(text, "e.txt"));
+        assert!(e.starts_with("e.txt: has no Preamp or Filter line"), "{e}");
+    }
+    assert!(Format::EqApo.parse("Preamp: -3 dB\n", "p.txt").is_ok());
+    assert!(Format::EqApo
+        .parse("Filter 1: OFF PK Fc 1000 Hz Gain 1 dB Q 1\n", "o.txt")
+        .is_ok());
+}
