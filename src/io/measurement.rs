@@ -148,6 +148,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let mut db = Vec::with_capacity(rows.len());
     for &(line, row) in rows.iter().skip(usize::from(has_header)) {
         let cols = split(row, sep);
+        if has_header && sep == ',' && cols.len() > header.len() {
+            return Err(line_err(
+                line,
+                format!(
+                    "{} columns under a header of {}: decimal commas? With those, separate the \
+                     columns with `;` or tabs",
+                    cols.len(),
+                    header.len()
+                ),
+            ));
+        }
         if cols.len() <= level_col {
             return Err(line_err(
                 line,
@@ -293,6 +304,14 @@ mod tests {
         let e = p(&far).unwrap_err().to_string();
         assert!(
             e.contains("line 14: frequency 1e308 Hz is not audio"),
+            "{e}"
+        );
+        // Decimal commas between comma separators: named as such, not as a frequency out of order.
+        let e = p("frequency,raw\n20,00,10,06\n20,20,10,09\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2: 4 columns under a header of 2: decimal commas?"),
             "{e}"
         );
         assert!(p(&format!(
