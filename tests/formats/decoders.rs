@@ -170,7 +170,17 @@ fn mp4_alac_is_exact_and_aac_is_gapless() {
     assert_eq!(ch, chb);
     assert_eq!(a, b, "ALAC must decode bit-exactly");
     let info = *Decoder::open(&alac).unwrap().info();
-    assert_eq!((info.codec, info.lossless), ("ALAC", true));
+    assert_eq!((info.codec, info.lossless, info.bits), ("ALAC", true, 16));
+    // The bit depth is the cookie's: 24-bit ALAC was taken for 16-bit, so its export (whose
+    // --bits keeps the input's) lost 8 bits.
+    let wav24 = encode(d, &src, "src24.wav", &["-c:a", "pcm_s24le"]);
+    let alac24 = encode(d, &wav24, "src24.m4a", &["-c:a", "alac"]);
+    assert_eq!(Decoder::open(&alac24).unwrap().info().bits, 24);
+    assert_eq!(
+        decode(&wav24),
+        decode(&alac24),
+        "24-bit ALAC must decode bit-exactly"
+    );
 
     let aac = encode(d, &src, "src.aac.m4a", &["-c:a", "aac", "-b:a", "192k"]);
     let (c, _) = decode(&aac);

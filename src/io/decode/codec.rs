@@ -100,7 +100,10 @@ impl CodecReader {
         let channels = params.channels.as_ref().map_or(0, |c| c.count()) as u16;
         let sample_rate = params.sample_rate.unwrap_or(0);
         let bits = if lossless {
-            params.bits_per_sample.unwrap_or(16) as u16
+            params
+                .bits_per_sample
+                .or_else(|| alac_bits(&params))
+                .unwrap_or(16) as u16
         } else {
             0
         };
@@ -356,4 +359,16 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str
         CODEC_ID_AAC => ("AAC", false),
         _ => ("PCM", true),
     }
+}
+
+/// ALAC's bit depth from its magic cookie: symphonia's MP4 reader leaves `bits_per_sample` unset
+/// for ALAC, and 24-bit files were then written as 16-bit when `--bits` kept "the input's".
+fn alac_bits(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> Option<u32> {
+    if params.codec != CODEC_ID_ALAC {
+        return None;
+    }
+    let cookie = params.extra_data.as_deref()?;
+    symphonia_common::apple::audio::alac::MagicCookie::read(cookie)
+        .ok()
+        .map(|c| u32::from(c.bit_depth))
 }
