@@ -96,8 +96,8 @@ pub struct ExportArgs {
     pub profiles: Vec<String>,
     /// Output file, .wav or .flac (the extension picks the format), or `-` for standard output;
     /// only with one input and one profile [default: INPUT-stem.PROFILE.wav beside the input, in
-    /// the current folder for the built-in sample and `-`; .flac for a lossless input other than
-    /// WAV (FLAC, ALAC)]
+    /// the current folder for the built-in sample and `-`; .flac for a lossless input file other
+    /// than WAV (FLAC, ALAC)]
     #[arg(
         short = 'o',
         long,

@@ -11,8 +11,14 @@ use std::path::{Path, PathBuf};
 /// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
 ///
 /// The decoder says whether a source is lossless (ALAC in .m4a too); an input it cannot open
-/// falls back to the extension (its error is reported when it is exported).
+/// falls back to the extension (its error is reported when it is exported). Standard input is
+/// WAV (its format is known only once read: `--format flac` asks for FLAC).
 pub fn default_container(input: &Path) -> Container {
+    // Standard input is read once: probing it here took the stream's first bytes, and the export
+    // then found no audio file (or, with several profiles, no audio) in what was left.
+    if input.as_os_str() == "-" {
+        return Container::Wav;
+    }
     let is_wav = input
         .extension()
         .and_then(|e| e.to_str())

@@ -245,3 +245,32 @@ fn damaged_and_unsupported_inputs_are_refused() {
         assert_eq!(err.trim_end().lines().count(), 1, "{name}: {err}");
     }
 }
+
+/// Standard input without `-o`: named `stdin.PROFILE.wav` in the current folder, as the help
+/// says, with one profile or several. Naming the output used to probe the stream first, which
+/// took its first bytes: "not an audio file" with one profile, "no audio in it" with two.
+#[test]
+fn standard_input_gets_default_names_without_being_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = cli::run(&["generate", "music", "--seconds", "1", "-o", "in.wav"], d);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let bytes = std::fs::read(d.join("in.wav")).unwrap();
+    for profiles in [&["-p", "ba"][..], &["-p", "ba", "-p", "dd", "--force"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args([&["export", "-"][..], profiles].concat())
+            .current_dir(d)
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{profiles:?}: {}", stderr(&o));
+    }
+    for name in ["stdin.ba.wav", "stdin.dd.wav"] {
+        let dec = iemsim::io::Decoder::open(&d.join(name)).unwrap();
+        assert_eq!(dec.info().frames, 44_100, "{name}");
+    }
+}
