@@ -273,4 +273,20 @@ fn standard_input_gets_default_names_without_being_read_twice() {
         let dec = iemsim::io::Decoder::open(&d.join(name)).unwrap();
         assert_eq!(dec.info().frames, 44_100, "{name}");
     }
+    // A stream nothing recognises: the likely cause (an MP4 whose index is at its end) is named.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "-", "-p", "ba", "-o", "x.wav"])
+        .current_dir(d)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&[7u8; 4096]).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("MP4 (.m4a) needs its index first"),
+        "{}",
+        stderr(&o)
+    );
 }

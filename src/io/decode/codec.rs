@@ -271,6 +271,7 @@ fn probe(
     path: &Path,
     is_mp4: bool,
 ) -> Result<Box<dyn FormatReader>, DecodeError> {
+    let streamed = matches!(input, Input::Stream(_));
     let mss = match input {
         Input::File(f) => MediaSourceStream::new(Box::new(f.into_inner()), Default::default()),
         Input::Memory(c) => MediaSourceStream::new(Box::new(c), Default::default()),
@@ -301,7 +302,15 @@ fn probe(
             },
             _ => DecodeError::NotAudio {
                 path: path.to_path_buf(),
-                detail: "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised".into(),
+                detail: format!(
+                    "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised{}",
+                    if streamed {
+                        "; a stream of MP4 (.m4a) needs its index first (ffmpeg -movflags \
+                         +faststart), else save it to a file"
+                    } else {
+                        ""
+                    }
+                ),
             },
         })
 }
