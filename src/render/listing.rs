@@ -244,14 +244,24 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
                 } else {
                     "would be written to names that differ only in case,"
                 };
+                // One input twice: the same profile was named twice (or two with one label).
+                let advice = if *other_in == input.as_path() {
+                    "name each profile once"
+                } else {
+                    "rename one input or export it separately"
+                };
                 return Err(ExportError::Collision(format!(
-                    "{} [{}] and {} [{}] {what} {}{}; rename one input or export it separately (nothing was written)",
+                    "{} [{}] and {} [{}] {what} {}{}; {advice} (nothing was written)",
                     other_in.display(),
                     other_profile,
                     input.display(),
                     profile.name,
                     other_out.display(),
-                    if other_out == out { String::new() } else { format!(" and {}", out.display()) }
+                    if other_out == out {
+                        String::new()
+                    } else {
+                        format!(" and {}", out.display())
+                    }
                 )));
             }
             if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {

@@ -351,3 +351,30 @@ fn sigint_with_stderr_full_does_not_hang() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
 }
+
+/// Two outputs of one input under one name come from a profile named twice: the refusal says
+/// that, not "rename one input"; and an empty input's refusal suits every command (analyze too).
+#[test]
+fn refusals_give_the_advice_that_fits() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 48_000, 4800);
+    let o = iemsim(
+        &["export", "in.wav", "-p", "ba", "-p", "ba", "--out-dir", "o"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("name each profile once"),
+        "{}",
+        text(&o.stderr)
+    );
+    input(&d.join("empty.wav"), 48_000, 0);
+    let o = iemsim(&["analyze", "empty.wav"], d);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("no audio in it") && !err.contains("output"),
+        "{err}"
+    );
+}

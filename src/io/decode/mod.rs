@@ -37,7 +37,7 @@ pub enum DecodeError {
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
     Unsupported { path: PathBuf, detail: String },
-    #[error("{path}: no audio in it (zero frames); refusing to make an empty output")]
+    #[error("{path}: no audio in it (zero frames)")]
     Empty { path: PathBuf },
     #[error("{path}: cannot seek in a stream (standard input or a pipe): {why}; save it to a file first")]
     NotSeekable { path: PathBuf, why: &'static str },
