@@ -127,23 +127,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let sep = separator(first);
     let header = split(first, sep);
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
-    // Which column holds the level: `raw` when named, else the first level-like name, else the 2nd.
-    let level_col = if has_header {
-        let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-        names
-            .iter()
-            .position(|n| n == "raw")
-            .or_else(|| {
-                names.iter().position(|n| {
-                    ["spl", "db", "magnitude", "amplitude", "level", "response"]
-                        .iter()
-                        .any(|k| n.contains(k))
-                })
-            })
-            .unwrap_or(1)
-    } else {
-        1
-    };
+    let level_col = if has_header { level_column(&header) } else { 1 };
     let mut freqs_hz = Vec::with_capacity(rows.len());
     let mut db = Vec::with_capacity(rows.len());
     for &(line, row) in rows.iter().skip(usize::from(has_header)) {
@@ -220,6 +204,23 @@ fn separator(line: &str) -> char {
         .into_iter()
         .find(|c| line.contains(*c))
         .unwrap_or(' ')
+}
+
+/// Which column of a header holds the level: `raw` when named, else the first level-like name,
+/// else the second.
+fn level_column(header: &[&str]) -> usize {
+    let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
+    names
+        .iter()
+        .position(|n| n == "raw")
+        .or_else(|| {
+            names.iter().position(|n| {
+                ["spl", "db", "magnitude", "amplitude", "level", "response"]
+                    .iter()
+                    .any(|k| n.contains(k))
+            })
+        })
+        .unwrap_or(1)
 }
 
 fn split(line: &str, sep: char) -> Vec<&str> {
