@@ -273,6 +273,28 @@ fn standard_input_gets_default_names_without_being_read_twice() {
         let dec = iemsim::io::Decoder::open(&d.join(name)).unwrap();
         assert_eq!(dec.info().frames, 44_100, "{name}");
     }
+    // A stream cut short says how much of it came, as a cut file does ("ends mid-sample" before,
+    // even when the cut fell between frames).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "-", "-p", "ba", "-o", "cut.wav"])
+        .current_dir(d)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&bytes[..bytes.len() / 2])
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("of the 44100 frames its header announces"),
+        "{}",
+        stderr(&o)
+    );
     // A stream nothing recognises: the likely cause (an MP4 whose index is at its end) is named.
     let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
         .args(["export", "-", "-p", "ba", "-o", "x.wav"])

@@ -216,10 +216,13 @@ impl WavReader {
             source,
         })?;
         let n = have / fb;
-        if n < want && self.frames.is_some() && have < need {
+        if let Some(total) = self.frames.filter(|_| n < want && have < need) {
             return Err(DecodeError::Truncated {
                 path: self.path.clone(),
-                detail: "the file ends mid-sample".into(),
+                detail: format!(
+                    "the audio ends after {} of the {total} frames its header announces",
+                    self.position + n as u64
+                ),
             });
         }
         // A streamed input may end with a partial frame: keep it for the next call (which will
