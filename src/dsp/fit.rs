@@ -186,7 +186,7 @@ fn fit_with(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig, merge: bool) ->
         params = kept;
     }
     if merge {
-        consolidate(&problem, &mut params, cfg);
+        consolidate(&problem, &mut params, (freqs_hz, curve_db));
     }
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
@@ -276,12 +276,16 @@ fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig) -> bool {
 }
 
 /// Twins left in the final set (see [`merge_twins`]) become one filter when the merged set fits
-/// as well: its weighted RMS error at most 1 % or 0.01 dB above the full set's, whichever is more.
-/// Two filters where one does make an EQ harder to read and edit. The freed slot stays empty:
-/// placing a filter there again puts it where the merged one is, and the twins come back.
-fn consolidate(problem: &Problem, params: &mut Vec<Param>, cfg: &FitConfig) {
-    let points: f64 = problem.weights.iter().sum();
-    let rms = |p: &[Param]| (problem.cost(&problem.residual(p), &[]) / points).sqrt();
+/// as well: its reported RMS error ([`fit_error`], as printed) at most 1 % or 0.01 dB above the
+/// full set's, whichever is more. Two filters where one does make an EQ harder to read and edit.
+/// The freed slot stays empty: placing a filter there again puts it where the merged one is, and
+/// the twins come back.
+fn consolidate(problem: &Problem, params: &mut Vec<Param>, curve: (&[f64], &[f64])) {
+    let cfg = &problem.cfg;
+    let rms = |p: &[Param]| {
+        let specs: Vec<FilterSpec> = p.iter().map(Param::spec).collect();
+        fit_error(&specs, curve.0, curve.1, cfg.band_hz, cfg.sample_rate).rms_db
+    };
     let mut merged = params.clone();
     while merge_twins(&mut merged, cfg) {
         problem.refine(&mut merged, FINAL_ITERS);

@@ -208,7 +208,7 @@ fn hard_cases_keep_every_limit_fill_every_slot_and_report_their_true_error() {
         }
         if got.filters.len() < full.filters.len() {
             assert!(
-                got.error.rms_db <= (full.error.rms_db * 1.01).max(full.error.rms_db + 0.011),
+                got.error.rms_db <= (full.error.rms_db * 1.01).max(full.error.rms_db + 0.01),
                 "{name}: merged {:?}, full {:?}",
                 got.error,
                 full.error
