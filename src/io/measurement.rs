@@ -132,13 +132,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let mut db = Vec::with_capacity(rows.len());
     for &(line, row) in rows.iter().skip(usize::from(has_header)) {
         let cols = split(row, sep);
-        if has_header && sep == ',' && cols.len() > header.len() {
+        // More values than the header names (a trailing empty field is no value): decimal commas.
+        let values = cols.iter().filter(|c| !c.is_empty()).count();
+        if has_header && sep == ',' && values > header.len() {
             return Err(line_err(
                 line,
                 format!(
-                    "{} columns under a header of {}: decimal commas? With those, separate the \
-                     columns with `;` or tabs",
-                    cols.len(),
+                    "{values} columns under a header of {}: decimal commas? With those, separate \
+                     the columns with `;` or tabs",
                     header.len()
                 ),
             ));
@@ -307,6 +308,9 @@ mod tests {
             e.contains("line 14: frequency 1e308 Hz is not audio"),
             "{e}"
         );
+        // A trailing comma is no extra column.
+        let trailing = format!("frequency,raw\n{}", rows(12, |f, v| format!("{f},{v},")));
+        assert_eq!(p(&trailing).unwrap().freqs_hz.len(), 12);
         // Decimal commas between comma separators: named as such, not as a frequency out of order.
         let e = p("frequency,raw\n20,00,10,06\n20,20,10,09\n")
             .unwrap_err()
