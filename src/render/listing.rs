@@ -10,24 +10,22 @@ use std::path::{Path, PathBuf};
 /// The format of an output named after its input: WAV for WAV input, FLAC for other lossless
 /// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
 ///
-/// The decoder says whether a source is lossless (ALAC in .m4a too); an input it cannot open
-/// falls back to the extension (its error is reported when it is exported). Standard input is
-/// WAV (its format is known only once read: `--format flac` asks for FLAC).
+/// The decoder says whether a file is lossless (ALAC in .m4a too). Anything else goes by its
+/// extension: an input the decoder cannot open (its error is reported when it is exported), and
+/// one that is not a regular file (standard input, a FIFO), which is read once: probing it here
+/// took the stream's first bytes, and the export then found no audio in what was left. Standard
+/// input has no extension, so it is WAV (`--format flac` asks for FLAC).
 pub fn default_container(input: &Path) -> Container {
-    // Standard input is read once: probing it here took the stream's first bytes, and the export
-    // then found no audio file (or, with several profiles, no audio) in what was left.
-    if input.as_os_str() == "-" {
-        return Container::Wav;
-    }
-    let is_wav = input
+    let ext = input
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| ["wav", "wave", "rf64"].contains(&e.to_ascii_lowercase().as_str()));
-    let lossless = match Decoder::open(input) {
-        Ok(d) if d.is_seekable() => d.info().lossless,
-        _ => input.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            ["flac", "wv", "ape", "aif", "aiff"].contains(&e.to_ascii_lowercase().as_str())
-        }),
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let is_wav = ["wav", "wave", "rf64"].contains(&ext.as_str());
+    let by_extension = || ["flac", "wv", "ape", "aif", "aiff"].contains(&ext.as_str());
+    let lossless = match input.is_file().then(|| Decoder::open(input)) {
+        Some(Ok(d)) => d.info().lossless,
+        _ => by_extension(),
     };
     if lossless && !is_wav && !crate::io::decode::builtin::is_builtin(input) {
         Container::Flac

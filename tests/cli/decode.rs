@@ -7,9 +7,8 @@ use crate::common::tools;
 use cli::{run as iemsim, stderr};
 use iemsim::dsp::dither::Dither;
 use iemsim::io::{OutFormat, WavSink};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use tools::ffmpeg;
 
 /// A 32-bit float WAV of `samples`, NaN and ±Inf included. iemsim's writers refuse to write a
@@ -151,16 +150,7 @@ fn standard_input_is_streamed() {
             "pipe:",
         ]);
         let out = format!("from-{fmt}.wav");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-            .args(["export", "-", "-p", "ba", "-o", &out])
-            .current_dir(d)
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&bytes).unwrap();
-        let o = child.wait_with_output().unwrap();
+        let o = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", &out], d, &bytes);
         assert!(o.status.success(), "{fmt}: {}", stderr(&o));
         let mut dec = iemsim::io::Decoder::open(&d.join(&out)).unwrap();
         assert_eq!(dec.info().frames, 88_200, "{fmt}");
@@ -257,38 +247,30 @@ fn standard_input_gets_default_names_without_being_read_twice() {
     assert!(made.status.success(), "{}", stderr(&made));
     let bytes = std::fs::read(d.join("in.wav")).unwrap();
     for profiles in [&["-p", "ba"][..], &["-p", "ba", "-p", "dd", "--force"]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-            .args([&["export", "-"][..], profiles].concat())
-            .current_dir(d)
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&bytes).unwrap();
-        let o = child.wait_with_output().unwrap();
+        let o = cli::run_with_stdin(&[&["export", "-"][..], profiles].concat(), d, &bytes);
         assert!(o.status.success(), "{profiles:?}: {}", stderr(&o));
     }
     for name in ["stdin.ba.wav", "stdin.dd.wav"] {
         let dec = iemsim::io::Decoder::open(&d.join(name)).unwrap();
         assert_eq!(dec.info().frames, 44_100, "{name}");
     }
+    // A FIFO is read once too: its default output is named after it, in WAV, and is whole.
+    assert!(Command::new("mkfifo")
+        .arg(d.join("pipe.wav"))
+        .status()
+        .unwrap()
+        .success());
+    let to_fifo = (d.join("pipe.wav"), bytes.clone());
+    // Not joined: if iemsim never opened the FIFO, this writer would wait for ever.
+    std::thread::spawn(move || std::fs::write(to_fifo.0, to_fifo.1));
+    let o = cli::run(&["export", "pipe.wav", "-p", "ba"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dec = iemsim::io::Decoder::open(&d.join("pipe.ba.wav")).unwrap();
+    assert_eq!(dec.info().frames, 44_100);
     // A stream cut short says how much of it came, as a cut file does ("ends mid-sample" before,
     // even when the cut fell between frames).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(["export", "-", "-p", "ba", "-o", "cut.wav"])
-        .current_dir(d)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&bytes[..bytes.len() / 2])
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
+    let cut = &bytes[..bytes.len() / 2];
+    let o = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", "cut.wav"], d, cut);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("of the 44100 frames its header announces"),
@@ -296,15 +278,7 @@ fn standard_input_gets_default_names_without_being_read_twice() {
         stderr(&o)
     );
     // A stream nothing recognises: the likely cause (an MP4 whose index is at its end) is named.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
-        .args(["export", "-", "-p", "ba", "-o", "x.wav"])
-        .current_dir(d)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&[7u8; 4096]).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", "x.wav"], d, &[7u8; 4096]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("MP4 (.m4a) needs its index first"),

@@ -49,6 +49,27 @@ pub fn run(args: &[&str], dir: &Path) -> Output {
         .expect("run iemsim")
 }
 
+/// `iemsim ARGS` in `dir` with `input` on its standard input, written from a thread (a process
+/// that stops reading early neither blocks the test nor fails it with a broken pipe).
+pub fn run_with_stdin(args: &[&str], dir: &Path, input: &[u8]) -> Output {
+    let mut child = command()
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run iemsim");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let bytes = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = std::io::Write::write_all(&mut stdin, &bytes);
+    });
+    let out = child.wait_with_output().expect("run iemsim");
+    let _ = writer.join();
+    out
+}
+
 /// `iemsim ARGS` in `dir` with the settings folder `config` (default: `dir/no-config`, empty).
 pub fn run_with_config(args: &[&str], dir: &Path, config: Option<&Path>) -> Output {
     let empty = dir.join("no-config");
