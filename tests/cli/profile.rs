@@ -175,3 +175,22 @@ fn profiles_json_show_and_export_agree_on_the_auto_preamp() {
         );
     }
 }
+
+/// A file that says nothing of itself (AutoEq's ParametricEQ.txt has no name, description or
+/// source lines) is shown by its name alone, with no empty `: ` or `Source:` fields.
+#[test]
+fn show_prints_no_empty_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("Some IEM ParametricEQ.txt"),
+        "Preamp: -4.0 dB\nFilter 1: ON PK Fc 1000 Hz Gain 3.0 dB Q 1.00\n",
+    )
+    .unwrap();
+    let o = cli::run(&["show", "Some IEM ParametricEQ.txt"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first = out.lines().next().unwrap_or_default();
+    assert_eq!(first, "Some IEM ParametricEQ", "{out}");
+    assert!(!out.lines().any(|l| l.trim_end() == "Source:"), "{out}");
+}
