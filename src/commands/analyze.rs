@@ -139,13 +139,16 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
         .versions
         .iter()
         .map(|v| {
-            let shift = match v.preamp_db {
-                Some(_) => loudness_match_db(input_lufs, v.stats.integrated_lufs),
-                None => 0.0,
+            let shift = loudness_match_db(input_lufs, v.stats.integrated_lufs);
+            let label = match (v.preamp_db, shift) {
+                (None, _) => format!("{name} (input)"),
+                (Some(_), Some(shift)) => format!("{} ({shift:+.1} dB to match)", v.label),
+                (Some(_), None) => format!("{} (not level-matched)", v.label),
             };
-            let label = match v.preamp_db {
-                Some(_) => format!("{} ({shift:+.1} dB to match)", v.label),
-                None => format!("{name} (input)"),
+            let shift = if v.preamp_db.is_some() {
+                shift.unwrap_or(0.0)
+            } else {
+                0.0
             };
             let points = v
                 .stats
@@ -156,23 +159,37 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
             (label, points)
         })
         .collect();
+    // A signal shorter than one Welch segment is one Hann window of its own length (coarser bins).
+    let frames = (report.duration_s * report.sample_rate).round();
+    let method = if frames < crate::dsp::analysis::SEGMENT as f64 {
+        format!("one Hann window of {frames} samples (shorter than 8192)")
+    } else {
+        "Welch, Hann 8192, 50 % overlap".to_owned()
+    };
+    let matching = if report
+        .versions
+        .iter()
+        .all(|v| v.stats.integrated_lufs.is_finite())
+    {
+        "each profile level-matched to the input (BS.1770 loudness)".to_owned()
+    } else {
+        format!("not level-matched ({NO_LOUDNESS})")
+    };
     let chart = charts::spectra(
         &format!("Long-term average spectrum: {name}"),
-        "Welch, Hann 8192, 50 % overlap, channels averaged; each profile level-matched to the input (BS.1770 loudness)",
+        &format!("{method}, channels averaged; {matching}"),
         &series,
     );
     charts::write(path, &chart, size)
 }
 
-/// The gain that brings a version at `lufs` to the input's `input_lufs`; 0 when either is
-/// silence (−∞ LUFS: nothing to match).
-fn loudness_match_db(input_lufs: f64, lufs: f64) -> f64 {
-    let d = input_lufs - lufs;
-    if d.is_finite() {
-        d
-    } else {
-        0.0
-    }
+/// Why a version has no BS.1770 loudness to match (the gate leaves no 400 ms block).
+const NO_LOUDNESS: &str = "no BS.1770 loudness: shorter than 0.4 s, or below its -70 LUFS gate";
+
+/// The gain that brings a version at `lufs` to the input's `input_lufs`; None when either has
+/// no loudness (−∞ LUFS: shorter than one 400 ms gating block, or silent).
+fn loudness_match_db(input_lufs: f64, lufs: f64) -> Option<f64> {
+    Some(input_lufs - lufs).filter(|d| d.is_finite())
 }
 
 fn file_name(p: &Path) -> String {
@@ -215,6 +232,12 @@ fn print_table(r: &Report) -> Result<()> {
         v.preamp_db.map_or("-".into(), |g| format!("{g:+.1}"))
     })?;
     row("loudness LUFS", &|v| num(v.stats.integrated_lufs))?;
+    if r.versions
+        .iter()
+        .any(|v| !v.stats.integrated_lufs.is_finite())
+    {
+        outln!("  (-inf: {NO_LOUDNESS})")?;
+    }
     row("loudness range LU", &|v| num(v.stats.loudness_range_lu))?;
     row("true peak dBTP", &|v| num(v.stats.true_peak_dbtp))?;
     row("sample peak dBFS", &|v| num(v.stats.sample_peak_dbfs))?;

@@ -251,6 +251,41 @@ fn analyze_refuses_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
+/// A clip shorter than a BS.1770 gating block (400 ms) has no loudness, so its profiles cannot be
+/// level-matched: the chart says so instead of "+0.0 dB to match", names the one short window
+/// its spectrum comes from, and the table explains the -inf.
+#[test]
+fn analyze_of_a_clip_too_short_for_loudness_says_it_is_not_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("clip.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..4800u32 {
+        // 0.1 s of a loud 1 kHz tone.
+        let x = (f64::from(i) * std::f64::consts::TAU * 1000.0 / 48_000.0).sin();
+        w.write_sample((x * 16_000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let svg = dir.path().join("clip.svg");
+    let args = ["analyze", "clip.wav", "-p", "ba", "--plot", "clip.svg"];
+    let o = cli::run(&args, dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = cli::text(&o.stdout);
+    assert!(
+        out.contains("(-inf: no BS.1770 loudness: shorter than 0.4 s"),
+        "{out}"
+    );
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.contains("ba (not level-matched)"), "{chart}");
+    assert!(!chart.contains("dB to match"), "{chart}");
+    assert!(chart.contains("one Hann window of 4800 samples"), "{chart}");
+}
+
 /// `analyze` measures block by block (constant memory) and reports what the whole-signal analysis
 /// it replaced reported on the bundled sample: these numbers were printed by that version (the
 /// whole file in memory, every measure over all of it at once), to the last digit for the peaks
