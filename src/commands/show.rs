@@ -21,6 +21,9 @@ struct ShowReport<'a> {
     profile: &'a crate::dsp::Profile,
     sample_rate: u32,
     max_boost_db: f64,
+    /// Where that boost is (Hz); absent when the profile only cuts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_boost_hz: Option<f64>,
     /// The profile's own preamp (`--preamp profile`; from the file for a profile file).
     preamp_db: f64,
     /// What `--preamp auto` applies at this rate.
@@ -219,7 +222,8 @@ fn show_one(
         .filter(|&f| f < fs / 2.0)
         .collect();
     let views = View::of(p, fs);
-    let max_boost = p.max_boost_db(fs);
+    let (max_boost_hz, max_boost) = p.max_boost(fs);
+    let max_boost_hz = Some(max_boost_hz).filter(|_| max_boost > 0.0);
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     if args.report.json {
@@ -227,6 +231,7 @@ fn show_one(
             profile: p,
             sample_rate: args.rate,
             max_boost_db: max_boost,
+            max_boost_hz,
             preamp_db: p.preamp_db,
             auto_preamp_db: auto_preamp,
             dropped_filters: dropped,
@@ -259,8 +264,9 @@ fn show_one(
     }
     outln!()?;
     outln!(
-        "Peak boost: {} dB{} (export's --preamp auto applies {} dB)",
+        "Peak boost: {} dB{}{} (export's --preamp auto applies {} dB)",
         fmt::db(max_boost),
+        max_boost_hz.map_or(String::new(), |hz| format!(" at {} Hz", precise_hz(hz))),
         if p.is_per_channel() {
             " on the loudest channel"
         } else {

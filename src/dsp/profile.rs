@@ -300,15 +300,21 @@ impl Profile {
     /// Largest boost of the filters at `sample_rate` (dB, ≥ 0); for a per-channel profile, of
     /// the loudest channel, its own gain included.
     pub fn max_boost_db(&self, sample_rate: f64) -> f64 {
+        self.max_boost(sample_rate).1
+    }
+
+    /// [`Profile::max_boost_db`] and where it is (Hz, dB).
+    pub fn max_boost(&self, sample_rate: f64) -> (f64, f64) {
         if !self.is_per_channel() {
-            return response::max_boost_db(&self.coefficients(sample_rate).0, sample_rate);
+            return response::max_boost(&self.coefficients(sample_rate).0, sample_rate);
         }
         self.distinct_channels()
             .map(|c| {
                 let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
-                response::max_boost_db(&coeffs, sample_rate) + gain_db
+                let (hz, db) = response::max_boost(&coeffs, sample_rate);
+                (hz, db + gain_db)
             })
-            .fold(0.0, f64::max)
+            .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a })
     }
 
     /// The preamp (dB) that `choice` means for this profile at `sample_rate`.

@@ -48,6 +48,13 @@ fn show_lists_the_narrow_ba_peak_the_table_misses() {
         (hz / best_hz - 1.0).abs() < 0.005,
         "peak at {hz} Hz, scan {best_hz} Hz"
     );
+    // The peak boost (what `--preamp auto` undoes) is that peak, and says where it is.
+    let boost_hz = j["max_boost_hz"].as_f64().expect("max_boost_hz");
+    assert!(
+        (boost_hz / best_hz - 1.0).abs() < 0.005,
+        "peak boost at {boost_hz} Hz, scan {best_hz} Hz"
+    );
+    assert!((j["max_boost_db"].as_f64().unwrap() - best_db).abs() < 0.01);
     // The table alone undersells it.
     let at_8k = j["response"]
         .as_array()
@@ -69,6 +76,11 @@ fn show_lists_the_narrow_ba_peak_the_table_misses() {
         .find(|l| l.contains("peak") && l.contains("8.") && l.contains("k Hz"))
         .unwrap_or_else(|| panic!("no 8.x kHz peak line:\n{text}"));
     assert!(line.contains(&format!("{db:+.1} dB")), "{line}");
+    let boost = text.lines().find(|l| l.starts_with("Peak boost:")).unwrap();
+    assert!(
+        boost.contains(&format!("{db:+.1} dB at {:.2}k Hz", boost_hz / 1000.0)),
+        "{boost}"
+    );
     // One dB rule: never "-0.0".
     assert!(!text.contains("-0.0"), "{text}");
 }
