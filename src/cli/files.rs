@@ -119,8 +119,10 @@ pub struct ExportArgs {
     /// Dither when reducing to ≤ 24-bit integer output.
     #[arg(long, value_enum, default_value_t = DitherArg::Tpdf)]
     pub dither: DitherArg,
-    /// Gain before the filters: `auto` (= -(largest boost), so nothing can clip), `profile` (the
-    /// profile's own value) or a number in dB.
+    /// Gain before the filters: `auto` (= -(largest boost), so no frequency comes out louder than
+    /// it went in; the filters' phase can still raise a peak, and the report then counts clipped
+    /// samples and gives the preamp that avoids them), `profile` (the profile's own value) or a
+    /// number in dB.
     #[arg(
         long,
         default_value = "auto",

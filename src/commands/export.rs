@@ -424,9 +424,17 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
+        // The filters are linear, so this preamp brings the measured peak to -0.1 dBFS: even
+        // `auto` (minus the largest boost) can clip, where the filters' phase shifts align peaks.
+        let fits = ((r.preamp_db - r.peak_dbfs - 0.1) * 10.0).floor() / 10.0;
         format!(
-            "{} samples CLIPPED (try --preamp auto or a lower value)",
-            r.clipped_samples
+            "{} samples CLIPPED (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
+            r.clipped_samples,
+            if r.loudness_lufs.is_some() {
+                " --no-match"
+            } else {
+                ""
+            }
         )
     };
     let line = format!(

@@ -248,7 +248,7 @@ fn print_fit(
         e.worst_db,
         e.worst_hz
     )?;
-    outln!("Preamp {preamp_db:+.1} dB (the largest boost; nothing clips)")?;
+    outln!("Preamp {preamp_db:+.1} dB (minus the largest boost, as export's --preamp auto)")?;
     if let Some(out) = &args.output {
         outln!("Wrote {}", out.display())?;
     }
