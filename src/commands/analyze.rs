@@ -218,16 +218,21 @@ fn print_table(r: &Report) -> Result<()> {
         r.duration_s
     )?;
     outln!()?;
-    let head: String = r
+    // Each column as wide as its label and two spaces (`iem:moondrop-ssr`), 10 at least.
+    let widths: Vec<usize> = r
         .versions
         .iter()
-        .map(|v| format!("{:>10}", v.label))
+        .map(|v| (v.label.chars().count() + 2).max(10))
         .collect();
-    outln!("{:<26}{head}", "")?;
-    let row = |name: &str, f: &dyn Fn(&Version) -> String| {
-        let cells: String = r.versions.iter().map(|v| format!("{:>10}", f(v))).collect();
-        outln!("{name:<26}{cells}")
+    let cells = |f: &dyn Fn(&Version) -> String| -> String {
+        r.versions
+            .iter()
+            .zip(&widths)
+            .map(|(v, &w)| format!("{:>w$}", f(v)))
+            .collect()
     };
+    outln!("{:<26}{}", "", cells(&|v| v.label.clone()))?;
+    let row = |name: &str, f: &dyn Fn(&Version) -> String| outln!("{name:<26}{}", cells(f));
     row("preamp dB", &|v| {
         v.preamp_db.map_or("-".into(), |g| format!("{g:+.1}"))
     })?;

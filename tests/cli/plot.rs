@@ -272,10 +272,22 @@ fn analyze_of_a_clip_too_short_for_loudness_says_it_is_not_matched() {
     }
     w.finalize().unwrap();
     let svg = dir.path().join("clip.svg");
-    let args = ["analyze", "clip.wav", "-p", "ba", "--plot", "clip.svg"];
+    let args = [
+        "analyze",
+        "clip.wav",
+        "-p",
+        "ba",
+        "-p",
+        "iem:moondrop-ssr",
+        "--plot",
+        "clip.svg",
+    ];
     let o = cli::run(&args, dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let out = cli::text(&o.stdout);
+    // A long profile name gets a column of its own, not run into its neighbour's.
+    let head: Vec<&str> = out.lines().nth(2).unwrap().split_whitespace().collect();
+    assert_eq!(head, ["input", "ba", "iem:moondrop-ssr"], "{out}");
     assert!(
         out.contains("(-inf: no BS.1770 loudness: shorter than 0.4 s"),
         "{out}"
