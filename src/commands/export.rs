@@ -81,6 +81,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .map(|(n, p)| crate::profiles::output_label(n, p))
         .collect();
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
+    if args.match_loudness && profiles.len() < 2 {
+        return Err(Error::usage(
+            "--match",
+            "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
+        ));
+    }
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
     if let Some(out) = &args.output {

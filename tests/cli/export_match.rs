@@ -130,3 +130,18 @@ fn a_files_preamp_is_kept_replaced_or_overridden() {
         assert_eq!(r[0]["preamp_db"].as_f64().unwrap(), want, "{choice}");
     }
 }
+
+/// `--match` with one profile has nothing to match: refused as a usage error naming the flag, not
+/// silently ignored (the output would have kept --preamp while the user asked for a match).
+#[test]
+fn match_with_one_profile_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = iemsim(&["export", &music(), "-p", "ba", "--match"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = crate::common::cli::stderr(&o);
+    assert!(
+        err.contains("--match") && err.contains("one profile"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
