@@ -161,6 +161,7 @@ fn main() {
             dither: Dither::Tpdf,
             preamp: Preamp::Profile,
             force: true,
+            skip_existing: false,
             quiet: true,
         };
         let t = Instant::now();

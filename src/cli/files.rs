@@ -142,8 +142,9 @@ pub struct ExportArgs {
     /// Replace existing output files.
     #[arg(long)]
     pub force: bool,
-    /// Resume an interrupted run: leave out each input whose outputs all exist already (each
-    /// with a line). Outputs only get their names once complete, so an existing one is whole.
+    /// Resume an interrupted run: keep every output that exists already and write the others
+    /// (each kept one with a line; an input whose outputs all exist is not read). Outputs only
+    /// get their names once complete, so an existing one is whole.
     #[arg(long, conflicts_with = "force")]
     pub skip_existing: bool,
     /// Files of a folder exported at once [default: the available cores]. The outputs are

@@ -111,7 +111,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     } else {
         0
     };
-    if input.is_dir() && !args.force {
+    // With --skip-existing, an input with only some outputs is resumed output by output.
+    if input.is_dir() && !args.force && !args.skip_existing {
         refuse_existing_outputs(&plan)?;
     }
     let started = std::time::Instant::now();
@@ -123,7 +124,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // A folder's files, and standard input, learn their rate only now: their profiles are
     // resolved again at it (the one Nyquist rule).
     let check_each = (!input.is_file()).then_some(args.profiles.as_slice());
-    let (reports, first_error) =
+    let (reports, first_error, failed) =
         export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
             if args.report.json {
                 return Ok(());
@@ -136,7 +137,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         other => other,
     };
     let attempted = inputs.len() - resumed;
-    let failed = attempted.saturating_sub(reports.len() / profiles.len().max(1));
     if input.is_dir() {
         crate::io::diag::diag!(
             "iemsim: {} inputs → {} outputs, {} skipped, {failed} failed, in {:.1} s",
@@ -169,6 +169,7 @@ fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
         },
         preamp: args.preamp,
         force: args.force,
+        skip_existing: args.skip_existing,
         quiet: args.quiet || args.report.json,
     }
 }
@@ -313,6 +314,8 @@ struct Done {
     printed: usize,
     reports: Vec<OutputReport>,
     first_error: Option<crate::error::Error>,
+    /// How many inputs failed.
+    failed: usize,
     print_error: Option<crate::error::Error>,
 }
 
@@ -330,7 +333,7 @@ fn export_all(
     cores: usize,
     check_each: Option<&[String]>,
     print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
-) -> Result<(Vec<OutputReport>, Option<crate::error::Error>)> {
+) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, usize)> {
     if jobs > 1 {
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
     }
@@ -346,6 +349,7 @@ fn export_all(
         printed: 0,
         reports: Vec::new(),
         first_error: None,
+        failed: 0,
         print_error: None,
     });
     let worker = || loop {
@@ -385,6 +389,7 @@ fn export_all(
                     d.reports.extend(r);
                 }
                 Err(e) => {
+                    d.failed += 1;
                     if plan.len() > 1 {
                         run.suspend(|| crate::io::diag::diag!("iemsim: {e:#}"));
                     }
@@ -409,7 +414,7 @@ fn export_all(
     if let Some(e) = d.print_error {
         return Err(e);
     }
-    Ok((d.reports, d.first_error))
+    Ok((d.reports, d.first_error, d.failed))
 }
 
 /// `export --json`: what was written, and which inputs of a folder were left out and why.

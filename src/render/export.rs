@@ -124,6 +124,10 @@ pub struct ExportOptions {
     pub dither: Dither,
     pub preamp: Preamp,
     pub force: bool,
+    /// `--skip-existing`: an output that exists already is kept, not written (outputs get their
+    /// names only when complete, see `io::atomic`); the others are, at the gains a whole run
+    /// gives them (matching still measures every profile).
+    pub skip_existing: bool,
     /// No progress bars: read by the caller's [`Watch`] (the library draws none).
     pub quiet: bool,
 }
@@ -197,7 +201,17 @@ pub fn export_matched(
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    for (i, ((profile, _), (target, container, format))) in jobs.iter().zip(&targets).enumerate() {
+    let mut written = Vec::with_capacity(jobs.len());
+    for (i, ((profile, out), (target, container, format))) in jobs.iter().zip(&targets).enumerate()
+    {
+        if opts.skip_existing && *target != Target::Stdout && out.is_file() {
+            watch.warn(&format!(
+                "keeping {}: it exists already (--skip-existing)",
+                out.display()
+            ));
+            continue;
+        }
+        written.push(i);
         let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
             Some((gains, _)) => gains[i],
@@ -229,7 +243,7 @@ pub fn export_matched(
     let reports = stats
         .into_iter()
         .zip(meta)
-        .zip(jobs.iter().zip(&targets))
+        .zip(written.iter().map(|&i| (&jobs[i], &targets[i])))
         .map(
             |((stats, (preamp_db, dropped_filters)), ((profile, out), (_, container, format)))| {
                 OutputReport {

@@ -908,6 +908,28 @@ fn skip_existing_resumes_a_folder_run() {
     );
     assert!(d.join("out/b.dd.wav").is_file());
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), first);
+
+    // An input with only some of its outputs (stopped between two renames, or a profile added):
+    // the missing ones are written, at the level the whole matched run gives them, and the
+    // others kept, each with a line (this was refused: "1 of the 4 outputs exist already").
+    let both = ["export", "in", "-p", "ba", "-p", "dd", "--out-dir", "both"];
+    let o = iemsim(&both, d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole_ba = fs::read(d.join("both/b.ba.wav")).unwrap();
+    fs::remove_file(d.join("both/b.ba.wav")).unwrap();
+    let o = iemsim(&[&both[..], &["--skip-existing"]].concat(), d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("keeping") && l.contains("b.dd.wav")),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 inputs → 1 outputs, 1 skipped, 0 failed"),
+        "{err}"
+    );
+    assert_eq!(fs::read(d.join("both/b.ba.wav")).unwrap(), whole_ba);
 }
 
 /// Earlier outputs are known by iemsim's mark (WAV `ISFT`, FLAC `ENCODER`), whatever the profile
