@@ -74,12 +74,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .map(|n| super::resolve_through(hp.as_ref(), n, rate))
         .collect::<Result<Vec<_>>>()?;
     // What each output's name says: never what a file claims to be (its `name` field).
-    let labels: Vec<String> = args
-        .profiles
-        .iter()
-        .zip(&profiles)
-        .map(|(n, p)| crate::profiles::output_label(n, p))
-        .collect();
+    let labels = crate::profiles::output_labels(&args.profiles, &profiles);
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     if args.match_loudness && profiles.len() < 2 {
         return Err(Error::usage(

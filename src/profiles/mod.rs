@@ -208,6 +208,53 @@ pub fn output_label(spec: &str, profile: &Profile) -> String {
     }
 }
 
+/// [`output_label`] of each `-p` value, made distinct where two files share a stem
+/// (`-p x/eq.toml -p y/eq.txt`): such a file's label gains its extension (`eq-toml`), then its
+/// folder's name (`x-eq-txt`). Labels that still clash (one profile named twice) stay, for the
+/// collision check to refuse.
+pub fn output_labels(specs: &[String], profiles: &[Profile]) -> Vec<String> {
+    let mut labels: Vec<String> = specs
+        .iter()
+        .zip(profiles)
+        .map(|(s, p)| output_label(s, p))
+        .collect();
+    for longer in [with_extension as fn(&Path) -> String, with_folder] {
+        let clashing: Vec<usize> = (0..labels.len())
+            .filter(|&i| {
+                is_file_spec(&specs[i])
+                    && (0..labels.len()).any(|j| {
+                        j != i && specs[j] != specs[i] && labels[j].eq_ignore_ascii_case(&labels[i])
+                    })
+            })
+            .collect();
+        for i in clashing {
+            labels[i] = longer(Path::new(&specs[i]));
+        }
+    }
+    labels
+}
+
+/// `eq-txt` for `x/eq.txt`.
+fn with_extension(path: &Path) -> String {
+    let stem = profile_file::stem_name(&path.to_string_lossy());
+    match path.extension() {
+        Some(ext) => format!("{stem}-{}", ext.to_string_lossy()),
+        None => stem,
+    }
+}
+
+/// `x-eq-txt` for `x/eq.txt`.
+fn with_folder(path: &Path) -> String {
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|f| f.to_string_lossy().into_owned());
+    match folder {
+        Some(f) => format!("{f}-{}", with_extension(path)),
+        None => with_extension(path),
+    }
+}
+
 /// The profile a `-p` value means: a file (by extension, or an existing path) or a name. `rate_hz`,
 /// when the caller knows the audio's rate, makes a file's filters at or above Nyquist an error
 /// naming their line (built-ins drop such filters with a warning instead).

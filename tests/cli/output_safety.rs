@@ -378,3 +378,46 @@ fn refusals_give_the_advice_that_fits() {
         "{err}"
     );
 }
+
+/// Two different profile files with one stem (`x/eq.toml`, `y/eq.txt`) were refused as "name each
+/// profile once", with no way out but renaming them (`-o` takes one profile): their outputs are
+/// named apart by extension, then by folder.
+#[test]
+fn profile_files_with_one_stem_get_outputs_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 48_000, 4800);
+    for (path, db) in [("x/eq.txt", -3), ("y/eq.txt", 3), ("y/eq.toml", 0)] {
+        let path = d.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = if path.extension().unwrap() == "toml" {
+            "name = \"toml\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 2\nq = 1\n"
+                .to_string()
+        } else {
+            format!("Filter 1: ON PK Fc 1000 Hz Gain {db} dB Q 1\n")
+        };
+        std::fs::write(path, text).unwrap();
+    }
+    let args = [
+        "export",
+        "in.wav",
+        "-p",
+        "x/eq.txt",
+        "-p",
+        "y/eq.txt",
+        "-p",
+        "y/eq.toml",
+    ];
+    let o = iemsim(&args, d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for out in ["in.x-eq-txt.wav", "in.y-eq-txt.wav", "in.eq-toml.wav"] {
+        assert!(d.join(out).is_file(), "{out}: {}", text(&o.stdout));
+    }
+    // One file named twice is still refused.
+    let o = iemsim(
+        &["export", "in.wav", "-p", "x/eq.txt", "-p", "./x/eq.txt"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("name each profile once"));
+}
