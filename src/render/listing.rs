@@ -34,14 +34,22 @@ pub fn default_container(input: &Path) -> Container {
     }
 }
 
-/// The most bytes of a profile's part in an output name (names stay well within 255 bytes).
+/// The most bytes of a profile's part, and of the input's, in an output name: together within
+/// the 255 bytes a file name may have, with the dots and extension.
 const MAX_LABEL_BYTES: usize = 80;
+const MAX_STEM_BYTES: usize = 150;
 
 /// `s` as one portable file-name component: no `/ \ : * ? " < > |`, no control character (each
 /// becomes `-`), no trailing dot or space, at most [`MAX_LABEL_BYTES`]. Windows, exFAT and SMB
 /// refuse the colon of `iem:moondrop-ssr` (→ `iem-moondrop-ssr`), and a separator would let the
 /// text steer the path (`../../x` → `..-..-x`, one harmless component).
 pub fn portable_name(s: &str) -> String {
+    portable(s, MAX_LABEL_BYTES)
+}
+
+/// [`portable_name`] within `max` bytes: a longer name keeps its start and ends in `~` and 8
+/// hex digits of its SHA-256, so two long names that differ only past the cut stay apart.
+fn portable(s: &str, max: usize) -> String {
     let mut out: String = s
         .chars()
         .map(|c| {
@@ -52,12 +60,16 @@ pub fn portable_name(s: &str) -> String {
             }
         })
         .collect();
-    if out.len() > MAX_LABEL_BYTES {
-        let mut keep = MAX_LABEL_BYTES;
+    if out.len() > max {
+        use sha2::Digest;
+        let mut keep = max - 9;
         while !out.is_char_boundary(keep) {
             keep -= 1;
         }
         out.truncate(keep);
+        let digest = sha2::Sha256::digest(s.as_bytes());
+        out.push('~');
+        out.extend(digest[..4].iter().map(|b| format!("{b:02x}")));
     }
     let trimmed = out.trim_end_matches(['.', ' ']).trim_start();
     if trimmed.is_empty() {
@@ -89,7 +101,7 @@ pub fn default_output(
         .unwrap_or_default();
     dir.join(format!(
         "{}.{}.{}",
-        portable_name(&stem),
+        portable(&stem, MAX_STEM_BYTES),
         portable_name(profile),
         container.extension()
     ))

@@ -318,6 +318,39 @@ fn portable_names_unit() {
     assert_eq!(portable_name("warm. . "), "warm");
     assert_eq!(portable_name("x\u{1b}]0;t\u{7}y"), "x-]0;t-y");
     assert_eq!(portable_name(".."), "profile");
+    // A long name keeps its start and a hash of the whole, so long names stay apart.
+    let (a, b) = ("z".repeat(100) + "1", "z".repeat(100) + "2");
+    let (pa, pb) = (portable_name(&a), portable_name(&b));
+    assert!(pa.len() <= 80 && pa.starts_with(&"z".repeat(71)) && pa.as_bytes()[71] == b'~');
+    assert_ne!(pa, pb);
+    assert_eq!(
+        portable_name(&"é".repeat(50)).len(),
+        70 + 9,
+        "cut at a character"
+    );
+}
+
+/// Two inputs whose long names differ only past the cut get outputs of their own (both were cut
+/// to the same 80 bytes and the export refused), each name within 255 bytes.
+#[test]
+fn long_input_names_that_differ_late_get_distinct_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("in")).unwrap();
+    let long = "z".repeat(200);
+    for n in ["1", "2"] {
+        tone(&d.join("in"), &format!("{long}{n}.wav"), 48_000);
+    }
+    let o = iemsim(
+        &["export", "in", "-p", "iem:moondrop-ssr", "--out-dir", "out"],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let outs = files_in(&d.join("out"));
+    assert_eq!(outs.len(), 2, "{outs:?}");
+    assert!(outs
+        .iter()
+        .all(|n| n.len() <= 255 && n.starts_with(&"z".repeat(100))));
 }
 
 // Item 16: `--force` replaces the contents, not the permissions.
