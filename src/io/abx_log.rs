@@ -143,6 +143,29 @@ pub fn check(path: &Path) -> Result<(), AbxLogError> {
     };
     if let Some(file) = open_existing(path, err)? {
         scan(&file, |_| {}).map_err(err)?.map_err(not_a_log(path))?;
+        // Opening for appending writes nothing, and fails now where the append would.
+        OpenOptions::new().append(true).open(path).map_err(err)?;
+        return Ok(());
+    }
+    // A new log: its nearest existing folder must let us create what is missing.
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+        dir = d.parent();
+    }
+    let dir = dir
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is not a folder", dir.display()),
+        )));
+    }
+    if !crate::io::atomic::dir_writable(dir) {
+        return Err(err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("cannot create files in {}", dir.display()),
+        )));
     }
     Ok(())
 }

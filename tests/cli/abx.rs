@@ -624,6 +624,62 @@ fn log_refuses_foreign_files_and_keeps_them_intact() {
 }
 
 /// The X box (third of A | B | X) is the one drawn with the thick "listening" border.
+/// A log that cannot be written is refused before the first trial (a path under a file, a
+/// folder without write permission); and when the append fails only at the end (`/proc`, where
+/// even root cannot create a file), the finished session's score is printed before the error,
+/// not lost with its log line.
+#[test]
+fn an_unwritable_log_never_costs_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let wav = wav.to_str().unwrap();
+    fs::write(dir.path().join("notes.txt"), "mine\n").unwrap();
+    let session = |log: &str| {
+        let args = [
+            "abx",
+            wav,
+            "--no-tui",
+            "--trials",
+            "2",
+            "--answers",
+            "a,b",
+            "--log",
+            log,
+        ];
+        iemsim(&args, dir.path())
+    };
+    let o = session("notes.txt/abx.jsonl");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).is_empty(),
+        "a trial ran: {}",
+        text(&o.stdout)
+    );
+    assert!(
+        text(&o.stderr).contains("Not a directory"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+    if cfg!(target_os = "linux") && Path::new("/proc/self").is_dir() {
+        let o = session("/proc/iemsim-abx-test.jsonl");
+        let out = text(&o.stdout);
+        assert_ne!(o.status.code(), Some(0), "{out}");
+        assert!(
+            out.contains("score: ") && !out.contains("logged to"),
+            "{out}"
+        );
+        assert!(
+            text(&o.stderr).contains("cannot append"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+}
+
 fn listening_to_x(screen: &str) -> bool {
     screen.lines().nth(3).is_some_and(|l| {
         l.trim_start().starts_with('╭')

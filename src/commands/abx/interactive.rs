@@ -78,22 +78,18 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         file_sha256: started.sha256()?,
         ..setup.clone()
     };
-    let logged = finish_session(setup, &session, gains);
+    let (record, logged) = finish_session(setup, &session, gains);
     // With the terminal gone there is nobody to print to (and println! would panic).
     if terminal_gone {
         return logged.and_then(|_| crate::error::check_interrupted());
     }
     drop(hangup);
+    // The score first, whatever happened to its log line: a finished session is never lost.
+    print_report(setup, &record, &session.verdict(), logged.is_ok())?;
     match (outcome, logged) {
-        (Ok(()), Ok(record)) => {
-            print_report(setup, &record, &session.verdict())?;
-            crate::error::check_interrupted()
-        }
+        (Ok(()), Ok(())) => crate::error::check_interrupted(),
         (Ok(()), Err(log_err)) => Err(log_err),
-        (Err(e), Ok(record)) => {
-            print_report(setup, &record, &session.verdict())?;
-            Err(e)
-        }
+        (Err(e), Ok(())) => Err(e),
         (Err(e), Err(log_err)) => {
             crate::io::diag::diag!("iemsim: {log_err:#}");
             Err(e)

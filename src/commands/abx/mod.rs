@@ -281,8 +281,9 @@ fn run_scripted(setup: &Setup, answers: &[Choice]) -> Result<()> {
             )?;
         }
     }
-    let record = finish_session(setup, &session, gains)?;
-    print_report(setup, &record, &session.verdict())
+    let (record, logged) = finish_session(setup, &session, gains);
+    print_report(setup, &record, &session.verdict(), logged.is_ok())?;
+    logged
 }
 
 /// The output gains (dB) the player applies to A and B with loudness matching on (the one rule
@@ -332,13 +333,15 @@ pub fn trial_line(number: u32, planned: u32, t: &Trial) -> String {
     )
 }
 
-/// Builds the session's record and appends it to the log. `gains_db` are the loudness-matching
-/// gains applied to A and B. A session with unanswered trials is logged as abandoned.
+/// Builds the session's record and appends it to the log; returns the record whether or not the
+/// append worked, so a finished session's score is never lost with its log line. `gains_db` are
+/// the loudness-matching gains applied to A and B. A session with unanswered trials is logged
+/// as abandoned.
 pub fn finish_session(
     setup: &Setup,
     session: &AbxSession,
     gains_db: [f64; 2],
-) -> Result<AbxRecord> {
+) -> (AbxRecord, Result<()>) {
     let (k, n) = session.score();
     let file = std::fs::canonicalize(&setup.input).unwrap_or_else(|_| setup.input.clone());
     let record = AbxRecord {
@@ -359,8 +362,8 @@ pub fn finish_session(
         completed: session.finished(),
         seed: setup.seed,
     };
-    abx_log::append(&setup.log_path, &record)?;
-    Ok(record)
+    let logged = abx_log::append(&setup.log_path, &record).map_err(Into::into);
+    (record, logged)
 }
 
 #[derive(Serialize)]
@@ -369,17 +372,25 @@ struct JsonReport<'a> {
     record: &'a AbxRecord,
     verdict: Option<&'a Verdict>,
     note: Option<String>,
-    log: &'a Path,
+    /// None when the session could not be logged (the error follows).
+    log: Option<&'a Path>,
 }
 
-/// Prints the score, p-value and verdict (text or JSON), or the abandoned-session note.
-pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Result<()> {
+/// Prints the score, p-value and verdict (text or JSON), or the abandoned-session note; where it
+/// was logged, unless the append failed (`logged` false: its error follows).
+pub fn print_report(
+    setup: &Setup,
+    record: &AbxRecord,
+    verdict: &Verdict,
+    logged: bool,
+) -> Result<()> {
     let note = (!record.completed).then(|| {
         format!(
-            "stopped after {} of {}: logged as abandoned. No verdict: stopping early \
+            "stopped after {} of {}{}. No verdict: stopping early \
              when ahead makes a score look better than it is, so only completed sessions count.",
             record.n,
-            crate::ui::fmt::count(record.trials_planned as usize, "trial")
+            crate::ui::fmt::count(record.trials_planned as usize, "trial"),
+            if logged { ": logged as abandoned" } else { "" }
         )
     });
     if setup.json {
@@ -387,7 +398,7 @@ pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Res
             record,
             verdict: record.completed.then_some(verdict),
             note,
-            log: &setup.log_path,
+            log: logged.then_some(setup.log_path.as_path()),
         };
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
@@ -407,7 +418,9 @@ pub fn print_report(setup: &Setup, record: &AbxRecord, verdict: &Verdict) -> Res
             outln!("{note}")?;
         }
     }
-    outln!("logged to {}", setup.log_path.display())?;
+    if logged {
+        outln!("logged to {}", setup.log_path.display())?;
+    }
     Ok(())
 }
 
