@@ -9,7 +9,8 @@
 //!
 //! **Only a log is appended to.** `--log` may name the wrong file (a WAV, notes, another
 //! program's JSON), so before writing, holding the lock, the whole file is read: it must be
-//! missing, empty, or a regular file whose every line parses as an [`AbxRecord`]. Anything else
+//! missing, empty, or a regular file whose every line parses as an [`AbxRecord`] (blank lines
+//! aside: an `echo >> log` or an edit leaves them, and they hold nothing). Anything else
 //! is refused with [`AbxLogError::NotALog`] and left byte for byte as it was. `iemsim abx` checks
 //! this before the first trial too ([`check`]), so a wrong `--log` never costs a session.
 //!
@@ -47,13 +48,16 @@ pub enum AbxLogError {
     /// The file exists but is not an ABX log: nothing is written to it.
     #[error("{path}: not an ABX log ({detail}); refusing to append to it, it is left as it was (name another file with --log)")]
     NotALog { path: PathBuf, detail: String },
+    /// The same, for `abx --summary`, which appends nothing.
+    #[error("{path}: not an ABX log ({detail}); name the log to summarise")]
+    NotALogToRead { path: PathBuf, detail: String },
 }
 
 impl AbxLogError {
     /// Input when the user can fix it (another `--log`, a data folder): exit code 2.
     pub fn class(&self) -> Class {
         match self {
-            Self::NoDataDir | Self::NotALog { .. } => Class::Input,
+            Self::NoDataDir | Self::NotALog { .. } | Self::NotALogToRead { .. } => Class::Input,
             Self::Append { source, .. } | Self::Read { source, .. } | Self::Hash { source, .. } => {
                 Class::of_io(source)
             }
@@ -68,7 +72,8 @@ impl From<AbxLogError> for Error {
             AbxLogError::Append { path, .. }
             | AbxLogError::Read { path, .. }
             | AbxLogError::Hash { path, .. }
-            | AbxLogError::NotALog { path, .. } => Some(Subject::File(path.clone())),
+            | AbxLogError::NotALog { path, .. }
+            | AbxLogError::NotALogToRead { path, .. } => Some(Subject::File(path.clone())),
         };
         Self::of(e.class(), subject, e)
     }
@@ -247,7 +252,7 @@ enum Shape {
     Clean,
     /// Records, then a dead writer's fragment starting at `complete_len`: cut it off.
     TornRecord { complete_len: u64 },
-    /// Records, the last one whole but without its '\n': start a new line.
+    /// Records, the last one whole (or blank) but without its '\n': start a new line.
     UnterminatedRecord,
 }
 
@@ -260,8 +265,15 @@ pub struct Sessions {
 }
 
 /// Every session in the log at `path`. A missing file is an empty log; anything that is not a
-/// log (a foreign line, not a regular file) is [`AbxLogError::NotALog`], as for appending.
+/// log (a foreign line, not a regular file) is [`AbxLogError::NotALogToRead`].
 pub fn read_all(path: &Path) -> Result<Sessions, AbxLogError> {
+    read_sessions(path).map_err(|e| match e {
+        AbxLogError::NotALog { path, detail } => AbxLogError::NotALogToRead { path, detail },
+        e => e,
+    })
+}
+
+fn read_sessions(path: &Path) -> Result<Sessions, AbxLogError> {
     let err = |source| AbxLogError::Read {
         path: path.to_path_buf(),
         source,
@@ -313,14 +325,16 @@ fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<
         if let Some(r) = record {
             on_record(r);
         }
+        // A blank line (an `echo >> log`, an edit) holds nothing: neither a record nor foreign.
+        let blank = body.iter().all(u8::is_ascii_whitespace);
         if terminated {
-            if !is_record {
+            if !is_record && !blank {
                 return Ok(Err(format!("line {number} is not an ABX session record")));
             }
             continue;
         }
         // The last line, without '\n'.
-        return Ok(Ok(if is_record {
+        return Ok(Ok(if is_record || blank {
             Shape::UnterminatedRecord
         } else if body.starts_with(RECORD_START) || RECORD_START.starts_with(body) {
             Shape::TornRecord {

@@ -125,7 +125,7 @@ fn foreign_files_are_refused_and_left_untouched() {
             "log-then-foreign-tail",
             format!("{good}\nhello").into_bytes(),
         ),
-        ("blank-line", format!("{good}\n\n").into_bytes()),
+        ("blank-then-text", format!("{good}\n\nhello\n").into_bytes()),
     ];
     for (name, bytes) in cases {
         let p = dir.path().join(name);
@@ -162,6 +162,34 @@ fn missing_empty_and_valid_logs_are_appended_to() {
     check(&p).unwrap();
     append(&p, &record(2)).unwrap();
     assert_eq!(fs::read_to_string(&p).unwrap().lines().count(), 2);
+}
+
+/// Blank lines (an `echo >> log`, an edit) are neither records nor foreign: the log is read and
+/// appended to (it was refused, locking the user out of their own log), and `--summary`'s
+/// refusal of a foreign file says nothing of appending.
+#[test]
+fn blank_lines_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("log.jsonl");
+    let good = serde_json::to_string(&record(1)).unwrap();
+    fs::write(&p, format!("\n{good}\n  \n\t\n")).unwrap();
+    check(&p).unwrap();
+    append(&p, &record(2)).unwrap();
+    fs::write(dir.path().join("tail"), format!("{good}\n  ")).unwrap();
+    append(&dir.path().join("tail"), &record(3)).unwrap();
+    for (file, ks) in [("log.jsonl", [1, 2]), ("tail", [1, 3])] {
+        let got: Vec<u32> = read_all(&dir.path().join(file))
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| r.k)
+            .collect();
+        assert_eq!(got, ks, "{file}");
+    }
+    let notes = dir.path().join("notes.txt");
+    fs::write(&notes, "milk\n").unwrap();
+    let e = read_all(&notes).unwrap_err().to_string();
+    assert!(e.contains("not an ABX log") && !e.contains("append"), "{e}");
 }
 
 /// A whole record whose '\n' is missing (an edited file) is kept; the next one gets its line.
