@@ -49,26 +49,49 @@ pub struct Summary {
     pub pairs: Vec<PairRow>,
     /// Sessions listed but not pooled because they were abandoned.
     pub abandoned: usize,
+    /// Sessions whose stored score (k, n, p) did not match their trials (an edited log):
+    /// scored from the trials.
+    pub recounted: usize,
+}
+
+/// A session's score as its trials say it, (k, n, p): a log is a text file anyone can edit, so
+/// the stored k, n and p are not trusted (`5/2` correct would pool into a "heard" verdict).
+fn recount(r: &AbxRecord) -> (u32, u32, f64) {
+    let n = u32::try_from(r.trials.len()).unwrap_or(u32::MAX);
+    let k = r.trials.iter().filter(|t| t.hidden == t.answer).count();
+    let k = u32::try_from(k).unwrap_or(u32::MAX);
+    (k, n, binomial_p_at_least(k, n, 0.5))
 }
 
 /// Tables the sessions in log order and pools the completed ones per unordered profile pair
 /// (pairs in order of first appearance).
 pub fn summarise(records: &[AbxRecord]) -> Summary {
+    let scores: Vec<(u32, u32, f64)> = records.iter().map(recount).collect();
+    let recounted = records
+        .iter()
+        .zip(&scores)
+        .filter(|(r, &(k, n, p))| {
+            (r.k, r.n) != (k, n)
+                || (r.p_value - p).abs() > 1e-9
+                || r.trials.iter().any(|t| t.correct != (t.hidden == t.answer))
+        })
+        .count();
     let sessions = records
         .iter()
-        .map(|r| SessionRow {
+        .zip(&scores)
+        .map(|(r, &(k, n, p_value))| SessionRow {
             time: r.time.clone(),
             file: r.file.clone(),
             profile_a: r.profile_a.clone(),
             profile_b: r.profile_b.clone(),
-            k: r.k,
-            n: r.n,
-            p_value: r.p_value,
+            k,
+            n,
+            p_value,
             completed: r.completed,
         })
         .collect();
     let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
-    for r in records.iter().filter(|r| r.completed) {
+    for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| r.completed) {
         let same = |p: &PairRow| {
             (p.profiles[0] == r.profile_a && p.profiles[1] == r.profile_b)
                 || (p.profiles[0] == r.profile_b && p.profiles[1] == r.profile_a)
@@ -93,8 +116,8 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
         };
         let (row, files) = &mut pairs[at];
         row.sessions += 1;
-        row.k += r.k;
-        row.n += r.n;
+        row.k += k;
+        row.n += n;
         if !files.contains(&r.file_sha256.as_str()) {
             files.push(&r.file_sha256);
         }
@@ -112,6 +135,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
         sessions,
         pairs,
         abandoned: records.iter().filter(|r| !r.completed).count(),
+        recounted,
     }
 }
 
@@ -206,6 +230,12 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
             crate::ui::fmt::count(s.abandoned, "session")
         )?;
     }
+    if s.recounted > 0 {
+        outln!(
+            "{} scored from their trials: the score stored beside them did not match (an edited log?)",
+            crate::ui::fmt::count(s.recounted, "session")
+        )?;
+    }
     if torn_tail {
         outln!("the log ends in a cut-off line (a session killed while writing): skipped")?;
     }
@@ -253,7 +283,18 @@ mod tests {
     use super::*;
     use crate::io::abx_log::GainsDb;
 
+    /// `n` trials, the first `k` answered right.
     fn record(a: &str, b: &str, k: u32, n: u32, completed: bool, sha: &str) -> AbxRecord {
+        use crate::abx::{Choice, Trial};
+        let trials = (0..n)
+            .map(|i| Trial {
+                hidden: Choice::A,
+                answer: if i < k { Choice::A } else { Choice::B },
+                correct: i < k,
+                t_start_s: 0.0,
+                t_answer_s: 1.0,
+            })
+            .collect();
         AbxRecord {
             time: "2026-12-05T13:40:12.345Z".into(),
             file: "/music/x.wav".into(),
@@ -262,7 +303,7 @@ mod tests {
             profile_b: b.into(),
             gains_db: GainsDb { a: 0.0, b: 0.0 },
             trials_planned: n,
-            trials: Vec::new(),
+            trials,
             k,
             n,
             p_value: binomial_p_at_least(k, n, 0.5),
@@ -306,6 +347,24 @@ mod tests {
         // 12/16: Σ_{i≥12} C(16,i) = 2517, / 65536 = 0.0384.
         assert!((s.pairs[0].p_value - 2517.0 / 65536.0).abs() < 1e-15);
         assert!(s.pairs[0].significant);
+    }
+
+    /// An edited record (`"k":5,"n":2`, or a wrong trial's flag set) is scored from its trials.
+    #[test]
+    fn stored_scores_are_not_trusted() {
+        let mut five_of_two = record("ba", "dd", 1, 2, true, "h");
+        (five_of_two.k, five_of_two.n, five_of_two.p_value) = (5, 2, 0.0);
+        let mut flagged = record("ba", "dd", 0, 1, true, "h");
+        flagged.trials[0].correct = true;
+        (flagged.k, flagged.p_value) = (1, 0.5);
+        let honest = record("ba", "dd", 3, 4, true, "h");
+        let s = summarise(&[five_of_two, flagged, honest]);
+        assert_eq!(s.recounted, 2);
+        let scores: Vec<(u32, u32)> = s.sessions.iter().map(|r| (r.k, r.n)).collect();
+        assert_eq!(scores, [(1, 2), (0, 1), (3, 4)]);
+        assert_eq!((s.pairs[0].k, s.pairs[0].n), (4, 7));
+        assert!(!s.pairs[0].significant);
+        assert!((s.sessions[0].p_value - 0.75).abs() < 1e-12);
     }
 
     #[test]
