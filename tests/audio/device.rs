@@ -409,6 +409,19 @@ fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
         }
         other => panic!("want NotFound, got {other:?}"),
     }
+    // A blank or short name never lands on a hidden device (ALSA's `null` matched "" and "a"
+    // by its description, and "played" a whole file in 0.1 s into nothing).
+    for blank in ["", "  "] {
+        match device::open(Some(blank), RATE) {
+            Err(DeviceError::NotFound { .. }) => {}
+            other => panic!("{blank:?}: want NotFound, got {other:?}"),
+        }
+    }
+    for short in ["a", "discard"] {
+        if let Ok(out) = device::open(Some(short), RATE) {
+            assert_ne!(out.device_name(), "null", "{short:?}");
+        }
+    }
     // A name nothing matches is the user's to fix: exit 2, like an unknown profile (a missing
     // or failing device stays exit 1).
     for args in [

@@ -232,16 +232,20 @@ fn pick<Way>(
             let devices = dir
                 .devices(&host)
                 .map_err(|e| translate(e, wanted, false))?;
-            let needle = wanted.to_lowercase();
+            let needle = wanted.trim().to_lowercase();
             // The exact id first ("pulse" must not pick "pulse_monitor"), then any substring
-            // of the id or the description.
+            // of the id or the description, of a listed device only: a blank or short name
+            // (`""`, `a`) must not land on ALSA's hidden `null`, which discards the sound.
             let found = devices
                 .iter()
-                .position(|d| device_id(d).to_lowercase() == needle)
+                .position(|d| !needle.is_empty() && device_id(d).to_lowercase() == needle)
                 .or_else(|| {
                     devices.iter().position(|d| {
-                        device_id(d).to_lowercase().contains(&needle)
-                            || device_description(d).to_lowercase().contains(&needle)
+                        let id = device_id(d);
+                        !needle.is_empty()
+                            && !NOT_LISTED.contains(&id.as_str())
+                            && (id.to_lowercase().contains(&needle)
+                                || device_description(d).to_lowercase().contains(&needle))
                     })
                 });
             match found.and_then(|i| devices.into_iter().nth(i)) {
