@@ -295,7 +295,7 @@ impl<'a> Screen<'a> {
         match action {
             Action::Quit | Action::Back => return Some(Outcome::Quit),
             Action::Next => return self.next_part(),
-            Action::Prev => return Some(Outcome::Prev),
+            Action::Prev => return self.prev_part(),
             Action::Pick => self.picker = Some(tui::Picker::default()),
             Action::Help => self.show_help = true,
             Action::TogglePause => {
@@ -305,7 +305,12 @@ impl<'a> Screen<'a> {
             Action::Select(Live::B) => player.set_live(Side::B),
             Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
             Action::Toggle => player.set_live(player.live().other()),
-            Action::Seek(d) => player.seek_by(d),
+            Action::Seek(d) => {
+                if player.seek_by(d) {
+                    self.loop_mark = None;
+                    self.say("loop cleared: the seek went past its end");
+                }
+            }
             Action::Scroll(d) => self.text_scroll = self.text_scroll.saturating_add_signed(d),
             Action::ToggleLoop => self.toggle_loop(player),
             Action::ToggleMatch => self.toggle_match(player),
@@ -351,6 +356,17 @@ impl<'a> Screen<'a> {
                 None
             }
             _ => Some(Outcome::Next),
+        }
+    }
+
+    /// `p`: the previous demo part, unless this is the first one.
+    fn prev_part(&mut self) -> Option<Outcome> {
+        match self.demo.as_ref().map(|d| d.part) {
+            Some((0, _, _)) => {
+                self.say("this is the first part: n goes on, q quits");
+                None
+            }
+            _ => Some(Outcome::Prev),
         }
     }
 

@@ -607,15 +607,28 @@ impl Player {
         ((s.max(0.0) * f64::from(self.info.sample_rate)) as u64).min(self.info.frames)
     }
 
-    pub fn seek_s(&self, s: f64) {
+    /// Seeks to `s` seconds. A seek past the loop's end leaves the loop, which is cleared (true
+    /// is returned): the feeder would otherwise jump straight back into it while the clock went
+    /// on from the target. A seek before the loop's start plays into it.
+    pub fn seek_s(&self, s: f64) -> bool {
         let s = s.clamp(0.0, self.duration_s());
-        self.ctl.request_seek(self.frame_of(s));
+        let frame = self.frame_of(s);
+        let (ls, le) = (
+            self.ctl.loop_start.load(Acquire),
+            self.ctl.loop_end.load(Acquire),
+        );
+        let left_loop = le > ls && frame >= le;
+        if left_loop {
+            self.ctl.loop_end.store(0, Release);
+        }
+        self.ctl.request_seek(frame);
+        left_loop
     }
 
     /// Seeks `d_s` seconds from where playback is or is about to be (see
-    /// `Control::position_or_target`).
-    pub fn seek_by(&self, d_s: f64) {
-        self.seek_s(self.position_s() + d_s);
+    /// `Control::position_or_target`); true if that left the loop (see [`Player::seek_s`]).
+    pub fn seek_by(&self, d_s: f64) -> bool {
+        self.seek_s(self.position_s() + d_s)
     }
 
     /// Loop `a..b` seconds (and jump to `a`), or clear the loop.
@@ -624,7 +637,7 @@ impl Player {
             Some((a, b)) if b > a => {
                 self.ctl.loop_start.store(self.frame_of(a), Release);
                 self.ctl.loop_end.store(self.frame_of(b), Release);
-                self.seek_s(a);
+                let _ = self.seek_s(a);
             }
             _ => self.ctl.loop_end.store(0, Release),
         }
@@ -650,7 +663,7 @@ impl Player {
         if self.finished() && self.loop_s().is_none() {
             if !self.rewound {
                 self.ctl.paused.store(true, Relaxed);
-                self.seek_s(0.0);
+                let _ = self.seek_s(0.0);
                 self.rewound = true;
             }
         } else {

@@ -106,6 +106,11 @@ fn the_demo_screen_steps_through_parts_and_cleans_up() {
     t.wait_for("part 1 again", |s| {
         s.contains("part 1/2") && s.contains("Sibilance is") && !s.contains("more ↑")
     });
+    // p on the first part says so too (it did nothing, silently).
+    t.keys(&["p"]);
+    t.wait_for("the first-part message", |s| {
+        s.contains("this is the first part") && s.contains("part 1/2")
+    });
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
@@ -344,6 +349,35 @@ fn clearing_a_loop_keeps_the_clock_where_the_music_is() {
     let want = paused_at + 5;
     t.wait_for(&format!("→ from {paused_at} s lands at {want} s"), |s| {
         position_s(s) == Some(want)
+    });
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}
+
+/// → past a loop's end left the clock running on from the target while the feeder jumped back
+/// into the loop (the screen said 0:08, the music repeated 0:02–0:04). The seek now leaves the
+/// loop: it is cleared, and the screen says so.
+#[test]
+fn a_seek_past_the_loop_leaves_it() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let args = ["play", "--loop", "2-4"];
+    let t = tmux::iemsim("loopseek", (100, 30), &stack.env(), &args, "");
+    t.wait_for("playing the loop", |s| {
+        s.contains("playing") && s.contains("loop 0:02.0")
+    });
+    t.keys(&["Right"]);
+    let s = t.wait_for("loop cleared", |s| {
+        s.contains("loop cleared: the seek went past its end")
+    });
+    assert!(!s.contains("loop 0:02.0"), "{s}");
+    let at = position_s(&s).expect("a position");
+    assert!((6..=10).contains(&at), "landed at {at} s: {s}");
+    // Past the old loop's end, the clock goes on.
+    t.wait_for("the clock going on past the target", |s| {
+        position_s(s).is_some_and(|p| p >= at + 2)
     });
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));

@@ -339,7 +339,12 @@ impl State {
             Action::Select(l) => self.select(l, player),
             Action::Toggle => self.toggle(player),
             Action::Start if self.hidden.is_none() => self.start(player, session, started, t_s)?,
-            Action::Seek(d) => player.seek_by(d),
+            Action::Seek(d) => {
+                if player.seek_by(d) {
+                    self.loop_mark = None;
+                    self.say("loop cleared: the seek went past its end");
+                }
+            }
             Action::ToggleLoop => self.toggle_loop(player),
             Action::Answer(_) if self.hidden.is_none() => {
                 self.say("no trial yet: press Enter to start the trials");
@@ -421,7 +426,7 @@ impl State {
         self.hidden = Some(hidden);
         player.set_live(route(self.listening, hidden));
         if let Some((a, _)) = player.loop_s() {
-            player.seek_s(a);
+            let _ = player.seek_s(a);
         }
         Ok(())
     }
