@@ -35,7 +35,7 @@ pub const DEFAULT_INPUT: &str = "samples/music.wav";
     after_help = "Start with:\n  iemsim play                      A/B of ba vs dd on the bundled sample\n  \
         iemsim demo sibilance            what sibilance is, and how to hear it\n  \
         iemsim profiles                  the built-in profiles\n  \
-        iemsim export -p ba -p dd        the sample through ba and dd: two matched WAVs, here"
+        iemsim export -p ba -p dd        the sample through ba and dd: two matched WAVs beside it"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -85,7 +85,7 @@ pub enum Command {
     #[command(
         after_help = "With several profiles the outputs are loudness-matched (--match, the default): equally \
         loud by ITU-R BS.1770, as `play` matches, at the highest level at which none exceeds -0.1 dBFS.\n\n\
-        Examples:\n  iemsim export -p ba -p dd                       music.ba.wav and music.dd.wav here, matched\n  \
+        Examples:\n  iemsim export -p ba -p dd                       music.ba.wav, music.dd.wav (matched)\n  \
         iemsim export song.flac -p ba -p dd             song.ba.flac and song.dd.flac, matched\n  \
         iemsim export song.wav -p \"HD 600 ParametricEQ.txt\" -o eq.wav    an AutoEq / Equalizer APO file\n  \
         iemsim export song.wav -p ba -o song.ba.flac    FLAC (the extension picks the format)\n  \
