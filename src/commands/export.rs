@@ -84,6 +84,15 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     }
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
+    if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
+        return Err(Error::usage(
+            "--output",
+            format!(
+                "{0} is a folder: name an output file, or write every output into it with --out-dir {0}",
+                out.display()
+            ),
+        ));
+    }
     if let Some(out) = &args.output {
         // Before any work: an extension other than `.wav`/`.flac` (never written as WAV under
         // that name), one that contradicts `--format`, or a folder.

@@ -321,12 +321,8 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
             path.display()
         ))
     })?;
-    if !force && path.exists() {
-        return Err(Error::input(
-            path,
-            format!("{}: exists; add --force to replace it", path.display()),
-        ));
-    }
+    // The one destination rule of every output (a folder, a device, an existing file).
+    crate::io::sink_types::check_destination(path, force)?;
     let mut p = profile.clone();
     // To 0.01 dB, rounded down so it still leaves room for the largest boost: the exact value
     // printed 17 significant digits into a file people read and edit.

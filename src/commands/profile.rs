@@ -18,13 +18,11 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 ))
             })?;
             let refuse = |why: &str| Error::input(out, format!("{}: {why}", out.display()));
-            let exists = "already exists (add --force to replace it)";
             if same_file(out, std::path::Path::new(&a.input)) {
                 return Err(refuse("the output is the input; name another file"));
             }
-            if !a.force && (out.exists() || out.is_symlink()) {
-                return Err(refuse(exists));
-            }
+            // The one destination rule of every output (a folder, a device, an existing file).
+            crate::io::sink_types::check_destination(out, a.force)?;
             let profile = crate::profiles::resolve(&a.input, None)?;
             let text = format.write(&profile)?;
             let cannot = |e| crate::error::output_error(out, "cannot write", e);
@@ -35,7 +33,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             drop(file);
             tmp.commit(a.force).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    refuse(exists)
+                    refuse("already exists (use --force to replace it)")
                 } else {
                     cannot(e)
                 }

@@ -17,7 +17,7 @@ pub enum WavError {
     Exists { path: PathBuf },
     #[error("{path}: the output folder does not exist")]
     NoFolder { path: PathBuf },
-    #[error("{path}: is a folder; name an output file (or use --out-dir for a folder)")]
+    #[error("{path}: is a folder; name an output file")]
     IsFolder { path: PathBuf },
     #[error("{path}: is {what}, not a regular file: iemsim only replaces regular files, even with --force")]
     NotRegular { path: PathBuf, what: &'static str },

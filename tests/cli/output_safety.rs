@@ -421,3 +421,37 @@ fn profile_files_with_one_stem_get_outputs_of_their_own() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("name each profile once"));
 }
+
+/// A folder named as the output gets one answer from every command: "is a folder", never an
+/// `--force` that then fails too (fit, profile convert), and `--out-dir` only where it exists
+/// (export; generate has none).
+#[test]
+fn a_folder_as_the_output_is_refused_alike_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    input(&d.join("in.wav"), 48_000, 4800);
+    let csv = cli::root().join("samples/measurements/iem/ba/Etymotic ER4SR.csv");
+    let csv = csv.to_str().unwrap();
+    for name in ["eq.txt", "out.wav"] {
+        std::fs::create_dir(d.join(name)).unwrap();
+    }
+    let cases: [&[&str]; 5] = [
+        &["fit", csv, "-o", "eq.txt"],
+        &["fit", csv, "-o", "eq.txt", "--force"],
+        &["profile", "convert", "ba", "-o", "eq.txt", "--force"],
+        &["generate", "tone", "-o", "out.wav"],
+        &["export", "in.wav", "-p", "ba", "-o", "out.wav"],
+    ];
+    for args in cases {
+        let o = iemsim(args, d);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("is a folder"), "{args:?}: {err}");
+        assert!(!err.contains("--force"), "{args:?}: {err}");
+        assert_eq!(
+            err.contains("--out-dir"),
+            args[0] == "export",
+            "{args:?}: {err}"
+        );
+    }
+}
