@@ -180,11 +180,12 @@ pub enum Command {
         powershell  iemsim completions powershell >> $PROFILE\n  \
         elvish      iemsim completions elvish >> ~/.config/elvish/rc.elv")]
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on standard output: iemsim(1), or with COMMAND iemsim-COMMAND(1).
+    /// Print the manual page (roff) on standard output: iemsim(1), or with COMMAND iemsim-COMMAND(1);
+    /// or write every page into a folder (--out-dir).
     #[command(
         after_help = "Examples:\n  iemsim man | man -l -                          read it now\n  \
-        iemsim man > ~/.local/share/man/man1/iemsim.1  install it: then `man iemsim`\n  \
-        iemsim man export > ~/.local/share/man/man1/iemsim-export.1"
+        iemsim man profile convert | man -l -          a subcommand's page\n  \
+        iemsim man --out-dir ~/.local/share/man/man1   install every page: then `man iemsim`, `man iemsim-export`"
     )]
     Man(ManArgs),
 }
@@ -198,8 +199,16 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
-    /// A command's own page (`export`, `play`, ...) instead of the overview.
-    pub command: Option<String>,
+    /// A command's own page (`export`, `play`, `profile convert`, ...) instead of the overview.
+    #[arg(num_args = 0..)]
+    pub command: Vec<String>,
+    /// Write every page (iemsim.1, iemsim-export.1, iemsim-profile-convert.1, ...) into DIR,
+    /// created when missing.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<std::path::PathBuf>,
+    /// With --out-dir: replace the pages of an earlier install.
+    #[arg(long, requires = "out_dir")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,24 +5,24 @@ use crate::cli::{Cli, ManArgs};
 use crate::commands::out;
 use crate::error::Error;
 use crate::error::Result;
-use clap::CommandFactory;
+use clap::{Command, CommandFactory};
+use std::io::Write;
+use std::path::Path;
 
 pub fn run(args: &ManArgs) -> Result<()> {
-    let mut cli = Cli::command();
+    let mut cli = without_help(Cli::command());
     // Gives every command its full name (`iemsim-export`, `iemsim export` in the synopsis).
     cli.build();
-    let page = match args.command.as_deref() {
-        None => cli,
-        Some(name) => cli
+    if let Some(dir) = &args.out_dir {
+        return write_all(&cli, dir, args.force);
+    }
+    let mut page = &cli;
+    for name in &args.command {
+        page = page
             .get_subcommands()
-            .find(|c| c.get_name() == name && name != "help")
-            .cloned()
+            .find(|c| c.get_name() == name)
             .ok_or_else(|| {
-                let names: Vec<&str> = cli
-                    .get_subcommands()
-                    .map(|c| c.get_name())
-                    .filter(|n| *n != "help")
-                    .collect();
+                let names: Vec<&str> = page.get_subcommands().map(Command::get_name).collect();
                 Error::usage(
                     "COMMAND",
                     format!(
@@ -30,14 +30,70 @@ pub fn run(args: &ManArgs) -> Result<()> {
                         names.join(", ")
                     ),
                 )
-            })?,
-    };
+            })?;
+    }
     // Into memory first, so that a failed write to stdout is reported by `out` (exit 1).
+    out::text(&render(page)?)?;
+    Ok(())
+}
+
+/// `cmd` without clap's `help` subcommands, at every level: they have no page of their own
+/// (`iemsim help` is `--help`), so no page may point to one.
+fn without_help(cmd: Command) -> Command {
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    names
+        .iter()
+        .fold(cmd.disable_help_subcommand(true), |cmd, n| {
+            cmd.mut_subcommand(n, without_help)
+        })
+}
+
+/// One page, in roff (ASCII).
+fn render(page: &Command) -> Result<String> {
     let mut roff = Vec::new();
-    clap_mangen::Man::new(page)
+    clap_mangen::Man::new(page.clone())
         .source(format!("iemsim {}", env!("CARGO_PKG_VERSION")))
         .render(&mut roff)?;
-    out::text(&ascii_roff(&String::from_utf8_lossy(&roff)))?;
+    Ok(ascii_roff(&String::from_utf8_lossy(&roff)))
+}
+
+/// `--out-dir`: every page of `cmd` and its subcommands, each written atomically; an existing
+/// page is replaced only with `force`, and then nothing is written unless all can be.
+fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
+    fn pages<'a>(cmd: &'a Command, all: &mut Vec<&'a Command>) {
+        all.push(cmd);
+        for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
+            pages(sub, all);
+        }
+    }
+    let mut all = Vec::new();
+    pages(cmd, &mut all);
+    std::fs::create_dir_all(dir)
+        .map_err(|e| crate::error::output_error(dir, "cannot create the folder", e))?;
+    let named: Vec<(std::path::PathBuf, &Command)> = all
+        .into_iter()
+        .map(|c| {
+            (
+                dir.join(format!("{}.1", c.get_display_name().unwrap_or("iemsim"))),
+                c,
+            )
+        })
+        .collect();
+    for (path, _) in &named {
+        crate::io::sink_types::check_destination(path, force)?;
+    }
+    for (path, page) in &named {
+        let cannot = |e| crate::error::output_error(path, "cannot write", e);
+        let (tmp, mut file) = crate::io::atomic::TempFile::create(path).map_err(cannot)?;
+        file.write_all(render(page)?.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(cannot)?;
+        tmp.commit(force).map_err(cannot)?;
+    }
+    out::outln!("{} manual pages written to {}", named.len(), dir.display())?;
     Ok(())
 }
 

@@ -90,6 +90,40 @@ fn man_pages_for_the_tool_and_each_command() {
             "{name}: {sub}"
         );
     }
+    // No page points to a `help` page, which cannot be made; nested commands have theirs.
+    assert!(!page.contains("iemsim\\-help"), "{page}");
+    let o = iemsim(&["man", "profile"]);
+    assert!(!text(&o.stdout).contains("help(1)"), "{}", text(&o.stdout));
+    assert!(text(&o.stdout).contains("iemsim\\-profile\\-convert(1)"));
+    let o = iemsim(&["man", "profile", "convert"]);
+    assert!(
+        text(&o.stdout).contains(".TH iemsim-profile-convert 1"),
+        "{}",
+        stderr(&o)
+    );
+    // Every page into a folder: one per command and subcommand, never clobbered without --force.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man1");
+    let o = iemsim(&["man", "--out-dir", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for name in names.iter().map(|n| format!("iemsim-{n}.1")).chain([
+        "iemsim.1".to_string(),
+        "iemsim-profile-convert.1".to_string(),
+        "iemsim-config-set.1".to_string(),
+    ]) {
+        assert!(files.contains(&name), "{name} missing: {files:?}");
+    }
+    assert!(!files.iter().any(|f| f.contains("help")), "{files:?}");
+    let o = iemsim(&["man", "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iemsim(&["man", "--out-dir", out.to_str().unwrap(), "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
     let o = iemsim(&["man", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
