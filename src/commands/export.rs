@@ -76,28 +76,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels = crate::profiles::output_labels(&args.profiles, &profiles);
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
-    if args.match_loudness && profiles.len() < 2 {
-        return Err(Error::usage(
-            "--match",
-            "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
-        ));
-    }
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
-    if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
-        return Err(Error::usage(
-            "--output",
-            format!(
-                "{0} is a folder: name an output file, or write every output into it with --out-dir {0}",
-                out.display()
-            ),
-        ));
-    }
-    if let Some(out) = &args.output {
-        // Before any work: an extension other than `.wav`/`.flac` (never written as WAV under
-        // that name), one that contradicts `--format`, or a folder.
-        crate::io::sink::check_output(out, container)?;
-    }
+    check_arguments(args, profiles.len(), container)?;
     let opts = options(args, container);
     if let Some(dir) = &args.out_dir {
         create_out_dir(dir)?;
@@ -160,6 +141,31 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// Before any work: `--match` with nothing to match, and `-o` as a folder, with an extension
+/// other than `.wav`/`.flac` (never written as WAV under that name), or one that contradicts
+/// `--format`.
+fn check_arguments(args: &ExportArgs, profiles: usize, container: Option<Container>) -> Result<()> {
+    if args.match_loudness && profiles < 2 {
+        return Err(Error::usage(
+            "--match",
+            "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
+        ));
+    }
+    if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
+        return Err(Error::usage(
+            "--output",
+            format!(
+                "{0} is a folder: name an output file, or write every output into it with --out-dir {0}",
+                out.display()
+            ),
+        ));
+    }
+    if let Some(out) = &args.output {
+        crate::io::sink::check_output(out, container)?;
+    }
+    Ok(())
 }
 
 /// The options every output of the run shares.
