@@ -128,7 +128,8 @@ pub enum Command {
         3. iemsim live --input iemsim.monitor  captures it; you hear it through A or B\n\n\
         iemsim plays to your default output (--device picks another; a PulseAudio sink name works \
         too) and refuses to capture the monitor of that same output (feedback).\n\n\
-        Keys: space pause · a / b / tab switch · m loudness matching on/off · ? help · q quit\n\n\
+        Keys: space pause · a / b / tab switch · m loudness matching on/off · 1-9 load a profile into \
+        the live side · p pick any profile (type to filter) · ? help · q quit · Esc close help, else quit\n\n\
         Both profiles run all the time; a switch is a 20 ms crossfade. Loudness matching measures \
         both sides over the last 10 s (ITU-R BS.1770, gated) and glides the louder side down at \
         most 1 dB/s, holding still in silence. The two devices' clocks drift apart; an adaptive \

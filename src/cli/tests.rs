@@ -116,16 +116,25 @@ fn no_help_says_the_input_must_be_a_wav() {
     }
 }
 
-/// `play --help` names every key the play screen acts on (the key map, not a copy of it: a key
-/// added there and not here fails). Keys are the leading words of each `·` item of its Keys line.
+/// `play --help` and `live --help` name every key their screen acts on (the key map, not a copy
+/// of it: a key added there and not here fails; `live` had left out 1-9 and p). Keys are the
+/// leading words of each `·` item of the Keys line. `live` ignores seeking and loops.
 #[test]
-fn play_help_lists_every_key_of_the_play_screen() {
+fn play_and_live_help_list_every_key_of_their_screen() {
+    use crate::ui::tui::Action;
+    keys_listed("play", &|_| true);
+    keys_listed("live", &|a| {
+        !matches!(a, Action::Seek(_) | Action::ToggleLoop)
+    });
+}
+
+fn keys_listed(command: &str, acts: &dyn Fn(crate::ui::tui::Action) -> bool) {
     use crate::ui::tui::{key_to_action, Mode};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let mut cmd = Cli::command();
     let help = cmd
-        .find_subcommand_mut("play")
-        .expect("play")
+        .find_subcommand_mut(command)
+        .expect("the command")
         .render_long_help()
         .to_string();
     let keys_line = help
@@ -160,11 +169,11 @@ fn play_help_lists_every_key_of_the_play_screen() {
     let special = [KeyCode::Tab, KeyCode::Esc, KeyCode::Left, KeyCode::Right];
     for code in printable.chain(special) {
         let press = KeyEvent::new(code, KeyModifiers::NONE);
-        if key_to_action(press, Mode::Play).is_some() {
+        if key_to_action(press, Mode::Play).is_some_and(acts) {
             let name = named(code);
             assert!(
                 listed.contains(&name),
-                "key {name} missing from: {keys_line}"
+                "{command}: key {name} missing from: {keys_line}"
             );
         }
     }
