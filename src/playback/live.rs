@@ -309,7 +309,7 @@ impl LiveSession {
 
         let capture_lost = Arc::new(AtomicU64::new(0));
         let lost = Arc::clone(&capture_lost);
-        let input_name = input.device_name().to_string();
+        let input_name = super::routing::shown_name(input.device_name(), "PULSE_SOURCE");
         let input_channels = input.channels();
         let in_ch = plan.in_ch;
         let capture =
@@ -335,7 +335,7 @@ impl LiveSession {
             ctl,
             stats,
             buffer_frames: output.buffer_frames(),
-            device_name: output.device_name().to_string(),
+            device_name: super::routing::shown_name(output.device_name(), "PULSE_SINK"),
             capture: Some(capture),
             output: Some(output),
             pump: Some(pump_thread),

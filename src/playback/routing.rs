@@ -43,6 +43,16 @@ pub fn effective_sink_source() -> Option<(String, String)> {
     ))
 }
 
+/// The name to show for an ALSA device: a server device that `var` (`PULSE_SOURCE`,
+/// `PULSE_SINK`) points elsewhere shows where it goes, `default (iemsim.monitor)`, not just
+/// `default`.
+pub fn shown_name(device: &str, var: &str) -> String {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(v) if is_server_device(device, "") => format!("{device} ({v})"),
+        _ => device.to_string(),
+    }
+}
+
 /// Whether an ALSA device reaches the sound server (rather than a card directly).
 pub fn is_server_device(name: &str, description: &str) -> bool {
     let n = name.to_lowercase();

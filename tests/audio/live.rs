@@ -174,6 +174,12 @@ fn live_plays_the_input_through_the_live_side_switches_on_time_and_matches_loudn
         }
     };
     assert_eq!(start["event"], "start");
+    // The input is named as the user named it, not only by the ALSA device it goes through.
+    let source = format!("{}.monitor", apps.sink());
+    assert!(
+        start["input"].as_str().is_some_and(|i| i.contains(&source)),
+        "{start}"
+    );
     // The known signal into the apps' sink, now that live captures its monitor.
     let mut player = Command::new("paplay")
         .arg(format!("--device={}", apps.sink()))
