@@ -408,6 +408,8 @@ impl State {
     ) -> Result<()> {
         match intro(player) {
             AbxIntro::Ready => {
+                // What the intro said ("X is chosen when the trials start") is over now.
+                self.message = None;
                 started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
                 self.next_trial(player, session, t_s)?;
             }
