@@ -34,9 +34,9 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 let c =
                     Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
                 done = Some(format!(
-                    "headphones = {} ({} filters)",
+                    "headphones = {} ({})",
                     path.display(),
-                    c.profile.filter_count()
+                    crate::ui::fmt::count(c.profile.filter_count(), "filter")
                 ));
                 s.headphones = Some(path);
             }

@@ -124,9 +124,9 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let attempted = inputs.len() - resumed;
     if input.is_dir() {
         crate::io::diag::diag!(
-            "iemsim: {} inputs → {} outputs, {} skipped, {failed} failed, in {:.1} s",
-            inputs.len(),
-            reports.len(),
+            "iemsim: {} → {}, {} skipped, {failed} failed, in {:.1} s",
+            crate::ui::fmt::count(inputs.len(), "input"),
+            crate::ui::fmt::count(reports.len(), "output"),
             skipped.len(),
             started.elapsed().as_secs_f64()
         );

@@ -195,10 +195,10 @@ fn provenance(
         source.push_str(&format!(" and {}", b.source));
     }
     source.push_str(&format!(
-        "; {}, {rules}; {} filters (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {} \
+        "; {}, {rules}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {} \
          (mean offset removed), worst {:+.2} dB at {:.0} Hz",
         goal.mode,
-        fitted.filters.len(),
+        crate::ui::fmt::count(fitted.filters.len(), "filter"),
         cfg.max_gain_db,
         cfg.max_q,
         e.rms_db,
@@ -224,8 +224,8 @@ fn print_fit(
 ) -> Result<()> {
     let e = fitted.error;
     outln!(
-        "{what} ({rules}): {} filters, named '{}'",
-        fitted.filters.len(),
+        "{what} ({rules}): {}, named '{}'",
+        crate::ui::fmt::count(fitted.filters.len(), "filter"),
         goal.name
     )?;
     outln!()?;

@@ -85,9 +85,9 @@ pub fn headphones(
     )?;
     if let Some(c) = &c {
         crate::io::diag::diag!(
-            "Headphone correction: {} ({} filters, before each profile)",
+            "Headphone correction: {} ({}, before each profile)",
             c.label,
-            c.profile.filter_count()
+            crate::ui::fmt::count(c.profile.filter_count(), "filter")
         );
     }
     Ok(c)

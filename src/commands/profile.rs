@@ -39,11 +39,11 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 }
             })?;
             outln!(
-                "{}: '{}' as {} ({} filters, preamp {:+.1} dB)",
+                "{}: '{}' as {} ({}, preamp {:+.1} dB)",
                 out.display(),
                 profile.name,
                 format.label(),
-                profile.filter_count(),
+                crate::ui::fmt::count(profile.filter_count(), "filter"),
                 profile.preamp_db
             )?;
             Ok(())

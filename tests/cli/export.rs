@@ -903,7 +903,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 outputs, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
         "{err}"
     );
     assert!(d.join("out/b.dd.wav").is_file());
@@ -926,7 +926,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 outputs, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
         "{err}"
     );
     assert_eq!(fs::read(d.join("both/b.ba.wav")).unwrap(), whole_ba);
