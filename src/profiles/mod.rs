@@ -53,6 +53,10 @@ pub enum ResolveError {
     Limit { path: PathBuf, message: String },
     #[error("{}: not a profile file (iemsim reads .toml, .txt = Equalizer APO / AutoEq, .yml/.yaml = CamillaDSP)", path.display())]
     UnknownFormat { path: PathBuf },
+    #[error("{}: is a folder, not a profile (name a .toml, .txt or .yml file in it, or a profile `iemsim profiles` lists)", path.display())]
+    Folder { path: PathBuf },
+    #[error("an empty profile name: name one that `iemsim profiles` lists, or a profile file")]
+    Blank,
 }
 
 /// A profile the user named or wrote that cannot be used: always theirs to fix (exit code 2).
@@ -64,9 +68,13 @@ impl From<ResolveError> for Error {
             ResolveError::Measurement(e) => e.into(),
             ResolveError::Read { ref path, .. }
             | ResolveError::Limit { ref path, .. }
-            | ResolveError::UnknownFormat { ref path } => {
+            | ResolveError::UnknownFormat { ref path }
+            | ResolveError::Folder { ref path } => {
                 let subject = Subject::File(path.clone());
                 Self::of(Class::Input, Some(subject), e)
+            }
+            ResolveError::Blank => {
+                Self::of(Class::Input, Some(Subject::Argument(String::new())), e)
             }
         }
     }
@@ -283,7 +291,17 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
         .map(|p| p.name.as_str())
         .chain(iem_names.iter().map(String::as_str))
         .collect();
-    let found = profile::find_name(&names, spec)?;
+    let found = match profile::find_name(&names, spec) {
+        Ok(found) => found,
+        // What the name is instead, when that says more than "did you mean".
+        Err(_) if spec.trim().is_empty() => return Err(ResolveError::Blank),
+        Err(_) if Path::new(spec).is_dir() => {
+            return Err(ResolveError::Folder {
+                path: PathBuf::from(spec),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(iem) = iems::by_name(found) {
         return Ok(iems::profile(iem)?.profile.clone());
     }

@@ -630,3 +630,25 @@ fn item16_bad_output_paths_exit_2_before_writing() {
     assert!(stderr(&o).contains("README.md"), "{}", stderr(&o));
     assert_eq!(files_in(&d.join("demo")), ["README.md"]);
 }
+
+/// `-p ""` was answered "did you mean 'ba'?", and `-p FOLDER` "unknown profile": each now says
+/// what it is. A folder named like a profile does not hide the profile.
+#[test]
+fn a_blank_or_folder_profile_says_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["eqs", "ba"] {
+        std::fs::create_dir(d.join(name)).unwrap();
+    }
+    for (spec, says) in [
+        ("", "empty profile name"),
+        ("  ", "empty profile name"),
+        ("eqs", "is a folder"),
+    ] {
+        let o = iemsim(&["show", spec], d);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(says), "{spec:?}: {}", stderr(&o));
+    }
+    let o = iemsim(&["show", "ba"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
