@@ -200,6 +200,17 @@ pub fn is_builtin_target(name: &str) -> bool {
 pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
     match BUILTIN_TARGETS.iter().find(|(n, _)| *n == name) {
         Some((n, csv)) => iems::parse_embedded(csv, n),
+        // A bare word that is no file was meant as a target name: say which there are.
+        None if !Path::new(name).exists() && Path::new(name).extension().is_none() => {
+            let names: Vec<&str> = BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect();
+            Err(MeasurementError::Data {
+                path: name.into(),
+                problem: format!(
+                    "no such target; the targets are {}, or a target's CSV file",
+                    names.join(", ")
+                ),
+            })
+        }
         None => measurement::read(Path::new(name)),
     }
 }

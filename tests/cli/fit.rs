@@ -225,6 +225,15 @@ fn bad_measurements_are_named_with_their_line_and_exit_2() {
         "0",
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // A mistyped target name says which targets there are, not "cannot read: No such file".
+    let chu = fixture("Moondrop Chu.csv");
+    let o = iemsim(&["fit", chu.to_str().unwrap(), "--target", "harmann"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no such target") && err.contains("diffuse-field"),
+        "{err}"
+    );
 }
 
 #[test]
