@@ -122,9 +122,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         other => other,
     };
     let attempted = inputs.len() - resumed;
+    let failures = failed.len();
     if input.is_dir() {
         crate::io::diag::diag!(
-            "iemsim: {} → {}, {} skipped, {failed} failed, in {:.1} s",
+            "iemsim: {} → {}, {} skipped, {failures} failed, in {:.1} s",
             crate::ui::fmt::count(inputs.len(), "input"),
             crate::ui::fmt::count(reports.len(), "output"),
             skipped.len(),
@@ -132,11 +133,11 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         );
     }
     if args.report.json {
-        print_json(&reports, &skipped, to_stdout)?;
+        print_json(&reports, &skipped, &failed, to_stdout)?;
     }
     match first_error {
         Some(e) => Err(crate::error::Error::batch(
-            format!("{failed} of {attempted} files failed (see above)"),
+            format!("{failures} of {attempted} files failed (see above)"),
             &e,
         )),
         None => Ok(()),
@@ -269,10 +270,16 @@ fn leave_out_done(
 }
 
 /// `--json`: the outputs and what was left out, on stdout (stderr when stdout carries audio).
-fn print_json(reports: &[OutputReport], skipped: &[Skipped], to_stdout: bool) -> Result<()> {
+fn print_json(
+    reports: &[OutputReport],
+    skipped: &[Skipped],
+    failed: &[Failed],
+    to_stdout: bool,
+) -> Result<()> {
     let json = serde_json::to_string_pretty(&JsonReport {
         outputs: reports,
         skipped,
+        failed,
     })?;
     if to_stdout {
         crate::io::diag::diag!("{json}");
@@ -324,8 +331,8 @@ struct Done {
     printed: usize,
     reports: Vec<OutputReport>,
     first_error: Option<crate::error::Error>,
-    /// How many inputs failed.
-    failed: usize,
+    /// The inputs that failed, and why.
+    failed: Vec<Failed>,
     print_error: Option<crate::error::Error>,
 }
 
@@ -343,7 +350,7 @@ fn export_all(
     cores: usize,
     check_each: Option<&[String]>,
     print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
-) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, usize)> {
+) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
     if jobs > 1 {
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
     }
@@ -359,7 +366,7 @@ fn export_all(
         printed: 0,
         reports: Vec::new(),
         first_error: None,
-        failed: 0,
+        failed: Vec::new(),
         print_error: None,
     });
     let worker = || loop {
@@ -399,7 +406,10 @@ fn export_all(
                     d.reports.extend(r);
                 }
                 Err(e) => {
-                    d.failed += 1;
+                    d.failed.push(Failed {
+                        input: plan[d.printed].0.clone(),
+                        error: e.to_string(),
+                    });
                     if plan.len() > 1 {
                         run.suspend(|| crate::io::diag::diag!("iemsim: {e:#}"));
                     }
@@ -432,6 +442,15 @@ fn export_all(
 struct JsonReport<'a> {
     outputs: &'a [OutputReport],
     skipped: &'a [Skipped],
+    /// Inputs of a folder that failed, each with its error (also printed on stderr).
+    failed: &'a [Failed],
+}
+
+/// An input that failed, and why.
+#[derive(Serialize)]
+struct Failed {
+    input: PathBuf,
+    error: String,
 }
 
 /// One stderr line per skipped input, so nothing is left out silently.

@@ -540,6 +540,25 @@ fn item15_a_full_stderr_never_panics_a_batch_and_the_error_is_printed_once() {
     let err = stderr(&o);
     assert_eq!(err.matches("bad.wav").count(), 1, "{err}");
     assert!(err.contains("1 of 2 files failed"), "{err}");
+    // --json lists the failed input with its error, beside what was written.
+    let args = [
+        "export",
+        "in",
+        "-p",
+        "ba",
+        "--out-dir",
+        "out",
+        "--json",
+        "--force",
+    ];
+    let o = iemsim(&args, d);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let failed = v["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{v}");
+    assert!(failed[0]["input"].as_str().unwrap().ends_with("bad.wav"));
+    assert!(!failed[0]["error"].as_str().unwrap().is_empty());
+    assert_eq!(v["outputs"].as_array().unwrap().len(), 1, "{v}");
 }
 
 // Item 14: damaged AAC/ALAC packets are bad input (exit 2, "corrupt"), never a machine failure.
