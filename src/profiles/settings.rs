@@ -70,9 +70,14 @@ pub fn load() -> Result<Settings, SettingsError> {
             })
         }
     };
-    toml::from_str(&text).map_err(|e| SettingsError::Invalid {
-        path,
-        message: e.message().to_string(),
+    toml::from_str(&text).map_err(|e| {
+        let line = e.span().map_or(1, |s| {
+            crate::io::profile_file::LineIndex::new(&text).line(s.start)
+        });
+        SettingsError::Invalid {
+            path,
+            message: format!("line {line}: {}", e.message().trim()),
+        }
     })
 }
 

@@ -222,6 +222,19 @@ fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
     let o = iemsim(d, &["show", "ba", "--headphones", "nowhere.txt"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere.txt"));
+    // A broken config.toml names its line too.
+    std::fs::write(
+        d.join("config.toml"),
+        "# mine\nheadphones = \"a.txt\"\nfoo = 1\n",
+    )
+    .unwrap();
+    let o = iemsim(d, &["show", "ba"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("config.toml: line 3: unknown field `foo`"),
+        "{err}"
+    );
 }
 
 /// A measurement CSV is corrected to the target by the fitter: headphones that measure exactly
