@@ -14,7 +14,8 @@ pub struct PlayArgs {
     pub pair: ProfilePair,
     #[command(flatten)]
     pub audio: DeviceArgs,
-    /// Start position (seconds, or M:SS).
+    /// Start position (seconds, M:SS or H:MM:SS); with --loop, inside the loop [default: 0, or
+    /// the loop's start].
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
     /// Loop a passage, e.g. 0:12-0:20 or 12-20 (seconds).

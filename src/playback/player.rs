@@ -173,8 +173,8 @@ fn first_loudness(
     Ok((l, [0, 1].map(|i| whole || cached[i].is_some())))
 }
 
-/// Sets the loop (if any) on `ctl`; returns the frame playing starts at: the loop's start, or
-/// `start_s` (both clamped to the file).
+/// Sets the loop (if any) on `ctl`; returns the frame playing starts at: `start_s` (clamped to
+/// the file), or the loop's start when `start_s` is outside the loop.
 fn place(cfg: &PlayerConfig, ctl: &Control, info: &Info) -> u64 {
     let file_rate = f64::from(info.sample_rate);
     let to_frame = |s: f64| ((s.max(0.0) * file_rate) as u64).min(info.frames);
@@ -183,8 +183,8 @@ fn place(cfg: &PlayerConfig, ctl: &Control, info: &Info) -> u64 {
         ctl.loop_end.store(to_frame(b), Relaxed);
     }
     match cfg.loop_s {
-        Some((a, _)) => to_frame(a),
-        None => to_frame(cfg.start_s),
+        Some((a, b)) if !(a..b).contains(&cfg.start_s) => to_frame(a),
+        _ => to_frame(cfg.start_s),
     }
 }
 

@@ -178,6 +178,8 @@ fn play_refuses_scripted_options_without_no_tui_before_touching_a_device() {
         vec!["play", "--no-tui", "--switch-every", "0"],
         vec!["play", "--start", "1:xx"],
         vec!["play", "--loop", "20-10"],
+        // --start outside --loop was ignored silently (playback began at the loop).
+        vec!["play", "--loop", "1-2", "--start", "10"],
     ] {
         let r = iemsim(&args);
         assert_eq!(

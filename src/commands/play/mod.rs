@@ -46,6 +46,14 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         })?),
         None => None,
     };
+    if let (Some((a, b)), Some(s)) = (loop_s, args.start.as_deref()) {
+        if !(a..b).contains(&start_s) {
+            return Err(Error::usage(
+                "--start",
+                format!("--start {s} is outside --loop {a}-{b} s: start inside the loop, or leave --start out to start at its beginning"),
+            ));
+        }
+    }
     check_mode(
         args.no_tui,
         args.switch_every,
