@@ -44,10 +44,15 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         SignalKind::Music => Kind::Music,
     };
     let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
-    if !(seconds > 0.0 && seconds <= MAX_SECONDS) {
+    // At least one sample: a shorter request was rounded up to one, silently.
+    let shortest = 1.0 / f64::from(args.rate);
+    if !(seconds >= shortest && seconds <= MAX_SECONDS) {
         return Err(Error::usage(
             "--seconds",
-            format!("--seconds {seconds} must be above 0 and at most {MAX_SECONDS}"),
+            format!(
+                "--seconds {seconds} must be at least one sample ({shortest:.2e} s at {} Hz) and at most {MAX_SECONDS}",
+                args.rate
+            ),
         ));
     }
     let format = args.bits.out_format();

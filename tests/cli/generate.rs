@@ -68,6 +68,11 @@ fn bad_arguments_are_refused_clearly() {
             vec!["generate", "pink", "-o", &o, "--seconds", "0"],
             "--seconds",
         ),
+        // Less than one sample was rounded up to a 1-frame file.
+        (
+            vec!["generate", "pink", "-o", &o, "--seconds", "0.0000001"],
+            "one sample",
+        ),
         (vec!["generate", "music", "-o", &missing], "no/such"),
     ] {
         let r = iemsim(&args);

@@ -82,9 +82,10 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             .collect();
         if let Some(first) = existing.first() {
             return Err(Error::input(first, format!(
-                "{}: {} of this demo's files already exist in the folder (nothing was written); use --force to replace them",
+                "{}: {} of this demo's files {} in the folder already (nothing was written); use --force to replace them",
                 first.display(),
-                existing.len()
+                existing.len(),
+                if existing.len() == 1 { "is" } else { "are" }
             )));
         }
     }
