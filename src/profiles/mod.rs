@@ -168,13 +168,20 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     for path in paths {
         match load_file(&path, None) {
             Ok(p) => {
-                let clash = is_reserved_name(&p.name)
-                    || listed
-                        .iter()
-                        .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name));
-                if clash {
+                let why = if is_reserved_name(&p.name) {
+                    Some("starts with 'iem:', which names the per-IEM profiles")
+                } else if listed
+                    .iter()
+                    .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
+                {
+                    Some("is already taken by another profile")
+                } else {
+                    None
+                };
+                if let Some(why) = why {
                     problems.push(format!(
-                        "{}: name '{}' is already taken by another profile; rename it (the `name` field)",
+                        "{}: name '{}' {why}; rename it (a TOML file's `name`, a CamillaDSP \
+                         file's `title`, a text file's `# name:` line, else the file's own name)",
                         path.display(),
                         p.name
                     ));

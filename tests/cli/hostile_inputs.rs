@@ -268,7 +268,7 @@ fn item7_a_user_profile_cannot_take_an_iem_name() {
     assert!(o.status.success(), "{}", stderr(&o));
     let all = format!("{}{}", text(&o.stdout), stderr(&o));
     assert!(
-        all.contains("fake.toml") && all.contains("already taken"),
+        all.contains("fake.toml") && all.contains("starts with 'iem:'"),
         "{all}"
     );
 }
