@@ -168,9 +168,11 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     for path in paths {
         match load_file(&path, None) {
             Ok(p) => {
-                let why = if is_reserved_name(&p.name) {
+                let iem = p.name.trim().get(..iems::PREFIX.len());
+                let why = if iem.is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX)) {
                     Some("starts with 'iem:', which names the per-IEM profiles")
-                } else if listed
+                } else if is_reserved_name(&p.name)
+                    || listed
                     .iter()
                     .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
                 {
