@@ -23,38 +23,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             format!("--rate {} is outside 8000-192000 Hz", args.rate),
         ));
     }
-    let kind = match args.kind {
-        SignalKind::Sweep => Kind::Sweep,
-        SignalKind::Pink => Kind::Pink,
-        SignalKind::Tone => {
-            let nyquist = f64::from(args.rate) / 2.0;
-            if !(args.freq > 0.0 && args.freq < nyquist) {
-                return Err(Error::usage(
-                    "--freq",
-                    format!(
-                        "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
-                        args.freq
-                    ),
-                ));
-            }
-            Kind::Tone(args.freq)
-        }
-        SignalKind::Sibilants => Kind::Sibilants,
-        SignalKind::BassNotes => Kind::BassNotes,
-        SignalKind::Music => Kind::Music,
-    };
-    let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
-    // At least one sample: a shorter request was rounded up to one, silently.
-    let shortest = 1.0 / f64::from(args.rate);
-    if !(seconds >= shortest && seconds <= MAX_SECONDS) {
-        return Err(Error::usage(
-            "--seconds",
-            format!(
-                "--seconds {seconds} must be at least one sample ({shortest:.2e} s at {} Hz) and at most {MAX_SECONDS}",
-                args.rate
-            ),
-        ));
-    }
+    let (kind, seconds) = kind_and_seconds(args)?;
     let format = args.bits.out_format();
     container
         .check_format(format)
@@ -114,6 +83,43 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         ),
         to_stdout,
     )
+}
+
+/// The signal asked for, and its length: `--freq` below Nyquist, at least one sample (a shorter
+/// request was rounded up to one, silently) and at most [`MAX_SECONDS`].
+fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
+    let kind = match args.kind {
+        SignalKind::Sweep => Kind::Sweep,
+        SignalKind::Pink => Kind::Pink,
+        SignalKind::Tone => {
+            let nyquist = f64::from(args.rate) / 2.0;
+            if !(args.freq > 0.0 && args.freq < nyquist) {
+                return Err(Error::usage(
+                    "--freq",
+                    format!(
+                        "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
+                        args.freq
+                    ),
+                ));
+            }
+            Kind::Tone(args.freq)
+        }
+        SignalKind::Sibilants => Kind::Sibilants,
+        SignalKind::BassNotes => Kind::BassNotes,
+        SignalKind::Music => Kind::Music,
+    };
+    let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
+    let shortest = 1.0 / f64::from(args.rate);
+    if !(seconds >= shortest && seconds <= MAX_SECONDS) {
+        return Err(Error::usage(
+            "--seconds",
+            format!(
+                "--seconds {seconds} must be at least one sample ({shortest:.2e} s at {} Hz) and at most {MAX_SECONDS}",
+                args.rate
+            ),
+        ));
+    }
+    Ok((kind, seconds))
 }
 
 /// The report goes to standard output, or to standard error when the audio went there.

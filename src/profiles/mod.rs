@@ -173,8 +173,8 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
                     Some("starts with 'iem:', which names the per-IEM profiles")
                 } else if is_reserved_name(&p.name)
                     || listed
-                    .iter()
-                    .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
+                        .iter()
+                        .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
                 {
                     Some("is already taken by another profile")
                 } else {
