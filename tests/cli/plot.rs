@@ -100,6 +100,36 @@ fn show_plot_through_a_headphone_correction_says_so_and_draws_like_with_like() {
     );
 }
 
+/// A curve that leaves the axis gets a triangle on the edge where it leaves (the legend says
+/// "clipped"): none was ever drawn, as the first mark's spacing test overflowed.
+#[test]
+fn a_clipped_curve_is_marked_on_the_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("er4.svg");
+    let o = iemsim(&[
+        "show",
+        "iem:etymotic-er4sr",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("clipped"),
+        "the legend says a curve is clipped"
+    );
+    let triangles = text
+        .split("<polyline")
+        .skip(1)
+        .filter_map(|e| e.split("points=\"").nth(1)?.split('"').next())
+        .filter(|pts| {
+            let p: Vec<&str> = pts.split_whitespace().collect();
+            p.len() == 4 && p[0] == p[3]
+        })
+        .count();
+    assert!(triangles >= 1, "no clip mark drawn");
+}
+
 #[test]
 fn show_refuses_bad_plot_arguments_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();

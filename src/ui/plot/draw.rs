@@ -446,7 +446,9 @@ fn draw_clip_marks<DB: DrawingBackend>(
     a: &PlotArea,
     s: f64,
 ) -> Result<(), PlotError> {
-    let mut last_x = i32::MIN;
+    // None before the first mark: `x - i32::MIN` overflowed, and in a release build wrapped
+    // to a negative gap that skipped every mark.
+    let mut last_x: Option<i32> = None;
     let r = px(5.0, s).max(2);
     let gap = px(14.0, s).max(4);
     for &(f, v) in clamped {
@@ -454,10 +456,10 @@ fn draw_clip_marks<DB: DrawingBackend>(
             continue;
         }
         let (x, y) = cc.backend_coord(&(f.log10(), v));
-        if x - last_x < gap {
+        if last_x.is_some_and(|l| x.saturating_sub(l) < gap) {
             continue;
         }
-        last_x = x;
+        last_x = Some(x);
         let dir = if v <= a.y_lo { 1 } else { -1 };
         let tip = (x, y + dir * r);
         let style = ShapeStyle::from(&colour(c.style.colour)).stroke_width(1);
