@@ -75,8 +75,9 @@ pub enum Command {
         iemsim analyze song.wav -p ba -p dd --plot spectra.png\n  \
         iemsim analyze song.wav -p v-hybrid --json\n\n\
         Loudness per ITU-R BS.1770-4 (gated, LUFS), loudness range per EBU Tech 3342 (LU), true peak \
-        4x oversampled (dBTP). RMS, octave bands and the spectrum are dB re full scale, where a \
-        full-scale sine has RMS -3.0 dB."
+        4x oversampled (dBTP). RMS and octave bands are dB re full scale, where a full-scale sine \
+        has RMS -3.0 dB; the charted spectrum is a power density, dB re full scale squared per Hz \
+        (a sine's level spread over the bins it covers, so it reads below its RMS)."
     )]
     #[command(mut_arg("json", |a| a.help("Print JSON instead of a table")))]
     Analyze(AnalyzeArgs),

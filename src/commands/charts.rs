@@ -188,7 +188,7 @@ pub fn spectra(title: &str, subtitle: &str, series: &[(String, Vec<(f64, f64)>)]
     Chart {
         title: title.into(),
         subtitle: subtitle.into(),
-        y_label: "Level (dB, 1/6-octave smoothed)".into(),
+        y_label: "Power density (dB re FS²/Hz, 1/6-octave smoothed)".into(),
         y_range: spectrum_range(series),
         curves,
     }
@@ -237,7 +237,10 @@ mod tests {
             let b = sp.curves.iter().find(|c| c.label == n).unwrap();
             assert_eq!(a.style.colour, b.style.colour, "{n}");
         }
-        assert_eq!(sp.y_label, "Level (dB, 1/6-octave smoothed)");
+        assert_eq!(
+            sp.y_label,
+            "Power density (dB re FS²/Hz, 1/6-octave smoothed)"
+        );
     }
 
     /// Like with like: with a headphone correction, a per-IEM profile's curve and its measured
