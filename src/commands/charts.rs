@@ -177,8 +177,9 @@ pub fn spectra(title: &str, subtitle: &str, series: &[(String, Vec<(f64, f64)>)]
             points: pts.clone(),
             style: if i == 0 {
                 Style {
+                    colour: plot::INPUT_BLACK,
                     marker: plot::Marker::None,
-                    ..Style::series(6)
+                    ..Style::series(0)
                 }
             } else {
                 Style::series(i - 1)

@@ -103,7 +103,9 @@ const MARKERS: [Marker; 5] = [
 /// A colour as 8-bit RGB.
 pub type Rgb = (u8, u8, u8);
 
-/// Okabe–Ito, ordered for a white background (its yellow is left out: too light on white).
+/// Okabe–Ito, ordered for a white background (its yellow is left out: too light on white), with
+/// Paul Tol's wine in place of its black, which is the input's colour on a spectrum chart (a 7th
+/// profile drew in the input's black).
 pub const PALETTE: [Rgb; 7] = [
     (0, 114, 178),   // blue
     (213, 94, 0),    // vermillion
@@ -111,8 +113,11 @@ pub const PALETTE: [Rgb; 7] = [
     (204, 121, 167), // reddish purple
     (230, 159, 0),   // orange
     (86, 180, 233),  // sky blue
-    (0, 0, 0),       // black
+    (136, 34, 85),   // wine
 ];
+
+/// The unprocessed input's colour on a spectrum chart: no profile's.
+pub const INPUT_BLACK: Rgb = (0, 0, 0);
 
 /// The reference line's grey.
 pub const REFERENCE_GREY: Rgb = (110, 110, 110);
@@ -138,11 +143,17 @@ impl Style {
         }
     }
 
-    /// A measurement beside series `i`: the same colour, thin and dotted, no marker.
+    /// A measurement beside series `i`: the same colour, thin and dotted, no marker while the
+    /// colours last (from the 8th series on, a colour comes round again: its marker tells the
+    /// two dotted curves apart).
     pub fn measured(i: usize) -> Self {
         Self {
             line: Line::Dotted,
-            marker: Marker::None,
+            marker: if i < PALETTE.len() {
+                Marker::None
+            } else {
+                MARKERS[i % MARKERS.len()]
+            },
             width: 2,
             ..Self::series(i)
         }

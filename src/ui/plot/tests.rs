@@ -9,6 +9,20 @@ fn size_parse() {
     assert_eq!(Size::parse("axb"), None);
 }
 
+/// No profile is drawn in the input's black, and two dotted measurements whose colours come round
+/// again differ by their marker.
+#[test]
+fn series_styles_stay_apart() {
+    for i in 0..40 {
+        assert_ne!(Style::series(i).colour, INPUT_BLACK, "series {i}");
+    }
+    for i in 0..PALETTE.len() {
+        let (a, b) = (Style::measured(i), Style::measured(i + PALETTE.len()));
+        assert_eq!(a.colour, b.colour);
+        assert_ne!(a.marker, b.marker, "measured {i} and {}", i + PALETTE.len());
+    }
+}
+
 /// |H| in dB of an RBJ-cookbook peaking EQ (Audio-EQ-Cookbook), written out here so the test does
 /// not depend on the crate's own filter code.
 fn rbj_peak_db(f: f64, fc: f64, gain_db: f64, q: f64, fs: f64) -> f64 {
