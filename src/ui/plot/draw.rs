@@ -223,6 +223,26 @@ fn fitting(size_px: f64, text: &str, width_px: f64) -> f64 {
     (width_px / (chars * 0.55)).clamp(size_px * 0.6, size_px)
 }
 
+/// `text` as drawn at `size_px` in `width_px`: whole when it fits, else its start and its end
+/// with "…" between, so a legend label keeps its "(clipped …)" note and a title its last name.
+pub(super) fn elided(text: &str, size_px: f64, width_px: f64) -> String {
+    let fits = (width_px / (size_px * 0.55)).floor().max(8.0) as usize;
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= fits {
+        return text.to_string();
+    }
+    // The end kept is a clipping note, whole, or a third.
+    let note = text
+        .rfind(" (clipped")
+        .map_or(0, |at| text[at..].chars().count());
+    let tail = note.max((fits - 1) / 3).min((fits - 1) / 2);
+    let head = fits - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 fn colour((r, g, b): Rgb) -> RGBColor {
     RGBColor(r, g, b)
 }
@@ -335,16 +355,17 @@ fn draw_titles<DB: DrawingBackend>(
     // Titles centre on the whole image: over the plot alone a long one runs off the left edge.
     let image_centre = size.width as i32 / 2;
     let width = f64::from(size.width) - 2.0 * 12.0 * s;
+    let size_px = fitting(26.0 * s, &chart.title, width);
     root.draw_text(
-        &chart.title,
-        &font(fitting(26.0 * s, &chart.title, width), INK).pos(top),
+        &elided(&chart.title, size_px, width),
+        &font(size_px, INK).pos(top),
         (image_centre, px(14.0, s)),
     )
     .map_err(err)?;
     if !chart.subtitle.is_empty() {
         let size_px = fitting(16.0 * s, &chart.subtitle, width);
         root.draw_text(
-            &chart.subtitle,
+            &elided(&chart.subtitle, size_px, width),
             &font(size_px, RGBColor(90, 90, 90)).pos(top),
             (image_centre, px(48.0, s)),
         )
@@ -619,17 +640,25 @@ fn draw_legend<DB: DrawingBackend>(
     s: f64,
 ) -> Result<(), PlotError> {
     let x = a.x1 + px(20.0, s);
-    let row = px(30.0, s);
+    let (width, height) = root.dim_in_pixel();
+    // Rows closer together (and their text smaller) when there are more than the column holds.
+    let rows = chart.curves.len().max(1) as i32;
+    let row = px(30.0, s)
+        .min((height as i32 - a.y0 - px(24.0, s)) / rows)
+        .max(4);
     let sample = px(44.0, s);
     // Long labels (a measurement through a correction, a clipping note) get a smaller font
     // rather than running off the image.
-    let room = f64::from(root.dim_in_pixel().0) - f64::from(x + sample + px(16.0, s));
+    let room = f64::from(width) - f64::from(x + sample + px(16.0, s));
     let longest = chart
         .curves
         .iter()
         .max_by_key(|c| c.label.chars().count())
         .map_or("", |c| c.label.as_str());
-    let label_px = fitting(17.0 * s, longest, room);
+    // Shrunk to 80 % at most (smaller is hard to read), then the longest labels are elided.
+    let label_px = fitting(17.0 * s, longest, room)
+        .max(13.6 * s)
+        .min(f64::from(row) * 0.8);
     for (i, c) in chart.curves.iter().enumerate() {
         let y = a.y0 + px(12.0, s) + i as i32 * row;
         let style = line_style(c, s);
@@ -659,7 +688,7 @@ fn draw_legend<DB: DrawingBackend>(
         }
         draw_marker(root, (x + sample / 2, y), c, s)?;
         root.draw_text(
-            &c.label,
+            &elided(&c.label, label_px, room),
             &font(label_px, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
             (x + sample + px(10.0, s), y),
         )

@@ -9,6 +9,23 @@ fn size_parse() {
     assert_eq!(Size::parse("axb"), None);
 }
 
+/// A label too long for its room keeps its start and its clipping note; a title its start and end.
+#[test]
+fn long_text_is_elided_in_the_middle() {
+    use super::draw::elided;
+    let label = "Etymotic ER4SR (measured, re samples/measurements/targets/diffuse_field_gras_kemar.csv) (clipped < -12 dB)";
+    let short = elided(label, 10.0, 300.0);
+    assert_eq!(short.chars().count(), 54, "{short}");
+    assert!(
+        short.starts_with("Etymotic ER4SR (measured, re sampl"),
+        "{short}"
+    );
+    assert!(short.ends_with("… (clipped < -12 dB)"), "{short}");
+    assert_eq!(elided("ba", 10.0, 300.0), "ba");
+    let title = elided(&"iem:x, ".repeat(40), 10.0, 300.0);
+    assert!(title.starts_with("iem:x") && title.contains('…'), "{title}");
+}
+
 /// No profile is drawn in the input's black, and two dotted measurements whose colours come round
 /// again differ by their marker.
 #[test]
