@@ -655,10 +655,8 @@ fn draw_legend<DB: DrawingBackend>(
         .iter()
         .max_by_key(|c| c.label.chars().count())
         .map_or("", |c| c.label.as_str());
-    // Shrunk to 80 % at most (smaller is hard to read), then the longest labels are elided.
-    let label_px = fitting(17.0 * s, longest, room)
-        .max(13.6 * s)
-        .min(f64::from(row) * 0.8);
+    // Shrunk to 60 % at most, then the longest labels are elided.
+    let label_px = fitting(17.0 * s, longest, room).min(f64::from(row) * 0.8);
     for (i, c) in chart.curves.iter().enumerate() {
         let y = a.y0 + px(12.0, s) + i as i32 * row;
         let style = line_style(c, s);
