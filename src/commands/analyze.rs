@@ -100,7 +100,17 @@ fn measure(
         preamps.push(preamp_db);
     }
     let mut frames = 0;
-    let rendered = render(src, lanes, BLOCK_FRAMES, &mut |done| frames = done)?;
+    // A progress bar on a terminal: an hour-long file takes half a minute.
+    let mut bar = crate::ui::progress::Progress::new(
+        src.info().frames,
+        format!("{} (analysing)", src.name()),
+        false,
+    );
+    let rendered = render(src, lanes, BLOCK_FRAMES, &mut |done| {
+        frames = done;
+        bar.set(done);
+    })?;
+    bar.finish();
     let mut stats = rendered
         .into_iter()
         .map(|r| {

@@ -188,16 +188,10 @@ pub fn export_matched(
         ..src.tags().clone()
     };
     let targets = plan_outputs(input, jobs, opts, format)?;
-    let matched = if !matching || jobs.len() < 2 {
-        None
-    } else if !src.is_seekable() {
-        watch.warn(&format!(
-            "{}: a stream is read once, so its outputs cannot be loudness-matched; they use --preamp (save it to a file to match)",
-            src.name()
-        ));
-        None
+    let matched = if matching && jobs.len() > 1 {
+        matched_gains(input, &src, jobs, watch)?
     } else {
-        match_gains(input, jobs, watch)?
+        None
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
@@ -229,7 +223,12 @@ pub fn export_matched(
         lanes.push(Lane::file(coeffs, gain_db, sink));
         meta.push((gain_db, dropped));
     }
-    watch.start(&src.name(), info.frames);
+    // After a measuring pass, this bar is the second of two (its ETA is not the whole job's).
+    let label = match &matched {
+        Some(_) => format!("{} (pass 2 of 2: writing)", src.name()),
+        None => src.name(),
+    };
+    watch.start(&label, info.frames);
     let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| watch.set(done))?;
     watch.finish();
     let stats = rendered
@@ -307,6 +306,24 @@ fn plan_outputs(
     Ok(targets)
 }
 
+/// The gains of `--match` (see [`match_gains`]), or None with a warning for a stream, which is
+/// read once and cannot be measured first.
+fn matched_gains(
+    input: &Path,
+    src: &Decoder,
+    jobs: &[(Profile, PathBuf)],
+    watch: &mut dyn Watch,
+) -> Result<Option<(Vec<f64>, f64)>> {
+    if !src.is_seekable() {
+        watch.warn(&format!(
+            "{}: a stream is read once, so its outputs cannot be loudness-matched; they use --preamp (save it to a file to match)",
+            src.name()
+        ));
+        return Ok(None);
+    }
+    match_gains(input, jobs, watch)
+}
+
 /// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
 /// None (with a warning) for silent input, where there is no loudness to match.
 fn match_gains(
@@ -318,7 +335,7 @@ fn match_gains(
     // The input is seekable (the caller checked): a second decoder, the first stays for writing.
     let mut src = Decoder::open(input)?;
     watch.start(
-        &format!("{} (measuring loudness)", input.display()),
+        &format!("{} (pass 1 of 2: measuring loudness)", input.display()),
         src.info().frames,
     );
     let levels = levels_of(&mut src, &profiles, &mut |done| watch.set(done))?;

@@ -100,6 +100,11 @@ impl Run {
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
             bar.set_prefix(label.to_string());
+            // The elapsed time moves on between files too (it stood still for minutes while
+            // album-length files were in flight).
+            if enabled {
+                bar.enable_steady_tick(std::time::Duration::from_secs(1));
+            }
             bar
         });
         Self {
