@@ -47,24 +47,30 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         return Ok(());
     }
     let width = all.iter().map(|l| l.profile.name.len()).max().unwrap_or(0);
+    // On a terminal, a description goes on under itself, not from the first column.
+    let columns = crate::ui::fmt::stdout_columns();
     for l in &all {
         let mark = match l.origin {
             Origin::Builtin => "",
             Origin::User(_) => "[user] ",
         };
-        outln!("{:width$}  {mark}{}", l.profile.name, l.profile.description)?;
+        let text = format!("{mark}{}", l.profile.description);
+        let text = crate::ui::fmt::wrap(&text, width + 2, width + 2, columns);
+        outln!("{:width$}  {text}", l.profile.name)?;
     }
-    outln!(
-        "\nPer-IEM profiles ({} measured IEMs, e.g. iem:moondrop-ssr): iemsim profiles --iem",
+    let per_iem = format!(
+        "Per-IEM profiles ({} measured IEMs, e.g. iem:moondrop-ssr): iemsim profiles --iem",
         iems::CATALOG.len()
-    )?;
-    match profiles::user_dir() {
-        Some(d) => outln!(
+    );
+    outln!("\n{}", crate::ui::fmt::wrap(&per_iem, 0, 2, columns))?;
+    let details = match profiles::user_dir() {
+        Some(d) => format!(
             "Details and response: iemsim show PROFILE. Your own profiles (.toml, .txt, .yml) go in {}",
             d.display()
-        )?,
-        None => outln!("Details and response: iemsim show PROFILE")?,
-    }
+        ),
+        None => "Details and response: iemsim show PROFILE".to_string(),
+    };
+    outln!("{}", crate::ui::fmt::wrap(&details, 0, 2, columns))?;
     Ok(())
 }
 

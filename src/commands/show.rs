@@ -247,12 +247,17 @@ fn show_one(
         return Ok(());
     }
     // A file that says nothing of itself (an AutoEq ParametricEQ.txt) shows no empty fields.
+    // On a terminal, long paragraphs wrap at words, indented under their first line.
+    let columns = crate::ui::fmt::stdout_columns();
     match p.description.as_str() {
         "" => outln!("{}", p.name)?,
-        d => outln!("{}: {d}", p.name)?,
+        d => outln!("{}", fmt::wrap(&format!("{}: {d}", p.name), 0, 2, columns))?,
     }
     if !p.source.is_empty() {
-        outln!("Source: {}", p.source)?;
+        outln!(
+            "{}",
+            fmt::wrap(&format!("Source: {}", p.source), 0, 2, columns)
+        )?;
     }
     if p.preamp_db != 0.0 {
         outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;

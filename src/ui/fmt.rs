@@ -60,6 +60,44 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// The width of the terminal standard output is, or None when it is not one (a pipe or file
+/// keeps each item on one line, for scripts and grep).
+pub fn stdout_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+        .filter(|&w| w >= 40)
+}
+
+/// `text` word-wrapped to `width` columns (None: as it is), every line after the first indented
+/// by `indent` spaces, as a column that goes on under itself; a word longer than a line stays
+/// whole rather than being cut in the middle.
+pub fn wrap(text: &str, first_col: usize, indent: usize, width: Option<usize>) -> String {
+    let Some(width) = width else {
+        return text.to_string();
+    };
+    let mut out = String::new();
+    let mut col = first_col;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = word.chars().count();
+        if col > indent && col + 1 + len > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            col = indent;
+        } else if !out.is_empty() {
+            out.push(' ');
+            col += 1;
+        }
+        out.push_str(word);
+        col += len;
+    }
+    out
+}
+
 /// A Markdown table with columns padded to line up in a terminal too.
 pub fn markdown_table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -94,6 +132,21 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn wraps_at_words_under_its_column() {
+        use super::wrap;
+        let t = "sub-bass rolled off below ~60 Hz, recessed 2-5 kHz presence";
+        assert_eq!(wrap(t, 0, 0, None), t);
+        let w = wrap(t, 10, 10, Some(40));
+        assert_eq!(
+            w,
+            "sub-bass rolled off below ~60\n          Hz, recessed 2-5 kHz presence"
+        );
+        assert!(w.lines().all(|l| l.chars().count() <= 40 - 10 + 10));
+        // A word longer than the line stays whole.
+        assert_eq!(wrap("aaaaaaaaaaaa bb", 0, 2, Some(8)), "aaaaaaaaaaaa\n  bb");
+    }
+
     use super::*;
 
     #[test]
