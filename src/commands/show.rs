@@ -395,13 +395,20 @@ fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<(
     Ok(())
 }
 
-/// A text bar centred on 0 dB: `····|███` for +3 dB, one cell per dB, clamped at ±12.
+/// A text bar centred on 0 dB: `····|███` for +3 dB, one cell per dB, clamped at ±12: a longer
+/// one ends in an arrow (`◀███…|`, `|…███▶`), so -30 dB does not look like -12.
 fn bar(db: f64) -> String {
-    let cells = db.abs().round().min(12.0) as usize;
-    if db >= 0.0 {
-        format!("{:>12}|{}", "", "█".repeat(cells))
+    let cells = db.abs().round() as usize;
+    let body = if cells > 12 {
+        "█".repeat(11)
     } else {
-        format!("{:>12}|", "█".repeat(cells))
+        "█".repeat(cells)
+    };
+    match (db >= 0.0, cells > 12) {
+        (true, false) => format!("{:>12}|{body}", ""),
+        (true, true) => format!("{:>12}|{body}▶", ""),
+        (false, false) => format!("{body:>12}|"),
+        (false, true) => format!("◀{body}|"),
     }
 }
 
@@ -413,5 +420,23 @@ fn precise_hz(f: f64) -> String {
         format!("{f:.0}")
     } else {
         format!("{f:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Bars line up on the 0 dB mark; past ±12 dB they end in an arrow instead of stopping.
+    #[test]
+    fn bars_mark_what_they_cannot_show() {
+        use super::bar;
+        assert_eq!(bar(3.0), format!("{}|███", " ".repeat(12)));
+        assert_eq!(bar(-2.0), format!("{}██|", " ".repeat(10)));
+        assert_eq!(bar(12.0), format!("{}|{}", " ".repeat(12), "█".repeat(12)));
+        assert_eq!(bar(-30.0), format!("◀{}|", "█".repeat(11)));
+        assert_eq!(bar(20.0), format!("{}|{}▶", " ".repeat(12), "█".repeat(11)));
+        for db in [-30.0, -12.0, -1.0, 0.0, 1.0, 12.0, 20.0] {
+            let zero = bar(db).chars().position(|c| c == '|');
+            assert_eq!(zero, Some(12), "{db}");
+        }
     }
 }
