@@ -127,22 +127,7 @@ pub fn draw_response_in(
         });
     }
 
-    let title = {
-        let mut spans = vec![Span::raw(" response ")];
-        for s in sides {
-            let mut st = Style::new().fg(side_color_of(s));
-            if side_live(s) {
-                st = st.bold();
-            }
-            let mark = if dotted(s) { '•' } else { '━' };
-            spans.push(Span::styled(
-                format!("{mark} {} {} ", s.label, s.profile),
-                st,
-            ));
-        }
-        spans.push(Span::raw("(dB) "));
-        Line::from(spans)
-    };
+    let title = response_title(sides, area.width, &side_live, &dotted);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(Style::new().fg(Color::DarkGray))
@@ -290,6 +275,35 @@ fn draw_x_labels(frame: &mut Frame, inner: Rect) {
         buf.set_string(x, y, label, Style::new().fg(Color::Gray));
         free_from = x + w + 1;
     }
+}
+
+/// " response ━ A ba ━ B dd (dB) ": each side's name in its colour (bold when live), cut with
+/// "…" to what the border leaves it.
+fn response_title(
+    sides: &[SideView],
+    width: u16,
+    side_live: &dyn Fn(&SideView) -> bool,
+    dotted: &dyn Fn(&SideView) -> bool,
+) -> Line<'static> {
+    let name_w = usize::from(width).saturating_sub(27) / 2;
+    let mut spans = vec![Span::raw(" response ")];
+    for s in sides {
+        let mut st = Style::new().fg(side_color_of(s));
+        if side_live(s) {
+            st = st.bold();
+        }
+        let mark = if dotted(s) { '•' } else { '━' };
+        spans.push(Span::styled(
+            format!(
+                "{mark} {} {} ",
+                s.label,
+                super::widgets::ellipsize(s.profile, name_w.max(4))
+            ),
+            st,
+        ));
+    }
+    spans.push(Span::raw("(dB) "));
+    Line::from(spans)
 }
 
 #[cfg(test)]

@@ -153,7 +153,8 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     } else {
         Style::new().bold()
     };
-    frame.render_widget(Line::from(s.profile).style(name_style), name);
+    let profile = ellipsize(s.profile, usize::from(name.width));
+    frame.render_widget(Line::from(profile).style(name_style), name);
     frame.render_widget(
         Paragraph::new(s.description)
             .style(Style::new().fg(Color::Gray))
