@@ -132,6 +132,15 @@ fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
 
 /// Output levels and the live path's health: latency, underruns, overruns (red when any),
 /// drift, load.
+/// A level as the meters show it: silence (the meter's floor, -200 dBFS) as "-inf".
+fn shown_level(dbfs: f64) -> String {
+    if dbfs.is_finite() && dbfs > -150.0 {
+        crate::ui::fmt::level(dbfs)
+    } else {
+        "-inf".into()
+    }
+}
+
 fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
     let bad = Style::default().fg(Color::Red);
     let count = |n: u64, what: &str| {
@@ -144,8 +153,9 @@ fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
     };
     let status_lines = vec![
         Line::from(format!(
-            "output L {:6.1} dBFS  R {:6.1} dBFS",
-            v.level_dbfs[0], v.level_dbfs[1]
+            "output L {:>6} dBFS  R {:>6} dBFS",
+            shown_level(v.level_dbfs[0]),
+            shown_level(v.level_dbfs[1])
         )),
         Line::from(vec![
             Span::raw(format!("latency {:.0} ms (measured) · ", v.latency_ms)),
@@ -168,6 +178,13 @@ fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
 mod tests {
     use super::super::testing;
     use super::*;
+
+    #[test]
+    fn silence_reads_minus_inf_not_the_meter_floor() {
+        assert_eq!(shown_level(-200.0), "-inf");
+        assert_eq!(shown_level(f64::NEG_INFINITY), "-inf");
+        assert_eq!(shown_level(-12.04), "-12.0");
+    }
 
     fn view() -> LiveView<'static> {
         LiveView {
