@@ -403,7 +403,7 @@ fn unwritable_output_names_are_refused_first() {
             vec!["-o", "x.FLAC", "--bits", "32"],
             "FLAC output is 16- or 24-bit",
         ),
-        (vec!["-o", "sub"], "sub: is a folder"),
+        (vec!["-o", "sub"], "sub is a folder"),
         (vec!["-o", "nope/x.wav"], "the output folder does not exist"),
     ] {
         let mut a = vec!["export", "in.wav", "-p", "ba"];
