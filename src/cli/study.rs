@@ -34,14 +34,16 @@ pub struct FitArgs {
     pub max_filters: usize,
     /// Fit the correction EQ instead (what brings this IEM or headphone to the target), by
     /// AutoEq's rules: the error is smoothed over 1/12 octave, over 2 octaves above 6-8 kHz
-    /// (treble features of a coupler are not what an ear hears); the filters together boost at
-    /// most +6 dB anywhere (so a bass roll-off below the rig's reliable range is not chased);
-    /// nothing below the measurement's lowest frequency is fitted (it may start as high as 100
-    /// Hz); no boost above 10 kHz. Named "NAME (correction)".
+    /// (treble features of a coupler are not what an ear hears); the filters together boost
+    /// about +6 dB at most anywhere (a penalty holds the sum there, up to +6.3 dB measured), so a
+    /// bass roll-off below the rig's reliable range is not chased; nothing below the
+    /// measurement's lowest frequency is fitted (it may start as high as 100 Hz, give or take
+    /// half an octave); no boost above 10 kHz. Named "NAME (correction)".
     #[arg(long, conflicts_with = "like")]
     pub invert: bool,
-    /// With --invert: fit the exact negated deviation instead (no smoothing, boosts up to the
-    /// +12 dB per-filter limit, boosts up to 14 kHz), as iemsim did before AutoEq's rules.
+    /// With --invert: fit the exact negated deviation instead (no smoothing, each filter within
+    /// the ±12 dB per-filter limit but no limit on their sum, boosts up to 14 kHz), as iemsim did
+    /// before AutoEq's rules.
     #[arg(long, requires = "invert")]
     pub exact: bool,
     /// Make MEASUREMENT sound like B: its correction plus B's deviation, as one PEQ (an exact
