@@ -111,19 +111,21 @@ fn find_in(names: &[String], wanted: &str) -> Option<String> {
         .cloned()
 }
 
-/// The modules that made a sink named [`SETUP_SINK`] (`pactl list short modules`).
-pub fn setup_modules() -> Vec<String> {
+/// What `pactl` could not do, and what to check.
+const NO_PACTL: &str = "is PulseAudio or PipeWire (with pipewire-pulse) running, and pactl \
+                        installed (pulseaudio-utils)?";
+
+/// The modules that made a sink named [`SETUP_SINK`] (`pactl list short modules`); `Err` when
+/// the server cannot be asked (not "none": `--undo` said there was nothing to remove).
+pub fn setup_modules() -> Result<Vec<String>, String> {
     let needle = format!("sink_name={SETUP_SINK}");
-    pactl(&["list", "short", "modules"])
-        .map(|t| {
-            t.lines()
-                .filter(|l| {
-                    l.contains("module-null-sink") && l.split_whitespace().any(|w| w == needle)
-                })
-                .filter_map(|l| l.split('\t').next().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    let listed = pactl(&["list", "short", "modules"])
+        .ok_or_else(|| format!("`pactl list short modules` failed: {NO_PACTL}"))?;
+    Ok(listed
+        .lines()
+        .filter(|l| l.contains("module-null-sink") && l.split_whitespace().any(|w| w == needle))
+        .filter_map(|l| l.split('\t').next().map(str::to_string))
+        .collect())
 }
 
 /// What `--setup` did.
@@ -134,7 +136,7 @@ pub enum Setup {
 
 /// Creates the `iemsim` null sink (once). `Err`: pactl is missing or refused.
 pub fn setup() -> Result<Setup, String> {
-    if let Some(m) = setup_modules().into_iter().next() {
+    if let Some(m) = setup_modules()?.into_iter().next() {
         return Ok(Setup::AlreadyThere { module: m });
     }
     let desc = "sink_properties=device.description=iemsim";
@@ -146,17 +148,13 @@ pub fn setup() -> Result<Setup, String> {
     ])
     .map(|s| s.trim().to_string())
     .filter(|s| !s.is_empty())
-    .ok_or_else(|| {
-        "`pactl load-module module-null-sink` failed: is PulseAudio or PipeWire (with \
-         pipewire-pulse) running, and pactl installed (pulseaudio-utils)?"
-            .to_string()
-    })?;
+    .ok_or_else(|| format!("`pactl load-module module-null-sink` failed: {NO_PACTL}"))?;
     Ok(Setup::Created { module })
 }
 
 /// Removes what [`setup`] made; returns the modules unloaded.
 pub fn undo_setup() -> Result<Vec<String>, String> {
-    let mods = setup_modules();
+    let mods = setup_modules()?;
     for m in &mods {
         pactl(&["unload-module", m]).ok_or_else(|| format!("`pactl unload-module {m}` failed"))?;
     }

@@ -448,3 +448,43 @@ fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
         assert!(err.contains("no-such-"), "{args:?}: {err}");
     }
 }
+
+/// `live --setup` and `--undo` on a private server (its own sink named iemsim, so the user's is
+/// never touched), and both the setup and the players when the server cannot be reached: they
+/// say so, exit 1 (`--undo` said "no sink to remove" and exited 0; `play` printed ALSA's raw
+/// "Connection refused (111)").
+#[test]
+fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
+    let Some(stack) = pulse::PulseStack::start_private() else {
+        return;
+    };
+    let run = |args: &[&str], server: Option<&str>| {
+        let mut c = iemsim();
+        c.args(args).envs(stack.env());
+        if let Some(s) = server {
+            c.env("PULSE_SERVER", s);
+        }
+        let o = c.output().expect("run");
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), out)
+    };
+    let (code, out) = run(&["live", "--setup"], None);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["live", "--setup", "--undo"], None);
+    assert!(code == Some(0) && out.contains("removed"), "{out}");
+    let (code, out) = run(&["live", "--setup", "--undo"], None);
+    assert!(code == Some(0) && out.contains("no `iemsim` sink"), "{out}");
+    let nowhere = "unix:/nonexistent/iemsim-test/native";
+    for args in [&["live", "--setup", "--undo"][..], &["live", "--setup"][..]] {
+        let (code, out) = run(args, Some(nowhere));
+        assert_eq!(code, Some(1), "{args:?}: {out}");
+        assert!(out.contains("PulseAudio or PipeWire"), "{args:?}: {out}");
+    }
+    let (code, out) = run(&["play", "--no-tui", "--duration", "1"], Some(nowhere));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("sound server"), "{out}");
+}

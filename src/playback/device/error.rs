@@ -49,6 +49,12 @@ pub enum DeviceError {
          sound server stopped — check it and try again"
     )]
     Lost { device: String, detail: String },
+    #[error(
+        "audio device \"{device}\" cannot reach its sound server ({detail}): is PulseAudio or \
+         PipeWire running (and PULSE_SERVER, if set, right)? Start it, or try `iemsim export` to \
+         write files instead"
+    )]
+    NoServer { device: String, detail: String },
     #[error("audio device error: {detail}")]
     Other { detail: String },
 }
@@ -60,9 +66,10 @@ impl From<DeviceError> for Error {
         use DeviceError as D;
         let (class, device) = match &e {
             D::NotFound { name, .. } | D::InputNotFound { name, .. } => (Class::Input, Some(name)),
-            D::Busy { device } | D::UnsupportedConfig { device, .. } | D::Lost { device, .. } => {
-                (Class::Machine, Some(device))
-            }
+            D::Busy { device }
+            | D::UnsupportedConfig { device, .. }
+            | D::Lost { device, .. }
+            | D::NoServer { device, .. } => (Class::Machine, Some(device)),
             D::NoDevice | D::NoInputDevice | D::Other { .. } => (Class::Machine, None),
         };
         let subject = device.map(|d| Subject::Device(d.clone()));
@@ -99,6 +106,12 @@ pub(super) fn translate(e: cpal::Error, device: &str, is_default: bool) -> Devic
                 detail,
             }
         }
+        // ALSA's pulse plugin when the server is down or PULSE_SERVER points nowhere: ECONNREFUSED
+        // from snd_pcm_open, a raw errno the user cannot act on as it stands.
+        _ if detail.contains("Connection refused") => DeviceError::NoServer {
+            device: device.to_string(),
+            detail,
+        },
         _ => DeviceError::Other {
             detail: format!("{device}: {detail}"),
         },
@@ -128,5 +141,15 @@ mod tests {
             translate(e, "usb", false),
             DeviceError::Lost { .. }
         ));
+        // What cpal reports when the sound server is down (measured: PulseAudio killed).
+        let e = cpal::Error::with_message(
+            ErrorKind::BackendError,
+            "ALSA function 'snd_pcm_open' failed with error 'Connection refused (111)'",
+        );
+        let m = translate(e, "default", true).to_string();
+        assert!(
+            m.contains("sound server") && m.contains("PulseAudio"),
+            "{m}"
+        );
     }
 }
