@@ -54,7 +54,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         restarted: 0,
     };
     if args.no_tui {
-        scripted(&mut live, args)
+        super::out::json_error_event(args.report.json, scripted(&mut live, args))
     } else {
         interactive(&mut live)?;
         crate::error::check_interrupted()

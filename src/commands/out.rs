@@ -31,6 +31,24 @@ pub fn text(text: &str) -> Result<(), StdoutError> {
     Ok(())
 }
 
+/// A `--json` event stream's last line when the run fails (a device lost, the server gone):
+/// `{"event":"error","message":…,"exit_code":…}`, so a JSON-lines reader sees why it ended rather
+/// than a stream cut after `start`. The error itself is still returned (stderr, exit code).
+pub fn json_error_event(json: bool, result: crate::error::Result<()>) -> crate::error::Result<()> {
+    if let (true, Err(e)) = (json, &result) {
+        // A stdout that failed is not written to again.
+        if !matches!(e.domain().map(|d| d.is::<StdoutError>()), Some(true)) {
+            let event = serde_json::json!({
+                "event": "error",
+                "message": e.to_string(),
+                "exit_code": e.exit_code(),
+            });
+            let _ = line(format_args!("{event}"));
+        }
+    }
+    result
+}
+
 /// `println!` that returns `Result<(), StdoutError>` instead of panicking: `outln!("{x}")?`.
 macro_rules! outln {
     () => {

@@ -488,3 +488,34 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("sound server"), "{out}");
 }
+
+/// `play --json` whose sound server dies mid-play ends its event stream with an error event
+/// (it stopped after `start`, the reason only on stderr), and exits 1.
+#[test]
+fn a_json_stream_ends_with_the_error_that_ended_it() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start_private() else {
+        return;
+    };
+    let capture = pulse::Capture::start(&stack);
+    let mut child = iemsim()
+        .args(["play", "--no-tui", "--json", "--duration", "20"])
+        .envs(stack.env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    assert!(stack.kill_server(), "stop the private server");
+    drop(capture);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{rest:?}");
+    let last: serde_json::Value =
+        serde_json::from_str(rest.last().expect("an error event")).expect("JSON");
+    assert_eq!(last["event"], "error", "{rest:?}");
+    assert_eq!(last["exit_code"], 1);
+    assert!(!last["message"].as_str().unwrap_or("").is_empty());
+}

@@ -96,7 +96,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         ));
     }
     if args.no_tui {
-        scripted(&mut player, args)?;
+        super::out::json_error_event(args.report.json, scripted(&mut player, args))?;
         // Let the device play out its buffer: the last note is heard whole.
         player.stop();
         Ok(())
