@@ -195,20 +195,18 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
             .into());
         }
     }
-    let mut device = args.audio.device.clone();
-    let mut output_server = true;
-    if let Some(want) = &args.audio.device {
-        let outputs = crate::playback::device::list_devices().unwrap_or_default();
-        if known(outputs.clone(), want) {
-            output_server = outputs
-                .iter()
-                .find(|d| d.name.to_lowercase().contains(&want.to_lowercase()))
-                .is_none_or(|d| routing::is_server_device(&d.name, &d.description));
-        } else if let Some(sink) = routing::find_sink(want) {
-            std::env::set_var("PULSE_SINK", &sink);
-            device = None;
+    let device = super::output_device(args.audio.device.as_deref());
+    let output_server = match &args.audio.device {
+        Some(want) => {
+            let outputs = crate::playback::device::list_devices().unwrap_or_default();
+            !known(outputs.clone(), want)
+                || outputs
+                    .iter()
+                    .find(|d| d.name.to_lowercase().contains(&want.to_lowercase()))
+                    .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
         }
-    }
+        None => true,
+    };
     if input_server && output_server {
         if let Some((sink, source)) = routing::effective_sink_source() {
             routing::check_feedback(&sink, &source).map_err(|m| Error::usage("--input", m))?;

@@ -73,6 +73,26 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
 
 /// The headphone correction this run applies (`--headphones`, else the remembered one unless
 /// `--no-headphones`), announced in one line on stderr so stdout stays clean for `-o -` and JSON.
+/// The output device `--device NAME` means: an ALSA device by (part of) its name or description,
+/// else a PulseAudio / PipeWire sink by (part of) its name, reached through the server's ALSA
+/// device with `PULSE_SINK` set (libpulse reads it when the stream connects; set before any
+/// audio thread exists). A name neither knows stays, for the device layer to refuse with the list.
+pub fn output_device(want: Option<&str>) -> Option<String> {
+    let want = want?;
+    let w = want.to_lowercase();
+    let known = crate::playback::device::list_devices()
+        .unwrap_or_default()
+        .iter()
+        .any(|d| d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w));
+    if !known && !w.trim().is_empty() {
+        if let Some(sink) = crate::playback::routing::find_sink(want) {
+            std::env::set_var("PULSE_SINK", &sink);
+            return None;
+        }
+    }
+    Some(want.to_string())
+}
+
 pub fn headphones(
     args: &crate::cli::HeadphoneArgs,
     rate_hz: Option<f64>,

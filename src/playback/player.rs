@@ -293,7 +293,7 @@ impl Player {
             start_feeding(src, &ctl, [side(0), side(1)], start_frame, device_rate, dch)?;
         let running = output.start(engine.into_callback(drate))?;
         let buffer_frames = running.buffer_frames();
-        let device_name = running.device_name().to_string();
+        let device_name = super::routing::shown_name(running.device_name(), "PULSE_SINK");
         let first_callback_s = first_callback(&running, t0)?;
 
         let sides = [0, 1].map(|i| SideInfo {

@@ -474,6 +474,19 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     };
     let (code, out) = run(&["live", "--setup"], None);
     assert_eq!(code, Some(0), "{out}");
+    // play takes a server sink by name too (live did, play said "no device matches").
+    let (code, out) = run(
+        &[
+            "play",
+            "--device",
+            "iemsim",
+            "--no-tui",
+            "--duration",
+            "0.3",
+        ],
+        None,
+    );
+    assert!(code == Some(0) && out.contains("(iemsim)"), "{out}");
     let (code, out) = run(&["live", "--setup", "--undo"], None);
     assert!(code == Some(0) && out.contains("removed"), "{out}");
     let (code, out) = run(&["live", "--setup", "--undo"], None);

@@ -82,7 +82,10 @@ pub fn run(args: &AbxArgs) -> Result<()> {
             setup.file_sha256 = input_sha256(&setup.input)?;
             run_scripted(&setup, &answers)
         }
-        None => interactive::run(&setup, args.audio.device.as_deref(), args.audio.buffer),
+        None => {
+            let device = super::output_device(args.audio.device.as_deref());
+            interactive::run(&setup, device.as_deref(), args.audio.buffer)
+        }
     }
 }
 

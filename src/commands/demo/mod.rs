@@ -94,7 +94,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
                 super::resolve_through(hp.as_ref(), &part.a, None)?,
                 super::resolve_through(hp.as_ref(), &part.b, None)?,
             ],
-            device: args.audio.device.clone(),
+            device: super::output_device(args.audio.device.as_deref()),
             buffer_frames: args.audio.buffer,
             matching: true,
             start_s: 0.0,

@@ -63,7 +63,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let cfg = PlayerConfig {
         input,
         profiles,
-        device: args.audio.device.clone(),
+        device: super::output_device(args.audio.device.as_deref()),
         buffer_frames: args.audio.buffer,
         matching: !args.no_match,
         start_s,
