@@ -52,6 +52,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         restarts: Vec::new(),
         carried: [0; 3],
         restarted: 0,
+        routing_checked: Instant::now(),
     };
     if args.no_tui {
         super::out::json_error_event(args.report.json, scripted(&mut live, args))
@@ -87,6 +88,8 @@ struct Live {
     /// Underruns, overruns and resyncs of the sessions before a restart.
     carried: [u64; 3],
     restarted: u64,
+    /// When the streams' routing was last checked for feedback.
+    routing_checked: Instant,
 }
 
 /// Restarts within a minute after which a lost device is an error after all.
@@ -98,6 +101,11 @@ impl Live {
     /// a live input has no end, and an hour of listening should not end on one glitch. `Ok(Some)`
     /// says why it restarted.
     fn check(&mut self) -> Result<Option<String>> {
+        // Every 2 s: the server may have moved our streams into a feedback loop since start.
+        if self.routing_checked.elapsed() >= Duration::from_secs(2) {
+            self.routing_checked = Instant::now();
+            routing::check_moved_streams().map_err(Error::machine)?;
+        }
         let Err(e) = self.session.check() else {
             return Ok(None);
         };

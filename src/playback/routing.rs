@@ -12,8 +12,10 @@ pub const SETUP_SINK: &str = "iemsim";
 
 /// Runs `pactl ARGS`; `None` when pactl is missing, the server unreachable or the call failed.
 fn pactl(args: &[&str]) -> Option<String> {
+    // Its labels ("Default Sink:", "Sink:") are translated otherwise.
     let out = Command::new("pactl")
         .args(args)
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -95,6 +97,60 @@ pub fn source_names() -> Vec<String> {
 /// The server's source whose name is `wanted` or contains it (ignoring case), if any.
 pub fn find_source(wanted: &str) -> Option<String> {
     find_in(&short_list("sources"), wanted)
+}
+
+/// The sinks this process plays to and the sources it records, as the server has them now (it
+/// moves a stream when its sink or source goes away); None when pactl cannot tell.
+fn our_streams() -> Option<(Vec<String>, Vec<String>)> {
+    let pid = format!("application.process.id = \"{}\"", std::process::id());
+    let names = |kind: &str| -> Option<Vec<(String, String)>> {
+        Some(
+            pactl(&["list", "short", kind])?
+                .lines()
+                .filter_map(|l| {
+                    let mut f = l.split('\t');
+                    Some((f.next()?.to_string(), f.next()?.to_string()))
+                })
+                .collect(),
+        )
+    };
+    let ours = |kind: &str, key: &str, names: &[(String, String)]| -> Option<Vec<String>> {
+        let text = pactl(&["list", kind])?;
+        Some(
+            text.split("\n\n")
+                .filter(|block| block.contains(&pid))
+                .filter_map(|block| {
+                    let index = block.lines().find_map(|l| l.trim().strip_prefix(key))?;
+                    let index = index.trim();
+                    names
+                        .iter()
+                        .find(|(i, _)| i == index)
+                        .map(|(_, n)| n.clone())
+                })
+                .collect(),
+        )
+    };
+    let (sinks, sources) = (names("sinks")?, names("sources")?);
+    Some((
+        ours("sink-inputs", "Sink:", &sinks)?,
+        ours("source-outputs", "Source:", &sources)?,
+    ))
+}
+
+/// The feedback rule again, on where the server has moved our streams since they started (a
+/// sink unloaded, `live --setup --undo` run in another terminal): `Err` when a capture of ours
+/// now records the monitor of a sink we play to. Ok when pactl cannot tell.
+pub fn check_moved_streams() -> Result<(), String> {
+    let Some((sinks, sources)) = our_streams() else {
+        return Ok(());
+    };
+    for sink in &sinks {
+        for source in &sources {
+            check_feedback(sink, source)
+                .map_err(|e| format!("the sound server moved a stream: {e}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// The server's sink whose name is `wanted` or contains it (ignoring case), if any.

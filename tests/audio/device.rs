@@ -532,3 +532,54 @@ fn a_json_stream_ends_with_the_error_that_ended_it() {
     assert_eq!(last["exit_code"], 1);
     assert!(!last["message"].as_str().unwrap_or("").is_empty());
 }
+
+/// `live --input iemsim.monitor`, then `live --setup --undo` in another terminal: the server moves
+/// the capture to its default source, here the monitor of the sink live plays to, a feedback
+/// loop the start-up check refuses. Live now re-checks where its streams are and stops, saying
+/// why (it went on recording its own output, louder and louder).
+#[test]
+fn live_stops_when_the_server_moves_it_into_feedback() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start_private() else {
+        return;
+    };
+    let env = stack.env();
+    let setup = |args: &[&str]| {
+        let o = iemsim().args(args).envs(env.clone()).output().expect("run");
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    setup(&["live", "--setup"]);
+    let monitor = format!("{}.monitor", stack.sink());
+    let default = Command::new("pactl")
+        .args(["set-default-source", &monitor])
+        .envs(env.clone())
+        .status()
+        .expect("pactl");
+    assert!(default.success());
+    let mut child = iemsim()
+        .args(["live", "--no-tui", "--json", "--duration", "20"])
+        .args(["--input", "iemsim.monitor"])
+        .envs(env.clone())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    setup(&["live", "--setup", "--undo"]);
+    let t = Instant::now();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{rest:?}");
+    assert!(t.elapsed() < Duration::from_secs(10), "{rest:?}");
+    let last = rest.last().expect("an error event");
+    assert!(
+        last.contains("\"error\"") && last.contains("feedback"),
+        "{last}"
+    );
+}
