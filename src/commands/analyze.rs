@@ -155,11 +155,8 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
                 (Some(_), Some(shift)) => format!("{} ({shift:+.1} dB to match)", v.label),
                 (Some(_), None) => format!("{} (not level-matched)", v.label),
             };
-            let shift = if v.preamp_db.is_some() {
-                shift.unwrap_or(0.0)
-            } else {
-                0.0
-            };
+            // The input against itself is 0 dB; a version without loudness is drawn as it is.
+            let shift = shift.unwrap_or(0.0);
             let points = v
                 .stats
                 .ltas_db
@@ -170,11 +167,12 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
         })
         .collect();
     // A signal shorter than one Welch segment is one Hann window of its own length (coarser bins).
+    let segment = crate::dsp::analysis::SEGMENT;
     let frames = (report.duration_s * report.sample_rate).round();
-    let method = if frames < crate::dsp::analysis::SEGMENT as f64 {
-        format!("one Hann window of {frames} samples (shorter than 8192)")
+    let method = if frames < segment as f64 {
+        format!("one Hann window of {frames} samples (shorter than {segment})")
     } else {
-        "Welch, Hann 8192, 50 % overlap".to_owned()
+        format!("Welch, Hann {segment}, 50 % overlap")
     };
     let matching = if report
         .versions

@@ -174,12 +174,6 @@ impl Live {
 /// PipeWire source (sink) does is reached through the server's ALSA device with `PULSE_SOURCE`
 /// (`PULSE_SINK`) set. Refuses the monitor of the sink we would play to (exit 2).
 fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
-    let known = |list: Vec<crate::playback::DeviceInfo>, want: &str| {
-        let w = want.to_lowercase();
-        list.iter().any(|d| {
-            d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
-        })
-    };
     let mut input = args.input.clone();
     let mut input_server = true;
     if let Some(want) = &args.input {
@@ -204,17 +198,18 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
         }
     }
     let device = super::output_device(args.audio.device.as_deref());
-    let output_server = match &args.audio.device {
-        Some(want) => {
-            let outputs = crate::playback::device::list_devices().unwrap_or_default();
-            !known(outputs.clone(), want)
-                || outputs
-                    .iter()
-                    .find(|d| d.name.to_lowercase().contains(&want.to_lowercase()))
-                    .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
-        }
-        None => true,
-    };
+    // The default device, or a server sink reached through it, goes to the server; a named ALSA
+    // device may be a card of its own.
+    let output_server = device.as_deref().is_none_or(|want| {
+        let w = want.to_lowercase();
+        crate::playback::device::list_devices()
+            .unwrap_or_default()
+            .iter()
+            .find(|d| {
+                d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
+            })
+            .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
+    });
     if input_server && output_server {
         if let Some((sink, source)) = routing::effective_sink_source() {
             routing::check_feedback(&sink, &source).map_err(|m| Error::usage("--input", m))?;

@@ -71,8 +71,6 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
-/// The headphone correction this run applies (`--headphones`, else the remembered one unless
-/// `--no-headphones`), announced in one line on stderr so stdout stays clean for `-o -` and JSON.
 /// The output device `--device NAME` means: an ALSA device by (part of) its name or description,
 /// else a PulseAudio / PipeWire sink by (part of) its name, reached through the server's ALSA
 /// device with `PULSE_SINK` set (libpulse reads it when the stream connects; set before any
@@ -93,6 +91,8 @@ pub fn output_device(want: Option<&str>) -> Option<String> {
     Some(want.to_string())
 }
 
+/// The headphone correction this run applies (`--headphones`, else the remembered one unless
+/// `--no-headphones`), announced in one line on stderr so stdout stays clean for `-o -` and JSON.
 pub fn headphones(
     args: &crate::cli::HeadphoneArgs,
     rate_hz: Option<f64>,

@@ -145,9 +145,14 @@ fn check_totals(profile: &Profile, path: &Path, rate_hz: Option<f64>) -> Result<
 /// per-IEM profiles (even a slug the catalogue does not have yet). A user file may not take it.
 pub fn is_reserved_name(name: &str) -> bool {
     let n = name.trim();
-    builtin::NAMES.iter().any(|b| b.eq_ignore_ascii_case(n))
-        || n.get(..iems::PREFIX.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX))
+    builtin::NAMES.iter().any(|b| b.eq_ignore_ascii_case(n)) || is_iem_name(n)
+}
+
+/// Whether `name` is in the `iem:` namespace (in any case).
+fn is_iem_name(name: &str) -> bool {
+    name.trim()
+        .get(..iems::PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX))
 }
 
 /// The profiles in the user's folder, and one line per file that could not be used.
@@ -168,8 +173,7 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     for path in paths {
         match load_file(&path, None) {
             Ok(p) => {
-                let iem = p.name.trim().get(..iems::PREFIX.len());
-                let why = if iem.is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX)) {
+                let why = if is_iem_name(&p.name) {
                     Some("starts with 'iem:', which names the per-IEM profiles")
                 } else if is_reserved_name(&p.name)
                     || listed
