@@ -53,6 +53,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         carried: [0; 3],
         restarted: 0,
         routing_checked: Instant::now(),
+        down: None,
     };
     if args.no_tui {
         super::out::json_error_event(args.report.json, scripted(&mut live, args))
@@ -90,17 +91,42 @@ struct Live {
     restarted: u64,
     /// When the streams' routing was last checked for feedback.
     routing_checked: Instant,
+    /// A lost device being waited for (the session is shut down meanwhile).
+    down: Option<Down>,
+}
+
+/// A lost device, opened again every [`RETRY_EVERY`] until it is back or [`WAIT_FOR_DEVICE`]
+/// has passed (a sound server restarting takes a few seconds, a USB device re-enumerating too).
+struct Down {
+    why: String,
+    side: Side,
+    since: Instant,
+    next_try: Instant,
+}
+
+/// What [`Live::check`] has to tell.
+enum Reconnect {
+    /// The devices were lost; trying to open them again.
+    Waiting(String),
+    /// They are open again (after losing them for this reason).
+    Back(String),
 }
 
 /// Restarts within a minute after which a lost device is an error after all.
 const MAX_RESTARTS_PER_MINUTE: usize = 5;
+/// How long a lost device is waited for before the session ends.
+const WAIT_FOR_DEVICE: Duration = Duration::from_secs(30);
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 impl Live {
     /// `LiveSession::check`, but a device that stopped working (a sound server that dropped a
-    /// stream, a USB device re-enumerated) is opened again, live side, matching and gains kept:
-    /// a live input has no end, and an hour of listening should not end on one glitch. `Ok(Some)`
-    /// says why it restarted.
-    fn check(&mut self) -> Result<Option<String>> {
+    /// stream or restarted, a USB device re-enumerated) is opened again, live side, matching and
+    /// gains kept, trying every second for up to 30 s: a live input has no end, and an hour of
+    /// listening should not end on one glitch.
+    fn check(&mut self) -> Result<Option<Reconnect>> {
+        if self.down.is_some() {
+            return self.reopen();
+        }
         // Every 2 s: the server may have moved our streams into a feedback loop since start.
         if self.routing_checked.elapsed() >= Duration::from_secs(2) {
             self.routing_checked = Instant::now();
@@ -128,16 +154,52 @@ impl Live {
         {
             *c += n;
         }
-        let (side, matching) = (self.session.live(), self.session.matching());
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
-        self.cfg.matching = matching;
+        self.cfg.matching = self.session.matching();
         // The old streams close before the new ones open (a device that allows one client at a
         // time would refuse the new ones otherwise).
         self.session.shutdown();
-        self.session = LiveSession::start(self.cfg.clone())
-            .with_context(|| format!("restarting after: {e}"))?;
-        self.session.set_live(side);
-        Ok(Some(e.to_string()))
+        let now = Instant::now();
+        self.down = Some(Down {
+            why: e.to_string(),
+            side: self.session.live(),
+            since: now,
+            next_try: now,
+        });
+        match self.reopen()? {
+            Some(back) => Ok(Some(back)),
+            None => Ok(Some(Reconnect::Waiting(e.to_string()))),
+        }
+    }
+
+    /// One attempt to open the lost devices, when it is due. `Err` once they have been away for
+    /// [`WAIT_FOR_DEVICE`].
+    fn reopen(&mut self) -> Result<Option<Reconnect>> {
+        let Some(down) = self.down.as_mut() else {
+            return Ok(None);
+        };
+        let now = Instant::now();
+        if now < down.next_try {
+            return Ok(None);
+        }
+        match LiveSession::start(self.cfg.clone()) {
+            Ok(session) => {
+                self.session = session;
+                self.session.set_live(down.side);
+                let why = std::mem::take(&mut down.why);
+                self.down = None;
+                Ok(Some(Reconnect::Back(why)))
+            }
+            Err(_) if now.duration_since(down.since) < WAIT_FOR_DEVICE => {
+                down.next_try = now + RETRY_EVERY;
+                Ok(None)
+            }
+            Err(e) => Err(e.context(format!(
+                "the audio devices did not come back within {} s after: {}",
+                WAIT_FOR_DEVICE.as_secs(),
+                down.why
+            ))),
+        }
     }
 
     /// Loads `profile` into the live side (keys 1-9 and the picker); returns the message to show.
@@ -389,13 +451,20 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
     let mut next_switch = args.switch_every;
     let mut played;
     loop {
-        if let Some(why) = live.check()? {
+        if let Some(news) = live.check()? {
             let t = t0.elapsed().as_secs_f64();
-            emit(
-                json_mode,
-                json!({"event": "restart", "t_s": t, "reason": why}),
-                format!("{t:7.3} s  restarted the audio devices after: {why}"),
-            )?;
+            match news {
+                Reconnect::Waiting(why) => emit(
+                    json_mode,
+                    json!({"event": "lost", "t_s": t, "reason": why}),
+                    format!("{t:7.3} s  lost the audio devices ({why}); opening them again"),
+                )?,
+                Reconnect::Back(why) => emit(
+                    json_mode,
+                    json!({"event": "restart", "t_s": t, "reason": why}),
+                    format!("{t:7.3} s  restarted the audio devices after: {why}"),
+                )?,
+            }
         }
         crate::error::check_interrupted()?;
         played = t0.elapsed().as_secs_f64();
@@ -551,8 +620,14 @@ fn interactive(live: &mut Live) -> Result<()> {
     let mut guard = TerminalGuard::new()?;
     let mut screen = Screen::new(live.hp.as_ref());
     loop {
-        if let Some(why) = live.check()? {
-            let text = format!("restarted the audio devices after: {why}");
+        if let Some(news) = live.check()? {
+            let text = match news {
+                Reconnect::Waiting(why) => format!(
+                    "lost the audio devices ({why}); opening them again for up to {} s",
+                    WAIT_FOR_DEVICE.as_secs()
+                ),
+                Reconnect::Back(why) => format!("restarted the audio devices after: {why}"),
+            };
             screen.message.tell(text, Instant::now());
         }
         screen.message.expire(Instant::now());

@@ -583,3 +583,49 @@ fn live_stops_when_the_server_moves_it_into_feedback() {
         "{last}"
     );
 }
+
+/// A sound server that restarts under `live` (an update, `systemctl --user restart`) is back
+/// after a few seconds: live opens its devices again once it is, rather than ending the session
+/// on the first failed attempt, and says so on its event stream.
+#[test]
+fn live_waits_for_a_sound_server_that_comes_back() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start_private_with(&["music"]) else {
+        return;
+    };
+    let mut child = iemsim()
+        .args(["live", "--no-tui", "--json", "--duration", "12"])
+        .args(["--input", "music.monitor", "--device", "vsink"])
+        .envs(stack.server_env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    assert!(stack.restart_server(Duration::from_secs(3)), "restart");
+    let events: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let status = child.wait().expect("wait");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(status.code(), Some(0), "{events:?}");
+    let at = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == kind)
+            .and_then(|e| e["t_s"].as_f64())
+    };
+    let (Some(lost), Some(back)) = (at("lost"), at("restart")) else {
+        panic!("no lost and restart events: {kinds:?}");
+    };
+    assert!(
+        back - lost >= 2.0,
+        "back {back} s, lost {lost} s: {kinds:?}"
+    );
+    let end = events.last().expect("end");
+    assert_eq!(end["event"], "end", "{kinds:?}");
+    assert_eq!(end["restarts"], 1, "{end}");
+}

@@ -35,6 +35,9 @@ use std::time::{Duration, Instant};
 pub const RATE: u32 = 48_000;
 pub const CHANNELS: u16 = 2;
 
+/// The format of every null sink.
+const NULL_SINK: &str = "rate=48000 channels=2 format=float32le norewinds=1";
+
 /// One server for the whole test process (see module docs).
 static SERVER: Mutex<Weak<Server>> = Mutex::new(Weak::new());
 /// Held while a test plays in-process: the library's device follows this process's environment.
@@ -161,8 +164,10 @@ fn read_env() -> Option<Vec<(String, String)>> {
     Some(env)
 }
 
-/// Starts a private server exactly as .ci/audio-stack.sh does. Err: why not (for the skip line).
-fn start_own_server() -> Result<Server, String> {
+/// Starts a private server exactly as .ci/audio-stack.sh does, with a null sink for each of
+/// `extra_sinks` too (made again when the server restarts, unlike a stack's own sink). Err: why
+/// not (for the skip line).
+fn start_own_server(extra_sinks: &[&str]) -> Result<Server, String> {
     for tool in ["pulseaudio", "pactl", "parecord"] {
         let found = Command::new("sh")
             .args(["-c", &format!("command -v {tool}")])
@@ -191,23 +196,37 @@ fn start_own_server() -> Result<Server, String> {
     )
     .map_err(|e| e.to_string())?;
     // The keeper shell dies with its stdin: when this process exits (even by SIGKILL) the pipe
-    // closes, `cat` returns, the server is killed and its folder removed — nothing left behind.
-    let script = r#"
+    // closes, `read` fails, the server is killed and its folder removed — nothing left behind.
+    // A line `restart SECS` stops the server and starts it again SECS later.
+    let extra: String = extra_sinks
+        .iter()
+        .map(|s| format!(" -L \"module-null-sink sink_name={s} {NULL_SINK}\""))
+        .collect();
+    let script = format!(
+        r#"
         chmod 700 "$1/run"
-        HOME="$1/home" XDG_RUNTIME_DIR="$1/run" pulseaudio --daemonize=no -n \
-          --exit-idle-time=-1 --disallow-exit --use-pid-file=no --disable-shm=yes \
-          --log-target="file:$1/pa.log" \
-          -L "module-native-protocol-unix auth-anonymous=1 socket=$1/run/pa.sock" \
-          -L "module-null-sink sink_name=vsink rate=48000 channels=2 format=float32le norewinds=1" \
-          </dev/null >/dev/null 2>&1 &
-        pa=$!
-        cat >/dev/null
+        start() {{
+          HOME="$1/home" XDG_RUNTIME_DIR="$1/run" pulseaudio --daemonize=no -n \
+            --exit-idle-time=-1 --disallow-exit --use-pid-file=no --disable-shm=yes \
+            --log-target="file:$1/pa.log" \
+            -L "module-native-protocol-unix auth-anonymous=1 socket=$1/run/pa.sock" \
+            -L "module-null-sink sink_name=vsink {NULL_SINK}"{extra} \
+            </dev/null >/dev/null 2>&1 &
+          pa=$!
+        }}
+        start "$1"
+        while read -r cmd secs; do
+          if [ "$cmd" = restart ]; then
+            kill "$pa" 2>/dev/null; wait "$pa"; sleep "$secs"; start "$1"
+          fi
+        done
         kill "$pa" 2>/dev/null
         wait "$pa"
         rm -rf "$1"
-    "#;
+    "#
+    );
     let mut keeper = Command::new("sh")
-        .args(["-c", script, "keeper", &d])
+        .args(["-c", &script, "keeper", &d])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -252,7 +271,7 @@ fn server() -> Result<Arc<Server>, String> {
     // The CI's server (or one a previous test of this process started and still runs)?
     let server = match env_of_this_process() {
         Some(env) if pactl(&env, &["info"]).is_some() => Server { env, own: None },
-        _ => start_own_server()?,
+        _ => start_own_server(&[])?,
     };
     let server = Arc::new(server);
     *slot = Arc::downgrade(&server);
@@ -272,7 +291,34 @@ impl PulseStack {
     /// `env()`: the process-wide default environment does not point to it.
     pub fn start_private() -> Option<PulseStack> {
         env_of_this_process();
-        Self::or_skip(start_own_server().and_then(|s| Self::with_sink(Arc::new(s))))
+        Self::start_private_with(&[])
+    }
+
+    /// [`PulseStack::start_private`] with a null sink for each of `extra_sinks`, which a
+    /// [`PulseStack::restart_server`] makes again.
+    pub fn start_private_with(extra_sinks: &[&str]) -> Option<PulseStack> {
+        env_of_this_process();
+        Self::or_skip(start_own_server(extra_sinks).and_then(|s| Self::with_sink(Arc::new(s))))
+    }
+
+    /// Stops the stack's own server now and starts it again `down_for` later (a sound server
+    /// restarting). The stack's sink is gone after that; the server's named sinks are back.
+    pub fn restart_server(&self, down_for: Duration) -> bool {
+        let Some(own) = &self.server.own else {
+            return false;
+        };
+        let mut stdin = own.keeper_stdin.lock().unwrap_or_else(|p| p.into_inner());
+        stdin.as_mut().is_some_and(|w| {
+            writeln!(w, "restart {:.3}", down_for.as_secs_f64())
+                .and_then(|()| w.flush())
+                .is_ok()
+        })
+    }
+
+    /// The server's environment without a stack's sink (for a test whose sink outlives a
+    /// restart: name it).
+    pub fn server_env(&self) -> Vec<(String, String)> {
+        self.server.env.clone()
     }
 
     /// Stops the stack's server if this stack owns it (see [`PulseStack::start_private`]).
