@@ -30,6 +30,10 @@ impl FilterKind {
         matches!(self, Self::Peaking | Self::LowShelf | Self::HighShelf)
     }
 
+    pub fn is_shelf(self) -> bool {
+        matches!(self, Self::LowShelf | Self::HighShelf)
+    }
+
     /// Short label for tables: `PK`, `LS`, `HS`, `LP`, `HP` (Equalizer APO's spelling).
     pub fn short(self) -> &'static str {
         match self {

@@ -7,12 +7,13 @@
 //! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` filters are skipped, `#` starts a
 //! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine.
 //!
-//! Types: `PK`/`PEQ` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf (RBJ shelves whose Q
-//! sets the slope); `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q.
-//! Rule for a filter written without Q (`LS`, `HS`, `LP`, `HP`, or `LSC`/`HSC` without it):
-//! Q = 1/√2 ([`super::DEFAULT_Q`]), the cookbook's shelf slope S = 1 and the Butterworth pass
-//! filter, which is what AutoEq's `Q 0.70` shelves round. Notch, band-pass, all-pass and the
-//! dB/octave shelf variants have no iemsim equivalent and are refused by name.
+//! Types: `PK`/`PEQ`/`Modal` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf;
+//! `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q (Q = 1/√2,
+//! [`super::DEFAULT_Q`]). Shelves follow Equalizer APO's own code (BiQuadFilterFactory.cpp): a
+//! `Q`, else a slope in dB after the type (`LS 6dB`, S = slope/12), else S = 0.9; `LS`/`HS` with a
+//! Q or slope name the corner frequency (see [`shelf`]). Numbers as Equalizer APO reads them: a
+//! decimal comma is a point, and `Fc 2.500 Hz` is Room EQ Wizard's 2500 Hz. Notch, band-pass
+//! and all-pass filters have no iemsim equivalent and are refused by name.
 //!
 //! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
 //! `Channel: all` select the channels the following `Preamp` and `Filter` lines apply to, as in
@@ -57,7 +58,14 @@ pub fn parse_with_lines(
         let command = command.trim();
         let params = params.trim();
         let word = command.split_whitespace().next().unwrap_or("");
-        let word = word.to_ascii_lowercase();
+        let mut word = word.to_ascii_lowercase();
+        // `Filter1:` is a filter too: Equalizer APO only asks that the command start with it.
+        if word
+            .strip_prefix("filter")
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+        {
+            word.truncate("filter".len());
+        }
         commands += usize::from(word == "preamp" || word == "filter");
         match word.as_str() {
             "preamp" => {
@@ -186,6 +194,8 @@ fn parse_filter(
     params: &str,
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<Option<FilterSpec>, ProfileFileError> {
+    // Equalizer APO reads a decimal comma as a point (German Windows writes `Fc 1000,5 Hz`).
+    let params = params.replace(',', ".");
     let tokens: Vec<&str> = params.split_whitespace().collect();
     match tokens.first().map(|t| t.to_ascii_uppercase()) {
         Some(s) if s == "ON" => {}
@@ -201,14 +211,79 @@ fn parse_filter(
         return Err(err("type", "the filter type is missing".into()));
     };
     let (kind, q_optional) = filter_kind(type_token, err)?;
-    let (mut fc, mut gain, mut q, mut bw) = (None, None, None, None);
-    let mut rest = tokens[2..].iter();
-    while let Some(key) = rest.next() {
+    let mut rest = &tokens[2..];
+    // `LS 6dB`, `HSC 12 dB`: a shelf's slope in dB (per octave), S = slope / 12.
+    let slope = match rest.first().and_then(|t| slope_db(t, rest.get(1))) {
+        Some((db, used)) if kind.is_shelf() => {
+            rest = &rest[used..];
+            Some(db)
+        }
+        Some(_) => {
+            return Err(err(
+                "type",
+                format!("a slope in dB is for shelves, not {type_token} filters"),
+            ))
+        }
+        None => None,
+    };
+    let w = widths(rest, kind, err)?;
+    let fc =
+        w.fc.ok_or_else(|| err("Fc", "the frequency (`Fc … Hz`) is missing".into()))?;
+    let gain = if kind.uses_gain() {
+        w.gain
+            .ok_or_else(|| err("Gain", "the gain (`Gain … dB`) is missing".into()))?
+    } else {
+        0.0
+    };
+    if let Some(n) = w.bw {
+        return Ok(Some(FilterSpec::peaking_bw(fc, gain, n)));
+    }
+    if kind.is_shelf() {
+        return shelf(type_token, kind, fc, gain, w.q, slope, err).map(Some);
+    }
+    let q = match w.q {
+        Some(q) => q,
+        None if q_optional => DEFAULT_Q,
+        None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
+    };
+    Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+}
+
+/// `6dB` or `6 dB` (the token after it): the slope and how many tokens it took.
+fn slope_db(token: &str, next: Option<&&str>) -> Option<(f64, usize)> {
+    let unit = |t: &str| t.eq_ignore_ascii_case("dB");
+    if let Some(n) = token.get(..token.len().saturating_sub(2)) {
+        if token.len() > 2 && unit(&token[n.len()..]) {
+            return parse_num(n).map(|v| (v, 1));
+        }
+    }
+    let v = parse_num(token)?;
+    next.is_some_and(|t| unit(t)).then_some((v, 2))
+}
+
+/// What follows the type: `Fc`, `Gain`, `Q` or `BW Oct`.
+#[derive(Default)]
+struct Widths {
+    fc: Option<f64>,
+    gain: Option<f64>,
+    q: Option<f64>,
+    bw: Option<f64>,
+}
+
+fn widths(
+    tokens: &[&str],
+    kind: FilterKind,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<Widths, ProfileFileError> {
+    let mut w = Widths::default();
+    let mut i = 0;
+    while let Some(key) = tokens.get(i) {
+        i += 1;
         let upper = key.to_ascii_uppercase();
         let twice = match upper.as_str() {
-            "FC" => fc.is_some(),
-            "GAIN" => gain.is_some(),
-            "Q" | "BW" => q.is_some() || bw.is_some(),
+            "FC" => w.fc.is_some(),
+            "GAIN" => w.gain.is_some(),
+            "Q" | "BW" => w.q.is_some() || w.bw.is_some(),
             _ => false,
         };
         if twice {
@@ -228,58 +303,128 @@ fn parse_filter(
                 ),
             ));
         }
-        let value = |name: &str, rest: &mut std::slice::Iter<&str>| {
-            rest.next()
-                .and_then(|v| parse_num(v))
-                .ok_or_else(|| err(name, format!("`{name}` needs a number after it")))
-        };
-        match key.to_ascii_uppercase().as_str() {
-            "FC" => {
-                fc = Some(value("Fc", &mut rest)?);
-                expect_unit(&mut rest, "Hz", "Fc", err)?;
+        if upper == "BW" && kind == FilterKind::Peaking {
+            if !tokens.get(i).is_some_and(|u| u.eq_ignore_ascii_case("Oct")) {
+                return Err(err(
+                    "BW",
+                    "expected `BW Oct N` (bandwidth in octaves)".into(),
+                ));
             }
-            "GAIN" => {
-                gain = Some(value("Gain", &mut rest)?);
-                expect_unit(&mut rest, "dB", "Gain", err)?;
-            }
-            "Q" => q = Some(value("Q", &mut rest)?),
-            "BW" if kind == FilterKind::Peaking => {
-                if !rest.next().is_some_and(|u| u.eq_ignore_ascii_case("Oct")) {
-                    return Err(err(
-                        "BW",
-                        "expected `BW Oct N` (bandwidth in octaves)".into(),
-                    ));
-                }
-                let n = value("BW Oct", &mut rest)?;
-                if !(n > 0.0 && n < crate::dsp::filter::MAX_BW_OCT) {
-                    return Err(err("BW", format!("{n} octaves is not a usable bandwidth")));
-                }
-                // Kept as octaves: the coefficients depend on the rate (see `FilterSpec::bw_oct`).
-                bw = Some(n);
-            }
+            i += 1;
+        }
+        let field = match upper.as_str() {
+            "FC" => ("Fc", "Hz"),
+            "GAIN" => ("Gain", "dB"),
+            "Q" => ("Q", ""),
+            "BW" if kind == FilterKind::Peaking => ("BW Oct", ""),
             other => {
                 return Err(err(
                     "Filter",
                     format!("unexpected '{}' (expected Fc, Gain or Q)", clip(other)),
                 ))
             }
+        };
+        let (x, text) = number(tokens, &mut i, field, err)?;
+        match field.0 {
+            "Fc" => w.fc = Some(rew_thousands(x, text)),
+            "Gain" => w.gain = Some(x),
+            "Q" => w.q = Some(x),
+            _ => {
+                if !(x > 0.0 && x < crate::dsp::filter::MAX_BW_OCT) {
+                    return Err(err("BW", format!("{x} octaves is not a usable bandwidth")));
+                }
+                // Kept as octaves: the coefficients depend on the rate (see `FilterSpec::bw_oct`).
+                w.bw = Some(x);
+            }
         }
     }
-    let fc = fc.ok_or_else(|| err("Fc", "the frequency (`Fc … Hz`) is missing".into()))?;
-    let gain = if kind.uses_gain() {
-        gain.ok_or_else(|| err("Gain", "the gain (`Gain … dB`) is missing".into()))?
-    } else {
-        0.0
+    Ok(w)
+}
+
+/// The number at `tokens[*i]` for `(name, unit)`, and its text; the unit may follow, with or
+/// without a space (`Fc 100 Hz`, `Fc 100Hz`), or be left out.
+fn number<'a>(
+    tokens: &[&'a str],
+    i: &mut usize,
+    (name, unit): (&str, &str),
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<(f64, &'a str), ProfileFileError> {
+    let v = tokens.get(*i).copied().unwrap_or("");
+    *i += 1;
+    let (v, attached) = match v.len().checked_sub(unit.len()) {
+        Some(n)
+            if !unit.is_empty()
+                && n > 0
+                && v.is_char_boundary(n)
+                && v[n..].eq_ignore_ascii_case(unit) =>
+        {
+            (&v[..n], true)
+        }
+        _ => (v, unit.is_empty()),
     };
-    if let Some(n) = bw {
-        return Ok(Some(FilterSpec::peaking_bw(fc, gain, n)));
+    let x = parse_num(v).ok_or_else(|| err(name, format!("`{name}` needs a number after it")))?;
+    if !attached {
+        expect_unit(tokens, i, unit, name, err)?;
     }
-    let q = match q {
-        Some(q) => q,
-        None if q_optional => DEFAULT_Q,
-        None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
+    Ok((x, v))
+}
+
+/// Equalizer APO's reading of `Fc 2.500 Hz`: a point before the last three of five or more
+/// digits is Room EQ Wizard's thousands separator, so 2500 Hz.
+fn rew_thousands(x: f64, text: &str) -> f64 {
+    let b = text.as_bytes();
+    let thousands = b.len() >= 5 && !text.contains(['e', 'E']) && b.get(b.len() - 4) == Some(&b'.');
+    if thousands {
+        x * 1000.0
+    } else {
+        x
+    }
+}
+
+/// A shelf as Equalizer APO makes it: a `Q`, else a slope (`LS 6dB`, S = slope/12), else S = 0.9.
+/// `LS`/`HS` (no `C`) with a Q or a slope name the corner frequency: the biquad's own frequency is
+/// `Fc · 10^(|gain| / 80 / Q or S)` (divided for `HS`), as on a Behringer DCX2496.
+fn shelf(
+    type_token: &str,
+    kind: FilterKind,
+    fc: f64,
+    gain: f64,
+    q: Option<f64>,
+    slope: Option<f64>,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<FilterSpec, ProfileFileError> {
+    let as_q = |slope_db: f64| {
+        crate::io::profile_file::camilladsp::slope_to_q(slope_db, gain).ok_or_else(|| {
+            err(
+                "slope",
+                format!("a {slope_db} dB slope is not possible with {gain} dB of gain"),
+            )
+        })
     };
-    Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+    let (q, corner_width) = match (q, slope) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "Q",
+                "give the shelf a Q or a slope in dB, not both".into(),
+            ))
+        }
+        (Some(q), None) => (q, Some(q)),
+        (None, Some(db)) => (as_q(db)?, Some(db / 12.0)),
+        (None, None) => (as_q(0.9 * 12.0)?, None),
+    };
+    let corner = !type_token.to_ascii_uppercase().ends_with('C');
+    let fc = match corner_width {
+        Some(w) if corner && w > 0.0 => {
+            let factor = 10f64.powf(gain.abs() / 80.0 / w);
+            if kind == FilterKind::LowShelf {
+                fc * factor
+            } else {
+                fc / factor
+            }
+        }
+        _ => fc,
+    };
+    Ok(FilterSpec::new(kind, fc, gain, q))
 }
 
 /// The kind an Equalizer APO filter type names, and whether its Q may be left out (shelves and
@@ -290,7 +435,7 @@ fn filter_kind(
 ) -> Result<(FilterKind, bool), ProfileFileError> {
     let ty = type_token.to_ascii_uppercase();
     let kind = match ty.as_str() {
-        "PK" | "PEQ" => (FilterKind::Peaking, false),
+        "PK" | "PEQ" | "MODAL" => (FilterKind::Peaking, false),
         "LSC" | "LS" => (FilterKind::LowShelf, true),
         "HSC" | "HS" => (FilterKind::HighShelf, true),
         "LPQ" => (FilterKind::LowPass, false),
@@ -316,14 +461,15 @@ fn filter_kind(
 }
 
 fn expect_unit(
-    rest: &mut std::slice::Iter<&str>,
+    tokens: &[&str],
+    i: &mut usize,
     unit: &str,
     field: &str,
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<(), ProfileFileError> {
-    match rest.clone().next() {
+    match tokens.get(*i) {
         Some(u) if u.eq_ignore_ascii_case(unit) => {
-            rest.next();
+            *i += 1;
             Ok(())
         }
         // The unit is optional in practice; a following keyword is fine.

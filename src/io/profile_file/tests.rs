@@ -26,14 +26,18 @@ fn eqapo_syntax_variants() {
     assert_eq!(p.preamp_db, -4.5);
     assert_eq!(p.filters.len(), 6, "the OFF filter is skipped");
     assert_eq!(p.filters[0], FilterSpec::new(Peaking, 1000.0, -2.5, 1.41));
-    // No Q: Q = 1/√2 (the stated rule).
+    // No Q: a shelf gets Equalizer APO's slope S = 0.9 at Fc, a pass filter Q = 1/√2.
+    let s09 = |g: f64| {
+        let a = 10f64.powf(g / 40.0);
+        1.0 / ((a + 1.0 / a) * (1.0 / 0.9 - 1.0) + 2.0).sqrt()
+    };
     assert_eq!(
         p.filters[1],
-        FilterSpec::new(LowShelf, 100.0, 4.0, DEFAULT_Q)
+        FilterSpec::new(LowShelf, 100.0, 4.0, s09(4.0))
     );
     assert_eq!(
         p.filters[2],
-        FilterSpec::new(HighShelf, 8000.0, -3.0, DEFAULT_Q)
+        FilterSpec::new(HighShelf, 8000.0, -3.0, s09(-3.0))
     );
     assert_eq!(
         p.filters[3],
@@ -44,6 +48,51 @@ fn eqapo_syntax_variants() {
     assert_eq!(p.filters[5].bw_oct, Some(1.0));
     assert!((p.filters[5].q - std::f64::consts::SQRT_2).abs() < 1e-12);
     assert_eq!(p.name, "x");
+}
+
+/// Shelves as Equalizer APO builds them (filters/BiQuadFilterFactory.cpp, BiQuad.cpp): `LS`/`HS`
+/// with a Q or a slope name the corner, the biquad sits at Fc · 10^(|gain|/80/width); no Q is
+/// S = 0.9; `6dB` is S = 0.5. The references are that code's RBJ responses at 48 kHz, computed
+/// apart from iemsim (Python, from the cookbook's formulas). REW's `Fc 12.000 Hz` is 12 kHz, a
+/// decimal comma a point, `Filter1:` and `Modal` are what Equalizer APO takes them for.
+#[test]
+fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
+    let cases: [(&str, f64, f64); 6] = [
+        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 125.0, 6.613_618_6),
+        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 100.0, 8.143_684_6),
+        ("ON HS Fc 8000 Hz Gain -8 dB Q 0.7", 6800.0, -5.322_430_2),
+        ("ON LS Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
+        ("ON LSC Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
+        ("ON LS 6dB Fc 100 Hz Gain 10 dB", 200.0, 4.471_526_9),
+    ];
+    for (filter, f, want) in cases {
+        let text = format!("Filter 1: {filter}\n");
+        let p = Format::EqApo.parse(&text, "x.txt").expect(filter);
+        let got = p.filters[0]
+            .coefficients(48_000.0)
+            .expect("stable")
+            .magnitude_db(f, 48_000.0);
+        assert!(
+            (got - want).abs() < 1e-6,
+            "{filter} at {f} Hz: {got} dB, want {want}"
+        );
+    }
+    let text = "Filter1: ON Modal Fc 1000,5 Hz Gain -3,5 dB Q 2\nFilter 2: ON PK Fc 12.000 Hz Gain -6 dB Q 4\n\
+        Filter 3: ON PK Fc 1000.5 Hz Gain 1 dB Q 1\nFilter 4: ON PK Fc 100Hz Gain 3dB Q 1\n";
+    let p = Format::EqApo.parse(text, "x.txt").expect("parses");
+    let fcs: Vec<f64> = p.filters.iter().map(|f| f.fc_hz).collect();
+    assert_eq!(fcs, [1000.5, 12_000.0, 1000.5, 100.0]);
+    assert_eq!(p.filters[0].gain_db, -3.5);
+    for (bad, says) in [
+        (
+            "ON PK 6dB Fc 100 Hz Gain 3 dB Q 1",
+            "slope in dB is for shelves",
+        ),
+        ("ON LS 6dB Fc 100 Hz Gain 3 dB Q 1", "a Q or a slope"),
+    ] {
+        let e = err_text(Format::EqApo.parse(&format!("Filter: {bad}\n"), "a.txt"));
+        assert!(e.starts_with("a.txt:1:") && e.contains(says), "{e}");
+    }
 }
 
 #[test]
@@ -330,8 +379,8 @@ fn eqapo_channel_sections_apply_to_their_channels_only() {
     let text = "Preamp: -6 dB\nFilter: ON PK Fc 100 Hz Gain 2 dB Q 1\n\
         Channel: L\nPreamp: -1 dB\nFilter: ON PK Fc 1000 Hz Gain 3 dB Q 1\n\
         Channel: R\nFilter: ON PK Fc 2000 Hz Gain -3 dB Q 2\n\
-        Channel: 1 2\nFilter: ON LS Fc 50 Hz Gain 1 dB\n\
-        Channel: all\nFilter: ON HS Fc 9000 Hz Gain -1 dB\n";
+        Channel: 1 2\nFilter: ON LSC Fc 50 Hz Gain 1 dB Q 0.7071067811865476\n\
+        Channel: all\nFilter: ON HSC Fc 9000 Hz Gain -1 dB Q 0.7071067811865476\n";
     let (p, lines) = Format::EqApo.parse_with_lines(text, "c.txt").unwrap();
     assert_eq!(p.preamp_db, -6.0);
     assert_eq!(
