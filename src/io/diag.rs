@@ -13,8 +13,9 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-/// `s` with each control character (C0 but `\n` and `\t`, DEL, C1) written as `\x1b` /
-/// `\u{9b}`; borrowed when there is none.
+/// `s` with each control character (C0 but `\n` and `\t`, DEL, C1) written as `\u001b` /
+/// `\u009b`: JSON's escape, so a `--json` line stays valid JSON (serde_json leaves DEL and C1
+/// raw; `\u{85}` made `show --json` unreadable). Borrowed when there is none.
 pub fn printable(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
@@ -23,10 +24,8 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     for c in s.chars() {
         if !is_unsafe(c) {
             out.push(c);
-        } else if (c as u32) < 0x80 {
-            let _ = write!(out, "\\x{:02x}", c as u32);
         } else {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            let _ = write!(out, "\\u{:04x}", c as u32);
         }
     }
     Cow::Owned(out)
@@ -62,7 +61,12 @@ mod tests {
         assert_eq!(printable("plain ü\ttab\n"), "plain ü\ttab\n");
         assert_eq!(
             printable("a\u{1b}]0;pwned\u{7}b\rc\u{9b}d"),
-            "a\\x1b]0;pwned\\x07b\\x0dc\\u{9b}d"
+            "a\\u001b]0;pwned\\u0007b\\u000dc\\u009bd"
         );
+        // Inside a JSON string the escape decodes to the character itself.
+        let line =
+            printable(&serde_json::json!({"name": "a\u{85}\u{7f}b"}).to_string()).into_owned();
+        let back: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+        assert_eq!(back["name"], "a\u{85}\u{7f}b");
     }
 }

@@ -474,7 +474,7 @@ fn item12_control_characters_from_files_are_escaped() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = text(&o.stdout);
     assert!(!out.contains('\u{1b}') && !out.contains('\r'), "{out:?}");
-    assert!(out.contains("\\x1b]0;pwned"), "{out:?}");
+    assert!(out.contains("\\u001b]0;pwned"), "{out:?}");
     // An error echoing a line of the file.
     std::fs::write(
         d.join("bad.txt"),
@@ -484,6 +484,16 @@ fn item12_control_characters_from_files_are_escaped() {
     let o = iemsim(&["show", "bad.txt"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    // `--json` stays JSON with C1 controls and DEL in a name (they were written `\u{85}`).
+    std::fs::write(
+        d.join("nel.toml"),
+        "name = \"NEL\\u0085here\\u007f\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 3\nq = 1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "nel.toml", "--json"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["profile"]["name"], "NEL\u{85}here\u{7f}", "{v}");
 }
 
 // Item 9: absurd measurement levels draw in bounded time.
