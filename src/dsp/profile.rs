@@ -110,13 +110,20 @@ pub enum ProfileError {
     InvalidPreamp { profile: String, preamp_db: f64 },
     #[error("profile '{profile}': {message}")]
     InvalidChannels { profile: String, message: String },
-    #[error("profile '{profile}' gives channel {} its own filters, but the audio has {channels} channel{}; \
-             its filters would apply to the wrong channels", channel_label(*.channel), if *.channels == 1 { "" } else { "s" })]
+    #[error("profile '{profile}' gives channel {} its own filters, but {}; \
+             its filters would apply to the wrong channels", channel_label(*.channel), audio_text(*.channels))]
     MissingChannel {
         profile: String,
         channel: usize,
         channels: usize,
     },
+}
+
+fn audio_text(channels: usize) -> String {
+    match channels {
+        1 => "the audio is mono, with no left or right".to_string(),
+        n => format!("the audio has {n} channels"),
+    }
 }
 
 fn suggestion_text(s: &Option<String>) -> String {
@@ -224,10 +231,12 @@ impl Profile {
     /// own filters: applying them to another channel, or leaving them out, would both be wrong.
     /// Every command checks this where it learns the channel count, before [`Self::stages`].
     pub fn check_channels(&self, channels: usize) -> Result<(), ProfileError> {
-        if self.channels_needed() > channels {
+        // Mono has no left: a left-only profile's filters are no more the mono channel's than
+        // a left/right profile's are.
+        if self.channels_needed() > channels || (channels == 1 && self.is_per_channel()) {
             return Err(ProfileError::MissingChannel {
                 profile: self.name.clone(),
-                channel: self.channels_needed() - 1,
+                channel: self.channels_needed().saturating_sub(1),
                 channels,
             });
         }

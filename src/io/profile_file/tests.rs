@@ -418,6 +418,12 @@ fn eqapo_channel_sections_apply_to_their_channels_only() {
     assert_eq!(p.channels_needed(), 3);
     let e = p.check_channels(2).unwrap_err().to_string();
     assert!(e.contains("channel 3") && e.contains("2 channels"), "{e}");
+    // A left-only profile on mono audio: mono has no left, so it is refused like L+R is.
+    let left = "Channel: L\nFilter: ON PK Fc 100 Hz Gain 1 dB Q 1\n";
+    let p = Format::EqApo.parse(left, "l.txt").unwrap();
+    assert!(p.check_channels(2).is_ok());
+    let e = p.check_channels(1).unwrap_err().to_string();
+    assert!(e.contains("channel 1 (left)") && e.contains("mono"), "{e}");
 }
 
 /// CamillaDSP: a step's `channels` (or 2.x `channel`) is what its filters and gains apply to; one
