@@ -91,6 +91,7 @@ pub fn parse_with_lines(
 ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
     let config = read_config(text, source)?;
     let keys = key_lines(text);
+    let definitions = filter_lines(text);
     let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);
     let n_channels = capture_channels(&config, line_of_key("capture"), source)?;
     let defs = config.filters.unwrap_or_default();
@@ -106,7 +107,10 @@ pub fn parse_with_lines(
     // Each definition is converted once, whatever the number of steps naming it.
     let mut converted: HashMap<&str, Converted> = HashMap::new();
     for (name, sel) in &order {
-        let line = line_of_key(name);
+        let line = definitions
+            .get(name.as_str())
+            .copied()
+            .unwrap_or_else(|| line_of_key(name));
         let c = match converted.get(name.as_str()) {
             Some(c) => *c,
             None => {
@@ -208,9 +212,11 @@ fn step_channels(step: &Step, n_channels: usize) -> Result<Selection, String> {
             ));
         }
         let c = c as usize;
-        if !chs.contains(&c) {
-            chs.push(c);
+        if chs.contains(&c) {
+            // CamillaDSP refuses it too ("duplicated channel").
+            return Err(format!(" names channel {c} twice"));
         }
+        chs.push(c);
     }
     chs.sort_unstable();
     Ok(Selection::Some(chs))
@@ -357,24 +363,37 @@ fn biquad(
     p: &BiquadParams,
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<FilterSpec, ProfileFileError> {
+    let unsupported = |kind: &str| {
+        err(
+            "parameters.type",
+            format!("{kind} biquads are not supported (Peaking, Lowshelf, Highshelf, Lowpass, Highpass)"),
+        )
+    };
+    // The type first: a `Free` biquad has no freq, and "freq: missing" would mislead.
+    if !["Peaking", "Lowshelf", "Highshelf", "Lowpass", "Highpass"].contains(&p.kind.as_str()) {
+        return Err(unsupported(&p.kind));
+    }
     let freq = p.freq.ok_or_else(|| err("freq", "missing".into()))?;
     let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
     let spec = match p.kind.as_str() {
         "Peaking" if p.slope.is_some() => {
             return Err(err("slope", "a Peaking filter takes q or bandwidth".into()))
         }
-        "Peaking" => {
-            match (p.q, p.bandwidth) {
-                (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
-                (None, Some(bw)) if bw > 0.0 && bw < crate::dsp::filter::MAX_BW_OCT => {
-                    FilterSpec::peaking_bw(freq, need_gain()?, bw)
-                }
-                (None, Some(bw)) => return Err(err("bandwidth", format!("{bw} octaves is not usable"))),
-                _ => return Err(err("q", "give either q or bandwidth".into())),
+        "Peaking" => match (p.q, p.bandwidth) {
+            (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
+            (None, Some(bw)) if bw > 0.0 && bw < crate::dsp::filter::MAX_BW_OCT => {
+                FilterSpec::peaking_bw(freq, need_gain()?, bw)
             }
-        }
+            (None, Some(bw)) => {
+                return Err(err("bandwidth", format!("{bw} octaves is not usable")))
+            }
+            _ => return Err(err("q", "give either q or bandwidth".into())),
+        },
         "Lowshelf" | "Highshelf" if p.bandwidth.is_some() => {
-            return Err(err("bandwidth", format!("a {} filter takes q or slope", p.kind)))
+            return Err(err(
+                "bandwidth",
+                format!("a {} filter takes q or slope", p.kind),
+            ))
         }
         "Lowshelf" | "Highshelf" => {
             let kind = if p.kind == "Lowshelf" {
@@ -385,8 +404,12 @@ fn biquad(
             let gain = need_gain()?;
             let q = match (p.q, p.slope) {
                 (Some(q), None) => q,
-                (None, Some(slope)) => slope_to_q(slope, gain)
-                    .ok_or_else(|| err("slope", format!("{slope} dB/octave is not possible with {gain} dB of gain")))?,
+                (None, Some(slope)) => slope_to_q(slope, gain).ok_or_else(|| {
+                    err(
+                        "slope",
+                        format!("{slope} dB/octave is not possible with {gain} dB of gain"),
+                    )
+                })?,
                 _ => return Err(err("q", "give either q or slope".into())),
             };
             FilterSpec::new(kind, freq, gain, q)
@@ -403,14 +426,14 @@ fn biquad(
                     format!("a {} filter takes freq and q only", p.kind),
                 ));
             }
-            FilterSpec::new(kind, freq, 0.0, p.q.ok_or_else(|| err("q", "missing".into()))?)
+            FilterSpec::new(
+                kind,
+                freq,
+                0.0,
+                p.q.ok_or_else(|| err("q", "missing".into()))?,
+            )
         }
-        other => {
-            return Err(err(
-                "parameters.type",
-                format!("{other} biquads are not supported (Peaking, Lowshelf, Highshelf, Lowpass, Highpass)"),
-            ))
-        }
+        other => return Err(unsupported(other)),
     };
     Ok(spec)
 }
@@ -421,6 +444,37 @@ pub fn slope_to_q(slope_db: f64, gain_db: f64) -> Option<f64> {
     let a = 10f64.powf(gain_db / 40.0);
     let x = (a + 1.0 / a) * (1.0 / s - 1.0) + 2.0;
     (s > 0.0 && x > 0.0 && x.is_finite()).then(|| 1.0 / x.sqrt())
+}
+
+/// The line of each filter definition: the keys one level inside the top-level `filters:` block
+/// (a filter named `gain` is not its neighbour's `gain:` parameter). Block style only; a
+/// flow-style block (`filters: {…}`) falls back to [`key_lines`].
+fn filter_lines(text: &str) -> HashMap<&str, usize> {
+    let mut lines = HashMap::new();
+    let (mut inside, mut indent) = (false, None);
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let depth = l.len() - t.len();
+        if depth == 0 {
+            inside = t.starts_with("filters:");
+            continue;
+        }
+        if !inside || *indent.get_or_insert(depth) != depth {
+            continue;
+        }
+        if let Some((key, _)) = t.split_once(':') {
+            let key = key.trim();
+            let key = key
+                .strip_prefix('"')
+                .and_then(|k| k.strip_suffix('"'))
+                .unwrap_or(key);
+            lines.entry(key).or_insert(i + 1);
+        }
+    }
+    lines
 }
 
 /// The line of each indented `name:` key (the first one), found in one pass: the line defining

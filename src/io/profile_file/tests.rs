@@ -608,3 +608,27 @@ fn an_eqapo_file_with_nothing_to_apply_is_refused() {
         .parse("Filter 1: OFF PK Fc 1000 Hz Gain 1 dB Q 1\n", "o.txt")
         .is_ok());
 }
+
+/// CamillaDSP: a filter named like a parameter (`gain`) is blamed on its own definition's line,
+/// not on the `gain:` of the filter above; `channels: [0, 0]` is refused as CamillaDSP refuses
+/// it; a `Free` biquad is named as unsupported (it has no freq to miss).
+#[test]
+fn camilladsp_definition_lines_duplicate_channels_and_free_biquads() {
+    let cfg = |pipeline_channels: &str, second: &str| {
+        format!(
+            "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture: {{type: Stdin, channels: 2, format: S32_LE}}\n  \
+             playback: {{type: Stdout, channels: 2, format: S32_LE}}\nfilters:\n  peak:\n    type: Biquad\n    \
+             parameters:\n      type: Peaking\n      freq: 1000\n      gain: 3\n      q: 1\n  gain:\n{second}pipeline:\n  - type: Filter\n    \
+             channels: {pipeline_channels}\n    names: [peak, gain]\n"
+        )
+    };
+    let loud = "    type: Gain\n    parameters:\n      gain: 100\n";
+    let e = err_text(Format::CamillaDsp.parse(&cfg("[0, 1]", loud), "k.yml"));
+    assert!(e.starts_with("k.yml:14:"), "{e}");
+    let fine = "    type: Gain\n    parameters:\n      gain: -1\n";
+    let e = err_text(Format::CamillaDsp.parse(&cfg("[0, 0]", fine), "k.yml"));
+    assert!(e.contains("channel 0 twice"), "{e}");
+    let free = "    type: Biquad\n    parameters: {type: Free, a1: 0.1, a2: 0.0, b0: 1.0, b1: 0.0, b2: 0.0}\n";
+    let e = err_text(Format::CamillaDsp.parse(&cfg("[0, 1]", free), "k.yml"));
+    assert!(e.contains("Free biquads are not supported"), "{e}");
+}
