@@ -119,11 +119,13 @@ pub struct SinkSpec {
     pub frames: Option<u64>,
 }
 
-/// Every writer's guard: a NaN or infinite sample (a cascade that overflowed) is never written.
-/// It fails the whole output, and the temporary file goes with the dropped writer, so nothing
-/// is left behind. One pass of compares per block, beside the filtering that produced it.
+/// Every writer's guard: a NaN or infinite sample (a cascade that overflowed) is never written,
+/// nor one beyond the 32-bit float range (3.4e38), which a float output would store as infinity
+/// (float input near that range with a boost). It fails the whole output, and the temporary file
+/// goes with the dropped writer, so nothing is left behind. One pass of compares per block,
+/// beside the filtering that produced it.
 pub(crate) fn check_finite(block: &[f64], path: &Path) -> Result<(), WavError> {
-    if block.iter().all(|x| x.is_finite()) {
+    if block.iter().all(|x| x.abs() <= f64::from(f32::MAX)) {
         return Ok(());
     }
     Err(WavError::NonFinite {

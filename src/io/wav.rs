@@ -40,7 +40,7 @@ pub enum WavError {
     #[error("{path}: cannot write: {source}")]
     Write { path: PathBuf, source: io::Error },
     /// The processed audio overflowed (NaN or infinity): a defect, never written (exit code 1).
-    #[error("{path}: the processed audio is not finite (NaN or infinity); nothing was written")]
+    #[error("{path}: the processed audio overflowed (NaN, infinity, or beyond the 32-bit float range); nothing was written")]
     NonFinite { path: PathBuf },
     /// Reading the input failed (the decoder names the file and the problem).
     #[error(transparent)]

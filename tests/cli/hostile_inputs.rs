@@ -128,9 +128,36 @@ fn item4_a_non_finite_sample_is_never_written() {
             Duration::from_secs(60),
         );
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-        assert!(stderr(&o).contains("not finite"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("overflowed"), "{}", stderr(&o));
         assert_eq!(files_in(d), ["flat.txt", "in.wav"], "{bits}");
     }
+}
+
+/// Float input near the top of the 32-bit range, boosted: finite in f64 (the cascade's
+/// precision), infinite once written as 32-bit float. Refused like any overflow (every sample
+/// of the output was infinite, exit 0).
+#[test]
+fn a_sample_beyond_the_float_range_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(d.join("huge.wav"), spec).unwrap();
+    for _ in 0..40_000 {
+        w.write_sample(3e38_f32).unwrap();
+    }
+    w.finalize().unwrap();
+    let args = [
+        "export", "huge.wav", "-p", "v-hybrid", "--preamp", "3", "--bits", "32f",
+    ];
+    let o = iemsim(&[&args[..], &["-o", "o.wav"]].concat(), d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("32-bit float range"), "{}", stderr(&o));
+    assert_eq!(files_in(d), ["huge.wav"]);
 }
 
 // Item 5: one Nyquist rule, one message, in every command.
