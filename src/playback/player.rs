@@ -257,7 +257,8 @@ impl Player {
             &cfg.input,
             "play measures its loudness first, then plays it and seeks in it",
         )?;
-        let src = Decoder::open(&cfg.input)?;
+        let mut src = Decoder::open(&cfg.input)?;
+        src.measure_length()?;
         let info = *src.info();
 
         let output = device::open_with_period(

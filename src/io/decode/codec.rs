@@ -209,6 +209,27 @@ impl CodecReader {
         }
     }
 
+    /// The number of frames, counted from the packets' durations (demuxing only, no decoding),
+    /// for a file whose header does not say (a FLAC written to a pipe, a cut Ogg); then back to
+    /// the start. Only for seekable input.
+    pub fn count_frames(&mut self) -> Result<u64, DecodeError> {
+        let mut frames: u64 = 0;
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(SymError::ResetRequired) => break,
+                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(self.error(e, "reading")),
+            };
+            // `dur` counts the frames presented (the decoder's delay and padding trimmed).
+            if packet.track_id == self.track_id {
+                frames += packet.dur.get();
+            }
+        }
+        self.seek(0)?;
+        Ok(frames)
+    }
+
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
         // Lossy decoders need the frames before the target (MP3's bit reservoir and overlapping
         // granules, Vorbis's overlap-add): start this far earlier and drop the rest.

@@ -296,6 +296,27 @@ impl Decoder {
         Ok(out)
     }
 
+    /// Makes the length known for a seekable file whose header does not give it (a FLAC
+    /// written to a pipe has 0 in STREAMINFO, a cut Ogg no last page), by counting its packets
+    /// without decoding them: what needs the length up front (`play`'s seek bar, `--start`) asks
+    /// this. A no-op when the length is known or the input is a stream.
+    pub fn measure_length(&mut self) -> Result<(), DecodeError> {
+        if self.info.length_known || !self.seekable || self.position != 0 {
+            return Ok(());
+        }
+        if let Backend::Codec(r) = &mut self.backend {
+            let frames = r.count_frames()?;
+            if frames == 0 {
+                return Err(DecodeError::Empty {
+                    path: self.path.clone(),
+                });
+            }
+            self.info.frames = frames;
+            self.info.length_known = true;
+        }
+        Ok(())
+    }
+
     /// Moves to frame `frame` (clamped to the end). Refused for streams.
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
         if !self.seekable {
