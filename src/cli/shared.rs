@@ -68,3 +68,11 @@ pub struct HeadphoneArgs {
     #[arg(long, conflicts_with = "headphones")]
     pub no_headphones: bool,
 }
+
+impl HeadphoneArgs {
+    /// The files these options read (for the rule that no output may replace an input).
+    pub fn files(&self) -> impl Iterator<Item = &std::path::Path> {
+        let target = self.headphone_target.as_deref().map(std::path::Path::new);
+        self.headphones.as_deref().into_iter().chain(target)
+    }
+}

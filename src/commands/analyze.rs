@@ -39,6 +39,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
+            let names = args.profiles.iter().map(std::path::Path::new);
+            let read = names.chain(args.hp.files()).chain([input.as_path()]);
+            crate::io::sink_types::check_not_input(path, read)?;
             Some(charts::parse_size(&args.chart.size)?)
         }
         None => None,

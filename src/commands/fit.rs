@@ -83,6 +83,13 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
     if let Some(out) = &args.output {
+        let like = args.like.as_deref().map(Path::new);
+        let read = [
+            Some(args.measurement.as_path()),
+            Some(Path::new(&args.target)),
+            like,
+        ];
+        crate::io::sink_types::check_not_input(out, read.into_iter().flatten())?;
         write_profile(out, &profile, preamp_db, args.force)?;
     }
     if args.report.json {

@@ -113,6 +113,11 @@ pub fn run(args: &ShowArgs) -> Result<()> {
         .map(|name| crate::commands::resolve_through(hp.as_ref(), name, Some(fs)))
         .collect::<Result<Vec<_>>>()?;
     if let Some(path) = &args.plot {
+        use std::path::{Path, PathBuf};
+        let names = args.profiles.iter().map(Path::new);
+        let target = args.measurement_target.as_deref().map(Path::new);
+        let measured = args.measurements.iter().map(PathBuf::as_path).chain(target);
+        crate::io::sink_types::check_not_input(path, names.chain(measured).chain(args.hp.files()))?;
         return plot(args, path, &profiles, hp.as_ref());
     }
     let mut json = Vec::new();

@@ -133,6 +133,21 @@ pub(crate) fn check_finite(block: &[f64], path: &Path) -> Result<(), WavError> {
     })
 }
 
+/// Refuses an output that is one of the files the command reads (a measurement, a profile file,
+/// the audio), whatever `--force` says: `fit m.csv -o m.csv --force` replaced the measurement.
+/// Names that are not files (built-in profiles) never match.
+pub fn check_not_input<'a>(
+    out: &Path,
+    inputs: impl IntoIterator<Item = &'a Path>,
+) -> Result<(), WavError> {
+    if inputs.into_iter().any(|i| super::atomic::same_file(out, i)) {
+        return Err(WavError::SameAsInput {
+            path: out.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses, before any work, a destination the user can fix: a missing or read-only folder, a
 /// folder as the output, an existing file without `replace`, or anything but a regular file
 /// (a device such as `/dev/null`, a FIFO, a socket, or a symlink to one) even with `replace`.

@@ -455,3 +455,39 @@ fn a_folder_as_the_output_is_refused_alike_by_every_command() {
         );
     }
 }
+
+/// No output replaces a file the command reads, `--force` or not: `fit m.csv -o m.csv --force`
+/// replaced the measurement with its fit, and `show --plot m.png --measurement m.png` the
+/// measurement with the chart (charts replace their own earlier output).
+#[test]
+fn an_output_never_replaces_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/measurements/iem/ba");
+    let csv = fs::read_dir(&src)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a bundled measurement");
+    let measured = fs::read(&csv).unwrap();
+    for name in ["m.txt", "m.png"] {
+        fs::write(d.join(name), &measured).unwrap();
+    }
+    let o = iemsim(&["fit", "m.txt", "-o", "m.txt", "--force"], d);
+    assert_refused(
+        &o,
+        "m.txt: refusing to write the output over the input file",
+    );
+    let o = iemsim(
+        &["show", "ba", "--plot", "m.png", "--measurement", "m.png"],
+        d,
+    );
+    assert_refused(
+        &o,
+        "m.png: refusing to write the output over the input file",
+    );
+    for name in ["m.txt", "m.png"] {
+        assert_eq!(fs::read(d.join(name)).unwrap(), measured, "{name}");
+    }
+}
