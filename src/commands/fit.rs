@@ -335,6 +335,18 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
     // printed 17 significant digits into a file people read and edit.
     p.preamp_db = (preamp_db * 100.0).floor() / 100.0;
     let text = format.write(&p)?;
+    // What the fitter writes, iemsim reads back: a measurement with absurd steps (±100 dB) fitted
+    // to a preamp of −47 dB, past the ±40 dB a profile file may hold.
+    crate::profiles::parse_text(format, &text, path, None).map_err(|e| {
+        Error::input(
+            path,
+            format!(
+                "{}: not written: the fit is not a profile iemsim can read back ({e}); do the \
+                 measurement's levels look right?",
+                path.display()
+            ),
+        )
+    })?;
     let (tmp, mut file) = crate::io::atomic::TempFile::create(path)
         .map_err(|e| crate::error::output_error(path, "cannot create", e))?;
     file.write_all(text.as_bytes())

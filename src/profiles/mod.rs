@@ -116,7 +116,20 @@ pub fn load_file(path: &Path, rate_hz: Option<f64>) -> Result<Profile, ResolveEr
     )?;
     let name = path.display().to_string();
     let text = profile_file::decode_text(&bytes, &name)?;
-    let (profile, lines) = format.parse_with_lines(&text, &name)?;
+    parse_text(format, &text, path, rate_hz)
+}
+
+/// The profile `text` (in `format`, as the file `path` would hold it) with every rule a loaded
+/// file meets; what writes a profile (the fitter) checks its text with it, so it never writes a
+/// file iemsim refuses to read.
+pub fn parse_text(
+    format: Format,
+    text: &str,
+    path: &Path,
+    rate_hz: Option<f64>,
+) -> Result<Profile, ResolveError> {
+    let name = path.display().to_string();
+    let (profile, lines) = format.parse_with_lines(text, &name)?;
     check_totals(&profile, path, rate_hz)?;
     if let Some(rate) = rate_hz {
         profile_file::check_rate(&profile, &lines, &name, rate)?;

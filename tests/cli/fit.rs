@@ -626,3 +626,27 @@ fn a_correction_fits_a_measurement_that_starts_above_20_hz() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A measurement with absurd steps (−100 dB to +100 dB, inside what the reader accepts) fits to
+/// a preamp past the ±40 dB a profile file may hold: `fit -o` wrote it anyway (exit 0) and
+/// `show` then refused the file. Now nothing is written and the error says why (exit 2).
+#[test]
+fn fit_never_writes_a_profile_iemsim_refuses_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let mut text = String::from("frequency,raw\n");
+    for i in 0..=400 {
+        let f = 20.0 * 1000f64.powf(f64::from(i) / 400.0);
+        text.push_str(&format!("{f:.2},{}\n", if f > 1000.0 { 100 } else { -100 }));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = dir.path().join("s.txt");
+    let o = iemsim(&["fit", csv.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not written") && err.contains("±40 dB"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
