@@ -156,6 +156,10 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
 
 /// The largest Q a profile file may hold.
 pub const MAX_Q: f64 = 1000.0;
+/// The narrowest Q a file may give: below it a filter is wider than the audio band many times
+/// over, and below about 1e-20 its coefficients are no longer stable in f64 (the fuzzer's
+/// `Q 1e-30` was accepted, then dropped at render time as "above Nyquist").
+pub const MIN_Q: f64 = 0.001;
 
 /// The lowest fc a profile file may give.
 pub const MIN_FC_HZ: f64 = 1.0;
@@ -197,6 +201,12 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
     }
     // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written to
     // CamillaDSP YAML as an integer too large for any reader.
+    if spec.q < MIN_Q {
+        return Err(bad(
+            "q",
+            format!("Q {} is below {MIN_Q} (not a tuning: a typo?)", Num(spec.q)),
+        ));
+    }
     if spec.q > MAX_Q {
         return Err(bad(
             "q",

@@ -117,6 +117,10 @@ fn eqapo_refusals_name_line_and_field() {
     );
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: fc_hz"), "{e}");
+    // A Q so small its filter is unstable in f64 was accepted, then dropped at render time.
+    let e =
+        err_text(Format::EqApo.parse("Filter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1e-30\n", "a.txt"));
+    assert!(e.contains("a.txt:1: q") && e.contains("below 0.001"), "{e}");
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n", "a.txt"));
     assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
     // One gain limit: what a file may not give a filter, no other way in (`--filter`, the
