@@ -331,3 +331,44 @@ fn from_bytes_decodes_like_a_file() {
     let err = Decoder::from_bytes(b"not audio at all".to_vec(), Path::new("mem.wav")).unwrap_err();
     assert!(err.to_string().contains("mem.wav"), "{err}");
 }
+
+/// Headers that contradict themselves are refused, not read one way of several: two `fmt `
+/// chunks (the second won; ffmpeg takes the first), a sample size larger than its container
+/// (17 bits in 2 bytes), and 16-bit mono in 4-byte blocks (two samples were read as one).
+#[test]
+fn self_contradicting_headers_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = i16_samples(64);
+    let cases = [
+        (
+            "two_fmt.wav",
+            vec![
+                chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])),
+                chunk(b"fmt ", &fmt(1, 1, 8_000, 2, 16, &[])),
+                chunk(b"data", &data),
+            ],
+            "two `fmt ` chunks",
+        ),
+        (
+            "bits17.wav",
+            vec![
+                chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 17, &[])),
+                chunk(b"data", &data),
+            ],
+            "17-bit samples do not fit",
+        ),
+        (
+            "mono_align4.wav",
+            vec![
+                chunk(b"fmt ", &fmt(1, 1, 44_100, 4, 16, &[])),
+                chunk(b"data", &data),
+            ],
+            "16-bit samples do not fit",
+        ),
+    ];
+    for (name, chunks, says) in cases {
+        let p = write(dir.path(), name, &riff(&chunks, None));
+        let e = read_all(&p).expect_err(name);
+        assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+    }
+}

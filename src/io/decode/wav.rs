@@ -269,6 +269,10 @@ fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), Deco
                 let body = c.vec(size, "header")?;
                 c.skip(pad, "header")?;
                 match &id {
+                    // Which one would be right? Readers differ (ffmpeg takes the first).
+                    b"fmt " if fmt.is_some() => {
+                        return Err(corrupt("two `fmt ` chunks: the format is ambiguous".into()))
+                    }
                     b"fmt " => fmt = Some(parse_fmt(&body).map_err(corrupt)?),
                     b"ds64" if body.len() >= 16 => ds64_data = Some(u64le(&body, 8)),
                     b"LIST" => parse_info(&body, &mut tags),
@@ -304,6 +308,15 @@ fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError>
         )));
     }
     let float = fmt.tag == 3;
+    // The header's sample size must fit its container: 17 bits in 2 bytes is a damaged header,
+    // and 16 bits in a 4-byte mono block says the blocks are not what the samples are (it read
+    // two samples as one). 24 in 4 bytes is the one padded layout writers use.
+    let bits = usize::from(fmt.bits);
+    if (fmt.tag == 1 || float) && (bits > 8 * container || bits + 16 <= 8 * container) {
+        return Err(corrupt(format!(
+            "{bits}-bit samples do not fit its {container}-byte blocks per channel"
+        )));
+    }
     let encoding = match (fmt.tag, container) {
         (1, 1) => Encoding::U8,
         (1, 2) => Encoding::I16,
