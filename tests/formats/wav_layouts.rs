@@ -372,3 +372,20 @@ fn self_contradicting_headers_are_refused() {
         assert!(e.contains(name) && e.contains(says), "{name}: {e}");
     }
 }
+
+/// A data size one byte past the end (less than a frame) loses no frame: every whole frame is
+/// read. It was refused as truncated: "announces 64 frames but the file holds 64".
+#[test]
+fn a_data_size_past_the_end_by_less_than_a_frame_reads_every_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, vals) = i16_samples(64);
+    let mut data_chunk = b"data".to_vec();
+    data_chunk.extend_from_slice(&(data.len() as u32 + 1).to_le_bytes());
+    data_chunk.extend_from_slice(&data);
+    let bytes = riff(
+        &[chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])), data_chunk],
+        None,
+    );
+    let p = write(dir.path(), "plus1.wav", &bytes);
+    assert_eq!(read_all(&p).unwrap(), vals);
+}
