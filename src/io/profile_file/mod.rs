@@ -123,11 +123,15 @@ impl Format {
     ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
         check_size(text, source)?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        match self {
+        let (mut profile, lines) = match self {
             Self::Toml => toml::parse_with_lines(text, source),
             Self::EqApo => eqapo::parse_with_lines(text, source),
             Self::CamillaDsp => camilladsp::parse_with_lines(text, source),
+        }?;
+        for text in [&mut profile.name, &mut profile.description] {
+            *text = one_line(text);
         }
+        Ok((profile, lines))
     }
 
     /// The profile as this format's text.
@@ -152,6 +156,20 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
             ),
         )
     })
+}
+
+/// `text` on one line: each run of line breaks and tabs (with the spaces around them) becomes
+/// one space (the other control characters are shown escaped on output). A name or description is shown in a column of `profiles`, a title, a legend: a
+/// line feed in one printed a line of its own there (a file could forge a listing line).
+fn one_line(text: &str) -> String {
+    if !text.contains(['\n', '\r', '\t']) {
+        return text.to_string();
+    }
+    text.split(['\n', '\r', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The largest Q a profile file may hold.

@@ -636,3 +636,15 @@ fn camilladsp_definition_lines_duplicate_channels_and_free_biquads() {
     let e = err_text(Format::CamillaDsp.parse(&cfg("[0, 1]", free), "k.yml"));
     assert!(e.contains("Free biquads are not supported"), "{e}");
 }
+
+/// A line feed in a name or description printed a line of its own in `profiles` and `show`
+/// (a file could forge a listing line): both are read as one line.
+#[test]
+fn names_and_descriptions_are_one_line() {
+    let text =
+        "name = \"two\\nlines\"\ndescription = \"x\\n  neutral        FAKE line\\r\\n\\tend\"\n\n\
+        [[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 1\nq = 1\n";
+    let p = Format::Toml.parse(text, "s.toml").unwrap();
+    assert_eq!(p.name, "two lines");
+    assert_eq!(p.description, "x neutral        FAKE line end");
+}
