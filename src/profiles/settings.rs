@@ -57,10 +57,8 @@ pub fn path() -> Result<PathBuf, SettingsError> {
 /// The remembered settings; none when the file does not exist.
 pub fn load() -> Result<Settings, SettingsError> {
     let path = path()?;
-    let text = match crate::io::bounded::read_regular(&path, crate::io::bounded::TEXT_LIMIT)
-        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
-    {
-        Ok(t) => t,
+    let bytes = match crate::io::bounded::read_regular(&path, crate::io::bounded::TEXT_LIMIT) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
         Err(source) => {
             return Err(SettingsError::Io {
@@ -70,6 +68,15 @@ pub fn load() -> Result<Settings, SettingsError> {
             })
         }
     };
+    // Read but not text: the user's to fix, like a syntax error (it was taken for an unreadable
+    // file and the remembered headphones were silently dropped).
+    let text = String::from_utf8(bytes).map_err(|e| SettingsError::Invalid {
+        path: path.clone(),
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
     toml::from_str(&text).map_err(|e| {
         let line = e.span().map_or(1, |s| {
             crate::io::profile_file::LineIndex::new(&text).line(s.start)

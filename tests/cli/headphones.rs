@@ -235,6 +235,13 @@ fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
         err.contains("config.toml: line 3: unknown field `foo`"),
         "{err}"
     );
+    // One that is not text is broken too: it was taken for an unreadable file, and the
+    // remembered headphones were silently left out (exit 0).
+    std::fs::write(d.join("config.toml"), b"headphones = \"a.txt\"\n\xff\xfe").unwrap();
+    let o = iemsim(d, &["show", "ba"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("config.toml: not UTF-8 text"), "{err}");
 }
 
 /// A measurement CSV is corrected to the target by the fitter: headphones that measure exactly
