@@ -185,11 +185,29 @@ pub fn extrema(coeffs: &[Coefficients], sample_rate: f64, min_db: f64) -> Vec<Ex
             -1.0
         };
         let (hz, db) = golden(coeffs, sample_rate, grid[i - 1], grid[i + 1], sign);
-        if db.abs() >= min_db {
-            out.push(Extremum { kind, hz, db });
-        }
+        out.push(Extremum { kind, hz, db });
     }
-    out
+    // Left out: those within `min_db` of 0 dB that also stand less than `min_db` above (below)
+    // the neighbouring extremum or band edge on either side. By level alone, a peak at −0.005 dB
+    // between dips of −10.6 and −7.3 dB was left out, and the list showed two dips in a row.
+    let edge = (
+        g.first().copied().unwrap_or(0.0),
+        g.last().copied().unwrap_or(0.0),
+    );
+    let level = |i: Option<usize>, at_edge: f64| i.map_or(at_edge, |i: usize| out[i].db);
+    let keep: Vec<bool> = (0..out.len())
+        .map(|i| {
+            let db = out[i].db;
+            let before = level(i.checked_sub(1), edge.0);
+            let after = level(Some(i + 1).filter(|&j| j < out.len()), edge.1);
+            let prominence = (db - before).abs().min((db - after).abs());
+            db.abs() >= min_db || prominence >= min_db
+        })
+        .collect();
+    out.into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect()
 }
 
 #[cfg(test)]
@@ -268,6 +286,27 @@ mod tests {
             (e[1].db - scan(6000.0, 12_000.0, -1.0)).abs() < 1e-3,
             "{e:?}"
         );
+    }
+
+    /// A peak near 0 dB between two deep dips stands out by their depth: it is listed, so peaks
+    /// and dips alternate (by level alone it was left out: two dips in a row). A near-0 ripple
+    /// between flat stretches still is not.
+    #[test]
+    fn a_prominent_extremum_near_0_db_is_listed() {
+        let c = [peaking(250.0, -8.0, 6.0), peaking(4000.0, -8.0, 6.0)];
+        let e = extrema(&c, 48_000.0, 0.1);
+        let kinds: Vec<ExtremumKind> = e.iter().map(|x| x.kind).collect();
+        assert_eq!(
+            kinds,
+            [ExtremumKind::Dip, ExtremumKind::Peak, ExtremumKind::Dip],
+            "{e:?}"
+        );
+        assert!(
+            e[1].db.abs() < 0.1 && e[1].hz > 250.0 && e[1].hz < 4000.0,
+            "{e:?}"
+        );
+        let ripple = [peaking(1000.0, 0.05, 1.0)];
+        assert!(extrema(&ripple, 48_000.0, 0.1).is_empty());
     }
 
     /// The curve of one peaking filter tops out at its fc and gain (RBJ: |H(fc)| = A²).
