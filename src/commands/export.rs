@@ -23,9 +23,28 @@ use std::sync::Mutex;
 struct Bars<'a> {
     run: &'a Run,
     bar: Option<Progress>,
-    /// The `-p` values to resolve again once the input's rate is known (standard input, whose
-    /// rate is known only when the render reads its header).
-    at_rate: Option<&'a [String]>,
+    /// What to resolve again once the input's rate is known (standard input, whose rate is
+    /// known only when the render reads its header).
+    at_rate: Option<AtRate<'a>>,
+}
+
+/// The `-p` values and the headphone options, resolved again at each input's rate: the one
+/// Nyquist rule for a folder's files and standard input (a headphone file's filter above it was
+/// dropped with a warning, exit 0).
+#[derive(Clone, Copy)]
+struct AtRate<'a> {
+    specs: &'a [String],
+    hp: &'a crate::cli::HeadphoneArgs,
+}
+
+impl AtRate<'_> {
+    fn check(self, sample_rate: f64) -> Result<()> {
+        super::headphones(self.hp, Some(sample_rate))?;
+        for spec in self.specs {
+            crate::profiles::resolve(spec, Some(sample_rate))?;
+        }
+        Ok(())
+    }
 }
 
 impl Watch for Bars<'_> {
@@ -48,13 +67,8 @@ impl Watch for Bars<'_> {
     }
     fn rate_known(&mut self, sample_rate: f64) -> std::result::Result<(), String> {
         self.at_rate
-            .unwrap_or_default()
-            .iter()
-            .try_for_each(|spec| {
-                crate::profiles::resolve(spec, Some(sample_rate))
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            })
+            .map_or(Ok(()), |a| a.check(sample_rate))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -62,7 +76,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     // A single input's rate is known now: a profile file's filters at or above its Nyquist
     // frequency are then an error naming their line (rather than dropped with a warning).
-    let rate = if input.is_file() {
+    // (The bundled sample included, when it is the built-in copy rather than a file on disk.)
+    // A FIFO is read once, by the render: its rate is learnt there, like standard input's.
+    let single = input.is_file() || crate::io::decode::builtin::is_builtin(&input);
+    let rate = if single {
         Some(f64::from(Decoder::open(&input)?.info().sample_rate))
     } else {
         None
@@ -108,7 +125,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         .clamp(1, plan.len().max(1));
     // A folder's files, and standard input, learn their rate only now: their profiles are
     // resolved again at it (the one Nyquist rule).
-    let check_each = (!input.is_file()).then_some(args.profiles.as_slice());
+    let check_each = (!single).then_some(AtRate {
+        specs: &args.profiles,
+        hp: &args.hp,
+    });
     let (reports, first_error, failed) =
         export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
             if args.report.json {
@@ -316,12 +336,8 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
 
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
 /// input gets when its profiles are first resolved.
-fn check_rates(file: &Path, specs: &[String]) -> Result<()> {
-    let rate = f64::from(Decoder::open(file)?.info().sample_rate);
-    for spec in specs {
-        crate::profiles::resolve(spec, Some(rate))?;
-    }
-    Ok(())
+fn check_rates(file: &Path, at: AtRate<'_>) -> Result<()> {
+    at.check(f64::from(Decoder::open(file)?.info().sample_rate))
 }
 
 /// What a run's results so far are: each input's in order, printed as soon as every earlier
@@ -348,7 +364,7 @@ fn export_all(
     matching: bool,
     jobs: usize,
     cores: usize,
-    check_each: Option<&[String]>,
+    check_each: Option<AtRate<'_>>,
     print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
 ) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
     if jobs > 1 {
@@ -384,7 +400,7 @@ fn export_all(
         // A folder's files each have their rate: the one Nyquist rule, checked per file.
         let result = check_each
             .filter(|_| file.is_file())
-            .map_or(Ok(()), |specs| check_rates(file, specs))
+            .map_or(Ok(()), |at| check_rates(file, at))
             .and_then(|()| {
                 export_matched(file, outs, opts, matching, &mut bars).map_err(Into::into)
             });

@@ -268,3 +268,72 @@ fn a_measurement_that_is_the_target_gets_a_flat_correction() {
         }
     }
 }
+
+/// The one Nyquist rule holds for the headphone file too, in every command: `export` of the
+/// bundled sample (its built-in copy), of a folder, and `demo --export` dropped its 23 kHz filter
+/// with a warning (exit 0) where `analyze`, `play` and `show` refused it.
+#[test]
+fn a_headphone_filter_above_nyquist_is_refused_by_export_and_demo_too() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let ny = d.join("ny.txt");
+    std::fs::write(&ny, "Filter 1: ON PK Fc 23000 Hz Gain 1 dB Q 1\n").unwrap();
+    let ny = ny.to_str().unwrap();
+    let songs = d.join("songs");
+    std::fs::create_dir(&songs).unwrap();
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(songs.join("a.wav"), spec).unwrap();
+    for i in 0..8_820 {
+        w.write_sample(((i % 100) * 100) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = d.join("out.wav");
+    let demo = d.join("demo");
+    let runs: [Vec<&str>; 3] = [
+        vec![
+            "export",
+            "-p",
+            "ba",
+            "--headphones",
+            ny,
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        vec![
+            "export",
+            songs.to_str().unwrap(),
+            "-p",
+            "ba",
+            "--headphones",
+            ny,
+        ],
+        vec![
+            "demo",
+            "sibilance",
+            "--export",
+            demo.to_str().unwrap(),
+            "--headphones",
+            ny,
+        ],
+    ];
+    for args in runs {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .env("IEMSIM_CONFIG_DIR", d.join("cfg"))
+            .current_dir(d)
+            .args(&args)
+            .output()
+            .expect("run iemsim");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("ny.txt:1") && err.contains("Nyquist"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!out.exists() && !songs.join("a.ba.wav").exists());
+}

@@ -89,7 +89,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             )));
         }
     }
-    let hp = crate::commands::headphones(&args.hp, None)?;
+    let hp = crate::commands::headphones(&args.hp, Some(f64::from(super::material::RATE)))?;
     let rendered = parts
         .iter()
         .map(|p| render_part(p, dir, args.force, hp.as_ref()))

@@ -71,7 +71,9 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     // SIGHUP/SIGTERM between parts (the screen handles them while a part is up): stop cleanly, so
     // the scratch folder is removed.
     let signals = crate::ui::tui::hangup::Signals::install();
-    let hp = super::headphones(&args.hp, None)?;
+    // The demo material's rate: a headphone file's filter at or above its Nyquist frequency is
+    // refused, as in every command, not dropped.
+    let hp = super::headphones(&args.hp, Some(f64::from(material::RATE)))?;
     let mut i = 0usize;
     if args.no_tui {
         outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
