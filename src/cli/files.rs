@@ -193,7 +193,7 @@ pub struct ConvertArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SignalKind {
-    /// Logarithmic sine sweep, 20 Hz to 20 kHz.
+    /// Logarithmic sine sweep, 20 Hz to 20 kHz (to 0.45 × the rate when that is lower).
     Sweep,
     /// Pink noise (equal energy per octave).
     Pink,

@@ -10,7 +10,7 @@ pub struct DeviceArgs {
     /// Output device (name or part of it; see `iemsim devices`).
     #[arg(long)]
     pub device: Option<String>,
-    /// Frames per audio callback to ask the device for [default: 1024]. Larger plays safely on a busy
+    /// Frames per audio callback to ask the device for [default: 1024; live: 2048]. Larger plays safely on a busy
     /// machine (no dropouts) but switches later; smaller switches sooner.
     #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(64..=16384))]
     pub buffer: Option<u32>,

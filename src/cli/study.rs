@@ -52,7 +52,8 @@ pub struct FitArgs {
     /// is B's deviation from the Harman in-ear target).
     #[arg(long, value_name = "B.csv|PROFILE")]
     pub like: Option<String>,
-    /// Write the filters to this file (`.txt`: Equalizer APO / AutoEq ParametricEQ.txt format).
+    /// Write the filters to this file, in the format its extension names: `.txt` (Equalizer APO /
+    /// AutoEq ParametricEQ.txt), `.toml` or `.yml` (CamillaDSP).
     #[arg(short = 'o', long, value_name = "PROFILE.txt")]
     pub output: Option<PathBuf>,
     /// Replace an existing output file.
