@@ -483,8 +483,14 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
         // The filters are linear, so this preamp brings the measured peak to -0.1 dBFS: even
         // `auto` (minus the largest boost) can clip, where the filters' phase shifts align peaks.
         let fits = ((r.preamp_db - r.peak_dbfs - 0.1) * 10.0).floor() / 10.0;
+        // Float keeps what goes past full scale; a player or a later conversion clips it.
+        let what = if r.format.is_float() {
+            "samples past 0 dBFS (kept in float; a player clips them)"
+        } else {
+            "samples CLIPPED"
+        };
         format!(
-            "{} samples CLIPPED (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
+            "{} {what} (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
             r.clipped_samples,
             if r.loudness_lufs.is_some() {
                 " --no-match"
@@ -493,8 +499,14 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
             }
         )
     };
+    // The peak is the rendered one: clipped integer samples hold full scale in the file.
+    let before = if r.clipped_samples > 0 && !r.format.is_float() {
+        " before clipping"
+    } else {
+        ""
+    };
     let line = format!(
-        "{}  [{}]  {} {}, {} {} dB, peak {} dBFS, {clip}{}",
+        "{}  [{}]  {} {}, {} {} dB, peak {} dBFS{before}, {clip}{}",
         r.output.display(),
         r.profile,
         r.container.extension().to_uppercase(),

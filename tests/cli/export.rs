@@ -367,6 +367,19 @@ fn a_clipping_export_names_the_preamp_that_avoids_it() {
     let o = iemsim(&["export", "loud.wav", "-p", "ba"], dir.path());
     assert!(o.status.success(), "{}", stderr(&o));
     let out = cli::text(&o.stdout);
+    assert!(out.contains("dBFS before clipping"), "{out}");
+    // Float keeps the overs: they are counted, not called clipped.
+    let f = iemsim(
+        &[
+            "export", "loud.wav", "-p", "ba", "--bits", "32f", "-o", "f.wav",
+        ],
+        dir.path(),
+    );
+    let text = cli::text(&f.stdout);
+    assert!(
+        text.contains("samples past 0 dBFS (kept in float") && !text.contains("CLIPPED"),
+        "{text}"
+    );
     let hint = out
         .split("CLIPPED (--preamp ")
         .nth(1)
