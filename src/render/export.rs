@@ -325,7 +325,8 @@ fn matched_gains(
 }
 
 /// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
-/// None (with a warning) for silent input, where there is no loudness to match.
+/// None (with a warning) for input without a BS.1770 loudness (silent, shorter than 0.4 s, or
+/// below the −70 LUFS gate), where there is no loudness to match.
 fn match_gains(
     input: &Path,
     jobs: &[(Profile, PathBuf)],
@@ -347,7 +348,8 @@ fn match_gains(
     let result = match_to_ceiling(&pairs, MATCH_CEILING_DBFS);
     if result.is_none() {
         watch.warn(&format!(
-            "{}: silent, so there is no loudness to match; outputs use --preamp",
+            "{}: no loudness to match (BS.1770 needs 0.4 s above its -70 LUFS gate: a clip this \
+             short or quiet has none); outputs use --preamp",
             input.display()
         ));
     }

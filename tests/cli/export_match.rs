@@ -145,3 +145,23 @@ fn match_with_one_profile_is_refused() {
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+/// A 0.3 s clip at −1 dBFS has no BS.1770 loudness (its blocks are 0.4 s): the warning says so
+/// and why, rather than calling it silent.
+#[test]
+fn a_clip_too_short_to_measure_is_not_called_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = iemsim(
+        &["generate", "tone", "--seconds", "0.3", "-o", "short.wav"],
+        d,
+    );
+    assert!(made.status.success(), "{}", cli::text(&made.stderr));
+    let o = iemsim(&["export", "short.wav", "-p", "ba", "-p", "dd"], d);
+    let err = cli::text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("no loudness to match (BS.1770 needs 0.4 s") && !err.contains("silent"),
+        "{err}"
+    );
+}
