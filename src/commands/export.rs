@@ -97,9 +97,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let container = args.format.map(FormatArg::container);
     check_arguments(args, profiles.len(), container)?;
     let opts = options(args, container);
-    if let Some(dir) = &args.out_dir {
-        create_out_dir(dir)?;
-    }
+    let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
     if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
         return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
@@ -205,13 +203,35 @@ fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
     }
 }
 
-/// `--out-dir`, created when missing, parents too (as `demo --export` does).
-fn create_out_dir(dir: &Path) -> Result<()> {
-    if !dir.is_dir() {
+/// `--out-dir`, created when missing, parents too (as `demo --export` does). The folders it
+/// made are removed again at the end of the run if they are still empty: a refused run (a missing
+/// input, a format that cannot be written) leaves nothing behind.
+fn create_out_dir(dir: &Path) -> Result<MadeDirs> {
+    let mut made = Vec::new();
+    let mut d = Some(dir);
+    while let Some(p) = d.filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        made.push(p.to_path_buf());
+        d = p.parent();
+    }
+    if !made.is_empty() {
         std::fs::create_dir_all(dir)
             .map_err(|e| crate::error::output_error(dir, "cannot create the output folder", e))?;
     }
-    Ok(())
+    Ok(MadeDirs(made))
+}
+
+/// Folders this run created, deepest first.
+struct MadeDirs(Vec<PathBuf>);
+
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        // `remove_dir` removes only an empty folder: one holding outputs stays.
+        for d in &self.0 {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// The files to export: the input itself, or a folder's audio files (what is left out reported

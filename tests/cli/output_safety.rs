@@ -491,3 +491,21 @@ fn an_output_never_replaces_an_input() {
         assert_eq!(fs::read(d.join(name)).unwrap(), measured, "{name}");
     }
 }
+
+/// A refused export leaves no `--out-dir` behind: the folders it made for the outputs (parents
+/// too) are removed while still empty. A missing input left `f1/f2`.
+#[test]
+fn a_refused_export_leaves_no_out_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = iemsim(
+        &["export", "nothing.wav", "-p", "ba", "--out-dir", "f1/f2"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(names(d).is_empty(), "{:?}", names(d));
+    input(&d.join("in.wav"), 44_100, 4_410);
+    let o = iemsim(&["export", "in.wav", "-p", "ba", "--out-dir", "g1/g2"], d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(d.join("g1/g2/in.ba.wav").is_file());
+}
