@@ -41,13 +41,16 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 }
 
 fn too_large(len: u64, limit: u64) -> io::Error {
+    // Reading stops just past the limit, so there `len` is only a lower bound; and a size that
+    // rounds to the limit's reads wrong ("is 1 MB, more than the 1 MB" for 1 MiB and 3 bytes).
+    let what = if len > limit + 1 && size(len) != size(limit) {
+        format!("is {}, more than", size(len))
+    } else {
+        "is larger than".to_string()
+    };
     io::Error::new(
         io::ErrorKind::FileTooLarge,
-        format!(
-            "is {}, more than the {} iemsim reads from such a file",
-            size(len),
-            size(limit)
-        ),
+        format!("{what} the {} iemsim reads from such a file", size(limit)),
     )
 }
 
@@ -115,7 +118,7 @@ mod tests {
         let p = dir.path().join("a.txt");
         std::fs::write(&p, vec![b'x'; 2000]).unwrap();
         let e = read_regular(&p, 1000).unwrap_err();
-        assert!(e.to_string().contains("more than the 1000 bytes"), "{e}");
+        assert!(e.to_string().contains("the 1000 bytes"), "{e}");
         assert_eq!(crate::error::Class::of_io(&e), crate::error::Class::Input);
         assert_eq!(read_regular(&p, 2000).unwrap().len(), 2000);
         let e = read_regular(dir.path(), 1000).unwrap_err();

@@ -389,3 +389,26 @@ fn a_data_size_past_the_end_by_less_than_a_frame_reads_every_frame() {
     let p = write(dir.path(), "plus1.wav", &bytes);
     assert_eq!(read_all(&p).unwrap(), vals);
 }
+
+/// A FLAC whose metadata does not parse is a damaged FLAC, and AIFF and CAF are formats iemsim
+/// does not read: each was "not an audio file".
+#[test]
+fn damaged_flac_and_unread_formats_are_named() {
+    let mut flac = b"fLaC\0\0\0\x22".to_vec();
+    flac.extend_from_slice(&[0x55; 64]);
+    let mut aiff = b"FORM\0\0\0\x40AIFFCOMM".to_vec();
+    aiff.extend_from_slice(&[0; 56]);
+    let mut caf = b"caff\0\x01\0\0desc".to_vec();
+    caf.extend_from_slice(&[0; 56]);
+    for (bytes, name, says) in [
+        (flac, "x.flac", "a FLAC file whose header"),
+        (aiff, "x.aiff", "AIFF, which iemsim does not read"),
+        (caf, "x.caf", "CAF, which iemsim does not read"),
+    ] {
+        let e = Decoder::from_bytes(bytes, Path::new(name))
+            .map(|_| ())
+            .expect_err(name)
+            .to_string();
+        assert!(e.contains(name) && e.contains(says), "{e}");
+    }
+}

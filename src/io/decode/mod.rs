@@ -142,6 +142,34 @@ impl std::fmt::Debug for Decoder {
     }
 }
 
+/// A "not an audio file" refusal made precise by the file's first bytes: a FLAC or Ogg file
+/// whose headers do not parse is a damaged one, and AIFF and CAF are formats iemsim does not
+/// read (a single such file was called "not an audio file").
+fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
+    let DecodeError::NotAudio { path, detail } = e else {
+        return e;
+    };
+    match magic {
+        b"fLaC" => DecodeError::Corrupt {
+            path,
+            detail: "a FLAC file whose header (STREAMINFO or other metadata) does not parse".into(),
+        },
+        b"OggS" => DecodeError::Corrupt {
+            path,
+            detail: "an Ogg file whose pages do not parse".into(),
+        },
+        b"FORM" => DecodeError::Unsupported {
+            path,
+            detail: "AIFF, which iemsim does not read".into(),
+        },
+        b"caff" => DecodeError::Unsupported {
+            path,
+            detail: "CAF, which iemsim does not read".into(),
+        },
+        _ => DecodeError::NotAudio { path, detail },
+    }
+}
+
 impl Decoder {
     /// Opens `path` (`-`: standard input; a bundled sample not on disk: the built-in copy).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
@@ -178,7 +206,8 @@ impl Decoder {
             } else {
                 magic[..got].to_vec()
             };
-            let (r, info, tags) = codec::CodecReader::open(input, prefix, path)?;
+            let (r, info, tags) = codec::CodecReader::open(input, prefix, path)
+                .map_err(|e| by_magic(e, &magic[..got]))?;
             (Backend::Codec(Box::new(r)), info, tags)
         };
         validate(path, &info)?;

@@ -35,6 +35,12 @@ pub fn parse_with_lines(
     let mut b = Builder::new(source, stem_name(source));
     let mut sel = Selection::All;
     let mut commands = 0;
+    // Classic Mac line ends (CR only): one "line" held the whole file.
+    let text: std::borrow::Cow<str> = if text.contains('\n') {
+        text.into()
+    } else {
+        text.replace('\r', "\n").into()
+    };
     for (i, raw) in text.split('\n').enumerate() {
         let n = i + 1;
         let line = raw.trim_end_matches('\r').trim();

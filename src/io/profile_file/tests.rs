@@ -80,6 +80,8 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
     let text = "Filter1: ON Modal Fc 1000,5 Hz Gain -3,5 dB Q 2\nFilter 2: ON PK Fc 12.000 Hz Gain -6 dB Q 4\n\
         Filter 3: ON PK Fc 1000.5 Hz Gain 1 dB Q 1\nFilter 4: ON PK Fc 100Hz Gain 3dB Q 1\n";
     let p = Format::EqApo.parse(text, "x.txt").expect("parses");
+    let cr_only = text.replace('\n', "\r");
+    assert_eq!(Format::EqApo.parse(&cr_only, "x.txt").expect("CR only"), p);
     let fcs: Vec<f64> = p.filters.iter().map(|f| f.fc_hz).collect();
     assert_eq!(fcs, [1000.5, 12_000.0, 1000.5, 100.0]);
     assert_eq!(p.filters[0].gain_db, -3.5);
