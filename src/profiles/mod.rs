@@ -180,7 +180,9 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && Format::from_path(p).is_some())
+        // By name only: a FIFO, a device or a folder named like a profile is reported by
+        // `load_file` (which never blocks on one), not left out silently.
+        .filter(|p| Format::from_path(p).is_some())
         .collect();
     paths.sort();
     for path in paths {

@@ -449,6 +449,20 @@ fn item11_fifos_and_devices_are_refused_at_once() {
         "{}",
         stderr(&o)
     );
+    // A FIFO or folder named like a profile in the user's folder is reported, not left out
+    // silently (nor waited for).
+    let profiles = config.join("profiles");
+    std::fs::create_dir(&profiles).unwrap();
+    mkfifo(&profiles.join("f.toml"));
+    std::fs::create_dir(profiles.join("d.txt")).unwrap();
+    let o = bounded(&["profiles"], d, Some(&config), limit);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for says in [
+        "f.toml: cannot read the profile: is a FIFO",
+        "d.txt: cannot read the profile: is a folder",
+    ] {
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+    }
 }
 
 /// A 1 GB (sparse) `.txt` in the profile folder: `-p ba` neither reads it nor waits for it, under
