@@ -57,7 +57,40 @@ fn render(page: &Command) -> Result<String> {
     clap_mangen::Man::new(page.clone())
         .source(format!("iemsim {}", env!("CARGO_PKG_VERSION")))
         .render(&mut roff)?;
-    Ok(ascii_roff(&String::from_utf8_lossy(&roff)))
+    Ok(preformatted_examples(&ascii_roff(
+        &String::from_utf8_lossy(&roff),
+    )))
+}
+
+/// clap_mangen puts the help's closing text (notes and `Examples:`) under `.SH EXTRA`, filled
+/// and justified, which broke the examples' columns mid-word. The section is named NOTES, and
+/// each run of indented lines (the examples) is kept as written (`.nf` … `.fi`).
+fn preformatted_examples(roff: &str) -> String {
+    let mut out = String::with_capacity(roff.len() + 64);
+    let (mut notes, mut verbatim) = (false, false);
+    for line in roff.lines() {
+        if line.starts_with(".SH") {
+            if verbatim {
+                out.push_str(".fi\n");
+                verbatim = false;
+            }
+            notes = line == ".SH EXTRA";
+            out.push_str(if notes { ".SH NOTES" } else { line });
+            out.push('\n');
+            continue;
+        }
+        let indented = notes && line.starts_with("  ");
+        if indented != verbatim {
+            out.push_str(if indented { ".nf\n" } else { ".fi\n" });
+            verbatim = indented;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if verbatim {
+        out.push_str(".fi\n");
+    }
+    out
 }
 
 /// `--out-dir`: every page of `cmd` and its subcommands, each written atomically; an existing
@@ -118,6 +151,17 @@ mod tests {
         assert_eq!(
             super::ascii_roff("a ≤ 24 · ±1 ↑"),
             "a \\[u2264] 24 \\[u00B7] \\[u00B1]1 \\[u2191]"
+        );
+    }
+
+    /// The examples keep their columns: no fill, no justification, no hyphenation mid-name.
+    #[test]
+    fn examples_are_kept_as_written() {
+        let roff =
+            ".SH OPTIONS\n  kept filled\n.SH EXTRA\nNote.\nExamples:\n  a  b\n  c  d\nAfter.\n";
+        assert_eq!(
+            super::preformatted_examples(roff),
+            ".SH OPTIONS\n  kept filled\n.SH NOTES\nNote.\nExamples:\n.nf\n  a  b\n  c  d\n.fi\nAfter.\n"
         );
     }
 }
