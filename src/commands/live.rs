@@ -249,6 +249,13 @@ fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
             // Before any audio thread exists: libpulse reads it when the stream connects.
             std::env::set_var("PULSE_SOURCE", &src);
             input = None;
+        } else if let Some(detail) = routing::server_down() {
+            // Not "no input matches": its sources are on a server that is not there.
+            return Err(crate::playback::DeviceError::NoServer {
+                device: want.clone(),
+                detail,
+            }
+            .into());
         } else {
             let mut available: Vec<String> = inputs.into_iter().map(|d| d.name).collect();
             available.extend(routing::source_names());

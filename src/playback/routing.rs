@@ -25,6 +25,20 @@ fn pactl(args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Why the sound server cannot be reached, when pactl is installed and says so ("Connection
+/// failure: Connection refused"); `None` when it answers or pactl is missing (pure ALSA).
+pub fn server_down() -> Option<String> {
+    let out = Command::new("pactl")
+        .arg("info")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    (!out.status.success() && err.contains("Connection"))
+        .then(|| err.lines().next().unwrap_or("").trim().to_string())
+}
+
 /// The server's default sink and source (from `pactl info`, which every version prints).
 pub fn server_defaults() -> Option<(String, String)> {
     let info = pactl(&["info"])?;

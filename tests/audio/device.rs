@@ -500,6 +500,18 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     let (code, out) = run(&["play", "--no-tui", "--duration", "1"], Some(nowhere));
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("sound server"), "{out}");
+    // A source named on a server that is down: not "no input matches" (exit 2).
+    let live = [
+        "live",
+        "--input",
+        "iemsim.monitor",
+        "--no-tui",
+        "--duration",
+        "1",
+    ];
+    let (code, out) = run(&live, Some(nowhere));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("cannot reach its sound server"), "{out}");
 }
 
 /// `play --json` whose sound server dies mid-play ends its event stream with an error event
