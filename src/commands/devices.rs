@@ -48,6 +48,23 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         outln!("{mark} {:width$}  {}", d.name, d.description)?;
         outln!("  {:width$}  {}", "", summary(d))?;
     }
+    // The sound server's own sinks and sources, reached through its ALSA device by name.
+    let (sinks, sources) = (
+        crate::playback::routing::sink_names(),
+        crate::playback::routing::source_names(),
+    );
+    if !sinks.is_empty() {
+        outln!("\nSound server sinks (PulseAudio/PipeWire; also for --device):")?;
+        for s in &sinks {
+            outln!("  {s}")?;
+        }
+    }
+    if !sources.is_empty() {
+        outln!("\nSound server sources (also for `iemsim live --input`):")?;
+        for s in &sources {
+            outln!("  {s}")?;
+        }
+    }
     outln!(
         "\n* = default. Play on another output with --device NAME, capture another input with \
          `iemsim live --input NAME` (or any part of its name)."

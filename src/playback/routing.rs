@@ -103,6 +103,11 @@ fn short_list(kind: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The server's sinks (for `devices`: what `--device` also takes).
+pub fn sink_names() -> Vec<String> {
+    short_list("sinks")
+}
+
 /// The server's sources (for a message listing what exists).
 pub fn source_names() -> Vec<String> {
     short_list("sources")

@@ -329,6 +329,16 @@ fn devices_lists_the_default_device_through_the_stack() {
         "default not marked:\n{text}"
     );
     assert!(text.contains("f32"), "{text}");
+    // The server's sinks, which --device takes since play reaches them by name, are listed.
+    let sinks = text
+        .split("Sound server sinks")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no server sinks listed:\n{text}"));
+    assert!(
+        sinks.lines().any(|l| l.trim() == stack.sink()),
+        "{} not listed:\n{text}",
+        stack.sink()
+    );
 
     let out = iemsim()
         .args(["devices", "--json"])
