@@ -372,8 +372,10 @@ fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<(
         )?,
     }
     for (f, d) in freqs.iter().zip(&v.db_at(freqs, fs)) {
+        // The centres' own names (1.25k, 3.15k, 12.5k): `{:.1}` made 1250 "1.2k".
         let label = if *f >= 1000.0 {
-            format!("{:.1}k", f / 1000.0).replace(".0k", "k")
+            let k = format!("{:.2}", f / 1000.0);
+            format!("{}k", k.trim_end_matches('0').trim_end_matches('.'))
         } else {
             format!("{f:.0}")
         };
