@@ -144,7 +144,8 @@ impl Generator {
     }
 
     /// Paul Kellet's "refined" pink filter (accurate to ±0.05 dB above 9.2 Hz at 44.1 kHz), scaled
-    /// to about −18 dBFS RMS.
+    /// to −18 dBFS RMS; its peaks stay near −4 dBFS (over 2 minutes), so the ±0.7 guard never
+    /// cuts (at the old scale, −14.3 dBFS RMS, it clipped 83 samples in 10 s).
     fn pink(&mut self) -> f64 {
         let w = self.rng.uniform() * 2.0 - 1.0;
         let b = &mut self.pink;
@@ -156,7 +157,7 @@ impl Generator {
         b[5] = -0.7616 * b[5] - w * 0.0168980;
         let out = b.iter().sum::<f64>() + w * 0.5362;
         b[6] = w * 0.115926;
-        (out * 0.11).clamp(-0.7, 0.7)
+        (out * 0.0718).clamp(-0.7, 0.7)
     }
 }
 
@@ -487,6 +488,21 @@ mod tests {
                 assert!(p > 0.1, "{kind:?} at {rate}: too quiet, peak {p}");
             }
         }
+    }
+
+    /// Pink noise at the level its doc gives, and no sample at the guard (which a test of the
+    /// peak alone cannot tell from a clipped signal).
+    #[test]
+    fn pink_is_minus_18_dbfs_rms_and_never_at_the_guard() {
+        let x = render(Kind::Pink, 44_100, 60.0);
+        let left: Vec<f64> = x.iter().step_by(2).copied().collect();
+        let rms = (left.iter().map(|v| v * v).sum::<f64>() / left.len() as f64).sqrt();
+        assert!(
+            (20.0 * rms.log10() + 18.0).abs() < 0.3,
+            "{} dBFS",
+            20.0 * rms.log10()
+        );
+        assert_eq!(left.iter().filter(|v| v.abs() >= 0.7).count(), 0);
     }
 
     #[test]
