@@ -466,12 +466,7 @@ fn filter_lines(text: &str) -> HashMap<&str, usize> {
             continue;
         }
         if let Some((key, _)) = t.split_once(':') {
-            let key = key.trim();
-            let key = key
-                .strip_prefix('"')
-                .and_then(|k| k.strip_suffix('"'))
-                .unwrap_or(key);
-            lines.entry(key).or_insert(i + 1);
+            lines.entry(unquoted(key.trim())).or_insert(i + 1);
         }
     }
     lines
@@ -489,13 +484,16 @@ fn key_lines(text: &str) -> HashMap<&str, usize> {
         let Some((key, _)) = t.split_once(':') else {
             continue;
         };
-        let key = key
-            .strip_prefix('"')
-            .and_then(|k| k.strip_suffix('"'))
-            .unwrap_or(key);
-        keys.entry(key).or_insert(i + 1);
+        keys.entry(unquoted(key)).or_insert(i + 1);
     }
     keys
+}
+
+/// A YAML key without its double quotes (`"gain": …`).
+fn unquoted(key: &str) -> &str {
+    key.strip_prefix('"')
+        .and_then(|k| k.strip_suffix('"'))
+        .unwrap_or(key)
 }
 
 fn read_source_comment(text: &str) -> String {
