@@ -259,7 +259,7 @@ fn print_table(r: &Report) -> Result<()> {
     row("sample peak dBFS", &|v| num(v.stats.sample_peak_dbfs))?;
     row("RMS dBFS", &|v| num(v.stats.rms_dbfs))?;
     row("crest factor dB", &|v| num(v.stats.crest_factor_db))?;
-    outln!("octave bands, RMS dB:")?;
+    outln!("octave bands, RMS dBFS:")?;
     let bands = r.versions[0].stats.octave_bands_db.len();
     for b in 0..bands {
         let centre = r.versions[0].stats.octave_bands_db[b].0;

@@ -68,7 +68,7 @@ pub(super) fn parts() -> Vec<PartSpec> {
                 "Neutral here means the Harman in-ear 2019 v2 target: the response listeners preferred on \
 average in Harman's blind tests, with a bass shelf ({harman_30:+.1} dB at 30 Hz relative to 1 kHz) and the ear's \
 natural gain around 3 kHz. A plays it unchanged, so what you hear is your own headphones. B plays the \
-older diffuse-field target for contrast ({:+.1} dB at 30 Hz relative to 1 kHz against Harman): much less \
+older diffuse-field target for contrast (its profile: {:+.1} dB at 30 Hz relative to 1 kHz against Harman): much less \
 bass, more upper treble. \"Neutral\" is itself a choice; Etymotic, for one, tunes to diffuse field.\n\n{}",
                 re_1k(&df, 30.0),
                 about(&["neutral", "diffuse-field"])
