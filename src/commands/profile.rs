@@ -3,7 +3,7 @@
 use crate::cli::{ProfileArgs, ProfileCommand};
 use crate::commands::out::outln;
 use crate::error::{Error, Result};
-use crate::io::atomic::{same_file, TempFile};
+use crate::io::atomic::TempFile;
 use crate::io::profile_file::Format;
 use std::io::Write;
 
@@ -17,10 +17,8 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                     out.display()
                 ))
             })?;
+            crate::io::sink_types::check_not_input(out, [std::path::Path::new(&a.input)])?;
             let refuse = |why: &str| Error::input(out, format!("{}: {why}", out.display()));
-            if same_file(out, std::path::Path::new(&a.input)) {
-                return Err(refuse("the output is the input; name another file"));
-            }
             // The one destination rule of every output (a folder, a device, an existing file).
             crate::io::sink_types::check_destination(out, a.force)?;
             let profile = crate::profiles::resolve(&a.input, None)?;

@@ -8,7 +8,6 @@ use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile, ProfileError, Stages};
 use crate::error::{Class, Error, Subject};
-use crate::io::atomic::same_file;
 use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -295,8 +294,8 @@ fn plan_outputs(
             }
             None => container.fit_format(inherited),
         };
-        if target != Target::Stdout && same_file(out, input) {
-            return Err(WavError::SameAsInput { path: out.clone() }.into());
+        if target != Target::Stdout {
+            crate::io::sink_types::check_not_input(out, [input])?;
         }
         if jobs[..i].iter().any(|(_, o)| o == out) {
             return Err(ExportError::SameOutput { path: out.clone() });

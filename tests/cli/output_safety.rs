@@ -490,6 +490,18 @@ fn an_output_never_replaces_an_input() {
     for name in ["m.txt", "m.png"] {
         assert_eq!(fs::read(d.join(name)).unwrap(), measured, "{name}");
     }
+    // `profile convert` and `export` share the one check.
+    let eq = "Filter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\n";
+    fs::write(d.join("p.txt"), eq).unwrap();
+    let o = iemsim(
+        &["profile", "convert", "p.txt", "-o", "p.txt", "--force"],
+        d,
+    );
+    assert_refused(
+        &o,
+        "p.txt: refusing to write the output over the input file",
+    );
+    assert_eq!(fs::read_to_string(d.join("p.txt")).unwrap(), eq);
 }
 
 /// A refused export leaves no `--out-dir` behind: the folders it made for the outputs (parents

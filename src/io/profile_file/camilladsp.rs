@@ -404,7 +404,7 @@ fn biquad(
             let gain = need_gain()?;
             let q = match (p.q, p.slope) {
                 (Some(q), None) => q,
-                (None, Some(slope)) => slope_to_q(slope, gain).ok_or_else(|| {
+                (None, Some(slope)) => super::slope_to_q(slope, gain).ok_or_else(|| {
                     err(
                         "slope",
                         format!("{slope} dB/octave is not possible with {gain} dB of gain"),
@@ -436,14 +436,6 @@ fn biquad(
         other => return Err(unsupported(other)),
     };
     Ok(spec)
-}
-
-/// CamillaDSP's shelf slope (dB/octave, S = slope/12) as the equivalent RBJ Q, or None if impossible.
-pub fn slope_to_q(slope_db: f64, gain_db: f64) -> Option<f64> {
-    let s = slope_db / 12.0;
-    let a = 10f64.powf(gain_db / 40.0);
-    let x = (a + 1.0 / a) * (1.0 / s - 1.0) + 2.0;
-    (s > 0.0 && x > 0.0 && x.is_finite()).then(|| 1.0 / x.sqrt())
 }
 
 /// The line of each filter definition: the keys one level inside the top-level `filters:` block

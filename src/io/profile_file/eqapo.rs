@@ -257,14 +257,19 @@ fn parse_filter(
 
 /// `6dB` or `6 dB` (the token after it): the slope and how many tokens it took.
 fn slope_db(token: &str, next: Option<&&str>) -> Option<(f64, usize)> {
-    let unit = |t: &str| t.eq_ignore_ascii_case("dB");
-    if let Some(n) = token.get(..token.len().saturating_sub(2)) {
-        if token.len() > 2 && unit(&token[n.len()..]) {
-            return parse_num(n).map(|v| (v, 1));
-        }
+    if let Some(n) = without_unit(token, "dB") {
+        return parse_num(n).map(|v| (v, 1));
     }
     let v = parse_num(token)?;
-    next.is_some_and(|t| unit(t)).then_some((v, 2))
+    next.is_some_and(|t| t.eq_ignore_ascii_case("dB"))
+        .then_some((v, 2))
+}
+
+/// `token` without `unit` written right after its number (`100Hz`, `6dB`; any case), if so.
+fn without_unit<'a>(token: &'a str, unit: &str) -> Option<&'a str> {
+    let n = token.len().checked_sub(unit.len()).filter(|&n| n > 0)?;
+    let (num, u) = (token.get(..n)?, token.get(n..)?);
+    (!unit.is_empty() && u.eq_ignore_ascii_case(unit)).then_some(num)
 }
 
 /// What follows the type: `Fc`, `Gain`, `Q` or `BW Oct`.
@@ -357,16 +362,9 @@ fn number<'a>(
 ) -> Result<(f64, &'a str), ProfileFileError> {
     let v = tokens.get(*i).copied().unwrap_or("");
     *i += 1;
-    let (v, attached) = match v.len().checked_sub(unit.len()) {
-        Some(n)
-            if !unit.is_empty()
-                && n > 0
-                && v.is_char_boundary(n)
-                && v[n..].eq_ignore_ascii_case(unit) =>
-        {
-            (&v[..n], true)
-        }
-        _ => (v, unit.is_empty()),
+    let (v, attached) = match without_unit(v, unit) {
+        Some(n) => (n, true),
+        None => (v, unit.is_empty()),
     };
     let x = parse_num(v).ok_or_else(|| err(name, format!("`{name}` needs a number after it")))?;
     if !attached {
@@ -400,7 +398,7 @@ fn shelf(
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<FilterSpec, ProfileFileError> {
     let as_q = |slope_db: f64| {
-        crate::io::profile_file::camilladsp::slope_to_q(slope_db, gain).ok_or_else(|| {
+        super::slope_to_q(slope_db, gain).ok_or_else(|| {
             err(
                 "slope",
                 format!("a {slope_db} dB slope is not possible with {gain} dB of gain"),

@@ -158,6 +158,15 @@ pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileErro
     })
 }
 
+/// A shelf slope in dB per octave (S = slope/12, as CamillaDSP and Equalizer APO write it) as
+/// the equivalent RBJ Q at `gain_db`, or None if impossible.
+pub fn slope_to_q(slope_db: f64, gain_db: f64) -> Option<f64> {
+    let s = slope_db / 12.0;
+    let a = 10f64.powf(gain_db / 40.0);
+    let x = (a + 1.0 / a) * (1.0 / s - 1.0) + 2.0;
+    (s > 0.0 && x > 0.0 && x.is_finite()).then(|| 1.0 / x.sqrt())
+}
+
 /// `text` on one line: each run of line breaks and tabs (with the spaces around them) becomes
 /// one space (the other control characters are shown escaped on output). A name or description is shown in a column of `profiles`, a title, a legend: a
 /// line feed in one printed a line of its own there (a file could forge a listing line).
