@@ -10,16 +10,20 @@ use std::process::{Command, Stdio};
 /// The sink `--setup` creates.
 pub const SETUP_SINK: &str = "iemsim";
 
-/// Runs `pactl ARGS`; `None` when pactl is missing, the server unreachable or the call failed.
-fn pactl(args: &[&str]) -> Option<String> {
+/// Runs `pactl ARGS`; `None` when pactl is missing.
+fn run_pactl(args: &[&str]) -> Option<std::process::Output> {
     // Its labels ("Default Sink:", "Sink:") are translated otherwise.
-    let out = Command::new("pactl")
+    Command::new("pactl")
         .args(args)
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
         .output()
-        .ok()?;
+        .ok()
+}
+
+/// `pactl ARGS`'s output; `None` when pactl is missing, the server unreachable or the call failed.
+fn pactl(args: &[&str]) -> Option<String> {
+    let out = run_pactl(args)?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -28,12 +32,7 @@ fn pactl(args: &[&str]) -> Option<String> {
 /// Why the sound server cannot be reached, when pactl is installed and says so ("Connection
 /// failure: Connection refused"); `None` when it answers or pactl is missing (pure ALSA).
 pub fn server_down() -> Option<String> {
-    let out = Command::new("pactl")
-        .arg("info")
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
+    let out = run_pactl(&["info"])?;
     let err = String::from_utf8_lossy(&out.stderr);
     (!out.status.success() && err.contains("Connection"))
         .then(|| err.lines().next().unwrap_or("").trim().to_string())
