@@ -8,6 +8,7 @@ use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
+use crate::playback::reconnect::{Reconnect, Reconnector};
 use crate::playback::routing;
 use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
@@ -49,11 +50,10 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         session: LiveSession::start(cfg.clone())?,
         cfg,
         hp,
-        restarts: Vec::new(),
+        reconnect: Reconnector::default(),
+        side_when_lost: Side::A,
         carried: [0; 3],
-        restarted: 0,
         routing_checked: Instant::now(),
-        down: None,
     };
     if args.no_tui {
         super::out::json_error_event(args.report.json, scripted(&mut live, args))
@@ -84,47 +84,22 @@ struct Live {
     cfg: LiveConfig,
     /// The headphone correction every loaded profile goes through.
     hp: Option<Correction>,
-    /// When the session was restarted after losing a device.
-    restarts: Vec<Instant>,
+    /// Lost devices: opened again for a while (the session is shut down meanwhile).
+    reconnect: Reconnector,
+    /// The live side when the devices were lost, kept over the restart.
+    side_when_lost: Side,
     /// Underruns, overruns and resyncs of the sessions before a restart.
     carried: [u64; 3],
-    restarted: u64,
     /// When the streams' routing was last checked for feedback.
     routing_checked: Instant,
-    /// A lost device being waited for (the session is shut down meanwhile).
-    down: Option<Down>,
 }
-
-/// A lost device, opened again every [`RETRY_EVERY`] until it is back or [`WAIT_FOR_DEVICE`]
-/// has passed (a sound server restarting takes a few seconds, a USB device re-enumerating too).
-struct Down {
-    why: String,
-    side: Side,
-    since: Instant,
-    next_try: Instant,
-}
-
-/// What [`Live::check`] has to tell.
-enum Reconnect {
-    /// The devices were lost; trying to open them again.
-    Waiting(String),
-    /// They are open again (after losing them for this reason).
-    Back(String),
-}
-
-/// Restarts within a minute after which a lost device is an error after all.
-const MAX_RESTARTS_PER_MINUTE: usize = 5;
-/// How long a lost device is waited for before the session ends.
-const WAIT_FOR_DEVICE: Duration = Duration::from_secs(30);
-const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 impl Live {
-    /// `LiveSession::check`, but a device that stopped working (a sound server that dropped a
-    /// stream or restarted, a USB device re-enumerated) is opened again, live side, matching and
-    /// gains kept, trying every second for up to 30 s: a live input has no end, and an hour of
-    /// listening should not end on one glitch.
+    /// `LiveSession::check`, but a device that stopped working is opened again (see
+    /// `playback::reconnect`), live side, matching and gains kept: a live input has no end, and
+    /// an hour of listening should not end on one glitch.
     fn check(&mut self) -> Result<Option<Reconnect>> {
-        if self.down.is_some() {
+        if self.reconnect.is_down() {
             return self.reopen();
         }
         // Every 2 s: the server may have moved our streams into a feedback loop since start.
@@ -135,17 +110,7 @@ impl Live {
         let Err(e) = self.session.check() else {
             return Ok(None);
         };
-        let lost = e
-            .domain()
-            .and_then(|d| d.downcast_ref::<crate::playback::DeviceError>())
-            .is_some_and(|d| matches!(d, crate::playback::DeviceError::Lost { .. }));
-        self.restarts
-            .retain(|t| t.elapsed() < Duration::from_secs(60));
-        if !lost || self.restarts.len() >= MAX_RESTARTS_PER_MINUTE {
-            return Err(e);
-        }
-        self.restarts.push(Instant::now());
-        self.restarted += 1;
+        let why = self.reconnect.lost(e)?;
         let s = &self.session;
         for (c, n) in self
             .carried
@@ -156,49 +121,28 @@ impl Live {
         }
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
         self.cfg.matching = self.session.matching();
+        self.side_when_lost = self.session.live();
         // The old streams close before the new ones open (a device that allows one client at a
         // time would refuse the new ones otherwise).
         self.session.shutdown();
-        let now = Instant::now();
-        self.down = Some(Down {
-            why: e.to_string(),
-            side: self.session.live(),
-            since: now,
-            next_try: now,
-        });
         match self.reopen()? {
             Some(back) => Ok(Some(back)),
-            None => Ok(Some(Reconnect::Waiting(e.to_string()))),
+            None => Ok(Some(Reconnect::Waiting(why))),
         }
     }
 
-    /// One attempt to open the lost devices, when it is due. `Err` once they have been away for
-    /// [`WAIT_FOR_DEVICE`].
+    /// One attempt to open the lost devices, when it is due.
     fn reopen(&mut self) -> Result<Option<Reconnect>> {
-        let Some(down) = self.down.as_mut() else {
-            return Ok(None);
-        };
-        let now = Instant::now();
-        if now < down.next_try {
+        if !self.reconnect.due() {
             return Ok(None);
         }
         match LiveSession::start(self.cfg.clone()) {
             Ok(session) => {
                 self.session = session;
-                self.session.set_live(down.side);
-                let why = std::mem::take(&mut down.why);
-                self.down = None;
-                Ok(Some(Reconnect::Back(why)))
+                self.session.set_live(self.side_when_lost);
+                Ok(Some(Reconnect::Back(self.reconnect.back())))
             }
-            Err(_) if now.duration_since(down.since) < WAIT_FOR_DEVICE => {
-                down.next_try = now + RETRY_EVERY;
-                Ok(None)
-            }
-            Err(e) => Err(e.context(format!(
-                "the audio devices did not come back within {} s after: {}",
-                WAIT_FOR_DEVICE.as_secs(),
-                down.why
-            ))),
+            Err(e) => self.reconnect.failed(e).map(|()| None),
         }
     }
 
@@ -431,7 +375,7 @@ fn end_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
             "event": "end", "t_s": played,
             "frames_rendered": s.frames_rendered(),
             "underruns": u, "overruns": o,
-            "resyncs": resyncs, "restarts": live.restarted,
+            "resyncs": resyncs, "restarts": live.reconnect.restarted,
             "glitches": s.glitches(),
             "frames_captured": s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
             "latency": lat,
@@ -628,14 +572,9 @@ fn interactive(live: &mut Live) -> Result<()> {
     let mut screen = Screen::new(live.hp.as_ref());
     loop {
         if let Some(news) = live.check()? {
-            let text = match news {
-                Reconnect::Waiting(why) => format!(
-                    "lost the audio devices ({why}); opening them again for up to {} s",
-                    WAIT_FOR_DEVICE.as_secs()
-                ),
-                Reconnect::Back(why) => format!("restarted the audio devices after: {why}"),
-            };
-            screen.message.tell(text, Instant::now());
+            screen
+                .message
+                .tell(news.message("audio devices"), Instant::now());
         }
         screen.message.expire(Instant::now());
         if signals.caught() {

@@ -172,7 +172,9 @@ impl<'a> Screen<'a> {
         guard: &mut TerminalGuard,
     ) -> Result<Outcome> {
         loop {
-            player.check()?;
+            if let Some(news) = player.check()? {
+                self.tell(news.message("audio device"));
+            }
             if signals.caught() {
                 return Ok(Outcome::Quit);
             }

@@ -116,6 +116,23 @@ impl Control {
         }
     }
 
+    /// A block for a restarted stream (the device was lost): what the listener set (live side,
+    /// pause, matching, loop) and the counters they see, with the handshakes and the engine's
+    /// acknowledgements starting afresh.
+    pub fn carried_over(&self) -> Control {
+        let c = Control::new(self.matching.load(Acquire));
+        let copy = |to: &AtomicU64, from: &AtomicU64| to.store(from.load(Acquire), Relaxed);
+        c.live.store(self.live.load(Acquire), Relaxed);
+        c.paused.store(self.paused.load(Acquire), Relaxed);
+        copy(&c.loop_start, &self.loop_start);
+        copy(&c.loop_end, &self.loop_end);
+        copy(&c.underruns, &self.underruns);
+        copy(&c.frames_rendered, &self.frames_rendered);
+        copy(&c.switches, &self.switches);
+        copy(&c.last_switch_position, &self.last_switch_position);
+        c
+    }
+
     /// Takes the peak levels (linear) since the last call.
     pub fn take_peaks(&self) -> [f32; 2] {
         [

@@ -14,4 +14,5 @@ pub mod live;
 pub mod live_pump;
 pub mod loudness_jobs;
 pub mod player;
+pub mod reconnect;
 pub mod routing;

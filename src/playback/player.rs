@@ -5,6 +5,7 @@ use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::loudness_jobs::{FileMeasure, Jobs, Report};
+use super::reconnect::{Reconnect, Reconnector};
 use crate::dsp::{db_to_gain, Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::{Decoder, Info};
@@ -137,6 +138,10 @@ pub struct Player {
     /// The headphone correction the caller put in front of both sides; profiles loaded later
     /// (the play screen's keys) go through it too, via [`Player::through_headphones`].
     pub headphones: Option<crate::profiles::headphones::Correction>,
+    /// The device asked for and the frames per callback, to open it again when it is lost.
+    device_request: (Option<String>, u32),
+    /// A lost device: opened again for a while (see `playback::reconnect`).
+    reconnect: Reconnector,
 }
 
 fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
@@ -261,10 +266,14 @@ impl Player {
         src.measure_length()?;
         let info = *src.info();
 
-        let output = device::open_with_period(
-            cfg.device.as_deref(),
-            info.sample_rate,
+        let device_request = (
+            cfg.device.clone(),
             cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES),
+        );
+        let output = device::open_with_period(
+            device_request.0.as_deref(),
+            info.sample_rate,
+            device_request.1,
         )?;
         let device_rate = output.rate();
         let device_channels = output.channels();
@@ -339,6 +348,8 @@ impl Player {
             exact_after_s: exact.iter().all(|&e| e).then_some(analysis_s),
             notes,
             started: t0,
+            device_request,
+            reconnect: Reconnector::default(),
         })
     }
 
@@ -697,6 +708,11 @@ impl Player {
         self.ctl.underruns.load(Relaxed) + self.running.as_ref().map_or(0, |r| r.stats().xruns)
     }
 
+    /// Times a lost device was opened again.
+    pub fn restarts(&self) -> u64 {
+        self.reconnect.restarted
+    }
+
     pub fn load_pct(&self) -> f64 {
         f64::from(self.ctl.load()) * 100.0
     }
@@ -714,10 +730,21 @@ impl Player {
             .map_or(&self.profiles[i], |l| &l.profile)
     }
 
-    /// A fatal device error (device lost mid-play), or a decode error from the feeder.
-    pub fn check(&mut self) -> Result<()> {
+    /// Keeps the session going, called every UI frame: takes the loudness work's reports and
+    /// hands the engine what is due. A device lost mid-play is opened again (see
+    /// `playback::reconnect`), where playback was, sides, gains and loop kept: what there is to
+    /// tell about it is returned. Errors: a decode error from the feeder, a device error that is
+    /// not a loss, a device that did not come back.
+    pub fn check(&mut self) -> Result<Option<Reconnect>> {
+        if self.reconnect.is_down() {
+            return self.reopen();
+        }
         if let Some(e) = self.running.as_ref().and_then(Running::error) {
-            return Err(e.into());
+            let why = self.reconnect.lost(e.into())?;
+            // The old stream closes before a new one opens (a device that allows one client at
+            // a time would refuse the new one otherwise).
+            self.shutdown();
+            return Ok(self.reopen()?.or(Some(Reconnect::Waiting(why))));
         }
         if self.feeder.as_ref().is_some_and(JoinHandle::is_finished) {
             if let Some(h) = self.feeder.take() {
@@ -736,6 +763,66 @@ impl Player {
         self.take_reports();
         self.install_ready();
         self.send_gains();
+        Ok(None)
+    }
+
+    /// One attempt to open the lost device again, when it is due.
+    fn reopen(&mut self) -> Result<Option<Reconnect>> {
+        if !self.reconnect.due() {
+            return Ok(None);
+        }
+        match self.restart_stream() {
+            Ok(()) => Ok(Some(Reconnect::Back(self.reconnect.back()))),
+            Err(e) => self.reconnect.failed(e).map(|()| None),
+        }
+    }
+
+    /// Plays on from where playback was (or was seeking to), on a new stream of the device asked
+    /// for: a fresh feeder and engine, each side's chain at the gains it had. The device must
+    /// come back at the rate and channel count the chains and gains were made for.
+    fn restart_stream(&mut self) -> Result<()> {
+        let (device, period) = &self.device_request;
+        let output = device::open_with_period(device.as_deref(), self.info.sample_rate, *period)?;
+        if (output.rate(), output.channels()) != (self.device_rate, self.device_channels) {
+            return Err(Error::machine(format!(
+                "the device came back at {} Hz, {} channels (it played {} Hz, {} channels)",
+                output.rate(),
+                output.channels(),
+                self.device_rate,
+                self.device_channels
+            )));
+        }
+        let start_frame = self.ctl.position_or_target();
+        let ctl = Arc::new(self.ctl.carried_over());
+        ctl.position.store(start_frame, Relaxed);
+        let (dch, drate) = (
+            usize::from(self.device_channels),
+            f64::from(self.device_rate),
+        );
+        let side = |i: usize| {
+            let s = &self.sides[i];
+            SideChain::new(
+                &self.profiles[i],
+                dch,
+                drate,
+                s.gain_matched_db,
+                s.preamp_db,
+            )
+        };
+        let chains = [side(0), side(1)];
+        let mut src = Decoder::open(&self.input)?;
+        src.measure_length()?;
+        let (engine, handles, feeder) =
+            start_feeding(src, &ctl, chains, start_frame, self.device_rate, dch)?;
+        let running = output.start(engine.into_callback(drate))?;
+        first_callback(&running, Instant::now())?;
+        // The new engine acknowledges from zero; the chains carry the gains already sent.
+        (self.installs_sent, self.gains_sent) = (0, 0);
+        self.unsent_gains = None;
+        self.ctl = ctl;
+        self.handles = handles;
+        self.running = Some(running);
+        self.feeder = Some(feeder);
         Ok(())
     }
 
@@ -905,6 +992,8 @@ mod tests {
                 first_callback_s: None,
                 rewound: false,
                 headphones: None,
+                device_request: (None, 0),
+                reconnect: Reconnector::default(),
             };
             (player, engine)
         }

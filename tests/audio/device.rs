@@ -651,3 +651,76 @@ fn live_waits_for_a_sound_server_that_comes_back() {
     assert_eq!(end["event"], "end", "{kinds:?}");
     assert_eq!(end["restarts"], 1, "{end}");
 }
+
+/// The same for `play` (and so `abx` and `demo`, which share its player): a server restarting
+/// mid-play is waited for, and playback goes on from where it was, not from the start.
+#[test]
+fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start_private_with(&[]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let music = dir.path().join("m.wav");
+    let gen = iemsim()
+        .args(["generate", "music", "--seconds", "30", "-o"])
+        .arg(&music)
+        .output()
+        .expect("run");
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let mut child = iemsim()
+        .args([
+            "play",
+            "--no-tui",
+            "--json",
+            "--duration",
+            "12",
+            "--device",
+            "vsink",
+        ])
+        .arg(&music)
+        .envs(stack.server_env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(stack.restart_server(Duration::from_secs(3)), "restart");
+    let events: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let status = child.wait().expect("wait");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(status.code(), Some(0), "{events:?}");
+    let event = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["event"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} event: {kinds:?}"))
+    };
+    let f = |e: &serde_json::Value, k: &str| e[k].as_f64().unwrap_or(f64::NAN);
+    let (lost, back, end) = (event("lost"), event("restart"), event("end"));
+    assert!(f(back, "t_s") - f(lost, "t_s") >= 1.5, "{events:?}");
+    // It plays on from where it stopped (about 2 s in), not from the start, for the rest of
+    // the 12 s.
+    assert!(f(lost, "position_s") >= 1.5, "{lost}");
+    assert!(
+        (f(back, "position_s") - f(lost, "position_s")).abs() < 0.5,
+        "{events:?}"
+    );
+    let after = f(end, "position_s") - f(back, "position_s");
+    let wall = f(end, "t_s") - f(back, "t_s");
+    assert!(
+        (after - wall).abs() < 0.5,
+        "played {after} s in {wall} s: {events:?}"
+    );
+    assert_eq!(end["restarts"], 1, "{end}");
+}

@@ -233,7 +233,9 @@ fn frames(
     };
     player.set_live(Side::A);
     loop {
-        player.check()?;
+        if let Some(news) = player.check()? {
+            st.say(&news.message("audio device"));
+        }
         started.poll_hash()?;
         if hangup.caught() {
             return Ok(());

@@ -147,7 +147,13 @@ fn play_through(player: &mut Player, signals: &crate::ui::tui::hangup::Signals) 
     outln!("  0.0 s  {}", label(player))?;
     let mut next = SWITCH_S;
     while !player.finished() && !signals.caught() {
-        player.check()?;
+        if let Some(news) = player.check()? {
+            outln!(
+                "{:5.1} s  {}",
+                player.position_s(),
+                news.message("audio device")
+            )?;
+        }
         let pos = player.position_s();
         if pos >= next {
             player.set_live(player.live().other());

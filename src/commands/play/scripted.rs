@@ -7,6 +7,7 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
+use crate::playback::reconnect::Reconnect;
 use crate::playback::Realtime;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
@@ -102,7 +103,10 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let mut warned = false;
     let mut rt_told = false;
     loop {
-        player.check()?;
+        if let Some(news) = player.check()? {
+            let (v, text) = reconnect_event(&news, t0.elapsed().as_secs_f64(), player.position_s());
+            emit(v, text)?;
+        }
         let underruns = player.underruns();
         if underruns > 0 && !warned {
             // Once, on stderr (stdout carries the event stream).
@@ -133,6 +137,20 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let (v, text) = end_event(player, played);
     emit(v, text)?;
     Ok(())
+}
+
+/// A lost device and its return, as `live --no-tui` reports them.
+fn reconnect_event(news: &Reconnect, t: f64, pos: f64) -> (serde_json::Value, String) {
+    match news {
+        Reconnect::Waiting(why) => (
+            json!({"event": "lost", "t_s": t, "position_s": pos, "reason": why}),
+            format!("{t:7.3} s  at {pos:.3} s: lost the audio device ({why}); opening it again"),
+        ),
+        Reconnect::Back(why) => (
+            json!({"event": "restart", "t_s": t, "position_s": pos, "reason": why}),
+            format!("{t:7.3} s  at {pos:.3} s: restarted the audio device after: {why}"),
+        ),
+    }
 }
 
 /// The first event: what plays where, the sides and their gains, and how long starting took.
@@ -219,6 +237,7 @@ fn end_event(player: &Player, played: f64) -> (serde_json::Value, String) {
             "position_s": player.position_s(),
             "frames_rendered": frames,
             "underruns": underruns,
+            "restarts": player.restarts(),
             "load_pct": player.load_pct(),
             "output_latency_s": player.output_latency_s(),
             "realtime": player.realtime(),

@@ -1,0 +1,155 @@
+//! What a session does when its audio device stops working mid-play (a sound server that dropped
+//! a stream or restarted, a USB device re-enumerated, a device that stalled): it is opened again
+//! every [`RETRY_EVERY`] for up to [`WAIT_FOR_DEVICE`], at most [`MAX_RESTARTS_PER_MINUTE`]
+//! times a minute. One policy for `play`, `abx`, `demo` and `live`; the callers rebuild their
+//! own streams.
+
+use crate::error::{Error, Result};
+use crate::playback::DeviceError;
+use std::time::{Duration, Instant};
+
+/// Restarts within a minute after which a lost device is an error after all.
+pub const MAX_RESTARTS_PER_MINUTE: usize = 5;
+/// How long a lost device is waited for before the session ends.
+pub const WAIT_FOR_DEVICE: Duration = Duration::from_secs(30);
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+/// What a session's check has to tell the listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconnect {
+    /// The device was lost (for this reason); opening it again.
+    Waiting(String),
+    /// It is open again (after losing it for this reason).
+    Back(String),
+}
+
+impl Reconnect {
+    /// The line the screens show (`what` names the devices: "audio device", "audio devices").
+    pub fn message(&self, what: &str) -> String {
+        let it = if what.ends_with('s') { "them" } else { "it" };
+        match self {
+            Reconnect::Waiting(why) => format!(
+                "lost the {what} ({why}); opening {it} again for up to {} s",
+                WAIT_FOR_DEVICE.as_secs()
+            ),
+            Reconnect::Back(why) => format!("restarted the {what} after: {why}"),
+        }
+    }
+}
+
+/// A lost device being waited for.
+struct Down {
+    why: String,
+    since: Instant,
+    next_try: Instant,
+}
+
+/// The restarts of one session, and the lost device it waits for, if any.
+#[derive(Default)]
+pub struct Reconnector {
+    restarts: Vec<Instant>,
+    down: Option<Down>,
+    /// Restarts so far.
+    pub restarted: u64,
+}
+
+impl Reconnector {
+    /// Whether a lost device is being waited for (the session is shut down meanwhile).
+    pub fn is_down(&self) -> bool {
+        self.down.is_some()
+    }
+
+    /// Takes a session's error: a lost device (within the restart budget) is to be waited for
+    /// (its reason returned; the caller shuts the session down, then calls [`Self::due`]); any
+    /// other error is returned as it is.
+    pub fn lost(&mut self, e: Error) -> Result<String> {
+        let lost = e
+            .domain()
+            .and_then(|d| d.downcast_ref::<DeviceError>())
+            .is_some_and(|d| matches!(d, DeviceError::Lost { .. }));
+        self.restarts
+            .retain(|t| t.elapsed() < Duration::from_secs(60));
+        if !lost || self.restarts.len() >= MAX_RESTARTS_PER_MINUTE {
+            return Err(e);
+        }
+        let now = Instant::now();
+        self.restarts.push(now);
+        self.restarted += 1;
+        let why = e.to_string();
+        self.down = Some(Down {
+            why: why.clone(),
+            since: now,
+            next_try: now,
+        });
+        Ok(why)
+    }
+
+    /// Whether an attempt to open the device again is due now.
+    pub fn due(&self) -> bool {
+        self.down
+            .as_ref()
+            .is_some_and(|d| Instant::now() >= d.next_try)
+    }
+
+    /// The attempt worked: the reason the device was lost.
+    pub fn back(&mut self) -> String {
+        self.down.take().map(|d| d.why).unwrap_or_default()
+    }
+
+    /// The attempt failed with `e`: try again in a second, or give up (`Err`) once the device has
+    /// been away for [`WAIT_FOR_DEVICE`].
+    pub fn failed(&mut self, e: Error) -> Result<()> {
+        let Some(down) = self.down.as_mut() else {
+            return Err(e);
+        };
+        let now = Instant::now();
+        if now.duration_since(down.since) < WAIT_FOR_DEVICE {
+            down.next_try = now + RETRY_EVERY;
+            return Ok(());
+        }
+        Err(e.context(format!(
+            "the audio device did not come back within {} s after: {}",
+            WAIT_FOR_DEVICE.as_secs(),
+            down.why
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost_error() -> Error {
+        DeviceError::Lost {
+            device: "vsink".into(),
+            detail: "it stopped asking for audio 2 s ago".into(),
+        }
+        .into()
+    }
+
+    #[test]
+    fn a_lost_device_is_waited_for_other_errors_are_not() {
+        let mut r = Reconnector::default();
+        assert!(r.lost(Error::machine("disk on fire")).is_err());
+        assert!(!r.is_down());
+        let why = r.lost(lost_error()).expect("a lost device is waited for");
+        assert!(why.contains("stopped asking"), "{why}");
+        assert!(r.is_down() && r.due());
+        // A failed attempt waits a second before the next.
+        assert!(r.failed(lost_error()).is_ok());
+        assert!(r.is_down() && !r.due());
+        assert_eq!(r.back(), why);
+        assert!(!r.is_down());
+    }
+
+    #[test]
+    fn too_many_restarts_a_minute_end_the_session() {
+        let mut r = Reconnector::default();
+        for _ in 0..MAX_RESTARTS_PER_MINUTE {
+            assert!(r.lost(lost_error()).is_ok());
+            r.back();
+        }
+        assert!(r.lost(lost_error()).is_err());
+        assert_eq!(r.restarted, MAX_RESTARTS_PER_MINUTE as u64);
+    }
+}
