@@ -229,7 +229,7 @@ impl Feeder {
             if got == 0 {
                 break;
             }
-            self.loop_fades(n, got, looping && pos + got as u64 == le);
+            self.loop_fades(n, got, looping.then_some((pos, le)));
             n += got;
         }
         Ok(n)
@@ -237,8 +237,10 @@ impl Feeder {
 
     /// A loop's jump back is an edit in the music: 5 ms raised-cosine fades on both sides of it keep
     /// it from clicking, however the two ends differ. Applies to the `n` frames read at frame
-    /// `at` of `read_buf`.
-    fn loop_fades(&mut self, at: usize, n: usize, ends_at_loop_end: bool) {
+    /// `at` of `read_buf`; `looping`: the file frame they start at and the loop's end. The
+    /// fade-out goes by file position, so it is whole however the reads before the end were cut
+    /// (a read that ended a few frames before it, a decoder's short packet).
+    fn loop_fades(&mut self, at: usize, n: usize, looping: Option<(u64, u64)>) {
         let ch = self.file_ch;
         let f = self.fade_frames.max(1);
         let w = |k: usize| 0.5 - 0.5 * (std::f64::consts::PI * k as f64 / f as f64).cos();
@@ -252,12 +254,16 @@ impl Feeder {
             }
             self.fade_in_left -= m;
         }
-        if ends_at_loop_end {
-            let m = f.min(n);
-            for (i, frame) in part[(n - m) * ch..].chunks_exact_mut(ch).enumerate() {
-                let g = w(m - 1 - i);
-                frame.iter_mut().for_each(|v| *v *= g);
-            }
+        let Some((pos, le)) = looping else {
+            return;
+        };
+        // Frames in the last `f` before the loop's end: frame `le - 1 - k` gets w(k).
+        let fade_from = le.saturating_sub(f as u64).max(pos);
+        let end = le.min(pos + n as u64);
+        for p in fade_from..end {
+            let i = (p - pos) as usize;
+            let g = w((le - 1 - p) as usize);
+            part[i * ch..(i + 1) * ch].iter_mut().for_each(|v| *v *= g);
         }
     }
 

@@ -89,6 +89,32 @@ fn loop_passes_are_seamless_when_the_rates_differ() {
     );
 }
 
+/// A loop whose end falls just past a block boundary (3 frames): the fade-out before the jump
+/// starts in the block before the one that reaches the end. It used to be applied to the last
+/// read only (3 frames), so the level fell from full to nothing in a step: a click on each pass.
+#[test]
+fn a_loop_end_just_past_a_block_fades_out_whole() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut src = dc_wav(dir.path(), 48_000, 20_000, 0.5);
+    let ctl = Control::new(true);
+    ctl.loop_start.store(0, Relaxed);
+    ctl.loop_end.store(BLOCK as u64 + 3, Relaxed);
+    let mut f = Feeder::new(&src, 48_000, 1).expect("feeder");
+    let mut out = Vec::new();
+    for _ in 0..8 {
+        assert!(!f.step(&mut src, &ctl).expect("step"), "a loop never ends");
+        out.append(&mut f.out);
+    }
+    // A 240-frame raised cosine of 0.5 moves at most 0.5 * pi / 480 = 0.0033 a frame.
+    let step = out
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .fold(0.0f32, f32::max);
+    assert!(step < 0.005, "a step of {step} in the level: a click");
+    // And it does fade: the loop's last frame is silent.
+    assert!(out[BLOCK + 2].abs() < 1e-3, "{}", out[BLOCK + 2]);
+}
+
 /// A 5.1 file made by sox with a tone on one channel each, played on a stereo device: every
 /// channel reaches the device at its ITU-R BS.775 downmix level (the same rule as the demos).
 #[test]
