@@ -431,6 +431,7 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    live.reconnect.check_back()?;
     end_line(live, played, json_mode)
 }
 

@@ -230,6 +230,11 @@ impl Engine {
     pub fn set_position(&mut self, frame: u64) {
         self.base_position = frame;
         self.consumed = 0;
+        // Mid-file (`--start`, a loop, a restart), the first sample is anything: fade it in, as
+        // after a seek. From the top, the file's own start plays as it is.
+        if frame > 0 {
+            self.run_gain = 0.0;
+        }
     }
 
     /// Frames waiting in the ring.
@@ -298,18 +303,27 @@ impl Engine {
                 Err(_) => {}
             }
         }
+        // `live` before the seek: a switch stored after a seek request (ABX's next trial) is seen
+        // with it.
         let live = self.ctl.live.load(Acquire) as usize;
-        if live != self.target {
-            self.target = live;
-            self.ctl.switches.fetch_add(1, Relaxed);
-            self.ctl
-                .last_switch_position
-                .store(self.position_now().0, Relaxed);
-        }
         let want = self.ctl.seek_epoch.load(Acquire);
         if want != self.epoch {
             self.flow = Flow::Flushing { epoch: want };
         }
+        // A switch that comes with a seek waits for the fade-out, then is made in silence (see
+        // `render_chunk`): no crossfade is heard, whether the side changes or not.
+        let flushing = matches!(self.flow, Flow::Flushing { .. });
+        if live != self.target && !(flushing && self.run_gain > 0.0) {
+            self.take_switch(live);
+        }
+    }
+
+    fn take_switch(&mut self, live: usize) {
+        self.target = live;
+        self.ctl.switches.fetch_add(1, Relaxed);
+        self.ctl
+            .last_switch_position
+            .store(self.position_now().0, Relaxed);
     }
 
     /// One chunk of the callback: input from the ring (faded at an underrun's edges), both
@@ -323,6 +337,12 @@ impl Engine {
         if stop && self.run_gain < 1e-4 {
             self.run_gain = 0.0;
             out.fill(0.0);
+            // Silent: a side change needs no crossfade.
+            let live = self.ctl.live.load(Acquire) as usize;
+            if live != self.target {
+                self.take_switch(live);
+            }
+            self.mix = self.target as f64;
             if let Flow::Flushing { epoch } = self.flow {
                 self.try_finish_flush(epoch);
             }
@@ -719,6 +739,63 @@ mod tests {
             after >= looping && after - looping <= 480,
             "clock jumped from {looping} to {after} when the loop was cleared"
         );
+    }
+
+    /// ABX's next trial: a seek with a side change. The change waits for the seek's fade-out and
+    /// is made in silence: the fade-out is the old side's level alone, falling by the same factor
+    /// each sample (a crossfade to the other side under it would bend that curve, and told the
+    /// listener whether X had changed), and the fade-in is the new side's alone.
+    #[test]
+    fn a_switch_with_a_seek_is_made_in_silence() {
+        let rate = 48_000u32;
+        let ctl = Arc::new(Control::new(true));
+        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize);
+        let side = |g: f64| SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: g,
+            gain_plain: g,
+        };
+        let (mut engine, _handles) =
+            Engine::new(Arc::clone(&ctl), rx, [side(1.0), side(0.25)], 1, rate, rate);
+        let fill = |tx: &mut rtrb::Producer<f32>| {
+            while tx.push(0.5).is_ok() {}
+        };
+        fill(&mut tx);
+        let mut block = vec![0.0f32; 480];
+        for _ in 0..10 {
+            engine.render(&mut block);
+        }
+        ctl.request_seek(1000);
+        ctl.set_live(Side::B);
+        // The feeder's part of the handshake: stopped at once, refills after the drain.
+        ctl.feeder_stopped_epoch
+            .store(ctl.seek_epoch.load(Acquire), Release);
+        let mut out = Vec::new();
+        for _ in 0..40 {
+            engine.render(&mut block);
+            out.extend_from_slice(&block);
+            if ctl.drained_epoch.load(Acquire) == ctl.seek_epoch.load(Acquire) {
+                fill(&mut tx);
+            }
+        }
+        let silent = out.iter().position(|v| v.abs() < 1e-5).expect("a fade-out");
+        let ratios: Vec<f64> = out[..silent]
+            .windows(2)
+            .filter(|w| w[0].abs() > 1e-3)
+            .map(|w| f64::from(w[1]) / f64::from(w[0]))
+            .collect();
+        let (lo, hi) = ratios
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+        assert!(
+            hi - lo < 1e-4,
+            "fade-out ratios {lo}..{hi}: a crossfade under it"
+        );
+        // Back in on B alone: it rises to B's 0.125 and never above.
+        let back = &out[silent..];
+        let peak = back.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        assert!((peak - 0.125).abs() < 1e-3, "fade-in peak {peak}");
+        assert_eq!(ctl.switches.load(Acquire), 1);
     }
 
     /// A matched-gain change (the exact loudness arriving) is a glide, not a step: on a sine, no

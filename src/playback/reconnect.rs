@@ -91,6 +91,19 @@ impl Reconnector {
             .is_some_and(|d| Instant::now() >= d.next_try)
     }
 
+    /// At the end of a timed run: a device still being waited for means the run did not play
+    /// what it was asked to (exit 1, with the reason it was lost).
+    pub fn check_back(&self) -> Result<()> {
+        match &self.down {
+            Some(d) => Err(Error::machine(format!(
+                "the audio device had not come back {:.0} s after: {}",
+                d.since.elapsed().as_secs_f64(),
+                d.why
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The attempt worked: the reason the device was lost.
     pub fn back(&mut self) -> String {
         self.down.take().map(|d| d.why).unwrap_or_default()

@@ -524,8 +524,9 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     assert!(out.contains("cannot reach its sound server"), "{out}");
 }
 
-/// `play --json` whose sound server dies mid-play ends its event stream with an error event
-/// (it stopped after `start`, the reason only on stderr), and exits 1.
+/// `play --json` whose sound server dies mid-play (and does not come back) ends its event stream
+/// with `lost`, then an error event (it stopped after `start`, the reason only on stderr), and
+/// exits 1: the run did not play what it was asked to.
 #[test]
 fn a_json_stream_ends_with_the_error_that_ended_it() {
     use std::io::{BufRead, BufReader};
@@ -534,7 +535,7 @@ fn a_json_stream_ends_with_the_error_that_ended_it() {
     };
     let capture = pulse::Capture::start(&stack);
     let mut child = iemsim()
-        .args(["play", "--no-tui", "--json", "--duration", "20"])
+        .args(["play", "--no-tui", "--json", "--duration", "6"])
         .envs(stack.env())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -552,7 +553,14 @@ fn a_json_stream_ends_with_the_error_that_ended_it() {
         serde_json::from_str(rest.last().expect("an error event")).expect("JSON");
     assert_eq!(last["event"], "error", "{rest:?}");
     assert_eq!(last["exit_code"], 1);
-    assert!(!last["message"].as_str().unwrap_or("").is_empty());
+    assert!(
+        last["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("had not come back"),
+        "{last}"
+    );
+    assert!(rest.iter().any(|l| l.contains("\"lost\"")), "{rest:?}");
 }
 
 /// `live --input iemsim.monitor`, then `live --setup --undo` in another terminal: the server moves

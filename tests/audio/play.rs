@@ -216,3 +216,67 @@ fn play_reaches_a_real_device_paced_equal_to_export_and_switches_where_it_says()
         start["first_callback_s"].as_f64().unwrap_or(f64::NAN) * 1e3
     );
 }
+
+/// Play starts and stops without a click: `--start` mid-file (here on a 1 kHz tone's crest) used
+/// to jump from silence to full level in one sample, and the end of the run cut the stream
+/// mid-wave. Now both fade: no sample-to-sample step in the recording is larger than the tone's
+/// own steepest step.
+#[test]
+fn play_fades_in_mid_file_and_out_at_the_end() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let tone = dir.path().join("tone.wav").display().to_string();
+    let args = ["generate", "tone", "--freq", "1000", "--seconds", "4"];
+    let o = iemsim(
+        &[
+            &args[..],
+            &["--rate", "48000", "--bits", "32f", "-o", &tone],
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let capture = pulse::Capture::start(&stack);
+    // 1.00025 s is a quarter period past a zero crossing: the tone's crest.
+    let play = [
+        "play",
+        &tone,
+        "-a",
+        "ba",
+        "-b",
+        "ba",
+        "--start",
+        "1.00025",
+        "--no-tui",
+        "--duration",
+        "1",
+    ];
+    let o = iemsim(&play, &stack.env());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (_, channels, cap) = capture.stop();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(channels, 2);
+    let x = left(&cap);
+    let amp = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(amp > 0.05, "the tone was not recorded (peak {amp})");
+    let steepest = amp * (std::f32::consts::TAU * 1000.0 / RATE as f32);
+    // The edges only (10 ms at each end of the sound): a capture glitch on a loaded machine
+    // elsewhere is not what this test is about.
+    let first = x.iter().position(|v| v.abs() > 1e-6).expect("sound");
+    let last = x.iter().rposition(|v| v.abs() > 1e-6).expect("sound");
+    for (edge, range) in [
+        ("start", first.saturating_sub(1)..(first + 480).min(x.len())),
+        ("end", last.saturating_sub(480)..(last + 2).min(x.len())),
+    ] {
+        let step = x[range]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            step <= steepest * 1.05,
+            "a step of {step} at the {edge}: the tone's steepest is {steepest}"
+        );
+    }
+}

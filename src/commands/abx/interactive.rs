@@ -425,13 +425,19 @@ impl State {
 
     /// Starts a trial: the listener keeps hearing what they chose (X now being the new trial's
     /// X) from the loop's start. The same calls whatever X is.
+    /// A new trial: the sound fades out and back in (from the loop's start, else where it was)
+    /// and the new route is taken in the silence between. Heard the same whatever X is: a
+    /// crossfade from the old X to the new one (or none, when they were the same side) told the
+    /// listener whether X had changed.
     fn next_trial(&mut self, player: &Player, session: &mut AbxSession, t_s: f64) -> Result<()> {
         let hidden = session.start_trial(t_s)?;
         self.hidden = Some(hidden);
+        let from = player
+            .loop_s()
+            .map_or_else(|| player.position_s(), |(a, _)| a);
+        // The seek first: the engine sees the switch with it (see `Engine::poll_control`).
+        let _ = player.seek_s(from);
         player.set_live(route(self.listening, hidden));
-        if let Some((a, _)) = player.loop_s() {
-            let _ = player.seek_s(a);
-        }
         Ok(())
     }
 

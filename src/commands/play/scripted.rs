@@ -134,6 +134,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    player.check_back()?;
     let (v, text) = end_event(player, played);
     emit(v, text)?;
     Ok(())
