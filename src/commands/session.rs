@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 pub struct DemoScreen<'a> {
     pub text: &'a str,
     pub part: (usize, usize, &'a str),
+    /// Keys typed after the one that ended the previous part (`n q` in one burst): handled
+    /// first, and the keys after the one that ends this part are left here for the next.
+    pub keys: &'a mut Vec<KeyEvent>,
 }
 
 /// Why the interactive screen returned.
@@ -171,6 +174,11 @@ impl<'a> Screen<'a> {
         tty: &TtyWatch,
         guard: &mut TerminalGuard,
     ) -> Result<Outcome> {
+        let mut queued = self
+            .demo
+            .as_mut()
+            .map(|d| std::mem::take(d.keys))
+            .unwrap_or_default();
         loop {
             if let Some(news) = player.check()? {
                 self.tell(news.message("audio device"));
@@ -181,11 +189,19 @@ impl<'a> Screen<'a> {
             self.follow(player);
             self.draw(player, guard)?;
             player.rewind_when_finished();
-            let Some(keys) = tty.keys(Duration::from_millis(33))? else {
-                return Ok(Outcome::Quit);
+            let keys = if queued.is_empty() {
+                let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+                    return Ok(Outcome::Quit);
+                };
+                keys
+            } else {
+                std::mem::take(&mut queued)
             };
-            for key in keys {
+            for (k, &key) in keys.iter().enumerate() {
                 if let Some(outcome) = self.handle(player, key) {
+                    if let Some(d) = self.demo.as_mut() {
+                        d.keys.extend_from_slice(&keys[k + 1..]);
+                    }
                     return Ok(outcome);
                 }
             }

@@ -75,6 +75,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     // refused, as in every command, not dropped.
     let hp = super::headphones(&args.hp, Some(f64::from(material::RATE)))?;
     let mut i = 0usize;
+    let mut keys_ahead = Vec::new();
     if args.no_tui {
         outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
     }
@@ -124,6 +125,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let screen = DemoScreen {
             text: &text,
             part: (i, parts.len(), &part.title),
+            keys: &mut keys_ahead,
         };
         match interactive(&mut player, Some(screen))? {
             Outcome::Quit => break,
