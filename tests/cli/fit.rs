@@ -236,6 +236,44 @@ fn bad_measurements_are_named_with_their_line_and_exit_2() {
     );
 }
 
+/// The same measurement with its columns swapped under their names (`raw,frequency`) fits the
+/// same filters (column 0 was read as frequencies); written with decimal commas between comma
+/// separators and no header (`20,4,63`, frequencies rounded as in AutoEq's grid) it is refused
+/// naming a line (it fitted 20 Hz, 4 dB).
+#[test]
+fn measurement_columns_follow_their_names_and_headerless_decimal_commas_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let text = std::fs::read_to_string(&chu).unwrap();
+    let rows: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .collect();
+    let swapped = dir.path().join("swapped.csv");
+    let body: Vec<String> = rows.iter().map(|(f, v)| format!("{v},{f}")).collect();
+    std::fs::write(&swapped, format!("raw,frequency\n{}\n", body.join("\n"))).unwrap();
+    let want = json(&["fit", chu.to_str().unwrap(), "--json"]);
+    let got = json(&["fit", swapped.to_str().unwrap(), "--json"]);
+    assert_eq!(got["filters"], want["filters"]);
+    let commas = dir.path().join("commas.csv");
+    let body: Vec<String> = rows
+        .iter()
+        .map(|(f, v)| {
+            let f: f64 = f.parse().unwrap();
+            format!("{},{}", f.round(), v.replace('.', ","))
+        })
+        .collect();
+    std::fs::write(&commas, body.join("\n")).unwrap();
+    let o = iemsim(&["fit", commas.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("commas.csv, line ") && err.contains("decimal commas?"),
+        "{err}"
+    );
+}
+
 #[test]
 fn per_iem_profiles_resolve_by_loose_names_and_are_listed_with_their_error() {
     let o = iemsim(&["show", "Moondrop SSR", "--json"]);
