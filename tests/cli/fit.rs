@@ -688,3 +688,33 @@ fn fit_never_writes_a_profile_iemsim_refuses_to_read() {
     );
     assert!(!out.exists());
 }
+
+/// `--invert` fits AutoEq's smoothed, boost-capped correction curve, and its error line was worded
+/// as the exact modes' (against the negated deviation): it now says what it is measured against,
+/// on screen and in the written profile's source; `--invert --exact` and a simulation keep theirs.
+#[test]
+fn the_correction_error_says_what_it_is_measured_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let chu = chu.to_str().unwrap();
+    let against = "dB vs the smoothed, boost-capped correction target over 20 Hz-10 kHz";
+    let out = dir.path().join("c.toml");
+    for (args, says) in [
+        (vec!["--invert", "-o", out.to_str().unwrap()], true),
+        (vec!["--invert", "--exact"], false),
+        (vec![], false),
+    ] {
+        let o = iemsim(&[&["fit", chu][..], &args].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let printed = String::from_utf8_lossy(&o.stdout);
+        let line = printed
+            .lines()
+            .find(|l| l.starts_with("RMS error "))
+            .unwrap_or_else(|| panic!("{printed}"));
+        assert_eq!(line.contains(against), says, "{args:?}: {line}");
+        assert!(line.contains("over 20 Hz-10 kHz (mean offset removed)"));
+    }
+    let (_, shown) = shown_filters(&[out.to_str().unwrap()]);
+    let source = shown["profile"]["source"].as_str().unwrap();
+    assert!(source.contains(against), "{source}");
+}
