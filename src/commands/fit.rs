@@ -337,7 +337,7 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
     use crate::io::profile_file::Format;
     let format = Format::from_path(path).ok_or_else(|| {
         Error::usage("--output", format!(
-            "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml (CamillaDSP)",
+            "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml/.yaml (CamillaDSP)",
             path.display()
         ))
     })?;

@@ -718,3 +718,31 @@ fn the_correction_error_says_what_it_is_measured_against() {
     let source = shown["profile"]["source"].as_str().unwrap();
     assert!(source.contains(against), "{source}");
 }
+
+/// `fit -o`'s help read as if `.toml` were CamillaDSP's, and it and the refusal of another
+/// extension left out `.yaml`, which is written as CamillaDSP too.
+#[test]
+fn fit_output_formats_are_named_with_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let help = iemsim(&["fit", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("`.toml` (iemsim) or `.yml`/`.yaml` (CamillaDSP)"),
+        "{help}"
+    );
+    let json = dir.path().join("x.json");
+    let o = iemsim(&["fit", chu.to_str().unwrap(), "-o", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("or .yml/.yaml (CamillaDSP)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let yaml = dir.path().join("x.yaml");
+    let o = iemsim(&["fit", chu.to_str().unwrap(), "-o", yaml.to_str().unwrap()]);
+    assert!(o.status.success() && yaml.exists());
+}
