@@ -83,10 +83,16 @@ impl Measurement {
         if lo <= band_hz.0 * slack && hi >= band_hz.1 / slack {
             return Ok(());
         }
+        // Frequencies that stop at 20 or below are kHz, not Hz (`0.02,7.76`): say so.
+        let khz = if hi <= 20.0 {
+            " (frequencies in kHz? iemsim reads Hz)"
+        } else {
+            ""
+        };
         Err(MeasurementError::Data {
             path: path.to_path_buf(),
             problem: format!(
-                "covers only {} to {}; a fit needs data over {} to {}",
+                "covers only {} to {}{khz}; a fit needs data over {} to {}",
                 hz(lo),
                 hz(hi),
                 hz(band_hz.0),
@@ -100,8 +106,11 @@ impl Measurement {
 fn hz(f: f64) -> String {
     if f >= 1000.0 {
         format!("{} kHz", (f / 100.0).round() / 10.0)
-    } else {
+    } else if f >= 10.0 {
         format!("{} Hz", f.round())
+    } else {
+        // Not "0 Hz" for 0.02 Hz (kHz read as Hz).
+        format!("{} Hz", (f * 100.0).round() / 100.0)
     }
 }
 
@@ -420,6 +429,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("covers only 10 kHz to 20 kHz"), "{e}");
+        // Frequencies in kHz (AutoEq's grid / 1000): the message suggests it.
+        let khz = Measurement {
+            freqs_hz: vec![0.02, 1.0, 19.96],
+            db: vec![0.0; 3],
+        };
+        let e = khz
+            .check_covers((20.0, 10_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("covers only 0.02 Hz to 20 Hz (frequencies in kHz? iemsim reads Hz)"),
+            "{e}"
+        );
+        assert!(!near
+            .check_covers((20.0, 100_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string()
+            .contains("kHz?"));
     }
 
     /// A header's names choose the frequency column as they choose the level's: `raw,frequency`
