@@ -53,7 +53,7 @@ pub struct FitArgs {
     #[arg(long, value_name = "B.csv|PROFILE")]
     pub like: Option<String>,
     /// Write the filters to this file, in the format its extension names: `.txt` (Equalizer APO /
-    /// AutoEq ParametricEQ.txt), `.toml` or `.yml` (CamillaDSP).
+    /// AutoEq ParametricEQ.txt), `.toml` (iemsim) or `.yml`/`.yaml` (CamillaDSP).
     #[arg(short = 'o', long, value_name = "PROFILE.txt")]
     pub output: Option<PathBuf>,
     /// Replace an existing output file.

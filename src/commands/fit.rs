@@ -202,18 +202,30 @@ fn provenance(
         source.push_str(&format!(" and {}", b.source));
     }
     source.push_str(&format!(
-        "; {}, {rules}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB over {} \
+        "; {}, {rules}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB{} over {} \
          (mean offset removed), worst {:+.2} dB at {:.0} Hz",
         goal.mode,
         crate::ui::fmt::count(fitted.filters.len(), "filter"),
         cfg.max_gain_db,
         cfg.max_q,
         e.rms_db,
+        against(args, goal),
         band_text(cfg),
         e.worst_db,
         e.worst_hz
     ));
     source
+}
+
+/// What the error is measured against, when it is not the exact curve: `--invert` (without
+/// `--exact`) fits AutoEq's smoothed, boost-capped correction curve, so its RMS and worst error are
+/// against that curve, not against the negated deviation the exact modes fit.
+fn against(args: &FitArgs, goal: &Goal) -> &'static str {
+    if goal.mode == "correction" && !args.exact {
+        " vs the smoothed, boost-capped correction target"
+    } else {
+        ""
+    }
 }
 
 /// `20 Hz-20 kHz`: the band the error is judged on.
@@ -249,8 +261,9 @@ fn print_fit(
     }
     outln!()?;
     outln!(
-        "RMS error {:.2} dB over {} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
+        "RMS error {:.2} dB{} over {} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
         e.rms_db,
+        against(args, goal),
         band_text(&goal.cfg),
         e.worst_db,
         e.worst_hz
@@ -324,7 +337,7 @@ pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool
     use crate::io::profile_file::Format;
     let format = Format::from_path(path).ok_or_else(|| {
         Error::usage("--output", format!(
-            "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml (CamillaDSP)",
+            "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml/.yaml (CamillaDSP)",
             path.display()
         ))
     })?;

@@ -36,8 +36,22 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                     cannot(e)
                 }
             })?;
+            // A channel's own preamp is on top of the shared one (Equalizer APO `Channel: L` then
+            // `Preamp:`): the summary names it, or it read as if there were only the shared one.
+            let own: String = profile
+                .channels
+                .iter()
+                .filter(|c| c.gain_db != 0.0)
+                .map(|c| {
+                    format!(
+                        ", channel {} {:+.1} dB on top",
+                        crate::dsp::profile::channel_label(c.channel),
+                        c.gain_db
+                    )
+                })
+                .collect();
             outln!(
-                "{}: '{}' as {} ({}, preamp {:+.1} dB)",
+                "{}: '{}' as {} ({}, preamp {:+.1} dB{own})",
                 out.display(),
                 profile.name,
                 format.label(),

@@ -108,6 +108,10 @@ pub const MAX_ABS_GAIN_DB: f64 = 30.0;
 /// Widest bandwidth accepted (octaves): 20 spans more than the audio band.
 pub const MAX_BW_OCT: f64 = 20.0;
 
+/// How close (relative) to the Nyquist frequency an fc counts as exactly on it, for
+/// [`FilterSpec::is_identity_at`]: `22050` or `22050.000001` at 44.1 kHz.
+pub const NYQUIST_TOLERANCE: f64 = 1e-9;
+
 /// The analogue Q of a bandwidth of `bw_oct` octaves, √(2^N)/(2^N − 1) (RBJ cookbook: 1/Q =
 /// 2 sinh(ln2/2 · BW)): the Q tables show for such a filter.
 pub fn analogue_q(bw_oct: f64) -> f64 {
@@ -173,12 +177,42 @@ impl FilterSpec {
         Ok(())
     }
 
+    /// Whether this filter is exactly the identity at `sample_rate` because its `fc_hz` is the
+    /// Nyquist frequency (to a relative [`NYQUIST_TOLERANCE`]). At ω0 = π the cookbook has
+    /// cos ω0 = −1, sin ω0 = 0, so with a Q, α = sin ω0 / (2Q) = 0, and in closed form:
+    /// - peaking: b = a = [1, 2, 1]: H = 1 (AutoEq writes `PK Fc 22050 Hz` for 44.1 kHz);
+    /// - high shelf: b = a = 2A·[1, 2, 1]: H = 1 (the shelf starts at Nyquist);
+    /// - low-pass: b = a = [1, 2, 1]: H = 1 (it cuts from Nyquist on);
+    /// - low shelf: b = 2A²·[1, 2, 1], a = 2·[1, 2, 1]: H = A², a broadband gain, not the identity;
+    /// - high-pass: b = 0: silence;
+    /// - a peak given in octaves: α = sin ω0 · sinh(ln2/2 · BW · ω0 / sin ω0) grows without bound
+    ///   as ω0 → π, and H → A² (a bell BW octaves wide centred on Nyquist), not the identity.
+    ///
+    /// The identity cases are left out of the cascade (running them would put a double pole on
+    /// z = −1); the others stay refused. Leaving one out changes nothing in the sound, unlike
+    /// dropping a filter above Nyquist, which is why that is refused rather than dropped.
+    pub fn is_identity_at(&self, sample_rate: f64) -> bool {
+        let nyquist_hz = sample_rate / 2.0;
+        let at_nyquist = (self.fc_hz - nyquist_hz).abs() <= NYQUIST_TOLERANCE * nyquist_hz;
+        at_nyquist
+            && match self.kind {
+                FilterKind::Peaking => self.bw_oct.is_none(),
+                FilterKind::HighShelf | FilterKind::LowPass => true,
+                FilterKind::LowShelf | FilterKind::HighPass => false,
+            }
+    }
+
     /// Normalised coefficients at `sample_rate`, or why there are none.
     ///
     /// A filter whose `fc_hz` is at or above Nyquist has no meaning at this rate: callers drop it
-    /// (with a warning) rather than let it produce NaN or an unstable cascade.
+    /// (with a warning) rather than let it produce NaN or an unstable cascade; one that is the
+    /// identity there ([`Self::is_identity_at`]) is [`Coefficients::IDENTITY`], which cascades
+    /// leave out.
     pub fn coefficients(&self, sample_rate: f64) -> Result<Coefficients, FilterError> {
         self.validate()?;
+        if self.is_identity_at(sample_rate) {
+            return Ok(Coefficients::IDENTITY);
+        }
         let nyquist_hz = sample_rate / 2.0;
         if self.fc_hz >= nyquist_hz {
             return Err(FilterError::AboveNyquist {
@@ -393,13 +427,122 @@ mod tests {
         assert!(most > 1.0, "{most}");
     }
 
+    /// The RBJ cookbook's `[b0, b1, b2, a0, a1, a2]` (not normalised) for `kind` at ω0 = π
+    /// exactly, typed from the cookbook with cos ω0 = −1 and α = sin ω0 / (2Q) = 0.
+    fn cookbook_at_nyquist(kind: FilterKind, a: f64) -> [f64; 6] {
+        let (c, alpha, sa) = (-1.0, 0.0, a.sqrt());
+        match kind {
+            FilterKind::Peaking => [
+                1.0 + alpha * a,
+                -2.0 * c,
+                1.0 - alpha * a,
+                1.0 + alpha / a,
+                -2.0 * c,
+                1.0 - alpha / a,
+            ],
+            FilterKind::LowShelf => [
+                a * ((a + 1.0) - (a - 1.0) * c + 2.0 * sa * alpha),
+                2.0 * a * ((a - 1.0) - (a + 1.0) * c),
+                a * ((a + 1.0) - (a - 1.0) * c - 2.0 * sa * alpha),
+                (a + 1.0) + (a - 1.0) * c + 2.0 * sa * alpha,
+                -2.0 * ((a - 1.0) + (a + 1.0) * c),
+                (a + 1.0) + (a - 1.0) * c - 2.0 * sa * alpha,
+            ],
+            FilterKind::HighShelf => [
+                a * ((a + 1.0) + (a - 1.0) * c + 2.0 * sa * alpha),
+                -2.0 * a * ((a - 1.0) + (a + 1.0) * c),
+                a * ((a + 1.0) + (a - 1.0) * c - 2.0 * sa * alpha),
+                (a + 1.0) - (a - 1.0) * c + 2.0 * sa * alpha,
+                2.0 * ((a - 1.0) - (a + 1.0) * c),
+                (a + 1.0) - (a - 1.0) * c - 2.0 * sa * alpha,
+            ],
+            FilterKind::LowPass => [
+                (1.0 - c) / 2.0,
+                1.0 - c,
+                (1.0 - c) / 2.0,
+                1.0 + alpha,
+                -2.0 * c,
+                1.0 - alpha,
+            ],
+            FilterKind::HighPass => [
+                (1.0 + c) / 2.0,
+                -(1.0 + c),
+                (1.0 + c) / 2.0,
+                1.0 + alpha,
+                -2.0 * c,
+                1.0 - alpha,
+            ],
+        }
+    }
+
+    /// AutoEq writes `PK Fc 22050 Hz` for 44.1 kHz (oratory1990's HD 650), which was refused as
+    /// "at or above the Nyquist frequency". In closed form, only the kinds whose numerator equals
+    /// their denominator at ω0 = π are the identity there: those are accepted as
+    /// [`Coefficients::IDENTITY`]; a low shelf (a broadband gain A²), a high-pass (silence) and a
+    /// peak given in octaves (α → ∞: a bell on Nyquist) stay refused, as does anything above.
+    #[test]
+    fn only_filters_that_are_the_identity_at_nyquist_are_accepted_there() {
+        let a = 10f64.powf(2.2 / 40.0);
+        for kind in [
+            FilterKind::Peaking,
+            FilterKind::LowShelf,
+            FilterKind::HighShelf,
+            FilterKind::LowPass,
+            FilterKind::HighPass,
+        ] {
+            let [b0, b1, b2, a0, a1, a2] = cookbook_at_nyquist(kind, a);
+            // H(z) = (b0 + b1 z⁻¹ + b2 z⁻²) / (a0 + a1 z⁻¹ + a2 z⁻²), all multiples of [1, 2, 1]
+            // (or zero): its value anywhere but z = −1 is the ratio of the leading terms.
+            let h = b0 / a0;
+            assert!((b1 / a1 - h).abs() < 1e-12, "{kind:?}");
+            assert!((b2 / a2 - h).abs() < 1e-12, "{kind:?}");
+            let identity = (h - 1.0).abs() < 1e-12;
+            match kind {
+                FilterKind::LowShelf => assert!((h - a * a).abs() < 1e-12),
+                FilterKind::HighPass => assert_eq!(h, 0.0),
+                _ => assert!(identity, "{kind:?}: {h}"),
+            }
+            for fs in [44_100.0, 48_000.0, 88_200.0] {
+                let f = FilterSpec::new(kind, fs / 2.0, 2.2, 1.76);
+                assert_eq!(f.is_identity_at(fs), identity, "{kind:?} {fs}");
+                match f.coefficients(fs) {
+                    Ok(c) => assert!(identity && c == Coefficients::IDENTITY, "{kind:?}"),
+                    Err(e) => assert!(
+                        !identity && matches!(e, FilterError::AboveNyquist { .. }),
+                        "{kind:?}: {e}"
+                    ),
+                }
+                // Written with a little rounding (`22050.0000001`): the same filter.
+                let near = FilterSpec::new(kind, fs / 2.0 * (1.0 + 1e-12), 2.2, 1.76);
+                assert_eq!(near.is_identity_at(fs), identity);
+                // Above Nyquist, refused whatever the kind.
+                let above = FilterSpec::new(kind, fs / 2.0 + 1.0, 2.2, 1.76);
+                assert!(!above.is_identity_at(fs));
+                assert!(above.coefficients(fs).is_err());
+            }
+        }
+        let bw = FilterSpec::peaking_bw(22_050.0, 2.2, 1.0);
+        assert!(!bw.is_identity_at(44_100.0) && bw.coefficients(44_100.0).is_err());
+        // Below Nyquist a peak is still its bell.
+        let below = FilterSpec::new(FilterKind::Peaking, 22_050.0, 2.2, 1.76);
+        assert!(!below.is_identity_at(48_000.0));
+        let c = below.coefficients(48_000.0).unwrap();
+        assert!((c.magnitude_db(22_050.0, 48_000.0) - 2.2).abs() < 1e-9);
+    }
+
     #[test]
     fn rejects_nyquist_and_nonsense() {
-        let f = FilterSpec::new(FilterKind::Peaking, 24_000.0, 3.0, 1.0);
-        assert!(matches!(
-            f.coefficients(FS),
-            Err(FilterError::AboveNyquist { .. })
-        ));
+        // A low shelf at Nyquist is a broadband gain, a peak above it nothing: both refused (a
+        // peak exactly at it is the identity: see above).
+        for f in [
+            FilterSpec::new(FilterKind::LowShelf, 24_000.0, 3.0, 1.0),
+            FilterSpec::new(FilterKind::Peaking, 24_001.0, 3.0, 1.0),
+        ] {
+            assert!(matches!(
+                f.coefficients(FS),
+                Err(FilterError::AboveNyquist { .. })
+            ));
+        }
         assert!(matches!(
             FilterSpec::new(FilterKind::Peaking, f64::NAN, 3.0, 1.0).validate(),
             Err(FilterError::BadFrequency { .. })

@@ -218,6 +218,7 @@ impl Profile {
                 kept.extend(
                     p.filters
                         .iter()
+                        .filter(|f| !f.is_identity_at(sample_rate))
                         .filter_map(|f| f.coefficients(sample_rate).ok()),
                 );
                 p.gain_db
@@ -290,10 +291,15 @@ impl Profile {
     /// The coefficients of the filters every channel gets (`filters`; a per-channel profile's own
     /// parts are in [`Self::stages`]) usable at `sample_rate`, and the filters dropped because their fc is at or
     /// above Nyquist there (e.g. a 16 kHz shelf on 22.05 kHz audio is fine, on 8 kHz audio it is not).
+    /// A filter that is the identity there ([`FilterSpec::is_identity_at`]) is in neither.
     pub fn coefficients(&self, sample_rate: f64) -> (Vec<Coefficients>, Vec<DroppedFilter>) {
         let mut kept = Vec::with_capacity(self.filters.len());
         let mut dropped = Vec::new();
         for (index, spec) in self.filters.iter().enumerate() {
+            // The identity there (a peak exactly at Nyquist): nothing to run, nothing dropped.
+            if spec.is_identity_at(sample_rate) {
+                continue;
+            }
             match spec.coefficients(sample_rate) {
                 Ok(c) => kept.push(c),
                 Err(reason) => dropped.push(DroppedFilter {

@@ -83,10 +83,16 @@ impl Measurement {
         if lo <= band_hz.0 * slack && hi >= band_hz.1 / slack {
             return Ok(());
         }
+        // Frequencies that stop at 20 or below are kHz, not Hz (`0.02,7.76`): say so.
+        let khz = if hi <= 20.0 {
+            " (frequencies in kHz? iemsim reads Hz)"
+        } else {
+            ""
+        };
         Err(MeasurementError::Data {
             path: path.to_path_buf(),
             problem: format!(
-                "covers only {} to {}; a fit needs data over {} to {}",
+                "covers only {} to {}{khz}; a fit needs data over {} to {}",
                 hz(lo),
                 hz(hi),
                 hz(band_hz.0),
@@ -100,8 +106,11 @@ impl Measurement {
 fn hz(f: f64) -> String {
     if f >= 1000.0 {
         format!("{} kHz", (f / 100.0).round() / 10.0)
-    } else {
+    } else if f >= 10.0 {
         format!("{} Hz", f.round())
+    } else {
+        // Not "0 Hz" for 0.02 Hz (kHz read as Hz).
+        format!("{} Hz", (f * 100.0).round() / 100.0)
     }
 }
 
@@ -127,10 +136,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let sep = separator(first);
     let header = split(first, sep);
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
-    let level_col = if has_header { level_column(&header) } else { 1 };
+    let (freq_col, level_col) = if has_header { columns(&header) } else { (0, 1) };
+    let data = &rows[usize::from(has_header)..];
+    if !has_header && sep == ',' {
+        decimal_commas_without_header(data).map_err(|(line, problem)| line_err(line, problem))?;
+    }
     let mut freqs_hz = Vec::with_capacity(rows.len());
     let mut db = Vec::with_capacity(rows.len());
-    for &(line, row) in rows.iter().skip(usize::from(has_header)) {
+    for &(line, row) in data {
         let cols = split(row, sep);
         // More values than the header names (a trailing empty field is no value): decimal commas.
         let values = cols.iter().filter(|c| !c.is_empty()).count();
@@ -144,18 +157,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
                 ),
             ));
         }
-        if cols.len() <= level_col {
+        if cols.len() <= freq_col.max(level_col) {
             return Err(line_err(
                 line,
                 format!(
                     "expected at least {} columns (frequency and level), found {}",
-                    level_col + 1,
+                    freq_col.max(level_col) + 1,
                     cols.len()
                 ),
             ));
         }
-        let f = number(cols[0], sep)
-            .ok_or_else(|| line_err(line, format!("'{}' is not a frequency", cols[0])))?;
+        let f = number(cols[freq_col], sep)
+            .ok_or_else(|| line_err(line, format!("'{}' is not a frequency", cols[freq_col])))?;
         let v = number(cols[level_col], sep)
             .ok_or_else(|| line_err(line, format!("'{}' is not a level in dB", cols[level_col])))?;
         if !(f > 0.0 && f.is_finite()) {
@@ -207,21 +220,85 @@ fn separator(line: &str) -> char {
         .unwrap_or(' ')
 }
 
-/// Which column of a header holds the level: `raw` when named, else the first level-like name,
-/// else the second.
-fn level_column(header: &[&str]) -> usize {
+/// Which columns of a header hold the frequency and the level, by their names, as for either:
+/// the frequency is the first frequency-like name (`frequency`, `Freq(Hz)`, `Hz`), else the first
+/// column; the level is `raw` when named, else the first level-like name (`SPL`, `dB`,
+/// `magnitude`…), else the first column that is not the frequency. (The frequency was always the
+/// first column, so `raw,frequency` read its levels as frequencies.)
+fn columns(header: &[&str]) -> (usize, usize) {
     let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-    names
+    let freq = names
+        .iter()
+        .position(|n| n.contains("freq"))
+        .or_else(|| names.iter().position(|n| n.contains("hz")))
+        .unwrap_or(0);
+    let level = names
         .iter()
         .position(|n| n == "raw")
         .or_else(|| {
-            names.iter().position(|n| {
-                ["spl", "db", "magnitude", "amplitude", "level", "response"]
-                    .iter()
-                    .any(|k| n.contains(k))
+            names.iter().enumerate().position(|(i, n)| {
+                i != freq
+                    && ["spl", "db", "magnitude", "amplitude", "level", "response"]
+                        .iter()
+                        .any(|k| n.contains(k))
             })
         })
-        .unwrap_or(1)
+        .unwrap_or(usize::from(freq == 0));
+    (freq, level)
+}
+
+/// Without a header, comma-separated rows whose values are written with decimal commas split
+/// into more fields than there are columns: AutoEq's grid as `20,7,76` (20 Hz, 7.76 dB) reads as
+/// 20 Hz, 7 dB and a third column. Refused (line, problem) when rows disagree in their number of
+/// values (`1000,0,06` beside `2000,1`), or when every row has three and the third is a decimal
+/// part, not a column: all unsigned digits, one with a leading zero (`06`), and no decimal point
+/// anywhere. A real third column (phase in degrees, as REW writes) has signs or decimal points
+/// and numbers are never written with a leading zero, so that test cannot refuse one.
+fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, String)> {
+    let hint = "decimal commas? With those, separate the columns with `;` or tabs";
+    fn values(row: &str) -> Vec<&str> {
+        split(row, ',')
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+    let Some(&(first_line, first)) = rows.first() else {
+        return Ok(());
+    };
+    let n = values(first).len();
+    for &(line, row) in rows {
+        let m = values(row).len();
+        if m != n {
+            return Err((
+                line,
+                format!("{m} values where line {first_line} has {n}: {hint}"),
+            ));
+        }
+    }
+    if n != 3 || rows.iter().any(|(_, r)| r.contains('.')) {
+        return Ok(());
+    }
+    let thirds: Vec<(usize, &str)> = rows
+        .iter()
+        .map(|&(line, row)| (line, values(row).get(2).map_or("", |t| t.trim_matches('"'))))
+        .collect();
+    // `thirds` is never empty (`rows` is not); a decimal part is never signed.
+    let fractions = thirds
+        .iter()
+        .all(|(_, t)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
+    match thirds
+        .iter()
+        .find(|(_, t)| t.len() > 1 && t.starts_with('0'))
+    {
+        Some(&(line, t)) if fractions => Err((
+            line,
+            format!(
+                "'{t}' is a decimal part, not a third column (no third value has a sign or a \
+                 decimal point, this one a leading zero): {hint}"
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn split(line: &str, sep: char) -> Vec<&str> {
@@ -352,6 +429,82 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("covers only 10 kHz to 20 kHz"), "{e}");
+        // Frequencies in kHz (AutoEq's grid / 1000): the message suggests it.
+        let khz = Measurement {
+            freqs_hz: vec![0.02, 1.0, 19.96],
+            db: vec![0.0; 3],
+        };
+        let e = khz
+            .check_covers((20.0, 10_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("covers only 0.02 Hz to 20 Hz (frequencies in kHz? iemsim reads Hz)"),
+            "{e}"
+        );
+        assert!(!near
+            .check_covers((20.0, 100_000.0), Path::new("m.csv"))
+            .unwrap_err()
+            .to_string()
+            .contains("kHz?"));
+    }
+
+    /// A header's names choose the frequency column as they choose the level's: `raw,frequency`
+    /// read column 0 (the levels) as frequencies.
+    #[test]
+    fn header_names_choose_the_frequency_column_too() {
+        let m = p(&format!(
+            "frequency,raw\n{}",
+            rows(12, |f, v| format!("{f},{v}"))
+        ))
+        .unwrap();
+        let swapped = format!("raw,frequency\n{}", rows(12, |f, v| format!("{v},{f}")));
+        assert_eq!(p(&swapped).unwrap(), m);
+        let spl_first = format!("SPL;Freq(Hz)\n{}", rows(12, |f, v| format!("{v};{f}")));
+        assert_eq!(p(&spl_first).unwrap(), m);
+        // A level column without a level-like name: the one that is not the frequency.
+        let unnamed = format!("left,Hz\n{}", rows(12, |f, v| format!("{v},{f}")));
+        assert_eq!(p(&unnamed).unwrap(), m);
+        let phase_between = format!("Hz,phase,dB\n{}", rows(12, |f, v| format!("{f},-45,{v}")));
+        assert_eq!(p(&phase_between).unwrap(), m);
+    }
+
+    /// Without a header, `20,7,76` (AutoEq's grid written with decimal commas) read as 20 Hz and
+    /// 7 dB, silently. Rows that disagree in their number of values are refused, and so are
+    /// three-value rows whose third value is a decimal part; a real third column is read.
+    #[test]
+    fn decimal_commas_without_a_header_are_refused() {
+        // As the tester's file holds them (AutoEq's rounded grid, 2 decimals).
+        let autoeq = "20,7,76\n21,7,78\n22,7,86\n23,7,91\n998,-0,01\n1008,0,06\n\
+            1019,0,12\n1136,1,00\n1148,1,09\n19956,-22,65\n";
+        let e = p(autoeq).unwrap_err().to_string();
+        assert!(
+            e.contains("m.csv, line 5: '01' is a decimal part, not a third column (no third")
+                && e.contains("decimal commas?"),
+            "{e}"
+        );
+        // A level that happens to be whole (`1000,5`) among the others.
+        let mixed = "20,7,76\n21,7,78\n1000,5\n1100,5,12\n";
+        let e = p(mixed).unwrap_err().to_string();
+        assert!(
+            e.contains("line 3: 2 values where line 1 has 3: decimal commas?"),
+            "{e}"
+        );
+        // Legitimate three-column files (frequency, SPL, phase) are read, whole numbers too.
+        let phase = rows(12, |f, v| format!("{f},{v},-12.5"));
+        assert_eq!(p(&phase).unwrap().freqs_hz.len(), 12);
+        let whole = (0..12)
+            .map(|i| format!("{},{},{}", 20 * (i + 1), 80 + i, [-170, 5, 45, 120][i % 4]))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let m = p(&whole).unwrap();
+        assert_eq!((m.freqs_hz[1], m.db[1]), (40.0, 81.0));
+        // Two digits everywhere but no leading zero: nothing says decimal part.
+        let two = (0..12)
+            .map(|i| format!("{},{},{}", 20 * (i + 1), 80 + i, 10 + i))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(p(&two).is_ok());
     }
 
     #[test]

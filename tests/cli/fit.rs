@@ -236,6 +236,44 @@ fn bad_measurements_are_named_with_their_line_and_exit_2() {
     );
 }
 
+/// The same measurement with its columns swapped under their names (`raw,frequency`) fits the
+/// same filters (column 0 was read as frequencies); written with decimal commas between comma
+/// separators and no header (`20,4,63`, frequencies rounded as in AutoEq's grid) it is refused
+/// naming a line (it fitted 20 Hz, 4 dB).
+#[test]
+fn measurement_columns_follow_their_names_and_headerless_decimal_commas_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let text = std::fs::read_to_string(&chu).unwrap();
+    let rows: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .collect();
+    let swapped = dir.path().join("swapped.csv");
+    let body: Vec<String> = rows.iter().map(|(f, v)| format!("{v},{f}")).collect();
+    std::fs::write(&swapped, format!("raw,frequency\n{}\n", body.join("\n"))).unwrap();
+    let want = json(&["fit", chu.to_str().unwrap(), "--json"]);
+    let got = json(&["fit", swapped.to_str().unwrap(), "--json"]);
+    assert_eq!(got["filters"], want["filters"]);
+    let commas = dir.path().join("commas.csv");
+    let body: Vec<String> = rows
+        .iter()
+        .map(|(f, v)| {
+            let f: f64 = f.parse().unwrap();
+            format!("{},{}", f.round(), v.replace('.', ","))
+        })
+        .collect();
+    std::fs::write(&commas, body.join("\n")).unwrap();
+    let o = iemsim(&["fit", commas.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("commas.csv, line ") && err.contains("decimal commas?"),
+        "{err}"
+    );
+}
+
 #[test]
 fn per_iem_profiles_resolve_by_loose_names_and_are_listed_with_their_error() {
     let o = iemsim(&["show", "Moondrop SSR", "--json"]);
@@ -649,4 +687,62 @@ fn fit_never_writes_a_profile_iemsim_refuses_to_read() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+/// `--invert` fits AutoEq's smoothed, boost-capped correction curve, and its error line was worded
+/// as the exact modes' (against the negated deviation): it now says what it is measured against,
+/// on screen and in the written profile's source; `--invert --exact` and a simulation keep theirs.
+#[test]
+fn the_correction_error_says_what_it_is_measured_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let chu = chu.to_str().unwrap();
+    let against = "dB vs the smoothed, boost-capped correction target over 20 Hz-10 kHz";
+    let out = dir.path().join("c.toml");
+    for (args, says) in [
+        (vec!["--invert", "-o", out.to_str().unwrap()], true),
+        (vec!["--invert", "--exact"], false),
+        (vec![], false),
+    ] {
+        let o = iemsim(&[&["fit", chu][..], &args].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let printed = String::from_utf8_lossy(&o.stdout);
+        let line = printed
+            .lines()
+            .find(|l| l.starts_with("RMS error "))
+            .unwrap_or_else(|| panic!("{printed}"));
+        assert_eq!(line.contains(against), says, "{args:?}: {line}");
+        assert!(line.contains("over 20 Hz-10 kHz (mean offset removed)"));
+    }
+    let (_, shown) = shown_filters(&[out.to_str().unwrap()]);
+    let source = shown["profile"]["source"].as_str().unwrap();
+    assert!(source.contains(against), "{source}");
+}
+
+/// `fit -o`'s help read as if `.toml` were CamillaDSP's, and it and the refusal of another
+/// extension left out `.yaml`, which is written as CamillaDSP too.
+#[test]
+fn fit_output_formats_are_named_with_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let help = iemsim(&["fit", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains("`.toml` (iemsim) or `.yml`/`.yaml` (CamillaDSP)"),
+        "{help}"
+    );
+    let json = dir.path().join("x.json");
+    let o = iemsim(&["fit", chu.to_str().unwrap(), "-o", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("or .yml/.yaml (CamillaDSP)"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let yaml = dir.path().join("x.yaml");
+    let o = iemsim(&["fit", chu.to_str().unwrap(), "-o", yaml.to_str().unwrap()]);
+    assert!(o.status.success() && yaml.exists());
 }

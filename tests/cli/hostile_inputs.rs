@@ -222,6 +222,75 @@ fn item5_every_command_refuses_a_filter_above_nyquist_alike() {
     assert!(!d.join("piped.wav").exists());
 }
 
+/// oratory1990's HD 650 `ParametricEQ.txt` (AutoEq) has `PK Fc 22050 Hz`, exactly the Nyquist
+/// frequency of 44.1 kHz, where a peak is the identity: every command refused the file at
+/// 44.1 kHz. Now it is accepted with that filter left out (`show`'s response is the other nine
+/// filters'), and a low shelf exactly at Nyquist (a broadband gain) is still refused.
+#[test]
+fn item5_a_peak_exactly_at_nyquist_is_accepted_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    tone(d, "in.wav", 44_100);
+    let lines = [
+        "Filter 1: ON PK Fc 31 Hz Gain 6.8 dB Q 0.92",
+        "Filter 2: ON PK Fc 2021 Hz Gain 2.0 dB Q 3.03",
+        "Filter 3: ON PK Fc 5288 Hz Gain 3.4 dB Q 1.28",
+        "Filter 4: ON PK Fc 18694 Hz Gain -7.8 dB Q 0.82",
+        "Filter 5: ON PK Fc 22050 Hz Gain 2.2 dB Q 1.76",
+        "Filter 6: ON PK Fc 62 Hz Gain 2.0 dB Q 2.42",
+        "Filter 7: ON PK Fc 178 Hz Gain -2.3 dB Q 0.90",
+        "Filter 8: ON PK Fc 3126 Hz Gain -1.2 dB Q 5.51",
+        "Filter 9: ON PK Fc 4182 Hz Gain 2.0 dB Q 10.06",
+        "Filter 10: ON PK Fc 12877 Hz Gain 1.3 dB Q 4.48",
+    ];
+    std::fs::write(d.join("hd650.txt"), lines.join("\n")).unwrap();
+    let nine: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.contains("22050"))
+        .collect();
+    std::fs::write(d.join("nine.txt"), nine.join("\n")).unwrap();
+    let runs: [&[&str]; 4] = [
+        &["show", "hd650.txt", "--rate", "44100"],
+        &["export", "in.wav", "-p", "hd650.txt", "-o", "out.wav"],
+        &[
+            "export",
+            "in.wav",
+            "-p",
+            "ba",
+            "--headphones",
+            "hd650.txt",
+            "-o",
+            "hp.wav",
+        ],
+        &["analyze", "in.wav", "-p", "hd650.txt"],
+    ];
+    for args in runs {
+        let o = bounded(args, d, None, Duration::from_secs(60));
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{args:?}: {}", stderr(&o));
+    }
+    let show = |file: &str| {
+        let o = iemsim(&["show", file, "--rate", "44100", "--json"], d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (j["response"].clone(), j["max_boost_db"].clone())
+    };
+    assert_eq!(show("hd650.txt"), show("nine.txt"));
+    std::fs::write(
+        d.join("ls.txt"),
+        "Filter 1: ON LSC Fc 22050 Hz Gain 2.2 dB Q 0.7\n",
+    )
+    .unwrap();
+    let o = iemsim(&["show", "ls.txt", "--rate", "44100"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency (22050 Hz) of 44100 Hz audio"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A built-in profile is made for every rate, so its filter above a low rate's Nyquist frequency
 /// is dropped (refusing would make the built-ins unusable on 16 kHz speech), but never silently:
 /// every command says the same sentence.

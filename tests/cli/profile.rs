@@ -194,3 +194,31 @@ fn show_prints_no_empty_fields() {
     assert_eq!(first, "Some IEM ParametricEQ", "{out}");
     assert!(!out.lines().any(|l| l.trim_end() == "Source:"), "{out}");
 }
+
+/// `profile convert`'s summary gave only the shared preamp ("preamp -3.0 dB") for a file whose
+/// left channel has a preamp of its own: it names each channel's on top of it.
+#[test]
+fn convert_says_the_per_channel_preamps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("chan.txt"),
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\nChannel: L\nPreamp: -1 dB\n\
+         Filter 2: ON PK Fc 3000 Hz Gain -4 dB Q 2\nChannel: R\nFilter 3: ON LSC Fc 100 Hz Gain 5 dB Q 0.7\n",
+    )
+    .unwrap();
+    let o = iemsim(
+        &["profile", "convert", "chan.txt", "-o", "chan.yml"],
+        d,
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        printed.contains("(3 filters, preamp -3.0 dB, channel 1 (left) -1.0 dB on top)"),
+        "{printed}"
+    );
+    // Without channel preamps, the summary is as it was.
+    let o = iemsim(&["profile", "convert", "ba", "-o", "ba.toml"], d, None);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("on top"));
+}

@@ -212,3 +212,40 @@ fn the_matcher_can_fail() {
         ["iemsim", "fit", "Moondrop Chu.csv", "-o", "x.txt"]
     );
 }
+
+/// The README said AutoEq files are "read as published", but older AutoEq files write `LS`/`HS`
+/// for shelves AutoEq computed at that centre (AutoEq issues #586, #610), which iemsim reads as
+/// Equalizer APO does (the corner): it now says so, and that `LS` → `LSC` gives AutoEq's curve,
+/// which is checked here on such a line.
+#[test]
+fn the_readme_says_how_older_autoeq_shelves_are_read() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!flat.contains("read as published"));
+    for claim in [
+        "(`.txt`), read as Equalizer APO reads them",
+        "AutoEq issues #586 and #610",
+        "renaming `LS` to `LSC` and `HS` to `HSC` in such a file gives AutoEq's computed curve",
+    ] {
+        assert!(flat.contains(claim), "{claim}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fc_of = |ty: &str| {
+        let file = dir.path().join(format!("{ty}.txt"));
+        let line = format!("Filter 1: ON {ty} Fc 105 Hz Gain 6.4 dB Q 0.70\n");
+        std::fs::write(&file, line).unwrap();
+        let o = command()
+            .args(["show", file.to_str().unwrap(), "--json"])
+            .output()
+            .expect("run iemsim");
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let f = &j["profile"]["filters"][0];
+        assert_eq!((&f["kind"], &f["q"]), (&"low_shelf".into(), &0.7.into()));
+        f["fc_hz"].as_f64().unwrap()
+    };
+    // LSC: AutoEq's shelf, the RBJ cookbook's at 105 Hz; LS: Equalizer APO's corner at 105 Hz.
+    assert_eq!(fc_of("LSC"), 105.0);
+    let corner = 105.0 * 10f64.powf(6.4 / 80.0 / 0.7);
+    assert!((fc_of("LS") - corner).abs() < 1e-6, "{}", fc_of("LS"));
+}

@@ -270,7 +270,10 @@ pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileE
 
 /// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
 /// or above the Nyquist frequency of `rate_hz` is an error naming its line (`lines` in the order
-/// of [`Profile::all_filters`]), never dropped.
+/// of [`Profile::all_filters`]), never dropped: dropping it would change the sound. The one
+/// exception is a filter that is exactly the identity there (a peak with a Q at exactly Nyquist,
+/// as AutoEq writes `PK Fc 22050 Hz` for 44.1 kHz: [`FilterSpec::is_identity_at`]): it changes
+/// nothing, so it is accepted and left out of the cascade.
 pub fn check_rate(
     profile: &Profile,
     lines: &[usize],
@@ -278,7 +281,7 @@ pub fn check_rate(
     rate_hz: f64,
 ) -> Result<(), ProfileFileError> {
     for ((_, spec), line) in profile.all_filters().zip(lines) {
-        if spec.fc_hz >= rate_hz / 2.0 {
+        if spec.fc_hz >= rate_hz / 2.0 && !spec.is_identity_at(rate_hz) {
             return Err(ProfileFileError::field(
                 file,
                 *line,

@@ -650,3 +650,62 @@ fn names_and_descriptions_are_one_line() {
     assert_eq!(p.name, "two lines");
     assert_eq!(p.description, "x neutral        FAKE line end");
 }
+
+/// oratory1990's Sennheiser HD 650 `ParametricEQ.txt` from AutoEq, as an outside tester had it
+/// (filter 5 is a peak at 22050 Hz, exactly the Nyquist frequency of 44.1 kHz).
+const HD650_NYQUIST_PEAK: &str = "Filter 1: ON PK Fc 31 Hz Gain 6.8 dB Q 0.92
+Filter 2: ON PK Fc 2021 Hz Gain 2.0 dB Q 3.03
+Filter 3: ON PK Fc 5288 Hz Gain 3.4 dB Q 1.28
+Filter 4: ON PK Fc 18694 Hz Gain -7.8 dB Q 0.82
+Filter 5: ON PK Fc 22050 Hz Gain 2.2 dB Q 1.76
+Filter 6: ON PK Fc 62 Hz Gain 2.0 dB Q 2.42
+Filter 7: ON PK Fc 178 Hz Gain -2.3 dB Q 0.90
+Filter 8: ON PK Fc 3126 Hz Gain -1.2 dB Q 5.51
+Filter 9: ON PK Fc 4182 Hz Gain 2.0 dB Q 10.06
+Filter 10: ON PK Fc 12877 Hz Gain 1.3 dB Q 4.48";
+
+/// That file was refused at 44.1 kHz ("22050 Hz is at or above the Nyquist frequency"), though
+/// its filter 5 is the identity there: now it is accepted, and its cascade at 44.1 kHz is the
+/// other nine filters' exactly (nothing dropped, nothing warned). Above Nyquist stays refused, and
+/// so does a low shelf exactly at it (a broadband gain, not the identity).
+#[test]
+fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
+    use crate::dsp::Stages;
+    let fs = 44_100.0;
+    let (p, lines) = Format::EqApo
+        .parse_with_lines(HD650_NYQUIST_PEAK, "hd650.txt")
+        .unwrap();
+    check_rate(&p, &lines, "hd650.txt", fs).expect("accepted at 44.1 kHz");
+    let mut without = p.clone();
+    without.filters.remove(4);
+    let (kept, dropped) = p.coefficients(fs);
+    assert!(dropped.is_empty() && p.dropped(fs).is_empty());
+    assert_eq!(kept.len(), 9);
+    assert_eq!(kept, without.coefficients(fs).0);
+    assert_eq!(p.stages(fs, 2), Stages::Shared(kept));
+    let grid: Vec<f64> = (0..400).map(|i| 20.0 * 1.017f64.powi(i)).collect();
+    assert_eq!(p.response_db(&grid, fs), without.response_db(&grid, fs));
+    assert_eq!(p.max_boost(fs), without.max_boost(fs));
+    // At 48 kHz it is a bell like any other.
+    assert_eq!(p.coefficients(48_000.0).0.len(), 10);
+    // A channel's own peak at Nyquist is left out of its cascade too.
+    let per = Format::EqApo
+        .parse(
+            "Channel: L\nFilter: ON PK Fc 22050 Hz Gain 3 dB Q 1\n",
+            "l.txt",
+        )
+        .unwrap();
+    assert!(per.channel_coefficients(0, fs).0.is_empty());
+    // Above Nyquist (at 32 kHz), and a low shelf exactly at it: refused, naming the line.
+    let e = check_rate(&p, &lines, "hd650.txt", 32_000.0).unwrap_err();
+    assert!(e.to_string().contains("hd650.txt:4: fc_hz"), "{e}");
+    let shelf = "Filter 1: ON LSC Fc 22050 Hz Gain 2.2 dB Q 0.7\n";
+    let (p, lines) = Format::EqApo.parse_with_lines(shelf, "ls.txt").unwrap();
+    let e = check_rate(&p, &lines, "ls.txt", fs)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency"),
+        "{e}"
+    );
+}
