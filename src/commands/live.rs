@@ -448,18 +448,19 @@ struct Screen {
 
 impl Screen {
     fn new(hp: Option<&Correction>) -> Screen {
-        let all: Vec<Profile> = crate::profiles::all()
-            .0
+        let (listed, unusable) = crate::profiles::all();
+        let all: Vec<Profile> = listed
             .into_iter()
             .map(|l| crate::profiles::headphones::through(hp, l.profile))
             .collect();
+        let note = super::session::unusable_note(&unusable);
         Screen {
             entries: super::session::picker_entries(&all),
             all,
             picker: None,
             show_help: false,
             levels: [f64::NEG_INFINITY; 2],
-            message: Messages::new(None, Instant::now(), Duration::from_secs(6)),
+            message: Messages::new(note, Instant::now(), Duration::from_secs(6)),
         }
     }
 

@@ -39,8 +39,8 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
     // Keys 1-9: the built-ins, then the user's own profiles (the same list `iemsim profiles` shows).
-    let all: Vec<_> = crate::profiles::all()
-        .0
+    let (listed, unusable) = crate::profiles::all();
+    let all: Vec<_> = listed
         .into_iter()
         .map(|l| player.through_headphones(l.profile))
         .collect();
@@ -50,6 +50,9 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         .map(|p| (p.name.as_str(), p.description.as_str()))
         .collect();
     let mut screen = Screen::new(player, &all, &entries, &names, demo);
+    if let Some(note) = unusable_note(&unusable) {
+        screen.tell(note);
+    }
     let result = screen.run(player, &signals, &tty, &mut guard);
     if tty.gone() {
         guard.abandon();
@@ -57,6 +60,19 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     }
     drop(guard);
     result
+}
+
+/// What the play and live screens say at the start when files in the user's profile folder
+/// could not be used (they are left out of keys 1-9 and the picker; `iemsim profiles` lists
+/// why, and loading one by name says why).
+pub(crate) fn unusable_note(problems: &[String]) -> Option<String> {
+    match problems.len() {
+        0 => None,
+        1 => Some(format!("left out of your profiles: {}", problems[0])),
+        n => Some(format!(
+            "{n} files in your profile folder could not be used; `iemsim profiles` says why"
+        )),
+    }
 }
 
 /// How long a transient message stays up.

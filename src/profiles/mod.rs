@@ -219,6 +219,21 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     (listed, problems)
 }
 
+/// Why the user's profile file named `spec` (by its file name, in any case) cannot be used,
+/// if there is such a file and it cannot be read: `play -a broken` with a broken `broken.toml`
+/// said "unknown profile" and suggested an unrelated name.
+fn unusable_user_file(spec: &str) -> Option<ResolveError> {
+    let entries = std::fs::read_dir(user_dir()?).ok()?;
+    entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| Format::from_path(p).is_some())
+        .filter(|p| {
+            p.file_stem()
+                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(spec.trim()))
+        })
+        .find_map(|p| load_file(&p, None).err())
+}
+
 /// The built-ins followed by the user's profiles, and the user files that could not be used.
 pub fn all() -> (Vec<Listed>, Vec<String>) {
     let (user, problems) = user_profiles();
@@ -328,7 +343,8 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
                 path: PathBuf::from(spec),
             })
         }
-        Err(e) => return Err(e.into()),
+        // A file of that name in the user's folder that could not be used: why, not a guess.
+        Err(e) => return Err(unusable_user_file(spec).unwrap_or_else(|| e.into())),
     };
     if let Some(iem) = iems::by_name(found) {
         return Ok(iems::profile(iem)?.profile.clone());

@@ -791,3 +791,29 @@ fn a_blank_or_folder_profile_says_what_it_is() {
     let o = iemsim(&["show", "ba"], d);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// A broken file in the profile folder, asked for by its name, says what is wrong with it: it
+/// said "unknown profile 'broken'" and suggested an unrelated name.
+#[test]
+fn a_broken_user_profile_asked_for_by_name_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("profiles")).unwrap();
+    std::fs::write(
+        config.join("profiles/broken.toml"),
+        "name = \"broken\"\n[[filters]]\nkind = \"peak\"\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["show", "Broken"])
+        .env("IEMSIM_CONFIG_DIR", &config)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("broken.toml:3") && e.contains("unknown field `kind`"),
+        "{e}"
+    );
+    assert!(!e.contains("unknown profile"), "{e}");
+}
