@@ -204,7 +204,13 @@ impl<'a> Screen<'a> {
             }
             self.follow(player);
             self.draw(player, guard)?;
-            player.rewind_when_finished();
+            if player.rewind_when_finished() {
+                let next = match &self.demo {
+                    Some(d) if d.part.0 + 1 < d.part.1 => ", n the next part",
+                    _ => "",
+                };
+                self.say(format!("end of the file: space plays it again{next}"));
+            }
             let keys = if queued.is_empty() {
                 let Some(keys) = tty.keys(Duration::from_millis(33))? else {
                     return Ok(Outcome::Quit);

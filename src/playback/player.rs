@@ -673,17 +673,20 @@ impl Player {
     }
 
     /// For the interactive screens, called once per frame: when the file has played to its end,
-    /// pause and go back to the start (once), so `space` plays it again.
-    pub fn rewind_when_finished(&mut self) {
+    /// pause and go back to the start (once), so `space` plays it again. True when it just did
+    /// (for the screen to say so: a clock back at 0:00 alone looked like a fault).
+    pub fn rewind_when_finished(&mut self) -> bool {
         if self.finished() && self.loop_s().is_none() {
             if !self.rewound {
                 self.ctl.paused.store(true, Relaxed);
                 let _ = self.seek_s(0.0);
                 self.rewound = true;
+                return true;
             }
         } else {
             self.rewound = false;
         }
+        false
     }
 
     /// Output peak per channel (dBFS) since the last call.

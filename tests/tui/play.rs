@@ -248,7 +248,8 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
     }
 }
 
-/// At the end of the file the screen pauses back at the start; space plays it again.
+/// At the end of the file the screen pauses back at the start and says so (a clock back at 0:00
+/// alone looked like a fault); space plays it again.
 #[test]
 fn the_end_of_the_file_pauses_at_the_start() {
     let Some(stack) = tui::stack() else {
@@ -266,7 +267,9 @@ fn the_end_of_the_file_pauses_at_the_start() {
     let t = tmux::iemsim("end", (100, 30), &stack.env(), &["play", wav], "");
     t.wait_for("playing", |s| s.contains("playing"));
     t.wait_for("paused back at the start", |s| {
-        s.contains("PAUSED") && s.contains("0:00 / 0:01")
+        s.contains("PAUSED")
+            && s.contains("0:00 / 0:01")
+            && s.contains("end of the file: space plays it again")
     });
     t.keys(&["space"]);
     t.wait_for("playing again", |s| s.contains("playing"));

@@ -278,7 +278,9 @@ fn frames(
             },
         };
         guard.terminal().draw(|f| tui::draw_abx(f, &view))?;
-        player.rewind_when_finished();
+        if player.rewind_when_finished() {
+            st.say("end of the file: space plays it again");
+        }
         let Some(keys) = tty.keys(Duration::from_millis(33))? else {
             return Ok(());
         };
