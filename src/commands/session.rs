@@ -285,7 +285,7 @@ impl<'a> Screen<'a> {
                 gain_db: gain(i),
                 response_db: &s[i].response,
             }),
-            position_s: player.position_s(),
+            position_s: player.heard_s(),
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
             loop_pending_start: self.loop_mark,
@@ -417,7 +417,7 @@ impl<'a> Screen<'a> {
             self.loop_mark = None;
             self.say("loop cleared");
         } else if let Some(a) = self.loop_mark.take() {
-            let b = player.position_s();
+            let b = player.heard_s();
             if b - a >= 0.5 {
                 player.set_loop(Some((a, b)));
                 self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
@@ -425,7 +425,7 @@ impl<'a> Screen<'a> {
                 self.say("a loop must be at least 0.5 s long");
             }
         } else {
-            self.loop_mark = Some(player.position_s());
+            self.loop_mark = Some(player.heard_s());
             self.say("loop start marked; press l again at the end");
         }
     }

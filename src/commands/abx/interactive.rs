@@ -254,7 +254,7 @@ fn frames(
             trial: session.trial_number() as usize,
             trials: session.planned() as usize,
             listening: st.listening,
-            position_s: player.position_s(),
+            position_s: player.heard_s(),
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
             loop_pending_start: st.loop_mark,
@@ -451,7 +451,7 @@ impl State {
             self.loop_mark = None;
             "loop cleared".to_string()
         } else if let Some(a) = self.loop_mark.take() {
-            let b = player.position_s();
+            let b = player.heard_s();
             if b - a >= MIN_LOOP_S {
                 player.set_loop(Some((a, b)));
                 format!(
@@ -463,7 +463,7 @@ impl State {
                 format!("a loop must be at least {MIN_LOOP_S} s long")
             }
         } else {
-            self.loop_mark = Some(player.position_s());
+            self.loop_mark = Some(player.heard_s());
             "loop start marked; press l again at the end".to_string()
         };
         self.say(&text);
