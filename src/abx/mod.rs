@@ -38,14 +38,6 @@ impl Choice {
             Choice::A
         }
     }
-
-    /// 0 for A, 1 for B: an index into per-profile arrays.
-    pub fn index(self) -> usize {
-        match self {
-            Choice::A => 0,
-            Choice::B => 1,
-        }
-    }
 }
 
 /// One answered trial.

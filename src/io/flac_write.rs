@@ -17,7 +17,6 @@ use super::wav::WavError;
 use super::Tags;
 use crate::dsp::dither::Quantizer;
 use md5::{Digest, Md5};
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Frames per FLAC block: the reference encoder's default at its standard levels.
@@ -201,10 +200,6 @@ impl FlacSink {
         let body = streaminfo(self.sample_rate, self.channels, self.bits, &si);
         self.dest.finish(&[(STREAMINFO_AT, body.to_vec())])?;
         Ok(self.stats)
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dest.path()
     }
 }
 

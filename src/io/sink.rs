@@ -130,14 +130,6 @@ impl Sink {
         }
     }
 
-    /// The output's path (or `-` for standard output).
-    pub fn path(&self) -> &Path {
-        match self {
-            Self::Wav(s) => s.path(),
-            Self::Flac(s) => s.path(),
-        }
-    }
-
     /// Completes the file and gives it its final name.
     pub fn finish(self) -> Result<SinkStats, WavError> {
         match self {

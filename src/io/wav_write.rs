@@ -165,10 +165,6 @@ impl WavSink {
         self.dest.finish(&patches)?;
         Ok(self.stats)
     }
-
-    pub fn path(&self) -> &Path {
-        self.dest.path()
-    }
 }
 
 #[cfg(test)]

@@ -56,8 +56,6 @@ pub struct LiveSide {
     pub profile: String,
     pub description: String,
     pub preamp_db: f64,
-    #[serde(skip)]
-    pub response: Vec<(f64, f64)>,
 }
 
 /// Where the input→output latency goes, each part measured while running (seconds).
@@ -113,7 +111,6 @@ pub struct LiveSession {
     /// The output ring's target fill (frames at the device rate).
     pub target_fill_frames: usize,
     resampler_delay_frames: usize,
-    pub started: Instant,
 }
 
 /// The capture callback body: copies `data` into the ring; what does not fit is counted as
@@ -254,7 +251,6 @@ fn live_side(p: &Profile, preamp_db: f64) -> LiveSide {
         profile: p.name.clone(),
         description: p.description.clone(),
         preamp_db,
-        response: p.response_curve(48_000.0),
     }
 }
 
@@ -262,7 +258,6 @@ impl LiveSession {
     /// Opens both devices, refuses a mismatch of channels the profiles need, and starts
     /// capture, pump and output (the output once the ring holds its target fill).
     pub fn start(cfg: LiveConfig) -> Result<LiveSession> {
-        let t0 = Instant::now();
         let (input, output, plan) = open_devices(&cfg)?;
         let fs = f64::from(plan.out_rate);
         let preamp_db = [0, 1].map(|i| cfg.profiles[i].preamp_db(Preamp::Auto, fs));
@@ -350,7 +345,6 @@ impl LiveSession {
             device_channels: plan.out_ch as u16,
             target_fill_frames: plan.target_fill,
             resampler_delay_frames,
-            started: t0,
         })
     }
 
@@ -519,11 +513,6 @@ impl LiveSession {
     /// Output frames rendered so far.
     pub fn frames_rendered(&self) -> u64 {
         self.ctl.frames_rendered.load(Acquire)
-    }
-
-    /// Stops capture, pump and output.
-    pub fn stop(mut self) {
-        self.shutdown();
     }
 
     /// Stops capture, pump and output in place (dropping it again does nothing more).

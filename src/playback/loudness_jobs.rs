@@ -325,7 +325,6 @@ pub(crate) mod tests {
             Ok(Exact {
                 lufs: profiles.iter().map(|p| exact_lufs(p)).collect(),
                 warning: None,
-                cached: false,
             })
         }
     }

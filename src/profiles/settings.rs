@@ -6,9 +6,6 @@ use crate::error::{Class, Error, Subject};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// The keys `iemsim config` knows.
-pub const KEYS: &[&str] = &["headphones", "headphone-target"];
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Settings {

@@ -48,10 +48,6 @@ impl Cache {
         Self { dir }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The loudness stored for `key`, if a valid entry holds it.
     pub fn get(&self, key: &str) -> Option<f64> {
         let text = fs::read_to_string(self.dir.join(key)).ok()?;

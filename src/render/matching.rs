@@ -263,7 +263,6 @@ pub struct Exact {
     pub lufs: Vec<f64>,
     /// The decoder's warning about replaced non-finite samples, when the file was decoded.
     pub warning: Option<String>,
-    pub cached: bool,
 }
 
 /// [`analyse_heard`] through the loudness cache: profiles the cache knows for this file, rate and
@@ -296,7 +295,6 @@ pub fn exact_heard(
             .map(|l| l.unwrap_or(f64::NEG_INFINITY))
             .collect(),
         warning,
-        cached: missing.is_empty(),
     })
 }
 

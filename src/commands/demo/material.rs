@@ -97,14 +97,6 @@ pub struct Material {
     pub samples: Vec<f64>,
 }
 
-/// Renders `part`'s material to `DIR/<slug>.source.wav` (44.1 kHz, stereo, 24-bit), replacing an
-/// earlier one: what the interactive demo plays, with A = `part.a` and B = `part.b`.
-pub fn render_source(part: &DemoPart, dir: &Path) -> Result<PathBuf> {
-    let path = source_path(part, dir);
-    render(&part.source, &path, true)?;
-    Ok(path)
-}
-
 /// `DIR/<slug>.source.wav`.
 pub fn source_path(part: &DemoPart, dir: &Path) -> PathBuf {
     dir.join(format!("{}.source.wav", part.slug))

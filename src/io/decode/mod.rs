@@ -126,7 +126,6 @@ pub struct Decoder {
     backend: Backend,
     info: Info,
     path: PathBuf,
-    builtin: bool,
     seekable: bool,
     tags: Tags,
     position: u64,
@@ -173,8 +172,7 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
 impl Decoder {
     /// Opens `path` (`-`: standard input; a bundled sample not on disk: the built-in copy).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
-        let builtin = builtin::is_builtin(path);
-        Self::from_input(Input::open(path)?, path, builtin)
+        Self::from_input(Input::open(path)?, path)
     }
 
     /// Decodes `bytes` held in memory as if they were the file `name` (which only names the input
@@ -182,10 +180,10 @@ impl Decoder {
     /// tests feed any bytes without touching the disk.
     pub fn from_bytes(bytes: Vec<u8>, name: &Path) -> Result<Self, DecodeError> {
         let input = Input::Memory(std::io::Cursor::new(std::borrow::Cow::Owned(bytes)));
-        Self::from_input(input, name, false)
+        Self::from_input(input, name)
     }
 
-    fn from_input(mut input: Input, path: &Path, builtin: bool) -> Result<Self, DecodeError> {
+    fn from_input(mut input: Input, path: &Path) -> Result<Self, DecodeError> {
         let p = || path.to_path_buf();
         let seekable = input.is_seekable();
         let mut magic = [0u8; 4];
@@ -218,7 +216,6 @@ impl Decoder {
             backend,
             info,
             path: p(),
-            builtin,
             seekable,
             tags,
             position: 0,
@@ -238,11 +235,6 @@ impl Decoder {
     /// The input as the user should read it: `samples/music.wav (built in)`, `standard input`.
     pub fn name(&self) -> String {
         describe_path(&self.path)
-    }
-
-    /// True when the input comes from the binary (no such file on disk here).
-    pub fn is_builtin(&self) -> bool {
-        self.builtin
     }
 
     pub fn is_seekable(&self) -> bool {

@@ -121,7 +121,6 @@ impl Direction {
 pub struct Picked<Way> {
     device: cpal::Device,
     name: String,
-    description: String,
     is_default: bool,
     choice: Choice,
     way: std::marker::PhantomData<Way>,
@@ -288,7 +287,6 @@ fn pick<Way>(
             }
         })?;
     Ok(Picked {
-        description: device_description(&device),
         device,
         name,
         is_default,
@@ -422,10 +420,6 @@ impl<Way> Picked<Way> {
     }
     pub fn device_name(&self) -> &str {
         &self.name
-    }
-    /// The host's description ("PulseAudio Sound Server"): tells a sound server from a card.
-    pub fn description(&self) -> &str {
-        &self.description
     }
     /// The device's sample format ("f32", "i32", "i16"); the render closure always sees f32.
     pub fn sample_format(&self) -> String {
