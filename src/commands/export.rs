@@ -74,22 +74,7 @@ impl Watch for Bars<'_> {
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    // A single input's rate is known now: a profile file's filters at or above its Nyquist
-    // frequency are then an error naming their line (rather than dropped with a warning).
-    // (The bundled sample included, when it is the built-in copy rather than a file on disk.)
-    // A FIFO is read once, by the render: its rate is learnt there, like standard input's.
-    let single = input.is_file() || crate::io::decode::builtin::is_builtin(&input);
-    let rate = if single {
-        Some(f64::from(Decoder::open(&input)?.info().sample_rate))
-    } else {
-        None
-    };
-    let hp = super::headphones(&args.hp, rate)?;
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
-        .collect::<Result<Vec<_>>>()?;
+    let (profiles, single) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels = crate::profiles::output_labels(&args.profiles, &profiles);
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
@@ -127,27 +112,41 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         specs: &args.profiles,
         hp: &args.hp,
     });
-    let (reports, first_error, failed) =
-        export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
-            if args.report.json {
-                return Ok(());
+    // A folder's failures are reported each in its place and summed up (in --json too), even
+    // when it holds one input; a file named on the command line fails with its own error.
+    let folder = input.is_dir();
+    let (reports, first_error, failed) = export_all(
+        &plan,
+        &opts,
+        matching,
+        jobs,
+        cores,
+        check_each,
+        |r| match r {
+            Err(e) => {
+                if folder {
+                    crate::io::diag::diag!("iemsim: {e:#}");
+                }
+                Ok(())
             }
-            r.iter().try_for_each(|r| print_report(r, to_stdout))
-        })?;
+            Ok(_) if args.report.json => Ok(()),
+            Ok(r) => r.iter().try_for_each(|r| print_report(r, to_stdout)),
+        },
+    )?;
     let first_error = match first_error {
         // A single input's error is the command's, with its own exit code.
-        Some(e) if inputs.len() == 1 => return Err(e),
+        Some(e) if !folder => return Err(e),
         other => other,
     };
     let attempted = inputs.len() - resumed;
     let failures = failed.len();
-    if input.is_dir() {
-        crate::io::diag::diag!(
-            "iemsim: {} → {}, {} skipped, {failures} failed, in {:.1} s",
-            crate::ui::fmt::count(inputs.len(), "input"),
-            crate::ui::fmt::count(reports.len(), "output"),
+    if folder {
+        print_summary(
+            inputs.len(),
+            reports.len(),
             skipped.len(),
-            started.elapsed().as_secs_f64()
+            failures,
+            started,
         );
     }
     if args.report.json {
@@ -160,6 +159,44 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// The `-p` profiles, through the headphone correction, and whether the input is one file read
+/// now. A single input's rate is known now: a profile file's filters at or above its Nyquist
+/// frequency are then an error naming their line (rather than dropped with a warning). (The
+/// bundled sample included, when it is the built-in copy rather than a file on disk.) A FIFO is
+/// read once, by the render: its rate is learnt there, like standard input's.
+fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bool)> {
+    let single = input.is_file() || crate::io::decode::builtin::is_builtin(input);
+    let rate = if single {
+        Some(f64::from(Decoder::open(input)?.info().sample_rate))
+    } else {
+        None
+    };
+    let hp = super::headphones(&args.hp, rate)?;
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((profiles, single))
+}
+
+/// A folder's closing line (stderr): its inputs, the outputs written, what was left out and
+/// what failed.
+fn print_summary(
+    inputs: usize,
+    outputs: usize,
+    skipped: usize,
+    failures: usize,
+    started: std::time::Instant,
+) {
+    crate::io::diag::diag!(
+        "iemsim: {} → {}, {skipped} skipped, {failures} failed, in {:.1} s",
+        crate::ui::fmt::count(inputs, "input"),
+        crate::ui::fmt::count(outputs, "output"),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// Before any work: `--match` with nothing to match, and `-o` as a folder, with an extension
@@ -374,8 +411,8 @@ struct Done {
 
 /// Exports every input of `plan` on `jobs` threads, each taking the next input when it is done
 /// (a folder of long and short files stays balanced). Reports are printed by `print` in input
-/// order, as soon as every earlier input is done; an input's failure is printed in its place and
-/// the others go on. The outputs do not depend on `jobs`: each file's dither is seeded by its
+/// order, as soon as every earlier input is done; an input's failure is given to `print` in its
+/// place too, and the others go on. The outputs do not depend on `jobs`: each file's dither is seeded by its
 /// own writer, and the FLAC writers share the cores between them
 /// (`flac_write::set_encoder_threads`) without changing a byte.
 fn export_all(
@@ -385,7 +422,7 @@ fn export_all(
     jobs: usize,
     cores: usize,
     check_each: Option<AtRate<'_>>,
-    print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
+    print: impl Fn(std::result::Result<&[OutputReport], &Error>) -> Result<()> + Sync,
 ) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
     if jobs > 1 {
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
@@ -435,7 +472,7 @@ fn export_all(
             match r {
                 Ok(r) => {
                     if d.print_error.is_none() {
-                        if let Err(e) = run.suspend(|| print(&r)) {
+                        if let Err(e) = run.suspend(|| print(Ok(&r))) {
                             d.print_error = Some(e);
                         }
                     }
@@ -446,8 +483,10 @@ fn export_all(
                         input: plan[d.printed].0.clone(),
                         error: e.to_string(),
                     });
-                    if plan.len() > 1 {
-                        run.suspend(|| crate::io::diag::diag!("iemsim: {e:#}"));
+                    if d.print_error.is_none() {
+                        if let Err(pe) = run.suspend(|| print(Err(&e))) {
+                            d.print_error = Some(pe);
+                        }
                     }
                     if d.first_error.is_none() {
                         d.first_error = Some(e);

@@ -995,3 +995,33 @@ fn earlier_outputs_are_known_by_their_mark_whatever_their_name() {
     assert_eq!(written.len(), 1, "only song.wav is an input");
     assert!(d.join("out/song.dd.wav").is_file());
 }
+
+/// A folder with one audio input that fails still prints its summary line and, with `--json`,
+/// its report (`outputs`, `skipped`, `failed`), as a folder of several does: the one input's
+/// error was returned alone, stdout empty. A file named on the command line keeps its own error.
+#[test]
+fn a_folder_of_one_failing_input_still_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("one")).unwrap();
+    fs::write(d.join("one/zero.wav"), b"").unwrap();
+    fs::write(d.join("one/n.txt"), b"x").unwrap();
+    let o = iemsim(&["export", "one", "-p", "ba", "--json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("zero.wav").count(), 1, "{err}");
+    assert!(
+        err.contains("1 input → 0 outputs, 1 skipped, 1 failed"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 1 files failed"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outputs"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["failed"][0]["input"], "one/zero.wav", "{v}");
+    let o = iemsim(&["export", "one/zero.wav", "-p", "ba", "--json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(o.stdout.is_empty());
+}
