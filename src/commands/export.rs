@@ -138,23 +138,24 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         Some(e) if !folder => return Err(e),
         other => other,
     };
-    let attempted = inputs.len() - resumed;
     let failures = failed.len();
     if folder {
-        print_summary(
-            inputs.len(),
-            reports.len(),
-            skipped.len(),
-            failures,
-            started,
-        );
+        let counts = Counts {
+            inputs: inputs.len(),
+            outputs: reports.len(),
+            done: resumed,
+            // The inputs done already are in `skipped` too (with their reason, for --json).
+            skipped: skipped.len() - resumed,
+            failed: failures,
+        };
+        print_summary(&counts, started);
     }
     if args.report.json {
         print_json(&reports, &skipped, &failed, to_stdout)?;
     }
     match first_error {
         Some(e) => Err(crate::error::Error::batch(
-            format!("{failures} of {attempted} files failed (see above)"),
+            format!("{failures} of {} files failed (see above)", inputs.len()),
             &e,
         )),
         None => Ok(()),
@@ -182,19 +183,31 @@ fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bo
     Ok((profiles, single))
 }
 
-/// A folder's closing line (stderr): its inputs, the outputs written, what was left out and
-/// what failed.
-fn print_summary(
+/// What became of a folder's entries: each audio input was exported, done already
+/// (`--skip-existing`) or failed; every other entry was skipped.
+struct Counts {
     inputs: usize,
     outputs: usize,
+    done: usize,
     skipped: usize,
-    failures: usize,
-    started: std::time::Instant,
-) {
+    failed: usize,
+}
+
+/// A folder's closing line (stderr): its inputs, the outputs written, the inputs done already,
+/// what was left out and what failed. The inputs done already were counted a second time among
+/// the skipped ("26 inputs → 0 outputs, 48 skipped, 5 failed" for 21 done and 27 other files).
+fn print_summary(c: &Counts, started: std::time::Instant) {
+    let done = if c.done > 0 {
+        format!(", {} done already (--skip-existing)", c.done)
+    } else {
+        String::new()
+    };
     crate::io::diag::diag!(
-        "iemsim: {} → {}, {skipped} skipped, {failures} failed, in {:.1} s",
-        crate::ui::fmt::count(inputs, "input"),
-        crate::ui::fmt::count(outputs, "output"),
+        "iemsim: {} → {}{done}, {} skipped, {} failed, in {:.1} s",
+        crate::ui::fmt::count(c.inputs, "input"),
+        crate::ui::fmt::count(c.outputs, "output"),
+        c.skipped,
+        c.failed,
         started.elapsed().as_secs_f64()
     );
 }

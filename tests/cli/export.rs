@@ -916,7 +916,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 done already (--skip-existing), 0 skipped, 0 failed"),
         "{err}"
     );
     assert!(d.join("out/b.dd.wav").is_file());
@@ -939,7 +939,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 done already (--skip-existing), 0 skipped, 0 failed"),
         "{err}"
     );
     assert_eq!(fs::read(d.join("both/b.ba.wav")).unwrap(), whole_ba);
@@ -1024,4 +1024,37 @@ fn a_folder_of_one_failing_input_still_reports() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(o.stdout.is_empty());
+}
+
+/// `--skip-existing`'s summary adds up: each input is exported, done already or failed, and the
+/// other entries are skipped. The inputs done already were counted among the skipped too, and the
+/// error counted only the inputs tried ("3 inputs → 0 outputs, 4 skipped, 1 failed", then
+/// "1 of 1 files failed").
+#[test]
+fn skip_existing_summary_counts_each_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(d.join("in/bad.wav"), b"RIFF....WAVEjunk").unwrap();
+    let o = iemsim(&["export", "in", "-p", "ba"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iemsim(
+        &["export", "in", "-p", "ba", "--skip-existing", "--json"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("3 inputs → 0 outputs, 2 done already (--skip-existing), 2 skipped, 1 failed"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 3 files failed"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Each entry once, with its reason: the 2 outputs of the first run, the 2 inputs done.
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(v["failed"].as_array().unwrap().len(), 1, "{v}");
 }
