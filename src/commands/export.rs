@@ -80,13 +80,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
-    check_arguments(args, profiles.len(), container)?;
+    check_arguments(args, &input, profiles.len(), container)?;
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
-    if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
-        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
-    }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
@@ -212,14 +209,35 @@ fn print_summary(c: &Counts, started: std::time::Instant) {
     );
 }
 
-/// Before any work: `--match` with nothing to match, and `-o` as a folder, with an extension
-/// other than `.wav`/`.flac` (never written as WAV under that name), or one that contradicts
-/// `--format`.
-fn check_arguments(args: &ExportArgs, profiles: usize, container: Option<Container>) -> Result<()> {
+/// Before any work (a folder's listing included, whose skip lines came before these errors):
+/// `--match` with nothing to match, `-o` with a folder or several profiles, as a folder, with an
+/// extension other than `.wav`/`.flac` (never written as WAV under that name), or one that
+/// contradicts `--format`, and `--out-dir` naming something other than a folder (each output
+/// failed on it, "the output folder does not exist").
+fn check_arguments(
+    args: &ExportArgs,
+    input: &Path,
+    profiles: usize,
+    container: Option<Container>,
+) -> Result<()> {
     if args.match_loudness && profiles < 2 {
         return Err(Error::usage(
             "--match",
             "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
+        ));
+    }
+    if args.output.is_some() && (profiles != 1 || input.is_dir()) {
+        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
+    }
+    if let Some(dir) = args.out_dir.as_ref().filter(|d| d.exists() && !d.is_dir()) {
+        let what = if dir.is_file() {
+            "a file"
+        } else {
+            "not a file (a device, FIFO or socket)"
+        };
+        return Err(Error::usage(
+            "--out-dir",
+            format!("--out-dir {} is {what}, not a folder", dir.display()),
         ));
     }
     if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {

@@ -1058,3 +1058,33 @@ fn skip_existing_summary_counts_each_entry_once() {
     assert_eq!(v["skipped"].as_array().unwrap().len(), 4, "{v}");
     assert_eq!(v["failed"].as_array().unwrap().len(), 1, "{v}");
 }
+
+/// Usage errors come before any work, in one line: `--out-dir` naming a file failed once per
+/// input ("X.ba.wav: the output folder does not exist") and `-o` with a folder came after a skip
+/// line for each of its other entries.
+#[test]
+fn out_dir_on_a_file_and_o_with_a_folder_are_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(d.join("in/notes.txt"), b"x").unwrap();
+    fs::write(d.join("some.wav"), b"x").unwrap();
+    let o = iemsim(&["export", "in", "-p", "ba", "--out-dir", "some.wav"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "iemsim: --out-dir some.wav is a file, not a folder"
+    );
+    let o = iemsim(&["export", "in", "-p", "ba", "-o", "x.wav"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("-o/--output names one file"), "{err}");
+    assert_eq!(fs::read(d.join("some.wav")).unwrap(), b"x");
+    assert!(!d.join("x.wav").exists());
+}
