@@ -209,8 +209,14 @@ fn print_summary(c: &Counts, started: std::time::Instant) {
     );
 }
 
+/// Standard input, a FIFO or a device: read once, in order (a folder's entries are regular files).
+fn is_stream(input: &Path) -> bool {
+    input.as_os_str() == "-"
+        || !(input.is_file() || input.is_dir() || crate::io::decode::builtin::is_builtin(input))
+}
+
 /// Before any work (a folder's listing included, whose skip lines came before these errors):
-/// `--match` with nothing to match, `-o` with a folder or several profiles, as a folder, with an
+/// `--match` with nothing to match or on a stream (the default warns and uses `--preamp`), `-o` with a folder or several profiles, as a folder, with an
 /// extension other than `.wav`/`.flac` (never written as WAV under that name), or one that
 /// contradicts `--format`, and `--out-dir` naming something other than a folder (each output
 /// failed on it, "the output folder does not exist").
@@ -224,6 +230,17 @@ fn check_arguments(
         return Err(Error::usage(
             "--match",
             "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
+        ));
+    }
+    if args.match_loudness && is_stream(input) {
+        let what = if input.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            format!("{} (a pipe)", input.display())
+        };
+        return Err(Error::usage(
+            "--match",
+            format!("--match cannot match {what}: it is read once, and matching measures every output in a first pass; save it to a file to match it, or leave out --match (the outputs then use --preamp)"),
         ));
     }
     if args.output.is_some() && (profiles != 1 || input.is_dir()) {
