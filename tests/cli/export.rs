@@ -1088,3 +1088,35 @@ fn out_dir_on_a_file_and_o_with_a_folder_are_refused_first() {
     assert_eq!(fs::read(d.join("some.wav")).unwrap(), b"x");
     assert!(!d.join("x.wav").exists());
 }
+
+/// A folder's skip lines say what each entry is: an earlier FLAC output is named like
+/// `NAME.PROFILE.flac` (the line said `.wav` whatever the extension), and a symbolic link to
+/// nothing is a broken link (it was "not a regular file").
+#[cfg(unix)]
+#[test]
+fn skip_lines_name_a_flac_output_and_a_broken_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("in/a.wav"),
+        &signal(2400, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    fs::write(d.join("in/old.ba.flac"), b"x").unwrap();
+    std::os::unix::fs::symlink("gone.wav", d.join("in/link.wav")).unwrap();
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let line = |name: &str| {
+        err.lines()
+            .find(|l| l.contains("skipping") && l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    assert!(line("old.ba.flac").contains("(NAME.PROFILE.flac)"), "{err}");
+    assert!(line("link.wav").contains("a broken symbolic link"), "{err}");
+}
