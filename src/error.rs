@@ -370,6 +370,7 @@ mod tests {
             (corrupt().into(), 2),
             (decode_read().into(), 1),
             (DecodeError::Empty { path: p("in.wav") }.into(), 2),
+            (DecodeError::NoWriter { path: p("pipe") }.into(), 2),
             (not_found.into(), 2),
             (input_not_found.into(), 2),
             (DeviceError::Busy { device: s("hw:0") }.into(), 1),

@@ -133,7 +133,8 @@ pub struct ExportArgs {
     pub preamp: Preamp,
     /// Make all outputs of one input equally loud (ITU-R BS.1770, as `play` measures), at the
     /// highest common level at which no output's samples exceed -0.1 dBFS; replaces --preamp.
-    /// The default when more than one profile is exported; refused with one.
+    /// The default when more than one profile is exported; refused with one, and for standard
+    /// input or a pipe (read once, it cannot be measured first: the default then uses --preamp).
     #[arg(long = "match", conflicts_with = "no_match")]
     pub match_loudness: bool,
     /// Do not match loudness between the outputs (each gets --preamp only).

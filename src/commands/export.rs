@@ -74,34 +74,16 @@ impl Watch for Bars<'_> {
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
-    // A single input's rate is known now: a profile file's filters at or above its Nyquist
-    // frequency are then an error naming their line (rather than dropped with a warning).
-    // (The bundled sample included, when it is the built-in copy rather than a file on disk.)
-    // A FIFO is read once, by the render: its rate is learnt there, like standard input's.
-    let single = input.is_file() || crate::io::decode::builtin::is_builtin(&input);
-    let rate = if single {
-        Some(f64::from(Decoder::open(&input)?.info().sample_rate))
-    } else {
-        None
-    };
-    let hp = super::headphones(&args.hp, rate)?;
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
-        .collect::<Result<Vec<_>>>()?;
+    let (profiles, single) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels = crate::profiles::output_labels(&args.profiles, &profiles);
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
-    check_arguments(args, profiles.len(), container)?;
+    check_arguments(args, &input, profiles.len(), container)?;
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
-    if args.output.is_some() && (inputs.len() != 1 || profiles.len() != 1 || input.is_dir()) {
-        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
-    }
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
@@ -127,49 +109,152 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         specs: &args.profiles,
         hp: &args.hp,
     });
-    let (reports, first_error, failed) =
-        export_all(&plan, &opts, matching, jobs, cores, check_each, |r| {
-            if args.report.json {
-                return Ok(());
+    // A folder's failures are reported each in its place and summed up (in --json too), even
+    // when it holds one input; a file named on the command line fails with its own error.
+    let folder = input.is_dir();
+    let (reports, first_error, failed) = export_all(
+        &plan,
+        &opts,
+        matching,
+        jobs,
+        cores,
+        check_each,
+        |r| match r {
+            Err(e) => {
+                if folder {
+                    crate::io::diag::diag!("iemsim: {e:#}");
+                }
+                Ok(())
             }
-            r.iter().try_for_each(|r| print_report(r, to_stdout))
-        })?;
+            Ok(_) if args.report.json => Ok(()),
+            Ok(r) => r.iter().try_for_each(|r| print_report(r, to_stdout)),
+        },
+    )?;
     let first_error = match first_error {
         // A single input's error is the command's, with its own exit code.
-        Some(e) if inputs.len() == 1 => return Err(e),
+        Some(e) if !folder => return Err(e),
         other => other,
     };
-    let attempted = inputs.len() - resumed;
     let failures = failed.len();
-    if input.is_dir() {
-        crate::io::diag::diag!(
-            "iemsim: {} → {}, {} skipped, {failures} failed, in {:.1} s",
-            crate::ui::fmt::count(inputs.len(), "input"),
-            crate::ui::fmt::count(reports.len(), "output"),
-            skipped.len(),
-            started.elapsed().as_secs_f64()
-        );
+    if folder {
+        let counts = Counts {
+            inputs: inputs.len(),
+            outputs: reports.len(),
+            done: resumed,
+            // The inputs done already are in `skipped` too (with their reason, for --json).
+            skipped: skipped.len() - resumed,
+            failed: failures,
+        };
+        print_summary(&counts, started);
     }
     if args.report.json {
         print_json(&reports, &skipped, &failed, to_stdout)?;
     }
     match first_error {
         Some(e) => Err(crate::error::Error::batch(
-            format!("{failures} of {attempted} files failed (see above)"),
+            format!("{failures} of {} files failed (see above)", inputs.len()),
             &e,
         )),
         None => Ok(()),
     }
 }
 
-/// Before any work: `--match` with nothing to match, and `-o` as a folder, with an extension
-/// other than `.wav`/`.flac` (never written as WAV under that name), or one that contradicts
-/// `--format`.
-fn check_arguments(args: &ExportArgs, profiles: usize, container: Option<Container>) -> Result<()> {
+/// The `-p` profiles, through the headphone correction, and whether the input is one file read
+/// now. A single input's rate is known now: a profile file's filters at or above its Nyquist
+/// frequency are then an error naming their line (rather than dropped with a warning). (The
+/// bundled sample included, when it is the built-in copy rather than a file on disk.) A FIFO is
+/// read once, by the render: its rate is learnt there, like standard input's.
+fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bool)> {
+    let single = input.is_file() || crate::io::decode::builtin::is_builtin(input);
+    let rate = if single {
+        Some(f64::from(Decoder::open(input)?.info().sample_rate))
+    } else {
+        None
+    };
+    let hp = super::headphones(&args.hp, rate)?;
+    let profiles = args
+        .profiles
+        .iter()
+        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((profiles, single))
+}
+
+/// What became of a folder's entries: each audio input was exported, done already
+/// (`--skip-existing`) or failed; every other entry was skipped.
+struct Counts {
+    inputs: usize,
+    outputs: usize,
+    done: usize,
+    skipped: usize,
+    failed: usize,
+}
+
+/// A folder's closing line (stderr): its inputs, the outputs written, the inputs done already,
+/// what was left out and what failed. The inputs done already were counted a second time among
+/// the skipped ("26 inputs → 0 outputs, 48 skipped, 5 failed" for 21 done and 27 other files).
+fn print_summary(c: &Counts, started: std::time::Instant) {
+    let done = if c.done > 0 {
+        format!(", {} done already (--skip-existing)", c.done)
+    } else {
+        String::new()
+    };
+    crate::io::diag::diag!(
+        "iemsim: {} → {}{done}, {} skipped, {} failed, in {:.1} s",
+        crate::ui::fmt::count(c.inputs, "input"),
+        crate::ui::fmt::count(c.outputs, "output"),
+        c.skipped,
+        c.failed,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Standard input, a FIFO or a device: read once, in order (a folder's entries are regular files).
+fn is_stream(input: &Path) -> bool {
+    input.as_os_str() == "-"
+        || !(input.is_file() || input.is_dir() || crate::io::decode::builtin::is_builtin(input))
+}
+
+/// Before any work (a folder's listing included, whose skip lines came before these errors):
+/// `--match` with nothing to match or on a stream (the default warns and uses `--preamp`), `-o` with a folder or several profiles, as a folder, with an
+/// extension other than `.wav`/`.flac` (never written as WAV under that name), or one that
+/// contradicts `--format`, and `--out-dir` naming something other than a folder (each output
+/// failed on it, "the output folder does not exist").
+fn check_arguments(
+    args: &ExportArgs,
+    input: &Path,
+    profiles: usize,
+    container: Option<Container>,
+) -> Result<()> {
     if args.match_loudness && profiles < 2 {
         return Err(Error::usage(
             "--match",
             "--match makes the outputs of several profiles equally loud; with one profile there is nothing to match it with (--preamp sets its level)",
+        ));
+    }
+    if args.match_loudness && is_stream(input) {
+        let what = if input.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            format!("{} (a pipe)", input.display())
+        };
+        return Err(Error::usage(
+            "--match",
+            format!("--match cannot match {what}: it is read once, and matching measures every output in a first pass; save it to a file to match it, or leave out --match (the outputs then use --preamp)"),
+        ));
+    }
+    if args.output.is_some() && (profiles != 1 || input.is_dir()) {
+        return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
+    }
+    if let Some(dir) = args.out_dir.as_ref().filter(|d| d.exists() && !d.is_dir()) {
+        let what = if dir.is_file() {
+            "a file"
+        } else {
+            "not a file (a device, FIFO or socket)"
+        };
+        return Err(Error::usage(
+            "--out-dir",
+            format!("--out-dir {} is {what}, not a folder", dir.display()),
         ));
     }
     if let Some(out) = args.output.as_ref().filter(|o| o.is_dir()) {
@@ -374,8 +459,8 @@ struct Done {
 
 /// Exports every input of `plan` on `jobs` threads, each taking the next input when it is done
 /// (a folder of long and short files stays balanced). Reports are printed by `print` in input
-/// order, as soon as every earlier input is done; an input's failure is printed in its place and
-/// the others go on. The outputs do not depend on `jobs`: each file's dither is seeded by its
+/// order, as soon as every earlier input is done; an input's failure is given to `print` in its
+/// place too, and the others go on. The outputs do not depend on `jobs`: each file's dither is seeded by its
 /// own writer, and the FLAC writers share the cores between them
 /// (`flac_write::set_encoder_threads`) without changing a byte.
 fn export_all(
@@ -385,7 +470,7 @@ fn export_all(
     jobs: usize,
     cores: usize,
     check_each: Option<AtRate<'_>>,
-    print: impl Fn(&[OutputReport]) -> Result<()> + Sync,
+    print: impl Fn(std::result::Result<&[OutputReport], &Error>) -> Result<()> + Sync,
 ) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
     if jobs > 1 {
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
@@ -435,7 +520,7 @@ fn export_all(
             match r {
                 Ok(r) => {
                     if d.print_error.is_none() {
-                        if let Err(e) = run.suspend(|| print(&r)) {
+                        if let Err(e) = run.suspend(|| print(Ok(&r))) {
                             d.print_error = Some(e);
                         }
                     }
@@ -446,8 +531,10 @@ fn export_all(
                         input: plan[d.printed].0.clone(),
                         error: e.to_string(),
                     });
-                    if plan.len() > 1 {
-                        run.suspend(|| crate::io::diag::diag!("iemsim: {e:#}"));
+                    if d.print_error.is_none() {
+                        if let Err(pe) = run.suspend(|| print(Err(&e))) {
+                            d.print_error = Some(pe);
+                        }
                     }
                     if d.first_error.is_none() {
                         d.first_error = Some(e);

@@ -150,7 +150,7 @@ const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
 ];
 
 /// Every entry of `dir`, sorted: the audio files to export, and every other entry with the
-/// reason it is left out (hidden, a sub-folder, not a regular file, an unsupported codec, not
+/// reason it is left out (hidden, a sub-folder, a broken symbolic link, not a regular file, an unsupported codec, not
 /// audio, an earlier output), so nothing in the folder is dropped silently.
 pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
     // Earlier outputs: `NAME.PROFILE.ext`, the profile part compared without case; a per-IEM
@@ -188,6 +188,8 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
             Some("hidden (its name starts with a dot)".to_string())
         } else if p.is_dir() {
             Some("a sub-folder: export reads only the files of the folder it is given (there is no --recursive); export the sub-folder on its own".to_string())
+        } else if !p.exists() && p.symlink_metadata().is_ok() {
+            Some("a broken symbolic link (what it points to does not exist)".to_string())
         } else if !p.is_file() {
             Some("not a regular file".to_string())
         } else if let Some((_, codec)) = UNSUPPORTED_AUDIO.iter().find(|(e, _)| *e == ext) {
@@ -199,7 +201,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
                 .iter()
                 .find(|n| stem.ends_with(&format!(".{n}")))
                 .map(|profile| format!(
-                    "named like an output of profile '{profile}' (NAME.PROFILE.wav); rename it to export it"
+                    "named like an output of profile '{profile}' (NAME.PROFILE.{ext}); rename it to export it"
                 ))
                 .or_else(|| marked_output(&p, &ext))
         };

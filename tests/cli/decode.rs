@@ -181,6 +181,45 @@ fn fifos_and_streams_fail_clearly() {
     );
 }
 
+/// A FIFO that nothing writes to is refused at once saying so and what to do (it read as an
+/// empty input: "no audio in it (zero frames)", and a writer started next waited for ever); one
+/// that a program writes to is read as a stream, as process substitution's `/dev/fd/N` is.
+#[test]
+fn a_fifo_without_a_writer_says_so_and_process_substitution_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(Command::new("mkfifo")
+        .arg(d.join("p"))
+        .status()
+        .unwrap()
+        .success());
+    let o = iemsim(&["export", "p", "-p", "ba", "-o", "x.wav"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("p: a pipe (FIFO) that nothing writes to")
+            && err.contains("start the writer first")
+            && err.contains("standard input with `-`"),
+        "{err}"
+    );
+    assert!(!d.join("x.wav").exists());
+    let made = cli::run(&["generate", "music", "--seconds", "1", "-o", "in.wav"], d);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg(r#""$0" export <(cat in.wav) -p ba -o sub.wav"#)
+        .arg(env!("CARGO_BIN_EXE_iemsim"))
+        .current_dir(d)
+        .env("IEMSIM_CONFIG_DIR", cli::no_config())
+        .env("XDG_CACHE_HOME", cli::test_cache())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dec = iemsim::io::Decoder::open(&d.join("sub.wav")).unwrap();
+    assert_eq!(dec.info().frames, 44_100);
+}
+
 /// Every failure names the file and the problem, exit code 2, one line.
 #[test]
 fn damaged_and_unsupported_inputs_are_refused() {

@@ -916,7 +916,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 done already (--skip-existing), 0 skipped, 0 failed"),
         "{err}"
     );
     assert!(d.join("out/b.dd.wav").is_file());
@@ -939,7 +939,7 @@ fn skip_existing_resumes_a_folder_run() {
         "{err}"
     );
     assert!(
-        err.contains("2 inputs → 1 output, 1 skipped, 0 failed"),
+        err.contains("2 inputs → 1 output, 1 done already (--skip-existing), 0 skipped, 0 failed"),
         "{err}"
     );
     assert_eq!(fs::read(d.join("both/b.ba.wav")).unwrap(), whole_ba);
@@ -994,4 +994,129 @@ fn earlier_outputs_are_known_by_their_mark_whatever_their_name() {
     let written: Vec<_> = fs::read_dir(d.join("out")).unwrap().collect();
     assert_eq!(written.len(), 1, "only song.wav is an input");
     assert!(d.join("out/song.dd.wav").is_file());
+}
+
+/// A folder with one audio input that fails still prints its summary line and, with `--json`,
+/// its report (`outputs`, `skipped`, `failed`), as a folder of several does: the one input's
+/// error was returned alone, stdout empty. A file named on the command line keeps its own error.
+#[test]
+fn a_folder_of_one_failing_input_still_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("one")).unwrap();
+    fs::write(d.join("one/zero.wav"), b"").unwrap();
+    fs::write(d.join("one/n.txt"), b"x").unwrap();
+    let o = iemsim(&["export", "one", "-p", "ba", "--json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.matches("zero.wav").count(), 1, "{err}");
+    assert!(
+        err.contains("1 input → 0 outputs, 1 skipped, 1 failed"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 1 files failed"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["outputs"].as_array().unwrap().len(), 0, "{v}");
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["failed"][0]["input"], "one/zero.wav", "{v}");
+    let o = iemsim(&["export", "one/zero.wav", "-p", "ba", "--json"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+/// `--skip-existing`'s summary adds up: each input is exported, done already or failed, and the
+/// other entries are skipped. The inputs done already were counted among the skipped too, and the
+/// error counted only the inputs tried ("3 inputs → 0 outputs, 4 skipped, 1 failed", then
+/// "1 of 1 files failed").
+#[test]
+fn skip_existing_summary_counts_each_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(d.join("in/bad.wav"), b"RIFF....WAVEjunk").unwrap();
+    let o = iemsim(&["export", "in", "-p", "ba"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = iemsim(
+        &["export", "in", "-p", "ba", "--skip-existing", "--json"],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("3 inputs → 0 outputs, 2 done already (--skip-existing), 2 skipped, 1 failed"),
+        "{err}"
+    );
+    assert!(err.contains("1 of 3 files failed"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Each entry once, with its reason: the 2 outputs of the first run, the 2 inputs done.
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(v["failed"].as_array().unwrap().len(), 1, "{v}");
+}
+
+/// Usage errors come before any work, in one line: `--out-dir` naming a file failed once per
+/// input ("X.ba.wav: the output folder does not exist") and `-o` with a folder came after a skip
+/// line for each of its other entries.
+#[test]
+fn out_dir_on_a_file_and_o_with_a_folder_are_refused_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    fs::write(d.join("in/notes.txt"), b"x").unwrap();
+    fs::write(d.join("some.wav"), b"x").unwrap();
+    let o = iemsim(&["export", "in", "-p", "ba", "--out-dir", "some.wav"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "iemsim: --out-dir some.wav is a file, not a folder"
+    );
+    let o = iemsim(&["export", "in", "-p", "ba", "-o", "x.wav"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("-o/--output names one file"), "{err}");
+    assert_eq!(fs::read(d.join("some.wav")).unwrap(), b"x");
+    assert!(!d.join("x.wav").exists());
+}
+
+/// A folder's skip lines say what each entry is: an earlier FLAC output is named like
+/// `NAME.PROFILE.flac` (the line said `.wav` whatever the extension), and a symbolic link to
+/// nothing is a broken link (it was "not a regular file").
+#[cfg(unix)]
+#[test]
+fn skip_lines_name_a_flac_output_and_a_broken_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("in/a.wav"),
+        &signal(2400, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    fs::write(d.join("in/old.ba.flac"), b"x").unwrap();
+    std::os::unix::fs::symlink("gone.wav", d.join("in/link.wav")).unwrap();
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let line = |name: &str| {
+        err.lines()
+            .find(|l| l.contains("skipping") && l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {err}"))
+            .to_string()
+    };
+    assert!(line("old.ba.flac").contains("(NAME.PROFILE.flac)"), "{err}");
+    assert!(line("link.wav").contains("a broken symbolic link"), "{err}");
 }

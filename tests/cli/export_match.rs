@@ -165,3 +165,27 @@ fn a_clip_too_short_to_measure_is_not_called_silent() {
         "{err}"
     );
 }
+
+/// Standard input is read once and cannot be measured first: an explicit `--match` is refused
+/// before anything is written, as with one profile (it warned and wrote unmatched outputs, exit
+/// 0); without it, several profiles still export, with a warning that they use --preamp.
+#[test]
+fn match_on_standard_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let wav = std::fs::read(music()).unwrap();
+    let two = ["export", "-", "-p", "ba", "-p", "dd"];
+    let o = cli::run_with_stdin(&[&two[..], &["--match"]].concat(), d, &wav);
+    let err = cli::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--match cannot match standard input") && err.contains("read once"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
+    let o = cli::run_with_stdin(&two, d, &wav);
+    let err = cli::stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("cannot be loudness-matched"), "{err}");
+    assert!(d.join("stdin.ba.wav").is_file() && d.join("stdin.dd.wav").is_file());
+}

@@ -21,8 +21,10 @@ pub enum Input {
 impl Input {
     /// Opens `path`: `-` is standard input; a bundled sample missing here comes from the binary.
     ///
-    /// A FIFO is opened without waiting for a writer ([`open_nonblocking`]): one without a
-    /// writer reads as an empty input, which is refused with a clear message.
+    /// A FIFO is opened without waiting for a writer ([`open_nonblocking`]) and read as a stream
+    /// when a program has it open for writing (process substitution, `/dev/fd/N`, is one); one
+    /// without a writer is refused at once ([`DecodeError::NoWriter`]): it read as an empty
+    /// input ("no audio in it"), and a writer started next waited for ever.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
         let p = || path.to_path_buf();
         if path.as_os_str() == "-" {
@@ -44,11 +46,14 @@ impl Input {
             });
         }
         if meta.is_file() {
-            Ok(Self::File(BufReader::with_capacity(1 << 20, file)))
-        } else {
-            let file: Box<dyn Read + Send + Sync> = Box::new(file);
-            Ok(Self::Stream(BufReader::with_capacity(1 << 16, file)))
+            return Ok(Self::File(BufReader::with_capacity(1 << 20, file)));
         }
+        let file: Box<dyn Read + Send + Sync> = match fifo_first_bytes(&file, &meta) {
+            FifoStart::NoWriter => return Err(DecodeError::NoWriter { path: p() }),
+            FifoStart::Read(first) => Box::new(Cursor::new(first).chain(file)),
+            FifoStart::NotFifo => Box::new(file),
+        };
+        Ok(Self::Stream(BufReader::with_capacity(1 << 16, file)))
     }
 
     pub fn is_seekable(&self) -> bool {
@@ -75,6 +80,54 @@ impl Input {
             )),
         }
     }
+}
+
+/// What a first read without waiting found in a FIFO.
+enum FifoStart {
+    /// Not a FIFO (a device...), or it could not be told: read it as it is.
+    NotFifo,
+    /// No program has it open for writing: a read returns end-of-file.
+    NoWriter,
+    /// The bytes read (none yet: a writer has it open and has not written).
+    Read(Vec<u8>),
+}
+
+/// Reads what a FIFO holds already without waiting: end-of-file at once means no writer. The
+/// descriptor is left blocking, as [`open_nonblocking`] leaves it.
+#[cfg(unix)]
+fn fifo_first_bytes(file: &File, meta: &std::fs::Metadata) -> FifoStart {
+    use rustix::fs::{fcntl_getfl, fcntl_setfl, OFlags};
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.file_type().is_fifo() {
+        return FifoStart::NotFifo;
+    }
+    let Ok(flags) = fcntl_getfl(file) else {
+        return FifoStart::NotFifo;
+    };
+    if fcntl_setfl(file, flags | OFlags::NONBLOCK).is_err() {
+        return FifoStart::NotFifo;
+    }
+    let mut buf = vec![0; 1 << 16];
+    let start = loop {
+        match (&mut &*file).read(&mut buf) {
+            Ok(0) => break FifoStart::NoWriter,
+            Ok(n) => {
+                buf.truncate(n);
+                break FifoStart::Read(buf);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break FifoStart::Read(Vec::new()),
+            // Its own error comes again from the first read of the stream.
+            Err(_) => break FifoStart::Read(Vec::new()),
+        }
+    };
+    let _ = fcntl_setfl(file, flags - OFlags::NONBLOCK);
+    start
+}
+
+#[cfg(not(unix))]
+fn fifo_first_bytes(_: &File, _: &std::fs::Metadata) -> FifoStart {
+    FifoStart::NotFifo
 }
 
 /// Seeking for the MP4 box walker; a stream refuses it.

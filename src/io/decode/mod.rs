@@ -39,6 +39,10 @@ pub enum DecodeError {
     Unsupported { path: PathBuf, detail: String },
     #[error("{path}: no audio in it (zero frames)")]
     Empty { path: PathBuf },
+    /// A FIFO that no program has open for writing: read now, it would be empty (and a writer
+    /// started later would wait for ever); iemsim does not wait for one either.
+    #[error("{path}: a pipe (FIFO) that nothing writes to, so no audio comes from it: start the writer first (`cat song.wav > {path} &`), or pipe the audio to standard input with `-` (`cat song.wav | iemsim export - …`)")]
+    NoWriter { path: PathBuf },
     #[error("{path}: cannot seek in a stream (standard input or a pipe): {why}; save it to a file first")]
     NotSeekable { path: PathBuf, why: &'static str },
     #[error("{path}: read error: {source}")]
@@ -59,6 +63,7 @@ impl From<DecodeError> for crate::error::Error {
             | D::Corrupt { path, .. }
             | D::Unsupported { path, .. }
             | D::Empty { path }
+            | D::NoWriter { path }
             | D::NotSeekable { path, .. } => (Class::Input, path),
         };
         let subject = Subject::File(path.clone());
