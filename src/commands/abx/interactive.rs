@@ -356,10 +356,12 @@ impl State {
             Action::Answer(l) if self.results.is_none() => self.answer(l, player, session, t_s)?,
             // After the last trial X stays the last trial's X (its answer is on screen now);
             // the other actions do not exist on the ABX screen.
+            Action::ToggleMatch => {
+                self.say("loudness matching stays on in ABX: a level difference would give X away");
+            }
             Action::Answer(_)
             | Action::Start
             | Action::Scroll(_)
-            | Action::ToggleMatch
             | Action::Choose(_)
             | Action::Pick
             | Action::Next
