@@ -264,12 +264,7 @@ fn setup(undo: bool) -> Result<()> {
 
 /// A line of `--no-tui` output: JSON or text.
 fn emit(json_mode: bool, v: serde_json::Value, text: String) -> Result<()> {
-    if json_mode {
-        crate::commands::out::line(format_args!("{v}"))?;
-    } else {
-        crate::commands::out::line(format_args!("{text}"))?;
-    }
-    Ok(())
+    Ok(super::out::event(json_mode, &v, &text)?)
 }
 
 /// The sides' loudness as heard: window loudness at 0 dB plus the gain now.
@@ -314,16 +309,10 @@ fn start_line(s: &LiveSession, json_mode: bool) -> Result<()> {
 /// Switches the live side and says so, once the engine has taken the switch (its stream position
 /// is the switch's).
 fn switch_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
-    use std::sync::atomic::Ordering::Acquire;
     let s = &live.session;
     let to = s.live().other();
-    let before = s.ctl.switches.load(Acquire);
-    s.set_live(to);
-    let wait_until = Instant::now() + Duration::from_millis(500);
-    while s.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let stream_s = s.ctl.last_switch_position.load(Acquire) as f64 / f64::from(s.device_rate);
+    let at = s.ctl.switch_and_wait(to, Duration::from_millis(500));
+    let stream_s = at as f64 / f64::from(s.device_rate);
     let (g, l, h) = (s.gains_db(), s.window_lufs(), heard_lufs(s));
     let db = crate::ui::fmt::db;
     let [underruns, overruns, _] = live.counts();

@@ -23,6 +23,15 @@ pub fn line(args: fmt::Arguments<'_>) -> Result<(), StdoutError> {
     Ok(())
 }
 
+/// One event of a scripted run: its JSON object under `--json`, else its text line.
+pub fn event(json: bool, v: &serde_json::Value, text: &str) -> Result<(), StdoutError> {
+    if json {
+        line(format_args!("{v}"))
+    } else {
+        line(format_args!("{text}"))
+    }
+}
+
 /// Writes `text` as it is (no newline added), then flushes.
 pub fn text(text: &str) -> Result<(), StdoutError> {
     let mut o = io::stdout().lock();

@@ -98,6 +98,19 @@ impl Control {
         self.live.store(side.index() as u8, Release);
     }
 
+    /// Makes `to` the live side and waits (up to `timeout`) for the callback to start the
+    /// crossfade, which it does at its next buffer; the stream position (frames) where it began.
+    /// For the scripted modes, which report where each switch landed.
+    pub fn switch_and_wait(&self, to: Side, timeout: std::time::Duration) -> u64 {
+        let before = self.switches.load(Acquire);
+        self.set_live(to);
+        let until = std::time::Instant::now() + timeout;
+        while self.switches.load(Acquire) == before && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        self.last_switch_position.load(Acquire)
+    }
+
     /// Asks for a jump to `frame` (file frames). The feeder stops filling the ring, the callback fades
     /// out, empties the ring and resets the filters, then the feeder resumes from `frame`.
     pub fn request_seek(&self, frame: u64) {

@@ -25,12 +25,7 @@ fn exact_line(
     played: f64,
     emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::error::StdoutError>,
 ) -> Result<()> {
-    let warn = |w: &str| {
-        let _ = std::io::Write::write_fmt(
-            &mut std::io::stderr(),
-            format_args!("iemsim: warning: {w}\n"),
-        );
-    };
+    let warn = |w: &str| crate::io::diag::diag!("iemsim: warning: {w}");
     if let Some(w) = &e.warning {
         warn(w);
     }
@@ -81,18 +76,11 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     }
     // A line per event; a stdout that cannot be written stops the run (exit 1), see `out`.
     let emit = |v: serde_json::Value, text: String| {
-        if args.report.json {
-            crate::commands::out::line(format_args!("{v}"))
-        } else {
-            crate::commands::out::line(format_args!("{text}"))
-        }
+        crate::commands::out::event(args.report.json, &v, &text)
     };
     if !args.report.json {
         for n in &player.notes {
-            let _ = std::io::Write::write_fmt(
-                &mut std::io::stderr(),
-                format_args!("iemsim: note: {n}\n"),
-            );
+            crate::io::diag::diag!("iemsim: note: {n}");
         }
     }
     let (v, text) = start_event(player);
@@ -199,16 +187,11 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
 fn switch_sides(player: &Player, t0: Instant, played: f64) -> (serde_json::Value, String) {
     let rate = f64::from(player.info.sample_rate);
     let to = player.live().other();
-    let before = player.ctl.switches.load(Acquire);
     let requested = player.position_s();
-    player.set_live(to);
     // The callback acknowledges at its next buffer (≤ one period).
-    let wait_until = Instant::now() + Duration::from_millis(500);
-    while player.ctl.switches.load(Acquire) == before && Instant::now() < wait_until {
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    let at = player.ctl.switch_and_wait(to, Duration::from_millis(500));
     let ack_t_s = t0.elapsed().as_secs_f64();
-    let applied = player.ctl.last_switch_position.load(Acquire) as f64 / rate;
+    let applied = at as f64 / rate;
     (
         json!({
             "event": "switch",
