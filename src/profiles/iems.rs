@@ -303,13 +303,12 @@ pub struct IemProfile {
 #[path = "iems_fitted.rs"]
 mod fitted;
 
-/// One shipped fit: the IEM's slug, its filters (kind, fc Hz, gain dB, Q) and its error.
+/// One shipped fit: the IEM's slug, its filters (kind, fc Hz, gain dB, Q) and its error (RMS dB,
+/// worst point's Hz and dB).
 pub struct ShippedFit {
     pub slug: &'static str,
     pub filters: &'static [(FilterKind, f64, f64, f64)],
-    pub rms_db: f64,
-    pub worst_hz: f64,
-    pub worst_db: f64,
+    pub error: (f64, f64, f64),
 }
 
 /// The per-IEM profile of `iem` (default constraints: ≤ 10 filters, |gain| ≤ 12 dB, Q ≤ 6, no
@@ -349,10 +348,11 @@ fn from_shipped(iem: &IemMeasurement, shipped: &ShippedFit) -> IemProfile {
         .iter()
         .map(|&(kind, fc, gain, q)| FilterSpec::new(kind, fc, gain, q))
         .collect();
+    let (rms_db, worst_hz, worst_db) = shipped.error;
     let error = FitError {
-        rms_db: shipped.rms_db,
-        worst_hz: shipped.worst_hz,
-        worst_db: shipped.worst_db,
+        rms_db,
+        worst_hz,
+        worst_db,
     };
     assemble(iem, filters, error)
 }
@@ -421,7 +421,7 @@ pub fn fitted_table_source() -> Result<String, MeasurementError> {
             ));
         }
         out.push_str(&format!(
-            "        ],\n        rms_db: {:?},\n        worst_hz: {:?},\n        worst_db: {:?},\n    }},\n",
+            "        ],\n        error: ({:?}, {:?}, {:?}),\n    }},\n",
             p.error.rms_db, p.error.worst_hz, p.error.worst_db
         ));
     }
