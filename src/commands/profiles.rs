@@ -46,7 +46,11 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(());
     }
-    let width = all.iter().map(|l| l.profile.name.len()).max().unwrap_or(0);
+    let width = all
+        .iter()
+        .map(|l| crate::ui::fmt::columns(&l.profile.name))
+        .max()
+        .unwrap_or(0);
     // On a terminal, a description goes on under itself, not from the first column.
     let columns = crate::ui::fmt::stdout_columns();
     for l in &all {
@@ -56,7 +60,7 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         };
         let text = format!("{mark}{}", l.profile.description);
         let text = crate::ui::fmt::wrap(&text, width + 2, width + 2, columns);
-        outln!("{:width$}  {text}", l.profile.name)?;
+        outln!("{}  {text}", crate::ui::fmt::pad(&l.profile.name, width))?;
     }
     let per_iem = format!(
         "Per-IEM profiles ({} measured IEMs, e.g. iem:moondrop-ssr): iemsim profiles --iem",

@@ -733,6 +733,11 @@ impl Player {
         self.reconnect.check_back()
     }
 
+    /// Time without a device (see [`Reconnector::time_down`]).
+    pub fn time_down(&self) -> Duration {
+        self.reconnect.time_down()
+    }
+
     /// Times a lost device was opened again.
     pub fn restarts(&self) -> u64 {
         self.reconnect.restarted

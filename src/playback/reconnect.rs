@@ -51,6 +51,8 @@ pub struct Reconnector {
     down: Option<Down>,
     /// Restarts so far.
     pub restarted: u64,
+    /// Time spent waiting for lost devices that came back.
+    down_before: Duration,
 }
 
 impl Reconnector {
@@ -106,7 +108,21 @@ impl Reconnector {
 
     /// The attempt worked: the reason the device was lost.
     pub fn back(&mut self) -> String {
-        self.down.take().map(|d| d.why).unwrap_or_default()
+        let Some(d) = self.down.take() else {
+            return String::new();
+        };
+        self.down_before += d.since.elapsed();
+        d.why
+    }
+
+    /// How long the session has been without its device, all outages together (a timed run
+    /// counts its seconds without them: an outage must not come off the end).
+    pub fn time_down(&self) -> Duration {
+        self.down_before
+            + self
+                .down
+                .as_ref()
+                .map_or(Duration::ZERO, |d| d.since.elapsed())
     }
 
     /// The attempt failed with `e`: try again in a second, or give up (`Err`) once the device has

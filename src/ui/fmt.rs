@@ -60,6 +60,17 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// The columns `s` takes on a terminal: two for a CJK character or an emoji, none for a
+/// combining mark (a `char` count put `[user]` out of line after a CJK profile name).
+pub fn columns(s: &str) -> usize {
+    ratatui::text::Span::raw(s).width()
+}
+
+/// `s` padded with spaces to `width` terminal columns.
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(columns(s))))
+}
+
 /// The width of the terminal standard output is, or None when it is not one (a pipe or file
 /// keeps each item on one line, for scripts and grep).
 pub fn stdout_columns() -> Option<usize> {
@@ -83,7 +94,7 @@ pub fn wrap(text: &str, first_col: usize, indent: usize, width: Option<usize>) -
     let mut out = String::new();
     let mut col = first_col;
     for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let len = word.chars().count();
+        let len = columns(word);
         if col > indent && col + 1 + len > width {
             out.push('\n');
             out.push_str(&" ".repeat(indent));
@@ -105,7 +116,7 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| columns(s))
                 .max()
                 .unwrap_or(0)
         })
@@ -114,7 +125,7 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
         let cells: Vec<String> = (0..cols)
             .map(|c| {
                 let s = r.get(c).map_or("", String::as_str);
-                format!("{s:<w$}", w = width[c])
+                pad(s, width[c])
             })
             .collect();
         format!("| {} |\n", cells.join(" | "))
@@ -132,6 +143,18 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Columns on a terminal, not bytes or chars: `ü` is one (two bytes), `日本` four (two
+    /// chars); the profile list lined its descriptions up by bytes.
+    #[test]
+    fn padding_counts_terminal_columns() {
+        assert_eq!(columns("ü spaced"), 8);
+        assert_eq!(columns("日本"), 4);
+        assert_eq!(pad("日本", 6), "日本  ");
+        assert_eq!(pad("ü", 3), "ü  ");
+        let t = markdown_table(&[vec!["a".into()], vec!["日本".into()]]);
+        assert!(t.contains("| a    |") && t.contains("| 日本 |"), "{t}");
+    }
+
     #[test]
     fn wraps_at_words_under_its_column() {
         use super::wrap;

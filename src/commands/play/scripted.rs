@@ -86,13 +86,21 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let (v, text) = start_event(player);
     emit(v, text)?;
     let t0 = Instant::now();
+    // Seconds played: the time since the start less the time without a device, so that an
+    // outage does not come off the end of a --duration (or of the file).
+    let played_s = |p: &Player| (t0.elapsed().saturating_sub(p.time_down())).as_secs_f64();
+    let mut down_before_s = 0.0;
     let mut next_switch = args.switch_every;
     let mut played;
     let mut warned = false;
     let mut rt_told = false;
     loop {
         if let Some(news) = player.check()? {
-            let (v, text) = reconnect_event(&news, t0.elapsed().as_secs_f64(), player.position_s());
+            let down_s = player.time_down().as_secs_f64() - down_before_s;
+            let (v, text) = reconnect_event(&news, played_s(player), down_s, player.position_s());
+            if let Reconnect::Back(_) = news {
+                down_before_s += down_s;
+            }
             emit(v, text)?;
         }
         let underruns = player.underruns();
@@ -106,7 +114,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
             rt_told = true;
             crate::io::diag::diag!("iemsim: warning: {note}");
         }
-        played = t0.elapsed().as_secs_f64();
+        played = played_s(player);
         if let Some(e) = player.take_exact_arrived() {
             exact_line(player, &e, played, &emit)?;
         }
@@ -129,15 +137,19 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
 }
 
 /// A lost device and its return, as `live --no-tui` reports them.
-fn reconnect_event(news: &Reconnect, t: f64, pos: f64) -> (serde_json::Value, String) {
+/// `t`: seconds played (which stand still while the device is away); `down_s`: how long it has
+/// been away.
+fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> (serde_json::Value, String) {
     match news {
         Reconnect::Waiting(why) => (
             json!({"event": "lost", "t_s": t, "position_s": pos, "reason": why}),
             format!("{t:7.3} s  at {pos:.3} s: lost the audio device ({why}); opening it again"),
         ),
         Reconnect::Back(why) => (
-            json!({"event": "restart", "t_s": t, "position_s": pos, "reason": why}),
-            format!("{t:7.3} s  at {pos:.3} s: restarted the audio device after: {why}"),
+            json!({"event": "restart", "t_s": t, "down_s": down_s, "position_s": pos, "reason": why}),
+            format!(
+                "{t:7.3} s  at {pos:.3} s: restarted the audio device after {down_s:.1} s without it: {why}"
+            ),
         ),
     }
 }

@@ -109,6 +109,8 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Char('x') | KeyCode::Char('X') => Some(Action::Select(Live::X)),
             KeyCode::Char('A') | KeyCode::Char('1') => Some(Action::Answer(Live::A)),
             KeyCode::Char('B') | KeyCode::Char('2') => Some(Action::Answer(Live::B)),
+            // Matching stays on: `m` only says so (a silent key looked broken).
+            KeyCode::Char('m') | KeyCode::Char('M') => Some(Action::ToggleMatch),
             KeyCode::Enter => Some(Action::Start),
             _ => None,
         },
@@ -208,8 +210,8 @@ mod tests {
         // Enter starts the trials (from the intro screen); it means nothing to play and demo.
         assert_eq!(k(press(KeyCode::Enter)), Some(Action::Start));
         assert_eq!(key_to_action(press(KeyCode::Enter), Mode::Play), None);
-        // No matching toggle and no demo navigation in ABX.
-        assert_eq!(k(ch('m')), None);
+        // m reaches the screen, which says matching stays on; no demo navigation in ABX.
+        assert_eq!(k(ch('m')), Some(Action::ToggleMatch));
         assert_eq!(k(ch('n')), None);
         assert_eq!(k(ch('p')), None);
     }
