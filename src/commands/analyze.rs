@@ -170,7 +170,7 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
         })
         .collect();
     // A signal shorter than one Welch segment is one Hann window of its own length (coarser bins).
-    let segment = crate::dsp::analysis::SEGMENT;
+    let segment = crate::dsp::analysis::segment_for(report.sample_rate);
     let frames = (report.duration_s * report.sample_rate).round();
     let method = if frames < segment as f64 {
         format!("one Hann window of {frames} samples (shorter than {segment})")

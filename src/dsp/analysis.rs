@@ -13,8 +13,15 @@ use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 use std::sync::Arc;
 
-/// Welch segment length (samples). At 48 kHz: 5.9 Hz bins, 171 ms segments.
+/// Welch segment length (samples) up to 48 kHz: 5.9 Hz bins, 171 ms segments at 48 kHz.
 pub const SEGMENT: usize = 8192;
+
+/// The segment length at `rate` Hz: [`SEGMENT`], doubled at higher rates so the bins stay
+/// under 6 Hz (at 192 kHz fixed 8192-sample segments made 23 Hz bins, and the 31.5 Hz octave
+/// band of a 40 Hz sine read −13.7 dB for −9.0).
+pub fn segment_for(rate: f64) -> usize {
+    SEGMENT.max(((rate / 6.0).max(1.0) as usize).next_power_of_two())
+}
 
 /// A one-sided power spectrum: `power[k]` is the mean power (amplitude² units) in bin k, whose
 /// centre is k·rate/fft_len. Summing bins over a band gives the band's power.
@@ -27,7 +34,7 @@ pub struct Spectrum {
 
 impl Spectrum {
     /// Welch power spectrum of interleaved `samples` with `channels` channels, channels summed
-    /// as power. Signals shorter than [`SEGMENT`] use one zero-padded segment of their own
+    /// as power. Signals shorter than a segment ([`segment_for`] the rate) use one zero-padded segment of their own
     /// length; the tail that does not fill a whole segment is left out. The same as feeding
     /// [`Welch`] the whole signal.
     pub fn welch(samples: &[f64], channels: usize, rate: f64) -> Self {
@@ -66,7 +73,7 @@ impl Spectrum {
 }
 
 /// Welch's method block by block, in constant memory whatever the length: each channel keeps
-/// the last [`SEGMENT`] frames, and every full segment (hop [`SEGMENT`]/2, so 50 % overlap) is
+/// the last segment's frames ([`segment_for`] the rate), and every full segment (hop half a segment, so 50 % overlap) is
 /// windowed, transformed and added to that channel's sum of periodograms as soon as it is
 /// complete. The segments are fixed, so the result does not depend on the total length or on
 /// how the signal is split into blocks; only a signal shorter than one segment, known at the
@@ -74,6 +81,8 @@ impl Spectrum {
 pub struct Welch {
     channels: usize,
     rate: f64,
+    /// The segment length ([`segment_for`] the rate).
+    seg: usize,
     window: Vec<f64>,
     /// A real-input FFT: only the one-sided bins Welch keeps are computed.
     fft: Arc<dyn RealToComplex<f64>>,
@@ -81,7 +90,7 @@ pub struct Welch {
     input: Vec<f64>,
     bins: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
-    /// The frames of the segment being filled, interleaved (at most `SEGMENT`).
+    /// The frames of the segment being filled, interleaved (at most `seg`).
     pending: Vec<f64>,
     /// Each channel's sum of |X|² over the segments so far.
     power: Vec<Vec<f64>>,
@@ -91,17 +100,19 @@ pub struct Welch {
 impl Welch {
     pub fn new(channels: usize, rate: f64) -> Self {
         let channels = channels.max(1);
-        let fft = RealFftPlanner::<f64>::new().plan_fft_forward(SEGMENT);
+        let seg = segment_for(rate);
+        let fft = RealFftPlanner::<f64>::new().plan_fft_forward(seg);
         Self {
             channels,
             rate,
-            window: hann(SEGMENT),
+            seg,
+            window: hann(seg),
             input: fft.make_input_vec(),
             bins: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
             fft,
-            pending: Vec::with_capacity(SEGMENT * channels),
-            power: vec![vec![0.0; SEGMENT / 2 + 1]; channels],
+            pending: Vec::with_capacity(seg * channels),
+            power: vec![vec![0.0; seg / 2 + 1]; channels],
             segments: 0,
         }
     }
@@ -111,15 +122,15 @@ impl Welch {
         let ch = self.channels;
         let mut rest = &samples[..samples.len() / ch * ch];
         while !rest.is_empty() {
-            let room = SEGMENT * ch - self.pending.len();
+            let room = self.seg * ch - self.pending.len();
             let (now, later) = rest.split_at(room.min(rest.len()));
             self.pending.extend_from_slice(now);
             rest = later;
-            if self.pending.len() == SEGMENT * ch {
-                self.segment(SEGMENT);
+            if self.pending.len() == self.seg * ch {
+                self.segment(self.seg);
                 self.segments += 1;
                 // Keep the second half: it is the first half of the next segment.
-                self.pending.drain(..SEGMENT / 2 * ch);
+                self.pending.drain(..self.seg / 2 * ch);
             }
         }
     }
@@ -148,7 +159,7 @@ impl Welch {
 
     /// The spectrum of everything added.
     pub fn finish(mut self) -> Spectrum {
-        let fft_len = SEGMENT;
+        let fft_len = self.seg;
         let frames = self.pending.len() / self.channels;
         if self.segments == 0 && frames >= 2 {
             self.window = hann(frames);
@@ -289,6 +300,22 @@ mod tests {
     }
 
     /// A sine of amplitude A has mean power A²/2, wherever its frequency falls between bins.
+    /// A 33 Hz sine of amplitude 0.5 (its Hann main lobe inside the band) reads its power
+    /// (−9.03 dB) in the 31.5 Hz octave band at any rate: with fixed 8192-sample segments, 192 kHz
+    /// made 23 Hz bins and a 40 Hz sine read −13.7 dB there.
+    #[test]
+    fn the_low_octave_bands_hold_at_high_rates() {
+        for rate in [44_100.0, 96_000.0, 192_000.0] {
+            let x: Vec<f64> = (0..(rate as usize) * 3)
+                .map(|n| 0.5 * (TAU * 33.0 * n as f64 / rate).sin())
+                .collect();
+            let s = Spectrum::welch(&x, 1, rate);
+            assert!(s.bin_hz() < 6.0, "{rate}: {} Hz bins", s.bin_hz());
+            let band = s.octave_bands_db(1)[0];
+            assert!((band.1 + 9.03).abs() < 0.3, "{rate} Hz: {band:?}");
+        }
+    }
+
     #[test]
     fn sine_power_is_half_amplitude_squared() {
         let rate = 48_000.0;

@@ -9,7 +9,7 @@
 //! - `filters_db`, the closed-form response of the profile's filters (at the frequency, or its
 //!   mean in dB over the band): what `change_db` should come out as.
 
-use crate::dsp::analysis::{Spectrum, SEGMENT};
+use crate::dsp::analysis::{segment_for, Spectrum};
 use crate::dsp::{response, Profile};
 use serde::Serialize;
 
@@ -24,12 +24,12 @@ pub enum Band {
 }
 
 impl Band {
-    /// (lo, hi) in Hz for a spectrum of `rate` Hz analysed in [`SEGMENT`]-sample segments.
+    /// (lo, hi) in Hz for a spectrum of `rate` Hz analysed in [`segment_for`]-sample segments.
     pub fn edges(self, rate: f64) -> (f64, f64) {
         match self {
             Band::Range(lo, hi) => (lo, hi),
             Band::Around(f) => {
-                let bin = rate / SEGMENT as f64;
+                let bin = rate / segment_for(rate) as f64;
                 let k = 2f64.powf(1.0 / 6.0);
                 ((f / k).min(f - 2.0 * bin), (f * k).max(f + 2.0 * bin))
             }
