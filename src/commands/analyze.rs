@@ -213,6 +213,9 @@ fn file_name(p: &Path) -> String {
 fn num(v: f64) -> String {
     if v.is_finite() {
         format!("{v:.1}")
+    } else if v.is_nan() {
+        // A silent file's crest factor (peak minus RMS, both -inf) is undefined, not -inf.
+        "n/a".into()
     } else if v > 0.0 {
         "+inf".into()
     } else {

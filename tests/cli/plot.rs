@@ -370,3 +370,34 @@ fn analyze_numbers_are_those_of_the_whole_signal_analysis() {
         }
     }
 }
+
+/// A silent file's crest factor (peak minus RMS, both -inf) is undefined: "n/a" in the table and
+/// null in the JSON, not "-inf" as if it were a level.
+#[test]
+fn analyze_of_silence_has_no_crest_factor() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("silence.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for _ in 0..2 * 88_200 {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let wav = wav.to_str().unwrap();
+    let o = iemsim(&["analyze", wav]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let crest = out
+        .lines()
+        .find(|l| l.starts_with("crest factor"))
+        .unwrap_or_default();
+    assert!(crest.trim_end().ends_with("n/a"), "{out}");
+    let o = iemsim(&["analyze", wav, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.to_string().contains("\"crest_factor_db\":null"), "{v}");
+}
