@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 pub fn run(args: &ConfigArgs) -> Result<()> {
     let mut s = settings::load()?;
-    let mut done = None;
+    let done;
     match &args.command {
         ConfigCommand::Get { key } => {
             let v = match key.as_str() {
@@ -22,10 +22,17 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             return Ok(());
         }
         // Reported only once saved: a full disk must not print success and then fail.
-        ConfigCommand::Unset { key } => match key.as_str() {
-            "headphones" => s.headphones = None,
-            _ => s.headphone_target = None,
-        },
+        ConfigCommand::Unset { key } => {
+            let was = match key.as_str() {
+                "headphones" => s.headphones.take().map(|p| p.display().to_string()),
+                _ => s.headphone_target.take(),
+            };
+            // Said, like set: a silent unset left the user to wonder whether it was set at all.
+            done = Some(match was {
+                Some(v) => format!("{key} unset (was {v})"),
+                None => format!("{key} was not set"),
+            });
+        }
         ConfigCommand::Set { key, value } => match key.as_str() {
             "headphones" => {
                 // Checked now, so a typo fails here rather than in every later command; stored

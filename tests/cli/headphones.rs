@@ -182,9 +182,16 @@ fn config_remembers_forgets_and_is_overridden() {
     assert!(o.stderr.is_empty());
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
-    // ... and unset forgets it.
-    ok(iemsim(d, &["config", "unset", "headphones"]));
+    // ... and unset forgets it, and says so (and says when there was nothing to forget).
+    let o = ok(iemsim(d, &["config", "unset", "headphones"]));
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(said.starts_with("headphones unset (was "), "{said}");
     assert_eq!(get(d), "");
+    let o = ok(iemsim(d, &["config", "unset", "headphones"]));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "headphones was not set\n"
+    );
     let j = show_json(d, &["ba"]);
     assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
 }
