@@ -81,11 +81,20 @@ pub fn is_server_device(name: &str, description: &str) -> bool {
 /// back into our input (a loop that howls within a second). `Err` says what to do instead.
 pub fn check_feedback(sink: &str, source: &str) -> Result<(), String> {
     if source == format!("{sink}.monitor") {
+        // The way out depends on which end is the apps' sink: never advise the run just refused.
+        let instead = if sink == "iemsim" {
+            "play to your headphones' sink instead: drop `--device iemsim` (the default output) \
+             or name the headphones with --device"
+                .to_string()
+        } else {
+            "play to your headphones' sink and capture another sink's monitor: `iemsim live \
+             --setup` makes a sink named iemsim for the apps, then `iemsim live --input \
+             iemsim.monitor`"
+                .to_string()
+        };
         return Err(format!(
             "refusing to capture \"{source}\": it is the monitor of \"{sink}\", the output iemsim \
-             would play to, so its own sound would come back in (feedback). Play to your \
-             headphones' sink and capture another sink's monitor: `iemsim live --setup` makes a \
-             sink named iemsim for the apps, then `iemsim live --input iemsim.monitor`"
+             would play to, so its own sound would come back in (feedback). {instead}"
         ));
     }
     Ok(())
@@ -245,6 +254,10 @@ mod tests {
         assert!(e.contains("feedback") && e.contains("--setup"), "{e}");
         assert!(check_feedback("alsa_output.usb", "iemsim.monitor").is_ok());
         assert!(check_feedback("alsa_output.usb", "alsa_input.usb").is_ok());
+        // Playing into the apps' sink: the advice is to play elsewhere, not the refused run.
+        let e = check_feedback("iemsim", "iemsim.monitor").unwrap_err();
+        assert!(e.contains("drop `--device iemsim`"), "{e}");
+        assert!(!e.contains("--input iemsim.monitor`"), "{e}");
     }
 
     #[test]
