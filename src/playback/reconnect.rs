@@ -24,15 +24,17 @@ pub enum Reconnect {
 }
 
 impl Reconnect {
-    /// The line the screens show (`what` names the devices: "audio device", "audio devices").
+    /// The line the screens show (`what` names the devices: "audio device", "audio devices"):
+    /// what happens first, the backend's (long) reason after, where a narrow status line may cut
+    /// it off.
     pub fn message(&self, what: &str) -> String {
         let it = if what.ends_with('s') { "them" } else { "it" };
         match self {
             Reconnect::Waiting(why) => format!(
-                "lost the {what} ({why}); opening {it} again for up to {} s",
+                "lost the {what}; opening {it} again for up to {} s ({why})",
                 WAIT_FOR_DEVICE.as_secs()
             ),
-            Reconnect::Back(why) => format!("restarted the {what} after: {why}"),
+            Reconnect::Back(why) => format!("the {what} is back; it was lost: {why}"),
         }
     }
 }
