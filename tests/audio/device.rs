@@ -416,6 +416,8 @@ fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
             assert_eq!(name, "no-such-card");
             assert!(available.contains(&"default".to_string()), "{available:?}");
             assert!(!available.contains(&"null".to_string()), "{available:?}");
+            // The server's sinks, which --device takes too, are named with them.
+            assert!(available.iter().any(|a| a == stack.sink()), "{available:?}");
         }
         other => panic!("want NotFound, got {other:?}"),
     }

@@ -250,13 +250,18 @@ fn pick<Way>(
             match found.and_then(|i| devices.into_iter().nth(i)) {
                 Some(d) => d,
                 None => {
-                    // What `iemsim devices` shows (devices that answer), not every ALSA
-                    // plugin name.
-                    let available = list(dir)
+                    // What `iemsim devices` shows (devices that answer, not every ALSA
+                    // plugin name), and the sound server's sinks or sources, which the
+                    // commands take by name too.
+                    let mut available: Vec<String> = list(dir)
                         .unwrap_or_default()
                         .into_iter()
                         .map(|d| d.name)
                         .collect();
+                    available.extend(match dir {
+                        Direction::Output => crate::playback::routing::sink_names(),
+                        Direction::Input => crate::playback::routing::source_names(),
+                    });
                     let name = wanted.to_string();
                     return Err(match dir {
                         Direction::Output => DeviceError::NotFound { name, available },
