@@ -141,8 +141,7 @@ impl TempFile {
                     // Name it beside the destination, then rename over it (atomic replace).
                     let (named, ()) = with_free_name(&self.dest, |tmp| linux::link(file, tmp))?;
                     if let Err(e) = fs::rename(&named, &self.dest) {
-                        let _ = fs::remove_file(&named);
-                        return Err(e);
+                        return Err(not_replaced(e, &named));
                     }
                 } else {
                     linux::link(file, &self.dest)?;
@@ -204,6 +203,20 @@ fn with_free_name<T>(
         io::ErrorKind::AlreadyExists,
         "could not find a free temporary name",
     ))
+}
+
+/// The finished file, named `named`, could not be renamed over the destination (`e`): it is
+/// removed, or, where the folder forbids that too (`chattr +a`), the error says where it is
+/// (the write itself had worked; "cannot write" alone named the wrong step).
+fn not_replaced(e: io::Error, named: &Path) -> io::Error {
+    let left = match fs::remove_file(named) {
+        Ok(()) => String::new(),
+        Err(_) => format!("; the finished file is left as {}", named.display()),
+    };
+    io::Error::new(
+        e.kind(),
+        format!("the finished file could not replace it ({e}){left}"),
+    )
 }
 
 fn commit_named(tmp: &Path, dest: &Path, replace: bool) -> io::Result<()> {
@@ -365,6 +378,25 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// A finished file that could not replace the destination (a `chattr +a` folder forbids
+    /// the rename) is removed, or the error says where it was left: the message used to be a
+    /// bare "cannot write: Operation not permitted", after the write had worked.
+    #[test]
+    fn a_refused_replace_says_where_the_finished_file_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join(".out.wav.1.0.partial");
+        fs::write(&named, b"x").unwrap();
+        let denied = || io::Error::from(io::ErrorKind::PermissionDenied);
+        let e = not_replaced(denied(), &named);
+        assert!(!named.exists(), "removed when it can be");
+        assert!(e.to_string().contains("could not replace it"), "{e}");
+        assert!(!e.to_string().contains("left as"), "{e}");
+        // Where it cannot be removed (here: it is already gone), the message names it.
+        let e = not_replaced(denied(), &named);
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
+        assert!(e.to_string().contains(".out.wav.1.0.partial"), "{e}");
+    }
 
     #[test]
     fn commit_refuses_to_clobber_and_drop_cleans_up() {
