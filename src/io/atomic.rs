@@ -243,8 +243,10 @@ fn commit_named(tmp: &Path, dest: &Path, replace: bool) -> io::Result<()> {
 }
 
 /// Removes `.NAME.PID.N.partial` files in `dir` left by processes that no longer exist (killed
-/// by SIGKILL or a power cut before they could clean up). Files of live processes, including
-/// other running exports, are left alone.
+/// by SIGKILL or a power cut before they could clean up) and untouched for [`STALE_AFTER`].
+/// Files of live processes, including other running exports, are left alone; so are recent
+/// ones whose PID is not running here, which on a shared folder (NFS, a container volume) may be
+/// another machine's export in progress.
 pub fn remove_stale(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
@@ -255,11 +257,21 @@ pub fn remove_stale(dir: &Path) {
         let Some(pid) = name.to_str().and_then(stale_pid) else {
             continue;
         };
-        if pid != me && !process_alive(pid) {
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= STALE_AFTER);
+        if pid != me && idle && !process_alive(pid) {
             let _ = fs::remove_file(entry.path());
         }
     }
 }
+
+/// How long a temporary of a process not running here must have been left unwritten before it
+/// counts as abandoned (an export in progress writes to its file all the time).
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The PID in `.NAME.PID.N.partial`, if the name has that shape.
 fn stale_pid(name: &str) -> Option<u32> {

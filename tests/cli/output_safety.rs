@@ -159,8 +159,9 @@ fn long_output_names_fit_the_temporary_name() {
     }
 }
 
-/// Temporaries of a process that no longer exists are removed by the next export into the
-/// folder; a live process's are kept.
+/// Temporaries of a process that no longer exists, untouched for 10 minutes, are removed by the
+/// next export into the folder; a live process's are kept, and so is a recent one whose PID
+/// is not running here (on a shared folder, another machine's export in progress).
 #[test]
 fn stale_temporaries_of_dead_processes_are_swept() {
     let dir = tempfile::tempdir().unwrap();
@@ -172,11 +173,22 @@ fn stale_temporaries_of_dead_processes_are_swept() {
     let alive = std::process::id();
     let stale = format!(".x.wav.{dead}.0.partial");
     let live = format!(".y.wav.{alive}.3.partial");
+    let recent = format!(".z.wav.{dead}.1.partial");
     fs::write(d.join(&stale), b"junk").unwrap();
     fs::write(d.join(&live), b"busy").unwrap();
+    fs::write(d.join(&recent), b"elsewhere").unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(d.join(&stale))
+        .and_then(|f| f.set_modified(hour_ago))
+        .unwrap();
     let o = iemsim(&["export", "in.wav", "-p", "ba", "-o", "out.wav", "-q"], d);
     assert!(o.status.success());
-    assert_eq!(names(d), [live.as_str(), "in.wav", "out.wav"]);
+    assert_eq!(
+        names(d),
+        [live.as_str(), recent.as_str(), "in.wav", "out.wav"]
+    );
 }
 
 /// A pipe whose buffer is already full: the child's first write to it blocks for ever.
