@@ -122,7 +122,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         |r| match r {
             Err(e) => {
                 if folder {
-                    crate::io::diag::diag!("iemsim: {e:#}");
+                    let line = format!("{e:#}");
+                    crate::io::diag::diag!("iemsim: {}", crate::io::diag::one_line(&line));
                 }
                 Ok(())
             }
@@ -579,7 +580,8 @@ struct Failed {
 /// One stderr line per skipped input, so nothing is left out silently.
 fn report_skipped(skipped: &[Skipped]) {
     for s in skipped {
-        crate::io::diag::diag!("iemsim: skipping {}: {}", s.path.display(), s.reason);
+        let line = format!("{}: {}", s.path.display(), s.reason);
+        crate::io::diag::diag!("iemsim: skipping {}", crate::io::diag::one_line(&line));
     }
 }
 

@@ -31,6 +31,15 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` on one line: its line breaks written `\n` / `\r`, for lines that stand one per item (a
+/// folder's skip and failure lines), where a file named `new⏎line.wav` split its line in two.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\n', '\r']) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.replace('\n', "\\n").replace('\r', "\\r"))
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
@@ -54,7 +63,19 @@ pub(crate) use diag;
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{one_line, printable};
+    use std::borrow::Cow;
+
+    /// A folder's lines stay one per item whatever the file names hold.
+    #[test]
+    fn one_line_writes_line_breaks_as_escapes() {
+        assert_eq!(
+            one_line("dir/new\nline.wav: bad"),
+            "dir/new\\nline.wav: bad"
+        );
+        assert_eq!(one_line("a\rb"), "a\\rb");
+        assert!(matches!(one_line("plain"), Cow::Borrowed("plain")));
+    }
 
     #[test]
     fn escapes_terminal_controls_keeps_text() {
