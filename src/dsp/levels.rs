@@ -60,15 +60,15 @@ pub fn true_peak(samples: &[f64], channels: usize) -> f64 {
 }
 
 /// The true-peak meter block by block (a polyphase interpolator): each channel keeps its last
-/// [`TAPS`] samples, and each new sample completes the three interpolated values half a filter
-/// length back, so memory is constant whatever the length.
+/// `TAPS − 1` samples, so memory is constant whatever the length. A block is measured channel by
+/// channel on a contiguous copy, four interpolation instants at a time (each value summed in tap
+/// order, as one at a time would), which the compiler turns into SIMD.
 pub struct TruePeak {
     h: [[f64; TAPS]; TRUE_PEAK_OVERSAMPLING - 1],
     channels: usize,
-    /// Per channel, the last `TAPS` samples written twice (at `pos` and `pos + TAPS`), so the
-    /// window oldest-first is always the contiguous `hist[pos..pos + TAPS]`.
-    hist: Vec<[f64; 2 * TAPS]>,
-    pos: usize,
+    /// Per channel: the last `TAPS − 1` samples (silence before the first), then the block being
+    /// measured (one buffer each, reused).
+    bufs: Vec<Vec<f64>>,
     /// Frames added so far.
     frames: u64,
     peak: f64,
@@ -76,6 +76,8 @@ pub struct TruePeak {
 
 /// How many samples after `x[n]` its interpolated values need (taps `x[n − 7] … x[n + 8]`).
 const AHEAD: usize = TAPS / 2;
+/// Samples kept from one block for the next.
+const HISTORY: usize = TAPS - 1;
 
 impl TruePeak {
     pub fn new(channels: usize) -> Self {
@@ -83,8 +85,7 @@ impl TruePeak {
         Self {
             h: phases(),
             channels,
-            hist: vec![[0.0; 2 * TAPS]; channels],
-            pos: 0,
+            bufs: vec![vec![0.0; HISTORY]; channels],
             frames: 0,
             peak: 0.0,
         }
@@ -92,50 +93,67 @@ impl TruePeak {
 
     /// Adds interleaved frames (a partial last frame is ignored).
     pub fn add(&mut self, samples: &[f64]) {
-        for frame in samples.chunks_exact(self.channels) {
-            self.push(frame.iter().copied());
+        let c = self.channels;
+        let m = samples.len() / c;
+        if m == 0 {
+            return;
         }
-    }
-
-    /// One frame: its sample peak, then the values between the samples `AHEAD` frames back.
-    fn push(&mut self, frame: impl Iterator<Item = f64>) {
-        let p = self.pos;
-        for (hist, x) in self.hist.iter_mut().zip(frame) {
-            self.peak = self.peak.max(x.abs());
-            hist[p] = x;
-            hist[p + TAPS] = x;
+        // Window `s` of a buffer (`buf[s..s + TAPS]`) interpolates after x[frames − AHEAD + s];
+        // the values before x[0] are not part of the signal.
+        let first = usize::try_from((AHEAD as u64).saturating_sub(self.frames))
+            .unwrap_or(AHEAD)
+            .min(m);
+        for (ch, buf) in self.bufs.iter_mut().enumerate() {
+            buf.truncate(HISTORY);
+            buf.extend(samples[..m * c].iter().skip(ch).step_by(c));
+            let block = &buf[HISTORY..];
+            self.peak = block.iter().fold(self.peak, |p, x| p.max(x.abs()));
+            self.peak = self.peak.max(interpolated_peak(&self.h, &buf[first..]));
+            buf.copy_within(m.., 0);
         }
-        self.pos = (p + 1) % TAPS;
-        // The frame just added is x[n + AHEAD]: interpolate after x[n] if it exists.
-        if self.frames >= AHEAD as u64 {
-            self.interpolate();
-        }
-        self.frames += 1;
-    }
-
-    fn interpolate(&mut self) {
-        let [h0, h1, h2] = &self.h;
-        for hist in &self.hist {
-            let w = &hist[self.pos..self.pos + TAPS];
-            // Three independent sums, each in tap order.
-            let (mut y0, mut y1, mut y2) = (0.0, 0.0, 0.0);
-            for k in 0..TAPS {
-                y0 += h0[k] * w[k];
-                y1 += h1[k] * w[k];
-                y2 += h2[k] * w[k];
-            }
-            self.peak = self.peak.max(y0.abs()).max(y1.abs()).max(y2.abs());
-        }
+        self.frames += m as u64;
     }
 
     /// The peak (linear), the signal followed by silence.
     pub fn finish(mut self) -> f64 {
         // The last AHEAD samples' values need the silence after them.
-        for _ in 0..AHEAD {
-            self.push(std::iter::repeat_n(0.0, self.channels));
-        }
+        self.add(&vec![0.0; AHEAD * self.channels]);
         self.peak
     }
+}
+
+/// Largest |value| interpolated by `h` over every window of `TAPS` samples of `x`.
+fn interpolated_peak(h: &[[f64; TAPS]; TRUE_PEAK_OVERSAMPLING - 1], x: &[f64]) -> f64 {
+    const LANES: usize = 4;
+    let windows = x.len().saturating_sub(HISTORY);
+    let mut peak = [0.0_f64; LANES];
+    let mut i = 0;
+    while i + LANES <= windows {
+        // LANES windows side by side: fixed bounds, so no checks in the loop.
+        let Ok(w) = <&[f64; LANES + HISTORY]>::try_from(&x[i..i + LANES + HISTORY]) else {
+            break;
+        };
+        for taps in h {
+            let mut acc = [0.0; LANES];
+            for (k, &t) in taps.iter().enumerate() {
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a += t * w[j + k];
+                }
+            }
+            for (p, a) in peak.iter_mut().zip(acc) {
+                *p = p.max(a.abs());
+            }
+        }
+        i += LANES;
+    }
+    let mut peak = peak.iter().fold(0.0_f64, |m, &p| m.max(p));
+    for w in x[i..].windows(TAPS) {
+        for taps in h {
+            let y = taps.iter().zip(w).fold(0.0, |s, (t, v)| s + t * v);
+            peak = peak.max(y.abs());
+        }
+    }
+    peak
 }
 
 /// Root mean square over all samples of all channels (linear; a full-scale sine is 1/√2).
