@@ -288,3 +288,111 @@ fn seeking_matches_a_straight_decode() {
         );
     }
 }
+
+/// An MP3's length is the stream's, not its header's: without a Xing/LAME header symphonia only
+/// estimates it from the first frame's bitrate (a VBR file was cut 11 % short, or refused as
+/// truncated when the estimate ran long), and two MP3s joined by `cat` were cut to the first
+/// one's count. Both now decode to ffmpeg's length (the joined file within the one frame ffmpeg
+/// makes of the second part's Xing header), and a seek past the estimate lands.
+#[test]
+fn mp3_length_comes_from_the_stream() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let lame = ["-c:a", "libmp3lame", "-q:a", "4"];
+    let nox = encode(
+        d,
+        &src,
+        "nox.mp3",
+        &[&lame[..], &["-write_xing", "0"]].concat(),
+    );
+    let theirs = encode(d, &nox, "nox.ffmpeg.wav", &[]);
+    let (b, ch) = decode(&nox);
+    let (f, _) = decode(&theirs);
+    assert_eq!(
+        b.len() / ch,
+        f.len() / ch,
+        "frames of an MP3 without a Xing header"
+    );
+    let mut dec = Decoder::open(&nox).unwrap();
+    assert_eq!(dec.info().frames, (f.len() / ch) as u64, "announced length");
+    let end = dec.info().frames;
+    dec.seek(end - 1000).unwrap();
+    assert_eq!(dec.read_frames(u64::MAX).unwrap().len(), 1000 * ch);
+
+    let one = encode(d, &src, "one.mp3", &lame);
+    let joined = d.join("joined.mp3");
+    let bytes = std::fs::read(&one).unwrap();
+    std::fs::write(&joined, [&bytes[..], &bytes[..]].concat()).unwrap();
+    let (j, _) = decode(&joined);
+    let (jf, _) = decode(&encode(d, &joined, "joined.ffmpeg.wav", &[]));
+    let (s, _) = decode(&src);
+    eprintln!(
+        "joined: {} frames, ffmpeg {}, source {}",
+        j.len() / ch,
+        jf.len() / ch,
+        s.len() / ch
+    );
+    assert!((j.len() / ch).abs_diff(jf.len() / ch) <= 1152);
+    assert!(j.len() / ch >= 2 * (s.len() / ch));
+}
+
+/// A damaged frame of a lossy stream (here an MP3 frame whose header says mono in a stereo
+/// file) is replaced by silence of its length with a warning, as ffmpeg conceals it; the whole
+/// file was refused ("invalid audio buffer signal spec"). A file mostly of such frames is still
+/// refused.
+#[test]
+fn a_damaged_mp3_frame_is_concealed_with_a_warning() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let mp3 = encode(d, &src, "src.mp3", &["-c:a", "libmp3lame", "-b:a", "192k"]);
+    let mut bytes = std::fs::read(&mp3).unwrap();
+    // The first frame header from the middle on (MPEG-1 layer III, a valid bitrate): say mono.
+    let mut i = bytes.len() / 2;
+    while !(bytes[i] == 0xFF && bytes[i + 1] == 0xFB && !matches!(bytes[i + 2] >> 4, 0 | 15)) {
+        i += 1;
+    }
+    bytes[i + 3] |= 0xC0;
+    std::fs::write(d.join("hit.mp3"), &bytes).unwrap();
+    let o = iemsim(&["export", "hit.mp3", "-p", "neutral", "-o", "hit.wav"], d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("hit.mp3: 1 damaged MP3 packet replaced by silence, first at 0:0"),
+        "{err}"
+    );
+    let (a, ch) = decode(&src);
+    let (b, _) = decode(&d.join("hit.wav"));
+    assert_eq!(b.len(), a.len(), "length kept");
+
+    // Every other frame header of the file damaged: refused, not a file of silence.
+    let mut bytes = std::fs::read(&mp3).unwrap();
+    let mut hits = 0;
+    let mut i = 1000;
+    while i + 4 < bytes.len() {
+        if bytes[i] == 0xFF && bytes[i + 1] == 0xFB && !matches!(bytes[i + 2] >> 4, 0 | 15) {
+            hits += 1;
+            if hits % 2 == 0 {
+                bytes[i + 3] |= 0xC0;
+            }
+            i += 400;
+        }
+        i += 1;
+    }
+    std::fs::write(d.join("wreck.mp3"), &bytes).unwrap();
+    let o = iemsim(
+        &["export", "wreck.mp3", "-p", "neutral", "-o", "wreck.wav"],
+        d,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("too damaged to decode"), "{err}");
+    let _ = ch;
+}

@@ -9,6 +9,12 @@
 //! ffmpeg then has its source's length and lines up with it at lag 0 (tested). A stream (standard
 //! input) cannot be searched for them and decodes untrimmed.
 //!
+//! MP3 length: symphonia trims packets to the length the header gives, which without a LAME tag
+//! is a bitrate estimate, and for files joined by `cat` the first part's. Such packets are kept
+//! whole once the stream proves the header wrong (see [`Mp3Length`]); `Decoder` counts the length
+//! of an MP3 without a LAME tag when it opens one. A lossy packet that does not decode is replaced
+//! by silence ([`Damaged`]).
+//!
 //! Seeking: symphonia seeks to a packet at or before the target ([`SeekMode::Accurate`]); the frames
 //! from there to the target are decoded and dropped, so a seek lands on the exact frame of a
 //! straight decode for FLAC. Lossy decoders need what comes before (MP3's bit reservoir and
@@ -29,7 +35,8 @@ use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
 use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::{MetadataOptions, StandardTag};
-use symphonia::core::units::Timestamp;
+use symphonia::core::packet::Packet;
+use symphonia::core::units::{Duration, Timestamp};
 
 pub struct CodecReader {
     channels: usize,
@@ -47,6 +54,38 @@ pub struct CodecReader {
     /// Timestamps presented: [start, end) (the whole stream without gapless information).
     start_ts: i64,
     end_ts: i64,
+    /// MP3 only: the stream's length as symphonia took it (the Xing/LAME frame count, or an
+    /// estimate from the bitrate), which it trims packets to and refuses to seek past.
+    mp3: Option<Mp3Length>,
+    /// The next packet of the track, read ahead (MP3: whether the stream goes on decides a trim).
+    ahead: Option<Packet>,
+    /// Lossy packets that did not decode and were replaced by silence.
+    pub damaged: Damaged,
+    /// Packets decoded (or replaced) so far.
+    packets: u64,
+}
+
+/// Packets of a lossy stream that the decoder refused (a damaged MP3 frame: a flipped bit, a
+/// header that changes the channel count), each replaced by silence of its length, as ffmpeg
+/// conceals them; one in twenty at most, more is a file too damaged to play.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Damaged {
+    pub packets: u64,
+    /// Timestamp (frames) of the first.
+    pub first_ts: Option<i64>,
+}
+
+/// Damaged packets tolerated before a file counts as corrupt: this many, or one in twenty.
+const DAMAGED_ALLOWED: u64 = 16;
+
+/// What an MP3's header said of its length, and whether the stream proved it wrong.
+#[derive(Clone, Copy)]
+struct Mp3Length {
+    /// Frames symphonia believes the track has (None: it does not know).
+    header_frames: Option<u64>,
+    /// Keep every decoded frame: the header's count was an estimate (no LAME tag, so no padding
+    /// to cut), or packets came after the end it announced (files joined with `cat`).
+    untrim: bool,
 }
 
 /// Frames decoded and dropped before a seek target in lossy formats (4 MP3 frames).
@@ -77,6 +116,9 @@ impl CodecReader {
                 })?;
         let track_id = track.id;
         let frames = track.num_frames;
+        // Without a LAME tag there is no padding to cut: symphonia's count is then a bitrate
+        // estimate (or a bare Xing/VBRI count), and trimming to it cut 11 % off a VBR file.
+        let lame = track.delay.is_some() || track.padding.is_some();
         let params = track
             .codec_params
             .as_ref()
@@ -116,6 +158,12 @@ impl CodecReader {
             None => (0, i64::MAX, frames),
         };
         let tags = latest_tags(format.as_mut());
+        let mp3 = (params.codec == CODEC_ID_MP3).then_some(Mp3Length {
+            header_frames: frames,
+            untrim: !lame,
+        });
+        // An MP3 without a LAME tag has its length counted (`Decoder::measure_length`).
+        let frames = frames.filter(|_| mp3.is_none_or(|m| !m.untrim));
         let info = Info {
             channels,
             sample_rate,
@@ -141,6 +189,10 @@ impl CodecReader {
             skip_until: if trim.is_some() { start_ts } else { i64::MIN },
             start_ts,
             end_ts,
+            mp3,
+            ahead: None,
+            damaged: Damaged::default(),
+            packets: 0,
         };
         Ok((reader, info, tags))
     }
@@ -170,24 +222,40 @@ impl CodecReader {
     fn decode_next(&mut self) -> Result<bool, DecodeError> {
         let ch = self.channels;
         loop {
-            let packet = match self.format.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) => return Ok(false),
-                Err(SymError::ResetRequired) => return Ok(false),
-                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Ok(false)
-                }
-                Err(e) => return Err(self.error(e, "reading")),
+            let Some(packet) = self.next_packet()? else {
+                return Ok(false);
             };
-            if packet.track_id != self.track_id {
-                continue;
-            }
-            let buf = self
-                .decoder
-                .decode(&packet)
-                .map_err(|e| Self::error_at(&self.path, e, "decoding"))?;
-            let frames = buf.frames();
-            buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
+            self.packets += 1;
+            let frames = match self.decoder.decode(&packet) {
+                Ok(buf) => {
+                    buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
+                    buf.frames()
+                }
+                Err(SymError::DecodeError(m)) if !self.lossless => {
+                    self.damaged.packets += 1;
+                    self.damaged.first_ts.get_or_insert(packet.pts.get());
+                    if self.damaged.packets > DAMAGED_ALLOWED.max(self.packets / 20) {
+                        return Err(DecodeError::Corrupt {
+                            path: self.path.clone(),
+                            detail: format!(
+                                "too damaged to decode: {} of the first {} packets do not decode ({m})",
+                                self.damaged.packets, self.packets
+                            ),
+                        });
+                    }
+                    // The frames the packet would have presented (its delay and padding cut).
+                    let frames = packet
+                        .dur
+                        .get()
+                        .saturating_sub(packet.trim_start.get())
+                        .saturating_sub(packet.trim_end.get());
+                    let frames = usize::try_from(frames).unwrap_or(0);
+                    self.scratch.clear();
+                    self.scratch.resize(frames * ch, 0.0);
+                    frames
+                }
+                Err(e) => return Err(Self::error_at(&self.path, e, "decoding")),
+            };
             // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
             // the buffer, so its first frame has the timestamp pts + trim_start.
             let first_ts = packet.pts.get() + packet.trim_start.get() as i64;
@@ -214,20 +282,57 @@ impl CodecReader {
     /// the start. Only for seekable input.
     pub fn count_frames(&mut self) -> Result<u64, DecodeError> {
         let mut frames: u64 = 0;
-        loop {
-            let packet = match self.format.next_packet() {
-                Ok(Some(p)) => p,
-                Ok(None) | Err(SymError::ResetRequired) => break,
-                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(self.error(e, "reading")),
-            };
-            // `dur` counts the frames presented (the decoder's delay and padding trimmed).
-            if packet.track_id == self.track_id {
-                frames += packet.dur.get();
-            }
+        // `dur` counts the frames presented (the decoder's delay and padding trimmed).
+        while let Some(packet) = self.next_packet()? {
+            frames += packet.dur.get();
         }
         self.seek(0)?;
         Ok(frames)
+    }
+
+    /// The next packet of the track; None at the end. An MP3 packet that the header's length
+    /// trims is kept whole when the stream goes on after it: the header was wrong.
+    fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        let packet = match self.ahead.take() {
+            Some(p) => p,
+            None => match self.next_of_track()? {
+                Some(p) => p,
+                None => return Ok(None),
+            },
+        };
+        let Some(mut mp3) = self.mp3 else {
+            return Ok(Some(packet));
+        };
+        let mut packet = packet;
+        if !mp3.untrim && packet.trim_end.get() > 0 {
+            self.ahead = self.next_of_track()?;
+            mp3.untrim = self.ahead.is_some();
+            self.mp3 = Some(mp3);
+        }
+        if mp3.untrim {
+            // symphonia 0.6.1 leaves `dur` untrimmed (its `trimmed_dur` subtracts the trims it
+            // had before computing them), so only the decoder's cut is undone; `trim_end` is not
+            // even capped to the packet there. The frame counts are checked against ffmpeg's.
+            packet.trim_end = Duration::from(0_u64);
+        }
+        Ok(Some(packet))
+    }
+
+    /// The format's next packet of this track; None at the end of the stream.
+    fn next_of_track(&mut self) -> Result<Option<Packet>, DecodeError> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(SymError::ResetRequired) => return Ok(None),
+                Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Ok(None)
+                }
+                Err(e) => return Err(self.error(e, "reading")),
+            };
+            if packet.track_id == self.track_id {
+                return Ok(Some(packet));
+            }
+        }
     }
 
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
@@ -236,7 +341,22 @@ impl CodecReader {
         let preroll = if self.lossless { 0 } else { PREROLL_FRAMES };
         // Frame 0 is the first one presented (after an MP4's priming frames).
         let target = (frame as i64).saturating_add(self.start_ts);
-        let ts = Timestamp::new(target.saturating_sub(preroll as i64).max(0));
+        let mut from = target.saturating_sub(preroll as i64).max(0);
+        if let Some(Mp3Length {
+            header_frames: Some(n),
+            ..
+        }) = self.mp3
+        {
+            // symphonia refuses a seek past the length it took from the header; from its last
+            // frames on, the frames up to the target are decoded and dropped.
+            from = from.min(
+                i64::try_from(n)
+                    .unwrap_or(i64::MAX)
+                    .saturating_sub(preroll as i64)
+                    .max(0),
+            );
+        }
+        let ts = Timestamp::new(from);
         self.format
             .seek(
                 SeekMode::Accurate,
@@ -247,6 +367,7 @@ impl CodecReader {
             )
             .map_err(|e| self.error(e, "seeking"))?;
         self.decoder.reset();
+        self.ahead = None;
         self.pending.clear();
         self.pending_at = 0;
         self.skip_until = target;

@@ -217,7 +217,7 @@ impl Decoder {
         if info.length_known && info.frames == 0 {
             return Err(DecodeError::Empty { path: p() });
         }
-        Ok(Self {
+        let mut decoder = Self {
             backend,
             info,
             path: p(),
@@ -225,7 +225,12 @@ impl Decoder {
             tags,
             position: 0,
             nonfinite: NonFinite::default(),
-        })
+        };
+        // An MP3 without a LAME tag gives no length but an estimate from its bitrate: count it.
+        if decoder.info.codec == "MP3" {
+            decoder.measure_length()?;
+        }
+        Ok(decoder)
     }
 
     pub fn info(&self) -> &Info {
@@ -257,9 +262,24 @@ impl Decoder {
 
     /// One warning line's text (`song.wav: 3 non-finite samples ... first at 0:01.234`), if any.
     pub fn nonfinite_warning(&self) -> Option<String> {
-        self.nonfinite
-            .describe(self.info.sample_rate)
-            .map(|d| format!("{}: {d}", self.name()))
+        let damaged = match &self.backend {
+            Backend::Codec(r) => r.damaged,
+            Backend::Wav(..) => codec::Damaged::default(),
+        };
+        let damaged = damaged.first_ts.map(|ts| {
+            let plural = if damaged.packets == 1 { "" } else { "s" };
+            format!(
+                "{} damaged {} packet{plural} replaced by silence, first at {}",
+                damaged.packets,
+                self.info.codec,
+                nonfinite::clock(ts.max(0) as u64, self.info.sample_rate)
+            )
+        });
+        let parts: Vec<String> = damaged
+            .into_iter()
+            .chain(self.nonfinite.describe(self.info.sample_rate))
+            .collect();
+        (!parts.is_empty()).then(|| format!("{}: {}", self.name(), parts.join("; ")))
     }
 
     /// Frame index of the next frame `read` returns.
@@ -297,9 +317,8 @@ impl Decoder {
         }
         self.nonfinite.clean(&mut buf[..n * ch], self.position, ch);
         self.position += n as u64;
-        if !self.info.length_known {
-            self.info.frames = self.info.frames.max(self.position);
-        }
+        // Unknown, or an MP3 header's count that the stream went past (files joined by `cat`).
+        self.info.frames = self.info.frames.max(self.position);
         Ok(n)
     }
 

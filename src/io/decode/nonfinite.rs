@@ -38,15 +38,19 @@ impl NonFinite {
     /// `3 non-finite samples (NaN/Inf) replaced by silence, first at 0:01.234`, or None.
     pub fn describe(&self, sample_rate: u32) -> Option<String> {
         let first = self.first_frame?;
-        let s = first as f64 / f64::from(sample_rate.max(1));
         let plural = if self.count == 1 { "" } else { "s" };
         Some(format!(
-            "{} non-finite sample{plural} (NaN/Inf) replaced by silence, first at {}:{:06.3}",
+            "{} non-finite sample{plural} (NaN/Inf) replaced by silence, first at {}",
             self.count,
-            (s / 60.0).floor() as u64,
-            s % 60.0
+            clock(first, sample_rate)
         ))
     }
+}
+
+/// Frame `frame` as `m:ss.sss`.
+pub fn clock(frame: u64, sample_rate: u32) -> String {
+    let s = frame as f64 / f64::from(sample_rate.max(1));
+    format!("{}:{:06.3}", (s / 60.0).floor() as u64, s % 60.0)
 }
 
 #[cfg(test)]
