@@ -366,3 +366,14 @@ fn demo_outputs_are_what_export_writes_from_the_material() {
     }
     assert_eq!(compared, 4);
 }
+
+/// `--json` describes an export: without `--export` it printed the demo's text with exit 0, so
+/// a script reading JSON got prose. Now a usage error naming what it needs.
+#[test]
+fn json_without_export_is_refused() {
+    let o = iemsim(&["demo", "bass", "--no-tui", "--json"], None);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--export"), "{err}");
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+}
