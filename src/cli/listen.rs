@@ -73,7 +73,8 @@ pub struct AbxArgs {
     /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Scripted answers, e.g. a,b,b,a (or a file with them, or - for stdin); needs --no-tui.
+    /// Scripted answers, e.g. a,b,b,a or 1,2,2,1 (or a file with them, or - for stdin; an empty
+    /// answer, as in a,,b, is refused); needs --no-tui.
     #[arg(long)]
     pub answers: Option<String>,
     /// No terminal UI (scripted mode).

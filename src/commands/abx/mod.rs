@@ -241,22 +241,36 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
     }
 }
 
-/// Parses answers separated by commas, spaces or newlines, case-insensitive: "a,b, B\na".
+/// Parses answers separated by commas, spaces or newlines, case-insensitive, `1`/`2` as the
+/// screen's keys take them: "a,b, B\n2". An empty field between commas ("a,,b") is refused: it
+/// would move every later answer onto the trial before its own.
 pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
-    let tokens: Vec<&str> = text
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .collect();
-    if tokens.is_empty() {
+    if text.split(',').all(|f| f.trim().is_empty()) {
         return Err("no answers given (expected a list like a,b,b,a)".into());
+    }
+    let mut tokens: Vec<&str> = Vec::new();
+    let fields: Vec<&str> = text.split(',').collect();
+    for (i, field) in fields.iter().enumerate() {
+        let before = tokens.len();
+        tokens.extend(field.split_whitespace());
+        // A comma at the very end moves nothing.
+        if tokens.len() == before && i + 1 < fields.len() {
+            return Err(format!(
+                "answer {} is empty (a comma with nothing before it)",
+                before + 1
+            ));
+        }
     }
     tokens
         .iter()
         .enumerate()
         .map(|(i, t)| match t.to_ascii_lowercase().as_str() {
-            "a" => Ok(Choice::A),
-            "b" => Ok(Choice::B),
-            _ => Err(format!("answer {} is \"{t}\", not a or b", i + 1)),
+            "a" | "1" => Ok(Choice::A),
+            "b" | "2" => Ok(Choice::B),
+            _ => Err(format!(
+                "answer {} is \"{t}\", not a or b (or 1 or 2)",
+                i + 1
+            )),
         })
         .collect()
 }
@@ -438,7 +452,14 @@ mod tests {
             parse_answers("a,b,B, a\nb\tA").unwrap(),
             vec![A, B, B, A, B, A]
         );
-        assert_eq!(parse_answers(" a,,b \n").unwrap(), vec![A, B]);
+        // An empty field would move every later answer one trial back: refused.
+        let e = parse_answers(" a,,b \n").unwrap_err();
+        assert!(e.contains("answer 2 is empty"), "{e}");
+        assert!(parse_answers(",a")
+            .unwrap_err()
+            .contains("answer 1 is empty"));
+        assert_eq!(parse_answers("a,b,\n").unwrap(), vec![A, B]);
+        assert_eq!(parse_answers("1 2,A").unwrap(), vec![A, B, A]);
         let e = parse_answers("a,b,c").unwrap_err();
         assert!(e.contains("answer 3 is \"c\""), "{e}");
         assert!(parse_answers(" ,\n").is_err());
