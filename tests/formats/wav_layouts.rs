@@ -334,7 +334,8 @@ fn from_bytes_decodes_like_a_file() {
 
 /// Headers that contradict themselves are refused, not read one way of several: two `fmt `
 /// chunks (the second won; ffmpeg takes the first), a sample size larger than its container
-/// (17 bits in 2 bytes), and 16-bit mono in 4-byte blocks (two samples were read as one).
+/// (17 bits in 2 bytes), and WAVE_FORMAT_EXTENSIBLE 16-bit mono in 4-byte blocks (two samples
+/// were read as one).
 #[test]
 fn self_contradicting_headers_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -360,7 +361,10 @@ fn self_contradicting_headers_are_refused() {
         (
             "mono_align4.wav",
             vec![
-                chunk(b"fmt ", &fmt(1, 1, 44_100, 4, 16, &[])),
+                chunk(
+                    b"fmt ",
+                    &fmt(0xFFFE, 1, 44_100, 4, 16, &extensible(16, 1, 0)),
+                ),
                 chunk(b"data", &data),
             ],
             "16-bit samples do not fit",
@@ -370,6 +374,53 @@ fn self_contradicting_headers_are_refused() {
         let p = write(dir.path(), name, &riff(&chunks, None));
         let e = read_all(&p).expect_err(name);
         assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+    }
+}
+
+/// Plain PCM (format tag 1) and float (tag 3) keep the sample size their bits imply when
+/// nBlockAlign contradicts it, as sox and ffmpeg do: a 16-bit stereo file whose header said 6
+/// was read as 24-bit samples (noise, its strongest tone at 7.7 kHz for a 440 Hz sine), exit 0;
+/// 16-bit mono saying 4 was refused.
+#[test]
+fn plain_pcm_keeps_its_sample_size_whatever_the_block_align_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, vals) = i16_samples(64);
+    let floats: Vec<f32> = (0..128).map(|i| (i as f32 - 64.0) / 128.0).collect();
+    let fdata: Vec<u8> = floats.iter().flat_map(|v| v.to_le_bytes()).collect();
+    // `fmt`'s container bytes set nBlockAlign (channels x them): each one here is wrong.
+    for (name, tag, ch, container, bits, data, want) in [
+        ("s16_align6.wav", 1, 2, 3, 16, &data, vals.clone()),
+        ("m16_align4.wav", 1, 1, 4, 16, &data, vals.clone()),
+        ("s16_align2.wav", 1, 2, 1, 16, &data, vals.clone()),
+        (
+            "f32_align12.wav",
+            3,
+            2,
+            6,
+            32,
+            &fdata,
+            floats.iter().map(|&v| f64::from(v)).collect(),
+        ),
+    ] {
+        let bytes = riff(
+            &[
+                chunk(b"fmt ", &fmt(tag, ch, 44_100, container, bits, &[])),
+                chunk(b"data", data),
+            ],
+            None,
+        );
+        let p = write(dir.path(), name, &bytes);
+        assert_eq!(read_all(&p), Ok(want), "{name}");
+        let info = *Decoder::open(&p).unwrap().info();
+        assert_eq!(
+            (info.channels, info.bits, info.frames),
+            (
+                ch,
+                bits,
+                (data.len() / (usize::from(ch) * usize::from(bits / 8))) as u64
+            ),
+            "{name}"
+        );
     }
 }
 
