@@ -203,6 +203,31 @@ fn streamed_sizes_read_to_the_end_of_the_file() {
     }
 }
 
+/// arecord recording to standard output writes RIFF size 0x80000024 and data size 0x80000000;
+/// piped to iemsim, that was refused ("the audio ends after 300 of the 536870912 frames its
+/// header announces"). On a stream it now reads to the end, as sox and ffmpeg do.
+#[test]
+fn arecord_streamed_size_reads_to_the_end_of_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(300);
+    let mut d = b"data".to_vec();
+    d.extend_from_slice(&0x8000_0000u32.to_le_bytes());
+    d.extend_from_slice(&data);
+    let bytes = riff(
+        &[chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])), d],
+        Some(0x8000_0024),
+    );
+    let o = crate::common::cli::run_with_stdin(
+        &["export", "-", "-p", "ba", "--bits", "32f", "-o", "out.wav"],
+        dir.path(),
+        &bytes,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let out = Decoder::open(&dir.path().join("out.wav")).unwrap();
+    assert_eq!(out.info().frames, (want.len() / 2) as u64);
+}
+
 /// RF64 (EBU Tech 3306): sizes in `ds64`, 0xFFFFFFFF in the 32-bit fields.
 #[test]
 fn rf64_is_read() {

@@ -20,7 +20,8 @@
 //! - integer samples are left-justified in their container: `wValidBitsPerSample` 24 in a 4-byte
 //!   container is the top 24 bits, so every 4-byte integer sample is `i32 / 2^31`;
 //! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
-//!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file;
+//!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file; so
+//!   does `0x80000000` (arecord writing to standard output) when the input is a stream;
 //! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`.
 
 use super::input::Input;
@@ -32,6 +33,9 @@ use std::path::{Path, PathBuf};
 
 /// The sizes streamed writers put where they cannot know the real one.
 const UNKNOWN_SIZES: [u32; 3] = [0xFFFF_FFFF, 0x7FFF_F000, 0];
+/// The data size arecord writes when it records to standard output (RIFF size 0x80000024); a
+/// placeholder only on a stream: a file may really hold that much.
+const ARECORD_SIZE: u32 = 0x8000_0000;
 /// Chunks read into memory (fmt, ds64, LIST) are small; anything larger is skipped past this.
 const MAX_SMALL_CHUNK: u32 = 1 << 16;
 
@@ -156,6 +160,8 @@ impl WavReader {
         let data_len = match (rf64, ds64_data) {
             (true, Some(n)) if data_size == u32::MAX => Some(n),
             _ if UNKNOWN_SIZES.contains(&data_size) => None,
+            // arecord writing to standard output: a stream cannot hold its 2 GiB.
+            _ if data_size == ARECORD_SIZE && !c.input.is_seekable() => None,
             _ => Some(u64::from(data_size)),
         };
         let held = c.input.len().map(|l| l.saturating_sub(data_start));
