@@ -37,6 +37,9 @@ pub enum DecodeError {
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
     Unsupported { path: PathBuf, detail: String },
+    /// A format iemsim reads, holding what its decoder cannot decode (or would decode wrong).
+    #[error("{path}: cannot decode: {detail}")]
+    Undecodable { path: PathBuf, detail: String },
     #[error("{path}: no audio in it (zero frames)")]
     Empty { path: PathBuf },
     /// A FIFO that no program has open for writing: read now, it would be empty (and a writer
@@ -62,6 +65,7 @@ impl From<DecodeError> for crate::error::Error {
             | D::Truncated { path, .. }
             | D::Corrupt { path, .. }
             | D::Unsupported { path, .. }
+            | D::Undecodable { path, .. }
             | D::Empty { path }
             | D::NoWriter { path }
             | D::NotSeekable { path, .. } => (Class::Input, path),
