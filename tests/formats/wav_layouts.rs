@@ -466,6 +466,25 @@ fn a_data_size_past_the_end_by_less_than_a_frame_reads_every_frame() {
     assert_eq!(read_all(&p).unwrap(), vals);
 }
 
+/// A valid FLAC without a frame (what `flac` makes of empty input; `flac -t` passes it) has no
+/// audio, as an empty WAV: it was called "corrupt: a FLAC file whose header ... does not parse".
+#[test]
+fn a_flac_without_frames_has_no_audio() {
+    let mut flac = b"fLaC\x80\0\0\x22".to_vec();
+    // STREAMINFO: blocks of 4096, frame sizes unknown, 44.1 kHz, 2 channels, 16 bits, 0 samples.
+    flac.extend_from_slice(&[0x10, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x0A, 0xC4, 0x42, 0xF0]);
+    flac.extend_from_slice(&[0; 20]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "zero.flac", &flac);
+    let out = crate::common::cli::run(&["export", "zero.flac", "-p", "ba"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("zero.flac") && err.contains("no audio in it (zero frames)"),
+        "{err}"
+    );
+}
+
 /// A FLAC whose metadata does not parse is a damaged FLAC, and AIFF and CAF are formats iemsim
 /// does not read: each was "not an audio file".
 #[test]
