@@ -203,6 +203,31 @@ fn streamed_sizes_read_to_the_end_of_the_file() {
     }
 }
 
+/// arecord recording to standard output writes RIFF size 0x80000024 and data size 0x80000000;
+/// piped to iemsim, that was refused ("the audio ends after 300 of the 536870912 frames its
+/// header announces"). On a stream it now reads to the end, as sox and ffmpeg do.
+#[test]
+fn arecord_streamed_size_reads_to_the_end_of_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(300);
+    let mut d = b"data".to_vec();
+    d.extend_from_slice(&0x8000_0000u32.to_le_bytes());
+    d.extend_from_slice(&data);
+    let bytes = riff(
+        &[chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])), d],
+        Some(0x8000_0024),
+    );
+    let o = crate::common::cli::run_with_stdin(
+        &["export", "-", "-p", "ba", "--bits", "32f", "-o", "out.wav"],
+        dir.path(),
+        &bytes,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let out = Decoder::open(&dir.path().join("out.wav")).unwrap();
+    assert_eq!(out.info().frames, (want.len() / 2) as u64);
+}
+
 /// RF64 (EBU Tech 3306): sizes in `ds64`, 0xFFFFFFFF in the 32-bit fields.
 #[test]
 fn rf64_is_read() {
@@ -334,7 +359,8 @@ fn from_bytes_decodes_like_a_file() {
 
 /// Headers that contradict themselves are refused, not read one way of several: two `fmt `
 /// chunks (the second won; ffmpeg takes the first), a sample size larger than its container
-/// (17 bits in 2 bytes), and 16-bit mono in 4-byte blocks (two samples were read as one).
+/// (17 bits in 2 bytes), and WAVE_FORMAT_EXTENSIBLE 16-bit mono in 4-byte blocks (two samples
+/// were read as one).
 #[test]
 fn self_contradicting_headers_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -360,7 +386,10 @@ fn self_contradicting_headers_are_refused() {
         (
             "mono_align4.wav",
             vec![
-                chunk(b"fmt ", &fmt(1, 1, 44_100, 4, 16, &[])),
+                chunk(
+                    b"fmt ",
+                    &fmt(0xFFFE, 1, 44_100, 4, 16, &extensible(16, 1, 0)),
+                ),
                 chunk(b"data", &data),
             ],
             "16-bit samples do not fit",
@@ -370,6 +399,53 @@ fn self_contradicting_headers_are_refused() {
         let p = write(dir.path(), name, &riff(&chunks, None));
         let e = read_all(&p).expect_err(name);
         assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+    }
+}
+
+/// Plain PCM (format tag 1) and float (tag 3) keep the sample size their bits imply when
+/// nBlockAlign contradicts it, as sox and ffmpeg do: a 16-bit stereo file whose header said 6
+/// was read as 24-bit samples (noise, its strongest tone at 7.7 kHz for a 440 Hz sine), exit 0;
+/// 16-bit mono saying 4 was refused.
+#[test]
+fn plain_pcm_keeps_its_sample_size_whatever_the_block_align_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, vals) = i16_samples(64);
+    let floats: Vec<f32> = (0..128).map(|i| (i as f32 - 64.0) / 128.0).collect();
+    let fdata: Vec<u8> = floats.iter().flat_map(|v| v.to_le_bytes()).collect();
+    // `fmt`'s container bytes set nBlockAlign (channels x them): each one here is wrong.
+    for (name, tag, ch, container, bits, data, want) in [
+        ("s16_align6.wav", 1, 2, 3, 16, &data, vals.clone()),
+        ("m16_align4.wav", 1, 1, 4, 16, &data, vals.clone()),
+        ("s16_align2.wav", 1, 2, 1, 16, &data, vals.clone()),
+        (
+            "f32_align12.wav",
+            3,
+            2,
+            6,
+            32,
+            &fdata,
+            floats.iter().map(|&v| f64::from(v)).collect(),
+        ),
+    ] {
+        let bytes = riff(
+            &[
+                chunk(b"fmt ", &fmt(tag, ch, 44_100, container, bits, &[])),
+                chunk(b"data", data),
+            ],
+            None,
+        );
+        let p = write(dir.path(), name, &bytes);
+        assert_eq!(read_all(&p), Ok(want), "{name}");
+        let info = *Decoder::open(&p).unwrap().info();
+        assert_eq!(
+            (info.channels, info.bits, info.frames),
+            (
+                ch,
+                bits,
+                (data.len() / (usize::from(ch) * usize::from(bits / 8))) as u64
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -388,6 +464,25 @@ fn a_data_size_past_the_end_by_less_than_a_frame_reads_every_frame() {
     );
     let p = write(dir.path(), "plus1.wav", &bytes);
     assert_eq!(read_all(&p).unwrap(), vals);
+}
+
+/// A valid FLAC without a frame (what `flac` makes of empty input; `flac -t` passes it) has no
+/// audio, as an empty WAV: it was called "corrupt: a FLAC file whose header ... does not parse".
+#[test]
+fn a_flac_without_frames_has_no_audio() {
+    let mut flac = b"fLaC\x80\0\0\x22".to_vec();
+    // STREAMINFO: blocks of 4096, frame sizes unknown, 44.1 kHz, 2 channels, 16 bits, 0 samples.
+    flac.extend_from_slice(&[0x10, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x0A, 0xC4, 0x42, 0xF0]);
+    flac.extend_from_slice(&[0; 20]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "zero.flac", &flac);
+    let out = crate::common::cli::run(&["export", "zero.flac", "-p", "ba"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("zero.flac") && err.contains("no audio in it (zero frames)"),
+        "{err}"
+    );
 }
 
 /// A FLAC whose metadata does not parse is a damaged FLAC, and AIFF and CAF are formats iemsim

@@ -129,17 +129,9 @@ impl CodecReader {
                 detail: format!("the {container} audio track's codec is not one iemsim decodes"),
             })?;
         let (codec, lossless) = codec_name(params.codec);
-        let decoder = symphonia::default::get_codecs()
-            .make_audio_decoder(&params, &AudioDecoderOptions::default())
-            .map_err(|_| DecodeError::Unsupported {
-                path: p(),
-                // `codec_name` knows only the codecs that decode; anything else (Opus, AC-3, ...) is
-                // named by what iemsim does read.
-                detail: format!(
-                    "the audio in this {container} file uses a codec iemsim does not decode"
-                ),
-            })?;
+        let decoder = make_decoder(&params, container, path)?;
         let channels = params.channels.as_ref().map_or(0, |c| c.count()) as u16;
+        refuse_wrong_decodes(codec, channels, path)?;
         let sample_rate = params.sample_rate.unwrap_or(0);
         let bits = if lossless {
             params
@@ -499,6 +491,101 @@ fn mp4_timing(input: &mut Input) -> io::Result<Option<Mp4Timing>> {
     let timing = (n == 8 && &head[4..] == b"ftyp").then(|| Mp4Timing::read(input, len));
     input.seek(SeekFrom::Start(0))?;
     Ok(timing)
+}
+
+/// Why symphonia's decoder refused a codec iemsim reads, when it is a limit of that decoder:
+/// its AAC decoder takes AAC-LC in 1024-frame packets, mono or stereo (`AacDecoder::try_new`).
+/// A 5.1 AAC .m4a was said to use "a codec iemsim does not decode".
+fn beyond_decoder(
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    path: &Path,
+) -> Option<DecodeError> {
+    if params.codec != CODEC_ID_AAC {
+        return None;
+    }
+    let channels = params.channels.as_ref().map_or(0, |c| c.count());
+    // AudioSpecificConfig: the object type is its first 5 bits (2 = AAC-LC, 5 = SBR, 29 = PS).
+    let object_type = params
+        .extra_data
+        .as_deref()
+        .and_then(|b| b.first())
+        .map(|b| b >> 3);
+    let what = if channels > 2 {
+        format!("AAC with {channels} channels: iemsim's AAC decoder reads mono and stereo only")
+    } else if matches!(object_type, Some(5 | 29)) {
+        "HE-AAC (SBR/PS): iemsim's AAC decoder reads AAC-LC only".into()
+    } else {
+        "AAC other than AAC-LC with 1024-frame packets: iemsim's AAC decoder reads that only".into()
+    };
+    Some(DecodeError::Undecodable {
+        path: path.to_path_buf(),
+        detail: format!("{what}; convert it first: {}", convert_hint(path)),
+    })
+}
+
+/// Refuses what symphonia decodes without an error but wrongly. Its Vorbis decoder (0.6.1)
+/// writes the partition classes of a multi-channel residue of type 0/1 past each channel's slice
+/// (`decode_classes` in residue.rs is handed the rest of the array), overwriting the next
+/// channel's: libvorbis codes 3 or more channels that way, and every channel of a 5.1 file came
+/// out with the others leaking in (signal-to-error 24 to -3 dB where ffmpeg's decode gives 35
+/// to 40), with exit 0. Mono and stereo (libvorbis couples those into one type 2 residue)
+/// decode right.
+fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), DecodeError> {
+    if codec == "Vorbis" && channels > 2 {
+        return Err(DecodeError::Undecodable {
+            path: path.to_path_buf(),
+            detail: format!(
+                "Ogg Vorbis with {channels} channels: iemsim's Vorbis decoder mixes the channels \
+                 of streams with more than 2 into each other, so it does not read them; convert \
+                 it first: {}",
+                convert_hint(path)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `ffmpeg -i IN IN.flac`, quoted for a shell where needed (`-`: standard input).
+fn convert_hint(path: &Path) -> String {
+    let quote = |p: &Path| {
+        let s = p.display().to_string();
+        if s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/+,:@%".contains(c))
+        {
+            s
+        } else {
+            format!("'{}'", s.replace('\'', r"'\''"))
+        }
+    };
+    if path.as_os_str() == "-" {
+        "ffmpeg -i - out.flac".into()
+    } else {
+        format!(
+            "ffmpeg -i {} {}",
+            quote(path),
+            quote(&path.with_extension("flac"))
+        )
+    }
+}
+
+/// symphonia's decoder for `params`, or why there is none.
+fn make_decoder(
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    container: &str,
+    path: &Path,
+) -> Result<Box<dyn AudioDecoder>, DecodeError> {
+    symphonia::default::get_codecs()
+        .make_audio_decoder(params, &AudioDecoderOptions::default())
+        .map_err(|_| {
+            beyond_decoder(params, path).unwrap_or_else(|| DecodeError::Unsupported {
+                path: path.to_path_buf(),
+                // `codec_name` knows only the codecs that decode; anything else (Opus, AC-3,
+                // ...) is named by what iemsim does read.
+                detail: format!(
+                    "the audio in this {container} file uses a codec iemsim does not decode"
+                ),
+            })
+        })
 }
 
 fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str, bool) {

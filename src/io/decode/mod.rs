@@ -7,6 +7,7 @@
 
 pub mod builtin;
 mod codec;
+mod ends;
 mod input;
 mod mp4_gapless;
 pub mod nonfinite;
@@ -19,6 +20,7 @@ use input::Input;
 use serde::Serialize;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Limits beyond which a header is treated as corrupt rather than exotic.
 pub const MAX_CHANNELS: u16 = 8;
@@ -37,6 +39,9 @@ pub enum DecodeError {
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
     Unsupported { path: PathBuf, detail: String },
+    /// A format iemsim reads, holding what its decoder cannot decode (or would decode wrong).
+    #[error("{path}: cannot decode: {detail}")]
+    Undecodable { path: PathBuf, detail: String },
     #[error("{path}: no audio in it (zero frames)")]
     Empty { path: PathBuf },
     /// A FIFO that no program has open for writing: read now, it would be empty (and a writer
@@ -62,6 +67,7 @@ impl From<DecodeError> for crate::error::Error {
             | D::Truncated { path, .. }
             | D::Corrupt { path, .. }
             | D::Unsupported { path, .. }
+            | D::Undecodable { path, .. }
             | D::Empty { path }
             | D::NoWriter { path }
             | D::NotSeekable { path, .. } => (Class::Input, path),
@@ -135,6 +141,9 @@ pub struct Decoder {
     tags: Tags,
     position: u64,
     nonfinite: NonFinite,
+    /// The pages of an Ogg stream (standard input, a pipe) as they were read: whether it ended
+    /// without its last page.
+    ogg_pages: Option<Arc<Mutex<ends::PageWalk>>>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -197,10 +206,29 @@ impl Decoder {
         if got == 0 {
             return Err(DecodeError::Empty { path: p() });
         }
-        let (backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
+        let read_err = |source| DecodeError::Read { path: p(), source };
+        let mut ogg_cut = false;
+        let mut ogg_pages = None;
+        let (mut backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
             let (r, info, tags) = wav::WavReader::open(&mut input, magic, path)?;
             (Backend::Wav(r, input), info, tags)
         } else {
+            // A valid FLAC of metadata alone: symphonia's probe fails on it ("corrupt").
+            if seekable
+                && &magic == b"fLaC"
+                && ends::flac_without_frames(&mut input).map_err(read_err)?
+            {
+                return Err(DecodeError::Empty { path: p() });
+            }
+            if &magic == b"OggS" {
+                if seekable {
+                    ogg_cut = ends::ogg_cut_short(&mut input).map_err(read_err)?;
+                } else if let Input::Stream(s) = input {
+                    let (tap, walk) = ends::OggTap::new(s, &magic);
+                    input = Input::Stream(io::BufReader::new(Box::new(tap)));
+                    ogg_pages = Some(walk);
+                }
+            }
             let prefix = if seekable {
                 input
                     .seek_to(0)
@@ -217,6 +245,21 @@ impl Decoder {
         if info.length_known && info.frames == 0 {
             return Err(DecodeError::Empty { path: p() });
         }
+        // symphonia reads a cut Ogg file as a shorter stream: its last page's flag tells.
+        if ogg_cut {
+            let frames = match &mut backend {
+                Backend::Codec(r) if !info.length_known => r.count_frames()?,
+                _ => info.frames,
+            };
+            return Err(DecodeError::Corrupt {
+                path: p(),
+                detail: format!(
+                    "damaged or truncated: the Ogg stream ends after {frames} frames ({}) without \
+                     its last page (the end-of-stream flag)",
+                    nonfinite::clock(frames, info.sample_rate)
+                ),
+            });
+        }
         let mut decoder = Self {
             backend,
             info,
@@ -225,6 +268,7 @@ impl Decoder {
             tags,
             position: 0,
             nonfinite: NonFinite::default(),
+            ogg_pages,
         };
         // An MP3 without a LAME tag gives no length but an estimate from its bitrate: count it.
         if decoder.info.codec == "MP3" {
@@ -315,6 +359,18 @@ impl Decoder {
                 ),
             });
         }
+        let cut = |w: &Arc<Mutex<ends::PageWalk>>| w.lock().is_ok_and(|w| w.cut_short());
+        if n == 0 && self.ogg_pages.as_ref().is_some_and(cut) {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "damaged or truncated: the Ogg stream ends after {} frames ({}) without its \
+                     last page (the end-of-stream flag)",
+                    self.position,
+                    nonfinite::clock(self.position, self.info.sample_rate)
+                ),
+            });
+        }
         self.nonfinite.clean(&mut buf[..n * ch], self.position, ch);
         self.position += n as u64;
         // Unknown, or an MP3 header's count that the stream went past (files joined by `cat`).
@@ -342,7 +398,7 @@ impl Decoder {
     }
 
     /// Makes the length known for a seekable file whose header does not give it (a FLAC
-    /// written to a pipe has 0 in STREAMINFO, a cut Ogg no last page), by counting its packets
+    /// written to a pipe has 0 in STREAMINFO), by counting its packets
     /// without decoding them: what needs the length up front (`play`'s seek bar, `--start`) asks
     /// this. A no-op when the length is known or the input is a stream.
     pub fn measure_length(&mut self) -> Result<(), DecodeError> {

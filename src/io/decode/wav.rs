@@ -14,10 +14,14 @@
 //!   (`fact` of 4 or 8 bytes, `bext`, `JUNK`...);
 //! - `fmt ` may be 14, 16, 18 or 40+ bytes; `cbSize` is read only when present and only trusted
 //!   as far as the chunk goes;
+//! - plain PCM and IEEE float (format tags 1 and 3, not `WAVE_FORMAT_EXTENSIBLE`) of 8, 16, 24 or
+//!   32 bits hold each sample in bits / 8 bytes whatever `nBlockAlign` says, as sox and ffmpeg
+//!   read them; `WAVE_FORMAT_EXTENSIBLE`'s block size gives its container (24 bits in 4 bytes);
 //! - integer samples are left-justified in their container: `wValidBitsPerSample` 24 in a 4-byte
 //!   container is the top 24 bits, so every 4-byte integer sample is `i32 / 2^31`;
 //! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
-//!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file;
+//!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file; so
+//!   does `0x80000000` (arecord writing to standard output) when the input is a stream;
 //! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`.
 
 use super::input::Input;
@@ -29,6 +33,9 @@ use std::path::{Path, PathBuf};
 
 /// The sizes streamed writers put where they cannot know the real one.
 const UNKNOWN_SIZES: [u32; 3] = [0xFFFF_FFFF, 0x7FFF_F000, 0];
+/// The data size arecord writes when it records to standard output (RIFF size 0x80000024); a
+/// placeholder only on a stream: a file may really hold that much.
+const ARECORD_SIZE: u32 = 0x8000_0000;
 /// Chunks read into memory (fmt, ds64, LIST) are small; anything larger is skipped past this.
 const MAX_SMALL_CHUNK: u32 = 1 << 16;
 
@@ -115,6 +122,8 @@ struct Fmt {
     bits: u16,
     valid_bits: u16,
     channel_mask: u32,
+    /// WAVE_FORMAT_EXTENSIBLE: its block size says the container (24 valid bits in 4 bytes).
+    extensible: bool,
 }
 
 impl WavReader {
@@ -147,10 +156,12 @@ impl WavReader {
         } else {
             (container * 8) as u16
         };
-        let frame_bytes = u64::from(fmt.block_align);
+        let frame_bytes = (container * usize::from(fmt.channels)) as u64;
         let data_len = match (rf64, ds64_data) {
             (true, Some(n)) if data_size == u32::MAX => Some(n),
             _ if UNKNOWN_SIZES.contains(&data_size) => None,
+            // arecord writing to standard output: a stream cannot hold its 2 GiB.
+            _ if data_size == ARECORD_SIZE && !c.input.is_seekable() => None,
             _ => Some(u64::from(data_size)),
         };
         let held = c.input.len().map(|l| l.saturating_sub(data_start));
@@ -291,16 +302,19 @@ fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), Deco
 /// How the samples are stored, and the bytes of one sample: refused when the header
 /// contradicts itself or holds an encoding iemsim does not read.
 fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError> {
-    let bad = |detail: String| DecodeError::Unsupported {
-        path: path.to_path_buf(),
-        detail,
-    };
     let corrupt = |detail: String| DecodeError::Corrupt {
         path: path.to_path_buf(),
         detail,
     };
     if fmt.channels == 0 {
         return Err(corrupt("the header says 0 channels".into()));
+    }
+    let float = fmt.tag == 3;
+    // Plain PCM and float (not WAVE_FORMAT_EXTENSIBLE) store each sample in the whole bytes its
+    // size needs, so the block is channels x that: sox and ffmpeg read it so whatever
+    // nBlockAlign says (a 16-bit stereo file saying 6 was read as 24-bit: noise).
+    if (fmt.tag == 1 || float) && !fmt.extensible && matches!(fmt.bits, 8 | 16 | 24 | 32) {
+        return encoding(fmt, usize::from(fmt.bits / 8), path);
     }
     let container = usize::from(fmt.block_align / fmt.channels.max(1));
     if container == 0 || usize::from(fmt.block_align) != container * usize::from(fmt.channels) {
@@ -309,16 +323,26 @@ fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError>
             fmt.block_align, fmt.channels
         )));
     }
-    let float = fmt.tag == 3;
-    // The header's sample size must fit its container: 17 bits in 2 bytes is a damaged header,
-    // and 16 bits in a 4-byte mono block says the blocks are not what the samples are (it read
-    // two samples as one). 24 in 4 bytes is the one padded layout writers use.
+    // Otherwise (WAVE_FORMAT_EXTENSIBLE, or a size not in whole bytes) the block says the
+    // container, and the header's sample size must fit it: 17 bits in 2 bytes is a damaged
+    // header, and 16 bits in a 4-byte mono block says the blocks are not what the samples are
+    // (it read two samples as one). 24 in 4 bytes is the one padded layout writers use.
     let bits = usize::from(fmt.bits);
     if (fmt.tag == 1 || float) && (bits > 8 * container || bits + 16 <= 8 * container) {
         return Err(corrupt(format!(
             "{bits}-bit samples do not fit its {container}-byte blocks per channel"
         )));
     }
+    encoding(fmt, container, path)
+}
+
+/// The encoding of samples of `container` bytes (refused when iemsim does not read it).
+fn encoding(fmt: &Fmt, container: usize, path: &Path) -> Result<(Encoding, usize), DecodeError> {
+    let bad = |detail: String| DecodeError::Unsupported {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let float = fmt.tag == 3;
     let encoding = match (fmt.tag, container) {
         (1, 1) => Encoding::U8,
         (1, 2) => Encoding::I16,
@@ -363,7 +387,8 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
     };
     let mut valid_bits = 0;
     let mut channel_mask = 0;
-    if tag == 0xFFFE {
+    let extensible = tag == 0xFFFE;
+    if extensible {
         if b.len() < 40 {
             return Err(format!(
                 "WAVE_FORMAT_EXTENSIBLE `fmt ` chunk of {} bytes (40 needed)",
@@ -382,6 +407,7 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
         bits,
         valid_bits,
         channel_mask,
+        extensible,
     })
 }
 
