@@ -90,7 +90,7 @@ pub fn default_output(
     let stem = input
         .file_stem()
         .filter(|_| input.as_os_str() != "-")
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(escaped)
         .unwrap_or_else(|| "stdin".into());
     // Built-in material and standard input have no folder of their own: write here.
     let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
@@ -105,6 +105,19 @@ pub fn default_output(
         portable_name(profile),
         container.extension()
     ))
+}
+
+/// A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ only
+/// there get two outputs (a lossy `\u{FFFD}` gave both one name).
+fn escaped(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A file in an input folder that export leaves out, and why.
@@ -233,6 +246,15 @@ fn marked_output(path: &Path, ext: &str) -> Option<String> {
     })
 }
 
+/// A path as the collision messages name it: as it is when it is UTF-8, else with its invalid bytes
+/// escaped (`"a\\xFF.wav"`), so two names that differ only there do not read alike.
+fn shown(p: &Path) -> String {
+    match p.to_str() {
+        Some(s) => s.to_string(),
+        None => format!("{p:?}"),
+    }
+}
+
 /// Refuses a plan in which two outputs, or an output and an input, would be one file, before
 /// anything is written: `a.wav` and `a.WAV` both map to `a.ba.wav`, and the second would fail on
 /// (or with --force overwrite) the file the first just wrote. Names are compared case-folded too,
@@ -241,12 +263,17 @@ fn marked_output(path: &Path, ext: &str) -> Option<String> {
 /// predictable; the user renames one input or exports it separately.
 pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(), ExportError> {
     use std::collections::HashMap;
-    let fold = |p: &Path| p.to_string_lossy().to_lowercase();
-    let mut inputs: HashMap<String, &Path> = HashMap::new();
+    // Case-folded; a name that is not UTF-8 keeps its own bytes (ASCII-folded), so two names that
+    // differ only in their invalid bytes stay two names.
+    let fold = |p: &Path| match p.to_str() {
+        Some(s) => s.to_lowercase().into_bytes(),
+        None => p.as_os_str().as_encoded_bytes().to_ascii_lowercase(),
+    };
+    let mut inputs: HashMap<Vec<u8>, &Path> = HashMap::new();
     for (input, _) in plan {
         inputs.insert(fold(input), input);
     }
-    let mut outputs: HashMap<String, (&Path, &str, &Path)> = HashMap::new();
+    let mut outputs: HashMap<Vec<u8>, (&Path, &str, &Path)> = HashMap::new();
     for (input, jobs) in plan {
         for (profile, out) in jobs {
             let key = fold(out);
@@ -264,25 +291,25 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
                 };
                 return Err(ExportError::Collision(format!(
                     "{} [{}] and {} [{}] {what} {}{}; {advice} (nothing was written)",
-                    other_in.display(),
+                    shown(other_in),
                     other_profile,
-                    input.display(),
+                    shown(input),
                     profile.name,
-                    other_out.display(),
+                    shown(other_out),
                     if other_out == out {
                         String::new()
                     } else {
-                        format!(" and {}", out.display())
+                        format!(" and {}", shown(out))
                     }
                 )));
             }
             if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {
                 return Err(ExportError::Collision(format!(
                     "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them (nothing was written)",
-                    input.display(),
+                    shown(input),
                     profile.name,
-                    out.display(),
-                    other_in.display()
+                    shown(out),
+                    shown(other_in)
                 )));
             }
             outputs.insert(key, (input, &profile.name, out));

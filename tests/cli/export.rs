@@ -1120,3 +1120,29 @@ fn skip_lines_name_a_flac_output_and_a_broken_link() {
     assert!(line("old.ba.flac").contains("(NAME.PROFILE.flac)"), "{err}");
     assert!(line("link.wav").contains("a broken symbolic link"), "{err}");
 }
+
+/// Two inputs whose names differ only in bytes that are not UTF-8 (`a\xFF.wav`, `a\xFE.wav`) are
+/// two files with two outputs (`a%FF.ba.wav`, `a%FE.ba.wav`): their outputs' names were lossy
+/// text (`a\u{FFFD}.ba.wav` for both), so the folder was refused. Two that do collide are named
+/// with their bytes escaped.
+#[test]
+fn names_that_are_not_utf8_collide_only_when_they_are_one_name() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(2400, 1, 48_000);
+    let name = |b: &[u8]| d.join(std::ffi::OsStr::from_bytes(b));
+    write_wav(&name(b"a\xFF.wav"), &data, 1, 48_000, 16, false);
+    write_wav(&name(b"a\xFE.wav"), &data, 1, 48_000, 16, false);
+    let o = iemsim(&["export", ".", "-p", "ba"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Each invalid byte is written %XX in the output's name.
+    assert!(d.join("a%FF.ba.wav").is_file() && d.join("a%FE.ba.wav").is_file());
+    // `A\xFF.WAV` is `a\xFF.wav` on a case-insensitive filesystem: refused, bytes shown.
+    fs::remove_file(name(b"a\xFE.wav")).unwrap();
+    write_wav(&name(b"A\xFF.WAV"), &data, 1, 48_000, 16, false);
+    let o = iemsim(&["export", ".", "-p", "dd"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("\\xFF"), "{err}");
+}
