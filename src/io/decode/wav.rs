@@ -14,9 +14,9 @@
 //!   (`fact` of 4 or 8 bytes, `bext`, `JUNK`...);
 //! - `fmt ` may be 14, 16, 18 or 40+ bytes; `cbSize` is read only when present and only trusted
 //!   as far as the chunk goes;
-//! - plain PCM and IEEE float (format tags 1 and 3, not `WAVE_FORMAT_EXTENSIBLE`) of 8, 16, 24 or
-//!   32 bits hold each sample in bits / 8 bytes whatever `nBlockAlign` says, as sox and ffmpeg
-//!   read them; `WAVE_FORMAT_EXTENSIBLE`'s block size gives its container (24 bits in 4 bytes);
+//! - PCM and IEEE float (format tags 1 and 3, plain or `WAVE_FORMAT_EXTENSIBLE`) of 8, 16, 24 or
+//!   32 bits hold each sample in `wBitsPerSample` / 8 bytes whatever `nBlockAlign` says, as sox
+//!   and ffmpeg read them (for `WAVE_FORMAT_EXTENSIBLE` that is the container: 24 valid bits in 32);
 //! - integer samples are left-justified in their container: `wValidBitsPerSample` 24 in a 4-byte
 //!   container is the top 24 bits, so every 4-byte integer sample is `i32 / 2^31`;
 //! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
@@ -122,8 +122,6 @@ struct Fmt {
     bits: u16,
     valid_bits: u16,
     channel_mask: u32,
-    /// WAVE_FORMAT_EXTENSIBLE: its block size says the container (24 valid bits in 4 bytes).
-    extensible: bool,
 }
 
 impl WavReader {
@@ -310,10 +308,11 @@ fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError>
         return Err(corrupt("the header says 0 channels".into()));
     }
     let float = fmt.tag == 3;
-    // Plain PCM and float (not WAVE_FORMAT_EXTENSIBLE) store each sample in the whole bytes its
-    // size needs, so the block is channels x that: sox and ffmpeg read it so whatever
-    // nBlockAlign says (a 16-bit stereo file saying 6 was read as 24-bit: noise).
-    if (fmt.tag == 1 || float) && !fmt.extensible && matches!(fmt.bits, 8 | 16 | 24 | 32) {
+    // PCM and float store each sample in the whole bytes `wBitsPerSample` says (for
+    // WAVE_FORMAT_EXTENSIBLE that is the container: 24 valid bits in 32), so the block is channels
+    // x that: sox and ffmpeg read it so whatever nBlockAlign says (a 16-bit stereo file saying 6
+    // was read as 24-bit: noise, exit 0).
+    if (fmt.tag == 1 || float) && matches!(fmt.bits, 8 | 16 | 24 | 32) {
         return encoding(fmt, usize::from(fmt.bits / 8), path);
     }
     let container = usize::from(fmt.block_align / fmt.channels.max(1));
@@ -387,8 +386,7 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
     };
     let mut valid_bits = 0;
     let mut channel_mask = 0;
-    let extensible = tag == 0xFFFE;
-    if extensible {
+    if tag == 0xFFFE {
         if b.len() < 40 {
             return Err(format!(
                 "WAVE_FORMAT_EXTENSIBLE `fmt ` chunk of {} bytes (40 needed)",
@@ -407,7 +405,6 @@ fn parse_fmt(b: &[u8]) -> Result<Fmt, String> {
         bits,
         valid_bits,
         channel_mask,
-        extensible,
     })
 }
 
