@@ -35,7 +35,7 @@ pub const DEFAULT_INPUT: &str = "samples/music.wav";
     after_help = "Start with:\n  iemsim play                      A/B of ba vs dd on the bundled sample\n  \
         iemsim demo sibilance            what sibilance is, and how to hear it\n  \
         iemsim profiles                  the built-in profiles\n  \
-        iemsim export -p ba -p dd        the sample through ba and dd: two matched WAVs beside it"
+        iemsim export -p ba -p dd        two matched WAVs of the sample, here (in a clone: in samples/)"
 )]
 pub struct Cli {
     #[command(subcommand)]
