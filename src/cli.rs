@@ -35,7 +35,7 @@ pub const DEFAULT_INPUT: &str = "samples/music.wav";
     after_help = "Start with:\n  iemsim play                      A/B of ba vs dd on the bundled sample\n  \
         iemsim demo sibilance            what sibilance is, and how to hear it\n  \
         iemsim profiles                  the built-in profiles\n  \
-        iemsim export -p ba -p dd        the sample through ba and dd: two matched WAVs beside it"
+        iemsim export -p ba -p dd        two matched WAVs of the sample, here (in a clone: in samples/)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -108,7 +108,8 @@ pub enum Command {
     /// click-free.
     #[command(
         after_help = "Keys: space pause · a / b / tab switch · ←/→ seek 5 s · l loop (mark start, end, clear) · \
-        m loudness matching on/off · 1-9 load a profile into the live side · p pick any profile (built-in, \
+        m loudness matching on/off · 1-9 load a profile into the live side (the built-ins, then your own, in \
+        `iemsim profiles` order: 1-7 with none of your own) · p pick any profile (built-in, \
         per-IEM or your own; type to filter) · ? help · q quit · Esc close help, else quit\n\n\
         Both profiles run all the time; a switch is a 20 ms crossfade and is heard within about 50 ms. \
         Loudness matching (ITU-R BS.1770) lowers the louder side so neither wins by being louder.\n\n\
@@ -130,7 +131,8 @@ pub enum Command {
         iemsim plays to your default output (--device picks another; a PulseAudio sink name works \
         too) and refuses to capture the monitor of that same output (feedback).\n\n\
         Keys: space pause · a / b / tab switch · m loudness matching on/off · 1-9 load a profile into \
-        the live side · p pick any profile (type to filter) · ? help · q quit · Esc close help, else quit\n\n\
+        the live side (the built-ins, then your own, in `iemsim profiles` order: 1-7 with none of \
+        your own) · p pick any profile (type to filter) · ? help · q quit · Esc close help, else quit\n\n\
         Both profiles run all the time; a switch is a 20 ms crossfade. Loudness matching measures \
         both sides over the last 10 s (ITU-R BS.1770, gated) and glides the louder side down at \
         most 1 dB/s, holding still in silence. The two devices' clocks drift apart; an adaptive \
@@ -172,8 +174,9 @@ pub enum Command {
         The file is config.toml in the config folder (IEMSIM_CONFIG_DIR overrides it)."
     )]
     Config(ConfigArgs),
-    /// Print a completion script for your shell on standard output (commands, options, profile
-    /// kinds and other fixed values complete on tab).
+    /// Print a completion script for your shell on standard output (subcommands, options and fixed
+    /// values such as --dither tpdf|none and the demo and generate kinds complete on tab; profile
+    /// names do not: -p, -a and -b offer file names).
     #[command(after_help = "Install (then open a new shell):\n  \
         bash        iemsim completions bash > ~/.local/share/bash-completion/completions/iemsim\n  \
         zsh         iemsim completions zsh > ~/.zfunc/_iemsim\n              \

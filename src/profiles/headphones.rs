@@ -73,12 +73,18 @@ pub fn choose(
     if disabled {
         return Ok(None);
     }
-    // A config folder this user cannot read (another user's HOME, a sandbox) remembers nothing for
-    // this run; a file that reads but does not parse is still an error (`iemsim config` reports both).
+    // A config folder this user may not read (another user's HOME, a sandbox) remembers nothing for
+    // this run; so does a config.toml that cannot be read (a FIFO, a device, over 1 MB), with a
+    // line on stderr (it was silent: a remembered correction was dropped unsaid). A file that reads
+    // but does not parse is still an error (`iemsim config get|set|unset` report all of them).
     let s = match super::settings::load() {
-        Err(
-            super::settings::SettingsError::Io { .. } | super::settings::SettingsError::NoFolder,
-        ) => super::settings::Settings::default(),
+        Err(ref e @ super::settings::SettingsError::Io { ref source, .. }) => {
+            if source.kind() != std::io::ErrorKind::PermissionDenied {
+                crate::io::diag::diag!("iemsim: {e}; remembered settings not used for this run");
+            }
+            super::settings::Settings::default()
+        }
+        Err(super::settings::SettingsError::NoFolder) => super::settings::Settings::default(),
         r => r?,
     };
     match s.headphones {

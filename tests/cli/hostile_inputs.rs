@@ -500,7 +500,8 @@ fn item11_fifos_and_devices_are_refused_at_once() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("FIFO"), "{}", stderr(&o));
     // A config.toml that is a FIFO hung every command: now one that cannot be read is ignored
-    // for the run (as an unreadable config folder is), and reported by `config`.
+    // for the run (as an unreadable config folder is), said in one line (it was silent, so a
+    // remembered headphone correction was dropped unsaid), and reported by `config`.
     let config = d.join("config");
     std::fs::create_dir(&config).unwrap();
     mkfifo(&config.join("config.toml"));
@@ -511,6 +512,13 @@ fn item11_fifos_and_devices_are_refused_at_once() {
         limit,
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("config.toml")
+            && stderr(&o).contains("FIFO")
+            && stderr(&o).contains("not used for this run"),
+        "{}",
+        stderr(&o)
+    );
     let o = bounded(&["config", "get", "headphones"], d, Some(&config), limit);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
