@@ -63,6 +63,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         .map(|name| super::resolve_through(hp.as_ref(), name, Some(fs)))
         .collect::<Result<Vec<_>>>()?;
     let (versions, frames) = measure(&mut src, &profiles, fs, channels)?;
+    // Damaged packets or non-finite samples were measured as silence: say so.
+    if let Some(w) = src.nonfinite_warning() {
+        crate::io::diag::diag!("iemsim: warning: {w}");
+    }
     let report = Report {
         input: &input,
         sample_rate: fs,

@@ -371,6 +371,14 @@ fn a_damaged_mp3_frame_is_concealed_with_a_warning() {
     let (a, ch) = decode(&src);
     let (b, _) = decode(&d.join("hit.wav"));
     assert_eq!(b.len(), a.len(), "length kept");
+    // analyze measures the silence in its place, and says so too.
+    let o = iemsim(&["analyze", "hit.mp3", "--json"], d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("1 damaged MP3 packet replaced by silence"),
+        "{err}"
+    );
 
     // Every other frame header of the file damaged: refused, not a file of silence.
     let mut bytes = std::fs::read(&mp3).unwrap();
@@ -395,6 +403,43 @@ fn a_damaged_mp3_frame_is_concealed_with_a_warning() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("too damaged to decode"), "{err}");
     let _ = ch;
+
+    // 20 damaged frames near the start of a 20 s file (under one in twenty of its 766): kept,
+    // with a warning. They were refused, judged against the packets read so far.
+    let o = iemsim(
+        &["generate", "music", "-o", "long.wav", "--seconds", "20"],
+        d,
+    );
+    assert!(o.status.success());
+    let mp3 = encode(
+        d,
+        &d.join("long.wav"),
+        "long.mp3",
+        &["-c:a", "libmp3lame", "-b:a", "192k"],
+    );
+    let mut bytes = std::fs::read(&mp3).unwrap();
+    let (mut hits, mut i) = (0, 1000);
+    while hits < 30 && i + 4 < bytes.len() {
+        if bytes[i] == 0xFF && bytes[i + 1] == 0xFB && !matches!(bytes[i + 2] >> 4, 0 | 15) {
+            hits += 1;
+            if hits > 10 {
+                bytes[i + 3] |= 0xC0;
+            }
+            i += 400;
+        }
+        i += 1;
+    }
+    std::fs::write(d.join("early.mp3"), &bytes).unwrap();
+    let o = iemsim(
+        &["export", "early.mp3", "-p", "neutral", "-o", "early.wav"],
+        d,
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("20 damaged MP3 packets replaced by silence"),
+        "{err}"
+    );
 }
 
 /// symphonia's Vorbis decoder mixes the channels of a stream of 3 or more (libvorbis codes them

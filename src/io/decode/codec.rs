@@ -67,12 +67,15 @@ pub struct CodecReader {
 
 /// Packets of a lossy stream that the decoder refused (a damaged MP3 frame: a flipped bit, a
 /// header that changes the channel count), each replaced by silence of its length, as ffmpeg
-/// conceals them; one in twenty at most, more is a file too damaged to play.
-#[derive(Debug, Clone, Copy, Default)]
+/// conceals them; more than [`DAMAGED_ALLOWED`] and one in twenty of the stream's packets is a
+/// file too damaged to play.
+#[derive(Debug, Clone, Default)]
 pub struct Damaged {
     pub packets: u64,
     /// Timestamp (frames) of the first.
     pub first_ts: Option<i64>,
+    /// What the decoder said of the last one.
+    pub last_error: String,
 }
 
 /// Damaged packets tolerated before a file counts as corrupt: this many, or one in twenty.
@@ -215,6 +218,7 @@ impl CodecReader {
         let ch = self.channels;
         loop {
             let Some(packet) = self.next_packet()? else {
+                self.judge_damage()?;
                 return Ok(false);
             };
             self.packets += 1;
@@ -223,29 +227,12 @@ impl CodecReader {
                     buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
                     buf.frames()
                 }
-                Err(SymError::DecodeError(m)) if !self.lossless => {
-                    self.damaged.packets += 1;
-                    self.damaged.first_ts.get_or_insert(packet.pts.get());
-                    if self.damaged.packets > DAMAGED_ALLOWED.max(self.packets / 20) {
-                        return Err(DecodeError::Corrupt {
-                            path: self.path.clone(),
-                            detail: format!(
-                                "too damaged to decode: {} of the first {} packets do not decode ({m})",
-                                self.damaged.packets, self.packets
-                            ),
-                        });
-                    }
-                    // The frames the packet would have presented (its delay and padding cut).
-                    let frames = packet
-                        .dur
-                        .get()
-                        .saturating_sub(packet.trim_start.get())
-                        .saturating_sub(packet.trim_end.get());
-                    let frames = usize::try_from(frames).unwrap_or(0);
-                    self.scratch.clear();
-                    self.scratch.resize(frames * ch, 0.0);
-                    frames
-                }
+                // A lossy packet's bits (not the file's reading: that is the format reader's) that
+                // do not decode: a damaged frame, whatever the decoder calls it.
+                Err(
+                    e
+                    @ (SymError::DecodeError(_) | SymError::IoError(_) | SymError::Unsupported(_)),
+                ) if !self.lossless => self.conceal(&packet, &e),
                 Err(e) => return Err(Self::error_at(&self.path, e, "decoding")),
             };
             // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
@@ -267,6 +254,39 @@ impl CodecReader {
                 return Ok(true);
             }
         }
+    }
+
+    /// Silence for a lossy packet that did not decode: the frames it would have presented (its
+    /// delay and padding cut), counted (judged at the end of the stream).
+    fn conceal(&mut self, packet: &Packet, e: &SymError) -> usize {
+        self.damaged.packets += 1;
+        self.damaged.first_ts.get_or_insert(packet.pts.get());
+        self.damaged.last_error = e.to_string();
+        let frames = packet
+            .dur
+            .get()
+            .saturating_sub(packet.trim_start.get())
+            .saturating_sub(packet.trim_end.get());
+        let frames = usize::try_from(frames).unwrap_or(0);
+        self.scratch.clear();
+        self.scratch.resize(frames * self.channels, 0.0);
+        frames
+    }
+
+    /// At the end of the stream: refuses it when more than [`DAMAGED_ALLOWED`] of its packets,
+    /// and more than one in twenty, were damaged.
+    fn judge_damage(&self) -> Result<(), DecodeError> {
+        let d = &self.damaged;
+        if d.packets > DAMAGED_ALLOWED && d.packets * 20 > self.packets {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "too damaged to decode: {} of {} packets do not decode ({})",
+                    d.packets, self.packets, d.last_error
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The number of frames, counted from the packets' durations (demuxing only, no decoding),

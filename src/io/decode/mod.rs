@@ -307,18 +307,17 @@ impl Decoder {
     /// One warning line's text (`song.wav: 3 non-finite samples ... first at 0:01.234`), if any.
     pub fn nonfinite_warning(&self) -> Option<String> {
         let damaged = match &self.backend {
-            Backend::Codec(r) => r.damaged,
-            Backend::Wav(..) => codec::Damaged::default(),
+            Backend::Codec(r) => r.damaged.first_ts.map(|ts| {
+                let n = r.damaged.packets;
+                format!(
+                    "{n} damaged {} packet{} replaced by silence, first at {}",
+                    self.info.codec,
+                    if n == 1 { "" } else { "s" },
+                    nonfinite::clock(ts.max(0) as u64, self.info.sample_rate)
+                )
+            }),
+            Backend::Wav(..) => None,
         };
-        let damaged = damaged.first_ts.map(|ts| {
-            let plural = if damaged.packets == 1 { "" } else { "s" };
-            format!(
-                "{} damaged {} packet{plural} replaced by silence, first at {}",
-                damaged.packets,
-                self.info.codec,
-                nonfinite::clock(ts.max(0) as u64, self.info.sample_rate)
-            )
-        });
         let parts: Vec<String> = damaged
             .into_iter()
             .chain(self.nonfinite.describe(self.info.sample_rate))
