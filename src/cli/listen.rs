@@ -74,7 +74,7 @@ pub struct AbxArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Scripted answers, e.g. a,b,b,a or 1,2,2,1 (or a file with them, or - for stdin; an empty
-    /// answer, as in a,,b, is refused); needs --no-tui.
+    /// answer, as in a,,b or a blank line, is refused); needs --no-tui.
     #[arg(long)]
     pub answers: Option<String>,
     /// No terminal UI (scripted mode).

@@ -136,14 +136,13 @@ pub struct Listing {
 
 /// Extensions of the formats `io::decode` reads (folder mode picks these up).
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4",
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac",
 ];
 
 /// Extensions of audio formats iemsim does not decode, with the format's name (a folder entry
 /// with one of these is listed as an unsupported codec, not as "not audio").
 const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
     ("opus", "Opus"),
-    ("aac", "raw AAC (ADTS)"),
     ("wma", "Windows Media Audio"),
     ("ape", "Monkey's Audio"),
     ("wv", "WavPack"),

@@ -535,3 +535,21 @@ fn a_cut_ogg_is_refused_from_a_file_and_from_a_pipe() {
         assert!(o.status.success(), "{input}: {}", cli::stderr(&o));
     }
 }
+
+/// Raw AAC (ADTS, `.aac`) decodes as a file does, so a folder export takes it too: it was listed
+/// as an unsupported codec there while `export x.aac` worked.
+#[test]
+fn a_folder_exports_its_raw_aac_files() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let folder = d.join("in");
+    std::fs::create_dir(&folder).unwrap();
+    encode(&folder, &src, "x.aac", &["-c:a", "aac", "-f", "adts"]);
+    let o = iemsim(&["export", "in", "-p", "ba"], d);
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    assert!(folder.join("x.ba.wav").is_file(), "{}", cli::stderr(&o));
+}

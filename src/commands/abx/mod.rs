@@ -249,16 +249,20 @@ pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
         return Err("no answers given (expected a list like a,b,b,a)".into());
     }
     let mut tokens: Vec<&str> = Vec::new();
-    let fields: Vec<&str> = text.split(',').collect();
-    for (i, field) in fields.iter().enumerate() {
-        let before = tokens.len();
-        tokens.extend(field.split_whitespace());
-        // A comma at the very end moves nothing.
-        if tokens.len() == before && i + 1 < fields.len() {
-            return Err(format!(
-                "answer {} is empty (a comma with nothing before it)",
-                before + 1
-            ));
+    // Lines, then fields: a blank line between answers is an empty answer too (as `a,,b` is).
+    let lines: Vec<&str> = text.trim().lines().collect();
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        for (i, field) in fields.iter().enumerate() {
+            let before = tokens.len();
+            tokens.extend(field.split_whitespace());
+            // A comma at the very end of a line moves nothing.
+            if tokens.len() == before && (i + 1 < fields.len() || fields.len() == 1) {
+                return Err(format!(
+                    "answer {} is empty (a comma with nothing before it, or a blank line)",
+                    before + 1
+                ));
+            }
         }
     }
     tokens
@@ -459,6 +463,9 @@ mod tests {
             .unwrap_err()
             .contains("answer 1 is empty"));
         assert_eq!(parse_answers("a,b,\n").unwrap(), vec![A, B]);
+        assert_eq!(parse_answers("\na\nb,\na\n\n").unwrap(), vec![A, B, A]);
+        let e = parse_answers("a\n\nb\na\n").unwrap_err();
+        assert!(e.contains("answer 2 is empty"), "{e}");
         assert_eq!(parse_answers("1 2,A").unwrap(), vec![A, B, A]);
         let e = parse_answers("a,b,c").unwrap_err();
         assert!(e.contains("answer 3 is \"c\""), "{e}");

@@ -157,8 +157,9 @@ impl CodecReader {
             header_frames: frames,
             untrim: !lame,
         });
-        // An MP3 without a LAME tag has its length counted (`Decoder::measure_length`).
-        let frames = frames.filter(|_| mp3.is_none_or(|m| !m.untrim));
+        // An MP3 without a LAME tag, and raw AAC (ADTS), whose lengths symphonia estimates from
+        // the bitrate, have them counted (`Decoder::measure_length`).
+        let frames = frames.filter(|_| mp3.is_none_or(|m| !m.untrim) && container != "aac");
         let info = Info {
             channels,
             sample_rate,

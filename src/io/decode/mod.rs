@@ -270,10 +270,10 @@ impl Decoder {
             nonfinite: NonFinite::default(),
             ogg_pages,
         };
-        // An MP3 without a LAME tag gives no length but an estimate from its bitrate: count it.
-        if decoder.info.codec == "MP3" {
-            decoder.measure_length()?;
-        }
+        // A file whose length its header does not give (an MP3 without a LAME tag or raw AAC,
+        // whose only length is an estimate from the bitrate; a FLAC written to a pipe) is counted
+        // (demuxed, not decoded), so every file has its length known from the start.
+        decoder.measure_length()?;
         Ok(decoder)
     }
 
