@@ -548,6 +548,50 @@ fn a_damaged_ogg_page_is_refused_from_a_file_and_from_a_pipe() {
     }
 }
 
+/// Two Ogg files joined by `cat` (chained streams) decoded as the first alone, exit 0. Now they
+/// are refused, from a file and a pipe; streams side by side (video and audio) still read.
+#[test]
+fn a_chained_ogg_is_refused_and_a_multiplexed_one_reads() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let ogg = encode(d, &src, "src.ogg", &["-c:a", "libvorbis"]);
+    let whole = std::fs::read(&ogg).unwrap();
+    let chained = [&whole[..], &whole[..]].concat();
+    std::fs::write(d.join("chained.ogg"), &chained).unwrap();
+    for (input, stdin) in [("chained.ogg", None), ("-", Some(&chained[..]))] {
+        let o = export_ogg(d, input, stdin);
+        let err = cli::stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{input}: {err}");
+        assert!(
+            err.contains("a chained Ogg (2 streams one after the other)"),
+            "{input}: {err}"
+        );
+    }
+    let video = d.join("av.ogg");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=64x48:rate=5:duration=6",
+        "-i",
+        src.to_str().unwrap(),
+        "-c:v",
+        "libtheora",
+        "-c:a",
+        "libvorbis",
+        video.to_str().unwrap(),
+    ]);
+    let muxed = std::fs::read(&video).unwrap();
+    for (input, stdin) in [("av.ogg", None), ("-", Some(&muxed[..]))] {
+        let o = export_ogg(d, input, stdin);
+        assert!(o.status.success(), "{input}: {}", cli::stderr(&o));
+    }
+}
+
 /// An Ogg cut before its last page and followed by any byte (a newline, zeros, an ID3v1 tag)
 /// was taken whole from a pipe: the bytes that are not a page stopped the page walk, which then
 /// judged nothing. The last whole page judges now; a whole Ogg so followed still reads.

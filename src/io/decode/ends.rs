@@ -5,7 +5,7 @@
 //! An Ogg stream's last page carries the end-of-stream flag (RFC 3533: `header_type` bit 0x04),
 //! so a file whose last whole page lacks it was cut. Every page has a checksum and a sequence
 //! number, which symphonia does not hold against the reader: a damaged page was dropped without
-//! a word. A seekable file has its
+//! a word. And symphonia decodes only the first of chained streams. A seekable file has its
 //! pages walked at open ([`ogg_pages`]); a stream is followed page by page as it is read
 //! ([`OggTap`]) and judged at its end.
 
@@ -87,6 +87,9 @@ pub enum Verdict {
     Whole,
     /// Its last whole page does not end the stream (no end-of-stream flag): it was cut.
     Cut,
+    /// Logical streams one after the other (a new beginning-of-stream page after pages of
+    /// data): this many of them. symphonia decodes the first only.
+    Chained(u32),
     /// A page fails its checksum, pages are missing, or bytes that are not pages sit between
     /// pages: what and where.
     Damaged(String),
@@ -107,8 +110,12 @@ pub struct PageWalk {
     /// Where bytes that are not a page began, since the last page.
     junk: Option<u64>,
     last_flags: Option<u8>,
-    /// The last sequence number of each logical stream.
+    /// The last sequence number of each logical stream of the current link.
     sequence: HashMap<u32, u32>,
+    /// Groups of beginning-of-stream pages: chained streams.
+    links: u32,
+    /// A page that does not begin a stream came in the current link.
+    data_in_link: bool,
     /// The audio stream (serial number) and its sample rate, from its first header.
     audio: Option<(u32, u32)>,
     /// The granule position (frames) of the audio stream's last page that had one.
@@ -179,7 +186,11 @@ impl PageWalk {
         let granule = u64::from(u32_at(6)) | u64::from(u32_at(10)) << 32;
         self.pages += 1;
         if flags & 0x02 != 0 {
-            self.sequence.remove(&serial);
+            if self.links == 0 || self.data_in_link {
+                self.links += 1;
+                self.sequence.clear();
+                self.data_in_link = false;
+            }
             let body = &p[27 + usize::from(p[26])..];
             if self.audio.is_none() && body.len() >= 16 && body.starts_with(b"\x01vorbis") {
                 self.audio = Some((
@@ -189,6 +200,8 @@ impl PageWalk {
             } else if self.audio.is_none() && body.starts_with(b"OpusHead") {
                 self.audio = Some((serial, 48_000));
             }
+        } else {
+            self.data_in_link = true;
         }
         if let Some(before) = self.sequence.insert(serial, seq) {
             if seq != before.wrapping_add(1) {
@@ -222,6 +235,8 @@ impl PageWalk {
     pub fn verdict(&self) -> Verdict {
         if let Some(d) = &self.damage {
             Verdict::Damaged(d.clone())
+        } else if self.links > 1 {
+            Verdict::Chained(self.links)
         } else if self.at_end && self.last_flags.is_none_or(|f| f & 0x04 == 0) {
             Verdict::Cut
         } else {
@@ -456,6 +471,29 @@ mod tests {
         let end = last.len() - 1;
         last[end] ^= 0x80;
         assert!(damaged(judge_all(&last)).contains("page 4"));
+    }
+
+    #[test]
+    fn chained_streams_are_told_from_multiplexed_ones() {
+        let body = vec![0x4F; 600];
+        let link = |serial| stream(serial, &[(2, b"head"), (0, &body), (4, &body)]);
+        assert_eq!(judge_all(&[link(1), link(2)].concat()), Verdict::Chained(2));
+        assert_eq!(judge_all(&[link(1), link(1)].concat()), Verdict::Chained(2));
+        assert_eq!(
+            judge_all(&[link(1), link(2), link(3)].concat()),
+            Verdict::Chained(3)
+        );
+        // Two streams side by side (video and audio): their beginning pages come first.
+        let muxed = [
+            page_of(1, 0, 0, 2, b"video"),
+            page_of(2, 0, 0, 2, b"audio"),
+            page_of(1, 1, 5, 0, &body),
+            page_of(2, 1, 5, 0, &body),
+            page_of(1, 2, 9, 4, &body),
+            page_of(2, 2, 9, 4, &body),
+        ]
+        .concat();
+        assert_eq!(judge_all(&muxed), Verdict::Whole);
     }
 
     #[test]

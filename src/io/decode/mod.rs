@@ -144,7 +144,7 @@ pub struct Decoder {
     position: u64,
     nonfinite: NonFinite,
     /// The pages of an Ogg stream (standard input, a pipe) as they are read: judged at its end
-    /// (cut, damaged).
+    /// (cut, damaged, chained).
     ogg_pages: Option<OggTap>,
 }
 
@@ -185,13 +185,21 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
     }
 }
 
-/// The refusal of an Ogg stream whose pages are damaged; None for one whole or cut (a cut is told with the frames read).
+/// The refusal of an Ogg stream whose pages are damaged or that chains streams; None for one
+/// whole or cut (a cut is told with the frames read).
 fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
     let path = path.to_path_buf();
     match verdict {
         ends::Verdict::Damaged(what) => Some(DecodeError::Corrupt {
             path,
             detail: format!("damaged: {what}"),
+        }),
+        ends::Verdict::Chained(links) => Some(DecodeError::Undecodable {
+            path,
+            detail: format!(
+                "a chained Ogg ({links} streams one after the other): iemsim decodes only \
+                 single-stream Ogg; join them into one file first: ffmpeg -i IN.ogg OUT.flac"
+            ),
         }),
         ends::Verdict::Whole | ends::Verdict::Cut => None,
     }
