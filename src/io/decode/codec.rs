@@ -567,7 +567,7 @@ fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), D
 }
 
 /// `ffmpeg -i IN IN.flac`, quoted for a shell where needed (`-`: standard input).
-fn convert_hint(path: &Path) -> String {
+pub(super) fn convert_hint(path: &Path) -> String {
     let quote = |p: &Path| {
         let s = p.display().to_string();
         if s.chars()

@@ -3,11 +3,16 @@
 //! and an Ogg stream cut short (symphonia reads up to the cut and reports a shorter stream).
 //!
 //! An Ogg stream's last page carries the end-of-stream flag (RFC 3533: `header_type` bit 0x04),
-//! so a file whose last whole page lacks it was cut. A seekable file is checked at its tail
-//! ([`ogg_cut_short`]); a stream is followed page by page as it is read ([`OggTap`]).
+//! so a file whose last whole page lacks it was cut. Every page has a checksum and a sequence
+//! number, which symphonia does not hold against the reader: a damaged page was dropped without
+//! a word. And symphonia decodes only the first of chained streams. A seekable file has its
+//! pages walked at open ([`ogg_pages`]); a stream is followed page by page as it is read
+//! ([`OggTap`]) and judged at its end.
 
 use super::input::Input;
+use super::nonfinite::clock;
 use super::read_full;
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -35,138 +40,283 @@ pub fn flac_without_frames(input: &mut Input) -> io::Result<bool> {
     }
 }
 
-/// The largest Ogg page: 27 header bytes, 255 lacing values, 255 x 255 body bytes.
-const MAX_PAGE: u64 = 27 + 255 + 255 * 255;
-
-/// True when the last whole page of the seekable Ogg `input` does not end the stream (no
-/// end-of-stream flag): the file was cut. Pages are told from the bytes of packets by their
-/// checksum. False when no whole page is found in the tail (nothing to go by).
-pub fn ogg_cut_short(input: &mut Input) -> io::Result<bool> {
-    let Some(len) = input.len() else {
-        return Ok(false);
-    };
-    let start = len.saturating_sub(2 * MAX_PAGE);
-    input.seek_to(start)?;
-    let mut tail = vec![0u8; (len - start) as usize];
-    let got = read_full(input, &mut tail)?;
-    tail.truncate(got);
-    let mut end = tail.len();
-    while let Some(at) = tail[..end].windows(4).rposition(|w| w == b"OggS") {
-        if let Some(flags) = whole_page(&tail[at..]) {
-            return Ok(flags & 0x04 == 0);
+/// Ogg's CRC-32 (polynomial 0x04C11DB7, initial value 0, no reflection, no final xor), a byte
+/// at a time.
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = (i as u32) << 24;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 0x8000_0000 != 0 {
+                (c << 1) ^ 0x04C1_1DB7
+            } else {
+                c << 1
+            };
+            k += 1;
         }
-        end = at + 3;
+        table[i] = c;
+        i += 1;
     }
-    Ok(false)
-}
+    table
+};
 
-/// The `header_type` of the page at the start of `b` when all of it is there and its checksum
-/// is right.
-fn whole_page(b: &[u8]) -> Option<u8> {
-    if b.len() < 27 || b[4] != 0 {
-        return None;
-    }
-    let segments = usize::from(b[26]);
-    let head = 27 + segments;
-    let body: usize = b.get(27..head)?.iter().map(|&l| usize::from(l)).sum();
-    let page = b.get(..head + body)?;
-    let stored = u32::from_le_bytes([page[22], page[23], page[24], page[25]]);
-    let mut crc = 0u32;
-    for (i, &byte) in page.iter().enumerate() {
-        let byte = if (22..26).contains(&i) { 0 } else { byte };
-        crc = crc_step(crc, byte);
-    }
-    (crc == stored).then_some(page[5])
-}
-
-/// Ogg's CRC-32: polynomial 0x04C11DB7, initial value 0, no reflection, no final xor.
 fn crc_step(crc: u32, byte: u8) -> u32 {
-    let mut c = crc ^ (u32::from(byte) << 24);
-    for _ in 0..8 {
-        c = if c & 0x8000_0000 != 0 {
-            (c << 1) ^ 0x04C1_1DB7
-        } else {
-            c << 1
-        };
-    }
-    c
+    (crc << 8) ^ CRC_TABLE[usize::from((crc >> 24) as u8 ^ byte)]
 }
 
-/// What [`OggTap`] has seen of the pages that went past.
+/// The length of the page at the start of `b` when all of it is there (None: more bytes needed).
+fn page_len(b: &[u8]) -> Option<usize> {
+    let head = 27 + usize::from(*b.get(26)?);
+    let body: usize = b.get(27..head)?.iter().map(|&l| usize::from(l)).sum();
+    (b.len() >= head + body).then_some(head + body)
+}
+
+/// A whole page (`page_len` long) is one when its version is 0 and its checksum is right.
+fn sound(page: &[u8]) -> bool {
+    let crc = page.iter().enumerate().fold(0, |crc, (i, &byte)| {
+        crc_step(crc, if (22..26).contains(&i) { 0 } else { byte })
+    });
+    page[4] == 0 && crc == u32::from_le_bytes([page[22], page[23], page[24], page[25]])
+}
+
+/// What the pages of an Ogg stream say of it, once read to its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Whole,
+    /// Its last whole page does not end the stream (no end-of-stream flag): it was cut.
+    Cut,
+    /// Logical streams one after the other (a new beginning-of-stream page after pages of
+    /// data): this many of them. symphonia decodes the first only.
+    Chained(u32),
+    /// A page fails its checksum, pages are missing, or bytes that are not pages sit between
+    /// pages: what and where.
+    Damaged(String),
+}
+
+/// The pages of an Ogg stream followed as its bytes pass, in order: each page is checked
+/// (capture pattern, version, checksum) and so is the sequence numbering of each logical
+/// stream. Bytes that are not a page after the last one (an ID3 tag, padding) are let be;
+/// followed by a page again, they are damage.
 #[derive(Debug, Default)]
 pub struct PageWalk {
-    /// The header of the page being read (27 bytes and its lacing values).
-    head: Vec<u8>,
-    body_left: usize,
+    /// Bytes not walked yet: the start of a page, or of bytes searched for one.
+    buf: Vec<u8>,
+    /// The offset of `buf[0]` in the stream.
+    at: u64,
+    /// Whole pages read.
+    pages: u64,
+    /// Where bytes that are not a page began, since the last page.
+    junk: Option<u64>,
     last_flags: Option<u8>,
-    /// A page did not start where the previous one ended: no judgement then.
-    lost: bool,
+    /// The last sequence number of each logical stream of the current link.
+    sequence: HashMap<u32, u32>,
+    /// Groups of beginning-of-stream pages: chained streams.
+    links: u32,
+    /// A page that does not begin a stream came in the current link.
+    data_in_link: bool,
+    /// The audio stream (serial number) and its sample rate, from its first header.
+    audio: Option<(u32, u32)>,
+    /// The granule position (frames) of the audio stream's last page that had one.
+    granule: Option<u64>,
+    damage: Option<String>,
     at_end: bool,
 }
 
 impl PageWalk {
-    fn feed(&mut self, mut b: &[u8]) {
-        while !b.is_empty() && !self.lost {
-            if self.body_left > 0 {
-                let n = self.body_left.min(b.len());
-                self.body_left -= n;
-                b = &b[n..];
+    fn feed(&mut self, b: &[u8]) {
+        if self.damage.is_some() {
+            return;
+        }
+        self.buf.extend_from_slice(b);
+        let mut pos = 0;
+        while self.damage.is_none() {
+            let rest = &self.buf[pos..];
+            let Some(junk) = self.junk else {
+                let n = rest.len().min(4);
+                if rest[..n] != b"OggS"[..n] {
+                    self.junk = Some(self.at + pos as u64);
+                    continue;
+                }
+                let Some(len) = page_len(rest) else { break };
+                let at = self.at + pos as u64;
+                if !sound(&rest[..len]) {
+                    let near = self.near();
+                    self.damage = Some(format!(
+                        "Ogg page {} (byte offset {at}) fails its checksum{near}",
+                        self.pages + 1
+                    ));
+                    break;
+                }
+                self.page(pos, len);
+                pos += len;
                 continue;
-            }
-            let need = if self.head.len() < 27 {
-                27
-            } else {
-                27 + usize::from(self.head[26])
             };
-            let n = (need - self.head.len()).min(b.len());
-            self.head.extend_from_slice(&b[..n]);
-            b = &b[n..];
-            let have = self.head.len().min(4);
-            if self.head[..have] != b"OggS"[..have] {
-                self.lost = true;
-            } else if self.head.len() >= 27 && self.head.len() == 27 + usize::from(self.head[26]) {
-                self.body_left = self.head[27..].iter().map(|&l| usize::from(l)).sum();
-                self.last_flags = Some(self.head[5]);
-                self.head.clear();
+            // Past bytes that are not a page: is a page next?
+            let Some(i) = rest.windows(4).position(|w| w == b"OggS") else {
+                pos = self.buf.len().saturating_sub(3).max(pos);
+                break;
+            };
+            pos += i;
+            let rest = &self.buf[pos..];
+            let Some(len) = page_len(rest) else { break };
+            if sound(&rest[..len]) {
+                let near = self.near();
+                let at = self.at + pos as u64;
+                self.damage = Some(format!(
+                    "{} bytes at byte offset {junk} are not an Ogg page (a damaged page header, \
+                     or bytes lost), before page {} (byte offset {at}){near}",
+                    at - junk,
+                    self.pages + 1
+                ));
+                break;
             }
+            pos += 1;
+        }
+        self.buf.drain(..pos.min(self.buf.len()));
+        self.at += pos as u64;
+    }
+
+    /// Takes the sound page `buf[pos..pos + len]`.
+    fn page(&mut self, pos: usize, len: usize) {
+        let p = &self.buf[pos..pos + len];
+        let u32_at = |i: usize| u32::from_le_bytes([p[i], p[i + 1], p[i + 2], p[i + 3]]);
+        let (flags, serial, seq) = (p[5], u32_at(14), u32_at(18));
+        let granule = u64::from(u32_at(6)) | u64::from(u32_at(10)) << 32;
+        self.pages += 1;
+        if flags & 0x02 != 0 {
+            if self.links == 0 || self.data_in_link {
+                self.links += 1;
+                self.sequence.clear();
+                self.data_in_link = false;
+            }
+            let body = &p[27 + usize::from(p[26])..];
+            if self.audio.is_none() && body.len() >= 16 && body.starts_with(b"\x01vorbis") {
+                self.audio = Some((
+                    serial,
+                    u32::from_le_bytes([body[12], body[13], body[14], body[15]]),
+                ));
+            } else if self.audio.is_none() && body.starts_with(b"OpusHead") {
+                self.audio = Some((serial, 48_000));
+            }
+        } else {
+            self.data_in_link = true;
+        }
+        if let Some(before) = self.sequence.insert(serial, seq) {
+            if seq != before.wrapping_add(1) {
+                let near = self.near();
+                self.damage = Some(format!(
+                    "pages are missing before Ogg page {} (byte offset {}): its sequence number \
+                     is {seq} where {} was due{near}",
+                    self.pages,
+                    self.at + pos as u64,
+                    before.wrapping_add(1)
+                ));
+            }
+        }
+        if self.audio.is_some_and(|(s, _)| s == serial) && granule != u64::MAX {
+            self.granule = Some(granule);
+        }
+        self.last_flags = Some(flags);
+        self.junk = None;
+    }
+
+    /// `, near 0:02.612`: the end of the audio's last sound page, when known.
+    fn near(&self) -> String {
+        match (self.audio, self.granule) {
+            (Some((_, rate)), Some(g)) if rate > 0 => format!(", near {}", clock(g, rate)),
+            _ => String::new(),
         }
     }
 
-    /// The stream was read to its end and that end is not the end-of-stream page's: it ended
-    /// inside a page, or after a page without the flag.
-    pub fn cut_short(&self) -> bool {
-        self.at_end
-            && !self.lost
-            && (!self.head.is_empty()
-                || self.body_left > 0
-                || self.last_flags.is_some_and(|f| f & 0x04 == 0))
+    /// What the pages said; that the stream was cut only once it was read to its end (the
+    /// last whole page lacks the end-of-stream flag, whatever bytes that are not pages follow).
+    pub fn verdict(&self) -> Verdict {
+        if let Some(d) = &self.damage {
+            Verdict::Damaged(d.clone())
+        } else if self.links > 1 {
+            Verdict::Chained(self.links)
+        } else if self.at_end && self.last_flags.is_none_or(|f| f & 0x04 == 0) {
+            Verdict::Cut
+        } else {
+            Verdict::Whole
+        }
     }
 }
 
-/// A stream of Ogg pages read through, its pages followed as they pass (header bytes only: the
-/// bodies are counted, not looked at).
-pub struct OggTap<R> {
-    inner: R,
-    walk: Arc<Mutex<PageWalk>>,
+/// Walks the pages of the seekable Ogg `input` from its start to its end (linear in its size).
+pub fn ogg_pages(input: &mut Input) -> io::Result<Verdict> {
+    input.seek_to(0)?;
+    let mut walk = PageWalk::default();
+    let mut buf = vec![0u8; 1 << 16];
+    while walk.damage.is_none() {
+        let n = read_full(input, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        walk.feed(&buf[..n]);
+    }
+    walk.at_end = true;
+    Ok(walk.verdict())
 }
 
-impl<R> OggTap<R> {
+/// A stream of Ogg pages read through, its pages followed as they pass. Clones share the
+/// stream: one reads for the decoder, another ([`Self::finish`]) reads what the decoder left.
+pub struct OggTap<R> {
+    shared: Arc<Mutex<(R, PageWalk)>>,
+}
+
+impl<R> Clone for OggTap<R> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<R: Read> OggTap<R> {
     /// `already`: the bytes of the stream read before (its first ones).
-    pub fn new(inner: R, already: &[u8]) -> (Self, Arc<Mutex<PageWalk>>) {
-        let walk = Arc::new(Mutex::new(PageWalk::default()));
-        walk.lock().unwrap_or_else(|e| e.into_inner()).feed(already);
-        let tap = Self {
-            inner,
-            walk: Arc::clone(&walk),
-        };
-        (tap, walk)
+    pub fn new(inner: R, already: &[u8]) -> Self {
+        let mut walk = PageWalk::default();
+        walk.feed(already);
+        Self {
+            shared: Arc::new(Mutex::new((inner, walk))),
+        }
+    }
+
+    /// What the pages read so far say (a cut is told only at the end).
+    pub fn verdict(&self) -> Verdict {
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .verdict()
+    }
+
+    /// Reads the rest of the stream through the walk (the decoder stops at the end of the first
+    /// logical stream: what follows is judged too), unless damage was found already; the verdict.
+    pub fn finish(&self) -> io::Result<Verdict> {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let (inner, walk) = &mut *shared;
+        let mut buf = vec![0u8; 1 << 16];
+        while !walk.at_end && walk.damage.is_none() {
+            match inner.read(&mut buf) {
+                Ok(0) => walk.at_end = true,
+                Ok(n) => walk.feed(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(walk.verdict())
     }
 }
 
 impl<R: Read> Read for OggTap<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut walk = self.walk.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let (inner, walk) = &mut *shared;
+        let n = inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
             walk.at_end = true;
         }
@@ -179,11 +329,14 @@ impl<R: Read> Read for OggTap<R> {
 mod tests {
     use super::*;
 
-    /// One Ogg page with a right checksum.
-    fn page(flags: u8, body: &[u8]) -> Vec<u8> {
+    /// One Ogg page with a right checksum: its stream, sequence number and granule position.
+    fn page_of(serial: u32, seq: u32, granule: u64, flags: u8, body: &[u8]) -> Vec<u8> {
         let mut p = b"OggS\0".to_vec();
         p.push(flags);
-        p.extend_from_slice(&[0; 20]);
+        p.extend_from_slice(&granule.to_le_bytes());
+        p.extend_from_slice(&serial.to_le_bytes());
+        p.extend_from_slice(&seq.to_le_bytes());
+        p.extend_from_slice(&[0; 4]);
         let mut lacing = vec![255u8; body.len() / 255];
         lacing.push((body.len() % 255) as u8);
         p.push(lacing.len() as u8);
@@ -194,38 +347,153 @@ mod tests {
         p
     }
 
-    fn walk(bytes: &[u8], chunk: usize) -> PageWalk {
-        let (mut tap, walk) = OggTap::new(&bytes[4..], &bytes[..4]);
+    /// A Vorbis identification header's start: 2 channels, 44100 Hz.
+    fn vorbis_id() -> Vec<u8> {
+        let mut id = b"\x01vorbis\0\0\0\0\x02".to_vec();
+        id.extend_from_slice(&44_100u32.to_le_bytes());
+        id
+    }
+
+    /// A logical stream `serial` of pages (flags, body), a second of audio each.
+    fn stream(serial: u32, pages: &[(u8, &[u8])]) -> Vec<u8> {
+        let pages = pages.iter().enumerate();
+        pages
+            .flat_map(|(i, &(flags, body))| {
+                page_of(serial, i as u32, i as u64 * 44_100, flags, body)
+            })
+            .collect()
+    }
+
+    /// The verdict on `bytes` from a pipe read `chunk` bytes at a time (the decoder reading
+    /// `upto` bytes of it only), and from a file; both must agree.
+    fn judge(bytes: &[u8], chunk: usize, upto: usize) -> Verdict {
+        let mut tap = OggTap::new(&bytes[4..], &bytes[..4]);
         let mut buf = vec![0u8; chunk];
-        while tap.read(&mut buf).unwrap() > 0 {}
-        drop(tap);
-        Arc::into_inner(walk).unwrap().into_inner().unwrap()
+        let mut read = 4;
+        while read < upto {
+            let n = tap.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            read += n;
+        }
+        let piped = tap.finish().unwrap();
+        let mut input = Input::Memory(std::io::Cursor::new(bytes.to_vec().into()));
+        assert_eq!(
+            piped,
+            ogg_pages(&mut input).unwrap(),
+            "pipe and file differ"
+        );
+        piped
+    }
+
+    fn judge_all(bytes: &[u8]) -> Verdict {
+        let verdict = judge(bytes, 4096, usize::MAX);
+        for chunk in [1, 7] {
+            assert_eq!(judge(bytes, chunk, usize::MAX), verdict, "{chunk}");
+        }
+        assert_eq!(judge(bytes, 4096, 30), verdict, "the rest read by finish");
+        verdict
+    }
+
+    fn damaged(v: Verdict) -> String {
+        match v {
+            Verdict::Damaged(d) => d,
+            v => panic!("{v:?}"),
+        }
     }
 
     #[test]
     fn a_stream_without_its_last_page_is_cut_short() {
         let body = vec![0x4F; 600];
-        let whole = [page(2, b"head"), page(0, &body), page(4, &body)].concat();
-        let cut_between = [page(2, b"head"), page(0, &body)].concat();
-        for chunk in [1, 7, 4096] {
-            assert!(!walk(&whole, chunk).cut_short(), "{chunk}");
-            assert!(walk(&cut_between, chunk).cut_short(), "{chunk}");
-            assert!(
-                walk(&whole[..whole.len() - 10], chunk).cut_short(),
-                "{chunk}"
+        let whole = stream(7, &[(2, b"head"), (0, &body), (4, &body)]);
+        let cut_between = stream(7, &[(2, b"head"), (0, &body)]);
+        assert_eq!(judge_all(&whole), Verdict::Whole);
+        assert_eq!(judge_all(&cut_between), Verdict::Cut);
+        assert_eq!(judge_all(&whole[..whole.len() - 10]), Verdict::Cut);
+    }
+
+    /// Bytes that are not pages after the last page (a newline, padding, an ID3v1 tag) hide
+    /// neither a cut nor a whole stream: the last whole page tells.
+    #[test]
+    fn bytes_after_the_last_page_do_not_hide_a_cut() {
+        let body = vec![0x4F; 600];
+        let whole = stream(7, &[(2, b"head"), (0, &body), (4, &body)]);
+        let cut_between = stream(7, &[(2, b"head"), (0, &body)]);
+        let mut id3 = b"TAG".to_vec();
+        id3.extend_from_slice(&[b' '; 125]);
+        for trailer in [
+            b"\n".to_vec(),
+            vec![0; 3000],
+            id3,
+            b"OggS and more".to_vec(),
+        ] {
+            assert_eq!(judge_all(&[&whole[..], &trailer].concat()), Verdict::Whole);
+            assert_eq!(
+                judge_all(&[&cut_between[..], &trailer].concat()),
+                Verdict::Cut
             );
         }
-        // Not Ogg pages all through: no judgement.
-        let garbage = [page(2, b"head"), b"xxxxxx".to_vec(), page(0, &body)].concat();
-        assert!(!walk(&garbage, 64).cut_short());
+    }
 
-        let tail = |bytes: &[u8]| {
-            let mut input = Input::Memory(std::io::Cursor::new(bytes.to_vec().into()));
-            ogg_cut_short(&mut input).unwrap()
-        };
-        assert!(!tail(&whole));
-        assert!(tail(&cut_between));
-        assert!(tail(&whole[..whole.len() - 10]));
+    #[test]
+    fn a_damaged_or_missing_page_is_named_with_its_place() {
+        let body = vec![0x4F; 600];
+        let id = vorbis_id();
+        let pages = [(2, &id[..]), (0, &body[..]), (0, &body[..]), (4, &body[..])];
+        let whole = stream(7, &pages);
+        assert_eq!(judge_all(&whole), Verdict::Whole);
+        let third = whole.len() - 2 * (27 + 3 + 600);
+        assert!(third > 0);
+        // A flipped bit in the body of the third page.
+        let mut flipped = whole.clone();
+        flipped[third + 100] ^= 0x04;
+        let d = damaged(judge_all(&flipped));
+        assert!(
+            d.contains(&format!("page 3 (byte offset {third}) fails its checksum"))
+                && d.contains("near 0:01.000"),
+            "{d}"
+        );
+        // Its capture pattern damaged: bytes that are not a page, then a page.
+        let mut header = whole.clone();
+        header[third + 1] ^= 0x01;
+        let d = damaged(judge_all(&header));
+        assert!(
+            d.contains(&format!("at byte offset {third} are not an Ogg page")),
+            "{d}"
+        );
+        // The third page gone.
+        let missing = [&whole[..third], &whole[third + 27 + 3 + 600..]].concat();
+        let d = damaged(judge_all(&missing));
+        assert!(d.contains("sequence number is 3 where 2 was due"), "{d}");
+        // The last page damaged: not "cut".
+        let mut last = whole.clone();
+        let end = last.len() - 1;
+        last[end] ^= 0x80;
+        assert!(damaged(judge_all(&last)).contains("page 4"));
+    }
+
+    #[test]
+    fn chained_streams_are_told_from_multiplexed_ones() {
+        let body = vec![0x4F; 600];
+        let link = |serial| stream(serial, &[(2, b"head"), (0, &body), (4, &body)]);
+        assert_eq!(judge_all(&[link(1), link(2)].concat()), Verdict::Chained(2));
+        assert_eq!(judge_all(&[link(1), link(1)].concat()), Verdict::Chained(2));
+        assert_eq!(
+            judge_all(&[link(1), link(2), link(3)].concat()),
+            Verdict::Chained(3)
+        );
+        // Two streams side by side (video and audio): their beginning pages come first.
+        let muxed = [
+            page_of(1, 0, 0, 2, b"video"),
+            page_of(2, 0, 0, 2, b"audio"),
+            page_of(1, 1, 5, 0, &body),
+            page_of(2, 1, 5, 0, &body),
+            page_of(1, 2, 9, 4, &body),
+            page_of(2, 2, 9, 4, &body),
+        ]
+        .concat();
+        assert_eq!(judge_all(&muxed), Verdict::Whole);
     }
 
     #[test]

@@ -20,7 +20,9 @@ use input::Input;
 use serde::Serialize;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+
+/// An Ogg stream read through its page walk.
+type OggTap = ends::OggTap<io::BufReader<Box<dyn Read + Send + Sync>>>;
 
 /// Limits beyond which a header is treated as corrupt rather than exotic.
 pub const MAX_CHANNELS: u16 = 8;
@@ -141,9 +143,9 @@ pub struct Decoder {
     tags: Tags,
     position: u64,
     nonfinite: NonFinite,
-    /// The pages of an Ogg stream (standard input, a pipe) as they were read: whether it ended
-    /// without its last page.
-    ogg_pages: Option<Arc<Mutex<ends::PageWalk>>>,
+    /// The pages of an Ogg stream (standard input, a pipe) as they are read: judged at its end
+    /// (cut, damaged, chained).
+    ogg_pages: Option<OggTap>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -180,6 +182,24 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
             detail: "CAF, which iemsim does not read".into(),
         },
         _ => DecodeError::NotAudio { path, detail },
+    }
+}
+
+/// The refusal of an Ogg stream whose pages are damaged or that chains streams; None for one
+/// whole or cut (a cut is told with the frames read).
+fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
+    let hint = codec::convert_hint(path);
+    let path = path.to_path_buf();
+    match verdict {
+        ends::Verdict::Damaged(what) => Some(DecodeError::Corrupt { path, detail: what }),
+        ends::Verdict::Chained(links) => Some(DecodeError::Undecodable {
+            path,
+            detail: format!(
+                "a chained Ogg ({links} streams one after the other): iemsim decodes only \
+                 single-stream Ogg; join them into one file first: {hint}"
+            ),
+        }),
+        ends::Verdict::Whole | ends::Verdict::Cut => None,
     }
 }
 
@@ -222,11 +242,15 @@ impl Decoder {
             }
             if &magic == b"OggS" {
                 if seekable {
-                    ogg_cut = ends::ogg_cut_short(&mut input).map_err(read_err)?;
+                    let pages = ends::ogg_pages(&mut input).map_err(read_err)?;
+                    if let Some(e) = ogg_refusal(path, pages.clone()) {
+                        return Err(e);
+                    }
+                    ogg_cut = pages == ends::Verdict::Cut;
                 } else if let Input::Stream(s) = input {
-                    let (tap, walk) = ends::OggTap::new(s, &magic);
+                    let tap = ends::OggTap::new(s, &magic);
+                    ogg_pages = Some(tap.clone());
                     input = Input::Stream(io::BufReader::new(Box::new(tap)));
-                    ogg_pages = Some(walk);
                 }
             }
             let prefix = if seekable {
@@ -237,8 +261,13 @@ impl Decoder {
             } else {
                 magic[..got].to_vec()
             };
-            let (r, info, tags) = codec::CodecReader::open(input, prefix, path)
-                .map_err(|e| by_magic(e, &magic[..got]))?;
+            // Pages that fail from a pipe: they, not what symphonia made of them.
+            let (r, info, tags) = codec::CodecReader::open(input, prefix, path).map_err(|e| {
+                let pages = ogg_pages.as_ref().map(OggTap::verdict);
+                pages
+                    .and_then(|v| ogg_refusal(path, v))
+                    .unwrap_or_else(|| by_magic(e, &magic[..got]))
+            })?;
             (Backend::Codec(Box::new(r)), info, tags)
         };
         validate(path, &info)?;
@@ -336,7 +365,11 @@ impl Decoder {
         let ch = usize::from(self.info.channels);
         let n = match &mut self.backend {
             Backend::Wav(r, input) => r.read(input, buf)?,
-            Backend::Codec(r) => r.read(buf)?,
+            // A pipe's damaged Ogg page: it, not what symphonia made of it.
+            Backend::Codec(r) => r.read(buf).map_err(|e| {
+                let pages = self.ogg_pages.as_ref().map(OggTap::verdict);
+                pages.and_then(|v| ogg_refusal(&self.path, v)).unwrap_or(e)
+            })?,
         };
         if n == 0 && self.position == 0 && !self.info.length_known {
             return Err(DecodeError::Empty {
@@ -358,8 +391,17 @@ impl Decoder {
                 ),
             });
         }
-        let cut = |w: &Arc<Mutex<ends::PageWalk>>| w.lock().is_ok_and(|w| w.cut_short());
-        if n == 0 && self.ogg_pages.as_ref().is_some_and(cut) {
+        let ogg = match (&self.ogg_pages, n) {
+            (Some(tap), 0) => tap.finish().map_err(|source| DecodeError::Read {
+                path: self.path.clone(),
+                source,
+            })?,
+            _ => ends::Verdict::Whole,
+        };
+        if let Some(e) = ogg_refusal(&self.path, ogg.clone()) {
+            return Err(e);
+        }
+        if ogg == ends::Verdict::Cut {
             return Err(DecodeError::Corrupt {
                 path: self.path.clone(),
                 detail: format!(
