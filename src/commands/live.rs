@@ -553,6 +553,7 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
         load_pct: s.load_pct(),
         show_help: screen.show_help,
         message: screen.message.text(),
+        loadable: screen.all.len(),
     }
 }
 

@@ -33,6 +33,8 @@ pub struct LiveView<'a> {
     pub show_help: bool,
     /// A passing notice (e.g. the devices were restarted), shown above the keys.
     pub message: Option<&'a str>,
+    /// Profiles the digit keys load (the built-ins, then the user's): keys 1 to this, at most 9.
+    pub loadable: usize,
 }
 
 fn lufs(v: f64) -> String {
@@ -56,14 +58,20 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
     draw_side(frame, a, v, 0);
     draw_side(frame, b, v, 1);
     draw_health(frame, status, v);
+    let digits = super::play::digit_keys(v.loadable);
     let keys = if let Some(m) = v.message.filter(|_| !v.show_help) {
-        m
+        m.to_string()
     } else if v.show_help {
-        "a / b / tab  switch (20 ms crossfade)\n1-9  load a profile into the live side\n\
-         p  pick any profile (type to filter)\nm  loudness matching on/off\nspace  pause\n\
-         q / Esc  quit\n\nany key closes this help"
+        format!(
+            "a / b / tab  switch (20 ms crossfade)\n{digits}  load a profile into the live side\n\
+             p  pick any profile (type to filter)\nm  loudness matching on/off\nspace  pause\n\
+             q / Esc  quit\n\nany key closes this help"
+        )
     } else {
-        "a / b / tab switch · 1-9 / p load a profile · m matching · space pause · ? help · q quit"
+        format!(
+            "a / b / tab switch · {digits} / p load a profile · m matching · space pause · ? help \
+             · q quit"
+        )
     };
     frame.render_widget(Paragraph::new(keys).wrap(Wrap { trim: false }), help);
 }
@@ -207,6 +215,7 @@ mod tests {
             load_pct: 0.3,
             show_help: false,
             message: None,
+            loadable: 7,
         }
     }
 
@@ -230,7 +239,7 @@ mod tests {
             "2 underruns",
             "0 overruns",
             "iemsim.monitor -> default",
-            "1-9 / p load a profile",
+            "1-7 / p load a profile",
         ] {
             assert!(t.contains(s), "{s:?} not on screen:\n{t}");
         }

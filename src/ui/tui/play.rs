@@ -318,18 +318,21 @@ fn part_keys(part: Option<(usize, usize, &str)>) -> &'static str {
     }
 }
 
-/// The digit keys that select a profile: only as many as there are profiles ("1-7" for 7).
-fn digit_keys(v: &PlayView) -> &'static str {
+/// The digit keys that select one of `profiles` profiles: only as many as there are ("1-7").
+pub(super) fn digit_keys(profiles: usize) -> &'static str {
     const KEYS: [&str; 10] = [
         "", "1", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9",
     ];
-    KEYS[v.profiles.len().min(9)]
+    KEYS[profiles.min(9)]
 }
 
 /// "1-7 into the live side: 1 neutral  2 ba  …", as many as fit (all are in the help).
 fn profile_keys_line(v: &PlayView, width: u16) -> Line<'static> {
     let mut spans = vec![Span::styled(
-        format!(" keys {} load into the live side: ", digit_keys(v)),
+        format!(
+            " keys {} load into the live side: ",
+            digit_keys(v.profiles.len())
+        ),
         Style::new().fg(Color::Gray),
     )];
     let mut used: usize = spans.iter().map(Span::width).sum();
@@ -364,7 +367,7 @@ fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)>
         ("←/→", "seek"),
         ("l", "loop"),
         ("m", "match"),
-        (digit_keys(v), "profile"),
+        (digit_keys(v.profiles.len()), "profile"),
     ]);
     if !is_demo(v) {
         items.push(("p", "pick"));
@@ -381,7 +384,10 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
         ("← / →", "seek back / forward 5 s"),
         ("l", "loop: mark start, mark end, clear"),
         ("m", "loudness matching on / off"),
-        (digit_keys(v), "load a profile into the live side"),
+        (
+            digit_keys(v.profiles.len()),
+            "load a profile into the live side",
+        ),
     ];
     if is_demo(v) {
         rows.push(("n / p", "next / previous part"));
@@ -395,7 +401,13 @@ fn help_lines(v: &PlayView) -> Vec<Line<'static>> {
     let mut lines = help_rows(&rows);
     if !v.profiles.is_empty() {
         lines.push(Line::from(""));
-        lines.push(Line::from(format!(" profiles (keys {}):", digit_keys(v))).bold());
+        lines.push(
+            Line::from(format!(
+                " profiles (keys {}):",
+                digit_keys(v.profiles.len())
+            ))
+            .bold(),
+        );
         // A column as wide as the longest name, so a long name never runs into its description.
         let name_w = v
             .profiles
