@@ -477,6 +477,12 @@ fn vorbis_and_aac_beyond_their_decoders_are_refused_by_name() {
         ("ch6.ogg", 6, "libvorbis", "Ogg Vorbis with 6 channels"),
         ("ch8.ogg", 8, "libvorbis", "Ogg Vorbis with 8 channels"),
         ("ch6.m4a", 6, "aac", "AAC with 6 channels"),
+        (
+            "ch3.m4a",
+            3,
+            "aac",
+            "AAC whose channel layout is a program config element",
+        ),
     ] {
         make(name, n, codec);
         let o = iemsim(&["export", name, "-p", "ba", "-o", "out.wav"], d);

@@ -524,15 +524,29 @@ fn beyond_decoder(
     if params.codec != CODEC_ID_AAC {
         return None;
     }
-    let channels = params.channels.as_ref().map_or(0, |c| c.count());
-    // AudioSpecificConfig: the object type is its first 5 bits (2 = AAC-LC, 5 = SBR, 29 = PS).
-    let object_type = params
-        .extra_data
-        .as_deref()
-        .and_then(|b| b.first())
-        .map(|b| b >> 3);
+    // AudioSpecificConfig: the object type is its first 5 bits (2 = AAC-LC, 5 = SBR, 29 = PS),
+    // the channel configuration 4 bits after the 4 of the rate index (7 means 8 channels); it
+    // says the count where symphonia's parameters do not (3 channels, 2.1).
+    let asc = params.extra_data.as_deref().unwrap_or_default();
+    let object_type = asc.first().map(|b| b >> 3);
+    let configured = asc.get(1).map_or(0, |b| match (b >> 3) & 0x0F {
+        7 => 8,
+        c => usize::from(c),
+    });
+    let channels = params
+        .channels
+        .as_ref()
+        .map_or(0, |c| c.count())
+        .max(configured);
+    // Configuration 0: the layout is in a program config element, which encoders write for
+    // layouts the configurations lack (3 channels, 2.1).
+    let pce = asc.len() >= 2 && (asc[1] >> 3) & 0x0F == 0;
     let what = if channels > 2 {
         format!("AAC with {channels} channels: iemsim's AAC decoder reads mono and stereo only")
+    } else if pce {
+        "AAC whose channel layout is a program config element (as encoders write for 3 channels \
+         and other layouts beyond stereo): iemsim's AAC decoder reads mono and stereo only"
+            .into()
     } else if matches!(object_type, Some(5 | 29)) {
         "HE-AAC (SBR/PS): iemsim's AAC decoder reads AAC-LC only".into()
     } else {
