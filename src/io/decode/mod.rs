@@ -187,16 +187,20 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
 
 /// The refusal of an Ogg stream whose pages are damaged or that chains streams; None for one
 /// whole or cut (a cut is told with the frames read).
+///
+/// Allocates nothing for a whole or cut stream: `read` asks after every block.
 fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
-    let hint = codec::convert_hint(path);
-    let path = path.to_path_buf();
     match verdict {
-        ends::Verdict::Damaged(what) => Some(DecodeError::Corrupt { path, detail: what }),
+        ends::Verdict::Damaged(what) => Some(DecodeError::Corrupt {
+            path: path.to_path_buf(),
+            detail: what,
+        }),
         ends::Verdict::Chained(links) => Some(DecodeError::Undecodable {
-            path,
+            path: path.to_path_buf(),
             detail: format!(
                 "a chained Ogg ({links} streams one after the other): iemsim decodes only \
-                 single-stream Ogg; join them into one file first: {hint}"
+                 single-stream Ogg; join them into one file first: {}",
+                codec::convert_hint(path)
             ),
         }),
         ends::Verdict::Whole | ends::Verdict::Cut => None,
