@@ -61,6 +61,9 @@ pub struct CodecReader {
     ahead: Option<Packet>,
     /// Lossy packets that did not decode and were replaced by silence.
     pub damaged: Damaged,
+    /// What the decoder was made from (a damaged frame gets a fresh one).
+    params: symphonia::core::codecs::audio::AudioCodecParameters,
+    container: &'static str,
     /// Packets decoded (or replaced) so far.
     packets: u64,
 }
@@ -189,6 +192,8 @@ impl CodecReader {
             ahead: None,
             damaged: Damaged::default(),
             packets: 0,
+            params,
+            container,
         };
         Ok((reader, info, tags))
     }
@@ -223,19 +228,7 @@ impl CodecReader {
                 return Ok(false);
             };
             self.packets += 1;
-            let frames = match self.decoder.decode(&packet) {
-                Ok(buf) => {
-                    buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
-                    buf.frames()
-                }
-                // A lossy packet's bits (not the file's reading: that is the format reader's) that
-                // do not decode: a damaged frame, whatever the decoder calls it.
-                Err(
-                    e
-                    @ (SymError::DecodeError(_) | SymError::IoError(_) | SymError::Unsupported(_)),
-                ) if !self.lossless => self.conceal(&packet, &e),
-                Err(e) => return Err(Self::error_at(&self.path, e, "decoding")),
-            };
+            let frames = self.decode_packet(&packet)?;
             // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
             // the buffer, so its first frame has the timestamp pts + trim_start.
             let first_ts = packet.pts.get() + packet.trim_start.get() as i64;
@@ -259,10 +252,47 @@ impl CodecReader {
 
     /// Silence for a lossy packet that did not decode: the frames it would have presented (its
     /// delay and padding cut), counted (judged at the end of the stream).
-    fn conceal(&mut self, packet: &Packet, e: &SymError) -> usize {
+    /// Decodes `packet` into `scratch` and returns its frames. A lossy packet that does not
+    /// decode (whatever the decoder calls the fault: the file's reading is the format reader's),
+    /// or decodes to another channel count than the stream's (a damaged header saying mono), is
+    /// a damaged frame: a fresh decoder tries it once more (one that took a damaged frame's
+    /// layout refused every good frame after it), then it becomes silence ([`Self::conceal`]).
+    fn decode_packet(&mut self, packet: &Packet) -> Result<usize, DecodeError> {
+        let ch = self.channels;
+        let fault = match self.decoder.decode(packet) {
+            Ok(buf) if buf.num_planes() == ch => {
+                buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
+                return Ok(buf.frames());
+            }
+            Ok(buf) => format!(
+                "a frame of {} channels in a stream of {ch}",
+                buf.num_planes()
+            ),
+            Err(e) if self.lossless || matches!(e, SymError::ResetRequired) => {
+                return Err(Self::error_at(&self.path, e, "decoding"))
+            }
+            Err(e) => e.to_string(),
+        };
+        if self.lossless {
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("decoding: {fault}"),
+            });
+        }
+        self.decoder = make_decoder(&self.params, self.container, &self.path)?;
+        if let Ok(buf) = self.decoder.decode(packet) {
+            if buf.num_planes() == ch {
+                buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
+                return Ok(buf.frames());
+            }
+        }
+        Ok(self.conceal(packet, fault))
+    }
+
+    fn conceal(&mut self, packet: &Packet, fault: String) -> usize {
         self.damaged.packets += 1;
         self.damaged.first_ts.get_or_insert(packet.pts.get());
-        self.damaged.last_error = e.to_string();
+        self.damaged.last_error = fault;
         let frames = packet
             .dur
             .get()
