@@ -416,7 +416,8 @@ impl Player {
         self.arrived.take()
     }
 
-    /// What the listener should be told about a profile load that failed, once.
+    /// What the listener should be told, once: a profile load that failed, or what the exact
+    /// pass found in the file (damaged packets, non-finite samples).
     pub fn take_notice(&mut self) -> Option<String> {
         self.notice.take()
     }
@@ -489,6 +490,10 @@ impl Player {
             if self.match_state() == MatchState::Exact {
                 self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
             }
+        }
+        // The screen says it too (damaged packets, NaN samples: heard as silence).
+        if let Some(w) = &warning {
+            self.notice.get_or_insert_with(|| w.clone());
         }
         self.arrived = Some(ExactArrived {
             t_s: self.started.elapsed().as_secs_f64(),
