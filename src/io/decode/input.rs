@@ -108,8 +108,14 @@ fn fifo_first_bytes(file: &File, meta: &std::fs::Metadata) -> FifoStart {
         return FifoStart::NotFifo;
     }
     let mut buf = vec![0; 1 << 16];
+    // A writer started just before (`cat song.wav > pipe.wav &` in a script) may not have opened
+    // its end yet: give it half a second before calling the pipe writerless.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
     let start = loop {
         match (&mut &*file).read(&mut buf) {
+            Ok(0) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
             Ok(0) => break FifoStart::NoWriter,
             Ok(n) => {
                 buf.truncate(n);
