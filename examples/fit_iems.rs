@@ -1,12 +1,21 @@
-//! Prints the shipped per-IEM fit table (`src/profiles/iems_fitted.rs`), fitted from the bundled CSVs:
-//! `cargo run --release --example fit_iems > src/profiles/iems_fitted.rs` after a fitter change.
+//! Refits every bundled IEM measurement and writes the shipped fits, `<model> ParametricEQ.txt`
+//! beside each CSV in samples/measurements/iem/: `cargo run --release --example fit_iems` after a
+//! fitter change.
 
 fn main() {
-    match iemsim::profiles::iems::fitted_table_source() {
-        Ok(text) => print!("{text}"),
+    let files = match iemsim::profiles::iems::fitted_files() {
+        Ok(files) => files,
         Err(e) => {
             eprintln!("fit_iems: {e}");
             std::process::exit(1);
         }
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (path, text) in files {
+        if let Err(e) = std::fs::write(root.join(&path), text) {
+            eprintln!("fit_iems: {path}: {e}");
+            std::process::exit(1);
+        }
+        println!("{path}");
     }
 }

@@ -190,7 +190,15 @@ fn every_per_iem_profile_follows_its_measurement_within_0_8_db() {
         for f in std::fs::read_dir(&class).unwrap() {
             let f = f.unwrap().path();
             let rel = f.strip_prefix(data_dir().join("iem")).unwrap();
-            on_disk.push(rel.to_string_lossy().into_owned());
+            let rel = rel.to_string_lossy().into_owned();
+            // Beside each CSV, its shipped fit: `<model> ParametricEQ.txt`.
+            match rel.strip_suffix(" ParametricEQ.txt") {
+                Some(stem) => assert!(
+                    data_dir().join("iem").join(format!("{stem}.csv")).is_file(),
+                    "{rel}: a fit without its CSV"
+                ),
+                None => on_disk.push(rel),
+            }
         }
     }
     on_disk.sort();
@@ -348,6 +356,7 @@ fn demo_class_figures_are_the_measurements() {
         let mut v: Vec<String> = std::fs::read_dir(data_dir().join("iem").join(class))
             .unwrap()
             .map(|e| format!("iem/{class}/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".csv"))
             .collect();
         v.sort();
         v
