@@ -121,7 +121,7 @@ impl Error {
     pub fn interrupted(sig: i32) -> Self {
         Self::new(
             Class::Interrupted(sig),
-            format!("stopped by signal {sig} (cleaned up: terminal restored, nothing half-written left)"),
+            format!("stopped by {}", crate::interrupt::signal_name(sig)),
         )
     }
 

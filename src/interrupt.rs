@@ -38,7 +38,7 @@ pub fn install() {
                     crate::io::atomic::remove_pending();
                     notice(&format!(
                         "\niemsim: stopped by {}; no partial output was left behind\n",
-                        name(sig)
+                        signal_name(sig)
                     ));
                     // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on
                     // a stalled stdout pipe; every file that matters is already removed or committed.
@@ -48,8 +48,9 @@ pub fn install() {
     }
 }
 
+/// The name of a terminating signal, as messages say it.
 #[cfg(unix)]
-fn name(sig: i32) -> &'static str {
+pub fn signal_name(sig: i32) -> &'static str {
     match sig {
         libc::SIGINT => "SIGINT",
         libc::SIGTERM => "SIGTERM",
@@ -57,6 +58,11 @@ fn name(sig: i32) -> &'static str {
         libc::SIGQUIT => "SIGQUIT",
         _ => "a signal",
     }
+}
+
+#[cfg(not(unix))]
+pub fn signal_name(_sig: i32) -> &'static str {
+    "a signal"
 }
 
 /// Writes `msg` to stderr if it can be written without waiting; errors are ignored.

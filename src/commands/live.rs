@@ -386,6 +386,8 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
     let json_mode = args.report.json;
     let duration = args.duration.unwrap_or(0.0);
     start_line(&live.session, json_mode)?;
+    // As in `play --no-tui`: a signal ends the run here, faded, with an `error` event.
+    let signals = Signals::install();
     let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;
@@ -406,7 +408,9 @@ fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
                 )?,
             }
         }
-        crate::error::check_interrupted()?;
+        if signals.caught() {
+            return crate::error::check_interrupted();
+        }
         played = t0.elapsed().as_secs_f64();
         if played >= duration {
             break;

@@ -290,6 +290,7 @@ impl<'a> Screen<'a> {
             loop_s: player.loop_s(),
             loop_pending_start: self.loop_mark,
             paused: player.paused(),
+            device_lost: player.device_lost(),
             matching: player.matching(),
             estimating: (player.match_state() == MatchState::Estimated)
                 .then(|| player.exact_progress()),

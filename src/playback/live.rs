@@ -515,8 +515,13 @@ impl LiveSession {
         self.ctl.frames_rendered.load(Acquire)
     }
 
-    /// Stops capture, pump and output in place (dropping it again does nothing more).
+    /// Stops capture, pump and output in place (dropping it again does nothing more), the
+    /// output faded out first as `play` does when it stops (a cut at full level clicks).
     pub fn shutdown(&mut self) {
+        if let Some(r) = self.output.as_ref().filter(|r| r.error().is_none()) {
+            self.ctl.paused.store(true, Relaxed);
+            std::thread::sleep(super::player::STOP_FADE + r.tail());
+        }
         self.ctl.shutdown.store(true, Release);
         self.capture.take();
         self.output.take();

@@ -27,7 +27,7 @@ const RING_S: f64 = 0.5;
 const PREFILL_S: f64 = 0.1;
 /// The pause ramp's time to silence (−80 dB: 9.2 of the engine's 4 ms time constants), waited
 /// for on stop.
-const STOP_FADE: Duration = Duration::from_millis(40);
+pub(super) const STOP_FADE: Duration = Duration::from_millis(40);
 
 /// What to play.
 #[derive(Debug, Clone)]
@@ -623,6 +623,11 @@ impl Player {
         let p = !self.ctl.paused.load(Relaxed);
         self.ctl.paused.store(p, Relaxed);
         p
+    }
+
+    /// Whether the device was lost and is being opened again (see [`Self::check`]).
+    pub fn device_lost(&self) -> bool {
+        self.reconnect.is_down()
     }
 
     pub fn paused(&self) -> bool {

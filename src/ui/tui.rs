@@ -82,6 +82,8 @@ pub struct PlayView<'a> {
     /// Loop start marked by a first `l`, waiting for the end.
     pub loop_pending_start: Option<f64>,
     pub paused: bool,
+    /// The audio device was lost and is being opened again: nothing is heard meanwhile.
+    pub device_lost: bool,
     pub matching: bool,
     /// `None` once the matching gains are exact; while they are estimates, how far the exact
     /// measurement in the background has got (0 to 1).
@@ -122,6 +124,8 @@ pub struct AbxView<'a> {
     /// it: the same whatever X is).
     pub loop_pending_start: Option<f64>,
     pub paused: bool,
+    /// The audio device was lost and is being opened again: nothing is heard meanwhile.
+    pub device_lost: bool,
     /// A transient one-line message about the listener's own actions (the loop); it must never
     /// depend on X.
     pub message: Option<&'a str>,

@@ -280,3 +280,72 @@ fn play_fades_in_mid_file_and_out_at_the_end() {
         );
     }
 }
+
+/// `play --no-tui` stopped by a signal (Ctrl-C, `timeout`, `kill`) fades out as at its end: the
+/// signal thread used to `_exit` at once, cutting the sound at full level (a click), with a
+/// message about partial outputs `play` never writes and a `--json` stream that just stopped.
+/// Now the last millisecond of sound is far below the tone's level, the exit code is 130 and the
+/// stream ends with an `error` event saying so.
+#[test]
+fn play_stopped_by_sigint_fades_out_and_says_so() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let tone = dir.path().join("tone.wav").display().to_string();
+    let gen = [
+        "generate",
+        "tone",
+        "--freq",
+        "1000",
+        "--seconds",
+        "8",
+        "--rate",
+        "48000",
+        "--bits",
+        "32f",
+        "-o",
+        &tone,
+    ];
+    let o = iemsim(&gen, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let capture = pulse::Capture::start(&stack);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["play", &tone, "-a", "ba", "-b", "ba", "--no-tui", "--json"])
+        .envs(stack.env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let k = Command::new("kill").args(["-INT", &pid]).status();
+    assert!(k.is_ok_and(|s| s.success()), "kill -INT");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wait");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (_, _, cap) = capture.stop();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped by SIGINT"), "{err}");
+    assert!(!err.contains("partial output"), "{err}");
+    let last: serde_json::Value =
+        serde_json::from_str(rest.last().expect("an error event")).expect("JSON");
+    assert_eq!(last["event"], "error", "{rest:?}");
+    assert_eq!(last["exit_code"], 130, "{rest:?}");
+    let x = left(&cap);
+    let amp = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(amp > 0.05, "the tone was not recorded (peak {amp})");
+    let end = x.iter().rposition(|v| v.abs() > 1e-6).expect("sound") + 1;
+    let tail = x[end.saturating_sub(48)..end]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        tail < 0.1 * amp,
+        "the last millisecond of sound peaks at {tail}, the tone at {amp}: cut, not faded"
+    );
+}

@@ -259,6 +259,7 @@ fn frames(
             loop_s: player.loop_s(),
             loop_pending_start: st.loop_mark,
             paused: player.paused(),
+            device_lost: player.device_lost(),
             message: st
                 .message
                 .as_ref()

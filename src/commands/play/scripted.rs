@@ -9,6 +9,7 @@ use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
 use crate::playback::reconnect::Reconnect;
 use crate::playback::Realtime;
+use crate::ui::tui::hangup::Signals;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
@@ -85,6 +86,10 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     }
     let (v, text) = start_event(player);
     emit(v, text)?;
+    // SIGINT, SIGTERM and SIGHUP end the run here, not in the signal thread: the player then
+    // fades out as at the end (a cut at full level clicks), and a --json stream ends with its
+    // `error` event (exit 128 + the signal).
+    let signals = Signals::install();
     let t0 = Instant::now();
     // Seconds played: the time since the start less the time without a device, so that an
     // outage does not come off the end of a --duration (or of the file).
@@ -95,6 +100,9 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     let mut warned = false;
     let mut rt_told = false;
     loop {
+        if signals.caught() {
+            return crate::error::check_interrupted();
+        }
         if let Some(news) = player.check()? {
             let down_s = player.time_down().as_secs_f64() - down_before_s;
             let (v, text) = reconnect_event(&news, played_s(player), down_s, player.position_s());

@@ -75,7 +75,7 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, v: &AbxView) {
-    let badge = play_state(v.paused);
+    let badge = play_state(v.paused, v.device_lost);
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(badge.width() as u16)])
             .areas(area);

@@ -81,7 +81,7 @@ fn is_demo(v: &PlayView) -> bool {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, v: &PlayView) {
-    let badge = play_state(v.paused);
+    let badge = play_state(v.paused, v.device_lost);
     let badge_w = badge.width() as u16;
     let [left, right] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(badge_w)]).areas(area);

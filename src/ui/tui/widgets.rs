@@ -310,9 +310,18 @@ pub fn help_rows(rows: &[(&str, &str)]) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The "PAUSED" / "playing" badge.
-pub fn play_state(paused: bool) -> Span<'static> {
-    if paused {
+/// The "NO DEVICE" / "PAUSED" / "playing" badge: while a lost device is being opened again the
+/// screen must not say "playing" (the message saying so is up for a few seconds only).
+pub fn play_state(paused: bool, device_lost: bool) -> Span<'static> {
+    if device_lost {
+        Span::styled(
+            " NO DEVICE: reopening ",
+            Style::new()
+                .fg(Color::Black)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+        )
+    } else if paused {
         Span::styled(
             " PAUSED ",
             Style::new()

@@ -19,6 +19,7 @@ fn view<'a>(answered: &'a [bool], finished: Option<&'a str>) -> AbxView<'a> {
         loop_s: None,
         loop_pending_start: None,
         paused: false,
+        device_lost: false,
         message: None,
         answered,
         finished,

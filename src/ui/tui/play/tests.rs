@@ -51,6 +51,7 @@ fn view() -> PlayView<'static> {
         loop_s: None,
         loop_pending_start: None,
         paused: false,
+        device_lost: false,
         matching: true,
         estimating: None,
         level_dbfs: [-12.0, f64::NEG_INFINITY],
@@ -99,6 +100,20 @@ fn shows_live_side_names_and_gains_at_both_sizes() {
     assert!(has_glyph(&b, big_letter(Live::B, false)));
     assert!(!has_glyph(&b, big_letter(Live::A, false)));
     assert!(has(&b, "B ● LIVE") && !has(&b, "A ● LIVE"));
+}
+
+/// While a lost device is opened again the header says so, not "playing" (the tester saw a
+/// frozen "▶ playing" for most of the 30 s wait once the message had expired).
+#[test]
+fn a_lost_device_is_shown_not_playing() {
+    let mut v = view();
+    v.device_lost = true;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let b = render(&v, w, h);
+        assert!(has(&b, "NO DEVICE"), "at {w}x{h}");
+        assert!(!has(&b, "playing"), "at {w}x{h}");
+    }
+    assert!(has(&render(&view(), 80, 24), "playing"));
 }
 
 #[test]
