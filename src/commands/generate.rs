@@ -35,6 +35,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         sample_rate: args.rate,
         format,
         dither: Dither::Tpdf,
+        channel_mask: 0,
         tags: Tags::default(),
         frames: Some(gen.frames()),
     };

@@ -215,6 +215,7 @@ pub fn export_matched(
             sample_rate: info.sample_rate,
             format: *format,
             dither: opts.dither,
+            channel_mask: info.channel_mask,
             tags: tags.clone(),
             frames: info.length_known.then_some(info.frames),
         };

@@ -148,6 +148,7 @@ fn write_sides(
         sample_rate: rate,
         format: OutFormat::I24,
         dither: Dither::Tpdf,
+        channel_mask: 0,
         // Marked as export marks what it processes (the demo's files are exports of its material).
         tags: Tags {
             software: Some(crate::io::tags::mark()),
