@@ -27,6 +27,7 @@ struct Version {
 
 #[derive(Serialize)]
 struct Report<'a> {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     input: &'a Path,
     sample_rate: f64,
     channels: usize,

@@ -573,6 +573,7 @@ struct JsonReport<'a> {
 /// An input that failed, and why.
 #[derive(Serialize)]
 struct Failed {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     input: PathBuf,
     error: String,
 }

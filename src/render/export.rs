@@ -134,7 +134,9 @@ pub struct ExportOptions {
 /// What one output got.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputReport {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub input: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub output: PathBuf,
     pub profile: String,
     pub container: Container,

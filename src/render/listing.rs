@@ -108,21 +108,15 @@ pub fn default_output(
 }
 
 /// A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ only
-/// there get two outputs (a lossy `\u{FFFD}` gave both one name).
+/// there get two outputs (a lossy `\u{FFFD}` gave both one name). `--json` writes paths the same way.
 fn escaped(name: &std::ffi::OsStr) -> String {
-    let mut out = String::new();
-    for chunk in name.as_encoded_bytes().utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::io::diag::escaped(name).into_owned()
 }
 
 /// A file in an input folder that export leaves out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub path: PathBuf,
     pub reason: String,
 }

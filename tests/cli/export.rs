@@ -1146,3 +1146,52 @@ fn names_that_are_not_utf8_collide_only_when_they_are_one_name() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("\\xFF"), "{err}");
 }
+
+/// Every `--json` serialises a path that is not UTF-8, each such byte as `%XX` (the escape of the
+/// output names), and succeeds: `export DIR --json` exited 1 with nothing on stdout after writing
+/// `bad%FF.ba.wav` (serde_json: "path contains invalid UTF-8 characters"), `analyze --json`
+/// exited 1, and `generate -o NAME --json` panicked after writing the file.
+#[test]
+fn json_reports_name_paths_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&OsStr]| {
+        let o = cli::command().args(args).current_dir(d).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", cli::text(&o.stdout)));
+        json
+    };
+    let s = OsStr::new;
+    fs::create_dir(d.join("n2")).unwrap();
+    let bad = OsStr::from_bytes(b"n2/bad\xFF.wav");
+    let g = run(&[
+        s("generate"),
+        s("tone"),
+        s("--seconds"),
+        s("0.05"),
+        s("-o"),
+        bad,
+        s("--json"),
+    ]);
+    assert_eq!(g["output"], "n2/bad%FF.wav");
+    let e = run(&[s("export"), s("n2"), s("-p"), s("ba"), s("--json"), s("-q")]);
+    assert_eq!(e["outputs"][0]["input"], "n2/bad%FF.wav", "{e}");
+    assert_eq!(e["outputs"][0]["output"], "n2/bad%FF.ba.wav", "{e}");
+    assert!(d.join("n2/bad%FF.ba.wav").is_file());
+    // Skipped (the earlier output, by its name) and failed entries too.
+    fs::write(d.join(OsStr::from_bytes(b"n2/x\xFE.wav")), b"not audio").unwrap();
+    let o = cli::command()
+        .args([s("export"), s("n2"), s("-p"), s("dd"), s("--json"), s("-q")])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON despite a failure");
+    assert_eq!(e["failed"][0]["input"], "n2/x%FE.wav", "{e}");
+    assert_eq!(e["skipped"][0]["path"], "n2/bad%FF.ba.wav", "{e}");
+    let a = run(&[s("analyze"), bad, s("--json")]);
+    assert_eq!(a["input"], "n2/bad%FF.wav");
+}

@@ -23,12 +23,17 @@ use std::path::{Path, PathBuf};
 /// The files of one rendered part.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartFiles {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub source: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub a: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub b: PathBuf,
     /// Chart of the two profiles' responses.
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub response_png: PathBuf,
     /// Chart of the material's spectrum before and after each profile.
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub spectra_png: PathBuf,
 }
 
