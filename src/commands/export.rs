@@ -9,7 +9,7 @@ use crate::dsp::Profile;
 use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
-use crate::render::export::{export_matched, ExportOptions, OutputReport, Watch};
+use crate::render::export::{export_matched, ExportError, ExportOptions, OutputReport, Watch};
 use crate::render::listing::{
     check_collisions, default_container, default_output, list_wavs, Skipped,
 };
@@ -132,8 +132,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         },
     )?;
     let first_error = match first_error {
-        // A single input's error is the command's, with its own exit code.
-        Some(e) if !folder => return Err(e),
+        // A single input's error is the command's, with its own exit code (after the outputs
+        // it did write, which the report lists).
+        Some(e) if !folder => {
+            if args.report.json && !reports.is_empty() {
+                print_json(&reports, &skipped, &failed, to_stdout)?;
+            }
+            return Err(e);
+        }
         other => other,
     };
     let failures = failed.len();
@@ -446,10 +452,49 @@ fn check_rates(file: &Path, at: AtRate<'_>) -> Result<()> {
     at.check(f64::from(Decoder::open(file)?.info().sample_rate))
 }
 
+/// What became of one input: the outputs written, and its failure if it failed (outputs that
+/// were complete before another failed are written, and kept: see `ExportError::Partial`).
+struct Outcome {
+    written: Vec<OutputReport>,
+    error: Option<Error>,
+}
+
+impl Outcome {
+    fn of(result: std::result::Result<Vec<OutputReport>, Error>) -> Self {
+        match result {
+            Ok(written) => Self {
+                written,
+                error: None,
+            },
+            Err(e) => Self {
+                written: Vec::new(),
+                error: Some(e),
+            },
+        }
+    }
+
+    fn of_export(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
+        match result {
+            Err(ExportError::Partial { written, error }) => {
+                // Its error names the outputs kept; they are reported as written too.
+                let e = Error::from(ExportError::Partial {
+                    written: written.clone(),
+                    error,
+                });
+                Self {
+                    written,
+                    error: Some(e),
+                }
+            }
+            other => Self::of(other.map_err(Into::into)),
+        }
+    }
+}
+
 /// What a run's results so far are: each input's in order, printed as soon as every earlier
 /// one is.
 struct Done {
-    results: Vec<Option<Result<Vec<OutputReport>>>>,
+    results: Vec<Option<Outcome>>,
     printed: usize,
     reports: Vec<OutputReport>,
     first_error: Option<crate::error::Error>,
@@ -504,12 +549,13 @@ fn export_all(
             at_rate: check_each.filter(|_| !file.is_file()),
         };
         // A folder's files each have their rate: the one Nyquist rule, checked per file.
-        let result = check_each
+        let result = match check_each
             .filter(|_| file.is_file())
             .map_or(Ok(()), |at| check_rates(file, at))
-            .and_then(|()| {
-                export_matched(file, outs, opts, matching, &mut bars).map_err(Into::into)
-            });
+        {
+            Ok(()) => Outcome::of_export(export_matched(file, outs, opts, matching, &mut bars)),
+            Err(e) => Outcome::of(Err(e)),
+        };
         run.done_one();
         let Ok(mut guard) = done.lock() else {
             break;
@@ -518,28 +564,27 @@ fn export_all(
         d.results[i] = Some(result);
         // Print every result whose predecessors are all printed.
         while let Some(r) = d.results.get_mut(d.printed).and_then(Option::take) {
-            match r {
-                Ok(r) => {
-                    if d.print_error.is_none() {
-                        if let Err(e) = run.suspend(|| print(Ok(&r))) {
-                            d.print_error = Some(e);
-                        }
+            // What an input wrote is reported even when it failed afterwards.
+            if !r.written.is_empty() || r.error.is_none() {
+                if d.print_error.is_none() {
+                    if let Err(e) = run.suspend(|| print(Ok(&r.written))) {
+                        d.print_error = Some(e);
                     }
-                    d.reports.extend(r);
                 }
-                Err(e) => {
-                    d.failed.push(Failed {
-                        input: plan[d.printed].0.clone(),
-                        error: e.to_string(),
-                    });
-                    if d.print_error.is_none() {
-                        if let Err(pe) = run.suspend(|| print(Err(&e))) {
-                            d.print_error = Some(pe);
-                        }
+                d.reports.extend(r.written);
+            }
+            if let Some(e) = r.error {
+                d.failed.push(Failed {
+                    input: plan[d.printed].0.clone(),
+                    error: e.to_string(),
+                });
+                if d.print_error.is_none() {
+                    if let Err(pe) = run.suspend(|| print(Err(&e))) {
+                        d.print_error = Some(pe);
                     }
-                    if d.first_error.is_none() {
-                        d.first_error = Some(e);
-                    }
+                }
+                if d.first_error.is_none() {
+                    d.first_error = Some(e);
                 }
             }
             d.printed += 1;
