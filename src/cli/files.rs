@@ -140,7 +140,9 @@ pub struct ExportArgs {
     /// Do not match loudness between the outputs (each gets --preamp only).
     #[arg(long)]
     pub no_match: bool,
-    /// Replace existing output files.
+    /// Replace existing output files. In a folder export only iemsim's own earlier outputs (and
+    /// files with no audio in them): a file of yours that has an output's name is refused, even
+    /// with --force (move or rename it, or export its input alone with -o FILE --force).
     #[arg(long)]
     pub force: bool,
     /// Resume an interrupted run: keep every output that exists already and write the others

@@ -93,6 +93,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     } else {
         0
     };
+    // A user's own file with an output's name is never replaced (nor counted as an output).
+    if input.is_dir() && !args.skip_existing {
+        refuse_foreign_outputs(&plan)?;
+    }
     // With --skip-existing, an input with only some outputs is resumed output by output.
     if input.is_dir() && !args.force && !args.skip_existing {
         refuse_existing_outputs(&plan)?;
@@ -442,6 +446,40 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
             existing.len(),
             first.display(),
             if existing.len() > 1 { ", …" } else { "" }
+        ),
+    ))
+}
+
+/// A folder export never replaces a file of the user's that only has an output's name
+/// (`song.dd.wav` beside `song.wav`, which the listing skipped as "named like an output"), even
+/// with `--force`: such a file is refused before anything is written, naming it and what to do.
+/// iemsim's own earlier outputs carry its mark (`ISFT`/`ENCODER`); a file with no audio in it
+/// (empty, damaged) holds nothing to lose (see `listing::not_ours`). A single file's
+/// `-o FILE --force` still replaces whatever regular file FILE is: the user named it.
+fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    let mut foreign = plan
+        .iter()
+        .flat_map(|(input, outs)| outs.iter().map(move |(_, out)| (input, out)))
+        .filter(|(_, out)| out.exists())
+        .filter_map(|(input, out)| Some((input, out, crate::render::listing::not_ours(out)?)));
+    let Some((input, first, why)) = foreign.next() else {
+        return Ok(());
+    };
+    let more = foreign.count();
+    let others = match more {
+        0 => String::new(),
+        n => format!(" ({n} more like it)"),
+    };
+    Err(Error::input(
+        first,
+        format!(
+            "{} exists and iemsim did not write it ({why}){others}: a folder export replaces \
+             only iemsim's own earlier outputs, even with --force; nothing was written. Move or \
+             rename it, export into another folder with --out-dir, or export {} on its own with \
+             -o {} --force to replace it",
+            first.display(),
+            input.display(),
+            first.display()
         ),
     ))
 }

@@ -1195,3 +1195,67 @@ fn json_reports_name_paths_that_are_not_utf8() {
     let a = run(&[s("analyze"), bad, s("--json")]);
     assert_eq!(a["input"], "n2/bad%FF.wav");
 }
+
+/// A folder export never replaces a user's own file that only has an output's name, even with
+/// `--force`: `song.dd.wav` (the user's, no iemsim tag) beside `song.wav` was skipped as "named
+/// like an output", then `--force` replaced it (exit 0). Refused now before anything is written,
+/// naming it and what to do; iemsim's own earlier output and an empty file are replaced, and a
+/// single file's `-o FILE --force` replaces what the user named.
+#[test]
+fn force_in_a_folder_replaces_only_iemsims_own_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("lv2");
+    fs::create_dir(&src).unwrap();
+    write_wav(
+        &src.join("song.wav"),
+        &signal(2400, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let users = src.join("song.dd.wav");
+    write_wav(&users, &signal(1200, 1, 44_100), 1, 44_100, 16, false);
+    let mine = fs::read(&users).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["export", "lv2", "-p", "dd"];
+        if force {
+            args.push("--force");
+        }
+        let o = iemsim(&args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("lv2/song.dd.wav exists and iemsim did not write it")
+                && err.contains("even with --force")
+                && err.contains("-o lv2/song.dd.wav --force"),
+            "{err}"
+        );
+        assert_eq!(fs::read(&users).unwrap(), mine, "force: {force}");
+    }
+    // An empty file holds nothing to lose: replaced with --force; then iemsim's own output is.
+    fs::write(&users, b"").unwrap();
+    for _ in 0..2 {
+        let o = iemsim(&["export", "lv2", "-p", "dd", "--force", "-q"], d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(fs::metadata(&users).unwrap().len() > 44);
+    }
+    // The user names the file: -o replaces it.
+    fs::write(&users, &mine).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "lv2/song.wav",
+            "-p",
+            "dd",
+            "-o",
+            "lv2/song.dd.wav",
+            "--force",
+            "-q",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(fs::read(&users).unwrap(), mine);
+}
