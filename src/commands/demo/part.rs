@@ -111,7 +111,13 @@ pub fn render_part(
         write_sides(&samples, &profiles, gains_db, &paths[..sides], replace)?;
     let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs);
     let (response_png, spectra_png) = chart_paths(part, dir);
-    draw_charts(part, &profiles, &ltas, (&response_png, &spectra_png))?;
+    draw_charts(
+        part,
+        &profiles,
+        &ltas,
+        (&response_png, &spectra_png),
+        replace,
+    )?;
     let [a, b] = paths;
     Ok(RenderedPart {
         title: part.title.clone(),
@@ -237,14 +243,15 @@ fn draw_charts(
     profiles: &[Profile; 2],
     ltas: &[Curve],
     (response_png, spectra_png): (&Path, &Path),
+    replace: bool,
 ) -> Result<()> {
     let title = format!("{}: frequency responses", part.title);
     let chart = charts::responses(profiles, f64::from(material::RATE), &title);
-    charts::write(response_png, &chart, Size::DEFAULT)?;
+    charts::write(response_png, &chart, Size::DEFAULT, replace)?;
     let chart = charts::spectra(
         &format!("{}: the material before and after", part.title),
         "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
         ltas,
     );
-    charts::write(spectra_png, &chart, Size::DEFAULT)
+    charts::write(spectra_png, &chart, Size::DEFAULT, replace)
 }
