@@ -9,7 +9,9 @@ use crate::dsp::Profile;
 use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
-use crate::render::export::{export_matched, ExportError, ExportOptions, OutputReport, Watch};
+use crate::render::export::{
+    export_matched, not_complete, ExportError, ExportOptions, OutputReport, Watch,
+};
 use crate::render::listing::{
     check_collisions, default_container, default_output, list_wavs, Skipped,
 };
@@ -89,7 +91,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
     check_collisions(&plan)?;
     let resumed = if args.skip_existing {
-        leave_out_done(&mut plan, &mut skipped)
+        leave_out_done(&mut plan, &mut skipped, &opts, input.is_dir())?
     } else {
         0
     };
@@ -382,16 +384,55 @@ fn plan_outputs(
         .collect()
 }
 
-/// Resuming an interrupted run (`--skip-existing`): an input whose outputs all exist is done
-/// (outputs are only ever given their names once complete, see io::atomic). Takes those out of
-/// `plan` into `skipped`, each with a line; how many.
+/// Resuming an interrupted run (`--skip-existing`): an input whose outputs all exist and are
+/// complete outputs of it (`render::export::not_complete`: they read as audio at its rate,
+/// channels, length and the format the export writes) is done: it is taken out of `plan` into
+/// `skipped`, each with a line; how many. An output that exists but is not complete (empty,
+/// damaged, cut short) is written again by the export, which says so; an empty file used to count
+/// as done. In a folder, one that reads as audio iemsim did not write is someone's own file with
+/// an output's name: the run is refused before anything is written (`refuse_foreign_outputs`).
+/// The input's header is read for this; standard input and pipes, which are read once, are not:
+/// their outputs are done when they exist.
 fn leave_out_done(
     plan: &mut Vec<(PathBuf, Vec<(Profile, PathBuf)>)>,
     skipped: &mut Vec<Skipped>,
-) -> usize {
+    opts: &ExportOptions,
+    folder: bool,
+) -> Result<usize> {
     let before = plan.len();
+    let mut refused = Ok(());
     plan.retain(|(file, outs)| {
-        let done = outs.iter().all(|(_, out)| out.is_file());
+        let existing: Vec<&PathBuf> = outs
+            .iter()
+            .map(|(_, out)| out)
+            .filter(|out| out.is_file())
+            .collect();
+        if existing.is_empty() {
+            return true;
+        }
+        let readable = file.is_file() || crate::io::decode::builtin::is_builtin(file);
+        let done = if readable {
+            // An input that cannot be opened is exported, and its failure reported there.
+            let Ok(info) = Decoder::open(file).map(|d| *d.info()) else {
+                return true;
+            };
+            let incomplete: Vec<&PathBuf> = existing
+                .iter()
+                .copied()
+                .filter(|out| not_complete(out, &info, opts).is_some())
+                .collect();
+            if folder && refused.is_ok() {
+                let outs: Vec<(Profile, PathBuf)> = outs
+                    .iter()
+                    .filter(|(_, out)| incomplete.contains(&out))
+                    .cloned()
+                    .collect();
+                refused = refuse_foreign_outputs(&[(file.clone(), outs)]);
+            }
+            incomplete.is_empty() && existing.len() == outs.len()
+        } else {
+            existing.len() == outs.len()
+        };
         if done {
             let s = Skipped {
                 path: file.clone(),
@@ -402,7 +443,8 @@ fn leave_out_done(
         }
         !done
     });
-    before - plan.len()
+    refused?;
+    Ok(before - plan.len())
 }
 
 /// `--json`: the outputs and what was left out, on stdout (stderr when stdout carries audio).

@@ -221,13 +221,9 @@ pub fn export_matched(
     let mut written = Vec::with_capacity(jobs.len());
     for (i, ((profile, out), (target, container, format))) in jobs.iter().zip(&targets).enumerate()
     {
-        if opts.skip_existing && *target != Target::Stdout && out.is_file() {
-            watch.warn(&format!(
-                "keeping {}: it exists already (--skip-existing)",
-                out.display()
-            ));
+        let Some(target) = resumed(target, out, &info, opts, watch) else {
             continue;
-        }
+        };
         written.push(i);
         let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
@@ -243,7 +239,7 @@ pub fn export_matched(
             tags: tags.clone(),
             frames: info.length_known.then_some(info.frames),
         };
-        let sink = Sink::create(target, *container, &spec)?;
+        let sink = Sink::create(&target, *container, &spec)?;
         lanes.push(Lane::file(coeffs, gain_db, sink));
         meta.push((gain_db, dropped));
     }
@@ -306,6 +302,78 @@ fn reports_of<M>(
             error: Box::new(e.into()),
         }),
     }
+}
+
+/// `--skip-existing`: None to keep an existing output that is a complete output of `info` (with
+/// a line), else where to write: the target itself, or, for a file at the output's name that is
+/// not a complete output (empty, damaged, another length or format), the target allowed to
+/// replace it, with a line saying why. An empty file was counted as done.
+fn resumed(
+    target: &Target,
+    out: &Path,
+    info: &crate::io::Info,
+    opts: &ExportOptions,
+    watch: &mut dyn Watch,
+) -> Option<Target> {
+    if !opts.skip_existing || *target == Target::Stdout || !out.is_file() {
+        return Some(target.clone());
+    }
+    let Some(why) = not_complete(out, info, opts) else {
+        watch.warn(&format!(
+            "keeping {}: it exists already (--skip-existing)",
+            out.display()
+        ));
+        return None;
+    };
+    watch.warn(&format!(
+        "redoing {}: it exists but is not a complete output ({why})",
+        out.display()
+    ));
+    Some(Target::new(out, true))
+}
+
+/// Why the file at `out` is not a complete output of an input that `info` describes, as `opts`
+/// would write it (None: it is one): it must read as audio (a WAV or FLAC that is not cut short,
+/// by its container's extension), at the input's rate, channel count and length, in the sample
+/// format the export would write. What `--skip-existing` keeps.
+pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) -> Option<String> {
+    if std::fs::metadata(out).is_ok_and(|m| m.len() == 0) {
+        return Some("it is empty".into());
+    }
+    let container = Container::from_path(out).unwrap_or(Container::Wav);
+    let format = opts
+        .format
+        .unwrap_or_else(|| container.fit_format(OutFormat::keeping(info.float, info.bits)));
+    let got = match Decoder::open(out) {
+        Ok(d) => *d.info(),
+        Err(e) => return Some(format!("it does not read as audio: {e}")),
+    };
+    let is = match got.container {
+        "WAV" | "RF64" => Container::Wav,
+        "flac" => Container::Flac,
+        other => return Some(format!("it is {other}, not {}", container.extension())),
+    };
+    let mut wrong = Vec::new();
+    if is != container {
+        wrong.push(format!("{} inside", is.extension().to_uppercase()));
+    }
+    if got.sample_rate != info.sample_rate {
+        wrong.push(format!("{} Hz, not {}", got.sample_rate, info.sample_rate));
+    }
+    if got.channels != info.channels {
+        let n = |c: u16| match c {
+            1 => "1 channel".to_string(),
+            c => format!("{c} channels"),
+        };
+        wrong.push(format!("{}, not {}", n(got.channels), n(info.channels)));
+    }
+    if (got.bits, got.float) != (format.bits(), format.is_float()) {
+        wrong.push(format!("{}-bit, not {}", got.bits, format.label()));
+    }
+    if info.length_known && (!got.length_known || got.frames != info.frames) {
+        wrong.push(format!("{} frames, not {}", got.frames, info.frames));
+    }
+    (!wrong.is_empty()).then(|| format!("it has {}", wrong.join(", ")))
 }
 
 /// Where each job's output goes, in which container and sample format (`inherited`: the

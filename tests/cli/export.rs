@@ -1259,3 +1259,91 @@ fn force_in_a_folder_replaces_only_iemsims_own_outputs() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_ne!(fs::read(&users).unwrap(), mine);
 }
+
+/// `--skip-existing` keeps only complete outputs: an empty file, garbage and a cut-short output at
+/// an output's name were counted as done ("2 done already"); now each is written again, with a
+/// line saying why, byte-identical to the first run's output. A file of the user's that reads as
+/// audio but is not the output (another channel count) is refused, as with `--force`.
+#[test]
+fn skip_existing_redoes_outputs_that_are_not_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav", "c.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out", "-q"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole = fs::read(d.join("out/a.dd.wav")).unwrap();
+    fs::write(d.join("out/a.dd.wav"), b"").unwrap();
+    fs::write(d.join("out/b.dd.wav"), b"not a wav at all").unwrap();
+    fs::write(d.join("out/c.dd.wav"), &whole[..whole.len() / 2]).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("redoing out/a.dd.wav: it exists but is not a complete output (it is empty)"),
+        "{err}"
+    );
+    assert!(err.contains("redoing out/b.dd.wav: it exists but is not a complete output (it does not read as audio"), "{err}");
+    assert!(
+        err.contains("redoing out/c.dd.wav: it exists but is not a complete output"),
+        "{err}"
+    );
+    assert!(err.contains("3 inputs → 3 outputs"), "{err}");
+    for name in ["a", "b", "c"] {
+        let out = d.join(format!("out/{name}.dd.wav"));
+        assert_eq!(fs::read(&out).unwrap(), whole, "{name}");
+        // Read by hound, not iemsim's own reader.
+        let r = hound::WavReader::open(&out).unwrap();
+        assert_eq!((r.duration(), r.spec().channels), (2400, 2));
+    }
+    // Whole now: all three are kept.
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    assert!(stderr(&o).contains("3 done already"), "{}", stderr(&o));
+    // Someone's own recording at an output's name is not replaced.
+    write_wav(&d.join("out/a.dd.wav"), &data[..2400], 1, 48_000, 16, false);
+    let mine = fs::read(d.join("out/a.dd.wav")).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("iemsim did not write it"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), mine);
+}
