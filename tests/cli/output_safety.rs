@@ -534,31 +534,6 @@ fn a_refused_export_leaves_no_out_dir() {
     assert!(d.join("g1/g2/in.ba.wav").is_file());
 }
 
-/// Runs `iemsim ARGS` in `dir` with every file it writes limited to `max_bytes` (RLIMIT_FSIZE,
-/// set by Python before it becomes iemsim; SIGXFSZ ignored, so a write past the limit fails with
-/// EFBIG as a write to a full disk fails with ENOSPC).
-fn run_with_file_size_limit(dir: &Path, max_bytes: u64, args: &[&str]) -> Output {
-    const LIMIT: &str = "import os, resource, signal, sys\n\
-        n = int(sys.argv[1])\n\
-        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))\n\
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n\
-        os.execv(sys.argv[2], sys.argv[2:])\n";
-    Command::new("python3")
-        .args([
-            "-c",
-            LIMIT,
-            &max_bytes.to_string(),
-            env!("CARGO_BIN_EXE_iemsim"),
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("IEMSIM_CONFIG_DIR", cli::no_config())
-        .env("XDG_CACHE_HOME", cli::test_cache())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run python3")
-}
-
 /// An input whose second output cannot be written after its first was (each is completed and
 /// named in turn; here the second is larger than the file-size limit, as a disk fills up) keeps
 /// the first and lists it: in the report lines, in `--json`'s `outputs`, and in its failure,
@@ -603,7 +578,7 @@ fn outputs_written_before_a_failure_are_kept_and_reported() {
     );
     let limit = (small.len() as u64 + large) / 2;
 
-    let o = run_with_file_size_limit(d, limit, &args("out"));
+    let o = cli::run_with_file_size_limit(d, limit, &args("out"));
     let err = text(&o.stderr);
     assert!(!o.status.success(), "{err}");
     assert_eq!(names(&d.join("out")), ["p.sibilance.flac"], "{err}");
@@ -637,7 +612,7 @@ fn outputs_written_before_a_failure_are_kept_and_reported() {
         "--out-dir",
         "out",
     ];
-    let o = run_with_file_size_limit(d, limit, &single);
+    let o = cli::run_with_file_size_limit(d, limit, &single);
     let err = text(&o.stderr);
     assert!(!o.status.success(), "{err}");
     assert!(
