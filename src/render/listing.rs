@@ -130,7 +130,7 @@ pub struct Listing {
 
 /// Extensions of the formats `io::decode` reads (folder mode picks these up).
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac",
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "m4b", "mp4", "aac",
 ];
 
 /// Extensions of audio formats iemsim does not decode, with the format's name (a folder entry
@@ -199,7 +199,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         } else if !p.is_file() {
             Some("not a regular file".to_string())
         } else if let Some((_, codec)) = UNSUPPORTED_AUDIO.iter().find(|(e, _)| *e == ext) {
-            Some(format!("unsupported codec: {codec} (iemsim reads WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in .m4a/.mp4); convert it first, e.g. with ffmpeg -i IN OUT.flac"))
+            Some(format!("unsupported codec: {codec} (iemsim reads WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in .m4a/.m4b/.mp4); convert it first, e.g. with ffmpeg -i IN OUT.flac"))
         } else if !AUDIO_EXTENSIONS.contains(&ext.as_str()) {
             Some("not audio (by its extension)".to_string())
         } else {

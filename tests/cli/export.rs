@@ -1347,3 +1347,39 @@ fn skip_existing_redoes_outputs_that_are_not_complete() {
     );
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), mine);
 }
+
+/// An `.m4b` (an AAC audiobook: MP4, as `.m4a`) in a folder is exported, not skipped as "not
+/// audio (by its extension)"; its output has its source's length (MP4's gapless trim).
+#[test]
+fn a_folder_exports_m4b_audiobooks() {
+    if !crate::common::tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("t.wav"),
+        &signal(4800, 1, 48_000),
+        1,
+        48_000,
+        16,
+        false,
+    );
+    let (src, book) = (d.join("t.wav"), d.join("in/book.m4b"));
+    crate::common::tools::ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-c:a",
+        "aac",
+        "-f",
+        "ipod",
+        book.to_str().unwrap(),
+    ]);
+    let o = iemsim(&["export", "in", "-p", "ba", "-q"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("skipping"), "{err}");
+    let r = hound::WavReader::open(d.join("in/book.ba.wav")).unwrap();
+    assert_eq!(r.duration(), 4800);
+}
