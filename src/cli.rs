@@ -208,7 +208,7 @@ pub struct ManArgs {
     #[arg(num_args = 0..)]
     pub command: Vec<String>,
     /// Write every page (iemsim.1, iemsim-export.1, iemsim-profile-convert.1, ...) into DIR,
-    /// created when missing.
+    /// created when missing; all or none (a failure, such as a full disk, leaves no page).
     #[arg(long, value_name = "DIR", conflicts_with = "command")]
     pub out_dir: Option<std::path::PathBuf>,
     /// With --out-dir: replace the pages of an earlier install.

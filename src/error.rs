@@ -85,6 +85,8 @@ pub struct Error {
     subject: Option<Subject>,
     /// The message, outermost context first, each cause after what it explains.
     parts: Vec<String>,
+    /// Said after the message, in parentheses (what else became of the work, see [`Error::note`]).
+    note: Option<String>,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -95,6 +97,7 @@ impl Error {
             class,
             subject: None,
             parts: vec![message.into()],
+            note: None,
             source: None,
         }
     }
@@ -146,6 +149,7 @@ impl Error {
             class,
             subject,
             parts,
+            note: None,
             source: Some(Box::new(err)),
         }
     }
@@ -153,6 +157,12 @@ impl Error {
     /// The same error, explained by `context` first ("context: error").
     pub fn context(mut self, context: impl fmt::Display) -> Self {
         self.parts.insert(0, context.to_string());
+        self
+    }
+
+    /// The same error with `note` after the whole message, in parentheses ("cause (note)").
+    pub fn note(mut self, note: impl fmt::Display) -> Self {
+        self.note = Some(note.to_string());
         self
     }
 
@@ -192,6 +202,9 @@ impl fmt::Display for Error {
                 out.push_str(": ");
             }
             out.push_str(s);
+        }
+        if let Some(note) = &self.note {
+            out.push_str(&format!(" ({note})"));
         }
         f.write_str(&out)
     }

@@ -140,12 +140,15 @@ pub struct ExportArgs {
     /// Do not match loudness between the outputs (each gets --preamp only).
     #[arg(long)]
     pub no_match: bool,
-    /// Replace existing output files.
+    /// Replace existing output files. In a folder export only iemsim's own earlier outputs (and
+    /// files with no audio in them): a file of yours that has an output's name is refused, even
+    /// with --force (move or rename it, or export its input alone with -o FILE --force).
     #[arg(long)]
     pub force: bool,
-    /// Resume an interrupted run: keep every output that exists already and write the others
-    /// (each kept one with a line; an input whose outputs all exist is not read). Outputs only
-    /// get their names once complete, so an existing one is whole.
+    /// Resume an interrupted run: keep every output that exists already and is complete (a whole
+    /// WAV/FLAC at the input's rate, channels and length, in the format the export writes) and
+    /// write the others (each kept or redone one with a line; an input whose outputs are all
+    /// complete is not decoded).
     #[arg(long, conflicts_with = "force")]
     pub skip_existing: bool,
     /// Files of a folder exported at once [default: the available cores]. The outputs are

@@ -27,6 +27,10 @@ pub struct ChartSize {
         requires = "plot"
     )]
     pub size: String,
+    /// Replace an existing --plot file (without it, one is refused before any work; only a
+    /// regular file is ever replaced).
+    #[arg(long, requires = "plot")]
+    pub force: bool,
 }
 
 /// The two profiles compared by `play` and `abx`.

@@ -27,6 +27,7 @@ struct Version {
 
 #[derive(Serialize)]
 struct Report<'a> {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     input: &'a Path,
     sample_rate: f64,
     channels: usize,
@@ -42,6 +43,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
             let names = args.profiles.iter().map(std::path::Path::new);
             let read = names.chain(args.hp.files()).chain([input.as_path()]);
             crate::io::sink_types::check_not_input(path, read)?;
+            charts::check_destination(path, args.chart.force)?;
             Some(charts::parse_size(&args.chart.size)?)
         }
         None => None,
@@ -75,7 +77,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         versions,
     };
     if let (Some(path), Some(size)) = (&args.plot, size) {
-        chart_spectra(&report, path, size)?;
+        chart_spectra(&report, path, size, args.chart.force)?;
     }
     if args.report.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
@@ -149,7 +151,12 @@ fn measure(
 /// Charts every version's long-term spectrum in `path`, level-matched to the input (by
 /// integrated loudness), so the chart shows what each profile changes in the balance, not the
 /// anti-clipping preamp that moves it all down.
-fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> Result<()> {
+fn chart_spectra(
+    report: &Report,
+    path: &Path,
+    size: crate::ui::plot::Size,
+    force: bool,
+) -> Result<()> {
     let name = file_name(report.input);
     let input_lufs = report.versions[0].stats.integrated_lufs;
     let series: Vec<(String, Vec<(f64, f64)>)> = report
@@ -195,7 +202,7 @@ fn chart_spectra(report: &Report, path: &Path, size: crate::ui::plot::Size) -> R
         &format!("{method}, channels averaged; {matching}"),
         &series,
     );
-    charts::write(path, &chart, size)
+    charts::write(path, &chart, size, force)
 }
 
 /// Why a version has no BS.1770 loudness to match (the gate leaves no 400 ms block).

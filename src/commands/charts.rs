@@ -34,16 +34,38 @@ pub fn format_of(path: &Path) -> Result<Format> {
     })
 }
 
-/// Draws `chart` into `path` (PNG or SVG by its extension), replacing an existing file only once
-/// the new one is complete.
-pub fn write(path: &Path, chart: &Chart, size: Size) -> Result<()> {
+/// Refuses, before any work, a chart file that cannot or may not be written: an existing file
+/// without `replace` (`--force`), anything but a regular file even with it (a FIFO, a device, a
+/// link to one), a missing or read-only folder; as export refuses its outputs.
+pub fn check_destination(path: &Path, replace: bool) -> Result<()> {
+    format_of(path)?;
+    crate::io::sink_types::check_destination(path, replace)?;
+    Ok(())
+}
+
+/// Draws `chart` into `path` (PNG or SVG by its extension), written to a temporary file and named
+/// when complete: an existing file is replaced (only a regular one) only with `replace`, and
+/// one that appeared meanwhile is not.
+pub fn write(path: &Path, chart: &Chart, size: Size, replace: bool) -> Result<()> {
     let format = format_of(path)?;
     let bytes = plot::render(chart, size, format)?;
     let cannot = |e: std::io::Error| crate::error::output_error(path, "cannot write", e);
     let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
     file.write_all(&bytes).map_err(cannot)?;
     file.sync_all().map_err(cannot)?;
-    tmp.commit(true).map_err(cannot)
+    tmp.commit(replace).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::input(
+                path,
+                format!(
+                    "{}: exists (it appeared while the chart was drawn); use --force to replace it",
+                    path.display()
+                ),
+            )
+        } else {
+            cannot(e)
+        }
+    })
 }
 
 /// The dashed 0 dB line every response chart carries.

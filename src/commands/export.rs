@@ -9,7 +9,9 @@ use crate::dsp::Profile;
 use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
-use crate::render::export::{export_matched, ExportOptions, OutputReport, Watch};
+use crate::render::export::{
+    export_matched, not_complete, ExportError, ExportOptions, OutputReport, Watch,
+};
 use crate::render::listing::{
     check_collisions, default_container, default_output, list_wavs, Skipped,
 };
@@ -89,10 +91,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
     check_collisions(&plan)?;
     let resumed = if args.skip_existing {
-        leave_out_done(&mut plan, &mut skipped)
+        leave_out_done(&mut plan, &mut skipped, &opts, input.is_dir())?
     } else {
         0
     };
+    // A user's own file with an output's name is never replaced (nor counted as an output).
+    if input.is_dir() && !args.skip_existing {
+        refuse_foreign_outputs(&plan)?;
+    }
     // With --skip-existing, an input with only some outputs is resumed output by output.
     if input.is_dir() && !args.force && !args.skip_existing {
         refuse_existing_outputs(&plan)?;
@@ -132,8 +138,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         },
     )?;
     let first_error = match first_error {
-        // A single input's error is the command's, with its own exit code.
-        Some(e) if !folder => return Err(e),
+        // A single input's error is the command's, with its own exit code (after the outputs
+        // it did write, which the report lists).
+        Some(e) if !folder => {
+            if args.report.json && !reports.is_empty() {
+                print_json(&reports, &skipped, &failed, to_stdout)?;
+            }
+            return Err(e);
+        }
         other => other,
     };
     let failures = failed.len();
@@ -372,16 +384,55 @@ fn plan_outputs(
         .collect()
 }
 
-/// Resuming an interrupted run (`--skip-existing`): an input whose outputs all exist is done
-/// (outputs are only ever given their names once complete, see io::atomic). Takes those out of
-/// `plan` into `skipped`, each with a line; how many.
+/// Resuming an interrupted run (`--skip-existing`): an input whose outputs all exist and are
+/// complete outputs of it (`render::export::not_complete`: they read as audio at its rate,
+/// channels, length and the format the export writes) is done: it is taken out of `plan` into
+/// `skipped`, each with a line; how many. An output that exists but is not complete (empty,
+/// damaged, cut short) is written again by the export, which says so; an empty file used to count
+/// as done. In a folder, one that reads as audio iemsim did not write is someone's own file with
+/// an output's name: the run is refused before anything is written (`refuse_foreign_outputs`).
+/// The input's header is read for this; standard input and pipes, which are read once, are not:
+/// their outputs are done when they exist.
 fn leave_out_done(
     plan: &mut Vec<(PathBuf, Vec<(Profile, PathBuf)>)>,
     skipped: &mut Vec<Skipped>,
-) -> usize {
+    opts: &ExportOptions,
+    folder: bool,
+) -> Result<usize> {
     let before = plan.len();
+    let mut refused = Ok(());
     plan.retain(|(file, outs)| {
-        let done = outs.iter().all(|(_, out)| out.is_file());
+        let existing: Vec<&PathBuf> = outs
+            .iter()
+            .map(|(_, out)| out)
+            .filter(|out| out.is_file())
+            .collect();
+        if existing.is_empty() {
+            return true;
+        }
+        let readable = file.is_file() || crate::io::decode::builtin::is_builtin(file);
+        let done = if readable {
+            // An input that cannot be opened is exported, and its failure reported there.
+            let Ok(info) = Decoder::open(file).map(|d| *d.info()) else {
+                return true;
+            };
+            let incomplete: Vec<&PathBuf> = existing
+                .iter()
+                .copied()
+                .filter(|out| not_complete(out, &info, opts).is_some())
+                .collect();
+            if folder && refused.is_ok() {
+                let outs: Vec<(Profile, PathBuf)> = outs
+                    .iter()
+                    .filter(|(_, out)| incomplete.contains(&out))
+                    .cloned()
+                    .collect();
+                refused = refuse_foreign_outputs(&[(file.clone(), outs)]);
+            }
+            incomplete.is_empty() && existing.len() == outs.len()
+        } else {
+            existing.len() == outs.len()
+        };
         if done {
             let s = Skipped {
                 path: file.clone(),
@@ -392,7 +443,8 @@ fn leave_out_done(
         }
         !done
     });
-    before - plan.len()
+    refused?;
+    Ok(before - plan.len())
 }
 
 /// `--json`: the outputs and what was left out, on stdout (stderr when stdout carries audio).
@@ -440,16 +492,89 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
     ))
 }
 
+/// A folder export never replaces a file of the user's that only has an output's name
+/// (`song.dd.wav` beside `song.wav`, which the listing skipped as "named like an output"), even
+/// with `--force`: such a file is refused before anything is written, naming it and what to do.
+/// iemsim's own earlier outputs carry its mark (`ISFT`/`ENCODER`); a file with no audio in it
+/// (empty, damaged) holds nothing to lose (see `listing::not_ours`). A single file's
+/// `-o FILE --force` still replaces whatever regular file FILE is: the user named it.
+fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    let mut foreign = plan
+        .iter()
+        .flat_map(|(input, outs)| outs.iter().map(move |(_, out)| (input, out)))
+        .filter(|(_, out)| out.exists())
+        .filter_map(|(input, out)| Some((input, out, crate::render::listing::not_ours(out)?)));
+    let Some((input, first, why)) = foreign.next() else {
+        return Ok(());
+    };
+    let more = foreign.count();
+    let others = match more {
+        0 => String::new(),
+        n => format!(" ({n} more like it)"),
+    };
+    Err(Error::input(
+        first,
+        format!(
+            "{} exists and iemsim did not write it ({why}){others}: a folder export replaces \
+             only iemsim's own earlier outputs, even with --force; nothing was written. Move or \
+             rename it, export into another folder with --out-dir, or export {} on its own with \
+             -o {} --force to replace it",
+            first.display(),
+            input.display(),
+            first.display()
+        ),
+    ))
+}
+
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
 /// input gets when its profiles are first resolved.
 fn check_rates(file: &Path, at: AtRate<'_>) -> Result<()> {
     at.check(f64::from(Decoder::open(file)?.info().sample_rate))
 }
 
+/// What became of one input: the outputs written, and its failure if it failed (outputs that
+/// were complete before another failed are written, and kept: see `ExportError::Partial`).
+struct Outcome {
+    written: Vec<OutputReport>,
+    error: Option<Error>,
+}
+
+impl Outcome {
+    fn of(result: std::result::Result<Vec<OutputReport>, Error>) -> Self {
+        match result {
+            Ok(written) => Self {
+                written,
+                error: None,
+            },
+            Err(e) => Self {
+                written: Vec::new(),
+                error: Some(e),
+            },
+        }
+    }
+
+    fn of_export(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
+        match result {
+            Err(ExportError::Partial { written, error }) => {
+                // Its error names the outputs kept; they are reported as written too.
+                let e = Error::from(ExportError::Partial {
+                    written: written.clone(),
+                    error,
+                });
+                Self {
+                    written,
+                    error: Some(e),
+                }
+            }
+            other => Self::of(other.map_err(Into::into)),
+        }
+    }
+}
+
 /// What a run's results so far are: each input's in order, printed as soon as every earlier
 /// one is.
 struct Done {
-    results: Vec<Option<Result<Vec<OutputReport>>>>,
+    results: Vec<Option<Outcome>>,
     printed: usize,
     reports: Vec<OutputReport>,
     first_error: Option<crate::error::Error>,
@@ -504,12 +629,13 @@ fn export_all(
             at_rate: check_each.filter(|_| !file.is_file()),
         };
         // A folder's files each have their rate: the one Nyquist rule, checked per file.
-        let result = check_each
+        let result = match check_each
             .filter(|_| file.is_file())
             .map_or(Ok(()), |at| check_rates(file, at))
-            .and_then(|()| {
-                export_matched(file, outs, opts, matching, &mut bars).map_err(Into::into)
-            });
+        {
+            Ok(()) => Outcome::of_export(export_matched(file, outs, opts, matching, &mut bars)),
+            Err(e) => Outcome::of(Err(e)),
+        };
         run.done_one();
         let Ok(mut guard) = done.lock() else {
             break;
@@ -518,28 +644,27 @@ fn export_all(
         d.results[i] = Some(result);
         // Print every result whose predecessors are all printed.
         while let Some(r) = d.results.get_mut(d.printed).and_then(Option::take) {
-            match r {
-                Ok(r) => {
-                    if d.print_error.is_none() {
-                        if let Err(e) = run.suspend(|| print(Ok(&r))) {
-                            d.print_error = Some(e);
-                        }
+            // What an input wrote is reported even when it failed afterwards.
+            if !r.written.is_empty() || r.error.is_none() {
+                if d.print_error.is_none() {
+                    if let Err(e) = run.suspend(|| print(Ok(&r.written))) {
+                        d.print_error = Some(e);
                     }
-                    d.reports.extend(r);
                 }
-                Err(e) => {
-                    d.failed.push(Failed {
-                        input: plan[d.printed].0.clone(),
-                        error: e.to_string(),
-                    });
-                    if d.print_error.is_none() {
-                        if let Err(pe) = run.suspend(|| print(Err(&e))) {
-                            d.print_error = Some(pe);
-                        }
+                d.reports.extend(r.written);
+            }
+            if let Some(e) = r.error {
+                d.failed.push(Failed {
+                    input: plan[d.printed].0.clone(),
+                    error: e.to_string(),
+                });
+                if d.print_error.is_none() {
+                    if let Err(pe) = run.suspend(|| print(Err(&e))) {
+                        d.print_error = Some(pe);
                     }
-                    if d.first_error.is_none() {
-                        d.first_error = Some(e);
-                    }
+                }
+                if d.first_error.is_none() {
+                    d.first_error = Some(e);
                 }
             }
             d.printed += 1;
@@ -573,6 +698,7 @@ struct JsonReport<'a> {
 /// An input that failed, and why.
 #[derive(Serialize)]
 struct Failed {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     input: PathBuf,
     error: String,
 }

@@ -95,7 +95,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     if args.report.json {
         let report = FitReport {
             name: &goal.name,
-            measurement: args.measurement.display().to_string(),
+            measurement: crate::io::diag::escaped(args.measurement.as_os_str()).into_owned(),
             target: &args.target,
             mode: goal.mode,
             like: args.like.clone(),
@@ -103,7 +103,10 @@ pub fn run(args: &FitArgs) -> Result<()> {
             filters: &fitted.filters,
             preamp_db,
             error: fitted.error,
-            output: args.output.as_ref().map(|p| p.display().to_string()),
+            output: args
+                .output
+                .as_ref()
+                .map(|p| crate::io::diag::escaped(p.as_os_str()).into_owned()),
         };
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());

@@ -11,6 +11,22 @@ use crate::io::sink::check_output;
 use crate::io::{Sink, SinkSpec, Tags, Target};
 use clap::ValueEnum;
 
+/// `generate --json`.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
+    output: &'a std::path::Path,
+    container: crate::io::Container,
+    kind: &'a str,
+    seconds: f64,
+    sample_rate: u32,
+    channels: usize,
+    format: crate::io::OutFormat,
+    seed: u64,
+    peak_dbfs: f64,
+    frames: u64,
+}
+
 /// Longest signal `generate` writes (a 1-hour file is already hundreds of MB).
 const MAX_SECONDS: f64 = 3600.0;
 
@@ -35,6 +51,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         sample_rate: args.rate,
         format,
         dither: Dither::Tpdf,
+        channel_mask: 0,
         tags: Tags::default(),
         frames: Some(gen.frames()),
     };
@@ -56,19 +73,23 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         .unwrap_or_default();
     let to_stdout = target == Target::Stdout;
     if args.report.json {
-        let report = serde_json::json!({
-            "output": args.output,
-            "container": container,
-            "kind": kind_name,
-            "seconds": seconds,
-            "sample_rate": args.rate,
-            "channels": channels,
-            "format": format,
-            "seed": args.seed,
-            "peak_dbfs": stats.peak_dbfs(),
-            "frames": stats.frames,
-        });
-        return say(&format!("{report:#}"), to_stdout);
+        let report = JsonReport {
+            output: &args.output,
+            container,
+            kind: &kind_name,
+            seconds,
+            sample_rate: args.rate,
+            channels,
+            format,
+            seed: args.seed,
+            peak_dbfs: stats.peak_dbfs(),
+            frames: stats.frames,
+        };
+        // The file is written: a report that cannot be made is said, never a panic (a name
+        // that is not UTF-8 panicked here; paths are escaped now, see `io::diag::json_path`).
+        let json = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::machine(format!("cannot write the --json report: {e}")))?;
+        return say(&json, to_stdout);
     }
     say(
         &format!(

@@ -93,8 +93,12 @@ fn preformatted_examples(roff: &str) -> String {
     out
 }
 
-/// `--out-dir`: every page of `cmd` and its subcommands, each written atomically; an existing
-/// page is replaced only with `force`, and then nothing is written unless all can be.
+/// `--out-dir`: every page of `cmd` and its subcommands; an existing page is replaced only with
+/// `force`, and then nothing is written unless all can be. All or nothing: every page is written
+/// to its temporary file first, and the pages are named only once all are complete; a failure
+/// before that leaves nothing, one while naming them removes the pages this run had added (a full
+/// disk left 13 of 20 pages, and the next run was refused as "already exists"). A page that
+/// replaced an earlier install's (`--force`) is whole and stays: the old one is gone.
 fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
     fn pages<'a>(cmd: &'a Command, all: &mut Vec<&'a Command>) {
         all.push(cmd);
@@ -104,6 +108,7 @@ fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
     }
     let mut all = Vec::new();
     pages(cmd, &mut all);
+    let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::error::output_error(dir, "cannot create the folder", e))?;
     let named: Vec<(std::path::PathBuf, &Command)> = all
@@ -115,18 +120,45 @@ fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
             )
         })
         .collect();
-    for (path, _) in &named {
+    let result = check_and_write(&named, force);
+    if result.is_err() && created {
+        // Only if still empty: nothing of this run is left in it.
+        let _ = std::fs::remove_dir(dir);
+    }
+    result?;
+    out::outln!("{} manual pages written to {}", named.len(), dir.display())?;
+    Ok(())
+}
+
+/// The pages of [`write_all`]: checked, written to temporary files, then named, all or nothing.
+fn check_and_write(named: &[(std::path::PathBuf, &Command)], force: bool) -> Result<()> {
+    for (path, _) in named {
         crate::io::sink_types::check_destination(path, force)?;
     }
-    for (path, page) in &named {
-        let cannot = |e| crate::error::output_error(path, "cannot write", e);
+    let mut ready = Vec::with_capacity(named.len());
+    for (path, page) in named {
+        // Dropped on failure, the temporary files written so far go with `ready`.
+        let cannot =
+            |e| crate::error::output_error(path, "cannot write", e).note("no page was written");
         let (tmp, mut file) = crate::io::atomic::TempFile::create(path).map_err(cannot)?;
         file.write_all(render(page)?.as_bytes())
             .and_then(|()| file.sync_all())
             .map_err(cannot)?;
-        tmp.commit(force).map_err(cannot)?;
+        ready.push((path, tmp, path.exists()));
     }
-    out::outln!("{} manual pages written to {}", named.len(), dir.display())?;
+    let mut added = Vec::new();
+    for (path, tmp, existed) in ready {
+        if let Err(e) = tmp.commit(force) {
+            for p in added {
+                let _ = std::fs::remove_file(p);
+            }
+            let e = crate::error::output_error(path, "cannot write", e);
+            return Err(e.note("the pages this run had added were removed"));
+        }
+        if !existed {
+            added.push(path);
+        }
+    }
     Ok(())
 }
 

@@ -38,7 +38,7 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
                     Origin::User(_) => "user",
                 },
                 path: match &l.origin {
-                    Origin::User(p) => Some(p.display().to_string()),
+                    Origin::User(p) => Some(crate::io::diag::escaped(p.as_os_str()).into_owned()),
                     Origin::Builtin => None,
                 },
             })

@@ -146,7 +146,7 @@ fn plot(
     profiles: &[crate::dsp::Profile],
     hp: Option<&crate::profiles::headphones::Correction>,
 ) -> Result<()> {
-    charts::format_of(path)?;
+    charts::check_destination(path, args.chart.force)?;
     let size = charts::parse_size(&args.chart.size)?;
     let rate = f64::from(args.rate);
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
@@ -181,7 +181,7 @@ fn plot(
         let c = charts::measured_deviation(m, &target, profiles.len() + j)?;
         chart.curves.push(like(c));
     }
-    charts::write(path, &chart, size)?;
+    charts::write(path, &chart, size, args.chart.force)?;
     outln!(
         "{}: {} on one chart, {}x{}{}",
         path.display(),

@@ -7,7 +7,8 @@
 //! channels are taken to be in Microsoft's default layout for that count ("Multiple channel audio
 //! data and WAVE files": 3 = 0x7, 4 = 0x33, 5 = 0x37, 6 = 0x3F, 7 = 0x13F, 8 = 0x63F),
 //! interleaved in mask-bit order, the order every decoder hands them out in and the layout our
-//! WAV writer declares (`io::wav_header::channel_mask`).
+//! writers declare for such a file (`io::wav_header::channel_mask`; a file that names its speakers
+//! keeps them, [`output_mask`]).
 //!
 //! Downmix: ITU-R BS.775, table 2 ("downward mixing equations"): to two channels
 //! L' = L + 0.7071·C + 0.7071·Ls, R' = R + 0.7071·C + 0.7071·Rs; to one,
@@ -137,6 +138,39 @@ pub fn default_mask(channels: usize) -> u32 {
     channels
         .checked_sub(1)
         .and_then(|i| DEFAULT_MASKS.get(i))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The speakers of WAVE_FORMAT_EXTENSIBLE's `dwChannelMask` (ksmedia.h: front left to top back
+/// right, bits 0-17); the higher bits name no speaker.
+const STANDARD_SPEAKERS: u32 = 0x3_FFFF;
+
+/// The `dwChannelMask` an output of `channels` channels declares when its input said `mask`: the
+/// input's own when it names one standard speaker per channel (whatever the layout: LFE, side or
+/// back surrounds, wide fronts, top speakers), else Microsoft's default for the count (what
+/// iemsim assumes of a file that does not say, and what its outputs said before they carried the
+/// input's). 0 for counts without a default and no usable mask.
+pub fn output_mask(mask: u32, channels: usize) -> u32 {
+    if mask != 0 && mask & !STANDARD_SPEAKERS == 0 && mask.count_ones() as usize == channels {
+        mask
+    } else {
+        default_mask(channels)
+    }
+}
+
+/// FLAC's own layouts for 1 to 8 channels (RFC 9639 section 9.1.3) as `dwChannelMask`s, the way
+/// the reference decoder (`flac -d`) and ffmpeg read a FLAC file without a
+/// `WAVEFORMATEXTENSIBLE_CHANNEL_MASK` comment: 5.0 and 5.1 have side surrounds (0x607, 0x60F),
+/// 7 channels are 6.1 (0x70F); the others are Microsoft's defaults.
+const FLAC_MASKS: [u32; 8] = [0x4, 0x3, 0x7, 0x33, 0x607, 0x60F, 0x70F, 0x63F];
+
+/// The layout a FLAC file of `channels` channels has when no comment says otherwise (see
+/// [`FLAC_MASKS`]); 0 for other counts.
+pub fn flac_default_mask(channels: usize) -> u32 {
+    channels
+        .checked_sub(1)
+        .and_then(|i| FLAC_MASKS.get(i))
         .copied()
         .unwrap_or(0)
 }

@@ -10,8 +10,46 @@
 //! escapes every control character but newline and tab, so the text shows as written, inert.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fmt::{self, Write as _};
 use std::io::Write;
+use std::path::Path;
+
+/// `name` as text: as it is when it is UTF-8, else with each byte that is not part of UTF-8
+/// written `%XX` (upper-case hex), so two names that differ only there stay apart (a lossy
+/// `\u{FFFD}` made them one). Export names its outputs with it (`bad\xFF.wav` →
+/// `bad%FF.ba.wav`), and every `--json` writes paths with it ([`json_path`]). Borrowed when UTF-8.
+pub fn escaped(name: &OsStr) -> Cow<'_, str> {
+    if let Some(s) = name.to_str() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path as `--json` writes it ([`escaped`]): serde_json refuses a path that is not UTF-8
+/// ("path contains invalid UTF-8 characters"), which failed `export --json` after its outputs
+/// were written. For `#[serde(serialize_with = "crate::io::diag::json_path")]`.
+pub fn json_path<P: AsRef<Path>, S: serde::Serializer>(p: &P, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&escaped(p.as_ref().as_os_str()))
+}
+
+/// [`json_path`] of an optional path (`null` when absent).
+pub fn json_opt_path<P: AsRef<Path>, S: serde::Serializer>(
+    p: &Option<P>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => json_path(p, s),
+        None => s.serialize_none(),
+    }
+}
 
 /// `s` with each control character (C0 but `\n` and `\t`, DEL, C1) written as `\u001b` /
 /// `\u009b`: JSON's escape, so a `--json` line stays valid JSON (serde_json leaves DEL and C1
@@ -63,8 +101,47 @@ pub(crate) use diag;
 
 #[cfg(test)]
 mod tests {
-    use super::{one_line, printable};
+    use super::{escaped, json_opt_path, json_path, one_line, printable};
     use std::borrow::Cow;
+
+    /// A path that is not UTF-8 serialises (serde_json refused it), its stray bytes as `%XX`;
+    /// a UTF-8 one as it is.
+    #[cfg(unix)]
+    #[test]
+    fn paths_that_are_not_utf8_serialise_escaped() {
+        use std::os::unix::ffi::OsStrExt;
+        use std::path::{Path, PathBuf};
+        let bad = PathBuf::from(std::ffi::OsStr::from_bytes(b"n2/bad\xff\xfe.wav"));
+        assert!(
+            serde_json::to_string(&bad).is_err(),
+            "serde_json's own refusal"
+        );
+        #[derive(serde::Serialize)]
+        struct R<'a> {
+            #[serde(serialize_with = "json_path")]
+            p: &'a Path,
+            #[serde(serialize_with = "json_path")]
+            owned: PathBuf,
+            #[serde(serialize_with = "json_opt_path")]
+            opt: Option<&'a Path>,
+            #[serde(serialize_with = "json_opt_path")]
+            none: Option<PathBuf>,
+        }
+        let r = R {
+            p: &bad,
+            owned: PathBuf::from("ü %41.wav"),
+            opt: Some(&bad),
+            none: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"p":"n2/bad%FF%FE.wav","owned":"ü %41.wav","opt":"n2/bad%FF%FE.wav","none":null}"#
+        );
+        assert!(matches!(
+            escaped(std::ffi::OsStr::new("a.wav")),
+            Cow::Borrowed("a.wav")
+        ));
+    }
 
     /// A folder's lines stay one per item whatever the file names hold.
     #[test]

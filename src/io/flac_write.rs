@@ -10,6 +10,13 @@
 //! the end with the total length, frame sizes and the MD5 of the samples; left "unknown" on a
 //! pipe, as the specification allows) and a VORBIS_COMMENT block with the input's tags. Memory
 //! stays constant whatever the length: one batch of samples and its encoded frames.
+//!
+//! Speakers: FLAC has one layout per channel count (RFC 9639 section 9.1.3); any other is said by
+//! a `WAVEFORMATEXTENSIBLE_CHANNEL_MASK=0x…` comment, which `flac` writes and reads (it restores
+//! the mask when decoding to WAV) and ffmpeg too. It is written when the input's layout (or, for
+//! an input that does not say, Microsoft's default, which the WAV output would declare) is not
+//! FLAC's for the count: a 2.1 or a 5.1 with back surrounds (0x3F) keeps its speakers, where
+//! every reader took them for 3.0 and 5.1(side).
 
 use super::flac_encode::encode_frame;
 use super::sink_types::{check_finite, Dest, OutFormat, SinkSpec, SinkStats, Target};
@@ -249,7 +256,10 @@ fn metadata(spec: &SinkSpec, bits: u16, si: &Streaminfo) -> Vec<u8> {
         bits,
         si,
     ));
-    let vc = vorbis_comment(&spec.tags);
+    let ch = usize::from(spec.channels);
+    let mask = crate::dsp::channels::output_mask(spec.channel_mask, ch);
+    let layout = (mask != 0 && mask != crate::dsp::channels::flac_default_mask(ch)).then_some(mask);
+    let vc = vorbis_comment(&spec.tags, layout);
     let len = (vc.len() as u32).to_be_bytes();
     b.extend_from_slice(&[0x80 | 4, len[1], len[2], len[3]]); // VORBIS_COMMENT, last
     b.extend_from_slice(&vc);
@@ -257,8 +267,10 @@ fn metadata(spec: &SinkSpec, bits: u16, si: &Streaminfo) -> Vec<u8> {
 }
 
 /// A Vorbis comment block (Vorbis I specification section 5; little-endian lengths), with the
-/// field names players read: TITLE, ARTIST, ALBUM, DATE, GENRE, COMMENT, TRACKNUMBER.
-fn vorbis_comment(tags: &Tags) -> Vec<u8> {
+/// field names players read: TITLE, ARTIST, ALBUM, DATE, GENRE, COMMENT, TRACKNUMBER, and the
+/// speakers when they are not FLAC's default (`layout`, a `dwChannelMask`, written as `flac`
+/// writes it: `0x` and four upper-case hex digits).
+fn vorbis_comment(tags: &Tags, layout: Option<u32>) -> Vec<u8> {
     let vendor = concat!("iemsim ", env!("CARGO_PKG_VERSION"));
     let fields: Vec<String> = [
         ("TITLE", &tags.title),
@@ -272,6 +284,7 @@ fn vorbis_comment(tags: &Tags) -> Vec<u8> {
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .chain(layout.map(|m| format!("WAVEFORMATEXTENSIBLE_CHANNEL_MASK=0x{m:04X}")))
     .collect();
     let mut b = Vec::new();
     b.extend_from_slice(&(vendor.len() as u32).to_le_bytes());

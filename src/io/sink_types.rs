@@ -114,6 +114,9 @@ pub struct SinkSpec {
     pub sample_rate: u32,
     pub format: OutFormat,
     pub dither: Dither,
+    /// The input's speakers (a `dwChannelMask`; 0 when it did not say): both writers declare
+    /// them (WAV in its header, FLAC in a `WAVEFORMATEXTENSIBLE_CHANNEL_MASK` comment).
+    pub channel_mask: u32,
     pub tags: Tags,
     /// Frames that will be written, when known: decides RF64 up front.
     pub frames: Option<u64>,

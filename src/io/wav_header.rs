@@ -2,14 +2,19 @@
 //!
 //! Which `fmt ` chunk (Microsoft, "WAVEFORMATEXTENSIBLE" and "Multiple channel audio data and WAVE
 //! files"): integer PCM with more than 16 bits per sample or more than 2 channels gets
-//! WAVE_FORMAT_EXTENSIBLE (with the default speaker mask), as those rules require; integer PCM
-//! ≤ 16 bits and ≤ 2 channels the 16-byte `WAVEFORMAT` (tag 1) that every reader, Python's `wave`
-//! included, understands. Float is WAVE_FORMAT_IEEE_FLOAT (tag 3) in an 18-byte `WAVEFORMATEX`
-//! with `cbSize` 0 at any channel count, plus the `fact` chunk the RIFF specification asks of
-//! non-PCM data: sox 14.4 warns "missing extended part of fmt chunk" both for a float `fmt `
-//! without `cbSize` and for every EXTENSIBLE float file (ffmpeg's too), and writes multichannel
-//! float in this tag-3 form itself; readers then assume the default channel order, which is what
-//! the mask would have said.
+//! WAVE_FORMAT_EXTENSIBLE, as those rules require; integer PCM ≤ 16 bits and ≤ 2 channels the
+//! 16-byte `WAVEFORMAT` (tag 1) that every reader, Python's `wave` included, understands. Float is
+//! WAVE_FORMAT_IEEE_FLOAT (tag 3) in an 18-byte `WAVEFORMATEX` with `cbSize` 0 at any channel
+//! count, plus the `fact` chunk the RIFF specification asks of non-PCM data: sox 14.4 warns
+//! "missing extended part of fmt chunk" both for a float `fmt ` without `cbSize` and for every
+//! EXTENSIBLE float file (ffmpeg's too), and writes multichannel float in this tag-3 form itself;
+//! readers then assume the default channel order, which is what the mask would have said.
+//!
+//! The speakers (`dwChannelMask`) are the input's ([`HeaderSpec::channel_mask`]): a 2.1 input
+//! (0xB) stays 2.1, a 5.1(side) one (0x60F) 5.1(side). A layout other than the default for the
+//! count can only be said by WAVE_FORMAT_EXTENSIBLE, so such a file gets that form whatever its
+//! format (sox's warning on EXTENSIBLE float is the lesser harm than an LFE read as a centre);
+//! an input that names no layout gets the default, as before.
 //!
 //! Sizes: RIFF sizes are 32-bit. A file that may grow past 4 GiB gets a 28-byte `JUNK` chunk
 //! right after `WAVE`, which [`Header::finish_patches`] turns into the `ds64` chunk of an RF64 file
@@ -29,6 +34,10 @@ pub struct HeaderSpec<'a> {
     pub sample_rate: u32,
     pub bits: u16,
     pub float: bool,
+    /// The input's speakers (a `dwChannelMask`), 0 when it did not say: the header declares it
+    /// when it names a standard speaker per channel, else the default for the count
+    /// ([`crate::dsp::channels::output_mask`]).
+    pub channel_mask: u32,
     pub tags: &'a Tags,
     /// Reserve room for a `ds64` chunk (the file may exceed 4 GiB).
     pub reserve_ds64: bool,
@@ -55,15 +64,19 @@ const GUID_TAIL: [u8; 14] = [
     0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
 ];
 
-/// Microsoft's default speaker layouts for 1-8 channels (mono = front centre, 5.1 = 0x3F, 7.1 = 0x63F):
-/// the layout the player and the demos assume when they downmix (`dsp::channels`).
-pub fn channel_mask(channels: u16) -> u32 {
-    crate::dsp::channels::default_mask(usize::from(channels))
+/// The speakers the header declares for an input that said `mask` (0: nothing): the input's own
+/// layout when it names one for every channel, else Microsoft's default for 1-8 channels (mono =
+/// front centre, 5.1 = 0x3F, 7.1 = 0x63F), the layout the player and the demos assume when they
+/// downmix (`dsp::channels`).
+pub fn channel_mask(channels: u16, mask: u32) -> u32 {
+    crate::dsp::channels::output_mask(mask, usize::from(channels))
 }
 
-/// Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule).
-pub fn needs_extensible(channels: u16, bits: u16, float: bool) -> bool {
-    !float && (channels > 2 || bits > 16)
+/// Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule): `mask` is
+/// the one [`channel_mask`] gives.
+pub fn needs_extensible(channels: u16, bits: u16, float: bool, mask: u32) -> bool {
+    let default = crate::dsp::channels::default_mask(usize::from(channels));
+    (!float && (channels > 2 || bits > 16)) || mask != default
 }
 
 impl Header {
@@ -81,7 +94,8 @@ impl Header {
         });
         let block_align = spec.channels * spec.bits.div_ceil(8);
         let mut fmt = Vec::with_capacity(40);
-        let extensible = needs_extensible(spec.channels, spec.bits, spec.float);
+        let mask = channel_mask(spec.channels, spec.channel_mask);
+        let extensible = needs_extensible(spec.channels, spec.bits, spec.float, mask);
         let tag: u16 = match (extensible, spec.float) {
             (true, _) => 0xFFFE,
             (false, true) => 3,
@@ -96,7 +110,7 @@ impl Header {
         if extensible {
             fmt.extend_from_slice(&22u16.to_le_bytes());
             fmt.extend_from_slice(&spec.bits.to_le_bytes()); // valid bits = container bits
-            fmt.extend_from_slice(&channel_mask(spec.channels).to_le_bytes());
+            fmt.extend_from_slice(&mask.to_le_bytes());
             fmt.extend_from_slice(&[if spec.float { 3 } else { 1 }, 0]); // subformat GUID Data1
             fmt.extend_from_slice(&GUID_TAIL);
         } else if spec.float {
@@ -215,6 +229,7 @@ mod tests {
             sample_rate: 48_000,
             bits,
             float,
+            channel_mask: 0,
             tags,
             reserve_ds64: false,
             streamed: false,
@@ -253,6 +268,39 @@ mod tests {
         );
         let h = Header::new(&spec(2, 32, true, &t));
         assert_eq!(&h.bytes[38..42], b"fact");
+    }
+
+    /// The input's speakers are declared, in WAVE_FORMAT_EXTENSIBLE (the only form that can say
+    /// them) when they are not the default for the count; a mask that does not name one speaker
+    /// per channel, or none, gives the default as before.
+    #[test]
+    fn declares_the_inputs_speakers() {
+        let t = Tags::default();
+        let with = |channels, bits, float, mask| {
+            let mut s = spec(channels, bits, float, &t);
+            s.channel_mask = mask;
+            Header::new(&s)
+        };
+        let mask_of = |h: &Header| u32::from_le_bytes(h.bytes[40..44].try_into().unwrap());
+        // 2.1 (FL FR LFE) at 16 bits: extensible, LFE kept (it was declared a centre, 0x7).
+        let h = with(3, 16, false, 0xB);
+        assert_eq!((fmt_chunk(&h), mask_of(&h)), ((0xFFFE, 40), 0xB));
+        // 5.1(side), 7.1(wide), LCRS
+        for (ch, mask) in [(6, 0x60F), (8, 0xFF), (4, 0x107)] {
+            assert_eq!(mask_of(&with(ch, 24, false, mask)), mask);
+        }
+        // Float: tag 3 for the default layout, extensible for another one.
+        assert_eq!(fmt_chunk(&with(6, 32, true, 0x3F)), (3, 18));
+        let h = with(6, 32, true, 0x60F);
+        assert_eq!((fmt_chunk(&h), mask_of(&h)), ((0xFFFE, 40), 0x60F));
+        assert_eq!(h.bytes[44], 3, "IEEE float sub-format");
+        // No mask, or one that does not fit the count: the default.
+        assert_eq!(mask_of(&with(6, 24, false, 0)), 0x3F);
+        assert_eq!(mask_of(&with(6, 24, false, 0x7)), 0x3F);
+        assert_eq!(mask_of(&with(3, 24, false, 0x4_0003)), 0x7);
+        // Mono and stereo with their default speakers keep the plain header.
+        assert_eq!(fmt_chunk(&with(2, 16, false, 0x3)), (1, 16));
+        assert_eq!(fmt_chunk(&with(1, 16, false, 0x4)), (1, 16));
     }
 
     #[test]

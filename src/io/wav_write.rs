@@ -49,6 +49,7 @@ impl WavSink {
             sample_rate,
             format,
             dither,
+            channel_mask: 0,
             tags: Tags::default(),
             frames: None,
         };
@@ -77,6 +78,7 @@ impl WavSink {
             sample_rate: spec.sample_rate,
             bits: format.bits(),
             float: format.is_float(),
+            channel_mask: spec.channel_mask,
             tags: &spec.tags,
             reserve_ds64: false,
             streamed: *target == Target::Stdout,

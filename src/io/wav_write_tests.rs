@@ -12,6 +12,7 @@ fn spec(frames: Option<u64>, format: OutFormat) -> SinkSpec {
         sample_rate: 8_000,
         format,
         dither: Dither::None,
+        channel_mask: 0,
         tags: Tags::default(),
         frames,
     }

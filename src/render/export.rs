@@ -3,7 +3,7 @@
 //! run.
 
 use super::matching::levels_of;
-use super::{render, Lane};
+use super::{render_each, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
 use crate::dsp::{gain_to_db, Preamp, Profile, ProfileError, Stages};
@@ -38,6 +38,26 @@ pub enum ExportError {
     /// A profile refused at the input's rate (see [`Watch::rate_known`]).
     #[error("{0}")]
     Rate(String),
+    /// Some outputs of an input were written, then another failed (each file is completed and
+    /// named in turn: a full disk can stop the second after the first was named). The written
+    /// ones are whole and kept (`--skip-existing` resumes the rest); they are reported.
+    #[error("{error} ({})", kept(written))]
+    Partial {
+        written: Vec<OutputReport>,
+        error: Box<ExportError>,
+    },
+}
+
+/// "X was written and is kept" for the outputs of an input that failed part-way.
+fn kept(written: &[OutputReport]) -> String {
+    let names: Vec<String> = written
+        .iter()
+        .map(|r| r.output.display().to_string())
+        .collect();
+    match names.len() {
+        1 => format!("{} was written and is kept", names[0]),
+        _ => format!("{} were written and are kept", names.join(", ")),
+    }
 }
 
 /// The user can fix a format, a name or a profile (exit code 2); a folder that cannot be listed
@@ -50,6 +70,8 @@ impl From<ExportError> for Error {
             E::Decode(e) => return e.into(),
             E::Profile(e) => return e.into(),
             E::Collision(_) | E::Rate(_) => return Self::of(Class::Input, None, e),
+            // The failure's class and subject; the message also names what was kept.
+            E::Partial { written, error } => return Error::from(*error).note(kept(&written)),
             E::Format { ref path, .. } | E::SameOutput { ref path } => (Class::Input, path.clone()),
             E::ListFolder { ref path, .. } => (Class::Machine, path.clone()),
         };
@@ -134,7 +156,9 @@ pub struct ExportOptions {
 /// What one output got.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputReport {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub input: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub output: PathBuf,
     pub profile: String,
     pub container: Container,
@@ -197,13 +221,9 @@ pub fn export_matched(
     let mut written = Vec::with_capacity(jobs.len());
     for (i, ((profile, out), (target, container, format))) in jobs.iter().zip(&targets).enumerate()
     {
-        if opts.skip_existing && *target != Target::Stdout && out.is_file() {
-            watch.warn(&format!(
-                "keeping {}: it exists already (--skip-existing)",
-                out.display()
-            ));
+        let Some(target) = resumed(target, out, &info, opts, watch) else {
             continue;
-        }
+        };
         written.push(i);
         let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
@@ -215,10 +235,11 @@ pub fn export_matched(
             sample_rate: info.sample_rate,
             format: *format,
             dither: opts.dither,
+            channel_mask: info.channel_mask,
             tags: tags.clone(),
             frames: info.length_known.then_some(info.frames),
         };
-        let sink = Sink::create(target, *container, &spec)?;
+        let sink = Sink::create(&target, *container, &spec)?;
         lanes.push(Lane::file(coeffs, gain_db, sink));
         meta.push((gain_db, dropped));
     }
@@ -228,41 +249,131 @@ pub fn export_matched(
         None => src.name(),
     };
     watch.start(&label, info.frames);
-    let rendered = render(&mut src, lanes, BLOCK_FRAMES, &mut |done| watch.set(done))?;
+    let rendered = render_each(&mut src, lanes, BLOCK_FRAMES, &mut |done| watch.set(done))?;
     watch.finish();
-    let stats = rendered
-        .into_iter()
-        .map(|r| r.file.unwrap_or_default())
-        .collect::<Vec<_>>();
     if let Some(w) = src.nonfinite_warning() {
         watch.warn(&w);
     }
     let nonfinite_samples = src.nonfinite().count;
-    let reports = stats
-        .into_iter()
-        .zip(meta)
-        .zip(written.iter().map(|&i| (&jobs[i], &targets[i])))
-        .map(
-            |((stats, (preamp_db, dropped_filters)), ((profile, out), (_, container, format)))| {
-                OutputReport {
-                    input: input.to_path_buf(),
-                    output: out.clone(),
-                    profile: profile.name.clone(),
-                    container: *container,
-                    format: *format,
-                    preamp_db,
-                    peak_dbfs: stats.peak_dbfs(),
-                    clipped_samples: stats.clipped,
-                    frames: stats.frames,
-                    sample_rate: info.sample_rate,
-                    dropped_filters,
-                    loudness_lufs: matched.as_ref().map(|(_, target)| *target),
-                    nonfinite_samples,
-                }
-            },
-        )
-        .collect();
-    Ok(reports)
+    let lanes = rendered.into_iter().zip(meta).zip(written);
+    reports_of(lanes, |i, stats, (preamp_db, dropped_filters)| {
+        let ((profile, out), (_, container, format)) = (&jobs[i], &targets[i]);
+        OutputReport {
+            input: input.to_path_buf(),
+            output: out.clone(),
+            profile: profile.name.clone(),
+            container: *container,
+            format: *format,
+            preamp_db,
+            peak_dbfs: stats.peak_dbfs(),
+            clipped_samples: stats.clipped,
+            frames: stats.frames,
+            sample_rate: info.sample_rate,
+            dropped_filters,
+            loudness_lufs: matched.as_ref().map(|(_, target)| *target),
+            nonfinite_samples,
+        }
+    })
+}
+
+/// The reports of the outputs written (`report` makes one from the job's index, the file's
+/// statistics and the lane's gain and dropped filters), or the first failure: alone when nothing
+/// was written, else with the outputs that were ([`ExportError::Partial`]).
+fn reports_of<M>(
+    lanes: impl Iterator<Item = ((std::result::Result<super::Rendered, WavError>, M), usize)>,
+    report: impl Fn(usize, crate::io::SinkStats, M) -> OutputReport,
+) -> Result<Vec<OutputReport>> {
+    let mut reports = Vec::new();
+    let mut failure = None;
+    for ((rendered, meta), i) in lanes {
+        match rendered {
+            Ok(r) => reports.push(report(i, r.file.unwrap_or_default(), meta)),
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    match failure {
+        None => Ok(reports),
+        Some(e) if reports.is_empty() => Err(e.into()),
+        // The outputs that were completed before another failed are kept, and said.
+        Some(e) => Err(ExportError::Partial {
+            written: reports,
+            error: Box::new(e.into()),
+        }),
+    }
+}
+
+/// `--skip-existing`: None to keep an existing output that is a complete output of `info` (with
+/// a line), else where to write: the target itself, or, for a file at the output's name that is
+/// not a complete output (empty, damaged, another length or format), the target allowed to
+/// replace it, with a line saying why. An empty file was counted as done.
+fn resumed(
+    target: &Target,
+    out: &Path,
+    info: &crate::io::Info,
+    opts: &ExportOptions,
+    watch: &mut dyn Watch,
+) -> Option<Target> {
+    if !opts.skip_existing || *target == Target::Stdout || !out.is_file() {
+        return Some(target.clone());
+    }
+    let Some(why) = not_complete(out, info, opts) else {
+        watch.warn(&format!(
+            "keeping {}: it exists already (--skip-existing)",
+            out.display()
+        ));
+        return None;
+    };
+    watch.warn(&format!(
+        "redoing {}: it exists but is not a complete output ({why})",
+        out.display()
+    ));
+    Some(Target::new(out, true))
+}
+
+/// Why the file at `out` is not a complete output of an input that `info` describes, as `opts`
+/// would write it (None: it is one): it must read as audio (a WAV or FLAC that is not cut short,
+/// by its container's extension), at the input's rate, channel count and length, in the sample
+/// format the export would write. What `--skip-existing` keeps.
+pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) -> Option<String> {
+    if std::fs::metadata(out).is_ok_and(|m| m.len() == 0) {
+        return Some("it is empty".into());
+    }
+    let container = Container::from_path(out).unwrap_or(Container::Wav);
+    let format = opts
+        .format
+        .unwrap_or_else(|| container.fit_format(OutFormat::keeping(info.float, info.bits)));
+    let got = match Decoder::open(out) {
+        Ok(d) => *d.info(),
+        Err(e) => return Some(format!("it does not read as audio: {e}")),
+    };
+    let is = match got.container {
+        "WAV" | "RF64" => Container::Wav,
+        "flac" => Container::Flac,
+        other => return Some(format!("it is {other}, not {}", container.extension())),
+    };
+    let mut wrong = Vec::new();
+    if is != container {
+        wrong.push(format!("{} inside", is.extension().to_uppercase()));
+    }
+    if got.sample_rate != info.sample_rate {
+        wrong.push(format!("{} Hz, not {}", got.sample_rate, info.sample_rate));
+    }
+    if got.channels != info.channels {
+        let n = |c: u16| match c {
+            1 => "1 channel".to_string(),
+            c => format!("{c} channels"),
+        };
+        wrong.push(format!("{}, not {}", n(got.channels), n(info.channels)));
+    }
+    if (got.bits, got.float) != (format.bits(), format.is_float()) {
+        wrong.push(format!("{}-bit, not {}", got.bits, format.label()));
+    }
+    if info.length_known && (!got.length_known || got.frames != info.frames) {
+        wrong.push(format!("{} frames, not {}", got.frames, info.frames));
+    }
+    (!wrong.is_empty()).then(|| format!("it has {}", wrong.join(", ")))
 }
 
 /// Where each job's output goes, in which container and sample format (`inherited`: the

@@ -108,21 +108,15 @@ pub fn default_output(
 }
 
 /// A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ only
-/// there get two outputs (a lossy `\u{FFFD}` gave both one name).
+/// there get two outputs (a lossy `\u{FFFD}` gave both one name). `--json` writes paths the same way.
 fn escaped(name: &std::ffi::OsStr) -> String {
-    let mut out = String::new();
-    for chunk in name.as_encoded_bytes().utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::io::diag::escaped(name).into_owned()
 }
 
 /// A file in an input folder that export leaves out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Skipped {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub path: PathBuf,
     pub reason: String,
 }
@@ -136,7 +130,7 @@ pub struct Listing {
 
 /// Extensions of the formats `io::decode` reads (folder mode picks these up).
 pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac",
+    "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "m4b", "mp4", "aac",
 ];
 
 /// Extensions of audio formats iemsim does not decode, with the format's name (a folder entry
@@ -205,7 +199,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         } else if !p.is_file() {
             Some("not a regular file".to_string())
         } else if let Some((_, codec)) = UNSUPPORTED_AUDIO.iter().find(|(e, _)| *e == ext) {
-            Some(format!("unsupported codec: {codec} (iemsim reads WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in .m4a/.mp4); convert it first, e.g. with ffmpeg -i IN OUT.flac"))
+            Some(format!("unsupported codec: {codec} (iemsim reads WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in .m4a/.m4b/.mp4); convert it first, e.g. with ffmpeg -i IN OUT.flac"))
         } else if !AUDIO_EXTENSIONS.contains(&ext.as_str()) {
             Some("not audio (by its extension)".to_string())
         } else {
@@ -225,6 +219,43 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
     Ok(listing)
 }
 
+/// What wrote `path` when iemsim did: the ISFT / ENCODER tag of a WAV or FLAC file that carries
+/// iemsim's mark (`io::tags::mark`, e.g. `iemsim 0.1.0`); None for any other file, one that
+/// cannot be opened or read as audio, or a tag another program wrote.
+pub fn iemsim_mark(path: &Path) -> Option<String> {
+    let software = crate::io::Decoder::open(path)
+        .ok()?
+        .tags()
+        .software
+        .clone()?;
+    crate::io::tags::is_mark(&software).then_some(software)
+}
+
+/// Why a folder export may not replace the file at an output's name (None: it may): it reads as
+/// audio (or is audio iemsim cannot read, or cannot be read at all) and does not carry iemsim's
+/// mark, so it is someone's own file that only has an output's name. iemsim's own earlier outputs
+/// may be replaced, and so may a file that holds no audio (empty, damaged, not audio): there is
+/// nothing in it to lose, and it is no output either.
+pub fn not_ours(path: &Path) -> Option<&'static str> {
+    use crate::io::DecodeError as D;
+    match crate::io::Decoder::open(path) {
+        Ok(d)
+            if d.tags()
+                .software
+                .as_deref()
+                .is_some_and(crate::io::tags::is_mark) =>
+        {
+            None
+        }
+        Ok(_) => Some("it has no iemsim tag"),
+        Err(D::NotAudio { .. } | D::Truncated { .. } | D::Corrupt { .. } | D::Empty { .. }) => None,
+        Err(D::Unsupported { .. } | D::Undecodable { .. }) => {
+            Some("it is audio iemsim did not write")
+        }
+        Err(_) => Some("it cannot be read to see what wrote it"),
+    }
+}
+
 /// The reason to leave out a WAV or FLAC file that iemsim wrote, whatever its name: its ISFT /
 /// ENCODER tag is iemsim's mark (`io::tags::mark`). A file that cannot be opened is not judged
 /// here: the export names its problem.
@@ -232,12 +263,7 @@ fn marked_output(path: &Path, ext: &str) -> Option<String> {
     if !matches!(ext, "wav" | "wave" | "rf64" | "flac") {
         return None;
     }
-    let software = crate::io::Decoder::open(path)
-        .ok()?
-        .tags()
-        .software
-        .clone()?;
-    crate::io::tags::is_mark(&software).then(|| {
+    iemsim_mark(path).map(|software| {
         format!(
             "an earlier output: its tags say '{software}' wrote it (iemsim marks every file it exports); \
              remove the tag or convert it to export it again"

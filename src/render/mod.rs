@@ -18,7 +18,11 @@
 //! faults per 10-minute export, a third of its system time.
 //!
 //! The writer commits its files only on an explicit `Finish`: if anything fails upstream, the
-//! channel closes without it and every temporary file is removed, never renamed.
+//! channel closes without it and every temporary file is removed, never renamed. At `Finish` each
+//! file is completed and named in turn, so one can fail there (a full disk, met as the last
+//! buffered bytes are flushed) after another was named: [`render_each`] finishes every lane and
+//! says which ones are written, so none is left unaccounted for; [`render`] stops at the first
+//! failure.
 //!
 //! Meters run in the writer thread, after the file got the block: metering overlaps filtering.
 
@@ -212,6 +216,34 @@ pub fn render(
     block_frames: usize,
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<Vec<Rendered>, WavError> {
+    run(src, lanes, block_frames, on_progress, false)?
+        .into_iter()
+        .collect()
+}
+
+/// As [`render`], but at the end every lane is finished whatever became of the others: each
+/// lane's result says whether its file was written (and named) or failed (and was removed). An
+/// error before the end (reading, a write while rendering) is the outer one: no file is named.
+pub fn render_each(
+    src: &mut dyn Source,
+    lanes: Vec<Lane>,
+    block_frames: usize,
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<Vec<Result<Rendered, WavError>>, WavError> {
+    run(src, lanes, block_frames, on_progress, true)
+}
+
+/// A lane's result at the end: its file written, or why not.
+type Finished = Result<Rendered, WavError>;
+
+/// [`render`] and [`render_each`]: `each` finishes every lane, else the first failure stops.
+fn run(
+    src: &mut dyn Source,
+    lanes: Vec<Lane>,
+    block_frames: usize,
+    on_progress: &mut dyn FnMut(u64),
+    each: bool,
+) -> Result<Vec<Finished>, WavError> {
     let ch = src.channels();
     let rate = src.sample_rate();
     let frames = src.frames();
@@ -257,7 +289,7 @@ pub fn render(
         });
 
         let (out_tx, out_rx) = sync_channel::<ToWriter>(POOL);
-        let writer = s.spawn(move || write_all(out_rx, taps, free_tx));
+        let writer = s.spawn(move || write_all(out_rx, taps, free_tx, each));
 
         let result = (|| -> Result<(), WavError> {
             let mut done = 0u64;
@@ -306,7 +338,8 @@ fn write_all(
     rx: Receiver<ToWriter>,
     mut taps: Vec<Taps>,
     free: SyncSender<Set>,
-) -> Result<Vec<Rendered>, WavError> {
+    each: bool,
+) -> Result<Vec<Finished>, WavError> {
     for msg in rx {
         match msg {
             ToWriter::Block(mut set) => {
@@ -316,7 +349,13 @@ fn write_all(
                 // Back to the reader (which may have finished: then the set is simply dropped).
                 let _ = free.try_send(set);
             }
-            ToWriter::Finish => return taps.into_iter().map(Taps::finish).collect(),
+            ToWriter::Finish if each => return Ok(taps.into_iter().map(Taps::finish).collect()),
+            // The taps after a failure are dropped: their temporary files go with them.
+            ToWriter::Finish => {
+                let all: Result<Vec<Rendered>, WavError> =
+                    taps.into_iter().map(Taps::finish).collect();
+                return all.map(|v| v.into_iter().map(Ok).collect());
+            }
         }
     }
     Err(aborted())

@@ -124,6 +124,7 @@ fn echo_is_what_readers_of_the_file_get() {
             sample_rate: 48_000,
             format: OutFormat::I16,
             dither: Dither::Tpdf,
+            channel_mask: 0,
             tags: Tags::default(),
             frames: Some(10_000),
         };

@@ -154,3 +154,40 @@ fn man_pages_for_the_tool_and_each_command() {
         );
     }
 }
+
+/// `man --out-dir` on a disk that fills up (here: a file-size limit the largest page passes)
+/// leaves no page behind and no folder it made, so the next run is not refused as "already
+/// exists": 13 of 20 pages were left, and a second run refused. The pages are written to
+/// temporary files first and named only when all are complete.
+#[test]
+fn man_out_dir_writes_every_page_or_none() {
+    if !tools::have(&["python3"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = crate::common::cli::run(&["man", "--out-dir", "all"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let size = |p: std::path::PathBuf| std::fs::metadata(p).unwrap().len();
+    let largest = std::fs::read_dir(d.join("all"))
+        .unwrap()
+        .map(|e| size(e.unwrap().path()))
+        .max()
+        .unwrap();
+    // The first page written (iemsim.1) fits under the limit: a run that named each page as it
+    // went left it (and the ones after it) behind.
+    assert!(size(d.join("all/iemsim.1")) < largest - 1);
+    let limit = largest - 1;
+    let o = crate::common::cli::run_with_file_size_limit(d, limit, &["man", "--out-dir", "man1"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("(no page was written)"), "{err}");
+    assert!(!d.join("man1").exists(), "{err}");
+    // Into a folder that exists: it stays, empty.
+    std::fs::create_dir(d.join("man1")).unwrap();
+    let o = crate::common::cli::run_with_file_size_limit(d, limit, &["man", "--out-dir", "man1"]);
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_dir(d.join("man1")).unwrap().count(), 0);
+    let o = crate::common::cli::run(&["man", "--out-dir", "man1"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

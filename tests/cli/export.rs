@@ -1146,3 +1146,240 @@ fn names_that_are_not_utf8_collide_only_when_they_are_one_name() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("\\xFF"), "{err}");
 }
+
+/// Every `--json` serialises a path that is not UTF-8, each such byte as `%XX` (the escape of the
+/// output names), and succeeds: `export DIR --json` exited 1 with nothing on stdout after writing
+/// `bad%FF.ba.wav` (serde_json: "path contains invalid UTF-8 characters"), `analyze --json`
+/// exited 1, and `generate -o NAME --json` panicked after writing the file.
+#[test]
+fn json_reports_name_paths_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |args: &[&OsStr]| {
+        let o = cli::command().args(args).current_dir(d).output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", cli::text(&o.stdout)));
+        json
+    };
+    let s = OsStr::new;
+    fs::create_dir(d.join("n2")).unwrap();
+    let bad = OsStr::from_bytes(b"n2/bad\xFF.wav");
+    let g = run(&[
+        s("generate"),
+        s("tone"),
+        s("--seconds"),
+        s("0.05"),
+        s("-o"),
+        bad,
+        s("--json"),
+    ]);
+    assert_eq!(g["output"], "n2/bad%FF.wav");
+    let e = run(&[s("export"), s("n2"), s("-p"), s("ba"), s("--json"), s("-q")]);
+    assert_eq!(e["outputs"][0]["input"], "n2/bad%FF.wav", "{e}");
+    assert_eq!(e["outputs"][0]["output"], "n2/bad%FF.ba.wav", "{e}");
+    assert!(d.join("n2/bad%FF.ba.wav").is_file());
+    // Skipped (the earlier output, by its name) and failed entries too.
+    fs::write(d.join(OsStr::from_bytes(b"n2/x\xFE.wav")), b"not audio").unwrap();
+    let o = cli::command()
+        .args([s("export"), s("n2"), s("-p"), s("dd"), s("--json"), s("-q")])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON despite a failure");
+    assert_eq!(e["failed"][0]["input"], "n2/x%FE.wav", "{e}");
+    assert_eq!(e["skipped"][0]["path"], "n2/bad%FF.ba.wav", "{e}");
+    let a = run(&[s("analyze"), bad, s("--json")]);
+    assert_eq!(a["input"], "n2/bad%FF.wav");
+}
+
+/// A folder export never replaces a user's own file that only has an output's name, even with
+/// `--force`: `song.dd.wav` (the user's, no iemsim tag) beside `song.wav` was skipped as "named
+/// like an output", then `--force` replaced it (exit 0). Refused now before anything is written,
+/// naming it and what to do; iemsim's own earlier output and an empty file are replaced, and a
+/// single file's `-o FILE --force` replaces what the user named.
+#[test]
+fn force_in_a_folder_replaces_only_iemsims_own_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = d.join("lv2");
+    fs::create_dir(&src).unwrap();
+    write_wav(
+        &src.join("song.wav"),
+        &signal(2400, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let users = src.join("song.dd.wav");
+    write_wav(&users, &signal(1200, 1, 44_100), 1, 44_100, 16, false);
+    let mine = fs::read(&users).unwrap();
+    for force in [false, true] {
+        let mut args = vec!["export", "lv2", "-p", "dd"];
+        if force {
+            args.push("--force");
+        }
+        let o = iemsim(&args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("lv2/song.dd.wav exists and iemsim did not write it")
+                && err.contains("even with --force")
+                && err.contains("-o lv2/song.dd.wav --force"),
+            "{err}"
+        );
+        assert_eq!(fs::read(&users).unwrap(), mine, "force: {force}");
+    }
+    // An empty file holds nothing to lose: replaced with --force; then iemsim's own output is.
+    fs::write(&users, b"").unwrap();
+    for _ in 0..2 {
+        let o = iemsim(&["export", "lv2", "-p", "dd", "--force", "-q"], d);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(fs::metadata(&users).unwrap().len() > 44);
+    }
+    // The user names the file: -o replaces it.
+    fs::write(&users, &mine).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "lv2/song.wav",
+            "-p",
+            "dd",
+            "-o",
+            "lv2/song.dd.wav",
+            "--force",
+            "-q",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_ne!(fs::read(&users).unwrap(), mine);
+}
+
+/// `--skip-existing` keeps only complete outputs: an empty file, garbage and a cut-short output at
+/// an output's name were counted as done ("2 done already"); now each is written again, with a
+/// line saying why, byte-identical to the first run's output. A file of the user's that reads as
+/// audio but is not the output (another channel count) is refused, as with `--force`.
+#[test]
+fn skip_existing_redoes_outputs_that_are_not_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    for name in ["a.wav", "b.wav", "c.wav"] {
+        write_wav(&d.join("in").join(name), &data, 2, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out", "-q"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole = fs::read(d.join("out/a.dd.wav")).unwrap();
+    fs::write(d.join("out/a.dd.wav"), b"").unwrap();
+    fs::write(d.join("out/b.dd.wav"), b"not a wav at all").unwrap();
+    fs::write(d.join("out/c.dd.wav"), &whole[..whole.len() / 2]).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("redoing out/a.dd.wav: it exists but is not a complete output (it is empty)"),
+        "{err}"
+    );
+    assert!(err.contains("redoing out/b.dd.wav: it exists but is not a complete output (it does not read as audio"), "{err}");
+    assert!(
+        err.contains("redoing out/c.dd.wav: it exists but is not a complete output"),
+        "{err}"
+    );
+    assert!(err.contains("3 inputs → 3 outputs"), "{err}");
+    for name in ["a", "b", "c"] {
+        let out = d.join(format!("out/{name}.dd.wav"));
+        assert_eq!(fs::read(&out).unwrap(), whole, "{name}");
+        // Read by hound, not iemsim's own reader.
+        let r = hound::WavReader::open(&out).unwrap();
+        assert_eq!((r.duration(), r.spec().channels), (2400, 2));
+    }
+    // Whole now: all three are kept.
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    assert!(stderr(&o).contains("3 done already"), "{}", stderr(&o));
+    // Someone's own recording at an output's name is not replaced.
+    write_wav(&d.join("out/a.dd.wav"), &data[..2400], 1, 48_000, 16, false);
+    let mine = fs::read(d.join("out/a.dd.wav")).unwrap();
+    let o = iemsim(
+        &[
+            "export",
+            "in",
+            "-p",
+            "dd",
+            "--out-dir",
+            "out",
+            "--skip-existing",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("iemsim did not write it"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), mine);
+}
+
+/// An `.m4b` (an AAC audiobook: MP4, as `.m4a`) in a folder is exported, not skipped as "not
+/// audio (by its extension)"; its output has its source's length (MP4's gapless trim).
+#[test]
+fn a_folder_exports_m4b_audiobooks() {
+    if !crate::common::tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("t.wav"),
+        &signal(4800, 1, 48_000),
+        1,
+        48_000,
+        16,
+        false,
+    );
+    let (src, book) = (d.join("t.wav"), d.join("in/book.m4b"));
+    crate::common::tools::ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-c:a",
+        "aac",
+        "-f",
+        "ipod",
+        book.to_str().unwrap(),
+    ]);
+    let o = iemsim(&["export", "in", "-p", "ba", "-q"], d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("skipping"), "{err}");
+    let r = hound::WavReader::open(d.join("in/book.ba.wav")).unwrap();
+    assert_eq!(r.duration(), 4800);
+}

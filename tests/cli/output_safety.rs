@@ -533,3 +533,96 @@ fn a_refused_export_leaves_no_out_dir() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(d.join("g1/g2/in.ba.wav").is_file());
 }
+
+/// An input whose second output cannot be written after its first was (each is completed and
+/// named in turn; here the second is larger than the file-size limit, as a disk fills up) keeps
+/// the first and lists it: in the report lines, in `--json`'s `outputs`, and in its failure,
+/// which says it was kept. It was written and reported nowhere ("4 inputs → 4 outputs, 2 failed"
+/// with `s3.ba.wav` complete on disk). The kept file is the one an unlimited run writes.
+#[test]
+fn outputs_written_before_a_failure_are_kept_and_reported() {
+    if !crate::common::tools::have(&["python3"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let o = iemsim(&["generate", "pink", "--seconds", "1", "-o", "in/p.wav"], d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // sibilance's preamp is 9 dB: its FLAC is smaller than neutral's, written second.
+    let args = |out: &'static str| {
+        [
+            "export",
+            "in",
+            "-p",
+            "sibilance",
+            "-p",
+            "neutral",
+            "--no-match",
+            "--format",
+            "flac",
+            "--out-dir",
+            out,
+            "--json",
+            "-q",
+        ]
+    };
+    let o = iemsim(&args("ref"), d);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let small = fs::read(d.join("ref/p.sibilance.flac")).unwrap();
+    let large = fs::metadata(d.join("ref/p.neutral.flac")).unwrap().len();
+    assert!(
+        (small.len() as u64) < large - 1000,
+        "{} {large}",
+        small.len()
+    );
+    let limit = (small.len() as u64 + large) / 2;
+
+    let o = cli::run_with_file_size_limit(d, limit, &args("out"));
+    let err = text(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert_eq!(names(&d.join("out")), ["p.sibilance.flac"], "{err}");
+    assert_eq!(fs::read(d.join("out/p.sibilance.flac")).unwrap(), small);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("--json report");
+    assert_eq!(json["outputs"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["outputs"][0]["output"], "out/p.sibilance.flac");
+    let failed = json["failed"][0]["error"].as_str().unwrap_or_default();
+    assert!(failed.starts_with("out/p.neutral.flac: "), "{failed}");
+    assert!(
+        failed.ends_with("(out/p.sibilance.flac was written and is kept)"),
+        "{failed}"
+    );
+    assert!(
+        err.contains("1 input → 1 output, 0 skipped, 1 failed"),
+        "{err}"
+    );
+
+    // A single input says the same, and its text report lists what it wrote.
+    fs::remove_dir_all(d.join("out")).unwrap();
+    let single = [
+        "export",
+        "in/p.wav",
+        "-p",
+        "sibilance",
+        "-p",
+        "neutral",
+        "--no-match",
+        "--format",
+        "flac",
+        "--out-dir",
+        "out",
+    ];
+    let o = cli::run_with_file_size_limit(d, limit, &single);
+    let err = text(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        text(&o.stdout).starts_with("out/p.sibilance.flac  [sibilance]"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(
+        err.contains("(out/p.sibilance.flac was written and is kept)"),
+        "{err}"
+    );
+    assert_eq!(names(&d.join("out")), ["p.sibilance.flac"], "{err}");
+}

@@ -180,7 +180,8 @@ fn show_refuses_bad_plot_arguments_with_exit_2() {
                 "--plot".into(),
                 p("no/such/dir/x.png"),
             ],
-            "cannot write",
+            // Refused before any work now, as exports refuse it.
+            "the output folder does not exist",
         ),
     ];
     for (args, needle) in cases {
@@ -400,4 +401,60 @@ fn analyze_of_silence_has_no_crest_factor() {
     let o = iemsim(&["analyze", wav, "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v.to_string().contains("\"crest_factor_db\":null"), "{v}");
+}
+
+/// `show --plot` and `analyze --plot` refuse an existing file without `--force` (they replaced
+/// it silently, a symbolic link included, which became a regular file), before any work and
+/// leaving it as it was; with `--force` a regular file is replaced (atomically, like exports),
+/// and a FIFO is refused even then.
+#[cfg(unix)]
+#[test]
+fn plots_refuse_an_existing_file_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = cli::run(&["generate", "tone", "--seconds", "0.5", "-o", "t.wav"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(d.join("mine.png"), b"my picture").unwrap();
+    std::os::unix::fs::symlink("mine.png", d.join("link.png")).unwrap();
+    let show = |file: &str, force: bool| {
+        let mut a = vec!["show", "ba", "--plot", file];
+        a.extend(force.then_some("--force"));
+        cli::run(&a, d)
+    };
+    let analyze = |file: &str, force: bool| {
+        let mut a = vec!["analyze", "t.wav", "-p", "ba", "--plot", file];
+        a.extend(force.then_some("--force"));
+        cli::run(&a, d)
+    };
+    for run in [
+        &show as &dyn Fn(&str, bool) -> std::process::Output,
+        &analyze,
+    ] {
+        for file in ["mine.png", "link.png"] {
+            let o = run(file, false);
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+            assert!(err.contains(file) && err.contains("--force"), "{err}");
+            assert_eq!(std::fs::read(d.join("mine.png")).unwrap(), b"my picture");
+            assert!(std::fs::symlink_metadata(d.join("link.png"))
+                .unwrap()
+                .file_type()
+                .is_symlink());
+        }
+    }
+    let fifo = d.join("pipe.png");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for run in [
+        &show as &dyn Fn(&str, bool) -> std::process::Output,
+        &analyze,
+    ] {
+        let o = run("pipe.png", true);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("not a regular file"), "{}", stderr(&o));
+        let o = run("mine.png", true);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(png_size(&d.join("mine.png")), (1200, 700));
+        std::fs::write(d.join("mine.png"), b"my picture").unwrap();
+    }
 }

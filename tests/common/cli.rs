@@ -127,3 +127,29 @@ pub fn json_of(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "iemsim failed: {}", stderr(o));
     serde_json::from_slice(&o.stdout).expect("JSON on standard output")
 }
+
+/// `iemsim ARGS` in `dir` with every file it writes limited to `max_bytes` (RLIMIT_FSIZE, set by
+/// Python before it becomes iemsim; SIGXFSZ ignored, so a write past the limit fails with EFBIG
+/// as a write to a full disk fails with ENOSPC): a disk that fills up, without root. Needs
+/// `python3` (ask `tools::have` first).
+pub fn run_with_file_size_limit(dir: &Path, max_bytes: u64, args: &[&str]) -> Output {
+    const LIMIT: &str = "import os, resource, signal, sys\n\
+        n = int(sys.argv[1])\n\
+        resource.setrlimit(resource.RLIMIT_FSIZE, (n, n))\n\
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n\
+        os.execv(sys.argv[2], sys.argv[2:])\n";
+    Command::new("python3")
+        .args([
+            "-c",
+            LIMIT,
+            &max_bytes.to_string(),
+            env!("CARGO_BIN_EXE_iemsim"),
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("IEMSIM_CONFIG_DIR", no_config())
+        .env("XDG_CACHE_HOME", test_cache())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python3")
+}

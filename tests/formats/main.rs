@@ -7,6 +7,7 @@ mod common;
 
 mod camilladsp;
 mod decoders;
+mod layouts;
 mod mp4_gapless;
 mod outputs;
 mod profile_files;

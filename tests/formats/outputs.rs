@@ -464,6 +464,7 @@ fn tags_are_written_as_list_info_and_vorbis_comments() {
             sample_rate: 44_100,
             format: OutFormat::I16,
             dither: iemsim::dsp::dither::Dither::None,
+            channel_mask: 0,
             tags: tags.clone(),
             frames: Some(101),
         };

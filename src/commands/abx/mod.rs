@@ -367,7 +367,7 @@ pub fn finish_session(
     let file = std::fs::canonicalize(&setup.input).unwrap_or_else(|_| setup.input.clone());
     let record = AbxRecord {
         time: abx_log::now_rfc3339(),
-        file: file.display().to_string(),
+        file: crate::io::diag::escaped(file.as_os_str()).into_owned(),
         file_sha256: setup.file_sha256.clone(),
         profile_a: setup.profile_a.name.clone(),
         profile_b: setup.profile_b.name.clone(),
@@ -394,6 +394,7 @@ struct JsonReport<'a> {
     verdict: Option<&'a Verdict>,
     note: Option<String>,
     /// None when the session could not be logged (the error follows).
+    #[serde(serialize_with = "crate::io::diag::json_opt_path")]
     log: Option<&'a Path>,
 }
 

@@ -150,6 +150,7 @@ pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
     if json {
         #[derive(Serialize)]
         struct Report<'a> {
+            #[serde(serialize_with = "crate::io::diag::json_path")]
             log: &'a Path,
             #[serde(flatten)]
             summary: &'a Summary,

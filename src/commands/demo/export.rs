@@ -39,7 +39,9 @@ struct JsonReport<'a> {
     demo: &'a str,
     title: &'a str,
     intro: String,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     dir: &'a Path,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     readme: PathBuf,
     parts: &'a [RenderedPart],
 }

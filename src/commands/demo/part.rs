@@ -23,12 +23,17 @@ use std::path::{Path, PathBuf};
 /// The files of one rendered part.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartFiles {
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub source: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub a: PathBuf,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub b: PathBuf,
     /// Chart of the two profiles' responses.
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub response_png: PathBuf,
     /// Chart of the material's spectrum before and after each profile.
+    #[serde(serialize_with = "crate::io::diag::json_path")]
     pub spectra_png: PathBuf,
 }
 
@@ -106,7 +111,13 @@ pub fn render_part(
         write_sides(&samples, &profiles, gains_db, &paths[..sides], replace)?;
     let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs);
     let (response_png, spectra_png) = chart_paths(part, dir);
-    draw_charts(part, &profiles, &ltas, (&response_png, &spectra_png))?;
+    draw_charts(
+        part,
+        &profiles,
+        &ltas,
+        (&response_png, &spectra_png),
+        replace,
+    )?;
     let [a, b] = paths;
     Ok(RenderedPart {
         title: part.title.clone(),
@@ -148,6 +159,7 @@ fn write_sides(
         sample_rate: rate,
         format: OutFormat::I24,
         dither: Dither::Tpdf,
+        channel_mask: 0,
         // Marked as export marks what it processes (the demo's files are exports of its material).
         tags: Tags {
             software: Some(crate::io::tags::mark()),
@@ -231,14 +243,15 @@ fn draw_charts(
     profiles: &[Profile; 2],
     ltas: &[Curve],
     (response_png, spectra_png): (&Path, &Path),
+    replace: bool,
 ) -> Result<()> {
     let title = format!("{}: frequency responses", part.title);
     let chart = charts::responses(profiles, f64::from(material::RATE), &title);
-    charts::write(response_png, &chart, Size::DEFAULT)?;
+    charts::write(response_png, &chart, Size::DEFAULT, replace)?;
     let chart = charts::spectra(
         &format!("{}: the material before and after", part.title),
         "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
         ltas,
     );
-    charts::write(spectra_png, &chart, Size::DEFAULT)
+    charts::write(spectra_png, &chart, Size::DEFAULT, replace)
 }

@@ -168,7 +168,7 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
     (
         json!({
             "event": "start",
-            "file": player.input,
+            "file": crate::io::diag::escaped(player.input.as_os_str()),
             "device": player.device_name,
             "rate_hz": player.device_rate,
             "channels": player.device_channels,

@@ -155,7 +155,8 @@ impl CodecReader {
             Some(Trim { skip, keep }) => (skip as i64, (skip + keep) as i64, Some(keep)),
             None => (0, i64::MAX, frames),
         };
-        let tags = latest_tags(format.as_mut());
+        let (tags, mask_comment) = latest_tags(format.as_mut());
+        let channel_mask = speakers(&params, channels, mask_comment);
         let mp3 = (params.codec == CODEC_ID_MP3).then_some(Mp3Length {
             header_frames: frames,
             untrim: !lame,
@@ -173,7 +174,7 @@ impl CodecReader {
             codec,
             container,
             lossless,
-            channel_mask: 0,
+            channel_mask,
         };
         let reader = Self {
             channels: usize::from(channels).max(1),
@@ -501,10 +502,23 @@ fn probe(
 }
 
 /// The newest tags the container holds.
-fn latest_tags(format: &mut dyn FormatReader) -> Tags {
+/// The input's tags, and the value of a `WAVEFORMATEXTENSIBLE_CHANNEL_MASK` comment (FLAC's way
+/// of naming speakers other than its default layout; see [`speakers`]).
+fn latest_tags(format: &mut dyn FormatReader) -> (Tags, Option<String>) {
     let mut tags = Tags::default();
+    let mut mask = None;
     if let Some(rev) = format.metadata().skip_to_latest() {
-        for t in rev.media.tags.iter().filter_map(|t| t.std.as_ref()) {
+        for tag in rev.media.tags.iter() {
+            if tag
+                .raw
+                .key
+                .eq_ignore_ascii_case("WAVEFORMATEXTENSIBLE_CHANNEL_MASK")
+            {
+                mask.get_or_insert_with(|| tag.raw.value.to_string());
+            }
+            let Some(t) = tag.std.as_ref() else {
+                continue;
+            };
             let (slot, v) = match t {
                 StandardTag::TrackTitle(v) => (&mut tags.title, v.to_string()),
                 StandardTag::Artist(v) => (&mut tags.artist, v.to_string()),
@@ -521,7 +535,42 @@ fn latest_tags(format: &mut dyn FormatReader) -> Tags {
             slot.get_or_insert(v);
         }
     }
-    tags
+    (tags, mask)
+}
+
+/// Which speakers the channels are, as a `dwChannelMask` (0: the file does not say; see
+/// [`Info::channel_mask`]). FLAC: its `WAVEFORMATEXTENSIBLE_CHANNEL_MASK` comment (`0x60F`, as
+/// `flac` and ffmpeg write it for a layout other than FLAC's own) when it names one speaker per
+/// channel, else FLAC's layout for the count (side surrounds for 5.0 and 5.1, as `flac -d` and
+/// ffmpeg read it; symphonia says back). ALAC: the layout of its count that symphonia takes from
+/// the stream and orders the channels by (2.1 is not one of ALAC's). Nothing for mono and stereo
+/// (the defaults) and the other codecs, which iemsim reads in mono and stereo only.
+fn speakers(
+    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    channels: u16,
+    mask_comment: Option<String>,
+) -> u32 {
+    use symphonia::core::audio::Channels;
+    let ch = usize::from(channels);
+    let fits = |m: u32| m.count_ones() as usize == ch && m & !0x3_FFFF == 0;
+    if ch <= 2 {
+        return 0;
+    }
+    if params.codec == CODEC_ID_FLAC {
+        let said = mask_comment.and_then(|v| {
+            let v = v.trim();
+            let hex = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X"))?;
+            u32::from_str_radix(hex, 16).ok()
+        });
+        return said
+            .filter(|&m| fits(m))
+            .unwrap_or_else(|| crate::dsp::channels::flac_default_mask(ch));
+    }
+    match (&params.channels, params.codec == CODEC_ID_ALAC) {
+        (Some(Channels::Positioned(p)), true) => u32::try_from(p.bits()).ok().filter(|&m| fits(m)),
+        _ => None,
+    }
+    .unwrap_or(0)
 }
 
 /// An I/O error the operating system reported (EIO, ENOSPC…) is the machine's failure; one a

@@ -96,9 +96,10 @@ pub struct Info {
     /// `WAV`, `RF64`, `flac`, `mp3`, `ogg`, `isomp4`...
     pub container: &'static str,
     pub lossless: bool,
-    /// Which speaker each channel is, as a WAVE_FORMAT_EXTENSIBLE `dwChannelMask`; 0 when the
-    /// file does not say (then Microsoft's default layout for the count is assumed:
-    /// `dsp::channels`).
+    /// Which speaker each channel is, as a WAVE_FORMAT_EXTENSIBLE `dwChannelMask` (a WAV's header,
+    /// a FLAC's `WAVEFORMATEXTENSIBLE_CHANNEL_MASK` comment or FLAC's layout for the count, an
+    /// ALAC stream's layout); 0 when the file does not say (then Microsoft's default layout for
+    /// the count is assumed: `dsp::channels`). The writers declare it (`SinkSpec::channel_mask`).
     pub channel_mask: u32,
 }
 
