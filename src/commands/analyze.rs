@@ -32,6 +32,9 @@ struct Report<'a> {
     sample_rate: f64,
     channels: usize,
     duration_s: f64,
+    /// The headphone correction every profile column went through (given or remembered), whose
+    /// columns are labelled `NAME + headphone EQ`; the input's column never goes through it.
+    headphones: Option<String>,
     versions: Vec<Version>,
 }
 
@@ -64,7 +67,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         .iter()
         .map(|name| super::resolve_through(hp.as_ref(), name, Some(fs)))
         .collect::<Result<Vec<_>>>()?;
-    let (versions, frames) = measure(&mut src, &profiles, fs, channels)?;
+    let (mut versions, frames) = measure(&mut src, &profiles, fs, channels)?;
+    // A remembered correction is easy to forget: the columns say it, not only stderr.
+    if hp.is_some() {
+        for v in versions.iter_mut().skip(1) {
+            v.label.push_str(" + headphone EQ");
+        }
+    }
     // Damaged packets or non-finite samples were measured as silence: say so.
     if let Some(w) = src.nonfinite_warning() {
         crate::io::diag::diag!("iemsim: warning: {w}");
@@ -74,6 +83,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         sample_rate: fs,
         channels,
         duration_s: frames as f64 / fs,
+        headphones: hp.as_ref().map(|c| c.label.clone()),
         versions,
     };
     if let (Some(path), Some(size)) = (&args.plot, size) {
@@ -199,7 +209,7 @@ fn chart_spectra(
     };
     let chart = charts::spectra(
         &format!("Long-term average spectrum: {name}"),
-        &format!("{method}, channels averaged; {matching}"),
+        &format!("{method}, channels summed as power; {matching}"),
         &series,
     );
     charts::write(path, &chart, size, force)

@@ -344,3 +344,57 @@ fn a_headphone_filter_above_nyquist_is_refused_by_export_and_demo_too() {
     }
     assert!(!out.exists() && !songs.join("a.ba.wav").exists());
 }
+
+/// `analyze` measures each profile through the correction (given here, or remembered, where it
+/// is easy to forget): its column read just `neutral`, and a -6 dB change at 1 kHz looked like
+/// the profile's own. The column, the JSON label and a `headphones` field now say so; the input's
+/// column is the file as it is. Checked against the same analysis without the correction.
+#[test]
+fn analyze_labels_the_columns_that_went_through_a_correction() {
+    let cfg = tempfile::tempdir().expect("tmp");
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let args = [
+            &["analyze", "samples/music.wav", "-p", "neutral", "--json"],
+            extra,
+        ]
+        .concat();
+        serde_json::from_slice(&ok(iemsim(cfg.path(), &args)).stdout).expect("JSON")
+    };
+    let plain = json(&[]);
+    let through = json(&["--headphones", HD600]);
+    assert_eq!(plain["headphones"], serde_json::Value::Null);
+    assert!(
+        through["headphones"]
+            .as_str()
+            .unwrap_or("")
+            .contains("HD 600"),
+        "{}",
+        through["headphones"]
+    );
+    assert_eq!(plain["versions"][1]["label"], "neutral");
+    assert_eq!(through["versions"][1]["label"], "neutral + headphone EQ");
+    assert_eq!(through["versions"][1]["profile"], "neutral");
+    assert_eq!(through["versions"][0]["label"], "input");
+    // The input is not corrected; the profile's column is (HD 600's EQ moves the level).
+    assert_eq!(
+        plain["versions"][0]["octave_bands_db"],
+        through["versions"][0]["octave_bands_db"]
+    );
+    assert_ne!(
+        plain["versions"][1]["octave_bands_db"],
+        through["versions"][1]["octave_bands_db"]
+    );
+    let table = ok(iemsim(
+        cfg.path(),
+        &[
+            "analyze",
+            "samples/music.wav",
+            "-p",
+            "neutral",
+            "--headphones",
+            HD600,
+        ],
+    ));
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("neutral + headphone EQ"), "{text}");
+}
