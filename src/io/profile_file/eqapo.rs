@@ -11,7 +11,7 @@
 //! `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q (Q = 1/√2,
 //! [`super::DEFAULT_Q`]). Shelves follow Equalizer APO's own code (BiQuadFilterFactory.cpp): a
 //! `Q`, else a slope in dB after the type (`LS 6dB`, S = slope/12), else S = 0.9; `LS`/`HS` with a
-//! Q or slope name the corner frequency (see [`shelf`]). Numbers as Equalizer APO reads them: a
+//! Q or slope name the corner frequency (see [`shelf`]; a Q is turned into its slope first). Numbers as Equalizer APO reads them: a
 //! decimal comma is a point, and `Fc 2.500 Hz` is Room EQ Wizard's 2500 Hz. Notch, band-pass
 //! and all-pass filters have no iemsim equivalent and are refused by name.
 //!
@@ -387,7 +387,11 @@ fn rew_thousands(x: f64, text: &str) -> f64 {
 
 /// A shelf as Equalizer APO makes it: a `Q`, else a slope (`LS 6dB`, S = slope/12), else S = 0.9.
 /// `LS`/`HS` (no `C`) with a Q or a slope name the corner frequency: the biquad's own frequency is
-/// `Fc · 10^(|gain| / 80 / Q or S)` (divided for `HS`), as on a Behringer DCX2496.
+/// `Fc · 10^(|gain| / 80 / S)` (divided for `HS`), as on a Behringer DCX2496, where a Q is first
+/// turned into the slope S it equals at that gain, `S = 1 / ((1/Q² − 2) / (A + 1/A) + 1)` with
+/// A = 10^(gain/40) (Equalizer APO's `BiQuadFilter::initialize`, and its editor's
+/// `BiQuadFilterGUI`). The Q itself was used as S: `LS Fc 105 Hz Gain 6.5 dB Q 0.70` was built
+/// at 137 Hz where Equalizer APO builds it at 127.1 Hz.
 fn shelf(
     type_token: &str,
     kind: FilterKind,
@@ -405,20 +409,20 @@ fn shelf(
             )
         })
     };
-    let (q, corner_width) = match (q, slope) {
+    let (q, corner_slope) = match (q, slope) {
         (Some(_), Some(_)) => {
             return Err(err(
                 "Q",
                 "give the shelf a Q or a slope in dB, not both".into(),
             ))
         }
-        (Some(q), None) => (q, Some(q)),
+        (Some(q), None) => (q, Some(q_to_slope(q, gain))),
         (None, Some(db)) => (as_q(db)?, Some(db / 12.0)),
         (None, None) => (as_q(0.9 * 12.0)?, None),
     };
     let corner = !type_token.to_ascii_uppercase().ends_with('C');
-    let fc = match corner_width {
-        Some(w) if corner && w > 0.0 => {
+    let fc = match corner_slope {
+        Some(w) if corner && w > 0.0 && w.is_finite() => {
             let factor = 10f64.powf(gain.abs() / 80.0 / w);
             if kind == FilterKind::LowShelf {
                 fc * factor
@@ -429,6 +433,14 @@ fn shelf(
         _ => fc,
     };
     Ok(FilterSpec::new(kind, fc, gain, q))
+}
+
+/// The shelf slope S that a Q equals at `gain_db` (the RBJ cookbook's α from S and from Q set
+/// equal), as Equalizer APO computes it for the corner-frequency shift. Positive and finite for
+/// every Q > 0: 1/Q² − 2 + A + 1/A > 0 as A + 1/A ≥ 2.
+fn q_to_slope(q: f64, gain_db: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    1.0 / ((1.0 / (q * q) - 2.0) / (a + 1.0 / a) + 1.0)
 }
 
 /// The kind an Equalizer APO filter type names, and whether its Q may be left out (shelves and

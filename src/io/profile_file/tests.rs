@@ -50,22 +50,75 @@ fn eqapo_syntax_variants() {
     assert_eq!(p.name, "x");
 }
 
-/// Shelves as Equalizer APO builds them (filters/BiQuadFilterFactory.cpp, BiQuad.cpp): `LS`/`HS`
-/// with a Q or a slope name the corner, the biquad sits at Fc · 10^(|gain|/80/width); no Q is
-/// S = 0.9; `6dB` is S = 0.5. The references are that code's RBJ responses at 48 kHz, computed
+/// Shelves as Equalizer APO builds them (filters/BiQuadFilterFactory.cpp, BiQuadFilter.cpp,
+/// BiQuad.cpp): `LS`/`HS` with a Q or a slope name the corner, the biquad sits at
+/// Fc · 10^(|gain|/80/S), a Q taken as the S it equals at that gain; no Q is S = 0.9 (no shift);
+/// `6dB` is S = 0.5. The references are that code's RBJ responses at 48 kHz, computed
 /// apart from iemsim (Python, from the cookbook's formulas). REW's `Fc 12.000 Hz` is 12 kHz, a
 /// decimal comma a point, `Filter1:` and `Modal` are what Equalizer APO takes them for.
 #[test]
 fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
-    let cases: [(&str, f64, f64); 6] = [
-        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 125.0, 6.613_618_6),
-        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 100.0, 8.143_684_6),
-        ("ON HS Fc 8000 Hz Gain -8 dB Q 0.7", 6800.0, -5.322_430_2),
-        ("ON LS Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
-        ("ON LSC Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
-        ("ON LS 6dB Fc 100 Hz Gain 10 dB", 200.0, 4.471_526_9),
+    // (filter, f Hz, |H| dB there at 48 kHz, the biquad's own frequency in Hz), computed by a
+    // numpy transcription of Equalizer APO's source, not iemsim's code: BiQuadFilterFactory.cpp
+    // (a Q, else a slope `LS 6dB` as S = slope/12, else S = 0.9 with no corner shift),
+    // BiQuadFilter::initialize (`LS`/`HS` with a Q or slope: a Q first becomes
+    // S = 1/((1/Q² − 2)/(A + 1/A) + 1), A = 10^(gain/40); then fc · 10^(|gain|/80/S), divided for
+    // HS) and BiQuad.cpp (the cookbook's shelf, α from Q or from S), evaluated as |H(e^jω)|.
+    // The first three used Q itself as S (6.61, 8.14, -5.32 dB; `LS Fc 105 Hz Gain 6.5 dB Q 0.70`
+    // at 137 Hz instead of 127.05 Hz).
+    let cases: [(&str, f64, f64, f64); 10] = [
+        (
+            "ON LS Fc 100 Hz Gain 10 dB Q 0.7",
+            125.0,
+            5.615_402_5,
+            134.023_138,
+        ),
+        (
+            "ON LS Fc 100 Hz Gain 10 dB Q 0.7",
+            100.0,
+            7.401_743_6,
+            134.023_138,
+        ),
+        (
+            "ON HS Fc 8000 Hz Gain -8 dB Q 0.7",
+            6800.0,
+            -4.595_469_7,
+            6_327.730_451,
+        ),
+        (
+            "ON LS Fc 105 Hz Gain 6.5 dB Q 0.70",
+            105.0,
+            4.366_647_8,
+            127.053_840,
+        ),
+        (
+            "ON HS Fc 3000 Hz Gain 6 dB Q 1.2",
+            4000.0,
+            6.676_064_6,
+            2_807.358_231,
+        ),
+        (
+            "ON HSC Fc 8000 Hz Gain -8 dB Q 0.7",
+            6800.0,
+            -2.649_536_4,
+            8000.0,
+        ),
+        ("ON LS Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7, 100.0),
+        ("ON LSC Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7, 100.0),
+        (
+            "ON LS 6dB Fc 100 Hz Gain 10 dB",
+            200.0,
+            4.471_526_9,
+            177.827_941,
+        ),
+        (
+            "ON HS 9 dB Fc 3000 Hz Gain 6 dB",
+            4000.0,
+            4.917_420_3,
+            2_382.984_704,
+        ),
     ];
-    for (filter, f, want) in cases {
+    for (filter, f, want, fc) in cases {
         let text = format!("Filter 1: {filter}\n");
         let p = Format::EqApo.parse(&text, "x.txt").expect(filter);
         let got = p.filters[0]
@@ -75,6 +128,11 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
         assert!(
             (got - want).abs() < 1e-6,
             "{filter} at {f} Hz: {got} dB, want {want}"
+        );
+        let got_fc = p.filters[0].fc_hz;
+        assert!(
+            (got_fc - fc).abs() < 1e-5,
+            "{filter}: fc {got_fc} Hz, want {fc}"
         );
     }
     let text = "Filter1: ON Modal Fc 1000,5 Hz Gain -3,5 dB Q 2\nFilter 2: ON PK Fc 12.000 Hz Gain -6 dB Q 4\n\
