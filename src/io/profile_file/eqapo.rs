@@ -512,7 +512,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     if !profile.source.is_empty() {
         out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
     }
-    out.push_str(&format!("Preamp: {} dB\n", num(profile.preamp_db)));
+    out.push_str(&format!("Preamp: {} dB\n", apo_num(profile.preamp_db)));
     super::check_pass_gains(profile, "Equalizer APO")?;
     let mut index = 0;
     filter_lines(&profile.filters, &mut index, &mut out);
@@ -528,7 +528,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
             channel_label(part.channel)
         ));
         if part.gain_db != 0.0 {
-            out.push_str(&format!("Preamp: {} dB\n", num(part.gain_db)));
+            out.push_str(&format!("Preamp: {} dB\n", apo_num(part.gain_db)));
         }
         filter_lines(&part.filters, &mut index, &mut out);
     }
@@ -546,14 +546,33 @@ fn filter_lines(filters: &[FilterSpec], index: &mut usize, out: &mut String) {
             FilterKind::LowPass => "LPQ",
             FilterKind::HighPass => "HPQ",
         };
-        out.push_str(&format!("Filter {index}: ON {ty} Fc {} Hz", num(f.fc_hz)));
+        out.push_str(&format!(
+            "Filter {index}: ON {ty} Fc {} Hz",
+            apo_num(f.fc_hz)
+        ));
         if f.kind.uses_gain() {
-            out.push_str(&format!(" Gain {} dB", num(f.gain_db)));
+            out.push_str(&format!(" Gain {} dB", apo_num(f.gain_db)));
         }
         match f.bw_oct {
-            Some(bw) if f.kind.uses_gain() => out.push_str(&format!(" BW Oct {}\n", num(bw))),
-            _ => out.push_str(&format!(" Q {}\n", num(f.q))),
+            Some(bw) if f.kind.uses_gain() => out.push_str(&format!(" BW Oct {}\n", apo_num(bw))),
+            _ => out.push_str(&format!(" Q {}\n", apo_num(f.q))),
         }
+    }
+}
+
+/// `x` as [`num`] writes it (the shortest text that reads back exactly), but never with exactly
+/// three digits after the point: `15.625` becomes `15.6250`. Equalizer APO (and iemsim's reader,
+/// [`rew_thousands`]) take `Fc 15.625 Hz` for Room EQ Wizard's thousands point, 15625 Hz, so
+/// `profile convert` wrote a 15.625 Hz filter that read back 1000 times higher. The trailing zero
+/// changes no value; it is added to every number, so no reader that applies the rule more widely
+/// than to Fc misreads one either.
+fn apo_num(x: f64) -> String {
+    let s = num(x);
+    match s.split_once('.') {
+        Some((_, frac)) if frac.len() == 3 && frac.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{s}0")
+        }
+        _ => s,
     }
 }
 

@@ -4,7 +4,8 @@
 //! panics, so it can be fuzzed) and a `write(&Profile) -> Result<String, ProfileFileError>`. Every
 //! number is checked once here, at the edge, with the file, line and field named; invalid input never
 //! reaches `dsp`. Writers print numbers in Rust's shortest round-trip form, so converting between the
-//! formats preserves every filter exactly.
+//! formats preserves every filter exactly (the Equalizer APO writer adds a 0 to a number with exactly
+//! three decimals, which Equalizer APO would read as a thousands point: `eqapo::apo_num`).
 
 pub mod camilladsp;
 pub mod eqapo;

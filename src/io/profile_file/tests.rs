@@ -351,6 +351,70 @@ fn every_pair_of_formats_round_trips_exactly_both_ways() {
     }
 }
 
+/// `profile convert t1.toml -o t1.txt` wrote a 15.625 Hz peak as `Fc 15.625 Hz`, which Equalizer
+/// APO (and iemsim) read as Room EQ Wizard's thousands point: 15625 Hz (exit 0). Numbers with
+/// exactly three decimals, in every field, go through every format and back exactly, and no
+/// `Fc` the Equalizer APO writer prints is one that Equalizer APO's own rule
+/// (BiQuadFilterFactory::getFreq: five or more characters, no `e`, a point fourth from the end:
+/// times 1000, transcribed here) would multiply.
+#[test]
+fn numbers_with_three_decimals_round_trip_through_every_format() {
+    let p = Profile {
+        name: "t1".into(),
+        description: String::new(),
+        preamp_db: -1.125,
+        filters: vec![
+            FilterSpec::new(Peaking, 15.625, 6.125, 1.125),
+            FilterSpec::new(LowShelf, 1.125, -2.375, 0.625),
+            FilterSpec::new(HighShelf, 1000.125, 3.5, 0.707),
+            FilterSpec::new(HighPass, 12.345, 0.0, 2.125),
+            FilterSpec::peaking_bw(2500.5, -4.125, 1.125),
+        ],
+        source: String::new(),
+        channels: vec![ChannelFilters {
+            channel: 1,
+            gain_db: -2.875,
+            filters: vec![FilterSpec::new(Peaking, 31.25, 1.625, 4.375)],
+        }],
+    };
+    let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
+    for a in formats {
+        for b in formats {
+            let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
+            let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
+            for q in [&in_a, &in_b] {
+                assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
+                assert_eq!(q.channels, p.channels, "{a:?} -> {b:?}");
+                assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
+            }
+        }
+    }
+    let text = Format::EqApo.write(&p).unwrap();
+    let eapo_freq = |s: &str| {
+        let x: f64 = s.parse().unwrap();
+        let b = s.as_bytes();
+        if b.len() >= 5 && !s.contains(['e', 'E']) && b[b.len() - 4] == b'.' {
+            x * 1000.0
+        } else {
+            x
+        }
+    };
+    let fcs: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split_once(" Fc "))
+        .map(|(_, rest)| eapo_freq(rest.split_whitespace().next().unwrap()))
+        .collect();
+    assert_eq!(
+        fcs,
+        [15.625, 1.125, 1000.125, 12.345, 2500.5, 31.25],
+        "{text}"
+    );
+    assert!(
+        text.contains("Fc 15.6250 Hz") && text.contains("Preamp: -1.1250 dB"),
+        "{text}"
+    );
+}
+
 #[test]
 fn pass_filters_with_gain_cannot_be_written_where_gain_has_no_place() {
     let mut p = awkward();
