@@ -12,7 +12,8 @@
 //! [`super::DEFAULT_Q`]). Shelves follow Equalizer APO's own code (BiQuadFilterFactory.cpp): a
 //! `Q`, else a slope in dB after the type (`LS 6dB`, S = slope/12), else S = 0.9; `LS`/`HS` with a
 //! Q or slope name the corner frequency (see [`shelf`]; a Q is turned into its slope first). Numbers as Equalizer APO reads them: a
-//! decimal comma is a point, and `Fc 2.500 Hz` is Room EQ Wizard's 2500 Hz. Notch, band-pass
+//! decimal comma is a point (in `Preamp:` too, which may end in a `# comment`), `Fc 2.500 Hz` is
+//! Room EQ Wizard's 2500 Hz, and a non-breaking space inside the Fc value is a thousands separator. Notch, band-pass
 //! and all-pass filters have no iemsim equivalent and are refused by name.
 //!
 //! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
@@ -170,9 +171,16 @@ fn read_comment(comment: &str, profile: &mut Profile) {
     }
 }
 
-/// `-6.3 dB`, `-6.3dB` or `-6.3`.
+/// `-6.3 dB`, `-6.3dB`, `-6.3` or `-6,3 dB`, and any of them followed by a `#` comment, as
+/// Equalizer APO reads a preamp (PreampFilterFactory.cpp: commas become points, then
+/// `swscanf(" %lf dB")` takes the number and ignores what follows it). A decimal comma was
+/// refused here though filter lines took it. Other text after the number stays refused.
 fn parse_db(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = s.replace(',', ".");
+    let s = s
+        .split_once('#')
+        .map_or(s.as_str(), |(value, _)| value)
+        .trim();
     let s = s
         .strip_suffix("dB")
         .or_else(|| s.strip_suffix("db"))
@@ -202,6 +210,7 @@ fn parse_filter(
 ) -> Result<Option<FilterSpec>, ProfileFileError> {
     // Equalizer APO reads a decimal comma as a point (German Windows writes `Fc 1000,5 Hz`).
     let params = params.replace(',', ".");
+    let params = fc_without_nbsp(&params);
     let tokens: Vec<&str> = params.split_whitespace().collect();
     match tokens.first().map(|t| t.to_ascii_uppercase()) {
         Some(s) if s == "ON" => {}
@@ -253,6 +262,44 @@ fn parse_filter(
         None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
     };
     Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+}
+
+/// `params` with the non-breaking spaces inside the `Fc` value taken out: `Fc 1 000 Hz` with
+/// U+00A0 as the thousands separator (as Windows writes numbers for French, Czech, Russian…
+/// locales) is 1000 Hz in Equalizer APO (BiQuadFilterFactory: its Fc pattern takes U+00A0 among
+/// the number's characters, and `getFreq` removes it); it was read as `Fc 1` followed by a
+/// stray `000`. Only the Fc value: Equalizer APO's other fields take no U+00A0.
+fn fc_without_nbsp(params: &str) -> std::borrow::Cow<'_, str> {
+    const NBSP: char = '\u{a0}';
+    if !params.contains(NBSP) {
+        return params.into();
+    }
+    // The `Fc` keyword: at the start or after whitespace, any case (as `widths` reads it).
+    let lower = params.to_ascii_lowercase();
+    let at = lower.match_indices("fc").map(|(i, _)| i).find(|&i| {
+        params[..i]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace)
+            && params[i + 2..]
+                .chars()
+                .next()
+                .is_some_and(char::is_whitespace)
+    });
+    let Some(at) = at else {
+        return params.into();
+    };
+    // Up to the value (the spaces after `Fc`, U+00A0 among them, stay), then the value: Equalizer
+    // APO's characters of an Fc value, `[-+0-9.eE\u00A0]`.
+    let start = params.len() - params[at + 2..].trim_start().len();
+    let value = &params[start..];
+    let len = value
+        .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c) || c == NBSP))
+        .unwrap_or(value.len());
+    // Separators inside the number go; one after it stays the space it reads as (`1 000 Hz`).
+    let number = value[..len].trim_end_matches(NBSP);
+    let after = &value[number.len()..];
+    format!("{}{}{after}", &params[..start], number.replace(NBSP, "")).into()
 }
 
 /// `6dB` or `6 dB` (the token after it): the slope and how many tokens it took.

@@ -155,6 +155,53 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
     }
 }
 
+/// Numbers as Equalizer APO's source reads them: `Preamp: -4,7 dB` (PreampFilterFactory: commas
+/// become points, then `swscanf(" %lf dB")`, which ignores what follows the number, so a
+/// `# note` after it too) was refused as "not a number of dB"; `Fc 1 000 Hz` with U+00A0 as the
+/// thousands separator (BiQuadFilterFactory: the Fc pattern takes U+00A0, `getFreq` removes it)
+/// was read as `Fc 1` and a stray `000`. Other fields take no U+00A0 there, and neither does
+/// iemsim; other text after a preamp stays refused.
+#[test]
+fn eqapo_preamp_commas_comments_and_nbsp_thousands() {
+    let read = |text: &str| Format::EqApo.parse(text, "n.txt");
+    let filter = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\n";
+    for (line, db) in [
+        ("Preamp: -4,7 dB", -4.7),
+        ("Preamp: -4,7dB", -4.7),
+        ("Preamp: -3 dB # note", -3.0),
+        ("Preamp: -3 # note, with a comma", -3.0),
+        ("Preamp: +1,25 dB", 1.25),
+    ] {
+        let p = read(&format!("{line}\n{filter}")).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(p.preamp_db, db, "{line}");
+    }
+    let e = err_text(read(&format!("Preamp: -3 dB loud\n{filter}")));
+    assert!(
+        e.starts_with("n.txt:1: Preamp:") && e.contains("not a number of dB"),
+        "{e}"
+    );
+    // Per channel too.
+    let p =
+        read("Channel: R\nPreamp: -1,5 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\n").unwrap();
+    assert_eq!(p.channels[0].gain_db, -1.5);
+    for (fc_text, fc) in [
+        ("1\u{a0}000 Hz", 1000.0),
+        ("12\u{a0}000,5 Hz", 12_000.5),
+        ("\u{a0}2\u{a0}500\u{a0}Hz", 2500.0),
+        ("2\u{a0}500Hz", 2500.0),
+    ] {
+        let line = format!("Filter 1: ON PK Fc {fc_text} Gain 1 dB Q 1\n");
+        let p = read(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        assert_eq!(p.filters[0].fc_hz, fc, "{line:?}");
+        assert_eq!((p.filters[0].gain_db, p.filters[0].q), (1.0, 1.0));
+    }
+    // U+00A0 elsewhere is only a space between words, as before.
+    let p = read("Filter 1: ON PK Fc 1000 Hz Gain\u{a0}2 dB Q\u{a0}3\n").unwrap();
+    assert_eq!((p.filters[0].gain_db, p.filters[0].q), (2.0, 3.0));
+    let e = err_text(read("Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\u{a0}5\n"));
+    assert!(e.starts_with("n.txt:1: "), "{e}");
+}
+
 #[test]
 fn eqapo_refusals_name_line_and_field() {
     let e = err_text(Format::EqApo.parse(
