@@ -121,8 +121,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         line,
         problem,
     };
-    let rows: Vec<(usize, &str)> = text
-        .lines()
+    let rows: Vec<(usize, &str)> = super::text::lines(text)
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim().trim_start_matches('\u{feff}')))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
@@ -505,6 +504,19 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(p(&two).is_ok());
+    }
+
+    /// A CR-only CSV (classic Mac OS) said "only 0 data points": one line, the header.
+    #[test]
+    fn cr_line_ends_end_lines() {
+        let lf = format!("frequency,raw\n{}\n", rows(12, |f, v| format!("{f},{v}")));
+        let m = p(&lf).unwrap();
+        assert_eq!(p(&lf.replace('\n', "\r")).unwrap(), m);
+        assert_eq!(p(&lf.replace('\n', "\r\n")).unwrap(), m);
+        // Lines still count from 1 with CRs.
+        let bad = lf.replace('\n', "\r").replacen("30,0.5", "30,x", 1);
+        let e = p(&bad).unwrap_err().to_string();
+        assert!(e.contains("m.csv, line 3: 'x' is not a level"), "{e}");
     }
 
     #[test]
