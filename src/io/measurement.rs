@@ -17,8 +17,20 @@ pub fn read(path: &Path) -> Result<Measurement, MeasurementError> {
                 source,
             }
         })?;
-    let text = String::from_utf8_lossy(&bytes);
-    parse(&text, path)
+    parse_bytes(&bytes, path)
+}
+
+/// Parses a measurement file's bytes: UTF-8 (a BOM is fine; a stray Latin-1 byte in a comment
+/// reads as U+FFFD); UTF-16 is refused by name, as profile files are: read as UTF-8 it gave "'…'
+/// is not a frequency" about text that looked fine in any editor.
+pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Measurement, MeasurementError> {
+    if let Some(encoding) = super::text::utf16(bytes) {
+        return Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: super::text::utf16_problem(encoding),
+        });
+    }
+    parse(&String::from_utf8_lossy(bytes), path)
 }
 
 /// A measured (or target) frequency response: ascending frequencies and levels in dB.
@@ -517,6 +529,35 @@ mod tests {
         let bad = lf.replace('\n', "\r").replacen("30,0.5", "30,x", 1);
         let e = p(&bad).unwrap_err().to_string();
         assert!(e.contains("m.csv, line 3: 'x' is not a level"), "{e}");
+    }
+
+    /// A UTF-16 measurement said "'…' is not a frequency" (read as UTF-8); now it is named.
+    #[test]
+    fn utf16_is_refused_by_name() {
+        let lf = format!("frequency,raw\n{}\n", rows(12, |f, v| format!("{f},{v}")));
+        let path = Path::new("m.csv");
+        for (bytes, enc) in [
+            (
+                lf.encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<u8>>(),
+                "UTF-16 LE",
+            ),
+            (
+                [0xfe, 0xff]
+                    .into_iter()
+                    .chain(lf.encode_utf16().flat_map(u16::to_be_bytes))
+                    .collect(),
+                "UTF-16 BE",
+            ),
+        ] {
+            let e = parse_bytes(&bytes, path).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("m.csv: is {enc} text, not UTF-8; save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+            );
+        }
+        assert_eq!(parse_bytes(lf.as_bytes(), path).unwrap(), p(&lf).unwrap());
     }
 
     #[test]

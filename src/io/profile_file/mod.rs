@@ -145,8 +145,15 @@ impl Format {
     }
 }
 
-/// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file.
+/// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file (and UTF-16, the
+/// one other encoding a Windows editor saves, by name).
 pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileError> {
+    if let Some(encoding) = crate::io::text::utf16(bytes) {
+        return Err(ProfileFileError::file(
+            source,
+            crate::io::text::utf16_problem(encoding),
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         ProfileFileError::file(

@@ -878,3 +878,21 @@ fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
         "{e}"
     );
 }
+
+/// A profile saved as UTF-16 (Notepad's old "Unicode") said "not UTF-8 text (invalid byte at
+/// offset 0)", or with no byte order mark was read as text with NULs between the letters; it is
+/// named as UTF-16, as a measurement CSV is.
+#[test]
+fn utf16_profiles_are_named_as_such() {
+    let text = "Preamp: -3 dB\r\nFilter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\r\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let bom_le = [&[0xff, 0xfe][..], &le].concat();
+    for bytes in [le, bom_le] {
+        let e = decode_text(&bytes, "p.txt").unwrap_err().to_string();
+        assert!(
+            e.starts_with("p.txt: is UTF-16 LE text, not UTF-8; save it as UTF-8"),
+            "{e}"
+        );
+    }
+    assert_eq!(decode_text(text.as_bytes(), "p.txt").unwrap(), text);
+}
