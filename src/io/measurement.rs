@@ -147,7 +147,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let sep = separator(first);
     let header = split(first, sep);
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
-    let (freq_col, level_col) = if has_header { columns(&header) } else { (0, 1) };
+    let (freq_col, level_col) = if has_header {
+        columns(&header).map_err(|problem| line_err(rows[0].0, problem))?
+    } else {
+        (0, 1)
+    };
     let data = &rows[usize::from(has_header)..];
     if !has_header && sep == ',' {
         decimal_commas_without_header(data).map_err(|(line, problem)| line_err(line, problem))?;
@@ -231,31 +235,50 @@ fn separator(line: &str) -> char {
         .unwrap_or(' ')
 }
 
+/// The names a level column's header may have (besides `raw`): any name containing one of these.
+const LEVEL_NAMES: [&str; 6] = ["spl", "db", "magnitude", "amplitude", "level", "response"];
+
 /// Which columns of a header hold the frequency and the level, by their names, as for either:
 /// the frequency is the first frequency-like name (`frequency`, `Freq(Hz)`, `Hz`), else the first
-/// column; the level is `raw` when named, else the first level-like name (`SPL`, `dB`,
-/// `magnitude`…), else the first column that is not the frequency. (The frequency was always the
-/// first column, so `raw,frequency` read its levels as frequencies.)
-fn columns(header: &[&str]) -> (usize, usize) {
+/// column; the level is `raw` when named, else the first level-like name ([`LEVEL_NAMES`]), else
+/// the one column that is not the frequency. (The frequency was always the first column, so
+/// `raw,frequency` read its levels as frequencies.) With several other columns and none of those
+/// names (`frequency,error,smoothed,target`, an AutoEq result without `raw`), which one is the
+/// measurement cannot be told: refused, naming the columns (the first of them, `error`, was
+/// fitted, exit 0).
+fn columns(header: &[&str]) -> Result<(usize, usize), String> {
     let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
     let freq = names
         .iter()
         .position(|n| n.contains("freq"))
         .or_else(|| names.iter().position(|n| n.contains("hz")))
         .unwrap_or(0);
-    let level = names
-        .iter()
-        .position(|n| n == "raw")
-        .or_else(|| {
-            names.iter().enumerate().position(|(i, n)| {
-                i != freq
-                    && ["spl", "db", "magnitude", "amplitude", "level", "response"]
-                        .iter()
-                        .any(|k| n.contains(k))
-            })
-        })
-        .unwrap_or(usize::from(freq == 0));
-    (freq, level)
+    let named = names.iter().position(|n| n == "raw").or_else(|| {
+        names
+            .iter()
+            .enumerate()
+            .position(|(i, n)| i != freq && LEVEL_NAMES.iter().any(|k| n.contains(k)))
+    });
+    let others: Vec<usize> = (0..names.len()).filter(|&i| i != freq).collect();
+    match (named, others.as_slice()) {
+        (Some(level), _) => Ok((freq, level)),
+        (None, [only]) => Ok((freq, *only)),
+        (None, []) => Ok((freq, usize::from(freq == 0))),
+        (None, _) => Err(format!(
+            "which column is the level? The header names {}, and none is `raw` or a level's name \
+             (one containing {}); rename the measurement's column to `raw`",
+            header
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            LEVEL_NAMES
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Without a header, comma-separated rows whose values are written with decimal commas split
@@ -558,6 +581,44 @@ mod tests {
             );
         }
         assert_eq!(parse_bytes(lf.as_bytes(), path).unwrap(), p(&lf).unwrap());
+    }
+
+    /// `frequency,error,smoothed,target` (an AutoEq result without `raw`) fitted the `error`
+    /// column, silently: several columns besides the frequency and no level's name among them
+    /// is refused, naming them and the names taken.
+    #[test]
+    fn several_unnamed_level_columns_are_refused_naming_them() {
+        let m = p(&format!(
+            "frequency,raw\n{}",
+            rows(12, |f, v| format!("{f},{v}"))
+        ))
+        .unwrap();
+        let unnamed = format!(
+            "frequency,error,smoothed,target\n{}",
+            rows(12, |f, v| format!("{f},{v},1,2"))
+        );
+        let e = p(&unnamed).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "m.csv, line 1: which column is the level? The header names `frequency`, \
+                 `error`, `smoothed`, `target`, and none is `raw` or a level's name (one \
+                 containing `spl`, `db`, `magnitude`, `amplitude`, `level`, `response`)"
+            ),
+            "{e}"
+        );
+        // With `raw` or a level's name among them, that one is read; one other column is it.
+        let named = format!(
+            "frequency,error,raw,target\n{}",
+            rows(12, |f, v| format!("{f},7,{v},2"))
+        );
+        assert_eq!(p(&named).unwrap(), m);
+        let spl = format!(
+            "Hz;error;SPL(dB)\n{}",
+            rows(12, |f, v| format!("{f};7;{v}"))
+        );
+        assert_eq!(p(&spl).unwrap(), m);
+        let one = format!("frequency,left\n{}", rows(12, |f, v| format!("{f},{v}")));
+        assert_eq!(p(&one).unwrap(), m);
     }
 
     #[test]

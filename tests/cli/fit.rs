@@ -236,6 +236,68 @@ fn bad_measurements_are_named_with_their_line_and_exit_2() {
     );
 }
 
+/// The tester's files, through `fit`: Chu's measurement with CR line ends (classic Mac OS) fits
+/// as with LF (it said "only 0 data points"); saved as UTF-16 it is refused saying so (it said
+/// "'…' is not a frequency"), and so is a UTF-16 profile file; with a header naming no level
+/// column among several (`frequency,error,smoothed,target`) it is refused naming them (the
+/// `error` column was fitted, exit 0).
+#[test]
+fn cr_only_utf16_and_unnamed_level_columns_are_read_or_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let chu = fixture("Moondrop Chu.csv");
+    let text = std::fs::read_to_string(&chu).unwrap();
+    let cr = dir.path().join("cr.csv");
+    std::fs::write(&cr, text.replace("\r\n", "\n").replace('\n', "\r")).unwrap();
+    let want = json(&["fit", chu.to_str().unwrap(), "--json"]);
+    let got = json(&["fit", cr.to_str().unwrap(), "--json"]);
+    assert_eq!(got["filters"], want["filters"]);
+    let utf16 = dir.path().join("utf16.csv");
+    let bytes: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(&utf16, bytes).unwrap();
+    let o = iemsim(&["fit", utf16.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("utf16.csv: is UTF-16 LE text, not UTF-8; save it as UTF-8"),
+        "{err}"
+    );
+    let profile = dir.path().join("utf16.txt");
+    let eq: Vec<u8> = "Preamp: -3 dB\r\nFilter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\r\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&profile, eq).unwrap();
+    let o = iemsim(&["show", profile.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("utf16.txt: is UTF-16 LE text, not UTF-8"),
+        "{err}"
+    );
+    let unnamed = dir.path().join("unnamed.csv");
+    let body: Vec<String> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(f, v)| format!("{f},0.5,{v},0"))
+        .collect();
+    std::fs::write(
+        &unnamed,
+        format!("frequency,error,smoothed,target\n{}\n", body.join("\n")),
+    )
+    .unwrap();
+    let o = iemsim(&["fit", unnamed.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("unnamed.csv, line 1: which column is the level? The header names `frequency`, `error`, `smoothed`, `target`"),
+        "{err}"
+    );
+}
+
 /// The same measurement with its columns swapped under their names (`raw,frequency`) fits the
 /// same filters (column 0 was read as frequencies); written with decimal commas between comma
 /// separators and no header (`20,4,63`, frequencies rounded as in AutoEq's grid) it is refused
