@@ -58,8 +58,9 @@ pub struct ReportArgs {
 pub struct HeadphoneArgs {
     /// Your headphones' correction, applied before the profile (one cascade): their AutoEq
     /// `ParametricEQ.txt` (the EQ that brings them to the Harman target), another profile file, or
-    /// their measurement `.csv` (corrected to --headphone-target by the PEQ fitter). Default: the one
-    /// remembered by `iemsim config set headphones FILE`.
+    /// their measurement `.csv` (corrected to --headphone-target by the PEQ fitter). A file's
+    /// per-channel sections (`Channel: L`…) apply to those channels. Default: the one remembered by
+    /// `iemsim config set headphones FILE`.
     #[arg(long, value_name = "FILE")]
     pub headphones: Option<PathBuf>,
     /// Target for a headphones measurement .csv [default: harman-over-ear-2018]

@@ -160,18 +160,56 @@ pub fn measured_deviation(path: &Path, target: &str, i: usize) -> Result<Curve> 
 /// `curve` as heard through `correction` (the correction's response at `rate` added to every
 /// point, as a cascade adds in dB), relabelled so the chart says so: a measurement drawn beside
 /// profiles that play through a headphone correction must carry it too, or like is not
-/// compared with like.
-pub fn through_correction(mut curve: Curve, correction: &Profile, rate: f64) -> Curve {
+/// compared with like. A per-channel correction gives one curve per channel (its own filters and
+/// gain), drawn as the profiles' channels are (the first solid, the others dashed): their mean
+/// was drawn, which no channel plays.
+pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<Curve> {
     let freqs: Vec<f64> = curve.points.iter().map(|p| p.0).collect();
-    let add = correction.response_db(&freqs, rate);
-    for (p, a) in curve.points.iter_mut().zip(add) {
-        p.1 += a;
-    }
-    curve.label = match curve.label.strip_suffix(')') {
-        Some(head) => format!("{head}, + headphone EQ)"),
-        None => format!("{} + headphone EQ", curve.label),
+    let head = match curve.label.strip_suffix(')') {
+        Some(head) => format!("{head}, + headphone EQ"),
+        None => format!("{} (+ headphone EQ", curve.label),
     };
-    curve
+    let shifted = |add: Vec<f64>, label: String, style: Style| Curve {
+        label,
+        points: curve
+            .points
+            .iter()
+            .zip(add)
+            .map(|(p, a)| (p.0, p.1 + a))
+            .collect(),
+        style,
+    };
+    if !correction.is_per_channel() {
+        let label = match curve.label.strip_suffix(')') {
+            Some(_) => format!("{head})"),
+            None => format!("{} + headphone EQ", curve.label),
+        };
+        return vec![shifted(
+            correction.response_db(&freqs, rate),
+            label,
+            curve.style,
+        )];
+    }
+    correction
+        .distinct_channels()
+        .enumerate()
+        .map(|(k, c)| {
+            let style = if k == 0 {
+                curve.style
+            } else {
+                Style {
+                    line: plot::Line::Dashed,
+                    ..curve.style
+                }
+            };
+            let label = format!("{head}, channel {})", crate::dsp::profile::channel_label(c));
+            shifted(
+                correction.channel_response_db(c, &freqs, rate),
+                label,
+                style,
+            )
+        })
+        .collect()
 }
 
 /// For a per-IEM profile (`iem:...`), its measured deviation, to judge the fit by eye beside the
@@ -283,7 +321,7 @@ mod tests {
         let ssr = crate::profiles::resolve("iem:moondrop-ssr", None).unwrap();
         let played = crate::profiles::headphones::combine(&correction, ssr.clone());
         let measured = iem_measured_deviation(&played, 0).unwrap().unwrap();
-        let corrected = through_correction(measured.clone(), &correction, 48_000.0);
+        let corrected = through_correction(measured.clone(), &correction, 48_000.0).remove(0);
         assert!(
             corrected.label.ends_with(", + headphone EQ)"),
             "{}",
@@ -305,5 +343,56 @@ mod tests {
             gap(&corrected)
         );
         assert!(gap(&measured) > 5.0, "without it: {}", gap(&measured));
+    }
+
+    /// A per-channel correction: a measurement beside it is drawn once per channel, each with
+    /// that channel's filters and gain (checked against the cookbook's closed form), not once with
+    /// the shared filters alone (the correction's channels were dropped) nor with their mean.
+    #[test]
+    fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
+        use crate::dsp::filter::{FilterKind, FilterSpec};
+        use crate::dsp::rbj_reference as rbj;
+        use crate::dsp::ChannelFilters;
+        let correction = Profile {
+            name: "hpch".into(),
+            description: String::new(),
+            preamp_db: -2.0,
+            filters: Vec::new(),
+            channels: vec![
+                ChannelFilters {
+                    channel: 0,
+                    gain_db: 0.0,
+                    filters: vec![FilterSpec::new(FilterKind::Peaking, 200.0, 4.0, 2.0)],
+                },
+                ChannelFilters {
+                    channel: 1,
+                    gain_db: -1.5,
+                    filters: vec![FilterSpec::new(FilterKind::Peaking, 5000.0, -5.0, 3.0)],
+                },
+            ],
+            source: String::new(),
+        };
+        let measured = Curve {
+            label: "X (measured, re harman-in-ear-2019)".into(),
+            points: vec![(200.0, 1.0), (1000.0, 0.0), (5000.0, -1.0)],
+            style: Style::measured(0),
+        };
+        let curves = through_correction(measured, &correction, 48_000.0);
+        assert_eq!(curves.len(), 2);
+        assert_eq!(
+            curves[1].label,
+            "X (measured, re harman-in-ear-2019, + headphone EQ, channel 2 (right))"
+        );
+        assert_eq!(curves[1].style.line, plot::Line::Dashed);
+        let pk = |f0: f64, g: f64, q: f64, f: f64| rbj::magnitude_db("PK", f0, g, q, 48_000.0, f);
+        for (i, (f, v)) in [(200.0, 1.0), (1000.0, 0.0), (5000.0, -1.0)]
+            .iter()
+            .enumerate()
+        {
+            let left = v + pk(200.0, 4.0, 2.0, *f);
+            let right = v - 1.5 + pk(5000.0, -5.0, 3.0, *f);
+            assert!((curves[0].points[i].1 - left).abs() < 1e-9, "{f} Hz left");
+            assert!((curves[1].points[i].1 - right).abs() < 1e-9, "{f} Hz right");
+        }
     }
 }

@@ -40,11 +40,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 let path = std::path::absolute(PathBuf::from(value))?;
                 let c =
                     Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
-                done = Some(format!(
-                    "headphones = {} ({})",
-                    path.display(),
-                    crate::ui::fmt::count(c.profile.filter_count(), "filter")
-                ));
+                done = Some(format!("headphones = {} ({})", path.display(), c.summary()));
                 s.headphones = Some(path);
             }
             _ => {

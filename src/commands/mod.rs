@@ -107,7 +107,7 @@ pub fn headphones(
         crate::io::diag::diag!(
             "Headphone correction: {} ({}, before each profile)",
             c.label,
-            crate::ui::fmt::count(c.profile.filter_count(), "filter")
+            c.summary()
         );
     }
     Ok(c)

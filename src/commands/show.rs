@@ -167,19 +167,19 @@ fn plot(
     }
     let like = |c: crate::ui::plot::Curve| match hp {
         Some(h) => charts::through_correction(c, &h.profile, rate),
-        None => c,
+        None => vec![c],
     };
     // A per-IEM profile brings its measured deviation, in its own colour, so the fit can be
     // judged by eye.
     for (i, p) in profiles.iter().enumerate() {
         if let Some(c) = charts::iem_measured_deviation(p, i)? {
-            chart.curves.push(like(c));
+            chart.curves.extend(like(c));
         }
     }
     for (j, m) in args.measurements.iter().enumerate() {
         let target = measurement_target(args, m);
         let c = charts::measured_deviation(m, &target, profiles.len() + j)?;
-        chart.curves.push(like(c));
+        chart.curves.extend(like(c));
     }
     charts::write(path, &chart, size, args.chart.force)?;
     outln!(

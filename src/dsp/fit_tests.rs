@@ -5,8 +5,7 @@ use super::*;
 
 const FS: f64 = 48_000.0;
 
-#[path = "../../tests/common/rbj.rs"]
-mod rbj;
+use crate::dsp::rbj_reference as rbj;
 
 /// |H| in dB of one filter by the independent cookbook reference (`tests/common/rbj.rs`).
 fn rbj_db(kind: FilterKind, fc: f64, gain_db: f64, q: f64, f: f64) -> f64 {

@@ -17,6 +17,12 @@ pub mod loudness;
 pub mod profile;
 pub mod response;
 
+/// The independent float64 RBJ cookbook reference the unit tests check filters against (typed in
+/// from the cookbook, not via this crate's filters; the integration tests' `common::rbj`).
+#[cfg(test)]
+#[path = "../../tests/common/rbj.rs"]
+pub mod rbj_reference;
+
 pub use chain::{db_to_gain, gain_to_db, Chain, ChannelStages, Stages};
 pub use filter::{Coefficients, FilterError, FilterKind, FilterSpec};
 pub use profile::{ChannelFilters, DroppedFilter, Preamp, Profile, ProfileError};

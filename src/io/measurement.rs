@@ -17,8 +17,20 @@ pub fn read(path: &Path) -> Result<Measurement, MeasurementError> {
                 source,
             }
         })?;
-    let text = String::from_utf8_lossy(&bytes);
-    parse(&text, path)
+    parse_bytes(&bytes, path)
+}
+
+/// Parses a measurement file's bytes: UTF-8 (a BOM is fine; a stray Latin-1 byte in a comment
+/// reads as U+FFFD); UTF-16 is refused by name, as profile files are: read as UTF-8 it gave "'…'
+/// is not a frequency" about text that looked fine in any editor.
+pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Measurement, MeasurementError> {
+    if let Some(encoding) = super::text::utf16(bytes) {
+        return Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: super::text::utf16_problem(encoding),
+        });
+    }
+    parse(&String::from_utf8_lossy(bytes), path)
 }
 
 /// A measured (or target) frequency response: ascending frequencies and levels in dB.
@@ -121,8 +133,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         line,
         problem,
     };
-    let rows: Vec<(usize, &str)> = text
-        .lines()
+    let rows: Vec<(usize, &str)> = super::text::lines(text)
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim().trim_start_matches('\u{feff}')))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
@@ -136,7 +147,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let sep = separator(first);
     let header = split(first, sep);
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
-    let (freq_col, level_col) = if has_header { columns(&header) } else { (0, 1) };
+    let (freq_col, level_col) = if has_header {
+        columns(&header).map_err(|problem| line_err(rows[0].0, problem))?
+    } else {
+        (0, 1)
+    };
     let data = &rows[usize::from(has_header)..];
     if !has_header && sep == ',' {
         decimal_commas_without_header(data).map_err(|(line, problem)| line_err(line, problem))?;
@@ -220,31 +235,50 @@ fn separator(line: &str) -> char {
         .unwrap_or(' ')
 }
 
+/// The names a level column's header may have (besides `raw`): any name containing one of these.
+const LEVEL_NAMES: [&str; 6] = ["spl", "db", "magnitude", "amplitude", "level", "response"];
+
 /// Which columns of a header hold the frequency and the level, by their names, as for either:
 /// the frequency is the first frequency-like name (`frequency`, `Freq(Hz)`, `Hz`), else the first
-/// column; the level is `raw` when named, else the first level-like name (`SPL`, `dB`,
-/// `magnitude`…), else the first column that is not the frequency. (The frequency was always the
-/// first column, so `raw,frequency` read its levels as frequencies.)
-fn columns(header: &[&str]) -> (usize, usize) {
+/// column; the level is `raw` when named, else the first level-like name ([`LEVEL_NAMES`]), else
+/// the one column that is not the frequency. (The frequency was always the first column, so
+/// `raw,frequency` read its levels as frequencies.) With several other columns and none of those
+/// names (`frequency,error,smoothed,target`, an AutoEq result without `raw`), which one is the
+/// measurement cannot be told: refused, naming the columns (the first of them, `error`, was
+/// fitted, exit 0).
+fn columns(header: &[&str]) -> Result<(usize, usize), String> {
     let names: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
     let freq = names
         .iter()
         .position(|n| n.contains("freq"))
         .or_else(|| names.iter().position(|n| n.contains("hz")))
         .unwrap_or(0);
-    let level = names
-        .iter()
-        .position(|n| n == "raw")
-        .or_else(|| {
-            names.iter().enumerate().position(|(i, n)| {
-                i != freq
-                    && ["spl", "db", "magnitude", "amplitude", "level", "response"]
-                        .iter()
-                        .any(|k| n.contains(k))
-            })
-        })
-        .unwrap_or(usize::from(freq == 0));
-    (freq, level)
+    let named = names.iter().position(|n| n == "raw").or_else(|| {
+        names
+            .iter()
+            .enumerate()
+            .position(|(i, n)| i != freq && LEVEL_NAMES.iter().any(|k| n.contains(k)))
+    });
+    let others: Vec<usize> = (0..names.len()).filter(|&i| i != freq).collect();
+    match (named, others.as_slice()) {
+        (Some(level), _) => Ok((freq, level)),
+        (None, [only]) => Ok((freq, *only)),
+        (None, []) => Ok((freq, usize::from(freq == 0))),
+        (None, _) => Err(format!(
+            "which column is the level? The header names {}, and none is `raw` or a level's name \
+             (one containing {}); rename the measurement's column to `raw`",
+            header
+                .iter()
+                .map(|h| format!("`{h}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            LEVEL_NAMES
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
 }
 
 /// Without a header, comma-separated rows whose values are written with decimal commas split
@@ -505,6 +539,86 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(p(&two).is_ok());
+    }
+
+    /// A CR-only CSV (classic Mac OS) said "only 0 data points": one line, the header.
+    #[test]
+    fn cr_line_ends_end_lines() {
+        let lf = format!("frequency,raw\n{}\n", rows(12, |f, v| format!("{f},{v}")));
+        let m = p(&lf).unwrap();
+        assert_eq!(p(&lf.replace('\n', "\r")).unwrap(), m);
+        assert_eq!(p(&lf.replace('\n', "\r\n")).unwrap(), m);
+        // Lines still count from 1 with CRs.
+        let bad = lf.replace('\n', "\r").replacen("30,0.5", "30,x", 1);
+        let e = p(&bad).unwrap_err().to_string();
+        assert!(e.contains("m.csv, line 3: 'x' is not a level"), "{e}");
+    }
+
+    /// A UTF-16 measurement said "'…' is not a frequency" (read as UTF-8); now it is named.
+    #[test]
+    fn utf16_is_refused_by_name() {
+        let lf = format!("frequency,raw\n{}\n", rows(12, |f, v| format!("{f},{v}")));
+        let path = Path::new("m.csv");
+        for (bytes, enc) in [
+            (
+                lf.encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<u8>>(),
+                "UTF-16 LE",
+            ),
+            (
+                [0xfe, 0xff]
+                    .into_iter()
+                    .chain(lf.encode_utf16().flat_map(u16::to_be_bytes))
+                    .collect(),
+                "UTF-16 BE",
+            ),
+        ] {
+            let e = parse_bytes(&bytes, path).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!("m.csv: is {enc} text, not UTF-8; save it as UTF-8 (in Notepad: Save As, Encoding: UTF-8)")
+            );
+        }
+        assert_eq!(parse_bytes(lf.as_bytes(), path).unwrap(), p(&lf).unwrap());
+    }
+
+    /// `frequency,error,smoothed,target` (an AutoEq result without `raw`) fitted the `error`
+    /// column, silently: several columns besides the frequency and no level's name among them
+    /// is refused, naming them and the names taken.
+    #[test]
+    fn several_unnamed_level_columns_are_refused_naming_them() {
+        let m = p(&format!(
+            "frequency,raw\n{}",
+            rows(12, |f, v| format!("{f},{v}"))
+        ))
+        .unwrap();
+        let unnamed = format!(
+            "frequency,error,smoothed,target\n{}",
+            rows(12, |f, v| format!("{f},{v},1,2"))
+        );
+        let e = p(&unnamed).unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "m.csv, line 1: which column is the level? The header names `frequency`, \
+                 `error`, `smoothed`, `target`, and none is `raw` or a level's name (one \
+                 containing `spl`, `db`, `magnitude`, `amplitude`, `level`, `response`)"
+            ),
+            "{e}"
+        );
+        // With `raw` or a level's name among them, that one is read; one other column is it.
+        let named = format!(
+            "frequency,error,raw,target\n{}",
+            rows(12, |f, v| format!("{f},7,{v},2"))
+        );
+        assert_eq!(p(&named).unwrap(), m);
+        let spl = format!(
+            "Hz;error;SPL(dB)\n{}",
+            rows(12, |f, v| format!("{f};7;{v}"))
+        );
+        assert_eq!(p(&spl).unwrap(), m);
+        let one = format!("frequency,left\n{}", rows(12, |f, v| format!("{f},{v}")));
+        assert_eq!(p(&one).unwrap(), m);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod profile_file;
 pub mod sink;
 pub mod sink_types;
 pub mod tags;
+pub mod text;
 pub mod wav;
 pub mod wav_header;
 pub mod wav_write;

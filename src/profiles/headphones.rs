@@ -13,7 +13,7 @@
 use super::{load_file, ResolveError};
 use crate::dsp::deviation;
 use crate::dsp::fit::{self, FitConfig};
-use crate::dsp::{correction, Profile};
+use crate::dsp::{correction, ChannelFilters, Profile};
 use crate::error::{Class, Error, Subject};
 use crate::io::measurement::{self, Measurement, MeasurementError};
 use crate::profiles::iems;
@@ -104,6 +104,24 @@ pub struct Correction {
     pub label: String,
 }
 
+impl Correction {
+    /// What the correction holds, for the one line each command prints: `10 filters`, and for
+    /// one with channels of their own, which (`2 filters, per channel: 1 (left), 2 (right)`).
+    pub fn summary(&self) -> String {
+        let n = crate::ui::fmt::count(self.profile.filter_count(), "filter");
+        if !self.profile.is_per_channel() {
+            return n;
+        }
+        let chans: Vec<String> = self
+            .profile
+            .channels
+            .iter()
+            .map(|c| crate::dsp::profile::channel_label(c.channel))
+            .collect();
+        format!("{n}, per channel: {}", chans.join(", "))
+    }
+}
+
 /// Where a correction comes from: an explicit `--headphones`, or the remembered one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -174,10 +192,14 @@ pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
 }
 
 /// `profile` behind `correction`: one profile whose cascade is the correction's filters followed by
-/// the profile's (biquads in series multiply their responses, so the dB responses add).
+/// the profile's (biquads in series multiply their responses, so the dB responses add). Each
+/// channel's own part is the correction's for that channel, then the profile's, with their gains
+/// added: a correction's `Channel:` sections (TOML `[[channels]]`, CamillaDSP per-channel steps)
+/// were dropped here, and every channel got only its shared filters.
 pub fn combine(correction: &Profile, profile: Profile) -> Profile {
     let mut filters = correction.filters.clone();
     filters.extend(profile.filters);
+    let channels = combine_channels(&correction.channels, profile.channels);
     Profile {
         description: format!(
             "{} (through the headphone correction '{}')",
@@ -185,8 +207,26 @@ pub fn combine(correction: &Profile, profile: Profile) -> Profile {
         ),
         preamp_db: profile.preamp_db + correction.preamp_db,
         filters,
+        channels,
         ..profile
     }
+}
+
+/// The per-channel parts of two cascades in series (both in ascending channel order, as
+/// [`Profile::channels`] keeps them): every channel either names, its filters `first`'s then
+/// `then`'s, its gains added.
+fn combine_channels(first: &[ChannelFilters], then: Vec<ChannelFilters>) -> Vec<ChannelFilters> {
+    let mut out: Vec<ChannelFilters> = first.to_vec();
+    for part in then {
+        match out.binary_search_by_key(&part.channel, |c| c.channel) {
+            Ok(i) => {
+                out[i].gain_db += part.gain_db;
+                out[i].filters.extend(part.filters);
+            }
+            Err(i) => out.insert(i, part),
+        }
+    }
+    out
 }
 
 /// The targets iemsim carries, by the names every command accepts (`harman` is the in-ear one).
@@ -289,6 +329,82 @@ mod tests {
             vec![pk(100.0, 6.0), pk(3000.0, 3.0), pk(8000.0, -2.0)]
         );
         assert_eq!(both.preamp_db, -7.0);
+    }
+
+    /// A correction's per-channel parts were dropped (only its shared filters and preamp were
+    /// kept): with a per-channel profile too, each channel must get the correction's part and
+    /// the profile's. Checked against the cookbook's closed form (`tests/common/rbj.rs`), not
+    /// iemsim's filters.
+    #[test]
+    fn combine_keeps_the_per_channel_parts_of_both() {
+        use crate::dsp::rbj_reference as rbj;
+        let part = |channel: usize, gain_db: f64, filters: Vec<FilterSpec>| ChannelFilters {
+            channel,
+            gain_db,
+            filters,
+        };
+        let pkq = |fc: f64, gain: f64, q: f64| FilterSpec::new(FilterKind::Peaking, fc, gain, q);
+        // The tester's hpch.txt: L a 4 dB peak at 200 Hz, R 1.5 dB down and a 5 dB dip at 5 kHz.
+        let c = Profile {
+            name: "hpch".into(),
+            description: String::new(),
+            preamp_db: -2.0,
+            filters: Vec::new(),
+            source: String::new(),
+            channels: vec![
+                part(0, 0.0, vec![pkq(200.0, 4.0, 2.0)]),
+                part(1, -1.5, vec![pkq(5000.0, -5.0, 3.0)]),
+            ],
+        };
+        let p = Profile {
+            name: "p".into(),
+            description: String::new(),
+            preamp_db: -1.0,
+            filters: vec![pkq(1000.0, 2.0, 1.0)],
+            source: String::new(),
+            channels: vec![
+                part(1, -0.5, vec![pkq(3000.0, 3.0, 2.0)]),
+                part(2, 1.0, vec![pkq(100.0, -3.0, 1.0)]),
+            ],
+        };
+        let both = combine(&c, p);
+        assert_eq!(both.preamp_db, -3.0);
+        assert_eq!(both.filter_count(), 5);
+        let chans: Vec<(usize, f64, usize)> = both
+            .channels
+            .iter()
+            .map(|c| (c.channel, c.gain_db, c.filters.len()))
+            .collect();
+        assert_eq!(chans, [(0, 0.0, 1), (1, -2.0, 2), (2, 1.0, 1)]);
+        // Per channel (own gain, no preamp): the shared 1 kHz peak plus each part's filters.
+        let fs = 48_000.0;
+        let pk = |f0: f64, g: f64, q: f64, f: f64| rbj::magnitude_db("PK", f0, g, q, fs, f);
+        for f in [100.0, 200.0, 1000.0, 3000.0, 5000.0] {
+            let shared = pk(1000.0, 2.0, 1.0, f);
+            let want = [
+                shared + pk(200.0, 4.0, 2.0, f),
+                shared - 2.0 + pk(5000.0, -5.0, 3.0, f) + pk(3000.0, 3.0, 2.0, f),
+                shared + 1.0 + pk(100.0, -3.0, 1.0, f),
+            ];
+            for (ch, w) in want.iter().enumerate() {
+                let got = both.channel_response_db(ch, &[f], fs)[0];
+                assert!(
+                    (got - w).abs() < 1e-9,
+                    "channel {ch} at {f} Hz: {got} vs {w}"
+                );
+            }
+        }
+        // Mono has no left or right: refused, as a per-channel profile is.
+        assert!(both.check_channels(1).is_err() && both.check_channels(3).is_ok());
+        // A per-channel correction alone makes a shared profile per channel.
+        let neutral = Profile {
+            channels: Vec::new(),
+            filters: Vec::new(),
+            ..both.clone()
+        };
+        let n = combine(&c, neutral);
+        assert_eq!(n.channels, c.channels);
+        assert!(n.check_channels(1).is_err());
     }
 
     #[test]

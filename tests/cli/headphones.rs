@@ -398,3 +398,153 @@ fn analyze_labels_the_columns_that_went_through_a_correction() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("neutral + headphone EQ"), "{text}");
 }
+
+/// The tester's per-channel correction: its `Channel:` sections were dropped (both channels came
+/// out flat at the shared -2 dB preamp, exit 0). Each channel of a stereo impulse must come out as
+/// the cookbook's cascade for that channel (`tests/common/rbj.rs`, independent of iemsim's
+/// filters); with a per-channel profile too, both apply per channel; a mono file is refused, as
+/// for a per-channel profile; the one line, `config set` and `show` name the channels.
+#[test]
+fn a_per_channel_correction_applies_per_channel() {
+    use crate::common::rbj;
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let hp = d.join("hpch.txt");
+    std::fs::write(
+        &hp,
+        "Preamp: -2 dB\nChannel: L\nFilter 1: ON PK Fc 200 Hz Gain 4 dB Q 2\nChannel: R\n\
+         Preamp: -1.5 dB\nFilter 2: ON PK Fc 5000 Hz Gain -5 dB Q 3\n",
+    )
+    .unwrap();
+    let prof = d.join("p.txt");
+    std::fs::write(
+        &prof,
+        "Preamp: -1 dB\nFilter 1: ON PK Fc 1000 Hz Gain 2 dB Q 1\nChannel: R\n\
+         Filter 2: ON PK Fc 3000 Hz Gain 3 dB Q 2\n",
+    )
+    .unwrap();
+    let (hp, prof) = (hp.to_str().unwrap(), prof.to_str().unwrap());
+    let impulse = |path: &Path, channels: u16| {
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate: 48_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(path, spec).unwrap();
+        for i in 0..4_800 {
+            for _ in 0..channels {
+                w.write_sample(if i == 0 { 0.5f32 } else { 0.0 }).unwrap();
+            }
+        }
+        w.finalize().unwrap();
+    };
+    let (stereo, mono) = (d.join("st.wav"), d.join("mono.wav"));
+    impulse(&stereo, 2);
+    impulse(&mono, 1);
+    let mut x = vec![0.0; 4_800];
+    x[0] = 0.5;
+    let flat = rbj::cascade::<&str>(&[], 48_000.0, 0.0, &x, 1);
+    let one = |filters: &[(&str, f64, f64, f64)], preamp: f64| {
+        rbj::cascade(filters, 48_000.0, preamp, &x, 1)
+    };
+    let cases: [(&str, [Vec<f64>; 2]); 2] = [
+        (
+            "neutral",
+            [
+                one(&[("PK", 200.0, 4.0, 2.0)], -2.0),
+                one(&[("PK", 5000.0, -5.0, 3.0)], -3.5),
+            ],
+        ),
+        (
+            prof,
+            [
+                one(&[("PK", 200.0, 4.0, 2.0), ("PK", 1000.0, 2.0, 1.0)], -3.0),
+                one(
+                    &[
+                        ("PK", 5000.0, -5.0, 3.0),
+                        ("PK", 1000.0, 2.0, 1.0),
+                        ("PK", 3000.0, 3.0, 2.0),
+                    ],
+                    -4.5,
+                ),
+            ],
+        ),
+    ];
+    for (p, want) in cases {
+        let out = d.join("out.wav");
+        let o = ok(iemsim(
+            d,
+            &[
+                "export",
+                stereo.to_str().unwrap(),
+                "-p",
+                p,
+                "--headphones",
+                hp,
+                "--bits",
+                "32f",
+                "--preamp",
+                "profile",
+                "--no-match",
+                "--dither",
+                "none",
+                "--force",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        ));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("(2 filters, per channel: 1 (left), 2 (right), before each profile)"),
+            "{err}"
+        );
+        let mut r = hound::WavReader::open(&out).unwrap();
+        let got: Vec<f64> = r.samples::<f32>().map(|s| f64::from(s.unwrap())).collect();
+        for (c, w) in want.iter().enumerate() {
+            let ch: Vec<f64> = got.iter().skip(c).step_by(2).copied().collect();
+            let worst = ch
+                .iter()
+                .zip(w)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-6, "{p}, channel {}: off by {worst}", c + 1);
+            // Not the old output: the shared preamp alone.
+            let old = ch
+                .iter()
+                .zip(&flat)
+                .map(|(a, b)| (a - b * 10f64.powf(-0.1)).abs());
+            assert!(old.fold(0.0, f64::max) > 1e-3, "{p}, channel {}", c + 1);
+        }
+    }
+    // Mono has no left or right: refused (exit 2), nothing written.
+    let out1 = d.join("out1.wav");
+    let o = iemsim(
+        d,
+        &[
+            "export",
+            mono.to_str().unwrap(),
+            "-p",
+            "neutral",
+            "--headphones",
+            hp,
+            "-o",
+            out1.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the audio is mono"), "{err}");
+    assert!(!out1.exists());
+    // `show` lists the correction's filters with their channels, per channel.
+    let o = ok(iemsim(d, &["show", "neutral", "--headphones", hp]));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!text.contains("No filters."), "{text}");
+    assert!(
+        text.contains("Channel 1 (left): response") && text.contains("Channel 2 (right): response"),
+        "{text}"
+    );
+    let o = ok(iemsim(d, &["config", "set", "headphones", hp]));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains("(2 filters, per channel: 1 (left), 2 (right))"));
+}

@@ -244,8 +244,11 @@ fn the_readme_says_how_older_autoeq_shelves_are_read() {
         assert_eq!((&f["kind"], &f["q"]), (&"low_shelf".into(), &0.7.into()));
         f["fc_hz"].as_f64().unwrap()
     };
-    // LSC: AutoEq's shelf, the RBJ cookbook's at 105 Hz; LS: Equalizer APO's corner at 105 Hz.
+    // LSC: AutoEq's shelf, the RBJ cookbook's at 105 Hz; LS: Equalizer APO's corner at 105 Hz,
+    // the Q first turned into the slope S it equals at that gain (BiQuadFilter::initialize):
+    // S = 1/((1/Q² − 2)/(A + 1/A) + 1), A = 10^(6.4/40), then 105 · 10^(6.4/80/S) = 126.6826 Hz
+    // (numpy on Equalizer APO's formula; Q used as S gave 136.4 Hz).
     assert_eq!(fc_of("LSC"), 105.0);
-    let corner = 105.0 * 10f64.powf(6.4 / 80.0 / 0.7);
-    assert!((fc_of("LS") - corner).abs() < 1e-6, "{}", fc_of("LS"));
+    let corner = 126.682_636;
+    assert!((fc_of("LS") - corner).abs() < 1e-5, "{}", fc_of("LS"));
 }

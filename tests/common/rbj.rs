@@ -3,7 +3,7 @@
 //! `biquad` crate or iemsim's code), so the tests compare iemsim with the published formulas.
 //!
 //! Use it as `crate::common::rbj` (the library's unit tests reach it as
-//! `#[path = "../../tests/common/rbj.rs"]`).
+//! `crate::dsp::rbj_reference`).
 #![allow(dead_code)]
 
 use std::f64::consts::PI;

@@ -11,8 +11,9 @@
 //! `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q (Q = 1/√2,
 //! [`super::DEFAULT_Q`]). Shelves follow Equalizer APO's own code (BiQuadFilterFactory.cpp): a
 //! `Q`, else a slope in dB after the type (`LS 6dB`, S = slope/12), else S = 0.9; `LS`/`HS` with a
-//! Q or slope name the corner frequency (see [`shelf`]). Numbers as Equalizer APO reads them: a
-//! decimal comma is a point, and `Fc 2.500 Hz` is Room EQ Wizard's 2500 Hz. Notch, band-pass
+//! Q or slope name the corner frequency (see [`shelf`]; a Q is turned into its slope first). Numbers as Equalizer APO reads them: a
+//! decimal comma is a point (in `Preamp:` too, which may end in a `# comment`), `Fc 2.500 Hz` is
+//! Room EQ Wizard's 2500 Hz, and a non-breaking space inside the Fc value is a thousands separator. Notch, band-pass
 //! and all-pass filters have no iemsim equivalent and are refused by name.
 //!
 //! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
@@ -170,9 +171,16 @@ fn read_comment(comment: &str, profile: &mut Profile) {
     }
 }
 
-/// `-6.3 dB`, `-6.3dB` or `-6.3`.
+/// `-6.3 dB`, `-6.3dB`, `-6.3` or `-6,3 dB`, and any of them followed by a `#` comment, as
+/// Equalizer APO reads a preamp (PreampFilterFactory.cpp: commas become points, then
+/// `swscanf(" %lf dB")` takes the number and ignores what follows it). A decimal comma was
+/// refused here though filter lines took it. Other text after the number stays refused.
 fn parse_db(s: &str) -> Option<f64> {
-    let s = s.trim();
+    let s = s.replace(',', ".");
+    let s = s
+        .split_once('#')
+        .map_or(s.as_str(), |(value, _)| value)
+        .trim();
     let s = s
         .strip_suffix("dB")
         .or_else(|| s.strip_suffix("db"))
@@ -202,6 +210,7 @@ fn parse_filter(
 ) -> Result<Option<FilterSpec>, ProfileFileError> {
     // Equalizer APO reads a decimal comma as a point (German Windows writes `Fc 1000,5 Hz`).
     let params = params.replace(',', ".");
+    let params = fc_without_nbsp(&params);
     let tokens: Vec<&str> = params.split_whitespace().collect();
     match tokens.first().map(|t| t.to_ascii_uppercase()) {
         Some(s) if s == "ON" => {}
@@ -253,6 +262,44 @@ fn parse_filter(
         None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
     };
     Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+}
+
+/// `params` with the non-breaking spaces inside the `Fc` value taken out: `Fc 1 000 Hz` with
+/// U+00A0 as the thousands separator (as Windows writes numbers for French, Czech, Russian…
+/// locales) is 1000 Hz in Equalizer APO (BiQuadFilterFactory: its Fc pattern takes U+00A0 among
+/// the number's characters, and `getFreq` removes it); it was read as `Fc 1` followed by a
+/// stray `000`. Only the Fc value: Equalizer APO's other fields take no U+00A0.
+fn fc_without_nbsp(params: &str) -> std::borrow::Cow<'_, str> {
+    const NBSP: char = '\u{a0}';
+    if !params.contains(NBSP) {
+        return params.into();
+    }
+    // The `Fc` keyword: at the start or after whitespace, any case (as `widths` reads it).
+    let lower = params.to_ascii_lowercase();
+    let at = lower.match_indices("fc").map(|(i, _)| i).find(|&i| {
+        params[..i]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace)
+            && params[i + 2..]
+                .chars()
+                .next()
+                .is_some_and(char::is_whitespace)
+    });
+    let Some(at) = at else {
+        return params.into();
+    };
+    // Up to the value (the spaces after `Fc`, U+00A0 among them, stay), then the value: Equalizer
+    // APO's characters of an Fc value, `[-+0-9.eE\u00A0]`.
+    let start = params.len() - params[at + 2..].trim_start().len();
+    let value = &params[start..];
+    let len = value
+        .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c) || c == NBSP))
+        .unwrap_or(value.len());
+    // Separators inside the number go; one after it stays the space it reads as (`1 000 Hz`).
+    let number = value[..len].trim_end_matches(NBSP);
+    let after = &value[number.len()..];
+    format!("{}{}{after}", &params[..start], number.replace(NBSP, "")).into()
 }
 
 /// `6dB` or `6 dB` (the token after it): the slope and how many tokens it took.
@@ -387,7 +434,11 @@ fn rew_thousands(x: f64, text: &str) -> f64 {
 
 /// A shelf as Equalizer APO makes it: a `Q`, else a slope (`LS 6dB`, S = slope/12), else S = 0.9.
 /// `LS`/`HS` (no `C`) with a Q or a slope name the corner frequency: the biquad's own frequency is
-/// `Fc · 10^(|gain| / 80 / Q or S)` (divided for `HS`), as on a Behringer DCX2496.
+/// `Fc · 10^(|gain| / 80 / S)` (divided for `HS`), as on a Behringer DCX2496, where a Q is first
+/// turned into the slope S it equals at that gain, `S = 1 / ((1/Q² − 2) / (A + 1/A) + 1)` with
+/// A = 10^(gain/40) (Equalizer APO's `BiQuadFilter::initialize`, and its editor's
+/// `BiQuadFilterGUI`). The Q itself was used as S: `LS Fc 105 Hz Gain 6.5 dB Q 0.70` was built
+/// at 137 Hz where Equalizer APO builds it at 127.1 Hz.
 fn shelf(
     type_token: &str,
     kind: FilterKind,
@@ -405,20 +456,20 @@ fn shelf(
             )
         })
     };
-    let (q, corner_width) = match (q, slope) {
+    let (q, corner_slope) = match (q, slope) {
         (Some(_), Some(_)) => {
             return Err(err(
                 "Q",
                 "give the shelf a Q or a slope in dB, not both".into(),
             ))
         }
-        (Some(q), None) => (q, Some(q)),
+        (Some(q), None) => (q, Some(q_to_slope(q, gain))),
         (None, Some(db)) => (as_q(db)?, Some(db / 12.0)),
         (None, None) => (as_q(0.9 * 12.0)?, None),
     };
     let corner = !type_token.to_ascii_uppercase().ends_with('C');
-    let fc = match corner_width {
-        Some(w) if corner && w > 0.0 => {
+    let fc = match corner_slope {
+        Some(w) if corner && w > 0.0 && w.is_finite() => {
             let factor = 10f64.powf(gain.abs() / 80.0 / w);
             if kind == FilterKind::LowShelf {
                 fc * factor
@@ -429,6 +480,14 @@ fn shelf(
         _ => fc,
     };
     Ok(FilterSpec::new(kind, fc, gain, q))
+}
+
+/// The shelf slope S that a Q equals at `gain_db` (the RBJ cookbook's α from S and from Q set
+/// equal), as Equalizer APO computes it for the corner-frequency shift. Positive and finite for
+/// every Q > 0: 1/Q² − 2 + A + 1/A > 0 as A + 1/A ≥ 2.
+fn q_to_slope(q: f64, gain_db: f64) -> f64 {
+    let a = 10f64.powf(gain_db / 40.0);
+    1.0 / ((1.0 / (q * q) - 2.0) / (a + 1.0 / a) + 1.0)
 }
 
 /// The kind an Equalizer APO filter type names, and whether its Q may be left out (shelves and
@@ -500,7 +559,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     if !profile.source.is_empty() {
         out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
     }
-    out.push_str(&format!("Preamp: {} dB\n", num(profile.preamp_db)));
+    out.push_str(&format!("Preamp: {} dB\n", apo_num(profile.preamp_db)));
     super::check_pass_gains(profile, "Equalizer APO")?;
     let mut index = 0;
     filter_lines(&profile.filters, &mut index, &mut out);
@@ -516,7 +575,7 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
             channel_label(part.channel)
         ));
         if part.gain_db != 0.0 {
-            out.push_str(&format!("Preamp: {} dB\n", num(part.gain_db)));
+            out.push_str(&format!("Preamp: {} dB\n", apo_num(part.gain_db)));
         }
         filter_lines(&part.filters, &mut index, &mut out);
     }
@@ -534,14 +593,33 @@ fn filter_lines(filters: &[FilterSpec], index: &mut usize, out: &mut String) {
             FilterKind::LowPass => "LPQ",
             FilterKind::HighPass => "HPQ",
         };
-        out.push_str(&format!("Filter {index}: ON {ty} Fc {} Hz", num(f.fc_hz)));
+        out.push_str(&format!(
+            "Filter {index}: ON {ty} Fc {} Hz",
+            apo_num(f.fc_hz)
+        ));
         if f.kind.uses_gain() {
-            out.push_str(&format!(" Gain {} dB", num(f.gain_db)));
+            out.push_str(&format!(" Gain {} dB", apo_num(f.gain_db)));
         }
         match f.bw_oct {
-            Some(bw) if f.kind.uses_gain() => out.push_str(&format!(" BW Oct {}\n", num(bw))),
-            _ => out.push_str(&format!(" Q {}\n", num(f.q))),
+            Some(bw) if f.kind.uses_gain() => out.push_str(&format!(" BW Oct {}\n", apo_num(bw))),
+            _ => out.push_str(&format!(" Q {}\n", apo_num(f.q))),
         }
+    }
+}
+
+/// `x` as [`num`] writes it (the shortest text that reads back exactly), but never with exactly
+/// three digits after the point: `15.625` becomes `15.6250`. Equalizer APO (and iemsim's reader,
+/// [`rew_thousands`]) take `Fc 15.625 Hz` for Room EQ Wizard's thousands point, 15625 Hz, so
+/// `profile convert` wrote a 15.625 Hz filter that read back 1000 times higher. The trailing zero
+/// changes no value; it is added to every number, so no reader that applies the rule more widely
+/// than to Fc misreads one either.
+fn apo_num(x: f64) -> String {
+    let s = num(x);
+    match s.split_once('.') {
+        Some((_, frac)) if frac.len() == 3 && frac.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{s}0")
+        }
+        _ => s,
     }
 }
 

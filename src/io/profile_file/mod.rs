@@ -4,7 +4,8 @@
 //! panics, so it can be fuzzed) and a `write(&Profile) -> Result<String, ProfileFileError>`. Every
 //! number is checked once here, at the edge, with the file, line and field named; invalid input never
 //! reaches `dsp`. Writers print numbers in Rust's shortest round-trip form, so converting between the
-//! formats preserves every filter exactly.
+//! formats preserves every filter exactly (the Equalizer APO writer adds a 0 to a number with exactly
+//! three decimals, which Equalizer APO would read as a thousands point: `eqapo::apo_num`).
 
 pub mod camilladsp;
 pub mod eqapo;
@@ -144,8 +145,15 @@ impl Format {
     }
 }
 
-/// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file.
+/// Decodes a file's bytes as UTF-8 (BOM allowed) with an error naming the file (and UTF-16, the
+/// one other encoding a Windows editor saves, by name).
 pub fn decode_text(bytes: &[u8], source: &str) -> Result<String, ProfileFileError> {
+    if let Some(encoding) = crate::io::text::utf16(bytes) {
+        return Err(ProfileFileError::file(
+            source,
+            crate::io::text::utf16_problem(encoding),
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         ProfileFileError::file(

@@ -50,22 +50,75 @@ fn eqapo_syntax_variants() {
     assert_eq!(p.name, "x");
 }
 
-/// Shelves as Equalizer APO builds them (filters/BiQuadFilterFactory.cpp, BiQuad.cpp): `LS`/`HS`
-/// with a Q or a slope name the corner, the biquad sits at Fc · 10^(|gain|/80/width); no Q is
-/// S = 0.9; `6dB` is S = 0.5. The references are that code's RBJ responses at 48 kHz, computed
+/// Shelves as Equalizer APO builds them (filters/BiQuadFilterFactory.cpp, BiQuadFilter.cpp,
+/// BiQuad.cpp): `LS`/`HS` with a Q or a slope name the corner, the biquad sits at
+/// Fc · 10^(|gain|/80/S), a Q taken as the S it equals at that gain; no Q is S = 0.9 (no shift);
+/// `6dB` is S = 0.5. The references are that code's RBJ responses at 48 kHz, computed
 /// apart from iemsim (Python, from the cookbook's formulas). REW's `Fc 12.000 Hz` is 12 kHz, a
 /// decimal comma a point, `Filter1:` and `Modal` are what Equalizer APO takes them for.
 #[test]
 fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
-    let cases: [(&str, f64, f64); 6] = [
-        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 125.0, 6.613_618_6),
-        ("ON LS Fc 100 Hz Gain 10 dB Q 0.7", 100.0, 8.143_684_6),
-        ("ON HS Fc 8000 Hz Gain -8 dB Q 0.7", 6800.0, -5.322_430_2),
-        ("ON LS Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
-        ("ON LSC Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7),
-        ("ON LS 6dB Fc 100 Hz Gain 10 dB", 200.0, 4.471_526_9),
+    // (filter, f Hz, |H| dB there at 48 kHz, the biquad's own frequency in Hz), computed by a
+    // numpy transcription of Equalizer APO's source, not iemsim's code: BiQuadFilterFactory.cpp
+    // (a Q, else a slope `LS 6dB` as S = slope/12, else S = 0.9 with no corner shift),
+    // BiQuadFilter::initialize (`LS`/`HS` with a Q or slope: a Q first becomes
+    // S = 1/((1/Q² − 2)/(A + 1/A) + 1), A = 10^(gain/40); then fc · 10^(|gain|/80/S), divided for
+    // HS) and BiQuad.cpp (the cookbook's shelf, α from Q or from S), evaluated as |H(e^jω)|.
+    // The first three used Q itself as S (6.61, 8.14, -5.32 dB; `LS Fc 105 Hz Gain 6.5 dB Q 0.70`
+    // at 137 Hz instead of 127.05 Hz).
+    let cases: [(&str, f64, f64, f64); 10] = [
+        (
+            "ON LS Fc 100 Hz Gain 10 dB Q 0.7",
+            125.0,
+            5.615_402_5,
+            134.023_138,
+        ),
+        (
+            "ON LS Fc 100 Hz Gain 10 dB Q 0.7",
+            100.0,
+            7.401_743_6,
+            134.023_138,
+        ),
+        (
+            "ON HS Fc 8000 Hz Gain -8 dB Q 0.7",
+            6800.0,
+            -4.595_469_7,
+            6_327.730_451,
+        ),
+        (
+            "ON LS Fc 105 Hz Gain 6.5 dB Q 0.70",
+            105.0,
+            4.366_647_8,
+            127.053_840,
+        ),
+        (
+            "ON HS Fc 3000 Hz Gain 6 dB Q 1.2",
+            4000.0,
+            6.676_064_6,
+            2_807.358_231,
+        ),
+        (
+            "ON HSC Fc 8000 Hz Gain -8 dB Q 0.7",
+            6800.0,
+            -2.649_536_4,
+            8000.0,
+        ),
+        ("ON LS Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7, 100.0),
+        ("ON LSC Fc 100 Hz Gain 10 dB", 60.0, 8.412_302_7, 100.0),
+        (
+            "ON LS 6dB Fc 100 Hz Gain 10 dB",
+            200.0,
+            4.471_526_9,
+            177.827_941,
+        ),
+        (
+            "ON HS 9 dB Fc 3000 Hz Gain 6 dB",
+            4000.0,
+            4.917_420_3,
+            2_382.984_704,
+        ),
     ];
-    for (filter, f, want) in cases {
+    for (filter, f, want, fc) in cases {
         let text = format!("Filter 1: {filter}\n");
         let p = Format::EqApo.parse(&text, "x.txt").expect(filter);
         let got = p.filters[0]
@@ -75,6 +128,11 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
         assert!(
             (got - want).abs() < 1e-6,
             "{filter} at {f} Hz: {got} dB, want {want}"
+        );
+        let got_fc = p.filters[0].fc_hz;
+        assert!(
+            (got_fc - fc).abs() < 1e-5,
+            "{filter}: fc {got_fc} Hz, want {fc}"
         );
     }
     let text = "Filter1: ON Modal Fc 1000,5 Hz Gain -3,5 dB Q 2\nFilter 2: ON PK Fc 12.000 Hz Gain -6 dB Q 4\n\
@@ -95,6 +153,53 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
         let e = err_text(Format::EqApo.parse(&format!("Filter: {bad}\n"), "a.txt"));
         assert!(e.starts_with("a.txt:1:") && e.contains(says), "{e}");
     }
+}
+
+/// Numbers as Equalizer APO's source reads them: `Preamp: -4,7 dB` (PreampFilterFactory: commas
+/// become points, then `swscanf(" %lf dB")`, which ignores what follows the number, so a
+/// `# note` after it too) was refused as "not a number of dB"; `Fc 1 000 Hz` with U+00A0 as the
+/// thousands separator (BiQuadFilterFactory: the Fc pattern takes U+00A0, `getFreq` removes it)
+/// was read as `Fc 1` and a stray `000`. Other fields take no U+00A0 there, and neither does
+/// iemsim; other text after a preamp stays refused.
+#[test]
+fn eqapo_preamp_commas_comments_and_nbsp_thousands() {
+    let read = |text: &str| Format::EqApo.parse(text, "n.txt");
+    let filter = "Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\n";
+    for (line, db) in [
+        ("Preamp: -4,7 dB", -4.7),
+        ("Preamp: -4,7dB", -4.7),
+        ("Preamp: -3 dB # note", -3.0),
+        ("Preamp: -3 # note, with a comma", -3.0),
+        ("Preamp: +1,25 dB", 1.25),
+    ] {
+        let p = read(&format!("{line}\n{filter}")).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(p.preamp_db, db, "{line}");
+    }
+    let e = err_text(read(&format!("Preamp: -3 dB loud\n{filter}")));
+    assert!(
+        e.starts_with("n.txt:1: Preamp:") && e.contains("not a number of dB"),
+        "{e}"
+    );
+    // Per channel too.
+    let p =
+        read("Channel: R\nPreamp: -1,5 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\n").unwrap();
+    assert_eq!(p.channels[0].gain_db, -1.5);
+    for (fc_text, fc) in [
+        ("1\u{a0}000 Hz", 1000.0),
+        ("12\u{a0}000,5 Hz", 12_000.5),
+        ("\u{a0}2\u{a0}500\u{a0}Hz", 2500.0),
+        ("2\u{a0}500Hz", 2500.0),
+    ] {
+        let line = format!("Filter 1: ON PK Fc {fc_text} Gain 1 dB Q 1\n");
+        let p = read(&line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        assert_eq!(p.filters[0].fc_hz, fc, "{line:?}");
+        assert_eq!((p.filters[0].gain_db, p.filters[0].q), (1.0, 1.0));
+    }
+    // U+00A0 elsewhere is only a space between words, as before.
+    let p = read("Filter 1: ON PK Fc 1000 Hz Gain\u{a0}2 dB Q\u{a0}3\n").unwrap();
+    assert_eq!((p.filters[0].gain_db, p.filters[0].q), (2.0, 3.0));
+    let e = err_text(read("Filter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\u{a0}5\n"));
+    assert!(e.starts_with("n.txt:1: "), "{e}");
 }
 
 #[test]
@@ -291,6 +396,70 @@ fn every_pair_of_formats_round_trips_exactly_both_ways() {
             }
         }
     }
+}
+
+/// `profile convert t1.toml -o t1.txt` wrote a 15.625 Hz peak as `Fc 15.625 Hz`, which Equalizer
+/// APO (and iemsim) read as Room EQ Wizard's thousands point: 15625 Hz (exit 0). Numbers with
+/// exactly three decimals, in every field, go through every format and back exactly, and no
+/// `Fc` the Equalizer APO writer prints is one that Equalizer APO's own rule
+/// (BiQuadFilterFactory::getFreq: five or more characters, no `e`, a point fourth from the end:
+/// times 1000, transcribed here) would multiply.
+#[test]
+fn numbers_with_three_decimals_round_trip_through_every_format() {
+    let p = Profile {
+        name: "t1".into(),
+        description: String::new(),
+        preamp_db: -1.125,
+        filters: vec![
+            FilterSpec::new(Peaking, 15.625, 6.125, 1.125),
+            FilterSpec::new(LowShelf, 1.125, -2.375, 0.625),
+            FilterSpec::new(HighShelf, 1000.125, 3.5, 0.707),
+            FilterSpec::new(HighPass, 12.345, 0.0, 2.125),
+            FilterSpec::peaking_bw(2500.5, -4.125, 1.125),
+        ],
+        source: String::new(),
+        channels: vec![ChannelFilters {
+            channel: 1,
+            gain_db: -2.875,
+            filters: vec![FilterSpec::new(Peaking, 31.25, 1.625, 4.375)],
+        }],
+    };
+    let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
+    for a in formats {
+        for b in formats {
+            let in_a = a.parse(&a.write(&p).unwrap(), "a").unwrap();
+            let in_b = b.parse(&b.write(&in_a).unwrap(), "b").unwrap();
+            for q in [&in_a, &in_b] {
+                assert_eq!(q.filters, p.filters, "{a:?} -> {b:?}");
+                assert_eq!(q.channels, p.channels, "{a:?} -> {b:?}");
+                assert_eq!(q.preamp_db, p.preamp_db, "{a:?} -> {b:?}");
+            }
+        }
+    }
+    let text = Format::EqApo.write(&p).unwrap();
+    let eapo_freq = |s: &str| {
+        let x: f64 = s.parse().unwrap();
+        let b = s.as_bytes();
+        if b.len() >= 5 && !s.contains(['e', 'E']) && b[b.len() - 4] == b'.' {
+            x * 1000.0
+        } else {
+            x
+        }
+    };
+    let fcs: Vec<f64> = text
+        .lines()
+        .filter_map(|l| l.split_once(" Fc "))
+        .map(|(_, rest)| eapo_freq(rest.split_whitespace().next().unwrap()))
+        .collect();
+    assert_eq!(
+        fcs,
+        [15.625, 1.125, 1000.125, 12.345, 2500.5, 31.25],
+        "{text}"
+    );
+    assert!(
+        text.contains("Fc 15.6250 Hz") && text.contains("Preamp: -1.1250 dB"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -708,4 +877,22 @@ fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
         e.contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency"),
         "{e}"
     );
+}
+
+/// A profile saved as UTF-16 (Notepad's old "Unicode") said "not UTF-8 text (invalid byte at
+/// offset 0)", or with no byte order mark was read as text with NULs between the letters; it is
+/// named as UTF-16, as a measurement CSV is.
+#[test]
+fn utf16_profiles_are_named_as_such() {
+    let text = "Preamp: -3 dB\r\nFilter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\r\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let bom_le = [&[0xff, 0xfe][..], &le].concat();
+    for bytes in [le, bom_le] {
+        let e = decode_text(&bytes, "p.txt").unwrap_err().to_string();
+        assert!(
+            e.starts_with("p.txt: is UTF-16 LE text, not UTF-8; save it as UTF-8"),
+            "{e}"
+        );
+    }
+    assert_eq!(decode_text(text.as_bytes(), "p.txt").unwrap(), text);
 }
