@@ -270,7 +270,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
     let from_hz = m.freqs_hz.first().copied().unwrap_or(grid[0]);
     let cfg = correction::config(FitConfig::default().max_filters, from_hz);
     let fitted = fit::fit(&grid, &curve, &cfg);
-    Profile {
+    let mut profile = Profile {
         name: "headphones".into(),
         description: "headphone correction".into(),
         preamp_db: 0.0,
@@ -286,7 +286,13 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
             cfg.band_hz.0,
             cfg.band_hz.1 / 1000.0
         ),
-    }
+    };
+    // Its headroom, as `fit --invert` writes it into the file (−largest boost, to 0.01 dB rounded
+    // down): `--preamp profile` gave a .csv correction none, 5.9 dB less than the same correction
+    // from the .txt `fit` writes, and its boosts went through to the output.
+    let auto = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
+    profile.preamp_db = (auto * 100.0).floor() / 100.0;
+    profile
 }
 
 fn stem(path: &Path) -> String {

@@ -548,3 +548,62 @@ fn a_per_channel_correction_applies_per_channel() {
     assert!(String::from_utf8_lossy(&o.stdout)
         .contains("(2 filters, per channel: 1 (left), 2 (right))"));
 }
+
+/// A measurement given as the correction (`--headphones X.csv`) and the file `fit --invert`
+/// writes from it are the same correction, headroom included: the .csv route had a 0 dB preamp,
+/// so `--preamp profile` let its +5.9 dB boost through (HD 600: a -3.7 dB preamp against the
+/// .txt route's -9.7 dB). Both exports must now be the same bytes, and `show` gives the preamp.
+#[test]
+fn a_csv_correction_has_the_headroom_of_the_file_fit_writes() {
+    let cfg = tempfile::tempdir().expect("tmp");
+    let dir = cfg.path();
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let txt = dir.join("hd600.txt").display().to_string();
+    let target = ["--target", "harman-over-ear-2018"];
+    ok(iemsim(
+        dir,
+        &[&["fit", csv, "--invert", "-o", &txt][..], &target[..]].concat(),
+    ));
+    let export = |hp: &str, out: &str| {
+        let out = dir.join(out).display().to_string();
+        let mut args = vec![
+            "export",
+            "samples/music.wav",
+            "-p",
+            "neutral",
+            "--headphones",
+            hp,
+        ];
+        if hp.ends_with(".csv") {
+            args.extend(["--headphone-target", "harman-over-ear-2018"]);
+        }
+        args.extend([
+            "--preamp",
+            "profile",
+            "--no-match",
+            "--bits",
+            "32f",
+            "-o",
+            &out,
+        ]);
+        ok(iemsim(dir, &args));
+        std::fs::read(&out).expect("output")
+    };
+    assert!(
+        export(csv, "a.wav") == export(&txt, "b.wav"),
+        "the two routes differ"
+    );
+    let show = ok(iemsim(
+        dir,
+        &[
+            "show",
+            "neutral",
+            "--headphones",
+            csv,
+            "--headphone-target",
+            "harman-over-ear-2018",
+        ],
+    ));
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(text.contains("Preamp: -5.9"), "{text}");
+}
