@@ -11,7 +11,7 @@
 //! oldest entries are removed. Every failure here is silent: a cache is an optimisation, never
 //! a reason for `play` to stop.
 
-use crate::dsp::Coefficients;
+use crate::dsp::{Coefficients, Stages};
 use crate::io::decode::read_full;
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -137,19 +137,36 @@ impl FileId {
         })
     }
 
-    /// The cache key of this file through `coeffs` at `rate_hz`, heard on `heard` channels.
-    pub fn key(&self, coeffs: &[Coefficients], rate_hz: f64, heard: usize) -> String {
+    /// The cache key of this file through `stages` at `rate_hz`, heard on `heard` channels. Every
+    /// channel's own cascade and gain count: the shared filters alone gave a profile whose right
+    /// channel is 12 dB down the key of `neutral`, and the second ABX run read its loudness.
+    pub fn key(&self, stages: &Stages, rate_hz: f64, heard: usize) -> String {
         let mut h = Sha256::new();
         h.update(self.digest);
         h.update(rate_hz.to_bits().to_le_bytes());
         h.update((heard as u64).to_le_bytes());
-        h.update((coeffs.len() as u64).to_le_bytes());
-        for c in coeffs {
-            for v in [c.b0, c.b1, c.b2, c.a1, c.a2] {
-                h.update(v.to_bits().to_le_bytes());
+        match stages {
+            Stages::Shared(coeffs) => hash_cascade(&mut h, coeffs),
+            Stages::PerChannel(parts) => {
+                h.update(b"per-channel");
+                h.update((parts.len() as u64).to_le_bytes());
+                for part in parts {
+                    h.update(part.gain_db.to_bits().to_le_bytes());
+                    hash_cascade(&mut h, &part.coeffs);
+                }
             }
         }
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A cascade's length and coefficients, bit for bit.
+fn hash_cascade(h: &mut Sha256, coeffs: &[Coefficients]) {
+    h.update((coeffs.len() as u64).to_le_bytes());
+    for c in coeffs {
+        for v in [c.b0, c.b1, c.b2, c.a1, c.a2] {
+            h.update(v.to_bits().to_le_bytes());
+        }
     }
 }
 
@@ -157,14 +174,31 @@ impl FileId {
 mod tests {
     use super::*;
 
-    fn coeffs(g: f64) -> Vec<Coefficients> {
-        vec![Coefficients {
+    fn coeffs(g: f64) -> Stages {
+        Stages::Shared(vec![Coefficients {
             b0: g,
             b1: 0.0,
             b2: 0.0,
             a1: 0.0,
             a2: 0.0,
-        }]
+        }])
+    }
+
+    /// Two channels of the identity cascade, the second with `gain_b` dB of its own.
+    fn per_channel(gain_a: f64, gain_b: f64) -> Stages {
+        let Stages::Shared(c) = coeffs(1.0) else {
+            unreachable!()
+        };
+        Stages::PerChannel(vec![
+            crate::dsp::ChannelStages {
+                coeffs: c.clone(),
+                gain_db: gain_a,
+            },
+            crate::dsp::ChannelStages {
+                coeffs: c,
+                gain_db: gain_b,
+            },
+        ])
     }
 
     #[test]
@@ -183,6 +217,9 @@ mod tests {
             id.key(&coeffs(1.0 + 1e-12), 48_000.0, 2),
             id.key(&coeffs(1.0), 44_100.0, 2),
             id.key(&coeffs(1.0), 48_000.0, 1),
+            // The same shared cascade on every channel, or a channel's own gain on top: others.
+            id.key(&per_channel(0.0, 0.0), 48_000.0, 2),
+            id.key(&per_channel(0.0, -12.0), 48_000.0, 2),
         ] {
             assert_ne!(other, k);
             assert_eq!(cache.get(&other), None);

@@ -236,7 +236,7 @@ fn cache_keys(
             let rate = rate?;
             Some(
                 id.as_ref()?
-                    .key(&p.coefficients(rate).0, rate, heard.channels),
+                    .key(&p.stages(rate, heard.channels), rate, heard.channels),
             )
         })
         .collect()
@@ -446,5 +446,56 @@ mod tests {
             worst_all = worst_all.max(worst);
         }
         assert!(worst_all < 0.5, "provisional gains {worst_all:.2} dB off");
+    }
+
+    /// The cache knows a profile by all it plays, its channels' own filters and gains included:
+    /// the key was the shared filters alone, so `neutral` and a profile turning the right channel
+    /// down 12 dB shared one entry, and the second ABX run on a file read `neutral`'s loudness for
+    /// both (0 dB gains where the first run had matched them 2.7 dB apart).
+    #[test]
+    fn the_cache_tells_per_channel_profiles_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = write_wav(dir.path(), "n.wav", 1.0, |_, r| 0.3 * r);
+        let cache = Cache::at(dir.path().join("c"));
+        let neutral = builtin::profiles()
+            .into_iter()
+            .find(|p| p.name == "neutral")
+            .unwrap();
+        let right_down = Profile {
+            name: "rq".into(),
+            channels: vec![crate::dsp::ChannelFilters {
+                channel: 1,
+                gain_db: -12.0,
+                filters: Vec::new(),
+            }],
+            ..neutral.clone()
+        };
+        let heard = Heard::channels(2);
+        let first = exact_heard(
+            &wav,
+            &[&neutral, &right_down],
+            heard,
+            Some(&cache),
+            &mut |_, _| {},
+        )
+        .unwrap();
+        // Independent of the cache: one channel 12 dB down loses 10·log10(2 / (1 + 10^-1.2)) dB.
+        let want = 10.0 * (2.0 / (1.0 + 10f64.powf(-1.2))).log10();
+        assert!(
+            (first.lufs[0] - first.lufs[1] - want).abs() < 0.05,
+            "{:?}",
+            first.lufs
+        );
+        for order in [[&right_down, &neutral], [&neutral, &right_down]] {
+            let again = cached_heard(&wav, &order, heard, Some(&cache));
+            let by_name = |p: &Profile| {
+                if p.name == "rq" {
+                    first.lufs[1]
+                } else {
+                    first.lufs[0]
+                }
+            };
+            assert_eq!(again, order.map(|p| Some(by_name(p))).to_vec());
+        }
     }
 }
