@@ -298,7 +298,10 @@ fn like(spec: &str, target: &Measurement, grid: &[f64]) -> Result<Like> {
         });
     }
     let profile = profiles::resolve(spec, None)?;
-    if let Some(iem) = iems::by_name(&profile.name) {
+    // A per-IEM profile named on the command line is fitted to its measurement; a file is its
+    // filters, whatever name it gives itself (`profile convert iem:… -o x.txt`, then edited).
+    let named_iem = iems::by_name(&profile.name).filter(|_| !profiles::is_file_spec(spec));
+    if let Some(iem) = named_iem {
         let m = iems::parse_embedded(iem.csv, iem.path)?;
         let (_, d) = deviation_of(&m, target);
         return Ok(Like {

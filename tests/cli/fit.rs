@@ -874,3 +874,44 @@ fn fit_output_formats_are_named_with_yaml() {
     let o = iemsim(&["fit", chu.to_str().unwrap(), "-o", yaml.to_str().unwrap()]);
     assert!(o.status.success() && yaml.exists());
 }
+
+/// `--like FILE` is that file's filters, even when the file names itself after a per-IEM profile
+/// (`profile convert iem:etymotic-er4sr -o er4.txt` writes `# name: iem:etymotic-er4sr`): such a
+/// file was fitted to the bundled measurement, so an edit to it changed nothing, byte for byte.
+#[test]
+fn like_a_file_uses_its_filters_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let er4 = dir.path().join("er4.txt");
+    let er4 = er4.to_str().unwrap();
+    let o = iemsim(&["profile", "convert", "iem:etymotic-er4sr", "-o", er4]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(er4).unwrap();
+    assert!(text.contains("# name: iem:etymotic-er4sr"), "{text}");
+    let hd600 = fixture("Sennheiser HD 600.csv");
+    let hd600 = hd600.to_str().unwrap();
+    let like = |spec: &str| filters_of(&json(&["fit", hd600, "--like", spec, "--json"]));
+    // Unedited, the file's filters are the fit of the measurement: close, so the fits agree.
+    let by_name = like("iem:etymotic-er4sr");
+    // A 10 dB dip at 1 kHz, which the measurement does not have.
+    let edited: String = text
+        .lines()
+        .map(|l| match l.starts_with("Filter 1:") {
+            true => "Filter 1: ON PK Fc 1000 Hz Gain -10 dB Q 1".to_string(),
+            false => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(er4, edited).unwrap();
+    let by_file = like(er4);
+    assert_ne!(by_name, by_file, "the edited file was not used");
+    // The fit through HD 600 follows the file: its response dips near 1 kHz.
+    let at = |fs: &[Filter], f: f64| -> f64 {
+        fs.iter()
+            .map(|(k, fc, g, q)| rbj_db(k, *fc, *g, *q, f))
+            .sum()
+    };
+    assert!(
+        at(&by_file, 1000.0) < at(&by_name, 1000.0) - 5.0,
+        "{by_file:?} vs {by_name:?}"
+    );
+}
