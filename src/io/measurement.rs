@@ -253,12 +253,26 @@ fn columns(header: &[&str]) -> Result<(usize, usize), String> {
         .position(|n| n.contains("freq"))
         .or_else(|| names.iter().position(|n| n.contains("hz")))
         .unwrap_or(0);
-    let named = names.iter().position(|n| n == "raw").or_else(|| {
-        names
-            .iter()
-            .enumerate()
-            .position(|(i, n)| i != freq && LEVEL_NAMES.iter().any(|k| n.contains(k)))
-    });
+    let levels: Vec<usize> = (0..names.len())
+        .filter(|&i| i != freq && LEVEL_NAMES.iter().any(|k| names[i].contains(k)))
+        .collect();
+    let quoted = |cols: &mut dyn Iterator<Item = usize>| {
+        cols.map(|i| format!("`{}`", header[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let named = match (names.iter().position(|n| n == "raw"), levels.as_slice()) {
+        (Some(raw), _) => Some(raw),
+        (None, [] | [_]) => levels.first().copied(),
+        // `Frequency (Hz),Target (dB),Measured SPL (dB)`: the first was fitted, a flat target.
+        (None, _) => {
+            return Err(format!(
+                "which column is the level? {} all name a level; rename the measurement's column \
+                 to `raw`",
+                quoted(&mut levels.iter().copied())
+            ))
+        }
+    };
     let others: Vec<usize> = (0..names.len()).filter(|&i| i != freq).collect();
     match (named, others.as_slice()) {
         (Some(level), _) => Ok((freq, level)),
@@ -267,11 +281,7 @@ fn columns(header: &[&str]) -> Result<(usize, usize), String> {
         (None, _) => Err(format!(
             "which column is the level? The header names {}, and none is `raw` or a level's name \
              (one containing {}); rename the measurement's column to `raw`",
-            header
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            quoted(&mut (0..header.len())),
             LEVEL_NAMES
                 .iter()
                 .map(|k| format!("`{k}`"))
@@ -638,5 +648,26 @@ mod tests {
         assert!(e.contains("empty"), "{e}");
         let e = p("frequency\n20\n30").unwrap_err().to_string();
         assert!(e.contains("line 2") && e.contains("columns"), "{e}");
+    }
+
+    /// Two level-like names and no `raw` (`Frequency (Hz),Target (dB),Measured SPL (dB)`): the
+    /// first was fitted, here a flat target, with exit 0. Refused, naming both.
+    #[test]
+    fn several_level_names_without_raw_are_refused_naming_them() {
+        let text = format!(
+            "Frequency (Hz),Target (dB),Measured SPL (dB)\n{}",
+            rows(12, |f, v| format!("{f},0,{v}"))
+        );
+        let e = p(&text).unwrap_err().to_string();
+        assert!(
+            e.contains("`Target (dB)`, `Measured SPL (dB)` all name a level"),
+            "{e}"
+        );
+        // One of them named `raw` is the level.
+        let text = format!(
+            "Frequency (Hz),Target (dB),raw\n{}",
+            rows(12, |f, v| format!("{f},0,{v}"))
+        );
+        assert!(p(&text).is_ok());
     }
 }
