@@ -496,14 +496,14 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
 /// (`song.dd.wav` beside `song.wav`, which the listing skipped as "named like an output"), even
 /// with `--force`: such a file is refused before anything is written, naming it and what to do.
 /// iemsim's own earlier outputs carry its mark (`ISFT`/`ENCODER`); a file with no audio in it
-/// (empty, damaged) holds nothing to lose (see `listing::not_ours`). A single file's
+/// (empty, damaged) holds nothing to lose (see `render::owner::not_ours`). A single file's
 /// `-o FILE --force` still replaces whatever regular file FILE is: the user named it.
 fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
     let mut foreign = plan
         .iter()
         .flat_map(|(input, outs)| outs.iter().map(move |(_, out)| (input, out)))
         .filter(|(_, out)| out.exists())
-        .filter_map(|(input, out)| Some((input, out, crate::render::listing::not_ours(out)?)));
+        .filter_map(|(input, out)| Some((input, out, crate::render::owner::not_ours(out)?)));
     let Some((input, first, why)) = foreign.next() else {
         return Ok(());
     };

@@ -325,11 +325,14 @@ fn resumed(
         ));
         return None;
     };
+    // Only an empty file or iemsim's own output is replaced without --force: a damaged file at
+    // the name may be someone's recording (the folder export refuses those before it starts).
+    let replace = opts.force || super::owner::not_ours(out).is_none();
     watch.warn(&format!(
         "redoing {}: it exists but is not a complete output ({why})",
         out.display()
     ));
-    Some(Target::new(out, true))
+    Some(Target::new(out, replace))
 }
 
 /// Why the file at `out` is not a complete output of an input that `info` describes, as `opts`
@@ -373,7 +376,27 @@ pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) ->
     if info.length_known && (!got.length_known || got.frames != info.frames) {
         wrong.push(format!("{} frames, not {}", got.frames, info.frames));
     }
-    (!wrong.is_empty()).then(|| format!("it has {}", wrong.join(", ")))
+    if !wrong.is_empty() {
+        return Some(format!("it has {}", wrong.join(", ")));
+    }
+    // A FLAC's header says its length whatever is left of it: a cut or damaged one read as done.
+    // Decoding it to the end (fast for FLAC; a WAV's length is its data size) tells.
+    if is == Container::Flac {
+        return decodes_to_the_end(out).err();
+    }
+    None
+}
+
+/// Decodes `path` to its end: an error names what stops it (cut short, a damaged frame).
+fn decodes_to_the_end(path: &Path) -> std::result::Result<(), String> {
+    let fail = |e: crate::io::DecodeError| format!("it does not decode to its end: {e}");
+    let mut d = Decoder::open(path).map_err(fail)?;
+    let mut buf = vec![0.0; 4096 * usize::from(d.info().channels)];
+    while d.read(&mut buf).map_err(fail)? > 0 {}
+    match d.nonfinite_warning() {
+        Some(w) => Err(format!("it does not decode cleanly: {w}")),
+        None => Ok(()),
+    }
 }
 
 /// Where each job's output goes, in which container and sample format (`inherited`: the

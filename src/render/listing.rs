@@ -219,43 +219,6 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
     Ok(listing)
 }
 
-/// What wrote `path` when iemsim did: the ISFT / ENCODER tag of a WAV or FLAC file that carries
-/// iemsim's mark (`io::tags::mark`, e.g. `iemsim 0.1.0`); None for any other file, one that
-/// cannot be opened or read as audio, or a tag another program wrote.
-pub fn iemsim_mark(path: &Path) -> Option<String> {
-    let software = crate::io::Decoder::open(path)
-        .ok()?
-        .tags()
-        .software
-        .clone()?;
-    crate::io::tags::is_mark(&software).then_some(software)
-}
-
-/// Why a folder export may not replace the file at an output's name (None: it may): it reads as
-/// audio (or is audio iemsim cannot read, or cannot be read at all) and does not carry iemsim's
-/// mark, so it is someone's own file that only has an output's name. iemsim's own earlier outputs
-/// may be replaced, and so may a file that holds no audio (empty, damaged, not audio): there is
-/// nothing in it to lose, and it is no output either.
-pub fn not_ours(path: &Path) -> Option<&'static str> {
-    use crate::io::DecodeError as D;
-    match crate::io::Decoder::open(path) {
-        Ok(d)
-            if d.tags()
-                .software
-                .as_deref()
-                .is_some_and(crate::io::tags::is_mark) =>
-        {
-            None
-        }
-        Ok(_) => Some("it has no iemsim tag"),
-        Err(D::NotAudio { .. } | D::Truncated { .. } | D::Corrupt { .. } | D::Empty { .. }) => None,
-        Err(D::Unsupported { .. } | D::Undecodable { .. }) => {
-            Some("it is audio iemsim did not write")
-        }
-        Err(_) => Some("it cannot be read to see what wrote it"),
-    }
-}
-
 /// The reason to leave out a WAV or FLAC file that iemsim wrote, whatever its name: its ISFT /
 /// ENCODER tag is iemsim's mark (`io::tags::mark`). A file that cannot be opened is not judged
 /// here: the export names its problem.
@@ -263,7 +226,7 @@ fn marked_output(path: &Path, ext: &str) -> Option<String> {
     if !matches!(ext, "wav" | "wave" | "rf64" | "flac") {
         return None;
     }
-    iemsim_mark(path).map(|software| {
+    super::owner::iemsim_mark(path).map(|software| {
         format!(
             "an earlier output: its tags say '{software}' wrote it (iemsim marks every file it exports); \
              remove the tag or convert it to export it again"

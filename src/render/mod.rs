@@ -31,6 +31,7 @@ pub mod listing;
 pub mod loudness_cache;
 pub mod matching;
 mod meter;
+pub mod owner;
 mod source;
 
 pub use meter::Levels;

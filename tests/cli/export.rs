@@ -1279,25 +1279,40 @@ fn skip_existing_redoes_outputs_that_are_not_complete() {
     fs::write(d.join("out/a.dd.wav"), b"").unwrap();
     fs::write(d.join("out/b.dd.wav"), b"not a wav at all").unwrap();
     fs::write(d.join("out/c.dd.wav"), &whole[..whole.len() / 2]).unwrap();
-    let o = iemsim(
-        &[
-            "export",
-            "in",
-            "-p",
-            "dd",
-            "--out-dir",
-            "out",
-            "--skip-existing",
-        ],
-        d,
+    let resume = [
+        "export",
+        "in",
+        "-p",
+        "dd",
+        "--out-dir",
+        "out",
+        "--skip-existing",
+    ];
+    // Something that is not audio at an output's name is not iemsim's to replace (a text file
+    // was, as a cut recording was: "redoing", exit 0): refused before anything is written.
+    let o = iemsim(&resume, d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "out/b.dd.wav exists and iemsim did not write it (it is not audio iemsim wrote)"
+        ),
+        "{err}"
     );
+    assert_eq!(
+        fs::read(d.join("out/b.dd.wav")).unwrap(),
+        b"not a wav at all"
+    );
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), b"");
+    fs::remove_file(d.join("out/b.dd.wav")).unwrap();
+    let o = iemsim(&resume, d);
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     assert!(
         err.contains("redoing out/a.dd.wav: it exists but is not a complete output (it is empty)"),
         "{err}"
     );
-    assert!(err.contains("redoing out/b.dd.wav: it exists but is not a complete output (it does not read as audio"), "{err}");
+    // iemsim's own output cut short: its header still says who wrote it.
     assert!(
         err.contains("redoing out/c.dd.wav: it exists but is not a complete output"),
         "{err}"
@@ -1346,6 +1361,44 @@ fn skip_existing_redoes_outputs_that_are_not_complete() {
         stderr(&o)
     );
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), mine);
+    // Nor is one cut short (a full disk): it was "redone" over, with exit 0.
+    let cut = &mine[..mine.len() - 1000];
+    fs::write(d.join("out/a.dd.wav"), cut).unwrap();
+    let o = iemsim(&resume, d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("damaged or cut short"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), cut);
+}
+
+/// A FLAC output cut short, or damaged inside, read as complete: its header says its length
+/// whatever is left, and `--skip-existing` kept it ("outputs exist already", exit 0) while
+/// `flac -t` failed. It is decoded to its end now, and redone.
+#[test]
+fn skip_existing_redoes_a_cut_flac_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_wav(
+        &d.join("in.wav"),
+        &signal(48_000, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let args = ["export", "in.wav", "-p", "ba", "--format", "flac", "-q"];
+    let o = iemsim(&args, d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let whole = fs::read(d.join("in.ba.flac")).unwrap();
+    fs::write(d.join("in.ba.flac"), &whole[..whole.len() * 2 / 3]).unwrap();
+    let o = iemsim(&[&args[..], &["--skip-existing"]].concat(), d);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("redoing in.ba.flac"), "{err}");
+    assert_eq!(fs::read(d.join("in.ba.flac")).unwrap(), whole);
 }
 
 /// An `.m4b` (an AAC audiobook: MP4, as `.m4a`) in a folder is exported, not skipped as "not
