@@ -147,3 +147,46 @@ fn alac_layouts_reach_the_wav_output() {
         assert_eq!(layout(d, &out), want, "{m4a} -> {out}");
     }
 }
+
+/// symphonia's ALAC decoder puts the channels of 7- and 8-channel streams on the wrong speakers
+/// (a 6.1 file's back centre came out as back left, exit 0): such files are refused by name, with
+/// the ffmpeg line that converts them, and 6 channels still read.
+#[test]
+fn alac_beyond_six_channels_is_refused_by_name() {
+    if !tools::have(&["ffmpeg", "ffprobe"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, ok) in [("6.1(back)", false), ("7.1", false), ("5.1(side)", true)] {
+        let stem: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+        let m4a = format!("a{stem}.m4a");
+        let source = format!("anoisesrc=d=0.05:a=0.1,aformat=channel_layouts={name}");
+        let path = d.join(&m4a);
+        tools::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &source,
+            "-c:a",
+            "alac",
+            path.to_str().unwrap(),
+        ]);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .current_dir(d)
+            .args(["export", &m4a, "-p", "ba", "-o", &format!("a{stem}.wav")])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        if ok {
+            assert!(o.status.success(), "{name}: {err}");
+        } else {
+            assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+            assert!(
+                err.contains("channels: iemsim's ALAC decoder puts"),
+                "{name}: {err}"
+            );
+            assert!(err.contains("ffmpeg -i"), "{name}: {err}");
+        }
+    }
+}

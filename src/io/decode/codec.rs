@@ -656,6 +656,18 @@ fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), D
             ),
         });
     }
+    // Its ALAC decoder (symphonia-codec-alac 0.6.1) hands 7 and 8 channels over in an order of
+    // its own, not the speaker order it declares: a 6.1 file's back centre came out as its back
+    // left (and 7.1's back pair swapped with its front-centre pair), with exit 0. 3 to 6 are right.
+    if codec == "ALAC" && channels > 6 {
+        return Err(DecodeError::Undecodable {
+            path: path.to_path_buf(),
+            detail: format!(
+                "ALAC with {channels} channels: iemsim's ALAC decoder puts the channels of streams                  with more than 6 on the wrong speakers, so it does not read them; convert it                  first: {}",
+                convert_hint(path)
+            ),
+        });
+    }
     Ok(())
 }
 
