@@ -47,6 +47,13 @@ pub enum Speaker {
     BackCentre = 0x100,
     SideLeft = 0x200,
     SideRight = 0x400,
+    TopCentre = 0x800,
+    TopFrontLeft = 0x1000,
+    TopFrontCentre = 0x2000,
+    TopFrontRight = 0x4000,
+    TopBackLeft = 0x8000,
+    TopBackCentre = 0x1_0000,
+    TopBackRight = 0x2_0000,
 }
 
 impl Speaker {
@@ -70,6 +77,13 @@ impl Speaker {
             BackCentre,
             SideLeft,
             SideRight,
+            TopCentre,
+            TopFrontLeft,
+            TopFrontCentre,
+            TopFrontRight,
+            TopBackLeft,
+            TopBackCentre,
+            TopBackRight,
         ]
         .into_iter()
         .find(|s| s.mask_bit() == bit)
@@ -87,6 +101,10 @@ impl Speaker {
             Speaker::BackLeft | Speaker::SideLeft => [k, 0.0],
             Speaker::BackRight | Speaker::SideRight => [0.0, k],
             Speaker::BackCentre => [k * k, k * k],
+            // Heights (BS.775 has none) go to their side at −3 dB, the centre ones to both at −6 dB.
+            Speaker::TopFrontLeft | Speaker::TopBackLeft => [k, 0.0],
+            Speaker::TopFrontRight | Speaker::TopBackRight => [0.0, k],
+            Speaker::TopCentre | Speaker::TopFrontCentre | Speaker::TopBackCentre => [k * k, k * k],
         }
     }
 
@@ -102,6 +120,11 @@ impl Speaker {
             Speaker::Lfe => 0.0,
             Speaker::BackLeft | Speaker::BackRight | Speaker::SideLeft | Speaker::SideRight => 0.5,
             Speaker::BackCentre => k,
+            Speaker::TopFrontLeft
+            | Speaker::TopFrontRight
+            | Speaker::TopBackLeft
+            | Speaker::TopBackRight => 0.5,
+            Speaker::TopCentre | Speaker::TopFrontCentre | Speaker::TopBackCentre => k,
         }
     }
 }
@@ -121,7 +144,9 @@ pub fn default_layout(channels: usize) -> Option<Vec<Speaker>> {
 
 /// The layout a `dwChannelMask` declares for `channels` channels, in interleaving order (mask-bit
 /// order): `None` when the mask does not name exactly that many speakers iemsim can place (no
-/// mask, too few or too many bits, top speakers), so the caller falls back to the default.
+/// mask, too few or too many bits, bits above the 18 standard speakers), so the caller falls
+/// back to the default. Top speakers are placed: a 5.1.2 file's heights were taken for a default
+/// layout's channels, and its LFE weighed as a surround.
 pub fn layout_of_mask(mask: u32, channels: usize) -> Option<Vec<Speaker>> {
     if mask.count_ones() as usize != channels {
         return None;
@@ -324,8 +349,17 @@ mod tests {
         assert_eq!(layout_of_mask(0x107, 5), None, "too few speakers");
         assert_eq!(layout_of_mask(0x3F, 4), None, "too many speakers");
         assert_eq!(layout_of_mask(0, 2), None, "no mask");
-        // 0x800 is the top centre speaker, which iemsim does not place.
-        assert_eq!(layout_of_mask(0x803, 3), None);
+        // 0x800 is the top centre speaker: placed, and downmixed to both sides at -6 dB.
+        assert_eq!(
+            layout_of_mask(0x803, 3),
+            Some(vec![FrontLeft, FrontRight, TopCentre])
+        );
+        assert!(TopCentre
+            .to_stereo()
+            .iter()
+            .all(|g| (g - 0.5).abs() < 1e-12));
+        // Bits above the 18 standard speakers name none.
+        assert_eq!(layout_of_mask(0x4_0003, 3), None);
         // A map from a mask that does not fit is the default one.
         assert_eq!(ChannelMap::with_mask(6, 0x7, 2), ChannelMap::new(6, 2));
     }

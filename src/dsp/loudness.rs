@@ -59,7 +59,8 @@ pub fn k_weighting(rate: f64) -> [Coefficients; 2] {
 /// WAVE_FORMAT_EXTENSIBLE `dwChannelMask`; 0 or a mask that does not fit: Microsoft's default
 /// layout for the count, the same rule as the downmix in [`super::channels::ChannelMap`]).
 /// Front left, right and centre (and left/right of centre) weigh 1; LFE is not measured; side
-/// and back channels weigh 1.41 (+1.5 dB), as libebur128 and ffmpeg's ebur128 weigh surrounds.
+/// and back channels weigh 1.41 (+1.5 dB), as libebur128 and ffmpeg's ebur128 weigh surrounds;
+/// height channels (elevation ≥ 30°) weigh 1.
 /// A count with no known layout (more than 8 channels and no mask) weighs every channel 1.
 pub fn channel_weights(channels: usize, mask: u32) -> Vec<f64> {
     use super::channels::{default_layout, layout_of_mask, Speaker};
@@ -385,6 +386,15 @@ mod tests {
         // A mask that does not name every channel falls back to the default layout.
         assert_eq!(channel_weights(6, 0x3), channel_weights(6, 0x3F));
         assert_eq!(channel_weights(12, 0), vec![1.0; 12]);
+        // Height speakers are placed (elevation ≥ 30°: weight 1), not a reason to fall back:
+        // FL FR FC LFE TC weighed its LFE as quad's back left (+1.5 dB, a tone there read -12
+        // LUFS where ffmpeg reads -70), and 5.1.2 (0x560F) its heights as side surrounds.
+        assert_eq!(channel_weights(5, 0x80F), [1.0, 1.0, 1.0, 0.0, 1.0]);
+        assert_eq!(channel_weights(4, 0x800B), [1.0, 1.0, 0.0, 1.0]);
+        assert_eq!(
+            channel_weights(8, 0x560F),
+            [1.0, 1.0, 1.0, 0.0, s, s, 1.0, 1.0]
+        );
     }
 
     /// 7.1 against libebur128 (the `ebur128` crate) told which speaker each channel is: side
