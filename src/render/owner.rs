@@ -54,17 +54,161 @@ fn header_has_mark(path: &Path) -> bool {
     use std::io::Read;
     let mut head = Vec::new();
     let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_end(&mut head));
-    if read.is_err() {
-        return false;
-    }
-    let value_at =
-        |i: usize| String::from_utf8_lossy(&head[i..(i + 24).min(head.len())]).into_owned();
-    let marked = |needle: &[u8], skip: usize| {
-        head.windows(needle.len())
-            .enumerate()
-            .filter(|(_, w)| *w == needle)
-            .any(|(i, _)| i + skip <= head.len() && crate::io::tags::is_mark(&value_at(i + skip)))
+    read.is_ok() && software_in_header(&head).is_some_and(|s| crate::io::tags::is_mark(&s))
+}
+
+/// The software tag a WAV's or FLAC's header declares, read by walking its structure (a RIFF
+/// `LIST`/`INFO` chunk's `ISFT`; a FLAC Vorbis comment whose key is `ENCODER`), so that the
+/// words `ENCODER=iemsim 1` inside some other comment of a user's file do not count: a raw
+/// search of the bytes took such a file for iemsim's and replaced it.
+fn software_in_header(head: &[u8]) -> Option<String> {
+    let u32le = |b: &[u8], at: usize| -> Option<usize> {
+        let w: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(u32::from_le_bytes(w) as usize)
     };
-    // ISFT, then its 4-byte size; ENCODER= (a Vorbis comment, key in any case iemsim writes).
-    marked(b"ISFT", 8) || marked(b"ENCODER=", 8)
+    let text = |b: &[u8]| {
+        let b = b.split(|&c| c == 0).next().unwrap_or_default();
+        String::from_utf8_lossy(b).into_owned()
+    };
+    if head.starts_with(b"RIFF") || head.starts_with(b"RF64") {
+        let mut at = 12;
+        while let (Some(id), Some(len)) = (head.get(at..at + 4), u32le(head, at + 4)) {
+            let body = head.get(at + 8..(at + 8).saturating_add(len).min(head.len()))?;
+            if id == b"LIST" && body.starts_with(b"INFO") {
+                let mut sub = 4;
+                while let (Some(sid), Some(slen)) = (body.get(sub..sub + 4), u32le(body, sub + 4)) {
+                    let value =
+                        body.get(sub + 8..(sub + 8).saturating_add(slen).min(body.len()))?;
+                    if sid == b"ISFT" {
+                        return Some(text(value));
+                    }
+                    sub += 8 + slen + (slen & 1);
+                }
+            }
+            if id == b"data" {
+                return None;
+            }
+            at = at.checked_add(8 + len + (len & 1))?;
+        }
+        return None;
+    }
+    if head.starts_with(b"fLaC") {
+        let mut at = 4;
+        while let Some(&flags) = head.get(at) {
+            let len = u32le(
+                &[
+                    head.get(at + 3).copied()?,
+                    head.get(at + 2).copied()?,
+                    head.get(at + 1).copied()?,
+                    0,
+                ],
+                0,
+            )?;
+            if flags & 0x7F == 4 {
+                let c = head.get(at + 4..(at + 4 + len).min(head.len()))?;
+                let mut p = 4 + u32le(c, 0)?;
+                let count = u32le(c, p)?;
+                p += 4;
+                for _ in 0..count {
+                    let n = u32le(c, p)?;
+                    let comment = c.get(p + 4..(p + 4 + n).min(c.len()))?;
+                    if let Some(value) = comment
+                        .iter()
+                        .position(|&b| b == b'=')
+                        .filter(|&eq| comment[..eq].eq_ignore_ascii_case(b"ENCODER"))
+                        .map(|eq| &comment[eq + 1..])
+                    {
+                        return Some(text(value));
+                    }
+                    p += 4 + n;
+                }
+                return None;
+            }
+            if flags & 0x80 != 0 {
+                return None;
+            }
+            at += 4 + len;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::software_in_header;
+
+    fn chunk(id: &[u8], body: &[u8]) -> Vec<u8> {
+        let mut c = id.to_vec();
+        c.extend((body.len() as u32).to_le_bytes());
+        c.extend(body);
+        if body.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    }
+
+    fn wav(info: &[(&[u8], &[u8])]) -> Vec<u8> {
+        let mut list = b"INFO".to_vec();
+        for (id, v) in info {
+            list.extend(chunk(id, v));
+        }
+        let mut body = b"WAVE".to_vec();
+        body.extend(chunk(b"fmt ", &[0; 16]));
+        body.extend(chunk(b"LIST", &list));
+        body.extend(chunk(b"data", &[0; 64]));
+        chunk(b"RIFF", &body)
+    }
+
+    fn flac(comments: &[&str]) -> Vec<u8> {
+        let mut c = 4u32.to_le_bytes().to_vec();
+        c.extend(b"vndr");
+        c.extend((comments.len() as u32).to_le_bytes());
+        for s in comments {
+            c.extend((s.len() as u32).to_le_bytes());
+            c.extend(s.as_bytes());
+        }
+        let mut f = b"fLaC".to_vec();
+        f.extend([0x00, 0, 0, 34]);
+        f.extend([0; 34]);
+        f.push(0x84);
+        f.extend(&(c.len() as u32).to_be_bytes()[1..]);
+        f.extend(c);
+        f
+    }
+
+    /// Only the real software tag counts: `ENCODER=iemsim 1.2` inside a user's comment made a cut
+    /// file of theirs read as iemsim's, and a folder export replaced it (exit 0).
+    #[test]
+    fn only_the_software_tag_itself_says_iemsim() {
+        let ours = wav(&[(b"ISFT", b"iemsim 0.1.0\0")]);
+        assert_eq!(software_in_header(&ours).as_deref(), Some("iemsim 0.1.0"));
+        // Cut after the tag: still known.
+        assert_eq!(
+            software_in_header(&ours[..ours.len() - 40]).as_deref(),
+            Some("iemsim 0.1.0")
+        );
+        let theirs = wav(&[
+            (b"ICMT", b"ENCODER=iemsim 1.2 was not used"),
+            (b"ISFT", b"Lavf59.27.100\0"),
+        ]);
+        assert_eq!(
+            software_in_header(&theirs).as_deref(),
+            Some("Lavf59.27.100")
+        );
+        assert_eq!(
+            software_in_header(&wav(&[(b"ICMT", b"ISFT iemsim 1")])),
+            None
+        );
+        assert_eq!(
+            software_in_header(&flac(&["ENCODER=iemsim 0.1.0"])).as_deref(),
+            Some("iemsim 0.1.0")
+        );
+        let theirs = flac(&[
+            "ORIGINAL_ENCODER=iemsim 0.1.0",
+            "COMMENT=ENCODER=iemsim 1",
+            "encoder=Lavf",
+        ]);
+        assert_eq!(software_in_header(&theirs).as_deref(), Some("Lavf"));
+        assert_eq!(software_in_header(b"ID3\x04 ENCODER=iemsim 1"), None);
+    }
 }
