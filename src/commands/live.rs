@@ -56,7 +56,14 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         routing_checked: Instant::now(),
     };
     if args.no_tui {
-        super::out::json_error_event(args.report.json, scripted(&mut live, args))
+        // As in `play --no-tui`: a signal ends the run in `scripted`, and stays taken while the
+        // session fades out (a second Ctrl-C then cut it dead).
+        let signals = Signals::install();
+        let result =
+            super::out::json_error_event(args.report.json, scripted(&mut live, args, &signals));
+        live.session.shutdown();
+        drop(signals);
+        result
     } else {
         interactive(&mut live)?;
         crate::error::check_interrupted()
@@ -382,12 +389,10 @@ fn end_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
     )
 }
 
-fn scripted(live: &mut Live, args: &LiveArgs) -> Result<()> {
+fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
     let json_mode = args.report.json;
     let duration = args.duration.unwrap_or(0.0);
     start_line(&live.session, json_mode)?;
-    // As in `play --no-tui`: a signal ends the run here, faded, with an `error` event.
-    let signals = Signals::install();
     let trace = std::env::var_os("IEMSIM_LIVE_TRACE").is_some();
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;

@@ -285,7 +285,7 @@ fn play_fades_in_mid_file_and_out_at_the_end() {
 /// signal thread used to `_exit` at once, cutting the sound at full level (a click), with a
 /// message about partial outputs `play` never writes and a `--json` stream that just stopped.
 /// Now the last millisecond of sound is far below the tone's level, the exit code is 130 and the
-/// stream ends with an `error` event saying so.
+/// stream ends with an `error` event saying so, also when a second Ctrl-C comes during the fade.
 #[test]
 fn play_stopped_by_sigint_fades_out_and_says_so() {
     use std::io::{BufRead, BufReader};
@@ -323,8 +323,12 @@ fn play_stopped_by_sigint_fades_out_and_says_so() {
     assert!(first.contains("\"start\""), "{first}");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let pid = child.id().to_string();
-    let k = Command::new("kill").args(["-INT", &pid]).status();
-    assert!(k.is_ok_and(|s| s.success()), "kill -INT");
+    // Twice, 5 ms apart, as an impatient Ctrl-C Ctrl-C: the second used to cut the fade dead.
+    for _ in 0..2 {
+        let k = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(k.is_ok_and(|s| s.success()), "kill -INT");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let out = child.wait_with_output().expect("wait");
     std::thread::sleep(std::time::Duration::from_millis(300));

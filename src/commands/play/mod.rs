@@ -12,6 +12,7 @@ use crate::cli::PlayArgs;
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::player::PlayerConfig;
+use crate::ui::tui::hangup::Signals;
 use scripted::scripted;
 
 pub fn run(args: &PlayArgs) -> Result<()> {
@@ -96,10 +97,17 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         ));
     }
     if args.no_tui {
-        super::out::json_error_event(args.report.json, scripted(&mut player, args))?;
+        // SIGINT, SIGTERM and SIGHUP end the run in `scripted`, not in the signal thread: the
+        // player then fades out as at the end (a cut at full level clicks), and a --json stream
+        // ends with its `error` event (exit 128 + the signal). They stay taken until the fade is
+        // over: a second Ctrl-C during it cut the sound dead.
+        let signals = Signals::install();
+        let result =
+            super::out::json_error_event(args.report.json, scripted(&mut player, args, &signals));
         // Let the device play out its buffer: the last note is heard whole.
         player.stop();
-        Ok(())
+        drop(signals);
+        result
     } else {
         interactive(&mut player, None)?;
         crate::error::check_interrupted()

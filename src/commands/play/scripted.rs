@@ -59,7 +59,7 @@ fn exact_line(
 }
 
 /// The scripted mode: plays `--duration`, switching every `--switch-every`, one line per switch.
-pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
+pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) -> Result<()> {
     let start_pos = player.position_s();
     let duration = args
         .duration
@@ -86,10 +86,6 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs) -> Result<()> {
     }
     let (v, text) = start_event(player);
     emit(v, text)?;
-    // SIGINT, SIGTERM and SIGHUP end the run here, not in the signal thread: the player then
-    // fades out as at the end (a cut at full level clicks), and a --json stream ends with its
-    // `error` event (exit 128 + the signal).
-    let signals = Signals::install();
     let t0 = Instant::now();
     // Seconds played: the time since the start less the time without a device, so that an
     // outage does not come off the end of a --duration (or of the file).
