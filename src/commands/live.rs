@@ -36,7 +36,8 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     let hp = super::headphones(&args.hp, None)?;
     let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_through(hp.as_ref(), p, None));
     let profiles = [a?, b?];
-    let (input, device) = route(args)?;
+    let device = super::output_device(args.audio.device.as_deref());
+    let (input, device) = crate::playback::live::route(args.input.as_deref(), device)?;
     let cfg = LiveConfig {
         profiles,
         input,
@@ -186,58 +187,6 @@ impl Live {
 /// Which capture and output devices to open. A name that no ALSA device has but a PulseAudio /
 /// PipeWire source (sink) does is reached through the server's ALSA device with `PULSE_SOURCE`
 /// (`PULSE_SINK`) set. Refuses the monitor of the sink we would play to (exit 2).
-fn route(args: &LiveArgs) -> Result<(Option<String>, Option<String>)> {
-    let mut input = args.input.clone();
-    let mut input_server = true;
-    if let Some(want) = &args.input {
-        let inputs = crate::playback::device::list_input_devices();
-        if let Some(d) = inputs.iter().find(|d| {
-            d.name.to_lowercase().contains(&want.to_lowercase())
-                || d.description.to_lowercase().contains(&want.to_lowercase())
-        }) {
-            input_server = routing::is_server_device(&d.name, &d.description);
-        } else if let Some(src) = routing::find_source(want) {
-            // Before any audio thread exists: libpulse reads it when the stream connects.
-            std::env::set_var("PULSE_SOURCE", &src);
-            input = None;
-        } else if let Some(detail) = routing::server_down() {
-            // Not "no input matches": its sources are on a server that is not there.
-            return Err(crate::playback::DeviceError::NoServer {
-                device: want.clone(),
-                detail,
-            }
-            .into());
-        } else {
-            let mut available: Vec<String> = inputs.into_iter().map(|d| d.name).collect();
-            available.extend(routing::source_names());
-            return Err(crate::playback::DeviceError::InputNotFound {
-                name: want.clone(),
-                available,
-            }
-            .into());
-        }
-    }
-    let device = super::output_device(args.audio.device.as_deref());
-    // The default device, or a server sink reached through it, goes to the server; a named ALSA
-    // device may be a card of its own.
-    let output_server = device.as_deref().is_none_or(|want| {
-        let w = want.to_lowercase();
-        crate::playback::device::list_devices()
-            .unwrap_or_default()
-            .iter()
-            .find(|d| {
-                d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
-            })
-            .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
-    });
-    if input_server && output_server {
-        if let Some((sink, source)) = routing::effective_sink_source() {
-            routing::check_feedback(&sink, &source).map_err(|m| Error::usage("--input", m))?;
-        }
-    }
-    Ok((input, device))
-}
-
 fn setup(undo: bool) -> Result<()> {
     let out = |s: String| crate::commands::out::line(format_args!("{s}"));
     if undo {

@@ -9,6 +9,7 @@
 use super::device::{self, Running};
 use super::engine::{Control, Engine, Side, SideChain};
 use super::live_pump::{self, load, Pump, PumpSetup, PumpStats, SideLoad};
+use super::routing;
 use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -304,7 +305,7 @@ impl LiveSession {
 
         let capture_lost = Arc::new(AtomicU64::new(0));
         let lost = Arc::clone(&capture_lost);
-        let input_name = super::routing::shown_name(input.device_name(), "PULSE_SOURCE");
+        let input_name = routing::shown_name(input.device_name(), "PULSE_SOURCE");
         let input_channels = input.channels();
         let in_ch = plan.in_ch;
         let capture =
@@ -330,7 +331,7 @@ impl LiveSession {
             ctl,
             stats,
             buffer_frames: output.buffer_frames(),
-            device_name: super::routing::shown_name(output.device_name(), "PULSE_SINK"),
+            device_name: routing::shown_name(output.device_name(), "PULSE_SINK"),
             capture: Some(capture),
             output: Some(output),
             pump: Some(pump_thread),
@@ -535,6 +536,64 @@ impl Drop for LiveSession {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// Where `live` captures from and plays to: the `--input` it was given (`None` once it names a
+/// server source, which `PULSE_SOURCE` then selects) and the output device. Refuses an input that
+/// matches nothing, naming what there is, and a capture of the very sink it plays to (feedback).
+pub fn route(
+    want_input: Option<&str>,
+    device: Option<String>,
+) -> Result<(Option<String>, Option<String>)> {
+    let mut input = want_input.map(str::to_string);
+    let mut input_server = true;
+    if let Some(want) = want_input {
+        let inputs = device::list_input_devices();
+        if let Some(d) = inputs.iter().find(|d| {
+            d.name.to_lowercase().contains(&want.to_lowercase())
+                || d.description.to_lowercase().contains(&want.to_lowercase())
+        }) {
+            input_server = routing::is_server_device(&d.name, &d.description);
+        } else if let Some(src) = routing::find_source(want) {
+            // Before any audio thread exists: libpulse reads it when the stream connects.
+            std::env::set_var("PULSE_SOURCE", &src);
+            input = None;
+        } else if let Some(detail) = routing::server_down() {
+            // Not "no input matches": its sources are on a server that is not there.
+            return Err(super::DeviceError::NoServer {
+                device: want.to_string(),
+                detail,
+            }
+            .into());
+        } else {
+            let mut available: Vec<String> = inputs.into_iter().map(|d| d.name).collect();
+            available.extend(routing::source_names());
+            return Err(super::DeviceError::InputNotFound {
+                name: want.to_string(),
+                available,
+            }
+            .into());
+        }
+    }
+    // The default device, or a server sink reached through it, goes to the server; a named ALSA
+    // device may be a card of its own.
+    let output_server = device.as_deref().is_none_or(|want| {
+        let w = want.to_lowercase();
+        device::list_devices()
+            .unwrap_or_default()
+            .iter()
+            .find(|d| {
+                d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
+            })
+            .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
+    });
+    if input_server && output_server {
+        if let Some((sink, source)) = routing::effective_sink_source() {
+            routing::check_feedback(&sink, &source)
+                .map_err(|m| crate::error::Error::usage("--input", m))?;
+        }
+    }
+    Ok((input, device))
 }
 
 #[cfg(test)]
