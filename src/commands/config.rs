@@ -45,10 +45,9 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
             }
             _ => {
                 crate::profiles::headphones::target_measurement(value)?;
-                let v = if matches!(
-                    value.as_str(),
-                    "harman-over-ear-2018" | "harman-in-ear-2019"
-                ) {
+                // Every name the check above accepts is kept as that name (`harman` and
+                // `diffuse-field` were once stored as paths in the current folder).
+                let v = if crate::profiles::headphones::is_builtin_target(value) {
                     value.clone()
                 } else {
                     std::path::absolute(value)?.display().to_string()

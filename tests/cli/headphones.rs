@@ -196,6 +196,23 @@ fn config_remembers_forgets_and_is_overridden() {
     assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
 }
 
+/// Every target name the check accepts is remembered as that name: `harman` and `diffuse-field`
+/// were saved as paths in the current folder (exit 0), and every later command with a remembered
+/// `.csv` correction then failed with "no such target".
+#[test]
+fn config_keeps_every_target_name_as_a_name() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    for name in ["harman", "diffuse-field", "harman-in-ear-2019"] {
+        ok(iemsim(d, &["config", "set", "headphone-target", name]));
+        let o = ok(iemsim(d, &["config", "get", "headphone-target"]));
+        assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), name);
+        ok(iemsim(d, &["config", "set", "headphones", csv]));
+        ok(iemsim(d, &["show", "ba", "--json"]));
+    }
+}
+
 #[test]
 fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
     let dir = tempfile::tempdir().expect("tmp");
