@@ -68,12 +68,7 @@ pub type HiddenSource = Box<dyn FnMut() -> Choice + Send>;
 
 /// A seeded, deterministic source: the same seed gives the same hidden sequence.
 pub fn seeded_source(seed: u64) -> HiddenSource {
-    // SplitMix64's finaliser first: xorshift seeded with nearby values (1, 2, 3…) starts with
-    // nearly the same outputs, and `XorShift64::new` maps seeds 2 and 3 to the same state.
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    let mut rng = XorShift64::new(z ^ (z >> 31));
+    let mut rng = XorShift64::seeded(seed);
     // The top bit: xorshift64*'s best-mixed output bit.
     Box::new(move || Choice::from_bit(rng.next_u64() >> 63 == 1))
 }

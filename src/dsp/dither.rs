@@ -129,8 +129,21 @@ pub struct XorShift64(u64);
 
 impl XorShift64 {
     pub fn new(seed: u64) -> Self {
-        // Zero is a fixed point of xorshift; mix the seed so any value works.
+        // Zero is a fixed point of xorshift; mix the seed so any value works. (This maps seeds
+        // differing only in their lowest bit to one state: a seed a user types goes through
+        // [`Self::seeded`].)
         Self(seed ^ 0x9E37_79B9_7F4A_7C15 | 1)
+    }
+
+    /// A generator for a seed a user chose (`generate --seed`, `abx --seed`): SplitMix64's
+    /// finaliser first, a bijection, so every seed gets its own stream, and nearby seeds (1, 2,
+    /// 3…) streams unrelated from their first output. ([`Self::new`] gave seeds 2 and 3 one
+    /// state, and xorshift's states 2 and 3 stay XOR-related forever.)
+    pub fn seeded(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Self::new(z ^ (z >> 31))
     }
 
     #[inline(always)]
