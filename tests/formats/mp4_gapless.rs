@@ -215,3 +215,67 @@ fn itunsmpb_alone_trims_like_the_edit_list() {
     assert_eq!(frames as usize, SOURCE_FRAMES);
     assert_eq!(tagged, decode_bytes(with, "a.m4a").0);
 }
+
+/// A damaged packet whose timing claims 2^32 − 1 frames: iemsim replaced it by that much
+/// silence, asked for 64 GB and aborted (the hostile-input pass). The concealment is now at
+/// most a packet's worth, and the file is refused by name or decoded, never an abort.
+#[test]
+fn a_damaged_packet_with_a_huge_duration_is_no_abort() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = std::fs::read(encode(dir.path(), "a.m4a", &[])).unwrap();
+    const STBL: [&[u8; 4]; 5] = [b"moov", b"trak", b"mdia", b"minf", b"stbl"];
+    let at = |f: &[u8], kind: &[u8; 4]| find(f, &[&STBL[..], &[kind]].concat()).unwrap();
+    let be = |f: &[u8], i: usize| u32::from_be_bytes(f[i..i + 4].try_into().unwrap());
+    let (mdat, _) = find(&f, &[b"mdat"]).unwrap();
+    let (stsz, _) = at(&f, b"stsz");
+    assert_eq!(be(&f, stsz + 12), 0, "one size per packet");
+    let n = be(&f, stsz + 16);
+    let sizes: Vec<usize> = (0..n as usize)
+        .map(|i| be(&f, stsz + 20 + 4 * i) as usize)
+        .collect();
+    // Packet 60 lasts 2^32 - 1 frames, and it does not decode.
+    let (stts, stts_size) = at(&f, b"stts");
+    let entries = [(60, 1024), (1, u32::MAX), (n - 62, 1024), (1, 1024)];
+    let mut new = (16 + 8 * entries.len() as u32).to_be_bytes().to_vec();
+    new.extend_from_slice(b"stts\0\0\0\0");
+    new.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for (count, delta) in entries {
+        new.extend_from_slice(&count.to_be_bytes());
+        new.extend_from_slice(&delta.to_be_bytes());
+    }
+    let grow = new.len() as u32 - stts_size as u32;
+    for depth in 1..=STBL.len() {
+        let (box_at, _) = find(&f, &STBL[..depth]).unwrap();
+        let size = be(&f, box_at) + grow;
+        f[box_at..box_at + 4].copy_from_slice(&size.to_be_bytes());
+    }
+    assert!(mdat < stts, "mdat first: the chunk offsets stay right");
+    f.splice(stts..stts + stts_size, new);
+    let packet = mdat + 8 + sizes[..60].iter().sum::<usize>();
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for b in &mut f[packet..packet + sizes[60]] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    // A channel pair whose ics_info has its reserved bit set: a sure decoding error.
+    f[packet..packet + 2].copy_from_slice(&[0x3F, 0xFF]);
+    std::fs::write(dir.path().join("hit.m4a"), &f).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "hit.m4a", "-p", "neutral", "-o", "hit.wav"])
+        .current_dir(dir.path())
+        .env("XDG_CACHE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        matches!(o.status.code(), Some(0 | 2)),
+        "{:?}: {err}",
+        o.status
+    );
+    assert!(err.contains("hit.m4a"), "{err}");
+}

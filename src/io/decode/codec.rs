@@ -84,6 +84,10 @@ pub struct Damaged {
 /// Damaged packets tolerated before a file counts as corrupt: this many, or one in twenty.
 const DAMAGED_ALLOWED: u64 = 16;
 
+/// The most silence one damaged packet becomes: twice the largest packet of any lossy codec
+/// iemsim decodes (Vorbis's 8192-sample long block; AAC has 1024 or 2048, MP3 1152, Opus 5760).
+const MAX_CONCEALED_FRAMES: usize = 16_384;
+
 /// What an MP3's header said of its length, and whether the stream proved it wrong.
 #[derive(Clone, Copy)]
 struct Mp3Length {
@@ -290,6 +294,7 @@ impl CodecReader {
         Ok(self.conceal(packet, fault))
     }
 
+    /// A damaged packet becomes its duration of silence, as the container gives it.
     fn conceal(&mut self, packet: &Packet, fault: String) -> usize {
         self.damaged.packets += 1;
         self.damaged.first_ts.get_or_insert(packet.pts.get());
@@ -299,7 +304,11 @@ impl CodecReader {
             .get()
             .saturating_sub(packet.trim_start.get())
             .saturating_sub(packet.trim_end.get());
-        let frames = usize::try_from(frames).unwrap_or(0);
+        // At most what any lossy codec puts in one packet: a damaged file's timing can claim
+        // 2^32 frames for one packet, and that much silence once took 64 GB (an abort).
+        let frames = usize::try_from(frames)
+            .unwrap_or(0)
+            .min(MAX_CONCEALED_FRAMES);
         self.scratch.clear();
         self.scratch.resize(frames * self.channels, 0.0);
         frames
