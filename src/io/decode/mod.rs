@@ -247,7 +247,7 @@ impl Decoder {
             }
             if &magic == b"OggS" {
                 if seekable {
-                    let pages = ends::ogg_pages(&mut input).map_err(read_err)?;
+                    let pages = ends::ogg_pages_of(&mut input, path).map_err(read_err)?;
                     if let Some(e) = ogg_refusal(path, pages.clone()) {
                         return Err(e);
                     }
