@@ -121,6 +121,11 @@ pub struct AbxRecord {
     /// The seed of the hidden choices, when one was given (reproducible, not blind to its author).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// The headphone correction both sides were heard through (its file, and the target of a
+    /// fitted measurement), when there was one: sessions through different EQs are not one
+    /// comparison, and `--summary` does not pool them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headphones: Option<String>,
 }
 
 /// `<data dir>/iemsim/abx-log.jsonl`, e.g. `~/.local/share/iemsim/abx-log.jsonl` on Linux.

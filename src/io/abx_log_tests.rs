@@ -24,6 +24,7 @@ fn record(k: u32) -> AbxRecord {
         p_value: 1.0,
         completed: false,
         seed: None,
+        headphones: None,
     }
 }
 

@@ -1057,3 +1057,46 @@ fn make_multitone_into(path: &Path, secs: f64) {
     let made = make_multitone(tmp.path(), secs);
     fs::copy(made, path).unwrap();
 }
+
+/// The log says which headphone correction a session was heard through (it had no trace of a
+/// remembered one), and `--summary` pools only sessions heard alike.
+#[test]
+fn the_log_names_the_headphone_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("abx.jsonl");
+    let hp = dir.path().join("hp.txt");
+    std::fs::write(
+        &hp,
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let (wav_s, log_s, hp_s) = (
+        wav.to_str().unwrap(),
+        log.to_str().unwrap(),
+        hp.to_str().unwrap(),
+    );
+    let base = [
+        "abx",
+        wav_s,
+        "--no-tui",
+        "--trials",
+        "2",
+        "--answers",
+        "a,a",
+    ];
+    for extra in [&["--headphones", hp_s][..], &[]] {
+        let mut args = base.to_vec();
+        args.extend(["--log", log_s]);
+        args.extend(extra);
+        let o = iemsim(&args, dir.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let lines = log_lines(&log);
+    assert_eq!(lines[0]["headphones"].as_str(), Some(hp_s));
+    assert!(lines[1].get("headphones").is_none(), "{}", lines[1]);
+    let o = iemsim(&["abx", "--summary", log_s, "--json"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let s: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["pairs"].as_array().unwrap().len(), 2, "{s}");
+}

@@ -38,6 +38,8 @@ pub struct Setup {
     pub profile_b: Profile,
     pub trials: u32,
     pub seed: Option<u64>,
+    /// The headphone correction's label (given, or remembered by `config set`).
+    pub headphones: Option<String>,
     pub log_path: PathBuf,
     pub json: bool,
     /// Use the loudness cache (not `--no-cache`).
@@ -148,6 +150,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         profile_b,
         trials: args.trials,
         seed: args.seed,
+        headphones: hp.as_ref().map(|c| c.label.clone()),
         log_path,
         json: args.report.json,
         cache: !args.no_cache,
@@ -382,6 +385,7 @@ pub fn finish_session(
         p_value: session.p_value(),
         completed: session.finished(),
         seed: setup.seed,
+        headphones: setup.headphones.clone(),
     };
     let logged = abx_log::append(&setup.log_path, &record).map_err(Into::into);
     (record, logged)

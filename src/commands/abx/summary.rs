@@ -6,7 +6,8 @@
 //! by P(X ≥ k), X ~ Binomial(n, 1/2) — not by combining the sessions' p-values, which would
 //! not be a p-value of anything. Only completed sessions are pooled, as only completed sessions
 //! get a verdict (stopping early when ahead makes a score look better than it is); abandoned
-//! ones are listed and marked. A pair is the same two profiles in either order.
+//! ones are listed and marked. A pair is the same two profiles in either order, heard through
+//! the same headphone correction (or none).
 
 use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
@@ -22,6 +23,8 @@ pub struct SessionRow {
     pub file: String,
     pub profile_a: String,
     pub profile_b: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headphones: Option<String>,
     pub k: u32,
     pub n: u32,
     pub p_value: f64,
@@ -33,6 +36,9 @@ pub struct SessionRow {
 pub struct PairRow {
     /// The two profiles, in the order first seen.
     pub profiles: [String; 2],
+    /// The headphone correction they were heard through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headphones: Option<String>,
     pub sessions: usize,
     /// Distinct input files among those sessions.
     pub files: usize,
@@ -84,6 +90,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
             file: r.file.clone(),
             profile_a: r.profile_a.clone(),
             profile_b: r.profile_b.clone(),
+            headphones: r.headphones.clone(),
             k,
             n,
             p_value,
@@ -93,8 +100,9 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
     let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
     for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| r.completed) {
         let same = |p: &PairRow| {
-            (p.profiles[0] == r.profile_a && p.profiles[1] == r.profile_b)
-                || (p.profiles[0] == r.profile_b && p.profiles[1] == r.profile_a)
+            p.headphones == r.headphones
+                && ((p.profiles[0] == r.profile_a && p.profiles[1] == r.profile_b)
+                    || (p.profiles[0] == r.profile_b && p.profiles[1] == r.profile_a))
         };
         let at = match pairs.iter().position(|(p, _)| same(p)) {
             Some(i) => i,
@@ -102,6 +110,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
                 pairs.push((
                     PairRow {
                         profiles: [r.profile_a.clone(), r.profile_b.clone()],
+                        headphones: r.headphones.clone(),
                         sessions: 0,
                         files: 0,
                         k: 0,
@@ -167,6 +176,11 @@ pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
     print_text(&path, &summary, read.torn_tail)
 }
 
+/// ` (through HP)` after a pair heard through a headphone correction.
+fn through(headphones: Option<&str>) -> String {
+    headphones.map_or(String::new(), |h| format!(" (through {})", printable(h)))
+}
+
 fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
     let shown = printable(&path.display().to_string());
     if s.sessions.is_empty() {
@@ -182,7 +196,10 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
     let pairs: Vec<String> = s
         .sessions
         .iter()
-        .map(|r| format!("{} / {}", printable(&r.profile_a), printable(&r.profile_b)))
+        .map(|r| {
+            let pair = format!("{} / {}", printable(&r.profile_a), printable(&r.profile_b));
+            pair + &through(r.headphones.as_deref())
+        })
         .collect();
     let fw = files.iter().map(|f| width(f)).max().unwrap_or(4).max(4);
     let pw = pairs.iter().map(|p| width(p)).max().unwrap_or(5).max(5);
@@ -209,9 +226,10 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         outln!("pooled per pair (completed sessions; every answered trial counts once):")?;
         for p in &s.pairs {
             outln!(
-                "  {} / {}: {} on {}, {}/{} correct, p = {}{}",
+                "  {} / {}{}: {} on {}, {}/{} correct, p = {}{}",
                 printable(&p.profiles[0]),
                 printable(&p.profiles[1]),
+                through(p.headphones.as_deref()),
                 crate::ui::fmt::count(p.sessions, "session"),
                 crate::ui::fmt::count(p.files, "file"),
                 p.k,
@@ -310,6 +328,7 @@ mod tests {
             p_value: binomial_p_at_least(k, n, 0.5),
             completed,
             seed: None,
+            headphones: None,
         }
     }
 
@@ -331,6 +350,25 @@ mod tests {
         assert!((p.p_value - exact).abs() < 1e-12, "{}", p.p_value);
         assert!((p.p_value - 0.108).abs() < 0.001);
         assert!(!p.significant);
+    }
+
+    /// Sessions heard through different headphone corrections (or one and none) are different
+    /// comparisons: once pooled into one score, whatever EQ was remembered at the time.
+    #[test]
+    fn sessions_through_other_headphones_are_not_pooled() {
+        let mut through = record("ba", "dd", 10, 16, true, "h");
+        through.headphones = Some("/eq/hd600.txt".into());
+        let rs = [
+            record("ba", "dd", 6, 16, true, "h"),
+            through.clone(),
+            through,
+        ];
+        let s = summarise(&rs);
+        assert_eq!(s.pairs.len(), 2);
+        assert_eq!((s.pairs[0].headphones.as_deref(), s.pairs[0].n), (None, 16));
+        let p = &s.pairs[1];
+        assert_eq!(p.headphones.as_deref(), Some("/eq/hd600.txt"));
+        assert_eq!((p.k, p.n, p.sessions), (20, 32, 2));
     }
 
     #[test]
