@@ -63,7 +63,8 @@ pub struct HeadphoneArgs {
     /// `iemsim config set headphones FILE`.
     #[arg(long, value_name = "FILE")]
     pub headphones: Option<PathBuf>,
-    /// Target for a headphones measurement .csv [default: harman-over-ear-2018]
+    /// Target for a headphones measurement .csv [default: the one remembered by `iemsim config set
+    /// headphone-target`, else harman-over-ear-2018]
     #[arg(
         long,
         value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv"

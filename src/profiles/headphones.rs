@@ -60,18 +60,22 @@ impl From<HeadphonesError> for Error {
 
 /// The correction a command applies: `--headphones FILE` if given, else the remembered one
 /// (`iemsim config set headphones FILE`) unless `disabled` (`--no-headphones`); `None` for none.
-/// `target` (`--headphone-target`) overrides the remembered target for a measurement CSV.
+/// A measurement CSV, given or remembered, is corrected to `target` (`--headphone-target`), else
+/// to the remembered target (`config set headphone-target`): a given `.csv` once ignored the
+/// remembered target and was fitted to harman-over-ear-2018.
 pub fn choose(
     explicit: Option<&Path>,
     target: Option<&str>,
     disabled: bool,
     rate_hz: Option<f64>,
 ) -> Result<Option<Correction>, HeadphonesError> {
-    if let Some(path) = explicit {
-        return Correction::load(path, target, rate_hz, Source::Argument).map(Some);
-    }
-    if disabled {
-        return Ok(None);
+    match explicit {
+        // Only a given measurement without --headphone-target needs the remembered settings.
+        Some(path) if target.is_some() || !is_csv(path) => {
+            return Correction::load(path, target, rate_hz, Source::Argument).map(Some)
+        }
+        None if disabled => return Ok(None),
+        _ => {}
     }
     // A config folder this user may not read (another user's HOME, a sandbox) remembers nothing for
     // this run; so does a config.toml that cannot be read (a FIFO, a device, over 1 MB), with a
@@ -87,13 +91,21 @@ pub fn choose(
         Err(super::settings::SettingsError::NoFolder) => super::settings::Settings::default(),
         r => r?,
     };
-    match s.headphones {
-        Some(path) => {
-            let target = target.or(s.headphone_target.as_deref());
+    let target = target.or(s.headphone_target.as_deref());
+    match (explicit, s.headphones) {
+        (Some(path), _) => Correction::load(path, target, rate_hz, Source::Argument).map(Some),
+        (None, Some(path)) => {
             Correction::load(&path, target, rate_hz, Source::Remembered).map(Some)
         }
-        None => Ok(None),
+        (None, None) => Ok(None),
     }
+}
+
+/// A measurement (`.csv`, any case), not an EQ.
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// The filters that bring the listener's headphones to the reference, and where they came from.
@@ -145,11 +157,7 @@ impl Correction {
                 remembered: source == Source::Remembered,
             });
         }
-        let is_csv = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if is_csv {
+        if is_csv(path) {
             let target = target.unwrap_or(DEFAULT_TARGET);
             let m = measurement::read(path)?;
             let band = (

@@ -213,6 +213,33 @@ fn config_keeps_every_target_name_as_a_name() {
     }
 }
 
+/// A remembered target applies to a measurement given with `--headphones` too: it was fitted to
+/// harman-over-ear-2018 whatever `config set headphone-target` said.
+#[test]
+fn a_given_measurement_takes_the_remembered_target() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let filters = |extra: &[&str]| {
+        let mut args = vec!["ba", "--headphones", csv];
+        args.extend_from_slice(extra);
+        show_json(d, &args)["profile"]["filters"].clone()
+    };
+    let over_ear = filters(&["--headphone-target", "harman-over-ear-2018"]);
+    let in_ear = filters(&["--headphone-target", "harman-in-ear-2019"]);
+    assert_ne!(over_ear, in_ear);
+    ok(iemsim(
+        d,
+        &["config", "set", "headphone-target", "harman-in-ear-2019"],
+    ));
+    assert_eq!(filters(&[]), in_ear);
+    // The option still wins over the remembered target.
+    assert_eq!(
+        filters(&["--headphone-target", "harman-over-ear-2018"]),
+        over_ear
+    );
+}
+
 #[test]
 fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
     let dir = tempfile::tempdir().expect("tmp");
