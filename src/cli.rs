@@ -230,10 +230,11 @@ pub enum ConfigCommand {
         key: String,
         value: String,
     },
-    /// Print the remembered value (nothing, exit 0, when none).
+    /// Print the remembered value (nothing, exit 0, when none); without KEY, every key as
+    /// `KEY = VALUE` (`(not set)` for none).
     Get {
         #[arg(value_parser = ["headphones", "headphone-target"])]
-        key: String,
+        key: Option<String>,
     },
     /// Forget a value.
     Unset {

@@ -12,12 +12,17 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
     let done;
     match &args.command {
         ConfigCommand::Get { key } => {
-            let v = match key.as_str() {
-                "headphones" => s.headphones.map(|p| p.display().to_string()),
-                _ => s.headphone_target,
-            };
-            if let Some(v) = v {
-                outln!("{v}")?;
+            let headphones = s.headphones.map(|p| p.display().to_string());
+            let all = [
+                ("headphones", headphones),
+                ("headphone-target", s.headphone_target),
+            ];
+            for (k, v) in all {
+                match (key.as_deref(), v) {
+                    (None, v) => outln!("{k} = {}", v.as_deref().unwrap_or("(not set)"))?,
+                    (Some(want), Some(v)) if want == k => outln!("{v}")?,
+                    _ => {}
+                }
             }
             return Ok(());
         }

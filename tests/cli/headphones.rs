@@ -209,6 +209,14 @@ fn config_keeps_every_target_name_as_a_name() {
         let o = ok(iemsim(d, &["config", "get", "headphone-target"]));
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), name);
         ok(iemsim(d, &["config", "set", "headphones", csv]));
+        // Without a key, every setting (there was no way to see them all but config.toml).
+        let o = ok(iemsim(d, &["config", "get"]));
+        let all = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(
+            all.contains(&format!("\nheadphone-target = {name}\n")),
+            "{all}"
+        );
+        assert!(all.starts_with("headphones = /"), "{all}");
         ok(iemsim(d, &["show", "ba", "--json"]));
     }
 }
