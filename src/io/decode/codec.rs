@@ -122,7 +122,7 @@ impl CodecReader {
                 .default_track(TrackType::Audio)
                 .ok_or_else(|| DecodeError::NotAudio {
                     path: p(),
-                    detail: format!("a {container} file without an audio track"),
+                    detail: format!("{} file without an audio track", container_words(container)),
                 })?;
         let track_id = track.id;
         let frames = track.num_frames;
@@ -440,11 +440,11 @@ impl CodecReader {
             // exited 1, a machine failure, for this).
             SymError::IoError(source) => DecodeError::Corrupt {
                 path,
-                detail: format!("{doing}: {source}"),
+                detail: plain(format!("{doing}: {source}")),
             },
             SymError::DecodeError(m) => DecodeError::Corrupt {
                 path,
-                detail: format!("{doing}: {m}"),
+                detail: plain(format!("{doing}: {m}")),
             },
             SymError::Unsupported(m) => DecodeError::Unsupported {
                 path,
@@ -452,10 +452,40 @@ impl CodecReader {
             },
             other => DecodeError::Corrupt {
                 path,
-                detail: format!("{doing}: {other}"),
+                detail: plain(format!("{doing}: {other}")),
             },
         }
     }
+}
+
+/// A container as a user names it, with its article: symphonia's short names are its own
+/// (`a isomp4 file` was what a damaged M4A's message said).
+fn container_words(short: &str) -> String {
+    let name = match short {
+        "isomp4" => "MP4",
+        "ogg" => "Ogg",
+        "flac" => "FLAC",
+        "wav" | "riff" => "WAV",
+        "aiff" => "AIFF",
+        "caf" => "CAF",
+        "mkv" | "matroska" => "Matroska",
+        "adts" => "AAC (ADTS)",
+        "mp3" | "mpa" => "MP3",
+        other => other,
+    };
+    let spoken_vowel = matches!(name, "MP4" | "MP3" | "Ogg" | "AIFF" | "AAC (ADTS)");
+    let article = if spoken_vowel || name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
+/// A decoder's message with symphonia's own name of the MP4 reader (`isomp4: missing stco
+/// entry`) said as a user would (`MP4: …`).
+fn plain(message: String) -> String {
+    message.replace("isomp4:", "MP4:")
 }
 
 /// The container of `input` as symphonia recognises it (by its bytes, the extension a hint);
