@@ -82,11 +82,41 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
 
-/// Writes `args` and a newline to stderr, control characters escaped, ignoring write errors.
+/// A word (a run without white space) longer than this is cut in a diagnostic: no path comes
+/// near it, and a message quoting a file's 500,000-character value was one 500 KB line.
+const WORD_MAX: usize = 1000;
+
+/// `s` with each word over [`WORD_MAX`] characters cut to its first 80 and a count of the rest.
+fn bounded(s: &str) -> Cow<'_, str> {
+    if s.len() <= WORD_MAX {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(WORD_MAX);
+    let mut rest = s;
+    while !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let n = word.chars().count();
+        if n > WORD_MAX {
+            out.extend(word.chars().take(80));
+            let _ = write!(out, "…({} more characters)", n - 80);
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[end..];
+        let space = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+    }
+    Cow::Owned(out)
+}
+
+/// Writes `args` and a newline to stderr, control characters escaped, very long words cut,
+/// ignoring write errors.
 pub fn line(args: fmt::Arguments<'_>) {
     let text = fmt::format(args);
     let mut e = std::io::stderr().lock();
-    let _ = e.write_all(printable(&text).as_bytes());
+    let _ = e.write_all(bounded(&printable(&text)).as_bytes());
     let _ = e.write_all(b"\n");
     let _ = e.flush();
 }
@@ -101,8 +131,25 @@ pub(crate) use diag;
 
 #[cfg(test)]
 mod tests {
-    use super::{escaped, json_opt_path, json_path, one_line, printable};
+    use super::{bounded, escaped, json_opt_path, json_path, one_line, printable};
     use std::borrow::Cow;
+
+    #[test]
+    fn a_huge_word_is_cut_and_the_rest_kept() {
+        let junk = "(".repeat(500_000);
+        let msg = format!("x.toml:13: unknown filter type 'peaking{junk}'; the types are PK, LS");
+        let out = bounded(&msg);
+        assert!(out.len() < 400, "{}", out.len());
+        assert!(out.starts_with("x.toml:13: unknown filter type 'peaking((("));
+        assert!(
+            out.contains("…(499930 more characters) the types are PK, LS"),
+            "{out}"
+        );
+        // Ordinary lines, and long ones of ordinary words, are untouched.
+        let long = "word ".repeat(1000);
+        assert!(matches!(bounded(&long), Cow::Owned(ref s) if *s == long));
+        assert!(matches!(bounded("a b"), Cow::Borrowed("a b")));
+    }
 
     /// A path that is not UTF-8 serialises (serde_json refused it), its stray bytes as `%XX`;
     /// a UTF-8 one as it is.
