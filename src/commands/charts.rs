@@ -48,7 +48,9 @@ pub fn check_destination(path: &Path, replace: bool) -> Result<()> {
 /// one that appeared meanwhile is not.
 pub fn write(path: &Path, chart: &Chart, size: Size, replace: bool) -> Result<()> {
     let format = format_of(path)?;
-    let bytes = plot::render(chart, size, format)?;
+    // A PNG carries iemsim's mark, as its audio outputs do: a demo export run again replaces
+    // its own charts and refuses someone's picture that only has a chart's name.
+    let bytes = plot::render(chart, size, format, &crate::io::tags::mark())?;
     let cannot = |e: std::io::Error| crate::error::output_error(path, "cannot write", e);
     let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
     file.write_all(&bytes).map_err(cannot)?;

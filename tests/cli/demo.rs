@@ -377,3 +377,65 @@ fn json_without_export_is_refused() {
     assert!(err.contains("--export"), "{err}");
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
+
+/// The tester's `README.md` ("my notes") in the export folder was replaced by `--force`, and the
+/// refusal without it called the file "this demo's". Now only the demo's own earlier files (the
+/// WAVs and charts by iemsim's mark, the README by its last line) and empty ones are replaced;
+/// anything else is refused by name before a file is written, with or without --force.
+#[test]
+fn force_replaces_only_the_demos_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sib");
+    let d = dir.to_str().unwrap();
+    let run = |force: bool| {
+        let mut args = vec!["demo", "sibilance", "--export", d, "--no-headphones"];
+        if force {
+            args.push("--force");
+        }
+        iemsim(&args, None)
+    };
+    let refused = |force: bool, names: &[&str]| {
+        let before = snapshot(&dir);
+        let o = run(force);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "force {force}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("iemsim did not write"), "{err}");
+        for n in names {
+            assert!(err.contains(n), "{n} not named: {err}");
+        }
+        assert_eq!(snapshot(&dir), before, "force {force}: the folder changed");
+    };
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("README.md"), "my notes\n").unwrap();
+    refused(false, &["README.md"]);
+    refused(true, &["README.md"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("README.md")).unwrap(),
+        "my notes\n"
+    );
+
+    // An empty file holds nothing to lose.
+    fs::write(dir.join("README.md"), "").unwrap();
+    assert!(run(true).status.success());
+    let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("# iemsim demo"), "{readme}");
+    // Its own files: refused without --force as the demo's own, replaced with it.
+    let o = run(false);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("11 of this demo's files") && err.contains("earlier `iemsim demo`"));
+    assert!(run(true).status.success());
+    assert_eq!(fs::read_to_string(dir.join("README.md")).unwrap(), readme);
+
+    // Notes added to its README, and a picture of the user's at a chart's name: theirs now.
+    fs::write(
+        dir.join("README.md"),
+        format!("{readme}\nMy notes on part 2.\n"),
+    )
+    .unwrap();
+    let chart = "01-neutral-vs-sibilance.response.png";
+    fs::write(dir.join(chart), b"\x89PNG not iemsim's").unwrap();
+    refused(true, &["README.md", chart]);
+    refused(false, &["README.md", chart, "earlier `iemsim demo`"]);
+}
