@@ -140,6 +140,30 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     }
 }
 
+/// What a profile's curve, column or side is called when it plays through a headphone
+/// correction: `NAME + headphone EQ` (`show --plot`, `analyze`, the demos alike).
+pub const THROUGH_HEADPHONES: &str = " + headphone EQ";
+
+/// Relabels a [`responses`] chart whose profiles play through the headphone correction `hp`:
+/// the title, the subtitle and every profile's curve say so. Without it a curve holding the
+/// correction's bump read "neutral", under a subtitle calling it the profile's deviation from
+/// the target.
+pub fn through_headphones(
+    chart: &mut Chart,
+    hp: &crate::profiles::headphones::Correction,
+    rate: f64,
+) {
+    chart.title.push_str(THROUGH_HEADPHONES);
+    chart.subtitle = format!(
+        "Every curve as it plays: through the headphone correction {} (computed at {} kHz)",
+        hp.profile.name,
+        rate / 1000.0
+    );
+    for curve in chart.curves.iter_mut().skip(1) {
+        curve.label.push_str(THROUGH_HEADPHONES);
+    }
+}
+
 /// A measurement CSV (AutoEq's `frequency,raw` and its variants, read by `io::measurement`) as
 /// its deviation from `target` (`harman-in-ear-2019`, `harman-over-ear-2018` for headphones, or
 /// a target CSV), both normalised to 0 dB over 0.5-2 kHz: the same `dsp::deviation` the

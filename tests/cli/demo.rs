@@ -439,3 +439,72 @@ fn force_replaces_only_the_demos_own_files() {
     refused(true, &["README.md", chart]);
     refused(false, &["README.md", chart, "earlier `iemsim demo`"]);
 }
+
+/// A remembered headphone correction (`config set headphones`) changed the demo's audio and
+/// numbers, but the README, the table and the `--json` report never said so: the table read
+/// "A: neutral" over a column holding the correction's +3 dB at 1 kHz. Now the sides are
+/// `NAME + headphone EQ`, the README names the correction file in one line, and the report has a
+/// `headphones` field (null without one), as `analyze` has.
+#[test]
+fn a_remembered_headphone_correction_is_named_in_the_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hp = tmp.path().join("hp.txt");
+    fs::write(
+        &hp,
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .env("IEMSIM_CONFIG_DIR", tmp.path())
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run iemsim");
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        o
+    };
+    run(&["config", "set", "headphones", hp.to_str().unwrap()]);
+    let export = |name: &str, extra: &[&str]| -> Value {
+        let dir = tmp.path().join(name);
+        let args = [
+            &["demo", "bass", "--export", dir.to_str().unwrap(), "--json"],
+            extra,
+        ]
+        .concat();
+        serde_json::from_slice(&run(&args).stdout).expect("JSON")
+    };
+    let through = export("dh", &[]);
+    let plain = export("plain", &["--no-headphones"]);
+    assert!(
+        s(&through["headphones"]).ends_with("hp.txt"),
+        "{}",
+        through["headphones"]
+    );
+    assert_eq!(plain["headphones"], Value::Null);
+    // The numbers went through it: neutral's filters are the correction's +3 dB at 1 kHz.
+    let neutral_30 = |r: &Value| f(&r["parts"][0]["numbers"][0]["filters_db"]);
+    assert_eq!(
+        s(&through["parts"][0]["numbers"][0]["measure"]),
+        "30 Hz re 1 kHz"
+    );
+    assert!(
+        (neutral_30(&through) + 3.0).abs() < 0.1,
+        "{}",
+        neutral_30(&through)
+    );
+    assert!(neutral_30(&plain).abs() < 1e-6);
+    let readme = fs::read_to_string(s(&through["readme"])).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("Headphone correction: "))
+        .unwrap_or_else(|| panic!("no line names the correction:\n{readme}"));
+    assert!(line.contains(hp.to_str().unwrap()), "{line}");
+    assert!(readme.contains("| A: neutral + headphone EQ | B: bass-rolloff + headphone EQ |"));
+    assert!(readme.contains("A = ba + headphone EQ"));
+    let plain_readme = fs::read_to_string(s(&plain["readme"])).unwrap();
+    assert!(
+        !plain_readme.contains("headphone EQ") && !plain_readme.contains("Headphone correction")
+    );
+    assert!(plain_readme.contains("| A: neutral | B: bass-rolloff |"));
+}

@@ -45,6 +45,9 @@ struct JsonReport<'a> {
     dir: &'a Path,
     #[serde(serialize_with = "crate::io::diag::json_path")]
     readme: PathBuf,
+    /// The headphone correction both sides of every part went through (given or remembered),
+    /// whose sides the README, table and charts label `NAME + headphone EQ`; null without one.
+    headphones: Option<String>,
     parts: &'a [RenderedPart],
 }
 
@@ -73,7 +76,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
         .iter()
         .map(|p| render_part(p, dir, args.force, hp.as_ref()))
         .collect::<Result<Vec<_>>>()?;
-    let readme = report::readme(args.kind, &rendered);
+    let readme = report::readme(args.kind, &rendered, hp.as_ref());
     let readme_path = dir.join("README.md");
     write_text(&readme_path, &readme, args.force)?;
     if args.report.json {
@@ -83,6 +86,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
             intro: super::intro(args.kind),
             dir,
             readme: readme_path,
+            headphones: hp.as_ref().map(|c| c.label.clone()),
             parts: &rendered,
         };
         outln!("{}", serde_json::to_string_pretty(&r)?)?;

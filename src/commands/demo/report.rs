@@ -3,6 +3,7 @@
 
 use super::part::RenderedPart;
 use super::DemoKind;
+use crate::profiles::headphones::Correction;
 use crate::ui::fmt::markdown_table;
 use std::fmt::Write;
 use std::path::Path;
@@ -23,8 +24,8 @@ pub fn numbers_table(part: &RenderedPart) -> String {
     }
     let headers = [
         "dB".to_string(),
-        format!("A: {}", part.a),
-        format!("B: {}", part.b),
+        format!("A: {}", part.side_label(&part.a)),
+        format!("B: {}", part.side_label(&part.b)),
         "A change / filters".to_string(),
         "B change / filters".to_string(),
     ];
@@ -56,11 +57,23 @@ pub fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The README of an exported demo: title, intro, then per part its text, files and numbers.
-pub fn readme(kind: DemoKind, parts: &[RenderedPart]) -> String {
+/// The README of an exported demo: title, intro, then per part its text, files and numbers;
+/// with a headphone correction `hp`, one line naming it.
+pub fn readme(kind: DemoKind, parts: &[RenderedPart], hp: Option<&Correction>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# iemsim demo: {}\n", super::title(kind));
     let _ = writeln!(s, "{}\n", super::intro(kind));
+    if let Some(c) = hp {
+        // A remembered correction is easy to forget, and it moves every number: say so once.
+        let _ = writeln!(
+            s,
+            "Headphone correction: {} ({}), before both sides of every part: the files, the \
+charts and the numbers tables include it (sides marked \"+ headphone EQ\"); the figures quoted in \
+the text are the profiles' own, without it.\n",
+            c.label,
+            c.summary()
+        );
+    }
     let _ = writeln!(
         s,
         "Play each part's A and B files in turn (they are loudness-matched), or run `iemsim demo {}` \
@@ -82,16 +95,17 @@ to flip between them live.\n",
         ] {
             let _ = writeln!(
                 s,
-                "- `{}`: {side} = {profile} (output gain {} dB)",
+                "- `{}`: {side} = {} (output gain {} dB)",
                 file_name(path),
+                p.side_label(profile),
                 db(gain)
             );
         }
         let _ = writeln!(
             s,
             "\n![{} and {}: magnitude responses]({})\n",
-            p.a,
-            p.b,
+            p.side_label(&p.a),
+            p.side_label(&p.b),
             file_name(&p.files.response_png)
         );
         let _ = writeln!(
