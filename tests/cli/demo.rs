@@ -508,3 +508,147 @@ fn a_remembered_headphone_correction_is_named_in_the_export() {
     );
     assert!(plain_readme.contains("| A: neutral | B: bass-rolloff |"));
 }
+
+/// The largest peak `show --json` lists for each of `names` between `lo` and `hi` Hz, at the
+/// demo material's rate: (dB, Hz), and each profile's description.
+fn show_peaks(names: &[&str], lo: f64, hi: f64) -> Vec<(f64, f64, String)> {
+    let args = [
+        &["show"],
+        names,
+        &["--json", "--rate", "44100", "--no-headphones"],
+    ]
+    .concat();
+    let o = iemsim(&args, None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let j: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    j.as_array()
+        .expect("one entry per profile")
+        .iter()
+        .map(|p| {
+            let (db, hz) = p["extrema"]
+                .as_array()
+                .expect("extrema")
+                .iter()
+                .filter(|e| e["kind"] == "peak" && (lo..hi).contains(&f(&e["hz"])))
+                .map(|e| (f(&e["db"]), f(&e["hz"])))
+                .fold(
+                    (f64::NEG_INFINITY, 0.0),
+                    |m, x| if x.0 > m.0 { x } else { m },
+                );
+            (db, hz, s(&p["profile"]["description"]).to_string())
+        })
+        .collect()
+}
+
+/// What the demo texts and descriptions say, checked against the responses `show` and the export
+/// compute: "the DD is fuller around 200 Hz" (ba and dd both peak at +3.7 dB there), a BA peak
+/// "near 8 kHz" / "near 8.5 kHz" (`show ba`: 8.14 kHz), filters "comparable with the class means"
+/// and a hybrid with "+1.6 at 9-16 kHz" (its profile gives +0.1 there).
+#[test]
+fn demo_texts_state_what_the_profiles_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let treble = show_peaks(&["ba", "dd"], 5000.0, 12_000.0);
+    let hump = show_peaks(&["ba", "dd"], 100.0, 500.0);
+    let near = |(db, hz): (f64, f64)| match hz >= 1000.0 {
+        true => format!("{db:+.1} dB near {:.1} kHz", hz / 1000.0),
+        false => format!("{db:+.1} dB near {:.0} Hz", (hz / 10.0).round() * 10.0),
+    };
+    for (db, hz, description) in &treble {
+        let said = format!("peak near {:.1} kHz", hz / 1000.0);
+        assert!(
+            description.contains(&said),
+            "{said}: {description} ({db} dB)"
+        );
+    }
+    assert!(hump[1]
+        .2
+        .contains(&format!("({})", near((hump[1].0, hump[1].1)))));
+
+    let sig = export_json("signatures", &tmp.path().join("sig"), None);
+    let part = |i: usize| s(&sig["parts"][i]["text"]).to_string();
+    assert!(part(1).contains(&format!(
+        "({} in the profile)",
+        near((treble[0].0, treble[0].1))
+    )));
+    assert!(part(2).contains(&format!(
+        "({} in the profile)",
+        near((treble[1].0, treble[1].1))
+    )));
+    let humps = format!(
+        "hump, {}, is as high as the BA's, {}",
+        near((hump[1].0, hump[1].1)),
+        near((hump[0].0, hump[0].1))
+    );
+    assert!(part(2).contains(&humps), "{humps}: {}", part(2));
+    // Band by band, the class profiles' filters (parts 2-4, side B) against the class means in
+    // the intro's table: where they differ by more than half a dB, the intro gives the figures.
+    let intro = s(&sig["intro"]);
+    let filters = |i: usize, band: &str| {
+        let numbers = sig["parts"][i]["numbers"].as_array().unwrap();
+        let n = numbers
+            .iter()
+            .find(|n| n["profile"] == sig["parts"][i]["b"] && s(&n["measure"]).starts_with(band))
+            .unwrap_or_else(|| panic!("part {i}: no {band}"));
+        f(&n["filters_db"])
+    };
+    let rows: Vec<Vec<f64>> = ["| BA (n=10)", "| DD (n=10)", "| hybrid (n=10)"]
+        .iter()
+        .map(|row| {
+            let line = intro.lines().find(|l| l.starts_with(row)).expect(row);
+            line.split('|')
+                .skip(2)
+                .filter_map(|c| c.split('±').next()?.trim().parse().ok())
+                .collect()
+        })
+        .collect();
+    let bands = [
+        "20-60 Hz",
+        "60-250 Hz",
+        "250 Hz-2 kHz",
+        "2-5 kHz",
+        "5-9 kHz",
+        "9-16 kHz",
+    ];
+    let mut unfollowed = 0;
+    for (b, band) in bands.iter().enumerate() {
+        let got: Vec<f64> = (1..4).map(|i| filters(i, &format!("{band} re"))).collect();
+        if (0..3).all(|k| (got[k] - rows[k][b]).abs() <= 0.5) {
+            continue;
+        }
+        unfollowed += 1;
+        let said = format!(
+            "at {band} the BA, DD and hybrid profiles give {:+.1}, {:+.1} and {:+.1} dB",
+            got[0], got[1], got[2]
+        );
+        assert!(intro.contains(&said), "{said}: {intro}");
+    }
+    assert!(unfollowed > 0, "the check found nothing to check");
+    let vh = filters(3, "9-16 kHz re");
+    let said = format!("gives only {vh:+.1} dB at 9-16 kHz");
+    assert!(part(3).contains(&said), "{said}: {}", part(3));
+
+    // The bass demo's BA against DD, from its own filters figures (relative to 1 kHz).
+    let bass = export_json("bass", &tmp.path().join("bass"), None);
+    let p = &bass["parts"][1];
+    let at = |profile: &str, m: &str| {
+        let numbers = p["numbers"].as_array().unwrap();
+        let n = numbers
+            .iter()
+            .find(|n| n["profile"] == profile && n["measure"] == m);
+        f(&n.expect("measure")["filters_db"])
+    };
+    let more = |m: &str| at("dd", m) - at("ba", m);
+    let said = format!(
+        "{:+.1} dB more than the BA at 30 Hz, {:+.1} at 100 Hz",
+        more("30 Hz re 1 kHz"),
+        more("100 Hz re 1 kHz")
+    );
+    let text = s(&p["text"]);
+    assert!(text.contains(&said), "{said}: {text}");
+    let humps = format!(
+        "hump (BA {}, DD {})",
+        near((hump[0].0, hump[0].1)),
+        near((hump[1].0, hump[1].1))
+    );
+    assert!(text.contains(&humps), "{humps}: {text}");
+}
