@@ -48,7 +48,9 @@ pub fn check_destination(path: &Path, replace: bool) -> Result<()> {
 /// one that appeared meanwhile is not.
 pub fn write(path: &Path, chart: &Chart, size: Size, replace: bool) -> Result<()> {
     let format = format_of(path)?;
-    let bytes = plot::render(chart, size, format)?;
+    // A PNG carries iemsim's mark, as its audio outputs do: a demo export run again replaces
+    // its own charts and refuses someone's picture that only has a chart's name.
+    let bytes = plot::render(chart, size, format, &crate::io::tags::mark())?;
     let cannot = |e: std::io::Error| crate::error::output_error(path, "cannot write", e);
     let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
     file.write_all(&bytes).map_err(cannot)?;
@@ -135,6 +137,30 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
         y_label: "Gain re neutral (dB)".into(),
         y_range: None,
         curves,
+    }
+}
+
+/// What a profile's curve, column or side is called when it plays through a headphone
+/// correction: `NAME + headphone EQ` (`show --plot`, `analyze`, the demos alike).
+pub const THROUGH_HEADPHONES: &str = " + headphone EQ";
+
+/// Relabels a [`responses`] chart whose profiles play through the headphone correction `hp`:
+/// the title, the subtitle and every profile's curve say so. Without it a curve holding the
+/// correction's bump read "neutral", under a subtitle calling it the profile's deviation from
+/// the target.
+pub fn through_headphones(
+    chart: &mut Chart,
+    hp: &crate::profiles::headphones::Correction,
+    rate: f64,
+) {
+    chart.title.push_str(THROUGH_HEADPHONES);
+    chart.subtitle = format!(
+        "Every curve as it plays: through the headphone correction {} (computed at {} kHz)",
+        hp.profile.name,
+        rate / 1000.0
+    );
+    for curve in chart.curves.iter_mut().skip(1) {
+        curve.label.push_str(THROUGH_HEADPHONES);
     }
 }
 

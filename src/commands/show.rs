@@ -150,20 +150,10 @@ fn plot(
     let size = charts::parse_size(&args.chart.size)?;
     let rate = f64::from(args.rate);
     let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
-    let mut title = format!("Frequency response: {}", names.join(", "));
-    if hp.is_some() {
-        title.push_str(" + headphone EQ");
-    }
+    let title = format!("Frequency response: {}", names.join(", "));
     let mut chart = charts::responses(profiles, rate, &title);
     if let Some(c) = hp {
-        chart.subtitle = format!(
-            "Every curve as it plays: through the headphone correction {} (computed at {} kHz)",
-            c.profile.name,
-            rate / 1000.0
-        );
-        for curve in chart.curves.iter_mut().skip(1) {
-            curve.label.push_str(" + headphone EQ");
-        }
+        charts::through_headphones(&mut chart, c, rate);
     }
     let like = |c: crate::ui::plot::Curve| match hp {
         Some(h) => charts::through_correction(c, &h.profile, rate),

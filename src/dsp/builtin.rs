@@ -80,7 +80,7 @@ fn neutral() -> Profile {
 fn ba() -> Profile {
     profile(
         "ba",
-        "Typical balanced-armature IEM: sub-bass rolled off below ~60 Hz, recessed 2-5 kHz presence, a narrow peak near 8.5 kHz",
+        "Typical balanced-armature IEM: sub-bass rolled off below ~60 Hz, recessed 2-5 kHz presence, a narrow peak near 8.1 kHz",
         &[
             f(LowShelf, 56.0, -4.80, 0.600),
             f(Peaking, 2960.0, -3.91, 1.425),
@@ -102,7 +102,7 @@ fn ba() -> Profile {
 fn dd() -> Profile {
     profile(
         "dd",
-        "Typical dynamic-driver IEM: a little less sub-bass, fuller upper bass around 200 Hz, a treble peak near 8 kHz",
+        "Typical dynamic-driver IEM: a little less sub-bass (less rolled off than ba), the same upper-bass hump as ba (+3.7 dB near 210 Hz), a treble peak near 8.1 kHz",
         &[
             f(LowShelf, 52.0, -3.18, 0.629),
             f(Peaking, 8084.0, 5.73, 5.830),
@@ -225,5 +225,52 @@ mod tests {
                 p.name
             );
         }
+    }
+
+    /// (dB, Hz) of the largest response of `p` between `lo` and `hi` Hz at 48 kHz (`show`'s).
+    fn peak(p: &Profile, lo: f64, hi: f64) -> (f64, f64) {
+        let f = crate::dsp::response::log_grid(lo, hi, 2000);
+        let db = p.response_db(&f, 48_000.0);
+        f.into_iter()
+            .zip(db)
+            .map(|(f, d)| (d, f))
+            .fold(
+                (f64::NEG_INFINITY, 0.0),
+                |m, x| if x.0 > m.0 { x } else { m },
+            )
+    }
+
+    /// What the descriptions say is in the responses: `ba` said "a narrow peak near 8.5 kHz"
+    /// (`show ba`: 8.14 kHz), and `dd` "fuller upper bass around 200 Hz" where `ba` and `dd` peak
+    /// at the same +3.7 dB (224 and 209 Hz).
+    #[test]
+    fn descriptions_agree_with_the_responses() {
+        let by_name = |n: &str| profiles().into_iter().find(|p| p.name == n).unwrap();
+        let (ba, dd) = (by_name("ba"), by_name("dd"));
+        for p in [&ba, &dd] {
+            let (_, hz) = peak(p, 5000.0, 12_000.0);
+            let said = format!("peak near {:.1} kHz", hz / 1000.0);
+            assert!(
+                p.description.contains(&said),
+                "{}: {}",
+                p.name,
+                p.description
+            );
+        }
+        let (ba_db, _) = peak(&ba, 100.0, 500.0);
+        let (dd_db, dd_hz) = peak(&dd, 100.0, 500.0);
+        assert!((ba_db - dd_db).abs() < 0.1, "ba {ba_db} dB, dd {dd_db} dB");
+        let said = format!(
+            "same upper-bass hump as ba ({dd_db:+.1} dB near {:.0} Hz)",
+            (dd_hz / 10.0).round() * 10.0
+        );
+        assert!(dd.description.contains(&said), "{said}: {}", dd.description);
+        // "A little less sub-bass (less rolled off than ba)": below Harman, above ba.
+        let f = crate::dsp::response::log_grid(20.0, 60.0, 20);
+        let (b, d) = (ba.response_db(&f, 48_000.0), dd.response_db(&f, 48_000.0));
+        assert!(
+            d.iter().zip(&b).all(|(d, b)| *d < 0.5 && d > b),
+            "{d:?} vs {b:?}"
+        );
     }
 }

@@ -48,6 +48,29 @@ pub fn not_ours(path: &Path) -> Option<&'static str> {
     }
 }
 
+/// Why a demo export may not replace the file at one of its charts' names (None: it may): it is
+/// empty, or a PNG whose `Software` text chunk carries iemsim's mark (`commands::charts::write`
+/// writes it before the image data), or it is someone's picture, or not a PNG at all.
+pub fn png_not_ours(path: &Path) -> Option<&'static str> {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return None;
+    }
+    // Not blocking: the caller has refused FIFOs already, but a file swapped meanwhile must not
+    // hang the run.
+    let Ok(file) = crate::io::bounded::open_nonblocking(path) else {
+        return Some("it cannot be read to see what wrote it");
+    };
+    let Ok(reader) = png::Decoder::new(std::io::BufReader::new(file)).read_info() else {
+        return Some("it is not a PNG iemsim drew");
+    };
+    let ours = reader
+        .info()
+        .uncompressed_latin1_text
+        .iter()
+        .any(|t| t.keyword == "Software" && crate::io::tags::is_mark(&t.text));
+    (!ours).then_some("it is a PNG without iemsim's mark")
+}
+
 /// Whether the header of a file that does not decode (cut short, damaged) still carries iemsim's
 /// mark: a WAV's `ISFT` chunk or a FLAC's `ENCODER=` comment, both written before the audio.
 fn header_has_mark(path: &Path) -> bool {

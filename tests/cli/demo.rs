@@ -377,3 +377,278 @@ fn json_without_export_is_refused() {
     assert!(err.contains("--export"), "{err}");
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
+
+/// The tester's `README.md` ("my notes") in the export folder was replaced by `--force`, and the
+/// refusal without it called the file "this demo's". Now only the demo's own earlier files (the
+/// WAVs and charts by iemsim's mark, the README by its last line) and empty ones are replaced;
+/// anything else is refused by name before a file is written, with or without --force.
+#[test]
+fn force_replaces_only_the_demos_own_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sib");
+    let d = dir.to_str().unwrap();
+    let run = |force: bool| {
+        let mut args = vec!["demo", "sibilance", "--export", d, "--no-headphones"];
+        if force {
+            args.push("--force");
+        }
+        iemsim(&args, None)
+    };
+    let refused = |force: bool, names: &[&str]| {
+        let before = snapshot(&dir);
+        let o = run(force);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "force {force}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("iemsim did not write"), "{err}");
+        for n in names {
+            assert!(err.contains(n), "{n} not named: {err}");
+        }
+        assert_eq!(snapshot(&dir), before, "force {force}: the folder changed");
+    };
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("README.md"), "my notes\n").unwrap();
+    refused(false, &["README.md"]);
+    refused(true, &["README.md"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("README.md")).unwrap(),
+        "my notes\n"
+    );
+
+    // An empty file holds nothing to lose.
+    fs::write(dir.join("README.md"), "").unwrap();
+    assert!(run(true).status.success());
+    let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("# iemsim demo"), "{readme}");
+    // Its own files: refused without --force as the demo's own, replaced with it.
+    let o = run(false);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("11 of this demo's files") && err.contains("earlier `iemsim demo`"));
+    assert!(run(true).status.success());
+    assert_eq!(fs::read_to_string(dir.join("README.md")).unwrap(), readme);
+
+    // Notes added to its README, and a picture of the user's at a chart's name: theirs now.
+    fs::write(
+        dir.join("README.md"),
+        format!("{readme}\nMy notes on part 2.\n"),
+    )
+    .unwrap();
+    let chart = "01-neutral-vs-sibilance.response.png";
+    fs::write(dir.join(chart), b"\x89PNG not iemsim's").unwrap();
+    refused(true, &["README.md", chart]);
+    refused(false, &["README.md", chart, "earlier `iemsim demo`"]);
+}
+
+/// A remembered headphone correction (`config set headphones`) changed the demo's audio and
+/// numbers, but the README, the table and the `--json` report never said so: the table read
+/// "A: neutral" over a column holding the correction's +3 dB at 1 kHz. Now the sides are
+/// `NAME + headphone EQ`, the README names the correction file in one line, and the report has a
+/// `headphones` field (null without one), as `analyze` has.
+#[test]
+fn a_remembered_headphone_correction_is_named_in_the_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hp = tmp.path().join("hp.txt");
+    fs::write(
+        &hp,
+        "Preamp: -3 dB\nFilter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .env("IEMSIM_CONFIG_DIR", tmp.path())
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("run iemsim");
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+        o
+    };
+    run(&["config", "set", "headphones", hp.to_str().unwrap()]);
+    let export = |name: &str, extra: &[&str]| -> Value {
+        let dir = tmp.path().join(name);
+        let args = [
+            &["demo", "bass", "--export", dir.to_str().unwrap(), "--json"],
+            extra,
+        ]
+        .concat();
+        serde_json::from_slice(&run(&args).stdout).expect("JSON")
+    };
+    let through = export("dh", &[]);
+    let plain = export("plain", &["--no-headphones"]);
+    assert!(
+        s(&through["headphones"]).ends_with("hp.txt"),
+        "{}",
+        through["headphones"]
+    );
+    assert_eq!(plain["headphones"], Value::Null);
+    // The numbers went through it: neutral's filters are the correction's +3 dB at 1 kHz.
+    let neutral_30 = |r: &Value| f(&r["parts"][0]["numbers"][0]["filters_db"]);
+    assert_eq!(
+        s(&through["parts"][0]["numbers"][0]["measure"]),
+        "30 Hz re 1 kHz"
+    );
+    assert!(
+        (neutral_30(&through) + 3.0).abs() < 0.1,
+        "{}",
+        neutral_30(&through)
+    );
+    assert!(neutral_30(&plain).abs() < 1e-6);
+    let readme = fs::read_to_string(s(&through["readme"])).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("Headphone correction: "))
+        .unwrap_or_else(|| panic!("no line names the correction:\n{readme}"));
+    assert!(line.contains(hp.to_str().unwrap()), "{line}");
+    assert!(readme.contains("| A: neutral + headphone EQ | B: bass-rolloff + headphone EQ |"));
+    assert!(readme.contains("A = ba + headphone EQ"));
+    let plain_readme = fs::read_to_string(s(&plain["readme"])).unwrap();
+    assert!(
+        !plain_readme.contains("headphone EQ") && !plain_readme.contains("Headphone correction")
+    );
+    assert!(plain_readme.contains("| A: neutral | B: bass-rolloff |"));
+}
+
+/// The largest peak `show --json` lists for each of `names` between `lo` and `hi` Hz, at the
+/// demo material's rate: (dB, Hz), and each profile's description.
+fn show_peaks(names: &[&str], lo: f64, hi: f64) -> Vec<(f64, f64, String)> {
+    let args = [
+        &["show"],
+        names,
+        &["--json", "--rate", "44100", "--no-headphones"],
+    ]
+    .concat();
+    let o = iemsim(&args, None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let j: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    j.as_array()
+        .expect("one entry per profile")
+        .iter()
+        .map(|p| {
+            let (db, hz) = p["extrema"]
+                .as_array()
+                .expect("extrema")
+                .iter()
+                .filter(|e| e["kind"] == "peak" && (lo..hi).contains(&f(&e["hz"])))
+                .map(|e| (f(&e["db"]), f(&e["hz"])))
+                .fold(
+                    (f64::NEG_INFINITY, 0.0),
+                    |m, x| if x.0 > m.0 { x } else { m },
+                );
+            (db, hz, s(&p["profile"]["description"]).to_string())
+        })
+        .collect()
+}
+
+/// What the demo texts and descriptions say, checked against the responses `show` and the export
+/// compute: "the DD is fuller around 200 Hz" (ba and dd both peak at +3.7 dB there), a BA peak
+/// "near 8 kHz" / "near 8.5 kHz" (`show ba`: 8.14 kHz), filters "comparable with the class means"
+/// and a hybrid with "+1.6 at 9-16 kHz" (its profile gives +0.1 there).
+#[test]
+fn demo_texts_state_what_the_profiles_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let treble = show_peaks(&["ba", "dd"], 5000.0, 12_000.0);
+    let hump = show_peaks(&["ba", "dd"], 100.0, 500.0);
+    let near = |(db, hz): (f64, f64)| match hz >= 1000.0 {
+        true => format!("{db:+.1} dB near {:.1} kHz", hz / 1000.0),
+        false => format!("{db:+.1} dB near {:.0} Hz", (hz / 10.0).round() * 10.0),
+    };
+    for (db, hz, description) in &treble {
+        let said = format!("peak near {:.1} kHz", hz / 1000.0);
+        assert!(
+            description.contains(&said),
+            "{said}: {description} ({db} dB)"
+        );
+    }
+    assert!(hump[1]
+        .2
+        .contains(&format!("({})", near((hump[1].0, hump[1].1)))));
+
+    let sig = export_json("signatures", &tmp.path().join("sig"), None);
+    let part = |i: usize| s(&sig["parts"][i]["text"]).to_string();
+    assert!(part(1).contains(&format!(
+        "({} in the profile)",
+        near((treble[0].0, treble[0].1))
+    )));
+    assert!(part(2).contains(&format!(
+        "({} in the profile)",
+        near((treble[1].0, treble[1].1))
+    )));
+    let humps = format!(
+        "hump, {}, is as high as the BA's, {}",
+        near((hump[1].0, hump[1].1)),
+        near((hump[0].0, hump[0].1))
+    );
+    assert!(part(2).contains(&humps), "{humps}: {}", part(2));
+    // Band by band, the class profiles' filters (parts 2-4, side B) against the class means in
+    // the intro's table: where they differ by more than half a dB, the intro gives the figures.
+    let intro = s(&sig["intro"]);
+    let filters = |i: usize, band: &str| {
+        let numbers = sig["parts"][i]["numbers"].as_array().unwrap();
+        let n = numbers
+            .iter()
+            .find(|n| n["profile"] == sig["parts"][i]["b"] && s(&n["measure"]).starts_with(band))
+            .unwrap_or_else(|| panic!("part {i}: no {band}"));
+        f(&n["filters_db"])
+    };
+    let rows: Vec<Vec<f64>> = ["| BA (n=10)", "| DD (n=10)", "| hybrid (n=10)"]
+        .iter()
+        .map(|row| {
+            let line = intro.lines().find(|l| l.starts_with(row)).expect(row);
+            line.split('|')
+                .skip(2)
+                .filter_map(|c| c.split('±').next()?.trim().parse().ok())
+                .collect()
+        })
+        .collect();
+    let bands = [
+        "20-60 Hz",
+        "60-250 Hz",
+        "250 Hz-2 kHz",
+        "2-5 kHz",
+        "5-9 kHz",
+        "9-16 kHz",
+    ];
+    let mut unfollowed = 0;
+    for (b, band) in bands.iter().enumerate() {
+        let got: Vec<f64> = (1..4).map(|i| filters(i, &format!("{band} re"))).collect();
+        if (0..3).all(|k| (got[k] - rows[k][b]).abs() <= 0.5) {
+            continue;
+        }
+        unfollowed += 1;
+        let said = format!(
+            "at {band} the BA, DD and hybrid profiles give {:+.1}, {:+.1} and {:+.1} dB",
+            got[0], got[1], got[2]
+        );
+        assert!(intro.contains(&said), "{said}: {intro}");
+    }
+    assert!(unfollowed > 0, "the check found nothing to check");
+    let vh = filters(3, "9-16 kHz re");
+    let said = format!("gives only {vh:+.1} dB at 9-16 kHz");
+    assert!(part(3).contains(&said), "{said}: {}", part(3));
+
+    // The bass demo's BA against DD, from its own filters figures (relative to 1 kHz).
+    let bass = export_json("bass", &tmp.path().join("bass"), None);
+    let p = &bass["parts"][1];
+    let at = |profile: &str, m: &str| {
+        let numbers = p["numbers"].as_array().unwrap();
+        let n = numbers
+            .iter()
+            .find(|n| n["profile"] == profile && n["measure"] == m);
+        f(&n.expect("measure")["filters_db"])
+    };
+    let more = |m: &str| at("dd", m) - at("ba", m);
+    let said = format!(
+        "{:+.1} dB more than the BA at 30 Hz, {:+.1} at 100 Hz",
+        more("30 Hz re 1 kHz"),
+        more("100 Hz re 1 kHz")
+    );
+    let text = s(&p["text"]);
+    assert!(text.contains(&said), "{said}: {text}");
+    let humps = format!(
+        "hump (BA {}, DD {})",
+        near((hump[0].0, hump[0].1)),
+        near((hump[1].0, hump[1].1))
+    );
+    assert!(text.contains(&humps), "{humps}: {text}");
+}

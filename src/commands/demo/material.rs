@@ -104,14 +104,25 @@ pub fn source_path(part: &DemoPart, dir: &Path) -> PathBuf {
 
 /// Renders `source` to `path` (refusing to replace an existing file unless `replace`).
 pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
-    let mut sink = WavSink::create(
-        path,
-        CHANNELS as u16,
-        RATE,
-        OutFormat::I24,
-        Dither::Tpdf,
+    let target = crate::io::Target::File {
+        path: path.to_path_buf(),
         replace,
-    )?;
+    };
+    let spec = crate::io::SinkSpec {
+        channels: CHANNELS as u16,
+        sample_rate: RATE,
+        format: OutFormat::I24,
+        dither: Dither::Tpdf,
+        channel_mask: 0,
+        // Marked as iemsim's, as the A and B files are: a demo export run again with --force
+        // replaces only the files iemsim wrote (`render::owner`).
+        tags: crate::io::Tags {
+            software: Some(crate::io::tags::mark()),
+            ..crate::io::Tags::default()
+        },
+        frames: None,
+    };
+    let mut sink = WavSink::open(&target, &spec)?;
     let mut pieces = Vec::new();
     let mut notes = Vec::new();
     let mut samples = Vec::new();

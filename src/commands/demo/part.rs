@@ -16,7 +16,7 @@ use crate::profiles::headphones::Correction;
 use crate::render::export::{stages, Stderr, BLOCK_FRAMES};
 use crate::render::matching::{levels_of, Matched};
 use crate::render::{render, Frames, Lane, Out};
-use crate::ui::plot::Size;
+use crate::ui::plot::{Chart, Size};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -57,6 +57,25 @@ pub struct RenderedPart {
     pub clipped_samples: [u64; 2],
     /// For A then B, every measure of the part.
     pub numbers: Vec<Number>,
+    /// The headphone correction in front of both sides (its label), if any: the files, charts
+    /// and numbers include it (the report's top-level `headphones` says so once).
+    #[serde(skip)]
+    pub headphones: Option<String>,
+}
+
+impl RenderedPart {
+    /// How side `profile` is called: `NAME + headphone EQ` when it played through a correction.
+    pub fn side_label(&self, profile: &str) -> String {
+        side_label(profile, self.headphones.is_some())
+    }
+}
+
+/// `profile`, with ` + headphone EQ` when it plays `through` a correction.
+fn side_label(profile: &str, through: bool) -> String {
+    match through {
+        true => format!("{profile}{}", charts::THROUGH_HEADPHONES),
+        false => profile.to_string(),
+    }
 }
 
 /// `DIR/<slug>.<profile>.wav`.
@@ -109,11 +128,12 @@ pub fn render_part(
     let sides = if part.b == part.a { 1 } else { 2 };
     let (clipped_samples, out_specs) =
         write_sides(&samples, &profiles, gains_db, &paths[..sides], replace)?;
-    let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs);
+    let through = hp.is_some();
+    let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs, through);
     let (response_png, spectra_png) = chart_paths(part, dir);
     draw_charts(
         part,
-        &profiles,
+        (&profiles, hp),
         &ltas,
         (&response_png, &spectra_png),
         replace,
@@ -138,6 +158,7 @@ pub fn render_part(
         gains_db,
         clipped_samples,
         numbers,
+        headphones: hp.map(|c| c.label.clone()),
     })
 }
 
@@ -206,13 +227,14 @@ fn write_sides(
 
 /// The part's measures for A then B from the material's spectrum and each side's (B = A: one
 /// spectrum for both), and the smoothed spectra the chart draws (the material's, then each
-/// side's written).
+/// side's written, labelled as played `through` a headphone correction or not).
 fn measure_sides(
     part: &DemoPart,
     profiles: &[Profile; 2],
     gains_db: [f64; 2],
     samples: &[f64],
     out_specs: &[Spectrum],
+    through: bool,
 ) -> (Vec<Number>, Vec<Curve>) {
     let sides = out_specs.len();
     let src_spec = Spectrum::welch(samples, material::CHANNELS, f64::from(material::RATE));
@@ -230,28 +252,89 @@ fn measure_sides(
         ));
         if i < sides {
             let side = if i == 0 { 'A' } else { 'B' };
-            let label = format!("{side}: {} ({:+.1} dB)", profile.name, gains_db[i]);
+            let name = side_label(&profile.name, through);
+            let label = format!("{side}: {name} ({:+.1} dB)", gains_db[i]);
             ltas.push((label, out_spec.smoothed_db(6.0, &grid)));
         }
     }
     (numbers, ltas)
 }
 
-/// The part's two charts: the profiles' responses, and the spectra before and after.
+/// The part's two charts: the profiles' responses, and the spectra before and after; both say
+/// when the profiles played through the headphone correction `hp`, as `show --plot` does.
 fn draw_charts(
     part: &DemoPart,
-    profiles: &[Profile; 2],
+    (profiles, hp): (&[Profile; 2], Option<&Correction>),
     ltas: &[Curve],
     (response_png, spectra_png): (&Path, &Path),
     replace: bool,
 ) -> Result<()> {
-    let title = format!("{}: frequency responses", part.title);
-    let chart = charts::responses(profiles, f64::from(material::RATE), &title);
+    let chart = response_chart(part, profiles, hp);
     charts::write(response_png, &chart, Size::DEFAULT, replace)?;
+    let mut subtitle = "Long-term average spectra, 1/6-octave smoothed; each side with its \
+                        loudness-matched output gain"
+        .to_string();
+    if let Some(c) = hp {
+        subtitle.push_str(&format!(
+            ", through the headphone correction {}",
+            c.profile.name
+        ));
+    }
     let chart = charts::spectra(
         &format!("{}: the material before and after", part.title),
-        "Long-term average spectra, 1/6-octave smoothed; each side with its loudness-matched output gain",
+        &subtitle,
         ltas,
     );
     charts::write(spectra_png, &chart, Size::DEFAULT, replace)
+}
+
+/// The part's response chart: each profile's filters, through the headphone correction `hp` when
+/// there is one (and then labelled so, as `show --plot` labels it).
+fn response_chart(part: &DemoPart, profiles: &[Profile; 2], hp: Option<&Correction>) -> Chart {
+    let rate = f64::from(material::RATE);
+    let title = format!("{}: frequency responses", part.title);
+    let mut chart = charts::responses(profiles, rate, &title);
+    if let Some(c) = hp {
+        charts::through_headphones(&mut chart, c, rate);
+    }
+    chart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With a headphone correction the demo's response chart drew the correction's bump as
+    /// "neutral", under a subtitle calling each curve the profile's deviation from the target.
+    #[test]
+    fn the_response_chart_says_when_the_profiles_play_through_a_correction() {
+        let part = &super::super::text::parts(crate::cli::DemoKind::Bass)[1];
+        let hp = Correction {
+            profile: crate::profiles::resolve("sibilance", None).expect("built-in"),
+            label: "hp.txt".into(),
+        };
+        let through = |p: &str| resolve_through(Some(&hp), p, None).expect("built-in");
+        let plain = |p: &str| resolve_through(None, p, None).expect("built-in");
+        let chart = response_chart(part, &[through("neutral"), through("dd")], Some(&hp));
+        let labels: Vec<&str> = chart.curves.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels[1..],
+            ["neutral + headphone EQ", "dd + headphone EQ"],
+            "{labels:?}"
+        );
+        assert!(chart
+            .subtitle
+            .contains("through the headphone correction sibilance"));
+        assert!(
+            !chart.subtitle.contains("deviation from"),
+            "{}",
+            chart.subtitle
+        );
+        assert!(chart.title.ends_with(" + headphone EQ"), "{}", chart.title);
+        // Without one, as before: neutral draws no curve, dd is just "dd".
+        let chart = response_chart(part, &[plain("neutral"), plain("dd")], None);
+        let labels: Vec<&str> = chart.curves.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels[1..], ["dd"]);
+        assert!(chart.subtitle.contains("deviation from the Harman"));
+    }
 }

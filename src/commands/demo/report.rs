@@ -3,6 +3,7 @@
 
 use super::part::RenderedPart;
 use super::DemoKind;
+use crate::profiles::headphones::Correction;
 use crate::ui::fmt::markdown_table;
 use std::fmt::Write;
 use std::path::Path;
@@ -23,8 +24,8 @@ pub fn numbers_table(part: &RenderedPart) -> String {
     }
     let headers = [
         "dB".to_string(),
-        format!("A: {}", part.a),
-        format!("B: {}", part.b),
+        format!("A: {}", part.side_label(&part.a)),
+        format!("B: {}", part.side_label(&part.b)),
         "A change / filters".to_string(),
         "B change / filters".to_string(),
     ];
@@ -50,17 +51,29 @@ pub fn numbers_table(part: &RenderedPart) -> String {
 
 use crate::ui::fmt::db;
 
-fn file_name(p: &Path) -> String {
+pub fn file_name(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
 
-/// The README of an exported demo: title, intro, then per part its text, files and numbers.
-pub fn readme(kind: DemoKind, parts: &[RenderedPart]) -> String {
+/// The README of an exported demo: title, intro, then per part its text, files and numbers;
+/// with a headphone correction `hp`, one line naming it.
+pub fn readme(kind: DemoKind, parts: &[RenderedPart], hp: Option<&Correction>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# iemsim demo: {}\n", super::title(kind));
     let _ = writeln!(s, "{}\n", super::intro(kind));
+    if let Some(c) = hp {
+        // A remembered correction is easy to forget, and it moves every number: say so once.
+        let _ = writeln!(
+            s,
+            "Headphone correction: {} ({}), before both sides of every part: the files, the \
+charts and the numbers tables include it (sides marked \"+ headphone EQ\"); the figures quoted in \
+the text are the profiles' own, without it.\n",
+            c.label,
+            c.summary()
+        );
+    }
     let _ = writeln!(
         s,
         "Play each part's A and B files in turn (they are loudness-matched), or run `iemsim demo {}` \
@@ -82,16 +95,17 @@ to flip between them live.\n",
         ] {
             let _ = writeln!(
                 s,
-                "- `{}`: {side} = {profile} (output gain {} dB)",
+                "- `{}`: {side} = {} (output gain {} dB)",
                 file_name(path),
+                p.side_label(profile),
                 db(gain)
             );
         }
         let _ = writeln!(
             s,
             "\n![{} and {}: magnitude responses]({})\n",
-            p.a,
-            p.b,
+            p.side_label(&p.a),
+            p.side_label(&p.b),
             file_name(&p.files.response_png)
         );
         let _ = writeln!(
@@ -113,5 +127,65 @@ to flip between them live.\n",
         }
         let _ = writeln!(s, "\nNumbers (dB):\n\n{}", numbers_table(p));
     }
+    let _ = writeln!(s, "{}", trailer(kind));
     s
+}
+
+/// The start of the README's last line, which says what wrote it.
+const TRAILER_HEAD: &str = "_Written by `iemsim demo ";
+
+/// The README's last line: what wrote it (`_Written by `iemsim demo bass` (iemsim 0.1.0)._`).
+/// A demo export run again replaces a README.md only while this is still its last line
+/// ([`is_own_readme`]): the user's own README, or one they added notes to at the end, is kept.
+pub fn trailer(kind: DemoKind) -> String {
+    format!(
+        "{TRAILER_HEAD}{}` ({})._",
+        super::kind_name(kind),
+        crate::io::tags::mark()
+    )
+}
+
+/// Whether `text` is a README `iemsim demo` wrote: its last line is a [`trailer`] (of any demo
+/// and iemsim version, as the audio files' mark is of any version).
+pub fn is_own_readme(text: &str) -> bool {
+    let Some(last) = text.trim_end().lines().last() else {
+        return false;
+    };
+    let Some((kind, mark)) = last
+        .strip_prefix(TRAILER_HEAD)
+        .and_then(|rest| rest.split_once("` ("))
+    else {
+        return false;
+    };
+    let kinds = [DemoKind::Sibilance, DemoKind::Bass, DemoKind::Signatures];
+    kinds.iter().any(|&k| super::kind_name(k) == kind)
+        && mark
+            .strip_suffix(")._")
+            .is_some_and(crate::io::tags::is_mark)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a README that still ends with the demo's own line is the demo's: the tester's
+    /// `README.md` ("my notes") was replaced by `demo --export DIR --force`.
+    #[test]
+    fn a_readme_is_the_demos_only_while_it_ends_with_its_trailer() {
+        let ours = format!("# iemsim demo: x\n\ntext\n\n{}\n", trailer(DemoKind::Bass));
+        assert!(is_own_readme(&ours));
+        assert!(is_own_readme(&format!(
+            "{}\n\n",
+            trailer(DemoKind::Signatures)
+        )));
+        assert!(!is_own_readme("my notes\n"));
+        assert!(!is_own_readme(""));
+        assert!(!is_own_readme(&format!("{ours}\nmy notes on part 2\n")));
+        assert!(!is_own_readme(
+            "_Written by `iemsim demo bass` (someone else 1.0)._"
+        ));
+        assert!(!is_own_readme(
+            "_Written by `iemsim demo karaoke` (iemsim 0.1.0)._"
+        ));
+    }
 }

@@ -146,6 +146,23 @@ fn re_1k(p: &Profile, f: f64) -> f64 {
     db[0] - db[1]
 }
 
+/// The mean response of `p` over `lo`-`hi` Hz minus over 0.5-2 kHz (dB): a band's "filters"
+/// figure, comparable with a class mean of [`BANDS`].
+fn band_re_mid(p: &Profile, lo: f64, hi: f64) -> f64 {
+    Band::Range(lo, hi).response_db(p, RATE) - MIDRANGE.response_db(p, RATE)
+}
+
+/// "+3.7 dB near 210 Hz" / "+3.0 dB near 8.1 kHz": the largest response of `p` between `lo`
+/// and `hi` Hz, its frequency to 10 Hz (to 0.1 kHz above 1 kHz).
+fn peak_text(p: &Profile, lo: f64, hi: f64) -> String {
+    let (db, hz) = peak(p, lo, hi);
+    if hz >= 1000.0 {
+        format!("{db:+.1} dB near {:.1} kHz", hz / 1000.0)
+    } else {
+        format!("{db:+.1} dB near {:.0} Hz", (hz / 10.0).round() * 10.0)
+    }
+}
+
 /// "Profile name: description (source)" for the profiles of a part.
 fn about(names: &[&str]) -> String {
     names

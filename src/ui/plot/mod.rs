@@ -191,13 +191,17 @@ pub struct Chart {
     pub curves: Vec<Curve>,
 }
 
-/// Draws `chart` as a PNG file's bytes.
-pub fn png(chart: &Chart, size: Size) -> Result<Vec<u8>, PlotError> {
+/// Draws `chart` as a PNG file's bytes, `software` in its `Software` text chunk (before the
+/// image data): what wrote the file, so that a later run can tell its own chart from someone
+/// else's picture of the same name.
+pub fn png(chart: &Chart, size: Size, software: &str) -> Result<Vec<u8>, PlotError> {
     let rgb = draw::rgb(chart, size)?;
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, size.width, size.height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
+    enc.add_text_chunk("Software".into(), software.into())
+        .map_err(|e| PlotError::Png(e.to_string()))?;
     let mut w = enc
         .write_header()
         .map_err(|e| PlotError::Png(e.to_string()))?;
@@ -207,10 +211,15 @@ pub fn png(chart: &Chart, size: Size) -> Result<Vec<u8>, PlotError> {
     Ok(out)
 }
 
-/// Draws `chart` in `format`.
-pub fn render(chart: &Chart, size: Size, format: Format) -> Result<Vec<u8>, PlotError> {
+/// Draws `chart` in `format`; a PNG names `software` as what wrote it.
+pub fn render(
+    chart: &Chart,
+    size: Size,
+    format: Format,
+    software: &str,
+) -> Result<Vec<u8>, PlotError> {
     match format {
-        Format::Png => png(chart, size),
+        Format::Png => png(chart, size, software),
         Format::Svg => svg(chart, size).map(String::into_bytes),
     }
 }

@@ -109,7 +109,7 @@ fn png_shows_a_peak_at_fc_and_its_gain() {
         ),
     ] {
         let chart = peak_chart(fc, gain);
-        let (w, h, rgb) = decode(&png(&chart, size).unwrap());
+        let (w, h, rgb) = decode(&png(&chart, size, "test").unwrap());
         assert_eq!((w, h), (size.width, size.height));
         let a = plot_area(&chart, size);
         let decades = (FREQ_HI_HZ / FREQ_LO_HZ).log10();
@@ -248,7 +248,7 @@ fn a_top_octave_rolloff_is_clipped_and_marked_not_scaled_to() {
     assert_eq!(same.curves[0].label, "peak");
     assert!(marks[0].is_empty());
     // It still draws, in both formats.
-    png(&chart, Size::DEFAULT).unwrap();
+    png(&chart, Size::DEFAULT, "test").unwrap();
     svg(&chart, Size::DEFAULT).unwrap();
 }
 
@@ -268,7 +268,7 @@ fn absurd_levels_give_a_bounded_axis() {
         );
         assert!((a.y_hi - a.y_lo) / a.y_step <= 14.0);
         let t = std::time::Instant::now();
-        png(&chart, Size::DEFAULT).unwrap();
+        png(&chart, Size::DEFAULT, "test").unwrap();
         // A hang guard, not a speed claim: the old grid loop took 25 s at 1e8 dB.
         assert!(t.elapsed().as_secs() < 60, "{v}: took {:?}", t.elapsed());
     }

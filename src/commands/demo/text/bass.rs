@@ -1,6 +1,6 @@
 //! The bass demo: roll-off, the seal and the vent, and what the measurements say about BAs.
 
-use super::{about, profile, re_1k, Band, Measure, PartSpec, Sample, Source, DATA};
+use super::{about, peak_text, profile, re_1k, Band, Measure, PartSpec, Sample, Source, DATA};
 use crate::dsp::generate::Kind;
 
 /// Raw ER4SR and Harman levels at 30/50/100 Hz relative to 1 kHz (dB), from the bundled CSVs
@@ -110,11 +110,18 @@ laptop speakers may not play 30 Hz at all; then the first notes sound alike on A
             "ba vs dd".to_string(),
             format!(
                 "A is the BA class mean, B the DD class mean. Both are below Harman in the sub-bass (class means \
--3.3 and -1.9 dB at 20-60 Hz; the filters give {:+.1} and {:+.1} dB at 30 Hz relative to 1 kHz), and the \
-DD is fuller around 200 Hz. The difference between the two is smaller than the spread within each \
-class (±3.7 and ±3.8 dB): the ER4SR alone pulls the BA mean down by 0.9 dB.\n\n{}",
+-3.3 and -1.9 dB at 20-60 Hz; the filters give {:+.1} and {:+.1} dB at 30 Hz relative to 1 kHz), and both \
+have the same upper-bass hump (BA {}, DD {}). Where the DD has more is below it: {:+.1} dB more than \
+the BA at 30 Hz, {:+.1} at 100 Hz and {:+.1} at 200 Hz (filters, relative to 1 kHz). The difference \
+between the two is smaller than the spread within each class (±3.7 and ±3.8 dB): the ER4SR alone pulls \
+the BA mean down by 0.9 dB.\n\n{}",
                 re_1k(&ba, 30.0),
                 re_1k(&dd, 30.0),
+                peak_text(&ba, 100.0, 500.0),
+                peak_text(&dd, 100.0, 500.0),
+                re_1k(&dd, 30.0) - re_1k(&ba, 30.0),
+                re_1k(&dd, 100.0) - re_1k(&ba, 100.0),
+                re_1k(&dd, 200.0) - re_1k(&ba, 200.0),
                 about(&["ba", "dd"])
             ),
             material(),
