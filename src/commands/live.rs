@@ -37,6 +37,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
     let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_through(hp.as_ref(), p, None));
     let profiles = [a?, b?];
     let device = super::output_device(args.audio.device.as_deref());
+    let reconnect = Reconnector::new()?;
     let (input, device) = crate::playback::live::route(args.input.as_deref(), device)?;
     let cfg = LiveConfig {
         profiles,
@@ -51,7 +52,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         session: LiveSession::start(cfg.clone())?,
         cfg,
         hp,
-        reconnect: Reconnector::default(),
+        reconnect,
         side_when_lost: Side::A,
         carried: [0; 3],
         routing_checked: Instant::now(),

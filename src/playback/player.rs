@@ -261,6 +261,7 @@ impl Player {
         on_progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<Player> {
         let t0 = Instant::now();
+        let reconnect = Reconnector::new()?;
         crate::io::decode::require_seekable(
             &cfg.input,
             "play measures its loudness first, then plays it and seeks in it",
@@ -352,7 +353,7 @@ impl Player {
             notes,
             started: t0,
             device_request,
-            reconnect: Reconnector::default(),
+            reconnect,
         })
     }
 

@@ -1,17 +1,41 @@
 //! What a session does when its audio device stops working mid-play (a sound server that dropped
 //! a stream or restarted, a USB device re-enumerated, a device that stalled): it is opened again
-//! every [`RETRY_EVERY`] for up to [`WAIT_FOR_DEVICE`], at most [`MAX_RESTARTS_PER_MINUTE`]
+//! every [`RETRY_EVERY`] for up to [`WAIT_FOR_DEVICE`] ([`WAIT_ENV`] changes it), at most [`MAX_RESTARTS_PER_MINUTE`]
 //! times a minute. One policy for `play`, `abx`, `demo` and `live`; the callers rebuild their
 //! own streams.
 
 use crate::error::{Error, Result};
 use crate::playback::DeviceError;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// The wait [`WAIT_ENV`] asks for; an error names the variable and its value.
+fn wait_from_env() -> Result<Duration> {
+    let Some(v) = std::env::var_os(WAIT_ENV) else {
+        return Ok(WAIT_FOR_DEVICE);
+    };
+    match v.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(s) if (1..=3600).contains(&s) => Ok(Duration::from_secs(s)),
+        _ => Err(Error::usage(
+            WAIT_ENV,
+            format!("{WAIT_ENV} must be a whole number of seconds from 1 to 3600, not {v:?}"),
+        )),
+    }
+}
+
+/// How long a lost device is waited for in this process (checked by [`Reconnector::new`]).
+pub fn wait_for_device() -> Duration {
+    static WAIT: OnceLock<Duration> = OnceLock::new();
+    *WAIT.get_or_init(|| wait_from_env().unwrap_or(WAIT_FOR_DEVICE))
+}
 
 /// Restarts within a minute after which a lost device is an error after all.
 pub const MAX_RESTARTS_PER_MINUTE: usize = 5;
-/// How long a lost device is waited for before the session ends.
+/// How long a lost device is waited for before the session ends, unless [`WAIT_ENV`] says.
 pub const WAIT_FOR_DEVICE: Duration = Duration::from_secs(30);
+/// `IEMSIM_DEVICE_WAIT_S=N`: wait N seconds (1 to 3600) instead (a sound server that takes
+/// longer to restart; the tests, which would otherwise sit through the 30 s).
+pub const WAIT_ENV: &str = "IEMSIM_DEVICE_WAIT_S";
 const RETRY_EVERY: Duration = Duration::from_secs(1);
 
 /// What a session's check has to tell the listener.
@@ -32,7 +56,7 @@ impl Reconnect {
         match self {
             Reconnect::Waiting(why) => format!(
                 "lost the {what}; opening {it} again for up to {} s ({why})",
-                WAIT_FOR_DEVICE.as_secs()
+                wait_for_device().as_secs()
             ),
             Reconnect::Back(why) => format!("the {what} is back; it was lost: {why}"),
         }
@@ -58,6 +82,12 @@ pub struct Reconnector {
 }
 
 impl Reconnector {
+    /// A session's reconnector; refuses a malformed [`WAIT_ENV`] before anything plays.
+    pub fn new() -> Result<Self> {
+        wait_from_env()?;
+        Ok(Self::default())
+    }
+
     /// Whether a lost device is being waited for (the session is shut down meanwhile).
     pub fn is_down(&self) -> bool {
         self.down.is_some()
@@ -128,19 +158,20 @@ impl Reconnector {
     }
 
     /// The attempt failed with `e`: try again in a second, or give up (`Err`) once the device has
-    /// been away for [`WAIT_FOR_DEVICE`].
+    /// been away for [`wait_for_device`].
     pub fn failed(&mut self, e: Error) -> Result<()> {
         let Some(down) = self.down.as_mut() else {
             return Err(e);
         };
         let now = Instant::now();
-        if now.duration_since(down.since) < WAIT_FOR_DEVICE {
+        let wait = wait_for_device();
+        if now.duration_since(down.since) < wait {
             down.next_try = now + RETRY_EVERY;
             return Ok(());
         }
         Err(e.context(format!(
             "the audio device did not come back within {} s after: {}",
-            WAIT_FOR_DEVICE.as_secs(),
+            wait.as_secs(),
             down.why
         )))
     }

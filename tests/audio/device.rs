@@ -526,19 +526,34 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     assert!(out.contains("cannot reach its sound server"), "{out}");
 }
 
-/// `play --json` whose sound server dies mid-play (and does not come back within the 30 s it is
-/// waited for) ends its event stream with `lost`, then an error event (it stopped after `start`,
-/// the reason only on stderr), and exits 1: the run did not play what it was asked to.
+/// `play --json` whose sound server dies mid-play (and does not come back within the time it is
+/// waited for: 30 s, here 3 s through `IEMSIM_DEVICE_WAIT_S`) ends its event stream with `lost`,
+/// then an error event (it stopped after `start`, the reason only on stderr), and exits 1: the run
+/// did not play what it was asked to. A malformed wait is refused by name before anything plays.
 #[test]
 fn a_json_stream_ends_with_the_error_that_ended_it() {
     use std::io::{BufRead, BufReader};
     let Some(stack) = pulse::PulseStack::start_private() else {
         return;
     };
+    let bad = iemsim()
+        .args(["play", "--no-tui", "--json", "--duration", "1"])
+        .envs(stack.env())
+        .env("IEMSIM_DEVICE_WAIT_S", "0")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("IEMSIM_DEVICE_WAIT_S") && err.contains("\"0\""),
+        "{err}"
+    );
     let capture = pulse::Capture::start(&stack);
+    let t = Instant::now();
     let mut child = iemsim()
         .args(["play", "--no-tui", "--json", "--duration", "6"])
         .envs(stack.env())
+        .env("IEMSIM_DEVICE_WAIT_S", "3")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -559,10 +574,12 @@ fn a_json_stream_ends_with_the_error_that_ended_it() {
         last["message"]
             .as_str()
             .unwrap_or("")
-            .contains("did not come back within 30 s"),
+            .contains("did not come back within 3 s"),
         "{last}"
     );
     assert!(rest.iter().any(|l| l.contains("\"lost\"")), "{rest:?}");
+    // It waited the 3 s asked for, not the default 30.
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
 }
 
 /// `live --input iemsim.monitor`, then `live --setup --undo` in another terminal: the server moves
@@ -626,7 +643,7 @@ fn live_waits_for_a_sound_server_that_comes_back() {
         return;
     };
     let mut child = iemsim()
-        .args(["live", "--no-tui", "--json", "--duration", "12"])
+        .args(["live", "--no-tui", "--json", "--duration", "8"])
         .args(["--input", "music.monitor", "--device", "vsink"])
         .envs(stack.server_env())
         .stdout(std::process::Stdio::piped())
@@ -688,7 +705,7 @@ fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
             "--no-tui",
             "--json",
             "--duration",
-            "12",
+            "8",
             "--device",
             "vsink",
         ])
@@ -719,11 +736,11 @@ fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
     let f = |e: &serde_json::Value, k: &str| e[k].as_f64().unwrap_or(f64::NAN);
     let (lost, back, end) = (event("lost"), event("restart"), event("end"));
     // Away for the server's 3 s, less the time it took to notice; the played seconds stand still
-    // meanwhile, so the outage does not come off the end of the 12 s.
+    // meanwhile, so the outage does not come off the end of the 8 s.
     assert!(f(back, "down_s") >= 1.5, "{events:?}");
     assert!((f(back, "t_s") - f(lost, "t_s")).abs() < 0.5, "{events:?}");
     // It plays on from where it stopped (about 2 s in), not from the start, for the rest of
-    // the 12 s.
+    // the 8 s.
     assert!(f(lost, "position_s") >= 1.5, "{lost}");
     assert!(
         (f(back, "position_s") - f(lost, "position_s")).abs() < 0.5,
@@ -735,6 +752,6 @@ fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
         (after - played).abs() < 0.5,
         "{after} s of file in {played} s: {events:?}"
     );
-    assert!((f(end, "t_s") - 12.0).abs() < 0.1, "{end}");
+    assert!((f(end, "t_s") - 8.0).abs() < 0.1, "{end}");
     assert_eq!(end["restarts"], 1, "{end}");
 }
