@@ -230,15 +230,16 @@ pub struct GenerateArgs {
     /// Sample rate (Hz).
     #[arg(long, default_value_t = 44_100)]
     pub rate: u32,
-    /// Tone frequency (Hz), for `tone`.
-    #[arg(long, default_value_t = 1000.0)]
-    pub freq: f64,
+    /// Tone frequency (Hz), for `tone` only [default: 1000]
+    #[arg(long)]
+    pub freq: Option<f64>,
     /// Output sample format: 16, 24, 32 or 32f (32 and 32f: WAV only).
     #[arg(long, value_enum, default_value_t = BitsArg::I16)]
     pub bits: BitsArg,
-    /// Seed for the noise and the music's variations (the same seed gives the same file).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed for the noise of `pink`, `sibilants` and `music` (the same seed gives the same file;
+    /// the other kinds have no noise to seed) [default: 1]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,

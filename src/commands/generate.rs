@@ -22,10 +22,16 @@ struct JsonReport<'a> {
     sample_rate: u32,
     channels: usize,
     format: crate::io::OutFormat,
-    seed: u64,
+    /// `null` for the kinds without noise.
+    seed: Option<u64>,
     peak_dbfs: f64,
     frames: u64,
 }
+
+/// The seed when none is given (`--help` says so).
+const DEFAULT_SEED: u64 = 1;
+/// A tone's frequency when none is given (`--help` says so).
+const DEFAULT_FREQ_HZ: f64 = 1000.0;
 
 /// Longest signal `generate` writes (a 1-hour file is already hundreds of MB).
 const MAX_SECONDS: f64 = 3600.0;
@@ -44,7 +50,10 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     container
         .check_format(format)
         .map_err(|m| Error::usage("--output", format!("{}: {m}", args.output.display())))?;
-    let mut gen = Generator::new(kind, args.rate, seconds, args.seed);
+    let seed = kind
+        .uses_seed()
+        .then_some(args.seed.unwrap_or(DEFAULT_SEED));
+    let mut gen = Generator::new(kind, args.rate, seconds, seed.unwrap_or(DEFAULT_SEED));
     let channels = gen.channels();
     let spec = SinkSpec {
         channels: channels as u16,
@@ -81,7 +90,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             sample_rate: args.rate,
             channels,
             format,
-            seed: args.seed,
+            seed,
             peak_dbfs: stats.peak_dbfs(),
             frames: stats.frames,
         };
@@ -114,21 +123,45 @@ fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
         SignalKind::Pink => Kind::Pink,
         SignalKind::Tone => {
             let nyquist = f64::from(args.rate) / 2.0;
-            if !(args.freq > 0.0 && args.freq < nyquist) {
+            let freq = args.freq.unwrap_or(DEFAULT_FREQ_HZ);
+            if !(freq > 0.0 && freq < nyquist) {
                 return Err(Error::usage(
                     "--freq",
                     format!(
-                        "--freq {} Hz must be above 0 and below half the rate ({nyquist} Hz)",
-                        args.freq
+                        "--freq {freq} Hz must be above 0 and below half the rate ({nyquist} Hz)"
                     ),
                 ));
             }
-            Kind::Tone(args.freq)
+            Kind::Tone(freq)
         }
         SignalKind::Sibilants => Kind::Sibilants,
         SignalKind::BassNotes => Kind::BassNotes,
         SignalKind::Music => Kind::Music,
     };
+    // An option the signal has no use for was accepted and ignored: say so instead.
+    let name = || {
+        args.kind
+            .to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_owned())
+    };
+    if args.freq.is_some() && !matches!(kind, Kind::Tone(_)) {
+        return Err(Error::usage(
+            "--freq",
+            format!(
+                "--freq is for `tone` only: `{}` has no frequency to set",
+                name()
+            ),
+        ));
+    }
+    if args.seed.is_some() && !kind.uses_seed() {
+        return Err(Error::usage(
+            "--seed",
+            format!(
+                "--seed is for `pink`, `sibilants` and `music` only: `{}` has no noise to seed",
+                name()
+            ),
+        ));
+    }
     let seconds = args.seconds.unwrap_or_else(|| kind.default_seconds());
     let shortest = 1.0 / f64::from(args.rate);
     if !(seconds >= shortest && seconds <= MAX_SECONDS) {

@@ -34,6 +34,11 @@ impl Kind {
         }
     }
 
+    /// Whether the signal has noise in it, so that a seed changes it.
+    pub fn uses_seed(self) -> bool {
+        matches!(self, Kind::Pink | Kind::Sibilants | Kind::Music)
+    }
+
     /// Default length in seconds.
     pub fn default_seconds(self) -> f64 {
         match self {

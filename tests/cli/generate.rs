@@ -74,6 +74,27 @@ fn bad_arguments_are_refused_clearly() {
             "one sample",
         ),
         (vec!["generate", "music", "-o", &missing], "no/such"),
+        // Options the signal has no use for were accepted and ignored.
+        (
+            vec!["generate", "sweep", "-o", &o, "--freq", "440"],
+            "--freq is for `tone` only: `sweep`",
+        ),
+        (
+            vec!["generate", "pink", "-o", &o, "--freq", "440"],
+            "--freq is for `tone` only",
+        ),
+        (
+            vec!["generate", "tone", "-o", &o, "--seed", "7"],
+            "`tone` has no noise to seed",
+        ),
+        (
+            vec!["generate", "sweep", "-o", &o, "--seed", "7"],
+            "--seed is for",
+        ),
+        (
+            vec!["generate", "bass-notes", "-o", &o, "--seed", "7"],
+            "`bass-notes` has no noise to seed",
+        ),
     ] {
         let r = iemsim(&args);
         assert_eq!(r.status.code(), Some(2), "{args:?}");
@@ -193,5 +214,24 @@ fn play_refuses_scripted_options_without_no_tui_before_touching_a_device() {
             "{args:?}: {}",
             String::from_utf8_lossy(&r.stderr)
         );
+    }
+}
+
+/// `--json` reports the seed the noise was made with, and `null` for a signal without noise.
+#[test]
+fn the_json_report_gives_a_seed_only_to_signals_with_noise() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (kind, more, seed) in [
+        ("pink", vec!["--seed", "7"], serde_json::json!(7)),
+        ("music", vec![], serde_json::json!(1)),
+        ("tone", vec!["--freq", "440"], serde_json::Value::Null),
+    ] {
+        let o = dir.path().join(format!("{kind}.wav")).display().to_string();
+        let mut args = vec!["generate", kind, "-o", &o, "--seconds", "0.2", "--json"];
+        args.extend(more);
+        let r = iemsim(&args);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON");
+        assert_eq!(v["seed"], seed, "{kind}: {v}");
     }
 }
