@@ -40,6 +40,12 @@ pub enum HeadphonesError {
     Missing { path: PathBuf, remembered: bool },
     #[error(transparent)]
     Settings(#[from] super::settings::SettingsError),
+    /// `--headphone-target` given where no measurement is fitted (it was ignored, exit 0).
+    #[error("--headphone-target is for a headphone measurement .csv, and {}", match correction {
+        Some(p) => format!("the correction in use, {}, is an EQ, not a measurement", p.display()),
+        None => "no headphone correction is in use".to_owned(),
+    })]
+    TargetUnused { correction: Option<PathBuf> },
 }
 
 /// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
@@ -50,6 +56,9 @@ impl From<HeadphonesError> for Error {
             HeadphonesError::Profile(e) => return Error::from(e).context("headphone correction"),
             HeadphonesError::Measurement(e) => {
                 return Error::from(e).context("headphone correction")
+            }
+            HeadphonesError::TargetUnused { .. } => {
+                return Error::usage("--headphone-target", e.to_string())
             }
             HeadphonesError::UnknownFormat { ref path }
             | HeadphonesError::Missing { ref path, .. } => path.clone(),
@@ -62,18 +71,24 @@ impl From<HeadphonesError> for Error {
 /// (`iemsim config set headphones FILE`) unless `disabled` (`--no-headphones`); `None` for none.
 /// A measurement CSV, given or remembered, is corrected to `target` (`--headphone-target`), else
 /// to the remembered target (`config set headphone-target`): a given `.csv` once ignored the
-/// remembered target and was fitted to harman-over-ear-2018.
+/// remembered target and was fitted to harman-over-ear-2018. A `target` given with no measurement
+/// to fit (no correction, or an EQ) is refused: it was silently ignored.
 pub fn choose(
     explicit: Option<&Path>,
     target: Option<&str>,
     disabled: bool,
     rate_hz: Option<f64>,
 ) -> Result<Option<Correction>, HeadphonesError> {
+    let unused = |correction: Option<&Path>| HeadphonesError::TargetUnused {
+        correction: correction.map(Path::to_path_buf),
+    };
     match explicit {
+        Some(path) if target.is_some() && !is_csv(path) => return Err(unused(Some(path))),
         // Only a given measurement without --headphone-target needs the remembered settings.
         Some(path) if target.is_some() || !is_csv(path) => {
             return Correction::load(path, target, rate_hz, Source::Argument).map(Some)
         }
+        None if disabled && target.is_some() => return Err(unused(None)),
         None if disabled => return Ok(None),
         _ => {}
     }
@@ -91,6 +106,9 @@ pub fn choose(
         Err(super::settings::SettingsError::NoFolder) => super::settings::Settings::default(),
         r => r?,
     };
+    if target.is_some() && explicit.is_none() && !s.headphones.as_deref().is_some_and(is_csv) {
+        return Err(unused(s.headphones.as_deref()));
+    }
     let target = target.or(s.headphone_target.as_deref());
     match (explicit, s.headphones) {
         (Some(path), _) => Correction::load(path, target, rate_hz, Source::Argument).map(Some),

@@ -248,6 +248,49 @@ fn a_given_measurement_takes_the_remembered_target() {
     );
 }
 
+/// `--headphone-target` with no measurement to fit was accepted and ignored (exit 0): with no
+/// correction, with `--no-headphones`, with an EQ given or remembered. Now each is refused by
+/// name; with a measurement, given or remembered, it still applies.
+#[test]
+fn a_headphone_target_with_nothing_to_fit_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let refused = |args: &[&str], needle: &str| {
+        let o = iemsim(d, args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("--headphone-target") && err.contains(needle),
+            "{args:?}: {err}"
+        );
+    };
+    let t = ["--headphone-target", "bogus"];
+    refused(
+        &["show", "ba", t[0], t[1]],
+        "no headphone correction is in use",
+    );
+    refused(
+        &["show", "ba", "--no-headphones", t[0], t[1]],
+        "no headphone correction",
+    );
+    refused(
+        &["show", "ba", "--headphones", HD600, t[0], t[1]],
+        "is an EQ",
+    );
+    ok(iemsim(d, &["config", "set", "headphones", HD600]));
+    refused(
+        &["show", "ba", t[0], t[1]],
+        "Sennheiser HD 600 ParametricEQ.txt, is an EQ",
+    );
+    ok(iemsim(d, &["config", "set", "headphones", csv]));
+    let o = iemsim(
+        d,
+        &["show", "ba", "--headphone-target", "harman-in-ear-2019"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 #[test]
 fn a_bad_headphone_file_is_exit_2_naming_file_and_line() {
     let dir = tempfile::tempdir().expect("tmp");
