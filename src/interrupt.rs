@@ -16,6 +16,39 @@
 //! While a terminal screen runs, SIGHUP, SIGINT and SIGTERM are handed to it instead
 //! (`ui::tui::hangup::deliver`): it ends cleanly, and the command exits 128 + the signal.
 
+/// What a running command has to say when a signal stops it: what goes to stdout (`export
+/// --json`: its report of the outputs it completed; text: the lines of those not yet listed),
+/// and a few words for the notice on stderr ("3 complete outputs kept").
+#[derive(Debug, Default)]
+pub struct Said {
+    pub stdout: Option<String>,
+    pub stderr: Option<String>,
+}
+
+/// A command's last words, called from the signal thread: it must not wait on a lock (a worker
+/// may hold one while blocked on a stalled stdout), so it tries and gives up.
+pub type LastWords = Box<dyn Fn(&str) -> Said + Send + Sync>;
+
+static LAST_WORDS: std::sync::Mutex<Option<LastWords>> = std::sync::Mutex::new(None);
+
+/// Sets (or, with `None`, clears) what the running command says when a signal stops it.
+pub fn set_last_words(words: Option<LastWords>) {
+    if let Ok(mut w) = LAST_WORDS.lock() {
+        *w = words;
+    }
+}
+
+/// The running command's last words, if it has any and they can be had without waiting.
+#[cfg(unix)]
+fn last_words(sig: i32) -> Said {
+    match LAST_WORDS.try_lock() {
+        Ok(w) => w
+            .as_ref()
+            .map_or_else(Said::default, |f| f(signal_name(sig))),
+        Err(_) => Said::default(),
+    }
+}
+
 /// Starts the clean-up thread. Call once, first thing in `main`.
 pub fn install() {
     #[cfg(unix)]
@@ -36,8 +69,14 @@ pub fn install() {
                         continue;
                     }
                     crate::io::atomic::remove_pending();
+                    let said = last_words(sig);
+                    if let Some(out) = &said.stdout {
+                        use std::os::fd::AsFd;
+                        write_now(std::io::stdout().as_fd(), out);
+                    }
+                    let kept = said.stderr.map(|k| format!("{k}; ")).unwrap_or_default();
                     notice(&format!(
-                        "\niemsim: stopped by {}; no partial output was left behind\n",
+                        "\niemsim: stopped by {}; {kept}no partial output was left behind\n",
                         signal_name(sig)
                     ));
                     // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on
@@ -68,17 +107,29 @@ pub fn signal_name(_sig: i32) -> &'static str {
 /// Writes `msg` to stderr if it can be written without waiting; errors are ignored.
 #[cfg(unix)]
 fn notice(msg: &str) {
-    use rustix::event::{poll, PollFd, PollFlags, Timespec};
     use std::os::fd::AsFd;
     // The descriptor only: `Stderr`'s lock and buffer are never touched on the way out.
-    let stderr = std::io::stderr();
-    let fd = stderr.as_fd();
-    let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+    write_now(std::io::stderr().as_fd(), msg);
+}
+
+/// Writes `msg` to `fd` as far as it goes without waiting (a stalled pipe takes what fits, or
+/// nothing); errors are ignored.
+#[cfg(unix)]
+fn write_now(fd: std::os::fd::BorrowedFd<'_>, msg: &str) {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
     let zero = Timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    if poll(&mut fds, Some(&zero)) == Ok(1) && fds[0].revents().contains(PollFlags::OUT) {
-        let _ = rustix::io::write(fd, msg.as_bytes());
+    let mut rest = msg.as_bytes();
+    while !rest.is_empty() {
+        let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+        if poll(&mut fds, Some(&zero)) != Ok(1) || !fds[0].revents().contains(PollFlags::OUT) {
+            return;
+        }
+        match rustix::io::write(fd, rest) {
+            Ok(n) if n > 0 => rest = &rest[n..],
+            _ => return,
+        }
     }
 }

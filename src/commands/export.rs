@@ -19,7 +19,7 @@ use crate::ui::progress::{Progress, Run};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Progress bars (unless quiet), one line of the run's, and warnings on stderr.
 struct Bars<'a> {
@@ -104,11 +104,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         refuse_existing_outputs(&plan)?;
     }
     let started = std::time::Instant::now();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = args
-        .jobs
-        .map_or(cores, usize::from)
-        .clamp(1, plan.len().max(1));
+    let jobs = jobs_for(args, plan.len());
     // A folder's files, and standard input, learn their rate only now: their profiles are
     // resolved again at it (the one Nyquist rule).
     let check_each = (!single).then_some(AtRate {
@@ -118,13 +114,18 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // A folder's failures are reported each in its place and summed up (in --json too), even
     // when it holds one input; a file named on the command line fails with its own error.
     let folder = input.is_dir();
+    let words = Words {
+        json: args.report.json,
+        to_stdout,
+        skipped: skipped.clone(),
+    };
     let (reports, first_error, failed) = export_all(
         &plan,
         &opts,
         matching,
         jobs,
-        cores,
         check_each,
+        words,
         |r| match r {
             Err(e) => {
                 if folder {
@@ -170,6 +171,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// How many inputs are exported at a time: `--jobs`, else one per core, never more than inputs.
+fn jobs_for(args: &ExportArgs, inputs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    args.jobs.map_or(cores, usize::from).clamp(1, inputs.max(1))
 }
 
 /// The `-p` profiles, through the headphone correction, and whether the input is one file read
@@ -458,6 +465,7 @@ fn print_json(
         outputs: reports,
         skipped,
         failed,
+        interrupted: None,
     })?;
     if to_stdout {
         crate::io::diag::diag!("{json}");
@@ -573,6 +581,7 @@ impl Outcome {
 
 /// What a run's results so far are: each input's in order, printed as soon as every earlier
 /// one is.
+#[derive(Default)]
 struct Done {
     results: Vec<Option<Outcome>>,
     printed: usize,
@@ -594,11 +603,12 @@ fn export_all(
     opts: &ExportOptions,
     matching: bool,
     jobs: usize,
-    cores: usize,
     check_each: Option<AtRate<'_>>,
+    words: Words,
     print: impl Fn(std::result::Result<&[OutputReport], &Error>) -> Result<()> + Sync,
 ) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
     if jobs > 1 {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
     }
     let label = if plan.len() > 1 {
@@ -608,14 +618,12 @@ fn export_all(
     };
     let run = Run::new(plan.len() as u64, &label, opts.quiet);
     let next = AtomicUsize::new(0);
-    let done = Mutex::new(Done {
+    let done = Arc::new(Mutex::new(Done {
         results: (0..plan.len()).map(|_| None).collect(),
-        printed: 0,
-        reports: Vec::new(),
-        first_error: None,
-        failed: Vec::new(),
-        print_error: None,
-    });
+        ..Done::default()
+    }));
+    let said = Arc::clone(&done);
+    crate::interrupt::set_last_words(Some(Box::new(move |sig| words.say(&said, sig))));
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some((file, outs)) = plan.get(i) else {
@@ -677,9 +685,12 @@ fn export_all(
         worker();
     });
     run.finish();
-    let d = done
-        .into_inner()
-        .map_err(|_| crate::error::Error::machine("an export worker failed"))?;
+    crate::interrupt::set_last_words(None);
+    let d = std::mem::take(
+        &mut *done
+            .lock()
+            .map_err(|_| crate::error::Error::machine("an export worker failed"))?,
+    );
     if let Some(e) = d.print_error {
         return Err(e);
     }
@@ -693,6 +704,70 @@ struct JsonReport<'a> {
     skipped: &'a [Skipped],
     /// Inputs of a folder that failed, each with its error (also printed on stderr).
     failed: &'a [Failed],
+    /// The signal that stopped the run (`SIGINT`…), when one did: `outputs` are then the
+    /// complete ones, and the inputs not reached are in none of the lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<&'a str>,
+}
+
+/// What a run stopped by a signal says about what it completed, from the signal thread
+/// (`crate::interrupt`): `--json` prints its report with the complete outputs and `interrupted`
+/// (it printed nothing); text lists the complete outputs not listed yet (a later input's, done
+/// before an earlier one); both count them on stderr. Every output that exists then is whole.
+struct Words {
+    json: bool,
+    to_stdout: bool,
+    skipped: Vec<Skipped>,
+}
+
+impl Words {
+    fn say(&self, done: &Mutex<Done>, sig: &str) -> crate::interrupt::Said {
+        // A worker holds the lock only briefly, unless its stdout is stalled: then give up
+        // rather than keep the process from exiting.
+        let mut guard = None;
+        for _ in 0..100 {
+            if let Ok(d) = done.try_lock() {
+                guard = Some(d);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let Some(d) = guard else {
+            return crate::interrupt::Said::default();
+        };
+        let pending: Vec<&OutputReport> = d.results[d.printed.min(d.results.len())..]
+            .iter()
+            .flatten()
+            .flat_map(|r| &r.written)
+            .collect();
+        let kept = d.reports.len() + pending.len();
+        let stdout = if self.to_stdout {
+            None
+        } else if self.json {
+            let outputs: Vec<OutputReport> = d.reports.iter().chain(pending).cloned().collect();
+            serde_json::to_string_pretty(&JsonReport {
+                outputs: &outputs,
+                skipped: &self.skipped,
+                failed: &d.failed,
+                interrupted: Some(sig),
+            })
+            .ok()
+            .map(|j| format!("{j}\n"))
+        } else {
+            let lines: String = pending
+                .iter()
+                .map(|r| format!("{}\n", report_line(r)))
+                .collect();
+            (!lines.is_empty()).then_some(lines)
+        };
+        crate::interrupt::Said {
+            stdout,
+            stderr: Some(format!(
+                "{} kept",
+                crate::ui::fmt::count(kept, "complete output")
+            )),
+        }
+    }
 }
 
 /// An input that failed, and why.
@@ -712,6 +787,17 @@ fn report_skipped(skipped: &[Skipped]) {
 }
 
 fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
+    let line = report_line(r);
+    if to_stderr {
+        crate::io::diag::diag!("{line}");
+    } else {
+        outln!("{line}")?;
+    }
+    Ok(())
+}
+
+/// The line that reports one output.
+fn report_line(r: &OutputReport) -> String {
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -740,7 +826,7 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
     } else {
         ""
     };
-    let line = format!(
+    format!(
         "{}  [{}]  {} {}, {} {} dB, peak {} dBFS{before}, {clip}{}",
         r.output.display(),
         r.profile,
@@ -756,11 +842,5 @@ fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
         r.loudness_lufs
             .map(|l| format!(", loudness {} LUFS (matched)", crate::ui::fmt::level(l)))
             .unwrap_or_default()
-    );
-    if to_stderr {
-        crate::io::diag::diag!("{line}");
-    } else {
-        outln!("{line}")?;
-    }
-    Ok(())
+    )
 }

@@ -303,6 +303,70 @@ fn sigint_stops_a_parallel_folder_export_and_leaves_no_partial_file() {
     );
 }
 
+/// `export --json` stopped by a signal printed nothing on stdout, and a script could not tell
+/// which outputs were complete. It now prints its report, with the complete outputs (exactly
+/// the files left in the folder) and `"interrupted": "SIGINT"`; stderr counts them too.
+#[test]
+fn an_interrupted_json_export_reports_the_complete_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    fs::create_dir(d.join("out")).unwrap();
+    for name in ["a", "b"] {
+        input(&d.join(format!("in/{name}.wav")), 48_000, 4_800);
+    }
+    // Long enough to be caught half-written (minutes of FLAC, one thread).
+    input(&d.join("in/z.wav"), 48_000, 48_000 * 300);
+    let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "export",
+            "in",
+            "-p",
+            "ba",
+            "--format",
+            "flac",
+            "--out-dir",
+            "out",
+        ])
+        .args(["-j", "1", "--json"])
+        .env("IEMSIM_TMPFILE", "named")
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the long input's temporary file", || {
+        names(&d.join("out"))
+            .iter()
+            .any(|n| n.starts_with(".z") && n.ends_with(".partial"))
+    });
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(128 + libc::SIGINT));
+    let left = names(&d.join("out"));
+    assert_eq!(left.len(), 2, "{left:?}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {:?}", text(&o.stdout)));
+    assert_eq!(v["interrupted"], "SIGINT", "{v}");
+    let mut reported: Vec<String> = v["outputs"]
+        .as_array()
+        .expect("outputs")
+        .iter()
+        .map(|r| {
+            let p = Path::new(r["output"].as_str().expect("output"));
+            p.file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    reported.sort();
+    assert_eq!(reported, left);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("stopped by SIGINT; 2 complete outputs kept"),
+        "{err}"
+    );
+}
+
 /// SIGKILL cannot be handled: with O_TMPFILE there is nothing visible to leave behind.
 #[test]
 fn sigkill_leaves_nothing_visible() {
