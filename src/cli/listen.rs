@@ -106,7 +106,7 @@ pub struct DemoArgs {
     #[arg(value_enum)]
     pub kind: DemoKind,
     /// Render every part as WAV plus a README.md into DIR instead of playing (no audio device needed).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["device", "buffer"])]
     pub export: Option<PathBuf>,
     /// No terminal UI: print the text and play each part in turn.
     #[arg(long)]
@@ -114,7 +114,7 @@ pub struct DemoArgs {
     #[command(flatten)]
     pub audio: DeviceArgs,
     /// Replace existing files in the export folder.
-    #[arg(long)]
+    #[arg(long, requires = "export")]
     pub force: bool,
     #[command(flatten)]
     pub report: ReportArgs,

@@ -435,6 +435,38 @@ fn json_without_export_is_refused() {
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
 
+/// Options with nothing to do in the mode chosen were accepted and ignored (exit 0): `--device`
+/// and `--buffer` with `--export` (which plays nothing), `--force` without it; `--export -` made
+/// a folder named `-`. Each is refused now (exit 2), nothing written.
+#[test]
+fn options_the_mode_has_no_use_for_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let d = dir.to_str().unwrap();
+    for (args, needle) in [
+        (
+            vec!["demo", "bass", "--export", d, "--device", "x"],
+            "--device",
+        ),
+        (
+            vec!["demo", "bass", "--export", d, "--buffer", "512"],
+            "--buffer",
+        ),
+        (vec!["demo", "bass", "--no-tui", "--force"], "--export"),
+        (vec!["demo", "bass", "--export", "-"], "standard output"),
+    ] {
+        let o = iemsim(&args, Some(tmp.path()));
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "something was written"
+    );
+}
+
 /// The tester's `README.md` ("my notes") in the export folder was replaced by `--force`, and the
 /// refusal without it called the file "this demo's". Now only the demo's own earlier files (the
 /// WAVs and charts by iemsim's mark, the README by its last line) and empty ones are replaced;

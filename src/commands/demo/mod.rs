@@ -45,6 +45,11 @@ pub struct DemoPart {
 pub fn run(args: &DemoArgs) -> Result<()> {
     let parts = parts(args.kind);
     match &args.export {
+        // It made a folder named `-`: the demo's files cannot go to standard output.
+        Some(dir) if dir.as_os_str() == "-" => Err(crate::error::Error::usage(
+            "--export",
+            "--export needs a folder: standard output (`-`) cannot hold the demo's WAV, PNG and README files",
+        )),
         Some(dir) => export::run(args, &parts, dir),
         None => play_parts(&parts, args),
     }
