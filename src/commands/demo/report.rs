@@ -127,41 +127,63 @@ to flip between them live.\n",
         }
         let _ = writeln!(s, "\nNumbers (dB):\n\n{}", numbers_table(p));
     }
-    let _ = writeln!(s, "{}", trailer(kind));
+    let trailer = trailer(kind, &s);
+    let _ = writeln!(s, "{trailer}");
     s
 }
 
 /// The start of the README's last line, which says what wrote it.
 const TRAILER_HEAD: &str = "_Written by `iemsim demo ";
 
-/// The README's last line: what wrote it (`_Written by `iemsim demo bass` (iemsim 0.1.0)._`).
-/// A demo export run again replaces a README.md only while this is still its last line
-/// ([`is_own_readme`]): the user's own README, or one they added notes to at the end, is kept.
-pub fn trailer(kind: DemoKind) -> String {
+/// The README's last line: what wrote it, and a fingerprint of the text above it
+/// (`_Written by `iemsim demo bass` (iemsim 0.1.0, text 3f2a9c01)._`). A demo export run again
+/// replaces a README.md only while this is still its last line and the text above it is
+/// unchanged ([`is_own_readme`]): the user's own README, or the demo's with notes added
+/// anywhere in it, is kept.
+pub fn trailer(kind: DemoKind, body: &str) -> String {
     format!(
-        "{TRAILER_HEAD}{}` ({})._",
+        "{TRAILER_HEAD}{}` ({}, text {})._",
         super::kind_name(kind),
-        crate::io::tags::mark()
+        crate::io::tags::mark(),
+        fingerprint(body)
     )
 }
 
-/// Whether `text` is a README `iemsim demo` wrote: its last line is a [`trailer`] (of any demo
-/// and iemsim version, as the audio files' mark is of any version).
+/// The first 8 hex digits of the SHA-256 of `body`.
+fn fingerprint(body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(body.as_bytes())[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether `text` is a README `iemsim demo` wrote and nobody has edited: its last line is a
+/// [`trailer`] (of any demo and iemsim version, as the audio files' mark is of any version)
+/// whose fingerprint is that of the text above it. A trailer without one (exports made before
+/// it was added) marks the README as the demo's by itself, as it did then.
 pub fn is_own_readme(text: &str) -> bool {
-    let Some(last) = text.trim_end().lines().last() else {
-        return false;
-    };
-    let Some((kind, mark)) = last
+    let text = text.trim_end();
+    let start = text.rfind('\n').map_or(0, |i| i + 1);
+    let (body, last) = text.split_at(start);
+    let Some((kind, rest)) = last
         .strip_prefix(TRAILER_HEAD)
         .and_then(|rest| rest.split_once("` ("))
     else {
         return false;
     };
+    let Some(rest) = rest.strip_suffix(")._") else {
+        return false;
+    };
+    let (mark, unchanged) = match rest.split_once(", text ") {
+        Some((mark, print)) => (mark, print == fingerprint(body)),
+        None => (rest, true),
+    };
     let kinds = [DemoKind::Sibilance, DemoKind::Bass, DemoKind::Signatures];
     kinds.iter().any(|&k| super::kind_name(k) == kind)
-        && mark
-            .strip_suffix(")._")
-            .is_some_and(crate::io::tags::is_mark)
+        && crate::io::tags::is_mark(mark)
+        && !mark.contains(',')
+        && unchanged
 }
 
 #[cfg(test)]
@@ -172,11 +194,24 @@ mod tests {
     /// `README.md` ("my notes") was replaced by `demo --export DIR --force`.
     #[test]
     fn a_readme_is_the_demos_only_while_it_ends_with_its_trailer() {
-        let ours = format!("# iemsim demo: x\n\ntext\n\n{}\n", trailer(DemoKind::Bass));
+        let body = "# iemsim demo: x\n\ntext\n\n";
+        let ours = format!("{body}{}\n", trailer(DemoKind::Bass, body));
         assert!(is_own_readme(&ours));
         assert!(is_own_readme(&format!(
             "{}\n\n",
-            trailer(DemoKind::Signatures)
+            trailer(DemoKind::Signatures, "")
+        )));
+        // An edit anywhere above the last line makes it the user's (it was replaced).
+        assert!(!is_own_readme(&ours.replacen(
+            "\ntext\n",
+            "\ntext, and my notes\n",
+            1
+        )));
+        assert!(!is_own_readme(&ours.replacen("x\n", "x\nmy notes\n", 1)));
+        // Exports made before the fingerprint: the line alone marks them.
+        assert!(is_own_readme(&format!(
+            "{body}_Written by `iemsim demo bass` ({})._\n",
+            crate::io::tags::mark()
         )));
         assert!(!is_own_readme("my notes\n"));
         assert!(!is_own_readme(""));
