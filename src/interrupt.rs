@@ -18,11 +18,13 @@
 
 /// What a running command has to say when a signal stops it: what goes to stdout (`export
 /// --json`: its report of the outputs it completed; text: the lines of those not yet listed),
-/// and a few words for the notice on stderr ("3 complete outputs kept").
+/// a report for stderr instead (when stdout carries the audio), and a few words for the notice
+/// on stderr ("3 complete outputs kept").
 #[derive(Debug, Default)]
 pub struct Said {
     pub stdout: Option<String>,
     pub stderr: Option<String>,
+    pub notice: Option<String>,
 }
 
 /// A command's last words, called from the signal thread: it must not wait on a lock (a worker
@@ -74,9 +76,12 @@ pub fn install() {
                         use std::os::fd::AsFd;
                         write_now(std::io::stdout().as_fd(), out);
                     }
-                    let kept = said.stderr.map(|k| format!("{k}; ")).unwrap_or_default();
+                    if let Some(err) = &said.stderr {
+                        notice(err);
+                    }
+                    let kept = said.notice.map(|k| format!("{k}; ")).unwrap_or_default();
                     notice(&format!(
-                        "\niemsim: stopped by {}; {kept}no partial output was left behind\n",
+                        "\niemsim: stopped by {}; {kept}no partial file was left behind\n",
                         signal_name(sig)
                     ));
                     // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on

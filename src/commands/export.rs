@@ -75,6 +75,15 @@ impl Watch for Bars<'_> {
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
+    // When standard output carries the audio, the reports go to stderr.
+    let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
+    // Stopped before anything is planned: `--json` still gets its (empty) report.
+    let _early = LastWords::early(Words {
+        json: args.report.json,
+        to_stdout,
+        skipped: Vec::new(),
+        outputs: Vec::new(),
+    });
     let input = input_or_default(args.input.as_deref())?;
     let (profiles, single) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
@@ -86,8 +95,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
-    // When standard output carries the audio, the reports go to stderr.
-    let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
     check_collisions(&plan)?;
     let resumed = if args.skip_existing {
@@ -95,13 +102,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     } else {
         0
     };
-    // A user's own file with an output's name is never replaced (nor counted as an output).
-    if input.is_dir() && !args.skip_existing {
-        refuse_foreign_outputs(&plan)?;
-    }
-    // With --skip-existing, an input with only some outputs is resumed output by output.
-    if input.is_dir() && !args.force && !args.skip_existing {
-        refuse_existing_outputs(&plan)?;
+    if input.is_dir() {
+        refuse_to_replace(args, &plan)?;
     }
     let started = std::time::Instant::now();
     let jobs = jobs_for(args, plan.len());
@@ -114,18 +116,15 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // A folder's failures are reported each in its place and summed up (in --json too), even
     // when it holds one input; a file named on the command line fails with its own error.
     let folder = input.is_dir();
-    let words = Words {
-        json: args.report.json,
-        to_stdout,
-        skipped: skipped.clone(),
-    };
-    let (reports, first_error, failed) = export_all(
+    let words = || Words::of(args.report.json, to_stdout, &skipped, &plan);
+    let last_words = LastWords::early(words());
+    let outcome = export_all(
         &plan,
         &opts,
         matching,
         jobs,
         check_each,
-        words,
+        words(),
         |r| match r {
             Err(e) => {
                 if folder {
@@ -137,7 +136,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             Ok(_) if args.report.json => Ok(()),
             Ok(r) => r.iter().try_for_each(|r| print_report(r, to_stdout)),
         },
-    )?;
+    );
+    // Every output is named and recorded: the run's own report follows.
+    last_words.clear();
+    let (reports, first_error, failed) = outcome?;
     let first_error = match first_error {
         // A single input's error is the command's, with its own exit code (after the outputs
         // it did write, which the report lists).
@@ -171,6 +173,19 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// A folder's outputs that must not be replaced: a user's own file with an output's name never
+/// is (nor counted as an output); without --force, no existing output is (with --skip-existing,
+/// an input with only some outputs is resumed output by output).
+fn refuse_to_replace(args: &ExportArgs, plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    if !args.skip_existing {
+        refuse_foreign_outputs(plan)?;
+        if !args.force {
+            refuse_existing_outputs(plan)?;
+        }
+    }
+    Ok(())
 }
 
 /// How many inputs are exported at a time: `--jobs`, else one per core, never more than inputs.
@@ -685,7 +700,6 @@ fn export_all(
         worker();
     });
     run.finish();
-    crate::interrupt::set_last_words(None);
     let d = std::mem::take(
         &mut *done
             .lock()
@@ -714,37 +728,94 @@ struct JsonReport<'a> {
 /// (`crate::interrupt`): `--json` prints its report with the complete outputs and `interrupted`
 /// (it printed nothing); text lists the complete outputs not listed yet (a later input's, done
 /// before an earlier one); both count them on stderr. Every output that exists then is whole.
+/// The complete ones are those the process named (`io::atomic::committed`): a worker names its
+/// outputs a moment before it records them, so their reports are waited for, briefly.
 struct Words {
     json: bool,
     to_stdout: bool,
     skipped: Vec<Skipped>,
+    /// Every output the run may write.
+    outputs: Vec<PathBuf>,
 }
 
 impl Words {
+    fn of(
+        json: bool,
+        to_stdout: bool,
+        skipped: &[Skipped],
+        plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
+    ) -> Self {
+        Words {
+            json,
+            to_stdout,
+            skipped: skipped.to_vec(),
+            outputs: plan
+                .iter()
+                .flat_map(|(_, o)| o.iter().map(|(_, p)| p.clone()))
+                .collect(),
+        }
+    }
+
     fn say(&self, done: &Mutex<Done>, sig: &str) -> crate::interrupt::Said {
+        use std::time::{Duration, Instant};
+        let planned: std::collections::HashSet<&Path> =
+            self.outputs.iter().map(PathBuf::as_path).collect();
+        let named: Vec<PathBuf> = crate::io::atomic::committed()
+            .into_iter()
+            .filter(|p| planned.contains(p.as_path()))
+            .collect();
         // A worker holds the lock only briefly, unless its stdout is stalled: then give up
         // rather than keep the process from exiting.
-        let mut guard = None;
-        for _ in 0..100 {
+        let deadline = Instant::now() + Duration::from_millis(300);
+        loop {
             if let Ok(d) = done.try_lock() {
-                guard = Some(d);
-                break;
+                let pending: Vec<&OutputReport> = d.results[d.printed.min(d.results.len())..]
+                    .iter()
+                    .flatten()
+                    .flat_map(|r| &r.written)
+                    .collect();
+                let reported = |p: &PathBuf| {
+                    d.reports
+                        .iter()
+                        .chain(pending.iter().copied())
+                        .any(|r| &r.output == p)
+                };
+                if named.iter().all(reported) || Instant::now() >= deadline {
+                    return self.compose(&d, &pending, named.len(), sig);
+                }
+            } else if Instant::now() >= deadline {
+                return crate::interrupt::Said {
+                    notice: Some(self.kept(named.len())),
+                    ..Default::default()
+                };
             }
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
         }
-        let Some(d) = guard else {
-            return crate::interrupt::Said::default();
-        };
-        let pending: Vec<&OutputReport> = d.results[d.printed.min(d.results.len())..]
-            .iter()
-            .flatten()
-            .flat_map(|r| &r.written)
-            .collect();
-        let kept = d.reports.len() + pending.len();
-        let stdout = if self.to_stdout {
-            None
-        } else if self.json {
-            let outputs: Vec<OutputReport> = d.reports.iter().chain(pending).cloned().collect();
+    }
+
+    /// The words on stderr: how many outputs are whole, or that the audio on stdout stops.
+    fn kept(&self, named: usize) -> String {
+        if self.to_stdout {
+            "the audio sent to standard output is cut short there".to_owned()
+        } else {
+            format!("{} kept", crate::ui::fmt::count(named, "complete output"))
+        }
+    }
+
+    fn compose(
+        &self,
+        d: &Done,
+        pending: &[&OutputReport],
+        named: usize,
+        sig: &str,
+    ) -> crate::interrupt::Said {
+        let json = || {
+            let outputs: Vec<OutputReport> = d
+                .reports
+                .iter()
+                .chain(pending.iter().copied())
+                .cloned()
+                .collect();
             serde_json::to_string_pretty(&JsonReport {
                 outputs: &outputs,
                 skipped: &self.skipped,
@@ -753,20 +824,50 @@ impl Words {
             })
             .ok()
             .map(|j| format!("{j}\n"))
-        } else {
+        };
+        let text = || {
             let lines: String = pending
                 .iter()
                 .map(|r| format!("{}\n", report_line(r)))
                 .collect();
             (!lines.is_empty()).then_some(lines)
         };
+        let report = if self.json { json() } else { text() };
+        // With the audio on stdout, the reports go to stderr (as a run's own do).
+        let (stdout, stderr) = if self.to_stdout {
+            (None, report)
+        } else {
+            (report, None)
+        };
         crate::interrupt::Said {
             stdout,
-            stderr: Some(format!(
-                "{} kept",
-                crate::ui::fmt::count(kept, "complete output")
-            )),
+            stderr,
+            notice: Some(self.kept(named)),
         }
+    }
+}
+
+/// Keeps a run's last words (see [`Words`]) registered until it is dropped or the run prints
+/// its own report.
+struct LastWords;
+
+impl LastWords {
+    /// Before anything is exported: an empty report.
+    fn early(words: Words) -> Self {
+        let done = Mutex::new(Done::default());
+        crate::interrupt::set_last_words(Some(Box::new(move |sig| words.say(&done, sig))));
+        LastWords
+    }
+
+    /// The run prints its own report now: no more last words.
+    fn clear(&self) {
+        crate::interrupt::set_last_words(None);
+    }
+}
+
+impl Drop for LastWords {
+    fn drop(&mut self) {
+        self.clear();
     }
 }
 

@@ -9,6 +9,40 @@ use std::sync::Mutex;
 /// Temporary files not yet committed or dropped, so an interrupt (Ctrl-C) can remove them:
 /// destructors do not run when the process is stopped by a signal.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Every final name this process has committed, in order: what a run stopped by a signal
+/// reports as complete (an output is named before its command records it). Held while a file
+/// is named, so the list and the names on disk always agree.
+static COMMITTED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// [`COMMITTED`] as it was when [`remove_pending`] began: no file is named after that.
+static FINAL: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
+
+/// Held while a group of outputs is named ([`naming_batch`]).
+static BATCH: Mutex<()> = Mutex::new(());
+
+/// Runs `f`, which names several outputs (an input's, one per profile), as one step with
+/// respect to a signal: [`remove_pending`] waits for it (up to a second) before it takes the
+/// list of what was named, so a stopped run never has half an input's outputs named and
+/// unreported.
+pub fn naming_batch<T>(f: impl FnOnce() -> T) -> T {
+    let _batch = BATCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    f()
+}
+
+fn committed_list() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    COMMITTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The final names committed so far, and for good once the process is stopping.
+pub fn committed() -> Vec<PathBuf> {
+    match FINAL.get() {
+        Some(names) => names.clone(),
+        None => committed_list().clone(),
+    }
+}
 
 fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     PENDING
@@ -20,8 +54,30 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 ///
 /// The list stays locked afterwards, for good: a thread that is just creating another temporary
 /// file (creation and registration happen under the same lock) then waits instead of leaving a file
-/// nobody will remove. Call it only on the way out.
+/// nobody will remove. So does the list of committed names: a worker finishing an output waits
+/// rather than name it after the run's report of what it completed ([`committed`]) was taken.
+/// Call it only on the way out.
 pub fn remove_pending() {
+    // A batch being named is let finish, unless it takes over a second (a stalled disk): then
+    // its remaining names wait below, and what it named already is in the list.
+    for _ in 0..1000 {
+        match BATCH.try_lock() {
+            Ok(batch) => {
+                std::mem::forget(batch);
+                break;
+            }
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                std::mem::forget(p.into_inner());
+                break;
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+    let names = committed_list();
+    let _ = FINAL.set(names.clone());
+    std::mem::forget(names);
     let mut list = pending();
     for p in list.drain(..) {
         if p.is_dir() {
@@ -116,6 +172,7 @@ impl TempFile {
     /// the destination appeared meanwhile (checked atomically by the link where the filesystem
     /// has links); with it, replaces only a regular file.
     pub fn commit(mut self, replace: bool) -> io::Result<()> {
+        let mut names = committed_list();
         if replace {
             check_replaceable(&self.dest).map_err(|what| {
                 io::Error::new(
@@ -155,6 +212,7 @@ impl TempFile {
             }
         }
         self.done = true;
+        names.push(self.dest.clone());
         Ok(())
     }
 }

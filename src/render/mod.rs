@@ -350,11 +350,18 @@ fn write_all(
                 // Back to the reader (which may have finished: then the set is simply dropped).
                 let _ = free.try_send(set);
             }
-            ToWriter::Finish if each => return Ok(taps.into_iter().map(Taps::finish).collect()),
+            // An input's outputs are named together: a signal waits for the batch, so what a
+            // stopped run reports as complete is every output of the inputs it finished.
+            ToWriter::Finish if each => {
+                return Ok(crate::io::atomic::naming_batch(|| {
+                    taps.into_iter().map(Taps::finish).collect()
+                }))
+            }
             // The taps after a failure are dropped: their temporary files go with them.
             ToWriter::Finish => {
-                let all: Result<Vec<Rendered>, WavError> =
-                    taps.into_iter().map(Taps::finish).collect();
+                let all: Result<Vec<Rendered>, WavError> = crate::io::atomic::naming_batch(|| {
+                    taps.into_iter().map(Taps::finish).collect()
+                });
                 return all.map(|v| v.into_iter().map(Ok).collect());
             }
         }
