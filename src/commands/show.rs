@@ -188,17 +188,21 @@ fn plot(
 }
 
 /// The target a `--measurement` is compared with: `--measurement-target`; else, for the CSV that
-/// is also the `--headphones` measurement, the headphone target; else the in-ear target.
+/// is also the headphone measurement in use (given or remembered), its target (given or
+/// remembered); else the in-ear target.
 fn measurement_target(args: &ShowArgs, measurement: &std::path::Path) -> String {
     if let Some(t) = &args.measurement_target {
         return t.clone();
     }
-    match &args.hp.headphones {
-        Some(h) if crate::io::atomic::same_file(h, measurement) => args
-            .hp
-            .headphone_target
-            .clone()
-            .unwrap_or_else(|| crate::profiles::headphones::DEFAULT_TARGET.to_string()),
+    // The correction's own target: given, else remembered (it was the default even when
+    // `config set headphone-target` said otherwise, and the legend named the wrong target).
+    let (file, target) = crate::profiles::headphones::file_and_target(
+        args.hp.headphones.as_deref(),
+        args.hp.headphone_target.as_deref(),
+        args.hp.no_headphones,
+    );
+    match file {
+        Some(h) if crate::io::atomic::same_file(&h, measurement) => target,
         _ => "harman-in-ear-2019".to_string(),
     }
 }

@@ -42,7 +42,7 @@ pub enum HeadphonesError {
     Settings(#[from] super::settings::SettingsError),
     /// `--headphone-target` given where no measurement is fitted (it was ignored, exit 0).
     #[error("--headphone-target is for a headphone measurement .csv, and {}", match correction {
-        Some(p) => format!("the correction in use, {}, is an EQ, not a measurement", p.display()),
+        Some(p) => format!("the correction in use, {}, is not a measurement .csv", p.display()),
         None => "no headphone correction is in use".to_owned(),
     })]
     TargetUnused { correction: Option<PathBuf> },
@@ -117,6 +117,28 @@ pub fn choose(
         }
         (None, None) => Ok(None),
     }
+}
+
+/// The headphone file a run uses and the target a measurement is fitted to, as [`choose`]
+/// resolves them: the given ones, else the remembered ones (`iemsim config set`), else no file
+/// and [`DEFAULT_TARGET`]. For what a command draws or says beside the correction itself (a
+/// settings file that cannot be read remembers nothing here; `choose` reports it).
+pub fn file_and_target(
+    explicit: Option<&Path>,
+    target: Option<&str>,
+    disabled: bool,
+) -> (Option<PathBuf>, String) {
+    let s = super::settings::load().unwrap_or_default();
+    let file = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None if disabled => None,
+        None => s.headphones.clone(),
+    };
+    let target = target
+        .map(str::to_owned)
+        .or(s.headphone_target)
+        .unwrap_or_else(|| DEFAULT_TARGET.to_string());
+    (file, target)
 }
 
 /// A measurement (`.csv`, any case), not an EQ.

@@ -276,12 +276,12 @@ fn a_headphone_target_with_nothing_to_fit_is_refused() {
     );
     refused(
         &["show", "ba", "--headphones", HD600, t[0], t[1]],
-        "is an EQ",
+        "is not a measurement .csv",
     );
     ok(iemsim(d, &["config", "set", "headphones", HD600]));
     refused(
         &["show", "ba", t[0], t[1]],
-        "Sennheiser HD 600 ParametricEQ.txt, is an EQ",
+        "Sennheiser HD 600 ParametricEQ.txt, is not a measurement .csv",
     );
     ok(iemsim(d, &["config", "set", "headphones", csv]));
     let o = iemsim(

@@ -100,6 +100,47 @@ fn show_plot_through_a_headphone_correction_says_so_and_draws_like_with_like() {
     );
 }
 
+/// The headphone measurement drawn beside its correction is compared with the correction's own
+/// target: the remembered one (`config set headphone-target`) too. The legend said the default
+/// over-ear target while the correction was fitted to diffuse-field.
+#[test]
+fn show_plot_compares_the_headphone_measurement_with_the_remembered_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("hp.svg");
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .env("IEMSIM_CONFIG_DIR", dir.path())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    run(&["config", "set", "headphone-target", "diffuse-field"]);
+    let plot = svg.to_str().unwrap();
+    run(&[
+        "show",
+        "ba",
+        "--headphones",
+        csv,
+        "--plot",
+        plot,
+        "--measurement",
+        csv,
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    // (A long legend entry is shortened in its middle: "re diffuse-…eld, + headphone EQ".)
+    assert!(
+        text.contains("HD 600 (measured, re diffuse-"),
+        "another target: {text}"
+    );
+    assert!(
+        !text.contains("re harman-over-ear"),
+        "the default target: {text}"
+    );
+}
+
 /// A curve that leaves the axis gets a triangle on the edge where it leaves (the legend says
 /// "clipped"): none was ever drawn, as the first mark's spacing test overflowed.
 #[test]
