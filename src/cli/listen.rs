@@ -68,14 +68,17 @@ pub struct AbxArgs {
     /// Instead of a session: table every session in the log (LOG, else --log, else the default
     /// log) with its date, file, A/B, score and p, and pool the completed sessions of each pair
     /// of profiles into one exact binomial test over all their trials.
-    #[arg(long, value_name = "LOG", num_args = 0..=1)]
+    #[arg(long, value_name = "LOG", num_args = 0..=1, conflicts_with_all = [
+        "input", "a", "b", "trials", "seed", "answers", "no_tui", "no_cache", "device", "buffer",
+        "headphones", "headphone_target", "no_headphones",
+    ])]
     pub summary: Option<Option<PathBuf>>,
     /// Seed for the hidden choices (reproducible runs, for tests); default: fresh OS randomness.
     #[arg(long)]
     pub seed: Option<u64>,
     /// Scripted answers, e.g. a,b,b,a or 1,2,2,1 (or a file with them, or - for stdin; an empty
     /// answer, as in a,,b or a blank line, is refused); needs --no-tui.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["device", "buffer"])]
     pub answers: Option<String>,
     /// No terminal UI (scripted mode).
     #[arg(long)]

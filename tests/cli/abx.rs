@@ -1100,3 +1100,46 @@ fn the_log_names_the_headphone_correction() {
     let s: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(s["pairs"].as_array().unwrap().len(), 2, "{s}");
 }
+
+/// Options with nothing to do in the mode chosen were accepted and ignored (exit 0): `--device`
+/// and `--buffer` in the scripted mode (which plays nothing), and a session's options with
+/// `--summary` (which only reads the log), `--headphone-target` among them. Each is refused
+/// now (exit 2), and the log is not created.
+#[test]
+fn options_the_mode_has_no_use_for_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("abx.jsonl");
+    let l = log.to_str().unwrap();
+    let scripted = [
+        "abx",
+        "--no-tui",
+        "--answers",
+        "a,b",
+        "--trials",
+        "2",
+        "--log",
+        l,
+    ];
+    for (extra, needle) in [
+        (&["--device", "x"][..], "--device"),
+        (&["--buffer", "512"][..], "--buffer"),
+    ] {
+        let o = iemsim(&[&scripted[..], extra].concat(), dir.path());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(needle), "{}", text(&o.stderr));
+    }
+    for extra in [
+        &["--trials", "3"][..],
+        &["--seed", "1"],
+        &["-a", "dd"],
+        &["--headphone-target", "harman-in-ear-2019"],
+        &["--no-headphones"],
+        &["--device", "x"],
+        &["--no-cache"],
+    ] {
+        let o = iemsim(&[&["abx", "--summary", l][..], extra].concat(), dir.path());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains("--summary"), "{}", text(&o.stderr));
+    }
+    assert!(!log.exists(), "the log was created");
+}
