@@ -22,10 +22,12 @@ pub struct FitArgs {
     /// header names, `;` or tab separators and no header are fine).
     pub measurement: PathBuf,
     /// The neutral reference: `harman` (= `harman-in-ear-2019`, Harman in-ear 2019 v2),
-    /// `harman-over-ear-2018` (for headphones), `diffuse-field`, or a CSV file.
+    /// `harman-over-ear-2018` (for headphones), `diffuse-field`, or a CSV file. Not with --like:
+    /// A is compared with B directly.
     #[arg(
         long,
         default_value = "harman",
+        conflicts_with = "like",
         value_name = "harman|harman-in-ear-2019|harman-over-ear-2018|diffuse-field|TARGET.csv"
     )]
     pub target: String,
@@ -57,7 +59,7 @@ pub struct FitArgs {
     #[arg(short = 'o', long, value_name = "PROFILE.txt")]
     pub output: Option<PathBuf>,
     /// Replace an existing output file.
-    #[arg(long)]
+    #[arg(long, requires = "output")]
     pub force: bool,
     #[command(flatten)]
     pub report: ReportArgs,

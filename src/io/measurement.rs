@@ -30,7 +30,49 @@ pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Measurement, Measurement
             problem: super::text::utf16_problem(encoding),
         });
     }
+    if bytes[..bytes.len().min(512)].contains(&0) {
+        return Err(MeasurementError::Data {
+            path: path.to_path_buf(),
+            problem: format!("binary data (an audio file?), not {WANTED}"),
+        });
+    }
     parse(&String::from_utf8_lossy(bytes), path)
+}
+
+/// What a measurement file is, for messages about a file that is something else.
+const WANTED: &str = "a measurement: a CSV of frequency and level rows (e.g. AutoEq's)";
+
+/// The first row that is not a comment: the header or the first data row, unless the file is
+/// empty or a profile.
+fn first_row<'a>(rows: &[(usize, &'a str)], path: &Path) -> Result<&'a str, MeasurementError> {
+    let data = |problem: String| MeasurementError::Data {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let Some(&(_, first)) = rows.first() else {
+        return Err(data("no data (empty file)".into()));
+    };
+    match profile_instead(first) {
+        Some(what) => Err(data(format!("{what}, not {WANTED}"))),
+        None => Ok(first),
+    }
+}
+
+/// Names a profile file given where a measurement belongs, by its first line: its numbers are
+/// filters, not a response, and "'Filter' is not a frequency" said so only by accident.
+fn profile_instead(first: &str) -> Option<&'static str> {
+    let lower = first.to_ascii_lowercase();
+    let word = |w: &str| lower.starts_with(w);
+    // `filters:` (CamillaDSP) before `Filter 1:` (Equalizer APO), which it starts like.
+    if word("pipeline:") || word("filters:") || word("devices:") || word("---") {
+        Some("a CamillaDSP configuration")
+    } else if word("preamp:") || word("filter") || word("channel:") || word("eq:") {
+        Some("an Equalizer APO / AutoEq ParametricEQ profile (filters)")
+    } else if word("name =") || word("name=") || word("[[filters]]") || word("description =") {
+        Some("an iemsim profile (.toml)")
+    } else {
+        None
+    }
 }
 
 /// A measured (or target) frequency response: ascending frequencies and levels in dB.
@@ -138,12 +180,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         .map(|(i, l)| (i + 1, l.trim().trim_start_matches('\u{feff}')))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
         .collect();
-    let Some(&(_, first)) = rows.first() else {
-        return Err(MeasurementError::Data {
-            path: path.to_path_buf(),
-            problem: "no data (empty file)".into(),
-        });
-    };
+    let first = first_row(&rows, path)?;
     let sep = separator(first);
     let header = split(first, sep);
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
@@ -562,6 +599,41 @@ mod tests {
         let bad = lf.replace('\n', "\r").replacen("30,0.5", "30,x", 1);
         let e = p(&bad).unwrap_err().to_string();
         assert!(e.contains("m.csv, line 3: 'x' is not a level"), "{e}");
+    }
+
+    /// A WAV or a profile given as a measurement said "'\0WAVEfmt' is not a frequency" or
+    /// "'Filter' is not a frequency"; now what the file is is named.
+    #[test]
+    fn audio_and_profiles_are_named_not_parsed() {
+        let path = Path::new("x");
+        let mut wav = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0".to_vec();
+        wav.extend([0u8; 64]);
+        let e = parse_bytes(&wav, path).unwrap_err().to_string();
+        assert!(
+            e.starts_with("x: binary data (an audio file?), not a measurement"),
+            "{e}"
+        );
+        for (text, what) in [
+            (
+                "Preamp: -6.2 dB\nFilter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\n",
+                "Equalizer APO",
+            ),
+            (
+                "# made by hand\nFilter: ON PK Fc 100 Hz Gain 3 dB Q 1\n",
+                "Equalizer APO",
+            ),
+            ("name = \"x\"\ndescription = \"y\"\n", "iemsim profile"),
+            ("filters:\n  a:\n    type: Biquad\n", "CamillaDSP"),
+        ] {
+            let e = p(text).unwrap_err().to_string();
+            assert!(
+                e.contains(what) && e.contains("not a measurement: a CSV"),
+                "{e}"
+            );
+        }
+        // A header that merely starts like a word of theirs is still a header.
+        let csv = format!("frequency,raw\n{}\n", rows(12, |f, v| format!("{f},{v}")));
+        assert!(p(&csv).is_ok());
     }
 
     /// A UTF-16 measurement said "'…' is not a frequency" (read as UTF-8); now it is named.
