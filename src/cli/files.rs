@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DitherArg {
-    /// Triangular dither (±1 LSB): the default for ≤ 24-bit integer output.
+    /// Triangular dither (±1 LSB) on integer output (16, 24 or 32-bit).
     Tpdf,
     /// Plain rounding.
     None,
@@ -116,21 +116,22 @@ pub struct ExportArgs {
     /// Output sample format: 16, 24, 32 (integer) or 32f (float) [default: same as the input]
     #[arg(long, value_enum, value_name = "16|24|32|32f")]
     pub bits: Option<BitsArg>,
-    /// Dither when reducing to ≤ 24-bit integer output.
+    /// Dither when quantising to integer output (16, 24 or 32-bit); float output (32f) has no
+    /// quantisation step to dither.
     #[arg(long, value_enum, default_value_t = DitherArg::Tpdf)]
     pub dither: DitherArg,
     /// Gain before the filters: `auto` (= -(largest boost), so no frequency comes out louder than
     /// it went in; the filters' phase can still raise a peak, and the report then counts clipped
     /// samples and gives the preamp that avoids them), `profile` (the profile's own value) or a
-    /// number in dB.
+    /// number in dB. Not with loudness-matched outputs (--match, and the default for several
+    /// profiles): matching sets their gains [default: auto]
     #[arg(
         long,
-        default_value = "auto",
         value_name = "auto|profile|DB",
         allow_hyphen_values = true,
         value_parser = parse_preamp
     )]
-    pub preamp: Preamp,
+    pub preamp: Option<Preamp>,
     /// Make all outputs of one input equally loud (ITU-R BS.1770, as `play` measures), at the
     /// highest common level at which no output's samples exceed -0.1 dBFS; replaces --preamp.
     /// The default when more than one profile is exported; refused with one, and for standard

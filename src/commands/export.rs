@@ -5,7 +5,7 @@ use super::input_or_default;
 use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
 use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
-use crate::dsp::Profile;
+use crate::dsp::{Preamp, Profile};
 use crate::error::Error;
 use crate::error::Result;
 use crate::io::{Container, Decoder, Target};
@@ -278,6 +278,17 @@ fn check_arguments(
             format!("--match cannot match {what}: it is read once, and matching measures every output in a first pass; save it to a file to match it, or leave out --match (the outputs then use --preamp)"),
         ));
     }
+    if args.preamp.is_some()
+        && !args.no_match
+        && (args.match_loudness || profiles > 1)
+        && !is_stream(input)
+    {
+        return Err(Error::usage(
+            "--preamp",
+            "--preamp has no effect on loudness-matched outputs: matching sets each output's gain (the highest common level without clipping); add --no-match to give each output --preamp instead",
+        ));
+    }
+    check_output_options(args, input)?;
     if args.output.is_some() && (profiles != 1 || input.is_dir()) {
         return Err(Error::usage("--output", "-o/--output names one file: use it with one input file and one profile, or use --out-dir"));
     }
@@ -307,6 +318,35 @@ fn check_arguments(
     Ok(())
 }
 
+/// Options the run would ignore: `--force`/`--skip-existing` with standard output (nothing is
+/// replaced or kept there) and `--jobs` with one input file (it sets how many files of a folder
+/// are exported at once).
+fn check_output_options(args: &ExportArgs, input: &Path) -> Result<()> {
+    if args.output.as_deref() == Some(Path::new("-")) {
+        for (given, name) in [
+            (args.force, "--force"),
+            (args.skip_existing, "--skip-existing"),
+        ] {
+            if given {
+                return Err(Error::usage(
+                    name,
+                    format!("{name} has no use with -o - (standard output): no file is replaced or kept there"),
+                ));
+            }
+        }
+    }
+    if args.jobs.is_some() && !input.is_dir() {
+        return Err(Error::usage(
+            "--jobs",
+            format!(
+                "-j/--jobs sets how many files of a folder are exported at once; {} is one input",
+                input.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The options every output of the run shares.
 fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
     ExportOptions {
@@ -316,7 +356,7 @@ fn options(args: &ExportArgs, container: Option<Container>) -> ExportOptions {
             DitherArg::Tpdf => Dither::Tpdf,
             DitherArg::None => Dither::None,
         },
-        preamp: args.preamp,
+        preamp: args.preamp.unwrap_or(Preamp::Auto),
         force: args.force,
         skip_existing: args.skip_existing,
         quiet: args.quiet || args.report.json,

@@ -328,10 +328,13 @@ fn resumed(
     // Only an empty file or iemsim's own output is replaced without --force: a damaged file at
     // the name may be someone's recording (the folder export refuses those before it starts).
     let replace = opts.force || super::owner::not_ours(out).is_none();
-    watch.warn(&format!(
-        "redoing {}: it exists but is not a complete output ({why})",
-        out.display()
-    ));
+    // Not "redoing" a file it then refuses to replace (the refusal says why).
+    if replace {
+        watch.warn(&format!(
+            "redoing {}: it exists but is not a complete output ({why})",
+            out.display()
+        ));
+    }
     Some(Target::new(out, replace))
 }
 
