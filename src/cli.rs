@@ -17,6 +17,23 @@ pub use listen::{AbxArgs, DemoArgs, DemoKind, DevicesArgs, LiveArgs, PlayArgs};
 pub use shared::{ChartSize, DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs};
 pub use study::{AnalyzeArgs, FitArgs, ProfilesArgs, ShowArgs};
 
+/// The command line, parsed as `iemsim` reads it: `--seconds -1` reaches the option's own check
+/// ("must be…"), not clap's "unexpected argument '-1'" with a `-- -1` tip that does not work for
+/// an option's value (the setting is per command, so every subcommand gets it).
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    fn negatives(cmd: clap::Command) -> clap::Command {
+        let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().into()).collect();
+        names
+            .iter()
+            .fold(cmd.allow_negative_numbers(true), |c, name| {
+                c.mut_subcommand(name, negatives)
+            })
+    }
+    let matches = negatives(Cli::command()).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// The bundled default material, used when a command's INPUT is omitted.
 pub const DEFAULT_INPUT: &str = "samples/music.wav";
 

@@ -1,11 +1,10 @@
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     restore_sigpipe();
     // SIGINT, SIGTERM, SIGHUP, SIGQUIT outside the terminal UI: clean up, exit 128 + n.
     iemsim::interrupt::install();
-    let cli = iemsim::cli::Cli::parse();
+    let cli = iemsim::cli::parse();
     match iemsim::commands::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

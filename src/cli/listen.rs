@@ -140,7 +140,10 @@ pub struct LiveArgs {
     pub no_match: bool,
     /// Create a virtual sink named `iemsim` (pactl load-module module-null-sink) for the apps to
     /// play into, print how to route an app to it, and exit. With --undo: remove it.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = [
+        "a", "b", "input", "device", "buffer", "no_match", "no_tui", "switch_every", "duration",
+        "json", "headphones", "headphone_target", "no_headphones",
+    ])]
     pub setup: bool,
     /// With --setup: remove the `iemsim` sink again.
     #[arg(long, requires = "setup")]

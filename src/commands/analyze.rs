@@ -40,6 +40,16 @@ struct Report<'a> {
 
 pub fn run(args: &AnalyzeArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
+    let given = [
+        (args.hp.headphones.is_some(), "--headphones"),
+        (args.hp.headphone_target.is_some(), "--headphone-target"),
+    ];
+    if let Some((_, name)) = given.iter().find(|g| g.0 && args.profiles.is_empty()) {
+        return Err(Error::usage(
+            *name,
+            format!("{name} applies to the -p columns (each profile as it plays through the correction); the input itself is measured as it is: add -p PROFILE"),
+        ));
+    }
     let size = match &args.plot {
         Some(path) => {
             charts::format_of(path)?;
@@ -61,7 +71,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     // Resolved at the audio's rate: a filter at or above its Nyquist frequency is refused, as by
     // every command (`profile_file::check_rate`), never dropped from what is measured. Each
     // profile as it plays: through the headphone correction when one is given or remembered.
-    let hp = super::headphones(&args.hp, Some(fs))?;
+    // Without -p only the input is measured: no correction applies (a remembered one is not
+    // announced), and one given for this run is refused rather than shown and ignored.
+    let hp = if args.profiles.is_empty() {
+        None
+    } else {
+        super::headphones(&args.hp, Some(fs))?
+    };
     let profiles = args
         .profiles
         .iter()

@@ -2,8 +2,8 @@
 
 use crate::cli::{ConfigArgs, ConfigCommand};
 use crate::commands::out::outln;
-use crate::error::Result;
-use crate::profiles::headphones::{Correction, Source};
+use crate::error::{Error, Result};
+use crate::profiles::headphones::{is_csv, Correction, Source};
 use crate::profiles::settings;
 use std::path::PathBuf;
 
@@ -38,6 +38,15 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 None => format!("{key} was not set"),
             });
         }
+        // "cannot make an empty path absolute" (exit 1) or ": no such target" said less.
+        ConfigCommand::Set { key, value } if value.trim().is_empty() => {
+            return Err(Error::usage(
+                "VALUE",
+                format!(
+                    "config set {key} needs a value: a file, or for headphone-target a target name"
+                ),
+            ));
+        }
         ConfigCommand::Set { key, value } => match key.as_str() {
             "headphones" => {
                 // Checked now, so a typo fails here rather than in every later command; stored
@@ -45,6 +54,12 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 let path = std::path::absolute(PathBuf::from(value))?;
                 let c =
                     Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
+                if let Some(t) = s.headphone_target.as_ref().filter(|_| !is_csv(&path)) {
+                    crate::io::diag::diag!(
+                        "iemsim: note: {} is an EQ, not a measurement .csv: the remembered headphone-target, {t}, is not used with it",
+                        path.display()
+                    );
+                }
                 done = Some(format!("headphones = {} ({})", path.display(), c.summary()));
                 s.headphones = Some(path);
             }
@@ -57,6 +72,13 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 } else {
                     std::path::absolute(value)?.display().to_string()
                 };
+                // Kept (a measurement may be set later), but not silently unused meanwhile.
+                if let Some(eq) = s.headphones.as_ref().filter(|h| !is_csv(h)) {
+                    crate::io::diag::diag!(
+                        "iemsim: note: the remembered headphones, {}, is an EQ, not a measurement .csv: the target is used once headphones is a measurement",
+                        eq.display()
+                    );
+                }
                 done = Some(format!("headphone-target = {v}"));
                 s.headphone_target = Some(v);
             }

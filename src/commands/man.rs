@@ -23,13 +23,19 @@ pub fn run(args: &ManArgs) -> Result<()> {
             .find(|c| c.get_name() == name)
             .ok_or_else(|| {
                 let names: Vec<&str> = page.get_subcommands().map(Command::get_name).collect();
-                Error::usage(
-                    "COMMAND",
+                let problem = if names.is_empty() {
+                    // `man export extra`: it said "the commands are " and nothing after.
+                    format!(
+                        "`{}` has no commands of its own; no page for {name:?}",
+                        page.get_name()
+                    )
+                } else {
                     format!(
                         "no command {name:?} to show the manual page of; the commands are {}",
                         names.join(", ")
-                    ),
-                )
+                    )
+                };
+                Error::usage("COMMAND", problem)
             })?;
     }
     // Into memory first, so that a failed write to stdout is reported by `out` (exit 1).

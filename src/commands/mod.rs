@@ -113,6 +113,18 @@ pub fn headphones(
     Ok(c)
 }
 
+/// A note when A and B of an A/B are the same filters: accepted (the screen can pick others), but
+/// switching then changes nothing to hear, which `abx` refuses outright.
+pub fn note_same_pair([a, b]: &[crate::dsp::Profile; 2]) {
+    if a.filters == b.filters && a.channels == b.channels {
+        crate::io::diag::diag!(
+            "iemsim: note: A ({}) and B ({}) are the same filters: switching changes nothing you can hear",
+            a.name,
+            b.name
+        );
+    }
+}
+
 /// A `-p` value resolved at `rate` (the one Nyquist rule) as it plays: through the headphone
 /// correction `hp`, if any.
 pub fn resolve_through(

@@ -540,6 +540,9 @@ pub fn need_terminal(instead: &str) -> Result<()> {
     }
 }
 
+/// The longest scripted run, and switch interval, in seconds (11.6 days).
+const MAX_SCRIPT_S: f64 = 1e6;
+
 /// The options of the scripted mode (`--no-tui`) that `play` and `live` share, checked before
 /// anything starts; without `--no-tui` the screen needs a terminal.
 pub fn check_mode(
@@ -548,16 +551,19 @@ pub fn check_mode(
     duration: Option<f64>,
     json: bool,
 ) -> Result<()> {
-    if switch_every.is_some_and(|s| s.is_nan() || s <= 0.05) {
+    // Finite and at most 11.6 days: `inf` or 1e300 ran for ever, and `--loop` then said
+    // "without --duration" although it was given.
+    let within = |s: f64, low: f64| s > low && s <= MAX_SCRIPT_S;
+    if switch_every.is_some_and(|s| !within(s, 0.05)) {
         return Err(Error::usage(
             "--switch-every",
-            "--switch-every must be more than 0.05 s",
+            format!("--switch-every must be more than 0.05 s and at most {MAX_SCRIPT_S} s"),
         ));
     }
-    if duration.is_some_and(|s| s.is_nan() || s <= 0.0) {
+    if duration.is_some_and(|s| !within(s, 0.0)) {
         return Err(Error::usage(
             "--duration",
-            "--duration must be more than 0 s",
+            format!("--duration must be more than 0 s and at most {MAX_SCRIPT_S} s"),
         ));
     }
     if (switch_every.is_some() || duration.is_some() || json) && !no_tui {

@@ -172,6 +172,15 @@ fn plot(
         chart.curves.extend(like(c));
     }
     charts::write(path, &chart, size, args.chart.force)?;
+    // The table marks them; the chart cannot, so a filter missing from it is said here.
+    for p in profiles {
+        for d in p.dropped(rate) {
+            crate::io::diag::diag!(
+                "iemsim: note: {} (left out of the chart)",
+                d.message(&p.name)
+            );
+        }
+    }
     outln!(
         "{}: {} on one chart, {}x{}{}",
         path.display(),

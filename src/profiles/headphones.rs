@@ -142,7 +142,7 @@ pub fn file_and_target(
 }
 
 /// A measurement (`.csv`, any case), not an EQ.
-fn is_csv(path: &Path) -> bool {
+pub fn is_csv(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))

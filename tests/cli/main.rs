@@ -23,3 +23,4 @@ mod readme;
 mod samples;
 mod show;
 mod stdout_errors;
+mod unused_options;

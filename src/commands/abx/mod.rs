@@ -48,6 +48,12 @@ pub struct Setup {
 
 pub fn run(args: &AbxArgs) -> Result<()> {
     if let Some(log) = &args.summary {
+        if let (Some(given), Some(_)) = (log, &args.log) {
+            return Err(Error::usage(
+                "--log",
+                format!("--summary {} names the log to table; --log names it only for a --summary without one: give one of them", given.display()),
+            ));
+        }
         return summary::run(log.as_deref().or(args.log.as_deref()), args.report.json);
     }
     if args.answers.is_some() && !args.no_tui {

@@ -29,6 +29,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let hp = super::headphones(&args.hp, rate)?;
     let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_through(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
+    super::note_same_pair(&profiles);
     let start_s = match args.start.as_deref() {
         Some(s) => parse_time(s).ok_or_else(|| {
             Error::usage(
