@@ -228,6 +228,54 @@ fn arecord_streamed_size_reads_to_the_end_of_a_pipe() {
     assert_eq!(out.info().frames, (want.len() / 2) as u64);
 }
 
+/// A streamed WAV (no length in its header) that stops mid-frame was cut short: it was read to
+/// the last whole frame without a word, exit 0. Now a warning says so, for a file and for a
+/// pipe; one that ends on a whole frame (every complete stream does) has none.
+#[test]
+fn a_stream_cut_mid_frame_is_said_to_be_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(300);
+    let mut d = b"data".to_vec();
+    d.extend_from_slice(&u32::MAX.to_le_bytes());
+    d.extend_from_slice(&data);
+    let whole = riff(
+        &[chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[])), d],
+        Some(u32::MAX),
+    );
+    let cut = &whole[..whole.len() - 3];
+    let p = write(dir.path(), "cut.wav", cut);
+    let mut dec = Decoder::open(&p).unwrap();
+    assert_eq!(dec.info().frames, 299);
+    let mut buf = vec![0.0; 2 * 400];
+    while dec.read(&mut buf).unwrap() > 0 {}
+    let w = dec.nonfinite_warning().expect("a warning");
+    assert!(
+        w.contains("cut.wav: it ends 1 byte into a 4-byte frame, so it was cut short"),
+        "{w}"
+    );
+    assert_eq!(read_all(&write(dir.path(), "whole.wav", &whole)), Ok(want));
+    assert_eq!(
+        Decoder::open(&dir.path().join("whole.wav"))
+            .unwrap()
+            .nonfinite_warning(),
+        None
+    );
+    for (bytes, warned) in [(cut, true), (&whole[..], false)] {
+        let o = crate::common::cli::run_with_stdin(
+            &["export", "-", "-p", "ba", "-o", "-"],
+            dir.path(),
+            bytes,
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        assert_eq!(
+            err.contains("standard input: it ends 1 byte into"),
+            warned,
+            "{err}"
+        );
+    }
+}
+
 /// RF64 (EBU Tech 3306): sizes in `ds64`, 0xFFFFFFFF in the 32-bit fields.
 #[test]
 fn rf64_is_read() {

@@ -350,7 +350,7 @@ impl Decoder {
                     nonfinite::clock(ts.max(0) as u64, self.info.sample_rate)
                 )
             }),
-            Backend::Wav(..) => None,
+            Backend::Wav(r, _) => r.cut_warning(),
         };
         let parts: Vec<String> = damaged
             .into_iter()

@@ -52,6 +52,9 @@ pub struct WavReader {
     /// Leftover bytes of a partial frame read from a stream.
     carry: Vec<u8>,
     position: u64,
+    /// Bytes of a partial last frame, of a file whose header gives no length (the length of a
+    /// stream written to a pipe): it was cut mid-frame, so cut short.
+    partial_end: Option<usize>,
 }
 
 struct Cursor<'a> {
@@ -180,6 +183,10 @@ impl WavReader {
             (None, Some(h)) => Some(h / frame_bytes),
             (None, None) => None,
         };
+        let partial_end = match (data_len, held) {
+            (None, Some(h)) if h % frame_bytes != 0 => Some((h % frame_bytes) as usize),
+            _ => None,
+        };
         let info = Info {
             channels: fmt.channels,
             sample_rate: fmt.rate,
@@ -201,8 +208,20 @@ impl WavReader {
             bytes: Vec::new(),
             carry: Vec::new(),
             position: 0,
+            partial_end,
         };
         Ok((reader, info, tags))
+    }
+
+    /// What the end of a WAV without a length in its header says: it stopped mid-frame.
+    pub fn cut_warning(&self) -> Option<String> {
+        self.partial_end.map(|b| {
+            let fb = self.encoding.bytes() * self.channels;
+            let s = if b == 1 { "" } else { "s" };
+            format!(
+                "it ends {b} byte{s} into a {fb}-byte frame, so it was cut short (its header gives no length; the partial frame was left out)"
+            )
+        })
     }
 
     /// Reads up to `buf.len() / channels` frames; 0 at the end.
@@ -237,7 +256,10 @@ impl WavReader {
             });
         }
         // A streamed input may end with a partial frame: keep it for the next call (which will
-        // find the end and drop it).
+        // find the end, drop it and remember it was there).
+        if n == 0 && have > 0 && self.frames.is_none() {
+            self.partial_end = Some(have);
+        }
         self.carry.extend_from_slice(&self.bytes[n * fb..have]);
         pcm::decode(self.encoding, &self.bytes[..n * fb], &mut buf[..n * ch]);
         self.position += n as u64;
