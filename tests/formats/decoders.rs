@@ -340,6 +340,39 @@ fn mp3_length_comes_from_the_stream() {
     assert!(j.len() / ch >= 2 * (s.len() / ch));
 }
 
+/// An MP3 whose Xing/LAME frame count is damaged (here set to ~4.3 billion MP3 frames, years
+/// of audio in 145 kB) was decoded to its end before being refused as "the audio ends after N
+/// of the 4947802305048 frames its header announces"; it is refused at open now, naming the
+/// header, and nothing is written.
+#[test]
+fn an_mp3_whose_header_announces_more_than_it_can_hold_is_refused_at_once() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let mp3 = encode(d, &src, "src.mp3", &["-c:a", "libmp3lame", "-b:a", "192k"]);
+    let mut bytes = std::fs::read(&mp3).unwrap();
+    let tag = (0..bytes.len() - 4)
+        .find(|&i| &bytes[i..i + 4] == b"Info" || &bytes[i..i + 4] == b"Xing")
+        .expect("a Xing/Info frame");
+    assert_ne!(bytes[tag + 7] & 1, 0, "the frame count is present");
+    bytes[tag + 8..tag + 12].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+    std::fs::write(d.join("xing.mp3"), &bytes).unwrap();
+    let o = iemsim(&["export", "xing.mp3", "-p", "neutral", "-o", "x.wav"], d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("xing.mp3: corrupt: its Xing/LAME header is damaged: it announces"),
+        "{err}"
+    );
+    assert!(!d.join("x.wav").exists());
+    // The encoder's own file, with its true count, is read as before.
+    let o = iemsim(&["analyze", "src.mp3"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// A damaged frame of a lossy stream (here an MP3 frame whose header says mono in a stereo
 /// file) is replaced by silence of its length with a warning, as ffmpeg conceals it; the whole
 /// file was refused ("invalid audio buffer signal spec"). A file mostly of such frames is still

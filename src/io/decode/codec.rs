@@ -98,6 +98,33 @@ struct Mp3Length {
     untrim: bool,
 }
 
+/// Refuses an MP3 whose Xing/LAME header announces more audio than its bytes can hold at MP3's
+/// lowest bitrate (8 kbit/s), with twice that as margin: the header is damaged. It was found
+/// only after the whole file was decoded ("the audio ends after 89856 of the 1746283092480
+/// frames its header announces"), an hour's export spent before the refusal.
+fn check_mp3_length(
+    frames: Option<u64>,
+    rate: u32,
+    file_len: Option<u64>,
+    path: &Path,
+) -> Result<(), DecodeError> {
+    let (Some(frames), Some(len)) = (frames, file_len) else {
+        return Ok(());
+    };
+    let announced_s = frames as f64 / f64::from(rate.max(1));
+    let most_s = 2.0 * len as f64 / 1000.0;
+    if announced_s <= most_s {
+        return Ok(());
+    }
+    Err(DecodeError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!(
+            "its Xing/LAME header is damaged: it announces {frames} frames ({}) in {len} bytes, more than MP3's lowest bitrate fits; convert it with a tool that ignores the header (e.g. ffmpeg -i IN.mp3 OUT.wav)",
+            if announced_s < 3600.0 { format!("{announced_s:.0} s") } else { format!("{:.0} h", announced_s / 3600.0) }
+        ),
+    })
+}
+
 /// Frames decoded and dropped before a seek target in lossy formats (4 MP3 frames).
 const PREROLL_FRAMES: u64 = 4 * 1152;
 
@@ -115,6 +142,7 @@ impl CodecReader {
         let p = || path.to_path_buf();
         let timing =
             mp4_timing(&mut input).map_err(|source| DecodeError::Read { path: p(), source })?;
+        let file_len = input.len();
         let mut format = probe(input, prefix, path, timing.is_some())?;
         let container = format.format_info().short_name;
         let track =
@@ -161,6 +189,9 @@ impl CodecReader {
         };
         let (tags, mask_comment) = latest_tags(format.as_mut());
         let channel_mask = speakers(&params, channels, mask_comment);
+        if params.codec == CODEC_ID_MP3 {
+            check_mp3_length(frames, sample_rate, file_len, path)?;
+        }
         let mp3 = (params.codec == CODEC_ID_MP3).then_some(Mp3Length {
             header_frames: frames,
             untrim: !lame,
