@@ -66,6 +66,8 @@ fn profile_instead(first: &str) -> Option<&'static str> {
     // `filters:` (CamillaDSP) before `Filter 1:` (Equalizer APO), which it starts like.
     if word("pipeline:") || word("filters:") || word("devices:") || word("---") {
         Some("a CamillaDSP configuration")
+    } else if word("graphiceq:") {
+        Some("an Equalizer APO GraphicEQ (AutoEq's GraphicEQ.txt: an EQ curve)")
     } else if word("preamp:") || word("filter") || word("channel:") || word("eq:") {
         Some("an Equalizer APO / AutoEq ParametricEQ profile (filters)")
     } else if word("name =") || word("name=") || word("[[filters]]") || word("description =") {
@@ -624,6 +626,7 @@ mod tests {
             ),
             ("name = \"x\"\ndescription = \"y\"\n", "iemsim profile"),
             ("filters:\n  a:\n    type: Biquad\n", "CamillaDSP"),
+            ("GraphicEQ: 20 -2.0; 21 -2.1; 22 -2.2\n", "GraphicEQ"),
         ] {
             let e = p(text).unwrap_err().to_string();
             assert!(
