@@ -82,10 +82,12 @@ pub fn cascade_db_at(coeffs: &[Coefficients], freqs_hz: &[f64], sample_rate: f64
         .collect()
 }
 
-/// The largest gain of the cascade anywhere from 10 Hz to just below Nyquist (dB; 0 if it only cuts).
+/// The largest gain of the cascade anywhere from DC to just below Nyquist (dB; 0 if it only cuts).
 ///
-/// Evaluated on a dense grid (1/96 octave) and refined around the maximum by golden-section search, so
-/// the value is within 0.001 dB of the true peak for the Q values profiles use.
+/// Evaluated at DC and on a dense grid (1/96 octave from 1 Hz) and refined around the maximum by
+/// golden-section search, so the value is within 0.001 dB of the true peak for the Q values
+/// profiles use. (From 10 Hz, as it once was, a bass shelf still rising below it was missed:
+/// AutoEq's HD 600 EQ boosted DC 0.044 dB past `--preamp auto`.)
 pub fn max_boost_db(coeffs: &[Coefficients], sample_rate: f64) -> f64 {
     max_boost(coeffs, sample_rate).1
 }
@@ -94,8 +96,8 @@ pub fn max_boost_db(coeffs: &[Coefficients], sample_rate: f64) -> f64 {
 /// when the cascade only cuts (the dB is then 0).
 pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
     let hi = sample_rate / 2.0 * 0.9999;
-    let n = ((hi / 10.0).log2() * 96.0).ceil() as usize + 1;
-    let grid = log_grid(10.0, hi, n);
+    let n = ((hi / 1.0).log2() * 96.0).ceil() as usize + 1;
+    let grid = log_grid(1.0, hi, n);
     let (mut best_i, mut best) = (0, f64::NEG_INFINITY);
     for (i, &f) in grid.iter().enumerate() {
         let g = cascade_db(coeffs, f, sample_rate);
@@ -113,6 +115,10 @@ pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
     } else {
         (grid[best_i], best)
     };
+    // Below 1 Hz only DC: a shelf's or a pass filter's response runs on to it monotonically (a
+    // filter centred below 1 Hz is no audio filter).
+    let dc = cascade_db(coeffs, 0.0, sample_rate);
+    let (hz, db) = if dc > db { (0.0, dc) } else { (hz, db) };
     (hz, db.max(0.0))
 }
 
@@ -233,6 +239,20 @@ mod tests {
             .coefficients(48_000.0)
             .unwrap()];
         assert!((max_boost_db(&ls, 48_000.0) - 6.0).abs() < 0.01);
+        // A shelf rises all the way to DC, where the cookbook's low shelf is exactly A² (its
+        // gain): the search reaches it. (From 10 Hz it found +6.456 dB for AutoEq's HD 600 shelf,
+        // 105 Hz +6.5 dB Q 0.71, so `--preamp auto` left DC 0.044 dB louder than it went in.)
+        let hd600 = [FilterSpec::new(FilterKind::LowShelf, 105.0, 6.5, 0.71)
+            .coefficients(48_000.0)
+            .unwrap()];
+        // (Its Q, a little above 1/√2, lifts it a hair above A² just above DC.)
+        let (hz, db) = max_boost(&hd600, 48_000.0);
+        assert!(
+            hz < 10.0 && (6.5 - 1e-9..6.51).contains(&db),
+            "{db} dB at {hz} Hz"
+        );
+        assert!(db >= cascade_db(&hd600, 0.0, 48_000.0) - 1e-12);
+        assert!((cascade_db(&hd600, 0.0, 48_000.0) - 6.5).abs() < 1e-9);
     }
 
     fn peaking(fc: f64, gain: f64, q: f64) -> Coefficients {
