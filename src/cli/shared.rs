@@ -24,7 +24,9 @@ pub struct ChartSize {
         long,
         value_name = "WIDTHxHEIGHT",
         default_value = "1200x700",
-        requires = "plot"
+        requires = "plot",
+        // `-5x5` reaches the size check, not clap's "unexpected argument '-5'".
+        allow_hyphen_values = true
     )]
     pub size: String,
     /// Replace an existing --plot file (without it, one is refused before any work; only a

@@ -124,6 +124,10 @@ fn options_a_mode_ignores_are_refused_by_name() {
             "--seconds -1",
         ),
         (&["fit", "m.csv", "--max-filters", "-1"], "--max-filters"),
+        (
+            &["show", "ba", "--plot", "s.svg", "--size", "-5x5"],
+            "--size '-5x5'",
+        ),
         (&["config", "set", "headphones", ""], "needs a value"),
         (&["config", "set", "headphone-target", " "], "needs a value"),
     ];
@@ -134,7 +138,7 @@ fn options_a_mode_ignores_are_refused_by_name() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert!(!err.contains("unexpected argument"), "{args:?}: {err}");
     }
-    for made in ["o", "j.wav", "t.wav", "a.jsonl", "b.jsonl"] {
+    for made in ["o", "j.wav", "t.wav", "s.svg", "a.jsonl", "b.jsonl"] {
         assert!(!d.join(made).exists(), "{made} was written");
     }
 }
