@@ -339,9 +339,9 @@ fn resumed(
 }
 
 /// Why the file at `out` is not a complete output of an input that `info` describes, as `opts`
-/// would write it (None: it is one): it must read as audio (a WAV or FLAC that is not cut short,
-/// by its container's extension), at the input's rate, channel count and length, in the sample
-/// format the export would write. What `--skip-existing` keeps.
+/// would write it (None: it is one): it must carry iemsim's tag, read as audio (a WAV or FLAC
+/// that is not cut short, by its container's extension), at the input's rate, channel count and
+/// length, in the sample format the export would write. What `--skip-existing` keeps.
 pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) -> Option<String> {
     if std::fs::metadata(out).is_ok_and(|m| m.len() == 0) {
         return Some("it is empty".into());
@@ -351,6 +351,17 @@ pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) ->
         .format
         .unwrap_or_else(|| container.fit_format(OutFormat::keeping(info.float, info.bits)));
     let got = match Decoder::open(out) {
+        // Someone's own file at the name is never "done", however well it fits: it was kept
+        // with exit 0 and its input never exported.
+        Ok(d)
+            if !d
+                .tags()
+                .software
+                .as_deref()
+                .is_some_and(crate::io::tags::is_mark) =>
+        {
+            return Some("iemsim did not write it (it has no iemsim tag)".into())
+        }
         Ok(d) => *d.info(),
         Err(e) => return Some(format!("it does not read as audio: {e}")),
     };

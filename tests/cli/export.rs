@@ -1374,6 +1374,38 @@ fn skip_existing_redoes_outputs_that_are_not_complete() {
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), cut);
 }
 
+/// A file of the user's at an output's name that fits it exactly (the input's rate, channels,
+/// length and sample format) but that iemsim did not write was kept as "done already", exit 0:
+/// its input was never exported, and a single file's "output" was the untouched input. Now it
+/// is refused as any file of the user's is, in a folder and alone, and left as it was.
+#[test]
+fn skip_existing_never_takes_a_users_file_for_a_done_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let data = signal(2400, 2, 48_000);
+    write_wav(&d.join("in/a.wav"), &data, 2, 48_000, 16, false);
+    // Untagged, as another program writes it, and of exactly the output's shape.
+    write_wav(&d.join("in/a.dd.wav"), &data, 2, 48_000, 16, false);
+    let mine = fs::read(d.join("in/a.dd.wav")).unwrap();
+    for args in [
+        &["export", "in", "-p", "dd", "--skip-existing"][..],
+        &["export", "in/a.wav", "-p", "dd", "--skip-existing"],
+    ] {
+        let o = iemsim(args, d);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("done already"), "{err}");
+        assert_eq!(fs::read(d.join("in/a.dd.wav")).unwrap(), mine);
+    }
+    let o = iemsim(&["export", "in", "-p", "dd", "--skip-existing"], d);
+    assert!(
+        stderr(&o).contains("iemsim did not write it (it has no iemsim tag)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A FLAC output cut short, or damaged inside, read as complete: its header says its length
 /// whatever is left, and `--skip-existing` kept it ("outputs exist already", exit 0) while
 /// `flac -t` failed. It is decoded to its end now, and redone.
