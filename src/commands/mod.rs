@@ -76,17 +76,15 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
 /// device with `PULSE_SINK` set (libpulse reads it when the stream connects; set before any
 /// audio thread exists). A name neither knows stays, for the device layer to refuse with the list.
 pub fn output_device(want: Option<&str>) -> Option<String> {
+    use crate::playback::routing::{self, Named};
     let want = want?;
-    let w = want.to_lowercase();
-    let known = crate::playback::device::list_devices()
-        .unwrap_or_default()
+    let devices = crate::playback::device::list_devices().unwrap_or_default();
+    let pairs = devices
         .iter()
-        .any(|d| d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w));
-    if !known && !w.trim().is_empty() {
-        if let Some(sink) = crate::playback::routing::find_sink(want) {
-            std::env::set_var("PULSE_SINK", &sink);
-            return None;
-        }
+        .map(|d| (d.name.as_str(), d.description.as_str()));
+    if let Named::Server(sink) = routing::resolve_name(pairs, routing::sink_names, want) {
+        std::env::set_var("PULSE_SINK", &sink);
+        return None;
     }
     Some(want.to_string())
 }

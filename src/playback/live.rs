@@ -549,12 +549,16 @@ pub fn route(
     let mut input_server = true;
     if let Some(want) = want_input {
         let inputs = device::list_input_devices();
-        if let Some(d) = inputs.iter().find(|d| {
-            d.name.to_lowercase().contains(&want.to_lowercase())
-                || d.description.to_lowercase().contains(&want.to_lowercase())
-        }) {
+        let pairs = inputs
+            .iter()
+            .map(|d| (d.name.as_str(), d.description.as_str()));
+        let named = routing::resolve_name(pairs, routing::source_names, want);
+        if let Some(d) = inputs
+            .iter()
+            .find(|d| matches!(&named, routing::Named::Device(n) if *n == d.name))
+        {
             input_server = routing::is_server_device(&d.name, &d.description);
-        } else if let Some(src) = routing::find_source(want) {
+        } else if let routing::Named::Server(src) = named {
             // Before any audio thread exists: libpulse reads it when the stream connects.
             std::env::set_var("PULSE_SOURCE", &src);
             input = None;

@@ -121,9 +121,50 @@ pub fn source_names() -> Vec<String> {
     short_list("sources")
 }
 
-/// The server's source whose name is `wanted` or contains it (ignoring case), if any.
-pub fn find_source(wanted: &str) -> Option<String> {
-    find_in(&short_list("sources"), wanted)
+/// What a `--device` / `--input` name reaches: an ALSA device (by its name), or a server sink or
+/// source (its full name), or nothing known (the device layer then says what there is).
+#[derive(Debug, PartialEq)]
+pub enum Named {
+    Device(String),
+    Server(String),
+    Unknown,
+}
+
+/// Resolves `wanted` (ignoring case) against ALSA `devices` (name, description) and the server's
+/// `server` names: an exact device name, then an exact server name, then a device whose name or
+/// description contains it, then a server name containing it. An exact sink name `audio` went
+/// to ALSA's `default`, whose description ("…through the PulseAudio sound server") contains it.
+/// `server` is asked only when no device name is exact (it runs `pactl`).
+pub fn resolve_name<'a>(
+    devices: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    server: impl FnOnce() -> Vec<String>,
+    wanted: &str,
+) -> Named {
+    let w = wanted.trim().to_lowercase();
+    if w.is_empty() {
+        return Named::Unknown;
+    }
+    let device = |exact: bool| {
+        devices.clone().find(|(n, d)| {
+            let (n, d) = (n.to_lowercase(), d.to_lowercase());
+            if exact {
+                n == w
+            } else {
+                n.contains(&w) || d.contains(&w)
+            }
+        })
+    };
+    if let Some((n, _)) = device(true) {
+        return Named::Device(n.to_string());
+    }
+    let server = server();
+    if let Some(s) = server.iter().find(|s| s.to_lowercase() == w) {
+        return Named::Server(s.clone());
+    }
+    if let Some((n, _)) = device(false) {
+        return Named::Device(n.to_string());
+    }
+    find_in(&server, wanted).map_or(Named::Unknown, Named::Server)
 }
 
 /// The sinks this process plays to and the sources it records, as the server has them now (it
@@ -178,11 +219,6 @@ pub fn check_moved_streams() -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The server's sink whose name is `wanted` or contains it (ignoring case), if any.
-pub fn find_sink(wanted: &str) -> Option<String> {
-    find_in(&short_list("sinks"), wanted)
 }
 
 fn find_in(names: &[String], wanted: &str) -> Option<String> {
@@ -247,6 +283,40 @@ pub fn undo_setup() -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An exact name wins over a part of a description: `--device audio` (a sink of that name)
+    /// went to ALSA's `default`, described as "Playback/recording through the PulseAudio sound
+    /// server", and the sink stayed silent.
+    #[test]
+    fn an_exact_name_wins_over_a_part_of_another() {
+        let devices = [
+            (
+                "default",
+                "Playback/recording through the PulseAudio sound server",
+            ),
+            ("pulse", "PulseAudio Sound Server"),
+            ("hw:CARD=USB,DEV=0", "USB Audio, USB Audio"),
+        ];
+        let sinks = || {
+            vec![
+                "audio".to_string(),
+                "vsink".to_string(),
+                "alsa_output.usb".into(),
+            ]
+        };
+        let r = |w: &str| resolve_name(devices.iter().copied(), sinks, w);
+        assert_eq!(r("audio"), Named::Server("audio".into()));
+        assert_eq!(r("AUDIO"), Named::Server("audio".into()));
+        assert_eq!(r("pulse"), Named::Device("pulse".into()));
+        assert_eq!(r("usb audio"), Named::Device("hw:CARD=USB,DEV=0".into()));
+        assert_eq!(r("vsi"), Named::Server("vsink".into()));
+        assert_eq!(r("sound server"), Named::Device("default".into()));
+        assert_eq!(r("nothing"), Named::Unknown);
+        assert_eq!(r(" "), Named::Unknown);
+        // An exact device name does not ask the server at all.
+        let r = resolve_name(devices.iter().copied(), || panic!("pactl run"), "default");
+        assert_eq!(r, Named::Device("default".into()));
+    }
 
     #[test]
     fn the_monitor_of_our_own_sink_is_refused_any_other_is_fine() {
