@@ -435,6 +435,29 @@ fn json_without_export_is_refused() {
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
 
+/// A `--device` that matches nothing was refused after the demo's whole intro had been printed
+/// (16 lines); the device is opened before any text now, as `play` and `live` do.
+#[test]
+fn a_wrong_device_is_refused_before_the_text() {
+    let o = iemsim(
+        &[
+            "demo",
+            "bass",
+            "--no-tui",
+            "--device",
+            "no-such-device-here",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("no audio output device"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 /// Options with nothing to do in the mode chosen were accepted and ignored (exit 0): `--device`
 /// and `--buffer` with `--export` (which plays nothing), `--force` without it; `--export -` made
 /// a folder named `-`. Each is refused now (exit 2), nothing written.

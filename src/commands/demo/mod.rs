@@ -81,9 +81,6 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     let hp = super::headphones(&args.hp, Some(f64::from(material::RATE)))?;
     let mut i = 0usize;
     let mut keys_ahead = Vec::new();
-    if args.no_tui {
-        outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
-    }
     while i < parts.len() && !signals.caught() {
         let part = &parts[i];
         let rendered = render_part(part, &scratch.0, true, hp.as_ref())?;
@@ -116,6 +113,10 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let mut player = super::start_player(cfg)?;
         player.headphones.clone_from(&hp);
         if args.no_tui {
+            // Once the device is open: a wrong --device was refused after the whole intro.
+            if i == 0 {
+                outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
+            }
             outln!(
                 "== part {}/{}: {}\n\n{text}\n",
                 i + 1,
