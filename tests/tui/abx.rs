@@ -122,3 +122,52 @@ fn the_abx_intro_opens_before_the_analysis_and_trials_wait_for_it() {
     }
     assert_eq!(record["file_sha256"], scripted["file_sha256"]);
 }
+
+/// At the end of a short file the player rewinds and pauses ("end of the file: space plays it
+/// again"); the next trial then stayed paused, and its answers were given in silence. A new
+/// trial plays again.
+#[test]
+fn a_trial_after_the_end_of_the_file_plays_again() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wav = tmp.path().join("short.wav");
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "generate",
+            "pink",
+            "--seconds",
+            "2",
+            "--rate",
+            "48000",
+            "-o",
+        ])
+        .arg(&wav)
+        .output()
+        .expect("generate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let log = tmp.path().join("abx.jsonl");
+    let args = [
+        "abx",
+        wav.to_str().expect("utf-8 path"),
+        "--log",
+        log.to_str().expect("utf-8 path"),
+        "--no-cache",
+        "--trials",
+        "3",
+    ];
+    let t = tmux::iemsim("abx-end", (100, 30), &stack.env(), &args, "");
+    t.wait_for("the gains final", |s| s.contains("Ready"));
+    t.keys(&["Enter"]);
+    t.wait_for("trial 1", |s| s.contains("trial 1/3"));
+    t.wait_for("the end of the file", |s| s.contains("PAUSED"));
+    t.keys(&["1"]);
+    let s = t.wait_for("trial 2 playing", |s| {
+        s.contains("trial 2/3") && !s.contains("PAUSED")
+    });
+    assert!(!s.contains("PAUSED"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+}

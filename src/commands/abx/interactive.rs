@@ -297,6 +297,15 @@ fn frames(
     }
 }
 
+/// Plays again if paused (by space, or at the end of the file, which rewinds and pauses): a
+/// new trial, or `a`/`b`/`x`, asks to listen; answered in silence, the trials after the end
+/// of a short file were heard by no one.
+fn resume(player: &Player) {
+    if player.paused() {
+        player.toggle_pause();
+    }
+}
+
 /// The intro's state: the trials may start once the gains heard are final (exact, and no glide
 /// left); from the cache, at once.
 fn intro(player: &Player) -> AbxIntro {
@@ -373,6 +382,9 @@ impl State {
 
     /// `a`, `b`, `x`: listen to that one (no X before the trials start).
     fn select(&mut self, l: Live, player: &Player) {
+        if self.hidden.is_some() || l != Live::X {
+            resume(player);
+        }
         match self.hidden {
             Some(hidden) => {
                 self.listening = l;
@@ -443,6 +455,7 @@ impl State {
         // The seek first: the engine sees the switch with it (see `Engine::poll_control`).
         let _ = player.seek_s(from);
         player.set_live(route(self.listening, hidden));
+        resume(player);
         Ok(())
     }
 
