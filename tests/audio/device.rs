@@ -754,4 +754,12 @@ fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
     );
     assert!((f(end, "t_s") - 8.0).abs() < 0.1, "{end}");
     assert_eq!(end["restarts"], 1, "{end}");
+    // Played seconds are the audio rendered: the second a loss takes to be noticed, in which
+    // nothing is heard, no longer counts (t_s ran about 1 s ahead of the file at `lost`, and
+    // the 8 s ended about 1 s early in the file).
+    assert!(
+        (f(lost, "t_s") - f(lost, "position_s")).abs() < 0.3,
+        "{lost}"
+    );
+    assert!(f(end, "position_s") > 7.7, "{end}");
 }

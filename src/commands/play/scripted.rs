@@ -12,7 +12,7 @@ use crate::playback::Realtime;
 use crate::ui::tui::hangup::Signals;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn side_name(player: &Player, side: Side) -> String {
     player.sides[side.index()].profile.clone()
@@ -86,10 +86,13 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
     }
     let (v, text) = start_event(player);
     emit(v, text)?;
-    let t0 = Instant::now();
-    // Seconds played: the time since the start less the time without a device, so that an
-    // outage does not come off the end of a --duration (or of the file).
-    let played_s = |p: &Player| (t0.elapsed().saturating_sub(p.time_down())).as_secs_f64();
+    // Seconds played: the device frames the callback has rendered (kept across a restart), so
+    // that an outage does not come off the end of a --duration (or of the file). The time since
+    // the start less the time without a device counted the second a loss takes to be noticed.
+    let f0 = player.ctl.frames_rendered.load(Acquire);
+    let rate = f64::from(player.device_rate);
+    let played_s =
+        move |p: &Player| p.ctl.frames_rendered.load(Acquire).saturating_sub(f0) as f64 / rate;
     let mut down_before_s = 0.0;
     let mut next_switch = args.switch_every;
     let mut played;
@@ -127,7 +130,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
         }
         if let Some(at) = next_switch {
             if played >= at {
-                let (v, text) = switch_sides(player, t0, played);
+                let (v, text) = switch_sides(player, played, played_s);
                 emit(v, text)?;
                 next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
             }
@@ -200,13 +203,17 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
 
 /// Switches to the other side, waits (up to 500 ms) for the callback to acknowledge at its next
 /// buffer, and says where in the file it took effect.
-fn switch_sides(player: &Player, t0: Instant, played: f64) -> (serde_json::Value, String) {
+fn switch_sides(
+    player: &Player,
+    played: f64,
+    played_s: impl Fn(&Player) -> f64,
+) -> (serde_json::Value, String) {
     let rate = f64::from(player.info.sample_rate);
     let to = player.live().other();
     let requested = player.position_s();
-    // The callback acknowledges at its next buffer (≤ one period).
+    // The callback acknowledges at its next buffer (≤ one period); on the clock of `t_s`.
     let at = player.ctl.switch_and_wait(to, Duration::from_millis(500));
-    let ack_t_s = t0.elapsed().as_secs_f64();
+    let ack_t_s = played_s(player);
     let applied = at as f64 / rate;
     (
         json!({
