@@ -322,6 +322,9 @@ mod tests {
     fn full() -> IoError {
         IoError::new(ErrorKind::StorageFull, "No space left on device")
     }
+    fn denied() -> IoError {
+        IoError::new(ErrorKind::PermissionDenied, "Permission denied")
+    }
     fn missing() -> IoError {
         IoError::new(ErrorKind::NotFound, "No such file or directory")
     }
@@ -402,6 +405,7 @@ mod tests {
             (SettingsError::Invalid { path: p("c.toml"), message: s("x") }.into(), 2),
             (ExportError::Collision(s("a and b")).into(), 2),
             (ExportError::ListFolder { path: p("d"), error: full() }.into(), 1),
+            (ExportError::ListFolder { path: p("d"), error: denied() }.into(), 2),
             (ExportError::Wav(WavError::NonFinite { path: p("o.wav") }).into(), 1),
             (ExportError::Profile(unknown()).into(), 2),
             (resample.into(), 1),

@@ -60,8 +60,8 @@ fn kept(written: &[OutputReport]) -> String {
     }
 }
 
-/// The user can fix a format, a name or a profile (exit code 2); a folder that cannot be listed
-/// is the machine's failure (1).
+/// The user can fix a format, a name or a profile (exit code 2), and a folder they may not read;
+/// a folder that cannot be listed otherwise is the machine's failure (1).
 impl From<ExportError> for Error {
     fn from(e: ExportError) -> Self {
         use ExportError as E;
@@ -73,6 +73,17 @@ impl From<ExportError> for Error {
             // The failure's class and subject; the message also names what was kept.
             E::Partial { written, error } => return Error::from(*error).note(kept(&written)),
             E::Format { ref path, .. } | E::SameOutput { ref path } => (Class::Input, path.clone()),
+            // A folder the user may not read is theirs to fix, as an unreadable file in it is.
+            E::ListFolder {
+                ref path,
+                ref error,
+            } if matches!(
+                error.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::NotFound
+            ) =>
+            {
+                (Class::Input, path.clone())
+            }
             E::ListFolder { ref path, .. } => (Class::Machine, path.clone()),
         };
         Self::of(class, Some(Subject::File(path)), e)
