@@ -41,7 +41,14 @@ struct AtRate<'a> {
 
 impl AtRate<'_> {
     fn check(self, sample_rate: f64) -> Result<()> {
-        super::headphones(self.hp, Some(sample_rate))?;
+        // Not `commands::headphones`: the correction was announced once for the run (it said
+        // "Headphone correction: …" again for each of a folder's files).
+        crate::profiles::headphones::choose(
+            self.hp.headphones.as_deref(),
+            self.hp.headphone_target.as_deref(),
+            self.hp.no_headphones,
+            Some(sample_rate),
+        )?;
         for spec in self.specs {
             crate::profiles::resolve(spec, Some(sample_rate))?;
         }

@@ -702,3 +702,47 @@ fn a_csv_correction_has_the_headroom_of_the_file_fit_writes() {
     let text = String::from_utf8_lossy(&show.stdout);
     assert!(text.contains("Preamp: -5.9"), "{text}");
 }
+
+/// A folder export said "Headphone correction: …" once for the run and once more for each file
+/// (51 lines for 50 files): each file's rate check announced it again. Once now.
+#[test]
+fn a_folder_export_names_the_correction_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let folder = d.join("in");
+    std::fs::create_dir(&folder).unwrap();
+    for i in 0..3 {
+        let out = folder.join(format!("t{i}.wav"));
+        let o = iemsim(
+            d,
+            &[
+                "generate",
+                "tone",
+                "--seconds",
+                "0.2",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
+        ok(o);
+    }
+    let hd600 = Path::new(env!("CARGO_MANIFEST_DIR")).join(HD600);
+    let out = d.join("out");
+    let o = ok(iemsim(
+        d,
+        &[
+            "export",
+            folder.to_str().unwrap(),
+            "-p",
+            "ba",
+            "--headphones",
+            hd600.to_str().unwrap(),
+            "--out-dir",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("Headphone correction:").count(), 1, "{err}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
+}
