@@ -544,7 +544,9 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
     let existing: Vec<&PathBuf> = plan
         .iter()
         .flat_map(|(_, outs)| outs.iter().map(|(_, out)| out))
-        .filter(|out| out.exists())
+        // A dangling link is there too (`exists` follows it): it failed the file it named
+        // after the others were written.
+        .filter(|out| out.symlink_metadata().is_ok())
         .collect();
     let Some(first) = existing.first() else {
         return Ok(());

@@ -326,6 +326,15 @@ fn resumed(
     opts: &ExportOptions,
     watch: &mut dyn Watch,
 ) -> Option<Target> {
+    let dangling = out.symlink_metadata().is_ok() && !out.exists();
+    if opts.skip_existing && dangling {
+        // A link to nothing holds no output and nothing to lose (`atomic::check_replaceable`).
+        watch.warn(&format!(
+            "redoing {}: it is a link to nothing",
+            out.display()
+        ));
+        return Some(Target::new(out, true));
+    }
     if !opts.skip_existing || *target == Target::Stdout || !out.is_file() {
         return Some(target.clone());
     }

@@ -57,6 +57,37 @@ fn assert_refused(o: &Output, says: &str) {
     assert!(err.contains(says), "{err}");
 }
 
+/// A link to nothing at an output's name was not "there" to the one-line refusal of a folder
+/// run (`exists` follows links): the other files were written, then that one failed; and
+/// `--skip-existing` failed on it at every run. It is refused up front now, and a resume replaces
+/// it (a link to nothing holds nothing to lose), with a line.
+#[test]
+fn a_dangling_link_at_an_outputs_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("in")).unwrap();
+    fs::create_dir_all(d.join("out")).unwrap();
+    for name in ["a.wav", "b.wav"] {
+        input(&d.join("in").join(name), 48_000, 4800);
+    }
+    std::os::unix::fs::symlink("/nonexistent/x.wav", d.join("out/a.ba.wav")).unwrap();
+    let args = ["export", "in", "-p", "ba", "--out-dir", "out"];
+    let o = iemsim(&args, d);
+    assert_refused(&o, "1 of the 2 outputs exist already (out/a.ba.wav)");
+    assert_eq!(names(&d.join("out")), ["a.ba.wav"], "something was written");
+    let o = iemsim(&[&args[..], &["--skip-existing"]].concat(), d);
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("redoing out/a.ba.wav: it is a link to nothing"),
+        "{err}"
+    );
+    assert!(fs::symlink_metadata(d.join("out/a.ba.wav"))
+        .unwrap()
+        .is_file());
+    assert_eq!(names(&d.join("out")), ["a.ba.wav", "b.ba.wav"]);
+}
+
 /// `--force` replaces regular files only: a FIFO, links to /dev/null and /dev/stdout, and (as
 /// root) /dev/null itself are refused with exit 2 and left as they were.
 #[test]
