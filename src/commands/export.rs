@@ -158,7 +158,6 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }
         other => other,
     };
-    let failures = failed.len();
     if folder {
         let counts = Counts {
             inputs: inputs.len(),
@@ -166,20 +165,50 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             done: resumed,
             // The inputs done already are in `skipped` too (with their reason, for --json).
             skipped: skipped.len() - resumed,
-            failed: failures,
+            failed: failed.len(),
         };
         print_summary(&counts, started);
     }
     if args.report.json {
+        let skipped = [&skipped[..], &kept_outputs(args, &plan, &reports, &failed)].concat();
         print_json(&reports, &skipped, &failed, to_stdout)?;
     }
+    batch_result(first_error, failed.len(), inputs.len())
+}
+
+/// A folder run's result: its first failure (for the exit code) behind the count of failures.
+fn batch_result(first_error: Option<Error>, failures: usize, inputs: usize) -> Result<()> {
     match first_error {
-        Some(e) => Err(crate::error::Error::batch(
-            format!("{failures} of {} files failed (see above)", inputs.len()),
+        Some(e) => Err(Error::batch(
+            format!("{failures} of {inputs} files failed (see above)"),
             &e,
         )),
         None => Ok(()),
     }
+}
+
+/// `--skip-existing`: the outputs of the inputs exported this run that were kept as they were
+/// (complete already), for `--json`, which listed only what it wrote: a script could not tell
+/// those outputs existed. Only of inputs that did not fail: a failed redo leaves the file it
+/// was to replace, which is not complete.
+fn kept_outputs(
+    args: &ExportArgs,
+    plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
+    written: &[OutputReport],
+    failed: &[Failed],
+) -> Vec<Skipped> {
+    if !args.skip_existing {
+        return Vec::new();
+    }
+    plan.iter()
+        .filter(|(input, _)| !failed.iter().any(|f| &f.input == input))
+        .flat_map(|(_, outs)| outs.iter().map(|(_, out)| out))
+        .filter(|out| out.is_file() && !written.iter().any(|r| &r.output == *out))
+        .map(|out| Skipped {
+            path: out.clone(),
+            reason: "kept: a complete output exists already (--skip-existing)".into(),
+        })
+        .collect()
 }
 
 /// A folder's outputs that must not be replaced: a user's own file with an output's name never

@@ -1374,6 +1374,51 @@ fn skip_existing_redoes_outputs_that_are_not_complete() {
     assert_eq!(fs::read(d.join("out/a.dd.wav")).unwrap(), cut);
 }
 
+/// `--skip-existing --json` listed what it wrote and the inputs done already, but not an output
+/// it kept beside one it wrote again: a script could not tell that output existed. It is
+/// listed under `skipped` now, with its reason.
+#[test]
+fn skip_existing_json_lists_the_outputs_it_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("in/a.wav"),
+        &signal(2400, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let args = [
+        "export",
+        "in",
+        "-p",
+        "ba",
+        "-p",
+        "dd",
+        "--out-dir",
+        "out",
+        "-q",
+    ];
+    assert!(iemsim(&args, d).status.success());
+    fs::remove_file(d.join("out/a.dd.wav")).unwrap();
+    let o = iemsim(&[&args[..], &["--skip-existing", "--json"]].concat(), d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["outputs"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["outputs"][0]["output"], "out/a.dd.wav", "{j}");
+    let skipped = j["skipped"].as_array().unwrap();
+    assert!(
+        skipped.iter().any(|s| s["path"] == "out/a.ba.wav"
+            && s["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("kept: a complete output")),
+        "{j}"
+    );
+}
+
 /// A file of the user's at an output's name that fits it exactly (the input's rate, channels,
 /// length and sample format) but that iemsim did not write was kept as "done already", exit 0:
 /// its input was never exported, and a single file's "output" was the untouched input. Now it
