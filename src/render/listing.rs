@@ -101,10 +101,28 @@ pub fn default_output(
         .unwrap_or_default();
     dir.join(format!(
         "{}.{}.{}",
-        portable(&stem, MAX_STEM_BYTES),
+        not_reserved(portable(&stem, MAX_STEM_BYTES)),
         portable_name(profile),
         container.extension()
     ))
+}
+
+/// `stem` with `_` after its first dot-separated part when Windows reserves that part as a
+/// device name (`CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`, any case): Windows
+/// (and SMB shares) refuse `CON.ba.wav` whatever follows the name, so `CON.wav`'s output is
+/// `CON_.ba.wav`.
+pub fn not_reserved(stem: String) -> String {
+    let first = stem.split('.').next().unwrap_or_default();
+    let upper = first.trim_end().to_ascii_uppercase();
+    let device = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.as_bytes()[3].is_ascii_digit());
+    if device {
+        format!("{first}_{}", &stem[first.len()..])
+    } else {
+        stem
+    }
 }
 
 /// A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ only

@@ -414,6 +414,19 @@ fn portable_names_unit() {
     assert_eq!(portable_name("warm. . "), "warm");
     assert_eq!(portable_name("x\u{1b}]0;t\u{7}y"), "x-]0;t-y");
     assert_eq!(portable_name(".."), "profile");
+    // Windows refuses a device name as a file's first part, whatever follows it.
+    use iemsim::render::listing::not_reserved;
+    for (stem, out) in [
+        ("CON", "CON_"),
+        ("con.take2", "con_.take2"),
+        ("Com7", "Com7_"),
+        ("lpt1 ", "lpt1 _"),
+        ("CONSOLE", "CONSOLE"),
+        ("COM10", "COM10"),
+        ("song", "song"),
+    ] {
+        assert_eq!(not_reserved(stem.into()), out);
+    }
     // A long name keeps its start and a hash of the whole, so long names stay apart.
     let (a, b) = ("z".repeat(100) + "1", "z".repeat(100) + "2");
     let (pa, pb) = (portable_name(&a), portable_name(&b));
