@@ -213,7 +213,14 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         } else if p.is_dir() {
             Some("a sub-folder: export reads only the files of the folder it is given (there is no --recursive); export the sub-folder on its own".to_string())
         } else if !p.exists() && p.symlink_metadata().is_ok() {
-            Some("a broken symbolic link (what it points to does not exist)".to_string())
+            // Links that point at each other are no broken link: nothing is missing.
+            let looped =
+                std::fs::metadata(&p).err().and_then(|e| e.raw_os_error()) == Some(libc::ELOOP);
+            Some(if looped {
+                "a loop of symbolic links (it leads back to itself)".to_string()
+            } else {
+                "a broken symbolic link (what it points to does not exist)".to_string()
+            })
         } else if !p.is_file() {
             Some("not a regular file".to_string())
         } else if let Some((_, codec)) = UNSUPPORTED_AUDIO.iter().find(|(e, _)| *e == ext) {

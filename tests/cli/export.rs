@@ -1108,6 +1108,8 @@ fn skip_lines_name_a_flac_output_and_a_broken_link() {
     );
     fs::write(d.join("in/old.ba.flac"), b"x").unwrap();
     std::os::unix::fs::symlink("gone.wav", d.join("in/link.wav")).unwrap();
+    std::os::unix::fs::symlink("loop2.wav", d.join("in/loop1.wav")).unwrap();
+    std::os::unix::fs::symlink("loop1.wav", d.join("in/loop2.wav")).unwrap();
     let o = iemsim(&["export", "in", "-p", "dd", "--out-dir", "out"], d);
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
@@ -1119,6 +1121,11 @@ fn skip_lines_name_a_flac_output_and_a_broken_link() {
     };
     assert!(line("old.ba.flac").contains("(NAME.PROFILE.flac)"), "{err}");
     assert!(line("link.wav").contains("a broken symbolic link"), "{err}");
+    // Two links that point at each other: a loop, not a link to something missing.
+    assert!(
+        line("loop1.wav").contains("a loop of symbolic links"),
+        "{err}"
+    );
 }
 
 /// Two inputs whose names differ only in bytes that are not UTF-8 (`a\xFF.wav`, `a\xFE.wav`) are
