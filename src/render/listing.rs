@@ -273,7 +273,8 @@ fn shown(p: &Path) -> String {
 /// (or with --force overwrite) the file the first just wrote. Names are compared case-folded too,
 /// since on a case-insensitive filesystem (macOS, Windows, FAT/exFAT media) names that differ only
 /// in case are one file. Refusing (exit 2, naming both inputs) keeps every output name
-/// predictable; the user renames one input or exports it separately.
+/// predictable; the user renames one input or exports it separately. Every clash is named (up to
+/// [`MAX_SHOWN`]), so one run shows all there is to rename.
 pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(), ExportError> {
     use std::collections::HashMap;
     // Case-folded; a name that is not UTF-8 keeps its own bytes (ASCII-folded), so two names that
@@ -287,46 +288,77 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
         inputs.insert(fold(input), input);
     }
     let mut outputs: HashMap<Vec<u8>, (&Path, &str, &Path)> = HashMap::new();
+    let mut clashes = Vec::new();
     for (input, jobs) in plan {
         for (profile, out) in jobs {
             let key = fold(out);
-            if let Some((other_in, other_profile, other_out)) = outputs.get(&key) {
-                let what = if other_out == out {
-                    "would both be written to"
-                } else {
-                    "would be written to names that differ only in case,"
-                };
-                // One input twice: the same profile was named twice (or two with one label).
-                let advice = if *other_in == input.as_path() {
-                    "name each profile once"
-                } else {
-                    "rename one input or export it separately"
-                };
-                return Err(ExportError::Collision(format!(
-                    "{} [{}] and {} [{}] {what} {}{}; {advice} (nothing was written)",
-                    shown(other_in),
-                    other_profile,
-                    shown(input),
-                    profile.name,
-                    shown(other_out),
-                    if other_out == out {
-                        String::new()
-                    } else {
-                        format!(" and {}", shown(out))
-                    }
-                )));
+            if let Some(&(other_in, other_profile, other_out)) = outputs.get(&key) {
+                clashes.push(output_clash(
+                    (other_in, other_profile, other_out),
+                    (input, &profile.name, out),
+                ));
+                continue;
             }
             if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {
-                return Err(ExportError::Collision(format!(
-                    "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them (nothing was written)",
+                clashes.push(format!(
+                    "{} [{}] would be written to {}, which is (or on a case-insensitive filesystem would be) the input {}; rename one of them",
                     shown(input),
                     profile.name,
                     shown(out),
                     shown(other_in)
-                )));
+                ));
             }
             outputs.insert(key, (input, &profile.name, out));
         }
     }
-    Ok(())
+    match clashes.len() {
+        0 => Ok(()),
+        1 => Err(ExportError::Collision(format!(
+            "{} (nothing was written)",
+            clashes[0]
+        ))),
+        n => {
+            let mut message =
+                format!("{n} outputs clash with another file's name (nothing was written):");
+            for clash in clashes.iter().take(MAX_SHOWN) {
+                message.push_str("\n  ");
+                message.push_str(clash);
+            }
+            if n > MAX_SHOWN {
+                message.push_str(&format!("\n  ... and {} more", n - MAX_SHOWN));
+            }
+            Err(ExportError::Collision(message))
+        }
+    }
+}
+
+/// How many clashes a refusal lists, one line each; the rest are counted.
+const MAX_SHOWN: usize = 20;
+
+/// One clash of two outputs, `(input, profile, output)` each: the same name, or names that differ
+/// only in case.
+fn output_clash(first: (&Path, &str, &Path), second: (&Path, &str, &Path)) -> String {
+    let ((other_in, other_profile, other_out), (input, profile, out)) = (first, second);
+    let what = if other_out == out {
+        "would both be written to"
+    } else {
+        "would be written to names that differ only in case,"
+    };
+    // One input twice: the same profile was named twice (or two with one label).
+    let advice = if other_in == input {
+        "name each profile once"
+    } else {
+        "rename one input or export it separately"
+    };
+    let also = if other_out == out {
+        String::new()
+    } else {
+        format!(" and {}", shown(out))
+    };
+    format!(
+        "{} [{other_profile}] and {} [{profile}] {what} {}{also}; {advice}",
+        shown(other_in),
+        shown(input),
+        shown(other_out),
+    )
 }

@@ -587,9 +587,10 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
-/// `a.wav` and `a.WAV` both map to `a.ba.wav`: refused before anything is written (exit 2, one
-/// line naming both inputs), with or without --force, and an existing `a.ba.wav` is left alone.
-/// Before, the second input failed on (or with --force overwrote) the first one's fresh output.
+/// `a.wav` and `a.WAV` both map to `a.ba.wav`: refused before anything is written (exit 2, naming
+/// both inputs), with or without --force, and an existing `a.ba.wav` is left alone. Before, the
+/// second input failed on (or with --force overwrote) the first one's fresh output. Every clash is
+/// named, one line each: before, only the first was, and the user renamed files one run at a time.
 #[test]
 fn batch_outputs_that_collide_are_refused_before_writing() {
     let dir = tempfile::tempdir().unwrap();
@@ -607,8 +608,13 @@ fn batch_outputs_that_collide_are_refused_before_writing() {
         let o = iemsim(&args, d);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("a.wav") && err.contains("a.WAV"), "{err}");
+        // Two profiles, so two clashes, one line each under the count.
+        assert_eq!(err.lines().count(), 3, "{err}");
+        assert!(err.contains("2 outputs clash"), "{err}");
+        for out in ["a.dd.wav", "a.ba.wav"] {
+            let line = err.lines().find(|l| l.contains(out)).unwrap_or_default();
+            assert!(line.contains("a.wav") && line.contains("a.WAV"), "{out}: {err}");
+        }
         assert_eq!(listing(d), before, "nothing written (force: {force})");
     }
     // An output already there from an earlier run is not touched by the refused run either.
@@ -616,6 +622,9 @@ fn batch_outputs_that_collide_are_refused_before_writing() {
     let before = listing(d);
     let o = iemsim(&["export", ".", "-p", "ba", "--force"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let clash_lines = stderr(&o).lines().filter(|l| l.contains("a.WAV")).count();
+    assert_eq!(clash_lines, 1, "one clash, one line: {}", stderr(&o));
+    assert!(!stderr(&o).contains("outputs clash"), "{}", stderr(&o));
     assert_eq!(listing(d), before);
     // One input, the same profile twice: the same rule, the same refusal.
     let o = iemsim(&["export", "b.wav", "-p", "ba", "-p", "ba"], d);
