@@ -71,10 +71,11 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
-/// The output device `--device NAME` means: an ALSA device by (part of) its name or description,
-/// else a PulseAudio / PipeWire sink by (part of) its name, reached through the server's ALSA
-/// device with `PULSE_SINK` set (libpulse reads it when the stream connects; set before any
-/// audio thread exists). A name neither knows stays, for the device layer to refuse with the list.
+/// The output device `--device NAME` means: an ALSA device by (part of) its name or description
+/// (its full name, so the device layer opens that one), else a PulseAudio / PipeWire sink by (part
+/// of) its name, reached through the server's ALSA device with `PULSE_SINK` set (libpulse reads
+/// it when the stream connects; set before any audio thread exists). A name neither knows stays,
+/// for the device layer to refuse with the list. A part that matches several is noted.
 pub fn output_device(want: Option<&str>) -> Option<String> {
     use crate::playback::routing::{self, Named};
     let want = want?;
@@ -82,11 +83,16 @@ pub fn output_device(want: Option<&str>) -> Option<String> {
     let pairs = devices
         .iter()
         .map(|d| (d.name.as_str(), d.description.as_str()));
-    if let Named::Server(sink) = routing::resolve_name(pairs, routing::sink_names, want) {
-        std::env::set_var("PULSE_SINK", &sink);
-        return None;
+    let (named, others) = routing::resolve_name(pairs, routing::sink_names, want);
+    routing::note_others("--device", want, &named, &others);
+    match named {
+        Named::Server(sink) => {
+            std::env::set_var("PULSE_SINK", &sink);
+            None
+        }
+        Named::Device(name) => Some(name),
+        Named::Unknown => Some(want.to_string()),
     }
-    Some(want.to_string())
 }
 
 /// The headphone correction this run applies (`--headphones`, else the remembered one unless

@@ -552,7 +552,8 @@ pub fn route(
         let pairs = inputs
             .iter()
             .map(|d| (d.name.as_str(), d.description.as_str()));
-        let named = routing::resolve_name(pairs, routing::source_names, want);
+        let (named, others) = routing::resolve_name(pairs, routing::source_names, want);
+        routing::note_others("--input", want, &named, &others);
         if let Some(d) = inputs
             .iter()
             .find(|d| matches!(&named, routing::Named::Device(n) if *n == d.name))

@@ -134,37 +134,67 @@ pub enum Named {
 /// `server` names: an exact device name, then an exact server name, then a device whose name or
 /// description contains it, then a server name containing it. An exact sink name `audio` went
 /// to ALSA's `default`, whose description ("…through the PulseAudio sound server") contains it.
-/// `server` is asked only when no device name is exact (it runs `pactl`).
+/// `server` is asked only when no device name is exact (it runs `pactl`). With the choice come
+/// the other names a partial `wanted` matches (none for an exact name), for the caller to note.
 pub fn resolve_name<'a>(
     devices: impl Iterator<Item = (&'a str, &'a str)> + Clone,
     server: impl FnOnce() -> Vec<String>,
     wanted: &str,
-) -> Named {
+) -> (Named, Vec<String>) {
     let w = wanted.trim().to_lowercase();
     if w.is_empty() {
-        return Named::Unknown;
+        return (Named::Unknown, Vec::new());
     }
-    let device = |exact: bool| {
-        devices.clone().find(|(n, d)| {
-            let (n, d) = (n.to_lowercase(), d.to_lowercase());
-            if exact {
-                n == w
-            } else {
-                n.contains(&w) || d.contains(&w)
-            }
-        })
-    };
-    if let Some((n, _)) = device(true) {
-        return Named::Device(n.to_string());
+    if let Some((n, _)) = devices.clone().find(|(n, _)| n.to_lowercase() == w) {
+        return (Named::Device(n.to_string()), Vec::new());
     }
     let server = server();
     if let Some(s) = server.iter().find(|s| s.to_lowercase() == w) {
-        return Named::Server(s.clone());
+        return (Named::Server(s.clone()), Vec::new());
     }
-    if let Some((n, _)) = device(false) {
-        return Named::Device(n.to_string());
+    // Devices first, as the exact names: the first match is the choice, the rest are noted.
+    let partial = |n: &str| n.to_lowercase().contains(&w);
+    let mut matches: Vec<(bool, String)> = devices
+        .filter(|(n, d)| partial(n) || partial(d))
+        .map(|(n, _)| (true, n.to_string()))
+        .collect();
+    matches.extend(
+        server
+            .into_iter()
+            .filter(|s| partial(s))
+            .map(|s| (false, s)),
+    );
+    let mut matches = matches.into_iter();
+    let named = match matches.next() {
+        Some((true, n)) => Named::Device(n),
+        Some((false, s)) => Named::Server(s),
+        None => Named::Unknown,
+    };
+    (named, matches.map(|(_, n)| n).collect())
+}
+
+/// A note when part of a name (`--device s`) matched several devices or sinks: which one it
+/// took, and the others, so a wrong guess is not silent.
+pub fn note_others(option: &str, want: &str, named: &Named, others: &[String]) {
+    let (Named::Device(chosen) | Named::Server(chosen)) = named else {
+        return;
+    };
+    if others.is_empty() {
+        return;
     }
-    find_in(&server, wanted).map_or(Named::Unknown, Named::Server)
+    const SHOWN: usize = 8;
+    let mut list = others
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if others.len() > SHOWN {
+        list.push_str(&format!(" and {} more", others.len() - SHOWN));
+    }
+    crate::io::diag::diag!(
+        "iemsim: note: {option} '{want}' also matches {list}; using {chosen} (give more of a name, or the whole name from `iemsim devices`)"
+    );
 }
 
 /// The sinks this process plays to and the sources it records, as the server has them now (it
@@ -219,15 +249,6 @@ pub fn check_moved_streams() -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn find_in(names: &[String], wanted: &str) -> Option<String> {
-    let w = wanted.to_lowercase();
-    names
-        .iter()
-        .find(|n| n.to_lowercase() == w)
-        .or_else(|| names.iter().find(|n| n.to_lowercase().contains(&w)))
-        .cloned()
 }
 
 /// What `pactl` could not do, and what to check.
@@ -304,7 +325,7 @@ mod tests {
                 "alsa_output.usb".into(),
             ]
         };
-        let r = |w: &str| resolve_name(devices.iter().copied(), sinks, w);
+        let r = |w: &str| resolve_name(devices.iter().copied(), sinks, w).0;
         assert_eq!(r("audio"), Named::Server("audio".into()));
         assert_eq!(r("AUDIO"), Named::Server("audio".into()));
         assert_eq!(r("pulse"), Named::Device("pulse".into()));
@@ -315,7 +336,30 @@ mod tests {
         assert_eq!(r(" "), Named::Unknown);
         // An exact device name does not ask the server at all.
         let r = resolve_name(devices.iter().copied(), || panic!("pactl run"), "default");
-        assert_eq!(r, Named::Device("default".into()));
+        assert_eq!(r, (Named::Device("default".into()), vec![]));
+        // A partial name that matches several: the choice, and the others to name in a note.
+        let (named, others) = resolve_name(devices.iter().copied(), sinks, "pulseaudio");
+        assert_eq!(
+            named,
+            Named::Device("default".into()),
+            "the first description with it"
+        );
+        assert_eq!(others, ["pulse"]);
+        let (named, others) = resolve_name(devices.iter().copied(), sinks, "usb");
+        assert_eq!(
+            named,
+            Named::Device("hw:CARD=USB,DEV=0".into()),
+            "a device before a sink"
+        );
+        assert_eq!(others, ["alsa_output.usb"]);
+        assert_eq!(
+            resolve_name(devices.iter().copied(), sinks, "vsi").1,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            resolve_name(devices.iter().copied(), sinks, "audio").1,
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -332,13 +376,14 @@ mod tests {
 
     #[test]
     fn names_match_exactly_first_then_by_part() {
-        let names = ["iemsim_x.monitor".to_string(), "iemsim".to_string()];
-        assert_eq!(find_in(&names, "IEMSIM").as_deref(), Some("iemsim"));
+        let names = || vec!["iemsim_x.monitor".to_string(), "iemsim".to_string()];
+        let r = |w: &str| resolve_name(std::iter::empty(), names, w);
+        assert_eq!(r("IEMSIM"), (Named::Server("iemsim".into()), vec![]));
         assert_eq!(
-            find_in(&names, "x.mon").as_deref(),
-            Some("iemsim_x.monitor")
+            r("x.mon"),
+            (Named::Server("iemsim_x.monitor".into()), vec![])
         );
-        assert_eq!(find_in(&names, "nope"), None);
+        assert_eq!(r("nope"), (Named::Unknown, vec![]));
         assert!(is_server_device("default", ""));
         assert!(is_server_device("x", "PulseAudio Sound Server"));
         assert!(!is_server_device("hw:CARD=PCH,DEV=0", "HDA Intel PCH"));

@@ -499,6 +499,21 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
         None,
     );
     assert!(code == Some(0) && out.contains("(iemsim)"), "{out}");
+    assert!(!out.contains("also matches"), "an exact name: {out}");
+    // Part of a name that matches several sources (the monitors of both sinks) is noted, naming
+    // the one taken and the others; before, the first was taken without a word.
+    let (_, out) = run(
+        &[
+            "live",
+            "--input",
+            "monitor",
+            "--no-tui",
+            "--duration",
+            "0.3",
+        ],
+        None,
+    );
+    assert!(out.contains("--input 'monitor' also matches"), "{out}");
     let (code, out) = run(&["live", "--setup", "--undo"], None);
     assert!(code == Some(0) && out.contains("removed"), "{out}");
     let (code, out) = run(&["live", "--setup", "--undo"], None);

@@ -613,7 +613,10 @@ fn batch_outputs_that_collide_are_refused_before_writing() {
         assert!(err.contains("2 outputs clash"), "{err}");
         for out in ["a.dd.wav", "a.ba.wav"] {
             let line = err.lines().find(|l| l.contains(out)).unwrap_or_default();
-            assert!(line.contains("a.wav") && line.contains("a.WAV"), "{out}: {err}");
+            assert!(
+                line.contains("a.wav") && line.contains("a.WAV"),
+                "{out}: {err}"
+            );
         }
         assert_eq!(listing(d), before, "nothing written (force: {force})");
     }
