@@ -9,8 +9,7 @@
 //! and FFT length. Powers are relative to a full-scale amplitude of 1 (a full-scale sine is
 //! −3.01 dB), and channels add as power.
 
-use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use iemsim_fft::{Complex, RealToComplex};
 use std::sync::Arc;
 
 /// Welch segment length (samples) up to 48 kHz: 5.9 Hz bins, 171 ms segments at 48 kHz.
@@ -101,7 +100,7 @@ impl Welch {
     pub fn new(channels: usize, rate: f64) -> Self {
         let channels = channels.max(1);
         let seg = segment_for(rate);
-        let fft = RealFftPlanner::<f64>::new().plan_fft_forward(seg);
+        let fft = iemsim_fft::forward(seg);
         Self {
             channels,
             rate,
@@ -379,8 +378,7 @@ mod tests {
         let n = 1 << 20;
         let mut rng = XorShift64::new(11);
         let mut white: Vec<f64> = (0..n).map(|_| rng.uniform() - 0.5).collect();
-        let mut planner = RealFftPlanner::<f64>::new();
-        let forward = planner.plan_fft_forward(n);
+        let forward = iemsim_fft::forward(n);
         let mut bins = forward.make_output_vec();
         forward.process(&mut white, &mut bins).expect("sizes");
         for (k, b) in bins.iter_mut().enumerate() {
@@ -389,8 +387,7 @@ mod tests {
         }
         // The Nyquist bin of a real signal is real (1/√f keeps it so).
         let mut x = vec![0.0; n];
-        planner
-            .plan_fft_inverse(n)
+        iemsim_fft::inverse(n)
             .process(&mut bins, &mut x)
             .expect("sizes");
         x.iter_mut().for_each(|v| *v *= 40.0 / n as f64);

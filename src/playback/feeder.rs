@@ -6,7 +6,7 @@
 use super::engine::Control;
 use crate::error::{Class, Error};
 use crate::io::{Decoder, WavError};
-use rubato::{FftFixedIn, Resampler};
+use iemsim_fft::FftResampler;
 use std::sync::atomic::Ordering::*;
 use std::sync::Arc;
 use std::thread;
@@ -72,11 +72,11 @@ pub fn resampler(
     file_hz: u32,
     device_hz: u32,
     channels: usize,
-) -> Result<Option<FftFixedIn<f64>>, FeedError> {
+) -> Result<Option<FftResampler>, FeedError> {
     if file_hz == device_hz {
         return Ok(None);
     }
-    FftFixedIn::<f64>::new(file_hz as usize, device_hz as usize, BLOCK, 2, channels)
+    FftResampler::new(file_hz as usize, device_hz as usize, BLOCK, 2, channels)
         .map(Some)
         .map_err(|e| FeedError::ResamplerSetup {
             file_hz,
@@ -118,7 +118,7 @@ struct Feeder {
     device_ch: usize,
     frames: u64,
     map: ChannelMap,
-    resampler: Option<FftFixedIn<f64>>,
+    resampler: Option<FftResampler>,
     /// Resampler output frames still to drop (its delay), after a start or a seek.
     skip: usize,
     read_buf: Vec<f64>,
@@ -309,7 +309,7 @@ impl Feeder {
                 for p in &mut self.planar {
                     p.resize(BLOCK, 0.0);
                 }
-                let done = r.process_into_buffer(&self.planar, &mut self.resampled, None);
+                let done = r.process_into_buffer(&self.planar, &mut self.resampled);
                 self.take_resampled(done)?;
             }
         }
@@ -318,8 +318,7 @@ impl Feeder {
 
     fn flush_resampler(&mut self) -> Result<(), FeedError> {
         if let Some(r) = self.resampler.as_mut() {
-            let none: Option<&[Vec<f64>]> = None;
-            let done = r.process_partial_into_buffer(none, &mut self.resampled, None);
+            let done = r.process_partial_into_buffer(None, &mut self.resampled);
             self.take_resampled(done)?;
         }
         Ok(())
@@ -328,7 +327,7 @@ impl Feeder {
     /// Appends what the resampler made to `self.out`, less what is left of its delay.
     fn take_resampled(
         &mut self,
-        done: Result<(usize, usize), rubato::ResampleError>,
+        done: Result<(usize, usize), iemsim_fft::ResampleError>,
     ) -> Result<(), FeedError> {
         let (_, n) = done.map_err(|e| FeedError::Resample {
             file_hz: self.file_hz,

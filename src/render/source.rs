@@ -134,7 +134,7 @@ impl Source for Mapped<'_> {
 pub struct Resampled<'a> {
     inner: &'a mut dyn Source,
     rate: u32,
-    resampler: rubato::FftFixedIn<f64>,
+    resampler: iemsim_fft::FftResampler,
     read_buf: Vec<f64>,
     planar: Vec<Vec<f64>>,
     /// rubato's output, one buffer per channel, as long as its longest block.
@@ -151,9 +151,8 @@ const RESAMPLE_BLOCK: usize = 4096;
 impl<'a> Resampled<'a> {
     /// `inner` at `rate` Hz; fails with the reason if rubato cannot convert these rates.
     pub fn new(inner: &'a mut dyn Source, rate: u32) -> Result<Self, WavError> {
-        use rubato::Resampler;
         let ch = inner.channels();
-        let resampler = rubato::FftFixedIn::<f64>::new(
+        let resampler = iemsim_fft::FftResampler::new(
             inner.sample_rate() as usize,
             rate as usize,
             RESAMPLE_BLOCK,
@@ -176,7 +175,6 @@ impl<'a> Resampled<'a> {
 
     /// Resamples the next block (the last one padded with silence, then the resampler's tail).
     fn refill(&mut self) -> Result<(), WavError> {
-        use rubato::Resampler;
         let ch = self.planar.len();
         let mut n = 0;
         while n < RESAMPLE_BLOCK {
@@ -194,14 +192,11 @@ impl<'a> Resampled<'a> {
         // Into the buffers made once in `new` (rubato's `process` would allocate every block).
         let written = if n == 0 {
             self.done = true;
-            self.resampler.process_partial_into_buffer(
-                None::<&[Vec<f64>]>,
-                &mut self.resampled,
-                None,
-            )
+            self.resampler
+                .process_partial_into_buffer(None, &mut self.resampled)
         } else {
             self.resampler
-                .process_into_buffer(&self.planar, &mut self.resampled, None)
+                .process_into_buffer(&self.planar, &mut self.resampled)
         }
         .map_err(|e| resample_error(&e.to_string()))?
         .1;
