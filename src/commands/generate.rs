@@ -173,6 +173,19 @@ fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
             ),
         ));
     }
+    // A tone the file does not hold one cycle of is a slope, or silence (1e-9 Hz for 10 s peaked
+    // at -144 dBFS), not a tone.
+    if let Kind::Tone(freq) = kind {
+        if freq * seconds < 1.0 {
+            return Err(Error::usage(
+                "--freq",
+                format!(
+                    "--freq {freq} Hz: {seconds} s hold less than one cycle of it; give at least {} Hz, or more --seconds",
+                    1.0 / seconds
+                ),
+            ));
+        }
+    }
     Ok((kind, seconds))
 }
 

@@ -73,6 +73,24 @@ fn bad_arguments_are_refused_clearly() {
             vec!["generate", "pink", "-o", &o, "--seconds", "0.0000001"],
             "one sample",
         ),
+        // Not one cycle in the file: 1e-9 Hz was a silent file with exit 0.
+        (
+            vec!["generate", "tone", "-o", &o, "--freq", "1e-9"],
+            "less than one cycle",
+        ),
+        (
+            vec![
+                "generate",
+                "tone",
+                "-o",
+                &o,
+                "--freq",
+                "5",
+                "--seconds",
+                "0.1",
+            ],
+            "at least 10 Hz",
+        ),
         (vec!["generate", "music", "-o", &missing], "no/such"),
         // Options the signal has no use for were accepted and ignored.
         (
