@@ -340,6 +340,90 @@ fn mp3_length_comes_from_the_stream() {
     assert!(j.len() / ch >= 2 * (s.len() / ch));
 }
 
+/// Two MP3s at two rates joined by `cat` (48 kHz, then 44.1 kHz) were read at the first rate with
+/// exit 0: the second part came out 9 % fast, 1.5 semitones sharp. A frame at another rate now
+/// does not fit the stream, as one of another channel count does not: a part this long is
+/// refused, naming both rates, and nothing is written.
+#[test]
+fn mp3s_at_two_rates_joined_are_not_read_at_one() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let lame = ["-c:a", "libmp3lame", "-b:a", "128k"];
+    let a = encode(d, &src, "a48.mp3", &[&lame[..], &["-ar", "48000"]].concat());
+    let b = encode(d, &src, "b441.mp3", &lame);
+    let bytes = [std::fs::read(a).unwrap(), std::fs::read(b).unwrap()].concat();
+    std::fs::write(d.join("two-rates.mp3"), bytes).unwrap();
+    let o = iemsim(&["export", "two-rates.mp3", "-p", "ba", "-o", "out.wav"], d);
+    let err = cli::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("two-rates.mp3"), "{err}");
+    assert!(err.contains("44100 Hz in a stream at 48000 Hz"), "{err}");
+    assert!(!d.join("out.wav").exists());
+}
+
+/// MP4s iemsim's reader cannot read are named as what they are, from a file and a pipe, exit 2:
+/// a fragmented one (AAC and ALAC, `frag_keyframe+empty_moov`) was "no audio in it (zero
+/// frames)", and MP3 in an MP4 "corrupt: the header says 0 channels".
+#[test]
+fn mp4s_the_reader_cannot_read_are_named_for_what_they_are() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let frag = ["-movflags", "frag_keyframe+empty_moov"];
+    for (name, codec, file_says, pipe_says) in [
+        (
+            "frag.m4a",
+            "aac",
+            "a fragmented MP4",
+            "empty, or fragmented",
+        ),
+        (
+            "frag-alac.m4a",
+            "alac",
+            "a fragmented MP4",
+            "empty, or fragmented",
+        ),
+        (
+            "mp3.mp4",
+            "libmp3lame",
+            "does not say how many channels",
+            "",
+        ),
+    ] {
+        let flags = if codec == "libmp3lame" {
+            &[][..]
+        } else {
+            &frag[..]
+        };
+        encode(d, &src, name, &[&["-c:a", codec][..], flags].concat());
+        let bytes = std::fs::read(d.join(name)).unwrap();
+        // ffmpeg writes MP3-in-MP4's index at the end: a pipe of it is refused for that.
+        let pipe = (!pipe_says.is_empty()).then_some(("-", Some(&bytes[..]), pipe_says));
+        for (input, stdin, says) in [(name, None, file_says)].into_iter().chain(pipe) {
+            let args = ["export", input, "-p", "ba", "-o", "out.wav", "--force"];
+            let o = match stdin {
+                Some(b) => cli::run_with_stdin(&args, d, b),
+                None => iemsim(&args, d),
+            };
+            let err = cli::stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{name} {input}: {err}");
+            assert!(
+                err.contains("unsupported") && err.contains(says),
+                "{name} {input}: {err}"
+            );
+            assert!(err.contains("convert it first"), "{name} {input}: {err}");
+            assert!(!d.join("out.wav").exists());
+        }
+    }
+}
+
 /// An MP3 whose Xing/LAME frame count is damaged (here set to ~4.3 billion MP3 frames, years
 /// of audio in 145 kB) was decoded to its end before being refused as "the audio ends after N
 /// of the 4947802305048 frames its header announces"; it is refused at open now, naming the

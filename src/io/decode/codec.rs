@@ -40,6 +40,8 @@ use symphonia::core::units::{Duration, Timestamp};
 
 pub struct CodecReader {
     channels: usize,
+    /// The stream's rate (0: not given); a frame at another is not read as this one.
+    rate: u32,
     lossless: bool,
     format: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
@@ -79,6 +81,70 @@ pub struct Damaged {
     pub first_ts: Option<i64>,
     /// What the decoder said of the last one.
     pub last_error: String,
+}
+
+/// A lossless track's bit depth: as its parameters say, else the ALAC cookie's, else 16.
+fn lossless_bits(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> u16 {
+    params
+        .bits_per_sample
+        .or_else(|| alac_bits(params))
+        .unwrap_or(16) as u16
+}
+
+/// Tracks of formats iemsim reads that its reader still cannot, named for what they are:
+/// - a track that does not say its channel count (MP3 in an MP4, as ffmpeg writes it) was called
+///   corrupt ("the header says 0 channels"), which it is not;
+/// - a fragmented MP4 (ffmpeg's `frag_keyframe+empty_moov`, browser recordings, CMAF) has empty
+///   sample tables in its `moov` and its audio in `moof` fragments, which symphonia 0.6.1 does
+///   not read: it was called empty ("no audio in it"). From a pipe (`fragmented` None: the
+///   boxes were not walked) it cannot be told from an empty MP4, so both are named.
+fn refuse_unreadable(
+    codec: &str,
+    channels: u16,
+    container: &str,
+    frames: Option<u64>,
+    fragmented: Option<bool>,
+    path: &Path,
+) -> Result<(), DecodeError> {
+    let what = if channels == 0 {
+        format!(
+            "its {codec} track does not say how many channels it has, so iemsim does not read it"
+        )
+    } else if container == "isomp4" && frames == Some(0) && fragmented != Some(false) {
+        match fragmented {
+            Some(_) => "a fragmented MP4 (its audio in fragments after the header)",
+            None => "an MP4 whose header lists no audio (empty, or fragmented)",
+        }
+        .to_string()
+            + ", which iemsim's MP4 reader does not read"
+    } else {
+        return Ok(());
+    };
+    Err(DecodeError::Unsupported {
+        path: path.to_path_buf(),
+        detail: format!("{what}; convert it first: {}", convert_hint(path)),
+    })
+}
+
+/// Why a decoded frame does not fit the stream (None: it does): another channel count, or
+/// another sample rate (`rate` 0: the stream did not say), which would play at the wrong speed.
+fn layout_fault(
+    buf: &symphonia::core::audio::GenericAudioBufferRef<'_>,
+    channels: usize,
+    rate: u32,
+) -> Option<String> {
+    let (got_ch, got_rate) = (buf.num_planes(), buf.spec().rate());
+    if got_ch != channels {
+        Some(format!(
+            "a frame of {got_ch} channels in a stream of {channels}"
+        ))
+    } else if rate != 0 && got_rate != rate {
+        Some(format!(
+            "a frame at {got_rate} Hz in a stream at {rate} Hz: files at two rates joined into one?"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Damaged packets tolerated before a file counts as corrupt: this many, or one in twenty.
@@ -171,14 +237,7 @@ impl CodecReader {
         let channels = params.channels.as_ref().map_or(0, |c| c.count()) as u16;
         refuse_wrong_decodes(codec, channels, path)?;
         let sample_rate = params.sample_rate.unwrap_or(0);
-        let bits = if lossless {
-            params
-                .bits_per_sample
-                .or_else(|| alac_bits(&params))
-                .unwrap_or(16) as u16
-        } else {
-            0
-        };
+        let bits = if lossless { lossless_bits(&params) } else { 0 };
         let trim = match (container, &timing) {
             ("isomp4", Some(t)) => t.trim(track_id, sample_rate),
             _ => None,
@@ -199,6 +258,8 @@ impl CodecReader {
         // An MP3 without a LAME tag, and raw AAC (ADTS), whose lengths symphonia estimates from
         // the bitrate, have them counted (`Decoder::measure_length`).
         let frames = frames.filter(|_| mp3.is_none_or(|m| !m.untrim) && container != "aac");
+        let fragmented = timing.as_ref().map(|t| t.fragmented);
+        refuse_unreadable(codec, channels, container, frames, fragmented, path)?;
         let info = Info {
             channels,
             sample_rate,
@@ -213,6 +274,7 @@ impl CodecReader {
         };
         let reader = Self {
             channels: usize::from(channels).max(1),
+            rate: sample_rate,
             lossless,
             format,
             decoder,
@@ -290,20 +352,20 @@ impl CodecReader {
     /// delay and padding cut), counted (judged at the end of the stream).
     /// Decodes `packet` into `scratch` and returns its frames. A lossy packet that does not
     /// decode (whatever the decoder calls the fault: the file's reading is the format reader's),
-    /// or decodes to another channel count than the stream's (a damaged header saying mono), is
+    /// or decodes to another channel count or rate than the stream's (a damaged header saying
+    /// mono; MP3s or ADTS files at two rates joined with `cat`, once read at the wrong speed), is
     /// a damaged frame: a fresh decoder tries it once more (one that took a damaged frame's
     /// layout refused every good frame after it), then it becomes silence ([`Self::conceal`]).
     fn decode_packet(&mut self, packet: &Packet) -> Result<usize, DecodeError> {
-        let ch = self.channels;
+        let (ch, rate) = (self.channels, self.rate);
         let fault = match self.decoder.decode(packet) {
-            Ok(buf) if buf.num_planes() == ch => {
-                buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
-                return Ok(buf.frames());
-            }
-            Ok(buf) => format!(
-                "a frame of {} channels in a stream of {ch}",
-                buf.num_planes()
-            ),
+            Ok(buf) => match layout_fault(&buf, ch, rate) {
+                None => {
+                    buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
+                    return Ok(buf.frames());
+                }
+                Some(fault) => fault,
+            },
             Err(e) if self.lossless || matches!(e, SymError::ResetRequired) => {
                 return Err(Self::error_at(&self.path, e, "decoding"))
             }
@@ -317,7 +379,7 @@ impl CodecReader {
         }
         self.decoder = make_decoder(&self.params, self.container, &self.path)?;
         if let Ok(buf) = self.decoder.decode(packet) {
-            if buf.num_planes() == ch {
+            if layout_fault(&buf, ch, rate).is_none() {
                 buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
                 return Ok(buf.frames());
             }
@@ -733,7 +795,9 @@ fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), D
         return Err(DecodeError::Undecodable {
             path: path.to_path_buf(),
             detail: format!(
-                "ALAC with {channels} channels: iemsim's ALAC decoder puts the channels of streams                  with more than 6 on the wrong speakers, so it does not read them; convert it                  first: {}",
+                "ALAC with {channels} channels: iemsim's ALAC decoder puts the channels of streams \
+                 with more than 6 on the wrong speakers, so it does not read them; convert it \
+                 first: {}",
                 convert_hint(path)
             ),
         });

@@ -49,6 +49,9 @@ pub struct Mp4Timing {
     pub tracks: Vec<TrackTiming>,
     /// `iTunSMPB`: (priming, padding, original length).
     pub itunsmpb: Option<(u64, u64, u64)>,
+    /// The `moov` has an `mvex`: the samples are in `moof` fragments after it (ffmpeg's
+    /// `frag_keyframe+empty_moov`, browser recordings, CMAF), which symphonia does not read.
+    pub fragmented: bool,
 }
 
 /// Boxes visited per level before giving up (a real `moov` has a dozen children).
@@ -161,6 +164,7 @@ impl Mp4Timing {
                     self.tracks.push(t);
                 }
                 b"udta" => self.itunsmpb = self.itunsmpb.or(find_itunsmpb(r, b)?),
+                b"mvex" => self.fragmented = true,
                 _ => {}
             }
             Ok(true)
