@@ -84,10 +84,12 @@ pub fn cascade_db_at(coeffs: &[Coefficients], freqs_hz: &[f64], sample_rate: f64
 
 /// The largest gain of the cascade anywhere from DC to just below Nyquist (dB; 0 if it only cuts).
 ///
-/// Evaluated at DC and on a dense grid (1/96 octave from 1 Hz) and refined around the maximum by
-/// golden-section search, so the value is within 0.001 dB of the true peak for the Q values
-/// profiles use. (From 10 Hz, as it once was, a bass shelf still rising below it was missed:
-/// AutoEq's HD 600 EQ boosted DC 0.044 dB past `--preamp auto`.)
+/// Evaluated at DC and on a dense grid (1/96 octave from 1 Hz), then refined by golden-section
+/// search around every local maximum of the grid and around every resonance (a biquad's pole
+/// pair), so the value is within 0.001 dB of the true peak. (From 10 Hz, as it once was, a bass
+/// shelf still rising below it was missed: AutoEq's HD 600 EQ boosted DC 0.044 dB past
+/// `--preamp auto`. Refined around the best grid point only, a peak narrower than the grid step
+/// was missed: Q 4.46 at 11 014 Hz of 22 050 Hz, or Q 200 anywhere, came out 5 dB louder.)
 pub fn max_boost_db(coeffs: &[Coefficients], sample_rate: f64) -> f64 {
     max_boost(coeffs, sample_rate).1
 }
@@ -95,31 +97,61 @@ pub fn max_boost_db(coeffs: &[Coefficients], sample_rate: f64) -> f64 {
 /// [`max_boost_db`] and where it is: (Hz, dB); the frequency is that of the largest gain even
 /// when the cascade only cuts (the dB is then 0).
 pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
-    let hi = sample_rate / 2.0 * 0.9999;
-    let n = ((hi / 1.0).log2() * 96.0).ceil() as usize + 1;
-    let grid = log_grid(1.0, hi, n);
-    let (mut best_i, mut best) = (0, f64::NEG_INFINITY);
-    for (i, &f) in grid.iter().enumerate() {
-        let g = cascade_db(coeffs, f, sample_rate);
-        if g > best {
-            best = g;
-            best_i = i;
+    let top = sample_rate / 2.0 * 0.9999;
+    let n = (top.log2() * 96.0).ceil() as usize + 1;
+    let grid = log_grid(1.0, top, n);
+    let gains: Vec<f64> = grid
+        .iter()
+        .map(|&f| cascade_db(coeffs, f, sample_rate))
+        .collect();
+    let mut best = (grid[0], gains[0]);
+    for (&f, &g) in grid.iter().zip(&gains) {
+        if g > best.1 {
+            best = (f, g);
         }
     }
-    // Refined between the neighbours of the best grid point.
-    let lo = grid[best_i.saturating_sub(1)];
-    let hi = grid[(best_i + 1).min(grid.len() - 1)];
-    let (refined_hz, refined) = golden(coeffs, sample_rate, lo, hi, 1.0);
-    let (hz, db) = if refined > best {
-        (refined_hz, refined)
-    } else {
-        (grid[best_i], best)
-    };
+    // Brackets for the search: the neighbours of each local maximum of the grid, and a few
+    // bandwidths around each resonance, which may lie between two grid points unseen.
+    let last = grid.len() - 1;
+    let local_maxima = (0..grid.len()).filter(|&i| {
+        (i == 0 || gains[i] > gains[i - 1]) && (i == last || gains[i] >= gains[i + 1])
+    });
+    let mut brackets: Vec<(f64, f64)> = local_maxima
+        .map(|i| (grid[i.saturating_sub(1)], grid[(i + 1).min(last)]))
+        .collect();
+    brackets.extend(coeffs.iter().filter_map(|c| {
+        let (hz, bandwidth) = resonance(c, sample_rate)?;
+        let (lo, hi) = (
+            (hz - 4.0 * bandwidth).max(1.0),
+            (hz + 4.0 * bandwidth).min(top),
+        );
+        (lo < hi).then_some((lo, hi))
+    }));
+    for (lo, hi) in brackets {
+        let (hz, db) = golden(coeffs, sample_rate, lo, hi, 1.0);
+        if db > best.1 {
+            best = (hz, db);
+        }
+    }
     // Below 1 Hz only DC: a shelf's or a pass filter's response runs on to it monotonically (a
     // filter centred below 1 Hz is no audio filter).
     let dc = cascade_db(coeffs, 0.0, sample_rate);
-    let (hz, db) = if dc > db { (0.0, dc) } else { (hz, db) };
+    let (hz, db) = if dc > best.1 { (0.0, dc) } else { best };
     (hz, db.max(0.0))
+}
+
+/// Where a biquad resonates: the frequency of its complex pole pair and the approximate -3 dB
+/// bandwidth it gives, (1 − r)·fs/π for pole radius r (Hz, Hz); None for real poles.
+fn resonance(c: &Coefficients, sample_rate: f64) -> Option<(f64, f64)> {
+    // Denominator 1 + a1 z⁻¹ + a2 z⁻²: complex poles when a1² < 4·a2, at radius √a2.
+    if !(c.a2 > 0.0 && c.a1 * c.a1 < 4.0 * c.a2) {
+        return None;
+    }
+    let r = c.a2.sqrt();
+    let theta = (-c.a1 / (2.0 * r)).clamp(-1.0, 1.0).acos();
+    let hz = theta * sample_rate / std::f64::consts::TAU;
+    let bandwidth = ((1.0 - r).abs() * sample_rate / std::f64::consts::PI).max(1e-3);
+    Some((hz, bandwidth))
 }
 
 /// Golden-section search (in log frequency) for the largest `sign · gain` between `lo_hz` and
@@ -253,6 +285,44 @@ mod tests {
         );
         assert!(db >= cascade_db(&hd600, 0.0, 48_000.0) - 1e-12);
         assert!((cascade_db(&hd600, 0.0, 48_000.0) - 6.5).abs() < 1e-9);
+    }
+
+    /// A peak narrower than the 1/96-octave grid, beside a broad one that wins on the grid, is
+    /// found: its RBJ peak is exactly its gain at fc. Refined around the best grid point only,
+    /// these read the broad peak's +1 dB (or +3), and `--preamp auto` let the narrow one through
+    /// 5 dB too loud: the etymotic-er2xr profile at 22 050 Hz (Q 4.46 at 11 014 Hz, 5 Hz wide
+    /// that close to Nyquist), Q 200 and Q 1000 peaks in a user's EQ file.
+    #[test]
+    fn max_boost_finds_a_peak_narrower_than_the_grid() {
+        for (fs, fc, gain, q) in [
+            (22_050.0, 11_014.0, 6.5, 4.46),
+            (44_100.0, 22_000.0, 6.0, 4.0),
+            (48_000.0, 1013.0, 6.0, 200.0),
+            (48_000.0, 7919.0, 6.0, 200.0),
+            (48_000.0, 5001.0, 10.0, 1000.0),
+            // On the skirt of a broad +6 dB peak: no local maximum of the grid near it.
+            (48_000.0, 1301.0, 3.0, 1000.0),
+            (48_000.0, 1703.0, 3.0, 1000.0),
+        ] {
+            let c = [
+                FilterSpec::new(FilterKind::Peaking, 1000.0, 6.0, 0.5)
+                    .coefficients(fs)
+                    .unwrap(),
+                FilterSpec::new(FilterKind::Peaking, fc, gain, q)
+                    .coefficients(fs)
+                    .unwrap(),
+            ];
+            // The closed form at fc, where the narrow peak has all its gain (plus the broad
+            // one's little there): the true maximum is at least that.
+            let at_fc = cascade_db(&c, fc, fs);
+            assert!(at_fc > gain - 0.01, "{at_fc} at {fc} Hz");
+            let (hz, db) = max_boost(&c, fs);
+            assert!(
+                db >= at_fc - 1e-3,
+                "{fc} Hz Q {q} at {fs} Hz: {db} dB at {hz} Hz, {at_fc} at fc"
+            );
+            assert!((hz / fc - 1.0).abs() < 1e-3, "{hz} Hz for {fc}");
+        }
     }
 
     fn peaking(fc: f64, gain: f64, q: f64) -> Coefficients {
