@@ -171,6 +171,18 @@ const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
     ("dsf", "DSD (DSF)"),
     ("dff", "DSD (DFF)"),
     ("tta", "True Audio"),
+    ("mp2", "MPEG audio Layer II"),
+    ("mp1", "MPEG audio Layer I"),
+    ("mpa", "MPEG audio Layer II"),
+    ("w64", "Wave64"),
+    ("au", "Sun/NeXT audio"),
+    ("snd", "Sun/NeXT audio"),
+    ("spx", "Speex"),
+    ("shn", "Shorten"),
+    ("tak", "TAK"),
+    ("ofr", "OptimFROG"),
+    ("ra", "RealAudio"),
+    ("voc", "Creative Voice"),
 ];
 
 /// Every entry of `dir`, sorted: the audio files to export, and every other entry with the

@@ -840,6 +840,7 @@ fn folder_names_every_entry_it_leaves_out_and_sums_up() {
     }
     fs::write(src.join("cover.jpg"), b"not audio").unwrap();
     fs::write(src.join("notes.txt"), b"not audio").unwrap();
+    fs::write(src.join("old.mp2"), b"MPEG audio iemsim does not read").unwrap();
     fs::write(src.join("20 rip.opus"), b"OggS").unwrap();
     let o = iemsim(
         &[
@@ -866,13 +867,15 @@ fn folder_names_every_entry_it_leaves_out_and_sums_up() {
     assert!(skipped("20 rip.opus").contains("Opus"));
     assert!(skipped("cover.jpg").contains("not audio"));
     assert!(skipped("notes.txt").contains("not audio"));
+    // Audio iemsim does not read is named so, not "not audio" (MP2 was).
+    assert!(skipped("old.mp2").contains("unsupported codec: MPEG audio Layer II"));
     assert!(skipped("03 b.ba.wav").contains("'ba'"));
     assert!(
-        err.contains("2 inputs → 2 outputs, 6 skipped, 0 failed, in "),
+        err.contains("2 inputs → 2 outputs, 7 skipped, 0 failed, in "),
         "{err}"
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["skipped"].as_array().unwrap().len(), 6, "{v}");
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 7, "{v}");
     assert_eq!(v["outputs"].as_array().unwrap().len(), 2, "{v}");
     assert!(d.join("new/out/01 a.dd.wav").is_file());
 }
