@@ -1,6 +1,6 @@
-//! Helpers shared by the integration-test binaries (`tests/*/main.rs`), each reached as
-//! `crate::common::NAME`. Every binary includes them all; what one binary does not use is not an
-//! error (`#![allow(dead_code)]` in each).
+//! Helpers shared by the end-to-end tests (`tests/e2e.rs`), each reached as `crate::common::NAME`.
+//! The DSP unit tests include `rbj.rs` too, and use none of the rest: what one user of a file
+//! does not use is not an error (`#![allow(dead_code)]` in each).
 
 pub mod cli;
 pub mod measurements;

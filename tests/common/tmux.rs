@@ -14,6 +14,11 @@ use std::time::{Duration, Instant};
 /// load (the full suite beside two busy loops) starting `play` took over 10 s.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// How long a screen state must hold before `wait_for` takes it: a screen can be read while the
+/// program is still painting it. Under load (the command tests rendering beside it) a first frame
+/// was read with its top half painted, enough for the predicate, and its bottom half still blank.
+const SETTLE: Duration = Duration::from_millis(60);
+
 pub struct Tmux {
     socket: String,
 }
@@ -106,13 +111,20 @@ impl Tmux {
             .unwrap_or_default()
     }
 
-    /// Polls the screen until `pred` holds ([`WAIT`] at most); returns that screen.
+    /// Polls the screen until `pred` has held for [`SETTLE`] ([`WAIT`] at most); returns the last
+    /// screen read.
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + WAIT;
+        let mut held_since: Option<Instant> = None;
         loop {
             let s = self.screen(false);
             if pred(&s) {
-                return s;
+                let since = *held_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= SETTLE {
+                    return s;
+                }
+            } else {
+                held_since = None;
             }
             assert!(
                 Instant::now() < deadline,

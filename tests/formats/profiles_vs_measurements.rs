@@ -322,7 +322,7 @@ fn fitted_builtins_are_what_the_fitter_makes_of_their_references() {
 }
 
 /// Prints the fitted class profiles as Rust, for src/dsp/builtin.rs:
-/// `cargo test --release --test formats print_fitted_builtins -- --ignored --nocapture`.
+/// `cargo test --release --test e2e print_fitted_builtins -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn print_fitted_builtins() {

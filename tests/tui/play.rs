@@ -397,7 +397,7 @@ fn a_profile_loaded_mid_play_shows_at_once_and_its_gains_reach_exact() {
         return;
     };
     // Five minutes: the exact passes (below the UI's priority) finish under load too.
-    let wav = crate::abx::long_wav(5);
+    let wav = super::abx::long_wav(5);
     let wav = wav.to_str().expect("utf-8 path");
     let args = ["play", wav, "--no-cache"];
     let t = tmux::iemsim("load-exact", (100, 30), &stack.env(), &args, "");

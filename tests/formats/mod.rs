@@ -2,9 +2,6 @@
 //! programs, profile files (AutoEq, Equalizer APO, CamillaDSP run in CamillaDSP itself) and the
 //! built-in profiles against the measurements they come from.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod camilladsp;
 mod decoders;
 mod layouts;

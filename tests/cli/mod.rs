@@ -1,9 +1,4 @@
-//! The `iemsim` binary's commands, run for real: one module per command or concern. One test
-//! binary for all of them, because each test binary links the whole crate (few binaries, fast
-//! builds).
-
-#[path = "../common/mod.rs"]
-mod common;
+//! The `iemsim` binary's commands, run for real: one module per command or concern.
 
 mod abx;
 mod decode;
