@@ -194,12 +194,15 @@ pub fn hidden_source(seed: Option<u64>) -> HiddenSource {
     match seed {
         Some(s) => abx::seeded_source(s),
         None => Box::new(|| {
-            use rand::TryRngCore;
-            let bit = match rand::rngs::OsRng.try_next_u32() {
+            let bit = match getrandom::u32() {
                 Ok(v) => v & 1 == 1,
-                // The OS source failing is near impossible; rand's thread generator is itself
-                // seeded from the OS and is still unpredictable to the listener.
-                Err(_) => rand::random::<bool>(),
+                // The OS source failing is near impossible. std's hasher keys are drawn from the
+                // OS once per thread, secret, and each new one differs: still unpredictable to
+                // the listener.
+                Err(_) => {
+                    use std::hash::BuildHasher;
+                    std::collections::hash_map::RandomState::new().hash_one(0u8) & 1 == 1
+                }
             };
             Choice::from_bit(bit)
         }),
