@@ -6,8 +6,6 @@ mod files;
 mod listen;
 mod shared;
 mod study;
-#[cfg(test)]
-mod tests;
 
 pub use files::{
     BitsArg, ConvertArgs, DitherArg, ExportArgs, FormatArg, GenerateArgs, ProfileArgs,

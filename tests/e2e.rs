@@ -1,5 +1,6 @@
 //! What a user runs, end to end, in one test binary: `cli` (the commands), `formats` (every file
-//! read or written) and `tui` (the screens in tmux). `cargo test --release --test e2e cli::export::`
+//! read or written) and `tui` (the screens in tmux); and `commands`, the command layer's own
+//! functions, which the unit-test build leaves out (`src/lib.rs`). `cargo test --release --test e2e cli::export::`
 //! runs one module.
 //!
 //! One binary, not three: cargo runs test binaries one after another, so the terminal tests, which
@@ -12,5 +13,6 @@
 mod common;
 
 mod cli;
+mod commands;
 mod formats;
 mod tui;

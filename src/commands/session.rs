@@ -76,14 +76,14 @@ pub(crate) fn unusable_note(problems: &[String]) -> Option<String> {
 }
 
 /// How long a transient message stays up.
-const MESSAGE_FOR: Duration = Duration::from_secs(4);
+pub const MESSAGE_FOR: Duration = Duration::from_secs(4);
 
 /// The transient message line of the play, demo and live screens: the answer to a key replaces
 /// what is up at once; what the player says on its own (underrun advice, a failed load, a device
 /// restart) waits until the message up has had its time, so the answer to a key is never
 /// replaced before it can be read.
 #[derive(Debug)]
-pub(crate) struct Messages {
+pub struct Messages {
     up: Option<(String, Instant)>,
     later: std::collections::VecDeque<String>,
     /// How long each message stays up.
@@ -91,7 +91,7 @@ pub(crate) struct Messages {
 }
 
 impl Messages {
-    pub(crate) fn new(first: Option<String>, now: Instant, shown_for: Duration) -> Self {
+    pub fn new(first: Option<String>, now: Instant, shown_for: Duration) -> Self {
         Self {
             up: first.map(|m| (m, now)),
             later: Default::default(),
@@ -99,11 +99,11 @@ impl Messages {
         }
     }
 
-    pub(crate) fn say(&mut self, text: String, now: Instant) {
+    pub fn say(&mut self, text: String, now: Instant) {
         self.up = Some((text, now));
     }
 
-    pub(crate) fn tell(&mut self, text: String, now: Instant) {
+    pub fn tell(&mut self, text: String, now: Instant) {
         if self.up.is_some() {
             self.later.push_back(text);
         } else {
@@ -112,7 +112,7 @@ impl Messages {
     }
 
     /// Takes down a message that has been up for its time; puts up the next one waiting.
-    pub(crate) fn expire(&mut self, now: Instant) {
+    pub fn expire(&mut self, now: Instant) {
         if self
             .up
             .as_ref()
@@ -122,7 +122,7 @@ impl Messages {
         }
     }
 
-    pub(crate) fn text(&self) -> Option<&str> {
+    pub fn text(&self) -> Option<&str> {
         self.up.as_ref().map(|(m, _)| m.as_str())
     }
 }
@@ -478,7 +478,7 @@ fn load_live(player: &mut Player, profile: Profile) -> String {
 
 /// "A is now dd", or, when both sides now hold the same profile, a notice that nothing is being
 /// compared (the listener may have pressed the key meant for the other side).
-pub(crate) fn load_notice(side: Side, name: &str, same: bool) -> String {
+pub fn load_notice(side: Side, name: &str, same: bool) -> String {
     if same {
         format!(
             "{} is now {name}: A = B, both sides play the same profile",
@@ -576,47 +576,4 @@ pub fn check_mode(
         return Ok(());
     }
     need_terminal("--no-tui --duration SECS [--switch-every SECS]")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Underrun advice that comes while the answer to a key is up waits its turn (it replaced
-    /// it at once before, so under load "A is now v-hybrid" could vanish before a draw); a key's
-    /// answer still replaces whatever is up.
-    #[test]
-    fn what_the_player_says_waits_behind_the_answer_to_a_key() {
-        let t0 = Instant::now();
-        let s = |secs: f64| t0 + Duration::from_secs_f64(secs);
-        let mut m = Messages::new(None, t0, MESSAGE_FOR);
-        m.tell("note".into(), t0);
-        assert_eq!(m.text(), Some("note"), "nothing up: at once");
-        m.say("A is now dd".into(), s(1.0));
-        assert_eq!(m.text(), Some("A is now dd"), "a key's answer replaces");
-        m.tell("underruns: raise --buffer".into(), s(1.1));
-        m.expire(s(4.9));
-        assert_eq!(m.text(), Some("A is now dd"), "still its 4 s");
-        m.expire(s(5.1));
-        assert_eq!(
-            m.text(),
-            Some("underruns: raise --buffer"),
-            "then the advice"
-        );
-        m.expire(s(9.0));
-        assert_eq!(
-            m.text(),
-            Some("underruns: raise --buffer"),
-            "for its own 4 s"
-        );
-        m.expire(s(9.2));
-        assert_eq!(m.text(), None);
-    }
-
-    #[test]
-    fn loading_the_other_sides_profile_says_a_equals_b() {
-        assert_eq!(load_notice(Side::B, "dd", false), "B is now dd");
-        let n = load_notice(Side::A, "dd", true);
-        assert!(n.starts_with("A is now dd") && n.contains("A = B"), "{n}");
-    }
 }

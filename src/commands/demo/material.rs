@@ -24,7 +24,7 @@ pub const FADE_S: f64 = 0.02;
 /// Seed of every generated piece (the one `samples/make-samples.sh` used for music.wav).
 pub const SEED: u64 = 1;
 /// Length of `samples/music.wav` as `make-samples.sh` generates it (s).
-const MUSIC_S: f64 = 24.0;
+pub const MUSIC_S: f64 = 24.0;
 
 /// A bundled sample file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl Source {
     }
 
     /// The pieces in playing order (a `Concat` flattened).
-    fn leaves(&self) -> Vec<&Source> {
+    pub fn leaves(&self) -> Vec<&Source> {
         match self {
             Source::Concat(v) => v.iter().flat_map(Source::leaves).collect(),
             leaf => vec![leaf],
@@ -194,7 +194,7 @@ pub fn kind_name(kind: Kind) -> String {
 }
 
 /// Frames `start_s..end_s` of a bundled sample as stereo, checking it is 44.1 kHz.
-fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)> {
+pub fn read_excerpt(path: &Path, start_s: f64, end_s: f64) -> Result<(Vec<f64>, f64)> {
     let mut src = Decoder::open(path)?;
     let info = *src.info();
     if info.sample_rate != RATE {
@@ -235,7 +235,7 @@ fn to_stereo(raw: &[f64], ch: usize) -> Vec<f64> {
 /// The generator is a pure function of time and of its noise sequence, which it draws in order, so
 /// generating only up to `end_s` gives the same samples as the whole piece, except the generator's
 /// 10 ms fade-out, which lands inside the piece's own fade ([`FADE_S`]).
-fn generate_excerpt(kind: Kind, start_s: f64, end_s: f64) -> Vec<f64> {
+pub fn generate_excerpt(kind: Kind, start_s: f64, end_s: f64) -> Vec<f64> {
     let end_s = match kind {
         Kind::Music => end_s.min(MUSIC_S),
         _ => end_s,
@@ -258,7 +258,7 @@ fn generate_excerpt(kind: Kind, start_s: f64, end_s: f64) -> Vec<f64> {
 }
 
 /// Raised-cosine fade in and out over [`FADE_S`] (or half the piece if it is shorter).
-fn fade_edges(stereo: &mut [f64]) {
+pub fn fade_edges(stereo: &mut [f64]) {
     let frames = stereo.len() / CHANNELS;
     let n = ((FADE_S * f64::from(RATE)) as usize).min(frames / 2);
     for i in 0..n {
@@ -267,63 +267,5 @@ fn fade_edges(stereo: &mut [f64]) {
             stereo[i * CHANNELS + c] *= g;
             stereo[(frames - 1 - i) * CHANNELS + c] *= g;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn concat_flattens_in_order() {
-        let s = Source::Concat(vec![
-            Source::whole(Sample::Speech),
-            Source::Concat(vec![Source::Generated {
-                kind: Kind::Pink,
-                seconds: 1.0,
-            }]),
-        ]);
-        let leaves = s.leaves();
-        assert_eq!(leaves.len(), 2);
-        assert_eq!(*leaves[0], Source::whole(Sample::Speech));
-    }
-
-    #[test]
-    fn generated_music_excerpt_has_the_right_length_and_is_stereo() {
-        let x = generate_excerpt(Kind::Music, 2.0, 3.5);
-        assert_eq!(x.len(), (1.5 * f64::from(RATE)) as usize * CHANNELS);
-        // The excerpt is the middle of the same piece.
-        let whole = generate_excerpt(Kind::Music, 0.0, 4.0);
-        let off = 2 * RATE as usize * CHANNELS;
-        assert_eq!(&whole[off..off + 1000], &x[..1000]);
-        // Up to its last 10 ms, an excerpt is the same as the whole piece's (music.wav).
-        let longer = generate_excerpt(Kind::Music, 0.0, MUSIC_S);
-        let n = (3.4 * f64::from(RATE)) as usize * CHANNELS;
-        assert_eq!(&longer[off..n], &x[..n - off]);
-        let mono = generate_excerpt(Kind::Pink, 0.0, 1.0);
-        assert!(mono.chunks_exact(2).all(|f| f[0] == f[1]));
-    }
-
-    /// A 5.1 file made by sox with a tone on one channel each becomes demo material with every
-    /// channel at its ITU-R BS.775 downmix level, as the player plays it (not the first two
-    /// channels only, which would lose the centre and the surrounds).
-    #[test]
-    fn five_one_material_is_mixed_down_per_bs775() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let Some(path) = crate::test_support::surround_tones_wav(dir.path()) else {
-            return;
-        };
-        let (stereo, secs) = read_excerpt(&path, 0.0, f64::INFINITY).expect("read");
-        assert!((secs - 1.0).abs() < 1e-9, "{secs}");
-        crate::test_support::assert_bs775_stereo(&stereo);
-    }
-
-    #[test]
-    fn fades_start_and_end_at_zero_and_leave_the_middle() {
-        let mut x = vec![1.0; 10_000 * CHANNELS];
-        fade_edges(&mut x);
-        assert_eq!(x[0], 0.0);
-        assert!(x[x.len() - 1] < 1e-3);
-        assert_eq!(x[5000 * CHANNELS], 1.0);
     }
 }

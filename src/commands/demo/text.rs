@@ -10,7 +10,7 @@
 
 mod bass;
 mod sibilance;
-mod signatures;
+pub mod signatures;
 
 use super::material::{Sample, Source};
 use super::numbers::{Band, Measure};
@@ -18,7 +18,7 @@ use super::{DemoKind, DemoPart};
 use crate::dsp::{builtin, response, Profile};
 
 /// The rate the closed-form figures in the text are computed at (the material's).
-const RATE: f64 = super::material::RATE as f64;
+pub const RATE: f64 = super::material::RATE as f64;
 
 /// The six bands of the class-mean table (Hz).
 pub const BANDS: [(f64, f64); 6] = [
@@ -57,7 +57,7 @@ pub const HYBRID_MEANS: [(f64, f64); 6] = [
 ];
 
 /// The reference band every measurement is normalised to.
-const MIDRANGE: Band = Band::Range(500.0, 2000.0);
+pub const MIDRANGE: Band = Band::Range(500.0, 2000.0);
 
 pub fn title(kind: DemoKind) -> &'static str {
     match kind {
@@ -107,7 +107,7 @@ type PartSpec = (
     Vec<Measure>,
 );
 
-fn slugify(s: &str) -> String {
+pub fn slugify(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
         if c.is_ascii_alphanumeric() {
@@ -120,7 +120,7 @@ fn slugify(s: &str) -> String {
 }
 
 /// A built-in profile by name (the names used here are constants; a test checks them all).
-fn profile(name: &str) -> Profile {
+pub fn profile(name: &str) -> Profile {
     builtin::profiles()
         .into_iter()
         .find(|p| p.name == name)
@@ -180,82 +180,3 @@ const DATA: &str = "The measured figures come from the IEM measurements bundled 
 simulators, each normalised to 0 dB over 0.5-2 kHz and given as the deviation from the Harman in-ear \
 2019 v2 target (the tuning listeners preferred on average in Harman's blind tests). Ten IEMs per class \
 is still a small sample: read a class mean as \"these IEMs\", not \"all BAs\".";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_part_names_built_in_profiles_and_unique_slugs() {
-        for kind in [DemoKind::Sibilance, DemoKind::Bass, DemoKind::Signatures] {
-            let ps = parts(kind);
-            assert!(!ps.is_empty());
-            assert!(!intro(kind).is_empty() && !title(kind).is_empty());
-            let mut slugs: Vec<&str> = ps.iter().map(|p| p.slug.as_str()).collect();
-            slugs.sort();
-            slugs.dedup();
-            assert_eq!(slugs.len(), ps.len(), "{kind:?}");
-            for p in &ps {
-                assert!(builtin::NAMES.contains(&p.a.as_str()), "{}", p.a);
-                assert!(builtin::NAMES.contains(&p.b.as_str()), "{}", p.b);
-                assert!(!p.measures.is_empty() && !p.text.is_empty());
-                assert!(p
-                    .slug
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-'));
-            }
-        }
-        assert_eq!(
-            parts(DemoKind::Sibilance)[0].slug,
-            "01-neutral-vs-sibilance"
-        );
-    }
-
-    #[test]
-    fn the_sibilance_and_bass_demos_compare_what_the_issue_asks() {
-        let pairs = |k| parts(k).into_iter().map(|p| (p.a, p.b)).collect::<Vec<_>>();
-        let s = |a: &str, b: &str| (a.to_string(), b.to_string());
-        assert_eq!(
-            pairs(DemoKind::Sibilance),
-            [s("neutral", "sibilance"), s("ba", "dd")]
-        );
-        assert_eq!(
-            pairs(DemoKind::Bass),
-            [
-                s("neutral", "bass-rolloff"),
-                s("ba", "dd"),
-                s("ba", "v-hybrid")
-            ]
-        );
-    }
-
-    /// The class-mean constants quoted in the text are the ones the profiles were fitted to: the
-    /// profile's mean response over each band stays within the class SD of the class mean.
-    #[test]
-    fn class_means_are_consistent_with_the_profiles() {
-        for (name, means) in [
-            ("ba", BA_MEANS),
-            ("dd", DD_MEANS),
-            ("v-hybrid", HYBRID_MEANS),
-        ] {
-            let p = profile(name);
-            let mid = MIDRANGE.response_db(&p, RATE);
-            for (&(lo, hi), &(mu, sd)) in BANDS.iter().zip(&means) {
-                let got = Band::Range(lo, hi).response_db(&p, RATE) - mid;
-                assert!(
-                    (got - mu).abs() <= sd.max(1.0),
-                    "{name} {lo}-{hi}: profile {got:.1} vs class {mu} ± {sd}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn slugs() {
-        assert_eq!(
-            slugify("neutral (and diffuse-field)"),
-            "neutral-and-diffuse-field"
-        );
-        assert_eq!(slugify("balanced armature (BA)"), "balanced-armature-ba");
-    }
-}

@@ -1,7 +1,7 @@
-//! The command line's own checks.
+//! The command line's own checks (`src/cli/`, not in the unit-test build: see `src/lib.rs`).
 
-use super::*;
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
+use iemsim::cli::*;
 
 /// clap's own consistency checks (names, conflicts, and every `mut_arg` naming an argument
 /// that exists).
@@ -28,9 +28,9 @@ fn bits_and_preamp_values() {
     };
     assert_eq!(
         a.bits.map(BitsArg::out_format),
-        Some(crate::io::OutFormat::F32)
+        Some(iemsim::io::OutFormat::F32)
     );
-    assert_eq!(a.preamp, Some(crate::dsp::Preamp::Db(-3.5)));
+    assert_eq!(a.preamp, Some(iemsim::dsp::Preamp::Db(-3.5)));
     let Ok(Cli {
         command: Command::Export(a),
         ..
@@ -122,16 +122,16 @@ fn no_help_says_the_input_must_be_a_wav() {
 /// leading words of each `·` item of the Keys line. `live` ignores seeking and loops.
 #[test]
 fn play_and_live_help_list_every_key_of_their_screen() {
-    use crate::ui::tui::Action;
+    use iemsim::ui::tui::Action;
     keys_listed("play", &|_| true);
     keys_listed("live", &|a| {
         !matches!(a, Action::Seek(_) | Action::ToggleLoop)
     });
 }
 
-fn keys_listed(command: &str, acts: &dyn Fn(crate::ui::tui::Action) -> bool) {
-    use crate::ui::tui::{key_to_action, Mode};
+fn keys_listed(command: &str, acts: &dyn Fn(iemsim::ui::tui::Action) -> bool) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use iemsim::ui::tui::{key_to_action, Mode};
     let mut cmd = Cli::command();
     let help = cmd
         .find_subcommand_mut(command)
