@@ -45,75 +45,84 @@ fn outputs_keep_the_inputs_speaker_layout() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // ffmpeg's layout names; 2.1 = 0xB, 4.0 = 0x107, 5.1(side) = 0x60F, 5.1 = 0x3F (not FLAC's
-    // default), 7.1(wide) = 0xFF; mono and stereo must not change.
-    for name in [
-        "2.1",
-        "4.0",
-        "5.1(side)",
-        "5.1",
-        "7.1(wide)",
-        "mono",
-        "stereo",
-    ] {
-        let stem: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
-        let wav = format!("in{stem}.wav");
-        let flac = format!("in{stem}.flac");
-        let source = format!("anoisesrc=d=0.05:a=0.1,aformat=channel_layouts={name}");
-        let wav_path = d.join(&wav);
-        let flac_path = d.join(&flac);
-        let (w, f) = (wav_path.to_str().unwrap(), flac_path.to_str().unwrap());
-        tools::ffmpeg(&["-f", "lavfi", "-i", &source, "-c:a", "pcm_s16le", w]);
-        tools::ffmpeg(&["-i", w, f]);
-        // ffmpeg leaves mono and stereo WAVs without a mask (ffprobe: "unknown"); FLAC says them.
-        let want = if name == "mono" || name == "stereo" {
-            "unknown".to_string()
-        } else {
-            name.to_string()
-        };
-        assert_eq!(layout(d, &wav), want, "ffmpeg's own input {wav}");
-        for (input, kind) in [(&wav, "WAV"), (&flac, "FLAC")] {
-            for (out, extra) in [
-                (format!("o{stem}{kind}.wav"), &[][..]),
-                (format!("o{stem}{kind}24.wav"), &["--bits", "24"][..]),
-                (format!("o{stem}{kind}f.wav"), &["--bits", "32f"][..]),
-                (format!("o{stem}{kind}.flac"), &[][..]),
-            ] {
-                export(d, input, &out, extra);
-                let got = layout(d, &out);
-                if name == "mono" || name == "stereo" {
-                    // Default speakers: a plain header (ffprobe guesses them) or FLAC's own.
-                    assert!(
-                        got == "unknown" || got == name,
-                        "{input} ({name}) -> {out}: {got}"
-                    );
-                } else if out.ends_with("f.wav") && name == "5.1" {
-                    // The default 5.1 in float keeps the plain tag-3 header (read as the default).
-                    assert_eq!(got, "unknown", "{input} ({name}) -> {out}");
-                } else {
-                    assert_eq!(got, name, "{input} ({name}) -> {out}");
-                }
-            }
-            // The reference decoder restores the mask from the FLAC output's comment.
-            let flac_out = format!("o{stem}{kind}.flac");
-            let back = format!("o{stem}{kind}.flac.wav");
-            let (fo, bo) = (d.join(&flac_out), d.join(&back));
-            tools::run(
-                "flac",
-                &[
-                    "-s",
-                    "-d",
-                    "-f",
-                    fo.to_str().unwrap(),
-                    "-o",
-                    bo.to_str().unwrap(),
-                ],
-            );
-            let got = layout(d, &back);
+    // default), 7.1(wide) = 0xFF; mono and stereo must not change. One thread each: the check
+    // waits on some 20 runs of ffmpeg, iemsim and flac per layout, one after another.
+    std::thread::scope(|threads| {
+        for name in [
+            "2.1",
+            "4.0",
+            "5.1(side)",
+            "5.1",
+            "7.1(wide)",
+            "mono",
+            "stereo",
+        ] {
+            threads.spawn(move || layout_survives(d, name));
+        }
+    });
+}
+
+/// `name` (an ffmpeg layout) made by ffmpeg as WAV and FLAC, exported to every output format,
+/// comes out as `name` (files in `d` named after it).
+fn layout_survives(d: &Path, name: &str) {
+    let stem: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    let wav = format!("in{stem}.wav");
+    let flac = format!("in{stem}.flac");
+    let source = format!("anoisesrc=d=0.05:a=0.1,aformat=channel_layouts={name}");
+    let wav_path = d.join(&wav);
+    let flac_path = d.join(&flac);
+    let (w, f) = (wav_path.to_str().unwrap(), flac_path.to_str().unwrap());
+    tools::ffmpeg(&["-f", "lavfi", "-i", &source, "-c:a", "pcm_s16le", w]);
+    tools::ffmpeg(&["-i", w, f]);
+    // ffmpeg leaves mono and stereo WAVs without a mask (ffprobe: "unknown"); FLAC says them.
+    let want = if name == "mono" || name == "stereo" {
+        "unknown".to_string()
+    } else {
+        name.to_string()
+    };
+    assert_eq!(layout(d, &wav), want, "ffmpeg's own input {wav}");
+    for (input, kind) in [(&wav, "WAV"), (&flac, "FLAC")] {
+        for (out, extra) in [
+            (format!("o{stem}{kind}.wav"), &[][..]),
+            (format!("o{stem}{kind}24.wav"), &["--bits", "24"][..]),
+            (format!("o{stem}{kind}f.wav"), &["--bits", "32f"][..]),
+            (format!("o{stem}{kind}.flac"), &[][..]),
+        ] {
+            export(d, input, &out, extra);
+            let got = layout(d, &out);
             if name == "mono" || name == "stereo" {
-                assert_eq!(got, "unknown", "flac -d {flac_out}");
+                // Default speakers: a plain header (ffprobe guesses them) or FLAC's own.
+                assert!(
+                    got == "unknown" || got == name,
+                    "{input} ({name}) -> {out}: {got}"
+                );
+            } else if out.ends_with("f.wav") && name == "5.1" {
+                // The default 5.1 in float keeps the plain tag-3 header (read as the default).
+                assert_eq!(got, "unknown", "{input} ({name}) -> {out}");
             } else {
-                assert_eq!(got, name, "flac -d {flac_out}");
+                assert_eq!(got, name, "{input} ({name}) -> {out}");
             }
+        }
+        // The reference decoder restores the mask from the FLAC output's comment.
+        let flac_out = format!("o{stem}{kind}.flac");
+        let back = format!("o{stem}{kind}.flac.wav");
+        let (fo, bo) = (d.join(&flac_out), d.join(&back));
+        tools::run(
+            "flac",
+            &[
+                "-s",
+                "-d",
+                "-f",
+                fo.to_str().unwrap(),
+                "-o",
+                bo.to_str().unwrap(),
+            ],
+        );
+        let got = layout(d, &back);
+        if name == "mono" || name == "stereo" {
+            assert_eq!(got, "unknown", "flac -d {flac_out}");
+        } else {
+            assert_eq!(got, name, "flac -d {flac_out}");
         }
     }
 }

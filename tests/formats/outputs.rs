@@ -52,10 +52,15 @@ fn f64s(bytes: &[u8]) -> Vec<f64> {
         .collect()
 }
 
-/// `soundfile.read` as float64, interleaved, raw on stdout.
-const SOUNDFILE: &str = "import sys, soundfile as sf\n\
-d, r = sf.read(sys.argv[1], dtype='float64', always_2d=True)\n\
-sys.stdout.buffer.write(d.astype('<f8').tobytes())\n";
+/// `soundfile.read` of each file named as float64, interleaved, raw on stdout: per file its sample
+/// count (u64 little-endian), then the samples. One Python for every file: starting one and
+/// importing numpy costs more than reading the file.
+const SOUNDFILE: &str = concat!(
+    "import sys, struct, soundfile as sf\n",
+    "for path in sys.argv[1:]:\n",
+    "    d, r = sf.read(path, dtype='float64', always_2d=True)\n",
+    "    sys.stdout.buffer.write(struct.pack('<Q', d.size) + d.astype('<f8').tobytes())\n",
+);
 
 #[test]
 fn every_format_reads_cleanly_in_sox_ffmpeg_and_soundfile() {
@@ -64,59 +69,88 @@ fn every_format_reads_cleanly_in_sox_ffmpeg_and_soundfile() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    for channels in [1u16, 2, 6] {
-        let want = input(d, channels);
-        for (bits, ext) in [
-            ("16", "wav"),
-            ("24", "wav"),
-            ("32", "wav"),
-            ("32f", "wav"),
-            ("16", "flac"),
-            ("24", "flac"),
-        ] {
-            let out = format!("out{channels}-{bits}.{ext}");
-            let case = format!("{channels} ch {bits} {ext}");
-            let args = [
-                "export", "in.wav", "-p", "neutral", "--preamp", "0", "--dither", "none", "--bits",
-                bits, "-o", &out, "-q",
-            ];
-            let r = iemsim(&args, d);
-            assert!(r.status.success(), "{case}: {}", text(&r.stderr));
-
-            let info = tool("sox", &["--i", &out], d);
-            assert!(info.status.success(), "{case}");
-            assert_eq!(text(&info.stderr), "", "{case}: sox --i");
-            let null = tool("sox", &[&out, "-n"], d);
-            assert_eq!(text(&null.stderr), "", "{case}: sox to null");
-
-            let probe = tool("ffprobe", &["-v", "warning", &out], d);
-            assert_eq!(text(&probe.stderr), "", "{case}: ffprobe");
-            let ff = tool(
-                "ffmpeg",
-                &["-v", "warning", "-i", &out, "-f", "f64le", "-"],
-                d,
-            );
-            // The ffmpeg CLI reports that it guessed the speaker layout of every WAV without a
-            // channel mask (its own WAVs and sox's too); it is not about the file's validity.
-            let warnings: Vec<String> = text(&ff.stderr)
-                .lines()
-                .filter(|l| !l.starts_with("Guessed Channel Layout"))
-                .map(str::to_owned)
-                .collect();
-            assert!(warnings.is_empty(), "{case}: ffmpeg: {warnings:?}");
-            assert!(
-                f64s(&ff.stdout) == want,
-                "{case}: ffmpeg read other samples"
-            );
-
-            let py = tool("python3", &["-c", SOUNDFILE, &out], d);
-            assert_eq!(text(&py.stderr), "", "{case}: soundfile");
-            assert!(
-                f64s(&py.stdout) == want,
-                "{case}: soundfile read other samples"
-            );
-        }
+    // One thread per channel count (the checks wait on some 90 runs of sox and ffmpeg); then
+    // soundfile reads every output, in one Python.
+    let soundfile_cases: Vec<(String, String, Vec<f64>)> = std::thread::scope(|threads| {
+        let counts = [1u16, 2, 6].map(|c| threads.spawn(move || sox_and_ffmpeg_read(d, c)));
+        counts
+            .into_iter()
+            .flat_map(|t| t.join().expect("the checks of one channel count"))
+            .collect()
+    });
+    let mut args = vec!["-c", SOUNDFILE];
+    args.extend(soundfile_cases.iter().map(|c| c.1.as_str()));
+    let py = tool("python3", &args, d);
+    assert_eq!(text(&py.stderr), "", "soundfile");
+    let mut rest = &py.stdout[..];
+    for (case, _, want) in &soundfile_cases {
+        let (count, after) = rest.split_at_checked(8).expect("a sample count");
+        let count = u64::from_le_bytes(count.try_into().unwrap()) as usize;
+        let (samples, after) = after.split_at_checked(count * 8).expect("the samples");
+        assert!(
+            f64s(samples) == *want,
+            "{case}: soundfile read other samples"
+        );
+        rest = after;
     }
+    assert!(rest.is_empty(), "soundfile: more output than files");
+}
+
+/// Exports of a `channels`-channel input (in `d/<channels>ch/`) in every output format read
+/// cleanly, to the input's samples, in sox and ffmpeg; returns each (case, file, samples) for
+/// soundfile.
+fn sox_and_ffmpeg_read(d: &Path, channels: u16) -> Vec<(String, String, Vec<f64>)> {
+    let sub = format!("{channels}ch");
+    let d = &d.join(&sub);
+    std::fs::create_dir(d).unwrap();
+    let want = input(d, channels);
+    let mut cases = Vec::new();
+    for (bits, ext) in [
+        ("16", "wav"),
+        ("24", "wav"),
+        ("32", "wav"),
+        ("32f", "wav"),
+        ("16", "flac"),
+        ("24", "flac"),
+    ] {
+        let out = format!("out{channels}-{bits}.{ext}");
+        let case = format!("{channels} ch {bits} {ext}");
+        let args = [
+            "export", "in.wav", "-p", "neutral", "--preamp", "0", "--dither", "none", "--bits",
+            bits, "-o", &out, "-q",
+        ];
+        let r = iemsim(&args, d);
+        assert!(r.status.success(), "{case}: {}", text(&r.stderr));
+
+        let info = tool("sox", &["--i", &out], d);
+        assert!(info.status.success(), "{case}");
+        assert_eq!(text(&info.stderr), "", "{case}: sox --i");
+        let null = tool("sox", &[&out, "-n"], d);
+        assert_eq!(text(&null.stderr), "", "{case}: sox to null");
+
+        let probe = tool("ffprobe", &["-v", "warning", &out], d);
+        assert_eq!(text(&probe.stderr), "", "{case}: ffprobe");
+        let ff = tool(
+            "ffmpeg",
+            &["-v", "warning", "-i", &out, "-f", "f64le", "-"],
+            d,
+        );
+        // The ffmpeg CLI reports that it guessed the speaker layout of every WAV without a
+        // channel mask (its own WAVs and sox's too); it is not about the file's validity.
+        let warnings: Vec<String> = text(&ff.stderr)
+            .lines()
+            .filter(|l| !l.starts_with("Guessed Channel Layout"))
+            .map(str::to_owned)
+            .collect();
+        assert!(warnings.is_empty(), "{case}: ffmpeg: {warnings:?}");
+        assert!(
+            f64s(&ff.stdout) == want,
+            "{case}: ffmpeg read other samples"
+        );
+
+        cases.push((case, format!("{sub}/{out}"), want.clone()));
+    }
+    cases
 }
 
 /// The FLAC export decodes (reference `flac` decoder, with its MD5 check) to exactly the samples
