@@ -246,18 +246,16 @@ fn check_report(report: &Value) -> BTreeMap<(usize, String, String), f64> {
             .map(|k| PathBuf::from(s(&files[k])))
             .collect();
         // Sample counts, not file sizes: a header may hold a reserved (JUNK) chunk for RF64.
-        let mut lens = Vec::new();
-        let spectra: Vec<Spectrum> = paths
+        let (lens, spectra): (Vec<usize>, Vec<Spectrum>) = paths
             .iter()
             .map(|p| {
                 let (x, ch, rate) = read_wav(p);
                 assert_eq!((ch, rate), (2, 44_100.0), "{}", p.display());
                 let name = p.file_name().unwrap().to_string_lossy().into_owned();
                 assert!(readme.contains(&name), "README does not name {name}");
-                lens.push(x.len());
-                welch(&x, ch, rate)
+                (x.len(), welch(&x, ch, rate))
             })
-            .collect();
+            .unzip();
         assert!(
             lens.iter().all(|&l| l == lens[0]),
             "A, B and source differ in length"
