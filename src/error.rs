@@ -260,11 +260,12 @@ impl From<StdoutError> for Error {
 impl From<ProfileError> for Error {
     fn from(e: ProfileError) -> Self {
         let name = match &e {
-            ProfileError::Unknown { name, .. } | ProfileError::Ambiguous { name, .. } => name,
+            ProfileError::Unknown { name, .. }
+            | ProfileError::Ambiguous { name, .. }
+            | ProfileError::MissingChannel { name, .. } => name,
             ProfileError::InvalidFilter { profile, .. }
             | ProfileError::InvalidPreamp { profile, .. }
-            | ProfileError::InvalidChannels { profile, .. }
-            | ProfileError::MissingChannel { profile, .. } => profile,
+            | ProfileError::InvalidChannels { profile, .. } => profile,
         };
         let subject = Subject::Argument(name.clone());
         Self::of(Class::Input, Some(subject), e)

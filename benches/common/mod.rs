@@ -24,5 +24,6 @@ pub fn ten_filters() -> Profile {
         ],
         source: "benchmark".into(),
         channels: Vec::new(),
+        behind: None,
     }
 }

@@ -80,6 +80,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         channels: Vec::new(),
         filters: fitted.filters.clone(),
         source: provenance(args, like.as_ref(), &goal, &rules, &fitted),
+        behind: None,
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
     if let Some(out) = &args.output {

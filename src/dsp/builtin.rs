@@ -50,6 +50,7 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
         channels: Vec::new(),
         filters: filters.to_vec(),
         source: source.to_string(),
+        behind: None,
     }
     .with_auto_preamp()
 }

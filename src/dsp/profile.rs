@@ -28,6 +28,18 @@ pub struct Profile {
     /// order, one entry per channel. Empty for the usual profile: `filters` on every channel.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<ChannelFilters>,
+    /// The correction in front of this profile when it has channels of its own (set by
+    /// `profiles::headphones::through`), so that [`Self::check_channels`] blames the correction,
+    /// not the profile, for channels the audio lacks. Never read from or written to a file.
+    #[serde(skip)]
+    pub behind: Option<Behind>,
+}
+
+/// A per-channel correction a profile plays behind: its label and the channels it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Behind {
+    pub label: String,
+    pub channels_needed: usize,
 }
 
 /// What one channel gets besides the filters and preamp every channel gets.
@@ -110,10 +122,12 @@ pub enum ProfileError {
     InvalidPreamp { profile: String, preamp_db: f64 },
     #[error("profile '{profile}': {message}")]
     InvalidChannels { profile: String, message: String },
-    #[error("profile '{profile}' gives channel {} its own filters, but {}; \
+    /// `what` is `profile`, or `the headphone correction` when `name` is the correction's label.
+    #[error("{what} '{name}' gives channel {} its own filters, but {}; \
              its filters would apply to the wrong channels", channel_label(*.channel), audio_text(*.channels))]
     MissingChannel {
-        profile: String,
+        what: &'static str,
+        name: String,
         channel: usize,
         channels: usize,
     },
@@ -234,10 +248,20 @@ impl Profile {
     pub fn check_channels(&self, channels: usize) -> Result<(), ProfileError> {
         // Mono has no left: a left-only profile's filters are no more the mono channel's than
         // a left/right profile's are.
-        if self.channels_needed() > channels || (channels == 1 && self.is_per_channel()) {
+        let lacks = |needed: usize| needed > channels || (channels == 1 && needed > 0);
+        if let Some(b) = self.behind.as_ref().filter(|b| lacks(b.channels_needed)) {
             return Err(ProfileError::MissingChannel {
-                profile: self.name.clone(),
-                channel: self.channels_needed().saturating_sub(1),
+                what: "the headphone correction",
+                name: b.label.clone(),
+                channel: b.channels_needed - 1,
+                channels,
+            });
+        }
+        if lacks(self.channels_needed()) {
+            return Err(ProfileError::MissingChannel {
+                what: "profile",
+                name: self.name.clone(),
+                channel: self.channels_needed() - 1,
                 channels,
             });
         }
@@ -566,6 +590,7 @@ mod tests {
             ],
             source: String::new(),
             channels: Vec::new(),
+            behind: None,
         };
         let (kept, dropped) = p.coefficients(8000.0);
         assert_eq!(kept.len(), 1);

@@ -1151,6 +1151,7 @@ mod tests {
             filters: vec![FilterSpec::new(FilterKind::Peaking, 30_000.0, 6.0, 1.0)],
             channels: Vec::new(),
             source: String::new(),
+            behind: None,
         };
         assert!(p.preamp_db(Preamp::Auto, 96_000.0) < -5.0);
         assert_eq!(p.preamp_db(Preamp::Auto, 48_000.0), 0.0);

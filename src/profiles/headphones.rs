@@ -234,7 +234,16 @@ impl Correction {
 /// commands and the player decide this.
 pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
     match correction {
-        Some(c) => combine(&c.profile, profile),
+        Some(c) => {
+            let mut both = combine(&c.profile, profile);
+            if c.profile.is_per_channel() {
+                both.behind = Some(crate::dsp::profile::Behind {
+                    label: c.label.clone(),
+                    channels_needed: c.profile.channels_needed(),
+                });
+            }
+            both
+        }
         None => profile,
     }
 }
@@ -334,6 +343,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
             cfg.band_hz.0,
             cfg.band_hz.1 / 1000.0
         ),
+        behind: None,
     };
     // Its headroom, as `fit --invert` writes it into the file (−largest boost, to 0.01 dB rounded
     // down): `--preamp profile` gave a .csv correction none, 5.9 dB less than the same correction
@@ -367,6 +377,7 @@ mod tests {
             filters: vec![pk(100.0, 6.0)],
             source: String::new(),
             channels: Vec::new(),
+            behind: None,
         };
         let p = Profile {
             name: "ba".into(),
@@ -375,6 +386,7 @@ mod tests {
             filters: vec![pk(3000.0, 3.0), pk(8000.0, -2.0)],
             source: "s".into(),
             channels: Vec::new(),
+            behind: None,
         };
         let both = combine(&c, p);
         assert_eq!(both.name, "ba");
@@ -409,6 +421,7 @@ mod tests {
                 part(0, 0.0, vec![pkq(200.0, 4.0, 2.0)]),
                 part(1, -1.5, vec![pkq(5000.0, -5.0, 3.0)]),
             ],
+            behind: None,
         };
         let p = Profile {
             name: "p".into(),
@@ -420,6 +433,7 @@ mod tests {
                 part(1, -0.5, vec![pkq(3000.0, 3.0, 2.0)]),
                 part(2, 1.0, vec![pkq(100.0, -3.0, 1.0)]),
             ],
+            behind: None,
         };
         let both = combine(&c, p);
         assert_eq!(both.preamp_db, -3.0);
@@ -459,6 +473,51 @@ mod tests {
         let n = combine(&c, neutral);
         assert_eq!(n.channels, c.channels);
         assert!(n.check_channels(1).is_err());
+    }
+
+    /// Audio without the channels a correction names blames the correction, by its label; the
+    /// profile is blamed only for channels of its own the audio lacks.
+    #[test]
+    fn channel_refusals_name_the_part_that_needs_the_channel() {
+        let part = |channel: usize| ChannelFilters {
+            channel,
+            gain_db: -1.0,
+            filters: Vec::new(),
+        };
+        let profile = |name: &str, channels: Vec<ChannelFilters>| Profile {
+            name: name.into(),
+            description: String::new(),
+            preamp_db: 0.0,
+            filters: vec![pk(1000.0, 2.0)],
+            source: String::new(),
+            channels,
+            behind: None,
+        };
+        let hp = Correction {
+            profile: profile("hp", vec![part(0), part(1)]),
+            label: "hp.txt".into(),
+        };
+        let refusal =
+            |p: Profile, channels: usize| match through(Some(&hp), p).check_channels(channels) {
+                Err(e) => e.to_string(),
+                Ok(()) => String::new(),
+            };
+        let shared = refusal(profile("ba", Vec::new()), 1);
+        assert!(
+            shared.starts_with("the headphone correction 'hp.txt' gives channel 2 (right)"),
+            "{shared}"
+        );
+        assert!(shared.contains("the audio is mono"), "{shared}");
+        // Stereo has both of the correction's channels: a third is the profile's to answer for.
+        let own = refusal(profile("surround", vec![part(2)]), 2);
+        assert!(
+            own.starts_with("profile 'surround' gives channel 3"),
+            "{own}"
+        );
+        assert_eq!(refusal(profile("surround", vec![part(2)]), 3), "");
+        // Without a correction nothing is blamed on one.
+        let alone = through(None, profile("left", vec![part(0)])).check_channels(1);
+        assert!(alone.is_err_and(|e| e.to_string().starts_with("profile 'left'")));
     }
 
     #[test]

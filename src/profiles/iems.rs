@@ -382,6 +382,7 @@ fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemP
             e.worst_db,
             e.worst_hz
         ),
+        behind: None,
     };
     let profile = profile.with_auto_preamp();
     IemProfile {

@@ -630,6 +630,13 @@ fn a_per_channel_correction_applies_per_channel() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("the audio is mono"), "{err}");
+    // The correction's channels are what mono lacks: it is named, not the profile.
+    assert!(
+        err.contains(&format!(
+            "the headphone correction '{hp}' gives channel 2 (right)"
+        )) && !err.contains("profile 'neutral'"),
+        "{err}"
+    );
     assert!(!out1.exists());
     // `show` lists the correction's filters with their channels, per channel.
     let o = ok(iemsim(d, &["show", "neutral", "--headphones", hp]));

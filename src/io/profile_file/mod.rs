@@ -382,6 +382,7 @@ impl Builder {
                 filters: Vec::new(),
                 source: String::new(),
                 channels: Vec::new(),
+                behind: None,
             },
             lines: Vec::new(),
             parts: Vec::new(),

@@ -352,6 +352,7 @@ fn awkward() -> Profile {
         ],
         source: "made up for the test".into(),
         channels: Vec::new(),
+        behind: None,
     }
 }
 
@@ -423,6 +424,7 @@ fn numbers_with_three_decimals_round_trip_through_every_format() {
             gain_db: -2.875,
             filters: vec![FilterSpec::new(Peaking, 31.25, 1.625, 4.375)],
         }],
+        behind: None,
     };
     let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
     for a in formats {
