@@ -457,6 +457,69 @@ fn an_mp3_whose_header_announces_more_than_it_can_hold_is_refused_at_once() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// An MP3 without a Xing/LAME frame count, cut inside a frame, was read as a shorter stream
+/// without a word: symphonia stops at the frame it cannot read whole. Its frame headers tell:
+/// refused, a file at open and a pipe at its end, naming the frame; cut where a frame ends, or
+/// whole, it is read as before, to ffmpeg's frame count.
+#[test]
+fn an_mp3_without_a_count_cut_inside_a_frame_is_refused() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let codec = ["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"];
+    let mp3 = encode(d, &src, "src.mp3", &codec);
+    let bytes = std::fs::read(&mp3).unwrap();
+    assert!(!bytes.windows(4).any(|w| w == b"Xing" || w == b"Info"));
+    // The last frame's header: 128 kbit/s at 44.1 kHz frames are 417 or 418 bytes long.
+    let last = (0..bytes.len() - 4)
+        .rev()
+        .find(|&i| bytes[i] == 0xFF && bytes[i + 1] == 0xFB && bytes[i + 2] >> 4 == 9)
+        .expect("a frame header");
+    assert!(
+        (417..=418).contains(&(bytes.len() - last)),
+        "{}",
+        bytes.len() - last
+    );
+    std::fs::write(d.join("cut.mp3"), &bytes[..last + 300]).unwrap();
+    let said = "cut.mp3: corrupt: damaged or truncated: the MP3 ends inside a frame, after ";
+    let o = iemsim(&["export", "cut.mp3", "-p", "neutral", "-o", "x.wav"], d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(said) && err.contains("with 300 of its 41"),
+        "{err}"
+    );
+    assert!(!d.join("x.wav").exists());
+    let o = cli::run_with_stdin(
+        &["export", "-", "-p", "neutral", "-o", "x.wav"],
+        d,
+        &bytes[..last + 2],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("with 2 of its header's 4 bytes"), "{err}");
+    assert!(!d.join("x.wav").exists());
+    // Cut where a frame ends, and whole: read as ffmpeg reads them.
+    std::fs::write(d.join("even.mp3"), &bytes[..last]).unwrap();
+    for name in ["even.mp3", "src.mp3"] {
+        let o = iemsim(
+            &["export", name, "-p", "neutral", "-o", "y.wav", "--force"],
+            d,
+        );
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let theirs = ffmpeg(&["-i", d.join(name).to_str().unwrap(), "-f", "f32le", "-"]);
+        let (ours, ch) = decode(&d.join("y.wav"));
+        assert_eq!(ours.len(), theirs.len() / 4, "{name}: {ch} channels");
+    }
+}
+
 /// A damaged frame of a lossy stream (here an MP3 frame whose header says mono in a stereo
 /// file) is replaced by silence of its length with a warning, as ffmpeg conceals it; the whole
 /// file was refused ("invalid audio buffer signal spec"). A file mostly of such frames is still

@@ -10,6 +10,7 @@ mod codec;
 mod ends;
 mod input;
 mod mp4_gapless;
+mod mpeg_end;
 pub mod nonfinite;
 mod wav;
 
@@ -147,6 +148,8 @@ pub struct Decoder {
     /// The pages of an Ogg stream (standard input, a pipe) as they are read: judged at its end
     /// (cut, damaged, chained).
     ogg_pages: Option<OggTap>,
+    /// The last bytes of an MP3 from a pipe, judged at its end (cut inside a frame).
+    mpeg_tail: Option<mpeg_end::Tail>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -208,6 +211,64 @@ fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
     }
 }
 
+/// What the bytes of a coded (non-WAV) input say before symphonia reads it, where symphonia
+/// would not tell: an Ogg file cut short, damaged or chained, an MPEG file cut inside a frame.
+#[derive(Default)]
+struct EndsSeen {
+    ogg_cut: bool,
+    /// An Ogg stream from a pipe, followed as it is read (judged at its end).
+    ogg_pages: Option<OggTap>,
+    mpeg_cut: Option<mpeg_end::CutFrame>,
+    /// An MPEG stream from a pipe: its last bytes, judged at its end.
+    mpeg_tail: Option<mpeg_end::Tail>,
+}
+
+impl EndsSeen {
+    /// Looks at `input` (its first bytes `magic` read): refuses a FLAC of metadata alone (which
+    /// symphonia fails to probe, "corrupt") and a damaged or chained Ogg file. A pipe's Ogg
+    /// stream comes back wrapped in the tap that follows its pages.
+    fn look(mut input: Input, magic: &[u8], path: &Path) -> Result<(Input, Self), DecodeError> {
+        let read_err = |source| DecodeError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut seen = Self::default();
+        let seekable = input.is_seekable();
+        if seekable
+            && magic == b"fLaC"
+            && ends::flac_without_frames(&mut input).map_err(read_err)?
+        {
+            return Err(DecodeError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let mpeg = magic.starts_with(b"ID3") || matches!(magic, [0xFF, b, ..] if b & 0xE0 == 0xE0);
+        if seekable && mpeg {
+            seen.mpeg_cut = mpeg_end::cut_frame_of(&mut input).map_err(read_err)?;
+        } else if mpeg {
+            if let Input::Stream(s) = input {
+                let (tap, tail) = mpeg_end::TailTap::new(s, magic);
+                seen.mpeg_tail = Some(tail);
+                input = Input::Stream(io::BufReader::new(Box::new(tap)));
+            }
+        }
+        if magic == b"OggS" {
+            if seekable {
+                let pages = ends::ogg_pages_of(&mut input, path).map_err(read_err)?;
+                if let Some(e) = ogg_refusal(path, pages.clone()) {
+                    return Err(e);
+                }
+                seen.ogg_cut = pages == ends::Verdict::Cut;
+            } else if let Input::Stream(s) = input {
+                let tap = ends::OggTap::new(s, magic);
+                seen.ogg_pages = Some(tap.clone());
+                input = Input::Stream(io::BufReader::new(Box::new(tap)));
+            }
+        }
+        Ok((input, seen))
+    }
+}
+
 impl Decoder {
     /// Opens `path` (`-`: standard input; a bundled sample not on disk: the built-in copy).
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
@@ -231,33 +292,12 @@ impl Decoder {
         if got == 0 {
             return Err(DecodeError::Empty { path: p() });
         }
-        let read_err = |source| DecodeError::Read { path: p(), source };
-        let mut ogg_cut = false;
-        let mut ogg_pages = None;
+        let mut seen = EndsSeen::default();
         let (mut backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
             let (r, info, tags) = wav::WavReader::open(&mut input, magic, path)?;
             (Backend::Wav(r, input), info, tags)
         } else {
-            // A valid FLAC of metadata alone: symphonia's probe fails on it ("corrupt").
-            if seekable
-                && &magic == b"fLaC"
-                && ends::flac_without_frames(&mut input).map_err(read_err)?
-            {
-                return Err(DecodeError::Empty { path: p() });
-            }
-            if &magic == b"OggS" {
-                if seekable {
-                    let pages = ends::ogg_pages_of(&mut input, path).map_err(read_err)?;
-                    if let Some(e) = ogg_refusal(path, pages.clone()) {
-                        return Err(e);
-                    }
-                    ogg_cut = pages == ends::Verdict::Cut;
-                } else if let Input::Stream(s) = input {
-                    let tap = ends::OggTap::new(s, &magic);
-                    ogg_pages = Some(tap.clone());
-                    input = Input::Stream(io::BufReader::new(Box::new(tap)));
-                }
-            }
+            (input, seen) = EndsSeen::look(input, &magic[..got], path)?;
             let prefix = if seekable {
                 input
                     .seek_to(0)
@@ -268,7 +308,7 @@ impl Decoder {
             };
             // Pages that fail from a pipe: they, not what symphonia made of them.
             let (r, info, tags) = codec::CodecReader::open(input, prefix, path).map_err(|e| {
-                let pages = ogg_pages.as_ref().map(OggTap::verdict);
+                let pages = seen.ogg_pages.as_ref().map(OggTap::verdict);
                 pages
                     .and_then(|v| ogg_refusal(path, v))
                     .unwrap_or_else(|| by_magic(e, &magic[..got]))
@@ -280,7 +320,7 @@ impl Decoder {
             return Err(DecodeError::Empty { path: p() });
         }
         // symphonia reads a cut Ogg file as a shorter stream: its last page's flag tells.
-        if ogg_cut {
+        if seen.ogg_cut {
             let frames = match &mut backend {
                 Backend::Codec(r) if !info.length_known => r.count_frames()?,
                 _ => info.frames,
@@ -302,13 +342,35 @@ impl Decoder {
             tags,
             position: 0,
             nonfinite: NonFinite::default(),
-            ogg_pages,
+            ogg_pages: seen.ogg_pages,
+            mpeg_tail: seen.mpeg_tail,
         };
         // A file whose length its header does not give (an MP3 without a LAME tag or raw AAC,
         // whose only length is an estimate from the bitrate; a FLAC written to a pipe) is counted
         // (demuxed, not decoded), so every file has its length known from the start.
+        let counted = !decoder.info.length_known;
         decoder.measure_length()?;
-        Ok(decoder)
+        // Without a header's count, an MP3 cut inside a frame reads as a shorter stream; the
+        // frame headers of its end tell. (With one, `read` finds the frames missing.)
+        match seen.mpeg_cut {
+            Some(cut) if counted => Err(decoder.mpeg_cut_error(cut, decoder.info.frames)),
+            _ => Ok(decoder),
+        }
+    }
+
+    fn mpeg_cut_error(&self, cut: mpeg_end::CutFrame, frames: u64) -> DecodeError {
+        DecodeError::Corrupt {
+            path: self.path.clone(),
+            detail: format!(
+                "damaged or truncated: the MP3 ends inside a frame, after {} frames ({}), with {}",
+                frames,
+                nonfinite::clock(frames, self.info.sample_rate),
+                match cut.need {
+                    mpeg_end::HEADER_BYTES => format!("{} of its header's 4 bytes", cut.have),
+                    need => format!("{} of its {need} bytes", cut.have),
+                }
+            ),
+        }
     }
 
     pub fn info(&self) -> &Info {
@@ -395,6 +457,12 @@ impl Decoder {
                     self.position, self.info.frames
                 ),
             });
+        }
+        // A pipe's MP3 without a header's count, cut inside a frame.
+        if n == 0 && !self.info.length_known {
+            if let Some(cut) = self.mpeg_tail.as_ref().and_then(mpeg_end::Tail::cut) {
+                return Err(self.mpeg_cut_error(cut, self.position));
+            }
         }
         let ogg = match (&self.ogg_pages, n) {
             (Some(tap), 0) => tap.finish().map_err(|source| DecodeError::Read {
