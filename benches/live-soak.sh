@@ -76,8 +76,10 @@ print(f"live-soak: {end['t_s']:.0f} s, input {start.get('input_rate_hz')} Hz -> 
 print(f"live-soak: underruns {end['underruns']}, overruns {end['overruns']}, resyncs "
       f"{end['resyncs']}, restarts {end['restarts']} ({', '.join(r['reason'] for r in restarts) or '-'})")
 print(f"live-soak: latency now {end['latency']['total_s']*1e3:.1f} ms; over the run "
-      f"{min(lat):.1f}-{max(lat):.1f} ms (at each switch); drift corrected "
-      f"{(end['drift_ratio']-1)*1e6:+.0f} ppm")
+      f"{min(lat):.1f}-{max(lat):.1f} ms (at each switch); clock drift corrected "
+      + (f"{end['clock_drift_ppm']:+.0f} ppm" if end.get("clock_drift_ppm") is not None
+         else "not measured (under 3 minutes)")
+      + f", ratio now {(end['drift_ratio']-1)*1e6:+.0f} ppm")
 print(f"live-soak: load average before {before}, after {after}")
 sys.exit(0 if end["underruns"] == 0 and end["overruns"] == 0 and end["restarts"] == 0 else 1)
 EOF

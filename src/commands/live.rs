@@ -327,17 +327,27 @@ fn end_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
             "frames_captured": s.stats.frames_in.load(std::sync::atomic::Ordering::Relaxed),
             "latency": lat,
             "drift_ratio": s.drift_ratio(),
+            "clock_drift_ppm": s.clock_drift_ppm(),
             "gain_db": g,
             "heard_lufs": [finite(h[0]), finite(h[1])],
             "load_pct": s.load_pct(),
         }),
         format!(
             "done after {played:.3} s; {u} underruns, {o} overruns, {} resyncs; latency {:.1} ms measured \
-             (capture {:.1} + rings {:.1} + resampler {:.1} + output {:.1}); clock drift corrected {:+.0} ppm; callback load {:.2}%",
+             (capture {:.1} + rings {:.1} + resampler {:.1} + output {:.1}); {}; callback load {:.2}%",
             resyncs, lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
-            lat.resampler_s * 1e3, lat.output_s * 1e3, (s.drift_ratio() - 1.0) * 1e6, s.load_pct(),
+            lat.resampler_s * 1e3, lat.output_s * 1e3, drift_words(s.clock_drift_ppm()), s.load_pct(),
         ),
     )
+}
+
+/// The clocks' drift for the last line: measured once the correction has settled, 3 minutes
+/// in (before, the resampling ratio is mostly the start-up's buffer fill, not the clocks).
+fn drift_words(ppm: Option<f64>) -> String {
+    match ppm {
+        Some(ppm) => format!("clock drift corrected {ppm:+.0} ppm"),
+        None => "clock drift not measured (it takes 3 minutes)".to_string(),
+    }
 }
 
 fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
@@ -509,7 +519,7 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
         latency_ms: s.latency().total_s * 1e3,
         underruns,
         overruns,
-        drift_ppm: (s.drift_ratio() - 1.0) * 1e6,
+        drift_ppm: s.clock_drift_ppm(),
         load_pct: s.load_pct(),
         show_help: screen.show_help,
         message: screen.message.text(),

@@ -211,6 +211,7 @@ fn fresh_stats(start_gain_db: [f64; 2]) -> Arc<PumpStats> {
         stats.momentary_lufs_bits[i].store(f64::NEG_INFINITY.to_bits(), Relaxed);
     }
     stats.ratio_bits.store(1f64.to_bits(), Relaxed);
+    stats.clock_bits.store(f64::NAN.to_bits(), Relaxed);
     stats.holding.store(true, Relaxed);
     stats
 }
@@ -476,6 +477,13 @@ impl LiveSession {
     /// Resampling ratio relative to nominal (the drift correction).
     pub fn drift_ratio(&self) -> f64 {
         load(&self.stats.ratio_bits)
+    }
+
+    /// The clocks' drift the resampler corrects (ppm), once the correction has settled
+    /// (3 minutes after the start or a resync); None before.
+    pub fn clock_drift_ppm(&self) -> Option<f64> {
+        let m = load(&self.stats.clock_bits);
+        m.is_finite().then_some(m * 1e6)
     }
 
     pub fn load_pct(&self) -> f64 {

@@ -45,6 +45,9 @@ pub struct PumpStats {
     pub in_fill_bits: AtomicU64,
     /// Resampling ratio relative to nominal.
     pub ratio_bits: AtomicU64,
+    /// The clocks' mismatch the ratio corrects ([`DriftControl::clock_mismatch`]); NaN until
+    /// it has settled.
+    pub clock_bits: AtomicU64,
     /// Window loudness (LUFS, at 0 dB) and gains (dB) per side, and whether matching holds.
     pub window_lufs_bits: [AtomicU64; 2],
     pub momentary_lufs_bits: [AtomicU64; 2],
@@ -81,12 +84,18 @@ pub struct DriftControl {
     smoothed: Option<f64>,
     integral_s2: f64,
     ratio: f64,
+    /// Time since the controller started (seconds of observations).
+    running_s: f64,
 }
 
 impl DriftControl {
     pub const KP: f64 = 0.1;
     pub const KI: f64 = Self::KP * Self::KP / 4.0;
     pub const SMOOTH_S: f64 = 0.5;
+    /// When the integral is taken as the clocks' mismatch: the loop's double pole at −KP/2 decays
+    /// as (1 + t/τ)·e^(−t/τ), τ = 20 s, so after 9τ what is left of a start 190 ms off its
+    /// target is about 20 ppm (simulated). Before, the ratio is mostly the start-up fill.
+    pub const SETTLED_S: f64 = 180.0;
 
     /// Keeps a ring of `rate` Hz frames at `target_frames`.
     pub fn new(target_frames: f64, rate: f64) -> Self {
@@ -96,6 +105,7 @@ impl DriftControl {
             smoothed: None,
             integral_s2: 0.0,
             ratio: 1.0,
+            running_s: 0.0,
         }
     }
 
@@ -113,7 +123,15 @@ impl DriftControl {
         // Anti-windup: the integral alone never asks for more than the limit.
         self.integral_s2 = (self.integral_s2 + e * dt_s).clamp(-lim / Self::KI, lim / Self::KI);
         self.ratio = (1.0 + Self::KP * e + Self::KI * self.integral_s2).clamp(1.0 - lim, 1.0 + lim);
+        self.running_s += dt_s;
         self.ratio
+    }
+
+    /// The clocks' mismatch the ratio corrects (relative: the consumer's rate over the
+    /// producer's, minus 1), once settled ([`Self::SETTLED_S`]): the integral part of the ratio,
+    /// free of the proportional part's ripple and of the start-up fill.
+    pub fn clock_mismatch(&self) -> Option<f64> {
+        (self.running_s >= Self::SETTLED_S).then_some(Self::KI * self.integral_s2)
     }
 
     pub fn smoothed_fill(&self) -> f64 {
@@ -344,6 +362,10 @@ impl Pump {
             stats.frames_in.fetch_add(forwarded as u64, Relaxed);
             store(&stats.out_fill_bits, self.drift.smoothed_fill());
             store(&stats.ratio_bits, self.drift.ratio());
+            store(
+                &stats.clock_bits,
+                self.drift.clock_mismatch().unwrap_or(f64::NAN),
+            );
         }
         // Replaced chains come back from the audio thread to be freed here.
         while handles.trash.pop().is_ok() {}
@@ -561,6 +583,35 @@ mod tests {
         }
         assert!((d.ratio() - 1.001).abs() < 2e-5, "ratio {}", d.ratio());
         assert!(worst < 0.015 * rate, "fill strayed {worst} frames");
+    }
+
+    /// The mismatch reported is the clocks' (±30 ppm), not the start-up: the fill starts 100 ms
+    /// over its target, the consumer takes whole 2048-frame periods (the sawtooth), its clock
+    /// 100 or -300 ppm off. At 30 s the ratio is still far from it, and nothing is reported.
+    #[test]
+    fn the_clock_mismatch_is_told_once_settled() {
+        let (rate, target) = (48_000.0, 4096.0);
+        for mismatch in [1e-4, -3e-4] {
+            let mut d = DriftControl::new(target, rate);
+            let (mut fill, mut due) = (target + 4800.0, 0.0);
+            let dt = 480.0 / rate;
+            for k in 1..=(200.0 / dt) as usize {
+                fill += 480.0 * d.update(fill, dt);
+                due += 480.0 * (1.0 + mismatch);
+                while due >= 2048.0 {
+                    (fill, due) = (fill - 2048.0, due - 2048.0);
+                }
+                let t = k as f64 * dt;
+                if (t - 30.0).abs() < dt / 2.0 {
+                    assert!((d.ratio() - 1.0 - mismatch).abs() > 3e-4, "{}", d.ratio());
+                }
+                if (t - DriftControl::SETTLED_S).abs() > dt {
+                    assert_eq!(d.clock_mismatch().is_some(), t > DriftControl::SETTLED_S);
+                }
+            }
+            let told = d.clock_mismatch().unwrap_or(f64::NAN);
+            assert!((told - mismatch).abs() < 3e-5, "{mismatch}: told {told}");
+        }
     }
 
     /// Brown-ish stereo noise (white through a leaky integrator: little treble, so the resampler's

@@ -28,7 +28,8 @@ pub struct LiveView<'a> {
     pub latency_ms: f64,
     pub underruns: u64,
     pub overruns: u64,
-    pub drift_ppm: f64,
+    /// The clocks' drift corrected, once measured (3 minutes in).
+    pub drift_ppm: Option<f64>,
     pub load_pct: f64,
     pub show_help: bool,
     /// A passing notice (e.g. the devices were restarted), shown above the keys.
@@ -171,8 +172,10 @@ fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
             Span::raw(" · "),
             count(v.overruns, "overruns"),
             Span::raw(format!(
-                " · drift {:+.0} ppm · load {:.1}%",
-                v.drift_ppm, v.load_pct
+                " · drift {} · load {:.1}%",
+                v.drift_ppm
+                    .map_or_else(|| "settling".to_string(), |d| format!("{d:+.0} ppm")),
+                v.load_pct
             )),
         ]),
     ];
@@ -211,7 +214,7 @@ mod tests {
             latency_ms: 123.4,
             underruns: 2,
             overruns: 0,
-            drift_ppm: -150.0,
+            drift_ppm: Some(-150.0),
             load_pct: 0.3,
             show_help: false,
             message: None,
