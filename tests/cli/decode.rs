@@ -275,6 +275,49 @@ fn damaged_and_unsupported_inputs_are_refused() {
     }
 }
 
+/// A FLAC whose STREAMINFO gives no length (total samples 0, as ffmpeg writes one to a pipe):
+/// cut inside a frame, it read as a shorter whole file; with a frame failing its checksum in the
+/// middle, that frame was dropped and the rest moved earlier, both without a word. Both are
+/// refused, from a file and from a pipe, naming the place; whole, it reads to its length.
+#[test]
+fn a_flac_without_its_length_is_refused_when_cut_or_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = cli::run(
+        &["generate", "music", "--seconds", "3", "-o", "src.flac"],
+        d,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let mut bytes = std::fs::read(d.join("src.flac")).unwrap();
+    // STREAMINFO's total samples (RFC 9639): the low 4 bits of byte 21, then bytes 22-25.
+    assert_ne!(&bytes[21..26], &[0; 5]);
+    bytes[21] &= 0xF0;
+    bytes[22..26].fill(0);
+    std::fs::write(d.join("unknown.flac"), &bytes).unwrap();
+    let whole = iemsim::io::Decoder::open(&d.join("unknown.flac")).unwrap();
+    assert_eq!(whole.info().frames, 3 * 44_100);
+    let o = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", "w.wav"], d, &bytes);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut damaged = bytes.clone();
+    damaged[bytes.len() / 2] ^= 0x10;
+    let cut = &bytes[..bytes.len() * 2 / 3];
+    for (name, b, says) in [
+        ("cut.flac", cut, "is cut short or fails its checksum ("),
+        ("damaged.flac", &damaged[..], "fail their checksums ("),
+    ] {
+        std::fs::write(d.join(name), b).unwrap();
+        let file = cli::run(&["export", name, "-p", "ba", "-o", "x.wav"], d);
+        let pipe = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", "x.wav"], d, b);
+        for (o, shown) in [(file, name), (pipe, "-")] {
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+            assert!(err.contains(&format!("{shown}: corrupt: damaged")), "{err}");
+            assert!(err.contains(says), "{name}: {err}");
+        }
+        assert!(!d.join("x.wav").exists());
+    }
+}
+
 /// Standard input without `-o`: named `stdin.PROFILE.wav` in the current folder, as the help
 /// says, with one profile or several. Naming the output used to probe the stream first, which
 /// took its first bytes: "not an audio file" with one profile, "no audio in it" with two.

@@ -68,6 +68,8 @@ pub struct CodecReader {
     container: &'static str,
     /// Packets decoded (or replaced) so far.
     packets: u64,
+    /// FLAC only: the timestamp the next frame must have (None: anything, after a seek).
+    flac_next: Option<i64>,
 }
 
 /// Packets of a lossy stream that the decoder refused (a damaged MP3 frame: a flipped bit, a
@@ -290,6 +292,7 @@ impl CodecReader {
             ahead: None,
             damaged: Damaged::default(),
             packets: 0,
+            flac_next: Some(0),
             params,
             container,
         };
@@ -476,9 +479,35 @@ impl CodecReader {
                 Err(e) => return Err(self.error(e, "reading")),
             };
             if packet.track_id == self.track_id {
+                self.check_flac_gap(&packet)?;
                 return Ok(Some(packet));
             }
         }
+    }
+
+    /// symphonia skips a FLAC frame that fails its checksum without a word: the next frame's
+    /// timestamp (from its frame or sample number) shows the gap. Refused, as lossless damage is.
+    fn check_flac_gap(&mut self, packet: &Packet) -> Result<(), DecodeError> {
+        if self.params.codec != CODEC_ID_FLAC {
+            return Ok(());
+        }
+        let ts = packet.pts.get();
+        if let Some(next) = self.flac_next.filter(|&next| ts > next) {
+            let clock = |ts: i64| super::nonfinite::clock(ts.max(0) as u64, self.rate);
+            return Err(DecodeError::Corrupt {
+                path: self.path.clone(),
+                detail: format!(
+                    "damaged: its FLAC frames from {} to {} fail their checksums ({} frames of \
+                     audio lost)",
+                    clock(next),
+                    clock(ts),
+                    ts - next
+                ),
+            });
+        }
+        let dur = i64::try_from(packet.dur.get()).unwrap_or(i64::MAX);
+        self.flac_next = Some(ts.saturating_add(dur));
+        Ok(())
     }
 
     pub fn seek(&mut self, frame: u64) -> Result<(), DecodeError> {
@@ -513,6 +542,7 @@ impl CodecReader {
             )
             .map_err(|e| self.error(e, "seeking"))?;
         self.decoder.reset();
+        self.flac_next = None;
         self.ahead = None;
         self.pending.clear();
         self.pending_at = 0;

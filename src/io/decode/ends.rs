@@ -397,9 +397,109 @@ impl<R: Read> Read for OggTap<R> {
     }
 }
 
+/// The total samples the FLAC file in `input` gives in its STREAMINFO (its marker at 0, the
+/// block right after it; RFC 9639 §8.2: 36 bits from byte 18); 0 is "unknown", as a FLAC
+/// written to a pipe has it, and so is a file too short to hold it.
+pub fn flac_length(input: &mut Input) -> io::Result<u64> {
+    input.seek_to(0)?;
+    let mut head = [0u8; 26];
+    if read_full(input, &mut head)? < head.len() {
+        return Ok(0);
+    }
+    let word = u64::from_be_bytes([
+        head[18], head[19], head[20], head[21], head[22], head[23], head[24], head[25],
+    ]);
+    Ok(word & 0xF_FFFF_FFFF)
+}
+
+/// Reads the last `bytes` of the seekable `input` (all of it when shorter).
+pub fn read_tail(input: &mut Input, bytes: usize) -> io::Result<Vec<u8>> {
+    let Some(len) = input.len() else {
+        return Ok(Vec::new());
+    };
+    let from = len.saturating_sub(bytes as u64);
+    input.seek_to(from)?;
+    let mut tail = vec![0u8; usize::try_from(len - from).unwrap_or(0)];
+    let got = read_full(input, &mut tail)?;
+    tail.truncate(got);
+    Ok(tail)
+}
+
+/// The last bytes read of a stream (standard input, a pipe) that [`TailTap`] passes on, judged at
+/// its end. Clones share them.
+#[derive(Clone)]
+pub struct Tail {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    keep: usize,
+}
+
+impl Tail {
+    /// The last bytes kept (at least `keep` of them once the stream was that long).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn push(&self, bytes: &[u8]) {
+        let mut t = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        t.extend_from_slice(bytes);
+        // Dropped in steps of at least `keep` bytes, so each byte is moved about once.
+        if t.len() >= 2 * self.keep {
+            let drop = t.len() - self.keep;
+            t.drain(..drop);
+        }
+    }
+}
+
+/// A stream read through, its last bytes kept in a [`Tail`].
+pub struct TailTap<R> {
+    inner: R,
+    tail: Tail,
+}
+
+impl<R: Read> TailTap<R> {
+    /// Keeps the last `keep` bytes; `already`: the bytes of the stream read before (its first).
+    pub fn new(inner: R, already: &[u8], keep: usize) -> (Self, Tail) {
+        let tail = Tail {
+            bytes: Arc::default(),
+            keep,
+        };
+        tail.push(already);
+        let tap = Self {
+            inner,
+            tail: tail.clone(),
+        };
+        (tap, tail)
+    }
+}
+
+impl<R: Read> Read for TailTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tail.push(&buf[..n]);
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stream's tail is its last bytes, however it was read (here 1000 bytes at a time), and
+    /// no more than twice what it keeps.
+    #[test]
+    fn a_streams_tail_is_its_last_bytes() {
+        let stream: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let (mut tap, tail) = TailTap::new(&stream[4..], &stream[..4], 4096);
+        let mut buf = vec![0u8; 1000];
+        while tap.read(&mut buf).unwrap() > 0 {
+            assert!(tail.bytes().len() < 2 * 4096);
+        }
+        let kept = tail.bytes();
+        assert!(kept.len() >= 4096 && stream.ends_with(&kept));
+        let (mut tap, tail) = TailTap::new(&stream[4..100], &stream[..4], 4096);
+        while tap.read(&mut buf).unwrap() > 0 {}
+        assert_eq!(tail.bytes(), &stream[..100]);
+    }
 
     #[test]
     fn the_sliced_crc_is_the_bitwise_one() {

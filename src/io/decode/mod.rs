@@ -8,6 +8,7 @@
 pub mod builtin;
 mod codec;
 mod ends;
+mod flac_end;
 mod input;
 mod mp4_gapless;
 mod mpeg_end;
@@ -148,8 +149,8 @@ pub struct Decoder {
     /// The pages of an Ogg stream (standard input, a pipe) as they are read: judged at its end
     /// (cut, damaged, chained).
     ogg_pages: Option<OggTap>,
-    /// The last bytes of an MP3 from a pipe, judged at its end (cut inside a frame).
-    mpeg_tail: Option<mpeg_end::Tail>,
+    /// The last bytes of an MP3 or a FLAC from a pipe, judged at its end (cut inside a frame).
+    tail_tap: Option<ends::Tail>,
 }
 
 impl std::fmt::Debug for Decoder {
@@ -212,21 +213,24 @@ fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
 }
 
 /// What the bytes of a coded (non-WAV) input say before symphonia reads it, where symphonia
-/// would not tell: an Ogg file cut short, damaged or chained, an MPEG file cut inside a frame.
+/// would not tell: an Ogg file cut short, damaged or chained; and the last bytes of an MP3 or a
+/// FLAC whose header may lack their length, to tell whether it was cut inside a frame.
 #[derive(Default)]
 struct EndsSeen {
     ogg_cut: bool,
     /// An Ogg stream from a pipe, followed as it is read (judged at its end).
     ogg_pages: Option<OggTap>,
-    mpeg_cut: Option<mpeg_end::CutFrame>,
-    /// An MPEG stream from a pipe: its last bytes, judged at its end.
-    mpeg_tail: Option<mpeg_end::Tail>,
+    /// A file's last bytes, read at open.
+    tail: Option<Vec<u8>>,
+    /// A pipe's last bytes, kept as it is read (judged at its end).
+    tail_tap: Option<ends::Tail>,
 }
 
 impl EndsSeen {
     /// Looks at `input` (its first bytes `magic` read): refuses a FLAC of metadata alone (which
     /// symphonia fails to probe, "corrupt") and a damaged or chained Ogg file. A pipe's Ogg
-    /// stream comes back wrapped in the tap that follows its pages.
+    /// stream comes back wrapped in the tap that follows its pages, an MP3's or a FLAC's in one
+    /// that keeps its last bytes.
     fn look(mut input: Input, magic: &[u8], path: &Path) -> Result<(Input, Self), DecodeError> {
         let read_err = |source| DecodeError::Read {
             path: path.to_path_buf(),
@@ -243,12 +247,19 @@ impl EndsSeen {
             });
         }
         let mpeg = magic.starts_with(b"ID3") || matches!(magic, [0xFF, b, ..] if b & 0xE0 == 0xE0);
-        if seekable && mpeg {
-            seen.mpeg_cut = mpeg_end::cut_frame_of(&mut input).map_err(read_err)?;
-        } else if mpeg {
+        let keep = match magic {
+            // A file whose STREAMINFO gives its length is judged by it (`read`).
+            b"fLaC" if seekable && ends::flac_length(&mut input).map_err(read_err)? > 0 => 0,
+            b"fLaC" => flac_end::TAIL_BYTES,
+            _ if mpeg => mpeg_end::TAIL_BYTES,
+            _ => 0,
+        };
+        if keep > 0 && seekable {
+            seen.tail = Some(ends::read_tail(&mut input, keep).map_err(read_err)?);
+        } else if keep > 0 {
             if let Input::Stream(s) = input {
-                let (tap, tail) = mpeg_end::TailTap::new(s, magic);
-                seen.mpeg_tail = Some(tail);
+                let (tap, tail) = ends::TailTap::new(s, magic, keep);
+                seen.tail_tap = Some(tail);
                 input = Input::Stream(io::BufReader::new(Box::new(tap)));
             }
         }
@@ -343,34 +354,49 @@ impl Decoder {
             position: 0,
             nonfinite: NonFinite::default(),
             ogg_pages: seen.ogg_pages,
-            mpeg_tail: seen.mpeg_tail,
+            tail_tap: seen.tail_tap,
         };
         // A file whose length its header does not give (an MP3 without a LAME tag or raw AAC,
         // whose only length is an estimate from the bitrate; a FLAC written to a pipe) is counted
         // (demuxed, not decoded), so every file has its length known from the start.
         let counted = !decoder.info.length_known;
         decoder.measure_length()?;
-        // Without a header's count, an MP3 cut inside a frame reads as a shorter stream; the
-        // frame headers of its end tell. (With one, `read` finds the frames missing.)
-        match seen.mpeg_cut {
-            Some(cut) if counted => Err(decoder.mpeg_cut_error(cut, decoder.info.frames)),
-            _ => Ok(decoder),
+        // Without a header's count, an MP3 or a FLAC cut inside a frame reads as a shorter
+        // stream; the frame headers of its end tell. (With one, `read` finds the frames missing.)
+        let cut = seen.tail.filter(|_| counted).and_then(|tail| {
+            let frames = decoder.info.frames;
+            decoder.cut_inside_a_frame(&tail, frames)
+        });
+        match cut {
+            Some(e) => Err(e),
+            None => Ok(decoder),
         }
     }
 
-    fn mpeg_cut_error(&self, cut: mpeg_end::CutFrame, frames: u64) -> DecodeError {
-        DecodeError::Corrupt {
-            path: self.path.clone(),
-            detail: format!(
-                "damaged or truncated: the MP3 ends inside a frame, after {} frames ({}), with {}",
-                frames,
-                nonfinite::clock(frames, self.info.sample_rate),
-                match cut.need {
+    /// The refusal of a stream whose last bytes `tail` show it cut inside a frame, the audio
+    /// decoded ending after `frames` frames.
+    fn cut_inside_a_frame(&self, tail: &[u8], frames: u64) -> Option<DecodeError> {
+        let clock = nonfinite::clock(frames, self.info.sample_rate);
+        let detail = match self.info.codec {
+            "MP3" => mpeg_end::cut_frame(tail).map(|cut| {
+                let have = match cut.need {
                     mpeg_end::HEADER_BYTES => format!("{} of its header's 4 bytes", cut.have),
                     need => format!("{} of its {need} bytes", cut.have),
-                }
-            ),
-        }
+                };
+                format!("the MP3 ends inside a frame, after {frames} frames ({clock}), with {have}")
+            }),
+            "FLAC" => flac_end::cut_frame(tail, frames).map(|have| {
+                format!(
+                    "the FLAC's frame after {frames} frames ({clock}) is cut short or fails its \
+                     checksum ({have} bytes of it are there)"
+                )
+            }),
+            _ => None,
+        }?;
+        Some(DecodeError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("damaged or truncated: {detail}"),
+        })
     }
 
     pub fn info(&self) -> &Info {
@@ -458,10 +484,10 @@ impl Decoder {
                 ),
             });
         }
-        // A pipe's MP3 without a header's count, cut inside a frame.
-        if n == 0 && !self.info.length_known {
-            if let Some(cut) = self.mpeg_tail.as_ref().and_then(mpeg_end::Tail::cut) {
-                return Err(self.mpeg_cut_error(cut, self.position));
+        // A pipe's MP3 or FLAC without a header's count, cut inside a frame.
+        if let (0, false, Some(tap)) = (n, self.info.length_known, &self.tail_tap) {
+            if let Some(e) = self.cut_inside_a_frame(&tap.bytes(), self.position) {
+                return Err(e);
             }
         }
         let ogg = match (&self.ogg_pages, n) {

@@ -6,14 +6,9 @@
 //! bitrate, sample rate, padding), so the frames of the tail are followed from one header to the
 //! next: when the last one runs past the end of the file (before an ID3v1 tag), the file was cut.
 
-use super::input::Input;
-use super::read_full;
-use std::io::{self, Read};
-use std::sync::{Arc, Mutex};
-
 /// Enough of a file's end to hold three frames of the longest kind (2,881 bytes: Layer II,
 /// 160 kbit/s at 8 kHz) and an ID3v1 tag.
-const TAIL_BYTES: u64 = 16 * 1024;
+pub const TAIL_BYTES: usize = 16 * 1024;
 
 /// Frames that must follow each other, each starting where the previous one ends, before a
 /// header is believed: a random 4 bytes of compressed data pass as a header about once in 2^17.
@@ -27,73 +22,11 @@ pub struct CutFrame {
     pub need: usize,
 }
 
-/// Reads the end of the seekable `input` and judges it ([`cut_frame`]).
-pub fn cut_frame_of(input: &mut Input) -> io::Result<Option<CutFrame>> {
-    let Some(len) = input.len() else {
-        return Ok(None);
-    };
-    let from = len.saturating_sub(TAIL_BYTES);
-    input.seek_to(from)?;
-    let mut tail = vec![0u8; usize::try_from(len - from).unwrap_or(0)];
-    let got = read_full(input, &mut tail)?;
-    tail.truncate(got);
-    Ok(cut_frame(&tail))
-}
-
-/// The last bytes read of a stream (standard input, a pipe) that [`TailTap`] passes on; judged
-/// at its end by [`cut_frame`]. Clones share them.
-#[derive(Clone, Default)]
-pub struct Tail(Arc<Mutex<Vec<u8>>>);
-
-impl Tail {
-    /// The frame the stream ended inside, if it did (once read to its end).
-    pub fn cut(&self) -> Option<CutFrame> {
-        cut_frame(&self.0.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    fn keep(&self, bytes: &[u8]) {
-        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        t.extend_from_slice(bytes);
-        let keep = usize::try_from(TAIL_BYTES).unwrap_or(usize::MAX);
-        // Dropped in steps of at least `keep` bytes, so each byte is moved about once.
-        if t.len() >= 2 * keep {
-            let drop = t.len() - keep;
-            t.drain(..drop);
-        }
-    }
-}
-
-/// A stream read through, its last bytes kept in a [`Tail`].
-pub struct TailTap<R> {
-    inner: R,
-    tail: Tail,
-}
-
-impl<R: Read> TailTap<R> {
-    /// `already`: the bytes of the stream read before (its first ones).
-    pub fn new(inner: R, already: &[u8]) -> (Self, Tail) {
-        let tail = Tail::default();
-        tail.keep(already);
-        let tap = Self {
-            inner,
-            tail: tail.clone(),
-        };
-        (tap, tail)
-    }
-}
-
-impl<R: Read> Read for TailTap<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.tail.keep(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// The frame `tail` (a file's last bytes) ends inside, if it does: the first run of
 /// [`LINKED_FRAMES`] linked frames of one kind is followed to its last frame. None when the
 /// frames end with the file, are followed by other bytes (a tag, padding), or no run is found.
 pub fn cut_frame(tail: &[u8]) -> Option<CutFrame> {
+    let tail = &tail[tail.len().saturating_sub(TAIL_BYTES)..];
     // An ID3v1 tag is the file's last 128 bytes: the audio ends before it.
     let end = match tail.len().checked_sub(128) {
         Some(at) if tail[at..].starts_with(b"TAG") => at,
@@ -270,21 +203,6 @@ mod tests {
         let mut padded = whole.clone();
         padded.extend(std::iter::repeat_n(0u8, 300));
         assert_eq!(cut_frame(&padded), None);
-    }
-
-    /// A stream's tail is its last bytes, however it was read (here 1000 bytes at a time).
-    #[test]
-    fn a_streams_tail_is_judged_like_a_files() {
-        let whole: Vec<u8> = (0..100)
-            .flat_map(|_| frame([0xFF, 0xFB, 0x90, 0x64], 417))
-            .collect();
-        for (bytes, want) in [(&whole[..], None), (&whole[..41_000], Some(134))] {
-            let (mut tap, tail) = TailTap::new(&bytes[4..], &bytes[..4]);
-            let mut buf = vec![0u8; 1000];
-            while tap.read(&mut buf).unwrap() > 0 {}
-            assert_eq!(tail.cut().map(|c| c.have), want);
-            assert!(tail.0.lock().unwrap().len() < 2 * TAIL_BYTES as usize);
-        }
     }
 
     /// One header-like 4 bytes in the data whose "frame" runs past the end is no cut: nothing
