@@ -457,6 +457,46 @@ fn an_mp3_whose_header_announces_more_than_it_can_hold_is_refused_at_once() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// AAC in an M4A at 88.2 or 96 kHz: the sample entry's 16.16 rate field cannot hold it (ffmpeg
+/// writes 0), and it was refused as "sample rate 0 Hz". Its AudioSpecificConfig gives the rate:
+/// it decodes at it, to ffmpeg's samples (a 2 s tone, lined up at lag 0).
+#[test]
+fn aac_above_64_khz_in_an_m4a_decodes_at_its_rate() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for rate in ["88200", "96000"] {
+        let m4a = d.join(format!("t{rate}.m4a"));
+        let tone = format!("sine=f=1000:d=2:r={rate}");
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            &tone,
+            "-c:a",
+            "aac",
+            m4a.to_str().unwrap(),
+        ]);
+        let mut dec = Decoder::open(&m4a).unwrap_or_else(|e| panic!("{rate}: {e}"));
+        assert_eq!(dec.info().sample_rate.to_string(), rate);
+        let ours = dec.read_frames(u64::MAX).unwrap();
+        let theirs = ffmpeg(&["-i", m4a.to_str().unwrap(), "-f", "f32le", "-"]);
+        let theirs: Vec<f64> = theirs
+            .chunks_exact(4)
+            .map(|b| f64::from(f32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+            .collect();
+        assert_eq!(ours.len() as f64, 2.0 * rate.parse::<f64>().unwrap());
+        let worst = ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-5, "{rate}: differs from ffmpeg's by {worst}");
+    }
+}
+
 /// An MP3 without a Xing/LAME frame count, cut inside a frame, was read as a shorter stream
 /// without a word: symphonia stops at the frame it cannot read whole. Its frame headers tell:
 /// refused, a file at open and a pipe at its end, naming the frame; cut where a frame ends, or

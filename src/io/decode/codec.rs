@@ -233,7 +233,8 @@ impl CodecReader {
             .ok_or_else(|| DecodeError::Unsupported {
                 path: p(),
                 detail: format!("the {container} audio track's codec is not one iemsim decodes"),
-            })?;
+            })
+            .map(with_aac_config_rate)?;
         let (codec, lossless) = codec_name(params.codec);
         let decoder = make_decoder(&params, container, path)?;
         let channels = params.channels.as_ref().map_or(0, |c| c.count()) as u16;
@@ -878,6 +879,40 @@ fn make_decoder(
         })
 }
 
+/// An MP4's sample entry holds the rate as 16.16 fixed point, so 88.2 and 96 kHz AAC have 0
+/// there (ffmpeg writes 0) and symphonia took that: the AudioSpecificConfig (ISO/IEC 14496-3
+/// §1.6.2.1) has the true rate. Other codecs, and a rate given, are left as they are.
+fn with_aac_config_rate(
+    mut params: symphonia::core::codecs::audio::AudioCodecParameters,
+) -> symphonia::core::codecs::audio::AudioCodecParameters {
+    if params.codec == CODEC_ID_AAC && params.sample_rate.is_none_or(|r| r == 0) {
+        if let Some(rate) = params.extra_data.as_deref().and_then(aac_config_rate) {
+            params.sample_rate = Some(rate);
+        }
+    }
+    params
+}
+
+/// The sampling rate an AudioSpecificConfig gives: after the 5-bit object type (6 more bits when
+/// it is 31), a 4-bit index into the standard's table, or 15 and the rate in 24 bits.
+fn aac_config_rate(config: &[u8]) -> Option<u32> {
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
+        8_000, 7_350,
+    ];
+    let mut first = [0u8; 8];
+    let n = config.len().min(8);
+    first[..n].copy_from_slice(&config[..n]);
+    let bits = u64::from_be_bytes(first);
+    let take = |at: u32, n: u32| (bits >> (64 - at - n)) & ((1 << n) - 1);
+    let at = if take(0, 5) == 31 { 11 } else { 5 };
+    match take(at, 4) as usize {
+        15 if config.len() * 8 >= (at + 28) as usize => u32::try_from(take(at + 4, 24)).ok(),
+        i if config.len() * 8 >= (at + 4) as usize => RATES.get(i).copied(),
+        _ => None,
+    }
+}
+
 fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str, bool) {
     match id {
         CODEC_ID_FLAC => ("FLAC", true),
@@ -899,4 +934,30 @@ fn alac_bits(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> O
     symphonia_common::apple::audio::alac::MagicCookie::read(cookie)
         .ok()
         .map(|c| u32::from(c.bit_depth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aac_config_rate;
+
+    /// AudioSpecificConfigs by hand: AAC-LC (object type 2) at index 0 (96 kHz) is 0x10 0x10
+    /// (00010 0000 0010 000: stereo); at index 1 (88.2 kHz) 0x10 0x90; 44.1 kHz (index 4)
+    /// 0x12 0x10; an escaped object type (31, then 6 bits) before index 3 (48 kHz); index 15
+    /// and 24 bits of rate (7,350 × 2 = 14,700 Hz).
+    #[test]
+    fn the_rate_is_read_from_the_audio_specific_config() {
+        assert_eq!(aac_config_rate(&[0x10, 0x10]), Some(96_000));
+        assert_eq!(aac_config_rate(&[0x10, 0x90]), Some(88_200));
+        assert_eq!(aac_config_rate(&[0x12, 0x10]), Some(44_100));
+        // 11111 000001 0011 ...: type 32, index 3.
+        assert_eq!(aac_config_rate(&[0xF8, 0x26, 0x00]), Some(48_000));
+        // 00010 1111 then 14,700 in 24 bits (0x00396C), then channels.
+        let explicit = ((0b0_0010_1111u64 << 24) | 14_700) << 7;
+        let bytes = explicit.to_be_bytes();
+        assert_eq!(aac_config_rate(&bytes[3..]), Some(14_700));
+        // Reserved indexes 13 and 14, and configs too short to hold the index.
+        assert_eq!(aac_config_rate(&[0x16, 0x80]), None);
+        assert_eq!(aac_config_rate(&[0x10]), None);
+        assert_eq!(aac_config_rate(&[]), None);
+    }
 }
