@@ -45,7 +45,9 @@ pub struct Behind {
 /// What one channel gets besides the filters and preamp every channel gets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelFilters {
-    /// 0-based (0 = left and 1 = right of a stereo file).
+    /// 0-based (0 = left and 1 = right of a stereo file); 1-based in JSON, as in profile files,
+    /// messages and `show`'s `channel_responses`.
+    #[serde(serialize_with = "one_based::ser", deserialize_with = "one_based::de")]
     pub channel: usize,
     /// Gain on top of the profile's preamp (dB).
     #[serde(default)]
@@ -53,6 +55,22 @@ pub struct ChannelFilters {
     /// Filters after the shared ones (a cascade's order does not change its response).
     #[serde(default)]
     pub filters: Vec<FilterSpec>,
+}
+
+/// A channel index as people and files count (1 = left), for serde.
+mod one_based {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn ser<S: Serializer>(channel: &usize, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(*channel as u64 + 1)
+    }
+
+    pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        let n = u64::deserialize(d)?;
+        n.checked_sub(1)
+            .and_then(|c| usize::try_from(c).ok())
+            .ok_or_else(|| serde::de::Error::custom("channels count from 1"))
+    }
 }
 
 /// The most channels a per-channel profile may name (7.1 has 8; CamillaDSP configs rarely more).

@@ -285,6 +285,17 @@ fn per_channel_files_filter_each_channel_as_their_format_says() {
         let v = show_json(d, d.join(name).to_str().unwrap());
         let n = v["channel_responses"].as_array().map_or(0, Vec::len);
         assert_eq!(n, if *name == "camilla2x.yml" { 0 } else { 2 }, "{name}");
+        // Both lists number channels as the files and messages do, from 1 (the profile's
+        // own list was 0-based: a script would have put the right channel's filters on the left).
+        let numbers = |list: &serde_json::Value| -> Vec<u64> {
+            let list = list.as_array().map_or(&[][..], Vec::as_slice);
+            list.iter().filter_map(|c| c["channel"].as_u64()).collect()
+        };
+        let own = numbers(&v["profile"]["channels"]);
+        assert!(own.iter().all(|c| [1, 2].contains(c)), "{name}: {own:?}");
+        if n > 0 {
+            assert_eq!(numbers(&v["channel_responses"]), [1, 2], "{name}");
+        }
     }
     // Mono audio has no right channel: refused with exit 2, naming the profile and channel.
     let mono = d.join("mono.wav");
