@@ -9,8 +9,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // Not eprintln!: after a hang-up stderr may be a dead terminal, and eprintln! panics.
-            // The one diagnostic writer ignores write errors and escapes what files put in it.
-            iemsim::io::diag::line(format_args!("iemsim: {err}"));
+            // The one diagnostic writer ignores write errors and escapes what files put in it;
+            // a line break in a file's name must not split the message either.
+            let text = err.to_string();
+            iemsim::io::diag::line(format_args!("iemsim: {}", iemsim::io::diag::message(&text)));
             ExitCode::from(err.class().exit_code())
         }
     }

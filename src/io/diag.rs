@@ -78,6 +78,25 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.replace('\n', "\\n").replace('\r', "\\r"))
 }
 
+/// An error message as printed: the line breaks a file's name or contents bring (`bad⏎name.txt`)
+/// written `\n` / `\r`, so the message stays one line; a break before two spaces, which starts
+/// an item of the message's own list (`2 outputs clash …:⏎  a.wav …`), is kept.
+pub fn message(s: &str) -> Cow<'_, str> {
+    if !s.contains(['\n', '\r']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        match c {
+            '\n' if s[i + 1..].starts_with("  ") => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control() && c != '\n' && c != '\t'
 }
@@ -131,7 +150,7 @@ pub(crate) use diag;
 
 #[cfg(test)]
 mod tests {
-    use super::{bounded, escaped, json_opt_path, json_path, one_line, printable};
+    use super::{bounded, escaped, json_opt_path, json_path, message, one_line, printable};
     use std::borrow::Cow;
 
     #[test]
@@ -204,6 +223,10 @@ mod tests {
     #[test]
     fn escapes_terminal_controls_keeps_text() {
         assert_eq!(printable("plain ü\ttab\n"), "plain ü\ttab\n");
+        assert_eq!(
+            message("bad\nname.txt:1: x\r:\n  a list\n  item"),
+            "bad\\nname.txt:1: x\\r:\n  a list\n  item"
+        );
         assert_eq!(
             printable("a\u{1b}]0;pwned\u{7}b\rc\u{9b}d"),
             "a\\u001b]0;pwned\\u0007b\\u000dc\\u009bd"

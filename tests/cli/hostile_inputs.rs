@@ -615,6 +615,19 @@ fn item12_control_characters_from_files_are_escaped() {
     let o = iemsim(&["show", "bad.txt"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    // A line break in the file's name keeps the error on one line (it split it in two).
+    #[cfg(unix)]
+    {
+        std::fs::copy(d.join("bad.txt"), d.join("bad\nname.txt")).unwrap();
+        let o = iemsim(&["show", "bad\nname.txt"], d);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{:?}", stderr(&o));
+        assert!(
+            stderr(&o).starts_with("iemsim: bad\\nname.txt:1: "),
+            "{:?}",
+            stderr(&o)
+        );
+    }
     // `--json` stays JSON with C1 controls and DEL in a name (they were written `\u{85}`).
     std::fs::write(
         d.join("nel.toml"),
