@@ -411,7 +411,8 @@ impl<'a> Screen<'a> {
         }
     }
 
-    /// `l`: clears the loop; or marks its start; or, at least 0.5 s after the mark, sets it.
+    /// `l`: clears the loop; or marks its start; or, at least [`MIN_LOOP_S`] after the mark, sets
+    /// it.
     fn toggle_loop(&mut self, player: &mut Player) {
         if player.loop_s().is_some() {
             player.set_loop(None);
@@ -419,7 +420,7 @@ impl<'a> Screen<'a> {
             self.say("loop cleared");
         } else if let Some(a) = self.loop_mark.take() {
             let b = player.heard_s();
-            if b - a >= 0.5 {
+            if b - a >= crate::playback::player::MIN_LOOP_S {
                 player.set_loop(Some((a, b)));
                 self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
             } else {

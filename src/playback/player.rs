@@ -252,6 +252,10 @@ fn first_callback(running: &Running, t0: Instant) -> Result<Option<f64>> {
     Ok(None)
 }
 
+/// The shortest loop any command sets (`play --loop`, the `l` key of `play` and `abx`): each
+/// end fades over 5 ms, and a loop of a few milliseconds played silence or nothing.
+pub const MIN_LOOP_S: f64 = 0.5;
+
 impl Player {
     /// Measures the file's loudness through both profiles (reporting `(frames done, frames in the
     /// file)` to `on_progress`, from the analysis threads), then starts the device. The progress

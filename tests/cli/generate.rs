@@ -221,7 +221,16 @@ fn play_refuses_scripted_options_without_no_tui_before_touching_a_device() {
         vec!["play", "--switch-every", "2"],
         vec!["play", "--no-tui", "--switch-every", "0"],
         vec!["play", "--start", "1:xx"],
+        // Read as 159 s, 60 s and 5 s: a typo seeked elsewhere.
+        vec!["play", "--start", "1:99"],
+        vec!["play", "--start", "0:60"],
+        vec!["play", "--start", "00:00:00:05"],
+        vec!["play", "--start", "1.5:00"],
         vec!["play", "--loop", "20-10"],
+        // Each end fades over 5 ms: this played silence, and a loop under a frame was dropped.
+        vec!["play", "--loop", "5-5.001"],
+        vec!["play", "--loop", "5-5.4"],
+        vec!["play", "--loop", "5-5.00001"],
         // --start outside --loop was ignored silently (playback began at the loop).
         vec!["play", "--loop", "1-2", "--start", "10"],
     ] {

@@ -20,16 +20,13 @@ use crate::abx::{AbxSession, Choice};
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player, PlayerConfig};
+use crate::playback::player::{display_name, Player, PlayerConfig, MIN_LOOP_S};
 use crate::ui::tui::{
     self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
 };
 use std::io::IsTerminal;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// Shortest loop the `l` key accepts, seconds (as in `play`).
-const MIN_LOOP_S: f64 = 0.5;
 
 /// How long a message stays on screen, seconds (as in `play`).
 const MESSAGE_S: f64 = 4.0;

@@ -6,6 +6,7 @@
 mod scripted;
 
 use super::session::{check_mode, interactive};
+use crate::playback::player::MIN_LOOP_S;
 
 use super::{input_or_default, resolve_through};
 use crate::cli::PlayArgs;
@@ -30,32 +31,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_through(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
     super::note_same_pair(&profiles);
-    let start_s = match args.start.as_deref() {
-        Some(s) => parse_time(s).ok_or_else(|| {
-            Error::usage(
-                "--start",
-                format!("--start {s}: use seconds (12.5) or minutes:seconds (1:05)"),
-            )
-        })?,
-        None => 0.0,
-    };
-    let loop_s = match args.loop_range.as_deref() {
-        Some(s) => Some(parse_range(s).ok_or_else(|| {
-            Error::usage(
-                "--loop",
-                format!("--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with START < END"),
-            )
-        })?),
-        None => None,
-    };
-    if let (Some((a, b)), Some(s)) = (loop_s, args.start.as_deref()) {
-        if !(a..b).contains(&start_s) {
-            return Err(Error::usage(
-                "--start",
-                format!("--start {s} is outside --loop {a}-{b} s: start inside the loop, or leave --start out to start at its beginning"),
-            ));
-        }
-    }
+    let (start_s, loop_s) = positions(args)?;
     check_mode(
         args.no_tui,
         args.switch_every,
@@ -115,12 +91,52 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     }
 }
 
-/// `SECS`, `M:SS(.s)` or `H:MM:SS`.
+/// `--start` and `--loop` in seconds, checked against each other (not yet against the file).
+fn positions(args: &PlayArgs) -> Result<(f64, Option<(f64, f64)>)> {
+    let start_s = match args.start.as_deref() {
+        Some(s) => parse_time(s).ok_or_else(|| {
+            Error::usage(
+                "--start",
+                format!("--start {s}: use seconds (12.5) or minutes:seconds (1:05)"),
+            )
+        })?,
+        None => 0.0,
+    };
+    let loop_s = match args.loop_range.as_deref() {
+        Some(s) => Some(parse_range(s).ok_or_else(|| {
+            Error::usage(
+                "--loop",
+                format!(
+                    "--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with END at least \
+                     {MIN_LOOP_S} s after START"
+                ),
+            )
+        })?),
+        None => None,
+    };
+    if let (Some((a, b)), Some(s)) = (loop_s, args.start.as_deref()) {
+        if !(a..b).contains(&start_s) {
+            return Err(Error::usage(
+                "--start",
+                format!("--start {s} is outside --loop {a}-{b} s: start inside the loop, or leave --start out to start at its beginning"),
+            ));
+        }
+    }
+    Ok((start_s, loop_s))
+}
+
+/// `SECS`, `M:SS(.s)` or `H:MM:SS(.s)`: minutes and seconds after a colon below 60, only the
+/// seconds with a fraction (`1:99` was 159 s and `0:00:00:05` 5 s: a typo seeked elsewhere).
 pub fn parse_time(s: &str) -> Option<f64> {
+    let parts: Vec<&str> = s.trim().split(':').collect();
+    if parts.len() > 3 {
+        return None;
+    }
     let mut total = 0.0;
-    for part in s.trim().split(':') {
+    for (i, part) in parts.iter().enumerate() {
         let v: f64 = part.parse().ok()?;
-        if !(v.is_finite() && v >= 0.0) {
+        let last = i + 1 == parts.len();
+        if !(v.is_finite() && v >= 0.0) || (i > 0 && v >= 60.0) || (!last && v.fract() != 0.0) {
             return None;
         }
         total = total * 60.0 + v;
@@ -128,9 +144,9 @@ pub fn parse_time(s: &str) -> Option<f64> {
     Some(total)
 }
 
-/// `START-END` with times as in [`parse_time`].
+/// `START-END` with times as in [`parse_time`], at least [`MIN_LOOP_S`] long.
 pub fn parse_range(s: &str) -> Option<(f64, f64)> {
     let (a, b) = s.split_once('-')?;
     let (a, b) = (parse_time(a)?, parse_time(b)?);
-    (b > a).then_some((a, b))
+    (b - a >= MIN_LOOP_S).then_some((a, b))
 }
