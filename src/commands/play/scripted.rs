@@ -37,6 +37,15 @@ fn exact_line(
         return Ok(());
     }
     let db = crate::ui::fmt::db;
+    // With matching off the gains are measured (the `m` key's), not applied.
+    let applied = if player.matching() {
+        format!(
+            "gliding over {:.0} ms",
+            crate::playback::engine::GLIDE_S * 1e3
+        )
+    } else {
+        "not applied: loudness matching is off".to_string()
+    };
     emit(
         json!({
             "event": "exact_gains",
@@ -45,14 +54,14 @@ fn exact_line(
             "from_db": e.from_db,
             "gain_db": e.gain_db,
             "gains": player.match_state(),
+            "applied": player.matching(),
         }),
         format!(
-            "{played:7.3} s  exact loudness gains: A {} dB, B {} dB (estimated {} / {} dB), gliding over {:.0} ms",
+            "{played:7.3} s  exact loudness gains: A {} dB, B {} dB (estimated {} / {} dB), {applied}",
             db(e.gain_db[0]),
             db(e.gain_db[1]),
             db(e.from_db[0]),
             db(e.from_db[1]),
-            crate::playback::engine::GLIDE_S * 1e3,
         ),
     )?;
     Ok(())
