@@ -146,7 +146,12 @@ pub struct LiveArgs {
     ])]
     pub setup: bool,
     /// With --setup: remove the `iemsim` sink again.
-    #[arg(long, requires = "setup")]
+    // clap does not enforce `requires` when a conflicting option is there too: the list that
+    // --setup refuses is refused here as well (`--undo --no-tui` started a session).
+    #[arg(long, requires = "setup", conflicts_with_all = [
+        "a", "b", "input", "device", "buffer", "no_match", "no_tui", "switch_every", "duration",
+        "json", "headphones", "headphone_target", "no_headphones",
+    ])]
     pub undo: bool,
     /// No terminal UI: run --duration seconds, switching A/B every --switch-every seconds.
     #[arg(long)]

@@ -80,6 +80,9 @@ fn options_a_mode_ignores_are_refused_by_name() {
         ),
         (&["live", "--setup", "-a", "nosuch"], "--setup"),
         (&["live", "--setup", "--json"], "--setup"),
+        // `--undo` needs `--setup`, which clap did not check with these present: a session ran.
+        (&["live", "--undo", "--no-tui", "--duration", "1"], "--undo"),
+        (&["live", "--undo", "--input", "x"], "--undo"),
         (
             &["live", "--setup", "--headphones", "missing.txt"],
             "--setup",
