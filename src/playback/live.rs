@@ -588,6 +588,17 @@ pub fn route(
             .into());
         }
     }
+    // A --device nothing has: opening the output says so, with what there is; the default
+    // sink's feedback refusal named a device the user did not ask for.
+    if let Some(want) = device.as_deref() {
+        let outputs = device::list_devices().unwrap_or_default();
+        let pairs = outputs
+            .iter()
+            .map(|d| (d.name.as_str(), d.description.as_str()));
+        if routing::resolve_name(pairs, routing::sink_names, want).0 == routing::Named::Unknown {
+            return Ok((input, device));
+        }
+    }
     // The default device, or a server sink reached through it, goes to the server; a named ALSA
     // device may be a card of its own.
     let output_server = device.as_deref().is_none_or(|want| {

@@ -453,6 +453,16 @@ fn devices_are_chosen_by_name_and_an_unknown_name_lists_the_real_ones() {
             "--duration",
             "1",
         ][..],
+        // Without --input this was refused as feedback between the default sink and its
+        // monitor, naming a device the user had not asked for.
+        &[
+            "live",
+            "--device",
+            "no-such-card",
+            "--no-tui",
+            "--duration",
+            "1",
+        ][..],
     ] {
         let o = iemsim().args(args).envs(stack.env()).output().expect("run");
         let err = String::from_utf8_lossy(&o.stderr);
