@@ -79,9 +79,17 @@ pub fn install() {
                     if let Some(err) = &said.stderr {
                         notice(err);
                     }
-                    let kept = said.notice.map(|k| format!("{k}; ")).unwrap_or_default();
+                    // Files are spoken of only by a command that was writing one (`play`
+                    // stopped at its start said "no partial file was left behind").
+                    let files = match said.notice {
+                        Some(k) => format!("; {k}; no partial file was left behind"),
+                        None if crate::io::atomic::any_started() => {
+                            "; no partial file was left behind".to_string()
+                        }
+                        None => String::new(),
+                    };
                     notice(&format!(
-                        "\niemsim: stopped by {}; {kept}no partial file was left behind\n",
+                        "\niemsim: stopped by {}{files}\n",
                         signal_name(sig)
                     ));
                     // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on

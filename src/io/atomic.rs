@@ -128,9 +128,19 @@ enum Kind {
     Named(PathBuf),
 }
 
+/// Whether this process began writing any output (so a signal's notice speaks of partial files
+/// only where there could have been one).
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True once any output was begun here ([`TempFile::create`]).
+pub fn any_started() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl TempFile {
     /// Creates the temporary file for `dest` (see the type's documentation).
     pub fn create(dest: &Path) -> io::Result<(Self, File)> {
+        STARTED.store(true, std::sync::atomic::Ordering::Relaxed);
         let dir = parent_dir(dest);
         remove_stale(&dir);
         #[cfg(target_os = "linux")]

@@ -398,6 +398,31 @@ fn an_interrupted_json_export_reports_the_complete_outputs() {
     );
 }
 
+/// A command that writes no file, stopped by a signal, says only that (`play` stopped during its
+/// start said "no partial file was left behind", export's words). Here `analyze` waiting on a
+/// pipe that has given 4 bytes.
+#[test]
+fn a_signal_speaks_of_files_only_where_one_was_being_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = cli::command()
+        .args(["analyze", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"RIFF").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(o.status.code(), Some(128 + libc::SIGINT), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr).trim(), "iemsim: stopped by SIGINT");
+}
+
 /// The same on several threads, stopped at different moments: a worker names its input's
 /// outputs a moment before it records them, so a report taken then missed complete files on
 /// disk (4 runs in 25, found by an exploratory pass). Now the JSON, the count on stderr and the
