@@ -419,7 +419,12 @@ fn a_signal_speaks_of_files_only_where_one_was_being_written() {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let o = child.wait_with_output().unwrap();
     drop(stdin);
-    assert_eq!(o.status.code(), Some(128 + libc::SIGINT), "{}", text(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(128 + libc::SIGINT),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(text(&o.stderr).trim(), "iemsim: stopped by SIGINT");
 }
 

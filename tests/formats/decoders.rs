@@ -457,6 +457,31 @@ fn an_mp3_whose_header_announces_more_than_it_can_hold_is_refused_at_once() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
+/// A cut MP3 whose Xing/LAME header gives its full length: a seek past the cut (`play`'s
+/// loudness pass reads the whole file) said "corrupt: seeking: unexpected end of file"; it says
+/// the file is truncated, as reading through it does.
+#[test]
+fn seeking_past_the_cut_of_an_mp3_says_it_is_truncated() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let mp3 = encode(d, &src, "src.mp3", &["-c:a", "libmp3lame", "-b:a", "128k"]);
+    let bytes = std::fs::read(&mp3).unwrap();
+    let cut = d.join("cut.mp3");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let mut dec = Decoder::open(&cut).unwrap();
+    assert_eq!(dec.info().frames, 6 * 44_100, "the header's length");
+    let err = dec.seek(5 * 44_100).map(|()| dec.read_frames(1)).err();
+    let err = err.map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        err.contains("cut.mp3: corrupt: damaged or truncated: the file ends before 0:05"),
+        "{err}"
+    );
+}
+
 /// AAC in an M4A at 88.2 or 96 kHz: the sample entry's 16.16 rate field cannot hold it (ffmpeg
 /// writes 0), and it was refused as "sample rate 0 Hz". Its AudioSpecificConfig gives the rate:
 /// it decodes at it, to ffmpeg's samples (a 2 s tone, lined up at lag 0).

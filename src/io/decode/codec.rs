@@ -541,7 +541,21 @@ impl CodecReader {
                     track_id: self.track_id,
                 },
             )
-            .map_err(|e| self.error(e, "seeking"))?;
+            .map_err(|e| match e {
+                // Past the end of a cut file (an MP3 whose header promises more): as a read
+                // through it says, not symphonia's "unexpected end of file".
+                SymError::IoError(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
+                    DecodeError::Corrupt {
+                        path: self.path.clone(),
+                        detail: format!(
+                            "damaged or truncated: the file ends before {}, which its header \
+                             says it reaches",
+                            super::nonfinite::clock(frame, self.rate)
+                        ),
+                    }
+                }
+                e => self.error(e, "seeking"),
+            })?;
         self.decoder.reset();
         self.flac_next = None;
         self.ahead = None;
