@@ -120,7 +120,7 @@ pub fn parse_with_lines(
             }
         };
         match c {
-            Converted::Gain(db) => b.gain(sel, db, line)?,
+            Converted::Gain(db) => b.gain(sel, db, line, "gain")?,
             Converted::Biquad(spec) => b.filter(sel, spec, line)?,
         }
     }
@@ -342,7 +342,7 @@ fn convert(
                     ))
                 }
             };
-            super::check_preamp(db, source, line)?;
+            super::check_preamp(db, "gain", source, line)?;
             Ok(Converted::Gain(db))
         }
         "Biquad" => {

@@ -82,7 +82,7 @@ pub fn parse_with_lines(
                         format!("'{}' is not a number of dB", clip(params)),
                     )
                 })?;
-                b.gain(&sel, db, n)?;
+                b.gain(&sel, db, n, "Preamp")?;
             }
             "filter" => {
                 if let Some(spec) = parse_filter(params, &err)? {

@@ -264,12 +264,17 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
 }
 
 /// Checks the preamp (finite, within ±40 dB as [`Profile::validate`] requires).
-pub fn check_preamp(db: f64, file: &str, line: usize) -> Result<(), ProfileFileError> {
+pub fn check_preamp(
+    db: f64,
+    field: &'static str,
+    file: &str,
+    line: usize,
+) -> Result<(), ProfileFileError> {
     if !db.is_finite() || db.abs() > 40.0 {
         return Err(ProfileFileError::field(
             file,
             line,
-            "preamp_db",
+            field,
             format!("{} dB is not a number within ±40 dB", Num(db)),
         ));
     }
@@ -444,18 +449,25 @@ impl Builder {
     }
 
     /// Adds `db` of gain for `sel` (a preamp), read at `line`.
-    pub fn gain(&mut self, sel: &Selection, db: f64, line: usize) -> Result<(), ProfileFileError> {
+    /// `field`: the file's name for it, which a refusal names (`Preamp`, `gain_db`).
+    pub fn gain(
+        &mut self,
+        sel: &Selection,
+        db: f64,
+        line: usize,
+        field: &'static str,
+    ) -> Result<(), ProfileFileError> {
         match sel {
             Selection::All => {
                 self.profile.preamp_db += db;
-                check_preamp(self.profile.preamp_db, &self.file, line)
+                check_preamp(self.profile.preamp_db, field, &self.file, line)
             }
             Selection::Some(chs) => {
                 for &c in chs {
                     let part = self.part(c);
                     part.0.gain_db += db;
                     let g = part.0.gain_db;
-                    check_preamp(g, &self.file, line)?;
+                    check_preamp(g, field, &self.file, line)?;
                 }
                 Ok(())
             }

@@ -155,6 +155,30 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
     }
 }
 
+/// A gain out of range names the field the file used: TOML's per-channel `gain_db` was called
+/// `preamp_db`, and so was Equalizer APO's `Preamp:` line.
+#[test]
+fn a_gain_out_of_range_names_the_files_own_field() {
+    let toml = "name = \"x\"\n[[channels]]\nchannel = 1\ngain_db = 100\n";
+    let e = err_text(Format::Toml.parse(toml, "c.toml"));
+    assert!(
+        e.starts_with("c.toml:4: gain_db: 100 dB is not a number within"),
+        "{e}"
+    );
+    let e = err_text(Format::Toml.parse("name = \"x\"\npreamp_db = -50\n", "p.toml"));
+    assert!(e.starts_with("p.toml:2: preamp_db: -50 dB"), "{e}");
+    for text in [
+        "Preamp: 100 dB\n",
+        "Channel: L\nPreamp: 30 dB\nPreamp: 30 dB\n",
+    ] {
+        let e = err_text(Format::EqApo.parse(text, "a.txt"));
+        assert!(
+            e.contains(": Preamp: ") && e.contains("dB is not a number within"),
+            "{e}"
+        );
+    }
+}
+
 /// Numbers as Equalizer APO's source reads them: `Preamp: -4,7 dB` (PreampFilterFactory: commas
 /// become points, then `swscanf(" %lf dB")`, which ignores what follows the number, so a
 /// `# note` after it too) was refused as "not a number of dB"; `Fc 1 000 Hz` with U+00A0 as the

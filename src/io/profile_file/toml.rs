@@ -94,8 +94,8 @@ pub fn parse_with_lines(
     };
     let mut b = Builder::new(source, name);
     if let Some(p) = &file.preamp_db {
-        check_preamp(*p.get_ref(), source, at(p.span()))?;
-        b.gain(&Selection::All, *p.get_ref(), at(p.span()))?;
+        check_preamp(*p.get_ref(), "preamp_db", source, at(p.span()))?;
+        b.gain(&Selection::All, *p.get_ref(), at(p.span()), "preamp_db")?;
     }
     for f in &file.filters {
         let (spec, line) = filter(f, source, &at)?;
@@ -130,7 +130,7 @@ pub fn parse_with_lines(
         seen.push(c);
         let sel = Selection::Some(vec![c]);
         if let Some(g) = &part.gain_db {
-            b.gain(&sel, *g.get_ref(), at(g.span()))?;
+            b.gain(&sel, *g.get_ref(), at(g.span()), "gain_db")?;
         }
         for f in &part.filters {
             let (spec, fl) = filter(f, source, &at)?;
