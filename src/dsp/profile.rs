@@ -374,6 +374,20 @@ impl Profile {
             .fold((0.0, 0.0), |a, b| if b.1 > a.1 { b } else { a })
     }
 
+    /// Largest gain the whole profile gives any frequency at `sample_rate` (dB): its filters'
+    /// boost with the preamp and, on a channel of its own, that channel's gain.
+    pub fn max_total_gain_db(&self, sample_rate: f64) -> f64 {
+        let shared = response::max_boost(&self.coefficients(sample_rate).0, sample_rate).1;
+        let loudest = self
+            .distinct_channels()
+            .map(|c| {
+                let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
+                response::max_boost(&coeffs, sample_rate).1 + gain_db
+            })
+            .fold(shared, f64::max);
+        loudest + self.preamp_db
+    }
+
     /// The preamp (dB) that `choice` means for this profile at `sample_rate`.
     pub fn preamp_db(&self, choice: Preamp, sample_rate: f64) -> f64 {
         match choice {

@@ -137,17 +137,18 @@ pub fn parse_text(
     Ok(profile)
 }
 
-/// What a profile file may do in total: a cascade boosting no frequency by more than
-/// [`MAX_PEAK_BOOST_DB`] (at `rate_hz`, else 48 kHz). The parsers already refuse more than
+/// What a profile file may do in total: a cascade (filters, preamps and channel gains) boosting
+/// no frequency by more than [`MAX_PEAK_BOOST_DB`] (at `rate_hz`, else 48 kHz). The parsers already refuse more than
 /// [`profile_file::MAX_FILTERS`] filters.
 fn check_totals(profile: &Profile, path: &Path, rate_hz: Option<f64>) -> Result<(), ResolveError> {
-    let boost = profile.max_boost_db(rate_hz.unwrap_or(48_000.0));
+    // Every gain on the way: a channel's preamp was counted here, the shared one not.
+    let boost = profile.max_total_gain_db(rate_hz.unwrap_or(48_000.0));
     // NaN (an overflowed response) is refused too.
     if boost.is_nan() || boost > MAX_PEAK_BOOST_DB {
         return Err(ResolveError::Limit {
             path: path.to_path_buf(),
             message: format!(
-                "the filters add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
+                "the filters and preamps add up to a boost of {boost:+.1} dB, more than the {MAX_PEAK_BOOST_DB} dB iemsim accepts (overlapping boosts add up: a typo?)"
             ),
         });
     }
@@ -350,4 +351,40 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
         return Ok(iems::profile(iem)?.profile.clone());
     }
     Ok(profile::find(&profiles, found)?.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 60 dB limit is on the whole cascade's boost, every gain on the way counted: a
+    /// channel's `Preamp:` was counted into it and the shared preamp not (30 dB of filters with
+    /// a channel's +35 dB refused as "the filters add up to +65 dB", 99 dB with a shared +40 dB
+    /// passed).
+    #[test]
+    fn the_boost_limit_counts_every_gain_on_the_way() {
+        let read = |text: &str| parse_text(Format::EqApo, text, Path::new("b.txt"), None);
+        let refusal = |text: &str| read(text).map(|_| ()).unwrap_err().to_string();
+        let filter = |n: u32, db: f64| format!("Filter {n}: ON PK Fc 100 Hz Gain {db} dB Q 0.7\n");
+        let channel_preamp = format!("{}Channel: L\nPreamp: 35 dB\n", filter(1, 30.0));
+        let e = refusal(&channel_preamp);
+        assert!(
+            e.contains("b.txt: the filters and preamps add up to a boost of +65.0 dB"),
+            "{e}"
+        );
+        let shared_preamp = format!("Preamp: 40 dB\n{}{}", filter(1, 30.0), filter(2, 29.0));
+        assert!(refusal(&shared_preamp).contains("boost of +99.0 dB"));
+        // The usual file: a preamp that takes the boost back, however large the filters' is.
+        let taken_back = format!("Preamp: -20 dB\n{}{}", filter(1, 30.0), filter(2, 29.0));
+        assert!(read(&taken_back).is_ok());
+        // A channel's own filters count with the shared ones.
+        let per_channel = format!(
+            "{}Channel: R\n{}{}",
+            filter(1, 30.0),
+            filter(2, 29.0),
+            filter(3, 2.0)
+        );
+        let e = refusal(&per_channel);
+        assert!(e.contains("boost of +61.0 dB"), "{e}");
+    }
 }
