@@ -69,7 +69,7 @@ pub struct HeadphoneArgs {
     /// headphone-target`, else harman-over-ear-2018]
     #[arg(
         long,
-        value_name = "harman-over-ear-2018|harman-in-ear-2019|TARGET.csv"
+        value_name = "harman-over-ear-2018|harman-in-ear-2019|harman|diffuse-field|TARGET.csv"
     )]
     pub headphone_target: Option<String>,
     /// Apply no headphone correction this time (not even the remembered one).

@@ -184,21 +184,29 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
         // By name only: a FIFO, a device or a folder named like a profile is reported by
         // `load_file` (which never blocks on one), not left out silently.
         .filter(|p| Format::from_path(p).is_some())
+        // Hidden files (an editor's or a sync tool's) are not profiles the user put there.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     paths.sort();
     for path in paths {
         match load_file(&path, None) {
             Ok(p) => {
+                let taken_by = listed
+                    .iter()
+                    .find(|l: &&Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
+                    .and_then(|l| match &l.origin {
+                        Origin::User(other) => Some(other.display().to_string()),
+                        _ => None,
+                    });
                 let why = if is_iem_name(&p.name) {
-                    Some("starts with 'iem:', which names the per-IEM profiles")
-                } else if is_reserved_name(&p.name)
-                    || listed
-                        .iter()
-                        .any(|l: &Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
-                {
-                    Some("is already taken by another profile")
+                    Some("starts with 'iem:', which names the per-IEM profiles".to_string())
+                } else if is_reserved_name(&p.name) {
+                    Some("is already taken by the built-in profile".to_string())
                 } else {
-                    None
+                    taken_by.map(|other| format!("is already taken by {other}"))
                 };
                 if let Some(why) = why {
                     problems.push(format!(

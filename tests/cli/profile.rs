@@ -118,6 +118,9 @@ fn user_profiles_are_listed_beside_the_builtins_and_a_bad_one_is_one_line() {
     )
     .unwrap();
     std::fs::write(folder.join("clash.toml"), "name = \"ba\"\n").unwrap();
+    // Named as another user file is: the message names that file. A hidden file is no profile.
+    std::fs::write(folder.join("warm2.toml"), "name = \"WARM\"\n").unwrap();
+    std::fs::write(folder.join(".hidden.toml"), "not = a profile").unwrap();
     let o = iemsim(&["profiles"], d, Some(&config));
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
@@ -137,10 +140,17 @@ fn user_profiles_are_listed_beside_the_builtins_and_a_bad_one_is_one_line() {
         "{out}"
     );
     let err = stderr(&o);
-    assert_eq!(err.lines().count(), 2, "{err}");
+    assert_eq!(err.lines().count(), 3, "{err}");
     assert!(err.contains("broken.toml:4: fc_hz"), "{err}");
     assert!(
-        err.contains("clash.toml") && err.contains("already taken"),
+        err.contains("clash.toml: name 'ba' is already taken by the built-in profile"),
+        "{err}"
+    );
+    let warm = folder.join("warm.toml").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "warm2.toml: name 'WARM' is already taken by {warm}"
+        )),
         "{err}"
     );
     // Usable by name wherever a profile is.
