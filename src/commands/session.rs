@@ -243,7 +243,7 @@ impl<'a> Screen<'a> {
     /// Takes what the player has to say: underrun advice (once), its notices, the output levels;
     /// and lets an old message go.
     fn follow(&mut self, player: &mut Player) {
-        let underruns = player.underruns();
+        let underruns = player.underruns_to_advise();
         if underruns > 0 && !self.underruns_told {
             // Once, when they start: the status line's red count alone does not say why.
             self.underruns_told = true;

@@ -743,6 +743,13 @@ impl Player {
         self.ctl.underruns.load(Relaxed) + self.running.as_ref().map_or(0, |r| r.stats().xruns)
     }
 
+    /// Underruns a longer buffer could have prevented: [`Self::underruns`] without those of an
+    /// outage (the stream restarting runs dry once or twice whatever its buffer).
+    pub fn underruns_to_advise(&self) -> u64 {
+        self.underruns()
+            .saturating_sub(self.reconnect.outage_underruns)
+    }
+
     /// At the end of a timed run: an error if the device is lost and not back.
     pub fn check_back(&self) -> Result<()> {
         self.reconnect.check_back()
@@ -781,8 +788,14 @@ impl Player {
     /// tell about it is returned. Errors: a decode error from the feeder, a device error that is
     /// not a loss, a device that did not come back.
     pub fn check(&mut self) -> Result<Option<Reconnect>> {
+        let underruns = self.underruns();
+        self.reconnect.note_underruns(underruns);
         if self.reconnect.is_down() {
-            return self.reopen();
+            let news = self.reopen()?;
+            if let Some(Reconnect::Back(_)) = news {
+                self.reconnect.grace_until = Some(Instant::now() + super::reconnect::OUTAGE_GRACE);
+            }
+            return Ok(news);
         }
         if let Some(e) = self.running.as_ref().and_then(Running::error) {
             let why = self.reconnect.lost(e.into())?;

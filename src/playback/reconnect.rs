@@ -79,6 +79,24 @@ pub struct Reconnector {
     pub restarted: u64,
     /// Time spent waiting for lost devices that came back.
     down_before: Duration,
+    /// Underruns an outage caused (while the device was away and for [`OUTAGE_GRACE`] after it
+    /// came back), which a longer buffer would not have prevented.
+    pub outage_underruns: u64,
+    /// The end of the grace after the last return.
+    pub grace_until: Option<Instant>,
+}
+
+/// How long after a lost device came back its underruns are the outage's.
+pub const OUTAGE_GRACE: Duration = Duration::from_secs(2);
+
+impl Reconnector {
+    /// Takes the session's underrun count `now`: while the device is away, and for
+    /// [`OUTAGE_GRACE`] after it came back, they are the outage's.
+    pub fn note_underruns(&mut self, now: u64) {
+        if self.is_down() || self.grace_until.is_some_and(|t| Instant::now() < t) {
+            self.outage_underruns = now;
+        }
+    }
 }
 
 impl Reconnector {
@@ -180,6 +198,21 @@ impl Reconnector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Underruns count as the outage's only while it lasts and for the grace after: those of a
+    /// stream restarting are not the buffer's fault, later ones are.
+    #[test]
+    fn underruns_are_the_outages_only_during_its_grace() {
+        let mut r = Reconnector::default();
+        r.note_underruns(2);
+        assert_eq!(r.outage_underruns, 0, "no outage: the buffer's");
+        r.grace_until = Some(Instant::now() + Duration::from_secs(60));
+        r.note_underruns(5);
+        assert_eq!(r.outage_underruns, 5);
+        r.grace_until = Instant::now().checked_sub(Duration::from_millis(1));
+        r.note_underruns(9);
+        assert_eq!(r.outage_underruns, 5, "after the grace: the buffer's again");
+    }
 
     fn lost_error() -> Error {
         DeviceError::Lost {

@@ -119,7 +119,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
             }
             emit(v, text)?;
         }
-        let underruns = player.underruns();
+        let underruns = player.underruns_to_advise();
         if underruns > 0 && !warned {
             // Once, on stderr (stdout carries the event stream).
             warned = true;
