@@ -468,6 +468,7 @@ fn shelf(
         (None, None) => (as_q(0.9 * 12.0)?, None),
     };
     let corner = !type_token.to_ascii_uppercase().ends_with('C');
+    let given = fc;
     let fc = match corner_slope {
         Some(w) if corner && w > 0.0 && w.is_finite() => {
             let factor = 10f64.powf(gain.abs() / 80.0 / w);
@@ -479,8 +480,33 @@ fn shelf(
         }
         _ => fc,
     };
+    // The moved frequency is the filter's: refused, it is named with where it came from, not
+    // as a number the file never holds ("fc_hz: 0.416 Hz is not an audio frequency").
+    if corner && !(super::MIN_FC_HZ..MAX_SHELF_HZ).contains(&fc) {
+        return Err(err(
+            "Fc",
+            format!(
+                "{} Fc {} Hz puts its shelf at {} Hz (Equalizer APO moves an LS/HS corner \
+                 frequency by the gain and slope), outside {} Hz-{} kHz: use {}C for the shelf's \
+                 own frequency, or another Q or slope",
+                type_token.to_ascii_uppercase(),
+                super::Num(given),
+                if fc < 10.0 {
+                    format!("{fc:.3}")
+                } else {
+                    format!("{fc:.0}")
+                },
+                super::MIN_FC_HZ,
+                MAX_SHELF_HZ / 1000.0,
+                type_token.to_ascii_uppercase()
+            ),
+        ));
+    }
     Ok(FilterSpec::new(kind, fc, gain, q))
 }
+
+/// Half the highest rate iemsim plays (192 kHz): a shelf moved past it exists at no rate.
+const MAX_SHELF_HZ: f64 = 96_000.0;
 
 /// The shelf slope S that a Q equals at `gain_db` (the RBJ cookbook's α from S and from Q set
 /// equal), as Equalizer APO computes it for the corner-frequency shift. Positive and finite for

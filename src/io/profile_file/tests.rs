@@ -155,6 +155,31 @@ fn eqapo_shelves_and_numbers_are_read_as_equalizer_apo_reads_them() {
     }
 }
 
+/// An LS/HS whose corner frequency moves out of audio (Equalizer APO's rule, by gain and slope)
+/// is refused naming the file's Fc and where it went, not a number the file never holds.
+#[test]
+fn a_shelf_moved_out_of_audio_names_the_files_fc() {
+    for (line, at) in [
+        (
+            "ON HS Fc 688.7 Hz Gain -5.76 dB Q 0.103",
+            "HS Fc 688.7 Hz puts its shelf at 0.416 Hz",
+        ),
+        (
+            "ON LS Fc 5000 Hz Gain 12 dB Q 0.2",
+            "LS Fc 5000 Hz puts its shelf at 170189 Hz",
+        ),
+    ] {
+        let e = err_text(Format::EqApo.parse(&format!("Filter 1: {line}\n"), "s.txt"));
+        assert!(e.starts_with("s.txt:1: Fc: ") && e.contains(at), "{e}");
+    }
+    // The same with a C: the shelf's own frequency, as given.
+    let p = Format::EqApo.parse(
+        "Filter 1: ON HSC Fc 688.7 Hz Gain -5.76 dB Q 0.103\n",
+        "s.txt",
+    );
+    assert_eq!(p.map(|p| p.filters[0].fc_hz).ok(), Some(688.7));
+}
+
 /// A gain out of range names the field the file used: TOML's per-channel `gain_db` was called
 /// `preamp_db`, and so was Equalizer APO's `Preamp:` line.
 #[test]
