@@ -482,6 +482,33 @@ fn seeking_past_the_cut_of_an_mp3_says_it_is_truncated() {
     );
 }
 
+/// An M4A with its index first (`+faststart`) cut short: its index lists more than its data
+/// holds, and the error was symphonia's "corrupt: reading: MP4: no atom pending read"; it says
+/// the file is truncated, as the same bytes from a pipe did.
+#[test]
+fn a_cut_faststart_m4a_says_it_is_truncated() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    for codec in ["aac", "alac"] {
+        let args = ["-c:a", codec, "-movflags", "+faststart"];
+        let m4a = encode(d, &src, &format!("{codec}.m4a"), &args);
+        let bytes = std::fs::read(&m4a).unwrap();
+        std::fs::write(d.join("cut.m4a"), &bytes[..bytes.len() * 2 / 3]).unwrap();
+        let o = iemsim(&["export", "cut.m4a", "-p", "neutral", "-o", "x.wav"], d);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{codec}: {err}");
+        assert!(
+            err.contains("cut.m4a: corrupt: damaged or truncated"),
+            "{codec}: {err}"
+        );
+        assert!(!d.join("x.wav").exists());
+    }
+}
+
 /// AAC in an M4A at 88.2 or 96 kHz: the sample entry's 16.16 rate field cannot hold it (ffmpeg
 /// writes 0), and it was refused as "sample rate 0 Hz". Its AudioSpecificConfig gives the rate:
 /// it decodes at it, to ffmpeg's samples (a 2 s tone, lined up at lag 0).

@@ -477,6 +477,16 @@ impl CodecReader {
                 Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     return Ok(None)
                 }
+                // An MP4 whose index (moov) lists more than its data (mdat) holds: cut short.
+                Err(SymError::DecodeError(m)) if self.container == "isomp4" => {
+                    return Err(DecodeError::Corrupt {
+                        path: self.path.clone(),
+                        detail: plain(format!(
+                            "damaged or truncated: its audio data ends before the end its index \
+                             gives ({m})"
+                        )),
+                    })
+                }
                 Err(e) => return Err(self.error(e, "reading")),
             };
             if packet.track_id == self.track_id {
