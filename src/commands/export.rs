@@ -81,7 +81,27 @@ impl Watch for Bars<'_> {
     }
 }
 
+/// Whether this run's `--json` report was printed (each run prints one).
+static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run(args: &ExportArgs) -> Result<()> {
+    let result = export(args);
+    // A --json run that failed before its report (an input refused as it opens, an output in
+    // the way): the report says so too, in `failed`; stdout was empty.
+    if let (Err(e), true) = (&result, args.report.json) {
+        if !REPORTED.load(std::sync::atomic::Ordering::Relaxed) {
+            let failed = [Failed {
+                input: input_or_default(args.input.as_deref()).unwrap_or_default(),
+                error: crate::io::diag::one_line(&e.to_string()).into_owned(),
+            }];
+            let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
+            print_json(&[], &[], &failed, to_stdout)?;
+        }
+    }
+    result
+}
+
+fn export(args: &ExportArgs) -> Result<()> {
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     // Stopped before anything is planned: `--json` still gets its (empty) report.
@@ -151,7 +171,12 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         // A single input's error is the command's, with its own exit code (after the outputs
         // it did write, which the report lists).
         Some(e) if !folder => {
-            if args.report.json && !reports.is_empty() {
+            // --json says it too: a script reading the report saw nothing at all.
+            if args.report.json {
+                let failed = [Failed {
+                    input: input.to_path_buf(),
+                    error: crate::io::diag::one_line(&e.to_string()).into_owned(),
+                }];
                 print_json(&reports, &skipped, &failed, to_stdout)?;
             }
             return Err(e);
@@ -552,6 +577,7 @@ fn print_json(
     failed: &[Failed],
     to_stdout: bool,
 ) -> Result<()> {
+    REPORTED.store(true, std::sync::atomic::Ordering::Relaxed);
     let json = serde_json::to_string_pretty(&JsonReport {
         outputs: reports,
         skipped,

@@ -640,6 +640,29 @@ fn batch_outputs_that_collide_are_refused_before_writing() {
     assert!(d.join("a.dd.wav").is_file() && d.join("b.dd.wav").is_file());
 }
 
+/// A single input that fails with `--json`: the report says so in `failed`, as a folder's does
+/// (stdout was empty, so a script reading the report had nothing), beside the error on stderr.
+#[test]
+fn a_failed_single_export_is_in_the_json_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let data = signal(2400, 1, 48_000);
+    write_wav(&d.join("x.wav"), &data, 1, 48_000, 16, false);
+    let bytes = fs::read(d.join("x.wav")).unwrap();
+    fs::write(d.join("cut.wav"), &bytes[..bytes.len() / 2 + 1]).unwrap();
+    let o = iemsim(&["export", "cut.wav", "-p", "ba", "--json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    assert_eq!(v["outputs"].as_array().map(Vec::len), Some(0), "{v}");
+    let failed = &v["failed"][0];
+    assert_eq!(failed["input"], "cut.wav", "{v}");
+    let error = failed["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("cut.wav: ") && stderr(&o).contains(error),
+        "{v}"
+    );
+}
+
 /// Inputs named like earlier outputs (`X.PROFILE.wav`, any case) are left out, and each one is
 /// reported: a line on stderr and an entry in --json's `skipped`. Before, they vanished silently.
 #[test]
@@ -1038,7 +1061,9 @@ fn a_folder_of_one_failing_input_still_reports() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(o.stdout.is_empty());
+    // Its --json report says so too (stdout was empty).
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["failed"][0]["input"], "one/zero.wav", "{v}");
 }
 
 /// `--skip-existing`'s summary adds up: each input is exported, done already or failed, and the
