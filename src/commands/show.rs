@@ -279,7 +279,12 @@ fn show_one(
     outln!(
         "Peak boost: {} dB{}{} (export's --preamp auto applies {} dB)",
         fmt::db(max_boost),
-        max_boost_hz.map_or(String::new(), |hz| format!(" at {} Hz", precise_hz(hz))),
+        // A shelf's boost is greatest where it flattens out, which can be 0 Hz or Nyquist.
+        max_boost_hz.map_or(String::new(), |hz| match hz {
+            hz if hz < 20.0 => " below 20 Hz".to_string(),
+            hz if hz > 20_000.0 => " above 20 kHz".to_string(),
+            hz => format!(" at {} Hz", precise_hz(hz)),
+        }),
         if p.is_per_channel() {
             " on the loudest channel"
         } else {

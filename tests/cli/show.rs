@@ -84,3 +84,25 @@ fn show_lists_the_narrow_ba_peak_the_table_misses() {
     // One dB rule: never "-0.0".
     assert!(!text.contains("-0.0"), "{text}");
 }
+
+/// A shelf's boost is greatest where it flattens out, at 0 Hz or Nyquist: it said "+5.5 dB at
+/// 0.0 Hz". Out of the audio band it says which side.
+#[test]
+fn a_shelfs_peak_boost_is_placed_in_words() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (line, at) in [
+        ("ON LSC Fc 105 Hz Gain 5.5 dB Q 0.7", "+5.5 dB below 20 Hz"),
+        ("ON HSC Fc 8000 Hz Gain 4 dB Q 0.7", "+4.0 dB above 20 kHz"),
+    ] {
+        let file = dir.path().join("shelf.txt");
+        std::fs::write(&file, format!("Filter 1: {line}\n")).expect("write");
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .arg("show")
+            .arg(&file)
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&o.stdout);
+        let boost = text.lines().find(|l| l.starts_with("Peak boost:"));
+        assert!(boost.is_some_and(|l| l.contains(at)), "{line}: {text}");
+    }
+}
