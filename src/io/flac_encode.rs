@@ -699,8 +699,9 @@ impl<'a> BitWriter<'a> {
     }
 }
 
-/// CRC-8, polynomial x^8 + x^2 + x + 1, initial 0 (the frame header's).
-fn crc8(bytes: &[u8]) -> u8 {
+/// CRC-8, polynomial x^8 + x^2 + x + 1, initial 0 (the frame header's; the decoder's
+/// cut-frame search checks headers with it too).
+pub(crate) fn crc8(bytes: &[u8]) -> u8 {
     let mut crc = 0u8;
     for &b in bytes {
         crc ^= b;

@@ -8,6 +8,8 @@
 //! failing its checksum. Both a CRC-8 and that exact place must match: a header-like run of
 //! bytes in the audio passes neither.
 
+use crate::io::flac_encode::crc8;
+
 /// Enough of a file's end to hold the header of a cut frame: 24-bit stereo frames of 4096
 /// samples are 25 kB, 8 channels of 32 bits twice that of 16384 samples.
 pub const TAIL_BYTES: usize = 1024 * 1024;
@@ -94,21 +96,6 @@ fn header(b: &[u8], at: usize) -> Option<Header> {
         variable: h[1] & 1 == 1,
         number,
         block,
-    })
-}
-
-/// FLAC's header CRC-8: polynomial x⁸ + x² + x + 1 (0x07), initial 0, most significant bit first.
-fn crc8(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |mut c, &b| {
-        c ^= b;
-        for _ in 0..8 {
-            c = if c & 0x80 != 0 {
-                (c << 1) ^ 0x07
-            } else {
-                c << 1
-            };
-        }
-        c
     })
 }
 
