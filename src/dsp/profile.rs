@@ -475,10 +475,16 @@ pub fn find_name<'a>(names: &[&'a str], name: &str) -> Result<&'a str, ProfileEr
         .copied()
         .filter(|n| !key.is_empty() && (squash(n) == key || bare(n) == key))
         .collect();
+    // `iem:ssr` is a run of words of a per-IEM name, as `ssr` is of any name.
+    let (iem_only, words) = match wanted.strip_prefix("iem:") {
+        Some(rest) => (true, squash(rest)),
+        None => (false, key.clone()),
+    };
     let partial: Vec<&'a str> = names
         .iter()
         .copied()
-        .filter(|n| key.len() >= 2 && whole_words(n.strip_prefix("iem:").unwrap_or(n), &key))
+        .filter(|n| !iem_only || n.starts_with("iem:"))
+        .filter(|n| words.len() >= 2 && whole_words(n.strip_prefix("iem:").unwrap_or(n), &words))
         .collect();
     for found in [exact, partial] {
         match found.as_slice() {
@@ -590,6 +596,9 @@ mod tests {
             "iem:moondrop_ssr",
             "MOONDROP-ssr",
             "moondropssr",
+            // With the prefix, a part is found as without it (it was unknown).
+            "iem:ssr",
+            "IEM:SSR",
         ] {
             assert_eq!(
                 find_name(&names, typed).unwrap(),
@@ -598,6 +607,8 @@ mod tests {
             );
         }
         assert_eq!(find_name(&names, "ER4SR").unwrap(), "iem:etymotic-er4sr");
+        // The prefix keeps to per-IEM names: `iem:hybrid` is not `v-hybrid`.
+        assert!(find_name(&names, "iem:hybrid").is_err());
         // A part of a word is not enough (a typo gets a suggestion instead).
         assert!(find_name(&names, "er4").is_err());
         assert_eq!(find_name(&names, "V Hybrid").unwrap(), "v-hybrid");
