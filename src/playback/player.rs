@@ -746,8 +746,7 @@ impl Player {
     /// Underruns a longer buffer could have prevented: [`Self::underruns`] without those of an
     /// outage (the stream restarting runs dry once or twice whatever its buffer).
     pub fn underruns_to_advise(&self) -> u64 {
-        self.underruns()
-            .saturating_sub(self.reconnect.outage_underruns)
+        self.reconnect.underruns_not_of_outages(self.underruns())
     }
 
     /// At the end of a timed run: an error if the device is lost and not back.
@@ -791,11 +790,7 @@ impl Player {
         let underruns = self.underruns();
         self.reconnect.note_underruns(underruns);
         if self.reconnect.is_down() {
-            let news = self.reopen()?;
-            if let Some(Reconnect::Back(_)) = news {
-                self.reconnect.grace_until = Some(Instant::now() + super::reconnect::OUTAGE_GRACE);
-            }
-            return Ok(news);
+            return self.reopen();
         }
         if let Some(e) = self.running.as_ref().and_then(Running::error) {
             let why = self.reconnect.lost(e.into())?;

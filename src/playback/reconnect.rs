@@ -81,13 +81,13 @@ pub struct Reconnector {
     down_before: Duration,
     /// Underruns an outage caused (while the device was away and for [`OUTAGE_GRACE`] after it
     /// came back), which a longer buffer would not have prevented.
-    pub outage_underruns: u64,
-    /// The end of the grace after the last return.
-    pub grace_until: Option<Instant>,
+    outage_underruns: u64,
+    /// The end of the grace after the last return ([`Self::back`]).
+    grace_until: Option<Instant>,
 }
 
 /// How long after a lost device came back its underruns are the outage's.
-pub const OUTAGE_GRACE: Duration = Duration::from_secs(2);
+const OUTAGE_GRACE: Duration = Duration::from_secs(2);
 
 impl Reconnector {
     /// Takes the session's underrun count `now`: while the device is away, and for
@@ -97,9 +97,12 @@ impl Reconnector {
             self.outage_underruns = now;
         }
     }
-}
 
-impl Reconnector {
+    /// The underruns of `now` that are not an outage's ([`Self::note_underruns`]).
+    pub fn underruns_not_of_outages(&self, now: u64) -> u64 {
+        now.saturating_sub(self.outage_underruns)
+    }
+
     /// A session's reconnector; refuses a malformed [`WAIT_ENV`] before anything plays.
     pub fn new() -> Result<Self> {
         wait_from_env()?;
@@ -162,6 +165,7 @@ impl Reconnector {
             return String::new();
         };
         self.down_before += d.since.elapsed();
+        self.grace_until = Some(Instant::now() + OUTAGE_GRACE);
         d.why
     }
 
@@ -199,19 +203,29 @@ impl Reconnector {
 mod tests {
     use super::*;
 
-    /// Underruns count as the outage's only while it lasts and for the grace after: those of a
-    /// stream restarting are not the buffer's fault, later ones are.
+    /// Underruns count as the outage's while the device is away and for the grace after it is
+    /// back: those of a stream restarting are not the buffer's fault; before and after, they are.
     #[test]
-    fn underruns_are_the_outages_only_during_its_grace() {
+    fn underruns_are_the_outages_only_while_it_lasts_and_its_grace() {
         let mut r = Reconnector::default();
         r.note_underruns(2);
-        assert_eq!(r.outage_underruns, 0, "no outage: the buffer's");
-        r.grace_until = Some(Instant::now() + Duration::from_secs(60));
+        assert_eq!(r.underruns_not_of_outages(2), 2, "no outage: the buffer's");
+        assert!(r.lost(lost_error()).is_ok());
+        r.note_underruns(4);
+        let _ = r.back();
         r.note_underruns(5);
-        assert_eq!(r.outage_underruns, 5);
+        assert_eq!(
+            r.underruns_not_of_outages(5),
+            0,
+            "the outage's, within the grace"
+        );
         r.grace_until = Instant::now().checked_sub(Duration::from_millis(1));
         r.note_underruns(9);
-        assert_eq!(r.outage_underruns, 5, "after the grace: the buffer's again");
+        assert_eq!(
+            r.underruns_not_of_outages(9),
+            4,
+            "after the grace: the buffer's again"
+        );
     }
 
     fn lost_error() -> Error {
