@@ -375,17 +375,9 @@ impl Profile {
     }
 
     /// Largest gain the whole profile gives any frequency at `sample_rate` (dB): its filters'
-    /// boost with the preamp and, on a channel of its own, that channel's gain.
+    /// boost ([`Self::max_boost_db`], a channel's own gain included) with the preamp.
     pub fn max_total_gain_db(&self, sample_rate: f64) -> f64 {
-        let shared = response::max_boost(&self.coefficients(sample_rate).0, sample_rate).1;
-        let loudest = self
-            .distinct_channels()
-            .map(|c| {
-                let (coeffs, gain_db) = self.channel_coefficients(c, sample_rate);
-                response::max_boost(&coeffs, sample_rate).1 + gain_db
-            })
-            .fold(shared, f64::max);
-        loudest + self.preamp_db
+        self.max_boost_db(sample_rate) + self.preamp_db
     }
 
     /// The preamp (dB) that `choice` means for this profile at `sample_rate`.
