@@ -477,13 +477,14 @@ impl CodecReader {
                 Err(SymError::IoError(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     return Ok(None)
                 }
-                // An MP4 whose index (moov) lists more than its data (mdat) holds: cut short.
+                // An MP4 whose data (mdat) does not hold what its index (moov) lists: cut short
+                // (its index first), or damaged.
                 Err(SymError::DecodeError(m)) if self.container == "isomp4" => {
                     return Err(DecodeError::Corrupt {
                         path: self.path.clone(),
                         detail: plain(format!(
-                            "damaged or truncated: its audio data ends before the end its index \
-                             gives ({m})"
+                            "damaged or truncated: its audio data does not hold what its index \
+                             lists ({m})"
                         )),
                     })
                 }

@@ -434,9 +434,9 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// The last bytes kept (at least `keep` of them once the stream was that long).
-    pub fn bytes(&self) -> Vec<u8> {
-        self.bytes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// `judge` of the last bytes kept (at least `keep` of them once the stream was that long).
+    pub fn with<T>(&self, judge: impl FnOnce(&[u8]) -> T) -> T {
+        judge(&self.bytes.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn push(&self, bytes: &[u8]) {
@@ -492,13 +492,13 @@ mod tests {
         let (mut tap, tail) = TailTap::new(&stream[4..], &stream[..4], 4096);
         let mut buf = vec![0u8; 1000];
         while tap.read(&mut buf).unwrap() > 0 {
-            assert!(tail.bytes().len() < 2 * 4096);
+            assert!(tail.with(<[u8]>::len) < 2 * 4096);
         }
-        let kept = tail.bytes();
+        let kept = tail.with(<[u8]>::to_vec);
         assert!(kept.len() >= 4096 && stream.ends_with(&kept));
         let (mut tap, tail) = TailTap::new(&stream[4..100], &stream[..4], 4096);
         while tap.read(&mut buf).unwrap() > 0 {}
-        assert_eq!(tail.bytes(), &stream[..100]);
+        assert_eq!(tail.with(<[u8]>::to_vec), &stream[..100]);
     }
 
     #[test]

@@ -486,7 +486,7 @@ impl Decoder {
         }
         // A pipe's MP3 or FLAC without a header's count, cut inside a frame.
         if let (0, false, Some(tap)) = (n, self.info.length_known, &self.tail_tap) {
-            if let Some(e) = self.cut_inside_a_frame(&tap.bytes(), self.position) {
+            if let Some(e) = tap.with(|tail| self.cut_inside_a_frame(tail, self.position)) {
                 return Err(e);
             }
         }

@@ -33,17 +33,17 @@ pub fn cut_frame(tail: &[u8]) -> Option<CutFrame> {
         _ => tail.len(),
     };
     let tail = &tail[..end];
-    let start = (0..tail.len()).find(|&at| linked(tail, at) >= LINKED_FRAMES)?;
-    let kind = header(tail, start)?.kind;
+    let start = (0..tail.len())
+        .find(|&at| frames(tail, at).take(LINKED_FRAMES).count() == LINKED_FRAMES)?;
     let mut at = start;
-    while let Some(h) = header(tail, at).filter(|h| h.kind == kind) {
-        if at + h.len > tail.len() {
+    for (from, h) in frames(tail, start) {
+        if from + h.len > tail.len() {
             return Some(CutFrame {
-                have: tail.len() - at,
+                have: tail.len() - from,
                 need: h.len,
             });
         }
-        at += h.len;
+        at = from + h.len;
     }
     // Cut inside the next frame's header: the start of a sync word after the last frame.
     let rest = &tail[at.min(tail.len())..];
@@ -62,20 +62,17 @@ pub fn cut_frame(tail: &[u8]) -> Option<CutFrame> {
 /// was cut inside its header.
 pub const HEADER_BYTES: usize = 4;
 
-/// How many frames of one kind follow each other from `at` (whole or not).
-fn linked(tail: &[u8], at: usize) -> usize {
-    let Some(first) = header(tail, at) else {
-        return 0;
-    };
-    let (mut n, mut at) = (0, at);
-    while let Some(h) = header(tail, at).filter(|h| h.kind == first.kind) {
-        n += 1;
-        at += h.len;
-        if n == LINKED_FRAMES {
-            break;
-        }
-    }
-    n
+/// The frames of one kind that follow each other from `at` (the last perhaps not whole): where
+/// each starts, and its header.
+fn frames(tail: &[u8], at: usize) -> impl Iterator<Item = (usize, Header)> + '_ {
+    let kind = header(tail, at).map(|h| h.kind);
+    let mut next = Some(at);
+    std::iter::from_fn(move || {
+        let from = next?;
+        let h = header(tail, from).filter(|h| Some(h.kind) == kind)?;
+        next = Some(from + h.len);
+        Some((from, h))
+    })
 }
 
 /// One frame header's facts: its length in bytes, and what every frame of the stream shares
