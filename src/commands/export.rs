@@ -90,10 +90,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // the way): the report says so too, in `failed`; stdout was empty.
     if let (Err(e), true) = (&result, args.report.json) {
         if !REPORTED.load(std::sync::atomic::Ordering::Relaxed) {
-            let failed = [Failed {
-                input: input_or_default(args.input.as_deref()).unwrap_or_default(),
-                error: crate::io::diag::one_line(&e.to_string()).into_owned(),
-            }];
+            let input = input_or_default(args.input.as_deref()).unwrap_or_default();
+            let failed = [Failed::of(input, e)];
             let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
             print_json(&[], &[], &failed, to_stdout)?;
         }
@@ -173,10 +171,7 @@ fn export(args: &ExportArgs) -> Result<()> {
         Some(e) if !folder => {
             // --json says it too: a script reading the report saw nothing at all.
             if args.report.json {
-                let failed = [Failed {
-                    input: input.to_path_buf(),
-                    error: crate::io::diag::one_line(&e.to_string()).into_owned(),
-                }];
+                let failed = [Failed::of(input.to_path_buf(), &e)];
                 print_json(&reports, &skipped, &failed, to_stdout)?;
             }
             return Err(e);
@@ -781,10 +776,7 @@ fn export_all(
                 d.reports.extend(r.written);
             }
             if let Some(e) = r.error {
-                d.failed.push(Failed {
-                    input: plan[d.printed].0.clone(),
-                    error: e.to_string(),
-                });
+                d.failed.push(Failed::of(plan[d.printed].0.clone(), &e));
                 if d.print_error.is_none() {
                     if let Err(pe) = run.suspend(|| print(Err(&e))) {
                         d.print_error = Some(pe);
@@ -981,6 +973,14 @@ struct Failed {
     #[serde(serialize_with = "crate::io::diag::json_path")]
     input: PathBuf,
     error: String,
+}
+
+impl Failed {
+    /// `input`'s entry with its error (JSON escapes what needs it).
+    fn of(input: PathBuf, e: &Error) -> Self {
+        let error = e.to_string();
+        Self { input, error }
+    }
 }
 
 /// One stderr line per skipped input, so nothing is left out silently.
