@@ -349,3 +349,42 @@ fn play_stopped_by_sigint_fades_out_and_says_so() {
         "the last millisecond of sound peaks at {tail}, the tone at {amp}: cut, not faded"
     );
 }
+
+/// With `--no-match` the exact loudness pass still runs (for the `m` key), and its line said the
+/// gains were "gliding over 300 ms" though nothing changed: it says they are not applied, and
+/// `--json`'s `exact_gains` has `applied: false` (true with matching on).
+#[test]
+fn the_exact_gains_line_says_whether_they_are_applied() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    for (extra, applied) in [(&["--no-match"][..], false), (&[][..], true)] {
+        let mut args = vec!["play", "--no-tui", "--no-cache", "--duration", "1"];
+        args.extend_from_slice(extra);
+        let text = iemsim(&args, &stack.env());
+        let out = String::from_utf8_lossy(&text.stdout).into_owned();
+        assert!(
+            text.status.success(),
+            "{}",
+            String::from_utf8_lossy(&text.stderr)
+        );
+        let line = out.lines().find(|l| l.contains("exact loudness gains"));
+        let says = if applied {
+            "gliding over"
+        } else {
+            "not applied: loudness matching is off"
+        };
+        assert!(line.is_some_and(|l| l.contains(says)), "{extra:?}: {out}");
+        args.push("--json");
+        let json = iemsim(&args, &stack.env());
+        let event = String::from_utf8_lossy(&json.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|e| e["event"] == "exact_gains");
+        assert_eq!(
+            event.map(|e| e["applied"].clone()),
+            Some(applied.into()),
+            "{extra:?}"
+        );
+    }
+}
