@@ -296,23 +296,23 @@ fn read_sessions(path: &Path) -> Result<Sessions, AbxLogError> {
     })
 }
 
-/// Reads the whole file from the start, handing each whole record to `on_record` as it goes:
-/// `Ok(Err(why))` when it is not an ABX log. Reads positionally, so the append cursor is
-/// irrelevant; memory is bounded by [`MAX_LINE`].
+/// Reads the whole file from the start to its end, handing each whole record to `on_record` as it
+/// goes: `Ok(Err(why))` when it is not an ABX log. Reads until a read returns nothing, not up to
+/// the size the file reports: procfs and sysfs files report 0 yet have content. Reads
+/// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
 fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<Shape, String>> {
-    let len = file.metadata()?.len();
     let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
     let mut buf = Vec::new();
     let mut offset = 0u64;
     let mut number = 0usize;
-    while offset < len {
+    loop {
         number += 1;
         buf.clear();
         (&mut reader)
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)?;
         if buf.is_empty() {
-            break; // the file shrank meanwhile: what was read is all there is
+            break; // the end
         }
         let terminated = buf.last() == Some(&b'\n');
         let body = if terminated {

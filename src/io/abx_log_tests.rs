@@ -151,6 +151,16 @@ fn foreign_files_are_refused_and_left_untouched() {
     ));
 }
 
+/// procfs files report a size of 0 yet have content: they are read to their end and refused as
+/// foreign, not taken for an empty log (whose append would then fail with an I/O error).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_that_reports_size_zero_is_read_to_its_end() {
+    let p = Path::new("/proc/self/status");
+    assert_eq!(fs::metadata(p).unwrap().len(), 0, "procfs reports size 0");
+    assert!(matches!(check(p), Err(AbxLogError::NotALog { .. })));
+}
+
 #[test]
 fn missing_empty_and_valid_logs_are_appended_to() {
     let dir = tempfile::tempdir().unwrap();
