@@ -46,9 +46,13 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&entries)?)?;
         return Ok(());
     }
+    // A longer name (a user's file may name itself anything) goes on a line of its own, so one
+    // long name does not push every description to the right.
+    const MAX_NAME_COLUMNS: usize = 28;
     let width = all
         .iter()
         .map(|l| crate::ui::fmt::columns(&l.profile.name))
+        .filter(|&w| w <= MAX_NAME_COLUMNS)
         .max()
         .unwrap_or(0);
     // On a terminal, a description goes on under itself, not from the first column.
@@ -60,7 +64,12 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
         };
         let text = format!("{mark}{}", l.profile.description);
         let text = crate::ui::fmt::wrap(&text, width + 2, width + 2, columns);
-        outln!("{}  {text}", crate::ui::fmt::pad(&l.profile.name, width))?;
+        if crate::ui::fmt::columns(&l.profile.name) > width {
+            outln!("{}", l.profile.name)?;
+            outln!("{}  {text}", crate::ui::fmt::pad("", width))?;
+        } else {
+            outln!("{}  {text}", crate::ui::fmt::pad(&l.profile.name, width))?;
+        }
     }
     let per_iem = format!(
         "Per-IEM profiles ({} measured IEMs, e.g. iem:moondrop-ssr): iemsim profiles --iem",

@@ -121,9 +121,18 @@ fn user_profiles_are_listed_beside_the_builtins_and_a_bad_one_is_one_line() {
     // Named as another user file is: the message names that file. A hidden file is no profile.
     std::fs::write(folder.join("warm2.toml"), "name = \"WARM\"\n").unwrap();
     std::fs::write(folder.join(".hidden.toml"), "not = a profile").unwrap();
+    let long = "x".repeat(300);
+    std::fs::write(folder.join("long.toml"), format!("name = \"{long}\"\n")).unwrap();
     let o = iemsim(&["profiles"], d, Some(&config));
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
+    // A long name has a line of its own; the other descriptions stay where they were.
+    assert!(out.lines().any(|l| l == long), "{out}");
+    let ba = out.lines().find(|l| l.starts_with("ba ")).unwrap();
+    assert!(
+        ba.find(|c: char| c != ' ' && c != 'b' && c != 'a').unwrap() < 40,
+        "{ba}"
+    );
     assert!(
         out.lines()
             .any(|l| l.starts_with("warm") && l.contains("[user] A little more bass")),
