@@ -94,7 +94,7 @@ pub fn parse_with_lines(
     let definitions = filter_lines(text);
     let line_of_key = |name: &str| keys.get(name).copied().unwrap_or(1);
     let n_channels = capture_channels(&config, line_of_key("capture"), source)?;
-    let defs = config.filters.unwrap_or_default();
+    let defs = by_name(config.filters.unwrap_or_default(), &line_of_key, source)?;
     let order = filters_in_order(config.pipeline.as_deref(), &defs, n_channels, source)?;
     let name = config
         .title
@@ -125,6 +125,34 @@ pub fn parse_with_lines(
         }
     }
     Ok(b.finish(Some(n_channels)))
+}
+
+/// The filter definitions keyed by their names as text: CamillaDSP reads `1:` as the name "1"
+/// (a number key was left out, so a file of `1:` and `2:` applied nothing). A key that is no
+/// scalar (`~`, a list) names no filter: refused.
+fn by_name(
+    defs: Mapping,
+    line_of_key: &dyn Fn(&str) -> usize,
+    source: &str,
+) -> Result<Mapping, ProfileFileError> {
+    defs.into_iter()
+        .map(|(key, def)| {
+            let name = match &key {
+                Value::String(_) => return Ok((key, def)),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(ProfileFileError::field(
+                        source,
+                        line_of_key("filters"),
+                        "filters",
+                        "a filter's name is not text".into(),
+                    ))
+                }
+            };
+            Ok((Value::String(name), def))
+        })
+        .collect()
 }
 
 /// The YAML as a [`Config`], after the nesting check; a syntax error names its line.
@@ -312,7 +340,11 @@ fn convert(
     source: &str,
 ) -> Result<Converted, ProfileFileError> {
     let err = |field: &str, message: String| {
-        ProfileFileError::field(source, line, format!("filters.{name}.{field}"), message)
+        let at = match field {
+            "" => format!("filters.{name}"),
+            _ => format!("filters.{name}.{field}"),
+        };
+        ProfileFileError::field(source, line, at, message)
     };
     let def = defs.get(Value::String(name.to_string())).ok_or_else(|| {
         err(

@@ -379,6 +379,32 @@ fn camilladsp_refusals() {
     assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
 }
 
+/// CamillaDSP reads a key `1:` as the name "1": such filters are applied, with or without a
+/// pipeline naming them (they were left out: a file of them applied nothing, exit 0).
+#[test]
+fn camilladsp_filters_named_by_numbers_are_applied() {
+    let f = "filters:\n  1:\n    type: Biquad\n    parameters: {type: Peaking, freq: 100, gain: 6, q: 1}\n  \
+        2:\n    type: Biquad\n    parameters: {type: Peaking, freq: 1000, gain: 3, q: 1}\n";
+    let p = Format::CamillaDsp.parse(f, "c.yml").expect("parses");
+    assert_eq!(
+        p.filters,
+        [
+            FilterSpec::new(Peaking, 100.0, 6.0, 1.0),
+            FilterSpec::new(Peaking, 1000.0, 3.0, 1.0)
+        ]
+    );
+    let piped = format!("{f}pipeline:\n  - type: Filter\n    names: [\"2\"]\n");
+    let p = Format::CamillaDsp.parse(&piped, "c.yml").expect("parses");
+    assert_eq!(p.filters, [FilterSpec::new(Peaking, 1000.0, 3.0, 1.0)]);
+    let e = err_text(Format::CamillaDsp.parse(&f.replace("  1:", "  ~:"), "c.yml"));
+    assert!(e.contains("a filter's name is not text"), "{e}");
+    let e = err_text(Format::CamillaDsp.parse(&piped.replace("[\"2\"]", "[b]"), "c.yml"));
+    assert!(
+        e.contains("filters.b:") && !e.contains("filters.b.:"),
+        "{e}"
+    );
+}
+
 /// Every kind, numbers that have no short decimal form, a preamp and text needing escapes.
 fn awkward() -> Profile {
     Profile {
