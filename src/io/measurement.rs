@@ -64,7 +64,16 @@ fn profile_instead(first: &str) -> Option<&'static str> {
     let lower = first.to_ascii_lowercase();
     let word = |w: &str| lower.starts_with(w);
     // `filters:` (CamillaDSP) before `Filter 1:` (Equalizer APO), which it starts like.
-    if word("pipeline:") || word("filters:") || word("devices:") || word("---") {
+    // `title:` and `description:` open the files iemsim writes.
+    let yaml = [
+        "pipeline:",
+        "filters:",
+        "devices:",
+        "---",
+        "title:",
+        "description:",
+    ];
+    if yaml.into_iter().any(word) {
         Some("a CamillaDSP configuration")
     } else if word("graphiceq:") {
         Some("an Equalizer APO GraphicEQ (AutoEq's GraphicEQ.txt: an EQ curve)")
@@ -182,9 +191,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         .map(|(i, l)| (i + 1, l.trim().trim_start_matches('\u{feff}')))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
         .collect();
-    let first = first_row(&rows, path)?;
-    let sep = separator(first);
-    let header = split(first, sep);
+    // Excel's `sep=;` line names the separator; the header follows it.
+    let (sep_line, rows) = match rows.split_first() {
+        Some((&(_, l), rest)) if l.len() == 5 && l.to_ascii_lowercase().starts_with("sep=") => {
+            (l.chars().nth(4), rest)
+        }
+        _ => (None, &rows[..]),
+    };
+    let first = first_row(rows, path)?;
+    let sep = sep_line.unwrap_or_else(|| separator(first));
+    // Quoted names (`"frequency","raw"`) are names as much as quoted values are values.
+    let header: Vec<&str> = split(first, sep)
+        .into_iter()
+        .map(|c| c.trim_matches('"'))
+        .collect();
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
     let (freq_col, level_col) = if has_header {
         columns(&header).map_err(|problem| line_err(rows[0].0, problem))?
@@ -334,9 +354,12 @@ fn columns(header: &[&str]) -> Result<(usize, usize), String> {
 /// into more fields than there are columns: AutoEq's grid as `20,7,76` (20 Hz, 7.76 dB) reads as
 /// 20 Hz, 7 dB and a third column. Refused (line, problem) when rows disagree in their number of
 /// values (`1000,0,06` beside `2000,1`), or when every row has three and the third is a decimal
-/// part, not a column: all unsigned digits, one with a leading zero (`06`), and no decimal point
-/// anywhere. A real third column (phase in degrees, as REW writes) has signs or decimal points
-/// and numbers are never written with a leading zero, so that test cannot refuse one.
+/// part, not a column: the second and third values have no decimal point, every third is
+/// unsigned digits, and one has a leading zero (`06`) or all have the same number of digits
+/// (`7,4`, `-9,7`: levels to one decimal, which never show a leading zero). A real third column
+/// (phase in degrees, as REW writes) has signs or decimal points, and whole numbers of one width
+/// throughout are no plausible measurement column; the frequency may have a decimal point
+/// (`20.00,7,37`).
 fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, String)> {
     let hint = "decimal commas? With those, separate the columns with `;` or tabs";
     fn values(row: &str) -> Vec<&str> {
@@ -358,30 +381,50 @@ fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, S
             ));
         }
     }
-    if n != 3 || rows.iter().any(|(_, r)| r.contains('.')) {
+    if n != 3 {
+        return Ok(());
+    }
+    let levels = rows.iter().map(|&(_, row)| values(row));
+    if levels
+        .clone()
+        .any(|v| v[1..].iter().any(|c| c.contains('.')))
+    {
         return Ok(());
     }
     let thirds: Vec<(usize, &str)> = rows
         .iter()
-        .map(|&(line, row)| (line, values(row).get(2).map_or("", |t| t.trim_matches('"'))))
+        .zip(levels)
+        .map(|(&(line, _), v)| (line, v[2].trim_matches('"')))
         .collect();
     // `thirds` is never empty (`rows` is not); a decimal part is never signed.
-    let fractions = thirds
+    if !thirds
         .iter()
-        .all(|(_, t)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()));
-    match thirds
+        .all(|(_, t)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Ok(());
+    }
+    let (first_line, width) = (thirds[0].0, thirds[0].1.len());
+    let (line, why) = match thirds
         .iter()
         .find(|(_, t)| t.len() > 1 && t.starts_with('0'))
     {
-        Some(&(line, t)) if fractions => Err((
-            line,
-            format!(
-                "'{t}' is a decimal part, not a third column (no third value has a sign or a \
-                 decimal point, this one a leading zero): {hint}"
-            ),
-        )),
-        _ => Ok(()),
-    }
+        Some(&(line, t)) => (line, format!("'{t}' has a leading zero")),
+        None if thirds.iter().all(|(_, t)| t.len() == width) => (
+            first_line,
+            match width {
+                1 => "every third value has one digit".to_string(),
+                _ => format!("every third value has {width} digits"),
+            },
+        ),
+        None => return Ok(()),
+    };
+    Err((
+        line,
+        format!(
+            "the third values are decimal parts, not a column (no sign or decimal point, and \
+             {why}): {hint}"
+        ),
+    ))
 }
 
 fn split(line: &str, sep: char) -> Vec<&str> {
@@ -430,6 +473,18 @@ mod tests {
             rows(12, |f, v| format!("{f},99,{v},7"))
         );
         assert_eq!(p(&more).unwrap(), m);
+        // Quoted names: `"raw"` is the level, not the last column (a flat target was fitted).
+        let quoted = format!(
+            "\"frequency\",\"raw\",\"target (dB)\"\n{}",
+            rows(12, |f, v| format!("\"{f}\",\"{v}\",\"0\""))
+        );
+        assert_eq!(p(&quoted).unwrap(), m);
+        // Excel's separator line before the header.
+        let excel = format!(
+            "sep=;\nFrequency;Raw\n{}",
+            rows(12, |f, v| format!("{f};{v}").replace('.', ","))
+        );
+        assert_eq!(p(&excel).unwrap(), m);
         let no_header = rows(12, |f, v| format!("{f}\t{v}"));
         assert_eq!(p(&no_header).unwrap(), m);
         let semi = format!(
@@ -562,10 +617,23 @@ mod tests {
             1019,0,12\n1136,1,00\n1148,1,09\n19956,-22,65\n";
         let e = p(autoeq).unwrap_err().to_string();
         assert!(
-            e.contains("m.csv, line 5: '01' is a decimal part, not a third column (no third")
+            e.contains("m.csv, line 5: the third values are decimal parts, not a column (no sign")
+                && e.contains("'01' has a leading zero")
                 && e.contains("decimal commas?"),
             "{e}"
         );
+        // Levels to one decimal show no leading zero, but every decimal part is one digit; the
+        // frequency may have its own decimal point.
+        for one in [
+            "20,4,6\n50,2,1\n100,-1,5\n1000,0,0\n20000,-9,7\n",
+            "20.00,7,37\n25.50,7,12\n",
+        ] {
+            let e = p(one).unwrap_err().to_string();
+            assert!(
+                e.contains("line 1: the third values are decimal parts"),
+                "{e}"
+            );
+        }
         // A level that happens to be whole (`1000,5`) among the others.
         let mixed = "20,7,76\n21,7,78\n1000,5\n1100,5,12\n";
         let e = p(mixed).unwrap_err().to_string();
@@ -582,12 +650,14 @@ mod tests {
             .join("\n");
         let m = p(&whole).unwrap();
         assert_eq!((m.freqs_hz[1], m.db[1]), (40.0, 81.0));
-        // Two digits everywhere but no leading zero: nothing says decimal part.
+        // Two digits everywhere: decimal parts written to two places, though none of these has
+        // a leading zero; whole numbers of one width are no measurement's column.
         let two = (0..12)
             .map(|i| format!("{},{},{}", 20 * (i + 1), 80 + i, 10 + i))
             .collect::<Vec<_>>()
             .join("\n");
-        assert!(p(&two).is_ok());
+        let e = p(&two).unwrap_err().to_string();
+        assert!(e.contains("every third value has 2 digits"), "{e}");
     }
 
     /// A CR-only CSV (classic Mac OS) said "only 0 data points": one line, the header.
@@ -626,6 +696,10 @@ mod tests {
             ),
             ("name = \"x\"\ndescription = \"y\"\n", "iemsim profile"),
             ("filters:\n  a:\n    type: Biquad\n", "CamillaDSP"),
+            (
+                "# Written by iemsim\ntitle: \"x\"\ndescription: \"\"\n",
+                "CamillaDSP",
+            ),
             ("GraphicEQ: 20 -2.0; 21 -2.1; 22 -2.2\n", "GraphicEQ"),
         ] {
             let e = p(text).unwrap_err().to_string();
