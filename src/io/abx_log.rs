@@ -19,7 +19,8 @@
 //! fragment without a '\n' at the end of the file. The rule, which never destroys anything that
 //! is not ours: the fragment is cut off before appending only when every line before it is a
 //! record AND the fragment begins the way every record iemsim writes begins,
-//! [`RECORD_START`] (`{"time":"`), or is a shorter piece of that beginning. Holding the lock,
+//! [`RECORD_START`] (`{"time":"`), or is a shorter piece of that beginning, AND is not a whole
+//! JSON value (another program's log line may begin the same way: it is foreign). Holding the lock,
 //! the fragment cannot be a write still in progress (its writer is dead and released the lock).
 //! A last line without '\n' that is a whole record (an edited file) is kept and the new record
 //! starts on a line of its own; any other last line is refused like any foreign line.
@@ -341,7 +342,9 @@ fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<
         // The last line, without '\n'.
         return Ok(Ok(if is_record || blank {
             Shape::UnterminatedRecord
-        } else if body.starts_with(RECORD_START) || RECORD_START.starts_with(body) {
+        } else if (body.starts_with(RECORD_START) || RECORD_START.starts_with(body))
+            && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
+        {
             Shape::TornRecord {
                 complete_len: start,
             }

@@ -127,6 +127,15 @@ fn foreign_files_are_refused_and_left_untouched() {
             format!("{good}\nhello").into_bytes(),
         ),
         ("blank-then-text", format!("{good}\n\nhello\n").into_bytes()),
+        // Another program's log line begins as a record does: whole JSON, so not a torn record.
+        (
+            "app.json",
+            b"{\"time\":\"2024-01-01T00:00:00Z\",\"level\":\"info\"}".to_vec(),
+        ),
+        (
+            "log-then-app-line",
+            format!("{good}\n{{\"time\":\"2024\",\"msg\":\"x\"}}").into_bytes(),
+        ),
     ];
     for (name, bytes) in cases {
         let p = dir.path().join(name);
