@@ -127,6 +127,11 @@ pub struct AbxRecord {
     /// comparison, and `--summary` does not pool them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headphones: Option<String>,
+    /// The SHA-256 (hex) of what each side applies (preamp and filters, as heard): two profiles
+    /// of one name (two files called `eq.txt`, a file named like a built-in) are told apart,
+    /// and `--summary` does not pool them. Absent in logs written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters_sha256: Option<[String; 2]>,
 }
 
 /// `<data dir>/iemsim/abx-log.jsonl`, e.g. `~/.local/share/iemsim/abx-log.jsonl` on Linux.

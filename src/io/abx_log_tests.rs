@@ -25,6 +25,7 @@ fn record(k: u32) -> AbxRecord {
         completed: false,
         seed: None,
         headphones: None,
+        filters_sha256: None,
     }
 }
 

@@ -280,7 +280,7 @@ fn answers_from_a_file_and_from_stdin() {
     let wav = make_wav(dir.path());
     let log = dir.path().join("log.jsonl");
     let (wav_s, log_s) = (wav.to_str().unwrap(), log.to_str().unwrap());
-    fs::write(dir.path().join("answers.txt"), "A b\nB\n a,").unwrap();
+    fs::write(dir.path().join("answers.txt"), "\u{feff}A b\nB\n a,").unwrap();
     let o = iemsim(
         &[
             "abx",
@@ -323,6 +323,39 @@ fn answers_from_a_file_and_from_stdin() {
     assert!(lines
         .iter()
         .all(|r| r["completed"] == true && r.get("seed").is_none()));
+}
+
+/// A profile file named like a built-in is named as given, on screen and in the log, and the
+/// log tells the two apart by their filters.
+#[test]
+fn two_profiles_of_one_name_are_named_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = make_wav(dir.path());
+    let log = dir.path().join("log.jsonl");
+    fs::create_dir(dir.path().join("x")).unwrap();
+    fs::write(
+        dir.path().join("x/ba.txt"),
+        "Filter 1: ON PK Fc 500 Hz Gain 6 dB Q 1\n",
+    )
+    .unwrap();
+    let args = ["abx", wav.to_str().unwrap(), "--no-tui", "--trials", "2"];
+    let mut args = args.to_vec();
+    args.extend(["-a", "x/ba.txt", "-b", "ba", "--answers", "a,b"]);
+    args.extend(["--log", log.to_str().unwrap()]);
+    let o = iemsim(&args, dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.starts_with("ABX: A = x/ba.txt, B = ba on"), "{out}");
+    let r = &log_lines(&log)[0];
+    assert_eq!(
+        (&r["profile_a"], &r["profile_b"]),
+        (&"x/ba.txt".into(), &"ba".into())
+    );
+    let hashes = r["filters_sha256"].as_array().unwrap();
+    assert!(
+        hashes[0] != hashes[1] && hashes[0].as_str().unwrap().len() == 64,
+        "{r}"
+    );
 }
 
 #[test]

@@ -32,6 +32,7 @@ fn record(a: &str, b: &str, k: u32, n: u32, completed: bool, sha: &str) -> AbxRe
         completed,
         seed: None,
         headphones: None,
+        filters_sha256: None,
     }
 }
 
@@ -72,6 +73,39 @@ fn sessions_through_other_headphones_are_not_pooled() {
     let p = &s.pairs[1];
     assert_eq!(p.headphones.as_deref(), Some("/eq/hd600.txt"));
     assert_eq!((p.k, p.n, p.sessions), (20, 32, 2));
+}
+
+/// Two files called `eq.txt` hold different filters: their sessions are not one comparison,
+/// though the names agree (they were pooled into one score).
+#[test]
+fn profiles_of_one_name_with_other_filters_are_not_pooled() {
+    let with = |a: &str, b: &str| {
+        let mut r = record("eq", "ba", 10, 16, true, "h");
+        r.filters_sha256 = Some([a.into(), b.into()]);
+        r
+    };
+    let mut swapped = with("ba0", "eq1");
+    (swapped.profile_a, swapped.profile_b) = ("ba".into(), "eq".into());
+    let s = summarise(&[with("eq1", "ba0"), with("eq2", "ba0"), swapped]);
+    assert_eq!(s.pairs.len(), 2);
+    assert_eq!(
+        (s.pairs[0].sessions, s.pairs[0].n),
+        (2, 32),
+        "eq1/ba0 in either order"
+    );
+    assert_eq!(s.pairs[1].filters_sha256.as_ref().unwrap()[0], "eq2");
+    assert_eq!((s.pairs[1].sessions, s.pairs[1].n), (1, 16));
+}
+
+/// An edited `"completed": true` beside fewer trials than planned is not a completed session.
+#[test]
+fn a_session_short_of_its_planned_trials_is_not_completed() {
+    let mut short = record("ba", "dd", 1, 1, true, "h");
+    short.trials_planned = 5;
+    let s = summarise(&[short, record("ba", "dd", 3, 4, true, "h")]);
+    assert!(!s.sessions[0].completed);
+    assert_eq!((s.abandoned, s.recounted), (1, 1));
+    assert_eq!((s.pairs[0].k, s.pairs[0].n), (3, 4));
 }
 
 #[test]

@@ -128,8 +128,14 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
     // never of a profile other than the one it names.
     let rate = Some(f64::from(info.sample_rate));
-    let profile_a = super::resolve_through(hp.as_ref(), &args.pair.a, rate)?;
-    let profile_b = super::resolve_through(hp.as_ref(), &args.pair.b, rate)?;
+    let mut profile_a = super::resolve_through(hp.as_ref(), &args.pair.a, rate)?;
+    let mut profile_b = super::resolve_through(hp.as_ref(), &args.pair.b, rate)?;
+    // Two of one name (`x/ba.txt` and the built-in `ba`) are named as given, on screen and in
+    // the log: "A = ba, B = ba" said nothing.
+    if profile_a.name.eq_ignore_ascii_case(&profile_b.name) {
+        profile_a.name.clone_from(&args.pair.a);
+        profile_b.name.clone_from(&args.pair.b);
+    }
     // A built-in's filter above Nyquist is dropped with the warning every command gives.
     for p in [&profile_a, &profile_b] {
         for d in p.dropped(f64::from(info.sample_rate)) {
@@ -163,16 +169,27 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     })
 }
 
+/// The SHA-256 (hex) of what `profile` applies, as the log records it: its preamp, filters and
+/// per-channel filters, whatever its name.
+fn filters_sha256(profile: &Profile) -> String {
+    use sha2::Digest;
+    let what = (profile.preamp_db, &profile.filters, &profile.channels);
+    // Plain numbers and strings: serialising cannot fail; an empty text would still hash.
+    let text = serde_json::to_vec(&what).unwrap_or_default();
+    hex(&sha2::Sha256::digest(text))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The SHA-256 of the input (of the built-in sample's bytes when that is the input), as the
 /// log records it.
 pub fn input_sha256(input: &Path) -> Result<String> {
     Ok(match crate::io::decode::builtin::bytes(input) {
         Some(bytes) => {
             use sha2::Digest;
-            sha2::Sha256::digest(bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            hex(&sha2::Sha256::digest(bytes))
         }
         None => abx_log::sha256_file(input)?,
     })
@@ -257,6 +274,8 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
 /// screen's keys take them: "a,b, B\n2". An empty field between commas ("a,,b") is refused: it
 /// would move every later answer onto the trial before its own.
 pub fn parse_answers(text: &str) -> std::result::Result<Vec<Choice>, String> {
+    // Notepad's byte-order mark is no part of the first answer.
+    let text = text.trim_start_matches('\u{feff}');
     if text.split(',').all(|f| f.trim().is_empty()) {
         return Err("no answers given (expected a list like a,b,b,a)".into());
     }
@@ -395,6 +414,10 @@ pub fn finish_session(
         completed: session.finished(),
         seed: setup.seed,
         headphones: setup.headphones.clone(),
+        filters_sha256: Some([
+            filters_sha256(&setup.profile_a),
+            filters_sha256(&setup.profile_b),
+        ]),
     };
     let logged = abx_log::append(&setup.log_path, &record).map_err(Into::into);
     (record, logged)

@@ -6,8 +6,10 @@
 //! by P(X ≥ k), X ~ Binomial(n, 1/2) — not by combining the sessions' p-values, which would
 //! not be a p-value of anything. Only completed sessions are pooled, as only completed sessions
 //! get a verdict (stopping early when ahead makes a score look better than it is); abandoned
-//! ones are listed and marked. A pair is the same two profiles in either order, heard through
-//! the same headphone correction (or none).
+//! ones are listed and marked. A pair is the same two profiles in either order (the same names,
+//! and the same filters where the log records them), heard through the same headphone
+//! correction (or none). A name logged with different filters is shown with the start of its
+//! filters' hash (`eq #3fa2c1`).
 
 use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
@@ -25,9 +27,12 @@ pub struct SessionRow {
     pub profile_b: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headphones: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters_sha256: Option<[String; 2]>,
     pub k: u32,
     pub n: u32,
     pub p_value: f64,
+    /// Logged as completed, with every planned trial answered (an edited flag is not trusted).
     pub completed: bool,
 }
 
@@ -39,6 +44,9 @@ pub struct PairRow {
     /// The headphone correction they were heard through.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub headphones: Option<String>,
+    /// The filters' hashes of the two profiles, in the order of `profiles`, when logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filters_sha256: Option<[String; 2]>,
     pub sessions: usize,
     /// Distinct input files among those sessions.
     pub files: usize,
@@ -69,6 +77,17 @@ fn recount(r: &AbxRecord) -> (u32, u32, f64) {
     (k, n, binomial_p_at_least(k, n, 0.5))
 }
 
+/// Whether a session was completed: logged so and every planned trial answered.
+fn completed(r: &AbxRecord) -> bool {
+    r.completed && r.trials.len() == r.trials_planned as usize
+}
+
+/// Side `i`'s (name, filters hash) of a record.
+fn side(r: &AbxRecord, i: usize) -> (&str, Option<&str>) {
+    let name = if i == 0 { &r.profile_a } else { &r.profile_b };
+    (name, r.filters_sha256.as_ref().map(|h| h[i].as_str()))
+}
+
 /// Tables the sessions in log order and pools the completed ones per unordered profile pair
 /// (pairs in order of first appearance).
 pub fn summarise(records: &[AbxRecord]) -> Summary {
@@ -80,6 +99,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
             (r.k, r.n) != (k, n)
                 || (r.p_value - p).abs() > 1e-9
                 || r.trials.iter().any(|t| t.correct != (t.hidden == t.answer))
+                || r.completed != completed(r)
         })
         .count();
     let sessions = records
@@ -91,18 +111,23 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
             profile_a: r.profile_a.clone(),
             profile_b: r.profile_b.clone(),
             headphones: r.headphones.clone(),
+            filters_sha256: r.filters_sha256.clone(),
             k,
             n,
             p_value,
-            completed: r.completed,
+            completed: completed(r),
         })
         .collect();
     let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
-    for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| r.completed) {
+    for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| completed(r)) {
         let same = |p: &PairRow| {
+            let of = |i: usize| {
+                let hash = p.filters_sha256.as_ref().map(|h| h[i].as_str());
+                (p.profiles[i].as_str(), hash)
+            };
             p.headphones == r.headphones
-                && ((p.profiles[0] == r.profile_a && p.profiles[1] == r.profile_b)
-                    || (p.profiles[0] == r.profile_b && p.profiles[1] == r.profile_a))
+                && ((of(0), of(1)) == (side(r, 0), side(r, 1))
+                    || (of(0), of(1)) == (side(r, 1), side(r, 0)))
         };
         let at = match pairs.iter().position(|(p, _)| same(p)) {
             Some(i) => i,
@@ -111,6 +136,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
                     PairRow {
                         profiles: [r.profile_a.clone(), r.profile_b.clone()],
                         headphones: r.headphones.clone(),
+                        filters_sha256: r.filters_sha256.clone(),
                         sessions: 0,
                         files: 0,
                         k: 0,
@@ -143,7 +169,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
     Summary {
         sessions,
         pairs,
-        abandoned: records.iter().filter(|r| !r.completed).count(),
+        abandoned: records.iter().filter(|r| !completed(r)).count(),
         recounted,
     }
 }
@@ -193,12 +219,13 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
     )?;
     outln!()?;
     let files: Vec<String> = s.sessions.iter().map(|r| file_name(&r.file)).collect();
+    let label = Labels::of(s);
     let pairs: Vec<String> = s
         .sessions
         .iter()
         .map(|r| {
-            let pair = format!("{} / {}", printable(&r.profile_a), printable(&r.profile_b));
-            pair + &through(r.headphones.as_deref())
+            let [a, b] = label.pair([&r.profile_a, &r.profile_b], r.filters_sha256.as_ref());
+            format!("{a} / {b}") + &through(r.headphones.as_deref())
         })
         .collect();
     let fw = files.iter().map(|f| width(f)).max().unwrap_or(4).max(4);
@@ -225,10 +252,9 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         outln!()?;
         outln!("pooled per pair (completed sessions; every answered trial counts once):")?;
         for p in &s.pairs {
+            let [a, b] = label.pair([&p.profiles[0], &p.profiles[1]], p.filters_sha256.as_ref());
             outln!(
-                "  {} / {}{}: {} on {}, {}/{} correct, p = {}{}",
-                printable(&p.profiles[0]),
-                printable(&p.profiles[1]),
+                "  {a} / {b}{}: {} on {}, {}/{} correct, p = {}{}",
                 through(p.headphones.as_deref()),
                 crate::ui::fmt::count(p.sessions, "session"),
                 crate::ui::fmt::count(p.files, "file"),
@@ -259,6 +285,45 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         outln!("the log ends in a cut-off line (a session killed while writing): skipped")?;
     }
     Ok(())
+}
+
+/// Profile names as shown: a name logged with different filters gets the start of its filters'
+/// hash (`eq #3fa2c1`), so pairs that are not pooled do not look the same.
+struct Labels<'a> {
+    ambiguous: Vec<&'a str>,
+}
+
+impl<'a> Labels<'a> {
+    fn of(s: &'a Summary) -> Self {
+        let mut seen: Vec<(&str, Option<&str>)> = Vec::new();
+        for r in &s.sessions {
+            for (i, name) in [&r.profile_a, &r.profile_b].into_iter().enumerate() {
+                let hash = r.filters_sha256.as_ref().map(|h| h[i].as_str());
+                if !seen.contains(&(name, hash)) {
+                    seen.push((name, hash));
+                }
+            }
+        }
+        let ambiguous = seen
+            .iter()
+            .filter(|(n, _)| seen.iter().filter(|(m, _)| m == n).count() > 1)
+            .map(|(n, _)| *n)
+            .collect();
+        Labels { ambiguous }
+    }
+
+    fn pair(&self, names: [&str; 2], hashes: Option<&[String; 2]>) -> [String; 2] {
+        [0, 1].map(|i| {
+            let name = printable(names[i]);
+            match hashes.map(|h| &h[i]) {
+                Some(h) if self.ambiguous.contains(&names[i]) => {
+                    format!("{name} #{}", printable(h.get(..6).unwrap_or(h)))
+                }
+                None if self.ambiguous.contains(&names[i]) => format!("{name} #?"),
+                _ => name,
+            }
+        })
+    }
 }
 
 /// `2026-12-05T13:40:12.345Z` → `2026-12-05 13:40`; anything else as it is (escaped).
