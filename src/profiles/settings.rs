@@ -51,6 +51,22 @@ pub fn path() -> Result<PathBuf, SettingsError> {
         .ok_or(SettingsError::NoFolder)
 }
 
+/// The file a symbolic link leads to (a dotfiles manager links `config.toml` into place): the
+/// new settings are written there, as an editor would, not over the link. At most 40 links, as
+/// the kernel follows; a loop is left to fail where it is.
+fn through_links(mut path: PathBuf) -> PathBuf {
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    path
+}
+
 /// The remembered settings; none when the file does not exist.
 pub fn load() -> Result<Settings, SettingsError> {
     let path = path()?;
@@ -88,7 +104,7 @@ pub fn load() -> Result<Settings, SettingsError> {
 /// Writes `s` (creating the config folder), replacing the file atomically.
 pub fn save(s: &Settings) -> Result<(), SettingsError> {
     use std::io::Write;
-    let path = path()?;
+    let path = through_links(path()?);
     let io = |what, source| SettingsError::Io {
         path: path.clone(),
         what,

@@ -196,6 +196,26 @@ fn config_remembers_forgets_and_is_overridden() {
     assert_eq!(j["profile"]["filters"].as_array().unwrap().len(), 8);
 }
 
+/// A `config.toml` that is a link into a dotfiles folder is written through, not replaced by a
+/// file of its own (the dotfiles copy kept the old setting).
+#[cfg(unix)]
+#[test]
+fn config_writes_through_a_linked_config_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let dotfiles = tempfile::tempdir().expect("tmp");
+    let real = dotfiles.path().join("config.toml");
+    std::fs::write(&real, "headphone-target = \"harman\"\n").unwrap();
+    std::os::unix::fs::symlink(&real, d.join("config.toml")).unwrap();
+    ok(iemsim(
+        d,
+        &["config", "set", "headphone-target", "diffuse-field"],
+    ));
+    assert!(d.join("config.toml").is_symlink());
+    let toml = std::fs::read_to_string(&real).unwrap();
+    assert!(toml.contains("diffuse-field"), "{toml}");
+}
+
 /// Every target name the check accepts is remembered as that name: `harman` and `diffuse-field`
 /// were saved as paths in the current folder (exit 0), and every later command with a remembered
 /// `.csv` correction then failed with "no such target".
