@@ -245,27 +245,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
             .ok_or_else(|| line_err(line, format!("'{}' is not a frequency", cols[freq_col])))?;
         let v = number(cols[level_col], sep)
             .ok_or_else(|| line_err(line, format!("'{}' is not a level in dB", cols[level_col])))?;
-        if !(f > 0.0 && f.is_finite()) {
-            return Err(line_err(
-                line,
-                format!("frequency {} is not positive", Num(f)),
-            ));
-        }
-        if f > MAX_FREQ_HZ {
-            return Err(line_err(
-                line,
-                format!("frequency {} Hz is not audio (above 1 MHz)", Num(f)),
-            ));
-        }
-        if v.abs() > MAX_LEVEL_DB {
-            return Err(line_err(
-                line,
-                format!(
-                    "level {} dB is not a sound level (more than {MAX_LEVEL_DB} dB from 0)",
-                    Num(v)
-                ),
-            ));
-        }
+        check_point(f, v).map_err(|problem| line_err(line, problem))?;
         if freqs_hz.last().is_some_and(|&prev| f <= prev) {
             return Err(line_err(
                 line,
@@ -285,6 +265,25 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         });
     }
     Ok(Measurement { freqs_hz, db })
+}
+
+/// A frequency in audio's range (above 0, up to 1 MHz) and a level that can be a sound's.
+fn check_point(f: f64, v: f64) -> Result<(), String> {
+    if !(f > 0.0 && f.is_finite()) {
+        Err(format!("frequency {} is not positive", Num(f)))
+    } else if f > MAX_FREQ_HZ {
+        Err(format!(
+            "frequency {} Hz is not audio (above 1 MHz)",
+            Num(f)
+        ))
+    } else if v.abs() > MAX_LEVEL_DB {
+        Err(format!(
+            "level {} dB is not a sound level (more than {MAX_LEVEL_DB} dB from 0)",
+            Num(v)
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 fn separator(line: &str) -> char {
