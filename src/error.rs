@@ -31,7 +31,7 @@ pub enum Class {
     Machine,
     /// Stopped by this signal after cleaning up: exit 128 + the signal.
     Interrupted(i32),
-    /// Some files of a batch failed, each already reported: the first failure's exit code.
+    /// Some files of a batch failed, each already reported: 1 when one was the machine's, else 2.
     Batch(u8),
 }
 
@@ -129,9 +129,19 @@ impl Error {
     }
 
     /// Some files of a batch failed, each already reported on its own line: one summary line
-    /// (not the first error again), exiting with the first failure's code.
-    pub fn batch(message: impl Into<String>, first: &Error) -> Self {
-        Self::new(Class::Batch(first.exit_code()), message)
+    /// (not the first error again), exiting with `decisive`'s code (see [`Self::decisive`]).
+    pub fn batch(message: impl Into<String>, decisive: &Error) -> Self {
+        Self::new(Class::Batch(decisive.exit_code()), message)
+    }
+
+    /// Of a batch's failure so far and a new one, the one whose exit code the batch takes: the
+    /// first of the machine's (a full disk: try again, exit 1), else the first (fix the input,
+    /// exit 2), whatever order the files failed in.
+    pub fn decisive(so_far: Option<Error>, new: Error) -> Error {
+        match so_far {
+            Some(e) if e.class == Class::Machine || new.class != Class::Machine => e,
+            _ => new,
+        }
     }
 
     /// `err` (and its causes) as an error of `class` about `subject`.
@@ -319,6 +329,24 @@ mod tests {
 
     fn p(s: &str) -> PathBuf {
         PathBuf::from(s)
+    }
+
+    /// A batch exits 1 when any file failed for the machine, whichever failed first.
+    #[test]
+    fn a_batch_takes_the_machines_failure_whatever_the_order() {
+        let input = || Error::input(Path::new("a.wav"), "not audio");
+        let machine = || Error::machine("No space left on device");
+        let code = |errors: Vec<Error>| {
+            let e = errors
+                .into_iter()
+                .fold(None, |d, e| Some(Error::decisive(d, e)));
+            Error::batch("failed", &e.unwrap()).exit_code()
+        };
+        assert_eq!(code(vec![input(), machine(), input()]), 1);
+        assert_eq!(code(vec![machine(), input()]), 1);
+        assert_eq!(code(vec![input(), input()]), 2);
+        let first = Error::decisive(Some(machine()), Error::machine("second"));
+        assert!(first.to_string().contains("No space"), "{first}");
     }
     fn full() -> IoError {
         IoError::new(ErrorKind::StorageFull, "No space left on device")

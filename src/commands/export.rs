@@ -7,7 +7,7 @@ use crate::commands::out::outln;
 use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::Error;
-use crate::error::Result;
+use crate::error::{Context, Result};
 use crate::io::{Container, Decoder, Target};
 use crate::render::export::{
     export_matched, not_complete, ExportError, ExportOptions, OutputReport, Watch,
@@ -85,7 +85,8 @@ impl Watch for Bars<'_> {
 static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub fn run(args: &ExportArgs) -> Result<()> {
-    let result = export(args);
+    let mut listed = Vec::new();
+    let result = export(args, &mut listed);
     // A --json run that failed before its report (an input refused as it opens, an output in
     // the way): the report says so too, in `failed`; stdout was empty.
     if let (Err(e), true) = (&result, args.report.json) {
@@ -93,13 +94,15 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             let input = input_or_default(args.input.as_deref()).unwrap_or_default();
             let failed = [Failed::of(input, e)];
             let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
-            print_json(&[], &[], &failed, to_stdout)?;
+            // A folder's entries left out are part of the report whatever else failed.
+            print_json(&[], &listed, &failed, to_stdout)?;
         }
     }
     result
 }
 
-fn export(args: &ExportArgs) -> Result<()> {
+/// `listed`: a folder's entries left out, as soon as they are known (for `run`'s report).
+fn export(args: &ExportArgs, listed: &mut Vec<Skipped>) -> Result<()> {
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     // Stopped before anything is planned: `--json` still gets its (empty) report.
@@ -120,6 +123,10 @@ fn export(args: &ExportArgs) -> Result<()> {
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
+    listed.clone_from(&skipped);
+    if inputs.is_empty() {
+        return Err(nothing_to_export(&input, &skipped));
+    }
     let mut plan = plan_outputs(args, &inputs, &profiles, &labels, container);
     check_collisions(&plan)?;
     let resumed = if args.skip_existing {
@@ -164,8 +171,8 @@ fn export(args: &ExportArgs) -> Result<()> {
     );
     // Every output is named and recorded: the run's own report follows.
     last_words.clear();
-    let (reports, first_error, failed) = outcome?;
-    let first_error = match first_error {
+    let (reports, exit_error, failed) = outcome?;
+    let exit_error = match exit_error {
         // A single input's error is the command's, with its own exit code (after the outputs
         // it did write, which the report lists).
         Some(e) if !folder => {
@@ -193,12 +200,13 @@ fn export(args: &ExportArgs) -> Result<()> {
         let skipped = [&skipped[..], &kept_outputs(args, &plan, &reports, &failed)].concat();
         print_json(&reports, &skipped, &failed, to_stdout)?;
     }
-    batch_result(first_error, failed.len(), inputs.len())
+    batch_result(exit_error, failed.len(), inputs.len())
 }
 
-/// A folder run's result: its first failure (for the exit code) behind the count of failures.
-fn batch_result(first_error: Option<Error>, failures: usize, inputs: usize) -> Result<()> {
-    match first_error {
+/// A folder run's result: the count of failures, behind the failure that sets the exit code (the
+/// first of the machine's, else the first).
+fn batch_result(exit_error: Option<Error>, failures: usize, inputs: usize) -> Result<()> {
+    match exit_error {
         Some(e) => Err(Error::batch(
             format!("{failures} of {inputs} files failed (see above)"),
             &e,
@@ -451,28 +459,30 @@ impl Drop for MadeDirs {
 }
 
 /// The files to export: the input itself, or a folder's audio files (what is left out reported
-/// and returned); a folder with nothing to export is refused.
+/// and returned; none is for the caller to refuse).
 fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     if !input.is_dir() {
         return Ok((vec![input.to_path_buf()], Vec::new()));
     }
     let listing = list_wavs(input)?;
     report_skipped(&listing.skipped);
-    if listing.files.is_empty() {
-        return Err(Error::input(
-            input,
-            format!(
-                "{}: no audio files to export in this folder{}",
-                input.display(),
-                if listing.skipped.is_empty() {
-                    ""
-                } else {
-                    " (all skipped, see above)"
-                }
-            ),
-        ));
-    }
     Ok((listing.files, listing.skipped))
+}
+
+/// A folder with nothing to export is refused.
+fn nothing_to_export(folder: &Path, skipped: &[Skipped]) -> Error {
+    let all = if skipped.is_empty() {
+        ""
+    } else {
+        " (all skipped, see above)"
+    };
+    Error::input(
+        folder,
+        format!(
+            "{}: no audio files to export in this folder{all}",
+            folder.display()
+        ),
+    )
 }
 
 /// Each input with its (profile, output) jobs: `-o`, or the default name per profile label.
@@ -649,9 +659,11 @@ fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result
 }
 
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
-/// input gets when its profiles are first resolved.
+/// input gets when its profiles are first resolved. The error names `file` before the profile's
+/// line: in a folder, it is the file that cannot take the profile.
 fn check_rates(file: &Path, at: AtRate<'_>) -> Result<()> {
-    at.check(f64::from(Decoder::open(file)?.info().sample_rate))
+    let rate = f64::from(Decoder::open(file)?.info().sample_rate);
+    at.check(rate).with_context(|| file.display().to_string())
 }
 
 /// What became of one input: the outputs written, and its failure if it failed (outputs that
@@ -700,7 +712,7 @@ struct Done {
     results: Vec<Option<Outcome>>,
     printed: usize,
     reports: Vec<OutputReport>,
-    first_error: Option<crate::error::Error>,
+    exit_error: Option<crate::error::Error>,
     /// The inputs that failed, and why.
     failed: Vec<Failed>,
     print_error: Option<crate::error::Error>,
@@ -782,9 +794,7 @@ fn export_all(
                         d.print_error = Some(pe);
                     }
                 }
-                if d.first_error.is_none() {
-                    d.first_error = Some(e);
-                }
+                d.exit_error = Some(Error::decisive(d.exit_error.take(), e));
             }
             d.printed += 1;
         }
@@ -804,7 +814,7 @@ fn export_all(
     if let Some(e) = d.print_error {
         return Err(e);
     }
-    Ok((d.reports, d.first_error, d.failed))
+    Ok((d.reports, d.exit_error, d.failed))
 }
 
 /// `export --json`: what was written, and which inputs of a folder were left out and why.

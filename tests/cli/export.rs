@@ -1064,6 +1064,50 @@ fn a_folder_of_one_failing_input_still_reports() {
     // Its --json report says so too (stdout was empty).
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["failed"][0]["input"], "one/zero.wav", "{v}");
+    // A folder with nothing to export: what was left out is in the report all the same.
+    fs::remove_file(d.join("one/zero.wav")).unwrap();
+    let o = iemsim(&["export", "one", "-p", "ba", "--json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["skipped"][0]["path"], "one/n.txt", "{v}");
+}
+
+/// A folder file whose rate a profile cannot take (a filter above its Nyquist frequency) is
+/// named with the profile's line: the line named only the profile, not which file failed.
+#[test]
+fn a_profile_a_folder_file_cannot_take_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    write_wav(
+        &d.join("in/a48.wav"),
+        &signal(4800, 1, 48_000),
+        1,
+        48_000,
+        16,
+        false,
+    );
+    write_wav(
+        &d.join("in/b8.wav"),
+        &signal(800, 1, 8_000),
+        1,
+        8_000,
+        16,
+        false,
+    );
+    fs::write(
+        d.join("hi.txt"),
+        "Filter 1: ON PK Fc 6000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["export", "in", "-p", "hi.txt", "--out-dir", "out"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("iemsim: in/b8.wav: hi.txt:1: fc_hz: 6000 Hz is at or above"),
+        "{err}"
+    );
+    assert!(d.join("out/a48.hi.wav").is_file());
 }
 
 /// `--skip-existing`'s summary adds up: each input is exported, done already or failed, and the
