@@ -189,9 +189,9 @@ pub enum Command {
         The file is config.toml in the config folder (IEMSIM_CONFIG_DIR overrides it)."
     )]
     Config(ConfigArgs),
-    /// Print a completion script for your shell on standard output (subcommands, options and fixed
-    /// values such as --dither tpdf|none and the demo and generate kinds complete on tab; profile
-    /// names do not: -p, -a and -b offer file names).
+    /// Print a completion script for your shell on standard output (subcommands, options and, in
+    /// bash, zsh and fish, fixed values such as --dither tpdf|none and the demo and generate kinds
+    /// complete on tab; profile names do not: -p, -a and -b offer file names).
     #[command(after_help = "Install (then open a new shell):\n  \
         bash        iemsim completions bash > ~/.local/share/bash-completion/completions/iemsim\n  \
         zsh         iemsim completions zsh > ~/.zfunc/_iemsim\n              \

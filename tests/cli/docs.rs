@@ -72,6 +72,43 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
     assert_eq!(kinds, ["sibilance", "signatures"]);
 }
 
+/// fish completes an argument's fixed values too (`demo si<TAB>`, `config unset <TAB>`):
+/// clap_complete's fish script completed option values only, and offered file names there.
+#[test]
+fn fish_completes_argument_values() {
+    if !tools::have(&["fish"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("iemsim.fish");
+    std::fs::write(&script, iemsim(&["completions", "fish"]).stdout).unwrap();
+    let complete = |line: &str| {
+        let cmd = format!("source '{}'; complete -C'{line}'", script.display());
+        let o = Command::new("fish")
+            .args(["--no-config", "-c", &cmd])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{line}: {}", stderr(&o));
+        let mut words: Vec<String> = text(&o.stdout)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or("").to_string())
+            .collect();
+        words.sort();
+        words
+    };
+    assert_eq!(complete("iemsim demo si"), ["sibilance", "signatures"]);
+    assert_eq!(
+        complete("iemsim config unset "),
+        ["headphone-target", "headphones"]
+    );
+    assert_eq!(complete("iemsim completions z"), ["zsh"]);
+    assert_eq!(complete("iemsim export --dither t"), ["tpdf"]);
+    // An argument that takes a file after the value still offers files.
+    assert!(complete("iemsim generate ").contains(&"music".to_string()));
+}
+
 #[test]
 fn man_pages_for_the_tool_and_each_command() {
     let o = iemsim(&["man"]);
