@@ -108,15 +108,17 @@ pub struct DemoArgs {
     pub hp: HeadphoneArgs,
     #[arg(value_enum)]
     pub kind: DemoKind,
-    /// Render every part as WAV plus a README.md into DIR instead of playing (no audio device needed).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["device", "buffer"])]
+    /// Render every part as WAV, with its response and spectra charts (PNG) and a README.md, into
+    /// DIR instead of playing (no audio device needed).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["device", "buffer", "no_tui"])]
     pub export: Option<PathBuf>,
     /// No terminal UI: print the text and play each part in turn.
     #[arg(long)]
     pub no_tui: bool,
     #[command(flatten)]
     pub audio: DeviceArgs,
-    /// Replace existing files in the export folder.
+    /// Replace the demo's own earlier files in the export folder (a file it did not write, or a
+    /// README.md edited since, is never replaced).
     #[arg(long, requires = "export")]
     pub force: bool,
     #[command(flatten)]
