@@ -100,10 +100,7 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
         }
         // A per-channel profile: one curve per channel, in the profile's colour (the first
         // solid, the others dashed).
-        let grid: Vec<f64> = crate::dsp::response::curve(&[], rate)
-            .iter()
-            .map(|p| p.0)
-            .collect();
+        let grid = p.curve_grid(rate);
         for (k, c) in p.distinct_channels().enumerate() {
             let style = if k == 0 {
                 Style::series(i)

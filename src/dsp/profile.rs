@@ -426,16 +426,28 @@ impl Profile {
     /// The response curve charts draw (see [`response::curve`]); for a per-channel profile, the
     /// mean of its channels' as in [`Self::response_db`].
     pub fn response_curve(&self, sample_rate: f64) -> Vec<(f64, f64)> {
-        let curve = response::curve(&self.coefficients(sample_rate).0, sample_rate);
         if !self.is_per_channel() {
-            return curve;
+            return response::curve(&self.coefficients(sample_rate).0, sample_rate);
         }
-        let freqs: Vec<f64> = curve.iter().map(|p| p.0).collect();
+        let freqs = self.curve_grid(sample_rate);
         freqs
             .iter()
             .copied()
             .zip(self.response_db(&freqs, sample_rate))
             .collect()
+    }
+
+    /// The frequencies this profile's curves are drawn at ([`response::curve_grid`]): the log
+    /// grid and the exact peaks and dips of every channel's cascade.
+    pub fn curve_grid(&self, sample_rate: f64) -> Vec<f64> {
+        let cascades: Vec<Vec<Coefficients>> = std::iter::once(self.coefficients(sample_rate).0)
+            .chain(
+                self.distinct_channels()
+                    .map(|c| self.channel_coefficients(c, sample_rate).0),
+            )
+            .collect();
+        let refs: Vec<&[Coefficients]> = cascades.iter().map(Vec::as_slice).collect();
+        response::curve_grid(&refs, sample_rate)
     }
 }
 

@@ -26,11 +26,27 @@ pub const CURVE_POINTS: usize = 481;
 /// The magnitude response of `coeffs` as (Hz, dB) points from 20 Hz to 20 kHz (below Nyquist):
 /// the one curve the plots, `show`, the play screen's chart and the demos draw.
 pub fn curve(coeffs: &[Coefficients], sample_rate: f64) -> Vec<(f64, f64)> {
-    log_grid(20.0, 20_000.0, CURVE_POINTS)
+    curve_grid(&[coeffs], sample_rate)
         .into_iter()
-        .filter(|&f| f < sample_rate / 2.0)
         .map(|f| (f, cascade_db(coeffs, f, sample_rate)))
         .collect()
+}
+
+/// The frequencies a response curve is drawn at: [`CURVE_POINTS`] on a log grid from 20 Hz to
+/// 20 kHz (below Nyquist), plus the exact peaks and dips of each cascade of `cascades` ([`extrema`]):
+/// a narrow peak falls between grid points (a Q 200, +20 dB peak was drawn at +5 dB, beside
+/// `show`'s +20.0).
+pub fn curve_grid(cascades: &[&[Coefficients]], sample_rate: f64) -> Vec<f64> {
+    let mut grid: Vec<f64> = log_grid(20.0, 20_000.0, CURVE_POINTS)
+        .into_iter()
+        .filter(|&f| f < sample_rate / 2.0)
+        .collect();
+    for coeffs in cascades.iter().filter(|c| !c.is_empty()) {
+        grid.extend(extrema(coeffs, sample_rate, 0.0).iter().map(|e| e.hz));
+    }
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    grid
 }
 
 /// Frames until the slowest pole of `coeffs` has decayed to `level` (e.g. 1e-3 = −60 dB) of its
@@ -418,13 +434,37 @@ mod tests {
             .coefficients(48_000.0)
             .unwrap()];
         let pts = curve(&c, 48_000.0);
-        assert_eq!(pts.len(), CURVE_POINTS);
-        let top = pts
+        // The grid, and the peak itself.
+        assert_eq!(pts.len(), CURVE_POINTS + 1);
+        let top = |pts: &[(f64, f64)]| {
+            pts.iter()
+                .copied()
+                .fold((0.0, f64::MIN), |a, p| if p.1 > a.1 { p } else { a })
+        };
+        let t = top(&pts);
+        assert!((t.0 / 1000.0).log2().abs() < 1e-6, "{t:?}");
+        assert!((t.1 - 6.0).abs() < 1e-6, "{t:?}");
+        // A peak far narrower than the grid's spacing (1.45 %) is drawn at its gain: a Q 200,
+        // +20 dB peak was drawn at +5 dB. And a dip at its depth.
+        let narrow = [
+            FilterSpec::new(FilterKind::Peaking, 993.0, 20.0, 200.0),
+            FilterSpec::new(FilterKind::Peaking, 3000.0, -20.0, 200.0),
+        ]
+        .map(|f| f.coefficients(48_000.0).unwrap());
+        let pts = curve(&narrow, 48_000.0);
+        let t = top(&pts);
+        assert!(
+            (t.0 - 993.0).abs() < 0.01 && (t.1 - 20.0).abs() < 1e-3,
+            "{t:?}"
+        );
+        let low = pts
             .iter()
             .copied()
-            .fold((0.0, f64::MIN), |a, p| if p.1 > a.1 { p } else { a });
-        assert!((top.0 / 1000.0).log2().abs() < 1.0 / 48.0, "{top:?}");
-        assert!((top.1 - 6.0).abs() < 0.05, "{top:?}");
+            .fold((0.0, f64::MAX), |a, p| if p.1 < a.1 { p } else { a });
+        assert!(
+            (low.0 - 3000.0).abs() < 0.01 && (low.1 + 20.0).abs() < 1e-3,
+            "{low:?}"
+        );
         // At 22.05 kHz Nyquist the top of the grid is dropped.
         assert!(curve(&c, 32_000.0).last().unwrap().0 < 16_000.0);
     }

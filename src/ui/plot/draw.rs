@@ -143,19 +143,28 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
             lo = lo.min(tlo.max(lo - TOP_OCTAVE_SLACK_DB));
             hi = hi.max(thi.min(hi + TOP_OCTAVE_SLACK_DB));
         }
-        let (lo, hi) = (lo.max(-MAX_ABS_DB), hi.min(MAX_ABS_DB));
-        // At least ±5 dB around 0 so a 1 dB wiggle does not fill the chart, and 0 always shows.
-        (lo.min(-5.0) - 1.0, hi.max(5.0) + 1.0)
+        // At least ±5 dB around 0 so a 1 dB wiggle does not fill the chart, and 0 always shows;
+        // a dB of room, but never past ±MAX_ABS_DB (±61 dB rounded out to ±80).
+        let room = |v: f64| v.clamp(-MAX_ABS_DB, MAX_ABS_DB);
+        (room(lo.min(-5.0) - 1.0), room(hi.max(5.0) + 1.0))
     });
     let clamp = |v: f64| v.clamp(-Y_LIMIT_DB, Y_LIMIT_DB);
     let (lo, hi) = (clamp(lo), clamp(hi).max(clamp(lo) + 1e-9));
-    let step = grid_step(hi - lo);
-    let (lo, hi) = if chart.y_range.is_some() {
-        (lo, hi)
-    } else {
-        ((lo / step).floor() * step, (hi / step).ceil() * step)
-    };
-    (lo, hi, step)
+    let mut step = grid_step(hi - lo);
+    if chart.y_range.is_some() {
+        return (lo, hi, step);
+    }
+    // Rounded out to the gridlines, a span can need more than 12 of them (−17.5..+7.5 by 2 is
+    // −18..+8, 13): then the next step, until it fits.
+    let mut out = (lo, hi);
+    for _ in 0..4 {
+        out = ((lo / step).floor() * step, (hi / step).ceil() * step);
+        if (out.1 - out.0) / step <= 12.0 + 1e-9 {
+            break;
+        }
+        step = grid_step(out.1 - out.0 + step);
+    }
+    (out.0, out.1, step)
 }
 
 /// A (min, max) of values, if there were any.
@@ -523,8 +532,10 @@ fn draw_curve<DB: DrawingBackend>(
     for run in runs(c) {
         match c.style.line {
             Line::Solid => {
-                cc.draw_series(std::iter::once(PathElement::new(run, style)))
-                    .map_err(err)?;
+                for piece in hairpins_apart(cc, run) {
+                    cc.draw_series(std::iter::once(PathElement::new(piece, style)))
+                        .map_err(err)?;
+                }
             }
             Line::Dashed => {
                 cc.draw_series(DashedLineSeries::new(
@@ -549,6 +560,36 @@ fn draw_curve<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// `run` cut at its hairpin turns (an inner angle under 60° on the image: a narrow peak's tip):
+/// a thick line joined there is mitred into a spike far past the point (a +20 dB peak at 1 kHz
+/// grew a line down to −15 dB). The pieces meet at the point, each ending square.
+fn hairpins_apart<DB: DrawingBackend>(
+    cc: &Axes<'_, DB>,
+    run: Vec<(f64, f64)>,
+) -> Vec<Vec<(f64, f64)>> {
+    let px = |p: &(f64, f64)| {
+        let (x, y) = cc.backend_coord(p);
+        (f64::from(x), f64::from(y))
+    };
+    let mut pieces = vec![Vec::new()];
+    for (i, &p) in run.iter().enumerate() {
+        if let Some(piece) = pieces.last_mut() {
+            piece.push(p);
+        }
+        let (Some(before), Some(after)) = (i.checked_sub(1).map(|j| run[j]), run.get(i + 1)) else {
+            continue;
+        };
+        let (o, a, b) = (px(&p), px(&before), px(after));
+        let (u, w) = ((a.0 - o.0, a.1 - o.1), (b.0 - o.0, b.1 - o.1));
+        let lengths = u.0.hypot(u.1) * w.0.hypot(w.1);
+        if lengths > 0.0 && (u.0 * w.0 + u.1 * w.1) / lengths > 0.5 {
+            pieces.push(vec![p]);
+        }
+    }
+    pieces.retain(|p| p.len() > 1);
+    pieces
 }
 
 /// Marker positions: four per decade, staggered between series so markers do not sit on each

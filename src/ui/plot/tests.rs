@@ -142,6 +142,56 @@ fn png_shows_a_peak_at_fc_and_its_gain() {
     }
 }
 
+/// A span that rounds out to more than 12 steps of its grid takes the next step: −17.5..+7.5 dB
+/// by 2 was −18..+8, 13 steps.
+#[test]
+fn a_rounded_out_axis_keeps_to_twelve_steps() {
+    for (lo, hi) in [(-17.5, 7.5), (-29.0, 3.5), (-3.2, 55.9), (-59.0, 59.0)] {
+        let mut chart = peak_chart(1000.0, 6.0);
+        chart.curves[0].points[10].1 = lo;
+        chart.curves[0].points[20].1 = hi;
+        let a = plot_area(&chart, Size::DEFAULT);
+        assert!(
+            (a.y_hi - a.y_lo) / a.y_step <= 12.0 + 1e-9,
+            "{lo} {hi}: {a:?}"
+        );
+        assert!(a.y_lo <= lo && a.y_hi >= hi, "{lo} {hi}: {a:?}");
+    }
+}
+
+/// A narrow peak's tip is a hairpin turn: a thick line joined there was mitred into a spike
+/// reaching far below it (a +20 dB peak at 1 kHz drew a line down to −15 dB). No pixel of the
+/// curve lies more than its stroke below 0 dB.
+#[test]
+fn a_hairpin_peak_draws_no_spike_below_it() {
+    let mut chart = peak_chart(1000.0, 0.0);
+    let i = chart.curves[0]
+        .points
+        .iter()
+        .position(|p| p.0 > 1000.0)
+        .unwrap();
+    chart.curves[0].points.insert(i, (1000.0, 20.0));
+    let size = Size::DEFAULT;
+    let (w, _, rgb) = decode(&png(&chart, size, "test").unwrap());
+    let a = plot_area(&chart, size);
+    let zero_y = f64::from(a.y0) + a.y_hi / (a.y_hi - a.y_lo) * f64::from(a.y1 - a.y0);
+    let (r, g, b) = PALETTE[0];
+    let lowest = (a.y0 as u32..a.y1 as u32)
+        .filter(|&y| {
+            (a.x0 as u32..a.x1 as u32).any(|x| {
+                let i = ((y * w + x) * 3) as usize;
+                let d = |p: u8, q: u8| (i32::from(p) - i32::from(q)).abs();
+                d(rgb[i], r) + d(rgb[i + 1], g) + d(rgb[i + 2], b) < 60
+            })
+        })
+        .max()
+        .unwrap();
+    assert!(
+        f64::from(lowest) <= zero_y + 4.0,
+        "{lowest} vs 0 dB at {zero_y}"
+    );
+}
+
 /// The SVG is well-formed XML of the requested size with one polyline per solid curve, in that
 /// curve's colour and with all its points.
 #[test]
@@ -261,12 +311,12 @@ fn absurd_levels_give_a_bounded_axis() {
         chart.curves[0].points[100].1 = v;
         let a = plot_area(&chart, Size::DEFAULT);
         assert!(
-            a.y_lo >= -70.0 && a.y_hi <= 70.0,
+            a.y_lo >= -60.0 && a.y_hi <= 60.0,
             "{v}: {} {}",
             a.y_lo,
             a.y_hi
         );
-        assert!((a.y_hi - a.y_lo) / a.y_step <= 14.0);
+        assert!((a.y_hi - a.y_lo) / a.y_step <= 12.0 + 1e-9);
         let t = std::time::Instant::now();
         png(&chart, Size::DEFAULT, "test").unwrap();
         // A hang guard, not a speed claim: the old grid loop took 25 s at 1e8 dB.
