@@ -171,13 +171,19 @@ fn y_range(chart: &Chart) -> (f64, f64, f64) {
 type Extent = Option<(f64, f64)>;
 
 /// The finite values' (min, max) from 20 Hz up to [`RELIABLE_HI_HZ`], and above it to 20 kHz.
+/// Only a measurement (a dotted curve) is unreliable up there: a profile's own response is exact
+/// at every frequency (an 18 kHz, +12 dB peak was clipped at +8).
 fn value_extents(chart: &Chart) -> (Extent, Extent) {
     let (mut core, mut top): (Extent, Extent) = (None, None);
-    for &(f, v) in chart.curves.iter().flat_map(|c| &c.points) {
+    let points = chart
+        .curves
+        .iter()
+        .flat_map(|c| c.points.iter().map(|p| (*p, c.style.line == Line::Dotted)));
+    for ((f, v), measured) in points {
         if !v.is_finite() || !(FREQ_LO_HZ..=FREQ_HI_HZ).contains(&f) {
             continue;
         }
-        let slot = if f <= RELIABLE_HI_HZ {
+        let slot = if f <= RELIABLE_HI_HZ || !measured {
             &mut core
         } else {
             &mut top
@@ -313,6 +319,9 @@ fn draw<DB: DrawingBackend>(
     let s = scale(size);
     let a = plot_area(chart, size);
     let (clipped, clip_marks) = clip(chart, a.y_lo, a.y_hi);
+    // Markers stand on the data, never on a stretch clamped to the frame's edge (a marker on
+    // the −70 dB edge read as a value of −70 dB where the curve was at −110).
+    let unclipped = chart;
     let chart = &clipped;
     root.fill(&WHITE).map_err(err)?;
     draw_titles(root, chart, &a, size, s)?;
@@ -338,7 +347,7 @@ fn draw<DB: DrawingBackend>(
     let n_series = chart.curves.len().max(1);
     for (i, c) in chart.curves.iter().enumerate() {
         draw_curve(&mut cc, c, s)?;
-        let marks = marker_points(c, i, n_series, &a);
+        let marks = marker_points(&unclipped.curves[i], i, n_series, &a);
         for p in marks {
             draw_marker(root, cc.backend_coord(&(lx(p.0), p.1)), c, s)?;
         }
@@ -479,8 +488,8 @@ fn draw_clip_marks<DB: DrawingBackend>(
     // None before the first mark: `x - i32::MIN` overflowed, and in a release build wrapped
     // to a negative gap that skipped every mark.
     let mut last_x: Option<i32> = None;
-    let r = px(5.0, s).max(2);
-    let gap = px(14.0, s).max(4);
+    let r = px(6.0, s).max(3);
+    let gap = px(16.0, s).max(6);
     for &(f, v) in clamped {
         if f <= 0.0 {
             continue;
@@ -490,12 +499,13 @@ fn draw_clip_marks<DB: DrawingBackend>(
             continue;
         }
         last_x = Some(x);
+        // A filled arrowhead inside the frame, its tip on the edge, pointing where the curve
+        // went: an outline half under the line (or past the frame) was easily missed.
         let dir = if v <= a.y_lo { 1 } else { -1 };
-        let tip = (x, y + dir * r);
-        let style = ShapeStyle::from(&colour(c.style.colour)).stroke_width(1);
-        root.draw(&PathElement::new(
-            vec![(x - r, y), tip, (x + r, y), (x - r, y)],
-            style,
+        let base = y - dir * 2 * r;
+        root.draw(&Polygon::new(
+            vec![(x - r, base), (x, y), (x + r, base)],
+            colour(c.style.colour).filled(),
         ))
         .map_err(err)?;
     }
@@ -594,7 +604,7 @@ fn hairpins_apart<DB: DrawingBackend>(
 
 /// Marker positions: four per decade, staggered between series so markers do not sit on each
 /// other, at the curve's value there (interpolated in log frequency).
-fn marker_points(c: &Curve, i: usize, n: usize, a: &PlotArea) -> Vec<(f64, f64)> {
+pub(super) fn marker_points(c: &Curve, i: usize, n: usize, a: &PlotArea) -> Vec<(f64, f64)> {
     if c.style.marker == Marker::None {
         return Vec::new();
     }

@@ -270,7 +270,46 @@ fn rolloff_chart(bottom_db: f64) -> Chart {
     let mut c = peak_chart(1000.0, 6.0);
     c.curves[0].points = points;
     c.curves[0].label = "ER4SR (measured)".into();
+    c.curves[0].style = Style::measured(0);
     c
+}
+
+/// Markers are placed on the data, not on a stretch clamped to the frame's edge (a marker on the
+/// edge read as a value there, the curve being far below).
+#[test]
+fn no_marker_stands_on_a_clipped_stretch() {
+    let mut chart = peak_chart(1000.0, 6.0);
+    chart.curves[0].style = Style::series(0);
+    for p in &mut chart.curves[0].points {
+        if p.0 < 100.0 {
+            p.1 = -110.0;
+        }
+    }
+    let a = draw::PlotArea {
+        y_lo: -60.0,
+        ..plot_area(&chart, Size::DEFAULT)
+    };
+    let marks = draw::marker_points(&chart.curves[0], 0, 1, &a);
+    assert!(
+        !marks.is_empty() && marks.iter().all(|m| m.0 > 90.0),
+        "{marks:?}"
+    );
+    // Those of the clamped curve would have stood on the edge.
+    let (clipped, _) = draw::clip(&chart, a.y_lo, a.y_hi);
+    assert!(draw::marker_points(&clipped.curves[0], 0, 1, &a)
+        .iter()
+        .any(|m| m.0 < 90.0));
+}
+
+/// A profile's own response is exact up to 20 kHz: its top-octave peak sets the axis like any
+/// other (only a measurement's top octave is held to the range below it).
+#[test]
+fn a_profiles_top_octave_peak_is_on_the_axis() {
+    let chart = peak_chart(18_000.0, 12.0);
+    let a = plot_area(&chart, Size::DEFAULT);
+    assert!(a.y_hi >= 12.0, "{a:?}");
+    let (clipped, _) = draw::clip(&chart, a.y_lo, a.y_hi);
+    assert_eq!(clipped.curves[0].label, "peak");
 }
 
 /// The 20 kHz roll-off no longer sets the scale: the axis covers the data below 16 kHz (plus
