@@ -159,16 +159,23 @@ fn a_clipped_curve_is_marked_on_the_edge() {
         text.contains("clipped"),
         "the legend says a curve is clipped"
     );
+    // Filled arrowheads: three corners, the tip on the frame's bottom edge below the others.
     let triangles = text
-        .split("<polyline")
+        .split("<polygon")
         .skip(1)
         .filter_map(|e| e.split("points=\"").nth(1)?.split('"').next())
         .filter(|pts| {
-            let p: Vec<&str> = pts.split_whitespace().collect();
-            p.len() == 4 && p[0] == p[3]
+            let p: Vec<(i32, i32)> = pts
+                .split_whitespace()
+                .filter_map(|xy| {
+                    let (x, y) = xy.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect();
+            p.len() == 3 && p[1].1 > p[0].1 && p[0].1 == p[2].1
         })
         .count();
-    assert!(triangles >= 1, "no clip mark drawn");
+    assert!(triangles >= 1, "no clip mark drawn: {text}");
 }
 
 #[test]
