@@ -110,7 +110,7 @@ pub struct DemoArgs {
     pub kind: DemoKind,
     /// Render every part as WAV, with its response and spectra charts (PNG) and a README.md, into
     /// DIR instead of playing (no audio device needed).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["device", "buffer", "no_tui"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["device", "buffer"])]
     pub export: Option<PathBuf>,
     /// No terminal UI: print the text and play each part in turn.
     #[arg(long)]

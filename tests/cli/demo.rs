@@ -511,6 +511,7 @@ fn options_the_mode_has_no_use_for_are_refused() {
             "--buffer",
         ),
         (vec!["demo", "bass", "--no-tui", "--force"], "--export"),
+        (vec!["demo", "bass", "--export", d, "--no-tui"], "--no-tui"),
         (vec!["demo", "bass", "--export", "-"], "standard output"),
     ] {
         let o = iemsim(&args, Some(tmp.path()));

@@ -50,6 +50,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             "--export",
             "--export needs a folder: standard output (`-`) cannot hold the demo's WAV, PNG and README files",
         )),
+        // A clap conflict would do, but clap then skips `--json`'s and `--force`'s `requires`.
+        Some(_) if args.no_tui => Err(crate::error::Error::usage(
+            "--no-tui",
+            "--no-tui is for playing; --export plays nothing (it shows no screen either)",
+        )),
         Some(dir) => export::run(args, &parts, dir),
         None => play_parts(&parts, args),
     }
