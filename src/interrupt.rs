@@ -70,6 +70,12 @@ pub fn install() {
                     if sig != libc::SIGQUIT && crate::ui::tui::hangup::deliver(sig) {
                         continue;
                     }
+                    // SIGQUIT does not wait for a screen to end itself, but the terminal is
+                    // still put back.
+                    if let Some(undo) = crate::ui::tui::release_for_exit() {
+                        use std::os::fd::AsFd;
+                        write_now(std::io::stdout().as_fd(), undo);
+                    }
                     crate::io::atomic::remove_pending();
                     let said = last_words(sig);
                     if let Some(out) = &said.stdout {

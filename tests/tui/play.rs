@@ -218,8 +218,9 @@ fn a_closed_terminal_ends_play_and_demo() {
     }
 }
 
-/// `kill -TERM` / `kill -INT` from outside (not a key): the screen ends cleanly, the terminal is
-/// restored and the exit code is 128 + the signal, as shells expect.
+/// `kill -TERM` / `kill -INT` / `kill -QUIT` from outside (not a key): the screen ends cleanly
+/// (SIGQUIT at once), the terminal is restored and the exit code is 128 + the signal, as shells
+/// expect. SIGQUIT left raw mode, the alternate screen and a hidden cursor behind.
 #[test]
 fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
     let Some(stack) = tui::stack() else {
@@ -227,7 +228,12 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
     };
     let tmp = tempfile::tempdir().expect("tmp");
     let env = tmux::shell_env(&stack.env());
-    for (sig, name, code) in [(libc::SIGTERM, "term", 143), (libc::SIGINT, "int", 130)] {
+    let signals = [
+        (libc::SIGTERM, "term", 143),
+        (libc::SIGINT, "int", 130),
+        (libc::SIGQUIT, "quit", 131),
+    ];
+    for (sig, name, code) in signals {
         let pidfile = tmp.path().join(format!("{name}.pid"));
         let cmd = format!(
             "env {env}sh -c {script}; echo EXIT=$?; stty -a | grep -o -- '-icanon'; sleep 30",

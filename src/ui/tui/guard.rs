@@ -87,6 +87,18 @@ fn install_panic_hook() {
     });
 }
 
+/// For a signal that ends the process at once (SIGQUIT), from the signal thread: leaves raw mode
+/// if a screen is up and returns what leaves the alternate screen and shows the cursor again, for
+/// the caller to write without waiting (the screen's own thread may hold stdout). `None` when no
+/// screen is up. The shell got its prompt on the alternate screen, cursor hidden, keys unechoed.
+pub fn release_for_exit() -> Option<&'static str> {
+    ACTIVE.swap(false, Ordering::SeqCst).then(|| {
+        let _ = terminal::disable_raw_mode();
+        // crossterm's LeaveAlternateScreen and cursor::Show.
+        "\x1b[?1049l\x1b[?25h"
+    })
+}
+
 /// Undoes `enter` if it is still in effect; later calls do nothing. Errors are ignored: this runs
 /// on the way out (drop, panic) where there is nobody to report them to, and each step is worth
 /// attempting even if the previous one failed.
