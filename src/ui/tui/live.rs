@@ -47,18 +47,27 @@ fn lufs(v: f64) -> String {
 }
 
 pub fn draw_live(frame: &mut Frame, v: &LiveView) {
-    let [top, a, b, status, help] = Layout::vertical([
+    // A side's box holds its name, its numbers (two lines at 80 columns) and a line of its
+    // description: the numbers come before the description, which may wrap past the box.
+    let [top, a, b, rest] = Layout::vertical([
         Constraint::Length(3),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(4),
+        Constraint::Length(6),
+        Constraint::Length(6),
         Constraint::Min(0),
     ])
     .areas(frame.area());
     draw_title(frame, top, v);
     draw_side(frame, a, v, 0);
     draw_side(frame, b, v, 1);
-    draw_health(frame, status, v);
+    // The help takes the health box's rows too: on 24 rows its last line was cut off.
+    let help = if v.show_help {
+        rest
+    } else {
+        let [status, help] =
+            Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(rest);
+        draw_health(frame, status, v);
+        help
+    };
     let digits = super::play::digit_keys(v.loadable);
     let keys = if let Some(m) = v.message.filter(|_| !v.show_help) {
         m.to_string()
@@ -120,7 +129,6 @@ fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
             ),
             Span::styled(v.profiles[i].to_string(), style),
         ]),
-        Line::from(v.descriptions[i].to_string()),
         Line::from(format!(
             "window {}   last 0.4 s {}   gain {:+5.1} dB   heard {}",
             lufs(v.window_lufs[i]),
@@ -128,6 +136,7 @@ fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
             v.gain_db[i],
             lufs(heard)
         )),
+        Line::from(v.descriptions[i].to_string()),
     ];
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(
@@ -203,7 +212,12 @@ mod tests {
             device: "default",
             live: 'B',
             profiles: ["ba", "dd"],
-            descriptions: ["balanced armature", "dynamic driver"],
+            // As long as the built-ins' (two lines at 80 columns): the numbers hid under them.
+            descriptions: [
+                "Typical balanced-armature IEM: sub-bass rolled off below ~60 Hz, recessed 2-5 kHz \
+                 presence, a narrow peak near 8.1 kHz",
+                "dynamic driver",
+            ],
             gain_db: [-6.2, -3.7],
             window_lufs: [-18.0, -20.5],
             momentary_lufs: [-17.0, f64::NEG_INFINITY],
@@ -255,5 +269,15 @@ mod tests {
             24,
         );
         assert!(off.contains("loudness matching OFF"), "{off}");
+        // The help, whole, at 80x24.
+        let help = text(
+            &LiveView {
+                show_help: true,
+                ..view()
+            },
+            80,
+            24,
+        );
+        assert!(help.contains("any key closes this help"), "{help}");
     }
 }
