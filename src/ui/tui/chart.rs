@@ -41,14 +41,15 @@ fn log_points(resp: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// y bounds: data range widened to at least ±6 dB, rounded out to a multiple of 6 dB so the three
-/// y labels (bottom, middle, top) are whole numbers.
+/// y bounds: ±the data's largest deviation, at least 6 dB, rounded out to a multiple of 6 dB. The
+/// three y labels (bottom, middle, top) are then whole numbers and the middle one is 0 dB, on the
+/// row of the flat line: −6..+12 labelled its middle +3, and the few rows of a terminal put that
+/// label on the row the 0 dB line was drawn on.
 pub fn y_bounds(series: &[&[(f64, f64)]]) -> [f64; 2] {
     let ys = series.iter().flat_map(|s| s.iter().map(|p| p.1));
-    let (lo, hi) = ys.fold((-MIN_SPAN_DB, MIN_SPAN_DB), |(lo, hi), y| {
-        (lo.min(y), hi.max(y))
-    });
-    [(lo / 6.0).floor() * 6.0, (hi / 6.0).ceil() * 6.0]
+    let m = ys.fold(MIN_SPAN_DB, |m, y| m.max(y.abs()));
+    let m = (m / 6.0).ceil() * 6.0;
+    [-m, m]
 }
 
 /// How the two curves are told apart.
@@ -401,7 +402,8 @@ mod tests {
     #[test]
     fn y_range_has_a_floor_and_rounds_out() {
         assert_eq!(y_bounds(&[&[(1.0, 0.5)], &[(2.0, -1.0)]]), [-6.0, 6.0]);
-        assert_eq!(y_bounds(&[&[(1.0, 7.0)], &[(2.0, -13.0)]]), [-18.0, 12.0]);
+        assert_eq!(y_bounds(&[&[(1.0, 7.0)], &[(2.0, -13.0)]]), [-18.0, 18.0]);
+        assert_eq!(y_bounds(&[&[(1.0, 9.5)], &[(2.0, 0.0)]]), [-12.0, 12.0]);
         assert_eq!(y_bounds(&[&[], &[]]), [-6.0, 6.0]);
     }
 
