@@ -418,13 +418,13 @@ impl<'a> Screen<'a> {
             player.set_loop(None);
             self.loop_mark = None;
             self.say("loop cleared");
-        } else if let Some(a) = self.loop_mark.take() {
-            let b = player.heard_s();
-            if b - a >= crate::playback::player::MIN_LOOP_S {
-                player.set_loop(Some((a, b)));
-                self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
-            } else {
-                self.say("a loop must be at least 0.5 s long");
+        } else if let Some(mark) = self.loop_mark.take() {
+            match crate::playback::player::loop_between(mark, player.heard_s()) {
+                Some((a, b)) => {
+                    player.set_loop(Some((a, b)));
+                    self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
+                }
+                None => self.say("a loop must be at least 0.5 s long"),
             }
         } else {
             self.loop_mark = Some(player.heard_s());

@@ -256,6 +256,14 @@ fn first_callback(running: &Running, t0: Instant) -> Result<Option<f64>> {
 /// end fades over 5 ms, and a loop of a few milliseconds played silence or nothing.
 pub const MIN_LOOP_S: f64 = 0.5;
 
+/// The loop the `l` key sets between its mark and the position now, in either order (marking,
+/// then seeking back, marks an earlier end: that was refused as "a loop must be at least 0.5 s
+/// long"); `None` when it is shorter than [`MIN_LOOP_S`].
+pub fn loop_between(mark_s: f64, now_s: f64) -> Option<(f64, f64)> {
+    let (a, b) = (mark_s.min(now_s), mark_s.max(now_s));
+    (b - a >= MIN_LOOP_S).then_some((a, b))
+}
+
 impl Player {
     /// Measures the file's loudness through both profiles (reporting `(frames done, frames in the
     /// file)` to `on_progress`, from the analysis threads), then starts the device. The progress
@@ -986,6 +994,15 @@ pub fn display_name(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_loop_is_between_its_ends_in_either_order() {
+        use super::loop_between;
+        assert_eq!(loop_between(10.9, 2.0), Some((2.0, 10.9)));
+        assert_eq!(loop_between(2.0, 10.9), Some((2.0, 10.9)));
+        assert_eq!(loop_between(5.0, 5.3), None);
+        assert_eq!(loop_between(5.3, 5.0), None);
+    }
+
     use crate::dsp::{FilterKind, FilterSpec, Preamp, Profile};
 
     mod loading {

@@ -463,17 +463,17 @@ impl State {
             player.set_loop(None);
             self.loop_mark = None;
             "loop cleared".to_string()
-        } else if let Some(a) = self.loop_mark.take() {
-            let b = player.heard_s();
-            if b - a >= MIN_LOOP_S {
-                player.set_loop(Some((a, b)));
-                format!(
-                    "looping {}–{}",
-                    crate::ui::fmt::clock_tenths(a),
-                    crate::ui::fmt::clock_tenths(b)
-                )
-            } else {
-                format!("a loop must be at least {MIN_LOOP_S} s long")
+        } else if let Some(mark) = self.loop_mark.take() {
+            match crate::playback::player::loop_between(mark, player.heard_s()) {
+                Some((a, b)) => {
+                    player.set_loop(Some((a, b)));
+                    format!(
+                        "looping {}–{}",
+                        crate::ui::fmt::clock_tenths(a),
+                        crate::ui::fmt::clock_tenths(b)
+                    )
+                }
+                None => format!("a loop must be at least {MIN_LOOP_S} s long"),
             }
         } else {
             self.loop_mark = Some(player.heard_s());
