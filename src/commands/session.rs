@@ -467,12 +467,20 @@ fn load_live(player: &mut Player, profile: Profile) -> String {
     }
     let side = player.live();
     let name = profile.name.clone();
+    // A built-in's filter above the device's Nyquist frequency is dropped, as at start, and said.
+    let dropped = profile.dropped(f64::from(player.device_rate));
     match player.set_profile(side, profile) {
-        Ok(()) => load_notice(
-            side,
-            &name,
-            player.profile(side) == player.profile(side.other()),
-        ),
+        Ok(()) => {
+            let same = player.profile(side) == player.profile(side.other());
+            let notice = load_notice(side, &name, same);
+            match dropped.as_slice() {
+                [] => notice,
+                [d] => format!("{notice}; {}", d.message(&name)),
+                [d, rest @ ..] => {
+                    format!("{notice}; {} (and {} more)", d.message(&name), rest.len())
+                }
+            }
+        }
         Err(e) => e.to_string(),
     }
 }

@@ -147,8 +147,10 @@ pub struct Player {
     reconnect: Reconnector,
 }
 
-fn response_points(profile: &Profile) -> Vec<(f64, f64)> {
-    profile.response_curve(48_000.0)
+/// The response the screen draws: at the device's rate, where the filters run (at 48 kHz an
+/// 8 kHz device's chart showed peaks above its 4 kHz Nyquist limit, filters that were dropped).
+fn response_points(profile: &Profile, device_rate: u32) -> Vec<(f64, f64)> {
+    profile.response_curve(f64::from(device_rate))
 }
 
 /// Loudness of the file through both profiles, as the device will play it (mixed to its
@@ -328,7 +330,7 @@ impl Player {
             loudness_lufs: lufs[i],
             preamp_db: pre[i],
             gain_matched_db: gains[i],
-            response: response_points(&cfg.profiles[i]),
+            response: response_points(&cfg.profiles[i], device_rate),
         });
         let measure = FileMeasure {
             input: cfg.input.clone(),
@@ -579,7 +581,7 @@ impl Player {
         let p = &self.profiles[i];
         self.sides[i].profile = p.name.clone();
         self.sides[i].description = p.description.clone();
-        self.sides[i].response = response_points(p);
+        self.sides[i].response = response_points(p, self.device_rate);
     }
 
     /// Hands matched gains still waiting to the engine (it glides to them).
@@ -905,7 +907,7 @@ impl Player {
             .map_err(|e| Error::machine(format!("cannot start the loudness analysis: {e}")))?;
         self.sides[i].profile = profile.name.clone();
         self.sides[i].description = profile.description.clone();
-        self.sides[i].response = response_points(&profile);
+        self.sides[i].response = response_points(&profile, self.device_rate);
         self.loading[i] = Some(Load {
             id,
             profile,

@@ -4,8 +4,8 @@
 //! Per-trial correctness is shown only after the last trial.
 
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_rows, hints_line, message_line, play_state,
-    position_line, side_block, side_color, status_line,
+    draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, message_rows,
+    play_state, position_line, side_block, side_color, status_line,
 };
 use super::{AbxIntro, AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,7 +29,7 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
             Constraint::Length(if tall { 9 } else { 6 }),
             Constraint::Length(1),
             Constraint::Min(0),
-            Constraint::Length(1),
+            Constraint::Length(message_rows(v.message, area.width)),
             Constraint::Length(1),
             Constraint::Length(1),
         ])
@@ -64,9 +64,7 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
         (None, Some(intro)) => draw_intro(frame, body, intro, v.trials),
         (None, None) => draw_instructions(frame, body),
     }
-    if let Some(line) = message_line(v.message, v.loop_pending_start) {
-        frame.render_widget(line, message);
-    }
+    draw_message(frame, message, v.message, v.loop_pending_start);
     frame.render_widget(status_line(&v.status, false, "", status.width), status);
     frame.render_widget(hints_line(&hint_items(v), hints.width), hints);
     if v.show_help {

@@ -3,8 +3,8 @@
 
 use super::chart::draw_response;
 use super::widgets::{
-    draw_big_letter, ellipsize, help_popup, help_rows, hints_line, level_line, message_line,
-    play_state, position_line, side_block, side_color, status_line,
+    draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, level_line,
+    message_rows, play_state, position_line, side_block, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -31,7 +31,7 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
         Constraint::Length(if tall { 1 } else { 0 }),
         Constraint::Min(0),
         Constraint::Length(2),
-        Constraint::Length(1),
+        Constraint::Length(message_rows(v.message, area.width)),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -56,9 +56,7 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
     let [l, r] = Layout::vertical([Constraint::Length(1); 2]).areas(meters);
     frame.render_widget(level_line(" L", v.level_dbfs[0], meters.width), l);
     frame.render_widget(level_line(" R", v.level_dbfs[1], meters.width), r);
-    if let Some(line) = message_line(v.message, v.loop_pending_start) {
-        frame.render_widget(line, message);
-    }
+    draw_message(frame, message, v.message, v.loop_pending_start);
     let matching = match (v.matching, v.estimating) {
         (true, None) => "matching on (exact)".to_string(),
         (true, Some(p)) => format!("matching on (estimated, exact {:.0}%)", p * 100.0),

@@ -266,6 +266,21 @@ pub fn message_line(
     }
 }
 
+/// Rows the message line takes at `width`: up to 3 for a long message (a refused profile's
+/// line was cut off in mid-word at the screen's edge), else 1.
+pub fn message_rows(message: Option<&str>, width: u16) -> u16 {
+    let len = message.map_or(0, |m| crate::ui::fmt::columns(m) + 1);
+    let width = usize::from(width.max(1));
+    len.div_ceil(width).clamp(1, 3) as u16
+}
+
+/// Draws [`message_line`] into `area` (of [`message_rows`] rows), wrapped at words.
+pub fn draw_message(frame: &mut Frame, area: Rect, message: Option<&str>, pending: Option<f64>) {
+    if let Some(line) = message_line(message, pending) {
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
+    }
+}
+
 /// The help overlay: a bordered popup centred over `area`, clearing what is beneath it.
 pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) {
     let content_w = lines.iter().map(Line::width).max().unwrap_or(0) as u16;

@@ -138,6 +138,13 @@ fn paused_status_and_message() {
         assert!(has(&b, "matching off"));
         assert!(!has(&b, "+1.2 dB"), "gains hidden when matching is off");
     }
+    // A long message wraps onto a second row instead of being cut off at the edge.
+    v.message = Some(
+        "/home/me/.config/iemsim/profiles/zhigh.txt:2: fc_hz: 30000 Hz is at or above the \
+         Nyquist frequency (24000 Hz) of 48000 Hz audio",
+    );
+    let b = render(&v, 80, 24);
+    assert!(has(&b, "Nyquist frequency (24000 Hz) of 48000 Hz audio"));
 }
 
 #[test]
