@@ -552,9 +552,10 @@ fn interactive(live: &mut Live) -> Result<()> {
                 tui::draw_picker(f, f.area(), p, &screen.entries);
             }
         })?;
-        let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+        let Some(mut keys) = tty.keys(Duration::from_millis(33))? else {
             return Ok(());
         };
+        guard.suspend_if_asked(&mut keys)?;
         for key in keys {
             if let Next::Quit = on_key(live, &mut screen, key) {
                 return Ok(());

@@ -211,7 +211,7 @@ impl<'a> Screen<'a> {
                 };
                 self.say(format!("end of the file: space plays it again{next}"));
             }
-            let keys = if queued.is_empty() {
+            let mut keys = if queued.is_empty() {
                 let Some(keys) = tty.keys(Duration::from_millis(33))? else {
                     return Ok(Outcome::Quit);
                 };
@@ -219,6 +219,7 @@ impl<'a> Screen<'a> {
             } else {
                 std::mem::take(&mut queued)
             };
+            guard.suspend_if_asked(&mut keys)?;
             for (k, &key) in keys.iter().enumerate() {
                 if let Some(outcome) = self.handle(player, key) {
                     if let Some(d) = self.demo.as_mut() {

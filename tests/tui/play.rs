@@ -265,6 +265,37 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
     }
 }
 
+/// Ctrl-Z suspends as in any terminal program: raw mode turned it into a key that did nothing.
+/// The shell gets its terminal back (cooked mode, main screen, cursor shown); `fg` takes the
+/// screen again, drawn whole, and `q` still quits with 0.
+#[test]
+fn ctrl_z_suspends_and_fg_resumes_the_screen() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let env = tmux::shell_env(&stack.env());
+    let t = Tmux::start("suspend", 100, 30, "bash --norc --noprofile -i");
+    let play = format!("env {env}{} play", sh_quote(env!("CARGO_BIN_EXE_iemsim")));
+    t.keys(&[&play, "Enter"]);
+    t.wait_for("the play screen", |s| s.contains("LIVE"));
+    t.keys(&["C-z"]);
+    t.wait_for("stopped", |s| s.contains("Stopped") && !s.contains("LIVE"));
+    // (The output's marker is not on the typed line.)
+    t.keys(&["stty -a | grep -c -- -icanon; echo RAW-$((6*7))", "Enter"]);
+    let s = t.wait_text("RAW-42");
+    assert!(s.contains("\n0\nRAW-42"), "terminal left in raw mode:\n{s}");
+    t.keys(&["fg", "Enter"]);
+    let s = t.wait_for("the screen again", |s| {
+        s.contains("LIVE") && s.contains("response")
+    });
+    assert!(!s.contains("Stopped"), "not drawn whole:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("the shell", |s| !s.contains("LIVE"));
+    t.keys(&["echo EXIT=$?", "Enter"]);
+    let s = t.wait_for("the exit code", |s| s.contains("\nEXIT="));
+    assert!(s.contains("\nEXIT=0"), "{s}");
+}
+
 /// At the end of the file the screen pauses back at the start and says so (a clock back at 0:00
 /// alone looked like a fault); space plays it again.
 #[test]

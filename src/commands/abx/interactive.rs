@@ -279,9 +279,10 @@ fn frames(
         if player.rewind_when_finished() {
             st.say("end of the file: space plays it again");
         }
-        let Some(keys) = tty.keys(Duration::from_millis(33))? else {
+        let Some(mut keys) = tty.keys(Duration::from_millis(33))? else {
             return Ok(());
         };
+        guard.suspend_if_asked(&mut keys)?;
         for key in keys {
             let Some(action) = tui::key_to_action(key, Mode::Abx) else {
                 continue;

@@ -42,6 +42,36 @@ impl TerminalGuard {
         &mut self.terminal
     }
 
+    /// Ctrl-Z among `keys` (taken out of them): raw mode turns the terminal's own suspend into a
+    /// key, which did nothing. The screen does what the terminal would: puts the terminal back,
+    /// stops the process (SIGTSTP, so the shell says "Stopped" and `fg` resumes it), and on
+    /// resuming takes the terminal again and draws the screen whole.
+    pub fn suspend_if_asked(
+        &mut self,
+        keys: &mut Vec<crossterm::event::KeyEvent>,
+    ) -> io::Result<()> {
+        let before = keys.len();
+        keys.retain(|k| !super::keys::is_suspend(k));
+        if keys.len() == before {
+            return Ok(());
+        }
+        #[cfg(unix)]
+        {
+            restore_once();
+            // SAFETY: raise(3) with a valid signal; its default action stops the process here
+            // (or nothing, in a process group no shell controls) and returns once continued.
+            unsafe { libc::raise(libc::SIGTSTP) };
+            ACTIVE.store(true, Ordering::SeqCst);
+            terminal::enable_raw_mode().map_err(doing("cannot switch the terminal to raw mode"))?;
+            execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
+                .map_err(doing("cannot enter the terminal's alternate screen"))?;
+            self.terminal
+                .clear()
+                .map_err(doing("cannot clear the terminal"))?;
+        }
+        Ok(())
+    }
+
     /// Gives the terminal up without restoring it, for when it is gone (hung up: see
     /// `hangup.rs`). There is nothing left to restore, and trying would fail: ratatui's
     /// `Terminal` drop reports a failure to show the cursor with `eprintln!`, which panics when

@@ -58,6 +58,13 @@ pub const SCROLL_PAGE: i16 = 8;
 /// Only presses (and auto-repeats) count: terminals with the kitty keyboard protocol, and Windows,
 /// also report releases, which would otherwise fire every action twice. Shift is ignored (it is
 /// how '?' and capitals are typed); other modifiers make a key meaningless except Ctrl-C.
+/// Ctrl-Z: suspend (see `TerminalGuard::suspend_if_asked`), on every screen.
+pub fn is_suspend(key: &KeyEvent) -> bool {
+    key.kind != KeyEventKind::Release
+        && key.modifiers.contains(KeyModifiers::CONTROL)
+        && matches!(key.code, KeyCode::Char('z' | 'Z'))
+}
+
 pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
