@@ -246,11 +246,13 @@ fn print_fit(
     preamp_db: f64,
 ) -> Result<()> {
     let e = fitted.error;
-    outln!(
+    // One line, whatever the file's name holds (a line break split it in two).
+    let head = format!(
         "{what} ({rules}): {}, named '{}'",
         crate::ui::fmt::count(fitted.filters.len(), "filter"),
         goal.name
-    )?;
+    );
+    outln!("{}", crate::io::diag::one_line(&head))?;
     outln!()?;
     outln!("  #  type        fc Hz   gain dB      Q")?;
     for (i, f) in fitted.filters.iter().enumerate() {

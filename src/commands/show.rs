@@ -181,7 +181,8 @@ fn plot(
             );
         }
     }
-    outln!(
+    // One line, whatever the file's or the profiles' names hold.
+    let done = format!(
         "{}: {} on one chart, {}x{}{}",
         path.display(),
         names.join(", "),
@@ -192,7 +193,8 @@ fn plot(
         } else {
             ""
         }
-    )?;
+    );
+    outln!("{}", crate::io::diag::one_line(&done))?;
     Ok(())
 }
 

@@ -915,3 +915,27 @@ fn like_a_file_uses_its_filters_whatever_its_name() {
         "{by_file:?} vs {by_name:?}"
     );
 }
+
+/// A line break in a file's name stays inside its one line: fit's heading and show's chart line
+/// were split in two (a script reading them line by line got half a name).
+#[cfg(unix)]
+#[test]
+fn a_line_break_in_a_name_stays_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("a\nb.csv");
+    std::fs::copy(fixture("Moondrop Chu.csv"), &csv).unwrap();
+    let o = iemsim(&["fit", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.contains("a\\nb.csv as heard on") && first.ends_with("named 'a\\nb'"),
+        "{out}"
+    );
+    let png = dir.path().join("x\ny.png");
+    let o = iemsim(&["show", "ba", "--plot", png.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("x\\ny.png: ba on one chart"), "{out}");
+}
