@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 /// The format of an output named after its input: WAV for WAV input, FLAC for other lossless
 /// input, WAV for lossy input (a FLAC of decoded MP3 only looks lossless).
 ///
-/// The decoder says whether a file is lossless (ALAC in .m4a too). Anything else goes by its
+/// The decoder says whether a file is lossless (ALAC in .m4a too) and whether it is a WAV, whatever
+/// its name. Anything else goes by its
 /// extension: an input the decoder cannot open (its error is reported when it is exported), and
 /// one that is not a regular file (standard input, a FIFO), which is read once: probing it here
 /// took the stream's first bytes, and the export then found no audio in what was left. Standard
@@ -21,11 +22,17 @@ pub fn default_container(input: &Path) -> Container {
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .unwrap_or_default();
-    let is_wav = ["wav", "wave", "rf64"].contains(&ext.as_str());
     let by_extension = || ["flac", "wv", "ape", "aif", "aiff"].contains(&ext.as_str());
-    let lossless = match input.is_file().then(|| Decoder::open(input)) {
-        Some(Ok(d)) => d.info().lossless,
-        _ => by_extension(),
+    // What the file holds, not what it is called: a WAV named `take.mp3` got a FLAC.
+    let (lossless, is_wav) = match input.is_file().then(|| Decoder::open(input)) {
+        Some(Ok(d)) => (
+            d.info().lossless,
+            matches!(d.info().container, "WAV" | "RF64"),
+        ),
+        _ => (
+            by_extension(),
+            ["wav", "wave", "rf64"].contains(&ext.as_str()),
+        ),
     };
     if lossless && !is_wav && !crate::io::decode::builtin::is_builtin(input) {
         Container::Flac

@@ -1604,3 +1604,23 @@ fn a_folder_exports_m4b_audiobooks() {
     let r = hound::WavReader::open(d.join("in/book.ba.wav")).unwrap();
     assert_eq!(r.duration(), 4800);
 }
+
+/// The default output format follows what the input holds, not its name: a WAV named
+/// `take.mp3` got a FLAC (its extension said lossy, the decoder lossless, so not a WAV).
+#[test]
+fn a_wav_by_another_name_gives_a_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_wav(
+        &d.join("take.mp3"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let o = iemsim(&["export", "take.mp3", "-p", "ba"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("take.ba.wav").is_file());
+    assert!(!d.join("take.ba.flac").exists());
+}
