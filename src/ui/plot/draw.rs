@@ -14,10 +14,6 @@ pub const FREQ_HI_HZ: f64 = 20_000.0;
 const LABELS_HZ: [f64; 10] = [
     20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
 ];
-/// ISO 266 octave-band centres: the light vertical grid.
-const OCTAVES_HZ: [f64; 10] = [
-    31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16_000.0,
-];
 const DECADES_HZ: [f64; 3] = [100.0, 1000.0, 10_000.0];
 
 static EMBEDDED_FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -443,7 +439,9 @@ fn draw_frequency_grid<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let lx = |f: f64| f.log10();
     let top = Pos::new(HPos::Center, VPos::Top);
-    for (freqs, g) in [(&OCTAVES_HZ[..], 232u8), (&DECADES_HZ[..], 175u8)] {
+    // The light grid at the labelled frequencies (it stood at octave centres, 31.5…16k, so the
+    // unlabelled line beside "200" was 250 Hz), the decades darker.
+    for (freqs, g) in [(&LABELS_HZ[..], 232u8), (&DECADES_HZ[..], 175u8)] {
         for &f in freqs {
             cc.draw_series(std::iter::once(PathElement::new(
                 vec![(lx(f), a.y_lo), (lx(f), a.y_hi)],
