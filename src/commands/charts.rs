@@ -217,13 +217,18 @@ pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<
         .distinct_channels()
         .enumerate()
         .map(|(k, c)| {
-            let style = if k == 0 {
-                curve.style
-            } else {
-                Style {
+            // The other channels dashed, but a measurement stays dotted (dashed is a profile's
+            // channel: the two looked the same) and its other channels wear crosses.
+            let style = match (k, curve.style.line) {
+                (0, _) => curve.style,
+                (_, plot::Line::Dotted) => Style {
+                    marker: plot::Marker::Cross,
+                    ..curve.style
+                },
+                _ => Style {
                     line: plot::Line::Dashed,
                     ..curve.style
-                }
+                },
             };
             let label = format!("{head}, channel {})", crate::dsp::profile::channel_label(c));
             shifted(
