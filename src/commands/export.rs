@@ -440,6 +440,8 @@ fn create_out_dir(dir: &Path) -> Result<MadeDirs> {
     if !made.is_empty() {
         std::fs::create_dir_all(dir)
             .map_err(|e| crate::error::output_error(dir, "cannot create the output folder", e))?;
+        // A signal removes them too (the run's Drop does not run then).
+        crate::io::atomic::made_dirs(&made);
     }
     Ok(MadeDirs(made))
 }
@@ -449,6 +451,7 @@ struct MadeDirs(Vec<PathBuf>);
 
 impl Drop for MadeDirs {
     fn drop(&mut self) {
+        crate::io::atomic::made_dirs(&[]);
         // `remove_dir` removes only an empty folder: one holding outputs stays.
         for d in &self.0 {
             if std::fs::remove_dir(d).is_err() {

@@ -19,6 +19,18 @@ static FINAL: std::sync::OnceLock<Vec<PathBuf>> = std::sync::OnceLock::new();
 /// Held while a group of outputs is named ([`naming_batch`]).
 static BATCH: Mutex<()> = Mutex::new(());
 
+/// Folders a run made for its outputs (deepest first): removed on a signal if still empty, as
+/// at the end of a run that wrote nothing (a Ctrl-C left an empty `--out-dir` behind).
+static MADE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Records (or, with an empty list, forgets) the folders made for this run's outputs.
+pub fn made_dirs(dirs: &[PathBuf]) {
+    if let Ok(mut d) = MADE_DIRS.lock() {
+        d.clear();
+        d.extend_from_slice(dirs);
+    }
+}
+
 /// Runs `f`, which names several outputs (an input's, one per profile), as one step with
 /// respect to a signal: [`remove_pending`] waits for it (up to a second) before it takes the
 /// list of what was named, so a stopped run never has half an input's outputs named and
@@ -87,6 +99,14 @@ pub fn remove_pending() {
         }
     }
     std::mem::forget(list);
+    // `remove_dir` removes only an empty folder: one holding outputs stays.
+    if let Ok(dirs) = MADE_DIRS.try_lock() {
+        for d in dirs.iter() {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// A private scratch folder that an interrupt must remove too (see [`remove_pending`]).
