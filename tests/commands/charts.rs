@@ -116,7 +116,9 @@ fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
         curves[1].label,
         "X (measured, re harman-in-ear-2019, + headphone EQ, channel 2 (right))"
     );
-    assert_eq!(curves[1].style.line, plot::Line::Dashed);
+    // Still a measurement (dotted; dashed is a profile's other channel), told apart by crosses.
+    assert_eq!(curves[1].style.line, plot::Line::Dotted);
+    assert_eq!(curves[1].style.marker, plot::Marker::Cross);
     let pk = |f0: f64, g: f64, q: f64, f: f64| rbj::magnitude_db("PK", f0, g, q, 48_000.0, f);
     for (i, (f, v)) in [(200.0, 1.0), (1000.0, 0.0), (5000.0, -1.0)]
         .iter()
