@@ -192,9 +192,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#') && !l.starts_with('*'))
         .collect();
     // Excel's `sep=;` line names the separator; the header follows it.
+    // (Quoted, `"sep=;"`, as a CSV writer may quote it.)
     let (sep_line, rows) = match rows.split_first() {
-        Some((&(_, l), rest)) if l.len() == 5 && l.to_ascii_lowercase().starts_with("sep=") => {
-            (l.chars().nth(4), rest)
+        Some((&(_, l), rest)) if is_sep_line(l.trim_matches('"')) => {
+            (l.trim_matches('"').chars().nth(4), rest)
         }
         _ => (None, &rows[..]),
     };
@@ -286,6 +287,11 @@ fn check_point(f: f64, v: f64) -> Result<(), String> {
     }
 }
 
+/// Excel's `sep=X` line.
+fn is_sep_line(l: &str) -> bool {
+    l.len() == 5 && l.is_char_boundary(4) && l[..4].eq_ignore_ascii_case("sep=")
+}
+
 fn separator(line: &str) -> char {
     [';', '\t', ',']
         .into_iter()
@@ -352,8 +358,8 @@ fn columns(header: &[&str]) -> Result<(usize, usize), String> {
 /// Without a header, comma-separated rows whose values are written with decimal commas split
 /// into more fields than there are columns: AutoEq's grid as `20,7,76` (20 Hz, 7.76 dB) reads as
 /// 20 Hz, 7 dB and a third column. Refused (line, problem) when rows disagree in their number of
-/// values (`1000,0,06` beside `2000,1`), or when every row has three and the third is a decimal
-/// part, not a column: the second and third values have no decimal point, every third is
+/// values (`1000,0,06` beside `2000,1`), or when every row has three (four: the frequency's
+/// decimals split off too, `22,44,0,07`) and the last is a decimal part, not a column: the second and third values have no decimal point, every third is
 /// unsigned digits, and one has a leading zero (`06`) or all have the same number of digits
 /// (`7,4`, `-9,7`: levels to one decimal, which never show a leading zero). A real third column
 /// (phase in degrees, as REW writes) has signs or decimal points, and whole numbers of one width
@@ -380,9 +386,12 @@ fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, S
             ));
         }
     }
-    if n != 3 {
-        return Ok(());
-    }
+    // Three values: the level's decimal part split off; four: the frequency's too (`22,44,0,07`).
+    let ordinal = match n {
+        3 => "third",
+        4 => "fourth",
+        _ => return Ok(()),
+    };
     let levels = rows.iter().map(|&(_, row)| values(row));
     if levels
         .clone()
@@ -390,29 +399,29 @@ fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, S
     {
         return Ok(());
     }
-    let thirds: Vec<(usize, &str)> = rows
+    let lasts: Vec<(usize, &str)> = rows
         .iter()
         .zip(levels)
-        .map(|(&(line, _), v)| (line, v[2].trim_matches('"')))
+        .map(|(&(line, _), v)| (line, v[n - 1].trim_matches('"')))
         .collect();
-    // `thirds` is never empty (`rows` is not); a decimal part is never signed.
-    if !thirds
+    // `lasts` is never empty (`rows` is not); a decimal part is never signed.
+    if !lasts
         .iter()
         .all(|(_, t)| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
     {
         return Ok(());
     }
-    let (first_line, width) = (thirds[0].0, thirds[0].1.len());
-    let (line, why) = match thirds
+    let (first_line, width) = (lasts[0].0, lasts[0].1.len());
+    let (line, why) = match lasts
         .iter()
         .find(|(_, t)| t.len() > 1 && t.starts_with('0'))
     {
         Some(&(line, t)) => (line, format!("'{t}' has a leading zero")),
-        None if thirds.iter().all(|(_, t)| t.len() == width) => (
+        None if lasts.iter().all(|(_, t)| t.len() == width) => (
             first_line,
             match width {
-                1 => "every third value has one digit".to_string(),
-                _ => format!("every third value has {width} digits"),
+                1 => format!("every {ordinal} value has one digit"),
+                _ => format!("every {ordinal} value has {width} digits"),
             },
         ),
         None => return Ok(()),
@@ -420,7 +429,7 @@ fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, S
     Err((
         line,
         format!(
-            "the third values are decimal parts, not a column (no sign or decimal point, and \
+            "the {ordinal} values are decimal parts, not a column (no sign or decimal point, and \
              {why}): {hint}"
         ),
     ))
@@ -478,12 +487,13 @@ mod tests {
             rows(12, |f, v| format!("\"{f}\",\"{v}\",\"0\""))
         );
         assert_eq!(p(&quoted).unwrap(), m);
-        // Excel's separator line before the header.
+        // Excel's separator line before the header, quoted or not.
         let excel = format!(
             "sep=;\nFrequency;Raw\n{}",
             rows(12, |f, v| format!("{f};{v}").replace('.', ","))
         );
         assert_eq!(p(&excel).unwrap(), m);
+        assert_eq!(p(&excel.replacen("sep=;", "\"sep=;\"", 1)).unwrap(), m);
         let no_header = rows(12, |f, v| format!("{f}\t{v}"));
         assert_eq!(p(&no_header).unwrap(), m);
         let semi = format!(
@@ -619,6 +629,14 @@ mod tests {
             e.contains("m.csv, line 5: the third values are decimal parts, not a column (no sign")
                 && e.contains("'01' has a leading zero")
                 && e.contains("decimal commas?"),
+            "{e}"
+        );
+        // Frequencies and levels both with decimal commas: four values.
+        let e = p("20,00,4,63\n22,44,0,07\n25,12,-1,50\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2: the fourth values are decimal parts") && e.contains("'07'"),
             "{e}"
         );
         // Levels to one decimal show no leading zero, but every decimal part is one digit; the
