@@ -99,7 +99,8 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
             continue;
         }
         // A per-channel profile: one curve per channel, in the profile's colour (the first
-        // solid, the others dashed).
+        // solid with its markers, the others dashed without: where the channels agree, the same
+        // markers a little apart along the curve looked like a glitch).
         let grid = p.curve_grid(rate);
         for (k, c) in p.distinct_channels().enumerate() {
             let style = if k == 0 {
@@ -107,6 +108,7 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
             } else {
                 Style {
                     line: plot::Line::Dashed,
+                    marker: plot::Marker::None,
                     ..Style::series(i)
                 }
             };
@@ -227,6 +229,7 @@ pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<
                 },
                 _ => Style {
                     line: plot::Line::Dashed,
+                    marker: plot::Marker::None,
                     ..curve.style
                 },
             };

@@ -110,6 +110,12 @@ fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
         points: vec![(200.0, 1.0), (1000.0, 0.0), (5000.0, -1.0)],
         style: Style::measured(0),
     };
+    // The correction's own curves: the second channel dashed, without the first's markers
+    // (the same markers a little apart, where the channels agree, looked like a glitch).
+    let own = responses(std::slice::from_ref(&correction), 48_000.0, "t");
+    let right = own.curves.last().unwrap();
+    assert_eq!(right.style.line, plot::Line::Dashed);
+    assert_eq!(right.style.marker, plot::Marker::None);
     let curves = through_correction(measured, &correction, 48_000.0);
     assert_eq!(curves.len(), 2);
     assert_eq!(
