@@ -130,12 +130,23 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
     Chart {
         title: title.into(),
         subtitle: format!(
-            "Magnitude response of each profile's filters, i.e. its deviation from the Harman in-ear 2019 target (computed at {} kHz)",
-            rate / 1000.0
+            "Magnitude response of each profile's filters, i.e. its deviation from the Harman in-ear 2019 target ({})",
+            computed_at(rate)
         ),
         y_label: "Gain re neutral (dB)".into(),
         y_range: None,
         curves,
+    }
+}
+
+/// "computed at 48 kHz"; below 40 kHz also where the profiles' curves end: at 8 kHz they
+/// stopped at 4 kHz on a 20 kHz axis with nothing saying why.
+fn computed_at(rate: f64) -> String {
+    let at = format!("computed at {} kHz", rate / 1000.0);
+    if rate / 2.0 < 20_000.0 {
+        format!("{at}: no audio above {} kHz", rate / 2000.0)
+    } else {
+        at
     }
 }
 
@@ -154,9 +165,9 @@ pub fn through_headphones(
 ) {
     chart.title.push_str(THROUGH_HEADPHONES);
     chart.subtitle = format!(
-        "Every curve as it plays: through the headphone correction {} (computed at {} kHz)",
+        "Every curve as it plays: through the headphone correction {} ({})",
         hp.profile.name,
-        rate / 1000.0
+        computed_at(rate)
     );
     for curve in chart.curves.iter_mut().skip(1) {
         curve.label.push_str(THROUGH_HEADPHONES);

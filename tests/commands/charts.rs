@@ -136,3 +136,23 @@ fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
         assert!((curves[1].points[i].1 - right).abs() < 1e-9, "{f} Hz right");
     }
 }
+
+/// Below 40 kHz the subtitle says where the curves end (at 8 kHz they stopped at 4 kHz on a
+/// 20 kHz axis, nothing saying why); at 48 kHz it names the rate only.
+#[test]
+fn a_low_rate_says_where_the_curves_end() {
+    let ba = iemsim::profiles::resolve("ba", None).unwrap();
+    let low = responses(std::slice::from_ref(&ba), 8_000.0, "t");
+    assert!(
+        low.subtitle
+            .ends_with("(computed at 8 kHz: no audio above 4 kHz)"),
+        "{}",
+        low.subtitle
+    );
+    let high = responses(std::slice::from_ref(&ba), 48_000.0, "t");
+    assert!(
+        high.subtitle.ends_with("(computed at 48 kHz)"),
+        "{}",
+        high.subtitle
+    );
+}
