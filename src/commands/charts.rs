@@ -244,7 +244,13 @@ pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<
                     ..curve.style
                 },
             };
-            let label = format!("{head}, channel {})", crate::dsp::profile::channel_label(c));
+            // The channel right after the name: a long label is shortened in its middle, and
+            // the channel was what went ("…(measured, + headp… (clipped < -12 dB)" twice).
+            let ch = crate::dsp::profile::channel_label(c);
+            let label = match curve.label.rfind(" (measured") {
+                Some(at) => format!("{}, channel {ch}{}", &curve.label[..at], &head[at..]) + ")",
+                None => format!("{head}, channel {ch})"),
+            };
             shifted(
                 correction.channel_response_db(c, &freqs, rate),
                 label,

@@ -120,7 +120,7 @@ fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
     assert_eq!(curves.len(), 2);
     assert_eq!(
         curves[1].label,
-        "X (measured, re harman-in-ear-2019, + headphone EQ, channel 2 (right))"
+        "X, channel 2 (right) (measured, re harman-in-ear-2019, + headphone EQ)"
     );
     // Still a measurement (dotted; dashed is a profile's other channel), told apart by crosses.
     assert_eq!(curves[1].style.line, plot::Line::Dotted);
