@@ -55,9 +55,9 @@ fn last_words(sig: i32) -> Said {
 pub fn install() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
         let Ok(mut signals) =
-            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP])
         else {
             return;
         };
@@ -65,6 +65,14 @@ pub fn install() {
             .name("iemsim-signals".into())
             .spawn(move || {
                 for sig in signals.forever() {
+                    // Stop, not end: a screen first puts the terminal back (it stopped raw, on
+                    // the alternate screen), anything else stops at once.
+                    if sig == SIGTSTP {
+                        if !crate::ui::tui::ask_to_suspend() {
+                            crate::ui::tui::hangup::stop_process();
+                        }
+                        continue;
+                    }
                     // A terminal screen ends itself cleanly (an ABX session is logged as
                     // abandoned, the demo removes its files); SIGQUIT never waits for it.
                     if sig != libc::SIGQUIT && crate::ui::tui::hangup::deliver(sig) {

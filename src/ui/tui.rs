@@ -20,7 +20,7 @@ mod table;
 mod widgets;
 
 pub use abx::draw_abx;
-pub use guard::{release_for_exit, TerminalGuard};
+pub use guard::{ask_to_suspend, release_for_exit, TerminalGuard};
 pub use keys::{key_to_action, Action, Mode};
 pub use live::{draw_live, LiveView};
 pub use picker::{draw_picker, filter as filter_profiles, Picker, PickerEntry, PickerInput};

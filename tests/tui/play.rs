@@ -267,7 +267,7 @@ fn a_signal_from_outside_restores_the_terminal_and_sets_the_exit_code() {
 
 /// Ctrl-Z suspends as in any terminal program: raw mode turned it into a key that did nothing.
 /// The shell gets its terminal back (cooked mode, main screen, cursor shown); `fg` takes the
-/// screen again, drawn whole, and `q` still quits with 0.
+/// screen again, drawn whole, and `q` still quits with 0. A SIGTSTP sent from outside does the same.
 #[test]
 fn ctrl_z_suspends_and_fg_resumes_the_screen() {
     let Some(stack) = tui::stack() else {
@@ -284,11 +284,36 @@ fn ctrl_z_suspends_and_fg_resumes_the_screen() {
     t.keys(&["stty -a | grep -c -- -icanon; echo RAW-$((6*7))", "Enter"]);
     let s = t.wait_text("RAW-42");
     assert!(s.contains("\n0\nRAW-42"), "terminal left in raw mode:\n{s}");
-    t.keys(&["fg", "Enter"]);
+    t.keys(&["echo PID=$(jobs -p)", "Enter"]);
+    let s = t.wait_for("the job's pid", |s| s.contains("\nPID="));
+    let pid = s
+        .split("\nPID=")
+        .nth(1)
+        .and_then(|r| r.lines().next())
+        .and_then(|p| p.trim().parse::<u32>().ok())
+        .expect("a pid");
+    t.keys(&["clear; fg", "Enter"]);
     let s = t.wait_for("the screen again", |s| {
         s.contains("LIVE") && s.contains("response")
     });
     assert!(!s.contains("Stopped"), "not drawn whole:\n{s}");
+    // A SIGTSTP from outside (`kill -TSTP`) puts the terminal back too: it used to stop the
+    // process with the terminal raw and on the alternate screen.
+    let kill = Command::new("kill")
+        .args(["-TSTP", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    t.wait_for("stopped from outside", |s| {
+        s.contains("Stopped") && !s.contains("LIVE")
+    });
+    t.keys(&["stty -a | grep -c -- -icanon; echo RAW-$((6*8))", "Enter"]);
+    let s = t.wait_text("RAW-48");
+    assert!(s.contains("\n0\nRAW-48"), "terminal left in raw mode:\n{s}");
+    t.keys(&["fg", "Enter"]);
+    t.wait_for("the screen once more", |s| {
+        s.contains("LIVE") && s.contains("response")
+    });
     t.keys(&["q"]);
     t.wait_for("the shell", |s| !s.contains("LIVE"));
     t.keys(&["echo EXIT=$?", "Enter"]);

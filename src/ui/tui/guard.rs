@@ -15,6 +15,8 @@ use std::sync::Once;
 
 /// True while raw mode / the alternate screen are ours to undo.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// A SIGTSTP from outside (`kill -TSTP`) came while a screen was up: its loop suspends it.
+static STOP_ASKED: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
 /// Owns the terminal for the lifetime of a TUI screen. Create one at a time: the first to drop
@@ -28,6 +30,7 @@ impl TerminalGuard {
     /// is not a terminal.
     pub fn new() -> io::Result<Self> {
         install_panic_hook();
+        STOP_ASKED.store(false, Ordering::SeqCst);
         ACTIVE.store(true, Ordering::SeqCst);
         match enter() {
             Ok(terminal) => Ok(Self { terminal }),
@@ -42,25 +45,26 @@ impl TerminalGuard {
         &mut self.terminal
     }
 
-    /// Ctrl-Z among `keys` (taken out of them): raw mode turns the terminal's own suspend into a
-    /// key, which did nothing. The screen does what the terminal would: puts the terminal back,
-    /// stops the process (SIGTSTP, so the shell says "Stopped" and `fg` resumes it), and on
-    /// resuming takes the terminal again and draws the screen whole.
+    /// Ctrl-Z among `keys` (taken out of them), or a SIGTSTP from outside (see
+    /// [`ask_to_suspend`]): raw mode turns the terminal's own suspend into a key, which did
+    /// nothing, and the signal stopped the process with the terminal still raw. The screen does
+    /// what the terminal would: puts the terminal back, stops the process (SIGTSTP, so the shell
+    /// says "Stopped" and `fg` resumes it), and on resuming takes the terminal again and draws the
+    /// screen whole.
     pub fn suspend_if_asked(
         &mut self,
         keys: &mut Vec<crossterm::event::KeyEvent>,
     ) -> io::Result<()> {
         let before = keys.len();
         keys.retain(|k| !super::keys::is_suspend(k));
-        if keys.len() == before {
+        let signalled = STOP_ASKED.swap(false, Ordering::SeqCst);
+        if keys.len() == before && !signalled {
             return Ok(());
         }
         #[cfg(unix)]
         {
             restore_once();
-            // SAFETY: raise(3) with a valid signal; its default action stops the process here
-            // (or nothing, in a process group no shell controls) and returns once continued.
-            unsafe { libc::raise(libc::SIGTSTP) };
+            super::hangup::stop_process();
             ACTIVE.store(true, Ordering::SeqCst);
             terminal::enable_raw_mode().map_err(doing("cannot switch the terminal to raw mode"))?;
             execute!(stdout(), terminal::EnterAlternateScreen, cursor::Hide)
@@ -115,6 +119,17 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+/// For SIGTSTP, from the signal thread: true when a screen is up, which then suspends itself (the
+/// terminal put back first) the next time it reads its keys, a few milliseconds later; false when
+/// none is, and the caller stops the process at once.
+pub fn ask_to_suspend() -> bool {
+    let up = ACTIVE.load(Ordering::SeqCst);
+    if up {
+        STOP_ASKED.store(true, Ordering::SeqCst);
+    }
+    up
 }
 
 /// For a signal that ends the process at once (SIGQUIT), from the signal thread: leaves raw mode

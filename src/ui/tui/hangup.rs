@@ -73,6 +73,24 @@ impl Drop for Signals {
     }
 }
 
+/// Stops the process as SIGTSTP's default action does, which the process's signal thread
+/// (`crate::interrupt`) replaced: the shell says "Stopped" and `fg` continues it, here. In a
+/// process group no shell controls, the kernel discards the signal, as it would have anyway.
+#[cfg(unix)]
+pub fn stop_process() {
+    // SAFETY: sigaction(2) with zeroed structs (no flags, empty mask) whose handler is SIG_DFL,
+    // and valid pointers; raise(3) with a valid signal; then signal-hook's saved handler back.
+    unsafe {
+        let mut default: libc::sigaction = std::mem::zeroed();
+        default.sa_sigaction = libc::SIG_DFL;
+        let mut saved: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGTSTP, &default, &mut saved) == 0 {
+            libc::raise(libc::SIGTSTP);
+            libc::sigaction(libc::SIGTSTP, &saved, std::ptr::null_mut());
+        }
+    }
+}
+
 /// What waiting on the terminal found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tty {
