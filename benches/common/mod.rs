@@ -25,5 +25,6 @@ pub fn ten_filters() -> Profile {
         source: "benchmark".into(),
         channels: Vec::new(),
         behind: None,
+        channel_count: None,
     }
 }

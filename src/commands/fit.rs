@@ -81,6 +81,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         filters: fitted.filters.clone(),
         source: provenance(args, like.as_ref(), &goal, &rules, &fitted),
         behind: None,
+        channel_count: None,
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
     if let Some(out) = &args.output {

@@ -51,6 +51,7 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
         filters: filters.to_vec(),
         source: source.to_string(),
         behind: None,
+        channel_count: None,
     }
     .with_auto_preamp()
 }

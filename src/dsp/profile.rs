@@ -33,6 +33,12 @@ pub struct Profile {
     /// not the profile, for channels the audio lacks. Never read from or written to a file.
     #[serde(skip)]
     pub behind: Option<Behind>,
+    /// The channel count the file this came from states (a CamillaDSP `devices: capture:
+    /// channels:`) when channels of its own remain, so that writing it back states it too: a
+    /// 4-channel configuration filtering channels 0 and 1 written as a stereo one reads back as
+    /// filtering every channel. `None`: unstated.
+    #[serde(skip)]
+    pub channel_count: Option<usize>,
 }
 
 /// A per-channel correction a profile plays behind: its label and the channels it needs.
@@ -638,6 +644,7 @@ mod tests {
             source: String::new(),
             channels: Vec::new(),
             behind: None,
+            channel_count: None,
         };
         let (kept, dropped) = p.coefficients(8000.0);
         assert_eq!(kept.len(), 1);

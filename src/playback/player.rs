@@ -1183,6 +1183,7 @@ mod tests {
             channels: Vec::new(),
             source: String::new(),
             behind: None,
+            channel_count: None,
         };
         assert!(p.preamp_db(Preamp::Auto, 96_000.0) < -5.0);
         assert_eq!(p.preamp_db(Preamp::Auto, 48_000.0), 0.0);

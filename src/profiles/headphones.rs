@@ -344,6 +344,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
             cfg.band_hz.1 / 1000.0
         ),
         behind: None,
+        channel_count: None,
     };
     // Its headroom, as `fit --invert` writes it into the file (−largest boost, to 0.01 dB rounded
     // down): `--preamp profile` gave a .csv correction none, 5.9 dB less than the same correction
@@ -378,6 +379,7 @@ mod tests {
             source: String::new(),
             channels: Vec::new(),
             behind: None,
+            channel_count: None,
         };
         let p = Profile {
             name: "ba".into(),
@@ -387,6 +389,7 @@ mod tests {
             source: "s".into(),
             channels: Vec::new(),
             behind: None,
+            channel_count: None,
         };
         let both = combine(&c, p);
         assert_eq!(both.name, "ba");
@@ -422,6 +425,7 @@ mod tests {
                 part(1, -1.5, vec![pkq(5000.0, -5.0, 3.0)]),
             ],
             behind: None,
+            channel_count: None,
         };
         let p = Profile {
             name: "p".into(),
@@ -434,6 +438,7 @@ mod tests {
                 part(2, 1.0, vec![pkq(100.0, -3.0, 1.0)]),
             ],
             behind: None,
+            channel_count: None,
         };
         let both = combine(&c, p);
         assert_eq!(both.preamp_db, -3.0);
@@ -492,6 +497,7 @@ mod tests {
             source: String::new(),
             channels,
             behind: None,
+            channel_count: None,
         };
         let hp = Correction {
             profile: profile("hp", vec![part(0), part(1)]),

@@ -383,6 +383,7 @@ fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemP
             e.worst_hz
         ),
         behind: None,
+        channel_count: None,
     };
     let profile = profile.with_auto_preamp();
     IemProfile {

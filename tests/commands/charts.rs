@@ -49,6 +49,7 @@ fn a_measurement_beside_corrected_profiles_carries_the_correction() {
         channels: Vec::new(),
         source: String::new(),
         behind: None,
+        channel_count: None,
     };
     let ssr = iemsim::profiles::resolve("iem:moondrop-ssr", None).unwrap();
     let played = iemsim::profiles::headphones::combine(&correction, ssr.clone());
@@ -104,6 +105,7 @@ fn a_measurement_through_a_per_channel_correction_is_drawn_per_channel() {
         ],
         source: String::new(),
         behind: None,
+        channel_count: None,
     };
     let measured = Curve {
         label: "X (measured, re harman-in-ear-2019)".into(),

@@ -33,16 +33,27 @@ use serde::Deserialize;
 use serde_norway::{Mapping, Value};
 use std::collections::HashMap;
 
+/// The sections CamillaDSP knows, and no others: it refuses a file with any other key (a typed
+/// `Filters:`, a docker-compose file), which iemsim read as a profile without filters.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Config {
     title: Option<String>,
     description: Option<String>,
     filters: Option<Mapping>,
     pipeline: Option<Vec<Step>>,
     devices: Option<Value>,
+    /// Only for the steps that use them, which are refused by name.
+    #[serde(rename = "mixers")]
+    _mixers: Option<Value>,
+    #[serde(rename = "processors")]
+    _processors: Option<Value>,
 }
 
+/// A pipeline step: a misspelt key (`chanels:`) is refused, as CamillaDSP refuses it; read as
+/// every channel, it put a one-channel filter on all of them.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Step {
     #[serde(rename = "type")]
     kind: String,
@@ -53,13 +64,21 @@ struct Step {
     names: Vec<String>,
     #[serde(default)]
     bypassed: Option<bool>,
+    #[serde(rename = "description")]
+    _description: Option<Value>,
+    /// A Mixer's or Processor's step, refused by its type.
+    #[serde(rename = "name")]
+    _name: Option<Value>,
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FilterDef {
     #[serde(rename = "type")]
     kind: String,
     parameters: Value,
+    #[serde(rename = "description")]
+    _description: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -158,10 +177,18 @@ fn by_name(
 /// The YAML as a [`Config`], after the nesting check; a syntax error names its line.
 fn read_config(text: &str, source: &str) -> Result<Config, ProfileFileError> {
     check_flow_depth(text, source)?;
-    serde_norway::from_str(text).map_err(|e| match e.location() {
+    let config: Config = serde_norway::from_str(text).map_err(|e| match e.location() {
         Some(l) => ProfileFileError::field(source, l.line(), "yaml", e.to_string()),
         None => ProfileFileError::file(source, e.to_string()),
-    })
+    })?;
+    // An empty file (or only a title) is no EQ, as an Equalizer APO file without a line is not.
+    if config.filters.is_none() && config.pipeline.is_none() {
+        return Err(ProfileFileError::file(
+            source,
+            "has neither `filters:` nor `pipeline:`: not a CamillaDSP EQ".into(),
+        ));
+    }
+    Ok(config)
 }
 
 /// The pipeline's channel count: what is captured (iemsim reads no mixers); 2 when unsaid.
@@ -353,7 +380,7 @@ fn convert(
         )
     })?;
     let def: FilterDef =
-        serde_norway::from_value(def.clone()).map_err(|e| err("type", e.to_string()))?;
+        serde_norway::from_value(def.clone()).map_err(|e| err("", e.to_string()))?;
     match def.kind.as_str() {
         "Gain" => {
             let g: GainParams = serde_norway::from_value(def.parameters)
@@ -570,18 +597,29 @@ fn comment_text(s: &str) -> String {
 pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     super::check_pass_gains(profile, "CamillaDSP")?;
     let mut out = String::new();
+    // Every channel the profile names, and at least a stereo pair, or the count its own
+    // configuration stated.
+    let channels = profile
+        .channels_needed()
+        .max(2)
+        .max(profile.channel_count.unwrap_or(0));
+    let audio = match channels {
+        2 => "stereo".to_string(),
+        n => format!("{n}-channel audio"),
+    };
     out.push_str(
         "# Written by iemsim for CamillaDSP 4 or later (3.x: write the formats as S32LE). Runs as it\n",
     );
-    out.push_str("# is: raw 32-bit stereo at 48 kHz from stdin to stdout; set `devices:` for your sound card\n");
+    out.push_str(&format!(
+        "# is: raw 32-bit {audio} at 48 kHz from stdin to stdout; set `devices:` for your sound card\n"
+    ));
     out.push_str("# (the filters do not depend on it).\n");
+
     if !profile.source.is_empty() {
         out.push_str(&format!("# source: {}\n", comment_text(&profile.source)));
     }
     out.push_str(&format!("title: {}\n", quoted(&profile.name)));
     out.push_str(&format!("description: {}\n", quoted(&profile.description)));
-    // Every channel the profile names, and at least a stereo pair.
-    let channels = profile.channels_needed().max(2);
     out.push_str(&format!(
         "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: {channels}\n    format: S32_LE\n  playback:\n    type: Stdout\n    channels: {channels}\n    format: S32_LE\n",
     ));

@@ -388,6 +388,7 @@ impl Builder {
                 source: String::new(),
                 channels: Vec::new(),
                 behind: None,
+                channel_count: None,
             },
             lines: Vec::new(),
             parts: Vec::new(),
@@ -501,6 +502,9 @@ impl Builder {
             }
             lines.extend(l);
             self.profile.channels.push(part);
+        }
+        if !self.profile.channels.is_empty() {
+            self.profile.channel_count = channels;
         }
         (self.profile, lines)
     }

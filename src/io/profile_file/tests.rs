@@ -379,6 +379,75 @@ fn camilladsp_refusals() {
     assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
 }
 
+/// Keys CamillaDSP does not know are refused where it refuses them (top level, pipeline steps,
+/// filter definitions): a typed `Filters:` or `chanels:` was read as no filters, or as a filter on
+/// every channel, exit 0. A file with no EQ in it (empty, a docker-compose file) is refused too.
+#[test]
+fn camilladsp_unknown_keys_and_files_without_eq_are_refused() {
+    let bass = "{type: Biquad, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}";
+    let e = err_text(Format::CamillaDsp.parse(&format!("Filters:\n  bass: {bass}\n"), "c.yml"));
+    assert!(
+        e.starts_with("c.yml:1: ") && e.contains("unknown field `Filters`"),
+        "{e}"
+    );
+    let e = err_text(Format::CamillaDsp.parse(
+        &format!("filters:\n  bass: {bass}\npipeline:\n  - {{type: Filter, chanels: [0], names: [bass]}}\n"),
+        "c.yml",
+    ));
+    assert!(
+        e.starts_with("c.yml:4: ") && e.contains("unknown field `chanels`"),
+        "{e}"
+    );
+    let e = err_text(Format::CamillaDsp.parse(
+        "filters:\n  bass: {type: Biquad, descr: x, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}\n",
+        "c.yml",
+    ));
+    assert!(
+        e.starts_with("c.yml:2: filters.bass: ") && e.contains("unknown field `descr`"),
+        "{e}"
+    );
+    for text in [
+        "",
+        "title: x\n",
+        "version: \"3\"\nservices:\n  web:\n    image: nginx\n",
+    ] {
+        assert!(Format::CamillaDsp.parse(text, "c.yml").is_err(), "{text:?}");
+    }
+    // What CamillaDSP accepts still reads: descriptions, unused mixers and processors.
+    let p = Format::CamillaDsp
+        .parse(
+            "mixers: {}\nprocessors: {}\nfilters:\n  bass: {type: Biquad, description: d, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}\n\
+             pipeline:\n  - {type: Filter, description: d, bypassed: false, names: [bass]}\n",
+            "c.yml",
+        )
+        .unwrap();
+    assert_eq!(p.filters.len(), 1);
+    // The same for iemsim's own TOML: an empty file is no profile; a name alone is a flat one.
+    for text in ["", "# nothing yet\n"] {
+        let e = err_text(Format::Toml.parse(text, "p.toml"));
+        assert!(e.contains("filters = []"), "{e}");
+    }
+    for text in ["filters = []\n", "name = \"flat\"\n"] {
+        assert!(Format::Toml.parse(text, "p.toml").is_ok(), "{text}");
+    }
+}
+
+/// A 4-channel configuration filtering channels 0 and 1 is written back as 4 channels: written
+/// as a stereo one, it read back as filtering every channel (channels 3 and 4 changed, +5 dB).
+#[test]
+fn camilladsp_keeps_the_channel_count_it_read() {
+    let text = "devices: {samplerate: 48000, chunksize: 1024, capture: {type: Stdin, channels: 4, format: S32_LE}, playback: {type: Stdout, channels: 4, format: S32_LE}}\n\
+        filters:\n  bass: {type: Biquad, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}\n\
+        pipeline:\n  - {type: Filter, channels: [0, 1], names: [bass]}\n";
+    let p = Format::CamillaDsp.parse(text, "q.yml").unwrap();
+    assert!(p.filters.is_empty());
+    assert_eq!(p.channels.len(), 2);
+    let back = Format::CamillaDsp
+        .parse(&Format::CamillaDsp.write(&p).unwrap(), "back.yml")
+        .unwrap();
+    assert_eq!((back.filters, back.channels), (p.filters, p.channels));
+}
+
 /// CamillaDSP reads a key `1:` as the name "1": such filters are applied, with or without a
 /// pipeline naming them (they were left out: a file of them applied nothing, exit 0).
 #[test]
@@ -428,6 +497,7 @@ fn awkward() -> Profile {
         source: "made up for the test".into(),
         channels: Vec::new(),
         behind: None,
+        channel_count: None,
     }
 }
 
@@ -500,6 +570,7 @@ fn numbers_with_three_decimals_round_trip_through_every_format() {
             filters: vec![FilterSpec::new(Peaking, 31.25, 1.625, 4.375)],
         }],
         behind: None,
+        channel_count: None,
     };
     let formats = [Format::Toml, Format::EqApo, Format::CamillaDsp];
     for a in formats {

@@ -41,10 +41,9 @@ struct File {
     #[serde(default)]
     source: String,
     preamp_db: Option<Spanned<f64>>,
-    #[serde(default)]
-    filters: Vec<Spanned<Filter>>,
-    #[serde(default)]
-    channels: Vec<Spanned<Channel>>,
+    /// Absent, not empty, in a file that is not a profile (see `parse_with_lines`).
+    filters: Option<Vec<Spanned<Filter>>>,
+    channels: Option<Vec<Spanned<Channel>>>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +79,20 @@ pub fn parse_with_lines(
         ProfileFileError::field(source, line, "toml", e.message().trim().to_string())
     })?;
     let at = |span: std::ops::Range<usize>| index.line(span.start);
+    // An empty file (no key at all, comments at most) was read as a flat profile: say so
+    // instead, as for an Equalizer APO file with no line. A name alone is a flat profile.
+    if file.name.is_none()
+        && file.description.is_empty()
+        && file.source.is_empty()
+        && file.preamp_db.is_none()
+        && file.filters.is_none()
+        && file.channels.is_none()
+    {
+        return Err(ProfileFileError::file(
+            source,
+            "has no profile in it (a flat one says `filters = []`)".into(),
+        ));
+    }
     let name = match &file.name {
         Some(n) if n.get_ref().trim().is_empty() => {
             return Err(ProfileFileError::field(
@@ -97,12 +110,12 @@ pub fn parse_with_lines(
         check_preamp(*p.get_ref(), "preamp_db", source, at(p.span()))?;
         b.gain(&Selection::All, *p.get_ref(), at(p.span()), "preamp_db")?;
     }
-    for f in &file.filters {
+    for f in file.filters.iter().flatten() {
         let (spec, line) = filter(f, source, &at)?;
         b.filter(&Selection::All, spec, line)?;
     }
     let mut seen = Vec::new();
-    for part in &file.channels {
+    for part in file.channels.iter().flatten() {
         let part = part.get_ref();
         let n = *part.channel.get_ref();
         let cline = at(part.channel.span());
