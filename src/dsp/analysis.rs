@@ -214,7 +214,12 @@ impl Spectrum {
     /// Power in each octave band of [`OCTAVE_CENTRES_HZ`] that starts below Nyquist (the 16 kHz
     /// band ends there at 44.1 kHz), divided by `channels`
     /// (the mean channel's mean square), in dB: (centre Hz, dB). A band's RMS level, measured
-    /// in the frequency domain (Parseval), so the bands add up to the whole signal's power.
+    /// in the frequency domain (Parseval), so a steady signal's bands add up to its power. Not
+    /// a burst's at either end of a file: Welch's whole segments leave out what follows the last
+    /// one (under half a segment, 93 ms at 44.1 kHz) and weigh the first and last half segment
+    /// less. Zero-padding them in instead was tried and rejected: a tone cut off at the file's
+    /// ends then spread to −44 dB into the next octave band (2 s at full scale), where the
+    /// whole signal's own spectrum has −70 dB.
     pub fn octave_bands_db(&self, channels: usize) -> Vec<(f64, f64)> {
         let per = channels.max(1) as f64;
         OCTAVE_CENTRES_HZ

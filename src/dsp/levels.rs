@@ -183,7 +183,8 @@ pub struct SignalStats {
     pub true_peak_dbtp: f64,
     pub sample_peak_dbfs: f64,
     pub rms_dbfs: f64,
-    /// Sample peak over RMS (dB).
+    /// The sample peak over the RMS of the channel it is in (dB): a sine's 3.01 dB whatever the
+    /// other channels hold.
     pub crest_factor_db: f64,
     /// (ISO octave centre Hz, RMS level dB) below Nyquist.
     pub octave_bands_db: Vec<(f64, f64)>,
@@ -214,8 +215,9 @@ pub struct SignalMeter {
     scratch: Vec<f64>,
     welch: Welch,
     true_peak: TruePeak,
-    sample_peak: f64,
-    sum_sq: f64,
+    /// Each channel's sample peak and sum of squares.
+    peaks: Vec<f64>,
+    sums_sq: Vec<f64>,
     samples: u64,
 }
 
@@ -231,8 +233,8 @@ impl SignalMeter {
             scratch: Vec::new(),
             welch: Welch::new(channels, f64::from(rate)),
             true_peak: TruePeak::new(channels),
-            sample_peak: 0.0,
-            sum_sq: 0.0,
+            peaks: vec![0.0; channels],
+            sums_sq: vec![0.0; channels],
             samples: 0,
         }
     }
@@ -240,9 +242,11 @@ impl SignalMeter {
     /// Adds interleaved frames (a partial last frame is ignored).
     pub fn add(&mut self, block: &[f64]) {
         let block = &block[..block.len() / self.channels * self.channels];
-        for &x in block {
-            self.sample_peak = self.sample_peak.max(x.abs());
-            self.sum_sq += x * x;
+        for frame in block.chunks_exact(self.channels) {
+            for ((x, peak), sum_sq) in frame.iter().zip(&mut self.peaks).zip(&mut self.sums_sq) {
+                *peak = peak.max(x.abs());
+                *sum_sq += x * x;
+            }
         }
         self.samples += block.len() as u64;
         self.true_peak.add(block);
@@ -259,13 +263,17 @@ impl SignalMeter {
     }
 
     pub fn finish(self) -> SignalStats {
-        let sample_peak_dbfs = amplitude_db(self.sample_peak);
-        let rms = if self.samples == 0 {
-            0.0
-        } else {
-            (self.sum_sq / self.samples as f64).sqrt()
-        };
+        let sample_peak_dbfs = amplitude_db(self.peaks.iter().fold(0.0, |a, &p| a.max(p)));
+        let frames = self.frames().max(1) as f64;
+        let rms = (self.sums_sq.iter().sum::<f64>() / (frames * self.channels as f64)).sqrt();
         let rms_dbfs = amplitude_db(rms);
+        // The sample peak over the RMS of the channel it is in: over the mean channel's RMS, a
+        // sine on the left alone (the right silent) read 6.0 dB, not a sine's 3.0.
+        let peak_channel = (0..self.channels)
+            .max_by(|&a, &b| self.peaks[a].total_cmp(&self.peaks[b]))
+            .unwrap_or(0);
+        let crest_factor_db =
+            sample_peak_dbfs - amplitude_db((self.sums_sq[peak_channel] / frames).sqrt());
         let spectrum = self.welch.finish();
         SignalStats {
             integrated_lufs: self.meter.integrated_lufs(),
@@ -273,7 +281,7 @@ impl SignalMeter {
             true_peak_dbtp: amplitude_db(self.true_peak.finish()),
             sample_peak_dbfs,
             rms_dbfs,
-            crest_factor_db: sample_peak_dbfs - rms_dbfs,
+            crest_factor_db,
             octave_bands_db: spectrum.octave_bands_db(self.channels),
             ltas_db: spectrum.smoothed_db(6.0, &super::analysis::sixth_octave_grid()),
         }
@@ -358,6 +366,22 @@ mod tests {
         assert!((band(1000.0) + 3.0103).abs() < 0.01);
         assert!(band(250.0) < -100.0);
         assert_eq!(st.ltas_db.first().map(|p| p.0), Some(20.0));
+    }
+
+    /// A sine's crest factor is 3.01 dB in any channel, whatever the others hold: over the mean
+    /// channel's RMS a sine on the left alone read 6.02 dB, and one beside a quieter copy 5.05.
+    #[test]
+    fn crest_factor_is_the_peak_channels_own() {
+        let left = sine(1.0, 1000.0, 0.0, 48_000.0, 48_000);
+        for right_gain in [0.0, 0.5] {
+            let stereo: Vec<f64> = left.iter().flat_map(|&l| [l, right_gain * l]).collect();
+            let st = SignalStats::measure(&stereo, 2, 48_000);
+            assert!(
+                (st.crest_factor_db - 3.0103).abs() < 1e-3,
+                "right at {right_gain}: {}",
+                st.crest_factor_db
+            );
+        }
     }
 
     #[test]
