@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Re-creates the bundled samples. Both are the project's own work, released under CC0 (see README.md).
 #   music.wav   iemsim's own synthesizer (`iemsim generate music`), deterministic: same bytes every time
-#               for one version (the bundled file predates a change of the dither's generator: today's
-#               run differs from it by at most 2 LSB of dither, the same music; see README.md)
+#               for one version (the bundled file predates changes of the dither's and the noise's
+#               generators: today's run has other dither and other noise in the hi-hats and cymbals,
+#               the same music at the same loudness; see README.md)
 #   speech.wav  espeak-ng (a formant speech synthesizer, GPL-3 program; its output is not covered by it)
 #               resampled and levelled with sox
 # Needs: cargo, espeak-ng, sox (Debian: apt-get install -y espeak-ng sox).

@@ -29,7 +29,8 @@ struct Version {
 struct Report<'a> {
     #[serde(serialize_with = "crate::io::diag::json_path")]
     input: &'a Path,
-    sample_rate: f64,
+    /// Hz, an integer as `generate --json` and `export --json` write it.
+    sample_rate: u32,
     channels: usize,
     duration_s: f64,
     /// The headphone correction every profile column went through (given or remembered), whose
@@ -96,7 +97,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     }
     let report = Report {
         input: &input,
-        sample_rate: fs,
+        sample_rate: rate,
         channels,
         duration_s: frames as f64 / fs,
         headphones: hp.as_ref().map(|c| c.label.clone()),
@@ -207,14 +208,28 @@ fn chart_spectra(
         })
         .collect();
     // A signal shorter than one Welch segment is one Hann window of its own length (coarser bins).
-    let segment = crate::dsp::analysis::segment_for(report.sample_rate);
-    let frames = (report.duration_s * report.sample_rate).round();
+    let fs = f64::from(report.sample_rate);
+    let segment = crate::dsp::analysis::segment_for(fs);
+    let frames = (report.duration_s * fs).round();
     let method = if frames < segment as f64 {
         format!("one Hann window of {frames} samples (shorter than {segment})")
     } else {
         format!("Welch, Hann {segment}, 50 % overlap")
     };
-    let matching = if report
+    // A silent file was charted as an empty frame, said to be "Spectra charted" and nothing more.
+    let silent = report
+        .versions
+        .iter()
+        .all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
+    if silent {
+        crate::io::diag::diag!(
+            "iemsim: warning: {} is silent: the chart has no curve to draw",
+            report.input.display()
+        );
+    }
+    let matching = if silent {
+        "silent: no spectrum to draw".to_owned()
+    } else if report
         .versions
         .iter()
         .all(|v| v.stats.integrated_lufs.is_finite())
@@ -231,8 +246,10 @@ fn chart_spectra(
     charts::write(path, &chart, size, force)
 }
 
-/// Why a version has no BS.1770 loudness to match (the gate leaves no 400 ms block).
-const NO_LOUDNESS: &str = "no BS.1770 loudness: shorter than 0.4 s, or below its -70 LUFS gate";
+/// Why a version has no BS.1770 loudness to match (the gate leaves no 400 ms block; the LFE
+/// weighs 0, so sound there alone has none either).
+const NO_LOUDNESS: &str =
+    "no BS.1770 loudness: shorter than 0.4 s, below its -70 LUFS gate, or only in the LFE (weight 0)";
 
 /// The gain that brings a version at `lufs` to the input's `input_lufs`; None when either has
 /// no loudness (−∞ LUFS: shorter than one 400 ms gating block, or silent).

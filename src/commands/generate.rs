@@ -177,12 +177,21 @@ fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
     // at -144 dBFS), not a tone.
     if let Kind::Tone(freq) = kind {
         if freq * seconds < 1.0 {
+            // The lowest tone that fits, rounded up to 0.01 Hz, when it is below half the rate
+            // (it was suggested at 44052.86343612335 Hz, which the rate then refused).
+            let lowest = (100.0 / seconds).ceil() / 100.0;
+            let nyquist = f64::from(args.rate) / 2.0;
+            let advice = if lowest < nyquist {
+                format!("give at least {lowest} Hz, or more --seconds")
+            } else {
+                format!(
+                    "no tone below half the rate ({nyquist} Hz) fits in it: give more --seconds \
+                     (a tone of F Hz needs 1/F s)"
+                )
+            };
             return Err(Error::usage(
                 "--freq",
-                format!(
-                    "--freq {freq} Hz: {seconds} s hold less than one cycle of it; give at least {} Hz, or more --seconds",
-                    1.0 / seconds
-                ),
+                format!("--freq {freq} Hz: {seconds} s hold less than one cycle of it; {advice}"),
             ));
         }
     }

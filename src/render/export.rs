@@ -515,8 +515,9 @@ fn match_gains(
     let result = match_to_ceiling(&pairs, MATCH_CEILING_DBFS);
     if result.is_none() {
         watch.warn(&format!(
-            "{}: no loudness to match (BS.1770 needs 0.4 s above its -70 LUFS gate: a clip this \
-             short or quiet has none); outputs use --preamp",
+            "{}: no loudness to match (BS.1770 needs 0.4 s above its -70 LUFS gate outside the \
+             LFE: a clip this short or quiet, or sound in the LFE alone, has none); outputs use \
+             --preamp",
             input.display()
         ));
     }

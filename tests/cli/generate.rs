@@ -91,6 +91,33 @@ fn bad_arguments_are_refused_clearly() {
             ],
             "at least 10 Hz",
         ),
+        // The advice is a tone the rate takes: 44052.86343612335 Hz was suggested at 44.1 kHz.
+        (
+            vec![
+                "generate",
+                "tone",
+                "-o",
+                &o,
+                "--seconds",
+                "0.0000227",
+                "--rate",
+                "44100",
+            ],
+            "no tone below half the rate (22050 Hz) fits",
+        ),
+        (
+            vec![
+                "generate",
+                "tone",
+                "-o",
+                &o,
+                "--freq",
+                "100",
+                "--seconds",
+                "0.003",
+            ],
+            "at least 333.34 Hz",
+        ),
         (vec!["generate", "music", "-o", &missing], "no/such"),
         // Options the signal has no use for were accepted and ignored.
         (

@@ -343,6 +343,61 @@ fn analyze_refuses_bad_input_with_exit_2() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
+/// A silent file's chart has no curve, and the warning says so (it was "Spectra charted" and an
+/// empty frame); a tone in the LFE alone has no BS.1770 loudness, and the reason given says why
+/// (it named only "shorter than 0.4 s, or below its -70 LUFS gate"). The JSON's rate is an
+/// integer, as in `generate --json` and `export --json`.
+#[test]
+fn analyze_says_why_a_file_has_no_curve_or_no_loudness() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, channels: u16, at: &dyn Fn(u32, u16) -> i16| {
+        let wav = dir.path().join(name);
+        let spec = hound::WavSpec {
+            channels,
+            sample_rate: 48_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+        for i in 0..48_000u32 {
+            for c in 0..channels {
+                w.write_sample(at(i, c)).unwrap();
+            }
+        }
+        w.finalize().unwrap();
+        wav.to_str().unwrap().to_string()
+    };
+    let silent = write("silent.wav", 2, &|_, _| 0);
+    let png = dir.path().join("s.png");
+    let o = iemsim(&[
+        "analyze",
+        &silent,
+        "--json",
+        "--plot",
+        png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is silent: the chart has no curve"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["sample_rate"].as_u64(), Some(48_000), "{v}");
+    // 5.1: L R C LFE Ls Rs, a 60 Hz tone in the LFE (channel 4) only.
+    let lfe = write("lfe.wav", 6, &|i, c| {
+        if c == 3 {
+            (8000.0 * (std::f64::consts::TAU * 60.0 * f64::from(i) / 48_000.0).sin()) as i16
+        } else {
+            0
+        }
+    });
+    let o = iemsim(&["analyze", &lfe]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("only in the LFE (weight 0)"), "{out}");
+}
+
 /// A clip shorter than a BS.1770 gating block (400 ms) has no loudness, so its profiles cannot be
 /// level-matched: the chart says so instead of "+0.0 dB to match", names the one short window
 /// its spectrum comes from, and the table explains the -inf.
