@@ -446,7 +446,16 @@ fn biquad(
             (None, Some(bw)) => {
                 return Err(err("bandwidth", format!("{bw} octaves is not usable")))
             }
-            _ => return Err(err("q", "give either q or bandwidth".into())),
+            (Some(_), Some(_)) => {
+                return Err(err("q", "give either q or bandwidth, not both".into()))
+            }
+            // (`Q:` is another key: CamillaDSP's keys are lower case.)
+            (None, None) => {
+                return Err(err(
+                    "q",
+                    "neither q nor bandwidth is given (lower case)".into(),
+                ))
+            }
         },
         "Lowshelf" | "Highshelf" if p.bandwidth.is_some() => {
             return Err(err(
@@ -469,7 +478,12 @@ fn biquad(
                         format!("{slope} dB/octave is not possible with {gain} dB of gain"),
                     )
                 })?,
-                _ => return Err(err("q", "give either q or slope".into())),
+                (Some(_), Some(_)) => {
+                    return Err(err("q", "give either q or slope, not both".into()))
+                }
+                (None, None) => {
+                    return Err(err("q", "neither q nor slope is given (lower case)".into()))
+                }
             };
             FilterSpec::new(kind, freq, gain, q)
         }

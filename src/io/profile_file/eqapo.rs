@@ -129,6 +129,13 @@ fn parse_channels(
         let c = match t.to_ascii_uppercase().as_str() {
             "L" => 0,
             "R" => 1,
+            // "use … or all" was the advice for `Channel: all L`, which used all.
+            "ALL" => {
+                return Err(err(
+                    "Channel",
+                    "'all' stands alone: write `Channel: all`, or the channels one by one".into(),
+                ))
+            }
             u => match u.parse::<usize>() {
                 Ok(k) if k >= 1 => check_channel(k - 1, &format!("channel {k}"), source, n, "Channel")?,
                 _ => {

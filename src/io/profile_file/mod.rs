@@ -251,6 +251,9 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
             ),
         ));
     }
+    if spec.gain_db.is_nan() {
+        return Err(bad("gain_db", "the gain is not a number (NaN)".into()));
+    }
     if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
         return Err(bad(
             "gain_db",
@@ -295,13 +298,24 @@ pub fn check_rate(
 ) -> Result<(), ProfileFileError> {
     for ((_, spec), line) in profile.all_filters().zip(lines) {
         if spec.fc_hz >= rate_hz / 2.0 && !spec.is_identity_at(rate_hz) {
+            // An Equalizer APO LS/HS with a Q or slope is placed off its written Fc (see
+            // `eqapo::shelf`): such a number is not in the file, so say where it came from.
+            let shelf_txt = matches!(spec.kind, FilterKind::LowShelf | FilterKind::HighShelf)
+                && Format::from_path(Path::new(file)) == Some(Format::EqApo);
+            let hz = format!("{:.1}", spec.fc_hz);
             return Err(ProfileFileError::field(
                 file,
                 *line,
                 "fc_hz",
                 format!(
-                    "{} Hz is at or above the Nyquist frequency ({} Hz) of {rate_hz} Hz audio",
-                    spec.fc_hz,
+                    "{} Hz{} is at or above the Nyquist frequency ({} Hz) of {rate_hz} Hz audio",
+                    hz.strip_suffix(".0").unwrap_or(&hz),
+                    if shelf_txt {
+                        " (the shelf's own frequency: an LS/HS with a Q or slope is placed off \
+                         its Fc, as Equalizer APO places it)"
+                    } else {
+                        ""
+                    },
                     rate_hz / 2.0
                 ),
             ));

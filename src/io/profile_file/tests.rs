@@ -1022,7 +1022,46 @@ fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency"),
+        e.contains("ls.txt:1: fc_hz: 22050 Hz (the shelf's own frequency")
+            && e.contains(") is at or above the Nyquist frequency"),
+        "{e}"
+    );
+    // A corner LS is placed above its Fc: the number said is the one used, and why it is not
+    // the file's (it read "23037.468447791012 Hz" with nothing more).
+    let shelf = "Filter 1: ON LS Fc 22050 Hz Gain -3 dB Q 1\n";
+    let (p, lines) = Format::EqApo.parse_with_lines(shelf, "ls.txt").unwrap();
+    let e = check_rate(&p, &lines, "ls.txt", fs)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("fc_hz: 23037.5 Hz (the shelf's own frequency: an LS/HS with a Q or slope"),
+        "{e}"
+    );
+}
+
+/// Messages that named the wrong problem: `Channel: all L` was told to "use … or all", a
+/// CamillaDSP `Q:` (upper case) to "give either q or bandwidth", a NaN gain was "beyond ±30 dB".
+#[test]
+fn messages_name_the_problem_there_is() {
+    let e = err_text(Format::EqApo.parse(
+        "Channel: all L\nFilter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+        "c.txt",
+    ));
+    assert!(e.contains("'all' stands alone"), "{e}");
+    let e = err_text(Format::CamillaDsp.parse(
+        "filters:\n  p: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 3, Q: 0.7}}\n",
+        "c.yml",
+    ));
+    assert!(
+        e.contains("neither q nor bandwidth is given (lower case)"),
+        "{e}"
+    );
+    let e = err_text(Format::Toml.parse(
+        "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = nan\nq = 1\n",
+        "p.toml",
+    ));
+    assert!(
+        e.contains("p.toml:4: gain_db: the gain is not a number"),
         "{e}"
     );
 }
