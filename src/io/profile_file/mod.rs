@@ -299,9 +299,11 @@ pub fn check_rate(
     for ((_, spec), line) in profile.all_filters().zip(lines) {
         if spec.fc_hz >= rate_hz / 2.0 && !spec.is_identity_at(rate_hz) {
             // An Equalizer APO LS/HS with a Q or slope is placed off its written Fc (see
-            // `eqapo::shelf`): such a number is not in the file, so say where it came from.
+            // `eqapo::shelf`), hardly ever at a whole number: such a number is not in the file,
+            // so say where it came from.
             let shelf_txt = matches!(spec.kind, FilterKind::LowShelf | FilterKind::HighShelf)
-                && Format::from_path(Path::new(file)) == Some(Format::EqApo);
+                && Format::from_path(Path::new(file)) == Some(Format::EqApo)
+                && spec.fc_hz.fract() != 0.0;
             let hz = format!("{:.1}", spec.fc_hz);
             return Err(ProfileFileError::field(
                 file,
