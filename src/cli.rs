@@ -177,7 +177,7 @@ pub enum Command {
         scroll the text.\n\nExamples:\n  iemsim demo sibilance\n  iemsim demo bass --export bass-demo   \
         WAVs + README.md, no audio device needed"
     )]
-    #[command(mut_arg("json", |a| a.help("With --export: print the files written and each part's numbers as JSON").requires("export")))]
+    #[command(mut_arg("json", |a| a.help("With --export: print the files written and each part's numbers as JSON")))]
     Demo(DemoArgs),
     /// Remember settings: `iemsim config set headphones FILE` applies that headphone correction
     /// to every command that plays or renders.

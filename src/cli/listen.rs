@@ -119,7 +119,9 @@ pub struct DemoArgs {
     pub audio: DeviceArgs,
     /// Replace the demo's own earlier files in the export folder (a file it did not write, or a
     /// README.md edited since, is never replaced).
-    #[arg(long, requires = "export")]
+    // Needs --export: checked by the command, as clap's hint for a missing --export suggested
+    // `--export <DIR> --no-tui` when --no-tui was given, which is refused.
+    #[arg(long)]
     pub force: bool,
     #[command(flatten)]
     pub report: ReportArgs,

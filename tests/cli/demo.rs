@@ -466,7 +466,9 @@ fn json_without_export_is_refused() {
     let o = iemsim(&["demo", "bass", "--no-tui", "--json"], None);
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("--export"), "{err}");
+    assert!(err.contains("--json goes with --export DIR"), "{err}");
+    // clap's usage line suggested `--export <DIR> --no-tui --json`, itself refused.
+    assert!(!err.contains("--export <DIR> --no-tui"), "{err}");
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
 
@@ -510,7 +512,10 @@ fn options_the_mode_has_no_use_for_are_refused() {
             vec!["demo", "bass", "--export", d, "--buffer", "512"],
             "--buffer",
         ),
-        (vec!["demo", "bass", "--no-tui", "--force"], "--export"),
+        (
+            vec!["demo", "bass", "--no-tui", "--force"],
+            "--force goes with --export DIR",
+        ),
         (vec!["demo", "bass", "--export", d, "--no-tui"], "--no-tui"),
         (vec!["demo", "bass", "--export", "-"], "standard output"),
     ] {

@@ -56,6 +56,19 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             "--no-tui is for playing; --export plays nothing (it shows no screen either)",
         )),
         Some(dir) => export::run(args, &parts, dir),
+        // Not clap's `requires`: its usage line then suggested `--export <DIR> --no-tui`.
+        None if args.report.json || args.force => Err(crate::error::Error::usage(
+            if args.report.json { "--json" } else { "--force" },
+            format!(
+                "{} goes with --export DIR ({}); a played demo has no files",
+                if args.report.json { "--json" } else { "--force" },
+                if args.report.json {
+                    "it prints the files written and each part's numbers"
+                } else {
+                    "it replaces the demo's earlier files there"
+                }
+            ),
+        )),
         None => play_parts(&parts, args),
     }
 }
