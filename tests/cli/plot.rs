@@ -83,13 +83,8 @@ fn show_plot_through_a_headphone_correction_says_so_and_draws_like_with_like() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(cli::text(&o.stdout).contains("through the headphone correction"));
-    let text = std::fs::read_to_string(&svg).unwrap();
-    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
-    let texts: Vec<&str> = doc
-        .descendants()
-        .filter_map(|n| n.text().map(str::trim))
-        .collect();
-    let has = |want: &str| texts.iter().any(|t| t.contains(want));
+    let texts = svg_text(&svg);
+    let has = |want: &str| texts.contains(want);
     assert!(has("+ headphone EQ"), "{texts:?}");
     assert!(has("through the headphone correction"), "{texts:?}");
     assert!(has("iem:moondrop-ssr + headphone EQ"), "{texts:?}");
@@ -98,6 +93,20 @@ fn show_plot_through_a_headphone_correction_says_so_and_draws_like_with_like() {
         has("BGVP DM6 (measured, re harman-over-ear-2018, + headphone EQ)"),
         "{texts:?}"
     );
+}
+
+/// The text an SVG chart shows, each piece once, in order, joined by spaces: a legend label on
+/// two lines reads as one.
+fn svg_text(svg: &Path) -> String {
+    let text = std::fs::read_to_string(svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let mut pieces: Vec<&str> = doc
+        .descendants()
+        .filter_map(|n| n.text().map(str::trim))
+        .filter(|t| !t.is_empty())
+        .collect();
+    pieces.dedup();
+    pieces.join(" ")
 }
 
 /// The headphone measurement drawn beside its correction is compared with the correction's own
@@ -129,8 +138,8 @@ fn show_plot_compares_the_headphone_measurement_with_the_remembered_target() {
         "--measurement",
         csv,
     ]);
-    let text = std::fs::read_to_string(&svg).unwrap();
-    // (A long legend entry is shortened in its middle: "re diffuse-…eld, + headphone EQ".)
+    let text = svg_text(&svg);
+    // (A long legend entry goes on two lines, or is shortened in its middle.)
     assert!(
         text.contains("HD 600 (measured, re diffuse-"),
         "another target: {text}"

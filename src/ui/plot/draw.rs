@@ -696,16 +696,8 @@ fn draw_legend<DB: DrawingBackend>(
         .min((height as i32 - a.y0 - px(24.0, s)) / rows)
         .max(4);
     let sample = px(44.0, s);
-    // Long labels (a measurement through a correction, a clipping note) get a smaller font
-    // rather than running off the image.
     let room = f64::from(width) - f64::from(x + sample + px(16.0, s));
-    let longest = chart
-        .curves
-        .iter()
-        .max_by_key(|c| c.label.chars().count())
-        .map_or("", |c| c.label.as_str());
-    // Shrunk to 60 % at most, then the longest labels are elided.
-    let label_px = fitting(17.0 * s, longest, room).min(f64::from(row) * 0.8);
+    let base = (17.0 * s).min(f64::from(row) * 0.8);
     for (i, c) in chart.curves.iter().enumerate() {
         let y = a.y0 + px(12.0, s) + i as i32 * row;
         let style = line_style(c, s);
@@ -734,12 +726,47 @@ fn draw_legend<DB: DrawingBackend>(
             }
         }
         draw_marker(root, (x + sample / 2, y), c, s)?;
-        root.draw_text(
-            &elided(&c.label, label_px, room),
-            &font(label_px, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
-            (x + sample + px(10.0, s), y),
-        )
-        .map_err(err)?;
+        for (line, size_px, dy) in label_lines(&c.label, base, room, f64::from(row)) {
+            root.draw_text(
+                &line,
+                &font(size_px, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
+                (x + sample + px(10.0, s), y + dy),
+            )
+            .map_err(err)?;
+        }
     }
     Ok(())
+}
+
+/// A legend label as drawn: (text, font size, offset from the row's centre). Each label on its
+/// own: one long label (a measurement through a correction) used to shrink every row's text, to
+/// about 10 px. One line at the legend size when it fits; else two lines, split at the space
+/// nearest the middle, when they are larger than one shrunk line would be and the row holds them;
+/// else one line shrunk to 60 % at most, its middle elided.
+pub(super) fn label_lines(label: &str, base: f64, room: f64, row: f64) -> Vec<(String, f64, i32)> {
+    let chars = label.chars().count().max(1) as f64;
+    let one = (room / (chars * 0.55)).min(base);
+    if one >= base * 0.85 {
+        return vec![(label.to_string(), one, 0)];
+    }
+    let half = label.chars().count() / 2;
+    let split = label
+        .char_indices()
+        .filter(|(_, ch)| *ch == ' ')
+        .map(|(at, _)| at)
+        .min_by_key(|&at| label[..at].chars().count().abs_diff(half));
+    if let Some(at) = split {
+        let (first, second) = (label[..at].trim_end(), label[at..].trim_start());
+        let longer = first.chars().count().max(second.chars().count()).max(1) as f64;
+        let two = (room / (longer * 0.55)).min(base).min(row / 2.3);
+        if two > one && two >= base * 0.6 {
+            let dy = (two * 0.55).round() as i32;
+            return vec![
+                (elided(first, two, room), two, -dy),
+                (elided(second, two, room), two, dy),
+            ];
+        }
+    }
+    let size = one.max(base * 0.6);
+    vec![(elided(label, size, room), size, 0)]
 }

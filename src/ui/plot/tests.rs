@@ -26,6 +26,33 @@ fn long_text_is_elided_in_the_middle() {
     assert!(title.starts_with("iem:x") && title.contains('…'), "{title}");
 }
 
+/// Each legend label is sized on its own: one long label made every row's text 60 % of the
+/// legend size (about 10 px). A short label keeps the full size; a long one goes on two lines,
+/// split at the space nearest its middle, larger than it would be on one; one without a space is
+/// shrunk and elided.
+#[test]
+fn legend_labels_are_sized_each_on_its_own() {
+    use super::draw::label_lines;
+    let (base, room, row) = (17.0, 330.0, 30.0);
+    assert_eq!(
+        label_lines("ba + headphone EQ", base, room, row),
+        [("ba + headphone EQ".to_string(), base, 0)]
+    );
+    let long = "BGVP DM6 (measured, re harman-over-ear-2018, + headphone EQ)";
+    let lines = label_lines(long, base, room, row);
+    let one_line = room / (long.chars().count() as f64 * 0.55);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(format!("{} {}", lines[0].0, lines[1].0), long);
+    assert_eq!(lines[0].0, "BGVP DM6 (measured, re");
+    assert!(lines[0].1 > one_line && lines[0].1 >= base * 0.6 && lines[0].1 <= row / 2.3);
+    assert!(lines[0].2 < 0 && lines[1].2 > 0, "{lines:?}");
+    let word = "x".repeat(80);
+    let lines = label_lines(&word, base, room, row);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].1, base * 0.6);
+    assert!(lines[0].0.contains('…'), "{lines:?}");
+}
+
 /// No profile is drawn in the input's black, and two dotted measurements whose colours come round
 /// again differ by their marker.
 #[test]
