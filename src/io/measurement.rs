@@ -180,10 +180,12 @@ impl Measurement {
             Some((a, b)) if (b / a).log2() > MAX_GAP_OCT => Err(MeasurementError::Data {
                 path: path.to_path_buf(),
                 problem: format!(
-                    "has no points from {} to {} ({:.1} octaves); a fit needs data across {} to {}",
+                    "has no points from {} to {} ({} octaves, more than {MAX_GAP_OCT}); a fit \
+                     needs data across {} to {}",
                     hz(a),
                     hz(b),
-                    (b / a).log2(),
+                    // Rounded up: a hole of 2.004 octaves is not "2.0", which passes.
+                    ((b / a).log2() * 100.0).ceil() / 100.0,
                     hz(band_hz.0),
                     hz(band_hz.1)
                 ),
@@ -648,7 +650,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("m.csv: has no points from 200 Hz to 8 kHz (5.3 octaves)"),
+            e.contains("m.csv: has no points from 200 Hz to 8 kHz (5.33 octaves, more than 2)"),
             "{e}"
         );
         assert!(hole.check_covers((20.0, 150.0), Path::new("m.csv")).is_ok());

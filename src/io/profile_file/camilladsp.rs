@@ -90,9 +90,15 @@ struct BiquadParams {
     q: Option<f64>,
     bandwidth: Option<f64>,
     slope: Option<f64>,
+    /// Keys of no filter type: CamillaDSP refuses them for Lowpass and Highpass (its Peaking and
+    /// shelf parameters accept them).
+    #[serde(flatten)]
+    other: Mapping,
 }
 
+/// CamillaDSP refuses other keys here (`scael: linear` read as dB changed the gain).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct GainParams {
     gain: f64,
     scale: Option<String>,
@@ -238,6 +244,10 @@ fn filters_in_order(
             return Err(whole(
                 ": iemsim reads pipelines of Filter steps only".into(),
             ));
+        }
+        // `name:` belongs to Mixer and Processor steps; CamillaDSP refuses it on a Filter step.
+        if step._name.is_some() {
+            return Err(whole(": a Filter step takes `names:`, not `name:`".into()));
         }
         if step.bypassed == Some(true) {
             continue;
@@ -493,7 +503,8 @@ fn biquad(
             } else {
                 FilterKind::HighPass
             };
-            if p.gain.is_some() || p.bandwidth.is_some() || p.slope.is_some() {
+            if p.gain.is_some() || p.bandwidth.is_some() || p.slope.is_some() || !p.other.is_empty()
+            {
                 return Err(err(
                     "gain",
                     format!("a {} filter takes freq and q only", p.kind),

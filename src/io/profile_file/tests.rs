@@ -406,6 +406,26 @@ fn camilladsp_unknown_keys_and_files_without_eq_are_refused() {
         e.starts_with("c.yml:2: filters.bass: ") && e.contains("unknown field `descr`"),
         "{e}"
     );
+    // Inside `parameters:`, where CamillaDSP refuses other keys: a Gain (`scael: linear` read as
+    // dB turned 0.5 into +0.5 dB) and a pass filter; and `name:` on a Filter step.
+    for (text, want) in [
+        (
+            "filters:\n  g: {type: Gain, parameters: {gain: 0.5, scael: linear}}\n".to_string(),
+            "unknown field `scael`",
+        ),
+        (
+            "filters:\n  lp: {type: Biquad, parameters: {type: Lowpass, freq: 100, qq: 0.7}}\n"
+                .to_string(),
+            "a Lowpass filter takes freq and q only",
+        ),
+        (
+            format!("filters:\n  bass: {bass}\npipeline:\n  - {{type: Filter, name: bass}}\n"),
+            "takes `names:`, not `name:`",
+        ),
+    ] {
+        let e = err_text(Format::CamillaDsp.parse(&text, "c.yml"));
+        assert!(e.contains(want), "{e}");
+    }
     for text in [
         "",
         "title: x\n",
