@@ -50,7 +50,8 @@ impl Kind {
 
 /// Peak amplitude of the sweep and tone (−6 dBFS).
 pub const SINE_AMPLITUDE: f64 = 0.5;
-/// Fade in/out on every signal, so the first and last samples are not clicks.
+/// Fade in/out on every signal, so the first and last samples are not clicks; at most a quarter
+/// of the signal at each end (a 3 ms tone faded over 10 ms never rose above −31 dBFS).
 const FADE_S: f64 = 0.01;
 
 /// A streaming generator of interleaved frames.
@@ -130,11 +131,12 @@ impl Generator {
     fn fade(&self, t: f64) -> f64 {
         let end = self.frames as f64 / self.rate;
         let edge = t.min(end - t).max(0.0);
-        if edge >= FADE_S {
+        let fade_s = FADE_S.min(end / 4.0);
+        if edge >= fade_s {
             1.0
         } else {
             // Raised cosine: no corner in the envelope either.
-            0.5 - 0.5 * (PI * edge / FADE_S).cos()
+            0.5 - 0.5 * (PI * edge / fade_s).cos()
         }
     }
 
@@ -497,6 +499,17 @@ mod tests {
         let mid = &x[4800..43_200];
         assert!((tone_amplitude(mid, 1000.0, 48_000.0) - SINE_AMPLITUDE).abs() < 1e-3);
         assert!(tone_amplitude(mid, 1100.0, 48_000.0) < 1e-3);
+        assert_eq!(x[0], 0.0);
+    }
+
+    /// A tone shorter than two fades still reaches its level: the fades take a quarter of it at
+    /// each end (faded over 10 ms, 3 ms of 1 kHz peaked at 0.054 of it, −31 dBFS).
+    #[test]
+    fn a_short_tone_reaches_its_level() {
+        let x = render(Kind::Tone(1000.0), 48_000, 0.003);
+        assert_eq!(x.len(), 144);
+        let peak = x.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!((peak / SINE_AMPLITUDE - 1.0).abs() < 0.01, "{peak}");
         assert_eq!(x[0], 0.0);
     }
 
