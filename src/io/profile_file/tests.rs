@@ -385,30 +385,22 @@ fn camilladsp_refusals() {
 #[test]
 fn camilladsp_unknown_keys_and_files_without_eq_are_refused() {
     let bass = "{type: Biquad, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}";
-    let e = err_text(Format::CamillaDsp.parse(&format!("Filters:\n  bass: {bass}\n"), "c.yml"));
-    assert!(
-        e.starts_with("c.yml:1: ") && e.contains("unknown field `Filters`"),
-        "{e}"
-    );
-    let e = err_text(Format::CamillaDsp.parse(
-        &format!("filters:\n  bass: {bass}\npipeline:\n  - {{type: Filter, chanels: [0], names: [bass]}}\n"),
-        "c.yml",
-    ));
-    assert!(
-        e.starts_with("c.yml:4: ") && e.contains("unknown field `chanels`"),
-        "{e}"
-    );
-    let e = err_text(Format::CamillaDsp.parse(
-        "filters:\n  bass: {type: Biquad, descr: x, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}\n",
-        "c.yml",
-    ));
-    assert!(
-        e.starts_with("c.yml:2: filters.bass: ") && e.contains("unknown field `descr`"),
-        "{e}"
-    );
-    // Inside `parameters:`, where CamillaDSP refuses other keys: a Gain (`scael: linear` read as
-    // dB turned 0.5 into +0.5 dB) and a pass filter; and `name:` on a Filter step.
+    // At the top level, in a step, in a filter's definition (with the line), and inside
+    // `parameters:`, where CamillaDSP refuses other keys: a Gain (`scael: linear` read as dB
+    // turned 0.5 into +0.5 dB) and a pass filter; and `name:` on a Filter step.
     for (text, want) in [
+        (
+            format!("Filters:\n  bass: {bass}\n"),
+            "c.yml:1: yaml: unknown field `Filters`",
+        ),
+        (
+            format!("filters:\n  bass: {bass}\npipeline:\n  - {{type: Filter, chanels: [0], names: [bass]}}\n"),
+            "c.yml:4: yaml: pipeline[0]: unknown field `chanels`",
+        ),
+        (
+            "filters:\n  bass: {type: Biquad, descr: x, parameters: {type: Lowshelf, freq: 100, gain: 6, q: 0.7}}\n".to_string(),
+            "c.yml:2: filters.bass: unknown field `descr`",
+        ),
         (
             "filters:\n  g: {type: Gain, parameters: {gain: 0.5, scael: linear}}\n".to_string(),
             "unknown field `scael`",
