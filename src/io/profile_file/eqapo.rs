@@ -5,7 +5,9 @@
 //! `Filter N: ON TYPE Fc F Hz Gain G dB Q Q` where the number N is optional and not interpreted,
 //! and `BW Oct N` may replace `Q` on peaking filters (kept in octaves: Equalizer APO computes its
 //! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` filters are skipped, `#` starts a
-//! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine.
+//! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine. Names and units are matched
+//! case-sensitively and `Hz`/`dB` are required after `Fc`/`Gain`, as Equalizer APO's patterns do
+//! (see [`exact_case`]): a line it would ignore is refused, never applied.
 //!
 //! Types: `PK`/`PEQ`/`Modal` peaking; `LSC`/`LS` low shelf and `HSC`/`HS` high shelf;
 //! `LPQ`/`HPQ` low/high pass with Q; `LP`/`HP` low/high pass without Q (Q = 1/√2,
@@ -65,17 +67,25 @@ pub fn parse_with_lines(
         let command = command.trim();
         let params = params.trim();
         let word = command.split_whitespace().next().unwrap_or("");
-        let mut word = word.to_ascii_lowercase();
         // `Filter1:` is a filter too: Equalizer APO only asks that the command start with it.
-        if word
-            .strip_prefix("filter")
-            .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
-        {
-            word.truncate("filter".len());
+        let word = match word.get(..6) {
+            Some(head)
+                if head.eq_ignore_ascii_case("Filter")
+                    && word[6..].bytes().all(|c| c.is_ascii_digit()) =>
+            {
+                head
+            }
+            _ => word,
+        };
+        let known = ["Preamp", "Filter", "Channel"]
+            .into_iter()
+            .find(|k| k.eq_ignore_ascii_case(word));
+        if let Some(k) = known {
+            exact_case(word, k, &err)?;
         }
-        commands += usize::from(word == "preamp" || word == "filter");
-        match word.as_str() {
-            "preamp" => {
+        commands += usize::from(matches!(known, Some("Preamp" | "Filter")));
+        match known.unwrap_or_default() {
+            "Preamp" => {
                 let db = parse_db(params).ok_or_else(|| {
                     err(
                         "Preamp",
@@ -84,13 +94,13 @@ pub fn parse_with_lines(
                 })?;
                 b.gain(&sel, db, n, "Preamp")?;
             }
-            "filter" => {
+            "Filter" => {
                 if let Some(spec) = parse_filter(params, &err)? {
                     check_filter(&spec, source, n)?;
                     b.filter(&sel, spec, n)?;
                 }
             }
-            "channel" => sel = parse_channels(params, source, n, &err)?,
+            "Channel" => sel = parse_channels(params, source, n, &err)?,
             _ => {
                 return Err(err(
                     "command",
@@ -219,9 +229,10 @@ fn parse_filter(
     let params = params.replace(',', ".");
     let params = fc_without_nbsp(&params);
     let tokens: Vec<&str> = params.split_whitespace().collect();
-    match tokens.first().map(|t| t.to_ascii_uppercase()) {
-        Some(s) if s == "ON" => {}
-        Some(s) if s == "OFF" => return Ok(None),
+    match tokens.first() {
+        Some(t) if t.eq_ignore_ascii_case("ON") => exact_case(t, "ON", err)?,
+        // Equalizer APO skips any filter not switched `ON`, `off` as well.
+        Some(t) if t.eq_ignore_ascii_case("OFF") => return Ok(None),
         _ => {
             return Err(err(
                 "Filter",
@@ -235,7 +246,11 @@ fn parse_filter(
     let (kind, q_optional) = filter_kind(type_token, err)?;
     let mut rest = &tokens[2..];
     // `LS 6dB`, `HSC 12 dB`: a shelf's slope in dB (per octave), S = slope / 12.
-    let slope = match rest.first().and_then(|t| slope_db(t, rest.get(1))) {
+    let slope = match rest.first().map(|t| slope_db(t, rest.get(1), err)) {
+        Some(slope) => slope?,
+        None => None,
+    };
+    let slope = match slope {
         Some((db, used)) if kind.is_shelf() => {
             rest = &rest[used..];
             Some(db)
@@ -281,7 +296,7 @@ fn fc_without_nbsp(params: &str) -> std::borrow::Cow<'_, str> {
     if !params.contains(NBSP) {
         return params.into();
     }
-    // The `Fc` keyword: at the start or after whitespace, any case (as `widths` reads it).
+    // The `Fc` keyword: at the start or after whitespace, any case (`widths` then refuses a case Equalizer APO would not read).
     let lower = params.to_ascii_lowercase();
     let at = lower.match_indices("fc").map(|(i, _)| i).find(|&i| {
         params[..i]
@@ -310,20 +325,56 @@ fn fc_without_nbsp(params: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// `6dB` or `6 dB` (the token after it): the slope and how many tokens it took.
-fn slope_db(token: &str, next: Option<&&str>) -> Option<(f64, usize)> {
-    if let Some(n) = without_unit(token, "dB") {
-        return parse_num(n).map(|v| (v, 1));
+fn slope_db(
+    token: &str,
+    next: Option<&&str>,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<Option<(f64, usize)>, ProfileFileError> {
+    if let Some((n, unit)) = split_unit(token, "dB") {
+        if let Some(v) = parse_num(n) {
+            exact_case(unit, "dB", err)?;
+            return Ok(Some((v, 1)));
+        }
     }
-    let v = parse_num(token)?;
-    next.is_some_and(|t| t.eq_ignore_ascii_case("dB"))
-        .then_some((v, 2))
+    let (Some(v), Some(unit)) = (parse_num(token), next) else {
+        return Ok(None);
+    };
+    if !unit.eq_ignore_ascii_case("dB") {
+        return Ok(None);
+    }
+    exact_case(unit, "dB", err)?;
+    Ok(Some((v, 2)))
 }
 
-/// `token` without `unit` written right after its number (`100Hz`, `6dB`; any case), if so.
-fn without_unit<'a>(token: &'a str, unit: &str) -> Option<&'a str> {
+/// `token` split into its number and `unit` written right after it (`100Hz`, `6dB`; the unit in
+/// any case, for [`exact_case`] to judge), if so.
+fn split_unit<'a>(token: &'a str, unit: &str) -> Option<(&'a str, &'a str)> {
     let n = token.len().checked_sub(unit.len()).filter(|&n| n > 0)?;
     let (num, u) = (token.get(..n)?, token.get(n..)?);
-    (!unit.is_empty() && u.eq_ignore_ascii_case(unit)).then_some(num)
+    (!unit.is_empty() && u.eq_ignore_ascii_case(unit)).then_some((num, u))
+}
+
+/// Equalizer APO matches its names and units case-sensitively (`Filter`, `ON`, `PK`, `Fc`, `Hz`,
+/// `Gain`, `dB`, `Q`, `BW Oct`; BiQuadFilterFactory.cpp's patterns, `Preamp` and `Channel` as
+/// whole commands) and skips a line or filter that spells one in another case, so `filter 1: on
+/// pk fc 100 hz …` changes nothing there. iemsim refuses it rather than apply what Equalizer APO
+/// would not. (`Channel:`'s speaker names are read in any case, as Equalizer APO does.)
+fn exact_case(
+    token: &str,
+    name: &str,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<(), ProfileFileError> {
+    if token == name {
+        return Ok(());
+    }
+    Err(err(
+        name,
+        format!(
+            "'{}' must be written `{name}`: Equalizer APO reads its names case-sensitively and \
+             would ignore this line",
+            clip(token)
+        ),
+    ))
 }
 
 /// What follows the type: `Fc`, `Gain`, `Q` or `BW Oct`.
@@ -342,24 +393,32 @@ fn widths(
 ) -> Result<Widths, ProfileFileError> {
     let mut w = Widths::default();
     let mut i = 0;
-    while let Some(key) = tokens.get(i) {
+    while let Some(token) = tokens.get(i) {
         i += 1;
-        let upper = key.to_ascii_uppercase();
-        let twice = match upper.as_str() {
-            "FC" => w.fc.is_some(),
-            "GAIN" => w.gain.is_some(),
-            "Q" | "BW" => w.q.is_some() || w.bw.is_some(),
-            _ => false,
+        let Some(key) = ["Fc", "Gain", "Q", "BW"]
+            .into_iter()
+            .find(|k| k.eq_ignore_ascii_case(token))
+        else {
+            return Err(err(
+                "Filter",
+                format!("unexpected '{}' (expected Fc, Gain or Q)", clip(token)),
+            ));
+        };
+        exact_case(token, key, err)?;
+        let twice = match key {
+            "Fc" => w.fc.is_some(),
+            "Gain" => w.gain.is_some(),
+            _ => w.q.is_some() || w.bw.is_some(),
         };
         if twice {
-            let what = if upper == "Q" || upper == "BW" {
+            let what = if matches!(key, "Q" | "BW") {
                 "the width (Q or BW Oct)".to_string()
             } else {
                 format!("`{key}`")
             };
             return Err(err(key, format!("{what} is given twice; give it once")));
         }
-        if upper == "GAIN" && !kind.uses_gain() {
+        if key == "Gain" && !kind.uses_gain() {
             return Err(err(
                 "Gain",
                 format!(
@@ -368,29 +427,32 @@ fn widths(
                 ),
             ));
         }
-        if upper == "BW" && kind == FilterKind::Peaking {
-            if !tokens.get(i).is_some_and(|u| u.eq_ignore_ascii_case("Oct")) {
+        if key == "BW" {
+            if kind != FilterKind::Peaking {
                 return Err(err(
                     "BW",
-                    "expected `BW Oct N` (bandwidth in octaves)".into(),
+                    "a bandwidth (`BW Oct`) is for peaking filters; give a Q".into(),
                 ));
+            }
+            match tokens.get(i) {
+                Some(u) if u.eq_ignore_ascii_case("Oct") => exact_case(u, "Oct", err)?,
+                _ => {
+                    return Err(err(
+                        "BW",
+                        "expected `BW Oct N` (bandwidth in octaves)".into(),
+                    ))
+                }
             }
             i += 1;
         }
-        let field = match upper.as_str() {
-            "FC" => ("Fc", "Hz"),
-            "GAIN" => ("Gain", "dB"),
+        let field = match key {
+            "Fc" => ("Fc", "Hz"),
+            "Gain" => ("Gain", "dB"),
             "Q" => ("Q", ""),
-            "BW" if kind == FilterKind::Peaking => ("BW Oct", ""),
-            other => {
-                return Err(err(
-                    "Filter",
-                    format!("unexpected '{}' (expected Fc, Gain or Q)", clip(other)),
-                ))
-            }
+            _ => ("BW Oct", ""),
         };
         let (x, text) = number(tokens, &mut i, field, err)?;
-        match field.0 {
+        match key {
             "Fc" => w.fc = Some(rew_thousands(x, text)),
             "Gain" => w.gain = Some(x),
             "Q" => w.q = Some(x),
@@ -406,8 +468,9 @@ fn widths(
     Ok(w)
 }
 
-/// The number at `tokens[*i]` for `(name, unit)`, and its text; the unit may follow, with or
-/// without a space (`Fc 100 Hz`, `Fc 100Hz`), or be left out.
+/// The number at `tokens[*i]` for `(name, unit)`, and its text; the unit follows, with or
+/// without a space (`Fc 100 Hz`, `Fc 100Hz`). Equalizer APO drops a filter whose `Fc` has no
+/// `Hz` or whose `Gain` has no `dB` (its patterns require them), so a missing unit is refused.
 fn number<'a>(
     tokens: &[&'a str],
     i: &mut usize,
@@ -416,9 +479,12 @@ fn number<'a>(
 ) -> Result<(f64, &'a str), ProfileFileError> {
     let v = tokens.get(*i).copied().unwrap_or("");
     *i += 1;
-    let (v, attached) = match without_unit(v, unit) {
-        Some(n) => (n, true),
-        None => (v, unit.is_empty()),
+    let (v, attached) = match split_unit(v, unit) {
+        Some((n, u)) if parse_num(n).is_some() => {
+            exact_case(u, unit, err)?;
+            (n, true)
+        }
+        _ => (v, unit.is_empty()),
     };
     let x = parse_num(v).ok_or_else(|| err(name, format!("`{name}` needs a number after it")))?;
     if !attached {
@@ -553,6 +619,7 @@ fn filter_kind(
             ))
         }
     };
+    exact_case(type_token, if ty == "MODAL" { "Modal" } else { &ty }, err)?;
     Ok(kind)
 }
 
@@ -564,16 +631,18 @@ fn expect_unit(
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<(), ProfileFileError> {
     match tokens.get(*i) {
-        Some(u) if u.eq_ignore_ascii_case(unit) => {
+        Some(u) if *u == unit => {
             *i += 1;
             Ok(())
         }
-        // The unit is optional in practice; a following keyword is fine.
-        Some(u) if ["GAIN", "Q", "FC", "BW"].contains(&u.to_ascii_uppercase().as_str()) => Ok(()),
-        None => Ok(()),
-        Some(u) => Err(err(
+        Some(u) if u.eq_ignore_ascii_case(unit) => exact_case(u, unit, err),
+        found => Err(err(
             field,
-            format!("expected {unit} after the number, found '{}'", clip(u)),
+            format!(
+                "expected {unit} after the number, found {}: Equalizer APO drops a filter \
+                 without it (`{field} 100 {unit}`)",
+                found.map_or("the end of the line".into(), |u| format!("'{}'", clip(u)))
+            ),
         )),
     }
 }

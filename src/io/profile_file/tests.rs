@@ -297,6 +297,87 @@ fn eqapo_refusals_name_line_and_field() {
     assert!(e.contains("'Include' is not supported"), "{e}");
 }
 
+/// Equalizer APO matches `Preamp`, `Channel`, `Filter`, `ON`, the types, `Fc`/`Hz`, `Gain`/`dB`,
+/// `Q` and `BW Oct` case-sensitively and drops a filter without its `Hz` or `dB`
+/// (BiQuadFilterFactory.cpp's patterns), so each line below changes nothing there. iemsim applied
+/// every one of them (exit 0); it now refuses each, naming the line and the word.
+#[test]
+fn eqapo_names_and_units_as_equalizer_apo_spells_them() {
+    let pk = "ON PK Fc 1000 Hz Gain 3 dB Q 1";
+    let cases = [
+        (
+            "preamp: -3 dB".to_string(),
+            "Preamp: 'preamp' must be written `Preamp`",
+        ),
+        (
+            format!("filter 1: {pk}"),
+            "Filter: 'filter' must be written `Filter`",
+        ),
+        (
+            format!("FILTER: {pk}"),
+            "Filter: 'FILTER' must be written `Filter`",
+        ),
+        (format!("channel: L\nFilter: {pk}"), "Channel: 'channel'"),
+        ("Filter: on PK Fc 1000 Hz Gain 3 dB Q 1".into(), "ON: 'on'"),
+        ("Filter: ON pk Fc 1000 Hz Gain 3 dB Q 1".into(), "PK: 'pk'"),
+        (
+            "Filter: ON MODAL Fc 1000 Hz Gain 3 dB Q 1".into(),
+            "Modal: 'MODAL'",
+        ),
+        ("Filter: ON lsc Fc 100 Hz Gain 3 dB".into(), "LSC: 'lsc'"),
+        ("Filter: ON PK fc 1000 Hz Gain 3 dB Q 1".into(), "Fc: 'fc'"),
+        ("Filter: ON PK Fc 1000 hz Gain 3 dB Q 1".into(), "Hz: 'hz'"),
+        ("Filter: ON PK Fc 1000HZ Gain 3 dB Q 1".into(), "Hz: 'HZ'"),
+        (
+            "Filter: ON PK Fc 1000 Hz gain 3 dB Q 1".into(),
+            "Gain: 'gain'",
+        ),
+        ("Filter: ON PK Fc 1000 Hz Gain 3 DB Q 1".into(), "dB: 'DB'"),
+        ("Filter: ON PK Fc 1000 Hz Gain 3 dB q 1".into(), "Q: 'q'"),
+        (
+            "Filter: ON PK Fc 1000 Hz Gain 3 dB bw Oct 1".into(),
+            "BW: 'bw'",
+        ),
+        (
+            "Filter: ON PK Fc 1000 Hz Gain 3 dB BW oct 1".into(),
+            "Oct: 'oct'",
+        ),
+        ("Filter: ON LS 6db Fc 100 Hz Gain 3 dB".into(), "dB: 'db'"),
+        ("Filter: ON HS 6 DB Fc 100 Hz Gain 3 dB".into(), "dB: 'DB'"),
+        (
+            "Filter: ON PK Fc 1000 Gain 3 dB Q 1".into(),
+            "Fc: expected Hz after the number, found 'Gain'",
+        ),
+        (
+            "Filter: ON PK Fc 1000 Hz Gain 3 Q 1".into(),
+            "Gain: expected dB after the number, found 'Q'",
+        ),
+        (
+            "Filter: ON HP Fc 100".into(),
+            "Fc: expected Hz after the number, found the end of the line",
+        ),
+    ];
+    for (line, want) in &cases {
+        let e = err_text(Format::EqApo.parse(&format!("Preamp: 0 dB\n{line}\n"), "a.txt"));
+        assert!(
+            e.starts_with("a.txt:2: ") && e.contains(want),
+            "{line}: {e}"
+        );
+    }
+    // What Equalizer APO reads as written stays read: `Preamp` without `dB` or with `db`
+    // (swscanf(" %lf dB") stops after the number), `Filter1`, `OFF` in any case (anything but
+    // `ON` is skipped), speaker names in any case (ChannelFilterFactory upper-cases them).
+    let p = Format::EqApo
+        .parse(
+            &format!("Preamp: -3\nPreamp: -1 db\nChannel: l\nFilter1: {pk}\nFilter 2: off {pk}\n"),
+            "a.txt",
+        )
+        .unwrap();
+    assert_eq!(p.preamp_db, -4.0);
+    assert_eq!(p.channels.len(), 1);
+    assert_eq!(p.channels[0].filters.len(), 1);
+}
+
 #[test]
 fn toml_errors_name_line_and_field() {
     let head = "name = \"t\"\npreamp_db = -2\n\n[[filters]]\ntype = \"peaking\"\n";
