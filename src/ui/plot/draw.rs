@@ -42,11 +42,16 @@ pub struct PlotArea {
     pub y_step: f64,
 }
 
-/// Pixels scale with the chart's size relative to the default 1200 × 700.
-fn scale(size: Size) -> f64 {
-    (f64::from(size.width) / 1200.0)
-        .min(f64::from(size.height) / 700.0)
-        .max(0.4)
+/// Pixels scale with the chart's size relative to the default 1200 × 700: in proportion above it,
+/// and as the square root of the ratio below it, so that text on a small chart stays readable
+/// (a 480 × 300 chart's labels were 6 px in proportion; they are 10 px).
+pub(super) fn scale(size: Size) -> f64 {
+    let ratio = (f64::from(size.width) / 1200.0).min(f64::from(size.height) / 700.0);
+    if ratio >= 1.0 {
+        ratio
+    } else {
+        ratio.sqrt().max(0.4)
+    }
 }
 
 fn px(v: f64, s: f64) -> i32 {
@@ -64,7 +69,7 @@ pub fn plot_area(chart: &Chart, size: Size) -> PlotArea {
             96.0
         },
         s,
-    );
+    ) + subtitle_lines(chart, size, s).1;
     let (y_lo, y_hi, y_step) = y_range(chart);
     // The legend as drawn: with the clipping notes the labels may get.
     let legend = legend_width(&clip(chart, y_lo, y_hi).0, s);
@@ -226,6 +231,21 @@ pub(super) fn clip(chart: &Chart, lo: f64, hi: f64) -> (Chart, Vec<Vec<(f64, f64
     (out, marks)
 }
 
+/// The subtitle as drawn (one line, or two when one would shrink it below 85 % of its size, as
+/// legend labels do), and the height the second line adds above the plot.
+pub(super) fn subtitle_lines(chart: &Chart, size: Size, s: f64) -> (Vec<(String, f64, i32)>, i32) {
+    if chart.subtitle.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let width = f64::from(size.width) - 2.0 * 12.0 * s;
+    let lines = label_lines(&chart.subtitle, 16.0 * s, width, 2.3 * 16.0 * s);
+    let extra = match lines.as_slice() {
+        [_, (_, size_px, _)] => (1.1 * size_px).round() as i32,
+        _ => 0,
+    };
+    (lines, extra)
+}
+
 /// The largest font size up to `size_px` at which `text` fits in `width_px` (DejaVu Sans
 /// averages about 0.55 em per character), but never below 60 % of it: a long title shrinks
 /// instead of running off both edges of the chart.
@@ -376,14 +396,25 @@ fn draw_titles<DB: DrawingBackend>(
         (image_centre, px(14.0, s)),
     )
     .map_err(err)?;
-    if !chart.subtitle.is_empty() {
-        let size_px = fitting(16.0 * s, &chart.subtitle, width);
-        root.draw_text(
-            &elided(&chart.subtitle, size_px, width),
-            &font(size_px, RGBColor(90, 90, 90)).pos(top),
-            (image_centre, px(48.0, s)),
-        )
-        .map_err(err)?;
+    let grey = RGBColor(90, 90, 90);
+    match subtitle_lines(chart, size, s).0.as_slice() {
+        [] => {}
+        [(line, size_px, _)] => root
+            .draw_text(
+                line,
+                &font(*size_px, grey).pos(top),
+                (image_centre, px(48.0, s)),
+            )
+            .map_err(err)?,
+        lines => {
+            let centre = Pos::new(HPos::Center, VPos::Center);
+            for (line, size_px, dy) in lines {
+                // The first line's top where a single line's is.
+                let y = px(48.0, s) + dy.abs() + (size_px / 2.0).round() as i32 + dy;
+                root.draw_text(line, &font(*size_px, grey).pos(centre), (image_centre, y))
+                    .map_err(err)?;
+            }
+        }
     }
     let bottom_left = Pos::new(HPos::Left, VPos::Bottom);
     root.draw_text(

@@ -389,3 +389,35 @@ fn absurd_levels_give_a_bounded_axis() {
         assert!(t.elapsed().as_secs() < 60, "{v}: took {:?}", t.elapsed());
     }
 }
+
+/// Text on a small chart stays readable: pixels scaled in proportion to the 1200 × 700 default
+/// made a 480 × 300 chart's 16 px labels 6.4 px. Below the default they scale as the square root
+/// (10 px there); at and above it, in proportion as before. A subtitle too long for one line at
+/// 85 % of its size goes on two, and the plot moves down by the second line.
+#[test]
+fn small_charts_keep_their_text_readable() {
+    use super::draw::{scale, subtitle_lines};
+    let size = |width, height| Size { width, height };
+    assert!(16.0 * scale(size(480, 300)) >= 10.0);
+    assert_eq!(scale(Size::DEFAULT), 1.0);
+    assert_eq!(scale(size(2400, 1400)), 2.0);
+    let mut chart = peak_chart(1000.0, 6.0);
+    chart.subtitle = "Magnitude response of each profile's filters, i.e. its deviation from the \
+                      Harman in-ear 2019 target (computed at 48 kHz)"
+        .into();
+    let small = size(640, 400);
+    let (lines, extra) = subtitle_lines(&chart, small, scale(small));
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|(_, px, _)| *px >= 0.85 * 16.0 * scale(small)),
+        "{lines:?}"
+    );
+    assert!(extra > 0);
+    let wide = plot_area(&chart, small).y0;
+    chart.subtitle = "short".into();
+    assert_eq!(plot_area(&chart, small).y0 + extra, wide);
+    let (lines, extra) = subtitle_lines(&chart, Size::DEFAULT, 1.0);
+    assert_eq!((lines.len(), extra), (1, 0));
+}
