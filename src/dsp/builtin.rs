@@ -46,12 +46,9 @@ fn profile(name: &str, description: &str, filters: &[FilterSpec], source: &str) 
     Profile {
         name: name.to_string(),
         description: description.to_string(),
-        preamp_db: 0.0,
-        channels: Vec::new(),
         filters: filters.to_vec(),
         source: source.to_string(),
-        behind: None,
-        channel_count: None,
+        ..Default::default()
     }
     .with_auto_preamp()
 }

@@ -9,7 +9,7 @@ use super::filter::{Coefficients, FilterError, FilterSpec};
 use super::response;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     /// Short name used on the command line (`ba`, `dd`, …).
     pub name: String,
@@ -635,16 +635,11 @@ mod tests {
     fn filters_above_nyquist_are_dropped_not_nan() {
         let p = Profile {
             name: "t".into(),
-            description: String::new(),
-            preamp_db: 0.0,
             filters: vec![
                 FilterSpec::new(FilterKind::Peaking, 1000.0, 3.0, 1.0),
                 FilterSpec::new(FilterKind::HighShelf, 5000.0, 3.0, 0.7),
             ],
-            source: String::new(),
-            channels: Vec::new(),
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let (kept, dropped) = p.coefficients(8000.0);
         assert_eq!(kept.len(), 1);

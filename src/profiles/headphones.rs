@@ -330,8 +330,6 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
     let mut profile = Profile {
         name: "headphones".into(),
         description: "headphone correction".into(),
-        preamp_db: 0.0,
-        channels: Vec::new(),
         filters: fitted.filters,
         source: format!(
             "fitted by iemsim by AutoEq's rules (treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz): \
@@ -343,8 +341,7 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
             cfg.band_hz.0,
             cfg.band_hz.1 / 1000.0
         ),
-        behind: None,
-        channel_count: None,
+        ..Default::default()
     };
     // Its headroom, as `fit --invert` writes it into the file (−largest boost, to 0.01 dB rounded
     // down): `--preamp profile` gave a .csv correction none, 5.9 dB less than the same correction
@@ -373,13 +370,9 @@ mod tests {
     fn combine_puts_the_correction_first_and_adds_preamps() {
         let c = Profile {
             name: "hd600".into(),
-            description: String::new(),
             preamp_db: -6.0,
             filters: vec![pk(100.0, 6.0)],
-            source: String::new(),
-            channels: Vec::new(),
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let p = Profile {
             name: "ba".into(),
@@ -387,9 +380,7 @@ mod tests {
             preamp_db: -1.0,
             filters: vec![pk(3000.0, 3.0), pk(8000.0, -2.0)],
             source: "s".into(),
-            channels: Vec::new(),
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let both = combine(&c, p);
         assert_eq!(both.name, "ba");
@@ -416,29 +407,22 @@ mod tests {
         // The tester's hpch.txt: L a 4 dB peak at 200 Hz, R 1.5 dB down and a 5 dB dip at 5 kHz.
         let c = Profile {
             name: "hpch".into(),
-            description: String::new(),
             preamp_db: -2.0,
-            filters: Vec::new(),
-            source: String::new(),
             channels: vec![
                 part(0, 0.0, vec![pkq(200.0, 4.0, 2.0)]),
                 part(1, -1.5, vec![pkq(5000.0, -5.0, 3.0)]),
             ],
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let p = Profile {
             name: "p".into(),
-            description: String::new(),
             preamp_db: -1.0,
             filters: vec![pkq(1000.0, 2.0, 1.0)],
-            source: String::new(),
             channels: vec![
                 part(1, -0.5, vec![pkq(3000.0, 3.0, 2.0)]),
                 part(2, 1.0, vec![pkq(100.0, -3.0, 1.0)]),
             ],
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let both = combine(&c, p);
         assert_eq!(both.preamp_db, -3.0);
@@ -491,13 +475,9 @@ mod tests {
         };
         let profile = |name: &str, channels: Vec<ChannelFilters>| Profile {
             name: name.into(),
-            description: String::new(),
-            preamp_db: 0.0,
             filters: vec![pk(1000.0, 2.0)],
-            source: String::new(),
             channels,
-            behind: None,
-            channel_count: None,
+            ..Default::default()
         };
         let hp = Correction {
             profile: profile("hp", vec![part(0), part(1)]),

@@ -364,8 +364,6 @@ fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemP
             iem.drivers,
             iem.class.label()
         ),
-        preamp_db: 0.0,
-        channels: Vec::new(),
         filters,
         source: format!(
             "{} measurement by {} (AutoEq, MIT; {}) minus Harman IE 2019 v2, both normalised to 0 dB over 0.5-2 kHz; \
@@ -382,8 +380,7 @@ fn assemble(iem: &IemMeasurement, filters: Vec<FilterSpec>, e: FitError) -> IemP
             e.worst_db,
             e.worst_hz
         ),
-        behind: None,
-        channel_count: None,
+        ..Default::default()
     };
     let profile = profile.with_auto_preamp();
     IemProfile {

@@ -398,13 +398,7 @@ impl Builder {
             file: file.to_string(),
             profile: Profile {
                 name,
-                description: String::new(),
-                preamp_db: 0.0,
-                filters: Vec::new(),
-                source: String::new(),
-                channels: Vec::new(),
-                behind: None,
-                channel_count: None,
+                ..Default::default()
             },
             lines: Vec::new(),
             parts: Vec::new(),
