@@ -26,7 +26,7 @@
 //!
 //! Pure: no clocks (the caller says how much time passed), no allocation after `new`.
 
-use super::loudness::match_gains;
+use super::loudness::{gated_loudness, lufs, match_gains};
 use std::collections::VecDeque;
 
 /// The sliding window (see the module docs for why 10 s).
@@ -40,16 +40,8 @@ pub const SILENCE_LUFS: f64 = -60.0;
 /// Gated audio the window must hold before its loudness means anything.
 pub const MIN_MEASURED_S: f64 = 1.0;
 
-/// BS.1770's offset: a 997 Hz sine at −23 dBFS in both stereo channels reads −23 LUFS.
-const OFFSET: f64 = -0.691;
-const ABSOLUTE_GATE_LUFS: f64 = -70.0;
-const RELATIVE_GATE_LU: f64 = -10.0;
 /// 100 ms steps per 400 ms gating block (blocks overlap by 75 %).
 const STEPS_PER_BLOCK: usize = 4;
-
-fn lufs(mean_square: f64) -> f64 {
-    OFFSET + 10.0 * mean_square.log10()
-}
 
 /// Sliding-window loudness of two sides of the same input, and the gains that match them.
 #[derive(Debug, Clone)]
@@ -119,7 +111,7 @@ impl LiveMatch {
     }
 
     /// Mean square of each 400 ms block of side `i` in the window.
-    fn blocks(&self, i: usize) -> impl Iterator<Item = f64> + '_ {
+    fn blocks(&self, i: usize) -> impl Iterator<Item = f64> + Clone + '_ {
         let n = self.steps.len();
         let len = (STEPS_PER_BLOCK * self.step) as f64;
         (STEPS_PER_BLOCK..=n).map(move |end| {
@@ -130,35 +122,9 @@ impl LiveMatch {
         })
     }
 
-    /// Gated loudness of side `i` over the window, and how many blocks passed the gates.
-    fn gated(&self, i: usize) -> (f64, usize) {
-        let (mut s, mut n) = (0.0, 0usize);
-        for e in self.blocks(i).filter(|&e| lufs(e) > ABSOLUTE_GATE_LUFS) {
-            s += e;
-            n += 1;
-        }
-        if n == 0 {
-            return (f64::NEG_INFINITY, 0);
-        }
-        let gate = lufs(s / n as f64) + RELATIVE_GATE_LU;
-        let (mut s, mut n) = (0.0, 0usize);
-        for e in self
-            .blocks(i)
-            .filter(|&e| lufs(e) > ABSOLUTE_GATE_LUFS && lufs(e) > gate)
-        {
-            s += e;
-            n += 1;
-        }
-        if n == 0 {
-            (f64::NEG_INFINITY, 0)
-        } else {
-            (lufs(s / n as f64), n)
-        }
-    }
-
     /// Gated loudness of both sides over the window (LUFS at 0 dB gain).
     pub fn window_lufs(&self) -> [f64; 2] {
-        [self.gated(0).0, self.gated(1).0]
+        [0, 1].map(|i| gated_loudness(self.blocks(i)).0)
     }
 
     /// Loudness of both sides over the last 400 ms (−∞ before there is that much).
@@ -177,8 +143,8 @@ impl LiveMatch {
         }
         // Blocks start every 100 ms: this many make MIN_MEASURED_S of gated audio.
         let min_blocks = (MIN_MEASURED_S * 10.0).round() as usize;
-        let (la, na) = self.gated(0);
-        let (lb, nb) = self.gated(1);
+        // Each side's gated loudness over the window, and how many blocks passed the gates.
+        let [(la, na), (lb, nb)] = [0, 1].map(|i| gated_loudness(self.blocks(i)));
         if na < min_blocks || nb < min_blocks || !(la.is_finite() && lb.is_finite()) {
             return None;
         }

@@ -22,6 +22,32 @@ const ABSOLUTE_GATE_LUFS: f64 = -70.0;
 /// Blocks more than this far below the (absolute-gated) mean do not count.
 const RELATIVE_GATE_LU: f64 = -10.0;
 
+/// Loudness (LUFS) of a K-weighted, channel-weighted mean square.
+pub(crate) fn lufs(mean_square: f64) -> f64 {
+    OFFSET + 10.0 * mean_square.log10()
+}
+
+/// BS.1770's gating of 400 ms blocks (their mean squares): the absolute gate, then the relative
+/// gate [`RELATIVE_GATE_LU`] below the mean of the blocks that passed it. The loudness of the
+/// blocks that pass both and how many they are; −∞ and 0 when none do. Allocation-free: the live
+/// matcher runs it on the audio thread.
+pub(crate) fn gated_loudness(blocks: impl Iterator<Item = f64> + Clone) -> (f64, usize) {
+    fn mean(blocks: impl Iterator<Item = f64>) -> (f64, usize) {
+        let (s, n) = blocks.fold((0.0, 0usize), |(s, n), e| (s + e, n + 1));
+        (s / n as f64, n)
+    }
+    let absolute = blocks.filter(|&e| lufs(e) > ABSOLUTE_GATE_LUFS);
+    let (m, n) = mean(absolute.clone());
+    if n == 0 {
+        return (f64::NEG_INFINITY, 0);
+    }
+    let gate = lufs(m) + RELATIVE_GATE_LU;
+    match mean(absolute.filter(|&e| lufs(e) > gate)) {
+        (_, 0) => (f64::NEG_INFINITY, 0),
+        (m, n) => (lufs(m), n),
+    }
+}
+
 /// The two K-weighting stages (pre-filter shelf, then RLB high-pass) at `rate` Hz.
 pub fn k_weighting(rate: f64) -> [Coefficients; 2] {
     // Stage 1: high shelf.
@@ -129,32 +155,8 @@ impl GatedMeter {
     /// Integrated loudness in LUFS (−∞ for silence or less than 400 ms).
     pub fn integrated_lufs(&self) -> f64 {
         // 400 ms blocks overlapping by 75%: four consecutive 100 ms steps each.
-        let blocks: Vec<f64> = self
-            .steps
-            .windows(4)
-            .map(|w| w.iter().sum::<f64>() / (4 * self.step) as f64)
-            .collect();
-        let lufs = |e: f64| OFFSET + 10.0 * e.log10();
-        let mean = |it: &mut dyn Iterator<Item = f64>| {
-            let (s, n) = it.fold((0.0, 0usize), |(s, n), e| (s + e, n + 1));
-            if n == 0 {
-                None
-            } else {
-                Some(s / n as f64)
-            }
-        };
-        let abs: Vec<f64> = blocks
-            .into_iter()
-            .filter(|&e| lufs(e) > ABSOLUTE_GATE_LUFS)
-            .collect();
-        let Some(m) = mean(&mut abs.iter().copied()) else {
-            return f64::NEG_INFINITY;
-        };
-        let rel_gate = lufs(m) + RELATIVE_GATE_LU;
-        match mean(&mut abs.iter().copied().filter(|&e| lufs(e) > rel_gate)) {
-            Some(e) => lufs(e),
-            None => f64::NEG_INFINITY,
-        }
+        let len = (4 * self.step) as f64;
+        gated_loudness(self.steps.windows(4).map(|w| w.iter().sum::<f64>() / len)).0
     }
 }
 
@@ -163,7 +165,6 @@ impl GatedMeter {
     /// 100 ms), absolute gate −70 LUFS, relative gate 20 LU below the gated mean, then the spread
     /// between the 10th and 95th percentiles. 0 for less than 3 s or silence.
     pub fn loudness_range_lu(&self) -> f64 {
-        let lufs = |e: f64| OFFSET + 10.0 * e.log10();
         let window = SHORT_TERM_STEPS * self.step;
         let abs: Vec<f64> = self
             .steps
