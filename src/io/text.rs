@@ -6,25 +6,8 @@
 /// spreadsheets still write): a CR-only measurement CSV was one line, its header, and "only 0
 /// data points".
 pub fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(text);
-    std::iter::from_fn(move || {
-        let s = rest?;
-        match s.find(['\r', '\n']) {
-            Some(i) => {
-                let end = if s[i..].starts_with("\r\n") {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                rest = Some(&s[end..]);
-                Some(&s[..i])
-            }
-            None => {
-                rest = None;
-                Some(s)
-            }
-        }
-    })
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
 }
 
 /// `Some("UTF-16 LE")` or `Some("UTF-16 BE")` when `bytes` are UTF-16 text: a UTF-16 byte order
