@@ -195,7 +195,7 @@ fn open_existing(
     match fs::metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(err(e)),
-        Ok(m) if !m.is_file() => Err(not_regular(path)),
+        Ok(m) if !m.is_file() => Err(not_a_log(path)("not a regular file".into())),
         Ok(_) => File::open(path).map(Some).map_err(err),
     }
 }
@@ -205,13 +205,6 @@ fn not_a_log(path: &Path) -> impl Fn(String) -> AbxLogError + '_ {
     move |detail| AbxLogError::NotALog {
         path: path.to_path_buf(),
         detail,
-    }
-}
-
-fn not_regular(path: &Path) -> AbxLogError {
-    AbxLogError::NotALog {
-        path: path.to_path_buf(),
-        detail: "not a regular file".into(),
     }
 }
 
@@ -229,9 +222,8 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
         )));
     }
     // A FIFO or device would block or be mangled by the checks below: regular files only.
-    match fs::metadata(path) {
-        Ok(m) if !m.is_file() => return Err(not_regular(path)),
-        _ => {}
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(not_a_log(path)("not a regular file".into()));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).map_err(err)?;
@@ -321,21 +313,15 @@ fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<
             break; // the end
         }
         let terminated = buf.last() == Some(&b'\n');
-        let body = if terminated {
-            &buf[..buf.len() - 1]
-        } else {
-            &buf[..]
-        };
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let start = offset;
         offset += buf.len() as u64;
         if !terminated && buf.len() > MAX_LINE {
             return Ok(Err(format!("line {number} is longer than any ABX record")));
         }
-        let record = serde_json::from_slice::<AbxRecord>(body).ok();
-        let is_record = record.is_some();
-        if let Some(r) = record {
-            on_record(r);
-        }
+        let is_record = serde_json::from_slice::<AbxRecord>(body)
+            .map(&mut on_record)
+            .is_ok();
         // A blank line (an `echo >> log`, an edit) holds nothing: neither a record nor foreign.
         let blank = body.iter().all(u8::is_ascii_whitespace);
         if terminated {
