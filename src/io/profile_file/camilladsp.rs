@@ -432,23 +432,27 @@ fn biquad(
     p: &BiquadParams,
     err: &dyn Fn(&str, String) -> ProfileFileError,
 ) -> Result<FilterSpec, ProfileFileError> {
-    let unsupported = |kind: &str| {
-        err(
-            "parameters.type",
-            format!("{kind} biquads are not supported (Peaking, Lowshelf, Highshelf, Lowpass, Highpass)"),
-        )
-    };
     // The type first: a `Free` biquad has no freq, and "freq: missing" would mislead.
-    if !["Peaking", "Lowshelf", "Highshelf", "Lowpass", "Highpass"].contains(&p.kind.as_str()) {
-        return Err(unsupported(&p.kind));
-    }
+    let kind = match p.kind.as_str() {
+        "Peaking" => FilterKind::Peaking,
+        "Lowshelf" => FilterKind::LowShelf,
+        "Highshelf" => FilterKind::HighShelf,
+        "Lowpass" => FilterKind::LowPass,
+        "Highpass" => FilterKind::HighPass,
+        other => {
+            return Err(err(
+                "parameters.type",
+                format!("{other} biquads are not supported (Peaking, Lowshelf, Highshelf, Lowpass, Highpass)"),
+            ))
+        }
+    };
     let freq = p.freq.ok_or_else(|| err("freq", "missing".into()))?;
     let need_gain = || p.gain.ok_or_else(|| err("gain", "missing".into()));
-    let spec = match p.kind.as_str() {
-        "Peaking" if p.slope.is_some() => {
+    Ok(match kind {
+        FilterKind::Peaking if p.slope.is_some() => {
             return Err(err("slope", "a Peaking filter takes q or bandwidth".into()))
         }
-        "Peaking" => match (p.q, p.bandwidth) {
+        FilterKind::Peaking => match (p.q, p.bandwidth) {
             (Some(q), None) => FilterSpec::new(FilterKind::Peaking, freq, need_gain()?, q),
             (None, Some(bw)) if bw > 0.0 && bw < crate::dsp::filter::MAX_BW_OCT => {
                 FilterSpec::peaking_bw(freq, need_gain()?, bw)
@@ -467,18 +471,13 @@ fn biquad(
                 ))
             }
         },
-        "Lowshelf" | "Highshelf" if p.bandwidth.is_some() => {
+        FilterKind::LowShelf | FilterKind::HighShelf if p.bandwidth.is_some() => {
             return Err(err(
                 "bandwidth",
                 format!("a {} filter takes q or slope", p.kind),
             ))
         }
-        "Lowshelf" | "Highshelf" => {
-            let kind = if p.kind == "Lowshelf" {
-                FilterKind::LowShelf
-            } else {
-                FilterKind::HighShelf
-            };
+        FilterKind::LowShelf | FilterKind::HighShelf => {
             let gain = need_gain()?;
             let q = match (p.q, p.slope) {
                 (Some(q), None) => q,
@@ -497,12 +496,7 @@ fn biquad(
             };
             FilterSpec::new(kind, freq, gain, q)
         }
-        "Lowpass" | "Highpass" => {
-            let kind = if p.kind == "Lowpass" {
-                FilterKind::LowPass
-            } else {
-                FilterKind::HighPass
-            };
+        FilterKind::LowPass | FilterKind::HighPass => {
             if p.gain.is_some() || p.bandwidth.is_some() || p.slope.is_some() || !p.other.is_empty()
             {
                 return Err(err(
@@ -517,9 +511,7 @@ fn biquad(
                 p.q.ok_or_else(|| err("q", "missing".into()))?,
             )
         }
-        other => return Err(unsupported(other)),
-    };
-    Ok(spec)
+    })
 }
 
 /// The line of each filter definition: the keys one level inside the top-level `filters:` block
