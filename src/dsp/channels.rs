@@ -7,8 +7,8 @@
 //! channels are taken to be in Microsoft's default layout for that count ("Multiple channel audio
 //! data and WAVE files": 3 = 0x7, 4 = 0x33, 5 = 0x37, 6 = 0x3F, 7 = 0x13F, 8 = 0x63F),
 //! interleaved in mask-bit order, the order every decoder hands them out in and the layout our
-//! writers declare for such a file (`io::wav_header::channel_mask`; a file that names its speakers
-//! keeps them, [`output_mask`]).
+//! writers declare for such a file ([`crate::io::wav_header::Header::new`]; a file that names its
+//! speakers keeps them, [`output_mask`]).
 //!
 //! Downmix: ITU-R BS.775, table 2 ("downward mixing equations"): to two channels
 //! L' = L + 0.7071·C + 0.7071·Ls, R' = R + 0.7071·C + 0.7071·Rs; to one,
@@ -57,11 +57,6 @@ pub enum Speaker {
 }
 
 impl Speaker {
-    /// Its bit in a `dwChannelMask`.
-    pub fn mask_bit(self) -> u32 {
-        self as u32
-    }
-
     /// The position of a mask bit (`None` for positions iemsim does not place).
     fn from_bit(bit: u32) -> Option<Self> {
         use Speaker::*;
@@ -86,7 +81,7 @@ impl Speaker {
             TopBackRight,
         ]
         .into_iter()
-        .find(|s| s.mask_bit() == bit)
+        .find(|&s| s as u32 == bit)
     }
 
     /// BS.775 coefficients into (left, right) of a stereo pair.
@@ -132,14 +127,7 @@ impl Speaker {
 /// Microsoft's default layout for `channels` channels (1 to 8), in interleaving order; `None`
 /// for other counts.
 pub fn default_layout(channels: usize) -> Option<Vec<Speaker>> {
-    let mask = *DEFAULT_MASKS.get(channels.checked_sub(1)?)?;
-    Some(
-        (0..32)
-            .map(|i| 1u32 << i)
-            .filter(|bit| mask & bit != 0)
-            .filter_map(Speaker::from_bit)
-            .collect(),
-    )
+    layout_of_mask(default_mask(channels), channels).filter(|l| !l.is_empty())
 }
 
 /// The layout a `dwChannelMask` declares for `channels` channels, in interleaving order (mask-bit

@@ -64,21 +64,6 @@ const GUID_TAIL: [u8; 14] = [
     0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
 ];
 
-/// The speakers the header declares for an input that said `mask` (0: nothing): the input's own
-/// layout when it names one for every channel, else Microsoft's default for 1-8 channels (mono =
-/// front centre, 5.1 = 0x3F, 7.1 = 0x63F), the layout the player and the demos assume when they
-/// downmix (`dsp::channels`).
-pub fn channel_mask(channels: u16, mask: u32) -> u32 {
-    crate::dsp::channels::output_mask(mask, usize::from(channels))
-}
-
-/// Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule): `mask` is
-/// the one [`channel_mask`] gives.
-pub fn needs_extensible(channels: u16, bits: u16, float: bool, mask: u32) -> bool {
-    let default = crate::dsp::channels::default_mask(usize::from(channels));
-    (!float && (channels > 2 || bits > 16)) || mask != default
-}
-
 impl Header {
     pub fn new(spec: &HeaderSpec) -> Header {
         let mut b = Vec::with_capacity(128);
@@ -94,8 +79,15 @@ impl Header {
         });
         let block_align = spec.channels * spec.bits.div_ceil(8);
         let mut fmt = Vec::with_capacity(40);
-        let mask = channel_mask(spec.channels, spec.channel_mask);
-        let extensible = needs_extensible(spec.channels, spec.bits, spec.float, mask);
+        // The speakers the header declares for an input that said `mask` (0: nothing): the input's
+        // own layout when it names one for every channel, else Microsoft's default for 1-8 channels
+        // (mono = front centre, 5.1 = 0x3F, 7.1 = 0x63F), the layout the player and the demos
+        // assume when they downmix (`dsp::channels`).
+        let channels = usize::from(spec.channels);
+        let mask = crate::dsp::channels::output_mask(spec.channel_mask, channels);
+        // Whether the header is WAVE_FORMAT_EXTENSIBLE (see the module comment for the rule).
+        let extensible = (!spec.float && (spec.channels > 2 || spec.bits > 16))
+            || mask != crate::dsp::channels::default_mask(channels);
         let tag: u16 = match (extensible, spec.float) {
             (true, _) => 0xFFFE,
             (false, true) => 3,
