@@ -178,13 +178,7 @@ struct Biquad {
 impl Biquad {
     fn new(kind: FilterKind, fc_hz: f64, q: f64, rate: f64) -> Self {
         let fc = fc_hz.min(0.45 * rate);
-        let spec = FilterSpec {
-            kind,
-            fc_hz: fc,
-            gain_db: 0.0,
-            q,
-            bw_oct: None,
-        };
+        let spec = FilterSpec::new(kind, fc, 0.0, q);
         // The specs here are constants well inside the valid range; a pass-through is the fallback.
         let c = spec.coefficients(rate).unwrap_or(Coefficients::IDENTITY);
         Self { c, s: [0.0; 4] }

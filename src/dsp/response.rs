@@ -118,10 +118,7 @@ pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
     let top = sample_rate / 2.0;
     let n = (top.log2() * 96.0).ceil() as usize + 1;
     let grid = log_grid(1.0, top, n);
-    let gains: Vec<f64> = grid
-        .iter()
-        .map(|&f| cascade_db(coeffs, f, sample_rate))
-        .collect();
+    let gains = cascade_db_at(coeffs, &grid, sample_rate);
     let mut best = (grid[0], gains[0]);
     for (&f, &g) in grid.iter().zip(&gains) {
         if g > best.1 {

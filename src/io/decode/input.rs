@@ -71,14 +71,7 @@ impl Input {
 
     /// Moves to byte `pos` (only where seekable).
     pub fn seek_to(&mut self, pos: u64) -> io::Result<()> {
-        match self {
-            Self::File(f) => f.seek(SeekFrom::Start(pos)).map(drop),
-            Self::Memory(c) => c.seek(SeekFrom::Start(pos)).map(drop),
-            Self::Stream(_) => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "cannot seek in a stream",
-            )),
-        }
+        self.seek(SeekFrom::Start(pos)).map(drop)
     }
 }
 

@@ -25,8 +25,8 @@
 //! Parsed with the `toml` crate through serde, with spans kept so every error names its line.
 
 use super::{
-    check_channel, check_filter, check_preamp, kind_name, num, stem_name, Builder, LineIndex,
-    ProfileFileError, Selection,
+    check_channel, check_filter, kind_name, num, stem_name, Builder, LineIndex, ProfileFileError,
+    Selection,
 };
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
@@ -107,7 +107,6 @@ pub fn parse_with_lines(
     };
     let mut b = Builder::new(source, name);
     if let Some(p) = &file.preamp_db {
-        check_preamp(*p.get_ref(), "preamp_db", source, at(p.span()))?;
         b.gain(&Selection::All, *p.get_ref(), at(p.span()), "preamp_db")?;
     }
     for f in file.filters.iter().flatten() {
