@@ -643,17 +643,11 @@ impl<'a> BitWriter<'a> {
         }
     }
 
-    /// The low `bits` bits of `v`.
+    /// The low `bits` bits of `v` (at most 32: samples are 16 or 24 bits, a side channel one
+    /// more; 0 writes nothing).
     #[inline]
     fn put(&mut self, v: u64, bits: u32) {
-        if bits > 32 {
-            self.put(v >> 32, bits - 32);
-            self.put(v & 0xFFFF_FFFF, 32);
-            return;
-        }
-        if bits == 0 {
-            return;
-        }
+        debug_assert!(bits <= 32);
         self.acc = (self.acc << bits) | (v & ((1u64 << bits) - 1));
         self.held += bits;
         if self.held >= 32 {
