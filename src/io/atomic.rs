@@ -163,16 +163,15 @@ impl TempFile {
         STARTED.store(true, std::sync::atomic::Ordering::Relaxed);
         let dir = parent_dir(dest);
         remove_stale(&dir);
+        let temp = |kind: Kind| Self {
+            kind,
+            dest: dest.to_path_buf(),
+            done: false,
+        };
         #[cfg(target_os = "linux")]
         if std::env::var_os(TMPFILE_ENV).is_none_or(|v| v != "named") {
             if let Some(file) = linux::open_tmpfile(&dir)? {
-                let handle = file.try_clone()?;
-                let tmp = Self {
-                    kind: Kind::Anonymous(handle),
-                    dest: dest.to_path_buf(),
-                    done: false,
-                };
-                return Ok((tmp, file));
+                return Ok((temp(Kind::Anonymous(file.try_clone()?)), file));
             }
         }
         // Created and registered under one lock: an interrupt sees either no file or a listed one.
@@ -181,12 +180,7 @@ impl TempFile {
             OpenOptions::new().write(true).create_new(true).open(tmp)
         })?;
         list.push(tmp.clone());
-        let tmp = Self {
-            kind: Kind::Named(tmp),
-            dest: dest.to_path_buf(),
-            done: false,
-        };
-        Ok((tmp, file))
+        Ok((temp(Kind::Named(tmp)), file))
     }
 
     /// The visible temporary name, if it has one (not for an `O_TMPFILE`).
@@ -399,13 +393,11 @@ pub fn check_replaceable(path: &Path) -> Result<(), &'static str> {
     let Ok(link) = fs::symlink_metadata(path) else {
         return Ok(());
     };
-    let is_link = link.file_type().is_symlink();
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(_) => return Ok(()), // a dangling link: replacing it loses nothing
+    // A dangling link: replacing it loses nothing.
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(());
     };
-    let what = kind_of(&meta.file_type());
-    match (what, is_link) {
+    match (kind_of(&meta.file_type()), link.file_type().is_symlink()) {
         (None, _) => Ok(()),
         (Some(w), false) => Err(w.0),
         (Some(w), true) => Err(w.1),

@@ -248,15 +248,10 @@ fn streaminfo(rate: u32, channels: usize, bits: u16, si: &Streaminfo) -> [u8; 34
 
 /// `fLaC`, STREAMINFO and VORBIS_COMMENT (the last metadata block).
 fn metadata(spec: &SinkSpec, bits: u16, si: &Streaminfo) -> Vec<u8> {
+    let ch = usize::from(spec.channels);
     let mut b = b"fLaC".to_vec();
     b.extend_from_slice(&[0, 0, 0, 34]); // STREAMINFO, not last
-    b.extend_from_slice(&streaminfo(
-        spec.sample_rate,
-        usize::from(spec.channels),
-        bits,
-        si,
-    ));
-    let ch = usize::from(spec.channels);
+    b.extend_from_slice(&streaminfo(spec.sample_rate, ch, bits, si));
     let mask = crate::dsp::channels::output_mask(spec.channel_mask, ch);
     let layout = (mask != 0 && mask != crate::dsp::channels::flac_default_mask(ch)).then_some(mask);
     let vc = vorbis_comment(&spec.tags, layout);

@@ -183,13 +183,13 @@ pub fn check_destination(dest: &Path, replace: bool) -> Result<(), WavError> {
 /// The byte stream under a writer: a temporary file committed on success, or standard output.
 pub(crate) struct Dest {
     out: Out,
-    tmp: Option<TempFile>,
     path: PathBuf,
     replace: bool,
 }
 
 enum Out {
-    File(BufWriter<File>),
+    /// The writer, then its temporary file (dropped in that order: the file closes first).
+    File(BufWriter<File>, TempFile),
     Stdout(BufWriter<io::Stdout>),
 }
 
@@ -203,15 +203,13 @@ impl Dest {
                     source,
                 })?;
                 Ok(Self {
-                    out: Out::File(BufWriter::with_capacity(1 << 20, file)),
-                    tmp: Some(tmp),
+                    out: Out::File(BufWriter::with_capacity(1 << 20, file), tmp),
                     path: path.clone(),
                     replace: *replace,
                 })
             }
             Target::Stdout => Ok(Self {
                 out: Out::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())),
-                tmp: None,
                 path: target.display_path(),
                 replace: false,
             }),
@@ -235,7 +233,7 @@ impl Dest {
 
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<(), WavError> {
         let r = match &mut self.out {
-            Out::File(w) => w.write_all(bytes),
+            Out::File(w, _) => w.write_all(bytes),
             Out::Stdout(w) => w.write_all(bytes),
         };
         r.map_err(|e| self.err(e))
@@ -249,7 +247,7 @@ impl Dest {
         };
         match self.out {
             Out::Stdout(mut w) => w.flush().map_err(werr),
-            Out::File(w) => {
+            Out::File(w, tmp) => {
                 let mut file = w.into_inner().map_err(|e| werr(e.into_error()))?;
                 for (at, bytes) in patches {
                     file.seek(SeekFrom::Start(*at)).map_err(werr)?;
@@ -258,18 +256,15 @@ impl Dest {
                 // Data on disk before the name appears: a crash never leaves a complete-looking
                 // name over incomplete data.
                 file.sync_all().map_err(werr)?;
-                if let Some(tmp) = self.tmp {
-                    tmp.commit(self.replace).map_err(|e| {
-                        if e.kind() == io::ErrorKind::AlreadyExists {
-                            WavError::Exists {
-                                path: self.path.clone(),
-                            }
-                        } else {
-                            werr(e)
+                tmp.commit(self.replace).map_err(|e| {
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        WavError::Exists {
+                            path: self.path.clone(),
                         }
-                    })?;
-                }
-                Ok(())
+                    } else {
+                        werr(e)
+                    }
+                })
             }
         }
     }

@@ -12,6 +12,9 @@ use crate::dsp::dither::{Dither, Quantizer};
 use std::io;
 use std::path::Path;
 
+/// Why a WAV file cannot take more.
+const TOO_BIG: &str = "the output would exceed the 4 GiB limit of WAV files";
+
 /// Writes a WAV file atomically (to a temporary file, given its name on [`finish`](Self::finish)),
 /// or a streamed WAV to standard output. The header is ours (see `wav_header`: the `fmt ` form
 /// each format calls for, `fact`, LIST/INFO tags, RF64 past 4 GiB); samples are encoded in bulk
@@ -124,9 +127,7 @@ impl WavSink {
         let st = pcm::encode(self.encoding, block, &mut self.quantizer, &mut self.bytes);
         let total = self.header.bytes.len() as u64 + self.data_bytes + self.bytes.len() as u64;
         if total > self.riff_limit && !self.dest.is_stream() && !self.header.can_grow_to_rf64() {
-            return Err(self.dest.err(io::Error::other(
-                "the output would exceed the 4 GiB limit of WAV files",
-            )));
+            return Err(self.dest.err(io::Error::other(TOO_BIG)));
         }
         self.dest.write_all(&self.bytes)?;
         self.data_bytes += self.bytes.len() as u64;
@@ -158,11 +159,7 @@ impl WavSink {
         } else {
             self.header
                 .finish_patches(self.data_bytes, self.riff_limit)
-                .ok_or_else(|| {
-                    self.dest.err(io::Error::other(
-                        "the output would exceed the 4 GiB limit of WAV files",
-                    ))
-                })?
+                .ok_or_else(|| self.dest.err(io::Error::other(TOO_BIG)))?
         };
         self.dest.finish(&patches)?;
         Ok(self.stats)

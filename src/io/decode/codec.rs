@@ -488,7 +488,7 @@ impl CodecReader {
                         )),
                     })
                 }
-                Err(e) => return Err(self.error(e, "reading")),
+                Err(e) => return Err(Self::error_at(&self.path, e, "reading")),
             };
             if packet.track_id == self.track_id {
                 self.check_flac_gap(&packet)?;
@@ -565,7 +565,7 @@ impl CodecReader {
                         ),
                     }
                 }
-                e => self.error(e, "seeking"),
+                e => Self::error_at(&self.path, e, "seeking"),
             })?;
         self.decoder.reset();
         self.flac_next = None;
@@ -574,10 +574,6 @@ impl CodecReader {
         self.pending_at = 0;
         self.skip_until = target;
         Ok(())
-    }
-
-    fn error(&self, e: SymError, doing: &str) -> DecodeError {
-        Self::error_at(&self.path, e, doing)
     }
 
     fn error_at(path: &Path, e: SymError, doing: &str) -> DecodeError {
@@ -833,32 +829,26 @@ fn beyond_decoder(
 /// to 40), with exit 0. Mono and stereo (libvorbis couples those into one type 2 residue)
 /// decode right.
 fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), DecodeError> {
-    if codec == "Vorbis" && channels > 2 {
-        return Err(DecodeError::Undecodable {
-            path: path.to_path_buf(),
-            detail: format!(
-                "Ogg Vorbis with {channels} channels: iemsim's Vorbis decoder mixes the channels \
-                 of streams with more than 2 into each other, so it does not read them; convert \
-                 it first: {}",
-                convert_hint(path)
-            ),
-        });
+    let (name, max, verb, wrong) = match codec {
+        "Vorbis" => ("Ogg Vorbis", 2, "mixes", "into each other"),
+        // Its ALAC decoder (symphonia-codec-alac 0.6.1) hands 7 and 8 channels over in an order
+        // of its own, not the speaker order it declares: a 6.1 file's back centre came out as its
+        // back left (and 7.1's back pair swapped with its front-centre pair), with exit 0. 3 to 6
+        // are right.
+        "ALAC" => ("ALAC", 6, "puts", "on the wrong speakers"),
+        _ => return Ok(()),
+    };
+    if channels <= max {
+        return Ok(());
     }
-    // Its ALAC decoder (symphonia-codec-alac 0.6.1) hands 7 and 8 channels over in an order of
-    // its own, not the speaker order it declares: a 6.1 file's back centre came out as its back
-    // left (and 7.1's back pair swapped with its front-centre pair), with exit 0. 3 to 6 are right.
-    if codec == "ALAC" && channels > 6 {
-        return Err(DecodeError::Undecodable {
-            path: path.to_path_buf(),
-            detail: format!(
-                "ALAC with {channels} channels: iemsim's ALAC decoder puts the channels of streams \
-                 with more than 6 on the wrong speakers, so it does not read them; convert it \
-                 first: {}",
-                convert_hint(path)
-            ),
-        });
-    }
-    Ok(())
+    Err(DecodeError::Undecodable {
+        path: path.to_path_buf(),
+        detail: format!(
+            "{name} with {channels} channels: iemsim's {codec} decoder {verb} the channels of \
+             streams with more than {max} {wrong}, so it does not read them; convert it first: {}",
+            convert_hint(path)
+        ),
+    })
 }
 
 /// `ffmpeg -i IN IN.flac`, quoted for a shell where needed (`-`: standard input).

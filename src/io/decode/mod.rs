@@ -212,6 +212,19 @@ fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
     }
 }
 
+/// The refusal of an Ogg stream that ends after `frames` frames at `rate` Hz without its last
+/// page: symphonia reads it as a shorter stream.
+fn ogg_cut(path: &Path, frames: u64, rate: u32) -> DecodeError {
+    DecodeError::Corrupt {
+        path: path.to_path_buf(),
+        detail: format!(
+            "damaged or truncated: the Ogg stream ends after {frames} frames ({}) without its \
+             last page (the end-of-stream flag)",
+            nonfinite::clock(frames, rate)
+        ),
+    }
+}
+
 /// What the bytes of a coded (non-WAV) input say before symphonia reads it, where symphonia
 /// would not tell: an Ogg file cut short, damaged or chained; and the last bytes of an MP3 or a
 /// FLAC whose header may lack their length, to tell whether it was cut inside a frame.
@@ -336,14 +349,7 @@ impl Decoder {
                 Backend::Codec(r) if !info.length_known => r.count_frames()?,
                 _ => info.frames,
             };
-            return Err(DecodeError::Corrupt {
-                path: p(),
-                detail: format!(
-                    "damaged or truncated: the Ogg stream ends after {frames} frames ({}) without \
-                     its last page (the end-of-stream flag)",
-                    nonfinite::clock(frames, info.sample_rate)
-                ),
-            });
+            return Err(ogg_cut(path, frames, info.sample_rate));
         }
         let mut decoder = Self {
             backend,
@@ -501,15 +507,7 @@ impl Decoder {
             return Err(e);
         }
         if ogg == ends::Verdict::Cut {
-            return Err(DecodeError::Corrupt {
-                path: self.path.clone(),
-                detail: format!(
-                    "damaged or truncated: the Ogg stream ends after {} frames ({}) without its \
-                     last page (the end-of-stream flag)",
-                    self.position,
-                    nonfinite::clock(self.position, self.info.sample_rate)
-                ),
-            });
+            return Err(ogg_cut(&self.path, self.position, self.info.sample_rate));
         }
         self.nonfinite.clean(&mut buf[..n * ch], self.position, ch);
         self.position += n as u64;

@@ -84,11 +84,9 @@ impl Mp4Timing {
         {
             return None;
         }
-        let edit = match &track.edits {
-            Some(edits) => self.edit_trim(track, edits),
-            None => None,
-        };
-        edit.or_else(|| self.smpb_trim(track))
+        let edit = track.edits.as_ref();
+        edit.and_then(|e| self.edit_trim(track, e))
+            .or_else(|| self.smpb_trim(track))
             .filter(|t| t.skip > 0 || t.keep < track.media_duration)
     }
 
@@ -263,10 +261,7 @@ fn read_timescale<R: Read + Seek>(r: &mut R, b: Box4) -> io::Result<(u32, u64)> 
         Ok((ts, u64::from_be_bytes(read_at::<8, _>(r, b, 24)?)))
     } else {
         let ts = u32::from_be_bytes(read_at::<4, _>(r, b, 12)?);
-        Ok((
-            ts,
-            u64::from(u32::from_be_bytes(read_at::<4, _>(r, b, 16)?)),
-        ))
+        Ok((ts, u32::from_be_bytes(read_at::<4, _>(r, b, 16)?).into()))
     }
 }
 
