@@ -276,22 +276,27 @@ impl PageWalk {
             Verdict::Whole
         }
     }
+
+    /// Reads the rest of `input` through the walk, unless damage was found already (or is found
+    /// on the way); the verdict.
+    fn read_to_end(&mut self, input: &mut impl Read) -> io::Result<Verdict> {
+        let mut buf = vec![0u8; 1 << 16];
+        while !self.at_end && self.damage.is_none() {
+            match input.read(&mut buf) {
+                Ok(0) => self.at_end = true,
+                Ok(n) => self.feed(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.verdict())
+    }
 }
 
 /// Walks the pages of the seekable Ogg `input` from its start to its end (linear in its size).
 pub fn ogg_pages(input: &mut Input) -> io::Result<Verdict> {
     input.seek_to(0)?;
-    let mut walk = PageWalk::default();
-    let mut buf = vec![0u8; 1 << 16];
-    while walk.damage.is_none() {
-        let n = read_full(input, &mut buf)?;
-        if n == 0 {
-            break;
-        }
-        walk.feed(&buf[..n]);
-    }
-    walk.at_end = true;
-    Ok(walk.verdict())
+    PageWalk::default().read_to_end(input)
 }
 
 /// The verdicts of the last files walked, by path, length and modification time: `play` opens
@@ -371,16 +376,7 @@ impl<R: Read> OggTap<R> {
     pub fn finish(&self) -> io::Result<Verdict> {
         let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let (inner, walk) = &mut *shared;
-        let mut buf = vec![0u8; 1 << 16];
-        while !walk.at_end && walk.damage.is_none() {
-            match inner.read(&mut buf) {
-                Ok(0) => walk.at_end = true,
-                Ok(n) => walk.feed(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(walk.verdict())
+        walk.read_to_end(inner)
     }
 }
 
@@ -406,10 +402,8 @@ pub fn flac_length(input: &mut Input) -> io::Result<u64> {
     if read_full(input, &mut head)? < head.len() {
         return Ok(0);
     }
-    let word = u64::from_be_bytes([
-        head[18], head[19], head[20], head[21], head[22], head[23], head[24], head[25],
-    ]);
-    Ok(word & 0xF_FFFF_FFFF)
+    let [.., a, b, c, d, e, f, g, h] = head; // bytes 18..26
+    Ok(u64::from_be_bytes([a, b, c, d, e, f, g, h]) & 0xF_FFFF_FFFF)
 }
 
 /// Reads the last `bytes` of the seekable `input` (all of it when shorter).
