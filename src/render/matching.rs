@@ -70,54 +70,26 @@ impl Heard {
     }
 }
 
-/// Measures `path` through both profiles (one decoding pass) as it is heard on `heard`
-/// channels (see [`Mapped`]), and matches them.
-pub fn match_pair(
-    path: &Path,
-    profiles: [&Profile; 2],
-    heard: usize,
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<Matched, WavError> {
-    let (l, _, rate) = measure(path, &profiles, Heard::channels(heard), on_progress)?;
-    Ok(Matched::new(
-        [l[0].lufs, l[1].lufs],
-        profiles,
-        f64::from(rate),
-    ))
-}
-
 /// Integrated loudness (LUFS, at 0 dB output gain) of `path` through each profile as it is heard
 /// on `heard` channels (the player's device: mixed the way the feeder mixes it), computed at the
 /// file's rate in one decoding pass; plus the decoder's warning about replaced non-finite samples
-/// (so the caller can warn once). `on_progress(done, total)` follows the pass.
+/// (so the caller can warn once). `on_progress(done, total)` follows the pass. (`export --match`
+/// measures the file's own channels, which is what it writes: it calls [`levels_of`] on the
+/// decoder itself.)
 pub fn analyse_heard(
     path: &Path,
     profiles: &[&Profile],
     heard: Heard,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Vec<f64>, Option<String>), WavError> {
-    let (levels, warning, _) = measure(path, profiles, heard, on_progress)?;
-    Ok((levels.into_iter().map(|l| l.lufs).collect(), warning))
-}
-
-/// One decoder, one pass: the levels, the decoder's warning and the file's rate, measured on the
-/// file mixed to `heard` channels. (`export --match` measures the file's own channels, which is
-/// what it writes: it calls [`levels_of`] on the decoder itself.)
-fn measure(
-    path: &Path,
-    profiles: &[&Profile],
-    heard: Heard,
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Vec<Levels>, Option<String>, u32), WavError> {
     crate::io::decode::require_seekable(path, "loudness matching reads the input more than once")?;
     let mut src = Decoder::open(path)?;
-    let (total, rate) = (src.info().frames, src.info().sample_rate);
+    let total = src.info().frames;
     let progress = &mut |done| on_progress(done, total);
     let levels = levels_heard(&mut src, profiles, heard, progress)?;
     Ok((
-        levels,
+        levels.into_iter().map(|l| l.lufs).collect(),
         src.nonfinite_warning(),
-        heard.rate_hz.unwrap_or(rate),
     ))
 }
 

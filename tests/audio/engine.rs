@@ -165,7 +165,9 @@ fn loudness_matched_sides_are_within_a_tenth_of_a_lu() {
     let (a, b) = (profile("neutral"), profile("v-hybrid"));
     let fs = 44_100.0;
     // The gains the player applies; the check below measures them independently with ebur128.
-    let m = matching::match_pair(&path, [&a, &b], 2, &mut |_, _| {}).expect("analyse");
+    let heard = matching::Heard::channels(2);
+    let (l, _) = matching::analyse_heard(&path, &[&a, &b], heard, &mut |_, _| {}).expect("analyse");
+    let m = matching::Matched::new([l[0], l[1]], [&a, &b], fs);
     let (lufs, pre, gains) = (m.lufs, m.preamp_db, m.gain_db);
 
     let mut reader = hound::WavReader::open(&path).expect("sample");
