@@ -62,6 +62,16 @@ impl SideChain {
             gain_plain: db_to_gain(plain_db),
         }
     }
+
+    /// The gain it plays at with loudness matching on or off.
+    #[inline]
+    fn gain(&self, matching: bool) -> f64 {
+        if matching {
+            self.gain_matched
+        } else {
+            self.gain_plain
+        }
+    }
 }
 
 /// The chain of `profile` at `rate` with 0 dB gain (the engine applies the gains), with a kernel
@@ -179,13 +189,7 @@ impl Engine {
         let rate = f64::from(device_rate);
         let live = ctl.live.load(Acquire) as usize;
         let matching = ctl.matching.load(Relaxed);
-        let gain_now = [0, 1].map(|i| {
-            if matching {
-                sides[i].gain_matched
-            } else {
-                sides[i].gain_plain
-            }
-        });
+        let gain_now = [0, 1].map(|i| sides[i].gain(matching));
         let n = CHUNK_FRAMES * channels;
         let engine = Self {
             ctl,
@@ -450,16 +454,12 @@ impl Engine {
     #[inline]
     fn mix_sides(&mut self, out: &mut [f32], frames: usize, stop: bool) -> [f32; 2] {
         let matching = self.ctl.matching.load(Relaxed);
-        let pick = |s: &SideChain| {
-            if matching {
-                s.gain_matched
-            } else {
-                s.gain_plain
-            }
-        };
         let mut to = MixTargets {
-            gain: [pick(&self.sides[0]), pick(&self.sides[1])],
-            pending_gain: self.pending.as_ref().map_or(0.0, |p| pick(&p.chain)),
+            gain: [self.sides[0].gain(matching), self.sides[1].gain(matching)],
+            pending_gain: self
+                .pending
+                .as_ref()
+                .map_or(0.0, |p| p.chain.gain(matching)),
             run: if stop { 0.0 } else { 1.0 },
             mix: self.target as f64,
             gliding: self.glide.iter().any(|g| g.left > 0),
@@ -622,12 +622,7 @@ impl Engine {
             let old = std::mem::replace(&mut self.sides[p.side], p.chain);
             // The new chain comes with its own gain: a glide meant for the old one is over.
             self.glide[p.side].left = 0;
-            let g = if self.ctl.matching.load(Relaxed) {
-                self.sides[p.side].gain_matched
-            } else {
-                self.sides[p.side].gain_plain
-            };
-            self.gain_now[p.side] = g;
+            self.gain_now[p.side] = self.sides[p.side].gain(self.ctl.matching.load(Relaxed));
             if let Err(rtrb::PushError::Full(old)) = self.trash.push(old) {
                 self.stash = Some(old);
             }
