@@ -124,13 +124,7 @@ pub fn capture_into(
 ) {
     let room = (ring.slots() / channels) * channels;
     let n = (data.len() / channels * channels).min(room);
-    if let Ok(mut chunk) = ring.write_chunk(n) {
-        let (a, b) = chunk.as_mut_slices();
-        let (d1, d2) = data[..n].split_at(a.len());
-        a.copy_from_slice(d1);
-        b.copy_from_slice(d2);
-        chunk.commit_all();
-    }
+    let _ = ring.push_entire_slice(&data[..n]);
     if n < data.len() {
         lost.fetch_add(((data.len() - n) / channels) as u64, Relaxed);
     }

@@ -319,11 +319,9 @@ impl Pump {
         while input.slots() / self.in_ch >= CHUNK_FRAMES {
             let n = CHUNK_FRAMES * self.in_ch;
             if let Ok(chunk) = input.read_chunk(n) {
-                let (s1, s2) = chunk.as_slices();
-                for (d, &s) in self.read_buf.iter_mut().zip(s1.iter().chain(s2)) {
+                for (d, s) in self.read_buf.iter_mut().zip(chunk) {
                     *d = f64::from(s);
                 }
-                chunk.commit_all();
             }
             forwarded += CHUNK_FRAMES;
             if self.resync == Resync::Skip {
@@ -446,12 +444,8 @@ impl Pump {
         let n = frames * self.out_ch;
         let room = (output.slots() / self.out_ch) * self.out_ch;
         let fits = n.min(room);
-        if let Ok(mut chunk) = output.write_chunk(fits) {
-            let (a, b) = chunk.as_mut_slices();
-            for (d, &s) in a.iter_mut().chain(b.iter_mut()).zip(&self.out[..fits]) {
-                *d = s as f32;
-            }
-            chunk.commit_all();
+        if let Ok(chunk) = output.write_chunk_uninit(fits) {
+            chunk.fill_from_iter(self.out[..fits].iter().map(|&s| s as f32));
         }
         if fits < n {
             stats
