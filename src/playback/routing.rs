@@ -38,19 +38,16 @@ pub fn server_down() -> Option<String> {
         .then(|| err.lines().next().unwrap_or("").trim().to_string())
 }
 
-/// The server's default sink and source (from `pactl info`, which every version prints).
-pub fn server_defaults() -> Option<(String, String)> {
+/// The sink and source a libpulse stream of this process connects to when it names none: the
+/// server's defaults (from `pactl info`, which every version prints) unless the environment
+/// names others.
+pub fn effective_sink_source() -> Option<(String, String)> {
     let info = pactl(&["info"])?;
     let field = |name: &str| {
         info.lines()
             .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
     };
-    Some((field("Default Sink:")?, field("Default Source:")?))
-}
-
-/// The sink and source a libpulse stream of this process connects to when it names none.
-pub fn effective_sink_source() -> Option<(String, String)> {
-    let (sink, source) = server_defaults()?;
+    let (sink, source) = (field("Default Sink:")?, field("Default Source:")?);
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     Some((
         env("PULSE_SINK").unwrap_or(sink),
@@ -100,14 +97,24 @@ pub fn check_feedback(sink: &str, source: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The rows of `pactl list short KIND` with an index and a name (the first two columns); `None`
+/// when pactl cannot tell.
+fn short_rows(kind: &str) -> Option<Vec<(String, String)>> {
+    Some(
+        pactl(&["list", "short", kind])?
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split('\t');
+                Some((f.next()?.to_string(), f.next()?.to_string()))
+            })
+            .collect(),
+    )
+}
+
 /// Names (first column after the index) of `pactl list short sources|sinks`.
 fn short_list(kind: &str) -> Vec<String> {
-    pactl(&["list", "short", kind])
-        .map(|t| {
-            t.lines()
-                .filter_map(|l| l.split('\t').nth(1).map(str::to_string))
-                .collect()
-        })
+    short_rows(kind)
+        .map(|rows| rows.into_iter().map(|(_, n)| n).collect())
         .unwrap_or_default()
 }
 
@@ -201,17 +208,6 @@ pub fn note_others(option: &str, want: &str, named: &Named, others: &[String]) {
 /// moves a stream when its sink or source goes away); None when pactl cannot tell.
 fn our_streams() -> Option<(Vec<String>, Vec<String>)> {
     let pid = format!("application.process.id = \"{}\"", std::process::id());
-    let names = |kind: &str| -> Option<Vec<(String, String)>> {
-        Some(
-            pactl(&["list", "short", kind])?
-                .lines()
-                .filter_map(|l| {
-                    let mut f = l.split('\t');
-                    Some((f.next()?.to_string(), f.next()?.to_string()))
-                })
-                .collect(),
-        )
-    };
     let ours = |kind: &str, key: &str, names: &[(String, String)]| -> Option<Vec<String>> {
         let text = pactl(&["list", kind])?;
         Some(
@@ -228,7 +224,7 @@ fn our_streams() -> Option<(Vec<String>, Vec<String>)> {
                 .collect(),
         )
     };
-    let (sinks, sources) = (names("sinks")?, names("sources")?);
+    let (sinks, sources) = (short_rows("sinks")?, short_rows("sources")?);
     Some((
         ours("sink-inputs", "Sink:", &sinks)?,
         ours("source-outputs", "Source:", &sources)?,
