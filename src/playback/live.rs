@@ -521,10 +521,7 @@ impl LiveSession {
     /// Stops capture, pump and output in place (dropping it again does nothing more), the
     /// output faded out first as `play` does when it stops (a cut at full level clicks).
     pub fn shutdown(&mut self) {
-        if let Some(r) = self.output.as_ref().filter(|r| r.error().is_none()) {
-            self.ctl.paused.store(true, Relaxed);
-            std::thread::sleep(super::player::STOP_FADE + r.tail());
-        }
+        super::player::fade_out(&self.ctl, self.output.as_ref());
         self.ctl.shutdown.store(true, Release);
         self.capture.take();
         self.output.take();

@@ -27,7 +27,7 @@ const RING_S: f64 = 0.5;
 const PREFILL_S: f64 = 0.1;
 /// The pause ramp's time to silence (−80 dB: 9.2 of the engine's 4 ms time constants), waited
 /// for on stop.
-pub(super) const STOP_FADE: Duration = Duration::from_millis(40);
+const STOP_FADE: Duration = Duration::from_millis(40);
 
 /// What to play.
 #[derive(Debug, Clone)]
@@ -147,10 +147,13 @@ pub struct Player {
     reconnect: Reconnector,
 }
 
-/// The response the screen draws: at the device's rate, where the filters run (at 48 kHz an
-/// 8 kHz device's chart showed peaks above its 4 kHz Nyquist limit, filters that were dropped).
-fn response_points(profile: &Profile, device_rate: u32) -> Vec<(f64, f64)> {
-    profile.response_curve(f64::from(device_rate))
+/// Shows `p` on `side`: its name, description and the response the screen draws, at the
+/// device's rate, where the filters run (at 48 kHz an 8 kHz device's chart showed peaks above
+/// its 4 kHz Nyquist limit, filters that were dropped).
+fn show(side: &mut SideInfo, p: &Profile, device_rate: u32) {
+    side.profile = p.name.clone();
+    side.description = p.description.clone();
+    side.response = p.response_curve(f64::from(device_rate));
 }
 
 /// Loudness of the file through both profiles, as the device will play it (mixed to its
@@ -186,28 +189,33 @@ fn first_loudness(
 /// Sets the loop (if any) on `ctl`; returns the frame playing starts at: `start_s` (clamped to
 /// the file), or the loop's start when `start_s` is outside the loop.
 fn place(cfg: &PlayerConfig, ctl: &Control, info: &Info) -> u64 {
-    let file_rate = f64::from(info.sample_rate);
-    let to_frame = |s: f64| ((s.max(0.0) * file_rate) as u64).min(info.frames);
     if let Some((a, b)) = cfg.loop_s {
-        ctl.loop_start.store(to_frame(a), Relaxed);
-        ctl.loop_end.store(to_frame(b), Relaxed);
+        ctl.loop_start.store(frame_at(info, a), Relaxed);
+        ctl.loop_end.store(frame_at(info, b), Relaxed);
     }
     match cfg.loop_s {
-        Some((a, b)) if !(a..b).contains(&cfg.start_s) => to_frame(a),
-        _ => to_frame(cfg.start_s),
+        Some((a, b)) if !(a..b).contains(&cfg.start_s) => frame_at(info, a),
+        _ => frame_at(info, cfg.start_s),
     }
 }
 
+/// The frame of the file at `s` seconds, clamped to the file.
+fn frame_at(info: &Info, s: f64) -> u64 {
+    ((s.max(0.0) * f64::from(info.sample_rate)) as u64).min(info.frames)
+}
+
 /// The engine on a ring the feeder thread fills from `src` from `start_frame` on, with the
-/// ring prefilled (up to a second's wait) so the device's first calls find audio.
+/// ring prefilled (up to a second's wait) so the device's first calls find audio; then started
+/// on `output`.
 fn start_feeding(
+    output: device::Output,
     mut src: Decoder,
     ctl: &Arc<Control>,
     sides: [SideChain; 2],
     start_frame: u64,
-    device_rate: u32,
     dch: usize,
-) -> Result<(Engine, EngineHandles, FeederThread)> {
+) -> Result<(Running, EngineHandles, FeederThread)> {
+    let device_rate = output.rate();
     if start_frame > 0 {
         src.seek(start_frame)?;
     }
@@ -235,7 +243,8 @@ fn start_feeding(
     {
         std::thread::sleep(Duration::from_millis(2));
     }
-    Ok((engine, handles, feeder))
+    let running = output.start(engine.into_callback(drate))?;
+    Ok((running, handles, feeder))
 }
 
 /// Waits (up to 2 s) for the first callback, which tells the device really runs; the seconds
@@ -317,9 +326,8 @@ impl Player {
         let ctl = Arc::new(Control::new(cfg.matching));
         let start_frame = place(&cfg, &ctl, &info);
         let side = |i: usize| SideChain::new(&cfg.profiles[i], dch, drate, gains[i], pre[i]);
-        let (engine, handles, feeder) =
-            start_feeding(src, &ctl, [side(0), side(1)], start_frame, device_rate, dch)?;
-        let running = output.start(engine.into_callback(drate))?;
+        let (running, handles, feeder) =
+            start_feeding(output, src, &ctl, [side(0), side(1)], start_frame, dch)?;
         let buffer_frames = running.buffer_frames();
         let device_name = super::routing::shown_name(running.device_name(), "PULSE_SINK");
         let first_callback_s = first_callback(&running, t0)?;
@@ -330,7 +338,7 @@ impl Player {
             loudness_lufs: lufs[i],
             preamp_db: pre[i],
             gain_matched_db: gains[i],
-            response: response_points(&cfg.profiles[i], device_rate),
+            response: cfg.profiles[i].response_curve(f64::from(device_rate)),
         });
         let measure = FileMeasure {
             input: cfg.input.clone(),
@@ -461,7 +469,9 @@ impl Player {
                             let name = &load.profile.name;
                             self.notice = Some(format!("cannot load {name}: {e}"));
                             self.loading[side] = None;
-                            self.revert_shown(side);
+                            // The screen shows the profile the side really plays again.
+                            let (s, p) = (&mut self.sides[side], &self.profiles[side]);
+                            show(s, p, self.device_rate);
                         }
                     }
                 }
@@ -497,14 +507,7 @@ impl Player {
         }
         let from_db = self.gains_db();
         if changed {
-            let gains = self.matched_now();
-            for (s, g) in self.sides.iter_mut().zip(gains) {
-                s.gain_matched_db = g;
-            }
-            self.unsent_gains = Some(gains);
-            if self.match_state() == MatchState::Exact {
-                self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
-            }
+            self.adopt_gains(self.matched_now());
         }
         // The screen says it too (damaged packets, NaN samples: heard as silence).
         if let Some(w) = &warning {
@@ -563,25 +566,23 @@ impl Player {
             self.sides[i].loudness_lufs = lufs;
             self.sides[i].preamp_db = pre[i];
             self.profiles[i] = load.profile;
-            for (s, g) in self.sides.iter_mut().zip(gains) {
-                s.gain_matched_db = g;
-            }
             self.exact[i] = exact;
             // Both sides' gains after the install: the other side glides to the new match (for
             // this side it is the gain it was installed with: no change).
-            self.unsent_gains = Some(gains);
-            if self.match_state() == MatchState::Exact {
-                self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
-            }
+            self.adopt_gains(gains);
         }
     }
 
-    /// After a load failed: the screen shows the profile the side really plays again.
-    fn revert_shown(&mut self, i: usize) {
-        let p = &self.profiles[i];
-        self.sides[i].profile = p.name.clone();
-        self.sides[i].description = p.description.clone();
-        self.sides[i].response = response_points(p, self.device_rate);
+    /// New matched gains for both sides: shown, to be sent to the engine, and the time they
+    /// became exact noted when they are.
+    fn adopt_gains(&mut self, gains: [f64; 2]) {
+        for (s, g) in self.sides.iter_mut().zip(gains) {
+            s.gain_matched_db = g;
+        }
+        self.unsent_gains = Some(gains);
+        if self.match_state() == MatchState::Exact {
+            self.exact_after_s = Some(self.started.elapsed().as_secs_f64());
+        }
     }
 
     /// Hands matched gains still waiting to the engine (it glides to them).
@@ -657,16 +658,12 @@ impl Player {
         self.ctl.matching.store(on, Relaxed);
     }
 
-    fn frame_of(&self, s: f64) -> u64 {
-        ((s.max(0.0) * f64::from(self.info.sample_rate)) as u64).min(self.info.frames)
-    }
-
     /// Seeks to `s` seconds. A seek past the loop's end leaves the loop, which is cleared (true
     /// is returned): the feeder would otherwise jump straight back into it while the clock went
     /// on from the target. A seek before the loop's start plays into it.
     pub fn seek_s(&self, s: f64) -> bool {
         let s = s.clamp(0.0, self.duration_s());
-        let frame = self.frame_of(s);
+        let frame = frame_at(&self.info, s);
         let (ls, le) = (
             self.ctl.loop_start.load(Acquire),
             self.ctl.loop_end.load(Acquire),
@@ -689,8 +686,8 @@ impl Player {
     pub fn set_loop(&self, range: Option<(f64, f64)>) {
         match range {
             Some((a, b)) if b > a => {
-                self.ctl.loop_start.store(self.frame_of(a), Release);
-                self.ctl.loop_end.store(self.frame_of(b), Release);
+                self.ctl.loop_start.store(frame_at(&self.info, a), Release);
+                self.ctl.loop_end.store(frame_at(&self.info, b), Release);
                 let _ = self.seek_s(a);
             }
             _ => self.ctl.loop_end.store(0, Release),
@@ -875,9 +872,8 @@ impl Player {
         let chains = [side(0), side(1)];
         let mut src = Decoder::open(&self.input)?;
         src.measure_length()?;
-        let (engine, handles, feeder) =
-            start_feeding(src, &ctl, chains, start_frame, self.device_rate, dch)?;
-        let running = output.start(engine.into_callback(drate))?;
+        let (running, handles, feeder) =
+            start_feeding(output, src, &ctl, chains, start_frame, dch)?;
         first_callback(&running, Instant::now())?;
         // The new engine acknowledges from zero; the chains carry the gains already sent.
         (self.installs_sent, self.gains_sent) = (0, 0);
@@ -905,9 +901,7 @@ impl Player {
             .jobs
             .request(i, profile.clone())
             .map_err(|e| Error::machine(format!("cannot start the loudness analysis: {e}")))?;
-        self.sides[i].profile = profile.name.clone();
-        self.sides[i].description = profile.description.clone();
-        self.sides[i].response = response_points(&profile, self.device_rate);
+        show(&mut self.sides[i], &profile, self.device_rate);
         self.loading[i] = Some(Load {
             id,
             profile,
@@ -922,16 +916,6 @@ impl Player {
     /// the stream mid-note was a click on every quit.
     pub fn stop(self) {}
 
-    /// The pause's fade, then the device's tail: about 0.1 s at the defaults. Nothing to wait for
-    /// when the device has failed.
-    fn fade_out(&self) {
-        let Some(r) = self.running.as_ref().filter(|r| r.error().is_none()) else {
-            return;
-        };
-        self.ctl.paused.store(true, Relaxed);
-        std::thread::sleep(STOP_FADE + r.tail());
-    }
-
     fn shutdown(&mut self) {
         self.ctl.shutdown.store(true, Release);
         self.running.take();
@@ -943,8 +927,17 @@ impl Player {
 
 impl Drop for Player {
     fn drop(&mut self) {
-        self.fade_out();
+        fade_out(&self.ctl, self.running.as_ref());
         self.shutdown();
+    }
+}
+
+/// The pause's fade, then the device's tail: about 0.1 s at the defaults. Nothing to wait for
+/// when the device has failed.
+pub(super) fn fade_out(ctl: &Control, running: Option<&Running>) {
+    if let Some(r) = running.filter(|r| r.error().is_none()) {
+        ctl.paused.store(true, Relaxed);
+        std::thread::sleep(STOP_FADE + r.tail());
     }
 }
 
