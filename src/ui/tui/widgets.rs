@@ -328,22 +328,11 @@ pub fn help_rows(rows: &[(&str, &str)]) -> Vec<Line<'static>> {
 /// The "NO DEVICE" / "PAUSED" / "playing" badge: while a lost device is being opened again the
 /// screen must not say "playing" (the message saying so is up for a few seconds only).
 pub fn play_state(paused: bool, device_lost: bool) -> Span<'static> {
+    let alert = |text, bg| Span::styled(text, Style::new().fg(Color::Black).bg(bg).bold());
     if device_lost {
-        Span::styled(
-            " NO DEVICE: reopening ",
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Red)
-                .add_modifier(Modifier::BOLD),
-        )
+        alert(" NO DEVICE: reopening ", Color::Red)
     } else if paused {
-        Span::styled(
-            " PAUSED ",
-            Style::new()
-                .fg(Color::Black)
-                .bg(Color::Yellow)
-                .add_modifier(Modifier::BOLD),
-        )
+        alert(" PAUSED ", Color::Yellow)
     } else {
         Span::styled(" ▶ playing ", Style::new().fg(Color::Green))
     }
