@@ -223,7 +223,7 @@ pub fn export_matched(
     };
     let targets = plan_outputs(input, jobs, opts, format)?;
     let matched = if matching && jobs.len() > 1 {
-        matched_gains(input, &src, jobs, watch)?
+        match_gains(input, &src, jobs, watch)?
     } else {
         None
     };
@@ -473,9 +473,11 @@ fn plan_outputs(
     Ok(targets)
 }
 
-/// The gains of `--match` (see [`match_gains`]), or None with a warning for a stream, which is
-/// read once and cannot be measured first.
-fn matched_gains(
+/// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
+/// None (with a warning) for input without a BS.1770 loudness (silent, shorter than 0.4 s, or
+/// below the −70 LUFS gate), where there is no loudness to match, and for a stream (`src`),
+/// which is read once and cannot be measured first.
+fn match_gains(
     input: &Path,
     src: &Decoder,
     jobs: &[(Profile, PathBuf)],
@@ -488,17 +490,6 @@ fn matched_gains(
         ));
         return Ok(None);
     }
-    match_gains(input, jobs, watch)
-}
-
-/// The measurement pass of `--match`: each profile's loudness and peak at 0 dB, then the gains.
-/// None (with a warning) for input without a BS.1770 loudness (silent, shorter than 0.4 s, or
-/// below the −70 LUFS gate), where there is no loudness to match.
-fn match_gains(
-    input: &Path,
-    jobs: &[(Profile, PathBuf)],
-    watch: &mut dyn Watch,
-) -> Result<Option<(Vec<f64>, f64)>> {
     let profiles: Vec<&Profile> = jobs.iter().map(|(p, _)| p).collect();
     // The input is seekable (the caller checked): a second decoder, the first stays for writing.
     let mut src = Decoder::open(input)?;
