@@ -97,7 +97,10 @@ pub fn default_output(
     let stem = input
         .file_stem()
         .filter(|_| input.as_os_str() != "-")
-        .map(escaped)
+        // A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ
+        // only there get two outputs (a lossy `\u{FFFD}` gave both one name). `--json` writes
+        // paths the same way.
+        .map(|n| crate::io::diag::escaped(n).into_owned())
         .unwrap_or_else(|| "stdin".into());
     // Built-in material and standard input have no folder of their own: write here.
     let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
@@ -130,12 +133,6 @@ pub fn not_reserved(stem: String) -> String {
     } else {
         stem
     }
-}
-
-/// A name as text, with each byte that is not UTF-8 written `%XX`: two inputs that differ only
-/// there get two outputs (a lossy `\u{FFFD}` gave both one name). `--json` writes paths the same way.
-fn escaped(name: &std::ffi::OsStr) -> String {
-    crate::io::diag::escaped(name).into_owned()
 }
 
 /// A file in an input folder that export leaves out, and why.
@@ -281,10 +278,7 @@ fn marked_output(path: &Path, ext: &str) -> Option<String> {
 /// A path as the collision messages name it: as it is when it is UTF-8, else with its invalid bytes
 /// escaped (`"a\\xFF.wav"`), so two names that differ only there do not read alike.
 fn shown(p: &Path) -> String {
-    match p.to_str() {
-        Some(s) => s.to_string(),
-        None => format!("{p:?}"),
-    }
+    p.to_str().map_or_else(|| format!("{p:?}"), str::to_string)
 }
 
 /// Refuses a plan in which two outputs, or an output and an input, would be one file, before

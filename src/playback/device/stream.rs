@@ -181,10 +181,7 @@ impl Running {
     /// callbacks stopped, which is how a lost PulseAudio device shows through ALSA. Underruns
     /// and errors the stream recovers from are not fatal (underruns: [`DeviceStats::xruns`]).
     pub fn error(&self) -> Option<DeviceError> {
-        let mut w = match self.watch.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut w = self.watch.lock().unwrap_or_else(|e| e.into_inner());
         if w.fatal.is_some() {
             return w.fatal.clone();
         }

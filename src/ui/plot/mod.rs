@@ -196,18 +196,16 @@ pub struct Chart {
 /// else's picture of the same name.
 pub fn png(chart: &Chart, size: Size, software: &str) -> Result<Vec<u8>, PlotError> {
     let rgb = draw::rgb(chart, size)?;
+    let png_err = |e: png::EncodingError| PlotError::Png(e.to_string());
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, size.width, size.height);
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     enc.add_text_chunk("Software".into(), software.into())
-        .map_err(|e| PlotError::Png(e.to_string()))?;
-    let mut w = enc
-        .write_header()
-        .map_err(|e| PlotError::Png(e.to_string()))?;
-    w.write_image_data(&rgb)
-        .map_err(|e| PlotError::Png(e.to_string()))?;
-    w.finish().map_err(|e| PlotError::Png(e.to_string()))?;
+        .map_err(png_err)?;
+    let mut w = enc.write_header().map_err(png_err)?;
+    w.write_image_data(&rgb).map_err(png_err)?;
+    w.finish().map_err(png_err)?;
     Ok(out)
 }
 
