@@ -438,19 +438,14 @@ impl Screen {
     }
 }
 
-/// What a key asks of the loop.
-enum Next {
-    Stay,
-    Quit,
-}
-
-fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent) -> Next {
+/// What a key asks of the loop: true to quit.
+fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent) -> bool {
     if let Some(p) = screen.picker.as_mut() {
         // The picker takes every key while it is open: letters are its query.
         match p.key(key, &screen.entries) {
             tui::PickerInput::Open => {}
             tui::PickerInput::Cancel => screen.picker = None,
-            tui::PickerInput::Quit => return Next::Quit,
+            tui::PickerInput::Quit => return true,
             tui::PickerInput::Choose(i) => {
                 screen.picker = None;
                 let text = match screen.picked(i, live.hp.as_ref()) {
@@ -460,20 +455,20 @@ fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent)
                 screen.say(text);
             }
         }
-        return Next::Stay;
+        return false;
     }
     let Some(action) = tui::key_to_action(key, tui::Mode::Play) else {
-        return Next::Stay;
+        return false;
     };
     if screen.show_help && action != Action::Quit {
         screen.show_help = false;
         if matches!(action, Action::Help | Action::Back) {
-            return Next::Stay;
+            return false;
         }
     }
     let s = &live.session;
     match action {
-        Action::Quit | Action::Back => return Next::Quit,
+        Action::Quit | Action::Back => return true,
         Action::Help => screen.show_help = true,
         Action::TogglePause => {
             s.toggle_pause();
@@ -493,7 +488,7 @@ fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent)
         // Seeking and loops belong to files (`play`).
         _ => {}
     }
-    Next::Stay
+    false
 }
 
 /// The screen's view of the session now.
@@ -557,7 +552,7 @@ fn interactive(live: &mut Live) -> Result<()> {
         };
         guard.suspend_if_asked(&mut keys)?;
         for key in keys {
-            if let Next::Quit = on_key(live, &mut screen, key) {
+            if on_key(live, &mut screen, key) {
                 return Ok(());
             }
         }

@@ -5,7 +5,7 @@
 use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, underrun_advice, MatchState, Player};
+use crate::playback::player::{display_name, underrun_advice, MatchState, Player, MIN_LOOP_S};
 use crate::profiles::iems;
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
@@ -124,6 +124,28 @@ impl Messages {
 
     pub fn text(&self) -> Option<&str> {
         self.up.as_ref().map(|(m, _)| m.as_str())
+    }
+}
+
+/// `l` in play, demo and ABX: clears the loop; or marks its start; or, at least [`MIN_LOOP_S`]
+/// after the mark, sets it. Returns what to say. The messages depend only on positions the
+/// listener chose, never on ABX's X.
+pub fn toggle_loop(player: &Player, mark: &mut Option<f64>) -> String {
+    if player.loop_s().is_some() {
+        player.set_loop(None);
+        *mark = None;
+        "loop cleared".to_string()
+    } else if let Some(m) = mark.take() {
+        match crate::playback::player::loop_between(m, player.heard_s()) {
+            Some((a, b)) => {
+                player.set_loop(Some((a, b)));
+                format!("looping {}–{}", clock_tenths(a), clock_tenths(b))
+            }
+            None => format!("a loop must be at least {MIN_LOOP_S} s long"),
+        }
+    } else {
+        *mark = Some(player.heard_s());
+        "loop start marked; press l again at the end".to_string()
     }
 }
 
@@ -354,7 +376,10 @@ impl<'a> Screen<'a> {
                 }
             }
             Action::Scroll(d) => self.text_scroll = self.text_scroll.saturating_add_signed(d),
-            Action::ToggleLoop => self.toggle_loop(player),
+            Action::ToggleLoop => {
+                let text = toggle_loop(player, &mut self.loop_mark);
+                self.say(text);
+            }
             Action::ToggleMatch => self.toggle_match(player),
             Action::Choose(i) => self.choose(player, i),
         }
@@ -409,27 +434,6 @@ impl<'a> Screen<'a> {
                 None
             }
             _ => Some(Outcome::Prev),
-        }
-    }
-
-    /// `l`: clears the loop; or marks its start; or, at least [`MIN_LOOP_S`] after the mark, sets
-    /// it.
-    fn toggle_loop(&mut self, player: &mut Player) {
-        if player.loop_s().is_some() {
-            player.set_loop(None);
-            self.loop_mark = None;
-            self.say("loop cleared");
-        } else if let Some(mark) = self.loop_mark.take() {
-            match crate::playback::player::loop_between(mark, player.heard_s()) {
-                Some((a, b)) => {
-                    player.set_loop(Some((a, b)));
-                    self.say(format!("looping {}–{}", clock_tenths(a), clock_tenths(b)));
-                }
-                None => self.say("a loop must be at least 0.5 s long"),
-            }
-        } else {
-            self.loop_mark = Some(player.heard_s());
-            self.say("loop start marked; press l again at the end");
         }
     }
 

@@ -17,19 +17,17 @@
 
 use super::{finish_session, hidden_source, print_report, Setup};
 use crate::abx::{AbxSession, Choice};
+use crate::commands::session::{toggle_loop, Messages, MESSAGE_FOR};
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player, PlayerConfig, MIN_LOOP_S};
+use crate::playback::player::{display_name, Player, PlayerConfig};
 use crate::ui::tui::{
     self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
 };
 use std::io::IsTerminal;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// How long a message stays on screen, seconds (as in `play`).
-const MESSAGE_S: f64 = 4.0;
 
 /// Runs the session on the player, logs it (completed or abandoned, also when the device fails
 /// mid-session) and prints the score once the terminal is restored.
@@ -94,19 +92,11 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
     }
 }
 
-fn engine_side(c: Choice) -> Side {
-    match c {
-        Choice::A => Side::A,
-        Choice::B => Side::B,
-    }
-}
-
 /// The engine side that plays when the listener has chosen `listening`.
 fn route(listening: Live, hidden: Choice) -> Side {
-    match listening {
-        Live::A => Side::A,
-        Live::B => Side::B,
-        Live::X => engine_side(hidden),
+    match (listening, hidden) {
+        (Live::A, _) | (Live::X, Choice::A) => Side::A,
+        (Live::B, _) | (Live::X, Choice::B) => Side::B,
     }
 }
 
@@ -168,8 +158,8 @@ struct State {
     show_help: bool,
     /// Loop start marked by a first `l`.
     loop_mark: Option<f64>,
-    /// Feedback on the loop keys and when it was set (shown for [`MESSAGE_S`]).
-    message: Option<(String, Instant)>,
+    /// Feedback on the loop keys (shown for [`MESSAGE_FOR`], as in `play`).
+    message: Messages,
     /// Verdict and per-trial correctness, filled only after the last answer so nothing about
     /// past trials is on screen before.
     results: Option<(String, Vec<bool>)>,
@@ -225,7 +215,7 @@ fn frames(
         listening: Live::A,
         show_help: false,
         loop_mark: None,
-        message: None,
+        message: Messages::new(None, Instant::now(), MESSAGE_FOR),
         results: None,
     };
     player.set_live(Side::A);
@@ -237,13 +227,7 @@ fn frames(
         if hangup.caught() {
             return Ok(());
         }
-        if st
-            .message
-            .as_ref()
-            .is_some_and(|(_, t)| t.elapsed().as_secs_f64() > MESSAGE_S)
-        {
-            st.message = None;
-        }
+        st.message.expire(Instant::now());
         let view = AbxView {
             file: &file,
             a: &setup.profile_a.name,
@@ -257,11 +241,7 @@ fn frames(
             loop_pending_start: st.loop_mark,
             paused: player.paused(),
             device_lost: player.device_lost(),
-            message: st
-                .message
-                .as_ref()
-                .map(|(m, _)| m.as_str())
-                .or(warning.as_deref()),
+            message: st.message.text().or(warning.as_deref()),
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
             finished: st.results.as_ref().map(|(v, _)| v.as_str()),
             show_help: st.show_help,
@@ -288,7 +268,7 @@ fn frames(
                 continue;
             };
             let t = clock.elapsed().as_secs_f64();
-            if st.handle(action, player, session, started, t)? == Flow::Quit {
+            if st.handle(action, player, session, started, t)? {
                 return Ok(());
             }
         }
@@ -316,18 +296,12 @@ fn intro(player: &Player) -> AbxIntro {
     }
 }
 
-#[derive(PartialEq, Eq)]
-enum Flow {
-    Continue,
-    Quit,
-}
-
 impl State {
     fn say(&mut self, text: &str) {
-        self.message = Some((text.to_string(), Instant::now()));
+        self.message.say(text.to_string(), Instant::now());
     }
 
-    /// Carries out one key's action at `t_s` seconds into the session.
+    /// Carries out one key's action at `t_s` seconds into the session; true when it quits.
     fn handle(
         &mut self,
         action: Action,
@@ -335,15 +309,15 @@ impl State {
         session: &mut AbxSession,
         started: &mut Started,
         t_s: f64,
-    ) -> Result<Flow> {
+    ) -> Result<bool> {
         if self.show_help && action != Action::Quit {
             self.show_help = false;
             if matches!(action, Action::Help | Action::Back) {
-                return Ok(Flow::Continue);
+                return Ok(false);
             }
         }
         match action {
-            Action::Quit | Action::Back => return Ok(Flow::Quit),
+            Action::Quit | Action::Back => return Ok(true),
             Action::Help => self.show_help = true,
             Action::TogglePause => {
                 player.toggle_pause();
@@ -357,7 +331,10 @@ impl State {
                     self.say("loop cleared: the seek went past its end");
                 }
             }
-            Action::ToggleLoop => self.toggle_loop(player),
+            Action::ToggleLoop => {
+                let text = toggle_loop(player, &mut self.loop_mark);
+                self.say(&text);
+            }
             Action::Answer(_) if self.hidden.is_none() => {
                 self.say("no trial yet: press Enter to start the trials");
             }
@@ -375,7 +352,7 @@ impl State {
             | Action::Next
             | Action::Prev => {}
         }
-        Ok(Flow::Continue)
+        Ok(false)
     }
 
     /// `a`, `b`, `x`: listen to that one (no X before the trials start).
@@ -426,7 +403,7 @@ impl State {
         match intro(player) {
             AbxIntro::Ready => {
                 // What the intro said ("X is chosen when the trials start") is over now.
-                self.message = None;
+                self.message = Messages::new(None, Instant::now(), MESSAGE_FOR);
                 started.gains = Some([0, 1].map(|i| player.sides[i].gain_matched_db));
                 self.next_trial(player, session, t_s)?;
             }
@@ -455,32 +432,6 @@ impl State {
         player.set_live(route(self.listening, hidden));
         resume(player);
         Ok(())
-    }
-
-    /// `l`: clears the loop; or marks its start; or, at least [`MIN_LOOP_S`] after the mark,
-    /// sets it. The messages depend only on positions the listener chose, never on X.
-    fn toggle_loop(&mut self, player: &Player) {
-        let text = if player.loop_s().is_some() {
-            player.set_loop(None);
-            self.loop_mark = None;
-            "loop cleared".to_string()
-        } else if let Some(mark) = self.loop_mark.take() {
-            match crate::playback::player::loop_between(mark, player.heard_s()) {
-                Some((a, b)) => {
-                    player.set_loop(Some((a, b)));
-                    format!(
-                        "looping {}–{}",
-                        crate::ui::fmt::clock_tenths(a),
-                        crate::ui::fmt::clock_tenths(b)
-                    )
-                }
-                None => format!("a loop must be at least {MIN_LOOP_S} s long"),
-            }
-        } else {
-            self.loop_mark = Some(player.heard_s());
-            "loop start marked; press l again at the end".to_string()
-        };
-        self.say(&text);
     }
 
     /// The answer to the trial in progress: the next trial, or after the last the results.
