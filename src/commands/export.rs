@@ -3,7 +3,7 @@
 
 use super::input_or_default;
 use crate::cli::{BitsArg, DitherArg, ExportArgs, FormatArg};
-use crate::commands::out::outln;
+use crate::commands::out::report;
 use crate::dsp::dither::Dither;
 use crate::dsp::{Preamp, Profile};
 use crate::error::Error;
@@ -592,12 +592,7 @@ fn print_json(
         failed,
         interrupted: None,
     })?;
-    if to_stdout {
-        crate::io::diag::diag!("{json}");
-    } else {
-        outln!("{json}")?;
-    }
-    Ok(())
+    report(&json, to_stdout)
 }
 
 /// A folder run again without `--force`: the outputs that exist are refused in one line before
@@ -1005,13 +1000,7 @@ fn report_skipped(skipped: &[Skipped]) {
 }
 
 fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
-    let line = report_line(r);
-    if to_stderr {
-        crate::io::diag::diag!("{line}");
-    } else {
-        outln!("{line}")?;
-    }
-    Ok(())
+    report(&report_line(r), to_stderr)
 }
 
 /// The line that reports one output.

@@ -2,7 +2,7 @@
 //! the same output rule as `export` (`io::sink::check_output`).
 
 use crate::cli::{GenerateArgs, SignalKind};
-use crate::commands::out::outln;
+use crate::commands::out;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::Error;
@@ -45,7 +45,12 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
             format!("--rate {} is outside 8000-192000 Hz", args.rate),
         ));
     }
-    let (kind, seconds) = kind_and_seconds(args)?;
+    let kind_name = args
+        .kind
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let (kind, seconds) = kind_and_seconds(args, &kind_name)?;
     let format = args.bits.out_format();
     container
         .check_format(format)
@@ -75,11 +80,6 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         sink.write(&buf[..n * channels])?;
     }
     let stats = sink.finish()?;
-    let kind_name = args
-        .kind
-        .to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default();
     let to_stdout = target == Target::Stdout;
     if args.report.json {
         let report = JsonReport {
@@ -98,9 +98,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         // that is not UTF-8 panicked here; paths are escaped now, see `io::diag::json_path`).
         let json = serde_json::to_string_pretty(&report)
             .map_err(|e| Error::machine(format!("cannot write the --json report: {e}")))?;
-        return say(&json, to_stdout);
+        return out::report(&json, to_stdout);
     }
-    say(
+    out::report(
         &format!(
             "{}: {} {seconds} s, {} Hz, {} ch, {} {}, peak {} dBFS",
             args.output.display(),
@@ -117,7 +117,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
 
 /// The signal asked for, and its length: `--freq` below Nyquist, at least one sample (a shorter
 /// request was rounded up to one, silently) and at most [`MAX_SECONDS`].
-fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
+fn kind_and_seconds(args: &GenerateArgs, name: &str) -> Result<(Kind, f64)> {
     let kind = match args.kind {
         SignalKind::Sweep => Kind::Sweep,
         SignalKind::Pink => Kind::Pink,
@@ -139,26 +139,17 @@ fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
         SignalKind::Music => Kind::Music,
     };
     // An option the signal has no use for was accepted and ignored: say so instead.
-    let name = || {
-        args.kind
-            .to_possible_value()
-            .map_or_else(String::new, |v| v.get_name().to_owned())
-    };
     if args.freq.is_some() && !matches!(kind, Kind::Tone(_)) {
         return Err(Error::usage(
             "--freq",
-            format!(
-                "--freq is for `tone` only: `{}` has no frequency to set",
-                name()
-            ),
+            format!("--freq is for `tone` only: `{name}` has no frequency to set"),
         ));
     }
     if args.seed.is_some() && !kind.uses_seed() {
         return Err(Error::usage(
             "--seed",
             format!(
-                "--seed is for `pink`, `sibilants` and `music` only: `{}` has no noise to seed",
-                name()
+                "--seed is for `pink`, `sibilants` and `music` only: `{name}` has no noise to seed"
             ),
         ));
     }
@@ -196,14 +187,4 @@ fn kind_and_seconds(args: &GenerateArgs) -> Result<(Kind, f64)> {
         }
     }
     Ok((kind, seconds))
-}
-
-/// The report goes to standard output, or to standard error when the audio went there.
-fn say(line: &str, to_stderr: bool) -> Result<()> {
-    if to_stderr {
-        crate::io::diag::diag!("{line}");
-        return Ok(());
-    }
-    outln!("{line}")?;
-    Ok(())
 }

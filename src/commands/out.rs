@@ -32,6 +32,16 @@ pub fn event(json: bool, v: &serde_json::Value, text: &str) -> Result<(), Stdout
     }
 }
 
+/// A report line (or block): on standard output, or on standard error when the audio went to
+/// standard output.
+pub fn report(text: &str, to_stderr: bool) -> crate::error::Result<()> {
+    if to_stderr {
+        crate::io::diag::diag!("{text}");
+        return Ok(());
+    }
+    Ok(line(format_args!("{text}"))?)
+}
+
 /// Writes `text` as it is (no newline added), then flushes.
 pub fn text(text: &str) -> Result<(), StdoutError> {
     let mut o = io::stdout().lock();
