@@ -21,12 +21,7 @@ pub use study::{AnalyzeArgs, FitArgs, ProfilesArgs, ShowArgs};
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     fn negatives(cmd: clap::Command) -> clap::Command {
-        let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().into()).collect();
-        names
-            .iter()
-            .fold(cmd.allow_negative_numbers(true), |c, name| {
-                c.mut_subcommand(name, negatives)
-            })
+        cmd.allow_negative_numbers(true).mut_subcommands(negatives)
     }
     let matches = negatives(Cli::command()).get_matches();
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())

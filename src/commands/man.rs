@@ -10,7 +10,10 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn run(args: &ManArgs) -> Result<()> {
-    let mut cli = without_help(Cli::command());
+    // Without clap's `help` subcommands, at every level (a global setting, which `build`
+    // propagates): they have no page of their own (`iemsim help` is `--help`), so no page may
+    // point to one.
+    let mut cli = Cli::command().disable_help_subcommand(true);
     // Gives every command its full name (`iemsim-export`, `iemsim export` in the synopsis).
     cli.build();
     if let Some(dir) = &args.out_dir {
@@ -41,20 +44,6 @@ pub fn run(args: &ManArgs) -> Result<()> {
     // Into memory first, so that a failed write to stdout is reported by `out` (exit 1).
     out::text(&render(page)?)?;
     Ok(())
-}
-
-/// `cmd` without clap's `help` subcommands, at every level: they have no page of their own
-/// (`iemsim help` is `--help`), so no page may point to one.
-fn without_help(cmd: Command) -> Command {
-    let names: Vec<String> = cmd
-        .get_subcommands()
-        .map(|c| c.get_name().to_string())
-        .collect();
-    names
-        .iter()
-        .fold(cmd.disable_help_subcommand(true), |cmd, n| {
-            cmd.mut_subcommand(n, without_help)
-        })
 }
 
 /// One page, in roff (ASCII).
