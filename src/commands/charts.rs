@@ -5,9 +5,7 @@
 use crate::dsp::Profile;
 use crate::error::Error;
 use crate::error::Result;
-use crate::io::atomic::TempFile;
 use crate::ui::plot::{self, Chart, Curve, Format, Size, Style};
-use std::io::Write;
 use std::path::Path;
 
 /// Parses `--size`, with a message naming the limits.
@@ -51,23 +49,8 @@ pub fn write(path: &Path, chart: &Chart, size: Size, replace: bool) -> Result<()
     // A PNG carries iemsim's mark, as its audio outputs do: a demo export run again replaces
     // its own charts and refuses someone's picture that only has a chart's name.
     let bytes = plot::render(chart, size, format, &crate::io::tags::mark())?;
-    let cannot = |e: std::io::Error| crate::error::output_error(path, "cannot write", e);
-    let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
-    file.write_all(&bytes).map_err(cannot)?;
-    file.sync_all().map_err(cannot)?;
-    tmp.commit(replace).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::input(
-                path,
-                format!(
-                    "{}: exists (it appeared while the chart was drawn); use --force to replace it",
-                    path.display()
-                ),
-            )
-        } else {
-            cannot(e)
-        }
-    })
+    let exists = "exists (it appeared while the chart was drawn); use --force to replace it";
+    super::write_atomic(path, &bytes, replace, Some(exists))
 }
 
 /// The dashed 0 dB line every response chart carries.

@@ -139,3 +139,22 @@ pub fn resolve_through(
     let profile = crate::profiles::resolve(name, rate)?;
     Ok(crate::profiles::headphones::through(hp, profile))
 }
+
+/// Writes `bytes` to `path` atomically: a temporary file, synced, then named `path` (over an
+/// existing file only with `replace`). A failure is "cannot write", except a file that appeared
+/// at `path` meanwhile when `exists` says `why` it is refused.
+pub fn write_atomic(path: &Path, bytes: &[u8], replace: bool, exists: Option<&str>) -> Result<()> {
+    use std::io::Write;
+    let cannot = |e| crate::error::output_error(path, "cannot write", e);
+    let (tmp, mut file) = crate::io::atomic::TempFile::create(path).map_err(cannot)?;
+    file.write_all(bytes)
+        .and_then(|_| file.sync_all())
+        .map_err(cannot)?;
+    drop(file);
+    tmp.commit(replace).map_err(|e| match exists {
+        Some(why) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            crate::error::Error::input(path, format!("{}: {why}", path.display()))
+        }
+        _ => cannot(e),
+    })
+}

@@ -3,9 +3,7 @@
 use crate::cli::{ProfileArgs, ProfileCommand};
 use crate::commands::out::outln;
 use crate::error::{Error, Result};
-use crate::io::atomic::TempFile;
 use crate::io::profile_file::Format;
-use std::io::Write;
 
 pub fn run(args: &ProfileArgs) -> Result<()> {
     match &args.command {
@@ -18,24 +16,12 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 ))
             })?;
             crate::io::sink_types::check_not_input(out, [std::path::Path::new(&a.input)])?;
-            let refuse = |why: &str| Error::input(out, format!("{}: {why}", out.display()));
             // The one destination rule of every output (a folder, a device, an existing file).
             crate::io::sink_types::check_destination(out, a.force)?;
             let profile = crate::profiles::resolve(&a.input, None)?;
             let text = format.write(&profile)?;
-            let cannot = |e| crate::error::output_error(out, "cannot write", e);
-            let (tmp, mut file) = TempFile::create(out).map_err(cannot)?;
-            file.write_all(text.as_bytes())
-                .and_then(|_| file.sync_all())
-                .map_err(cannot)?;
-            drop(file);
-            tmp.commit(a.force).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    refuse("already exists (use --force to replace it)")
-                } else {
-                    cannot(e)
-                }
-            })?;
+            let exists = "already exists (use --force to replace it)";
+            super::write_atomic(out, text.as_bytes(), a.force, Some(exists))?;
             // A channel's own preamp is on top of the shared one (Equalizer APO `Channel: L` then
             // `Preamp:`): the summary names it, or it read as if there were only the shared one.
             let own: String = profile

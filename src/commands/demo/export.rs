@@ -12,10 +12,8 @@ use crate::cli::DemoArgs;
 use crate::commands::out::outln;
 use crate::error::Error;
 use crate::error::Result;
-use crate::io::atomic::TempFile;
 use crate::ui::fmt::count;
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Every file the export of `parts` writes (README last).
@@ -78,7 +76,7 @@ fn write_all(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let readme = report::readme(args.kind, &rendered, hp.as_ref());
     let readme_path = dir.join("README.md");
-    write_text(&readme_path, &readme, args.force)?;
+    crate::commands::write_atomic(&readme_path, readme.as_bytes(), args.force, None)?;
     if args.report.json {
         let r = JsonReport {
             demo: kind_name(args.kind),
@@ -128,10 +126,7 @@ fn check_existing(planned: &[PathBuf], force: bool) -> Result<()> {
             Some(why) => theirs.push((p, why)),
         }
     }
-    match refusal(&ours, &theirs, force) {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    refusal(&ours, &theirs, force).map_or(Ok(()), Err)
 }
 
 /// The one-line refusal for what is at the export's names: `ours` (the demo's own earlier files,
@@ -214,15 +209,4 @@ fn list(items: Vec<String>) -> String {
         0 => shown,
         n => format!("{shown} and {n} more"),
     }
-}
-
-/// Writes `text` to `path` atomically (temporary file, then rename).
-fn write_text(path: &Path, text: &str, replace: bool) -> Result<()> {
-    let cannot = |e| crate::error::output_error(path, "cannot write", e);
-    let (tmp, mut file) = TempFile::create(path).map_err(cannot)?;
-    file.write_all(text.as_bytes()).map_err(cannot)?;
-    file.sync_all().map_err(cannot)?;
-    drop(file);
-    tmp.commit(replace).map_err(cannot)?;
-    Ok(())
 }
