@@ -66,10 +66,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     a.check_covers(a_band, &args.measurement)?;
     let (grid, dev_a) = deviation_of(&a, &target_m);
-    let like = match &args.like {
-        Some(b) => Some(like(b, &target_m, &grid)?),
-        None => None,
-    };
+    let like = args.like.as_deref().map(|b| like(b, &target_m, &grid));
+    let like = like.transpose()?;
     let goal = goal(args, &a, &grid, dev_a, like.as_ref());
     let fitted = fit::fit(&grid, &goal.curve, &goal.cfg);
     let (what, rules) = describe(args, goal.mode, like.as_ref());

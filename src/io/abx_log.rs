@@ -395,11 +395,7 @@ pub fn sha256_file(path: &Path) -> Result<String, AbxLogError> {
     let mut file = File::open(path).map_err(err)?;
     let mut hasher = Sha256::new();
     io::copy(&mut file, &mut hasher).map_err(err)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// Now as RFC 3339 UTC with milliseconds, e.g. "2025-03-01T14:07:09.123Z".

@@ -148,10 +148,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
             profile_a.name, profile_b.name
         )));
     }
-    let log_path = match &args.log {
-        Some(p) => p.clone(),
-        None => abx_log::default_path()?,
-    };
+    let log_path = args.log.clone().map_or_else(abx_log::default_path, Ok)?;
     // A wrong --log (a WAV, someone's notes) is refused now, not after the last trial.
     abx_log::check(&log_path)?;
     Ok(Setup {
@@ -176,11 +173,7 @@ fn filters_sha256(profile: &Profile) -> String {
     let what = (profile.preamp_db, &profile.filters, &profile.channels);
     // Plain numbers and strings: serialising cannot fail; an empty text would still hash.
     let text = serde_json::to_vec(&what).unwrap_or_default();
-    hex(&sha2::Sha256::digest(text))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", sha2::Sha256::digest(text))
 }
 
 /// The SHA-256 of the input (of the built-in sample's bytes when that is the input), as the
@@ -189,7 +182,7 @@ pub fn input_sha256(input: &Path) -> Result<String> {
     Ok(match crate::io::decode::builtin::bytes(input) {
         Some(bytes) => {
             use sha2::Digest;
-            hex(&sha2::Sha256::digest(bytes))
+            format!("{:x}", sha2::Sha256::digest(bytes))
         }
         None => abx_log::sha256_file(input)?,
     })

@@ -16,7 +16,7 @@ use crate::commands::out::outln;
 use crate::error::Result;
 use crate::io::abx_log::{self, AbxRecord};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One line of the sessions table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,10 +176,7 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
 
 /// `abx --summary`: reads `log` (or the default log) and prints the summary.
 pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
-    let path: PathBuf = match log {
-        Some(p) => p.to_path_buf(),
-        None => abx_log::default_path()?,
-    };
+    let path = log.map_or_else(abx_log::default_path, |p| Ok(p.to_path_buf()))?;
     let read = abx_log::read_all(&path)?;
     let summary = summarise(&read.records);
     if json {
@@ -228,8 +225,9 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
             format!("{a} / {b}") + &through(r.headphones.as_deref())
         })
         .collect();
-    let fw = files.iter().map(|f| width(f)).max().unwrap_or(4).max(4);
-    let pw = pairs.iter().map(|p| width(p)).max().unwrap_or(5).max(5);
+    // Padded in characters (`{:<w$}` counts them).
+    let fw = files.iter().map(|f| f.chars().count()).fold(4, usize::max);
+    let pw = pairs.iter().map(|p| p.chars().count()).fold(5, usize::max);
     outln!(
         "{:<16}  {:<fw$}  {:<pw$}  {:>7}  p",
         "date (UTC)",
@@ -241,10 +239,8 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         let score = format!("{}/{}", r.k, r.n);
         let mark = if r.completed { "" } else { "  (abandoned)" };
         outln!(
-            "{:<16}  {}  {}  {score:>7}  {}{mark}",
+            "{:<16}  {f:<fw$}  {p:<pw$}  {score:>7}  {}{mark}",
             date(&r.time),
-            pad(f, fw),
-            pad(p, pw),
             format_p(r.p_value)
         )?;
     }
@@ -352,12 +348,4 @@ pub fn printable(s: &str) -> String {
             }
         })
         .collect()
-}
-
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
-fn pad(s: &str, w: usize) -> String {
-    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
 }

@@ -152,10 +152,8 @@ pub fn trailer(kind: DemoKind, body: &str) -> String {
 /// The first 8 hex digits of the SHA-256 of `body`.
 fn fingerprint(body: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(body.as_bytes())[..4]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // The precision is in hex digits: the first 4 bytes.
+    format!("{:.8x}", Sha256::digest(body.as_bytes()))
 }
 
 /// Whether `text` is a README `iemsim demo` wrote and nobody has edited: its last line is a
