@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 pub fn run(args: &ConfigArgs) -> Result<()> {
     let mut s = settings::load()?;
-    let done;
+    let done: String;
     match &args.command {
         ConfigCommand::Get { key } => {
             let headphones = s.headphones.map(|p| p.display().to_string());
@@ -33,10 +33,10 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 _ => s.headphone_target.take(),
             };
             // Said, like set: a silent unset left the user to wonder whether it was set at all.
-            done = Some(match was {
+            done = match was {
                 Some(v) => format!("{key} unset (was {v})"),
                 None => format!("{key} was not set"),
-            });
+            };
         }
         // "cannot make an empty path absolute" (exit 1) or ": no such target" said less.
         ConfigCommand::Set { key, value } if value.trim().is_empty() => {
@@ -60,7 +60,7 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                         path.display()
                     );
                 }
-                done = Some(format!("headphones = {} ({})", path.display(), c.summary()));
+                done = format!("headphones = {} ({})", path.display(), c.summary());
                 s.headphones = Some(path);
             }
             _ => {
@@ -79,14 +79,12 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                         eq.display()
                     );
                 }
-                done = Some(format!("headphone-target = {v}"));
+                done = format!("headphone-target = {v}");
                 s.headphone_target = Some(v);
             }
         },
     }
     settings::save(&s)?;
-    if let Some(line) = done {
-        outln!("{line}")?;
-    }
+    outln!("{done}")?;
     Ok(())
 }

@@ -85,7 +85,6 @@ impl Source {
 /// What [`render`] wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Material {
-    pub path: PathBuf,
     /// One line per piece: what it is and where it starts in the file.
     pub pieces: Vec<String>,
     /// Stand-ins used for missing samples (empty normally).
@@ -145,7 +144,6 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
     }
     sink.finish()?;
     Ok(Material {
-        path: path.to_path_buf(),
         pieces,
         notes,
         seconds: frames as f64 / f64::from(RATE),

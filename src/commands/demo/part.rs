@@ -107,7 +107,6 @@ pub fn render_part(
         notes,
         seconds,
         samples,
-        ..
     } = material::render(&part.source, &source, replace)
         .with_context(|| format!("rendering the material of part '{}'", part.title))?;
     let profiles = [

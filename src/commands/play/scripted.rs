@@ -5,7 +5,6 @@
 use crate::cli::PlayArgs;
 use crate::error::Error;
 use crate::error::Result;
-use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, ExactArrived, MatchState, Player};
 use crate::playback::reconnect::Reconnect;
 use crate::playback::Realtime;
@@ -13,10 +12,6 @@ use crate::ui::tui::hangup::Signals;
 use serde_json::json;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
-
-fn side_name(player: &Player, side: Side) -> String {
-    player.sides[side.index()].profile.clone()
-}
 
 /// The line saying the exact loudness gains arrived (the estimate's gains glide to them), or
 /// that the exact pass failed and the estimate stays (stderr, like every warning).
@@ -224,20 +219,20 @@ fn switch_sides(
     let at = player.ctl.switch_and_wait(to, Duration::from_millis(500));
     let ack_t_s = played_s(player);
     let applied = at as f64 / rate;
+    let profile = &player.sides[to.index()].profile;
     (
         json!({
             "event": "switch",
             "t_s": played,
             "ack_t_s": ack_t_s,
             "to": to,
-            "profile": side_name(player, to),
+            "profile": profile,
             "requested_position_s": requested,
             "position_s": applied,
         }),
         format!(
-            "{played:7.3} s  -> {} ({})  at file position {applied:.3} s",
-            to.label(),
-            side_name(player, to)
+            "{played:7.3} s  -> {} ({profile})  at file position {applied:.3} s",
+            to.label()
         ),
     )
 }
