@@ -201,6 +201,8 @@ pub enum SignalKind {
     /// Logarithmic sine sweep, 20 Hz to 20 kHz (to 0.45 × the rate when that is lower).
     Sweep,
     /// Pink noise (equal energy per octave).
+    // `noise`, as the command's own summary says, is pink noise too.
+    #[value(alias = "noise")]
     Pink,
     /// A sine tone at --freq.
     Tone,

@@ -289,3 +289,22 @@ fn the_json_report_gives_a_seed_only_to_signals_with_noise() {
         assert_eq!(v["seed"], seed, "{kind}: {v}");
     }
 }
+
+/// The command's summary lists "noise" among its signals, and `generate noise` was refused
+/// ("invalid value 'noise'"); it is pink noise, byte for byte, under the name `pink`.
+#[test]
+fn noise_as_the_summary_says_is_pink_noise() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let made: Vec<(Vec<u8>, String)> = ["noise", "pink"]
+        .into_iter()
+        .map(|kind| {
+            let o = dir.path().join(format!("{kind}.wav")).display().to_string();
+            let r = iemsim(&["generate", kind, "-o", &o, "--seconds", "0.2", "--json"]);
+            assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+            let v: serde_json::Value = serde_json::from_slice(&r.stdout).expect("JSON");
+            (std::fs::read(&o).expect("read"), v["kind"].to_string())
+        })
+        .collect();
+    assert!(made[0].0 == made[1].0, "the same samples");
+    assert_eq!(made[0].1, made[1].1);
+}
