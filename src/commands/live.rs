@@ -522,10 +522,29 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
     }
 }
 
+/// The live screen. Restores the terminal however it ends, except when the terminal is gone (a
+/// killed tmux or ssh session), as `play`'s does: then it is abandoned, since restoring it panics
+/// (ratatui reports the cursor it cannot show with `eprintln!` to the dead terminal) and the run
+/// ended with exit code 101 instead of 0.
 fn interactive(live: &mut Live) -> Result<()> {
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
+    let result = screen_loop(live, &signals, &tty, &mut guard);
+    if tty.gone() {
+        guard.abandon();
+        return Ok(());
+    }
+    drop(guard);
+    result
+}
+
+fn screen_loop(
+    live: &mut Live,
+    signals: &Signals,
+    tty: &TtyWatch,
+    guard: &mut TerminalGuard,
+) -> Result<()> {
     let mut screen = Screen::new(live.hp.as_ref());
     loop {
         if let Some(news) = live.check()? {
