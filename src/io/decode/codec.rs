@@ -122,10 +122,7 @@ fn refuse_unreadable(
     } else {
         return Ok(());
     };
-    Err(DecodeError::Unsupported {
-        path: path.to_path_buf(),
-        detail: format!("{what}; convert it first: {}", convert_hint(path)),
-    })
+    Err(DecodeError::unsupported(path, convert_first(path, what)))
 }
 
 /// Why a decoded frame does not fit the stream (None: it does): another channel count, or
@@ -184,13 +181,13 @@ fn check_mp3_length(
     if announced_s <= most_s {
         return Ok(());
     }
-    Err(DecodeError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!(
+    Err(DecodeError::corrupt(
+        path,
+        format!(
             "its Xing/LAME header is damaged: it announces {frames} frames ({}) in {len} bytes, more than MP3's lowest bitrate fits; convert it with a tool that ignores the header (e.g. ffmpeg -i IN.mp3 OUT.wav)",
             if announced_s < 3600.0 { format!("{announced_s:.0} s") } else { format!("{:.0} h", announced_s / 3600.0) }
         ),
-    })
+    ))
 }
 
 /// Frames decoded and dropped before a seek target in lossy formats (4 MP3 frames).
@@ -207,19 +204,16 @@ impl CodecReader {
         prefix: Vec<u8>,
         path: &Path,
     ) -> Result<(Self, Info, Tags), DecodeError> {
-        let p = || path.to_path_buf();
-        let timing =
-            mp4_timing(&mut input).map_err(|source| DecodeError::Read { path: p(), source })?;
+        let timing = mp4_timing(&mut input).map_err(DecodeError::read(path))?;
         let file_len = input.len();
         let mut format = probe(input, prefix, path, timing.is_some())?;
         let container = format.format_info().short_name;
-        let track =
-            format
-                .default_track(TrackType::Audio)
-                .ok_or_else(|| DecodeError::NotAudio {
-                    path: p(),
-                    detail: format!("{} file without an audio track", container_words(container)),
-                })?;
+        let track = format.default_track(TrackType::Audio).ok_or_else(|| {
+            DecodeError::not_audio(
+                path,
+                format!("{} file without an audio track", container_words(container)),
+            )
+        })?;
         let track_id = track.id;
         let frames = track.num_frames;
         // Without a LAME tag there is no padding to cut: symphonia's count is then a bitrate
@@ -230,9 +224,11 @@ impl CodecReader {
             .as_ref()
             .and_then(|c| c.audio())
             .cloned()
-            .ok_or_else(|| DecodeError::Unsupported {
-                path: p(),
-                detail: format!("the {container} audio track's codec is not one iemsim decodes"),
+            .ok_or_else(|| {
+                DecodeError::unsupported(
+                    path,
+                    format!("the {container} audio track's codec is not one iemsim decodes"),
+                )
             })
             .map(with_aac_config_rate)?;
         let (codec, lossless) = codec_name(params.codec);
@@ -282,7 +278,7 @@ impl CodecReader {
             format,
             decoder,
             track_id,
-            path: p(),
+            path: path.to_path_buf(),
             pending: Vec::new(),
             pending_at: 0,
             scratch: Vec::new(),
@@ -376,10 +372,10 @@ impl CodecReader {
             Err(e) => e.to_string(),
         };
         if self.lossless {
-            return Err(DecodeError::Corrupt {
-                path: self.path.clone(),
-                detail: format!("decoding: {fault}"),
-            });
+            return Err(DecodeError::corrupt(
+                &self.path,
+                format!("decoding: {fault}"),
+            ));
         }
         self.decoder = make_decoder(&self.params, self.container, &self.path)?;
         if let Ok(buf) = self.decoder.decode(packet) {
@@ -416,13 +412,13 @@ impl CodecReader {
     fn judge_damage(&self) -> Result<(), DecodeError> {
         let d = &self.damaged;
         if d.packets > DAMAGED_ALLOWED && d.packets * 20 > self.packets {
-            return Err(DecodeError::Corrupt {
-                path: self.path.clone(),
-                detail: format!(
+            return Err(DecodeError::corrupt(
+                &self.path,
+                format!(
                     "too damaged to decode: {} of {} packets do not decode ({})",
                     d.packets, self.packets, d.last_error
                 ),
-            });
+            ));
         }
         Ok(())
     }
@@ -480,13 +476,13 @@ impl CodecReader {
                 // An MP4 whose data (mdat) does not hold what its index (moov) lists: cut short
                 // (its index first), or damaged.
                 Err(SymError::DecodeError(m)) if self.container == "isomp4" => {
-                    return Err(DecodeError::Corrupt {
-                        path: self.path.clone(),
-                        detail: plain(format!(
+                    return Err(DecodeError::corrupt(
+                        &self.path,
+                        plain(format!(
                             "damaged or truncated: its audio data does not hold what its index \
                              lists ({m})"
                         )),
-                    })
+                    ))
                 }
                 Err(e) => return Err(Self::error_at(&self.path, e, "reading")),
             };
@@ -506,16 +502,16 @@ impl CodecReader {
         let ts = packet.pts.get();
         if let Some(next) = self.flac_next.filter(|&next| ts > next) {
             let clock = |ts: i64| super::nonfinite::clock(ts.max(0) as u64, self.rate);
-            return Err(DecodeError::Corrupt {
-                path: self.path.clone(),
-                detail: format!(
+            return Err(DecodeError::corrupt(
+                &self.path,
+                format!(
                     "damaged: its FLAC frames from {} to {} fail their checksums ({} frames of \
                      audio lost)",
                     clock(next),
                     clock(ts),
                     ts - next
                 ),
-            });
+            ));
         }
         let dur = i64::try_from(packet.dur.get()).unwrap_or(i64::MAX);
         self.flac_next = Some(ts.saturating_add(dur));
@@ -556,14 +552,14 @@ impl CodecReader {
                 // Past the end of a cut file (an MP3 whose header promises more): as a read
                 // through it says, not symphonia's "unexpected end of file".
                 SymError::IoError(err) if err.kind() == io::ErrorKind::UnexpectedEof => {
-                    DecodeError::Corrupt {
-                        path: self.path.clone(),
-                        detail: format!(
+                    DecodeError::corrupt(
+                        &self.path,
+                        format!(
                             "damaged or truncated: the file ends before {}, which its header \
                              says it reaches",
                             super::nonfinite::clock(frame, self.rate)
                         ),
-                    }
+                    )
                 }
                 e => Self::error_at(&self.path, e, "seeking"),
             })?;
@@ -577,28 +573,17 @@ impl CodecReader {
     }
 
     fn error_at(path: &Path, e: SymError, doing: &str) -> DecodeError {
-        let path = path.to_path_buf();
         match e {
-            SymError::IoError(source) if is_machine(&source) => DecodeError::Read { path, source },
+            SymError::IoError(source) if is_machine(&source) => DecodeError::read(path)(source),
             // The demuxer's or codec's own "unexpected end of bitstream", a box size past the
             // end: the file's bytes are damaged (14 of 200 AAC and 81 of 200 ALAC mutants
             // exited 1, a machine failure, for this).
-            SymError::IoError(source) => DecodeError::Corrupt {
-                path,
-                detail: plain(format!("{doing}: {source}")),
-            },
-            SymError::DecodeError(m) => DecodeError::Corrupt {
-                path,
-                detail: plain(format!("{doing}: {m}")),
-            },
-            SymError::Unsupported(m) => DecodeError::Unsupported {
-                path,
-                detail: m.to_string(),
-            },
-            other => DecodeError::Corrupt {
-                path,
-                detail: plain(format!("{doing}: {other}")),
-            },
+            SymError::IoError(source) => {
+                DecodeError::corrupt(path, plain(format!("{doing}: {source}")))
+            }
+            SymError::DecodeError(m) => DecodeError::corrupt(path, plain(format!("{doing}: {m}"))),
+            SymError::Unsupported(m) => DecodeError::unsupported(path, m),
+            other => DecodeError::corrupt(path, plain(format!("{doing}: {other}"))),
         }
     }
 }
@@ -662,17 +647,14 @@ fn probe(
             MetadataOptions::default(),
         )
         .map_err(|e| match e {
-            SymError::IoError(source) if is_machine(&source) => {
-                DecodeError::Read { path: path.to_path_buf(), source }
-            }
+            SymError::IoError(source) if is_machine(&source) => DecodeError::read(path)(source),
             // It starts as an MP4 does (`ftyp`), so it is one whose boxes are damaged.
-            e if is_mp4 => DecodeError::Corrupt {
-                path: path.to_path_buf(),
-                detail: format!("an MP4 file whose boxes do not parse ({e})"),
-            },
-            _ => DecodeError::NotAudio {
-                path: path.to_path_buf(),
-                detail: format!(
+            e if is_mp4 => {
+                DecodeError::corrupt(path, format!("an MP4 file whose boxes do not parse ({e})"))
+            }
+            _ => DecodeError::not_audio(
+                path,
+                format!(
                     "no format iemsim reads (WAV, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4) was recognised{}",
                     if streamed {
                         "; a stream of MP4 (.m4a) needs its index first (ffmpeg -movflags \
@@ -681,7 +663,7 @@ fn probe(
                         ""
                     }
                 ),
-            },
+            ),
         })
 }
 
@@ -815,10 +797,7 @@ fn beyond_decoder(
     } else {
         "AAC other than AAC-LC with 1024-frame packets: iemsim's AAC decoder reads that only".into()
     };
-    Some(DecodeError::Undecodable {
-        path: path.to_path_buf(),
-        detail: format!("{what}; convert it first: {}", convert_hint(path)),
-    })
+    Some(DecodeError::undecodable(path, convert_first(path, what)))
 }
 
 /// Refuses what symphonia decodes without an error but wrongly. Its Vorbis decoder (0.6.1)
@@ -841,14 +820,16 @@ fn refuse_wrong_decodes(codec: &str, channels: u16, path: &Path) -> Result<(), D
     if channels <= max {
         return Ok(());
     }
-    Err(DecodeError::Undecodable {
-        path: path.to_path_buf(),
-        detail: format!(
-            "{name} with {channels} channels: iemsim's {codec} decoder {verb} the channels of \
-             streams with more than {max} {wrong}, so it does not read them; convert it first: {}",
-            convert_hint(path)
-        ),
-    })
+    let what = format_args!(
+        "{name} with {channels} channels: iemsim's {codec} decoder {verb} the channels of streams \
+         with more than {max} {wrong}, so it does not read them"
+    );
+    Err(DecodeError::undecodable(path, convert_first(path, what)))
+}
+
+/// `what`, then how to make it a file iemsim reads.
+fn convert_first(path: &Path, what: impl std::fmt::Display) -> String {
+    format!("{what}; convert it first: {}", convert_hint(path))
 }
 
 /// `ffmpeg -i IN IN.flac`, quoted for a shell where needed (`-`: standard input).
@@ -883,13 +864,15 @@ fn make_decoder(
     symphonia::default::get_codecs()
         .make_audio_decoder(params, &AudioDecoderOptions::default())
         .map_err(|_| {
-            beyond_decoder(params, path).unwrap_or_else(|| DecodeError::Unsupported {
-                path: path.to_path_buf(),
-                // `codec_name` knows only the codecs that decode; anything else (Opus, AC-3,
-                // ...) is named by what iemsim does read.
-                detail: format!(
-                    "the audio in this {container} file uses a codec iemsim does not decode"
-                ),
+            // `codec_name` knows only the codecs that decode; anything else (Opus, AC-3, ...) is
+            // named by what iemsim does read.
+            beyond_decoder(params, path).unwrap_or_else(|| {
+                DecodeError::unsupported(
+                    path,
+                    format!(
+                        "the audio in this {container} file uses a codec iemsim does not decode"
+                    ),
+                )
             })
         })
 }

@@ -58,6 +58,47 @@ pub enum DecodeError {
     Read { path: PathBuf, source: io::Error },
 }
 
+/// The refusals as the readers build them: the file, and what is wrong with it.
+impl DecodeError {
+    pub(crate) fn not_audio(path: &Path, detail: impl Into<String>) -> Self {
+        let (path, detail) = (path.to_path_buf(), detail.into());
+        Self::NotAudio { path, detail }
+    }
+
+    pub(crate) fn truncated(path: &Path, detail: impl Into<String>) -> Self {
+        let (path, detail) = (path.to_path_buf(), detail.into());
+        Self::Truncated { path, detail }
+    }
+
+    pub(crate) fn corrupt(path: &Path, detail: impl Into<String>) -> Self {
+        let (path, detail) = (path.to_path_buf(), detail.into());
+        Self::Corrupt { path, detail }
+    }
+
+    pub(crate) fn unsupported(path: &Path, detail: impl Into<String>) -> Self {
+        let (path, detail) = (path.to_path_buf(), detail.into());
+        Self::Unsupported { path, detail }
+    }
+
+    pub(crate) fn undecodable(path: &Path, detail: impl Into<String>) -> Self {
+        let (path, detail) = (path.to_path_buf(), detail.into());
+        Self::Undecodable { path, detail }
+    }
+
+    pub(crate) fn empty(path: &Path) -> Self {
+        let path = path.to_path_buf();
+        Self::Empty { path }
+    }
+
+    /// For `map_err`: an I/O error reading `path`.
+    pub(crate) fn read(path: &Path) -> impl Fn(io::Error) -> Self + Copy + '_ {
+        |source| Self::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// The user can fix it (another file, another command line): exit code 2. A read error of the
 /// machine (I/O error) is exit code 1.
 impl From<DecodeError> for crate::error::Error {
@@ -169,24 +210,16 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
     let DecodeError::NotAudio { path, detail } = e else {
         return e;
     };
+    let path = &path;
     match magic {
-        b"fLaC" => DecodeError::Corrupt {
+        b"fLaC" => DecodeError::corrupt(
             path,
-            detail: "a FLAC file whose header (STREAMINFO or other metadata) does not parse".into(),
-        },
-        b"OggS" => DecodeError::Corrupt {
-            path,
-            detail: "an Ogg file whose pages do not parse".into(),
-        },
-        b"FORM" => DecodeError::Unsupported {
-            path,
-            detail: "AIFF, which iemsim does not read".into(),
-        },
-        b"caff" => DecodeError::Unsupported {
-            path,
-            detail: "CAF, which iemsim does not read".into(),
-        },
-        _ => DecodeError::NotAudio { path, detail },
+            "a FLAC file whose header (STREAMINFO or other metadata) does not parse",
+        ),
+        b"OggS" => DecodeError::corrupt(path, "an Ogg file whose pages do not parse"),
+        b"FORM" => DecodeError::unsupported(path, "AIFF, which iemsim does not read"),
+        b"caff" => DecodeError::unsupported(path, "CAF, which iemsim does not read"),
+        _ => DecodeError::not_audio(path, detail),
     }
 }
 
@@ -196,18 +229,15 @@ fn by_magic(e: DecodeError, magic: &[u8]) -> DecodeError {
 /// Allocates nothing for a whole or cut stream: `read` asks after every block.
 fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
     match verdict {
-        ends::Verdict::Damaged(what) => Some(DecodeError::Corrupt {
-            path: path.to_path_buf(),
-            detail: what,
-        }),
-        ends::Verdict::Chained(links) => Some(DecodeError::Undecodable {
-            path: path.to_path_buf(),
-            detail: format!(
+        ends::Verdict::Damaged(what) => Some(DecodeError::corrupt(path, what)),
+        ends::Verdict::Chained(links) => Some(DecodeError::undecodable(
+            path,
+            format!(
                 "a chained Ogg ({links} streams one after the other): iemsim decodes only \
                  single-stream Ogg; join them into one file first: {}",
                 codec::convert_hint(path)
             ),
-        }),
+        )),
         ends::Verdict::Whole | ends::Verdict::Cut => None,
     }
 }
@@ -215,14 +245,14 @@ fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
 /// The refusal of an Ogg stream that ends after `frames` frames at `rate` Hz without its last
 /// page: symphonia reads it as a shorter stream.
 fn ogg_cut(path: &Path, frames: u64, rate: u32) -> DecodeError {
-    DecodeError::Corrupt {
-        path: path.to_path_buf(),
-        detail: format!(
+    DecodeError::corrupt(
+        path,
+        format!(
             "damaged or truncated: the Ogg stream ends after {frames} frames ({}) without its \
              last page (the end-of-stream flag)",
             nonfinite::clock(frames, rate)
         ),
-    }
+    )
 }
 
 /// What the bytes of a coded (non-WAV) input say before symphonia reads it, where symphonia
@@ -245,19 +275,14 @@ impl EndsSeen {
     /// stream comes back wrapped in the tap that follows its pages, an MP3's or a FLAC's in one
     /// that keeps its last bytes.
     fn look(mut input: Input, magic: &[u8], path: &Path) -> Result<(Input, Self), DecodeError> {
-        let read_err = |source| DecodeError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
+        let read_err = DecodeError::read(path);
         let mut seen = Self::default();
         let seekable = input.is_seekable();
         if seekable
             && magic == b"fLaC"
             && ends::flac_without_frames(&mut input).map_err(read_err)?
         {
-            return Err(DecodeError::Empty {
-                path: path.to_path_buf(),
-            });
+            return Err(DecodeError::empty(path));
         }
         let mpeg = magic.starts_with(b"ID3") || matches!(magic, [0xFF, b, ..] if b & 0xE0 == 0xE0);
         let keep = match magic {
@@ -308,13 +333,11 @@ impl Decoder {
     }
 
     fn from_input(mut input: Input, path: &Path) -> Result<Self, DecodeError> {
-        let p = || path.to_path_buf();
         let seekable = input.is_seekable();
         let mut magic = [0u8; 4];
-        let got = read_full(&mut input, &mut magic)
-            .map_err(|source| DecodeError::Read { path: p(), source })?;
+        let got = read_full(&mut input, &mut magic).map_err(DecodeError::read(path))?;
         if got == 0 {
-            return Err(DecodeError::Empty { path: p() });
+            return Err(DecodeError::empty(path));
         }
         let mut seen = EndsSeen::default();
         let (mut backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
@@ -323,9 +346,7 @@ impl Decoder {
         } else {
             (input, seen) = EndsSeen::look(input, &magic[..got], path)?;
             let prefix = if seekable {
-                input
-                    .seek_to(0)
-                    .map_err(|source| DecodeError::Read { path: p(), source })?;
+                input.seek_to(0).map_err(DecodeError::read(path))?;
                 Vec::new()
             } else {
                 magic[..got].to_vec()
@@ -341,7 +362,7 @@ impl Decoder {
         };
         validate(path, &info)?;
         if info.length_known && info.frames == 0 {
-            return Err(DecodeError::Empty { path: p() });
+            return Err(DecodeError::empty(path));
         }
         // symphonia reads a cut Ogg file as a shorter stream: its last page's flag tells.
         if seen.ogg_cut {
@@ -354,7 +375,7 @@ impl Decoder {
         let mut decoder = Self {
             backend,
             info,
-            path: p(),
+            path: path.to_path_buf(),
             seekable,
             tags,
             position: 0,
@@ -399,10 +420,10 @@ impl Decoder {
             }),
             _ => None,
         }?;
-        Some(DecodeError::Corrupt {
-            path: self.path.clone(),
-            detail: format!("damaged or truncated: {detail}"),
-        })
+        Some(DecodeError::corrupt(
+            &self.path,
+            format!("damaged or truncated: {detail}"),
+        ))
     }
 
     pub fn info(&self) -> &Info {
@@ -471,9 +492,7 @@ impl Decoder {
             })?,
         };
         if n == 0 && self.position == 0 && !self.info.length_known {
-            return Err(DecodeError::Empty {
-                path: self.path.clone(),
-            });
+            return Err(DecodeError::empty(&self.path));
         }
         // A codec that resynchronises past damaged frames ends early without an error: the
         // header's frame count (FLAC STREAMINFO, MP3 Xing/LAME) shows what was lost.
@@ -482,13 +501,13 @@ impl Decoder {
             && self.position < self.info.frames
             && matches!(self.backend, Backend::Codec(_))
         {
-            return Err(DecodeError::Corrupt {
-                path: self.path.clone(),
-                detail: format!(
+            return Err(DecodeError::corrupt(
+                &self.path,
+                format!(
                     "damaged or truncated: the audio ends after {} of the {} frames its header announces",
                     self.position, self.info.frames
                 ),
-            });
+            ));
         }
         // A pipe's MP3 or FLAC without a header's count, cut inside a frame.
         if let (0, false, Some(tap)) = (n, self.info.length_known, &self.tail_tap) {
@@ -497,10 +516,7 @@ impl Decoder {
             }
         }
         let ogg = match (&self.ogg_pages, n) {
-            (Some(tap), 0) => tap.finish().map_err(|source| DecodeError::Read {
-                path: self.path.clone(),
-                source,
-            })?,
+            (Some(tap), 0) => tap.finish().map_err(DecodeError::read(&self.path))?,
             _ => ends::Verdict::Whole,
         };
         if let Some(e) = ogg_refusal(&self.path, ogg.clone()) {
@@ -546,9 +562,7 @@ impl Decoder {
         if let Backend::Codec(r) = &mut self.backend {
             let frames = r.count_frames()?;
             if frames == 0 {
-                return Err(DecodeError::Empty {
-                    path: self.path.clone(),
-                });
+                return Err(DecodeError::empty(&self.path));
             }
             self.info.frames = frames;
             self.info.length_known = true;
@@ -605,17 +619,9 @@ pub fn require_seekable(path: &Path, why: &'static str) -> Result<(), DecodeErro
 }
 
 fn validate(path: &Path, info: &Info) -> Result<(), DecodeError> {
-    let bad = |detail: String| {
-        Err(DecodeError::Unsupported {
-            path: path.to_path_buf(),
-            detail,
-        })
-    };
+    let bad = |detail: String| Err(DecodeError::unsupported(path, detail));
     if info.channels == 0 {
-        return Err(DecodeError::Corrupt {
-            path: path.to_path_buf(),
-            detail: "the header says 0 channels".into(),
-        });
+        return Err(DecodeError::corrupt(path, "the header says 0 channels"));
     }
     if info.channels > MAX_CHANNELS {
         return bad(format!("{} channels", info.channels));

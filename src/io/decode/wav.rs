@@ -94,15 +94,9 @@ impl Cursor<'_> {
 
     fn err(&self, e: io::Error, part: &'static str) -> DecodeError {
         if e.kind() == io::ErrorKind::UnexpectedEof {
-            DecodeError::Truncated {
-                path: self.path.to_path_buf(),
-                detail: format!("the file ends inside the {part}"),
-            }
+            DecodeError::truncated(self.path, format!("the file ends inside the {part}"))
         } else {
-            DecodeError::Read {
-                path: self.path.to_path_buf(),
-                source: e,
-            }
+            DecodeError::read(self.path)(e)
         }
     }
 }
@@ -143,10 +137,7 @@ impl WavReader {
         };
         let _riff_size = c.bytes::<4>("RIFF header")?;
         if &c.bytes::<4>("RIFF header")? != b"WAVE" {
-            return Err(DecodeError::NotAudio {
-                path: path.to_path_buf(),
-                detail: "a RIFF file, but not WAVE".into(),
-            });
+            return Err(DecodeError::not_audio(path, "a RIFF file, but not WAVE"));
         }
         let (fmt, ds64_data, tags, data_size) = read_chunks(&mut c)?;
         let data_start = c.offset;
@@ -170,14 +161,14 @@ impl WavReader {
             // A data size past the end by less than a frame (a pad byte counted, a writer's
             // rounding) loses no frame: read what is there.
             (Some(n), Some(h)) if n / frame_bytes > h / frame_bytes => {
-                return Err(DecodeError::Truncated {
-                    path: path.to_path_buf(),
-                    detail: format!(
+                return Err(DecodeError::truncated(
+                    path,
+                    format!(
                         "the header announces {} frames but the file holds {}",
                         n / frame_bytes,
                         h / frame_bytes
                     ),
-                })
+                ))
             }
             (Some(n), _) => Some(n / frame_bytes),
             (None, Some(h)) => Some(h / frame_bytes),
@@ -241,19 +232,16 @@ impl WavReader {
         let mut have = self.bytes.len();
         self.bytes.resize(need, 0);
         // Fill as much as the source gives (a pipe returns short reads); stop at its end.
-        have += read_full(input, &mut self.bytes[have..]).map_err(|source| DecodeError::Read {
-            path: self.path.clone(),
-            source,
-        })?;
+        have += read_full(input, &mut self.bytes[have..]).map_err(DecodeError::read(&self.path))?;
         let n = have / fb;
         if let Some(total) = self.frames.filter(|_| n < want && have < need) {
-            return Err(DecodeError::Truncated {
-                path: self.path.clone(),
-                detail: format!(
+            return Err(DecodeError::truncated(
+                &self.path,
+                format!(
                     "the audio ends after {} of the {total} frames its header announces",
                     self.position + n as u64
                 ),
-            });
+            ));
         }
         // A streamed input may end with a partial frame: keep it for the next call (which will
         // find the end, drop it and remember it was there).
@@ -271,10 +259,7 @@ impl WavReader {
         let fb = (self.encoding.bytes() * self.channels) as u64;
         input
             .seek_to(self.data_start + frame * fb)
-            .map_err(|source| DecodeError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(DecodeError::read(&self.path))?;
         self.carry.clear();
         self.position = frame;
         Ok(())
@@ -285,10 +270,7 @@ impl WavReader {
 /// tags (`LIST`/`INFO`) and the 32-bit size of the `data` chunk, where the cursor stops.
 fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), DecodeError> {
     let path = c.path;
-    let corrupt = |detail: String| DecodeError::Corrupt {
-        path: path.to_path_buf(),
-        detail,
-    };
+    let corrupt = |detail: String| DecodeError::corrupt(path, detail);
     let mut fmt: Option<Fmt> = None;
     let mut ds64_data: Option<u64> = None;
     let mut tags = Tags::default();
@@ -322,10 +304,7 @@ fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), Deco
 /// How the samples are stored, and the bytes of one sample: refused when the header
 /// contradicts itself or holds an encoding iemsim does not read.
 fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError> {
-    let corrupt = |detail: String| DecodeError::Corrupt {
-        path: path.to_path_buf(),
-        detail,
-    };
+    let corrupt = |detail: String| DecodeError::corrupt(path, detail);
     if fmt.channels == 0 {
         return Err(corrupt("the header says 0 channels".into()));
     }
@@ -359,10 +338,7 @@ fn encoding_of(fmt: &Fmt, path: &Path) -> Result<(Encoding, usize), DecodeError>
 
 /// The encoding of samples of `container` bytes (refused when iemsim does not read it).
 fn encoding(fmt: &Fmt, container: usize, path: &Path) -> Result<(Encoding, usize), DecodeError> {
-    let bad = |detail: String| DecodeError::Unsupported {
-        path: path.to_path_buf(),
-        detail,
-    };
+    let bad = |detail: String| DecodeError::unsupported(path, detail);
     let float = fmt.tag == 3;
     let encoding = match (fmt.tag, container) {
         (1, 1) => Encoding::U8,
