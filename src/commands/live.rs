@@ -130,8 +130,8 @@ impl Live {
             *c += n;
         }
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
-        self.cfg.matching = self.session.matching();
-        self.side_when_lost = self.session.live();
+        self.cfg.matching = self.session.ctl.matching();
+        self.side_when_lost = self.session.ctl.live();
         // The old streams close before the new ones open (a device that allows one client at a
         // time would refuse the new ones otherwise).
         self.session.shutdown();
@@ -149,7 +149,7 @@ impl Live {
         match LiveSession::start(self.cfg.clone()) {
             Ok(session) => {
                 self.session = session;
-                self.session.set_live(self.side_when_lost);
+                self.session.ctl.set_live(self.side_when_lost);
                 Ok(Some(Reconnect::Back(self.reconnect.back())))
             }
             Err(e) => self.reconnect.failed(e).map(|()| None),
@@ -251,7 +251,7 @@ fn start_line(s: &LiveSession, json_mode: bool) -> Result<()> {
             "buffer_frames": s.buffer_frames,
             "target_fill_ms": s.target_fill_frames as f64 / f64::from(s.device_rate) * 1e3,
             "a": s.sides[0], "b": s.sides[1],
-            "matching": s.matching(),
+            "matching": s.ctl.matching(),
             "gain_db": s.gains_db(),
         }),
         format!(
@@ -259,7 +259,7 @@ fn start_line(s: &LiveSession, json_mode: bool) -> Result<()> {
             s.input_name, s.input_rate, s.input_channels, s.device_name, s.device_rate,
             s.buffer_frames.map_or("?".into(), |b| b.to_string()),
             s.sides[0].profile, db(s.gains_db()[0]), s.sides[1].profile, db(s.gains_db()[1]),
-            if s.matching() { "on" } else { "off" },
+            if s.ctl.matching() { "on" } else { "off" },
         ),
     )
 }
@@ -268,7 +268,7 @@ fn start_line(s: &LiveSession, json_mode: bool) -> Result<()> {
 /// is the switch's).
 fn switch_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
     let s = &live.session;
-    let to = s.live().other();
+    let to = s.ctl.live().other();
     let at = s.ctl.switch_and_wait(to, Duration::from_millis(500));
     let stream_s = at as f64 / f64::from(s.device_rate);
     let (g, l, h) = (s.gains_db(), s.window_lufs(), heard_lufs(s));
@@ -330,13 +330,13 @@ fn end_line(live: &Live, played: f64, json_mode: bool) -> Result<()> {
             "clock_drift_ppm": s.clock_drift_ppm(),
             "gain_db": g,
             "heard_lufs": [finite(h[0]), finite(h[1])],
-            "load_pct": s.load_pct(),
+            "load_pct": s.ctl.load_pct(),
         }),
         format!(
             "done after {played:.3} s; {u} underruns, {o} overruns, {} resyncs; latency {:.1} ms measured \
              (capture {:.1} + rings {:.1} + resampler {:.1} + output {:.1}); {}; callback load {:.2}%",
             resyncs, lat.total_s * 1e3, lat.capture_s * 1e3, (lat.capture_ring_s + lat.output_ring_s) * 1e3,
-            lat.resampler_s * 1e3, lat.output_s * 1e3, drift_words(s.clock_drift_ppm()), s.load_pct(),
+            lat.resampler_s * 1e3, lat.output_s * 1e3, drift_words(s.clock_drift_ppm()), s.ctl.load_pct(),
         ),
     )
 }
@@ -471,12 +471,12 @@ fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent)
         Action::Quit | Action::Back => return true,
         Action::Help => screen.show_help = true,
         Action::TogglePause => {
-            s.toggle_pause();
+            s.ctl.toggle_pause();
         }
-        Action::Select(tui::Live::A) => s.set_live(Side::A),
-        Action::Select(tui::Live::B) => s.set_live(Side::B),
-        Action::Toggle => s.set_live(s.live().other()),
-        Action::ToggleMatch => s.set_matching(!s.matching()),
+        Action::Select(tui::Live::A) => s.ctl.set_live(Side::A),
+        Action::Select(tui::Live::B) => s.ctl.set_live(Side::B),
+        Action::Toggle => s.ctl.set_live(s.ctl.live().other()),
+        Action::ToggleMatch => s.ctl.set_matching(!s.ctl.matching()),
         Action::Pick => screen.picker = Some(tui::Picker::default()),
         Action::Choose(i) => {
             let text = match screen.all.get(i) {
@@ -498,7 +498,7 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
     LiveView {
         input: &s.input_name,
         device: &s.device_name,
-        live: s.live().label(),
+        live: s.ctl.live().label(),
         profiles: [s.sides[0].profile.as_str(), s.sides[1].profile.as_str()],
         descriptions: [
             s.sides[0].description.as_str(),
@@ -507,15 +507,15 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
         gain_db: s.gains_db(),
         window_lufs: s.window_lufs(),
         momentary_lufs: s.momentary_lufs(),
-        matching: s.matching(),
+        matching: s.ctl.matching(),
         holding: s.holding(),
-        paused: s.paused(),
+        paused: s.ctl.paused(),
         level_dbfs: screen.levels,
         latency_ms: s.latency().total_s * 1e3,
         underruns,
         overruns,
         drift_ppm: s.clock_drift_ppm(),
-        load_pct: s.load_pct(),
+        load_pct: s.ctl.load_pct(),
         show_help: screen.show_help,
         message: screen.message.text(),
         loadable: screen.all.len(),
@@ -556,7 +556,7 @@ fn screen_loop(
         if signals.caught() {
             return Ok(());
         }
-        let now = live.session.take_levels_dbfs();
+        let now = live.session.ctl.take_levels_dbfs();
         for (l, n) in screen.levels.iter_mut().zip(now) {
             *l = n.max(*l - 0.7);
         }

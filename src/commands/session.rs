@@ -275,7 +275,7 @@ impl<'a> Screen<'a> {
         if let Some(notice) = player.take_notice() {
             self.tell(notice);
         }
-        let now_levels = player.take_levels_dbfs();
+        let now_levels = player.ctl.take_levels_dbfs();
         for (l, n) in self.levels.iter_mut().zip(now_levels) {
             // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
             *l = n.max(*l - 0.7);
@@ -285,13 +285,13 @@ impl<'a> Screen<'a> {
 
     /// Draws one frame: the play screen from the player's state, the picker over it when open.
     fn draw(&mut self, player: &Player, guard: &mut TerminalGuard) -> Result<()> {
-        let live = match player.live() {
+        let live = match player.ctl.live() {
             Side::A => Live::A,
             Side::B => Live::B,
         };
         let s = &player.sides;
         let gain = |i: usize| {
-            if player.matching() {
+            if player.ctl.matching() {
                 s[i].gain_matched_db
             } else {
                 s[i].preamp_db
@@ -312,9 +312,9 @@ impl<'a> Screen<'a> {
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
             loop_pending_start: self.loop_mark,
-            paused: player.paused(),
+            paused: player.ctl.paused(),
             device_lost: player.device_lost(),
-            matching: player.matching(),
+            matching: player.ctl.matching(),
             estimating: (player.match_state() == MatchState::Estimated)
                 .then(|| player.exact_progress()),
             level_dbfs: self.levels,
@@ -322,7 +322,7 @@ impl<'a> Screen<'a> {
                 device: &self.device,
                 rate_hz: player.device_rate,
                 buffer_frames: player.buffer_frames.unwrap_or(0),
-                load_pct: player.load_pct(),
+                load_pct: player.ctl.load_pct(),
                 underruns: player.underruns(),
             },
             profiles: self.names,
@@ -363,12 +363,12 @@ impl<'a> Screen<'a> {
             Action::Pick => self.picker = Some(tui::Picker::default()),
             Action::Help => self.show_help = true,
             Action::TogglePause => {
-                player.toggle_pause();
+                player.ctl.toggle_pause();
             }
-            Action::Select(Live::A) => player.set_live(Side::A),
-            Action::Select(Live::B) => player.set_live(Side::B),
+            Action::Select(Live::A) => player.ctl.set_live(Side::A),
+            Action::Select(Live::B) => player.ctl.set_live(Side::B),
             Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
-            Action::Toggle => player.set_live(player.live().other()),
+            Action::Toggle => player.ctl.set_live(player.ctl.live().other()),
             Action::Seek(d) => {
                 if player.seek_by(d) {
                     self.loop_mark = None;
@@ -439,8 +439,8 @@ impl<'a> Screen<'a> {
 
     /// `m`: loudness matching on or off, with a warning when off.
     fn toggle_match(&mut self, player: &mut Player) {
-        let on = !player.matching();
-        player.set_matching(on);
+        let on = !player.ctl.matching();
+        player.ctl.set_matching(on);
         self.say(if on {
             "loudness matching on"
         } else {
@@ -470,7 +470,7 @@ fn load_live(player: &mut Player, profile: Profile) -> String {
     if let Err(e) = crate::profiles::resolve(&profile.name, rate) {
         return e.to_string();
     }
-    let side = player.live();
+    let side = player.ctl.live();
     let name = profile.name.clone();
     // A built-in's filter above the device's Nyquist frequency is dropped, as at start, and said.
     let dropped = profile.dropped(f64::from(player.device_rate));

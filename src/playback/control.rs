@@ -98,6 +98,24 @@ impl Control {
         self.live.store(side.index() as u8, Release);
     }
 
+    pub fn paused(&self) -> bool {
+        self.paused.load(Relaxed)
+    }
+
+    pub fn toggle_pause(&self) -> bool {
+        let p = !self.paused.load(Relaxed);
+        self.paused.store(p, Relaxed);
+        p
+    }
+
+    pub fn matching(&self) -> bool {
+        self.matching.load(Relaxed)
+    }
+
+    pub fn set_matching(&self, on: bool) {
+        self.matching.store(on, Relaxed);
+    }
+
     /// Makes `to` the live side and waits (up to `timeout`) for the callback to start the
     /// crossfade, which it does at its next buffer; the stream position (frames) where it began.
     /// For the scripted modes, which report where each switch landed.
@@ -156,6 +174,16 @@ impl Control {
 
     pub fn load(&self) -> f32 {
         f32::from_bits(self.load_bits.load(Relaxed))
+    }
+
+    pub fn load_pct(&self) -> f64 {
+        f64::from(self.load()) * 100.0
+    }
+
+    /// Output peak per channel (dBFS) since the last call.
+    pub fn take_levels_dbfs(&self) -> [f64; 2] {
+        self.take_peaks()
+            .map(|p| 20.0 * f64::from(p).max(1e-10).log10())
     }
 }
 

@@ -174,6 +174,23 @@ pub struct EngineHandles {
     pub trash: rtrb::Consumer<SideChain>,
 }
 
+impl EngineHandles {
+    /// Sends matched gains (dB) for both sides, or neither if the queue has no room for both
+    /// (a half-sent pair would leave the sides unmatched); true if sent. Allocation-free.
+    pub fn send_gains_db(&mut self, gains_db: [f64; 2]) -> bool {
+        if self.cmds.slots() < 2 {
+            return false;
+        }
+        for (side, g) in [(Side::A, gains_db[0]), (Side::B, gains_db[1])] {
+            let _ = self.cmds.push(EngineCmd::SetGain {
+                side,
+                gain_matched: db_to_gain(g),
+            });
+        }
+        true
+    }
+}
+
 impl Engine {
     /// `channels`/`device_rate`: the device's; `file_rate`: the file's (positions are in its frames).
     pub fn new(

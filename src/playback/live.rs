@@ -348,7 +348,7 @@ impl LiveSession {
     /// starts matching again from the new pair's match on pink noise. The chains and that match
     /// are built here, on the calling thread; the pump swaps them in. Returns the side loaded.
     pub fn load_profile(&mut self, profile: Profile) -> Result<Side> {
-        let side = self.live();
+        let side = self.ctl.live();
         let ch = usize::from(self.device_channels);
         profile.check_channels(ch)?;
         let mut pair = self.profiles.clone();
@@ -389,27 +389,6 @@ impl LiveSession {
         Ok(())
     }
 
-    pub fn live(&self) -> Side {
-        self.ctl.live()
-    }
-    pub fn set_live(&self, side: Side) {
-        self.ctl.set_live(side);
-    }
-    pub fn matching(&self) -> bool {
-        self.ctl.matching.load(Relaxed)
-    }
-    pub fn set_matching(&self, on: bool) {
-        self.ctl.matching.store(on, Relaxed);
-    }
-    pub fn toggle_pause(&self) -> bool {
-        let p = !self.ctl.paused.load(Relaxed);
-        self.ctl.paused.store(p, Relaxed);
-        p
-    }
-    pub fn paused(&self) -> bool {
-        self.ctl.paused.load(Relaxed)
-    }
-
     /// Output underruns: the ring ran dry (ours) plus those the backend reported.
     pub fn underruns(&self) -> u64 {
         let g = self.glitches();
@@ -441,7 +420,7 @@ impl LiveSession {
 
     /// The gains now (dB): matched (gliding) or the plain preamps.
     pub fn gains_db(&self) -> [f64; 2] {
-        if self.matching() {
+        if self.ctl.matching() {
             [0, 1].map(|i| load(&self.stats.gain_db_bits[i]))
         } else {
             [0, 1].map(|i| self.sides[i].preamp_db)
@@ -478,17 +457,6 @@ impl LiveSession {
     pub fn clock_drift_ppm(&self) -> Option<f64> {
         let m = load(&self.stats.clock_bits);
         m.is_finite().then_some(m * 1e6)
-    }
-
-    pub fn load_pct(&self) -> f64 {
-        f64::from(self.ctl.load()) * 100.0
-    }
-
-    /// Output peak per channel (dBFS) since the last call.
-    pub fn take_levels_dbfs(&self) -> [f64; 2] {
-        self.ctl
-            .take_peaks()
-            .map(|p| 20.0 * f64::from(p).max(1e-10).log10())
     }
 
     /// The input→output latency as measured now.

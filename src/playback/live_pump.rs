@@ -13,7 +13,7 @@
 use super::engine::{realtime_chain, Control, EngineCmd, EngineHandles, Side, SideChain};
 use crate::dsp::live_match::LiveMatch;
 use crate::dsp::loudness::k_weighting;
-use crate::dsp::{channels::ChannelMap, db_to_gain, Chain, Profile};
+use crate::dsp::{channels::ChannelMap, Chain, Profile};
 use rubato::{
     Resampler, SincFixedIn, SincInterpolationParameters, SincInterpolationType, WindowFunction,
 };
@@ -477,13 +477,7 @@ impl Pump {
         stats.holding.store(st.holding, Relaxed);
         let moved = (0..2).any(|i| (gains[i] - self.sent_db[i]).abs() > 0.001);
         // Both or neither (a half-sent pair is sent whole next time).
-        if moved && handles.cmds.slots() >= 2 {
-            for (side, g) in [(Side::A, gains[0]), (Side::B, gains[1])] {
-                let _ = handles.cmds.push(EngineCmd::SetGain {
-                    side,
-                    gain_matched: db_to_gain(g),
-                });
-            }
+        if moved && handles.send_gains_db(gains) {
             self.sent_db = gains;
         }
     }
@@ -554,6 +548,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsp::db_to_gain;
 
     /// A consumer 0.1 % faster than the producer (a nudged clock): the controller settles at a
     /// ratio 0.1 % above nominal and, after the first minute, holds the fill within 15 ms of

@@ -6,7 +6,7 @@ use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::loudness_jobs::{FileMeasure, Jobs, Report};
 use super::reconnect::{Reconnect, Reconnector};
-use crate::dsp::{db_to_gain, Preamp, Profile};
+use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::{Decoder, Info};
 use crate::render::loudness_cache::Cache;
@@ -591,13 +591,7 @@ impl Player {
             return;
         };
         // Both or neither: a half-sent pair is sent whole again (the same target twice is harmless).
-        if self.handles.cmds.slots() >= 2 {
-            for (side, gain) in [(Side::A, g[0]), (Side::B, g[1])] {
-                let _ = self.handles.cmds.push(EngineCmd::SetGain {
-                    side,
-                    gain_matched: db_to_gain(gain),
-                });
-            }
+        if self.handles.send_gains_db(g) {
             self.gains_sent += 2;
             self.unsent_gains = None;
         }
@@ -627,35 +621,9 @@ impl Player {
         heard_position(self.position_s(), latency, self.loop_s())
     }
 
-    pub fn live(&self) -> Side {
-        self.ctl.live()
-    }
-
-    pub fn set_live(&self, side: Side) {
-        self.ctl.set_live(side);
-    }
-
-    pub fn toggle_pause(&self) -> bool {
-        let p = !self.ctl.paused.load(Relaxed);
-        self.ctl.paused.store(p, Relaxed);
-        p
-    }
-
     /// Whether the device was lost and is being opened again (see [`Self::check`]).
     pub fn device_lost(&self) -> bool {
         self.reconnect.is_down()
-    }
-
-    pub fn paused(&self) -> bool {
-        self.ctl.paused.load(Relaxed)
-    }
-
-    pub fn matching(&self) -> bool {
-        self.ctl.matching.load(Relaxed)
-    }
-
-    pub fn set_matching(&self, on: bool) {
-        self.ctl.matching.store(on, Relaxed);
     }
 
     /// Seeks to `s` seconds. A seek past the loop's end leaves the loop, which is cleared (true
@@ -725,13 +693,6 @@ impl Player {
         false
     }
 
-    /// Output peak per channel (dBFS) since the last call.
-    pub fn take_levels_dbfs(&self) -> [f64; 2] {
-        self.ctl
-            .take_peaks()
-            .map(|p| 20.0 * f64::from(p).max(1e-10).log10())
-    }
-
     /// The backend's latest estimate of callback-to-speaker delay, when it gives timestamps.
     pub fn output_latency_s(&self) -> Option<f64> {
         let us = self.running.as_ref()?.stats().latency_us;
@@ -769,10 +730,6 @@ impl Player {
     /// Times a lost device was opened again.
     pub fn restarts(&self) -> u64 {
         self.reconnect.restarted
-    }
-
-    pub fn load_pct(&self) -> f64 {
-        f64::from(self.ctl.load()) * 100.0
     }
 
     /// `profile` behind this player's headphone correction, if any.

@@ -218,7 +218,7 @@ fn frames(
         message: Messages::new(None, Instant::now(), MESSAGE_FOR),
         results: None,
     };
-    player.set_live(Side::A);
+    player.ctl.set_live(Side::A);
     loop {
         if let Some(news) = player.check()? {
             st.say(&news.message("audio device"));
@@ -239,7 +239,7 @@ fn frames(
             duration_s: player.duration_s(),
             loop_s: player.loop_s(),
             loop_pending_start: st.loop_mark,
-            paused: player.paused(),
+            paused: player.ctl.paused(),
             device_lost: player.device_lost(),
             message: st.message.text().or(warning.as_deref()),
             answered: st.results.as_ref().map_or(&[], |(_, r)| r.as_slice()),
@@ -279,8 +279,8 @@ fn frames(
 /// new trial, or `a`/`b`/`x`, asks to listen; answered in silence, the trials after the end
 /// of a short file were heard by no one.
 fn resume(player: &Player) {
-    if player.paused() {
-        player.toggle_pause();
+    if player.ctl.paused() {
+        player.ctl.toggle_pause();
     }
 }
 
@@ -320,7 +320,7 @@ impl State {
             Action::Quit | Action::Back => return Ok(true),
             Action::Help => self.show_help = true,
             Action::TogglePause => {
-                player.toggle_pause();
+                player.ctl.toggle_pause();
             }
             Action::Select(l) => self.select(l, player),
             Action::Toggle => self.toggle(player),
@@ -363,12 +363,12 @@ impl State {
         match self.hidden {
             Some(hidden) => {
                 self.listening = l;
-                player.set_live(route(self.listening, hidden));
+                player.ctl.set_live(route(self.listening, hidden));
             }
             None if l == Live::X => self.say("X is chosen when the trials start"),
             None => {
                 self.listening = l;
-                player.set_live(route(l, Choice::A));
+                player.ctl.set_live(route(l, Choice::A));
             }
         }
     }
@@ -378,7 +378,7 @@ impl State {
         match self.hidden {
             Some(hidden) => {
                 self.listening = cycle(self.listening);
-                player.set_live(route(self.listening, hidden));
+                player.ctl.set_live(route(self.listening, hidden));
             }
             // No X yet: A ⇄ B.
             None => {
@@ -387,7 +387,7 @@ impl State {
                 } else {
                     Live::A
                 };
-                player.set_live(route(self.listening, Choice::A));
+                player.ctl.set_live(route(self.listening, Choice::A));
             }
         }
     }
@@ -429,7 +429,7 @@ impl State {
             .map_or_else(|| player.position_s(), |(a, _)| a);
         // The seek first: the engine sees the switch with it (see `Engine::poll_control`).
         let _ = player.seek_s(from);
-        player.set_live(route(self.listening, hidden));
+        player.ctl.set_live(route(self.listening, hidden));
         resume(player);
         Ok(())
     }

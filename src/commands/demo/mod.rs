@@ -167,7 +167,7 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
 fn play_through(player: &mut Player, signals: &crate::ui::tui::hangup::Signals) -> Result<()> {
     const SWITCH_S: f64 = 4.0;
     let label = |p: &Player| {
-        let s = p.live();
+        let s = p.ctl.live();
         format!("{} ({})", s.label(), p.sides[s.index()].profile)
     };
     outln!("  0.0 s  {}", label(player))?;
@@ -182,7 +182,7 @@ fn play_through(player: &mut Player, signals: &crate::ui::tui::hangup::Signals) 
         }
         let pos = player.position_s();
         if pos >= next {
-            player.set_live(player.live().other());
+            player.ctl.set_live(player.ctl.live().other());
             outln!("{pos:5.1} s  {}", label(player))?;
             next += SWITCH_S;
         }

@@ -33,7 +33,7 @@ fn exact_line(
     }
     let db = crate::ui::fmt::db;
     // With matching off the gains are measured (the `m` key's), not applied.
-    let applied = if player.matching() {
+    let applied = if player.ctl.matching() {
         format!(
             "gliding over {:.0} ms",
             crate::playback::engine::GLIDE_S * 1e3
@@ -49,7 +49,7 @@ fn exact_line(
             "from_db": e.from_db,
             "gain_db": e.gain_db,
             "gains": player.match_state(),
-            "applied": player.matching(),
+            "applied": player.ctl.matching(),
         }),
         format!(
             "{played:7.3} s  exact loudness gains: A {} dB, B {} dB (estimated {} / {} dB), {applied}",
@@ -178,7 +178,7 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
             "buffer_frames": player.buffer_frames,
             "file_rate_hz": player.info.sample_rate,
             "a": s[0], "b": s[1],
-            "matching": player.matching(),
+            "matching": player.ctl.matching(),
             "analysis_s": player.analysis_s,
             "gains": player.match_state(),
             "notes": player.notes,
@@ -191,10 +191,10 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
             player.device_rate,
             player.buffer_frames.map_or("?".into(), |b| b.to_string()),
             s[0].profile,
-            crate::ui::fmt::db(if player.matching() { s[0].gain_matched_db } else { s[0].preamp_db }),
+            crate::ui::fmt::db(if player.ctl.matching() { s[0].gain_matched_db } else { s[0].preamp_db }),
             s[1].profile,
-            crate::ui::fmt::db(if player.matching() { s[1].gain_matched_db } else { s[1].preamp_db }),
-            if player.matching() { "on" } else { "off" },
+            crate::ui::fmt::db(if player.ctl.matching() { s[1].gain_matched_db } else { s[1].preamp_db }),
+            if player.ctl.matching() { "on" } else { "off" },
             match player.match_state() {
                 MatchState::Exact => "exact",
                 MatchState::Estimated => "estimated",
@@ -213,7 +213,7 @@ fn switch_sides(
     played_s: impl Fn(&Player) -> f64,
 ) -> (serde_json::Value, String) {
     let rate = f64::from(player.info.sample_rate);
-    let to = player.live().other();
+    let to = player.ctl.live().other();
     let requested = player.position_s();
     // The callback acknowledges at its next buffer (≤ one period); on the clock of `t_s`.
     let at = player.ctl.switch_and_wait(to, Duration::from_millis(500));
@@ -249,14 +249,14 @@ fn end_event(player: &Player, played: f64) -> (serde_json::Value, String) {
             "frames_rendered": frames,
             "underruns": underruns,
             "restarts": player.restarts(),
-            "load_pct": player.load_pct(),
+            "load_pct": player.ctl.load_pct(),
             "output_latency_s": player.output_latency_s(),
             "realtime": player.realtime(),
         }),
         format!(
             "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%, real-time priority {}",
             player.position_s(),
-            player.load_pct(),
+            player.ctl.load_pct(),
             match player.realtime() {
                 Realtime::Granted => "granted",
                 Realtime::Denied => "denied",
