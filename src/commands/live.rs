@@ -2,7 +2,7 @@
 //! terminal UI or scripted (`--no-tui`), and `--setup` for the virtual sink the apps play into.
 //! Glue only: the audio path is `playback::live`, the routing `playback::routing`.
 
-use super::session::{check_mode, Messages};
+use super::session::{check_mode, Key, Panel};
 use crate::cli::LiveArgs;
 use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
@@ -394,82 +394,15 @@ fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
     end_line(live, played, json_mode)
 }
 
-/// The screen's state besides the session: what the loop shows and what the keys change.
-struct Screen {
-    /// Keys 1-9: the built-ins, then the user's own profiles (as in `play`).
-    all: Vec<Profile>,
-    entries: Vec<tui::PickerEntry>,
-    picker: Option<tui::Picker>,
-    show_help: bool,
-    levels: [f64; 2],
-    message: Messages,
-}
-
-impl Screen {
-    fn new(hp: Option<&Correction>) -> Screen {
-        let (listed, unusable) = crate::profiles::all();
-        let all: Vec<Profile> = listed
-            .into_iter()
-            .map(|l| crate::profiles::headphones::through(hp, l.profile))
-            .collect();
-        let note = super::session::unusable_note(&unusable);
-        Screen {
-            entries: super::session::picker_entries(&all),
-            all,
-            picker: None,
-            show_help: false,
-            levels: [f64::NEG_INFINITY; 2],
-            message: Messages::new(note, Instant::now(), Duration::from_secs(6)),
-        }
-    }
-
-    fn say(&mut self, text: String) {
-        self.message.say(text, Instant::now());
-    }
-
-    /// The profile the picker's entry `i` names: a listed one, else resolved on demand (the
-    /// per-IEM profiles), through the same headphone correction as every other side.
-    fn picked(&self, i: usize, hp: Option<&Correction>) -> Result<Profile> {
-        let name = &self.entries[i].name;
-        match self.all.iter().find(|p| &p.name == name) {
-            Some(p) => Ok(p.clone()),
-            None => super::resolve_through(hp, name, None),
-        }
-    }
-}
-
 /// What a key asks of the loop: true to quit.
-fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent) -> bool {
-    if let Some(p) = screen.picker.as_mut() {
-        // The picker takes every key while it is open: letters are its query.
-        match p.key(key, &screen.entries) {
-            tui::PickerInput::Open => {}
-            tui::PickerInput::Cancel => screen.picker = None,
-            tui::PickerInput::Quit => return true,
-            tui::PickerInput::Choose(i) => {
-                screen.picker = None;
-                let text = match screen.picked(i, live.hp.as_ref()) {
-                    Ok(p) => live.load(p),
-                    Err(e) => e.to_string(),
-                };
-                screen.say(text);
-            }
-        }
-        return false;
-    }
-    let Some(action) = tui::key_to_action(key, tui::Mode::Play) else {
-        return false;
+fn on_key(live: &mut Live, panel: &mut Panel, key: crossterm::event::KeyEvent) -> bool {
+    let action = match panel.key(key, tui::Mode::Play, |p| live.load(p)) {
+        Key::Quit => return true,
+        Key::Done => return false,
+        Key::Act(action) => action,
     };
-    if screen.show_help && action != Action::Quit {
-        screen.show_help = false;
-        if matches!(action, Action::Help | Action::Back) {
-            return false;
-        }
-    }
     let s = &live.session;
     match action {
-        Action::Quit | Action::Back => return true,
-        Action::Help => screen.show_help = true,
         Action::TogglePause => {
             s.ctl.toggle_pause();
         }
@@ -477,14 +410,6 @@ fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent)
         Action::Select(tui::Live::B) => s.ctl.set_live(Side::B),
         Action::Toggle => s.ctl.set_live(s.ctl.live().other()),
         Action::ToggleMatch => s.ctl.set_matching(!s.ctl.matching()),
-        Action::Pick => screen.picker = Some(tui::Picker::default()),
-        Action::Choose(i) => {
-            let text = match screen.all.get(i) {
-                Some(p) => live.load(p.clone()),
-                None => format!("no profile on key {}", i + 1),
-            };
-            screen.say(text);
-        }
         // Seeking and loops belong to files (`play`).
         _ => {}
     }
@@ -492,7 +417,7 @@ fn on_key(live: &mut Live, screen: &mut Screen, key: crossterm::event::KeyEvent)
 }
 
 /// The screen's view of the session now.
-fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
+fn view<'a>(live: &'a Live, panel: &'a Panel) -> LiveView<'a> {
     let s = &live.session;
     let [underruns, overruns, _] = live.counts();
     LiveView {
@@ -510,15 +435,15 @@ fn view<'a>(live: &'a Live, screen: &'a Screen) -> LiveView<'a> {
         matching: s.ctl.matching(),
         holding: s.holding(),
         paused: s.ctl.paused(),
-        level_dbfs: screen.levels,
+        level_dbfs: panel.levels,
         latency_ms: s.latency().total_s * 1e3,
         underruns,
         overruns,
         drift_ppm: s.clock_drift_ppm(),
         load_pct: s.ctl.load_pct(),
-        show_help: screen.show_help,
-        message: screen.message.text(),
-        loadable: screen.all.len(),
+        show_help: panel.show_help,
+        message: panel.message.text(),
+        loadable: panel.all.len(),
     }
 }
 
@@ -545,33 +470,26 @@ fn screen_loop(
     tty: &TtyWatch,
     guard: &mut TerminalGuard,
 ) -> Result<()> {
-    let mut screen = Screen::new(live.hp.as_ref());
+    // Keys 1-9: the built-ins, then the user's own profiles (as in `play`).
+    let mut panel = Panel::new(live.hp.as_ref(), None, Duration::from_secs(6));
     loop {
         if let Some(news) = live.check()? {
-            screen
-                .message
-                .tell(news.message("audio devices"), Instant::now());
+            panel.tell(news.message("audio devices"));
         }
-        screen.message.expire(Instant::now());
         if signals.caught() {
             return Ok(());
         }
-        let now = live.session.ctl.take_levels_dbfs();
-        for (l, n) in screen.levels.iter_mut().zip(now) {
-            *l = n.max(*l - 0.7);
-        }
+        panel.follow(live.session.ctl.take_levels_dbfs());
         guard.terminal().draw(|f| {
-            tui::draw_live(f, &view(live, &screen));
-            if let Some(p) = &screen.picker {
-                tui::draw_picker(f, f.area(), p, &screen.entries);
-            }
+            tui::draw_live(f, &view(live, &panel));
+            panel.draw_picker(f);
         })?;
         let Some(mut keys) = tty.keys(Duration::from_millis(33))? else {
             return Ok(());
         };
         guard.suspend_if_asked(&mut keys)?;
         for key in keys {
-            if on_key(live, &mut screen, key) {
+            if on_key(live, &mut panel, key) {
                 return Ok(());
             }
         }

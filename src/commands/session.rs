@@ -6,6 +6,7 @@ use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, MatchState, Player, MIN_LOOP_S};
+use crate::profiles::headphones::Correction;
 use crate::profiles::iems;
 use crate::ui::fmt::clock_tenths;
 use crate::ui::tui::hangup::{Signals, TtyWatch};
@@ -38,21 +39,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
-    // Keys 1-9: the built-ins, then the user's own profiles (the same list `iemsim profiles` shows).
-    let (listed, unusable) = crate::profiles::all();
-    let all: Vec<_> = listed
-        .into_iter()
-        .map(|l| player.through_headphones(l.profile))
-        .collect();
-    let entries = picker_entries(&all);
-    let names: Vec<(&str, &str)> = all
-        .iter()
-        .map(|p| (p.name.as_str(), p.description.as_str()))
-        .collect();
-    let mut screen = Screen::new(player, &all, &entries, &names, demo);
-    if let Some(note) = unusable_note(&unusable) {
-        screen.tell(note);
-    }
+    let mut screen = Screen::new(player, demo);
     let result = screen.run(player, &signals, &tty, &mut guard);
     if tty.gone() {
         guard.abandon();
@@ -65,7 +52,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
 /// What the play and live screens say at the start when files in the user's profile folder
 /// could not be used (they are left out of keys 1-9 and the picker; `iemsim profiles` lists
 /// why, and loading one by name says why).
-pub(crate) fn unusable_note(problems: &[String]) -> Option<String> {
+fn unusable_note(problems: &[String]) -> Option<String> {
     match problems.len() {
         0 => None,
         1 => Some(format!("left out of your profiles: {}", problems[0])),
@@ -149,55 +136,170 @@ pub fn toggle_loop(player: &Player, mark: &mut Option<f64>) -> String {
     }
 }
 
-/// What the play / demo screen keeps between frames besides the player: the profiles on offer,
-/// the open picker, the help overlay, a loop start waiting for its end, the transient message,
-/// the level meters and the demo text's scroll.
-struct Screen<'a> {
-    /// The profiles keys 1-9 load, in key order.
-    all: &'a [Profile],
+/// What the play, demo and live screens all keep between frames: the profiles on offer, the
+/// open picker, the help overlay, the level meters and the transient message; and the keys they
+/// handle alike.
+pub(crate) struct Panel {
+    /// The profiles keys 1-9 load, in key order: the built-ins, then the user's own profiles
+    /// (the same list `iemsim profiles` shows), through the headphone correction.
+    pub(crate) all: Vec<Profile>,
     /// What the picker offers (`all`, then every per-IEM profile).
-    entries: &'a [tui::PickerEntry],
-    /// (name, description) of `all`, for the screen's profile list.
-    names: &'a [(&'a str, &'a str)],
+    entries: Vec<tui::PickerEntry>,
+    /// The headphone correction every profile loaded goes through.
+    hp: Option<Correction>,
+    picker: Option<tui::Picker>,
+    pub(crate) show_help: bool,
+    pub(crate) levels: [f64; 2],
+    pub(crate) message: Messages,
+}
+
+/// What [`Panel::key`] made of a key.
+pub(crate) enum Key {
+    /// The key ends the screen.
+    Quit,
+    /// The panel handled it (or it means nothing here).
+    Done,
+    /// An action for the screen itself.
+    Act(Action),
+}
+
+impl Panel {
+    /// `first`: the message up at the start (shown for `shown_for`, as every one after it);
+    /// profile files that could not be used are told after it.
+    pub(crate) fn new(hp: Option<&Correction>, first: Option<String>, shown_for: Duration) -> Self {
+        let (listed, unusable) = crate::profiles::all();
+        let all: Vec<Profile> = listed
+            .into_iter()
+            .map(|l| crate::profiles::headphones::through(hp, l.profile))
+            .collect();
+        let mut panel = Panel {
+            entries: picker_entries(&all),
+            all,
+            hp: hp.cloned(),
+            picker: None,
+            show_help: false,
+            levels: [f64::NEG_INFINITY; 2],
+            message: Messages::new(first, Instant::now(), shown_for),
+        };
+        if let Some(note) = unusable_note(&unusable) {
+            panel.tell(note);
+        }
+        panel
+    }
+
+    /// Shows `text` as the transient message: the answer to a key, at once.
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.message.say(text.into(), Instant::now());
+    }
+
+    /// Shows what the player says: at once when no message is up, else after it.
+    pub(crate) fn tell(&mut self, text: String) {
+        self.message.tell(text, Instant::now());
+    }
+
+    /// Once a frame: the output levels (`peaks`, dBFS, since the last frame) into the meters;
+    /// and lets an old message go.
+    pub(crate) fn follow(&mut self, peaks: [f64; 2]) {
+        for (l, n) in self.levels.iter_mut().zip(peaks) {
+            // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
+            *l = n.max(*l - 0.7);
+        }
+        self.message.expire(Instant::now());
+    }
+
+    /// One key: the picker takes every key while it is open (letters are its query); otherwise
+    /// the help overlay, quitting, the picker and digit `i + 1` (the `i`th profile on offer) are
+    /// handled here, the rest is the screen's. A chosen profile goes to `load`, which loads it
+    /// into the live side and returns what to say.
+    pub(crate) fn key(
+        &mut self,
+        key: KeyEvent,
+        mode: Mode,
+        load: impl FnOnce(Profile) -> String,
+    ) -> Key {
+        if let Some(picker) = self.picker.as_mut() {
+            match picker.key(key, &self.entries) {
+                tui::PickerInput::Open => {}
+                tui::PickerInput::Cancel => self.picker = None,
+                tui::PickerInput::Quit => return Key::Quit,
+                tui::PickerInput::Choose(i) => {
+                    self.picker = None;
+                    let name = &self.entries[i].name;
+                    let text = match self.all.iter().find(|p| &p.name == name) {
+                        Some(p) => load(p.clone()),
+                        // Per-IEM profiles are resolved on demand: through the same headphone
+                        // correction as every other side.
+                        None => match super::resolve_through(self.hp.as_ref(), name, None) {
+                            Ok(p) => load(p),
+                            Err(e) => e.to_string(),
+                        },
+                    };
+                    self.say(text);
+                }
+            }
+            return Key::Done;
+        }
+        let Some(action) = tui::key_to_action(key, mode) else {
+            return Key::Done;
+        };
+        if self.show_help && action != Action::Quit {
+            self.show_help = false;
+            if matches!(action, Action::Help | Action::Back) {
+                return Key::Done;
+            }
+        }
+        match action {
+            Action::Quit | Action::Back => return Key::Quit,
+            Action::Pick => self.picker = Some(tui::Picker::default()),
+            Action::Help => self.show_help = true,
+            Action::Choose(i) => {
+                let text = match self.all.get(i) {
+                    Some(p) => load(p.clone()),
+                    None => format!("no profile on key {}", i + 1),
+                };
+                self.say(text);
+            }
+            action => return Key::Act(action),
+        }
+        Key::Done
+    }
+
+    /// Draws the picker, when open, over the screen.
+    pub(crate) fn draw_picker(&self, f: &mut ratatui::Frame) {
+        if let Some(p) = &self.picker {
+            tui::draw_picker(f, f.area(), p, &self.entries);
+        }
+    }
+}
+
+/// What the play / demo screen keeps between frames besides the player and the [`Panel`]: a
+/// loop start waiting for its end and the demo text's scroll.
+struct Screen<'a> {
     demo: Option<DemoScreen<'a>>,
     mode: Mode,
     device: String,
-    picker: Option<tui::Picker>,
-    show_help: bool,
+    panel: Panel,
     loop_mark: Option<f64>,
-    message: Messages,
-    levels: [f64; 2],
     /// Demo text rows scrolled away; each part is a call of its own, so it starts at the top.
     text_scroll: u16,
     underruns_told: bool,
 }
 
 impl<'a> Screen<'a> {
-    fn new(
-        player: &Player,
-        all: &'a [Profile],
-        entries: &'a [tui::PickerEntry],
-        names: &'a [(&'a str, &'a str)],
-        demo: Option<DemoScreen<'a>>,
-    ) -> Self {
+    fn new(player: &Player, demo: Option<DemoScreen<'a>>) -> Self {
         let mode = if demo.is_some() {
             Mode::Demo
         } else {
             Mode::Play
         };
+        // A resampled file (or a filter dropped at the device's rate) is said first.
+        let first = player.notes.first().cloned();
         Screen {
-            all,
-            entries,
-            names,
             demo,
             mode,
             device: player.device_name.clone(),
-            picker: None,
-            show_help: false,
+            panel: Panel::new(player.headphones.as_ref(), first, MESSAGE_FOR),
             loop_mark: None,
-            // A resampled file (or a filter dropped at the device's rate) is said first.
-            message: Messages::new(player.notes.first().cloned(), Instant::now(), MESSAGE_FOR),
-            levels: [f64::NEG_INFINITY; 2],
             text_scroll: 0,
             underruns_told: false,
         }
@@ -219,7 +321,7 @@ impl<'a> Screen<'a> {
             .unwrap_or_default();
         loop {
             if let Some(news) = player.check()? {
-                self.tell(news.message("audio device"));
+                self.panel.tell(news.message("audio device"));
             }
             if signals.caught() {
                 return Ok(Outcome::Quit);
@@ -231,7 +333,8 @@ impl<'a> Screen<'a> {
                     Some(d) if d.part.0 + 1 < d.part.1 => ", n the next part",
                     _ => "",
                 };
-                self.say(format!("end of the file: space plays it again{next}"));
+                self.panel
+                    .say(format!("end of the file: space plays it again{next}"));
             }
             let mut keys = if queued.is_empty() {
                 let Some(keys) = tty.keys(Duration::from_millis(33))? else {
@@ -253,16 +356,6 @@ impl<'a> Screen<'a> {
         }
     }
 
-    /// Shows `text` as the transient message: the answer to a key, at once.
-    fn say(&mut self, text: impl Into<String>) {
-        self.message.say(text.into(), Instant::now());
-    }
-
-    /// Shows what the player says: at once when no message is up, else after it.
-    fn tell(&mut self, text: String) {
-        self.message.tell(text, Instant::now());
-    }
-
     /// Takes what the player has to say: underrun advice (once), its notices, the output levels;
     /// and lets an old message go.
     fn follow(&mut self, player: &mut Player) {
@@ -270,17 +363,13 @@ impl<'a> Screen<'a> {
         if underruns > 0 && !self.underruns_told {
             // Once, when they start: the status line's red count alone does not say why.
             self.underruns_told = true;
-            self.tell(underrun_advice(underruns, player.buffer_frames));
+            self.panel
+                .tell(underrun_advice(underruns, player.buffer_frames));
         }
         if let Some(notice) = player.take_notice() {
-            self.tell(notice);
+            self.panel.tell(notice);
         }
-        let now_levels = player.ctl.take_levels_dbfs();
-        for (l, n) in self.levels.iter_mut().zip(now_levels) {
-            // Peak meter with a fall-back of about 20 dB/s at 30 frames/s.
-            *l = n.max(*l - 0.7);
-        }
-        self.message.expire(Instant::now());
+        self.panel.follow(player.ctl.take_levels_dbfs());
     }
 
     /// Draws one frame: the play screen from the player's state, the picker over it when open.
@@ -298,6 +387,12 @@ impl<'a> Screen<'a> {
             }
         };
         let descriptions = [0, 1].map(|i| side_description(&s[i].profile, &s[i].description));
+        let panel = &self.panel;
+        let names: Vec<(&str, &str)> = panel
+            .all
+            .iter()
+            .map(|p| (p.name.as_str(), p.description.as_str()))
+            .collect();
         let view = PlayView {
             file: &display_name(&player.input),
             live,
@@ -317,7 +412,7 @@ impl<'a> Screen<'a> {
             matching: player.ctl.matching(),
             estimating: (player.match_state() == MatchState::Estimated)
                 .then(|| player.exact_progress()),
-            level_dbfs: self.levels,
+            level_dbfs: panel.levels,
             status: StatusView {
                 device: &self.device,
                 rate_hz: player.device_rate,
@@ -325,9 +420,9 @@ impl<'a> Screen<'a> {
                 load_pct: player.ctl.load_pct(),
                 underruns: player.underruns(),
             },
-            profiles: self.names,
-            show_help: self.show_help,
-            message: self.message.text(),
+            profiles: &names,
+            show_help: panel.show_help,
+            message: panel.message.text(),
             text: self.demo.as_ref().map(|d| d.text),
             text_scroll: self.text_scroll,
             part: self.demo.as_ref().map(|d| d.part),
@@ -335,82 +430,44 @@ impl<'a> Screen<'a> {
         let mut text_scroll = self.text_scroll;
         guard.terminal().draw(|f| {
             text_scroll = tui::draw_play(f, &view);
-            if let Some(p) = &self.picker {
-                tui::draw_picker(f, f.area(), p, self.entries);
-            }
+            panel.draw_picker(f);
         })?;
         self.text_scroll = text_scroll;
         Ok(())
     }
 
-    /// One key: to the picker while it is open, otherwise as the play screen's action; the
-    /// outcome when the key ends the screen.
+    /// One key: the [`Panel`]'s, else the play screen's action; the outcome when the key ends
+    /// the screen.
     fn handle(&mut self, player: &mut Player, key: KeyEvent) -> Option<Outcome> {
-        if self.picker.is_some() {
-            return self.handle_picker_key(player, key);
-        }
-        let action = tui::key_to_action(key, self.mode)?;
-        if self.show_help && action != Action::Quit {
-            self.show_help = false;
-            if matches!(action, Action::Help | Action::Back) {
-                return None;
-            }
-        }
+        let action = match self.panel.key(key, self.mode, |p| load_live(player, p)) {
+            Key::Quit => return Some(Outcome::Quit),
+            Key::Done => return None,
+            Key::Act(action) => action,
+        };
         match action {
-            Action::Quit | Action::Back => return Some(Outcome::Quit),
             Action::Next => return self.next_part(),
             Action::Prev => return self.prev_part(),
-            Action::Pick => self.picker = Some(tui::Picker::default()),
-            Action::Help => self.show_help = true,
             Action::TogglePause => {
                 player.ctl.toggle_pause();
             }
             Action::Select(Live::A) => player.ctl.set_live(Side::A),
             Action::Select(Live::B) => player.ctl.set_live(Side::B),
-            Action::Select(Live::X) | Action::Answer(_) | Action::Start => {}
             Action::Toggle => player.ctl.set_live(player.ctl.live().other()),
             Action::Seek(d) => {
-                if player.seek_by(d) {
+                let left_loop = player.seek_by(d);
+                if left_loop {
                     self.loop_mark = None;
-                    self.say("loop cleared: the seek went past its end");
+                    self.panel.say("loop cleared: the seek went past its end");
                 }
             }
             Action::Scroll(d) => self.text_scroll = self.text_scroll.saturating_add_signed(d),
             Action::ToggleLoop => {
                 let text = toggle_loop(player, &mut self.loop_mark);
-                self.say(text);
+                self.panel.say(text);
             }
             Action::ToggleMatch => self.toggle_match(player),
-            Action::Choose(i) => self.choose(player, i),
-        }
-        None
-    }
-
-    /// The picker takes every key while it is open: letters are its query. A chosen profile
-    /// loads into the live side.
-    fn handle_picker_key(&mut self, player: &mut Player, key: KeyEvent) -> Option<Outcome> {
-        let picker = self.picker.as_mut()?;
-        match picker.key(key, self.entries) {
-            tui::PickerInput::Open => {}
-            tui::PickerInput::Cancel => self.picker = None,
-            tui::PickerInput::Quit => return Some(Outcome::Quit),
-            tui::PickerInput::Choose(i) => {
-                self.picker = None;
-                let name = &self.entries[i].name;
-                let text = match self.all.iter().find(|p| &p.name == name) {
-                    Some(p) => load_live(player, p.clone()),
-                    None => match crate::profiles::resolve(name, None) {
-                        Ok(p) => {
-                            // Per-IEM profiles are resolved on demand: through the same
-                            // headphone correction as every other side.
-                            let p = player.through_headphones(p);
-                            load_live(player, p)
-                        }
-                        Err(e) => e.to_string(),
-                    },
-                };
-                self.say(text);
-            }
+            // X, the answers and start are ABX's; the rest was the panel's.
+            _ => {}
         }
         None
     }
@@ -419,7 +476,8 @@ impl<'a> Screen<'a> {
     fn next_part(&mut self) -> Option<Outcome> {
         match self.demo.as_ref().map(|d| d.part) {
             Some((i, n, _)) if i + 1 >= n => {
-                self.say("this is the last part: p goes back, q quits");
+                self.panel
+                    .say("this is the last part: p goes back, q quits");
                 None
             }
             _ => Some(Outcome::Next),
@@ -430,7 +488,7 @@ impl<'a> Screen<'a> {
     fn prev_part(&mut self) -> Option<Outcome> {
         match self.demo.as_ref().map(|d| d.part) {
             Some((0, _, _)) => {
-                self.say("this is the first part: n goes on, q quits");
+                self.panel.say("this is the first part: n goes on, q quits");
                 None
             }
             _ => Some(Outcome::Prev),
@@ -441,22 +499,11 @@ impl<'a> Screen<'a> {
     fn toggle_match(&mut self, player: &mut Player) {
         let on = !player.ctl.matching();
         player.ctl.set_matching(on);
-        self.say(if on {
+        self.panel.say(if on {
             "loudness matching on"
         } else {
             "loudness matching OFF: the louder side will tend to sound better"
         });
-    }
-
-    /// Digit `i + 1`: loads the `i`th profile on offer into the live side.
-    fn choose(&mut self, player: &mut Player, i: usize) {
-        match self.all.get(i) {
-            Some(p) => {
-                let text = load_live(player, p.clone());
-                self.say(text);
-            }
-            None => self.say(format!("no profile on key {}", i + 1)),
-        }
     }
 }
 
@@ -505,7 +552,7 @@ pub fn load_notice(side: Side, name: &str, same: bool) -> String {
 
 /// What the picker offers: the built-ins and user profiles (in digit-key order), then every
 /// per-IEM profile with its driver class.
-pub(crate) fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
+fn picker_entries(all: &[Profile]) -> Vec<tui::PickerEntry> {
     let builtins = crate::dsp::builtin::NAMES;
     let mut entries: Vec<tui::PickerEntry> = all
         .iter()

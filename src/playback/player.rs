@@ -139,7 +139,7 @@ pub struct Player {
     /// `rewind_when_finished` already went back to the start for this ending.
     rewound: bool,
     /// The headphone correction the caller put in front of both sides; profiles loaded later
-    /// (the play screen's keys) go through it too, via [`Player::through_headphones`].
+    /// (the play screen's keys) go through it too: the screen puts them behind this one.
     pub headphones: Option<crate::profiles::headphones::Correction>,
     /// The device asked for and the frames per callback, to open it again when it is lost.
     device_request: (Option<String>, u32),
@@ -730,11 +730,6 @@ impl Player {
     /// Times a lost device was opened again.
     pub fn restarts(&self) -> u64 {
         self.reconnect.restarted
-    }
-
-    /// `profile` behind this player's headphone correction, if any.
-    pub fn through_headphones(&self, profile: Profile) -> Profile {
-        crate::profiles::headphones::through(self.headphones.as_ref(), profile)
     }
 
     /// The profile on `side`: the one loading, else the one playing.
