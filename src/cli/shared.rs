@@ -47,7 +47,7 @@ pub struct ProfilePair {
 }
 
 /// Machine-readable output, shared by every command that reports something. Each command says
-/// what its JSON holds (`mut_arg` on its variant in [`Command`]).
+/// what its JSON holds (`mut_arg` on its variant in [`Command`](crate::cli::Command)).
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct ReportArgs {
     /// Print JSON instead of text.
