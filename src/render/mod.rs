@@ -70,7 +70,10 @@ pub struct Out {
 }
 
 impl Lane {
-    fn new(coeffs: impl Into<Stages>, gain_db: f64, out: Out) -> Self {
+    /// A lane whose signal feeds only what `feeds` sets in its [`Out`].
+    fn new(coeffs: impl Into<Stages>, gain_db: f64, feeds: impl FnOnce(&mut Out)) -> Self {
+        let mut out = Out::default();
+        feeds(&mut out);
         Self {
             coeffs: coeffs.into(),
             gain_db,
@@ -80,39 +83,17 @@ impl Lane {
 
     /// Filtered, gained and written to `sink`.
     pub fn file(coeffs: impl Into<Stages>, gain_db: f64, sink: Sink) -> Self {
-        let file = Some(sink);
-        Self::new(
-            coeffs,
-            gain_db,
-            Out {
-                file,
-                ..Out::default()
-            },
-        )
+        Self::new(coeffs, gain_db, |o| o.file = Some(sink))
     }
 
     /// Filtered, gained and measured as `analyze` reports it ([`Rendered::stats`]).
     pub fn stats(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        Self::new(
-            coeffs,
-            gain_db,
-            Out {
-                stats: true,
-                ..Out::default()
-            },
-        )
+        Self::new(coeffs, gain_db, |o| o.stats = true)
     }
 
     /// Filtered, gained and metered (loudness and sample peak).
     pub fn loudness(coeffs: impl Into<Stages>, gain_db: f64) -> Self {
-        Self::new(
-            coeffs,
-            gain_db,
-            Out {
-                loudness: true,
-                ..Out::default()
-            },
-        )
+        Self::new(coeffs, gain_db, |o| o.loudness = true)
     }
 }
 
