@@ -202,6 +202,8 @@ pub fn export_file(
 /// As [`export_file`]; with `matching` and more than one output, a measurement pass first sets
 /// every output's gain by [`match_to_ceiling`] (equal BS.1770 loudness, sample peaks ≤ −0.1 dBFS),
 /// measured by the same analysis `play` matches with. The gains replace `opts.preamp`.
+/// The reports of the outputs written, or the first failure: alone when nothing was written, else
+/// with the outputs that were ([`ExportError::Partial`]).
 pub fn export_matched(
     input: &Path,
     jobs: &[(Profile, PathBuf)],
@@ -229,13 +231,11 @@ pub fn export_matched(
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    let mut written = Vec::with_capacity(jobs.len());
     for (i, ((profile, out), (target, container, format))) in jobs.iter().zip(&targets).enumerate()
     {
         let Some(target) = resumed(target, out, &info, opts, watch) else {
             continue;
         };
-        written.push(i);
         let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
             Some((gains, _)) => gains[i],
@@ -252,7 +252,7 @@ pub fn export_matched(
         };
         let sink = Sink::create(&target, *container, &spec)?;
         lanes.push(Lane::file(coeffs, gain_db, sink));
-        meta.push((gain_db, dropped));
+        meta.push((i, gain_db, dropped));
     }
     // After a measuring pass, this bar is the second of two (its ETA is not the whole job's).
     let label = match &matched {
@@ -266,10 +266,18 @@ pub fn export_matched(
         watch.warn(&w);
     }
     let nonfinite_samples = src.nonfinite().count;
-    let lanes = rendered.into_iter().zip(meta).zip(written);
-    reports_of(lanes, |i, stats, (preamp_db, dropped_filters)| {
+    let mut reports = Vec::new();
+    let mut failure = None;
+    for (rendered, (i, preamp_db, dropped_filters)) in rendered.into_iter().zip(meta) {
+        let stats = match rendered {
+            Ok(r) => r.file.unwrap_or_default(),
+            Err(e) => {
+                failure.get_or_insert(e);
+                continue;
+            }
+        };
         let ((profile, out), (_, container, format)) = (&jobs[i], &targets[i]);
-        OutputReport {
+        reports.push(OutputReport {
             input: input.to_path_buf(),
             output: out.clone(),
             profile: profile.name.clone(),
@@ -283,26 +291,7 @@ pub fn export_matched(
             dropped_filters,
             loudness_lufs: matched.as_ref().map(|(_, target)| *target),
             nonfinite_samples,
-        }
-    })
-}
-
-/// The reports of the outputs written (`report` makes one from the job's index, the file's
-/// statistics and the lane's gain and dropped filters), or the first failure: alone when nothing
-/// was written, else with the outputs that were ([`ExportError::Partial`]).
-fn reports_of<M>(
-    lanes: impl Iterator<Item = ((std::result::Result<super::Rendered, WavError>, M), usize)>,
-    report: impl Fn(usize, crate::io::SinkStats, M) -> OutputReport,
-) -> Result<Vec<OutputReport>> {
-    let mut reports = Vec::new();
-    let mut failure = None;
-    for ((rendered, meta), i) in lanes {
-        match rendered {
-            Ok(r) => reports.push(report(i, r.file.unwrap_or_default(), meta)),
-            Err(e) => {
-                failure.get_or_insert(e);
-            }
-        }
+        });
     }
     match failure {
         None => Ok(reports),
@@ -373,13 +362,7 @@ pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) ->
     let got = match Decoder::open(out) {
         // Someone's own file at the name is never "done", however well it fits: it was kept
         // with exit 0 and its input never exported.
-        Ok(d)
-            if !d
-                .tags()
-                .software
-                .as_deref()
-                .is_some_and(crate::io::tags::is_mark) =>
-        {
+        Ok(d) if !super::owner::is_ours(&d) => {
             return Some("iemsim did not write it (it has no iemsim tag)".into())
         }
         Ok(d) => *d.info(),

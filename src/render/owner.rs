@@ -16,6 +16,14 @@ pub fn iemsim_mark(path: &Path) -> Option<String> {
     crate::io::tags::is_mark(&software).then_some(software)
 }
 
+/// Whether `d`'s ISFT / ENCODER tag carries iemsim's mark.
+pub fn is_ours(d: &crate::io::Decoder) -> bool {
+    d.tags()
+        .software
+        .as_deref()
+        .is_some_and(crate::io::tags::is_mark)
+}
+
 /// Why a folder export may not replace the file at an output's name (None: it may): it reads as
 /// audio (or is audio iemsim cannot read, or cannot be read at all) and does not carry iemsim's
 /// mark, so it is someone's own file that only has an output's name. iemsim's own earlier outputs
@@ -25,14 +33,7 @@ pub fn iemsim_mark(path: &Path) -> Option<String> {
 pub fn not_ours(path: &Path) -> Option<&'static str> {
     use crate::io::DecodeError as D;
     match crate::io::Decoder::open(path) {
-        Ok(d)
-            if d.tags()
-                .software
-                .as_deref()
-                .is_some_and(crate::io::tags::is_mark) =>
-        {
-            None
-        }
+        Ok(d) if is_ours(&d) => None,
         Ok(_) => Some("it has no iemsim tag"),
         Err(D::Empty { .. }) => None,
         Err(_) if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) => None,
