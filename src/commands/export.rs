@@ -27,33 +27,22 @@ struct Bars<'a> {
     bar: Option<Progress>,
     /// What to resolve again once the input's rate is known (standard input, whose rate is
     /// known only when the render reads its header).
-    at_rate: Option<AtRate<'a>>,
+    at_rate: Option<&'a ExportArgs>,
 }
 
 /// The `-p` values and the headphone options, resolved again at each input's rate: the one
 /// Nyquist rule for a folder's files and standard input (a headphone file's filter above it was
 /// dropped with a warning, exit 0).
-#[derive(Clone, Copy)]
-struct AtRate<'a> {
-    specs: &'a [String],
-    hp: &'a crate::cli::HeadphoneArgs,
-}
-
-impl AtRate<'_> {
-    fn check(self, sample_rate: f64) -> Result<()> {
-        // Not `commands::headphones`: the correction was announced once for the run (it said
-        // "Headphone correction: …" again for each of a folder's files).
-        crate::profiles::headphones::choose(
-            self.hp.headphones.as_deref(),
-            self.hp.headphone_target.as_deref(),
-            self.hp.no_headphones,
-            Some(sample_rate),
-        )?;
-        for spec in self.specs {
-            crate::profiles::resolve(spec, Some(sample_rate))?;
-        }
-        Ok(())
+fn check_at_rate(args: &ExportArgs, sample_rate: f64) -> Result<()> {
+    // Not `commands::headphones`: the correction was announced once for the run (it said
+    // "Headphone correction: …" again for each of a folder's files).
+    let hp = &args.hp;
+    let (name, target) = (hp.headphones.as_deref(), hp.headphone_target.as_deref());
+    crate::profiles::headphones::choose(name, target, hp.no_headphones, Some(sample_rate))?;
+    for spec in &args.profiles {
+        crate::profiles::resolve(spec, Some(sample_rate))?;
     }
+    Ok(())
 }
 
 impl Watch for Bars<'_> {
@@ -76,7 +65,7 @@ impl Watch for Bars<'_> {
     }
     fn rate_known(&mut self, sample_rate: f64) -> std::result::Result<(), String> {
         self.at_rate
-            .map_or(Ok(()), |a| a.check(sample_rate))
+            .map_or(Ok(()), |a| check_at_rate(a, sample_rate))
             .map_err(|e| e.to_string())
     }
 }
@@ -85,33 +74,30 @@ impl Watch for Bars<'_> {
 static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub fn run(args: &ExportArgs) -> Result<()> {
-    let mut listed = Vec::new();
-    let result = export(args, &mut listed);
+    let mut known = (Vec::new(), Vec::new());
+    let result = export(args, &mut known);
     // A --json run that failed before its report (an input refused as it opens, an output in
-    // the way): the report says so too, in `failed`; stdout was empty.
+    // the way, a single input's failure): the report says so too, in `failed`; stdout was empty.
     if let (Err(e), true) = (&result, args.report.json) {
         if !REPORTED.load(std::sync::atomic::Ordering::Relaxed) {
             let input = input_or_default(args.input.as_deref()).unwrap_or_default();
             let failed = [Failed::of(input, e)];
             let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
             // A folder's entries left out are part of the report whatever else failed.
-            print_json(&[], &listed, &failed, to_stdout)?;
+            print_json(&known.1, &known.0, &failed, to_stdout)?;
         }
     }
     result
 }
 
-/// `listed`: a folder's entries left out, as soon as they are known (for `run`'s report).
-fn export(args: &ExportArgs, listed: &mut Vec<Skipped>) -> Result<()> {
+/// `known`: a folder's entries left out, as soon as they are known, and the outputs a single input
+/// that failed wrote (for `run`'s report).
+fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> Result<()> {
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     // Stopped before anything is planned: `--json` still gets its (empty) report.
-    let _early = LastWords::early(Words {
-        json: args.report.json,
-        to_stdout,
-        skipped: Vec::new(),
-        outputs: Vec::new(),
-    });
+    let early = LastWords;
+    Words::of(args.report.json, to_stdout, &[], &[]).say_at_signal(Arc::default());
     let input = input_or_default(args.input.as_deref())?;
     let (profiles, single) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
@@ -123,7 +109,7 @@ fn export(args: &ExportArgs, listed: &mut Vec<Skipped>) -> Result<()> {
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
-    listed.clone_from(&skipped);
+    known.0.clone_from(&skipped);
     if inputs.is_empty() {
         return Err(nothing_to_export(&input, &skipped));
     }
@@ -134,29 +120,33 @@ fn export(args: &ExportArgs, listed: &mut Vec<Skipped>) -> Result<()> {
     } else {
         0
     };
-    if input.is_dir() {
-        refuse_to_replace(args, &plan)?;
+    // A folder's outputs that must not be replaced: a user's own file with an output's name
+    // never is (nor counted as an output); without --force, no existing output is (with
+    // --skip-existing, an input with only some outputs is resumed output by output).
+    if input.is_dir() && !args.skip_existing {
+        refuse_foreign_outputs(
+            plan.iter()
+                .flat_map(|(i, outs)| outs.iter().map(move |o| (i, &o.1))),
+        )?;
+        if !args.force {
+            refuse_existing_outputs(&plan)?;
+        }
     }
     let started = std::time::Instant::now();
     let jobs = jobs_for(args, plan.len());
     // A folder's files, and standard input, learn their rate only now: their profiles are
     // resolved again at it (the one Nyquist rule).
-    let check_each = (!single).then_some(AtRate {
-        specs: &args.profiles,
-        hp: &args.hp,
-    });
+    let check_each = (!single).then_some(args);
     // A folder's failures are reported each in its place and summed up (in --json too), even
     // when it holds one input; a file named on the command line fails with its own error.
     let folder = input.is_dir();
-    let words = || Words::of(args.report.json, to_stdout, &skipped, &plan);
-    let last_words = LastWords::early(words());
     let outcome = export_all(
         &plan,
         &opts,
         matching,
         jobs,
         check_each,
-        words(),
+        Words::of(args.report.json, to_stdout, &skipped, &plan),
         |r| match r {
             Err(e) => {
                 if folder {
@@ -166,35 +156,24 @@ fn export(args: &ExportArgs, listed: &mut Vec<Skipped>) -> Result<()> {
                 Ok(())
             }
             Ok(_) if args.report.json => Ok(()),
-            Ok(r) => r.iter().try_for_each(|r| print_report(r, to_stdout)),
+            Ok(r) => r
+                .iter()
+                .try_for_each(|r| report(&report_line(r), to_stdout)),
         },
     );
     // Every output is named and recorded: the run's own report follows.
-    last_words.clear();
+    drop(early);
     let (reports, exit_error, failed) = outcome?;
-    let exit_error = match exit_error {
+    match exit_error {
         // A single input's error is the command's, with its own exit code (after the outputs
-        // it did write, which the report lists).
+        // it did write, which the report lists). --json says it too (`run`): a script reading
+        // the report saw nothing at all.
         Some(e) if !folder => {
-            // --json says it too: a script reading the report saw nothing at all.
-            if args.report.json {
-                let failed = [Failed::of(input.to_path_buf(), &e)];
-                print_json(&reports, &skipped, &failed, to_stdout)?;
-            }
+            known.1 = reports;
             return Err(e);
         }
-        other => other,
-    };
-    if folder {
-        let counts = Counts {
-            inputs: inputs.len(),
-            outputs: reports.len(),
-            done: resumed,
-            // The inputs done already are in `skipped` too (with their reason, for --json).
-            skipped: skipped.len() - resumed,
-            failed: failed.len(),
-        };
-        print_summary(&counts, started);
+        _ if folder => print_summary(&inputs, &reports, resumed, &skipped, &failed, started),
+        _ => {}
     }
     if args.report.json {
         let skipped = [&skipped[..], &kept_outputs(args, &plan, &reports, &failed)].concat();
@@ -213,6 +192,34 @@ fn batch_result(exit_error: Option<Error>, failures: usize, inputs: usize) -> Re
         )),
         None => Ok(()),
     }
+}
+
+/// A folder's closing line (stderr), what became of its entries (each audio input was exported,
+/// done already (`--skip-existing`) or failed; every other entry was skipped): its inputs, the
+/// outputs written, the inputs done already, what was left out and what failed. The inputs done
+/// already were counted a second time among the skipped ("26 inputs → 0 outputs, 48 skipped, 5
+/// failed" for 21 done and 27 other files).
+fn print_summary(
+    inputs: &[PathBuf],
+    reports: &[OutputReport],
+    resumed: usize,
+    skipped: &[Skipped],
+    failed: &[Failed],
+    started: std::time::Instant,
+) {
+    let done = match resumed {
+        0 => String::new(),
+        n => format!(", {n} done already (--skip-existing)"),
+    };
+    crate::io::diag::diag!(
+        "iemsim: {} → {}{done}, {} skipped, {} failed, in {:.1} s",
+        crate::ui::fmt::count(inputs.len(), "input"),
+        crate::ui::fmt::count(reports.len(), "output"),
+        // The inputs done already are in `skipped` too (with their reason, for --json).
+        skipped.len() - resumed,
+        failed.len(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// `--skip-existing`: the outputs of the inputs exported this run that were kept as they were
@@ -237,19 +244,6 @@ fn kept_outputs(
             reason: "kept: a complete output exists already (--skip-existing)".into(),
         })
         .collect()
-}
-
-/// A folder's outputs that must not be replaced: a user's own file with an output's name never
-/// is (nor counted as an output); without --force, no existing output is (with --skip-existing,
-/// an input with only some outputs is resumed output by output).
-fn refuse_to_replace(args: &ExportArgs, plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
-    if !args.skip_existing {
-        refuse_foreign_outputs(plan)?;
-        if !args.force {
-            refuse_existing_outputs(plan)?;
-        }
-    }
-    Ok(())
 }
 
 /// How many inputs are exported at a time: `--jobs`, else one per core, never more than inputs.
@@ -277,35 +271,6 @@ fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bo
         .map(|n| super::resolve_through(hp.as_ref(), n, rate))
         .collect::<Result<Vec<_>>>()?;
     Ok((profiles, single))
-}
-
-/// What became of a folder's entries: each audio input was exported, done already
-/// (`--skip-existing`) or failed; every other entry was skipped.
-struct Counts {
-    inputs: usize,
-    outputs: usize,
-    done: usize,
-    skipped: usize,
-    failed: usize,
-}
-
-/// A folder's closing line (stderr): its inputs, the outputs written, the inputs done already,
-/// what was left out and what failed. The inputs done already were counted a second time among
-/// the skipped ("26 inputs → 0 outputs, 48 skipped, 5 failed" for 21 done and 27 other files).
-fn print_summary(c: &Counts, started: std::time::Instant) {
-    let done = if c.done > 0 {
-        format!(", {} done already (--skip-existing)", c.done)
-    } else {
-        String::new()
-    };
-    crate::io::diag::diag!(
-        "iemsim: {} → {}{done}, {} skipped, {} failed, in {:.1} s",
-        crate::ui::fmt::count(c.inputs, "input"),
-        crate::ui::fmt::count(c.outputs, "output"),
-        c.skipped,
-        c.failed,
-        started.elapsed().as_secs_f64()
-    );
 }
 
 /// Standard input, a FIFO or a device: read once, in order (a folder's entries are regular files).
@@ -553,12 +518,7 @@ fn leave_out_done(
                 .filter(|out| not_complete(out, &info, opts).is_some())
                 .collect();
             if folder && refused.is_ok() {
-                let outs: Vec<(Profile, PathBuf)> = outs
-                    .iter()
-                    .filter(|(_, out)| incomplete.contains(&out))
-                    .cloned()
-                    .collect();
-                refused = refuse_foreign_outputs(&[(file.clone(), outs)]);
+                refused = refuse_foreign_outputs(incomplete.iter().map(|out| (file, *out)));
             }
             incomplete.is_empty() && existing.len() == outs.len()
         } else {
@@ -628,10 +588,11 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
 /// iemsim's own earlier outputs carry its mark (`ISFT`/`ENCODER`); a file with no audio in it
 /// (empty, damaged) holds nothing to lose (see `render::owner::not_ours`). A single file's
 /// `-o FILE --force` still replaces whatever regular file FILE is: the user named it.
-fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
-    let mut foreign = plan
-        .iter()
-        .flat_map(|(input, outs)| outs.iter().map(move |(_, out)| (input, out)))
+/// `outputs`: each with its input.
+fn refuse_foreign_outputs<'a>(
+    outputs: impl Iterator<Item = (&'a PathBuf, &'a PathBuf)>,
+) -> Result<()> {
+    let mut foreign = outputs
         .filter(|(_, out)| out.exists())
         .filter_map(|(input, out)| Some((input, out, crate::render::owner::not_ours(out)?)));
     let Some((input, first, why)) = foreign.next() else {
@@ -659,9 +620,9 @@ fn refuse_foreign_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result
 /// Resolves every `-p` value again at `file`'s rate, only to apply the Nyquist rule that a single
 /// input gets when its profiles are first resolved. The error names `file` before the profile's
 /// line: in a folder, it is the file that cannot take the profile.
-fn check_rates(file: &Path, at: AtRate<'_>) -> Result<()> {
+fn check_rates(file: &Path, args: &ExportArgs) -> Result<()> {
     let rate = f64::from(Decoder::open(file)?.info().sample_rate);
-    at.check(rate).with_context(|| file.display().to_string())
+    check_at_rate(args, rate).with_context(|| file.display().to_string())
 }
 
 /// What became of one input: the outputs written, and its failure if it failed (outputs that
@@ -673,31 +634,20 @@ struct Outcome {
 
 impl Outcome {
     fn of(result: std::result::Result<Vec<OutputReport>, Error>) -> Self {
-        match result {
-            Ok(written) => Self {
-                written,
-                error: None,
-            },
-            Err(e) => Self {
-                written: Vec::new(),
-                error: Some(e),
-            },
-        }
+        let (written, error) = match result {
+            Ok(written) => (written, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        Self { written, error }
     }
 
     fn of_export(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
         match result {
-            Err(ExportError::Partial { written, error }) => {
-                // Its error names the outputs kept; they are reported as written too.
-                let e = Error::from(ExportError::Partial {
-                    written: written.clone(),
-                    error,
-                });
-                Self {
-                    written,
-                    error: Some(e),
-                }
-            }
+            // Its error names the outputs kept; they are reported as written too.
+            Err(ExportError::Partial { ref written, .. }) => Self {
+                written: written.clone(),
+                error: result.err().map(Error::from),
+            },
             other => Self::of(other.map_err(Into::into)),
         }
     }
@@ -727,10 +677,15 @@ fn export_all(
     opts: &ExportOptions,
     matching: bool,
     jobs: usize,
-    check_each: Option<AtRate<'_>>,
+    check_each: Option<&ExportArgs>,
     words: Words,
     print: impl Fn(std::result::Result<&[OutputReport], &Error>) -> Result<()> + Sync,
 ) -> Result<(Vec<OutputReport>, Option<crate::error::Error>, Vec<Failed>)> {
+    let done = Arc::new(Mutex::new(Done {
+        results: (0..plan.len()).map(|_| None).collect(),
+        ..Done::default()
+    }));
+    words.say_at_signal(Arc::clone(&done));
     if jobs > 1 {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
@@ -742,12 +697,6 @@ fn export_all(
     };
     let run = Run::new(plan.len() as u64, &label, opts.quiet);
     let next = AtomicUsize::new(0);
-    let done = Arc::new(Mutex::new(Done {
-        results: (0..plan.len()).map(|_| None).collect(),
-        ..Done::default()
-    }));
-    let said = Arc::clone(&done);
-    crate::interrupt::set_last_words(Some(Box::new(move |sig| words.say(&said, sig))));
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some((file, outs)) = plan.get(i) else {
@@ -774,24 +723,21 @@ fn export_all(
         };
         let d = &mut *guard;
         d.results[i] = Some(result);
-        // Print every result whose predecessors are all printed.
+        // Print every result whose predecessors are all printed; after a failed print, no more.
+        let say = |failed: &mut Option<Error>, what: std::result::Result<&[_], &_>| {
+            if failed.is_none() {
+                *failed = run.suspend(|| print(what)).err();
+            }
+        };
         while let Some(r) = d.results.get_mut(d.printed).and_then(Option::take) {
             // What an input wrote is reported even when it failed afterwards.
             if !r.written.is_empty() || r.error.is_none() {
-                if d.print_error.is_none() {
-                    if let Err(e) = run.suspend(|| print(Ok(&r.written))) {
-                        d.print_error = Some(e);
-                    }
-                }
+                say(&mut d.print_error, Ok(&r.written));
                 d.reports.extend(r.written);
             }
             if let Some(e) = r.error {
                 d.failed.push(Failed::of(plan[d.printed].0.clone(), &e));
-                if d.print_error.is_none() {
-                    if let Err(pe) = run.suspend(|| print(Err(&e))) {
-                        d.print_error = Some(pe);
-                    }
-                }
+                say(&mut d.print_error, Err(&e));
                 d.exit_error = Some(Error::decisive(d.exit_error.take(), e));
             }
             d.printed += 1;
@@ -860,6 +806,11 @@ impl Words {
         }
     }
 
+    /// Said if a signal stops the run (until [`LastWords`] is dropped), of what `done` holds.
+    fn say_at_signal(self, done: Arc<Mutex<Done>>) {
+        crate::interrupt::set_last_words(Some(Box::new(move |sig| self.say(&done, sig))));
+    }
+
     fn say(&self, done: &Mutex<Done>, sig: &str) -> crate::interrupt::Said {
         use std::time::{Duration, Instant};
         let planned: std::collections::HashSet<&Path> =
@@ -913,7 +864,7 @@ impl Words {
         named: usize,
         sig: &str,
     ) -> crate::interrupt::Said {
-        let json = || {
+        let report = if self.json {
             let outputs: Vec<OutputReport> = d
                 .reports
                 .iter()
@@ -928,15 +879,13 @@ impl Words {
             })
             .ok()
             .map(|j| format!("{j}\n"))
-        };
-        let text = || {
+        } else {
             let lines: String = pending
                 .iter()
                 .map(|r| format!("{}\n", report_line(r)))
                 .collect();
             (!lines.is_empty()).then_some(lines)
         };
-        let report = if self.json { json() } else { text() };
         // With the audio on stdout, the reports go to stderr (as a run's own do).
         let (stdout, stderr) = if self.to_stdout {
             (None, report)
@@ -951,27 +900,13 @@ impl Words {
     }
 }
 
-/// Keeps a run's last words (see [`Words`]) registered until it is dropped or the run prints
-/// its own report.
+/// Keeps a run's last words (see [`Words`]) registered until it is dropped (the run prints its
+/// own report then, or stopped before anything was exported).
 struct LastWords;
-
-impl LastWords {
-    /// Before anything is exported: an empty report.
-    fn early(words: Words) -> Self {
-        let done = Mutex::new(Done::default());
-        crate::interrupt::set_last_words(Some(Box::new(move |sig| words.say(&done, sig))));
-        LastWords
-    }
-
-    /// The run prints its own report now: no more last words.
-    fn clear(&self) {
-        crate::interrupt::set_last_words(None);
-    }
-}
 
 impl Drop for LastWords {
     fn drop(&mut self) {
-        self.clear();
+        crate::interrupt::set_last_words(None);
     }
 }
 
@@ -997,10 +932,6 @@ fn report_skipped(skipped: &[Skipped]) {
         let line = format!("{}: {}", s.path.display(), s.reason);
         crate::io::diag::diag!("iemsim: skipping {}", crate::io::diag::one_line(&line));
     }
-}
-
-fn print_report(r: &OutputReport, to_stderr: bool) -> Result<()> {
-    report(&report_line(r), to_stderr)
 }
 
 /// The line that reports one output.
