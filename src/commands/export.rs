@@ -105,7 +105,7 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
     let matching = !args.no_match && (args.match_loudness || profiles.len() > 1);
     let container = args.format.map(FormatArg::container);
-    check_arguments(args, &input, profiles.len(), container)?;
+    check_arguments(args, &input, profiles.len(), matching, container)?;
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
     let (inputs, mut skipped) = list_inputs(&input)?;
@@ -288,6 +288,7 @@ fn check_arguments(
     args: &ExportArgs,
     input: &Path,
     profiles: usize,
+    matching: bool,
     container: Option<Container>,
 ) -> Result<()> {
     if args.match_loudness && profiles < 2 {
@@ -307,11 +308,7 @@ fn check_arguments(
             format!("--match cannot match {what}: it is read once, and matching measures every output in a first pass; save it to a file to match it, or leave out --match (the outputs then use --preamp)"),
         ));
     }
-    if args.preamp.is_some()
-        && !args.no_match
-        && (args.match_loudness || profiles > 1)
-        && !is_stream(input)
-    {
+    if args.preamp.is_some() && matching && !is_stream(input) {
         return Err(Error::usage(
             "--preamp",
             "--preamp has no effect on loudness-matched outputs: matching sets each output's gain (the highest common level without clipping); add --no-match to give each output --preamp instead",
@@ -433,8 +430,8 @@ fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
         return Ok((vec![input.to_path_buf()], Vec::new()));
     }
     let listing = list_wavs(input)?;
-    report_skipped(&listing.skipped);
-    Ok((listing.files, listing.skipped))
+    report_skipped(&listing.1);
+    Ok(listing)
 }
 
 /// A folder with nothing to export is refused.

@@ -143,13 +143,6 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The files of an input folder: what to export, and what is left out.
-#[derive(Debug, Default)]
-pub struct Listing {
-    pub files: Vec<PathBuf>,
-    pub skipped: Vec<Skipped>,
-}
-
 /// Extensions of the formats `io::decode` reads (folder mode picks these up).
 pub const AUDIO_EXTENSIONS: &[&str] = &[
     "wav", "wave", "rf64", "flac", "mp3", "ogg", "oga", "m4a", "m4b", "mp4", "aac",
@@ -189,10 +182,11 @@ const UNSUPPORTED_AUDIO: &[(&str, &str)] = &[
     ("voc", "Creative Voice"),
 ];
 
-/// Every entry of `dir`, sorted: the audio files to export, and every other entry with the
-/// reason it is left out (hidden, a sub-folder, a broken symbolic link, not a regular file, an unsupported codec, not
-/// audio, an earlier output), so nothing in the folder is dropped silently.
-pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
+/// Every entry of `dir`, sorted (the files of an input folder): the audio files to export, and every
+/// other entry, left out, with the reason it is left out (hidden, a sub-folder, a broken symbolic
+/// link, not a regular file, an unsupported codec, not audio, an earlier output), so nothing in the
+/// folder is dropped silently.
+pub fn list_wavs(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), ExportError> {
     // Earlier outputs: `NAME.PROFILE.ext`, the profile part compared without case; a per-IEM
     // profile both as `iem-SLUG` and as `iem:SLUG`, the spelling of earlier versions.
     let iems = crate::profiles::iems::names();
@@ -210,7 +204,7 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    let mut listing = Listing::default();
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for p in entries {
         let name = p
             .file_name()
@@ -253,11 +247,11 @@ pub fn list_wavs(dir: &Path) -> Result<Listing, ExportError> {
                 .or_else(|| marked_output(&p, &ext))
         };
         match reason {
-            Some(reason) => listing.skipped.push(Skipped { reason, path: p }),
-            None => listing.files.push(p),
+            Some(reason) => skipped.push(Skipped { reason, path: p }),
+            None => files.push(p),
         }
     }
-    Ok(listing)
+    Ok((files, skipped))
 }
 
 /// The reason to leave out a WAV or FLAC file that iemsim wrote, whatever its name: its ISFT /
