@@ -299,11 +299,8 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
     for (input, jobs) in plan {
         for (profile, out) in jobs {
             let key = fold(out);
-            if let Some(&(other_in, other_profile, other_out)) = outputs.get(&key) {
-                clashes.push(output_clash(
-                    (other_in, other_profile, other_out),
-                    (input, &profile.name, out),
-                ));
+            if let Some(&first) = outputs.get(&key) {
+                clashes.push(output_clash(first, (input, &profile.name, out)));
                 continue;
             }
             if let Some(other_in) = inputs.get(&key).filter(|i| **i != input.as_path()) {

@@ -8,12 +8,8 @@ use std::path::Path;
 /// iemsim's mark (`io::tags::mark`, e.g. `iemsim 0.1.0`); None for any other file, one that
 /// cannot be opened or read as audio, or a tag another program wrote.
 pub fn iemsim_mark(path: &Path) -> Option<String> {
-    let software = crate::io::Decoder::open(path)
-        .ok()?
-        .tags()
-        .software
-        .clone()?;
-    crate::io::tags::is_mark(&software).then_some(software)
+    let d = crate::io::Decoder::open(path).ok()?;
+    is_ours(&d).then(|| d.tags().software.clone()).flatten()
 }
 
 /// Whether `d`'s ISFT / ENCODER tag carries iemsim's mark.
