@@ -237,6 +237,11 @@ fn show_one(
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     if args.report.json {
+        // A per-channel profile reports each channel's extrema; a shared one, its own.
+        let (extrema, channel_responses) = match p.is_per_channel() {
+            true => (Vec::new(), channel_reports(&views, &freqs, fs)),
+            false => (views[0].extrema(fs), Vec::new()),
+        };
         let report = ShowReport {
             profile: p,
             sample_rate: args.rate,
@@ -246,12 +251,8 @@ fn show_one(
             auto_preamp_db: auto_preamp,
             dropped_filters: dropped,
             response: points(&freqs, &p.response_db(&freqs, fs)),
-            extrema: if p.is_per_channel() {
-                Vec::new()
-            } else {
-                views[0].extrema(fs)
-            },
-            channel_responses: channel_reports(p, &views, &freqs, fs),
+            extrema,
+            channel_responses,
         };
         json.push(serde_json::to_value(&report)?);
         return Ok(());
@@ -306,16 +307,8 @@ fn points(freqs: &[f64], db: &[f64]) -> Vec<ResponsePoint> {
         .collect()
 }
 
-/// Each channel's response for the JSON report of a per-channel profile; none otherwise.
-fn channel_reports(
-    p: &crate::dsp::Profile,
-    views: &[View],
-    freqs: &[f64],
-    fs: f64,
-) -> Vec<ChannelReport> {
-    if !p.is_per_channel() {
-        return Vec::new();
-    }
+/// Each channel's response for the JSON report of a per-channel profile.
+fn channel_reports(views: &[View], freqs: &[f64], fs: f64) -> Vec<ChannelReport> {
     views
         .iter()
         .enumerate()

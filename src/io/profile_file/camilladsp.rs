@@ -138,11 +138,9 @@ pub fn parse_with_lines(
             .unwrap_or_else(|| line_of_key(name));
         let c = match converted.get(name.as_str()) {
             Some(c) => *c,
-            None => {
-                let c = convert(&defs, name, line, source)?;
-                converted.insert(name, c);
-                c
-            }
+            None => *converted
+                .entry(name)
+                .or_insert(convert(&defs, name, line, source)?),
         };
         match c {
             Converted::Gain(db) => b.gain(sel, db, line, "gain")?,
@@ -640,32 +638,28 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     out.push_str(&format!(
         "devices:\n  samplerate: 48000\n  chunksize: 1024\n  capture:\n    type: Stdin\n    channels: {channels}\n    format: S32_LE\n  playback:\n    type: Stdout\n    channels: {channels}\n    format: S32_LE\n",
     ));
-    out.push_str("filters:\n  preamp:\n    type: Gain\n    parameters:\n");
-    out.push_str(&format!(
-        "      gain: {}\n      scale: dB\n",
-        num(profile.preamp_db)
-    ));
+    out.push_str("filters:\n");
     let mut index = 0;
-    let mut steps = vec![(
-        "the profile, on every channel".to_string(),
-        None,
-        std::iter::once("preamp".to_string())
-            .chain(biquads(&profile.filters, &mut index, &mut out))
-            .collect::<Vec<_>>(),
-    )];
-    for part in &profile.channels {
-        let c = part.channel;
+    let mut steps = Vec::new();
+    // The shared part (its preamp written even at 0 dB), then each channel's own.
+    let shared = std::iter::once((None, profile.preamp_db, &profile.filters));
+    let parts = (profile.channels.iter()).map(|p| (Some(p.channel), p.gain_db, &p.filters));
+    for (channel, gain_db, filters) in shared.chain(parts) {
         let mut names = Vec::new();
-        if part.gain_db != 0.0 {
-            let name = format!("gain_channel_{c}");
+        if channel.is_none() || gain_db != 0.0 {
+            let name = channel.map_or("preamp".into(), |c| format!("gain_channel_{c}"));
             out.push_str(&format!(
                 "  {name}:\n    type: Gain\n    parameters:\n      gain: {}\n      scale: dB\n",
-                num(part.gain_db)
+                num(gain_db)
             ));
             names.push(name);
         }
-        names.extend(biquads(&part.filters, &mut index, &mut out));
-        steps.push((format!("channel {} only", channel_label(c)), Some(c), names));
+        names.extend(biquads(filters, &mut index, &mut out));
+        let description = match channel {
+            None => "the profile, on every channel".to_string(),
+            Some(c) => format!("channel {} only", channel_label(c)),
+        };
+        steps.push((description, channel, names));
     }
     out.push_str("pipeline:\n");
     for (description, channel, names) in steps {
