@@ -44,6 +44,13 @@ struct Goal {
     name: String,
     curve: Vec<f64>,
     cfg: FitConfig,
+    /// What the profile is (its description) and the rules it was fitted by.
+    what: String,
+    rules: String,
+    /// What the error is measured against, when it is not the exact curve: `--invert` (without
+    /// `--exact`) fits AutoEq's smoothed, boost-capped correction curve, so its RMS and worst
+    /// error are against that curve, not against the negated deviation the exact modes fit.
+    against: &'static str,
 }
 
 pub fn run(args: &FitArgs) -> Result<()> {
@@ -70,14 +77,13 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let like = like.transpose()?;
     let goal = goal(args, &a, &grid, dev_a, like.as_ref());
     let fitted = fit::fit(&grid, &goal.curve, &goal.cfg);
-    let (what, rules) = describe(args, goal.mode, like.as_ref());
     let profile = Profile {
         name: goal.name.clone(),
-        description: what.clone(),
+        description: goal.what.clone(),
         preamp_db: 0.0,
         channels: Vec::new(),
         filters: fitted.filters.clone(),
-        source: provenance(args, like.as_ref(), &goal, &rules, &fitted),
+        source: provenance(args, like.as_ref(), &goal, &fitted),
         behind: None,
         channel_count: None,
     };
@@ -111,7 +117,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
     }
-    print_fit(args, &goal, &fitted, (&what, &rules), preamp_db)
+    print_fit(args, &goal, &fitted, preamp_db)
 }
 
 /// The curve to fit for the mode the arguments ask for: B's deviation minus A's (`--like`), A's
@@ -125,75 +131,60 @@ fn goal(
     like: Option<&Like>,
 ) -> Goal {
     let stem = stem(&args.measurement);
-    let default_cfg = FitConfig {
+    let m = args.measurement.display();
+    let cfg = FitConfig {
         max_filters: args.max_filters,
         ..FitConfig::default()
     };
-    let (mode, name, curve, cfg) = match (like, args.invert) {
-        (Some(b), _) => (
-            "like",
-            format!("{stem} \u{2192} {}", b.name),
-            b.deviation.iter().zip(&dev_a).map(|(b, a)| b - a).collect(),
-            default_cfg,
-        ),
-        (None, true) if args.exact => (
-            "correction",
-            format!("{stem} (correction)"),
-            dev_a.iter().map(|v| -v).collect(),
-            default_cfg,
-        ),
-        (None, true) => (
-            "correction",
-            format!("{stem} (correction)"),
-            correction::curve(grid, &dev_a),
-            correction::config(args.max_filters, a.freqs_hz[0]),
-        ),
-        (None, false) => ("simulation", stem, dev_a, default_cfg),
-    };
-    Goal {
-        mode,
-        name,
-        curve,
-        cfg,
-    }
-}
-
-/// What the profile is (its description) and the rules it was fitted by.
-fn describe(args: &FitArgs, mode: &str, like: Option<&Like>) -> (String, String) {
-    match (mode, like) {
-        ("like", Some(b)) => (
-            format!("{} sounding like {}", args.measurement.display(), b.name),
-            "exact fit".to_string(),
-        ),
-        ("correction", _) if args.exact => (
-            format!("correction EQ for {}", args.measurement.display()),
-            "exact fit".to_string(),
-        ),
-        ("correction", _) => (
-            format!("correction EQ for {}", args.measurement.display()),
-            format!(
+    let exact = || "exact fit".to_string();
+    match (like, args.invert) {
+        (Some(b), _) => Goal {
+            mode: "like",
+            name: format!("{stem} \u{2192} {}", b.name),
+            curve: b.deviation.iter().zip(&dev_a).map(|(b, a)| b - a).collect(),
+            cfg,
+            what: format!("{m} sounding like {}", b.name),
+            rules: exact(),
+            against: "",
+        },
+        (None, true) if args.exact => Goal {
+            mode: "correction",
+            name: format!("{stem} (correction)"),
+            curve: dev_a.iter().map(|v| -v).collect(),
+            cfg,
+            what: format!("correction EQ for {m}"),
+            rules: exact(),
+            against: "",
+        },
+        (None, true) => Goal {
+            mode: "correction",
+            name: format!("{stem} (correction)"),
+            curve: correction::curve(grid, &dev_a),
+            cfg: correction::config(args.max_filters, a.freqs_hz[0]),
+            what: format!("correction EQ for {m}"),
+            rules: format!(
                 "AutoEq's rules: treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz",
                 correction::TREBLE_SMOOTHING_HZ.0 / 1000.0,
                 correction::MAX_BOOST_DB,
                 correction::NO_BOOST_ABOVE_HZ / 1000.0
             ),
-        ),
-        _ => (
-            format!("{} as heard on a {} reference", args.measurement.display(), args.target),
-            "exact fit".to_string(),
-        ),
+            against: " vs the smoothed, boost-capped correction target",
+        },
+        (None, false) => Goal {
+            mode: "simulation",
+            name: stem,
+            curve: dev_a,
+            cfg,
+            what: format!("{m} as heard on a {} reference", args.target),
+            rules: exact(),
+            against: "",
+        },
     }
 }
 
 /// The profile's `source`: where the numbers come from, the rules, the constraints and how
 /// close the fit is.
-fn provenance(
-    args: &FitArgs,
-    like: Option<&Like>,
-    goal: &Goal,
-    rules: &str,
-    fitted: &Fit,
-) -> String {
+fn provenance(args: &FitArgs, like: Option<&Like>, goal: &Goal, fitted: &Fit) -> String {
     let cfg = &goal.cfg;
     let e = fitted.error;
     let mut source = format!(
@@ -205,30 +196,20 @@ fn provenance(
         source.push_str(&format!(" and {}", b.source));
     }
     source.push_str(&format!(
-        "; {}, {rules}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB{} over {} \
+        "; {}, {}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB{} over {} \
          (mean offset removed), worst {:+.2} dB at {:.0} Hz",
         goal.mode,
+        goal.rules,
         crate::ui::fmt::count(fitted.filters.len(), "filter"),
         cfg.max_gain_db,
         cfg.max_q,
         e.rms_db,
-        against(args, goal),
+        goal.against,
         band_text(cfg),
         e.worst_db,
         e.worst_hz
     ));
     source
-}
-
-/// What the error is measured against, when it is not the exact curve: `--invert` (without
-/// `--exact`) fits AutoEq's smoothed, boost-capped correction curve, so its RMS and worst error are
-/// against that curve, not against the negated deviation the exact modes fit.
-fn against(args: &FitArgs, goal: &Goal) -> &'static str {
-    if goal.mode == "correction" && !args.exact {
-        " vs the smoothed, boost-capped correction target"
-    } else {
-        ""
-    }
 }
 
 /// `20 Hz-20 kHz`: the band the error is judged on.
@@ -237,17 +218,13 @@ fn band_text(cfg: &FitConfig) -> String {
 }
 
 /// The human report: the filter table, the error and the preamp.
-fn print_fit(
-    args: &FitArgs,
-    goal: &Goal,
-    fitted: &Fit,
-    (what, rules): (&str, &str),
-    preamp_db: f64,
-) -> Result<()> {
+fn print_fit(args: &FitArgs, goal: &Goal, fitted: &Fit, preamp_db: f64) -> Result<()> {
     let e = fitted.error;
     // One line, whatever the file's name holds (a line break split it in two).
     let head = format!(
-        "{what} ({rules}): {}, named '{}'",
+        "{} ({}): {}, named '{}'",
+        goal.what,
+        goal.rules,
         crate::ui::fmt::count(fitted.filters.len(), "filter"),
         goal.name
     );
@@ -268,7 +245,7 @@ fn print_fit(
     outln!(
         "RMS error {:.2} dB{} over {} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
         e.rms_db,
-        against(args, goal),
+        goal.against,
         band_text(&goal.cfg),
         e.worst_db,
         e.worst_hz
