@@ -80,12 +80,9 @@ pub fn run(args: &FitArgs) -> Result<()> {
     let profile = Profile {
         name: goal.name.clone(),
         description: goal.what.clone(),
-        preamp_db: 0.0,
-        channels: Vec::new(),
         filters: fitted.filters.clone(),
         source: provenance(args, like.as_ref(), &goal, &fitted),
-        behind: None,
-        channel_count: None,
+        ..Profile::default()
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
     if let Some(out) = &args.output {

@@ -328,8 +328,6 @@ pub fn correction_for(m: &Measurement, target: &Measurement) -> Profile {
     let cfg = correction::config(FitConfig::default().max_filters, from_hz);
     let fitted = fit::fit(&grid, &curve, &cfg);
     let mut profile = Profile {
-        name: "headphones".into(),
-        description: "headphone correction".into(),
         filters: fitted.filters,
         source: format!(
             "fitted by iemsim by AutoEq's rules (treble smoothed above {:.0} kHz, boosts <= {:+.0} dB, none above {:.0} kHz): \
