@@ -194,10 +194,10 @@ fn fit_with(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig, merge: bool) ->
 }
 
 impl Problem {
-    /// The points the optimiser works on, with their weights and ceilings (see below).
+    /// The points the optimiser works on, with their weights and ceilings (see below);
+    /// `freqs_hz` and `curve_db` of one length ([`fit_with`] cuts them to it).
     fn new(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig) -> Self {
-        let n = freqs_hz.len().min(curve_db.len());
-        let (freqs_hz, curve_db) = (&freqs_hz[..n], &curve_db[..n]);
+        let n = freqs_hz.len();
         let weights: Vec<f64> = freqs_hz
             .iter()
             .map(|&f| {
@@ -339,16 +339,9 @@ impl Param {
         )
     }
 
-    fn get(&self, i: usize) -> f64 {
-        [self.ln_fc, self.gain_db, self.ln_q][i]
-    }
-
-    fn set(&mut self, i: usize, v: f64) {
-        match i {
-            0 => self.ln_fc = v,
-            1 => self.gain_db = v,
-            _ => self.ln_q = v,
-        }
+    /// Moves parameter `i` (0: ln fc, 1: gain, 2: ln Q) by `d`.
+    fn nudge(&mut self, i: usize, d: f64) {
+        *[&mut self.ln_fc, &mut self.gain_db, &mut self.ln_q][i] += d;
     }
 
     /// Projects onto the constraints.
@@ -525,7 +518,7 @@ impl Problem {
             for (k, p) in params.iter().enumerate() {
                 for j in 0..3 {
                     let mut q = *p;
-                    q.set(j, p.get(j) + STEPS[j]);
+                    q.nudge(j, STEPS[j]);
                     let d = self.grid.filter_db(&q);
                     for (i, col) in jac[3 * k + j].iter_mut().enumerate() {
                         let counts = self.ceiling[i].is_none() || active[i];
@@ -567,7 +560,7 @@ impl Problem {
                 let mut trial = params.to_vec();
                 for (k, p) in trial.iter_mut().enumerate() {
                     for j in 0..3 {
-                        p.set(j, p.get(j) + step[3 * k + j]);
+                        p.nudge(j, step[3 * k + j]);
                     }
                     p.clamp(&self.cfg);
                 }
