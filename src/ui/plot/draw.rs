@@ -296,24 +296,27 @@ fn err<E: std::fmt::Debug>(e: E) -> PlotError {
 
 pub fn rgb(chart: &Chart, size: Size) -> Result<Vec<u8>, PlotError> {
     let mut buf = vec![255u8; size.width as usize * size.height as usize * 3];
-    {
-        let root =
-            BitMapBackend::with_buffer(&mut buf, (size.width, size.height)).into_drawing_area();
-        draw(&root, chart, size)?;
-        root.present().map_err(err)?;
-    }
+    let wh = (size.width, size.height);
+    paint(BitMapBackend::with_buffer(&mut buf, wh), chart, size)?;
     Ok(buf)
 }
 
 /// Draws `chart` as an SVG document.
 pub fn svg(chart: &Chart, size: Size) -> Result<String, PlotError> {
     let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, (size.width, size.height)).into_drawing_area();
-        draw(&root, chart, size)?;
-        root.present().map_err(err)?;
-    }
+    let wh = (size.width, size.height);
+    paint(SVGBackend::with_string(&mut out, wh), chart, size)?;
     Ok(out)
+}
+
+/// Draws `chart` on `backend` and finishes it (the backend is dropped on return, which the SVG
+/// backend needs to have written its document out).
+fn paint<DB: DrawingBackend>(backend: DB, chart: &Chart, size: Size) -> Result<(), PlotError> {
+    register_font()?;
+    let root = backend.into_drawing_area();
+    draw(&root, chart, size)
+        .and_then(|()| root.present())
+        .map_err(err)
 }
 
 /// The chart's coordinates: log10 frequency across, the value up.
@@ -323,15 +326,13 @@ type Axes<'a, DB> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+/// What drawing on a backend returns; [`err`] makes it a [`PlotError`] once, in [`paint`].
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
 /// Text and frame colour.
 const INK: RGBColor = RGBColor(40, 40, 40);
 
-fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-    size: Size,
-) -> Result<(), PlotError> {
-    register_font()?;
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart, size: Size) -> Drawn<DB> {
     let s = scale(size);
     let a = plot_area(chart, size);
     let (clipped, clip_marks) = clip(chart, a.y_lo, a.y_hi);
@@ -339,25 +340,22 @@ fn draw<DB: DrawingBackend>(
     // the −70 dB edge read as a value of −70 dB where the curve was at −110).
     let unclipped = chart;
     let chart = &clipped;
-    root.fill(&WHITE).map_err(err)?;
+    root.fill(&WHITE)?;
     draw_titles(root, chart, &a, size, s)?;
 
     let (w, h) = (size.width as i32, size.height as i32);
-    let lx = |f: f64| f.log10();
     let mut cc = ChartBuilder::on(root)
         .margin_left(a.x0 as u32)
         .margin_right((w - a.x1) as u32)
         .margin_top(a.y0 as u32)
         .margin_bottom((h - a.y1) as u32)
-        .build_cartesian_2d(lx(FREQ_LO_HZ)..lx(FREQ_HI_HZ), a.y_lo..a.y_hi)
-        .map_err(err)?;
+        .build_cartesian_2d(FREQ_LO_HZ.log10()..FREQ_HI_HZ.log10(), a.y_lo..a.y_hi)?;
     draw_value_grid(root, &mut cc, &a, s)?;
     draw_frequency_grid(root, &mut cc, &a, s)?;
     root.draw(&Rectangle::new(
         [(a.x0, a.y0), (a.x1, a.y1)],
         ShapeStyle::from(&RGBColor(120, 120, 120)).stroke_width(1),
-    ))
-    .map_err(err)?;
+    ))?;
 
     // The curves, first to last (so the first series is under the rest), then the legend.
     let n_series = chart.curves.len().max(1);
@@ -365,16 +363,23 @@ fn draw<DB: DrawingBackend>(
         draw_curve(&mut cc, c, s)?;
         let marks = marker_points(&unclipped.curves[i], i, n_series, &a);
         for p in marks {
-            draw_marker(root, cc.backend_coord(&(lx(p.0), p.1)), c, s)?;
+            draw_marker(root, cc.backend_coord(&(p.0.log10(), p.1)), c, s)?;
         }
         draw_clip_marks(root, &cc, c, &clip_marks[i], &a, s)?;
     }
     draw_legend(root, chart, &a, s)
 }
 
-/// A grid line's style, `g` its grey.
-fn grid_line(g: u8) -> ShapeStyle {
-    ShapeStyle::from(&RGBColor(g, g, g)).stroke_width(1)
+/// A grid line from `from` to `to` (in chart coordinates), `g` its grey.
+fn grid_line<DB: DrawingBackend>(
+    cc: &mut Axes<'_, DB>,
+    from: (f64, f64),
+    to: (f64, f64),
+    g: u8,
+) -> Drawn<DB> {
+    let style = ShapeStyle::from(&RGBColor(g, g, g)).stroke_width(1);
+    cc.draw_series(std::iter::once(PathElement::new(vec![from, to], style)))?;
+    Ok(())
 }
 
 /// Title, subtitle and the value axis's label.
@@ -384,7 +389,7 @@ fn draw_titles<DB: DrawingBackend>(
     a: &PlotArea,
     size: Size,
     s: f64,
-) -> Result<(), PlotError> {
+) -> Drawn<DB> {
     let top = Pos::new(HPos::Center, VPos::Top);
     // Titles centre on the whole image: over the plot alone a long one runs off the left edge.
     let image_centre = size.width as i32 / 2;
@@ -394,25 +399,21 @@ fn draw_titles<DB: DrawingBackend>(
         &elided(&chart.title, size_px, width),
         &font(size_px, INK).pos(top),
         (image_centre, px(14.0, s)),
-    )
-    .map_err(err)?;
+    )?;
     let grey = RGBColor(90, 90, 90);
     match subtitle_lines(chart, size, s).0.as_slice() {
         [] => {}
-        [(line, size_px, _)] => root
-            .draw_text(
-                line,
-                &font(*size_px, grey).pos(top),
-                (image_centre, px(48.0, s)),
-            )
-            .map_err(err)?,
+        [(line, size_px, _)] => root.draw_text(
+            line,
+            &font(*size_px, grey).pos(top),
+            (image_centre, px(48.0, s)),
+        )?,
         lines => {
             let centre = Pos::new(HPos::Center, VPos::Center);
             for (line, size_px, dy) in lines {
                 // The first line's top where a single line's is.
                 let y = px(48.0, s) + dy.abs() + (size_px / 2.0).round() as i32 + dy;
-                root.draw_text(line, &font(*size_px, grey).pos(centre), (image_centre, y))
-                    .map_err(err)?;
+                root.draw_text(line, &font(*size_px, grey).pos(centre), (image_centre, y))?;
             }
         }
     }
@@ -422,7 +423,6 @@ fn draw_titles<DB: DrawingBackend>(
         &font(16.0 * s, INK).pos(bottom_left),
         (px(12.0, s), a.y0 - px(16.0, s)),
     )
-    .map_err(err)
 }
 
 /// Horizontal grid lines every `y_step` (the 0 line darker) and their value labels (signed
@@ -432,19 +432,14 @@ fn draw_value_grid<DB: DrawingBackend>(
     cc: &mut Axes<'_, DB>,
     a: &PlotArea,
     s: f64,
-) -> Result<(), PlotError> {
-    let lx = |f: f64| f.log10();
+) -> Drawn<DB> {
     let n_steps = ((a.y_hi - a.y_lo) / a.y_step).round() as i64;
     let signed = a.y_lo < 0.0 && a.y_hi > 0.0;
     for i in 0..=n_steps {
         let v = a.y_lo + i as f64 * a.y_step;
         let g = if v.abs() < 1e-9 { 150 } else { 225 };
-        cc.draw_series(std::iter::once(PathElement::new(
-            vec![(lx(FREQ_LO_HZ), v), (lx(FREQ_HI_HZ), v)],
-            grid_line(g),
-        )))
-        .map_err(err)?;
-        let (_, py) = cc.backend_coord(&(lx(FREQ_LO_HZ), v));
+        grid_line(cc, (FREQ_LO_HZ.log10(), v), (FREQ_HI_HZ.log10(), v), g)?;
+        let (_, py) = cc.backend_coord(&(FREQ_LO_HZ.log10(), v));
         let text = if signed && v > 0.0 {
             format!("+{v}")
         } else {
@@ -454,8 +449,7 @@ fn draw_value_grid<DB: DrawingBackend>(
             &text,
             &font(15.0 * s, INK).pos(Pos::new(HPos::Right, VPos::Center)),
             (a.x0 - px(8.0, s), py),
-        )
-        .map_err(err)?;
+        )?;
     }
     Ok(())
 }
@@ -467,33 +461,26 @@ fn draw_frequency_grid<DB: DrawingBackend>(
     cc: &mut Axes<'_, DB>,
     a: &PlotArea,
     s: f64,
-) -> Result<(), PlotError> {
-    let lx = |f: f64| f.log10();
+) -> Drawn<DB> {
     let top = Pos::new(HPos::Center, VPos::Top);
     // The light grid at the labelled frequencies (it stood at octave centres, 31.5…16k, so the
     // unlabelled line beside "200" was 250 Hz), the decades darker.
     for (freqs, g) in [(&LABELS_HZ[..], 232u8), (&DECADES_HZ[..], 175u8)] {
         for &f in freqs {
-            cc.draw_series(std::iter::once(PathElement::new(
-                vec![(lx(f), a.y_lo), (lx(f), a.y_hi)],
-                grid_line(g),
-            )))
-            .map_err(err)?;
+            grid_line(cc, (f.log10(), a.y_lo), (f.log10(), a.y_hi), g)?;
         }
     }
     for &f in &LABELS_HZ {
-        let (x, _) = cc.backend_coord(&(lx(f), a.y_lo));
+        let (x, _) = cc.backend_coord(&(f.log10(), a.y_lo));
         root.draw(&PathElement::new(
             vec![(x, a.y1), (x, a.y1 + px(6.0, s))],
             ShapeStyle::from(&INK).stroke_width(1),
-        ))
-        .map_err(err)?;
+        ))?;
         root.draw_text(
             &hz_label(f),
             &font(15.0 * s, INK).pos(top),
             (x, a.y1 + px(9.0, s)),
-        )
-        .map_err(err)?;
+        )?;
     }
     let centre = (a.x0 + a.x1) / 2;
     root.draw_text(
@@ -501,7 +488,6 @@ fn draw_frequency_grid<DB: DrawingBackend>(
         &font(16.0 * s, INK).pos(top),
         (centre, a.y1 + px(30.0, s)),
     )
-    .map_err(err)
 }
 
 /// Small open triangles along the edge where `c` was clipped, pointing the way the data goes
@@ -513,7 +499,7 @@ fn draw_clip_marks<DB: DrawingBackend>(
     clamped: &[(f64, f64)],
     a: &PlotArea,
     s: f64,
-) -> Result<(), PlotError> {
+) -> Drawn<DB> {
     // None before the first mark: `x - i32::MIN` overflowed, and in a release build wrapped
     // to a negative gap that skipped every mark.
     let mut last_x: Option<i32> = None;
@@ -535,8 +521,7 @@ fn draw_clip_marks<DB: DrawingBackend>(
         root.draw(&Polygon::new(
             vec![(x - r, base), (x, y), (x + r, base)],
             colour(c.style.colour).filled(),
-        ))
-        .map_err(err)?;
+        ))?;
     }
     Ok(())
 }
@@ -562,18 +547,13 @@ fn runs(c: &Curve) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-fn draw_curve<DB: DrawingBackend>(
-    cc: &mut Axes<'_, DB>,
-    c: &Curve,
-    s: f64,
-) -> Result<(), PlotError> {
+fn draw_curve<DB: DrawingBackend>(cc: &mut Axes<'_, DB>, c: &Curve, s: f64) -> Drawn<DB> {
     let style = line_style(c, s);
     for run in runs(c) {
         match c.style.line {
             Line::Solid => {
                 for piece in hairpins_apart(cc, run) {
-                    cc.draw_series(std::iter::once(PathElement::new(piece, style)))
-                        .map_err(err)?;
+                    cc.draw_series(std::iter::once(PathElement::new(piece, style)))?;
                 }
             }
             Line::Dashed => {
@@ -582,8 +562,7 @@ fn draw_curve<DB: DrawingBackend>(
                     px(10.0, s).max(2) as u32,
                     px(7.0, s).max(2) as u32,
                     style,
-                ))
-                .map_err(err)?;
+                ))?;
             }
             Line::Dotted => {
                 let r = (f64::from(c.style.width) * s / 2.0).round().max(1.0) as u32;
@@ -593,8 +572,7 @@ fn draw_curve<DB: DrawingBackend>(
                     0u32,
                     px(6.0, s).max(2) as u32,
                     move |p| Circle::new(p, r, fill),
-                ))
-                .map_err(err)?;
+                ))?;
             }
         }
     }
@@ -671,7 +649,7 @@ fn draw_marker<DB: DrawingBackend>(
     (x, y): (i32, i32),
     c: &Curve,
     s: f64,
-) -> Result<(), PlotError> {
+) -> Drawn<DB> {
     let col = colour(c.style.colour);
     let r = px(6.0, s).max(3);
     let fill = col.filled();
@@ -708,7 +686,6 @@ fn draw_marker<DB: DrawingBackend>(
                 ))
             }),
     }
-    .map_err(err)
 }
 
 /// The legend: one row per curve in the right-hand column, a line sample in the curve's style
@@ -718,7 +695,7 @@ fn draw_legend<DB: DrawingBackend>(
     chart: &Chart,
     a: &PlotArea,
     s: f64,
-) -> Result<(), PlotError> {
+) -> Drawn<DB> {
     let x = a.x1 + px(20.0, s);
     let (width, height) = root.dim_in_pixel();
     // Rows closer together (and their text smaller) when there are more than the column holds.
@@ -733,16 +710,13 @@ fn draw_legend<DB: DrawingBackend>(
         let y = a.y0 + px(12.0, s) + i as i32 * row;
         let style = line_style(c, s);
         match c.style.line {
-            Line::Solid => root
-                .draw(&PathElement::new(vec![(x, y), (x + sample, y)], style))
-                .map_err(err)?,
+            Line::Solid => root.draw(&PathElement::new(vec![(x, y), (x + sample, y)], style))?,
             Line::Dashed => {
                 let (dash, gap) = (px(10.0, s), px(7.0, s));
                 let mut x0 = x;
                 while x0 < x + sample {
                     let x1 = (x0 + dash).min(x + sample);
-                    root.draw(&PathElement::new(vec![(x0, y), (x1, y)], style))
-                        .map_err(err)?;
+                    root.draw(&PathElement::new(vec![(x0, y), (x1, y)], style))?;
                     x0 = x1 + gap;
                 }
             }
@@ -750,8 +724,7 @@ fn draw_legend<DB: DrawingBackend>(
                 let r = (f64::from(c.style.width) * s / 2.0).round().max(1.0) as i32;
                 let mut x0 = x + r;
                 while x0 < x + sample {
-                    root.draw(&Circle::new((x0, y), r, colour(c.style.colour).filled()))
-                        .map_err(err)?;
+                    root.draw(&Circle::new((x0, y), r, colour(c.style.colour).filled()))?;
                     x0 += px(6.0, s).max(2);
                 }
             }
@@ -762,8 +735,7 @@ fn draw_legend<DB: DrawingBackend>(
                 &line,
                 &font(size_px, RGBColor(40, 40, 40)).pos(Pos::new(HPos::Left, VPos::Center)),
                 (x + sample + px(10.0, s), y + dy),
-            )
-            .map_err(err)?;
+            )?;
         }
     }
     Ok(())
