@@ -5,13 +5,13 @@
 
 use super::widgets::{
     draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, message_rows,
-    play_state, position_line, side_block, side_color, status_line,
+    play_state, position_line, rounded, side_block, side_color, status_line,
 };
 use super::{AbxIntro, AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Terminals at least this tall get the 5-row letters.
@@ -270,10 +270,7 @@ fn panel(frame: &mut Frame, area: Rect, lines: Vec<Line>, title: Line, border: C
     let w = area.width.saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
     let h = (rows as u16).saturating_add(2).min(area.height);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(border))
-        .title(title);
+    let block = rounded(Style::new().fg(border)).title(title);
     frame.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
         Rect { height: h, ..area },

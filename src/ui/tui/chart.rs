@@ -9,13 +9,13 @@
 //! by shape, not only by weight: A stays a braille line, B becomes a row of `•` dots, dense when
 //! it is live and sparse when not, and the title's legend uses the same two marks.
 
-use super::widgets::side_color;
+use super::widgets::{rounded, side_color};
 use super::{Live, SideView};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, BorderType, Chart, Dataset, GraphType};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 use ratatui::Frame;
 
 const F_LO: f64 = 20.0;
@@ -129,10 +129,7 @@ pub fn draw_response_in(
     }
 
     let title = response_title(sides, area.width, &side_live, &dotted);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::DarkGray))
-        .title(title);
+    let block = rounded(Style::new().fg(Color::DarkGray)).title(title);
     let inner = block.inner(area);
     let ylab = |v: f64| {
         let t = if v == 0.0 {

@@ -2,10 +2,11 @@
 //! matching window and gain, the output level, and the live path's health (latency measured,
 //! underruns, overruns, clock drift corrected). A pure function of [`LiveView`].
 
+use super::widgets::rounded;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// What the live screen shows, sampled once per frame by the command.
@@ -100,11 +101,7 @@ fn draw_title(frame: &mut Frame, area: Rect, v: &LiveView) {
         (true, false) => "loudness matching on, gliding <= 1 dB/s over the last 10 s".to_string(),
     };
     frame.render_widget(
-        Paragraph::new(Line::from(match_text)).block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .title(title),
-        ),
+        Paragraph::new(Line::from(match_text)).block(rounded(Style::new()).title(title)),
         area,
     );
 }
@@ -139,11 +136,9 @@ fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
         Line::from(v.descriptions[i].to_string()),
     ];
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-            Block::bordered()
-                .border_type(BorderType::Rounded)
-                .border_style(style),
-        ),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(rounded(style)),
         area,
     );
 }
@@ -189,7 +184,7 @@ fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
         ]),
     ];
     frame.render_widget(
-        Paragraph::new(status_lines).block(Block::bordered().border_type(BorderType::Rounded)),
+        Paragraph::new(status_lines).block(rounded(Style::new())),
         area,
     );
 }

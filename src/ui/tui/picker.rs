@@ -5,12 +5,12 @@
 //! as a popup over the play screen. Matching ignores case and punctuation, so `moondropssr`,
 //! `Moondrop SSR` and `iem:moondrop-ssr` all find `iem:moondrop-ssr`.
 
-use super::widgets::ellipsize;
+use super::widgets::{ellipsize, rounded};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// One profile the picker offers.
@@ -168,9 +168,7 @@ pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker, entries: &[Pi
     let h = area.height.saturating_sub(2).clamp(3, 24);
     let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
+    let block = rounded(Style::new().fg(Color::Yellow))
         .title(Line::from(" load a profile into the live side ").bold())
         .title_bottom(
             Line::from(" type to filter · ↑↓ · Enter loads · Esc closes ").right_aligned(),

@@ -4,13 +4,13 @@
 use super::chart::draw_response;
 use super::widgets::{
     draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, level_line,
-    message_rows, play_state, position_line, side_block, side_color, status_line,
+    message_rows, play_state, position_line, rounded, side_block, side_color, status_line,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Padding, Paragraph, Wrap};
+use ratatui::widgets::{Padding, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// Terminals at least this tall get the 5-row letters and taller side boxes.
@@ -212,9 +212,7 @@ fn draw_body(frame: &mut Frame, area: Rect, v: &PlayView) -> TextDrawn {
         None => String::from(" about "),
     };
     let more = Style::new().fg(Color::Yellow);
-    let mut block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::DarkGray))
+    let mut block = rounded(Style::new().fg(Color::DarkGray))
         .title(Line::from(title).style(Style::new().fg(Color::Yellow).bold()))
         .title_bottom(Line::from(part_keys(v.part)).right_aligned());
     if scroll > 0 {

@@ -26,10 +26,15 @@ pub fn side_block(on: bool, color: Color) -> Block<'static> {
             .border_type(BorderType::Thick)
             .border_style(Style::new().fg(color).add_modifier(Modifier::BOLD))
     } else {
-        Block::bordered()
-            .border_type(BorderType::Rounded)
-            .border_style(Style::new().fg(Color::DarkGray))
+        rounded(Style::new().fg(Color::DarkGray))
     }
+}
+
+/// A box with rounded corners, its border in `border`.
+pub fn rounded(border: Style) -> Block<'static> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(border)
 }
 
 /// Cuts `s` to at most `max` characters, marking the cut with '…'.
@@ -290,9 +295,7 @@ pub fn help_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>) 
     let h = (lines.len() as u16 + 2).min(area.height);
     let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
     frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(Color::Yellow))
+    let block = rounded(Style::new().fg(Color::Yellow))
         .title(Line::from(format!(" {title} ")).bold())
         .title_bottom(Line::from(" ? or Esc closes ").right_aligned());
     frame.render_widget(
