@@ -674,16 +674,10 @@ fn draw_marker<DB: DrawingBackend>(
             ],
             fill,
         )),
-        Marker::Cross => root
-            .draw(&PathElement::new(
-                vec![(x - r, y - r), (x + r, y + r)],
-                outline,
-            ))
-            .and_then(|_| {
-                root.draw(&PathElement::new(
-                    vec![(x - r, y + r), (x + r, y - r)],
-                    outline,
-                ))
+        Marker::Cross => [(y - r, y + r), (y + r, y - r)]
+            .into_iter()
+            .try_for_each(|(y0, y1)| {
+                root.draw(&PathElement::new(vec![(x - r, y0), (x + r, y1)], outline))
             }),
     }
 }

@@ -120,7 +120,8 @@ pub fn draw_response_in(
     for i in order {
         let color = side_color_of(&sides[i]);
         datasets.push(if dotted(&sides[i]) {
-            dotted_line(&dots[i], color)
+            // A row of `•`, one per point (see [`columns`]).
+            dataset(&dots[i], color, GraphType::Scatter, Marker::Dot)
         } else if Some(i) == live_idx {
             line(&thick, color)
         } else {
@@ -216,11 +217,6 @@ fn columns(pts: &[(f64, f64)], columns: usize, every: usize) -> Vec<(f64, f64)> 
         .filter(|&x| x >= first.0 && x <= last.0)
         .map(|x| (x, interpolate(pts, &mut seg, x)))
         .collect()
-}
-
-/// A row of `•`, one per point (see [`columns`]).
-fn dotted_line(data: &[(f64, f64)], color: Color) -> Dataset<'_> {
-    dataset(data, color, GraphType::Scatter, Marker::Dot)
 }
 
 /// A braille line through the points.
