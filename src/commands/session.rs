@@ -65,7 +65,7 @@ fn unusable_note(problems: &[String]) -> Option<String> {
 /// How long a transient message stays up.
 pub const MESSAGE_FOR: Duration = Duration::from_secs(4);
 
-/// The transient message line of the play, demo and live screens: the answer to a key replaces
+/// The transient message line of the play, demo, live and ABX screens: the answer to a key replaces
 /// what is up at once; what the player says on its own (underrun advice, a failed load, a device
 /// restart) waits until the message up has had its time, so the answer to a key is never
 /// replaced before it can be read.
@@ -454,8 +454,7 @@ impl<'a> Screen<'a> {
             Action::Select(Live::B) => player.ctl.set_live(Side::B),
             Action::Toggle => player.ctl.set_live(player.ctl.live().other()),
             Action::Seek(d) => {
-                let left_loop = player.seek_by(d);
-                if left_loop {
+                if player.seek_by(d) {
                     self.loop_mark = None;
                     self.panel.say("loop cleared: the seek went past its end");
                 }
@@ -466,8 +465,15 @@ impl<'a> Screen<'a> {
                 self.panel.say(text);
             }
             Action::ToggleMatch => self.toggle_match(player),
-            // X, the answers and start are ABX's; the rest was the panel's.
-            _ => {}
+            // X, the answers and start are ABX's; the rest is the panel's.
+            Action::Select(Live::X)
+            | Action::Answer(_)
+            | Action::Start
+            | Action::Quit
+            | Action::Back
+            | Action::Pick
+            | Action::Help
+            | Action::Choose(_) => {}
         }
         None
     }
