@@ -4,8 +4,14 @@
 //! `Preamp: -6.3 dB` (several preamps add up, as in Equalizer APO since 0.8);
 //! `Filter N: ON TYPE Fc F Hz Gain G dB Q Q` where the number N is optional and not interpreted,
 //! and `BW Oct N` may replace `Q` on peaking filters (kept in octaves: Equalizer APO computes its
-//! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` filters are skipped, `#` starts a
-//! comment, blank lines, CRLF line ends and a UTF-8 BOM are fine. Names and units are matched
+//! coefficients at the rate in use with the cookbook's digital form, see `FilterSpec::bw_oct`). `OFF` and `None` filters are skipped, `#` starts a
+//! comment (at the start of a line or after a filter's values), blank lines, CRLF line ends and a
+//! UTF-8 BOM are fine. Lines Equalizer APO skips are skipped too: a line without a colon, a command
+//! it does not know (Room EQ Wizard's `Filter Settings file` export, with its `Dated:` and `Notes:`
+//! headers, reads as it plays there), and REW's `T60 target … ms` after a `Modal` filter; REW's
+//! `LS Q`/`HP Q` types are `LS`/`HP` with the line's Q, as Equalizer APO reads them. A line that
+//! reads as a command but would be skipped there (`Preamp -3 dB` without its colon, `Preamp 2:`,
+//! `Fliter 1: ON …`) is refused. Names and units are matched
 //! case-sensitively and `Hz`/`dB` are required after `Fc`/`Gain`, as Equalizer APO's patterns do
 //! (see [`exact_case`]): a line it would ignore is refused, never applied.
 //!
@@ -21,8 +27,8 @@
 //! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
 //! `Channel: all` select the channels the following `Preamp` and `Filter` lines apply to, as in
 //! Equalizer APO; the speaker names of surround layouts (`C`, `SUB`, `RL`…) depend on the device
-//! and are refused by name. Any other command (`Include`, `GraphicEQ`, `Device`…) would change the
-//! sound in a way iemsim cannot reproduce, so it is refused too, never ignored.
+//! and are refused by name. Equalizer APO's other commands (`Include`, `GraphicEQ`, `Device`…)
+//! would change the sound in a way iemsim cannot reproduce, so they are refused too, never ignored.
 
 use super::{
     check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection, DEFAULT_Q,
@@ -56,35 +62,27 @@ pub fn parse_with_lines(
         }
         let err = |field: &str, message: String| ProfileFileError::field(source, n, field, message);
         let Some((command, params)) = line.split_once(':') else {
-            return Err(err(
-                "line",
-                format!(
-                    "'{}' is not an Equalizer APO command (`Name: parameters`)",
-                    clip(line)
-                ),
-            ));
+            // Equalizer APO skips a line without a colon (Room EQ Wizard's `Filter Settings
+            // file` and `Room EQ V5.20` headers); one that reads as a command lost its colon.
+            if lost_its_colon(line) {
+                return Err(err(
+                    "line",
+                    format!(
+                        "'{}' needs a colon after its command (`Preamp:`, `Channel:`, `Filter \
+                         1:`): Equalizer APO ignores a line without one",
+                        clip(line)
+                    ),
+                ));
+            }
+            continue;
         };
         let command = command.trim();
         let params = params.trim();
-        let word = command.split_whitespace().next().unwrap_or("");
-        // `Filter1:` is a filter too: Equalizer APO only asks that the command start with it.
-        let word = match word.get(..6) {
-            Some(head)
-                if head.eq_ignore_ascii_case("Filter")
-                    && word[6..].bytes().all(|c| c.is_ascii_digit()) =>
-            {
-                head
-            }
-            _ => word,
+        let Some(known) = command_of(command, params, &err)? else {
+            continue;
         };
-        let known = ["Preamp", "Filter", "Channel"]
-            .into_iter()
-            .find(|k| k.eq_ignore_ascii_case(word));
-        if let Some(k) = known {
-            exact_case(word, k, &err)?;
-        }
-        commands += usize::from(matches!(known, Some("Preamp" | "Filter")));
-        match known.unwrap_or_default() {
+        commands += usize::from(matches!(known, "Preamp" | "Filter"));
+        match known {
             "Preamp" => {
                 let db = parse_db(params).ok_or_else(|| {
                     err(
@@ -100,16 +98,7 @@ pub fn parse_with_lines(
                     b.filter(&sel, spec, n)?;
                 }
             }
-            "Channel" => sel = parse_channels(params, source, n, &err)?,
-            _ => {
-                return Err(err(
-                    "command",
-                    format!(
-                        "'{}' is not supported (iemsim reads Preamp, Filter and Channel)",
-                        clip(command)
-                    ),
-                ))
-            }
+            _ => sel = parse_channels(params, source, n, &err)?,
         }
     }
     // Nothing to apply is more likely a failed download or save than a wish for no change.
@@ -122,6 +111,98 @@ pub fn parse_with_lines(
         });
     }
     Ok(b.finish(None))
+}
+
+/// Which of iemsim's commands a `command: params` line is (`None`: a line Equalizer APO skips),
+/// refusing what Equalizer APO would read differently or iemsim cannot reproduce.
+fn command_of(
+    command: &str,
+    params: &str,
+    err: &dyn Fn(&str, String) -> ProfileFileError,
+) -> Result<Option<&'static str>, ProfileFileError> {
+    let word = command.split_whitespace().next().unwrap_or("");
+    // `Filter1:` is a filter too: Equalizer APO only asks that the command start with it.
+    let word = match word.get(..6) {
+        Some(head)
+            if head.eq_ignore_ascii_case("Filter")
+                && word[6..].bytes().all(|c| c.is_ascii_digit()) =>
+        {
+            head
+        }
+        _ => word,
+    };
+    let known = ["Preamp", "Filter", "Channel"]
+        .into_iter()
+        .find(|k| k.eq_ignore_ascii_case(word));
+    if let Some(k) = known {
+        exact_case(word, k, err)?;
+        // `Preamp` and `Channel` are whole commands to Equalizer APO (`Filter` a prefix).
+        if k != "Filter" && command != k {
+            return Err(err(
+                k,
+                format!(
+                    "'{}' is not `{k}`: Equalizer APO reads only `{k}:` itself and would \
+                     ignore this line",
+                    clip(command)
+                ),
+            ));
+        }
+    } else if OTHER_COMMANDS.iter().any(|c| c.eq_ignore_ascii_case(word)) {
+        return Err(err(
+            "command",
+            format!(
+                "'{}' is not supported (iemsim reads Preamp, Filter and Channel)",
+                clip(command)
+            ),
+        ));
+    } else if params.split_whitespace().next().is_some_and(switched) {
+        return Err(err(
+            "command",
+            format!(
+                "'{}' is not an Equalizer APO command, so it would ignore this filter \
+                 (write `Filter:` or `Filter 1:`)",
+                clip(command)
+            ),
+        ));
+    } else {
+        // A command Equalizer APO does not know changes nothing there (Room EQ Wizard's
+        // `Dated:`, `Notes:` and `Equaliser:` lines).
+        return Ok(None);
+    }
+    Ok(known)
+}
+
+/// Equalizer APO's commands besides `Preamp`, `Filter` and `Channel` (its filter factories): each
+/// changes the sound in a way iemsim cannot reproduce, so a file using one is refused.
+const OTHER_COMMANDS: [&str; 14] = [
+    "Copy",
+    "Delay",
+    "Convolution",
+    "GraphicEQ",
+    "Include",
+    "Device",
+    "Stage",
+    "If",
+    "ElseIf",
+    "Else",
+    "EndIf",
+    "Eval",
+    "VSTPlugin",
+    "LoudnessCorrection",
+];
+
+/// Whether a line without a colon, which Equalizer APO skips, was meant as a command: `Preamp -3
+/// dB`, `Channel L`, `Filter 1 ON PK …` (not Room EQ Wizard's `Filter Settings file` header).
+fn lost_its_colon(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("").to_ascii_lowercase();
+    ["preamp", "channel"].contains(&first.as_str())
+        || (first.starts_with("filter") && words.any(switched))
+}
+
+/// `ON` or `OFF`, in any case: what a filter's parameters start with.
+fn switched(word: &str) -> bool {
+    word.eq_ignore_ascii_case("ON") || word.eq_ignore_ascii_case("OFF")
 }
 
 /// `all`, or channels by Equalizer APO's names for a stereo pair (`L`, `R`) or 1-based numbers.
@@ -243,8 +324,22 @@ fn parse_filter(
     let Some(type_token) = tokens.get(1) else {
         return Err(err("type", "the filter type is missing".into()));
     };
+    // Room EQ Wizard's empty slot: Equalizer APO adds no filter for it.
+    if type_token.eq_ignore_ascii_case("None") {
+        return Ok(None);
+    }
     let (kind, q_optional) = filter_kind(type_token, err)?;
-    let mut rest = &tokens[2..];
+    // What Equalizer APO does not read: a `# comment`, Room EQ Wizard's `T60 target 300 ms`
+    // after a `Modal` filter.
+    let end = (tokens.iter())
+        .position(|t| t.starts_with('#') || *t == "T60")
+        .unwrap_or(tokens.len());
+    let mut rest = &tokens[2..end.max(2)];
+    // Room EQ Wizard's `LS Q`, `HS Q`, `LP Q`, `HP Q` (filters with a Q): Equalizer APO's type
+    // is the letters before the space, and it finds the `Q` with a number later in the line.
+    if rest.len() > 1 && rest[0] == "Q" && parse_num(rest[1]).is_none() {
+        rest = &rest[1..];
+    }
     // `LS 6dB`, `HSC 12 dB`: a shelf's slope in dB (per octave), S = slope / 12.
     let slope = match rest.first().map(|t| slope_db(t, rest.get(1), err)) {
         Some(slope) => slope?,

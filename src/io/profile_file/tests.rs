@@ -297,6 +297,72 @@ fn eqapo_refusals_name_line_and_field() {
     assert!(e.contains("'Include' is not supported"), "{e}");
 }
 
+/// A Room EQ Wizard `Filter Settings file` export, as Equalizer APO plays it (FilterEngine.cpp skips
+/// lines without a colon and commands no factory knows; BiQuadFilterFactory.cpp adds nothing for
+/// `None`, reads the type as the letters after `ON`, and finds `Fc`, `Gain` and `Q` anywhere after
+/// it). iemsim refused the whole file at its first line. Each REW spelling must read as the plain
+/// Equalizer APO line it stands for.
+#[test]
+fn eqapo_reads_room_eq_wizard_exports_as_equalizer_apo_plays_them() {
+    let rew = "Filter Settings file\n\nRoom EQ V5.20\nDated: Nov 8, 2021 10:38:00 AM\n\nNotes:\n\n\
+               Equaliser: Generic\nSep 29 23:34:13 2021\n\
+               Filter  1: ON  PK       Fc   46.50 Hz  Gain  -9.40 dB  Q  4.470\n\
+               Filter  2: ON  None\n\
+               Filter  3: ON  LS Q     Fc  500.00 Hz  Gain    3.0 dB Q   0.71\n\
+               Filter  4: ON  HP Q     Fc   20.00 Hz  Q   0.50\n\
+               Filter  5: ON  Modal    Fc   25.00 Hz  Gain  -7.00 dB  Q 16.139  T60 target   300 ms\n\
+               Filter  6: ON  PK  Fc 46.5 Hz  Gain -9.4 dB  Q 4.47 # room mode\n";
+    let plain = "Filter: ON PK Fc 46.5 Hz Gain -9.4 dB Q 4.47\n\
+                 Filter: ON LS Fc 500 Hz Gain 3 dB Q 0.71\n\
+                 Filter: ON HP Fc 20 Hz Q 0.5\n\
+                 Filter: ON Modal Fc 25 Hz Gain -7 dB Q 16.139\n\
+                 Filter: ON PK Fc 46.5 Hz Gain -9.4 dB Q 4.47\n";
+    let got = Format::EqApo.parse(rew, "x.txt").expect("REW export");
+    let want = Format::EqApo.parse(plain, "x.txt").expect("plain");
+    assert_eq!(got.filters, want.filters);
+    assert_eq!(got.filters.len(), 5);
+    // The REW shelf is Equalizer APO's `LS` with a Q: a corner frequency, moved up from 500 Hz.
+    assert!(got.filters[1].fc_hz > 520.0, "{:?}", got.filters[1]);
+    assert_eq!(got.filters[2].q, 0.5);
+}
+
+/// Lines Equalizer APO would skip though they read as a command are refused, not skipped: it
+/// reads `Preamp` and `Channel` only as whole commands, and nothing without a colon.
+#[test]
+fn eqapo_refuses_commands_equalizer_apo_would_skip() {
+    let pk = "Filter: ON PK Fc 100 Hz Gain 1 dB Q 1";
+    for (line, want) in [
+        (
+            "Preamp 2: -6 dB",
+            "x.txt:1: Preamp: 'Preamp 2' is not `Preamp`",
+        ),
+        (
+            "Channel x: L",
+            "x.txt:1: Channel: 'Channel x' is not `Channel`",
+        ),
+        (
+            "Preamp -3 dB",
+            "x.txt:1: line: 'Preamp -3 dB' needs a colon",
+        ),
+        ("Channel L", "x.txt:1: line: 'Channel L' needs a colon"),
+        (
+            "Filter 1 ON PK Fc 1 Hz",
+            "x.txt:1: line: 'Filter 1 ON PK Fc 1 Hz' needs a colon",
+        ),
+        (
+            "Fliter 1: ON PK Fc 100 Hz",
+            "'Fliter 1' is not an Equalizer APO command",
+        ),
+        ("GraphicEQ: 20 -3; 100 0", "'GraphicEQ' is not supported"),
+    ] {
+        let e = err_text(Format::EqApo.parse(&format!("{line}\n{pk}\n"), "x.txt"));
+        assert!(e.starts_with(want) || e.contains(want), "{line}: {e}");
+    }
+    // Nothing but skipped lines is still an empty file.
+    let e = err_text(Format::EqApo.parse("Filter Settings file\nNotes: none\n", "x.txt"));
+    assert!(e.starts_with("x.txt: has no Preamp or Filter line"), "{e}");
+}
+
 /// Equalizer APO matches `Preamp`, `Channel`, `Filter`, `ON`, the types, `Fc`/`Hz`, `Gain`/`dB`,
 /// `Q` and `BW Oct` case-sensitively and drops a filter without its `Hz` or `dB`
 /// (BiQuadFilterFactory.cpp's patterns), so each line below changes nothing there. iemsim applied
@@ -935,9 +1001,14 @@ fn oversized_profiles_are_refused_with_a_clear_message() {
         Format::EqApo.parse(&ok, "ok.txt").unwrap().filters.len(),
         MAX_FILTERS
     );
-    // One filter on two channels counts twice.
-    let both: String = format!("Channel: L R\n{}", &many[many.len() / 2..]);
-    assert!(Format::EqApo.parse(&both, "b.txt").is_err());
+    // One filter on two channels counts twice (whole lines: half a line was refused on its own).
+    let half = |n: usize| -> String {
+        let lines: String = many.lines().take(n).map(|l| format!("{l}\n")).collect();
+        format!("Channel: L R\n{lines}")
+    };
+    let e = err_text(Format::EqApo.parse(&half(MAX_FILTERS / 2 + 1), "b.txt"));
+    assert!(e.contains(": filters") && e.contains("1000"), "{e}");
+    assert!(Format::EqApo.parse(&half(MAX_FILTERS / 2), "b.txt").is_ok());
     let deep = format!("filters: {}{}\n", "[".repeat(40), "]".repeat(40));
     let e = err_text(Format::CamillaDsp.parse(&deep, "d.yml"));
     assert!(
