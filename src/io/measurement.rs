@@ -234,10 +234,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let first = first_row(rows, path)?;
     let sep = sep_line.unwrap_or_else(|| separator(first));
     // Quoted names (`"frequency","raw"`) are names as much as quoted values are values.
-    let header: Vec<&str> = split(first, sep)
-        .into_iter()
-        .map(|c| c.trim_matches('"'))
-        .collect();
+    let header: Vec<String> = names(first, sep);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let has_header = header.first().is_some_and(|c| number(c, sep).is_none());
     let (freq_col, level_col) = if has_header {
         columns(&header).map_err(|problem| line_err(rows[0].0, problem))?
@@ -255,13 +253,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         // More values than the header names (a trailing empty field is no value): decimal commas.
         let values = cols.iter().filter(|c| !c.is_empty()).count();
         if has_header && sep == ',' && values > header.len() {
+            // Decimal commas split a value in two; values that all have their point do not.
+            let why = if cols.iter().all(|c| c.is_empty() || c.contains('.')) {
+                "name every column in the header"
+            } else {
+                "decimal commas? With those, separate the columns with `;` or tabs"
+            };
             return Err(line_err(
                 line,
-                format!(
-                    "{values} columns under a header of {}: decimal commas? With those, separate \
-                     the columns with `;` or tabs",
-                    header.len()
-                ),
+                format!("{values} columns under a header of {}: {why}", header.len()),
             ));
         }
         if cols.len() <= freq_col.max(level_col) {
@@ -467,6 +467,22 @@ fn decimal_commas_without_header(rows: &[(usize, &str)]) -> Result<(), (usize, S
     ))
 }
 
+/// A header's column names, unquoted. Separated by spaces, a unit in brackets belongs to the name
+/// before it: `Frequency (Hz) SPL (dB)` names two columns, not four.
+fn names(header: &str, sep: char) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for c in split(header, sep).into_iter().map(|c| c.trim_matches('"')) {
+        match names.last_mut() {
+            Some(name) if sep == ' ' && c.starts_with(['(', '[']) => {
+                name.push(' ');
+                name.push_str(c);
+            }
+            _ => names.push(c.to_string()),
+        }
+    }
+    names
+}
+
 fn split(line: &str, sep: char) -> Vec<&str> {
     if sep == ' ' {
         line.split_whitespace().collect()
@@ -540,6 +556,17 @@ mod tests {
         assert_eq!(p(&rew).unwrap(), m);
         let named = format!("Hz,magnitude\n{}", rows(12, |f, v| format!("{f},{v}")));
         assert_eq!(p(&named).unwrap(), m);
+        // Units in brackets after spaced names were names of their own: `(dB)` a second level
+        // column, refused as ambiguous.
+        for header in ["Frequency (Hz) SPL (dB)", "Frequency [Hz]  Magnitude [dB]"] {
+            let spaced = format!("{header}\n{}", rows(12, |f, v| format!("{f} {v}")));
+            assert_eq!(p(&spaced).unwrap(), m, "{header}");
+        }
+        let phase = format!(
+            "Freq (Hz) SPL (dB) Phase (deg)\n{}",
+            rows(12, |f, v| format!("{f} {v} 10.5"))
+        );
+        assert_eq!(p(&phase).unwrap(), m);
     }
 
     #[test]
@@ -562,6 +589,17 @@ mod tests {
         let e = p(&far).unwrap_err().to_string();
         assert!(
             e.contains("line 14: frequency 1e308 Hz is not audio"),
+            "{e}"
+        );
+        // A value more than the header names, all with decimal points, is a column without a
+        // name, not decimal commas.
+        let extra = format!(
+            "frequency,raw\n{}",
+            rows(12, |f, v| format!("{f:.2},{v:.2},-10.50"))
+        );
+        let e = p(&extra).unwrap_err().to_string();
+        assert!(
+            e.contains("line 2: 3 columns under a header of 2: name every column"),
             "{e}"
         );
         // A trailing comma is no extra column.
