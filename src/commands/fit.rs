@@ -286,8 +286,21 @@ fn like(spec: &str, target: &Measurement, grid: &[f64]) -> Result<Like> {
             deviation: d,
         });
     }
+    // One EQ is fitted: a profile with channels of its own gives the mean of theirs, said so.
+    let mut source = format!("the response of profile '{}' (--like)", profile.name);
+    if profile.is_per_channel() {
+        let what = format!(
+            "the mean of its {} channels' responses, one EQ for every channel",
+            profile.distinct_channels().len()
+        );
+        eprintln!(
+            "iemsim: note: {} has filters of its own per channel: fitted to {what}",
+            profile.name
+        );
+        source = format!("{source}, {what}");
+    }
     Ok(Like {
-        source: format!("the response of profile '{}' (--like)", profile.name),
+        source,
         deviation: profile.response_db(grid, 48_000.0),
         name: profile.name,
     })

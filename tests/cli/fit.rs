@@ -570,6 +570,23 @@ fn fitted_profiles_are_named_and_like_takes_profile_names() {
     // Any other profile: its response is B's deviation.
     let like_ba = json(&["fit", chu, "--like", "ba", "--json"]);
     assert_eq!(like_ba["name"], "Moondrop Chu \u{2192} ba");
+    // One with left and right of its own is fitted to their mean, said on stderr (it was
+    // averaged without a word) and in the profile's source.
+    let lr = dir.path().join("lr.txt");
+    std::fs::write(
+        &lr,
+        "Channel: L\nFilter: ON PK Fc 3000 Hz Gain -2 dB Q 1\n\
+         Channel: R\nFilter: ON PK Fc 3100 Hz Gain -1.5 dB Q 1\n",
+    )
+    .unwrap();
+    let o = iemsim(&["fit", chu, "--like", lr.to_str().unwrap(), "--json"]);
+    let note = "iemsim: note: lr has filters of its own per channel: fitted to the mean of its 2 \
+                channels' responses";
+    assert!(
+        o.status.success() && cli::stderr(&o).contains(note),
+        "{}",
+        cli::stderr(&o)
+    );
     let inv = json(&[
         "fit",
         chu,
