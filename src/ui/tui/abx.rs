@@ -4,7 +4,7 @@
 //! Per-trial correctness is shown only after the last trial.
 
 use super::widgets::{
-    draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, message_rows,
+    draw_big_letter, draw_header, draw_message, help_popup, help_rows, hints_line, message_rows,
     play_state, position_line, rounded, side_block, side_color, status_line,
 };
 use super::{AbxIntro, AbxView, Live};
@@ -35,7 +35,10 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
         ])
         .areas(area);
 
-    draw_header(frame, header, v);
+    // " iemsim abx " is 12 columns; the file gets the row less 16 of them.
+    let title = vec![Span::styled(" iemsim abx ", Style::new().bold())];
+    let badge = play_state(v.paused, v.device_lost);
+    draw_header(frame, header, title, 4, v.file, badge);
     frame.render_widget(
         Line::from(vec![
             Span::styled(" A", Style::new().fg(side_color(Live::A)).bold()),
@@ -70,25 +73,6 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
     if v.show_help {
         help_popup(frame, area, "ABX keys", help_lines());
     }
-}
-
-fn draw_header(frame: &mut Frame, area: Rect, v: &AbxView) {
-    let badge = play_state(v.paused, v.device_lost);
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(badge.width() as u16)])
-            .areas(area);
-    let room = (left.width as usize).saturating_sub(16);
-    frame.render_widget(
-        Line::from(vec![
-            Span::styled(" iemsim abx ", Style::new().bold()),
-            Span::styled(
-                format!("· {}", ellipsize(v.file, room)),
-                Style::new().fg(Color::Gray),
-            ),
-        ]),
-        left,
-    );
-    frame.render_widget(Line::from(badge), right);
 }
 
 /// "trial 3/16  ■■□□…": progress only; the squares say which trials are done, never how they went.

@@ -3,8 +3,9 @@
 
 use super::chart::draw_response;
 use super::widgets::{
-    draw_big_letter, draw_message, ellipsize, help_popup, help_rows, hints_line, level_line,
-    message_rows, play_state, position_line, rounded, side_block, side_color, status_line,
+    draw_big_letter, draw_header, draw_message, ellipsize, help_popup, help_rows, hints_line,
+    level_line, message_rows, play_state, position_line, rounded, side_block, side_color,
+    status_line,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -37,7 +38,22 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
     ])
     .areas(area);
 
-    draw_header(frame, header, v);
+    let mut title = vec![Span::styled(
+        if is_demo(v) {
+            " iemsim demo "
+        } else {
+            " iemsim play "
+        },
+        Style::new().bold(),
+    )];
+    if let Some((i, n, part)) = v.part {
+        title.push(Span::styled(
+            format!("· part {}/{n}: {part} ", i + 1),
+            Style::new().fg(Color::Yellow).bold(),
+        ));
+    }
+    let badge = play_state(v.paused, v.device_lost);
+    draw_header(frame, header, title, 3, v.file, badge);
     draw_sides(frame, sides, v, tall);
     frame.render_widget(
         position_line(
@@ -76,35 +92,6 @@ pub fn draw_play(frame: &mut Frame, v: &PlayView) -> u16 {
 
 fn is_demo(v: &PlayView) -> bool {
     v.text.is_some() || v.part.is_some()
-}
-
-fn draw_header(frame: &mut Frame, area: Rect, v: &PlayView) {
-    let badge = play_state(v.paused, v.device_lost);
-    let badge_w = badge.width() as u16;
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(badge_w)]).areas(area);
-    let mut spans = vec![Span::styled(
-        if is_demo(v) {
-            " iemsim demo "
-        } else {
-            " iemsim play "
-        },
-        Style::new().bold(),
-    )];
-    if let Some((i, n, title)) = v.part {
-        spans.push(Span::styled(
-            format!("· part {}/{n}: {title} ", i + 1),
-            Style::new().fg(Color::Yellow).bold(),
-        ));
-    }
-    let used: usize = spans.iter().map(Span::width).sum();
-    let room = (left.width as usize).saturating_sub(used + 3);
-    spans.push(Span::styled(
-        format!("· {}", ellipsize(v.file, room)),
-        Style::new().fg(Color::Gray),
-    ));
-    frame.render_widget(Line::from(spans), left);
-    frame.render_widget(Line::from(badge), right);
 }
 
 fn draw_sides(frame: &mut Frame, area: Rect, v: &PlayView, tall: bool) {

@@ -2,7 +2,7 @@
 //! meter, status and key-hint lines, and the help popup.
 
 use super::{Live, StatusView};
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
@@ -326,6 +326,29 @@ pub fn help_rows(rows: &[(&str, &str)]) -> Vec<Line<'static>> {
             ])
         })
         .collect()
+}
+
+/// The header row: `title` (spans), then "· file" in gray, cut to the room left `slack` columns
+/// short of the row, and the [`play_state`] badge at the right.
+pub fn draw_header(
+    frame: &mut Frame,
+    area: Rect,
+    mut title: Vec<Span<'static>>,
+    slack: usize,
+    file: &str,
+    badge: Span<'static>,
+) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(badge.width() as u16)])
+            .areas(area);
+    let used: usize = title.iter().map(Span::width).sum();
+    let room = (left.width as usize).saturating_sub(used + slack);
+    title.push(Span::styled(
+        format!("· {}", ellipsize(file, room)),
+        Style::new().fg(Color::Gray),
+    ));
+    frame.render_widget(Line::from(title), left);
+    frame.render_widget(Line::from(badge), right);
 }
 
 /// The "NO DEVICE" / "PAUSED" / "playing" badge: while a lost device is being opened again the
