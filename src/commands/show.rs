@@ -5,7 +5,7 @@ use super::charts;
 use crate::cli::ShowArgs;
 use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
-use crate::dsp::Preamp;
+use crate::dsp::{ChannelStages, Preamp, Stages};
 use crate::error::{Error, Result};
 use crate::ui::fmt;
 use serde::Serialize;
@@ -48,49 +48,32 @@ struct ChannelReport {
     extrema: Vec<response::Extremum>,
 }
 
-/// One cascade to describe: every channel's, or one channel's with its own gain.
-struct View {
-    label: Option<String>,
-    coeffs: Vec<crate::dsp::Coefficients>,
-    gain_db: f64,
+/// The cascades to describe: every channel's (gain 0), or each channel's with its own gain.
+fn views(p: &crate::dsp::Profile, fs: f64) -> Vec<ChannelStages> {
+    match p.stages(fs, p.distinct_channels().len()) {
+        Stages::Shared(coeffs) => vec![ChannelStages {
+            coeffs,
+            gain_db: 0.0,
+        }],
+        Stages::PerChannel(per) => per,
+    }
 }
 
-impl View {
-    fn of(p: &crate::dsp::Profile, fs: f64) -> Vec<Self> {
-        if !p.is_per_channel() {
-            return vec![Self {
-                label: None,
-                coeffs: p.coefficients(fs).0,
-                gain_db: 0.0,
-            }];
-        }
-        p.distinct_channels()
-            .map(|c| {
-                let (coeffs, gain_db) = p.channel_coefficients(c, fs);
-                Self {
-                    label: Some(crate::dsp::profile::channel_label(c)),
-                    coeffs,
-                    gain_db,
-                }
-            })
-            .collect()
-    }
+/// A cascade's response at `freqs` (its gain added).
+fn db_at(v: &ChannelStages, freqs: &[f64], fs: f64) -> Vec<f64> {
+    response::cascade_db_at(&v.coeffs, freqs, fs)
+        .into_iter()
+        .map(|db| db + v.gain_db)
+        .collect()
+}
 
-    fn db_at(&self, freqs: &[f64], fs: f64) -> Vec<f64> {
-        response::cascade_db_at(&self.coeffs, freqs, fs)
-            .into_iter()
-            .map(|v| v + self.gain_db)
-            .collect()
+/// The peaks and dips (the channel's gain added).
+fn extrema(v: &ChannelStages, fs: f64) -> Vec<response::Extremum> {
+    let mut e = response::extrema(&v.coeffs, fs, EXTREMUM_MIN_DB);
+    for x in &mut e {
+        x.db += v.gain_db;
     }
-
-    /// The peaks and dips (the channel's gain added).
-    fn extrema(&self, fs: f64) -> Vec<response::Extremum> {
-        let mut e = response::extrema(&self.coeffs, fs, EXTREMUM_MIN_DB);
-        for x in &mut e {
-            x.db += self.gain_db;
-        }
-        e
-    }
+    e
 }
 
 /// Peaks and dips smaller than this are not listed (shelf ripples, numerical flatness).
@@ -231,7 +214,7 @@ fn show_one(
         .copied()
         .filter(|&f| f < fs / 2.0)
         .collect();
-    let views = View::of(p, fs);
+    let views = views(p, fs);
     let (max_boost_hz, max_boost) = p.max_boost(fs);
     let max_boost_hz = Some(max_boost_hz).filter(|_| max_boost > 0.0);
     // The one function `export --preamp auto` and `profiles --json` use too.
@@ -240,7 +223,7 @@ fn show_one(
         // A per-channel profile reports each channel's extrema; a shared one, its own.
         let (extrema, channel_responses) = match p.is_per_channel() {
             true => (Vec::new(), channel_reports(&views, &freqs, fs)),
-            false => (views[0].extrema(fs), Vec::new()),
+            false => (extrema(&views[0], fs), Vec::new()),
         };
         let report = ShowReport {
             profile: p,
@@ -275,8 +258,8 @@ fn show_one(
     }
     outln!()?;
     print_filters(p, &dropped)?;
-    for v in &views {
-        print_response(args, v, &freqs, fs)?;
+    for (c, v) in views.iter().enumerate() {
+        print_response(args, p.is_per_channel().then_some(c), v, &freqs, fs)?;
     }
     outln!()?;
     outln!(
@@ -308,7 +291,7 @@ fn points(freqs: &[f64], db: &[f64]) -> Vec<ResponsePoint> {
 }
 
 /// Each channel's response for the JSON report of a per-channel profile.
-fn channel_reports(views: &[View], freqs: &[f64], fs: f64) -> Vec<ChannelReport> {
+fn channel_reports(views: &[ChannelStages], freqs: &[f64], fs: f64) -> Vec<ChannelReport> {
     views
         .iter()
         .enumerate()
@@ -316,8 +299,8 @@ fn channel_reports(views: &[View], freqs: &[f64], fs: f64) -> Vec<ChannelReport>
             channel: c + 1,
             gain_db: v.gain_db,
             max_boost_db: (response::max_boost_db(&v.coeffs, fs) + v.gain_db).max(0.0),
-            response: points(freqs, &v.db_at(freqs, fs)),
-            extrema: v.extrema(fs),
+            response: points(freqs, &db_at(v, freqs, fs)),
+            extrema: extrema(v, fs),
         })
         .collect()
 }
@@ -360,12 +343,19 @@ fn print_filters(p: &crate::dsp::Profile, dropped: &[usize]) -> Result<()> {
 }
 
 /// One cascade's response: the 1/3-octave table with its bars, then the exact peaks and dips.
-fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<()> {
+fn print_response(
+    args: &ShowArgs,
+    channel: Option<usize>,
+    v: &ChannelStages,
+    freqs: &[f64],
+    fs: f64,
+) -> Result<()> {
     outln!()?;
-    match &v.label {
+    match channel {
         None => outln!("Response at {} Hz (1/3-octave centres):", args.rate)?,
-        Some(l) => outln!(
-            "Channel {l}: response at {} Hz (1/3-octave centres){}:",
+        Some(c) => outln!(
+            "Channel {}: response at {} Hz (1/3-octave centres){}:",
+            crate::dsp::profile::channel_label(c),
             args.rate,
             if v.gain_db != 0.0 {
                 format!(", its own gain {} dB included", fmt::db(v.gain_db))
@@ -374,7 +364,7 @@ fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<(
             }
         )?,
     }
-    for (f, d) in freqs.iter().zip(&v.db_at(freqs, fs)) {
+    for (f, d) in freqs.iter().zip(&db_at(v, freqs, fs)) {
         // The centres' own names (1.25k, 3.15k, 12.5k): `{:.1}` made 1250 "1.2k".
         let label = if *f >= 1000.0 {
             let k = format!("{:.2}", f / 1000.0);
@@ -385,7 +375,7 @@ fn print_response(args: &ShowArgs, v: &View, freqs: &[f64], fs: f64) -> Result<(
         outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
     }
     outln!()?;
-    let extrema = v.extrema(fs);
+    let extrema = extrema(v, fs);
     if extrema.is_empty() {
         outln!("Peaks and dips: none (the response is monotonic or flat).")?;
         return Ok(());
