@@ -413,17 +413,9 @@ impl Engine {
     /// After a gap, the audio comes back faded in (over the first of the `got_frames` read).
     #[inline]
     fn fade_in_after_gap(&mut self, got_frames: usize) {
-        if self.fade_in_left == 0 || got_frames == 0 {
-            return;
-        }
         let ch = self.channels;
-        let f = self.underrun_fade;
-        let m = self.fade_in_left.min(got_frames);
-        for (i, frame) in self.xin[..m * ch].chunks_exact_mut(ch).enumerate() {
-            let g = raised_cosine(f - self.fade_in_left + i, f);
-            frame.iter_mut().for_each(|v| *v *= g);
-        }
-        self.fade_in_left -= m;
+        let xin = &mut self.xin[..got_frames * ch];
+        self.fade_in_left = fade_in(xin, ch, self.underrun_fade, self.fade_in_left);
     }
 
     /// Fewer than the chunk's samples came (`got`) while playing: the end of the file (finished
@@ -443,13 +435,8 @@ impl Engine {
         let got_frames = got / ch;
         let f = self.underrun_fade;
         let m = f.min(got_frames);
-        for (i, frame) in self.xin[(got_frames - m) * ch..got]
-            .chunks_exact_mut(ch)
-            .enumerate()
-        {
-            let g = raised_cosine(m - 1 - i, f);
-            frame.iter_mut().for_each(|v| *v *= g);
-        }
+        let tail = &mut self.xin[(got_frames - m) * ch..got];
+        scale_frames(tail, ch, |i| raised_cosine(m - 1 - i, f));
         self.fade_in_left = f;
     }
 
@@ -706,8 +693,26 @@ impl Engine {
 }
 
 /// Raised-cosine weight of frame `k` of an `n`-frame fade-in (0 at k = 0, near 1 at k = n - 1).
-fn raised_cosine(k: usize, n: usize) -> f64 {
+pub(super) fn raised_cosine(k: usize, n: usize) -> f64 {
     0.5 - 0.5 * (std::f64::consts::PI * k as f64 / n as f64).cos()
+}
+
+/// Goes on with an `n`-frame raised-cosine fade-in that has `left` frames to go, over the start of
+/// `buf` (interleaved, `ch` channels) as far as it reaches; returns the frames left after it.
+#[inline]
+pub(super) fn fade_in(buf: &mut [f64], ch: usize, n: usize, left: usize) -> usize {
+    let m = left.min(buf.len() / ch);
+    scale_frames(&mut buf[..m * ch], ch, |i| raised_cosine(n - left + i, n));
+    left - m
+}
+
+/// Multiplies every sample of frame `i` of `buf` (interleaved, `ch` channels) by `gain(i)`: a
+/// fade, allocation-free for the audio callback.
+pub(super) fn scale_frames(buf: &mut [f64], ch: usize, mut gain: impl FnMut(usize) -> f64) {
+    for (i, frame) in buf.chunks_exact_mut(ch).enumerate() {
+        let g = gain(i);
+        frame.iter_mut().for_each(|v| *v *= g);
+    }
 }
 
 #[cfg(test)]

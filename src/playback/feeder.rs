@@ -3,7 +3,7 @@
 //! Seeks and loops happen here, so the callback only ever reads a ring (CamillaDSP likewise keeps file
 //! and device I/O on threads of their own).
 
-use super::engine::Control;
+use super::engine::{fade_in, raised_cosine, Control};
 use crate::error::{Class, Error};
 use crate::io::{Decoder, WavError};
 use iemsim_fft::FftResampler;
@@ -243,17 +243,8 @@ impl Feeder {
     fn loop_fades(&mut self, at: usize, n: usize, looping: Option<(u64, u64)>) {
         let ch = self.file_ch;
         let f = self.fade_frames.max(1);
-        let w = |k: usize| 0.5 - 0.5 * (std::f64::consts::PI * k as f64 / f as f64).cos();
         let part = &mut self.read_buf[at * ch..(at + n) * ch];
-        if self.fade_in_left > 0 {
-            let done = f - self.fade_in_left;
-            let m = self.fade_in_left.min(n);
-            for (i, frame) in part[..m * ch].chunks_exact_mut(ch).enumerate() {
-                let g = w(done + i);
-                frame.iter_mut().for_each(|v| *v *= g);
-            }
-            self.fade_in_left -= m;
-        }
+        self.fade_in_left = fade_in(part, ch, f, self.fade_in_left);
         let Some((pos, le)) = looping else {
             return;
         };
@@ -262,7 +253,7 @@ impl Feeder {
         let end = le.min(pos + n as u64);
         for p in fade_from..end {
             let i = (p - pos) as usize;
-            let g = w((le - 1 - p) as usize);
+            let g = raised_cosine((le - 1 - p) as usize, f);
             part[i * ch..(i + 1) * ch].iter_mut().for_each(|v| *v *= g);
         }
     }

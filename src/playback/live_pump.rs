@@ -429,11 +429,9 @@ impl Pump {
             Resync::Off | Resync::Skip => return,
         };
         let ch = self.out_ch;
-        for (k, frame) in self.out[..frames * ch].chunks_exact_mut(ch).enumerate() {
-            let w = 0.5 - 0.5 * (std::f64::consts::PI * k as f64 / frames as f64).cos();
-            let g = if down { 1.0 - w } else { w };
-            frame.iter_mut().for_each(|v| *v *= g);
-        }
+        let w = |k| super::engine::raised_cosine(k, frames);
+        let g = |k| if down { 1.0 - w(k) } else { w(k) };
+        super::engine::scale_frames(&mut self.out[..frames * ch], ch, g);
         self.resync = if down { Resync::Skip } else { Resync::Off };
         if down && self.skip_in == 0 {
             self.resync = Resync::FadeIn;
