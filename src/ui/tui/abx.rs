@@ -129,16 +129,9 @@ fn draw_boxes(frame: &mut Frame, area: Rect, listening: Live) {
         } else {
             Style::new().fg(Color::DarkGray)
         };
-        let [glyph, key] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
-        draw_big_letter(frame, glyph, side, style);
         let key_hint = format!("key {}", side.letter().to_ascii_lowercase());
-        frame.render_widget(
-            Line::from(key_hint)
-                .style(Style::new().fg(Color::DarkGray))
-                .centered(),
-            key,
-        );
+        let key_hint = Line::from(key_hint).style(Style::new().fg(Color::DarkGray));
+        draw_big_letter(frame, inner, side, style, key_hint);
     }
 }
 

@@ -106,10 +106,7 @@ fn draw_sides(frame: &mut Frame, area: Rect, v: &PlayView, tall: bool) {
     draw_side(frame, b, &v.sides[1], v);
     if v.live != Live::X {
         let style = Style::new().fg(side_color(v.live)).bold();
-        let [glyph, caption] =
-            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(mid);
-        draw_big_letter(frame, glyph, v.live, style);
-        frame.render_widget(Line::from("live").style(style).centered(), caption);
+        draw_big_letter(frame, mid, v.live, style, Line::from("live").style(style));
     }
 }
 

@@ -80,14 +80,17 @@ pub fn big_letter(side: Live, tall: bool) -> &'static [&'static str] {
     }
 }
 
-/// Draws `side`'s block letter centred in `area` (the taller font when it fits).
-pub fn draw_big_letter(frame: &mut Frame, area: Rect, side: Live, style: Style) {
+/// Draws `side`'s block letter centred in `area` (the taller font when it fits) above `caption`,
+/// centred on the last row.
+pub fn draw_big_letter(frame: &mut Frame, area: Rect, side: Live, style: Style, caption: Line) {
+    let [area, row] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     let tall = area.height >= 5 && area.width >= 10;
     let glyph = big_letter(side, tall);
     let lines: Vec<Line> = glyph.iter().map(|r| Line::from(*r)).collect();
     let h = glyph.len() as u16;
     let inner = area.centered_vertically(Constraint::Length(h.min(area.height)));
     frame.render_widget(Paragraph::new(lines).style(style).centered(), inner);
+    frame.render_widget(caption.centered(), row);
 }
 
 /// One line: "1:23 / 4:56 ━━━━━●──[───]──" with the loop region highlighted and a pending loop
