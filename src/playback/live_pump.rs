@@ -404,9 +404,7 @@ impl Pump {
 
     /// `read_buf` (a chunk of capture frames) → output channels and clock in `out`.
     fn resample(&mut self) -> Result<usize, String> {
-        for p in &mut self.planar_in {
-            p.clear();
-        }
+        self.planar_in.iter_mut().for_each(Vec::clear);
         self.map.apply_planar(&self.read_buf, &mut self.planar_in);
         let (_, frames) = self
             .resampler
