@@ -510,6 +510,44 @@ fn a_cut_faststart_m4a_says_it_is_truncated() {
     }
 }
 
+/// Standard input redirected from a file is that file: an M4A with its index at the end (ffmpeg's
+/// default) read as `- < late.m4a` gives the bytes its path gives; it was refused as a stream
+/// that needs its index first. From a pipe, which cannot seek, it still is.
+#[test]
+fn stdin_redirected_from_a_file_reads_as_the_file() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let src = source(d);
+    let m4a = encode(d, &src, "late.m4a", &["-c:a", "aac"]);
+    let args = |out: &'static str| ["export", "-", "-p", "ba", "--dither", "none", "-o", out];
+    let o = iemsim(
+        &args("a.wav").map(|a| if a == "-" { "late.m4a" } else { a }),
+        d,
+    );
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    let o = cli::command()
+        .args(args("b.wav"))
+        .current_dir(d)
+        .stdin(std::fs::File::open(&m4a).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    assert_eq!(
+        std::fs::read(d.join("a.wav")).unwrap(),
+        std::fs::read(d.join("b.wav")).unwrap()
+    );
+    let o = cli::run_with_stdin(&args("c.wav"), d, &std::fs::read(&m4a).unwrap());
+    assert_eq!(o.status.code(), Some(2), "{}", cli::stderr(&o));
+    assert!(
+        cli::stderr(&o).contains("+faststart"),
+        "{}",
+        cli::stderr(&o)
+    );
+}
+
 /// AAC in an M4A at 88.2 or 96 kHz: the sample entry's 16.16 rate field cannot hold it (ffmpeg
 /// writes 0), and it was refused as "sample rate 0 Hz". Its AudioSpecificConfig gives the rate:
 /// it decodes at it, to ffmpeg's samples (a 2 s tone, lined up at lag 0).

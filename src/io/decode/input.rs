@@ -28,6 +28,9 @@ impl Input {
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
         let p = || path.to_path_buf();
         if path.as_os_str() == "-" {
+            if let Some(file) = stdin_file() {
+                return Ok(Self::File(BufReader::with_capacity(1 << 20, file)));
+            }
             let stdin: Box<dyn Read + Send + Sync> = Box::new(io::stdin());
             return Ok(Self::Stream(BufReader::with_capacity(1 << 16, stdin)));
         }
@@ -73,6 +76,23 @@ impl Input {
     pub fn seek_to(&mut self, pos: u64) -> io::Result<()> {
         self.seek(SeekFrom::Start(pos)).map(drop)
     }
+}
+
+/// Standard input as the file it is redirected from (`iemsim export - < song.m4a`), read from its
+/// start: seekable and of known length, like the file named, so an MP4 without its index first
+/// and the tags after a WAV's audio are read as from the path. `None` for a pipe, a terminal, or
+/// a file read partly before iemsim got it (read on from there, as a stream).
+#[cfg(unix)]
+fn stdin_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    let mut file = File::from(io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let at_start = file.stream_position().ok() == Some(0);
+    (at_start && file.metadata().ok()?.is_file()).then_some(file)
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> Option<File> {
+    None
 }
 
 /// What a first read without waiting found in a FIFO.
