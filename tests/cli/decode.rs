@@ -368,3 +368,65 @@ fn standard_input_gets_default_names_without_being_read_twice() {
         stderr(&o)
     );
 }
+
+/// A whole FLAC followed by an ID3v1 tag, an APEv2 tag or other bytes was refused as truncated
+/// ("the audio ends after 129024 of the 132300 frames its header announces"): symphonia takes
+/// the last frame to run to the end of the file, so it failed its checksum and was dropped. Each
+/// now exports the same WAV as the FLAC alone; cut inside its last frame, it is still refused.
+#[test]
+fn a_flac_followed_by_tags_or_other_bytes_is_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = cli::run(
+        &["generate", "music", "--seconds", "3", "-o", "src.flac"],
+        d,
+    );
+    assert!(made.status.success(), "{}", stderr(&made));
+    let flac = std::fs::read(d.join("src.flac")).unwrap();
+    let export = |name: &str, bytes: &[u8]| {
+        std::fs::write(d.join(name), bytes).unwrap();
+        let out = format!("{name}.wav");
+        let o = cli::run(&["export", name, "-p", "ba", "-o", &out], d);
+        (o, d.join(out))
+    };
+    let (o, alone) = export("alone.flac", &flac);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let alone = std::fs::read(alone).unwrap();
+    let mut id3 = b"TAG".to_vec();
+    id3.resize(128, 0);
+    let items = b"\x05\0\0\0\0\0\0\0Title\0hello";
+    let ape = |flags: u32| {
+        let mut p = b"APETAGEX".to_vec();
+        for v in [2000, items.len() as u32 + 32, 1, flags] {
+            p.extend_from_slice(&v.to_le_bytes());
+        }
+        [p, vec![0; 8]].concat()
+    };
+    let ape = [ape(0xA000_0000), items.to_vec(), ape(0x8000_0000)].concat();
+    let junk: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    for (name, trailer) in [
+        ("id3.flac", id3.clone()),
+        ("ape.flac", [ape.clone(), id3.clone()].concat()),
+        ("junk.flac", junk),
+    ] {
+        let (o, out) = export(name, &[&flac[..], &trailer].concat());
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(std::fs::read(out).unwrap() == alone, "{name}");
+    }
+    let cut = &flac[..flac.len() - 200];
+    for (name, bytes) in [
+        ("cut.flac", cut.to_vec()),
+        ("cut_id3.flac", [cut, &id3].concat()),
+    ] {
+        let (o, out) = export(name, &bytes);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains("of the 132300 frames its header announces"),
+            "{name}: {err}"
+        );
+        assert!(!out.exists());
+    }
+}

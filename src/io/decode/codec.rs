@@ -22,7 +22,7 @@
 //! the pre-roll; measured against a straight decode, MP3 and Vorbis seeks are then sample-exact too
 //! (tests/formats/decoders.rs).
 
-use super::input::Input;
+use super::input::{Bounded, Input};
 use super::mp4_gapless::{Mp4Timing, Trim};
 use super::{DecodeError, Info};
 use crate::io::Tags;
@@ -33,7 +33,7 @@ use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
-use symphonia::core::io::{MediaSourceStream, ReadOnlySource};
+use symphonia::core::io::{MediaSource, MediaSourceStream, ReadOnlySource};
 use symphonia::core::meta::{MetadataOptions, StandardTag};
 use symphonia::core::packet::Packet;
 use symphonia::core::units::{Duration, Timestamp};
@@ -199,14 +199,16 @@ type Chained = io::Chain<Cursor<Vec<u8>>, Input>;
 impl CodecReader {
     /// The reader, what the stream holds (as far as symphonia tells) and its tags. `prefix` holds
     /// the bytes already read from a stream (empty when `input` was rewound).
+    /// `end`: where the audio of a seekable input ends, when bytes that are not audio follow it.
     pub fn open(
         mut input: Input,
         prefix: Vec<u8>,
         path: &Path,
+        end: Option<u64>,
     ) -> Result<(Self, Info, Tags), DecodeError> {
         let timing = mp4_timing(&mut input).map_err(DecodeError::read(path))?;
         let file_len = input.len();
-        let mut format = probe(input, prefix, path, timing.is_some())?;
+        let mut format = probe(input, prefix, path, timing.is_some(), end)?;
         let container = format.format_info().short_name;
         let track = format.default_track(TrackType::Audio).ok_or_else(|| {
             DecodeError::not_audio(
@@ -588,6 +590,28 @@ impl CodecReader {
     }
 }
 
+/// Whether bytes are one whole frame of the FLAC stream whose STREAMINFO block is `streaminfo`:
+/// symphonia's FLAC decoder reads them (a frame short of its end does not decode; bytes after
+/// its end it leaves unread). Without a STREAMINFO, nothing is.
+pub(super) fn flac_frame_decodes(streaminfo: Option<&[u8]>) -> impl FnMut(&[u8]) -> bool {
+    let mut params = symphonia::core::codecs::audio::AudioCodecParameters::new();
+    params.for_codec(CODEC_ID_FLAC);
+    let mut decoder = streaminfo.and_then(|info| {
+        params.with_extra_data(info.into());
+        let options = AudioDecoderOptions::default();
+        symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &options)
+            .ok()
+    });
+    move |frame| {
+        let Some(decoder) = decoder.as_mut() else {
+            return false;
+        };
+        let packet = Packet::new(0, Timestamp::new(0), Duration::from(0_u64), frame);
+        decoder.decode(&packet).is_ok_and(|buf| buf.frames() > 0)
+    }
+}
+
 /// A container as a user names it, with its article: symphonia's short names are its own
 /// (`a isomp4 file` was what a damaged M4A's message said).
 fn container_words(short: &str) -> String {
@@ -619,22 +643,33 @@ fn plain(message: String) -> String {
 }
 
 /// The container of `input` as symphonia recognises it (by its bytes, the extension a hint);
-/// `is_mp4`: it starts as an MP4 does, so a failure is a damaged MP4, not another format.
+/// `is_mp4`: it starts as an MP4 does, so a failure is a damaged MP4, not another format. A
+/// seekable input ends at `end` for it, when given.
 fn probe(
     input: Input,
     prefix: Vec<u8>,
     path: &Path,
     is_mp4: bool,
+    end: Option<u64>,
 ) -> Result<Box<dyn FormatReader>, DecodeError> {
     let streamed = matches!(input, Input::Stream(_));
-    let mss = match input {
-        Input::File(f) => MediaSourceStream::new(Box::new(f.into_inner()), Default::default()),
-        Input::Memory(c) => MediaSourceStream::new(Box::new(c), Default::default()),
-        s @ Input::Stream(_) => {
-            let chained: Chained = Cursor::new(prefix).chain(s);
-            MediaSourceStream::new(Box::new(ReadOnlySource::new(chained)), Default::default())
+    let bounded = |source: Box<dyn MediaSource>| -> Result<Box<dyn MediaSource>, DecodeError> {
+        match end {
+            Some(end) => Ok(Box::new(
+                Bounded::new(source, end).map_err(DecodeError::read(path))?,
+            )),
+            None => Ok(source),
         }
     };
+    let source: Box<dyn MediaSource> = match input {
+        Input::File(f) => bounded(Box::new(f.into_inner()))?,
+        Input::Memory(c) => bounded(Box::new(c))?,
+        s @ Input::Stream(_) => {
+            let chained: Chained = Cursor::new(prefix).chain(s);
+            Box::new(ReadOnlySource::new(chained))
+        }
+    };
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);

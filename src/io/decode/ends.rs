@@ -354,6 +354,17 @@ pub fn flac_length(input: &mut Input) -> io::Result<u64> {
     Ok(u64::from_be_bytes([a, b, c, d, e, f, g, h]) & 0xF_FFFF_FFFF)
 }
 
+/// The STREAMINFO block of the FLAC file in `input` (its marker at 0, the block first; RFC 9639
+/// §8.2: 34 bytes after the marker and the block's 4-byte header); None when there is none.
+pub fn flac_streaminfo(input: &mut Input) -> io::Result<Option<Vec<u8>>> {
+    input.seek_to(0)?;
+    let mut head = [0u8; 42];
+    if read_full(input, &mut head)? < head.len() || head[4] & 0x7F != 0 {
+        return Ok(None);
+    }
+    Ok(Some(head[8..].to_vec()))
+}
+
 /// Reads the last `bytes` of the seekable `input` (all of it when shorter).
 pub fn read_tail(input: &mut Input, bytes: usize) -> io::Result<Vec<u8>> {
     let Some(len) = input.len() else {

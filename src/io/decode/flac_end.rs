@@ -7,8 +7,15 @@
 //! frame starts exactly where the decoded audio ends is a frame that was not decoded: cut, or
 //! failing its checksum. Both a CRC-8 and that exact place must match: a header-like run of
 //! bytes in the audio passes neither.
+//!
+//! Whether a FLAC file has bytes after its last frame ([`audio_end`]): an ID3v1 tag (128 bytes,
+//! `TAG`…), an APEv2 tag, or anything else. symphonia's FLAC reader takes a frame to run to the
+//! next frame header, the last one to the end of the stream: with bytes after it, that frame
+//! failed its CRC-16 and was dropped without a word, and a whole file read as a truncated one.
 
 use crate::io::flac_encode::crc8;
+use symphonia::core::checksum::Crc16Ansi;
+use symphonia::core::io::Monitor;
 
 /// Enough of a file's end to hold the header of a cut frame: 24-bit stereo frames of 4096
 /// samples are 25 kB, 8 channels of 32 bits twice that of 16384 samples.
@@ -26,6 +33,94 @@ pub fn cut_frame(tail: &[u8], end: u64) -> Option<usize> {
         .iter()
         .find(|(_, h)| h.first_sample(nominal) == Some(end))
         .map(|&(at, _)| tail.len() - at)
+}
+
+/// Where the audio of a FLAC whose last bytes are `tail` ends, when bytes that are not audio
+/// follow its last frame: the offset in `tail` to read up to. None when the frames end with the
+/// file, or where they end cannot be told (a file cut short, which the reader then reports).
+///
+/// An ID3v1 and an APEv2 tag at the end are tags, whatever the audio before them. Other bytes
+/// after the frames are found from the last frame (its header's place plus its size makes
+/// `total`, the STREAMINFO's count; 0: unknown): its end is where its CRC-16 holds, the first
+/// such place whose bytes `decodes` (a CRC-16 matches by chance about once in 65,536 places, and
+/// a frame short of its end does not decode).
+pub fn audio_end(tail: &[u8], total: u64, decodes: impl FnMut(&[u8]) -> bool) -> Option<usize> {
+    let end = before_tags(tail);
+    let found = (total > 0)
+        .then(|| last_frame_end(&tail[..end], total, decodes))
+        .flatten();
+    match found {
+        Some(at) => (at < tail.len()).then_some(at),
+        None => (end < tail.len()).then_some(end),
+    }
+}
+
+/// Where the frame of `bytes` that ends a stream of `total` frames ends (see [`audio_end`]).
+fn last_frame_end(
+    bytes: &[u8],
+    total: u64,
+    mut decodes: impl FnMut(&[u8]) -> bool,
+) -> Option<usize> {
+    let headers: Vec<(usize, Header)> = (0..bytes.len())
+        .filter_map(|at| header(bytes, at).map(|h| (at, h)))
+        .collect();
+    let nominal = headers.iter().map(|(_, h)| h.block).max()?;
+    let (at, _) = headers.iter().rev().find(|(_, h)| {
+        let first = h.first_sample(nominal);
+        first.and_then(|f| f.checked_add(h.block)) == Some(total)
+    })?;
+    let frame = &bytes[*at..];
+    if crc_holds(frame) {
+        return Some(bytes.len());
+    }
+    // The places where the CRC-16 of the bytes before them is their last two bytes.
+    let mut crc = Crc16Ansi::new(0);
+    let mut ends = Vec::new();
+    for (i, pair) in frame.windows(2).enumerate() {
+        if i >= 6 && crc.crc() == u16::from_be_bytes([pair[0], pair[1]]) {
+            ends.push(i + 2);
+        }
+        crc.process_byte(pair[0]);
+    }
+    let len = ends.into_iter().find(|&n| decodes(&frame[..n]))?;
+    Some(at + len)
+}
+
+/// Whether the CRC-16 of `frame` (a frame header's bytes to the end) is its last two bytes.
+fn crc_holds(frame: &[u8]) -> bool {
+    let Some(body) = frame.len().checked_sub(2) else {
+        return false;
+    };
+    let mut crc = Crc16Ansi::new(0);
+    crc.process_buf_bytes(&frame[..body]);
+    crc.crc() == u16::from_be_bytes([frame[body], frame[body + 1]])
+}
+
+/// Where the tags at the end of `tail` begin (its length when there are none): an ID3v1 tag
+/// (the last 128 bytes, `TAG`…), and before it or at the end an APEv2 tag, found by its
+/// 32-byte footer (`APETAGEX`, then the version, the size of the items and footer, the item
+/// count and flags whose bit 31 says a 32-byte header comes first).
+pub fn before_tags(tail: &[u8]) -> usize {
+    let mut end = tail.len();
+    if let Some(at) = end.checked_sub(128) {
+        if tail[at..].starts_with(b"TAG") {
+            end = at;
+        }
+    }
+    let Some(footer) = end.checked_sub(32).map(|at| &tail[at..end]) else {
+        return end;
+    };
+    if !footer.starts_with(b"APETAGEX") {
+        return end;
+    }
+    let le =
+        |i: usize| u32::from_le_bytes([footer[i], footer[i + 1], footer[i + 2], footer[i + 3]]);
+    let header = if le(20) & 0x8000_0000 != 0 { 32 } else { 0 };
+    let size = usize::try_from(le(12)).unwrap_or(usize::MAX);
+    match size.checked_add(header) {
+        Some(len) if len >= 32 && len <= end => end - len,
+        _ => end,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,6 +211,84 @@ mod tests {
         f.push(crc8(&f));
         f.resize(f.len() + body, 0x55);
         f
+    }
+
+    /// `frame`, then its CRC-16, as a whole frame ends.
+    fn sealed(mut f: Vec<u8>) -> Vec<u8> {
+        let mut crc = Crc16Ansi::new(0);
+        crc.process_buf_bytes(&f);
+        f.extend_from_slice(&crc.crc().to_be_bytes());
+        f
+    }
+
+    /// Frames 0-2 of 4096 samples and a last one of 1000 (a file of 13,288 frames), then an
+    /// ID3v1 tag, an APEv2 tag (with and without its header, before an ID3v1 tag or not) or other
+    /// bytes: the audio ends after the last frame. Tags are found without decoding; other bytes
+    /// by the first place the last frame's CRC-16 holds and it decodes (here: all of it is there).
+    /// Cut inside its last frame, or with no frame ending the stream's count, a file has no end
+    /// to tell.
+    #[test]
+    fn the_audio_ends_before_tags_and_other_bytes() {
+        let mut whole = Vec::new();
+        for n in 0..3u8 {
+            whole.extend(sealed(frame(false, &[n], 12, &[], 300)));
+        }
+        let last = whole.len();
+        whole.extend(sealed(frame(false, &[3], 7, &[0x03, 0xE7], 100)));
+        let total = 3 * 4096 + 1000;
+        let whole_last = whole.len() - last;
+        let tried = std::cell::RefCell::new(Vec::new());
+        let mut decodes = |f: &[u8]| {
+            tried.borrow_mut().push(f.len());
+            f.len() >= whole_last
+        };
+        assert_eq!(audio_end(&whole, total, &mut decodes), None);
+        let mut id3 = b"TAG".to_vec();
+        id3.resize(128, 0);
+        let ape = |header: bool| {
+            let items = b"\x05\0\0\0\0\0\0\0Title\0hello";
+            let part = |flags: u32| {
+                let mut p = b"APETAGEX".to_vec();
+                for v in [2000, items.len() as u32 + 32, 1, flags] {
+                    p.extend_from_slice(&v.to_le_bytes());
+                }
+                p.extend_from_slice(&[0; 8]);
+                p
+            };
+            let head = if header {
+                part(0xA000_0000)
+            } else {
+                Vec::new()
+            };
+            [head, items.to_vec(), part(0x8000_0000 * u32::from(header))].concat()
+        };
+        for trailer in [
+            id3.clone(),
+            [ape(true), id3.clone()].concat(),
+            ape(false),
+            ape(true),
+        ] {
+            let file = [&whole[..], &trailer].concat();
+            assert_eq!(audio_end(&file, total, &mut decodes), Some(whole.len()));
+            assert_eq!(audio_end(&file, 0, &mut decodes), Some(whole.len()));
+        }
+        assert!(tried.borrow().is_empty(), "{tried:?}");
+        let junk: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let file = [&whole[..], &junk].concat();
+        assert_eq!(audio_end(&file, total, &mut decodes), Some(whole.len()));
+        assert_eq!(tried.borrow().last(), Some(&whole_last));
+        // Unknown length: other bytes cannot be told from the audio.
+        assert_eq!(audio_end(&file, 0, &mut decodes), None);
+        // Cut inside the last frame, with or without a tag after it; a count no frame ends.
+        let cut = &whole[..whole.len() - 20];
+        assert_eq!(audio_end(cut, total, &mut decodes), None);
+        assert_eq!(
+            audio_end(&[cut, &id3].concat(), total, &mut decodes),
+            Some(cut.len())
+        );
+        assert_eq!(audio_end(&file, total + 1, &mut decodes), None);
     }
 
     /// CRC-8 check value of the ASCII digits 1-9 for this polynomial (CRC-8/SMBUS): 0xF4.

@@ -78,6 +78,55 @@ impl Input {
     }
 }
 
+/// A seekable source read up to byte `end` only: what follows is not audio (tags after a FLAC's
+/// last frame, `flac_end::audio_end`), and to the reader the source ends there.
+pub struct Bounded<S> {
+    inner: S,
+    end: u64,
+    pos: u64,
+}
+
+impl<S: Seek> Bounded<S> {
+    pub fn new(mut inner: S, end: u64) -> io::Result<Self> {
+        let pos = inner.stream_position()?;
+        Ok(Self { inner, end, pos })
+    }
+}
+
+impl<S: Read> Read for Bounded<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: Seek> Seek for Bounded<S> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let from = |base: u64, d: i64| base.checked_add_signed(d);
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => from(self.end, d),
+            SeekFrom::Current(d) => from(self.pos, d),
+        }
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        self.pos = self.inner.seek(SeekFrom::Start(target))?;
+        Ok(self.pos)
+    }
+}
+
+impl<S: Read + Seek + Send + Sync> symphonia::core::io::MediaSource for Bounded<S> {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.end)
+    }
+}
+
 /// Standard input as the file it is redirected from (`iemsim export - < song.m4a`), read from its
 /// start: seekable and of known length, like the file named, so an MP4 without its index first
 /// and the tags after a WAV's audio are read as from the path. `None` for a pipe, a terminal, or

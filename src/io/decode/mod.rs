@@ -267,6 +267,8 @@ struct EndsSeen {
     tail: Option<Vec<u8>>,
     /// A pipe's last bytes, kept as it is read (judged at its end).
     tail_tap: Option<ends::Tail>,
+    /// Where a FLAC file's audio ends, when tags or other bytes follow its last frame.
+    end: Option<u64>,
 }
 
 impl EndsSeen {
@@ -286,14 +288,16 @@ impl EndsSeen {
         }
         let mpeg = magic.starts_with(b"ID3") || matches!(magic, [0xFF, b, ..] if b & 0xE0 == 0xE0);
         let keep = match magic {
-            // A file whose STREAMINFO gives its length is judged by it (`read`).
-            b"fLaC" if seekable && ends::flac_length(&mut input).map_err(read_err)? > 0 => 0,
             b"fLaC" => flac_end::TAIL_BYTES,
             _ if mpeg => mpeg_end::TAIL_BYTES,
             _ => 0,
         };
         if keep > 0 && seekable {
-            seen.tail = Some(ends::read_tail(&mut input, keep).map_err(read_err)?);
+            let mut tail = ends::read_tail(&mut input, keep).map_err(read_err)?;
+            if magic == b"fLaC" {
+                seen.end = flac_audio_end(&mut input, &mut tail).map_err(read_err)?;
+            }
+            seen.tail = Some(tail);
         } else if keep > 0 {
             if let Input::Stream(s) = input {
                 let (tap, tail) = ends::TailTap::new(s, magic, keep);
@@ -316,6 +320,23 @@ impl EndsSeen {
         }
         Ok((input, seen))
     }
+}
+
+/// Where the audio of the seekable FLAC `input` ends when bytes that are not audio follow its
+/// last frame (a byte offset: [`flac_end::audio_end`]); `tail`, its last bytes, is cut there.
+fn flac_audio_end(input: &mut Input, tail: &mut Vec<u8>) -> io::Result<Option<u64>> {
+    let Some(len) = input.len() else {
+        return Ok(None);
+    };
+    let total = ends::flac_length(input)?;
+    let streaminfo = ends::flac_streaminfo(input)?;
+    let decodes = codec::flac_frame_decodes(streaminfo.as_deref());
+    let Some(end) = flac_end::audio_end(tail, total, decodes) else {
+        return Ok(None);
+    };
+    let after = (tail.len() - end) as u64;
+    tail.truncate(end);
+    Ok(Some(len.saturating_sub(after)))
 }
 
 impl Decoder {
@@ -352,12 +373,13 @@ impl Decoder {
                 magic[..got].to_vec()
             };
             // Pages that fail from a pipe: they, not what symphonia made of them.
-            let (r, info, tags) = codec::CodecReader::open(input, prefix, path).map_err(|e| {
-                let pages = seen.ogg_pages.as_ref().map(OggTap::verdict);
-                pages
-                    .and_then(|v| ogg_refusal(path, v))
-                    .unwrap_or_else(|| by_magic(e, &magic[..got]))
-            })?;
+            let (r, info, tags) =
+                codec::CodecReader::open(input, prefix, path, seen.end).map_err(|e| {
+                    let pages = seen.ogg_pages.as_ref().map(OggTap::verdict);
+                    pages
+                        .and_then(|v| ogg_refusal(path, v))
+                        .unwrap_or_else(|| by_magic(e, &magic[..got]))
+                })?;
             (Backend::Codec(Box::new(r)), info, tags)
         };
         validate(path, &info)?;
