@@ -430,3 +430,43 @@ fn a_flac_followed_by_tags_or_other_bytes_is_read_whole() {
         assert!(!out.exists());
     }
 }
+
+/// An MP3 whose LAME header gives its exact length, followed by other bytes: the decoder read
+/// them as a damaged frame, so the file came out longer than its length (the last frame's
+/// padding and a frame of silence after it) with a warning of a damaged packet. It now exports
+/// the same WAV as the MP3 alone (ffmpeg's length), without a warning.
+#[test]
+fn an_mp3_of_known_length_followed_by_other_bytes_ends_at_its_length() {
+    if !tools::have(&["ffmpeg"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = cli::run(&["generate", "music", "--seconds", "3", "-o", "src.wav"], d);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let mp3 = d.join("alone.mp3");
+    let src = d.join("src.wav");
+    ffmpeg(&[
+        "-i",
+        src.to_str().unwrap(),
+        "-c:a",
+        "libmp3lame",
+        mp3.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&mp3).unwrap();
+    let junk: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(d.join("junk.mp3"), [&bytes[..], &junk].concat()).unwrap();
+    let mut wavs = Vec::new();
+    for name in ["alone.mp3", "junk.mp3"] {
+        let out = format!("{name}.wav");
+        let o = cli::run(&["export", name, "-p", "ba", "-o", &out], d);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("damaged"), "{name}: {}", stderr(&o));
+        let dec = iemsim::io::Decoder::open(&d.join(&out)).unwrap();
+        assert_eq!(dec.info().frames, 3 * 44_100, "{name}");
+        wavs.push(std::fs::read(d.join(out)).unwrap());
+    }
+    assert!(wavs[0] == wavs[1]);
+}

@@ -61,6 +61,11 @@ pub struct CodecReader {
     mp3: Option<Mp3Length>,
     /// The next packet of the track, read ahead (MP3: whether the stream goes on decides a trim).
     ahead: Option<Packet>,
+    /// MP3 only: the padding of the packet that ends the header's length, not cut yet because
+    /// packets follow it: whether the next one decodes decides ([`Self::judge_continuation`]).
+    held_padding: Option<u64>,
+    /// MP3 only: what followed the header's length was not audio; the stream ended there.
+    ended: bool,
     /// Lossy packets that did not decode and were replaced by silence.
     pub damaged: Damaged,
     /// What the decoder was made from (a damaged frame gets a fresh one).
@@ -83,6 +88,8 @@ pub struct Damaged {
     pub first_ts: Option<i64>,
     /// What the decoder said of the last one.
     pub last_error: String,
+    /// The decoder refused the last one (false: it decoded, to another layout than the stream's).
+    pub last_refused: bool,
 }
 
 /// A lossless track's bit depth: as its parameters say, else the ALAC cookie's, else 16.
@@ -289,6 +296,8 @@ impl CodecReader {
             end_ts,
             mp3,
             ahead: None,
+            held_padding: None,
+            ended: false,
             damaged: Damaged::default(),
             packets: 0,
             flac_next: Some(0),
@@ -329,6 +338,7 @@ impl CodecReader {
             };
             self.packets += 1;
             let frames = self.decode_packet(&packet)?;
+            let frames = self.judge_continuation(frames)?;
             // The decoder has already cut `trim_start`/`trim_end` (the delay and padding) from
             // the buffer, so its first frame has the timestamp pts + trim_start.
             let first_ts = packet.pts.get() + packet.trim_start.get() as i64;
@@ -348,6 +358,44 @@ impl CodecReader {
                 return Ok(true);
             }
         }
+    }
+
+    /// After the MP3 packet that ends the header's length (`frames` decoded, its padding held,
+    /// in `scratch`) when packets follow it: the next one decides. Decoded, the stream goes on
+    /// (files joined with `cat`: the header's count was the first file's), and both packets are
+    /// kept whole. Refused by the decoder (bytes that are not audio after the last frame, read as
+    /// a frame), the stream ends where the header says: the padding is cut and the damage,
+    /// being no part of the audio, is not counted (ffmpeg ignores it too). It came out as
+    /// silence and the padding after the end, and a warning of a damaged packet.
+    fn judge_continuation(&mut self, frames: usize) -> Result<usize, DecodeError> {
+        let Some(padding) = self.held_padding.take() else {
+            return Ok(frames);
+        };
+        let Some(mut next) = self.ahead.take() else {
+            return Ok(frames);
+        };
+        let held = std::mem::take(&mut self.scratch);
+        let damaged = self.damaged.clone();
+        next.trim_end = Duration::from(0_u64);
+        let more = self.decode_packet(&next)?;
+        // A frame at another rate or channel count is audio (files joined with `cat`), as a
+        // frame that decodes is: only one the decoder refuses is not.
+        if self.damaged.packets > damaged.packets && self.damaged.last_refused {
+            self.damaged = damaged;
+            self.ended = true;
+            let keep = frames.saturating_sub(usize::try_from(padding).unwrap_or(usize::MAX));
+            self.scratch = held;
+            self.scratch.truncate(keep * self.channels);
+            return Ok(keep);
+        }
+        if let Some(mp3) = self.mp3.as_mut() {
+            mp3.untrim = true;
+        }
+        self.packets += 1;
+        let mut both = held;
+        both.extend_from_slice(&self.scratch);
+        self.scratch = both;
+        Ok(frames + more)
     }
 
     /// Silence for a lossy packet that did not decode: the frames it would have presented (its
@@ -380,12 +428,15 @@ impl CodecReader {
             ));
         }
         self.decoder = make_decoder(&self.params, self.container, &self.path)?;
-        if let Ok(buf) = self.decoder.decode(packet) {
+        let retried = self.decoder.decode(packet);
+        let refused = retried.is_err();
+        if let Ok(buf) = retried {
             if layout_fault(&buf, ch, rate).is_none() {
                 buf.copy_to_vec_interleaved::<f64>(&mut self.scratch);
                 return Ok(buf.frames());
             }
         }
+        self.damaged.last_refused = refused;
         Ok(self.conceal(packet, fault))
     }
 
@@ -441,6 +492,9 @@ impl CodecReader {
     /// The next packet of the track; None at the end. An MP3 packet that the header's length
     /// trims is kept whole when the stream goes on after it: the header was wrong.
     fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        if self.ended {
+            return Ok(None);
+        }
         let packet = match self.ahead.take() {
             Some(p) => p,
             None => match self.next_of_track()? {
@@ -448,14 +502,16 @@ impl CodecReader {
                 None => return Ok(None),
             },
         };
-        let Some(mut mp3) = self.mp3 else {
+        let Some(mp3) = self.mp3 else {
             return Ok(Some(packet));
         };
         let mut packet = packet;
         if !mp3.untrim && packet.trim_end.get() > 0 {
             self.ahead = self.next_of_track()?;
-            mp3.untrim = self.ahead.is_some();
-            self.mp3 = Some(mp3);
+            if self.ahead.is_some() {
+                self.held_padding = Some(packet.trim_end.get());
+                packet.trim_end = Duration::from(0_u64);
+            }
         }
         if mp3.untrim {
             // symphonia 0.6.1 leaves `dur` untrimmed (its `trimmed_dur` subtracts the trims it
@@ -568,6 +624,8 @@ impl CodecReader {
         self.decoder.reset();
         self.flac_next = None;
         self.ahead = None;
+        self.held_padding = None;
+        self.ended = false;
         self.pending.clear();
         self.pending_at = 0;
         self.skip_until = target;
