@@ -158,6 +158,107 @@ fn standard_input_is_streamed() {
     }
 }
 
+/// A 16-bit stereo WAV of 4410 frames whose `LIST`/`INFO` tags (title, artist) come after the
+/// audio, as libsndfile writes them, or before it when `before`.
+fn wav_with_tags(before: bool) -> Vec<u8> {
+    let chunk = |id: &[u8], body: &[u8]| {
+        let mut v = id.to_vec();
+        v.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        v.extend_from_slice(body);
+        v.extend(std::iter::repeat_n(0, body.len() % 2));
+        v
+    };
+    let info = [
+        b"INFO".as_slice(),
+        &chunk(b"INAM", b"Late\0"),
+        &chunk(b"IART", b"Band\0"),
+    ];
+    let list = chunk(b"LIST", &info.concat());
+    let fmt = [
+        &1u16.to_le_bytes()[..],
+        &2u16.to_le_bytes(),
+        &44_100u32.to_le_bytes(),
+        &176_400u32.to_le_bytes(),
+        &4u16.to_le_bytes(),
+        &16u16.to_le_bytes(),
+    ]
+    .concat();
+    let samples: Vec<u8> = (0..4410 * 2)
+        .flat_map(|i: i32| ((i * 37 % 2000 - 1000) as i16).to_le_bytes())
+        .collect();
+    let (fmt, data) = (chunk(b"fmt ", &fmt), chunk(b"data", &samples));
+    let body = if before {
+        [fmt, list, data]
+    } else {
+        [fmt, data, list]
+    }
+    .concat();
+    [
+        b"RIFF".as_slice(),
+        &(4 + body.len() as u32).to_le_bytes(),
+        b"WAVE",
+        &body,
+    ]
+    .concat()
+}
+
+/// Tags stored after the audio were dropped from every output: the WAV reader stopped at
+/// `data`. Exported from a file they reach the WAV's LIST/INFO and the FLAC's Vorbis comments
+/// (read back by iemsim and, when installed, ffprobe); standard input cannot seek back to the
+/// audio, so there the export goes on without them and says so (a stream with its tags before
+/// the audio keeps them, without a word).
+#[test]
+fn tags_after_the_audio_reach_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("late.wav"), wav_with_tags(false)).unwrap();
+    for out in ["late.ba.wav", "late.ba.flac"] {
+        let o = iemsim(&["export", "late.wav", "-p", "ba", "-o", out, "-q"], d);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        let dec = iemsim::io::Decoder::open(&d.join(out)).unwrap();
+        assert_eq!(dec.tags().title.as_deref(), Some("Late"), "{out}");
+        assert_eq!(dec.tags().artist.as_deref(), Some("Band"), "{out}");
+        if tools::have(&["ffprobe"]) {
+            let args = [
+                "-v",
+                "error",
+                "-show_entries",
+                "format_tags",
+                "-of",
+                "compact",
+                out,
+            ];
+            let probe = Command::new("ffprobe")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .unwrap();
+            let tags = cli::text(&probe.stdout).to_lowercase();
+            assert!(
+                tags.contains("title=late") && tags.contains("artist=band"),
+                "{out}: {tags}"
+            );
+        }
+    }
+    for (before, warned) in [(false, true), (true, false)] {
+        let o = cli::run_with_stdin(
+            &["export", "-", "-p", "ba", "-o", "piped.wav", "--force"],
+            d,
+            &wav_with_tags(before),
+        );
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert_eq!(
+            err.contains("standard input: its tags (LIST/INFO) come after the audio"),
+            warned,
+            "{err}"
+        );
+        let dec = iemsim::io::Decoder::open(&d.join("piped.wav")).unwrap();
+        assert_eq!(dec.tags().title.is_some(), before, "{err}");
+        assert_eq!(dec.info().frames, 4410);
+    }
+}
+
 /// Issue 11 item 13: a FIFO without a writer does not block open(); a non-seekable input for play
 /// gets a clear exit-2 line, not "Illegal seek".
 #[test]

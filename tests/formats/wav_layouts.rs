@@ -564,3 +564,106 @@ fn damaged_flac_and_unread_formats_are_named() {
         assert!(e.contains(name) && e.contains(says), "{e}");
     }
 }
+
+/// A `LIST`/`INFO` chunk of `(id, text)` entries, each NUL-terminated as writers store them.
+fn list_info(entries: &[(&[u8; 4], &str)]) -> Vec<u8> {
+    let mut body = b"INFO".to_vec();
+    for (id, text) in entries {
+        body.extend(chunk(id, format!("{text}\0").as_bytes()));
+    }
+    chunk(b"LIST", &body)
+}
+
+/// Tags stored after the `data` chunk (libsndfile writes them there) were dropped: the
+/// reader stopped at `data`. A file now seeks past the audio (and its pad byte) to them, in RIFF
+/// and RF64; a trailing chunk cut short or garbage, or a data size the file does not hold, leaves
+/// the tags out without an error. The samples are the same in every case.
+#[test]
+fn tags_after_the_audio_are_read_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(200);
+    let f = chunk(b"fmt ", &fmt(1, 2, 44_100, 2, 16, &[]));
+    let late = list_info(&[(b"INAM", "Late"), (b"IART", "Artist")]);
+    let plain = riff(&[f.clone(), chunk(b"data", &data)], None);
+    // One byte past the last frame makes the data odd-sized: its pad byte comes before the tags.
+    let odd = [data.as_slice(), &[7]].concat();
+    let mut ds64 = vec![0; 8];
+    ds64.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    ds64.extend_from_slice(&[0; 12]);
+    let mut rf64_data = b"data".to_vec();
+    rf64_data.extend_from_slice(&u32::MAX.to_le_bytes());
+    rf64_data.extend_from_slice(&data);
+    let mut rf64 = riff(
+        &[chunk(b"ds64", &ds64), f.clone(), rf64_data],
+        Some(u32::MAX),
+    );
+    rf64[..4].copy_from_slice(b"RF64");
+    let mut past_end = plain.clone();
+    past_end[40..44].copy_from_slice(&(data.len() as u32 + 2).to_le_bytes());
+    let cases: [(&str, Vec<u8>, Option<&str>); 8] = [
+        (
+            "after.wav",
+            [plain.clone(), late.clone()].concat(),
+            Some("Late"),
+        ),
+        (
+            "odd.wav",
+            riff(&[f.clone(), chunk(b"data", &odd), late.clone()], None),
+            Some("Late"),
+        ),
+        ("rf64.wav", [rf64, late.clone()].concat(), Some("Late")),
+        (
+            "others-first.wav",
+            riff(
+                &[
+                    f.clone(),
+                    chunk(b"data", &data),
+                    chunk(b"JUNK", &[0; 1001]),
+                    chunk(b"id3 ", b"ID3\x04"),
+                    late.clone(),
+                ],
+                None,
+            ),
+            Some("Late"),
+        ),
+        (
+            "cut.wav",
+            [plain.clone(), late[..late.len() - 5].to_vec()].concat(),
+            None,
+        ),
+        (
+            "garbage.wav",
+            [plain.clone(), vec![0, 0xFF, 0x13, 0x37, 9, 9, 9, 9, 1]].concat(),
+            None,
+        ),
+        (
+            "huge.wav",
+            [plain.clone(), b"JUNK\xF0\xFF\xFF\xFFxx".to_vec()].concat(),
+            None,
+        ),
+        ("past-end.wav", past_end, None),
+    ];
+    for (name, bytes, title) in cases {
+        let p = write(dir.path(), name, &bytes);
+        assert_eq!(read_all(&p), Ok(want.clone()), "{name}");
+        let d = Decoder::open(&p).unwrap();
+        assert_eq!(d.tags().title.as_deref(), title, "{name}");
+        let artist = title.map(|_| "Artist");
+        assert_eq!(d.tags().artist.as_deref(), artist, "{name}");
+        let mem = Decoder::from_bytes(bytes, Path::new(name)).unwrap();
+        assert_eq!(mem.tags(), d.tags(), "{name}");
+    }
+    // Before and after: in the file's order, as two `LIST`s before the data are (ffmpeg too).
+    let both = riff(
+        &[
+            f,
+            list_info(&[(b"INAM", "Before"), (b"ICMT", "Kept")]),
+            chunk(b"data", &data),
+            list_info(&[(b"INAM", "After")]),
+        ],
+        None,
+    );
+    let d = Decoder::open(&write(dir.path(), "both.wav", &both)).unwrap();
+    assert_eq!(d.tags().title.as_deref(), Some("After"));
+    assert_eq!(d.tags().comment.as_deref(), Some("Kept"));
+}

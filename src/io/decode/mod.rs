@@ -487,7 +487,7 @@ impl Decoder {
                     nonfinite::clock(ts.max(0) as u64, self.info.sample_rate)
                 )
             }),
-            Backend::Wav(r, _) => r.cut_warning(),
+            Backend::Wav(r, _) => r.end_warning(),
         };
         let parts: Vec<String> = damaged
             .into_iter()

@@ -22,7 +22,12 @@
 //! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
 //!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file; so
 //!   does `0x80000000` (arecord writing to standard output) when the input is a stream;
-//! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`.
+//! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`;
+//! - tags (`LIST`/`INFO`) may come before or after the `data` chunk (libsndfile writes them
+//!   after): in a file of known data size, the chunks after the audio (and its pad byte) are
+//!   read by seeking past it, and a trailing chunk cut short or not a chunk is ignored; a stream
+//!   cannot seek back to the audio, so there they are not read (its end warns when they were
+//!   there). A data size the file does not hold (streamed, unfinished) has nothing after it.
 
 use super::input::Input;
 use super::{read_full, DecodeError, Info};
@@ -38,6 +43,8 @@ const UNKNOWN_SIZES: [u32; 3] = [0xFFFF_FFFF, 0x7FFF_F000, 0];
 const ARECORD_SIZE: u32 = 0x8000_0000;
 /// Chunks read into memory (fmt, ds64, LIST) are small; anything larger is skipped past this.
 const MAX_SMALL_CHUNK: u32 = 1 << 16;
+/// Chunks looked at after the audio data: a writer puts a few there (`LIST`, `id3 `, `cue `...).
+const MAX_TRAILING_CHUNKS: usize = 32;
 
 /// Reads samples after the header.
 pub struct WavReader {
@@ -55,6 +62,11 @@ pub struct WavReader {
     /// Bytes of a partial last frame, of a file whose header gives no length (the length of a
     /// stream written to a pipe): it was cut mid-frame, so cut short.
     partial_end: Option<usize>,
+    /// A stream of known length, its end not looked at yet: the bytes from the first sample to
+    /// the chunk after the audio (the data size and its pad byte).
+    stream_tail: Option<u64>,
+    /// The stream's audio was followed by tags (`LIST`/`INFO`), which came too late to be read.
+    tags_unread: bool,
 }
 
 struct Cursor<'a> {
@@ -139,7 +151,7 @@ impl WavReader {
         if &c.bytes::<4>("RIFF header")? != b"WAVE" {
             return Err(DecodeError::not_audio(path, "a RIFF file, but not WAVE"));
         }
-        let (fmt, ds64_data, tags, data_size) = read_chunks(&mut c)?;
+        let (fmt, ds64_data, mut tags, data_size) = read_chunks(&mut c)?;
         let data_start = c.offset;
         let (encoding, container) = encoding_of(&fmt, path)?;
         let float = fmt.tag == 3;
@@ -174,6 +186,23 @@ impl WavReader {
             (None, Some(h)) => Some(h / frame_bytes),
             (None, None) => None,
         };
+        // Tags a writer put after the audio (libsndfile does): a file seeks past the audio to
+        // them and back; a stream cannot (`read` looks at its end whether some were there).
+        let after = data_len.filter(|_| frames.is_some()).map(|n| {
+            let pad = n & 1;
+            data_start.saturating_add(n).saturating_add(pad)
+        });
+        let stream_tail = match (after, c.input.len()) {
+            (Some(from), Some(end)) => {
+                tags_after_data(c.input, from, end, &mut tags);
+                c.input
+                    .seek_to(data_start)
+                    .map_err(DecodeError::read(path))?;
+                None
+            }
+            (Some(from), None) => Some(from - data_start),
+            (None, _) => None,
+        };
         let partial_end = match (data_len, held) {
             (None, Some(h)) if h % frame_bytes != 0 => Some((h % frame_bytes) as usize),
             _ => None,
@@ -200,19 +229,29 @@ impl WavReader {
             carry: Vec::new(),
             position: 0,
             partial_end,
+            stream_tail,
+            tags_unread: false,
         };
         Ok((reader, info, tags))
     }
 
-    /// What the end of a WAV without a length in its header says: it stopped mid-frame.
-    pub fn cut_warning(&self) -> Option<String> {
-        self.partial_end.map(|b| {
+    /// What the end of a WAV says: without a length in its header, that it stopped mid-frame;
+    /// from a stream, that tags after the audio were not read.
+    pub fn end_warning(&self) -> Option<String> {
+        let cut = self.partial_end.map(|b| {
             let fb = self.encoding.bytes() * self.channels;
             let s = if b == 1 { "" } else { "s" };
             format!(
                 "it ends {b} byte{s} into a {fb}-byte frame, so it was cut short (its header gives no length; the partial frame was left out)"
             )
-        })
+        });
+        let tags = self.tags_unread.then(|| {
+            "its tags (LIST/INFO) come after the audio, which a stream cannot seek to, so the \
+             output has none of them; read the file itself (not standard input or a pipe) to \
+             keep them"
+                .to_string()
+        });
+        cut.or(tags)
     }
 
     /// Reads up to `buf.len() / channels` frames; 0 at the end.
@@ -224,6 +263,12 @@ impl WavReader {
             want = want.min(total.saturating_sub(self.position) as usize);
         }
         if want == 0 {
+            if self.frames.is_some_and(|total| self.position >= total) {
+                if let Some(skip) = self.stream_tail.take() {
+                    let past_audio = skip.saturating_sub(self.position * fb as u64);
+                    self.tags_unread = list_info_follows(input, past_audio);
+                }
+            }
             return Ok(0);
         }
         self.bytes.clear();
@@ -267,7 +312,8 @@ impl WavReader {
 }
 
 /// The chunks up to the audio data: its `fmt `, the 64-bit data size of an RF64 (`ds64`), the
-/// tags (`LIST`/`INFO`) and the 32-bit size of the `data` chunk, where the cursor stops.
+/// tags (`LIST`/`INFO`) before it and the 32-bit size of the `data` chunk, where the cursor
+/// stops (the tags after it: [`tags_after_data`]).
 fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), DecodeError> {
     let path = c.path;
     let corrupt = |detail: String| DecodeError::corrupt(path, detail);
@@ -299,6 +345,78 @@ fn read_chunks(c: &mut Cursor<'_>) -> Result<(Fmt, Option<u64>, Tags, u32), Deco
     };
     let fmt = fmt.ok_or_else(|| corrupt("no `fmt ` chunk before the audio data".into()))?;
     Ok((fmt, ds64_data, tags, data_size))
+}
+
+/// The `LIST`/`INFO` tags of the chunks after the audio data, from byte `from` to `end` (the
+/// file's length), put into `tags` (a later chunk's tag replaces an earlier one's, as before the
+/// data). Seeks from chunk to chunk, so the audio is never read for them. A chunk cut short or
+/// one that is no chunk (its id not four ASCII characters) ends the walk quietly: the audio reads
+/// the same either way.
+fn tags_after_data(input: &mut Input, from: u64, end: u64, tags: &mut Tags) {
+    let mut at = from;
+    for _ in 0..MAX_TRAILING_CHUNKS {
+        let Some((id, size)) = chunk_head(input, at, end) else {
+            return;
+        };
+        let body_end = at + 8 + u64::from(size);
+        if body_end > end {
+            return;
+        }
+        if &id == b"LIST" && size <= MAX_SMALL_CHUNK {
+            let mut body = vec![0u8; size as usize];
+            if input.read_exact(&mut body).is_err() {
+                return;
+            }
+            parse_info(&body, tags);
+        }
+        at = body_end + u64::from(size & 1);
+    }
+}
+
+/// The id and size of the chunk at byte `at` (the input left after them), if a whole chunk
+/// header is there before `end` and its id is one (four printable ASCII characters).
+fn chunk_head(input: &mut Input, at: u64, end: u64) -> Option<([u8; 4], u32)> {
+    if at.checked_add(8)? > end {
+        return None;
+    }
+    input.seek_to(at).ok()?;
+    let mut head = [0u8; 8];
+    input.read_exact(&mut head).ok()?;
+    let id = [head[0], head[1], head[2], head[3]];
+    id.iter()
+        .all(|b| (b' '..=b'~').contains(b))
+        .then_some((id, u32le(&head, 4)))
+}
+
+/// Whether a `LIST`/`INFO` chunk follows the audio of a stream, `skip` bytes after its last
+/// frame (the rest of the data and its pad byte). Reads on through a few small chunks; anything
+/// else (the end, a read error, a large chunk) says no.
+fn list_info_follows(input: &mut Input, skip: u64) -> bool {
+    let mut skip = skip;
+    for _ in 0..MAX_TRAILING_CHUNKS {
+        let skipped = io::copy(&mut (&mut *input).take(skip), &mut io::sink());
+        let mut head = [0u8; 8];
+        if skipped.ok() != Some(skip) || read_full(input, &mut head).ok() != Some(8) {
+            return false;
+        }
+        let size = u32le(&head, 4);
+        if &head[..4] == b"LIST" && size >= 4 {
+            let mut kind = [0u8; 4];
+            if read_full(input, &mut kind).ok() != Some(4) {
+                return false;
+            }
+            if &kind == b"INFO" {
+                return true;
+            }
+            skip = u64::from(size) + u64::from(size & 1) - 4;
+        } else {
+            skip = u64::from(size) + u64::from(size & 1);
+        }
+        if skip > u64::from(MAX_SMALL_CHUNK) {
+            return false;
+        }
+    }
+    false
 }
 
 /// How the samples are stored, and the bytes of one sample: refused when the header
