@@ -369,7 +369,7 @@ pub fn not_complete(out: &Path, info: &crate::io::Info, opts: &ExportOptions) ->
         Err(e) => return Some(format!("it does not read as audio: {e}")),
     };
     let is = match got.container {
-        "WAV" | "RF64" => Container::Wav,
+        "WAV" | "RF64" | "BW64" => Container::Wav,
         "flac" => Container::Flac,
         other => return Some(format!("it is {other}, not {}", container.extension())),
     };

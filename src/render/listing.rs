@@ -27,7 +27,7 @@ pub fn default_container(input: &Path) -> Container {
     let (lossless, is_wav) = match input.is_file().then(|| Decoder::open(input)) {
         Some(Ok(d)) => (
             d.info().lossless,
-            matches!(d.info().container, "WAV" | "RF64"),
+            matches!(d.info().container, "WAV" | "RF64" | "BW64"),
         ),
         _ => (
             by_extension(),

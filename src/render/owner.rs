@@ -90,7 +90,10 @@ fn software_in_header(head: &[u8]) -> Option<String> {
         let b = b.split(|&c| c == 0).next().unwrap_or_default();
         String::from_utf8_lossy(b).into_owned()
     };
-    if head.starts_with(b"RIFF") || head.starts_with(b"RF64") {
+    if head
+        .get(..4)
+        .is_some_and(|m| matches!(m, b"RIFF" | b"RF64" | b"BW64"))
+    {
         let mut at = 12;
         while let (Some(id), Some(len)) = (head.get(at..at + 4), u32le(head, at + 4)) {
             let body = head.get(at + 8..(at + 8).saturating_add(len).min(head.len()))?;

@@ -276,11 +276,9 @@ fn a_stream_cut_mid_frame_is_said_to_be_cut() {
     }
 }
 
-/// RF64 (EBU Tech 3306): sizes in `ds64`, 0xFFFFFFFF in the 32-bit fields.
-#[test]
-fn rf64_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let (data, want) = i16_samples(200);
+/// An RF64 file (EBU Tech 3306) of `data` (200 16-bit stereo frames) whose first four bytes
+/// are `magic`, with trailing bytes after the audio that the ds64 size excludes.
+fn rf64_file(magic: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut ds64 = Vec::new();
     ds64.extend_from_slice(&(4 + 36 + 24 + 8 + data.len() as u64).to_le_bytes());
     ds64.extend_from_slice(&(data.len() as u64).to_le_bytes());
@@ -288,8 +286,7 @@ fn rf64_is_read() {
     ds64.extend_from_slice(&0u32.to_le_bytes());
     let mut d = b"data".to_vec();
     d.extend_from_slice(&u32::MAX.to_le_bytes());
-    d.extend_from_slice(&data);
-    // Trailing bytes after the audio that the ds64 size excludes.
+    d.extend_from_slice(data);
     let mut bytes = riff(
         &[
             chunk(b"ds64", &ds64),
@@ -298,10 +295,42 @@ fn rf64_is_read() {
         ],
         Some(u32::MAX),
     );
-    bytes[..4].copy_from_slice(b"RF64");
+    bytes[..4].copy_from_slice(magic);
     bytes.extend_from_slice(&chunk(b"junk", &[0; 6]));
-    let p = write(dir.path(), "x.wav", &bytes);
+    bytes
+}
+
+/// RF64 (EBU Tech 3306): sizes in `ds64`, 0xFFFFFFFF in the 32-bit fields.
+#[test]
+fn rf64_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(200);
+    let p = write(dir.path(), "x.wav", &rf64_file(b"RF64", &data));
     assert_eq!(read_all(&p).unwrap(), want);
+}
+
+/// BW64 (ITU-R BS.2088) is RF64 with `BW64` for its magic; it was refused as "not an audio file
+/// iemsim can read". It reads as RF64 does, and exports as a WAV (the output format a WAV input
+/// keeps), the same bytes as the RF64's export.
+#[test]
+fn bw64_is_read_as_rf64() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, want) = i16_samples(200);
+    let p = write(dir.path(), "bw.wav", &rf64_file(b"BW64", &data));
+    let got = read_all(&p).unwrap_or_else(|e| panic!("{e}"));
+    assert!(got == want, "the BW64's samples are not the RF64's");
+    assert_eq!(Decoder::open(&p).unwrap().info().container, "BW64");
+    write(dir.path(), "rf.wav", &rf64_file(b"RF64", &data));
+    for name in ["bw.wav", "rf.wav"] {
+        let o = crate::common::cli::run(&["export", name, "-p", "ba", "-q"], dir.path());
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let out = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    assert!(out("bw.ba.wav") == out("rf.ba.wav"));
 }
 
 /// A WAV without a single frame is an error naming the file, never an empty output with exit 0.

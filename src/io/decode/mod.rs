@@ -1,4 +1,4 @@
-//! One decoder for every input: WAV and RF64 natively (see `wav`), FLAC, MP3, Ogg Vorbis and
+//! One decoder for every input: WAV, RF64 and BW64 natively (see `wav`), FLAC, MP3, Ogg Vorbis and
 //! AAC/ALAC in MP4 through symphonia (see `codec`), from a file, standard input (`-`) or the
 //! material built into the binary. Every command that reads audio goes through [`Decoder`].
 //!
@@ -41,7 +41,7 @@ pub enum DecodeError {
     Truncated { path: PathBuf, detail: String },
     #[error("{path}: corrupt: {detail}")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
+    #[error("{path}: unsupported: {detail} (iemsim reads WAV/RF64/BW64 8/16/24/32-bit integer or 32-bit float PCM, FLAC, MP3, Ogg Vorbis, AAC/ALAC in MP4; 1-8 channels, 8-192 kHz)")]
     Unsupported { path: PathBuf, detail: String },
     /// A format iemsim reads, holding what its decoder cannot decode (or would decode wrong).
     #[error("{path}: cannot decode: {detail}")]
@@ -136,7 +136,7 @@ pub struct Info {
     pub length_known: bool,
     /// `PCM`, `FLAC`, `MP3`, `Vorbis`, `AAC`, `ALAC`.
     pub codec: &'static str,
-    /// `WAV`, `RF64`, `flac`, `mp3`, `ogg`, `isomp4`...
+    /// `WAV`, `RF64`, `BW64`, `flac`, `mp3`, `ogg`, `isomp4`...
     pub container: &'static str,
     pub lossless: bool,
     /// Which speaker each channel is, as a WAVE_FORMAT_EXTENSIBLE `dwChannelMask` (a WAV's header,
@@ -361,7 +361,7 @@ impl Decoder {
             return Err(DecodeError::empty(path));
         }
         let mut seen = EndsSeen::default();
-        let (mut backend, info, tags) = if got == 4 && (&magic == b"RIFF" || &magic == b"RF64") {
+        let (mut backend, info, tags) = if got == 4 && wav::container_of(&magic).is_some() {
             let (r, info, tags) = wav::WavReader::open(&mut input, magic, path)?;
             (Backend::Wav(r, input), info, tags)
         } else {

@@ -1,4 +1,4 @@
-//! A small native WAV / RF64 reader behind [`Decoder`](super::Decoder).
+//! A small native WAV / RF64 / BW64 reader behind [`Decoder`](super::Decoder).
 //!
 //! Why not symphonia's WAV reader (which the other formats use): tried on the cases of issue 11,
 //! symphonia 0.6.1 rejects RF64 (EBU Tech 3306) outright, returns zero frames for a data chunk
@@ -8,7 +8,7 @@
 //! multiplication, and the bulk converters of `io::pcm` decode ~10x faster than a per-sample path.
 //!
 //! Layout rules followed (Microsoft "Multimedia Programming Interface and Data Specifications 1.0"
-//! and the WAVEFORMATEXTENSIBLE documentation; EBU Tech 3306 for RF64):
+//! and the WAVEFORMATEXTENSIBLE documentation; EBU Tech 3306 for RF64, ITU-R BS.2088 for BW64):
 //! - chunks of odd length are followed by a pad byte, which is not counted in their size;
 //! - any chunk other than `fmt `, `data`, `LIST`/`INFO` and `ds64` is skipped, whatever its size
 //!   (`fact` of 4 or 8 bytes, `bext`, `JUNK`...);
@@ -22,7 +22,8 @@
 //! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
 //!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file; so
 //!   does `0x80000000` (arecord writing to standard output) when the input is a stream;
-//! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`;
+//! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`; BW64 (ITU-R
+//!   BS.2088, broadcast audio) is RF64 with `BW64` in place of `RF64`, and is read the same;
 //! - tags (`LIST`/`INFO`) may come before or after the `data` chunk (libsndfile writes them
 //!   after): in a file of known data size, the chunks after the audio (and its pad byte) are
 //!   read by seeking past it, and a trailing chunk cut short or not a chunk is ignored; a stream
@@ -45,6 +46,17 @@ const ARECORD_SIZE: u32 = 0x8000_0000;
 const MAX_SMALL_CHUNK: u32 = 1 << 16;
 /// Chunks looked at after the audio data: a writer puts a few there (`LIST`, `id3 `, `cue `...).
 const MAX_TRAILING_CHUNKS: usize = 32;
+
+/// The name of the container whose first four bytes are `magic`, when this reader reads it:
+/// RIFF WAVE, RF64 (EBU Tech 3306) or BW64 (ITU-R BS.2088: RF64's layout under another name).
+pub fn container_of(magic: &[u8]) -> Option<&'static str> {
+    match magic {
+        b"RIFF" => Some("WAV"),
+        b"RF64" => Some("RF64"),
+        b"BW64" => Some("BW64"),
+        _ => None,
+    }
+}
 
 /// Reads samples after the header.
 pub struct WavReader {
@@ -134,14 +146,16 @@ struct Fmt {
 }
 
 impl WavReader {
-    /// Parses the header (`magic`, its first 4 bytes, already read: `RIFF` or `RF64`): the reader,
+    /// Parses the header (`magic`, its first 4 bytes, already read: `RIFF`, `RF64` or `BW64`): the reader,
     /// what the header says and its tags.
     pub fn open(
         input: &mut Input,
         magic: [u8; 4],
         path: &Path,
     ) -> Result<(Self, Info, Tags), DecodeError> {
-        let rf64 = &magic == b"RF64";
+        let kind = container_of(&magic).unwrap_or("WAV");
+        // BW64 keeps its sizes where RF64 does (`ds64`).
+        let rf64 = kind != "WAV";
         let mut c = Cursor {
             input,
             offset: 4,
@@ -215,7 +229,7 @@ impl WavReader {
             frames: frames.unwrap_or(0),
             length_known: frames.is_some(),
             codec: "PCM",
-            container: if rf64 { "RF64" } else { "WAV" },
+            container: kind,
             lossless: true,
             channel_mask: fmt.channel_mask,
         };
