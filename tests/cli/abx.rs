@@ -815,6 +815,8 @@ fn interactive_session_in_a_terminal() {
             s.contains(&format!("trial {}/3", i + 1)) && listening_to_x(s)
         });
         x_screens.push((h.clone(), t.screen(true)));
+        // An answer key counts 0.7 s after the one before it (a held key repeats).
+        std::thread::sleep(std::time::Duration::from_millis(800));
         t.keys(&[if h == "a" { "A" } else { "2" }]);
     }
     let end = t.wait_text("finished: 3 trials");

@@ -85,6 +85,13 @@ fn the_abx_intro_opens_before_the_analysis_and_trials_wait_for_it() {
     t.keys(&["Enter"]);
     let s = t.wait_for("trial 1", |s| s.contains("trial 1/4"));
     assert!(!s.contains("before the trials"), "{s}");
+    // A held answer key (ten presses in one read, as a repeating key sends them) answers one
+    // trial: each repeat answered the next, blind.
+    t.keys(&["1"; 10]);
+    let s = t.wait_for("the repeats ignored", |s| {
+        s.contains("one answer per key press")
+    });
+    assert!(s.contains("trial 2/4") && !s.contains("trial 3/4"), "{s}");
     t.keys(&["q"]);
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");

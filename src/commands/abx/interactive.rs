@@ -163,7 +163,16 @@ struct State {
     /// Verdict and per-trial correctness, filled only after the last answer so nothing about
     /// past trials is on screen before.
     results: Option<(String, Vec<bool>)>,
+    /// When the last answer key came (seconds into the session), taken or not: see
+    /// [`ANSWER_GAP_S`].
+    last_answer_key: Option<f64>,
 }
+
+/// An answer counts only this long after the answer key before it (taken or not): a held key
+/// repeats (after 0.25-0.66 s, then some 30 times a second), and each repeat answered the next
+/// trial, blind, before its X could be heard. 0.7 s is above the usual repeat delays (X11's
+/// default is 0.66 s) and below the time it takes to listen to an X.
+const ANSWER_GAP_S: f64 = 0.7;
 
 /// The terminal UI. Returns when the listener quits (before or after the last trial), on SIGHUP
 /// or SIGTERM, or when the terminal hangs up; errors are device, decoding or terminal failures.
@@ -217,6 +226,7 @@ fn frames(
         loop_mark: None,
         message: Messages::new(None, Instant::now(), MESSAGE_FOR),
         results: None,
+        last_answer_key: None,
     };
     player.ctl.set_live(Side::A);
     loop {
@@ -338,7 +348,15 @@ impl State {
             Action::Answer(_) if self.hidden.is_none() => {
                 self.say("no trial yet: press Enter to start the trials");
             }
-            Action::Answer(l) if self.results.is_none() => self.answer(l, player, session, t_s)?,
+            Action::Answer(l) if self.results.is_none() => {
+                let held = (self.last_answer_key).is_some_and(|t| t_s - t < ANSWER_GAP_S);
+                self.last_answer_key = Some(t_s);
+                if held {
+                    self.say("one answer per key press: listen to the new X, then answer");
+                } else {
+                    self.answer(l, player, session, t_s)?;
+                }
+            }
             // After the last trial X stays the last trial's X (its answer is on screen now);
             // the other actions do not exist on the ABX screen.
             Action::ToggleMatch => {
