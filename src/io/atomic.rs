@@ -366,7 +366,7 @@ fn stale_pid(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-fn process_alive(pid: u32) -> bool {
+pub fn process_alive(pid: u32) -> bool {
     #[cfg(unix)]
     {
         // kill(pid, 0): signal 0 only checks that the process exists; nothing is sent. PID 0

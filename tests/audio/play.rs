@@ -388,3 +388,63 @@ fn the_exact_gains_line_says_whether_they_are_applied() {
         );
     }
 }
+
+/// A demo killed by SIGKILL left its scratch folder (16 MB of rendered material) in the
+/// temporary folder for ever. The next demo removes such folders, those whose process is gone
+/// and which were left untouched for 10 minutes, and no others: not a running process's, not a
+/// recent one (on a `/tmp` shared between containers, a PID not running here may be running
+/// there).
+#[test]
+fn a_demo_removes_the_scratch_folders_that_killed_demos_left() {
+    use std::time::{Duration, Instant, SystemTime};
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let gone = {
+        let mut c = Command::new("true").spawn().expect("true");
+        let pid = c.id();
+        c.wait().expect("wait");
+        pid
+    };
+    let folder = |name: String, age_s: u64| {
+        let d = tmp.path().join(name);
+        std::fs::create_dir(&d).expect("mkdir");
+        std::fs::write(d.join("material.wav"), b"x").expect("write");
+        let t = SystemTime::now() - Duration::from_secs(age_s);
+        std::fs::File::open(&d)
+            .and_then(|f| f.set_modified(t))
+            .expect("set the folder's time");
+        d
+    };
+    let stale = folder(format!("iemsim-demo-{gone}-0"), 3600);
+    let alive = folder(format!("iemsim-demo-{}-0", std::process::id()), 3600);
+    let recent = folder(format!("iemsim-demo-{gone}-1"), 10);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["demo", "bass", "--no-tui"])
+        .env("TMPDIR", tmp.path())
+        .envs(stack.env())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    // Its own folder is made right after the sweep.
+    let own = format!("iemsim-demo-{}-", child.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let made = || {
+        std::fs::read_dir(tmp.path())
+            .expect("read tmp")
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(&own))
+    };
+    while !made() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!stale.exists(), "a killed demo's old folder is left");
+    assert!(
+        alive.exists() && recent.exists(),
+        "a live or recent folder was removed"
+    );
+}
