@@ -994,6 +994,42 @@ fn summary_tables_sessions_and_pools_each_pair() {
     );
     assert!(out.contains("1 session not pooled"), "{out}");
 
+    // A CJK file name takes two columns a character: the columns after it stay in line.
+    std::fs::copy(&wav, dir.path().join("音楽.wav")).unwrap();
+    let wide = [
+        "abx",
+        "音楽.wav",
+        "--trials",
+        "2",
+        "--no-tui",
+        "--seed",
+        "3",
+        "--log",
+        log_s,
+        "--answers",
+        "a,a",
+    ];
+    let o = iemsim(&wide, dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = iemsim(&["abx", "--summary", log_s], dir.path());
+    let out = text(&o.stdout);
+    let at = |row: &str| {
+        let before = &row[..row.find("ba / dd").unwrap()];
+        before
+            .chars()
+            .map(|c| if c == '音' || c == '楽' { 2 } else { 1 })
+            .sum::<usize>()
+    };
+    let rows: Vec<usize> = out
+        .lines()
+        .filter(|l| l.contains("ba / dd  "))
+        .map(at)
+        .collect();
+    assert!(
+        rows.len() == 3 && rows.iter().all(|&c| c == rows[0]),
+        "{rows:?}\n{out}"
+    );
+
     // A file that is not a log is refused, and an empty/missing one says so.
     let o = iemsim(&["abx", "--summary", wav_s], dir.path());
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));

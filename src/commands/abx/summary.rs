@@ -225,22 +225,26 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
             format!("{a} / {b}") + &through(r.headphones.as_deref())
         })
         .collect();
-    // Padded in characters (`{:<w$}` counts them).
-    let fw = files.iter().map(|f| f.chars().count()).fold(4, usize::max);
-    let pw = pairs.iter().map(|p| p.chars().count()).fold(5, usize::max);
+    // Padded in terminal columns: a CJK name or an emoji takes two a character (`{:<w$}` counts
+    // characters, which put the columns after such a name out of line).
+    use crate::ui::fmt::{columns, pad};
+    let fw = files.iter().map(|f| columns(f)).fold(4, usize::max);
+    let pw = pairs.iter().map(|p| columns(p)).fold(5, usize::max);
     outln!(
-        "{:<16}  {:<fw$}  {:<pw$}  {:>7}  p",
+        "{:<16}  {}  {}  {:>7}  p",
         "date (UTC)",
-        "file",
-        "A / B",
+        pad("file", fw),
+        pad("A / B", pw),
         "score"
     )?;
     for ((r, f), p) in s.sessions.iter().zip(&files).zip(&pairs) {
         let score = format!("{}/{}", r.k, r.n);
         let mark = if r.completed { "" } else { "  (abandoned)" };
         outln!(
-            "{:<16}  {f:<fw$}  {p:<pw$}  {score:>7}  {}{mark}",
+            "{:<16}  {}  {}  {score:>7}  {}{mark}",
             date(&r.time),
+            pad(f, fw),
+            pad(p, pw),
             format_p(r.p_value)
         )?;
     }
