@@ -76,7 +76,8 @@ pub fn draw_live(frame: &mut Frame, v: &LiveView) {
         format!(
             "a / b / tab  switch (20 ms crossfade)\n{digits}  load a profile into the live side\n\
              p  pick any profile (type to filter)\nm  loudness matching on/off\nspace  pause\n\
-             q / Esc  quit\n\nany key closes this help"
+             q  quit\nEsc  close this help, else quit\n\nany other key closes this help and does what it \
+             says"
         )
     } else {
         format!(
@@ -273,6 +274,11 @@ mod tests {
             80,
             24,
         );
-        assert!(help.contains("any key closes this help"), "{help}");
+        // As the keys work: Esc only closes the help, any other key closes it and acts.
+        assert!(help.contains("Esc  close this help, else quit"), "{help}");
+        assert!(
+            help.contains("any other key closes this help and does what it says"),
+            "{help}"
+        );
     }
 }
