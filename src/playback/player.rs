@@ -5,7 +5,7 @@ use super::device::{self, Running};
 use super::engine::{Control, Engine, EngineCmd, EngineHandles, Side, SideChain};
 use super::feeder;
 use super::loudness_jobs::{FileMeasure, Jobs, Report};
-use super::reconnect::{Reconnect, Reconnector};
+use super::reconnect::{Confirm, Reconnect, Reconnector};
 use crate::dsp::{Preamp, Profile};
 use crate::error::{Error, Result};
 use crate::io::{Decoder, Info};
@@ -145,6 +145,16 @@ pub struct Player {
     device_request: (Option<String>, u32),
     /// A lost device: opened again for a while (see `playback::reconnect`).
     reconnect: Reconnector,
+    /// Where the stream on probation started (see [`Player::rewind_attempt`]).
+    attempt: Option<Attempt>,
+}
+
+/// Where a reopened stream started: the file frame, the frames rendered and the seek epoch.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    frame: u64,
+    rendered: u64,
+    seek_epoch: u64,
 }
 
 /// Shows `p` on `side`: its name, description and the response the screen draws, at the
@@ -376,6 +386,7 @@ impl Player {
             started: t0,
             device_request,
             reconnect,
+            attempt: None,
         })
     }
 
@@ -778,15 +789,52 @@ impl Player {
         Ok(None)
     }
 
-    /// One attempt to open the lost device again, when it is due.
+    /// One attempt to open the lost device again, when it is due; a reopened one is back once it
+    /// keeps asking for audio ([`Reconnector::confirm`]). A stream that stalls or fails before
+    /// is closed, and the outage goes on from where it began.
     fn reopen(&mut self) -> Result<Option<Reconnect>> {
+        if self.reconnect.on_probation() {
+            let (callbacks, error) = self
+                .running
+                .as_ref()
+                .map_or((0, None), |r| (r.stats().callbacks, r.error()));
+            return match self.reconnect.confirm(callbacks, error.map(Error::from))? {
+                Confirm::Pending => Ok(None),
+                Confirm::Back(why) => {
+                    self.attempt = None;
+                    Ok(Some(Reconnect::Back(why)))
+                }
+                Confirm::Failed => {
+                    self.shutdown();
+                    self.rewind_attempt();
+                    Ok(None)
+                }
+            };
+        }
         if !self.reconnect.due() {
             return Ok(None);
         }
         match self.restart_stream() {
-            Ok(()) => Ok(Some(Reconnect::Back(self.reconnect.back()))),
+            Ok(()) => {
+                self.reconnect.reopened();
+                Ok(None)
+            }
             Err(e) => self.reconnect.failed(e).map(|()| None),
         }
+    }
+
+    /// After a failed attempt (its stream closed): its position and rendered frames back to where
+    /// it started, so the next attempt plays on from there and the first buffer the stalled
+    /// device took (never heard) neither skips audio nor counts as played. A seek the listener
+    /// made meanwhile stands.
+    fn rewind_attempt(&mut self) {
+        let Some(a) = self.attempt.take() else {
+            return;
+        };
+        if self.ctl.seek_epoch.load(Acquire) == a.seek_epoch {
+            self.ctl.position.store(a.frame, Relaxed);
+        }
+        self.ctl.frames_rendered.store(a.rendered, Relaxed);
     }
 
     /// Plays on from where playback was (or was seeking to), on a new stream of the device asked
@@ -807,6 +855,11 @@ impl Player {
         let start_frame = self.ctl.position_or_target();
         let ctl = Arc::new(self.ctl.carried_over());
         ctl.position.store(start_frame, Relaxed);
+        let attempt = Attempt {
+            frame: start_frame,
+            rendered: ctl.frames_rendered.load(Acquire),
+            seek_epoch: ctl.seek_epoch.load(Acquire),
+        };
         let (dch, drate) = (
             usize::from(self.device_channels),
             f64::from(self.device_rate),
@@ -827,6 +880,7 @@ impl Player {
         let (running, handles, feeder) =
             start_feeding(output, src, &ctl, chains, start_frame, dch)?;
         first_callback(&running, Instant::now())?;
+        self.attempt = Some(attempt);
         // The new engine acknowledges from zero; the chains carry the gains already sent.
         (self.installs_sent, self.gains_sent) = (0, 0);
         self.unsent_gains = None;
@@ -1029,6 +1083,7 @@ mod tests {
                 headphones: None,
                 device_request: (None, 0),
                 reconnect: Reconnector::default(),
+                attempt: None,
             };
             (player, engine)
         }

@@ -3,6 +3,12 @@
 //! every [`RETRY_EVERY`] for up to [`WAIT_FOR_DEVICE`] ([`WAIT_ENV`] changes it), at most [`MAX_RESTARTS_PER_MINUTE`]
 //! times a minute. One policy for `play`, `abx`, `demo` and `live`; the callers rebuild their
 //! own streams.
+//!
+//! A reopened device is back only once it keeps asking for audio ([`Reconnector::confirm`]):
+//! a stalled device (a suspended PulseAudio sink) still takes a new stream's first buffer, then
+//! asks for nothing. Taking that first buffer for the device's return declared it back, lost it
+//! again two seconds later as a new loss, and so used up the restarts of a minute in ten seconds
+//! instead of waiting for the device.
 
 use crate::error::{Error, Result};
 use crate::playback::DeviceError;
@@ -37,6 +43,16 @@ pub const WAIT_FOR_DEVICE: Duration = Duration::from_secs(30);
 /// longer to restart; the tests, which would otherwise sit through the 30 s).
 pub const WAIT_ENV: &str = "IEMSIM_DEVICE_WAIT_S";
 const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// How long after its first callback a reopened device must still be calling to count as back.
+/// A stalled device's first buffer comes in one burst (a few periods, within milliseconds of
+/// each other); a running one calls every period (21 ms at 1024 frames and 48 kHz, 85 ms at
+/// 4096): a quarter second is many periods of any device that plays, and far longer than any
+/// burst, while adding little to an outage.
+pub const CONFIRM_AFTER: Duration = Duration::from_millis(250);
+/// How long a reopened device may go without a callback before the attempt counts as failed
+/// (tried again [`RETRY_EVERY`] later): longer than any period a device is opened with (4096
+/// frames at 8 kHz is half a second), shorter than the 2 s a playing stream gets.
+pub const CONFIRM_STALL: Duration = Duration::from_secs(1);
 
 /// What a session's check has to tell the listener.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +84,67 @@ struct Down {
     why: String,
     since: Instant,
     next_try: Instant,
+    /// A reopened stream proving it runs ([`Reconnector::reopened`]).
+    probation: Option<Probation>,
+}
+
+/// The callbacks of a reopened stream, as the main thread sees them (between two of its looks,
+/// it only knows the count went up).
+struct Probation {
+    /// Callbacks seen so far.
+    seen: u64,
+    /// When the first callback was seen (no earlier than it came).
+    first: Option<Instant>,
+    /// The previous look: a count that went up since was a callback after it.
+    last_look: Instant,
+    /// A callback surely came after this (the look before the one that saw it).
+    called_after: Option<Instant>,
+    /// The last look that saw the count go up (or the reopening).
+    progress: Instant,
+}
+
+impl Probation {
+    fn new(now: Instant) -> Self {
+        Probation {
+            seen: 0,
+            first: None,
+            last_look: now,
+            called_after: None,
+            progress: now,
+        }
+    }
+
+    /// `Some(true)`: back (a callback came [`CONFIRM_AFTER`] after the first); `Some(false)`:
+    /// stalled ([`CONFIRM_STALL`] without one); `None`: not known yet.
+    fn look(&mut self, callbacks: u64, now: Instant) -> Option<bool> {
+        if callbacks > self.seen {
+            match self.first {
+                None => self.first = Some(now),
+                Some(_) => self.called_after = Some(self.last_look),
+            }
+            self.seen = callbacks;
+            self.progress = now;
+        }
+        self.last_look = now;
+        if let (Some(first), Some(after)) = (self.first, self.called_after) {
+            if after.saturating_duration_since(first) >= CONFIRM_AFTER {
+                return Some(true);
+            }
+        }
+        (now.duration_since(self.progress) >= CONFIRM_STALL).then_some(false)
+    }
+}
+
+/// What became of a reopened device ([`Reconnector::confirm`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirm {
+    /// Still proving it runs.
+    Pending,
+    /// It runs: back (after losing it for this reason).
+    Back(String),
+    /// It stalled or failed: the caller closes it; the next attempt is [`Reconnector::due`] in a
+    /// second.
+    Failed,
 }
 
 /// The restarts of one session, and the lost device it waits for, if any.
@@ -135,15 +212,50 @@ impl Reconnector {
             why: why.clone(),
             since: now,
             next_try: now,
+            probation: None,
         });
         Ok(why)
     }
 
-    /// Whether an attempt to open the device again is due now.
+    /// Whether an attempt to open the device again is due now (not while a reopened one is on
+    /// probation).
     pub fn due(&self) -> bool {
         self.down
             .as_ref()
-            .is_some_and(|d| Instant::now() >= d.next_try)
+            .is_some_and(|d| d.probation.is_none() && Instant::now() >= d.next_try)
+    }
+
+    /// The device was opened again: it is not back until [`Self::confirm`] says so; the outage
+    /// goes on meanwhile.
+    pub fn reopened(&mut self) {
+        if let Some(d) = self.down.as_mut() {
+            d.probation = Some(Probation::new(Instant::now()));
+        }
+    }
+
+    /// Whether a reopened device is proving it runs (the caller then calls [`Self::confirm`]).
+    pub fn on_probation(&self) -> bool {
+        self.down.as_ref().is_some_and(|d| d.probation.is_some())
+    }
+
+    /// Takes the reopened stream's callback count and error, if any, now: back once it has kept
+    /// calling for [`CONFIRM_AFTER`]; failed (a new attempt in a second, the same outage) when it
+    /// reports an error or stalls; `Err` once the device has been away for
+    /// [`wait_for_device`] (see [`Self::failed`]).
+    pub fn confirm(&mut self, callbacks: u64, error: Option<Error>) -> Result<Confirm> {
+        let Some(p) = self.down.as_mut().and_then(|d| d.probation.as_mut()) else {
+            return Ok(Confirm::Pending);
+        };
+        let e = match (error, p.look(callbacks, Instant::now())) {
+            (Some(e), _) => e,
+            (None, Some(true)) => return Ok(Confirm::Back(self.back())),
+            (None, None) => return Ok(Confirm::Pending),
+            (None, Some(false)) => Error::machine(format!(
+                "it took its first audio, then stopped asking for more for {} s",
+                CONFIRM_STALL.as_secs()
+            )),
+        };
+        self.failed(e).map(|()| Confirm::Failed)
     }
 
     /// At the end of a timed run: a device still being waited for means the run did not play
@@ -185,6 +297,7 @@ impl Reconnector {
         let Some(down) = self.down.as_mut() else {
             return Err(e);
         };
+        down.probation = None;
         let now = Instant::now();
         let wait = wait_for_device();
         if now.duration_since(down.since) < wait {
@@ -260,5 +373,61 @@ mod tests {
         }
         assert!(r.lost(lost_error()).is_err());
         assert_eq!(r.restarted, MAX_RESTARTS_PER_MINUTE as u64);
+    }
+
+    /// A stalled device's first buffer (one burst of callbacks) is not its return, however late
+    /// the main thread looks; callbacks that go on for a quarter second are.
+    #[test]
+    fn a_reopened_device_is_back_only_once_it_keeps_calling() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // The burst seen over two looks, then nothing: stalled after CONFIRM_STALL.
+        let mut p = Probation::new(t0);
+        assert_eq!(p.look(1, at(5)), None);
+        assert_eq!(p.look(3, at(30)), None);
+        assert_eq!(p.look(3, at(600)), None);
+        assert_eq!(p.look(3, at(1031)), Some(false));
+        // A late look that sees the rest of the burst proves nothing: it may have come at once.
+        let mut p = Probation::new(t0);
+        assert_eq!(p.look(1, at(5)), None);
+        assert_eq!(p.look(3, at(400)), None);
+        assert_eq!(p.look(3, at(420)), None);
+        // A device that plays: a callback every 21 ms, looked at every 10 ms.
+        let mut p = Probation::new(t0);
+        let back = (1..100).find_map(|i| p.look(i * 10 / 21, at(i * 10)).map(|b| (b, i * 10)));
+        // First seen at 30 ms; the callback at 294 ms is seen at 300 ms (after the look at 290).
+        assert_eq!(back, Some((true, 300)));
+    }
+
+    /// A reopened device that stalls is the same outage: no restart counted, tried again a
+    /// second later; the one that runs ends it.
+    #[test]
+    fn a_stall_on_probation_is_the_same_outage() {
+        let mut r = Reconnector::default();
+        r.lost(lost_error()).expect("waited for");
+        r.reopened();
+        assert!(r.is_down() && r.on_probation() && !r.due());
+        assert_eq!(r.confirm(2, None).expect("pending"), Confirm::Pending);
+        assert_eq!(
+            r.confirm(2, Some(lost_error())).expect("failed"),
+            Confirm::Failed
+        );
+        assert!(r.is_down() && !r.on_probation() && !r.due());
+        assert_eq!(r.restarted, 1);
+        r.down.as_mut().expect("down").next_try = Instant::now();
+        assert!(r.due());
+        r.reopened();
+        if let Some(p) = r.down.as_mut().and_then(|d| d.probation.as_mut()) {
+            p.first = Instant::now().checked_sub(CONFIRM_AFTER * 2);
+            p.last_look = Instant::now().checked_sub(CONFIRM_AFTER).expect("uptime");
+            p.seen = 1;
+        }
+        let why = match r.confirm(5, None).expect("back") {
+            Confirm::Back(why) => why,
+            other => panic!("{other:?}"),
+        };
+        assert!(why.contains("stopped asking"), "{why}");
+        assert!(!r.is_down());
+        assert_eq!(r.restarted, 1);
     }
 }

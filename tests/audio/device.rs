@@ -788,3 +788,90 @@ fn play_goes_on_where_it_was_after_the_sound_server_comes_back() {
     );
     assert!(f(end, "position_s") > 7.7, "{end}");
 }
+
+/// A sink that stalls for a while (suspended: PulseAudio still takes a new stream's first
+/// buffer, then asks for nothing) is one outage, however many attempts it takes: a reopened
+/// device is back only once it keeps asking for audio. Each attempt's first buffer used to count
+/// as the device coming back, so every retry was a new loss, and five of them in ten seconds
+/// ended the run (exit 1) long before the wait for the device was over.
+#[test]
+fn play_waits_out_a_stalled_sink_as_one_outage() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let music = dir.path().join("m.wav");
+    let gen = iemsim()
+        .args(["generate", "music", "--seconds", "10", "-o"])
+        .arg(&music)
+        .output()
+        .expect("run");
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let mut child = iemsim()
+        .args(["play", "--no-tui", "--json", "--duration", "3"])
+        .arg(&music)
+        .envs(stack.env())
+        .env("IEMSIM_DEVICE_WAIT_S", "20")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    let suspend = |on: &str| {
+        let ok = Command::new("pactl")
+            .args(["suspend-sink", stack.sink(), on])
+            .envs(stack.server_env())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pactl suspend-sink {on}");
+    };
+    // Stalled for 6 s: noticed after 2 s (the stall detection), so about 4 s without a device.
+    std::thread::sleep(Duration::from_millis(1500));
+    suspend("1");
+    std::thread::sleep(Duration::from_secs(6));
+    suspend("0");
+    let events: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let status = child.wait().expect("wait");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(status.code(), Some(0), "{events:?}");
+    let of = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e["event"] == kind)
+            .collect::<Vec<_>>()
+    };
+    let (lost, back, end) = (of("lost"), of("restart"), of("end"));
+    assert_eq!((lost.len(), back.len(), end.len()), (1, 1, 1), "{kinds:?}");
+    let f = |e: &serde_json::Value, k: &str| e[k].as_f64().unwrap_or(f64::NAN);
+    let (lost, back, end) = (lost[0], back[0], end[0]);
+    assert!(f(back, "down_s") >= 3.5, "{back}");
+    assert!(f(back, "down_s") < 6.5, "{back}");
+    assert_eq!(end["restarts"], 1, "{end}");
+    // It plays on from where it stopped: at the restart, the file is further only by what the
+    // reopened stream played while it proved it runs (a quarter second or so) and its buffer.
+    let ahead = f(back, "position_s") - f(lost, "position_s");
+    assert!((0.0..0.7).contains(&ahead), "{ahead} s ahead: {events:?}");
+    // What the failed attempts' streams took (never heard) is neither skipped nor played.
+    let t_ahead = f(back, "t_s") - f(lost, "t_s");
+    assert!(
+        (ahead - t_ahead).abs() < 0.05,
+        "{ahead} s of file in {t_ahead} s: {events:?}"
+    );
+    let after = f(end, "position_s") - f(back, "position_s");
+    let played = f(end, "t_s") - f(back, "t_s");
+    assert!(
+        (after - played).abs() < 0.2,
+        "{after} s of file in {played} s: {events:?}"
+    );
+    assert!((f(end, "t_s") - 3.0).abs() < 0.1, "{end}");
+}
