@@ -8,7 +8,7 @@ use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
-use crate::playback::reconnect::{Reconnect, Reconnector};
+use crate::playback::reconnect::{Confirm, Reconnect, Reconnector};
 use crate::playback::routing;
 use crate::profiles::headphones::Correction;
 use crate::profiles::resolve;
@@ -121,6 +121,18 @@ impl Live {
             return Ok(None);
         };
         let why = self.reconnect.lost(e)?;
+        self.retire();
+        match self.reopen()? {
+            Some(back) => Ok(Some(back)),
+            None => Ok(Some(Reconnect::Waiting(why))),
+        }
+    }
+
+    /// Shuts the session down (lost, or a reopened one that failed), keeping its counts and what
+    /// the listener set (live side, matching, gains) for the next one. The old streams close
+    /// before new ones open (a device that allows one client at a time would refuse the new ones
+    /// otherwise).
+    fn retire(&mut self) {
         let s = &self.session;
         for (c, n) in self
             .carried
@@ -132,17 +144,25 @@ impl Live {
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
         self.cfg.matching = self.session.ctl.matching();
         self.side_when_lost = self.session.ctl.live();
-        // The old streams close before the new ones open (a device that allows one client at a
-        // time would refuse the new ones otherwise).
         self.session.shutdown();
-        match self.reopen()? {
-            Some(back) => Ok(Some(back)),
-            None => Ok(Some(Reconnect::Waiting(why))),
-        }
     }
 
-    /// One attempt to open the lost devices, when it is due.
+    /// One attempt to open the lost devices, when it is due; reopened ones are back once the
+    /// output keeps asking for audio ([`Reconnector::confirm`]: a stalled output still takes its
+    /// first buffer). Ones that stall or fail before are closed, and the outage goes on.
     fn reopen(&mut self) -> Result<Option<Reconnect>> {
+        if self.reconnect.on_probation() {
+            let callbacks = self.session.output_callbacks();
+            let error = self.session.check().err();
+            return match self.reconnect.confirm(callbacks, error)? {
+                Confirm::Pending => Ok(None),
+                Confirm::Back(why) => Ok(Some(Reconnect::Back(why))),
+                Confirm::Failed => {
+                    self.retire();
+                    Ok(None)
+                }
+            };
+        }
         if !self.reconnect.due() {
             return Ok(None);
         }
@@ -150,7 +170,8 @@ impl Live {
             Ok(session) => {
                 self.session = session;
                 self.session.ctl.set_live(self.side_when_lost);
-                Ok(Some(Reconnect::Back(self.reconnect.back())))
+                self.reconnect.reopened();
+                Ok(None)
             }
             Err(e) => self.reconnect.failed(e).map(|()| None),
         }
@@ -358,6 +379,7 @@ fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
     let t0 = Instant::now();
     let mut next_switch = args.switch_every;
     let mut played;
+    let mut down_before_s = 0.0;
     loop {
         if let Some(news) = live.check()? {
             let t = t0.elapsed().as_secs_f64();
@@ -367,11 +389,18 @@ fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
                     json!({"event": "lost", "t_s": t, "reason": why}),
                     format!("{t:7.3} s  lost the audio devices ({why}); opening them again"),
                 )?,
-                Reconnect::Back(why) => emit(
-                    json_mode,
-                    json!({"event": "restart", "t_s": t, "reason": why}),
-                    format!("{t:7.3} s  restarted the audio devices after: {why}"),
-                )?,
+                Reconnect::Back(why) => {
+                    // This outage's, from the loss being noticed to the devices running again.
+                    let down_s = live.reconnect.time_down().as_secs_f64() - down_before_s;
+                    down_before_s += down_s;
+                    emit(
+                        json_mode,
+                        json!({"event": "restart", "t_s": t, "down_s": down_s, "reason": why}),
+                        format!(
+                            "{t:7.3} s  restarted the audio devices after {down_s:.1} s without them: {why}"
+                        ),
+                    )?
+                }
             }
         }
         if signals.caught() {

@@ -481,6 +481,12 @@ impl LiveSession {
         }
     }
 
+    /// The output's callbacks so far (0 once shut down): a reopened output is back once they keep
+    /// coming (see `playback::reconnect`).
+    pub fn output_callbacks(&self) -> u64 {
+        self.output.as_ref().map_or(0, |o| o.stats().callbacks)
+    }
+
     /// Output frames rendered so far.
     pub fn frames_rendered(&self) -> u64 {
         self.ctl.frames_rendered.load(Acquire)

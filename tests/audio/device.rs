@@ -875,3 +875,55 @@ fn play_waits_out_a_stalled_sink_as_one_outage() {
     );
     assert!((f(end, "t_s") - 3.0).abs() < 0.1, "{end}");
 }
+
+/// The same for `live`: its output stalling (the sink suspended) is one outage, however many
+/// attempts it takes, and the restart says how long it lasted.
+#[test]
+fn live_waits_out_a_stalled_sink_as_one_outage() {
+    use std::io::{BufRead, BufReader};
+    let Some(stack) = pulse::PulseStack::start_private_with(&["music"]) else {
+        return;
+    };
+    let mut child = iemsim()
+        .args(["live", "--no-tui", "--json", "--duration", "9"])
+        .args(["--input", "music.monitor", "--device", "vsink"])
+        .envs(stack.server_env())
+        .env("IEMSIM_DEVICE_WAIT_S", "20")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("\"start\""), "{first}");
+    let suspend = |on: &str| {
+        let ok = Command::new("pactl")
+            .args(["suspend-sink", "vsink", on])
+            .envs(stack.server_env())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "pactl suspend-sink {on}");
+    };
+    std::thread::sleep(Duration::from_millis(1000));
+    suspend("1");
+    std::thread::sleep(Duration::from_secs(6));
+    suspend("0");
+    let events: Vec<serde_json::Value> = lines
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect();
+    let status = child.wait().expect("wait");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(status.code(), Some(0), "{events:?}");
+    let of = |kind: &str| {
+        events
+            .iter()
+            .filter(|e| e["event"] == kind)
+            .collect::<Vec<_>>()
+    };
+    let (lost, back, end) = (of("lost"), of("restart"), of("end"));
+    assert_eq!((lost.len(), back.len(), end.len()), (1, 1, 1), "{kinds:?}");
+    let down_s = back[0]["down_s"].as_f64().unwrap_or(f64::NAN);
+    assert!((3.5..6.5).contains(&down_s), "{}", back[0]);
+    assert_eq!(end[0]["restarts"], 1, "{}", end[0]);
+}
