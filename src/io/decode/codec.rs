@@ -651,18 +651,21 @@ impl CodecReader {
 /// Whether bytes are one whole frame of the FLAC stream whose STREAMINFO block is `streaminfo`:
 /// symphonia's FLAC decoder reads them (a frame short of its end does not decode; bytes after
 /// its end it leaves unread). Without a STREAMINFO, nothing is.
-pub(super) fn flac_frame_decodes(streaminfo: Option<&[u8]>) -> impl FnMut(&[u8]) -> bool {
-    let mut params = symphonia::core::codecs::audio::AudioCodecParameters::new();
-    params.for_codec(CODEC_ID_FLAC);
-    let mut decoder = streaminfo.and_then(|info| {
-        params.with_extra_data(info.into());
+/// The decoder is made at the first call: nearly every file ends with its last frame and never
+/// asks.
+pub(super) fn flac_frame_decodes(streaminfo: Option<&[u8]>) -> impl FnMut(&[u8]) -> bool + '_ {
+    let make = move || {
+        let mut params = symphonia::core::codecs::audio::AudioCodecParameters::new();
+        params.for_codec(CODEC_ID_FLAC);
+        params.with_extra_data(streaminfo?.into());
         let options = AudioDecoderOptions::default();
         symphonia::default::get_codecs()
             .make_audio_decoder(&params, &options)
             .ok()
-    });
+    };
+    let mut decoder = None;
     move |frame| {
-        let Some(decoder) = decoder.as_mut() else {
+        let Some(decoder) = decoder.get_or_insert_with(make).as_mut() else {
             return false;
         };
         let packet = Packet::new(0, Timestamp::new(0), Duration::from(0_u64), frame);
