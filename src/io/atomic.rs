@@ -330,13 +330,24 @@ fn commit_named(tmp: &Path, dest: &Path, replace: bool) -> io::Result<()> {
 /// ones whose PID is not running here, which on a shared folder (NFS, a container volume) may be
 /// another machine's export in progress.
 pub fn remove_stale(dir: &Path) {
+    remove_left_behind(dir, stale_pid, |p| fs::remove_file(p));
+}
+
+/// Removes what processes that no longer exist left in `dir` (the entries `pid_of` names a PID
+/// for) once untouched for [`STALE_AFTER`], with `remove`: the rule of [`remove_stale`], also
+/// for the demo's scratch folders.
+pub fn remove_left_behind(
+    dir: &Path,
+    pid_of: impl Fn(&str) -> Option<u32>,
+    remove: impl Fn(&Path) -> std::io::Result<()>,
+) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     let me = std::process::id();
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(stale_pid) else {
+        let Some(pid) = name.to_str().and_then(&pid_of) else {
             continue;
         };
         let idle = entry
@@ -346,7 +357,7 @@ pub fn remove_stale(dir: &Path) {
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age >= STALE_AFTER);
         if pid != me && idle && !process_alive(pid) {
-            let _ = fs::remove_file(entry.path());
+            let _ = remove(&entry.path());
         }
     }
 }
@@ -366,7 +377,7 @@ fn stale_pid(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-pub fn process_alive(pid: u32) -> bool {
+fn process_alive(pid: u32) -> bool {
     #[cfg(unix)]
     {
         // kill(pid, 0): signal 0 only checks that the process exists; nothing is sent. PID 0

@@ -222,33 +222,17 @@ impl Scratch {
 }
 
 /// Removes the scratch folders of demos that were killed before they could clean up (SIGKILL, a
-/// power cut: 16 MB each, left for ever): `iemsim-demo-PID-N` whose process is gone and which
-/// were left untouched for `STALE_AFTER`, the rule for an export's partial files (on a `/tmp`
-/// shared between machines or containers, a PID not running here may be a demo running there).
+/// power cut: 16 MB each, left for ever), by the rule for an export's partial files: their
+/// process gone and untouched for 10 minutes (on a `/tmp` shared between machines or
+/// containers, a PID not running here may be a demo running there). `remove_dir_all` removes a
+/// symbolic link itself, never what it points to.
 fn remove_stale_scratch(base: &std::path::Path) {
-    use crate::io::atomic::{process_alive, STALE_AFTER};
-    let Ok(entries) = std::fs::read_dir(base) else {
-        return;
+    let pid_of = |name: &str| {
+        let (pid, n) = name.strip_prefix("iemsim-demo-")?.split_once('-')?;
+        n.parse::<u32>().ok()?;
+        pid.parse::<u32>().ok()
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = name.to_str().and_then(|n| {
-            let (pid, n) = n.strip_prefix("iemsim-demo-")?.split_once('-')?;
-            n.parse::<u32>().ok()?;
-            pid.parse::<u32>().ok()
-        });
-        let Some(pid) = pid.filter(|&p| p != std::process::id()) else {
-            continue;
-        };
-        let meta = entry.metadata().ok().filter(std::fs::Metadata::is_dir);
-        let idle = meta
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age >= STALE_AFTER);
-        if idle && !process_alive(pid) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    crate::io::atomic::remove_left_behind(base, pid_of, |p| std::fs::remove_dir_all(p));
 }
 
 impl Drop for Scratch {
