@@ -473,7 +473,8 @@ fn standard_input_gets_default_names_without_being_read_twice() {
 /// A whole FLAC followed by an ID3v1 tag, an APEv2 tag or other bytes was refused as truncated
 /// ("the audio ends after 129024 of the 132300 frames its header announces"): symphonia takes
 /// the last frame to run to the end of the file, so it failed its checksum and was dropped. Each
-/// now exports the same WAV as the FLAC alone; cut inside its last frame, it is still refused.
+/// now exports the same WAV as the FLAC alone, from a file or a pipe; cut inside its last frame,
+/// it is still refused.
 #[test]
 fn a_flac_followed_by_tags_or_other_bytes_is_read_whole() {
     let dir = tempfile::tempdir().unwrap();
@@ -512,9 +513,18 @@ fn a_flac_followed_by_tags_or_other_bytes_is_read_whole() {
         ("ape.flac", [ape.clone(), id3.clone()].concat()),
         ("junk.flac", junk),
     ] {
-        let (o, out) = export(name, &[&flac[..], &trailer].concat());
+        let tagged = [&flac[..], &trailer].concat();
+        let (o, out) = export(name, &tagged);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         assert!(std::fs::read(out).unwrap() == alone, "{name}");
+        // From a pipe too, where no length tells where the file ends.
+        let args = ["export", "-", "-p", "ba", "-o", "piped.wav", "--force"];
+        let o = cli::run_with_stdin(&args, d, &tagged);
+        assert!(o.status.success(), "{name} piped: {}", stderr(&o));
+        assert!(
+            std::fs::read(d.join("piped.wav")).unwrap() == alone,
+            "{name} piped"
+        );
     }
     let cut = &flac[..flac.len() - 200];
     for (name, bytes) in [
@@ -522,13 +532,16 @@ fn a_flac_followed_by_tags_or_other_bytes_is_read_whole() {
         ("cut_id3.flac", [cut, &id3].concat()),
     ] {
         let (o, out) = export(name, &bytes);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
-        assert!(
-            err.contains("of the 132300 frames its header announces"),
-            "{name}: {err}"
-        );
-        assert!(!out.exists());
+        let piped = cli::run_with_stdin(&["export", "-", "-p", "ba", "-o", "cut.wav"], d, &bytes);
+        for o in [o, piped] {
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+            assert!(
+                err.contains("of the 132300 frames its header announces"),
+                "{name}: {err}"
+            );
+        }
+        assert!(!out.exists() && !d.join("cut.wav").exists());
     }
 }
 

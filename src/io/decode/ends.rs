@@ -341,28 +341,32 @@ impl<R: Read> Read for OggTap<R> {
     }
 }
 
-/// The total samples the FLAC file in `input` gives in its STREAMINFO (its marker at 0, the
-/// block right after it; RFC 9639 §8.2: 36 bits from byte 18); 0 is "unknown", as a FLAC
-/// written to a pipe has it, and so is a file too short to hold it.
-pub fn flac_length(input: &mut Input) -> io::Result<u64> {
+/// The first bytes of the FLAC file in `input`: its marker and, when the block right after it
+/// is one, the STREAMINFO ([`FLAC_HEAD`] bytes; fewer in a file too short to hold them).
+pub fn flac_head(input: &mut Input) -> io::Result<Vec<u8>> {
     input.seek_to(0)?;
-    let mut head = [0u8; 26];
-    if read_full(input, &mut head)? < head.len() {
-        return Ok(0);
-    }
-    let [.., a, b, c, d, e, f, g, h] = head; // bytes 18..26
-    Ok(u64::from_be_bytes([a, b, c, d, e, f, g, h]) & 0xF_FFFF_FFFF)
+    let mut head = vec![0u8; FLAC_HEAD];
+    let got = read_full(input, &mut head)?;
+    head.truncate(got);
+    Ok(head)
 }
 
-/// The STREAMINFO block of the FLAC file in `input` (its marker at 0, the block first; RFC 9639
-/// §8.2: 34 bytes after the marker and the block's 4-byte header); None when there is none.
-pub fn flac_streaminfo(input: &mut Input) -> io::Result<Option<Vec<u8>>> {
-    input.seek_to(0)?;
-    let mut head = [0u8; 42];
-    if read_full(input, &mut head)? < head.len() || head[4] & 0x7F != 0 {
-        return Ok(None);
-    }
-    Ok(Some(head[8..].to_vec()))
+/// A FLAC's marker (4 bytes), its first block's header (4) and a STREAMINFO's 34 bytes.
+pub const FLAC_HEAD: usize = 42;
+
+/// The total samples a FLAC's first bytes `head` give in its STREAMINFO (RFC 9639 §8.2: 36 bits
+/// from byte 18); 0 is "unknown", as a FLAC written to a pipe has it, and so is a head too short
+/// to hold it.
+pub fn flac_length(head: &[u8]) -> u64 {
+    head.get(18..26)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, |b| u64::from_be_bytes(b) & 0xF_FFFF_FFFF)
+}
+
+/// The STREAMINFO block in a FLAC's first bytes `head` (the block first after the marker; RFC
+/// 9639 §8.2: 34 bytes after the marker and the block's 4-byte header); None when there is none.
+pub fn flac_streaminfo(head: &[u8]) -> Option<&[u8]> {
+    head.get(8..FLAC_HEAD).filter(|_| head[4] & 0x7F == 0)
 }
 
 /// Reads the last `bytes` of the seekable `input` (all of it when shorter).
@@ -433,6 +437,84 @@ impl<R: Read> Read for TailTap<R> {
     }
 }
 
+/// A stream (standard input, a pipe) passed on `keep` bytes behind what was read, so that its
+/// last bytes can be kept from the reader, as a file's are by its length: at its end, `cut` is
+/// given the stream's first bytes (up to [`FLAC_HEAD`] of them, `already` read before included)
+/// and its last ones not passed on (at least `keep` once it was that long), and says where in
+/// these the stream is to end. Holds up to about twice `keep` bytes.
+pub struct HoldBack<R> {
+    inner: R,
+    held: Vec<u8>,
+    /// Bytes of `held` passed on already.
+    out: usize,
+    keep: usize,
+    head: Vec<u8>,
+    cut: fn(&[u8], &[u8]) -> Option<usize>,
+    ended: bool,
+}
+
+impl<R: Read> HoldBack<R> {
+    pub fn new(
+        inner: R,
+        already: &[u8],
+        keep: usize,
+        cut: fn(&[u8], &[u8]) -> Option<usize>,
+    ) -> Self {
+        let head = already[..already.len().min(FLAC_HEAD)].to_vec();
+        let (held, out, ended) = (Vec::new(), 0, false);
+        Self {
+            inner,
+            held,
+            out,
+            keep,
+            head,
+            cut,
+            ended,
+        }
+    }
+
+    /// Reads more of the stream into `held`; at its end, lets `cut` end it.
+    fn fill(&mut self) -> io::Result<()> {
+        let at = self.held.len();
+        self.held.resize(at + (1 << 16), 0);
+        let got = self.inner.read(&mut self.held[at..]);
+        self.held.truncate(at + *got.as_ref().unwrap_or(&0));
+        let n = got?;
+        let more = FLAC_HEAD.saturating_sub(self.head.len()).min(n);
+        self.head.extend_from_slice(&self.held[at..at + more]);
+        if n == 0 {
+            self.ended = true;
+            if let Some(end) = (self.cut)(&self.head, &self.held[self.out..]) {
+                self.held.truncate(self.out + end);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for HoldBack<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let ready = match self.ended {
+                true => self.held.len(),
+                false => self.held.len().saturating_sub(self.keep),
+            };
+            if ready > self.out || self.ended || buf.is_empty() {
+                let n = buf.len().min(ready.saturating_sub(self.out));
+                buf[..n].copy_from_slice(&self.held[self.out..self.out + n]);
+                self.out += n;
+                // Dropped in steps of at least `keep` bytes, so each byte is moved about once.
+                if self.out >= self.keep {
+                    self.held.drain(..self.out);
+                    self.out = 0;
+                }
+                return Ok(n);
+            }
+            self.fill()?;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +534,30 @@ mod tests {
         let (mut tap, tail) = TailTap::new(&stream[4..100], &stream[..4], 4096);
         while tap.read(&mut buf).unwrap() > 0 {}
         assert_eq!(tail.with(<[u8]>::to_vec), &stream[..100]);
+    }
+
+    /// A held-back stream passes on every byte in order, however it is read, up to where `cut`
+    /// ends it, which sees the stream's first bytes and at least its last `keep` ones.
+    #[test]
+    fn a_held_back_stream_ends_where_its_cut_says() {
+        let stream: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        fn cut(head: &[u8], tail: &[u8]) -> Option<usize> {
+            assert_eq!(head, &(0..42u8).collect::<Vec<_>>()[..]);
+            assert!(tail.len() >= 4096);
+            Some(tail.len() - 1000)
+        }
+        for step in [1000, 70_000] {
+            let mut held = HoldBack::new(&stream[4..], &stream[..4], 4096, cut);
+            let (mut got, mut buf) = (stream[..4].to_vec(), vec![0u8; step]);
+            loop {
+                let n = held.read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert!(got == stream[..stream.len() - 1000], "{step}");
+        }
     }
 
     #[test]

@@ -300,6 +300,11 @@ impl EndsSeen {
             seen.tail = Some(tail);
         } else if keep > 0 {
             if let Input::Stream(s) = input {
+                // A FLAC's tags after its last frame are kept from the reader as a file's are.
+                let s: Box<dyn io::Read + Send + Sync> = match magic {
+                    b"fLaC" => Box::new(ends::HoldBack::new(s, magic, keep, flac_tail_end)),
+                    _ => Box::new(s),
+                };
                 let (tap, tail) = ends::TailTap::new(s, magic, keep);
                 seen.tail_tap = Some(tail);
                 input = Input::Stream(io::BufReader::new(Box::new(tap)));
@@ -328,15 +333,21 @@ fn flac_audio_end(input: &mut Input, tail: &mut Vec<u8>) -> io::Result<Option<u6
     let Some(len) = input.len() else {
         return Ok(None);
     };
-    let total = ends::flac_length(input)?;
-    let streaminfo = ends::flac_streaminfo(input)?;
-    let decodes = codec::flac_frame_decodes(streaminfo.as_deref());
-    let Some(end) = flac_end::audio_end(tail, total, decodes) else {
+    let head = ends::flac_head(input)?;
+    let Some(end) = flac_tail_end(&head, tail) else {
         return Ok(None);
     };
     let after = (tail.len() - end) as u64;
     tail.truncate(end);
     Ok(Some(len.saturating_sub(after)))
+}
+
+/// Where in `tail`, its last bytes, the audio of the FLAC that starts with `head`
+/// ([`ends::flac_head`]) ends, when bytes that are not audio follow its last frame.
+fn flac_tail_end(head: &[u8], tail: &[u8]) -> Option<usize> {
+    let total = ends::flac_length(head);
+    let decodes = codec::flac_frame_decodes(ends::flac_streaminfo(head));
+    flac_end::audio_end(tail, total, decodes)
 }
 
 impl Decoder {
