@@ -230,7 +230,7 @@ pub struct GenerateArgs {
     /// Length in seconds [default: 10; music: 24]
     #[arg(long)]
     pub seconds: Option<f64>,
-    /// Sample rate (Hz).
+    /// Sample rate (Hz), 8000-192000.
     #[arg(long, default_value_t = 44_100)]
     pub rate: u32,
     /// Tone frequency (Hz), for `tone` only [default: 1000]

@@ -19,7 +19,7 @@ pub struct DeviceArgs {
 /// The size of a chart drawn with `--plot` (`show`, `analyze`).
 #[derive(Debug, Clone, Args)]
 pub struct ChartSize {
-    /// Chart size in pixels.
+    /// Chart size in pixels, from 480x300 to 4000x4000.
     #[arg(
         long,
         value_name = "WIDTHxHEIGHT",

@@ -73,7 +73,7 @@ pub struct ShowArgs {
     /// .yml = CamillaDSP); with --plot, their responses are overlaid.
     #[arg(required = true, value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Sample rate the response is computed at (Hz).
+    /// Sample rate the response is computed at (Hz), 8000-192000.
     #[arg(long, default_value_t = 48_000)]
     pub rate: u32,
     #[command(flatten)]
