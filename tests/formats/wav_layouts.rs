@@ -412,6 +412,35 @@ fn real_pipe_wavs_from_ffmpeg_and_sox() {
     );
     let p = write(d, "soxpipe.wav", &sox);
     assert_eq!(read_all(&p).unwrap().len(), 44_100);
+    // sox rounds its placeholder size down to whole frames: 0x7FFFEFFC for 24-bit stereo, and
+    // 0xFFFFFFFE (16-bit mono) when its input (ffmpeg's pipe output) has no length either. All were
+    // refused as truncated ("the header announces 357913258 frames").
+    let synth = |bits: &str, channels: &str| {
+        let args = [
+            "-n", "-r", "44100", "-c", channels, "-b", bits, "-t", "wav", "-",
+        ];
+        tool_output(
+            "sox",
+            &[&args[..], &["synth", "0.5", "sine", "1000"]].concat(),
+        )
+    };
+    for (name, bits, channels) in [("s24.wav", "24", "2"), ("s16x6.wav", "16", "6")] {
+        let p = write(d, name, &synth(bits, channels));
+        let frames = 22_050 * channels.parse::<usize>().unwrap();
+        assert_eq!(read_all(&p).map(|s| s.len()), Ok(frames), "{name}");
+    }
+    let mut resox = std::process::Command::new("sox")
+        .args(["-t", "wav", "-", "-t", "wav", "-", "gain", "-3"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = resox.stdin.take().unwrap();
+    std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &piped));
+    let out = resox.wait_with_output().unwrap();
+    let p = write(d, "resox.wav", &out.stdout);
+    let size = iemsim::io::Decoder::open(&p).map(|d| d.info().frames);
+    assert_eq!(read_all(&p).unwrap().len(), 72_000, "{size:?}");
 }
 
 /// `Decoder::from_bytes` (the fuzz targets' entry point) decodes bytes held in memory exactly as

@@ -19,9 +19,10 @@
 //!   and ffmpeg read them (for `WAVE_FORMAT_EXTENSIBLE` that is the container: 24 valid bits in 32);
 //! - integer samples are left-justified in their container: `wValidBitsPerSample` 24 in a 4-byte
 //!   container is the top 24 bits, so every 4-byte integer sample is `i32 / 2^31`;
-//! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe)
-//!   or 0 (a header never patched) means "unknown": the audio runs to the end of the file; so
-//!   does `0x80000000` (arecord writing to standard output) when the input is a stream;
+//! - a data size of `0xFFFFFFFF` (ffmpeg writing to a pipe), `0x7FFFF000` (sox writing to a pipe;
+//!   sox rounds either down to whole frames: `0x7FFFEFFC` for 24-bit stereo) or 0 (a header never
+//!   patched) means "unknown": the audio runs to the end of the file; so does `0x80000000`
+//!   (arecord writing to standard output) when the input is a stream;
 //! - in RF64 the real sizes are in `ds64`, the 32-bit fields hold `0xFFFFFFFF`; BW64 (ITU-R
 //!   BS.2088, broadcast audio) is RF64 with `BW64` in place of `RF64`, and is read the same;
 //! - tags (`LIST`/`INFO`) may come before or after the `data` chunk (libsndfile writes them
@@ -39,6 +40,16 @@ use std::path::{Path, PathBuf};
 
 /// The sizes streamed writers put where they cannot know the real one.
 const UNKNOWN_SIZES: [u32; 3] = [0xFFFF_FFFF, 0x7FFF_F000, 0];
+
+/// Whether the data size `size` is a placeholder for one a streamed writer could not know: one
+/// of [`UNKNOWN_SIZES`], or one rounded down to whole frames of `frame_bytes`, as sox writes
+/// them (0x7FFFEFFC for 24-bit stereo; 0xFFFFFFFC when its own input's length is unknown).
+fn unknown_size(size: u32, frame_bytes: u64) -> bool {
+    UNKNOWN_SIZES.iter().any(|&u| {
+        let u = u64::from(u);
+        u64::from(size) == u || u64::from(size) == u - u % frame_bytes.max(1)
+    })
+}
 /// The data size arecord writes when it records to standard output (RIFF size 0x80000024); a
 /// placeholder only on a stream: a file may really hold that much.
 const ARECORD_SIZE: u32 = 0x8000_0000;
@@ -177,7 +188,7 @@ impl WavReader {
         let frame_bytes = (container * usize::from(fmt.channels)) as u64;
         let data_len = match (rf64, ds64_data) {
             (true, Some(n)) if data_size == u32::MAX => Some(n),
-            _ if UNKNOWN_SIZES.contains(&data_size) => None,
+            _ if unknown_size(data_size, frame_bytes) => None,
             // arecord writing to standard output: a stream cannot hold its 2 GiB.
             _ if data_size == ARECORD_SIZE && !c.input.is_seekable() => None,
             _ => Some(u64::from(data_size)),
