@@ -65,7 +65,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
     if !headphones::is_builtin_target(&args.target) {
         target_m.check_covers(band, Path::new(&args.target))?;
     }
-    let a = measurement::read(&args.measurement)?;
+    let a = measurement::read(&args.measurement)
+        .map_err(|e| profile_named(&args.measurement).unwrap_or_else(|| e.into()))?;
     let a_band = if args.invert && !args.exact {
         (correction::MEASURED_FROM_AT_MOST_HZ, band.1)
     } else {
@@ -252,6 +253,31 @@ fn print_fit(args: &FitArgs, goal: &Goal, fitted: &Fit, preamp_db: f64) -> Resul
         outln!("Wrote {}", out.display())?;
     }
     Ok(())
+}
+
+/// The refusal of a profile's name given where the measurement belongs (`iemsim fit ba`), which
+/// said "cannot read: No such file"; None when `spec` is a file or names no profile.
+fn profile_named(spec: &Path) -> Option<Error> {
+    if spec.exists() {
+        return None;
+    }
+    let profile = profiles::resolve(spec.to_str()?, None).ok()?;
+    let measured = match iems::by_name(&profile.name) {
+        Some(iem) => format!(" (its measurement is {} in iemsim's source)", iem.path),
+        None => String::new(),
+    };
+    let name = spec.display().to_string();
+    let quoted = match name.contains(' ') {
+        true => format!("\"{name}\""),
+        false => name.clone(),
+    };
+    Some(Error::input(
+        spec,
+        format!(
+            "{name}: a profile, not a measurement{measured}: fit takes a measurement CSV; \
+             `--like {quoted}` makes a measured IEM sound like this profile"
+        ),
+    ))
 }
 
 /// B of `--like B`: a measurement CSV, a per-IEM name (`iem:moondrop-ssr`, `Moondrop SSR`: its

@@ -956,3 +956,25 @@ fn a_line_break_in_a_name_stays_on_its_line() {
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains("x\\ny.png: ba on one chart"), "{out}");
 }
+
+/// A profile's name given as the measurement (`iemsim fit ba`, as `--like` takes one) said
+/// "cannot read: No such file"; it is refused as a profile, and a per-IEM one names its bundled
+/// measurement, which is there. A name that is nothing is still a file not found.
+#[test]
+fn a_profile_name_given_as_the_measurement_is_refused_as_one() {
+    for name in ["ba", "iem:moondrop-aria"] {
+        let o = iemsim(&["fit", name]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{name}: a profile, not a measurement")),
+            "{err}"
+        );
+    }
+    let o = iemsim(&["fit", "iem:moondrop-aria"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let path = "samples/measurements/iem/dd/Moondrop Aria.csv";
+    assert!(err.contains(path) && root().join(path).is_file(), "{err}");
+    let o = iemsim(&["fit", "no-such-thing"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("No such file"));
+}
