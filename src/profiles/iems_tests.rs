@@ -144,45 +144,67 @@ fn the_parser_refuses_what_is_not_a_configuration() {
     assert_eq!(parts("1 ribbon"), None);
 }
 
-/// The shipped fits (`<model> ParametricEQ.txt` beside each CSV) are what the fitter makes from
-/// the CSVs today: same filters (to the printed precision, one rounding step of slack for another
-/// platform's last bits) and the same error, and they are what the profiles use. Regenerate with
+/// The shipped fits (`<model> ParametricEQ.txt` beside each CSV) are data: the profiles use them
+/// as written, whatever the fitter makes today, so a fitter change does not move a built-in
+/// profile. A refit from the CSV fits at least as well (within 0.005 dB RMS, another platform's
+/// last bits): the fitter may only have improved since they were written. Regenerate with
 /// `cargo run --release --example fit_iems`.
 #[test]
-fn shipped_fits_agree_with_a_refit_from_the_csvs() {
+fn shipped_fits_are_what_the_profiles_use_and_a_refit_is_as_good() {
     for iem in CATALOG {
         let shipped =
             shipped_filters(iem).unwrap_or_else(|| panic!("{}: no shipped fit", iem.slug));
-        assert_eq!(
-            profile(iem).unwrap().profile.filters,
-            shipped,
-            "{}",
-            iem.slug
-        );
-        let refit = fit_profile(iem).unwrap();
         let got = profile(iem).unwrap();
-        let (a, b) = (&refit.profile.filters, &got.profile.filters);
-        assert_eq!(a.len(), b.len(), "{}", iem.slug);
-        for (x, y) in a.iter().zip(b) {
-            assert_eq!(x.kind, y.kind, "{}", iem.slug);
-            assert!(
-                (x.fc_hz - y.fc_hz).abs() <= 1.0,
-                "{}: {x:?} vs {y:?}",
-                iem.slug
-            );
-            assert!(
-                (x.gain_db - y.gain_db).abs() <= 0.011,
-                "{}: {x:?} vs {y:?}",
-                iem.slug
-            );
-            assert!((x.q - y.q).abs() <= 0.0011, "{}: {x:?} vs {y:?}", iem.slug);
-        }
+        assert_eq!(got.profile.filters, shipped, "{}", iem.slug);
+        let refit = fit_profile(iem).unwrap();
         assert!(
-            (refit.error.rms_db - got.error.rms_db).abs() < 0.005,
-            "{}",
-            iem.slug
+            refit.error.rms_db <= got.error.rms_db + 0.005,
+            "{}: refit {:?}, shipped {:?}",
+            iem.slug,
+            refit.error,
+            got.error
         );
-        assert_eq!(refit.profile.source, got.profile.source, "{}", iem.slug);
+    }
+}
+
+/// RMS error over 20 Hz-10 kHz, mean offset removed, of `filters` against `dev` on the standard
+/// grid, by the independent cookbook reference (not the fitter's own error).
+fn reference_rms(filters: &[FilterSpec], freqs: &[f64], dev: &[f64]) -> f64 {
+    use crate::dsp::rbj_reference as rbj;
+    let err: Vec<f64> = freqs
+        .iter()
+        .zip(dev)
+        .filter(|(f, _)| (20.0..=10_000.0).contains(*f))
+        .map(|(&f, d)| {
+            let m: f64 = filters
+                .iter()
+                .map(|s| rbj::magnitude_db(s.kind.short(), s.fc_hz, s.gain_db, s.q, 48_000.0, f))
+                .sum();
+            m - d
+        })
+        .collect();
+    let mean = err.iter().sum::<f64>() / err.len() as f64;
+    (err.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / err.len() as f64).sqrt()
+}
+
+/// A hundredth of a dB at one point (387 Hz) of the Moondrop Aria's measurement doubled the fit's
+/// error (0.07 to 0.13 dB RMS) and left a filter of +0.02 dB doing nothing while the bass went
+/// unfitted: greedy placement stopped in another local minimum. Both now fit within 0.08 dB, and
+/// every filter does something (|gain| >= 0.1 dB), by the independent cookbook reference.
+#[test]
+fn a_hundredth_of_a_db_at_one_point_does_not_spoil_the_aria_fit() {
+    let aria = CATALOG.iter().find(|c| c.slug == "moondrop-aria").unwrap();
+    let (freqs, dev) = measured_deviation(aria).unwrap();
+    let mut nudged = dev.clone();
+    // The CSV's 299th point (line 300 with the header), 20·1.01^298 Hz.
+    nudged[298] += 0.01;
+    for (what, curve) in [("as measured", &dev), ("+0.01 dB at 387 Hz", &nudged)] {
+        let got = fit::fit(&freqs, curve, &FitConfig::default());
+        let rms = reference_rms(&got.filters, &freqs, curve);
+        assert!(rms <= 0.08, "{what}: {rms:.3} dB RMS, {:?}", got.filters);
+        for f in &got.filters {
+            assert!(f.gain_db.abs() >= 0.1, "{what}: {f:?} does nothing");
+        }
     }
 }
 
