@@ -51,8 +51,11 @@ pub fn sample_peak(samples: &[f64]) -> f64 {
 }
 
 /// Largest |value| of the 4× oversampled signal over all channels (linear; ≥ the sample peak).
-/// The signal is taken as silent before its first and after its last sample. The same as
-/// feeding [`TruePeak`] the whole signal.
+/// Only the values whose interpolator window lies within the signal count: taking the signal as
+/// silent outside it would invent a jump from silence at a loud first or last sample, whose
+/// ringing read up to 1 dB over (a 100 Hz cosine starting at −0.45 dBFS read +0.6 dBTP; ffmpeg
+/// says −0.4). A jump inside the file still counts, and a signal shorter than the window reads its
+/// sample peak. The same as feeding [`TruePeak`] the whole signal.
 pub fn true_peak(samples: &[f64], channels: usize) -> f64 {
     let mut tp = TruePeak::new(channels);
     tp.add(samples);
@@ -66,16 +69,14 @@ pub fn true_peak(samples: &[f64], channels: usize) -> f64 {
 pub struct TruePeak {
     h: [[f64; TAPS]; TRUE_PEAK_OVERSAMPLING - 1],
     channels: usize,
-    /// Per channel: the last `TAPS − 1` samples (silence before the first), then the block being
-    /// measured (one buffer each, reused).
+    /// Per channel: the last `TAPS − 1` samples (zeros before the first, which no counted window
+    /// reaches), then the block being measured (one buffer each, reused).
     bufs: Vec<Vec<f64>>,
     /// Frames added so far.
     frames: u64,
     peak: f64,
 }
 
-/// How many samples after `x[n]` its interpolated values need (taps `x[n − 7] … x[n + 8]`).
-const AHEAD: usize = TAPS / 2;
 /// Samples kept from one block for the next.
 const HISTORY: usize = TAPS - 1;
 
@@ -98,11 +99,10 @@ impl TruePeak {
         if m == 0 {
             return;
         }
-        // Window `s` of a buffer (`buf[s..s + TAPS]`) interpolates after x[frames − AHEAD + s];
-        // the values before x[0] are not part of the signal.
-        let first = usize::try_from((AHEAD as u64).saturating_sub(self.frames))
-            .unwrap_or(AHEAD)
-            .min(m);
+        // Window `s` of a buffer (`buf[s..s + TAPS]`) holds x[frames − HISTORY + s …]: the
+        // windows that reach before x[0] are not counted.
+        let first =
+            usize::try_from((HISTORY as u64).saturating_sub(self.frames)).unwrap_or(HISTORY);
         for (ch, buf) in self.bufs.iter_mut().enumerate() {
             buf.truncate(HISTORY);
             buf.extend(samples[..m * c].iter().skip(ch).step_by(c));
@@ -114,10 +114,8 @@ impl TruePeak {
         self.frames += m as u64;
     }
 
-    /// The peak (linear), the signal followed by silence.
-    pub fn finish(mut self) -> f64 {
-        // The last AHEAD samples' values need the silence after them.
-        self.add(&vec![0.0; AHEAD * self.channels]);
+    /// The peak (linear): the windows that would reach past the last sample are not counted.
+    pub fn finish(self) -> f64 {
         self.peak
     }
 }
@@ -392,31 +390,45 @@ mod tests {
         assert_eq!(true_peak(&[0.0; 10], 2), 0.0);
         assert_eq!(true_peak(&[], 2), 0.0);
     }
-    /// The direct form of BS.1770-4 Annex 2 (every interpolated value from the whole signal,
-    /// zeros outside it), written out independently of the streaming meter.
+    /// The direct form of BS.1770-4 Annex 2 (every interpolated value whose taps all lie within
+    /// the signal), written out independently of the streaming meter.
     fn true_peak_direct(samples: &[f64], channels: usize) -> f64 {
         let frames = samples.len() / channels;
         let h = phases();
-        let at = |ch: usize, i: isize| -> f64 {
-            if i < 0 || i as usize >= frames {
-                0.0
-            } else {
-                samples[i as usize * channels + ch]
-            }
-        };
-        let mut peak = sample_peak(samples);
+        let mut peak = sample_peak(&samples[..frames * channels]);
         for ch in 0..channels {
-            for n in 0..frames as isize {
+            // Between x[n] and x[n + 1], from x[n − TAPS/2 + 1] … x[n + TAPS/2].
+            for n in TAPS / 2 - 1..frames.saturating_sub(TAPS / 2) {
                 for taps in &h {
                     let mut y = 0.0;
                     for (k, t) in taps.iter().enumerate() {
-                        y += t * at(ch, n + k as isize - (TAPS / 2 - 1) as isize);
+                        y += t * samples[(n + k + 1 - TAPS / 2) * channels + ch];
                     }
                     peak = peak.max(y.abs());
                 }
             }
         }
         peak
+    }
+
+    /// A file that starts and ends at a loud sample has no over there: a 100 Hz cosine at 0.95
+    /// (its first sample its peak) reads 0.95, as ffmpeg's `ebur128` (−0.4 dBTP) and the exact
+    /// band-limited peak (−0.45) say, and DC at 0.5 reads 0.5; taking the file as silent outside
+    /// read +0.6 and −4.96 dBTP. The same cosine after 100 ms of silence jumps inside the file,
+    /// and that over counts: ffmpeg +0.6 dBTP, the exact peak +0.6 to +0.7.
+    #[test]
+    fn the_file_edges_are_no_jump_from_silence() {
+        let rate = 48_000.0;
+        let cosine = sine(0.95, 100.0, PI / 2.0, rate, 48_000);
+        let stereo: Vec<f64> = cosine.iter().flat_map(|&v| [v, v]).collect();
+        let db = |x: &[f64], ch| amplitude_db(true_peak(x, ch));
+        assert!((db(&stereo, 2) - amplitude_db(0.95)).abs() < 0.01);
+        assert!((db(&[0.5; 1000], 1) - amplitude_db(0.5)).abs() < 1e-9);
+        let mut late = vec![0.0; 4800];
+        late.extend(&cosine);
+        assert!((0.5..0.8).contains(&db(&late, 1)), "{}", db(&late, 1));
+        // Shorter than the interpolator's window: the sample peak.
+        assert_eq!(true_peak(&[0.2, -0.7, 0.7], 1), 0.7);
     }
 
     fn noise(n: usize, seed: u64) -> Vec<f64> {
