@@ -216,19 +216,32 @@ fn chart_spectra(
     } else {
         format!("Welch, Hann {segment}, 50 % overlap")
     };
-    // A silent file was charted as an empty frame, said to be "Spectra charted" and nothing more.
-    let silent = report
+    // A file with no spectrum was charted as an empty frame, said to be "Spectra charted" and
+    // nothing more. It is silent, or too short for one (a frame alone makes no segment, and a
+    // 2-frame window is 0 on its first): its table's levels are not −∞ then.
+    let no_curve = report
         .versions
         .iter()
         .all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
-    if silent {
+    let silent = report
+        .versions
+        .iter()
+        .all(|v| v.stats.sample_peak_dbfs == f64::NEG_INFINITY);
+    let why = if silent {
+        "is silent"
+    } else {
+        "has too little audio for a spectrum"
+    };
+    if no_curve {
         crate::io::diag::diag!(
-            "iemsim: warning: {} is silent: the chart has no curve to draw",
+            "iemsim: warning: {} {why}: the chart has no curve to draw",
             report.input.display()
         );
     }
-    let matching = if silent {
+    let matching = if no_curve && silent {
         "silent: no spectrum to draw".to_owned()
+    } else if no_curve {
+        "too little audio: no spectrum to draw".to_owned()
     } else if report
         .versions
         .iter()

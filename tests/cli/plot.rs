@@ -353,7 +353,8 @@ fn analyze_refuses_bad_input_with_exit_2() {
 }
 
 /// A silent file's chart has no curve, and the warning says so (it was "Spectra charted" and an
-/// empty frame); a tone in the LFE alone has no BS.1770 loudness, and the reason given says why
+/// empty frame), and a one-frame file's says it is too short, not silent (it said silent while
+/// its table read −6 dB RMS); a tone in the LFE alone has no BS.1770 loudness, and the reason given says why
 /// (it named only "shorter than 0.4 s, or below its -70 LUFS gate"). The JSON's rate is an
 /// integer, as in `generate --json` and `export --json`.
 #[test]
@@ -393,6 +394,31 @@ fn analyze_says_why_a_file_has_no_curve_or_no_loudness() {
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["sample_rate"].as_u64(), Some(48_000), "{v}");
+    // One frame at half scale (RMS −6.0 dB in the table) is too short for a spectrum, not silent.
+    let one = dir.path().join("one.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&one, spec).unwrap();
+    w.write_sample(16_384i16).unwrap();
+    w.write_sample(-16_384i16).unwrap();
+    w.finalize().unwrap();
+    let o = iemsim(&[
+        "analyze",
+        one.to_str().unwrap(),
+        "--plot",
+        png.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("one.wav has too little audio for a spectrum: the chart has no curve"),
+        "{}",
+        stderr(&o)
+    );
     // 5.1: L R C LFE Ls Rs, a 60 Hz tone in the LFE (channel 4) only.
     let lfe = write("lfe.wav", 6, &|i, c| {
         if c == 3 {
