@@ -193,7 +193,9 @@ fn chart_spectra(
             let shift = loudness_match_db(input_lufs, v.stats.integrated_lufs);
             let label = match (v.preamp_db, shift) {
                 (None, _) => format!("{name} (input)"),
-                (Some(_), Some(shift)) => format!("{} ({shift:+.1} dB to match)", v.label),
+                (Some(_), Some(shift)) => {
+                    format!("{} ({} dB to match)", v.label, crate::ui::fmt::db(shift))
+                }
                 (Some(_), None) => format!("{} (not level-matched)", v.label),
             };
             // The input against itself is 0 dB; a version without loudness is drawn as it is.
@@ -279,7 +281,7 @@ fn file_name(p: &Path) -> String {
 
 fn num(v: f64) -> String {
     if v.is_finite() {
-        format!("{v:.1}")
+        crate::ui::fmt::level(v)
     } else if v.is_nan() {
         // A silent file's crest factor (peak minus RMS, both -inf) is undefined, not -inf.
         "n/a".into()
@@ -315,7 +317,7 @@ fn print_table(r: &Report) -> Result<()> {
     outln!("{:<26}{}", "", cells(&|v| v.label.clone()))?;
     let row = |name: &str, f: &dyn Fn(&Version) -> String| outln!("{name:<26}{}", cells(f));
     row("preamp dB", &|v| {
-        v.preamp_db.map_or("-".into(), |g| format!("{g:+.1}"))
+        v.preamp_db.map_or("-".into(), crate::ui::fmt::db)
     })?;
     row("loudness LUFS", &|v| num(v.stats.integrated_lufs))?;
     if r.versions

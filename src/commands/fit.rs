@@ -248,7 +248,10 @@ fn print_fit(args: &FitArgs, goal: &Goal, fitted: &Fit, preamp_db: f64) -> Resul
         e.worst_db,
         e.worst_hz
     )?;
-    outln!("Preamp {preamp_db:+.1} dB (minus the largest boost, as export's --preamp auto)")?;
+    outln!(
+        "Preamp {} dB (minus the largest boost, as export's --preamp auto)",
+        crate::ui::fmt::db(preamp_db)
+    )?;
     if let Some(out) = &args.output {
         outln!("Wrote {}", out.display())?;
     }

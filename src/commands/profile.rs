@@ -30,19 +30,19 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 .filter(|c| c.gain_db != 0.0)
                 .map(|c| {
                     format!(
-                        ", channel {} {:+.1} dB on top",
+                        ", channel {} {} dB on top",
                         crate::dsp::profile::channel_label(c.channel),
-                        c.gain_db
+                        crate::ui::fmt::db(c.gain_db)
                     )
                 })
                 .collect();
             outln!(
-                "{}: '{}' as {} ({}, preamp {:+.1} dB{own})",
+                "{}: '{}' as {} ({}, preamp {} dB{own})",
                 out.display(),
                 profile.name,
                 format.label(),
                 crate::ui::fmt::count(profile.filter_count(), "filter"),
-                profile.preamp_db
+                crate::ui::fmt::db(profile.preamp_db)
             )?;
             Ok(())
         }

@@ -216,7 +216,9 @@ fn show_one(
         .collect();
     let views = views(p, fs);
     let (max_boost_hz, max_boost) = p.max_boost(fs);
-    let max_boost_hz = Some(max_boost_hz).filter(|_| max_boost > 0.0);
+    // A boost that prints as +0.0 dB is none, with no place: at 8 kHz the sibilance profile's
+    // 9.6e-16 dB of rounding at Nyquist read "+0.0 dB at 4.00k Hz".
+    let max_boost_hz = Some(max_boost_hz).filter(|_| fmt::db(max_boost) != "+0.0");
     // The one function `export --preamp auto` and `profiles --json` use too.
     let auto_preamp = p.preamp_db(Preamp::Auto, fs);
     if args.report.json {
@@ -254,7 +256,11 @@ fn show_one(
         )?;
     }
     if p.preamp_db != 0.0 {
-        outln!("Preamp: {:+.1} dB (kept by --preamp profile)", p.preamp_db)?;
+        // `show` has no --preamp: this is the profile's own, which export applies on request.
+        outln!(
+            "Preamp: {} dB (the profile's own; export's --preamp profile applies it)",
+            fmt::db(p.preamp_db)
+        )?;
     }
     outln!()?;
     print_filters(p, &dropped)?;
@@ -365,12 +371,13 @@ fn print_response(
         )?,
     }
     for (f, d) in freqs.iter().zip(&db_at(v, freqs, fs)) {
-        // The centres' own names (1.25k, 3.15k, 12.5k): `{:.1}` made 1250 "1.2k".
+        // The centres' own names (31.5, 1.25k, 3.15k, 12.5k), as `analyze` names its bands:
+        // `{:.1}` made 1250 "1.2k", and `{:.0}` made 31.5 "32".
         let label = if *f >= 1000.0 {
             let k = format!("{:.2}", f / 1000.0);
             format!("{}k", k.trim_end_matches('0').trim_end_matches('.'))
         } else {
-            format!("{f:.0}")
+            format!("{f}")
         };
         outln!("  {label:>6} Hz {:>6} dB  {}", fmt::db(*d), bar(*d))?;
     }

@@ -106,3 +106,54 @@ fn a_shelfs_peak_boost_is_placed_in_words() {
         assert!(boost.is_some_and(|l| l.contains(at)), "{line}: {text}");
     }
 }
+
+/// `show` names the 1/3-octave centres as `analyze` names its bands (31.5 Hz, not `{:.0}`'s
+/// "32"); a boost that prints as +0.0 dB is none, with no place (at 8 kHz the sibilance profile's
+/// filters above Nyquist are dropped, and 9.6e-16 dB of rounding read "+0.0 dB at 4.00k Hz", as
+/// `bass-rolloff`'s true 0 reads "+0.0 dB" alone); its preamp line names no `--preamp` option,
+/// which `show` has not; and `analyze` prints no "-0.0" preamp for that profile.
+#[test]
+fn show_names_centres_boosts_and_preamps_as_they_are() {
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let ba = run(&["show", "ba"]);
+    assert!(ba.contains("\n    31.5 Hz "), "{ba}");
+    assert!(!ba.contains(" 32 Hz "), "{ba}");
+    let preamp = ba.lines().find(|l| l.starts_with("Preamp:")).unwrap();
+    assert_eq!(
+        preamp,
+        "Preamp: -3.7 dB (the profile's own; export's --preamp profile applies it)"
+    );
+    for profile in ["sibilance", "bass-rolloff"] {
+        let text = run(&["show", "--rate", "8000", profile]);
+        let boost = text.lines().find(|l| l.starts_with("Peak boost:")).unwrap();
+        assert_eq!(
+            boost, "Peak boost: +0.0 dB (export's --preamp auto applies +0.0 dB)",
+            "{profile}"
+        );
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let wav = dir.path().join("tone8k.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..8000 {
+        let x = 8000.0 * (std::f64::consts::TAU * 440.0 * f64::from(i) / 8000.0).sin();
+        w.write_sample(x as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let table = run(&["analyze", wav.to_str().unwrap(), "-p", "sibilance"]);
+    let row = table.lines().find(|l| l.starts_with("preamp dB")).unwrap();
+    assert!(row.ends_with(" +0.0"), "{row}");
+    assert!(!table.contains("-0.0"), "{table}");
+}
