@@ -132,6 +132,9 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
             refuse_existing_outputs(&plan)?;
         }
     }
+    if input.is_dir() {
+        check_outputs(args, &plan)?;
+    }
     let started = std::time::Instant::now();
     let jobs = jobs_for(args, plan.len());
     // A folder's files, and standard input, learn their rate only now: their profiles are
@@ -577,6 +580,21 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
             if existing.len() > 1 { ", …" } else { "" }
         ),
     ))
+}
+
+/// Every output of a folder's run checked, before any input is decoded, as its writer will check
+/// it ([`Target::check`]: its folder exists and may be written, nothing but a regular file is in
+/// its way, an existing file only with --force). Each was checked only as its input came, after
+/// a whole measuring pass with several profiles: a folder into a read-only `--out-dir` read every
+/// file to fail each on "the output folder is not writable". With --skip-existing an existing
+/// output is the export's to judge (kept, redone or refused). One input's outputs are checked by
+/// the export itself, after its own header (a missing input is said first), before decoding.
+fn check_outputs(args: &ExportArgs, plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+    let replace = args.force || args.skip_existing;
+    for (_, out) in plan.iter().flat_map(|(_, outs)| outs) {
+        Target::new(out, replace).check()?;
+    }
+    Ok(())
 }
 
 /// A folder export never replaces a file of the user's that only has an output's name

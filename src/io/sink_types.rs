@@ -98,6 +98,15 @@ impl Target {
         path.as_os_str() == "-"
     }
 
+    /// Refuses, before any work, what opening this target would refuse ([`check_destination`]):
+    /// the one check of every output, run again when it is opened. Standard output passes.
+    pub fn check(&self) -> Result<(), WavError> {
+        match self {
+            Self::File { path, replace } => check_destination(path, *replace),
+            Self::Stdout => Ok(()),
+        }
+    }
+
     /// The name used in messages and reports.
     pub fn display_path(&self) -> PathBuf {
         match self {
@@ -197,7 +206,7 @@ impl Dest {
     pub(crate) fn open(target: &Target) -> Result<Self, WavError> {
         match target {
             Target::File { path, replace } => {
-                check_destination(path, *replace)?;
+                target.check()?;
                 let (tmp, file) = TempFile::create(path).map_err(|source| WavError::Write {
                     path: path.clone(),
                     source,

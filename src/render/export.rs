@@ -224,6 +224,7 @@ pub fn export_matched(
         ..src.tags().clone()
     };
     let targets = plan_outputs(input, jobs, opts, format)?;
+    let outputs = prepare_outputs(jobs, &targets, &info, opts, watch)?;
     let matched = if matching && jobs.len() > 1 {
         match_gains(input, &src, jobs, watch)?
     } else {
@@ -231,11 +232,8 @@ pub fn export_matched(
     };
     let mut lanes = Vec::with_capacity(jobs.len());
     let mut meta = Vec::with_capacity(jobs.len());
-    for (i, ((profile, out), (target, container, format))) in jobs.iter().zip(&targets).enumerate()
-    {
-        let Some(target) = resumed(target, out, &info, opts, watch) else {
-            continue;
-        };
+    for (i, target) in outputs {
+        let (profile, (_, container, format)) = (&jobs[i].0, &targets[i]);
         let (coeffs, dropped) = stages(profile, fs, usize::from(info.channels), watch)?;
         let gain_db = match &matched {
             Some((gains, _)) => gains[i],
@@ -302,6 +300,30 @@ pub fn export_matched(
             error: Box::new(e.into()),
         }),
     }
+}
+
+/// The outputs to write, each with its job's index (those `--skip-existing` keeps left out),
+/// each checked as [`Sink::create`] will check it ([`Target::check`]), and its profile checked
+/// against the input's channels, before any audio is decoded: an output in the way, a folder
+/// that cannot be written or a profile for a channel the input lacks used to be found only after
+/// the measuring pass of `--match` had read the whole input.
+fn prepare_outputs(
+    jobs: &[(Profile, PathBuf)],
+    targets: &[(Target, Container, OutFormat)],
+    info: &crate::io::Info,
+    opts: &ExportOptions,
+    watch: &mut dyn Watch,
+) -> Result<Vec<(usize, Target)>> {
+    let mut outputs = Vec::with_capacity(jobs.len());
+    for (index, ((profile, out), (target, ..))) in jobs.iter().zip(targets).enumerate() {
+        let Some(target) = resumed(target, out, info, opts, watch) else {
+            continue;
+        };
+        target.check()?;
+        profile.check_channels(usize::from(info.channels))?;
+        outputs.push((index, target));
+    }
+    Ok(outputs)
 }
 
 /// `--skip-existing`: None to keep an existing output that is a complete output of `info` (with

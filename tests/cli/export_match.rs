@@ -189,3 +189,54 @@ fn match_on_standard_input_is_refused() {
     assert!(err.contains("cannot be loudness-matched"), "{err}");
     assert!(d.join("stdin.ba.wav").is_file() && d.join("stdin.dd.wav").is_file());
 }
+
+/// Damages `path` halfway: 4000 bytes of a FLAC's frames overwritten, so its frames there fail
+/// their checksums. Only a decoder that gets that far sees it (its header still reads).
+fn damage_halfway(path: &Path) {
+    let mut b = std::fs::read(path).unwrap();
+    let n = b.len();
+    b[n / 2..n / 2 + 4000].fill(0x55);
+    std::fs::write(path, b).unwrap();
+}
+
+/// With several profiles an output in the way was found only after the measuring pass had read
+/// the whole input; with one it was refused at once. The input here is damaged halfway, so a run
+/// that decodes it before checking its outputs fails on the damage instead: the refusal must come
+/// first, word for word as with one profile. A folder's run likewise: an output's name taken by a
+/// folder (which `--skip-existing` does not judge) refuses the run before any input is read (each
+/// input was read, then failed on it: "2 of 2 files failed").
+#[test]
+fn outputs_in_the_way_are_refused_before_any_input_is_decoded() {
+    use cli::stderr;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let made = iemsim(&["generate", "tone", "-o", "t.flac", "--seconds", "20"], d);
+    assert!(made.status.success(), "{}", stderr(&made));
+    damage_halfway(&d.join("t.flac"));
+    std::fs::write(d.join("t.ba.flac"), b"").unwrap();
+    let refused = "iemsim: t.ba.flac: already exists (use --force to replace it)\n";
+    for profiles in [&["-p", "ba"][..], &["-p", "ba", "-p", "dd"]] {
+        let o = iemsim(&[&["export", "t.flac"][..], profiles].concat(), d);
+        assert_eq!(o.status.code(), Some(2), "{profiles:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), refused, "{profiles:?}");
+    }
+    // The damage is there to be found: with the way clear, the measuring pass finds it.
+    std::fs::remove_file(d.join("t.ba.flac")).unwrap();
+    let o = iemsim(&["export", "t.flac", "-p", "ba", "-p", "dd"], d);
+    assert!(stderr(&o).contains("corrupt"), "{}", stderr(&o));
+
+    std::fs::create_dir_all(d.join("W")).unwrap();
+    std::fs::create_dir_all(d.join("Wo/b.dd.flac")).unwrap();
+    std::fs::rename(d.join("t.flac"), d.join("W/a.flac")).unwrap();
+    let made = iemsim(&["generate", "tone", "-o", "W/b.flac", "--seconds", "1"], d);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let args = ["export", "W", "-p", "ba", "-p", "dd", "--out-dir", "Wo"];
+    let o = iemsim(&[&args[..], &["--skip-existing"]].concat(), d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "iemsim: Wo/b.dd.flac: is a folder; name an output file\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(d.join("Wo")).unwrap().collect();
+    assert_eq!(left.len(), 1, "nothing was written: {left:?}");
+}

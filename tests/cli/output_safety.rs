@@ -170,6 +170,38 @@ fn read_only_output_folder_exits_2() {
     assert!(names(&d.join("ro")).is_empty());
 }
 
+/// A folder into a read-only `--out-dir` with two profiles: every input was read (the measuring
+/// pass) and then failed on "the output folder is not writable", once per file. The run is
+/// refused before any input is read, in one line, as one file with one profile is.
+#[test]
+fn a_folder_into_a_read_only_out_dir_is_refused_before_reading_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::set_permissions(d, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::create_dir(d.join("in")).unwrap();
+    for name in ["a", "b"] {
+        input(&d.join(format!("in/{name}.wav")), 44_100, 44_100);
+    }
+    fs::create_dir(d.join("ro")).unwrap();
+    fs::set_permissions(d.join("ro"), fs::Permissions::from_mode(0o555)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_iemsim");
+    let args = ["export", "in", "-p", "ba", "-p", "dd", "--out-dir", "ro"];
+    // SAFETY: geteuid has no preconditions.
+    let o = if unsafe { libc::geteuid() } == 0 {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", bin])
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("setpriv (util-linux)")
+    } else {
+        iemsim(&args, d)
+    };
+    assert_refused(&o, "ro/a.ba.wav: the output folder is not writable");
+    assert!(names(&d.join("ro")).is_empty());
+}
+
 /// A final name of 245 characters works: the temporary name is shortened to fit NAME_MAX.
 #[test]
 fn long_output_names_fit_the_temporary_name() {
