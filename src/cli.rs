@@ -102,7 +102,7 @@ pub enum Command {
         iemsim export song.wav -p ba -o song.ba.flac    FLAC (the extension picks the format)\n  \
         ffmpeg -i song.mp3 -f wav - | iemsim export - -p ba -o - | sox - -d    streams in and out\n  \
         iemsim export -p ba -p dd --no-match            each at --preamp auto instead\n\n\
-        Only regular files are ever replaced (--force); SIGINT/SIGTERM/SIGHUP/SIGQUIT leave nothing half-written."
+        Only regular files are ever replaced (--force); SIGINT/SIGTERM/SIGHUP/SIGQUIT and a closed pipe (`| head`) leave nothing half-written."
     )]
     #[command(mut_arg("json", |a| a.help("Print a JSON report instead of text")))]
     Export(ExportArgs),

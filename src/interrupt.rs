@@ -51,14 +51,29 @@ fn last_words(sig: i32) -> Said {
     }
 }
 
+/// Set (in the signal handler, before the failed write returns) once a write met a closed pipe.
+#[cfg(unix)]
+static PIPE_CLOSED: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
+
 /// Starts the clean-up thread. Call once, first thing in `main`.
+///
+/// SIGPIPE (the reader of stdout went away: `iemsim export DIR | head -1`) is one of them: its
+/// default action killed a folder export on the spot, its outputs in progress lost and a named
+/// temporary file left behind. It now stops the run as the others do, then ends the process by
+/// SIGPIPE itself (exit 141 in a shell), and quietly unless outputs were being written: `iemsim
+/// show ba | head -1` and `generate … -o - | head -c` say nothing, as Unix tools do.
 pub fn install() {
     #[cfg(unix)]
     {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
-        let Ok(mut signals) =
-            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP])
-        else {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM, SIGTSTP};
+        let closed = PIPE_CLOSED.get_or_init(Default::default);
+        if signal_hook::flag::register(SIGPIPE, std::sync::Arc::clone(closed)).is_err() {
+            return;
+        }
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([
+            SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGPIPE,
+        ]) else {
             return;
         };
         let _ = std::thread::Builder::new()
@@ -74,8 +89,10 @@ pub fn install() {
                         continue;
                     }
                     // A terminal screen ends itself cleanly (an ABX session is logged as
-                    // abandoned, the demo removes its files); SIGQUIT never waits for it.
-                    if sig != libc::SIGQUIT && crate::ui::tui::hangup::deliver(sig) {
+                    // abandoned, the demo removes its files); SIGQUIT never waits for it, nor
+                    // does a closed pipe, which no screen asked for.
+                    let now = sig == libc::SIGQUIT || sig == SIGPIPE;
+                    if !now && crate::ui::tui::hangup::deliver(sig) {
                         continue;
                     }
                     // SIGQUIT does not wait for a screen to end itself, but the terminal is
@@ -85,32 +102,64 @@ pub fn install() {
                         write_now(std::io::stdout().as_fd(), undo);
                     }
                     crate::io::atomic::remove_pending();
-                    let said = last_words(sig);
-                    if let Some(out) = &said.stdout {
-                        use std::os::fd::AsFd;
-                        write_now(std::io::stdout().as_fd(), out);
+                    say_last_words(sig);
+                    if sig == SIGPIPE {
+                        // Ends the process by SIGPIPE, as its default action did.
+                        let _ = signal_hook::low_level::emulate_default_handler(SIGPIPE);
                     }
-                    if let Some(err) = &said.stderr {
-                        notice(err);
-                    }
-                    // Files are spoken of only by a command that was writing one (`play`
-                    // stopped at its start said "no partial file was left behind").
-                    let files = match said.notice {
-                        Some(k) => format!("; {k}; no partial file was left behind"),
-                        None if crate::io::atomic::any_started() => {
-                            "; no partial file was left behind".to_string()
-                        }
-                        None => String::new(),
-                    };
-                    notice(&format!(
-                        "\niemsim: stopped by {}{files}\n",
-                        signal_name(sig)
-                    ));
                     // SAFETY: _exit skips atexit handlers and stdio flushing, which could block on
                     // a stalled stdout pipe; every file that matters is already removed or committed.
                     unsafe { libc::_exit(128 + sig) };
                 }
             });
+    }
+}
+
+/// What the stopped command says (see [`Said`]) and the notice on stderr. After SIGPIPE, stdout
+/// is the pipe that closed, and nothing is said unless outputs were being written (what the
+/// reader of a pipe closes early is its own choice, not news).
+#[cfg(unix)]
+fn say_last_words(sig: i32) {
+    let pipe = sig == libc::SIGPIPE;
+    let said = last_words(sig);
+    if let Some(out) = said.stdout.as_ref().filter(|_| !pipe) {
+        use std::os::fd::AsFd;
+        write_now(std::io::stdout().as_fd(), out);
+    }
+    if let Some(err) = &said.stderr {
+        notice(err);
+    }
+    // Files are spoken of only by a command that was writing one (`play` stopped at its start
+    // said "no partial file was left behind").
+    let files = match said.notice {
+        Some(k) => format!("; {k}; no partial file was left behind"),
+        None if crate::io::atomic::any_started() => "; no partial file was left behind".to_string(),
+        None if pipe => return,
+        None => String::new(),
+    };
+    let why = if pipe {
+        " (standard output was closed)"
+    } else {
+        ""
+    };
+    notice(&format!(
+        "\niemsim: stopped by {}{why}{files}\n",
+        signal_name(sig)
+    ));
+}
+
+/// Called when the command has ended (with an error or not): if a write met a closed pipe, the
+/// signal thread is stopping the process (see [`install`]), and the command's own ending ("cannot
+/// write to standard output: Broken pipe", exit 1) would race it: wait for it instead. Should it
+/// never come, the process ends by SIGPIPE all the same.
+pub fn await_closed_pipe() {
+    #[cfg(unix)]
+    if PIPE_CLOSED
+        .get()
+        .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+    {
+        std::thread::sleep(std::time::Duration::from_secs(10));
+        let _ = signal_hook::low_level::emulate_default_handler(libc::SIGPIPE);
     }
 }
 
@@ -122,6 +171,7 @@ pub fn signal_name(sig: i32) -> &'static str {
         libc::SIGTERM => "SIGTERM",
         libc::SIGHUP => "SIGHUP",
         libc::SIGQUIT => "SIGQUIT",
+        libc::SIGPIPE => "SIGPIPE",
         _ => "a signal",
     }
 }

@@ -5,7 +5,10 @@ fn main() -> ExitCode {
     // SIGINT, SIGTERM, SIGHUP, SIGQUIT outside the terminal UI: clean up, exit 128 + n.
     iemsim::interrupt::install();
     let cli = iemsim::cli::parse();
-    match iemsim::commands::run(cli.command) {
+    let result = iemsim::commands::run(cli.command);
+    // A closed stdout pipe ends the process by SIGPIPE, after the signal thread's clean-up.
+    iemsim::interrupt::await_closed_pipe();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // Not eprintln!: after a hang-up stderr may be a dead terminal, and eprintln! panics.
@@ -19,7 +22,8 @@ fn main() -> ExitCode {
 }
 
 /// `iemsim show dd | head` should stop quietly when `head` closes the pipe, as Unix tools do, not
-/// panic in `println!`: Rust ignores SIGPIPE by default, so put the default action back.
+/// panic in `println!`: Rust ignores SIGPIPE by default, so put the default action back (then
+/// `interrupt::install` handles it, to remove half-written outputs first, and dies of it).
 fn restore_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is always valid.

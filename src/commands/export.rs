@@ -828,6 +828,11 @@ impl Words {
 
     fn say(&self, done: &Mutex<Done>, sig: &str) -> crate::interrupt::Said {
         use std::time::{Duration, Instant};
+        // The reader of the audio on stdout stopped reading it (`-o - | head -c`): its choice,
+        // not news.
+        if self.to_stdout && sig == "SIGPIPE" {
+            return crate::interrupt::Said::default();
+        }
         let planned: std::collections::HashSet<&Path> =
             self.outputs.iter().map(PathBuf::as_path).collect();
         let named: Vec<PathBuf> = crate::io::atomic::committed()

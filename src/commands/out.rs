@@ -4,7 +4,8 @@
 //! a backtrace, and `export` panicked after its file was already written). Here a failed write
 //! becomes [`StdoutError`]: one line on stderr and exit code 1, like any machine failure. A
 //! closed pipe (`iemsim show ba | head -1`) still ends the process by SIGPIPE (exit 141), as Unix
-//! tools do: `main` restores the default action, so such a write never returns at all.
+//! tools do: `crate::interrupt` cleans up and dies of it, and `main` waits for that rather than
+//! report the write's error.
 
 use std::fmt;
 use std::io::{self, Write};

@@ -202,6 +202,68 @@ fn a_folder_into_a_read_only_out_dir_is_refused_before_reading_it() {
     assert!(names(&d.join("ro")).is_empty());
 }
 
+/// `export DIR | head -1`: the reader goes after the first line. SIGPIPE's default action
+/// killed the run where it stood: the outputs in progress were lost and, with named temporary
+/// files, one was left behind (`.z.ba.wav.PID.N.partial`). It now stops as SIGINT does: nothing
+/// half-written is left, stderr says how many complete outputs were kept (each a whole file),
+/// and the process still dies of SIGPIPE (141 in a shell), as Unix tools do.
+#[test]
+fn a_closed_stdout_pipe_stops_a_folder_export_cleanly() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("in")).unwrap();
+    let lengths = [
+        ("a", 4_800),
+        ("b", 4_800),
+        ("y", 48_000 * 20),
+        // Still being written when y's report line meets the closed pipe.
+        ("z", 48_000 * 300),
+    ];
+    for (name, frames) in lengths {
+        input(&d.join(format!("in/{name}.wav")), 48_000, frames);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["export", "in", "-p", "ba", "--out-dir", "out", "-j", "2"])
+        .env("IEMSIM_TMPFILE", "named")
+        .current_dir(d)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("out/a.ba.wav  [ba]"), "{first}");
+    drop(stdout);
+    let o = child.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{o:?}");
+    let left = names(&d.join("out"));
+    assert!(
+        left.iter().all(|n| !n.starts_with('.')),
+        "left behind: {left:?}"
+    );
+    assert!(!left.contains(&"z.ba.wav".to_string()), "{left:?}");
+    for name in &left {
+        let stem = name.strip_suffix(".ba.wav").unwrap();
+        let frames = lengths.iter().find(|(n, _)| *n == stem).unwrap().1;
+        let r = hound::WavReader::open(d.join("out").join(name)).unwrap();
+        assert_eq!(r.duration() as usize, frames, "{name} is whole");
+    }
+    let kept = match left.len() {
+        1 => "1 complete output".to_string(),
+        n => format!("{n} complete outputs"),
+    };
+    assert!(
+        err.contains(&format!(
+            "stopped by SIGPIPE (standard output was closed); {kept} kept; no partial file"
+        )),
+        "{err}"
+    );
+}
+
 /// A final name of 245 characters works: the temporary name is shortened to fit NAME_MAX.
 #[test]
 fn long_output_names_fit_the_temporary_name() {

@@ -166,3 +166,36 @@ fn a_closed_pipe_still_means_sigpipe() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Audio on stdout whose reader stops early (`generate pink -o - | head -c 1000`): the writer
+/// dies of SIGPIPE at once and quietly, as with text, though a closed pipe now stops an export
+/// writing files with a word on what it kept.
+#[test]
+fn audio_to_a_closed_pipe_ends_quietly_by_sigpipe() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let music = repo().join("samples/music.wav");
+    let music = music.to_str().unwrap();
+    for args in [
+        &["generate", "pink", "-o", "-", "--seconds", "600"][..],
+        &["export", music, "-p", "ba", "-o", "-"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let started = std::time::Instant::now();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{args:?}: {o:?}");
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(started.elapsed().as_secs() < 5, "{args:?} was not prompt");
+    }
+}
