@@ -108,7 +108,7 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
     check_arguments(args, &input, profiles.len(), matching, container)?;
     let opts = options(args, container);
     let _made = args.out_dir.as_deref().map(create_out_dir).transpose()?;
-    let (inputs, mut skipped) = list_inputs(&input)?;
+    let (inputs, mut skipped) = list_inputs(&input, args.out_dir.as_deref())?;
     known.0.clone_from(&skipped);
     if inputs.is_empty() {
         return Err(nothing_to_export(&input, &skipped));
@@ -427,14 +427,20 @@ impl Drop for MadeDirs {
 }
 
 /// The files to export: the input itself, or a folder's audio files (what is left out reported
-/// and returned; none is for the caller to refuse).
-fn list_inputs(input: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
+/// and returned; none is for the caller to refuse). The output folder (`out_dir`, made already)
+/// and a sub-folder holding it are where the run writes, not entries left out: `export V
+/// --out-dir V/out` said "skipping V/out: a sub-folder ... export the sub-folder on its own" and
+/// counted it as skipped, on the run that made it and on every later one.
+fn list_inputs(input: &Path, out_dir: Option<&Path>) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     if !input.is_dir() {
         return Ok((vec![input.to_path_buf()], Vec::new()));
     }
-    let listing = list_wavs(input)?;
-    report_skipped(&listing.1);
-    Ok(listing)
+    let (files, mut skipped) = list_wavs(input)?;
+    if let Some(out) = out_dir.and_then(|d| d.canonicalize().ok()) {
+        skipped.retain(|s| !s.path.canonicalize().is_ok_and(|p| out.starts_with(p)));
+    }
+    report_skipped(&skipped);
+    Ok((files, skipped))
 }
 
 /// A folder with nothing to export is refused.

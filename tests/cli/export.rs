@@ -1624,3 +1624,47 @@ fn a_wav_by_another_name_gives_a_wav() {
     assert!(d.join("take.ba.wav").is_file());
     assert!(!d.join("take.ba.flac").exists());
 }
+
+/// `--out-dir` inside the input folder: the run that made it listed it as an input left out
+/// ("skipping V/out: a sub-folder ... export the sub-folder on its own", "1 skipped"), and so
+/// did every later run. The output folder, and the sub-folder holding it, are where the run
+/// writes: no entry of the listing. Another sub-folder still is.
+#[test]
+fn an_out_dir_inside_the_input_folder_is_not_a_skipped_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("V/sub")).unwrap();
+    write_wav(
+        &d.join("V/a.wav"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let args = [
+        "export",
+        "V",
+        "-p",
+        "ba",
+        "--out-dir",
+        "V/out/deep",
+        "--json",
+    ];
+    // Made by the run, then there before it.
+    for extra in [&[][..], &["--force"]] {
+        let o = iemsim(&[&args[..], extra].concat(), d);
+        let err = stderr(&o);
+        assert!(o.status.success(), "{extra:?}: {err}");
+        assert!(!err.contains("skipping V/out"), "{extra:?}: {err}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let skipped: Vec<&str> = v["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(skipped, ["V/sub"], "{extra:?}");
+        assert!(d.join("V/out/deep/a.ba.wav").is_file());
+    }
+}
