@@ -624,16 +624,28 @@ fn refuse_foreign_outputs<'a>(
         0 => String::new(),
         n => format!(" ({n} more like it)"),
     };
+    // `-o FILE --force` replaces only a regular file: not advised for a folder in the way.
+    let alone = if first.is_file() {
+        format!(
+            ", or export {} on its own with -o {} --force to replace it",
+            input.display(),
+            first.display()
+        )
+    } else {
+        String::new()
+    };
     Err(Error::input(
         first,
         format!(
             "{} exists and iemsim did not write it ({why}){others}: a folder export replaces \
              only iemsim's own earlier outputs, even with --force; nothing was written. Move or \
-             rename it, export into another folder with --out-dir, or export {} on its own with \
-             -o {} --force to replace it",
+             rename it{}{alone}",
             first.display(),
-            input.display(),
-            first.display()
+            if alone.is_empty() {
+                ", or export into another folder with --out-dir"
+            } else {
+                ", export into another folder with --out-dir"
+            },
         ),
     ))
 }

@@ -28,6 +28,11 @@ pub fn is_ours(d: &crate::io::Decoder) -> bool {
 /// replaced, `--skip-existing` "redoing" it, exit 0), and whatever is not audio is no output.
 pub fn not_ours(path: &Path) -> Option<&'static str> {
     use crate::io::DecodeError as D;
+    // Said as what it is: a folder was "it cannot be read to see what wrote it". (A device or a
+    // FIFO is refused by the output check, `io::Target::check`, which names its kind.)
+    if path.is_dir() {
+        return Some("it is a folder");
+    }
     match crate::io::Decoder::open(path) {
         Ok(d) if is_ours(&d) => None,
         Ok(_) => Some("it has no iemsim tag"),

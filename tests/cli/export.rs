@@ -1668,3 +1668,48 @@ fn an_out_dir_inside_the_input_folder_is_not_a_skipped_entry() {
         assert!(d.join("V/out/deep/a.ba.wav").is_file());
     }
 }
+
+/// A folder at an output's name was refused as a file that "cannot be read to see what wrote
+/// it", with advice that fails (`-o Yo/x.dd.wav --force`: "is a folder"). It is said to be a
+/// folder, and only advice that works is given.
+#[test]
+fn a_folder_at_an_outputs_name_is_called_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("Y")).unwrap();
+    fs::create_dir_all(d.join("Yo/x.dd.wav")).unwrap();
+    write_wav(
+        &d.join("Y/x.wav"),
+        &signal(4800, 2, 48_000),
+        2,
+        48_000,
+        16,
+        false,
+    );
+    let o = iemsim(
+        &[
+            "export",
+            "Y",
+            "-p",
+            "ba",
+            "-p",
+            "dd",
+            "--out-dir",
+            "Yo",
+            "--force",
+        ],
+        d,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Yo/x.dd.wav exists and iemsim did not write it (it is a folder)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("export into another folder with --out-dir"),
+        "{err}"
+    );
+    assert!(!err.contains("--force to replace it"), "{err}");
+    assert!(!d.join("Yo/x.ba.wav").exists());
+}
