@@ -287,7 +287,7 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
     // Case-folded; a name that is not UTF-8 keeps its own bytes (ASCII-folded), so two names that
     // differ only in their invalid bytes stay two names.
     let fold = |p: &Path| match p.to_str() {
-        Some(s) => s.to_lowercase().into_bytes(),
+        Some(s) => same_name(s).into_bytes(),
         None => p.as_os_str().as_encoded_bytes().to_ascii_lowercase(),
     };
     let mut inputs: HashMap<Vec<u8>, &Path> = HashMap::new();
@@ -336,6 +336,17 @@ pub fn check_collisions(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<(
     }
 }
 
+/// The form of a UTF-8 name under which names one file system may take for one file are equal:
+/// lower case, then canonically composed (NFC). macOS's file systems (APFS, HFS+) hold `é` and
+/// `e` + U+0301 to be one name, as they do `A` and `a`: two inputs named so gave two outputs
+/// that clash there. Canonical equivalence only, not NFKC's compatibility folding: `ﬁ` and `fi`,
+/// `①` and `1` are two names on every file system. Lower case first: composing after it gives
+/// `É` (U+00C9) and `E` + U+0301 the same `é`.
+fn same_name(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.to_lowercase().nfc().collect()
+}
+
 /// How many clashes a refusal lists, one line each; the rest are counted.
 const MAX_SHOWN: usize = 20;
 
@@ -343,10 +354,13 @@ const MAX_SHOWN: usize = 20;
 /// only in case.
 fn output_clash(first: (&Path, &str, &Path), second: (&Path, &str, &Path)) -> String {
     let ((other_in, other_profile, other_out), (input, profile, out)) = (first, second);
+    let lower = |p: &Path| p.to_string_lossy().to_lowercase();
     let what = if other_out == out {
         "would both be written to"
-    } else {
+    } else if lower(other_out) == lower(out) {
         "would be written to names that differ only in case,"
+    } else {
+        "would be written to names that differ only in case or in how their accents are encoded (Unicode normalisation),"
     };
     // One input twice: the same profile was named twice (or two with one label).
     let advice = if other_in == input {

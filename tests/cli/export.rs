@@ -1713,3 +1713,25 @@ fn a_folder_at_an_outputs_name_is_called_one() {
     assert!(!err.contains("--force to replace it"), "{err}");
     assert!(!d.join("Yo/x.ba.wav").exists());
 }
+
+/// `café.wav` written with `é` (U+00E9, NFC) and with `e` + U+0301 (NFD) are two files here, but
+/// one name on macOS's file systems: their outputs would clash there. The clash check compared
+/// names lower-cased only, and let both through; it is refused as names differing in case are.
+#[test]
+fn names_differing_only_in_unicode_normalisation_clash() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir_all(d.join("U")).unwrap();
+    let data = signal(4800, 2, 48_000);
+    for name in ["caf\u{e9}.wav", "cafe\u{301}.wav"] {
+        write_wav(&d.join("U").join(name), &data, 2, 48_000, 16, false);
+    }
+    let o = iemsim(&["export", "U", "-p", "ba", "--out-dir", "out"], d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("differ only in case or in how their accents are encoded"),
+        "{err}"
+    );
+    assert!(!d.join("out").exists(), "nothing was written");
+}
