@@ -26,7 +26,9 @@
 //! `serde_norway` parses: `serde_yaml` is deprecated and unmaintained, `serde_norway` is its
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
-use super::{check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection};
+use super::{
+    check_channel, check_filter, num, stem_name, Builder, Checked, ProfileFileError, Selection,
+};
 use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
@@ -416,7 +418,17 @@ fn convert(
             let p: BiquadParams = serde_norway::from_value(def.parameters)
                 .map_err(|e| err("parameters", e.to_string()))?;
             let spec = biquad(&p, &err)?;
-            check_filter(&spec, source, line)?;
+            // Named as this file names them: a Q made from `bandwidth` or `slope` is theirs.
+            let (width, slope_db) = match (p.q, p.bandwidth, p.slope) {
+                (_, Some(_), _) => ("bandwidth", None),
+                (None, None, Some(db)) => ("slope", Some(db)),
+                _ => ("q", None),
+            };
+            check_filter(&spec, |checked, message| match checked {
+                Checked::Fc => err("freq", message),
+                Checked::Gain => err("gain", message),
+                Checked::Q => err(width, super::from_slope(slope_db, message)),
+            })?;
             Ok(Converted::Biquad(spec))
         }
         other => Err(err(

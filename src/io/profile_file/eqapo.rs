@@ -31,7 +31,8 @@
 //! would change the sound in a way iemsim cannot reproduce, so they are refused too, never ignored.
 
 use super::{
-    check_channel, check_filter, num, stem_name, Builder, ProfileFileError, Selection, DEFAULT_Q,
+    check_channel, check_filter, num, stem_name, Builder, Checked, ProfileFileError, Selection,
+    DEFAULT_Q,
 };
 use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
@@ -94,7 +95,6 @@ pub fn parse_with_lines(
             }
             "Filter" => {
                 if let Some(spec) = parse_filter(params, &err)? {
-                    check_filter(&spec, source, n)?;
                     b.filter(&sel, spec, n)?;
                 }
             }
@@ -367,18 +367,30 @@ fn parse_filter(
     } else {
         0.0
     };
-    if let Some(n) = w.bw {
-        return Ok(Some(FilterSpec::peaking_bw(fc, gain, n)));
-    }
-    if kind.is_shelf() {
-        return shelf(type_token, kind, fc, gain, w.q, slope, err).map(Some);
-    }
-    let q = match w.q {
-        Some(q) => q,
-        None if q_optional => DEFAULT_Q,
-        None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
+    let spec = if let Some(n) = w.bw {
+        FilterSpec::peaking_bw(fc, gain, n)
+    } else if kind.is_shelf() {
+        shelf(type_token, kind, fc, gain, w.q, slope, err)?
+    } else {
+        let q = match w.q {
+            Some(q) => q,
+            None if q_optional => DEFAULT_Q,
+            None => return Err(err("Q", "the Q (`Q …`) is missing".into())),
+        };
+        FilterSpec::new(kind, fc, gain, q)
     };
-    Ok(Some(FilterSpec::new(kind, fc, gain, q)))
+    // Named as this file names them: a Q made from `BW Oct` or a shelf's slope is theirs.
+    let (width, slope_db) = match (w.bw, w.q, slope) {
+        (Some(_), ..) => ("BW Oct", None),
+        (None, None, Some(db)) => ("slope", Some(db)),
+        _ => ("Q", None),
+    };
+    check_filter(&spec, |checked, message| match checked {
+        Checked::Fc => err("Fc", message),
+        Checked::Gain => err("Gain", message),
+        Checked::Q => err(width, super::from_slope(slope_db, message)),
+    })?;
+    Ok(Some(spec))
 }
 
 /// `params` with the non-breaking spaces inside the `Fc` value taken out: `Fc 1 000 Hz` with

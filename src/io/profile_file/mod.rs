@@ -202,13 +202,27 @@ pub const MIN_FC_HZ: f64 = 1.0;
 /// The Nyquist frequency of the highest sample rate iemsim reads (192 kHz).
 pub const MAX_FC_HZ: f64 = 96_000.0;
 
-/// Checks one filter's numbers (rate-independent rules), naming `line` and the field.
-pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), ProfileFileError> {
-    let bad = |field: &str, message: String| ProfileFileError::field(file, line, field, message);
+/// A number [`check_filter`] checks, for the caller to name as its file does (`Fc` in an
+/// Equalizer APO file, `filters.a.freq` in a CamillaDSP one, `fc_hz` in iemsim's TOML): a refusal
+/// named the TOML field whatever the format, a name the file does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    Fc,
+    /// The width: the file's Q, or the bandwidth or slope the Q was made from.
+    Q,
+    Gain,
+}
+
+/// Checks one filter's numbers (rate-independent rules); `bad` makes the error for the field
+/// the file gave it in.
+pub fn check_filter(
+    spec: &FilterSpec,
+    bad: impl Fn(Checked, String) -> ProfileFileError,
+) -> Result<(), ProfileFileError> {
     // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
     if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
         return Err(bad(
-            "fc_hz",
+            Checked::Fc,
             format!(
                 "{} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)",
                 Num(spec.fc_hz)
@@ -221,42 +235,41 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
     // no YAML reader takes).
     if spec.fc_hz >= MAX_FC_HZ {
         return Err(bad(
-            "fc_hz",
+            Checked::Fc,
             format!(
                 "{} Hz is at or above {MAX_FC_HZ} Hz, the Nyquist frequency of the highest sample rate iemsim handles",
                 Num(spec.fc_hz)
             ),
         ));
     }
+    // A Q made from a bandwidth is not in the file: say what it came from.
+    let q = match spec.bw_oct {
+        Some(bw) => format!("Q {} (from {} octaves)", Num(spec.q), Num(bw)),
+        None => format!("Q {}", Num(spec.q)),
+    };
     if !(spec.q.is_finite() && spec.q > 0.0) {
-        return Err(bad(
-            "q",
-            format!("Q {} is not a positive number", Num(spec.q)),
-        ));
+        return Err(bad(Checked::Q, format!("{q} is not a positive number")));
     }
     // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written to
     // CamillaDSP YAML as an integer too large for any reader.
     if spec.q < MIN_Q {
         return Err(bad(
-            "q",
-            format!("Q {} is below {MIN_Q} (not a tuning: a typo?)", Num(spec.q)),
+            Checked::Q,
+            format!("{q} is below {MIN_Q} (not a tuning: a typo?)"),
         ));
     }
     if spec.q > MAX_Q {
         return Err(bad(
-            "q",
-            format!(
-                "Q {} is beyond {MAX_Q} (not a tuning: a typo?)",
-                Num(spec.q)
-            ),
+            Checked::Q,
+            format!("{q} is beyond {MAX_Q} (not a tuning: a typo?)"),
         ));
     }
     if spec.gain_db.is_nan() {
-        return Err(bad("gain_db", "the gain is not a number (NaN)".into()));
+        return Err(bad(Checked::Gain, "the gain is not a number (NaN)".into()));
     }
     if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
         return Err(bad(
-            "gain_db",
+            Checked::Gain,
             format!(
                 "{} dB is beyond ±{MAX_ABS_GAIN_DB} dB (not a tuning: a typo?)",
                 Num(spec.gain_db)
@@ -264,6 +277,15 @@ pub fn check_filter(spec: &FilterSpec, file: &str, line: usize) -> Result<(), Pr
         ));
     }
     Ok(())
+}
+
+/// A [`check_filter`] refusal of a shelf's Q made from a slope in dB (`slope_db`), which the
+/// file does not hold, saying where it came from.
+pub fn from_slope(slope_db: Option<f64>, message: String) -> String {
+    match slope_db {
+        Some(db) => format!("the Q of a {} dB slope: {message}", Num(db)),
+        None => message,
+    }
 }
 
 /// Checks the preamp (finite, within ±40 dB as [`Profile::validate`] requires).

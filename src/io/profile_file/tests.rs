@@ -272,25 +272,31 @@ fn eqapo_refusals_name_line_and_field() {
         "{e}"
     );
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 0 Hz Gain 1 dB Q 1\n", "a.txt"));
-    assert!(e.contains("a.txt:1: fc_hz"), "{e}");
+    assert!(e.contains("a.txt:1: Fc"), "{e}");
     // A Q so small its filter is unstable in f64 was accepted, then dropped at render time.
     let e =
         err_text(Format::EqApo.parse("Filter 1: ON PK Fc 1000 Hz Gain 3 dB Q 1e-30\n", "a.txt"));
-    assert!(e.contains("a.txt:1: q") && e.contains("below 0.001"), "{e}");
+    assert!(e.contains("a.txt:1: Q") && e.contains("below 0.001"), "{e}");
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 31 dB Q 1\n", "a.txt"));
-    assert!(e.contains("a.txt:1: gain_db") && e.contains("±30"), "{e}");
+    assert!(e.contains("a.txt:1: Gain") && e.contains("±30"), "{e}");
     // One gain limit: what a file may not give a filter, no other way in (`--filter`, the
     // fitter's output, a built-in) may either; 35 dB passed `FilterSpec::validate` when it
     // allowed ±40 dB.
     for gain_db in [30.5, -35.0, 39.0] {
         let spec = FilterSpec::new(Peaking, 100.0, gain_db, 1.0);
-        assert!(check_filter(&spec, "a.txt", 1).is_err(), "{gain_db}");
+        assert!(
+            check_filter(&spec, |_, m| ProfileFileError::file("a.txt", m)).is_err(),
+            "{gain_db}"
+        );
         assert!(spec.validate().is_err(), "{gain_db}");
     }
     let edge = FilterSpec::new(Peaking, 100.0, 30.0, 1.0);
-    assert!(check_filter(&edge, "a.txt", 1).is_ok() && edge.validate().is_ok());
+    assert!(
+        check_filter(&edge, |_, m| ProfileFileError::file("a.txt", m)).is_ok()
+            && edge.validate().is_ok()
+    );
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB Q 0\n", "a.txt"));
-    assert!(e.contains("a.txt:1: q"), "{e}");
+    assert!(e.contains("a.txt:1: Q: Q 0"), "{e}");
     let e = err_text(Format::EqApo.parse("Filter 1: ON PK Fc 100 Hz Gain 1 dB\n", "a.txt"));
     assert!(e.contains("a.txt:1: Q") && e.contains("missing"), "{e}");
     let e = err_text(Format::EqApo.parse("Include: other.txt\n", "a.txt"));
@@ -523,7 +529,7 @@ fn camilladsp_refusals() {
         "{e}"
     );
     let e = err_text(Format::CamillaDsp.parse(&f.replace("freq: 100", "freq: 0"), "c.yml"));
-    assert!(e.starts_with("c.yml:2: fc_hz"), "{e}");
+    assert!(e.starts_with("c.yml:2: filters.a.freq"), "{e}");
 }
 
 /// Keys CamillaDSP does not know are refused where it refuses them (top level, pipeline steps,
@@ -1044,7 +1050,7 @@ fn duplicate_or_contradictory_fields_are_refused() {
             "x.txt:1: Q",
         ),
         ("Filter: ON LPQ Fc 100 Hz Gain 3 dB Q 1\n", "x.txt:1: Gain"),
-        ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: fc_hz"),
+        ("Filter: ON PK Fc 0.5 Hz Gain 1 dB Q 1\n", "x.txt:1: Fc"),
     ] {
         let e = err_text(Format::EqApo.parse(text, "x.txt"));
         assert!(e.starts_with(want), "{text}: {e}");
@@ -1245,4 +1251,68 @@ fn utf16_profiles_are_named_as_such() {
         );
     }
     assert_eq!(decode_text(text.as_bytes(), "p.txt").unwrap(), text);
+}
+
+/// Every refusal of a filter's numbers names the field as the file writes it: Equalizer APO's
+/// `Fc`, `Gain`, `Q`, `BW Oct` and the shelf slope, CamillaDSP's `freq`, `gain`, `q`, `bandwidth`
+/// and `slope` under `filters.NAME` (its configuration reference), TOML's `bw_oct`. They all
+/// named iemsim's TOML fields (`b.txt:1: q: Q 2000 is beyond 1000`), which neither file holds.
+#[test]
+fn filter_refusals_name_the_files_own_field() {
+    let apo = [
+        ("PK Fc 0.5 Hz Gain 3 dB Q 1", "Fc"),
+        ("PK Fc 100000 Hz Gain 3 dB Q 1", "Fc"),
+        ("PK Fc 100 Hz Gain 31 dB Q 1", "Gain"),
+        ("PK Fc 100 Hz Gain 3 dB Q 0", "Q"),
+        ("PK Fc 100 Hz Gain 3 dB Q 0.0001", "Q"),
+        ("PK Fc 100 Hz Gain 3 dB Q 2000", "Q"),
+        // Q = 2^(N/2) / (2^N − 1): 1.4e5 for 1e-5 octaves, 9.8e-4 for 19.99.
+        ("PK Fc 100 Hz Gain 3 dB BW Oct 0.00001", "BW Oct"),
+        ("PK Fc 100 Hz Gain 3 dB BW Oct 19.99", "BW Oct"),
+        // S = 1e-6/12 at 3 dB: Q = 1/√((A + 1/A)(1/S − 1) + 2) ≈ 2.0e-4.
+        ("LSC 0.000001dB Fc 100 Hz Gain 3 dB", "slope"),
+    ];
+    for (filter, field) in apo {
+        let text = format!("Preamp: -3 dB\nFilter 1: ON {filter}\n");
+        let e = err_text(Format::EqApo.parse(&text, "b.txt"));
+        assert!(
+            e.starts_with(&format!("b.txt:2: {field}: ")),
+            "{filter}: {e}"
+        );
+    }
+    let e =
+        err_text(Format::EqApo.parse("Filter: ON LSC 0.000001dB Fc 100 Hz Gain 3 dB\n", "b.txt"));
+    assert!(e.contains("1e-6 dB slope"), "{e}");
+    let camilla = [
+        ("{type: Peaking, freq: 0.5, gain: 3, q: 1}", "freq"),
+        ("{type: Peaking, freq: .inf, gain: 3, q: 1}", "freq"),
+        ("{type: Peaking, freq: 100000, gain: 3, q: 1}", "freq"),
+        ("{type: Peaking, freq: 100, gain: .nan, q: 1}", "gain"),
+        ("{type: Highshelf, freq: 100, gain: 31, q: 1}", "gain"),
+        ("{type: Peaking, freq: 100, gain: 3, q: 0}", "q"),
+        ("{type: Lowpass, freq: 100, q: 0.0001}", "q"),
+        ("{type: Peaking, freq: 100, gain: 3, q: 2000}", "q"),
+        (
+            "{type: Peaking, freq: 100, gain: 3, bandwidth: 0.00001}",
+            "bandwidth",
+        ),
+        (
+            "{type: Lowshelf, freq: 100, gain: 3, slope: 0.000001}",
+            "slope",
+        ),
+    ];
+    for (params, field) in camilla {
+        let text = format!("filters:\n  a:\n    type: Biquad\n    parameters: {params}\n");
+        let e = err_text(Format::CamillaDsp.parse(&text, "b.yml"));
+        assert!(
+            e.starts_with(&format!("b.yml:2: filters.a.{field}: ")),
+            "{params}: {e}"
+        );
+    }
+    let text = "[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 3\nbw_oct = 0.00001\n";
+    let e = err_text(Format::Toml.parse(text, "b.toml"));
+    assert!(
+        e.starts_with("b.toml:5: bw_oct: ") && e.contains("from 1e-5 octaves"),
+        "{e}"
+    );
 }

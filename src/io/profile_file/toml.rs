@@ -25,8 +25,8 @@
 //! Parsed with the `toml` crate through serde, with spans kept so every error names its line.
 
 use super::{
-    check_channel, check_filter, kind_name, num, stem_name, Builder, LineIndex, ProfileFileError,
-    Selection,
+    check_channel, check_filter, kind_name, num, stem_name, Builder, Checked, LineIndex,
+    ProfileFileError, Selection,
 };
 use crate::dsp::{FilterKind, FilterSpec, Profile};
 use serde::Deserialize;
@@ -232,18 +232,18 @@ fn filter(
             ))
         }
     };
-    // Point at the field that is wrong where we can.
-    if let Err(mut e) = check_filter(&spec, source, line) {
-        if let ProfileFileError::Field { line, field, .. } = &mut e {
-            *line = match field.as_str() {
-                "fc_hz" => at(f.fc_hz.span()),
-                "q" => f.q.as_ref().map(|q| at(q.span())).unwrap_or(*line),
-                "gain_db" => f.gain_db.as_ref().map(|g| at(g.span())).unwrap_or(*line),
-                _ => *line,
-            };
-        }
-        return Err(e);
-    }
+    // Name and point at the field that is wrong: a Q made from `bw_oct` is that field's.
+    check_filter(&spec, |checked, message| {
+        let (field, span) = match checked {
+            Checked::Fc => ("fc_hz", Some(f.fc_hz.span())),
+            Checked::Q => match &f.bw_oct {
+                Some(bw) => ("bw_oct", Some(bw.span())),
+                None => ("q", f.q.as_ref().map(Spanned::span)),
+            },
+            Checked::Gain => ("gain_db", f.gain_db.as_ref().map(Spanned::span)),
+        };
+        ProfileFileError::field(source, span.map_or(line, at), field, message)
+    })?;
     Ok((spec, at(f.fc_hz.span())))
 }
 
