@@ -57,6 +57,16 @@ pub enum ResolveError {
     Folder { path: PathBuf },
     #[error("an empty profile name: name one that `iemsim profiles` lists, or a profile file")]
     Blank,
+    /// A file in the user's profile folder that parses but is not listed (its name is taken),
+    /// or the folder itself when it cannot be read.
+    #[error("{}: {message}", path.display())]
+    Skipped { path: PathBuf, message: String },
+    /// A name found nowhere while the user's profile folder could not be read (`folder` says why).
+    #[error("{unknown}; {folder}")]
+    UnreadFolder {
+        unknown: ProfileError,
+        folder: Box<ResolveError>,
+    },
 }
 
 /// A profile the user named or wrote that cannot be used: always theirs to fix (exit code 2).
@@ -64,12 +74,20 @@ impl From<ResolveError> for Error {
     fn from(e: ResolveError) -> Self {
         match e {
             ResolveError::Unknown(e) => e.into(),
+            ResolveError::UnreadFolder { ref unknown, .. } => {
+                let name = match unknown {
+                    ProfileError::Unknown { name, .. } => name.clone(),
+                    _ => String::new(),
+                };
+                Self::of(Class::Input, Some(Subject::Argument(name)), e)
+            }
             ResolveError::Invalid(e) => e.into(),
             ResolveError::Measurement(e) => e.into(),
             ResolveError::Read { ref path, .. }
             | ResolveError::Limit { ref path, .. }
             | ResolveError::UnknownFormat { ref path }
-            | ResolveError::Folder { ref path } => {
+            | ResolveError::Folder { ref path }
+            | ResolveError::Skipped { ref path, .. } => {
                 let subject = Subject::File(path.clone());
                 Self::of(Class::Input, Some(subject), e)
             }
@@ -169,15 +187,38 @@ fn is_iem_name(name: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(iems::PREFIX))
 }
 
+/// A file in the user's profile folder that gives no profile (or the folder itself, when it
+/// cannot be read), and why.
+pub struct Unusable {
+    pub path: PathBuf,
+    /// The name the file gives its profile, when it parsed (the name was taken).
+    pub name: Option<String>,
+    pub why: ResolveError,
+}
+
 /// The profiles in the user's folder, and one line per file that could not be used.
 pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
+    let (listed, unusable) = user_files();
+    (listed, unusable.iter().map(|u| u.why.to_string()).collect())
+}
+
+/// The profiles in the user's folder, and the files (or the folder) that could not be used.
+fn user_files() -> (Vec<Listed>, Vec<Unusable>) {
     let mut listed = Vec::new();
     let mut problems = Vec::new();
     let Some(dir) = user_dir() else {
         return (listed, problems);
     };
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return (listed, problems); // no folder: no user profiles
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        // No folder: no user profiles.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (listed, problems),
+        // Any other failure was taken for no folder too: a file in its place, or a folder that
+        // may not be read, left the user's profiles out without a word.
+        Err(e) => {
+            problems.push(unreadable_folder(dir, &e));
+            return (listed, problems);
+        }
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -193,59 +234,114 @@ pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
     paths.sort();
     for path in paths {
         match load_file(&path, None) {
-            Ok(p) => {
-                let taken_by = listed
-                    .iter()
-                    .find(|l: &&Listed| l.profile.name.eq_ignore_ascii_case(&p.name))
-                    .and_then(|l| match &l.origin {
-                        Origin::User(other) => Some(other.display().to_string()),
-                        _ => None,
-                    });
-                let why = if is_iem_name(&p.name) {
-                    Some("starts with 'iem:', which names the per-IEM profiles".to_string())
-                } else if is_reserved_name(&p.name) {
-                    Some("is already taken by the built-in profile".to_string())
-                } else {
-                    taken_by.map(|other| format!("is already taken by {other}"))
-                };
-                if let Some(why) = why {
-                    problems.push(format!(
-                        "{}: name '{}' {why}; rename it (a TOML file's `name`, a CamillaDSP \
-                         file's `title`, a text file's `# name:` line, else the file's own name)",
-                        path.display(),
-                        p.name
-                    ));
-                } else {
-                    listed.push(Listed {
-                        profile: p,
-                        origin: Origin::User(path),
-                    });
-                }
-            }
-            Err(e) => problems.push(e.to_string()),
+            Ok(p) => match name_taken(&p.name, &listed) {
+                Some(why) => problems.push(Unusable {
+                    why: ResolveError::Skipped {
+                        path: path.clone(),
+                        message: format!(
+                            "name '{}' {why}; rename it (a TOML file's `name`, a CamillaDSP \
+                             file's `title`, a text file's `# name:` line, else the file's own name)",
+                            p.name
+                        ),
+                    },
+                    path,
+                    name: Some(p.name),
+                }),
+                None => listed.push(Listed {
+                    profile: p,
+                    origin: Origin::User(path),
+                }),
+            },
+            Err(why) => problems.push(Unusable {
+                path,
+                name: None,
+                why,
+            }),
         }
     }
     (listed, problems)
 }
 
-/// Why the user's profile file named `spec` (by its file name, in any case) cannot be used,
-/// if there is such a file and it cannot be read: `play -a broken` with a broken `broken.toml`
-/// said "unknown profile" and suggested an unrelated name.
-fn unusable_user_file(spec: &str) -> Option<ResolveError> {
-    let entries = std::fs::read_dir(user_dir()?).ok()?;
-    entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| Format::from_path(p).is_some())
-        .filter(|p| {
-            p.file_stem()
-                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(spec.trim()))
-        })
-        .find_map(|p| load_file(&p, None).err())
+/// Why a user file may not take the profile name `name`, if so: it is iemsim's, or a file
+/// listed before it (`listed`) has it.
+fn name_taken(name: &str, listed: &[Listed]) -> Option<String> {
+    let taken_by = listed
+        .iter()
+        .find(|l| l.profile.name.eq_ignore_ascii_case(name))
+        .and_then(|l| match &l.origin {
+            Origin::User(other) => Some(other.display().to_string()),
+            _ => None,
+        });
+    if is_iem_name(name) {
+        Some("starts with 'iem:', which names the per-IEM profiles".to_string())
+    } else if is_reserved_name(name) {
+        Some("is already taken by the built-in profile".to_string())
+    } else {
+        taken_by.map(|other| format!("is already taken by {other}"))
+    }
+}
+
+/// The user's profile folder `dir` that exists but cannot be read (`e`).
+fn unreadable_folder(dir: PathBuf, e: &std::io::Error) -> Unusable {
+    let message = if dir.exists() && !dir.is_dir() {
+        "is not a folder, so no profiles are read from it (your own profiles go in a folder \
+         of this name)"
+            .to_string()
+    } else {
+        format!("cannot read the profile folder: {e}")
+    };
+    Unusable {
+        why: ResolveError::Skipped {
+            path: dir.clone(),
+            message,
+        },
+        path: dir,
+        name: None,
+    }
+}
+
+/// Why `spec`, a name found nowhere, gives no profile, when the user's folder says more than
+/// "unknown profile": a file of that name (its stem, in any case) or claiming it that could not
+/// be used (`play -a broken` with a broken `broken.toml`, `show mine2` with a `mine2.txt` whose
+/// name another file had, said "unknown profile" and suggested an unrelated name), or the folder
+/// itself unreadable.
+fn why_unknown(spec: &str, unusable: Vec<Unusable>, unknown: ProfileError) -> ResolveError {
+    let spec = spec.trim();
+    let is_folder = |u: &Unusable| Some(&u.path) == user_dir().as_ref();
+    let stem_is = |u: &Unusable| {
+        u.path
+            .file_stem()
+            .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(spec))
+    };
+    let named = |u: &Unusable| {
+        u.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(spec))
+    };
+    let mut unusable = unusable;
+    let found = (unusable.iter().position(|u| !is_folder(u) && stem_is(u)))
+        .or_else(|| unusable.iter().position(named));
+    if let Some(i) = found {
+        return unusable.swap_remove(i).why;
+    }
+    match unusable.into_iter().find(is_folder) {
+        Some(folder) => ResolveError::UnreadFolder {
+            unknown,
+            folder: Box::new(folder.why),
+        },
+        None => unknown.into(),
+    }
 }
 
 /// The built-ins followed by the user's profiles, and the user files that could not be used.
 pub fn all() -> (Vec<Listed>, Vec<String>) {
-    let (user, problems) = user_profiles();
+    let (all, unusable) = all_files();
+    (all, unusable.iter().map(|u| u.why.to_string()).collect())
+}
+
+/// As [`all`], with the unusable files themselves.
+fn all_files() -> (Vec<Listed>, Vec<Unusable>) {
+    let (user, problems) = user_files();
     let mut all: Vec<Listed> = builtin::profiles()
         .into_iter()
         .map(|profile| Listed {
@@ -322,7 +418,7 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
     if is_file_spec(spec) {
         return load_file(Path::new(spec), rate_hz);
     }
-    let (all, _) = all();
+    let (all, unusable) = all_files();
     // User files may name themselves with capitals ("Moondrop Chu"); names match in any case.
     if let Some(l) = all
         .iter()
@@ -353,7 +449,7 @@ pub fn resolve(spec: &str, rate_hz: Option<f64>) -> Result<Profile, ResolveError
             })
         }
         // A file of that name in the user's folder that could not be used: why, not a guess.
-        Err(e) => return Err(unusable_user_file(spec).unwrap_or_else(|| e.into())),
+        Err(e) => return Err(why_unknown(spec, unusable, e)),
     };
     if let Some(iem) = iems::by_name(found) {
         return Ok(iems::profile(iem)?.profile.clone());

@@ -241,3 +241,76 @@ fn convert_says_the_per_channel_preamps() {
     let o = iemsim(&["profile", "convert", "ba", "-o", "ba.toml"], d, None);
     assert!(!String::from_utf8_lossy(&o.stdout).contains("on top"));
 }
+
+/// A regular file where the profile folder goes: every error reading the folder but "not
+/// found" was taken for no folder, so `profiles` listed no user profiles without a word and
+/// `show NAME` said only "unknown profile".
+#[test]
+fn a_profile_folder_that_is_not_a_folder_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("profiles"), "x\n").unwrap();
+    let o = iemsim(&["profiles"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let folder = config.join("profiles").display().to_string();
+    let e = stderr(&o);
+    assert!(
+        e.contains(&format!("warning: skipped {folder}: is not a folder")),
+        "{e}"
+    );
+    let o = iemsim(&["show", "mine"], d, Some(&config));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("unknown profile 'mine'") && e.contains(&format!("{folder}: is not a folder")),
+        "{e}"
+    );
+    // No folder at all is still no user profiles, and nothing to say.
+    std::fs::remove_file(config.join("profiles")).unwrap();
+    let o = iemsim(&["profiles"], d, Some(&config));
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+/// A user file skipped because its name is taken, asked for by its file's name or the name it
+/// gives, says why: `show mine2` with `# name: mine` in mine2.txt beside a `name = "Mine"` file
+/// said "unknown profile 'mine2' (did you mean 'Mine'?)".
+#[test]
+fn a_user_profile_skipped_for_its_name_says_why_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    let filter = "Filter 1: ON PK Fc 100 Hz Gain 3 dB Q 1\n";
+    std::fs::write(
+        folder.join("mine1.toml"),
+        "name = \"Mine\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 100\ngain_db = 3\nq = 1\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("mine2.txt"), format!("# name: mine\n{filter}")).unwrap();
+    std::fs::write(folder.join("x.txt"), format!("# name: iem:foo\n{filter}")).unwrap();
+    let mine1 = folder.join("mine1.toml").display().to_string();
+    for (asked, want) in [
+        (
+            "Mine2",
+            format!("mine2.txt: name 'mine' is already taken by {mine1}; rename it"),
+        ),
+        (
+            "iem:foo",
+            "x.txt: name 'iem:foo' starts with 'iem:'".to_string(),
+        ),
+    ] {
+        let o = iemsim(&["show", asked], d, Some(&config));
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&want) && !e.contains("unknown profile"),
+            "{asked}: {e}"
+        );
+    }
+    // The file that has the name is found by it.
+    let o = iemsim(&["show", "mine", "--json"], d, Some(&config));
+    assert!(o.status.success(), "{}", stderr(&o));
+}
