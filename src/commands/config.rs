@@ -3,7 +3,7 @@
 use crate::cli::{ConfigArgs, ConfigCommand};
 use crate::commands::out::outln;
 use crate::error::{Error, Result};
-use crate::profiles::headphones::{is_csv, Correction, Source};
+use crate::profiles::headphones::{is_csv, Correction, HeadphonesError, Source};
 use crate::profiles::settings;
 use std::path::PathBuf;
 
@@ -53,7 +53,8 @@ pub fn run(args: &ConfigArgs) -> Result<()> {
                 // absolute so it works from any folder.
                 let path = std::path::absolute(PathBuf::from(value))?;
                 let c =
-                    Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)?;
+                    Correction::load(&path, s.headphone_target.as_deref(), None, Source::Argument)
+                        .map_err(HeadphonesError::with_remembered_target)?;
                 if let Some(t) = s.headphone_target.as_ref().filter(|_| !is_csv(&path)) {
                     crate::io::diag::diag!(
                         "iemsim: note: {} is an EQ, not a measurement .csv: the remembered headphone-target, {t}, is not used with it",

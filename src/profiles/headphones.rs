@@ -34,6 +34,13 @@ pub enum HeadphonesError {
     Profile(#[from] ResolveError),
     #[error("headphone correction: {0}")]
     Measurement(#[from] MeasurementError),
+    /// The target a measurement is fitted to gives none (a file gone, a name no target has).
+    #[error("headphone correction: {source}{}", if *.remembered { format!(" ({REMEMBERED_TARGET})") } else { String::new() })]
+    Target {
+        source: MeasurementError,
+        /// Taken from the settings (`config set headphone-target`), not from the command line.
+        remembered: bool,
+    },
     #[error("{}: not a headphone correction (give an AutoEq ParametricEQ.txt, a .toml/.yml profile, or a measurement .csv)", path.display())]
     UnknownFormat { path: PathBuf },
     #[error("{}: no such file (headphone correction{})", path.display(), if *.remembered { ", remembered by `iemsim config set headphones`; `iemsim config unset headphones` forgets it" } else { "" })]
@@ -48,6 +55,25 @@ pub enum HeadphonesError {
     TargetUnused { correction: Option<PathBuf> },
 }
 
+/// Where a remembered target that gives none comes from, and how to drop it (as a remembered
+/// headphone file that is gone says): the error named only the file or name, which the command
+/// line did not hold.
+const REMEMBERED_TARGET: &str = "the target remembered by `iemsim config set headphone-target`; \
+                                 `iemsim config unset headphone-target` forgets it";
+
+impl HeadphonesError {
+    /// This error, saying the target was the remembered one when it is the target's.
+    pub fn with_remembered_target(self) -> Self {
+        match self {
+            Self::Target { source, .. } => Self::Target {
+                source,
+                remembered: true,
+            },
+            e => e,
+        }
+    }
+}
+
 /// Everything but a config folder the system cannot provide is the user's to fix (exit 2).
 impl From<HeadphonesError> for Error {
     fn from(e: HeadphonesError) -> Self {
@@ -56,6 +82,14 @@ impl From<HeadphonesError> for Error {
             HeadphonesError::Profile(e) => return Error::from(e).context("headphone correction"),
             HeadphonesError::Measurement(e) => {
                 return Error::from(e).context("headphone correction")
+            }
+            HeadphonesError::Target { source, remembered } => {
+                let e = Error::from(source).context("headphone correction");
+                return if remembered {
+                    e.note(REMEMBERED_TARGET)
+                } else {
+                    e
+                };
             }
             HeadphonesError::TargetUnused { .. } => {
                 return Error::usage("--headphone-target", e.to_string())
@@ -109,13 +143,18 @@ pub fn choose(
     if target.is_some() && explicit.is_none() && !s.headphones.as_deref().is_some_and(is_csv) {
         return Err(unused(s.headphones.as_deref()));
     }
+    let remembered_target = target.is_none() && s.headphone_target.is_some();
     let target = target.or(s.headphone_target.as_deref());
-    match (explicit, s.headphones) {
+    let correction = match (explicit, s.headphones) {
         (Some(path), _) => Correction::load(path, target, rate_hz, Source::Argument).map(Some),
         (None, Some(path)) => {
             Correction::load(&path, target, rate_hz, Source::Remembered).map(Some)
         }
         (None, None) => Ok(None),
+    };
+    match correction {
+        Err(e) if remembered_target => Err(e.with_remembered_target()),
+        c => c,
     }
 }
 
@@ -205,7 +244,10 @@ impl Correction {
                 deviation::ERROR_BAND_HZ.1,
             );
             m.check_covers(band, path)?;
-            let t = target_measurement(target)?;
+            let t = target_measurement(target).map_err(|source| HeadphonesError::Target {
+                source,
+                remembered: false,
+            })?;
             let mut profile = correction_for(&m, &t);
             profile.name = format!("{} (correction)", stem(path));
             profile.description = format!("correction of {} to {target}", path.display());
@@ -293,6 +335,11 @@ const BUILTIN_TARGETS: &[(&str, &str)] = &[
     ("harman", iems::HARMAN_IN_EAR_2019_CSV),
     ("diffuse-field", iems::DIFFUSE_FIELD_CSV),
 ];
+
+/// The bundled targets' names, as every command accepts them (what shell completion offers).
+pub fn target_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN_TARGETS.iter().map(|(n, _)| *n)
+}
 
 /// Whether `name` is one of the bundled targets rather than a file.
 pub fn is_builtin_target(name: &str) -> bool {

@@ -773,3 +773,67 @@ fn a_folder_export_names_the_correction_once() {
     assert_eq!(err.matches("Headphone correction:").count(), 1, "{err}");
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
 }
+
+/// A remembered `headphone-target` that gives no target says it is the remembered one and how
+/// to forget it, as a remembered headphone file that is gone does: `show neutral` said only
+/// "headphone correction: …/mytgt.csv: cannot read" or "nonsense: no such target", neither on
+/// the command line. A target given on the command line is not called remembered.
+#[test]
+fn a_bad_remembered_headphone_target_says_it_is_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("cfg");
+    let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/measurements/Sennheiser HD 600.csv");
+    let target = d.join("mytgt.csv");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples/measurements/targets/harman_over-ear_2018.csv"),
+        &target,
+    )
+    .unwrap();
+    ok(iemsim(
+        &config,
+        &["config", "set", "headphones", csv.to_str().unwrap()],
+    ));
+    let t = target.to_str().unwrap();
+    ok(iemsim(&config, &["config", "set", "headphone-target", t]));
+    std::fs::remove_file(&target).unwrap();
+    let remembered = "(the target remembered by `iemsim config set headphone-target`; \
+                      `iemsim config unset headphone-target` forgets it)";
+    let o = iemsim(&config, &["show", "neutral"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains(t) && e.contains(remembered), "{e}");
+    // `config set headphones` fits to the remembered target too.
+    let o = iemsim(
+        &config,
+        &["config", "set", "headphones", csv.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains(remembered), "{e}");
+    let settings = format!(
+        "headphones = {:?}\nheadphone-target = \"nonsense\"\n",
+        csv.to_str().unwrap()
+    );
+    std::fs::write(config.join("config.toml"), settings).unwrap();
+    let o = iemsim(&config, &["show", "neutral"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("nonsense: no such target") && e.contains(remembered),
+        "{e}"
+    );
+    // Given on the command line, it is not the remembered one.
+    let o = iemsim(
+        &config,
+        &["show", "neutral", "--headphone-target", "nonsense2"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("nonsense2: no such target") && !e.contains("remembered"),
+        "{e}"
+    );
+}
