@@ -69,7 +69,9 @@ pub struct HeadphoneArgs {
     /// headphone-target`, else harman-over-ear-2018]
     #[arg(
         long,
-        value_name = "harman-over-ear-2018|harman-in-ear-2019|harman|diffuse-field|TARGET.csv"
+        value_name = "harman-over-ear-2018|harman-in-ear-2019|harman|diffuse-field|TARGET.csv",
+        value_parser = TargetValue,
+        hide_possible_values = true
     )]
     pub headphone_target: Option<String>,
     /// Apply no headphone correction this time (not even the remembered one).
@@ -82,5 +84,32 @@ impl HeadphoneArgs {
     pub fn files(&self) -> impl Iterator<Item = &std::path::Path> {
         let target = self.headphone_target.as_deref().map(std::path::Path::new);
         self.headphones.as_deref().into_iter().chain(target)
+    }
+}
+
+/// The value of a target option (`--target`, `--headphone-target`, `--measurement-target`): a
+/// bundled target's name or a CSV file. Any text is taken here (a name or file is checked where
+/// it is read); the names are the possible values shell completion offers (it offered only file
+/// names), hidden from --help, whose value name lists them already.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetValue;
+
+impl clap::builder::TypedValueParser for TargetValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = crate::profiles::headphones::target_names();
+        Some(Box::new(names.map(clap::builder::PossibleValue::new)))
     }
 }

@@ -28,7 +28,9 @@ pub struct FitArgs {
         long,
         default_value = "harman",
         conflicts_with = "like",
-        value_name = "harman|harman-in-ear-2019|harman-over-ear-2018|diffuse-field|TARGET.csv"
+        value_name = "harman|harman-in-ear-2019|harman-over-ear-2018|diffuse-field|TARGET.csv",
+        value_parser = super::shared::TargetValue,
+        hide_possible_values = true
     )]
     pub target: String,
     /// At most this many filters (1-20).
@@ -92,7 +94,13 @@ pub struct ShowArgs {
     /// What --measurement is compared with: harman-in-ear-2019 (IEMs), harman-over-ear-2018
     /// (headphones) or a target CSV [default: harman-in-ear-2019; for the CSV given as
     /// --headphones, --headphone-target]
-    #[arg(long, value_name = "TARGET", requires = "measurements")]
+    #[arg(
+        long,
+        value_name = "TARGET",
+        requires = "measurements",
+        value_parser = super::shared::TargetValue,
+        hide_possible_values = true
+    )]
     pub measurement_target: Option<String>,
 }
 

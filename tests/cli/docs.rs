@@ -70,7 +70,34 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["sibilance", "signatures"]);
+    // A target option offers the bundled targets' names (it offered only file names; a word
+    // that is no name falls back to file names, bash's `-o default`), `man` the commands.
+    let words = |line: &str| -> Vec<String> {
+        let mut w: Vec<String> = complete(line)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        w.sort();
+        w
+    };
+    assert_eq!(
+        words("iemsim fit m.csv --target ''"),
+        TARGETS.iter().map(|t| t.to_string()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        words("iemsim show ba --headphone-target harman-"),
+        ["harman-in-ear-2019", "harman-over-ear-2018"]
+    );
+    assert_eq!(words("iemsim man exp"), ["export"]);
 }
+
+/// The bundled targets (`src/profiles/headphones.rs`, `BUILTIN_TARGETS`), sorted.
+const TARGETS: [&str; 4] = [
+    "diffuse-field",
+    "harman",
+    "harman-in-ear-2019",
+    "harman-over-ear-2018",
+];
 
 /// fish completes an argument's fixed values too (`demo si<TAB>`, `config unset <TAB>`):
 /// clap_complete's fish script completed option values only, and offered file names there.
@@ -107,6 +134,27 @@ fn fish_completes_argument_values() {
     assert_eq!(complete("iemsim export --dither t"), ["tpdf"]);
     // An argument that takes a file after the value still offers files.
     assert!(complete("iemsim generate ").contains(&"music".to_string()));
+    // The keys alone, no file names among them (`config set <TAB>` mixed them); the value
+    // after a key is a file again.
+    std::fs::write(dir.path().join("hd.csv"), "").unwrap();
+    assert_eq!(
+        complete("iemsim config set "),
+        ["headphone-target", "headphones"]
+    );
+    assert!(complete("iemsim config set headphones ").contains(&"hd.csv".to_string()));
+    // A target option offers the bundled targets' names and files (`--target <TAB>` offered
+    // only files); `man` the commands.
+    let targets = complete("iemsim fit m.csv --target ");
+    for t in TARGETS {
+        assert!(targets.contains(&t.to_string()), "{t}: {targets:?}");
+    }
+    assert!(targets.contains(&"hd.csv".to_string()), "{targets:?}");
+    let targets = complete("iemsim show ba --headphone-target ");
+    assert!(
+        targets.contains(&"harman".to_string()) && targets.contains(&"hd.csv".to_string()),
+        "{targets:?}"
+    );
+    assert_eq!(complete("iemsim man exp"), ["export"]);
 }
 
 #[test]
