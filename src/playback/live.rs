@@ -577,8 +577,8 @@ pub fn route(
             .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
     });
     if input_server && output_server {
-        if let Some((sink, source)) = routing::effective_sink_source() {
-            routing::check_feedback(&sink, &source)
+        if let Some((sink, source, from)) = routing::effective_sink_source() {
+            routing::check_feedback(&sink, &source, from)
                 .map_err(|m| crate::error::Error::usage("--input", m))?;
         }
     }

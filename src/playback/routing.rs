@@ -38,21 +38,37 @@ pub fn server_down() -> Option<String> {
         .then(|| err.lines().next().unwrap_or("").trim().to_string())
 }
 
-/// The sink and source a libpulse stream of this process connects to when it names none: the
-/// server's defaults (from `pactl info`, which every version prints) unless the environment
-/// names others.
-pub fn effective_sink_source() -> Option<(String, String)> {
+/// Where the sink a stream of this process plays to comes from: the feedback refusal's advice
+/// depends on it (it told a user who gave no --device to drop `--device iemsim`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkFrom {
+    /// Named for this process: `--device` (reached through `PULSE_SINK`), or `PULSE_SINK`.
+    Named,
+    /// The server's default sink.
+    Default,
+}
+
+/// `pactl info`'s `Default Sink:` and `Default Source:`.
+fn server_defaults() -> Option<(String, String)> {
     let info = pactl(&["info"])?;
     let field = |name: &str| {
         info.lines()
             .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
     };
-    let (sink, source) = (field("Default Sink:")?, field("Default Source:")?);
+    Some((field("Default Sink:")?, field("Default Source:")?))
+}
+
+/// The sink and source a libpulse stream of this process connects to when it names none: the
+/// server's defaults (from `pactl info`, which every version prints) unless the environment
+/// names others; with where the sink comes from.
+pub fn effective_sink_source() -> Option<(String, String, SinkFrom)> {
+    let (sink, source) = server_defaults()?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    Some((
-        env("PULSE_SINK").unwrap_or(sink),
-        env("PULSE_SOURCE").unwrap_or(source),
-    ))
+    let (sink, from) = match env("PULSE_SINK") {
+        Some(named) => (named, SinkFrom::Named),
+        None => (sink, SinkFrom::Default),
+    };
+    Some((sink, env("PULSE_SOURCE").unwrap_or(source), from))
 }
 
 /// The name to show for an ALSA device: a server device that `var` (`PULSE_SOURCE`,
@@ -75,19 +91,25 @@ pub fn is_server_device(name: &str, description: &str) -> bool {
 }
 
 /// The feedback rule: capturing the monitor of the sink we play to would feed our own output
-/// back into our input (a loop that howls within a second). `Err` says what to do instead.
-pub fn check_feedback(sink: &str, source: &str) -> Result<(), String> {
+/// back into our input (a loop that howls within a second). `Err` says what to do instead,
+/// for a sink named for this run or the server's default (`from`).
+pub fn check_feedback(sink: &str, source: &str, from: SinkFrom) -> Result<(), String> {
     if source == format!("{sink}.monitor") {
         // The way out depends on which end is the apps' sink: never advise the run just refused.
-        let instead = if sink == "iemsim" {
-            "play to your headphones' sink instead: drop `--device iemsim` (the default output) \
-             or name the headphones with --device"
-                .to_string()
-        } else {
-            "play to your headphones' sink and capture another sink's monitor: `iemsim live \
-             --setup` makes a sink named iemsim for the apps, then `iemsim live --input \
-             iemsim.monitor`"
-                .to_string()
+        let instead = match (sink == SETUP_SINK, from) {
+            (true, SinkFrom::Named) => format!(
+                "play to your headphones' sink instead: drop `--device {sink}` (the default \
+                 output) or name the headphones with --device"
+            ),
+            (true, SinkFrom::Default) => format!(
+                "play to your headphones' sink instead: \"{sink}\" is the default output, so set \
+                 the default back to the headphones (`pactl set-default-sink NAME`, or your sound \
+                 settings) or name the headphones with --device"
+            ),
+            (false, _) => "play to your headphones' sink and capture another sink's monitor: \
+                 `iemsim live --setup` makes a sink named iemsim for the apps, then `iemsim live \
+                 --input iemsim.monitor`"
+                .to_string(),
         };
         return Err(format!(
             "refusing to capture \"{source}\": it is the monitor of \"{sink}\", the output iemsim \
@@ -238,9 +260,14 @@ pub fn check_moved_streams() -> Result<(), String> {
     let Some((sinks, sources)) = our_streams() else {
         return Ok(());
     };
+    let default_sink = server_defaults().map(|(sink, _)| sink);
     for sink in &sinks {
+        let from = match default_sink.as_ref() == Some(sink) {
+            true => SinkFrom::Default,
+            false => SinkFrom::Named,
+        };
         for source in &sources {
-            check_feedback(sink, source)
+            check_feedback(sink, source, from)
                 .map_err(|e| format!("the sound server moved a stream: {e}"))?;
         }
     }
@@ -270,10 +297,15 @@ pub enum Setup {
     AlreadyThere { module: String },
 }
 
-/// Creates the `iemsim` null sink (once). `Err`: pactl is missing or refused.
+/// Creates the `iemsim` null sink (once). `Err`: pactl is missing or refused, or a sink named
+/// `iemsim` is there that `--setup` did not make: the server named ours `iemsim.2` then, and
+/// the advice printed (`PULSE_SINK=iemsim`, `--input iemsim.monitor`) pointed at the other sink.
 pub fn setup() -> Result<Setup, String> {
-    if let Some(m) = setup_modules()?.into_iter().next() {
-        return Ok(Setup::AlreadyThere { module: m });
+    let ours = setup_modules()?;
+    match sink_owner(SETUP_SINK)? {
+        Some(Some(m)) if ours.contains(&m) => return Ok(Setup::AlreadyThere { module: m }),
+        Some(owner) => return Err(not_ours_message(owner.as_deref())),
+        None => {}
     }
     let desc = "sink_properties=device.description=iemsim";
     let module = pactl(&[
@@ -286,6 +318,40 @@ pub fn setup() -> Result<Setup, String> {
     .filter(|s| !s.is_empty())
     .ok_or_else(|| format!("`pactl load-module module-null-sink` failed: {NO_PACTL}"))?;
     Ok(Setup::Created { module })
+}
+
+/// Whether the server has a sink named `name` (`pactl list sinks`), and then the module that
+/// made it (None when the server names none: PipeWire's own sinks); `Err` when it cannot be asked.
+fn sink_owner(name: &str) -> Result<Option<Option<String>>, String> {
+    let listed = pactl(&["list", "sinks"])
+        .ok_or_else(|| format!("`pactl list sinks` failed: {NO_PACTL}"))?;
+    let field = |block: &str, key: &str| {
+        block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+    };
+    Ok(listed
+        .split("\n\n")
+        .find(|block| field(block, "Name:").as_deref() == Some(name))
+        .map(|block| {
+            field(block, "Owner Module:").filter(|m| m.chars().all(|c| c.is_ascii_digit()))
+        }))
+}
+
+/// The refusal when a sink named [`SETUP_SINK`] is there that `--setup` did not make (`owner`:
+/// the module that did, when known).
+fn not_ours_message(owner: Option<&str>) -> String {
+    let s = SETUP_SINK;
+    let remove = match owner {
+        Some(m) => format!("remove it (`pactl unload-module {m}`)"),
+        None => "remove it where it was made".to_string(),
+    };
+    format!(
+        "a sink named `{s}` is there already, and `iemsim live --setup` did not make it \
+         (nothing was created: a new one would get another name, and `{s}` would not be it). \
+         Use it as it is (route the apps into it, then `iemsim live --input \
+         {s}.monitor`), or {remove} and run `iemsim live --setup` again"
+    )
 }
 
 /// Removes what [`setup`] made; returns the modules unloaded.
@@ -360,14 +426,22 @@ mod tests {
 
     #[test]
     fn the_monitor_of_our_own_sink_is_refused_any_other_is_fine() {
-        let e = check_feedback("alsa_output.usb", "alsa_output.usb.monitor").unwrap_err();
+        let named = SinkFrom::Named;
+        let e = check_feedback("alsa_output.usb", "alsa_output.usb.monitor", named).unwrap_err();
         assert!(e.contains("feedback") && e.contains("--setup"), "{e}");
-        assert!(check_feedback("alsa_output.usb", "iemsim.monitor").is_ok());
-        assert!(check_feedback("alsa_output.usb", "alsa_input.usb").is_ok());
+        assert!(check_feedback("alsa_output.usb", "iemsim.monitor", named).is_ok());
+        assert!(check_feedback("alsa_output.usb", "alsa_input.usb", named).is_ok());
         // Playing into the apps' sink: the advice is to play elsewhere, not the refused run.
-        let e = check_feedback("iemsim", "iemsim.monitor").unwrap_err();
+        let e = check_feedback("iemsim", "iemsim.monitor", named).unwrap_err();
         assert!(e.contains("drop `--device iemsim`"), "{e}");
         assert!(!e.contains("--input iemsim.monitor`"), "{e}");
+        // The apps' sink as the default output, no --device given: nothing to drop.
+        let e = check_feedback("iemsim", "iemsim.monitor", SinkFrom::Default).unwrap_err();
+        assert!(!e.contains("--device iemsim"), "{e}");
+        assert!(
+            e.contains("set-default-sink") && e.contains("--device"),
+            "{e}"
+        );
     }
 
     #[test]

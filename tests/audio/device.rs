@@ -927,3 +927,88 @@ fn live_waits_out_a_stalled_sink_as_one_outage() {
     assert!((3.5..6.5).contains(&down_s), "{}", back[0]);
     assert_eq!(end[0]["restarts"], 1, "{}", end[0]);
 }
+
+/// A sink named iemsim that `--setup` did not make (here a remap sink): `--setup` said it
+/// "created a virtual sink `iemsim`" while the server named its new one `iemsim.2`, and told the
+/// user to route into `iemsim`, the other sink. It is refused now (exit 1, nothing created, the
+/// other sink's module named), and `--undo` leaves that sink alone. Then, with the apps' sink
+/// made the default output, the feedback refusal told a user who gave no --device to "drop
+/// `--device iemsim`"; it now says to set the default back, or to name the headphones.
+#[test]
+fn setup_refuses_a_sink_of_its_name_it_did_not_make() {
+    let Some(stack) = pulse::PulseStack::start_private() else {
+        return;
+    };
+    // The server's default sink decides where live plays: no PULSE_SINK of the stack's.
+    let env: Vec<_> = stack
+        .env()
+        .into_iter()
+        .filter(|(k, _)| k != "PULSE_SINK")
+        .collect();
+    let pactl = |args: &[&str]| {
+        let o = Command::new("pactl")
+            .args(args)
+            .envs(env.clone())
+            .output()
+            .expect("pactl");
+        assert!(o.status.success(), "pactl {args:?}");
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let run = |args: &[&str]| {
+        let o = iemsim().args(args).envs(env.clone()).output().expect("run");
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code(), out)
+    };
+    let master = format!("master={}", stack.sink());
+    let remap = pactl(&[
+        "load-module",
+        "module-remap-sink",
+        "sink_name=iemsim",
+        &master,
+    ]);
+    let sinks = || pactl(&["list", "short", "sinks"]);
+    let before = sinks();
+    let (code, out) = run(&["live", "--setup"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(!out.contains("created a virtual sink"), "{out}");
+    assert!(
+        out.contains(&format!("pactl unload-module {remap}")),
+        "{out}"
+    );
+    let (code, out) = run(&["live", "--setup", "--undo"]);
+    assert!(code == Some(0) && out.contains("no `iemsim` sink"), "{out}");
+    assert_eq!(sinks(), before, "a sink was made or removed");
+    pactl(&["unload-module", &remap]);
+
+    let (code, out) = run(&["live", "--setup"]);
+    assert!(code == Some(0) && out.contains("created"), "{out}");
+    pactl(&["set-default-sink", "iemsim"]);
+    let live = [
+        "live",
+        "--no-tui",
+        "--duration",
+        "2",
+        "--input",
+        "iemsim.monitor",
+    ];
+    let (code, out) = run(&live);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("feedback") && out.contains("set-default-sink"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("--device iemsim"),
+        "no --device was given: {out}"
+    );
+    let (code, out) = run(&[&live[..], &["--device", "iemsim"]].concat());
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("drop `--device iemsim`"), "{out}");
+    pactl(&["set-default-sink", stack.sink()]);
+    let (code, out) = run(&["live", "--setup", "--undo"]);
+    assert!(code == Some(0) && out.contains("removed"), "{out}");
+}
