@@ -45,10 +45,20 @@ pub fn check_destination(path: &Path, replace: bool) -> Result<()> {
 /// when complete: an existing file is replaced (only a regular one) only with `replace`, and
 /// one that appeared meanwhile is not.
 pub fn write(path: &Path, chart: &Chart, size: Size, replace: bool) -> Result<()> {
-    let format = format_of(path)?;
     // A PNG carries iemsim's mark, as its audio outputs do: a demo export run again replaces
     // its own charts and refuses someone's picture that only has a chart's name.
-    let bytes = plot::render(chart, size, format, &crate::io::tags::mark())?;
+    write_marked(path, chart, (size, &crate::io::tags::mark()), replace)
+}
+
+/// [`write`], a PNG marked with `software` (a demo's charts name the demo: `demo::demo_mark`).
+pub fn write_marked(
+    path: &Path,
+    chart: &Chart,
+    (size, software): (Size, &str),
+    replace: bool,
+) -> Result<()> {
+    let format = format_of(path)?;
+    let bytes = plot::render(chart, size, format, software)?;
     let exists = "exists (it appeared while the chart was drawn); use --force to replace it";
     super::write_atomic(path, &bytes, replace, Some(exists))
 }

@@ -805,3 +805,140 @@ fn demo_texts_state_what_the_profiles_do() {
     );
     assert!(text.contains(&humps), "{humps}: {text}");
 }
+
+/// Sibilance and bass share `02-ba-vs-dd.*` (and README.md): bass's export into sibilance's
+/// folder was refused as "6 of this demo's files … from an earlier `iemsim demo` export", and
+/// with --force it replaced sibilance's files and README ("Bass roll-off"), leaving sibilance's
+/// `01-*` without one. Another demo's export is refused now, with or without --force, naming
+/// the demo that wrote it; the same demo's own export is still replaced with --force.
+#[test]
+fn another_demos_export_in_the_folder_is_refused_even_with_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v1");
+    let d = dir.to_str().unwrap();
+    let export = |kind: &str, force: bool| {
+        let mut args = vec!["demo", kind, "--export", d, "--no-headphones"];
+        if force {
+            args.push("--force");
+        }
+        iemsim(&args, None)
+    };
+    assert!(export("sibilance", false).status.success());
+    let before = snapshot(&dir);
+    let readme = fs::read_to_string(dir.join("README.md")).unwrap();
+    for force in [false, true] {
+        let o = export("bass", force);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "force {force}: {err}");
+        assert!(err.contains("`iemsim demo sibilance`"), "{err}");
+        assert!(err.contains("another folder"), "{err}");
+        assert!(!err.contains("use --force"), "{err}");
+        assert_eq!(snapshot(&dir), before, "force {force}: the folder changed");
+    }
+    // Without its README the files' own marks still say whose they are.
+    fs::remove_file(dir.join("README.md")).unwrap();
+    let o = export("bass", true);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`iemsim demo sibilance`"), "{err}");
+    fs::write(dir.join("README.md"), &readme).unwrap();
+    // The same demo's export is its own: replaced with --force.
+    assert!(export("sibilance", true).status.success());
+    assert_eq!(fs::read_to_string(dir.join("README.md")).unwrap(), readme);
+}
+
+/// A line edited in the middle of the demo's README was refused "because its last line is not
+/// the one `iemsim demo` ends its README with", though that line was intact: the text above it no
+/// longer matched its fingerprint, and the refusal now says that.
+#[test]
+fn an_edited_readme_is_refused_for_its_edit_not_its_last_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d8");
+    let d = dir.to_str().unwrap();
+    let args = ["demo", "bass", "--export", d, "--no-headphones", "--force"];
+    assert!(iemsim(&args, None).status.success());
+    let path = dir.join("README.md");
+    let readme = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = readme.lines().map(str::to_string).collect();
+    lines[2].push_str(" X");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let o = iemsim(&args, None);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("README.md (it was edited"), "{err}");
+    assert!(!err.contains("last line is not"), "{err}");
+    // Its last line gone: that is the reason then.
+    fs::write(&path, lines[..lines.len() - 1].join("\n") + "\n").unwrap();
+    let err = text(&iemsim(&args, None).stderr);
+    assert!(err.contains("its last line is not the one"), "{err}");
+}
+
+/// A demo export stopped by SIGINT kept the parts it had finished but said only "no partial file
+/// was left behind", and `--json` printed nothing. It now counts the files kept on stderr, says
+/// the README was not written and how to finish, and `--json` prints its report with
+/// `"interrupted": "SIGINT"`, `readme` null and the files kept (exactly those in the folder).
+#[test]
+fn an_interrupted_demo_export_says_what_it_kept_and_how_to_finish() {
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d3");
+    let child = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args(["demo", "signatures", "--export", dir.to_str().unwrap()])
+        .args(["--json", "--no-headphones"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let wavs = || {
+        fs::read_dir(&dir).map_or(0, |d| {
+            d.filter(|e| {
+                let e = e.as_ref().unwrap();
+                e.file_name().to_string_lossy().ends_with(".wav")
+            })
+            .count()
+        })
+    };
+    let start = std::time::Instant::now();
+    while wavs() < 2 {
+        assert!(start.elapsed().as_secs() < 60, "no WAV written in 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(128 + libc::SIGINT), "{err}");
+    let left: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!left.contains(&"README.md".to_string()), "{left:?}");
+    // signatures: 4 parts of 5 files, and the README.
+    let kept = format!("{} of the demo's 21 files kept", left.len());
+    assert!(err.contains(&kept), "{kept:?} not in {err}");
+    assert!(err.contains("--force to finish"), "{err}");
+    let report: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", text(&o.stdout)));
+    assert_eq!(report["interrupted"], "SIGINT");
+    assert!(report["readme"].is_null());
+    let mut listed: Vec<String> = report["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(report_name)
+        .collect();
+    let mut left = left;
+    listed.sort();
+    left.sort();
+    assert_eq!(listed, left);
+}
+
+/// The file name of a path in a JSON report.
+fn report_name(p: &Value) -> String {
+    Path::new(p.as_str().unwrap())
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}

@@ -101,8 +101,9 @@ pub fn source_path(part: &DemoPart, dir: &Path) -> PathBuf {
     dir.join(format!("{}.source.wav", part.slug))
 }
 
-/// Renders `source` to `path` (refusing to replace an existing file unless `replace`).
-pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
+/// Renders `source` to `path` (refusing to replace an existing file unless `replace`), with
+/// the comment `comment` (`super::demo_comment`).
+pub fn render(source: &Source, path: &Path, replace: bool, comment: String) -> Result<Material> {
     let target = crate::io::Target::File {
         path: path.to_path_buf(),
         replace,
@@ -113,10 +114,12 @@ pub fn render(source: &Source, path: &Path, replace: bool) -> Result<Material> {
         format: OutFormat::I24,
         dither: Dither::Tpdf,
         channel_mask: 0,
-        // Marked as iemsim's, as the A and B files are: a demo export run again with --force
-        // replaces only the files iemsim wrote (`render::owner`).
+        // Marked as iemsim's and the demo's, as the A and B files are: a demo export run again
+        // with --force replaces only the files its demo wrote (`render::owner`,
+        // `export::check_existing`).
         tags: crate::io::Tags {
             software: Some(crate::io::tags::mark()),
+            comment: Some(comment),
             ..crate::io::Tags::default()
         },
         frames: None,

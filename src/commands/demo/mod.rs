@@ -40,6 +40,8 @@ pub struct DemoPart {
     pub b: String,
     /// The numbers this part reports for A and B.
     pub measures: Vec<Measure>,
+    /// The demo it belongs to: its files are marked with it ([`demo_mark`]).
+    pub kind: DemoKind,
 }
 
 pub fn run(args: &DemoArgs) -> Result<()> {
@@ -80,6 +82,30 @@ pub fn kind_name(kind: DemoKind) -> &'static str {
         DemoKind::Bass => "bass",
         DemoKind::Signatures => "signatures",
     }
+}
+
+/// The software mark of a demo's charts (their PNG `Software` text): iemsim's
+/// (`io::tags::mark`) and the demo that drew them, `iemsim 0.1.0 demo bass`. Two demos share
+/// file names (`02-ba-vs-dd.*` is in both sibilance and bass), and a demo export replaces only
+/// its own demo's earlier files: with iemsim's mark alone, bass's `--force` replaced sibilance's
+/// files in the same folder.
+pub fn demo_mark(kind: DemoKind) -> String {
+    format!("{} demo {}", crate::io::tags::mark(), kind_name(kind))
+}
+
+/// The comment tag of a demo's WAV files, `iemsim demo bass`, for the same reason as
+/// [`demo_mark`]; their software tag stays iemsim's mark alone, so that A and B stay
+/// byte-identical to what `iemsim export` writes from the material (it carries the comment).
+pub fn demo_comment(kind: DemoKind) -> String {
+    format!("iemsim demo {}", kind_name(kind))
+}
+
+/// The demo a [`demo_mark`] or [`demo_comment`] names; None for anything else (iemsim's mark
+/// alone: files written before the marks named their demo).
+pub fn kind_in_mark(mark: &str) -> Option<&str> {
+    let rest = mark.strip_prefix("iemsim ")?;
+    rest.strip_prefix("demo ")
+        .or_else(|| rest.split_once(" demo ").map(|(_, kind)| kind))
 }
 
 /// Plays the parts one after another with the A/B player, the part's text and numbers on screen;

@@ -107,8 +107,13 @@ pub fn render_part(
         notes,
         seconds,
         samples,
-    } = material::render(&part.source, &source, replace)
-        .with_context(|| format!("rendering the material of part '{}'", part.title))?;
+    } = material::render(
+        &part.source,
+        &source,
+        replace,
+        super::demo_comment(part.kind),
+    )
+    .with_context(|| format!("rendering the material of part '{}'", part.title))?;
     let profiles = [
         resolve_through(hp, &part.a, None)?,
         resolve_through(hp, &part.b, None)?,
@@ -125,8 +130,13 @@ pub fn render_part(
         profile_path(part, &part.b, dir),
     ];
     let sides = if part.b == part.a { 1 } else { 2 };
-    let (clipped_samples, out_specs) =
-        write_sides(&samples, &profiles, gains_db, &paths[..sides], replace)?;
+    let (clipped_samples, out_specs) = write_sides(
+        &samples,
+        &profiles,
+        gains_db,
+        (&paths[..sides], super::demo_comment(part.kind)),
+        replace,
+    )?;
     let through = hp.is_some();
     let (numbers, ltas) = measure_sides(part, &profiles, gains_db, &samples, &out_specs, through);
     let (response_png, spectra_png) = chart_paths(part, dir);
@@ -165,12 +175,13 @@ pub fn render_part(
 type Curve = (String, Vec<(f64, f64)>);
 
 /// Pass 2: writes each side's file at `paths` (one per side written: B = A writes A only), with
-/// its gain, taking its spectrum on the way; returns the samples clipped and the spectra.
+/// its gain and the material's `comment` (carried as export carries an input's tags), taking its
+/// spectrum on the way; returns the samples clipped and the spectra.
 fn write_sides(
     samples: &[f64],
     profiles: &[Profile; 2],
     gains_db: [f64; 2],
-    paths: &[PathBuf],
+    (paths, comment): (&[PathBuf], String),
     replace: bool,
 ) -> Result<([u64; 2], Vec<Spectrum>)> {
     let rate = material::RATE;
@@ -180,9 +191,11 @@ fn write_sides(
         format: OutFormat::I24,
         dither: Dither::Tpdf,
         channel_mask: 0,
-        // Marked as export marks what it processes (the demo's files are exports of its material).
+        // Marked as export marks what it processes (the demo's files are exports of its
+        // material), with the material's comment naming the demo.
         tags: Tags {
             software: Some(crate::io::tags::mark()),
+            comment: Some(comment),
             ..Tags::default()
         },
         frames: Some((samples.len() / material::CHANNELS) as u64),
@@ -268,8 +281,9 @@ fn draw_charts(
     (response_png, spectra_png): (&Path, &Path),
     replace: bool,
 ) -> Result<()> {
+    let mark = super::demo_mark(part.kind);
     let chart = response_chart(part, profiles, hp);
-    charts::write(response_png, &chart, Size::DEFAULT, replace)?;
+    charts::write_marked(response_png, &chart, (Size::DEFAULT, &mark), replace)?;
     let mut subtitle = "Long-term average spectra, 1/6-octave smoothed; each side with its \
                         loudness-matched output gain"
         .to_string();
@@ -284,7 +298,7 @@ fn draw_charts(
         &subtitle,
         ltas,
     );
-    charts::write(spectra_png, &chart, Size::DEFAULT, replace)
+    charts::write_marked(spectra_png, &chart, (Size::DEFAULT, &mark), replace)
 }
 
 /// The part's response chart: each profile's filters, through the headphone correction `hp` when

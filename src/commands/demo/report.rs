@@ -156,30 +156,57 @@ fn fingerprint(body: &str) -> String {
     format!("{:.8x}", Sha256::digest(body.as_bytes()))
 }
 
-/// Whether `text` is a README `iemsim demo` wrote and nobody has edited: its last line is a
-/// [`trailer`] (of any demo and iemsim version, as the audio files' mark is of any version)
-/// whose fingerprint is that of the text above it. A trailer without one (exports made before
-/// it was added) marks the README as the demo's by itself, as it did then.
+/// Whether `text` is a README `iemsim demo` wrote and nobody has edited (see [`not_own_readme`]).
 pub fn is_own_readme(text: &str) -> bool {
+    not_own_readme(text).is_none()
+}
+
+/// Why `text` is not a README `iemsim demo` wrote and nobody has edited (None: it is one): its
+/// last line is a [`trailer`] (of any demo and iemsim version, as the audio files' mark is of any
+/// version) whose fingerprint is that of the text above it. A trailer without one (exports made
+/// before it was added) marks the README as the demo's by itself, as it did then. The two ways
+/// to fail have their own words: a line edited in the middle was refused for a last line that
+/// was intact.
+pub fn not_own_readme(text: &str) -> Option<&'static str> {
+    let Some(t) = parse_trailer(text) else {
+        return Some("its last line is not the one `iemsim demo` ends its README with");
+    };
+    let unchanged = t.print.is_none_or(|print| print == fingerprint(t.body));
+    (!unchanged).then_some(
+        "it was edited: its last line is the one `iemsim demo` ends its README with, but the \
+         text above it no longer matches the fingerprint there",
+    )
+}
+
+/// The demo whose [`trailer`] ends `text` (edited or not; None when its last line is none).
+pub fn readme_demo(text: &str) -> Option<&str> {
+    parse_trailer(text).map(|t| t.kind)
+}
+
+/// A README's last line read as a [`trailer`], and the text above it.
+struct Trailer<'a> {
+    body: &'a str,
+    kind: &'a str,
+    /// Its fingerprint; None in a trailer from before fingerprints.
+    print: Option<&'a str>,
+}
+
+/// `text`'s last line as a [`trailer`] of a known demo and an iemsim mark; None when it is not.
+fn parse_trailer(text: &str) -> Option<Trailer<'_>> {
     let text = text.trim_end();
     let start = text.rfind('\n').map_or(0, |i| i + 1);
     let (body, last) = text.split_at(start);
-    let Some((kind, rest)) = last
-        .strip_prefix(TRAILER_HEAD)
-        .and_then(|rest| rest.split_once("` ("))
-    else {
-        return false;
-    };
-    let Some(rest) = rest.strip_suffix(")._") else {
-        return false;
-    };
-    let (mark, unchanged) = match rest.split_once(", text ") {
-        Some((mark, print)) => (mark, print == fingerprint(body)),
-        None => (rest, true),
+    let (kind, rest) = last.strip_prefix(TRAILER_HEAD)?.split_once("` (")?;
+    let rest = rest.strip_suffix(")._")?;
+    let (mark, print) = match rest.split_once(", text ") {
+        Some((mark, print)) => (mark, Some(print)),
+        None => (rest, None),
     };
     let kinds = [DemoKind::Sibilance, DemoKind::Bass, DemoKind::Signatures];
-    kinds.iter().any(|&k| super::kind_name(k) == kind)
-        && crate::io::tags::is_mark(mark)
-        && !mark.contains(',')
-        && unchanged
+    let known = kinds.iter().any(|&k| super::kind_name(k) == kind);
+    (known && crate::io::tags::is_mark(mark) && !mark.contains(',')).then_some(Trailer {
+        body,
+        kind,
+        print,
+    })
 }

@@ -94,6 +94,7 @@ pub fn parts(kind: DemoKind) -> Vec<DemoPart> {
             a: a.to_string(),
             b: b.to_string(),
             measures,
+            kind,
         })
         .collect()
 }
