@@ -12,7 +12,7 @@ pub use files::{
     ProfileCommand, SignalKind,
 };
 pub use listen::{AbxArgs, DemoArgs, DemoKind, DevicesArgs, LiveArgs, PlayArgs};
-pub use shared::{ChartSize, DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs, TargetValue};
+pub use shared::{ChartSize, DeviceArgs, HeadphoneArgs, ProfilePair, ReportArgs, TARGET_VALUE};
 pub use study::{AnalyzeArgs, FitArgs, ProfilesArgs, ShowArgs};
 
 /// The command line, parsed as `iemsim` reads it: `--seconds -1` reaches the option's own check
@@ -213,38 +213,20 @@ pub struct CompletionsArgs {
 }
 
 /// A value of `man COMMAND`: any text (`man` says which commands there are), with the commands'
-/// names as the possible values shell completion offers (`man <TAB>` offered file names).
-#[derive(Debug, Clone, Copy)]
-pub struct CommandName;
-
-impl clap::builder::TypedValueParser for CommandName {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
-        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
-    }
-
-    fn possible_values(
-        &self,
-    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        use clap::CommandFactory;
-        let names: Vec<_> = Cli::command()
-            .get_subcommands()
-            .map(|c| clap::builder::PossibleValue::new(c.get_name().to_string()))
-            .collect();
-        Some(Box::new(names.into_iter()))
-    }
-}
+/// names offered to shell completion (`man <TAB>` offered file names).
+const COMMAND_NAME: shared::Offering = shared::Offering(|| {
+    use clap::CommandFactory;
+    let commands = Cli::command();
+    commands
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+});
 
 #[derive(Debug, Args)]
 pub struct ManArgs {
     /// A command's own page (`export`, `play`, `profile convert`, ...) instead of the overview.
-    #[arg(num_args = 0.., value_parser = CommandName, hide_possible_values = true)]
+    #[arg(num_args = 0.., value_parser = COMMAND_NAME, hide_possible_values = true)]
     pub command: Vec<String>,
     /// Write every page (iemsim.1, iemsim-export.1, iemsim-profile-convert.1, ...) into DIR,
     /// created when missing; all or none (a failure, such as a full disk, leaves no page).

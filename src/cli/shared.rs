@@ -70,7 +70,7 @@ pub struct HeadphoneArgs {
     #[arg(
         long,
         value_name = "harman-over-ear-2018|harman-in-ear-2019|harman|diffuse-field|TARGET.csv",
-        value_parser = TargetValue,
+        value_parser = TARGET_VALUE,
         hide_possible_values = true
     )]
     pub headphone_target: Option<String>,
@@ -87,14 +87,20 @@ impl HeadphoneArgs {
     }
 }
 
-/// The value of a target option (`--target`, `--headphone-target`, `--measurement-target`): a
-/// bundled target's name or a CSV file. Any text is taken here (a name or file is checked where
-/// it is read); the names are the possible values shell completion offers (it offered only file
-/// names), hidden from --help, whose value name lists them already.
+/// A value taken as any text (checked where it is read), with `names()` the possible values
+/// shell completion offers (it offered only file names), hidden from --help: the value of a
+/// target option (`--target`, `--headphone-target`, `--measurement-target`: a bundled target's
+/// name or a CSV file, [`TARGET_VALUE`]) and of `man COMMAND`.
 #[derive(Debug, Clone, Copy)]
-pub struct TargetValue;
+pub struct Offering(pub fn() -> Vec<String>);
 
-impl clap::builder::TypedValueParser for TargetValue {
+/// A target option's value: a bundled target's name (offered) or a CSV file.
+pub const TARGET_VALUE: Offering = Offering(|| {
+    let names = crate::profiles::headphones::target_names();
+    names.map(String::from).collect()
+});
+
+impl clap::builder::TypedValueParser for Offering {
     type Value = String;
 
     fn parse_ref(
@@ -109,7 +115,7 @@ impl clap::builder::TypedValueParser for TargetValue {
     fn possible_values(
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let names = crate::profiles::headphones::target_names();
+        let names = (self.0)().into_iter();
         Some(Box::new(names.map(clap::builder::PossibleValue::new)))
     }
 }

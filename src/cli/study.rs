@@ -29,7 +29,7 @@ pub struct FitArgs {
         default_value = "harman",
         conflicts_with = "like",
         value_name = "harman|harman-in-ear-2019|harman-over-ear-2018|diffuse-field|TARGET.csv",
-        value_parser = super::shared::TargetValue,
+        value_parser = super::shared::TARGET_VALUE,
         hide_possible_values = true
     )]
     pub target: String,
@@ -98,7 +98,7 @@ pub struct ShowArgs {
         long,
         value_name = "TARGET",
         requires = "measurements",
-        value_parser = super::shared::TargetValue,
+        value_parser = super::shared::TARGET_VALUE,
         hide_possible_values = true
     )]
     pub measurement_target: Option<String>,

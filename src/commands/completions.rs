@@ -60,7 +60,7 @@ fn fish_argument_values(cmd: &clap::Command, path: &[&str], script: &mut String)
 }
 
 /// The script with file names offered beside the names of an option that takes either (a target:
-/// a bundled target's name or a CSV file, [`crate::cli::TargetValue`]): clap_complete's fish
+/// a bundled target's name or a CSV file, [`crate::cli::TARGET_VALUE`]): clap_complete's fish
 /// script offers an option's fixed values with `-f`, no file names. (A file hint beside the values
 /// is no way to say so: it made bash's script offer the names as one word.)
 fn fish_names_or_files(cli: &clap::Command, script: &str) -> String {
