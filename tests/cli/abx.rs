@@ -274,6 +274,66 @@ fn bad_input_exits_2_with_one_clear_line_and_logs_nothing() {
     assert!(!log.exists(), "nothing may be logged for refused input");
 }
 
+/// A clip shorter than one 0.4 s BS.1770 block, or silent, has no integrated loudness
+/// (ITU-R BS.1770-4 gates 400 ms blocks at -70 LUFS), so A and B cannot be matched: the session
+/// ran with the sides at their preamps only (0 and -8.98 dB for neutral/sibilance, 8.3 dB apart
+/// by RMS on pink noise) and logged it as a normal session. Refused with exit 2, nothing logged.
+#[test]
+fn a_clip_without_a_loudness_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.wav");
+    let o = iemsim(
+        &[
+            "generate",
+            "pink",
+            "--seconds",
+            "0.3",
+            "-o",
+            short.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let silent = dir.path().join("silent.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&silent, spec).unwrap();
+    for _ in 0..2 * 96_000 {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let log = dir.path().join("log.jsonl");
+    for (wav, name) in [(&short, "short.wav"), (&silent, "silent.wav")] {
+        let args = [
+            "abx",
+            wav.to_str().unwrap(),
+            "--no-tui",
+            "--answers",
+            "a",
+            "-a",
+            "neutral",
+            "-b",
+            "sibilance",
+            "--log",
+            log.to_str().unwrap(),
+            "--no-cache",
+        ];
+        let o = iemsim(&args, dir.path());
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{name}: no loudness to match")),
+            "{name}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{name}: {}", text(&o.stdout));
+        assert!(!log.exists(), "{name}: a refused session was logged");
+    }
+}
+
 #[test]
 fn answers_from_a_file_and_from_stdin() {
     let dir = tempfile::tempdir().unwrap();

@@ -178,3 +178,103 @@ fn a_trial_after_the_end_of_the_file_plays_again() {
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// `iemsim generate pink --seconds SECONDS` at 48 kHz into `dir`.
+fn pink(dir: &std::path::Path, seconds: &str) -> PathBuf {
+    let wav = dir.join(format!("pink-{seconds}s.wav"));
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "generate",
+            "pink",
+            "--seconds",
+            seconds,
+            "--rate",
+            "48000",
+            "-o",
+        ])
+        .arg(&wav)
+        .output()
+        .expect("generate");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    wav
+}
+
+/// A clip shorter than one 0.4 s BS.1770 block has no integrated loudness (ITU-R BS.1770-4:
+/// loudness is gated over 400 ms blocks), so the sides cannot be matched: the intro said
+/// "Ready" with A and B at their preamps only, 8 dB apart on pink noise through `sibilance`,
+/// and X was told by its level. Refused with exit 2 before any trial; nothing is logged.
+#[test]
+fn a_clip_without_a_loudness_is_refused_before_the_trials() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wav = pink(tmp.path(), "0.3");
+    let log = tmp.path().join("abx.jsonl");
+    let args = [
+        "abx",
+        wav.to_str().expect("utf-8 path"),
+        "-a",
+        "neutral",
+        "-b",
+        "sibilance",
+        "--log",
+        log.to_str().expect("utf-8 path"),
+        "--no-cache",
+    ];
+    let t = tmux::iemsim("abx-short", (120, 30), &stack.env(), &args, "");
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=2"), "{s}");
+    assert!(
+        s.contains("pink-0.3s.wav: no loudness to match"),
+        "no reason given:\n{s}"
+    );
+    assert!(!log.exists(), "a refused session was logged");
+}
+
+/// `kill -TERM` / `-INT` / `-HUP` on the intro, before the first trial, exited 0 ("quit before
+/// the first trial") where the same signal mid-session exits 128 + n: now 128 + n here too,
+/// saying it was stopped and that nothing was logged.
+#[test]
+fn a_signal_on_the_intro_sets_the_exit_code() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wav = pink(tmp.path(), "2");
+    let log = tmp.path().join("abx.jsonl");
+    let env = tmux::shell_env(&stack.env());
+    for (sig, name, code) in [
+        (libc::SIGTERM, "SIGTERM", 143),
+        (libc::SIGINT, "SIGINT", 130),
+        (libc::SIGHUP, "SIGHUP", 129),
+    ] {
+        let pidfile = tmp.path().join(format!("{name}.pid"));
+        let cmd = format!(
+            "env {env}sh -c {script}; echo EXIT=$?; sleep 30",
+            script = tmux::sh_quote(&format!(
+                "echo $$ > {}; exec {} abx {} --log {} --no-cache",
+                tmux::sh_quote(pidfile.to_str().expect("utf-8 path")),
+                tmux::sh_quote(env!("CARGO_BIN_EXE_iemsim")),
+                tmux::sh_quote(wav.to_str().expect("utf-8 path")),
+                tmux::sh_quote(log.to_str().expect("utf-8 path")),
+            )),
+        );
+        let t = tmux::Tmux::start(&format!("abx-{name}"), 120, 30, &cmd);
+        t.wait_for("the intro", |s| s.contains("before the trials"));
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .expect("pid file")
+            .trim()
+            .parse()
+            .expect("pid");
+        // SAFETY: kill(2) on the process this test started.
+        unsafe { libc::kill(pid, sig) };
+        let s = t.wait_for("exit", |s| s.contains("EXIT="));
+        assert!(s.contains(&format!("EXIT={code}")), "{name}: {s}");
+        assert!(
+            s.contains(&format!("stopped by {name}")) && s.contains("nothing logged"),
+            "{name}: {s}"
+        );
+        assert!(!log.exists(), "{name}: nothing to log before a trial");
+    }
+}

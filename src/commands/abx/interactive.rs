@@ -21,7 +21,7 @@ use crate::commands::session::{toggle_loop, Messages, MESSAGE_FOR};
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
-use crate::playback::player::{display_name, Player, PlayerConfig};
+use crate::playback::player::{display_name, MatchState, Player, PlayerConfig};
 use crate::ui::tui::{
     self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
 };
@@ -63,7 +63,12 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
     let (outcome, terminal_gone) = screen(&mut player, &mut session, setup, &hangup, &mut started);
     player.stop();
     let Some(gains) = started.gains else {
-        // Quit (or the screen failed) before the first trial: there is no session to log.
+        // Quit, stopped by a signal (or the screen failed) before the first trial: there is no
+        // session to log. A signal sets the exit code (128 + n) as it does mid-session.
+        let outcome = outcome.and_then(|()| {
+            crate::error::check_interrupted()
+                .map_err(|e| e.note("before the first trial: nothing logged"))
+        });
         if outcome.is_ok() && !terminal_gone {
             crate::io::diag::diag!("iemsim: quit before the first trial: nothing logged");
         }
@@ -234,6 +239,12 @@ fn frames(
             st.say(&news.message("audio device"));
         }
         started.poll_hash()?;
+        if st.hidden.is_none() && player.match_state() == MatchState::Exact {
+            // Before any trial: a file without a loudness cannot be matched (see the scripted
+            // mode's `matched_gains_db`).
+            let lufs = [0, 1].map(|i| player.sides[i].loudness_lufs);
+            super::require_loudness(&setup.input, lufs)?;
+        }
         if hangup.caught() {
             return Ok(());
         }
@@ -299,7 +310,7 @@ fn resume(player: &Player) {
 fn intro(player: &Player) -> AbxIntro {
     if player.gains_settled() {
         AbxIntro::Ready
-    } else if player.match_state() == crate::playback::player::MatchState::Exact {
+    } else if player.match_state() == MatchState::Exact {
         AbxIntro::Analysing(1.0)
     } else {
         AbxIntro::Analysing(player.exact_progress())

@@ -348,8 +348,28 @@ pub fn matched_gains_db(input: &Path, profiles: [&Profile; 2], cache: bool) -> R
         &mut |_, _| {},
     )
     .with_context(|| format!("measuring the loudness of {}", input.display()))?;
+    require_loudness(input, [e.lufs[0], e.lufs[1]])?;
     let rate = f64::from(crate::io::Decoder::open(input)?.info().sample_rate);
     Ok(matching::Matched::new([e.lufs[0], e.lufs[1]], profiles, rate).gain_db)
+}
+
+/// Refuses a session on a file without a BS.1770 loudness through either side (silent, shorter
+/// than 0.4 s, or below the -70 LUFS gate): matching then leaves each side at its preamp, so A
+/// and B differ in level and X is told by its level, not by its sound. Checked before the first
+/// trial, by both modes, so nothing is logged.
+pub fn require_loudness(input: &Path, lufs: [f64; 2]) -> Result<()> {
+    if lufs.iter().all(|l| l.is_finite()) {
+        return Ok(());
+    }
+    Err(Error::input(
+        input,
+        format!(
+            "{}: no loudness to match (BS.1770 needs 0.4 s above its -70 LUFS gate: a clip this \
+             short or quiet has none), so A and B would differ in level and give X away; use a \
+             longer or louder clip",
+            input.display()
+        ),
+    ))
 }
 
 fn print_header(setup: &Setup) -> Result<()> {
