@@ -4,8 +4,9 @@
 //! serialises the whole line first; opens with O_APPEND|O_CREAT (every write lands at the end,
 //! whatever other processes do; POSIX `write(2)`); takes an exclusive lock (std's `File::lock`,
 //! `flock` on Unix) so concurrent sessions cannot interleave even if a write were split; writes
-//! the line and its '\n' with one `write_all`; and `sync_data`s before returning. Earlier records
-//! are never rewritten.
+//! the line and its '\n' with one `write_all`, cutting the file back to its length before if
+//! that fails part-way (a full disk); and `sync_data`s before returning. Earlier records are
+//! never rewritten.
 //!
 //! **Only a log is appended to.** `--log` may name the wrong file (a WAV, notes, another
 //! program's JSON), so before writing, holding the lock, the whole file is read: it must be
@@ -244,8 +245,19 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
     }
     buf.extend_from_slice(line.as_bytes());
     buf.push(b'\n');
-    (&file).write_all(&buf).map_err(err)?;
+    write_or_cut_back(&file, &mut &file, &buf).map_err(err)?;
     file.sync_data().map_err(err)
+}
+
+/// Writes `buf` to `out` (the locked `file`, opened for appending); when that fails part-way (a
+/// full disk, a quota), cuts `file` back to its length before, still holding the lock: a
+/// cut-off line without '\n' would be taken for a dead writer's fragment, or refuse the log.
+fn write_or_cut_back(file: &File, out: &mut impl Write, buf: &[u8]) -> io::Result<()> {
+    let len = file.metadata()?.len();
+    out.write_all(buf).inspect_err(|_| {
+        // The write's error is the one to report; a failed cut leaves what the write left.
+        let _ = file.set_len(len);
+    })
 }
 
 /// What a log file looks like before an append (see the module docs).

@@ -266,3 +266,47 @@ fn rejects_embedded_newline() {
     let p = dir.path().join("log.jsonl");
     assert!(append_line(&p, "a\nb").is_err());
 }
+
+/// Writes the first `room` bytes to `file`, then fails as a full disk does (ENOSPC).
+struct FullDisk<'a> {
+    file: &'a File,
+    room: usize,
+}
+
+impl Write for FullDisk<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.room == 0 {
+            return Err(io::Error::from(io::ErrorKind::StorageFull));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        (&mut self.file).write(&buf[..n])
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A write that fails part-way (the disk full after 10 bytes) left those bytes as a cut-off
+/// line; the file is now cut back to what it was, byte for byte, and the error is reported.
+#[test]
+fn a_failed_write_leaves_the_log_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.jsonl");
+    append(&path, &record(1)).unwrap();
+    let before = fs::read(&path).unwrap();
+    let file = OpenOptions::new().append(true).open(&path).unwrap();
+    let line = format!("{}\n", serde_json::to_string(&record(2)).unwrap());
+    let mut out = FullDisk {
+        file: &file,
+        room: 10,
+    };
+    let e = write_or_cut_back(&file, &mut out, line.as_bytes()).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+    assert_eq!(out.room, 0, "the fake disk took its 10 bytes first");
+    assert_eq!(fs::read(&path).unwrap(), before);
+    // The next append finds a clean log.
+    append(&path, &record(3)).unwrap();
+    assert_eq!(read_all(&path).unwrap().records.len(), 2);
+}
