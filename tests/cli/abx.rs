@@ -247,7 +247,37 @@ fn bad_input_exits_2_with_one_clear_line_and_logs_nothing() {
             vec!["--no-tui", "--answers", "a", "-a", "ba", "-b", "ba"],
             "same filters",
         ),
+        // The same response from other filter lists: a cascade's response is the product of its
+        // stages' (their order does not matter), and a 0 dB peaking filter is the identity
+        // (RBJ cookbook: A = 1 makes b = a).
+        (
+            vec!["--no-tui", "--answers", "a", "-a", "ba", "-b", "ba_rev.txt"],
+            "A (ba) and B (ba_rev.txt) are the same filters",
+        ),
+        (
+            vec![
+                "--no-tui",
+                "--answers",
+                "a",
+                "-a",
+                "neutral",
+                "-b",
+                "pk0.txt",
+            ],
+            "are the same filters",
+        ),
     ];
+    let o = iemsim(&["profile", "convert", "ba", "-o", "ba.txt"], dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let ba = fs::read_to_string(dir.path().join("ba.txt")).unwrap();
+    let (filters, other): (Vec<&str>, Vec<&str>) =
+        ba.lines().partition(|l| l.starts_with("Filter"));
+    assert!(filters.len() > 2, "{ba}");
+    let reversed: Vec<&str> = other.into_iter().chain(filters.into_iter().rev()).collect();
+    fs::write(dir.path().join("ba_rev.txt"), reversed.join("\n")).unwrap();
+    let pk = |gain: &str| format!("Preamp: 0 dB\nFilter 1: ON PK Fc 1000 Hz Gain {gain} dB Q 1\n");
+    fs::write(dir.path().join("pk0.txt"), pk("0")).unwrap();
+    fs::write(dir.path().join("pk01.txt"), pk("0.1")).unwrap();
     for (extra, needle) in cases {
         let mut args = vec!["abx", wav_s, "--log", log_s];
         args.extend(extra.iter().copied());
@@ -272,6 +302,20 @@ fn bad_input_exits_2_with_one_clear_line_and_logs_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("broken.wav"));
     assert!(!log.exists(), "nothing may be logged for refused input");
+    // A 0.1 dB peak is a difference (if not an audible one): the test is the listener's.
+    let args = [
+        "abx",
+        wav_s,
+        "--no-tui",
+        "--answers",
+        "a",
+        "-a",
+        "neutral",
+        "-b",
+        "pk01.txt",
+    ];
+    let o = iemsim(&[&args[..], &["--log", log_s]].concat(), dir.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
 }
 
 /// A clip shorter than one 0.4 s BS.1770 block, or silent, has no integrated loudness

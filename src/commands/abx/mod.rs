@@ -13,7 +13,7 @@ use crate::abx::stats::{format_p, Verdict};
 use crate::abx::{self, AbxSession, Choice, HiddenSource, Trial};
 use crate::cli::AbxArgs;
 use crate::commands::out::outln;
-use crate::dsp::Profile;
+use crate::dsp::{Preamp, Profile};
 use crate::error::{Context, Error, Result};
 use crate::io::abx_log::{self, AbxRecord, GainsDb};
 use crate::io::{Decoder, Info};
@@ -142,7 +142,7 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
             crate::io::diag::diag!("iemsim: warning: {}", d.message(&p.name));
         }
     }
-    if profile_a.filters == profile_b.filters && profile_a.channels == profile_b.channels {
+    if heard_alike(&profile_a, &profile_b, f64::from(info.sample_rate)) {
         return Err(Error::usage("-b", format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
             profile_a.name, profile_b.name
@@ -164,6 +164,60 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         json: args.report.json,
         cache: !args.no_cache,
     })
+}
+
+/// Largest spread (dB) of the difference between two sides' responses that still counts as
+/// the same sound: far below anything audible (about 0.1 dB is the least heard), far above the
+/// rounding of equal cascades in another order (below 1e-8 dB).
+const ALIKE_DB: f64 = 0.001;
+
+/// Points of the log grid [`heard_alike`] compares on: some 360 a octave from 10 Hz to 22 kHz.
+const ALIKE_POINTS: usize = 4096;
+
+/// Whether A and B sound the same in a session at `rate`: their responses as heard (each side's
+/// anti-clipping preamp and filters, on every channel) differ by one constant gain within
+/// [`ALIKE_DB`], which loudness matching (always on in ABX) takes away. Compares responses, not
+/// filter lists: the same filters in another order, or an extra 0 dB filter, are the same sound.
+/// The grid is a dense log grid plus every filter's own frequency, so a narrow peak or notch
+/// between grid points is not missed.
+fn heard_alike(a: &Profile, b: &Profile, rate: f64) -> bool {
+    let nyquist = rate / 2.0;
+    let mut freqs = crate::dsp::response::log_grid(10.0, nyquist * 0.999, ALIKE_POINTS);
+    let specs = |p: &Profile| -> Vec<f64> {
+        let own = p.channels.iter().flat_map(|c| c.filters.iter());
+        p.filters.iter().chain(own).map(|f| f.fc_hz).collect()
+    };
+    freqs.extend(
+        specs(a)
+            .into_iter()
+            .chain(specs(b))
+            .filter(|&f| f > 0.0 && f < nyquist),
+    );
+    let channels = a.channels_needed().max(b.channels_needed()).max(2);
+    let (pre_a, pre_b) = (
+        a.preamp_db(Preamp::Auto, rate),
+        b.preamp_db(Preamp::Auto, rate),
+    );
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for c in 0..channels {
+        let (ra, rb) = (
+            a.channel_response_db(c, &freqs, rate),
+            b.channel_response_db(c, &freqs, rate),
+        );
+        for (x, y) in ra.iter().zip(&rb) {
+            // Equal (a notch's -inf in both, too): only the preamps differ there.
+            let d = if x == y {
+                pre_a - pre_b
+            } else {
+                (pre_a + x) - (pre_b + y)
+            };
+            if !d.is_finite() {
+                return false;
+            }
+            (lo, hi) = (lo.min(d), hi.max(d));
+        }
+    }
+    hi - lo <= ALIKE_DB
 }
 
 /// The SHA-256 (hex) of what `profile` applies, as the log records it: its preamp, filters and
