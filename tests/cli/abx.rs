@@ -1149,6 +1149,28 @@ fn summary_tables_sessions_and_pools_each_pair() {
 }
 
 /// C(n, k) by the multiplicative formula in u128 (independent of the crate's Pascal triangle).
+/// A name heard through a headphone correction has another hash (it is of what was heard) than
+/// without one: with sessions of both in the log every name was shown with a hash
+/// (`ba #390308`, `ba #0edcba`), as if there were two `ba` profiles. The pair says `(through …)`.
+#[test]
+fn a_name_through_headphones_is_not_shown_as_another_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    let line = |hp: &str, a: &str, b: &str| {
+        format!(
+            r#"{{"time":"2026-12-05T13:40:12.345Z","file":"/x.wav","file_sha256":"00","profile_a":"ba","profile_b":"dd","gains_db":{{"a":0.0,"b":0.0}},"trials_planned":1,"trials":[{{"hidden":"A","answer":"A","correct":true,"t_start_s":0.0,"t_answer_s":1.0}}],"k":1,"n":1,"p_value":0.5,"completed":true{hp},"filters_sha256":["{a}","{b}"]}}"#
+        ) + "\n"
+    };
+    let text_log = line(r#","headphones":"/eq/hp.txt""#, "390308aa", "558066aa")
+        + &line("", "0edcbaaa", "771149aa");
+    fs::write(&log, text_log).unwrap();
+    let o = iemsim(&["abx", "--summary", log.to_str().unwrap()], dir.path());
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(!out.contains('#'), "{out}");
+    assert!(out.contains("ba / dd (through /eq/hp.txt)"), "{out}");
+}
+
 fn binomial(n: u64, k: u64) -> u128 {
     let k = k.min(n - k);
     (0..k).fold(1u128, |acc, i| acc * u128::from(n - i) / u128::from(i + 1))

@@ -153,3 +153,68 @@ fn text_from_the_log_cannot_reach_the_terminal_raw() {
     assert_eq!(date("2026-12-05T13:40:12.345Z"), "2026-12-05 13:40");
     assert_eq!(date("garbage"), "garbage");
 }
+
+/// One headphone correction typed three ways (`hp.txt`, `./hp.txt`, the absolute path `config
+/// set` stores) with the same filters' hashes was three pools; now one. Without hashes (an older
+/// log) the correction is compared by its file: `DIR/hp.txt` and `DIR/./hp.txt` are one file.
+#[test]
+fn one_headphone_correction_typed_two_ways_is_one_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let hp = dir.path().join("hp.txt");
+    std::fs::write(&hp, "Filter 1: ON PK Fc 3000 Hz Gain 2 dB Q 1\n").unwrap();
+    let dotted = dir.path().join(".").join("hp.txt");
+    let through = |label: &std::path::Path, hashed: bool| {
+        let mut r = record("ba", "dd", 5, 8, true, "h");
+        r.headphones = Some(label.display().to_string());
+        r.filters_sha256 = hashed.then(|| ["390308".into(), "558066".into()]);
+        r
+    };
+    let s = summarise(&[
+        through(&hp, true),
+        through(std::path::Path::new("hp.txt"), true),
+        through(&dotted, true),
+    ]);
+    assert_eq!(s.pairs.len(), 1, "{:?}", s.pairs);
+    assert_eq!(
+        (s.pairs[0].sessions, s.pairs[0].k, s.pairs[0].n),
+        (3, 15, 24)
+    );
+    let s = summarise(&[through(&hp, false), through(&dotted, false)]);
+    assert_eq!(s.pairs.len(), 1, "{:?}", s.pairs);
+    // Another correction (or none) is still another comparison.
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "Filter 1: ON PK Fc 300 Hz Gain 2 dB Q 1\n").unwrap();
+    let s = summarise(&[through(&hp, false), through(&other, false)]);
+    assert_eq!(s.pairs.len(), 2);
+}
+
+/// A log written before the filters' hashes were recorded, then sessions after: the same
+/// built-in pair was two pools (`ba #? / dd #?` and `ba #0edcba / dd #771149`), splitting a
+/// user's history at the upgrade. A missing hash matches by name; the pool then takes the
+/// hashes, so another `ba` logged later is still a pool of its own.
+#[test]
+fn records_without_hashes_pool_with_the_same_names() {
+    let hashed = |a: &str, b: &str| {
+        let mut r = record("ba", "dd", 4, 8, true, "h");
+        r.filters_sha256 = Some([a.into(), b.into()]);
+        r
+    };
+    let mut swapped = record("dd", "ba", 6, 8, true, "h");
+    swapped.filters_sha256 = Some(["771149".into(), "0edcba".into()]);
+    let s = summarise(&[
+        record("ba", "dd", 5, 8, true, "h"),
+        hashed("0edcba", "771149"),
+        swapped,
+        hashed("ffffff", "771149"),
+    ]);
+    assert_eq!(s.pairs.len(), 2, "{:?}", s.pairs);
+    assert_eq!(
+        (s.pairs[0].sessions, s.pairs[0].k, s.pairs[0].n),
+        (3, 15, 24)
+    );
+    assert_eq!(
+        s.pairs[0].filters_sha256,
+        Some(["0edcba".to_string(), "771149".to_string()])
+    );
+    assert_eq!((s.pairs[1].sessions, s.pairs[1].k), (1, 4));
+}

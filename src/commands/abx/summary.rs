@@ -6,10 +6,10 @@
 //! by P(X ≥ k), X ~ Binomial(n, 1/2) — not by combining the sessions' p-values, which would
 //! not be a p-value of anything. Only completed sessions are pooled, as only completed sessions
 //! get a verdict (stopping early when ahead makes a score look better than it is); abandoned
-//! ones are listed and marked. A pair is the same two profiles in either order (the same names,
-//! and the same filters where the log records them), heard through the same headphone
-//! correction (or none). A name logged with different filters is shown with the start of its
-//! filters' hash (`eq #3fa2c1`).
+//! ones are listed and marked. A pair is the same two profiles in either order (the same filters
+//! where the log records their hash, else the same names), heard through the same headphone
+//! correction (or none; its file however its path was typed). A name logged with different
+//! filters is shown with the start of its filters' hash (`eq #3fa2c1`).
 
 use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
@@ -88,6 +88,53 @@ fn side(r: &AbxRecord, i: usize) -> (&str, Option<&str>) {
     (name, r.filters_sha256.as_ref().map(|h| h[i].as_str()))
 }
 
+/// Whether `r` belongs to the pool `p`, and if so whether its sides are in the other order.
+/// Sides are the same profile by content where both logged their filters' hash (whatever the
+/// names), else by name (a log written before the hashes were recorded). Content includes the
+/// headphone correction (the hash is of what was heard), so with hashes on both only whether
+/// there was one must agree; else the correction is compared by its file, however its path was
+/// typed (`hp.txt`, `./hp.txt`, the absolute path `config set` stores).
+fn pooled_with(p: &PairRow, r: &AbxRecord) -> Option<bool> {
+    let hashed = p.filters_sha256.is_some() && r.filters_sha256.is_some();
+    let headphones = if hashed {
+        p.headphones.is_some() == r.headphones.is_some()
+    } else {
+        headphones_key(p.headphones.as_deref()) == headphones_key(r.headphones.as_deref())
+    };
+    if !headphones {
+        return None;
+    }
+    let of = |i: usize| {
+        let hash = p.filters_sha256.as_ref().map(|h| h[i].as_str());
+        (p.profiles[i].as_str(), hash)
+    };
+    let same = |(n, h): (&str, Option<&str>), (m, g): (&str, Option<&str>)| match (h, g) {
+        (Some(h), Some(g)) => h == g,
+        _ => n == m,
+    };
+    if same(of(0), side(r, 0)) && same(of(1), side(r, 1)) {
+        Some(false)
+    } else if same(of(0), side(r, 1)) && same(of(1), side(r, 0)) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+/// A headphone correction's label (its file, and `(fitted to TARGET)` for a measurement) with
+/// the file's canonical path when it can be found, so one file typed two ways is one correction.
+fn headphones_key(label: Option<&str>) -> Option<String> {
+    let label = label?;
+    const FITTED: &str = " (fitted to ";
+    let (path, rest) = label
+        .find(FITTED)
+        .map_or((label, ""), |i| label.split_at(i));
+    Some(match std::fs::canonicalize(path) {
+        Ok(p) => format!("{}{rest}", p.display()),
+        Err(_) => label.to_string(),
+    })
+}
+
 /// Tables the sessions in log order and pools the completed ones per unordered profile pair
 /// (pairs in order of first appearance).
 pub fn summarise(records: &[AbxRecord]) -> Summary {
@@ -120,17 +167,21 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
         .collect();
     let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
     for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| completed(r)) {
-        let same = |p: &PairRow| {
-            let of = |i: usize| {
-                let hash = p.filters_sha256.as_ref().map(|h| h[i].as_str());
-                (p.profiles[i].as_str(), hash)
-            };
-            p.headphones == r.headphones
-                && ((of(0), of(1)) == (side(r, 0), side(r, 1))
-                    || (of(0), of(1)) == (side(r, 1), side(r, 0)))
-        };
-        let at = match pairs.iter().position(|(p, _)| same(p)) {
-            Some(i) => i,
+        let found = pairs.iter().enumerate().find_map(|(i, (p, _))| {
+            let swapped = pooled_with(p, r)?;
+            Some((i, swapped))
+        });
+        let at = match found {
+            Some((i, swapped)) => {
+                // A pool begun by an older record (no hashes) takes the first ones logged, in its
+                // own order: a later session of another `eq` of that name is not pooled into it.
+                let row = &mut pairs[i].0;
+                if let (None, Some([a, b])) = (&row.filters_sha256, &r.filters_sha256) {
+                    let (a, b) = (a.clone(), b.clone());
+                    row.filters_sha256 = Some(if swapped { [b, a] } else { [a, b] });
+                }
+                i
+            }
             None => {
                 pairs.push((
                     PairRow {
@@ -221,7 +272,11 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         .sessions
         .iter()
         .map(|r| {
-            let [a, b] = label.pair([&r.profile_a, &r.profile_b], r.filters_sha256.as_ref());
+            let [a, b] = label.pair(
+                [&r.profile_a, &r.profile_b],
+                r.filters_sha256.as_ref(),
+                r.headphones.as_deref(),
+            );
             format!("{a} / {b}") + &through(r.headphones.as_deref())
         })
         .collect();
@@ -252,7 +307,11 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         outln!()?;
         outln!("pooled per pair (completed sessions; every answered trial counts once):")?;
         for p in &s.pairs {
-            let [a, b] = label.pair([&p.profiles[0], &p.profiles[1]], p.filters_sha256.as_ref());
+            let [a, b] = label.pair(
+                [&p.profiles[0], &p.profiles[1]],
+                p.filters_sha256.as_ref(),
+                p.headphones.as_deref(),
+            );
             outln!(
                 "  {a} / {b}{}: {} on {}, {}/{} correct, p = {}{}",
                 through(p.headphones.as_deref()),
@@ -287,39 +346,55 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
     Ok(())
 }
 
-/// Profile names as shown: a name logged with different filters gets the start of its filters'
-/// hash (`eq #3fa2c1`), so pairs that are not pooled do not look the same.
+/// Profile names as shown: a name logged with different filters through the same headphone
+/// correction (or none) gets the start of its filters' hash (`eq #3fa2c1`), so pairs that are not
+/// pooled do not look the same. Through another correction the hash differs anyway (it is of
+/// what was heard), and the pair says `(through …)`; a record without hashes (an older log) is
+/// pooled by name and makes no name ambiguous.
 struct Labels<'a> {
-    ambiguous: Vec<&'a str>,
+    /// (headphones key, name) pairs logged with more than one hash.
+    ambiguous: Vec<(Option<String>, &'a str)>,
 }
 
 impl<'a> Labels<'a> {
     fn of(s: &'a Summary) -> Self {
-        let mut seen: Vec<(&str, Option<&str>)> = Vec::new();
+        let mut seen: Vec<(Option<String>, &str, &str)> = Vec::new();
         for r in &s.sessions {
+            let hp = headphones_key(r.headphones.as_deref());
             for (i, name) in [&r.profile_a, &r.profile_b].into_iter().enumerate() {
-                let hash = r.filters_sha256.as_ref().map(|h| h[i].as_str());
-                if !seen.contains(&(name, hash)) {
-                    seen.push((name, hash));
+                let Some(hash) = r.filters_sha256.as_ref().map(|h| h[i].as_str()) else {
+                    continue;
+                };
+                let key = (hp.clone(), name.as_str(), hash);
+                if !seen.contains(&key) {
+                    seen.push(key);
                 }
             }
         }
-        let ambiguous = seen
-            .iter()
-            .filter(|(n, _)| seen.iter().filter(|(m, _)| m == n).count() > 1)
-            .map(|(n, _)| *n)
-            .collect();
+        let mut ambiguous: Vec<(Option<String>, &str)> = Vec::new();
+        for (hp, name, _) in &seen {
+            let others = seen.iter().filter(|(g, m, _)| g == hp && m == name).count();
+            let key = (hp.clone(), *name);
+            if others > 1 && !ambiguous.contains(&key) {
+                ambiguous.push(key);
+            }
+        }
         Labels { ambiguous }
     }
 
-    fn pair(&self, names: [&str; 2], hashes: Option<&[String; 2]>) -> [String; 2] {
+    fn pair(
+        &self,
+        names: [&str; 2],
+        hashes: Option<&[String; 2]>,
+        headphones: Option<&str>,
+    ) -> [String; 2] {
+        let hp = headphones_key(headphones);
         [0, 1].map(|i| {
             let name = printable(names[i]);
+            let ambiguous = self.ambiguous.contains(&(hp.clone(), names[i]));
             match hashes.map(|h| &h[i]) {
-                Some(h) if self.ambiguous.contains(&names[i]) => {
-                    format!("{name} #{}", printable(h.get(..6).unwrap_or(h)))
-                }
-                None if self.ambiguous.contains(&names[i]) => format!("{name} #?"),
+                Some(h) if ambiguous => format!("{name} #{}", printable(h.get(..6).unwrap_or(h))),
+                None if ambiguous => format!("{name} #?"),
                 _ => name,
             }
         })
