@@ -1142,7 +1142,13 @@ fn summary_tables_sessions_and_pools_each_pair() {
         "{}",
         text(&o.stderr)
     );
+    // A log named that is not there is a typo, not an empty history (it said "no ABX sessions
+    // logged yet", exit 0).
     let missing = dir.path().join("none.jsonl");
+    let o = iemsim(&["abx", "--summary", missing.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("none.jsonl: no such log"));
+    std::fs::write(&missing, "").unwrap();
     let o = iemsim(&["abx", "--summary", missing.to_str().unwrap()], dir.path());
     assert!(o.status.success());
     assert!(text(&o.stdout).contains("no ABX sessions logged yet"));

@@ -13,7 +13,7 @@
 
 use crate::abx::stats::{binomial_p_at_least, format_p, verdict};
 use crate::commands::out::outln;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::abx_log::{self, AbxRecord};
 use serde::Serialize;
 use std::path::Path;
@@ -226,7 +226,25 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
 }
 
 /// `abx --summary`: reads `log` (or the default log) and prints the summary.
+/// A log named that is not there is refused (a typo said "no ABX sessions logged yet", exit 0);
+/// the default log not there yet is no sessions.
 pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
+    if let Some(p) = log.filter(|p| !p.exists()) {
+        let default = abx_log::default_path().map(|d| {
+            format!(
+                " (sessions go to {} unless --log names another)",
+                d.display()
+            )
+        });
+        return Err(Error::input(
+            p,
+            format!(
+                "{}: no such log{}",
+                p.display(),
+                default.unwrap_or_default()
+            ),
+        ));
+    }
     let path = log.map_or_else(abx_log::default_path, |p| Ok(p.to_path_buf()))?;
     let read = abx_log::read_all(&path)?;
     let summary = summarise(&read.records);
