@@ -42,7 +42,8 @@ pub struct FitArgs {
     /// about +6 dB at most anywhere (a penalty holds the sum there, up to +6.3 dB measured), so a
     /// bass roll-off below the rig's reliable range is not chased; nothing below the
     /// measurement's lowest frequency is fitted (it may start as high as 100 Hz, give or take
-    /// half an octave); no boost above 10 kHz. Named "NAME (correction)".
+    /// half an octave); no boost above 10 kHz (peaks at or below it; the sum above it is held
+    /// near 0 dB by a penalty, up to +1.2 dB measured). Named "NAME (correction)".
     #[arg(long, conflicts_with = "like")]
     pub invert: bool,
     /// With --invert: fit the exact negated deviation instead (no smoothing, each filter within
