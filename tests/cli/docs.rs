@@ -45,6 +45,10 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("iemsim.bash");
     std::fs::write(&script, iemsim(&["completions", "bash"]).stdout).unwrap();
+    // Completed in a folder of its own, with one file in it.
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("hd.csv"), "").unwrap();
     // What bash offers after `iemsim ex<TAB>` and after `iemsim export --dith<TAB>`.
     let complete = |words: &str| {
         let cmd = format!(
@@ -56,6 +60,7 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
         );
         let o = Command::new("bash")
             .args(["--norc", "-c", &cmd])
+            .current_dir(&work)
             .stdin(Stdio::null())
             .output()
             .unwrap();
@@ -70,8 +75,9 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
         .collect();
     kinds.sort();
     assert_eq!(kinds, ["sibilance", "signatures"]);
-    // A target option offers the bundled targets' names (it offered only file names; a word
-    // that is no name falls back to file names, bash's `-o default`), `man` the commands.
+    // A target option offers the bundled targets' names and the files (it offered only file
+    // names, then only the names: bash's `-o default` falls back to files only when no name
+    // matches); `man` the commands.
     let words = |line: &str| -> Vec<String> {
         let mut w: Vec<String> = complete(line)
             .split_whitespace()
@@ -80,15 +86,36 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
         w.sort();
         w
     };
+    let names_and_file = || TARGETS.iter().chain(&["hd.csv"]).map(|t| t.to_string());
+    for option in ["fit m.csv --target", "show --headphone-target"] {
+        let mut expected: Vec<String> = names_and_file().collect();
+        expected.sort();
+        assert_eq!(words(&format!("iemsim {option} ''")), expected, "{option}");
+    }
     assert_eq!(
-        words("iemsim fit m.csv --target ''"),
-        TARGETS.iter().map(|t| t.to_string()).collect::<Vec<_>>()
+        words("iemsim show ba --measurement-target h"),
+        [
+            "harman",
+            "harman-in-ear-2019",
+            "harman-over-ear-2018",
+            "hd.csv"
+        ]
     );
     assert_eq!(
         words("iemsim show ba --headphone-target harman-"),
         ["harman-in-ear-2019", "harman-over-ear-2018"]
     );
     assert_eq!(words("iemsim man exp"), ["export"]);
+    // After `man profile`, the pages `man` has there (it offered the top-level commands again).
+    let pages = |line: &str| -> Vec<String> {
+        let w = words(line);
+        w.into_iter().filter(|w| !w.starts_with('-')).collect()
+    };
+    assert_eq!(pages("iemsim man profile ''"), ["convert"]);
+    assert_eq!(pages("iemsim man config ''"), ["get", "set", "unset"]);
+    assert_eq!(pages("iemsim man profile convert ''"), Vec::<String>::new());
+    assert_eq!(pages("iemsim man export ''"), Vec::<String>::new());
+    assert!(pages("iemsim man ''").contains(&"profile".to_string()));
 }
 
 /// The bundled targets (`src/profiles/headphones.rs`, `BUILTIN_TARGETS`), sorted.
@@ -155,6 +182,58 @@ fn fish_completes_argument_values() {
         "{targets:?}"
     );
     assert_eq!(complete("iemsim man exp"), ["export"]);
+    // After `man profile`, the pages `man` has there (it offered the top-level commands again).
+    assert_eq!(complete("iemsim man profile "), ["convert"]);
+    assert_eq!(complete("iemsim man config "), ["get", "set", "unset"]);
+    assert_eq!(complete("iemsim man export "), Vec::<String>::new());
+    assert!(complete("iemsim man ").contains(&"profile".to_string()));
+}
+
+/// zsh completes in a terminal only (tmux): `man` the pages it has after the words typed, a
+/// target option the names and the files (it offered the names alone).
+#[test]
+fn zsh_completes_man_pages_and_targets_with_files() {
+    if !tools::have(&["zsh", "tmux"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("_iemsim");
+    std::fs::write(&script, iemsim(&["completions", "zsh"]).stdout).unwrap();
+    std::fs::write(dir.path().join("hd.csv"), "").unwrap();
+    let zsh = crate::common::tmux::Tmux::start("zsh-completion", 160, 40, "zsh -f");
+    let setup = format!(
+        "PS1='> '; cd {}; autoload -U compinit; compinit -u -D; source {}; echo RE''ADY",
+        crate::common::tmux::sh_quote(&dir.path().to_string_lossy()),
+        crate::common::tmux::sh_quote(&script.to_string_lossy())
+    );
+    zsh.keys(&[&setup, "Enter"]);
+    zsh.wait_for("zsh with the script", |s| s.lines().any(|l| l == "READY"));
+    // The screen once `line` + Tab has brought what `done` looks for.
+    let complete = |line: &str, done: &dyn Fn(&str) -> bool| -> String {
+        zsh.keys(&["C-u", "C-l"]);
+        zsh.wait_for("a clear line", |s| s.trim() == ">");
+        zsh.keys(&[line, "Tab"]);
+        zsh.wait_for(line, done)
+    };
+    // One page after `man profile`: inserted.
+    complete("iemsim man profile ", &|s| {
+        s.contains("> iemsim man profile convert")
+    });
+    let screen = complete("iemsim man config ", &|s| s.contains("unset"));
+    assert!(
+        screen.contains("get") && !screen.contains("completions"),
+        "{screen}"
+    );
+    let screen = complete("iemsim man ", &|s| s.contains("completions"));
+    assert!(screen.contains("profile"), "{screen}");
+    for line in [
+        "iemsim fit m.csv --target ",
+        "iemsim export --headphone-target ",
+    ] {
+        complete(line, &|s| {
+            TARGETS.iter().chain(&["hd.csv"]).all(|t| s.contains(t))
+        });
+    }
 }
 
 #[test]
