@@ -34,9 +34,26 @@ pub type LastWords = Box<dyn Fn(&str) -> Said + Send + Sync>;
 static LAST_WORDS: std::sync::Mutex<Option<LastWords>> = std::sync::Mutex::new(None);
 
 /// Sets (or, with `None`, clears) what the running command says when a signal stops it.
-pub fn set_last_words(words: Option<LastWords>) {
+fn set_last_words(words: Option<LastWords>) {
     if let Ok(mut w) = LAST_WORDS.lock() {
         *w = words;
+    }
+}
+
+/// Sets what the running command says when a signal stops it, until the guard returned is
+/// dropped (the command then said its own, or stopped before it had anything to say).
+pub fn register_last_words(words: LastWords) -> Registered {
+    set_last_words(Some(words));
+    Registered
+}
+
+/// Keeps a command's [`register_last_words`] registered until it is dropped.
+#[must_use]
+pub struct Registered;
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        set_last_words(None);
     }
 }
 

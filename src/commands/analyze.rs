@@ -79,11 +79,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     } else {
         super::headphones(&args.hp, Some(fs))?
     };
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|name| super::resolve_through(hp.as_ref(), name, Some(fs)))
-        .collect::<Result<Vec<_>>>()?;
+    let profiles = super::resolve_all(hp.as_ref(), &args.profiles, Some(fs))?;
     let (mut versions, frames) = measure(&mut src, &profiles, fs, channels)?;
     // A remembered correction is easy to forget: the columns say it, not only stderr.
     if hp.is_some() {

@@ -96,8 +96,7 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     // Stopped before anything is planned: `--json` still gets its (empty) report.
-    let early = LastWords;
-    Words::of(args.report.json, to_stdout, &[], &[]).say_at_signal(Arc::default());
+    let early = Words::of(args.report.json, to_stdout, &[], &[]).say_at_signal(Arc::default());
     let input = input_or_default(args.input.as_deref())?;
     let (profiles, single) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
@@ -268,11 +267,7 @@ fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bo
         None
     };
     let hp = super::headphones(&args.hp, rate)?;
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|n| super::resolve_through(hp.as_ref(), n, rate))
-        .collect::<Result<Vec<_>>>()?;
+    let profiles = super::resolve_all(hp.as_ref(), &args.profiles, rate)?;
     Ok((profiles, single))
 }
 
@@ -666,22 +661,20 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn of(result: std::result::Result<Vec<OutputReport>, Error>) -> Self {
-        let (written, error) = match result {
-            Ok(written) => (written, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        Self { written, error }
-    }
-
-    fn of_export(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
+    fn of(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
         match result {
-            // Its error names the outputs kept; they are reported as written too.
-            Err(ExportError::Partial { ref written, .. }) => Self {
-                written: written.clone(),
-                error: result.err().map(Error::from),
+            Ok(written) => Self {
+                written,
+                error: None,
             },
-            other => Self::of(other.map_err(Into::into)),
+            // A partial failure's error names the outputs kept; they are reported as written too.
+            Err(e) => Self {
+                written: match &e {
+                    ExportError::Partial { written, .. } => written.clone(),
+                    _ => Vec::new(),
+                },
+                error: Some(e.into()),
+            },
         }
     }
 }
@@ -718,7 +711,7 @@ fn export_all(
         results: (0..plan.len()).map(|_| None).collect(),
         ..Done::default()
     }));
-    words.say_at_signal(Arc::clone(&done));
+    let _words = words.say_at_signal(Arc::clone(&done));
     if jobs > 1 {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         crate::io::flac_write::set_encoder_threads((cores / jobs).max(1));
@@ -747,8 +740,11 @@ fn export_all(
             .filter(|_| file.is_file())
             .map_or(Ok(()), |at| check_rates(file, at))
         {
-            Ok(()) => Outcome::of_export(export_matched(file, outs, opts, matching, &mut bars)),
-            Err(e) => Outcome::of(Err(e)),
+            Ok(()) => Outcome::of(export_matched(file, outs, opts, matching, &mut bars)),
+            Err(e) => Outcome {
+                written: Vec::new(),
+                error: Some(e),
+            },
         };
         run.done_one();
         let Ok(mut guard) = done.lock() else {
@@ -839,9 +835,9 @@ impl Words {
         }
     }
 
-    /// Said if a signal stops the run (until [`LastWords`] is dropped), of what `done` holds.
-    fn say_at_signal(self, done: Arc<Mutex<Done>>) {
-        crate::interrupt::set_last_words(Some(Box::new(move |sig| self.say(&done, sig))));
+    /// Said if a signal stops the run (until the guard returned is dropped), of what `done` holds.
+    fn say_at_signal(self, done: Arc<Mutex<Done>>) -> crate::interrupt::Registered {
+        crate::interrupt::register_last_words(Box::new(move |sig| self.say(&done, sig)))
     }
 
     fn say(&self, done: &Mutex<Done>, sig: &str) -> crate::interrupt::Said {
@@ -935,16 +931,6 @@ impl Words {
             stderr,
             notice: Some(self.kept(named)),
         }
-    }
-}
-
-/// Keeps a run's last words (see [`Words`]) registered until it is dropped (the run prints its
-/// own report then, or stopped before anything was exported).
-struct LastWords;
-
-impl Drop for LastWords {
-    fn drop(&mut self) {
-        crate::interrupt::set_last_words(None);
     }
 }
 

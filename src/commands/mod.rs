@@ -140,6 +140,15 @@ pub fn resolve_through(
     Ok(crate::profiles::headphones::through(hp, profile))
 }
 
+/// Every `-p` value of `names`, as [`resolve_through`] resolves it.
+pub fn resolve_all(
+    hp: Option<&crate::profiles::headphones::Correction>,
+    names: &[String],
+    rate: Option<f64>,
+) -> Result<Vec<crate::dsp::Profile>> {
+    names.iter().map(|n| resolve_through(hp, n, rate)).collect()
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file, synced, then named `path` (over an
 /// existing file only with `replace`). A failure is "cannot write", except a file that appeared
 /// at `path` meanwhile when `exists` says `why` it is refused.

@@ -90,11 +90,7 @@ pub fn run(args: &ShowArgs) -> Result<()> {
     // With --headphones (or a remembered correction) each profile is shown as the one cascade
     // that plays: the correction, then the profile.
     let hp = crate::commands::headphones(&args.hp, Some(fs))?;
-    let profiles = args
-        .profiles
-        .iter()
-        .map(|name| crate::commands::resolve_through(hp.as_ref(), name, Some(fs)))
-        .collect::<Result<Vec<_>>>()?;
+    let profiles = crate::commands::resolve_all(hp.as_ref(), &args.profiles, Some(fs))?;
     if let Some(path) = &args.plot {
         use std::path::{Path, PathBuf};
         let names = args.profiles.iter().map(Path::new);

@@ -37,7 +37,7 @@ pub struct SessionRow {
 }
 
 /// The completed sessions of one profile pair, pooled.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PairRow {
     /// The two profiles, in the order first seen.
     pub profiles: [String; 2],
@@ -167,10 +167,10 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
         .collect();
     let mut pairs: Vec<(PairRow, Vec<&str>)> = Vec::new();
     for (r, &(k, n, _)) in records.iter().zip(&scores).filter(|(r, _)| completed(r)) {
-        let found = pairs.iter().enumerate().find_map(|(i, (p, _))| {
-            let swapped = pooled_with(p, r)?;
-            Some((i, swapped))
-        });
+        let found = pairs
+            .iter()
+            .enumerate()
+            .find_map(|(i, (p, _))| Some((i, pooled_with(p, r)?)));
         let at = match found {
             Some((i, swapped)) => {
                 // A pool begun by an older record (no hashes) takes the first ones logged, in its
@@ -188,12 +188,8 @@ pub fn summarise(records: &[AbxRecord]) -> Summary {
                         profiles: [r.profile_a.clone(), r.profile_b.clone()],
                         headphones: r.headphones.clone(),
                         filters_sha256: r.filters_sha256.clone(),
-                        sessions: 0,
-                        files: 0,
-                        k: 0,
-                        n: 0,
-                        p_value: 1.0,
-                        significant: false,
+                        // The counts are summed below, and the p-value and verdict set from them.
+                        ..PairRow::default()
                     },
                     Vec::new(),
                 ));
@@ -268,11 +264,6 @@ pub fn run(log: Option<&Path>, json: bool) -> Result<()> {
     print_text(&path, &summary, read.torn_tail)
 }
 
-/// ` (through HP)` after a pair heard through a headphone correction.
-fn through(headphones: Option<&str>) -> String {
-    headphones.map_or(String::new(), |h| format!(" (through {})", printable(h)))
-}
-
 fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
     let shown = printable(&path.display().to_string());
     if s.sessions.is_empty() {
@@ -290,12 +281,8 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         .sessions
         .iter()
         .map(|r| {
-            let [a, b] = label.pair(
-                [&r.profile_a, &r.profile_b],
-                r.filters_sha256.as_ref(),
-                r.headphones.as_deref(),
-            );
-            format!("{a} / {b}") + &through(r.headphones.as_deref())
+            let names: [&str; 2] = [&r.profile_a, &r.profile_b];
+            label.pair(names, r.filters_sha256.as_ref(), r.headphones.as_deref())
         })
         .collect();
     // Padded in terminal columns: a CJK name or an emoji takes two a character (`{:<w$}` counts
@@ -325,14 +312,10 @@ fn print_text(path: &Path, s: &Summary, torn_tail: bool) -> Result<()> {
         outln!()?;
         outln!("pooled per pair (completed sessions; every answered trial counts once):")?;
         for p in &s.pairs {
-            let [a, b] = label.pair(
-                [&p.profiles[0], &p.profiles[1]],
-                p.filters_sha256.as_ref(),
-                p.headphones.as_deref(),
-            );
+            let names: [&str; 2] = [&p.profiles[0], &p.profiles[1]];
             outln!(
-                "  {a} / {b}{}: {} on {}, {}/{} correct, p = {}{}",
-                through(p.headphones.as_deref()),
+                "  {}: {} on {}, {}/{} correct, p = {}{}",
+                label.pair(names, p.filters_sha256.as_ref(), p.headphones.as_deref()),
                 crate::ui::fmt::count(p.sessions, "session"),
                 crate::ui::fmt::count(p.files, "file"),
                 p.k,
@@ -400,14 +383,15 @@ impl<'a> Labels<'a> {
         Labels { ambiguous }
     }
 
+    /// `A / B`, and ` (through HP)` after a pair heard through a headphone correction.
     fn pair(
         &self,
         names: [&str; 2],
         hashes: Option<&[String; 2]>,
         headphones: Option<&str>,
-    ) -> [String; 2] {
+    ) -> String {
         let hp = headphones_key(headphones);
-        [0, 1].map(|i| {
+        let [a, b] = [0, 1].map(|i| {
             let name = printable(names[i]);
             let ambiguous = self.ambiguous.contains(&(hp.clone(), names[i]));
             match hashes.map(|h| &h[i]) {
@@ -415,7 +399,9 @@ impl<'a> Labels<'a> {
                 None if ambiguous => format!("{name} #?"),
                 _ => name,
             }
-        })
+        });
+        let through = headphones.map_or(String::new(), |h| format!(" (through {})", printable(h)));
+        format!("{a} / {b}{through}")
     }
 }
 

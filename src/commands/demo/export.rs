@@ -153,9 +153,8 @@ struct Words {
 
 impl Words {
     /// Registers the words until the returned guard is dropped (the run then said its own).
-    fn say_at_signal(self, done: Arc<Mutex<Vec<RenderedPart>>>) -> Registered {
-        crate::interrupt::set_last_words(Some(Box::new(move |sig| self.say(&done, sig))));
-        Registered
+    fn say_at_signal(self, done: Arc<Mutex<Vec<RenderedPart>>>) -> crate::interrupt::Registered {
+        crate::interrupt::register_last_words(Box::new(move |sig| self.say(&done, sig)))
     }
 
     fn say(&self, done: &Mutex<Vec<RenderedPart>>, sig: &str) -> crate::interrupt::Said {
@@ -200,15 +199,6 @@ impl Words {
             stderr: None,
             notice,
         }
-    }
-}
-
-/// Keeps [`Words`] registered until dropped.
-struct Registered;
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        crate::interrupt::set_last_words(None);
     }
 }
 
