@@ -57,20 +57,26 @@ pub fn png_not_ours(path: &Path) -> Option<&'static str> {
     if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
         return None;
     }
+    match png_software(path) {
+        Ok(s) if s.iter().any(|s| crate::io::tags::is_mark(s)) => None,
+        Ok(_) => Some("it is a PNG without iemsim's mark"),
+        Err(why) => Some(why),
+    }
+}
+
+/// The `Software` text chunks of the PNG at `path`, in order; Err: why it cannot be read as one.
+pub fn png_software(path: &Path) -> Result<Vec<String>, &'static str> {
     // Not blocking: the caller has refused FIFOs already, but a file swapped meanwhile must not
     // hang the run.
     let Ok(file) = crate::io::bounded::open_nonblocking(path) else {
-        return Some("it cannot be read to see what wrote it");
+        return Err("it cannot be read to see what wrote it");
     };
     let Ok(reader) = png::Decoder::new(std::io::BufReader::new(file)).read_info() else {
-        return Some("it is not a PNG iemsim drew");
+        return Err("it is not a PNG iemsim drew");
     };
-    let ours = reader
-        .info()
-        .uncompressed_latin1_text
-        .iter()
-        .any(|t| t.keyword == "Software" && crate::io::tags::is_mark(&t.text));
-    (!ours).then_some("it is a PNG without iemsim's mark")
+    let text = &reader.info().uncompressed_latin1_text;
+    let software = text.iter().filter(|t| t.keyword == "Software");
+    Ok(software.map(|t| t.text.clone()).collect())
 }
 
 /// Whether the header of a file that does not decode (cut short, damaged) still carries iemsim's

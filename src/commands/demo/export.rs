@@ -256,7 +256,10 @@ fn whose_demo(path: &Path, folder_demo: Option<&str>) -> Option<String> {
         Some("wav") => crate::io::Decoder::open(path)
             .ok()
             .and_then(|d| d.tags().comment.clone()),
-        Some("png") => png_mark(path),
+        // The `Software` text of a PNG (as `render::owner::png_not_ours` reads it).
+        Some("png") => crate::render::owner::png_software(path)
+            .ok()
+            .and_then(|s| s.into_iter().next()),
         _ => return readme_demo(path),
     };
     named
@@ -270,19 +273,6 @@ fn whose_demo(path: &Path, folder_demo: Option<&str>) -> Option<String> {
 fn readme_demo(path: &Path) -> Option<String> {
     let bytes = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT).ok()?;
     report::readme_demo(&String::from_utf8_lossy(&bytes)).map(str::to_string)
-}
-
-/// The `Software` text of a PNG (as `render::owner::png_not_ours` reads it).
-fn png_mark(path: &Path) -> Option<String> {
-    let file = crate::io::bounded::open_nonblocking(path).ok()?;
-    let reader = png::Decoder::new(std::io::BufReader::new(file))
-        .read_info()
-        .ok()?;
-    let info = reader.info();
-    let text = info.uncompressed_latin1_text.iter();
-    text.into_iter()
-        .find(|t| t.keyword == "Software")
-        .map(|t| t.text.clone())
 }
 
 /// The refusal when files of another demo's export are at this one's names (`others`: each

@@ -10,7 +10,7 @@ use crate::dsp::channels::ChannelMap;
 use crate::dsp::dither::Dither;
 use crate::dsp::generate::{Generator, Kind};
 use crate::error::{Context, Error, Result};
-use crate::io::{Decoder, OutFormat, WavSink};
+use crate::io::{Decoder, OutFormat, SinkSpec, Tags, WavSink};
 use std::path::{Path, PathBuf};
 
 /// Rate of the rendered material (and of the bundled samples).
@@ -87,13 +87,32 @@ impl Source {
 pub struct Material {
     /// One line per piece: what it is and where it starts in the file.
     pub pieces: Vec<String>,
-    /// Stand-ins used for missing samples (empty normally).
-    pub notes: Vec<String>,
     pub seconds: f64,
     /// The samples as written ([`CHANNELS`] interleaved, [`RATE`] Hz, after dither and 24-bit
     /// quantisation): what any reader of the file gets, so the demo filters these instead of
     /// decoding the file again.
     pub samples: Vec<f64>,
+}
+
+/// How every WAV of a demo is written: [`CHANNELS`] at [`RATE`] Hz, 24-bit with TPDF dither,
+/// `frames` long when known. Marked as export marks what it processes (the A and B files are
+/// exports of the material), with `comment` (`super::demo_comment`) naming the demo: a demo
+/// export run again with --force replaces only the files its demo wrote (`render::owner`,
+/// `export::check_existing`).
+pub fn wav_spec(comment: String, frames: Option<u64>) -> SinkSpec {
+    SinkSpec {
+        channels: CHANNELS as u16,
+        sample_rate: RATE,
+        format: OutFormat::I24,
+        dither: Dither::Tpdf,
+        channel_mask: 0,
+        tags: Tags {
+            software: Some(crate::io::tags::mark()),
+            comment: Some(comment),
+            ..Tags::default()
+        },
+        frames,
+    }
 }
 
 /// `DIR/<slug>.source.wav`.
@@ -108,25 +127,8 @@ pub fn render(source: &Source, path: &Path, replace: bool, comment: String) -> R
         path: path.to_path_buf(),
         replace,
     };
-    let spec = crate::io::SinkSpec {
-        channels: CHANNELS as u16,
-        sample_rate: RATE,
-        format: OutFormat::I24,
-        dither: Dither::Tpdf,
-        channel_mask: 0,
-        // Marked as iemsim's and the demo's, as the A and B files are: a demo export run again
-        // with --force replaces only the files its demo wrote (`render::owner`,
-        // `export::check_existing`).
-        tags: crate::io::Tags {
-            software: Some(crate::io::tags::mark()),
-            comment: Some(comment),
-            ..crate::io::Tags::default()
-        },
-        frames: None,
-    };
-    let mut sink = WavSink::open(&target, &spec)?;
+    let mut sink = WavSink::open(&target, &wav_spec(comment, None))?;
     let mut pieces = Vec::new();
-    let mut notes = Vec::new();
     let mut samples = Vec::new();
     let mut frames = 0usize;
     let gap = vec![0.0; (GAP_S * f64::from(RATE)).round() as usize * CHANNELS];
@@ -135,27 +137,25 @@ pub fn render(source: &Source, path: &Path, replace: bool, comment: String) -> R
             sink.write_echo(&gap, &mut samples)?;
             frames += gap.len() / CHANNELS;
         }
-        let (mut audio, what, note) = piece(leaf)?;
+        let (mut audio, what) = piece(leaf)?;
         fade_edges(&mut audio);
         pieces.push(format!(
             "at {:.1} s: {what}",
             frames as f64 / f64::from(RATE)
         ));
-        notes.extend(note);
         sink.write_echo(&audio, &mut samples)?;
         frames += audio.len() / CHANNELS;
     }
     sink.finish()?;
     Ok(Material {
         pieces,
-        notes,
         seconds: frames as f64 / f64::from(RATE),
         samples,
     })
 }
 
-/// One piece as stereo frames, its description and a note if a stand-in was used.
-fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
+/// One piece as stereo frames, and its description.
+fn piece(leaf: &Source) -> Result<(Vec<f64>, String)> {
     match *leaf {
         Source::Excerpt {
             sample,
@@ -166,15 +166,11 @@ fn piece(leaf: &Source) -> Result<(Vec<f64>, String, Option<String>)> {
             let path = Path::new(sample.path());
             let (audio, secs) = read_excerpt(path, start_s, end_s)?;
             let what = format!("{}, {start_s:.1}-{:.1} s", sample.path(), start_s + secs);
-            Ok((audio, what, None))
+            Ok((audio, what))
         }
         Source::Generated { kind, seconds } => {
-            let audio = generate_excerpt(kind, 0.0, seconds);
-            Ok((
-                audio,
-                format!("{seconds:.1} s of generated {}", kind_name(kind)),
-                None,
-            ))
+            let what = format!("{seconds:.1} s of generated {}", kind_name(kind));
+            Ok((generate_excerpt(kind, 0.0, seconds), what))
         }
         Source::Concat(_) => unreachable!("leaves() flattens Concat"),
     }

@@ -8,10 +8,9 @@ use super::numbers::{self, Number};
 use super::DemoPart;
 use crate::commands::{charts, resolve_through};
 use crate::dsp::analysis::{sixth_octave_grid, Spectrum};
-use crate::dsp::dither::Dither;
 use crate::dsp::Profile;
 use crate::error::{Context, Error, Result};
-use crate::io::{Container, OutFormat, Sink, SinkSpec, Tags, Target};
+use crate::io::{Container, Sink, Target};
 use crate::profiles::headphones::Correction;
 use crate::render::export::{stages, Stderr, BLOCK_FRAMES};
 use crate::render::matching::{levels_of, Matched};
@@ -47,7 +46,8 @@ pub struct RenderedPart {
     pub b: String,
     /// What the source file holds, piece by piece, with its start time.
     pub material: Vec<String>,
-    /// Stand-ins for missing samples (normally empty).
+    /// Stand-ins for missing samples: none since the samples are built in (`[]`, kept in the
+    /// report for the scripts that read it).
     pub notes: Vec<String>,
     pub seconds: f64,
     pub files: PartFiles,
@@ -104,7 +104,6 @@ pub fn render_part(
     let source = material::source_path(part, dir);
     let Material {
         pieces,
-        notes,
         seconds,
         samples,
     } = material::render(
@@ -155,7 +154,7 @@ pub fn render_part(
         a: part.a.clone(),
         b: part.b.clone(),
         material: pieces,
-        notes,
+        notes: Vec::new(),
         seconds,
         files: PartFiles {
             source,
@@ -185,21 +184,8 @@ fn write_sides(
     replace: bool,
 ) -> Result<([u64; 2], Vec<Spectrum>)> {
     let rate = material::RATE;
-    let spec = SinkSpec {
-        channels: material::CHANNELS as u16,
-        sample_rate: rate,
-        format: OutFormat::I24,
-        dither: Dither::Tpdf,
-        channel_mask: 0,
-        // Marked as export marks what it processes (the demo's files are exports of its
-        // material), with the material's comment naming the demo.
-        tags: Tags {
-            software: Some(crate::io::tags::mark()),
-            comment: Some(comment),
-            ..Tags::default()
-        },
-        frames: Some((samples.len() / material::CHANNELS) as u64),
-    };
+    let frames = (samples.len() / material::CHANNELS) as u64;
+    let spec = material::wav_spec(comment, Some(frames));
     let mut lanes = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
         let target = Target::File {

@@ -117,9 +117,6 @@ to flip between them live.\n",
         for piece in &p.material {
             let _ = writeln!(s, "- {piece}");
         }
-        for note in &p.notes {
-            let _ = writeln!(s, "\nNote: {note}");
-        }
         for (side, n) in [('A', p.clipped_samples[0]), ('B', p.clipped_samples[1])] {
             if n > 0 {
                 let _ = writeln!(s, "\nWarning: {n} samples clipped in side {side}.");
