@@ -186,7 +186,9 @@ fn chart_spectra(
         .versions
         .iter()
         .map(|v| {
-            let shift = loudness_match_db(input_lufs, v.stats.integrated_lufs);
+            // The gain that brings this version to the input's loudness; None when either has
+            // no loudness (−∞ LUFS: shorter than one 400 ms gating block, or silent).
+            let shift = Some(input_lufs - v.stats.integrated_lufs).filter(|d| d.is_finite());
             let label = match (v.preamp_db, shift) {
                 (None, _) => format!("{name} (input)"),
                 (Some(_), Some(shift)) => {
@@ -261,12 +263,6 @@ fn chart_spectra(
 /// weighs 0, so sound there alone has none either).
 const NO_LOUDNESS: &str =
     "no BS.1770 loudness: shorter than 0.4 s, below its -70 LUFS gate, or only in the LFE (weight 0)";
-
-/// The gain that brings a version at `lufs` to the input's `input_lufs`; None when either has
-/// no loudness (−∞ LUFS: shorter than one 400 ms gating block, or silent).
-fn loudness_match_db(input_lufs: f64, lufs: f64) -> Option<f64> {
-    Some(input_lufs - lufs).filter(|d| d.is_finite())
-}
 
 fn file_name(p: &Path) -> String {
     p.file_name().map_or_else(

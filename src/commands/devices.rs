@@ -33,21 +33,21 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         .map(|d| d.name.len())
         .max()
         .unwrap_or(0);
+    let list = |devices: &[DeviceInfo]| -> Result<()> {
+        for d in devices {
+            let mark = if d.is_default { '*' } else { ' ' };
+            outln!("{mark} {:width$}  {}", d.name, d.description)?;
+            outln!("  {:width$}  {}", "", summary(d))?;
+        }
+        Ok(())
+    };
     outln!("Outputs:")?;
-    for d in &all {
-        let mark = if d.is_default { '*' } else { ' ' };
-        outln!("{mark} {:width$}  {}", d.name, d.description)?;
-        outln!("  {:width$}  {}", "", summary(d))?;
-    }
+    list(&all)?;
     outln!("\nInputs (capture, for `iemsim live --input`):")?;
     if inputs.is_empty() {
         outln!("  none")?;
     }
-    for d in &inputs {
-        let mark = if d.is_default { '*' } else { ' ' };
-        outln!("{mark} {:width$}  {}", d.name, d.description)?;
-        outln!("  {:width$}  {}", "", summary(d))?;
-    }
+    list(&inputs)?;
     // The sound server's own sinks and sources, reached through its ALSA device by name.
     let (sinks, sources) = (
         crate::playback::routing::sink_names(),

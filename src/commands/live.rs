@@ -453,11 +453,8 @@ fn view<'a>(live: &'a Live, panel: &'a Panel) -> LiveView<'a> {
         input: &s.input_name,
         device: &s.device_name,
         live: s.ctl.live().label(),
-        profiles: [s.sides[0].profile.as_str(), s.sides[1].profile.as_str()],
-        descriptions: [
-            s.sides[0].description.as_str(),
-            s.sides[1].description.as_str(),
-        ],
+        profiles: s.sides.each_ref().map(|d| d.profile.as_str()),
+        descriptions: s.sides.each_ref().map(|d| d.description.as_str()),
         gain_db: s.gains_db(),
         window_lufs: s.window_lufs(),
         momentary_lufs: s.momentary_lufs(),

@@ -206,18 +206,12 @@ pub fn list_wavs(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>), ExportError
     entries.sort();
     let (mut files, mut skipped) = (Vec::new(), Vec::new());
     for p in entries {
-        let name = p
-            .file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let ext = p
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        let stem = p
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
+        let lossy = |s: Option<&std::ffi::OsStr>| s.map(|s| s.to_string_lossy().into_owned());
+        let name = lossy(p.file_name()).unwrap_or_default();
+        let ext = lossy(p.extension())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let stem = lossy(p.file_stem()).unwrap_or_default().to_lowercase();
         let reason = if name.starts_with('.') {
             Some("hidden (its name starts with a dot)".to_string())
         } else if p.is_dir() {

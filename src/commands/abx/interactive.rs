@@ -190,13 +190,10 @@ fn screen(
     hangup: &hangup::Signals,
     started: &mut Started,
 ) -> (Result<()>, bool) {
-    let tty = match hangup::TtyWatch::new() {
-        Ok(t) => t,
-        Err(e) => return (Err(e.into()), false),
-    };
-    let mut guard = match TerminalGuard::new() {
-        Ok(g) => g,
-        Err(e) => return (Err(e.into()), false),
+    let opened = (|| -> Result<_> { Ok((hangup::TtyWatch::new()?, TerminalGuard::new()?)) })();
+    let (tty, mut guard) = match opened {
+        Ok(opened) => opened,
+        Err(e) => return (Err(e), false),
     };
     let result = frames(&mut guard, &tty, player, session, setup, hangup, started);
     let gone = tty.gone();
