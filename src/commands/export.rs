@@ -181,19 +181,15 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
         let skipped = [&skipped[..], &kept_outputs(args, &plan, &reports, &failed)].concat();
         print_json(&reports, &skipped, &failed, to_stdout)?;
     }
-    batch_result(exit_error, failed.len(), inputs.len())
-}
-
-/// A folder run's result: the count of failures, behind the failure that sets the exit code (the
-/// first of the machine's, else the first).
-fn batch_result(exit_error: Option<Error>, failures: usize, inputs: usize) -> Result<()> {
-    match exit_error {
-        Some(e) => Err(Error::batch(
+    // A folder run's result: the count of failures, behind the failure that sets the exit code
+    // (the first of the machine's, else the first).
+    let (failures, inputs) = (failed.len(), inputs.len());
+    exit_error.map_or(Ok(()), |e| {
+        Err(Error::batch(
             format!("{failures} of {inputs} files failed (see above)"),
             &e,
-        )),
-        None => Ok(()),
-    }
+        ))
+    })
 }
 
 /// A folder's closing line (stderr), what became of its entries (each audio input was exported,

@@ -252,12 +252,9 @@ fn heard_lufs(s: &LiveSession) -> [f64; 2] {
     [l[0] + g[0], l[1] + g[1]]
 }
 
+/// `v` in JSON, null when it is not finite (JSON has no infinity).
 fn finite(v: f64) -> serde_json::Value {
-    if v.is_finite() {
-        json!(v)
-    } else {
-        serde_json::Value::Null
-    }
+    json!(Some(v).filter(|v| v.is_finite()))
 }
 
 /// The first line of `--no-tui`: both devices and both sides.

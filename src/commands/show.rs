@@ -402,11 +402,7 @@ fn print_response(
 /// one ends in an arrow (`◀███…|`, `|…███▶`), so -30 dB does not look like -12.
 pub fn bar(db: f64) -> String {
     let cells = db.abs().round() as usize;
-    let body = if cells > 12 {
-        "█".repeat(11)
-    } else {
-        "█".repeat(cells)
-    };
+    let body = "█".repeat(if cells > 12 { 11 } else { cells });
     match (db >= 0.0, cells > 12) {
         (true, false) => format!("{:>12}|{body}", ""),
         (true, true) => format!("{:>12}|{body}▶", ""),

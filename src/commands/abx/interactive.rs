@@ -125,15 +125,6 @@ struct Started {
 }
 
 impl Started {
-    /// Takes the hash once its thread is done (an error, e.g. the file unreadable, ends the
-    /// session).
-    fn poll_hash(&mut self) -> Result<()> {
-        if self.hash.as_ref().is_some_and(JoinHandle::is_finished) {
-            self.join_hash()?;
-        }
-        Ok(())
-    }
-
     fn join_hash(&mut self) -> Result<()> {
         if let Some(h) = self.hash.take() {
             let sha = h.join().map_err(|_| {
@@ -235,7 +226,10 @@ fn frames(
         if let Some(news) = player.check()? {
             st.say(&news.message("audio device"));
         }
-        started.poll_hash()?;
+        // The hash, once its thread is done (an error, e.g. the file unreadable, ends the session).
+        if started.hash.as_ref().is_some_and(JoinHandle::is_finished) {
+            started.join_hash()?;
+        }
         if st.hidden.is_none() && player.match_state() == MatchState::Exact {
             // Before any trial: a file without a loudness cannot be matched (see the scripted
             // mode's `matched_gains_db`).

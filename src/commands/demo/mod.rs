@@ -129,14 +129,11 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         let part = &parts[i];
         let rendered = render_part(part, &scratch.0, true, hp.as_ref())?;
         let table = report::numbers_table(&rendered);
-        let mut text = String::new();
-        if i == 0 && !args.no_tui {
-            text.push_str(&intro(args.kind));
-            text.push_str("\n\n");
-        }
-        text.push_str(&part.text);
-        text.push_str("\n\n");
-        text.push_str(&table);
+        let opening = match i == 0 && !args.no_tui {
+            true => format!("{}\n\n", intro(args.kind)),
+            false => String::new(),
+        };
+        let text = format!("{opening}{}\n\n{table}", part.text);
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
             profiles: [
