@@ -35,7 +35,8 @@ pub struct PlayArgs {
     /// With --no-tui: switch sides every SECS seconds.
     #[arg(long, value_name = "SECS")]
     pub switch_every: Option<f64>,
-    /// With --no-tui: stop after SECS seconds [default: the whole file].
+    /// With --no-tui: play SECS seconds of sound, ending in a 40 ms fade-out [default: the whole
+    /// file].
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
     #[command(flatten)]

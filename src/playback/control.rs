@@ -72,6 +72,12 @@ pub struct Control {
     /// Number of crossfades started, and the file position (frames) where the last one began.
     pub switches: AtomicU64,
     pub last_switch_position: AtomicU64,
+    /// The stream frame (on `frames_rendered`'s count) where the last crossfade began: the
+    /// moment it is heard, counted from the first frame the device played.
+    pub last_switch_frame: AtomicU64,
+    /// UI → callback: the stream frame (on `frames_rendered`'s count) from which the callback
+    /// fades out as on pause, wherever in a buffer it falls (`play --no-tui --duration`); 0: none.
+    pub stop_at: AtomicU64,
     /// Profile installs completed (a new chain faded in).
     pub installs: AtomicU64,
     /// Matched-gain commands the callback has taken, and whether a glide is still moving: with
@@ -161,6 +167,8 @@ impl Control {
         copy(&c.frames_rendered, &self.frames_rendered);
         copy(&c.switches, &self.switches);
         copy(&c.last_switch_position, &self.last_switch_position);
+        copy(&c.last_switch_frame, &self.last_switch_frame);
+        copy(&c.stop_at, &self.stop_at);
         c
     }
 

@@ -146,6 +146,8 @@ pub struct Engine {
     epoch: u64,
     base_position: u64,
     consumed: u64,
+    /// The stream frame (on `Control::frames_rendered`'s count) the chunk being rendered starts at.
+    frame: u64,
 }
 
 /// A matched gain moving to a new value by a constant factor per frame (even in dB).
@@ -237,6 +239,7 @@ impl Engine {
             epoch: 0,
             base_position: 0,
             consumed: 0,
+            frame: 0,
         };
         (
             engine,
@@ -279,18 +282,36 @@ impl Engine {
 
     /// Fills `out` (interleaved, the device's channel count). The callback body.
     pub fn render(&mut self, out: &mut [f32]) {
+        self.frame = self.ctl.frames_rendered.load(Relaxed);
         self.poll_control();
-        for chunk in out.chunks_mut(CHUNK_FRAMES * self.channels) {
-            self.render_chunk(chunk);
+        let ch = self.channels;
+        let stop_at = self.ctl.stop_at.load(Relaxed);
+        for chunk in out.chunks_mut(CHUNK_FRAMES * ch) {
+            // A chunk the scheduled stop falls inside is rendered in two: the fade starts at
+            // its frame, not at the next chunk or buffer.
+            let before = stop_at.saturating_sub(self.frame);
+            if stop_at != 0 && before > 0 && before < (chunk.len() / ch) as u64 {
+                let (head, tail) = chunk.split_at_mut(before as usize * ch);
+                self.render_counted(head);
+                self.render_counted(tail);
+            } else {
+                self.render_counted(chunk);
+            }
         }
         self.ctl
             .frames_rendered
-            .fetch_add((out.len() / self.channels) as u64, Relaxed);
+            .fetch_add((out.len() / ch) as u64, Relaxed);
         self.fold_loop();
         self.publish_position();
         if !self.glide.iter().any(|g| g.left > 0) {
             self.ctl.gliding.store(false, Release);
         }
+    }
+
+    /// [`Self::render_chunk`], then the stream frame moved past it.
+    fn render_counted(&mut self, out: &mut [f32]) {
+        self.render_chunk(out);
+        self.frame += (out.len() / self.channels) as u64;
     }
 
     fn poll_control(&mut self) {
@@ -345,6 +366,7 @@ impl Engine {
         self.ctl
             .last_switch_position
             .store(self.position_now().0, Relaxed);
+        self.ctl.last_switch_frame.store(self.frame, Relaxed);
     }
 
     /// One chunk of the callback: input from the ring (faded at an underrun's edges), both
@@ -352,7 +374,8 @@ impl Engine {
     fn render_chunk(&mut self, out: &mut [f32]) {
         let frames = out.len() / self.channels;
         let n = frames * self.channels;
-        let paused = self.ctl.paused.load(Relaxed);
+        let stop_at = self.ctl.stop_at.load(Relaxed);
+        let paused = self.ctl.paused.load(Relaxed) || (stop_at != 0 && self.frame >= stop_at);
         let stop = paused || matches!(self.flow, Flow::Flushing { .. });
         // Faded out and stopped: silence, and the ring is left alone (or emptied when seeking).
         if stop && self.run_gain < 1e-4 {
@@ -719,6 +742,48 @@ pub(super) fn scale_frames(buf: &mut [f64], ch: usize, mut gain: impl FnMut(usiz
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    /// `play --no-tui --duration`'s stop at 8 kHz in 4096-frame buffers (half a second): the
+    /// fade starts at the frame asked for, mid-buffer, and is silent (−80 dB, 9.2 time
+    /// constants of 4 ms) 40 ms later; a switch says the frame its crossfade began at. The old
+    /// engine had no such frame: it stopped where the caller noticed, a buffer or more late.
+    #[test]
+    fn a_scheduled_stop_fades_from_its_frame_mid_buffer() {
+        let rate = 8_000u32;
+        let ctl = Arc::new(Control::new(true));
+        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 2);
+        let side = || SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: 1.0,
+            gain_plain: 1.0,
+        };
+        let (mut engine, _handles) =
+            Engine::new(Arc::clone(&ctl), rx, [side(), side()], 1, rate, rate);
+        for _ in 0..rate * 2 {
+            tx.push(0.5).unwrap();
+        }
+        let mut out = vec![0.0f32; 4096];
+        engine.render(&mut out);
+        let stop = 4096 + 1500;
+        ctl.stop_at.store(stop, Relaxed);
+        ctl.set_live(Side::B);
+        engine.render(&mut out);
+        assert_eq!(ctl.last_switch_frame.load(Relaxed), 4096);
+        let k = (stop - 4096) as usize;
+        assert!(
+            out[..k].iter().all(|&v| (v - 0.5).abs() < 1e-6),
+            "faded before its frame"
+        );
+        // One sample in: 0.5 × e^(−1/32), the 4 ms time constant at 8 kHz.
+        let first = 0.5 * (-1.0f64 / 32.0).exp();
+        assert!((f64::from(out[k]) - first).abs() < 1e-6, "{}", out[k]);
+        let silent = k + (0.040 * f64::from(rate)) as usize;
+        assert!(
+            out[silent..].iter().all(|&v| v.abs() < 0.5e-4),
+            "{}",
+            out[silent]
+        );
+    }
 
     /// Press `l`, `l` a second later, wait 10 s, `l`: after the loop is cleared the clock goes
     /// on from inside the loop. Fails on the old engine, whose clock jumped to the loop's entry

@@ -632,6 +632,28 @@ impl Player {
         heard_position(self.position_s(), latency, self.loop_s())
     }
 
+    /// Seconds of sound the device has been given since it started (kept across a restart),
+    /// which is where in what is heard, counted from its first sample, anything done now lands.
+    pub fn played_s(&self) -> f64 {
+        self.ctl.frames_rendered.load(Acquire) as f64 / f64::from(self.device_rate)
+    }
+
+    /// Where in what is heard (seconds on the clock of [`Player::played_s`]) the last A/B
+    /// crossfade began.
+    pub fn last_switch_s(&self) -> f64 {
+        self.ctl.last_switch_frame.load(Acquire) as f64 / f64::from(self.device_rate)
+    }
+
+    /// Ends the sound `s` seconds into what is heard (on the clock of [`Player::played_s`]): the
+    /// callback starts the stop fade [`STOP_FADE`] before, at that frame wherever it falls in a
+    /// buffer. Stopping once `played_s` reached `s` overplayed by up to a buffer (half a
+    /// second at 8 kHz through PulseAudio) plus the fade.
+    pub fn end_at_s(&self, s: f64) {
+        let frame = ((s - STOP_FADE.as_secs_f64()) * f64::from(self.device_rate)).round();
+        // 0 means no stop: the earliest is frame 1.
+        self.ctl.stop_at.store((frame.max(1.0)) as u64, Release);
+    }
+
     /// Whether the device was lost and is being opened again (see [`Self::check`]).
     pub fn device_lost(&self) -> bool {
         self.reconnect.is_down()

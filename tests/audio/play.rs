@@ -196,7 +196,8 @@ fn play_reaches_a_real_device_paced_equal_to_export_and_switches_where_it_says()
     // In the stream the switch sits exactly where that callback began (checked above). Bar: 100 ms.
     let out_lat = end["output_latency_s"].as_f64().unwrap_or(0.0);
     for s in &switches {
-        let pickup = s["ack_t_s"].as_f64().expect("ack") - s["t_s"].as_f64().expect("t");
+        // `t_s` is where the crossfade began in the sound, `requested_t_s` when it was asked for.
+        let pickup = s["t_s"].as_f64().expect("t") - s["requested_t_s"].as_f64().expect("req");
         let lat = pickup + out_lat;
         eprintln!(
             "switch latency {:.1} ms = pick-up {:.1} ms + output {:.1} ms",
@@ -446,5 +447,89 @@ fn a_demo_removes_the_scratch_folders_that_killed_demos_left() {
     assert!(
         alive.exists() && recent.exists(),
         "a live or recent folder was removed"
+    );
+}
+
+/// `play --no-tui` at 8 kHz in large buffers (about 0.34 s each, 0.7 s of output latency through
+/// PulseAudio): the times printed are where things are heard, counted from the first sample
+/// heard, and `--duration 2` is two seconds of sound, its fade included. Measured on the
+/// recording: a tone through `neutral` (A) and, 2.9 dB quieter at 440 Hz with --no-match,
+/// `v-hybrid` (B). The old player printed the switch 1.03 s before it was heard (its clock
+/// started after the device had been handed its first buffers, and said the request, not the
+/// buffer that took it) and played 2.85 s for --duration 2 (a buffer past it, plus the fade).
+#[test]
+fn play_prints_when_a_switch_is_heard_and_stops_the_sound_at_the_duration() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let tone = dir.path().join("tone.wav").display().to_string();
+    let gen = ["generate", "tone", "--freq", "440", "--seconds", "5"];
+    let o = iemsim(&[&gen[..], &["--rate", "8000", "-o", &tone]].concat(), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let capture = pulse::Capture::start(&stack);
+    let play = [
+        "play",
+        &tone,
+        "-a",
+        "neutral",
+        "-b",
+        "v-hybrid",
+        "--no-match",
+        "--no-tui",
+        "--buffer",
+        "4096",
+        "--switch-every",
+        "1",
+        "--duration",
+        "2",
+        "--json",
+    ];
+    let o = iemsim(&play, &stack.env());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (rate, _, cap) = capture.stop();
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let switch_t: Vec<f64> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
+        .filter(|e| e["event"] == "switch")
+        .map(|e| e["t_s"].as_f64().expect("t_s"))
+        .collect();
+    assert_eq!(switch_t.len(), 1, "{stdout}");
+    let x = left(&cap);
+    let r = f64::from(rate);
+    // The tone is at −6 dBFS: its sound starts and ends (−80 dB below it) at 5e-5.
+    let first = x.iter().position(|v| v.abs() > 5e-5).expect("sound");
+    let last = x.iter().rposition(|v| v.abs() > 5e-5).expect("sound");
+    let heard_s = (last - first) as f64 / r;
+    // The level over 10 ms windows; the crossfade (20 ms) is half way at the switch + 10 ms.
+    let w = (0.010 * r) as usize;
+    let level = |i: usize| x[i..i + w].iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    // A at the start; B the quietest stretch before the final fade.
+    let a = level(first + w);
+    let b = (first..last - (0.1 * r) as usize)
+        .step_by(w)
+        .map(level)
+        .fold(f32::INFINITY, f32::min);
+    assert!(b < a * 0.8, "B is not quieter: A {a}, B {b}");
+    let mid = (a + b) / 2.0;
+    let crossing = (first..last - w)
+        .find(|&i| level(i) < mid)
+        .expect("the switch");
+    // The window's peak falls under the midpoint once it lies past the crossfade's middle.
+    let switch_heard_s = (crossing - first) as f64 / r - 0.010;
+    eprintln!(
+        "heard {heard_s:.3} s, switch printed at {:.3} s, heard at {switch_heard_s:.3} s",
+        switch_t[0]
+    );
+    assert!(
+        (heard_s - 2.0).abs() < 0.02,
+        "--duration 2 played {heard_s:.3} s"
+    );
+    assert!(
+        (switch_heard_s - switch_t[0]).abs() < 0.015,
+        "the switch printed at {:.3} s was heard at {switch_heard_s:.3} s",
+        switch_t[0]
     );
 }

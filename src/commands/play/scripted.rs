@@ -93,10 +93,13 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
     // Seconds played: the device frames the callback has rendered (kept across a restart), so
     // that an outage does not come off the end of a --duration (or of the file). The time since
     // the start less the time without a device counted the second a loss takes to be noticed.
-    let f0 = player.ctl.frames_rendered.load(Acquire);
-    let rate = f64::from(player.device_rate);
-    let played_s =
-        move |p: &Player| p.ctl.frames_rendered.load(Acquire).saturating_sub(f0) as f64 / rate;
+    // Counted from the device's first frame, not from here: the device was handed its buffer
+    // (0.7 s at 8 kHz through PulseAudio) before, and every time printed was that late.
+    let played_s = Player::played_s;
+    if let Some(d) = args.duration {
+        // The sound ends at --duration, its fade included, wherever a buffer ends.
+        player.end_at_s(d);
+    }
     let mut down_before_s = 0.0;
     let mut next_switch = args.switch_every;
     let mut played;
@@ -142,7 +145,8 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
         std::thread::sleep(Duration::from_millis(2));
     }
     player.check_back()?;
-    let (v, text) = end_event(player, played);
+    // Rendered by whole buffers: past the end at --duration, which is what was heard.
+    let (v, text) = end_event(player, played.min(duration));
     emit(v, text)?;
     Ok(())
 }
@@ -205,8 +209,9 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
     )
 }
 
-/// Switches to the other side, waits (up to 500 ms) for the callback to acknowledge at its next
-/// buffer, and says where in the file it took effect.
+/// Switches to the other side, waits (up to 500 ms and two buffers) for the callback to
+/// acknowledge at its next buffer, and says where in what is heard, and in the file, it took
+/// effect.
 fn switch_sides(
     player: &Player,
     played: f64,
@@ -215,15 +220,27 @@ fn switch_sides(
     let rate = f64::from(player.info.sample_rate);
     let to = player.ctl.live().other();
     let requested = player.position_s();
+    let period_s = f64::from(player.buffer_frames.unwrap_or(0)) / f64::from(player.device_rate);
+    let before = player.ctl.switches.load(Acquire);
     // The callback acknowledges at its next buffer (≤ one period); on the clock of `t_s`.
-    let at = player.ctl.switch_and_wait(to, Duration::from_millis(500));
+    let at = player
+        .ctl
+        .switch_and_wait(to, Duration::from_secs_f64(0.5 + 2.0 * period_s));
     let ack_t_s = played_s(player);
+    // Where the crossfade begins in the sound (heard that far after its first sample): up to a
+    // buffer after the request; the time of the request was printed, a buffer early.
+    let heard = if player.ctl.switches.load(Acquire) != before {
+        player.last_switch_s()
+    } else {
+        played
+    };
     let applied = at as f64 / rate;
     let profile = &player.sides[to.index()].profile;
     (
         json!({
             "event": "switch",
-            "t_s": played,
+            "t_s": heard,
+            "requested_t_s": played,
             "ack_t_s": ack_t_s,
             "to": to,
             "profile": profile,
@@ -231,7 +248,7 @@ fn switch_sides(
             "position_s": applied,
         }),
         format!(
-            "{played:7.3} s  -> {} ({profile})  at file position {applied:.3} s",
+            "{heard:7.3} s  -> {} ({profile})  at file position {applied:.3} s",
             to.label()
         ),
     )

@@ -242,14 +242,16 @@ impl Running {
     }
 
     /// How long to keep this alive after the callback that rendered the last sample you want
-    /// heard: the device's reported latency or, if it reports none, a 2-period ring — plus 50 ms.
+    /// heard: the device's reported latency (to that callback's first frame) or, if it reports
+    /// none, a 2-period ring — plus the period itself, the callback's last frame being heard a
+    /// period after its first (without it a stop at 8 kHz through PulseAudio cut the last
+    /// 0.15 s), plus 50 ms.
     pub fn tail(&self) -> Duration {
         let reported = Duration::from_micros(self.counters.latency_us.load(Ordering::Relaxed));
-        let ring = Duration::from_secs_f64(
-            2.0 * f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES))
-                / f64::from(self.rate.max(1)),
+        let period = Duration::from_secs_f64(
+            f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES)) / f64::from(self.rate.max(1)),
         );
-        reported.max(ring) + Duration::from_millis(50)
+        reported.max(2 * period) + period + Duration::from_millis(50)
     }
 
     pub fn device_name(&self) -> &str {
