@@ -303,6 +303,7 @@ fn like(spec: &str, target: &Measurement, grid: &[f64]) -> Result<Like> {
         });
     }
     let profile = profiles::resolve(spec, None)?;
+    super::warn_shadowed(spec);
     // A per-IEM profile named on the command line is fitted to its measurement; a file is its
     // filters, whatever name it gives itself (`profile convert iem:… -o x.txt`, then edited).
     let named_iem = iems::by_name(&profile.name).filter(|_| !profiles::is_file_spec(spec));

@@ -34,7 +34,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         ));
     }
     let hp = super::headphones(&args.hp, None)?;
-    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_through(hp.as_ref(), p, None));
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_arg(hp.as_ref(), p, None));
     let profiles = [a?, b?];
     super::note_same_pair(&profiles);
     let device = super::output_device(args.audio.device.as_deref());

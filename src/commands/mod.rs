@@ -140,13 +140,43 @@ pub fn resolve_through(
     Ok(crate::profiles::headphones::through(hp, profile))
 }
 
-/// Every `-p` value of `names`, as [`resolve_through`] resolves it.
+/// A `-p`/`-a`/`-b` value the user typed, resolved as [`resolve_through`] does, with one warning
+/// on stderr when a file in the user's profile folder gives itself that name and is skipped for
+/// it (see [`crate::profiles::shadowed_warning`]). Not for names iemsim picks itself (a demo's
+/// parts) or the play screen's picker, where stderr is under the screen.
+pub fn resolve_arg(
+    hp: Option<&crate::profiles::headphones::Correction>,
+    name: &str,
+    rate: Option<f64>,
+) -> Result<crate::dsp::Profile> {
+    let profile = resolve_through(hp, name, rate)?;
+    warn_shadowed(name);
+    Ok(profile)
+}
+
+/// The warning of [`crate::profiles::shadowed_warning`] for `name`, once in a run whatever the
+/// number of times the name is resolved (`play -a ba -b ba`, export's every rate).
+pub fn warn_shadowed(name: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Some(warning) = crate::profiles::shadowed_warning(name) else {
+        return;
+    };
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !said.contains(&warning) {
+        crate::io::diag::diag!("iemsim: warning: {warning}");
+        said.push(warning);
+    }
+}
+
+/// Every `-p` value of `names`, as [`resolve_arg`] resolves it.
 pub fn resolve_all(
     hp: Option<&crate::profiles::headphones::Correction>,
     names: &[String],
     rate: Option<f64>,
 ) -> Result<Vec<crate::dsp::Profile>> {
-    names.iter().map(|n| resolve_through(hp, n, rate)).collect()
+    names.iter().map(|n| resolve_arg(hp, n, rate)).collect()
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file, synced, then named `path` (over an

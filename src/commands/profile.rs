@@ -19,6 +19,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             // The one destination rule of every output (a folder, a device, an existing file).
             crate::io::sink_types::check_destination(out, a.force)?;
             let profile = crate::profiles::resolve(&a.input, None)?;
+            super::warn_shadowed(&a.input);
             let text = format.write(&profile)?;
             let exists = "already exists (use --force to replace it)";
             super::write_atomic(out, text.as_bytes(), a.force, Some(exists))?;

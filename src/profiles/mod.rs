@@ -353,6 +353,43 @@ fn all_files() -> (Vec<Listed>, Vec<Unusable>) {
     (all, problems)
 }
 
+/// The warning for a `-p` name that a file in the user's profile folder also gives itself, which
+/// is then skipped (a `ba.toml` beside the built-in `ba`, or a second file of one name): only
+/// `iemsim profiles` said so, and `-p ba` used the built-in without a word. It names the file and
+/// how to use it. None for a file path, or a name no skipped file gives itself.
+pub fn shadowed_warning(spec: &str) -> Option<String> {
+    if is_file_spec(spec) {
+        return None;
+    }
+    let name = spec.trim();
+    let (all, unusable) = all_files();
+    let skipped = unusable.iter().find(|u| {
+        u.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })?;
+    let used = match all
+        .iter()
+        .find(|l| l.profile.name.eq_ignore_ascii_case(name))
+    {
+        Some(Listed {
+            origin: Origin::User(path),
+            ..
+        }) => format!("the profile in {}", path.display()),
+        Some(l) => format!("the built-in profile '{}'", l.profile.name),
+        None => format!("iemsim's own profile '{name}'"),
+    };
+    let path = skipped.path.display().to_string();
+    let quoted = match path.contains(char::is_whitespace) {
+        true => format!("\"{path}\""),
+        false => path.clone(),
+    };
+    Some(format!(
+        "'{name}' means {used}, not {path}, which gives itself that name too and is skipped: to use the \
+         file, give its path (-p {quoted}), or rename it (`iemsim profiles` lists what is skipped)"
+    ))
+}
+
 /// The profile's part of an output's name (`song.LABEL.wav`): for a file, the file name the user
 /// gave (`-p ~/eq/warm.txt` → `warm`), never the `name` the file claims; else the profile's name.
 /// Made portable by the output namer, which every output name goes through.

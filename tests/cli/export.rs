@@ -1104,7 +1104,7 @@ fn a_profile_a_folder_file_cannot_take_names_the_file() {
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("iemsim: in/b8.wav: hi.txt:1: fc_hz: 6000 Hz is at or above"),
+        err.contains("iemsim: in/b8.wav: hi.txt:1: Fc: 6000 Hz is at or above"),
         "{err}"
     );
     assert!(d.join("out/a48.hi.wav").is_file());

@@ -172,7 +172,8 @@ fn item5_every_command_refuses_a_filter_above_nyquist_alike() {
         "Preamp: -1 dB\nFilter 1: ON PK Fc 1000 Hz Gain 1 dB Q 1\nFilter 2: ON PK Fc 9000 Hz Gain 3 dB Q 1\n",
     )
     .unwrap();
-    let msg = "high.txt:3: fc_hz: 9000 Hz is at or above the Nyquist frequency (8000 Hz) of 16000 Hz audio";
+    let msg =
+        "high.txt:3: Fc: 9000 Hz is at or above the Nyquist frequency (8000 Hz) of 16000 Hz audio";
     let runs: [&[&str]; 5] = [
         &["export", "in.wav", "-p", "high.txt"],
         &["analyze", "in.wav", "-p", "high.txt"],
@@ -285,7 +286,7 @@ fn item5_a_peak_exactly_at_nyquist_is_accepted_by_every_command() {
     let o = iemsim(&["show", "ls.txt", "--rate", "44100"], d);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency (22050 Hz) of 44100 Hz audio"),
+        stderr(&o).contains("ls.txt:1: Fc: 22050 Hz is at or above the Nyquist frequency (22050 Hz) of 44100 Hz audio"),
         "{}",
         stderr(&o)
     );

@@ -3,7 +3,7 @@
 
 use crate::common::cli;
 
-use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr};
+use cli::{autoeq_fixture as fixture, run_with_config as iemsim, show_json, stderr, text};
 
 fn filters_of(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["profile"]["filters"].as_array().unwrap()
@@ -79,7 +79,7 @@ fn bad_files_are_refused_naming_file_line_and_field() {
     let o = iemsim(&["show", "high.txt", "--rate", "8000"], d, None);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("high.txt:3: fc_hz") && stderr(&o).contains("Nyquist"),
+        stderr(&o).contains("high.txt:3: Fc") && stderr(&o).contains("Nyquist"),
         "{}",
         stderr(&o)
     );
@@ -313,4 +313,48 @@ fn a_user_profile_skipped_for_its_name_says_why_when_asked_for() {
     // The file that has the name is found by it.
     let o = iemsim(&["show", "mine", "--json"], d, Some(&config));
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A user file that gives itself a built-in's name (`ba.toml`) is skipped for it, which only
+/// `iemsim profiles` said: `show ba` showed the built-in without a word. Now one warning on
+/// stderr names the file and how to use it (by its path, which works), however many times the
+/// name is given; stdout and the exit code are those of the same command without the file.
+#[test]
+fn a_user_file_shadowed_by_a_builtin_is_named_when_its_name_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    let run = |args: &[&str]| iemsim(args, d, Some(&config));
+    let without = run(&["show", "ba", "ba"]);
+    assert!(without.status.success(), "{}", stderr(&without));
+    assert_eq!(stderr(&without), "");
+    let file = folder.join("ba.toml");
+    std::fs::write(
+        &file,
+        "description = \"my own ba\"\n[[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = 3\nq = 1\n",
+    )
+    .unwrap();
+    let with = run(&["show", "ba", "ba"]);
+    assert_eq!(with.status.code(), without.status.code());
+    assert_eq!(with.stdout, without.stdout);
+    let err = stderr(&with);
+    let path = file.display().to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "iemsim: warning: 'ba' means the built-in profile 'ba', not {path}, which gives itself that name too"
+        )) && err.contains(&format!("give its path (-p {path})")),
+        "{err}"
+    );
+    // The way it gives works, without a warning; a name no file shadows has none either.
+    let own = run(&["show", &path]);
+    assert!(
+        text(&own.stdout).contains("my own ba"),
+        "{}",
+        text(&own.stdout)
+    );
+    assert_eq!(stderr(&own), "");
+    assert_eq!(stderr(&run(&["show", "dd"])), "");
 }

@@ -549,3 +549,125 @@ fn bandwidth_peaks_match_camilladsp_at_every_rate() {
         assert!(db < -90.0, "{rate} Hz: {db:.1} dBFS");
     }
 }
+
+/// A 4-channel configuration through Equalizer APO text and back (`yml -> txt -> yml`) runs in
+/// CamillaDSP exactly as the original does, channel by channel, and states 4 channels. Equalizer
+/// APO's `Channel:` lines name only the channels with filters of their own: a configuration
+/// filtering channels 1 and 2 alike came back as a stereo one (and read as every channel's
+/// filters, so CamillaDSP filtered channels 3 and 4 too), one filtering 1 to 3 as a 3-channel one.
+#[test]
+fn four_channels_survive_equalizer_apo_text() {
+    if !camilladsp_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Four channels of independent white noise (xorshift), -12 dBFS peak.
+    let mut x: u32 = 0x9e37_79b9;
+    let input: Vec<f32> = (0..FRAMES * 4)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (0.25 * ((f64::from(x) / f64::from(u32::MAX)) * 2.0 - 1.0)) as f32
+        })
+        .collect();
+    std::fs::write(d.join("in.raw"), f32_bytes(&input)).unwrap();
+    let devices = |out: &str| {
+        format!(
+            "devices: {{samplerate: {RATE}, chunksize: 1024, \
+             capture: {{type: RawFile, filename: in.raw, channels: 4, format: F32_LE}}, \
+             playback: {{type: File, filename: {out}, channels: 4, format: F32_LE}}}}\n"
+        )
+    };
+    let filters = "filters:\n\
+        \x20 bass: {type: Biquad, parameters: {type: Lowshelf, freq: 90, gain: 5, q: 0.7}}\n\
+        \x20 bell: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1.5}}\n\
+        \x20 air: {type: Biquad, parameters: {type: Highshelf, freq: 7000, gain: -3, q: 0.7}}\n\
+        \x20 dip: {type: Biquad, parameters: {type: Peaking, freq: 3000, gain: -4, q: 2}}\n";
+    let cases = [
+        ("front-pair", "  - {type: Filter, channels: [0, 1], names: [bell]}\n"),
+        (
+            "three-of-four",
+            "  - {type: Filter, channels: [0, 1], names: [bell]}\n  - {type: Filter, channels: [2], names: [bass]}\n",
+        ),
+        (
+            "each-its-own",
+            "  - {type: Filter, channels: [0], names: [bell]}\n  - {type: Filter, channels: [1], names: [air]}\n  \
+             - {type: Filter, channels: [2], names: [bass]}\n  - {type: Filter, channels: [3], names: [dip]}\n",
+        ),
+    ];
+    for (name, pipeline) in cases {
+        let original = d.join(format!("{name}.yml"));
+        let body = format!("{filters}pipeline:\n{pipeline}");
+        let out = format!("{name}.out.raw");
+        std::fs::write(&original, format!("{}{body}", devices(&out))).unwrap();
+        let (txt, back) = (
+            d.join(format!("{name}.txt")),
+            d.join(format!("{name}.back.yml")),
+        );
+        for (from, to) in [(&original, &txt), (&txt, &back)] {
+            let args = [
+                "profile",
+                "convert",
+                from.to_str().unwrap(),
+                "-o",
+                to.to_str().unwrap(),
+            ];
+            ok(
+                iemsim(&args, d),
+                &format!("{name}: convert to {}", to.display()),
+            );
+        }
+        // As written: valid, and 4 channels (read by the YAML parser, not iemsim).
+        let check = camilladsp(&["--check", back.to_str().unwrap()], d);
+        assert!(
+            check.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+        let text = std::fs::read_to_string(&back).unwrap();
+        let config: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+        assert_eq!(
+            config["devices"]["capture"]["channels"].as_u64(),
+            Some(4),
+            "{name}:\n{text}"
+        );
+        // Run both on the same 4-channel file.
+        let back_out = format!("{name}.back.out.raw");
+        let mut config = config;
+        config["devices"] = serde_norway::from_str::<serde_norway::Value>(&devices(&back_out))
+            .unwrap()["devices"]
+            .clone();
+        let run = d.join(format!("{name}.back.run.yml"));
+        std::fs::write(&run, serde_norway::to_string(&config).unwrap()).unwrap();
+        for yml in [&original, &run] {
+            ok(
+                camilladsp(&["-l", "warn", yml.to_str().unwrap()], d),
+                &format!("camilladsp {name}"),
+            );
+        }
+        let (a, b) = (
+            std::fs::read(d.join(&out)).unwrap(),
+            std::fs::read(d.join(&back_out)).unwrap(),
+        );
+        let (a, b) = (f32s(&a), f32s(&b));
+        assert_eq!(a.len(), input.len(), "{name}");
+        for c in 0..4 {
+            let pick = |v: &[f32]| v.iter().skip(c).step_by(4).copied().collect::<Vec<f32>>();
+            let diff = (pick(&a).iter().zip(pick(&b)))
+                .map(|(x, y)| f64::from((x - y).abs()))
+                .fold(0.0, f64::max);
+            let db = 20.0 * diff.max(1e-300).log10();
+            eprintln!(
+                "{name} channel {}: max |original - round trip| {db:.1} dBFS",
+                c + 1
+            );
+            assert!(
+                db < -120.0,
+                "{name} channel {}: {db:.1} dBFS\n{text}",
+                c + 1
+            );
+        }
+    }
+}

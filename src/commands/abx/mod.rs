@@ -128,8 +128,8 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     // At the input's rate: a filter at or above Nyquist is refused (the one rule), so the test is
     // never of a profile other than the one it names.
     let rate = Some(f64::from(info.sample_rate));
-    let mut profile_a = super::resolve_through(hp.as_ref(), &args.pair.a, rate)?;
-    let mut profile_b = super::resolve_through(hp.as_ref(), &args.pair.b, rate)?;
+    let mut profile_a = super::resolve_arg(hp.as_ref(), &args.pair.a, rate)?;
+    let mut profile_b = super::resolve_arg(hp.as_ref(), &args.pair.b, rate)?;
     // Two of one name (`x/ba.txt` and the built-in `ba`) are named as given, on screen and in
     // the log: "A = ba, B = ba" said nothing.
     if profile_a.name.eq_ignore_ascii_case(&profile_b.name) {

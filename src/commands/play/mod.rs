@@ -8,7 +8,7 @@ mod scripted;
 use super::session::{check_mode, interactive};
 use crate::playback::player::MIN_LOOP_S;
 
-use super::{input_or_default, resolve_through};
+use super::{input_or_default, resolve_arg};
 use crate::cli::PlayArgs;
 use crate::error::Error;
 use crate::error::Result;
@@ -28,7 +28,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         None
     };
     let hp = super::headphones(&args.hp, rate)?;
-    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_through(hp.as_ref(), p, rate));
+    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_arg(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
     super::note_same_pair(&profiles);
     let (start_s, loop_s) = positions(args)?;

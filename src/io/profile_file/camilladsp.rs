@@ -27,7 +27,8 @@
 //! maintained fork with the same serde API, and a YAML parser is not something to hand-write.
 
 use super::{
-    check_channel, check_filter, num, stem_name, Builder, Checked, ProfileFileError, Selection,
+    check_channel, check_filter, num, stem_name, Builder, Checked, Place, ProfileFileError,
+    Selection,
 };
 use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
@@ -115,7 +116,7 @@ struct GainParams {
 pub fn parse_with_lines(
     text: &str,
     source: &str,
-) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+) -> Result<(Profile, Vec<Place>), ProfileFileError> {
     let config = read_config(text, source)?;
     let keys = key_lines(text);
     let definitions = filter_lines(text);
@@ -146,7 +147,9 @@ pub fn parse_with_lines(
         };
         match c {
             Converted::Gain(db) => b.gain(sel, db, line, "gain")?,
-            Converted::Biquad(spec) => b.filter(sel, spec, line)?,
+            Converted::Biquad(spec) => {
+                b.filter(sel, spec, Place::new(line, format!("filters.{name}.freq")))?
+            }
         }
     }
     Ok(b.finish(Some(n_channels)))

@@ -27,12 +27,15 @@
 //! `Channel: L`, `Channel: R`, `Channel: 1 2` (1-based numbers, as Equalizer APO counts) and
 //! `Channel: all` select the channels the following `Preamp` and `Filter` lines apply to, as in
 //! Equalizer APO; the speaker names of surround layouts (`C`, `SUB`, `RL`…) depend on the device
-//! and are refused by name. Equalizer APO's other commands (`Include`, `GraphicEQ`, `Device`…)
+//! and are refused by name. A `# channels: N` comment (written by [`write`], skipped by Equalizer
+//! APO) states how many channels there are when that is more than the `Channel:` lines name (a
+//! 4-channel CamillaDSP configuration filtering only L and R), so a conversion back keeps them.
+//! Equalizer APO's other commands (`Include`, `GraphicEQ`, `Device`…)
 //! would change the sound in a way iemsim cannot reproduce, so they are refused too, never ignored.
 
 use super::{
-    check_channel, check_filter, num, stem_name, Builder, Checked, ProfileFileError, Selection,
-    DEFAULT_Q,
+    check_channel, check_filter, num, stem_name, Builder, Checked, Place, ProfileFileError,
+    Selection, DEFAULT_Q,
 };
 use crate::dsp::profile::channel_label;
 use crate::dsp::{FilterKind, FilterSpec, Profile};
@@ -41,10 +44,11 @@ use crate::dsp::{FilterKind, FilterSpec, Profile};
 pub fn parse_with_lines(
     text: &str,
     source: &str,
-) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+) -> Result<(Profile, Vec<Place>), ProfileFileError> {
     let mut b = Builder::new(source, stem_name(source));
     let mut sel = Selection::All;
     let mut commands = 0;
+    let mut stated_channels = None;
     // Classic Mac line ends (CR only): one "line" held the whole file.
     let text: std::borrow::Cow<str> = if text.contains('\n') {
         text.into()
@@ -58,7 +62,7 @@ pub fn parse_with_lines(
             continue;
         }
         if let Some(comment) = line.strip_prefix('#') {
-            read_comment(comment.trim(), b.profile_mut());
+            stated_channels = read_comment(comment.trim(), b.profile_mut()).or(stated_channels);
             continue;
         }
         let err = |field: &str, message: String| ProfileFileError::field(source, n, field, message);
@@ -95,7 +99,7 @@ pub fn parse_with_lines(
             }
             "Filter" => {
                 if let Some(spec) = parse_filter(params, &err)? {
-                    b.filter(&sel, spec, n)?;
+                    b.filter(&sel, spec, Place::new(n, "Fc"))?;
                 }
             }
             _ => sel = parse_channels(params, source, n, &err)?,
@@ -110,7 +114,12 @@ pub fn parse_with_lines(
                     .into(),
         });
     }
-    Ok(b.finish(None))
+    let (mut profile, places) = b.finish(None);
+    // Only a count the `Channel:` lines leave room for: they say which channels there are.
+    if profile.is_per_channel() {
+        profile.channel_count = stated_channels.filter(|&n| n >= profile.channels_needed());
+    }
+    Ok((profile, places))
 }
 
 /// Which of iemsim's commands a `command: params` line is (`None`: a line Equalizer APO skips),
@@ -255,18 +264,24 @@ fn parse_channels(
     Ok(Selection::Some(chs))
 }
 
-/// `# name: …`, `# description: …`, `# source: …` as [`write`] puts them; other comments are just comments.
-fn read_comment(comment: &str, profile: &mut Profile) {
-    let Some((key, value)) = comment.split_once(':') else {
-        return;
-    };
+/// `# name: …`, `# description: …`, `# source: …` as [`write`] puts them; other comments are
+/// just comments. Returns the count a `# channels: N` comment states (see [`write`]).
+fn read_comment(comment: &str, profile: &mut Profile) -> Option<usize> {
+    let (key, value) = comment.split_once(':')?;
     let value = value.trim().to_string();
     match key.trim() {
         "name" if !value.is_empty() => profile.name = value,
         "description" => profile.description = value,
         "source" => profile.source = value,
+        "channels" => {
+            return value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=crate::dsp::profile::MAX_CHANNELS).contains(n))
+        }
         _ => {}
     }
+    None
 }
 
 /// `-6.3 dB`, `-6.3dB`, `-6.3` or `-6,3 dB`, and any of them followed by a `#` comment, as
@@ -767,6 +782,13 @@ pub fn write(profile: &Profile) -> Result<String, ProfileFileError> {
     }
     if !profile.source.is_empty() {
         out.push_str(&format!("# source: {}\n", one_line(&profile.source)));
+    }
+    // Channels after the last with filters of its own (a 4-channel CamillaDSP configuration
+    // filtering only 1 and 2): no `Channel:` line says them, so a comment does, which Equalizer
+    // APO skips and [`parse_with_lines`] reads. Without it, converting back wrote a stereo
+    // configuration, whose equal left and right then read as every channel's filters.
+    if let Some(n) = super::count_beyond_channels(profile) {
+        out.push_str(&format!("# channels: {n}\n"));
     }
     out.push_str(&format!("Preamp: {} dB\n", apo_num(profile.preamp_db)));
     super::check_pass_gains(profile, "Equalizer APO")?;

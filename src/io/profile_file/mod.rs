@@ -115,13 +115,13 @@ impl Format {
         self.parse_with_lines(text, source).map(|(p, _)| p)
     }
 
-    /// As [`Self::parse`], plus each filter's 1-based line, in the order of
-    /// [`Profile::all_filters`] (for checks that need the sample rate).
+    /// As [`Self::parse`], plus where each filter is (its 1-based line and frequency field), in
+    /// the order of [`Profile::all_filters`] (for checks that need the sample rate).
     pub fn parse_with_lines(
         self,
         text: &str,
         source: &str,
-    ) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+    ) -> Result<(Profile, Vec<Place>), ProfileFileError> {
         check_size(text, source)?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let (mut profile, lines) = match self {
@@ -306,19 +306,38 @@ pub fn check_preamp(
     Ok(())
 }
 
+/// Where a filter is in its file: its 1-based line, and the field its frequency is in as the file
+/// names it (`Fc` in an Equalizer APO file, `filters.NAME.freq` in a CamillaDSP one, `fc_hz` in
+/// iemsim's TOML), for [`check_rate`], which runs after parsing: it named `fc_hz` whatever the
+/// format, a field no .txt or .yml file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub line: usize,
+    pub fc_field: String,
+}
+
+impl Place {
+    pub fn new(line: usize, fc_field: impl Into<String>) -> Self {
+        Self {
+            line,
+            fc_field: fc_field.into(),
+        }
+    }
+}
+
 /// The one Nyquist rule of every command (export, analyze, abx, play, show): a file's filter at
-/// or above the Nyquist frequency of `rate_hz` is an error naming its line (`lines` in the order
-/// of [`Profile::all_filters`]), never dropped: dropping it would change the sound. The one
+/// or above the Nyquist frequency of `rate_hz` is an error naming its line and field (`places` in
+/// the order of [`Profile::all_filters`]), never dropped: dropping it would change the sound. The one
 /// exception is a filter that is exactly the identity there (a peak with a Q at exactly Nyquist,
 /// as AutoEq writes `PK Fc 22050 Hz` for 44.1 kHz: [`FilterSpec::is_identity_at`]): it changes
 /// nothing, so it is accepted and left out of the cascade.
 pub fn check_rate(
     profile: &Profile,
-    lines: &[usize],
+    places: &[Place],
     file: &str,
     rate_hz: f64,
 ) -> Result<(), ProfileFileError> {
-    for ((_, spec), line) in profile.all_filters().zip(lines) {
+    for ((_, spec), place) in profile.all_filters().zip(places) {
         if spec.fc_hz >= rate_hz / 2.0 && !spec.is_identity_at(rate_hz) {
             // An Equalizer APO LS/HS with a Q or slope is placed off its written Fc (see
             // `eqapo::shelf`), hardly ever at a whole number: such a number is not in the file,
@@ -329,8 +348,8 @@ pub fn check_rate(
             let hz = format!("{:.1}", spec.fc_hz);
             return Err(ProfileFileError::field(
                 file,
-                *line,
-                "fc_hz",
+                place.line,
+                place.fc_field.clone(),
                 format!(
                     "{} Hz{} is at or above the Nyquist frequency ({} Hz) of {rate_hz} Hz audio",
                     hz.strip_suffix(".0").unwrap_or(&hz),
@@ -403,14 +422,14 @@ pub enum Selection {
     Some(Vec<usize>),
 }
 
-/// A profile being read: the shared part and each channel's, with each filter's line, in the
+/// A profile being read: the shared part and each channel's, with each filter's place, in the
 /// order of [`Profile::all_filters`] once finished.
 pub struct Builder {
     file: String,
     profile: Profile,
-    lines: Vec<usize>,
-    /// Per channel: its own filters with their lines.
-    parts: Vec<(ChannelFilters, Vec<usize>)>,
+    lines: Vec<Place>,
+    /// Per channel: its own filters with their places.
+    parts: Vec<(ChannelFilters, Vec<Place>)>,
     count: usize,
 }
 
@@ -432,7 +451,7 @@ impl Builder {
         &mut self.profile
     }
 
-    fn part(&mut self, channel: usize) -> &mut (ChannelFilters, Vec<usize>) {
+    fn part(&mut self, channel: usize) -> &mut (ChannelFilters, Vec<Place>) {
         let i = match self.parts.binary_search_by_key(&channel, |p| p.0.channel) {
             Ok(i) => i,
             Err(i) => {
@@ -448,13 +467,14 @@ impl Builder {
         &mut self.parts[i]
     }
 
-    /// Adds a filter (already checked) for `sel`, read at `line`.
+    /// Adds a filter (already checked) for `sel`, read at `place`.
     pub fn filter(
         &mut self,
         sel: &Selection,
         spec: FilterSpec,
-        line: usize,
+        place: Place,
     ) -> Result<(), ProfileFileError> {
+        let line = place.line;
         let n = match sel {
             Selection::All => 1,
             Selection::Some(c) => c.len(),
@@ -468,13 +488,13 @@ impl Builder {
         match sel {
             Selection::All => {
                 self.profile.filters.push(spec);
-                self.lines.push(line);
+                self.lines.push(place);
             }
             Selection::Some(chs) => {
                 for &c in chs {
                     let part = self.part(c);
                     part.0.filters.push(spec);
-                    part.1.push(line);
+                    part.1.push(place.clone());
                 }
             }
         }
@@ -507,10 +527,10 @@ impl Builder {
         }
     }
 
-    /// The profile and its filters' lines. With `channels` (the file's channel count, when it
+    /// The profile and its filters' places. With `channels` (the file's channel count, when it
     /// says), parts that give every one of those channels the same filters and gain are folded
     /// into the shared part: `channels: [0, 1]` on a stereo configuration is every channel.
-    pub fn finish(mut self, channels: Option<usize>) -> (Profile, Vec<usize>) {
+    pub fn finish(mut self, channels: Option<usize>) -> (Profile, Vec<Place>) {
         let all_same = channels.is_some_and(|n| {
             n > 0
                 && self.parts.len() == n
@@ -540,6 +560,15 @@ impl Builder {
         }
         (self.profile, lines)
     }
+}
+
+/// The channel count a profile's file stated, when it says more than its channels' own filters
+/// do (channels after the last of them, as in a 4-channel CamillaDSP configuration filtering only
+/// 1 and 2): what a writer must state for the channels to survive a conversion. `None` when the
+/// count is the one a reader assumes anyway (every channel named, or a stereo pair).
+pub fn count_beyond_channels(profile: &Profile) -> Option<usize> {
+    let named = profile.channels_needed().max(2);
+    (profile.channel_count).filter(|&n| profile.is_per_channel() && n > named)
 }
 
 /// Refuses a channel index iemsim cannot hold (`what` names it as the file does).

@@ -895,6 +895,7 @@ fn eqapo_channel_sections_apply_to_their_channels_only() {
         ]
     );
     // Lines in the order of `all_filters`: shared, then left's, then right's.
+    let lines: Vec<usize> = lines.iter().map(|p| p.line).collect();
     assert_eq!(lines, [2, 11, 5, 9, 7, 9]);
     // Filters from `Channel: 3` on: a third channel, refused on stereo audio.
     let p = Format::EqApo
@@ -1185,14 +1186,14 @@ fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
     assert!(per.channel_coefficients(0, fs).0.is_empty());
     // Above Nyquist (at 32 kHz), and a low shelf exactly at it: refused, naming the line.
     let e = check_rate(&p, &lines, "hd650.txt", 32_000.0).unwrap_err();
-    assert!(e.to_string().contains("hd650.txt:4: fc_hz"), "{e}");
+    assert!(e.to_string().contains("hd650.txt:4: Fc: "), "{e}");
     let shelf = "Filter 1: ON LSC Fc 22050 Hz Gain 2.2 dB Q 0.7\n";
     let (p, lines) = Format::EqApo.parse_with_lines(shelf, "ls.txt").unwrap();
     let e = check_rate(&p, &lines, "ls.txt", fs)
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("ls.txt:1: fc_hz: 22050 Hz is at or above the Nyquist frequency"),
+        e.contains("ls.txt:1: Fc: 22050 Hz is at or above the Nyquist frequency"),
         "{e}"
     );
     // A corner LS is placed above its Fc: the number said is the one used, and why it is not
@@ -1203,7 +1204,43 @@ fn a_peak_exactly_at_nyquist_is_accepted_and_left_out() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("fc_hz: 23037.5 Hz (the shelf's own frequency: an LS/HS with a Q or slope"),
+        e.contains(
+            "ls.txt:1: Fc: 23037.5 Hz (the shelf's own frequency: an LS/HS with a Q or slope"
+        ),
+        "{e}"
+    );
+}
+
+/// A filter at or above the rate's Nyquist frequency is refused naming the file's own field, as
+/// every other refusal does: it named iemsim's TOML `fc_hz` in a .txt (which says `Fc`) and a
+/// .yml (`filters.NAME.freq`), shared filters and a channel's own alike.
+#[test]
+fn nyquist_refusals_name_the_files_own_field() {
+    let refusal = |format: Format, text: &str, file: &str| {
+        let (p, places) = format.parse_with_lines(text, file).unwrap();
+        check_rate(&p, &places, file, 48_000.0)
+            .unwrap_err()
+            .to_string()
+    };
+    let txt = "Preamp: -3 dB\nFilter 1: ON PK Fc 1000 Hz Gain 2 dB Q 1\n\
+               Channel: R\nFilter 2: ON HSC Fc 30000 Hz Gain 2 dB Q 0.7\n";
+    let e = refusal(Format::EqApo, txt, "hi.txt");
+    assert!(
+        e.starts_with("hi.txt:4: Fc: 30000 Hz is at or above the Nyquist frequency (24000 Hz)"),
+        "{e}"
+    );
+    let yml = "filters:\n  low:\n    type: Biquad\n    parameters: {type: Peaking, freq: 100, gain: 1, q: 1}\n\
+               \x20 air:\n    type: Biquad\n    parameters: {type: Peaking, freq: 25000, gain: 1, q: 1}\n\
+               pipeline:\n  - type: Filter\n    channels: [1]\n    names: [low, air]\n";
+    let e = refusal(Format::CamillaDsp, yml, "hi.yml");
+    assert!(
+        e.starts_with("hi.yml:5: filters.air.freq: 25000 Hz is at or above"),
+        "{e}"
+    );
+    let toml = "[[filters]]\ntype = \"low_pass\"\nfc_hz = 25000\nq = 0.7\n";
+    let e = refusal(Format::Toml, toml, "hi.toml");
+    assert!(
+        e.starts_with("hi.toml:3: fc_hz: 25000 Hz is at or above"),
         "{e}"
     );
 }
@@ -1313,6 +1350,55 @@ fn filter_refusals_name_the_files_own_field() {
     let e = err_text(Format::Toml.parse(text, "b.toml"));
     assert!(
         e.starts_with("b.toml:5: bw_oct: ") && e.contains("from 1e-5 octaves"),
+        "{e}"
+    );
+}
+
+/// The channel count a CamillaDSP configuration states survives Equalizer APO text and TOML when
+/// it is more than their channel sections name (there is no `Channel:` line for a channel without
+/// filters of its own): a `# channels: N` comment, a `channel_count` key. A stereo one, or one
+/// whose every channel has filters, writes neither; a count too small for the sections is ignored
+/// in a comment and refused as a key.
+#[test]
+fn a_stated_channel_count_survives_text_and_toml() {
+    let yml = "devices: {samplerate: 48000, chunksize: 1024, capture: {type: Stdin, channels: 6, \
+               format: S32_LE}, playback: {type: Stdout, channels: 6, format: S32_LE}}\n\
+               filters:\n  b: {type: Biquad, parameters: {type: Peaking, freq: 1000, gain: 6, q: 1.5}}\n\
+               pipeline:\n  - {type: Filter, channels: [0, 1], names: [b]}\n";
+    let p = Format::CamillaDsp.parse(yml, "six.yml").unwrap();
+    assert_eq!(p.channel_count, Some(6));
+    let txt = Format::EqApo.write(&p).unwrap();
+    assert!(txt.contains("\n# channels: 6\n"), "{txt}");
+    let toml = Format::Toml.write(&p).unwrap();
+    assert!(toml.contains("\nchannel_count = 6\n"), "{toml}");
+    for (format, text) in [(Format::EqApo, &txt), (Format::Toml, &toml)] {
+        let back = format.parse(text, "back").unwrap();
+        assert_eq!((back.channel_count, &back.channels), (Some(6), &p.channels));
+    }
+    let mut stereo = p.clone();
+    stereo.channel_count = Some(2);
+    assert!(!Format::EqApo.write(&stereo).unwrap().contains("channels:"));
+    assert!(!Format::Toml
+        .write(&stereo)
+        .unwrap()
+        .contains("channel_count"));
+    let small = "# channels: 1\nChannel: R\nFilter: ON PK Fc 100 Hz Gain 1 dB Q 1\n";
+    assert_eq!(
+        Format::EqApo.parse(small, "s.txt").unwrap().channel_count,
+        None
+    );
+    let small = "channel_count = 1\n[[channels]]\nchannel = 2\ngain_db = 1\n";
+    let e = Format::Toml.parse(small, "s.toml").unwrap_err().to_string();
+    assert!(
+        e.starts_with("s.toml:1: channel_count: 1 is not a channel count with room for channel 2"),
+        "{e}"
+    );
+    let e = Format::Toml
+        .parse("filters = []\nchannel_count = 4\n", "s.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("s.toml:2: channel_count: is for a profile with [[channels]]"),
         "{e}"
     );
 }

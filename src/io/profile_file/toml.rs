@@ -12,6 +12,9 @@
 //! gain_db = 6.5          # not for low_pass / high_pass
 //! q = 0.7                # or, for peaking: bw_oct = 1 (octaves)
 //!
+//! channel_count = 4      # optional, with [[channels]]: the channels there are, when more than
+//!                        # the last one named (a 4-channel CamillaDSP config filtering 1 and 2)
+//!
 //! [[channels]]           # optional: what one channel gets besides the above
 //! channel = 2            # 1 = left, 2 = right, …
 //! gain_db = -0.5         # optional, on top of preamp_db
@@ -25,7 +28,7 @@
 //! Parsed with the `toml` crate through serde, with spans kept so every error names its line.
 
 use super::{
-    check_channel, check_filter, kind_name, num, stem_name, Builder, Checked, LineIndex,
+    check_channel, check_filter, kind_name, num, stem_name, Builder, Checked, LineIndex, Place,
     ProfileFileError, Selection,
 };
 use crate::dsp::{FilterKind, FilterSpec, Profile};
@@ -43,6 +46,8 @@ struct File {
     preamp_db: Option<Spanned<f64>>,
     /// Absent, not empty, in a file that is not a profile (see `parse_with_lines`).
     filters: Option<Vec<Spanned<Filter>>>,
+    /// The channels there are (a CamillaDSP configuration's), when more than `channels` name.
+    channel_count: Option<Spanned<i64>>,
     channels: Option<Vec<Spanned<Channel>>>,
 }
 
@@ -72,7 +77,7 @@ struct Filter {
 pub fn parse_with_lines(
     text: &str,
     source: &str,
-) -> Result<(Profile, Vec<usize>), ProfileFileError> {
+) -> Result<(Profile, Vec<Place>), ProfileFileError> {
     let index = LineIndex::new(text);
     let file: File = ::toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start)).unwrap_or(1);
@@ -111,7 +116,7 @@ pub fn parse_with_lines(
     }
     for f in file.filters.iter().flatten() {
         let (spec, line) = filter(f, source, &at)?;
-        b.filter(&Selection::All, spec, line)?;
+        b.filter(&Selection::All, spec, Place::new(line, "fc_hz"))?;
     }
     let mut seen = Vec::new();
     for part in file.channels.iter().flatten() {
@@ -146,13 +151,56 @@ pub fn parse_with_lines(
         }
         for f in &part.filters {
             let (spec, fl) = filter(f, source, &at)?;
-            b.filter(&sel, spec, fl)?;
+            b.filter(&sel, spec, Place::new(fl, "fc_hz"))?;
         }
     }
     let (mut profile, lines) = b.finish(None);
+    if let Some(n) = &file.channel_count {
+        profile.channel_count = Some(channel_count(n, &profile, source, &at)?);
+    }
     profile.description = file.description;
     profile.source = file.source;
     Ok((profile, lines))
+}
+
+/// `channel_count`, refused unless there are `[[channels]]`, it has room for every channel they
+/// name, and iemsim handles that many.
+fn channel_count(
+    n: &Spanned<i64>,
+    profile: &Profile,
+    source: &str,
+    at: &dyn Fn(std::ops::Range<usize>) -> usize,
+) -> Result<usize, ProfileFileError> {
+    let line = at(n.span());
+    let count = *n.get_ref();
+    if !profile.is_per_channel() {
+        return Err(ProfileFileError::field(
+            source,
+            line,
+            "channel_count",
+            "is for a profile with [[channels]]: without them every channel gets the same filters"
+                .into(),
+        ));
+    }
+    let needed = profile.channels_needed();
+    match usize::try_from(count) {
+        Ok(c) if c >= needed => {
+            check_channel(
+                c - 1,
+                &format!("{c} channels"),
+                source,
+                line,
+                "channel_count",
+            )?;
+            Ok(c)
+        }
+        _ => Err(ProfileFileError::field(
+            source,
+            line,
+            "channel_count",
+            format!("{count} is not a channel count with room for channel {needed} ([[channels]])"),
+        )),
+    }
 }
 
 /// One `[[filters]]` table as a checked filter, and the line it is reported at.
@@ -272,6 +320,9 @@ pub fn write(profile: &Profile) -> String {
     out.push_str(&format!("description = {}\n", quoted(&profile.description)));
     out.push_str(&format!("source = {}\n", quoted(&profile.source)));
     out.push_str(&format!("preamp_db = {}\n", float(profile.preamp_db)));
+    if let Some(n) = super::count_beyond_channels(profile) {
+        out.push_str(&format!("channel_count = {n}\n"));
+    }
     filter_tables(&profile.filters, "filters", &mut out);
     for part in &profile.channels {
         out.push_str(&format!("\n[[channels]]\nchannel = {}\n", part.channel + 1));
