@@ -36,16 +36,12 @@ pub fn made_dirs(dirs: &[PathBuf]) {
 /// list of what was named, so a stopped run never has half an input's outputs named and
 /// unreported.
 pub fn naming_batch<T>(f: impl FnOnce() -> T) -> T {
-    let _batch = BATCH
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _batch = super::lock(&BATCH);
     f()
 }
 
 fn committed_list() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    COMMITTED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    super::lock(&COMMITTED)
 }
 
 /// The final names committed so far, and for good once the process is stopping.
@@ -57,9 +53,7 @@ pub fn committed() -> Vec<PathBuf> {
 }
 
 fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    PENDING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    super::lock(&PENDING)
 }
 
 /// Removes every temporary file still pending, for the Ctrl-C handler right before it exits.

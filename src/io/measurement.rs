@@ -13,7 +13,7 @@ pub fn read(path: &Path) -> Result<Measurement, MeasurementError> {
     let bytes =
         super::bounded::read_regular(path, super::bounded::CSV_LIMIT).map_err(|source| {
             MeasurementError::Read {
-                path: path.to_path_buf(),
+                path: path.into(),
                 source,
             }
         })?;
@@ -25,16 +25,14 @@ pub fn read(path: &Path) -> Result<Measurement, MeasurementError> {
 /// is not a frequency" about text that looked fine in any editor.
 pub fn parse_bytes(bytes: &[u8], path: &Path) -> Result<Measurement, MeasurementError> {
     if let Some(encoding) = super::text::utf16(bytes) {
-        return Err(MeasurementError::Data {
-            path: path.to_path_buf(),
-            problem: super::text::utf16_problem(encoding),
-        });
+        return Err(MeasurementError::data(
+            path,
+            super::text::utf16_problem(encoding),
+        ));
     }
     if bytes[..bytes.len().min(512)].contains(&0) {
-        return Err(MeasurementError::Data {
-            path: path.to_path_buf(),
-            problem: format!("binary data (an audio file?), not {WANTED}"),
-        });
+        let problem = format!("binary data (an audio file?), not {WANTED}");
+        return Err(MeasurementError::data(path, problem));
     }
     parse(&String::from_utf8_lossy(bytes), path)
 }
@@ -45,10 +43,7 @@ const WANTED: &str = "a measurement: a CSV of frequency and level rows (e.g. Aut
 /// The first row that is not a comment: the header or the first data row, unless the file is
 /// empty or a profile.
 fn first_row<'a>(rows: &[(usize, &'a str)], path: &Path) -> Result<&'a str, MeasurementError> {
-    let data = |problem: String| MeasurementError::Data {
-        path: path.to_path_buf(),
-        problem,
-    };
+    let data = |problem: String| MeasurementError::data(path, problem);
     let Some(&(_, first)) = rows.first() else {
         return Err(data("no data (empty file)".into()));
     };
@@ -110,6 +105,14 @@ pub enum MeasurementError {
     Data { path: PathBuf, problem: String },
 }
 
+impl MeasurementError {
+    /// What is wrong with the data of `path` as a whole.
+    pub fn data(path: &Path, problem: impl Into<String>) -> Self {
+        let (path, problem) = (path.into(), problem.into());
+        Self::Data { path, problem }
+    }
+}
+
 /// A measurement the user named that cannot be read or used: theirs to fix (exit code 2).
 impl From<MeasurementError> for Error {
     fn from(e: MeasurementError) -> Self {
@@ -154,16 +157,16 @@ impl Measurement {
         } else {
             ""
         };
-        Err(MeasurementError::Data {
-            path: path.to_path_buf(),
-            problem: format!(
+        Err(MeasurementError::data(
+            path,
+            format!(
                 "covers only {} to {}{khz}; a fit needs data over {} to {}",
                 hz(lo),
                 hz(hi),
                 hz(band_hz.0),
                 hz(band_hz.1)
             ),
-        })
+        ))
     }
 
     /// Refuses a hole wider than [`MAX_GAP_OCT`] between two points inside `band_hz`: a fit
@@ -177,9 +180,9 @@ impl Measurement {
             .filter(|(a, b)| b > a)
             .max_by(|x, y| (x.1 / x.0).total_cmp(&(y.1 / y.0)));
         match widest {
-            Some((a, b)) if (b / a).log2() > MAX_GAP_OCT => Err(MeasurementError::Data {
-                path: path.to_path_buf(),
-                problem: format!(
+            Some((a, b)) if (b / a).log2() > MAX_GAP_OCT => Err(MeasurementError::data(
+                path,
+                format!(
                     "has no points from {} to {} ({} octaves, more than {MAX_GAP_OCT}); a fit \
                      needs data across {} to {}",
                     hz(a),
@@ -189,7 +192,7 @@ impl Measurement {
                     hz(band_hz.0),
                     hz(band_hz.1)
                 ),
-            }),
+            )),
             _ => Ok(()),
         }
     }
@@ -214,7 +217,7 @@ fn hz(f: f64) -> String {
 /// Parses measurement text; `path` only names the source in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
     let line_err = |line: usize, problem: String| MeasurementError::Line {
-        path: path.to_path_buf(),
+        path: path.into(),
         line,
         problem,
     };
@@ -289,13 +292,13 @@ pub fn parse(text: &str, path: &Path) -> Result<Measurement, MeasurementError> {
         db.push(v);
     }
     if freqs_hz.len() < MIN_POINTS {
-        return Err(MeasurementError::Data {
-            path: path.to_path_buf(),
-            problem: format!(
+        return Err(MeasurementError::data(
+            path,
+            format!(
                 "only {} data points; a frequency response needs at least {MIN_POINTS}",
                 freqs_hz.len()
             ),
-        });
+        ));
     }
     Ok(Measurement { freqs_hz, db })
 }

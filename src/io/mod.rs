@@ -20,6 +20,11 @@ pub mod wav_header;
 pub mod wav_write;
 
 pub use decode::{DecodeError, Decoder, Info};
+
+/// `m` locked, even after a panic elsewhere while it was held (what it guards stays usable).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 pub use sink::{Container, Sink};
 pub use sink_types::{OutFormat, SinkSpec, SinkStats, Target};
 pub use tags::Tags;

@@ -410,13 +410,8 @@ impl Player {
             .map(|i| (i, self.profiles[i].clone()))
             .collect();
         if let Err(e) = self.jobs.spawn_exact(todo) {
-            self.arrived = Some(ExactArrived {
-                t_s: self.started.elapsed().as_secs_f64(),
-                from_db: self.gains_db(),
-                gain_db: self.gains_db(),
-                error: Some(format!("cannot start the loudness analysis: {e}")),
-                warning: None,
-            });
+            let error = format!("cannot start the loudness analysis: {e}");
+            self.arrive(self.gains_db(), Some(error), None);
         }
     }
 
@@ -524,6 +519,12 @@ impl Player {
         if let Some(w) = &warning {
             self.notice.get_or_insert_with(|| w.clone());
         }
+        self.arrive(from_db, error, warning);
+    }
+
+    /// Notes the exact pass's end for [`Self::take_exact_arrived`]: the gains now, moved from
+    /// `from_db`.
+    fn arrive(&mut self, from_db: [f64; 2], error: Option<String>, warning: Option<String>) {
         self.arrived = Some(ExactArrived {
             t_s: self.started.elapsed().as_secs_f64(),
             from_db,
@@ -536,9 +537,17 @@ impl Player {
     /// The matched gains of what the engine plays (or is installing), from each side's
     /// loudness and preamp.
     fn matched_now(&self) -> [f64; 2] {
-        let l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
-        let pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+        let (l, pre) = self.levels();
         Matched::from_parts(l, pre).gain_db
+    }
+
+    /// Each side's loudness (LUFS) and preamp (dB), as shown.
+    fn levels(&self) -> ([f64; 2], [f64; 2]) {
+        let s = &self.sides;
+        (
+            [s[0].loudness_lufs, s[1].loudness_lufs],
+            [s[0].preamp_db, s[1].preamp_db],
+        )
     }
 
     /// Installs the loaded profiles whose loudness is known: the chain warms up muted, then
@@ -555,8 +564,7 @@ impl Player {
             let Some(load) = self.loading[i].take() else {
                 continue;
             };
-            let mut l = [self.sides[0].loudness_lufs, self.sides[1].loudness_lufs];
-            let mut pre = [self.sides[0].preamp_db, self.sides[1].preamp_db];
+            let (mut l, mut pre) = self.levels();
             (l[i], pre[i]) = (lufs, load.preamp_db);
             let gains = Matched::from_parts(l, pre).gain_db;
             let ch = usize::from(self.device_channels);
@@ -886,16 +894,8 @@ impl Player {
             usize::from(self.device_channels),
             f64::from(self.device_rate),
         );
-        let side = |i: usize| {
-            let s = &self.sides[i];
-            SideChain::new(
-                &self.profiles[i],
-                dch,
-                drate,
-                s.gain_matched_db,
-                s.preamp_db,
-            )
-        };
+        let (gains, pre) = (self.gains_db(), self.levels().1);
+        let side = |i: usize| SideChain::new(&self.profiles[i], dch, drate, gains[i], pre[i]);
         let chains = [side(0), side(1)];
         let mut src = Decoder::open(&self.input)?;
         src.measure_length()?;

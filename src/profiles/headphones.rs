@@ -353,13 +353,10 @@ pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
         // A bare word that is no file was meant as a target name: say which there are.
         None if !Path::new(name).exists() && Path::new(name).extension().is_none() => {
             let names: Vec<&str> = BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect();
-            Err(MeasurementError::Data {
-                path: name.into(),
-                problem: format!(
-                    "no such target; the targets are {}, or a target's CSV file",
-                    names.join(", ")
-                ),
-            })
+            let targets = names.join(", ");
+            let problem =
+                format!("no such target; the targets are {targets}, or a target's CSV file");
+            Err(MeasurementError::data(Path::new(name), problem))
         }
         None => measurement::read(Path::new(name)),
     }

@@ -29,7 +29,7 @@ use crate::io::Tags;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use symphonia::core::codecs::audio::well_known::*;
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, SeekMode, SeekTo, TrackType};
@@ -69,7 +69,7 @@ pub struct CodecReader {
     /// Lossy packets that did not decode and were replaced by silence.
     pub damaged: Damaged,
     /// What the decoder was made from (a damaged frame gets a fresh one).
-    params: symphonia::core::codecs::audio::AudioCodecParameters,
+    params: AudioCodecParameters,
     container: &'static str,
     /// Packets decoded (or replaced) so far.
     packets: u64,
@@ -93,7 +93,7 @@ pub struct Damaged {
 }
 
 /// A lossless track's bit depth: as its parameters say, else the ALAC cookie's, else 16.
-fn lossless_bits(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> u16 {
+fn lossless_bits(params: &AudioCodecParameters) -> u16 {
     params
         .bits_per_sample
         .or_else(|| alac_bits(params))
@@ -495,17 +495,16 @@ impl CodecReader {
         if self.ended {
             return Ok(None);
         }
-        let packet = match self.ahead.take() {
-            Some(p) => p,
-            None => match self.next_of_track()? {
-                Some(p) => p,
-                None => return Ok(None),
-            },
+        let next = match self.ahead.take() {
+            Some(p) => Some(p),
+            None => self.next_of_track()?,
+        };
+        let Some(mut packet) = next else {
+            return Ok(None);
         };
         let Some(mp3) = self.mp3 else {
             return Ok(Some(packet));
         };
-        let mut packet = packet;
         if !mp3.untrim && packet.trim_end.get() > 0 {
             self.ahead = self.next_of_track()?;
             if self.ahead.is_some() {
@@ -583,11 +582,7 @@ impl CodecReader {
         // Frame 0 is the first one presented (after an MP4's priming frames).
         let target = (frame as i64).saturating_add(self.start_ts);
         let mut from = target.saturating_sub(preroll as i64).max(0);
-        if let Some(Mp3Length {
-            header_frames: Some(n),
-            ..
-        }) = self.mp3
-        {
+        if let Some(n) = self.mp3.and_then(|m| m.header_frames) {
             // symphonia refuses a seek past the length it took from the header; from its last
             // frames on, the frames up to the target are decoded and dropped.
             from = from.min(
@@ -655,7 +650,7 @@ impl CodecReader {
 /// asks.
 pub(super) fn flac_frame_decodes(streaminfo: Option<&[u8]>) -> impl FnMut(&[u8]) -> bool + '_ {
     let make = move || {
-        let mut params = symphonia::core::codecs::audio::AudioCodecParameters::new();
+        let mut params = AudioCodecParameters::new();
         params.for_codec(CODEC_ID_FLAC);
         params.with_extra_data(streaminfo?.into());
         let options = AudioDecoderOptions::default();
@@ -807,11 +802,7 @@ fn latest_tags(format: &mut dyn FormatReader) -> (Tags, Option<String>) {
 /// ffmpeg read it; symphonia says back). ALAC: the layout of its count that symphonia takes from
 /// the stream and orders the channels by (2.1 is not one of ALAC's). Nothing for mono and stereo
 /// (the defaults) and the other codecs, which iemsim reads in mono and stereo only.
-fn speakers(
-    params: &symphonia::core::codecs::audio::AudioCodecParameters,
-    channels: u16,
-    mask_comment: Option<String>,
-) -> u32 {
+fn speakers(params: &AudioCodecParameters, channels: u16, mask_comment: Option<String>) -> u32 {
     use symphonia::core::audio::Channels;
     let ch = usize::from(channels);
     let fits = |m: u32| m.count_ones() as usize == ch && m & !0x3_FFFF == 0;
@@ -858,10 +849,7 @@ fn mp4_timing(input: &mut Input) -> io::Result<Option<Mp4Timing>> {
 /// Why symphonia's decoder refused a codec iemsim reads, when it is a limit of that decoder:
 /// its AAC decoder takes AAC-LC in 1024-frame packets, mono or stereo (`AacDecoder::try_new`).
 /// A 5.1 AAC .m4a was said to use "a codec iemsim does not decode".
-fn beyond_decoder(
-    params: &symphonia::core::codecs::audio::AudioCodecParameters,
-    path: &Path,
-) -> Option<DecodeError> {
+fn beyond_decoder(params: &AudioCodecParameters, path: &Path) -> Option<DecodeError> {
     if params.codec != CODEC_ID_AAC {
         return None;
     }
@@ -953,7 +941,7 @@ pub(super) fn convert_hint(path: &Path) -> String {
 
 /// symphonia's decoder for `params`, or why there is none.
 fn make_decoder(
-    params: &symphonia::core::codecs::audio::AudioCodecParameters,
+    params: &AudioCodecParameters,
     container: &str,
     path: &Path,
 ) -> Result<Box<dyn AudioDecoder>, DecodeError> {
@@ -976,9 +964,7 @@ fn make_decoder(
 /// An MP4's sample entry holds the rate as 16.16 fixed point, so 88.2 and 96 kHz AAC have 0
 /// there (ffmpeg writes 0) and symphonia took that: the AudioSpecificConfig (ISO/IEC 14496-3
 /// §1.6.2.1) has the true rate. Other codecs, and a rate given, are left as they are.
-fn with_aac_config_rate(
-    mut params: symphonia::core::codecs::audio::AudioCodecParameters,
-) -> symphonia::core::codecs::audio::AudioCodecParameters {
+fn with_aac_config_rate(mut params: AudioCodecParameters) -> AudioCodecParameters {
     if params.codec == CODEC_ID_AAC && params.sample_rate.is_none_or(|r| r == 0) {
         if let Some(rate) = params.extra_data.as_deref().and_then(aac_config_rate) {
             params.sample_rate = Some(rate);
@@ -1020,7 +1006,7 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> (&'static str
 
 /// ALAC's bit depth from its magic cookie: symphonia's MP4 reader leaves `bits_per_sample` unset
 /// for ALAC, and 24-bit files were then written as 16-bit when `--bits` kept "the input's".
-fn alac_bits(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> Option<u32> {
+fn alac_bits(params: &AudioCodecParameters) -> Option<u32> {
     if params.codec != CODEC_ID_ALAC {
         return None;
     }

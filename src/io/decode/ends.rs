@@ -12,6 +12,7 @@
 use super::input::Input;
 use super::nonfinite::clock;
 use super::read_full;
+use crate::io::lock;
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
@@ -272,11 +273,11 @@ pub fn ogg_pages_of(input: &mut Input, path: &std::path::Path) -> io::Result<Ver
     };
     let walked =
         |w: &Vec<(WalkKey, Verdict)>| w.iter().find(|(k, _)| *k == key).map(|e| e.1.clone());
-    if let Some(v) = walked(&WALKED.lock().unwrap_or_else(|e| e.into_inner())) {
+    if let Some(v) = walked(&lock(&WALKED)) {
         return Ok(v);
     }
     let verdict = ogg_pages(input)?;
-    let mut w = WALKED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut w = lock(&WALKED);
     if walked(&w).is_none() {
         if w.len() == WALKED_KEPT {
             w.remove(0);
@@ -312,17 +313,13 @@ impl<R: Read> OggTap<R> {
 
     /// What the pages read so far say (a cut is told only at the end).
     pub fn verdict(&self) -> Verdict {
-        self.shared
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .verdict()
+        lock(&self.shared).1.verdict()
     }
 
     /// Reads the rest of the stream through the walk (the decoder stops at the end of the first
     /// logical stream: what follows is judged too), unless damage was found already; the verdict.
     pub fn finish(&self) -> io::Result<Verdict> {
-        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shared = lock(&self.shared);
         let (inner, walk) = &mut *shared;
         walk.read_to_end(inner)
     }
@@ -330,7 +327,7 @@ impl<R: Read> OggTap<R> {
 
 impl<R: Read> Read for OggTap<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        let mut shared = lock(&self.shared);
         let (inner, walk) = &mut *shared;
         let n = inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
@@ -393,11 +390,11 @@ pub struct Tail {
 impl Tail {
     /// `judge` of the last bytes kept (at least `keep` of them once the stream was that long).
     pub fn with<T>(&self, judge: impl FnOnce(&[u8]) -> T) -> T {
-        judge(&self.bytes.lock().unwrap_or_else(|e| e.into_inner()))
+        judge(&lock(&self.bytes))
     }
 
     fn push(&self, bytes: &[u8]) {
-        let mut t = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut t = lock(&self.bytes);
         t.extend_from_slice(bytes);
         // Dropped in steps of at least `keep` bytes, so each byte is moved about once.
         if t.len() >= 2 * self.keep {
@@ -449,17 +446,15 @@ pub struct HoldBack<R> {
     out: usize,
     keep: usize,
     head: Vec<u8>,
-    cut: fn(&[u8], &[u8]) -> Option<usize>,
+    cut: Cut,
     ended: bool,
 }
 
+/// Where in the bytes it is given (the stream's first, its last) a held-back stream ends.
+type Cut = fn(&[u8], &[u8]) -> Option<usize>;
+
 impl<R: Read> HoldBack<R> {
-    pub fn new(
-        inner: R,
-        already: &[u8],
-        keep: usize,
-        cut: fn(&[u8], &[u8]) -> Option<usize>,
-    ) -> Self {
+    pub fn new(inner: R, already: &[u8], keep: usize, cut: Cut) -> Self {
         let head = already[..already.len().min(FLAC_HEAD)].to_vec();
         let (held, out, ended) = (Vec::new(), 0, false);
         Self {

@@ -181,7 +181,7 @@ impl Running {
     /// callbacks stopped, which is how a lost PulseAudio device shows through ALSA. Underruns
     /// and errors the stream recovers from are not fatal (underruns: [`DeviceStats::xruns`]).
     pub fn error(&self) -> Option<DeviceError> {
-        let mut w = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        let mut w = crate::io::lock(&self.watch);
         if w.fatal.is_some() {
             return w.fatal.clone();
         }
