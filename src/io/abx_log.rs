@@ -336,24 +336,21 @@ fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<
             .is_ok();
         // A blank line (an `echo >> log`, an edit) holds nothing: neither a record nor foreign.
         let blank = body.iter().all(u8::is_ascii_whitespace);
-        if terminated {
-            if !is_record && !blank {
-                return Ok(Err(format!("line {number} is not an ABX session record")));
+        if is_record || blank {
+            if terminated {
+                continue;
             }
-            continue;
+            // The last line, without '\n'.
+            return Ok(Ok(Shape::UnterminatedRecord));
         }
-        // The last line, without '\n'.
-        return Ok(Ok(if is_record || blank {
-            Shape::UnterminatedRecord
-        } else if (body.starts_with(RECORD_START) || RECORD_START.starts_with(body))
-            && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
-        {
-            Shape::TornRecord {
-                complete_len: start,
-            }
-        } else {
+        let torn = !terminated
+            && (body.starts_with(RECORD_START) || RECORD_START.starts_with(body))
+            && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err();
+        if !torn {
             return Ok(Err(format!("line {number} is not an ABX session record")));
-        }));
+        }
+        let complete_len = start;
+        return Ok(Ok(Shape::TornRecord { complete_len }));
     }
     Ok(Ok(Shape::Clean))
 }

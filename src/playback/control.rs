@@ -174,10 +174,7 @@ impl Control {
 
     /// Takes the peak levels (linear) since the last call.
     pub fn take_peaks(&self) -> [f32; 2] {
-        [
-            f32::from_bits(self.peak_bits[0].swap(0, AcqRel)),
-            f32::from_bits(self.peak_bits[1].swap(0, AcqRel)),
-        ]
+        [0, 1].map(|i| f32::from_bits(self.peak_bits[i].swap(0, AcqRel)))
     }
 
     pub fn load(&self) -> f32 {

@@ -264,15 +264,8 @@ impl LiveSession {
         let ctl = Arc::new(Control::new(cfg.matching));
         let (out_tx, out_rx) = rtrb::RingBuffer::<f32>::new(plan.out_capacity);
         let (mut in_tx, in_rx) = rtrb::RingBuffer::<f32>::new(plan.in_capacity);
-        let side = |i: usize| {
-            SideChain::new(
-                &cfg.profiles[i],
-                plan.out_ch,
-                fs,
-                start_gain_db[i],
-                preamp_db[i],
-            )
-        };
+        let ch = plan.out_ch;
+        let side = |i| SideChain::new(&cfg.profiles[i], ch, fs, start_gain_db[i], preamp_db[i]);
         let (engine, handles) = Engine::new(
             Arc::clone(&ctl),
             out_rx,
@@ -421,7 +414,7 @@ impl LiveSession {
     /// The gains now (dB): matched (gliding) or the plain preamps.
     pub fn gains_db(&self) -> [f64; 2] {
         if self.ctl.matching() {
-            [0, 1].map(|i| load(&self.stats.gain_db_bits[i]))
+            self.matched_gains_db()
         } else {
             [0, 1].map(|i| self.sides[i].preamp_db)
         }

@@ -383,21 +383,18 @@ impl Pump {
         if handles.cmds.slots() == 0 {
             return Err(load);
         }
-        let i = load.side.index();
-        let SideLoad {
-            side,
-            play,
-            meter,
-            preamp_db,
-            start_gain_db,
-        } = *load;
+        let (side, load) = (load.side, *load);
+        let i = side.index();
         // Cannot fail: there is a free slot and this thread is the queue's only producer.
-        let _ = handles.cmds.push(EngineCmd::Install { side, chain: play });
-        self.sides[i] = meter;
-        self.preamp_db[i] = preamp_db;
-        self.matcher = LiveMatch::new(self.out_ch, self.out_rate as u32, start_gain_db);
+        let _ = handles.cmds.push(EngineCmd::Install {
+            side,
+            chain: load.play,
+        });
+        self.sides[i] = load.meter;
+        self.preamp_db[i] = load.preamp_db;
+        self.matcher = LiveMatch::new(self.out_ch, self.out_rate as u32, load.start_gain_db);
         // The loaded side starts at its new gain; the other side's is sent with the next update.
-        self.sent_db[i] = start_gain_db[i];
+        self.sent_db[i] = load.start_gain_db[i];
         self.since_match_frames = 0;
         Ok(())
     }

@@ -106,11 +106,8 @@ pub struct Jobs {
     next_id: u64,
     tx: Sender<Report>,
     rx: Receiver<Report>,
-    /// Progress of the latest exact pass, per mille.
-    permille: Arc<AtomicU32>,
-    /// Which pass `permille` follows: a pass started or requested later takes it over (an
-    /// older pass still running no longer writes it, so the figure never jumps back and forth).
-    pass: Arc<AtomicU64>,
+    /// How far the latest exact pass is, shared with the passes.
+    progress: Arc<Progress>,
     /// Exact passes run below the UI's priority (see [`Jobs::set_background`]).
     background: bool,
 }
@@ -124,8 +121,7 @@ impl Jobs {
             next_id: 0,
             tx,
             rx,
-            permille: Arc::new(AtomicU32::new(0)),
-            pass: Arc::new(AtomicU64::new(0)),
+            progress: Arc::default(),
             background: true,
         }
     }
@@ -150,7 +146,7 @@ impl Jobs {
 
     /// Progress of the latest exact pass, 0 to 1.
     pub fn progress(&self) -> f64 {
-        f64::from(self.permille.load(Relaxed)) / 1000.0
+        f64::from(self.progress.permille.load(Relaxed)) / 1000.0
     }
 
     /// The next report, if one is waiting (never blocks).
@@ -187,8 +183,8 @@ impl Jobs {
         let id = self.bump(side);
         let latest = Arc::clone(&self.latest);
         // From now on the progress shown is this load's (0 until its exact pass starts).
-        self.pass.fetch_add(1, AcqRel);
-        self.permille.store(0, Relaxed);
+        self.progress.pass.fetch_add(1, AcqRel);
+        self.progress.permille.store(0, Relaxed);
         let (measure, tx, progress) = self.shared();
         let niced = self.background;
         spawn(move || {
@@ -218,11 +214,8 @@ impl Jobs {
         Ok(id)
     }
 
-    fn shared(&self) -> (Arc<dyn Measure>, Sender<Report>, Progress) {
-        let progress = Progress {
-            permille: Arc::clone(&self.permille),
-            pass: Arc::clone(&self.pass),
-        };
+    fn shared(&self) -> (Arc<dyn Measure>, Sender<Report>, Arc<Progress>) {
+        let progress = Arc::clone(&self.progress);
         (Arc::clone(&self.measure), self.tx.clone(), progress)
     }
 }
@@ -244,10 +237,14 @@ pub fn background() {
     let _ = rustix::process::nice(10);
 }
 
-/// Where an exact pass reports how far it is (see [`Jobs::pass`]).
+/// Where an exact pass reports how far it is.
+#[derive(Default)]
 struct Progress {
-    permille: Arc<AtomicU32>,
-    pass: Arc<AtomicU64>,
+    /// Progress of the latest exact pass, per mille.
+    permille: AtomicU32,
+    /// Which pass `permille` follows: a pass started or requested later takes it over (an
+    /// older pass still running no longer writes it, so the figure never jumps back and forth).
+    pass: AtomicU64,
 }
 
 fn exact_pass(

@@ -303,15 +303,9 @@ impl Player {
         src.measure_length()?;
         let info = *src.info();
 
-        let device_request = (
-            cfg.device.clone(),
-            cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES),
-        );
-        let output = device::open_with_period(
-            device_request.0.as_deref(),
-            info.sample_rate,
-            device_request.1,
-        )?;
+        let period = cfg.buffer_frames.unwrap_or(device::PREFERRED_BUFFER_FRAMES);
+        let device_request = (cfg.device.clone(), period);
+        let output = device::open_with_period(cfg.device.as_deref(), info.sample_rate, period)?;
         let device_rate = output.rate();
         let device_channels = output.channels();
         let dch = usize::from(device_channels);
@@ -632,11 +626,7 @@ impl Player {
     /// of the ear (9 ms at 48 kHz).
     pub fn heard_s(&self) -> f64 {
         let seeking = self.ctl.seek_epoch.load(Acquire) != self.ctl.drained_epoch.load(Acquire);
-        let latency = if seeking {
-            0.0
-        } else {
-            self.output_latency_s().unwrap_or(0.0)
-        };
+        let latency = self.output_latency_s().filter(|_| !seeking).unwrap_or(0.0);
         heard_position(self.position_s(), latency, self.loop_s())
     }
 

@@ -48,14 +48,20 @@ pub enum SinkFrom {
     Default,
 }
 
+/// The value of the first line of `pactl` output `text` that starts with `key` (indentation
+/// aside), trimmed.
+fn field(text: &str, key: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
+}
+
 /// `pactl info`'s `Default Sink:` and `Default Source:`.
 fn server_defaults() -> Option<(String, String)> {
     let info = pactl(&["info"])?;
-    let field = |name: &str| {
-        info.lines()
-            .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
-    };
-    Some((field("Default Sink:")?, field("Default Source:")?))
+    Some((
+        field(&info, "Default Sink:")?,
+        field(&info, "Default Source:")?,
+    ))
 }
 
 /// The sink and source a libpulse stream of this process connects to when it names none: the
@@ -212,12 +218,7 @@ pub fn note_others(option: &str, want: &str, named: &Named, others: &[String]) {
         return;
     }
     const SHOWN: usize = 8;
-    let mut list = others
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut list = others[..others.len().min(SHOWN)].join(", ");
     if others.len() > SHOWN {
         list.push_str(&format!(" and {} more", others.len() - SHOWN));
     }
@@ -325,11 +326,6 @@ pub fn setup() -> Result<Setup, String> {
 fn sink_owner(name: &str) -> Result<Option<Option<String>>, String> {
     let listed = pactl(&["list", "sinks"])
         .ok_or_else(|| format!("`pactl list sinks` failed: {NO_PACTL}"))?;
-    let field = |block: &str, key: &str| {
-        block
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(key).map(|v| v.trim().to_string()))
-    };
     Ok(listed
         .split("\n\n")
         .find(|block| field(block, "Name:").as_deref() == Some(name))

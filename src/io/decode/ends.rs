@@ -260,17 +260,13 @@ type WalkKey = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
 /// [`ogg_pages`] of the file `path`, walked once while it stays the same file (same length and
 /// modification time).
 pub fn ogg_pages_of(input: &mut Input, path: &std::path::Path) -> io::Result<Verdict> {
-    let key = match input {
-        Input::File(f) => f
-            .get_ref()
-            .metadata()
-            .ok()
-            .map(|m| (path.to_path_buf(), m.len(), m.modified().ok())),
-        _ => None,
-    };
-    let Some(key) = key else {
+    let Input::File(f) = input else {
         return ogg_pages(input);
     };
+    let Ok(m) = f.get_ref().metadata() else {
+        return ogg_pages(input);
+    };
+    let key = (path.to_path_buf(), m.len(), m.modified().ok());
     let walked =
         |w: &Vec<(WalkKey, Verdict)>| w.iter().find(|(k, _)| *k == key).map(|e| e.1.clone());
     if let Some(v) = walked(&lock(&WALKED)) {

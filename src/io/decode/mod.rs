@@ -242,6 +242,11 @@ fn ogg_refusal(path: &Path, verdict: ends::Verdict) -> Option<DecodeError> {
     }
 }
 
+/// [`ogg_refusal`] of what the pages of an Ogg stream from a pipe say so far.
+fn pipe_refusal(pages: Option<&OggTap>, path: &Path) -> Option<DecodeError> {
+    ogg_refusal(path, pages?.verdict())
+}
+
 /// The refusal of an Ogg stream that ends after `frames` frames at `rate` Hz without its last
 /// page: symphonia reads it as a shorter stream.
 fn ogg_cut(path: &Path, frames: u64, rate: u32) -> DecodeError {
@@ -386,9 +391,7 @@ impl Decoder {
             // Pages that fail from a pipe: they, not what symphonia made of them.
             let (r, info, tags) =
                 codec::CodecReader::open(input, prefix, path, seen.end).map_err(|e| {
-                    let pages = seen.ogg_pages.as_ref().map(OggTap::verdict);
-                    pages
-                        .and_then(|v| ogg_refusal(path, v))
+                    pipe_refusal(seen.ogg_pages.as_ref(), path)
                         .unwrap_or_else(|| by_magic(e, &magic[..got]))
                 })?;
             (Backend::Codec(Box::new(r)), info, tags)
@@ -427,10 +430,7 @@ impl Decoder {
             let frames = decoder.info.frames;
             decoder.cut_inside_a_frame(&tail, frames)
         });
-        match cut {
-            Some(e) => Err(e),
-            None => Ok(decoder),
-        }
+        cut.map_or(Ok(decoder), Err)
     }
 
     /// The refusal of a stream whose last bytes `tail` show it cut inside a frame, the audio
@@ -468,9 +468,17 @@ impl Decoder {
         &self.path
     }
 
-    /// The input as the user should read it: `samples/music.wav (built in)`, `standard input`.
+    /// The input as the user should read it: `standard input` for `-`, `NAME (built in)` for
+    /// embedded material (`samples/music.wav (built in)`), else the path.
     pub fn name(&self) -> String {
-        describe_path(&self.path)
+        let path = &self.path;
+        if path.as_os_str() == "-" {
+            "standard input".into()
+        } else if builtin::is_builtin(path) {
+            format!("{} (built in)", path.display())
+        } else {
+            path.display().to_string()
+        }
     }
 
     pub fn is_seekable(&self) -> bool {
@@ -519,10 +527,9 @@ impl Decoder {
         let n = match &mut self.backend {
             Backend::Wav(r, input) => r.read(input, buf)?,
             // A pipe's damaged Ogg page: it, not what symphonia made of it.
-            Backend::Codec(r) => r.read(buf).map_err(|e| {
-                let pages = self.ogg_pages.as_ref().map(OggTap::verdict);
-                pages.and_then(|v| ogg_refusal(&self.path, v)).unwrap_or(e)
-            })?,
+            Backend::Codec(r) => r
+                .read(buf)
+                .map_err(|e| pipe_refusal(self.ogg_pages.as_ref(), &self.path).unwrap_or(e))?,
         };
         if n == 0 && self.position == 0 && !self.info.length_known {
             return Err(DecodeError::empty(&self.path));
@@ -622,17 +629,6 @@ impl Decoder {
         }
         self.position = frame;
         Ok(())
-    }
-}
-
-/// `standard input` for `-`, `NAME (built in)` for embedded material, else the path.
-pub fn describe_path(path: &Path) -> String {
-    if path.as_os_str() == "-" {
-        "standard input".into()
-    } else if builtin::is_builtin(path) {
-        format!("{} (built in)", path.display())
-    } else {
-        path.display().to_string()
     }
 }
 

@@ -101,20 +101,21 @@ struct Cursor<'a> {
 impl Cursor<'_> {
     fn bytes<const N: usize>(&mut self, part: &'static str) -> Result<[u8; N], DecodeError> {
         let mut b = [0u8; N];
-        self.input
-            .read_exact(&mut b)
-            .map_err(|e| self.err(e, part))?;
-        self.offset += N as u64;
+        self.fill(&mut b, part)?;
         Ok(b)
     }
 
     fn vec(&mut self, n: u32, part: &'static str) -> Result<Vec<u8>, DecodeError> {
         let mut v = vec![0u8; n as usize];
-        self.input
-            .read_exact(&mut v)
-            .map_err(|e| self.err(e, part))?;
-        self.offset += u64::from(n);
+        self.fill(&mut v, part)?;
         Ok(v)
+    }
+
+    /// Reads `buf` full (the file ending first is a `part` cut short).
+    fn fill(&mut self, buf: &mut [u8], part: &'static str) -> Result<(), DecodeError> {
+        self.input.read_exact(buf).map_err(|e| self.err(e, part))?;
+        self.offset += buf.len() as u64;
+        Ok(())
     }
 
     fn skip(&mut self, n: u64, part: &'static str) -> Result<(), DecodeError> {

@@ -89,29 +89,20 @@ fn list_or_none(names: &[String]) -> String {
 /// device still exists by name (`default` → card 0) but cannot open: that is "no device", not a
 /// device that was lost.
 pub(super) fn translate(e: cpal::Error, device: &str, is_default: bool) -> DeviceError {
-    let detail = e.to_string();
+    let (device, detail) = (device.to_string(), e.to_string());
     match e.kind() {
         ErrorKind::HostUnavailable => DeviceError::NoDevice,
         ErrorKind::DeviceNotAvailable if is_default => DeviceError::NoDevice,
-        ErrorKind::DeviceNotAvailable | ErrorKind::StreamInvalidated => DeviceError::Lost {
-            device: device.to_string(),
-            detail,
-        },
-        ErrorKind::DeviceBusy => DeviceError::Busy {
-            device: device.to_string(),
-        },
+        ErrorKind::DeviceNotAvailable | ErrorKind::StreamInvalidated => {
+            DeviceError::Lost { device, detail }
+        }
+        ErrorKind::DeviceBusy => DeviceError::Busy { device },
         ErrorKind::UnsupportedConfig | ErrorKind::UnsupportedOperation => {
-            DeviceError::UnsupportedConfig {
-                device: device.to_string(),
-                detail,
-            }
+            DeviceError::UnsupportedConfig { device, detail }
         }
         // ALSA's pulse plugin when the server is down or PULSE_SERVER points nowhere: ECONNREFUSED
         // from snd_pcm_open, a raw errno the user cannot act on as it stands.
-        _ if detail.contains("Connection refused") => DeviceError::NoServer {
-            device: device.to_string(),
-            detail,
-        },
+        _ if detail.contains("Connection refused") => DeviceError::NoServer { device, detail },
         _ => DeviceError::Other {
             detail: format!("{device}: {detail}"),
         },

@@ -8,7 +8,7 @@ use super::{DeviceError, Output, PREFERRED_BUFFER_FRAMES};
 use crate::dsp::dither;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{ErrorKind, OutputCallbackInfo, SampleFormat, SizedSample};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -204,7 +204,7 @@ impl Running {
                 }
             }
         }
-        let callbacks = self.counters.callbacks.load(Ordering::Acquire);
+        let callbacks = self.counters.callbacks.load(Acquire);
         if callbacks != w.last_callbacks {
             w.last_callbacks = callbacks;
             w.last_progress = now;
@@ -247,7 +247,7 @@ impl Running {
     /// period after its first (without it a stop at 8 kHz through PulseAudio cut the last
     /// 0.15 s), plus 50 ms.
     pub fn tail(&self) -> Duration {
-        let reported = Duration::from_micros(self.counters.latency_us.load(Ordering::Relaxed));
+        let reported = Duration::from_micros(self.counters.latency_us.load(Relaxed));
         let period = Duration::from_secs_f64(
             f64::from(self.period.unwrap_or(PREFERRED_BUFFER_FRAMES)) / f64::from(self.rate.max(1)),
         );
@@ -292,36 +292,33 @@ impl Counters {
     /// [`Counters::record`] for any stream: `delay` is the time between the callback and the
     /// sound leaving (output) or being captured by (input) the device, when the backend tells.
     pub(super) fn record_frames(&self, frames: usize, delay: Option<Duration>) {
-        if self.callbacks.load(Ordering::Relaxed) == 0 {
-            self.realtime
-                .store(this_thread_is_realtime(), Ordering::Relaxed);
+        if self.callbacks.load(Relaxed) == 0 {
+            self.realtime.store(this_thread_is_realtime(), Relaxed);
         }
         let n = frames as u64;
-        self.frames.fetch_add(n, Ordering::Relaxed);
-        self.max_callback_frames.fetch_max(n, Ordering::Relaxed);
+        self.frames.fetch_add(n, Relaxed);
+        self.max_callback_frames.fetch_max(n, Relaxed);
         if let Some(d) = delay {
-            self.latency_us.store(
-                d.as_micros().min(u128::from(u64::MAX)) as u64,
-                Ordering::Relaxed,
-            );
+            self.latency_us
+                .store(d.as_micros().min(u128::from(u64::MAX)) as u64, Relaxed);
         }
         // Last, so a reader that sees the callback count also sees its frames.
-        self.callbacks.fetch_add(1, Ordering::Release);
+        self.callbacks.fetch_add(1, Release);
     }
 
     fn snapshot(&self) -> DeviceStats {
-        let callbacks = self.callbacks.load(Ordering::Acquire);
+        let callbacks = self.callbacks.load(Acquire);
         DeviceStats {
             callbacks,
-            frames: self.frames.load(Ordering::Relaxed),
-            max_callback_frames: self.max_callback_frames.load(Ordering::Relaxed),
-            xruns: self.xruns.load(Ordering::Relaxed),
-            latency_us: self.latency_us.load(Ordering::Relaxed),
-            realtime: if self.realtime_denied.load(Ordering::Relaxed) {
+            frames: self.frames.load(Relaxed),
+            max_callback_frames: self.max_callback_frames.load(Relaxed),
+            xruns: self.xruns.load(Relaxed),
+            latency_us: self.latency_us.load(Relaxed),
+            realtime: if self.realtime_denied.load(Relaxed) {
                 Realtime::Denied
-            } else if self.callbacks.load(Ordering::Relaxed) == 0 {
+            } else if self.callbacks.load(Relaxed) == 0 {
                 Realtime::Unknown
-            } else if self.realtime.load(Ordering::Relaxed) {
+            } else if self.realtime.load(Relaxed) {
                 Realtime::Granted
             } else {
                 Realtime::NotRequested
@@ -352,16 +349,16 @@ pub(super) fn error_callback(
 ) -> impl FnMut(cpal::Error) + Send + 'static {
     move |e: cpal::Error| match e.kind() {
         ErrorKind::Xrun => {
-            counters.xruns.fetch_add(1, Ordering::Relaxed);
+            counters.xruns.fetch_add(1, Relaxed);
         }
         // Informational: the stream keeps running.
-        ErrorKind::RealtimeDenied => counters.realtime_denied.store(true, Ordering::Relaxed),
+        ErrorKind::RealtimeDenied => counters.realtime_denied.store(true, Relaxed),
         ErrorKind::DeviceChanged => {}
         _ => {
             // Full queue: the first errors are already there, the later ones add nothing.
             let _ = queue.push(Reported {
                 error: e,
-                callbacks: counters.callbacks.load(Ordering::Acquire),
+                callbacks: counters.callbacks.load(Acquire),
             });
         }
     }
