@@ -368,16 +368,12 @@ impl LiveSession {
                 return Err(e.into());
             }
         }
-        if self.pump.as_ref().is_some_and(JoinHandle::is_finished) {
-            if let Some(h) = self.pump.take() {
-                match h.join() {
-                    Ok(Err(e)) => return Err(Error::machine(e)),
-                    Ok(Ok(())) => return Err(Error::machine("the live audio path stopped")),
-                    Err(_) => {
-                        return Err(Error::machine("the live audio thread stopped unexpectedly"))
-                    }
-                }
-            }
+        if let Some(h) = self.pump.take_if(|h| h.is_finished()) {
+            return Err(Error::machine(match h.join() {
+                Ok(Err(e)) => e,
+                Ok(Ok(())) => "the live audio path stopped".into(),
+                Err(_) => "the live audio thread stopped unexpectedly".into(),
+            }));
         }
         Ok(())
     }

@@ -789,15 +789,11 @@ impl Player {
             self.shutdown();
             return Ok(self.reopen()?.or(Some(Reconnect::Waiting(why))));
         }
-        if self.feeder.as_ref().is_some_and(JoinHandle::is_finished) {
-            if let Some(h) = self.feeder.take() {
-                match h.join() {
-                    Ok(Err(e)) => return Err(e.into()),
-                    Ok(Ok(())) => {}
-                    Err(_) => {
-                        return Err(Error::machine("the decoding thread stopped unexpectedly"))
-                    }
-                }
+        if let Some(h) = self.feeder.take_if(|h| h.is_finished()) {
+            match h.join() {
+                Ok(Err(e)) => return Err(e.into()),
+                Ok(Ok(())) => {}
+                Err(_) => return Err(Error::machine("the decoding thread stopped unexpectedly")),
             }
         }
         // Replaced chains come back from the audio thread to be freed here.
@@ -880,10 +876,8 @@ impl Player {
             rendered: ctl.frames_rendered.load(Acquire),
             seek_epoch: ctl.seek_epoch.load(Acquire),
         };
-        let (dch, drate) = (
-            usize::from(self.device_channels),
-            f64::from(self.device_rate),
-        );
+        let dch = usize::from(self.device_channels);
+        let drate = f64::from(self.device_rate);
         let (gains, pre) = (self.gains_db(), self.levels().1);
         let side = |i: usize| SideChain::new(&self.profiles[i], dch, drate, gains[i], pre[i]);
         let chains = [side(0), side(1)];

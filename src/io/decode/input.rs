@@ -26,7 +26,6 @@ impl Input {
     /// without a writer is refused at once ([`DecodeError::NoWriter`]): it read as an empty
     /// input ("no audio in it"), and a writer started next waited for ever.
     pub fn open(path: &Path) -> Result<Self, DecodeError> {
-        let p = || path.to_path_buf();
         if path.as_os_str() == "-" {
             if let Some(file) = stdin_file() {
                 return Ok(Self::File(BufReader::with_capacity(1 << 20, file)));
@@ -37,22 +36,20 @@ impl Input {
         if let Some(bytes) = builtin::bytes(path) {
             return Ok(Self::Memory(Cursor::new(Cow::Borrowed(bytes))));
         }
-        let file =
-            open_nonblocking(path).map_err(|source| DecodeError::Open { path: p(), source })?;
-        let meta = file
-            .metadata()
-            .map_err(|source| DecodeError::Open { path: p(), source })?;
+        let open_err = |source| DecodeError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = open_nonblocking(path).map_err(open_err)?;
+        let meta = file.metadata().map_err(open_err)?;
         if meta.is_dir() {
-            return Err(DecodeError::Open {
-                path: p(),
-                source: io::Error::other("is a folder, not a file"),
-            });
+            return Err(open_err(io::Error::other("is a folder, not a file")));
         }
         if meta.is_file() {
             return Ok(Self::File(BufReader::with_capacity(1 << 20, file)));
         }
         let file: Box<dyn Read + Send + Sync> = match fifo_first_bytes(&file, &meta) {
-            FifoStart::NoWriter => return Err(DecodeError::NoWriter { path: p() }),
+            FifoStart::NoWriter => return Err(DecodeError::NoWriter { path: path.into() }),
             FifoStart::Read(first) => Box::new(Cursor::new(first).chain(file)),
             FifoStart::NotFifo => Box::new(file),
         };
