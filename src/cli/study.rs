@@ -39,11 +39,11 @@ pub struct FitArgs {
     /// Fit the correction EQ instead (what brings this IEM or headphone to the target), by
     /// AutoEq's rules: the error is smoothed over 1/12 octave, over 2 octaves above 6-8 kHz
     /// (treble features of a coupler are not what an ear hears); the filters together boost
-    /// about +6 dB at most anywhere (a penalty holds the sum there, up to +6.3 dB measured), so a
-    /// bass roll-off below the rig's reliable range is not chased; nothing below the
-    /// measurement's lowest frequency is fitted (it may start as high as 100 Hz, give or take
-    /// half an octave); no boost above 10 kHz (peaks at or below it; the sum above it is held
-    /// near 0 dB by a penalty, up to +1.2 dB measured). Named "NAME (correction)".
+    /// +6 dB at most anywhere (a hard limit on their summed response), so a bass roll-off below
+    /// the rig's reliable range is not chased; nothing below the measurement's lowest frequency
+    /// is fitted (it may start as high as 100 Hz, give or take half an octave); no boost above
+    /// 10 kHz (peaks at or below it, and their sum above it at most +0.05 dB, checked every 1/96
+    /// octave). Named "NAME (correction)".
     #[arg(long, conflicts_with = "like")]
     pub invert: bool,
     /// With --invert: fit the exact negated deviation instead (no smoothing, each filter within

@@ -15,9 +15,9 @@
 //!    extrapolated), and with boosts capped a bass roll-off below the rig's reliable range (a leaky
 //!    seal) is not chased beyond +6 dB;
 //! 4. no boost above 10 kHz ([`NO_BOOST_ABOVE_HZ`]): peaks stay at or below it and the summed
-//!    response is held near 0 dB there by a penalty (up to +1.2 dB measured just above 10 kHz).
+//!    response is held at 0 dB there (to within 0.05 dB: `fit::CEILING_TOLERANCE_DB`).
 
-use super::fit::FitConfig;
+use super::fit::{self, FitConfig};
 
 /// Largest boost of a correction (dB): AutoEq's `DEFAULT_MAX_GAIN`.
 pub const MAX_BOOST_DB: f64 = 6.0;
@@ -45,9 +45,10 @@ pub fn config(max_filters: usize, measured_from_hz: f64) -> FitConfig {
         max_filters,
         max_boost_hz: NO_BOOST_ABOVE_HZ,
         band_hz: (d.band_hz.0.max(measured_from_hz), d.band_hz.1),
-        // A tenth of a dB below the limit: the ceiling is a (stiff) penalty, and the printed
-        // filters are rounded; the summed boost then stays within +6 dB.
-        max_total_boost_db: Some(MAX_BOOST_DB - 0.1),
+        // A tenth of a dB below the limit: the ceiling holds to within its tolerance (the printed
+        // filters are rounded), so the summed boost stays within +6 dB.
+        max_total_boost_db: Some(MAX_BOOST_DB - 2.0 * fit::CEILING_TOLERANCE_DB),
+        hard_ceilings: true,
         ..d
     }
 }

@@ -38,6 +38,11 @@ pub struct FitConfig {
     /// If set, the filters' summed response may not rise above this anywhere (dB): a correction's
     /// largest boost (AutoEq's `max_gain`, +6 dB by default), however the curve asks for more.
     pub max_total_boost_db: Option<f64>,
+    /// Whether those two ceilings (the sum at most 0 dB above `max_boost_hz`, at most
+    /// `max_total_boost_db` below it) are hard limits of the final fit, not only penalties: the
+    /// printed (rounded) filters' sum then passes neither by more than [`CEILING_TOLERANCE_DB`]
+    /// anywhere (see [`ceiling_excess_db`]).
+    pub hard_ceilings: bool,
     /// Sample rate the filters are designed at (their response barely depends on it below 14 kHz).
     pub sample_rate: f64,
 }
@@ -53,6 +58,7 @@ impl Default for FitConfig {
             treble_weight: 0.1,
             shelves: true,
             max_total_boost_db: None,
+            hard_ceilings: false,
             sample_rate: 48_000.0,
         }
     }
@@ -189,6 +195,9 @@ fn fit_with(freqs_hz: &[f64], curve_db: &[f64], cfg: &FitConfig, merge: bool) ->
     if merge {
         consolidate(&problem, &mut params, (freqs_hz, curve_db));
     }
+    if cfg.hard_ceilings {
+        enforce_ceilings(&problem, &mut params);
+    }
     let filters: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
     let error = fit_error(&filters, freqs_hz, curve_db, cfg.band_hz, cfg.sample_rate);
     Fit { filters, error }
@@ -215,7 +224,8 @@ impl Problem {
         // still far denser than any filter with Q ≤ 6), half the work for the same fit; the error is
         // judged on every point.
         // Above `max_boost_hz` the curve is ignored but the filters' sum may not rise above 0 dB (a
-        // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt.
+        // one-sided penalty at full weight): no boost up there, not even from a lower filter's skirt
+        // (with `hard_ceilings`, made to hold at the end: see `enforce_ceilings`).
         // With `max_total_boost_db`, every point of the band also gets such a ceiling at that level.
         let fitted: Vec<usize> = (0..n)
             .filter(|&i| weights[i] > 0.0 && !ceiling_at(freqs_hz[i], cfg))
@@ -368,6 +378,93 @@ fn improve(problem: &Problem, params: &mut Vec<Param>) {
     }
 }
 
+/// How far a hard ceiling may be passed (dB): the printed filters are rounded (1 Hz, 0.01 dB,
+/// 0.001 Q), and a twentieth of a dB is far below what anyone hears.
+pub const CEILING_TOLERANCE_DB: f64 = 0.05;
+
+/// Where hard ceilings are checked: every 1/96 octave from 20 Hz to below Nyquist (twice as dense
+/// as the 1/48 octave promised, so a peak between two points is not missed), and just above
+/// `max_boost_hz`, where the ceiling drops to 0 dB while a filter below may still be rising.
+fn check_grid(cfg: &FitConfig) -> Vec<f64> {
+    let nyquist = cfg.sample_rate / 2.0;
+    let mut grid: Vec<f64> = (0..)
+        .map(|k| 20.0 * 2f64.powf(f64::from(k) / 96.0))
+        .take_while(|&f| f < nyquist)
+        .collect();
+    let edge = cfg.max_boost_hz * (1.0 + 1e-9);
+    if edge < nyquist {
+        grid.push(edge);
+    }
+    grid
+}
+
+/// The ceiling on the filters' sum at `f_hz`, if any: 0 dB above `max_boost_hz`, else
+/// `max_total_boost_db`.
+fn ceiling_for(f_hz: f64, cfg: &FitConfig) -> Option<f64> {
+    if ceiling_at(f_hz, cfg) {
+        Some(0.0)
+    } else {
+        cfg.max_total_boost_db
+    }
+}
+
+/// By how much (dB) the sum of `filters` passes the config's ceilings at worst, checked every
+/// 1/96 octave from 20 Hz to Nyquist and just above `max_boost_hz`; 0 or less when it passes none.
+pub fn ceiling_excess_db(filters: &[FilterSpec], cfg: &FitConfig) -> f64 {
+    let grid = check_grid(cfg);
+    let sum = response_db(filters, &grid, cfg.sample_rate);
+    grid.iter()
+        .zip(&sum)
+        .filter_map(|(&f, s)| ceiling_for(f, cfg).map(|c| s - c))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Ceiling weights tried in turn by [`enforce_ceilings`] (against 1 per fitted point in the band).
+const HARD_CEILING_WEIGHTS: [f64; 7] = [30.0, 1e2, 3e2, 1e3, 3e3, 1e4, 1e5];
+
+/// Makes the ceilings hold (see [`FitConfig::hard_ceilings`]) when the penalty let the sum
+/// through: the set is refined again with the ceilings on [`check_grid`] too, each heavier in
+/// turn, so the other filters make up what the offending ones give back and the fit loses the
+/// least; should that not do, the boosts are scaled down together until it holds (at no boost
+/// the sum is at most 0 dB everywhere: cuts and a cutting high shelf never rise above it).
+fn enforce_ceilings(problem: &Problem, params: &mut [Param]) {
+    let cfg = &problem.cfg;
+    let excess = |p: &[Param]| {
+        let specs: Vec<FilterSpec> = p.iter().map(Param::spec).collect();
+        ceiling_excess_db(&specs, cfg)
+    };
+    if excess(params) <= CEILING_TOLERANCE_DB {
+        return;
+    }
+    for weight in HARD_CEILING_WEIGHTS {
+        problem
+            .with_check_ceilings(weight)
+            .refine(params, FINAL_ITERS);
+        if excess(params) <= CEILING_TOLERANCE_DB {
+            return;
+        }
+    }
+    // Bisection on the share of every boost kept: 0 holds, so `lo` always does.
+    let boosted = params.to_vec();
+    let scaled = |t: f64| -> Vec<Param> {
+        let mut p = boosted.clone();
+        for x in p.iter_mut().filter(|x| x.gain_db > 0.0) {
+            x.gain_db *= t;
+        }
+        p
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..30 {
+        let mid = (lo + hi) / 2.0;
+        if excess(&scaled(mid)) <= CEILING_TOLERANCE_DB {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    params.copy_from_slice(&scaled(lo));
+}
+
 fn ceiling_at(f_hz: f64, cfg: &FitConfig) -> bool {
     f_hz > cfg.max_boost_hz
 }
@@ -493,6 +590,34 @@ struct Problem {
 }
 
 impl Problem {
+    /// This problem with the ceilings also on every point of [`check_grid`], and every ceiling
+    /// point weighted `weight`: the hard limits' last resort ([`enforce_ceilings`]).
+    fn with_check_ceilings(&self, weight: f64) -> Problem {
+        let mut freqs = self.grid.freqs_hz.clone();
+        let mut curve = self.curve.clone();
+        let mut ceiling = self.ceiling.clone();
+        for f in check_grid(&self.cfg) {
+            if let Some(c) = ceiling_for(f, &self.cfg) {
+                freqs.push(f);
+                curve.push(0.0);
+                ceiling.push(Some(c));
+            }
+        }
+        let weights = (0..freqs.len())
+            .map(|i| match ceiling[i] {
+                Some(_) => weight,
+                None => self.weights[i],
+            })
+            .collect();
+        Problem {
+            grid: Grid::new(&freqs, self.cfg.sample_rate),
+            curve,
+            weights,
+            ceiling,
+            cfg: self.cfg.clone(),
+        }
+    }
+
     /// RMS error over the band of the fitted points, mean offset removed (as [`fit_error`], on
     /// the points the optimiser works on).
     fn band_rms(&self, params: &[Param]) -> f64 {

@@ -299,3 +299,46 @@ fn twins_together_keep_to_the_gain_limit() {
         }
     }
 }
+
+/// Hard ceilings hold on any curve, however hard it pulls against them: a +12 dB bump at 9 kHz
+/// (whose filters' skirts reach above 10 kHz) and a +6 dB shelf of bass beside a −10 dB notch
+/// at 150 Hz (where filters overshoot). The printed filters' sum, by the independent cookbook
+/// reference every 1/192 octave (twice as dense as the fitter's own check), stays at most
+/// `CEILING_TOLERANCE_DB` above 0 dB above 10 kHz and above the +5.9 dB ceiling below.
+#[test]
+fn hard_ceilings_hold_on_curves_that_pull_against_them() {
+    let f = grid();
+    let bump = |x: f64, at: f64, oct: f64| (-((x / at).log2() / oct).powi(2)).exp();
+    let curves: [Vec<f64>; 2] = [
+        f.iter().map(|&x| 12.0 * bump(x, 9_000.0, 0.5)).collect(),
+        f.iter()
+            .map(|&x| if x < 100.0 { 6.0 } else { 0.0 } - 10.0 * bump(x, 150.0, 0.2))
+            .collect(),
+    ];
+    let cfg = FitConfig {
+        max_boost_hz: 10_000.0,
+        max_total_boost_db: Some(5.9),
+        hard_ceilings: true,
+        ..FitConfig::default()
+    };
+    let dense: Vec<f64> = (0..)
+        .map(|k| 20.0 * 2f64.powf(f64::from(k) / 192.0))
+        .take_while(|&x| x < FS / 2.0)
+        .collect();
+    for (n, curve) in curves.iter().enumerate() {
+        let got = fit(&f, curve, &cfg);
+        for &x in &dense {
+            let sum: f64 = got
+                .filters
+                .iter()
+                .map(|s| rbj_db(s.kind, s.fc_hz, s.gain_db, s.q, x))
+                .sum();
+            let limit = if x > 10_000.0 { 0.0 } else { 5.9 };
+            assert!(
+                sum <= limit + CEILING_TOLERANCE_DB,
+                "curve {n}: {sum:+.3} dB at {x:.0} Hz\n{:?}",
+                got.filters
+            );
+        }
+    }
+}
