@@ -5,7 +5,7 @@ use super::chart::draw_response;
 use super::widgets::{
     draw_big_letter, draw_header, draw_message, ellipsize, help_popup, help_rows, hints_line,
     level_line, message_rows, play_state, position_line, rounded, side_block, side_color,
-    status_line,
+    status_line, Hint, ALWAYS,
 };
 use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -124,10 +124,13 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
         .title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // One row (a terminal 10 rows high) is the name's: the layout gave it to the gain, and
+    // neither side said which profile it plays.
+    let gain_rows = u16::from(inner.height >= 2);
     let [name, desc, gain] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(1),
+        Constraint::Length(gain_rows),
     ])
     .areas(inner);
     let name_style = if live {
@@ -332,27 +335,27 @@ fn profile_keys_line(v: &PlayView, width: u16) -> Line<'static> {
 }
 
 /// The key hints; `text_cut`: the demo text does not fit its panel (so ↑↓ scroll it).
-fn hint_items(v: &PlayView, text_cut: bool) -> Vec<(&'static str, &'static str)> {
+fn hint_items(v: &PlayView, text_cut: bool) -> Vec<Hint> {
     let mut items = vec![
-        ("space", if v.paused { "play" } else { "pause" }),
-        ("a/b/tab", "switch"),
+        ("space", if v.paused { "play" } else { "pause" }, 1),
+        ("a/b/tab", "switch", 1),
     ];
     if is_demo(v) {
-        items.push(("n/p", "part"));
+        items.push(("n/p", "part", 1));
     }
     if text_cut {
-        items.push(("↑↓", "scroll"));
+        items.push(("↑↓", "scroll", 1));
     }
     items.extend([
-        ("←/→", "seek"),
-        ("l", "loop"),
-        ("m", "match"),
-        (digit_keys(v.profiles.len()), "profile"),
+        ("←/→", "seek", 1),
+        ("l", "loop", 1),
+        ("m", "match", 1),
+        (digit_keys(v.profiles.len()), "profile", 1),
     ]);
     if !is_demo(v) {
-        items.push(("p", "pick"));
+        items.push(("p", "pick", 1));
     }
-    items.extend([("?", "help"), ("q", "quit")]);
+    items.extend([("?", "help", ALWAYS), ("q", "quit", ALWAYS)]);
     items
 }
 

@@ -447,3 +447,23 @@ fn control_characters_from_files_never_reach_the_terminal() {
         assert!(has(&b, "evil[2Jname"), "{:#?}", rows(&b));
     }
 }
+
+/// In a terminal 10 rows high each side box has one row inside: it shows the profile's name
+/// (it showed the gain, and neither name was anywhere on the screen).
+#[test]
+fn a_one_row_side_box_shows_the_profile_name() {
+    let v = view();
+    let b = render(&v, 80, 10);
+    assert!(
+        has(&b, "diffuse-field") && has(&b, "v-hybrid"),
+        "{}",
+        rows(&b).join("\n")
+    );
+    // Two rows and more keep the name and the gain.
+    let b = render(&v, 80, 24);
+    assert!(
+        has(&b, "diffuse-field") && has(&b, "match +1.2 dB"),
+        "{}",
+        rows(&b).join("\n")
+    );
+}
