@@ -5,7 +5,7 @@
 
 use super::widgets::{
     draw_big_letter, draw_header, draw_message, help_popup, help_rows, hints_line, message_rows,
-    play_state, position_line, rounded, side_block, side_color, status_line,
+    play_state, position_line, rounded, side_block, side_color, status_line, Hint, ALWAYS,
 };
 use super::{AbxIntro, AbxView, Live};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -254,39 +254,42 @@ fn panel(frame: &mut Frame, area: Rect, lines: Vec<Line>, title: Line, border: C
     );
 }
 
-fn hint_items(v: &AbxView) -> Vec<(&'static str, &'static str)> {
+/// The hints, ranked (see [`Hint`]): Enter and the answer pair are kept with help and quit;
+/// listening goes after seeking and looping.
+fn hint_items(v: &AbxView) -> Vec<Hint> {
+    let pause = if v.paused { "play" } else { "pause" };
     if v.finished.is_none() && v.intro.is_some() {
         let mut items = Vec::new();
         if v.intro == Some(AbxIntro::Ready) {
-            items.push(("enter", "start the trials"));
+            items.push(("enter", "start the trials", ALWAYS));
         }
         items.extend([
-            ("a/b", "listen"),
-            ("space", if v.paused { "play" } else { "pause" }),
-            ("←/→", "seek"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("a/b", "listen", 1),
+            ("space", pause, 2),
+            ("←/→", "seek", 2),
+            ("?", "help", ALWAYS),
+            ("q", "quit", ALWAYS),
         ]);
         return items;
     }
     if v.finished.is_some() {
         return vec![
-            ("a/b/x", "listen"),
-            ("space", if v.paused { "play" } else { "pause" }),
-            ("?", "help"),
-            ("q", "quit"),
+            ("a/b/x", "listen", 1),
+            ("space", pause, 1),
+            ("?", "help", ALWAYS),
+            ("q", "quit", ALWAYS),
         ];
     }
     vec![
-        ("A/1", "X is A"),
-        ("B/2", "X is B"),
-        ("a/b/x", "listen"),
-        ("tab", "cycle"),
-        ("space", if v.paused { "play" } else { "pause" }),
-        ("←/→", "seek"),
-        ("l", "loop"),
-        ("?", "help"),
-        ("q", "quit"),
+        ("A/1", "X is A", ALWAYS),
+        ("B/2", "X is B", ALWAYS),
+        ("a/b/x", "listen", 1),
+        ("tab", "cycle", 2),
+        ("space", pause, 2),
+        ("←/→", "seek", 2),
+        ("l", "loop", 2),
+        ("?", "help", ALWAYS),
+        ("q", "quit", ALWAYS),
     ]
 }
 

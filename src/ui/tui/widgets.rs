@@ -222,11 +222,19 @@ pub fn status_line(s: &StatusView, show_load: bool, extra: &str, width: u16) -> 
     ])
 }
 
-/// Key hints "key label  key label …"; when too wide, drops hints from the end of the optional
-/// ones but always keeps the last two (help and quit).
-pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
+/// A key hint: key, label, and rank. When the row is too narrow the hints of the highest rank go
+/// first, from the end; rank [`ALWAYS`] stays (help, quit, and on the ABX screen Enter and both
+/// answers: dropping from the end alone split `A/1 X is A` from `B/2 X is B` and dropped Enter
+/// before the listening hints).
+pub type Hint = (&'static str, &'static str, u8);
+
+/// The rank of a hint that is never dropped.
+pub const ALWAYS: u8 = 0;
+
+/// Key hints "key label  key label …", cut to `width` by rank (see [`Hint`]).
+pub fn hints_line(items: &[Hint], width: u16) -> Line<'static> {
     // "key label  ": key, space, label, two spaces.
-    let item_w = |(k, l): &(&str, &str)| k.chars().count() + l.chars().count() + 3;
+    let item_w = |(k, l, _): &Hint| k.chars().count() + l.chars().count() + 3;
     let mut keep: Vec<bool> = vec![true; items.len()];
     let total = |keep: &[bool]| -> usize {
         1 + items
@@ -236,13 +244,16 @@ pub fn hints_line(items: &[(&str, &str)], width: u16) -> Line<'static> {
             .map(|(i, _)| item_w(i))
             .sum::<usize>()
     };
-    let mut drop_at = items.len().saturating_sub(2);
-    while total(&keep) > width as usize && drop_at > 0 {
-        drop_at -= 1;
-        keep[drop_at] = false;
+    let mut drop_order: Vec<usize> = (0..items.len()).filter(|&i| items[i].2 != ALWAYS).collect();
+    drop_order.sort_by_key(|&i| std::cmp::Reverse((items[i].2, i)));
+    for i in drop_order {
+        if total(&keep) <= width as usize {
+            break;
+        }
+        keep[i] = false;
     }
     let mut spans = vec![Span::raw(" ")];
-    for ((k, l), _) in items.iter().zip(&keep).filter(|(_, &k)| k) {
+    for ((k, l, _), _) in items.iter().zip(&keep).filter(|(_, &k)| k) {
         spans.push(Span::styled(
             k.to_string(),
             Style::new().fg(Color::Yellow).bold(),
@@ -440,12 +451,37 @@ mod tests {
     }
 
     #[test]
+    fn hints_go_by_rank_and_a_rank_always_stays_whole() {
+        let items = [
+            ("A/1", "X is A", ALWAYS),
+            ("B/2", "X is B", ALWAYS),
+            ("a/b/x", "listen", 1),
+            ("tab", "cycle", 2),
+            ("q", "quit", ALWAYS),
+        ];
+        // " A/1 X is A  B/2 X is B  a/b/x listen  tab cycle  q quit  " is 1+12+12+14+11+8 = 58.
+        let t = text(&hints_line(&items, 58));
+        assert!(t.contains("tab cycle") && t.contains("a/b/x listen"), "{t}");
+        // Rank 2 goes before rank 1, although listen comes first.
+        let t = text(&hints_line(&items, 57));
+        assert!(!t.contains("tab") && t.contains("a/b/x listen"), "{t}");
+        for w in [10, 20, 30, 44] {
+            let t = text(&hints_line(&items, w));
+            assert!(
+                t.contains("X is A") && t.contains("X is B") && t.contains("q quit"),
+                "{t}"
+            );
+            assert!(!t.contains("listen") && !t.contains("cycle"), "{w}: {t}");
+        }
+    }
+
+    #[test]
     fn hints_keep_help_and_quit_when_narrow() {
         let items = [
-            ("space", "pause"),
-            ("l", "loop"),
-            ("?", "help"),
-            ("q", "quit"),
+            ("space", "pause", 1),
+            ("l", "loop", 1),
+            ("?", "help", ALWAYS),
+            ("q", "quit", ALWAYS),
         ];
         let t = text(&hints_line(&items, 22));
         assert!(t.contains("? help") && t.contains("q quit"), "{t}");

@@ -192,3 +192,31 @@ fn tiny_terminals_do_not_panic() {
         render(&v, w, h);
     }
 }
+
+/// At 40 columns and less the key hints kept `A/1 X is A` without `B/2 X is B`, and the intro lost
+/// `enter start the trials` to the listening hints: both answers and Enter stay, with quit.
+#[test]
+fn narrow_hints_keep_both_answers_and_enter() {
+    let hints = |v: &AbxView, w: u16| {
+        let t = text(&render(v, w, 24));
+        t.lines().last().unwrap_or_default().to_string()
+    };
+    for w in [39, 40] {
+        let h = hints(&view(&[], None), w);
+        assert!(
+            h.contains("A/1 X is A") && h.contains("B/2 X is B"),
+            "{w}: {h}"
+        );
+        assert!(h.contains("q quit"), "{w}: {h}");
+        let mut v = view(&[], None);
+        v.intro = Some(AbxIntro::Ready);
+        let h = hints(&v, w);
+        assert!(h.contains("enter start the trials"), "{w}: {h}");
+    }
+    // With room, every hint, in order.
+    let h = hints(&view(&[], None), 120);
+    assert!(
+        h.contains("A/1 X is A  B/2 X is B  a/b/x listen  tab cycle"),
+        "{h}"
+    );
+}
