@@ -2,7 +2,7 @@
 //! [`Outcome`]): glue shared by two commands, so it sits beside them rather than inside either
 //! (a command does not call another command's internals). The only part that owns the terminal.
 
-use crate::dsp::Profile;
+use crate::dsp::{DroppedFilter, FilterError, Profile};
 use crate::error::{Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::player::{display_name, underrun_advice, MatchState, Player, MIN_LOOP_S};
@@ -39,6 +39,7 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     let signals = Signals::install();
     let tty = TtyWatch::new().context("cannot open the terminal")?;
     let mut guard = TerminalGuard::new()?;
+    let is_play = demo.is_none();
     let mut screen = Screen::new(player, demo);
     let result = screen.run(player, &signals, &tty, &mut guard);
     if tty.gone() {
@@ -46,7 +47,79 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         return Ok(Outcome::Quit);
     }
     drop(guard);
+    // The screen said them for seconds only; `play` leaves each in full on stderr, as `abx` and
+    // `play --no-tui` do (the demo's parts would repeat theirs at every part).
+    if is_play {
+        for n in &player.notes {
+            crate::io::diag::diag!("iemsim: note: {n}");
+        }
+    }
     result
+}
+
+/// What the play and demo screens say at the start, one message after another: each note of the
+/// player's, but the filters dropped at the device's rate in one message ([`dropped_summary`]).
+/// Only the first note was shown: the other dropped filters were said nowhere.
+fn opening_notes(player: &Player) -> Vec<String> {
+    let rate = player.device_rate;
+    let dropped: Vec<(String, Vec<DroppedFilter>)> = [Side::A, Side::B]
+        .map(|s| player.profile(s))
+        .iter()
+        .map(|p| (p.name.clone(), p.dropped(f64::from(rate))))
+        .collect();
+    let told: Vec<String> = dropped
+        .iter()
+        .flat_map(|(name, ds)| ds.iter().map(|d| d.message(name)))
+        .collect();
+    let mut notes: Vec<String> = player
+        .notes
+        .iter()
+        .filter(|n| !told.contains(n))
+        .cloned()
+        .collect();
+    notes.extend(dropped_summary(&dropped, rate));
+    notes
+}
+
+/// One message for the filters dropped at the device's `rate_hz`: a single one in the words every
+/// command uses, several as "6 filters dropped, …: ba 4 (PK 8605 Hz), 5 (…); dd 2 (…)".
+fn dropped_summary(dropped: &[(String, Vec<DroppedFilter>)], rate_hz: u32) -> Option<String> {
+    let all: Vec<(&str, &DroppedFilter)> = dropped
+        .iter()
+        .flat_map(|(name, ds)| ds.iter().map(move |d| (name.as_str(), d)))
+        .collect();
+    match all.as_slice() {
+        [] => return None,
+        [(name, d)] => return Some(d.message(name)),
+        _ => {}
+    }
+    let why = if all
+        .iter()
+        .all(|(_, d)| matches!(d.reason, FilterError::AboveNyquist { .. }))
+    {
+        format!(
+            "at or above the Nyquist frequency ({} Hz) of the device's {rate_hz} Hz",
+            f64::from(rate_hz) / 2.0
+        )
+    } else {
+        format!("unusable at the device's {rate_hz} Hz")
+    };
+    let per_profile: Vec<String> = dropped
+        .iter()
+        .filter(|(_, ds)| !ds.is_empty())
+        .map(|(name, ds)| {
+            let filters: Vec<String> = ds
+                .iter()
+                .map(|d| format!("{} ({} {} Hz)", d.index, d.spec.kind.short(), d.spec.fc_hz))
+                .collect();
+            format!("{name} {}", filters.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "{} filters dropped, {why}: {}",
+        all.len(),
+        per_profile.join("; ")
+    ))
 }
 
 /// What the play and live screens say at the start when files in the user's profile folder
@@ -292,13 +365,15 @@ impl<'a> Screen<'a> {
         } else {
             Mode::Play
         };
-        // A resampled file (or a filter dropped at the device's rate) is said first.
-        let first = player.notes.first().cloned();
+        // A resampled file and the filters dropped at the device's rate are said first.
+        let mut notes = opening_notes(player).into_iter();
+        let mut panel = Panel::new(player.headphones.as_ref(), notes.next(), MESSAGE_FOR);
+        notes.for_each(|n| panel.tell(n));
         Screen {
             demo,
             mode,
             device: player.device_name.clone(),
-            panel: Panel::new(player.headphones.as_ref(), first, MESSAGE_FOR),
+            panel,
             loop_mark: None,
             text_scroll: 0,
             underruns_told: false,
@@ -596,13 +671,27 @@ fn side_description(name: &str, description: &str) -> String {
     }
 }
 
-/// The terminal UI needs a terminal on both ends; say what to use instead (before any audio starts).
-pub fn need_terminal(instead: &str) -> Result<()> {
+/// Whether the screen has what it uses: stdout to draw on, and for the keys stdin when it is a
+/// terminal, else `/dev/tty`, as crossterm reads them (its `tty_fd`). `play` asked stdin to be
+/// one and refused `play < list.txt`, which `abx` ran.
+pub fn terminal_at_hand() -> bool {
     use std::io::IsTerminal;
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+    let keys = std::io::stdin().is_terminal()
+        || std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok();
+    std::io::stdout().is_terminal() && keys
+}
+
+/// The terminal UI needs a terminal to draw on and read keys from; say what to use instead
+/// (before any audio starts).
+pub fn need_terminal(instead: &str) -> Result<()> {
+    if terminal_at_hand() {
         Ok(())
     } else {
-        let need = "the interactive screen needs a terminal (stdin and stdout); without one use";
+        let need = "the interactive screen needs a terminal (stdout, and stdin or /dev/tty for the keys); without one use";
         Err(Error::usage("--no-tui", format!("{need} {instead}")))
     }
 }

@@ -497,3 +497,80 @@ fn a_profile_loaded_mid_play_shows_at_once_and_its_gains_reach_exact() {
     let s = t.wait_for("exit", |s| s.contains("EXIT="));
     assert!(s.contains("EXIT=0"), "{s}");
 }
+
+/// At an 8 kHz device the built-ins lose every filter at or above 4 kHz: ba's 4, 5 and 8 and
+/// dd's 2, 5 and 8 (their fc in `iemsim show ba` / `dd`). The screen said only the first of the six, for
+/// 4 s, and the others nowhere: it names them all, and each note is left on stderr at the end.
+#[test]
+fn every_filter_dropped_at_a_low_device_rate_is_said() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let wav = tmp.path().join("in8k.wav");
+    let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+        .args([
+            "generate",
+            "pink",
+            "--rate",
+            "8000",
+            "--seconds",
+            "20",
+            "-o",
+        ])
+        .arg(&wav)
+        .output()
+        .expect("generate");
+    assert!(o.status.success());
+    let wav = wav.to_str().expect("utf-8 path");
+    let t = tmux::iemsim("dropped", (100, 30), &stack.env(), &["play", wav], "");
+    let s = t.wait_for("the dropped filters", |s| s.contains("filters dropped"));
+    let flat = s.replace('\n', " ").replace("  ", " ");
+    for part in [
+        "6 filters dropped",
+        "ba 4 (PK 8605 Hz), 5 (PK 7987 Hz), 8 (PK 7979 Hz)",
+        "dd 2 (PK 8084 Hz), 5 (PK 4784 Hz), 8 (PK 6314 Hz)",
+    ] {
+        assert!(flat.contains(part), "{part}:\n{s}");
+    }
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    for (p, i) in [
+        ("ba", 4),
+        ("ba", 5),
+        ("ba", 8),
+        ("dd", 2),
+        ("dd", 5),
+        ("dd", 8),
+    ] {
+        let line = format!("note: profile '{p}' filter {i} (");
+        assert!(s.contains(&line), "{line}:\n{s}");
+    }
+}
+
+/// The keys are read from `/dev/tty` when stdin is not the terminal (crossterm does so; `abx`
+/// ran so): `play < /dev/null` refused with "needs a terminal (stdin and stdout)".
+#[test]
+fn play_runs_with_stdin_redirected() {
+    let Some(stack) = tui::stack() else {
+        return;
+    };
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("iemsim-cache");
+    let cmd = format!(
+        "env XDG_CACHE_HOME={} {}{} play < /dev/null; echo EXIT=$?; sleep 30",
+        sh_quote(&cache.to_string_lossy()),
+        tmux::shell_env(&stack.env()),
+        sh_quote(env!("CARGO_BIN_EXE_iemsim"))
+    );
+    let t = Tmux::start("stdin", 100, 30, &cmd);
+    t.wait_for("the play screen", |s| {
+        s.contains("LIVE") || s.contains("EXIT=")
+    });
+    t.keys(&["q"]);
+    let s = t.wait_for("exit", |s| s.contains("EXIT="));
+    assert!(
+        s.contains("EXIT=0") && !s.contains("needs a terminal"),
+        "{s}"
+    );
+}

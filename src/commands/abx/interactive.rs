@@ -25,7 +25,6 @@ use crate::playback::player::{display_name, MatchState, Player, PlayerConfig};
 use crate::ui::tui::{
     self, hangup, AbxIntro, AbxView, Action, Live, Mode, StatusView, TerminalGuard,
 };
-use std::io::IsTerminal;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -33,7 +32,7 @@ use std::time::{Duration, Instant};
 /// mid-session) and prints the score once the terminal is restored.
 pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> Result<()> {
     // Checked before the device opens, so a pipe or a script gets one clear line.
-    if !std::io::stdout().is_terminal() {
+    if !crate::commands::session::terminal_at_hand() {
         return Err(Error::usage(
             "--no-tui",
             "interactive ABX needs a terminal; for scripts use --no-tui --answers a,b,...",
