@@ -51,6 +51,11 @@ impl Quantizer {
         }
     }
 
+    /// The integer that full scale (1.0) maps to: 2^(bits−1).
+    pub fn full_scale(&self) -> f64 {
+        self.scale
+    }
+
     /// The stream the next sample uses (0 at the start of a group of [`STREAMS`] samples).
     #[inline]
     pub fn phase(&self) -> usize {

@@ -123,12 +123,13 @@ impl FlacSink {
         mut echo: Option<&mut Vec<f64>>,
     ) -> Result<(), WavError> {
         check_finite(block, self.dest.path())?;
-        let mut peak = self.stats.peak;
+        let (mut peak, mut stored) = (self.stats.peak, 0u32);
         let scale = 1.0 / f64::from(1u32 << (self.bits - 1));
         let batch = BATCH * BLOCK * self.channels;
         for &x in block {
             peak = peak.max(x.abs());
             let (v, clipped) = self.quantizer.quantize(x);
+            stored = stored.max(v.unsigned_abs());
             if let Some(e) = echo.as_deref_mut() {
                 e.push(f64::from(v) * scale);
             }
@@ -139,6 +140,8 @@ impl FlacSink {
             }
         }
         self.stats.peak = peak;
+        let stored = f64::from(stored) * scale;
+        self.stats.stored_peak = self.stats.stored_peak.max(stored);
         self.stats.frames += (block.len() / self.channels) as u64;
         Ok(())
     }

@@ -63,7 +63,10 @@ pub fn decode(enc: Encoding, bytes: &[u8], out: &mut [f64]) {
 /// Level facts gathered while encoding.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EncodeStats {
+    /// Largest |sample| before quantisation (1.0 = full scale): what a clipped sample would have been.
     pub peak: f64,
+    /// Largest |sample| as written, after dither and rounding: what a reader of the file finds.
+    pub stored: f64,
     pub clipped: u64,
 }
 
@@ -108,15 +111,16 @@ fn magnitude(x: f64) -> f64 {
 }
 
 fn floats(input: &[f64], out: &mut [u8], st: &mut EncodeStats) {
-    let (mut pk, mut cl) = (st.peak, st.clipped);
+    let (mut pk, mut stored, mut cl) = (st.peak, st.stored, st.clipped);
     let (bytes, _) = out.as_chunks_mut::<4>();
     for (o, &x) in bytes.iter_mut().zip(input) {
         let a = magnitude(x);
         pk = pk.max(a);
+        stored = stored.max(magnitude(f64::from(x as f32)));
         cl += u64::from(a > 1.0);
         *o = (x as f32).to_le_bytes();
     }
-    (st.peak, st.clipped) = (pk, cl);
+    (st.peak, st.stored, st.clipped) = (pk, stored, cl);
 }
 
 /// The integer loop, monomorphised per byte layout so nothing is decided per sample: singles until
@@ -130,7 +134,8 @@ fn ints<const N: usize>(
     st: &mut EncodeStats,
     put: impl Fn(i32) -> [u8; N],
 ) {
-    let (mut pk, mut cl) = (st.peak, st.clipped);
+    // The largest |x| before quantisation and the largest |integer| written.
+    let (mut peaks, mut cl) = ((st.peak, 0u32), st.clipped);
     let (bytes, _) = out.as_chunks_mut::<N>();
     let len = input.len().min(bytes.len());
     let (input, bytes) = (&input[..len], &mut bytes[..len]);
@@ -140,29 +145,32 @@ fn ints<const N: usize>(
         (STREAMS - quantizer.phase()).min(len)
     };
     let body = (len - lead) / STREAMS * STREAMS;
-    let single = |o: &mut [u8; N], x: f64, q: &mut Quantizer, pk: &mut f64, cl: &mut u64| {
-        *pk = pk.max(magnitude(x));
+    let single = |o: &mut [u8; N], x: f64, q: &mut Quantizer, pk: &mut (f64, u32), cl: &mut u64| {
+        pk.0 = pk.0.max(magnitude(x));
         let (v, c) = q.quantize(x);
+        pk.1 = pk.1.max(v.unsigned_abs());
         *cl += u64::from(c || x.is_nan());
         *o = put(v);
     };
     for (o, &x) in bytes[..lead].iter_mut().zip(&input[..lead]) {
-        single(o, x, quantizer, &mut pk, &mut cl);
+        single(o, x, quantizer, &mut peaks, &mut cl);
     }
     let (xs, _) = input[lead..lead + body].as_chunks::<STREAMS>();
     let (os, _) = bytes[lead..lead + body].as_chunks_mut::<STREAMS>();
     for (o4, x4) in os.iter_mut().zip(xs) {
         let q = quantizer.quantize4(*x4);
         for ((o, &x), (v, c)) in o4.iter_mut().zip(x4).zip(q) {
-            pk = pk.max(magnitude(x));
+            peaks.0 = peaks.0.max(magnitude(x));
+            peaks.1 = peaks.1.max(v.unsigned_abs());
             cl += u64::from(c || x.is_nan());
             *o = put(v);
         }
     }
     for (o, &x) in bytes[lead + body..].iter_mut().zip(&input[lead + body..]) {
-        single(o, x, quantizer, &mut pk, &mut cl);
+        single(o, x, quantizer, &mut peaks, &mut cl);
     }
-    (st.peak, st.clipped) = (pk, cl);
+    let stored = f64::from(peaks.1) / quantizer.full_scale();
+    (st.peak, st.stored, st.clipped) = (peaks.0, st.stored.max(stored), cl);
 }
 
 #[cfg(test)]

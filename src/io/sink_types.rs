@@ -60,14 +60,23 @@ impl OutFormat {
 pub struct SinkStats {
     /// Largest |sample| before quantisation (1.0 = 0 dBFS).
     pub peak: f64,
+    /// Largest |sample| as written, after dither and rounding (what a reader of the file finds).
+    pub stored_peak: f64,
     /// Samples that exceeded full scale (clipped for integer output; left over 0 dBFS in float).
     pub clipped: u64,
     pub frames: u64,
 }
 
 impl SinkStats {
+    /// The peak to report: the file's own, except where samples clipped, where the peak before
+    /// clipping says how far over it went (and which preamp would have kept it below).
     pub fn peak_dbfs(&self) -> f64 {
-        20.0 * self.peak.log10()
+        let peak = if self.clipped > 0 {
+            self.peak
+        } else {
+            self.stored_peak
+        };
+        20.0 * peak.log10()
     }
 }
 

@@ -132,6 +132,7 @@ impl WavSink {
         self.dest.write_all(&self.bytes)?;
         self.data_bytes += self.bytes.len() as u64;
         self.stats.peak = self.stats.peak.max(st.peak);
+        self.stats.stored_peak = self.stats.stored_peak.max(st.stored);
         self.stats.clipped += st.clipped;
         self.stats.frames += (block.len() / usize::from(self.channels)) as u64;
         Ok(())

@@ -1735,3 +1735,45 @@ fn names_differing_only_in_unicode_normalisation_clash() {
     );
     assert!(!d.join("out").exists(), "nothing was written");
 }
+
+/// The peak reported is the file's: that of the integers written, after rounding and dither,
+/// read back here with hound. A 1 kHz sine at 0.7 of a 16-bit step (−93.4 dBFS) is written as
+/// ±1 step (−90.3 dBFS) plain, and up to ±2 or more with TPDF dither; the old report gave the
+/// sine's own peak before quantisation, −93.4 dBFS, for both.
+#[test]
+fn the_peak_reported_is_that_of_the_samples_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let step = 1.0 / 32_768.0;
+    let data: Vec<f64> = (0..48_000)
+        .map(|i| 0.7 * step * (2.0 * PI * 1000.0 * f64::from(i) / 48_000.0).sin())
+        .collect();
+    write_wav(&dir.path().join("quiet.wav"), &data, 1, 48_000, 32, true);
+    for dither in ["none", "tpdf"] {
+        let args = [
+            "export",
+            "quiet.wav",
+            "-p",
+            "neutral",
+            "--preamp",
+            "0",
+            "--bits",
+            "16",
+        ];
+        let out = format!("q-{dither}.wav");
+        let o = iemsim(
+            &[&args[..], &["--dither", dither, "-o", &out, "--json"]].concat(),
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let reported = v["outputs"][0]["peak_dbfs"].as_f64().unwrap();
+        let (_, written) = read_wav(&dir.path().join(&out));
+        let peak = written.iter().fold(0f64, |m, x| m.max(x.abs()));
+        assert!(peak >= step, "{dither}: the file is silent");
+        let file_dbfs = 20.0 * peak.log10();
+        assert!(
+            (reported - file_dbfs).abs() < 1e-6,
+            "{dither}: reported {reported} dBFS, the file's peak is {file_dbfs} dBFS"
+        );
+    }
+}
