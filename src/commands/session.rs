@@ -57,19 +57,30 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
     result
 }
 
-/// What the play and demo screens say at the start, one message after another: each note of the
-/// player's, but the filters dropped at the device's rate in one message ([`dropped_summary`]).
-/// Only the first note was shown: the other dropped filters were said nowhere.
-fn opening_notes(player: &Player) -> Vec<String> {
+/// What the play, demo and ABX screens say at the start, one message after another: each note of
+/// the player's not in `said` (told before the screen), but the filters dropped at the device's
+/// rate in one message ([`dropped_summary`]). Only the first note was shown: the other dropped
+/// filters were said nowhere.
+pub fn opening_notes(player: &Player, said: &[String]) -> Vec<String> {
     let rate = player.device_rate;
     let dropped: Vec<(String, Vec<DroppedFilter>)> = [Side::A, Side::B]
         .map(|s| player.profile(s))
         .iter()
-        .map(|p| (p.name.clone(), p.dropped(f64::from(rate))))
+        .map(|p| {
+            let mut ds = p.dropped(f64::from(rate));
+            ds.retain(|d| !said.contains(&d.message(&p.name)));
+            (p.name.clone(), ds)
+        })
         .collect();
-    let told: Vec<String> = dropped
+    let told: Vec<String> = [Side::A, Side::B]
+        .map(|s| player.profile(s))
         .iter()
-        .flat_map(|(name, ds)| ds.iter().map(|d| d.message(name)))
+        .flat_map(|p| {
+            p.dropped(f64::from(rate))
+                .into_iter()
+                .map(|d| d.message(&p.name))
+        })
+        .chain(said.iter().cloned())
         .collect();
     let mut notes: Vec<String> = player
         .notes
@@ -366,7 +377,7 @@ impl<'a> Screen<'a> {
             Mode::Play
         };
         // A resampled file and the filters dropped at the device's rate are said first.
-        let mut notes = opening_notes(player).into_iter();
+        let mut notes = opening_notes(player, &[]).into_iter();
         let mut panel = Panel::new(player.headphones.as_ref(), notes.next(), MESSAGE_FOR);
         notes.for_each(|n| panel.tell(n));
         Screen {

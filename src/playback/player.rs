@@ -965,7 +965,7 @@ fn heard_position(handed_s: f64, latency_s: f64, loop_s: Option<(f64, f64)>) -> 
 
 /// Notes on rates for the listener: the file resampled to the device's rate, and any filter of
 /// either profile dropped there because it lies above the device's Nyquist frequency.
-fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
+pub fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
     let mut notes = Vec::new();
     if file_hz != device_hz {
         notes.push(format!(

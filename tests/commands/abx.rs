@@ -41,3 +41,55 @@ fn trial_line_wording() {
         "trial 3/16: X was B, you said B — correct"
     );
 }
+
+/// A profile of one peaking filter at `fc_hz`, as a user file gives it.
+fn one_peak(name: &str, fc_hz: f64) -> iemsim::dsp::Profile {
+    use iemsim::dsp::{FilterKind, FilterSpec, Profile};
+    Profile {
+        name: name.into(),
+        description: String::new(),
+        preamp_db: 0.0,
+        filters: vec![FilterSpec::new(FilterKind::Peaking, fc_hz, 6.0, 1.0)],
+        channels: Vec::new(),
+        source: String::new(),
+        behind: None,
+        channel_count: None,
+    }
+}
+
+/// The interactive ABX said the filters dropped at the file's rate (before its screen) and
+/// nothing of the player's notes: a file resampled for the device, and a filter dropped at the
+/// device's lower rate, were said nowhere. What it says now is every note but those it said.
+#[test]
+fn the_notes_at_the_devices_rate_are_said_once() {
+    use iemsim::playback::player::rate_notes;
+    // 30 kHz is below the Nyquist frequency of a 96 kHz file (48 kHz), above a 48 kHz
+    // device's (24 kHz); 50 kHz is above both: prepare warned of it already.
+    let (air, ultra) = (one_peak("air", 30_000.0), one_peak("ultra", 50_000.0));
+    let notes = rate_notes(&[air.clone(), ultra.clone()], 96_000, 48_000);
+    let left = unsaid_notes(&notes, [&air, &ultra], 96_000, 48_000);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(
+        left[0].starts_with("resampling 96000 Hz → 48000 Hz"),
+        "{left:?}"
+    );
+    assert!(
+        left[1].starts_with("profile 'air' filter 1 (PK 30000 Hz) dropped")
+            && left[1].ends_with("(24000 Hz) of 48000 Hz audio"),
+        "{left:?}"
+    );
+    // A device at the file's rate: the dropped filters are prepare's own warnings (ba's 4, 5
+    // and 8 and dd's 2, 5 and 8 are above 4 kHz, `iemsim show ba`/`dd`), said once, not twice.
+    let [ba, dd] = ["ba", "dd"].map(|n| iemsim::profiles::resolve(n, None).expect(n));
+    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 8_000);
+    assert_eq!(notes.len(), 6, "{notes:?}");
+    assert!(unsaid_notes(&notes, [&ba, &dd], 8_000, 8_000).is_empty());
+    // An 8 kHz file on a 48 kHz device: the resampling, and nothing dropped.
+    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 48_000);
+    let left = unsaid_notes(&notes, [&ba, &dd], 8_000, 48_000);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(
+        left[0].starts_with("resampling 8000 Hz → 48000 Hz"),
+        "{left:?}"
+    );
+}

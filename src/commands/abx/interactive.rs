@@ -17,7 +17,7 @@
 
 use super::{finish_session, hidden_source, print_report, Setup};
 use crate::abx::{AbxSession, Choice};
-use crate::commands::session::{toggle_loop, Messages, MESSAGE_FOR};
+use crate::commands::session::{opening_notes, toggle_loop, Messages, MESSAGE_FOR};
 use crate::error::Error;
 use crate::error::Result;
 use crate::playback::engine::Side;
@@ -52,6 +52,13 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         cache: setup.cache,
     })?;
     player.exact_is_awaited();
+    // Beside the filters dropped at the file's rate (said by `prepare`), before the screen hides
+    // them: a resampled file and the filters dropped at the device's rate were said nowhere.
+    let profiles = [&setup.profile_a, &setup.profile_b];
+    let file_hz = setup.info.sample_rate;
+    for n in super::unsaid_notes(&player.notes, profiles, file_hz, player.device_rate) {
+        crate::io::diag::diag!("iemsim: note: {n}");
+    }
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     let hangup = hangup::Signals::install();
     let mut started = Started {
@@ -211,12 +218,22 @@ fn frames(
     // Printed before the screen too, where the full-screen UI hides it at once: it stays on the
     // message line whenever no other message is there. Depends only on --trials, never on X.
     let warning = super::trials_warning(setup.trials).map(|w| format!("warning: {w}"));
+    // The same notes on the intro, one after another, as the play screen says them (the dropped
+    // filters in one message). Like the warning, they depend on the profiles only, never on X.
+    let said = super::said_at_file_rate(
+        [&setup.profile_a, &setup.profile_b],
+        setup.info.sample_rate,
+        player.device_rate,
+    );
+    let mut notes = opening_notes(player, &said).into_iter();
+    let mut message = Messages::new(notes.next(), Instant::now(), MESSAGE_FOR);
+    notes.for_each(|n| message.tell(n, Instant::now()));
     let mut st = State {
         hidden: None,
         listening: Live::A,
         show_help: false,
         loop_mark: None,
-        message: Messages::new(None, Instant::now(), MESSAGE_FOR),
+        message,
         results: None,
         last_answer_key: None,
     };

@@ -166,6 +166,43 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     })
 }
 
+/// The player's `notes` on rates (the file resampled, the filters dropped at the device's rate)
+/// that [`prepare`] has not said already: the ABX screen hid them all. A filter it warned of as
+/// dropped at the file's rate is dropped at a device's lower rate too, in words that differ by
+/// the rate only; at the file's own rate nothing is left.
+pub fn unsaid_notes(
+    notes: &[String],
+    profiles: [&Profile; 2],
+    file_hz: u32,
+    device_hz: u32,
+) -> Vec<String> {
+    let said = said_at_file_rate(profiles, file_hz, device_hz);
+    notes
+        .iter()
+        .filter(|n| !said.contains(n))
+        .cloned()
+        .collect()
+}
+
+/// The messages, at `device_hz`, of the filters [`prepare`] warned of as dropped at the file's
+/// `file_hz` (the same filter, by its number, whatever the reason's words).
+pub fn said_at_file_rate(profiles: [&Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
+    profiles
+        .iter()
+        .flat_map(|p| {
+            let at_file: Vec<usize> = p
+                .dropped(f64::from(file_hz))
+                .iter()
+                .map(|d| d.index)
+                .collect();
+            p.dropped(f64::from(device_hz))
+                .into_iter()
+                .filter(move |d| at_file.contains(&d.index))
+                .map(|d| d.message(&p.name))
+        })
+        .collect()
+}
+
 /// Largest spread (dB) of the difference between two sides' responses that still counts as
 /// the same sound: far below anything audible (about 0.1 dB is the least heard), far above the
 /// rounding of equal cascades in another order (below 1e-8 dB).
