@@ -356,18 +356,33 @@ fn all_files() -> (Vec<Listed>, Vec<Unusable>) {
 /// The warning for a `-p` name that a file in the user's profile folder also gives itself, which
 /// is then skipped (a `ba.toml` beside the built-in `ba`, or a second file of one name): only
 /// `iemsim profiles` said so, and `-p ba` used the built-in without a word. It names the file and
-/// how to use it. None for a file path, or a name no skipped file gives itself.
+/// how to use it; for a file of that name that could not be read, why. None for a file path, or a
+/// name no skipped file gives itself.
 pub fn shadowed_warning(spec: &str) -> Option<String> {
     if is_file_spec(spec) {
         return None;
     }
     let name = spec.trim();
     let (all, unusable) = all_files();
-    let skipped = unusable.iter().find(|u| {
+    let named = |u: &&Unusable| {
         u.name
             .as_deref()
             .is_some_and(|n| n.eq_ignore_ascii_case(name))
-    })?;
+    };
+    // A file that did not parse gives itself no name: its own name (`ba.toml`) is the one it
+    // would have had, unless it says otherwise inside.
+    let broken = |u: &&Unusable| {
+        u.name.is_none()
+            && u.path.is_file()
+            && u.path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+    };
+    let skipped = match unusable.iter().find(named) {
+        Some(skipped) => skipped,
+        None => unusable.iter().find(broken)?,
+    };
     let used = match all
         .iter()
         .find(|l| l.profile.name.eq_ignore_ascii_case(name))
@@ -379,6 +394,12 @@ pub fn shadowed_warning(spec: &str) -> Option<String> {
         Some(l) => format!("the built-in profile '{}'", l.profile.name),
         None => format!("iemsim's own profile '{name}'"),
     };
+    if skipped.name.is_none() {
+        return Some(format!(
+            "'{name}' means {used}; a file of that name in your profile folder is not used: {}",
+            skipped.why
+        ));
+    }
     let path = skipped.path.display().to_string();
     let quoted = match path.contains(char::is_whitespace) {
         true => format!("\"{path}\""),

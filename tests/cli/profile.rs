@@ -358,3 +358,36 @@ fn a_user_file_shadowed_by_a_builtin_is_named_when_its_name_is_asked_for() {
     assert_eq!(stderr(&own), "");
     assert_eq!(stderr(&run(&["show", "dd"])), "");
 }
+
+/// A file of a built-in's name that cannot be read (`ba.toml` with a misspelt field) was said only
+/// by `iemsim profiles`: `show ba` used the built-in without a word. Now one warning names the file
+/// and what is wrong with it, and stdout and the exit code stay those of the built-in.
+#[test]
+fn a_broken_user_file_of_a_builtins_name_is_said_when_the_name_is_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    let run = |args: &[&str]| iemsim(args, d, Some(&config));
+    let without = run(&["show", "ba"]);
+    let file = folder.join("ba.toml");
+    std::fs::write(
+        &file,
+        "[[filters]]\nkind = \"peaking\"\nfc_hz = 1000\ngain_db = 3\nq = 1\n",
+    )
+    .unwrap();
+    let with = run(&["show", "ba"]);
+    assert_eq!(with.status.code(), without.status.code());
+    assert_eq!(with.stdout, without.stdout);
+    let err = stderr(&with);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "iemsim: warning: 'ba' means the built-in profile 'ba'; a file of that name"
+        ) && err.contains(&file.display().to_string())
+            && err.contains("unknown field `kind`"),
+        "{err}"
+    );
+    assert_eq!(stderr(&run(&["show", "dd"])), "");
+}
