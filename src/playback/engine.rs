@@ -743,6 +743,25 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// A mono engine at `rate` over a ring of `ring` samples, both sides unfiltered at the given
+    /// linear gains (matched and plain alike).
+    fn mono_engine(
+        ctl: &Arc<Control>,
+        rate: u32,
+        ring: usize,
+        gains: [f64; 2],
+    ) -> (Engine, EngineHandles, rtrb::Producer<f32>) {
+        let (tx, rx) = rtrb::RingBuffer::new(ring);
+        let side = |g: f64| SideChain {
+            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
+            gain_matched: g,
+            gain_plain: g,
+        };
+        let sides = [side(gains[0]), side(gains[1])];
+        let (engine, handles) = Engine::new(Arc::clone(ctl), rx, sides, 1, rate, rate);
+        (engine, handles, tx)
+    }
+
     /// `play --no-tui --duration`'s stop at 8 kHz in 4096-frame buffers (half a second): the
     /// fade starts at the frame asked for, mid-buffer, and is silent (−80 dB, 9.2 time
     /// constants of 4 ms) 40 ms later; a switch says the frame its crossfade began at. The old
@@ -751,14 +770,7 @@ mod tests {
     fn a_scheduled_stop_fades_from_its_frame_mid_buffer() {
         let rate = 8_000u32;
         let ctl = Arc::new(Control::new(true));
-        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 2);
-        let side = || SideChain {
-            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
-            gain_matched: 1.0,
-            gain_plain: 1.0,
-        };
-        let (mut engine, _handles) =
-            Engine::new(Arc::clone(&ctl), rx, [side(), side()], 1, rate, rate);
+        let (mut engine, _handles, mut tx) = mono_engine(&ctl, rate, rate as usize * 2, [1.0, 1.0]);
         for _ in 0..rate * 2 {
             tx.push(0.5).unwrap();
         }
@@ -792,14 +804,8 @@ mod tests {
     fn clearing_a_loop_keeps_the_clock_inside_it() {
         let rate = 48_000u32;
         let ctl = Arc::new(Control::new(true));
-        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 12);
-        let side = || SideChain {
-            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
-            gain_matched: 1.0,
-            gain_plain: 1.0,
-        };
-        let (mut engine, _handles) =
-            Engine::new(Arc::clone(&ctl), rx, [side(), side()], 1, rate, rate);
+        let (mut engine, _handles, mut tx) =
+            mono_engine(&ctl, rate, rate as usize * 12, [1.0, 1.0]);
         let (a, b) = (u64::from(rate), 2 * u64::from(rate));
         ctl.loop_start.store(a, Relaxed);
         ctl.loop_end.store(b, Relaxed);
@@ -831,14 +837,7 @@ mod tests {
     fn a_switch_with_a_seek_is_made_in_silence() {
         let rate = 48_000u32;
         let ctl = Arc::new(Control::new(true));
-        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize);
-        let side = |g: f64| SideChain {
-            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
-            gain_matched: g,
-            gain_plain: g,
-        };
-        let (mut engine, _handles) =
-            Engine::new(Arc::clone(&ctl), rx, [side(1.0), side(0.25)], 1, rate, rate);
+        let (mut engine, _handles, mut tx) = mono_engine(&ctl, rate, rate as usize, [1.0, 0.25]);
         let fill = |tx: &mut rtrb::Producer<f32>| {
             while tx.push(0.5).is_ok() {}
         };
@@ -887,13 +886,8 @@ mod tests {
     fn a_matched_gain_change_glides_without_a_click() {
         let rate = 48_000u32;
         let ctl = Arc::new(Control::new(true));
-        let (mut tx, rx) = rtrb::RingBuffer::new(rate as usize * 4);
-        let side = || SideChain {
-            chain: Box::new(Chain::new(Vec::new(), 1, 0.0)),
-            gain_matched: 0.5,
-            gain_plain: 0.5,
-        };
-        let (mut engine, mut handles) = Engine::new(ctl, rx, [side(), side()], 1, rate, rate);
+        let (mut engine, mut handles, mut tx) =
+            mono_engine(&ctl, rate, rate as usize * 4, [0.5, 0.5]);
         let w = 2.0 * std::f64::consts::PI * 1000.0 / f64::from(rate);
         let x: Vec<f32> = (0..rate as usize * 2)
             .map(|n| (0.8 * (w * n as f64).sin()) as f32)
