@@ -3,8 +3,10 @@
 //! option values but not an argument's (`demo sibilance`, `config set headphones`): those lines
 //! are added, from the same definitions. `man COMMAND...` takes a path of commands (`man profile
 //! convert`), which clap_complete sees as one list of values: each script is given the names that
-//! may follow the words already typed ([`man_pages`]). An option that takes a name or a file (a
-//! target) offers both in bash, zsh and fish, where clap_complete offers the names alone.
+//! may follow the words already typed ([`man_pages`]), in PowerShell and elvish too. An option
+//! that takes a name or a file (a target) offers both in bash, zsh and fish, where clap_complete
+//! offers the names alone, and so does `config set KEY` for the key of that option
+//! ([`config_values`]).
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::commands::out;
@@ -20,15 +22,25 @@ pub fn run(args: &CompletionsArgs) -> Result<()> {
     let script = String::from_utf8_lossy(&script).into_owned();
     let either = names_or_files(&cli);
     let pages = man_pages();
+    let settings = config_values(&cli);
     let script = match args.shell {
-        Shell::Bash => bash_man_pages(&bash_names_or_files(&either, &script), &pages),
-        Shell::Zsh => zsh_man_pages(&zsh_names_or_files(&either, &script), &pages),
+        Shell::Bash => {
+            let script = bash_config_values(&bash_names_or_files(&either, &script), &settings);
+            bash_man_pages(&script, &pages)
+        }
+        Shell::Zsh => {
+            let script = zsh_options_after_arguments(&zsh_names_or_files(&either, &script));
+            zsh_man_pages(&zsh_config_values(&script, &settings), &pages)
+        }
         Shell::Fish => {
             let mut script = script;
             fish_argument_values(&cli, &[], &mut script);
             script.push_str(&fish_man_pages(&pages));
+            script.push_str(&fish_config_values(&settings));
             fish_names_or_files(&either, &script)
         }
+        Shell::PowerShell => keyed_man_pages(&POWERSHELL, &script, &pages),
+        Shell::Elvish => keyed_man_pages(&ELVISH, &script, &pages),
         _ => script,
     };
     out::text(&script)?;
@@ -151,6 +163,126 @@ fn zsh_names_or_files(either: &[String], script: &str) -> String {
     })
 }
 
+/// zsh: a list of arguments (`show PROFILE...`, `man COMMAND...`) as `*:` where clap_complete
+/// wrote `*::`, which gives the action only the arguments from the first one on: there an option
+/// was one more argument (`show ba --headphone-target <TAB>` offered profiles, `show ba --<TAB>`
+/// nothing). With `*:` each word after an argument is an option, an option's value or one more.
+fn zsh_options_after_arguments(script: &str) -> String {
+    map_lines(script, |line, _| match line.strip_prefix("'*::") {
+        Some(rest) => format!("'*:{rest}"),
+        None => line.to_string(),
+    })
+}
+
+/// The command whose first argument is a remembered setting's key: `config set KEY VALUE`.
+const CONFIG_SET: [&str; 2] = ["config", "set"];
+
+/// What `config set KEY` takes after each key: a file, or one of the names the option of the
+/// key's name offers (`headphone-target` as `--headphone-target`: the bundled targets; the keys
+/// are named after the options they remember). clap_complete offered the keys again (bash), or
+/// any file (zsh, fish), whatever the key.
+fn config_values(cli: &clap::Command) -> Vec<(String, Vec<String>)> {
+    fn option_names(cmd: &clap::Command, long: &str) -> Option<Vec<String>> {
+        let arg = cmd.get_arguments().find(|a| a.get_long() == Some(long));
+        let names = arg.map(|a| {
+            let values = a.get_possible_values();
+            values.iter().map(|v| v.get_name().to_string()).collect()
+        });
+        names.or_else(|| cmd.get_subcommands().find_map(|s| option_names(s, long)))
+    }
+    let set = CONFIG_SET
+        .iter()
+        .try_fold(cli, |cmd, name| cmd.find_subcommand(name));
+    let keys = set.and_then(|set| set.get_positionals().next());
+    let keys = keys.map(|k| k.get_possible_values()).unwrap_or_default();
+    keys.iter()
+        .map(|k| {
+            let names = option_names(cli, k.get_name()).unwrap_or_default();
+            (k.get_name().to_string(), names)
+        })
+        .collect()
+}
+
+/// bash: after `config set KEY`, what [`config_values`] gives for KEY and the file names, where
+/// the keys were offered again.
+fn bash_config_values(script: &str, settings: &[(String, Vec<String>)]) -> String {
+    let mut cases = String::new();
+    for (key, names) in settings {
+        let names = match names.is_empty() {
+            true => String::new(),
+            false => format!("$(compgen -W \"{}\" -- \"${{cur}}\") ", names.join(" ")),
+        };
+        cases.push_str(&format!(
+            "                {key})\n                    \
+             COMPREPLY=( {names}$(compgen -f \"${{cur}}\") )\n                    \
+             return 0\n                    ;;\n"
+        ));
+    }
+    let block = format!("iemsim__subcmd__{})\n", CONFIG_SET.join("__subcmd__"));
+    let case = "case \"${prev}\" in\n";
+    let at = script.find(&block).and_then(|b| {
+        let c = script[b..].find(case)?;
+        Some(b + c + case.len())
+    });
+    let mut script = script.to_string();
+    if let Some(at) = at {
+        script.insert_str(at, &cases);
+    }
+    script
+}
+
+/// zsh: `config set KEY`'s value is what [`config_values`] gives for KEY, from a function added
+/// to the script, where it was any file.
+fn zsh_config_values(script: &str, settings: &[(String, Vec<String>)]) -> String {
+    let function = format!("_iemsim__{}_values", CONFIG_SET.join("_"));
+    let mut script = map_lines(script, |line, previous| {
+        match previous.starts_with("':key:(") && line == "':value:_default' \\" {
+            true => format!("':value:{function}' \\"),
+            false => line.to_string(),
+        }
+    });
+    let mut cases = String::new();
+    for (key, names) in settings.iter().filter(|(_, names)| !names.is_empty()) {
+        cases.push_str(&format!(
+            "        ({key}) _alternative \"names:name:({})\" \"files:file:_files\" ;;\n",
+            names.join(" ")
+        ));
+    }
+    // `line` holds the arguments: the key first.
+    zsh_add_function(
+        &mut script,
+        &format!(
+            "(( $+functions[{function}] )) ||\n{function}() {{\n    case $line[1] in\n{cases}        \
+             (*) _files ;;\n    esac\n}}\n\n"
+        ),
+    );
+    script
+}
+
+/// zsh: `function` added to `script`, before the line that runs the completion.
+fn zsh_add_function(script: &mut String, function: &str) {
+    let end = "if [ \"$funcstack[1]\" = \"_iemsim\" ]; then";
+    if let Some(at) = script.find(end) {
+        script.insert_str(at, function);
+    }
+}
+
+/// fish: after `config set KEY`, the names [`config_values`] gives for KEY beside the file names
+/// (fish offered the files alone).
+fn fish_config_values(settings: &[(String, Vec<String>)]) -> String {
+    let [command, sub] = CONFIG_SET;
+    let mut lines = String::new();
+    for (key, names) in settings.iter().filter(|(_, names)| !names.is_empty()) {
+        lines.push_str(&format!(
+            "complete -c iemsim -n \"__fish_iemsim_using_subcommand {command}; and \
+             __fish_seen_subcommand_from {sub}; and test (commandline -opc)[-1] = {key}\" \
+             -F -a \"{}\"\n",
+            names.join(" ")
+        ));
+    }
+    lines
+}
+
 /// `script` with each line (given the one before it) replaced by `edit`'s.
 fn map_lines(script: &str, edit: impl Fn(&str, &str) -> String) -> String {
     let mut out = String::with_capacity(script.len() + 1024);
@@ -228,7 +360,7 @@ fn bash_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
 fn zsh_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
     let top = format!(":({})' \\", pages[0].1.join(" "));
     let mut script = map_lines(script, |line, _| match line.strip_suffix(&top) {
-        Some(spec) if spec.starts_with("'*::command") => {
+        Some(spec) if spec.starts_with("'*:command") => {
             format!("{spec}:_iemsim__{MAN}_pages' \\")
         }
         _ => line.to_string(),
@@ -240,16 +372,13 @@ fn zsh_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
             names.join(" ")
         ));
     }
-    // `words` holds `man`'s arguments, the options among them left out.
+    // `words` holds `man` and its arguments: the arguments, the options among them left out.
     let function = format!(
         "(( $+functions[_iemsim__{MAN}_pages] )) ||\n_iemsim__{MAN}_pages() {{\n    \
-         local page=${{(j: :)${{(@)words[1,CURRENT-1]:#-*}}}}\n    case $page in\n{cases}    \
+         local page=${{(j: :)${{(@)words[2,CURRENT-1]:#-*}}}}\n    case $page in\n{cases}    \
          esac\n}}\n\n"
     );
-    let end = "if [ \"$funcstack[1]\" = \"_iemsim\" ]; then";
-    if let Some(at) = script.find(end) {
-        script.insert_str(at, &function);
-    }
+    zsh_add_function(&mut script, &function);
     script
 }
 
@@ -272,4 +401,88 @@ fn fish_man_pages(pages: &[(String, Vec<String>)]) -> String {
          set after 1\n        end\n    end\n    switch \"$page\"\n{cases}    end\nend\n\
          complete -c iemsim -n \"__fish_iemsim_using_subcommand {MAN}\" -f -a \"(__fish_iemsim_{MAN}_pages)\"\n"
     )
+}
+
+/// How clap_complete lays out PowerShell's and elvish's scripts: a block of candidates for each
+/// path of commands (`iemsim;man`), found by the words typed before the one completed.
+struct Keyed {
+    /// The line that opens the block of a path (`iemsim;profile`).
+    header: fn(&str) -> String,
+    /// The start of the line that offers a command's name as a value, its description after.
+    candidate: fn(&str) -> String,
+    /// The line before the block's end, if any (PowerShell's `break`).
+    tail: &'static str,
+}
+
+const POWERSHELL: Keyed = Keyed {
+    header: |key| format!("        '{key}' {{"),
+    candidate: |name| {
+        format!("            [CompletionResult]::new('{name}', '{name}', [CompletionResultType]::ParameterValue,")
+    },
+    tail: "            break",
+};
+
+const ELVISH: Keyed = Keyed {
+    header: |key| format!("        &'{key}'= {{"),
+    candidate: |name| format!("            cand {name} "),
+    tail: "",
+};
+
+/// PowerShell, elvish: `man`'s words are the names [`man_pages`] gives after those typed, each
+/// with its command's description, beside `man`'s options, where `man` and every page under it
+/// offered the options alone (`iemsim;man`) or nothing (`iemsim;man;profile`, unknown: elvish
+/// failed). Each path under `man` gets a block of its own: these scripts look a block up by the
+/// words typed.
+fn keyed_man_pages(keyed: &Keyed, script: &str, pages: &[(String, Vec<String>)]) -> String {
+    let lines: Vec<&str> = script.lines().collect();
+    // A block's header and end (the first line at the header's indent) by their index.
+    let block = |key: &str| -> Option<(usize, usize)> {
+        let header = (keyed.header)(key);
+        let start = lines.iter().position(|l| *l == header)?;
+        let end = lines[start..].iter().position(|l| *l == "        }")?;
+        Some((start, start + end))
+    };
+    let key = |path: &str| {
+        path.split_whitespace()
+            .fold(String::from("iemsim"), |k, w| k + ";" + w)
+    };
+    let Some((start, end)) = block(&key(MAN)) else {
+        return script.to_string();
+    };
+    let options: Vec<&str> = lines[start + 1..end]
+        .iter()
+        .copied()
+        .filter(|l| *l != keyed.tail)
+        .collect();
+    let mut paths = vec![String::new()];
+    for (path, names) in pages {
+        paths.extend(
+            names
+                .iter()
+                .map(|n| format!("{path} {n}").trim_start().to_string()),
+        );
+    }
+    let mut blocks: Vec<String> = Vec::new();
+    for path in &paths {
+        blocks.push((keyed.header)(&key(&format!("{MAN} {path}"))));
+        blocks.extend(options.iter().map(|l| l.to_string()));
+        let names = pages.iter().find(|(p, _)| p == path).map(|(_, n)| n);
+        // The names' lines where the command itself offers them, descriptions and all.
+        let offered = block(&key(path)).map_or(&[][..], |(s, e)| &lines[s + 1..e]);
+        let candidates = names.into_iter().flatten().filter_map(|name| {
+            let line = (keyed.candidate)(name);
+            offered.iter().find(|l| l.starts_with(&line))
+        });
+        blocks.extend(candidates.map(|l| l.to_string()));
+        blocks.extend(
+            [keyed.tail, "        }"]
+                .iter()
+                .filter(|l| !l.is_empty())
+                .map(|l| l.to_string()),
+        );
+    }
+    let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
+    out.extend(blocks);
+    out.extend(lines[end + 1..].iter().map(|l| l.to_string()));
+    out.join("\n") + "\n"
 }

@@ -105,6 +105,15 @@ fn completions_for_every_shell_and_bash_completes_for_real() {
         words("iemsim show ba --headphone-target harman-"),
         ["harman-in-ear-2019", "harman-over-ear-2018"]
     );
+    // `config set KEY` takes what the option of that name takes (it offered the keys again).
+    let mut expected: Vec<String> = names_and_file().collect();
+    expected.sort();
+    assert_eq!(words("iemsim config set headphone-target ''"), expected);
+    assert_eq!(words("iemsim config set headphones ''"), ["hd.csv"]);
+    assert_eq!(
+        words("iemsim config set h"),
+        ["headphone-target", "headphones"]
+    );
     assert_eq!(words("iemsim man exp"), ["export"]);
     // After `man profile`, the pages `man` has there (it offered the top-level commands again).
     let pages = |line: &str| -> Vec<String> {
@@ -169,6 +178,22 @@ fn fish_completes_argument_values() {
         ["headphone-target", "headphones"]
     );
     assert!(complete("iemsim config set headphones ").contains(&"hd.csv".to_string()));
+    // headphone-target takes a target's name too, as --headphone-target does (files only).
+    let mut expected: Vec<String> = TARGETS
+        .iter()
+        .chain(&["hd.csv"])
+        .map(|t| t.to_string())
+        .collect();
+    expected.sort();
+    let values = complete("iemsim config set headphone-target ");
+    assert_eq!(
+        values
+            .iter()
+            .filter(|v| !v.ends_with(".fish"))
+            .cloned()
+            .collect::<Vec<_>>(),
+        expected
+    );
     // A target option offers the bundled targets' names and files (`--target <TAB>` offered
     // only files); `man` the commands.
     let targets = complete("iemsim fit m.csv --target ");
@@ -226,14 +251,106 @@ fn zsh_completes_man_pages_and_targets_with_files() {
     );
     let screen = complete("iemsim man ", &|s| s.contains("completions"));
     assert!(screen.contains("profile"), "{screen}");
+    // After a profile too (`*::profiles` made an option one more profile: files), and as the
+    // value of `config set headphone-target` (files only).
     for line in [
         "iemsim fit m.csv --target ",
         "iemsim export --headphone-target ",
+        "iemsim show ba --headphone-target ",
+        "iemsim config set headphone-target ",
     ] {
         complete(line, &|s| {
             TARGETS.iter().chain(&["hd.csv"]).all(|t| s.contains(t))
         });
     }
+    // The options after a profile (nothing was offered); more profiles after profiles.
+    complete("iemsim show ba --", &|s| s.contains("--measurement-target"));
+    complete("iemsim show ba dd ", &|s| {
+        s.lines()
+            .any(|l| l.contains("hd.csv") && !l.starts_with('>'))
+    });
+    let screen = complete("iemsim config set headphones ", &|s| s.contains("hd.csv"));
+    assert!(!screen.contains("harman"), "{screen}");
+}
+
+/// The names PowerShell's or elvish's script offers as values (not options) in the block it
+/// looks up after the words `key` (`iemsim;man;profile`), or None without that block.
+fn keyed_values(script: &str, header: &str) -> Option<Vec<String>> {
+    let mut lines = script.lines().skip_while(|l| *l != header);
+    lines.next()?;
+    let names = lines.take_while(|l| *l != "        }").filter_map(|l| {
+        let l = l.trim();
+        let name = match l.strip_prefix("[CompletionResult]::new('") {
+            Some(rest) if l.contains("ParameterValue") => rest.split('\'').next(),
+            Some(_) => None,
+            None => l.strip_prefix("cand ").and_then(|r| r.split(' ').next()),
+        };
+        name.filter(|n| !n.starts_with('-')).map(str::to_string)
+    });
+    Some(names.collect())
+}
+
+/// PowerShell and elvish: `man` offers the pages it has after the words typed, as bash does
+/// (`man <TAB>` offered `man`'s options alone; `man profile <TAB>` nothing, elvish an error: no
+/// such key). Read from the scripts (no PowerShell here), and from a live elvish where present.
+#[test]
+fn powershell_and_elvish_complete_man_pages() {
+    let mut top = commands();
+    top.sort();
+    // Each shell's block header: what comes before and after its key.
+    for (shell, before, after) in [("powershell", "'", "' {"), ("elvish", "&'", "'= {")] {
+        let header = |key: &str| format!("        {before}{key}{after}");
+        let script = text(&iemsim(&["completions", shell]).stdout);
+        let values = |key: &str| {
+            let mut v =
+                keyed_values(&script, &header(key)).unwrap_or_else(|| panic!("{shell}: no {key}"));
+            v.sort();
+            v
+        };
+        assert_eq!(values("iemsim;man"), top, "{shell}");
+        assert_eq!(values("iemsim;man;profile"), ["convert"], "{shell}");
+        assert_eq!(
+            values("iemsim;man;config"),
+            ["get", "set", "unset"],
+            "{shell}"
+        );
+        assert!(values("iemsim;man;profile;convert").is_empty(), "{shell}");
+        assert!(values("iemsim;man;export").is_empty(), "{shell}");
+        // The commands' own blocks are as they were.
+        assert_eq!(values("iemsim;profile"), ["convert", "help"], "{shell}");
+    }
+    if !tools::have(&["elvish", "tmux"]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("iemsim.elv");
+    std::fs::write(&script, iemsim(&["completions", "elvish"]).stdout).unwrap();
+    let elvish = crate::common::tmux::Tmux::start("elvish-completion", 160, 40, "elvish -norc");
+    // Each line's candidates, as `[words] candidates…`.
+    let ask = format!(
+        "eval (slurp < '{}'); for w ['man' 'man profile' 'man config' 'man export'] {{ \
+         echo '['$w']' ($edit:completion:arg-completer[iemsim] iemsim (str:split ' ' $w) '' \
+         | each {{|c| put $c[stem] }} | order) }}",
+        script.to_string_lossy().replace('\'', "''")
+    );
+    elvish.keys(&[&ask, "Enter"]);
+    let screen = elvish.wait_for("elvish's candidates", |s| s.contains("[man export]"));
+    let wanted = [
+        "[man profile] --force --help --out-dir -h convert",
+        "[man config] --force --help --out-dir -h get set unset",
+        "[man export] --force --help --out-dir -h",
+    ];
+    for w in wanted {
+        assert!(screen.lines().any(|l| l.trim_end() == w), "{w}\n{screen}");
+    }
+    let man = screen
+        .lines()
+        .find(|l| l.starts_with("[man] "))
+        .unwrap_or("");
+    assert!(
+        man.contains(" profile ") && man.contains(" export "),
+        "{screen}"
+    );
 }
 
 #[test]
