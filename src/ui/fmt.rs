@@ -15,23 +15,15 @@ pub fn db(x: f64) -> String {
 
 /// dB without a forced sign (levels such as dBFS, LUFS): "-12.3", "0.0", never "-0.0".
 pub fn level(x: f64) -> String {
-    let s = format!("{x:.1}");
-    if s == "-0.0" {
-        "0.0".into()
-    } else {
-        s
-    }
+    db(x).trim_start_matches('+').to_string()
 }
 
 /// "M:SS", or "H:MM:SS" past an hour, rounded down to the second (a position reads the second it
 /// is in, like a CD player's display). Negative or non-finite times show as 0:00. Every time on
 /// the screens (position, duration, loop ends, messages) goes through this one rule.
 pub fn clock(s: f64) -> String {
-    let total = if s.is_finite() && s > 0.0 {
-        s.floor() as u64
-    } else {
-        0
-    };
+    // `as` takes a negative number (and NaN) to 0.
+    let total = if s.is_finite() { s.floor() as u64 } else { 0 };
     let (h, m, sec) = (total / 3600, (total / 60) % 60, total % 60);
     if h > 0 {
         format!("{h}:{m:02}:{sec:02}")
@@ -43,11 +35,8 @@ pub fn clock(s: f64) -> String {
 /// [`clock`] with tenths, "M:SS.t", rounded down the same way: for loop ends, which are marked
 /// to a fraction of a second (the loop bar and the messages both use it).
 pub fn clock_tenths(s: f64) -> String {
-    let tenths = if s.is_finite() && s > 0.0 {
-        (s * 10.0 + 1e-9).floor() as u64
-    } else {
-        0
-    };
+    let t = s * 10.0 + 1e-9;
+    let tenths = if t.is_finite() { t.floor() as u64 } else { 0 };
     format!("{}.{}", clock((tenths / 10) as f64), tenths % 10)
 }
 
@@ -123,10 +112,7 @@ pub fn markdown_table(rows: &[Vec<String>]) -> String {
         .collect();
     let line = |r: &[String]| {
         let cells: Vec<String> = (0..cols)
-            .map(|c| {
-                let s = r.get(c).map_or("", String::as_str);
-                pad(s, width[c])
-            })
+            .map(|c| pad(r.get(c).map_or("", String::as_str), width[c]))
             .collect();
         format!("| {} |\n", cells.join(" | "))
     };
