@@ -176,11 +176,8 @@ fn band(pts: &[(f64, f64)], columns: usize, half: f64) -> Vec<(f64, f64)> {
         }
         let y = interpolate(pts, &mut seg, x);
         let (lo, hi) = (y - half, y + half);
-        if k % 2 == 0 {
-            out.extend([(x, lo), (x, hi)]);
-        } else {
-            out.extend([(x, hi), (x, lo)]);
-        }
+        let (a, b) = if k % 2 == 0 { (lo, hi) } else { (hi, lo) };
+        out.extend([(x, a), (x, b)]);
     }
     out
 }

@@ -28,10 +28,7 @@ static LAST: AtomicI32 = AtomicI32::new(0);
 
 /// The signal that ended the last screen, if one did (for the exit code).
 pub fn last_signal() -> Option<i32> {
-    match LAST.load(SeqCst) {
-        0 => None,
-        s => Some(s),
-    }
+    Some(LAST.load(SeqCst)).filter(|&s| s != 0)
 }
 
 /// Hands `sig` to the running screen, if there is one (then true: the screen ends cleanly and

@@ -90,10 +90,7 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
         KeyCode::Esc => Some(Action::Back),
         _ => None,
     };
-    if common.is_some() {
-        return common;
-    }
-    match mode {
+    common.or(match mode {
         Mode::Play | Mode::Demo => match key.code {
             KeyCode::Char('a') | KeyCode::Char('A') => Some(Action::Select(Live::A)),
             KeyCode::Char('b') | KeyCode::Char('B') => Some(Action::Select(Live::B)),
@@ -121,7 +118,7 @@ pub fn key_to_action(key: KeyEvent, mode: Mode) -> Option<Action> {
             KeyCode::Enter => Some(Action::Start),
             _ => None,
         },
-    }
+    })
 }
 
 #[cfg(test)]

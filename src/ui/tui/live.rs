@@ -4,7 +4,7 @@
 
 use super::widgets::rounded;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
@@ -113,9 +113,7 @@ fn draw_side(frame: &mut Frame, area: Rect, v: &LiveView, i: usize) {
     let is_live = v.live == label;
     let heard = v.window_lufs[i] + v.gain_db[i];
     let style = if is_live {
-        Style::default()
-            .fg(Color::Green)
-            .add_modifier(Modifier::BOLD)
+        Style::new().green().bold()
     } else {
         Style::default()
     };
@@ -158,12 +156,10 @@ fn shown_level(dbfs: f64) -> String {
 fn draw_health(frame: &mut Frame, area: Rect, v: &LiveView) {
     let bad = Style::default().fg(Color::Red);
     let count = |n: u64, what: &str| {
-        let s = format!("{n} {what}");
-        if n > 0 {
-            Span::styled(s, bad)
-        } else {
-            Span::raw(s)
-        }
+        Span::styled(
+            format!("{n} {what}"),
+            if n > 0 { bad } else { Style::new() },
+        )
     };
     let status_lines = vec![
         Line::from(format!(

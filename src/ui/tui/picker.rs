@@ -79,23 +79,16 @@ fn rank(e: &PickerEntry, q: &str) -> Option<u8> {
     // `iem:` is the kind, not the name: `moondrop` is a prefix of `iem:moondrop-ssr`.
     let bare = normalize(e.name.strip_prefix("iem:").unwrap_or(&e.name));
     let mut words = e.name.split(|c: char| !c.is_alphanumeric()).map(normalize);
-    if name == q || bare == q {
-        Some(0)
-    } else if name.starts_with(q) || bare.starts_with(q) {
-        Some(1)
-    } else if words.any(|w| !w.is_empty() && w.starts_with(q)) {
-        Some(2)
-    } else if name.contains(q) {
-        Some(3)
-    } else if in_order(q, &name) {
-        Some(4)
-    } else if normalize(&e.class) == q {
-        Some(5)
-    } else if normalize(&e.detail).contains(q) {
-        Some(6)
-    } else {
-        None
-    }
+    let tiers = [
+        name == q || bare == q,
+        name.starts_with(q) || bare.starts_with(q),
+        words.any(|w| !w.is_empty() && w.starts_with(q)),
+        name.contains(q),
+        in_order(q, &name),
+        normalize(&e.class) == q,
+        normalize(&e.detail).contains(q),
+    ];
+    tiers.iter().position(|&t| t).map(|i| i as u8)
 }
 
 /// Whether the characters of `q` appear in `s` in the same order (not necessarily together).
@@ -118,6 +111,7 @@ impl Picker {
             };
         }
         let matches = filter(entries, &self.query);
+        let last = matches.len().saturating_sub(1);
         match key.code {
             KeyCode::Esc => return PickerInput::Cancel,
             KeyCode::Enter => {
@@ -127,13 +121,9 @@ impl Picker {
                 }
             }
             KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Down => {
-                self.selected = (self.selected + 1).min(matches.len().saturating_sub(1))
-            }
+            KeyCode::Down => self.selected = (self.selected + 1).min(last),
             KeyCode::PageUp => self.selected = self.selected.saturating_sub(PAGE),
-            KeyCode::PageDown => {
-                self.selected = (self.selected + PAGE).min(matches.len().saturating_sub(1))
-            }
+            KeyCode::PageDown => self.selected = (self.selected + PAGE).min(last),
             KeyCode::Backspace => {
                 self.query.pop();
                 self.selected = 0;
@@ -154,16 +144,14 @@ const PAGE: usize = 10;
 /// Draws the picker as a popup centred over `area`; the list scrolls to keep the highlight shown.
 pub fn draw_picker(frame: &mut Frame, area: Rect, picker: &Picker, entries: &[PickerEntry]) {
     let matches = filter(entries, &picker.query);
-    let name_w = entries
-        .iter()
-        .map(|e| e.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    let class_w = entries
-        .iter()
-        .map(|e| e.class.chars().count())
-        .max()
-        .unwrap_or(0);
+    let widest = |col: fn(&PickerEntry) -> &str| {
+        entries
+            .iter()
+            .map(|e| col(e).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (name_w, class_w) = (widest(|e| e.name.as_str()), widest(|e| e.class.as_str()));
     let w = ((name_w + class_w + 40) as u16).min(area.width.saturating_sub(2));
     let h = area.height.saturating_sub(2).clamp(3, 24);
     let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
