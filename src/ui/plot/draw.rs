@@ -203,17 +203,11 @@ pub(super) fn clip(chart: &Chart, lo: f64, hi: f64) -> (Chart, Vec<Vec<(f64, f64
     for c in &mut out.curves {
         let (mut below, mut above) = (false, false);
         let mut clamped = Vec::new();
-        for p in &mut c.points {
-            if !p.1.is_finite() {
-                continue;
-            }
-            if p.1 < lo {
-                below = true;
-                p.1 = lo;
-                clamped.push(*p);
-            } else if p.1 > hi {
-                above = true;
-                p.1 = hi;
+        for p in c.points.iter_mut().filter(|p| p.1.is_finite()) {
+            below |= p.1 < lo;
+            above |= p.1 > hi;
+            if !(lo..=hi).contains(&p.1) {
+                p.1 = p.1.clamp(lo, hi);
                 clamped.push(*p);
             }
         }
