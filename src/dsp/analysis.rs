@@ -166,29 +166,24 @@ impl Welch {
             self.segments = 1;
         }
         let mut power = vec![0.0; fft_len / 2 + 1];
-        if self.segments == 0 {
-            return Spectrum {
-                rate: self.rate,
-                fft_len,
-                power,
-            };
-        }
-        for ch in &self.power {
-            for (p, c) in power.iter_mut().zip(ch) {
-                *p += c;
+        if self.segments > 0 {
+            for ch in &self.power {
+                for (p, c) in power.iter_mut().zip(ch) {
+                    *p += c;
+                }
             }
-        }
-        let w_energy: f64 = self.window.iter().map(|w| w * w).sum();
-        // Parseval: Σ_all bins |X|² = N_fft Σ(xw)², and E[Σ(xw)²] = power · Σw². Bins other than
-        // DC and Nyquist stand for their negative-frequency mirror too, hence the 2.
-        let scale = 1.0 / (fft_len as f64 * w_energy * self.segments as f64);
-        let last = power.len() - 1;
-        for (k, p) in power.iter_mut().enumerate() {
-            *p *= if k == 0 || k == last {
-                scale
-            } else {
-                2.0 * scale
-            };
+            let w_energy: f64 = self.window.iter().map(|w| w * w).sum();
+            // Parseval: Σ_all bins |X|² = N_fft Σ(xw)², and E[Σ(xw)²] = power · Σw². Bins other
+            // than DC and Nyquist stand for their negative-frequency mirror too, hence the 2.
+            let scale = 1.0 / (fft_len as f64 * w_energy * self.segments as f64);
+            let last = power.len() - 1;
+            for (k, p) in power.iter_mut().enumerate() {
+                *p *= if k == 0 || k == last {
+                    scale
+                } else {
+                    2.0 * scale
+                };
+            }
         }
         Spectrum {
             rate: self.rate,
@@ -253,7 +248,8 @@ impl Spectrum {
     }
 }
 
-fn narrow_band(f_hz: f64, bin_hz: f64) -> (f64, f64) {
+/// ±1/6 octave around `f_hz`, widened to at least ±2 bins of `bin_hz` (see [`Spectrum::level_db`]).
+pub fn narrow_band(f_hz: f64, bin_hz: f64) -> (f64, f64) {
     let k = 2f64.powf(1.0 / 6.0);
     (
         (f_hz / k).min(f_hz - 2.0 * bin_hz),

@@ -9,7 +9,7 @@
 //! - `filters_db`, the closed-form response of the profile's filters (at the frequency, or its
 //!   mean in dB over the band): what `change_db` should come out as.
 
-use crate::dsp::analysis::{segment_for, Spectrum};
+use crate::dsp::analysis::{narrow_band, segment_for, Spectrum};
 use crate::dsp::{response, Profile};
 use serde::Serialize;
 
@@ -28,11 +28,7 @@ impl Band {
     pub fn edges(self, rate: f64) -> (f64, f64) {
         match self {
             Band::Range(lo, hi) => (lo, hi),
-            Band::Around(f) => {
-                let bin = rate / segment_for(rate) as f64;
-                let k = 2f64.powf(1.0 / 6.0);
-                ((f / k).min(f - 2.0 * bin), (f * k).max(f + 2.0 * bin))
-            }
+            Band::Around(f) => narrow_band(f, rate / segment_for(rate) as f64),
         }
     }
 
