@@ -148,11 +148,8 @@ pub fn layout_of_mask(mask: u32, channels: usize) -> Option<Vec<Speaker>> {
 
 /// The default layout's `dwChannelMask` (0 for counts without one).
 pub fn default_mask(channels: usize) -> u32 {
-    channels
-        .checked_sub(1)
-        .and_then(|i| DEFAULT_MASKS.get(i))
-        .copied()
-        .unwrap_or(0)
+    // 0 channels wraps to an index past the end.
+    *DEFAULT_MASKS.get(channels.wrapping_sub(1)).unwrap_or(&0)
 }
 
 /// The speakers of WAVE_FORMAT_EXTENSIBLE's `dwChannelMask` (ksmedia.h: front left to top back
@@ -181,11 +178,8 @@ const FLAC_MASKS: [u32; 8] = [0x4, 0x3, 0x7, 0x33, 0x607, 0x60F, 0x70F, 0x63F];
 /// The layout a FLAC file of `channels` channels has when no comment says otherwise (see
 /// [`FLAC_MASKS`]); 0 for other counts.
 pub fn flac_default_mask(channels: usize) -> u32 {
-    channels
-        .checked_sub(1)
-        .and_then(|i| FLAC_MASKS.get(i))
-        .copied()
-        .unwrap_or(0)
+    // 0 channels wraps to an index past the end.
+    *FLAC_MASKS.get(channels.wrapping_sub(1)).unwrap_or(&0)
 }
 
 /// A mixing matrix from `inputs` to `outputs` channels (see the module comment for the rule).
@@ -282,11 +276,8 @@ impl ChannelMap {
 
     /// Maps interleaved `input` frames to interleaved output frames.
     pub fn apply(&self, input: &[f64]) -> Vec<f64> {
-        let frames = input.len() / self.inputs;
-        let mut out = Vec::with_capacity(frames * self.outputs);
-        for frame in input.chunks_exact(self.inputs) {
-            out.extend((0..self.outputs).map(|o| self.mix(frame, o)));
-        }
+        let mut out = vec![0.0; input.len() / self.inputs * self.outputs];
+        self.apply_into(input, &mut out);
         out
     }
 

@@ -52,11 +52,7 @@ pub fn normalise(freqs_hz: &[f64], db: &[f64]) -> Vec<f64> {
         .filter(|(f, _)| (NORMALISE_BAND_HZ.0..=NORMALISE_BAND_HZ.1).contains(*f))
         .map(|(_, v)| *v)
         .collect();
-    let mean = if band.is_empty() {
-        0.0
-    } else {
-        band.iter().sum::<f64>() / band.len() as f64
-    };
+    let mean = band.iter().sum::<f64>() / band.len().max(1) as f64;
     db.iter().map(|v| v - mean).collect()
 }
 

@@ -133,11 +133,9 @@ impl FilterSpec {
     /// A peaking filter whose width is `bw_oct` octaves (see [`Self::bw_oct`]).
     pub fn peaking_bw(fc_hz: f64, gain_db: f64, bw_oct: f64) -> Self {
         Self {
-            kind: FilterKind::Peaking,
-            fc_hz,
-            gain_db,
             q: analogue_q(bw_oct),
             bw_oct: Some(bw_oct),
+            ..Self::new(FilterKind::Peaking, fc_hz, gain_db, 0.0)
         }
     }
 

@@ -114,10 +114,7 @@ impl Generator {
                 }
                 Kind::BassNotes => frame[0] = fade * self.voices.bass_notes(t),
                 Kind::Music => {
-                    let w = [
-                        self.rng.uniform() * 2.0 - 1.0,
-                        self.rng.uniform() * 2.0 - 1.0,
-                    ];
+                    let w = std::array::from_fn(|_| self.rng.uniform() * 2.0 - 1.0);
                     let [l, r] = self.voices.music(t, w);
                     frame[0] = fade * l;
                     frame[1] = fade * r;
@@ -288,14 +285,8 @@ const MELODY: [f64; 16] = [
 impl Voices {
     fn new(rate: f64) -> Self {
         Self {
-            hat: [
-                Band::new(7000.0, 14000.0, rate),
-                Band::new(7000.0, 14000.0, rate),
-            ],
-            cymbal: [
-                Band::new(4500.0, 12000.0, rate),
-                Band::new(4500.0, 12000.0, rate),
-            ],
+            hat: std::array::from_fn(|_| Band::new(7000.0, 14000.0, rate)),
+            cymbal: std::array::from_fn(|_| Band::new(4500.0, 12000.0, rate)),
             s: Band::new(5000.0, 9500.0, rate),
             sh: Band::new(2200.0, 6000.0, rate),
             t: Band::new(3000.0, 9000.0, rate),

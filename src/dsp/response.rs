@@ -119,12 +119,6 @@ pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
     let n = (top.log2() * 96.0).ceil() as usize + 1;
     let grid = log_grid(1.0, top, n);
     let gains = cascade_db_at(coeffs, &grid, sample_rate);
-    let mut best = (grid[0], gains[0]);
-    for (&f, &g) in grid.iter().zip(&gains) {
-        if g > best.1 {
-            best = (f, g);
-        }
-    }
     // Brackets for the search: the neighbours of each local maximum of the grid, and a few
     // bandwidths around each resonance, which may lie between two grid points unseen.
     let last = grid.len() - 1;
@@ -145,16 +139,19 @@ pub fn max_boost(coeffs: &[Coefficients], sample_rate: f64) -> (f64, f64) {
     // Repeated filters (a file that lists one filter many times) share their bracket.
     brackets.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
     brackets.dedup();
-    for (lo, hi) in brackets {
-        let (hz, db) = golden(coeffs, sample_rate, lo, hi, 1.0);
-        if db > best.1 {
-            best = (hz, db);
-        }
-    }
+    let searched = brackets
+        .into_iter()
+        .map(|(lo, hi)| golden(coeffs, sample_rate, lo, hi, 1.0));
     // Below 1 Hz only DC: a shelf's or a pass filter's response runs on to it monotonically (a
     // filter centred below 1 Hz is no audio filter).
-    let dc = cascade_db(coeffs, 0.0, sample_rate);
-    let (hz, db) = if dc > best.1 { (0.0, dc) } else { best };
+    let dc = (0.0, cascade_db(coeffs, 0.0, sample_rate));
+    // The first of the largest: the grid, then the searches, then DC.
+    let points = grid.iter().copied().zip(gains.iter().copied());
+    let first_largest = |best: (f64, f64), p: (f64, f64)| if p.1 > best.1 { p } else { best };
+    let (hz, db) = points
+        .chain(searched)
+        .chain([dc])
+        .fold((grid[0], gains[0]), first_largest);
     (hz, db.max(0.0))
 }
 
@@ -237,17 +234,12 @@ pub fn extrema(coeffs: &[Coefficients], sample_rate: f64, min_db: f64) -> Vec<Ex
     let mut out = Vec::new();
     for i in 1..grid.len().saturating_sub(1) {
         let (l, m, r) = (g[i - 1], g[i], g[i + 1]);
-        let kind = if m > l && m >= r {
-            ExtremumKind::Peak
+        let (kind, sign) = if m > l && m >= r {
+            (ExtremumKind::Peak, 1.0)
         } else if m < l && m <= r {
-            ExtremumKind::Dip
+            (ExtremumKind::Dip, -1.0)
         } else {
             continue;
-        };
-        let sign = if kind == ExtremumKind::Peak {
-            1.0
-        } else {
-            -1.0
         };
         let (hz, db) = golden(coeffs, sample_rate, grid[i - 1], grid[i + 1], sign);
         out.push(Extremum { kind, hz, db });
