@@ -70,19 +70,26 @@ impl IemMeasurement {
 /// Profile names of per-IEM profiles start with this.
 pub const PREFIX: &str = "iem:";
 
-/// The folder of `samples/measurements/iem/` that holds a class's measurements.
+/// The folder of `samples/measurements/iem/` that holds a class's measurements, with its path.
 macro_rules! folder {
     (Ba) => {
-        "ba"
+        "samples/measurements/iem/ba/"
     };
     (Dd) => {
-        "dd"
+        "samples/measurements/iem/dd/"
     };
     (Hybrid) => {
-        "hybrid"
+        "samples/measurements/iem/hybrid/"
     };
     (Planar) => {
-        "planar"
+        "samples/measurements/iem/planar/"
+    };
+}
+
+/// `<root>samples/measurements/iem/<class folder>/<model><ending>`.
+macro_rules! measured {
+    ($root:literal, $class:ident, $model:literal, $ending:literal) => {
+        concat!($root, folder!($class), $model, $ending)
     };
 }
 
@@ -95,27 +102,9 @@ macro_rules! iem {
             class: IemClass::$class,
             drivers: $drivers,
             measurer: $measurer,
-            path: concat!(
-                "samples/measurements/iem/",
-                folder!($class),
-                "/",
-                $model,
-                ".csv"
-            ),
-            csv: include_str!(concat!(
-                "../../samples/measurements/iem/",
-                folder!($class),
-                "/",
-                $model,
-                ".csv"
-            )),
-            fit: include_str!(concat!(
-                "../../samples/measurements/iem/",
-                folder!($class),
-                "/",
-                $model,
-                " ParametricEQ.txt"
-            )),
+            path: measured!("", $class, $model, ".csv"),
+            csv: include_str!(measured!("../../", $class, $model, ".csv")),
+            fit: include_str!(measured!("../../", $class, $model, " ParametricEQ.txt")),
         }
     };
 }

@@ -379,10 +379,10 @@ pub fn shadowed_warning(spec: &str) -> Option<String> {
                 .and_then(|s| s.to_str())
                 .is_some_and(|s| s.eq_ignore_ascii_case(name))
     };
-    let skipped = match unusable.iter().find(named) {
-        Some(skipped) => skipped,
-        None => unusable.iter().find(broken)?,
-    };
+    let skipped = unusable
+        .iter()
+        .find(named)
+        .or_else(|| unusable.iter().find(broken))?;
     let used = match all
         .iter()
         .find(|l| l.profile.name.eq_ignore_ascii_case(name))
