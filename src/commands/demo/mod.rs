@@ -59,18 +59,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         )),
         Some(dir) => export::run(args, &parts, dir),
         // Not clap's `requires`: its usage line then suggested `--export <DIR> --no-tui`.
-        None if args.report.json || args.force => Err(crate::error::Error::usage(
-            if args.report.json { "--json" } else { "--force" },
-            format!(
-                "{} goes with --export DIR ({}); a played demo has no files",
-                if args.report.json { "--json" } else { "--force" },
-                if args.report.json {
-                    "it prints the files written and each part's numbers"
-                } else {
-                    "it replaces the demo's earlier files there"
-                }
-            ),
-        )),
+        None if args.report.json || args.force => {
+            let (flag, does) = if args.report.json {
+                ("--json", "it prints the files written and each part's numbers")
+            } else {
+                ("--force", "it replaces the demo's earlier files there")
+            };
+            let why = format!("{flag} goes with --export DIR ({does}); a played demo has no files");
+            Err(Error::usage(flag, why))
+        }
         None => play_parts(&parts, args),
     }
 }
@@ -220,6 +217,7 @@ struct Scratch(std::path::PathBuf);
 impl Scratch {
     fn new() -> Result<Self> {
         let base = std::env::temp_dir();
+        let cannot = || format!("cannot create a temporary folder in {}", base.display());
         remove_stale_scratch(&base);
         for n in 0..100u32 {
             let dir = base.join(format!("iemsim-demo-{}-{n}", std::process::id()));
@@ -229,18 +227,10 @@ impl Scratch {
                     return Ok(Self(dir));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(Error::from(e).context(format!(
-                        "cannot create a temporary folder in {}",
-                        base.display()
-                    )))
-                }
+                Err(e) => return Err(Error::from(e).context(cannot())),
             }
         }
-        Err(Error::machine(format!(
-            "cannot create a temporary folder in {}",
-            base.display()
-        )))
+        Err(Error::machine(cannot()))
     }
 }
 
