@@ -62,14 +62,12 @@ fn px(v: f64, s: f64) -> i32 {
 pub fn plot_area(chart: &Chart, size: Size) -> PlotArea {
     let s = scale(size);
     let (w, h) = (size.width as i32, size.height as i32);
-    let top = px(
-        if chart.subtitle.is_empty() {
-            70.0
-        } else {
-            96.0
-        },
-        s,
-    ) + subtitle_lines(chart, size, s).1;
+    let title_px = if chart.subtitle.is_empty() {
+        70.0
+    } else {
+        96.0
+    };
+    let top = px(title_px, s) + subtitle_lines(chart, size, s).1;
     let (y_lo, y_hi, y_step) = y_range(chart);
     // The legend as drawn: with the clipping notes the labels may get.
     let legend = legend_width(&clip(chart, y_lo, y_hi).0, s);
@@ -527,18 +525,11 @@ fn line_style(c: &Curve, s: f64) -> ShapeStyle {
 
 /// Runs of finite points inside the axis, in (log10 f, value) coordinates.
 fn runs(c: &Curve) -> Vec<Vec<(f64, f64)>> {
-    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-    for &(f, v) in &c.points {
-        if f > 0.0 && f.is_finite() && v.is_finite() {
-            if let Some(last) = out.last_mut() {
-                last.push((f.log10(), v));
-            }
-        } else if out.last().is_some_and(|r| !r.is_empty()) {
-            out.push(Vec::new());
-        }
-    }
-    out.retain(|r| r.len() > 1);
-    out
+    c.points
+        .split(|&(f, v)| !(f > 0.0 && f.is_finite() && v.is_finite()))
+        .filter(|run| run.len() > 1)
+        .map(|run| run.iter().map(|&(f, v)| (f.log10(), v)).collect())
+        .collect()
 }
 
 fn draw_curve<DB: DrawingBackend>(cc: &mut Axes<'_, DB>, c: &Curve, s: f64) -> Drawn<DB> {
@@ -612,18 +603,13 @@ pub(super) fn marker_points(c: &Curve, i: usize, n: usize, a: &PlotArea) -> Vec<
     let per_decade = 4.0;
     let offset = (i as f64 + 0.5) / n as f64;
     let decades = (FREQ_HI_HZ / FREQ_LO_HZ).log10();
-    let mut out = Vec::new();
-    let mut k = 0.0;
-    while (k + offset) / per_decade < decades {
-        let f = FREQ_LO_HZ * 10f64.powf((k + offset) / per_decade);
-        if let Some(v) = interpolate(&c.points, f) {
-            if (a.y_lo..=a.y_hi).contains(&v) {
-                out.push((f, v));
-            }
-        }
-        k += 1.0;
-    }
-    out
+    (0..)
+        .map(|k| (f64::from(k) + offset) / per_decade)
+        .take_while(|&d| d < decades)
+        .map(|d| FREQ_LO_HZ * 10f64.powf(d))
+        .filter_map(|f| Some((f, interpolate(&c.points, f)?)))
+        .filter(|(_, v)| (a.y_lo..=a.y_hi).contains(v))
+        .collect()
 }
 
 fn interpolate(points: &[(f64, f64)], f: f64) -> Option<f64> {
