@@ -78,14 +78,11 @@ fn fair_tail_exact(k: u32, n: u32) -> f64 {
 
 /// ln(i!) for i in 0..=n.
 fn ln_factorials(n: u32) -> Vec<f64> {
-    let mut out = Vec::with_capacity(n as usize + 1);
-    let mut acc = 0.0;
-    out.push(0.0);
-    for i in 1..=n {
-        acc += f64::from(i).ln();
-        out.push(acc);
-    }
-    out
+    let sums = (1..=n).scan(0.0, |acc, i| {
+        *acc += f64::from(i).ln();
+        Some(*acc)
+    });
+    std::iter::once(0.0).chain(sums).collect()
 }
 
 /// The outcome of an ABX score in numbers and in words.

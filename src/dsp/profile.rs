@@ -273,23 +273,19 @@ impl Profile {
         // Mono has no left: a left-only profile's filters are no more the mono channel's than
         // a left/right profile's are.
         let lacks = |needed: usize| needed > channels || (channels == 1 && needed > 0);
-        if let Some(b) = self.behind.as_ref().filter(|b| lacks(b.channels_needed)) {
-            return Err(ProfileError::MissingChannel {
-                what: "the headphone correction",
-                name: b.label.clone(),
-                channel: b.channels_needed - 1,
+        // The correction behind the profile first, then the profile: (what, name, channels needed).
+        let behind = (self.behind.as_ref())
+            .map(|b| ("the headphone correction", &b.label, b.channels_needed));
+        let own = ("profile", &self.name, self.channels_needed());
+        match behind.into_iter().chain([own]).find(|p| lacks(p.2)) {
+            Some((what, name, needed)) => Err(ProfileError::MissingChannel {
+                what,
+                name: name.clone(),
+                channel: needed - 1,
                 channels,
-            });
+            }),
+            None => Ok(()),
         }
-        if lacks(self.channels_needed()) {
-            return Err(ProfileError::MissingChannel {
-                what: "profile",
-                name: self.name.clone(),
-                channel: self.channels_needed() - 1,
-                channels,
-            });
-        }
-        Ok(())
     }
 
     /// The cascades for audio of `channels` channels at `sample_rate` (filters that cannot exist

@@ -352,8 +352,7 @@ pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
         Some((n, csv)) => iems::parse_embedded(csv, n),
         // A bare word that is no file was meant as a target name: say which there are.
         None if !Path::new(name).exists() && Path::new(name).extension().is_none() => {
-            let names: Vec<&str> = BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect();
-            let targets = names.join(", ");
+            let targets = target_names().collect::<Vec<_>>().join(", ");
             let problem =
                 format!("no such target; the targets are {targets}, or a target's CSV file");
             Err(MeasurementError::data(Path::new(name), problem))

@@ -193,14 +193,14 @@ fn write_sides(
             replace,
         };
         let sink = Sink::create(&target, Container::Wav, &spec)?;
+        let (coeffs, _) = stages(
+            &profiles[i],
+            f64::from(rate),
+            material::CHANNELS,
+            &mut Stderr,
+        )?;
         lanes.push(Lane {
-            coeffs: stages(
-                &profiles[i],
-                f64::from(rate),
-                material::CHANNELS,
-                &mut Stderr,
-            )?
-            .0,
+            coeffs,
             gain_db: gains_db[i],
             out: Out {
                 file: Some(sink),
