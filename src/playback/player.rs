@@ -964,7 +964,8 @@ fn heard_position(handed_s: f64, latency_s: f64, loop_s: Option<(f64, f64)>) -> 
 }
 
 /// Notes on rates for the listener: the file resampled to the device's rate, and any filter of
-/// either profile dropped there because it lies above the device's Nyquist frequency.
+/// either profile dropped there because it lies above the device's Nyquist frequency (a
+/// channel's own too: [`Profile::dropped`]; the shared ones alone left a channel's unsaid).
 pub fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
     let mut notes = Vec::new();
     if file_hz != device_hz {
@@ -973,7 +974,7 @@ pub fn rate_notes(profiles: &[Profile; 2], file_hz: u32, device_hz: u32) -> Vec<
         ));
     }
     for p in profiles {
-        for d in p.coefficients(f64::from(device_hz)).1 {
+        for d in p.dropped(f64::from(device_hz)) {
             notes.push(d.message(&p.name));
         }
     }
@@ -1207,7 +1208,25 @@ mod tests {
                 && notes[1].ends_with("of 48000 Hz audio"),
             "{notes:?}"
         );
-        assert!(super::rate_notes(&[flat.clone(), flat], 48_000, 48_000).is_empty());
+        assert!(super::rate_notes(&[flat.clone(), flat.clone()], 48_000, 48_000).is_empty());
+        // The same bell as the left channel's own filter (its filter 1 of all): dropped alike,
+        // and said alike. Only the shared filters were.
+        let left = Profile {
+            name: "left".into(),
+            channels: vec![crate::dsp::ChannelFilters {
+                channel: 0,
+                gain_db: 0.0,
+                filters: vec![FilterSpec::new(FilterKind::Peaking, 30_000.0, 6.0, 1.0)],
+            }],
+            ..flat
+        };
+        let notes = super::rate_notes(&[left.clone(), left], 96_000, 48_000);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(
+            notes[1].starts_with("profile 'left' filter 1 (PK 30000 Hz) dropped")
+                && notes[1].ends_with("(24000 Hz) of 48000 Hz audio"),
+            "{notes:?}"
+        );
     }
 
     /// Issue 22: the audio callback never runs AVX-512 (it lowers the clock of older Intel

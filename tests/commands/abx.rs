@@ -57,39 +57,61 @@ fn one_peak(name: &str, fc_hz: f64) -> iemsim::dsp::Profile {
     }
 }
 
-/// The interactive ABX said the filters dropped at the file's rate (before its screen) and
-/// nothing of the player's notes: a file resampled for the device, and a filter dropped at the
-/// device's lower rate, were said nowhere. What it says now is every note but those it said.
+/// The interactive ABX warned of the filters dropped at the FILE's rate (before the device was
+/// open), though they run at the device's: an 8 kHz file on a 48 kHz device was said to lose
+/// six filters the 48 kHz chain applies. What it says is now the player's notes at the device's
+/// rate (those `play` says), a dropped filter as the warning every command gives.
 #[test]
-fn the_notes_at_the_devices_rate_are_said_once() {
+fn the_filters_are_said_at_the_rate_they_run_at() {
     use iemsim::playback::player::rate_notes;
+    let [ba, dd] = ["ba", "dd"].map(|n| iemsim::profiles::resolve(n, None).expect(n));
+    // An 8 kHz file on a 48 kHz device: every filter is below 24 kHz (ba's and dd's highest,
+    // 8605 and 8084 Hz in `iemsim show ba`/`dd`): the resampling, and nothing dropped.
+    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 48_000);
+    let lines = device_lines(&notes, [&ba, &dd], 48_000);
+    assert_eq!(
+        lines,
+        ["iemsim: note: resampling 8000 Hz → 48000 Hz (the device's rate): loudness, preamp and \
+          filters are computed at 48000 Hz"],
+    );
+    // A device at the file's 8 kHz: ba's 4, 5 and 8 and dd's 2, 5 and 8 are at or above its
+    // 4 kHz Nyquist frequency, the warnings `prepare` gave before (the same lines).
+    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 8_000);
+    let lines = device_lines(&notes, [&ba, &dd], 8_000);
+    let expected: Vec<String> = [
+        ("ba", 4),
+        ("ba", 5),
+        ("ba", 8),
+        ("dd", 2),
+        ("dd", 5),
+        ("dd", 8),
+    ]
+    .iter()
+    .map(|(p, i)| format!("iemsim: warning: profile '{p}' filter {i} (PK "))
+    .collect();
+    assert_eq!(lines.len(), expected.len(), "{lines:?}");
+    for (line, start) in lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(start) && line.ends_with("(4000 Hz) of 8000 Hz audio"),
+            "{line}"
+        );
+    }
     // 30 kHz is below the Nyquist frequency of a 96 kHz file (48 kHz), above a 48 kHz
-    // device's (24 kHz); 50 kHz is above both: prepare warned of it already.
+    // device's (24 kHz): dropped, and said so at 48 kHz.
     let (air, ultra) = (one_peak("air", 30_000.0), one_peak("ultra", 50_000.0));
     let notes = rate_notes(&[air.clone(), ultra.clone()], 96_000, 48_000);
-    let left = unsaid_notes(&notes, [&air, &ultra], 96_000, 48_000);
-    assert_eq!(left.len(), 2, "{left:?}");
-    assert!(
-        left[0].starts_with("resampling 96000 Hz → 48000 Hz"),
-        "{left:?}"
-    );
-    assert!(
-        left[1].starts_with("profile 'air' filter 1 (PK 30000 Hz) dropped")
-            && left[1].ends_with("(24000 Hz) of 48000 Hz audio"),
-        "{left:?}"
-    );
-    // A device at the file's rate: the dropped filters are prepare's own warnings (ba's 4, 5
-    // and 8 and dd's 2, 5 and 8 are above 4 kHz, `iemsim show ba`/`dd`), said once, not twice.
-    let [ba, dd] = ["ba", "dd"].map(|n| iemsim::profiles::resolve(n, None).expect(n));
-    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 8_000);
-    assert_eq!(notes.len(), 6, "{notes:?}");
-    assert!(unsaid_notes(&notes, [&ba, &dd], 8_000, 8_000).is_empty());
-    // An 8 kHz file on a 48 kHz device: the resampling, and nothing dropped.
-    let notes = rate_notes(&[ba.clone(), dd.clone()], 8_000, 48_000);
-    let left = unsaid_notes(&notes, [&ba, &dd], 8_000, 48_000);
-    assert_eq!(left.len(), 1, "{left:?}");
-    assert!(
-        left[0].starts_with("resampling 8000 Hz → 48000 Hz"),
-        "{left:?}"
-    );
+    let lines = device_lines(&notes, [&air, &ultra], 48_000);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[0].starts_with("iemsim: note: resampling 96000 Hz → 48000 Hz"));
+    for (line, name) in lines[1..].iter().zip(["air", "ultra"]) {
+        assert!(
+            line.starts_with(&format!("iemsim: warning: profile '{name}' filter 1 (PK "))
+                && line.ends_with("(24000 Hz) of 48000 Hz audio"),
+            "{line}"
+        );
+    }
+    // The intro leaves to those lines what the file's own rate drops too (ultra's 50 kHz).
+    let said = said_at_file_rate([&air, &ultra], 96_000, 48_000);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].starts_with("profile 'ultra' filter 1"), "{said:?}");
 }

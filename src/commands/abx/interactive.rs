@@ -52,12 +52,11 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
         cache: setup.cache,
     })?;
     player.exact_is_awaited();
-    // Beside the filters dropped at the file's rate (said by `prepare`), before the screen hides
-    // them: a resampled file and the filters dropped at the device's rate were said nowhere.
+    // Before the screen hides them, at the rate the filters run at, the device's (`prepare`
+    // opened none): the file resampled, and the filters dropped there.
     let profiles = [&setup.profile_a, &setup.profile_b];
-    let file_hz = setup.info.sample_rate;
-    for n in super::unsaid_notes(&player.notes, profiles, file_hz, player.device_rate) {
-        crate::io::diag::diag!("iemsim: note: {n}");
+    for line in super::device_lines(&player.notes, profiles, player.device_rate) {
+        crate::io::diag::diag!("{line}");
     }
     let mut session = AbxSession::new(setup.trials, hidden_source(setup.seed));
     let hangup = hangup::Signals::install();

@@ -136,13 +136,17 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
         profile_a.name.clone_from(&args.pair.a);
         profile_b.name.clone_from(&args.pair.b);
     }
-    // A built-in's filter above Nyquist is dropped with the warning every command gives.
-    for p in [&profile_a, &profile_b] {
-        for d in p.dropped(f64::from(info.sample_rate)) {
-            crate::io::diag::diag!("iemsim: warning: {}", d.message(&p.name));
+    let alike = heard_alike(&profile_a, &profile_b, f64::from(info.sample_rate));
+    // A built-in's filter above Nyquist is dropped with the warning every command gives, at the
+    // rate the filters run at: the file's in the scripted mode (no device), the device's in the
+    // interactive one, said once the device is open (`device_lines`). A refusal is judged at
+    // the file's rate: its dropped filters may be all that differed.
+    if args.answers.is_some() || alike {
+        for d in dropped_messages([&profile_a, &profile_b], info.sample_rate) {
+            crate::io::diag::diag!("iemsim: warning: {d}");
         }
     }
-    if heard_alike(&profile_a, &profile_b, f64::from(info.sample_rate)) {
+    if alike {
         return Err(Error::usage("-b", format!(
             "A ({}) and B ({}) are the same filters: nothing to tell apart; pick two different profiles",
             profile_a.name, profile_b.name
@@ -166,26 +170,43 @@ pub fn prepare(args: &AbxArgs) -> Result<Setup> {
     })
 }
 
-/// The player's `notes` on rates (the file resampled, the filters dropped at the device's rate)
-/// that [`prepare`] has not said already: the ABX screen hid them all. A filter it warned of as
-/// dropped at the file's rate is dropped at a device's lower rate too, in words that differ by
-/// the rate only; at the file's own rate nothing is left.
-pub fn unsaid_notes(
-    notes: &[String],
-    profiles: [&Profile; 2],
-    file_hz: u32,
-    device_hz: u32,
-) -> Vec<String> {
-    let said = said_at_file_rate(profiles, file_hz, device_hz);
-    notes
+/// The message of each filter of `profiles` dropped at `rate_hz` (a built-in's filter at or above
+/// its Nyquist frequency), in the words every command uses.
+fn dropped_messages(profiles: [&Profile; 2], rate_hz: u32) -> Vec<String> {
+    profiles
         .iter()
-        .filter(|n| !said.contains(n))
-        .cloned()
+        .flat_map(|p| {
+            p.dropped(f64::from(rate_hz))
+                .into_iter()
+                .map(|d| d.message(&p.name))
+        })
         .collect()
 }
 
-/// The messages, at `device_hz`, of the filters [`prepare`] warned of as dropped at the file's
-/// `file_hz` (the same filter, by its number, whatever the reason's words).
+/// What the interactive ABX says on stderr before its screen, from the player's `notes` (the
+/// notes `play` says too: the file resampled, the filters dropped at the device's `device_hz`).
+/// The filters run at the device's rate, so they are checked there, not at the file's: an 8 kHz
+/// file on a 48 kHz device was warned of six filters dropped that were applied. A dropped filter
+/// is the warning every command gives (the same line as before when the rates are equal); the
+/// rest are notes.
+pub fn device_lines(notes: &[String], profiles: [&Profile; 2], device_hz: u32) -> Vec<String> {
+    let dropped = dropped_messages(profiles, device_hz);
+    notes
+        .iter()
+        .map(|n| {
+            let kind = if dropped.contains(n) {
+                "warning"
+            } else {
+                "note"
+            };
+            format!("iemsim: {kind}: {n}")
+        })
+        .collect()
+}
+
+/// The messages, at `device_hz`, of the filters dropped at the file's `file_hz` too (the same
+/// filter, by its number, whatever the reason's words): the intro leaves them to the warnings
+/// before it, as at the file's own rate, and says what the device's rate changes.
 pub fn said_at_file_rate(profiles: [&Profile; 2], file_hz: u32, device_hz: u32) -> Vec<String> {
     profiles
         .iter()
