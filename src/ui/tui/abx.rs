@@ -4,14 +4,16 @@
 //! Per-trial correctness is shown only after the last trial.
 
 use super::widgets::{
-    draw_big_letter, draw_header, draw_message, help_popup, help_rows, hints_line, message_rows,
-    play_state, position_line, rounded, side_block, side_color, status_line, Hint, ALWAYS,
+    draw_big_letter, draw_header, draw_message, help_popup, help_rows, hints_lines, message_line,
+    message_rows, play_state, position_line, rounded, side_block, side_color, status_line, Hint,
+    ALWAYS,
 };
 use super::{AbxIntro, AbxView, Live};
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use ratatui::Frame;
 
 /// Terminals at least this tall get the 5-row letters.
@@ -21,19 +23,16 @@ const TALL: u16 = 34;
 pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
     let area = frame.area();
     let tall = area.height >= TALL;
+    let hint_lines = hints_lines(&hint_items(v), area.width);
+    let rows = rows(
+        area.height,
+        if tall { 9 } else { 6 },
+        message_rows(v.message, area.width),
+        hint_lines.len() as u16,
+        message_line(v.message, v.loop_pending_start).is_some(),
+    );
     let [header, names, progress, boxes, position, body, message, status, hints] =
-        Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(if tall { 9 } else { 6 }),
-            Constraint::Length(1),
-            Constraint::Min(0),
-            Constraint::Length(message_rows(v.message, area.width)),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
+        Layout::vertical(rows.map(Constraint::Length)).areas(area);
 
     // " iemsim abx " is 12 columns; the file gets the row less 16 of them.
     let title = vec![Span::styled(" iemsim abx ", Style::new().bold())];
@@ -69,10 +68,34 @@ pub fn draw_abx(frame: &mut Frame, v: &AbxView) {
     }
     draw_message(frame, message, v.message, v.loop_pending_start);
     frame.render_widget(status_line(&v.status, false, "", status.width), status);
-    frame.render_widget(hints_line(&hint_items(v), hints.width), hints);
+    frame.render_widget(Paragraph::new(hint_lines), hints);
     if v.show_help {
         help_popup(frame, area, "ABX keys", help_lines());
     }
+}
+
+/// The rows of the screen's parts at `height`, top to bottom: header, names, progress, boxes,
+/// position, body, message, status and hints, the boxes `boxes` rows tall, the message and hints
+/// as many as they need. Short of rows, the hints (how to answer and quit) are kept first, then
+/// the message when it `says` something, then the one-row parts from the top and the status; the
+/// boxes and the body get what is left. Laid out top to bottom, the bottom rows went first: below
+/// 8 rows there were no hints, and the ABX screen had no way to say how to answer or quit.
+fn rows(height: u16, boxes: u16, message: u16, hints: u16, says: bool) -> [u16; 9] {
+    let mut left = height;
+    let mut take = |want: u16| {
+        let got = want.min(left);
+        left -= got;
+        got
+    };
+    let hints = take(hints);
+    let said = if says { take(message) } else { 0 };
+    let [header, names, progress, position, status] = [(); 5].map(|()| take(1));
+    let message = if says { said } else { take(message) };
+    let boxes = take(boxes);
+    let body = take(u16::MAX);
+    [
+        header, names, progress, boxes, position, body, message, status, hints,
+    ]
 }
 
 /// "trial 3/16  ■■□□…": progress only; the squares say which trials are done, never how they went.
@@ -244,14 +267,31 @@ fn draw_results(frame: &mut Frame, area: Rect, verdict: &str, answered: &[bool])
 /// `lines` wrapped in a rounded box at the top of `area`, as tall as they need plus borders (at
 /// most all of it), so a short panel does not stretch over a big terminal.
 fn panel(frame: &mut Frame, area: Rect, lines: Vec<Line>, title: Line, border: Color) {
-    let w = area.width.saturating_sub(2).max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-    let h = (rows as u16).saturating_add(2).min(area.height);
-    let block = rounded(Style::new().fg(border)).title(title);
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        Rect { height: h, ..area },
+    let text = Paragraph::new(lines).wrap(Wrap { trim: true });
+    let inner = Rect::new(
+        0,
+        0,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
     );
+    let h = wrapped_rows(&text, inner)
+        .saturating_add(2)
+        .min(area.height);
+    let block = rounded(Style::new().fg(border)).title(title);
+    frame.render_widget(text.block(block), Rect { height: h, ..area });
+}
+
+/// Rows `text` takes drawn in `area` (at most its height), counted by drawing it on a scratch
+/// buffer: ratatui 0.30 says how many rows a wrapped paragraph takes only behind an unstable
+/// feature. A row per `width` characters of each line was short of it when words wrap early,
+/// and the panel's last row was cut off: `Shift-B or 2  X is B` at 30 columns.
+fn wrapped_rows(text: &Paragraph, area: Rect) -> u16 {
+    let mut scratch = Buffer::empty(area);
+    text.clone().render(area, &mut scratch);
+    (0..area.height)
+        .rev()
+        .find(|&y| (0..area.width).any(|x| scratch[(x, y)].symbol() != " "))
+        .map_or(0, |y| y + 1)
 }
 
 /// The hints, ranked (see [`Hint`]): Enter and the answer pair are kept with help and quit;

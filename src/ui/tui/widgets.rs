@@ -231,39 +231,94 @@ pub type Hint = (&'static str, &'static str, u8);
 /// The rank of a hint that is never dropped.
 pub const ALWAYS: u8 = 0;
 
-/// Key hints "key label  key label …", cut to `width` by rank (see [`Hint`]).
-pub fn hints_line(items: &[Hint], width: u16) -> Line<'static> {
-    // "key label  ": key, space, label, two spaces.
-    let item_w = |(k, l, _): &Hint| k.chars().count() + l.chars().count() + 3;
+/// Columns of " key label  key label  " (a space, then each hint with two spaces after it).
+fn hints_width(items: &[Hint]) -> usize {
+    1 + items
+        .iter()
+        .map(|(k, l, _)| k.chars().count() + l.chars().count() + 3)
+        .sum::<usize>()
+}
+
+/// The hints kept at `width`, in order: those of the highest rank go first, from the end, until
+/// the rest fit; those of rank [`ALWAYS`] stay even when they do not.
+fn kept_hints(items: &[Hint], width: u16) -> Vec<Hint> {
     let mut keep: Vec<bool> = vec![true; items.len()];
-    let total = |keep: &[bool]| -> usize {
-        1 + items
+    let kept = |keep: &[bool]| -> Vec<Hint> {
+        items
             .iter()
             .zip(keep)
             .filter(|(_, &k)| k)
-            .map(|(i, _)| item_w(i))
-            .sum::<usize>()
+            .map(|(i, _)| *i)
+            .collect()
     };
     let mut drop_order: Vec<usize> = (0..items.len()).filter(|&i| items[i].2 != ALWAYS).collect();
     drop_order.sort_by_key(|&i| std::cmp::Reverse((items[i].2, i)));
     for i in drop_order {
-        if total(&keep) <= width as usize {
+        if hints_width(&kept(&keep)) <= width as usize {
             break;
         }
         keep[i] = false;
     }
+    kept(&keep)
+}
+
+const HINT_KEY: Style = Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD);
+const HINT_LABEL: Style = Style::new().fg(Color::Gray);
+
+/// Key hints "key label  key label …", cut to `width` by rank (see [`Hint`]).
+pub fn hints_line(items: &[Hint], width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
-    for ((k, l, _), _) in items.iter().zip(&keep).filter(|(_, &k)| k) {
-        spans.push(Span::styled(
-            k.to_string(),
-            Style::new().fg(Color::Yellow).bold(),
-        ));
-        spans.push(Span::styled(
-            format!(" {l}  "),
-            Style::new().fg(Color::Gray),
-        ));
+    for (k, l, _) in kept_hints(items, width) {
+        spans.push(Span::styled(k.to_string(), HINT_KEY));
+        spans.push(Span::styled(format!(" {l}  "), HINT_LABEL));
     }
     Line::from(spans)
+}
+
+/// [`hints_line`] on as many rows of `width` as the hints of rank [`ALWAYS`] need: on one row
+/// they were cut at the screen's edge when they did not fit (the ABX screen's below 39 columns,
+/// `q quit` first). A hint goes whole to the next row; one wider than a row is wrapped at the
+/// spaces of its label, its key kept with the first word. Where they fit, [`hints_line`]'s row.
+pub fn hints_lines(items: &[Hint], width: u16) -> Vec<Line<'static>> {
+    let kept = kept_hints(items, width);
+    let w = usize::from(width);
+    if hints_width(&kept) <= w + 2 {
+        return vec![hints_line(items, width)];
+    }
+    let mut rows = Vec::new();
+    let mut spans = vec![Span::raw(" ")];
+    let mut col = 1;
+    for (key, label, _) in kept {
+        let whole = key.chars().count() + 1 + label.chars().count();
+        if col > 1 && col + 2 + whole > w {
+            rows.push(Line::from(std::mem::replace(
+                &mut spans,
+                vec![Span::raw(" ")],
+            )));
+            col = 1;
+        } else if col > 1 {
+            spans.push(Span::raw("  "));
+            col += 2;
+        }
+        spans.push(Span::styled(key.to_string(), HINT_KEY));
+        col += key.chars().count();
+        for (i, word) in label.split(' ').enumerate() {
+            let n = word.chars().count();
+            if i > 0 && col + 1 + n > w {
+                rows.push(Line::from(std::mem::replace(
+                    &mut spans,
+                    vec![Span::raw(" ")],
+                )));
+                spans.push(Span::styled(word.to_string(), HINT_LABEL));
+                col = 1 + n;
+            } else {
+                spans.push(Span::styled(format!(" {word}"), HINT_LABEL));
+                col += 1 + n;
+            }
+        }
+    }
+    rows.push(Line::from(spans));
+    rows
 }
 
 /// The message row: a transient message, else the pending loop start waiting for its end, else
@@ -473,6 +528,31 @@ mod tests {
             );
             assert!(!t.contains("listen") && !t.contains("cycle"), "{w}: {t}");
         }
+    }
+
+    /// The ABX screen's hints of rank ALWAYS are 39 columns on one row: narrower, they go on
+    /// more rows, each hint whole on one (or wrapped at its label's spaces when wider than a
+    /// row), no row wider than the screen, nothing dropped or reordered.
+    #[test]
+    fn hints_too_wide_for_a_row_take_more_rows() {
+        let items = [
+            ("A/1", "X is A", ALWAYS),
+            ("B/2", "X is B", ALWAYS),
+            ("a/b/x", "listen", 1),
+            ("?", "help", ALWAYS),
+            ("q", "quit", ALWAYS),
+        ];
+        let rows = |w: u16| -> Vec<String> { hints_lines(&items, w).iter().map(text).collect() };
+        assert_eq!(rows(80), [text(&hints_line(&items, 80))]);
+        // " A/1 X is A  B/2 X is B  ? help  q quit" is 39 columns.
+        assert_eq!(rows(39), [text(&hints_line(&items, 39))]);
+        assert_eq!(rows(38), [" A/1 X is A  B/2 X is B  ? help", " q quit"]);
+        assert_eq!(rows(30), [" A/1 X is A  B/2 X is B", " ? help  q quit"]);
+        assert_eq!(rows(20), [" A/1 X is A", " B/2 X is B  ? help", " q quit"]);
+        // "enter start the trials" is 22 columns: at 20 its label goes on at a space.
+        let intro = [("enter", "start the trials", ALWAYS), ("q", "quit", ALWAYS)];
+        let rows: Vec<String> = hints_lines(&intro, 20).iter().map(text).collect();
+        assert_eq!(rows, [" enter start the", " trials  q quit"]);
     }
 
     #[test]

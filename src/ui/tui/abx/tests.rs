@@ -220,3 +220,59 @@ fn narrow_hints_keep_both_answers_and_enter() {
         "{h}"
     );
 }
+
+/// Below 39 columns the hints of rank ALWAYS (" A/1 X is A  B/2 X is B  ? help  q quit" is 39
+/// columns; " enter start the trials  ? help  q quit" is 39 too) were cut at the edge, `q quit`
+/// first; below 8 rows the hint row was not drawn at all. They now take the rows they need, at
+/// the bottom, kept before any other part: every screen says how to answer, start and quit.
+#[test]
+fn narrow_and_short_terminals_keep_every_way_to_answer_start_and_quit() {
+    let answered = [true, false, true];
+    for (w, h) in [
+        (20, 5),
+        (20, 10),
+        (30, 5),
+        (30, 8),
+        (30, 24),
+        (38, 5),
+        (38, 10),
+    ] {
+        let main = view(&answered, None);
+        let mut ready = view(&[], None);
+        ready.intro = Some(AbxIntro::Ready);
+        let mut analysing = view(&[], None);
+        analysing.intro = Some(AbxIntro::Analysing(0.4));
+        let finished = view(&answered, Some("2/3 correct"));
+        let mut noted = view(&[], None);
+        noted.intro = Some(AbxIntro::Ready);
+        noted.message = Some("resampling 8000 Hz → 48000 Hz (the device's rate)");
+        let cases: [(&AbxView, &[&str]); 5] = [
+            (&main, &["A/1 X is A", "B/2 X is B", "? help", "q quit"]),
+            (&ready, &["enter start the", "trials", "? help", "q quit"]),
+            (&analysing, &["? help", "q quit"]),
+            (&finished, &["? help", "q quit"]),
+            (
+                &noted,
+                &["enter start the", "trials", "q quit", "resampling 8000 Hz"],
+            ),
+        ];
+        for (v, wanted) in cases {
+            let t = text(&render(v, w, h));
+            // Whole on a row each (a word cut at the edge is not read).
+            for s in wanted {
+                assert!(t.lines().any(|l| l.contains(s)), "{s} at {w}x{h}:\n{t}");
+            }
+        }
+    }
+}
+
+/// The answer panel's height was a row per `width` characters of each line, short of the rows
+/// its words wrap to: at 30 columns the last, `Shift-B or 2  X is B`, was cut off.
+#[test]
+fn the_answer_panel_is_as_tall_as_its_wrapped_words() {
+    for w in [30, 34, 80] {
+        let t = text(&render(&view(&[], None), w, 24));
+        assert!(t.contains("Shift-A or 1  X is A"), "{w}:\n{t}");
+        assert!(t.contains("Shift-B or 2  X is B"), "{w}:\n{t}");
+    }
+}
