@@ -70,7 +70,7 @@ pub enum Command {
     #[command(
         after_help = "The fit reproduces the IEM's deviation from the target (both normalised to 0 dB over \
         0.5-2 kHz) with at most --max-filters RBJ filters, |gain| <= 12 dB, Q <= 6 and no filter boosting above 14 kHz \
-        (their sum is held near 0 dB there by a penalty), and reports the RMS error over 20 Hz-10 kHz (mean offset removed) and the worst point.\n\n\
+        (nor their sum, to within 0.05 dB), and reports the RMS error over 20 Hz-10 kHz (mean offset removed) and the worst point.\n\n\
         Examples:\n  iemsim fit \"Moondrop Chu.csv\"                      how the Chu colours sound\n  \
         iemsim fit \"Moondrop Chu.csv\" --invert -o chu-eq.txt   the correction EQ, Equalizer APO format\n  \
         iemsim fit \"Moondrop Chu.csv\" --like er4sr.csv         make the Chu sound like the ER4SR\n  \
