@@ -40,11 +40,13 @@ impl BitsArg {
     }
 }
 
-/// The largest |--preamp| in dB (as for a profile's own preamp).
+/// The largest boost `--preamp` takes in dB (as for a profile's own preamp).
 pub const MAX_PREAMP_DB: f64 = 40.0;
 
 /// A `--preamp` value: `auto`, `profile` or a number of dB (a trailing `dB` allowed); the error
-/// is the reason in clap's "invalid value" line.
+/// is the reason in clap's "invalid value" line. A cut may be of any depth: it cannot overflow,
+/// and the preamp a clipping export advises goes as deep as its peak needs (past -40 dB after
+/// `auto` cut a 50 dB boost, and further for a float input past 0 dBFS).
 pub fn parse_preamp(s: &str) -> Result<Preamp, String> {
     match s.trim() {
         "auto" => Ok(Preamp::Auto),
@@ -55,9 +57,9 @@ pub fn parse_preamp(s: &str) -> Result<Preamp, String> {
             .trim()
             .parse::<f64>()
         {
-            Ok(db) if db.is_finite() && db.abs() <= MAX_PREAMP_DB => Ok(Preamp::Db(db)),
+            Ok(db) if db.is_finite() && db <= MAX_PREAMP_DB => Ok(Preamp::Db(db)),
             _ => Err(format!(
-                "expected auto, profile or a number of dB within ±{MAX_PREAMP_DB}"
+                "expected auto, profile or a number of dB (a cut of any depth, a boost up to +{MAX_PREAMP_DB})"
             )),
         },
     }
@@ -123,7 +125,7 @@ pub struct ExportArgs {
     /// Gain before the filters: `auto` (= -(largest boost), so no frequency comes out louder than
     /// it went in; the filters' phase can still raise a peak, and the report then counts clipped
     /// samples and gives the preamp that avoids them), `profile` (the profile's own value) or a
-    /// number in dB. Not with loudness-matched outputs (--match, and the default for several
+    /// number in dB (a cut of any depth, a boost up to +40). Not with loudness-matched outputs (--match, and the default for several
     /// profiles): matching sets their gains [default: auto]
     #[arg(
         long,

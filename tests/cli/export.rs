@@ -398,6 +398,64 @@ fn a_clipping_export_names_the_preamp_that_avoids_it() {
     assert!(20.0 * peak.log10() <= -0.1 + 0.01, "peak {peak}");
 }
 
+/// The preamp a clipping export advises is one `--preamp` accepts, and it stops the clipping,
+/// however deep: two +25 dB peaks at 100 Hz make `auto` -50 dB, and a 100 Hz square wave at
+/// -0.09 dBFS then peaks near +2 dBFS (its harmonics realigned), so the advice is about -52 dB,
+/// past the ±40 dB --preamp once took. A float input 30 dB past full scale needs a cut of
+/// 30 dB more.
+#[test]
+fn a_deep_advised_preamp_is_accepted_and_stops_the_clipping() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("big.txt"),
+        "Filter 1: ON PK Fc 100 Hz Gain 25 dB Q 0.7\nFilter 2: ON PK Fc 100 Hz Gain 25 dB Q 0.7\n",
+    )
+    .unwrap();
+    // 480 frames a period: a square wave with no sample on its edges.
+    let square = |amp: f64| -> Vec<f64> {
+        (0..96_000)
+            .map(|i| if (i / 240) % 2 == 0 { amp } else { -amp })
+            .collect()
+    };
+    write_wav(&d.join("sq.wav"), &square(0.99), 1, 48_000, 16, false);
+    write_wav(
+        &d.join("hot.wav"),
+        &square(0.99 * 10f64.powf(1.5)),
+        1,
+        48_000,
+        32,
+        true,
+    );
+    for (input, deeper_than) in [("sq.wav", -50.0), ("hot.wav", -80.0)] {
+        let o = iemsim(
+            &["export", input, "-p", "big.txt", "-o", "x.wav", "--force"],
+            d,
+        );
+        let out = cli::text(&o.stdout);
+        assert!(o.status.success(), "{input}: {}", stderr(&o));
+        let advice = out
+            .split("(--preamp ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{input}: no clipping advice: {out}"));
+        let preamp: f64 = advice.split(' ').next().unwrap().parse().unwrap();
+        assert!(preamp < deeper_than, "{input}: {out}");
+        let arg = format!("--preamp={preamp}");
+        let o = iemsim(
+            &[
+                "export", input, "-p", "big.txt", "-o", "x.wav", &arg, "--force",
+            ],
+            d,
+        );
+        let out = cli::text(&o.stdout);
+        assert!(o.status.success(), "{input} {arg}: {}", stderr(&o));
+        assert!(out.contains("no clipping"), "{input} {arg}: {out}");
+        let (_, samples) = read_wav(&d.join("x.wav"));
+        let peak = samples.iter().fold(0f64, |m, x| m.max(x.abs()));
+        assert!(20.0 * peak.log10() <= -0.1 + 0.01, "{input}: peak {peak}");
+    }
+}
+
 fn assert_no_partials(dir: &Path) {
     let left: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap()
@@ -544,7 +602,9 @@ fn bad_inputs_are_refused_clearly() {
     assert!(
         first.contains("'loud'")
             && first.contains("--preamp")
-            && first.contains("expected auto, profile or a number of dB within ±40"),
+            && first.contains(
+                "expected auto, profile or a number of dB (a cut of any depth, a boost up to +40)"
+            ),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");

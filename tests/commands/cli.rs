@@ -10,8 +10,9 @@ fn the_command_line_is_consistent() {
     Cli::command().debug_assert();
 }
 
-/// `--bits` takes the four formats and nothing else; `--preamp` takes auto, profile or dB within
-/// ±40 and names what it expects otherwise (before the command runs: clap's usage error).
+/// `--bits` takes the four formats and nothing else; `--preamp` takes auto, profile or dB (a cut
+/// of any depth, a boost up to +40) and names what it expects otherwise (before the command runs:
+/// clap's usage error).
 #[test]
 fn bits_and_preamp_values() {
     let export = |extra: &[&str]| {
@@ -31,6 +32,17 @@ fn bits_and_preamp_values() {
         Some(iemsim::io::OutFormat::F32)
     );
     assert_eq!(a.preamp, Some(iemsim::dsp::Preamp::Db(-3.5)));
+    // Cuts past -40 dB: what a clipping export may advise after a deep `auto`.
+    for (cut, db) in [("-52.2", -52.2), ("-40", -40.0), ("-300 dB", -300.0)] {
+        let Ok(Cli {
+            command: Command::Export(a),
+            ..
+        }) = export(&["--preamp", cut])
+        else {
+            panic!("--preamp {cut} parses")
+        };
+        assert_eq!(a.preamp, Some(iemsim::dsp::Preamp::Db(db)), "{cut}");
+    }
     let Ok(Cli {
         command: Command::Export(a),
         ..
@@ -45,6 +57,7 @@ fn bits_and_preamp_values() {
         ["--bits", "float"],
         ["--preamp", "41"],
         ["--preamp", "loud"],
+        ["--preamp", "-inf"],
     ] {
         let e = export(&bad).expect_err(bad[1]);
         use clap::error::ErrorKind::{InvalidValue, ValueValidation};
@@ -53,8 +66,9 @@ fn bits_and_preamp_values() {
     }
     let e = export(&["--preamp", "41"]).expect_err("41");
     assert!(
-        e.to_string()
-            .contains("expected auto, profile or a number of dB within ±40"),
+        e.to_string().contains(
+            "expected auto, profile or a number of dB (a cut of any depth, a boost up to +40)"
+        ),
         "{e}"
     );
     let Ok(Cli {
