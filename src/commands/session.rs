@@ -63,15 +63,20 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
 /// filters were said nowhere.
 pub fn opening_notes(player: &Player, said: &[String]) -> Vec<String> {
     let rate = player.device_rate;
-    let dropped: Vec<(String, Vec<DroppedFilter>)> = [Side::A, Side::B]
-        .map(|s| player.profile(s))
-        .iter()
-        .map(|p| {
-            let mut ds = p.dropped(f64::from(rate));
-            ds.retain(|d| !said.contains(&d.message(&p.name)));
-            (p.name.clone(), ds)
-        })
-        .collect();
+    let mut dropped: Vec<(String, Vec<DroppedFilter>)> = Vec::new();
+    for p in [Side::A, Side::B].map(|s| player.profile(s)) {
+        let mut ds = p.dropped(f64::from(rate));
+        ds.retain(|d| !said.contains(&d.message(&p.name)));
+        // A headphone correction's filters are its own, by its numbers, and told once: both
+        // sides play through the one correction.
+        let (theirs, own): (Vec<_>, Vec<_>) = ds.into_iter().partition(|d| d.correction.is_some());
+        dropped.push((p.name.clone(), own));
+        if let Some(owner) = theirs.first().map(|d| d.owner(&p.name)) {
+            if !dropped.iter().any(|(name, _)| *name == owner) {
+                dropped.push((owner, theirs));
+            }
+        }
+    }
     let told: Vec<String> = [Side::A, Side::B]
         .map(|s| player.profile(s))
         .iter()
@@ -93,7 +98,8 @@ pub fn opening_notes(player: &Player, said: &[String]) -> Vec<String> {
 }
 
 /// One message for the filters dropped at the device's `rate_hz`: a single one in the words every
-/// command uses, several as "6 filters dropped, …: ba 4 (PK 8605 Hz), 5 (…); dd 2 (…)".
+/// command uses, several as "6 filters dropped, …: ba 4 (PK 8605 Hz), 5 (…); dd 2 (…)" (a
+/// headphone correction's under its own name: "the headphone correction 'hp.txt' 2 (…)").
 fn dropped_summary(dropped: &[(String, Vec<DroppedFilter>)], rate_hz: u32) -> Option<String> {
     let all: Vec<(&str, &DroppedFilter)> = dropped
         .iter()

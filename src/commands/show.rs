@@ -28,7 +28,11 @@ struct ShowReport<'a> {
     preamp_db: f64,
     /// What `--preamp auto` applies at this rate.
     auto_preamp_db: f64,
+    /// The profile's filters dropped at this rate, by their numbers in `iemsim show PROFILE`.
     dropped_filters: Vec<usize>,
+    /// The headphone correction's, by their numbers in its own list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dropped_correction_filters: Vec<usize>,
     response: Vec<ResponsePoint>,
     /// The true peaks and dips (the table above samples fixed centres and can miss them).
     extrema: Vec<response::Extremum>,
@@ -204,7 +208,9 @@ fn show_one(
     json: &mut Vec<serde_json::Value>,
 ) -> Result<()> {
     let fs = f64::from(args.rate);
-    let dropped: Vec<usize> = p.dropped(fs).iter().map(|d| d.index).collect();
+    let dropped_filters = p.dropped(fs);
+    // The table lists the whole cascade (a headphone correction's filters first): by place.
+    let dropped: Vec<usize> = dropped_filters.iter().map(|d| d.position).collect();
     let freqs: Vec<f64> = THIRD_OCTAVE_CENTRES_HZ
         .iter()
         .copied()
@@ -230,7 +236,11 @@ fn show_one(
             max_boost_hz,
             preamp_db: p.preamp_db,
             auto_preamp_db: auto_preamp,
-            dropped_filters: dropped,
+            dropped_filters: crate::render::export::dropped_numbers(&dropped_filters, false),
+            dropped_correction_filters: crate::render::export::dropped_numbers(
+                &dropped_filters,
+                true,
+            ),
             response: points(&freqs, &p.response_db(&freqs, fs)),
             extrema,
             channel_responses,

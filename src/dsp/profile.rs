@@ -41,11 +41,18 @@ pub struct Profile {
     pub channel_count: Option<usize>,
 }
 
-/// A per-channel correction a profile plays behind: its label and the channels it needs.
-#[derive(Debug, Clone, PartialEq)]
+/// The headphone correction a profile plays behind: its label, the channels it needs (0: none of
+/// its own) and how many filters of the cascade are its, which come first (its shared ones ahead
+/// of the profile's, and on each channel its part ahead of the profile's), so that a filter is
+/// told by its owner's number, the one `iemsim show` gives it alone.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Behind {
     pub label: String,
     pub channels_needed: usize,
+    /// How many of `filters` are the correction's.
+    pub shared_filters: usize,
+    /// How many of each channel's part are the correction's, by channel.
+    pub part_filters: Vec<(usize, usize)>,
 }
 
 /// What one channel gets besides the filters and preamp every channel gets.
@@ -106,7 +113,14 @@ pub enum Preamp {
 /// A filter left out because it cannot exist at this sample rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DroppedFilter {
+    /// Its number in its owner's list: the profile's, as `iemsim show PROFILE` numbers them, or
+    /// the headphone correction's, as `iemsim show CORRECTION` does.
     pub index: usize,
+    /// Its place in this cascade's [`Profile::all_filters`] (1-based): with a headphone
+    /// correction in front, the correction's filters come first.
+    pub position: usize,
+    /// The headphone correction's label when the filter is the correction's, not the profile's.
+    pub correction: Option<String>,
     pub spec: FilterSpec,
     pub reason: FilterError,
 }
@@ -115,12 +129,22 @@ impl DroppedFilter {
     /// The one sentence every command (export, analyze, abx, play) says about it.
     pub fn message(&self, profile: &str) -> String {
         format!(
-            "profile '{profile}' filter {} ({} {} Hz) dropped: {}",
+            "{} filter {} ({} {} Hz) dropped: {}",
+            self.owner(profile),
             self.index,
             self.spec.kind.short(),
             self.spec.fc_hz,
             self.reason
         )
+    }
+
+    /// Whose filter it is, in `profile`'s cascade: `profile 'ba'` or `the headphone correction
+    /// 'hp.txt'`.
+    pub fn owner(&self, profile: &str) -> String {
+        match &self.correction {
+            Some(label) => format!("the headphone correction '{label}'"),
+            None => format!("profile '{profile}'"),
+        }
     }
 }
 
@@ -309,17 +333,53 @@ impl Profile {
     /// Every filter (shared and per channel) that cannot exist at `sample_rate`.
     pub fn dropped(&self, sample_rate: f64) -> Vec<DroppedFilter> {
         self.all_filters()
+            .zip(self.owners())
             .enumerate()
-            .filter_map(|(i, (_, spec))| {
+            .filter_map(|(i, ((_, spec), (correction, index)))| {
                 spec.coefficients(sample_rate)
                     .err()
                     .map(|reason| DroppedFilter {
-                        index: i + 1,
+                        index,
+                        position: i + 1,
+                        correction: correction.map(str::to_string),
                         spec: *spec,
                         reason,
                     })
             })
             .collect()
+    }
+
+    /// For each of [`Self::all_filters`], in order, whose it is (the headphone correction's
+    /// label, `None` for the profile's own) and its number among its owner's filters. Both
+    /// number as `all_filters` does (shared, then each channel's), so counting each owner's
+    /// filters in that order gives the numbers `iemsim show` gives each alone.
+    fn owners(&self) -> Vec<(Option<&str>, usize)> {
+        let (mut own, mut theirs) = (0, 0);
+        let mut at = (None, 0);
+        let mut out = Vec::with_capacity(self.filter_count());
+        for (channel, _) in self.all_filters() {
+            // The place of this filter within its part (the shared filters or one channel's).
+            at = if at.0 == Some(channel) {
+                (at.0, at.1 + 1)
+            } else {
+                (Some(channel), 0)
+            };
+            let corrections = self.behind.as_ref().map_or(0, |b| match channel {
+                None => b.shared_filters,
+                Some(c) => b.part_filters.iter().find(|p| p.0 == c).map_or(0, |p| p.1),
+            });
+            match &self.behind {
+                Some(b) if at.1 < corrections => {
+                    theirs += 1;
+                    out.push((Some(b.label.as_str()), theirs));
+                }
+                _ => {
+                    own += 1;
+                    out.push((None, own));
+                }
+            }
+        }
+        out
     }
 
     /// The channels whose responses may differ, to describe each: none for a shared profile,
@@ -339,7 +399,8 @@ impl Profile {
     pub fn coefficients(&self, sample_rate: f64) -> (Vec<Coefficients>, Vec<DroppedFilter>) {
         let mut kept = Vec::with_capacity(self.filters.len());
         let mut dropped = Vec::new();
-        for (index, spec) in self.filters.iter().enumerate() {
+        let owners = self.owners();
+        for ((index, spec), (correction, own)) in self.filters.iter().enumerate().zip(owners) {
             // The identity there (a peak exactly at Nyquist): nothing to run, nothing dropped.
             if spec.is_identity_at(sample_rate) {
                 continue;
@@ -347,7 +408,9 @@ impl Profile {
             match spec.coefficients(sample_rate) {
                 Ok(c) => kept.push(c),
                 Err(reason) => dropped.push(DroppedFilter {
-                    index: index + 1,
+                    index: own,
+                    position: index + 1,
+                    correction: correction.map(str::to_string),
                     spec: *spec,
                     reason,
                 }),

@@ -278,11 +278,8 @@ pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
     match correction {
         Some(c) => {
             let mut both = combine(&c.profile, profile);
-            if c.profile.is_per_channel() {
-                both.behind = Some(crate::dsp::profile::Behind {
-                    label: c.label.clone(),
-                    channels_needed: c.profile.channels_needed(),
-                });
+            if let Some(b) = both.behind.as_mut() {
+                b.label.clone_from(&c.label);
             }
             both
         }
@@ -291,7 +288,7 @@ pub fn through(correction: Option<&Correction>, profile: Profile) -> Profile {
 }
 
 /// `profile` behind `correction`: one profile whose cascade is the correction's filters followed by
-/// the profile's (biquads in series multiply their responses, so the dB responses add). Each
+/// the profile's (which are the correction's is kept in [`Profile::behind`]) (biquads in series multiply their responses, so the dB responses add). Each
 /// channel's own part is the correction's for that channel, then the profile's, with their gains
 /// added: a correction's `Channel:` sections (TOML `[[channels]]`, CamillaDSP per-channel steps)
 /// were dropped here, and every channel got only its shared filters.
@@ -299,6 +296,17 @@ pub fn combine(correction: &Profile, profile: Profile) -> Profile {
     let mut filters = correction.filters.clone();
     filters.extend(profile.filters);
     let channels = combine_channels(&correction.channels, profile.channels);
+    // Which filters are the correction's, to number each filter by its owner's list.
+    let behind = crate::dsp::profile::Behind {
+        label: correction.name.clone(),
+        channels_needed: correction.channels_needed(),
+        shared_filters: correction.filters.len(),
+        part_filters: correction
+            .channels
+            .iter()
+            .map(|c| (c.channel, c.filters.len()))
+            .collect(),
+    };
     Profile {
         description: format!(
             "{} (through the headphone correction '{}')",
@@ -307,6 +315,7 @@ pub fn combine(correction: &Profile, profile: Profile) -> Profile {
         preamp_db: profile.preamp_db + correction.preamp_db,
         filters,
         channels,
+        behind: Some(behind),
         ..profile
     }
 }
@@ -430,6 +439,51 @@ mod tests {
             vec![pk(100.0, 6.0), pk(3000.0, 3.0), pk(8000.0, -2.0)]
         );
         assert_eq!(both.preamp_db, -7.0);
+    }
+
+    /// A filter dropped from a profile behind a correction is numbered by its owner's list, the
+    /// one `iemsim show` gives each alone (shared filters, then each channel's), not by its place
+    /// in the combined cascade, where the correction's come first.
+    #[test]
+    fn dropped_filters_keep_their_owners_numbers() {
+        let part = |channel: usize, filters: Vec<FilterSpec>| ChannelFilters {
+            channel,
+            gain_db: 0.0,
+            filters,
+        };
+        // At 8 kHz everything from 4 kHz up is dropped.
+        let c = Profile {
+            name: "hp".into(),
+            filters: vec![pk(100.0, 1.0), pk(6000.0, 1.0)],
+            channels: vec![part(1, vec![pk(300.0, 1.0), pk(5000.0, 1.0)])],
+            ..Default::default()
+        };
+        let p = Profile {
+            name: "p".into(),
+            filters: vec![pk(1000.0, 1.0), pk(4500.0, 1.0), pk(2000.0, 1.0)],
+            channels: vec![
+                part(0, vec![pk(7000.0, 1.0)]),
+                part(1, vec![pk(200.0, 1.0), pk(7500.0, 1.0)]),
+            ],
+            ..Default::default()
+        };
+        // By hand: p's list is 1k, 4.5k, 2k, L 7k, R 200, R 7.5k; hp's is 100, 6k, R 300, R 5k.
+        let got: Vec<(Option<String>, usize, f64)> = combine(&c, p)
+            .dropped(8000.0)
+            .into_iter()
+            .map(|d| (d.correction, d.index, d.spec.fc_hz))
+            .collect();
+        let hp = || Some("hp".to_string());
+        assert_eq!(
+            got,
+            [
+                (hp(), 2, 6000.0),
+                (None, 2, 4500.0),
+                (None, 4, 7000.0),
+                (hp(), 4, 5000.0),
+                (None, 6, 7500.0),
+            ]
+        );
     }
 
     /// A correction's per-channel parts were dropped (only its shared filters and preamp were

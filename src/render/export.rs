@@ -6,7 +6,7 @@ use super::matching::levels_of;
 use super::{render_each, Lane};
 use crate::dsp::dither::Dither;
 use crate::dsp::loudness::{match_to_ceiling, MATCH_CEILING_DBFS};
-use crate::dsp::{gain_to_db, Preamp, Profile, ProfileError, Stages};
+use crate::dsp::{gain_to_db, DroppedFilter, Preamp, Profile, ProfileError, Stages};
 use crate::error::{Class, Error, Subject};
 use crate::io::{Container, DecodeError, Decoder, OutFormat, Sink, SinkSpec, Target, WavError};
 use serde::Serialize;
@@ -111,24 +111,32 @@ pub trait Watch {
     }
 }
 
-/// `profile`'s cascades at `fs` for `channels` channels and the numbers of the filters dropped
-/// (at or above the Nyquist frequency), each dropped filter told to `watch`. A profile giving a
-/// channel the audio lacks its own filters is refused.
+/// `profile`'s cascades at `fs` for `channels` channels and the filters dropped (at or above the
+/// Nyquist frequency), each dropped filter told to `watch`. A profile giving a channel the audio
+/// lacks its own filters is refused.
 pub fn stages(
     profile: &Profile,
     fs: f64,
     channels: usize,
     watch: &mut dyn Watch,
-) -> std::result::Result<(Stages, Vec<usize>), ProfileError> {
+) -> std::result::Result<(Stages, Vec<DroppedFilter>), ProfileError> {
     profile.check_channels(channels)?;
     let dropped = profile.dropped(fs);
     for d in &dropped {
         watch.warn(&d.message(&profile.name));
     }
-    Ok((
-        profile.stages(fs, channels),
-        dropped.iter().map(|d| d.index).collect(),
-    ))
+    Ok((profile.stages(fs, channels), dropped))
+}
+
+/// The numbers of the `dropped` filters that are the profile's own (`correction: false`, as
+/// `iemsim show PROFILE` numbers them) or the headphone correction's (`true`, as it numbers
+/// the correction's).
+pub fn dropped_numbers(dropped: &[DroppedFilter], correction: bool) -> Vec<usize> {
+    dropped
+        .iter()
+        .filter(|d| d.correction.is_some() == correction)
+        .map(|d| d.index)
+        .collect()
 }
 
 /// No progress, warnings as `iemsim: warning: ...` lines on stderr.
@@ -179,7 +187,11 @@ pub struct OutputReport {
     pub clipped_samples: u64,
     pub frames: u64,
     pub sample_rate: u32,
+    /// The profile's filters dropped, by their numbers in `iemsim show PROFILE`.
     pub dropped_filters: Vec<usize>,
+    /// The headphone correction's filters dropped, by their numbers in its own list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped_correction_filters: Vec<usize>,
     /// Integrated loudness of the output (ITU-R BS.1770, LUFS), when the outputs were matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub loudness_lufs: Option<f64>,
@@ -266,7 +278,7 @@ pub fn export_matched(
     let nonfinite_samples = src.nonfinite().count;
     let mut reports = Vec::new();
     let mut failure = None;
-    for (rendered, (i, preamp_db, dropped_filters)) in rendered.into_iter().zip(meta) {
+    for (rendered, (i, preamp_db, dropped)) in rendered.into_iter().zip(meta) {
         let stats = match rendered {
             Ok(r) => r.file.unwrap_or_default(),
             Err(e) => {
@@ -286,7 +298,8 @@ pub fn export_matched(
             clipped_samples: stats.clipped,
             frames: stats.frames,
             sample_rate: info.sample_rate,
-            dropped_filters,
+            dropped_filters: dropped_numbers(&dropped, false),
+            dropped_correction_filters: dropped_numbers(&dropped, true),
             loudness_lufs: matched.as_ref().map(|(_, target)| *target),
             nonfinite_samples,
         });

@@ -837,3 +837,136 @@ fn a_bad_remembered_headphone_target_says_it_is_remembered() {
         "{e}"
     );
 }
+
+/// A dropped filter is numbered by its owner's list: the profile's as `iemsim show ba` numbers
+/// them (ba's 8.6, 8.0 and 8.0 kHz peaks are its filters 4, 5 and 8, dropped at 8 kHz), the
+/// headphone correction's by its own (a correction fitted to a measurement, whose filters at or
+/// above 4 kHz are dropped at 8 kHz: its numbers in `show neutral --headphones`, where it is
+/// the whole cascade). The correction's filters come first in the cascade, so the profile's
+/// were said as theirs plus the correction's count, and named the profile's.
+#[test]
+fn dropped_filters_are_numbered_by_their_owner() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let config = d.join("config");
+    let hp = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let wav = d.join("r8k.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).expect("wav");
+    for i in 0..8000 {
+        let x = 0.3 * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i) / 8000.0).sin();
+        w.write_sample((x * 32767.0) as i16).expect("sample");
+    }
+    w.finalize().expect("finalize");
+    let wav = wav.to_str().unwrap();
+    let json =
+        |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).expect("json") };
+    // The references: `show ba` alone, and the correction alone (behind no filters), at 8 kHz.
+    let alone = json(&ok(iemsim(
+        &config,
+        &["show", "ba", "--rate", "8000", "--json"],
+    )));
+    let own = alone["dropped_filters"].clone();
+    assert_eq!(own, serde_json::json!([4, 5, 8]), "{alone}");
+    let table = ok(iemsim(
+        &config,
+        &["show", "neutral", "--headphones", hp, "--rate", "8000"],
+    ));
+    let label = String::from_utf8_lossy(&table.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("Headphone correction: "))
+        .and_then(|l| l.rsplit_once(" ("))
+        .expect("the correction's line")
+        .0
+        .to_string();
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    // The rows of filters at or above Nyquist: (number, fc).
+    let theirs: Vec<(u64, f64)> = table
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let n = w.first()?.parse::<u64>().ok()?;
+            let fc = w.get(2)?.parse::<f64>().ok()?;
+            (fc >= 4000.0).then_some((n, fc))
+        })
+        .collect();
+    assert!(!theirs.is_empty(), "{table}");
+    let numbers: Vec<u64> = theirs.iter().map(|t| t.0).collect();
+    let mut said: Vec<String> = [(4, 8605), (5, 7987), (8, 7979)]
+        .iter()
+        .map(|(n, fc)| format!("profile 'ba' filter {n} (PK {fc} Hz) dropped"))
+        .collect();
+    said.extend(
+        numbers
+            .iter()
+            .map(|n| format!("the headphone correction '{label}' filter {n} (")),
+    );
+    let out = d.join("out.wav");
+    let export = ok(iemsim(
+        &config,
+        &[
+            "export",
+            wav,
+            "-p",
+            "ba",
+            "--headphones",
+            hp,
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    let analyze = ok(iemsim(
+        &config,
+        &["analyze", wav, "-p", "ba", "--headphones", hp],
+    ));
+    let png = d.join("c.png");
+    let plot = ok(iemsim(
+        &config,
+        &[
+            "show",
+            "ba",
+            "--headphones",
+            hp,
+            "--rate",
+            "8000",
+            "--plot",
+            png.to_str().unwrap(),
+        ],
+    ));
+    let shifted = format!("profile 'ba' filter {} (PK 8605 Hz)", 4 + numbers.len());
+    for (what, o) in [
+        ("export", &export),
+        ("analyze", &analyze),
+        ("show --plot", &plot),
+    ] {
+        let err = String::from_utf8_lossy(&o.stderr);
+        for s in &said {
+            assert!(err.contains(s.as_str()), "{what}: no {s:?} in {err}");
+        }
+        assert!(!err.contains(&shifted), "{what}: {err}");
+    }
+    let v = json(&export);
+    assert_eq!(v["outputs"][0]["dropped_filters"], own, "{v}");
+    assert_eq!(
+        v["outputs"][0]["dropped_correction_filters"],
+        serde_json::json!(numbers),
+        "{v}"
+    );
+    let with = ok(iemsim(
+        &config,
+        &["show", "ba", "--headphones", hp, "--rate", "8000", "--json"],
+    ));
+    let v = json(&with);
+    assert_eq!(v["dropped_filters"], own, "{v}");
+    assert_eq!(
+        v["dropped_correction_filters"],
+        serde_json::json!(numbers),
+        "{v}"
+    );
+}

@@ -214,11 +214,11 @@ pub fn said_at_file_rate(profiles: [&Profile; 2], file_hz: u32, device_hz: u32) 
             let at_file: Vec<usize> = p
                 .dropped(f64::from(file_hz))
                 .iter()
-                .map(|d| d.index)
+                .map(|d| d.position)
                 .collect();
             p.dropped(f64::from(device_hz))
                 .into_iter()
-                .filter(move |d| at_file.contains(&d.index))
+                .filter(move |d| at_file.contains(&d.position))
                 .map(|d| d.message(&p.name))
         })
         .collect()
