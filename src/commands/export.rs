@@ -964,12 +964,13 @@ fn report_line(r: &OutputReport) -> String {
         let fits = ((r.preamp_db - r.peak_dbfs - 0.1) * 10.0).floor() / 10.0;
         // Float keeps what goes past full scale; a player or a later conversion clips it.
         let what = if r.format.is_float() {
-            "samples past 0 dBFS (kept in float; a player clips them)"
+            "past 0 dBFS (kept in float; a player clips them)"
         } else {
-            "samples CLIPPED"
+            "CLIPPED"
         };
+        let plural = if r.clipped_samples == 1 { "" } else { "s" };
         format!(
-            "{} {what} (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
+            "{} sample{plural} {what} (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
             r.clipped_samples,
             if r.loudness_lufs.is_some() {
                 " --no-match"

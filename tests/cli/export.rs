@@ -398,6 +398,40 @@ fn a_clipping_export_names_the_preamp_that_avoids_it() {
     assert!(20.0 * peak.log10() <= -0.1 + 0.01, "peak {peak}");
 }
 
+/// One sample over full scale is "1 sample", not "1 samples", clipped (integer) or kept (float):
+/// a lone full-scale sample among quiet ones, raised 1 dB with no filter, is the only one over.
+#[test]
+fn one_clipped_sample_is_one_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = vec![0.25; 4800];
+    data[2400] = 0.99;
+    write_wav(&d.join("one.wav"), &data, 1, 48_000, 16, false);
+    let run = |bits: &str| {
+        let o = iemsim(
+            &[
+                "export", "one.wav", "-p", "neutral", "--preamp", "1", "--bits", bits, "-o",
+                "x.wav", "--force",
+            ],
+            d,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        cli::text(&o.stdout)
+    };
+    let out = run("16");
+    assert!(out.contains(", 1 sample CLIPPED (--preamp "), "{out}");
+    let out = run("32f");
+    assert!(
+        out.contains(", 1 sample past 0 dBFS (kept in float"),
+        "{out}"
+    );
+    // Two over: the plural stays.
+    data[100] = 0.99;
+    write_wav(&d.join("one.wav"), &data, 1, 48_000, 16, false);
+    let out = run("16");
+    assert!(out.contains(", 2 samples CLIPPED (--preamp "), "{out}");
+}
+
 /// The preamp a clipping export advises is one `--preamp` accepts, and it stops the clipping,
 /// however deep: two +25 dB peaks at 100 Hz make `auto` -50 dB, and a 100 Hz square wave at
 /// -0.09 dBFS then peaks near +2 dBFS (its harmonics realigned), so the advice is about -52 dB,
