@@ -278,11 +278,7 @@ fn show_one(
         "Peak boost: {} dB{}{} (export's --preamp auto applies {} dB)",
         fmt::db(max_boost),
         // A shelf's boost is greatest where it flattens out, which can be 0 Hz or Nyquist.
-        max_boost_hz.map_or(String::new(), |hz| match hz {
-            hz if hz < 20.0 => " below 20 Hz".to_string(),
-            hz if hz > 20_000.0 => " above 20 kHz".to_string(),
-            hz => format!(" at {} Hz", precise_hz(hz)),
-        }),
+        max_boost_hz.map_or(String::new(), |hz| boost_place(hz, &views, fs)),
         if p.is_per_channel() {
             " on the loudest channel"
         } else {
@@ -421,8 +417,37 @@ pub fn bar(db: f64) -> String {
     }
 }
 
+/// Where the peak boost is, for its line: the place of the same peak in the peaks-and-dips list
+/// when it is one of them (two searches ending 1e-7 apart rounded 5555 Hz to 5.55k in one and
+/// 5.56k in the other), outside the audio band only when it reads past 20 Hz-20 kHz (a peak at
+/// exactly 20 kHz was "above 20 kHz" at 44.1 kHz and "at 20.00k Hz" at 48 kHz).
+fn boost_place(hz: f64, views: &[ChannelStages], fs: f64) -> String {
+    let listed = views
+        .iter()
+        .flat_map(|v| extrema(v, fs))
+        .filter(|e| e.kind == ExtremumKind::Peak)
+        .map(|e| e.hz)
+        .find(|f| (f / hz).ln().abs() < 1e-6);
+    match snapped(listed.unwrap_or(hz)) {
+        hz if hz < 20.0 => " below 20 Hz".to_string(),
+        hz if hz > 20_000.0 => " above 20 kHz".to_string(),
+        hz => format!(" at {} Hz", precise_hz(hz)),
+    }
+}
+
+/// `f` to six significant figures: a searched peak lies within about 1e-7 of the truth either
+/// way, which these rounding places do not show (a filter's 20 kHz is 20 kHz).
+fn snapped(f: f64) -> f64 {
+    if !(f.is_finite() && f > 0.0) {
+        return f;
+    }
+    let scale = 10f64.powi(5 - f.log10().floor() as i32);
+    (f * scale).round() / scale
+}
+
 /// A measured frequency to three significant figures: "8.53k", "247", "61.2".
 fn precise_hz(f: f64) -> String {
+    let f = snapped(f);
     if f >= 1000.0 {
         format!("{:.2}k", f / 1000.0)
     } else if f >= 100.0 {

@@ -157,3 +157,50 @@ fn show_names_centres_boosts_and_preamps_as_they_are() {
     assert!(row.ends_with(" +0.0"), "{row}");
     assert!(!table.contains("-0.0"), "{table}");
 }
+
+/// A peaking filter's maximum is exactly at its fc (the cookbook's design puts it there at every
+/// rate), so one peak reads the same in the peaks-and-dips list and on the "Peak boost" line,
+/// and a peak at exactly 20 kHz or 20 Hz is inside the band at every rate: 20 kHz read "above
+/// 20 kHz" at 44.1 and 192 kHz but "at 20.00k Hz" at 48 and 96; 5555 Hz "5.55k" in the list
+/// and "5.56k" on the line.
+#[test]
+fn one_peak_reads_the_same_everywhere_and_at_every_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let show = |filter: &str, rate: &str| -> String {
+        let file = dir.path().join("e.txt");
+        std::fs::write(&file, format!("Filter 1: ON {filter}\n")).unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(["show", file.to_str().unwrap(), "--rate", rate])
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    for rate in ["44100", "48000", "96000", "192000"] {
+        let out = show("PK Fc 20000 Hz Gain 10 dB Q 5", rate);
+        assert!(
+            out.contains("Peak boost: +10.0 dB at 20.00k Hz"),
+            "{rate}: {out}"
+        );
+        let out = show("PK Fc 20 Hz Gain 10 dB Q 5", rate);
+        assert!(
+            out.contains("Peak boost: +10.0 dB at 20.0 Hz"),
+            "{rate}: {out}"
+        );
+    }
+    for (filter, either) in [
+        ("PK Fc 5555 Hz Gain 6 dB Q 1000", ["5.55k", "5.56k"]),
+        ("PK Fc 12345 Hz Gain 6 dB Q 1", ["12.34k", "12.35k"]),
+    ] {
+        let out = show(filter, "48000");
+        let listed: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("peak"))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(listed.len(), 1, "{out}");
+        assert!(either.contains(&listed[0]), "{out}");
+        let line = format!("Peak boost: +6.0 dB at {} Hz", listed[0]);
+        assert!(out.contains(&line), "no {line:?} in {out}");
+    }
+}
