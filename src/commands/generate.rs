@@ -53,7 +53,10 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     let (kind, seconds) = kind_and_seconds(args, &kind_name)?;
     let format = args.bits.out_format();
     container
-        .check_format(format)
+        .check_format(
+            format,
+            Target::new(&args.output, args.force) == Target::Stdout,
+        )
         .map_err(|m| Error::usage("--output", format!("{}: {m}", args.output.display())))?;
     let seed = kind
         .uses_seed()
@@ -81,6 +84,9 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
     }
     let stats = sink.finish()?;
     let to_stdout = target == Target::Stdout;
+    // The length written, a whole number of frames: --seconds 1.23456789 at 8 kHz is 9877
+    // frames, 1.234625 s (a length the rate holds exactly reads as given: 0.1 s is 0.1 s).
+    let seconds = stats.frames as f64 / f64::from(args.rate);
     if args.report.json {
         let report = JsonReport {
             output: &args.output,

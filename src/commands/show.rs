@@ -269,7 +269,7 @@ fn show_one(
         )?;
     }
     outln!()?;
-    print_filters(p, &dropped)?;
+    print_filters(p, &dropped, fs)?;
     for (c, v) in views.iter().enumerate() {
         print_response(args, p.is_per_channel().then_some(c), v, &freqs, fs)?;
     }
@@ -314,8 +314,9 @@ fn channel_reports(views: &[ChannelStages], freqs: &[f64], fs: f64) -> Vec<Chann
 }
 
 /// The filter table (with each filter's channel for a per-channel profile, and a note on those
-/// `dropped` above Nyquist, by 1-based index).
-fn print_filters(p: &crate::dsp::Profile, dropped: &[usize]) -> Result<()> {
+/// `dropped` above Nyquist, by 1-based index, and on those left out at `fs` as the identity
+/// there: a peak exactly at Nyquist, which AutoEq writes for 44.1 kHz, read as a filter at work).
+fn print_filters(p: &crate::dsp::Profile, dropped: &[usize], fs: f64) -> Result<()> {
     if p.filter_count() == 0 {
         outln!("No filters.")?;
         return Ok(());
@@ -331,6 +332,8 @@ fn print_filters(p: &crate::dsp::Profile, dropped: &[usize]) -> Result<()> {
         };
         let note = if dropped.contains(&(i + 1)) {
             "  (dropped: above Nyquist)"
+        } else if f.is_identity_at(fs) {
+            "  (left out: no effect at Nyquist)"
         } else {
             ""
         };

@@ -50,11 +50,17 @@ impl Container {
         }
     }
 
-    /// Refuses a sample format the container cannot hold.
-    pub fn check_format(self, format: OutFormat) -> Result<(), String> {
+    /// Refuses a sample format the container cannot hold, saying how to get it: a .wav name,
+    /// or `--format wav` for standard output (`to_stdout`), which has no name to change.
+    pub fn check_format(self, format: OutFormat, to_stdout: bool) -> Result<(), String> {
+        let wav = if to_stdout {
+            "--format wav"
+        } else {
+            "a .wav output"
+        };
         match (self, format) {
             (Self::Flac, OutFormat::I32 | OutFormat::F32) => Err(format!(
-                "FLAC output is 16- or 24-bit: {} needs a .wav output (or use --bits 24)",
+                "FLAC output is 16- or 24-bit: {} needs {wav} (or use --bits 24)",
                 format.label()
             )),
             _ => Ok(()),

@@ -471,7 +471,7 @@ fn plan_outputs(
         let format = match opts.format {
             Some(f) => {
                 container
-                    .check_format(f)
+                    .check_format(f, target == Target::Stdout)
                     .map_err(|message| ExportError::Format {
                         path: out.clone(),
                         message,

@@ -308,3 +308,114 @@ fn noise_as_the_summary_says_is_pink_noise() {
     assert!(made[0].0 == made[1].0, "the same samples");
     assert_eq!(made[0].1, made[1].1);
 }
+
+/// The length reported is the length written, a whole number of frames: 1.23456789 s at 8 kHz
+/// is round(9876.54312) = 9877 frames, 9877 / 8000 = 1.234625 s (it said 1.23456789 s); a
+/// length the rate holds exactly reads as given.
+#[test]
+fn the_length_reported_is_the_length_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = cli::run(
+        &[
+            "generate",
+            "pink",
+            "--seconds",
+            "1.23456789",
+            "--rate",
+            "8000",
+            "-o",
+            "p.wav",
+            "--json",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    let v = cli::json_of(&o);
+    assert_eq!(v["frames"], 9877, "{v}");
+    assert_eq!(v["seconds"].as_f64(), Some(1.234625), "{v}");
+    let o = cli::run(
+        &[
+            "generate",
+            "pink",
+            "--seconds",
+            "1.23456789",
+            "--rate",
+            "8000",
+            "-o",
+            "q.wav",
+        ],
+        d,
+    );
+    let text = cli::text(&o.stdout);
+    assert!(text.contains(" 1.234625 s, 8000 Hz"), "{text}");
+    let o = cli::run(
+        &[
+            "generate",
+            "pink",
+            "--seconds",
+            "0.3",
+            "--rate",
+            "44100",
+            "-o",
+            "r.wav",
+        ],
+        d,
+    );
+    let text = cli::text(&o.stdout);
+    assert!(text.contains(" 0.3 s, 44100 Hz"), "{text}");
+}
+
+/// 32-bit or float FLAC is refused with the way to get it: a .wav name for a file, `--format
+/// wav` for standard output, which has no name to change (it said "needs a .wav output").
+#[test]
+fn flac_bits_advice_fits_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tone = |out: &str| {
+        cli::run(
+            &[
+                "generate",
+                "tone",
+                "--seconds",
+                "0.1",
+                "-o",
+                out,
+                "--format",
+                "flac",
+                "--bits",
+                "32",
+            ],
+            d,
+        )
+    };
+    let o = tone("-");
+    let err = cli::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("32-bit int needs --format wav (or use --bits 24)"),
+        "{err}"
+    );
+    let o = tone("t.flac");
+    let err = cli::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("32-bit int needs a .wav output (or use --bits 24)"),
+        "{err}"
+    );
+    // export says the same.
+    let o = cli::run(&["generate", "tone", "--seconds", "0.1", "-o", "in.wav"], d);
+    assert!(o.status.success(), "{}", cli::stderr(&o));
+    let o = cli::run(
+        &[
+            "export", "in.wav", "-p", "neutral", "-o", "-", "--format", "flac", "--bits", "32",
+        ],
+        d,
+    );
+    let err = cli::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("32-bit int needs --format wav (or use --bits 24)"),
+        "{err}"
+    );
+}

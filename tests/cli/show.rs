@@ -204,3 +204,36 @@ fn one_peak_reads_the_same_everywhere_and_at_every_rate() {
         assert!(out.contains(&line), "no {line:?} in {out}");
     }
 }
+
+/// A peak exactly at Nyquist (AutoEq's `PK Fc 22050 Hz` for 44.1 kHz) is the identity there and
+/// left out of the cascade: the table says so, as it marks a dropped filter, and at 48 kHz,
+/// where it is a filter at work, it does not.
+#[test]
+fn a_peak_at_nyquist_is_marked_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ny.txt");
+    std::fs::write(
+        &file,
+        "Filter 1: ON PK Fc 22050 Hz Gain 6 dB Q 1\nFilter 2: ON PK Fc 1000 Hz Gain 3 dB Q 1\n",
+    )
+    .unwrap();
+    let show = |rate: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_iemsim"))
+            .args(["show", file.to_str().unwrap(), "--rate", rate])
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let note = "(left out: no effect at Nyquist)";
+    let out = show("44100");
+    let line = |n: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(n))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("1 ").contains(note), "{out}");
+    assert!(!line("2 ").contains(note), "{out}");
+    assert!(!show("48000").contains(note));
+}
