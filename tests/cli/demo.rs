@@ -344,7 +344,8 @@ fn bass_export_numbers_match_and_rolloff_is_at_least_6_db() {
     for part in report["parts"].as_array().unwrap() {
         for n in part["numbers"].as_array().unwrap() {
             let (c, fl) = (f(&n["change_db"]), f(&n["filters_db"]));
-            assert!((c - fl).abs() < 1.0, "{n}");
+            // The text says they agree "within about half a dB".
+            assert!((c - fl).abs() <= 0.5, "{n}");
         }
     }
 
@@ -660,6 +661,60 @@ fn a_remembered_headphone_correction_is_named_in_the_export() {
         !plain_readme.contains("headphone EQ") && !plain_readme.contains("Headphone correction")
     );
     assert!(plain_readme.contains("| A: neutral | B: bass-rolloff |"));
+}
+
+/// With a per-channel correction, "filters" averaged the channels in dB while "change" is
+/// measured on a spectrum that adds them as power: 100 Hz re 1 kHz for neutral read -3.97 dB of
+/// filters against a measured -4.91, beyond the "within about half a dB" the text says. The
+/// reference figures are numpy's: RBJ cookbook biquads at 44.1 kHz, left +6 dB peak at 1 kHz
+/// (Q 1), right -4 dB shelf at 100 Hz (Q 0.7) 1 dB down, |H|² averaged over the two channels.
+#[test]
+fn per_channel_headphones_filters_sum_the_channels_as_measured() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hp = tmp.path().join("pc.txt");
+    fs::write(
+        &hp,
+        "Preamp: -3 dB\nChannel: L\nFilter 1: ON PK Fc 1000 Hz Gain 6 dB Q 1\n\
+         Channel: R\nPreamp: -1 dB\nFilter 2: ON LSC Fc 100 Hz Gain -4 dB Q 0.7\n",
+    )
+    .unwrap();
+    let dir = tmp.path().join("bass");
+    let o = iemsim(
+        &[
+            "demo",
+            "bass",
+            "--export",
+            dir.to_str().unwrap(),
+            "--headphones",
+            hp.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let neutral: Vec<&Value> = report["parts"][0]["numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["profile"] == "neutral")
+        .collect();
+    let want = [
+        ("30 Hz re 1 kHz", -5.582),
+        ("50 Hz re 1 kHz", -5.521),
+        ("100 Hz re 1 kHz", -4.982),
+    ];
+    assert_eq!(neutral.len(), want.len());
+    for (n, (measure, db)) in neutral.iter().zip(want) {
+        assert_eq!(s(&n["measure"]), measure);
+        assert!((f(&n["filters_db"]) - db).abs() < 0.01, "{n}: want {db}");
+    }
+    for part in report["parts"].as_array().unwrap() {
+        for n in part["numbers"].as_array().unwrap() {
+            let (c, fl) = (f(&n["change_db"]), f(&n["filters_db"]));
+            assert!((c - fl).abs() <= 0.5, "{n}");
+        }
+    }
 }
 
 /// The largest peak `show --json` lists for each of `names` between `lo` and `hi` Hz, at the

@@ -7,7 +7,8 @@
 //! - `change_db` = value minus the same number on the unprocessed source: what the profile did,
 //!   measured on the audio (the material's own spectrum cancels where it has energy);
 //! - `filters_db`, the closed-form response of the profile's filters (at the frequency, or its
-//!   mean in dB over the band): what `change_db` should come out as.
+//!   mean in dB over the band; a per-channel profile's channels summed as power, as the spectrum
+//!   sums them): what `change_db` should come out as.
 
 use crate::dsp::analysis::{narrow_band, segment_for, Spectrum};
 use crate::dsp::{response, Profile};
@@ -32,13 +33,15 @@ impl Band {
         }
     }
 
-    /// The filters' response over this band: at the frequency, or the mean (dB) on a log grid.
+    /// The filters' response over this band: at the frequency, or the mean (dB) on a log grid;
+    /// a per-channel profile's channels summed as power ([`Profile::power_response_db`]), as the
+    /// measured change sums them.
     pub fn response_db(self, profile: &Profile, rate: f64) -> f64 {
         let freqs = match self {
             Band::Range(lo, hi) => response::log_grid(lo, hi, 64),
             Band::Around(f) => vec![f],
         };
-        let db = profile.response_db(&freqs, rate);
+        let db = profile.power_response_db(&freqs, rate);
         db.iter().sum::<f64>() / db.len().max(1) as f64
     }
 
