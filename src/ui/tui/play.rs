@@ -11,7 +11,7 @@ use super::{Live, PlayView, SideView};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Padding, Paragraph, Wrap};
+use ratatui::widgets::{Padding, Paragraph};
 use ratatui::Frame;
 
 /// Terminals at least this tall get the 5-row letters and taller side boxes.
@@ -140,10 +140,12 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
     };
     let profile = ellipsize(s.profile, usize::from(name.width));
     frame.render_widget(Line::from(profile).style(name_style), name);
+    let rows: Vec<Line> = clipped_rows(s.description, desc.width, desc.height)
+        .into_iter()
+        .map(Line::from)
+        .collect();
     frame.render_widget(
-        Paragraph::new(s.description)
-            .style(Style::new().fg(Color::Gray))
-            .wrap(Wrap { trim: true }),
+        Paragraph::new(rows).style(Style::new().fg(Color::Gray)),
         desc,
     );
     let gain_line = if v.matching {
@@ -155,6 +157,50 @@ fn draw_side(frame: &mut Frame, area: Rect, s: &SideView, v: &PlayView) {
         Line::from(Span::styled("matching off", Style::new().fg(Color::Gray)))
     };
     frame.render_widget(gain_line, gain);
+}
+
+/// `text` wrapped to `width` columns ([`wrap_text`]) in at most `height` rows. When it does not
+/// all fit, the last row ends in "…" ([`with_ellipsis`]): clipped as it came, a side box read
+/// "Typical dynamic-driver IEM: a" or "a narrow peak near 8.1" (its "kHz" lost) as if that were
+/// all.
+pub(super) fn clipped_rows(text: &str, width: u16, height: u16) -> Vec<String> {
+    let mut rows = wrap_text(text, width);
+    if rows.len() <= usize::from(height) {
+        return rows;
+    }
+    rows.truncate(usize::from(height));
+    if let Some(last) = rows.last_mut() {
+        *last = with_ellipsis(last, usize::from(width.max(1)));
+    }
+    rows
+}
+
+/// `row`, which more text follows, ending in "…" within `width` characters: whole words are
+/// dropped from its end until the "…" fits, and with them a number at the end (its unit, or
+/// what it is of, was cut off) and punctuation left dangling. Only a row of one word too long
+/// for that is cut inside the word.
+fn with_ellipsis(row: &str, width: usize) -> String {
+    let mut words: Vec<&str> = row.split_whitespace().collect();
+    while let Some(last) = words.last() {
+        let used = words.iter().map(|w| w.chars().count() + 1).sum::<usize>();
+        if used <= width && (words.len() == 1 || !is_number(last)) {
+            break;
+        }
+        words.pop();
+    }
+    if words.is_empty() {
+        return ellipsize(&format!("{row}…"), width);
+    }
+    let kept = words.join(" ");
+    let kept = kept.trim_end_matches([',', ':', ';', '(', '-', '–', '—']);
+    format!("{kept}…")
+}
+
+/// A word that is a figure: its first letter or digit is a digit ("8.1", "(+3.7", "~60", "2-5").
+fn is_number(word: &str) -> bool {
+    word.chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_ascii_digit())
 }
 
 /// How the demo text panel was drawn.

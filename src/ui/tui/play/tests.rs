@@ -467,3 +467,125 @@ fn a_one_row_side_box_shows_the_profile_name() {
         rows(&b).join("\n")
     );
 }
+
+const BA: &str =
+    "Typical balanced-armature IEM: sub-bass rolled off below ~60 Hz, recessed 2-5 kHz \
+                  presence, a narrow peak near 8.1 kHz";
+const DD: &str =
+    "Typical dynamic-driver IEM: a little less sub-bass (less rolled off than ba), the \
+                  same upper-bass hump as ba (+3.7 dB near 210 Hz), a treble peak near 8.1 kHz";
+
+/// The description a side box shows, its rows joined: from the row and column where it starts
+/// (in the left or right half) down to the box's border or its gain row.
+fn side_description(b: &Buffer, right: bool, start: &str) -> String {
+    let r = rows(b);
+    let half = usize::from(b.area.width / 2);
+    let (y, x) = r
+        .iter()
+        .enumerate()
+        .find_map(|(y, row)| {
+            row.match_indices(start)
+                .map(|(i, _)| row[..i].chars().count())
+                .find(|&x| (x >= half) == right)
+                .map(|x| (y, x))
+        })
+        .unwrap_or_else(|| panic!("no {start}: {r:#?}"));
+    let mut seen = Vec::new();
+    for row in &r[y..] {
+        let seg: String = row
+            .chars()
+            .skip(x)
+            .take_while(|&c| !matches!(c, '│' | '┃'))
+            .collect();
+        let seg = seg.trim();
+        if seg.is_empty() || seg.starts_with("match ") || seg.starts_with('─') {
+            break;
+        }
+        seen.push(seg.to_string());
+    }
+    seen.join(" ")
+}
+
+/// A shown description is the whole text, or a word-boundary start of it ending in "…", never
+/// on a number whose unit was cut off.
+fn check_cut(shown: &str, full: &str, at: &str) -> bool {
+    if shown == full {
+        return false;
+    }
+    let kept = shown
+        .strip_suffix('…')
+        .unwrap_or_else(|| panic!("{at}: cut without …: {shown:?}"));
+    assert!(
+        full.starts_with(kept),
+        "{at}: {shown:?} is not a start of {full:?}"
+    );
+    let next = full[kept.len()..].chars().next();
+    assert!(
+        next.is_some_and(|c| !c.is_alphanumeric() && c != '.'),
+        "{at}: cut inside a word: {shown:?}"
+    );
+    let last = kept.split_whitespace().last().unwrap_or("");
+    assert!(!is_number(last), "{at}: ends on a figure: {shown:?}");
+    true
+}
+
+/// The side boxes clipped a long description to their height with nothing to say so: at 80x24
+/// side B read "Typical dynamic-driver IEM: a", at 100x30 (a demo part) side A ended "a narrow
+/// peak near 8.1", its "kHz" gone.
+#[test]
+fn a_cut_description_ends_in_an_ellipsis_at_a_word() {
+    let mut v = view();
+    v.sides[0].description = BA;
+    v.sides[1].description = DD;
+    let mut cuts = 0;
+    for demo in [false, true] {
+        if demo {
+            v.text = Some("The numbers: the level at 30, 50 and 100 Hz relative to 1 kHz.");
+            v.part = Some((1, 3, "ba vs dd"));
+        }
+        for (w, h) in [(60, 20), (80, 24), (100, 30), (120, 40), (200, 50)] {
+            let b = render(&v, w, h);
+            for (right, full) in [(false, BA), (true, DD)] {
+                let at = format!("{w}x{h} demo {demo} side {}", if right { 'B' } else { 'A' });
+                cuts += usize::from(check_cut(
+                    &side_description(&b, right, "Typical"),
+                    full,
+                    &at,
+                ));
+            }
+        }
+    }
+    assert!(cuts >= 4, "only {cuts} cut descriptions seen");
+    // The two the tester saw.
+    assert!(side_description(&render(&view_with(DD), 80, 24), true, "Typical").ends_with('…'));
+    let a = side_description(&render(&v, 100, 30), false, "Typical");
+    assert!(a.ends_with('…') && !a.contains("8.1"), "{a}");
+}
+
+fn view_with(b_description: &'static str) -> PlayView<'static> {
+    let mut v = view();
+    v.sides[1].description = b_description;
+    v
+}
+
+#[test]
+fn with_ellipsis_drops_whole_words_and_a_stranded_figure() {
+    assert_eq!(
+        with_ellipsis("Typical dynamic-driver IEM: a", 29),
+        "Typical dynamic-driver IEM…"
+    );
+    assert_eq!(
+        with_ellipsis("presence, a narrow peak near 8.1", 40),
+        "presence, a narrow peak near…"
+    );
+    assert_eq!(with_ellipsis("hump as ba (+3.7", 40), "hump as ba…");
+    assert_eq!(with_ellipsis("short words", 40), "short words…");
+    // One word too long for the row: cut inside it, the only way to fit.
+    assert_eq!(with_ellipsis("balanced-armature", 8), "balance…");
+    assert_eq!(
+        clipped_rows("aaa bbb ccc ddd eee", 7, 2),
+        ["aaa bbb", "ccc…"]
+    );
+    assert_eq!(clipped_rows("aaa bbb ccc", 7, 2), ["aaa bbb", "ccc"]);
+    assert!(clipped_rows("aaa bbb", 7, 0).is_empty());
+}
