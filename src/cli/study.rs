@@ -82,7 +82,7 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub report: ReportArgs,
     /// Draw the magnitude responses as a chart instead: FILE.png or FILE.svg (an existing file is
-    /// replaced only with --force).
+    /// replaced only with --force; a PNG's font has no CJK or emoji, an SVG keeps them).
     #[arg(long, value_name = "FILE.png|FILE.svg", conflicts_with = "json")]
     pub plot: Option<PathBuf>,
     #[command(flatten)]
@@ -116,7 +116,8 @@ pub struct AnalyzeArgs {
     #[arg(short = 'p', long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
     /// Draw the long-term average spectra (input and each profile) as a chart: FILE.png or
-    /// FILE.svg (an existing file is replaced only with --force).
+    /// FILE.svg (an existing file is replaced only with --force; a PNG's font has no CJK or
+    /// emoji, an SVG keeps them).
     #[arg(long, value_name = "FILE.png|FILE.svg")]
     pub plot: Option<PathBuf>,
     #[command(flatten)]

@@ -59,8 +59,27 @@ pub fn write_marked(
 ) -> Result<()> {
     let format = format_of(path)?;
     let bytes = plot::render(chart, size, format, software)?;
+    if format == Format::Png {
+        warn_missing_glyphs(path, chart);
+    }
     let exists = "exists (it appeared while the chart was drawn); use --force to replace it";
     super::write_atomic(path, &bytes, replace, Some(exists))
+}
+
+/// Says once, on stderr, which characters of a PNG chart's text its font cannot draw (they come
+/// out as empty boxes: CJK, emoji...), and that an SVG chart keeps them.
+fn warn_missing_glyphs(path: &Path, chart: &Chart) {
+    let missing = plot::missing_glyphs(chart);
+    if missing.is_empty() {
+        return;
+    }
+    let shown: String = missing.iter().take(8).collect();
+    let more = if missing.len() > 8 { "…" } else { "" };
+    crate::io::diag::diag!(
+        "iemsim: warning: {}: the chart's font has no glyph for {shown}{more}, drawn as empty boxes; \
+         a .svg chart keeps them",
+        path.display()
+    );
 }
 
 /// The dashed 0 dB line every response chart carries.

@@ -62,6 +62,37 @@ fn show_plots_several_profiles_as_png_and_svg() {
         .any(|n| n.text().map(str::trim) == Some("BGVP DM6 (measured, re harman-in-ear-2019)")));
 }
 
+/// DejaVu Sans has no CJK or emoji: a PNG chart draws them as empty boxes, so the run says which
+/// characters (asked of the font: é, which it has, is not named) and that an SVG keeps them. An
+/// SVG chart, and a PNG whose text the font covers, say nothing of it.
+#[test]
+fn a_png_chart_says_which_characters_its_font_cannot_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        "name = \"耳机 🎧 é\"\ndescription = \"x\"\nsource = \"\"\npreamp_db = 0\n\n\
+         [[filters]]\ntype = \"peaking\"\nfc_hz = 1000.0\ngain_db = 3\nq = 1\n",
+    )
+    .unwrap();
+    let chart = |name: &str, p: &str| {
+        let out = dir.path().join(name);
+        let o = iemsim(&["show", p, "--plot", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stderr(&o)
+    };
+    let said = chart("cjk.png", profile.to_str().unwrap());
+    assert!(
+        said.contains("cjk.png: the chart's font has no glyph for 耳机🎧, drawn as empty boxes"),
+        "{said}"
+    );
+    assert!(said.contains("a .svg chart keeps them"), "{said}");
+    for (name, p) in [("cjk.svg", profile.to_str().unwrap()), ("ba.png", "ba")] {
+        let said = chart(name, p);
+        assert!(!said.contains("no glyph"), "{name}: {said}");
+    }
+}
+
 /// With a headphone correction the chart says so in its title and legend, the measured curve
 /// of a per-IEM profile carries the correction too (like with like), and a measurement can be
 /// compared with the over-ear target.

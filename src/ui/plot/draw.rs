@@ -27,6 +27,26 @@ fn register_font() -> Result<(), PlotError> {
     ok.then_some(()).ok_or(PlotError::Font)
 }
 
+/// The characters of `chart`'s text (title, subtitle, axis label, legend) that the embedded font
+/// has no glyph for, each once in order of appearance: a PNG draws them as empty boxes (an SVG
+/// names the text and leaves the glyphs to the viewer's fonts). Asked of the font itself, not
+/// guessed by Unicode range.
+pub fn missing_glyphs(chart: &Chart) -> Vec<char> {
+    use ab_glyph::Font;
+    let Ok(font) = ab_glyph::FontRef::try_from_slice(EMBEDDED_FONT) else {
+        return Vec::new();
+    };
+    let labels = chart.curves.iter().map(|c| c.label.as_str());
+    let texts = [&chart.title, &chart.subtitle, &chart.y_label].map(String::as_str);
+    let mut missing = Vec::new();
+    for c in texts.into_iter().chain(labels).flat_map(str::chars) {
+        if !c.is_control() && font.glyph_id(c).0 == 0 && !missing.contains(&c) {
+            missing.push(c);
+        }
+    }
+    missing
+}
+
 /// Where the data is drawn, in pixels, and the value range it shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlotArea {

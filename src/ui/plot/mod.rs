@@ -12,7 +12,7 @@
 
 mod draw;
 
-pub use draw::{plot_area, svg, FREQ_HI_HZ, FREQ_LO_HZ};
+pub use draw::{missing_glyphs, plot_area, svg, FREQ_HI_HZ, FREQ_LO_HZ};
 
 /// A problem drawing or encoding a chart (a bug or resource failure, not bad input).
 #[derive(Debug, thiserror::Error)]
