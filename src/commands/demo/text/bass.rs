@@ -45,7 +45,7 @@ The bass-rolloff profile is the ER4SR's deviation from Harman below 1 kHz. It is
 looks different (a high-pass whose loss keeps growing towards 20 Hz).
 
 The numbers: the level at 30, 50 and 100 Hz relative to 1 kHz (a third of an octave around each, at \
-least ±11 Hz wide, from the Welch power spectrum of the whole rendered file). The material has energy at \
+least ±2 spectrum bins (±10.8 Hz) wide, from the Welch power spectrum of the whole rendered file). The material has energy at \
 all four: bass notes at exactly 30-120 Hz, a lead line near 1 kHz, and pink noise at the end. \"change\" \
 is that level minus the same on the unprocessed material: the profile's response relative to 1 kHz, \
 measured on the audio. \"filters\" is the closed-form response of the profile's filters at those \
