@@ -49,8 +49,11 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         matching: !args.no_match,
         start_gain_db: None,
     };
+    let session = LiveSession::start(cfg.clone())?;
+    // Dropping the session on a refusal closes its streams.
+    check_rate(args, &cfg.profiles, hp.as_ref(), session.device_rate)?;
     let mut live = Live {
-        session: LiveSession::start(cfg.clone())?,
+        session,
         cfg,
         hp,
         reconnect,
@@ -86,6 +89,39 @@ fn input_rate_override() -> Result<Option<u32>> {
             format!("IEMSIM_LIVE_INPUT_RATE must be a rate in Hz from 8000 to 384000, not {v:?}"),
         )),
     }
+}
+
+/// The one Nyquist rule at the rate the chain runs at, the output's (known once it is open), as
+/// play, show and export apply it at theirs and keys 1-9 at this one: a user file's filter at or
+/// above it (in `-a`/`-b` or the headphone correction) is refused, never dropped. What holds
+/// such a filter is loaded again at the rate, for the file's own message; nothing else is (a
+/// measurement's correction is not fitted twice).
+fn check_rate(
+    args: &LiveArgs,
+    profiles: &[Profile; 2],
+    hp: Option<&Correction>,
+    rate: u32,
+) -> Result<()> {
+    let fs = f64::from(rate);
+    let past = |p: &Profile| {
+        p.all_filters()
+            .any(|(_, f)| f.fc_hz >= fs / 2.0 && !f.is_identity_at(fs))
+    };
+    if hp.is_some_and(|c| past(&c.profile)) {
+        let h = &args.hp;
+        crate::profiles::headphones::choose(
+            h.headphones.as_deref(),
+            h.headphone_target.as_deref(),
+            h.no_headphones,
+            Some(fs),
+        )?;
+    }
+    for (spec, profile) in [&args.pair.a, &args.pair.b].into_iter().zip(profiles) {
+        if past(profile) {
+            resolve(spec, Some(fs))?;
+        }
+    }
+    Ok(())
 }
 
 /// A session and what it takes to start it again.

@@ -1012,3 +1012,86 @@ fn setup_refuses_a_sink_of_its_name_it_did_not_make() {
     let (code, out) = run(&["live", "--setup", "--undo"]);
     assert!(code == Some(0) && out.contains("removed"), "{out}");
 }
+
+/// `live -a/-b FILE` and `--headphones FILE` obey the one Nyquist rule at the rate the chain runs
+/// at, the output's (the stack's 48 kHz sink): a filter at 30 kHz is refused (exit 2, the file's
+/// line, as play/show/export say it), where live dropped it in silence and ran on the others.
+/// One at 20 kHz, below 24 kHz, still plays.
+#[test]
+fn live_refuses_a_filter_at_the_outputs_nyquist_as_the_other_commands_do() {
+    let Some(stack) = pulse::PulseStack::start_private_with(&["cap"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = |fc: u32| {
+        let p = dir.path().join(format!("hi{fc}.toml"));
+        let filters = format!(
+            "name = \"hi{fc}\"\n\
+             [[filters]]\ntype = \"peaking\"\nfc_hz = {fc}\ngain_db = 6\nq = 1\n\
+             [[filters]]\ntype = \"peaking\"\nfc_hz = 1000\ngain_db = -3\nq = 1\n"
+        );
+        std::fs::write(&p, filters).expect("write");
+        p.display().to_string()
+    };
+    let (hi, ok) = (file(30_000), file(20_000));
+    let run = |extra: &[&str]| {
+        let o = iemsim()
+            .args([
+                "live",
+                "--input",
+                "cap.monitor",
+                "--no-tui",
+                "--duration",
+                "0.5",
+            ])
+            .args(["--no-match", "--no-headphones"])
+            .args(extra)
+            .envs(stack.env())
+            .env("IEMSIM_CONFIG_DIR", dir.path())
+            .output()
+            .expect("run");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let said = ":4: fc_hz: 30000 Hz is at or above the Nyquist frequency (24000 Hz) of 48000 Hz";
+    for args in [
+        ["-a", hi.as_str(), "-b", "neutral"],
+        ["-a", "neutral", "-b", hi.as_str()],
+    ] {
+        let (code, err) = run(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+    let o = iemsim()
+        .args([
+            "live",
+            "--input",
+            "cap.monitor",
+            "--no-tui",
+            "--duration",
+            "0.5",
+        ])
+        .args([
+            "--no-match",
+            "-a",
+            "neutral",
+            "-b",
+            "ba",
+            "--headphones",
+            hi.as_str(),
+        ])
+        .envs(stack.env())
+        .env("IEMSIM_CONFIG_DIR", dir.path())
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("headphone correction: {hi}{said}")),
+        "{err}"
+    );
+    let (code, err) = run(&["-a", ok.as_str(), "-b", "neutral"]);
+    assert_eq!(code, Some(0), "{err}");
+}
