@@ -8,6 +8,12 @@ use crate::profiles::settings;
 use std::path::PathBuf;
 
 pub fn run(args: &ConfigArgs) -> Result<()> {
+    // A change is read, checked and written under the lock: another `config set` meanwhile
+    // waits, then reads this one's file (each wrote back its own read, and one key was lost).
+    let _held = match args.command {
+        ConfigCommand::Get { .. } => None,
+        _ => Some(settings::lock()?),
+    };
     let mut s = settings::load()?;
     let done: String;
     match &args.command {

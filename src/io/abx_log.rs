@@ -235,7 +235,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), AbxLogError> {
         .create(true)
         .open(path)
         .map_err(err)?;
-    lock_exclusive(&file).map_err(err)?;
+    super::lock_exclusive(&file).map_err(err)?;
     let shape = scan(&file, |_| {}).map_err(err)?.map_err(not_a_log(path))?;
     let mut buf = Vec::with_capacity(line.len() + 2);
     match shape {
@@ -382,17 +382,6 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     let mut f = file;
     f.seek(SeekFrom::Start(offset))?;
     f.read(buf)
-}
-
-/// Takes an advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on
-/// Windows), held until the file is closed.
-fn lock_exclusive(file: &File) -> io::Result<()> {
-    loop {
-        match file.lock() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            r => return r,
-        }
-    }
 }
 
 /// SHA-256 of a file, hex, read block by block (bounded memory for any length).

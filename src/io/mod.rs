@@ -25,6 +25,18 @@ pub use decode::{DecodeError, Decoder, Info};
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Takes an advisory exclusive lock (std's `File::lock`: `flock` on Unix, `LockFileEx` on
+/// Windows), held until the file is closed.
+pub(crate) fn lock_exclusive(file: &std::fs::File) -> std::io::Result<()> {
+    loop {
+        match file.lock() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
 pub use sink::{Container, Sink};
 pub use sink_types::{OutFormat, SinkSpec, SinkStats, Target};
 pub use tags::Tags;

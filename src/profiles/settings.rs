@@ -101,6 +101,33 @@ pub fn load() -> Result<Settings, SettingsError> {
     })
 }
 
+/// Holds the settings for one change against every other iemsim doing one: an exclusive lock on
+/// `config.toml.lock` beside the file (made with its folder), released when the returned file is
+/// dropped. Take it before [`load`] and keep it past [`save`]: the atomic write alone let two
+/// `config set` at once each write back its own read, and one key was lost.
+pub fn lock() -> Result<std::fs::File, SettingsError> {
+    let path = through_links(path()?);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let io = |what, source| SettingsError::Io {
+        path: lock_path.clone(),
+        what,
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| io("create its folder", e))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| io("create", e))?;
+    crate::io::lock_exclusive(&file).map_err(|e| io("lock", e))?;
+    Ok(file)
+}
+
 /// Writes `s` (creating the config folder), replacing the file atomically.
 pub fn save(s: &Settings) -> Result<(), SettingsError> {
     use std::io::Write;
