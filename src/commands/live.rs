@@ -5,7 +5,7 @@
 use super::session::{check_mode, Key, Panel};
 use crate::cli::LiveArgs;
 use crate::dsp::Profile;
-use crate::error::{Context, Error, Result};
+use crate::error::{Class, Context, Error, Result};
 use crate::playback::engine::Side;
 use crate::playback::live::{LiveConfig, LiveSession};
 use crate::playback::reconnect::{Confirm, Reconnect, Reconnector};
@@ -261,9 +261,12 @@ fn setup(undo: bool) -> Result<()> {
         }
         return Ok(());
     }
-    let (verb, module) = match routing::setup().map_err(crate::error::Error::machine)? {
-        routing::Setup::Created { module } => ("created", module),
-        routing::Setup::AlreadyThere { module } => ("already there:", module),
+    let (verb, module) = match routing::setup() {
+        Ok(routing::Setup::Created { module }) => ("created", module),
+        Ok(routing::Setup::AlreadyThere { module }) => ("already there:", module),
+        // The user's own sink of our name: theirs to remove or use (exit 2), not a failure.
+        Err(routing::SetupError::NotOurs(m)) => return Err(Error::new(Class::Input, m)),
+        Err(routing::SetupError::Failed(m)) => return Err(Error::machine(m)),
     };
     let s = routing::SETUP_SINK;
     out(format!("{verb} a virtual sink `{s}` (pactl module {module}).\n\n\

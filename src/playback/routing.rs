@@ -279,17 +279,35 @@ pub fn check_moved_streams() -> Result<(), String> {
 const NO_PACTL: &str = "is PulseAudio or PipeWire (with pipewire-pulse) running, and pactl \
                         installed (pulseaudio-utils)?";
 
-/// The modules that made a sink named [`SETUP_SINK`] (`pactl list short modules`); `Err` when
+/// The arguments `--setup` loads its null sink with. A module is ours only with exactly these: a
+/// user's own `sink_name=iemsim` with others (a rate, a description of theirs) was taken for
+/// ours, said to be "already there" and unloaded by `--undo`.
+const SETUP_ARGS: [&str; 2] = [
+    "sink_name=iemsim",
+    "sink_properties=device.description=iemsim",
+];
+
+/// The modules [`setup`] made (`pactl list short modules`: index, name, arguments); `Err` when
 /// the server cannot be asked (not "none": `--undo` said there was nothing to remove).
 pub fn setup_modules() -> Result<Vec<String>, String> {
-    let needle = format!("sink_name={SETUP_SINK}");
     let listed = pactl(&["list", "short", "modules"])
         .ok_or_else(|| format!("`pactl list short modules` failed: {NO_PACTL}"))?;
-    Ok(listed
-        .lines()
-        .filter(|l| l.contains("module-null-sink") && l.split_whitespace().any(|w| w == needle))
-        .filter_map(|l| l.split('\t').next().map(str::to_string))
-        .collect())
+    Ok(listed.lines().filter_map(setup_module).collect())
+}
+
+/// The module index of a `pactl list short modules` row that is one [`setup`] loaded.
+fn setup_module(row: &str) -> Option<String> {
+    let mut f = row.split('\t');
+    let (index, name, args) = (f.next()?, f.next()?, f.next().unwrap_or(""));
+    (name == "module-null-sink" && args.split_whitespace().eq(SETUP_ARGS))
+        .then(|| index.to_string())
+}
+
+/// Why [`setup`] did nothing: a sink of its name that is not its own is the user's to sort out
+/// (exit 2); pactl missing or failing is the machine's (exit 1).
+pub enum SetupError {
+    NotOurs(String),
+    Failed(String),
 }
 
 /// What `--setup` did.
@@ -301,23 +319,21 @@ pub enum Setup {
 /// Creates the `iemsim` null sink (once). `Err`: pactl is missing or refused, or a sink named
 /// `iemsim` is there that `--setup` did not make: the server named ours `iemsim.2` then, and
 /// the advice printed (`PULSE_SINK=iemsim`, `--input iemsim.monitor`) pointed at the other sink.
-pub fn setup() -> Result<Setup, String> {
-    let ours = setup_modules()?;
-    match sink_owner(SETUP_SINK)? {
+pub fn setup() -> Result<Setup, SetupError> {
+    let ours = setup_modules().map_err(SetupError::Failed)?;
+    match sink_owner(SETUP_SINK).map_err(SetupError::Failed)? {
         Some(Some(m)) if ours.contains(&m) => return Ok(Setup::AlreadyThere { module: m }),
-        Some(owner) => return Err(not_ours_message(owner.as_deref())),
+        Some(owner) => return Err(SetupError::NotOurs(not_ours_message(owner.as_deref()))),
         None => {}
     }
-    let desc = "sink_properties=device.description=iemsim";
-    let module = pactl(&[
-        "load-module",
-        "module-null-sink",
-        &format!("sink_name={SETUP_SINK}"),
-        desc,
-    ])
-    .map(|s| s.trim().to_string())
-    .filter(|s| !s.is_empty())
-    .ok_or_else(|| format!("`pactl load-module module-null-sink` failed: {NO_PACTL}"))?;
+    let module = pactl(&[&["load-module", "module-null-sink"][..], &SETUP_ARGS[..]].concat())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            SetupError::Failed(format!(
+                "`pactl load-module module-null-sink` failed: {NO_PACTL}"
+            ))
+        })?;
     Ok(Setup::Created { module })
 }
 
@@ -362,6 +378,25 @@ pub fn undo_setup() -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a null sink loaded with exactly `--setup`'s arguments is ours: rows as `pactl list
+    /// short modules` prints them (index, name, arguments, tab-separated).
+    #[test]
+    fn only_a_module_with_setups_own_arguments_is_ours() {
+        let row = |args: &str| format!("27\tmodule-null-sink\t{args}\t");
+        let ours = "sink_name=iemsim sink_properties=device.description=iemsim";
+        assert_eq!(setup_module(&row(ours)).as_deref(), Some("27"));
+        for foreign in [
+            "sink_name=iemsim rate=96000 sink_properties=device.description=MyBus",
+            "sink_name=iemsim",
+            "sink_name=iemsim sink_properties=device.description=iemsim rate=96000",
+            "sink_name=iemsim.2 sink_properties=device.description=iemsim",
+        ] {
+            assert_eq!(setup_module(&row(foreign)), None, "{foreign}");
+        }
+        let other = format!("27\tmodule-remap-sink\t{ours}\t");
+        assert_eq!(setup_module(&other), None);
+    }
 
     /// An exact name wins over a part of a description: `--device audio` (a sink of that name)
     /// went to ALSA's `default`, described as "Playback/recording through the PulseAudio sound
