@@ -248,6 +248,7 @@ impl Live {
 /// (`PULSE_SINK`) set. Refuses the monitor of the sink we would play to (exit 2).
 fn setup(undo: bool) -> Result<()> {
     let out = |s: String| crate::commands::out::line(format_args!("{s}"));
+    let _held = setup_lock()?;
     if undo {
         let mods = routing::undo_setup().map_err(crate::error::Error::machine)?;
         if mods.is_empty() {
@@ -278,6 +279,28 @@ fn setup(undo: bool) -> Result<()> {
         Then listen:\n  iemsim live --input {s}.monitor -a iem:moondrop-ssr -b iem:etymotic-er4sr\n\n\
         Undo:\n  iemsim live --setup --undo             (or: pactl unload-module {module})"))?;
     Ok(())
+}
+
+/// `--setup` and `--undo` one at a time: an exclusive lock on `iemsim-setup.lock` in the runtime
+/// folder (else iemsim's data folder), held until the file drops, and the check for a sink made
+/// under it. Three `--setup` at once each saw no sink and loaded one, and the server named them
+/// iemsim, iemsim.2 and iemsim.3. `None` when the system has neither folder.
+fn setup_lock() -> Result<Option<std::fs::File>> {
+    let Some(dir) = dirs::runtime_dir().or_else(|| dirs::data_dir().map(|d| d.join("iemsim")))
+    else {
+        return Ok(None);
+    };
+    let path = dir.join("iemsim-setup.lock");
+    let what = || format!("cannot lock {}", path.display());
+    std::fs::create_dir_all(&dir).with_context(what)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(what)?;
+    crate::io::lock_exclusive(&file).with_context(what)?;
+    Ok(Some(file))
 }
 
 /// A line of `--no-tui` output: JSON or text.

@@ -1095,3 +1095,70 @@ fn live_refuses_a_filter_at_the_outputs_nyquist_as_the_other_commands_do() {
     let (code, err) = run(&["-a", ok.as_str(), "-b", "neutral"]);
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// `live --setup` takes as its own only a null sink loaded with its own arguments: a user's
+/// `iemsim` sink with others (a rate, a description) was "already there" and then unloaded by
+/// `--undo`; now it is refused with exit 2 (a refusal the user can fix, not a failure) and
+/// left alone. Three `--setup` at once make one sink (they made iemsim, iemsim.2, iemsim.3).
+#[test]
+fn setup_leaves_a_foreign_iemsim_sink_alone_and_runs_one_at_a_time() {
+    let Some(stack) = pulse::PulseStack::start_private() else {
+        return;
+    };
+    let runtime = tempfile::tempdir().expect("tmp");
+    let cmd = |prog: &str, args: &[&str]| {
+        let mut c = Command::new(prog);
+        c.args(args)
+            .envs(stack.env())
+            .env("XDG_RUNTIME_DIR", runtime.path());
+        c
+    };
+    let sinks = || {
+        let o = cmd("pactl", &["list", "short", "sinks"])
+            .output()
+            .expect("pactl");
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.split('\t').nth(1).map(str::to_string))
+            .filter(|n| n == "iemsim" || n.starts_with("iemsim."))
+            .collect::<Vec<_>>()
+    };
+    let bin = env!("CARGO_BIN_EXE_iemsim");
+    let load = [
+        "load-module",
+        "module-null-sink",
+        "sink_name=iemsim",
+        "rate=96000",
+    ];
+    let o = cmd(
+        "pactl",
+        &[&load[..], &["sink_properties=device.description=MyBus"]].concat(),
+    )
+    .output()
+    .expect("pactl");
+    let module = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    let o = cmd(bin, &["live", "--setup"]).output().expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("did not make it"), "{err}");
+    let o = cmd(bin, &["live", "--setup", "--undo"])
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    assert_eq!(sinks(), ["iemsim"], "the user's sink stays");
+    cmd("pactl", &["unload-module", &module])
+        .output()
+        .expect("pactl");
+    let runs: Vec<_> = (0..3)
+        .map(|_| cmd(bin, &["live", "--setup"]).spawn().expect("run"))
+        .collect();
+    for mut r in runs {
+        assert!(r.wait().expect("wait").success());
+    }
+    assert_eq!(sinks(), ["iemsim"]);
+    let o = cmd(bin, &["live", "--setup", "--undo"])
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    assert!(sinks().is_empty());
+}
