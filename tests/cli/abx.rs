@@ -826,14 +826,16 @@ fn listening_to_x(screen: &str) -> bool {
 }
 
 /// The screen with what may legitimately change between two moments blanked: the trial
-/// progress line, the position line (clock and bar) and the underrun count.
+/// progress line, the position line (clock and bar) and the device line's underrun count.
 fn masked(screen: &str) -> String {
     screen
         .lines()
         .enumerate()
         .map(|(i, l)| match i {
             2 | 9 => String::new(),
-            _ => match l.find("underruns") {
+            // The device line from its frame count on: underruns (a loaded machine's, not X's)
+            // change its text and colour.
+            _ => match l.find(" frames") {
                 Some(at) => l[..at].to_string(),
                 None => l.to_string(),
             },
