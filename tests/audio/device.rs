@@ -930,7 +930,7 @@ fn live_waits_out_a_stalled_sink_as_one_outage() {
 
 /// A sink named iemsim that `--setup` did not make (here a remap sink): `--setup` said it
 /// "created a virtual sink `iemsim`" while the server named its new one `iemsim.2`, and told the
-/// user to route into `iemsim`, the other sink. It is refused now (exit 1, nothing created, the
+/// user to route into `iemsim`, the other sink. It is refused now (exit 2: the user's to fix; nothing created, the
 /// other sink's module named), and `--undo` leaves that sink alone. Then, with the apps' sink
 /// made the default output, the feedback refusal told a user who gave no --device to "drop
 /// `--device iemsim`"; it now says to set the default back, or to name the headphones.
@@ -973,7 +973,7 @@ fn setup_refuses_a_sink_of_its_name_it_did_not_make() {
     let sinks = || pactl(&["list", "short", "sinks"]);
     let before = sinks();
     let (code, out) = run(&["live", "--setup"]);
-    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(code, Some(2), "{out}");
     assert!(!out.contains("created a virtual sink"), "{out}");
     assert!(
         out.contains(&format!("pactl unload-module {remap}")),
