@@ -87,7 +87,7 @@ pub fn output_device(want: Option<&str>) -> Option<String> {
     routing::note_others("--device", want, &named, &others);
     match named {
         Named::Server(sink) => {
-            std::env::set_var("PULSE_SINK", &sink);
+            routing::name_sink(&sink);
             None
         }
         Named::Device(name) => Some(name),

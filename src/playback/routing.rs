@@ -42,10 +42,23 @@ pub fn server_down() -> Option<String> {
 /// depends on it (it told a user who gave no --device to drop `--device iemsim`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SinkFrom {
-    /// Named for this process: `--device` (reached through `PULSE_SINK`), or `PULSE_SINK`.
+    /// Named for this run: `--device` (reached through `PULSE_SINK`, see [`name_sink`]).
     Named,
+    /// `PULSE_SINK` set in the environment the run was started with.
+    Environment,
     /// The server's default sink.
     Default,
+}
+
+/// The sink `--device` named for this run, when it set `PULSE_SINK` for it.
+static DEVICE_SINK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Plays this process's streams to server sink `sink` (`--device`): sets `PULSE_SINK`, which
+/// libpulse reads when a stream connects (call it before any audio thread exists), and notes
+/// that the run named it, so advice can tell it from a `PULSE_SINK` the user's shell set.
+pub fn name_sink(sink: &str) {
+    std::env::set_var("PULSE_SINK", sink);
+    let _ = DEVICE_SINK.set(sink.to_string());
 }
 
 /// The value of the first line of `pactl` output `text` that starts with `key` (indentation
@@ -71,7 +84,8 @@ pub fn effective_sink_source() -> Option<(String, String, SinkFrom)> {
     let (sink, source) = server_defaults()?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let (sink, from) = match env("PULSE_SINK") {
-        Some(named) => (named, SinkFrom::Named),
+        Some(named) if DEVICE_SINK.get() == Some(&named) => (named, SinkFrom::Named),
+        Some(named) => (named, SinkFrom::Environment),
         None => (sink, SinkFrom::Default),
     };
     Some((sink, env("PULSE_SOURCE").unwrap_or(source), from))
@@ -106,6 +120,11 @@ pub fn check_feedback(sink: &str, source: &str, from: SinkFrom) -> Result<(), St
             (true, SinkFrom::Named) => format!(
                 "play to your headphones' sink instead: drop `--device {sink}` (the default \
                  output) or name the headphones with --device"
+            ),
+            (true, SinkFrom::Environment) => format!(
+                "play to your headphones' sink instead: PULSE_SINK={sink} is set in the \
+                 environment iemsim was started from, so start it without (`env -u PULSE_SINK \
+                 iemsim live …`, or `unset PULSE_SINK`) or name the headphones with --device"
             ),
             (true, SinkFrom::Default) => format!(
                 "play to your headphones' sink instead: \"{sink}\" is the default output, so set \
@@ -466,6 +485,13 @@ mod tests {
         let e = check_feedback("iemsim", "iemsim.monitor", named).unwrap_err();
         assert!(e.contains("drop `--device iemsim`"), "{e}");
         assert!(!e.contains("--input iemsim.monitor`"), "{e}");
+        // The apps' sink from the shell's PULSE_SINK, no --device given: unset it.
+        let e = check_feedback("iemsim", "iemsim.monitor", SinkFrom::Environment).unwrap_err();
+        assert!(!e.contains("--device iemsim"), "{e}");
+        assert!(
+            e.contains("PULSE_SINK=iemsim") && e.contains("unset PULSE_SINK"),
+            "{e}"
+        );
         // The apps' sink as the default output, no --device given: nothing to drop.
         let e = check_feedback("iemsim", "iemsim.monitor", SinkFrom::Default).unwrap_err();
         assert!(!e.contains("--device iemsim"), "{e}");
