@@ -4,11 +4,19 @@
 use crate::cli::DevicesArgs;
 use crate::commands::out::outln;
 use crate::error::Result;
-use crate::playback::device::{self, DeviceInfo};
+use crate::playback::device::{self, DeviceError, DeviceInfo};
+use crate::playback::routing;
 
 pub fn run(args: &DevicesArgs) -> Result<()> {
-    // A missing device is a runtime failure (exit 1); the error text says what to try.
-    let all = device::list_devices()?;
+    // A missing device is a runtime failure (exit 1); the error text says what to try. With no
+    // device because the sound server is down, say that, as play and live do.
+    let all = device::list_devices().map_err(|e| match (e, routing::server_down()) {
+        (DeviceError::NoDevice, Some(detail)) => DeviceError::NoServer {
+            device: "default".to_string(),
+            detail,
+        },
+        (e, _) => e,
+    })?;
     let inputs = device::list_input_devices();
     if args.report.json {
         // One array, as before, each entry saying whether it plays or captures.
@@ -49,10 +57,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     }
     list(&inputs)?;
     // The sound server's own sinks and sources, reached through its ALSA device by name.
-    let (sinks, sources) = (
-        crate::playback::routing::sink_names(),
-        crate::playback::routing::source_names(),
-    );
+    let (sinks, sources) = (routing::sink_names(), routing::source_names());
     if !sinks.is_empty() {
         outln!("\nSound server sinks (PulseAudio/PipeWire; also for --device):")?;
         for s in &sinks {

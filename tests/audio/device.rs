@@ -549,6 +549,15 @@ fn setup_and_a_server_that_cannot_be_reached_say_what_is_wrong() {
     let (code, out) = run(&live, Some(nowhere));
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("cannot reach its sound server"), "{out}");
+    // `devices` says the same (it said "no audio output device found"), plain and JSON.
+    for args in [&["devices"][..], &["devices", "--json"][..]] {
+        let (code, out) = run(args, Some(nowhere));
+        assert_eq!(code, Some(1), "{args:?}: {out}");
+        assert!(
+            out.contains("cannot reach its sound server"),
+            "{args:?}: {out}"
+        );
+    }
 }
 
 /// `play --json` whose sound server dies mid-play (and does not come back within the time it is
