@@ -55,8 +55,14 @@ impl Input {
             ),
             other => return Err(self.unsupported(other)),
         };
-        // Errors name it as the input it is (an output of the same name may be open too).
-        self.play(built, counters, queue, format!("{} (input)", self.name))
+        // Errors name it as the input it is (an output of the same name may be open too): by the
+        // source the server's device captures, as the start line does, else as "(input)".
+        let shown = crate::playback::routing::shown_name(&self.name, "PULSE_SOURCE");
+        let label = match shown == self.name {
+            true => format!("{} (input)", self.name),
+            false => shown,
+        };
+        self.play(built, counters, queue, (label, true))
     }
 }
 

@@ -472,7 +472,7 @@ impl<Way> Picked<Way> {
         built: Result<cpal::Stream, cpal::Error>,
         counters: Arc<Counters>,
         queue: rtrb::Consumer<Reported>,
-        label: String,
+        (label, capture): (String, bool),
     ) -> Result<Running, DeviceError> {
         let stream = built.map_err(|e| translate(e, &self.name, self.is_default))?;
         stream
@@ -482,7 +482,7 @@ impl<Way> Picked<Way> {
             stream,
             counters,
             queue,
-            label,
+            (label, capture),
             self.is_default,
             self.choice.rate,
         ))

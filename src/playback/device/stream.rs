@@ -103,7 +103,7 @@ impl Output {
             ),
             other => return Err(self.unsupported(other)),
         };
-        self.play(built, counters, queue, self.name.clone())
+        self.play(built, counters, queue, (self.name.clone(), false))
     }
 }
 
@@ -114,7 +114,7 @@ impl Running {
         stream: cpal::Stream,
         counters: Arc<Counters>,
         queue: rtrb::Consumer<Reported>,
-        name: String,
+        (name, capture): (String, bool),
         is_default: bool,
         rate: u32,
     ) -> Self {
@@ -130,6 +130,7 @@ impl Running {
                 last_progress: Instant::now(),
             }),
             name,
+            capture,
             is_default,
             period,
             rate,
@@ -153,6 +154,8 @@ pub struct Running {
     counters: Arc<Counters>,
     watch: Mutex<Watch>,
     name: String,
+    /// A capture stream (its device delivers audio rather than asks for it).
+    capture: bool,
     is_default: bool,
     period: Option<u32>,
     rate: u32,
@@ -224,8 +227,12 @@ impl Running {
                 w.fatal = Some(lost(e.to_string()));
             }
         } else if now.duration_since(w.last_progress) >= STALL {
+            let stopped = match self.capture {
+                true => "delivering",
+                false => "asking for",
+            };
             w.fatal = Some(lost(format!(
-                "it stopped asking for audio {} s ago",
+                "it stopped {stopped} audio {} s ago",
                 STALL.as_secs()
             )));
         }
