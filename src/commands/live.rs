@@ -456,7 +456,7 @@ fn scripted(live: &mut Live, args: &LiveArgs, signals: &Signals) -> Result<()> {
                         json_mode,
                         json!({"event": "restart", "t_s": t, "down_s": down_s, "reason": why}),
                         format!(
-                            "{t:7.3} s  restarted the audio devices after {down_s:.1} s without them: {why}"
+                            "{t:7.3} s  restarted the audio devices after {down_s:.1} s without them"
                         ),
                     )?
                 }

@@ -151,7 +151,8 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
     Ok(())
 }
 
-/// A lost device and its return, as `live --no-tui` reports them.
+/// A lost device and its return, as `live --no-tui` reports them. The return's line does not
+/// repeat the loss's reason (said on the line before, and kept in the JSON `reason`).
 /// `t`: seconds played (which stand still while the device is away); `down_s`: how long it has
 /// been away.
 fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> (serde_json::Value, String) {
@@ -163,7 +164,7 @@ fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> (serde_js
         Reconnect::Back(why) => (
             json!({"event": "restart", "t_s": t, "down_s": down_s, "position_s": pos, "reason": why}),
             format!(
-                "{t:7.3} s  at {pos:.3} s: restarted the audio device after {down_s:.1} s without it: {why}"
+                "{t:7.3} s  at {pos:.3} s: restarted the audio device after {down_s:.1} s without it"
             ),
         ),
     }
