@@ -91,15 +91,13 @@ pub fn run(setup: &Setup, device: Option<&str>, buffer_frames: Option<u32>) -> R
     drop(hangup);
     // The score first, whatever happened to its log line: a finished session is never lost.
     print_report(setup, &record, &session.verdict(), logged.is_ok())?;
-    match (outcome, logged) {
-        (Ok(()), Ok(())) => crate::error::check_interrupted(),
-        (Ok(()), Err(log_err)) => Err(log_err),
-        (Err(e), Ok(())) => Err(e),
-        (Err(e), Err(log_err)) => {
-            crate::io::diag::diag!("iemsim: {log_err:#}");
-            Err(e)
-        }
+    // A failed session's own error is the one returned; a log error with it is said here.
+    if let (Err(_), Err(log_err)) = (&outcome, &logged) {
+        crate::io::diag::diag!("iemsim: {log_err:#}");
     }
+    outcome
+        .and(logged)
+        .and_then(|()| crate::error::check_interrupted())
 }
 
 /// The engine side that plays when the listener has chosen `listening`.
@@ -392,39 +390,26 @@ impl State {
 
     /// `a`, `b`, `x`: listen to that one (no X before the trials start).
     fn select(&mut self, l: Live, player: &Player) {
-        if self.hidden.is_some() || l != Live::X {
-            resume(player);
+        if self.hidden.is_none() && l == Live::X {
+            return self.say("X is chosen when the trials start");
         }
-        match self.hidden {
-            Some(hidden) => {
-                self.listening = l;
-                player.ctl.set_live(route(self.listening, hidden));
-            }
-            None if l == Live::X => self.say("X is chosen when the trials start"),
-            None => {
-                self.listening = l;
-                player.ctl.set_live(route(l, Choice::A));
-            }
-        }
+        resume(player);
+        self.listening = l;
+        player
+            .ctl
+            .set_live(route(l, self.hidden.unwrap_or(Choice::A)));
     }
 
     /// Space: the next of A, B, X (A ⇄ B before the trials start).
     fn toggle(&mut self, player: &Player) {
-        match self.hidden {
-            Some(hidden) => {
-                self.listening = cycle(self.listening);
-                player.ctl.set_live(route(self.listening, hidden));
-            }
+        self.listening = match (self.hidden, self.listening) {
+            (Some(_), l) => cycle(l),
             // No X yet: A ⇄ B.
-            None => {
-                self.listening = if self.listening == Live::A {
-                    Live::B
-                } else {
-                    Live::A
-                };
-                player.ctl.set_live(route(self.listening, Choice::A));
-            }
-        }
+            (None, Live::A) => Live::B,
+            (None, _) => Live::A,
+        };
+        let hidden = self.hidden.unwrap_or(Choice::A);
+        player.ctl.set_live(route(self.listening, hidden));
     }
 
     /// Enter on the intro: the first trial, once the gains heard are final (which are logged).
