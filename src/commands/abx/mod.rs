@@ -334,6 +334,7 @@ pub fn hidden_source(seed: Option<u64>) -> HiddenSource {
 /// Reads `--answers`: `-` for stdin, else the text itself when it is a list of a/b, else the
 /// file it names.
 pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
+    let usage = |message: String| Error::usage("--answers", message);
     if spec == "-" {
         let mut text = String::new();
         // Bounded like a file's answers: `--answers - < /dev/zero` must not grow memory.
@@ -342,37 +343,26 @@ pub fn read_answers(spec: &str) -> Result<Vec<Choice>> {
             .read_to_string(&mut text)
             .context("--answers -: cannot read stdin")?;
         if text.len() as u64 > crate::io::bounded::TEXT_LIMIT {
-            return Err(Error::usage(
-                "--answers",
-                "--answers -: more than 1 MB on standard input",
+            return Err(usage(
+                "--answers -: more than 1 MB on standard input".into(),
             ));
         }
-        return parse_answers(&text)
-            .map_err(|e| Error::usage("--answers", format!("--answers (stdin): {e}")));
+        return parse_answers(&text).map_err(|e| usage(format!("--answers (stdin): {e}")));
     }
-    match parse_answers(spec) {
-        Ok(a) => Ok(a),
-        Err(inline_err) => {
-            let path = Path::new(spec);
-            if path.is_file() {
-                let text = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT)
-                    .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
-                    .with_context(|| format!("{}: cannot read the answers file", path.display()))
-                    .map_err(|e| Error::usage("--answers", format!("{e:#}")))?;
-                parse_answers(&text).map_err(|e| {
-                    Error::usage(
-                        "--answers",
-                        format!("--answers file {}: {e}", path.display()),
-                    )
-                })
-            } else {
-                Err(Error::usage(
-                    "--answers",
-                    format!("--answers: {inline_err} (and no file of that name exists)"),
-                ))
-            }
-        }
+    let inline_err = match parse_answers(spec) {
+        Ok(a) => return Ok(a),
+        Err(e) => e,
+    };
+    let path = Path::new(spec);
+    if !path.is_file() {
+        let why = format!("--answers: {inline_err} (and no file of that name exists)");
+        return Err(usage(why));
     }
+    let text = crate::io::bounded::read_regular(path, crate::io::bounded::TEXT_LIMIT)
+        .and_then(|b| String::from_utf8(b).map_err(std::io::Error::other))
+        .with_context(|| format!("{}: cannot read the answers file", path.display()))
+        .map_err(|e| usage(format!("{e:#}")))?;
+    parse_answers(&text).map_err(|e| usage(format!("--answers file {}: {e}", path.display())))
 }
 
 /// Parses answers separated by commas, spaces or newlines, case-insensitive, `1`/`2` as the
