@@ -104,11 +104,6 @@ impl AbxSession {
         }
     }
 
-    /// A reproducible session (tests, `--seed`).
-    pub fn seeded(trials: u32, seed: u64) -> Self {
-        Self::new(trials, seeded_source(seed))
-    }
-
     /// Starts the next trial at `t_s` and returns its hidden choice (the player needs it to
     /// route X; the listener must not see it).
     pub fn start_trial(&mut self, t_s: f64) -> Result<Choice, AbxError> {
@@ -121,11 +116,6 @@ impl AbxSession {
         let hidden = (self.source)();
         self.current = Some((hidden, t_s));
         Ok(hidden)
-    }
-
-    /// The hidden choice of the trial in progress, if any.
-    pub fn current_hidden(&self) -> Option<Choice> {
-        self.current.map(|(h, _)| h)
     }
 
     /// Answers the trial in progress at `t_s`; returns the recorded trial.
@@ -184,6 +174,19 @@ impl AbxSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only these tests need them.
+    impl AbxSession {
+        /// A reproducible session (tests, `--seed`).
+        fn seeded(trials: u32, seed: u64) -> Self {
+            Self::new(trials, seeded_source(seed))
+        }
+
+        /// The hidden choice of the trial in progress, if any.
+        fn current_hidden(&self) -> Option<Choice> {
+            self.current.map(|(h, _)| h)
+        }
+    }
 
     #[test]
     fn nearby_seeds_give_different_sequences() {
