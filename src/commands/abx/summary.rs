@@ -372,14 +372,15 @@ impl<'a> Labels<'a> {
                 }
             }
         }
-        let mut ambiguous: Vec<(Option<String>, &str)> = Vec::new();
-        for (hp, name, _) in &seen {
-            let others = seen.iter().filter(|(g, m, _)| g == hp && m == name).count();
-            let key = (hp.clone(), *name);
-            if others > 1 && !ambiguous.contains(&key) {
-                ambiguous.push(key);
-            }
-        }
+        // A (headphones, name) seen with more than one hash (listed once per hash: `contains`
+        // is all that asks).
+        let ambiguous = seen
+            .iter()
+            .filter(|(hp, name, _)| {
+                seen.iter().filter(|(g, m, _)| g == hp && m == name).count() > 1
+            })
+            .map(|(hp, name, _)| (hp.clone(), *name))
+            .collect();
         Labels { ambiguous }
     }
 
