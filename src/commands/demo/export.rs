@@ -62,13 +62,8 @@ fn json_paths<S: serde::Serializer>(
     paths: &Option<Vec<PathBuf>>,
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let paths = paths.as_deref().unwrap_or_default();
-    let mut seq = s.serialize_seq(Some(paths.len()))?;
-    for p in paths {
-        seq.serialize_element(&crate::io::diag::escaped(p.as_os_str()))?;
-    }
-    seq.end()
+    let paths = paths.iter().flatten();
+    s.collect_seq(paths.map(|p| crate::io::diag::escaped(p.as_os_str())))
 }
 
 pub fn run(args: &DemoArgs, parts: &[DemoPart], dir: &Path) -> Result<()> {
