@@ -18,8 +18,12 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             crate::io::sink_types::check_not_input(out, [std::path::Path::new(&a.input)])?;
             // The one destination rule of every output (a folder, a device, an existing file).
             crate::io::sink_types::check_destination(out, a.force)?;
-            let profile = crate::profiles::resolve(&a.input, None)?;
+            let mut profile = crate::profiles::resolve(&a.input, None)?;
             super::warn_shadowed(&a.input);
+            // A built-in's or an `iem:` name is iemsim's own, which the profile folder refuses
+            // for a user's file: the copy is named after its file (its `source` says where it
+            // came from), so it can be put there, edited and used by that name.
+            let copy_of = copy_name(&mut profile.name, out);
             let text = format.write(&profile)?;
             let exists = "already exists (use --force to replace it)";
             super::write_atomic(out, text.as_bytes(), a.force, Some(exists))?;
@@ -38,7 +42,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
                 })
                 .collect();
             outln!(
-                "{}: '{}' as {} ({}, preamp {} dB{own})",
+                "{}: '{}'{copy_of} as {} ({}, preamp {} dB{own})",
                 out.display(),
                 profile.name,
                 format.label(),
@@ -47,5 +51,19 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
             )?;
             Ok(())
         }
+    }
+}
+
+/// Names a copy of iemsim's own profile (`name` reserved) after its file `out`; returns what the
+/// summary says of it (" (a copy of 'ba')"), empty when the name stays.
+fn copy_name(name: &mut String, out: &std::path::Path) -> String {
+    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned());
+    match stem {
+        Some(stem)
+            if crate::profiles::is_reserved_name(name) && !stem.eq_ignore_ascii_case(name) =>
+        {
+            format!(" (a copy of '{}')", std::mem::replace(name, stem))
+        }
+        _ => String::new(),
     }
 }

@@ -391,3 +391,46 @@ fn a_broken_user_file_of_a_builtins_name_is_said_when_the_name_is_asked_for() {
     );
     assert_eq!(stderr(&run(&["show", "dd"])), "");
 }
+
+/// A copy of a built-in or a per-IEM profile went into the profile folder under the name it
+/// was copied from, which the folder refuses for a user's file: `show myba` said "name 'ba' is
+/// already taken by the built-in profile". The copy is named after its file now, its source kept.
+#[test]
+fn a_copy_of_an_own_profile_in_the_profile_folder_is_usable_by_its_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("config");
+    let folder = config.join("profiles");
+    std::fs::create_dir_all(&folder).unwrap();
+    for (spec, file, stem) in [
+        ("ba", "myba.toml", "myba"),
+        ("iem:moondrop-aria", "aria-eq.txt", "aria-eq"),
+        ("Moondrop Aria", "aria2.yml", "aria2"),
+    ] {
+        let out = folder.join(file);
+        let o = iemsim(
+            &["profile", "convert", spec, "-o", out.to_str().unwrap()],
+            d,
+            Some(&config),
+        );
+        assert!(o.status.success(), "{spec}: {}", stderr(&o));
+        assert!(
+            text(&o.stdout).contains(&format!("'{stem}' (a copy of '")),
+            "{}",
+            text(&o.stdout)
+        );
+        let v = cli::json_of(&iemsim(&["show", stem, "--json"], d, Some(&config)));
+        assert_eq!(v["profile"]["name"], stem, "{v}");
+        let original = show_json(d, spec);
+        assert_eq!(filters_of(&v), filters_of(&original), "{spec}");
+        assert!(
+            v["profile"]["source"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty()),
+            "{v}"
+        );
+    }
+    // A copy kept under the very name it is named after stays as it is (the README's example).
+    let o = iemsim(&["profile", "convert", "ba", "-o", "ba.yml"], d, None);
+    assert!(text(&o.stdout).contains("'ba' as"), "{}", text(&o.stdout));
+}
