@@ -185,8 +185,8 @@ pub enum Named {
 }
 
 /// Resolves `wanted` (ignoring case) against ALSA `devices` (name, description) and the server's
-/// `server` names: an exact device name, then an exact server name, then a device whose name or
-/// description contains it, then a server name containing it. An exact sink name `audio` went
+/// `server` names: an exact device name, then an exact server name, then a device whose name,
+/// then whose description, contains it, then a server name containing it. An exact sink name `audio` went
 /// to ALSA's `default`, whose description ("…through the PulseAudio sound server") contains it.
 /// `server` is asked only when no device name is exact (it runs `pactl`). With the choice come
 /// the other names a partial `wanted` matches (none for an exact name), for the caller to note.
@@ -206,12 +206,15 @@ pub fn resolve_name<'a>(
     if let Some(s) = server.iter().find(|s| s.to_lowercase() == w) {
         return (Named::Server(s.clone()), Vec::new());
     }
-    // Devices first, as the exact names: the first match is the choice, the rest are noted.
+    // Devices first, as the exact names, and among them a part of a name before a part of a
+    // description (`puls` is `pulse`, not `default` "…through the PulseAudio sound server"):
+    // the first match is the choice, the rest are noted.
     let partial = |n: &str| n.to_lowercase().contains(&w);
     let mut matches: Vec<(bool, String)> = devices
         .filter(|(n, d)| partial(n) || partial(d))
         .map(|(n, _)| (true, n.to_string()))
         .collect();
+    matches.sort_by_key(|(_, n)| !partial(n));
     matches.extend(
         server
             .into_iter()
@@ -444,6 +447,8 @@ mod tests {
         assert_eq!(r("usb audio"), Named::Device("hw:CARD=USB,DEV=0".into()));
         assert_eq!(r("vsi"), Named::Server("vsink".into()));
         assert_eq!(r("sound server"), Named::Device("default".into()));
+        // A part of a name before a part of another's description.
+        assert_eq!(r("puls"), Named::Device("pulse".into()));
         assert_eq!(r("nothing"), Named::Unknown);
         assert_eq!(r(" "), Named::Unknown);
         // An exact device name does not ask the server at all.
