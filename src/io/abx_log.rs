@@ -308,10 +308,11 @@ fn read_sessions(path: &Path) -> Result<Sessions, AbxLogError> {
 
 /// Reads the whole file from the start to its end, handing each whole record to `on_record` as it
 /// goes: `Ok(Err(why))` when it is not an ABX log. Reads until a read returns nothing, not up to
-/// the size the file reports: procfs and sysfs files report 0 yet have content. Reads
-/// positionally, so the append cursor is irrelevant; memory is bounded by [`MAX_LINE`].
+/// the size the file reports: procfs and sysfs files report 0 yet have content. Reads through
+/// the file's own cursor, from the start where every caller has just opened it (an append goes
+/// to the end whatever the cursor); memory is bounded by [`MAX_LINE`].
 fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<Shape, String>> {
-    let mut reader = io::BufReader::new(PositionalReader { file, pos: 0 });
+    let mut reader = io::BufReader::new(file);
     let mut buf = Vec::new();
     let mut offset = 0u64;
     let mut number = 0usize;
@@ -353,35 +354,6 @@ fn scan(file: &File, mut on_record: impl FnMut(AbxRecord)) -> io::Result<Result<
         return Ok(Ok(Shape::TornRecord { complete_len }));
     }
     Ok(Ok(Shape::Clean))
-}
-
-/// `Read` at an explicit position (pread), leaving the file's own cursor alone.
-struct PositionalReader<'a> {
-    file: &'a File,
-    pos: u64,
-}
-
-impl Read for PositionalReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = read_at(self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    file.read_at(buf, offset)
-}
-
-#[cfg(not(unix))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    use std::io::{Seek, SeekFrom};
-    // Appends always go to the end, so moving the cursor does not misplace the write.
-    let mut f = file;
-    f.seek(SeekFrom::Start(offset))?;
-    f.read(buf)
 }
 
 /// SHA-256 of a file, hex, read block by block (bounded memory for any length).
