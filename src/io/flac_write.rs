@@ -106,18 +106,10 @@ impl FlacSink {
         })
     }
 
-    /// Appends interleaved frames (quantised and dithered like the WAV writer's integer output).
-    pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
-        self.write_inner(block, None)
-    }
-
-    /// [`Self::write`], and appends to `echo` the samples as stored (after dither and
-    /// quantisation, as a decoder returns them).
-    pub fn write_echo(&mut self, block: &[f64], echo: &mut Vec<f64>) -> Result<(), WavError> {
-        self.write_inner(block, Some(echo))
-    }
-
-    fn write_inner(
+    /// Appends interleaved frames (quantised and dithered like the WAV writer's integer output),
+    /// and to `echo`, when given, the samples as stored (after dither and quantisation, as a
+    /// decoder returns them).
+    pub fn write(
         &mut self,
         block: &[f64],
         mut echo: Option<&mut Vec<f64>>,

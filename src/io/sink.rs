@@ -123,7 +123,7 @@ impl Sink {
     pub fn write(&mut self, block: &[f64]) -> Result<(), WavError> {
         match self {
             Self::Wav(s) => s.write(block),
-            Self::Flac(s) => s.write(block),
+            Self::Flac(s) => s.write(block, None),
         }
     }
 
@@ -132,7 +132,7 @@ impl Sink {
     pub fn write_echo(&mut self, block: &[f64], echo: &mut Vec<f64>) -> Result<(), WavError> {
         match self {
             Self::Wav(s) => s.write_echo(block, echo),
-            Self::Flac(s) => s.write_echo(block, echo),
+            Self::Flac(s) => s.write(block, Some(echo)),
         }
     }
 
