@@ -40,20 +40,12 @@ pub fn naming_batch<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
-fn committed_list() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    super::lock(&COMMITTED)
-}
-
 /// The final names committed so far, and for good once the process is stopping.
 pub fn committed() -> Vec<PathBuf> {
     match FINAL.get() {
         Some(names) => names.clone(),
-        None => committed_list().clone(),
+        None => super::lock(&COMMITTED).clone(),
     }
-}
-
-fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    super::lock(&PENDING)
 }
 
 /// Removes every temporary file still pending, for the Ctrl-C handler right before it exits.
@@ -81,10 +73,10 @@ pub fn remove_pending() {
             }
         }
     }
-    let names = committed_list();
+    let names = super::lock(&COMMITTED);
     let _ = FINAL.set(names.clone());
     std::mem::forget(names);
-    let mut list = pending();
+    let mut list = super::lock(&PENDING);
     for p in list.drain(..) {
         if p.is_dir() {
             let _ = fs::remove_dir_all(p);
@@ -105,12 +97,12 @@ pub fn remove_pending() {
 
 /// A private scratch folder that an interrupt must remove too (see [`remove_pending`]).
 pub fn register_scratch_dir(dir: &Path) {
-    pending().push(dir.to_path_buf());
+    super::lock(&PENDING).push(dir.to_path_buf());
 }
 
 /// The scratch folder is being removed normally: the interrupt handler need not.
 pub fn unregister(path: &Path) {
-    pending().retain(|p| p != path);
+    super::lock(&PENDING).retain(|p| p != path);
 }
 
 /// Test hook: `IEMSIM_TMPFILE=named` makes [`TempFile`] use the visible dot-file even where
@@ -169,7 +161,7 @@ impl TempFile {
             }
         }
         // Created and registered under one lock: an interrupt sees either no file or a listed one.
-        let mut list = pending();
+        let mut list = super::lock(&PENDING);
         let (tmp, file) = with_free_name(dest, |tmp| {
             OpenOptions::new().write(true).create_new(true).open(tmp)
         })?;
@@ -190,7 +182,7 @@ impl TempFile {
     /// the destination appeared meanwhile (checked atomically by the link where the filesystem
     /// has links); with it, replaces only a regular file.
     pub fn commit(mut self, replace: bool) -> io::Result<()> {
-        let mut names = committed_list();
+        let mut names = super::lock(&COMMITTED);
         if replace {
             check_replaceable(&self.dest).map_err(|what| {
                 io::Error::new(
@@ -241,7 +233,7 @@ impl Drop for TempFile {
             if !self.done {
                 let _ = fs::remove_file(tmp);
             }
-            pending().retain(|p| p != tmp);
+            super::lock(&PENDING).retain(|p| p != tmp);
         }
     }
 }
