@@ -219,64 +219,53 @@ pub fn check_filter(
     spec: &FilterSpec,
     bad: impl Fn(Checked, String) -> ProfileFileError,
 ) -> Result<(), ProfileFileError> {
-    // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
-    if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
-        return Err(bad(
-            Checked::Fc,
-            format!(
-                "{} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)",
-                Num(spec.fc_hz)
-            ),
-        ));
-    }
-    // Whatever the rate, a filter at or above the Nyquist frequency of the fastest rate iemsim
-    // plays (192 kHz) can never apply: refused at the edge even before the rate is known (the
-    // fuzzer found 8.6e19 Hz accepted, which the CamillaDSP writer then wrote as an integer that
-    // no YAML reader takes).
-    if spec.fc_hz >= MAX_FC_HZ {
-        return Err(bad(
-            Checked::Fc,
-            format!(
-                "{} Hz is at or above {MAX_FC_HZ} Hz, the Nyquist frequency of the highest sample rate iemsim handles",
-                Num(spec.fc_hz)
-            ),
-        ));
-    }
     // A Q made from a bandwidth is not in the file: say what it came from.
     let q = match spec.bw_oct {
         Some(bw) => format!("Q {} (from {} octaves)", Num(spec.q), Num(bw)),
         None => format!("Q {}", Num(spec.q)),
     };
-    if !(spec.q.is_finite() && spec.q > 0.0) {
-        return Err(bad(Checked::Q, format!("{q} is not a positive number")));
-    }
-    // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written to
-    // CamillaDSP YAML as an integer too large for any reader.
-    if spec.q < MIN_Q {
-        return Err(bad(
+    // Below 1 Hz is no audio frequency: a typo (or a unit mix-up), not a tuning.
+    let (field, message) = if !(spec.fc_hz.is_finite() && spec.fc_hz >= MIN_FC_HZ) {
+        let hz = Num(spec.fc_hz);
+        (
+            Checked::Fc,
+            format!("{hz} Hz is not an audio frequency (at least {MIN_FC_HZ} Hz)"),
+        )
+    } else if spec.fc_hz >= MAX_FC_HZ {
+        // Whatever the rate, a filter at or above the Nyquist frequency of the fastest rate
+        // iemsim plays (192 kHz) can never apply: refused at the edge even before the rate is
+        // known (the fuzzer found 8.6e19 Hz accepted, which the CamillaDSP writer then wrote as
+        // an integer that no YAML reader takes).
+        (Checked::Fc, format!(
+            "{} Hz is at or above {MAX_FC_HZ} Hz, the Nyquist frequency of the highest sample rate iemsim handles",
+            Num(spec.fc_hz)
+        ))
+    } else if !(spec.q.is_finite() && spec.q > 0.0) {
+        (Checked::Q, format!("{q} is not a positive number"))
+    } else if spec.q < MIN_Q {
+        // No EQ uses a Q past a few dozen; 1e37 (found by the fuzzer) is a typo, and was written
+        // to CamillaDSP YAML as an integer too large for any reader.
+        (
             Checked::Q,
             format!("{q} is below {MIN_Q} (not a tuning: a typo?)"),
-        ));
-    }
-    if spec.q > MAX_Q {
-        return Err(bad(
+        )
+    } else if spec.q > MAX_Q {
+        (
             Checked::Q,
             format!("{q} is beyond {MAX_Q} (not a tuning: a typo?)"),
-        ));
-    }
-    if spec.gain_db.is_nan() {
-        return Err(bad(Checked::Gain, "the gain is not a number (NaN)".into()));
-    }
-    if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
-        return Err(bad(
+        )
+    } else if spec.gain_db.is_nan() {
+        (Checked::Gain, "the gain is not a number (NaN)".into())
+    } else if !spec.gain_db.is_finite() || spec.gain_db.abs() > MAX_ABS_GAIN_DB {
+        let db = Num(spec.gain_db);
+        (
             Checked::Gain,
-            format!(
-                "{} dB is beyond ±{MAX_ABS_GAIN_DB} dB (not a tuning: a typo?)",
-                Num(spec.gain_db)
-            ),
-        ));
-    }
-    Ok(())
+            format!("{db} dB is beyond ±{MAX_ABS_GAIN_DB} dB (not a tuning: a typo?)"),
+        )
+    } else {
+        return Ok(());
+    };
+    Err(bad(field, message))
 }
 
 /// A [`check_filter`] refusal of a shelf's Q made from a slope in dB (`slope_db`), which the
