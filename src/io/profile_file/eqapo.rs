@@ -107,12 +107,10 @@ pub fn parse_with_lines(
     }
     // Nothing to apply is more likely a failed download or save than a wish for no change.
     if commands == 0 {
-        return Err(ProfileFileError::File {
-            file: source.to_string(),
-            message:
-                "has no Preamp or Filter line (an empty file?); for no change use `-p neutral`"
-                    .into(),
-        });
+        return Err(ProfileFileError::file(
+            source,
+            "has no Preamp or Filter line (an empty file?); for no change use `-p neutral`".into(),
+        ));
     }
     let (mut profile, places) = b.finish(None);
     // Only a count the `Channel:` lines leave room for: they say which channels there are.

@@ -84,6 +84,7 @@ pub fn parse_with_lines(
         ProfileFileError::field(source, line, "toml", e.message().trim().to_string())
     })?;
     let at = |span: std::ops::Range<usize>| index.line(span.start);
+    let err = |line, field: &str, message| ProfileFileError::field(source, line, field, message);
     // An empty file (no key at all, comments at most) was read as a flat profile: say so
     // instead, as for an Equalizer APO file with no line. A name alone is a flat profile.
     if file.name.is_none()
@@ -100,12 +101,7 @@ pub fn parse_with_lines(
     }
     let name = match &file.name {
         Some(n) if n.get_ref().trim().is_empty() => {
-            return Err(ProfileFileError::field(
-                source,
-                at(n.span()),
-                "name",
-                "the name is empty".into(),
-            ))
+            return Err(err(at(n.span()), "name", "the name is empty".into()))
         }
         Some(n) => n.get_ref().trim().to_string(),
         None => stem_name(source),
@@ -128,21 +124,13 @@ pub fn parse_with_lines(
                 check_channel(k - 1, &format!("channel {k}"), source, cline, "channel")?
             }
             _ => {
-                return Err(ProfileFileError::field(
-                    source,
-                    cline,
-                    "channel",
-                    format!("{n} is not a channel number (1 = left, 2 = right, …)"),
-                ))
+                let why = format!("{n} is not a channel number (1 = left, 2 = right, …)");
+                return Err(err(cline, "channel", why));
             }
         };
         if seen.contains(&c) {
-            return Err(ProfileFileError::field(
-                source,
-                cline,
-                "channel",
-                format!("channel {n} has two [[channels]] tables; merge them"),
-            ));
+            let why = format!("channel {n} has two [[channels]] tables; merge them");
+            return Err(err(cline, "channel", why));
         }
         seen.push(c);
         let sel = Selection::Some(vec![c]);
@@ -173,11 +161,9 @@ fn channel_count(
 ) -> Result<usize, ProfileFileError> {
     let line = at(n.span());
     let count = *n.get_ref();
+    let err = |message| ProfileFileError::field(source, line, "channel_count", message);
     if !profile.is_per_channel() {
-        return Err(ProfileFileError::field(
-            source,
-            line,
-            "channel_count",
+        return Err(err(
             "is for a profile with [[channels]]: without them every channel gets the same filters"
                 .into(),
         ));
@@ -194,12 +180,9 @@ fn channel_count(
             )?;
             Ok(c)
         }
-        _ => Err(ProfileFileError::field(
-            source,
-            line,
-            "channel_count",
-            format!("{count} is not a channel count with room for channel {needed} ([[channels]])"),
-        )),
+        _ => Err(err(format!(
+            "{count} is not a channel count with room for channel {needed} ([[channels]])"
+        ))),
     }
 }
 
@@ -211,10 +194,12 @@ fn filter(
 ) -> Result<(FilterSpec, usize), ProfileFileError> {
     let line = at(f.span());
     let f = f.get_ref();
+    let err = |line, field: &str, message| ProfileFileError::field(source, line, field, message);
+    let field_err =
+        |span: std::ops::Range<usize>, field: &str, message| err(at(span), field, message);
     let kind = parse_kind(f.kind.get_ref()).ok_or_else(|| {
-        ProfileFileError::field(
-            source,
-            at(f.kind.span()),
+        field_err(
+            f.kind.span(),
             "type",
             format!(
                 "unknown filter type '{}' (peaking, low_shelf, high_shelf, low_pass, high_pass)",
@@ -224,26 +209,15 @@ fn filter(
     })?;
     let gain_db = match &f.gain_db {
         Some(g) if !kind.uses_gain() && *g.get_ref() != 0.0 => {
-            return Err(ProfileFileError::field(
-                source,
-                at(g.span()),
-                "gain_db",
-                format!("a {} filter has no gain; remove gain_db", kind_name(kind)),
-            ))
+            let why = format!("a {} filter has no gain; remove gain_db", kind_name(kind));
+            return Err(field_err(g.span(), "gain_db", why));
         }
         Some(g) => *g.get_ref(),
         None if kind.uses_gain() => {
-            return Err(ProfileFileError::field(
-                source,
-                line,
-                "gain_db",
-                format!("a {} filter needs gain_db", kind_name(kind)),
-            ))
+            let why = format!("a {} filter needs gain_db", kind_name(kind));
+            return Err(err(line, "gain_db", why));
         }
         None => 0.0,
-    };
-    let field_err = |span: std::ops::Range<usize>, field: &str, message: String| {
-        ProfileFileError::field(source, at(span), field, message)
     };
     let spec = match (&f.q, &f.bw_oct) {
         (Some(q), None) => FilterSpec::new(kind, *f.fc_hz.get_ref(), gain_db, *q.get_ref()),
@@ -290,7 +264,7 @@ fn filter(
             },
             Checked::Gain => ("gain_db", f.gain_db.as_ref().map(Spanned::span)),
         };
-        ProfileFileError::field(source, span.map_or(line, at), field, message)
+        err(span.map_or(line, at), field, message)
     })?;
     Ok((spec, at(f.fc_hz.span())))
 }
