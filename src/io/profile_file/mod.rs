@@ -285,12 +285,8 @@ pub fn check_preamp(
     line: usize,
 ) -> Result<(), ProfileFileError> {
     if !db.is_finite() || db.abs() > 40.0 {
-        return Err(ProfileFileError::field(
-            file,
-            line,
-            field,
-            format!("{} dB is not a number within ±40 dB", Num(db)),
-        ));
+        let why = format!("{} dB is not a number within ±40 dB", Num(db));
+        return Err(ProfileFileError::field(file, line, field, why));
     }
     Ok(())
 }
@@ -569,12 +565,8 @@ pub fn check_channel(
     field: &str,
 ) -> Result<usize, ProfileFileError> {
     if c >= MAX_CHANNELS {
-        return Err(ProfileFileError::field(
-            file,
-            line,
-            field,
-            format!("{what} is beyond the {MAX_CHANNELS} channels iemsim handles"),
-        ));
+        let why = format!("{what} is beyond the {MAX_CHANNELS} channels iemsim handles");
+        return Err(ProfileFileError::field(file, line, field, why));
     }
     Ok(c)
 }
