@@ -90,24 +90,18 @@ fn fish_argument_values(cmd: &clap::Command, path: &[&str], script: &mut String)
 /// their names alone, no file names; a file hint beside the values is no way to say so (it made
 /// bash's script offer the names as one word), so each script is given the files where they are.
 fn names_or_files(cmd: &clap::Command) -> Vec<String> {
-    fn longs(cmd: &clap::Command, out: &mut Vec<String>) {
-        for arg in cmd.get_arguments() {
-            let names = arg.get_possible_values();
-            let either = !names.is_empty()
-                && names
-                    .iter()
-                    .map(|v| v.get_name())
-                    .eq(crate::profiles::headphones::target_names());
-            if let Some(long) = arg.get_long().filter(|_| either) {
-                if !out.iter().any(|l| l == long) {
-                    out.push(long.to_string());
-                }
-            }
+    let mut either: Vec<String> = Vec::new();
+    let own = cmd.get_arguments().filter(|arg| {
+        let names = arg.get_possible_values();
+        let names = names.iter().map(|v| v.get_name());
+        names.len() > 0 && names.eq(crate::profiles::headphones::target_names())
+    });
+    let longs = own.filter_map(|arg| arg.get_long().map(str::to_string));
+    for long in longs.chain(cmd.get_subcommands().flat_map(names_or_files)) {
+        if !either.contains(&long) {
+            either.push(long);
         }
-        cmd.get_subcommands().for_each(|sub| longs(sub, out));
     }
-    let mut either = Vec::new();
-    longs(cmd, &mut either);
     either
 }
 
@@ -220,10 +214,9 @@ fn bash_config_values(script: &str, settings: &[(String, Vec<String>)]) -> Strin
     }
     let block = format!("iemsim__subcmd__{})\n", CONFIG_SET.join("__subcmd__"));
     let case = "case \"${prev}\" in\n";
-    let at = script.find(&block).and_then(|b| {
-        let c = script[b..].find(case)?;
-        Some(b + c + case.len())
-    });
+    let at = script
+        .find(&block)
+        .and_then(|b| Some(b + script[b..].find(case)? + case.len()));
     let mut script = script.to_string();
     if let Some(at) = at {
         script.insert_str(at, &cases);
@@ -241,13 +234,9 @@ fn zsh_config_values(script: &str, settings: &[(String, Vec<String>)]) -> String
             false => line.to_string(),
         }
     });
-    let mut cases = String::new();
-    for (key, names) in settings.iter().filter(|(_, names)| !names.is_empty()) {
-        cases.push_str(&format!(
-            "        ({key}) _alternative \"names:name:({})\" \"files:file:_files\" ;;\n",
-            names.join(" ")
-        ));
-    }
+    let cases = cases(settings, |key, names| {
+        format!("        ({key}) _alternative \"names:name:({names})\" \"files:file:_files\" ;;\n")
+    });
     // `line` holds the arguments: the key first.
     zsh_add_function(
         &mut script,
@@ -271,16 +260,20 @@ fn zsh_add_function(script: &mut String, function: &str) {
 /// (fish offered the files alone).
 fn fish_config_values(settings: &[(String, Vec<String>)]) -> String {
     let [command, sub] = CONFIG_SET;
-    let mut lines = String::new();
-    for (key, names) in settings.iter().filter(|(_, names)| !names.is_empty()) {
-        lines.push_str(&format!(
+    cases(settings, |key, names| {
+        format!(
             "complete -c iemsim -n \"__fish_iemsim_using_subcommand {command}; and \
              __fish_seen_subcommand_from {sub}; and test (commandline -opc)[-1] = {key}\" \
-             -F -a \"{}\"\n",
-            names.join(" ")
-        ));
-    }
-    lines
+             -F -a \"{names}\"\n"
+        )
+    })
+}
+
+/// `case`'s text for each `(path or key, names)` of `listed` with names, given the names
+/// joined by spaces.
+fn cases(listed: &[(String, Vec<String>)], case: impl Fn(&str, &str) -> String) -> String {
+    let listed = listed.iter().filter(|(_, names)| !names.is_empty());
+    listed.map(|(k, names)| case(k, &names.join(" "))).collect()
 }
 
 /// `script` with each line (given the one before it) replaced by `edit`'s.
@@ -332,13 +325,9 @@ fn man_pages() -> Vec<(String, Vec<String>)> {
 /// they were the top-level commands at every position.
 fn bash_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
     let top = format!(" {}\"", pages[0].1.join(" "));
-    let mut cases = String::new();
-    for (path, names) in pages {
-        cases.push_str(&format!(
-            "                \"{path}\") opts+=\" {}\" ;;\n",
-            names.join(" ")
-        ));
-    }
+    let cases = cases(pages, |path, names| {
+        format!("                \"{path}\") opts+=\" {names}\" ;;\n")
+    });
     map_lines(script, |line, previous| {
         if previous.trim() != format!("iemsim__subcmd__{MAN})") || !line.ends_with(&top) {
             return line.to_string();
@@ -365,13 +354,9 @@ fn zsh_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
         }
         _ => line.to_string(),
     });
-    let mut cases = String::new();
-    for (path, names) in pages {
-        cases.push_str(&format!(
-            "        ('{path}') compadd -- {} ;;\n",
-            names.join(" ")
-        ));
-    }
+    let cases = cases(pages, |path, names| {
+        format!("        ('{path}') compadd -- {names} ;;\n")
+    });
     // `words` holds `man` and its arguments: the arguments, the options among them left out.
     let function = format!(
         "(( $+functions[_iemsim__{MAN}_pages] )) ||\n_iemsim__{MAN}_pages() {{\n    \
@@ -386,13 +371,9 @@ fn zsh_man_pages(script: &str, pages: &[(String, Vec<String>)]) -> String {
 /// to the script (clap_complete offered none; [`fish_argument_values`] the top-level commands at
 /// every position).
 fn fish_man_pages(pages: &[(String, Vec<String>)]) -> String {
-    let mut cases = String::new();
-    for (path, names) in pages {
-        cases.push_str(&format!(
-            "        case '{path}'\n            printf '%s\\n' {}\n",
-            names.join(" ")
-        ));
-    }
+    let cases = cases(pages, |path, names| {
+        format!("        case '{path}'\n            printf '%s\\n' {names}\n")
+    });
     format!(
         "function __fish_iemsim_{MAN}_pages\n    set -l page\n    set -l after\n    \
          for word in (commandline -opc)\n        \
@@ -474,15 +455,12 @@ fn keyed_man_pages(keyed: &Keyed, script: &str, pages: &[(String, Vec<String>)])
             offered.iter().find(|l| l.starts_with(&line))
         });
         blocks.extend(candidates.map(|l| l.to_string()));
-        blocks.extend(
-            [keyed.tail, "        }"]
-                .iter()
-                .filter(|l| !l.is_empty())
-                .map(|l| l.to_string()),
-        );
+        if !keyed.tail.is_empty() {
+            blocks.push(keyed.tail.to_string());
+        }
+        blocks.push("        }".to_string());
     }
-    let mut out: Vec<String> = lines[..start].iter().map(|l| l.to_string()).collect();
-    out.extend(blocks);
-    out.extend(lines[end + 1..].iter().map(|l| l.to_string()));
-    out.join("\n") + "\n"
+    let blocks = blocks.iter().map(String::as_str);
+    let all: Vec<&str> = lines[..start].iter().copied().chain(blocks).collect();
+    [&all[..], &lines[end + 1..]].concat().join("\n") + "\n"
 }
