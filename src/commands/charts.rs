@@ -115,15 +115,7 @@ pub fn responses(profiles: &[Profile], rate: f64, title: &str) -> Chart {
         // markers a little apart along the curve looked like a glitch).
         let grid = p.curve_grid(rate);
         for (k, c) in p.distinct_channels().enumerate() {
-            let style = if k == 0 {
-                Style::series(i)
-            } else {
-                Style {
-                    line: plot::Line::Dashed,
-                    marker: plot::Marker::None,
-                    ..Style::series(i)
-                }
-            };
+            let style = channel_style(k, Style::series(i));
             curves.push(Curve {
                 label: format!(
                     "{}, channel {}",
@@ -242,20 +234,7 @@ pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<
         .distinct_channels()
         .enumerate()
         .map(|(k, c)| {
-            // The other channels dashed, but a measurement stays dotted (dashed is a profile's
-            // channel: the two looked the same) and its other channels wear crosses.
-            let style = match (k, curve.style.line) {
-                (0, _) => curve.style,
-                (_, plot::Line::Dotted) => Style {
-                    marker: plot::Marker::Cross,
-                    ..curve.style
-                },
-                _ => Style {
-                    line: plot::Line::Dashed,
-                    marker: plot::Marker::None,
-                    ..curve.style
-                },
-            };
+            let style = channel_style(k, curve.style);
             // The channel right after the name: a long label is shortened in its middle, and
             // the channel was what went ("…(measured, + headp… (clipped < -12 dB)" twice).
             let ch = crate::dsp::profile::channel_label(c);
@@ -270,6 +249,24 @@ pub fn through_correction(curve: Curve, correction: &Profile, rate: f64) -> Vec<
             )
         })
         .collect()
+}
+
+/// The style of channel `k` of a curve drawn per channel in `style`: the first as it is, the
+/// others dashed without markers; but a measurement stays dotted (dashed is a profile's channel:
+/// the two looked the same) and its other channels wear crosses.
+fn channel_style(k: usize, style: Style) -> Style {
+    match (k, style.line) {
+        (0, _) => style,
+        (_, plot::Line::Dotted) => Style {
+            marker: plot::Marker::Cross,
+            ..style
+        },
+        _ => Style {
+            line: plot::Line::Dashed,
+            marker: plot::Marker::None,
+            ..style
+        },
+    }
 }
 
 /// For a per-IEM profile (`iem:...`), its measured deviation, to judge the fit by eye beside the
