@@ -122,14 +122,15 @@ fn measure(
     channels: usize,
 ) -> Result<(Vec<Version>, u64)> {
     let mut lanes = vec![Lane::stats(Vec::new(), 0.0)];
-    let mut preamps = Vec::with_capacity(profiles.len());
+    // Each lane's profile and preamp: none for the input's (render gives one result per lane).
+    let mut measured = vec![(None, None)];
     for p in profiles {
         // Export's anti-clipping preamp: the one rule, `Profile::preamp_db`.
         let preamp_db = p.preamp_db(Preamp::Auto, fs);
         // A built-in's filter above Nyquist is dropped with the warning export gives.
         let (stages, _) = crate::render::export::stages(p, fs, channels, &mut Stderr)?;
         lanes.push(Lane::stats(stages, preamp_db));
-        preamps.push(preamp_db);
+        measured.push((Some(p.name.clone()), Some(preamp_db)));
     }
     let mut frames = 0;
     // A progress bar on a terminal: an hour-long file takes half a minute.
@@ -143,31 +144,21 @@ fn measure(
         bar.set(done);
     })?;
     bar.finish();
-    let mut stats = rendered
+    let versions = rendered
         .into_iter()
-        .map(|r| {
-            r.stats
-                .ok_or_else(|| Error::machine("an analysis lane lost its statistics"))
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter();
-    let input_stats = stats
-        .next()
-        .ok_or_else(|| Error::machine("the input's analysis lane is missing"))?;
-    let mut versions = vec![Version {
-        label: "input".into(),
-        profile: None,
-        preamp_db: None,
-        stats: input_stats,
-    }];
-    for ((p, preamp_db), stats) in profiles.iter().zip(preamps).zip(stats) {
-        versions.push(Version {
-            label: p.name.clone(),
-            profile: Some(p.name.clone()),
-            preamp_db: Some(preamp_db),
-            stats,
+        .zip(measured)
+        .map(|(r, (profile, preamp_db))| {
+            let lost = || Error::machine("an analysis lane lost its statistics");
+            let stats = r.stats.ok_or_else(lost)?;
+            let label = profile.clone().unwrap_or_else(|| "input".into());
+            Ok(Version {
+                label,
+                profile,
+                preamp_db,
+                stats,
+            })
         });
-    }
+    let versions = versions.collect::<Result<Vec<_>>>()?;
     Ok((versions, frames))
 }
 
@@ -324,9 +315,7 @@ fn print_table(r: &Report) -> Result<()> {
     row("RMS dBFS", &|v| num(v.stats.rms_dbfs))?;
     row("crest factor dB", &|v| num(v.stats.crest_factor_db))?;
     outln!("octave bands, RMS dBFS:")?;
-    let bands = r.versions[0].stats.octave_bands_db.len();
-    for b in 0..bands {
-        let centre = r.versions[0].stats.octave_bands_db[b].0;
+    for (b, &(centre, _)) in r.versions[0].stats.octave_bands_db.iter().enumerate() {
         let label = if centre >= 1000.0 {
             format!("  {} kHz", centre / 1000.0)
         } else {
