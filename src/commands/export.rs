@@ -21,6 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// An input and its (profile, output) jobs.
+type Planned = (PathBuf, Vec<(Profile, PathBuf)>);
+
 /// Progress bars (unless quiet), one line of the run's, and warnings on stderr.
 struct Bars<'a> {
     run: &'a Run,
@@ -226,7 +229,7 @@ fn print_summary(
 /// was to replace, which is not complete.
 fn kept_outputs(
     args: &ExportArgs,
-    plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
+    plan: &[Planned],
     written: &[OutputReport],
     failed: &[Failed],
 ) -> Vec<Skipped> {
@@ -256,15 +259,10 @@ fn jobs_for(args: &ExportArgs, inputs: usize) -> usize {
 /// bundled sample included, when it is the built-in copy rather than a file on disk.) A FIFO is
 /// read once, by the render: its rate is learnt there, like standard input's.
 fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bool)> {
-    let single = input.is_file() || crate::io::decode::builtin::is_builtin(input);
-    let rate = if single {
-        Some(f64::from(Decoder::open(input)?.info().sample_rate))
-    } else {
-        None
-    };
+    let rate = super::file_rate(input)?;
     let hp = super::headphones(&args.hp, rate)?;
     let profiles = super::resolve_all(hp.as_ref(), &args.profiles, rate)?;
-    Ok((profiles, single))
+    Ok((profiles, rate.is_some()))
 }
 
 /// Standard input, a FIFO or a device: read once, in order (a folder's entries are regular files).
@@ -457,7 +455,7 @@ fn plan_outputs(
     profiles: &[Profile],
     labels: &[String],
     container: Option<Container>,
-) -> Vec<(PathBuf, Vec<(Profile, PathBuf)>)> {
+) -> Vec<Planned> {
     inputs
         .iter()
         .map(|file| {
@@ -487,7 +485,7 @@ fn plan_outputs(
 /// The input's header is read for this; standard input and pipes, which are read once, are not:
 /// their outputs are done when they exist.
 fn leave_out_done(
-    plan: &mut Vec<(PathBuf, Vec<(Profile, PathBuf)>)>,
+    plan: &mut Vec<Planned>,
     skipped: &mut Vec<Skipped>,
     opts: &ExportOptions,
     folder: bool,
@@ -555,7 +553,7 @@ fn print_json(
 /// A folder run again without `--force`: the outputs that exist are refused in one line before
 /// anything is written, instead of one failure per file ("19 of 19 files failed"). `--force`
 /// replaces them; `--skip-existing` (already applied to `plan`) resumes the run.
-fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+fn refuse_existing_outputs(plan: &[Planned]) -> Result<()> {
     let existing: Vec<&PathBuf> = plan
         .iter()
         .flat_map(|(_, outs)| outs.iter().map(|(_, out)| out))
@@ -586,7 +584,7 @@ fn refuse_existing_outputs(plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Resul
 /// file to fail each on "the output folder is not writable". With --skip-existing an existing
 /// output is the export's to judge (kept, redone or refused). One input's outputs are checked by
 /// the export itself, after its own header (a missing input is said first), before decoding.
-fn check_outputs(args: &ExportArgs, plan: &[(PathBuf, Vec<(Profile, PathBuf)>)]) -> Result<()> {
+fn check_outputs(args: &ExportArgs, plan: &[Planned]) -> Result<()> {
     let replace = args.force || args.skip_existing;
     for (_, out) in plan.iter().flat_map(|(_, outs)| outs) {
         Target::new(out, replace).check()?;
@@ -616,27 +614,23 @@ fn refuse_foreign_outputs<'a>(
         n => format!(" ({n} more like it)"),
     };
     // `-o FILE --force` replaces only a regular file: not advised for a folder in the way.
-    let alone = if first.is_file() {
+    let instead = if first.is_file() {
         format!(
-            ", or export {} on its own with -o {} --force to replace it",
+            ", export into another folder with --out-dir, or export {} on its own with -o {} \
+             --force to replace it",
             input.display(),
             first.display()
         )
     } else {
-        String::new()
+        ", or export into another folder with --out-dir".to_string()
     };
     Err(Error::input(
         first,
         format!(
             "{} exists and iemsim did not write it ({why}){others}: a folder export replaces \
              only iemsim's own earlier outputs, even with --force; nothing was written. Move or \
-             rename it{}{alone}",
+             rename it{instead}",
             first.display(),
-            if alone.is_empty() {
-                ", or export into another folder with --out-dir"
-            } else {
-                ", export into another folder with --out-dir"
-            },
         ),
     ))
 }
@@ -658,20 +652,13 @@ struct Outcome {
 
 impl Outcome {
     fn of(result: std::result::Result<Vec<OutputReport>, ExportError>) -> Self {
-        match result {
-            Ok(written) => Self {
-                written,
-                error: None,
-            },
+        let written = match &result {
             // A partial failure's error names the outputs kept; they are reported as written too.
-            Err(e) => Self {
-                written: match &e {
-                    ExportError::Partial { written, .. } => written.clone(),
-                    _ => Vec::new(),
-                },
-                error: Some(e.into()),
-            },
-        }
+            Ok(written) | Err(ExportError::Partial { written, .. }) => written.clone(),
+            Err(_) => Vec::new(),
+        };
+        let error = result.err().map(Error::from);
+        Self { written, error }
     }
 }
 
@@ -695,7 +682,7 @@ struct Done {
 /// own writer, and the FLAC writers share the cores between them
 /// (`flac_write::set_encoder_threads`) without changing a byte.
 fn export_all(
-    plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
+    plan: &[Planned],
     opts: &ExportOptions,
     matching: bool,
     jobs: usize,
@@ -814,12 +801,7 @@ struct Words {
 }
 
 impl Words {
-    fn of(
-        json: bool,
-        to_stdout: bool,
-        skipped: &[Skipped],
-        plan: &[(PathBuf, Vec<(Profile, PathBuf)>)],
-    ) -> Self {
+    fn of(json: bool, to_stdout: bool, skipped: &[Skipped], plan: &[Planned]) -> Self {
         Words {
             json,
             to_stdout,

@@ -71,6 +71,17 @@ pub fn input_or_default(input: Option<&Path>) -> Result<PathBuf> {
     })
 }
 
+/// The rate of an input read now (a file, or the bundled sample when it is the built-in copy),
+/// for the one Nyquist rule; `None` for one read once, by the render or the player (standard
+/// input, a FIFO), whose rate is known only then.
+pub fn file_rate(input: &Path) -> Result<Option<f64>> {
+    if !(input.is_file() || crate::io::decode::builtin::is_builtin(input)) {
+        return Ok(None);
+    }
+    let info = *crate::io::Decoder::open(input)?.info();
+    Ok(Some(f64::from(info.sample_rate)))
+}
+
 /// The output device `--device NAME` means: an ALSA device by (part of) its name or description
 /// (its full name, so the device layer opens that one), else a PulseAudio / PipeWire sink by (part
 /// of) its name, reached through the server's ALSA device with `PULSE_SINK` set (libpulse reads

@@ -20,13 +20,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     let input = input_or_default(args.input.as_deref())?;
     // The file's rate, for the one Nyquist rule (`profile_file::check_rate`); a stream is refused
     // by the player itself, so it is not read here.
-    let rate = if input.is_file() || crate::io::decode::builtin::is_builtin(&input) {
-        Some(f64::from(
-            crate::io::Decoder::open(&input)?.info().sample_rate,
-        ))
-    } else {
-        None
-    };
+    let rate = super::file_rate(&input)?;
     let hp = super::headphones(&args.hp, rate)?;
     let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_arg(hp.as_ref(), p, rate));
     let profiles = [a?, b?];
@@ -93,27 +87,23 @@ pub fn run(args: &PlayArgs) -> Result<()> {
 
 /// `--start` and `--loop` in seconds, checked against each other (not yet against the file).
 fn positions(args: &PlayArgs) -> Result<(f64, Option<(f64, f64)>)> {
-    let start_s = match args.start.as_deref() {
-        Some(s) => parse_time(s).ok_or_else(|| {
-            Error::usage(
-                "--start",
-                format!("--start {s}: use seconds (12.5) or minutes:seconds (1:05)"),
-            )
-        })?,
-        None => 0.0,
-    };
-    let loop_s = match args.loop_range.as_deref() {
-        Some(s) => Some(parse_range(s).ok_or_else(|| {
-            Error::usage(
-                "--loop",
-                format!(
-                    "--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with END at least \
-                     {MIN_LOOP_S} s after START"
-                ),
-            )
-        })?),
-        None => None,
-    };
+    let start_s = args.start.as_deref().map(|s| {
+        parse_time(s).ok_or_else(|| {
+            let why = format!("--start {s}: use seconds (12.5) or minutes:seconds (1:05)");
+            Error::usage("--start", why)
+        })
+    });
+    let start_s = start_s.transpose()?.unwrap_or(0.0);
+    let loop_s = args.loop_range.as_deref().map(|s| {
+        parse_range(s).ok_or_else(|| {
+            let why = format!(
+                "--loop {s}: use START-END, e.g. 12-20 or 0:12-0:20, with END at least \
+                 {MIN_LOOP_S} s after START"
+            );
+            Error::usage("--loop", why)
+        })
+    });
+    let loop_s = loop_s.transpose()?;
     if let (Some((a, b)), Some(s)) = (loop_s, args.start.as_deref()) {
         if !(a..b).contains(&start_s) {
             return Err(Error::usage(

@@ -13,14 +13,12 @@ use serde_json::json;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
+/// One event of the run: its JSON object and its text line.
+type Event = (serde_json::Value, String);
+
 /// The line saying the exact loudness gains arrived (the estimate's gains glide to them), or
 /// that the exact pass failed and the estimate stays (stderr, like every warning).
-fn exact_line(
-    player: &Player,
-    e: &ExactArrived,
-    played: f64,
-    emit: &dyn Fn(serde_json::Value, String) -> Result<(), crate::error::StdoutError>,
-) -> Result<()> {
+fn exact_line(player: &Player, e: &ExactArrived, played: f64) -> Option<Event> {
     let warn = |w: &str| crate::io::diag::diag!("iemsim: warning: {w}");
     if let Some(w) = &e.warning {
         warn(w);
@@ -29,7 +27,7 @@ fn exact_line(
         warn(&format!(
             "the exact loudness analysis failed, the estimated gains stay: {err}"
         ));
-        return Ok(());
+        return None;
     }
     let db = crate::ui::fmt::db;
     // With matching off the gains are measured (the `m` key's), not applied.
@@ -41,7 +39,7 @@ fn exact_line(
     } else {
         "not applied: loudness matching is off".to_string()
     };
-    emit(
+    Some((
         json!({
             "event": "exact_gains",
             "t_s": played,
@@ -58,8 +56,7 @@ fn exact_line(
             db(e.from_db[0]),
             db(e.from_db[1]),
         ),
-    )?;
-    Ok(())
+    ))
 }
 
 /// The scripted mode: plays `--duration`, switching every `--switch-every`, one line per switch.
@@ -80,16 +77,13 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
         ));
     }
     // A line per event; a stdout that cannot be written stops the run (exit 1), see `out`.
-    let emit = |v: serde_json::Value, text: String| {
-        crate::commands::out::event(args.report.json, &v, &text)
-    };
+    let emit = |(v, text): Event| crate::commands::out::event(args.report.json, &v, &text);
     if !args.report.json {
         for n in &player.notes {
             crate::io::diag::diag!("iemsim: note: {n}");
         }
     }
-    let (v, text) = start_event(player);
-    emit(v, text)?;
+    emit(start_event(player))?;
     // Seconds played: the device frames the callback has rendered (kept across a restart), so
     // that an outage does not come off the end of a --duration (or of the file). The time since
     // the start less the time without a device counted the second a loss takes to be noticed.
@@ -111,11 +105,11 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
         }
         if let Some(news) = player.check()? {
             let down_s = player.time_down().as_secs_f64() - down_before_s;
-            let (v, text) = reconnect_event(&news, played_s(player), down_s, player.position_s());
+            let event = reconnect_event(&news, played_s(player), down_s, player.position_s());
             if let Reconnect::Back(_) = news {
                 down_before_s += down_s;
             }
-            emit(v, text)?;
+            emit(event)?;
         }
         let underruns = player.underruns_to_advise();
         if underruns > 0 && !warned {
@@ -129,16 +123,18 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
             crate::io::diag::diag!("iemsim: warning: {note}");
         }
         played = played_s(player);
-        if let Some(e) = player.take_exact_arrived() {
-            exact_line(player, &e, played, &emit)?;
+        if let Some(event) = player
+            .take_exact_arrived()
+            .and_then(|e| exact_line(player, &e, played))
+        {
+            emit(event)?;
         }
         if played >= duration || player.finished() {
             break;
         }
         if let Some(at) = next_switch {
             if played >= at {
-                let (v, text) = switch_sides(player, played, played_s);
-                emit(v, text)?;
+                emit(switch_sides(player, played))?;
                 next_switch = Some(at + args.switch_every.unwrap_or(f64::INFINITY));
             }
         }
@@ -146,8 +142,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
     }
     player.check_back()?;
     // Rendered by whole buffers: past the end at --duration, which is what was heard.
-    let (v, text) = end_event(player, played.min(duration));
-    emit(v, text)?;
+    emit(end_event(player, played.min(duration)))?;
     Ok(())
 }
 
@@ -155,7 +150,7 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
 /// repeat the loss's reason (said on the line before, and kept in the JSON `reason`).
 /// `t`: seconds played (which stand still while the device is away); `down_s`: how long it has
 /// been away.
-fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> (serde_json::Value, String) {
+fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> Event {
     match news {
         Reconnect::Waiting(why) => (
             json!({"event": "lost", "t_s": t, "position_s": pos, "reason": why}),
@@ -171,7 +166,7 @@ fn reconnect_event(news: &Reconnect, t: f64, down_s: f64, pos: f64) -> (serde_js
 }
 
 /// The first event: what plays where, the sides and their gains, and how long starting took.
-fn start_event(player: &Player) -> (serde_json::Value, String) {
+fn start_event(player: &Player) -> Event {
     let s = &player.sides;
     (
         json!({
@@ -213,11 +208,7 @@ fn start_event(player: &Player) -> (serde_json::Value, String) {
 /// Switches to the other side, waits (up to 500 ms and two buffers) for the callback to
 /// acknowledge at its next buffer, and says where in what is heard, and in the file, it took
 /// effect.
-fn switch_sides(
-    player: &Player,
-    played: f64,
-    played_s: impl Fn(&Player) -> f64,
-) -> (serde_json::Value, String) {
+fn switch_sides(player: &Player, played: f64) -> Event {
     let rate = f64::from(player.info.sample_rate);
     let to = player.ctl.live().other();
     let requested = player.position_s();
@@ -227,7 +218,7 @@ fn switch_sides(
     let at = player
         .ctl
         .switch_and_wait(to, Duration::from_secs_f64(0.5 + 2.0 * period_s));
-    let ack_t_s = played_s(player);
+    let ack_t_s = player.played_s();
     // Where the crossfade begins in the sound (heard that far after its first sample): up to a
     // buffer after the request; the time of the request was printed, a buffer early.
     let heard = if player.ctl.switches.load(Acquire) != before {
@@ -256,7 +247,7 @@ fn switch_sides(
 }
 
 /// The last event: where playback stopped, underruns and the callback's load.
-fn end_event(player: &Player, played: f64) -> (serde_json::Value, String) {
+fn end_event(player: &Player, played: f64) -> Event {
     let underruns = player.underruns();
     let frames = player.ctl.frames_rendered.load(Acquire);
     (
