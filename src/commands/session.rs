@@ -64,8 +64,11 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
 pub fn opening_notes(player: &Player, said: &[String]) -> Vec<String> {
     let rate = player.device_rate;
     let mut dropped: Vec<(String, Vec<DroppedFilter>)> = Vec::new();
+    // Every dropped filter's own message is left out of the notes, said or not.
+    let mut told = said.to_vec();
     for p in [Side::A, Side::B].map(|s| player.profile(s)) {
         let mut ds = p.dropped(f64::from(rate));
+        told.extend(ds.iter().map(|d| d.message(&p.name)));
         ds.retain(|d| !said.contains(&d.message(&p.name)));
         // A headphone correction's filters are its own, by its numbers, and told once: both
         // sides play through the one correction.
@@ -77,16 +80,6 @@ pub fn opening_notes(player: &Player, said: &[String]) -> Vec<String> {
             }
         }
     }
-    let told: Vec<String> = [Side::A, Side::B]
-        .map(|s| player.profile(s))
-        .iter()
-        .flat_map(|p| {
-            p.dropped(f64::from(rate))
-                .into_iter()
-                .map(|d| d.message(&p.name))
-        })
-        .chain(said.iter().cloned())
-        .collect();
     let mut notes: Vec<String> = player
         .notes
         .iter()
@@ -558,14 +551,7 @@ impl<'a> Screen<'a> {
             }
             Action::ToggleMatch => self.toggle_match(player),
             // X, the answers and start are ABX's; the rest is the panel's.
-            Action::Select(Live::X)
-            | Action::Answer(_)
-            | Action::Start
-            | Action::Quit
-            | Action::Back
-            | Action::Pick
-            | Action::Help
-            | Action::Choose(_) => {}
+            _ => {}
         }
         None
     }
