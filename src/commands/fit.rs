@@ -18,7 +18,8 @@ use std::path::Path;
 #[derive(Serialize)]
 struct FitReport<'a> {
     name: &'a str,
-    measurement: String,
+    #[serde(serialize_with = "crate::io::diag::json_path")]
+    measurement: &'a Path,
     target: &'a str,
     mode: &'static str,
     like: Option<String>,
@@ -27,7 +28,8 @@ struct FitReport<'a> {
     filters: &'a [FilterSpec],
     preamp_db: f64,
     error: FitError,
-    output: Option<String>,
+    #[serde(serialize_with = "crate::io::diag::json_opt_path")]
+    output: Option<&'a Path>,
 }
 
 /// What B is in `--like B`: its deviation from the target on the standard grid, and its name.
@@ -99,7 +101,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
     if args.report.json {
         let report = FitReport {
             name: &goal.name,
-            measurement: crate::io::diag::escaped(args.measurement.as_os_str()).into_owned(),
+            measurement: &args.measurement,
             target: &args.target,
             mode: goal.mode,
             like: args.like.clone(),
@@ -107,10 +109,7 @@ pub fn run(args: &FitArgs) -> Result<()> {
             filters: &fitted.filters,
             preamp_db,
             error: fitted.error,
-            output: args
-                .output
-                .as_ref()
-                .map(|p| crate::io::diag::escaped(p.as_os_str()).into_owned()),
+            output: args.output.as_deref(),
         };
         outln!("{}", serde_json::to_string_pretty(&report)?)?;
         return Ok(());
@@ -184,7 +183,6 @@ fn goal(
 /// close the fit is.
 fn provenance(args: &FitArgs, like: Option<&Like>, goal: &Goal, fitted: &Fit) -> String {
     let cfg = &goal.cfg;
-    let e = fitted.error;
     let mut source = format!(
         "fitted by iemsim from {} against the {} target",
         args.measurement.display(),
@@ -194,30 +192,34 @@ fn provenance(args: &FitArgs, like: Option<&Like>, goal: &Goal, fitted: &Fit) ->
         source.push_str(&format!(" and {}", b.source));
     }
     source.push_str(&format!(
-        "; {}, {}; {} (|gain| <= {} dB, Q <= {}); RMS error {:.2} dB{} over {} \
-         (mean offset removed), worst {:+.2} dB at {:.0} Hz",
+        "; {}, {}; {} (|gain| <= {} dB, Q <= {}); {}",
         goal.mode,
         goal.rules,
         crate::ui::fmt::count(fitted.filters.len(), "filter"),
         cfg.max_gain_db,
         cfg.max_q,
-        e.rms_db,
-        goal.against,
-        band_text(cfg),
-        e.worst_db,
-        e.worst_hz
+        error_text(goal, fitted, ",")
     ));
     source
 }
 
-/// `20 Hz-20 kHz`: the band the error is judged on.
-fn band_text(cfg: &FitConfig) -> String {
-    format!("{}-{}", hz(cfg.band_hz.0), hz(cfg.band_hz.1))
+/// How close the fit is, over the band the error is judged on ("RMS error 0.52 dB over 20
+/// Hz-10 kHz (mean offset removed), worst …"), with `sep` before the worst error.
+fn error_text(goal: &Goal, fitted: &Fit, sep: &str) -> String {
+    let (e, band) = (fitted.error, goal.cfg.band_hz);
+    format!(
+        "RMS error {:.2} dB{} over {}-{} (mean offset removed){sep} worst {:+.2} dB at {:.0} Hz",
+        e.rms_db,
+        goal.against,
+        hz(band.0),
+        hz(band.1),
+        e.worst_db,
+        e.worst_hz
+    )
 }
 
 /// The human report: the filter table, the error and the preamp.
 fn print_fit(args: &FitArgs, goal: &Goal, fitted: &Fit, preamp_db: f64) -> Result<()> {
-    let e = fitted.error;
     // One line, whatever the file's name holds (a line break split it in two).
     let head = format!(
         "{} ({}): {}, named '{}'",
@@ -240,14 +242,7 @@ fn print_fit(args: &FitArgs, goal: &Goal, fitted: &Fit, preamp_db: f64) -> Resul
         )?;
     }
     outln!()?;
-    outln!(
-        "RMS error {:.2} dB{} over {} (mean offset removed); worst {:+.2} dB at {:.0} Hz",
-        e.rms_db,
-        goal.against,
-        band_text(&goal.cfg),
-        e.worst_db,
-        e.worst_hz
-    )?;
+    outln!("{}", error_text(goal, fitted, ";"))?;
     outln!(
         "Preamp {} dB (minus the largest boost, as export's --preamp auto)",
         crate::ui::fmt::db(preamp_db)
