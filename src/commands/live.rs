@@ -34,9 +34,7 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         ));
     }
     let hp = super::headphones(&args.hp, None)?;
-    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| super::resolve_arg(hp.as_ref(), p, None));
-    let profiles = [a?, b?];
-    super::note_same_pair(&profiles);
+    let profiles = super::resolve_pair(hp.as_ref(), &args.pair, None)?;
     let device = super::output_device(args.audio.device.as_deref());
     let reconnect = Reconnector::new()?;
     let (input, device) = crate::playback::live::route(args.input.as_deref(), device)?;
@@ -71,7 +69,8 @@ pub fn run(args: &LiveArgs) -> Result<()> {
         drop(signals);
         result
     } else {
-        interactive(&mut live)?;
+        super::session::on_terminal(|s, t, g| screen_loop(&mut live, s, t, g))?
+            .unwrap_or(Ok(()))?;
         crate::error::check_interrupted()
     }
 }
@@ -108,13 +107,7 @@ fn check_rate(
             .any(|(_, f)| f.fc_hz >= fs / 2.0 && !f.is_identity_at(fs))
     };
     if hp.is_some_and(|c| past(&c.profile)) {
-        let h = &args.hp;
-        crate::profiles::headphones::choose(
-            h.headphones.as_deref(),
-            h.headphone_target.as_deref(),
-            h.no_headphones,
-            Some(fs),
-        )?;
+        super::choose_headphones(&args.hp, Some(fs))?;
     }
     for (spec, profile) in [&args.pair.a, &args.pair.b].into_iter().zip(profiles) {
         if past(profile) {
@@ -169,14 +162,7 @@ impl Live {
     /// before new ones open (a device that allows one client at a time would refuse the new ones
     /// otherwise).
     fn retire(&mut self) {
-        let s = &self.session;
-        for (c, n) in self
-            .carried
-            .iter_mut()
-            .zip([s.underruns(), s.overruns(), s.resyncs()])
-        {
-            *c += n;
-        }
+        self.carried = self.counts();
         self.cfg.start_gain_db = Some(self.session.matched_gains_db());
         self.cfg.matching = self.session.ctl.matching();
         self.side_when_lost = self.session.ctl.live();
@@ -532,23 +518,8 @@ fn view<'a>(live: &'a Live, panel: &'a Panel) -> LiveView<'a> {
     }
 }
 
-/// The live screen. Restores the terminal however it ends, except when the terminal is gone (a
-/// killed tmux or ssh session), as `play`'s does: then it is abandoned, since restoring it panics
-/// (ratatui reports the cursor it cannot show with `eprintln!` to the dead terminal) and the run
-/// ended with exit code 101 instead of 0.
-fn interactive(live: &mut Live) -> Result<()> {
-    let signals = Signals::install();
-    let tty = TtyWatch::new().context("cannot open the terminal")?;
-    let mut guard = TerminalGuard::new()?;
-    let result = screen_loop(live, &signals, &tty, &mut guard);
-    if tty.gone() {
-        guard.abandon();
-        return Ok(());
-    }
-    drop(guard);
-    result
-}
-
+/// The live screen, on the terminal as `play`'s (`session::on_terminal`: a terminal gone ends
+/// it with exit code 0).
 fn screen_loop(
     live: &mut Live,
     signals: &Signals,

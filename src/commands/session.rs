@@ -36,17 +36,11 @@ pub enum Outcome {
 /// is `Quit` whatever stopped the loop, as there is nobody left to show an error to. SIGHUP and
 /// SIGTERM end the loop like `q` (so the demo still removes its files); see `tui::hangup`.
 pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outcome> {
-    let signals = Signals::install();
-    let tty = TtyWatch::new().context("cannot open the terminal")?;
-    let mut guard = TerminalGuard::new()?;
     let is_play = demo.is_none();
-    let mut screen = Screen::new(player, demo);
-    let result = screen.run(player, &signals, &tty, &mut guard);
-    if tty.gone() {
-        guard.abandon();
+    let Some(result) = on_terminal(|s, t, g| Screen::new(player, demo).run(player, s, t, g))?
+    else {
         return Ok(Outcome::Quit);
-    }
-    drop(guard);
+    };
     // The screen said them for seconds only; `play` leaves each in full on stderr, as `abx` and
     // `play --no-tui` do (the demo's parts would repeat theirs at every part).
     if is_play {
@@ -55,6 +49,25 @@ pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outc
         }
     }
     result
+}
+
+/// Runs `screen` on the terminal, which is restored however the screen ends, except when the
+/// terminal is gone (a killed tmux or ssh session): then it is abandoned, since restoring it
+/// panics (ratatui reports the cursor it cannot show with `eprintln!` to the dead terminal; the
+/// run ended with exit code 101), and `None` says so: there is nobody left to show anything to.
+pub(crate) fn on_terminal<T>(
+    screen: impl FnOnce(&Signals, &TtyWatch, &mut TerminalGuard) -> Result<T>,
+) -> Result<Option<Result<T>>> {
+    let signals = Signals::install();
+    let tty = TtyWatch::new().context("cannot open the terminal")?;
+    let mut guard = TerminalGuard::new()?;
+    let result = screen(&signals, &tty, &mut guard);
+    if tty.gone() {
+        guard.abandon();
+        return Ok(None);
+    }
+    drop(guard);
+    Ok(Some(result))
 }
 
 /// What the play, demo and ABX screens say at the start, one message after another: each note of
@@ -308,16 +321,13 @@ impl Panel {
                 tui::PickerInput::Choose(i) => {
                     self.picker = None;
                     let name = &self.entries[i].name;
-                    let text = match self.all.iter().find(|p| &p.name == name) {
-                        Some(p) => load(p.clone()),
-                        // Per-IEM profiles are resolved on demand: through the same headphone
-                        // correction as every other side.
-                        None => match super::resolve_through(self.hp.as_ref(), name, None) {
-                            Ok(p) => load(p),
-                            Err(e) => e.to_string(),
-                        },
+                    // Per-IEM profiles are resolved on demand: through the same headphone
+                    // correction as every other side.
+                    let profile = match self.all.iter().find(|p| &p.name == name) {
+                        Some(p) => Ok(p.clone()),
+                        None => super::resolve_through(self.hp.as_ref(), name, None),
                     };
-                    self.say(text);
+                    self.say(profile.map_or_else(|e| e.to_string(), load));
                 }
             }
             return Key::Done;
