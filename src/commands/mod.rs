@@ -112,12 +112,7 @@ pub fn headphones(
     args: &crate::cli::HeadphoneArgs,
     rate_hz: Option<f64>,
 ) -> Result<Option<crate::profiles::headphones::Correction>> {
-    let c = crate::profiles::headphones::choose(
-        args.headphones.as_deref(),
-        args.headphone_target.as_deref(),
-        args.no_headphones,
-        rate_hz,
-    )?;
+    let c = choose_headphones(args, rate_hz)?;
     if let Some(c) = &c {
         crate::io::diag::diag!(
             "Headphone correction: {} ({}, before each profile)",
@@ -128,9 +123,17 @@ pub fn headphones(
     Ok(c)
 }
 
-/// A note when A and B of an A/B are the same filters: accepted (the screen can pick others), but
-/// switching then changes nothing to hear, which `abx` refuses outright.
-pub fn note_same_pair([a, b]: &[crate::dsp::Profile; 2]) {
+/// `-a` and `-b` of an A/B, as [`resolve_arg`] resolves them, with a note when they are the same
+/// filters: accepted (the screen can pick others), but switching then changes nothing to hear,
+/// which `abx` refuses outright.
+pub fn resolve_pair(
+    hp: Option<&crate::profiles::headphones::Correction>,
+    pair: &crate::cli::ProfilePair,
+    rate: Option<f64>,
+) -> Result<[crate::dsp::Profile; 2]> {
+    // Both, before either's error: each says its own warnings.
+    let [a, b] = [&pair.a, &pair.b].map(|p| resolve_arg(hp, p, rate));
+    let [a, b] = [a?, b?];
     if a.filters == b.filters && a.channels == b.channels {
         crate::io::diag::diag!(
             "iemsim: note: A ({}) and B ({}) are the same filters: switching changes nothing you can hear",
@@ -138,6 +141,21 @@ pub fn note_same_pair([a, b]: &[crate::dsp::Profile; 2]) {
             b.name
         );
     }
+    Ok([a, b])
+}
+
+/// [`headphones`] unannounced: for a correction chosen again at another rate.
+pub fn choose_headphones(
+    args: &crate::cli::HeadphoneArgs,
+    rate_hz: Option<f64>,
+) -> Result<Option<crate::profiles::headphones::Correction>> {
+    let (file, target) = (args.headphones.as_deref(), args.headphone_target.as_deref());
+    Ok(crate::profiles::headphones::choose(
+        file,
+        target,
+        args.no_headphones,
+        rate_hz,
+    )?)
 }
 
 /// A `-p` value resolved at `rate` (the one Nyquist rule) as it plays: through the headphone

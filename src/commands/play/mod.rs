@@ -8,7 +8,7 @@ mod scripted;
 use super::session::{check_mode, interactive};
 use crate::playback::player::MIN_LOOP_S;
 
-use super::{input_or_default, resolve_arg};
+use super::input_or_default;
 use crate::cli::PlayArgs;
 use crate::error::Error;
 use crate::error::Result;
@@ -22,9 +22,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
     // by the player itself, so it is not read here.
     let rate = super::file_rate(&input)?;
     let hp = super::headphones(&args.hp, rate)?;
-    let [a, b] = [&args.pair.a, &args.pair.b].map(|p| resolve_arg(hp.as_ref(), p, rate));
-    let profiles = [a?, b?];
-    super::note_same_pair(&profiles);
+    let profiles = super::resolve_pair(hp.as_ref(), &args.pair, rate)?;
     let (start_s, loop_s) = positions(args)?;
     check_mode(
         args.no_tui,
