@@ -210,34 +210,20 @@ fn chart_spectra(
     // A file with no spectrum was charted as an empty frame, said to be "Spectra charted" and
     // nothing more. It is silent, or too short for one (a frame alone makes no segment, and a
     // 2-frame window is 0 on its first): its table's levels are not −∞ then.
-    let no_curve = report
-        .versions
-        .iter()
-        .all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
-    let silent = report
-        .versions
-        .iter()
-        .all(|v| v.stats.sample_peak_dbfs == f64::NEG_INFINITY);
-    let why = if silent {
-        "is silent"
-    } else {
-        "has too little audio for a spectrum"
-    };
-    if no_curve {
+    let versions = &report.versions;
+    let no_curve = versions.iter().all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
+    let matching = if no_curve {
+        let silent = versions.iter().all(|v| v.stats.sample_peak_dbfs == f64::NEG_INFINITY);
+        let (why, none) = match silent {
+            true => ("is silent", "silent"),
+            false => ("has too little audio for a spectrum", "too little audio"),
+        };
         crate::io::diag::diag!(
             "iemsim: warning: {} {why}: the chart has no curve to draw",
             report.input.display()
         );
-    }
-    let matching = if no_curve && silent {
-        "silent: no spectrum to draw".to_owned()
-    } else if no_curve {
-        "too little audio: no spectrum to draw".to_owned()
-    } else if report
-        .versions
-        .iter()
-        .all(|v| v.stats.integrated_lufs.is_finite())
-    {
+        format!("{none}: no spectrum to draw")
+    } else if versions.iter().all(|v| v.stats.integrated_lufs.is_finite()) {
         "each profile level-matched to the input (BS.1770 loudness)".to_owned()
     } else {
         format!("not level-matched ({NO_LOUDNESS})")

@@ -18,7 +18,7 @@ use crate::render::listing::{
 use crate::ui::progress::{Progress, Run};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// An input and its (profile, output) jobs.
@@ -39,9 +39,7 @@ struct Bars<'a> {
 fn check_at_rate(args: &ExportArgs, sample_rate: f64) -> Result<()> {
     // Not `commands::headphones`: the correction was announced once for the run (it said
     // "Headphone correction: …" again for each of a folder's files).
-    let hp = &args.hp;
-    let (name, target) = (hp.headphones.as_deref(), hp.headphone_target.as_deref());
-    crate::profiles::headphones::choose(name, target, hp.no_headphones, Some(sample_rate))?;
+    super::choose_headphones(&args.hp, Some(sample_rate))?;
     for spec in &args.profiles {
         crate::profiles::resolve(spec, Some(sample_rate))?;
     }
@@ -74,21 +72,19 @@ impl Watch for Bars<'_> {
 }
 
 /// Whether this run's `--json` report was printed (each run prints one).
-static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static REPORTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let mut known = (Vec::new(), Vec::new());
     let result = export(args, &mut known);
     // A --json run that failed before its report (an input refused as it opens, an output in
     // the way, a single input's failure): the report says so too, in `failed`; stdout was empty.
-    if let (Err(e), true) = (&result, args.report.json) {
-        if !REPORTED.load(std::sync::atomic::Ordering::Relaxed) {
-            let input = input_or_default(args.input.as_deref()).unwrap_or_default();
-            let failed = [Failed::of(input, e)];
-            let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
-            // A folder's entries left out are part of the report whatever else failed.
-            print_json(&known.1, &known.0, &failed, to_stdout)?;
-        }
+    if let (Err(e), true, false) = (&result, args.report.json, REPORTED.load(Ordering::Relaxed)) {
+        let input = input_or_default(args.input.as_deref()).unwrap_or_default();
+        let failed = [Failed::of(input, e)];
+        let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
+        // A folder's entries left out are part of the report whatever else failed.
+        print_json(&known.1, &known.0, &failed, to_stdout)?;
     }
     result
 }
@@ -540,7 +536,7 @@ fn print_json(
     failed: &[Failed],
     to_stdout: bool,
 ) -> Result<()> {
-    REPORTED.store(true, std::sync::atomic::Ordering::Relaxed);
+    REPORTED.store(true, Ordering::Relaxed);
     let json = serde_json::to_string_pretty(&JsonReport {
         outputs: reports,
         skipped,
@@ -938,6 +934,11 @@ fn report_skipped(skipped: &[Skipped]) {
 
 /// The line that reports one output.
 fn report_line(r: &OutputReport) -> String {
+    // A matched output's level is its gain, which --preamp changes only with --no-match.
+    let (gain, no_match) = match r.loudness_lufs {
+        Some(_) => ("gain", " --no-match"),
+        None => ("preamp", ""),
+    };
     let clip = if r.clipped_samples == 0 {
         "no clipping".to_string()
     } else {
@@ -952,13 +953,8 @@ fn report_line(r: &OutputReport) -> String {
         };
         let plural = if r.clipped_samples == 1 { "" } else { "s" };
         format!(
-            "{} sample{plural} {what} (--preamp {fits:.1}{} keeps every sample below -0.1 dBFS)",
+            "{} sample{plural} {what} (--preamp {fits:.1}{no_match} keeps every sample below -0.1 dBFS)",
             r.clipped_samples,
-            if r.loudness_lufs.is_some() {
-                " --no-match"
-            } else {
-                ""
-            }
         )
     };
     // The peak is the rendered one: clipped integer samples hold full scale in the file.
@@ -968,16 +964,11 @@ fn report_line(r: &OutputReport) -> String {
         ""
     };
     format!(
-        "{}  [{}]  {} {}, {} {} dB, peak {} dBFS{before}, {clip}{}",
+        "{}  [{}]  {} {}, {gain} {} dB, peak {} dBFS{before}, {clip}{}",
         r.output.display(),
         r.profile,
         r.container.extension().to_uppercase(),
         r.format.label(),
-        if r.loudness_lufs.is_some() {
-            "gain"
-        } else {
-            "preamp"
-        },
         crate::ui::fmt::db(r.preamp_db),
         crate::ui::fmt::level(r.peak_dbfs),
         r.loudness_lufs

@@ -52,11 +52,10 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         .unwrap_or_default();
     let (kind, seconds) = kind_and_seconds(args, &kind_name)?;
     let format = args.bits.out_format();
+    let target = Target::new(&args.output, args.force);
+    let to_stdout = target == Target::Stdout;
     container
-        .check_format(
-            format,
-            Target::new(&args.output, args.force) == Target::Stdout,
-        )
+        .check_format(format, to_stdout)
         .map_err(|m| Error::usage("--output", format!("{}: {m}", args.output.display())))?;
     let seed = kind
         .uses_seed()
@@ -72,7 +71,6 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         tags: Tags::default(),
         frames: Some(gen.frames()),
     };
-    let target = Target::new(&args.output, args.force);
     let mut sink = Sink::create(&target, container, &spec)?;
     let mut buf = vec![0.0; 8192 * channels];
     loop {
@@ -83,7 +81,6 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         sink.write(&buf[..n * channels])?;
     }
     let stats = sink.finish()?;
-    let to_stdout = target == Target::Stdout;
     // The length written, a whole number of frames: --seconds 1.23456789 at 8 kHz is 9877
     // frames, 1.234625 s (a length the rate holds exactly reads as given: 0.1 s is 0.1 s).
     let seconds = stats.frames as f64 / f64::from(args.rate);

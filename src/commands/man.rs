@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::error::Result;
 use clap::{Command, CommandFactory};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn run(args: &ManArgs) -> Result<()> {
     // Without clap's `help` subcommands, at every level (a global setting, which `build`
@@ -95,26 +95,19 @@ pub fn preformatted_examples(roff: &str) -> String {
 /// disk left 13 of 20 pages, and the next run was refused as "already exists"). A page that
 /// replaced an earlier install's (`--force`) is whole and stays: the old one is gone.
 fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
-    fn pages<'a>(cmd: &'a Command, all: &mut Vec<&'a Command>) {
-        all.push(cmd);
+    /// Each page with its file.
+    fn pages<'a>(cmd: &'a Command, dir: &Path, named: &mut Vec<(PathBuf, &'a Command)>) {
+        let name = cmd.get_display_name().unwrap_or("iemsim");
+        named.push((dir.join(format!("{name}.1")), cmd));
         for sub in cmd.get_subcommands().filter(|c| !c.is_hide_set()) {
-            pages(sub, all);
+            pages(sub, dir, named);
         }
     }
-    let mut all = Vec::new();
-    pages(cmd, &mut all);
+    let mut named = Vec::new();
+    pages(cmd, dir, &mut named);
     let created = !dir.exists();
     std::fs::create_dir_all(dir)
         .map_err(|e| crate::error::output_error(dir, "cannot create the folder", e))?;
-    let named: Vec<(std::path::PathBuf, &Command)> = all
-        .into_iter()
-        .map(|c| {
-            (
-                dir.join(format!("{}.1", c.get_display_name().unwrap_or("iemsim"))),
-                c,
-            )
-        })
-        .collect();
     let result = check_and_write(&named, force);
     if result.is_err() && created {
         // Only if still empty: nothing of this run is left in it.
@@ -126,7 +119,7 @@ fn write_all(cmd: &Command, dir: &Path, force: bool) -> Result<()> {
 }
 
 /// The pages of [`write_all`]: checked, written to temporary files, then named, all or nothing.
-fn check_and_write(named: &[(std::path::PathBuf, &Command)], force: bool) -> Result<()> {
+fn check_and_write(named: &[(PathBuf, &Command)], force: bool) -> Result<()> {
     for (path, _) in named {
         crate::io::sink_types::check_destination(path, force)?;
     }

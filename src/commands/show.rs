@@ -7,6 +7,7 @@ use crate::commands::out::outln;
 use crate::dsp::response::{self, ExtremumKind, THIRD_OCTAVE_CENTRES_HZ};
 use crate::dsp::{ChannelStages, Preamp, Stages};
 use crate::error::{Error, Result};
+use crate::render::export::dropped_numbers;
 use crate::ui::fmt;
 use serde::Serialize;
 
@@ -171,11 +172,7 @@ fn plot(
         names.join(", "),
         size.width,
         size.height,
-        if hp.is_some() {
-            " (through the headphone correction)"
-        } else {
-            ""
-        }
+        hp.map_or("", |_| " (through the headphone correction)")
     );
     outln!("{}", crate::io::diag::one_line(&done))?;
     Ok(())
@@ -236,11 +233,8 @@ fn show_one(
             max_boost_hz,
             preamp_db: p.preamp_db,
             auto_preamp_db: auto_preamp,
-            dropped_filters: crate::render::export::dropped_numbers(&dropped_filters, false),
-            dropped_correction_filters: crate::render::export::dropped_numbers(
-                &dropped_filters,
-                true,
-            ),
+            dropped_filters: dropped_numbers(&dropped_filters, false),
+            dropped_correction_filters: dropped_numbers(&dropped_filters, true),
             response: points(&freqs, &p.response_db(&freqs, fs)),
             extrema,
             channel_responses,
