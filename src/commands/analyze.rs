@@ -211,9 +211,13 @@ fn chart_spectra(
     // nothing more. It is silent, or too short for one (a frame alone makes no segment, and a
     // 2-frame window is 0 on its first): its table's levels are not −∞ then.
     let versions = &report.versions;
-    let no_curve = versions.iter().all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
+    let no_curve = versions
+        .iter()
+        .all(|v| v.stats.ltas_db.iter().all(|p| !p.1.is_finite()));
     let matching = if no_curve {
-        let silent = versions.iter().all(|v| v.stats.sample_peak_dbfs == f64::NEG_INFINITY);
+        let silent = versions
+            .iter()
+            .all(|v| v.stats.sample_peak_dbfs == f64::NEG_INFINITY);
         let (why, none) = match silent {
             true => ("is silent", "silent"),
             false => ("has too little audio for a spectrum", "too little audio"),
