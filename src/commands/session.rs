@@ -549,7 +549,8 @@ impl<'a> Screen<'a> {
             Action::Select(Live::B) => player.ctl.set_live(Side::B),
             Action::Toggle => player.ctl.set_live(player.ctl.live().other()),
             Action::Seek(d) => {
-                if player.seek_by(d) {
+                let left_the_loop = player.seek_by(d);
+                if left_the_loop {
                     self.loop_mark = None;
                     self.panel.say("loop cleared: the seek went past its end");
                 }
