@@ -308,12 +308,8 @@ fn man_pages() -> Vec<(String, Vec<String>)> {
             subs.iter().map(|c| c.get_name().to_string()).collect(),
         ));
         for sub in subs {
-            let deeper = format!(
-                "{path}{}{}",
-                if path.is_empty() { "" } else { " " },
-                sub.get_name()
-            );
-            walk(sub, &deeper, out);
+            let deeper = format!("{path} {}", sub.get_name());
+            walk(sub, deeper.trim_start(), out);
         }
     }
     let mut pages = Vec::new();

@@ -81,7 +81,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     // the way, a single input's failure): the report says so too, in `failed`; stdout was empty.
     if let (Err(e), true, false) = (&result, args.report.json, REPORTED.load(Ordering::Relaxed)) {
         let input = input_or_default(args.input.as_deref()).unwrap_or_default();
-        let failed = [Failed::of(input, e)];
+        let failed = [Failed {
+            input,
+            error: e.to_string(),
+        }];
         let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
         // A folder's entries left out are part of the report whatever else failed.
         print_json(&known.1, &known.0, &failed, to_stdout)?;
@@ -744,7 +747,11 @@ fn export_all(
                 d.reports.extend(r.written);
             }
             if let Some(e) = r.error {
-                d.failed.push(Failed::of(plan[d.printed].0.clone(), &e));
+                let input = plan[d.printed].0.clone();
+                d.failed.push(Failed {
+                    input,
+                    error: e.to_string(),
+                });
                 say(&mut d.print_error, Err(&e));
                 d.exit_error = Some(Error::decisive(d.exit_error.take(), e));
             }
@@ -913,15 +920,8 @@ impl Words {
 struct Failed {
     #[serde(serialize_with = "crate::io::diag::json_path")]
     input: PathBuf,
+    /// Its error as text (JSON escapes what needs it).
     error: String,
-}
-
-impl Failed {
-    /// `input`'s entry with its error (JSON escapes what needs it).
-    fn of(input: PathBuf, e: &Error) -> Self {
-        let error = e.to_string();
-        Self { input, error }
-    }
 }
 
 /// One stderr line per skipped input, so nothing is left out silently.
