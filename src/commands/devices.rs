@@ -57,19 +57,16 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     }
     list(&inputs)?;
     // The sound server's own sinks and sources, reached through its ALSA device by name.
-    let server = [
-        (
-            "sinks (PulseAudio/PipeWire; also for --device)",
-            routing::sink_names(),
-        ),
-        (
-            "sources (also for `iemsim live --input`)",
-            routing::source_names(),
-        ),
-    ];
-    for (what, names) in server.iter().filter(|(_, names)| !names.is_empty()) {
-        outln!("\nSound server {what}:")?;
-        for s in names {
+    let (sinks, sources) = (routing::sink_names(), routing::source_names());
+    if !sinks.is_empty() {
+        outln!("\nSound server sinks (PulseAudio/PipeWire; also for --device):")?;
+        for s in &sinks {
+            outln!("  {s}")?;
+        }
+    }
+    if !sources.is_empty() {
+        outln!("\nSound server sources (also for `iemsim live --input`):")?;
+        for s in &sources {
             outln!("  {s}")?;
         }
     }

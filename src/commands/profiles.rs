@@ -31,18 +31,16 @@ pub fn run(args: &ProfilesArgs) -> Result<()> {
     if args.report.json {
         let entries: Vec<Entry> = all
             .iter()
-            .map(|l| {
-                let (origin, path) = match &l.origin {
-                    Origin::Builtin => ("builtin", None),
-                    Origin::User(p) => ("user", Some(crate::io::diag::escaped(p.as_os_str()))),
-                };
-                let path = path.map(std::borrow::Cow::into_owned);
-                let profile = &l.profile;
-                Entry {
-                    profile,
-                    origin,
-                    path,
-                }
+            .map(|l| Entry {
+                profile: &l.profile,
+                origin: match l.origin {
+                    Origin::Builtin => "builtin",
+                    Origin::User(_) => "user",
+                },
+                path: match &l.origin {
+                    Origin::User(p) => Some(crate::io::diag::escaped(p.as_os_str()).into_owned()),
+                    Origin::Builtin => None,
+                },
             })
             .collect();
         outln!("{}", serde_json::to_string_pretty(&entries)?)?;
