@@ -300,12 +300,10 @@ fn merge_twins(params: &mut Vec<Param>, cfg: &FitConfig, beyond: bool) -> bool {
     let before = params.len();
     let mut kept: Vec<Param> = Vec::with_capacity(before);
     for p in params.drain(..) {
-        match kept.iter_mut().find(|k| {
-            k.kind == p.kind
-                && (k.ln_fc - p.ln_fc).abs() < 0.01
-                && (k.ln_q - p.ln_q).abs() < 0.05
-                && (beyond || (k.gain_db + p.gain_db).abs() <= cfg.max_gain_db)
-        }) {
+        match kept
+            .iter_mut()
+            .find(|k| k.is_twin(&p) && (beyond || (k.gain_db + p.gain_db).abs() <= cfg.max_gain_db))
+        {
             Some(k) => {
                 k.gain_db += p.gain_db;
                 k.clamp(cfg);
@@ -358,11 +356,7 @@ fn consolidate(problem: &Problem, params: &mut Vec<Param>, curve: (&[f64], &[f64
 
 /// Whether two filters of the set are one (same kind, fc within 1 %, Q within 5 %).
 fn twins(params: &[Param]) -> bool {
-    params.iter().enumerate().any(|(i, a)| {
-        params[i + 1..].iter().any(|b| {
-            a.kind == b.kind && (a.ln_fc - b.ln_fc).abs() < 0.01 && (a.ln_q - b.ln_q).abs() < 0.05
-        })
-    })
+    (params.iter().enumerate()).any(|(i, a)| params[i + 1..].iter().any(|b| a.is_twin(b)))
 }
 
 /// At most this many swaps are tried by [`improve`] (each a full refinement).
@@ -543,6 +537,14 @@ impl Param {
             round(self.gain_db, 100.0),
             round(self.ln_q.exp(), 1000.0),
         )
+    }
+
+    /// Whether `other` is the same filter but for its gain (same kind, fc within 1 %, Q within
+    /// 5 %): twins, see [`merge_twins`].
+    fn is_twin(&self, other: &Param) -> bool {
+        self.kind == other.kind
+            && (self.ln_fc - other.ln_fc).abs() < 0.01
+            && (self.ln_q - other.ln_q).abs() < 0.05
     }
 
     /// Moves parameter `i` (0: ln fc, 1: gain, 2: ln Q) by `d`.

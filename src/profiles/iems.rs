@@ -93,10 +93,11 @@ macro_rules! measured {
     };
 }
 
-/// One catalogue entry, its CSV being `samples/measurements/iem/<class folder>/<model>.csv`.
-macro_rules! iem {
-    ($slug:literal, $model:literal, $class:ident, $drivers:literal, $measurer:literal) => {
-        IemMeasurement {
+/// The catalogue from its rows `(slug, model, class, drivers, measurer)`, each CSV being
+/// `samples/measurements/iem/<class folder>/<model>.csv`.
+macro_rules! catalog {
+    ($(($slug:literal, $model:literal, $class:ident, $drivers:literal, $measurer:literal)),* $(,)?) => {
+        &[$(IemMeasurement {
             slug: $slug,
             model: $model,
             class: IemClass::$class,
@@ -105,164 +106,44 @@ macro_rules! iem {
             path: measured!("", $class, $model, ".csv"),
             csv: include_str!(measured!("../../", $class, $model, ".csv")),
             fit: include_str!(measured!("../../", $class, $model, " ParametricEQ.txt")),
-        }
+        }),*]
     };
 }
 
 /// Every bundled IEM measurement, by class then name.
-pub const CATALOG: &[IemMeasurement] = &[
-    iem!(
-        "64-audio-u12t",
-        "64 Audio U12t",
-        Ba,
-        "12 BA (m15 Apex module)",
-        "Super Review"
-    ),
-    iem!(
-        "audiosense-dt200",
-        "Audiosense DT200",
-        Ba,
-        "2 BA",
-        "Super Review"
-    ),
-    iem!(
-        "audiosense-t180",
-        "Audiosense T180",
-        Ba,
-        "1 BA",
-        "Super Review"
-    ),
-    iem!("bgvp-dm6", "BGVP DM6", Ba, "5 BA", "Super Review"),
-    iem!("bgvp-dm8", "BGVP DM8", Ba, "8 BA", "Super Review"),
-    iem!(
-        "campfire-audio-andromeda-2020",
-        "Campfire Audio Andromeda 2020",
-        Ba,
-        "5 BA",
-        "Super Review"
-    ),
-    iem!(
-        "campfire-audio-pathfinder",
-        "Campfire Audio Pathfinder",
-        Ba,
-        "2 BA",
-        "Super Review"
-    ),
-    iem!(
-        "custom-art-fibae-7-unlimited",
-        "Custom Art FIBAE 7 Unlimited",
-        Ba,
-        "7 BA",
-        "Super Review"
-    ),
-    iem!("dunu-sa3", "DUNU SA3", Ba, "3 BA", "Super Review"),
-    iem!(
-        "etymotic-er4sr",
-        "Etymotic ER4SR",
-        Ba,
-        "1 BA",
-        "HypetheSonics"
-    ),
-    iem!(
-        "7hz-salnotes-zero",
-        "7Hz Salnotes Zero",
-        Dd,
-        "1 DD",
-        "Super Review"
-    ),
-    iem!("blon-bl-03", "BLON BL-03", Dd, "1 DD", "Super Review"),
-    iem!("cca-cra", "CCA CRA", Dd, "1 DD", "Super Review"),
-    iem!(
-        "etymotic-er2xr",
-        "Etymotic ER2XR",
-        Dd,
-        "1 DD",
-        "Super Review"
-    ),
-    iem!(
-        "kbear-believe",
-        "KBEAR Believe",
-        Dd,
-        "1 DD (beryllium)",
-        "Super Review"
-    ),
-    iem!("moondrop-aria", "Moondrop Aria", Dd, "1 DD", "Super Review"),
-    iem!("moondrop-ssp", "Moondrop SSP", Dd, "1 DD", "Super Review"),
-    iem!("moondrop-ssr", "Moondrop SSR", Dd, "1 DD", "Super Review"),
-    iem!("shure-se215", "Shure SE215", Dd, "1 DD", "Super Review"),
-    iem!("tin-hifi-t2", "Tin HiFi T2", Dd, "2 DD", "Super Review"),
-    iem!(
-        "aful-performer-5",
-        "AFUL Performer 5",
-        Hybrid,
-        "1 DD + 4 BA",
-        "Super Review"
-    ),
-    iem!(
-        "audiosense-aq7",
-        "Audiosense AQ7",
-        Hybrid,
-        "1 DD + 6 BA",
-        "Super Review"
-    ),
-    iem!(
-        "bgvp-dmg",
-        "BGVP DMG",
-        Hybrid,
-        "2 DD + 4 BA (silver filter)",
-        "Super Review"
-    ),
-    iem!(
-        "bqeyz-spring-2",
-        "BQEYZ Spring 2",
-        Hybrid,
-        "1 DD + 1 BA + 1 piezo",
-        "Hi End Portable"
-    ),
-    iem!(
-        "campfire-audio-dorado-2020",
-        "Campfire Audio Dorado 2020",
-        Hybrid,
-        "1 DD + 1 BA",
-        "Super Review"
-    ),
-    iem!("cca-c10", "CCA C10", Hybrid, "1 DD + 4 BA", "Super Review"),
-    iem!(
-        "dunu-est-112",
-        "DUNU EST 112",
-        Hybrid,
-        "1 DD + 1 BA + 2 EST",
-        "Super Review"
-    ),
-    iem!(
-        "kz-zs10-pro",
-        "KZ ZS10 Pro",
-        Hybrid,
-        "1 DD + 4 BA",
-        "Super Review"
-    ),
-    iem!(
-        "kz-zsn-pro",
-        "KZ ZSN Pro",
-        Hybrid,
-        "1 DD + 1 BA",
-        "Super Review"
-    ),
-    iem!(
-        "sony-ier-z1r",
-        "Sony IER-Z1R",
-        Hybrid,
-        "2 DD + 1 BA",
-        "Super Review"
-    ),
-    iem!(
-        "7hz-timeless",
-        "7Hz Timeless",
-        Planar,
-        "1 planar magnetic",
-        "Super Review"
-    ),
-];
+pub const CATALOG: &[IemMeasurement] = catalog! {
+    ("64-audio-u12t", "64 Audio U12t", Ba, "12 BA (m15 Apex module)", "Super Review"),
+    ("audiosense-dt200", "Audiosense DT200", Ba, "2 BA", "Super Review"),
+    ("audiosense-t180", "Audiosense T180", Ba, "1 BA", "Super Review"),
+    ("bgvp-dm6", "BGVP DM6", Ba, "5 BA", "Super Review"),
+    ("bgvp-dm8", "BGVP DM8", Ba, "8 BA", "Super Review"),
+    ("campfire-audio-andromeda-2020", "Campfire Audio Andromeda 2020", Ba, "5 BA", "Super Review"),
+    ("campfire-audio-pathfinder", "Campfire Audio Pathfinder", Ba, "2 BA", "Super Review"),
+    ("custom-art-fibae-7-unlimited", "Custom Art FIBAE 7 Unlimited", Ba, "7 BA", "Super Review"),
+    ("dunu-sa3", "DUNU SA3", Ba, "3 BA", "Super Review"),
+    ("etymotic-er4sr", "Etymotic ER4SR", Ba, "1 BA", "HypetheSonics"),
+    ("7hz-salnotes-zero", "7Hz Salnotes Zero", Dd, "1 DD", "Super Review"),
+    ("blon-bl-03", "BLON BL-03", Dd, "1 DD", "Super Review"),
+    ("cca-cra", "CCA CRA", Dd, "1 DD", "Super Review"),
+    ("etymotic-er2xr", "Etymotic ER2XR", Dd, "1 DD", "Super Review"),
+    ("kbear-believe", "KBEAR Believe", Dd, "1 DD (beryllium)", "Super Review"),
+    ("moondrop-aria", "Moondrop Aria", Dd, "1 DD", "Super Review"),
+    ("moondrop-ssp", "Moondrop SSP", Dd, "1 DD", "Super Review"),
+    ("moondrop-ssr", "Moondrop SSR", Dd, "1 DD", "Super Review"),
+    ("shure-se215", "Shure SE215", Dd, "1 DD", "Super Review"),
+    ("tin-hifi-t2", "Tin HiFi T2", Dd, "2 DD", "Super Review"),
+    ("aful-performer-5", "AFUL Performer 5", Hybrid, "1 DD + 4 BA", "Super Review"),
+    ("audiosense-aq7", "Audiosense AQ7", Hybrid, "1 DD + 6 BA", "Super Review"),
+    ("bgvp-dmg", "BGVP DMG", Hybrid, "2 DD + 4 BA (silver filter)", "Super Review"),
+    ("bqeyz-spring-2", "BQEYZ Spring 2", Hybrid, "1 DD + 1 BA + 1 piezo", "Hi End Portable"),
+    ("campfire-audio-dorado-2020", "Campfire Audio Dorado 2020", Hybrid, "1 DD + 1 BA", "Super Review"),
+    ("cca-c10", "CCA C10", Hybrid, "1 DD + 4 BA", "Super Review"),
+    ("dunu-est-112", "DUNU EST 112", Hybrid, "1 DD + 1 BA + 2 EST", "Super Review"),
+    ("kz-zs10-pro", "KZ ZS10 Pro", Hybrid, "1 DD + 4 BA", "Super Review"),
+    ("kz-zsn-pro", "KZ ZSN Pro", Hybrid, "1 DD + 1 BA", "Super Review"),
+    ("sony-ier-z1r", "Sony IER-Z1R", Hybrid, "2 DD + 1 BA", "Super Review"),
+    ("7hz-timeless", "7Hz Timeless", Planar, "1 planar magnetic", "Super Review"),
+};
 
 /// The Harman in-ear 2019 v2 target (AutoEq, MIT): the reference every profile deviates from.
 pub const HARMAN_IN_EAR_2019_CSV: &str =

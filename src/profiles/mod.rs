@@ -196,12 +196,6 @@ pub struct Unusable {
     pub why: ResolveError,
 }
 
-/// The profiles in the user's folder, and one line per file that could not be used.
-pub fn user_profiles() -> (Vec<Listed>, Vec<String>) {
-    let (listed, unusable) = user_files();
-    (listed, unusable.iter().map(|u| u.why.to_string()).collect())
-}
-
 /// The profiles in the user's folder, and the files (or the folder) that could not be used.
 fn user_files() -> (Vec<Listed>, Vec<Unusable>) {
     let mut listed = Vec::new();
