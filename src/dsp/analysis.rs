@@ -273,21 +273,21 @@ pub fn power_db(p: f64) -> f64 {
     }
 }
 
-/// Mean power (dB re full-scale amplitude 1) of interleaved `samples` in [lo_hz, hi_hz].
-pub fn band_energy_db(samples: &[f64], channels: usize, rate: f64, lo_hz: f64, hi_hz: f64) -> f64 {
-    Spectrum::welch(samples, channels, rate).band_db(lo_hz, hi_hz)
-}
-
-/// Power within ±1/6 octave of `f_hz` (see [`Spectrum::level_db`]), in dB.
-pub fn level_at_db(samples: &[f64], channels: usize, rate: f64, f_hz: f64) -> f64 {
-    Spectrum::welch(samples, channels, rate).level_db(f_hz)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dsp::dither::XorShift64;
     use std::f64::consts::TAU;
+
+    /// Mean power (dB re full-scale amplitude 1) of interleaved `samples` in [lo_hz, hi_hz].
+    fn band_energy_db(samples: &[f64], channels: usize, rate: f64, lo_hz: f64, hi_hz: f64) -> f64 {
+        Spectrum::welch(samples, channels, rate).band_db(lo_hz, hi_hz)
+    }
+
+    /// Power within ±1/6 octave of `f_hz` (see [`Spectrum::level_db`]), in dB.
+    fn level_at_db(samples: &[f64], channels: usize, rate: f64, f_hz: f64) -> f64 {
+        Spectrum::welch(samples, channels, rate).level_db(f_hz)
+    }
 
     fn sine(amp: f64, f: f64, rate: f64, n: usize) -> Vec<f64> {
         (0..n)

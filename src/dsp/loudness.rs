@@ -192,22 +192,6 @@ const SHORT_TERM_STEPS: usize = 30;
 /// EBU Tech 3342's relative gate for the loudness range.
 const LRA_RELATIVE_GATE_LU: f64 = -20.0;
 
-/// Integrated loudness (LUFS) and loudness range (LU) of interleaved `samples`.
-pub fn integrated_and_range(samples: &[f64], channels: usize, rate: u32) -> (f64, f64) {
-    use super::Chain;
-    let channels = channels.max(1);
-    let mut chain = Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0);
-    let mut meter = GatedMeter::new(channels, 0, rate);
-    let mut block = Vec::with_capacity(4096 * channels);
-    for chunk in samples.chunks(4096 * channels) {
-        block.clear();
-        block.extend_from_slice(chunk);
-        chain.process(&mut block);
-        meter.add(&block);
-    }
-    (meter.integrated_lufs(), meter.loudness_range_lu())
-}
-
 /// Output gains (dB) for two sides so both play at the loudness of the quieter one, given each
 /// side's loudness at its `base_db` gain (the anti-clipping preamp). Only ever lowers the louder side,
 /// so matching can never push a signal into clipping.
@@ -249,6 +233,21 @@ pub fn match_to_ceiling(levels: &[(f64, f64)], ceiling_dbfs: f64) -> Option<(Vec
 mod tests {
     use super::*;
     use crate::dsp::Chain;
+
+    /// Integrated loudness (LUFS) and loudness range (LU) of interleaved `samples`.
+    fn integrated_and_range(samples: &[f64], channels: usize, rate: u32) -> (f64, f64) {
+        let channels = channels.max(1);
+        let mut chain = Chain::new(k_weighting(f64::from(rate)).to_vec(), channels, 0.0);
+        let mut meter = GatedMeter::new(channels, 0, rate);
+        let mut block = Vec::with_capacity(4096 * channels);
+        for chunk in samples.chunks(4096 * channels) {
+            block.clear();
+            block.extend_from_slice(chunk);
+            chain.process(&mut block);
+            meter.add(&block);
+        }
+        (meter.integrated_lufs(), meter.loudness_range_lu())
+    }
 
     fn measure(x: &[f64], ch: usize, rate: u32) -> f64 {
         let k = k_weighting(f64::from(rate));

@@ -542,29 +542,26 @@ pub fn route(
             .into());
         }
     }
-    // A --device nothing has: opening the output says so, with what there is; the default
-    // sink's feedback refusal named a device the user did not ask for.
+    // The default device, or a server sink reached through it, goes to the server; a named ALSA
+    // device may be a card of its own.
+    let mut output_server = true;
     if let Some(want) = device.as_deref() {
         let outputs = device::list_devices().unwrap_or_default();
         let pairs = outputs
             .iter()
             .map(|d| (d.name.as_str(), d.description.as_str()));
+        // A --device nothing has: opening the output says so, with what there is; the default
+        // sink's feedback refusal named a device the user did not ask for.
         if routing::resolve_name(pairs, routing::sink_names, want).0 == routing::Named::Unknown {
             return Ok((input, device));
         }
-    }
-    // The default device, or a server sink reached through it, goes to the server; a named ALSA
-    // device may be a card of its own.
-    let output_server = device.as_deref().is_none_or(|want| {
         let w = want.to_lowercase();
-        device::list_devices()
-            .unwrap_or_default()
-            .iter()
+        output_server = (outputs.iter())
             .find(|d| {
                 d.name.to_lowercase().contains(&w) || d.description.to_lowercase().contains(&w)
             })
-            .is_none_or(|d| routing::is_server_device(&d.name, &d.description))
-    });
+            .is_none_or(|d| routing::is_server_device(&d.name, &d.description));
+    }
     if input_server && output_server {
         if let Some((sink, source, from)) = routing::effective_sink_source() {
             routing::check_feedback(&sink, &source, from)
