@@ -67,6 +67,9 @@ pub struct Control {
     pub peak_bits: [AtomicU32; 2],
     pub underruns: AtomicU64,
     pub finished: AtomicBool,
+    /// The stream frame (on `frames_rendered`'s count) just past the file's last frame: where
+    /// its sound ended, stored before `finished` is set.
+    pub end_frame: AtomicU64,
     /// Device frames rendered so far.
     pub frames_rendered: AtomicU64,
     /// Number of crossfades started, and the file position (frames) where the last one began.

@@ -148,6 +148,8 @@ pub struct Engine {
     consumed: u64,
     /// The stream frame (on `Control::frames_rendered`'s count) the chunk being rendered starts at.
     frame: u64,
+    /// The stream frame just past the last one that had audio from the ring.
+    audio_end: u64,
 }
 
 /// A matched gain moving to a new value by a constant factor per frame (even in dB).
@@ -240,6 +242,7 @@ impl Engine {
             base_position: 0,
             consumed: 0,
             frame: 0,
+            audio_end: 0,
         };
         (
             engine,
@@ -405,6 +408,9 @@ impl Engine {
     fn take_input(&mut self, n: usize, stop: bool) {
         let got = self.read_ring(n);
         let got_frames = got / self.channels;
+        if got_frames > 0 {
+            self.audio_end = self.frame + got_frames as u64;
+        }
         self.fade_in_after_gap(got_frames);
         if got < n && !stop {
             self.on_shortfall(got);
@@ -447,6 +453,7 @@ impl Engine {
     fn on_shortfall(&mut self, got: usize) {
         if self.ctl.eof.load(Acquire) {
             if got == 0 {
+                self.ctl.end_frame.store(self.audio_end, Relaxed);
                 self.ctl.finished.store(true, Release);
             }
             return;

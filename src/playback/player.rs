@@ -136,6 +136,8 @@ pub struct Player {
     pub notes: Vec<String>,
     /// From `Player::start` to the first callback.
     pub first_callback_s: Option<f64>,
+    /// Where in the file playback began (seconds): `--start`, or the loop's start.
+    pub began_at_s: f64,
     /// `rewind_when_finished` already went back to the start for this ending.
     rewound: bool,
     /// The headphone correction the caller put in front of both sides; profiles loaded later
@@ -365,6 +367,7 @@ impl Player {
             buffer_frames,
             analysis_s,
             first_callback_s,
+            began_at_s: start_frame as f64 / f64::from(info.sample_rate),
             rewound: false,
             exact,
             jobs: Jobs::new(Arc::new(measure)),
@@ -705,6 +708,14 @@ impl Player {
     /// True once the whole file has been played (and no loop is set).
     pub fn finished(&self) -> bool {
         self.ctl.finished.load(Acquire)
+    }
+
+    /// Once the file has played to its end ([`Self::finished`]): where its sound ended, in
+    /// seconds on the clock of [`Self::played_s`]. `played_s` itself, read then, fell short by
+    /// up to the buffer the callback was still rendering when it found the end.
+    pub fn ended_s(&self) -> Option<f64> {
+        self.finished()
+            .then(|| self.ctl.end_frame.load(Acquire) as f64 / f64::from(self.device_rate))
     }
 
     /// For the interactive screens, called once per frame: when the file has played to its end,

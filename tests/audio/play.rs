@@ -533,3 +533,42 @@ fn play_prints_when_a_switch_is_heard_and_stops_the_sound_at_the_duration() {
         switch_t[0]
     );
 }
+
+/// A file played to its end: the end line says its whole length, at the file's end, with and
+/// without `--start`. The length left was counted from where playback was once the device had
+/// taken its first buffer, so the run stopped that much early and a 1 s file was 'done after
+/// 0.957 s at 0.966 s' (a 0.1 s file from --start 0.05: 'done after 0.004 s').
+#[test]
+fn play_to_the_end_of_a_file_reports_its_whole_length() {
+    let Some(stack) = pulse::PulseStack::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let tone = dir.path().join("tone.wav").display().to_string();
+    let args = [
+        "generate",
+        "tone",
+        "--seconds",
+        "1",
+        "--rate",
+        "48000",
+        "-o",
+    ];
+    let o = iemsim(&[&args[..], &[&tone]].concat(), &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (start, played) in [("0", 1.0), ("0.5", 0.5), ("0.95", 0.05)] {
+        let play = ["play", &tone, "--start", start, "--no-tui", "--json"];
+        let o = iemsim(&play, &stack.env());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = String::from_utf8_lossy(&o.stdout);
+        let end: serde_json::Value =
+            serde_json::from_str(out.lines().last().expect("an end event")).expect("JSON");
+        assert_eq!(end["event"], "end", "{out}");
+        let t = end["t_s"].as_f64().expect("t_s");
+        assert!(
+            (t - played).abs() < 0.002,
+            "--start {start}: played {t} s of {played}: {out}"
+        );
+        assert_eq!(end["position_s"], 1.0, "--start {start}: {out}");
+    }
+}

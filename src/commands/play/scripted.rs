@@ -61,7 +61,9 @@ fn exact_line(player: &Player, e: &ExactArrived, played: f64) -> Option<Event> {
 
 /// The scripted mode: plays `--duration`, switching every `--switch-every`, one line per switch.
 pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) -> Result<()> {
-    let start_pos = player.position_s();
+    // Where it began, not where it is now: the device has taken its first buffer already, and
+    // the file's end came that much early (a 1 s file was 'done after 0.957 s').
+    let start_pos = player.began_at_s;
     let duration = args
         .duration
         .unwrap_or(f64::INFINITY)
@@ -141,8 +143,14 @@ pub(super) fn scripted(player: &mut Player, args: &PlayArgs, signals: &Signals) 
         std::thread::sleep(Duration::from_millis(2));
     }
     player.check_back()?;
-    // Rendered by whole buffers: past the end at --duration, which is what was heard.
-    emit(end_event(player, played.min(duration)))?;
+    // A file played to its end: where its sound ended, and the file's end (`played` missed the
+    // buffer the callback found the end in: a 1 s file was 'done after 0.954 s at 0.959 s').
+    // Else rendered by whole buffers: past the end at --duration, which is what was heard.
+    let (played, position) = match player.ended_s() {
+        Some(end) if played < duration => (end, player.duration_s()),
+        _ => (played.min(duration), player.position_s()),
+    };
+    emit(end_event(player, played, position))?;
     Ok(())
 }
 
@@ -247,14 +255,14 @@ fn switch_sides(player: &Player, played: f64) -> Event {
 }
 
 /// The last event: where playback stopped, underruns and the callback's load.
-fn end_event(player: &Player, played: f64) -> Event {
+fn end_event(player: &Player, played: f64, position: f64) -> Event {
     let underruns = player.underruns();
     let frames = player.ctl.frames_rendered.load(Acquire);
     (
         json!({
             "event": "end",
             "t_s": played,
-            "position_s": player.position_s(),
+            "position_s": position,
             "frames_rendered": frames,
             "underruns": underruns,
             "restarts": player.restarts(),
@@ -264,7 +272,7 @@ fn end_event(player: &Player, played: f64) -> Event {
         }),
         format!(
             "done after {played:.3} s at {:.3} s; {underruns} underruns, callback load {:.2}%, real-time priority {}",
-            player.position_s(),
+            position,
             player.ctl.load_pct(),
             match player.realtime() {
                 Realtime::Granted => "granted",
