@@ -9,6 +9,7 @@ use crate::dsp::{correction, deviation};
 use crate::dsp::{FilterSpec, Profile};
 use crate::error::{Context, Error, Result};
 use crate::io::measurement::{self, Measurement};
+use crate::io::profile_file::Format;
 use crate::profiles::iems;
 use crate::profiles::{self, headphones};
 use serde::Serialize;
@@ -62,6 +63,11 @@ pub fn run(args: &FitArgs) -> Result<()> {
             format!("--max-filters {} is outside 1-20", args.max_filters),
         ));
     }
+    // -o is refused before the fit, as every output is before the work (a fit takes seconds).
+    let format = match &args.output {
+        Some(out) => Some(check_output(args, out)?),
+        None => None,
+    };
     let target_m = headphones::target_measurement(&args.target)?;
     let band = deviation::ERROR_BAND_HZ;
     if !headphones::is_builtin_target(&args.target) {
@@ -88,15 +94,8 @@ pub fn run(args: &FitArgs) -> Result<()> {
         ..Profile::default()
     };
     let preamp_db = profile.preamp_db(crate::dsp::Preamp::Auto, 48_000.0);
-    if let Some(out) = &args.output {
-        let like = args.like.as_deref().map(Path::new);
-        let read = [
-            Some(args.measurement.as_path()),
-            Some(Path::new(&args.target)),
-            like,
-        ];
-        crate::io::sink_types::check_not_input(out, read.into_iter().flatten())?;
-        write_profile(out, &profile, preamp_db, args.force)?;
+    if let (Some(out), Some(format)) = (&args.output, format) {
+        write_profile(out, format, &profile, preamp_db, args.force)?;
     }
     if args.report.json {
         let report = FitReport {
@@ -350,19 +349,38 @@ fn deviation_of(m: &Measurement, target: &Measurement) -> (Vec<f64>, Vec<f64>) {
     deviation::deviation((&m.freqs_hz, &m.db), (&target.freqs_hz, &target.db))
 }
 
-/// Writes the fitted profile in the format `path`'s extension names (`.toml`, `.txt` = Equalizer
-/// APO / AutoEq, `.yml`/`.yaml` = CamillaDSP), through the same writers as `profile convert`, with
-/// the fit's preamp, atomically (temporary file + rename; never clobbering without `--force`).
-pub fn write_profile(path: &Path, profile: &Profile, preamp_db: f64, force: bool) -> Result<()> {
-    use crate::io::profile_file::Format;
+/// The format `path`'s extension names (`.toml`, `.txt` = Equalizer APO / AutoEq, `.yml`/`.yaml`
+/// = CamillaDSP), once `path` is known to be neither an input nor a place iemsim may not write
+/// (never clobbering without `--force`).
+fn check_output(args: &FitArgs, path: &Path) -> Result<Format> {
     let format = Format::from_path(path).ok_or_else(|| {
         Error::usage("--output", format!(
             "{}: iemsim writes profiles as .toml, .txt (Equalizer APO / AutoEq) or .yml/.yaml (CamillaDSP)",
             path.display()
         ))
     })?;
+    let like = args.like.as_deref().map(Path::new);
+    let read = [
+        Some(args.measurement.as_path()),
+        Some(Path::new(&args.target)),
+        like,
+    ];
+    crate::io::sink_types::check_not_input(path, read.into_iter().flatten())?;
     // The one destination rule of every output (a folder, a device, an existing file).
-    crate::io::sink_types::check_destination(path, force)?;
+    crate::io::sink_types::check_destination(path, args.force)?;
+    Ok(format)
+}
+
+/// Writes the fitted `profile` to `path` in `format` (checked by [`check_output`]) through the
+/// same writers as `profile convert`, with the fit's preamp, atomically (temporary file +
+/// rename), once it reads back.
+fn write_profile(
+    path: &Path,
+    format: Format,
+    profile: &Profile,
+    preamp_db: f64,
+    force: bool,
+) -> Result<()> {
     let mut p = profile.clone();
     // To 0.01 dB, rounded down so it still leaves room for the largest boost: the exact value
     // printed 17 significant digits into a file people read and edit.

@@ -1039,3 +1039,32 @@ fn a_profile_name_given_as_the_measurement_is_refused_as_one() {
     let o = iemsim(&["fit", "no-such-thing"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("No such file"));
 }
+
+/// `-o` is refused before the fit, as every output is before the work: an existing file, a
+/// wrong extension or a missing folder were refused only after the whole fit (seconds of it). A measurement that cannot be read shows the order: the output's
+/// refusal comes first, and nothing is written.
+#[test]
+fn a_wrong_output_is_refused_before_the_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("exists.txt"), "mine\n").unwrap();
+    let missing = d.join("missing.csv");
+    let missing = missing.to_str().unwrap();
+    for (out, says) in [
+        ("exists.txt", "already exists"),
+        ("out.mp3", "iemsim writes profiles as"),
+        ("nodir/x.txt", "the output folder does not exist"),
+    ] {
+        let path = d.join(out);
+        let o = iemsim(&["fit", missing, "-o", path.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{out}: {err}");
+        assert!(err.contains(says), "{out}: {err}");
+        assert!(!err.contains("missing.csv"), "{out}: {err}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.join("exists.txt")).unwrap(),
+        "mine\n"
+    );
+    assert!(!d.join("out.mp3").exists() && !d.join("nodir").exists());
+}
