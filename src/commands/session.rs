@@ -31,24 +31,31 @@ pub enum Outcome {
     Prev,
 }
 
-/// The terminal UI loop for `play` and `demo`. Restores the terminal however it ends, except
-/// when the terminal is gone (a killed tmux or ssh session): then it is abandoned and the outcome
-/// is `Quit` whatever stopped the loop, as there is nobody left to show an error to. SIGHUP and
-/// SIGTERM end the loop like `q` (so the demo still removes its files); see `tui::hangup`.
-pub fn interactive(player: &mut Player, demo: Option<DemoScreen>) -> Result<Outcome> {
-    let is_play = demo.is_none();
-    let Some(result) = on_terminal(|s, t, g| Screen::new(player, demo).run(player, s, t, g))?
+/// The terminal UI loop of `play`. Restores the terminal however it ends, except when the
+/// terminal is gone (a killed tmux or ssh session): then it is abandoned and the outcome is
+/// `Quit` whatever stopped the loop, as there is nobody left to show an error to. SIGHUP and
+/// SIGTERM end the loop like `q`; see `tui::hangup`. The demo holds one terminal for all of its
+/// parts ([`demo_part`]).
+pub fn interactive(player: &mut Player) -> Result<Outcome> {
+    let Some(result) = on_terminal(|s, t, g| Screen::new(player, None).run(player, s, t, g))?
     else {
         return Ok(Outcome::Quit);
     };
     // The screen said them for seconds only; `play` leaves each in full on stderr, as `abx` and
     // `play --no-tui` do (the demo's parts would repeat theirs at every part).
-    if is_play {
-        for n in &player.notes {
-            crate::io::diag::diag!("iemsim: note: {n}");
-        }
+    for n in &player.notes {
+        crate::io::diag::diag!("iemsim: note: {n}");
     }
     result
+}
+
+/// One part of the demo on the terminal the demo holds for all of its parts ([`on_terminal`]).
+pub fn demo_part(
+    player: &mut Player,
+    demo: DemoScreen,
+    (signals, tty, guard): (&Signals, &TtyWatch, &mut TerminalGuard),
+) -> Result<Outcome> {
+    Screen::new(player, Some(demo)).run(player, signals, tty, guard)
 }
 
 /// Runs `screen` on the terminal, which is restored however the screen ends, except when the

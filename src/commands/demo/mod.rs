@@ -13,7 +13,7 @@ pub mod part;
 pub mod report;
 pub mod text;
 
-use super::session::{interactive, need_terminal, DemoScreen, Outcome};
+use super::session::{demo_part, need_terminal, on_terminal, DemoScreen, Outcome};
 use crate::cli::DemoArgs;
 use crate::cli::DemoKind;
 use crate::commands::out::outln;
@@ -120,9 +120,10 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
     // The demo material's rate: a headphone file's filter at or above its Nyquist frequency is
     // refused, as in every command, not dropped.
     let hp = super::headphones(&args.hp, Some(f64::from(material::RATE)))?;
-    let mut i = 0usize;
-    let mut keys_ahead = Vec::new();
-    while i < parts.len() && !signals.caught() {
+    // Once: its note on a partial name is said before the screen, not at every part.
+    let device = super::output_device(args.audio.device.as_deref());
+    // Part `i` rendered and playing, with its text.
+    let start = |i: usize| -> Result<(Player, String)> {
         let part = &parts[i];
         let rendered = render_part(part, &scratch.0, true, hp.as_ref())?;
         let table = report::numbers_table(&rendered);
@@ -130,14 +131,13 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             true => format!("{}\n\n", intro(args.kind)),
             false => String::new(),
         };
-        let text = format!("{opening}{}\n\n{table}", part.text);
         let cfg = PlayerConfig {
             input: rendered.files.source.clone(),
             profiles: [
                 super::resolve_through(hp.as_ref(), &part.a, None)?,
                 super::resolve_through(hp.as_ref(), &part.b, None)?,
             ],
-            device: super::output_device(args.audio.device.as_deref()),
+            device: device.clone(),
             buffer_frames: args.audio.buffer,
             matching: true,
             start_s: 0.0,
@@ -150,7 +150,14 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
         };
         let mut player = super::start_player(cfg)?;
         player.headphones.clone_from(&hp);
-        if args.no_tui {
+        Ok((player, format!("{opening}{}\n\n{table}", part.text)))
+    };
+    if args.no_tui {
+        for (i, part) in parts.iter().enumerate() {
+            if signals.caught() {
+                break;
+            }
+            let (mut player, text) = start(i)?;
             // Once the device is open: a wrong --device was refused after the whole intro.
             if i == 0 {
                 outln!("{}\n\n{}\n", title(args.kind), intro(args.kind))?;
@@ -163,19 +170,28 @@ pub fn play_parts(parts: &[DemoPart], args: &DemoArgs) -> Result<()> {
             )?;
             play_through(&mut player, &signals)?;
             player.stop();
-            i += 1;
-            continue;
         }
-        let screen = DemoScreen {
-            text: &text,
-            part: (i, parts.len(), &part.title),
-            keys: &mut keys_ahead,
-        };
-        match interactive(&mut player, Some(screen))? {
-            Outcome::Quit => break,
-            Outcome::Next => i += 1,
-            Outcome::Prev => i = i.saturating_sub(1),
-        }
+    } else {
+        // One terminal for every part: set up and restored at each, it was the shell's again
+        // while the next part was rendered (a second), echoing the keys typed meanwhile.
+        let (mut i, mut keys_ahead) = (0usize, Vec::new());
+        on_terminal(|s, t, g| {
+            while i < parts.len() && !signals.caught() {
+                let (mut player, text) = start(i)?;
+                let screen = DemoScreen {
+                    text: &text,
+                    part: (i, parts.len(), &parts[i].title),
+                    keys: &mut keys_ahead,
+                };
+                match demo_part(&mut player, screen, (s, t, g))? {
+                    Outcome::Quit => break,
+                    Outcome::Next => i += 1,
+                    Outcome::Prev => i = i.saturating_sub(1),
+                }
+            }
+            Ok(())
+        })?
+        .unwrap_or(Ok(()))?;
     }
     if signals.caught() {
         return crate::error::check_interrupted();

@@ -78,7 +78,7 @@ pub fn run(args: &PlayArgs) -> Result<()> {
         drop(signals);
         result
     } else {
-        interactive(&mut player, None)?;
+        interactive(&mut player)?;
         crate::error::check_interrupted()
     }
 }
