@@ -238,7 +238,8 @@ fn setup(undo: bool) -> Result<()> {
     if undo {
         let mods = routing::undo_setup().map_err(crate::error::Error::machine)?;
         if mods.is_empty() {
-            out(format!("no `{}` sink to remove", routing::SETUP_SINK))?;
+            let none = || format!("no `{}` sink to remove", routing::SETUP_SINK);
+            out(routing::left_foreign_sink().unwrap_or_else(none))?;
         } else {
             out(format!(
                 "removed the `{}` sink (module {}); apps that played into it moved to the default output",

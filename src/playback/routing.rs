@@ -388,6 +388,20 @@ fn not_ours_message(owner: Option<&str>) -> String {
     )
 }
 
+/// After an undo that found nothing of [`setup`]'s: what to say of a sink of its name that is
+/// there all the same (the user's own, left alone), if any.
+pub fn left_foreign_sink() -> Option<String> {
+    let owner = sink_owner(SETUP_SINK).ok()??;
+    let remove = match owner {
+        Some(m) => format!("`pactl unload-module {m}` removes it"),
+        None => "remove it where it was made".to_string(),
+    };
+    Some(format!(
+        "no sink made by `iemsim live --setup` to remove; the `{SETUP_SINK}` sink there is not \
+         one, so it was left as it is (if it is yours to remove: {remove})"
+    ))
+}
+
 /// Removes what [`setup`] made; returns the modules unloaded.
 pub fn undo_setup() -> Result<Vec<String>, String> {
     let mods = setup_modules()?;

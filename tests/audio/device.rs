@@ -1159,6 +1159,13 @@ fn setup_leaves_a_foreign_iemsim_sink_alone_and_runs_one_at_a_time() {
         .expect("run");
     assert!(o.status.success());
     assert_eq!(sinks(), ["iemsim"], "the user's sink stays");
+    // And --undo says so, with the module that made it (it said "no `iemsim` sink to remove").
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("is not one, so it was left as it is")
+            && said.contains(&format!("pactl unload-module {module}")),
+        "{said}"
+    );
     cmd("pactl", &["unload-module", &module])
         .output()
         .expect("pactl");
