@@ -1097,6 +1097,7 @@ mod tests {
                 started: Instant::now(),
                 notes: Vec::new(),
                 first_callback_s: None,
+                began_at_s: 0.0,
                 rewound: false,
                 headphones: None,
                 device_request: (None, 0),
