@@ -86,8 +86,8 @@ fn portable(s: &str, max: usize) -> String {
     }
 }
 
-/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder unless `out_dir` is given; both names
-/// made portable by [`portable_name`].
+/// `DIR/stem.PROFILE.EXT`, DIR being the input's folder (the current one for what has none)
+/// unless `out_dir` is given; both names made portable by [`portable_name`].
 pub fn default_output(
     input: &Path,
     profile: &str,
@@ -102,8 +102,12 @@ pub fn default_output(
         // paths the same way.
         .map(|n| crate::io::diag::escaped(n).into_owned())
         .unwrap_or_else(|| "stdin".into());
-    // Built-in material and standard input have no folder of their own: write here.
-    let here = input.as_os_str() == "-" || crate::io::decode::builtin::is_builtin(input);
+    // Built-in material, standard input and what is not a file (`/dev/stdin`, process
+    // substitution's `/dev/fd/63`, a FIFO) have no folder of their own: write here. A typed
+    // `/dev/stdin` wrote `/dev/stdin.ba.wav` (as root), `<(…)` failed in `/dev/fd`.
+    let here = input.as_os_str() == "-"
+        || crate::io::decode::builtin::is_builtin(input)
+        || !std::fs::metadata(input).is_ok_and(|m| m.is_file());
     // A bare name stays bare (`song.ba.flac`, not `./song.ba.flac`).
     let dir = out_dir
         .or(input.parent().filter(|_| !here))

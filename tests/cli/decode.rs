@@ -450,6 +450,13 @@ fn standard_input_gets_default_names_without_being_read_twice() {
     assert!(o.status.success(), "{}", stderr(&o));
     let dec = iemsim::io::Decoder::open(&d.join("pipe.ba.wav")).unwrap();
     assert_eq!(dec.info().frames, 44_100);
+    // A typed `/dev/stdin` (or `/dev/fd/N`) is no folder to write to: its default output goes
+    // here, as standard input's (it went to `/dev/stdin.ba.wav`).
+    let o = cli::run_with_stdin(&["export", "/dev/stdin", "-p", "neutral"], d, &bytes);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dec = iemsim::io::Decoder::open(&d.join("stdin.neutral.wav")).unwrap();
+    assert_eq!(dec.info().frames, 44_100);
+    assert!(!Path::new("/dev/stdin.neutral.wav").exists());
     // A stream cut short says how much of it came, as a cut file does ("ends mid-sample" before,
     // even when the cut fell between frames).
     let cut = &bytes[..bytes.len() / 2];
