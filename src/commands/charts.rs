@@ -184,6 +184,9 @@ pub fn through_headphones(
 /// per-IEM profiles are fitted to, drawn as series `i`'s measurement.
 pub fn measured_deviation(path: &Path, target: &str, i: usize) -> Result<Curve> {
     let m = crate::io::measurement::read(path)?;
+    // As `fit` asks of it: a measurement of 5-20 kHz only was drawn held flat below 5 kHz, and
+    // normalised over 0.5-2 kHz on that invented stretch.
+    m.check_covers(crate::dsp::deviation::ERROR_BAND_HZ, path)?;
     let t = crate::profiles::headphones::target_measurement(target)?;
     let (freqs, dev) = crate::dsp::deviation::deviation((&m.freqs_hz, &m.db), (&t.freqs_hz, &t.db));
     let name = path.file_stem().map_or_else(

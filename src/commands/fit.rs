@@ -70,9 +70,6 @@ pub fn run(args: &FitArgs) -> Result<()> {
     };
     let target_m = headphones::target_measurement(&args.target)?;
     let band = deviation::ERROR_BAND_HZ;
-    if !headphones::is_builtin_target(&args.target) {
-        target_m.check_covers(band, Path::new(&args.target))?;
-    }
     let a = measurement::read(&args.measurement)
         .map_err(|e| profile_named(&args.measurement).unwrap_or_else(|| e.into()))?;
     let a_band = if args.invert && !args.exact {

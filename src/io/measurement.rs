@@ -160,7 +160,7 @@ impl Measurement {
         Err(MeasurementError::data(
             path,
             format!(
-                "covers only {} to {}{khz}; a fit needs data over {} to {}",
+                "covers only {} to {}{khz}; iemsim needs data over {} to {}",
                 hz(lo),
                 hz(hi),
                 hz(band_hz.0),
@@ -183,7 +183,7 @@ impl Measurement {
             Some((a, b)) if (b / a).log2() > MAX_GAP_OCT => Err(MeasurementError::data(
                 path,
                 format!(
-                    "has no points from {} to {} ({} octaves, more than {MAX_GAP_OCT}); a fit \
+                    "has no points from {} to {} ({} octaves, more than {MAX_GAP_OCT}); iemsim \
                      needs data across {} to {}",
                     hz(a),
                     hz(b),

@@ -355,7 +355,9 @@ pub fn is_builtin_target(name: &str) -> bool {
     BUILTIN_TARGETS.iter().any(|(n, _)| *n == name)
 }
 
-/// `harman-over-ear-2018`, `harman-in-ear-2019` (or `harman`), `diffuse-field`, or a target CSV file.
+/// `harman-over-ear-2018`, `harman-in-ear-2019` (or `harman`), `diffuse-field`, or a target CSV
+/// file covering the band a fit is judged on, as `fit --target` asks of one: a target from 200 Hz
+/// to 5 kHz only was held flat outside it, for a headphone correction and a chart alike.
 pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
     match BUILTIN_TARGETS.iter().find(|(n, _)| *n == name) {
         Some((n, csv)) => iems::parse_embedded(csv, n),
@@ -366,7 +368,11 @@ pub fn target_measurement(name: &str) -> Result<Measurement, MeasurementError> {
                 format!("no such target; the targets are {targets}, or a target's CSV file");
             Err(MeasurementError::data(Path::new(name), problem))
         }
-        None => measurement::read(Path::new(name)),
+        None => {
+            let m = measurement::read(Path::new(name))?;
+            m.check_covers(deviation::ERROR_BAND_HZ, Path::new(name))?;
+            Ok(m)
+        }
     }
 }
 

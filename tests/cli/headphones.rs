@@ -1000,3 +1000,69 @@ fn concurrent_config_sets_keep_both_keys() {
         assert!(all.contains("headphone-target = harman"), "{all}");
     }
 }
+
+/// A target CSV (or a measurement drawn by `show --measurement`) that covers only part of the
+/// band is refused as `fit --target` refuses it: a target of 200 Hz-5 kHz only was held flat
+/// outside it, and the correction fitted to it (or the curve drawn from it) was invented there.
+#[test]
+fn a_target_or_drawn_measurement_covering_part_of_the_band_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let csv = "tests/fixtures/measurements/Sennheiser HD 600.csv";
+    let text = std::fs::read_to_string(csv).expect("fixture");
+    let mut lines = text.lines();
+    let head = lines.next().expect("header");
+    let keep = |name: &str, band: (f64, f64)| {
+        let rows = lines.clone().filter(|l| {
+            let f: f64 = l
+                .split(',')
+                .next()
+                .and_then(|f| f.parse().ok())
+                .unwrap_or(0.0);
+            (band.0..=band.1).contains(&f)
+        });
+        let path = d.join(name);
+        let body: Vec<&str> = std::iter::once(head).chain(rows).collect();
+        std::fs::write(&path, body.join("\n") + "\n").unwrap();
+        path.display().to_string()
+    };
+    let narrow = keep("narrow.csv", (200.0, 5000.0));
+    let high = keep("high.csv", (5000.0, 20000.0));
+    let png = d.join("p.png").display().to_string();
+    for args in [
+        vec![
+            "show",
+            "ba",
+            "--headphones",
+            csv,
+            "--headphone-target",
+            &narrow,
+        ],
+        vec!["config", "set", "headphone-target", &narrow],
+        vec!["show", "ba", "--plot", &png, "--measurement", &high],
+        vec![
+            "show",
+            "ba",
+            "--plot",
+            &png,
+            "--measurement",
+            csv,
+            "--measurement-target",
+            &narrow,
+        ],
+        vec!["fit", csv, "--target", &narrow],
+    ] {
+        let o = iemsim(d, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("covers only") && err.contains("needs data over 20 Hz to 10 kHz"),
+            "{args:?}: {err}"
+        );
+    }
+    assert!(!d.join("p.png").exists() && !d.join("config.toml").exists());
+    ok(iemsim(
+        d,
+        &["show", "ba", "--plot", &png, "--measurement", csv],
+    ));
+}
