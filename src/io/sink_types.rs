@@ -252,7 +252,14 @@ impl Dest {
     pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<(), WavError> {
         let r = match &mut self.out {
             Out::File(w, _) => w.write_all(bytes),
-            Out::Stdout(w) => w.write_all(bytes),
+            // The buffer filled before it goes: a header (78 bytes) sent alone ahead of a large
+            // block made sox's format detection on a pipe fail now and then ("RIFF header not
+            // found", 2 runs in 20 of the README's `export … -o - | sox - …`).
+            Out::Stdout(w) => {
+                let room = w.capacity() - w.buffer().len();
+                let (head, rest) = bytes.split_at(room.min(bytes.len()));
+                w.write_all(head).and_then(|()| w.write_all(rest))
+            }
         };
         r.map_err(|e| self.err(e))
     }
