@@ -256,9 +256,14 @@ fn show_one(
         )?;
     }
     if p.preamp_db != 0.0 {
-        // `show` has no --preamp: this is the profile's own, which export applies on request.
+        // `show` has no --preamp: this is the profile's own, which export applies on request
+        // (with a correction, the two preamps together: the correction's was called the profile's).
+        let whose = match p.behind {
+            Some(_) => "the profile's and the headphone correction's",
+            None => "the profile's own",
+        };
         outln!(
-            "Preamp: {} dB (the profile's own; export's --preamp profile applies it)",
+            "Preamp: {} dB ({whose}; export's --preamp profile applies it)",
             fmt::db(p.preamp_db)
         )?;
     }
