@@ -300,6 +300,50 @@ fn twins_together_keep_to_the_gain_limit() {
     }
 }
 
+/// A bass lift taller than one filter may give, 25 or 40 dB below 100 Hz (a fourth-order shelf):
+/// the filters reach it by standing side by side, never by stacking into one place. The
+/// optimiser drew two onto one place (+12 dB at 32 Hz, Q 0.2, twice), which printed as two
+/// identical filters or merged into one +12 dB filter with the other slots left empty: 4 filters
+/// and 0.61 dB RMS for 25 dB, 3 filters and 5.9 dB for 40 dB.
+#[test]
+fn a_bass_lift_beyond_one_filter_is_followed_without_stacked_twins() {
+    let f = grid();
+    let cfg = FitConfig::default();
+    for lift in [25.0, 40.0] {
+        let curve: Vec<f64> = f
+            .iter()
+            .map(|&x| lift / (1.0 + (x / 100.0).powi(4)))
+            .collect();
+        let got = fit(&f, &curve, &cfg);
+        assert!(
+            got.error.rms_db < 0.1,
+            "{lift} dB: {:?}\n{:?}",
+            got.error,
+            got.filters
+        );
+        let mut twins = 0;
+        for (i, a) in got.filters.iter().enumerate() {
+            for b in &got.filters[i + 1..] {
+                if a.kind == b.kind
+                    && (a.fc_hz / b.fc_hz).ln().abs() < 0.01
+                    && (a.q / b.q).ln().abs() < 0.05
+                {
+                    assert!(
+                        (a.gain_db + b.gain_db).abs() <= cfg.max_gain_db,
+                        "{lift} dB: {a:?} and {b:?} are one filter"
+                    );
+                    twins += 1;
+                }
+            }
+        }
+        assert!(
+            twins == 0 || got.filters.len() == cfg.max_filters,
+            "{lift} dB: twins left with slots free: {:?}",
+            got.filters
+        );
+    }
+}
+
 /// Hard ceilings hold on any curve, however hard it pulls against them: a +12 dB bump at 9 kHz
 /// (whose filters' skirts reach above 10 kHz) and a +6 dB shelf of bass beside a −10 dB notch
 /// at 150 Hz (where filters overshoot). The printed filters' sum, by the independent cookbook
