@@ -399,6 +399,28 @@ fn keep_apart(trial: &mut [Param], from: &[Param], cfg: &FitConfig) -> bool {
     stacked_pairs(trial, cfg).len() <= before.len()
 }
 
+/// Parts the pairs a placement stacked (see [`stacked_pairs`]; a new filter put where one at a
+/// bound already is, 20 Hz and Q 0.2): the later one's Q moves 6 % away, inside its bounds, so
+/// [`keep_apart`] keeps them two filters instead of leaving the pair for a merge that clamps it.
+fn pull_apart(params: &mut [Param], cfg: &FitConfig) {
+    // One pair at a time, found again after each move: a third filter on the same place then
+    // moves away from the second too.
+    for _ in 0..params.len() * params.len() {
+        let Some(&(i, j)) = stacked_pairs(params, cfg).first() else {
+            return;
+        };
+        let ln_q = params[i].ln_q;
+        let mut p = params[j];
+        p.ln_q = ln_q + 0.06;
+        p.clamp(cfg);
+        if (p.ln_q - ln_q).abs() < 0.05 {
+            p.ln_q = ln_q - 0.06;
+            p.clamp(cfg);
+        }
+        params[j] = p;
+    }
+}
+
 /// At most this many swaps are tried by [`improve`] (each a full refinement).
 const SWAP_TRIALS: usize = 12;
 
@@ -877,6 +899,7 @@ impl Problem {
 
     /// Levenberg–Marquardt on all filters (the level is anchored: see `fit`).
     fn refine(&self, params: &mut [Param], iters: usize) {
+        pull_apart(params, &self.cfg);
         let np = params.len() * 3;
         let npts = self.curve.len();
         let mut responses: Vec<Vec<f64>> = params.iter().map(|p| self.grid.filter_db(p)).collect();
