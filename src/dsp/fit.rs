@@ -364,14 +364,13 @@ fn twins(params: &[Param]) -> bool {
 /// limit: together they would boost or cut by more than one filter may.
 fn stacked_pairs(params: &[Param], cfg: &FitConfig) -> Vec<(usize, usize)> {
     let printed: Vec<FilterSpec> = params.iter().map(Param::spec).collect();
-    let one = |a: (f64, f64), b: (f64, f64)| (a.0 - b.0).abs() < 0.01 && (a.1 - b.1).abs() < 0.05;
+    let one = |a: &FilterSpec, b: &FilterSpec| {
+        (a.fc_hz.ln() - b.fc_hz.ln()).abs() < 0.01 && (a.q.ln() - b.q.ln()).abs() < 0.05
+    };
     let mut out = Vec::new();
     for (i, a) in params.iter().enumerate() {
         for (j, b) in params.iter().enumerate().skip(i + 1) {
-            let (pa, pb) = (&printed[i], &printed[j]);
-            if a.kind == b.kind
-                && (one((a.ln_fc, a.ln_q), (b.ln_fc, b.ln_q))
-                    || one((pa.fc_hz.ln(), pa.q.ln()), (pb.fc_hz.ln(), pb.q.ln())))
+            if (a.is_twin(b) || (a.kind == b.kind && one(&printed[i], &printed[j])))
                 && (a.gain_db + b.gain_db).abs() > cfg.max_gain_db
             {
                 out.push((i, j));
