@@ -253,7 +253,7 @@ impl Correction {
             profile.description = format!("correction of {} to {target}", path.display());
             profile.source = format!("{} from {}", profile.source, path.display());
             return Ok(Self {
-                label: format!("{} (fitted to {target})", path.display()),
+                label: format!("{} (fitted to {})", path.display(), full_name(target)),
                 profile,
             });
         }
@@ -348,6 +348,19 @@ const BUILTIN_TARGETS: &[(&str, &str)] = &[
 /// The bundled targets' names, as every command accepts them (what shell completion offers).
 pub fn target_names() -> impl Iterator<Item = &'static str> {
     BUILTIN_TARGETS.iter().map(|(n, _)| *n)
+}
+
+/// `name`, and which target it is when it is a short name for one (`harman = harman-in-ear-2019`:
+/// for headphones, whose default is the over-ear one, `harman` alone read as that).
+fn full_name(name: &str) -> String {
+    let csv = BUILTIN_TARGETS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|t| t.1);
+    match BUILTIN_TARGETS.iter().find(|(_, c)| Some(*c) == csv) {
+        Some((full, _)) if *full != name => format!("{name} = {full}"),
+        _ => name.to_string(),
+    }
 }
 
 /// Whether `name` is one of the bundled targets rather than a file.

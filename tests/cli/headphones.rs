@@ -266,6 +266,24 @@ fn a_given_measurement_takes_the_remembered_target() {
         filters(&["--headphone-target", "harman-over-ear-2018"]),
         over_ear
     );
+    // `harman`, the in-ear target's short name, is said in full: beside headphones, whose
+    // default is the over-ear one, "(fitted to harman)" did not say which.
+    let o = ok(iemsim(
+        d,
+        &[
+            "show",
+            "ba",
+            "--headphones",
+            csv,
+            "--headphone-target",
+            "harman",
+        ],
+    ));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("(fitted to harman = harman-in-ear-2019)"),
+        "{said}"
+    );
 }
 
 /// `--headphone-target` with no measurement to fit was accepted and ignored (exit 0): with no
