@@ -87,7 +87,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         }];
         let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
         // A folder's entries left out are part of the report whatever else failed.
-        print_json(&known.1, &known.0, &failed, to_stdout)?;
+        print_json(None, (&known.1, &known.0, &failed), to_stdout)?;
     }
     result
 }
@@ -98,9 +98,10 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
     // When standard output carries the audio, the reports go to stderr.
     let to_stdout = args.output.as_deref().is_some_and(Target::is_stdout_name);
     // Stopped before anything is planned: `--json` still gets its (empty) report.
-    let early = Words::of(args.report.json, to_stdout, &[], &[]).say_at_signal(Arc::default());
+    let early =
+        Words::of(args.report.json, to_stdout, &[], &[], None).say_at_signal(Arc::default());
     let input = input_or_default(args.input.as_deref())?;
-    let (profiles, single) = resolve_profiles(args, &input)?;
+    let (profiles, single, hp) = resolve_profiles(args, &input)?;
     // What each output's name says: never what a file claims to be (its `name` field).
     let labels = crate::profiles::output_labels(&args.profiles, &profiles);
     // Several outputs of one input are compared: make them equally loud unless told otherwise.
@@ -150,7 +151,7 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
         matching,
         jobs,
         check_each,
-        Words::of(args.report.json, to_stdout, &skipped, &plan),
+        Words::of(args.report.json, to_stdout, &skipped, &plan, hp.clone()),
         |r| match r {
             Err(e) => {
                 if folder {
@@ -181,7 +182,7 @@ fn export(args: &ExportArgs, known: &mut (Vec<Skipped>, Vec<OutputReport>)) -> R
     }
     if args.report.json {
         let skipped = [&skipped[..], &kept_outputs(args, &plan, &reports, &failed)].concat();
-        print_json(&reports, &skipped, &failed, to_stdout)?;
+        print_json(hp.as_deref(), (&reports, &skipped, &failed), to_stdout)?;
     }
     // A folder run's result: the count of failures, behind the failure that sets the exit code
     // (the first of the machine's, else the first).
@@ -257,11 +258,14 @@ fn jobs_for(args: &ExportArgs, inputs: usize) -> usize {
 /// frequency are then an error naming their line (rather than dropped with a warning). (The
 /// bundled sample included, when it is the built-in copy rather than a file on disk.) A FIFO is
 /// read once, by the render: its rate is learnt there, like standard input's.
-fn resolve_profiles(args: &ExportArgs, input: &Path) -> Result<(Vec<Profile>, bool)> {
+fn resolve_profiles(
+    args: &ExportArgs,
+    input: &Path,
+) -> Result<(Vec<Profile>, bool, Option<String>)> {
     let rate = super::file_rate(input)?;
     let hp = super::headphones(&args.hp, rate)?;
     let profiles = super::resolve_all(hp.as_ref(), &args.profiles, rate)?;
-    Ok((profiles, rate.is_some()))
+    Ok((profiles, rate.is_some(), hp.map(|c| c.label)))
 }
 
 /// Standard input, a FIFO or a device: read once, in order (a folder's entries are regular files).
@@ -534,13 +538,13 @@ fn leave_out_done(
 
 /// `--json`: the outputs and what was left out, on stdout (stderr when stdout carries audio).
 fn print_json(
-    reports: &[OutputReport],
-    skipped: &[Skipped],
-    failed: &[Failed],
+    headphones: Option<&str>,
+    (reports, skipped, failed): (&[OutputReport], &[Skipped], &[Failed]),
     to_stdout: bool,
 ) -> Result<()> {
     REPORTED.store(true, Ordering::Relaxed);
     let json = serde_json::to_string_pretty(&JsonReport {
+        headphones,
         outputs: reports,
         skipped,
         failed,
@@ -779,6 +783,8 @@ fn export_all(
 /// `export --json`: what was written, and which inputs of a folder were left out and why.
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    /// The headphone correction every output went through (null without one), as `analyze`'s.
+    headphones: Option<&'a str>,
     outputs: &'a [OutputReport],
     skipped: &'a [Skipped],
     /// Inputs of a folder that failed, each with its error (also printed on stderr).
@@ -797,6 +803,7 @@ struct JsonReport<'a> {
 /// outputs a moment before it records them, so their reports are waited for, briefly.
 struct Words {
     json: bool,
+    headphones: Option<String>,
     to_stdout: bool,
     skipped: Vec<Skipped>,
     /// Every output the run may write.
@@ -804,9 +811,16 @@ struct Words {
 }
 
 impl Words {
-    fn of(json: bool, to_stdout: bool, skipped: &[Skipped], plan: &[Planned]) -> Self {
+    fn of(
+        json: bool,
+        to_stdout: bool,
+        skipped: &[Skipped],
+        plan: &[Planned],
+        headphones: Option<String>,
+    ) -> Self {
         Words {
             json,
+            headphones,
             to_stdout,
             skipped: skipped.to_vec(),
             outputs: plan
@@ -887,6 +901,7 @@ impl Words {
                 .cloned()
                 .collect();
             serde_json::to_string_pretty(&JsonReport {
+                headphones: self.headphones.as_deref(),
                 outputs: &outputs,
                 skipped: &self.skipped,
                 failed: &d.failed,

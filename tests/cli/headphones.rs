@@ -284,6 +284,31 @@ fn a_given_measurement_takes_the_remembered_target() {
         said.contains("(fitted to harman = harman-in-ear-2019)"),
         "{said}"
     );
+    // `export --json` names the correction as `analyze --json` does (it had no such field).
+    let wav = d.join("in.wav").display().to_string();
+    let out = d.join("out.wav").display().to_string();
+    ok(iemsim(
+        d,
+        &["generate", "tone", "--seconds", "1", "-o", &wav],
+    ));
+    let export = [
+        "export",
+        &wav,
+        "-o",
+        &out,
+        "-p",
+        "ba",
+        "--headphones",
+        csv,
+        "--json",
+    ];
+    let analyze = ["analyze", &wav, "-p", "ba", "--headphones", csv, "--json"];
+    for args in [&export[..], &analyze[..]] {
+        let o = ok(iemsim(d, args));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        let named = j["headphones"].as_str().unwrap_or_default();
+        assert!(named.contains("HD 600.csv (fitted to"), "{args:?}: {j}");
+    }
 }
 
 /// `--headphone-target` with no measurement to fit was accepted and ignored (exit 0): with no
